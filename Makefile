@@ -1,0 +1,170 @@
+# SPDX-License-Identifier: MIT
+# xdrv — one entry point for building, testing, benchmarking and the demo.
+#
+#   make            build the libraries, the `xdrv` front end, the sample driver packages
+#   make test       install deps, build with sanitizers, run every CUnit suite + e2e + fuzz smoke
+#   make demo       install deps, then the end-to-end demo (scripts/demo.sh)
+#   make bench      measure verify/JIT time and memory, write docs/BENCHMARKS.md
+#   make check      clang-format check, clang-tidy, cppcheck
+#   make fuzz       build the libFuzzer targets and fuzz each for FUZZ_SECONDS
+#
+# Sources are found by folder: every component folder's *.c (but cmd_*.c) builds one static
+# library; cmd_*.c files are the front end's subcommands; tests/<component>/*.c are its CUnit
+# suites. Adding a file needs no change here.
+
+O ?= build
+SAN ?= 0
+CC := clang-19
+LLVM_CONFIG := llvm-config-19
+V ?= 0
+Q := $(if $(filter 1,$(V)),,@)
+
+LLVM_CFLAGS := -I$(shell $(LLVM_CONFIG) --includedir)
+LLVM_LIBS := -L$(shell $(LLVM_CONFIG) --libdir) -lLLVM-19 -Wl,-rpath,$(shell $(LLVM_CONFIG) --libdir)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wno-unused-parameter
+CFLAGS_BASE := -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -g $(WARN) -fPIC
+ifeq ($(SAN),1)
+CFLAGS_BASE += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS_SAN := -fsanitize=address,undefined
+else
+CFLAGS_BASE += -O2
+endif
+
+# component folder -> library name
+COMPONENTS := common sdk signer loader hypervisor-backends
+libname = $(if $(filter hypervisor-backends,$(1)),hvb,$(1))
+INCLUDES := -Idriver-abi/include $(foreach c,$(COMPONENTS),-I$(c)/include) -I$(O)/gen
+CFLAGS := $(CFLAGS_BASE) $(INCLUDES) $(LLVM_CFLAGS) \
+	-DXDRV_SOURCE_DATE=$(shell git log -1 --format=%ct 2>/dev/null || date +%s)
+SYSLIBS := -ljansson -larchive -lcrypto -lssl $(LLVM_LIBS) -lpthread -ldl -lm
+
+srcs_of = $(shell find $(1) -name '*.c' ! -name 'cmd_*.c' ! -path '*/include/*' 2>/dev/null | sort)
+objs_of = $(patsubst %.c,$(O)/obj/%.o,$(call srcs_of,$(1)))
+lib_of = $(O)/lib/libxdrv_$(call libname,$(1)).a
+
+LIBS_ALL := $(foreach c,loader sdk signer hypervisor-backends common,$(call lib_of,$(c)))
+CMD_SRCS := $(sort $(wildcard cli/*.c) $(shell find $(COMPONENTS) -name 'cmd_*.c' 2>/dev/null))
+CMD_OBJS := $(patsubst %.c,$(O)/obj/%.o,$(CMD_SRCS))
+XDRV := $(O)/bin/xdrv
+
+.PHONY: all libs test test-build test-run demo bench check format format-check fuzz clean \
+	drivers deps help
+all: $(XDRV) drivers
+
+help:
+	@sed -n '2,12p' Makefile | sed 's/^# \{0,1\}//'
+
+deps:
+	$(Q)scripts/install-deps
+
+libs: $(LIBS_ALL)
+
+$(O)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+define LIB_RULE
+$(call lib_of,$(1)): $(call objs_of,$(1))
+	@mkdir -p $$(dir $$@)
+	$(Q)rm -f $$@ && ar rcs $$@ $$^
+endef
+$(foreach c,$(COMPONENTS),$(eval $(call LIB_RULE,$(c))))
+
+$(XDRV): $(CMD_OBJS) $(LIBS_ALL)
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS_SAN) -rdynamic -o $@ $(CMD_OBJS) -Wl,--start-group $(LIBS_ALL) -Wl,--end-group $(SYSLIBS)
+
+# ---- sample drivers: built, packed and signed with our own front end -------------------------
+DRIVERS := $(notdir $(patsubst %/,%,$(dir $(wildcard sample-drivers/*/driver.mk))))
+PKI := $(O)/pki
+PKGS := $(foreach d,$(DRIVERS),$(O)/pkg/$(d).xdrv)
+drivers: $(PKGS)
+
+$(PKI)/root.pem: | $(XDRV)
+	$(Q)$(XDRV) pki --out $(PKI) --quiet
+
+# Each sample-drivers/<name>/driver.mk sets NAME_SRCS, NAME_VERSION, NAME_SECVER (see hello).
+$(foreach d,$(DRIVERS),$(eval include sample-drivers/$(d)/driver.mk))
+
+$(O)/drivers/%.bc: $(XDRV) driver-abi/symbols.def $(wildcard driver-abi/include/xdrv/*.h)
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  BUILD   $@")
+	$(Q)$(XDRV) build -o $@ $(wildcard sample-drivers/$*/*.c)
+
+$(O)/pkg/%.unsigned.xdrv: $(O)/drivers/%.bc
+	@mkdir -p $(dir $@)
+	$(Q)$(XDRV) pack -o $@ --version $($*_VERSION) --security-version $($*_SECVER) $<
+
+$(O)/pkg/%.xdrv: $(O)/pkg/%.unsigned.xdrv $(PKI)/root.pem
+	$(if $(Q),@echo "  SIGN    $@")
+	$(Q)$(XDRV) sign --cert $(PKI)/signer.pem --key $(PKI)/signer.key --chain $(PKI)/vendor.pem -o $@ $<
+
+# ---- tests -----------------------------------------------------------------------------------
+TEST_DIRS := $(foreach c,$(COMPONENTS) sample-drivers,$(if $(wildcard tests/$(c)/*.c),$(c)))
+TEST_MAIN := $(O)/obj/tests/cunit_main.o
+test_objs = $(patsubst %.c,$(O)/obj/%.o,$(sort $(wildcard tests/$(1)/*.c)))
+TEST_BINS := $(foreach t,$(TEST_DIRS),$(O)/tests/test-$(t))
+
+define TEST_RULE
+$(O)/tests/test-$(1): $(TEST_MAIN) $(call test_objs,$(1)) $(LIBS_ALL) | $(XDRV)
+	@mkdir -p $$(dir $$@)
+	$(Q)$(CC) $(LDFLAGS_SAN) -rdynamic -o $$@ $(TEST_MAIN) $(call test_objs,$(1)) -Wl,--start-group $(LIBS_ALL) -Wl,--end-group $(SYSLIBS) -lcunit
+endef
+$(foreach t,$(TEST_DIRS),$(eval $(call TEST_RULE,$(t))))
+
+$(O)/tests/xdrv-tests: $(TEST_MAIN) $(foreach t,$(TEST_DIRS),$(call test_objs,$(t))) $(LIBS_ALL)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS_SAN) -rdynamic -o $@ $^ $(SYSLIBS) -lcunit
+
+TEST_O := build/test
+test: deps
+	$(Q)$(MAKE) --no-print-directory O=$(TEST_O) SAN=1 test-run
+
+test-build: $(XDRV) drivers $(O)/tests/xdrv-tests fuzz-build
+
+test-run: test-build
+	$(Q)XDRV_BUILD=$(O) tests/run-all $(O)
+
+# ---- fuzzing ---------------------------------------------------------------------------------
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(O)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_SECONDS ?= 60
+fuzz-build: $(FUZZ_BINS)
+$(O)/fuzz/%: tests/fuzz/%.c $(LIBS_ALL)
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  FUZZ    $@")
+	$(Q)$(CC) $(filter-out -fsanitize=address,undefined -O1 -O2,$(CFLAGS)) -O1 -fsanitize=fuzzer,address,undefined \
+		-o $@ $< -Wl,--start-group $(LIBS_ALL) -Wl,--end-group $(SYSLIBS)
+fuzz:
+	$(Q)$(MAKE) --no-print-directory O=$(TEST_O) SAN=1 fuzz-build
+	$(Q)for f in $(patsubst tests/fuzz/%.c,%,$(FUZZ_SRCS)); do \
+		mkdir -p $(TEST_O)/corpus/$$f; \
+		$(TEST_O)/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) $(TEST_O)/corpus/$$f tests/fuzz/corpus/$$f || exit 1; \
+	done
+
+# ---- demo, bench, checks ---------------------------------------------------------------------
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/demo.sh $(O)
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/bench.sh $(O)
+
+C_SOURCES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+format:
+	$(Q)clang-format -i $(C_SOURCES)
+format-check:
+	$(Q)clang-format --dry-run --Werror $(C_SOURCES)
+check: format-check
+	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
+		--suppress=missingIncludeSystem $(INCLUDES) $(filter %.c,$(C_SOURCES))
+	$(Q)clang-tidy --quiet $(filter-out tests/%,$(filter %.c,$(C_SOURCES))) -- $(CFLAGS_BASE) $(INCLUDES) $(LLVM_CFLAGS) 2>/dev/null
+
+clean:
+	rm -rf build
+
+-include $(shell find $(O)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Small helpers every host-side component uses: caller-freed error messages, whole-file reads
+ * with a size cap, atomic file writes, hex encoding, a monotonic clock.
+ */
+#ifndef XDRV_UTIL_H
+#define XDRV_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Error messages of one-shot calls: a function that fails sets *err (if err is not NULL) to a
+ * malloc'd message the caller frees; a message already there is kept as the innermost cause and
+ * prefixed: "package hello.xdrv: manifest: name: missing". Returns `code` so that callers can
+ * write `return xdrv_err(err, -EINVAL, "...")`.
+ */
+int xdrv_err(char **err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Prefix an existing message with a context: "ctx: old". No-op if err or *err is NULL. */
+void xdrv_err_prefix(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Read a whole file, at most `max` bytes (a larger file fails with -EFBIG). *buf is malloc'd,
+ * NUL-terminated (not counted in *len). Returns 0 or a negative errno, with *err set. */
+int xdrv_read_file(const char *path, size_t max, uint8_t **buf, size_t *len, char **err);
+/* Write `len` bytes to `path` atomically: temporary file in the same folder, fsync, rename,
+ * fsync of the folder. A crash leaves either the old file or the new one. `mode` as for open. */
+int xdrv_write_file_atomic(const char *path, const void *buf, size_t len, unsigned mode,
+			   char **err);
+/* mkdir -p with `mode` for created folders. */
+int xdrv_mkdirs(const char *path, unsigned mode, char **err);
+
+/* Lower-case hex of `len` bytes into `out` (2*len+1 bytes). */
+void xdrv_hex(const uint8_t *in, size_t len, char *out);
+
+/* Nanoseconds, CLOCK_MONOTONIC. */
+uint64_t xdrv_now_ns(void);
+/* Peak resident set of this process in KiB (getrusage), 0 if unknown. */
+uint64_t xdrv_peak_rss_kib(void);
+
+/* snprintf that reports truncation: 0 when it fit, -1 when it did not (buffer still NUL-terminated). */
+int xdrv_snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+#endif

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Hypervisor backends and device models.
+ *
+ * A backend (`native`, later `xen`) implements the sensitive operations of the driver ABI:
+ * register access, interrupt mask/ack, DMA mapping, notification. A device model stands in for a
+ * chip: a state struct with reset and read/write by region, offset and size. Models reach
+ * memory only through hvb_dma_read/hvb_dma_write, which accept bus addresses the backend handed
+ * out (an IOMMU: anything else fails), and raise interrupts with hvb_irq_set.
+ *
+ * Both are pluggable through const ops tables registered in one list file (registry.c).
+ * Single-threaded: one caller at a time per backend.
+ */
+#ifndef XDRV_HVB_H
+#define XDRV_HVB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct hvb_backend;
+struct hvb_device;
+
+#define HVB_MAX_REGIONS 6
+#define HVB_MAX_IRQS 4
+
+struct hvb_region_desc {
+	uint32_t kind;         /* XDRV_REGION_MMIO / XDRV_REGION_PIO */
+	uint32_t access_sizes; /* bit mask of allowed widths: 1|2|4|8 */
+	uint64_t size;
+};
+
+struct hvb_model_ops {
+	const char *name; /* "uart16550" */
+	const char *description;
+	uint32_t bus;     /* XDRV_BUS_* */
+	uint32_t vendor, device, class_code, subvendor, subdevice, revision;
+	const char *compatible; /* platform devices */
+	uint32_t num_regions;
+	struct hvb_region_desc regions[HVB_MAX_REGIONS];
+	uint32_t num_irqs;
+	/* Create state for `dev`; `config` is a model-specific "key=value,..." string or NULL. */
+	int (*create)(struct hvb_device *dev, const char *config, void **opaque, char **err);
+	void (*destroy)(void *opaque);
+	void (*reset)(void *opaque);
+	/* Called only with a region/offset/size already checked against the region table. */
+	uint64_t (*read)(void *opaque, uint32_t region, uint64_t offset, uint32_t size);
+	void (*write)(void *opaque, uint32_t region, uint64_t offset, uint32_t size, uint64_t value);
+};
+
+struct hvb_backend_ops {
+	const char *name;
+	const char *description;
+	int (*create)(struct hvb_backend *b, const char *options, char **err);
+	void (*destroy)(struct hvb_backend *b);
+	uint64_t (*reg_read)(struct hvb_device *d, uint32_t region, uint64_t off, uint32_t size);
+	void (*reg_write)(struct hvb_device *d, uint32_t region, uint64_t off, uint32_t size,
+			  uint64_t value);
+	int (*dma_map)(struct hvb_device *d, void *host, uint64_t len, uint32_t dir, uint64_t *bus);
+	int (*dma_unmap)(struct hvb_device *d, uint64_t bus, uint64_t len);
+	/* Translate for a model's DMA: host pointer for [bus, bus+len) or NULL if not mapped. */
+	void *(*dma_translate)(struct hvb_device *d, uint64_t bus, uint64_t len, bool write);
+	void (*notify)(struct hvb_device *d, uint32_t queue); /* optional */
+};
+
+/* ---- registry ------------------------------------------------------------------------------- */
+const struct hvb_backend_ops *hvb_backend_find(const char *name);
+const struct hvb_model_ops *hvb_model_find(const char *name);
+/* NULL-terminated lists, for --help. */
+const struct hvb_backend_ops *const *hvb_backend_list(void);
+const struct hvb_model_ops *const *hvb_model_list(void);
+
+/* ---- backends and devices (host side: the loader's ABI runtime calls these) ----------------- */
+int hvb_backend_create(const char *name, const char *options, struct hvb_backend **out, char **err);
+void hvb_backend_destroy(struct hvb_backend *b); /* destroys its devices; NULL-safe */
+const char *hvb_backend_name(const struct hvb_backend *b);
+
+int hvb_device_create(struct hvb_backend *b, const char *model, const char *config,
+		      struct hvb_device **out, char **err);
+void hvb_device_destroy(struct hvb_device *d); /* NULL-safe; unmaps all DMA */
+const struct hvb_model_ops *hvb_device_model(const struct hvb_device *d);
+void *hvb_device_state(const struct hvb_device *d); /* the model's opaque */
+void hvb_device_reset(struct hvb_device *d);
+
+/* Register access, checked against the model's region table: a bad region, offset, width or
+ * alignment reads all ones / drops the write, counts in hvb_device_bad_accesses, logs once. */
+uint64_t hvb_reg_read(struct hvb_device *d, uint32_t region, uint64_t off, uint32_t size);
+void hvb_reg_write(struct hvb_device *d, uint32_t region, uint64_t off, uint32_t size, uint64_t v);
+uint64_t hvb_device_bad_accesses(const struct hvb_device *d);
+
+/* Interrupt controller: level-triggered lines, each with a mask bit. */
+bool hvb_irq_pending(const struct hvb_device *d, uint32_t line); /* asserted and unmasked */
+void hvb_irq_mask(struct hvb_device *d, uint32_t line);
+void hvb_irq_unmask(struct hvb_device *d, uint32_t line);
+void hvb_irq_ack(struct hvb_device *d, uint32_t line);
+/* Called (synchronously, from the model's hvb_irq_set) when a line goes from low to high. */
+void hvb_irq_set_notify(struct hvb_device *d, void (*cb)(void *ctx, uint32_t line), void *ctx);
+
+/* DMA mappings (IOMMU): host memory -> bus address. */
+int hvb_dma_map(struct hvb_device *d, void *host, uint64_t len, uint32_t dir, uint64_t *bus,
+		char **err);
+int hvb_dma_unmap(struct hvb_device *d, uint64_t bus, uint64_t len);
+
+/* ---- model side ------------------------------------------------------------------------------ */
+void hvb_irq_set(struct hvb_device *d, uint32_t line, bool level);
+/* Copy between a bus address range and model memory. 0, or -EFAULT if any byte of the range is
+ * not inside one mapping (the model then sets the error status the chip would). */
+int hvb_dma_read(struct hvb_device *d, uint64_t bus, void *dst, uint64_t len);
+int hvb_dma_write(struct hvb_device *d, uint64_t bus, const void *src, uint64_t len);
+/* Log a guest error once per (device, key). */
+void hvb_guest_error(struct hvb_device *d, const char *key, const char *msg);
+
+#endif
