@@ -13,6 +13,7 @@
 # suites. Adding a file needs no change here.
 
 O ?= build
+comma := ,
 SAN ?= 0
 CC := clang-19
 LLVM_CONFIG := llvm-config-19
@@ -36,7 +37,7 @@ COMPONENTS := common sdk signer loader hypervisor-backends
 libname = $(if $(filter hypervisor-backends,$(1)),hvb,$(1))
 INCLUDES := -Idriver-abi/include $(foreach c,$(COMPONENTS),-I$(c)/include) -I$(O)/gen
 CFLAGS := $(CFLAGS_BASE) $(INCLUDES) $(LLVM_CFLAGS) \
-	-DXDRV_SOURCE_DATE=$(shell git log -1 --format=%ct 2>/dev/null || date +%s)
+	-DXDRV_SOURCE_DATE=$(shell git log -1 --format=%ct 2>/dev/null || date +%s) -DXDRV_SRCDIR=\"$(CURDIR)\"
 SYSLIBS := -ljansson -larchive -lcrypto -lssl $(LLVM_LIBS) -lpthread -ldl -lm
 
 srcs_of = $(shell find $(1) -name '*.c' ! -name 'cmd_*.c' ! -path '*/include/*' 2>/dev/null | sort)
@@ -108,16 +109,26 @@ TEST_MAIN := $(O)/obj/tests/cunit_main.o
 test_objs = $(patsubst %.c,$(O)/obj/%.o,$(sort $(wildcard tests/$(1)/*.c)))
 TEST_BINS := $(foreach t,$(TEST_DIRS),$(O)/tests/test-$(t))
 
+# Libraries each component's own test binary links (so one component's suites build while
+# another component is mid-change). The combined xdrv-tests links everything.
+TEST_LIBS_common := common
+TEST_LIBS_signer := signer common
+TEST_LIBS_sdk := sdk common
+TEST_LIBS_hypervisor-backends := hypervisor-backends common
+TEST_LIBS_loader := loader sdk signer hypervisor-backends common
+TEST_LIBS_sample-drivers := $(TEST_LIBS_loader)
+test_libs = $(foreach c,$(TEST_LIBS_$(1)),$(call lib_of,$(c)))
+
 define TEST_RULE
-$(O)/tests/test-$(1): $(TEST_MAIN) $(call test_objs,$(1)) $(LIBS_ALL) | $(XDRV)
+$(O)/tests/test-$(1): $(TEST_MAIN) $(call test_objs,$(1)) $(call test_libs,$(1))
 	@mkdir -p $$(dir $$@)
-	$(Q)$(CC) $(LDFLAGS_SAN) -rdynamic -o $$@ $(TEST_MAIN) $(call test_objs,$(1)) -Wl,--start-group $(LIBS_ALL) -Wl,--end-group $(SYSLIBS) -lcunit
+	$(Q)$(CC) $(LDFLAGS_SAN) -rdynamic -o $$@ $(TEST_MAIN) $(call test_objs,$(1)) -Wl,--start-group $(call test_libs,$(1)) -Wl,--end-group $(SYSLIBS) -lcunit
 endef
 $(foreach t,$(TEST_DIRS),$(eval $(call TEST_RULE,$(t))))
 
 $(O)/tests/xdrv-tests: $(TEST_MAIN) $(foreach t,$(TEST_DIRS),$(call test_objs,$(t))) $(LIBS_ALL)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(LDFLAGS_SAN) -rdynamic -o $@ $^ $(SYSLIBS) -lcunit
+	$(Q)$(CC) $(LDFLAGS_SAN) -rdynamic -o $@ $(filter %.o,$^) -Wl,--start-group $(LIBS_ALL) -Wl,--end-group $(SYSLIBS) -lcunit
 
 TEST_O := build/test
 test: deps
@@ -136,7 +147,7 @@ fuzz-build: $(FUZZ_BINS)
 $(O)/fuzz/%: tests/fuzz/%.c $(LIBS_ALL)
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  FUZZ    $@")
-	$(Q)$(CC) $(filter-out -fsanitize=address,undefined -O1 -O2,$(CFLAGS)) -O1 -fsanitize=fuzzer,address,undefined \
+	$(Q)$(CC) $(filter-out -fsanitize=address$(comma)undefined -fno-sanitize-recover=undefined -O1 -O2,$(CFLAGS)) -O1 -fsanitize=fuzzer,address,undefined \
 		-o $@ $< -Wl,--start-group $(LIBS_ALL) -Wl,--end-group $(SYSLIBS)
 fuzz:
 	$(Q)$(MAKE) --no-print-directory O=$(TEST_O) SAN=1 fuzz-build

@@ -9,7 +9,8 @@
  * out (an IOMMU: anything else fails), and raise interrupts with hvb_irq_set.
  *
  * Both are pluggable through const ops tables registered in one list file (registry.c).
- * Single-threaded: one caller at a time per backend.
+ * Single-threaded: one caller at a time per backend, and no call may come from inside an
+ * interrupt notify callback (see hvb_irq_set_notify).
  */
 #ifndef XDRV_HVB_H
 #define XDRV_HVB_H
@@ -22,10 +23,10 @@ struct hvb_backend;
 struct hvb_device;
 
 #define HVB_MAX_REGIONS 6
-#define HVB_MAX_IRQS 4
+#define HVB_MAX_IRQS	4
 
 struct hvb_region_desc {
-	uint32_t kind;         /* XDRV_REGION_MMIO / XDRV_REGION_PIO */
+	uint32_t kind;	       /* XDRV_REGION_MMIO / XDRV_REGION_PIO */
 	uint32_t access_sizes; /* bit mask of allowed widths: 1|2|4|8 */
 	uint64_t size;
 };
@@ -33,81 +34,117 @@ struct hvb_region_desc {
 struct hvb_model_ops {
 	const char *name; /* "uart16550" */
 	const char *description;
-	uint32_t bus;     /* XDRV_BUS_* */
+	uint32_t bus; /* XDRV_BUS_* */
 	uint32_t vendor, device, class_code, subvendor, subdevice, revision;
 	const char *compatible; /* platform devices */
 	uint32_t num_regions;
 	struct hvb_region_desc regions[HVB_MAX_REGIONS];
-	uint32_t num_irqs;
-	/* Create state for `dev`; `config` is a model-specific "key=value,..." string or NULL. */
+	uint32_t num_irqs; /* at most HVB_MAX_IRQS */
+	/* Create state for `dev`; `config` is a model-specific "key=value,..." string or NULL.
+	 * Returns 0 with *opaque set, or a negative errno with *err set. The generic layer calls
+	 * reset right after a successful create. */
 	int (*create)(struct hvb_device *dev, const char *config, void **opaque, char **err);
 	void (*destroy)(void *opaque);
+	/* Back to power-on state, as the chip's reset pin; lowers its interrupt lines. */
 	void (*reset)(void *opaque);
-	/* Called only with a region/offset/size already checked against the region table. */
+	/* Called only with a region/offset/size already checked against the region table. The
+	 * value read is masked to `size` bytes by the caller; a written value arrives masked. */
 	uint64_t (*read)(void *opaque, uint32_t region, uint64_t offset, uint32_t size);
-	void (*write)(void *opaque, uint32_t region, uint64_t offset, uint32_t size, uint64_t value);
+	void (*write)(void *opaque, uint32_t region, uint64_t offset, uint32_t size,
+		      uint64_t value);
 };
 
 struct hvb_backend_ops {
 	const char *name;
 	const char *description;
+	/* Set up the backend; `options` is backend-specific or NULL. 0 or -errno with *err. */
 	int (*create)(struct hvb_backend *b, const char *options, char **err);
 	void (*destroy)(struct hvb_backend *b);
+	/* Called only with accesses the generic layer has checked. */
 	uint64_t (*reg_read)(struct hvb_device *d, uint32_t region, uint64_t off, uint32_t size);
 	void (*reg_write)(struct hvb_device *d, uint32_t region, uint64_t off, uint32_t size,
 			  uint64_t value);
+	/* 0 or -errno: -EINVAL bad length/direction, -ENOSPC no bus space, -ENOMEM. */
 	int (*dma_map)(struct hvb_device *d, void *host, uint64_t len, uint32_t dir, uint64_t *bus);
+	/* 0, -ENOENT no mapping starts at bus, -EINVAL the mapping has another length. */
 	int (*dma_unmap)(struct hvb_device *d, uint64_t bus, uint64_t len);
 	/* Translate for a model's DMA: host pointer for [bus, bus+len) or NULL if not mapped. */
 	void *(*dma_translate)(struct hvb_device *d, uint64_t bus, uint64_t len, bool write);
 	void (*notify)(struct hvb_device *d, uint32_t queue); /* optional */
 };
 
-/* ---- registry ------------------------------------------------------------------------------- */
+/* ---- registry -------------------------------------------------------------------------------- */
+/* By name; NULL if unknown (or name is NULL). */
 const struct hvb_backend_ops *hvb_backend_find(const char *name);
 const struct hvb_model_ops *hvb_model_find(const char *name);
 /* NULL-terminated lists, for --help. */
 const struct hvb_backend_ops *const *hvb_backend_list(void);
 const struct hvb_model_ops *const *hvb_model_list(void);
 
-/* ---- backends and devices (host side: the loader's ABI runtime calls these) ----------------- */
+/* ---- host log -------------------------------------------------------------------------------- */
+/* Where guest-error and backend log lines go (process-wide): `fn` gets one finished line without
+ * a newline. NULL restores the default, "hvb: <line>" on stderr. */
+void hvb_set_log(void (*fn)(void *ctx, const char *line), void *ctx);
+
+/* ---- backends and devices (host side: the loader's ABI runtime calls these) ------------------ */
+/* Create backend `name` ("native"; "xen" fails: not built in this version). 0 with *out, or
+ * -ENOENT for an unknown name / the backend's error, with *err (caller frees). */
 int hvb_backend_create(const char *name, const char *options, struct hvb_backend **out, char **err);
 void hvb_backend_destroy(struct hvb_backend *b); /* destroys its devices; NULL-safe */
 const char *hvb_backend_name(const struct hvb_backend *b);
 
+/* Create an instance of model `model` on `b`, in reset state, every interrupt line masked.
+ * 0 with *out, -ENOENT unknown model, or the model's error; *err names the model. */
 int hvb_device_create(struct hvb_backend *b, const char *model, const char *config,
 		      struct hvb_device **out, char **err);
 void hvb_device_destroy(struct hvb_device *d); /* NULL-safe; unmaps all DMA */
 const struct hvb_model_ops *hvb_device_model(const struct hvb_device *d);
+/* "<model>.<n>", n counting instances created on the backend. Borrowed. */
+const char *hvb_device_name(const struct hvb_device *d);
 void *hvb_device_state(const struct hvb_device *d); /* the model's opaque */
+/* Reset the model (interrupt masks and DMA mappings belong to the host and are kept). */
 void hvb_device_reset(struct hvb_device *d);
 
 /* Register access, checked against the model's region table: a bad region, offset, width or
- * alignment reads all ones / drops the write, counts in hvb_device_bad_accesses, logs once. */
+ * alignment reads all ones / drops the write, counts in hvb_device_bad_accesses, logs once.
+ * Widths are 1, 2, 4, 8 and must be in the region's access_sizes; offsets naturally aligned. */
 uint64_t hvb_reg_read(struct hvb_device *d, uint32_t region, uint64_t off, uint32_t size);
 void hvb_reg_write(struct hvb_device *d, uint32_t region, uint64_t off, uint32_t size, uint64_t v);
 uint64_t hvb_device_bad_accesses(const struct hvb_device *d);
 
-/* Interrupt controller: level-triggered lines, each with a mask bit. */
+/* Interrupt controller: level-triggered lines, each with a mask bit (set at creation). A line
+ * number outside the model's num_irqs is ignored (pending reads false). */
 bool hvb_irq_pending(const struct hvb_device *d, uint32_t line); /* asserted and unmasked */
 void hvb_irq_mask(struct hvb_device *d, uint32_t line);
 void hvb_irq_unmask(struct hvb_device *d, uint32_t line);
+/* End of interrupt. Lines are level-triggered: one the device still asserts stays pending. */
 void hvb_irq_ack(struct hvb_device *d, uint32_t line);
-/* Called (synchronously, from the model's hvb_irq_set) when a line goes from low to high. */
+/* Called (synchronously, from the model's hvb_irq_set) when a line's level goes from low to
+ * high, masked or not; the callee records it and returns, and delivers later by polling
+ * hvb_irq_pending. It must not call back into this device. NULL cb removes it. */
 void hvb_irq_set_notify(struct hvb_device *d, void (*cb)(void *ctx, uint32_t line), void *ctx);
 
-/* DMA mappings (IOMMU): host memory -> bus address. */
+/* DMA mappings (IOMMU): host memory -> bus address. The caller vouches that [host, host+len)
+ * stays valid until unmapped. Bus addresses are page-aligned and never host pointers. 0 with
+ * *bus, or -EINVAL (len 0 or over 1 GiB, dir not XDRV_DMA_*, NULL host), -ENOSPC (bus space or
+ * mapping count exhausted), -ENOMEM, with *err naming the device. */
 int hvb_dma_map(struct hvb_device *d, void *host, uint64_t len, uint32_t dir, uint64_t *bus,
 		char **err);
+/* Unmap exactly what one hvb_dma_map returned: 0, -ENOENT (no mapping at bus), -EINVAL (other
+ * length). Never crashes on a bad value. */
 int hvb_dma_unmap(struct hvb_device *d, uint64_t bus, uint64_t len);
+/* Live mappings of the device. */
+uint32_t hvb_dma_mapping_count(const struct hvb_device *d);
 
 /* ---- model side ------------------------------------------------------------------------------ */
+/* Drive interrupt line `line` to `level` (the model's output pin). */
 void hvb_irq_set(struct hvb_device *d, uint32_t line, bool level);
 /* Copy between a bus address range and model memory. 0, or -EFAULT if any byte of the range is
- * not inside one mapping (the model then sets the error status the chip would). */
+ * not inside one mapping, or the mapping's direction forbids it (the model then sets the error
+ * status the chip would). len 0 always succeeds. */
 int hvb_dma_read(struct hvb_device *d, uint64_t bus, void *dst, uint64_t len);
 int hvb_dma_write(struct hvb_device *d, uint64_t bus, const void *src, uint64_t len);
-/* Log a guest error once per (device, key). */
+/* Log a guest error once per (device, key): "<device>: guest error: <msg>". */
 void hvb_guest_error(struct hvb_device *d, const char *key, const char *msg);
 
 #endif

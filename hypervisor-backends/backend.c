@@ -1,0 +1,457 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The generic device layer between the loader's ABI runtime and a backend: creating backends
+ * and model instances, checking every register access against the model's region table before
+ * the backend sees it, the interrupt controller (a level and a mask bit per line), the DMA entry
+ * points, and guest-error logging (once per device and key).
+ *
+ * What an access does once it is valid, and how bus addresses reach memory, is the backend's
+ * (native/native.c); what a register means is the model's (models/).
+ */
+#include "hvb_priv.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xdrv/device.h>
+#include <xdrv/util.h>
+
+/* ---- host log -------------------------------------------------------------------------------- */
+
+static void (*log_fn)(void *ctx, const char *line);
+static void *log_ctx;
+
+void hvb_set_log(void (*fn)(void *ctx, const char *line), void *ctx)
+{
+	log_fn = fn;
+	log_ctx = fn ? ctx : NULL;
+}
+
+void hvb_log(const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap); /* a truncated log line is still useful */
+	va_end(ap);
+	if (log_fn)
+		log_fn(log_ctx, line);
+	else
+		fprintf(stderr, "hvb: %s\n", line);
+}
+
+void hvb_guest_error(struct hvb_device *d, const char *key, const char *msg)
+{
+	if (!d || !key)
+		return;
+	for (uint32_t i = 0; i < d->nlogged; i++)
+		if (strcmp(d->logged[i], key) == 0)
+			return;
+	if (d->nlogged == HVB_LOGGED_KEYS) {
+		if (!d->log_full)
+			hvb_log("%s: further kinds of guest error are not logged", d->name);
+		d->log_full = true;
+		return;
+	}
+	char *k = strdup(key);
+	if (!k)
+		return;
+	d->logged[d->nlogged++] = k;
+	hvb_log("%s: guest error: %s", d->name, msg ? msg : key);
+}
+
+/* ---- config strings -------------------------------------------------------------------------- */
+
+int hvb_config_next(const char *config, size_t *pos, char *key, size_t keycap, char *val,
+		    size_t valcap, char **err)
+{
+	if (!config)
+		return 0;
+	const char *p = config + *pos;
+	while (*p == ',')
+		p++;
+	if (!*p)
+		return 0;
+	size_t item = strcspn(p, ",");
+	const char *eq = memchr(p, '=', item);
+	if (!eq || eq == p)
+		return xdrv_err(err, -EINVAL, "config item '%.*s': expected key=value", (int)item,
+				p);
+	size_t klen = (size_t)(eq - p), vlen = item - klen - 1;
+	if (klen >= keycap || vlen >= valcap)
+		return xdrv_err(err, -EINVAL, "config item '%.*s': too long", (int)item, p);
+	memcpy(key, p, klen);
+	key[klen] = '\0';
+	memcpy(val, eq + 1, vlen);
+	val[vlen] = '\0';
+	*pos = (size_t)(p - config) + item;
+	return 1;
+}
+
+int hvb_config_u64(const char *val, uint64_t min, uint64_t max, uint64_t *out)
+{
+	if (!val || !isdigit((unsigned char)val[0])) /* strtoull would take space and sign */
+		return -EINVAL;
+	char *end = NULL;
+	errno = 0;
+	unsigned long long v = strtoull(val, &end, 0);
+	if (errno || !end || *end || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* Free a device already unlinked from its backend. */
+static void device_free(struct hvb_device *d)
+{
+	/* a model's destroy may not raise interrupts into a host that is tearing down */
+	d->irq_cb = NULL;
+	if (d->model->destroy)
+		d->model->destroy(d->opaque);
+	hvb_iommu_clear(&d->iommu);
+	for (uint32_t i = 0; i < d->nlogged; i++)
+		free(d->logged[i]);
+	free(d);
+}
+
+/* ---- backends -------------------------------------------------------------------------------- */
+
+int hvb_backend_create(const char *name, const char *options, struct hvb_backend **out, char **err)
+{
+	*out = NULL;
+	const struct hvb_backend_ops *ops = hvb_backend_find(name);
+	if (!ops) {
+		char known[128] = "";
+		size_t n = 0;
+		for (const struct hvb_backend_ops *const *b = hvb_backend_list(); *b; b++) {
+			int w = snprintf(known + n, sizeof known - n, "%s%s", n ? ", " : "",
+					 (*b)->name);
+			if (w < 0 || (size_t)w >= sizeof known - n)
+				break;
+			n += (size_t)w;
+		}
+		return xdrv_err(err, -ENOENT, "backend '%s': unknown (known: %s)",
+				name ? name : "(null)", known);
+	}
+	struct hvb_backend *b = calloc(1, sizeof *b);
+	if (!b)
+		return xdrv_err(err, -ENOMEM, "backend %s: out of memory", ops->name);
+	b->ops = ops;
+	int rc = ops->create ? ops->create(b, options, err) : 0;
+	if (rc != 0) {
+		free(b);
+		return rc < 0 ? rc : -EINVAL;
+	}
+	*out = b;
+	return 0;
+}
+
+void hvb_backend_destroy(struct hvb_backend *b)
+{
+	if (!b)
+		return;
+	while (b->devices) {
+		struct hvb_device *d = b->devices;
+		b->devices = d->next;
+		device_free(d);
+	}
+	if (b->ops->destroy)
+		b->ops->destroy(b);
+	free(b);
+}
+
+const char *hvb_backend_name(const struct hvb_backend *b)
+{
+	return b ? b->ops->name : NULL;
+}
+
+/* ---- devices --------------------------------------------------------------------------------- */
+
+int hvb_device_create(struct hvb_backend *b, const char *model, const char *config,
+		      struct hvb_device **out, char **err)
+{
+	*out = NULL;
+	if (!b)
+		return xdrv_err(err, -EINVAL, "device %s: no backend", model ? model : "(null)");
+	const struct hvb_model_ops *m = hvb_model_find(model);
+	if (!m) {
+		char known[160] = "";
+		size_t n = 0;
+		for (const struct hvb_model_ops *const *p = hvb_model_list(); *p; p++) {
+			int w = snprintf(known + n, sizeof known - n, "%s%s", n ? ", " : "",
+					 (*p)->name);
+			if (w < 0 || (size_t)w >= sizeof known - n)
+				break;
+			n += (size_t)w;
+		}
+		return xdrv_err(err, -ENOENT, "device model '%s': unknown (known: %s)",
+				model ? model : "(null)", known);
+	}
+	struct hvb_device *d = calloc(1, sizeof *d);
+	if (!d)
+		return xdrv_err(err, -ENOMEM, "device %s: out of memory", m->name);
+	d->backend = b;
+	d->model = m;
+	snprintf(d->name, sizeof d->name, "%s.%" PRIu32, m->name, b->next_index);
+	for (uint32_t i = 0; i < HVB_MAX_IRQS; i++)
+		d->masked[i] = true;
+	hvb_iommu_init(&d->iommu);
+	int rc = m->create ? m->create(d, config, &d->opaque, err) : 0;
+	if (rc != 0) {
+		xdrv_err_prefix(err, "device %s", m->name);
+		free(d);
+		return rc < 0 ? rc : -EINVAL;
+	}
+	b->next_index++;
+	d->next = b->devices;
+	b->devices = d;
+	if (m->reset)
+		m->reset(d->opaque);
+	*out = d;
+	return 0;
+}
+
+void hvb_device_destroy(struct hvb_device *d)
+{
+	if (!d)
+		return;
+	for (struct hvb_device **pp = &d->backend->devices; *pp; pp = &(*pp)->next) {
+		if (*pp == d) {
+			*pp = d->next;
+			break;
+		}
+	}
+	device_free(d);
+}
+
+const struct hvb_model_ops *hvb_device_model(const struct hvb_device *d)
+{
+	return d ? d->model : NULL;
+}
+
+const char *hvb_device_name(const struct hvb_device *d)
+{
+	return d ? d->name : NULL;
+}
+
+void *hvb_device_state(const struct hvb_device *d)
+{
+	return d ? d->opaque : NULL;
+}
+
+void hvb_device_reset(struct hvb_device *d)
+{
+	if (d && d->model->reset)
+		d->model->reset(d->opaque);
+}
+
+uint64_t hvb_device_bad_accesses(const struct hvb_device *d)
+{
+	return d ? d->bad_accesses : 0;
+}
+
+/* ---- register access ------------------------------------------------------------------------- */
+
+static uint64_t all_ones(uint32_t size)
+{
+	if (size >= 8)
+		return UINT64_MAX;
+	return size ? (UINT64_C(1) << (8 * size)) - 1 : 0;
+}
+
+/* NULL if the access is valid, else the guest-error key (also counted and logged). */
+static const char *check_access(struct hvb_device *d, const char *what, uint32_t region,
+				uint64_t off, uint32_t size)
+{
+	const char *key = NULL;
+	char msg[200];
+	if (region >= d->model->num_regions) {
+		key = "bad-region";
+		snprintf(msg, sizeof msg,
+			 "%s of %" PRIu32 " bytes at region %" PRIu32
+			 ": no such region (device has %" PRIu32 ")",
+			 what, size, region, d->model->num_regions);
+	} else {
+		const struct hvb_region_desc *r = &d->model->regions[region];
+		bool width_ok = (size == 1 || size == 2 || size == 4 || size == 8) &&
+				(r->access_sizes & size);
+		if (!width_ok) {
+			key = "bad-width";
+			snprintf(msg, sizeof msg,
+				 "%s of %" PRIu32 " bytes at region %" PRIu32 " offset 0x%" PRIx64
+				 ": width not allowed (allowed mask 0x%" PRIx32 ")",
+				 what, size, region, off, r->access_sizes);
+		} else if (off % size) {
+			key = "unaligned";
+			snprintf(msg, sizeof msg,
+				 "%s of %" PRIu32 " bytes at region %" PRIu32 " offset 0x%" PRIx64
+				 ": not naturally aligned",
+				 what, size, region, off);
+		} else if (off > r->size || size > r->size - off) {
+			key = "out-of-range";
+			snprintf(msg, sizeof msg,
+				 "%s of %" PRIu32 " bytes at region %" PRIu32 " offset 0x%" PRIx64
+				 ": outside the region (size 0x%" PRIx64 ")",
+				 what, size, region, off, r->size);
+		}
+	}
+	if (key) {
+		d->bad_accesses++;
+		hvb_guest_error(d, key, msg);
+	}
+	return key;
+}
+
+uint64_t hvb_reg_read(struct hvb_device *d, uint32_t region, uint64_t off, uint32_t size)
+{
+	if (!d)
+		return all_ones(size);
+	if (check_access(d, "read", region, off, size))
+		return all_ones(size);
+	return d->backend->ops->reg_read(d, region, off, size) & all_ones(size);
+}
+
+void hvb_reg_write(struct hvb_device *d, uint32_t region, uint64_t off, uint32_t size, uint64_t v)
+{
+	if (!d || check_access(d, "write", region, off, size))
+		return;
+	d->backend->ops->reg_write(d, region, off, size, v & all_ones(size));
+}
+
+/* ---- interrupt controller -------------------------------------------------------------------- */
+
+static bool line_ok(const struct hvb_device *d, uint32_t line)
+{
+	return d && line < d->model->num_irqs && line < HVB_MAX_IRQS;
+}
+
+bool hvb_irq_pending(const struct hvb_device *d, uint32_t line)
+{
+	return line_ok(d, line) && d->level[line] && !d->masked[line];
+}
+
+void hvb_irq_mask(struct hvb_device *d, uint32_t line)
+{
+	if (line_ok(d, line))
+		d->masked[line] = true;
+}
+
+void hvb_irq_unmask(struct hvb_device *d, uint32_t line)
+{
+	if (line_ok(d, line))
+		d->masked[line] = false;
+}
+
+void hvb_irq_ack(struct hvb_device *d, uint32_t line)
+{
+	/* Level-triggered lines have no latch to clear at the controller: the level is the
+	 * device's, and a line it still drives stays pending. Kept so that edge-style
+	 * controllers (Xen event channels) fit behind the same call later. */
+	(void)d;
+	(void)line;
+}
+
+void hvb_irq_set_notify(struct hvb_device *d, void (*cb)(void *ctx, uint32_t line), void *ctx)
+{
+	if (!d)
+		return;
+	d->irq_cb = cb;
+	d->irq_ctx = cb ? ctx : NULL;
+}
+
+void hvb_irq_set(struct hvb_device *d, uint32_t line, bool level)
+{
+	if (!line_ok(d, line))
+		return;
+	bool rising = level && !d->level[line];
+	d->level[line] = level;
+	if (rising && d->irq_cb)
+		d->irq_cb(d->irq_ctx, line);
+}
+
+/* ---- DMA ------------------------------------------------------------------------------------- */
+
+int hvb_dma_map(struct hvb_device *d, void *host, uint64_t len, uint32_t dir, uint64_t *bus,
+		char **err)
+{
+	if (!d || !bus)
+		return xdrv_err(err, -EINVAL, "dma map: no device");
+	*bus = 0;
+	int rc = d->backend->ops->dma_map ? d->backend->ops->dma_map(d, host, len, dir, bus)
+					  : -ENOTSUP;
+	switch (rc) {
+	case 0:
+		break;
+	case -EINVAL:
+		xdrv_err(err, rc,
+			 "%s: dma map of %" PRIu64 " bytes (dir %" PRIu32
+			 "): bad buffer, length (1..%llu) or direction",
+			 d->name, len, dir, (unsigned long long)HVB_IOVA_MAX_LEN);
+		break;
+	case -ENOSPC:
+		xdrv_err(err, rc,
+			 "%s: dma map of %" PRIu64 " bytes: bus address space exhausted "
+			 "(%" PRIu32 " mappings live)",
+			 d->name, len, hvb_dma_mapping_count(d));
+		break;
+	case -ENOTSUP:
+		xdrv_err(err, rc, "%s: dma map: backend %s has no DMA", d->name,
+			 d->backend->ops->name);
+		break;
+	default:
+		xdrv_err(err, rc, "%s: dma map of %" PRIu64 " bytes: %s", d->name, len,
+			 strerror(-rc));
+	}
+	return rc;
+}
+
+int hvb_dma_unmap(struct hvb_device *d, uint64_t bus, uint64_t len)
+{
+	if (!d)
+		return -EINVAL;
+	if (!d->backend->ops->dma_unmap)
+		return -ENOTSUP;
+	int rc = d->backend->ops->dma_unmap(d, bus, len);
+	if (rc == -ENOENT)
+		hvb_log("%s: dma unmap of bus 0x%" PRIx64 ": not mapped", d->name, bus);
+	else if (rc == -EINVAL)
+		hvb_log("%s: dma unmap of bus 0x%" PRIx64 ": length %" PRIu64
+			" is not the mapped length",
+			d->name, bus, len);
+	return rc;
+}
+
+uint32_t hvb_dma_mapping_count(const struct hvb_device *d)
+{
+	return d ? (uint32_t)d->iommu.n : 0;
+}
+
+int hvb_dma_read(struct hvb_device *d, uint64_t bus, void *dst, uint64_t len)
+{
+	if (len == 0)
+		return 0;
+	if (!d || !dst || !d->backend->ops->dma_translate)
+		return -EFAULT;
+	const void *src = d->backend->ops->dma_translate(d, bus, len, false);
+	if (!src)
+		return -EFAULT;
+	memcpy(dst, src, len);
+	return 0;
+}
+
+int hvb_dma_write(struct hvb_device *d, uint64_t bus, const void *src, uint64_t len)
+{
+	if (len == 0)
+		return 0;
+	if (!d || !src || !d->backend->ops->dma_translate)
+		return -EFAULT;
+	void *dst = d->backend->ops->dma_translate(d, bus, len, true);
+	if (!dst)
+		return -EFAULT;
+	memcpy(dst, src, len);
+	return 0;
+}

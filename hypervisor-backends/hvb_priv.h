@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private to hypervisor-backends/: the backend and device structs, the per-device IOMMU table
+ * (iommu.c), the ops tables the registry lists, and the small config-string parser models use.
+ * Nothing outside this folder includes it; the public contract is xdrv/hvb.h.
+ */
+#ifndef XDRV_HVB_PRIV_H
+#define XDRV_HVB_PRIV_H
+
+#include "xdrv/hvb.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- IOMMU table (iommu.c) ------------------------------------------------------------------- */
+
+/*
+ * Bus addresses are handed out from [HVB_IOVA_BASE, HVB_IOVA_LIMIT): below 4 GiB so that chips
+ * with 32-bit DMA pointers (DP83820 in its default mode) can use every address, and far from
+ * anything that looks like a host pointer. Each mapping starts on a page and is followed by one
+ * unmapped guard page, so a device running one byte past a buffer faults instead of reaching
+ * the next one.
+ */
+#define HVB_IOVA_PAGE	      4096u
+#define HVB_IOVA_BASE	      0x10000000ull /* 256 MiB: bus address 0 and low memory stay unmapped */
+#define HVB_IOVA_LIMIT	      0xf0000000ull /* 3.75 GiB: leaves the top of the 32-bit space unused */
+#define HVB_IOVA_MAX_LEN      (1ull << 30)  /* one mapping: 1 GiB, plenty for any ring or buffer */
+#define HVB_IOVA_MAX_MAPPINGS 65536u /* per device: bounds host memory a leaking driver costs */
+
+struct hvb_iommu_map {
+	uint64_t bus;  /* page-aligned */
+	uint64_t len;  /* bytes the driver mapped */
+	uint64_t span; /* bus space reserved: len rounded up to pages, plus the guard page */
+	uint8_t *host;
+	uint32_t dir; /* XDRV_DMA_* */
+};
+
+struct hvb_iommu {
+	struct hvb_iommu_map *maps; /* sorted by bus */
+	size_t n, cap;
+	uint64_t cursor; /* next-fit: freed bus addresses are reused only after a wrap */
+};
+
+void hvb_iommu_init(struct hvb_iommu *t);
+/* Drop every mapping and the table's memory. */
+void hvb_iommu_clear(struct hvb_iommu *t);
+/* 0; -EINVAL (len 0 or over HVB_IOVA_MAX_LEN, bad dir, NULL host), -ENOSPC (no bus space or too
+ * many mappings), -ENOMEM. */
+int hvb_iommu_map(struct hvb_iommu *t, void *host, uint64_t len, uint32_t dir, uint64_t *bus);
+/* 0; -ENOENT if no mapping starts at bus, -EINVAL if it has another length. */
+int hvb_iommu_unmap(struct hvb_iommu *t, uint64_t bus, uint64_t len);
+/* Host pointer for [bus, bus+len) if wholly inside one mapping whose direction allows the
+ * access (a device write needs FROM_DEVICE, a read TO_DEVICE), else NULL. len > 0. */
+void *hvb_iommu_translate(const struct hvb_iommu *t, uint64_t bus, uint64_t len, bool write);
+
+/* ---- backends and devices -------------------------------------------------------------------- */
+
+#define HVB_LOGGED_KEYS 32 /* distinct guest-error keys remembered per device */
+#define HVB_NAME_MAX	48
+
+struct hvb_backend {
+	const struct hvb_backend_ops *ops;
+	void *priv; /* the backend's own state, set by ops->create */
+	struct hvb_device *devices;
+	uint32_t next_index; /* per model instance numbers, for device names */
+};
+
+struct hvb_device {
+	struct hvb_backend *backend;
+	struct hvb_device *next;
+	const struct hvb_model_ops *model;
+	void *opaque;		 /* the model's state */
+	char name[HVB_NAME_MAX]; /* "uart16550.0" */
+	uint64_t bad_accesses;
+	/* interrupt controller */
+	bool level[HVB_MAX_IRQS];
+	bool masked[HVB_MAX_IRQS];
+	void (*irq_cb)(void *ctx, uint32_t line);
+	void *irq_ctx;
+	/* guest-error log-once memory */
+	char *logged[HVB_LOGGED_KEYS];
+	uint32_t nlogged;
+	bool log_full;
+	struct hvb_iommu iommu; /* used by backends that translate in process (native) */
+};
+
+/* Emit one host log line through the hvb_set_log sink. */
+void hvb_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Iterate a model config string "key=value,key=value". On each call, stores the next key and
+ * value (NUL-terminated, truncated to the buffer sizes and reported as malformed if they do not
+ * fit) and returns 1; returns 0 at the end, -EINVAL on a malformed item (with *err set).
+ * *pos starts at 0.
+ */
+int hvb_config_next(const char *config, size_t *pos, char *key, size_t keycap, char *val,
+		    size_t valcap, char **err);
+/* Parse an unsigned decimal or 0x-hex number in [min, max]: 0 or -EINVAL. */
+int hvb_config_u64(const char *val, uint64_t min, uint64_t max, uint64_t *out);
+
+/* ---- the ops tables registry.c lists --------------------------------------------------------- */
+extern const struct hvb_backend_ops hvb_native_backend_ops;
+extern const struct hvb_backend_ops hvb_xen_backend_ops;
+extern const struct hvb_model_ops hvb_uart16550_model_ops;
+extern const struct hvb_model_ops hvb_null_model_ops;
+extern const struct hvb_model_ops hvb_testdev_model_ops;
+
+#endif

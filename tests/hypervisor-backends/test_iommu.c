@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Tests for hypervisor-backends/iommu.c: bus addresses are page-aligned, from the private window,
+ * never host pointers; translation accepts only ranges wholly inside one live mapping in an
+ * allowed direction; bus+len overflow, straddling, stale and unknown addresses are refused;
+ * unmap must match a mapping exactly; the window and the mapping count are bounded.
+ */
+#include "../xtest.h"
+
+#include "../../hypervisor-backends/hvb_priv.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xdrv/dma.h>
+
+static void test_map_gives_page_aligned_private_bus_addresses(void)
+{
+	struct hvb_iommu t;
+	uint8_t buf[100];
+	uint64_t a = 0, b = 0;
+	hvb_iommu_init(&t);
+	CU_ASSERT_EQUAL(hvb_iommu_map(&t, buf + 3, 10, XDRV_DMA_TO_DEVICE, &a), 0);
+	CU_ASSERT_EQUAL(hvb_iommu_map(&t, buf, sizeof buf, XDRV_DMA_BIDIRECTIONAL, &b), 0);
+	CU_ASSERT_EQUAL(a % HVB_IOVA_PAGE, 0);
+	CU_ASSERT_EQUAL(b % HVB_IOVA_PAGE, 0);
+	CU_ASSERT(a >= HVB_IOVA_BASE && a < HVB_IOVA_LIMIT);
+	CU_ASSERT(b >= a + 2 * HVB_IOVA_PAGE); /* a guard page between mappings */
+	CU_ASSERT_NOT_EQUAL(a, (uint64_t)(uintptr_t)(buf + 3));
+	CU_ASSERT_PTR_EQUAL(hvb_iommu_translate(&t, a, 10, false), buf + 3);
+	CU_ASSERT_PTR_EQUAL(hvb_iommu_translate(&t, a + 9, 1, false), buf + 12);
+	CU_ASSERT_PTR_EQUAL(hvb_iommu_translate(&t, b + 50, 50, true), buf + 50);
+	hvb_iommu_clear(&t);
+}
+
+static void test_translate_rejects_range_past_mapping_end(void)
+{
+	struct hvb_iommu t;
+	uint8_t buf[100];
+	uint64_t a = 0;
+	hvb_iommu_init(&t);
+	CU_ASSERT_EQUAL(hvb_iommu_map(&t, buf, 10, XDRV_DMA_BIDIRECTIONAL, &a), 0);
+	CU_ASSERT_PTR_NULL(hvb_iommu_translate(&t, a, 11, false));
+	CU_ASSERT_PTR_NULL(hvb_iommu_translate(&t, a + 10, 1, false)); /* the page's tail */
+	CU_ASSERT_PTR_NULL(hvb_iommu_translate(&t, a - 1, 2, false));
+	CU_ASSERT_PTR_NULL(hvb_iommu_translate(&t, 0, 1, false));
+	CU_ASSERT_PTR_NULL(hvb_iommu_translate(&t, (uint64_t)(uintptr_t)buf, 1, false));
+	CU_ASSERT_PTR_NULL(hvb_iommu_translate(&t, a, 0, false));
+	hvb_iommu_clear(&t);
+}
+
+static void test_translate_rejects_range_straddling_two_mappings(void)
+{
+	struct hvb_iommu t;
+	uint8_t big[2 * 4096];
+	uint64_t a = 0, b = 0;
+	hvb_iommu_init(&t);
+	/* two whole-page mappings of adjacent host memory: the bus ranges are not adjacent,
+	 * and even a range that covers both mappings' bytes is refused */
+	CU_ASSERT_EQUAL(hvb_iommu_map(&t, big, 4096, XDRV_DMA_BIDIRECTIONAL, &a), 0);
+	CU_ASSERT_EQUAL(hvb_iommu_map(&t, big + 4096, 4096, XDRV_DMA_BIDIRECTIONAL, &b), 0);
+	CU_ASSERT_PTR_NULL(hvb_iommu_translate(&t, a + 4000, 200, true));
+	CU_ASSERT_PTR_NULL(hvb_iommu_translate(&t, a, b + 4096 - a, true));
+	CU_ASSERT_PTR_NOT_NULL(hvb_iommu_translate(&t, a + 4000, 96, true));
+	CU_ASSERT_PTR_NOT_NULL(hvb_iommu_translate(&t, b, 4096, true));
+	hvb_iommu_clear(&t);
+}
+
+static void test_translate_rejects_bus_plus_len_overflow(void)
+{
+	struct hvb_iommu t;
+	uint8_t buf[64];
+	uint64_t a = 0;
+	hvb_iommu_init(&t);
+	CU_ASSERT_EQUAL(hvb_iommu_map(&t, buf, sizeof buf, XDRV_DMA_BIDIRECTIONAL, &a), 0);
+	CU_ASSERT_PTR_NULL(hvb_iommu_translate(&t, a, UINT64_MAX, false));
+	CU_ASSERT_PTR_NULL(hvb_iommu_translate(&t, a + 8, UINT64_MAX - 7, false));
+	CU_ASSERT_PTR_NULL(hvb_iommu_translate(&t, UINT64_MAX, 2, false));
+	CU_ASSERT_PTR_NULL(hvb_iommu_translate(&t, UINT64_MAX - 3, 4, false));
+	hvb_iommu_clear(&t);
+}
+
+static void test_translate_enforces_direction(void)
+{
+	struct hvb_iommu t;
+	uint8_t buf[64];
+	uint64_t to = 0, from = 0;
+	hvb_iommu_init(&t);
+	CU_ASSERT_EQUAL(hvb_iommu_map(&t, buf, 32, XDRV_DMA_TO_DEVICE, &to), 0);
+	CU_ASSERT_EQUAL(hvb_iommu_map(&t, buf + 32, 32, XDRV_DMA_FROM_DEVICE, &from), 0);
+	CU_ASSERT_PTR_NOT_NULL(hvb_iommu_translate(&t, to, 32, false));
+	CU_ASSERT_PTR_NULL(hvb_iommu_translate(&t, to, 32, true)); /* device may not write */
+	CU_ASSERT_PTR_NOT_NULL(hvb_iommu_translate(&t, from, 32, true));
+	CU_ASSERT_PTR_NULL(hvb_iommu_translate(&t, from, 32, false));
+	hvb_iommu_clear(&t);
+}
+
+static void test_unmap_then_translate_fails_and_address_not_reused_at_once(void)
+{
+	struct hvb_iommu t;
+	uint8_t buf[64];
+	uint64_t a = 0, b = 0;
+	hvb_iommu_init(&t);
+	CU_ASSERT_EQUAL(hvb_iommu_map(&t, buf, 64, XDRV_DMA_BIDIRECTIONAL, &a), 0);
+	CU_ASSERT_EQUAL(hvb_iommu_unmap(&t, a, 64), 0);
+	CU_ASSERT_PTR_NULL(hvb_iommu_translate(&t, a, 1, false));
+	CU_ASSERT_EQUAL(hvb_iommu_map(&t, buf, 64, XDRV_DMA_BIDIRECTIONAL, &b), 0);
+	CU_ASSERT_NOT_EQUAL(a, b); /* next-fit: a stale bus address keeps faulting */
+	CU_ASSERT_PTR_NULL(hvb_iommu_translate(&t, a, 1, false));
+	hvb_iommu_clear(&t);
+}
+
+static void test_unmap_unknown_or_wrong_length_is_an_error(void)
+{
+	struct hvb_iommu t;
+	uint8_t buf[64];
+	uint64_t a = 0;
+	hvb_iommu_init(&t);
+	CU_ASSERT_EQUAL(hvb_iommu_unmap(&t, HVB_IOVA_BASE, 64), -ENOENT); /* empty table */
+	CU_ASSERT_EQUAL(hvb_iommu_map(&t, buf, 64, XDRV_DMA_BIDIRECTIONAL, &a), 0);
+	CU_ASSERT_EQUAL(hvb_iommu_unmap(&t, a + 1, 63), -ENOENT);
+	CU_ASSERT_EQUAL(hvb_iommu_unmap(&t, 0, 64), -ENOENT);
+	CU_ASSERT_EQUAL(hvb_iommu_unmap(&t, UINT64_MAX, 64), -ENOENT);
+	CU_ASSERT_EQUAL(hvb_iommu_unmap(&t, a, 32), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(hvb_iommu_translate(&t, a, 64, true)); /* still mapped */
+	CU_ASSERT_EQUAL(hvb_iommu_unmap(&t, a, 64), 0);
+	CU_ASSERT_EQUAL(hvb_iommu_unmap(&t, a, 64), -ENOENT); /* double unmap */
+	hvb_iommu_clear(&t);
+}
+
+static void test_map_rejects_bad_arguments(void)
+{
+	struct hvb_iommu t;
+	uint8_t buf[8];
+	uint64_t a = 0;
+	hvb_iommu_init(&t);
+	CU_ASSERT_EQUAL(hvb_iommu_map(&t, buf, 0, XDRV_DMA_TO_DEVICE, &a), -EINVAL);
+	CU_ASSERT_EQUAL(hvb_iommu_map(&t, NULL, 8, XDRV_DMA_TO_DEVICE, &a), -EINVAL);
+	CU_ASSERT_EQUAL(hvb_iommu_map(&t, buf, 8, 0, &a), -EINVAL);
+	CU_ASSERT_EQUAL(hvb_iommu_map(&t, buf, 8, 4, &a), -EINVAL);
+	CU_ASSERT_EQUAL(hvb_iommu_map(&t, buf, HVB_IOVA_MAX_LEN + 1, XDRV_DMA_TO_DEVICE, &a),
+			-EINVAL);
+	CU_ASSERT_EQUAL(hvb_iommu_map(&t, buf, UINT64_MAX, XDRV_DMA_TO_DEVICE, &a), -EINVAL);
+	CU_ASSERT_EQUAL(t.n, 0);
+	hvb_iommu_clear(&t);
+}
+
+static void test_window_exhaustion_and_wraparound_reuse(void)
+{
+	struct hvb_iommu t;
+	static uint8_t buf[16];
+	uint64_t a = 0, first = 0;
+	hvb_iommu_init(&t);
+	/* 1 GiB mappings + guard: the 3.5 GiB window holds three */
+	int n = 0;
+	while (hvb_iommu_map(&t, buf, HVB_IOVA_MAX_LEN, XDRV_DMA_TO_DEVICE, &a) == 0) {
+		if (n == 0)
+			first = a;
+		n++;
+		CU_ASSERT(a + HVB_IOVA_MAX_LEN <= HVB_IOVA_LIMIT);
+	}
+	CU_ASSERT_EQUAL(n, 3);
+	CU_ASSERT_EQUAL(hvb_iommu_map(&t, buf, HVB_IOVA_MAX_LEN, XDRV_DMA_TO_DEVICE, &a), -ENOSPC);
+	/* a small one still fits in the tail, then freeing the first lets a big one wrap there */
+	CU_ASSERT_EQUAL(hvb_iommu_map(&t, buf, 16, XDRV_DMA_TO_DEVICE, &a), 0);
+	CU_ASSERT_EQUAL(hvb_iommu_unmap(&t, first, HVB_IOVA_MAX_LEN), 0);
+	CU_ASSERT_EQUAL(hvb_iommu_map(&t, buf, HVB_IOVA_MAX_LEN, XDRV_DMA_TO_DEVICE, &a), 0);
+	CU_ASSERT_EQUAL(a, first);
+	hvb_iommu_clear(&t);
+}
+
+static void test_mapping_count_is_capped(void)
+{
+	struct hvb_iommu t;
+	static uint8_t buf[1];
+	uint64_t a = 0;
+	hvb_iommu_init(&t);
+	for (uint32_t i = 0; i < HVB_IOVA_MAX_MAPPINGS; i++)
+		if (hvb_iommu_map(&t, buf, 1, XDRV_DMA_TO_DEVICE, &a) != 0) {
+			CU_FAIL("map failed before the cap");
+			break;
+		}
+	CU_ASSERT_EQUAL(hvb_iommu_map(&t, buf, 1, XDRV_DMA_TO_DEVICE, &a), -ENOSPC);
+	/* lookups stay exact among many mappings */
+	CU_ASSERT_PTR_EQUAL(hvb_iommu_translate(&t, a, 1, false), buf);
+	CU_ASSERT_PTR_NULL(hvb_iommu_translate(&t, a + 1, 1, false));
+	hvb_iommu_clear(&t);
+}
+
+XTEST_SUITE(hvb_iommu, NULL, NULL, XTEST(test_map_gives_page_aligned_private_bus_addresses),
+	    XTEST(test_translate_rejects_range_past_mapping_end),
+	    XTEST(test_translate_rejects_range_straddling_two_mappings),
+	    XTEST(test_translate_rejects_bus_plus_len_overflow),
+	    XTEST(test_translate_enforces_direction),
+	    XTEST(test_unmap_then_translate_fails_and_address_not_reused_at_once),
+	    XTEST(test_unmap_unknown_or_wrong_length_is_an_error),
+	    XTEST(test_map_rejects_bad_arguments),
+	    XTEST(test_window_exhaustion_and_wraparound_reuse), XTEST(test_mapping_count_is_capped))
