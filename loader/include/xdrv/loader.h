@@ -7,11 +7,16 @@
  *   and data layout -> LLVMRunPasses("default<O2>") -> ORC LLJIT, eager or lazy per function
  *
  * Driver code is linked in its own bare JITDylib where the only resolvable names are the ABI
- * symbols (absolute symbols bound to the runtime, runtime.h) and the driver's own.
- * Unloading removes the code through the image's resource tracker.
+ * symbols (absolute symbols bound to the runtime, runtime.h; only those introduced at or before
+ * the driver's ABI version) and the driver's own: any other import fails to link, with a message
+ * naming it. Unloading removes the code through the image's resource tracker.
  *
- * The context owns one LLJIT; images share it. Not thread-safe.
- * Long-lived objects keep their last error: ldr_errmsg(ctx).
+ * The context owns one LLJIT; images share it. Not thread-safe: one thread uses a context and
+ * its images at a time. Long-lived objects keep their last error: ldr_errmsg(ctx).
+ *
+ * Calling JIT code from a build with UBSan's -fsanitize=function: the check reads a signature
+ * just before the callee, which JIT code does not have (and the page before it may be unmapped);
+ * call sites of driver entry points need __attribute__((no_sanitize("function"))).
  */
 #ifndef XDRV_LOADER_H
 #define XDRV_LOADER_H
@@ -25,21 +30,26 @@ struct ldr_ctx;
 struct ldr_image;
 
 #define LDR_JIT_EAGER 0u
-#define LDR_JIT_LAZY 1u
+#define LDR_JIT_LAZY  1u
 
 struct ldr_config {
-	const char *trust_root; /* PEM of the pinned root; NULL only with allow_unsigned */
-	int allow_unsigned;     /* development: accept packages without a signature trailer */
-	int64_t time_floor;     /* unix seconds; 0 = built-in floor */
-	uint32_t jit_mode;      /* LDR_JIT_EAGER or LDR_JIT_LAZY */
-	uint32_t opt_level;     /* 0..3, default 2 ("default<O2>") */
+	const char *trust_root;	 /* path of the pinned root's PEM; NULL only with allow_unsigned */
+	int allow_unsigned;	 /* development: accept packages without a signature trailer. With
+				    no trust_root, a signed package loads too, reported unchecked */
+	int64_t time_floor;	 /* unix seconds; 0 = built-in floor */
+	uint32_t jit_mode;	 /* LDR_JIT_EAGER or LDR_JIT_LAZY */
+	uint32_t opt_level;	 /* 0..3, taken as given ("default<O0>".."default<O3>", and the
+				    codegen level); a zeroed config means O0: xdrv load/run use 2 */
 	const char *extract_dir; /* NULL: keep the package in memory only */
-	uint32_t max_entries;   /* 0: SDK_CAPS_DEFAULT */
+	uint32_t max_entries;	 /* 0: SDK_CAPS_DEFAULT (each of the three caps separately) */
 	uint64_t max_entry_size, max_total_size;
 };
 
+/* Create a context: loads the trust root (if any), initializes the LLVM target of the
+ * architecture the loader was built for, describes the host CPU, creates the LLJIT, binds the
+ * ABI to ldr_abi_bindings(). Strings in cfg are copied. -EINVAL for a bad configuration. */
 int ldr_ctx_create(const struct ldr_config *cfg, struct ldr_ctx **out, char **err);
-void ldr_ctx_destroy(struct ldr_ctx *ctx); /* unloads remaining images; NULL-safe */
+void ldr_ctx_destroy(struct ldr_ctx *ctx);	   /* unloads remaining images; NULL-safe */
 const char *ldr_errmsg(const struct ldr_ctx *ctx); /* last error, "" if none; borrowed */
 /* Host target description, e.g. "x86_64-pc-linux-gnu cpu=znver3 +avx2,...": borrowed. */
 const char *ldr_host_description(const struct ldr_ctx *ctx);
@@ -59,18 +69,25 @@ struct ldr_timings {
 };
 
 /* Load a signed package. `params` overrides declared defaults (unknown names and out-of-range
- * values are errors). On failure returns negative, sets ldr_errmsg and *err. */
+ * values are errors). On failure returns negative, sets ldr_errmsg and *err (caller frees),
+ * "package NAME: ...": -EPERM unsigned where signatures are required, the signer's code for a
+ * bad signature, -EINVAL bad archive/manifest/bitcode/lint/descriptor mismatch, -ENOTSUP newer
+ * ABI, -ERANGE/-ENOENT bad parameter, -ENOEXEC a JIT link failure (e.g. an import outside the
+ * ABI). Nothing is parsed before the signature (if required) has been verified. */
 int ldr_image_load_file(struct ldr_ctx *ctx, const char *path, const struct ldr_param_value *params,
 			size_t nparams, struct ldr_image **out, char **err);
 int ldr_image_load_buf(struct ldr_ctx *ctx, const uint8_t *buf, size_t len, const char *label,
-		       const struct ldr_param_value *params, size_t nparams,
-		       struct ldr_image **out, char **err);
-/* The descriptor in JIT memory (function pointers are lazy stubs in lazy mode). Borrowed. */
+		       const struct ldr_param_value *params, size_t nparams, struct ldr_image **out,
+		       char **err);
+/* The descriptor in JIT memory (function pointers are lazy stubs in lazy mode; a stub whose
+ * function fails to compile on first call logs loudly and returns XDRV_EIO). Borrowed; NULL if
+ * the module has none. */
 const struct xdrv_driver *ldr_image_descriptor(struct ldr_image *img);
 const struct sdk_manifest *ldr_image_manifest(const struct ldr_image *img);
 const char *ldr_image_name(const struct ldr_image *img);
 void ldr_image_timings(const struct ldr_image *img, struct ldr_timings *t);
-/* Address of a driver symbol (materializes it in lazy mode). */
+/* Address of a driver symbol with external linkage (static functions and data are not found).
+ * Eager: the code; lazy: the function's stub, whose first call compiles it. */
 int ldr_image_lookup(struct ldr_image *img, const char *symbol, uint64_t *addr, char **err);
 /* Number of functions compiled so far (lazy mode: grows as they are called). */
 uint32_t ldr_image_compiled_functions(const struct ldr_image *img);

@@ -3,15 +3,22 @@
  * Loader, part 2: the host side of the driver ABI and a driver's lifecycle on a device.
  *
  * Every function a driver may import (driver-abi/symbols.def) is implemented here with the ABI
- * prototype. Handles given to a driver are validated on every call; a stale or forged handle
- * gets XDRV_EINVAL and a log line, never a crash. Memory, DMA mappings, interrupts and
- * class registrations a driver holds are tracked per driver instance and released at unbind.
+ * prototype. Handles given to a driver are tagged indices with a generation, validated on every
+ * call; a stale or forged handle, or one of another driver, gets XDRV_EINVAL (or NULL, 0, all
+ * ones, as the prototype allows) and one log line, never a crash. Memory, DMA buffers and
+ * mappings, interrupt handlers, packets and class registrations a driver holds are tracked per
+ * driver instance (one binding of a descriptor to a device) and released at unbind.
+ *
+ * Pointers into driver memory (a log string, a buffer to map, an ops table) cannot be checked
+ * without sandboxing: reads from them are bounded, not validated.
  *
  * The same runtime serves JIT-compiled images and natively compiled drivers (a descriptor from
  * dlsym), so both run through exactly the same ABI and backend.
  *
  * Single-threaded: the host never runs two entry points of one driver at once; interrupts and
- * polls are delivered from ldr_driver_dispatch.
+ * polls are delivered from ldr_driver_dispatch, never from inside a driver's entry point (a
+ * host callback running under xdrv_net_rx that transmits is queued, not re-entered). The
+ * current driver (whose memory xdrv_mem_alloc charges) is thread-local.
  */
 #ifndef XDRV_RUNTIME_H
 #define XDRV_RUNTIME_H
@@ -27,7 +34,8 @@ struct ldr_netdev;
 struct ldr_blkdev;
 struct ldr_scsi_host;
 
-/* The ABI binding table: every symbol of symbols.def with its host address. */
+/* The ABI binding table: every symbol of symbols.def with its host address, in the file's
+ * order. Static; *count (if not NULL) gets the number of entries. */
 struct ldr_abi_binding {
 	const char *name;
 	void (*addr)(void);
@@ -35,55 +43,103 @@ struct ldr_abi_binding {
 };
 const struct ldr_abi_binding *ldr_abi_bindings(size_t *count);
 
-/* Log sink for driver messages: default writes "[name] message" to stderr. */
+/* Log sink for driver messages and the runtime's own lines about a driver (bad handles, leaks):
+ * `driver` is the binding's label ("xdrv" outside any driver), `msg` one line without newline.
+ * NULL restores the default, "[name] message" on stderr. Process-wide. */
 void ldr_runtime_set_log(void (*fn)(void *ctx, const char *driver, uint32_t level, const char *msg),
 			 void *ctx);
 
 struct ldr_bind_opts {
-	const char *label;      /* for messages, default the descriptor's name */
-	int write_params;       /* 1: write parameter defaults/overrides through desc->params[].var
-				   (natively compiled drivers); JIT images have them as constants */
+	const char *label; /* for messages, default the descriptor's name */
+	int write_params;  /* 1: write parameter defaults/overrides through desc->params[].var
+			      (natively compiled drivers); JIT images have them as constants */
 	const char *const *param_kv; /* "name=value" pairs when write_params, may be NULL */
 	size_t nparams;
+	uint32_t io_timeout_ms; /* ldr_blk_io / ldr_scsi_exec wait at most this; 0: 5000 */
 };
-/* Check the descriptor (magic, ABI version supported, match against the device), then call
- * probe. */
+/* Check the descriptor (magic, struct_size, ABI major 1 and not newer than this host, flags and
+ * reserved fields zero, name, probe, match table), match it against the device's identity (bus,
+ * PCI ids and class under mask, or platform compatible), write parameters if asked (each
+ * checked against its declared type and range; nothing is written unless all are good), then
+ * call probe. The descriptor is copied once; `desc` must stay valid until unbind (its remove).
+ * 0 with *out, or a negative errno with *err (caller frees) naming the driver: -EINVAL bad
+ * descriptor or options, -ENOTSUP ABI version, -ENODEV no match, -ERANGE/-ENOENT parameter,
+ * or probe's own status ("probe failed: -19 (ENODEV)"), after releasing whatever probe
+ * acquired. opts may be NULL. */
 int ldr_driver_bind(const struct xdrv_driver *desc, struct hvb_device *dev,
 		    const struct ldr_bind_opts *opts, struct ldr_driver **out, char **err);
-/* Call remove, then release everything the driver still holds. NULL-safe. */
+/* Call remove, then release everything the driver still holds (logging one line if anything
+ * was left). NULL-safe. The device must outlive this call. */
 void ldr_driver_unbind(struct ldr_driver *drv);
-/* Deliver pending interrupts, scheduled NAPI polls and class polls. Returns events handled. */
+/* What unbind released because the driver still held it after remove. */
+struct ldr_unbind_report {
+	uint64_t mem_bytes, mem_blocks;	       /* xdrv_mem_alloc blocks not freed */
+	uint64_t mem_peak;		       /* peak driver memory over the binding */
+	uint32_t coherent, dma_maps;	       /* DMA coherent buffers and streaming mappings */
+	uint64_t dma_bytes;		       /* bytes of both */
+	uint32_t irqs, pkts;		       /* interrupt handlers, packets */
+	uint32_t netdevs, blkdevs, scsi_hosts; /* class registrations */
+};
+/* ldr_driver_unbind that also reports (rep may be NULL; zeroed for a NULL drv). */
+void ldr_driver_unbind_report(struct ldr_driver *drv, struct ldr_unbind_report *rep);
+/* One round: pending interrupts (handler, then ack at the controller unless the driver did),
+ * scheduled NAPI polls (budget 64, again while a poll uses its whole budget, up to 64 rounds),
+ * the transmit backlog of queues not stopped, and class polls while requests are outstanding.
+ * Returns the events handled (0: idle). NULL-safe; 0 when called from inside the driver. */
 int ldr_driver_dispatch(struct ldr_driver *drv);
-/* Bytes of driver memory currently allocated, and DMA mappings held. */
+/* Bytes of driver memory currently allocated, and DMA buffers + mappings held. */
 uint64_t ldr_driver_mem_in_use(const struct ldr_driver *drv);
 uint32_t ldr_driver_dma_in_use(const struct ldr_driver *drv);
 
 /* ---- network class, host side ---------------------------------------------------------------- */
+/* The interface the driver registered in slot `index` (0..3), NULL if none. The pointer stays
+ * valid until unbind (a slot the driver unregisters and registers again is the same object). */
 struct ldr_netdev *ldr_driver_netdev(struct ldr_driver *drv, uint32_t index);
+/* Call the driver's open/stop. open: 0 or its status with *err; stop drops the backlog. */
 int ldr_net_open(struct ldr_netdev *nd, char **err);
 int ldr_net_stop(struct ldr_netdev *nd);
-/* Queue one frame for transmit (copied). csum_flags XDRV_CSUM_*; start/offset for PARTIAL. */
+/* Transmit one frame (copied; 1..65536 bytes). csum_flags XDRV_CSUM_*; start/offset for
+ * PARTIAL. Handed to the driver's xmit at once, or queued in a backlog (1024 frames) while the
+ * queue is stopped or the driver is busy. 0, or -ENODEV, -ENETDOWN (not open), -EMSGSIZE,
+ * -ENOBUFS (backlog full), or the driver's refusal. */
 int ldr_net_xmit(struct ldr_netdev *nd, const void *frame, size_t len, uint32_t csum_flags,
 		 uint16_t csum_start, uint16_t csum_offset);
+/* Split each frame ldr_net_xmit queues into fragments of at most frag_len bytes (up to
+ * XDRV_PKT_MAX_FRAGS; the last one takes the rest), to exercise a driver's scatter-gather.
+ * 0 (default): one fragment. */
+void ldr_net_set_tx_frag(struct ldr_netdev *nd, uint32_t frag_len);
+/* Where received frames go; `frame` is valid during the call only. The callback may call
+ * ldr_net_xmit (queued until the next dispatch). */
 void ldr_net_set_rx(struct ldr_netdev *nd,
 		    void (*cb)(void *ctx, const uint8_t *frame, size_t len, uint32_t csum_flags),
 		    void *ctx);
+/* The driver's get_stats: 0, -EOPNOTSUPP, or its status. */
 int ldr_net_stats(struct ldr_netdev *nd, struct xdrv_net_stats *st);
+/* Link state as the driver last reported it (zeros before). Any output may be NULL. */
 void ldr_net_link(const struct ldr_netdev *nd, uint32_t *up, uint32_t *speed, uint32_t *duplex);
-const uint8_t *ldr_net_mac(const struct ldr_netdev *nd);
+const uint8_t *ldr_net_mac(const struct ldr_netdev *nd); /* 6 bytes, borrowed */
 
 /* ---- block class, host side ------------------------------------------------------------------ */
-struct ldr_blkdev *ldr_driver_blkdev(struct ldr_driver *drv, uint32_t index);
+struct ldr_blkdev *ldr_driver_blkdev(struct ldr_driver *drv, uint32_t index); /* slot 0..15 */
 const char *ldr_blk_name(const struct ldr_blkdev *bd);
 uint32_t ldr_blk_block_size(const struct ldr_blkdev *bd);
 uint64_t ldr_blk_num_blocks(const struct ldr_blkdev *bd);
-/* Synchronous I/O: submit, dispatch until complete or timeout. op XDRV_BLK_*. */
+/* Synchronous I/O: submit, dispatch until complete or the timeout. op XDRV_BLK_*; buf holds
+ * count * block size bytes (NULL for FLUSH); at most 64 MiB. The driver works on a bounce
+ * buffer, so a request that times out is abandoned safely (freed at its late completion or at
+ * unbind). 0, or -EINVAL/-ERANGE/-E2BIG before submitting, the driver's status (-EIO medium
+ * error, ...), -ETIMEDOUT, -EDEADLK from inside the driver; *err says which. */
 int ldr_blk_io(struct ldr_blkdev *bd, uint32_t op, uint64_t lba, uint32_t count, void *buf,
 	       char **err);
 
 /* ---- SCSI class, host side ------------------------------------------------------------------- */
-struct ldr_scsi_host *ldr_driver_scsi_host(struct ldr_driver *drv, uint32_t index);
-/* Synchronous command; returns 0 if completed (check *scsi_status), negative on host error. */
+struct ldr_scsi_host *ldr_driver_scsi_host(struct ldr_driver *drv, uint32_t index); /* 0..3 */
+/* Synchronous command; returns 0 if completed (check *scsi_status; on CHECK CONDITION the
+ * sense data is in `sense`, which must hold XDRV_SCSI_SENSE_MAX bytes, its length in
+ * *sense_len), negative on a host error: -ENODEV no target, -ECANCELED aborted, -ECONNRESET
+ * bus reset, -EIO, -ETIMEDOUT, -EBUSY (queue full until the timeout), or -EINVAL for a bad
+ * CDB length, direction or buffer. scsi_status, sense and sense_len may be NULL. Data goes
+ * through a bounce buffer as for ldr_blk_io. */
 int ldr_scsi_exec(struct ldr_scsi_host *h, uint32_t target, uint32_t lun, const uint8_t *cdb,
 		  uint32_t cdb_len, uint32_t dir, void *buf, uint64_t len, uint32_t *scsi_status,
 		  uint8_t *sense, uint32_t *sense_len, char **err);

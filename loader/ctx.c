@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The loader context: configuration, the pinned trust root, the host target and the one LLJIT
+ * that every image of this context shares, plus the last error (ldr_errmsg), as libarchive keeps
+ * it in its handles. Loading itself is image.c; the JIT is jit.c.
+ */
+#include "ldr_jit.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xdrv/util.h"
+
+void ldr_ctx_set_error(struct ldr_ctx *ctx, const char *err)
+{
+	if (!ctx)
+		return;
+	if (xdrv_snprintf(ctx->errmsg, sizeof ctx->errmsg, "%s", err ? err : "") != 0) {
+		/* keep the head of an overlong message and say it was cut */
+		memcpy(ctx->errmsg + sizeof ctx->errmsg - 5, "...", 4);
+	}
+}
+
+void ldr_ctx_set_bindings(struct ldr_ctx *ctx, const struct ldr_abi_binding *b, size_t n)
+{
+	ctx->bindings = b;
+	ctx->nbindings = n;
+}
+
+int ldr_ctx_create(const struct ldr_config *cfg, struct ldr_ctx **out, char **err)
+{
+	int rc;
+	*out = NULL;
+	if (!cfg)
+		return xdrv_err(err, -EINVAL, "loader: no configuration");
+	if (!cfg->trust_root && !cfg->allow_unsigned)
+		return xdrv_err(err, -EINVAL,
+				"loader: no trust root given, and unsigned packages "
+				"are not allowed: give a root certificate (--trust)");
+	if (cfg->jit_mode != LDR_JIT_EAGER && cfg->jit_mode != LDR_JIT_LAZY)
+		return xdrv_err(err, -EINVAL, "loader: JIT mode %u: not eager (0) or lazy (1)",
+				cfg->jit_mode);
+	if (cfg->opt_level > 3)
+		return xdrv_err(err, -EINVAL, "loader: optimization level %u: out of range 0..3",
+				cfg->opt_level);
+	struct ldr_ctx *ctx = calloc(1, sizeof *ctx);
+	if (!ctx)
+		return xdrv_err(err, -ENOMEM, "loader: out of memory");
+	ctx->cfg = *cfg;
+	if (cfg->trust_root && !(ctx->trust_root = strdup(cfg->trust_root)))
+		goto out_nomem;
+	if (cfg->extract_dir && !(ctx->extract_dir = strdup(cfg->extract_dir)))
+		goto out_nomem;
+	ctx->cfg.trust_root = ctx->trust_root;
+	ctx->cfg.extract_dir = ctx->extract_dir;
+	if (ctx->trust_root) {
+		rc = sig_trust_create(ctx->trust_root, cfg->time_floor, &ctx->trust, err);
+		if (rc) {
+			xdrv_err_prefix(err, "loader: trust root %s", ctx->trust_root);
+			goto out_destroy;
+		}
+	}
+	rc = ldr_host_init(&ctx->host, err);
+	if (rc)
+		goto out_destroy;
+	rc = ldr_jit_create(ctx, cfg->opt_level, err);
+	if (rc)
+		goto out_destroy;
+	ctx->bindings = ldr_abi_bindings(&ctx->nbindings);
+	*out = ctx;
+	return 0;
+
+out_nomem:
+	rc = xdrv_err(err, -ENOMEM, "loader: out of memory");
+out_destroy:
+	ldr_ctx_destroy(ctx);
+	return rc;
+}
+
+void ldr_ctx_destroy(struct ldr_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	while (ctx->images)
+		ldr_image_unload(ctx->images);
+	ldr_jit_destroy(ctx);
+	ldr_host_fini(&ctx->host);
+	sig_trust_destroy(ctx->trust);
+	free(ctx->trust_root);
+	free(ctx->extract_dir);
+	free(ctx);
+}
+
+const char *ldr_errmsg(const struct ldr_ctx *ctx)
+{
+	return ctx ? ctx->errmsg : "";
+}
+
+const char *ldr_host_description(const struct ldr_ctx *ctx)
+{
+	return ctx && ctx->host.description ? ctx->host.description : "";
+}

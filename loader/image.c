@@ -1,0 +1,546 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Loading one driver image, in the order that keeps untrusted bytes away from parsers:
+ *
+ *   1. signature: trailer, then CMS + chain + digest (signer), before anything reads the payload
+ *   2. archive + manifest, with caps (sdk_package_read)
+ *   3. bitcode: parse, LLVMVerifyModule, portable profile, ABI version, lint again, descriptor,
+ *      descriptor == manifest
+ *   4. specialize the declared parameters (specialize.c)
+ *   5. host triple + data layout, optimize for the host CPU (target.c)
+ *   6. JIT, eager or lazy (jit.c, lazy.c)
+ *
+ * Steps 4-6 are also reachable from an already parsed module (ldr_image_load_module), which is
+ * how the tests drive the JIT without building a package. Binding the image to a device is the
+ * runtime's (runtime.h).
+ */
+#include "ldr_jit.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <llvm-c/Analysis.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xdrv/abi.h"
+#include "xdrv/util.h"
+
+#define VER_FMT	    "%u.%u.%u"
+#define VER_ARGS(v) (v) / 1000000u, (v) / 1000u % 1000u, (v) % 1000u
+
+/* ---- steps 4-6 --------------------------------------------------------------------------------
+ */
+static void diag_log(LLVMDiagnosticInfoRef di, void *opaque)
+{
+	/* Without a handler LLVM prints errors and exits; code generation problems of a driver
+	 * must not end the host. They surface as JIT failures. */
+	if (LLVMGetDiagInfoSeverity(di) != LLVMDSError)
+		return;
+	char *d = LLVMGetDiagInfoDescription(di);
+	fprintf(stderr, "xdrv loader: LLVM: %s\n", d ? d : "error");
+	LLVMDisposeMessage(d);
+}
+
+/* Names of the functions code generation will emit (those with a symbol). */
+static char **defined_symbols(LLVMModuleRef m, size_t *n)
+{
+	size_t cnt = 0;
+	for (LLVMValueRef f = LLVMGetFirstFunction(m); f; f = LLVMGetNextFunction(f))
+		cnt++;
+	char **names = calloc(cnt + 2, sizeof *names);
+	if (!names)
+		return NULL;
+	cnt = 0;
+	for (LLVMValueRef f = LLVMGetFirstFunction(m); f; f = LLVMGetNextFunction(f)) {
+		LLVMLinkage l = LLVMGetLinkage(f);
+		if (LLVMIsDeclaration(f) || l == LLVMInternalLinkage || l == LLVMPrivateLinkage)
+			continue;
+		size_t len = 0;
+		const char *nm = LLVMGetValueName2(f, &len);
+		if (!(names[cnt++] = strndup(nm, len)))
+			goto out_nomem;
+	}
+	LLVMValueRef d = LLVMGetNamedGlobal(m, "xdrv_driver");
+	if (d && !LLVMIsDeclaration(d) && !(names[cnt++] = strdup("xdrv_driver")))
+		goto out_nomem;
+	*n = cnt;
+	return names;
+out_nomem:
+	for (size_t i = 0; names[i]; i++)
+		free(names[i]);
+	free(names);
+	return NULL;
+}
+
+static void free_names(char **names, size_t n)
+{
+	for (size_t i = 0; names && i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+static int jit_image(struct ldr_image *img, LLVMOrcThreadSafeContextRef tsc, LLVMModuleRef m,
+		     char **err)
+{
+	size_t n = 0;
+	int rc;
+	LLVMValueRef dv = LLVMGetNamedGlobal(m, "xdrv_driver");
+	int has_desc = dv && !LLVMIsDeclaration(dv); /* then it is names[n - 1] */
+	char **names = defined_symbols(m, &n);
+	if (!names) {
+		LLVMDisposeModule(m);
+		return xdrv_err(err, -ENOMEM, "out of memory");
+	}
+	rc = ldr_jit_image_begin(img, err);
+	if (rc) {
+		LLVMDisposeModule(m);
+		goto out_names;
+	}
+	if (img->mode == LDR_JIT_LAZY)
+		rc = ldr_lazy_add(img, tsc, m, err);
+	else
+		rc = ldr_jit_add_module(img, tsc, m, err);
+	if (rc)
+		goto out_names;
+	uint64_t *addrs = calloc(n ? n : 1, sizeof *addrs);
+	if (!addrs) {
+		rc = xdrv_err(err, -ENOMEM, "out of memory");
+		goto out_names;
+	}
+	if (img->mode == LDR_JIT_LAZY) {
+		/* the globals and the stubs the descriptor points to; no function body */
+		if (has_desc)
+			rc = ldr_jit_lookup(img, (const char *const *)&names[n - 1], 1, 0,
+					    &addrs[n - 1], err);
+	} else {
+		/* everything, now: the whole module is one unit, its code is emitted here */
+		rc = ldr_jit_lookup(img, (const char *const *)names, n, 0, addrs, err);
+	}
+	if (!rc && has_desc)
+		img->desc = (const struct xdrv_driver *)(uintptr_t)addrs[n - 1];
+	free(addrs);
+out_names:
+	free_names(names, n);
+	return rc;
+}
+
+/* Steps 4-6 (and the lint unless LDR_LOAD_NO_LINT); messages without the label prefix. */
+static int load_module(struct ldr_ctx *ctx, LLVMOrcThreadSafeContextRef tsc, LLVMModuleRef m,
+		       const char *label, const struct sdk_descriptor *d, uint32_t flags,
+		       const struct ldr_param_value *params, size_t nparams, struct ldr_image **out,
+		       char **err)
+{
+	int rc;
+	LLVMTargetMachineRef tm = NULL;
+	*out = NULL;
+	struct ldr_image *img = calloc(1, sizeof *img);
+	if (!img) {
+		LLVMDisposeModule(m);
+		return xdrv_err(err, -ENOMEM, "%s: out of memory", label);
+	}
+	img->ctx = ctx;
+	img->id = ++ctx->next_id;
+	img->mode = ctx->cfg.jit_mode;
+	img->abi_version = d ? d->abi_version : XDRV_ABI_VERSION;
+	img->label = strdup(label);
+	img->name = strdup(d && d->name ? d->name : label);
+	img->nparams = d ? d->nparams : 0;
+	img->param_values = calloc(img->nparams ? img->nparams : 1, sizeof *img->param_values);
+	if (!img->label || !img->name || !img->param_values) {
+		LLVMDisposeModule(m);
+		rc = xdrv_err(err, -ENOMEM, "out of memory");
+		goto out_unload;
+	}
+	LLVMContextSetDiagnosticHandler(LLVMGetModuleContext(m), diag_log, NULL);
+
+	uint64_t t0 = xdrv_now_ns();
+	if (!(flags & LDR_LOAD_NO_LINT)) {
+		rc = sdk_lint(m, img->abi_version, err);
+		if (rc) {
+			LLVMDisposeModule(m);
+			goto out_unload;
+		}
+	}
+	uint64_t t1 = xdrv_now_ns();
+	img->t.parse_ns += t1 - t0;
+
+	rc = ldr_specialize(m, d, params, nparams, img->param_values, err);
+	if (!rc && !(tm = ldr_host_tm(&ctx->host, ctx->cfg.opt_level, err)))
+		rc = -ENOTSUP;
+	if (!rc)
+		rc = ldr_module_retarget(m, tm, ctx->host.triple, err);
+	if (!rc)
+		rc = ldr_module_optimize(m, tm, ctx->cfg.opt_level, err);
+	if (tm)
+		LLVMDisposeTargetMachine(tm);
+	if (rc) {
+		LLVMDisposeModule(m);
+		goto out_unload;
+	}
+	img->total = ldr_module_defined_functions(m);
+	uint64_t t2 = xdrv_now_ns();
+	img->t.opt_ns = t2 - t1;
+
+	rc = jit_image(img, tsc, m, err); /* takes m */
+	if (rc)
+		goto out_unload;
+	img->t.jit_ns = xdrv_now_ns() - t2;
+	img->t.total_ns = xdrv_now_ns() - t0;
+	*out = img;
+	return 0;
+
+out_unload:
+	ldr_image_unload(img);
+	return rc;
+}
+
+/* Hand a failure message to the context and the caller. */
+static int fail(struct ldr_ctx *ctx, int rc, char *e, char **err)
+{
+	ldr_ctx_set_error(ctx, e ? e : "failed");
+	xdrv_err(err, rc, "%s", e ? e : "failed");
+	free(e);
+	return rc;
+}
+
+int ldr_image_load_module(struct ldr_ctx *ctx, LLVMOrcThreadSafeContextRef tsc, LLVMModuleRef m,
+			  const char *label, const struct sdk_descriptor *d, uint32_t flags,
+			  const struct ldr_param_value *params, size_t nparams,
+			  struct ldr_image **out, char **err)
+{
+	char *e = NULL;
+	int rc = load_module(ctx, tsc, m, label, d, flags, params, nparams, out, &e);
+	if (rc) {
+		xdrv_err_prefix(&e, "%s", label);
+		return fail(ctx, rc, e, err);
+	}
+	ldr_ctx_set_error(ctx, NULL);
+	return 0;
+}
+
+/* ---- steps 1-3 --------------------------------------------------------------------------------
+ */
+static int mismatch(char **err, const char *field, const char *in_manifest, const char *in_bc)
+{
+	return xdrv_err(err, -EINVAL,
+			"manifest and bitcode disagree: %s: manifest says '%s', the bitcode's "
+			"descriptor '%s'",
+			field, in_manifest ? in_manifest : "(none)", in_bc ? in_bc : "(none)");
+}
+
+static int str_differs(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a != b;
+	return strcmp(a, b) != 0;
+}
+
+static int num_mismatch(char **err, const char *field, uint64_t a, uint64_t b)
+{
+	char sa[24], sb[24];
+	snprintf(sa, sizeof sa, "%" PRIu64, a);
+	snprintf(sb, sizeof sb, "%" PRIu64, b);
+	return mismatch(err, field, sa, sb);
+}
+
+static int compare_descriptor(const struct sdk_manifest *m, const struct sdk_descriptor *d,
+			      char **err)
+{
+	char field[64];
+	if (str_differs(m->name, d->name))
+		return mismatch(err, "name", m->name, d->name);
+	if (str_differs(m->version, d->version))
+		return mismatch(err, "version", m->version, d->version);
+	if (m->abi_version != d->abi_version)
+		return num_mismatch(err, "abi_version", m->abi_version, d->abi_version);
+	if (str_differs(m->desc.probe, d->probe))
+		return mismatch(err, "entry point probe", m->desc.probe, d->probe);
+	if (str_differs(m->desc.remove, d->remove))
+		return mismatch(err, "entry point remove", m->desc.remove, d->remove);
+	if (m->desc.nparams != d->nparams)
+		return num_mismatch(err, "number of params", m->desc.nparams, d->nparams);
+	for (size_t i = 0; i < d->nparams; i++) {
+		const struct sdk_param *a = &m->desc.params[i], *b = &d->params[i];
+		snprintf(field, sizeof field, "params[%zu].name", i);
+		if (str_differs(a->name, b->name))
+			return mismatch(err, field, a->name, b->name);
+		const char *what = a->type != b->type ? "type"
+				   : a->def != b->def ? "default"
+				   : a->min != b->min ? "min"
+				   : a->max != b->max ? "max"
+						      : NULL;
+		if (what) {
+			snprintf(field, sizeof field, "params[%zu] (%s).%s", i, b->name, what);
+			uint64_t va = a->type != b->type ? a->type
+				      : a->def != b->def ? a->def
+				      : a->min != b->min ? a->min
+							 : a->max;
+			uint64_t vb = a->type != b->type ? b->type
+				      : a->def != b->def ? b->def
+				      : a->min != b->min ? b->min
+							 : b->max;
+			return num_mismatch(err, field, va, vb);
+		}
+	}
+	if (m->desc.nmatch != d->nmatch)
+		return num_mismatch(err, "number of match entries", m->desc.nmatch, d->nmatch);
+	for (size_t i = 0; i < d->nmatch; i++) {
+		const struct sdk_match *a = &m->desc.match[i], *b = &d->match[i];
+		snprintf(field, sizeof field, "match[%zu]", i);
+		if (a->bus != b->bus || a->vendor != b->vendor || a->device != b->device ||
+		    a->class_code != b->class_code || a->class_mask != b->class_mask ||
+		    str_differs(a->compatible, b->compatible))
+			return mismatch(err, field, "one device", "another");
+	}
+	return 0;
+}
+
+/* Bitcode -> checked module, descriptor read. *m is NULL on failure. */
+static int parse_bitcode(struct ldr_ctx *ctx, LLVMContextRef lctx, const struct sdk_package *pkg,
+			 LLVMModuleRef *mout, struct sdk_descriptor *d, char **err)
+{
+	const struct sdk_manifest *man = &pkg->manifest;
+	const struct sdk_entry *bc = pkg->bitcode;
+	char *msg = NULL;
+	LLVMModuleRef m = NULL;
+	int rc;
+	*mout = NULL;
+	if (!bc)
+		return xdrv_err(err, -EINVAL, "no bitcode member");
+	if (man->abi_version > XDRV_ABI_VERSION)
+		return xdrv_err(err, -ENOTSUP,
+				"built for driver ABI " VER_FMT ", newer than this host's " VER_FMT,
+				VER_ARGS(man->abi_version), VER_ARGS(XDRV_ABI_VERSION));
+	if (!man->profile || strcmp(man->profile, SDK_PROFILE) != 0)
+		return xdrv_err(err, -EINVAL, "manifest: profile '%s' is not '%s'",
+				man->profile ? man->profile : "", SDK_PROFILE);
+	rc = sdk_bitcode_parse(lctx, bc->data, (size_t)bc->size, bc->path, &m, err);
+	if (rc)
+		return rc;
+	LLVMContextSetDiagnosticHandler(lctx, diag_log, NULL);
+	if (LLVMVerifyModule(m, LLVMReturnStatusAction, &msg)) {
+		rc = xdrv_err(err, -EINVAL, "%s: invalid module: %s", bc->path,
+			      msg ? msg : "(no message)");
+		goto out_dispose;
+	}
+	const char *triple = LLVMGetTarget(m);
+	if (!triple || strcmp(triple, SDK_TRIPLE) != 0) {
+		rc = xdrv_err(
+			err, -EINVAL,
+			"%s: bitcode targets %.64s; xdrv packages must be built for the portable "
+			"profile " SDK_TRIPLE,
+			bc->path, triple && *triple ? triple : "(no triple)");
+		goto out_dispose;
+	}
+	rc = sdk_profile_check(m, err);
+	if (!rc)
+		rc = sdk_lint(m, man->abi_version, err);
+	if (!rc)
+		rc = sdk_descriptor_read(m, d, err);
+	if (rc)
+		goto out_dispose;
+	rc = compare_descriptor(man, d, err);
+	if (rc)
+		goto out_dispose;
+	*mout = m;
+	m = NULL;
+out_dispose:
+	LLVMDisposeMessage(msg);
+	if (m)
+		LLVMDisposeModule(m);
+	return rc;
+}
+
+static void caps_from(const struct ldr_config *cfg, struct sdk_caps *caps)
+{
+	struct sdk_caps def = SDK_CAPS_DEFAULT;
+	*caps = def;
+	if (cfg->max_entries)
+		caps->max_entries = cfg->max_entries;
+	if (cfg->max_entry_size)
+		caps->max_entry_size = cfg->max_entry_size;
+	if (cfg->max_total_size)
+		caps->max_total_size = cfg->max_total_size;
+}
+
+int ldr_image_load_buf(struct ldr_ctx *ctx, const uint8_t *buf, size_t len, const char *label,
+		       const struct ldr_param_value *params, size_t nparams, struct ldr_image **out,
+		       char **err)
+{
+	struct sdk_package pkg;
+	struct sdk_descriptor d;
+	struct sig_info sig;
+	int sig_checked = 0, rc;
+	LLVMOrcThreadSafeContextRef tsc = NULL;
+	LLVMModuleRef m = NULL;
+	struct ldr_timings t = {0};
+	char *e = NULL;
+	size_t payload_len = 0, cms_off = 0, cms_len = 0;
+
+	memset(&pkg, 0, sizeof pkg);
+	memset(&d, 0, sizeof d);
+	memset(&sig, 0, sizeof sig);
+	*out = NULL;
+	if (!label)
+		label = "(buffer)";
+	uint64_t t0 = xdrv_now_ns();
+
+	/* 1. the signature, before anything looks at the payload */
+	rc = sig_trailer_parse(buf, len, &payload_len, &cms_off, &cms_len, &e);
+	if (rc == -ENODATA) {
+		free(e);
+		e = NULL;
+		if (!ctx->cfg.allow_unsigned) {
+			rc = xdrv_err(&e, -EPERM, "unsigned, and this host requires signatures");
+			goto out;
+		}
+		payload_len = len;
+	} else if (rc) {
+		xdrv_err_prefix(&e, "signature");
+		goto out;
+	} else if (ctx->trust) {
+		rc = sig_verify(ctx->trust, buf, len, &sig, &e);
+		if (rc) {
+			xdrv_err_prefix(&e, "signature");
+			goto out;
+		}
+		payload_len = sig.payload_len;
+		sig_checked = 1;
+	}
+	/* else: signed, but this host pins no root (allow_unsigned without --trust): the
+	 * payload is loaded exactly as an unsigned one would be, and reported as unchecked */
+	uint64_t t1 = xdrv_now_ns();
+	t.verify_ns = t1 - t0;
+
+	/* 2. archive and manifest */
+	struct sdk_caps caps;
+	caps_from(&ctx->cfg, &caps);
+	rc = sdk_package_read(buf, payload_len, &caps, ctx->cfg.extract_dir, &pkg, &e);
+	if (rc)
+		goto out;
+	uint64_t t2 = xdrv_now_ns();
+	t.extract_ns = t2 - t1;
+
+	/* 3. bitcode, in a context of its own */
+	tsc = LLVMOrcCreateNewThreadSafeContext();
+	rc = parse_bitcode(ctx, LLVMOrcThreadSafeContextGetContext(tsc), &pkg, &m, &d, &e);
+	if (rc)
+		goto out;
+	t.parse_ns = xdrv_now_ns() - t2;
+
+	/* 4-6 */
+	struct ldr_image *img = NULL;
+	rc = load_module(ctx, tsc, m, label, &d, LDR_LOAD_NO_LINT, params, nparams, &img, &e);
+	m = NULL;
+	if (rc)
+		goto out;
+	img->t.verify_ns = t.verify_ns;
+	img->t.extract_ns = t.extract_ns;
+	img->t.parse_ns += t.parse_ns;
+	img->t.total_ns = xdrv_now_ns() - t0;
+	img->sig = sig;
+	img->sig_checked = sig_checked;
+	img->manifest = pkg.manifest; /* moved */
+	memset(&pkg.manifest, 0, sizeof pkg.manifest);
+	img->has_manifest = 1;
+	*out = img;
+
+out:
+	if (m)
+		LLVMDisposeModule(m);
+	if (tsc)
+		LLVMOrcDisposeThreadSafeContext(tsc); /* the JIT's modules keep it alive */
+	sdk_descriptor_free(&d);
+	sdk_package_free(&pkg);
+	if (rc) {
+		xdrv_err_prefix(&e, "package %s", label);
+		return fail(ctx, rc, e, err);
+	}
+	ldr_ctx_set_error(ctx, NULL);
+	return 0;
+}
+
+int ldr_image_load_file(struct ldr_ctx *ctx, const char *path, const struct ldr_param_value *params,
+			size_t nparams, struct ldr_image **out, char **err)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	char *e = NULL;
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	*out = NULL;
+	/* the largest package the caps admit, plus tar headers, signature and trailer */
+	struct sdk_caps caps;
+	caps_from(&ctx->cfg, &caps);
+	size_t max = (size_t)caps.max_total_size + (size_t)caps.max_entries * 1024u + (64u << 10) +
+		     SIG_CMS_MAX + SIG_TRAILER_SIZE;
+	int rc = xdrv_read_file(path, max, &buf, &len, &e);
+	if (rc) {
+		xdrv_err_prefix(&e, "package %s", base);
+		return fail(ctx, rc, e, err);
+	}
+	rc = ldr_image_load_buf(ctx, buf, len, base, params, nparams, out, err);
+	free(buf);
+	return rc;
+}
+
+/* ---- accessors --------------------------------------------------------------------------------
+ */
+const struct xdrv_driver *ldr_image_descriptor(struct ldr_image *img)
+{
+	return img ? img->desc : NULL;
+}
+
+const struct sdk_manifest *ldr_image_manifest(const struct ldr_image *img)
+{
+	return img && img->has_manifest ? &img->manifest : NULL;
+}
+
+const char *ldr_image_name(const struct ldr_image *img)
+{
+	return img ? img->name : "";
+}
+
+void ldr_image_timings(const struct ldr_image *img, struct ldr_timings *t)
+{
+	if (img)
+		*t = img->t;
+	else
+		memset(t, 0, sizeof *t);
+}
+
+int ldr_image_lookup(struct ldr_image *img, const char *symbol, uint64_t *addr, char **err)
+{
+	char *e = NULL;
+	int rc = ldr_jit_lookup(img, &symbol, 1, 1, addr, &e);
+	if (rc) {
+		xdrv_err_prefix(&e, "%s: symbol %s", img->label, symbol);
+		return fail(img->ctx, rc, e, err);
+	}
+	return 0;
+}
+
+uint32_t ldr_image_compiled_functions(const struct ldr_image *img)
+{
+	return img ? img->compiled : 0;
+}
+
+uint32_t ldr_image_total_functions(const struct ldr_image *img)
+{
+	return img ? img->total : 0;
+}
+
+void ldr_image_unload(struct ldr_image *img)
+{
+	if (!img)
+		return;
+	if (img->ctx)
+		ldr_jit_image_end(img);
+	if (img->has_manifest)
+		sdk_manifest_free(&img->manifest);
+	free(img->param_values);
+	free(img->label);
+	free(img->name);
+	free(img);
+}

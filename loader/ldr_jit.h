@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Loader, JIT core: private types and functions shared by ctx.c, image.c, jit.c, lazy.c,
+ * specialize.c and target.c. Nothing outside loader/ (except tests/loader) includes this.
+ *
+ *   target.c      LLVM targets for the host architecture, the host TargetMachine, retargeting a
+ *                 portable module to the host (triple, data layout, preemptible imports), O2
+ *   specialize.c  declared parameters -> constants
+ *   jit.c         the LLJIT of a context, one bare JITDylib + resource tracker per image, ABI
+ *                 imports as absolute symbols, eager add, lookups, removal, compile counting
+ *   lazy.c        per-function partitioning behind lazy re-exports (stubs)
+ *   image.c       the load pipeline and the image accessors
+ *   ctx.c         the context
+ */
+#ifndef XDRV_LDR_JIT_H
+#define XDRV_LDR_JIT_H
+
+#include <llvm-c/Core.h>
+#include <llvm-c/LLJIT.h>
+#include <llvm-c/Orc.h>
+#include <llvm-c/TargetMachine.h>
+#include <stdint.h>
+
+#include "xdrv/loader.h"
+#include "xdrv/runtime.h"
+#include "xdrv/sdk.h"
+#include "xdrv/signer.h"
+
+#define LDR_ERRMSG_MAX 4096
+
+/* ---- target.c ---------------------------------------------------------------------------------
+ */
+struct ldr_host {
+	char *triple;	   /* normalized host triple, malloc'd */
+	char *cpu;	   /* LLVMGetHostCPUName, malloc'd */
+	char *features;	   /* LLVMGetHostCPUFeatures, malloc'd */
+	char *description; /* "triple cpu=NAME +f1,+f2,...", malloc'd */
+	LLVMTargetRef target;
+};
+/* Register the LLVM target of the architecture this file was compiled for (once per process). */
+int ldr_target_init(char **err);
+int ldr_host_init(struct ldr_host *h, char **err);
+void ldr_host_fini(struct ldr_host *h);
+/* A TargetMachine for the host CPU at codegen level `opt_level` (0..3), PIC, small code model. The
+ * caller disposes it (LLVMDisposeTargetMachine). NULL with *err on failure. */
+LLVMTargetMachineRef ldr_host_tm(const struct ldr_host *h, uint32_t opt_level, char **err);
+/* Give a portable-profile module the host's triple and the TM's data layout, and re-declare its
+ * function imports without dso_local, so that the JIT links them through the GOT/PLT (the host
+ * functions are further than +-2 GiB from JIT memory). */
+int ldr_module_retarget(LLVMModuleRef m, LLVMTargetMachineRef tm, const char *triple, char **err);
+/* LLVMRunPasses(m, "default<O<opt_level>>", tm). */
+int ldr_module_optimize(LLVMModuleRef m, LLVMTargetMachineRef tm, uint32_t opt_level, char **err);
+/* A new declaration like function `f` (type, calling convention, attributes), unnamed, in the
+ * same module; used to turn definitions into imports. */
+LLVMValueRef ldr_function_redeclare(LLVMValueRef f);
+
+/* ---- specialize.c -----------------------------------------------------------------------------
+ */
+/* Parse `text` for a parameter of XDRV_PARAM_* `type`: decimal or 0x hex (with '-' for i32/i64),
+ * true/false/1/0 for bool. The result is the two's-complement bit pattern. */
+int ldr_param_parse(const struct sdk_param *p, const char *text, uint64_t *out, char **err);
+/* For each declared parameter: take the override from `pv` (or the default), check it against
+ * min..max (signed compare for i32/i64), make it the initializer of xdrv_param_<name> and mark
+ * that global constant. Unknown names in `pv` are errors. If `values` is not NULL it receives
+ * d->nparams values (the ones applied). */
+int ldr_specialize(LLVMModuleRef m, const struct sdk_descriptor *d,
+		   const struct ldr_param_value *pv, size_t npv, uint64_t *values, char **err);
+
+/* ---- ctx.c / image.c --------------------------------------------------------------------------
+ */
+struct ldr_image;
+
+struct ldr_ctx {
+	struct ldr_config cfg; /* strings copied below */
+	char *trust_root;
+	char *extract_dir;
+	struct sig_trust *trust; /* NULL when no trust root (allow_unsigned) */
+	struct ldr_host host;
+	LLVMOrcLLJITRef jit;
+	LLVMOrcExecutionSessionRef es;
+	const struct ldr_abi_binding *bindings;
+	size_t nbindings;
+	struct ldr_image *images; /* loaded images, newest first */
+	uint64_t next_id;
+	char *jit_errors; /* errors the session reported since the last take (ES error reporter) */
+	char errmsg[LDR_ERRMSG_MAX];
+};
+/* Remember `err` (may be NULL) as the context's last error. */
+void ldr_ctx_set_error(struct ldr_ctx *ctx, const char *err);
+/* Replace the ABI binding table (tests; also a future runtime with per-backend bindings). The
+ * table is borrowed and must outlive the context. */
+void ldr_ctx_set_bindings(struct ldr_ctx *ctx, const struct ldr_abi_binding *b, size_t n);
+
+struct ldr_image {
+	struct ldr_ctx *ctx;
+	struct ldr_image *next;
+	uint64_t id;
+	char *label;
+	char *name;
+	uint32_t mode;
+	uint32_t abi_version;
+	int has_manifest;
+	struct sdk_manifest manifest;
+	int sig_checked;
+	struct sig_info sig;
+	uint64_t *param_values; /* manifest/descriptor params, values applied */
+	size_t nparams;
+	LLVMOrcJITDylibRef jd;
+	LLVMOrcResourceTrackerRef rt;
+	LLVMOrcLazyCallThroughManagerRef lctm; /* lazy mode */
+	LLVMOrcIndirectStubsManagerRef ism;    /* lazy mode */
+	uint32_t compiled, total;
+	const struct xdrv_driver *desc;
+	struct ldr_timings t;
+};
+
+#define LDR_LOAD_NO_LINT 1u /* tests only: skip sdk_lint (to show that the JIT still refuses) */
+/* The pipeline from a parsed module on: [lint] -> [specialize] -> retarget -> optimize -> JIT.
+ * `m` must live in `tsc`'s context; ownership of `m` passes to this function in all cases.
+ * `d` (may be NULL: no descriptor, no parameters) declares the parameters. The image takes
+ * nothing else from the caller; manifest and signature are filled in by image.c. */
+int ldr_image_load_module(struct ldr_ctx *ctx, LLVMOrcThreadSafeContextRef tsc, LLVMModuleRef m,
+			  const char *label, const struct sdk_descriptor *d, uint32_t flags,
+			  const struct ldr_param_value *params, size_t nparams,
+			  struct ldr_image **out, char **err);
+
+/* ---- jit.c ------------------------------------------------------------------------------------
+ */
+int ldr_jit_create(struct ldr_ctx *ctx, uint32_t opt_level, char **err);
+void ldr_jit_destroy(struct ldr_ctx *ctx);
+/* Create the image's bare JITDylib and resource tracker and define the ABI symbols available
+ * at img->abi_version as absolute symbols. */
+int ldr_jit_image_begin(struct ldr_image *img, char **err);
+/* Remove everything the image put into the JIT (idempotent). */
+void ldr_jit_image_end(struct ldr_image *img);
+/* Add a whole module to the image (ownership of `m` passes in all cases). */
+int ldr_jit_add_module(struct ldr_image *img, LLVMOrcThreadSafeContextRef tsc, LLVMModuleRef m,
+		       char **err);
+/* Look up `n` names in the image's JITDylib only; all must be found. exported_only: do not
+ * match hidden symbols. Materializes what is not yet compiled. */
+int ldr_jit_lookup(struct ldr_image *img, const char *const *names, size_t n, int exported_only,
+		   uint64_t *addrs, char **err);
+/* Errors the session reported (link failures name the missing symbols); caller frees. */
+char *ldr_jit_take_errors(struct ldr_ctx *ctx);
+/* Count of defined functions in `m`. */
+uint32_t ldr_module_defined_functions(LLVMModuleRef m);
+/* Turn an LLVMErrorRef into an xdrv_err message (consumes it). */
+int ldr_llvm_err(char **err, LLVMErrorRef e, int code, const char *what);
+
+/* ---- lazy.c -----------------------------------------------------------------------------------
+ */
+/* Split the optimized module (ownership passes in) into a globals module and one module per
+ * defined function, add them to the image, and define lazy re-exports F -> F$body. */
+int ldr_lazy_add(struct ldr_image *img, LLVMOrcThreadSafeContextRef tsc, LLVMModuleRef m,
+		 char **err);
+/* Number of lazy call-through failures since process start (the error handler counts them). */
+uint64_t ldr_lazy_failures(void);
+
+#endif
