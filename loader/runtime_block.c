@@ -1,0 +1,321 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The block device class, both sides: a storage driver registers disks and completes requests
+ * (ABI); the host submits one request at a time and waits for its completion (ldr_blk_io).
+ *
+ * A request and its data live in host memory the driver may touch until it completes the
+ * request: a bounce buffer, not the caller's buffer, so that a driver completing late (after the
+ * host gave up waiting) writes into memory the host still owns. Such an abandoned request is
+ * freed at its completion or at unbind.
+ */
+#include "runtime_priv.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xdrv/util.h>
+
+struct blk_io {
+	struct xdrv_blk_req req; /* what the driver sees */
+	struct ldr_blkdev *bd;
+	struct blk_io *next;
+	uint8_t *bounce;
+	int32_t status;
+	bool done, abandoned;
+};
+
+struct ldr_blkdev {
+	struct ldr_obj o;
+	uint32_t index;
+	bool registered;
+	struct xdrv_blk_ops ops;
+	char name[32];
+	uint32_t block_size;
+	uint64_t num_blocks;
+	void *priv;
+	struct blk_io *pending;
+	uint64_t next_tag, completions;
+};
+
+static struct ldr_blkdev *bd_get(xdrv_blkdev_t *h, const char *fn)
+{
+	return (struct ldr_blkdev *)ldr_resolve(LDR_H_BLK, h, fn);
+}
+
+static bool disk_name_ok(const char *s)
+{
+	size_t n = strnlen(s, 32);
+	if (n == 0 || n > 31)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			return false;
+	return true;
+}
+
+xdrv_blkdev_t *xdrv_blk_register(xdrv_device_t *dev, const struct xdrv_blk_ops *ops,
+				 const char *name, uint32_t block_size, uint64_t num_blocks,
+				 void *priv)
+{
+	struct ldr_obj *d = ldr_resolve(LDR_H_DEVICE, dev, "xdrv_blk_register");
+	if (!d)
+		return NULL;
+	struct ldr_driver *drv = d->drv;
+	const char *why = NULL;
+	struct xdrv_blk_ops o;
+	memset(&o, 0, sizeof o);
+	if (!ops || ops->struct_size < offsetof(struct xdrv_blk_ops, poll) ||
+	    ops->struct_size > 4096)
+		why = "ops missing or struct_size not plausible";
+	else if (memcpy(&o, ops, ops->struct_size < sizeof o ? ops->struct_size : sizeof o),
+		 !o.submit)
+		why = "ops without submit";
+	else if (!name || !disk_name_ok(name))
+		why = "name not [a-z0-9_]{1,31}";
+	else if (block_size < 512 || block_size > 65536 || (block_size & (block_size - 1)))
+		why = "block size not a power of two in 512..65536";
+	else if (num_blocks == 0 || num_blocks > UINT64_MAX / block_size)
+		why = "number of blocks 0 or too large";
+	if (why) {
+		ldr_rt_log(drv, XDRV_LOG_WARN, "xdrv_blk_register: %s", why);
+		return NULL;
+	}
+	uint32_t i = 0;
+	while (i < LDR_MAX_BLKDEVS && drv->blk[i] && drv->blk[i]->registered)
+		i++;
+	if (i == LDR_MAX_BLKDEVS) {
+		ldr_rt_log(drv, XDRV_LOG_WARN, "xdrv_blk_register: at most %u disks per device",
+			   LDR_MAX_BLKDEVS);
+		return NULL;
+	}
+	/* slots are reused, never freed before unbind: the host may hold the pointer */
+	struct ldr_blkdev *bd = drv->blk[i] ? drv->blk[i] : calloc(1, sizeof *bd);
+	if (!bd)
+		return NULL;
+	memset(bd, 0, sizeof *bd);
+	bd->o.drv = drv;
+	bd->index = i;
+	bd->ops = o;
+	snprintf(bd->name, sizeof bd->name, "%s", name);
+	bd->block_size = block_size;
+	bd->num_blocks = num_blocks;
+	bd->priv = priv;
+	drv->blk[i] = bd;
+	if (ldr_handle_new(LDR_H_BLK, &bd->o) != 0)
+		return NULL;
+	bd->registered = true;
+	return ldr_h2p(bd->o.handle);
+}
+
+static void io_free(struct blk_io *io)
+{
+	free(io->bounce);
+	free(io);
+}
+
+static void io_unlink(struct ldr_blkdev *bd, struct blk_io *io)
+{
+	for (struct blk_io **pp = &bd->pending; *pp; pp = &(*pp)->next) {
+		if (*pp == io) {
+			*pp = io->next;
+			break;
+		}
+	}
+}
+
+/* Take io off the pending list and mark it done; an abandoned one is freed. */
+static void io_finish(struct ldr_blkdev *bd, struct blk_io *io, int32_t status)
+{
+	io_unlink(bd, io);
+	io->status = status;
+	io->done = true;
+	bd->completions++;
+	if (io->abandoned)
+		io_free(io);
+}
+
+static uint32_t bd_shutdown(struct ldr_blkdev *bd)
+{
+	uint32_t n = 0;
+	while (bd->pending) {
+		io_finish(bd, bd->pending, XDRV_ENODEV);
+		n++;
+	}
+	ldr_handle_drop(LDR_H_BLK, &bd->o);
+	bd->registered = false;
+	return n;
+}
+
+void xdrv_blk_unregister(xdrv_blkdev_t *blk)
+{
+	struct ldr_blkdev *bd = bd_get(blk, "xdrv_blk_unregister");
+	if (bd)
+		bd_shutdown(bd);
+}
+
+void *xdrv_blk_priv(xdrv_blkdev_t *blk)
+{
+	struct ldr_blkdev *bd = bd_get(blk, "xdrv_blk_priv");
+	return bd ? bd->priv : NULL;
+}
+
+void xdrv_blk_complete(xdrv_blkdev_t *blk, const struct xdrv_blk_req *req, int32_t status)
+{
+	struct ldr_blkdev *bd = bd_get(blk, "xdrv_blk_complete");
+	if (!bd)
+		return;
+	struct blk_io *io = bd->pending;
+	while (io && &io->req != req)
+		io = io->next;
+	if (!io) {
+		ldr_rt_log(bd->o.drv, XDRV_LOG_WARN,
+			   "xdrv_blk_complete: %p is not an outstanding request of %s; ignored",
+			   (const void *)req, bd->name);
+		return;
+	}
+	if (io->abandoned)
+		ldr_rt_log(bd->o.drv, XDRV_LOG_WARN,
+			   "xdrv_blk_complete: %s request %llu completed after the host gave up",
+			   bd->name, (unsigned long long)io->req.tag);
+	io_finish(bd, io, status);
+}
+
+/* ---- host side ------------------------------------------------------------------------------ */
+
+struct ldr_blkdev *ldr_driver_blkdev(struct ldr_driver *drv, uint32_t index)
+{
+	if (!drv || index >= LDR_MAX_BLKDEVS || !drv->blk[index] || !drv->blk[index]->registered)
+		return NULL;
+	return drv->blk[index];
+}
+
+const char *ldr_blk_name(const struct ldr_blkdev *bd)
+{
+	return bd ? bd->name : NULL;
+}
+
+uint32_t ldr_blk_block_size(const struct ldr_blkdev *bd)
+{
+	return bd ? bd->block_size : 0;
+}
+
+uint64_t ldr_blk_num_blocks(const struct ldr_blkdev *bd)
+{
+	return bd ? bd->num_blocks : 0;
+}
+
+static const char *op_name(uint32_t op)
+{
+	return op == XDRV_BLK_READ ? "read" : op == XDRV_BLK_WRITE ? "write" : "flush";
+}
+
+LDR_CALLS_DRIVER
+int ldr_blk_io(struct ldr_blkdev *bd, uint32_t op, uint64_t lba, uint32_t count, void *buf,
+	       char **err)
+{
+	if (!bd || !bd->registered)
+		return xdrv_err(err, -ENODEV, "blkdev: not registered");
+	struct ldr_driver *drv = bd->o.drv;
+	if (drv->in_entry)
+		return xdrv_err(err, -EDEADLK, "%s: I/O from inside the driver", bd->name);
+	if (op < XDRV_BLK_READ || op > XDRV_BLK_FLUSH)
+		return xdrv_err(err, -EINVAL, "%s: unknown operation %u", bd->name, op);
+	uint64_t len = 0;
+	if (op != XDRV_BLK_FLUSH) {
+		if (count == 0 || !buf)
+			return xdrv_err(err, -EINVAL, "%s: %s of %u blocks%s", bd->name,
+					op_name(op), count, buf ? "" : " without a buffer");
+		if (count > bd->num_blocks || lba > bd->num_blocks - count)
+			return xdrv_err(err, -ERANGE, "%s: %s lba %llu count %u beyond %llu blocks",
+					bd->name, op_name(op), (unsigned long long)lba, count,
+					(unsigned long long)bd->num_blocks);
+		len = (uint64_t)count * bd->block_size;
+		if (len > LDR_IO_MAX)
+			return xdrv_err(err, -E2BIG, "%s: %s of %llu bytes over the %llu MiB limit",
+					bd->name, op_name(op), (unsigned long long)len,
+					LDR_IO_MAX >> 20);
+	}
+	struct blk_io *io = calloc(1, sizeof *io);
+	if (!io || (len && !(io->bounce = calloc(1, len)))) {
+		free(io);
+		return xdrv_err(err, -ENOMEM, "%s: out of memory", bd->name);
+	}
+	if (op == XDRV_BLK_WRITE && len)
+		memcpy(io->bounce, buf, len);
+	io->bd = bd;
+	io->req.tag = ++bd->next_tag;
+	io->req.op = op;
+	io->req.count = op == XDRV_BLK_FLUSH ? 0 : count;
+	io->req.lba = op == XDRV_BLK_FLUSH ? 0 : lba;
+	io->req.data = io->bounce;
+	io->req.data_len = len;
+	io->next = bd->pending;
+	bd->pending = io;
+
+	struct ldr_driver *prev = ldr_enter(drv);
+	int32_t rc = bd->ops.submit(ldr_h2p(bd->o.handle), &io->req);
+	ldr_leave(drv, prev);
+	int ret;
+	if (rc != XDRV_OK && !io->done) {
+		io_unlink(bd, io);
+		ret = xdrv_err(err, rc < 0 ? rc : -EIO, "%s: %s lba %llu: submit failed: %d (%s)",
+			       bd->name, op_name(op), (unsigned long long)lba, rc,
+			       ldr_status_name(rc));
+		goto out_free;
+	}
+	if (ldr_wait_done(drv, &io->done, drv->io_timeout_ns) != 0) {
+		io->abandoned = true; /* freed when the driver completes it, or at unbind */
+		return xdrv_err(err, -ETIMEDOUT, "%s: %s lba %llu: no completion within %llu ms",
+				bd->name, op_name(op), (unsigned long long)lba,
+				(unsigned long long)(drv->io_timeout_ns / 1000000));
+	}
+	if (io->status != XDRV_OK) {
+		ret = xdrv_err(err, io->status < 0 ? io->status : -EIO,
+			       "%s: %s lba %llu count %u: driver status %d (%s)", bd->name,
+			       op_name(op), (unsigned long long)lba, count, io->status,
+			       ldr_status_name(io->status));
+		goto out_free;
+	}
+	if (op == XDRV_BLK_READ && len)
+		memcpy(buf, io->bounce, len);
+	ret = 0;
+out_free:
+	io_free(io);
+	return ret;
+}
+
+/* ---- dispatch and release ---------------------------------------------------------------------
+ */
+
+LDR_CALLS_DRIVER
+int ldr_blk_dispatch(struct ldr_driver *drv)
+{
+	int n = 0;
+	for (uint32_t i = 0; i < LDR_MAX_BLKDEVS; i++) {
+		struct ldr_blkdev *bd = drv->blk[i];
+		if (!bd || !bd->registered || !bd->pending || !bd->ops.poll)
+			continue;
+		uint64_t before = bd->completions;
+		struct ldr_driver *prev = ldr_enter(drv);
+		bd->ops.poll(ldr_h2p(bd->o.handle));
+		ldr_leave(drv, prev);
+		n += (int)(bd->completions - before);
+	}
+	return n;
+}
+
+void ldr_blk_release_all(struct ldr_driver *drv, struct ldr_unbind_report *rep)
+{
+	for (uint32_t i = 0; i < LDR_MAX_BLKDEVS; i++) {
+		struct ldr_blkdev *bd = drv->blk[i];
+		if (!bd)
+			continue;
+		if (bd->registered)
+			rep->blkdevs++;
+		bd_shutdown(bd);
+		free(bd);
+		drv->blk[i] = NULL;
+	}
+}

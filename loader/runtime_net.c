@@ -1,0 +1,628 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The network device class, both sides: the ABI a NIC driver calls (register, rx, tx_complete,
+ * NAPI scheduling, flow control, packets) and the host API (open/stop, transmit, a receive
+ * callback, statistics, link state).
+ *
+ * Packets are host objects. A packet has a handle only while the driver owns it: from the
+ * host's call to xmit until xdrv_net_tx_complete, or from xdrv_pkt_alloc until xdrv_net_rx or
+ * xdrv_pkt_free. A frame the host cannot hand over yet (queue stopped, or the driver is busy in
+ * another entry point) waits in a host-side backlog, drained by ldr_driver_dispatch.
+ */
+#include "runtime_priv.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xdrv/util.h>
+
+#define NAPI_BUDGET 64u
+/* Polls per netdev per dispatch round: bounds how long one busy interface holds the host
+ * before interrupts and other interfaces get their turn. */
+#define NAPI_ROUNDS_MAX 64u
+/* Frames waiting for a stopped queue; more are dropped (as a qdisc would). */
+#define BACKLOG_MAX 1024u
+
+enum pkt_state { PKT_TX = 1, PKT_RX };
+
+struct ldr_pkt {
+	struct ldr_obj o;
+	struct ldr_netdev *nd;
+	uint32_t state; /* enum pkt_state */
+	uint32_t len, cap, nfrags;
+	struct {
+		uint8_t *p;
+		uint32_t len;
+	} frag[XDRV_PKT_MAX_FRAGS];
+	struct xdrv_pkt_csum csum;
+	struct ldr_pkt *next; /* backlog */
+	uint8_t *buf;
+};
+
+struct ldr_netdev {
+	struct ldr_obj o;
+	uint32_t index;
+	bool registered, open, napi, tx_stopped;
+	struct xdrv_net_ops ops; /* the driver's table, copied at register */
+	uint8_t mac[XDRV_ETH_ALEN];
+	void *priv;
+	uint32_t link_up, speed, duplex;
+	uint32_t tx_frag;
+	void (*rx_cb)(void *ctx, const uint8_t *frame, size_t len, uint32_t csum_flags);
+	void *rx_ctx;
+	struct ldr_pkt *bl_head, *bl_tail;
+	uint32_t bl_len;
+};
+
+/* ---- packets -------------------------------------------------------------------------------- */
+
+static struct ldr_pkt *pkt_new(struct ldr_netdev *nd, uint32_t size)
+{
+	struct ldr_pkt *p = calloc(1, sizeof *p);
+	if (!p)
+		return NULL;
+	p->buf = malloc(size);
+	if (!p->buf) {
+		free(p);
+		return NULL;
+	}
+	p->o.drv = nd->o.drv;
+	p->nd = nd;
+	p->cap = size;
+	return p;
+}
+
+/* Hand a packet to the driver: it gets a handle and counts against the driver's limit. */
+static int pkt_give(struct ldr_pkt *p)
+{
+	struct ldr_driver *drv = p->o.drv;
+	if (drv->pkts >= LDR_PKTS_MAX)
+		return -ENOSPC;
+	int rc = ldr_handle_new(LDR_H_PKT, &p->o);
+	if (rc == 0)
+		drv->pkts++;
+	return rc;
+}
+
+/* Take a packet back from the driver (its handle becomes stale). */
+static void pkt_take(struct ldr_pkt *p)
+{
+	if (p->o.handle) {
+		ldr_handle_drop(LDR_H_PKT, &p->o);
+		p->o.drv->pkts--;
+	}
+}
+
+static void pkt_destroy(struct ldr_pkt *p)
+{
+	pkt_take(p);
+	free(p->buf);
+	free(p);
+}
+
+static struct ldr_pkt *pkt_get(xdrv_pkt_t *pkt, const char *fn)
+{
+	return (struct ldr_pkt *)ldr_resolve(LDR_H_PKT, pkt, fn);
+}
+
+static struct ldr_netdev *nd_get(xdrv_netdev_t *nd, const char *fn)
+{
+	return (struct ldr_netdev *)ldr_resolve(LDR_H_NETDEV, nd, fn);
+}
+
+xdrv_pkt_t *xdrv_pkt_alloc(xdrv_netdev_t *ndh, uint32_t size)
+{
+	struct ldr_netdev *nd = nd_get(ndh, "xdrv_pkt_alloc");
+	if (!nd)
+		return NULL;
+	if (size == 0 || size > LDR_PKT_SIZE_MAX) {
+		ldr_rt_log(nd->o.drv, XDRV_LOG_WARN, "xdrv_pkt_alloc: size %u outside 1..%u", size,
+			   LDR_PKT_SIZE_MAX);
+		return NULL;
+	}
+	struct ldr_pkt *p = pkt_new(nd, size);
+	if (!p)
+		return NULL;
+	memset(p->buf, 0, size);
+	p->state = PKT_RX;
+	p->len = size;
+	p->nfrags = 1;
+	p->frag[0].p = p->buf;
+	p->frag[0].len = size;
+	if (pkt_give(p) != 0) {
+		ldr_rt_log(nd->o.drv, XDRV_LOG_WARN,
+			   "xdrv_pkt_alloc: the driver holds %u packets already", LDR_PKTS_MAX);
+		pkt_destroy(p);
+		return NULL;
+	}
+	return ldr_h2p(p->o.handle);
+}
+
+void xdrv_pkt_free(xdrv_pkt_t *pkt)
+{
+	if (!pkt)
+		return;
+	struct ldr_pkt *p = pkt_get(pkt, "xdrv_pkt_free");
+	if (p)
+		pkt_destroy(p);
+}
+
+uint32_t xdrv_pkt_len(xdrv_pkt_t *pkt)
+{
+	struct ldr_pkt *p = pkt_get(pkt, "xdrv_pkt_len");
+	return p ? p->len : 0;
+}
+
+uint32_t xdrv_pkt_frag_count(xdrv_pkt_t *pkt)
+{
+	struct ldr_pkt *p = pkt_get(pkt, "xdrv_pkt_frag_count");
+	return p ? p->nfrags : 0;
+}
+
+void *xdrv_pkt_frag(xdrv_pkt_t *pkt, uint32_t index, uint32_t *len)
+{
+	struct ldr_pkt *p = pkt_get(pkt, "xdrv_pkt_frag");
+	if (!p)
+		return NULL;
+	if (index >= p->nfrags) {
+		ldr_rt_log(p->o.drv, XDRV_LOG_WARN, "xdrv_pkt_frag: no fragment %u (packet has %u)",
+			   index, p->nfrags);
+		return NULL;
+	}
+	if (len)
+		*len = p->frag[index].len;
+	return p->frag[index].p;
+}
+
+int32_t xdrv_pkt_csum(xdrv_pkt_t *pkt, struct xdrv_pkt_csum *csum)
+{
+	struct ldr_pkt *p = pkt_get(pkt, "xdrv_pkt_csum");
+	if (!p || !csum)
+		return XDRV_EINVAL;
+	memcpy(csum, &p->csum, sizeof *csum);
+	return XDRV_OK;
+}
+
+int32_t xdrv_pkt_set_len(xdrv_pkt_t *pkt, uint32_t len)
+{
+	struct ldr_pkt *p = pkt_get(pkt, "xdrv_pkt_set_len");
+	if (!p)
+		return XDRV_EINVAL;
+	if (p->state != PKT_RX || p->nfrags != 1 || len > p->cap) {
+		ldr_rt_log(p->o.drv, XDRV_LOG_WARN,
+			   "xdrv_pkt_set_len: %u on a packet that is not an allocated one of at "
+			   "least that size (%u)",
+			   len, p->cap);
+		return XDRV_EINVAL;
+	}
+	p->len = len;
+	p->frag[0].len = len;
+	return XDRV_OK;
+}
+
+/* ---- driver side of the class ---------------------------------------------------------------- */
+
+xdrv_netdev_t *xdrv_net_register(xdrv_device_t *dev, const struct xdrv_net_ops *ops,
+				 const uint8_t *mac, void *priv)
+{
+	struct ldr_obj *d = ldr_resolve(LDR_H_DEVICE, dev, "xdrv_net_register");
+	if (!d)
+		return NULL;
+	struct ldr_driver *drv = d->drv;
+	if (!ops || !mac) {
+		ldr_rt_log(drv, XDRV_LOG_WARN, "xdrv_net_register: NULL %s", ops ? "mac" : "ops");
+		return NULL;
+	}
+	struct xdrv_net_ops o;
+	memset(&o, 0, sizeof o);
+	uint32_t sz = ops->struct_size;
+	if (sz < offsetof(struct xdrv_net_ops, poll) || sz > 4096) {
+		ldr_rt_log(drv, XDRV_LOG_WARN,
+			   "xdrv_net_register: ops struct_size %u not plausible", sz);
+		return NULL;
+	}
+	memcpy(&o, ops, sz < sizeof o ? sz : sizeof o);
+	if (!o.xmit) {
+		ldr_rt_log(drv, XDRV_LOG_WARN, "xdrv_net_register: ops without xmit");
+		return NULL;
+	}
+	uint32_t i = 0;
+	while (i < LDR_MAX_NETDEVS && drv->net[i] && drv->net[i]->registered)
+		i++;
+	if (i == LDR_MAX_NETDEVS) {
+		ldr_rt_log(drv, XDRV_LOG_WARN,
+			   "xdrv_net_register: at most %u interfaces per device", LDR_MAX_NETDEVS);
+		return NULL;
+	}
+	/* a slot's object is reused, never freed before unbind: the host may hold its pointer */
+	struct ldr_netdev *nd = drv->net[i] ? drv->net[i] : calloc(1, sizeof *nd);
+	if (!nd)
+		return NULL;
+	/* what the host set on this slot (receive callback, fragmenting) survives re-registration
+	 */
+	void (*rx_cb)(void *, const uint8_t *, size_t, uint32_t) = nd->rx_cb;
+	void *rx_ctx = nd->rx_ctx;
+	uint32_t tx_frag = nd->tx_frag;
+	memset(nd, 0, sizeof *nd);
+	nd->rx_cb = rx_cb;
+	nd->rx_ctx = rx_ctx;
+	nd->tx_frag = tx_frag;
+	nd->o.drv = drv;
+	nd->index = i;
+	nd->ops = o;
+	memcpy(nd->mac, mac, XDRV_ETH_ALEN);
+	nd->priv = priv;
+	drv->net[i] = nd;
+	if (ldr_handle_new(LDR_H_NETDEV, &nd->o) != 0)
+		return NULL;
+	nd->registered = true;
+	return ldr_h2p(nd->o.handle);
+}
+
+static void backlog_flush(struct ldr_netdev *nd)
+{
+	while (nd->bl_head) {
+		struct ldr_pkt *p = nd->bl_head;
+		nd->bl_head = p->next;
+		pkt_destroy(p);
+	}
+	nd->bl_tail = NULL;
+	nd->bl_len = 0;
+}
+
+struct pkt_release {
+	struct ldr_netdev *nd; /* NULL: every packet of the driver */
+	uint32_t count;
+};
+
+static void release_pkt(struct ldr_obj *o, void *ctx)
+{
+	struct pkt_release *r = ctx;
+	struct ldr_pkt *p = (struct ldr_pkt *)o;
+	if (r->nd && p->nd != r->nd)
+		return;
+	r->count++;
+	pkt_destroy(p);
+}
+
+static void nd_shutdown(struct ldr_netdev *nd, uint32_t *pkts)
+{
+	struct pkt_release r = {.nd = nd};
+	ldr_handle_foreach(LDR_H_PKT, nd->o.drv, release_pkt, &r);
+	if (pkts)
+		*pkts += r.count;
+	backlog_flush(nd);
+	ldr_handle_drop(LDR_H_NETDEV, &nd->o);
+	nd->registered = nd->open = nd->napi = false;
+}
+
+void xdrv_net_unregister(xdrv_netdev_t *ndh)
+{
+	struct ldr_netdev *nd = nd_get(ndh, "xdrv_net_unregister");
+	if (nd)
+		nd_shutdown(nd, NULL);
+}
+
+void *xdrv_net_priv(xdrv_netdev_t *ndh)
+{
+	struct ldr_netdev *nd = nd_get(ndh, "xdrv_net_priv");
+	return nd ? nd->priv : NULL;
+}
+
+void xdrv_net_link_set(xdrv_netdev_t *ndh, uint32_t up, uint32_t speed_mbps, uint32_t full_duplex)
+{
+	struct ldr_netdev *nd = nd_get(ndh, "xdrv_net_link_set");
+	if (!nd)
+		return;
+	nd->link_up = up != 0;
+	nd->speed = speed_mbps;
+	nd->duplex = full_duplex != 0;
+}
+
+void xdrv_net_napi_schedule(xdrv_netdev_t *ndh)
+{
+	struct ldr_netdev *nd = nd_get(ndh, "xdrv_net_napi_schedule");
+	if (nd)
+		nd->napi = true;
+}
+
+void xdrv_net_tx_stop(xdrv_netdev_t *ndh)
+{
+	struct ldr_netdev *nd = nd_get(ndh, "xdrv_net_tx_stop");
+	if (nd)
+		nd->tx_stopped = true;
+}
+
+void xdrv_net_tx_wake(xdrv_netdev_t *ndh)
+{
+	/* the backlog drains from ldr_driver_dispatch, never from inside this entry point */
+	struct ldr_netdev *nd = nd_get(ndh, "xdrv_net_tx_wake");
+	if (nd)
+		nd->tx_stopped = false;
+}
+
+void xdrv_net_tx_complete(xdrv_netdev_t *ndh, xdrv_pkt_t *pkt, int32_t status)
+{
+	struct ldr_netdev *nd = nd_get(ndh, "xdrv_net_tx_complete");
+	struct ldr_pkt *p = nd ? pkt_get(pkt, "xdrv_net_tx_complete") : NULL;
+	if (!p)
+		return;
+	if (p->state != PKT_TX || p->nd != nd) {
+		ldr_rt_log(
+			nd->o.drv, XDRV_LOG_WARN,
+			"xdrv_net_tx_complete: packet 0x%llx was not transmitted on this interface",
+			(unsigned long long)p->o.handle);
+		return;
+	}
+	(void)status; /* the driver counts errors in its statistics */
+	pkt_destroy(p);
+}
+
+void xdrv_net_rx(xdrv_netdev_t *ndh, xdrv_pkt_t *pkt, uint32_t csum_flags)
+{
+	struct ldr_netdev *nd = nd_get(ndh, "xdrv_net_rx");
+	struct ldr_pkt *p = nd ? pkt_get(pkt, "xdrv_net_rx") : NULL;
+	if (!p)
+		return;
+	if (p->state != PKT_RX || p->nd != nd) {
+		ldr_rt_log(nd->o.drv, XDRV_LOG_WARN,
+			   "xdrv_net_rx: packet 0x%llx was not allocated on this interface",
+			   (unsigned long long)p->o.handle);
+		return;
+	}
+	pkt_take(p); /* the host owns it now, even if the callback re-enters the runtime */
+	if (nd->rx_cb && p->len)
+		nd->rx_cb(nd->rx_ctx, p->buf, p->len, csum_flags);
+	pkt_destroy(p);
+}
+
+/* ---- host side ------------------------------------------------------------------------------ */
+
+struct ldr_netdev *ldr_driver_netdev(struct ldr_driver *drv, uint32_t index)
+{
+	if (!drv || index >= LDR_MAX_NETDEVS || !drv->net[index] || !drv->net[index]->registered)
+		return NULL;
+	return drv->net[index];
+}
+
+LDR_CALLS_DRIVER
+int ldr_net_open(struct ldr_netdev *nd, char **err)
+{
+	if (!nd || !nd->registered)
+		return xdrv_err(err, -ENODEV, "netdev: not registered");
+	if (nd->open)
+		return 0;
+	struct ldr_driver *drv = nd->o.drv;
+	if (drv->in_entry)
+		return xdrv_err(err, -EDEADLK, "%s/net%u: open from inside the driver", drv->label,
+				nd->index);
+	int32_t rc = XDRV_OK;
+	if (nd->ops.open) {
+		struct ldr_driver *prev = ldr_enter(drv);
+		rc = nd->ops.open(ldr_h2p(nd->o.handle));
+		ldr_leave(drv, prev);
+	}
+	if (rc != XDRV_OK)
+		return xdrv_err(err, rc < 0 ? rc : -EIO, "%s/net%u: open failed: %d (%s)",
+				drv->label, nd->index, rc, ldr_status_name(rc));
+	nd->open = nd->registered; /* open may have unregistered it */
+	return 0;
+}
+
+LDR_CALLS_DRIVER
+int ldr_net_stop(struct ldr_netdev *nd)
+{
+	if (!nd || !nd->registered)
+		return -ENODEV;
+	struct ldr_driver *drv = nd->o.drv;
+	if (drv->in_entry)
+		return -EDEADLK;
+	if (!nd->open)
+		return 0;
+	nd->open = false;
+	backlog_flush(nd);
+	int32_t rc = XDRV_OK;
+	if (nd->ops.stop) {
+		struct ldr_driver *prev = ldr_enter(drv);
+		rc = nd->ops.stop(ldr_h2p(nd->o.handle));
+		ldr_leave(drv, prev);
+	}
+	return rc < 0 ? rc : 0;
+}
+
+static void backlog_push(struct ldr_netdev *nd, struct ldr_pkt *p, bool front)
+{
+	if (front) {
+		p->next = nd->bl_head;
+		nd->bl_head = p;
+		if (!nd->bl_tail)
+			nd->bl_tail = p;
+	} else {
+		p->next = NULL;
+		if (nd->bl_tail)
+			nd->bl_tail->next = p;
+		else
+			nd->bl_head = p;
+		nd->bl_tail = p;
+	}
+	nd->bl_len++;
+}
+
+/* Hand one packet to the driver's xmit. 0 when the driver took it (or asked to retry later:
+ * then the packet is back at the head of the backlog), a negative status when it refused it. */
+LDR_CALLS_DRIVER
+static int tx_one(struct ldr_netdev *nd, struct ldr_pkt *p)
+{
+	struct ldr_driver *drv = nd->o.drv;
+	if (pkt_give(p) != 0) {
+		pkt_destroy(p);
+		return -ENOBUFS;
+	}
+	uint64_t h = p->o.handle;
+	struct ldr_driver *prev = ldr_enter(drv);
+	int32_t rc = nd->ops.xmit(ldr_h2p(nd->o.handle), ldr_h2p(h));
+	ldr_leave(drv, prev);
+	if (rc == XDRV_OK)
+		return 0;
+	/* still the driver's? (it may have completed the packet before refusing it) */
+	if (ldr_handle_lookup(LDR_H_PKT, h) != &p->o)
+		return rc == XDRV_EBUSY ? 0 : rc;
+	pkt_take(p);
+	if (rc == XDRV_EBUSY && nd->registered) {
+		nd->tx_stopped = true;
+		backlog_push(nd, p, true);
+		return 0;
+	}
+	pkt_destroy(p);
+	return rc < 0 ? rc : -EIO;
+}
+
+LDR_CALLS_DRIVER
+int ldr_net_xmit(struct ldr_netdev *nd, const void *frame, size_t len, uint32_t csum_flags,
+		 uint16_t csum_start, uint16_t csum_offset)
+{
+	if (!nd || !nd->registered)
+		return -ENODEV;
+	if (!nd->open)
+		return -ENETDOWN;
+	if (!frame || len == 0 || len > LDR_PKT_SIZE_MAX)
+		return -EMSGSIZE;
+	struct ldr_pkt *p = pkt_new(nd, (uint32_t)len);
+	if (!p)
+		return -ENOMEM;
+	memcpy(p->buf, frame, len);
+	p->state = PKT_TX;
+	p->len = (uint32_t)len;
+	p->csum.flags = csum_flags;
+	p->csum.csum_start = csum_start;
+	p->csum.csum_offset = csum_offset;
+	uint32_t f = nd->tx_frag ? nd->tx_frag : (uint32_t)len;
+	uint32_t off = 0;
+	while (off < len) {
+		uint32_t n = (uint32_t)len - off;
+		if (n > f && p->nfrags + 1 < XDRV_PKT_MAX_FRAGS)
+			n = f;
+		p->frag[p->nfrags].p = p->buf + off;
+		p->frag[p->nfrags].len = n;
+		p->nfrags++;
+		off += n;
+	}
+	/* keep order: nothing overtakes the backlog; and never re-enter a busy driver */
+	if (nd->tx_stopped || nd->bl_head || nd->o.drv->in_entry) {
+		if (nd->bl_len >= BACKLOG_MAX) {
+			pkt_destroy(p);
+			return -ENOBUFS;
+		}
+		backlog_push(nd, p, false);
+		return 0;
+	}
+	return tx_one(nd, p);
+}
+
+void ldr_net_set_tx_frag(struct ldr_netdev *nd, uint32_t frag_len)
+{
+	if (nd)
+		nd->tx_frag = frag_len;
+}
+
+void ldr_net_set_rx(struct ldr_netdev *nd,
+		    void (*cb)(void *ctx, const uint8_t *frame, size_t len, uint32_t csum_flags),
+		    void *ctx)
+{
+	if (!nd)
+		return;
+	nd->rx_cb = cb;
+	nd->rx_ctx = ctx;
+}
+
+LDR_CALLS_DRIVER
+int ldr_net_stats(struct ldr_netdev *nd, struct xdrv_net_stats *st)
+{
+	if (!nd || !nd->registered || !st)
+		return -ENODEV;
+	if (!nd->ops.get_stats)
+		return -EOPNOTSUPP;
+	struct ldr_driver *drv = nd->o.drv;
+	if (drv->in_entry)
+		return -EDEADLK;
+	struct xdrv_net_stats s;
+	memset(&s, 0, sizeof s);
+	struct ldr_driver *prev = ldr_enter(drv);
+	int32_t rc = nd->ops.get_stats(ldr_h2p(nd->o.handle), &s);
+	ldr_leave(drv, prev);
+	memset(s.reserved, 0, sizeof s.reserved);
+	*st = s;
+	return rc < 0 ? rc : 0;
+}
+
+void ldr_net_link(const struct ldr_netdev *nd, uint32_t *up, uint32_t *speed, uint32_t *duplex)
+{
+	if (up)
+		*up = nd ? nd->link_up : 0;
+	if (speed)
+		*speed = nd ? nd->speed : 0;
+	if (duplex)
+		*duplex = nd ? nd->duplex : 0;
+}
+
+const uint8_t *ldr_net_mac(const struct ldr_netdev *nd)
+{
+	return nd ? nd->mac : NULL;
+}
+
+/* ---- dispatch and release ---------------------------------------------------------------------
+ */
+
+LDR_CALLS_DRIVER
+int ldr_net_dispatch(struct ldr_driver *drv)
+{
+	int n = 0;
+	for (uint32_t i = 0; i < LDR_MAX_NETDEVS; i++) {
+		struct ldr_netdev *nd = drv->net[i];
+		for (uint32_t r = 0; nd && nd->registered && nd->napi && r < NAPI_ROUNDS_MAX; r++) {
+			nd->napi = false;
+			if (!nd->ops.poll)
+				break;
+			struct ldr_driver *prev = ldr_enter(drv);
+			int32_t done = nd->ops.poll(ldr_h2p(nd->o.handle), NAPI_BUDGET);
+			ldr_leave(drv, prev);
+			n++;
+			if (done < 0) {
+				ldr_rt_log(drv, XDRV_LOG_WARN, "net%u: poll failed: %d (%s)", i,
+					   done, ldr_status_name(done));
+			} else if ((uint32_t)done >= NAPI_BUDGET) {
+				nd->napi = nd->registered; /* more work: poll again */
+			}
+		}
+		while (nd && nd->registered && nd->open && !nd->tx_stopped && nd->bl_head) {
+			struct ldr_pkt *p = nd->bl_head;
+			nd->bl_head = p->next;
+			if (!nd->bl_head)
+				nd->bl_tail = NULL;
+			nd->bl_len--;
+			p->next = NULL;
+			tx_one(nd, p);
+			n++;
+		}
+	}
+	return n;
+}
+
+void ldr_net_release_all(struct ldr_driver *drv, struct ldr_unbind_report *rep)
+{
+	for (uint32_t i = 0; i < LDR_MAX_NETDEVS; i++) {
+		struct ldr_netdev *nd = drv->net[i];
+		if (!nd)
+			continue;
+		if (nd->registered)
+			rep->netdevs++;
+		nd_shutdown(nd, &rep->pkts);
+		free(nd);
+		drv->net[i] = NULL;
+	}
+	/* packets of netdevs the driver unregistered are gone already; count any stragglers */
+	struct pkt_release r = {.nd = NULL};
+	ldr_handle_foreach(LDR_H_PKT, drv, release_pkt, &r);
+	rep->pkts += r.count;
+}

@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private to the loader's ABI runtime (runtime_*.c, abi_bind.c): the driver instance, the
+ * objects behind the opaque handles a driver holds, the handle tables and the current-driver
+ * context. Nothing here is seen by drivers or by other components.
+ *
+ * Handles are not host pointers. A handle is a tagged index into a per-type table with a
+ * generation counter:
+ *
+ *   63      56 55                 32 31                            0
+ *   |  tag   |  generation (24 bit) |  slot index                   |
+ *
+ * The tag (0xA0 | type) makes the value a non-canonical address on every 64-bit host we know,
+ * so a driver that dereferences a handle faults instead of reading host memory; the generation
+ * makes a handle stale once its object is gone, even when the slot is reused.
+ */
+#ifndef XDRV_LOADER_RUNTIME_PRIV_H
+#define XDRV_LOADER_RUNTIME_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <xdrv/abi.h>
+#include <xdrv/hvb.h>
+#include <xdrv/runtime.h>
+
+_Static_assert(sizeof(void *) == 8, "the runtime encodes handles in 64-bit pointers");
+
+/* Limits, per driver instance. Each keeps a runaway driver from exhausting the host; all are
+ * far above what a NIC or HBA driver needs (the DP83820 rings are a few hundred KiB). */
+#define LDR_MEM_CAP	   (256ull << 20) /* xdrv_mem_alloc bytes */
+#define LDR_DMA_CAP	   (256ull << 20) /* coherent + mapped bytes */
+#define LDR_DMA_MAPS_MAX   65536u	  /* streaming mappings held at once */
+#define LDR_PKTS_MAX	   65536u	  /* packets owned by the driver at once */
+#define LDR_PKT_SIZE_MAX   (64u << 10)	  /* xdrv_pkt_alloc and host frames: 64 KiB (TSO-sized) */
+#define LDR_IO_MAX	   (64ull << 20)  /* one block/SCSI transfer */
+#define LDR_MAX_NETDEVS	   4u
+#define LDR_MAX_BLKDEVS	   16u
+#define LDR_MAX_SCSI_HOSTS 4u
+#define LDR_IO_TIMEOUT_MS  5000u /* default wait for a synchronous block/SCSI request */
+#define LDR_LOG_MAX	   1023u /* bytes read from a driver's log string */
+
+/* On every function that calls into a driver (an entry point, handler or class operation):
+ * UBSan's -fsanitize=function reads a type signature just before the callee, which JIT code
+ * does not have (and the page before it may be unmapped). */
+#define LDR_CALLS_DRIVER __attribute__((no_sanitize("function")))
+
+/* ---- u64 -> pointer map (open addressing, linear probing, tombstones) ------------------------ */
+struct ldr_map {
+	uint64_t *keys;
+	void **vals;
+	uint8_t *state; /* 0 empty, 1 live, 2 deleted */
+	uint32_t cap;	/* power of two, or 0 */
+	uint32_t live, used;
+};
+/* 0, -ENOMEM, or -EEXIST if the key is present. */
+int ldr_map_put(struct ldr_map *m, uint64_t key, void *val);
+void *ldr_map_get(const struct ldr_map *m, uint64_t key);
+/* Remove and return the value; NULL if absent. */
+void *ldr_map_del(struct ldr_map *m, uint64_t key);
+void ldr_map_free(struct ldr_map *m);
+static inline bool ldr_map_live(const struct ldr_map *m, uint32_t i)
+{
+	return m->state[i] == 1;
+}
+
+/* ---- handles --------------------------------------------------------------------------------- */
+enum ldr_htype {
+	LDR_H_DEVICE = 1,
+	LDR_H_REGION,
+	LDR_H_NETDEV,
+	LDR_H_PKT,
+	LDR_H_SCSI,
+	LDR_H_BLK,
+	LDR_H_NTYPES
+};
+
+/* Every object behind a handle starts with this. */
+struct ldr_obj {
+	struct ldr_driver *drv; /* owner */
+	uint64_t handle;
+};
+
+/* Allocate a handle for `obj` (which starts with struct ldr_obj); stores it in obj->handle.
+ * 0 or -ENOMEM / -ENOSPC. */
+int ldr_handle_new(enum ldr_htype t, struct ldr_obj *obj);
+/* The object of a valid handle of type t, or NULL. Silent (no log). */
+struct ldr_obj *ldr_handle_lookup(enum ldr_htype t, uint64_t h);
+/* Invalidate obj->handle (NULL-safe, idempotent). */
+void ldr_handle_drop(enum ldr_htype t, struct ldr_obj *obj);
+/* The object behind a handle a driver passed to ABI function `fn`, owned by the current driver;
+ * NULL plus one log line if the handle is forged, stale, of another type or of another driver,
+ * or if no driver entry point is running. */
+struct ldr_obj *ldr_resolve(enum ldr_htype t, const void *h, const char *fn);
+/* Visit every live object of type t owned by drv (the callback may drop it). */
+void ldr_handle_foreach(enum ldr_htype t, struct ldr_driver *drv,
+			void (*fn)(struct ldr_obj *obj, void *ctx), void *ctx);
+static inline void *ldr_h2p(uint64_t h)
+{
+	return (void *)(uintptr_t)h;
+}
+
+/* ---- objects ------------------------------------------------------------------------------- */
+struct ldr_region {
+	struct ldr_obj o;
+	uint32_t index, kind;
+	uint64_t size;
+};
+
+struct ldr_irq_line {
+	xdrv_irq_handler_t fn;
+	void *ctx;
+	bool acked;	    /* the driver called xdrv_irq_ack during this delivery */
+	uint32_t unhandled; /* consecutive XDRV_IRQ_NONE answers */
+};
+
+struct ldr_coherent {
+	void *cpu;
+	uint64_t size, bus;
+};
+
+struct ldr_mapping {
+	uint64_t bus, len;
+	void *host;
+	uint32_t dir;
+};
+
+struct ldr_netdev;
+struct ldr_blkdev;
+struct ldr_scsi_host;
+
+struct ldr_driver {
+	struct ldr_obj dev;	 /* the xdrv_device_t handle */
+	struct ldr_driver *next; /* all bound drivers (one per device) */
+	const struct xdrv_driver *desc;
+	char label[64];
+	struct hvb_device *hdev;
+	const struct hvb_model_ops *model;
+	void *priv; /* xdrv_dev_set_priv */
+	struct ldr_region regions[HVB_MAX_REGIONS];
+	uint32_t nregions;
+	uint32_t in_entry;	/* > 0 while one of the driver's entry points runs */
+	bool probed;		/* probe returned OK: remove is due at unbind */
+	uint64_t io_timeout_ns; /* ldr_blk_io, ldr_scsi_exec */
+
+	/* xdrv_mem_alloc: pointer -> header, bytes charged */
+	struct ldr_map allocs;
+	uint64_t mem_bytes, mem_peak;
+
+	/* DMA: coherent buffers by CPU address, streaming mappings by bus address */
+	struct ldr_map coherent, maps;
+	uint64_t dma_bytes;
+
+	struct ldr_irq_line irq[HVB_MAX_IRQS];
+	uint32_t nirqs;
+
+	struct ldr_netdev *net[LDR_MAX_NETDEVS];
+	struct ldr_blkdev *blk[LDR_MAX_BLKDEVS];
+	struct ldr_scsi_host *scsi[LDR_MAX_SCSI_HOSTS];
+	uint32_t pkts; /* packets the driver owns */
+};
+
+/* ---- the current driver -------------------------------------------------------------------- */
+/* The driver instance whose entry point runs on this thread, or NULL. */
+struct ldr_driver *ldr_current(void);
+/* Enter/leave one of drv's entry points; returns the previous current driver to restore. */
+struct ldr_driver *ldr_enter(struct ldr_driver *drv);
+void ldr_leave(struct ldr_driver *drv, struct ldr_driver *prev);
+
+/* ---- logging ------------------------------------------------------------------------------- */
+/* A host message about a driver (drv may be NULL) through the log sink. */
+void ldr_rt_log(struct ldr_driver *drv, uint32_t level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Short name of an XDRV_E* status ("ENODEV"), "?" if unknown. */
+const char *ldr_status_name(int32_t st);
+
+/* ---- release at unbind (each file releases its own kind) ------------------------------------ */
+void ldr_mem_release_all(struct ldr_driver *drv, struct ldr_unbind_report *rep);
+void ldr_device_release_all(struct ldr_driver *drv, struct ldr_unbind_report *rep);
+void ldr_net_release_all(struct ldr_driver *drv, struct ldr_unbind_report *rep);
+void ldr_blk_release_all(struct ldr_driver *drv, struct ldr_unbind_report *rep);
+void ldr_scsi_release_all(struct ldr_driver *drv, struct ldr_unbind_report *rep);
+
+/* ---- dispatch pieces (each returns events handled) ----------------------------------------- */
+int ldr_irq_dispatch(struct ldr_driver *drv);
+int ldr_net_dispatch(struct ldr_driver *drv);
+int ldr_blk_dispatch(struct ldr_driver *drv);
+int ldr_scsi_dispatch(struct ldr_driver *drv);
+
+/* Wait for a synchronous request: dispatch `drv` until *done or the deadline. Returns 0 or
+ * -ETIMEDOUT. */
+int ldr_wait_done(struct ldr_driver *drv, const bool *done, uint64_t timeout_ns);
+
+#endif

@@ -1,0 +1,414 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Tests for loader/runtime_device.c on the `testdev` model (scratch RAM, register-driven
+ * interrupt lines, a DMA engine): device identity and regions, register access by width,
+ * interrupt delivery through ldr_driver_dispatch with mask/unmask/ack, and DMA buffers and
+ * mappings, tracked and released at unbind.
+ */
+#include "test_runtime_fixture.h"
+
+#define TD_IRQ	  0x800u
+#define TD_SRC	  0x808u
+#define TD_DST	  0x810u
+#define TD_LEN	  0x818u
+#define TD_CMD	  0x81cu
+#define TD_STATUS 0x820u
+
+/* ---- the test driver ------------------------------------------------------------------------ */
+
+static struct {
+	xdrv_device_t *dev;
+	xdrv_region_t *mmio, *pio;
+	void (*probe_hook)(void);
+	void (*doorbell)(void); /* run in driver context when line 1 fires */
+	uint32_t irq0_count, irq0_clear_after, irq0_ret, irq0_ack;
+	int request_lines;
+} T;
+
+static void clear_line(uint32_t line)
+{
+	uint32_t v = xdrv_io_read32(T.mmio, TD_IRQ);
+	xdrv_io_write32(T.mmio, TD_IRQ, v & ~(1u << line));
+}
+
+static uint32_t irq0(void *ctx)
+{
+	(void)ctx;
+	T.irq0_count++;
+	if (T.irq0_count >= T.irq0_clear_after)
+		clear_line(0);
+	if (T.irq0_ack)
+		xdrv_irq_ack(T.dev, 0);
+	return T.irq0_ret;
+}
+
+static uint32_t irq1(void *ctx)
+{
+	(void)ctx;
+	if (T.doorbell)
+		T.doorbell();
+	clear_line(1);
+	return XDRV_IRQ_HANDLED;
+}
+
+static int32_t dev_probe(xdrv_device_t *dev)
+{
+	T.dev = dev;
+	T.mmio = xdrv_dev_region(dev, 0);
+	T.pio = xdrv_dev_region(dev, 1);
+	if (T.request_lines) {
+		if (xdrv_irq_request(dev, 0, irq0, NULL) || xdrv_irq_request(dev, 1, irq1, NULL))
+			return XDRV_EIO;
+	}
+	if (T.probe_hook)
+		T.probe_hook();
+	return XDRV_OK;
+}
+
+static const struct xdrv_match dev_match[] = {
+	{.bus = XDRV_BUS_PLATFORM, .compatible = "xdrv,testdev"},
+	{.bus = 0},
+};
+
+static const struct xdrv_driver dev_test_driver = {
+	.magic = XDRV_DRIVER_MAGIC,
+	.abi_version = XDRV_ABI_VERSION,
+	.struct_size = sizeof(struct xdrv_driver),
+	.name = "dev_test",
+	.version = "1.0.0",
+	.match = dev_match,
+	.probe = dev_probe,
+};
+
+static struct rtf_dev F;
+
+static struct ldr_driver *setup(void (*hook)(void), int request_lines)
+{
+	memset(&T, 0, sizeof T);
+	T.probe_hook = hook;
+	T.request_lines = request_lines;
+	T.irq0_clear_after = 1;
+	T.irq0_ret = XDRV_IRQ_HANDLED;
+	F = rtf_dev_create("testdev");
+	rtf_log_reset();
+	return rtf_bind(&dev_test_driver, &F);
+}
+
+static void teardown(struct ldr_driver *drv)
+{
+	ldr_driver_unbind(drv);
+	rtf_dev_destroy(&F);
+}
+
+static void raise_lines(uint32_t bits)
+{
+	uint32_t v = (uint32_t)hvb_reg_read(F.dev, 0, TD_IRQ, 4);
+	hvb_reg_write(F.dev, 0, TD_IRQ, 4, v | bits);
+}
+
+/* ---- identity and registers ------------------------------------------------------------- */
+
+static int ok;
+
+static void hook_info(void)
+{
+	struct xdrv_device_info info;
+	memset(&info, 0xff, sizeof info);
+	ok = xdrv_dev_info(T.dev, &info) == XDRV_OK;
+	ok &= info.bus == XDRV_BUS_PLATFORM && info.num_regions == 2 && info.num_irqs == 2;
+	for (int i = 0; i < 7; i++)
+		ok &= info.reserved[i] == 0;
+	ok &= xdrv_region_kind(T.mmio) == XDRV_REGION_MMIO && xdrv_region_size(T.mmio) == 4096;
+	ok &= xdrv_region_kind(T.pio) == XDRV_REGION_PIO && xdrv_region_size(T.pio) == 8;
+	ok &= xdrv_dev_region(T.dev, 2) == NULL;
+	ok &= xdrv_dev_info(T.dev, NULL) == XDRV_EINVAL;
+	static int priv;
+	xdrv_dev_set_priv(T.dev, &priv);
+	ok &= xdrv_dev_priv(T.dev) == &priv;
+}
+
+static void test_dev_info_and_regions_describe_the_model(void)
+{
+	struct ldr_driver *drv = setup(hook_info, 0);
+	CU_ASSERT(ok);
+	CU_ASSERT_EQUAL(rtf_log.lines, 2);
+	CU_ASSERT(rtf_logged("xdrv_dev_region: no region 2 (device has 2)"));
+	teardown(drv);
+}
+
+static void hook_io(void)
+{
+	xdrv_io_write8(T.mmio, 0, 0x11);
+	xdrv_io_write16(T.mmio, 2, 0x2233);
+	xdrv_io_write32(T.mmio, 4, 0x44556677);
+	xdrv_io_write64(T.mmio, 8, 0x8899aabbccddeeffull);
+	ok = xdrv_io_read8(T.mmio, 0) == 0x11 && xdrv_io_read16(T.mmio, 2) == 0x2233 &&
+	     xdrv_io_read32(T.mmio, 4) == 0x44556677 &&
+	     xdrv_io_read64(T.mmio, 8) == 0x8899aabbccddeeffull;
+	ok &= xdrv_io_read32(T.mmio, 0) == 0x22330011;
+	xdrv_io_write32(T.pio, 4, 0xcafef00d);
+	ok &= xdrv_io_read16(T.pio, 6) == 0xcafe;
+	/* a width the region does not take, an offset past its end: all ones, as a master abort */
+	ok &= xdrv_io_read64(T.pio, 0) == ~0ull;
+	ok &= xdrv_io_read32(T.mmio, 4096) == 0xffffffffu;
+}
+
+static void test_io_reaches_the_model_at_every_width(void)
+{
+	struct ldr_driver *drv = setup(hook_io, 0);
+	CU_ASSERT(ok);
+	CU_ASSERT_EQUAL(hvb_reg_read(F.dev, 0, 4, 4), 0x44556677);
+	CU_ASSERT_EQUAL(hvb_device_bad_accesses(F.dev), 2);
+	teardown(drv);
+}
+
+/* ---- interrupts ------------------------------------------------------------------------- */
+
+static void test_irq_is_delivered_until_the_device_lowers_the_line(void)
+{
+	struct ldr_driver *drv = setup(NULL, 1);
+	CU_ASSERT_EQUAL(ldr_driver_dispatch(drv), 0);
+	T.irq0_clear_after = 2; /* level-triggered: a line left high fires again */
+	raise_lines(1);
+	CU_ASSERT_EQUAL(ldr_driver_dispatch(drv), 1);
+	CU_ASSERT_EQUAL(T.irq0_count, 1);
+	CU_ASSERT_EQUAL(ldr_driver_dispatch(drv), 1);
+	CU_ASSERT_EQUAL(T.irq0_count, 2);
+	CU_ASSERT_EQUAL(ldr_driver_dispatch(drv), 0);
+	/* a driver that acks itself is not acked twice (and nothing breaks) */
+	T.irq0_ack = 1;
+	raise_lines(1);
+	CU_ASSERT_EQUAL(rtf_run(drv, 10), 1);
+	CU_ASSERT_EQUAL(T.irq0_count, 3);
+	CU_ASSERT_EQUAL(rtf_log.lines, 0);
+	teardown(drv);
+}
+
+static void door_mask0(void)
+{
+	xdrv_irq_mask(T.dev, 0);
+}
+
+static void door_unmask0(void)
+{
+	xdrv_irq_unmask(T.dev, 0);
+}
+
+static void test_irq_mask_holds_delivery_and_unmask_resumes_it(void)
+{
+	struct ldr_driver *drv = setup(NULL, 1);
+	T.doorbell = door_mask0;
+	raise_lines(2);
+	CU_ASSERT_EQUAL(rtf_run(drv, 10), 1);
+	raise_lines(1);
+	CU_ASSERT_EQUAL(ldr_driver_dispatch(drv), 0);
+	CU_ASSERT_EQUAL(T.irq0_count, 0);
+	CU_ASSERT(!hvb_irq_pending(F.dev, 0));
+	T.doorbell = door_unmask0;
+	raise_lines(2);
+	CU_ASSERT_EQUAL(rtf_run(drv, 10), 2); /* the doorbell, then the held line */
+	CU_ASSERT_EQUAL(T.irq0_count, 1);
+	teardown(drv);
+}
+
+static int32_t req_rc[5];
+
+static void hook_irq_requests(void)
+{
+	req_rc[0] = xdrv_irq_request(T.dev, 2, irq0, NULL);
+	req_rc[1] = xdrv_irq_request(T.dev, 0, irq0, NULL);
+	req_rc[2] = xdrv_irq_request(T.dev, 0, irq0, NULL);
+	req_rc[3] = xdrv_irq_request(T.dev, 1, NULL, NULL);
+	xdrv_irq_free(T.dev, 0);
+	req_rc[4] = xdrv_irq_request(T.dev, 1, irq1, NULL);
+}
+
+static void test_irq_request_rejects_bad_line_busy_line_and_null_handler(void)
+{
+	struct ldr_driver *drv = setup(hook_irq_requests, 0);
+	CU_ASSERT_EQUAL(req_rc[0], XDRV_EINVAL);
+	CU_ASSERT_EQUAL(req_rc[1], XDRV_OK);
+	CU_ASSERT_EQUAL(req_rc[2], XDRV_EBUSY);
+	CU_ASSERT_EQUAL(req_rc[3], XDRV_EINVAL);
+	CU_ASSERT_EQUAL(req_rc[4], XDRV_OK);
+	CU_ASSERT(rtf_logged("xdrv_irq_request: no interrupt line 2 (device has 2)"));
+	CU_ASSERT(rtf_logged("xdrv_irq_request: NULL handler for line 1"));
+	/* line 0 was freed: no delivery */
+	raise_lines(1);
+	CU_ASSERT_EQUAL(ldr_driver_dispatch(drv), 0);
+	CU_ASSERT_EQUAL(T.irq0_count, 0);
+	struct ldr_unbind_report rep;
+	ldr_driver_unbind_report(drv, &rep);
+	CU_ASSERT_EQUAL(rep.irqs, 1); /* line 1, never freed */
+	rtf_dev_destroy(&F);
+}
+
+static void test_irq_storm_of_unhandled_interrupts_is_masked(void)
+{
+	struct ldr_driver *drv = setup(NULL, 1);
+	T.irq0_clear_after = UINT32_MAX;
+	T.irq0_ret = XDRV_IRQ_NONE;
+	raise_lines(1);
+	int n = 0;
+	while (n < 200000 && ldr_driver_dispatch(drv) > 0)
+		n++;
+	CU_ASSERT_EQUAL(n, 100000);
+	CU_ASSERT_EQUAL(rtf_log.lines, 1);
+	CU_ASSERT(rtf_logged("interrupt line 0: 100000 unhandled interrupts in a row; masked"));
+	teardown(drv);
+}
+
+/* ---- DMA -------------------------------------------------------------------------------- */
+
+static uint8_t *coh, *buf;
+static uint64_t coh_bus, buf_bus;
+static uint32_t dma_status;
+
+static void dma_copy(uint64_t src, uint64_t dst, uint32_t len)
+{
+	xdrv_io_write64(T.mmio, TD_SRC, src);
+	xdrv_io_write64(T.mmio, TD_DST, dst);
+	xdrv_io_write32(T.mmio, TD_LEN, len);
+	xdrv_io_write32(T.mmio, TD_CMD, 1);
+	dma_status = xdrv_io_read32(T.mmio, TD_STATUS);
+}
+
+static void hook_dma_setup(void)
+{
+	coh = xdrv_dma_alloc_coherent(T.dev, 4096, &coh_bus);
+	buf = xdrv_mem_alloc(64);
+	for (int i = 0; buf && i < 64; i++)
+		buf[i] = (uint8_t)(i * 7 + 1);
+	ok = coh && buf && xdrv_dma_map(T.dev, buf, 64, XDRV_DMA_TO_DEVICE, &buf_bus) == XDRV_OK;
+	if (!ok)
+		return;
+	xdrv_dma_sync_for_device(T.dev, buf_bus, 64, XDRV_DMA_TO_DEVICE);
+	dma_copy(buf_bus, coh_bus + 128, 64);
+	xdrv_dma_sync_for_cpu(T.dev, coh_bus + 128, 64, XDRV_DMA_BIDIRECTIONAL);
+	ok &= memcmp(coh + 128, buf, 64) == 0;
+	for (int i = 0; i < 128; i++)
+		ok &= coh[i] == 0;
+}
+
+static void door_dma_release(void)
+{
+	xdrv_dma_unmap(T.dev, buf_bus, 64, XDRV_DMA_TO_DEVICE);
+	xdrv_dma_free_coherent(T.dev, coh, 4096, coh_bus);
+	xdrv_mem_free(buf);
+	xdrv_irq_free(T.dev, 0);
+	xdrv_irq_free(T.dev, 1); /* from its own handler: allowed */
+}
+
+static void test_dma_engine_copies_between_mapped_buffers(void)
+{
+	struct ldr_driver *drv = setup(hook_dma_setup, 1);
+	CU_ASSERT(ok);
+	CU_ASSERT_EQUAL(dma_status, 1);
+	CU_ASSERT(coh_bus != (uint64_t)(uintptr_t)coh);
+	CU_ASSERT((uintptr_t)coh % 4096 == 0);
+	CU_ASSERT_EQUAL(ldr_driver_dma_in_use(drv), 2);
+	CU_ASSERT_EQUAL(hvb_dma_mapping_count(F.dev), 2);
+	T.doorbell = door_dma_release;
+	raise_lines(2);
+	rtf_run(drv, 10);
+	CU_ASSERT_EQUAL(ldr_driver_dma_in_use(drv), 0);
+	CU_ASSERT_EQUAL(hvb_dma_mapping_count(F.dev), 0);
+	CU_ASSERT_EQUAL(ldr_driver_mem_in_use(drv), 0);
+	CU_ASSERT_EQUAL(rtf_log.lines, 0);
+	teardown(drv);
+	CU_ASSERT_EQUAL(rtf_log.lines, 0); /* nothing left to release */
+}
+
+static void door_dma_to_unmapped(void)
+{
+	dma_copy(buf_bus, 0xdead0000ull, 64);
+}
+
+static void test_dma_to_an_unmapped_address_faults_at_the_device(void)
+{
+	struct ldr_driver *drv = setup(hook_dma_setup, 1);
+	T.doorbell = door_dma_to_unmapped;
+	raise_lines(2);
+	rtf_run(drv, 10);
+	CU_ASSERT_EQUAL(dma_status, 2);
+	teardown(drv);
+}
+
+static void test_dma_held_at_unbind_is_released(void)
+{
+	struct ldr_driver *drv = setup(hook_dma_setup, 1);
+	struct ldr_unbind_report rep;
+	ldr_driver_unbind_report(drv, &rep);
+	CU_ASSERT_EQUAL(rep.coherent, 1);
+	CU_ASSERT_EQUAL(rep.dma_maps, 1);
+	CU_ASSERT_EQUAL(rep.dma_bytes, 4096 + 64);
+	CU_ASSERT_EQUAL(rep.mem_blocks, 1);
+	CU_ASSERT_EQUAL(rep.irqs, 2);
+	CU_ASSERT_EQUAL(hvb_dma_mapping_count(F.dev), 0);
+	CU_ASSERT(rtf_logged("4096 + 64") || rtf_logged("1 coherent buffers and 1 DMA mappings "
+							"(4160 bytes)"));
+	rtf_dev_destroy(&F);
+}
+
+static int lines_ok;
+
+static void door_dma_misuse(void)
+{
+	int n = rtf_log.lines;
+	uint64_t bus = 0;
+	static uint8_t other[64];
+	xdrv_dma_free_coherent(T.dev, other, 4096, coh_bus);
+	lines_ok = rtf_log.lines == ++n;
+	xdrv_dma_free_coherent(T.dev, coh, 4096, coh_bus + 4096);
+	lines_ok &= rtf_log.lines == ++n;
+	xdrv_dma_unmap(T.dev, 0x123000, 64, XDRV_DMA_TO_DEVICE);
+	lines_ok &= rtf_log.lines == ++n;
+	xdrv_dma_sync_for_cpu(T.dev, 0x123000, 64, XDRV_DMA_FROM_DEVICE);
+	lines_ok &= rtf_log.lines == ++n;
+	xdrv_dma_sync_for_cpu(T.dev, buf_bus, 65, XDRV_DMA_FROM_DEVICE); /* longer than mapped */
+	lines_ok &= rtf_log.lines == ++n;
+	lines_ok &= xdrv_dma_map(T.dev, other, 64, 7, &bus) == XDRV_EINVAL;
+	lines_ok &= rtf_log.lines == ++n;
+	lines_ok &= xdrv_dma_map(T.dev, other, 0, XDRV_DMA_TO_DEVICE, &bus) == XDRV_EINVAL;
+	lines_ok &= rtf_log.lines == ++n;
+	lines_ok &= xdrv_dma_alloc_coherent(T.dev, 0, &bus) == NULL;
+	lines_ok &= rtf_log.lines == ++n;
+	lines_ok &= xdrv_dma_alloc_coherent(T.dev, 1ull << 40, &bus) == NULL;
+	lines_ok &= rtf_log.lines == ++n;
+	/* a size mismatch frees the allocation anyway, with a warning */
+	xdrv_dma_free_coherent(T.dev, coh, 100, coh_bus);
+	lines_ok &= rtf_log.lines == ++n;
+}
+
+static void test_dma_misuse_is_logged_once_and_ignored(void)
+{
+	struct ldr_driver *drv = setup(hook_dma_setup, 1);
+	T.doorbell = door_dma_misuse;
+	raise_lines(2);
+	rtf_run(drv, 10);
+	CU_ASSERT(lines_ok);
+	CU_ASSERT(rtf_logged("is not a coherent buffer of this driver; ignored"));
+	CU_ASSERT(rtf_logged("xdrv_dma_unmap: bus 0x123000 is not a mapping of this driver"));
+	CU_ASSERT(rtf_logged("xdrv_dma_sync_for_cpu: bus 0x123000 len 64 is not mapped"));
+	CU_ASSERT(rtf_logged("size 100, allocated 4096; freed the allocation"));
+	CU_ASSERT_EQUAL(ldr_driver_dma_in_use(drv), 1);
+	teardown(drv);
+}
+
+static int reset_log(void)
+{
+	ldr_runtime_set_log(NULL, NULL);
+	return 0;
+}
+
+XTEST_SUITE(loader_runtime_device, NULL, reset_log,
+	    XTEST(test_dev_info_and_regions_describe_the_model),
+	    XTEST(test_io_reaches_the_model_at_every_width),
+	    XTEST(test_irq_is_delivered_until_the_device_lowers_the_line),
+	    XTEST(test_irq_mask_holds_delivery_and_unmask_resumes_it),
+	    XTEST(test_irq_request_rejects_bad_line_busy_line_and_null_handler),
+	    XTEST(test_irq_storm_of_unhandled_interrupts_is_masked),
+	    XTEST(test_dma_engine_copies_between_mapped_buffers),
+	    XTEST(test_dma_to_an_unmapped_address_faults_at_the_device),
+	    XTEST(test_dma_held_at_unbind_is_released),
+	    XTEST(test_dma_misuse_is_logged_once_and_ignored))

@@ -1,0 +1,497 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Tests for loader/runtime_net.c with a natively compiled loopback NIC (`fake_nic`) bound to the
+ * testdev model: what the host transmits comes back through the driver's receive path, by an
+ * interrupt, the NAPI poll and xdrv_net_rx. Covers scatter-gather fragments, NAPI budgets, flow
+ * control with the host backlog, re-entrancy, statistics, link state, packet handle validation
+ * and release at unbind.
+ */
+#include "test_runtime_fixture.h"
+
+#include <errno.h>
+
+#define TD_IRQ 0x800u
+#define QMAX   4096u
+
+/* ---- the fake NIC -------------------------------------------------------------------------- */
+
+static struct {
+	xdrv_device_t *dev;
+	xdrv_region_t *mmio;
+	xdrv_netdev_t *nd;
+	int in_entry, reentered;
+	uint32_t ring_cap, ring_used; /* transmit "ring": packets awaiting completion */
+	int use_tx_stop;	      /* stop the queue when the ring fills (else EBUSY) */
+	int open_fail;
+	xdrv_pkt_t *txq[QMAX], *rxq[QMAX];
+	uint32_t rx_head, rx_tail;
+	uint32_t max_frags, poll_calls, busy_returns;
+	struct xdrv_net_stats st;
+	xdrv_pkt_t *stale; /* a handle kept after completion */
+	int misuse;	   /* run handle-misuse checks in the next poll */
+	int misuse_ok;
+	uint32_t hold_rx; /* packets allocated in probe and never delivered */
+} N;
+
+static void enter(void)
+{
+	if (N.in_entry)
+		N.reentered = 1;
+	N.in_entry = 1;
+}
+
+static void leave(void)
+{
+	N.in_entry = 0;
+}
+
+static void raise_irq(void)
+{
+	xdrv_io_write32(N.mmio, TD_IRQ, 1);
+}
+
+static int32_t nic_open(xdrv_netdev_t *nd)
+{
+	(void)nd;
+	return N.open_fail ? XDRV_EIO : XDRV_OK;
+}
+
+static int32_t nic_stop(xdrv_netdev_t *nd)
+{
+	(void)nd;
+	return XDRV_OK;
+}
+
+static int32_t nic_xmit(xdrv_netdev_t *nd, xdrv_pkt_t *pkt)
+{
+	enter();
+	int32_t rc = XDRV_OK;
+	if (N.ring_used >= N.ring_cap) {
+		N.busy_returns++;
+		rc = XDRV_EBUSY;
+		goto out;
+	}
+	uint32_t len = xdrv_pkt_len(pkt), n = xdrv_pkt_frag_count(pkt), off = 0;
+	if (n > N.max_frags)
+		N.max_frags = n;
+	xdrv_pkt_t *rx = xdrv_pkt_alloc(nd, len);
+	uint8_t *dst = xdrv_pkt_frag(rx, 0, NULL);
+	for (uint32_t i = 0; dst && i < n; i++) {
+		uint32_t fl = 0;
+		const uint8_t *src = xdrv_pkt_frag(pkt, i, &fl);
+		memcpy(dst + off, src, fl);
+		off += fl;
+	}
+	N.rxq[N.rx_tail++ % QMAX] = rx;
+	N.txq[N.ring_used++] = pkt; /* completed in poll, like a real ring */
+	N.st.tx_packets++;
+	N.st.tx_bytes += len;
+	if (N.use_tx_stop && N.ring_used == N.ring_cap)
+		xdrv_net_tx_stop(nd);
+	raise_irq();
+out:
+	leave();
+	return rc;
+}
+
+static uint32_t nic_irq(void *ctx)
+{
+	(void)ctx;
+	enter();
+	xdrv_io_write32(N.mmio, TD_IRQ, 0);
+	xdrv_net_napi_schedule(N.nd);
+	leave();
+	return XDRV_IRQ_HANDLED;
+}
+
+static void poll_misuse(xdrv_netdev_t *nd)
+{
+	int n = rtf_log.lines;
+	N.misuse_ok = xdrv_pkt_len(N.stale) == 0 && rtf_log.lines == ++n;
+	xdrv_pkt_t *tx = N.txq[0];
+	xdrv_net_rx(nd, tx, 0); /* a transmit packet is not a receive packet */
+	N.misuse_ok &= rtf_log.lines == ++n;
+	N.misuse_ok &= xdrv_pkt_set_len(tx, 1) == XDRV_EINVAL && rtf_log.lines == ++n;
+	N.misuse_ok &= xdrv_pkt_frag(tx, 99, NULL) == NULL && rtf_log.lines == ++n;
+	struct xdrv_pkt_csum cs;
+	N.misuse_ok &= xdrv_pkt_csum(tx, &cs) == XDRV_OK && cs.flags == XDRV_CSUM_PARTIAL &&
+		       cs.csum_start == 14 && cs.csum_offset == 16;
+	xdrv_pkt_t *rx = N.rxq[N.rx_head % QMAX];
+	N.misuse_ok &= xdrv_pkt_set_len(rx, 100000) == XDRV_EINVAL && rtf_log.lines == ++n;
+	N.misuse_ok &= xdrv_pkt_set_len(rx, 10) == XDRV_OK && xdrv_pkt_len(rx) == 10;
+	xdrv_net_tx_complete(nd, rx, 0); /* a receive packet was not transmitted */
+	N.misuse_ok &= rtf_log.lines == ++n;
+}
+
+static int32_t nic_poll(xdrv_netdev_t *nd, uint32_t budget)
+{
+	enter();
+	N.poll_calls++;
+	if (N.misuse) {
+		N.misuse = 0;
+		poll_misuse(nd);
+	}
+	uint32_t done = 0;
+	while (done < budget && N.rx_head != N.rx_tail) {
+		xdrv_pkt_t *rx = N.rxq[N.rx_head++ % QMAX];
+		N.st.rx_packets++;
+		N.st.rx_bytes += xdrv_pkt_len(rx);
+		xdrv_net_rx(nd, rx, XDRV_CSUM_IP);
+		done++;
+	}
+	for (uint32_t i = 0; i < N.ring_used; i++) {
+		if (i == 0)
+			N.stale = N.txq[0];
+		xdrv_net_tx_complete(nd, N.txq[i], XDRV_OK);
+	}
+	if (N.ring_used == N.ring_cap)
+		xdrv_net_tx_wake(nd);
+	N.ring_used = 0;
+	leave();
+	return (int32_t)done;
+}
+
+static int32_t nic_stats(xdrv_netdev_t *nd, struct xdrv_net_stats *st)
+{
+	(void)nd;
+	*st = N.st;
+	st->reserved[0] = 99; /* the host must not pass reserved bytes on */
+	return XDRV_OK;
+}
+
+static const struct xdrv_net_ops nic_ops = {
+	.struct_size = sizeof(struct xdrv_net_ops),
+	.open = nic_open,
+	.stop = nic_stop,
+	.xmit = nic_xmit,
+	.poll = nic_poll,
+	.get_stats = nic_stats,
+};
+
+static const uint8_t nic_mac[6] = {0x02, 0, 0, 0, 0, 0x01};
+
+static int32_t nic_probe(xdrv_device_t *dev)
+{
+	N.dev = dev;
+	N.mmio = xdrv_dev_region(dev, 0);
+	N.nd = xdrv_net_register(dev, &nic_ops, nic_mac, &N);
+	if (!N.nd)
+		return XDRV_ENOMEM;
+	xdrv_net_link_set(N.nd, 1, 1000, 1);
+	for (uint32_t i = 0; i < N.hold_rx; i++)
+		xdrv_pkt_alloc(N.nd, 128);
+	return xdrv_irq_request(dev, 0, nic_irq, NULL);
+}
+
+static void nic_remove(xdrv_device_t *dev)
+{
+	xdrv_irq_free(dev, 0);
+	if (N.hold_rx == 0)
+		xdrv_net_unregister(N.nd);
+}
+
+static const struct xdrv_match nic_match[] = {
+	{.bus = XDRV_BUS_PLATFORM, .compatible = "xdrv,testdev"},
+	{.bus = 0},
+};
+
+const struct xdrv_driver fake_nic_driver = {
+	.magic = XDRV_DRIVER_MAGIC,
+	.abi_version = XDRV_ABI_VERSION,
+	.struct_size = sizeof(struct xdrv_driver),
+	.name = "fake_nic",
+	.version = "1.0.0",
+	.match = nic_match,
+	.probe = nic_probe,
+	.remove = nic_remove,
+};
+
+/* ---- host side ----------------------------------------------------------------------------- */
+
+static struct {
+	uint32_t frames;
+	size_t bytes;
+	uint8_t last[70000];
+	size_t last_len;
+	uint32_t csum;
+	uint32_t in_order; /* frames carried increasing sequence numbers */
+	uint32_t next_seq;
+	struct ldr_netdev *echo_to;
+	uint32_t echo_left;
+} R;
+
+static void rx_cb(void *ctx, const uint8_t *frame, size_t len, uint32_t csum)
+{
+	(void)ctx;
+	R.frames++;
+	R.bytes += len;
+	memcpy(R.last, frame, len);
+	R.last_len = len;
+	R.csum = csum;
+	uint32_t seq = (uint32_t)frame[0] << 8 | frame[1];
+	if (seq != R.next_seq++)
+		R.in_order = 0;
+	if (R.echo_to && R.echo_left) {
+		R.echo_left--;
+		/* echo from inside the driver's poll: must not re-enter it */
+		CU_ASSERT_EQUAL(ldr_net_xmit(R.echo_to, frame, len, 0, 0, 0), 0);
+	}
+}
+
+static struct rtf_dev F;
+
+static struct ldr_netdev *setup(struct ldr_driver **drv, uint32_t ring_cap)
+{
+	memset(&N, 0, sizeof N);
+	memset(&R, 0, sizeof R);
+	R.in_order = 1;
+	N.ring_cap = ring_cap;
+	F = rtf_dev_create("testdev");
+	rtf_log_reset();
+	*drv = rtf_bind(&fake_nic_driver, &F);
+	struct ldr_netdev *nd = ldr_driver_netdev(*drv, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(nd);
+	ldr_net_set_rx(nd, rx_cb, NULL);
+	char *err = NULL;
+	CU_ASSERT_EQUAL(ldr_net_open(nd, &err), 0);
+	free(err);
+	return nd;
+}
+
+static void teardown(struct ldr_driver *drv)
+{
+	ldr_driver_unbind(drv);
+	rtf_dev_destroy(&F);
+	ldr_runtime_set_log(NULL, NULL);
+}
+
+static void frame(uint8_t *buf, size_t len, uint32_t seq)
+{
+	for (size_t i = 0; i < len; i++)
+		buf[i] = (uint8_t)(i * 31 + seq);
+	buf[0] = (uint8_t)(seq >> 8);
+	buf[1] = (uint8_t)seq;
+}
+
+static void test_loopback_frame_reaches_rx_callback_with_the_same_bytes(void)
+{
+	struct ldr_driver *drv;
+	struct ldr_netdev *nd = setup(&drv, 64);
+	uint8_t f[60];
+	frame(f, sizeof f, 0);
+	CU_ASSERT_EQUAL(ldr_net_xmit(nd, f, sizeof f, 0, 0, 0), 0);
+	CU_ASSERT_EQUAL(R.frames, 0); /* delivered by interrupt + poll, not inside xmit */
+	CU_ASSERT(rtf_run(drv, 10) >= 2);
+	CU_ASSERT_EQUAL(R.frames, 1);
+	CU_ASSERT_EQUAL(R.last_len, sizeof f);
+	CU_ASSERT(memcmp(R.last, f, sizeof f) == 0);
+	CU_ASSERT_EQUAL(R.csum, XDRV_CSUM_IP);
+	struct xdrv_net_stats st;
+	CU_ASSERT_EQUAL(ldr_net_stats(nd, &st), 0);
+	CU_ASSERT_EQUAL(st.tx_packets, 1);
+	CU_ASSERT_EQUAL(st.rx_packets, 1);
+	CU_ASSERT_EQUAL(st.rx_bytes, 60);
+	CU_ASSERT_EQUAL(st.reserved[0], 0);
+	uint32_t up, speed, duplex;
+	ldr_net_link(nd, &up, &speed, &duplex);
+	CU_ASSERT(up == 1 && speed == 1000 && duplex == 1);
+	CU_ASSERT(memcmp(ldr_net_mac(nd), nic_mac, 6) == 0);
+	CU_ASSERT_EQUAL(rtf_log.lines, 0);
+	teardown(drv);
+}
+
+static void test_fragmented_frames_are_gathered_intact(void)
+{
+	struct ldr_driver *drv;
+	struct ldr_netdev *nd = setup(&drv, 64);
+	static uint8_t f[3000];
+	ldr_net_set_tx_frag(nd, 100);
+	frame(f, 1000, 0);
+	CU_ASSERT_EQUAL(ldr_net_xmit(nd, f, 1000, 0, 0, 0), 0);
+	rtf_run(drv, 10);
+	CU_ASSERT_EQUAL(N.max_frags, 10);
+	CU_ASSERT(R.last_len == 1000 && memcmp(R.last, f, 1000) == 0);
+	/* more than 16 fragments' worth: the last fragment takes the rest */
+	frame(f, sizeof f, 1);
+	CU_ASSERT_EQUAL(ldr_net_xmit(nd, f, sizeof f, 0, 0, 0), 0);
+	rtf_run(drv, 10);
+	CU_ASSERT_EQUAL(N.max_frags, XDRV_PKT_MAX_FRAGS);
+	CU_ASSERT(R.last_len == sizeof f && memcmp(R.last, f, sizeof f) == 0);
+	CU_ASSERT_EQUAL(R.frames, 2);
+	teardown(drv);
+}
+
+static void test_napi_polls_with_budget_until_a_short_round(void)
+{
+	struct ldr_driver *drv;
+	struct ldr_netdev *nd = setup(&drv, 1024);
+	uint8_t f[64];
+	for (uint32_t i = 0; i < 150; i++) {
+		frame(f, sizeof f, i);
+		CU_ASSERT_EQUAL(ldr_net_xmit(nd, f, sizeof f, 0, 0, 0), 0);
+	}
+	CU_ASSERT_EQUAL(ldr_driver_dispatch(drv), 4); /* one interrupt, polls of 64, 64, 22 */
+	CU_ASSERT_EQUAL(N.poll_calls, 3);
+	CU_ASSERT_EQUAL(R.frames, 150);
+	CU_ASSERT(R.in_order);
+	CU_ASSERT_EQUAL(ldr_driver_dispatch(drv), 0);
+	teardown(drv);
+}
+
+static void flow_control(int use_tx_stop)
+{
+	struct ldr_driver *drv;
+	struct ldr_netdev *nd = setup(&drv, 4);
+	N.use_tx_stop = use_tx_stop;
+	uint8_t f[64];
+	for (uint32_t i = 0; i < 20; i++) {
+		frame(f, sizeof f, i);
+		CU_ASSERT_EQUAL(ldr_net_xmit(nd, f, sizeof f, 0, 0, 0), 0);
+	}
+	CU_ASSERT_EQUAL(N.st.tx_packets, 4);
+	rtf_run(drv, 100);
+	CU_ASSERT_EQUAL(R.frames, 20);
+	CU_ASSERT(R.in_order);
+	CU_ASSERT_EQUAL(N.busy_returns, use_tx_stop ? 0 : 4);
+	CU_ASSERT_EQUAL(rtf_log.lines, 0);
+	teardown(drv);
+}
+
+static void test_tx_stop_queues_in_the_backlog_and_wake_drains_it(void)
+{
+	flow_control(1);
+}
+
+static void test_xmit_busy_requeues_the_frame_until_wake(void)
+{
+	flow_control(0);
+}
+
+static void test_rx_callback_may_transmit_without_reentering_the_driver(void)
+{
+	struct ldr_driver *drv;
+	struct ldr_netdev *nd = setup(&drv, 64);
+	R.echo_to = nd;
+	R.echo_left = 3;
+	uint8_t f[64];
+	frame(f, sizeof f, 0);
+	CU_ASSERT_EQUAL(ldr_net_xmit(nd, f, sizeof f, 0, 0, 0), 0);
+	rtf_run(drv, 100);
+	CU_ASSERT_EQUAL(R.frames, 4); /* the frame and three echoes */
+	CU_ASSERT(!N.reentered);
+	teardown(drv);
+}
+
+static void test_xmit_refuses_closed_interface_and_bad_frames(void)
+{
+	struct ldr_driver *drv;
+	struct ldr_netdev *nd = setup(&drv, 64);
+	static uint8_t f[70000];
+	CU_ASSERT_EQUAL(ldr_net_xmit(nd, f, 0, 0, 0, 0), -EMSGSIZE);
+	CU_ASSERT_EQUAL(ldr_net_xmit(nd, f, sizeof f, 0, 0, 0), -EMSGSIZE);
+	CU_ASSERT_EQUAL(ldr_net_xmit(nd, NULL, 10, 0, 0, 0), -EMSGSIZE);
+	CU_ASSERT_EQUAL(ldr_net_stop(nd), 0);
+	CU_ASSERT_EQUAL(ldr_net_xmit(nd, f, 64, 0, 0, 0), -ENETDOWN);
+	N.open_fail = 1;
+	char *err = NULL;
+	CU_ASSERT_EQUAL(ldr_net_open(nd, &err), XDRV_EIO);
+	CU_ASSERT_PTR_NOT_NULL(err ? strstr(err, "fake_nic/net0: open failed: -5 (EIO)") : NULL);
+	free(err);
+	CU_ASSERT_EQUAL(ldr_net_xmit(NULL, f, 64, 0, 0, 0), -ENODEV);
+	CU_ASSERT_PTR_NULL(ldr_driver_netdev(drv, 1));
+	CU_ASSERT_PTR_NULL(ldr_driver_netdev(drv, 99));
+	teardown(drv);
+}
+
+static void test_packet_handles_are_checked_and_go_stale_after_completion(void)
+{
+	struct ldr_driver *drv;
+	struct ldr_netdev *nd = setup(&drv, 64);
+	uint8_t f[64];
+	frame(f, sizeof f, 0);
+	CU_ASSERT_EQUAL(ldr_net_xmit(nd, f, sizeof f, 0, 0, 0), 0);
+	rtf_run(drv, 10); /* completes the first packet, keeping a stale handle */
+	N.misuse = 1;
+	frame(f, sizeof f, 1);
+	CU_ASSERT_EQUAL(ldr_net_xmit(nd, f, sizeof f, XDRV_CSUM_PARTIAL, 14, 16), 0);
+	rtf_run(drv, 10);
+	CU_ASSERT(N.misuse_ok);
+	CU_ASSERT(rtf_logged("xdrv_pkt_len: invalid packet handle"));
+	CU_ASSERT(rtf_logged("was not allocated on this interface"));
+	CU_ASSERT(rtf_logged("was not transmitted on this interface"));
+	CU_ASSERT_EQUAL(R.frames, 2);
+	CU_ASSERT_EQUAL(R.last_len, 10);
+	teardown(drv);
+}
+
+static void test_packets_and_netdev_held_at_unbind_are_released(void)
+{
+	memset(&N, 0, sizeof N);
+	N.hold_rx = 3;
+	N.ring_cap = 4;
+	F = rtf_dev_create("testdev");
+	rtf_log_reset();
+	struct ldr_driver *drv = rtf_bind(&fake_nic_driver, &F);
+	struct ldr_unbind_report rep;
+	ldr_driver_unbind_report(drv, &rep);
+	CU_ASSERT_EQUAL(rep.pkts, 3);
+	CU_ASSERT_EQUAL(rep.netdevs, 1);
+	CU_ASSERT(rtf_logged("3 packets, 1 class registrations"));
+	rtf_dev_destroy(&F);
+	ldr_runtime_set_log(NULL, NULL);
+}
+
+/* ---- registration limits ------------------------------------------------------------------- */
+
+static int reg_ok;
+
+static int32_t multi_probe(xdrv_device_t *dev)
+{
+	xdrv_netdev_t *nd[5];
+	for (int i = 0; i < 5; i++)
+		nd[i] = xdrv_net_register(dev, &nic_ops, nic_mac, NULL);
+	reg_ok = nd[0] && nd[3] && !nd[4];
+	struct xdrv_net_ops no_xmit = {.struct_size = sizeof no_xmit};
+	reg_ok &= xdrv_net_register(dev, &no_xmit, nic_mac, NULL) == NULL;
+	struct xdrv_net_ops tiny = {.struct_size = 8};
+	reg_ok &= xdrv_net_register(dev, &tiny, nic_mac, NULL) == NULL;
+	reg_ok &= xdrv_net_register(dev, &nic_ops, NULL, NULL) == NULL;
+	xdrv_net_unregister(nd[1]);
+	reg_ok &= xdrv_net_priv(nd[1]) == NULL; /* stale */
+	xdrv_netdev_t *again = xdrv_net_register(dev, &nic_ops, nic_mac, &reg_ok);
+	reg_ok &= again && again != nd[1] && xdrv_net_priv(again) == &reg_ok;
+	return XDRV_OK;
+}
+
+static void test_netdev_registration_is_limited_and_slots_are_reused(void)
+{
+	struct xdrv_driver d = fake_nic_driver;
+	d.probe = multi_probe;
+	d.remove = NULL;
+	F = rtf_dev_create("testdev");
+	rtf_log_reset();
+	struct ldr_driver *drv = rtf_bind(&d, &F);
+	CU_ASSERT(reg_ok);
+	CU_ASSERT(rtf_logged("xdrv_net_register: at most 4 interfaces per device"));
+	CU_ASSERT(rtf_logged("xdrv_net_register: ops without xmit"));
+	CU_ASSERT(rtf_logged("xdrv_net_register: ops struct_size 8 not plausible"));
+	CU_ASSERT(rtf_logged("xdrv_net_register: NULL mac"));
+	CU_ASSERT_PTR_NOT_NULL(ldr_driver_netdev(drv, 1));
+	struct ldr_unbind_report rep;
+	ldr_driver_unbind_report(drv, &rep);
+	CU_ASSERT_EQUAL(rep.netdevs, 4);
+	rtf_dev_destroy(&F);
+	ldr_runtime_set_log(NULL, NULL);
+}
+
+XTEST_SUITE(loader_runtime_net, NULL, NULL,
+	    XTEST(test_loopback_frame_reaches_rx_callback_with_the_same_bytes),
+	    XTEST(test_fragmented_frames_are_gathered_intact),
+	    XTEST(test_napi_polls_with_budget_until_a_short_round),
+	    XTEST(test_tx_stop_queues_in_the_backlog_and_wake_drains_it),
+	    XTEST(test_xmit_busy_requeues_the_frame_until_wake),
+	    XTEST(test_rx_callback_may_transmit_without_reentering_the_driver),
+	    XTEST(test_xmit_refuses_closed_interface_and_bad_frames),
+	    XTEST(test_packet_handles_are_checked_and_go_stale_after_completion),
+	    XTEST(test_packets_and_netdev_held_at_unbind_are_released),
+	    XTEST(test_netdev_registration_is_limited_and_slots_are_reused))
