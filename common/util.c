@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static char *vfmt(const char *fmt, va_list ap)
+__attribute__((format(printf, 1, 0))) static char *vfmt(const char *fmt, va_list ap)
 {
 	va_list ap2;
 	va_copy(ap2, ap);

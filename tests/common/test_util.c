@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: MIT
+/* Tests for common/util.c: error chaining, capped reads, atomic writes. */
+#include "../xtest.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xdrv/util.h>
+
+static void test_err_chains_inner_cause(void)
+{
+	char *err = NULL;
+	CU_ASSERT_EQUAL(xdrv_err(&err, -EINVAL, "name: missing"), -EINVAL);
+	xdrv_err_prefix(&err, "manifest");
+	xdrv_err(&err, -EINVAL, "package %s", "hello.xdrv");
+	CU_ASSERT_STRING_EQUAL(err, "package hello.xdrv: manifest: name: missing");
+	free(err);
+}
+
+static void test_read_file_rejects_over_cap(void)
+{
+	const char *p = xtest_path("%s/big", xtest_tmpdir());
+	char data[100] = {0};
+	CU_ASSERT_EQUAL(xtest_write(p, data, sizeof data), 0);
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	char *err = NULL;
+	CU_ASSERT_EQUAL(xdrv_read_file(p, 99, &buf, &len, &err), -EFBIG);
+	CU_ASSERT_PTR_NOT_NULL(err);
+	CU_ASSERT_PTR_NOT_NULL(err ? strstr(err, "over the limit") : NULL);
+	free(err);
+	err = NULL;
+	CU_ASSERT_EQUAL(xdrv_read_file(p, 100, &buf, &len, &err), 0);
+	CU_ASSERT_EQUAL(len, 100);
+	free(buf);
+}
+
+static void test_read_file_names_missing_file(void)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	char *err = NULL;
+	CU_ASSERT_EQUAL(xdrv_read_file("/nonexistent/x", 10, &buf, &len, &err), -ENOENT);
+	CU_ASSERT_PTR_NOT_NULL(err ? strstr(err, "/nonexistent/x") : NULL);
+	free(err);
+}
+
+static void test_write_atomic_replaces_whole_file(void)
+{
+	const char *p = xtest_path("%s/f", xtest_tmpdir());
+	char *err = NULL;
+	CU_ASSERT_EQUAL(xdrv_write_file_atomic(p, "first version", 13, 0644, &err), 0);
+	CU_ASSERT_EQUAL(xdrv_write_file_atomic(p, "v2", 2, 0600, &err), 0);
+	size_t len = 0;
+	unsigned char *b = xtest_read(p, &len);
+	CU_ASSERT_EQUAL(len, 2);
+	CU_ASSERT_NSTRING_EQUAL(b, "v2", 2);
+	free(b);
+	CU_ASSERT_EQUAL(xdrv_write_file_atomic("/nonexistent/dir/f", "x", 1, 0644, &err), -ENOENT);
+	free(err);
+}
+
+static void test_hex_encodes_lowercase(void)
+{
+	char out[9];
+	xdrv_hex((const uint8_t *)"\x00\xab\x10\xff", 4, out);
+	CU_ASSERT_STRING_EQUAL(out, "00ab10ff");
+}
+
+XTEST_SUITE(common_util, NULL, NULL, XTEST(test_err_chains_inner_cause),
+	    XTEST(test_read_file_rejects_over_cap), XTEST(test_read_file_names_missing_file),
+	    XTEST(test_write_atomic_replaces_whole_file), XTEST(test_hex_encodes_lowercase))
