@@ -16,32 +16,58 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The portable profile: LP64, little-endian, signed char, neutral triple. */
-#define SDK_PROFILE "xdrv-lp64le-1"
-#define SDK_TRIPLE "le64-unknown-unknown"
-#define SDK_CLANG "clang-19"
+/* The portable profile: LP64, little-endian, signed char, neutral triple. The data layout is
+ * the one clang-19 uses for le64 (PNaCl's neutral target); clang makes every struct padding and
+ * every load/store/alloca alignment explicit in the IR, so the loader can replace it with the
+ * host's layout without moving a field. The profile name is recorded in the module flag
+ * "xdrv.profile" (behaviour Error, so modules of different profiles never link). */
+#define SDK_PROFILE	 "xdrv-lp64le-1"
+#define SDK_TRIPLE	 "le64-unknown-unknown"
+#define SDK_DATALAYOUT	 "e-m:e-v128:32-v16:16-v32:32-v96:32-n8:16:32:64-S128"
+#define SDK_PROFILE_FLAG "xdrv.profile"
+#define SDK_CLANG	 "clang-19" /* overridden by $XDRV_CLANG */
 
 /* ---- build ---------------------------------------------------------------------------------- */
 struct sdk_build_opts {
 	const char *const *sources; /* C files */
 	size_t nsources;
-	const char *output;         /* .bc path */
+	const char *output;	    /* .bc path */
 	const char *const *defines; /* "NAME=VALUE" or "NAME", may be NULL */
 	size_t ndefines;
 	const char *const *include_dirs; /* extra -I dirs (driver-local headers), may be NULL */
 	size_t ninclude_dirs;
 	const char *abi_include_dir; /* driver-abi/include; NULL: $XDRV_ABI_INCLUDE, then the
 					built-in path of this checkout */
-	int verbose;                 /* print the clang command lines */
+	int verbose;		     /* print the clang command lines */
 };
-/* Compile each source with clang for the profile (freestanding, ABI headers only,
- * -O2 -Xclang -disable-llvm-passes, -fsigned-char), link them into one module, normalize it
- * (sdk_normalize), lint it (sdk_lint with the descriptor's ABI version), write `output`. */
+/* Compile each source with clang for the profile (run with posix_spawnp, never a shell;
+ * freestanding, ABI headers only, -O2 -Xclang -disable-llvm-passes, -fsigned-char; the full
+ * flag list is in sdk/README.md), link them into one module (LLVMLinkModules2), normalize it
+ * (sdk_normalize), verify it, read the descriptor and lint it at the descriptor's ABI version,
+ * then write `output` atomically. Descriptor and lint problems are reported together; compiler
+ * diagnostics become the message on failure and go to stderr (warnings) on success. */
 int sdk_build(const struct sdk_build_opts *opts, char **err);
 
-/* Strip target-cpu/target-features/tune-cpu and other target-specific function attributes,
- * set the neutral triple and profile data layout. */
+/* Strip target-cpu/target-features/tune-cpu and other target-specific function attributes
+ * (on definitions, declarations and call sites), set the neutral triple and profile data
+ * layout, and record the profile in the "xdrv.profile" module flag. Idempotent. -EINVAL if the
+ * module already carries a different profile. */
 int sdk_normalize(LLVMModuleRef m, char **err);
+/* Check that a module was built for the profile: triple SDK_TRIPLE and the "xdrv.profile"
+ * module flag equal to SDK_PROFILE. Bitcode compiled for a real target has that target's
+ * calling convention already lowered into it (structs split into registers, va_list layout),
+ * which no lint can undo, so such bitcode is refused. The loader calls this before it sets the
+ * host triple. 0 or -EINVAL. */
+int sdk_profile_check(LLVMModuleRef m, char **err);
+
+/* Parse bitcode from memory (copied; `buf` may be freed afterwards) into `ctx`. A diagnostic
+ * handler is installed for the duration of the call, so a malformed file yields -EINVAL and a
+ * message instead of LLVM printing and exiting; the caller's handler is restored. `what` names
+ * the input in messages. Does not verify: call LLVMVerifyModule next. */
+int sdk_bitcode_parse(LLVMContextRef ctx, const uint8_t *buf, size_t len, const char *what,
+		      LLVMModuleRef *out, char **err);
+/* Write the module's bitcode to `path` atomically (mode 0644). */
+int sdk_bitcode_write(LLVMModuleRef m, const char *path, char **err);
 
 /* ---- lint ----------------------------------------------------------------------------------- */
 /* Check a module against the portability profile and the ABI `abi_version`: no inline or module
@@ -51,12 +77,13 @@ int sdk_normalize(LLVMModuleRef m, char **err);
  * fp128 / ppc_fp128, exactly one `xdrv_driver` descriptor. Returns 0 or -EINVAL; *err lists
  * every problem, one per line, each "function NAME: CONSTRUCT: what to write instead". */
 int sdk_lint(LLVMModuleRef m, uint32_t abi_version, char **err);
-/* True if `name` is importable at `abi_version`. */
+/* 1 if `name` is importable at `abi_version` (listed in driver-abi/symbols.def with a version
+ * <= abi_version), else 0. */
 int sdk_abi_symbol_allowed(const char *name, uint32_t abi_version);
 
 /* ---- descriptor ----------------------------------------------------------------------------- */
 #define SDK_MAX_PARAMS 64
-#define SDK_MAX_MATCH 64
+#define SDK_MAX_MATCH  64
 struct sdk_param {
 	char *name;
 	uint32_t type; /* XDRV_PARAM_* */
@@ -71,7 +98,7 @@ struct sdk_descriptor {
 	uint32_t abi_version;
 	char *name;
 	char *version;
-	char *probe;  /* function names */
+	char *probe; /* function names */
 	char *remove;
 	struct sdk_match *match;
 	size_t nmatch;
@@ -79,57 +106,74 @@ struct sdk_descriptor {
 	size_t nparams;
 };
 /* Read the `xdrv_driver` global's constant initializer from the IR (no code is run) and
- * validate it: magic, struct size, name/version syntax, param names/types/ranges (min <= def <=
- * max, signed types compared signed), match table termination and bus values. */
+ * validate it: magic, struct size, flags and reserved fields zero, ABI version between 1.0.0
+ * and the one these headers define, name/version syntax, probe/remove defined in the driver,
+ * match table (terminated, at most SDK_MAX_MATCH, bus values, compatible strings), params (at
+ * most SDK_MAX_PARAMS, unique names, types, min <= def <= max compared signed for i32/i64, var
+ * pointing at xdrv_param_<name> of the right size). A malformed initializer is -EINVAL, never a
+ * crash. On failure *out is empty; on success free it with sdk_descriptor_free. */
 int sdk_descriptor_read(LLVMModuleRef m, struct sdk_descriptor *out, char **err);
 void sdk_descriptor_free(struct sdk_descriptor *d); /* frees members; NULL-safe */
 
 /* ---- manifest ------------------------------------------------------------------------------- */
 #define SDK_MANIFEST_NAME "manifest.json"
-#define SDK_MANIFEST_MAX (256u * 1024u)
-#define SDK_MAX_FILES 16
+#define SDK_MANIFEST_MAX  (256u * 1024u)
+#define SDK_MAX_FILES	  16
 struct sdk_file {
-	char *path;        /* archive member name, e.g. "driver.bc" */
-	char sha256[65];   /* lower-case hex */
+	char *path;	 /* archive member name, e.g. "driver.bc" */
+	char sha256[65]; /* lower-case hex */
 	uint64_t size;
 };
 struct sdk_manifest {
-	uint32_t format;          /* 1 */
+	uint32_t format; /* 1 */
 	char *name;
-	char *version;            /* MAJOR.MINOR.PATCH */
+	char *version; /* MAJOR.MINOR.PATCH */
 	uint64_t security_version;
 	uint32_t abi_version;
-	char *profile;            /* SDK_PROFILE */
-	char *bitcode;            /* path of the bitcode member */
+	char *profile;		    /* SDK_PROFILE */
+	char *bitcode;		    /* path of the bitcode member */
 	struct sdk_descriptor desc; /* entry points, match table, params (name/version copied) */
 	struct sdk_file files[SDK_MAX_FILES];
 	size_t nfiles;
 };
-/* Serialize with jansson, keys sorted, 2-space indent. *json is malloc'd. */
+/* Serialize with jansson, keys sorted, 2-space indent, final newline. *json is malloc'd, *len
+ * (may be NULL) its length. 64-bit parameter values are written as decimal strings. */
 int sdk_manifest_write(const struct sdk_manifest *m, char **json, size_t *len, char **err);
-/* Parse and validate untrusted JSON: every field present and typed, ranges checked, unknown
- * keys rejected, sizes capped. Messages name the field: "manifest: params[2].default: ...". */
+/* Parse and validate untrusted JSON (at most SDK_MANIFEST_MAX bytes, -EFBIG above): every field
+ * present and typed, ranges checked, unknown and duplicate keys rejected, strings and lists
+ * capped, names checked with the descriptor's rules, profile must be SDK_PROFILE, the bitcode
+ * member must be listed in files. Messages name the field by its JSON path:
+ * "manifest: params[2].default: 9000 out of range 16..4096". The fields are described in
+ * sdk/README.md. On failure *out is empty. */
 int sdk_manifest_parse(const char *json, size_t len, struct sdk_manifest *out, char **err);
 void sdk_manifest_free(struct sdk_manifest *m); /* frees members; NULL-safe */
 
 /* ---- package archive ------------------------------------------------------------------------ */
 struct sdk_pack_opts {
-	const char *bitcode;   /* .bc path */
-	const char *output;    /* package path */
-	const char *version;   /* NULL: the descriptor's version */
+	const char *bitcode; /* .bc path */
+	const char *output;  /* package path */
+	const char *version; /* NULL: the descriptor's version */
 	uint64_t security_version;
 };
-/* Read the descriptor from the bitcode, lint it, write manifest.json + driver.bc into a ustar
- * archive with libarchive (fixed mtime/uid/gid/mode so the output is reproducible), atomically. */
+/* Read the bitcode (verify, sdk_profile_check, descriptor, lint), derive the manifest, write
+ * manifest.json + driver.bc into a ustar archive with libarchive (fixed mtime 0, uid/gid 0, mode
+ * 0644, 512-byte blocking: the same bitcode gives the same bytes), read it back with
+ * sdk_package_read as a self-check, and write `output` atomically. `version`, if given, must
+ * equal the descriptor's version (-EINVAL otherwise); security_version must be below 2^53. */
 int sdk_pack(const struct sdk_pack_opts *opts, char **err);
 
 struct sdk_caps {
-	uint32_t max_entries;     /* default 16 */
-	uint64_t max_entry_size;  /* default 16 MiB */
-	uint64_t max_total_size;  /* default 32 MiB */
-	uint32_t max_ratio;       /* uncompressed/compressed, default 200 (compressed archives) */
+	uint32_t max_entries;	 /* default 16 */
+	uint64_t max_entry_size; /* default 16 MiB */
+	uint64_t max_total_size; /* default 32 MiB */
+	uint32_t max_ratio;	 /* total bytes / payload bytes, default 200; only a compressed
+				    archive could reach it, and those are refused anyway */
 };
-#define SDK_CAPS_DEFAULT {16, 16u << 20, 32u << 20, 200}
+/* A zero field means its default; caps == NULL means all defaults. */
+#define SDK_CAPS_DEFAULT                                                                           \
+	{                                                                                          \
+		16, 16u << 20, 32u << 20, 200                                                      \
+	}
 struct sdk_entry {
 	char *path;
 	uint8_t *data;
@@ -141,12 +185,17 @@ struct sdk_package {
 	struct sdk_manifest manifest;
 	const struct sdk_entry *bitcode; /* points into entries */
 };
-/* Read a package payload (tar) from memory with libarchive. Rejects: non-regular entries
- * (symlinks, hardlinks, devices, dirs), absolute paths, "..", empty or over-long names,
- * duplicate names, entries or totals over the caps, a missing or invalid manifest, files whose
- * SHA-256 or size disagree with the manifest, members not listed in the manifest. If
- * `extract_dir` is not NULL, also writes the entries there with archive_write_disk and the
- * ARCHIVE_EXTRACT_SECURE_* flags (defence in depth behind our own checks). */
+/* Read a package payload (uncompressed tar; compressed archives are refused) from memory with
+ * libarchive. Every header is checked before its data is read. Rejects: non-regular entries
+ * (symlinks, hardlinks, devices, dirs, sparse files), absolute paths, "..", empty or "."
+ * components, names over 255 bytes or outside [A-Za-z0-9._/-], duplicate names, more entries
+ * than the cap, declared sizes (and the bytes actually read) over the caps, a missing or
+ * invalid manifest, files whose SHA-256 or size disagree with the manifest, members not listed
+ * in the manifest and listed files missing. If `extract_dir` is not NULL (created if missing),
+ * the checked entries are then written there with archive_write_disk and
+ * ARCHIVE_EXTRACT_SECURE_SYMLINKS | SECURE_NODOTDOT | NO_OVERWRITE (| SECURE_NOABSOLUTEPATHS
+ * when extract_dir is relative), as defence in depth behind our own checks. On success *out
+ * owns copies of every entry; free with sdk_package_free. On failure *out is empty. */
 int sdk_package_read(const uint8_t *payload, size_t len, const struct sdk_caps *caps,
 		     const char *extract_dir, struct sdk_package *out, char **err);
 void sdk_package_free(struct sdk_package *p); /* NULL-safe */

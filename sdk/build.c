@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Building driver sources into one portable bitcode module: each C file is compiled by clang-19
+ * for the profile (run with posix_spawnp, never through a shell, so no file name or -D value is
+ * ever interpreted), the modules are linked with LLVMLinkModules2, normalized, checked (verifier,
+ * descriptor, lint) and written atomically. Compiler diagnostics are captured: on failure they
+ * become the error message, on success (warnings) they are passed on to stderr.
+ *
+ * The compiler flags, and why each is there, are listed in sdk/README.md.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <llvm-c/Analysis.h>
+#include <llvm-c/Linker.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <xdrv/abi.h>
+#include <xdrv/sdk.h>
+#include <xdrv/util.h>
+
+#include "sdk_private.h"
+
+extern char **environ;
+
+#define CLANG_OUTPUT_MAX (64u * 1024u) /* compiler diagnostics kept for the message */
+#define BITCODE_MAX	 (64u << 20)   /* one compiled translation unit */
+
+#ifndef XDRV_SRCDIR
+#define XDRV_SRCDIR "."
+#endif
+
+/* The fixed part of the clang command line (see sdk/README.md for the reasons). */
+static const char *const profile_flags[] = {
+	("--target=" SDK_TRIPLE),
+	"-std=gnu11",
+	"-ffreestanding", /* no hosted library; implies -fno-builtin */
+	"-nostdlibinc",	  /* no system headers; clang's own stdint.h/stddef.h stay */
+	"-fsigned-char",
+	"-fno-common",
+	"-fno-stack-protector",
+	"-fno-asynchronous-unwind-tables",
+	"-ffp-contract=off", /* same floating-point results on every host */
+	"-Wall",
+	"-O2",
+	"-Xclang",
+	"-disable-llvm-passes",
+	"-emit-llvm",
+	"-c",
+};
+#define N_PROFILE_FLAGS (sizeof profile_flags / sizeof profile_flags[0])
+
+static const char *abi_include(const struct sdk_build_opts *o)
+{
+	if (o->abi_include_dir)
+		return o->abi_include_dir;
+	const char *e = getenv("XDRV_ABI_INCLUDE");
+	if (e && *e)
+		return e;
+	return XDRV_SRCDIR "/driver-abi/include";
+}
+
+static const char *clang_path(void)
+{
+	const char *e = getenv("XDRV_CLANG");
+	return e && *e ? e : SDK_CLANG;
+}
+
+/* Run argv, capturing stderr (and stdout) into *out. Returns the exit status, or a negative
+ * errno if the program could not be started. */
+static int spawn_capture(char *const *argv, char **out, size_t *outlen)
+{
+	int fds[2];
+	pid_t pid;
+	int rc;
+	*out = NULL;
+	*outlen = 0;
+	if (pipe(fds) != 0)
+		return -errno;
+	fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+	fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
+	rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(fds[1]);
+	if (rc != 0) {
+		close(fds[0]);
+		return -rc;
+	}
+	char *buf = malloc(CLANG_OUTPUT_MAX + 1);
+	size_t n = 0;
+	for (;;) {
+		char tmp[4096];
+		ssize_t r = read(fds[0], tmp, sizeof tmp);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		size_t take = (size_t)r;
+		if (buf && n + take > CLANG_OUTPUT_MAX)
+			take = CLANG_OUTPUT_MAX - n; /* keep reading so the child never blocks */
+		if (buf && take) {
+			memcpy(buf + n, tmp, take);
+			n += take;
+		}
+	}
+	close(fds[0]);
+	int st = 0;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (buf) {
+		while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+			n--;
+		buf[n] = 0;
+	}
+	*out = buf;
+	*outlen = n;
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	return 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+}
+
+static int compile_one(const struct sdk_build_opts *o, const char *src, const char *out, char **err)
+{
+	size_t max =
+		1 + N_PROFILE_FLAGS + 2 + 2 * o->ninclude_dirs + o->ndefines + 6 + 1; /* + NULL */
+	char **argv = calloc(max, sizeof *argv);
+	char **owned = calloc(o->ndefines + o->ninclude_dirs + 1, sizeof *owned);
+	size_t n = 0, nown = 0;
+	int rc = 0;
+	if (!argv || !owned) {
+		rc = xdrv_err(err, -ENOMEM, "build: out of memory");
+		goto out;
+	}
+	argv[n++] = (char *)clang_path();
+	for (size_t i = 0; i < N_PROFILE_FLAGS; i++)
+		argv[n++] = (char *)profile_flags[i];
+	argv[n++] = "-isystem";
+	argv[n++] = (char *)abi_include(o);
+	for (size_t i = 0; i < o->ninclude_dirs; i++) {
+		argv[n++] = "-I";
+		argv[n++] = (char *)o->include_dirs[i];
+	}
+	for (size_t i = 0; i < o->ndefines; i++) {
+		/* one argument "-DNAME=V": the value can never turn into another option */
+		size_t l = strlen(o->defines[i]) + 3;
+		char *d = malloc(l);
+		if (!d) {
+			rc = xdrv_err(err, -ENOMEM, "build: out of memory");
+			goto out;
+		}
+		snprintf(d, l, "-D%s", o->defines[i]);
+		owned[nown++] = d;
+		argv[n++] = d;
+	}
+	argv[n++] = "-o";
+	argv[n++] = (char *)out;
+	argv[n++] = "-x";
+	argv[n++] = "c";
+	argv[n++] = "--"; /* a source named "-foo.c" is a file, not an option */
+	argv[n++] = (char *)src;
+	argv[n] = NULL;
+	if (o->verbose) {
+		for (size_t i = 0; i < n; i++)
+			fprintf(stderr, "%s%s", i ? " " : "", argv[i]);
+		fputc('\n', stderr);
+	}
+	char *diag = NULL;
+	size_t dlen = 0;
+	int st = spawn_capture(argv, &diag, &dlen);
+	if (st < 0)
+		rc = xdrv_err(err, st, "%s: cannot run %s: %s (install clang-19 or set XDRV_CLANG)",
+			      src, argv[0], strerror(-st));
+	else if (st != 0)
+		rc = xdrv_err(err, -EINVAL, "%s: %s failed (exit %d)%s%s", src, argv[0], st,
+			      dlen ? ":\n" : "", dlen ? diag : "");
+	else if (dlen)
+		fprintf(stderr, "%s\n", diag); /* warnings: the user wants to see them */
+	free(diag);
+out:
+	for (size_t i = 0; owned && i < nown; i++)
+		free(owned[i]);
+	free(owned);
+	free(argv);
+	return rc;
+}
+
+static int check_opts(const struct sdk_build_opts *o, char **err)
+{
+	if (!o || !o->sources || o->nsources == 0)
+		return xdrv_err(err, -EINVAL, "build: no source files");
+	if (!o->output || !*o->output)
+		return xdrv_err(err, -EINVAL, "build: no output path");
+	for (size_t i = 0; i < o->nsources; i++)
+		if (!o->sources[i] || !*o->sources[i])
+			return xdrv_err(err, -EINVAL, "build: empty source file name");
+	for (size_t i = 0; i < o->ndefines; i++) {
+		const char *d = o->defines[i];
+		size_t k = d ? strcspn(d, "=") : 0;
+		bool ok = k > 0 && !(d[0] >= '0' && d[0] <= '9');
+		for (size_t j = 0; ok && j < k; j++)
+			ok = (d[j] >= 'a' && d[j] <= 'z') || (d[j] >= 'A' && d[j] <= 'Z') ||
+			     (d[j] >= '0' && d[j] <= '9') || d[j] == '_';
+		if (!ok)
+			return xdrv_err(err, -EINVAL, "build: -D %s: not NAME or NAME=VALUE",
+					d ? d : "(null)");
+	}
+	for (size_t i = 0; i < o->ninclude_dirs; i++)
+		if (!o->include_dirs[i] || !*o->include_dirs[i])
+			return xdrv_err(err, -EINVAL, "build: empty -I directory");
+	char probe[4096];
+	struct stat st;
+	if (xdrv_snprintf(probe, sizeof probe, "%s/xdrv/abi.h", abi_include(o)) != 0 ||
+	    stat(probe, &st) != 0)
+		return xdrv_err(err, -ENOENT,
+				"build: ABI headers not found in %s (set XDRV_ABI_INCLUDE to "
+				"driver-abi/include)",
+				abi_include(o));
+	return 0;
+}
+
+/* Load the compiled modules and link them into the first. */
+static int link_all(LLVMContextRef ctx, char *const *bcs, const struct sdk_build_opts *o,
+		    LLVMModuleRef *out, char **err)
+{
+	LLVMModuleRef dest = NULL;
+	int rc = 0;
+	for (size_t i = 0; i < o->nsources && rc == 0; i++) {
+		uint8_t *buf = NULL;
+		size_t len = 0;
+		LLVMModuleRef m = NULL;
+		if ((rc = xdrv_read_file(bcs[i], BITCODE_MAX, &buf, &len, err)))
+			break;
+		rc = sdk_bitcode_parse(ctx, buf, len, o->sources[i], &m, err);
+		free(buf);
+		if (rc)
+			break;
+		if (!dest) {
+			dest = m;
+			continue;
+		}
+		struct sdk_diag d;
+		sdk_diag_begin(ctx, &d);
+		if (LLVMLinkModules2(dest, m)) /* m is consumed either way */
+			rc = xdrv_err(err, -EINVAL, "link %s: %s", o->sources[i],
+				      d.msg ? d.msg : "failed");
+		sdk_diag_end(&d);
+	}
+	if (rc && dest) {
+		LLVMDisposeModule(dest);
+		dest = NULL;
+	}
+	*out = dest;
+	return rc;
+}
+
+/* Verify, read the descriptor and lint; all problems go into one message. */
+static int check_module(LLVMModuleRef m, const char *output, char **err)
+{
+	char *msg = NULL;
+	if (LLVMVerifyModule(m, LLVMReturnStatusAction, &msg)) {
+		int rc = xdrv_err(err, -EINVAL, "%s: invalid module: %.500s", output,
+				  msg ? msg : "");
+		LLVMDisposeMessage(msg);
+		return rc;
+	}
+	LLVMDisposeMessage(msg);
+	struct sdk_descriptor d;
+	char *derr = NULL, *lerr = NULL;
+	int drc = sdk_descriptor_read(m, &d, &derr);
+	/* lint even with a broken descriptor, against this SDK's ABI, to report everything */
+	int lrc = sdk_lint(m, drc == 0 ? d.abi_version : XDRV_ABI_VERSION, &lerr);
+	int rc = drc ? drc : lrc;
+	if (rc)
+		xdrv_err(err, rc, "%s%s%s", derr ? derr : "", derr && lerr ? "\n" : "",
+			 lerr ? lerr : "");
+	free(derr);
+	free(lerr);
+	if (drc == 0)
+		sdk_descriptor_free(&d);
+	return rc;
+}
+
+int sdk_build(const struct sdk_build_opts *opts, char **err)
+{
+	int rc = check_opts(opts, err);
+	if (rc)
+		return rc;
+	const char *tmp = getenv("TMPDIR");
+	char dir[4096];
+	if (xdrv_snprintf(dir, sizeof dir, "%s/xdrv-build-XXXXXX", tmp && *tmp ? tmp : "/tmp"))
+		return xdrv_err(err, -ENAMETOOLONG, "build: TMPDIR too long");
+	if (!mkdtemp(dir))
+		return xdrv_err(err, -errno, "build: mkdtemp %s: %s", dir, strerror(errno));
+	char **bcs = calloc(opts->nsources, sizeof *bcs);
+	LLVMContextRef ctx = NULL;
+	LLVMModuleRef m = NULL;
+	if (!bcs) {
+		rc = xdrv_err(err, -ENOMEM, "build: out of memory");
+		goto out_rmdir;
+	}
+	for (size_t i = 0; i < opts->nsources && rc == 0; i++) {
+		size_t l = strlen(dir) + 32;
+		bcs[i] = malloc(l);
+		if (!bcs[i]) {
+			rc = xdrv_err(err, -ENOMEM, "build: out of memory");
+			break;
+		}
+		snprintf(bcs[i], l, "%s/%zu.bc", dir, i);
+		rc = compile_one(opts, opts->sources[i], bcs[i], err);
+	}
+	if (rc)
+		goto out_files;
+	ctx = LLVMContextCreate();
+	if ((rc = link_all(ctx, bcs, opts, &m, err)))
+		goto out_ctx;
+	/* no build folder in the output: the same sources give the same bytes anywhere */
+	const char *base = strrchr(opts->sources[0], '/');
+	base = base ? base + 1 : opts->sources[0];
+	LLVMSetSourceFileName(m, base, strlen(base));
+	LLVMSetModuleIdentifier(m, base, strlen(base));
+	if ((rc = sdk_normalize(m, err)) || (rc = check_module(m, opts->output, err)))
+		goto out_mod;
+	rc = sdk_bitcode_write(m, opts->output, err);
+out_mod:
+	LLVMDisposeModule(m);
+out_ctx:
+	LLVMContextDispose(ctx);
+out_files:
+	for (size_t i = 0; i < opts->nsources; i++) {
+		if (bcs && bcs[i]) {
+			unlink(bcs[i]);
+			free(bcs[i]);
+		}
+	}
+	free(bcs);
+out_rmdir:
+	rmdir(dir);
+	return rc;
+}

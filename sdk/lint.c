@@ -1,0 +1,757 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The portability and ABI lint, on the LLVM-C API only. It walks a module once and reports every
+ * construct that would not port to another host or that reaches outside the driver ABI: inline
+ * and module assembly, target-specific intrinsics, types and attributes, variadic functions and
+ * va_arg, aggregates or byval/sret/inalloca/preallocated in any signature that crosses the
+ * driver's boundary (exported or address-taken functions, imports, indirect calls), data imports,
+ * thread-local storage, constructors, and imports outside driver-abi/symbols.def at the declared
+ * ABI version. Every problem is one line naming the function (or global) and the construct, and
+ * saying what to write instead; sdk/README.md lists the rules.
+ *
+ * The loader runs this on bitcode it received, after LLVMVerifyModule, so it must accept any
+ * verified module without crashing: it only reads, bounds every list, and caps its output.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xdrv/abi.h>
+#include <xdrv/sdk.h>
+#include <xdrv/util.h>
+
+#include "sdk_private.h"
+
+/* After this many lines the rest is counted, not listed: a hostile module must not turn the
+ * error message into megabytes. */
+#define LINT_MAX_PROBLEMS 200
+#define LINT_NAME_MAX	  120
+
+/*
+ * Intrinsics that every LLVM back end lowers without target help, to instructions or to the
+ * memcpy/memset/memmove the ABI exports. Anything else named llvm.* is refused. Excluded on
+ * purpose: va_* (variadic), readcyclecounter (use xdrv_time_ns), returnaddress/frameaddress
+ * (machine frames), eh.* (exceptions), thread-local and coroutine intrinsics, the element-wise
+ * atomic mem* variants (they need runtime helpers the ABI does not have), and every target's own
+ * llvm.<arch>.* set.
+ */
+static const char *const portable_intrinsics[] = {
+	"llvm.memcpy",
+	"llvm.memcpy.inline",
+	"llvm.memmove",
+	"llvm.memset",
+	"llvm.memset.inline",
+	"llvm.lifetime.start",
+	"llvm.lifetime.end",
+	"llvm.invariant.start",
+	"llvm.invariant.end",
+	"llvm.launder.invariant.group",
+	"llvm.strip.invariant.group",
+	"llvm.dbg.declare",
+	"llvm.dbg.value",
+	"llvm.dbg.label",
+	"llvm.dbg.assign",
+	"llvm.assume",
+	"llvm.expect",
+	"llvm.expect.with.probability",
+	"llvm.experimental.noalias.scope.decl",
+	"llvm.sideeffect",
+	"llvm.donothing",
+	"llvm.annotation",
+	"llvm.var.annotation",
+	"llvm.ptr.annotation",
+	"llvm.objectsize",
+	"llvm.is.constant",
+	"llvm.trap",
+	"llvm.debugtrap",
+	"llvm.ubsantrap",
+	"llvm.prefetch",
+	"llvm.stacksave",
+	"llvm.stackrestore",
+	"llvm.ptrmask",
+	"llvm.bswap",
+	"llvm.bitreverse",
+	"llvm.ctpop",
+	"llvm.ctlz",
+	"llvm.cttz",
+	"llvm.fshl",
+	"llvm.fshr",
+	"llvm.abs",
+	"llvm.smax",
+	"llvm.smin",
+	"llvm.umax",
+	"llvm.umin",
+	"llvm.scmp",
+	"llvm.ucmp",
+	"llvm.sadd.with.overflow",
+	"llvm.uadd.with.overflow",
+	"llvm.ssub.with.overflow",
+	"llvm.usub.with.overflow",
+	"llvm.smul.with.overflow",
+	"llvm.umul.with.overflow",
+	"llvm.sadd.sat",
+	"llvm.uadd.sat",
+	"llvm.ssub.sat",
+	"llvm.usub.sat",
+	"llvm.sshl.sat",
+	"llvm.ushl.sat",
+	"llvm.fmuladd",
+	"llvm.fma",
+	"llvm.fabs",
+	"llvm.copysign",
+	"llvm.sqrt",
+	"llvm.minnum",
+	"llvm.maxnum",
+	"llvm.minimum",
+	"llvm.maximum",
+	"llvm.floor",
+	"llvm.ceil",
+	"llvm.trunc",
+	"llvm.rint",
+	"llvm.nearbyint",
+	"llvm.round",
+	"llvm.roundeven",
+	"llvm.canonicalize",
+	"llvm.is.fpclass",
+	"llvm.fptosi.sat",
+	"llvm.fptoui.sat",
+	"llvm.vector.reduce.add",
+	"llvm.vector.reduce.mul",
+	"llvm.vector.reduce.and",
+	"llvm.vector.reduce.or",
+	"llvm.vector.reduce.xor",
+	"llvm.vector.reduce.smax",
+	"llvm.vector.reduce.smin",
+	"llvm.vector.reduce.umax",
+	"llvm.vector.reduce.umin",
+};
+#define N_PORTABLE (sizeof portable_intrinsics / sizeof portable_intrinsics[0])
+
+/* Architectures whose llvm.<arch>.* intrinsics only their own back end knows. */
+static const char *const target_prefixes[] = {
+	"llvm.x86.",	 "llvm.aarch64.", "llvm.arm.",	     "llvm.amdgcn.", "llvm.r600.",
+	"llvm.nvvm.",	 "llvm.ppc.",	  "llvm.mips.",	     "llvm.riscv.",  "llvm.s390.",
+	"llvm.hexagon.", "llvm.wasm.",	  "llvm.loongarch.", "llvm.bpf.",    "llvm.ve.",
+	"llvm.spv.",	 "llvm.dx.",	  "llvm.xcore.",     "llvm.nvptx.",  "llvm.systemz.",
+};
+
+/* What to use instead of common C library and OS functions. */
+static const struct {
+	const char *name, *instead;
+} import_advice[] = {
+	{"printf", "format with the xdrv_msg_* helpers and log with xdrv_log()"},
+	{"fprintf", "format with the xdrv_msg_* helpers and log with xdrv_log()"},
+	{"sprintf", "format with the xdrv_msg_* helpers"},
+	{"snprintf", "format with the xdrv_msg_* helpers"},
+	{"vprintf", "format with the xdrv_msg_* helpers and log with xdrv_log()"},
+	{"puts", "log with xdrv_log()"},
+	{"malloc", "use xdrv_mem_alloc()"},
+	{"calloc", "use xdrv_mem_alloc() (it returns zeroed memory) "},
+	{"realloc", "allocate a new block with xdrv_mem_alloc() and copy"},
+	{"free", "use xdrv_mem_free()"},
+	{"usleep", "use xdrv_delay_us()"},
+	{"sleep", "use xdrv_delay_us()"},
+	{"nanosleep", "use xdrv_delay_us()"},
+	{"udelay", "use xdrv_delay_us()"},
+	{"time", "use xdrv_time_ns()"},
+	{"clock_gettime", "use xdrv_time_ns()"},
+	{"gettimeofday", "use xdrv_time_ns()"},
+	{"inb", "use xdrv_io_read8() on a port I/O region"},
+	{"outb", "use xdrv_io_write8() on a port I/O region"},
+	{"abort", "return a negative XDRV_E* status"},
+	{"exit", "return a negative XDRV_E* status"},
+	{"__stack_chk_fail", "build with `xdrv build` (no stack protector)"},
+	{"__assert_fail", "check and return a negative XDRV_E* status"},
+};
+
+struct lint {
+	LLVMModuleRef m;
+	uint32_t abi;
+	char abi_str[16];
+	struct sdk_buf out;
+	unsigned long dropped; /* problems past LINT_MAX_PROBLEMS */
+	unsigned portable_ids[N_PORTABLE];
+	unsigned k_byval, k_sret, k_inalloca, k_prealloc;
+	char names[4][LINT_NAME_MAX + 8]; /* rotating buffers for printable names */
+	unsigned next_name;
+};
+
+__attribute__((format(printf, 2, 3))) static void problem(struct lint *l, const char *fmt, ...)
+{
+	if (l->out.lines >= LINT_MAX_PROBLEMS) {
+		l->dropped++;
+		return;
+	}
+	char line[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized) */
+	va_end(ap);
+	sdk_buf_line(&l->out, "%s", line);
+}
+
+/* A value's name, printable and bounded (names in bitcode are arbitrary bytes). */
+static const char *vname(struct lint *l, LLVMValueRef v)
+{
+	char *b = l->names[l->next_name++ % 4];
+	size_t len = 0;
+	const char *n = v ? LLVMGetValueName2(v, &len) : NULL;
+	if (!n || len == 0) {
+		snprintf(b, LINT_NAME_MAX, "<unnamed>");
+		return b;
+	}
+	size_t o = 0;
+	for (size_t i = 0; i < len && o < LINT_NAME_MAX; i++)
+		b[o++] = (n[i] > 0x20 && n[i] < 0x7f) ? n[i] : '?';
+	if (len > LINT_NAME_MAX) {
+		memcpy(b + o, "...", 3);
+		o += 3;
+	}
+	b[o] = 0;
+	return b;
+}
+
+static bool has_prefix(const char *s, size_t len, const char *p)
+{
+	size_t pl = strlen(p);
+	return len >= pl && memcmp(s, p, pl) == 0;
+}
+
+static bool is_intrinsic_name(LLVMValueRef f)
+{
+	size_t len = 0;
+	const char *n = LLVMGetValueName2(f, &len);
+	return n && has_prefix(n, len, "llvm.");
+}
+
+/* ---- types ---------------------------------------------------------------------------- */
+
+static const char *aggregate_kind(LLVMTypeRef t)
+{
+	switch (LLVMGetTypeKind(t)) {
+	case LLVMStructTypeKind:
+		return "a struct";
+	case LLVMArrayTypeKind:
+		return "an array";
+	case LLVMVectorTypeKind:
+	case LLVMScalableVectorTypeKind:
+		return "a vector";
+	default:
+		return NULL;
+	}
+}
+
+/* The first non-portable type inside t (x86_fp80, fp128, ppc_fp128, x86_mmx/amx, target
+ * extension types, scalable vectors), or NULL. */
+static const char *bad_type(LLVMTypeRef t, int depth)
+{
+	if (!t || depth > 32)
+		return NULL;
+	switch (LLVMGetTypeKind(t)) {
+	case LLVMX86_FP80TypeKind:
+		return "x86_fp80";
+	case LLVMFP128TypeKind:
+		return "fp128";
+	case LLVMPPC_FP128TypeKind:
+		return "ppc_fp128";
+	case LLVMX86_MMXTypeKind:
+		return "x86_mmx";
+	case LLVMX86_AMXTypeKind:
+		return "x86_amx";
+	case LLVMTargetExtTypeKind:
+		return "a target extension type";
+	case LLVMScalableVectorTypeKind:
+		return "a scalable vector";
+	case LLVMArrayTypeKind:
+	case LLVMVectorTypeKind:
+		return bad_type(LLVMGetElementType(t), depth + 1);
+	case LLVMStructTypeKind: {
+		unsigned n = LLVMCountStructElementTypes(t);
+		for (unsigned i = 0; i < n; i++) {
+			const char *b = bad_type(LLVMStructGetTypeAtIndex(t, i), depth + 1);
+			if (b)
+				return b;
+		}
+		return NULL;
+	}
+	case LLVMFunctionTypeKind: {
+		const char *b = bad_type(LLVMGetReturnType(t), depth + 1);
+		unsigned n = LLVMCountParamTypes(t);
+		if (b || n == 0)
+			return b;
+		LLVMTypeRef *ps = calloc(n, sizeof *ps);
+		if (!ps)
+			return NULL;
+		LLVMGetParamTypes(t, ps);
+		for (unsigned i = 0; i < n && !b; i++)
+			b = bad_type(ps[i], depth + 1);
+		free(ps);
+		return b;
+	}
+	default:
+		return NULL;
+	}
+}
+
+static void check_type(struct lint *l, const char *who, LLVMTypeRef t)
+{
+	const char *b = bad_type(t, 0);
+	if (b)
+		problem(l,
+			"%s: uses %s: use double or fixed-width integers (the type exists on one "
+			"target only)",
+			who, b);
+}
+
+/* ---- signatures ------------------------------------------------------------------------- */
+
+/* Aggregates, by-value attributes, variadic and calling convention of a signature that
+ * crosses the driver's boundary. `fn` is the function (attributes read from it) or NULL; `call`
+ * the call instruction (call-site attributes) or NULL. `where` says which boundary. */
+static void check_signature(struct lint *l, const char *who, const char *where, LLVMTypeRef fty,
+			    LLVMValueRef fn, LLVMValueRef call)
+{
+	const char *k = aggregate_kind(LLVMGetReturnType(fty));
+	if (k)
+		problem(l,
+			"%s: returns %s by value (%s): return a status and fill a caller-provided "
+			"pointer",
+			who, k, where);
+	unsigned n = LLVMCountParamTypes(fty);
+	LLVMTypeRef *ps = n ? calloc(n, sizeof *ps) : NULL;
+	if (n && !ps)
+		return;
+	if (n)
+		LLVMGetParamTypes(fty, ps);
+	for (unsigned i = 0; i < n; i++) {
+		k = aggregate_kind(ps[i]);
+		if (k)
+			problem(l,
+				"%s: parameter %u is %s passed by value (%s): pass a pointer to it",
+				who, i + 1, k, where);
+	}
+	free(ps);
+	if (call)
+		n = LLVMGetNumArgOperands(call);
+	else if (fn)
+		n = LLVMCountParams(fn);
+	static const char *const by_names[] = {"byval", "sret", "inalloca", "preallocated"};
+	const unsigned kinds[] = {l->k_byval, l->k_sret, l->k_inalloca, l->k_prealloc};
+	for (unsigned i = 0; (fn || call) && i < n; i++) {
+		for (unsigned j = 0; j < 4; j++) {
+			if (!kinds[j])
+				continue;
+			LLVMAttributeRef a =
+				call ? LLVMGetCallSiteEnumAttribute(call, i + 1, kinds[j])
+				     : LLVMGetEnumAttributeAtIndex(fn, i + 1, kinds[j]);
+			if (!a)
+				continue;
+			if (j == 1)
+				problem(l,
+					"%s: returns a struct through a hidden sret pointer (%s): "
+					"return a status and fill a caller-provided pointer",
+					who, where);
+			else
+				problem(l,
+					"%s: parameter %u is passed %s, a struct copied by value "
+					"(%s): pass a pointer to it",
+					who, i + 1, by_names[j], where);
+		}
+	}
+	unsigned cc = call ? LLVMGetInstructionCallConv(call)
+		      : fn ? LLVMGetFunctionCallConv(fn)
+			   : 0;
+	if (cc != LLVMCCallConv)
+		problem(l,
+			"%s: calling convention %u (%s): use the default C calling convention "
+			"(no __attribute__((ms_abi/regparm/...)))",
+			who, cc, where);
+}
+
+/* ---- imports ------------------------------------------------------------------------------ */
+
+static const char *advice_for(const char *name)
+{
+	for (size_t i = 0; i < sizeof import_advice / sizeof import_advice[0]; i++)
+		if (strcmp(import_advice[i].name, name) == 0)
+			return import_advice[i].instead;
+	if (strncmp(name, "str", 3) == 0 || strncmp(name, "mem", 3) == 0)
+		return "write it as a static function in the driver (the ABI exports only memcpy, "
+		       "memmove and memset)";
+	return "use only symbols that `xdrv abi` lists, or define the function in the driver";
+}
+
+/* Up to three functions that use `f`, for the message. */
+static void users_of(struct lint *l, LLVMValueRef f, char *out, size_t outlen)
+{
+	size_t o = 0;
+	unsigned n = 0;
+	out[0] = 0;
+	for (LLVMUseRef u = LLVMGetFirstUse(f); u && n < 4; u = LLVMGetNextUse(u)) {
+		LLVMValueRef user = LLVMGetUser(u);
+		if (!LLVMIsAInstruction(user))
+			continue;
+		LLVMValueRef p = LLVMGetBasicBlockParent(LLVMGetInstructionParent(user));
+		const char *pn = vname(l, p);
+		if (strstr(out, pn))
+			continue;
+		int w = snprintf(out + o, outlen - o, "%s%s", n ? ", " : "", n == 3 ? "..." : pn);
+		if (w < 0 || (size_t)w >= outlen - o)
+			break;
+		o += (size_t)w;
+		n++;
+	}
+}
+
+static void check_import(struct lint *l, LLVMValueRef f)
+{
+	char who[LINT_NAME_MAX + 32];
+	size_t len = 0;
+	const char *raw = LLVMGetValueName2(f, &len);
+	snprintf(who, sizeof who, "function %s", vname(l, f));
+	const char *name = who + strlen("function "); /* vname's buffers rotate: keep a copy */
+	char users[3 * LINT_NAME_MAX + 16];
+	users_of(l, f, users, sizeof users);
+	char used[sizeof users + 16] = "";
+	if (users[0])
+		snprintf(used, sizeof used, " (used by %s)", users);
+
+	/* an embedded NUL would make strcmp see another name: such a name is never in the list */
+	uint32_t introduced = (raw && strlen(raw) == len) ? sdk_abi_symbol_version(raw) : 0;
+	if (introduced == 0) {
+		problem(l, "%s: import not in the xdrv ABI %s symbol list%s: %s", who, l->abi_str,
+			used, advice_for(name));
+	} else if (introduced > l->abi) {
+		char v[16];
+		sdk_abi_version_str(introduced, v, sizeof v);
+		problem(l,
+			"%s: import introduced in ABI %s, but the driver declares ABI %s%s: build "
+			"against the newer headers (XDRV_ABI_WANT) or avoid it",
+			who, v, l->abi_str, used);
+	}
+	LLVMTypeRef fty = LLVMGlobalGetValueType(f);
+	if (LLVMIsFunctionVarArg(fty))
+		problem(l,
+			"%s: variadic import: variadic calls do not port; use a fixed parameter "
+			"list "
+			"(for logging: xdrv_msg_* helpers and xdrv_log())",
+			who);
+	check_signature(l, who, "ABI import", fty, f, NULL);
+	check_type(l, who, fty);
+}
+
+/* ---- intrinsics ------------------------------------------------------------------------- */
+
+static void check_intrinsic_call(struct lint *l, const char *who, LLVMValueRef callee)
+{
+	unsigned id = LLVMGetIntrinsicID(callee);
+	for (size_t i = 0; id && i < N_PORTABLE; i++)
+		if (l->portable_ids[i] == id)
+			return;
+	size_t len = 0;
+	const char *n = LLVMGetValueName2(callee, &len);
+	const char *name = vname(l, callee);
+	if (has_prefix(n, len, "llvm.va_start") || has_prefix(n, len, "llvm.va_end") ||
+	    has_prefix(n, len, "llvm.va_copy")) {
+		problem(l,
+			"%s: variadic arguments (%s): pass a fixed parameter list, e.g. a pointer "
+			"and "
+			"a count",
+			who, name);
+		return;
+	}
+	if (has_prefix(n, len, "llvm.readcyclecounter") ||
+	    has_prefix(n, len, "llvm.readsteadycounter")) {
+		problem(l, "%s: reads a CPU counter (%s): use xdrv_time_ns()", who, name);
+		return;
+	}
+	if (has_prefix(n, len, "llvm.returnaddress") || has_prefix(n, len, "llvm.frameaddress") ||
+	    has_prefix(n, len, "llvm.addressofreturnaddress") ||
+	    has_prefix(n, len, "llvm.sponentry")) {
+		problem(l, "%s: reads the machine stack frame (%s): not portable; remove it", who,
+			name);
+		return;
+	}
+	if (has_prefix(n, len, "llvm.eh.")) {
+		problem(l, "%s: exception handling (%s): return a negative XDRV_E* status", who,
+			name);
+		return;
+	}
+	for (size_t i = 0; i < sizeof target_prefixes / sizeof target_prefixes[0]; i++) {
+		if (has_prefix(n, len, target_prefixes[i])) {
+			if (strstr(name, "pause") || strstr(name, "yield"))
+				problem(l,
+					"%s: target-specific intrinsic %s: to wait, use "
+					"xdrv_delay_us()",
+					who, name);
+			else
+				problem(l,
+					"%s: target-specific intrinsic %s: write portable C; the "
+					"loader optimizes for the host CPU",
+					who, name);
+			return;
+		}
+	}
+	problem(l,
+		"%s: intrinsic %s is not in the portable set: write portable C (sdk/README.md "
+		"lists "
+		"the allowed intrinsics)",
+		who, name);
+}
+
+/* ---- function bodies ---------------------------------------------------------------------- */
+
+static bool is_call(LLVMValueRef i)
+{
+	return LLVMIsACallInst(i) || LLVMIsAInvokeInst(i) || LLVMIsACallBrInst(i);
+}
+
+/* Is f used other than as the callee of a direct call (stored, passed, in an initializer)? */
+static bool address_taken(LLVMValueRef f)
+{
+	for (LLVMUseRef u = LLVMGetFirstUse(f); u; u = LLVMGetNextUse(u)) {
+		LLVMValueRef user = LLVMGetUser(u);
+		if (!is_call(user) || LLVMGetCalledValue(user) != f)
+			return true;
+		unsigned n = LLVMGetNumArgOperands(user);
+		for (unsigned k = 0; k < n; k++)
+			if (LLVMGetOperand(user, k) == f)
+				return true;
+	}
+	return false;
+}
+
+static void check_call(struct lint *l, const char *who, LLVMValueRef call)
+{
+	LLVMValueRef callee = LLVMGetCalledValue(call);
+	LLVMTypeRef fty = LLVMGetCalledFunctionType(call);
+	if (callee && LLVMIsAInlineAsm(callee)) {
+		problem(l,
+			"%s: inline assembly: use xdrv_io_read*()/xdrv_io_write*() for register "
+			"and "
+			"port I/O, xdrv_delay_us() to wait, or portable C",
+			who);
+		return;
+	}
+	LLVMValueRef fn = callee ? LLVMIsAFunction(callee) : NULL;
+	if (fn && is_intrinsic_name(fn)) {
+		check_intrinsic_call(l, who, fn);
+		return;
+	}
+	if (fn && LLVMGlobalGetValueType(fn) == fty)
+		return; /* direct call with the callee's own type: checked with the callee */
+	/* indirect call, or a direct call through a mismatched prototype */
+	const char *where = fn ? "call through a mismatched prototype" : "indirect call";
+	if (LLVMIsFunctionVarArg(fty))
+		problem(l, "%s: variadic %s: use a fixed parameter list", who, where);
+	check_signature(l, who, where, fty, NULL, call);
+	check_type(l, who, fty);
+}
+
+static void check_body(struct lint *l, LLVMValueRef f)
+{
+	char who[LINT_NAME_MAX + 32];
+	snprintf(who, sizeof who, "function %s", vname(l, f));
+	bool eh_reported = false;
+	for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(f); bb; bb = LLVMGetNextBasicBlock(bb)) {
+		for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i;
+		     i = LLVMGetNextInstruction(i)) {
+			LLVMOpcode op = LLVMGetInstructionOpcode(i);
+			switch (op) {
+			case LLVMVAArg:
+				problem(l,
+					"%s: va_arg: variadic arguments do not port; pass a fixed "
+					"parameter list",
+					who);
+				break;
+			case LLVMLandingPad:
+			case LLVMResume:
+			case LLVMCatchSwitch:
+			case LLVMCatchPad:
+			case LLVMCleanupPad:
+			case LLVMCatchRet:
+			case LLVMCleanupRet:
+				if (!eh_reported)
+					problem(l,
+						"%s: exception handling: return a negative XDRV_E* "
+						"status",
+						who);
+				eh_reported = true;
+				break;
+			case LLVMAlloca:
+				check_type(l, who, LLVMGetAllocatedType(i));
+				break;
+			case LLVMGetElementPtr:
+				check_type(l, who, LLVMGetGEPSourceElementType(i));
+				break;
+			default:
+				break;
+			}
+			if (is_call(i))
+				check_call(l, who, i);
+			check_type(l, who, LLVMTypeOf(i));
+			int nops = LLVMGetNumOperands(i);
+			for (int k = 0; k < nops; k++) {
+				LLVMValueRef o = LLVMGetOperand(i, k);
+				if (o)
+					check_type(l, who, LLVMTypeOf(o));
+			}
+		}
+	}
+}
+
+static void check_function_attrs(struct lint *l, const char *who, LLVMValueRef f)
+{
+	LLVMAttributeIndex idx = LLVMAttributeFunctionIndex;
+	unsigned n = LLVMGetAttributeCountAtIndex(f, idx);
+	if (n == 0)
+		return;
+	LLVMAttributeRef *attrs = calloc(n, sizeof *attrs);
+	if (!attrs)
+		return;
+	LLVMGetAttributesAtIndex(f, idx, attrs);
+	for (unsigned i = 0; i < n; i++) {
+		if (!LLVMIsStringAttribute(attrs[i]))
+			continue;
+		unsigned len = 0;
+		const char *k = LLVMGetStringAttributeKind(attrs[i], &len);
+		if (sdk_attr_is_target_specific(k, len))
+			problem(l,
+				"%s: target-specific attribute \"%.*s\": build with `xdrv build`, "
+				"which removes it",
+				who, (int)(len > 64 ? 64 : len), k);
+	}
+	free(attrs);
+}
+
+static void check_function(struct lint *l, LLVMValueRef f)
+{
+	if (is_intrinsic_name(f))
+		return; /* judged where called */
+	if (LLVMIsDeclaration(f)) {
+		check_import(l, f);
+		return;
+	}
+	char who[LINT_NAME_MAX + 32];
+	snprintf(who, sizeof who, "function %s", vname(l, f));
+	LLVMTypeRef fty = LLVMGlobalGetValueType(f);
+	LLVMLinkage lk = LLVMGetLinkage(f);
+	bool local = lk == LLVMInternalLinkage || lk == LLVMPrivateLinkage;
+	if (LLVMIsFunctionVarArg(fty))
+		problem(l,
+			"%s: variadic function: variadic calls do not port; use a fixed parameter "
+			"list",
+			who);
+	if (!local)
+		check_signature(l, who, "exported function", fty, f, NULL);
+	else if (address_taken(f))
+		check_signature(l, who, "callback: its address is taken", fty, f, NULL);
+	check_type(l, who, fty);
+	check_function_attrs(l, who, f);
+	check_body(l, f);
+}
+
+/* ---- globals -------------------------------------------------------------------------------- */
+
+static void check_global(struct lint *l, LLVMValueRef g)
+{
+	char who[LINT_NAME_MAX + 32];
+	snprintf(who, sizeof who, "global %s", vname(l, g));
+	size_t len = 0;
+	const char *n = LLVMGetValueName2(g, &len);
+	if (has_prefix(n, len, "llvm.global_ctors") || has_prefix(n, len, "llvm.global_dtors")) {
+		problem(l,
+			"%s: constructor or destructor functions: do the work in probe() and "
+			"remove()",
+			who);
+		return;
+	}
+	if (LLVMIsDeclaration(g))
+		problem(l,
+			"%s: data import: the ABI exports functions only; keep the data in the "
+			"driver or use an accessor that `xdrv abi` lists",
+			who);
+	if (LLVMIsThreadLocal(g))
+		problem(l,
+			"%s: thread-local storage: keep per-device state behind "
+			"xdrv_dev_set_priv()/xdrv_dev_priv()",
+			who);
+	check_type(l, who, LLVMGlobalGetValueType(g));
+}
+
+static void check_descriptor_present(struct lint *l)
+{
+	LLVMValueRef d = LLVMGetNamedGlobal(l->m, "xdrv_driver");
+	if (!d) {
+		problem(l, "module: no xdrv_driver descriptor: define one with XDRV_DRIVER(...)");
+		return;
+	}
+	if (LLVMIsDeclaration(d))
+		return; /* reported as a data import */
+	LLVMLinkage lk = LLVMGetLinkage(d);
+	if (lk != LLVMExternalLinkage)
+		problem(l, "global xdrv_driver: the descriptor must be a non-static, non-weak "
+			   "definition: use XDRV_DRIVER(...) at file scope");
+}
+
+int sdk_lint(LLVMModuleRef m, uint32_t abi_version, char **err)
+{
+	struct lint *l = calloc(1, sizeof *l);
+	if (!l)
+		return xdrv_err(err, -ENOMEM, "lint: out of memory");
+	l->m = m;
+	l->abi = abi_version;
+	sdk_abi_version_str(abi_version, l->abi_str, sizeof l->abi_str);
+	for (size_t i = 0; i < N_PORTABLE; i++)
+		l->portable_ids[i] = LLVMLookupIntrinsicID(portable_intrinsics[i],
+							   strlen(portable_intrinsics[i]));
+	l->k_byval = LLVMGetEnumAttributeKindForName("byval", 5);
+	l->k_sret = LLVMGetEnumAttributeKindForName("sret", 4);
+	l->k_inalloca = LLVMGetEnumAttributeKindForName("inalloca", 8);
+	l->k_prealloc = LLVMGetEnumAttributeKindForName("preallocated", 12);
+
+	if (abi_version < XDRV_ABI_MKVER(1, 0, 0) || abi_version > XDRV_ABI_VERSION) {
+		char known[16];
+		sdk_abi_version_str(XDRV_ABI_VERSION, known, sizeof known);
+		problem(l,
+			"module: declares ABI %s (%u), this SDK knows ABI 1.0.0 to %s: build "
+			"against these headers",
+			l->abi_str, abi_version, known);
+	}
+	size_t asm_len = 0;
+	(void)LLVMGetModuleInlineAsm(m, &asm_len);
+	if (asm_len > 0)
+		problem(l,
+			"module: module-level assembly (asm() at file scope): write the code in C");
+	for (LLVMValueRef g = LLVMGetFirstGlobal(m); g; g = LLVMGetNextGlobal(g))
+		check_global(l, g);
+	for (LLVMValueRef a = LLVMGetFirstGlobalIFunc(m); a; a = LLVMGetNextGlobalIFunc(a))
+		problem(l,
+			"ifunc %s: ifunc resolvers pick code per CPU at load time: write one "
+			"portable function",
+			vname(l, a));
+	for (LLVMValueRef f = LLVMGetFirstFunction(m); f; f = LLVMGetNextFunction(f))
+		check_function(l, f);
+	check_descriptor_present(l);
+
+	int rc = 0;
+	if (l->out.lines || l->out.oom) {
+		if (l->dropped)
+			sdk_buf_printf(&l->out, "... and %lu more problems\n", l->dropped);
+		rc = -EINVAL;
+		char *text = sdk_buf_take(&l->out);
+		if (err) {
+			if (text && !*err) {
+				*err = text;
+				text = NULL;
+			} else {
+				xdrv_err(err, rc, "%s", text ? text : "lint: out of memory");
+			}
+		}
+		free(text);
+	}
+	sdk_buf_free(&l->out);
+	free(l);
+	return rc;
+}

@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Tests for sdk/build.c: compiling small C drivers (written to a temporary folder) with the real
+ * clang-19 into profile bitcode, and the ways a build must fail: inline assembly, calls to
+ * undeclared or non-ABI functions, system headers, bad -D, duplicate definitions across files,
+ * a missing compiler.
+ */
+#include <errno.h>
+#include <llvm-c/BitReader.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xdrv/sdk.h>
+
+#include "../xtest.h"
+#include "sdk_fixtures.h"
+
+/* Write src to dir/name; returns the path (xtest_path rotating buffer). */
+static const char *write_src(const char *dir, const char *name, const char *src)
+{
+	const char *p = xtest_path("%s/%s", dir, name);
+	CU_ASSERT_EQUAL(xtest_write(p, src, strlen(src)), 0);
+	return p;
+}
+
+static int build(const char *const *srcs, size_t n, const char *out, const char *const *defs,
+		 size_t ndefs, char **err)
+{
+	struct sdk_build_opts o = {
+		.sources = srcs, .nsources = n, .output = out, .defines = defs, .ndefines = ndefs};
+	return sdk_build(&o, err);
+}
+
+static int build_one(const char *src_text, char **err, char *out_path, size_t outlen)
+{
+	const char *dir = xtest_tmpdir();
+	char src[1024];
+	snprintf(src, sizeof src, "%s", write_src(dir, "drv.c", src_text));
+	snprintf(out_path, outlen, "%s/drv.bc", dir);
+	const char *srcs[] = {src};
+	return build(srcs, 1, out_path, NULL, 0, err);
+}
+
+static void expect_build_fails(const char *src_text, const char *want)
+{
+	char out[1024];
+	char *err = NULL;
+	CU_ASSERT_EQUAL(build_one(src_text, &err, out, sizeof out), -EINVAL);
+	bool found = err && strstr(err, want);
+	CU_ASSERT(found);
+	if (!found)
+		fprintf(stderr, "\nwanted '%s', got: %s\n", want, err ? err : "(nothing)");
+	free(err);
+}
+
+static bool has_string_attr(LLVMValueRef f, const char *kind)
+{
+	return LLVMGetStringAttributeAtIndex(f, LLVMAttributeFunctionIndex, kind,
+					     (unsigned)strlen(kind)) != NULL;
+}
+
+static void test_build_hello_gives_profile_bitcode(void)
+{
+	char out[1024];
+	char *err = NULL;
+	int rc = build_one(sdkfx_c_hello, &err, out, sizeof out);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	if (err)
+		fprintf(stderr, "\n%s\n", err);
+	size_t len = 0;
+	uint8_t *bc = xtest_read(out, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(bc);
+	LLVMContextRef ctx = LLVMContextCreate();
+	LLVMModuleRef m = NULL;
+	CU_ASSERT_EQUAL_FATAL(sdk_bitcode_parse(ctx, bc, len, out, &m, &err), 0);
+	CU_ASSERT_STRING_EQUAL(LLVMGetTarget(m), SDK_TRIPLE);
+	CU_ASSERT_STRING_EQUAL(LLVMGetDataLayoutStr(m), SDK_DATALAYOUT);
+	CU_ASSERT_EQUAL(sdk_profile_check(m, &err), 0);
+	unsigned optnone = LLVMGetEnumAttributeKindForName("optnone", 7);
+	int nfuncs = 0;
+	for (LLVMValueRef f = LLVMGetFirstFunction(m); f; f = LLVMGetNextFunction(f)) {
+		CU_ASSERT_FALSE(has_string_attr(f, "target-cpu"));
+		CU_ASSERT_FALSE(has_string_attr(f, "target-features"));
+		CU_ASSERT_PTR_NULL(
+			LLVMGetEnumAttributeAtIndex(f, LLVMAttributeFunctionIndex, optnone));
+		nfuncs++;
+	}
+	CU_ASSERT(nfuncs >= 3);
+	/* -O2 -disable-llvm-passes: the static inline helpers are still there, not inlined */
+	CU_ASSERT_PTR_NOT_NULL(LLVMGetNamedFunction(m, "xdrv_msg_u64"));
+	struct sdk_descriptor d;
+	CU_ASSERT_EQUAL_FATAL(sdk_descriptor_read(m, &d, &err), 0);
+	CU_ASSERT_STRING_EQUAL(d.name, "hello");
+	CU_ASSERT_STRING_EQUAL(d.probe, "hello_probe");
+	CU_ASSERT_EQUAL(d.nparams, 1);
+	CU_ASSERT_STRING_EQUAL(d.match[0].compatible, "xdrv,hello");
+	CU_ASSERT_EQUAL(sdk_lint(m, d.abi_version, &err), 0);
+	sdk_descriptor_free(&d);
+	LLVMDisposeModule(m);
+	LLVMContextDispose(ctx);
+	free(bc);
+	free(err);
+}
+
+static void test_build_is_reproducible(void)
+{
+	char out1[1024], out2[1024];
+	char *err = NULL;
+	CU_ASSERT_EQUAL_FATAL(build_one(sdkfx_c_hello, &err, out1, sizeof out1), 0);
+	CU_ASSERT_EQUAL_FATAL(build_one(sdkfx_c_hello, &err, out2, sizeof out2), 0);
+	size_t l1, l2;
+	unsigned char *a = xtest_read(out1, &l1), *b = xtest_read(out2, &l2);
+	CU_ASSERT_EQUAL(l1, l2);
+	CU_ASSERT(a && b && l1 == l2 && memcmp(a, b, l1) == 0);
+	free(a);
+	free(b);
+}
+
+static void test_build_rejects_inline_asm(void)
+{
+	expect_build_fails(
+		"#include <xdrv/abi.h>\n"
+		"static int32_t p(xdrv_device_t *d) { (void)d; __asm__ volatile(\"outb "
+		"%al, %dx\"); return 0; }\n"
+		"static void r(xdrv_device_t *d) { (void)d; }\n"
+		"static const struct xdrv_match m[] = {{.bus = XDRV_BUS_PLATFORM, "
+		".compatible = \"x\"}, {.bus = 0}};\n"
+		"XDRV_DRIVER(.name = \"asm\", .version = \"1.0.0\", .match = m, .probe = "
+		"p, .remove = r);\n",
+		"function p: inline assembly: use xdrv_io_read*()/xdrv_io_write*()");
+	/* with operands clang itself refuses: le64 has no registers to constrain */
+	expect_build_fails("#include <xdrv/abi.h>\n"
+			   "void p(void) { __asm__ volatile(\"outb %%al, %%dx\" :: \"a\"(1)); }\n",
+			   "invalid input constraint");
+}
+
+static void test_build_rejects_undeclared_function(void)
+{
+	expect_build_fails("#include <xdrv/abi.h>\n"
+			   "int32_t f(void) { return outb(1, 2); }\n",
+			   "call to undeclared function 'outb'");
+}
+
+static void test_build_rejects_non_abi_import(void)
+{
+	expect_build_fails(
+		"#include <xdrv/abi.h>\n"
+		"int printf(const char *, ...);\n"
+		"static int32_t p(xdrv_device_t *d) { (void)d; printf(\"hi\\n\"); return "
+		"0; }\n"
+		"static void r(xdrv_device_t *d) { (void)d; }\n"
+		"static const struct xdrv_match m[] = {{.bus = XDRV_BUS_PLATFORM, "
+		".compatible = \"x\"}, {.bus = 0}};\n"
+		"XDRV_DRIVER(.name = \"pr\", .version = \"1.0.0\", .match = m, .probe = "
+		"p, .remove = r);\n",
+		"function printf: import not in the xdrv ABI 1.0.0 symbol list (used by p)");
+}
+
+static void test_build_reports_descriptor_and_lint_together(void)
+{
+	char out[1024];
+	char *err = NULL;
+	CU_ASSERT_EQUAL(build_one("#include <xdrv/abi.h>\n"
+				  "extern int jiffies;\n"
+				  "int f(void) { return jiffies; }\n",
+				  &err, out, sizeof out),
+			-EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(err ? strstr(err, "descriptor: no xdrv_driver global") : NULL);
+	CU_ASSERT_PTR_NOT_NULL(err ? strstr(err, "global jiffies: data import") : NULL);
+	free(err);
+}
+
+static void test_build_rejects_system_headers(void)
+{
+	expect_build_fails("#include <stdio.h>\n", "'stdio.h' file not found");
+}
+
+static void test_build_links_several_files_with_defines_and_includes(void)
+{
+	const char *dir = xtest_tmpdir();
+	char a[1024], b[1024], inc[1024], out[1024];
+	snprintf(inc, sizeof inc, "%s/include", dir);
+	CU_ASSERT_EQUAL(xtest_sh("mkdir -p '%s'", inc), 0);
+	write_src(inc, "regs.h", "#define REG_THR 0\nint32_t helper(xdrv_device_t *d);\n");
+	snprintf(
+		a, sizeof a, "%s",
+		write_src(dir, "a.c",
+			  "#include <xdrv/abi.h>\n#include \"regs.h\"\n"
+			  "#ifndef GREETING\n#error GREETING not defined\n#endif\n"
+			  "static int32_t p(xdrv_device_t *d) { return helper(d) + GREETING; }\n"
+			  "static void r(xdrv_device_t *d) { (void)d; }\n"
+			  "static const struct xdrv_match m[] = {{.bus = XDRV_BUS_PLATFORM, "
+			  ".compatible = \"x\"}, {.bus = 0}};\n"
+			  "XDRV_DRIVER(.name = \"two\", .version = \"1.0.0\", .match = m, .probe = "
+			  "p, .remove = r);\n"));
+	snprintf(b, sizeof b, "%s",
+		 write_src(dir, "b.c",
+			   "#include <xdrv/abi.h>\n#include \"regs.h\"\n"
+			   "int32_t helper(xdrv_device_t *d) { (void)d; return REG_THR; }\n"));
+	snprintf(out, sizeof out, "%s/two.bc", dir);
+	const char *srcs[] = {a, b};
+	const char *defs[] = {"GREETING=0"};
+	const char *incs[] = {inc};
+	struct sdk_build_opts o = {.sources = srcs,
+				   .nsources = 2,
+				   .output = out,
+				   .defines = defs,
+				   .ndefines = 1,
+				   .include_dirs = incs,
+				   .ninclude_dirs = 1};
+	char *err = NULL;
+	CU_ASSERT_EQUAL(sdk_build(&o, &err), 0);
+	if (err)
+		fprintf(stderr, "\n%s\n", err);
+	free(err);
+	err = NULL;
+	/* without the define, the #error fires and its text is in the message */
+	o.ndefines = 0;
+	CU_ASSERT_EQUAL(sdk_build(&o, &err), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(err ? strstr(err, "GREETING not defined") : NULL);
+	free(err);
+	err = NULL;
+	/* the same non-static function in two files is a link error */
+	o.ndefines = 1;
+	const char *dup[] = {a, b, b};
+	o.sources = dup;
+	o.nsources = 3;
+	CU_ASSERT_EQUAL(sdk_build(&o, &err), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(err ? strstr(err, "symbol multiply defined") : NULL);
+	free(err);
+}
+
+static void test_build_rejects_bad_options(void)
+{
+	char *err = NULL;
+	const char *srcs[] = {"x.c"};
+	const char *bad[] = {"1X=3"};
+	CU_ASSERT_EQUAL(build(srcs, 1, "/tmp/x.bc", bad, 1, &err), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(err ? strstr(err, "build: -D 1X=3: not NAME or NAME=VALUE") : NULL);
+	free(err);
+	err = NULL;
+	CU_ASSERT_EQUAL(build(srcs, 0, "/tmp/x.bc", NULL, 0, &err), -EINVAL);
+	free(err);
+	err = NULL;
+	struct sdk_build_opts o = {.sources = srcs,
+				   .nsources = 1,
+				   .output = "/tmp/x.bc",
+				   .abi_include_dir = "/nonexistent"};
+	CU_ASSERT_EQUAL(sdk_build(&o, &err), -ENOENT);
+	CU_ASSERT_PTR_NOT_NULL(err ? strstr(err, "ABI headers not found in /nonexistent") : NULL);
+	free(err);
+}
+
+static void test_build_names_missing_compiler(void)
+{
+	char *old = getenv("XDRV_CLANG") ? strdup(getenv("XDRV_CLANG")) : NULL;
+	setenv("XDRV_CLANG", "/nonexistent/clang-19", 1);
+	char out[1024];
+	char *err = NULL;
+	CU_ASSERT_EQUAL(build_one(sdkfx_c_hello, &err, out, sizeof out), -ENOENT);
+	CU_ASSERT_PTR_NOT_NULL(err ? strstr(err, "cannot run /nonexistent/clang-19") : NULL);
+	free(err);
+	if (old)
+		setenv("XDRV_CLANG", old, 1);
+	else
+		unsetenv("XDRV_CLANG");
+	free(old);
+}
+
+XTEST_SUITE(sdk_build, NULL, NULL, XTEST(test_build_hello_gives_profile_bitcode),
+	    XTEST(test_build_is_reproducible), XTEST(test_build_rejects_inline_asm),
+	    XTEST(test_build_rejects_undeclared_function), XTEST(test_build_rejects_non_abi_import),
+	    XTEST(test_build_reports_descriptor_and_lint_together),
+	    XTEST(test_build_rejects_system_headers),
+	    XTEST(test_build_links_several_files_with_defines_and_includes),
+	    XTEST(test_build_rejects_bad_options), XTEST(test_build_names_missing_compiler))
