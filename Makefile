@@ -26,7 +26,8 @@ LLVM_LIBS := -L$(shell $(LLVM_CONFIG) --libdir) -lLLVM-19 -Wl,-rpath,$(shell $(L
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wno-unused-parameter
 CFLAGS_BASE := -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -g $(WARN) -fPIC
 ifeq ($(SAN),1)
-CFLAGS_BASE += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+CFLAGS_BASE += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined \
+	-fsanitize=fuzzer-no-link
 LDFLAGS_SAN := -fsanitize=address,undefined
 else
 CFLAGS_BASE += -O2
@@ -83,6 +84,7 @@ DRIVERS := $(notdir $(patsubst %/,%,$(dir $(wildcard sample-drivers/*/driver.mk)
 PKI := $(O)/pki
 PKGS := $(foreach d,$(DRIVERS),$(O)/pkg/$(d).xdrv)
 drivers: $(PKGS)
+.SECONDARY:
 
 $(PKI)/root.pem: | $(XDRV)
 	$(Q)$(XDRV) pki --out $(PKI) --quiet
