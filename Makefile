@@ -34,25 +34,28 @@ CFLAGS_BASE += -O2
 endif
 
 # component folder -> library name
-COMPONENTS := common sdk signer loader hypervisor-backends
-libname = $(if $(filter hypervisor-backends,$(1)),hvb,$(1))
+COMPONENTS := common sdk signer loader hypervisor-backends repo-server
+libname = $(if $(filter hypervisor-backends,$(1)),hvb,$(if $(filter repo-server,$(1)),repo,$(1)))
 INCLUDES := -Idriver-abi/include $(foreach c,$(COMPONENTS),-I$(c)/include) -I$(O)/gen
 CFLAGS := $(CFLAGS_BASE) $(INCLUDES) $(LLVM_CFLAGS) \
 	-DXDRV_SOURCE_DATE=$(shell git log -1 --format=%ct 2>/dev/null || date +%s) -DXDRV_SRCDIR=\"$(CURDIR)\"
 SYSLIBS := -ljansson -larchive -lcrypto -lssl $(LLVM_LIBS) -lpthread -ldl -lm
 
-srcs_of = $(shell find $(1) -name '*.c' ! -name 'cmd_*.c' ! -path '*/include/*' 2>/dev/null | sort)
+srcs_of = $(shell find $(1) -name '*.c' ! -name 'cmd_*.c' ! -name 'main_*.c' ! -path '*/include/*' 2>/dev/null | sort)
 objs_of = $(patsubst %.c,$(O)/obj/%.o,$(call srcs_of,$(1)))
 lib_of = $(O)/lib/libxdrv_$(call libname,$(1)).a
 
-LIBS_ALL := $(foreach c,loader sdk signer hypervisor-backends common,$(call lib_of,$(c)))
+LIBS_ALL := $(foreach c,repo-server loader sdk signer hypervisor-backends common,$(call lib_of,$(c)))
 CMD_SRCS := $(sort $(wildcard cli/*.c) $(shell find $(COMPONENTS) -name 'cmd_*.c' 2>/dev/null))
 CMD_OBJS := $(patsubst %.c,$(O)/obj/%.o,$(CMD_SRCS))
 XDRV := $(O)/bin/xdrv
+# Other programs: <component>/main_<prog>.c builds $(O)/bin/<prog> linked with every library.
+PROG_SRCS := $(sort $(shell find $(COMPONENTS) -name 'main_*.c' 2>/dev/null))
+PROGS := $(foreach s,$(PROG_SRCS),$(O)/bin/$(patsubst main_%.c,%,$(notdir $(s))))
 
 .PHONY: all libs test test-build test-run demo bench check format format-check fuzz clean \
 	drivers deps help
-all: $(XDRV) drivers
+all: $(XDRV) $(PROGS) drivers
 
 help:
 	@sed -n '2,12p' Makefile | sed 's/^# \{0,1\}//'
@@ -78,6 +81,14 @@ $(XDRV): $(CMD_OBJS) $(LIBS_ALL)
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS_SAN) -rdynamic -o $@ $(CMD_OBJS) -Wl,--start-group $(LIBS_ALL) -Wl,--end-group $(SYSLIBS)
+
+define PROG_RULE
+$(O)/bin/$(patsubst main_%.c,%,$(notdir $(1))): $(patsubst %.c,$(O)/obj/%.o,$(1)) $(LIBS_ALL)
+	@mkdir -p $$(dir $$@)
+	$(if $(Q),@echo "  LD      $$@")
+	$(Q)$(CC) $(LDFLAGS_SAN) -rdynamic -o $$@ $$< -Wl,--start-group $(LIBS_ALL) -Wl,--end-group $(SYSLIBS)
+endef
+$(foreach s,$(PROG_SRCS),$(eval $(call PROG_RULE,$(s))))
 
 # ---- sample drivers: built, packed and signed with our own front end -------------------------
 DRIVERS := $(notdir $(patsubst %/,%,$(dir $(wildcard sample-drivers/*/driver.mk))))
@@ -119,6 +130,7 @@ TEST_LIBS_sdk := sdk common
 TEST_LIBS_hypervisor-backends := hypervisor-backends common
 TEST_LIBS_loader := loader sdk signer hypervisor-backends common
 TEST_LIBS_sample-drivers := $(TEST_LIBS_loader)
+TEST_LIBS_repo-server := repo-server $(TEST_LIBS_loader)
 test_libs = $(foreach c,$(TEST_LIBS_$(1)),$(call lib_of,$(c)))
 
 define TEST_RULE
@@ -136,7 +148,7 @@ TEST_O := build/test
 test: deps
 	$(Q)$(MAKE) --no-print-directory O=$(TEST_O) SAN=1 test-run
 
-test-build: $(XDRV) drivers $(O)/tests/xdrv-tests fuzz-build
+test-build: $(XDRV) $(PROGS) drivers $(O)/tests/xdrv-tests fuzz-build
 
 test-run: test-build
 	$(Q)XDRV_BUILD=$(O) tests/run-all $(O)
