@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: MIT
+/*
+ * HTTP transfers of the repository client, with libcurl: GET into memory with a byte cap, GET
+ * into a partial file with Range resume, and POST of a package. Every transfer has a connect
+ * timeout, a total timeout and a low-speed limit, so that a slow or endless server cannot hold
+ * the client forever; the byte caps count what actually arrives, not what the server claims.
+ * What the bytes mean is decided elsewhere (client_tuf.c).
+ */
+#include "xdrv/repo_client.h"
+#include "xdrv/util.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static void curl_init_once(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+struct sink {
+	uint8_t *buf; /* memory sink */
+	size_t len, cap;
+	FILE *f;       /* file sink */
+	uint64_t base; /* bytes already in the file before this transfer */
+	uint64_t max;  /* cap on base + received */
+	uint64_t got;
+	bool over;     /* the cap was hit */
+	bool progress; /* stderr is a terminal and a bar was asked for */
+	uint64_t last_bar_ns;
+	long status; /* HTTP status of the last response header block */
+};
+
+static size_t on_data(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+	struct sink *s = ud;
+	size_t n = size * nmemb;
+	/* An error answer (e.g. a 404 page) is not part of the file; discard it, capped. */
+	if (s->status >= 300) {
+		s->got += n;
+		return s->got > 65536 ? 0 : n;
+	}
+	if (s->base + s->got + n > s->max) {
+		s->over = true;
+		return 0; /* makes curl stop with CURLE_WRITE_ERROR */
+	}
+	if (s->f) {
+		if (fwrite(ptr, 1, n, s->f) != n)
+			return 0;
+	} else {
+		if (s->len + n + 1 > s->cap) {
+			size_t nc = s->cap ? s->cap : 4096;
+			while (nc < s->len + n + 1)
+				nc *= 2;
+			uint8_t *nb = realloc(s->buf, nc);
+			if (!nb)
+				return 0;
+			s->buf = nb;
+			s->cap = nc;
+		}
+		memcpy(s->buf + s->len, ptr, n);
+		s->len += n;
+	}
+	s->got += n;
+	return n;
+}
+
+static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+	struct sink *s = ud;
+	size_t n = size * nmemb;
+	int code;
+	/* a new response (redirects, 100-continue) starts with its status line */
+	if (n > 9 && memcmp(ptr, "HTTP/", 5) == 0) {
+		const char *sp = memchr(ptr, ' ', n);
+		if (sp && sscanf(sp + 1, "%3d", &code) == 1)
+			s->status = code;
+	}
+	return n;
+}
+
+static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+		       curl_off_t ulnow)
+{
+	struct sink *s = ud;
+	if (!s->progress || dltotal <= 0)
+		return 0;
+	uint64_t now = xdrv_now_ns();
+	if (now - s->last_bar_ns < 100000000ull && dlnow < dltotal)
+		return 0;
+	s->last_bar_ns = now;
+	uint64_t total = s->base + (uint64_t)dltotal, done = s->base + (uint64_t)dlnow;
+	int pct = (int)(done * 100 / (total ? total : 1));
+	int fill = pct * 30 / 100;
+	fprintf(stderr, "\r[%.*s%*s] %3d%% %" PRIu64 "/%" PRIu64 " bytes", fill,
+		"==============================", 30 - fill, "", pct, done, total);
+	if (dlnow >= dltotal)
+		fputc('\n', stderr);
+	return 0;
+}
+
+static void apply_opts(CURL *c, const struct repo_http_opts *o)
+{
+	long ct = o && o->connect_timeout_ms ? o->connect_timeout_ms : 10000;
+	long tt = o && o->total_timeout_ms ? o->total_timeout_ms : 300000;
+	long lb = o && o->low_speed_bytes ? o->low_speed_bytes : 1024;
+	long ls = o && o->low_speed_secs ? o->low_speed_secs : 30;
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, ct);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, tt);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, lb);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, ls);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L); /* mirrors serve files, not redirects */
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https,file");
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "xdrv/1");
+}
+
+/* One transfer into the sink; maps the outcome to an errno and message. */
+static int perform(CURL *c, const char *url, struct sink *s, char **err)
+{
+	char ebuf[CURL_ERROR_SIZE] = "";
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, s);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, s);
+	if (s->progress) {
+		curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+		curl_easy_setopt(c, CURLOPT_XFERINFODATA, s);
+		curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	}
+	CURLcode cc = curl_easy_perform(c);
+	if (s->over)
+		return xdrv_err(err, -EFBIG, "%s: more than the limit of %" PRIu64 " bytes", url,
+				s->max);
+	if (cc == CURLE_FILE_COULDNT_READ_FILE)
+		return xdrv_err(err, -ENOENT, "%s: not found", url);
+	if (cc == CURLE_OPERATION_TIMEDOUT)
+		return xdrv_err(err, -ETIMEDOUT, "%s: timed out (%s)", url, ebuf);
+	if (cc != CURLE_OK && !(cc == CURLE_WRITE_ERROR && s->status >= 300))
+		return xdrv_err(err, -EIO, "%s: %s", url, ebuf[0] ? ebuf : curl_easy_strerror(cc));
+	long code = 0;
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	if (code == 404)
+		return xdrv_err(err, -ENOENT, "%s: not found (HTTP 404)", url);
+	if (code >= 300)
+		return xdrv_err(err, -EPROTO, "%s: HTTP %ld", url, code);
+	return 0;
+}
+
+int repo_http_get(const char *url, uint64_t max, const struct repo_http_opts *opts, uint8_t **buf,
+		  size_t *len, char **err)
+{
+	pthread_once(&curl_once, curl_init_once);
+	CURL *c = curl_easy_init();
+	if (!c)
+		return xdrv_err(err, -ENOMEM, "%s: curl_easy_init failed", url);
+	struct sink s = {.max = max, .progress = opts && opts->progress && isatty(2)};
+	apply_opts(c, opts);
+	int rc = perform(c, url, &s, err);
+	curl_easy_cleanup(c);
+	if (rc == 0 && !s.buf)
+		s.buf = calloc(1, 1); /* an empty body */
+	if (rc == 0 && !s.buf)
+		rc = xdrv_err(err, -ENOMEM, "%s: out of memory", url);
+	if (rc != 0) {
+		free(s.buf);
+		return rc;
+	}
+	s.buf[s.len] = 0; /* on_data always keeps one byte spare */
+	*buf = s.buf;
+	*len = s.len;
+	return 0;
+}
+
+int repo_http_download(const char *url, const char *part, uint64_t max,
+		       const struct repo_http_opts *opts, char **err)
+{
+	pthread_once(&curl_once, curl_init_once);
+	struct stat st;
+	uint64_t have = stat(part, &st) == 0 ? (uint64_t)st.st_size : 0;
+	if (have > max) {
+		unlink(part);
+		have = 0;
+	}
+	if (have == max && max > 0)
+		return 0; /* complete already; the caller checks the hash */
+	FILE *f = fopen(part, "ab");
+	if (!f)
+		return xdrv_err(err, -errno, "%s: %s", part, strerror(errno));
+	CURL *c = curl_easy_init();
+	if (!c) {
+		fclose(f);
+		return xdrv_err(err, -ENOMEM, "%s: curl_easy_init failed", url);
+	}
+	struct sink s = {
+		.f = f, .base = have, .max = max, .progress = opts && opts->progress && isatty(2)};
+	apply_opts(c, opts);
+	if (have > 0)
+		curl_easy_setopt(c, CURLOPT_RESUME_FROM_LARGE, (curl_off_t)have);
+	int rc = perform(c, url, &s, err);
+	long code = 0;
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_cleanup(c);
+	if (fclose(f) != 0 && rc == 0)
+		rc = xdrv_err(err, -EIO, "%s: write failed", part);
+	if (rc == 0 && have > 0 && code == 200) {
+		/* the server ignored Range and sent the whole file after our partial one */
+		if (truncate(part, 0) != 0)
+			return xdrv_err(err, -errno, "%s: %s", part, strerror(errno));
+		return repo_http_download(url, part, max, opts, err);
+	}
+	if (rc == -EFBIG || rc == -ENOENT)
+		unlink(part);
+	/* CURLE_RANGE_ERROR (416) on a complete-but-unhashed part file: start over next time */
+	if (rc == -EPROTO && code == 416)
+		unlink(part);
+	return rc;
+}
+
+int repo_http_post(const char *url, const char *token, const uint8_t *data, size_t len,
+		   long *status, char **body, char **err)
+{
+	pthread_once(&curl_once, curl_init_once);
+	CURL *c = curl_easy_init();
+	if (!c)
+		return xdrv_err(err, -ENOMEM, "%s: curl_easy_init failed", url);
+	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/octet-stream");
+	char auth[1024];
+	if (token && xdrv_snprintf(auth, sizeof auth, "Authorization: Bearer %s", token) == 0)
+		h = curl_slist_append(h, auth);
+	h = curl_slist_append(h, "Expect:");
+	struct sink s = {.max = 65536};
+	char ebuf[CURL_ERROR_SIZE] = "";
+	apply_opts(c, NULL);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, (const char *)data);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
+	CURLcode cc = curl_easy_perform(c);
+	int rc = 0;
+	if (cc != CURLE_OK && !s.over) {
+		rc = xdrv_err(err, -EIO, "%s: %s", url, ebuf[0] ? ebuf : curl_easy_strerror(cc));
+	} else {
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+		char *b = malloc(s.len + 1);
+		if (b) {
+			if (s.len)
+				memcpy(b, s.buf, s.len);
+			b[s.len] = 0;
+		}
+		*body = b;
+	}
+	free(s.buf);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	return rc;
+}

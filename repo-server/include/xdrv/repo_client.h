@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Client side of an xdrv repository: HTTP transfers (libcurl), the host's local store (SQLite +
+ * content-addressed package blobs), and the TUF client workflow that decides which bytes may be
+ * installed. Signature and metadata checks themselves are the TUF library's (xdrv/tuf.h); this
+ * header is the order in which they are applied and what is persisted.
+ *
+ * All calls are one-shot or work on an opaque handle used by one thread at a time. Failures
+ * return a negative errno and set *err (caller frees) to a message naming the thing and place.
+ */
+#ifndef XDRV_REPO_CLIENT_H
+#define XDRV_REPO_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- HTTP (client_http.c) -------------------------------------------------------------------- */
+struct repo_http_opts {
+	long connect_timeout_ms; /* 0: 10 s */
+	long total_timeout_ms;	 /* 0: 300 s; a whole transfer never takes longer */
+	long low_speed_bytes;	 /* abort when slower than this ... (0: 1024 B/s) */
+	long low_speed_secs;	 /* ... for this long (0: 30 s) */
+	bool progress;		 /* draw a bar on stderr, only if stderr is a terminal */
+};
+
+/* GET url into memory, at most `max` bytes: more is -EFBIG ("... exceeds the limit of N bytes"),
+ * whatever Content-Length claimed (the endless-data defence counts received bytes). 404 and a
+ * missing file:// are -ENOENT; other HTTP errors -EPROTO; transport errors -EIO / -ETIMEDOUT.
+ * *buf is malloc'd and NUL-terminated (not counted in *len). opts may be NULL. */
+int repo_http_get(const char *url, uint64_t max, const struct repo_http_opts *opts, uint8_t **buf,
+		  size_t *len, char **err);
+/* GET url into the file `part` (created if missing), resuming with a Range request from its
+ * current size; the file never grows past `max` (-EFBIG, and the partial file is removed since
+ * it cannot be right). A server that ignores Range (200 instead of 206) restarts from 0. */
+int repo_http_download(const char *url, const char *part, uint64_t max,
+		       const struct repo_http_opts *opts, char **err);
+/* POST `len` bytes (application/octet-stream) with "Authorization: Bearer TOKEN" (token may be
+ * NULL: no header). Returns 0 whenever an HTTP answer arrived: *status and *body (malloc'd,
+ * capped at 64 KiB) are the server's; transport failures are negative. */
+int repo_http_post(const char *url, const char *token, const uint8_t *data, size_t len,
+		   long *status, char **body, char **err);
+
+/* ---- local store (store.c) ------------------------------------------------------------------- */
+struct repo_store;
+
+/* The store's folder: `dir` if not NULL, else $XDRV_STORE, else /var/lib/xdrv. Borrowed. */
+const char *repo_store_default_dir(const char *dir);
+/* Open (creating if missing) the store: DIR/store.db (SQLite, WAL), DIR/blobs, DIR/tmp,
+ * DIR/repos/<name>/ (trusted metadata). Blobs nothing refers to are removed (left by a crash
+ * between the blob write and the database commit). */
+int repo_store_open(const char *dir, struct repo_store **out, char **err);
+void repo_store_close(struct repo_store *s); /* NULL-safe */
+const char *repo_store_dir(const struct repo_store *s);
+
+/* Repository names: [A-Za-z0-9._-]{1,64}, not starting with '.'. */
+bool repo_name_valid(const char *name);
+/* Register a repository: URL plus its pinned root metadata (bytes as given, checked by the
+ * caller with tuf.h first). -EEXIST if the name is taken. */
+int repo_store_repo_add(struct repo_store *s, const char *name, const char *url,
+			const uint8_t *root, size_t root_len, char **err);
+/* URL of a repository (*url malloc'd), -ENOENT "repository NAME: not configured". */
+int repo_store_repo_url(struct repo_store *s, const char *name, char **url, char **err);
+/* Names and URLs, sorted by name: arrays of malloc'd strings, free with repo_strv_free. */
+int repo_store_repo_list(struct repo_store *s, char ***names, char ***urls, size_t *n, char **err);
+int repo_store_repo_remove(struct repo_store *s, const char *name, char **err);
+void repo_strv_free(char **v, size_t n);
+/* Folder of a repository's trusted metadata, DIR/repos/NAME (written into buf). */
+int repo_store_meta_dir(const struct repo_store *s, const char *name, char *buf, size_t size);
+
+struct repo_installed {
+	char name[65];
+	char version[33];
+	char repo[65];
+	char digest[65]; /* sha256 hex of the package file */
+	char signer[256];
+	uint64_t security_version;
+	uint64_t size;
+	int64_t installed_at; /* unix seconds */
+	char path[4096];      /* the blob: DIR/blobs/<digest>.xdrv */
+};
+/* Install (or switch to) a package: the blob is written to DIR/tmp, fsync'd and renamed to
+ * DIR/blobs/<digest>.xdrv, and then one transaction makes it the installed version of `name`;
+ * the previous version's blob is removed after the commit. A crash at any point leaves the old
+ * version installed or the new one, never neither. The caller has verified the bytes. */
+int repo_store_install(struct repo_store *s, const struct repo_installed *rec, const uint8_t *buf,
+		       size_t len, char **err);
+/* -ENOENT "NAME: not installed". */
+int repo_store_get(struct repo_store *s, const char *name, struct repo_installed *out, char **err);
+int repo_store_list(struct repo_store *s, struct repo_installed **out, size_t *n, char **err);
+int repo_store_remove(struct repo_store *s, const char *name, char **err);
+/* Test hook: called at named points of repo_store_install ("blob-written", "committed"); a test
+ * sets it to a function that _exit()s to simulate a crash there. NULL in production. */
+extern void (*repo_store_crash_hook)(const char *point);
+
+/* ---- TUF client workflow (client_tuf.c) ------------------------------------------------------ */
+struct repo_target {
+	char path[512]; /* target path in the repository, e.g. "acme/hello/1.0.0/hello.xdrv" */
+	char name[65];	/* package name and version (custom fields, else from the path) */
+	char version[33];
+	char vendor[65];  /* the delegated role that signed it ("" for top-level targets) */
+	char signer[256]; /* custom.signer, informative */
+	char sha256[65];
+	uint64_t length;
+	uint64_t security_version;
+};
+
+struct repo_update_opts {
+	int64_t now; /* unix seconds for expiry; 0: the wall clock (TUF freshness) */
+	const struct repo_http_opts *http; /* may be NULL */
+};
+
+/* Refresh a repository's trusted metadata, following the TUF 1.0 client workflow (5.3-5.6):
+ * root chain N+1.root.json until 404 (each new root signed by the old and the new threshold,
+ * version exactly +1, not expired at the end), timestamp (length cap, threshold, no rollback,
+ * expiry), snapshot (length/hash from the timestamp, version match, no rollback of any targets
+ * file), targets and every delegated role (version from the snapshot, expiry, paths confined to
+ * the delegation). Trusted files are replaced atomically only after everything checked. On
+ * success *targets and *n list every target (malloc'd; may be NULL if unwanted). */
+int repo_update(struct repo_store *s, const char *repo, const struct repo_update_opts *o,
+		struct repo_target **targets, size_t *n, char **err);
+/* Download a target (consistent-snapshot name DIR/<sha256>.<base>) into DIR/tmp with resume and
+ * a length limit equal to its listed length, then check length and sha256. *buf malloc'd. */
+int repo_fetch_target(struct repo_store *s, const char *repo, const struct repo_target *t,
+		      const struct repo_http_opts *http, uint8_t **buf, size_t *len, char **err);
+/* Compare MAJOR.MINOR.PATCH versions numerically (-1, 0, 1); unparsable sorts lowest. */
+int repo_version_cmp(const char *a, const char *b);
+
+#endif

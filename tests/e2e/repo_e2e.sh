@@ -1,0 +1,217 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Repository end to end on 127.0.0.1: xdrv-repod with a fresh data folder and keys, a vendor
+# with a token; server-side attacks (missing/wrong token, bad signature, outside the
+# delegation, oversized and truncated uploads, concurrent publishes of one name and version);
+# the sample drivers published, found by `xdrv search`, installed and verified by `xdrv install`,
+# loaded by `xdrv run` from the store; the same through the static --export tree served by
+# nginx; a standard TUF client (tuf-js from the npm registry) refreshing and downloading from
+# the repository; the HTML index checked in headless chromium, screenshot saved in
+# BUILD_DIR/repo-e2e/index.png.
+#   usage: tests/e2e/repo_e2e.sh BUILD_DIR
+set -uo pipefail
+B=$(cd "${1:?usage: repo_e2e.sh BUILD_DIR}" && pwd)
+X="$B/bin/xdrv"
+R="$B/bin/xdrv-repod"
+HERE=$(cd "$(dirname "$0")" && pwd)
+T=$(mktemp -d /tmp/xdrv-repo-e2e.XXXXXX)
+OUTDIR="$B/repo-e2e"
+mkdir -p "$OUTDIR"
+REPOD_PID="" NGINX_PID=""
+cleanup() {
+  [ -n "$REPOD_PID" ] && kill "$REPOD_PID" 2>/dev/null && wait "$REPOD_PID" 2>/dev/null
+  [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null && wait "$NGINX_PID" 2>/dev/null
+  rm -rf "$T"
+}
+trap cleanup EXIT
+fails=0
+ok()  { echo "ok   - $*"; }
+bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
+# expect EXIT PATTERN DESCRIPTION -- command...
+expect() {
+  local want=$1 pat=$2 what=$3; shift 4
+  local out rc
+  out=$("$@" 2>&1); rc=$?
+  if [ "$rc" -ne "$want" ]; then bad "$what: exit $rc, wanted $want: $out"; return; fi
+  if [ -n "$pat" ] && ! grep -qE -- "$pat" <<<"$out"; then bad "$what: no /$pat/ in: $out"; return; fi
+  ok "$what"
+}
+for f in "$X" "$R" "$B/pki/root.pem" "$B/pkg/hello.xdrv" "$B/pkg/uart16550.xdrv"; do
+  [ -e "$f" ] || { echo "FAIL - missing $f (build with make O=$B all)"; exit 1; }
+done
+ROOTPEM="$B/pki/root.pem"
+export XDRV_STORE="$T/store"
+
+# ---- server: keys, config, vendor, serve on an ephemeral port ------------------------------
+"$R" keys init --dir "$T/keys" >/dev/null || { echo "FAIL - keys init"; exit 1; }
+cat >"$T/repod.conf" <<EOF
+listen = 127.0.0.1
+port = 0
+data_dir = $T/data
+keys_dir = $T/keys/online
+trust_root = $ROOTPEM
+max_package = 4194304
+access_log = 0
+EOF
+printf 'acme-token-0123456789abcdef\n' >"$T/acme.token"
+printf 'wrong-token-0123456789abcdef\n' >"$T/wrong.token"
+expect 0 "" "vendor add acme" -- "$R" vendor add acme --token-file "$T/acme.token" --config "$T/repod.conf"
+"$R" serve --config "$T/repod.conf" --port-file "$T/port" >"$T/repod.out" 2>"$T/repod.err" &
+REPOD_PID=$!
+for _ in $(seq 1 100); do [ -s "$T/port" ] && break; sleep 0.05; done
+[ -s "$T/port" ] || { echo "FAIL - xdrv-repod did not start: $(cat "$T/repod.err")"; exit 1; }
+PORT=$(cat "$T/port")
+URL="http://127.0.0.1:$PORT"
+ROOTJSON="$T/keys/online/root/1.root.json"
+ok "xdrv-repod listening on $URL"
+
+expect 0 "added repository main" "repo add pins the root and refreshes" -- \
+  "$X" repo add main "$URL" --root "$ROOTJSON"
+expect 0 "^main +http://127.0.0.1:$PORT" "repo list" -- "$X" repo list
+expect 1 "already configured" "repo add twice" -- "$X" repo add main "$URL" --root "$ROOTJSON"
+
+# ---- server-side attacks -------------------------------------------------------------------
+P="$B/pkg/hello.xdrv"
+code() { curl -s -o "$T/body" -w '%{http_code}' "$@"; }
+c=$(code -X POST --data-binary @"$P" "$URL/api/v1/publish")
+[ "$c" = 401 ] && ok "publish without a token: 401" || bad "publish without a token: HTTP $c $(cat "$T/body")"
+expect 1 "HTTP 401" "publish with a wrong token" -- \
+  "$X" publish --repo main --token-file "$T/wrong.token" "$P"
+cp "$P" "$T/tampered.xdrv"
+printf '\x01' | dd of="$T/tampered.xdrv" bs=1 seek=700 conv=notrunc status=none
+expect 1 "HTTP 400" "publish of a package whose signature does not verify" -- \
+  "$X" publish --repo main --token-file "$T/acme.token" "$T/tampered.xdrv"
+c=$(code -X POST --data-binary @"$P" -H "Authorization: Bearer $(cat "$T/acme.token")" \
+  "$URL/api/v1/publish?path=other/hello-1.0.0.xdrv")
+[ "$c" = 403 ] && ok "publish outside the vendor's delegation: 403" || bad "outside delegation: HTTP $c $(cat "$T/body")"
+head -c 5000000 /dev/zero >"$T/big.xdrv"
+expect 1 "HTTP 413" "oversized upload (over max_package)" -- \
+  "$X" publish --repo main --token-file "$T/acme.token" "$T/big.xdrv"
+# truncated: Content-Length promises more than arrives, then the client hangs up
+{ printf 'POST /api/v1/publish HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n' "$(cat "$T/acme.token")"
+  printf 'Content-Type: application/octet-stream\r\nContent-Length: %d\r\n\r\n' $(( $(stat -c %s "$P") + 1000 ))
+  cat "$P"; } | timeout 5 curl -s -o /dev/null --max-time 2 telnet://127.0.0.1:"$PORT" 2>/dev/null
+c=$(code "$URL/api/v1/search?q=hello")
+if [ "$c" = 200 ] && ! grep -q '"hello"' "$T/body"; then ok "truncated upload left no package"
+else bad "truncated upload: search says HTTP $c $(cat "$T/body")"; fi
+# concurrent publishes of one name and version with different bytes (each signature is fresh)
+CPKG=dp83820
+[ -e "$B/pkg/$CPKG.unsigned.xdrv" ] || CPKG=uart16550
+for i in 1 2 3 4 5 6; do
+  "$X" sign --cert "$B/pki/signer.pem" --key "$B/pki/signer.key" --chain "$B/pki/vendor.pem" \
+    -o "$T/c$i.xdrv" "$B/pkg/$CPKG.unsigned.xdrv" >/dev/null 2>&1
+done
+for i in 1 2 3 4 5 6; do
+  ("$X" publish --repo main --token-file "$T/acme.token" "$T/c$i.xdrv" >"$T/c$i.out" 2>&1; echo $? >"$T/c$i.rc") &
+done
+wait $(jobs -p | grep -v "^$REPOD_PID\$") 2>/dev/null
+wins=$(cat "$T"/c*.rc | grep -c '^0$'); conflicts=$(cat "$T"/c*.out | grep -c 'HTTP 409')
+[ "$wins" = 1 ] && [ "$conflicts" = 5 ] && ok "concurrent publishes of $CPKG: exactly one wins, 5 get 409" \
+  || bad "concurrent publishes: $wins won, $conflicts got 409: $(cat "$T"/c*.out)"
+
+# ---- publish the samples, search, install, run ---------------------------------------------
+for p in "$B"/pkg/*.xdrv; do
+  case $p in *.unsigned.xdrv) continue ;; esac
+  n=$(basename "$p" .xdrv)
+  if [ "$n" = "$CPKG" ]; then continue; fi
+  expect 0 "published \(HTTP 201\)" "publish $n" -- "$X" publish --repo main --token-file "$T/acme.token" "$p"
+done
+expect 0 "published \(HTTP 200\)" "publishing the same bytes again is idempotent" -- \
+  "$X" publish --repo main --token-file "$T/acme.token" "$B/pkg/hello.xdrv"
+expect 0 "^hello +[0-9.]+ +acme" "search finds hello" -- "$X" search
+expect 0 "^uart16550 " "search TEXT finds uart16550" -- "$X" search uart
+expect 0 "no driver matches" "search for something absent" -- "$X" search nosuchdriver
+expect 1 "no package trust root|trust root" "install without a trust root" -- "$X" install hello
+expect 0 "installed hello " "install hello (TUF + signature re-check)" -- "$X" install --quiet --trust "$ROOTPEM" hello
+expect 0 "installed uart16550 " "install uart16550" -- "$X" install --quiet --trust "$ROOTPEM" uart16550
+expect 1 "nosuch: not in repository main" "install of an unknown driver" -- "$X" install --trust "$ROOTPEM" nosuch
+expect 0 "^hello .*acme|^hello " "list shows hello" -- "$X" list
+UP=$("$X" list --path uart16550)
+if cmp -s "$UP" "$B/pkg/uart16550.xdrv"; then ok "installed blob = published package"; else bad "installed blob differs: $UP"; fi
+expect 0 "uart +[0-9]+ bytes transmitted" "xdrv run loads the installed uart16550" -- \
+  "$X" run --trust "$ROOTPEM" --device uart16550 --input 'hi\r' "$UP"
+expect 0 "removed hello" "remove hello" -- "$X" remove hello
+expect 1 "hello: not installed" "list --path of a removed driver" -- "$X" list --path hello
+
+# ---- a standard TUF client: tuf-js --------------------------------------------------------
+TUFJS="$B/npm-tufjs"
+if [ ! -d "$TUFJS/node_modules/tuf-js" ]; then
+  mkdir -p "$TUFJS"
+  (cd "$TUFJS" && timeout 90 npm install --silent --no-audit --no-fund --prefix "$TUFJS" tuf-js@3 >/dev/null 2>&1) \
+    || bad "npm install tuf-js (needs node and npm, see scripts/install-deps)"
+fi
+HV=$(sed -n 's/^hello_VERSION *:= *//p' "$HERE/../../sample-drivers/hello/driver.mk")
+expect 0 "tuf-js: acme/hello-$HV.xdrv" "tuf-js refreshes metadata and downloads a target from xdrv-repod" -- \
+  node "$HERE/repo_tuf_client.js" "$TUFJS" "$URL" "$ROOTJSON" "$T/tufjs" "acme/hello-$HV.xdrv"
+if cmp -s "$T/tufjs/targets/acme%2Fhello-$HV.xdrv" "$B/pkg/hello.xdrv" 2>/dev/null ||
+   cmp -s "$(ls "$T"/tufjs/targets/* 2>/dev/null | head -1)" "$B/pkg/hello.xdrv"; then
+  ok "tuf-js downloaded the published bytes"
+else bad "tuf-js target differs: $(ls "$T/tufjs/targets")"; fi
+
+# ---- the HTML index in headless chromium -------------------------------------------------
+CH="chromium --headless --no-sandbox --disable-gpu --disable-background-networking --disable-dev-shm-usage --user-data-dir=$T/chromium"
+dom=$(timeout 60 $CH --dump-dom "$URL/" 2>/dev/null)
+if grep -q "hello" <<<"$dom" && grep -q "uart16550" <<<"$dom" && grep -q "acme" <<<"$dom"; then
+  ok "chromium renders the index with vendor acme, hello and uart16550"
+else bad "chromium DOM lacks the drivers: ${dom:0:300}"; fi
+rm -f "$OUTDIR/index.png"
+timeout 60 $CH --window-size=1400,900 --screenshot="$OUTDIR/index.png" "$URL/" >/dev/null 2>&1
+[ -s "$OUTDIR/index.png" ] && ok "screenshot $OUTDIR/index.png" || bad "no screenshot"
+
+# ---- the static export served by nginx -----------------------------------------------------
+expect 0 "" "export the static tree" -- "$R" export --config "$T/repod.conf" --out "$T/export"
+mkdir -p "$T/nginx/logs"
+# nginx's workers run as an unprivileged user when started by root: let them read the tree
+chmod 755 "$T" && chmod -R a+rX "$T/export"
+start_nginx() {
+  local p=$1
+  cat >"$T/nginx/nginx.conf" <<EOF
+worker_processes 1;
+pid $T/nginx/nginx.pid;
+error_log $T/nginx/logs/error.log;
+events { worker_connections 64; }
+http {
+  access_log off;
+  client_body_temp_path $T/nginx/body; proxy_temp_path $T/nginx/proxy;
+  fastcgi_temp_path $T/nginx/fcgi; uwsgi_temp_path $T/nginx/uwsgi; scgi_temp_path $T/nginx/scgi;
+  types { application/json json; text/html html; application/octet-stream xdrv; }
+  server { listen 127.0.0.1:$p; root $T/export; }
+}
+EOF
+  nginx -p "$T/nginx" -c "$T/nginx/nginx.conf" -g 'daemon off;' 2>>"$T/nginx/logs/start.log" &
+  NGINX_PID=$!
+  for _ in $(seq 1 40); do
+    curl -s -o /dev/null "http://127.0.0.1:$p/metadata/timestamp.json" && return 0
+    kill -0 "$NGINX_PID" 2>/dev/null || break
+    sleep 0.05
+  done
+  kill "$NGINX_PID" 2>/dev/null; wait "$NGINX_PID" 2>/dev/null; NGINX_PID=""
+  return 1
+}
+NPORT=""
+for _ in 1 2 3 4 5 6 7 8; do
+  p=$((20000 + RANDOM % 40000))
+  if start_nginx "$p"; then NPORT=$p; break; fi
+done
+if [ -z "$NPORT" ]; then
+  bad "nginx did not start: $(cat "$T/nginx/logs/"*.log 2>/dev/null | tail -3)"
+else
+  MURL="http://127.0.0.1:$NPORT"
+  ok "nginx serves the export on $MURL"
+  export XDRV_STORE="$T/store2"
+  expect 0 "added repository mirror" "repo add of the nginx mirror" -- "$X" repo add mirror "$MURL" --root "$ROOTJSON"
+  expect 0 "^hello " "search through the mirror" -- "$X" search hello
+  # an interrupted earlier download: the first 5000 bytes are already in the store's tmp dir
+  USHA=$(sha256sum "$B/pkg/uart16550.xdrv" | cut -c1-64)
+  head -c 5000 "$B/pkg/uart16550.xdrv" >"$XDRV_STORE/tmp/$USHA.part"
+  expect 0 "installed uart16550 " "install through the mirror, resuming a partial download (Range)" -- \
+    "$X" install --quiet --trust "$ROOTPEM" uart16550
+  [ ! -e "$XDRV_STORE/tmp/$USHA.part" ] && ok "partial download consumed" || bad "partial file left behind"
+  expect 0 "uart +[0-9]+ bytes transmitted" "xdrv run of the mirror-installed driver" -- \
+    "$X" run --trust "$ROOTPEM" --device uart16550 --input 'hi\r' "$("$X" list --path uart16550)"
+  expect 0 "tuf-js: acme/hello-$HV.xdrv" "tuf-js through the nginx mirror" -- \
+    node "$HERE/repo_tuf_client.js" "$TUFJS" "$MURL" "$ROOTJSON" "$T/tufjs2" "acme/hello-$HV.xdrv"
+fi
+
+echo "repo_e2e: $fails failure(s)"
+[ "$fails" -eq 0 ]
