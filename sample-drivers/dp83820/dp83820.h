@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dp83820 driver state, shared by its files: dp83820.c (probe, remove, open/stop, interrupt,
+ * NAPI poll, link, statistics), dp83820_rx.c (receive ring) and dp83820_tx.c (transmit ring).
+ * Driver-private: nothing here crosses the ABI.
+ */
+#ifndef DP83820_H
+#define DP83820_H
+
+#include <xdrv/abi.h>
+
+#include "dp83820_regs.h"
+
+/* parameters (dp83820.c declares the table) */
+extern XDRV_PARAM(uint32_t, rx_ring);
+extern XDRV_PARAM(uint32_t, tx_ring);
+extern XDRV_PARAM(uint32_t, holdoff_us);
+extern XDRV_PARAM(uint32_t, csum_offload);
+extern XDRV_PARAM(uint32_t, desc64);
+
+#define DP_RX_BUF 1536u /* a 1514-byte frame (CRC stripped) plus room */
+
+/* One transmit descriptor's bookkeeping: the mapping of its fragment, and on the last descriptor
+ * of a packet the packet itself. */
+struct dp_tx_slot {
+	xdrv_pkt_t *pkt;
+	uint64_t bus;
+	uint32_t len;
+	uint32_t mapped;
+};
+
+struct dp_rx_slot {
+	xdrv_pkt_t *pkt;
+	uint64_t bus;
+};
+
+struct dp {
+	xdrv_device_t *dev;
+	xdrv_region_t *regs;
+	xdrv_netdev_t *nd;
+	uint8_t mac[XDRV_ETH_ALEN];
+	uint32_t desc_size; /* 16 or 24 (param desc64) */
+	uint32_t open;
+
+	uint8_t *rxd; /* receive ring: rx_n descriptors, a circle of links */
+	uint64_t rxd_bus;
+	uint32_t rx_n, rx_next;
+	struct dp_rx_slot *rx;
+
+	uint8_t *txd; /* transmit ring */
+	uint64_t txd_bus;
+	uint32_t tx_n, tx_head, tx_tail, tx_used; /* head: next free; tail: oldest in flight */
+	uint32_t tx_stopped;
+	struct dp_tx_slot *tx;
+
+	uint32_t imr;	  /* interrupts enabled while not polling */
+	uint32_t polling; /* NAPI scheduled: RX/TX interrupts masked */
+	uint32_t rx_kick; /* the receiver went idle (RXIDLE/RXORN): write RXE after refilling */
+	uint32_t link_up, speed, duplex;
+
+	struct xdrv_net_stats st;
+	uint64_t irqs, polls, tx_busy;
+};
+
+/* descriptors */
+uint8_t *dp_desc(uint8_t *ring, uint32_t desc_size, uint32_t i);
+void dp_desc_set_link(const struct dp *d, uint8_t *desc, uint64_t bus);
+void dp_desc_set_buf(const struct dp *d, uint8_t *desc, uint64_t bus);
+uint32_t dp_desc_cmdsts(const struct dp *d, const uint8_t *desc);
+void dp_desc_set_cmdsts(const struct dp *d, uint8_t *desc, uint32_t v);
+uint32_t dp_desc_extsts(const struct dp *d, const uint8_t *desc);
+void dp_desc_set_extsts(const struct dp *d, uint8_t *desc, uint32_t v);
+
+uint32_t dp_rd(const struct dp *d, uint32_t reg);
+void dp_wr(const struct dp *d, uint32_t reg, uint32_t v);
+void dp_log_u(uint32_t level, const char *what, uint64_t v, const char *rest);
+
+/* receive (dp83820_rx.c) */
+int32_t dp_rx_ring_alloc(struct dp *d);
+void dp_rx_ring_free(struct dp *d);
+void dp_rx_ring_reset(struct dp *d);
+uint32_t dp_rx_process(struct dp *d, uint32_t budget);
+uint32_t dp_rx_pending(const struct dp *d);
+
+/* transmit (dp83820_tx.c) */
+int32_t dp_tx_ring_alloc(struct dp *d);
+void dp_tx_ring_free(struct dp *d);
+void dp_tx_ring_reset(struct dp *d);
+int32_t dp_xmit(xdrv_netdev_t *nd, xdrv_pkt_t *pkt);
+uint32_t dp_tx_reap(struct dp *d);
+void dp_tx_drop_all(struct dp *d);
+
+#endif
