@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `xdrv run`, disk side: the --blk-write, --blk-read, --blk-flush and --scsi options, parsed
+ * into a list of operations and run in command-line order against the block devices and SCSI
+ * hosts a bound driver registered. Private to the loader's front end (cmd_run.c).
+ */
+#ifndef LDR_RUN_DISK_H
+#define LDR_RUN_DISK_H
+
+#include <getopt.h>
+#include <stdio.h>
+
+struct ldr_driver;
+struct run_disk_op;
+
+/* getopt_long codes of the options, outside any short option's range */
+#define RUN_DISK_OPT_WRITE 0x1d01
+#define RUN_DISK_OPT_READ  0x1d02
+#define RUN_DISK_OPT_FLUSH 0x1d03
+#define RUN_DISK_OPT_SCSI  0x1d04
+#define RUN_DISK_LONGOPTS                                                                          \
+	{"blk-write", required_argument, NULL, RUN_DISK_OPT_WRITE},                                \
+		{"blk-read", required_argument, NULL, RUN_DISK_OPT_READ},                          \
+		{"blk-flush", required_argument, NULL, RUN_DISK_OPT_FLUSH},                        \
+	{                                                                                          \
+		"scsi", required_argument, NULL, RUN_DISK_OPT_SCSI                                 \
+	}
+
+struct run_disk {
+	struct run_disk_op *head, *tail;
+	unsigned count;
+};
+
+/* True for the option codes above. */
+int run_disk_is_option(int code);
+/* Parse one option's argument and append it: 0, or -EINVAL with *err (caller frees) saying what
+ * is wrong with it. */
+int run_disk_parse(struct run_disk *rd, int code, const char *arg, char **err);
+/* Print the disks the driver registered (one line each) if there are operations or disks, then
+ * run the operations in order, printing one line per operation (and the decoded sense data of
+ * a SCSI command that ends in CHECK CONDITION). 0 when all succeeded; otherwise -errno with
+ * *err naming the operation, after the first failure. */
+int run_disk_exec(const struct run_disk *rd, struct ldr_driver *drv, FILE *out, char **err);
+void run_disk_free(struct run_disk *rd);
+void run_disk_usage(FILE *f);
+
+#endif
