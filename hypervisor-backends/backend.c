@@ -17,8 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <xdrv/device.h>
 #include <xdrv/util.h>
+#include <xdrv/wire.h>
 
 /* ---- host log -------------------------------------------------------------------------------- */
 
@@ -105,11 +107,27 @@ int hvb_config_u64(const char *val, uint64_t min, uint64_t max, uint64_t *out)
 	return 0;
 }
 
+int hvb_config_mac(const char *val, uint8_t mac[6])
+{
+	if (!val || strlen(val) != 17)
+		return -EINVAL;
+	for (int i = 0; i < 6; i++) {
+		const char *p = val + 3 * i;
+		if (!isxdigit((unsigned char)p[0]) || !isxdigit((unsigned char)p[1]) ||
+		    (i < 5 && p[2] != ':'))
+			return -EINVAL;
+		char hex[3] = {p[0], p[1], 0};
+		mac[i] = (uint8_t)strtoul(hex, NULL, 16);
+	}
+	return 0;
+}
+
 /* Free a device already unlinked from its backend. */
 static void device_free(struct hvb_device *d)
 {
 	/* a model's destroy may not raise interrupts into a host that is tearing down */
 	d->irq_cb = NULL;
+	hvb_wire_device_gone(d);
 	if (d->model->destroy)
 		d->model->destroy(d->opaque);
 	hvb_iommu_clear(&d->iommu);
@@ -454,4 +472,63 @@ int hvb_dma_write(struct hvb_device *d, uint64_t bus, const void *src, uint64_t 
 		return -EFAULT;
 	memcpy(dst, src, len);
 	return 0;
+}
+
+/* ---- timers and poll ------------------------------------------------------------------------- */
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+int hvb_timer_arm(struct hvb_device *d, uint32_t id, uint64_t delay_ns,
+		  void (*cb)(void *ctx, uint32_t id), void *ctx)
+{
+	if (!d || id >= HVB_MAX_TIMERS || !cb)
+		return -EINVAL;
+	uint64_t now = mono_ns();
+	/* a deadline past the clock's range means "never before the host is gone" */
+	d->timers[id].deadline = delay_ns > UINT64_MAX - now ? UINT64_MAX : now + delay_ns;
+	d->timers[id].cb = cb;
+	d->timers[id].ctx = ctx;
+	return 0;
+}
+
+void hvb_timer_cancel(struct hvb_device *d, uint32_t id)
+{
+	if (d && id < HVB_MAX_TIMERS)
+		d->timers[id].cb = NULL;
+}
+
+bool hvb_timer_armed(const struct hvb_device *d, uint32_t id)
+{
+	return d && id < HVB_MAX_TIMERS && d->timers[id].cb;
+}
+
+/* Frames moved per poll: enough to fill a ring between two dispatch rounds, small enough that
+ * interrupts are delivered between batches. */
+#define POLL_WIRE_BUDGET 64u
+
+int hvb_device_poll(struct hvb_device *d)
+{
+	if (!d)
+		return 0;
+	int n = 0;
+	uint64_t now = mono_ns();
+	for (uint32_t i = 0; i < HVB_MAX_TIMERS; i++) {
+		if (!d->timers[i].cb || d->timers[i].deadline > now)
+			continue;
+		void (*cb)(void *, uint32_t) = d->timers[i].cb;
+		d->timers[i].cb = NULL; /* one-shot; the callback may re-arm */
+		cb(d->timers[i].ctx, i);
+		n++;
+	}
+	if (d->wire) {
+		int moved = hvb_wire_pump(d->wire, POLL_WIRE_BUDGET);
+		if (moved > 0)
+			n += moved;
+	}
+	return n;
 }

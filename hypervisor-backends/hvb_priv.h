@@ -83,7 +83,17 @@ struct hvb_device {
 	uint32_t nlogged;
 	bool log_full;
 	struct hvb_iommu iommu; /* used by backends that translate in process (native) */
+	/* timers (hvb_timer_arm), run by hvb_device_poll */
+	struct {
+		uint64_t deadline; /* CLOCK_MONOTONIC ns */
+		void (*cb)(void *ctx, uint32_t id);
+		void *ctx;
+	} timers[HVB_MAX_TIMERS];
+	struct hvb_wire *wire; /* attached wire side, or NULL (wire/wire.c) */
 };
+
+/* Wire side of a device teardown: detach whatever wire is attached (wire/wire.c). */
+void hvb_wire_device_gone(struct hvb_device *d);
 
 /* Emit one host log line through the hvb_set_log sink. */
 void hvb_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -98,6 +108,8 @@ int hvb_config_next(const char *config, size_t *pos, char *key, size_t keycap, c
 		    size_t valcap, char **err);
 /* Parse an unsigned decimal or 0x-hex number in [min, max]: 0 or -EINVAL. */
 int hvb_config_u64(const char *val, uint64_t min, uint64_t max, uint64_t *out);
+/* Parse a MAC address "xx:xx:xx:xx:xx:xx" (hex digits, either case): 0 or -EINVAL. */
+int hvb_config_mac(const char *val, uint8_t mac[6]);
 
 /* ---- the ops tables registry.c lists --------------------------------------------------------- */
 extern const struct hvb_backend_ops hvb_native_backend_ops;
@@ -105,5 +117,11 @@ extern const struct hvb_backend_ops hvb_xen_backend_ops;
 extern const struct hvb_model_ops hvb_uart16550_model_ops;
 extern const struct hvb_model_ops hvb_null_model_ops;
 extern const struct hvb_model_ops hvb_testdev_model_ops;
+extern const struct hvb_model_ops hvb_virtio_scsi_model_ops;
+struct hvb_disk_ops;
+extern const struct hvb_disk_ops hvb_ram_disk_ops;
+extern const struct hvb_disk_ops hvb_file_disk_ops;
+extern const struct hvb_disk_ops hvb_iscsi_disk_ops;
+extern const struct hvb_model_ops hvb_dp83820_model_ops;
 
 #endif

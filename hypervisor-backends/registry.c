@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
- * The one list of backends and device models. Adding a backend or a model is one line here plus
+ * The one list of backends, device models and disk backends. Adding a backend or a model is one line here plus
  * its own file; nothing else names them. A backend that cannot run in this build (xen) is still
  * listed, and fails at create with a message saying why, so the list is honest.
  */
 #include "hvb_priv.h"
 
 #include <string.h>
+#include <xdrv/hvb_disk.h>
 
 static const struct hvb_backend_ops *const backends[] = {
 	&hvb_native_backend_ops,
@@ -18,6 +19,15 @@ static const struct hvb_model_ops *const models[] = {
 	&hvb_uart16550_model_ops,
 	&hvb_null_model_ops,
 	&hvb_testdev_model_ops,
+	&hvb_virtio_scsi_model_ops,
+	&hvb_dp83820_model_ops,
+	NULL,
+};
+
+static const struct hvb_disk_ops *const disks[] = {
+	&hvb_ram_disk_ops,
+	&hvb_file_disk_ops,
+	&hvb_iscsi_disk_ops,
 	NULL,
 };
 
@@ -35,6 +45,19 @@ const struct hvb_model_ops *hvb_model_find(const char *name)
 		if (strcmp(models[i]->name, name) == 0)
 			return models[i];
 	return NULL;
+}
+
+const struct hvb_disk_ops *hvb_disk_backend_find(const char *name)
+{
+	for (size_t i = 0; name && disks[i]; i++)
+		if (strcmp(disks[i]->name, name) == 0)
+			return disks[i];
+	return NULL;
+}
+
+const struct hvb_disk_ops *const *hvb_disk_backend_list(void)
+{
+	return disks;
 }
 
 const struct hvb_backend_ops *const *hvb_backend_list(void)

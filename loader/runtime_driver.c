@@ -451,7 +451,8 @@ int ldr_driver_dispatch(struct ldr_driver *drv)
 	 * xdrv_net_rx, say): that would run two entry points of one driver at once */
 	if (!drv || drv->in_entry)
 		return 0;
-	int n = ldr_irq_dispatch(drv);
+	int n = hvb_device_poll(drv->hdev); /* model timers, wire frames: may raise the line */
+	n += ldr_irq_dispatch(drv);
 	n += ldr_net_dispatch(drv);
 	n += ldr_blk_dispatch(drv);
 	n += ldr_scsi_dispatch(drv);

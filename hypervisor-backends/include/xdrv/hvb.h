@@ -21,9 +21,11 @@
 
 struct hvb_backend;
 struct hvb_device;
+struct hvb_nic_ops;
 
 #define HVB_MAX_REGIONS 6
 #define HVB_MAX_IRQS	4
+#define HVB_MAX_TIMERS	4
 
 struct hvb_region_desc {
 	uint32_t kind;	       /* XDRV_REGION_MMIO / XDRV_REGION_PIO */
@@ -52,6 +54,8 @@ struct hvb_model_ops {
 	uint64_t (*read)(void *opaque, uint32_t region, uint64_t offset, uint32_t size);
 	void (*write)(void *opaque, uint32_t region, uint64_t offset, uint32_t size,
 		      uint64_t value);
+	/* NIC models: what an attached wire calls (xdrv/wire.h); NULL for other models. */
+	const struct hvb_nic_ops *nic;
 };
 
 struct hvb_backend_ops {
@@ -146,5 +150,20 @@ int hvb_dma_read(struct hvb_device *d, uint64_t bus, void *dst, uint64_t len);
 int hvb_dma_write(struct hvb_device *d, uint64_t bus, const void *src, uint64_t len);
 /* Log a guest error once per (device, key): "<device>: guest error: <msg>". */
 void hvb_guest_error(struct hvb_device *d, const char *key, const char *msg);
+
+/* ---- time: device timers and the poll entry -------------------------------------------------- */
+/* A model's time base (a chip's holdoff timer, say). Timer `id` (< HVB_MAX_TIMERS) of device `d`
+ * calls cb(ctx, id) once, from hvb_device_poll, when `delay_ns` have passed on CLOCK_MONOTONIC
+ * (0: at the next poll). Arming an armed timer replaces it. 0, or -EINVAL (bad id, NULL cb).
+ * Timers run only from hvb_device_poll: between polls the model's time stands still. Device
+ * reset leaves timers to the model; destroying the device drops them. */
+int hvb_timer_arm(struct hvb_device *d, uint32_t id, uint64_t delay_ns,
+		  void (*cb)(void *ctx, uint32_t id), void *ctx);
+void hvb_timer_cancel(struct hvb_device *d, uint32_t id);
+bool hvb_timer_armed(const struct hvb_device *d, uint32_t id);
+/* Host side: run `d`'s expired timers, then pump its attached wire (xdrv/wire.h) by up to 64
+ * frames. Returns the number of events handled (timers run + frames moved), >= 0; NULL-safe.
+ * The loader's dispatch loop calls it for each bound device. */
+int hvb_device_poll(struct hvb_device *d);
 
 #endif

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The generic disk layer: opens "<backend>:<arg>" specs through the backend list in
+ * registry.c, and checks every I/O (alignment, bounds without overflow, read-only) before a
+ * backend sees it, so backends only handle whole, in-range, 512-aligned ranges.
+ */
+#include "../hvb_priv.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xdrv/hvb_disk.h>
+#include <xdrv/util.h>
+
+struct hvb_disk {
+	const struct hvb_disk_ops *ops;
+	void *priv;
+	uint64_t size;
+	bool read_only;
+	char *spec;
+};
+
+int hvb_disk_parse_size(const char *s, uint64_t *out)
+{
+	if (!s || s[0] < '0' || s[0] > '9')
+		return -EINVAL;
+	char *end = NULL;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || !end)
+		return -EINVAL;
+	unsigned shift = 0;
+	if (*end == 'K' || *end == 'k')
+		shift = 10;
+	else if (*end == 'M' || *end == 'm')
+		shift = 20;
+	else if (*end == 'G' || *end == 'g')
+		shift = 30;
+	else if (*end)
+		return -EINVAL;
+	if (shift && end[1])
+		return -EINVAL;
+	if (shift && v > (UINT64_MAX >> shift))
+		return -EINVAL;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+int hvb_disk_open(const char *spec, bool read_only, struct hvb_disk **out, char **err)
+{
+	*out = NULL;
+	const char *colon = spec ? strchr(spec, ':') : NULL;
+	if (!colon || colon == spec)
+		return xdrv_err(err, -EINVAL, "disk '%s': expected <backend>:<argument>",
+				spec ? spec : "(null)");
+	char name[16];
+	size_t n = (size_t)(colon - spec);
+	if (n >= sizeof name)
+		return xdrv_err(err, -ENOENT, "disk '%s': unknown backend", spec);
+	memcpy(name, spec, n);
+	name[n] = '\0';
+	const struct hvb_disk_ops *ops = hvb_disk_backend_find(name);
+	if (!ops)
+		return xdrv_err(err, -ENOENT, "disk '%s': unknown backend '%s' (ram, file, iscsi)",
+				spec, name);
+	struct hvb_disk *d = calloc(1, sizeof *d);
+	char *copy = strdup(spec);
+	if (!d || !copy) {
+		free(d);
+		free(copy);
+		return xdrv_err(err, -ENOMEM, "disk '%s': out of memory", spec);
+	}
+	int rc = ops->open(colon + 1, read_only, &d->priv, &d->size, err);
+	if (rc == 0 && (d->size == 0 || d->size % HVB_DISK_BLOCK)) {
+		ops->close(d->priv);
+		rc = xdrv_err(err, -EINVAL, "size %llu is not a non-zero multiple of %u",
+			      (unsigned long long)d->size, HVB_DISK_BLOCK);
+	}
+	if (rc) {
+		xdrv_err_prefix(err, "disk '%s'", spec);
+		free(d);
+		free(copy);
+		return rc;
+	}
+	d->ops = ops;
+	d->read_only = read_only;
+	d->spec = copy;
+	*out = d;
+	return 0;
+}
+
+void hvb_disk_close(struct hvb_disk *disk)
+{
+	if (!disk)
+		return;
+	disk->ops->close(disk->priv);
+	free(disk->spec);
+	free(disk);
+}
+
+uint64_t hvb_disk_size(const struct hvb_disk *disk)
+{
+	return disk ? disk->size : 0;
+}
+
+bool hvb_disk_read_only(const struct hvb_disk *disk)
+{
+	return disk && disk->read_only;
+}
+
+const char *hvb_disk_spec(const struct hvb_disk *disk)
+{
+	return disk ? disk->spec : NULL;
+}
+
+static int check(const struct hvb_disk *d, uint64_t off, uint64_t len, char **err)
+{
+	if (off % HVB_DISK_BLOCK || len % HVB_DISK_BLOCK)
+		return xdrv_err(err, -EINVAL, "disk '%s': range %llu+%llu not %u-byte aligned",
+				d->spec, (unsigned long long)off, (unsigned long long)len,
+				HVB_DISK_BLOCK);
+	if (off > d->size || len > d->size - off)
+		return xdrv_err(err, -ERANGE, "disk '%s': range %llu+%llu beyond its %llu bytes",
+				d->spec, (unsigned long long)off, (unsigned long long)len,
+				(unsigned long long)d->size);
+	return 0;
+}
+
+int hvb_disk_read(struct hvb_disk *disk, uint64_t off, void *buf, uint64_t len, char **err)
+{
+	int rc = check(disk, off, len, err);
+	if (rc || len == 0)
+		return rc;
+	rc = disk->ops->read(disk->priv, off, buf, len, err);
+	if (rc)
+		xdrv_err_prefix(err, "disk '%s': read %llu+%llu", disk->spec,
+				(unsigned long long)off, (unsigned long long)len);
+	return rc;
+}
+
+int hvb_disk_write(struct hvb_disk *disk, uint64_t off, const void *buf, uint64_t len, char **err)
+{
+	if (disk->read_only)
+		return xdrv_err(err, -EROFS, "disk '%s': write to a read-only disk", disk->spec);
+	int rc = check(disk, off, len, err);
+	if (rc || len == 0)
+		return rc;
+	rc = disk->ops->write(disk->priv, off, buf, len, err);
+	if (rc)
+		xdrv_err_prefix(err, "disk '%s': write %llu+%llu", disk->spec,
+				(unsigned long long)off, (unsigned long long)len);
+	return rc;
+}
+
+int hvb_disk_flush(struct hvb_disk *disk, char **err)
+{
+	int rc = disk->ops->flush(disk->priv, err);
+	if (rc)
+		xdrv_err_prefix(err, "disk '%s': flush", disk->spec);
+	return rc;
+}

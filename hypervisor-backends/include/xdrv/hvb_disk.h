@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Disk backends: where a device model's disk blocks live. A backend is a const ops table
+ * (hypervisor-backends/disk/<name>.c) listed in registry.c; a disk is opened from a spec string
+ * "<backend>:<argument>":
+ *
+ *   ram:SIZE      zero-filled memory; SIZE bytes with optional K/M/G suffix (powers of 1024), a
+ *                 multiple of 512, 512..16G
+ *   file:PATH     an existing regular file or block device opened O_RDWR (O_RDONLY with
+ *                 read_only); size a non-zero multiple of 512; pread/pwrite; flush = fdatasync
+ *   iscsi:URL     an iSCSI LUN through libiscsi (synchronous API), URL
+ *                 iscsi://HOST[:PORT]/TARGET-IQN/LUN; 512-byte logical blocks only; flush =
+ *                 SYNCHRONIZE CACHE(10) on the LUN
+ *
+ * Durability: a write that returned 0 followed by a flush that returned 0 survives a crash of
+ * this process (file: fdatasync; iscsi: the target's SYNCHRONIZE CACHE; ram: not durable).
+ * I/O is in bytes but must be 512-aligned in offset and length and inside the disk.
+ * Single-threaded per disk.
+ */
+#ifndef XDRV_HVB_DISK_H
+#define XDRV_HVB_DISK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define HVB_DISK_BLOCK	 512u
+#define HVB_DISK_RAM_MAX (16ull << 30)
+
+struct hvb_disk;
+
+struct hvb_disk_ops {
+	const char *name; /* "ram" */
+	const char *description;
+	/* Open from the part of the spec after "name:". 0 with *priv and *size (bytes), or
+	 * -errno with *err. */
+	int (*open)(const char *arg, bool read_only, void **priv, uint64_t *size, char **err);
+	void (*close)(void *priv);
+	/* Whole aligned ranges, already bounds-checked. 0 or -errno with *err. */
+	int (*read)(void *priv, uint64_t off, void *buf, uint64_t len, char **err);
+	int (*write)(void *priv, uint64_t off, const void *buf, uint64_t len, char **err);
+	int (*flush)(void *priv, char **err);
+};
+
+/* By name ("ram", "file", "iscsi"); NULL if unknown. */
+const struct hvb_disk_ops *hvb_disk_backend_find(const char *name);
+/* NULL-terminated list, for --help. */
+const struct hvb_disk_ops *const *hvb_disk_backend_list(void);
+
+/* Open "<backend>:<arg>". 0 with *out, or -EINVAL (malformed spec), -ENOENT (unknown backend)
+ * or the backend's error, with *err naming the spec. */
+int hvb_disk_open(const char *spec, bool read_only, struct hvb_disk **out, char **err);
+void hvb_disk_close(struct hvb_disk *disk);	     /* NULL-safe */
+uint64_t hvb_disk_size(const struct hvb_disk *disk); /* bytes */
+bool hvb_disk_read_only(const struct hvb_disk *disk);
+const char *hvb_disk_spec(const struct hvb_disk *disk); /* as opened; borrowed */
+/* 0; -EINVAL unaligned, -ERANGE outside the disk, -EROFS write to a read-only disk, or the
+ * backend's -errno (-EIO ...), with *err (may be NULL) naming the disk and the range. */
+int hvb_disk_read(struct hvb_disk *disk, uint64_t off, void *buf, uint64_t len, char **err);
+int hvb_disk_write(struct hvb_disk *disk, uint64_t off, const void *buf, uint64_t len, char **err);
+int hvb_disk_flush(struct hvb_disk *disk, char **err);
+
+/* Parse a size "4096", "64K", "64M", "2G": 0 or -EINVAL. */
+int hvb_disk_parse_size(const char *s, uint64_t *out);
+
+#endif

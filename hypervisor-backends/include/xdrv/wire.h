@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Wire sides: what is at the other end of a NIC model's cable. A wire is attached to one NIC
+ * device (a model with hvb_nic_ops, e.g. "dp83820"); frames the chip transmits go to the wire
+ * (hvb_wire_tx, called by the model), frames the wire has go into the chip's receiver when the
+ * wire is pumped (hvb_wire_pump; hvb_device_poll pumps the attached wire).
+ *
+ * Kinds (one ops table each, listed in wire/wire.c):
+ *   "gen"  in-process generator and sink, for tests and benchmarks. Options:
+ *            count=N     frames to generate (default 0; hvb_wire_gen_start adds more)
+ *            size=S      frame length without FCS, 60..1514 (default 60; 64-byte frames on
+ *                        the wire = 60 + FCS)
+ *            dst=MAC     destination (default 02:00:00:00:00:01, the dp83820 default)
+ *            src=MAC     source (default 02:00:00:00:00:02)
+ *            check=0|1   sink checks generator-looking frames (default 1)
+ *            digest=0|1  sink digests every frame (default 1; 0: stats digest reads 0). The
+ *                        FNV-1a digest costs ~4 cycles a byte, more than the model itself, so
+ *                        throughput runs turn both off and correctness runs keep them.
+ *          Generated frames are Ethernet/IPv4/UDP (10.0.0.2:9 -> 10.0.0.1:9), valid IP and UDP
+ *          checksums, payload = 32-bit big-endian sequence number then bytes (seq + i) & 0xff;
+ *          deterministic, so the same run gives the same frames on every architecture.
+ *          The sink counts what the NIC transmits and folds every frame into a digest
+ *          (FNV-1a 64 over each frame's 16-bit length and bytes, in order), and checks frames
+ *          that look like generator frames (IPv4/UDP to port 9): bad ones count in tx_bad.
+ *   "tap"  a Linux TAP interface (IFF_TAP | IFF_NO_PI). Options:
+ *            name=IFNAME   interface name (required, at most 15 bytes)
+ *            netns=NAME    create it inside network namespace /run/netns/NAME (as `ip netns`
+ *                          makes), entered with setns around the open; default: current one
+ *            addr=A.B.C.D/N  IPv4 address set on the interface (optional)
+ *            mtu=N         (optional, 68..9000)
+ *          The interface is brought up. Frames are pumped non-blocking both ways; destroy
+ *          closes the fd, which deletes the interface. Needs CAP_NET_ADMIN (and CAP_SYS_ADMIN
+ *          for netns).
+ *
+ * Single-threaded, like hvb.h. Errors: 0 or a negative errno; *err (caller frees) names the
+ * wire and what failed.
+ */
+#ifndef XDRV_WIRE_H
+#define XDRV_WIRE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct hvb_device;
+struct hvb_wire;
+
+/* What a NIC model offers a wire (hvb_model_ops.nic). */
+struct hvb_nic_ops {
+	/* Deliver one frame (no FCS) to the receiver: 0 consumed (stored, or dropped as the chip
+	 * would), -EAGAIN no room now under flow control (the wire keeps the frame), -EINVAL
+	 * malformed length. */
+	int (*receive)(void *opaque, const void *frame, size_t len);
+};
+
+struct hvb_wire_ops {
+	const char *name; /* "gen", "tap" */
+	const char *description;
+	/* Parse options, set up; *priv for the wire's own state. 0 or -errno with *err. */
+	int (*create)(struct hvb_wire *w, const char *options, void **priv, char **err);
+	void (*destroy)(void *priv);
+	/* A frame the NIC transmitted. 0, or -errno (counted as a wire TX error). */
+	int (*tx)(void *priv, const void *frame, size_t len);
+	/* Next frame for the NIC's receiver: stores up to `cap` bytes in buf and returns its
+	 * length, 0 when none is waiting, or -errno. The wire keeps it until hvb_wire_pump calls
+	 * `consumed` (the NIC refused it with -EAGAIN: offered again next pump). */
+	int (*peek)(void *priv, uint8_t *buf, size_t cap);
+	void (*consumed)(void *priv);
+};
+
+struct hvb_wire_stats {
+	uint64_t tx_frames, tx_bytes; /* NIC -> wire */
+	uint64_t tx_errors;	      /* the wire could not take a frame (TAP write failed) */
+	uint64_t tx_bad;	      /* gen sink: generator-looking frames that failed the check */
+	uint64_t rx_frames, rx_bytes; /* wire -> NIC, taken by the receiver */
+	uint64_t rx_deferred;	      /* pump stopped: the NIC had no room (flow control) */
+	uint64_t digest;	      /* gen sink: FNV-1a 64 of the transmitted frames */
+};
+
+/* Create a wire of `kind` with `options` (may be NULL). 0 with *out, -ENOENT unknown kind, or
+ * the kind's error (-EINVAL bad option, -EPERM, -ENOENT no such netns, ...). */
+int hvb_wire_create(const char *kind, const char *options, struct hvb_wire **out, char **err);
+/* Detaches first; NULL-safe. */
+void hvb_wire_destroy(struct hvb_wire *w);
+/* Connect to a NIC device: -ENOTSUP if its model has no hvb_nic_ops, -EBUSY if either end is
+ * already connected. The device's hvb_device_poll then pumps this wire. */
+int hvb_wire_attach(struct hvb_wire *w, struct hvb_device *nic, char **err);
+void hvb_wire_detach(struct hvb_wire *w); /* NULL-safe */
+/* Move up to `budget` frames from the wire into the NIC's receiver. Returns frames taken (0 if
+ * none waiting or the NIC has no room), or -errno (-ENOTCONN when not attached). */
+int hvb_wire_pump(struct hvb_wire *w, uint32_t budget);
+void hvb_wire_get_stats(const struct hvb_wire *w, struct hvb_wire_stats *out);
+const char *hvb_wire_name(const struct hvb_wire *w); /* "gen.0" style; borrowed */
+
+/* Model side: hand a transmitted frame to the device's wire. 0; -ENOTCONN no wire (the frame
+ * is lost, as on an unplugged port); or the wire's error. */
+int hvb_wire_tx(struct hvb_device *nic, const void *frame, size_t len);
+
+/* ---- "gen" helpers (do nothing / -EINVAL on another kind) ------------------------------------ */
+/* Queue `count` more frames of `size` bytes (60..1514) for the receiver. */
+int hvb_wire_gen_start(struct hvb_wire *w, uint64_t count, uint32_t size);
+/* Frames still to generate. */
+uint64_t hvb_wire_gen_pending(const struct hvb_wire *w);
+/* Build generator frame number `seq` of `size` bytes into buf (cap >= size); returns size or
+ * -EINVAL. The same bytes the "gen" wire sends; for tests and the benchmark's TX side. */
+int hvb_wire_gen_frame(uint8_t *buf, size_t cap, uint64_t seq, uint32_t size, const uint8_t dst[6],
+		       const uint8_t src[6]);
+/* Check that a frame is a valid generator frame (Ethernet/IPv4/UDP, both checksums right,
+ * payload pattern matches its sequence number): true with *seq set. */
+bool hvb_wire_gen_check(const uint8_t *frame, size_t len, uint64_t *seq);
+
+/* The sink's digest step: FNV-1a 64 over the frame's 16-bit big-endian length, then its bytes.
+ * Start from HVB_WIRE_DIGEST_INIT. For hosts that digest frames the same way (xdrv run). */
+#define HVB_WIRE_DIGEST_INIT 0xcbf29ce484222325ull
+uint64_t hvb_wire_digest(uint64_t h, const void *frame, size_t len);
+
+/* ---- checksum helpers (shared by the model's offload and the generator) ---------------------- */
+/* Internet checksum (RFC 1071) of buf folded onto `sum`, not complemented. */
+uint32_t hvb_csum_add(uint32_t sum, const void *buf, size_t len);
+uint16_t hvb_csum_fold(uint32_t sum); /* ~fold(sum) */
+
+#endif

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private to hypervisor-backends/: a SCSI target with up to SCSI_MAX_LUNS direct-access disks
+ * (scsi_disk.c), independent of the transport. The transport (virtio_scsi.c, the CDB fuzzer,
+ * tests) hands it a CDB and two data callbacks; it answers status, fixed-format sense and the
+ * count of data-in bytes. Commands and sense codes are listed in scsi_disk.c.
+ */
+#ifndef XDRV_HVB_SCSI_DISK_H
+#define XDRV_HVB_SCSI_DISK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct hvb_disk;
+
+#define SCSI_MAX_LUNS	8u
+#define SCSI_SENSE_LEN	18u /* fixed format, additional length 10 */
+#define SCSI_BLOCK	512u
+#define SCSI_STAGE_SIZE 262144u /* per-target bounce buffer for data transfers (256 KiB) */
+
+#define SCSI_STATUS_GOOD	    0x00
+#define SCSI_STATUS_CHECK_CONDITION 0x02
+
+#define SENSE_NO_SENSE	      0x0
+#define SENSE_NOT_READY	      0x2
+#define SENSE_MEDIUM_ERROR    0x3
+#define SENSE_ILLEGAL_REQUEST 0x5
+#define SENSE_UNIT_ATTENTION  0x6
+#define SENSE_DATA_PROTECT    0x7
+
+/* Data phase of one command: offsets are from the start of the command's data-out / data-in
+ * bytes. Each returns 0 or a negative errno (the transport's DMA failed): the command is then
+ * abandoned and scsi_target_exec returns that error. */
+struct scsi_xfer {
+	int (*get_out)(void *ctx, uint64_t off, void *dst, uint64_t len);
+	int (*put_in)(void *ctx, uint64_t off, const void *src, uint64_t len);
+	void *ctx;
+};
+
+struct scsi_cmd {
+	const uint8_t *cdb;
+	uint32_t cdb_len;
+	uint64_t out_len; /* data-out bytes the initiator supplied */
+	uint64_t in_cap;  /* data-in bytes the initiator has room for */
+	/* results */
+	uint8_t status;
+	bool overrun; /* a READ/WRITE needs more data than the buffers hold: nothing was done */
+	uint8_t sense[SCSI_SENSE_LEN];
+	uint32_t sense_len; /* 0 or SCSI_SENSE_LEN */
+	uint64_t in_len;    /* data-in bytes produced */
+};
+
+struct scsi_stats {
+	uint64_t commands, check_conditions, reads, writes, flushes, bytes_read, bytes_written,
+		backend_errors;
+};
+
+struct scsi_target;
+
+/* Empty target: LUNs are added with scsi_target_add (which takes ownership of the disk). */
+int scsi_target_create(const char *serial, uint32_t max_xfer_blocks, struct scsi_target **out,
+		       char **err);
+int scsi_target_add(struct scsi_target *t, struct hvb_disk *disk, char **err);
+void scsi_target_destroy(struct scsi_target *t); /* closes the disks; NULL-safe */
+uint32_t scsi_target_luns(const struct scsi_target *t);
+uint64_t scsi_target_lun_blocks(const struct scsi_target *t, uint32_t lun);
+/* Power-on / reset: every LUN gets a pending UNIT ATTENTION 29h/00h. */
+void scsi_target_reset(struct scsi_target *t);
+void scsi_target_reset_lun(struct scsi_target *t, uint32_t lun);
+/* Run one command to LUN `lun` of the target (absent LUNs answer as SPC says). 0, or the
+ * transport's negative errno from a data callback (the command's results are then invalid). */
+int scsi_target_exec(struct scsi_target *t, uint32_t lun, struct scsi_cmd *c,
+		     const struct scsi_xfer *x);
+const struct scsi_stats *scsi_target_stats(const struct scsi_target *t);
+
+#endif

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private to hypervisor-backends/wire/: the wire struct and the kinds wire.c lists. The public
+ * contract is xdrv/wire.h.
+ */
+#ifndef XDRV_WIRE_PRIV_H
+#define XDRV_WIRE_PRIV_H
+
+#include "../hvb_priv.h"
+
+#include <xdrv/wire.h>
+
+#define HVB_WIRE_MAX_FRAME 65536u /* one pumped frame; TAP frames up to the 64 KiB tun limit */
+
+struct hvb_wire {
+	const struct hvb_wire_ops *ops;
+	void *priv;
+	char name[32];
+	struct hvb_device *nic; /* attached device or NULL */
+	uint8_t *buf;		/* HVB_WIRE_MAX_FRAME: the frame being offered */
+	struct hvb_wire_stats stats;
+};
+
+extern const struct hvb_wire_ops hvb_wire_gen_ops;
+extern const struct hvb_wire_ops hvb_wire_tap_ops;
+
+/* gen.c: the sink's counters and digest into *out. */
+void hvb_wire_gen_fill_stats(const struct hvb_wire *w, struct hvb_wire_stats *out);
+
+#endif
