@@ -50,7 +50,7 @@ static void wr(struct bench *b, uint32_t off, uint32_t v)
 
 static void desc(struct bench *b, uint16_t i, uint32_t off, uint32_t len, uint16_t flags)
 {
-	uint8_t *d = b->mem + DESC + 16u * i;
+	uint8_t *d = b->mem + DESC + (size_t)16 * i;
 	xdrv_put_le64(d, b->bus + off);
 	xdrv_put_le32(d + 8, len);
 	xdrv_put_le16(d + 12, flags);
@@ -60,6 +60,8 @@ static void desc(struct bench *b, uint16_t i, uint32_t off, uint32_t len, uint16
 /* One command; returns 0 for GOOD status, -EIO otherwise. */
 static int cmd(struct bench *b, uint8_t op, uint64_t lba, uint32_t nblocks)
 {
+	if (!b->mem)
+		return -EIO;
 	uint8_t *req = b->mem + REQ;
 	uint32_t len = nblocks * HVB_VSCSI_BLOCK;
 	req[19] = op;
@@ -73,7 +75,7 @@ static int cmd(struct bench *b, uint8_t op, uint64_t lba, uint32_t nblocks)
 		desc(b, 1, RESP, RESP_SZ, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT);
 		desc(b, 2, DATA, len, VIRTQ_DESC_F_WRITE);
 	}
-	xdrv_put_le16(b->mem + AVAIL + 4 + 2 * (b->avail % QN), 0);
+	xdrv_put_le16(b->mem + AVAIL + 4 + (size_t)2 * (b->avail % QN), 0);
 	b->avail++;
 	xdrv_put_le16(b->mem + AVAIL + 2, b->avail);
 	wr(b, VIRTIO_MMIO_QUEUE_NOTIFY, VIRTIO_SCSI_QUEUE_REQUEST);
@@ -147,6 +149,8 @@ static double run(struct bench *b, int fd, int kind, double seconds)
 	uint32_t n = kind >= SEQ_READ ? 2048 : 8;
 	bool write = kind == RAND_WRITE || kind == SEQ_WRITE;
 	uint64_t t0 = xdrv_now_ns(), limit = (uint64_t)(seconds * 1e9);
+	if (b->blocks < 2ull * n)
+		return -1;
 	while (xdrv_now_ns() - t0 < limit) {
 		for (int k = 0; k < 16; k++, ops++) {
 			uint64_t lba;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The one list of backends, device models and disk backends. Adding a backend or a model is one line here plus
+ * The one list of backends, device models and disk backends. Adding one is one line here plus
  * its own file; nothing else names them. A backend that cannot run in this build (xen) is still
  * listed, and fails at create with a message saying why, so the list is honest.
  */
@@ -16,12 +16,8 @@ static const struct hvb_backend_ops *const backends[] = {
 };
 
 static const struct hvb_model_ops *const models[] = {
-	&hvb_uart16550_model_ops,
-	&hvb_null_model_ops,
-	&hvb_testdev_model_ops,
-	&hvb_virtio_scsi_model_ops,
-	&hvb_dp83820_model_ops,
-	NULL,
+	&hvb_uart16550_model_ops,   &hvb_null_model_ops,    &hvb_testdev_model_ops,
+	&hvb_virtio_scsi_model_ops, &hvb_dp83820_model_ops, NULL,
 };
 
 static const struct hvb_disk_ops *const disks[] = {
