@@ -24,6 +24,8 @@ cleanup() {
     for _ in $(seq 50); do kill -0 "$TGT_PID" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$TGT_PID" 2>/dev/null || true
     wait "$TGT_PID" 2>/dev/null || true
+    # tgtd names its control socket after the -C number; it does not remove it on exit
+    rm -f "/var/run/tgtd/socket.$CP" "/var/run/tgtd/socket.$CP.lock"
   fi
   rm -rf "$T"
 }
