@@ -1,0 +1,562 @@
+// SPDX-License-Identifier: MIT
+/*
+ * xdrv-repod HTTP front: libmicrohttpd with an internal thread pool. Routes requests to the
+ * repository (metadata, targets with ETag and Range, listing, search, publish, health, the HTML
+ * index), caps upload sizes while reading, writes one logfmt access-log line per request, and
+ * re-signs expiring metadata from a background thread. Stopping is graceful: stop accepting,
+ * let requests in flight finish (bounded), then stop.
+ */
+#include "repod.h"
+#include "xdrv/util.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <microhttpd.h>
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+struct repo_server {
+	struct repo *r;
+	struct MHD_Daemon *d;
+	uint16_t port;
+	pthread_t refresher;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool stopping, have_refresher;
+};
+
+struct req {
+	uint64_t t0;
+	char method[8];
+	char path[256];
+	int status;
+	uint64_t bytes;
+	uint8_t *body;
+	size_t len, cap;
+	bool too_big;
+};
+
+/* ---- parsing helpers (also fuzzed) --------------------------------------------------------- */
+int repo_parse_bearer(const char *hdr, const char **token, size_t *len)
+{
+	if (!hdr || strncasecmp(hdr, "Bearer ", 7) != 0)
+		return -EACCES;
+	const char *t = hdr + 7;
+	size_t n = strlen(t);
+	if (n == 0 || n > 4096)
+		return -EACCES;
+	for (size_t i = 0; i < n; i++)
+		if (!isgraph((unsigned char)t[i]))
+			return -EACCES;
+	*token = t;
+	*len = n;
+	return 0;
+}
+
+static int parse_u64(const char **p, uint64_t *out)
+{
+	if (!isdigit((unsigned char)**p))
+		return -1;
+	uint64_t v = 0;
+	while (isdigit((unsigned char)**p)) {
+		unsigned d = (unsigned)(**p - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return -1;
+		v = v * 10 + d;
+		(*p)++;
+	}
+	*out = v;
+	return 0;
+}
+
+int repo_parse_range(const char *hdr, uint64_t size, uint64_t *start, uint64_t *end)
+{
+	if (!hdr || strncmp(hdr, "bytes=", 6) != 0)
+		return -EINVAL;
+	const char *p = hdr + 6;
+	uint64_t a, b;
+	if (*p == '-') { /* suffix: the last N bytes */
+		p++;
+		if (parse_u64(&p, &b) != 0 || *p)
+			return -EINVAL;
+		if (b == 0 || size == 0)
+			return -ERANGE;
+		*start = b >= size ? 0 : size - b;
+		*end = size - 1;
+		return 0;
+	}
+	if (parse_u64(&p, &a) != 0 || *p != '-')
+		return -EINVAL;
+	p++;
+	if (*p == '\0') {
+		b = UINT64_MAX;
+	} else if (parse_u64(&p, &b) != 0 || *p || b < a) {
+		return -EINVAL; /* also multiple ranges: served whole, as RFC 9110 allows */
+	}
+	if (a >= size)
+		return -ERANGE;
+	*start = a;
+	*end = b >= size ? size - 1 : b;
+	return 0;
+}
+
+/* ---- responses ----------------------------------------------------------------------------- */
+static enum MHD_Result send_resp(struct MHD_Connection *c, struct req *q, int status,
+				 struct MHD_Response *resp, const char *ctype)
+{
+	if (!resp)
+		return MHD_NO;
+	if (ctype)
+		MHD_add_response_header(resp, "Content-Type", ctype);
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	q->status = status;
+	enum MHD_Result r = MHD_queue_response(c, (unsigned)status, resp);
+	MHD_destroy_response(resp);
+	return r;
+}
+
+static enum MHD_Result send_buf(struct MHD_Connection *c, struct req *q, int status,
+				const char *ctype, const void *buf, size_t len)
+{
+	q->bytes = len;
+	return send_resp(c, q, status,
+			 MHD_create_response_from_buffer(len, (void *)buf, MHD_RESPMEM_MUST_COPY),
+			 ctype);
+}
+
+static enum MHD_Result send_error(struct MHD_Connection *c, struct req *q, int status,
+				  const char *msg)
+{
+	json_t *j = json_pack("{s:i, s:s}", "status", status, "error", msg ? msg : "error");
+	char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	enum MHD_Result r =
+		send_buf(c, q, status, "application/json", s ? s : "{}", s ? strlen(s) : 2);
+	free(s);
+	json_decref(j);
+	return r;
+}
+
+/* ---- routes -------------------------------------------------------------------------------- */
+static enum MHD_Result get_metadata(struct repo_server *s, struct MHD_Connection *c, struct req *q,
+				    const char *file)
+{
+	uint8_t *buf;
+	size_t len;
+	char *err = NULL;
+	int rc = repo_metadata_get(s->r, file, &buf, &len, &err);
+	enum MHD_Result r;
+	if (rc) {
+		r = send_error(c, q, rc == -ENOENT ? 404 : 500, err);
+	} else {
+		struct MHD_Response *resp =
+			MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
+		if (resp)
+			MHD_add_response_header(resp, "Cache-Control", "no-cache");
+		else
+			free(buf);
+		q->bytes = len;
+		r = send_resp(c, q, 200, resp, "application/json");
+	}
+	free(err);
+	return r;
+}
+
+static enum MHD_Result get_target(struct repo_server *s, struct MHD_Connection *c, struct req *q,
+				  const char *file)
+{
+	char *blob = NULL, *err = NULL;
+	uint64_t size;
+	int rc = repo_target_lookup(s->r, file, &blob, &size, &err);
+	if (rc) {
+		enum MHD_Result r = send_error(c, q, 404, err);
+		free(err);
+		return r;
+	}
+	char etag[70];
+	const char *slash = strchr(file, '/');
+	snprintf(etag, sizeof(etag), "\"%.64s\"", slash + 1);
+	const char *inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "If-None-Match");
+	if (inm && strcmp(inm, etag) == 0) {
+		free(blob);
+		struct MHD_Response *resp =
+			MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+		if (resp)
+			MHD_add_response_header(resp, "ETag", etag);
+		return send_resp(c, q, 304, resp, NULL);
+	}
+	int fd = open(blob, O_RDONLY | O_CLOEXEC);
+	free(blob);
+	if (fd < 0)
+		return send_error(c, q, 500, "target blob missing");
+	uint64_t a = 0, b = size ? size - 1 : 0;
+	int status = 200;
+	const char *range = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Range");
+	if (range) {
+		rc = repo_parse_range(range, size, &a, &b);
+		if (rc == -ERANGE) {
+			close(fd);
+			char cr[64];
+			snprintf(cr, sizeof(cr), "bytes */%llu", (unsigned long long)size);
+			struct MHD_Response *resp =
+				MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+			if (resp)
+				MHD_add_response_header(resp, "Content-Range", cr);
+			return send_resp(c, q, 416, resp, NULL);
+		}
+		if (rc == 0)
+			status = 206;
+		else
+			a = 0, b = size ? size - 1 : 0;
+	}
+	uint64_t n = size ? b - a + 1 : 0;
+	struct MHD_Response *resp = MHD_create_response_from_fd_at_offset64(n, fd, (int64_t)a);
+	if (!resp) {
+		close(fd);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, "ETag", etag);
+	MHD_add_response_header(resp, "Accept-Ranges", "bytes");
+	MHD_add_response_header(resp, "Cache-Control", "public, max-age=31536000, immutable");
+	if (status == 206) {
+		char cr[96];
+		snprintf(cr, sizeof(cr), "bytes %llu-%llu/%llu", (unsigned long long)a,
+			 (unsigned long long)b, (unsigned long long)size);
+		MHD_add_response_header(resp, "Content-Range", cr);
+	}
+	q->bytes = n;
+	return send_resp(c, q, status, resp, "application/octet-stream");
+}
+
+static bool token_ok(struct repo_server *s, struct MHD_Connection *c)
+{
+	const char *tok;
+	size_t tlen;
+	char vendor[80];
+	if (repo_parse_bearer(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization"),
+			      &tok, &tlen) != 0)
+		return false;
+	pthread_mutex_lock(&s->r->lock);
+	int rc = repod_vendor_by_token(s->r, tok, tlen, vendor, sizeof(vendor), NULL);
+	pthread_mutex_unlock(&s->r->lock);
+	return rc == 0;
+}
+
+static enum MHD_Result do_publish(struct repo_server *s, struct MHD_Connection *c, struct req *q)
+{
+	if (q->too_big) {
+		char m[96];
+		snprintf(m, sizeof(m), "publish: upload exceeds the limit %llu",
+			 (unsigned long long)s->r->cfg.max_package);
+		return send_error(c, q, 413, m);
+	}
+	const char *tok = NULL;
+	size_t tlen = 0;
+	char token[4100] = "";
+	if (repo_parse_bearer(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization"),
+			      &tok, &tlen) == 0)
+		snprintf(token, sizeof(token), "%.*s", (int)tlen, tok);
+	const char *path = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "path");
+	struct repo_publish_result res;
+	char *err = NULL;
+	int rc = repo_publish(s->r, token[0] ? token : NULL, q->body, q->len, path, &res, &err);
+	OPENSSL_cleanse(token, sizeof(token));
+	enum MHD_Result r;
+	if (rc) {
+		r = send_error(c, q, repo_status_for(rc), err);
+	} else {
+		char url[512];
+		char file[400];
+		repod_target_file(res.target, res.sha256, file, sizeof(file));
+		snprintf(url, sizeof(url), "/targets/%s", file);
+		json_t *j = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:I}", "status", res.status,
+				      "name", res.name, "version", res.version, "target",
+				      res.target, "sha256", res.sha256, "url", url,
+				      "targets_version", (json_int_t)res.targets_version);
+		char *body = j ? json_dumps(j, JSON_COMPACT) : NULL;
+		r = body ? send_buf(c, q, res.status, "application/json", body, strlen(body))
+			 : send_error(c, q, 500, "out of memory");
+		free(body);
+		json_decref(j);
+	}
+	free(err);
+	return r;
+}
+
+static enum MHD_Result route(struct repo_server *s, struct MHD_Connection *c, struct req *q,
+			     const char *url)
+{
+	bool get = strcmp(q->method, "GET") == 0 || strcmp(q->method, "HEAD") == 0;
+	char *err = NULL, *out = NULL;
+	enum MHD_Result r;
+	if (strcmp(url, "/api/v1/publish") == 0)
+		return strcmp(q->method, "POST") == 0 ? do_publish(s, c, q)
+						      : send_error(c, q, 405, "use POST");
+	if (!get)
+		return send_error(c, q, 405, "method not allowed");
+	if (strncmp(url, "/metadata/", 10) == 0)
+		return get_metadata(s, c, q, url + 10);
+	if (strncmp(url, "/targets/", 9) == 0)
+		return get_target(s, c, q, url + 9);
+	if (strcmp(url, "/health") == 0) {
+		uint64_t tv = 0, rv = 0;
+		int64_t exp = 0, rexp = 0;
+		pthread_mutex_lock(&s->r->lock);
+		int rc = repod_meta_latest(s->r, "timestamp", &tv, &exp, NULL);
+		if (rc == 0)
+			rc = repod_meta_latest(s->r, "root", &rv, &rexp, NULL);
+		pthread_mutex_unlock(&s->r->lock);
+		char b[256], te[21], re[21];
+		tuf_time_format(exp, te);
+		tuf_time_format(rexp, re);
+		/* degraded: clients refuse an expired timestamp or root (the root is re-signed
+		 * offline, so say so well before: 30 days) */
+		bool ok = rc == 0 && exp > repod_now() && rexp > repod_now() + 30 * 86400;
+		snprintf(b, sizeof(b),
+			 "{\"status\":\"%s\",\"timestamp_version\":%llu,\"timestamp_expires\":"
+			 "\"%s\",\"root_version\":%llu,\"root_expires\":\"%s\"}",
+			 ok ? "ok" : "degraded", (unsigned long long)tv, te, (unsigned long long)rv,
+			 re);
+		return send_buf(c, q, rc == 0 ? 200 : 503, "application/json", b, strlen(b));
+	}
+	if (strcmp(url, "/api/v1/packages") == 0 || strcmp(url, "/api/v1/search") == 0) {
+		const char *qs =
+			strcmp(url, "/api/v1/search") == 0
+				? MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "q")
+				: NULL;
+		if (strcmp(url, "/api/v1/search") == 0 && !qs)
+			return send_error(c, q, 400, "search: missing q=");
+		int rc = repo_packages_json(s->r, qs, &out, &err);
+		r = rc ? send_error(c, q, 500, err)
+		       : send_buf(c, q, 200, "application/json", out, strlen(out));
+	} else if (strcmp(url, "/") == 0 || strcmp(url, "/index.html") == 0) {
+		int rc = repo_index_html(s->r, &out, &err);
+		r = rc ? send_error(c, q, 500, err)
+		       : send_buf(c, q, 200, "text/html; charset=utf-8", out, strlen(out));
+	} else {
+		r = send_error(c, q, 404, "not found");
+	}
+	free(out);
+	free(err);
+	return r;
+}
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
+			       const char *method, const char *version, const char *upload,
+			       size_t *upload_size, void **con_cls)
+{
+	struct repo_server *s = cls;
+	struct req *q = *con_cls;
+	if (!q) {
+		q = calloc(1, sizeof(*q));
+		if (!q)
+			return MHD_NO;
+		q->t0 = xdrv_now_ns();
+		snprintf(q->method, sizeof(q->method), "%s", method);
+		snprintf(q->path, sizeof(q->path), "%s", url);
+		*con_cls = q;
+		if (strcmp(method, "POST") != 0 || strcmp(url, "/api/v1/publish") != 0)
+			return MHD_YES;
+		/* before reading any of the body: a wrong token (so nobody unauthenticated makes us
+		 * buffer max_package bytes), then a declared oversize upload */
+		if (!token_ok(s, c))
+			return send_error(c, q, 401, "publish: missing or wrong token");
+		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+		if (cl && strtoull(cl, NULL, 10) > s->r->cfg.max_package) {
+			q->too_big = true;
+			return do_publish(s, c, q);
+		}
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		size_t n = *upload_size;
+		*upload_size = 0;
+		if (q->too_big || q->len + n > s->r->cfg.max_package) {
+			q->too_big = true; /* keep reading and dropping; answer 413 at the end */
+			return MHD_YES;
+		}
+		if (q->len + n > q->cap) {
+			size_t cap = q->cap ? q->cap : 65536;
+			while (cap < q->len + n)
+				cap *= 2;
+			uint8_t *nb = realloc(q->body, cap);
+			if (!nb)
+				return MHD_NO;
+			q->body = nb;
+			q->cap = cap;
+		}
+		memcpy(q->body + q->len, upload, n);
+		q->len += n;
+		return MHD_YES;
+	}
+	if (q->status)
+		return MHD_YES; /* already answered (oversize) */
+	return route(s, c, q, url);
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
+		      enum MHD_RequestTerminationCode toe)
+{
+	struct repo_server *s = cls;
+	struct req *q = *con_cls;
+	if (!q)
+		return;
+	if (s->r->cfg.access_log) {
+		char ts[21], addr[64] = "-";
+		tuf_time_format(repod_now(), ts);
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
+			inet_ntop(AF_INET, &((struct sockaddr_in *)ci->client_addr)->sin_addr, addr,
+				  sizeof(addr));
+		/* the path is logged escaped: a client cannot forge log lines */
+		char path[256];
+		size_t j = 0;
+		for (size_t i = 0; q->path[i] && j + 5 < sizeof(path); i++) {
+			unsigned char ch = (unsigned char)q->path[i];
+			if (isgraph(ch) && ch != '"' && ch != '\\')
+				path[j++] = (char)ch;
+			else
+				j += (size_t)snprintf(path + j, sizeof(path) - j, "%%%02X", ch);
+		}
+		path[j] = 0;
+		fprintf(stderr,
+			"ts=%s remote=%s method=%s path=\"%s\" status=%d bytes=%llu in=%zu"
+			" dur_us=%llu%s\n",
+			ts, addr, q->method, path, q->status, (unsigned long long)q->bytes, q->len,
+			(unsigned long long)((xdrv_now_ns() - q->t0) / 1000),
+			toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted=1");
+	}
+	free(q->body);
+	free(q);
+	*con_cls = NULL;
+}
+
+static void *refresher(void *arg)
+{
+	struct repo_server *s = arg;
+	pthread_mutex_lock(&s->mu);
+	while (!s->stopping) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		/* often enough for the shortest period (timestamp, >= 60 s) */
+		int64_t step = s->r->cfg.expiry_timestamp / 8;
+		ts.tv_sec += step < 5 ? 5 : step > 60 ? 60 : step;
+		pthread_cond_timedwait(&s->cv, &s->mu, &ts);
+		if (s->stopping)
+			break;
+		pthread_mutex_unlock(&s->mu);
+		char *err = NULL;
+		if (repo_refresh(s->r, repod_now(), NULL, &err) != 0)
+			fprintf(stderr, "xdrv-repod: refresh: %s\n", err ? err : "?");
+		free(err);
+		pthread_mutex_lock(&s->mu);
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+int repo_server_start(struct repo *r, struct repo_server **out, char **err)
+{
+	*out = NULL;
+	struct repo_server *s = calloc(1, sizeof(*s));
+	if (!s)
+		return xdrv_err(err, -ENOMEM, "server: out of memory");
+	s->r = r;
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cv, NULL);
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(r->cfg.port)};
+	struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6, .sin6_port = htons(r->cfg.port)};
+	bool v6 = strchr(r->cfg.listen, ':') != NULL;
+	if ((v6 ? inet_pton(AF_INET6, r->cfg.listen, &sin6.sin6_addr)
+		: inet_pton(AF_INET, r->cfg.listen, &sin.sin_addr)) != 1) {
+		repo_server_stop(s, 0);
+		return xdrv_err(err, -EINVAL, "server: listen address %.64s is not an IP address",
+				r->cfg.listen);
+	}
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+			 MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0);
+	uint8_t *cert = NULL, *key = NULL;
+	size_t cl = 0, kl = 0;
+	if (r->cfg.tls_cert) {
+		int rc = xdrv_read_file(r->cfg.tls_cert, 1u << 20, &cert, &cl, err);
+		if (rc == 0)
+			rc = xdrv_read_file(r->cfg.tls_key, 1u << 20, &key, &kl, err);
+		if (rc == 0 && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+			rc = xdrv_err(err, -EOPNOTSUPP, "server: this libmicrohttpd has no TLS");
+		if (rc) {
+			free(cert);
+			free(key);
+			repo_server_stop(s, 0);
+			return rc;
+		}
+		flags |= MHD_USE_TLS;
+	}
+	s->d = MHD_start_daemon(
+		flags, 0, NULL, NULL, handler, s, MHD_OPTION_SOCK_ADDR,
+		v6 ? (struct sockaddr *)&sin6 : (struct sockaddr *)&sin,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)r->cfg.threads, MHD_OPTION_NOTIFY_COMPLETED,
+		completed, s, MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT,
+		1024u,
+		/* without TLS the list ends here */
+		cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, (const char *)cert,
+		MHD_OPTION_HTTPS_MEM_KEY, (const char *)key, MHD_OPTION_END);
+	if (key) {
+		OPENSSL_cleanse(key, kl);
+		free(key);
+	}
+	free(cert);
+	if (!s->d) {
+		repo_server_stop(s, 0);
+		return xdrv_err(err, -EADDRINUSE, "server: cannot listen on %s:%u%s", r->cfg.listen,
+				r->cfg.port,
+				flags & MHD_USE_TLS ? " (or bad TLS key/certificate)" : "");
+	}
+	const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+	s->port = di ? di->port : r->cfg.port;
+	if (pthread_create(&s->refresher, NULL, refresher, s) == 0)
+		s->have_refresher = true;
+	*out = s;
+	return 0;
+}
+
+uint16_t repo_server_port(const struct repo_server *s)
+{
+	return s->port;
+}
+
+void repo_server_stop(struct repo_server *s, unsigned grace_ms)
+{
+	if (!s)
+		return;
+	if (s->have_refresher) {
+		pthread_mutex_lock(&s->mu);
+		s->stopping = true;
+		pthread_cond_signal(&s->cv);
+		pthread_mutex_unlock(&s->mu);
+		pthread_join(s->refresher, NULL);
+	}
+	if (s->d) {
+		MHD_socket ls = MHD_quiesce_daemon(s->d);
+		if (ls != MHD_INVALID_SOCKET)
+			close(ls);
+		for (unsigned waited = 0; waited < grace_ms; waited += 10) {
+			const union MHD_DaemonInfo *di =
+				MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+			if (!di || di->num_connections == 0)
+				break;
+			usleep(10000);
+		}
+		MHD_stop_daemon(s->d);
+	}
+	pthread_cond_destroy(&s->cv);
+	pthread_mutex_destroy(&s->mu);
+	free(s);
+}

@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: MIT
+/*
+ * xdrv-repod HTTP suites: the server started in-process on 127.0.0.1 with an ephemeral port,
+ * spoken to over raw sockets (so a test can also send a cut-off upload): health, publish with
+ * its status codes, metadata, downloads with ETag and Range, listing, search, the HTML index
+ * with escaping, oversize and truncated uploads, and the request parsers on their own.
+ */
+#include "../xtest.h"
+#include "repod_fixture.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+static int dial(uint16_t port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+	struct timeval tv = {.tv_sec = 20};
+	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int send_all(int fd, const void *b, size_t n)
+{
+	const char *p = b;
+	while (n) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+struct resp {
+	int status;
+	char *head; /* headers, NUL-terminated */
+	char *body;
+	size_t blen;
+};
+
+static void resp_free(struct resp *r)
+{
+	free(r->head);
+	free(r->body);
+	memset(r, 0, sizeof(*r));
+}
+
+/* One request (Connection: close); reads the whole answer. 0 or -1. */
+static int http(uint16_t port, const char *method, const char *path, const char *extra_headers,
+		const void *body, size_t blen, struct resp *out)
+{
+	memset(out, 0, sizeof(*out));
+	int fd = dial(port);
+	if (fd < 0)
+		return -1;
+	char head[2048];
+	snprintf(head, sizeof(head),
+		 "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n%s"
+		 "Content-Length: %zu\r\n\r\n",
+		 method, path, extra_headers ? extra_headers : "", blen);
+	if (send_all(fd, head, strlen(head)) || (blen && send_all(fd, body, blen))) {
+		close(fd);
+		return -1;
+	}
+	size_t cap = 65536, len = 0;
+	char *buf = malloc(cap);
+	if (!buf) {
+		close(fd);
+		return -1;
+	}
+	for (;;) {
+		if (len + 4096 > cap) {
+			char *nb = realloc(buf, cap *= 2);
+			if (!nb) {
+				free(buf);
+				close(fd);
+				return -1;
+			}
+			buf = nb;
+		}
+		ssize_t r = recv(fd, buf + len, cap - len - 1, 0);
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+	}
+	close(fd);
+	buf[len] = 0;
+	char *sep = strstr(buf, "\r\n\r\n");
+	if (!sep || sscanf(buf, "HTTP/1.1 %d", &out->status) != 1) {
+		free(buf);
+		return -1;
+	}
+	*sep = 0;
+	out->head = strdup(buf);
+	out->blen = len - (size_t)(sep + 4 - buf);
+	out->body = malloc(out->blen + 1);
+	memcpy(out->body, sep + 4, out->blen);
+	out->body[out->blen] = 0;
+	free(buf);
+	return 0;
+}
+
+static struct rfx *fx;
+static struct repo_server *srv;
+static uint16_t port;
+
+static int http_init(void)
+{
+	char *err = NULL;
+	fx = rfx_create(64 * 1024);
+	if (!fx || repo_server_start(fx->r, &srv, &err) != 0) {
+		fprintf(stderr, "server: %s\n", err ? err : "?");
+		free(err);
+		return 1;
+	}
+	port = repo_server_port(srv);
+	return 0;
+}
+
+static int http_clean(void)
+{
+	repo_server_stop(srv, 2000);
+	rfx_destroy(fx);
+	return 0;
+}
+
+#define AUTH_ACME "Authorization: Bearer " RFX_ACME_TOKEN "\r\n"
+
+static void test_http_health_and_unknown_path(void)
+{
+	struct resp r;
+	CU_ASSERT_EQUAL_FATAL(http(port, "GET", "/health", NULL, NULL, 0, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "\"status\":\"ok\""));
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(http(port, "GET", "/nope", NULL, NULL, 0, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 404);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(http(port, "DELETE", "/health", NULL, NULL, 0, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 405);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(http(port, "GET", "/metadata/../repod.db", NULL, NULL, 0, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 404);
+	resp_free(&r);
+}
+
+static void test_http_publish_status_codes(void)
+{
+	size_t n, n2;
+	uint8_t *pkg = rfx_pkg("hello", &n), *other = rfx_pkg_resigned("hello", &n2);
+	struct resp r;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(other);
+	CU_ASSERT_EQUAL_FATAL(http(port, "POST", "/api/v1/publish", NULL, pkg, n, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 401);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "missing or wrong token"));
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(http(port, "POST", "/api/v1/publish",
+				   "Authorization: Bearer nope-nope-nope-nope\r\n", pkg, n, &r),
+			      0);
+	CU_ASSERT_EQUAL(r.status, 401);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(http(port, "POST", "/api/v1/publish", AUTH_ACME, pkg, n, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 201);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "\"target\":\"acme/hello-1.0.0.xdrv\""));
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(http(port, "POST", "/api/v1/publish", AUTH_ACME, pkg, n, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 200);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(http(port, "POST", "/api/v1/publish", AUTH_ACME, other, n2, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 409);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "exists with different contents"));
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(http(port, "POST", "/api/v1/publish?path=beta/hello-1.0.0.xdrv",
+				   AUTH_ACME, pkg, n, &r),
+			      0);
+	CU_ASSERT_EQUAL(r.status, 403);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "outside the delegation of vendor acme"));
+	resp_free(&r);
+	other[700] ^= 0x20;
+	CU_ASSERT_EQUAL_FATAL(http(port, "POST", "/api/v1/publish", AUTH_ACME, other, n2, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 400);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "package signature"));
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(http(port, "GET", "/api/v1/publish", AUTH_ACME, NULL, 0, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 405);
+	resp_free(&r);
+	free(pkg);
+	free(other);
+}
+
+static void test_http_oversized_upload_is_413(void)
+{
+	size_t n = 100 * 1024;
+	uint8_t *big = calloc(1, n);
+	struct resp r;
+	uint64_t ts = rfx_version(fx, "timestamp");
+	CU_ASSERT_EQUAL_FATAL(http(port, "POST", "/api/v1/publish", AUTH_ACME, big, n, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 413);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "exceeds the limit 65536"));
+	resp_free(&r);
+	CU_ASSERT_EQUAL(rfx_version(fx, "timestamp"), ts);
+	free(big);
+}
+
+static void test_http_truncated_upload_stores_nothing(void)
+{
+	size_t n;
+	uint8_t *pkg = rfx_pkg("uart16550", &n);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pkg);
+	uint64_t ts = rfx_version(fx, "timestamp");
+	int fd = dial(port);
+	CU_ASSERT_FATAL(fd >= 0);
+	char head[512];
+	snprintf(head, sizeof(head),
+		 "POST /api/v1/publish HTTP/1.1\r\nHost: x\r\n" AUTH_ACME
+		 "Content-Length: %zu\r\n\r\n",
+		 n);
+	CU_ASSERT_EQUAL(send_all(fd, head, strlen(head)), 0);
+	CU_ASSERT_EQUAL(send_all(fd, pkg, n / 2), 0); /* then the client goes away */
+	close(fd);
+	usleep(300 * 1000);
+	struct resp r;
+	CU_ASSERT_EQUAL_FATAL(http(port, "GET", "/api/v1/search?q=uart", NULL, NULL, 0, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_PTR_NULL(strstr(r.body, "uart16550"));
+	resp_free(&r);
+	CU_ASSERT_EQUAL(rfx_version(fx, "timestamp"), ts);
+	free(pkg);
+}
+
+static void test_http_metadata_and_download_with_etag_and_range(void)
+{
+	size_t n;
+	uint8_t *pkg = rfx_pkg("hello", &n);
+	struct resp r;
+	CU_ASSERT_EQUAL_FATAL(http(port, "POST", "/api/v1/publish", AUTH_ACME, pkg, n, &r), 0);
+	CU_ASSERT_TRUE(r.status == 200 || r.status == 201);
+	char *url = strstr(r.body, "\"url\":\"");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(url);
+	char path[512], sha[65];
+	sscanf(url + 7, "%511[^\"]", path);
+	char *s = strstr(path, "acme/") + 5;
+	snprintf(sha, sizeof(sha), "%.64s", s);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(http(port, "GET", "/metadata/timestamp.json", NULL, NULL, 0, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "\"_type\":\"timestamp\""));
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(http(port, "GET", "/metadata/1.root.json", NULL, NULL, 0, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 200);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(http(port, "GET", "/metadata/1.timestamp.json", NULL, NULL, 0, &r),
+			      0);
+	CU_ASSERT_EQUAL(r.status, 404);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(http(port, "GET", path, NULL, NULL, 0, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_EQUAL(r.blen, n);
+	CU_ASSERT_TRUE(r.blen == n && memcmp(r.body, pkg, n) == 0);
+	char etag[100];
+	snprintf(etag, sizeof(etag), "ETag: \"%s\"", sha);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.head, etag));
+	resp_free(&r);
+	char hdr[200];
+	snprintf(hdr, sizeof(hdr), "If-None-Match: \"%s\"\r\n", sha);
+	CU_ASSERT_EQUAL_FATAL(http(port, "GET", path, hdr, NULL, 0, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 304);
+	CU_ASSERT_EQUAL(r.blen, 0);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(http(port, "GET", path, "Range: bytes=100-199\r\n", NULL, 0, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 206);
+	CU_ASSERT_EQUAL(r.blen, 100);
+	CU_ASSERT_TRUE(r.blen == 100 && memcmp(r.body, pkg + 100, 100) == 0);
+	snprintf(hdr, sizeof(hdr), "Content-Range: bytes 100-199/%zu", n);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.head, hdr));
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(http(port, "GET", path, "Range: bytes=-10\r\n", NULL, 0, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 206);
+	CU_ASSERT_TRUE(r.blen == 10 && memcmp(r.body, pkg + n - 10, 10) == 0);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(http(port, "GET", path, "Range: bytes=999999-\r\n", NULL, 0, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 416);
+	resp_free(&r);
+	/* a wrong hash in the name is not found, even with the right path */
+	path[strlen("/targets/acme/")] ^= 1;
+	CU_ASSERT_EQUAL_FATAL(http(port, "GET", path, NULL, NULL, 0, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 404);
+	resp_free(&r);
+	free(pkg);
+}
+
+static void test_http_listing_search_and_index(void)
+{
+	struct resp r;
+	CU_ASSERT_EQUAL_FATAL(http(port, "GET", "/api/v1/packages", NULL, NULL, 0, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 200);
+	json_t *j = json_loads(r.body, 0, NULL);
+	CU_ASSERT_TRUE(json_is_array(j));
+	json_t *p = json_array_get(j, 0);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(p, "name")), "hello");
+	json_t *v = json_array_get(json_object_get(p, "versions"), 0);
+	CU_ASSERT_TRUE(json_is_integer(json_object_get(v, "size")));
+	CU_ASSERT_PTR_NOT_NULL(json_string_value(json_object_get(v, "signer")));
+	json_decref(j);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(http(port, "GET", "/api/v1/search?q=HEL", NULL, NULL, 0, &r), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "\"hello\""));
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(http(port, "GET", "/api/v1/search?q=zzz", NULL, NULL, 0, &r), 0);
+	CU_ASSERT_STRING_EQUAL(r.body, "[]");
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(http(port, "GET", "/api/v1/search", NULL, NULL, 0, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 400);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(http(port, "GET", "/", NULL, NULL, 0, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.head, "Content-Type: text/html"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "<li class=\"vendor\">acme"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "<tr class=\"driver\"><td>hello</td>"));
+	resp_free(&r);
+}
+
+static void test_parse_bearer_and_range(void)
+{
+	const char *t;
+	size_t n;
+	uint64_t a, b;
+	CU_ASSERT_EQUAL(repo_parse_bearer("Bearer abc", &t, &n), 0);
+	CU_ASSERT_EQUAL(n, 3);
+	CU_ASSERT_EQUAL(repo_parse_bearer("bearer abc", &t, &n), 0);
+	CU_ASSERT_EQUAL(repo_parse_bearer("Basic abc", &t, &n), -EACCES);
+	CU_ASSERT_EQUAL(repo_parse_bearer("Bearer ", &t, &n), -EACCES);
+	CU_ASSERT_EQUAL(repo_parse_bearer("Bearer a b", &t, &n), -EACCES);
+	CU_ASSERT_EQUAL(repo_parse_bearer(NULL, &t, &n), -EACCES);
+	CU_ASSERT_EQUAL(repo_parse_range("bytes=0-0", 10, &a, &b), 0);
+	CU_ASSERT_TRUE(a == 0 && b == 0);
+	CU_ASSERT_EQUAL(repo_parse_range("bytes=5-", 10, &a, &b), 0);
+	CU_ASSERT_TRUE(a == 5 && b == 9);
+	CU_ASSERT_EQUAL(repo_parse_range("bytes=5-100", 10, &a, &b), 0);
+	CU_ASSERT_TRUE(a == 5 && b == 9);
+	CU_ASSERT_EQUAL(repo_parse_range("bytes=-100", 10, &a, &b), 0);
+	CU_ASSERT_TRUE(a == 0 && b == 9);
+	CU_ASSERT_EQUAL(repo_parse_range("bytes=10-", 10, &a, &b), -ERANGE);
+	CU_ASSERT_EQUAL(repo_parse_range("bytes=-0", 10, &a, &b), -ERANGE);
+	CU_ASSERT_EQUAL(repo_parse_range("bytes=5-3", 10, &a, &b), -EINVAL);
+	CU_ASSERT_EQUAL(repo_parse_range("bytes=0-1,3-4", 10, &a, &b), -EINVAL);
+	CU_ASSERT_EQUAL(repo_parse_range("bytes=99999999999999999999-", 10, &a, &b), -EINVAL);
+	CU_ASSERT_EQUAL(repo_parse_range("items=0-1", 10, &a, &b), -EINVAL);
+}
+
+XTEST_SUITE(repo_http, http_init, http_clean, XTEST(test_http_health_and_unknown_path),
+	    XTEST(test_http_publish_status_codes), XTEST(test_http_oversized_upload_is_413),
+	    XTEST(test_http_truncated_upload_stores_nothing),
+	    XTEST(test_http_metadata_and_download_with_etag_and_range),
+	    XTEST(test_http_listing_search_and_index), XTEST(test_parse_bearer_and_range))
