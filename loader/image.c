@@ -114,8 +114,11 @@ static int jit_image(struct ldr_image *img, LLVMOrcThreadSafeContextRef tsc, LLV
 			rc = ldr_jit_lookup(img, (const char *const *)&names[n - 1], 1, 0,
 					    &addrs[n - 1], err);
 	} else {
-		/* everything, now: the whole module is one unit, its code is emitted here */
+		/* everything, now: the whole module is one unit, its code is emitted here (and
+		 * its object code hashed, for measured boot) */
+		img->ctx->obj_digest_img = img;
 		rc = ldr_jit_lookup(img, (const char *const *)names, n, 0, addrs, err);
+		img->ctx->obj_digest_img = NULL;
 	}
 	if (!rc && has_desc)
 		img->desc = (const struct xdrv_driver *)(uintptr_t)addrs[n - 1];
@@ -315,6 +318,14 @@ static int parse_bitcode(struct ldr_ctx *ctx, LLVMContextRef lctx, const struct 
 	if (!man->profile || strcmp(man->profile, SDK_PROFILE) != 0)
 		return xdrv_err(err, -EINVAL, "manifest: profile '%s' is not '%s'",
 				man->profile ? man->profile : "", SDK_PROFILE);
+	/* The profile fixes little-endian memory (byte order is compiled into every load and
+	 * store of the bitcode): a big-endian host cannot run it as it is. */
+	if (ctx->host.big_endian)
+		return xdrv_err(err, -ENOTSUP,
+				"profile %s is little-endian and this host (%s) is big-endian: "
+				"the package cannot run here; run it on a little-endian host "
+				"(x86_64, arm64, ppc64el), there is no big-endian xdrv profile yet",
+				SDK_PROFILE, ctx->host.triple);
 	rc = sdk_bitcode_parse(lctx, bc->data, (size_t)bc->size, bc->path, &m, err);
 	if (rc)
 		return rc;
@@ -519,6 +530,20 @@ int ldr_image_lookup(struct ldr_image *img, const char *symbol, uint64_t *addr, 
 		return fail(img->ctx, rc, e, err);
 	}
 	return 0;
+}
+
+int ldr_image_object_digest(const struct ldr_image *img, uint8_t out[32])
+{
+	if (!img || img->mode != LDR_JIT_EAGER || !img->nobjects)
+		return -ENODATA;
+	memcpy(out, img->obj_digest, 32);
+	return 0;
+}
+
+const uint64_t *ldr_image_param_values(const struct ldr_image *img, size_t *n)
+{
+	*n = img ? img->nparams : 0;
+	return img ? img->param_values : NULL;
 }
 
 uint32_t ldr_image_compiled_functions(const struct ldr_image *img)

@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <openssl/evp.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,6 +109,28 @@ static LLVMErrorRef count_transform(void *c, LLVMOrcThreadSafeModuleRef *tsm,
 	return LLVMErrorSuccess;
 }
 
+/* ---- object code digest (measured boot) ------------------------------------------------------
+ * Every object the JIT links passes through the object transform layer. While an eager load
+ * emits an image's code (obj_digest_img set around that lookup; one thread uses a context), each
+ * object's SHA-256 is chained into the image's digest: d = SHA-256(d || SHA-256(object)). The
+ * object is passed on unchanged.
+ */
+static LLVMErrorRef object_digest_transform(void *c, LLVMMemoryBufferRef *obj)
+{
+	struct ldr_ctx *ctx = c;
+	struct ldr_image *img = ctx->obj_digest_img;
+	if (!img || !obj || !*obj)
+		return LLVMErrorSuccess;
+	unsigned char cat[64];
+	unsigned int len = 32;
+	memcpy(cat, img->obj_digest, 32);
+	if (EVP_Digest(LLVMGetBufferStart(*obj), LLVMGetBufferSize(*obj), cat + 32, &len,
+		       EVP_sha256(), NULL) &&
+	    EVP_Digest(cat, sizeof cat, img->obj_digest, &len, EVP_sha256(), NULL))
+		img->nobjects++;
+	return LLVMErrorSuccess;
+}
+
 /* ---- the LLJIT of a context -------------------------------------------------------------------
  */
 int ldr_jit_create(struct ldr_ctx *ctx, uint32_t opt_level, char **err)
@@ -129,6 +152,8 @@ int ldr_jit_create(struct ldr_ctx *ctx, uint32_t opt_level, char **err)
 	LLVMOrcExecutionSessionSetErrorReporter(ctx->es, es_report, ctx);
 	LLVMOrcIRTransformLayerSetTransform(LLVMOrcLLJITGetIRTransformLayer(ctx->jit),
 					    count_transform, ctx);
+	LLVMOrcObjectTransformLayerSetTransform(LLVMOrcLLJITGetObjTransformLayer(ctx->jit),
+						object_digest_transform, ctx);
 	return 0;
 }
 

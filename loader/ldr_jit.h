@@ -36,6 +36,7 @@ struct ldr_host {
 	char *features;	   /* LLVMGetHostCPUFeatures, malloc'd */
 	char *description; /* "triple cpu=NAME +f1,+f2,...", malloc'd */
 	LLVMTargetRef target;
+	int big_endian; /* host byte order (tests may set it to see the refusal) */
 };
 /* Register the LLVM target of the architecture this file was compiled for (once per process). */
 int ldr_target_init(char **err);
@@ -83,6 +84,7 @@ struct ldr_ctx {
 	struct ldr_image *images; /* loaded images, newest first */
 	uint64_t next_id;
 	char *jit_errors; /* errors the session reported since the last take (ES error reporter) */
+	struct ldr_image *obj_digest_img; /* eager emission in progress: objects hash into it */
 	char errmsg[LDR_ERRMSG_MAX];
 };
 /* Remember `err` (may be NULL) as the context's last error. */
@@ -112,6 +114,10 @@ struct ldr_image {
 	uint32_t compiled, total;
 	const struct xdrv_driver *desc;
 	struct ldr_timings t;
+	/* objects emitted while obj_digest_img pointed here, and the SHA-256 chain over their
+	 * SHA-256s (ldr_image_object_digest) */
+	uint32_t nobjects;
+	unsigned char obj_digest[32];
 };
 
 #define LDR_LOAD_NO_LINT 1u /* tests only: skip sdk_lint (to show that the JIT still refuses) */

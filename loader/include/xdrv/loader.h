@@ -89,6 +89,13 @@ void ldr_image_timings(const struct ldr_image *img, struct ldr_timings *t);
 /* Address of a driver symbol with external linkage (static functions and data are not found).
  * Eager: the code; lazy: the function's stub, whose first call compiles it. */
 int ldr_image_lookup(struct ldr_image *img, const char *symbol, uint64_t *addr, char **err);
+/* Eager mode: the SHA-256 of the object code the JIT emitted for the image (one object: its
+ * SHA-256 chained once, d = SHA-256(0^32 || SHA-256(object)); several: chained in emission
+ * order). -ENODATA in lazy mode (code is emitted later, per function) or if nothing was seen. */
+int ldr_image_object_digest(const struct ldr_image *img, uint8_t out[32]);
+/* The parameter values the image was specialized with, in the manifest's params order;
+ * borrowed. */
+const uint64_t *ldr_image_param_values(const struct ldr_image *img, size_t *n);
 /* Number of functions compiled so far (lazy mode: grows as they are called). */
 uint32_t ldr_image_compiled_functions(const struct ldr_image *img);
 uint32_t ldr_image_total_functions(const struct ldr_image *img);

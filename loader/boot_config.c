@@ -1,0 +1,405 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The boot configuration of `xdrv boot`: a JSON object (format in docs/BOOT.md) naming the TPM,
+ * the event log, the trust anchor, the policy, the revocation inputs and the ordered drivers.
+ * Parsed strictly from the very bytes that were measured (unknown keys are errors, so a typo
+ * never silently weakens the policy). Running the boot is boot_seq.c's job.
+ */
+#include "boot_priv.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "xdrv/util.h"
+
+static char *resolve(const char *dir, const char *p)
+{
+	if (p[0] == '/' || !dir || !*dir)
+		return strdup(p);
+	size_t n = strlen(dir) + strlen(p) + 2;
+	char *s = malloc(n);
+	if (s)
+		snprintf(s, n, "%s/%s", dir, p);
+	return s;
+}
+
+static int only_keys(json_t *o, const char *where, const char *const *keys, char **err)
+{
+	const char *k;
+	json_t *v;
+	json_object_foreach(o, k, v)
+	{
+		int ok = 0;
+		for (const char *const *q = keys; *q; q++)
+			ok |= strcmp(*q, k) == 0;
+		if (!ok)
+			return xdrv_err(err, -EINVAL, "%s: unknown key \"%s\"", where, k);
+	}
+	return 0;
+}
+
+static int get_str(json_t *o, const char *key, const char *where, int required, const char **out,
+		   char **err)
+{
+	json_t *v = json_object_get(o, key);
+	*out = NULL;
+	if (!v || json_is_null(v)) {
+		if (required)
+			return xdrv_err(err, -EINVAL, "%s.%s: missing", where, key);
+		return 0;
+	}
+	if (!json_is_string(v) || !*json_string_value(v))
+		return xdrv_err(err, -EINVAL, "%s.%s: not a non-empty string", where, key);
+	*out = json_string_value(v);
+	return 0;
+}
+
+static int get_bool(json_t *o, const char *key, const char *where, int def, int *out, char **err)
+{
+	json_t *v = json_object_get(o, key);
+	*out = def;
+	if (!v)
+		return 0;
+	if (!json_is_boolean(v))
+		return xdrv_err(err, -EINVAL, "%s.%s: not true or false", where, key);
+	*out = json_is_true(v);
+	return 0;
+}
+
+static int dup_path(const char *dir, const char *p, char **out, char **err)
+{
+	*out = NULL;
+	if (!p)
+		return 0;
+	if (!(*out = resolve(dir, p)))
+		return xdrv_err(err, -ENOMEM, "out of memory");
+	return 0;
+}
+
+static int parse_floor(json_t *v, int64_t *out, char **err)
+{
+	*out = 0;
+	if (!v)
+		return 0;
+	if (json_is_integer(v) && json_integer_value(v) > 0) {
+		*out = json_integer_value(v);
+		return 0;
+	}
+	int y, m, d, n = 0;
+	const char *s = json_is_string(v) ? json_string_value(v) : "";
+	if (strlen(s) == 10 && sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) == 3 && n == 10) {
+		struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d};
+		time_t t = timegm(&tm);
+		if (t > 0 && tm.tm_mon == m - 1 && tm.tm_mday == d) {
+			*out = (int64_t)t;
+			return 0;
+		}
+	}
+	return xdrv_err(err, -EINVAL, "trust.time_floor: not Unix seconds or \"YYYY-MM-DD\"");
+}
+
+static int parse_policy(struct boot_config *c, json_t *p, char **err)
+{
+	static const char *const keys[] = {"require_signatures",
+					   "allowed_vendors",
+					   "safety",
+					   "min_security_versions",
+					   "continue_on_failure",
+					   "raise_floors",
+					   "jit",
+					   "opt_level",
+					   NULL};
+	if (p && !json_is_object(p))
+		return xdrv_err(err, -EINVAL, "policy: not an object");
+	if (!p)
+		p = json_object(); /* all defaults */
+	else
+		json_incref(p);
+	int rc = only_keys(p, "policy", keys, err);
+	if (!rc)
+		rc = get_bool(p, "require_signatures", "policy", 1, &c->require_signatures, err);
+	if (!rc)
+		rc = get_bool(p, "continue_on_failure", "policy", 0, &c->continue_on_failure, err);
+	if (!rc)
+		rc = get_bool(p, "raise_floors", "policy", 1, &c->raise_floors, err);
+	const char *s = NULL;
+	if (!rc)
+		rc = get_str(p, "safety", "policy", 0, &s, err);
+	if (!rc && !(c->safety = strdup(s ? s : "none")))
+		rc = xdrv_err(err, -ENOMEM, "out of memory");
+	if (!rc)
+		rc = get_str(p, "jit", "policy", 0, &s, err);
+	if (!rc) {
+		if (!s || strcmp(s, "eager") == 0)
+			c->jit_mode = LDR_JIT_EAGER;
+		else if (strcmp(s, "lazy") == 0)
+			c->jit_mode = LDR_JIT_LAZY;
+		else
+			rc = xdrv_err(err, -EINVAL, "policy.jit: \"%s\" is not eager or lazy", s);
+	}
+	json_t *v = json_object_get(p, "opt_level");
+	c->opt_level = 2;
+	if (!rc && v) {
+		if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 3)
+			rc = xdrv_err(err, -EINVAL, "policy.opt_level: not 0..3");
+		else
+			c->opt_level = (uint32_t)json_integer_value(v);
+	}
+	v = json_object_get(p, "allowed_vendors");
+	if (!rc && v) {
+		if (!json_is_array(v) || json_array_size(v) > 256)
+			rc = xdrv_err(err, -EINVAL, "policy.allowed_vendors: not a list of names");
+		c->vendors = calloc(json_array_size(v) + 1, sizeof *c->vendors);
+		for (size_t i = 0; !rc && i < json_array_size(v); i++) {
+			json_t *e = json_array_get(v, i);
+			if (!json_is_string(e) || !*json_string_value(e))
+				rc = xdrv_err(err, -EINVAL,
+					      "policy.allowed_vendors[%zu]: not a name", i);
+			else if (!c->vendors || !(c->vendors[i] = strdup(json_string_value(e))))
+				rc = xdrv_err(err, -ENOMEM, "out of memory");
+			else
+				c->nvendors++;
+		}
+	}
+	v = json_object_get(p, "min_security_versions");
+	if (!rc && v) {
+		if (!json_is_object(v) || json_object_size(v) > (size_t)BOOT_MAX_DRIVERS * 4)
+			rc = xdrv_err(
+				err, -EINVAL,
+				"policy.min_security_versions: not an object of name: number");
+		c->minsv = calloc(json_object_size(v) + 1, sizeof *c->minsv);
+		const char *k;
+		json_t *e;
+		json_object_foreach(v, k, e)
+		{
+			if (rc)
+				break;
+			if (!json_is_integer(e) || json_integer_value(e) < 0)
+				rc = xdrv_err(err, -EINVAL,
+					      "policy.min_security_versions.%s: not a number >= 0",
+					      k);
+			else if (!c->minsv || !(c->minsv[c->nminsv].name = strdup(k)))
+				rc = xdrv_err(err, -ENOMEM, "out of memory");
+			else
+				c->minsv[c->nminsv++].min = (uint64_t)json_integer_value(e);
+		}
+	}
+	json_decref(p);
+	return rc;
+}
+
+static int parse_driver(struct boot_config *c, json_t *d, size_t i, const char *dir, char **err)
+{
+	static const char *const keys[] = {"package", "device", "backend", "params", NULL};
+	char where[32];
+	snprintf(where, sizeof where, "drivers[%zu]", i);
+	struct boot_driver *bd = &c->drivers[i];
+	if (!json_is_object(d))
+		return xdrv_err(err, -EINVAL, "%s: not an object", where);
+	const char *pkg, *dev, *be;
+	int rc = only_keys(d, where, keys, err);
+	if (!rc)
+		rc = get_str(d, "package", where, 1, &pkg, err);
+	if (!rc)
+		rc = get_str(d, "device", where, 1, &dev, err);
+	if (!rc)
+		rc = get_str(d, "backend", where, 0, &be, err);
+	if (rc)
+		return rc;
+	bd->package = resolve(dir, pkg);
+	bd->device = strdup(dev);
+	bd->backend = strdup(be ? be : "native");
+	if (!bd->package || !bd->device || !bd->backend)
+		return xdrv_err(err, -ENOMEM, "out of memory");
+	json_t *p = json_object_get(d, "params");
+	if (!p)
+		return 0;
+	if (!json_is_object(p) || json_object_size(p) > BOOT_MAX_PARAMS)
+		return xdrv_err(err, -EINVAL, "%s.params: not an object of at most %u entries",
+				where, BOOT_MAX_PARAMS);
+	bd->params = calloc(json_object_size(p) + 1, sizeof *bd->params);
+	if (!bd->params)
+		return xdrv_err(err, -ENOMEM, "out of memory");
+	const char *k;
+	json_t *v;
+	json_object_foreach(p, k, v)
+	{
+		char buf[32];
+		const char *val = NULL;
+		if (json_is_string(v))
+			val = json_string_value(v);
+		else if (json_is_integer(v)) {
+			snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(v));
+			val = buf;
+		} else if (json_is_boolean(v))
+			val = json_is_true(v) ? "true" : "false";
+		else
+			return xdrv_err(err, -EINVAL,
+					"%s.params.%s: not a string, integer or boolean", where, k);
+		struct ldr_param_value *pv = &bd->params[bd->nparams];
+		pv->name = strdup(k);
+		pv->value = strdup(val);
+		bd->nparams++;
+		if (!pv->name || !pv->value)
+			return xdrv_err(err, -ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+static int parse(struct boot_config *c, json_t *root, const char *dir, char **err)
+{
+	static const char *const keys[] = {"format",	"tpm",	 "tpm_required", "event_log",
+					   "state_dir", "trust", "policy",	 "revocation",
+					   "drivers",	NULL};
+	if (!json_is_object(root))
+		return xdrv_err(err, -EINVAL, "not a JSON object");
+	int rc = only_keys(root, "config", keys, err);
+	if (rc)
+		return rc;
+	json_t *f = json_object_get(root, "format");
+	if (!json_is_integer(f) || json_integer_value(f) != 1)
+		return xdrv_err(err, -EINVAL, "format: must be 1");
+	const char *s;
+	rc = get_str(root, "tpm", "config", 0, &s, err);
+	if (rc)
+		return rc;
+	if (s && strcmp(s, "none") != 0 && !(c->tpm = strdup(s)))
+		return xdrv_err(err, -ENOMEM, "out of memory");
+	rc = get_bool(root, "tpm_required", "config", c->tpm != NULL, &c->tpm_required, err);
+	if (!rc)
+		rc = get_str(root, "event_log", "config", 1, &s, err);
+	if (!rc)
+		rc = dup_path(dir, s, &c->event_log, err);
+	if (!rc)
+		rc = get_str(root, "state_dir", "config", 1, &s, err);
+	if (!rc)
+		rc = dup_path(dir, s, &c->state_dir, err);
+	if (!rc)
+		rc = parse_policy(c, json_object_get(root, "policy"), err);
+	if (rc)
+		return rc;
+
+	json_t *t = json_object_get(root, "trust");
+	static const char *const tkeys[] = {"root", "time_floor", NULL};
+	if (t && !json_is_object(t))
+		return xdrv_err(err, -EINVAL, "trust: not an object");
+	if (t && (rc = only_keys(t, "trust", tkeys, err)))
+		return rc;
+	s = NULL;
+	if (t && (rc = get_str(t, "root", "trust", 0, &s, err)))
+		return rc;
+	if (!s && c->require_signatures)
+		return xdrv_err(err, -EINVAL,
+				"trust.root: missing, and policy.require_signatures is true");
+	if ((rc = dup_path(dir, s, &c->trust_root, err)) ||
+	    (t && (rc = parse_floor(json_object_get(t, "time_floor"), &c->time_floor, err))))
+		return rc;
+
+	json_t *r = json_object_get(root, "revocation");
+	static const char *const rkeys[] = {"crl", "deny_list", NULL};
+	if (r && !json_is_object(r))
+		return xdrv_err(err, -EINVAL, "revocation: not an object");
+	if (r) {
+		if ((rc = only_keys(r, "revocation", rkeys, err)) ||
+		    (rc = get_str(r, "crl", "revocation", 0, &s, err)) ||
+		    (rc = dup_path(dir, s, &c->crl, err)) ||
+		    (rc = get_str(r, "deny_list", "revocation", 0, &s, err)) ||
+		    (rc = dup_path(dir, s, &c->deny_list, err)))
+			return rc;
+		if (c->crl && !c->trust_root)
+			return xdrv_err(err, -EINVAL, "revocation.crl: needs trust.root");
+	}
+
+	json_t *d = json_object_get(root, "drivers");
+	if (!json_is_array(d) || json_array_size(d) > BOOT_MAX_DRIVERS)
+		return xdrv_err(err, -EINVAL, "drivers: not a list of at most %u drivers",
+				BOOT_MAX_DRIVERS);
+	c->drivers = calloc(json_array_size(d) + 1, sizeof *c->drivers);
+	if (!c->drivers)
+		return xdrv_err(err, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < json_array_size(d); i++) {
+		c->ndrivers = i + 1;
+		rc = parse_driver(c, json_array_get(d, i), i, dir, err);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int boot_config_parse(const uint8_t *buf, size_t len, const char *dir, struct boot_config **out,
+		      char **err)
+{
+	*out = NULL;
+	if (len > BOOT_CONFIG_MAX)
+		return xdrv_err(err, -EFBIG, "boot configuration: larger than %u bytes",
+				BOOT_CONFIG_MAX);
+	json_error_t je;
+	json_t *root = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, &je);
+	if (!root)
+		return xdrv_err(err, -EINVAL, "boot configuration: line %d column %d: %s", je.line,
+				je.column, je.text);
+	struct boot_config *c = calloc(1, sizeof *c);
+	int rc = c ? parse(c, root, dir, err) : xdrv_err(err, -ENOMEM, "out of memory");
+	json_decref(root);
+	if (rc) {
+		xdrv_err_prefix(err, "boot configuration");
+		boot_config_free(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+void boot_config_free(struct boot_config *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->ndrivers; i++) {
+		struct boot_driver *d = &c->drivers[i];
+		free(d->package);
+		free(d->device);
+		free(d->backend);
+		for (size_t k = 0; k < d->nparams; k++) {
+			free((char *)d->params[k].name);
+			free((char *)d->params[k].value);
+		}
+		free(d->params);
+	}
+	free(c->drivers);
+	for (size_t i = 0; i < c->nvendors; i++)
+		free(c->vendors[i]);
+	free(c->vendors);
+	for (size_t i = 0; i < c->nminsv; i++)
+		free(c->minsv[i].name);
+	free(c->minsv);
+	free(c->tpm);
+	free(c->event_log);
+	free(c->state_dir);
+	free(c->trust_root);
+	free(c->safety);
+	free(c->crl);
+	free(c->deny_list);
+	free(c);
+}
+
+const char *boot_config_event_log(const struct boot_config *c)
+{
+	return c->event_log;
+}
+
+const char *boot_config_tpm(const struct boot_config *c)
+{
+	return c->tpm;
+}
+
+uint64_t boot_config_min_secver(const struct boot_config *c, const char *name)
+{
+	for (size_t i = 0; i < c->nminsv; i++)
+		if (strcmp(c->minsv[i].name, name) == 0)
+			return c->minsv[i].min;
+	return 0;
+}

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private to the measured-boot files of loader/ (boot_config.c, boot_floor.c, boot_seq.c,
+ * attest.c) and their tests: the parsed boot configuration and the rollback-floor store.
+ */
+#ifndef XDRV_BOOT_PRIV_H
+#define XDRV_BOOT_PRIV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "xdrv/boot.h"
+#include "xdrv/loader.h"
+
+#define BOOT_CONFIG_MAX	 (1u << 20) /* a boot configuration is a page of JSON; 1 MiB bounds it */
+#define BOOT_MAX_DRIVERS 64u
+#define BOOT_MAX_PARAMS	 64u
+
+struct boot_driver {
+	char *package; /* absolute or relative to the config's folder, resolved */
+	char *device;  /* model[:config] */
+	char *backend;
+	struct ldr_param_value *params; /* names and values malloc'd */
+	size_t nparams;
+};
+
+struct boot_minsv {
+	char *name;
+	uint64_t min;
+};
+
+struct boot_config {
+	char *tpm; /* TCTI string, NULL: no TPM */
+	int tpm_required;
+	char *event_log, *state_dir;
+	char *trust_root; /* NULL only if !require_signatures */
+	int64_t time_floor;
+	int require_signatures, continue_on_failure, raise_floors;
+	char **vendors; /* allowed vendor organisations; none listed: any under the root */
+	size_t nvendors;
+	char *safety;
+	uint32_t jit_mode, opt_level;
+	struct boot_minsv *minsv;
+	size_t nminsv;
+	char *crl, *deny_list;
+	struct boot_driver *drivers;
+	size_t ndrivers;
+};
+
+/* Minimum security version the policy demands for a driver name (0 if none). */
+uint64_t boot_config_min_secver(const struct boot_config *c, const char *name);
+
+/* ---- rollback floors (boot_floor.c): TPM NV when a TPM is used, else a signed state file ---- */
+struct boot_floors;
+/* tpm may be NULL: then state_dir/floors.state, authenticated by HMAC-SHA256 with the key in
+ * state_dir/floors.key (32 random bytes, mode 0600, made on first use). A state file whose HMAC
+ * does not verify is -EBADMSG: nothing boots until it is repaired. */
+int boot_floors_open(struct ldr_tpm *tpm, const char *state_dir, struct boot_floors **out,
+		     char **err);
+void boot_floors_close(struct boot_floors *f);
+int boot_floors_get(struct boot_floors *f, const char *name, uint64_t *floor, char **err);
+int boot_floors_raise(struct boot_floors *f, const char *name, uint64_t floor, char **err);
+const char *boot_floors_where(const struct boot_floors *f); /* "TPM NV" or the file's path */
+
+#endif

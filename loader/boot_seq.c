@@ -1,0 +1,528 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The measured boot sequence of `xdrv boot` (docs/BOOT.md):
+ *
+ *   platform, into PCR 11: the loader (SHA-256 of /proc/self/exe), the boot configuration (the
+ *   bytes parsed), the trust anchor, the policy, the revocation inputs;
+ *   per driver, into PCR 12: signature chain -> revocation (CRL, deny-list, security_version vs
+ *   its floor) -> package event -> JIT -> JIT event (loader and LLVM versions, host CPU and
+ *   features, optimization level and mode, specialization values, safety policy, object code
+ *   digest in eager mode) -> probe -> probe event; a refusal is measured too.
+ *
+ * Each event is appended to the log, the log is rewritten (atomically), then the digest is
+ * extended into the TPM: a crash or a TPM that stops answering leaves a log that is a prefix of
+ * what was meant, never one that claims less than the PCRs hold. Every byte measured is the byte
+ * used: the configuration and each package are read once and parsed from that copy.
+ */
+#include "boot_priv.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <llvm-c/Core.h>
+#include <openssl/evp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xdrv/abi.h"
+#include "xdrv/hvb.h"
+#include "xdrv/revocation.h"
+#include "xdrv/runtime.h"
+#include "xdrv/sdk.h"
+#include "xdrv/signer.h"
+#include "xdrv/util.h"
+
+#define PKG_MAX	 (64u << 20)  /* a driver package; SDK caps admit 32 MiB of members */
+#define EXE_MAX	 (1u << 30)   /* the loader binary (a sanitizer build is ~100 MiB) */
+#define TEXT_MAX EVL_MAX_DATA /* one event's text */
+
+struct boot {
+	struct boot_config *cfg;
+	struct evl log;
+	struct ldr_tpm *tpm;
+	struct boot_floors *floors;
+	struct sig_trust *trust;
+	struct sig_revocation *rev;
+	struct ldr_ctx *ctx;
+	char exe_hex[65];
+	struct boot_result *res;
+	int fatal; /* a measurement or the TPM failed: the boot cannot go on */
+};
+
+static void sha256_hex(const void *d, size_t n, char hex[65])
+{
+	uint8_t m[32];
+	unsigned int ml = 32;
+	if (!EVP_Digest(d, n, m, &ml, EVP_sha256(), NULL))
+		memset(m, 0, sizeof m);
+	xdrv_hex(m, 32, hex);
+}
+
+static int file_hex(const char *path, size_t max, char hex[65], char **err)
+{
+	uint8_t *b = NULL;
+	size_t n = 0;
+	int rc = xdrv_read_file(path, max, &b, &n, err);
+	if (!rc)
+		sha256_hex(b, n, hex);
+	free(b);
+	return rc;
+}
+
+/* Text of one event, key=value pairs; values with spaces are quoted by the caller. */
+__attribute__((format(printf, 4, 5))) static int measure(struct boot *b, uint32_t pcr, char **err,
+							 const char *fmt, ...)
+{
+	char text[TEXT_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof text)
+		return xdrv_err(err, -E2BIG, "event %zu: text longer than %u bytes", b->log.n + 1,
+				TEXT_MAX);
+	int rc = evl_append_text(&b->log, pcr, EVL_EV_IPL, text, err);
+	if (!rc)
+		rc = evl_write_file(&b->log, b->cfg->event_log, err);
+	if (!rc && b->tpm) {
+		rc = ldr_tpm_extend(b->tpm, pcr, b->log.ev[b->log.n - 1].digest, err);
+		if (rc)
+			xdrv_err_prefix(err, "measuring event %zu (%.40s...)", b->log.n, text);
+	}
+	if (!rc)
+		b->res->events++;
+	else
+		b->fatal = 1;
+	return rc;
+}
+
+/* "value" made safe for a space-separated event line: quotes and backslashes escaped. */
+static const char *q(const char *s, char *buf, size_t n)
+{
+	size_t o = 0;
+	if (n < 3)
+		return "";
+	buf[o++] = '"';
+	for (; s && *s && o + 3 < n; s++) {
+		if (*s == '"' || *s == '\\')
+			buf[o++] = '\\';
+		buf[o++] = (unsigned char)*s < 0x20 ? '?' : *s;
+	}
+	buf[o++] = '"';
+	buf[o] = 0;
+	return buf;
+}
+
+/* ---- platform -------------------------------------------------------------------------------- */
+static int measure_platform(struct boot *b, const char *cfg_path, const char *cfg_hex, char **err)
+{
+	struct boot_config *c = b->cfg;
+	unsigned maj = 0, min = 0, pat = 0;
+	LLVMGetVersion(&maj, &min, &pat);
+	int rc = file_hex("/proc/self/exe", EXE_MAX, b->exe_hex, err);
+	if (rc) {
+		xdrv_err_prefix(err, "measuring the loader");
+		return rc;
+	}
+	char qa[512], qb[512], qc[512];
+	rc = measure(b, BOOT_PCR_PLATFORM, err,
+		     "xdrv.loader sha256=%s abi=%u.%u.%u llvm=%u.%u.%u source_date=%lld",
+		     b->exe_hex, XDRV_ABI_VERSION / 1000000u, XDRV_ABI_VERSION / 1000u % 1000u,
+		     XDRV_ABI_VERSION % 1000u, maj, min, pat, (long long)XDRV_SOURCE_DATE);
+	if (!rc)
+		rc = measure(b, BOOT_PCR_PLATFORM, err, "xdrv.config sha256=%s path=%s", cfg_hex,
+			     q(cfg_path, qa, sizeof qa));
+	char root_hex[65] = "none";
+	if (!rc && c->trust_root && (rc = file_hex(c->trust_root, 1u << 20, root_hex, err)))
+		xdrv_err_prefix(err, "trust root");
+	if (!rc)
+		rc = measure(b, BOOT_PCR_PLATFORM, err, "xdrv.trust root_sha256=%s time_floor=%lld",
+			     root_hex, (long long)c->time_floor);
+	char vendors[1024] = "", mins[1024] = "";
+	size_t o = 0;
+	for (size_t i = 0; i < c->nvendors && o < sizeof vendors; i++)
+		o += (size_t)snprintf(vendors + o, sizeof vendors - o, "%s%s", i ? "|" : "",
+				      c->vendors[i]);
+	o = 0;
+	for (size_t i = 0; i < c->nminsv && o < sizeof mins; i++)
+		o += (size_t)snprintf(mins + o, sizeof mins - o, "%s%s:%llu", i ? "," : "",
+				      c->minsv[i].name, (unsigned long long)c->minsv[i].min);
+	if (!rc)
+		rc = measure(b, BOOT_PCR_PLATFORM, err,
+			     "xdrv.policy require_signatures=%d allowed_vendors=%s safety=%s "
+			     "min_security_versions=%s continue_on_failure=%d raise_floors=%d "
+			     "jit=%s opt=%u floors=%s",
+			     c->require_signatures, q(c->nvendors ? vendors : "*", qa, sizeof qa),
+			     q(c->safety, qb, sizeof qb), q(mins, qc, sizeof qc),
+			     c->continue_on_failure, c->raise_floors,
+			     c->jit_mode == LDR_JIT_LAZY ? "lazy" : "eager", c->opt_level,
+			     b->tpm ? "tpm-nv" : "state-file");
+	char crl_hex[65] = "none", deny_hex[65] = "none";
+	size_t nser = 0, ndig = 0;
+	sig_revocation_counts(b->rev, &nser, &ndig);
+	if (!rc && c->crl)
+		rc = file_hex(c->crl, 16u << 20, crl_hex, err);
+	if (!rc && c->deny_list)
+		rc = file_hex(c->deny_list, 16u << 20, deny_hex, err);
+	if (!rc)
+		rc = measure(b, BOOT_PCR_PLATFORM, err,
+			     "xdrv.revocation crl_sha256=%s revoked_serials=%zu deny_sha256=%s "
+			     "denied_digests=%zu",
+			     crl_hex, nser, deny_hex, ndig);
+	return rc;
+}
+
+/* ---- one driver ------------------------------------------------------------------------------ */
+static int vendor_allowed(const struct boot_config *c, const char *signer)
+{
+	if (!c->nvendors)
+		return 1;
+	for (size_t i = 0; i < c->nvendors; i++) {
+		char want[320];
+		snprintf(want, sizeof want, "O = %s, ", c->vendors[i]);
+		if (strncmp(signer, want, strlen(want)) == 0) /* "O = vendor, CN = ..." */
+			return 1;
+	}
+	return 0;
+}
+
+struct drv_state {
+	const struct boot_driver *d;
+	const char *base;
+	uint8_t *buf;
+	size_t len;
+	char hex[65];
+	struct sig_info sig;
+	int signed_ok;
+	char name[128], version[64];
+	uint64_t secver, floor;
+	struct ldr_image *img;
+	struct hvb_backend *be;
+	struct ldr_driver *drv;
+	const char *step;
+};
+
+static int check_package(struct boot *b, struct drv_state *s, char **err)
+{
+	struct boot_config *c = b->cfg;
+	int rc;
+	s->step = "read";
+	rc = xdrv_read_file(s->d->package, PKG_MAX, &s->buf, &s->len, err);
+	if (rc)
+		return rc;
+	sha256_hex(s->buf, s->len, s->hex);
+	s->step = "signature";
+	size_t plen = 0;
+	rc = sig_trailer_parse(s->buf, s->len, &plen, NULL, NULL, NULL);
+	if (rc == -ENODATA && !c->require_signatures) {
+		plen = s->len;
+	} else if (!b->trust) {
+		return xdrv_err(err, -EPERM, "signature: no trust root configured");
+	} else {
+		rc = sig_verify(b->trust, s->buf, s->len, &s->sig, err);
+		if (rc) {
+			xdrv_err_prefix(err, "signature");
+			return rc;
+		}
+		plen = s->sig.payload_len;
+		s->signed_ok = 1;
+		s->step = "vendor";
+		if (!vendor_allowed(c, s->sig.signer))
+			return xdrv_err(err, -EPERM,
+					"signer \"%s\" is not of an allowed vendor (policy)",
+					s->sig.signer);
+	}
+	s->step = "revocation";
+	if (s->signed_ok && (rc = sig_revocation_check(b->rev, s->buf, s->len, err)))
+		return rc;
+	/* the manifest, for the name and security_version (after the signature: verify before
+	 * parse) */
+	struct sdk_package pkg;
+	struct sdk_caps caps = SDK_CAPS_DEFAULT;
+	memset(&pkg, 0, sizeof pkg);
+	s->step = "manifest";
+	rc = sdk_package_read(s->buf, plen, &caps, NULL, &pkg, err);
+	if (rc)
+		return rc;
+	snprintf(s->name, sizeof s->name, "%s", pkg.manifest.name ? pkg.manifest.name : "?");
+	snprintf(s->version, sizeof s->version, "%s",
+		 pkg.manifest.version ? pkg.manifest.version : "?");
+	s->secver = pkg.manifest.security_version;
+	sdk_package_free(&pkg);
+	s->step = "rollback";
+	uint64_t stored = 0, min = boot_config_min_secver(c, s->name);
+	rc = boot_floors_get(b->floors, s->name, &stored, err);
+	if (rc) {
+		b->fatal = b->tpm != NULL; /* the TPM stopped answering */
+		return rc;
+	}
+	s->floor = stored > min ? stored : min;
+	if (s->secver < s->floor)
+		return xdrv_err(err, -EKEYREVOKED,
+				"security_version %llu is below the floor %llu (%s %s)",
+				(unsigned long long)s->secver, (unsigned long long)s->floor,
+				stored >= min ? "stored in" : "policy minimum; stored floor in",
+				boot_floors_where(b->floors));
+	return 0;
+}
+
+static int jit_and_probe(struct boot *b, struct drv_state *s, char **err)
+{
+	struct boot_config *c = b->cfg;
+	char qa[512], qb[512], qc[1024], params[1024] = "";
+	s->step = "jit";
+	int rc = ldr_image_load_buf(b->ctx, s->buf, s->len, s->base, s->d->params, s->d->nparams,
+				    &s->img, err);
+	if (rc)
+		return rc;
+	const struct sdk_manifest *m = ldr_image_manifest(s->img);
+	size_t nv = 0, o = 0;
+	const uint64_t *vals = ldr_image_param_values(s->img, &nv);
+	for (size_t i = 0; m && i < nv && i < m->desc.nparams && o < sizeof params; i++)
+		o += (size_t)snprintf(params + o, sizeof params - o, "%s%s=%llu", i ? "," : "",
+				      m->desc.params[i].name, (unsigned long long)vals[i]);
+	uint8_t od[32];
+	char obj[65] = "none-lazy";
+	if (ldr_image_object_digest(s->img, od) == 0)
+		xdrv_hex(od, 32, obj);
+	unsigned maj = 0, mi = 0, pat = 0;
+	LLVMGetVersion(&maj, &mi, &pat);
+	rc = measure(
+		b, BOOT_PCR_DRIVERS, err,
+		"xdrv.driver.jit name=%s loader_sha256=%s llvm=%u.%u.%u host=%s opt=%u mode=%s "
+		"params=%s safety=%s object_sha256=%s functions=%u",
+		s->name, b->exe_hex, maj, mi, pat, q(ldr_host_description(b->ctx), qc, sizeof qc),
+		c->opt_level, c->jit_mode == LDR_JIT_LAZY ? "lazy" : "eager",
+		q(params, qa, sizeof qa), q(c->safety, qb, sizeof qb), obj,
+		ldr_image_total_functions(s->img));
+	if (rc)
+		return rc;
+	s->step = "probe";
+	const struct xdrv_driver *desc = ldr_image_descriptor(s->img);
+	if (!desc)
+		return xdrv_err(err, -EINVAL, "no driver descriptor");
+	char model[128];
+	const char *colon = strchr(s->d->device, ':');
+	size_t n = colon ? (size_t)(colon - s->d->device) : strlen(s->d->device);
+	if (n == 0 || n >= sizeof model)
+		return xdrv_err(err, -EINVAL, "device %s: bad model name", s->d->device);
+	memcpy(model, s->d->device, n);
+	model[n] = 0;
+	struct hvb_device *dev = NULL;
+	rc = hvb_backend_create(s->d->backend, NULL, &s->be, err);
+	if (!rc)
+		rc = hvb_device_create(s->be, model, colon ? colon + 1 : NULL, &dev, err);
+	if (!rc)
+		rc = ldr_driver_bind(desc, dev, NULL, &s->drv, err);
+	if (rc)
+		return rc;
+	for (int i = 0; i < 64 && ldr_driver_dispatch(s->drv) > 0; i++)
+		; /* let probe's first interrupts and polls run */
+	rc = measure(b, BOOT_PCR_DRIVERS, err,
+		     "xdrv.driver.probe name=%s device=%s backend=%s status=ok", s->name,
+		     hvb_device_name(dev), s->d->backend);
+	if (rc)
+		return rc;
+	if (c->raise_floors && s->secver > s->floor) {
+		s->step = "rollback";
+		rc = boot_floors_raise(b->floors, s->name, s->secver, err);
+		if (rc) {
+			b->fatal = b->tpm != NULL;
+			xdrv_err_prefix(err, "raising the rollback floor");
+		}
+	}
+	return rc;
+}
+
+/* One driver; 0 if booted, negative if not (*err says why): refused, or, with b->fatal set,
+ * the boot itself must stop (a measurement or the TPM failed). */
+static int boot_driver(struct boot *b, size_t i, char **err)
+{
+	struct drv_state s;
+	memset(&s, 0, sizeof s);
+	s.d = &b->cfg->drivers[i];
+	const char *base = strrchr(s.d->package, '/');
+	s.base = base ? base + 1 : s.d->package;
+	char qa[512], qb[512];
+	uint64_t t0 = xdrv_now_ns();
+	int rc = check_package(b, &s, err);
+	if (!rc) {
+		rc = measure(b, BOOT_PCR_DRIVERS, err,
+			     "xdrv.driver.package name=%s version=%s security_version=%llu "
+			     "floor=%llu sha256=%s payload_sha256=%s signer=%s issuer=%s",
+			     s.name, s.version, (unsigned long long)s.secver,
+			     (unsigned long long)s.floor, s.hex,
+			     s.signed_ok ? s.sig.digest_hex : "unsigned",
+			     q(s.signed_ok ? s.sig.signer : "unsigned", qa, sizeof qa),
+			     q(s.signed_ok ? s.sig.issuer : "", qb, sizeof qb));
+	}
+	if (!rc)
+		rc = jit_and_probe(b, &s, err);
+	if (rc && !b->fatal) {
+		xdrv_err_prefix(err, "%s: %s", s.base, s.step);
+		int mr = measure(b, BOOT_PCR_DRIVERS, NULL,
+				 "xdrv.driver.refused package=%s sha256=%s step=%s reason=%s",
+				 q(s.base, qa, sizeof qa), s.hex[0] ? s.hex : "unread", s.step,
+				 q(err && *err ? *err : "?", qb, sizeof qb));
+		if (mr)
+			xdrv_err_prefix(err, "measuring the refusal failed too");
+	} else if (rc) {
+		xdrv_err_prefix(err, "%s", s.base);
+	}
+	if (!rc) {
+		printf("boot: [%zu] %s %s (security_version %llu) signed by %s: measured, JIT %s, "
+		       "probed on %s in %.2f ms\n",
+		       i + 1, s.name, s.version, (unsigned long long)s.secver,
+		       s.signed_ok ? s.sig.signer : "nobody (unsigned)",
+		       b->cfg->jit_mode == LDR_JIT_LAZY ? "lazy" : "eager", s.d->device,
+		       (double)(xdrv_now_ns() - t0) / 1e6);
+		fflush(stdout);
+	}
+	ldr_driver_unbind(s.drv);
+	hvb_backend_destroy(s.be);
+	ldr_image_unload(s.img);
+	free(s.buf);
+	return rc;
+}
+
+/* ---- the boot -------------------------------------------------------------------------------- */
+static int open_tpm(struct boot *b, const char *tcti, char **err)
+{
+	if (!tcti)
+		return 0;
+	char *e = NULL;
+	int rc = ldr_tpm_open(tcti, &b->tpm, &e);
+	if (rc && b->cfg->tpm_required) {
+		xdrv_err(err, rc, "%s", e);
+		free(e);
+		return rc;
+	}
+	if (rc) {
+		printf("boot: no TPM (%s): continuing unmeasured into PCRs, as tpm_required is "
+		       "false\n",
+		       e);
+		free(e);
+		return 0;
+	}
+	static const uint32_t pcrs[2] = {BOOT_PCR_PLATFORM, BOOT_PCR_DRIVERS};
+	static const uint8_t zero[32];
+	for (int i = 0; i < 2; i++) {
+		uint8_t v[32];
+		rc = ldr_tpm_pcr_read(b->tpm, pcrs[i], v, err);
+		if (rc)
+			return rc;
+		if (memcmp(v, zero, 32) != 0)
+			return xdrv_err(err, -EBUSY,
+					"TPM %s: PCR %u is not at its reset value: a measured boot "
+					"needs a TPM reset since the last one (reboot, or restart "
+					"swtpm)",
+					tcti, pcrs[i]);
+	}
+	return 0;
+}
+
+static int start(struct boot *b, const char *cfg_path, const char *tpm_override, char **err)
+{
+	uint8_t *cbuf = NULL;
+	size_t clen = 0;
+	int rc = xdrv_read_file(cfg_path, BOOT_CONFIG_MAX, &cbuf, &clen, err);
+	if (rc)
+		return rc;
+	char cfg_hex[65];
+	sha256_hex(cbuf, clen, cfg_hex);
+	char *dir = strdup(cfg_path);
+	char *slash = dir ? strrchr(dir, '/') : NULL;
+	if (slash)
+		*slash = 0;
+	rc = boot_config_parse(cbuf, clen, slash ? dir : ".", &b->cfg, err);
+	free(dir);
+	free(cbuf);
+	if (rc)
+		return rc;
+	struct boot_config *c = b->cfg;
+	const char *tcti = c->tpm;
+	if (tpm_override)
+		tcti = strcmp(tpm_override, "none") == 0 ? NULL : tpm_override;
+	if ((rc = xdrv_mkdirs(c->state_dir, 0700, err)) || (rc = open_tpm(b, tcti, err)))
+		return rc;
+	b->res->tpm_used = b->tpm != NULL;
+	if (!b->tpm) {
+		char note[512];
+		snprintf(note, sizeof note,
+			 "xdrv: no TPM%s%s: events are logged but extended into no PCR; rollback "
+			 "floors in a signed state file",
+			 tcti ? " reachable at " : " configured", tcti ? tcti : "");
+		if ((rc = evl_append_text(&b->log, BOOT_PCR_PLATFORM, EVL_EV_NO_ACTION, note, err)))
+			return rc;
+	}
+	if (c->trust_root &&
+	    (rc = sig_trust_create(c->trust_root, c->time_floor, &b->trust, err))) {
+		xdrv_err_prefix(err, "trust root %s", c->trust_root);
+		return rc;
+	}
+	if ((rc = sig_revocation_load(c->trust_root, c->crl, c->deny_list, &b->rev, err)) ||
+	    (rc = boot_floors_open(b->tpm, c->state_dir, &b->floors, err)))
+		return rc;
+	uint64_t t0 = xdrv_now_ns();
+	rc = measure_platform(b, cfg_path, cfg_hex, err);
+	if (rc)
+		return rc;
+	printf("boot: platform measured (loader, configuration, trust, policy, revocation) in "
+	       "%.2f ms\n",
+	       (double)(xdrv_now_ns() - t0) / 1e6);
+	struct ldr_config lc = {
+		.trust_root = c->trust_root,
+		.allow_unsigned = !c->require_signatures,
+		.time_floor = c->time_floor,
+		.jit_mode = c->jit_mode,
+		.opt_level = c->opt_level,
+	};
+	return ldr_ctx_create(&lc, &b->ctx, err);
+}
+
+int boot_run(const char *config_path, const char *tpm_override, struct boot_result *res, char **err)
+{
+	struct boot b;
+	memset(&b, 0, sizeof b);
+	memset(res, 0, sizeof *res);
+	b.res = res;
+	int rc = start(&b, config_path, tpm_override, err);
+	for (size_t i = 0; !rc && i < b.cfg->ndrivers; i++) {
+		char *e = NULL;
+		int r = boot_driver(&b, i, &e);
+		if (r == 0) {
+			res->booted++;
+		} else if (b.fatal) {
+			rc = xdrv_err(err, r, "boot stopped: %s", e ? e : "measurement failed");
+		} else {
+			res->refused++;
+			printf("boot: [%zu] refused: %s\n", i + 1, e ? e : "?");
+			fflush(stdout);
+			if (!b.cfg->continue_on_failure)
+				rc = xdrv_err(err, r,
+					      "boot stopped (policy: continue_on_failure is "
+					      "false): %s",
+					      e ? e : "?");
+		}
+		free(e);
+	}
+	if (!rc)
+		rc = measure(&b, BOOT_PCR_PLATFORM, err, "xdrv.boot.done booted=%u refused=%u",
+			     res->booted, res->refused);
+	if (b.cfg && b.log.n && rc) {
+		char *e2 = NULL; /* keep what was measured on disk, whatever stopped us */
+		if (evl_write_file(&b.log, b.cfg->event_log, &e2))
+			fprintf(stderr, "xdrv boot: %s\n",
+				e2 ? e2 : "writing the event log failed");
+		free(e2);
+	}
+	ldr_ctx_destroy(b.ctx);
+	boot_floors_close(b.floors);
+	sig_revocation_free(b.rev);
+	sig_trust_destroy(b.trust);
+	ldr_tpm_close(b.tpm);
+	evl_free(&b.log);
+	boot_config_free(b.cfg);
+	return rc;
+}

@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Loader, part 3: measured boot. A TCG PC Client crypto-agile event log (eventlog.c), a TPM 2.0
+ * reached through tss2-esys and a TCTI string (tpm.c), the boot sequence driven by a JSON boot
+ * configuration (boot_config.c, boot_seq.c), rollback floors (boot_floor.c), and attestation:
+ * a quote bundle and its verifier (attest.c). See docs/BOOT.md for formats and PCR use.
+ *
+ * All functions: 0 or a negative errno; *err (if err is not NULL) gets a malloc'd message.
+ */
+#ifndef XDRV_BOOT_H
+#define XDRV_BOOT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* PCRs: 11 = the platform (loader, boot configuration, trust store, policy, revocation inputs);
+ * 12 = the drivers (package, signer, security version, JIT inputs and output, refusals). */
+#define BOOT_PCR_PLATFORM 11u
+#define BOOT_PCR_DRIVERS  12u
+
+/* ---- event log (eventlog.c) -------------------------------------------------------------------
+ * Layout: the Spec ID event in the SHA-1 TCG_PCClientPCREvent format (PCR 0, EV_NO_ACTION,
+ * 20 zero bytes, "Spec ID Event03", one algorithm: SHA-256, 32 bytes), then TCG_PCR_EVENT2
+ * records (pcr u32, type u32, digest count u32 = 1, alg u16 = 0x000B, digest[32], size u32,
+ * data), all little-endian. xdrv's events are EV_IPL with NUL-terminated text data whose
+ * SHA-256 is the digest; EV_NO_ACTION events (notes, not extended) carry a zero digest. */
+#define EVL_EV_NO_ACTION 0x00000003u
+#define EVL_EV_IPL	 0x0000000Du
+#define EVL_MAX_EVENTS	 4096u
+#define EVL_MAX_DATA	 4096u /* bytes of one event's data */
+
+struct evl_event {
+	uint32_t pcr, type;
+	uint8_t digest[32];
+	uint32_t len;
+	uint8_t *data; /* len bytes, malloc'd */
+};
+struct evl {
+	struct evl_event *ev;
+	size_t n, cap;
+};
+/* Append an event (data copied). EV_IPL: digest = SHA-256(data); EV_NO_ACTION: zero digest.
+ * -E2BIG past EVL_MAX_EVENTS or EVL_MAX_DATA. */
+int evl_append(struct evl *l, uint32_t pcr, uint32_t type, const void *data, size_t len,
+	       char **err);
+/* Append a text event: the string and its NUL. */
+int evl_append_text(struct evl *l, uint32_t pcr, uint32_t type, const char *text, char **err);
+/* The binary log (Spec ID event + every event); *buf malloc'd. */
+int evl_serialize(const struct evl *l, uint8_t **buf, size_t *len, char **err);
+/* Write the log atomically to `path`. */
+int evl_write_file(const struct evl *l, const char *path, char **err);
+/* Parse a binary log strictly: the Spec ID event exactly as we write it, then whole events,
+ * SHA-256 only, PCR 0..23, data at most EVL_MAX_DATA, each EV_IPL digest equal to the SHA-256
+ * of its data, no bytes after the last event. -EBADMSG naming the event number and defect. */
+int evl_parse(const uint8_t *buf, size_t len, struct evl *out, char **err);
+/* Replay: start from zero PCRs and extend every non-EV_NO_ACTION event's digest. */
+void evl_replay(const struct evl *l, uint8_t pcrs[24][32]);
+void evl_free(struct evl *l); /* NULL-safe; leaves an empty log */
+
+/* ---- TPM (tpm.c) ------------------------------------------------------------------------------
+ * A TCTI string as tss2-tctildr takes it: "swtpm:host=127.0.0.1,port=2321", "device:/dev/tpmrm0".
+ * Test fault injection: XDRV_TPM_FAIL_AFTER=N makes every TPM command after the N-th fail as a
+ * TPM that stopped answering (the connection is dropped). */
+struct ldr_tpm;
+int ldr_tpm_open(const char *tcti, struct ldr_tpm **out, char **err);
+void ldr_tpm_close(struct ldr_tpm *t); /* NULL-safe */
+int ldr_tpm_extend(struct ldr_tpm *t, uint32_t pcr, const uint8_t digest[32], char **err);
+int ldr_tpm_pcr_read(struct ldr_tpm *t, uint32_t pcr, uint8_t out[32], char **err);
+/* A rollback floor in a monotonic NV index of the owner hierarchy (a TPM_NT_BITS index: bits
+ * only ever get set; floor = number of the highest set bit + 1, so 0..64). `name` selects the
+ * index (0x01580000 | 16 bits of FNV-1a of the name). */
+int ldr_tpm_floor_read(struct ldr_tpm *t, const char *name, uint64_t *floor, char **err);
+int ldr_tpm_floor_raise(struct ldr_tpm *t, const char *name, uint64_t floor, char **err);
+struct ldr_quote {
+	uint8_t *attest; /* TPMS_ATTEST as the TPM marshaled it (what tpm2_checkquote -m reads) */
+	size_t attest_len;
+	uint8_t *sig; /* TPMT_SIGNATURE, marshaled (tpm2_checkquote -s) */
+	size_t sig_len;
+	char *ak_pem;	    /* the attestation key's public part, PEM SubjectPublicKeyInfo */
+	uint8_t pcr[2][32]; /* BOOT_PCR_PLATFORM, BOOT_PCR_DRIVERS at the time of the quote */
+};
+/* Create the attestation key (a restricted ECDSA P-256 signing primary key in the endorsement
+ * hierarchy: the same key every time for the same TPM) and quote PCRs 11 and 12 (SHA-256 bank)
+ * with `nonce` (1..64 bytes) as qualifying data. */
+int ldr_tpm_quote(struct ldr_tpm *t, const uint8_t *nonce, size_t nlen, struct ldr_quote *q,
+		  char **err);
+void ldr_quote_free(struct ldr_quote *q);
+
+/* ---- boot (boot_config.c, boot_seq.c) ---------------------------------------------------------
+ */
+struct boot_config;
+/* Parse a boot configuration (JSON) from exactly these bytes; relative paths are taken from
+ * `dir`. -EINVAL naming the field. */
+int boot_config_parse(const uint8_t *buf, size_t len, const char *dir, struct boot_config **out,
+		      char **err);
+void boot_config_free(struct boot_config *c);
+const char *boot_config_event_log(const struct boot_config *c);
+const char *boot_config_tpm(const struct boot_config *c); /* NULL: no TPM */
+
+struct boot_result {
+	uint32_t booted, refused; /* drivers */
+	uint32_t events;
+	int tpm_used;
+};
+/* The whole boot: see docs/BOOT.md. Messages go to stdout (progress) and *err (the failure that
+ * stopped the boot). 0 if the boot completed (possibly with refused drivers, when policy lets it
+ * continue), negative otherwise. The event log is written after every event. */
+int boot_run(const char *config_path, const char *tpm_override, struct boot_result *res,
+	     char **err);
+
+/* ---- attestation (attest.c) -------------------------------------------------------------------
+ */
+/* Quote the boot PCRs and write a bundle (JSON: nonce, quote, signature, AK public, PCR values,
+ * event log). export_dir (may be NULL): also write quote.msg, quote.sig, ak.pem, pcrs.bin,
+ * eventlog.bin there, the files tpm2_checkquote takes. */
+int attest_create(const char *tcti, const char *event_log, const uint8_t *nonce, size_t nlen,
+		  const char *bundle_path, const char *export_dir, char **err);
+/* Verify a bundle: quote structure, nonce, signature by the bundle's AK (and, if ak_pem_pin is
+ * given, that AK is the pinned one), replay of the log against the quoted PCR digest, and the
+ * reference (allow-list JSON, may be NULL). Prints the chain to `out` (a FILE *). */
+int attest_verify(const char *bundle_path, const uint8_t *nonce, size_t nlen,
+		  const char *reference_path, const char *ak_pem_pin, void *out, char **err);
+
+/* Hex string -> bytes (even length, at most cap bytes). */
+int boot_hex_decode(const char *hex, uint8_t *out, size_t cap, size_t *len);
+
+#endif

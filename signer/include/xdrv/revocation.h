@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Revocation inputs of the trusted boot chain (signer/revocation.c):
+ *
+ *  - a CRL signed by the pinned root. It lists serial numbers of certificates anywhere in a
+ *    package's chain (vendor CA or driver signer): the root speaks for the whole hierarchy it
+ *    issued, so a serial is matched whoever issued the certificate (serials are random 127-bit
+ *    numbers, see signer/README.md);
+ *  - a deny-list of package digests: a text file, one SHA-256 (64 hex digits) per line, '#'
+ *    comments; a package is denied if the SHA-256 of the whole signed file or of its payload is
+ *    listed.
+ *
+ * The security_version floor is the loader's (boot_seq.c), since it needs the manifest.
+ * All functions: 0 or a negative errno; *err (if err is not NULL) gets a malloc'd message.
+ */
+#ifndef XDRV_REVOCATION_H
+#define XDRV_REVOCATION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct sig_revocation;
+/* Load and check the inputs: crl_pem (NULL: none) must parse, be a v2 CRL issued under the
+ * root's subject and carry a valid signature by the root's key (root_pem); deny_path (NULL:
+ * none) must hold only well-formed lines. -EBADMSG / -EPERM naming the file and the line. */
+int sig_revocation_load(const char *root_pem, const char *crl_pem, const char *deny_path,
+			struct sig_revocation **out, char **err);
+void sig_revocation_free(struct sig_revocation *r); /* NULL-safe */
+/* Check a signed package (already verified with sig_verify): each certificate its CMS carries
+ * against the CRL, the file's and the payload's digests against the deny-list. -EKEYREVOKED
+ * with "signer certificate serial 0x... is revoked by the root's CRL (revoked 2026-...)" or
+ * "package digest ... is on the deny-list" (file:line). */
+int sig_revocation_check(const struct sig_revocation *r, const uint8_t *buf, size_t len,
+			 char **err);
+/* Numbers of revoked serials and denied digests (for measurement and messages). */
+void sig_revocation_counts(const struct sig_revocation *r, size_t *serials, size_t *digests);
+
+/* Write a CRL signed by the root (cert + unencrypted PEM key), valid `days` from now, revoking
+ * the serial numbers of the given certificates (PEM files) and of `serials` (hex strings). */
+int sig_crl_create(const char *root_cert, const char *root_key, const char *const *certs,
+		   size_t ncerts, const char *const *serials, size_t nserials, uint32_t days,
+		   const char *out, char **err);
+
+#endif
