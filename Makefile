@@ -12,6 +12,23 @@
 # library; cmd_*.c files are the front end's subcommands; tests/<component>/*.c are its CUnit
 # suites. Adding a file needs no change here.
 
+# ---- cross build (issue 6), part 1 of 2: `make ARCH=arm64` builds into build/arm64 ----------
+# (here because the program and test link rules below expand CC, LDFLAGS_SAN and SYSLIBS when
+# they are defined; `override` keeps the native definitions below from replacing these)
+cross_triple = $(if $(filter arm64,$(1)),aarch64-linux-gnu,$(if $(filter ppc64el,$(1)),powerpc64le-linux-gnu,$(if $(filter s390x,$(1)),s390x-linux-gnu)))
+ifneq ($(ARCH),)
+O ?= build/$(ARCH)
+CROSS_TRIPLE := $(call cross_triple,$(ARCH))
+# ppc64el and s390x: libraries unpacked into a sysroot (scripts/install-deps-cross says why);
+# empty CROSS_SYSROOT: Debian multiarch (arm64)
+CROSS_SYSROOT_ppc64el ?= $(CURDIR)/build/sysroot-ppc64el
+CROSS_SYSROOT_s390x ?= $(CURDIR)/build/sysroot-s390x
+CROSS_SYSROOT := $(CROSS_SYSROOT_$(ARCH))
+override CC := clang-19 --target=$(CROSS_TRIPLE) $(if $(CROSS_SYSROOT),--sysroot=$(CROSS_SYSROOT))
+override LDFLAGS_SAN := -fuse-ld=lld
+override LLVM_LIBS := -lLLVM-19
+endif
+# ---- end of cross build part 1 ---------------------------------------------------------------
 O ?= build
 comma := ,
 SAN ?= 0
@@ -40,6 +57,10 @@ INCLUDES := -Idriver-abi/include $(foreach c,$(COMPONENTS),-I$(c)/include) -I$(O
 CFLAGS := $(CFLAGS_BASE) $(INCLUDES) $(LLVM_CFLAGS) \
 	-DXDRV_SOURCE_DATE=$(shell git log -1 --format=%ct 2>/dev/null || date +%s) -DXDRV_SRCDIR=\"$(CURDIR)\"
 SYSLIBS := -ljansson -larchive -lcrypto -lssl $(LLVM_LIBS) -lpthread -ldl -lm
+SYSLIBS += -ltss2-esys -ltss2-tctildr -ltss2-mu -ltss2-rc # loader: measured boot (issue 5)
+SYSLIBS += -lcurl -lsqlite3 # issue 4 client (repo-server/client_*, store*)
+SYSLIBS += -liscsi # issue 3 iSCSI disk backend (hypervisor-backends/disk/iscsi.c)
+SYSLIBS += -lmicrohttpd # issue 4 server (xdrv-repod)
 
 srcs_of = $(shell find $(1) -name '*.c' ! -name 'cmd_*.c' ! -name 'main_*.c' ! -path '*/include/*' 2>/dev/null | sort)
 objs_of = $(patsubst %.c,$(O)/obj/%.o,$(call srcs_of,$(1)))
@@ -191,5 +212,74 @@ check: format-check
 
 clean:
 	rm -rf build
+
+# ---- cross build (issue 6), part 2 of 2 --------------------------------------------------------
+# make ARCH=arm64|ppc64el|s390x [O=build/ARCH]: the host side (libraries, xdrv, programs; the
+# CUnit binary with `cross-tests`) for another architecture, with clang-19 --target and lld
+# against the target's Debian libraries (scripts/install-deps-cross: multiarch for arm64, a
+# sysroot for ppc64el and s390x). Run with qemu-<arch>-static; see README.
+# `make test` builds arm64 and ppc64el first; tests/e2e/cross_arch.sh runs them.
+CROSS_ARCHS ?= arm64 ppc64el
+CROSS_PREFIX ?= build/
+.PHONY: deps-cross cross cross-all cross-tests
+cross-all: deps
+	$(Q)for a in $(CROSS_ARCHS); do $(MAKE) --no-print-directory ARCH=$$a O=$(CROSS_PREFIX)$$a SAN=0 cross || exit 1; done
+test: cross-all
+ifneq ($(ARCH),)
+$(if $(CROSS_TRIPLE),,$(error ARCH=$(ARCH): not one of arm64 ppc64el s390x))
+$(if $(filter 1,$(SAN)),$(error ARCH=$(ARCH): SAN=1 is not supported for cross builds))
+CROSS_INC := $(O)/cross-include
+CFLAGS := -I$(CROSS_INC) $(CFLAGS)
+.DEFAULT_GOAL := cross
+cross: deps-cross $(XDRV) $(PROGS)
+cross-tests: deps-cross $(O)/tests/xdrv-tests
+deps-cross:
+	$(Q)XDRV_CROSS_SYSROOT=$(CROSS_SYSROOT) scripts/install-deps-cross $(ARCH)
+	@mkdir -p $(O) && echo '$(CROSS_SYSROOT)' > $(O)/cross-sysroot
+$(CROSS_INC)/llvm/Config/llvm-config.h: | deps-cross
+	$(Q)scripts/cross-llvm-config.sh $(ARCH) $(CROSS_INC)
+$(foreach c,$(COMPONENTS),$(call objs_of,$(c))) $(CMD_OBJS) $(TEST_MAIN) \
+	$(foreach t,$(TEST_DIRS),$(call test_objs,$(t))) $(patsubst %.c,$(O)/obj/%.o,$(PROG_SRCS)): \
+	| $(CROSS_INC)/llvm/Config/llvm-config.h
+else
+cross cross-tests deps-cross:
+	$(error $@: set ARCH (arm64, ppc64el or s390x))
+endif
+# ---- end of cross build part 2 -----------------------------------------------------------------
+
+# ---- native driver builds for `xdrv bench` (issue 3, throughput vs native) ----------------------
+# The NIC and SCSI sample drivers compiled natively from the same C sources, for the JIT-vs-native
+# comparison (loader/cmd_bench.c): $(O)/native/<drv>.so (dlopen'ed; its ABI imports resolve
+# against the xdrv executable's exported xdrv_* functions, -rdynamic), and $(O)/native/<drv>.o
+# linked into xdrv itself, its descriptor renamed xdrv_driver_<drv> and every other symbol it
+# defines made local. Flags: the SDK's portable profile (sdk/build.c) but for the host
+# target, -O2 -march=native (the JIT optimizes "default<O2>" for the host CPU and its features).
+# Native builds only (not ARCH=...); the bench reports a missing static build instead.
+ifeq ($(ARCH),)
+NATIVE_DRIVERS := dp83820 virtio_scsi
+NATIVE_CFLAGS := -std=gnu11 -ffreestanding -nostdlibinc -fsigned-char -fno-common \
+	-fno-stack-protector -fno-asynchronous-unwind-tables -ffp-contract=off -Wall \
+	-O2 -march=native -fPIC -isystem driver-abi/include
+NATIVE_SOS := $(foreach d,$(NATIVE_DRIVERS),$(O)/native/$(d).so)
+NATIVE_STATIC := $(foreach d,$(NATIVE_DRIVERS),$(O)/native/$(d).o)
+$(O)/native/%.so: $(wildcard sample-drivers/*/*.[ch]) $(wildcard driver-abi/include/xdrv/*.h)
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  NATIVE  $@")
+	$(Q)printf '{ global: xdrv_driver; local: *; };\n' > $@.map
+	$(Q)clang-19 $(NATIVE_CFLAGS) -shared -nostdlib -Wl,--version-script=$@.map -o $@ $(wildcard sample-drivers/$*/*.c)
+$(O)/native/%.o: $(wildcard sample-drivers/*/*.[ch]) $(wildcard driver-abi/include/xdrv/*.h)
+	@mkdir -p $(dir $@)/$*.objs
+	$(if $(Q),@echo "  NATIVE  $@")
+	$(Q)for f in $(wildcard sample-drivers/$*/*.c); do \
+		clang-19 $(NATIVE_CFLAGS) -c $$f -o $(dir $@)/$*.objs/$$(basename $$f .c).o || exit 1; done
+	$(Q)ld.lld-19 -r -o $@.tmp $(dir $@)/$*.objs/*.o
+	$(Q)llvm-objcopy-19 --keep-global-symbol=xdrv_driver $@.tmp
+	$(Q)llvm-objcopy-19 --redefine-sym xdrv_driver=xdrv_driver_$* $@.tmp $@
+	$(Q)rm -f $@.tmp
+CMD_OBJS += $(NATIVE_STATIC)
+$(XDRV): $(NATIVE_STATIC)
+all test-build: $(NATIVE_SOS)
+endif
+# ---- end of native driver builds -----------------------------------------------------------------
 
 -include $(shell find $(O)/obj -name '*.d' 2>/dev/null)

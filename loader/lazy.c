@@ -297,7 +297,10 @@ static int define_reexports(struct ldr_image *img, struct lazy_fn *fns, size_t n
 		&img->lctm);
 	if (e) {
 		img->lctm = NULL;
-		return ldr_llvm_err(err, e, -ENOTSUP, "lazy mode: call-through manager");
+		/* LLVM 19's ORC has no lazy call-through for some hosts (powerpc64le) */
+		return ldr_llvm_err(err, e, -ENOTSUP,
+				    "lazy mode is not available on this host, use eager mode: "
+				    "call-through manager");
 	}
 	img->ism = LLVMOrcCreateLocalIndirectStubsManager(triple);
 	if (!img->ism)

@@ -127,6 +127,10 @@ int ldr_host_init(struct ldr_host *h, char **err)
 	}
 	snprintf(h->description, dlen, "%s cpu=%s %s", h->triple, h->cpu, feat);
 	free(feat);
+	const uint16_t probe = 1;
+	unsigned char first;
+	memcpy(&first, &probe, 1);
+	h->big_endian = first == 0;
 	return 0;
 
 out_fini:

@@ -212,6 +212,15 @@ static int check_opts(const struct sdk_build_opts *o, char **err)
 		if (!ok)
 			return xdrv_err(err, -EINVAL, "build: -D %s: not NAME or NAME=VALUE",
 					d ? d : "(null)");
+		/* the compiler's own statement of the char signedness; the profile fixes it */
+		if (k == strlen("__CHAR_UNSIGNED__") && strncmp(d, "__CHAR_UNSIGNED__", k) == 0)
+			return xdrv_err(
+				err, -EINVAL,
+				"build: -D %s: char is signed in profile " SDK_PROFILE
+				" on every host (-fsigned-char), and this macro would claim "
+				"otherwise: use uint8_t for bytes and int8_t for small signed "
+				"numbers instead of relying on the signedness of char",
+				d);
 	}
 	for (size_t i = 0; i < o->ninclude_dirs; i++)
 		if (!o->include_dirs[i] || !*o->include_dirs[i])
@@ -327,7 +336,18 @@ int sdk_build(const struct sdk_build_opts *opts, char **err)
 	base = base ? base + 1 : opts->sources[0];
 	LLVMSetSourceFileName(m, base, strlen(base));
 	LLVMSetModuleIdentifier(m, base, strlen(base));
-	if ((rc = sdk_normalize(m, err)) || (rc = check_module(m, opts->output, err)))
+	if ((rc = sdk_normalize(m, err)))
+		goto out_mod;
+	if ((rc = check_module(m, opts->output, err)) && opts->no_lint && rc != -ENOMEM) {
+		fprintf(stderr, "xdrv build: warning (--no-lint, written anyway):\n%s\n",
+			err && *err ? *err : "");
+		if (err) {
+			free(*err);
+			*err = NULL;
+		}
+		rc = 0;
+	}
+	if (rc)
 		goto out_mod;
 	rc = sdk_bitcode_write(m, opts->output, err);
 out_mod:

@@ -14,7 +14,7 @@
 #include "cmd_util.h"
 
 static const char usage[] =
-	"usage: xdrv build [-o OUT.bc] [-I DIR]... [-D NAME[=VALUE]]... [-v] SRC.c...\n"
+	"usage: xdrv build [-o OUT.bc] [-I DIR]... [-D NAME[=VALUE]]... [-v] [--no-lint] SRC.c...\n"
 	"\n"
 	"Compile driver sources with " SDK_CLANG " for the portable profile " SDK_PROFILE
 	" (triple " SDK_TRIPLE ",\n"
@@ -27,6 +27,8 @@ static const char usage[] =
 	"  -I DIR           also search DIR for the driver's own headers\n"
 	"  -D NAME[=VALUE]  define a macro\n"
 	"  -v               print the compiler command lines\n"
+	"  --no-lint        testing loaders only: write the bitcode even if the descriptor\n"
+	"                   or lint check fails (the problems are printed as warnings)\n"
 	"\n"
 	"environment: XDRV_ABI_INCLUDE  driver ABI headers (default: this checkout's "
 	"driver-abi/include)\n"
@@ -54,6 +56,7 @@ int cmd_build(int argc, char **argv)
 	}
 	static const struct option longopts[] = {{"output", required_argument, NULL, 'o'},
 						 {"verbose", no_argument, NULL, 'v'},
+						 {"no-lint", no_argument, NULL, 'L'},
 						 {NULL, 0, NULL, 0}};
 	const char **defs = calloc((size_t)argc, sizeof *defs);
 	const char **incs = calloc((size_t)argc, sizeof *incs);
@@ -79,6 +82,9 @@ int cmd_build(int argc, char **argv)
 			break;
 		case 'v':
 			o.verbose = 1;
+			break;
+		case 'L':
+			o.no_lint = 1;
 			break;
 		default: {
 			char msg[96];

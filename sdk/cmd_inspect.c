@@ -122,6 +122,46 @@ static json_t *str_n(const char *s, size_t n)
 	return json_string(sdk_printable(raw, shown, sizeof shown));
 }
 
+/* Where bitcode of the portable profile that passes the lint can run: every little-endian 64-bit
+ * host the loader has an LLVM target for (loader/target.c); the ones `make test` runs it on
+ * (tests/e2e/cross_arch.sh: x86_64 natively, arm64 and ppc64el under qemu); big-endian hosts
+ * refuse it (loader/image.c). */
+static json_t *runs_on_json(void)
+{
+	json_t *r = json_object();
+	json_t *arch = json_array(), *tested = json_array(), *refused = json_array();
+	static const char *const archs[] = {"x86_64", "arm64", "ppc64el", "riscv64"};
+	for (size_t i = 0; i < sizeof archs / sizeof archs[0]; i++)
+		json_array_append_new(arch, json_string(archs[i]));
+	for (size_t i = 0; i < 3; i++)
+		json_array_append_new(tested, json_string(archs[i]));
+	json_array_append_new(refused, json_string("s390x (big-endian)"));
+	json_object_set_new(r, "profiles", json_pack("[s]", SDK_PROFILE));
+	json_object_set_new(r, "architectures", arch);
+	json_object_set_new(r, "tested", tested);
+	json_object_set_new(r, "refused", refused);
+	json_object_set_new(r, "note",
+			    json_string("ppc64el: eager JIT only (LLVM 19 ORC has no "
+					"lazy call-through for powerpc64le)"));
+	return r;
+}
+
+static void print_runs_on(json_t *ro)
+{
+	if (!ro)
+		return;
+	json_t *archs = json_object_get(ro, "architectures");
+	printf("%-11s profile %s: little-endian 64-bit hosts:", "runs on",
+	       json_string_value(json_array_get(json_object_get(ro, "profiles"), 0)));
+	for (size_t i = 0; i < json_array_size(archs); i++)
+		printf(" %s", json_string_value(json_array_get(archs, i)));
+	printf("\n%-11s tested (make test): x86_64, arm64 and ppc64el (the last two under qemu); "
+	       "%s\n",
+	       "", json_string_value(json_object_get(ro, "note")));
+	printf("%-11s refused: %s\n", "",
+	       json_string_value(json_array_get(json_object_get(ro, "refused"), 0)));
+}
+
 /* Imports, intrinsics, functions, lint, profile and (for bare bitcode) the descriptor. */
 static void inspect_bitcode(json_t *doc, const uint8_t *bc, size_t len, const char *member,
 			    bool want_descriptor)
@@ -198,6 +238,8 @@ static void inspect_bitcode(json_t *doc, const uint8_t *bc, size_t len, const ch
 	}
 	if (sdk_lint(m, abi, &err) == 0) {
 		json_object_set_new(b, "lint", json_array());
+		if (json_is_string(json_object_get(b, "profile")))
+			json_object_set_new(b, "runs_on", runs_on_json());
 	} else {
 		json_object_set_new(b, "lint", lines_array(err));
 		problem(doc, "lint", "the bitcode does not pass the portability and ABI lint");
@@ -436,6 +478,7 @@ static void print_text(json_t *doc)
 		if (lint) {
 			if (json_array_size(lint) == 0)
 				printf("%-11s ok\n", "lint");
+			print_runs_on(json_object_get(b, "runs_on"));
 			first = true;
 			for (i = 0; (v = json_array_get(lint, i)) != NULL; i++) {
 				label("lint", &first);

@@ -15,7 +15,7 @@
 #include "cmd_util.h"
 
 static const char usage[] =
-	"usage: xdrv pack [-o OUT] [--version X.Y.Z] [--security-version N] DRIVER.bc\n"
+	"usage: xdrv pack [-o OUT] [--version X.Y.Z] [--security-version N] [--no-lint] DRIVER.bc\n"
 	"\n"
 	"Check driver bitcode (profile, descriptor, lint) and write a package: a tar archive of\n"
 	"manifest.json (name, version, security version, ABI version, entry points, match table,\n"
@@ -24,7 +24,9 @@ static const char usage[] =
 	"  -o OUT                  package file (default: <name>-<version>.xdrv in this folder)\n"
 	"  --version X.Y.Z         expected driver version; must equal the descriptor's\n"
 	"  --security-version N    security generation (default 0): a host refuses packages\n"
-	"                          below the highest generation it has seen for this driver\n";
+	"                          below the highest generation it has seen for this driver\n"
+	"  --no-lint               testing loaders only: skip the profile check and the lint\n"
+	"                          (a loader must refuse what this lets through)\n";
 
 /* The descriptor's name and version, for the default output name. */
 static int default_output(const char *bc_path, char **out, char **err)
@@ -70,11 +72,12 @@ int cmd_pack(int argc, char **argv)
 		fputs(usage, stdout);
 		return 0;
 	}
-	enum { OPT_VERSION = 256, OPT_SECVER };
+	enum { OPT_VERSION = 256, OPT_SECVER, OPT_NOLINT };
 	static const struct option longopts[] = {
 		{"output", required_argument, NULL, 'o'},
 		{"version", required_argument, NULL, OPT_VERSION},
 		{"security-version", required_argument, NULL, OPT_SECVER},
+		{"no-lint", no_argument, NULL, OPT_NOLINT},
 		{NULL, 0, NULL, 0}};
 	struct sdk_pack_opts o = {0};
 	char *out = NULL, *err = NULL;
@@ -88,6 +91,9 @@ int cmd_pack(int argc, char **argv)
 			break;
 		case OPT_VERSION:
 			o.version = optarg;
+			break;
+		case OPT_NOLINT:
+			o.no_lint = 1;
 			break;
 		case OPT_SECVER:
 			if (parse_u53(optarg, &o.security_version) != 0)

@@ -94,7 +94,7 @@ out_free:
 
 /* Parse, verify and check the bitcode; fill the manifest's descriptor. */
 static int check_bitcode(const char *path, const uint8_t *bc, size_t len,
-			 struct sdk_descriptor *desc, char **err)
+			 struct sdk_descriptor *desc, int no_lint, char **err)
 {
 	LLVMContextRef ctx = LLVMContextCreate();
 	LLVMModuleRef m = NULL;
@@ -106,9 +106,11 @@ static int check_bitcode(const char *path, const uint8_t *bc, size_t len,
 		rc = xdrv_err(err, -EINVAL, "%s: invalid module: %.500s", path, msg ? msg : "");
 		goto out_mod;
 	}
-	if ((rc = sdk_profile_check(m, err)) || (rc = sdk_descriptor_read(m, desc, err)))
+	if ((!no_lint && (rc = sdk_profile_check(m, err))) ||
+	    (rc = sdk_descriptor_read(m, desc, err)))
 		goto out_mod;
-	rc = sdk_lint(m, desc->abi_version, err);
+	if (!no_lint)
+		rc = sdk_lint(m, desc->abi_version, err);
 out_mod:
 	LLVMDisposeMessage(msg);
 	LLVMDisposeModule(m);
@@ -134,7 +136,7 @@ int sdk_pack(const struct sdk_pack_opts *opts, char **err)
 				(unsigned long long)opts->security_version);
 	if ((rc = xdrv_read_file(opts->bitcode, (size_t)caps.max_entry_size, &bc, &bclen, err)))
 		return rc;
-	if ((rc = check_bitcode(opts->bitcode, bc, bclen, &man.desc, err)))
+	if ((rc = check_bitcode(opts->bitcode, bc, bclen, &man.desc, opts->no_lint, err)))
 		goto out;
 	if (!man.desc.name || !man.desc.version) {
 		rc = xdrv_err(err, -EINVAL, "pack: %s: no descriptor", opts->bitcode);

@@ -39,6 +39,8 @@ struct sdk_build_opts {
 	const char *abi_include_dir; /* driver-abi/include; NULL: $XDRV_ABI_INCLUDE, then the
 					built-in path of this checkout */
 	int verbose;		     /* print the clang command lines */
+	int no_lint; /* testing loaders only: write the module even if the descriptor or lint
+			check fails (the problems go to stderr as warnings) */
 };
 /* Compile each source with clang for the profile (run with posix_spawnp, never a shell;
  * freestanding, ABI headers only, -O2 -Xclang -disable-llvm-passes, -fsigned-char; the full
@@ -154,6 +156,8 @@ struct sdk_pack_opts {
 	const char *output;  /* package path */
 	const char *version; /* NULL: the descriptor's version */
 	uint64_t security_version;
+	int no_lint; /* testing loaders only: skip the profile check and the lint (the
+			descriptor must still be readable) */
 };
 /* Read the bitcode (verify, sdk_profile_check, descriptor, lint), derive the manifest, write
  * manifest.json + driver.bc into a ustar archive with libarchive (fixed mtime 0, uid/gid 0, mode

@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# One signed package, three architectures: the packages built and signed once on this machine
+# (BUILD_DIR/pkg) are verified, JIT-compiled and run by the host side cross-built for arm64 and
+# ppc64el (make ARCH=...), under qemu user-mode emulation, and the results are compared byte
+# for byte with this machine's: driver logs, UART output, the driver's own summary lines
+# (functions compiled, driver memory, DMA released) and, when those drivers and device models
+# exist, the NIC's packet digests and the disk's content digest. Timings, rates, RSS and the
+# interrupt/poll counts (which follow timing: interrupt holdoff, NAPI) are stripped;
+# everything else must match.
+#   usage: tests/e2e/cross_arch.sh BUILD_DIR
+#   env:   XDRV_CROSS_ARCHS   architectures (default "arm64 ppc64el"; s390x: every load must be
+#                             refused as big-endian, verify must match)
+#          XDRV_CROSS_PREFIX  cross build folders are PREFIX<arch> (default "build/")
+#          CROSS_SYSROOT_ppc64el, CROSS_SYSROOT_s390x: sysroot folders (see the Makefile)
+set -uo pipefail
+B=${1:?usage: cross_arch.sh BUILD_DIR}
+ARCHS=${XDRV_CROSS_ARCHS:-arm64 ppc64el}
+PREFIX=${XDRV_CROSS_PREFIX:-build/}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fails=0
+ok()  { echo "ok   - $*"; }
+bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
+
+OLDPWD_REPO=$PWD
+B=$(realpath "$B") PREFIX=$(realpath -m "$PREFIX")$([ "${PREFIX%/}" != "$PREFIX" ] && echo /)
+PKI="$B/pki"
+for p in hello uart16550; do
+  [ -f "$B/pkg/$p.xdrv" ] || { bad "missing $B/pkg/$p.xdrv (run make drivers)"; }
+done
+[ "$fails" -eq 0 ] || exit 1
+
+# The cases: name|xdrv arguments (the package path last). Both JIT modes for each driver.
+cases=(
+  "verify-hello|verify --trust $PKI/root.pem $B/pkg/hello.xdrv"
+  "verify-uart|verify --trust $PKI/root.pem $B/pkg/uart16550.xdrv"
+  "hello-eager|run --trust $PKI/root.pem --eager --device null $B/pkg/hello.xdrv"
+  "hello-lazy|run --trust $PKI/root.pem --lazy --device null $B/pkg/hello.xdrv"
+  "uart-eager|run --trust $PKI/root.pem --eager --device uart16550 --input hello\\r\\nsecond\\x21\\r $B/pkg/uart16550.xdrv"
+  "uart-lazy|run --trust $PKI/root.pem --lazy --device uart16550 --input abc\\r $B/pkg/uart16550.xdrv"
+)
+models=$("$B/bin/xdrv" run --help 2>&1 | sed -n '/^device models:/,$p')
+# NIC and disk: only where both the signed package and the device model exist.
+# NIC: the in-process generator sends 300 frames of 1000 bytes to the NIC, the host side
+# echoes each back through the driver's transmit path to the sink; both digests are printed.
+if [ -f "$B/pkg/dp83820.xdrv" ] && grep -q '^  dp83820 ' <<<"$models"; then
+  cases+=("nic-dp83820|run --trust $PKI/root.pem --device dp83820 --wire gen:count=300,size=1000 $B/pkg/dp83820.xdrv")
+fi
+# Disk: a fixed 24 KiB pattern written at LBA 8 of a RAM disk, flushed, read back; the digest
+# of what came back is appended to the result.
+awk 'BEGIN { for (i = 0; i < 24576; i++) printf "%c", (i * 7 + 3) % 251 + 1 }' > "$T/pattern.bin"
+if [ -f "$B/pkg/virtio_scsi.xdrv" ] && grep -q '^  virtio-scsi ' <<<"$models"; then
+  cases+=("disk-virtio_scsi|run --trust $PKI/root.pem --device virtio-scsi:disk=ram:2M --blk-write sda:8:pattern.bin --blk-flush sda --blk-read sda:8:48:back.bin $B/pkg/virtio_scsi.xdrv")
+fi
+
+# Keep what the driver and the device did; drop what depends on the machine or the clock.
+normalize() {
+  sed -E \
+    -e '/^  (load|first call|ran|peak rss|rate) /d' \
+    -e 's/[0-9]+\.[0-9]+ ms/N ms/g' \
+    -e 's/, [0-9.]+ MB\/s//g' \
+    -e 's/[0-9]+ interrupts/N interrupts/g; s/[0-9]+ polls/N polls/g'
+}
+
+# run_all OUT_DIR COMMAND...: every case, normalized, into OUT_DIR/<case>.txt (+ exit status),
+# run in OUT_DIR/run (the disk case's files are relative to it); seconds per case in OUT_DIR/times
+run_all() {
+  local out=$1; shift
+  mkdir -p "$out/run"
+  cp "$T/pattern.bin" "$out/run/"
+  local c name args t0
+  for c in "${cases[@]}"; do
+    name=${c%%|*} args=${c#*|} t0=$(date +%s%N)
+    # shellcheck disable=SC2086 # the case's arguments are words
+    { (cd "$out/run" && "$@" $args 2>&1); echo "exit $?"; } | normalize > "$out/$name.txt"
+    if [ "${name#disk-}" != "$name" ]; then
+      echo "read back: $(sha256sum < "$out/run/back.bin" 2>&1 | cut -c1-64) (pattern $(sha256sum < "$T/pattern.bin" | cut -c1-64))" >> "$out/$name.txt"
+    fi
+    echo "$name $((($(date +%s%N) - t0) / 1000000)) ms" >> "$out/times"
+  done
+  cat "$out"/*.txt > "$out/ALL"
+}
+
+out=$("$B/bin/xdrv" inspect "$B/pkg/hello.xdrv" 2>&1)
+if grep -q '^runs on     profile xdrv-lp64le-1: little-endian 64-bit hosts: x86_64 arm64 ppc64el' <<<"$out" &&
+  grep -q 'refused: s390x (big-endian)' <<<"$out"; then
+  ok "xdrv inspect names the profile and the architectures"
+else bad "xdrv inspect: no 'runs on' line: $out"; fi
+
+run_all "$T/x86_64" "$B/bin/xdrv"
+ok "x86_64: ${#cases[@]} cases ($(grep -c . "$T/x86_64/ALL") result lines)"
+grep -q '^exit 0$' "$T/x86_64/hello-eager.txt" || bad "x86_64 hello does not run: $(cat "$T/x86_64/hello-eager.txt")"
+
+qemu_for() { case "$1" in arm64) echo qemu-aarch64-static ;; ppc64el) echo qemu-ppc64le-static ;; s390x) echo qemu-s390x-static ;; esac; }
+# 1. the cross builds (incremental: `make test` has built them already)
+built=()
+for a in $ARCHS; do
+  [ -n "$(qemu_for "$a")" ] || { bad "unknown architecture $a"; continue; }
+  d="$PREFIX$a"
+  if ! (cd "$OLDPWD_REPO" && make --no-print-directory ARCH="$a" O="$d" SAN=0 cross) > "$T/make-$a.log" 2>&1; then
+    bad "$a: cross build (make ARCH=$a O=$d cross) failed: $(tail -5 "$T/make-$a.log")"
+    continue
+  fi
+  built+=("$a")
+done
+# 2. every architecture at once (they are independent emulated processes)
+pids=()
+for a in "${built[@]}"; do
+  d="$PREFIX$a" q=$(qemu_for "$a")
+  # a sysroot build (ppc64el) finds its libraries there; multiarch (arm64) in the system
+  sr=$(cat "$d/cross-sysroot" 2>/dev/null)
+  (
+    t0=$(date +%s%N)
+    if [ -n "$sr" ]; then run_all "$T/$a" "$q" -L "$sr" "$d/bin/xdrv"
+    else run_all "$T/$a" "$q" "$d/bin/xdrv"; fi
+    echo $((($(date +%s%N) - t0) / 1000000)) > "$T/$a.ms"
+  ) &
+  pids+=($!)
+done
+for p in "${pids[@]}"; do wait "$p"; done
+# 3. compare
+for a in "${built[@]}"; do
+  q=$(qemu_for "$a") ms=$(cat "$T/$a.ms" 2>/dev/null || echo "?")
+  # LLVM 19's ORC has no lazy call-through for powerpc64le: there the lazy cases must be
+  # refused with the loader's message, and everything else must match.
+  if [ "$a" = ppc64el ]; then
+    for f in "$T/$a"/*-lazy.txt; do
+      if [ "$(wc -l < "$f")" -eq 2 ] && tail -1 "$f" | grep -qx 'exit 1' &&
+        grep -q '^xdrv run: package [a-z0-9_]*\.xdrv: lazy mode is not available on this host, use eager mode: .*powerpc64le' "$f"; then
+        ok "$a: $(basename "$f" .txt): refused, lazy mode not available (LLVM 19)"
+      else
+        bad "$a: $(basename "$f" .txt): expected the lazy-mode refusal, got: $(cat "$f")"
+      fi
+      cp "$T/x86_64/$(basename "$f")" "$f"
+    done
+    cat "$T/$a"/*.txt > "$T/$a/ALL"
+  fi
+  # s390x (only when asked for: XDRV_CROSS_ARCHS=s390x): big-endian, so every case that loads
+  # a driver must be refused with the loader's byte-order message; verify must still match.
+  if [ "$a" = s390x ]; then
+    for f in "$T/$a"/*.txt; do
+      n=$(basename "$f" .txt)
+      [ "${n#verify-}" = "$n" ] || continue
+      if grep -qx 'exit 1' "$f" &&
+        grep -q 'profile xdrv-lp64le-1 is little-endian and this host (s390x-unknown-linux-gnu) is big-endian: the package cannot run here' "$f"; then
+        ok "$a: $n: refused, big-endian host"
+      else
+        bad "$a: $n: expected the big-endian refusal, got: $(head -3 "$f")"
+      fi
+      cp "$T/x86_64/$n.txt" "$f"
+    done
+    cat "$T/$a"/*.txt > "$T/$a/ALL"
+  fi
+  if cmp -s "$T/x86_64/ALL" "$T/$a/ALL"; then
+    ok "$a: all compared cases byte-identical to x86_64 ($a binary under $q, $ms ms; per case: $(tr '\n' ' ' < "$T/$a/times"))"
+  else
+    bad "$a: results differ from x86_64:"
+    diff -r "$T/x86_64" "$T/$a" | head -40
+  fi
+done
+# what the comparison covered, for the log
+echo "--- normalized x86_64 results compared:"
+sed 's/^/    /' "$T/x86_64/ALL" | head -60
+echo "cross_arch.sh: $fails failure(s)"
+[ "$fails" -eq 0 ]
