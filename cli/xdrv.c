@@ -23,7 +23,18 @@ static const struct command commands[] = {
 	{"verify", cmd_verify, "check a signed package against a pinned root"},
 	{"load", cmd_load, "verify, JIT-compile and link a driver; report timings"},
 	{"run", cmd_run, "bind a driver to a device model on a backend and run it"},
+	{"bench", cmd_bench, "driver throughput, JIT-compiled vs native, with ceilings"},
 	{"abi", cmd_abi, "list the driver ABI version and its importable symbols"},
+	{"boot", cmd_boot, "measured boot of a boot configuration's drivers (event log, TPM)"},
+	{"attest", cmd_attest, "quote the boot PCRs with a nonce: bundle with quote, log, AK"},
+	{"verify-boot", cmd_verify_boot, "check an attestation bundle and print the boot chain"},
+	{"revoke", cmd_revoke, "write a root-signed CRL or a deny-list of package digests"},
+	{"repo", cmd_repo, "add, list, update or remove TUF-signed driver repositories"},
+	{"search", cmd_search, "list the drivers the configured repositories offer"},
+	{"publish", cmd_publish, "upload a signed package to a repository (vendor token)"},
+	{"install", cmd_install, "download, verify and install a driver from a repository"},
+	{"list", cmd_list, "list the installed drivers (or the package path of one)"},
+	{"remove", cmd_remove, "uninstall a driver from the local store"},
 };
 
 static void usage(FILE *f)

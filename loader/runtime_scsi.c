@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -294,6 +295,27 @@ out_free:
 	return ret;
 }
 
+LDR_CALLS_DRIVER
+int ldr_scsi_reset(struct ldr_scsi_host *h, char **err)
+{
+	if (!h || !h->registered)
+		return xdrv_err(err, -ENODEV, "scsi host: not registered");
+	struct ldr_driver *drv = h->o.drv;
+	if (drv->in_entry)
+		return xdrv_err(err, -EDEADLK, "scsi host %u: reset from inside the driver",
+				h->index);
+	if (!h->ops.reset)
+		return xdrv_err(err, -EOPNOTSUPP, "scsi host %u: the driver has no reset",
+				h->index);
+	struct ldr_driver *prev = ldr_enter(drv);
+	int32_t rc = h->ops.reset(ldr_h2p(h->o.handle));
+	ldr_leave(drv, prev);
+	if (rc != XDRV_OK)
+		return xdrv_err(err, rc < 0 ? rc : -EIO, "scsi host %u: reset failed: %d (%s)",
+				h->index, rc, ldr_status_name(rc));
+	return 0;
+}
+
 /* ---- dispatch and release ---------------------------------------------------------------------
  */
 
@@ -326,4 +348,88 @@ void ldr_scsi_release_all(struct ldr_driver *drv, struct ldr_unbind_report *rep)
 		free(h);
 		drv->scsi[i] = NULL;
 	}
+}
+
+/* ---- sense data, for people ---------------------------------------------------------------- */
+
+const char *ldr_scsi_sense_key_name(uint32_t key)
+{
+	static const char *const n[16] = {
+		"NO SENSE",	  "RECOVERED ERROR", "NOT READY",      "MEDIUM ERROR",
+		"HARDWARE ERROR", "ILLEGAL REQUEST", "UNIT ATTENTION", "DATA PROTECT",
+		"BLANK CHECK",	  "VENDOR SPECIFIC", "COPY ABORTED",   "ABORTED COMMAND",
+		"RESERVED",	  "VOLUME OVERFLOW", "MISCOMPARE",     "COMPLETED",
+	};
+	return n[key & 0xf];
+}
+
+const char *ldr_scsi_asc_name(uint32_t asc, uint32_t ascq)
+{
+	/* the additional sense codes a disk target and its transport commonly return (SPC-4 D.2) */
+	static const struct {
+		uint16_t code;
+		const char *name;
+	} t[] = {
+		{0x0000, "NO ADDITIONAL SENSE INFORMATION"},
+		{0x0400, "LOGICAL UNIT NOT READY, CAUSE NOT REPORTABLE"},
+		{0x0401, "LOGICAL UNIT IS IN PROCESS OF BECOMING READY"},
+		{0x0402, "LOGICAL UNIT NOT READY, INITIALIZING COMMAND REQUIRED"},
+		{0x0c00, "WRITE ERROR"},
+		{0x1100, "UNRECOVERED READ ERROR"},
+		{0x1a00, "PARAMETER LIST LENGTH ERROR"},
+		{0x2000, "INVALID COMMAND OPERATION CODE"},
+		{0x2100, "LOGICAL BLOCK ADDRESS OUT OF RANGE"},
+		{0x2400, "INVALID FIELD IN CDB"},
+		{0x2500, "LOGICAL UNIT NOT SUPPORTED"},
+		{0x2600, "INVALID FIELD IN PARAMETER LIST"},
+		{0x2700, "WRITE PROTECTED"},
+		{0x2800, "NOT READY TO READY CHANGE, MEDIUM MAY HAVE CHANGED"},
+		{0x2900, "POWER ON, RESET, OR BUS DEVICE RESET OCCURRED"},
+		{0x2a01, "MODE PARAMETERS CHANGED"},
+		{0x3a00, "MEDIUM NOT PRESENT"},
+		{0x3f0e, "REPORTED LUNS DATA HAS CHANGED"},
+		{0x4400, "INTERNAL TARGET FAILURE"},
+		{0x4700, "SCSI PARITY ERROR"},
+	};
+	uint32_t code = (asc & 0xff) << 8 | (ascq & 0xff);
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+		if (t[i].code == code)
+			return t[i].name;
+	return NULL;
+}
+
+void ldr_scsi_sense_describe(const uint8_t *sense, uint32_t len, uint32_t *key, uint32_t *asc,
+			     uint32_t *ascq, char *out, size_t cap)
+{
+	uint32_t k = 0, a = 0, q = 0, code = sense && len ? sense[0] & 0x7fu : 0;
+	const char *why = NULL;
+	if (!sense || len == 0)
+		why = "no sense data";
+	else if ((code == 0x70 || code == 0x71) && len >= 14) {
+		k = sense[2] & 0xfu;
+		a = sense[12];
+		q = sense[13];
+	} else if ((code == 0x72 || code == 0x73) && len >= 4) {
+		k = sense[1] & 0xfu;
+		a = sense[2];
+		q = sense[3];
+	} else if (code == 0x70 || code == 0x71 || code == 0x72 || code == 0x73)
+		why = "sense data truncated";
+	else
+		why = "sense data of unknown format";
+	if (key)
+		*key = k;
+	if (asc)
+		*asc = a;
+	if (ascq)
+		*ascq = q;
+	if (!out || !cap)
+		return;
+	if (why) {
+		snprintf(out, cap, "%s (%u bytes, response code 0x%02x)", why, len, code);
+		return;
+	}
+	const char *an = ldr_scsi_asc_name(a, q);
+	snprintf(out, cap, "sense key 0x%x %s, ASC/ASCQ 0x%02x/0x%02x %s", k,
+		 ldr_scsi_sense_key_name(k), a, q, an ? an : "(not in the table)");
 }

@@ -292,9 +292,49 @@ static void test_command_without_completion_times_out(void)
 	teardown(drv);
 }
 
+static void test_sense_describe_names_fixed_and_descriptor_formats(void)
+{
+	uint32_t k = 9, a = 9, q = 9;
+	char t[200];
+	ldr_scsi_sense_describe(sense_invalid_opcode, sizeof sense_invalid_opcode, &k, &a, &q, t,
+				sizeof t);
+	CU_ASSERT_EQUAL(k, 5);
+	CU_ASSERT_EQUAL(a, 0x20);
+	CU_ASSERT_EQUAL(q, 0);
+	CU_ASSERT_STRING_EQUAL(t, "sense key 0x5 ILLEGAL REQUEST, ASC/ASCQ 0x20/0x00 INVALID "
+				  "COMMAND OPERATION CODE");
+	const uint8_t desc[8] = {0x72, 0x06, 0x29, 0x00, 0, 0, 0, 0};
+	ldr_scsi_sense_describe(desc, sizeof desc, &k, &a, &q, t, sizeof t);
+	CU_ASSERT_EQUAL(k, 6);
+	CU_ASSERT_STRING_EQUAL(t, "sense key 0x6 UNIT ATTENTION, ASC/ASCQ 0x29/0x00 POWER ON, "
+				  "RESET, OR BUS DEVICE RESET OCCURRED");
+	const uint8_t odd[18] = {0x70, 0, 0x03, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0x99, 0x42};
+	ldr_scsi_sense_describe(odd, sizeof odd, NULL, NULL, NULL, t, sizeof t);
+	CU_ASSERT_STRING_EQUAL(t, "sense key 0x3 MEDIUM ERROR, ASC/ASCQ 0x99/0x42 (not in the "
+				  "table)");
+}
+
+static void test_sense_describe_rejects_short_and_unknown_data(void)
+{
+	uint32_t k = 9;
+	char t[200];
+	ldr_scsi_sense_describe(sense_invalid_opcode, 13, &k, NULL, NULL, t, sizeof t);
+	CU_ASSERT_EQUAL(k, 0);
+	CU_ASSERT_STRING_EQUAL(t, "sense data truncated (13 bytes, response code 0x70)");
+	const uint8_t junk[4] = {0x05, 1, 2, 3};
+	ldr_scsi_sense_describe(junk, sizeof junk, &k, NULL, NULL, t, sizeof t);
+	CU_ASSERT_STRING_EQUAL(t, "sense data of unknown format (4 bytes, response code 0x05)");
+	ldr_scsi_sense_describe(NULL, 0, &k, NULL, NULL, t, sizeof t);
+	CU_ASSERT_STRING_EQUAL(t, "no sense data (0 bytes, response code 0x00)");
+	ldr_scsi_sense_describe(sense_invalid_opcode, 18, NULL, NULL, NULL, t, 8);
+	CU_ASSERT_EQUAL(strlen(t), 7); /* truncated, terminated */
+}
+
 XTEST_SUITE(loader_runtime_scsi, NULL, NULL,
 	    XTEST(test_commands_complete_with_good_status_and_data),
 	    XTEST(test_check_condition_returns_the_sense_data_intact),
 	    XTEST(test_missing_target_is_a_host_error), XTEST(test_busy_queue_is_retried),
 	    XTEST(test_malformed_commands_are_refused_before_the_driver),
-	    XTEST(test_command_without_completion_times_out))
+	    XTEST(test_command_without_completion_times_out),
+	    XTEST(test_sense_describe_names_fixed_and_descriptor_formats),
+	    XTEST(test_sense_describe_rejects_short_and_unknown_data))

@@ -143,5 +143,19 @@ struct ldr_scsi_host *ldr_driver_scsi_host(struct ldr_driver *drv, uint32_t inde
 int ldr_scsi_exec(struct ldr_scsi_host *h, uint32_t target, uint32_t lun, const uint8_t *cdb,
 		  uint32_t cdb_len, uint32_t dir, void *buf, uint64_t len, uint32_t *scsi_status,
 		  uint8_t *sense, uint32_t *sense_len, char **err);
+/* Call the driver's reset of host h (bus reset: the driver completes outstanding commands with
+ * XDRV_SCSI_HOST_RESET). 0, the driver's status, -EOPNOTSUPP without a reset op, -ENODEV, or
+ * -EDEADLK from inside the driver, with *err. */
+int ldr_scsi_reset(struct ldr_scsi_host *h, char **err);
+/* Describe SCSI sense data (fixed format 70h/71h or descriptor format 72h/73h) in one line:
+ * "sense key 0x5 ILLEGAL REQUEST, ASC/ASCQ 0x21/0x00 LOGICAL BLOCK ADDRESS OUT OF RANGE". The
+ * key, ASC and ASCQ go to the outputs that are not NULL (0 when the data is too short or of an
+ * unknown format, and the text says so). Never reads past `len`; `out` always terminated. */
+void ldr_scsi_sense_describe(const uint8_t *sense, uint32_t len, uint32_t *key, uint32_t *asc,
+			     uint32_t *ascq, char *out, size_t cap);
+/* Names: "ILLEGAL REQUEST" for a sense key (0..15), the SPC name of an ASC/ASCQ pair or NULL
+ * when it is not in the table. */
+const char *ldr_scsi_sense_key_name(uint32_t key);
+const char *ldr_scsi_asc_name(uint32_t asc, uint32_t ascq);
 
 #endif

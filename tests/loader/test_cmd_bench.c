@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Tests for loader/cmd_bench.c, through the built front end (<build>/bin/xdrv bench): a tiny
+ * configuration (a few frames and I/Os) runs every variant (JIT eager and lazy, native shared
+ * object and static build) and writes JSON with every figure, sample, ratio and warm-up entry,
+ * and CSV with one row per sample; --modes and --only limit what runs; usage errors exit 2 and
+ * a missing native build exits 1 naming the file. No timing assertions: figures only have to
+ * be present and positive.
+ */
+#include "../xtest.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define BENCH(...) xtest_sh("%s/bin/xdrv bench " __VA_ARGS__)
+#define TINY	   "--reps 2 --frames 64 --ios 8 --seq-ios 2 --latency 8 --disk-mb 4 --quiet"
+
+static const char *const all_modes[] = {"jit-eager", "jit-lazy", "native-so", "native-static"};
+#define NFIGURES 22 /* 12 NIC rate, 2 latency, 8 SCSI */
+
+static json_t *load_json(const char *path)
+{
+	json_error_t je;
+	json_t *j = json_load_file(path, 0, &je);
+	if (!j)
+		fprintf(stderr, "%s: %s (line %d)\n", path, je.text, je.line);
+	return j;
+}
+
+static const json_t *metric(const json_t *root, const char *key)
+{
+	size_t i;
+	const json_t *m;
+	json_array_foreach(json_object_get(root, "metrics"), i, m)
+	{
+		const char *k = json_string_value(json_object_get(m, "key"));
+		if (k && strcmp(k, key) == 0)
+			return m;
+	}
+	return NULL;
+}
+
+static void check_metric(const json_t *m, const char *const *modes, size_t nmodes, int reps)
+{
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	const char *key = json_string_value(json_object_get(m, "key"));
+	CU_ASSERT_PTR_NOT_NULL(json_string_value(json_object_get(m, "label")));
+	CU_ASSERT_PTR_NOT_NULL(json_string_value(json_object_get(m, "unit")));
+	CU_ASSERT(json_is_boolean(json_object_get(m, "lower_is_better")));
+	const json_t *ceil = json_object_get(m, "ceiling");
+	CU_ASSERT(json_is_string(ceil) || json_is_null(ceil));
+	const json_t *med = json_object_get(m, "median"), *smp = json_object_get(m, "samples"),
+		     *rat = json_object_get(m, "ratios");
+	CU_ASSERT_FATAL(json_is_object(med) && json_is_object(smp) && json_is_object(rat));
+	for (size_t i = 0; i <= nmodes; i++) {
+		const char *name = i < nmodes ? modes[i] : "ceiling";
+		if (i == nmodes && !json_is_string(ceil)) {
+			CU_ASSERT_PTR_NULL(json_object_get(med, "ceiling"));
+			continue;
+		}
+		const json_t *v = json_object_get(med, name), *s = json_object_get(smp, name);
+		if (!json_is_real(v) || !(json_real_value(v) > 0))
+			fprintf(stderr, "%s: median of %s missing or not positive\n", key, name);
+		CU_ASSERT(json_is_real(v) && json_real_value(v) > 0);
+		CU_ASSERT(json_is_array(s) && json_array_size(s) == (size_t)reps);
+	}
+	static const char *const rk[] = {"eager/so", "lazy/so", "eager/static", "lazy/static"};
+	for (size_t i = 0; i < 4; i++) {
+		const json_t *r = json_object_get(rat, rk[i]);
+		CU_ASSERT(r != NULL && (json_is_real(r) || json_is_null(r)));
+		if (nmodes == 4)
+			CU_ASSERT(json_is_real(r) && json_real_value(r) > 0);
+	}
+}
+
+static void test_bench_tiny_run_writes_every_figure_for_every_mode(void)
+{
+	const char *json = xtest_path("%s/b.json", xtest_tmpdir());
+	const char *csv = xtest_path("%s/b.csv", xtest_tmpdir());
+	CU_ASSERT_EQUAL_FATAL(BENCH(TINY " --json %s --csv %s", xtest_build_dir(), json, csv), 0);
+	json_t *j = load_json(json);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+	CU_ASSERT_PTR_NOT_NULL(json_string_value(json_object_get(j, "host")));
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(j, "reps")), 2);
+	const json_t *cfg = json_object_get(j, "config");
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(cfg, "frames_64")), 64);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(cfg, "random_ios")), 8);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(cfg, "wire")),
+			       "gen:check=0,digest=0");
+	const json_t *modes = json_object_get(j, "modes");
+	CU_ASSERT_EQUAL_FATAL(json_array_size(modes), 4);
+	for (size_t i = 0; i < 4; i++) {
+		CU_ASSERT_STRING_EQUAL(json_string_value(json_array_get(modes, i)), all_modes[i]);
+		const json_t *w = json_object_get(json_object_get(j, "warmup"), all_modes[i]);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+		static const char *const wk[] = {"load_ms",
+						 "bind_ms",
+						 "first_pass_ms",
+						 "functions_compiled_after_bind",
+						 "functions_compiled_after_warmup",
+						 "functions_total",
+						 "functions_compiled_at_end"};
+		for (size_t k = 0; k < 7; k++)
+			CU_ASSERT_PTR_NOT_NULL(json_object_get(w, wk[k]));
+	}
+	/* lazy mode compiles on first call: fewer functions after bind than in total */
+	const json_t *lazy = json_object_get(json_object_get(j, "warmup"), "jit-lazy");
+	CU_ASSERT(json_integer_value(json_object_get(lazy, "functions_compiled_after_bind")) <
+		  json_integer_value(json_object_get(lazy, "functions_total")));
+	CU_ASSERT_EQUAL(json_array_size(json_object_get(j, "metrics")), NFIGURES);
+	size_t i;
+	const json_t *m;
+	size_t rows = 0;
+	json_array_foreach(json_object_get(j, "metrics"), i, m)
+	{
+		check_metric(m, all_modes, 4, 2);
+		rows += 2 * (4 + json_is_string(json_object_get(m, "ceiling")));
+	}
+	static const char *const keys[] = {"nic.rx.64.mpps",
+					   "nic.rx.512.gbit_s",
+					   "nic.rx.1514.gbit_s",
+					   "nic.tx.1514.mpps",
+					   "nic.rtt.64.p50_us",
+					   "nic.rtt.64.p99_us",
+					   "scsi.ram.randread4k.kiops",
+					   "scsi.image.randwrite4k.kiops",
+					   "scsi.image.seqread1m.mb_s",
+					   "scsi.ram.seqwrite1m.mb_s"};
+	for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+		if (!metric(j, keys[k]))
+			fprintf(stderr, "figure %s missing\n", keys[k]);
+		CU_ASSERT_PTR_NOT_NULL(metric(j, keys[k]));
+	}
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(
+				       metric(j, "scsi.image.randread4k.kiops"), "ceiling")),
+			       "pread");
+	CU_ASSERT(json_is_true(json_object_get(metric(j, "nic.rtt.64.p99_us"), "lower_is_better")));
+	json_decref(j);
+	/* CSV: a header and one row per sample (every mode and the ceiling, every rep) */
+	size_t n = 0;
+	char *c = (char *)xtest_read(csv, &n);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(strncmp(c, "metric,unit,mode,rep,value\n", 27), 0);
+	size_t lines = 0;
+	for (size_t k = 0; k < n; k++)
+		lines += c[k] == '\n';
+	CU_ASSERT_EQUAL(lines, rows + 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(c, "\nnic.rx.1514.gbit_s,Gbit/s,native-static,2,"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(c, "\nscsi.image.seqread1m.mb_s,MB/s,pread,1,"));
+	free(c);
+}
+
+static void test_bench_modes_and_only_limit_what_runs(void)
+{
+	const char *json = xtest_path("%s/m.json", xtest_tmpdir());
+	const char *out = xtest_path("%s/m.out", xtest_tmpdir());
+	CU_ASSERT_EQUAL_FATAL(
+		BENCH("--reps 1 --frames 16 --disk-mb 2 --modes native-static,jit-eager "
+		      "--only nic.rx.64 --json %s >%s 2>&1",
+		      xtest_build_dir(), json, out),
+		0);
+	json_t *j = load_json(json);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+	const json_t *modes = json_object_get(j, "modes");
+	CU_ASSERT_EQUAL(json_array_size(modes), 2);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_array_get(modes, 0)), "jit-eager");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_array_get(modes, 1)), "native-static");
+	const char *const two[] = {"jit-eager", "native-static"};
+	check_metric(metric(j, "nic.rx.64.mpps"), two, 2, 1);
+	/* not run: null medians, and no ratio against a native-so that did not run */
+	const json_t *tx = json_object_get(metric(j, "nic.tx.64.mpps"), "median");
+	CU_ASSERT(json_is_null(json_object_get(tx, "jit-eager")));
+	CU_ASSERT_PTR_NULL(json_object_get(tx, "native-so"));
+	const json_t *rx = json_object_get(metric(j, "nic.rx.64.mpps"), "ratios");
+	CU_ASSERT(json_is_null(json_object_get(rx, "eager/so")));
+	CU_ASSERT(json_is_real(json_object_get(rx, "eager/static")));
+	json_decref(j);
+	char *o = (char *)xtest_read(out, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	CU_ASSERT_PTR_NOT_NULL(strstr(o, "NIC RX 64 B"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(o, "ratios JIT/native"));
+	free(o);
+}
+
+static void test_bench_usage_errors_exit_2_naming_the_problem(void)
+{
+	const char *out = xtest_path("%s/u.out", xtest_tmpdir());
+	CU_ASSERT_EQUAL(BENCH("--modes jit-eager,bogus >%s 2>&1", xtest_build_dir(), out), 2);
+	char *o = (char *)xtest_read(out, NULL);
+	CU_ASSERT(o && strstr(o, "xdrv bench: --modes wants a list of"));
+	CU_ASSERT(o && strstr(o, "bogus"));
+	free(o);
+	CU_ASSERT_EQUAL(BENCH("--reps 0 >%s 2>&1", xtest_build_dir(), out), 2);
+	o = (char *)xtest_read(out, NULL);
+	CU_ASSERT(o && strstr(o, "number out of range or malformed: 0"));
+	free(o);
+	CU_ASSERT_EQUAL(BENCH("extra >%s 2>&1", xtest_build_dir(), out), 2);
+	CU_ASSERT_EQUAL(BENCH("--frames >%s 2>&1", xtest_build_dir(), out), 2);
+	CU_ASSERT_EQUAL(BENCH("--help >%s 2>&1", xtest_build_dir(), out), 0);
+	o = (char *)xtest_read(out, NULL);
+	CU_ASSERT(o && strstr(o, "usage: xdrv bench"));
+	free(o);
+}
+
+static void test_bench_without_native_build_fails_naming_the_file(void)
+{
+	const char *out = xtest_path("%s/n.out", xtest_tmpdir());
+	const char *empty = xtest_path("%s/emptybuild", xtest_tmpdir());
+	CU_ASSERT_EQUAL_FATAL(xtest_sh("mkdir -p %s", empty), 0);
+	CU_ASSERT_EQUAL(
+		BENCH("--build %s --modes native-so --reps 1 --frames 8 --disk-mb 2 >%s 2>&1",
+		      xtest_build_dir(), empty, out),
+		1);
+	char *o = (char *)xtest_read(out, NULL);
+	CU_ASSERT(o && strstr(o, "xdrv bench: native-so: "));
+	CU_ASSERT(o && strstr(o, "emptybuild/native/dp83820.so"));
+	free(o);
+}
+
+static int need_xdrv(void)
+{
+	const char *x = xtest_path("%s/bin/xdrv", xtest_build_dir());
+	if (access(x, X_OK) == 0)
+		return 0;
+	fprintf(stderr, "loader_cmd_bench: %s is not built (make O=%s %s)\n", x, xtest_build_dir(),
+		x);
+	return 1;
+}
+
+XTEST_SUITE(loader_cmd_bench, need_xdrv, NULL,
+	    XTEST(test_bench_tiny_run_writes_every_figure_for_every_mode),
+	    XTEST(test_bench_modes_and_only_limit_what_runs),
+	    XTEST(test_bench_usage_errors_exit_2_naming_the_problem),
+	    XTEST(test_bench_without_native_build_fails_naming_the_file))
