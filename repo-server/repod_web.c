@@ -208,7 +208,7 @@ int repo_index_html(struct repo *r, char **html, char **err)
 			hs(&b, "\">");
 			hesc(&b, json_string_value(json_object_get(v, "version")));
 			snprintf(num, sizeof(num), "</a></td><td>%u.%u.%u</td><td>%lld</td><td>",
-				 abi >> 16, (abi >> 8) & 0xff, abi & 0xff,
+				 abi / 1000000u, abi / 1000u % 1000u, abi % 1000u,
 				 (long long)json_integer_value(
 					 json_object_get(v, "security_version")));
 			hs(&b, num);

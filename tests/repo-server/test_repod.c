@@ -814,6 +814,8 @@ static void test_index_html_escapes_signer_names(void)
 	char *html = NULL;
 	CU_ASSERT_EQUAL_FATAL(repo_index_html(f->r, &html, NULL), 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(html, "&lt;b&gt;x&amp;y&lt;/b&gt;"));
+	/* the ABI column decodes major*1000000 + minor*1000 + patch */
+	CU_ASSERT_PTR_NOT_NULL(strstr(html, "<td>1.0.0</td>"));
 	CU_ASSERT_PTR_NULL(strstr(html, "y</b>"));
 	CU_ASSERT_PTR_NULL(strstr(html, "<b>x"));
 	free(html);
