@@ -254,9 +254,8 @@ int ldr_blk_io(struct ldr_blkdev *bd, uint32_t op, uint64_t lba, uint32_t count,
 	io->next = bd->pending;
 	bd->pending = io;
 
-	struct ldr_driver *prev = ldr_enter(drv);
-	int32_t rc = bd->ops.submit(ldr_h2p(bd->o.handle), &io->req);
-	ldr_leave(drv, prev);
+	int32_t rc = XDRV_EFAULT;
+	LDR_DRIVER_CALL(drv, rc = bd->ops.submit(ldr_h2p(bd->o.handle), &io->req), rc = XDRV_EFAULT);
 	int ret;
 	if (rc != XDRV_OK && !io->done) {
 		io_unlink(bd, io);
@@ -298,9 +297,7 @@ int ldr_blk_dispatch(struct ldr_driver *drv)
 		if (!bd || !bd->registered || !bd->pending || !bd->ops.poll)
 			continue;
 		uint64_t before = bd->completions;
-		struct ldr_driver *prev = ldr_enter(drv);
-		bd->ops.poll(ldr_h2p(bd->o.handle));
-		ldr_leave(drv, prev);
+		LDR_DRIVER_CALL(drv, bd->ops.poll(ldr_h2p(bd->o.handle)), (void)0);
 		n += (int)(bd->completions - before);
 	}
 	return n;

@@ -224,9 +224,8 @@ int ldr_irq_dispatch(struct ldr_driver *drv)
 			continue;
 		xdrv_irq_handler_t fn = l->fn;
 		l->acked = false;
-		struct ldr_driver *prev = ldr_enter(drv);
-		uint32_t r = fn(l->ctx);
-		ldr_leave(drv, prev);
+		uint32_t r = XDRV_IRQ_NONE;
+		LDR_DRIVER_CALL(drv, r = fn(l->ctx), r = XDRV_IRQ_NONE);
 		n++;
 		/* the handler may have freed the line (l->fn cleared): ack it anyway, it fired */
 		if (!l->acked)

@@ -405,9 +405,8 @@ int ldr_driver_bind(const struct xdrv_driver *desc, struct hvb_device *dev,
 	for (uint32_t i = 0; i < drv->nirqs; i++)
 		hvb_irq_mask(dev, i);
 
-	struct ldr_driver *prev = ldr_enter(drv);
-	int32_t st = d.probe(ldr_h2p(drv->dev.handle));
-	ldr_leave(drv, prev);
+	int32_t st = XDRV_EFAULT;
+	LDR_DRIVER_CALL(drv, st = d.probe(ldr_h2p(drv->dev.handle)), st = XDRV_EFAULT);
 	if (st != XDRV_OK) {
 		drv_free(drv, NULL);
 		if (st > 0)
@@ -422,6 +421,23 @@ int ldr_driver_bind(const struct xdrv_driver *desc, struct hvb_device *dev,
 	return 0;
 }
 
+void ldr_driver_fault(struct ldr_driver *drv, const struct ldr_guard *g)
+{
+	drv->faulted = true;
+	drv->fault_signo = g->signo;
+	for (uint32_t i = 0; i < drv->nirqs; i++)
+		hvb_irq_mask(drv->hdev, i);
+	ldr_rt_log(drv, XDRV_LOG_ERROR,
+		   "driver faulted: %s at address %#lx; the driver is stopped (interrupts masked, "
+		   "no entry point will be called again), the host carries on",
+		   ldr_guard_signame(g->signo), (unsigned long)g->addr);
+}
+
+int ldr_driver_fault_signal(const struct ldr_driver *drv)
+{
+	return drv && drv->faulted ? drv->fault_signo : 0;
+}
+
 LDR_CALLS_DRIVER
 void ldr_driver_unbind_report(struct ldr_driver *drv, struct ldr_unbind_report *rep)
 {
@@ -433,9 +449,7 @@ void ldr_driver_unbind_report(struct ldr_driver *drv, struct ldr_unbind_report *
 	struct xdrv_driver d;
 	memcpy(&d, drv->desc, sizeof d);
 	if (drv->probed && d.remove) {
-		struct ldr_driver *prev = ldr_enter(drv);
-		d.remove(ldr_h2p(drv->dev.handle));
-		ldr_leave(drv, prev);
+		LDR_DRIVER_CALL(drv, d.remove(ldr_h2p(drv->dev.handle)), (void)0);
 	}
 	drv_free(drv, rep);
 }

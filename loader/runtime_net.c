@@ -399,9 +399,7 @@ int ldr_net_open(struct ldr_netdev *nd, char **err)
 				nd->index);
 	int32_t rc = XDRV_OK;
 	if (nd->ops.open) {
-		struct ldr_driver *prev = ldr_enter(drv);
-		rc = nd->ops.open(ldr_h2p(nd->o.handle));
-		ldr_leave(drv, prev);
+		LDR_DRIVER_CALL(drv, rc = nd->ops.open(ldr_h2p(nd->o.handle)), rc = XDRV_EFAULT);
 	}
 	if (rc != XDRV_OK)
 		return xdrv_err(err, rc < 0 ? rc : -EIO, "%s/net%u: open failed: %d (%s)",
@@ -424,9 +422,7 @@ int ldr_net_stop(struct ldr_netdev *nd)
 	backlog_flush(nd);
 	int32_t rc = XDRV_OK;
 	if (nd->ops.stop) {
-		struct ldr_driver *prev = ldr_enter(drv);
-		rc = nd->ops.stop(ldr_h2p(nd->o.handle));
-		ldr_leave(drv, prev);
+		LDR_DRIVER_CALL(drv, rc = nd->ops.stop(ldr_h2p(nd->o.handle)), rc = XDRV_EFAULT);
 	}
 	return rc < 0 ? rc : 0;
 }
@@ -460,9 +456,8 @@ static int tx_one(struct ldr_netdev *nd, struct ldr_pkt *p)
 		return -ENOBUFS;
 	}
 	uint64_t h = p->o.handle;
-	struct ldr_driver *prev = ldr_enter(drv);
-	int32_t rc = nd->ops.xmit(ldr_h2p(nd->o.handle), ldr_h2p(h));
-	ldr_leave(drv, prev);
+	int32_t rc = XDRV_EFAULT;
+	LDR_DRIVER_CALL(drv, rc = nd->ops.xmit(ldr_h2p(nd->o.handle), ldr_h2p(h)), rc = XDRV_EFAULT);
 	if (rc == XDRV_OK)
 		return 0;
 	/* still the driver's? (it may have completed the packet before refusing it) */
@@ -548,9 +543,8 @@ int ldr_net_stats(struct ldr_netdev *nd, struct xdrv_net_stats *st)
 		return -EDEADLK;
 	struct xdrv_net_stats s;
 	memset(&s, 0, sizeof s);
-	struct ldr_driver *prev = ldr_enter(drv);
-	int32_t rc = nd->ops.get_stats(ldr_h2p(nd->o.handle), &s);
-	ldr_leave(drv, prev);
+	int32_t rc = XDRV_EFAULT;
+	LDR_DRIVER_CALL(drv, rc = nd->ops.get_stats(ldr_h2p(nd->o.handle), &s), rc = XDRV_EFAULT);
 	memset(s.reserved, 0, sizeof s.reserved);
 	*st = s;
 	return rc < 0 ? rc : 0;
@@ -584,9 +578,8 @@ int ldr_net_dispatch(struct ldr_driver *drv)
 			nd->napi = false;
 			if (!nd->ops.poll)
 				break;
-			struct ldr_driver *prev = ldr_enter(drv);
-			int32_t done = nd->ops.poll(ldr_h2p(nd->o.handle), NAPI_BUDGET);
-			ldr_leave(drv, prev);
+			int32_t done = XDRV_EFAULT;
+			LDR_DRIVER_CALL(drv, done = nd->ops.poll(ldr_h2p(nd->o.handle), NAPI_BUDGET), done = XDRV_EFAULT);
 			n++;
 			if (done < 0) {
 				ldr_rt_log(drv, XDRV_LOG_WARN, "net%u: poll failed: %d (%s)", i,

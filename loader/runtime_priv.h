@@ -24,6 +24,8 @@
 #include <xdrv/hvb.h>
 #include <xdrv/runtime.h>
 
+#include "runtime_guard.h"
+
 _Static_assert(sizeof(void *) == 8, "the runtime encodes handles in 64-bit pointers");
 
 /* Limits, per driver instance. Each keeps a runaway driver from exhausting the host; all are
@@ -140,6 +142,8 @@ struct ldr_driver {
 	struct ldr_region regions[HVB_MAX_REGIONS];
 	uint32_t nregions;
 	uint32_t in_entry;	/* > 0 while one of the driver's entry points runs */
+	bool faulted;		/* its code faulted: no entry point is called again */
+	int fault_signo;	/* the fault, for messages and the unbind report */
 	bool probed;		/* probe returned OK: remove is due at unbind */
 	uint64_t io_timeout_ns; /* ldr_blk_io, ldr_scsi_exec */
 
@@ -166,6 +170,37 @@ struct ldr_driver *ldr_current(void);
 /* Enter/leave one of drv's entry points; returns the previous current driver to restore. */
 struct ldr_driver *ldr_enter(struct ldr_driver *drv);
 void ldr_leave(struct ldr_driver *drv, struct ldr_driver *prev);
+
+/* A hardware fault in drv's code (runtime_guard.h) stops the driver, never the host: log it,
+ * mask its interrupt lines, and refuse every later entry. */
+void ldr_driver_fault(struct ldr_driver *drv, const struct ldr_guard *g);
+
+/*
+ * Call into driver code: `call` runs as drv's entry point under a fault guard. If drv has
+ * faulted before, or faults now, `on_fault` runs instead (give the result a failure value
+ * there). The entry depth is restored by hand after a fault, because the longjmp skips the
+ * leaves of any entries nested inside.
+ */
+#define LDR_DRIVER_CALL(drv, call, on_fault)                                                       \
+	do {                                                                                       \
+		if ((drv)->faulted) {                                                              \
+			on_fault;                                                                  \
+			break;                                                                     \
+		}                                                                                  \
+		struct ldr_guard guard_;                                                           \
+		uint32_t depth_ = (drv)->in_entry;                                                 \
+		struct ldr_driver *prev_ = ldr_enter(drv);                                         \
+		ldr_guard_push(&guard_);                                                           \
+		if (sigsetjmp(guard_.jb, 1) == 0) {                                                \
+			call;                                                                      \
+		} else {                                                                           \
+			(drv)->in_entry = depth_ + 1;                                              \
+			ldr_driver_fault((drv), &guard_);                                          \
+			on_fault;                                                                  \
+		}                                                                                  \
+		ldr_guard_pop(&guard_);                                                            \
+		ldr_leave((drv), prev_);                                                           \
+	} while (0)
 
 /* ---- logging ------------------------------------------------------------------------------- */
 /* A host message about a driver (drv may be NULL) through the log sink. */

@@ -245,9 +245,8 @@ int ldr_scsi_exec(struct ldr_scsi_host *h, uint32_t target, uint32_t lun, const 
 	for (;;) {
 		io->next = h->pending;
 		h->pending = io;
-		struct ldr_driver *prev = ldr_enter(drv);
-		int32_t rc = h->ops.queuecommand(ldr_h2p(h->o.handle), &io->cmd);
-		ldr_leave(drv, prev);
+		int32_t rc = XDRV_EFAULT;
+		LDR_DRIVER_CALL(drv, rc = h->ops.queuecommand(ldr_h2p(h->o.handle), &io->cmd), rc = XDRV_EFAULT);
 		if (rc == XDRV_OK || io->done)
 			break;
 		io_unlink(h, io); /* not queued: the host still owns it */
@@ -307,9 +306,8 @@ int ldr_scsi_reset(struct ldr_scsi_host *h, char **err)
 	if (!h->ops.reset)
 		return xdrv_err(err, -EOPNOTSUPP, "scsi host %u: the driver has no reset",
 				h->index);
-	struct ldr_driver *prev = ldr_enter(drv);
-	int32_t rc = h->ops.reset(ldr_h2p(h->o.handle));
-	ldr_leave(drv, prev);
+	int32_t rc = XDRV_EFAULT;
+	LDR_DRIVER_CALL(drv, rc = h->ops.reset(ldr_h2p(h->o.handle)), rc = XDRV_EFAULT);
 	if (rc != XDRV_OK)
 		return xdrv_err(err, rc < 0 ? rc : -EIO, "scsi host %u: reset failed: %d (%s)",
 				h->index, rc, ldr_status_name(rc));
@@ -328,9 +326,7 @@ int ldr_scsi_dispatch(struct ldr_driver *drv)
 		if (!h || !h->registered || !h->pending || !h->ops.poll)
 			continue;
 		uint64_t before = h->completions;
-		struct ldr_driver *prev = ldr_enter(drv);
-		h->ops.poll(ldr_h2p(h->o.handle));
-		ldr_leave(drv, prev);
+		LDR_DRIVER_CALL(drv, h->ops.poll(ldr_h2p(h->o.handle)), (void)0);
 		n += (int)(h->completions - before);
 	}
 	return n;

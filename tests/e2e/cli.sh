@@ -55,5 +55,23 @@ expect 1 "inline as" "xdrv build rejects inline assembly" -- "$X" build -o "$T/a
 
 expect 1 "no such|cannot|not found|No such" "missing input file" -- "$X" verify --trust "$PKI/root.pem" "$T/nope.xdrv"
 
+# a JIT-compiled driver that dereferences NULL in probe: the driver stops, the host reports it
+cat > "$T/crash.c" <<'DRV'
+#include <xdrv/abi.h>
+static int32_t crash_probe(xdrv_device_t *dev)
+{
+	volatile uint32_t *p = (volatile uint32_t *)xdrv_dev_priv(dev); /* NULL before set_priv */
+	return (int32_t)*p;
+}
+static void crash_remove(xdrv_device_t *dev) { (void)dev; }
+static const struct xdrv_match match[] = {{.bus = XDRV_BUS_PLATFORM, .compatible = "xdrv,null"}, {.bus = 0}};
+XDRV_DRIVER(.name = "crash", .version = "1.0.0", .match = match, .probe = crash_probe,
+	    .remove = crash_remove);
+DRV
+"$X" build -o "$T/crash.bc" "$T/crash.c" >/dev/null 2>&1 &&
+  "$X" pack -o "$T/crash.xdrv" --version 1.0.0 "$T/crash.bc" >/dev/null 2>&1
+expect 1 "driver faulted: SIGSEGV.*host carries on" "a JIT-compiled driver's fault stops the driver, not the host" -- \
+  "$X" run --allow-unsigned --device null "$T/crash.xdrv"
+
 echo "cli.sh: $fails failure(s)"
 [ "$fails" -eq 0 ]

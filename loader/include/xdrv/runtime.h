@@ -90,6 +90,10 @@ int ldr_driver_dispatch(struct ldr_driver *drv);
 /* Bytes of driver memory currently allocated, and DMA buffers + mappings held. */
 uint64_t ldr_driver_mem_in_use(const struct ldr_driver *drv);
 uint32_t ldr_driver_dma_in_use(const struct ldr_driver *drv);
+/* 0, or the signal (SIGSEGV, SIGBUS, SIGFPE, SIGILL) of a hardware fault in the driver's code.
+ * A faulted driver is stopped: its interrupt lines are masked and none of its entry points is
+ * called again (remove included); unbind still releases what it holds. The host carries on. */
+int ldr_driver_fault_signal(const struct ldr_driver *drv);
 
 /* ---- network class, host side ---------------------------------------------------------------- */
 /* The interface the driver registered in slot `index` (0..3), NULL if none. The pointer stays

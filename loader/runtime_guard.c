@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Fault containment for calls into driver code: see runtime_guard.h for the contract. The
+ * handler runs on an alternate stack (so a driver that overflows its stack is caught too) and
+ * jumps back to the innermost guard of the faulting thread; a fault with no guard active is
+ * passed to whatever handler was installed before ours (AddressSanitizer's, say), or gets the
+ * default action. What the runtime does with a faulted driver is runtime_driver.c's business.
+ */
+#define _GNU_SOURCE 1
+#include "runtime_guard.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const int guarded_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL};
+#define NSIG_GUARDED (sizeof guarded_signals / sizeof guarded_signals[0])
+
+static struct sigaction previous[NSIG_GUARDED];
+static pthread_once_t install_once = PTHREAD_ONCE_INIT;
+static _Thread_local struct ldr_guard *innermost;
+static _Thread_local void *altstack;
+
+/* 64 KiB: room for the handler and for ASan's report if the fault is not ours. */
+#define ALTSTACK_SIZE (64u * 1024u)
+
+static void chain(int signo, siginfo_t *info, void *uctx)
+{
+	for (size_t i = 0; i < NSIG_GUARDED; i++) {
+		if (guarded_signals[i] != signo)
+			continue;
+		const struct sigaction *old = &previous[i];
+		if ((old->sa_flags & SA_SIGINFO) && old->sa_sigaction) {
+			old->sa_sigaction(signo, info, uctx);
+			return;
+		}
+		if (old->sa_handler != SIG_DFL && old->sa_handler != SIG_IGN) {
+			old->sa_handler(signo);
+			return;
+		}
+	}
+	/* default action: restore it and return, so the faulting instruction runs again and the
+	 * process dies as it would have without us */
+	signal(signo, SIG_DFL);
+}
+
+static void on_fault(int signo, siginfo_t *info, void *uctx)
+{
+	struct ldr_guard *g = innermost;
+	if (!g) {
+		chain(signo, info, uctx);
+		return;
+	}
+	g->signo = signo;
+	g->addr = (uintptr_t)(info ? info->si_addr : NULL);
+	innermost = g->outer;
+	siglongjmp(g->jb, signo);
+}
+
+static void install(void)
+{
+	for (size_t i = 0; i < NSIG_GUARDED; i++) {
+		struct sigaction sa;
+		memset(&sa, 0, sizeof sa);
+		sa.sa_sigaction = on_fault;
+		sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+		sigemptyset(&sa.sa_mask);
+		sigaction(guarded_signals[i], &sa, &previous[i]);
+	}
+}
+
+static void ensure_altstack(void)
+{
+	if (altstack)
+		return;
+	stack_t cur;
+	if (sigaltstack(NULL, &cur) == 0 && !(cur.ss_flags & SS_DISABLE) && cur.ss_size >= ALTSTACK_SIZE)
+		return; /* someone (ASan) already gave this thread one that is big enough */
+	void *mem = malloc(ALTSTACK_SIZE);
+	if (!mem)
+		return;
+	stack_t ss = {.ss_sp = mem, .ss_size = ALTSTACK_SIZE, .ss_flags = 0};
+	if (sigaltstack(&ss, NULL) != 0) {
+		free(mem);
+		return;
+	}
+	altstack = mem; /* lives as long as the thread; a few KiB per thread that ran drivers */
+}
+
+void ldr_guard_push(struct ldr_guard *g)
+{
+	pthread_once(&install_once, install);
+	ensure_altstack();
+	g->signo = 0;
+	g->addr = 0;
+	g->outer = innermost;
+	innermost = g;
+}
+
+void ldr_guard_pop(struct ldr_guard *g)
+{
+	/* after a fault the handler already unlinked g; either way the outer guard is next */
+	innermost = g->outer;
+}
+
+const char *ldr_guard_signame(int signo)
+{
+	switch (signo) {
+	case SIGSEGV:
+		return "SIGSEGV (invalid memory access)";
+	case SIGBUS:
+		return "SIGBUS (bus error)";
+	case SIGFPE:
+		return "SIGFPE (arithmetic fault, e.g. division by zero)";
+	case SIGILL:
+		return "SIGILL (illegal instruction)";
+	default:
+		return "signal";
+	}
+}
