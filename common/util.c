@@ -220,6 +220,30 @@ uint64_t xdrv_peak_rss_kib(void)
 	return (uint64_t)ru.ru_maxrss;
 }
 
+int xdrv_parse_when(const char *s, int64_t *out)
+{
+	int y, m, d, n = 0;
+	if (!s || !*s)
+		return -EINVAL;
+	if (strlen(s) == 10 && sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) == 3 && n == 10) {
+		struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d};
+		time_t t = timegm(&tm);
+		/* timegm normalises 2026-02-31 to March: refuse dates that moved */
+		if (t == (time_t)-1 || tm.tm_year != y - 1900 || tm.tm_mon != m - 1 ||
+		    tm.tm_mday != d || t <= 0)
+			return -EINVAL;
+		*out = (int64_t)t;
+		return 0;
+	}
+	char *end = NULL;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || *end || v <= 0)
+		return -EINVAL;
+	*out = (int64_t)v;
+	return 0;
+}
+
 int xdrv_snprintf(char *buf, size_t size, const char *fmt, ...)
 {
 	va_list ap;

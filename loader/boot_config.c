@@ -89,16 +89,8 @@ static int parse_floor(json_t *v, int64_t *out, char **err)
 		*out = json_integer_value(v);
 		return 0;
 	}
-	int y, m, d, n = 0;
-	const char *s = json_is_string(v) ? json_string_value(v) : "";
-	if (strlen(s) == 10 && sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) == 3 && n == 10) {
-		struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d};
-		time_t t = timegm(&tm);
-		if (t > 0 && tm.tm_mon == m - 1 && tm.tm_mday == d) {
-			*out = (int64_t)t;
-			return 0;
-		}
-	}
+	if (json_is_string(v) && xdrv_parse_when(json_string_value(v), out) == 0)
+		return 0;
 	return xdrv_err(err, -EINVAL, "trust.time_floor: not Unix seconds or \"YYYY-MM-DD\"");
 }
 

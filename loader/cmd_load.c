@@ -64,27 +64,6 @@ static int usage_error(const char *msg, const char *arg)
 	return 2;
 }
 
-/* Unix seconds, or a UTC date YYYY-MM-DD (as `xdrv verify`). 0 on success. */
-static int parse_floor(const char *s, int64_t *out)
-{
-	int y, m, d, n = 0;
-	if (strlen(s) == 10 && sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) == 3 && n == 10) {
-		struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d};
-		time_t t = timegm(&tm);
-		if (t == (time_t)-1 || tm.tm_year != y - 1900 || tm.tm_mon != m - 1 ||
-		    tm.tm_mday != d || t <= 0)
-			return -1;
-		*out = (int64_t)t;
-		return 0;
-	}
-	char *end = NULL;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (errno || !*s || *end || v <= 0)
-		return -1;
-	*out = (int64_t)v;
-	return 0;
-}
 
 static double ms(uint64_t ns)
 {
@@ -251,7 +230,7 @@ int cmd_load(int argc, char **argv)
 			break;
 		}
 		case 'f':
-			if (parse_floor(optarg, &cfg.time_floor) != 0)
+			if (xdrv_parse_when(optarg, &cfg.time_floor) != 0)
 				return usage_error(
 					"--time-floor wants Unix seconds or YYYY-MM-DD, not",
 					optarg);

@@ -49,28 +49,6 @@ static int usage_error(const char *msg, const char *arg)
 	return 2;
 }
 
-/* Unix seconds, or a UTC date YYYY-MM-DD. 0 on success. */
-static int parse_floor(const char *s, int64_t *out)
-{
-	int y, m, d, n = 0;
-	if (strlen(s) == 10 && sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) == 3 && n == 10) {
-		struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d};
-		time_t t = timegm(&tm);
-		/* timegm normalises 2026-02-31 to March: reject dates that moved */
-		if (t == (time_t)-1 || tm.tm_year != y - 1900 || tm.tm_mon != m - 1 ||
-		    tm.tm_mday != d || t <= 0)
-			return -1;
-		*out = (int64_t)t;
-		return 0;
-	}
-	char *end = NULL;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (errno || !*s || *end || v <= 0)
-		return -1;
-	*out = (int64_t)v;
-	return 0;
-}
 
 static int split(const char *dir, const char *pkg, const uint8_t *buf, size_t len)
 {
@@ -157,7 +135,7 @@ int cmd_verify(int argc, char **argv)
 			trust = optarg;
 			break;
 		case 'f':
-			if (parse_floor(optarg, &floor) != 0)
+			if (xdrv_parse_when(optarg, &floor) != 0)
 				return usage_error("--time-floor wants Unix seconds or YYYY-MM-DD, not",
 						   optarg);
 			break;

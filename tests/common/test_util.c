@@ -67,6 +67,22 @@ static void test_hex_encodes_lowercase(void)
 	CU_ASSERT_STRING_EQUAL(out, "00ab10ff");
 }
 
+static void test_parse_when_takes_seconds_and_dates_and_refuses_the_rest(void)
+{
+	int64_t t = 0;
+	CU_ASSERT_EQUAL(xdrv_parse_when("1700000000", &t), 0);
+	CU_ASSERT_EQUAL(t, 1700000000);
+	CU_ASSERT_EQUAL(xdrv_parse_when("2026-11-21", &t), 0);
+	CU_ASSERT_EQUAL(t, 1795219200);
+	CU_ASSERT_EQUAL(xdrv_parse_when("2026-02-31", &t), -EINVAL); /* would move to March */
+	CU_ASSERT_EQUAL(xdrv_parse_when("0", &t), -EINVAL);
+	CU_ASSERT_EQUAL(xdrv_parse_when("-5", &t), -EINVAL);
+	CU_ASSERT_EQUAL(xdrv_parse_when("12abc", &t), -EINVAL);
+	CU_ASSERT_EQUAL(xdrv_parse_when("", &t), -EINVAL);
+	CU_ASSERT_EQUAL(xdrv_parse_when("99999999999999999999999", &t), -EINVAL);
+}
+
 XTEST_SUITE(common_util, NULL, NULL, XTEST(test_err_chains_inner_cause),
 	    XTEST(test_read_file_rejects_over_cap), XTEST(test_read_file_names_missing_file),
-	    XTEST(test_write_atomic_replaces_whole_file), XTEST(test_hex_encodes_lowercase))
+	    XTEST(test_write_atomic_replaces_whole_file), XTEST(test_hex_encodes_lowercase),
+	    XTEST(test_parse_when_takes_seconds_and_dates_and_refuses_the_rest))

@@ -38,6 +38,11 @@ uint64_t xdrv_now_ns(void);
 /* Peak resident set of this process in KiB (getrusage), 0 if unknown. */
 uint64_t xdrv_peak_rss_kib(void);
 
+/* A point in time as users write it on command lines and in configs: Unix seconds, or a UTC
+ * date "YYYY-MM-DD" (midnight). Impossible dates (2026-02-31) and values <= 0 are refused.
+ * Returns 0 or -EINVAL. */
+int xdrv_parse_when(const char *s, int64_t *out);
+
 /* snprintf that reports truncation: 0 when it fit, -1 when it did not (buffer still NUL-terminated). */
 int xdrv_snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
