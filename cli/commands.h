@@ -36,5 +36,8 @@ int cmd_revoke(int argc, char **argv);      /* signer/cmd_revoke.c */
 
 /* True if argv holds -h or --help. */
 int cli_wants_help(int argc, char **argv);
+/* Print "xdrv CMD: MSG[ ARG]; try 'xdrv CMD --help'" to stderr; returns 2 (the usage-error
+ * exit status), so commands write `return cli_usage_error("load", "unknown option", arg);`. */
+int cli_usage_error(const char *cmd, const char *msg, const char *arg);
 
 #endif

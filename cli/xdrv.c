@@ -58,6 +58,13 @@ int cli_wants_help(int argc, char **argv)
 	return 0;
 }
 
+int cli_usage_error(const char *cmd, const char *msg, const char *arg)
+{
+	fprintf(stderr, "xdrv %s: %s%s%s; try 'xdrv %s --help'\n", cmd, msg, arg ? " " : "",
+		arg ? arg : "", cmd);
+	return 2;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {

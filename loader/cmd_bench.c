@@ -188,12 +188,6 @@ static void usage(FILE *f)
 		"null)\n");
 }
 
-static int usage_error(const char *msg, const char *arg)
-{
-	fprintf(stderr, "xdrv bench: %s%s%s; try 'xdrv bench --help'\n", msg, arg ? " " : "",
-		arg ? arg : "");
-	return 2;
-}
 
 static int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
 {
@@ -284,7 +278,7 @@ static int parse_args(int argc, char **argv, struct bench_args *a)
 			break;
 		case 'm':
 			if (parse_modes(optarg, a->mode_on))
-				return usage_error("--modes wants a list of jit-eager, jit-lazy, "
+				return cli_usage_error("bench", "--modes wants a list of jit-eager, jit-lazy, "
 						   "native-so, native-static, not",
 						   optarg);
 			break;
@@ -301,17 +295,17 @@ static int parse_args(int argc, char **argv, struct bench_args *a)
 			a->only = optarg;
 			break;
 		case ':':
-			return usage_error("missing value for", argv[optind - 1]);
+			return cli_usage_error("bench", "missing value for", argv[optind - 1]);
 		default:
-			return usage_error("unknown option", argv[optind - 1]);
+			return cli_usage_error("bench", "unknown option", argv[optind - 1]);
 		}
 		if (u && parse_u32(optarg, min, max, u))
-			return usage_error("number out of range or malformed:", optarg);
+			return cli_usage_error("bench", "number out of range or malformed:", optarg);
 	}
 	if (optind != argc)
-		return usage_error("unexpected argument", argv[optind]);
+		return cli_usage_error("bench", "unexpected argument", argv[optind]);
 	if (a->disk_mb < 2)
-		return usage_error("--disk-mb must be at least 2", NULL);
+		return cli_usage_error("bench", "--disk-mb must be at least 2", NULL);
 	return 0;
 }
 

@@ -57,12 +57,6 @@ static void usage(FILE *f)
 		"  --json              print the report as one JSON object\n");
 }
 
-static int usage_error(const char *msg, const char *arg)
-{
-	fprintf(stderr, "xdrv load: %s%s%s; try 'xdrv load --help'\n", msg, arg ? " " : "",
-		arg ? arg : "");
-	return 2;
-}
 
 
 static double ms(uint64_t ns)
@@ -220,9 +214,9 @@ int cmd_load(int argc, char **argv)
 		case 'p': {
 			char *eq = strchr(optarg, '=');
 			if (!eq || eq == optarg)
-				return usage_error("--param wants NAME=VALUE, not", optarg);
+				return cli_usage_error("load", "--param wants NAME=VALUE, not", optarg);
 			if (nparams == MAX_PARAMS)
-				return usage_error("too many --param options", NULL);
+				return cli_usage_error("load", "too many --param options", NULL);
 			*eq = 0; /* argv is ours to modify */
 			params[nparams].name = optarg;
 			params[nparams].value = eq + 1;
@@ -231,7 +225,7 @@ int cmd_load(int argc, char **argv)
 		}
 		case 'f':
 			if (xdrv_parse_when(optarg, &cfg.time_floor) != 0)
-				return usage_error(
+				return cli_usage_error("load", 
 					"--time-floor wants Unix seconds or YYYY-MM-DD, not",
 					optarg);
 			break;
@@ -245,18 +239,18 @@ int cmd_load(int argc, char **argv)
 			json = 1;
 			break;
 		case ':':
-			return usage_error("missing value for", argv[optind - 1]);
+			return cli_usage_error("load", "missing value for", argv[optind - 1]);
 		default:
-			return usage_error("unknown option", argv[optind - 1]);
+			return cli_usage_error("load", "unknown option", argv[optind - 1]);
 		}
 	}
 	if (modes > 1)
-		return usage_error("--eager and --lazy exclude each other", NULL);
+		return cli_usage_error("load", "--eager and --lazy exclude each other", NULL);
 	if (!cfg.trust_root && !cfg.allow_unsigned)
-		return usage_error("give --trust root.pem, or --allow-unsigned for development",
+		return cli_usage_error("load", "give --trust root.pem, or --allow-unsigned for development",
 				   NULL);
 	if (argc - optind != 1)
-		return usage_error("wants exactly one package", NULL);
+		return cli_usage_error("load", "wants exactly one package", NULL);
 	const char *pkg = argv[optind];
 
 	struct ldr_ctx *ctx = NULL;

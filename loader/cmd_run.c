@@ -118,12 +118,6 @@ static void usage(FILE *f)
 		fprintf(f, "  %-12s %s\n", (*m)->name, (*m)->description ? (*m)->description : "");
 }
 
-static int usage_error(const char *msg, const char *arg)
-{
-	fprintf(stderr, "xdrv run: %s%s%s; try 'xdrv run --help'\n", msg, arg ? " " : "",
-		arg ? arg : "");
-	return 2;
-}
 
 
 static int parse_ms(const char *s, uint64_t max, uint64_t *out)
@@ -312,12 +306,12 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		case 'p': {
 			const char *eq = strchr(optarg, '=');
 			if (!eq || eq == optarg)
-				return usage_error("--param wants NAME=VALUE, not", optarg);
+				return cli_usage_error("run", "--param wants NAME=VALUE, not", optarg);
 			if (a->nparams == MAX_PARAMS)
-				return usage_error("too many --param options", NULL);
+				return cli_usage_error("run", "too many --param options", NULL);
 			char *name = strndup(optarg, (size_t)(eq - optarg));
 			if (!name)
-				return usage_error("out of memory", NULL);
+				return cli_usage_error("run", "out of memory", NULL);
 			a->kv[a->nparams] = optarg;
 			a->pv_store[a->nparams] = name;
 			a->pv[a->nparams].name = name;
@@ -327,48 +321,48 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		}
 		case 'F':
 			if (parse_ms(optarg, 24ull * 3600 * 1000, &a->for_ms) != 0 || !a->for_ms)
-				return usage_error("--for wants milliseconds (1..86400000), not",
+				return cli_usage_error("run", "--for wants milliseconds (1..86400000), not",
 						   optarg);
 			break;
 		case 'T':
 			if (parse_ms(optarg, 3600 * 1000, &a->io_timeout_ms) != 0 ||
 			    !a->io_timeout_ms)
-				return usage_error("--io-timeout wants milliseconds, not", optarg);
+				return cli_usage_error("run", "--io-timeout wants milliseconds, not", optarg);
 			break;
 		case 'f':
 			if (xdrv_parse_when(optarg, &a->cfg.time_floor) != 0)
-				return usage_error(
+				return cli_usage_error("run", 
 					"--time-floor wants Unix seconds or YYYY-MM-DD, not",
 					optarg);
 			break;
 		case ':':
-			return usage_error("missing value for", argv[optind - 1]);
+			return cli_usage_error("run", "missing value for", argv[optind - 1]);
 		default:
 			if (run_disk_is_option(c)) {
 				if (parse_disk_option(a, c, optarg))
 					return 2;
 				break;
 			}
-			return usage_error("unknown option", argv[optind - 1]);
+			return cli_usage_error("run", "unknown option", argv[optind - 1]);
 		}
 	}
 	if (modes > 1)
-		return usage_error("--eager and --lazy exclude each other", NULL);
+		return cli_usage_error("run", "--eager and --lazy exclude each other", NULL);
 	if (!a->device)
-		return usage_error("--device MODEL is required", NULL);
+		return cli_usage_error("run", "--device MODEL is required", NULL);
 	if (a->native) {
 		if (argc - optind != 0)
-			return usage_error("--native takes the place of PKG, not", argv[optind]);
+			return cli_usage_error("run", "--native takes the place of PKG, not", argv[optind]);
 		if (a->cfg.trust_root || modes)
-			return usage_error("--native runs an unsigned, natively compiled driver: "
+			return cli_usage_error("run", "--native runs an unsigned, natively compiled driver: "
 					   "--trust, --eager and --lazy do not apply",
 					   NULL);
 	} else {
 		if (!a->cfg.trust_root && !a->cfg.allow_unsigned)
-			return usage_error(
+			return cli_usage_error("run", 
 				"give --trust root.pem, or --allow-unsigned for development", NULL);
 		if (argc - optind != 1)
-			return usage_error("wants exactly one package (or --native LIB.so)", NULL);
+			return cli_usage_error("run", "wants exactly one package (or --native LIB.so)", NULL);
 		a->pkg = argv[optind];
 	}
 	return 0;
@@ -826,7 +820,7 @@ int cmd_run(int argc, char **argv)
 	long in_len = a.input ? unescape(a.input, input, sizeof input) : 0;
 	if (in_len < 0) {
 		cleanup(&a, &st);
-		return usage_error("--input: bad escape or longer than 64 KiB", NULL);
+		return cli_usage_error("run", "--input: bad escape or longer than 64 KiB", NULL);
 	}
 	char *err = NULL;
 	ldr_runtime_set_log(log_sink, NULL);

@@ -40,12 +40,6 @@ static void usage(FILE *f)
 		"  --quiet        no progress bar\n");
 }
 
-static int usage_error(const char *msg, const char *arg)
-{
-	fprintf(stderr, "xdrv install: %s%s%s; try 'xdrv install --help'\n", msg, arg ? " " : "",
-		arg ? arg : "");
-	return 2;
-}
 
 static int install_from(struct repo_store *s, const char *repo, const char *name,
 			const char *version, const char *trust, bool progress, char **err)
@@ -102,22 +96,22 @@ int cmd_install(int argc, char **argv)
 		else if (c == 'q')
 			progress = false;
 		else if (c == ':')
-			return usage_error("missing value for", argv[optind - 1]);
+			return cli_usage_error("install", "missing value for", argv[optind - 1]);
 		else
-			return usage_error("unknown option", argv[optind - 1]);
+			return cli_usage_error("install", "unknown option", argv[optind - 1]);
 	}
 	if (argc - optind != 1)
-		return usage_error("wants exactly one NAME[@VERSION]", NULL);
+		return cli_usage_error("install", "wants exactly one NAME[@VERSION]", NULL);
 	char spec[256];
 	if (snprintf(spec, sizeof spec, "%s", argv[optind]) >= (int)sizeof spec)
-		return usage_error("NAME[@VERSION] too long:", argv[optind]);
+		return cli_usage_error("install", "NAME[@VERSION] too long:", argv[optind]);
 	char *at = strchr(spec, '@');
 	const char *version = NULL;
 	if (at) {
 		*at = 0;
 		version = at + 1;
 		if (!*version || !*spec)
-			return usage_error("wants NAME[@VERSION], not", argv[optind]);
+			return cli_usage_error("install", "wants NAME[@VERSION], not", argv[optind]);
 	}
 	struct repo_store *s = NULL;
 	char *err = NULL, **names = NULL, **urls = NULL, trust[4096];

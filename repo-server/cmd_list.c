@@ -25,12 +25,6 @@ static void usage(FILE *f)
 		   "  --store DIR   local store (default $XDRV_STORE, else /var/lib/xdrv)\n");
 }
 
-static int usage_error(const char *msg, const char *arg)
-{
-	fprintf(stderr, "xdrv list: %s%s%s; try 'xdrv list --help'\n", msg, arg ? " " : "",
-		arg ? arg : "");
-	return 2;
-}
 
 int cmd_list(int argc, char **argv)
 {
@@ -50,12 +44,12 @@ int cmd_list(int argc, char **argv)
 		else if (c == 'p')
 			path = optarg;
 		else if (c == ':')
-			return usage_error("missing value for", argv[optind - 1]);
+			return cli_usage_error("list", "missing value for", argv[optind - 1]);
 		else
-			return usage_error("unknown option", argv[optind - 1]);
+			return cli_usage_error("list", "unknown option", argv[optind - 1]);
 	}
 	if (optind < argc)
-		return usage_error("takes no arguments, not", argv[optind]);
+		return cli_usage_error("list", "takes no arguments, not", argv[optind]);
 	struct repo_store *s = NULL;
 	struct repo_installed *v = NULL, one;
 	size_t n = 0;

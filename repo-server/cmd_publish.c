@@ -33,12 +33,6 @@ static void usage(FILE *f)
 		"  --store DIR        local store (default $XDRV_STORE, else /var/lib/xdrv)\n");
 }
 
-static int usage_error(const char *msg, const char *arg)
-{
-	fprintf(stderr, "xdrv publish: %s%s%s; try 'xdrv publish --help'\n", msg, arg ? " " : "",
-		arg ? arg : "");
-	return 2;
-}
 
 int cmd_publish(int argc, char **argv)
 {
@@ -61,14 +55,14 @@ int cmd_publish(int argc, char **argv)
 		else if (c == 's')
 			store = optarg;
 		else if (c == ':')
-			return usage_error("missing value for", argv[optind - 1]);
+			return cli_usage_error("publish", "missing value for", argv[optind - 1]);
 		else
-			return usage_error("unknown option", argv[optind - 1]);
+			return cli_usage_error("publish", "unknown option", argv[optind - 1]);
 	}
 	if (!repo || !tokfile)
-		return usage_error("wants --repo NAME and --token-file FILE", NULL);
+		return cli_usage_error("publish", "wants --repo NAME and --token-file FILE", NULL);
 	if (argc - optind != 1)
-		return usage_error("wants exactly one PKG", NULL);
+		return cli_usage_error("publish", "wants exactly one PKG", NULL);
 	struct repo_store *s = NULL;
 	char *err = NULL, *url = NULL, *body = NULL, u[4096];
 	uint8_t *tok = NULL, *pkg = NULL;

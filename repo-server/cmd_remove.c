@@ -19,12 +19,6 @@ static void usage(FILE *f)
 		   "  --store DIR   local store (default $XDRV_STORE, else /var/lib/xdrv)\n");
 }
 
-static int usage_error(const char *msg, const char *arg)
-{
-	fprintf(stderr, "xdrv remove: %s%s%s; try 'xdrv remove --help'\n", msg, arg ? " " : "",
-		arg ? arg : "");
-	return 2;
-}
 
 int cmd_remove(int argc, char **argv)
 {
@@ -41,12 +35,12 @@ int cmd_remove(int argc, char **argv)
 		if (c == 's')
 			store = optarg;
 		else if (c == ':')
-			return usage_error("missing value for", argv[optind - 1]);
+			return cli_usage_error("remove", "missing value for", argv[optind - 1]);
 		else
-			return usage_error("unknown option", argv[optind - 1]);
+			return cli_usage_error("remove", "unknown option", argv[optind - 1]);
 	}
 	if (argc - optind != 1)
-		return usage_error("wants exactly one NAME", NULL);
+		return cli_usage_error("remove", "wants exactly one NAME", NULL);
 	struct repo_store *s = NULL;
 	char *err = NULL;
 	int rc = repo_store_open(store, &s, &err);

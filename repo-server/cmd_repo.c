@@ -39,12 +39,6 @@ static void usage(FILE *f)
 		"Metadata expiry is checked against the wall clock (TUF freshness).\n");
 }
 
-static int usage_error(const char *msg, const char *arg)
-{
-	fprintf(stderr, "xdrv repo: %s%s%s; try 'xdrv repo --help'\n", msg, arg ? " " : "",
-		arg ? arg : "");
-	return 2;
-}
 
 static int fail(char *err)
 {
@@ -104,12 +98,12 @@ int cmd_repo(int argc, char **argv)
 		else if (c == 'n')
 			no_update = 1;
 		else if (c == ':')
-			return usage_error("missing value for", argv[optind - 1]);
+			return cli_usage_error("repo", "missing value for", argv[optind - 1]);
 		else
-			return usage_error("unknown option", argv[optind - 1]);
+			return cli_usage_error("repo", "unknown option", argv[optind - 1]);
 	}
 	if (optind >= argc)
-		return usage_error("wants a subcommand: add, list, update or remove", NULL);
+		return cli_usage_error("repo", "wants a subcommand: add, list, update or remove", NULL);
 	const char *sub = argv[optind];
 	int nargs = argc - optind - 1;
 	char **args = argv + optind + 1;
@@ -118,20 +112,20 @@ int cmd_repo(int argc, char **argv)
 	int rc;
 	if (strcmp(sub, "add") == 0) {
 		if (nargs != 2)
-			return usage_error("add wants NAME URL", NULL);
+			return cli_usage_error("repo", "add wants NAME URL", NULL);
 		if (!root)
-			return usage_error("add wants --root root.json", NULL);
+			return cli_usage_error("repo", "add wants --root root.json", NULL);
 	} else if (strcmp(sub, "remove") == 0) {
 		if (nargs != 1)
-			return usage_error("remove wants NAME", NULL);
+			return cli_usage_error("repo", "remove wants NAME", NULL);
 	} else if (strcmp(sub, "list") == 0) {
 		if (nargs != 0)
-			return usage_error("list takes no arguments, not", args[0]);
+			return cli_usage_error("repo", "list takes no arguments, not", args[0]);
 	} else if (strcmp(sub, "update") == 0) {
 		if (nargs > 1)
-			return usage_error("update wants at most one NAME", NULL);
+			return cli_usage_error("repo", "update wants at most one NAME", NULL);
 	} else {
-		return usage_error("unknown subcommand", sub);
+		return cli_usage_error("repo", "unknown subcommand", sub);
 	}
 	rc = repo_store_open(store, &s, &err);
 	if (rc != 0)

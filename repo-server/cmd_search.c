@@ -26,12 +26,6 @@ static void usage(FILE *f)
 		"  --store DIR   local store (default $XDRV_STORE, else /var/lib/xdrv)\n");
 }
 
-static int usage_error(const char *msg, const char *arg)
-{
-	fprintf(stderr, "xdrv search: %s%s%s; try 'xdrv search --help'\n", msg, arg ? " " : "",
-		arg ? arg : "");
-	return 2;
-}
 
 int cmd_search(int argc, char **argv)
 {
@@ -51,12 +45,12 @@ int cmd_search(int argc, char **argv)
 		else if (c == 's')
 			store = optarg;
 		else if (c == ':')
-			return usage_error("missing value for", argv[optind - 1]);
+			return cli_usage_error("search", "missing value for", argv[optind - 1]);
 		else
-			return usage_error("unknown option", argv[optind - 1]);
+			return cli_usage_error("search", "unknown option", argv[optind - 1]);
 	}
 	if (argc - optind > 1)
-		return usage_error("wants at most one TEXT", NULL);
+		return cli_usage_error("search", "wants at most one TEXT", NULL);
 	if (optind < argc)
 		text = argv[optind];
 	struct repo_store *s = NULL;

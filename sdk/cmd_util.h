@@ -9,6 +9,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include "../cli/commands.h"
 
 /* "xdrv NAME: line" for each line of msg (lint reports one problem per line). Returns 1. */
 static inline int cmd_fail(const char *name, const char *msg)
@@ -24,10 +25,10 @@ static inline int cmd_fail(const char *name, const char *msg)
 }
 
 /* A usage error: the message, then where to find help. Returns 2. */
+/* The front end's one usage-error format (cli/xdrv.c). */
 static inline int cmd_usage_error(const char *name, const char *msg)
 {
-	fprintf(stderr, "xdrv %s: %s\ntry 'xdrv %s --help'\n", name, msg, name);
-	return 2;
+	return cli_usage_error(name, msg, NULL);
 }
 
 #endif

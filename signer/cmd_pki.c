@@ -35,12 +35,6 @@ static void usage(FILE *f)
 		SIG_OID_EKU_DRIVER_SIGNING, SIG_OID_POLICY_DRIVER);
 }
 
-static int usage_error(const char *msg, const char *arg)
-{
-	fprintf(stderr, "xdrv pki: %s%s%s; try 'xdrv pki --help'\n", msg, arg ? " " : "",
-		arg ? arg : "");
-	return 2;
-}
 
 int cmd_pki(int argc, char **argv)
 {
@@ -70,7 +64,7 @@ int cmd_pki(int argc, char **argv)
 			errno = 0;
 			unsigned long d = strtoul(optarg, &end, 10);
 			if (errno || !*optarg || *end || optarg[0] == '-' || d == 0 || d > 36525)
-				return usage_error("--days wants a number of days 1..36525, not",
+				return cli_usage_error("pki", "--days wants a number of days 1..36525, not",
 						   optarg);
 			o.days = (uint32_t)d;
 			break;
@@ -82,15 +76,15 @@ int cmd_pki(int argc, char **argv)
 			quiet = 1;
 			break;
 		case ':':
-			return usage_error("missing value for", argv[optind - 1]);
+			return cli_usage_error("pki", "missing value for", argv[optind - 1]);
 		default:
-			return usage_error("unknown option", argv[optind - 1]);
+			return cli_usage_error("pki", "unknown option", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		return usage_error("unexpected argument", argv[optind]);
+		return cli_usage_error("pki", "unexpected argument", argv[optind]);
 	if (!o.out_dir)
-		return usage_error("--out DIR is required", NULL);
+		return cli_usage_error("pki", "--out DIR is required", NULL);
 
 	char *err = NULL;
 	if (sig_pki_create(&o, &err) != 0) {

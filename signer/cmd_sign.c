@@ -25,12 +25,6 @@ static void usage(FILE *f)
 		   "  -o, --out FILE the signed package to write\n");
 }
 
-static int usage_error(const char *msg, const char *arg)
-{
-	fprintf(stderr, "xdrv sign: %s%s%s; try 'xdrv sign --help'\n", msg, arg ? " " : "",
-		arg ? arg : "");
-	return 2;
-}
 
 int cmd_sign(int argc, char **argv)
 {
@@ -62,15 +56,15 @@ int cmd_sign(int argc, char **argv)
 			out = optarg;
 			break;
 		case ':':
-			return usage_error("missing value for", argv[optind - 1]);
+			return cli_usage_error("sign", "missing value for", argv[optind - 1]);
 		default:
-			return usage_error("unknown option", argv[optind - 1]);
+			return cli_usage_error("sign", "unknown option", argv[optind - 1]);
 		}
 	}
 	if (!cert || !key || !chain || !out)
-		return usage_error("--cert, --key, --chain and -o are all required", NULL);
+		return cli_usage_error("sign", "--cert, --key, --chain and -o are all required", NULL);
 	if (argc - optind != 1)
-		return usage_error("wants exactly one input package", NULL);
+		return cli_usage_error("sign", "wants exactly one input package", NULL);
 	const char *in = argv[optind];
 
 	char *err = NULL;

@@ -42,12 +42,6 @@ static void usage(FILE *f)
 		SIG_OID_EKU_DRIVER_SIGNING, SIG_OID_POLICY_DRIVER);
 }
 
-static int usage_error(const char *msg, const char *arg)
-{
-	fprintf(stderr, "xdrv verify: %s%s%s; try 'xdrv verify --help'\n", msg, arg ? " " : "",
-		arg ? arg : "");
-	return 2;
-}
 
 
 static int split(const char *dir, const char *pkg, const uint8_t *buf, size_t len)
@@ -136,7 +130,7 @@ int cmd_verify(int argc, char **argv)
 			break;
 		case 'f':
 			if (xdrv_parse_when(optarg, &floor) != 0)
-				return usage_error("--time-floor wants Unix seconds or YYYY-MM-DD, not",
+				return cli_usage_error("verify", "--time-floor wants Unix seconds or YYYY-MM-DD, not",
 						   optarg);
 			break;
 		case 'q':
@@ -146,19 +140,19 @@ int cmd_verify(int argc, char **argv)
 			split_dir = optarg;
 			break;
 		case ':':
-			return usage_error("missing value for", argv[optind - 1]);
+			return cli_usage_error("verify", "missing value for", argv[optind - 1]);
 		default:
-			return usage_error("unknown option", argv[optind - 1]);
+			return cli_usage_error("verify", "unknown option", argv[optind - 1]);
 		}
 	}
 	if (split_dir && (trust || floor))
-		return usage_error("--split only cuts the package; it takes no --trust or "
+		return cli_usage_error("verify", "--split only cuts the package; it takes no --trust or "
 				   "--time-floor",
 				   NULL);
 	if (!split_dir && !trust)
-		return usage_error("--trust root.pem is required", NULL);
+		return cli_usage_error("verify", "--trust root.pem is required", NULL);
 	if (argc - optind != 1)
-		return usage_error("wants exactly one package", NULL);
+		return cli_usage_error("verify", "wants exactly one package", NULL);
 	const char *pkg = argv[optind];
 
 	uint8_t *buf = NULL;
