@@ -22,7 +22,8 @@ static const struct sym syms[] = {
 int cmd_abi(int argc, char **argv)
 {
 	if (cli_wants_help(argc, argv)) {
-		printf("usage: xdrv abi\n\nPrint the driver ABI version and every importable symbol "
+		printf("usage: xdrv abi\n\nPrint the driver ABI version and every importable "
+		       "symbol "
 		       "with the ABI version that introduced it.\n");
 		return 0;
 	}

@@ -143,8 +143,7 @@ static int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-int xdrv_write_file_atomic(const char *path, const void *buf, size_t len, unsigned mode,
-			   char **err)
+int xdrv_write_file_atomic(const char *path, const void *buf, size_t len, unsigned mode, char **err)
 {
 	int rc;
 	char tmp[4096];

@@ -188,7 +188,6 @@ static void usage(FILE *f)
 		"null)\n");
 }
 
-
 static int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
 {
 	char *end = NULL;
@@ -278,9 +277,11 @@ static int parse_args(int argc, char **argv, struct bench_args *a)
 			break;
 		case 'm':
 			if (parse_modes(optarg, a->mode_on))
-				return cli_usage_error("bench", "--modes wants a list of jit-eager, jit-lazy, "
-						   "native-so, native-static, not",
-						   optarg);
+				return cli_usage_error(
+					"bench",
+					"--modes wants a list of jit-eager, jit-lazy, "
+					"native-so, native-static, not",
+					optarg);
 			break;
 		case 'j':
 			a->json = optarg;
@@ -300,7 +301,8 @@ static int parse_args(int argc, char **argv, struct bench_args *a)
 			return cli_usage_error("bench", "unknown option", argv[optind - 1]);
 		}
 		if (u && parse_u32(optarg, min, max, u))
-			return cli_usage_error("bench", "number out of range or malformed:", optarg);
+			return cli_usage_error("bench",
+					       "number out of range or malformed:", optarg);
 	}
 	if (optind != argc)
 		return cli_usage_error("bench", "unexpected argument", argv[optind]);

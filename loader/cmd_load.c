@@ -57,8 +57,6 @@ static void usage(FILE *f)
 		"  --json              print the report as one JSON object\n");
 }
 
-
-
 static double ms(uint64_t ns)
 {
 	return (double)ns / 1e6;
@@ -214,7 +212,8 @@ int cmd_load(int argc, char **argv)
 		case 'p': {
 			char *eq = strchr(optarg, '=');
 			if (!eq || eq == optarg)
-				return cli_usage_error("load", "--param wants NAME=VALUE, not", optarg);
+				return cli_usage_error("load", "--param wants NAME=VALUE, not",
+						       optarg);
 			if (nparams == MAX_PARAMS)
 				return cli_usage_error("load", "too many --param options", NULL);
 			*eq = 0; /* argv is ours to modify */
@@ -225,7 +224,8 @@ int cmd_load(int argc, char **argv)
 		}
 		case 'f':
 			if (xdrv_parse_when(optarg, &cfg.time_floor) != 0)
-				return cli_usage_error("load", 
+				return cli_usage_error(
+					"load",
 					"--time-floor wants Unix seconds or YYYY-MM-DD, not",
 					optarg);
 			break;
@@ -247,8 +247,8 @@ int cmd_load(int argc, char **argv)
 	if (modes > 1)
 		return cli_usage_error("load", "--eager and --lazy exclude each other", NULL);
 	if (!cfg.trust_root && !cfg.allow_unsigned)
-		return cli_usage_error("load", "give --trust root.pem, or --allow-unsigned for development",
-				   NULL);
+		return cli_usage_error(
+			"load", "give --trust root.pem, or --allow-unsigned for development", NULL);
 	if (argc - optind != 1)
 		return cli_usage_error("load", "wants exactly one package", NULL);
 	const char *pkg = argv[optind];

@@ -118,8 +118,6 @@ static void usage(FILE *f)
 		fprintf(f, "  %-12s %s\n", (*m)->name, (*m)->description ? (*m)->description : "");
 }
 
-
-
 static int parse_ms(const char *s, uint64_t max, uint64_t *out)
 {
 	char *end = NULL;
@@ -306,7 +304,8 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		case 'p': {
 			const char *eq = strchr(optarg, '=');
 			if (!eq || eq == optarg)
-				return cli_usage_error("run", "--param wants NAME=VALUE, not", optarg);
+				return cli_usage_error("run", "--param wants NAME=VALUE, not",
+						       optarg);
 			if (a->nparams == MAX_PARAMS)
 				return cli_usage_error("run", "too many --param options", NULL);
 			char *name = strndup(optarg, (size_t)(eq - optarg));
@@ -321,18 +320,20 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		}
 		case 'F':
 			if (parse_ms(optarg, 24ull * 3600 * 1000, &a->for_ms) != 0 || !a->for_ms)
-				return cli_usage_error("run", "--for wants milliseconds (1..86400000), not",
-						   optarg);
+				return cli_usage_error(
+					"run", "--for wants milliseconds (1..86400000), not",
+					optarg);
 			break;
 		case 'T':
 			if (parse_ms(optarg, 3600 * 1000, &a->io_timeout_ms) != 0 ||
 			    !a->io_timeout_ms)
-				return cli_usage_error("run", "--io-timeout wants milliseconds, not", optarg);
+				return cli_usage_error(
+					"run", "--io-timeout wants milliseconds, not", optarg);
 			break;
 		case 'f':
 			if (xdrv_parse_when(optarg, &a->cfg.time_floor) != 0)
-				return cli_usage_error("run", 
-					"--time-floor wants Unix seconds or YYYY-MM-DD, not",
+				return cli_usage_error(
+					"run", "--time-floor wants Unix seconds or YYYY-MM-DD, not",
 					optarg);
 			break;
 		case ':':
@@ -352,17 +353,22 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		return cli_usage_error("run", "--device MODEL is required", NULL);
 	if (a->native) {
 		if (argc - optind != 0)
-			return cli_usage_error("run", "--native takes the place of PKG, not", argv[optind]);
+			return cli_usage_error("run", "--native takes the place of PKG, not",
+					       argv[optind]);
 		if (a->cfg.trust_root || modes)
-			return cli_usage_error("run", "--native runs an unsigned, natively compiled driver: "
-					   "--trust, --eager and --lazy do not apply",
-					   NULL);
+			return cli_usage_error(
+				"run",
+				"--native runs an unsigned, natively compiled driver: "
+				"--trust, --eager and --lazy do not apply",
+				NULL);
 	} else {
 		if (!a->cfg.trust_root && !a->cfg.allow_unsigned)
-			return cli_usage_error("run", 
-				"give --trust root.pem, or --allow-unsigned for development", NULL);
+			return cli_usage_error(
+				"run", "give --trust root.pem, or --allow-unsigned for development",
+				NULL);
 		if (argc - optind != 1)
-			return cli_usage_error("run", "wants exactly one package (or --native LIB.so)", NULL);
+			return cli_usage_error(
+				"run", "wants exactly one package (or --native LIB.so)", NULL);
 		a->pkg = argv[optind];
 	}
 	return 0;

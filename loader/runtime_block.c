@@ -255,7 +255,8 @@ int ldr_blk_io(struct ldr_blkdev *bd, uint32_t op, uint64_t lba, uint32_t count,
 	bd->pending = io;
 
 	int32_t rc = XDRV_EFAULT;
-	LDR_DRIVER_CALL(drv, rc = bd->ops.submit(ldr_h2p(bd->o.handle), &io->req), rc = XDRV_EFAULT);
+	LDR_DRIVER_CALL(drv, rc = bd->ops.submit(ldr_h2p(bd->o.handle), &io->req),
+			rc = XDRV_EFAULT);
 	int ret;
 	if (rc != XDRV_OK && !io->done) {
 		io_unlink(bd, io);

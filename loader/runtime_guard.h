@@ -20,6 +20,7 @@
  *
  * Locals written inside the guarded branch and read after a fault must be volatile.
  * Guards nest (a driver calling the host calling a driver). Thread-safe: guards are per thread.
+ * XDRV_NO_FAULT_GUARD=1 in the environment leaves the signal handlers alone (for debuggers).
  */
 #ifndef XDRV_RUNTIME_GUARD_H
 #define XDRV_RUNTIME_GUARD_H
@@ -30,7 +31,7 @@
 struct ldr_guard {
 	sigjmp_buf jb;
 	struct ldr_guard *outer;
-	int signo;      /* after a fault: SIGSEGV, SIGBUS, SIGFPE or SIGILL */
+	int signo;	/* after a fault: SIGSEGV, SIGBUS, SIGFPE or SIGILL */
 	uintptr_t addr; /* after a fault: the faulting address the kernel reported */
 };
 

@@ -457,7 +457,8 @@ static int tx_one(struct ldr_netdev *nd, struct ldr_pkt *p)
 	}
 	uint64_t h = p->o.handle;
 	int32_t rc = XDRV_EFAULT;
-	LDR_DRIVER_CALL(drv, rc = nd->ops.xmit(ldr_h2p(nd->o.handle), ldr_h2p(h)), rc = XDRV_EFAULT);
+	LDR_DRIVER_CALL(drv, rc = nd->ops.xmit(ldr_h2p(nd->o.handle), ldr_h2p(h)),
+			rc = XDRV_EFAULT);
 	if (rc == XDRV_OK)
 		return 0;
 	/* still the driver's? (it may have completed the packet before refusing it) */
@@ -579,7 +580,9 @@ int ldr_net_dispatch(struct ldr_driver *drv)
 			if (!nd->ops.poll)
 				break;
 			int32_t done = XDRV_EFAULT;
-			LDR_DRIVER_CALL(drv, done = nd->ops.poll(ldr_h2p(nd->o.handle), NAPI_BUDGET), done = XDRV_EFAULT);
+			LDR_DRIVER_CALL(drv,
+					done = nd->ops.poll(ldr_h2p(nd->o.handle), NAPI_BUDGET),
+					done = XDRV_EFAULT);
 			n++;
 			if (done < 0) {
 				ldr_rt_log(drv, XDRV_LOG_WARN, "net%u: poll failed: %d (%s)", i,

@@ -246,7 +246,8 @@ int ldr_scsi_exec(struct ldr_scsi_host *h, uint32_t target, uint32_t lun, const 
 		io->next = h->pending;
 		h->pending = io;
 		int32_t rc = XDRV_EFAULT;
-		LDR_DRIVER_CALL(drv, rc = h->ops.queuecommand(ldr_h2p(h->o.handle), &io->cmd), rc = XDRV_EFAULT);
+		LDR_DRIVER_CALL(drv, rc = h->ops.queuecommand(ldr_h2p(h->o.handle), &io->cmd),
+				rc = XDRV_EFAULT);
 		if (rc == XDRV_OK || io->done)
 			break;
 		io_unlink(h, io); /* not queued: the host still owns it */

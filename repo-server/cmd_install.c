@@ -40,7 +40,6 @@ static void usage(FILE *f)
 		"  --quiet        no progress bar\n");
 }
 
-
 static int install_from(struct repo_store *s, const char *repo, const char *name,
 			const char *version, const char *trust, bool progress, char **err)
 {
@@ -111,7 +110,8 @@ int cmd_install(int argc, char **argv)
 		*at = 0;
 		version = at + 1;
 		if (!*version || !*spec)
-			return cli_usage_error("install", "wants NAME[@VERSION], not", argv[optind]);
+			return cli_usage_error("install", "wants NAME[@VERSION], not",
+					       argv[optind]);
 	}
 	struct repo_store *s = NULL;
 	char *err = NULL, **names = NULL, **urls = NULL, trust[4096];

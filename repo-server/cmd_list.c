@@ -25,7 +25,6 @@ static void usage(FILE *f)
 		   "  --store DIR   local store (default $XDRV_STORE, else /var/lib/xdrv)\n");
 }
 
-
 int cmd_list(int argc, char **argv)
 {
 	static const struct option longopts[] = {{"store", required_argument, NULL, 's'},

@@ -33,7 +33,6 @@ static void usage(FILE *f)
 		"  --store DIR        local store (default $XDRV_STORE, else /var/lib/xdrv)\n");
 }
 
-
 int cmd_publish(int argc, char **argv)
 {
 	static const struct option longopts[] = {{"repo", required_argument, NULL, 'r'},

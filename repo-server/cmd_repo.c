@@ -39,7 +39,6 @@ static void usage(FILE *f)
 		"Metadata expiry is checked against the wall clock (TUF freshness).\n");
 }
 
-
 static int fail(char *err)
 {
 	fprintf(stderr, "xdrv repo: %s\n", err ? err : "failed");
@@ -103,7 +102,8 @@ int cmd_repo(int argc, char **argv)
 			return cli_usage_error("repo", "unknown option", argv[optind - 1]);
 	}
 	if (optind >= argc)
-		return cli_usage_error("repo", "wants a subcommand: add, list, update or remove", NULL);
+		return cli_usage_error("repo", "wants a subcommand: add, list, update or remove",
+				       NULL);
 	const char *sub = argv[optind];
 	int nargs = argc - optind - 1;
 	char **args = argv + optind + 1;

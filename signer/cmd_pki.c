@@ -20,8 +20,10 @@ static void usage(FILE *f)
 		"Create a development PKI for signing drivers, ECDSA P-256:\n"
 		"  DIR/root.pem, root.key      root CA (self-signed; keep root.key offline)\n"
 		"  DIR/vendor.pem, vendor.key  vendor CA (pathlen 0, driver policy)\n"
-		"  DIR/signer.pem, signer.key  driver signer (digitalSignature, driver-signing EKU)\n"
-		"Keys are PEM (PKCS#8), mode 0600. Existing files are never replaced without --force.\n"
+		"  DIR/signer.pem, signer.key  driver signer (digitalSignature, driver-signing "
+		"EKU)\n"
+		"Keys are PEM (PKCS#8), mode 0600. Existing files are never replaced without "
+		"--force.\n"
 		"\n"
 		"  --out DIR       folder to write (created if missing)\n"
 		"  --vendor NAME   vendor organisation name (default \"xdrv dev vendor\")\n"
@@ -35,13 +37,12 @@ static void usage(FILE *f)
 		SIG_OID_EKU_DRIVER_SIGNING, SIG_OID_POLICY_DRIVER);
 }
 
-
 int cmd_pki(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"out", required_argument, NULL, 'o'},	 {"vendor", required_argument, NULL, 'v'},
-		{"days", required_argument, NULL, 'd'},	 {"force", no_argument, NULL, 'f'},
-		{"quiet", no_argument, NULL, 'q'},	 {NULL, 0, NULL, 0},
+		{"out", required_argument, NULL, 'o'},	{"vendor", required_argument, NULL, 'v'},
+		{"days", required_argument, NULL, 'd'}, {"force", no_argument, NULL, 'f'},
+		{"quiet", no_argument, NULL, 'q'},	{NULL, 0, NULL, 0},
 	};
 	struct sig_pki_opts o = {0};
 	int quiet = 0, c;
@@ -64,8 +65,9 @@ int cmd_pki(int argc, char **argv)
 			errno = 0;
 			unsigned long d = strtoul(optarg, &end, 10);
 			if (errno || !*optarg || *end || optarg[0] == '-' || d == 0 || d > 36525)
-				return cli_usage_error("pki", "--days wants a number of days 1..36525, not",
-						   optarg);
+				return cli_usage_error(
+					"pki", "--days wants a number of days 1..36525, not",
+					optarg);
 			o.days = (uint32_t)d;
 			break;
 		}

@@ -12,25 +12,27 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: xdrv sign --cert signer.pem --key signer.key --chain vendor.pem -o OUT IN\n"
-		   "\n"
-		   "Sign the package IN into OUT: OUT = IN ‖ DER CMS SignedData ‖ 48-byte trailer.\n"
-		   "The CMS is detached, SHA-256 + ECDSA, with signed content-type, message-digest\n"
-		   "and signing-time, and carries the signer certificate and the chain. A package\n"
-		   "that is already signed is refused. OUT is written atomically (may equal IN).\n"
-		   "\n"
-		   "  --cert FILE    signer certificate (PEM)\n"
-		   "  --key FILE     its private key (PEM, unencrypted)\n"
-		   "  --chain FILE   intermediate certificate(s) to include, PEM (the vendor CA)\n"
-		   "  -o, --out FILE the signed package to write\n");
+	fprintf(f,
+		"usage: xdrv sign --cert signer.pem --key signer.key --chain vendor.pem -o OUT IN\n"
+		"\n"
+		"Sign the package IN into OUT: OUT = IN ‖ DER CMS SignedData ‖ 48-byte trailer.\n"
+		"The CMS is detached, SHA-256 + ECDSA, with signed content-type, message-digest\n"
+		"and signing-time, and carries the signer certificate and the chain. A package\n"
+		"that is already signed is refused. OUT is written atomically (may equal IN).\n"
+		"\n"
+		"  --cert FILE    signer certificate (PEM)\n"
+		"  --key FILE     its private key (PEM, unencrypted)\n"
+		"  --chain FILE   intermediate certificate(s) to include, PEM (the vendor CA)\n"
+		"  -o, --out FILE the signed package to write\n");
 }
-
 
 int cmd_sign(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"cert", required_argument, NULL, 'c'}, {"key", required_argument, NULL, 'k'},
-		{"chain", required_argument, NULL, 'C'}, {"out", required_argument, NULL, 'o'},
+		{"cert", required_argument, NULL, 'c'},
+		{"key", required_argument, NULL, 'k'},
+		{"chain", required_argument, NULL, 'C'},
+		{"out", required_argument, NULL, 'o'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *cert = NULL, *key = NULL, *chain = NULL, *out = NULL;
@@ -62,7 +64,8 @@ int cmd_sign(int argc, char **argv)
 		}
 	}
 	if (!cert || !key || !chain || !out)
-		return cli_usage_error("sign", "--cert, --key, --chain and -o are all required", NULL);
+		return cli_usage_error("sign", "--cert, --key, --chain and -o are all required",
+				       NULL);
 	if (argc - optind != 1)
 		return cli_usage_error("sign", "wants exactly one input package", NULL);
 	const char *in = argv[optind];

@@ -33,16 +33,16 @@ static void usage(FILE *f)
 		"                     YYYY-MM-DD (UTC); default: the source date of this build.\n"
 		"                     A certificate that expired before it is rejected.\n"
 		"  --quiet            print nothing on success\n"
-		"  --split DIR        do NOT verify: check the trailer only, write DIR/payload and\n"
-		"                     DIR/signature.der, and print the openssl command that checks\n"
+		"  --split DIR        do NOT verify: check the trailer only, write DIR/payload "
+		"and\n"
+		"                     DIR/signature.der, and print the openssl command that "
+		"checks\n"
 		"                     them independently\n"
 		"\n"
 		"driver-signing EKU: %s\n"
 		"policy OID:         %s\n",
 		SIG_OID_EKU_DRIVER_SIGNING, SIG_OID_POLICY_DRIVER);
 }
-
-
 
 static int split(const char *dir, const char *pkg, const uint8_t *buf, size_t len)
 {
@@ -110,8 +110,10 @@ static int verify(const char *trust_pem, int64_t floor, int quiet, const char *p
 int cmd_verify(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"trust", required_argument, NULL, 't'}, {"time-floor", required_argument, NULL, 'f'},
-		{"quiet", no_argument, NULL, 'q'},	 {"split", required_argument, NULL, 's'},
+		{"trust", required_argument, NULL, 't'},
+		{"time-floor", required_argument, NULL, 'f'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"split", required_argument, NULL, 's'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *trust = NULL, *split_dir = NULL;
@@ -130,8 +132,10 @@ int cmd_verify(int argc, char **argv)
 			break;
 		case 'f':
 			if (xdrv_parse_when(optarg, &floor) != 0)
-				return cli_usage_error("verify", "--time-floor wants Unix seconds or YYYY-MM-DD, not",
-						   optarg);
+				return cli_usage_error(
+					"verify",
+					"--time-floor wants Unix seconds or YYYY-MM-DD, not",
+					optarg);
 			break;
 		case 'q':
 			quiet = 1;
@@ -146,9 +150,10 @@ int cmd_verify(int argc, char **argv)
 		}
 	}
 	if (split_dir && (trust || floor))
-		return cli_usage_error("verify", "--split only cuts the package; it takes no --trust or "
-				   "--time-floor",
-				   NULL);
+		return cli_usage_error("verify",
+				       "--split only cuts the package; it takes no --trust or "
+				       "--time-floor",
+				       NULL);
 	if (!split_dir && !trust)
 		return cli_usage_error("verify", "--trust root.pem is required", NULL);
 	if (argc - optind != 1)

@@ -26,10 +26,10 @@
 
 #define DAY 86400
 /* The CAs outlive any signer they issue: a chain is only as valid as its shortest link. */
-#define ROOT_DAYS (20 * 365 + 5)
-#define VENDOR_DAYS (10 * 365 + 3)
-#define MAX_DAYS 36525 /* 100 years: anything longer is a typo */
-#define NAME_MAX_LEN 64 /* ub-organization-name in RFC 5280 */
+#define ROOT_DAYS    (20 * 365 + 5)
+#define VENDOR_DAYS  (10 * 365 + 3)
+#define MAX_DAYS     36525 /* 100 years: anything longer is a typo */
+#define NAME_MAX_LEN 64	   /* ub-organization-name in RFC 5280 */
 
 struct ext {
 	int nid;
@@ -62,10 +62,10 @@ static int random_serial(X509 *x)
 
 static int set_name(X509_NAME *n, const char *org, const char *cn)
 {
-	return X509_NAME_add_entry_by_txt(n, "O", MBSTRING_UTF8, (const unsigned char *)org, -1,
-					  -1, 0) == 1 &&
-	       X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1,
-					  -1, 0) == 1;
+	return X509_NAME_add_entry_by_txt(n, "O", MBSTRING_UTF8, (const unsigned char *)org, -1, -1,
+					  0) == 1 &&
+	       X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1,
+					  0) == 1;
 }
 
 /* Build and sign one certificate. issuer == NULL: self-signed with `key`. */
@@ -83,8 +83,7 @@ static int make_cert(const struct certspec *s, EVP_PKEY *key, X509 *issuer, EVP_
 	    !X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer)
 					    : X509_get_subject_name(x)) ||
 	    !ASN1_TIME_set(X509_getm_notBefore(x), (time_t)s->not_before) ||
-	    !ASN1_TIME_set(X509_getm_notAfter(x), (time_t)s->not_after) ||
-	    !X509_set_pubkey(x, key))
+	    !ASN1_TIME_set(X509_getm_notAfter(x), (time_t)s->not_after) || !X509_set_pubkey(x, key))
 		goto out_ossl;
 
 	X509V3_CTX ctx;
@@ -167,13 +166,11 @@ static int check_opts(const struct sig_pki_opts *o, char **err)
 	if (!o || !o->out_dir || !*o->out_dir)
 		return xdrv_err(err, -EINVAL, "no output folder for the PKI");
 	if (o->days > MAX_DAYS)
-		return xdrv_err(err, -EINVAL, "days %u out of range 1..%u", o->days,
-				MAX_DAYS);
+		return xdrv_err(err, -EINVAL, "days %u out of range 1..%u", o->days, MAX_DAYS);
 	if (o->vendor) {
 		size_t n = strlen(o->vendor);
 		if (n == 0 || n > NAME_MAX_LEN)
-			return xdrv_err(err, -EINVAL,
-					"vendor name must be 1..%d bytes, not %zu",
+			return xdrv_err(err, -EINVAL, "vendor name must be 1..%d bytes, not %zu",
 					NAME_MAX_LEN, n);
 		for (size_t i = 0; i < n; i++)
 			if ((unsigned char)o->vendor[i] < 0x20 || o->vendor[i] == 0x7f)

@@ -25,7 +25,7 @@
 #define PEM_MAX (1u << 20) /* a certificate chain or key file is a few KiB */
 
 /* Every certificate in a PEM file, in order; at least one. */
-static int load_certs(const char *path, STACK_OF(X509) **out, char **err)
+static int load_certs(const char *path, STACK_OF(X509) * *out, char **err)
 {
 	uint8_t *buf = NULL;
 	size_t len = 0;
@@ -91,7 +91,7 @@ static int load_key(const char *path, EVP_PKEY **out, char **err)
 
 /* DER CMS SignedData over payload, detached; *der is OPENSSL_malloc'd. */
 static int make_cms(const uint8_t *payload, size_t len, X509 *cert, EVP_PKEY *key,
-		    STACK_OF(X509) *chain, unsigned char **der, size_t *der_len, char **err)
+		    STACK_OF(X509) * chain, unsigned char **der, size_t *der_len, char **err)
 {
 	char why[256];
 	int rc = 0;
@@ -151,8 +151,9 @@ int sig_sign_file(const char *in, const char *out, const char *cert_pem, const c
 	char why[256];
 
 	if (!in || !out || !cert_pem || !key_pem || !chain_pem)
-		return xdrv_err(err, -EINVAL, "sign: missing input, output, certificate, key or "
-					      "chain path");
+		return xdrv_err(err, -EINVAL,
+				"sign: missing input, output, certificate, key or "
+				"chain path");
 	int rc = sig_oids_init(err);
 	if (rc)
 		return rc;
@@ -166,7 +167,8 @@ int sig_sign_file(const char *in, const char *out, const char *cert_pem, const c
 		goto out;
 	}
 	if ((rc = load_certs(cert_pem, &certs, err)) != 0 ||
-	    (rc = load_certs(chain_pem, &chain, err)) != 0 || (rc = load_key(key_pem, &key, err)) != 0)
+	    (rc = load_certs(chain_pem, &chain, err)) != 0 ||
+	    (rc = load_key(key_pem, &key, err)) != 0)
 		goto out;
 	X509 *cert = sk_X509_value(certs, 0);
 	if (X509_check_private_key(cert, key) != 1) {

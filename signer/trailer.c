@@ -11,12 +11,12 @@
 #include <xdrv/signer.h>
 #include <xdrv/util.h>
 
-#define MAGIC_LEN 16u /* "XDRV-SIGNATURE\n" and its NUL */
-#define OFF_VERSION 16u
-#define OFF_FLAGS 20u
+#define MAGIC_LEN	16u /* "XDRV-SIGNATURE\n" and its NUL */
+#define OFF_VERSION	16u
+#define OFF_FLAGS	20u
 #define OFF_PAYLOAD_LEN 24u
-#define OFF_CMS_LEN 32u
-#define OFF_RESERVED 40u
+#define OFF_CMS_LEN	32u
+#define OFF_RESERVED	40u
 #define TRAILER_VERSION 1u
 
 _Static_assert(sizeof SIG_TRAILER_MAGIC == MAGIC_LEN, "magic is 15 characters + NUL");
@@ -86,8 +86,8 @@ int sig_trailer_parse(const uint8_t *buf, size_t len, size_t *payload_len, size_
 {
 	if (!buf && len)
 		return xdrv_err(err, -EINVAL, "trailer: no buffer");
-	if (len < SIG_TRAILER_SIZE || memcmp(buf + len - SIG_TRAILER_SIZE, SIG_TRAILER_MAGIC,
-					     MAGIC_LEN) != 0)
+	if (len < SIG_TRAILER_SIZE ||
+	    memcmp(buf + len - SIG_TRAILER_SIZE, SIG_TRAILER_MAGIC, MAGIC_LEN) != 0)
 		return no_trailer_here(buf, len, err);
 
 	/* From here on every field is untrusted; copy the trailer once and use only the copy. */
@@ -111,9 +111,10 @@ int sig_trailer_parse(const uint8_t *buf, size_t len, size_t *payload_len, size_
 	if (clen == 0)
 		return xdrv_err(err, -EBADMSG, "trailer: cms_len 0: no signature");
 	if (clen > before)
-		return xdrv_err(err, -EBADMSG,
-				"trailer: cms_len %llu exceeds file (%llu bytes before the trailer)",
-				(unsigned long long)clen, (unsigned long long)before);
+		return xdrv_err(
+			err, -EBADMSG,
+			"trailer: cms_len %llu exceeds file (%llu bytes before the trailer)",
+			(unsigned long long)clen, (unsigned long long)before);
 	if (clen > SIG_CMS_MAX)
 		return xdrv_err(err, -EBADMSG, "trailer: cms_len %llu over the limit of %u",
 				(unsigned long long)clen, SIG_CMS_MAX);

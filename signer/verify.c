@@ -96,8 +96,7 @@ out:
 	return rc;
 }
 
-int sig_trust_create(const char *root_pem, int64_t time_floor, struct sig_trust **out,
-		     char **err)
+int sig_trust_create(const char *root_pem, int64_t time_floor, struct sig_trust **out, char **err)
 {
 	char why[256];
 	if (!root_pem || !out)
@@ -122,8 +121,7 @@ int sig_trust_create(const char *root_pem, int64_t time_floor, struct sig_trust 
 	 * `openssl cms -verify -policy OID -explicit_policy` demands. Purpose "any": the S/MIME
 	 * purpose CMS_verify would default to wants emailProtection; we check our own EKU. */
 	if (!p || !policy || !X509_STORE_add_cert(t->store, t->root) ||
-	    !X509_VERIFY_PARAM_set_flags(p, X509_V_FLAG_POLICY_CHECK |
-						    X509_V_FLAG_EXPLICIT_POLICY |
+	    !X509_VERIFY_PARAM_set_flags(p, X509_V_FLAG_POLICY_CHECK | X509_V_FLAG_EXPLICIT_POLICY |
 						    X509_V_FLAG_NO_CHECK_TIME |
 						    X509_V_FLAG_X509_STRICT) ||
 	    !X509_VERIFY_PARAM_set_purpose(p, X509_PURPOSE_ANY) ||
@@ -225,15 +223,13 @@ static const char *role(int depth, int n)
 	return depth == n - 1 ? "root" : "vendor CA";
 }
 
-static int check_chain(const struct sig_trust *t, X509 *signer, STACK_OF(X509) *certs,
-		       char **err)
+static int check_chain(const struct sig_trust *t, X509 *signer, STACK_OF(X509) * certs, char **err)
 {
 	char why[256], subj[256];
 	int rc = 0;
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
 	if (!ctx || !X509_STORE_CTX_init(ctx, t->store, signer, certs)) {
-		rc = xdrv_err(err, -ENOMEM, "certificate chain: %s",
-			      sig_ossl_err(why, sizeof why));
+		rc = xdrv_err(err, -ENOMEM, "certificate chain: %s", sig_ossl_err(why, sizeof why));
 		goto out;
 	}
 	if (X509_verify_cert(ctx) != 1) {
@@ -243,7 +239,8 @@ static int check_chain(const struct sig_trust *t, X509 *signer, STACK_OF(X509) *
 		if (at)
 			sig_name_oneline(X509_get_subject_name(at), subj, sizeof subj);
 		else
-			snprintf(subj, sizeof subj, "depth %d", X509_STORE_CTX_get_error_depth(ctx));
+			snprintf(subj, sizeof subj, "depth %d",
+				 X509_STORE_CTX_get_error_depth(ctx));
 		if (hint)
 			rc = xdrv_err(err, -EPERM, "certificate chain: %s (%s)",
 				      X509_verify_cert_error_string(e), hint);
@@ -255,8 +252,9 @@ static int check_chain(const struct sig_trust *t, X509 *signer, STACK_OF(X509) *
 	STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
 	int n = sk_X509_num(chain);
 	if (n < 2 || X509_cmp(sk_X509_value(chain, n - 1), t->root) != 0) {
-		rc = xdrv_err(err, -EPERM, "certificate chain does not end at the "
-					   "pinned root");
+		rc = xdrv_err(err, -EPERM,
+			      "certificate chain does not end at the "
+			      "pinned root");
 		goto out;
 	}
 	for (int i = 0; i < n; i++) {
@@ -299,7 +297,7 @@ static int64_t signing_time(CMS_SignerInfo *si)
 /* The shape we sign with, nothing else: SignedData over id-data, detached, one signer whose
  * certificate is inside, SHA-256, signed attributes. */
 static int check_shape(CMS_ContentInfo *cms, CMS_SignerInfo **psi, X509 **psigner,
-		       STACK_OF(X509) **pcerts, char **err)
+		       STACK_OF(X509) * *pcerts, char **err)
 {
 	if (OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed)
 		return xdrv_err(err, -EBADMSG, "CMS: not SignedData");
@@ -317,8 +315,7 @@ static int check_shape(CMS_ContentInfo *cms, CMS_SignerInfo **psi, X509 **psigne
 	X509_ALGOR *dig = NULL, *sigalg = NULL;
 	CMS_SignerInfo_get0_algs(si, NULL, NULL, &dig, &sigalg);
 	if (!dig || OBJ_obj2nid(dig->algorithm) != NID_sha256)
-		return xdrv_err(err, -EBADMSG,
-				"CMS: digest algorithm is not SHA-256");
+		return xdrv_err(err, -EBADMSG, "CMS: digest algorithm is not SHA-256");
 	if (CMS_signed_get_attr_count(si) <= 0)
 		return xdrv_err(err, -EBADMSG, "CMS: no signed attributes");
 	STACK_OF(X509) *certs = CMS_get1_certs(cms);
@@ -351,8 +348,7 @@ static int check_digest(CMS_SignerInfo *si, const uint8_t *payload, size_t len, 
 	if (!want)
 		return xdrv_err(err, -EBADMSG, "CMS: no message-digest signed attribute");
 	if (ASN1_STRING_length(want) != 32)
-		return xdrv_err(err, -EBADMSG,
-				"CMS: message-digest attribute is %d bytes, not 32",
+		return xdrv_err(err, -EBADMSG, "CMS: message-digest attribute is %d bytes, not 32",
 				ASN1_STRING_length(want));
 	if (CRYPTO_memcmp(ASN1_STRING_get0_data(want), md, 32) != 0) {
 		xdrv_hex(ASN1_STRING_get0_data(want), 32, signed_hex);
@@ -395,8 +391,7 @@ static int cms_verify(const struct sig_trust *t, CMS_ContentInfo *cms, const uin
 				      "the signature value does not verify with the "
 				      "signer certificate's key");
 		else
-			rc = xdrv_err(err, -EBADMSG, "CMS verification failed: %s",
-				      why);
+			rc = xdrv_err(err, -EBADMSG, "CMS verification failed: %s", why);
 	}
 	BIO_free_all(content);
 	return rc;

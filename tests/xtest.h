@@ -20,7 +20,10 @@ struct xtest_case {
 void xtest_add(const char *suite, int (*init)(void), int (*clean)(void),
 	       const struct xtest_case *cases);
 
-#define XTEST(fn) {#fn, fn}
+#define XTEST(fn)                                                                                  \
+	{                                                                                          \
+#fn, fn                                                                            \
+	}
 #define XTEST_SUITE(sname, init, clean, ...)                                                       \
 	static const struct xtest_case sname##_cases[] = {__VA_ARGS__, {NULL, NULL}};              \
 	__attribute__((constructor)) static void sname##_register(void)                            \

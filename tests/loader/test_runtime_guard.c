@@ -20,7 +20,8 @@ static const struct xdrv_match guard_match[] = {
 
 static volatile int remove_calls, handler_calls;
 
-/* ---- a probe that dereferences NULL ----------------------------------------------------------- */
+/* ---- a probe that dereferences NULL -----------------------------------------------------------
+ */
 NO_SAN static int32_t null_probe(xdrv_device_t *dev)
 {
 	(void)xdrv_mem_alloc(4096); /* held at the fault: unbind must release it */
@@ -45,7 +46,8 @@ static const struct xdrv_driver null_drv = {
 	.remove = guard_remove,
 };
 
-/* ---- a handler that divides by zero ------------------------------------------------------------ */
+/* ---- a handler that divides by zero ------------------------------------------------------------
+ */
 static volatile uint32_t divisor; /* 0 */
 
 NO_SAN static uint32_t div_handler(void *ctx)
@@ -75,7 +77,8 @@ static const struct xdrv_driver div_drv = {
 	.remove = guard_remove,
 };
 
-/* ---- a probe that recurses without end ---------------------------------------------------------- */
+/* ---- a probe that recurses without end ----------------------------------------------------------
+ */
 static volatile uint64_t depth_limit = UINT64_MAX; /* never reached: the stack runs out first */
 
 NO_SAN static uint64_t recurse(volatile uint64_t n)
@@ -104,7 +107,8 @@ static const struct xdrv_driver deep_drv = {
 	.remove = guard_remove,
 };
 
-/* ---- a healthy driver, bound after the faults -------------------------------------------------- */
+/* ---- a healthy driver, bound after the faults --------------------------------------------------
+ */
 static int32_t ok_probe(xdrv_device_t *dev)
 {
 	(void)dev;

@@ -129,13 +129,19 @@ static void uart_roundtrip(uint32_t mode)
 	const char *in = "ping\r";
 	CU_ASSERT_EQUAL(hvb_uart_receive(r.dev, (const uint8_t *)in, strlen(in)), strlen(in));
 	uart_output(&r, out, sizeof out);
-	CU_ASSERT_PTR_NOT_NULL(strstr(out, "ping")); /* echo=1 by default */
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "ping"));	/* echo=1 by default */
 	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "ping")); /* the driver logs each received line */
 	stop(&r);
 }
 
-static void test_uart_eager_transmits_banner_and_echoes(void) { uart_roundtrip(LDR_JIT_EAGER); }
-static void test_uart_lazy_transmits_banner_and_echoes(void) { uart_roundtrip(LDR_JIT_LAZY); }
+static void test_uart_eager_transmits_banner_and_echoes(void)
+{
+	uart_roundtrip(LDR_JIT_EAGER);
+}
+static void test_uart_lazy_transmits_banner_and_echoes(void)
+{
+	uart_roundtrip(LDR_JIT_LAZY);
+}
 
 XTEST_SUITE(sample_drivers, NULL, NULL, XTEST(test_hello_runs_eager_and_logs_greeting),
 	    XTEST(test_hello_lazy_compiles_only_what_runs),

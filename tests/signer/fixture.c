@@ -54,7 +54,8 @@ char *sigfx_sign(const char *pki, const char *in)
 	char *key = strdup(sigfx_file(pki, "signer.key"));
 	char *chain = strdup(sigfx_file(pki, "vendor.pem"));
 	char *err = NULL;
-	if (!out || !cert || !key || !chain || sig_sign_file(in, out, cert, key, chain, &err) != 0) {
+	if (!out || !cert || !key || !chain ||
+	    sig_sign_file(in, out, cert, key, chain, &err) != 0) {
 		fprintf(stderr, "fixture: sign: %s\n", err ? err : "out of memory");
 		free(out);
 		out = NULL;

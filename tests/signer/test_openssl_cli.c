@@ -15,8 +15,8 @@
 
 /* The independent check, exactly as documented in signer/README.md. */
 #define OPENSSL_VERIFY                                                                             \
-	"openssl cms -verify -binary -inform DER -in '%s/signature.der' -content '%s/payload' "   \
-	"-CAfile '%s/root.pem' -purpose any -policy " SIG_OID_POLICY_DRIVER                       \
+	"openssl cms -verify -binary -inform DER -in '%s/signature.der' -content '%s/payload' "    \
+	"-CAfile '%s/root.pem' -purpose any -policy " SIG_OID_POLICY_DRIVER                        \
 	" -explicit_policy -out /dev/null"
 
 static char *good, *untrusted, *nopolicy, *payload;
@@ -78,9 +78,9 @@ static void test_openssl_rejects_changed_payload(void)
 {
 	const char *d = xtest_tmpdir();
 	char *dir = strdup(d);
-	CU_ASSERT_EQUAL_FATAL(xtest_sh("cp '%s/signature.der' '%s/payload' '%s/'", split_good,
-				       split_good, dir),
-			      0);
+	CU_ASSERT_EQUAL_FATAL(
+		xtest_sh("cp '%s/signature.der' '%s/payload' '%s/'", split_good, split_good, dir),
+		0);
 	size_t len = 0;
 	unsigned char *b = xtest_read(sigfx_file(dir, "payload"), &len);
 	CU_ASSERT_FATAL(b && len > 10);
@@ -108,10 +108,10 @@ static void test_openssl_shows_signer_driver_eku(void)
 {
 	/* openssl cannot require a private EKU, but it hands out the signer certificate
 	 * (-signer) so that the EKU can be read with standard tools, as the README shows */
-	CU_ASSERT_EQUAL(xtest_sh(OPENSSL_VERIFY " -signer '%s/signer-out.pem' 2>/dev/null && "
-					       "openssl x509 -in '%s/signer-out.pem' -noout -ext "
-					       "extendedKeyUsage | grep -q '" SIG_OID_EKU_DRIVER_SIGNING
-					       "'",
+	CU_ASSERT_EQUAL(xtest_sh(OPENSSL_VERIFY
+				 " -signer '%s/signer-out.pem' 2>/dev/null && "
+				 "openssl x509 -in '%s/signer-out.pem' -noout -ext "
+				 "extendedKeyUsage | grep -q '" SIG_OID_EKU_DRIVER_SIGNING "'",
 				 split_good, split_good, good, split_good, split_good),
 			0);
 }

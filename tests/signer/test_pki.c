@@ -249,7 +249,8 @@ static void test_pki_rejects_bad_options(void)
 
 XTEST_SUITE(signer_pki, suite_init, suite_clean,
 	    XTEST(test_pki_writes_keys_private_and_certs_public),
-	    XTEST(test_pki_root_is_self_signed_ca), XTEST(test_pki_vendor_is_pathlen0_ca_with_policy),
+	    XTEST(test_pki_root_is_self_signed_ca),
+	    XTEST(test_pki_vendor_is_pathlen0_ca_with_policy),
 	    XTEST(test_pki_signer_has_driver_profile), XTEST(test_pki_serials_are_random),
 	    XTEST(test_pki_options_leave_out_eku_and_policy), XTEST(test_pki_dates_follow_options),
 	    XTEST(test_pki_refuses_to_replace_keys), XTEST(test_pki_rejects_bad_options))

@@ -91,7 +91,8 @@ static void test_trailer_parse_rejects_data_after_trailer(void)
 	uint8_t *c = malloc(len + 3);
 	memcpy(c, b, len);
 	memset(c + len, 0, 3);
-	expect_reject(c, len + 3, -EBADMSG, "trailer: 3 bytes of unexpected data after the trailer");
+	expect_reject(c, len + 3, -EBADMSG,
+		      "trailer: 3 bytes of unexpected data after the trailer");
 	free(c);
 	free(b);
 }

@@ -24,7 +24,7 @@
 
 static char *good, *untrusted, *expired, *noeku, *nopolicy, *payload;
 static struct sig_trust *trust; /* good root, built-in time floor */
-static uint8_t *pkg;            /* payload signed by `good` */
+static uint8_t *pkg;		/* payload signed by `good` */
 static size_t pkg_len;
 
 static int suite_init(void)
@@ -246,7 +246,8 @@ static void test_verify_checks_expiry_against_time_floor_not_clock(void)
 	uint8_t *b = xtest_read(out, &len);
 	struct sig_trust *t = NULL;
 	char *err = NULL;
-	CU_ASSERT_EQUAL_FATAL(sig_trust_create(sigfx_file(d, "root.pem"), nb + 5 * DAY, &t, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(sig_trust_create(sigfx_file(d, "root.pem"), nb + 5 * DAY, &t, &err),
+			      0);
 	CU_ASSERT_EQUAL(sig_verify(t, b, len, NULL, &err), 0);
 	sig_trust_destroy(t);
 	CU_ASSERT_EQUAL_FATAL(sig_trust_create(sigfx_file(d, "root.pem"), nb + 11 * DAY, &t, &err),
@@ -290,8 +291,8 @@ static void test_verify_rejects_signer_without_eku(void)
 	struct sig_trust *t = NULL;
 	CU_ASSERT_EQUAL_FATAL(sig_trust_create(sigfx_file(noeku, "root.pem"), 0, &t, NULL), 0);
 	expect_reject_buf(t, b, len, -EPERM,
-			  "signer certificate lacks the driver-signing extended key usage "
-			  SIG_OID_EKU_DRIVER_SIGNING " (no extended key usage extension)");
+			  "signer certificate lacks the driver-signing extended key "
+			  "usage " SIG_OID_EKU_DRIVER_SIGNING " (no extended key usage extension)");
 	sig_trust_destroy(t);
 	free(b);
 	free(out);
@@ -306,8 +307,8 @@ static void test_verify_rejects_signer_without_policy(void)
 	struct sig_trust *t = NULL;
 	CU_ASSERT_EQUAL_FATAL(sig_trust_create(sigfx_file(nopolicy, "root.pem"), 0, &t, NULL), 0);
 	expect_reject_buf(t, b, len, -EPERM,
-			  "signer certificate lacks the driver-signing certificate policy "
-			  SIG_OID_POLICY_DRIVER);
+			  "signer certificate lacks the driver-signing certificate "
+			  "policy " SIG_OID_POLICY_DRIVER);
 	sig_trust_destroy(t);
 	free(b);
 	free(out);
@@ -315,8 +316,8 @@ static void test_verify_rejects_signer_without_policy(void)
 
 /* Issue <dir>/<name>.pem (+ .key, P-256) with the openssl tool under ca_cert/ca_key, with
  * the extensions in `ext` (openssl extfile syntax). 0 on success. */
-static int openssl_issue(const char *dir, const char *name, const char *ca_cert,
-			 const char *ca_key, const char *ext)
+static int openssl_issue(const char *dir, const char *name, const char *ca_cert, const char *ca_key,
+			 const char *ext)
 {
 	char extfile[1024];
 	snprintf(extfile, sizeof extfile, "%s/%s.cnf", dir, name);
@@ -347,12 +348,12 @@ static char *sign_with(const char *dir, const char *name, const char *chain)
 }
 
 #define LEAF_EXT_OK                                                                                \
-	"basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n"               \
-	"extendedKeyUsage=" SIG_OID_EKU_DRIVER_SIGNING "\n"                                      \
-	"certificatePolicies=" SIG_OID_POLICY_DRIVER "\n"                                        \
+	"basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n"                 \
+	"extendedKeyUsage=" SIG_OID_EKU_DRIVER_SIGNING "\n"                                        \
+	"certificatePolicies=" SIG_OID_POLICY_DRIVER "\n"                                          \
 	"subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid:always\n"
 #define CA_EXT(pathlen, policy)                                                                    \
-	"basicConstraints=critical,CA:TRUE" pathlen "\nkeyUsage=critical,keyCertSign,cRLSign\n"   \
+	"basicConstraints=critical,CA:TRUE" pathlen "\nkeyUsage=critical,keyCertSign,cRLSign\n"    \
 	"subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid:always\n" policy
 
 /* A leaf issued by the good vendor CA with the openssl tool; then a package signed by it. */
@@ -433,7 +434,8 @@ static void test_verify_rejects_ca_below_vendor_pathlen0(void)
 	CU_ASSERT_EQUAL_FATAL(xtest_sh("cat '%s' '%s' > '%s'", scert, vcert, chain), 0);
 	char *out = sign_with(d, "leaf", chain);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
-	expect_reject_file(out, -EPERM, "more intermediate CAs than the vendor CA's pathlen allows");
+	expect_reject_file(out, -EPERM,
+			   "more intermediate CAs than the vendor CA's pathlen allows");
 	free(out);
 	free(d);
 }
@@ -503,7 +505,8 @@ static void test_trust_rejects_bad_roots(void)
 	err = NULL;
 	const char *two = xtest_path("%s/two.pem", xtest_tmpdir());
 	char *twop = strdup(two);
-	CU_ASSERT_EQUAL(xtest_sh("cat '%s/root.pem' '%s/root.pem' > '%s'", good, untrusted, twop), 0);
+	CU_ASSERT_EQUAL(xtest_sh("cat '%s/root.pem' '%s/root.pem' > '%s'", good, untrusted, twop),
+			0);
 	CU_ASSERT_EQUAL(sig_trust_create(twop, 0, &t, &err), -EINVAL);
 	CU_ASSERT(sigfx_has(err, "more than one certificate"));
 	free(err);
@@ -544,9 +547,11 @@ static void test_verify_shares_one_trust_between_threads(void)
 
 XTEST_SUITE(signer_verify, suite_init, suite_clean,
 	    XTEST(test_verify_accepts_good_package_and_reports_signer),
-	    XTEST(test_verify_rejects_changed_payload_byte), XTEST(test_verify_rejects_truncated_trailer),
-	    XTEST(test_verify_rejects_oversized_cms_len), XTEST(test_verify_rejects_inconsistent_cms_len),
-	    XTEST(test_verify_rejects_garbage_cms), XTEST(test_verify_rejects_bytes_after_cms),
+	    XTEST(test_verify_rejects_changed_payload_byte),
+	    XTEST(test_verify_rejects_truncated_trailer),
+	    XTEST(test_verify_rejects_oversized_cms_len),
+	    XTEST(test_verify_rejects_inconsistent_cms_len), XTEST(test_verify_rejects_garbage_cms),
+	    XTEST(test_verify_rejects_bytes_after_cms),
 	    XTEST(test_verify_rejects_corrupted_signature_value),
 	    XTEST(test_verify_rejects_unknown_algorithm_in_digest_set),
 	    XTEST(test_verify_rejects_untrusted_root), XTEST(test_verify_rejects_expired_signer),
@@ -560,4 +565,5 @@ XTEST_SUITE(signer_verify, suite_init, suite_clean,
 	    XTEST(test_verify_rejects_any_extended_key_usage_only),
 	    XTEST(test_verify_rejects_signer_without_digital_signature),
 	    XTEST(test_verify_rejects_ca_as_signer), XTEST(test_verify_reports_unsigned_package),
-	    XTEST(test_trust_rejects_bad_roots), XTEST(test_verify_shares_one_trust_between_threads))
+	    XTEST(test_trust_rejects_bad_roots),
+	    XTEST(test_verify_shares_one_trust_between_threads))

@@ -43,7 +43,9 @@ uint64_t xdrv_peak_rss_kib(void);
  * Returns 0 or -EINVAL. */
 int xdrv_parse_when(const char *s, int64_t *out);
 
-/* snprintf that reports truncation: 0 when it fit, -1 when it did not (buffer still NUL-terminated). */
-int xdrv_snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* snprintf that reports truncation: 0 when it fit, -1 when it did not (buffer still
+ * NUL-terminated). */
+int xdrv_snprintf(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 #endif

@@ -11,7 +11,7 @@
 
 #include <xdrv/types.h>
 
-#define XDRV_BLK_READ 1u
+#define XDRV_BLK_READ  1u
 #define XDRV_BLK_WRITE 2u
 #define XDRV_BLK_FLUSH 3u
 
@@ -21,10 +21,10 @@
  */
 struct xdrv_blk_req {
 	uint64_t tag;
-	uint32_t op;     /* XDRV_BLK_* */
-	uint32_t count;  /* blocks */
+	uint32_t op;	/* XDRV_BLK_* */
+	uint32_t count; /* blocks */
 	uint64_t lba;
-	void *data;      /* count * block_size bytes, NULL for FLUSH */
+	void *data; /* count * block_size bytes, NULL for FLUSH */
 	uint64_t data_len;
 	uint64_t reserved[3];
 };

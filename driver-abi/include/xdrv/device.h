@@ -13,12 +13,12 @@
 
 #include <xdrv/types.h>
 
-#define XDRV_BUS_PCI 1u
+#define XDRV_BUS_PCI	  1u
 #define XDRV_BUS_PLATFORM 2u /* matched by `compatible` string */
 
 #define XDRV_REGION_NONE 0u
 #define XDRV_REGION_MMIO 1u
-#define XDRV_REGION_PIO 2u
+#define XDRV_REGION_PIO	 2u
 
 /*
  * Identity of a device, filled by xdrv_dev_info.
@@ -28,10 +28,10 @@
  *  | nirq | reserved[7]                                    |  ... 64 bytes
  */
 struct xdrv_device_info {
-	uint32_t bus;         /* XDRV_BUS_* */
-	uint32_t vendor;      /* PCI vendor id, or 0 */
-	uint32_t device;      /* PCI device id, or 0 */
-	uint32_t class_code;  /* PCI class code (24 bits), or 0 */
+	uint32_t bus;	     /* XDRV_BUS_* */
+	uint32_t vendor;     /* PCI vendor id, or 0 */
+	uint32_t device;     /* PCI device id, or 0 */
+	uint32_t class_code; /* PCI class code (24 bits), or 0 */
 	uint32_t subvendor;
 	uint32_t subdevice;
 	uint32_t revision;

@@ -12,8 +12,8 @@
 
 #include <xdrv/types.h>
 
-#define XDRV_DMA_TO_DEVICE 1u
-#define XDRV_DMA_FROM_DEVICE 2u
+#define XDRV_DMA_TO_DEVICE     1u
+#define XDRV_DMA_FROM_DEVICE   2u
 #define XDRV_DMA_BIDIRECTIONAL 3u
 
 /* Allocate `size` zeroed bytes visible to both CPU and device; store the bus address in

@@ -25,21 +25,21 @@
  *  | bus  |vendor|device|class |cmask | rsvd | compatible   |
  */
 struct xdrv_match {
-	uint32_t bus;        /* XDRV_BUS_PCI or XDRV_BUS_PLATFORM; 0 ends the table */
-	uint32_t vendor;     /* PCI: vendor id, XDRV_MATCH_ANY for any */
-	uint32_t device;     /* PCI: device id, XDRV_MATCH_ANY for any */
-	uint32_t class_code; /* PCI: compared under class_mask */
-	uint32_t class_mask; /* 0: class not compared */
-	uint32_t reserved;   /* zero */
+	uint32_t bus;		/* XDRV_BUS_PCI or XDRV_BUS_PLATFORM; 0 ends the table */
+	uint32_t vendor;	/* PCI: vendor id, XDRV_MATCH_ANY for any */
+	uint32_t device;	/* PCI: device id, XDRV_MATCH_ANY for any */
+	uint32_t class_code;	/* PCI: compared under class_mask */
+	uint32_t class_mask;	/* 0: class not compared */
+	uint32_t reserved;	/* zero */
 	const char *compatible; /* PLATFORM: e.g. "ns16550a"; NULL for PCI */
 };
 XDRV_STATIC_ASSERT(sizeof(struct xdrv_match) == 32, "xdrv_match layout");
 #define XDRV_MATCH_ANY 0xffffffffu
 
-#define XDRV_PARAM_U32 1u
-#define XDRV_PARAM_U64 2u
-#define XDRV_PARAM_I32 3u
-#define XDRV_PARAM_I64 4u
+#define XDRV_PARAM_U32	1u
+#define XDRV_PARAM_U64	2u
+#define XDRV_PARAM_I32	3u
+#define XDRV_PARAM_I64	4u
 #define XDRV_PARAM_BOOL 5u /* stored as uint32_t, 0 or 1 */
 
 /*
@@ -51,13 +51,13 @@ XDRV_STATIC_ASSERT(sizeof(struct xdrv_match) == 32, "xdrv_match layout");
  *  | desc        |                                                                   56 bytes
  */
 struct xdrv_param {
-	const char *name; /* [a-z0-9_]{1,31}; the global is xdrv_param_<name> */
-	uint32_t type;    /* XDRV_PARAM_* */
+	const char *name;  /* [a-z0-9_]{1,31}; the global is xdrv_param_<name> */
+	uint32_t type;	   /* XDRV_PARAM_* */
 	uint32_t reserved; /* zero */
 	uint64_t def;
 	uint64_t min;
 	uint64_t max;
-	void *var;        /* &xdrv_param_<name> */
+	void *var;	  /* &xdrv_param_<name> */
 	const char *desc; /* one line for `xdrv inspect`, may be NULL */
 };
 XDRV_STATIC_ASSERT(sizeof(struct xdrv_param) == 56, "xdrv_param layout");
@@ -71,10 +71,10 @@ XDRV_STATIC_ASSERT(sizeof(struct xdrv_param) == 56, "xdrv_param layout");
  *  | params      | probe       | remove      | reserved[8] (NULL) .. 128
  */
 struct xdrv_driver {
-	uint32_t magic;       /* XDRV_DRIVER_MAGIC */
+	uint32_t magic;	      /* XDRV_DRIVER_MAGIC */
 	uint32_t abi_version; /* XDRV_ABI_VERSION the driver was built against */
 	uint32_t struct_size; /* sizeof(struct xdrv_driver) */
-	uint32_t flags;       /* zero; reserved for future use */
+	uint32_t flags;	      /* zero; reserved for future use */
 	const char *name;     /* [a-z0-9_-]{1,63} */
 	const char *version;  /* "MAJOR.MINOR.PATCH" */
 	const struct xdrv_match *match;
@@ -98,13 +98,13 @@ XDRV_STATIC_ASSERT(sizeof(struct xdrv_driver) == 128, "xdrv_driver layout");
 #define XDRV_PARAM(ctype, pname) ctype xdrv_param_##pname
 
 #define XDRV_PARAM_ENTRY(ptype, pname, pdef, pmin, pmax, pdesc)                                    \
-	{.name = #pname,                                                                           \
-	 .type = (ptype),                                                                          \
-	 .def = (uint64_t)(pdef),                                                                  \
-	 .min = (uint64_t)(pmin),                                                                  \
-	 .max = (uint64_t)(pmax),                                                                  \
-	 .var = &xdrv_param_##pname,                                                               \
-	 .desc = (pdesc)}
-#define XDRV_PARAM_END {.name = NULL}
+	{                                                                                          \
+		.name = #pname, .type = (ptype), .def = (uint64_t)(pdef), .min = (uint64_t)(pmin), \
+		.max = (uint64_t)(pmax), .var = &xdrv_param_##pname, .desc = (pdesc)               \
+	}
+#define XDRV_PARAM_END                                                                             \
+	{                                                                                          \
+		.name = NULL                                                                       \
+	}
 
 #endif

@@ -92,7 +92,10 @@ static inline void xdrv_put_be64(void *p, uint64_t v)
 }
 
 /* Value conversions for fields the driver keeps in device byte order in its own memory. */
-static inline uint16_t xdrv_bswap16(uint16_t v) { return (uint16_t)(v << 8 | v >> 8); }
+static inline uint16_t xdrv_bswap16(uint16_t v)
+{
+	return (uint16_t)(v << 8 | v >> 8);
+}
 static inline uint32_t xdrv_bswap32(uint32_t v)
 {
 	return v << 24 | (v & 0xff00u) << 8 | (v >> 8 & 0xff00u) | v >> 24;

@@ -13,15 +13,14 @@
 
 #include <xdrv/types.h>
 
-#define XDRV_IRQ_NONE 0u
+#define XDRV_IRQ_NONE	 0u
 #define XDRV_IRQ_HANDLED 1u
 
 typedef uint32_t (*xdrv_irq_handler_t)(void *ctx);
 
 /* Install `handler` for line `index` and unmask it. XDRV_EBUSY if one is installed,
  * XDRV_EINVAL for a bad index or handle. */
-int32_t xdrv_irq_request(xdrv_device_t *dev, uint32_t index, xdrv_irq_handler_t handler,
-			 void *ctx);
+int32_t xdrv_irq_request(xdrv_device_t *dev, uint32_t index, xdrv_irq_handler_t handler, void *ctx);
 /* Remove the handler and mask the line. */
 void xdrv_irq_free(xdrv_device_t *dev, uint32_t index);
 void xdrv_irq_mask(xdrv_device_t *dev, uint32_t index);

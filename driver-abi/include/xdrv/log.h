@@ -12,8 +12,8 @@
 #include <stdint.h>
 
 #define XDRV_LOG_ERROR 1u
-#define XDRV_LOG_WARN 2u
-#define XDRV_LOG_INFO 3u
+#define XDRV_LOG_WARN  2u
+#define XDRV_LOG_INFO  3u
 #define XDRV_LOG_DEBUG 4u
 
 /* Log one line at a level. msg must be NUL-terminated; the host reads at most 1023 bytes. */

@@ -14,18 +14,18 @@
 
 #include <xdrv/types.h>
 
-#define XDRV_ETH_ALEN 6u
+#define XDRV_ETH_ALEN	   6u
 #define XDRV_PKT_MAX_FRAGS 16u
 
 /* xmit return values besides XDRV_OK: XDRV_EBUSY asks the host to retry after tx_wake. */
 
 /* Checksum offload: request on transmit (flags of xdrv_pkt_csum), result on receive. */
-#define XDRV_CSUM_NONE 0u
-#define XDRV_CSUM_PARTIAL 1u   /* tx: insert a 16-bit sum at csum_start+csum_offset */
-#define XDRV_CSUM_IP 2u        /* tx: fill the IPv4 header checksum; rx: verified good */
-#define XDRV_CSUM_L4_GOOD 4u   /* rx: TCP/UDP checksum verified good */
-#define XDRV_CSUM_L4_BAD 8u    /* rx: TCP/UDP checksum verified bad */
-#define XDRV_CSUM_IP_BAD 16u   /* rx: IPv4 header checksum bad */
+#define XDRV_CSUM_NONE	  0u
+#define XDRV_CSUM_PARTIAL 1u  /* tx: insert a 16-bit sum at csum_start+csum_offset */
+#define XDRV_CSUM_IP	  2u  /* tx: fill the IPv4 header checksum; rx: verified good */
+#define XDRV_CSUM_L4_GOOD 4u  /* rx: TCP/UDP checksum verified good */
+#define XDRV_CSUM_L4_BAD  8u  /* rx: TCP/UDP checksum verified bad */
+#define XDRV_CSUM_IP_BAD  16u /* rx: IPv4 header checksum bad */
 
 /*
  * Offload request of a packet to transmit.
@@ -33,7 +33,7 @@
  *  | flags| start    | offset     | rsvd | reserved2    |
  */
 struct xdrv_pkt_csum {
-	uint32_t flags;       /* XDRV_CSUM_* */
+	uint32_t flags;	      /* XDRV_CSUM_* */
 	uint16_t csum_start;  /* PARTIAL: offset where summing starts */
 	uint16_t csum_offset; /* PARTIAL: where to store the sum, relative to csum_start */
 	uint32_t l4_proto;    /* 6 TCP, 17 UDP, 0 unknown */

@@ -12,24 +12,24 @@
 
 #include <xdrv/types.h>
 
-#define XDRV_SCSI_CDB_MAX 32u
+#define XDRV_SCSI_CDB_MAX   32u
 #define XDRV_SCSI_SENSE_MAX 96u
 
-#define XDRV_SCSI_DIR_NONE 0u
-#define XDRV_SCSI_DIR_TO_DEVICE 1u
+#define XDRV_SCSI_DIR_NONE	  0u
+#define XDRV_SCSI_DIR_TO_DEVICE	  1u
 #define XDRV_SCSI_DIR_FROM_DEVICE 2u
 
 /* Host (transport) status of a completion. */
-#define XDRV_SCSI_HOST_OK 0u
+#define XDRV_SCSI_HOST_OK	 0u
 #define XDRV_SCSI_HOST_NO_TARGET 1u
-#define XDRV_SCSI_HOST_ABORTED 2u
-#define XDRV_SCSI_HOST_ERROR 3u
-#define XDRV_SCSI_HOST_RESET 4u
+#define XDRV_SCSI_HOST_ABORTED	 2u
+#define XDRV_SCSI_HOST_ERROR	 3u
+#define XDRV_SCSI_HOST_RESET	 4u
 
 /* SCSI status bytes. */
-#define XDRV_SCSI_STATUS_GOOD 0x00u
+#define XDRV_SCSI_STATUS_GOOD		 0x00u
 #define XDRV_SCSI_STATUS_CHECK_CONDITION 0x02u
-#define XDRV_SCSI_STATUS_BUSY 0x08u
+#define XDRV_SCSI_STATUS_BUSY		 0x08u
 
 /*
  * One command.
@@ -45,7 +45,7 @@ struct xdrv_scsi_cmd {
 	uint8_t cdb_len;
 	uint16_t dir; /* XDRV_SCSI_DIR_* */
 	uint8_t cdb[XDRV_SCSI_CDB_MAX];
-	void *data;        /* one contiguous host buffer, or NULL */
+	void *data;	   /* one contiguous host buffer, or NULL */
 	uint64_t data_len; /* bytes */
 	uint64_t reserved[3];
 };

@@ -19,7 +19,7 @@
 /* OIDs under the 2.25 arc (ITU-T X.667: an OID made of a random UUID, no registration needed);
  * see signer/README.md. Never change them: every signed package in the field carries them. */
 #define SIG_OID_EKU_DRIVER_SIGNING "2.25.179486840601333027670850861959011940717"
-#define SIG_OID_POLICY_DRIVER "2.25.132004283868106738037368545957961889558"
+#define SIG_OID_POLICY_DRIVER	   "2.25.132004283868106738037368545957961889558"
 
 /* The trailer, 48 bytes at the very end of a signed package, little-endian:
  *  0                16      20      24              32              40              48
@@ -28,20 +28,20 @@
  * payload_len + cms_len + 48 == file size exactly; 0 < cms_len <= SIG_CMS_MAX.
  */
 #define SIG_TRAILER_MAGIC "XDRV-SIGNATURE\n"
-#define SIG_TRAILER_SIZE 48u
-#define SIG_CMS_MAX (64u * 1024u)
+#define SIG_TRAILER_SIZE  48u
+#define SIG_CMS_MAX	  (64u * 1024u)
 
 struct sig_pki_opts {
-	const char *out_dir;   /* writes root.pem/.key, vendor.pem/.key, signer.pem/.key */
-	const char *vendor;    /* vendor organisation name (1..64 bytes), default "xdrv dev vendor" */
-	uint32_t days;         /* validity of signer cert, default 365, at most 36525 */
-	int64_t not_before;    /* unix time of all three certs, 0 = now - 1 h */
-	int64_t not_after;     /* signer cert only; unix time, 0 = not_before + days; lets tests
-				* make expired certs. The CAs get 10 (vendor) and 20 (root) years
-				* from not_before, and never end before the signer. */
-	int no_eku;            /* tests: leave the driver-signing EKU out of the signer cert */
-	int no_policy;         /* tests: leave the policy OID out of the signer cert */
-	int overwrite;         /* replace existing files; otherwise an existing one is -EEXIST */
+	const char *out_dir; /* writes root.pem/.key, vendor.pem/.key, signer.pem/.key */
+	const char *vendor;  /* vendor organisation name (1..64 bytes), default "xdrv dev vendor" */
+	uint32_t days;	     /* validity of signer cert, default 365, at most 36525 */
+	int64_t not_before;  /* unix time of all three certs, 0 = now - 1 h */
+	int64_t not_after;   /* signer cert only; unix time, 0 = not_before + days; lets tests
+			      * make expired certs. The CAs get 10 (vendor) and 20 (root) years
+			      * from not_before, and never end before the signer. */
+	int no_eku;	     /* tests: leave the driver-signing EKU out of the signer cert */
+	int no_policy;	     /* tests: leave the policy OID out of the signer cert */
+	int overwrite;	     /* replace existing files; otherwise an existing one is -EEXIST */
 };
 /* Create the development PKI in opts->out_dir (created if missing): ECDSA P-256 keys (PKCS#8
  * PEM, mode 0600) and certificates (PEM, 0644), each written atomically, root.pem last. */
@@ -65,11 +65,11 @@ int sig_trust_create(const char *root_pem, int64_t time_floor, struct sig_trust 
 void sig_trust_destroy(struct sig_trust *t);
 
 struct sig_info {
-	size_t payload_len;     /* the verified payload is buf[0 .. payload_len) */
-	char signer[256];       /* subject of the signer certificate, one line */
+	size_t payload_len; /* the verified payload is buf[0 .. payload_len) */
+	char signer[256];   /* subject of the signer certificate, one line */
 	char issuer[256];
-	char digest_hex[65];    /* SHA-256 of the payload */
-	int64_t signing_time;   /* from the CMS signed attributes, 0 if absent */
+	char digest_hex[65];  /* SHA-256 of the payload */
+	int64_t signing_time; /* from the CMS signed attributes, 0 if absent */
 };
 /* Parse and bounds-check the trailer only (no cryptography). 0 and the offsets (payload at 0,
  * CMS at *cms_off; any out-pointer may be NULL), -ENODATA "not signed: no xdrv signature
