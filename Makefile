@@ -208,7 +208,7 @@ format-check:
 check: format-check
 	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
 		--suppress=missingIncludeSystem $(INCLUDES) $(filter %.c,$(C_SOURCES))
-	$(Q)clang-tidy --quiet $(filter-out tests/%,$(filter %.c,$(C_SOURCES))) -- $(CFLAGS_BASE) $(INCLUDES) $(LLVM_CFLAGS) 2>/dev/null
+	$(Q)clang-tidy --quiet $(filter-out tests/%,$(filter %.c,$(C_SOURCES))) -- $(CFLAGS) 2>/dev/null
 
 clean:
 	rm -rf build
