@@ -3,10 +3,8 @@
  * The block device class, both sides: a storage driver registers disks and completes requests
  * (ABI); the host submits one request at a time and waits for its completion (ldr_blk_io).
  *
- * A request and its data live in host memory the driver may touch until it completes the
- * request: a bounce buffer, not the caller's buffer, so that a driver completing late (after the
- * host gave up waiting) writes into memory the host still owns. Such an abandoned request is
- * freed at its completion or at unbind.
+ * A request and its data live in host memory the driver may touch until it completes it, even
+ * after the host gave up waiting (struct ldr_sreq, runtime_sreq.c).
  */
 #include "runtime_priv.h"
 
@@ -18,12 +16,9 @@
 #include <xdrv/util.h>
 
 struct blk_io {
+	struct ldr_sreq s;	 /* first: pending list, bounce buffer, done/abandoned */
 	struct xdrv_blk_req req; /* what the driver sees */
-	struct ldr_blkdev *bd;
-	struct blk_io *next;
-	uint8_t *bounce;
 	int32_t status;
-	bool done, abandoned;
 };
 
 struct ldr_blkdev {
@@ -35,8 +30,8 @@ struct ldr_blkdev {
 	uint32_t block_size;
 	uint64_t num_blocks;
 	void *priv;
-	struct blk_io *pending;
-	uint64_t next_tag, completions;
+	struct ldr_sreq_list pending;
+	uint64_t next_tag;
 };
 
 static struct ldr_blkdev *bd_get(xdrv_blkdev_t *h, const char *fn)
@@ -109,38 +104,18 @@ xdrv_blkdev_t *xdrv_blk_register(xdrv_device_t *dev, const struct xdrv_blk_ops *
 	return ldr_h2p(bd->o.handle);
 }
 
-static void io_free(struct blk_io *io)
-{
-	free(io->bounce);
-	free(io);
-}
-
-static void io_unlink(struct ldr_blkdev *bd, struct blk_io *io)
-{
-	for (struct blk_io **pp = &bd->pending; *pp; pp = &(*pp)->next) {
-		if (*pp == io) {
-			*pp = io->next;
-			break;
-		}
-	}
-}
-
-/* Take io off the pending list and mark it done; an abandoned one is freed. */
+/* Complete io with `status` (freed here if the host had abandoned it). */
 static void io_finish(struct ldr_blkdev *bd, struct blk_io *io, int32_t status)
 {
-	io_unlink(bd, io);
 	io->status = status;
-	io->done = true;
-	bd->completions++;
-	if (io->abandoned)
-		io_free(io);
+	ldr_sreq_finish(&bd->pending, &io->s);
 }
 
 static uint32_t bd_shutdown(struct ldr_blkdev *bd)
 {
 	uint32_t n = 0;
-	while (bd->pending) {
-		io_finish(bd, bd->pending, XDRV_ENODEV);
+	while (bd->pending.head) {
+		io_finish(bd, (struct blk_io *)bd->pending.head, XDRV_ENODEV);
 		n++;
 	}
 	ldr_handle_drop(LDR_H_BLK, &bd->o);
@@ -166,16 +141,15 @@ void xdrv_blk_complete(xdrv_blkdev_t *blk, const struct xdrv_blk_req *req, int32
 	struct ldr_blkdev *bd = bd_get(blk, "xdrv_blk_complete");
 	if (!bd)
 		return;
-	struct blk_io *io = bd->pending;
-	while (io && &io->req != req)
-		io = io->next;
+	struct blk_io *io =
+		(struct blk_io *)ldr_sreq_find(&bd->pending, req, offsetof(struct blk_io, req));
 	if (!io) {
 		ldr_rt_log(bd->o.drv, XDRV_LOG_WARN,
 			   "xdrv_blk_complete: %p is not an outstanding request of %s; ignored",
 			   (const void *)req, bd->name);
 		return;
 	}
-	if (io->abandoned)
+	if (io->s.abandoned)
 		ldr_rt_log(bd->o.drv, XDRV_LOG_WARN,
 			   "xdrv_blk_complete: %s request %llu completed after the host gave up",
 			   bd->name, (unsigned long long)io->req.tag);
@@ -237,40 +211,34 @@ int ldr_blk_io(struct ldr_blkdev *bd, uint32_t op, uint64_t lba, uint32_t count,
 					bd->name, op_name(op), (unsigned long long)len,
 					LDR_IO_MAX >> 20);
 	}
-	struct blk_io *io = calloc(1, sizeof *io);
-	if (!io || (len && !(io->bounce = calloc(1, len)))) {
-		free(io);
+	struct blk_io *io = ldr_sreq_alloc(sizeof *io, len);
+	if (!io)
 		return xdrv_err(err, -ENOMEM, "%s: out of memory", bd->name);
-	}
 	if (op == XDRV_BLK_WRITE && len)
-		memcpy(io->bounce, buf, len);
-	io->bd = bd;
+		memcpy(io->s.bounce, buf, len);
 	io->req.tag = ++bd->next_tag;
 	io->req.op = op;
 	io->req.count = op == XDRV_BLK_FLUSH ? 0 : count;
 	io->req.lba = op == XDRV_BLK_FLUSH ? 0 : lba;
-	io->req.data = io->bounce;
+	io->req.data = io->s.bounce;
 	io->req.data_len = len;
-	io->next = bd->pending;
-	bd->pending = io;
+	ldr_sreq_push(&bd->pending, &io->s);
 
 	int32_t rc = XDRV_EFAULT;
 	LDR_DRIVER_CALL(drv, rc = bd->ops.submit(ldr_h2p(bd->o.handle), &io->req),
 			rc = XDRV_EFAULT);
 	int ret;
-	if (rc != XDRV_OK && !io->done) {
-		io_unlink(bd, io);
+	if (rc != XDRV_OK && !io->s.done) {
+		ldr_sreq_unlink(&bd->pending, &io->s);
 		ret = xdrv_err(err, rc < 0 ? rc : -EIO, "%s: %s lba %llu: submit failed: %d (%s)",
 			       bd->name, op_name(op), (unsigned long long)lba, rc,
 			       ldr_status_name(rc));
 		goto out_free;
 	}
-	if (ldr_wait_done(drv, &io->done, drv->io_timeout_ns) != 0) {
-		io->abandoned = true; /* freed when the driver completes it, or at unbind */
+	if (ldr_sreq_wait(drv, &io->s, drv->io_timeout_ns) != 0)
 		return xdrv_err(err, -ETIMEDOUT, "%s: %s lba %llu: no completion within %llu ms",
 				bd->name, op_name(op), (unsigned long long)lba,
 				(unsigned long long)(drv->io_timeout_ns / 1000000));
-	}
 	if (io->status != XDRV_OK) {
 		ret = xdrv_err(err, io->status < 0 ? io->status : -EIO,
 			       "%s: %s lba %llu count %u: driver status %d (%s)", bd->name,
@@ -279,10 +247,10 @@ int ldr_blk_io(struct ldr_blkdev *bd, uint32_t op, uint64_t lba, uint32_t count,
 		goto out_free;
 	}
 	if (op == XDRV_BLK_READ && len)
-		memcpy(buf, io->bounce, len);
+		memcpy(buf, io->s.bounce, len);
 	ret = 0;
 out_free:
-	io_free(io);
+	ldr_sreq_free(&io->s);
 	return ret;
 }
 
@@ -295,11 +263,11 @@ int ldr_blk_dispatch(struct ldr_driver *drv)
 	int n = 0;
 	for (uint32_t i = 0; i < LDR_MAX_BLKDEVS; i++) {
 		struct ldr_blkdev *bd = drv->blk[i];
-		if (!bd || !bd->registered || !bd->pending || !bd->ops.poll)
+		if (!bd || !bd->registered || !bd->pending.head || !bd->ops.poll)
 			continue;
-		uint64_t before = bd->completions;
+		uint64_t before = bd->pending.completions;
 		LDR_DRIVER_CALL(drv, bd->ops.poll(ldr_h2p(bd->o.handle)), (void)0);
-		n += (int)(bd->completions - before);
+		n += (int)(bd->pending.completions - before);
 	}
 	return n;
 }

@@ -226,4 +226,33 @@ int ldr_scsi_dispatch(struct ldr_driver *drv);
  * -ETIMEDOUT. */
 int ldr_wait_done(struct ldr_driver *drv, const bool *done, uint64_t timeout_ns);
 
+/* ---- synchronous requests (block and SCSI classes, runtime_sreq.c) -------------------------- */
+/*
+ * A request the host submitted and waits for. It and its data (a bounce buffer, never the
+ * caller's buffer) stay host memory the driver may use until it completes the request, even
+ * after the host stopped waiting: such an abandoned request is freed at its completion or when
+ * the class shuts down. Each class embeds this as the first member of its request struct.
+ */
+struct ldr_sreq {
+	struct ldr_sreq *next;
+	uint8_t *bounce;
+	bool done, abandoned;
+};
+struct ldr_sreq_list {
+	struct ldr_sreq *head;
+	uint64_t completions;
+};
+/* A zeroed request of `size` bytes (struct ldr_sreq first) with a zeroed `len`-byte bounce
+ * buffer (none for 0). NULL when out of memory. */
+void *ldr_sreq_alloc(size_t size, uint64_t len);
+void ldr_sreq_free(struct ldr_sreq *r);
+void ldr_sreq_push(struct ldr_sreq_list *l, struct ldr_sreq *r);
+void ldr_sreq_unlink(struct ldr_sreq_list *l, struct ldr_sreq *r);
+/* The outstanding request whose driver-visible part, `offset` bytes into it, is `view`. */
+struct ldr_sreq *ldr_sreq_find(const struct ldr_sreq_list *l, const void *view, size_t offset);
+/* Unlink, mark done, count a completion; free it if the host had abandoned it. */
+void ldr_sreq_finish(struct ldr_sreq_list *l, struct ldr_sreq *r);
+/* Wait until r is done; on timeout mark it abandoned and return -ETIMEDOUT. */
+int ldr_sreq_wait(struct ldr_driver *drv, struct ldr_sreq *r, uint64_t timeout_ns);
+
 #endif

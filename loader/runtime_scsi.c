@@ -2,8 +2,9 @@
 /*
  * The SCSI host adapter class, both sides: an HBA driver registers a host and completes
  * commands with status and sense data (ABI); the host runs one command synchronously
- * (ldr_scsi_exec). As for block requests, the command and its data are host memory (a bounce
- * buffer) that stays valid until the driver completes it, even after the host gave up waiting.
+ * (ldr_scsi_exec). As for block requests, the command and its data are host memory that stays
+ * valid until the driver completes it, even after the host gave up waiting (struct ldr_sreq,
+ * runtime_sreq.c).
  */
 #include "runtime_priv.h"
 
@@ -16,13 +17,11 @@
 #include <xdrv/util.h>
 
 struct scsi_io {
+	struct ldr_sreq s;	  /* first: pending list, bounce buffer, done/abandoned */
 	struct xdrv_scsi_cmd cmd; /* what the driver sees */
-	struct scsi_io *next;
-	uint8_t *bounce;
 	uint32_t host_status, scsi_status, sense_len;
 	uint64_t resid;
 	uint8_t sense[XDRV_SCSI_SENSE_MAX];
-	bool done, abandoned;
 };
 
 struct ldr_scsi_host {
@@ -32,8 +31,8 @@ struct ldr_scsi_host {
 	struct xdrv_scsi_ops ops;
 	uint32_t max_target, max_lun, can_queue;
 	void *priv;
-	struct scsi_io *pending;
-	uint64_t next_tag, completions;
+	struct ldr_sreq_list pending;
+	uint64_t next_tag;
 };
 
 static struct ldr_scsi_host *host_get(xdrv_scsi_host_t *h, const char *fn)
@@ -91,36 +90,11 @@ xdrv_scsi_host_t *xdrv_scsi_register(xdrv_device_t *dev, const struct xdrv_scsi_
 	return ldr_h2p(h->o.handle);
 }
 
-static void io_free(struct scsi_io *io)
-{
-	free(io->bounce);
-	free(io);
-}
-
-static void io_unlink(struct ldr_scsi_host *h, struct scsi_io *io)
-{
-	for (struct scsi_io **pp = &h->pending; *pp; pp = &(*pp)->next) {
-		if (*pp == io) {
-			*pp = io->next;
-			break;
-		}
-	}
-}
-
-static void io_finish(struct ldr_scsi_host *h, struct scsi_io *io)
-{
-	io_unlink(h, io);
-	io->done = true;
-	h->completions++;
-	if (io->abandoned)
-		io_free(io);
-}
-
 static void host_shutdown(struct ldr_scsi_host *h)
 {
-	while (h->pending) {
-		h->pending->host_status = XDRV_SCSI_HOST_ABORTED;
-		io_finish(h, h->pending);
+	while (h->pending.head) {
+		((struct scsi_io *)h->pending.head)->host_status = XDRV_SCSI_HOST_ABORTED;
+		ldr_sreq_finish(&h->pending, h->pending.head);
 	}
 	ldr_handle_drop(LDR_H_SCSI, &h->o);
 	h->registered = false;
@@ -146,9 +120,8 @@ void xdrv_scsi_complete(xdrv_scsi_host_t *host, const struct xdrv_scsi_cmd *cmd,
 	struct ldr_scsi_host *h = host_get(host, "xdrv_scsi_complete");
 	if (!h)
 		return;
-	struct scsi_io *io = h->pending;
-	while (io && &io->cmd != cmd)
-		io = io->next;
+	struct scsi_io *io =
+		(struct scsi_io *)ldr_sreq_find(&h->pending, cmd, offsetof(struct scsi_io, cmd));
 	if (!io) {
 		ldr_rt_log(
 			h->o.drv, XDRV_LOG_WARN,
@@ -163,11 +136,11 @@ void xdrv_scsi_complete(xdrv_scsi_host_t *host, const struct xdrv_scsi_cmd *cmd,
 	if (io->sense_len)
 		memcpy(io->sense, sense, io->sense_len);
 	io->resid = resid < io->cmd.data_len ? resid : io->cmd.data_len;
-	if (io->abandoned)
+	if (io->s.abandoned)
 		ldr_rt_log(h->o.drv, XDRV_LOG_WARN,
 			   "xdrv_scsi_complete: command %llu completed after the host gave up",
 			   (unsigned long long)io->cmd.tag);
-	io_finish(h, io);
+	ldr_sreq_finish(&h->pending, &io->s);
 }
 
 /* ---- host side ------------------------------------------------------------------------------ */
@@ -224,33 +197,30 @@ int ldr_scsi_exec(struct ldr_scsi_host *h, uint32_t target, uint32_t lun, const 
 	if (len > LDR_IO_MAX)
 		return xdrv_err(err, -E2BIG, "scsi host %u: %llu bytes over the %llu MiB limit",
 				h->index, (unsigned long long)len, LDR_IO_MAX >> 20);
-	struct scsi_io *io = calloc(1, sizeof *io);
-	if (!io || (len && !(io->bounce = calloc(1, len)))) {
-		free(io);
+	struct scsi_io *io = ldr_sreq_alloc(sizeof *io, len);
+	if (!io)
 		return xdrv_err(err, -ENOMEM, "scsi host %u: out of memory", h->index);
-	}
 	if (dir == XDRV_SCSI_DIR_TO_DEVICE && len)
-		memcpy(io->bounce, buf, len);
+		memcpy(io->s.bounce, buf, len);
 	io->cmd.tag = ++h->next_tag;
 	io->cmd.target = target;
 	io->cmd.lun = (uint8_t)lun;
 	io->cmd.cdb_len = (uint8_t)cdb_len;
 	io->cmd.dir = (uint16_t)dir;
 	memcpy(io->cmd.cdb, cdb, cdb_len);
-	io->cmd.data = io->bounce;
+	io->cmd.data = io->s.bounce;
 	io->cmd.data_len = len;
 
 	int ret;
 	uint64_t end = xdrv_time_ns() + drv->io_timeout_ns;
 	for (;;) {
-		io->next = h->pending;
-		h->pending = io;
+		ldr_sreq_push(&h->pending, &io->s);
 		int32_t rc = XDRV_EFAULT;
 		LDR_DRIVER_CALL(drv, rc = h->ops.queuecommand(ldr_h2p(h->o.handle), &io->cmd),
 				rc = XDRV_EFAULT);
-		if (rc == XDRV_OK || io->done)
+		if (rc == XDRV_OK || io->s.done)
 			break;
-		io_unlink(h, io); /* not queued: the host still owns it */
+		ldr_sreq_unlink(&h->pending, &io->s); /* not queued: the host still owns it */
 		if (rc != XDRV_EBUSY || xdrv_time_ns() > end) {
 			ret = xdrv_err(err,
 				       rc == XDRV_EBUSY ? -EBUSY
@@ -267,14 +237,12 @@ int ldr_scsi_exec(struct ldr_scsi_host *h, uint32_t target, uint32_t lun, const 
 		}
 	}
 	uint64_t now = xdrv_time_ns();
-	if (ldr_wait_done(drv, &io->done, end > now ? end - now : 0) != 0) {
-		io->abandoned = true; /* freed when the driver completes it, or at unbind */
+	if (ldr_sreq_wait(drv, &io->s, end > now ? end - now : 0) != 0)
 		return xdrv_err(err, -ETIMEDOUT,
 				"scsi host %u: command 0x%02x: no completion within "
 				"%llu ms",
 				h->index, cdb[0],
 				(unsigned long long)(drv->io_timeout_ns / 1000000));
-	}
 	if (sense_len)
 		*sense_len = io->sense_len;
 	if (sense && io->sense_len)
@@ -288,10 +256,10 @@ int ldr_scsi_exec(struct ldr_scsi_host *h, uint32_t target, uint32_t lun, const 
 		goto out_free;
 	}
 	if (dir == XDRV_SCSI_DIR_FROM_DEVICE && len)
-		memcpy(buf, io->bounce, len);
+		memcpy(buf, io->s.bounce, len);
 	ret = 0;
 out_free:
-	io_free(io);
+	ldr_sreq_free(&io->s);
 	return ret;
 }
 
@@ -324,11 +292,11 @@ int ldr_scsi_dispatch(struct ldr_driver *drv)
 	int n = 0;
 	for (uint32_t i = 0; i < LDR_MAX_SCSI_HOSTS; i++) {
 		struct ldr_scsi_host *h = drv->scsi[i];
-		if (!h || !h->registered || !h->pending || !h->ops.poll)
+		if (!h || !h->registered || !h->pending.head || !h->ops.poll)
 			continue;
-		uint64_t before = h->completions;
+		uint64_t before = h->pending.completions;
 		LDR_DRIVER_CALL(drv, h->ops.poll(ldr_h2p(h->o.handle)), (void)0);
-		n += (int)(h->completions - before);
+		n += (int)(h->pending.completions - before);
 	}
 	return n;
 }
