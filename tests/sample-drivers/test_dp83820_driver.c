@@ -9,7 +9,7 @@
  * statistics agree with both ends. Also: MAC and link from the chip, the ring parameters,
  * and the software checksum fallback when offload is switched off.
  */
-#include "../xtest.h"
+#include "jit_rig.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -22,25 +22,9 @@
 
 #define NFRAMES 300u
 
-static char logbuf[16384];
-static size_t loglen;
-
-static void capture_log(void *ctx, const char *driver, uint32_t level, const char *msg)
-{
-	(void)ctx;
-	(void)level;
-	int n = snprintf(logbuf + loglen, sizeof logbuf - loglen, "[%s] %s\n", driver, msg);
-	if (n > 0 && (size_t)n < sizeof logbuf - loglen)
-		loglen += (size_t)n;
-}
-
 struct nic {
-	struct ldr_ctx *ctx;
-	struct ldr_image *img;
-	struct hvb_backend *be;
-	struct hvb_device *dev;
+	struct rig r; /* first: the rig's before-bind hook gets &n->r */
 	struct hvb_wire *wire;
-	struct ldr_driver *drv;
 	struct ldr_netdev *nd;
 	/* what the host received */
 	uint64_t rx_frames, rx_bytes, rx_bad, rx_csum_ok, next_seq;
@@ -66,34 +50,22 @@ static void on_rx(void *ctx, const uint8_t *frame, size_t len, uint32_t csum_fla
 		n->rx_csum_ok++;
 }
 
+/* Before bind: the generator/sink wire on the model's cable. */
+static int attach_gen_wire(struct rig *r, void *arg, char **err)
+{
+	struct nic *n = arg;
+	int rc = hvb_wire_create("gen", "count=0,size=60", &n->wire, err);
+	return rc ? rc : hvb_wire_attach(n->wire, r->dev, err);
+}
+
 static int nic_start(struct nic *n, uint32_t mode, const struct ldr_param_value *params,
 		     size_t nparams)
 {
 	char *err = NULL;
 	memset(n, 0, sizeof *n);
-	loglen = 0;
-	logbuf[0] = 0;
-	ldr_runtime_set_log(capture_log, NULL);
-	struct ldr_config cfg = {
-		.trust_root = xtest_path("%s/pki/root.pem", xtest_build_dir()),
-		.jit_mode = mode,
-	};
-	int rc = ldr_ctx_create(&cfg, &n->ctx, &err);
-	if (rc == 0)
-		rc = ldr_image_load_file(n->ctx,
-					 xtest_path("%s/pkg/dp83820.xdrv", xtest_build_dir()),
-					 params, nparams, &n->img, &err);
-	if (rc == 0)
-		rc = hvb_backend_create("native", NULL, &n->be, &err);
-	if (rc == 0)
-		rc = hvb_device_create(n->be, "dp83820", "mac=02:00:00:00:00:01", &n->dev, &err);
-	if (rc == 0)
-		rc = hvb_wire_create("gen", "count=0,size=60", &n->wire, &err);
-	if (rc == 0)
-		rc = hvb_wire_attach(n->wire, n->dev, &err);
-	if (rc == 0)
-		rc = ldr_driver_bind(ldr_image_descriptor(n->img), n->dev, NULL, &n->drv, &err);
-	if (rc == 0 && !(n->nd = ldr_driver_netdev(n->drv, 0)))
+	int rc = rig_start(&n->r, "dp83820.xdrv", mode, "dp83820", "mac=02:00:00:00:00:01", params,
+			   nparams, attach_gen_wire, n);
+	if (rc == 0 && !(n->nd = ldr_driver_netdev(n->r.drv, 0)))
 		rc = -1;
 	if (rc == 0) {
 		ldr_net_set_rx(n->nd, on_rx, n);
@@ -107,12 +79,10 @@ static int nic_start(struct nic *n, uint32_t mode, const struct ldr_param_value 
 
 static void nic_stop(struct nic *n)
 {
-	ldr_driver_unbind(n->drv);
+	ldr_driver_unbind(n->r.drv);
+	n->r.drv = NULL;
 	hvb_wire_destroy(n->wire);
-	hvb_backend_destroy(n->be);
-	ldr_image_unload(n->img);
-	ldr_ctx_destroy(n->ctx);
-	ldr_runtime_set_log(NULL, NULL);
+	rig_stop(&n->r, NULL);
 }
 
 /* Dispatch until cond(n) or 5 s. */
@@ -122,7 +92,7 @@ static int run_until(struct nic *n, int (*cond)(struct nic *))
 	while (!cond(n)) {
 		if (xdrv_time_ns() > end)
 			return -1;
-		ldr_driver_dispatch(n->drv);
+		ldr_driver_dispatch(n->r.drv);
 	}
 	return 0;
 }
@@ -198,7 +168,7 @@ static void tx_direction(struct nic *n, uint32_t size, uint32_t frag, int pseudo
 		CU_ASSERT_EQUAL_FATAL(
 			ldr_net_xmit(n->nd, f, size, XDRV_CSUM_IP | XDRV_CSUM_PARTIAL, 34, 6), 0);
 		if (i % 32 == 31)
-			ldr_driver_dispatch(n->drv);
+			ldr_driver_dispatch(n->r.drv);
 	}
 	CU_ASSERT_EQUAL_FATAL(run_until(n, all_sent), 0);
 	struct hvb_wire_stats ws;
@@ -213,7 +183,7 @@ static void check_stats(struct nic *n, uint64_t rx, uint64_t rxb, uint64_t tx, u
 {
 	struct xdrv_net_stats st;
 	for (int i = 0; i < 100; i++) /* let the last completions be reaped */
-		ldr_driver_dispatch(n->drv);
+		ldr_driver_dispatch(n->r.drv);
 	CU_ASSERT_EQUAL_FATAL(ldr_net_stats(n->nd, &st), 0);
 	CU_ASSERT_EQUAL(st.rx_packets, rx);
 	CU_ASSERT_EQUAL(st.rx_bytes, rxb);
@@ -304,7 +274,7 @@ static void test_dp83820_reports_bad_udp_checksum_from_the_chip(void)
 			      (int)sizeof f);
 	f[60] ^= 0x5a; /* payload byte: the UDP checksum no longer matches */
 	flagged = 0;
-	CU_ASSERT_EQUAL_FATAL(dp83820_receive(n.dev, f, sizeof f), 0);
+	CU_ASSERT_EQUAL_FATAL(dp83820_receive(n.r.dev, f, sizeof f), 0);
 	CU_ASSERT_EQUAL_FATAL(run_until(&n, one_flagged), 0);
 	CU_ASSERT_EQUAL(last_flags, XDRV_CSUM_IP | XDRV_CSUM_L4_BAD);
 	struct xdrv_net_stats st;
@@ -331,10 +301,10 @@ static void test_dp83820_follows_link_changes_from_the_phy_interrupt(void)
 	struct nic n;
 	CU_ASSERT_EQUAL_FATAL(nic_start(&n, LDR_JIT_LAZY, NULL, 0), 0);
 	CU_ASSERT(link_is_up(&n));
-	dp83820_set_link(n.dev, false);
+	dp83820_set_link(n.r.dev, false);
 	CU_ASSERT_EQUAL(run_until(&n, link_is_down), 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "dp83820: link down"));
-	dp83820_set_link(n.dev, true);
+	dp83820_set_link(n.r.dev, true);
 	CU_ASSERT_EQUAL(run_until(&n, link_is_up), 0);
 	uint32_t speed = 0;
 	ldr_net_link(n.nd, NULL, &speed, NULL);

@@ -5,7 +5,7 @@
  * lazily, bound to device models on the native backend, and must do their job: hello logs its
  * greeting, uart16550 transmits its banner through the 16550A model and echoes what it receives.
  */
-#include "../xtest.h"
+#include "jit_rig.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -15,82 +15,27 @@
 #include <xdrv/runtime.h>
 #include <xdrv/uart16550.h>
 
-static char logbuf[16384];
-static size_t loglen;
-
-static void capture_log(void *ctx, const char *driver, uint32_t level, const char *msg)
-{
-	(void)ctx;
-	(void)level;
-	int n = snprintf(logbuf + loglen, sizeof logbuf - loglen, "[%s] %s\n", driver, msg);
-	if (n > 0 && (size_t)n < sizeof logbuf - loglen)
-		loglen += (size_t)n;
-}
-
-struct running {
-	struct ldr_ctx *ctx;
-	struct ldr_image *img;
-	struct hvb_backend *be;
-	struct hvb_device *dev;
-	struct ldr_driver *drv;
-};
-
-static int start(struct running *r, const char *pkg, uint32_t mode, const char *model,
-		 const struct ldr_param_value *params, size_t nparams)
-{
-	char *err = NULL;
-	memset(r, 0, sizeof *r);
-	loglen = 0;
-	logbuf[0] = 0;
-	ldr_runtime_set_log(capture_log, NULL);
-	struct ldr_config cfg = {
-		.trust_root = xtest_path("%s/pki/root.pem", xtest_build_dir()),
-		.jit_mode = mode,
-	};
-	int rc = ldr_ctx_create(&cfg, &r->ctx, &err);
-	if (rc == 0)
-		rc = ldr_image_load_file(r->ctx, xtest_path("%s/pkg/%s", xtest_build_dir(), pkg),
-					 params, nparams, &r->img, &err);
-	if (rc == 0)
-		rc = hvb_backend_create("native", NULL, &r->be, &err);
-	if (rc == 0)
-		rc = hvb_device_create(r->be, model, NULL, &r->dev, &err);
-	if (rc == 0)
-		rc = ldr_driver_bind(ldr_image_descriptor(r->img), r->dev, NULL, &r->drv, &err);
-	if (rc != 0)
-		fprintf(stderr, "start %s: %s\n", pkg, err ? err : "?");
-	free(err);
-	return rc;
-}
-
-static void stop(struct running *r)
-{
-	ldr_driver_unbind(r->drv);
-	hvb_backend_destroy(r->be);
-	ldr_image_unload(r->img);
-	ldr_ctx_destroy(r->ctx);
-	ldr_runtime_set_log(NULL, NULL);
-}
-
 static void test_hello_runs_eager_and_logs_greeting(void)
 {
-	struct running r;
-	CU_ASSERT_EQUAL_FATAL(start(&r, "hello.xdrv", LDR_JIT_EAGER, "null", NULL, 0), 0);
+	struct rig r;
+	CU_ASSERT_EQUAL_FATAL(
+		rig_start(&r, "hello.xdrv", LDR_JIT_EAGER, "null", NULL, NULL, 0, NULL, NULL), 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "hello from a JIT-compiled xdrv driver"));
-	stop(&r);
+	rig_stop(&r, NULL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "goodbye"));
 }
 
 static void test_hello_lazy_compiles_only_what_runs(void)
 {
-	struct running r;
-	CU_ASSERT_EQUAL_FATAL(start(&r, "hello.xdrv", LDR_JIT_LAZY, "null", NULL, 0), 0);
+	struct rig r;
+	CU_ASSERT_EQUAL_FATAL(
+		rig_start(&r, "hello.xdrv", LDR_JIT_LAZY, "null", NULL, NULL, 0, NULL, NULL), 0);
 	uint32_t compiled = ldr_image_compiled_functions(r.img);
 	uint32_t total = ldr_image_total_functions(r.img);
 	CU_ASSERT(compiled >= 1);
 	CU_ASSERT(compiled < total); /* remove has not run yet */
 	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "hello from a JIT-compiled xdrv driver"));
-	stop(&r);
+	rig_stop(&r, NULL);
 }
 
 static void test_hello_param_out_of_range_is_refused(void)
@@ -109,7 +54,7 @@ static void test_hello_param_out_of_range_is_refused(void)
 	ldr_ctx_destroy(ctx);
 }
 
-static size_t uart_output(struct running *r, char *out, size_t cap)
+static size_t uart_output(struct rig *r, char *out, size_t cap)
 {
 	for (int i = 0; i < 200; i++)
 		ldr_driver_dispatch(r->drv);
@@ -120,9 +65,10 @@ static size_t uart_output(struct running *r, char *out, size_t cap)
 
 static void uart_roundtrip(uint32_t mode)
 {
-	struct running r;
+	struct rig r;
 	struct ldr_param_value p = {"baud", "9600"};
-	CU_ASSERT_EQUAL_FATAL(start(&r, "uart16550.xdrv", mode, "uart16550", &p, 1), 0);
+	CU_ASSERT_EQUAL_FATAL(
+		rig_start(&r, "uart16550.xdrv", mode, "uart16550", NULL, &p, 1, NULL, NULL), 0);
 	char out[4096];
 	uart_output(&r, out, sizeof out);
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "xdrv uart16550"));
@@ -131,7 +77,7 @@ static void uart_roundtrip(uint32_t mode)
 	uart_output(&r, out, sizeof out);
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "ping"));	/* echo=1 by default */
 	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "ping")); /* the driver logs each received line */
-	stop(&r);
+	rig_stop(&r, NULL);
 }
 
 static void test_uart_eager_transmits_banner_and_echoes(void)

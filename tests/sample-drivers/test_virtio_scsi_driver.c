@@ -10,7 +10,7 @@
  * with the target's sense data intact (a read past the end: ILLEGAL REQUEST, LBA OUT OF RANGE),
  * and release everything at unbind.
  */
-#include "../xtest.h"
+#include "jit_rig.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -22,63 +22,11 @@
 #include <xdrv/runtime.h>
 #include <xdrv/virtio_scsi.h>
 
-static char logbuf[32768];
-static size_t loglen;
-
-static void capture_log(void *ctx, const char *driver, uint32_t level, const char *msg)
-{
-	(void)ctx;
-	(void)level;
-	int n = snprintf(logbuf + loglen, sizeof logbuf - loglen, "[%s] %s\n", driver, msg);
-	if (n > 0 && (size_t)n < sizeof logbuf - loglen)
-		loglen += (size_t)n;
-}
-
-struct running {
-	struct ldr_ctx *ctx;
-	struct ldr_image *img;
-	struct hvb_backend *be;
-	struct hvb_device *dev;
-	struct ldr_driver *drv;
-};
-
-static int start(struct running *r, uint32_t mode, const char *config,
+static int start(struct rig *r, uint32_t mode, const char *config,
 		 const struct ldr_param_value *params, size_t nparams)
 {
-	char *err = NULL;
-	memset(r, 0, sizeof *r);
-	loglen = 0;
-	logbuf[0] = 0;
-	ldr_runtime_set_log(capture_log, NULL);
-	struct ldr_config cfg = {
-		.trust_root = xtest_path("%s/pki/root.pem", xtest_build_dir()),
-		.jit_mode = mode,
-	};
-	int rc = ldr_ctx_create(&cfg, &r->ctx, &err);
-	if (rc == 0)
-		rc = ldr_image_load_file(r->ctx,
-					 xtest_path("%s/pkg/virtio_scsi.xdrv", xtest_build_dir()),
-					 params, nparams, &r->img, &err);
-	if (rc == 0)
-		rc = hvb_backend_create("native", NULL, &r->be, &err);
-	if (rc == 0)
-		rc = hvb_device_create(r->be, "virtio-scsi", config, &r->dev, &err);
-	if (rc == 0)
-		rc = ldr_driver_bind(ldr_image_descriptor(r->img), r->dev, NULL, &r->drv, &err);
-	if (rc != 0)
-		fprintf(stderr, "start virtio_scsi on %s: %s\nlog:\n%s", config, err ? err : "?",
-			logbuf);
-	free(err);
-	return rc;
-}
-
-static void stop(struct running *r, struct ldr_unbind_report *rep)
-{
-	ldr_driver_unbind_report(r->drv, rep);
-	hvb_backend_destroy(r->be);
-	ldr_image_unload(r->img);
-	ldr_ctx_destroy(r->ctx);
-	ldr_runtime_set_log(NULL, NULL);
+	return rig_start(r, "virtio_scsi.xdrv", mode, "virtio-scsi", config, params, nparams, NULL,
+			 NULL);
 }
 
 static void pattern(uint8_t *p, size_t n, uint32_t seed)
@@ -113,7 +61,7 @@ static void roundtrip(struct ldr_blkdev *bd, uint64_t lba, uint32_t blocks, uint
 
 static void ram_roundtrip(uint32_t mode)
 {
-	struct running r;
+	struct rig r;
 	CU_ASSERT_EQUAL_FATAL(start(&r, mode, "disk=ram:16M", NULL, 0), 0);
 	struct ldr_blkdev *bd = ldr_driver_blkdev(r.drv, 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(bd);
@@ -137,7 +85,7 @@ static void ram_roundtrip(uint32_t mode)
 	CU_ASSERT_EQUAL(vst.needs_reset, 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "sda: target 0 lun 0"));
 	struct ldr_unbind_report rep;
-	stop(&r, &rep);
+	rig_stop(&r, &rep);
 	CU_ASSERT_EQUAL(rep.mem_blocks, 0);
 	CU_ASSERT_EQUAL(rep.coherent, 0);
 	CU_ASSERT_EQUAL(rep.dma_maps, 0);
@@ -158,11 +106,11 @@ static void test_ram_disk_lazy_reads_back_what_it_wrote(void)
 
 static void test_lazy_compiles_only_what_runs(void)
 {
-	struct running r;
+	struct rig r;
 	CU_ASSERT_EQUAL_FATAL(start(&r, LDR_JIT_LAZY, "disk=ram:1M", NULL, 0), 0);
 	CU_ASSERT(ldr_image_compiled_functions(r.img) < ldr_image_total_functions(r.img));
 	struct ldr_unbind_report rep;
-	stop(&r, &rep);
+	rig_stop(&r, &rep);
 }
 
 static void test_image_file_write_flush_is_in_the_file(void)
@@ -175,7 +123,7 @@ static void test_image_file_write_flush_is_in_the_file(void)
 	free(zero);
 	char config[512];
 	snprintf(config, sizeof config, "disk=file:%s", img);
-	struct running r;
+	struct rig r;
 	CU_ASSERT_EQUAL_FATAL(start(&r, LDR_JIT_EAGER, config, NULL, 0), 0);
 	struct ldr_blkdev *bd = ldr_driver_blkdev(r.drv, 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(bd);
@@ -196,12 +144,12 @@ static void test_image_file_write_flush_is_in_the_file(void)
 	CU_ASSERT(memcmp(file + 100 * 512, out, sizeof out) == 0);
 	free(file);
 	struct ldr_unbind_report rep;
-	stop(&r, &rep);
+	rig_stop(&r, &rep);
 }
 
 static void test_two_disks_become_sda_and_sdb(void)
 {
-	struct running r;
+	struct rig r;
 	CU_ASSERT_EQUAL_FATAL(start(&r, LDR_JIT_EAGER, "disk=ram:1M,disk=ram:2M", NULL, 0), 0);
 	struct ldr_blkdev *a = ldr_driver_blkdev(r.drv, 0), *b = ldr_driver_blkdev(r.drv, 1);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
@@ -218,11 +166,11 @@ static void test_two_disks_become_sda_and_sdb(void)
 	free(err);
 	CU_ASSERT(memcmp(in, zero, sizeof in) == 0);
 	struct ldr_unbind_report rep;
-	stop(&r, &rep);
+	rig_stop(&r, &rep);
 }
 
 /* READ(10) of one block at `lba` through the SCSI host. */
-static int read10(struct running *r, uint32_t lba, uint32_t *status, uint8_t *sense,
+static int read10(struct rig *r, uint32_t lba, uint32_t *status, uint8_t *sense,
 		  uint32_t *sense_len, char **err)
 {
 	uint8_t cdb[10] = {0x28,
@@ -243,7 +191,7 @@ static int read10(struct running *r, uint32_t lba, uint32_t *status, uint8_t *se
 
 static void test_read_past_end_gets_illegal_request_lba_out_of_range(void)
 {
-	struct running r;
+	struct rig r;
 	CU_ASSERT_EQUAL_FATAL(start(&r, LDR_JIT_EAGER, "disk=ram:1M", NULL, 0), 0);
 	uint32_t status = 0, sense_len = 0, key, asc, ascq;
 	uint8_t sense[XDRV_SCSI_SENSE_MAX];
@@ -269,12 +217,12 @@ static void test_read_past_end_gets_illegal_request_lba_out_of_range(void)
 	CU_ASSERT_PTR_NOT_NULL(err ? strstr(err, "sda: read lba 2048 count 1 beyond 2048") : NULL);
 	free(err);
 	struct ldr_unbind_report rep;
-	stop(&r, &rep);
+	rig_stop(&r, &rep);
 }
 
 static void test_write_to_protected_disk_fails_eio_and_logs_sense(void)
 {
-	struct running r;
+	struct rig r;
 	CU_ASSERT_EQUAL_FATAL(start(&r, LDR_JIT_EAGER, "disk=ram:1M,ro=1", NULL, 0), 0);
 	struct ldr_blkdev *bd = ldr_driver_blkdev(r.drv, 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(bd);
@@ -290,13 +238,13 @@ static void test_write_to_protected_disk_fails_eio_and_logs_sense(void)
 	CU_ASSERT_EQUAL(ldr_blk_io(bd, XDRV_BLK_READ, 5, 1, buf, &err), 0); /* reads still work */
 	free(err);
 	struct ldr_unbind_report rep;
-	stop(&r, &rep);
+	rig_stop(&r, &rep);
 	CU_ASSERT_EQUAL(rep.dma_maps, 0);
 }
 
 static void test_raw_inquiry_and_absent_lun_through_scsi_host(void)
 {
-	struct running r;
+	struct rig r;
 	CU_ASSERT_EQUAL_FATAL(start(&r, LDR_JIT_EAGER, "disk=ram:1M", NULL, 0), 0);
 	struct ldr_scsi_host *h = ldr_driver_scsi_host(r.drv, 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
@@ -314,7 +262,7 @@ static void test_raw_inquiry_and_absent_lun_through_scsi_host(void)
 	CU_ASSERT_EQUAL(data[0], 0x7f); /* no unit on LUN 3 */
 	free(err);
 	struct ldr_unbind_report rep;
-	stop(&r, &rep);
+	rig_stop(&r, &rep);
 }
 
 static void test_queue_size_param_out_of_range_is_refused(void)
@@ -335,18 +283,18 @@ static void test_queue_size_param_out_of_range_is_refused(void)
 
 static void test_small_queue_still_moves_data(void)
 {
-	struct running r;
+	struct rig r;
 	struct ldr_param_value p = {"queue_size", "4"}; /* one command in flight */
 	CU_ASSERT_EQUAL_FATAL(start(&r, LDR_JIT_EAGER, "disk=ram:4M", &p, 1), 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "request queue of 4 entries (1 commands in flight)"));
 	roundtrip(ldr_driver_blkdev(r.drv, 0), 10, 5000, 11);
 	struct ldr_unbind_report rep;
-	stop(&r, &rep);
+	rig_stop(&r, &rep);
 }
 
 static void test_host_reset_then_unit_attention_is_retried(void)
 {
-	struct running r;
+	struct rig r;
 	CU_ASSERT_EQUAL_FATAL(start(&r, LDR_JIT_EAGER, "disk=ram:1M", NULL, 0), 0);
 	struct ldr_blkdev *bd = ldr_driver_blkdev(r.drv, 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(bd);
@@ -364,7 +312,7 @@ static void test_host_reset_then_unit_attention_is_retried(void)
 	CU_ASSERT(vst.check_conditions >= 2); /* the TUR at probe and the write after reset */
 	CU_ASSERT_EQUAL(vst.needs_reset, 0);
 	struct ldr_unbind_report rep;
-	stop(&r, &rep);
+	rig_stop(&r, &rep);
 	CU_ASSERT_EQUAL(rep.coherent, 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(logbuf, "1 retries"));
 }
