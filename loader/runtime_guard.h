@@ -12,7 +12,7 @@
  *
  *	struct ldr_guard g;
  *	ldr_guard_push(&g);
- *	if (sigsetjmp(g.jb, 1) == 0)
+ *	if (sigsetjmp(g.jb, 0) == 0)   // 0: the handler leaves the signal mask alone
  *		ret = drv_fn(args);          // the driver call
  *	else
  *		ret = on_fault(g.signo);     // the driver faulted; g.addr says where

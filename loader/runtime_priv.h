@@ -179,7 +179,9 @@ void ldr_driver_fault(struct ldr_driver *drv, const struct ldr_guard *g);
  * Call into driver code: `call` runs as drv's entry point under a fault guard. If drv has
  * faulted before, or faults now, `on_fault` runs instead (give the result a failure value
  * there). The entry depth is restored by hand after a fault, because the longjmp skips the
- * leaves of any entries nested inside.
+ * leaves of any entries nested inside. The signal mask is not saved (sigsetjmp(.., 0)): that
+ * would cost a system call on every call into a driver, and the handler never changes the mask
+ * (SA_NODEFER, empty sa_mask), so there is nothing to restore.
  */
 #define LDR_DRIVER_CALL(drv, call, on_fault)                                                       \
 	do {                                                                                       \
@@ -191,7 +193,7 @@ void ldr_driver_fault(struct ldr_driver *drv, const struct ldr_guard *g);
 		uint32_t depth_ = (drv)->in_entry;                                                 \
 		struct ldr_driver *prev_ = ldr_enter(drv);                                         \
 		ldr_guard_push(&guard_);                                                           \
-		if (sigsetjmp(guard_.jb, 1) == 0) {                                                \
+		if (sigsetjmp(guard_.jb, 0) == 0) {                                                \
 			call;                                                                      \
 		} else {                                                                           \
 			(drv)->in_entry = depth_ + 1;                                              \
