@@ -8,9 +8,9 @@
 #   make check      clang-format check, clang-tidy, cppcheck
 #   make fuzz       build the libFuzzer targets and fuzz each for FUZZ_SECONDS
 #
-# Sources are found by folder: every component folder's *.c (but cmd_*.c) builds one static
-# library; cmd_*.c files are the front end's subcommands; tests/<component>/*.c are its CUnit
-# suites. Adding a file needs no change here.
+# Sources are found by folder: every component folder's *.c (but main_*.c) builds one static
+# library, libxdrv_<component>.a; <folder>/main_<prog>.c builds the program <prog> (cli/main_xdrv.c
+# is `xdrv`); tests/<component>/*.c are its CUnit suites. Adding a file needs no change here.
 
 # ---- cross build (issue 6), part 1 of 2: `make ARCH=arm64` builds into build/arm64 ----------
 # (here because the program and test link rules below expand CC, LDFLAGS_SAN and SYSLIBS when
@@ -51,9 +51,11 @@ CFLAGS_BASE += -O2
 endif
 
 # component folder -> library name
-COMPONENTS := common sdk signer loader hypervisor-backends repo-server
+# cli/ is the `xdrv` front end and bench/ the bench programs: libraries too (so their tests link
+# them), but no other component includes them.
+COMPONENTS := common sdk signer loader hypervisor-backends repo-server cli bench
 libname = $(if $(filter hypervisor-backends,$(1)),hvb,$(if $(filter repo-server,$(1)),repo,$(1)))
-INCLUDES := -Idriver-abi/include $(foreach c,$(COMPONENTS),-I$(c)/include) -I$(O)/gen
+INCLUDES := -Idriver-abi/include $(foreach c,$(COMPONENTS),$(if $(wildcard $(c)/include),-I$(c)/include)) -I$(O)/gen
 CFLAGS := $(CFLAGS_BASE) $(INCLUDES) $(LLVM_CFLAGS) \
 	-DXDRV_SOURCE_DATE=$(shell git log -1 --format=%ct 2>/dev/null || date +%s) -DXDRV_SRCDIR=\"$(CURDIR)\"
 SYSLIBS := -ljansson -larchive -lcrypto -lssl $(LLVM_LIBS) -lpthread -ldl -lm
@@ -62,17 +64,18 @@ SYSLIBS += -lcurl -lsqlite3 # issue 4 client (repo-server/client_*, store*)
 SYSLIBS += -liscsi # issue 3 iSCSI disk backend (hypervisor-backends/disk/iscsi.c)
 SYSLIBS += -lmicrohttpd # issue 4 server (xdrv-repod)
 
-srcs_of = $(shell find $(1) -name '*.c' ! -name 'cmd_*.c' ! -name 'main_*.c' ! -path '*/include/*' 2>/dev/null | sort)
+srcs_of = $(shell find $(1) -name '*.c' ! -name 'main_*.c' ! -path '*/include/*' 2>/dev/null | sort)
 objs_of = $(patsubst %.c,$(O)/obj/%.o,$(call srcs_of,$(1)))
 lib_of = $(O)/lib/libxdrv_$(call libname,$(1)).a
 
-LIBS_ALL := $(foreach c,repo-server loader sdk signer hypervisor-backends common,$(call lib_of,$(c)))
-CMD_SRCS := $(sort $(wildcard cli/*.c) $(shell find $(COMPONENTS) -name 'cmd_*.c' 2>/dev/null))
-CMD_OBJS := $(patsubst %.c,$(O)/obj/%.o,$(CMD_SRCS))
+LIBS_ALL := $(foreach c,cli bench repo-server loader sdk signer hypervisor-backends common,$(call lib_of,$(c)))
 XDRV := $(O)/bin/xdrv
-# Other programs: <component>/main_<prog>.c builds $(O)/bin/<prog> linked with every library.
+# Programs: <component>/main_<prog>.c builds $(O)/bin/<prog> linked with every library (only the
+# objects a program uses are pulled in); PROG_EXTRA_<prog> adds objects of its own.
 PROG_SRCS := $(sort $(shell find $(COMPONENTS) -name 'main_*.c' 2>/dev/null))
 PROGS := $(foreach s,$(PROG_SRCS),$(O)/bin/$(patsubst main_%.c,%,$(notdir $(s))))
+prog_of = $(patsubst main_%.c,%,$(notdir $(1)))
+include bench/bench.mk
 
 .PHONY: all libs test test-build test-run demo bench check format format-check fuzz clean \
 	drivers deps help
@@ -98,16 +101,11 @@ $(call lib_of,$(1)): $(call objs_of,$(1))
 endef
 $(foreach c,$(COMPONENTS),$(eval $(call LIB_RULE,$(c))))
 
-$(XDRV): $(CMD_OBJS) $(LIBS_ALL)
-	@mkdir -p $(dir $@)
-	$(if $(Q),@echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS_SAN) -rdynamic -o $@ $(CMD_OBJS) -Wl,--start-group $(LIBS_ALL) -Wl,--end-group $(SYSLIBS)
-
 define PROG_RULE
-$(O)/bin/$(patsubst main_%.c,%,$(notdir $(1))): $(patsubst %.c,$(O)/obj/%.o,$(1)) $(LIBS_ALL)
+$(O)/bin/$(call prog_of,$(1)): $(patsubst %.c,$(O)/obj/%.o,$(1)) $$(PROG_EXTRA_$(call prog_of,$(1))) $(LIBS_ALL)
 	@mkdir -p $$(dir $$@)
 	$(if $(Q),@echo "  LD      $$@")
-	$(Q)$(CC) $(LDFLAGS_SAN) -rdynamic -o $$@ $$< -Wl,--start-group $(LIBS_ALL) -Wl,--end-group $(SYSLIBS)
+	$(Q)$(CC) $(LDFLAGS_SAN) -rdynamic -o $$@ $$< $$(PROG_EXTRA_$(call prog_of,$(1))) -Wl,--start-group $(LIBS_ALL) -Wl,--end-group $(SYSLIBS)
 endef
 $(foreach s,$(PROG_SRCS),$(eval $(call PROG_RULE,$(s))))
 
@@ -124,7 +122,7 @@ $(PKI)/root.pem: | $(XDRV)
 # Each sample-drivers/<name>/driver.mk sets NAME_SRCS, NAME_VERSION, NAME_SECVER (see hello).
 $(foreach d,$(DRIVERS),$(eval include sample-drivers/$(d)/driver.mk))
 
-$(O)/drivers/%.bc: $(XDRV) driver-abi/symbols.def $(wildcard driver-abi/include/xdrv/*.h)
+$(O)/drivers/%.bc: $(XDRV) $(wildcard driver-abi/include/xdrv/*.h)
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  BUILD   $@")
 	$(Q)$(XDRV) build -o $@ $(wildcard sample-drivers/$*/*.c)
@@ -152,12 +150,16 @@ TEST_LIBS_hypervisor-backends := hypervisor-backends common
 TEST_LIBS_loader := loader sdk signer hypervisor-backends common
 TEST_LIBS_sample-drivers := $(TEST_LIBS_loader)
 TEST_LIBS_repo-server := repo-server $(TEST_LIBS_loader)
+TEST_LIBS_cli := cli $(TEST_LIBS_repo-server)
+TEST_LIBS_bench := bench $(TEST_LIBS_cli)
 test_libs = $(foreach c,$(TEST_LIBS_$(1)),$(call lib_of,$(c)))
 
+# Test helpers a suite borrows from another component's test folder.
+TEST_EXTRA_cli := $(O)/obj/tests/sdk/sdk_fixtures.o
 define TEST_RULE
-$(O)/tests/test-$(1): $(TEST_MAIN) $(call test_objs,$(1)) $(call test_libs,$(1))
+$(O)/tests/test-$(1): $(TEST_MAIN) $(call test_objs,$(1)) $(TEST_EXTRA_$(1)) $(call test_libs,$(1))
 	@mkdir -p $$(dir $$@)
-	$(Q)$(CC) $(LDFLAGS_SAN) -rdynamic -o $$@ $(TEST_MAIN) $(call test_objs,$(1)) -Wl,--start-group $(call test_libs,$(1)) -Wl,--end-group $(SYSLIBS) -lcunit
+	$(Q)$(CC) $(LDFLAGS_SAN) -rdynamic -o $$@ $(TEST_MAIN) $(call test_objs,$(1)) $(TEST_EXTRA_$(1)) -Wl,--start-group $(call test_libs,$(1)) -Wl,--end-group $(SYSLIBS) -lcunit
 endef
 $(foreach t,$(TEST_DIRS),$(eval $(call TEST_RULE,$(t))))
 
@@ -247,39 +249,5 @@ cross cross-tests deps-cross:
 endif
 # ---- end of cross build part 2 -----------------------------------------------------------------
 
-# ---- native driver builds for `xdrv bench` (issue 3, throughput vs native) ----------------------
-# The NIC and SCSI sample drivers compiled natively from the same C sources, for the JIT-vs-native
-# comparison (loader/cmd_bench.c): $(O)/native/<drv>.so (dlopen'ed; its ABI imports resolve
-# against the xdrv executable's exported xdrv_* functions, -rdynamic), and $(O)/native/<drv>.o
-# linked into xdrv itself, its descriptor renamed xdrv_driver_<drv> and every other symbol it
-# defines made local. Flags: the SDK's portable profile (sdk/build.c) but for the host
-# target, -O2 -march=native (the JIT optimizes "default<O2>" for the host CPU and its features).
-# Native builds only (not ARCH=...); the bench reports a missing static build instead.
-ifeq ($(ARCH),)
-NATIVE_DRIVERS := dp83820 virtio_scsi
-NATIVE_CFLAGS := -std=gnu11 -ffreestanding -nostdlibinc -fsigned-char -fno-common \
-	-fno-stack-protector -fno-asynchronous-unwind-tables -ffp-contract=off -Wall \
-	-O2 -march=native -fPIC -isystem driver-abi/include
-NATIVE_SOS := $(foreach d,$(NATIVE_DRIVERS),$(O)/native/$(d).so)
-NATIVE_STATIC := $(foreach d,$(NATIVE_DRIVERS),$(O)/native/$(d).o)
-$(O)/native/%.so: $(wildcard sample-drivers/*/*.[ch]) $(wildcard driver-abi/include/xdrv/*.h)
-	@mkdir -p $(dir $@)
-	$(if $(Q),@echo "  NATIVE  $@")
-	$(Q)printf '{ global: xdrv_driver; local: *; };\n' > $@.map
-	$(Q)clang-19 $(NATIVE_CFLAGS) -shared -nostdlib -Wl,--version-script=$@.map -o $@ $(wildcard sample-drivers/$*/*.c)
-$(O)/native/%.o: $(wildcard sample-drivers/*/*.[ch]) $(wildcard driver-abi/include/xdrv/*.h)
-	@mkdir -p $(dir $@)/$*.objs
-	$(if $(Q),@echo "  NATIVE  $@")
-	$(Q)for f in $(wildcard sample-drivers/$*/*.c); do \
-		clang-19 $(NATIVE_CFLAGS) -c $$f -o $(dir $@)/$*.objs/$$(basename $$f .c).o || exit 1; done
-	$(Q)ld.lld-19 -r -o $@.tmp $(dir $@)/$*.objs/*.o
-	$(Q)llvm-objcopy-19 --keep-global-symbol=xdrv_driver $@.tmp
-	$(Q)llvm-objcopy-19 --redefine-sym xdrv_driver=xdrv_driver_$* $@.tmp $@
-	$(Q)rm -f $@.tmp
-CMD_OBJS += $(NATIVE_STATIC)
-$(XDRV): $(NATIVE_STATIC)
-all test-build: $(NATIVE_SOS)
-endif
-# ---- end of native driver builds -----------------------------------------------------------------
 
 -include $(shell find $(O)/obj -name '*.d' 2>/dev/null)

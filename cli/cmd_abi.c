@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * `xdrv abi`: print the driver ABI version these tools implement and the importable symbols
- * with the version that introduced each (from driver-abi/symbols.def).
+ * with the version that introduced each (from driver-abi/include/xdrv/symbols.def).
  */
 #include "commands.h"
 
@@ -15,13 +15,13 @@ struct sym {
 
 static const struct sym syms[] = {
 #define XDRV_SYM(n, a, b, c) {#n, a, b, c},
-#include "../driver-abi/symbols.def"
+#include <xdrv/symbols.def>
 #undef XDRV_SYM
 };
 
 int cmd_abi(int argc, char **argv)
 {
-	if (cli_wants_help(argc, argv)) {
+	if (xdrv_cli_wants_help(argc, argv)) {
 		printf("usage: xdrv abi\n\nPrint the driver ABI version and every importable "
 		       "symbol "
 		       "with the ABI version that introduced it.\n");

@@ -112,6 +112,8 @@ int hvb_config_u64(const char *val, uint64_t min, uint64_t max, uint64_t *out);
 int hvb_config_mac(const char *val, uint8_t mac[6]);
 
 /* ---- the ops tables registry.c lists --------------------------------------------------------- */
+extern const struct hvb_wire_ops hvb_wire_gen_ops;
+extern const struct hvb_wire_ops hvb_wire_tap_ops;
 extern const struct hvb_backend_ops hvb_native_backend_ops;
 extern const struct hvb_backend_ops hvb_xen_backend_ops;
 extern const struct hvb_model_ops hvb_uart16550_model_ops;

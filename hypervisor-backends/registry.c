@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * The one list of backends, device models and disk backends. Adding one is one line here plus
- * its own file; nothing else names them. A backend that cannot run in this build (xen) is still
- * listed, and fails at create with a message saying why, so the list is honest.
+ * The one list of backends, device models, disk backends and wire kinds. Adding one is one line
+ * here plus its own file; nothing else names them. A backend that cannot run in this build (xen) is
+ * still listed, and fails at create with a message saying why, so the list is honest.
  */
 #include "hvb_priv.h"
 
 #include <string.h>
 #include <xdrv/hvb_disk.h>
+#include <xdrv/wire.h>
 
 static const struct hvb_backend_ops *const backends[] = {
 	&hvb_native_backend_ops,
@@ -24,6 +25,12 @@ static const struct hvb_disk_ops *const disks[] = {
 	&hvb_ram_disk_ops,
 	&hvb_file_disk_ops,
 	&hvb_iscsi_disk_ops,
+	NULL,
+};
+
+static const struct hvb_wire_ops *const wires[] = {
+	&hvb_wire_gen_ops,
+	&hvb_wire_tap_ops,
 	NULL,
 };
 
@@ -64,4 +71,17 @@ const struct hvb_backend_ops *const *hvb_backend_list(void)
 const struct hvb_model_ops *const *hvb_model_list(void)
 {
 	return models;
+}
+
+const struct hvb_wire_ops *hvb_wire_kind_find(const char *name)
+{
+	for (size_t i = 0; name && wires[i]; i++)
+		if (strcmp(wires[i]->name, name) == 0)
+			return wires[i];
+	return NULL;
+}
+
+const struct hvb_wire_ops *const *hvb_wire_kind_list(void)
+{
+	return wires;
 }

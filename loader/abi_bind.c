@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The ABI binding table: every importable symbol of driver-abi/symbols.def with the address of
+ * The ABI binding table: every importable symbol of driver-abi/include/xdrv/symbols.def with the address of
  * its host implementation and the ABI version that introduced it. The table is generated from
  * symbols.def by an X-macro, so a symbol listed there without an implementation here is a link
  * error, never a run-time surprise. The JIT core defines exactly these names as absolute
@@ -14,7 +14,7 @@
 
 static const struct ldr_abi_binding bindings[] = {
 #define XDRV_SYM(n, a, b, c) {#n, (void (*)(void))n, XDRV_ABI_MKVER(a, b, c)},
-#include "../driver-abi/symbols.def"
+#include <xdrv/symbols.def>
 #undef XDRV_SYM
 };
 

@@ -102,3 +102,18 @@ const char *ldr_host_description(const struct ldr_ctx *ctx)
 {
 	return ctx && ctx->host.description ? ctx->host.description : "";
 }
+
+const char *ldr_host_triple(const struct ldr_ctx *ctx)
+{
+	return ctx && ctx->host.triple ? ctx->host.triple : "";
+}
+
+const char *ldr_host_cpu(const struct ldr_ctx *ctx)
+{
+	return ctx && ctx->host.cpu ? ctx->host.cpu : "";
+}
+
+uint32_t ldr_ctx_opt_level(const struct ldr_ctx *ctx)
+{
+	return ctx ? ctx->cfg.opt_level : 0;
+}

@@ -513,6 +513,21 @@ const char *ldr_image_name(const struct ldr_image *img)
 	return img ? img->name : "";
 }
 
+uint32_t ldr_image_jit_mode(const struct ldr_image *img)
+{
+	return img ? img->mode : LDR_JIT_EAGER;
+}
+
+uint32_t ldr_image_abi_version(const struct ldr_image *img)
+{
+	return img ? img->abi_version : 0;
+}
+
+const struct sig_info *ldr_image_signature(const struct ldr_image *img)
+{
+	return img && img->sig_checked ? &img->sig : NULL;
+}
+
 void ldr_image_timings(const struct ldr_image *img, struct ldr_timings *t)
 {
 	if (img)

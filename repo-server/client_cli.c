@@ -6,7 +6,7 @@
  * for "these bytes were published", not for "a trusted vendor signed this driver". Only then is
  * the manifest read and compared with what the metadata said, and the store switched over.
  */
-#include "client_cli.h"
+#include "xdrv/repo_client.h"
 #include "xdrv/sdk.h"
 #include "xdrv/signer.h"
 #include "xdrv/util.h"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The importable symbols of the driver ABI, compiled in from driver-abi/symbols.def (the
+ * The importable symbols of the driver ABI, compiled in from driver-abi/include/xdrv/symbols.def (the
  * X-macro list, one XDRV_SYM(name, major, minor, patch) per line). The lint asks here whether a
  * driver may import a name at the ABI version it declares. The table is the one of this
  * checkout: a driver that declares a newer ABI than this SDK knows is refused elsewhere.
@@ -17,7 +17,7 @@ struct abi_sym {
 
 static const struct abi_sym abi_syms[] = {
 #define XDRV_SYM(n, a, b, c) {#n, (a)*1000000u + (b)*1000u + (c)},
-#include "../driver-abi/symbols.def"
+#include <xdrv/symbols.def>
 #undef XDRV_SYM
 };
 

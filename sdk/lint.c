@@ -5,7 +5,7 @@
  * and module assembly, target-specific intrinsics, types and attributes, variadic functions and
  * va_arg, aggregates or byval/sret/inalloca/preallocated in any signature that crosses the
  * driver's boundary (exported or address-taken functions, imports, indirect calls), data imports,
- * thread-local storage, constructors, and imports outside driver-abi/symbols.def at the declared
+ * thread-local storage, constructors, and imports outside driver-abi/include/xdrv/symbols.def at the declared
  * ABI version. Every problem is one line naming the function (or global) and the construct, and
  * saying what to write instead; sdk/README.md lists the rules.
  *

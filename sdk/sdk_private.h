@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "xdrv/sdk.h"
+
 /* Length caps for strings that come from bitcode or manifests. Bounded so that a hostile
  * package cannot make us print or store megabytes through one field. */
 #define SDK_NAME_MAX	   63  /* driver name, [a-z0-9_-] */
@@ -49,9 +51,6 @@ bool sdk_valid_symbol(const char *s);	   /* [A-Za-z0-9_.$]{1,255} */
  * component, at most SDK_PATH_MAX bytes. On false, *why says what is wrong. */
 bool sdk_valid_member_path(const char *s, const char **why);
 
-/* Copy s into out (n bytes) for a message: bytes outside printable ASCII become '?', and a
- * string too long ends in "...". Returns out. */
-const char *sdk_printable(const char *s, char *out, size_t n);
 
 /* Parameter type names as they appear in manifests ("u32", ...); NULL for an unknown type. */
 const char *sdk_param_type_name(uint32_t type);
@@ -69,9 +68,6 @@ void sdk_param_value_str(uint32_t type, uint64_t v, char *out, size_t outlen);
  * tune-cpu, x86/arm-specific knobs). sdk_normalize removes them, sdk_lint rejects them. */
 bool sdk_attr_is_target_specific(const char *kind, size_t len);
 
-/* ---- ABI symbol table ------------------------------------------------------------------- */
-/* The ABI version (major*1000000+minor*1000+patch) that introduced `name`, 0 if not listed. */
-uint32_t sdk_abi_symbol_version(const char *name);
 
 /* ---- LLVM diagnostics ------------------------------------------------------------------- */
 /* While active, errors LLVM reports through `ctx` are kept (the first one, in msg) instead of
@@ -88,7 +84,5 @@ void sdk_diag_end(struct sdk_diag *d);
 /* Lower-case hex SHA-256 of data (OpenSSL EVP). 0 or -EIO. */
 int sdk_sha256_hex(const uint8_t *data, size_t len, char out[65]);
 
-/* Format an ABI version number as "1.0.0". */
-void sdk_abi_version_str(uint32_t v, char *out, size_t outlen);
 
 #endif

@@ -13,10 +13,6 @@
 #include <openssl/asn1.h>
 #include <openssl/x509.h>
 
-/* Largest package sig_sign_file reads and `xdrv verify` accepts: 1 GiB. Driver packages are
- * bitcode (tens to hundreds of KiB); the cap only stops a hostile file from exhausting memory,
- * and keeps lengths inside OpenSSL's `int` BIO lengths. */
-#define SIG_PACKAGE_MAX ((size_t)1 << 30)
 
 /* Register SIG_OID_EKU_DRIVER_SIGNING and SIG_OID_POLICY_DRIVER with OpenSSL (OBJ_create), once
  * per process, thread-safe. 0 or -ENOMEM with *err set. */

@@ -471,21 +471,6 @@ static void uart_destroy(void *opaque)
 	free(s);
 }
 
-const struct hvb_model_ops hvb_uart16550_model_ops = {
-	.name = "uart16550",
-	.description = "16550A UART: 8 byte-wide port I/O registers, 16-byte FIFOs, one interrupt",
-	.bus = XDRV_BUS_PLATFORM,
-	.compatible = "ns16550a",
-	.num_regions = 1,
-	.regions = {{.kind = XDRV_REGION_PIO, .access_sizes = 1, .size = 8}},
-	.num_irqs = 1,
-	.create = uart_create,
-	.destroy = uart_destroy,
-	.reset = uart_reset,
-	.read = uart_read,
-	.write = uart_write,
-};
-
 /* ---- host side ------------------------------------------------------------------------------- */
 
 static struct uart *uart_of(const struct hvb_device *d)
@@ -503,9 +488,9 @@ void hvb_uart_set_sink(struct hvb_device *d, void (*sink)(void *ctx, uint8_t byt
 	tx_drain(s);
 }
 
-size_t hvb_uart_take_output(struct hvb_device *d, uint8_t *buf, size_t cap)
+static size_t uart_take_output(void *opaque, uint8_t *buf, size_t cap)
 {
-	struct uart *s = uart_of(d);
+	struct uart *s = opaque;
 	size_t n = 0;
 	if (!s || !buf)
 		return 0;
@@ -521,9 +506,9 @@ size_t hvb_uart_take_output(struct hvb_device *d, uint8_t *buf, size_t cap)
 	return n;
 }
 
-size_t hvb_uart_receive(struct hvb_device *d, const uint8_t *buf, size_t len)
+static size_t uart_receive(void *opaque, const uint8_t *buf, size_t len)
 {
-	struct uart *s = uart_of(d);
+	struct uart *s = opaque;
 	size_t accepted = 0;
 	if (!s || !buf || (s->mcr & MCR_LOOP)) /* loopback disconnects the serial input */
 		return 0;
@@ -535,8 +520,39 @@ size_t hvb_uart_receive(struct hvb_device *d, const uint8_t *buf, size_t len)
 	return accepted;
 }
 
+size_t hvb_uart_take_output(struct hvb_device *d, uint8_t *buf, size_t cap)
+{
+	return uart_take_output(uart_of(d), buf, cap);
+}
+
+size_t hvb_uart_receive(struct hvb_device *d, const uint8_t *buf, size_t len)
+{
+	return uart_receive(uart_of(d), buf, len);
+}
+
 uint32_t hvb_uart_divisor(const struct hvb_device *d)
 {
 	const struct uart *s = uart_of(d);
 	return s ? s->divisor : 0;
 }
+
+static const struct hvb_serial_ops uart_serial_ops = {
+	.take_output = uart_take_output,
+	.receive = uart_receive,
+};
+
+const struct hvb_model_ops hvb_uart16550_model_ops = {
+	.name = "uart16550",
+	.description = "16550A UART: 8 byte-wide port I/O registers, 16-byte FIFOs, one interrupt",
+	.bus = XDRV_BUS_PLATFORM,
+	.compatible = "ns16550a",
+	.num_regions = 1,
+	.regions = {{.kind = XDRV_REGION_PIO, .access_sizes = 1, .size = 8}},
+	.num_irqs = 1,
+	.create = uart_create,
+	.destroy = uart_destroy,
+	.reset = uart_reset,
+	.read = uart_read,
+	.write = uart_write,
+	.serial = &uart_serial_ops,
+};

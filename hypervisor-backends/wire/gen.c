@@ -210,6 +210,29 @@ static void gen_consumed(void *priv)
 	}
 }
 
+static int gen_start(void *priv, uint64_t count, uint32_t size)
+{
+	struct gen *g = priv;
+	if (size < GEN_MIN_SIZE || size > GEN_MAX_SIZE)
+		return -EINVAL;
+	g->size = size;
+	g->pending = count > UINT64_MAX - g->pending ? UINT64_MAX : g->pending + count;
+	return 0;
+}
+
+static uint64_t gen_pending(const void *priv)
+{
+	return ((const struct gen *)priv)->pending;
+}
+
+static void gen_stats(const void *priv, struct hvb_wire_stats *out)
+{
+	const struct gen *g = priv;
+	out->digest = g->do_digest ? g->digest : 0;
+	out->tx_bad = g->bad;
+	out->sink = true;
+}
+
 const struct hvb_wire_ops hvb_wire_gen_ops = {
 	.name = "gen",
 	.description = "in-process packet generator (Ethernet/IPv4/UDP) and checking sink",
@@ -218,28 +241,7 @@ const struct hvb_wire_ops hvb_wire_gen_ops = {
 	.tx = gen_tx,
 	.peek = gen_peek,
 	.consumed = gen_consumed,
+	.start = gen_start,
+	.pending = gen_pending,
+	.stats = gen_stats,
 };
-
-void hvb_wire_gen_fill_stats(const struct hvb_wire *w, struct hvb_wire_stats *out)
-{
-	const struct gen *g = w->priv;
-	out->digest = g->do_digest ? g->digest : 0;
-	out->tx_bad = g->bad;
-}
-
-int hvb_wire_gen_start(struct hvb_wire *w, uint64_t count, uint32_t size)
-{
-	if (!w || w->ops != &hvb_wire_gen_ops || size < GEN_MIN_SIZE || size > GEN_MAX_SIZE)
-		return -EINVAL;
-	struct gen *g = w->priv;
-	g->size = size;
-	g->pending = count > UINT64_MAX - g->pending ? UINT64_MAX : g->pending + count;
-	return 0;
-}
-
-uint64_t hvb_wire_gen_pending(const struct hvb_wire *w)
-{
-	if (!w || w->ops != &hvb_wire_gen_ops)
-		return 0;
-	return ((const struct gen *)w->priv)->pending;
-}

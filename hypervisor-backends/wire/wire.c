@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Wire sides: the list of kinds ("gen", "tap"), wire lifecycle, attaching a wire to a NIC
+ * Wire sides: wire lifecycle (kinds are found in registry.c), attaching a wire to a NIC
  * device, and the two directions: hvb_wire_tx (a model's transmitted frame to the wire) and
  * hvb_wire_pump (frames waiting on the wire into the model's receiver, with flow control: a
  * frame the receiver refuses with -EAGAIN stays on the wire). What a kind does with frames is
@@ -15,24 +15,25 @@
 #include <string.h>
 #include <xdrv/util.h>
 
-static const struct hvb_wire_ops *const kinds[] = {
-	&hvb_wire_gen_ops,
-	&hvb_wire_tap_ops,
-	NULL,
-};
-
 static uint32_t wire_count; /* for names; process-wide, single-threaded like the rest */
 
 int hvb_wire_create(const char *kind, const char *options, struct hvb_wire **out, char **err)
 {
 	*out = NULL;
-	const struct hvb_wire_ops *ops = NULL;
-	for (size_t i = 0; kind && kinds[i]; i++)
-		if (strcmp(kinds[i]->name, kind) == 0)
-			ops = kinds[i];
-	if (!ops)
-		return xdrv_err(err, -ENOENT, "wire '%s': unknown (known: gen, tap)",
-				kind ? kind : "(null)");
+	const struct hvb_wire_ops *ops = hvb_wire_kind_find(kind);
+	if (!ops) {
+		char known[128] = "";
+		size_t used = 0;
+		for (const struct hvb_wire_ops *const *k = hvb_wire_kind_list(); *k; k++) {
+			int n = snprintf(known + used, sizeof known - used, "%s%s",
+					 used ? ", " : "", (*k)->name);
+			if (n < 0 || (size_t)n >= sizeof known - used)
+				break;
+			used += (size_t)n;
+		}
+		return xdrv_err(err, -ENOENT, "wire '%s': unknown (known: %s)",
+				kind ? kind : "(null)", known);
+	}
 	struct hvb_wire *w = calloc(1, sizeof *w);
 	if (!w)
 		return xdrv_err(err, -ENOMEM, "wire %s: out of memory", ops->name);
@@ -147,8 +148,25 @@ void hvb_wire_get_stats(const struct hvb_wire *w, struct hvb_wire_stats *out)
 	if (!w)
 		return;
 	*out = w->stats;
-	if (w->ops == &hvb_wire_gen_ops)
-		hvb_wire_gen_fill_stats(w, out);
+	if (w->ops->stats)
+		w->ops->stats(w->priv, out);
+}
+
+bool hvb_wire_is_source(const struct hvb_wire *w)
+{
+	return w && w->ops->pending;
+}
+
+int hvb_wire_gen_start(struct hvb_wire *w, uint64_t count, uint32_t size)
+{
+	if (!w || !w->ops->start)
+		return -EINVAL;
+	return w->ops->start(w->priv, count, size);
+}
+
+uint64_t hvb_wire_gen_pending(const struct hvb_wire *w)
+{
+	return w && w->ops->pending ? w->ops->pending(w->priv) : 0;
 }
 
 const char *hvb_wire_name(const struct hvb_wire *w)

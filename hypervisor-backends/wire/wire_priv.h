@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Private to hypervisor-backends/wire/: the wire struct and the kinds wire.c lists. The public
+ * Private to hypervisor-backends/wire/: the wire struct (the kinds are listed in registry.c). The public
  * contract is xdrv/wire.h.
  */
 #ifndef XDRV_WIRE_PRIV_H
@@ -21,10 +21,5 @@ struct hvb_wire {
 	struct hvb_wire_stats stats;
 };
 
-extern const struct hvb_wire_ops hvb_wire_gen_ops;
-extern const struct hvb_wire_ops hvb_wire_tap_ops;
-
-/* gen.c: the sink's counters and digest into *out. */
-void hvb_wire_gen_fill_stats(const struct hvb_wire *w, struct hvb_wire_stats *out);
 
 #endif

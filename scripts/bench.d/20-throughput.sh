@@ -72,7 +72,7 @@ host=$(fmt '.host' | sed -E 's/ \+.*//')
 {
   echo "## Driver throughput: JIT-compiled vs natively compiled"
   echo
-  echo "\`xdrv bench\` (loader/cmd_bench.c), optimized build, $(nproc) cores, $host, $(date -u +%Y-%m-%d);"
+  echo "\`xdrv bench\` (bench/bench.c), optimized build, $(nproc) cores, $host, $(date -u +%Y-%m-%d);"
   echo "medians of $REPS repetitions, every variant in every repetition (order rotated), ${secs} s in all."
   echo "The same C sources of the dp83820 and virtio_scsi sample drivers: the signed package JIT-compiled"
   echo "(*eager*; *lazy*: steady state, after a warm-up pass), and compiled natively with clang-19"

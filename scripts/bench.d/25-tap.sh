@@ -133,7 +133,7 @@ row() { # label variant median
   echo "\`--host-tap\` makes it) and a plain TAP in B (as \`--wire tap:\`), 1500-byte MTU, no"
   echo "segmentation offload; the forwarder is one single-threaded process polling both."
   echo
-  echo "- *relay*: \`bin/xdrv-taprelay\` (loader/main_xdrv-taprelay.c) copies frames between the two"
+  echo "- *relay*: \`bin/xdrv-taprelay\` (bench/main_xdrv-taprelay.c) copies frames between the two"
   echo "  TAPs and completes the TCP checksums the kernel left to it: no driver, no device model (the"
   echo "  ceiling of this path)."
   echo "- *JIT eager*: \`xdrv run --eager --device dp83820 --host-tap A --wire tap:B dp83820.xdrv\`, the"

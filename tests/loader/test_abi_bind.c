@@ -14,7 +14,7 @@ static unsigned versions[1024];
 static size_t count_def_lines(char ***names)
 {
 	size_t len = 0, n = 0;
-	unsigned char *buf = xtest_read(XDRV_SRCDIR "/driver-abi/symbols.def", &len);
+	unsigned char *buf = xtest_read(XDRV_SRCDIR "/driver-abi/include/xdrv/symbols.def", &len);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
 	*names = calloc(1024, sizeof **names);
 	for (char *line = strtok((char *)buf, "\n"); line; line = strtok(NULL, "\n")) {

@@ -5,7 +5,7 @@
  * signature verifies against the host's root and their manifest matches the metadata.
  * Also resume of a partial download (client_http.c).
  */
-#include "../../repo-server/client_cli.h"
+#include <xdrv/repo_client.h>
 #include "../xtest.h"
 #include "client_fixture.h"
 

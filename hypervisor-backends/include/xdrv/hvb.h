@@ -23,6 +23,14 @@ struct hvb_backend;
 struct hvb_device;
 struct hvb_nic_ops;
 
+/* What a model with a serial port offers the host's console (`xdrv run` prints the output and
+ * feeds --input): take transmitted bytes (oldest first, returns the count) and feed the
+ * receiver (returns the count taken; the rest would have overrun the chip's FIFO). */
+struct hvb_serial_ops {
+	size_t (*take_output)(void *opaque, uint8_t *buf, size_t cap);
+	size_t (*receive)(void *opaque, const uint8_t *buf, size_t len);
+};
+
 #define HVB_MAX_REGIONS 6
 #define HVB_MAX_IRQS	4
 #define HVB_MAX_TIMERS	4
@@ -56,6 +64,8 @@ struct hvb_model_ops {
 		      uint64_t value);
 	/* NIC models: what an attached wire calls (xdrv/wire.h); NULL for other models. */
 	const struct hvb_nic_ops *nic;
+	/* Models with a serial port (UARTs): the host console's end; NULL for other models. */
+	const struct hvb_serial_ops *serial;
 };
 
 struct hvb_backend_ops {

@@ -5,7 +5,7 @@
  * (hvb_wire_tx, called by the model), frames the wire has go into the chip's receiver when the
  * wire is pumped (hvb_wire_pump; hvb_device_poll pumps the attached wire).
  *
- * Kinds (one ops table each, listed in wire/wire.c):
+ * Kinds (one ops table each, listed in registry.c with the other pluggable parts):
  *   "gen"  in-process generator and sink, for tests and benchmarks. Options:
  *            count=N     frames to generate (default 0; hvb_wire_gen_start adds more)
  *            size=S      frame length without FCS, 60..1514 (default 60; 64-byte frames on
@@ -22,7 +22,8 @@
  *          The sink counts what the NIC transmits and folds every frame into a digest
  *          (FNV-1a 64 over each frame's 16-bit length and bytes, in order), and checks frames
  *          that look like generator frames (IPv4/UDP to port 9): bad ones count in tx_bad.
- *   "tap"  a Linux TAP interface (IFF_TAP | IFF_NO_PI). Options:
+ *   "tap"  a Linux TAP interface (IFF_TAP | IFF_NO_PI), spec as in xdrv/tap.h:
+ *            IFNAME[@NETNS], or
  *            name=IFNAME   interface name (required, at most 15 bytes)
  *            netns=NAME    create it inside network namespace /run/netns/NAME (as `ip netns`
  *                          makes), entered with setns around the open; default: current one
@@ -44,6 +45,7 @@
 
 struct hvb_device;
 struct hvb_wire;
+struct hvb_wire_stats;
 
 /* What a NIC model offers a wire (hvb_model_ops.nic). */
 struct hvb_nic_ops {
@@ -66,6 +68,12 @@ struct hvb_wire_ops {
 	 * `consumed` (the NIC refused it with -EAGAIN: offered again next pump). */
 	int (*peek)(void *priv, uint8_t *buf, size_t cap);
 	void (*consumed)(void *priv);
+	/* Optional (NULL when the kind has none). A traffic source: queue `count` more frames of
+	 * `size` bytes (0 or -EINVAL), and the frames it still has to offer. */
+	int (*start)(void *priv, uint64_t count, uint32_t size);
+	uint64_t (*pending)(const void *priv);
+	/* A checking sink: add its own counters (tx_bad, digest) to *out and set out->sink. */
+	void (*stats)(const void *priv, struct hvb_wire_stats *out);
 };
 
 struct hvb_wire_stats {
@@ -75,7 +83,12 @@ struct hvb_wire_stats {
 	uint64_t rx_frames, rx_bytes; /* wire -> NIC, taken by the receiver */
 	uint64_t rx_deferred;	      /* pump stopped: the NIC had no room (flow control) */
 	uint64_t digest;	      /* gen sink: FNV-1a 64 of the transmitted frames */
+	bool sink;		      /* the kind checks and digests (tx_bad, digest are valid) */
 };
+
+/* The wire kind called `name`, or NULL; the NULL-terminated list of every kind. */
+const struct hvb_wire_ops *hvb_wire_kind_find(const char *name);
+const struct hvb_wire_ops *const *hvb_wire_kind_list(void);
 
 /* Create a wire of `kind` with `options` (may be NULL). 0 with *out, -ENOENT unknown kind, or
  * the kind's error (-EINVAL bad option, -EPERM, -ENOENT no such netns, ...). */
@@ -96,11 +109,16 @@ const char *hvb_wire_name(const struct hvb_wire *w); /* "gen.0" style; borrowed 
  * is lost, as on an unplugged port); or the wire's error. */
 int hvb_wire_tx(struct hvb_device *nic, const void *frame, size_t len);
 
-/* ---- "gen" helpers (do nothing / -EINVAL on another kind) ------------------------------------ */
-/* Queue `count` more frames of `size` bytes (60..1514) for the receiver. */
+/* ---- traffic sources (kinds with the optional start/pending ops, e.g. "gen") -------------------- */
+/* True if the wire's kind generates traffic itself (has `pending`). */
+bool hvb_wire_is_source(const struct hvb_wire *w);
+/* Queue `count` more frames of `size` bytes (60..1514 for "gen") for the receiver; -EINVAL for a
+ * kind that is not a source, or a size it refuses. */
 int hvb_wire_gen_start(struct hvb_wire *w, uint64_t count, uint32_t size);
-/* Frames still to generate. */
+/* Frames still to generate (0 for a kind that is not a source). */
 uint64_t hvb_wire_gen_pending(const struct hvb_wire *w);
+
+/* ---- "gen" frames ------------------------------------------------------------------------------ */
 /* Build generator frame number `seq` of `size` bytes into buf (cap >= size); returns size or
  * -EINVAL. The same bytes the "gen" wire sends; for tests and the benchmark's TX side. */
 int hvb_wire_gen_frame(uint8_t *buf, size_t cap, uint64_t seq, uint32_t size, const uint8_t dst[6],

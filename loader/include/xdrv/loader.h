@@ -26,6 +26,7 @@
 
 struct xdrv_driver;
 struct sdk_manifest;
+struct sig_info;
 struct ldr_ctx;
 struct ldr_image;
 
@@ -53,6 +54,10 @@ void ldr_ctx_destroy(struct ldr_ctx *ctx);	   /* unloads remaining images; NULL-
 const char *ldr_errmsg(const struct ldr_ctx *ctx); /* last error, "" if none; borrowed */
 /* Host target description, e.g. "x86_64-pc-linux-gnu cpu=znver3 +avx2,...": borrowed. */
 const char *ldr_host_description(const struct ldr_ctx *ctx);
+/* The host triple and CPU name alone (borrowed, "" for NULL), and the context's opt level. */
+const char *ldr_host_triple(const struct ldr_ctx *ctx);
+const char *ldr_host_cpu(const struct ldr_ctx *ctx);
+uint32_t ldr_ctx_opt_level(const struct ldr_ctx *ctx);
 
 struct ldr_param_value {
 	const char *name;
@@ -86,6 +91,12 @@ const struct xdrv_driver *ldr_image_descriptor(struct ldr_image *img);
 const struct sdk_manifest *ldr_image_manifest(const struct ldr_image *img);
 const char *ldr_image_name(const struct ldr_image *img);
 void ldr_image_timings(const struct ldr_image *img, struct ldr_timings *t);
+/* LDR_JIT_EAGER or LDR_JIT_LAZY; the ABI version the driver was built for. */
+uint32_t ldr_image_jit_mode(const struct ldr_image *img);
+uint32_t ldr_image_abi_version(const struct ldr_image *img);
+/* The verified signature (signer, issuer, payload digest), or NULL when the package's signature
+ * was not checked (unsigned development load). Borrowed, valid until the image is unloaded. */
+const struct sig_info *ldr_image_signature(const struct ldr_image *img);
 /* Address of a driver symbol with external linkage (static functions and data are not found).
  * Eager: the code; lazy: the function's stub, whose first call compiles it. */
 int ldr_image_lookup(struct ldr_image *img, const char *symbol, uint64_t *addr, char **err);

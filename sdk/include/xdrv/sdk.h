@@ -75,11 +75,11 @@ int sdk_bitcode_write(LLVMModuleRef m, const char *path, char **err);
 /* Check a module against the portability profile and the ABI `abi_version`: no inline or module
  * asm, no target-specific intrinsics, no va_start/va_arg/variadic functions, no aggregates
  * (or byval/sret/inalloca) in the signature of any external function, import or indirect call,
- * no data imports, no imports outside driver-abi/symbols.def at `abi_version`, no x86_fp80 /
+ * no data imports, no imports outside driver-abi/include/xdrv/symbols.def at `abi_version`, no x86_fp80 /
  * fp128 / ppc_fp128, exactly one `xdrv_driver` descriptor. Returns 0 or -EINVAL; *err lists
  * every problem, one per line, each "function NAME: CONSTRUCT: what to write instead". */
 int sdk_lint(LLVMModuleRef m, uint32_t abi_version, char **err);
-/* 1 if `name` is importable at `abi_version` (listed in driver-abi/symbols.def with a version
+/* 1 if `name` is importable at `abi_version` (listed in driver-abi/include/xdrv/symbols.def with a version
  * <= abi_version), else 0. */
 int sdk_abi_symbol_allowed(const char *name, uint32_t abi_version);
 
@@ -203,5 +203,14 @@ struct sdk_package {
 int sdk_package_read(const uint8_t *payload, size_t len, const struct sdk_caps *caps,
 		     const char *extract_dir, struct sdk_package *out, char **err);
 void sdk_package_free(struct sdk_package *p); /* NULL-safe */
+
+/* ---- small helpers the front end shares ---------------------------------------------------- */
+/* Copy s into out (n bytes) for a message: bytes outside printable ASCII become '?', and a
+ * string too long ends in "...". Returns out. */
+const char *sdk_printable(const char *s, char *out, size_t n);
+/* The ABI version (major*1000000+minor*1000+patch) that introduced `name`, 0 if not listed. */
+uint32_t sdk_abi_symbol_version(const char *name);
+/* Format an ABI version number as "1.0.0". */
+void sdk_abi_version_str(uint32_t v, char *out, size_t outlen);
 
 #endif

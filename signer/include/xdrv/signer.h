@@ -87,4 +87,9 @@ int sig_trailer_parse(const uint8_t *buf, size_t len, size_t *payload_len, size_
 int sig_verify(const struct sig_trust *t, const uint8_t *buf, size_t len, struct sig_info *info,
 	       char **err);
 
+/* Largest package sig_sign_file reads and `xdrv verify` accepts: 1 GiB. Driver packages are
+ * bitcode (tens to hundreds of KiB); the cap only stops a hostile file from exhausting memory,
+ * and keeps lengths inside OpenSSL's `int` BIO lengths. */
+#define SIG_PACKAGE_MAX ((size_t)1 << 30)
+
 #endif

@@ -1,0 +1,35 @@
+# SPDX-License-Identifier: MIT
+# Included by the top-level Makefile: the native builds the bench compares the JIT against.
+# ---- native driver builds for `xdrv bench` (issue 3, throughput vs native) ----------------------
+# The NIC and SCSI sample drivers compiled natively from the same C sources, for the JIT-vs-native
+# comparison (bench/bench.c): $(O)/native/<drv>.so (dlopen'ed; its ABI imports resolve
+# against the xdrv executable's exported xdrv_* functions of xdrv-bench, -rdynamic), and $(O)/native/<drv>.o
+# linked into xdrv-bench (never into the shipped xdrv), its descriptor renamed xdrv_driver_<drv> and every other symbol it
+# defines made local. Flags: the SDK's portable profile (sdk/build.c) but for the host
+# target, -O2 -march=native (the JIT optimizes "default<O2>" for the host CPU and its features).
+# Native builds only (not ARCH=...); the bench reports a missing static build instead.
+ifeq ($(ARCH),)
+NATIVE_DRIVERS := dp83820 virtio_scsi
+NATIVE_CFLAGS := -std=gnu11 -ffreestanding -nostdlibinc -fsigned-char -fno-common \
+	-fno-stack-protector -fno-asynchronous-unwind-tables -ffp-contract=off -Wall \
+	-O2 -march=native -fPIC -isystem driver-abi/include
+NATIVE_SOS := $(foreach d,$(NATIVE_DRIVERS),$(O)/native/$(d).so)
+NATIVE_STATIC := $(foreach d,$(NATIVE_DRIVERS),$(O)/native/$(d).o)
+$(O)/native/%.so: $(wildcard sample-drivers/*/*.[ch]) $(wildcard driver-abi/include/xdrv/*.h)
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  NATIVE  $@")
+	$(Q)printf '{ global: xdrv_driver; local: *; };\n' > $@.map
+	$(Q)clang-19 $(NATIVE_CFLAGS) -shared -nostdlib -Wl,--version-script=$@.map -o $@ $(wildcard sample-drivers/$*/*.c)
+$(O)/native/%.o: $(wildcard sample-drivers/*/*.[ch]) $(wildcard driver-abi/include/xdrv/*.h)
+	@mkdir -p $(dir $@)/$*.objs
+	$(if $(Q),@echo "  NATIVE  $@")
+	$(Q)for f in $(wildcard sample-drivers/$*/*.c); do \
+		clang-19 $(NATIVE_CFLAGS) -c $$f -o $(dir $@)/$*.objs/$$(basename $$f .c).o || exit 1; done
+	$(Q)ld.lld-19 -r -o $@.tmp $(dir $@)/$*.objs/*.o
+	$(Q)llvm-objcopy-19 --keep-global-symbol=xdrv_driver $@.tmp
+	$(Q)llvm-objcopy-19 --redefine-sym xdrv_driver=xdrv_driver_$* $@.tmp $@
+	$(Q)rm -f $@.tmp
+PROG_EXTRA_xdrv-bench := $(NATIVE_STATIC)
+all test-build: $(NATIVE_SOS)
+endif
+# ---- end of native driver builds -----------------------------------------------------------------

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: MIT
+/*
+ * `xdrv list [--path NAME]`: the drivers installed in the local store, or the package file of
+ * one of them (for `xdrv run --trust root.pem ... $(xdrv list --path NAME)`). Output only.
+ */
+#include "commands.h"
+#include "xdrv/repo_client.h"
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: xdrv list [--store DIR] [--path NAME]\n"
+		   "\n"
+		   "List the installed drivers: name, version, security_version, repository,\n"
+		   "signer and the package's sha256. With --path, print only the path of NAME's\n"
+		   "installed package file, e.g. for 'xdrv run --trust root.pem --device ...\n"
+		   "$(xdrv list --path NAME)'.\n"
+		   "\n"
+		   "  --store DIR   local store (default $XDRV_STORE, else /var/lib/xdrv)\n");
+}
+
+int cmd_list(int argc, char **argv)
+{
+	static const struct option longopts[] = {{"store", required_argument, NULL, 's'},
+						 {"path", required_argument, NULL, 'p'},
+						 {NULL, 0, NULL, 0}};
+	const char *store = NULL, *path = NULL;
+	int c;
+	if (xdrv_cli_wants_help(argc, argv)) {
+		usage(stdout);
+		return 0;
+	}
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		if (c == 's')
+			store = optarg;
+		else if (c == 'p')
+			path = optarg;
+		else if (c == ':')
+			return xdrv_cli_usage_error("list", "missing value for", argv[optind - 1]);
+		else
+			return xdrv_cli_usage_error("list", "unknown option", argv[optind - 1]);
+	}
+	if (optind < argc)
+		return xdrv_cli_usage_error("list", "takes no arguments, not", argv[optind]);
+	struct repo_store *s = NULL;
+	struct repo_installed *v = NULL, one;
+	size_t n = 0;
+	char *err = NULL;
+	int rc = repo_store_open(store, &s, &err);
+	if (rc == 0 && path) {
+		rc = repo_store_get(s, path, &one, &err);
+		if (rc == 0)
+			printf("%s\n", one.path);
+	} else if (rc == 0) {
+		rc = repo_store_list(s, &v, &n, &err);
+		if (rc == 0 && n == 0)
+			printf("no driver installed\n");
+		for (size_t i = 0; rc == 0 && i < n; i++) {
+			if (i == 0)
+				printf("%-20s %-10s %6s %-12s %-16s %s\n", "NAME", "VERSION",
+				       "SECVER", "REPO", "SHA256", "SIGNER");
+			printf("%-20s %-10s %6" PRIu64 " %-12s %.16s %s\n", v[i].name, v[i].version,
+			       v[i].security_version, v[i].repo, v[i].digest, v[i].signer);
+		}
+	}
+	free(v);
+	repo_store_close(s);
+	if (rc != 0) {
+		fprintf(stderr, "xdrv list: %s\n", err ? err : "failed");
+		free(err);
+		return 1;
+	}
+	return 0;
+}

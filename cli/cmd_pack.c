@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: MIT
+/*
+ * `xdrv pack`: write a driver package (manifest.json + driver.bc in a tar archive) from checked
+ * bitcode (sdk_pack). Option parsing, the default output name, and messages only.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xdrv/sdk.h>
+#include <xdrv/util.h>
+
+#include "commands.h"
+#include "cmd_util.h"
+
+static const char usage[] =
+	"usage: xdrv pack [-o OUT] [--version X.Y.Z] [--security-version N] [--no-lint] DRIVER.bc\n"
+	"\n"
+	"Check driver bitcode (profile, descriptor, lint) and write a package: a tar archive of\n"
+	"manifest.json (name, version, security version, ABI version, entry points, match table,\n"
+	"parameters, SHA-256 of each file) and driver.bc. The output is reproducible.\n"
+	"\n"
+	"  -o OUT                  package file (default: <name>-<version>.xdrv in this folder)\n"
+	"  --version X.Y.Z         expected driver version; must equal the descriptor's\n"
+	"  --security-version N    security generation (default 0): a host refuses packages\n"
+	"                          below the highest generation it has seen for this driver\n"
+	"  --no-lint               testing loaders only: skip the profile check and the lint\n"
+	"                          (a loader must refuse what this lets through)\n";
+
+/* The descriptor's name and version, for the default output name. */
+static int default_output(const char *bc_path, char **out, char **err)
+{
+	uint8_t *bc = NULL;
+	size_t len = 0;
+	int rc = xdrv_read_file(bc_path, 16u << 20, &bc, &len, err);
+	if (rc)
+		return rc;
+	LLVMContextRef ctx = LLVMContextCreate();
+	LLVMModuleRef m = NULL;
+	struct sdk_descriptor d;
+	rc = sdk_bitcode_parse(ctx, bc, len, bc_path, &m, err);
+	if (rc == 0)
+		rc = sdk_descriptor_read(m, &d, err);
+	if (rc == 0) {
+		size_t n = strlen(d.name) + strlen(d.version) + 8;
+		*out = malloc(n);
+		if (*out)
+			snprintf(*out, n, "%s-%s.xdrv", d.name, d.version);
+		else
+			rc = xdrv_err(err, -ENOMEM, "out of memory");
+		sdk_descriptor_free(&d);
+	}
+	if (m)
+		LLVMDisposeModule(m);
+	LLVMContextDispose(ctx);
+	free(bc);
+	return rc;
+}
+
+static int parse_u53(const char *s, uint64_t *v)
+{
+	if (!s || !*s || strspn(s, "0123456789") != strlen(s) || strlen(s) > 16)
+		return -1;
+	*v = strtoull(s, NULL, 10);
+	return *v < (1ull << 53) ? 0 : -1;
+}
+
+int cmd_pack(int argc, char **argv)
+{
+	if (xdrv_cli_wants_help(argc, argv)) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	enum { OPT_VERSION = 256, OPT_SECVER, OPT_NOLINT };
+	static const struct option longopts[] = {
+		{"output", required_argument, NULL, 'o'},
+		{"version", required_argument, NULL, OPT_VERSION},
+		{"security-version", required_argument, NULL, OPT_SECVER},
+		{"no-lint", no_argument, NULL, OPT_NOLINT},
+		{NULL, 0, NULL, 0}};
+	struct sdk_pack_opts o = {0};
+	char *out = NULL, *err = NULL;
+	int ret = 0, c;
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+o:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			o.output = optarg;
+			break;
+		case OPT_VERSION:
+			o.version = optarg;
+			break;
+		case OPT_NOLINT:
+			o.no_lint = 1;
+			break;
+		case OPT_SECVER:
+			if (parse_u53(optarg, &o.security_version) != 0)
+				return cmd_usage_error("pack", "--security-version takes a decimal "
+							       "number below 2^53");
+			break;
+		default: {
+			char msg[96];
+			snprintf(msg, sizeof msg, "unknown option or missing argument: %.40s",
+				 argv[optind - 1]);
+			return cmd_usage_error("pack", msg);
+		}
+		}
+	}
+	if (optind != argc - 1)
+		return cmd_usage_error("pack", "takes exactly one DRIVER.bc");
+	o.bitcode = argv[optind];
+	if (!o.output) {
+		if (default_output(o.bitcode, &out, &err) != 0) {
+			ret = cmd_fail("pack", err);
+			goto out;
+		}
+		o.output = out;
+	}
+	if (sdk_pack(&o, &err) != 0)
+		ret = cmd_fail("pack", err);
+out:
+	free(err);
+	free(out);
+	return ret;
+}

@@ -1,0 +1,496 @@
+// SPDX-License-Identifier: MIT
+/*
+ * `xdrv run`: load a driver (a signed package through the JIT, or a natively compiled shared
+ * library for comparison), create a device model on a backend, bind the driver to it, run it
+ * until it is idle, a time is up or a signal comes, unbind it and summarize: what was compiled,
+ * how long loading and the first call took, what the driver still held at unbind. Argument
+ * handling and the summary only: the ends that stand at the other side of the driver (console,
+ * NIC, disk) and the loop are in cli/run/; the work is in the loader (loader.h), the runtime
+ * (runtime.h) and the backends (hvb.h, wire.h, tap.h).
+ */
+#include "commands.h"
+#include "run/disk.h"
+#include "run/run.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xdrv/abi.h>
+#include <xdrv/hvb.h>
+#include <xdrv/loader.h>
+#include <xdrv/runtime.h>
+#include <xdrv/util.h>
+
+#define MAX_PARAMS 64
+#define INPUT_MAX  65536
+/* Without --for, a run ends when the driver has had nothing to do for a while, or at the cap
+ * (a driver that keeps itself busy forever must not hang a script); a NIC run fed by a
+ * generator wire gets longer, one with a host TAP runs until a signal. */
+#define RUN_CAP_NS     (10ull * 1000000000u)
+#define NIC_RUN_CAP_NS (60ull * 1000000000u)
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: xdrv run (--trust root.pem | --allow-unsigned) [--eager | --lazy]\n"
+		"                [--backend NAME] --device MODEL[:CONFIG] [--param NAME=VALUE]...\n"
+		"                [--input TEXT] [--for MS] [--time-floor WHEN] [--io-timeout MS]\n"
+		"                [--host-tap IFNAME[@NETNS]] [--wire KIND[:OPTIONS]]\n"
+		"                (PKG | --native LIB.so)\n"
+		"\n"
+		"Load a driver, bind it to a device model on a hypervisor backend, and run it: "
+		"probe,\n"
+		"deliver its interrupts and polls until it is idle (or for --for milliseconds), "
+		"then\n"
+		"remove it. Prints the driver's log, what it transmitted on a UART, and a "
+		"summary:\n"
+		"functions compiled, load time, time to first call (start of load until probe\n"
+		"returned), and what unbind had to release.\n"
+		"\n"
+		"  --trust FILE        pinned root certificate (PEM); the package must verify\n"
+		"  --allow-unsigned    development: accept packages without a signature\n"
+		"  --eager | --lazy    compile everything now (default) or each function on first "
+		"call\n"
+		"  --backend NAME      hypervisor backend (default native)\n"
+		"  --device MODEL[:CONFIG]  device model and its \"key=value,...\" configuration\n"
+		"  --param NAME=VALUE  set a declared driver parameter (checked against its "
+		"range)\n"
+		"  --input TEXT        bytes for the UART receiver; C escapes \\n \\r \\t \\\\ "
+		"\\xHH\n"
+		"  --for MS            run this long instead of until idle\n"
+		"  --time-floor WHEN   lower bound on the time for certificate expiry (Unix "
+		"seconds\n"
+		"                      or YYYY-MM-DD); default: this build's source date\n"
+		"  --io-timeout MS     wait for a block/SCSI request (default 5000)\n"
+		"  --native LIB.so     instead of PKG: dlopen a natively compiled driver and use "
+		"its\n"
+		"                      `xdrv_driver` (no signature, no sandbox: benchmarks only)\n"
+		"\n"
+		"NIC drivers (a driver that registers a network interface, e.g. dp83820):\n"
+		"  --host-tap IFNAME[@NETNS]  the driver's interface on the host: a TAP created "
+		"in\n"
+		"                      network namespace NETNS (/run/netns/NETNS), given the NIC's "
+		"MAC\n"
+		"                      and brought up; also name=IF,netns=NS,mtu=N,offload=0|1\n"
+		"                      (offload=1, the default: TCP/UDP checksums of the host's\n"
+		"                      frames are left to the NIC's checksum offload)\n"
+		"  --wire KIND[:OPTIONS]  what the device model's cable is plugged into:\n"
+		"                      tap:IFNAME@NETNS or "
+		"tap:name=IF,netns=NS[,addr=A/N][,mtu=N]\n"
+		"                      gen:count=N,size=S  in-process generator and sink; without\n"
+		"                      --host-tap the host echoes every frame it receives back\n"
+		"  With --host-tap the run lasts until SIGINT/SIGTERM (or --for); with the "
+		"generator\n"
+		"  until its frames are through. Prints frames each way, the wire's counters and\n"
+		"  digest, and the driver's statistics.\n"
+		"  e.g. xdrv run --trust root.pem --device dp83820 --host-tap xdrvA@nsA \\\n"
+		"         --wire tap:xdrvB@nsB dp83820.xdrv\n"
+		"\n");
+	run_disk_usage(f);
+	fprintf(f, "backends:\n");
+	for (const struct hvb_backend_ops *const *b = hvb_backend_list(); b && *b; b++)
+		fprintf(f, "  %-12s %s\n", (*b)->name, (*b)->description ? (*b)->description : "");
+	fprintf(f, "device models:\n");
+	for (const struct hvb_model_ops *const *m = hvb_model_list(); m && *m; m++)
+		fprintf(f, "  %-12s %s\n", (*m)->name, (*m)->description ? (*m)->description : "");
+}
+
+static int parse_ms(const char *s, uint64_t max, uint64_t *out)
+{
+	char *end = NULL;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || !*s || *end || s[0] == '-' || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static void log_sink(void *ctx, const char *driver, uint32_t level, const char *msg)
+{
+	(void)ctx;
+	const char *lv = level == XDRV_LOG_ERROR  ? "error: "
+			 : level == XDRV_LOG_WARN ? "warning: "
+						  : "";
+	printf("[%s] %s%s\n", driver, lv, msg);
+	fflush(stdout);
+}
+
+struct run_args {
+	struct ldr_config cfg;
+	const char *backend, *device, *native, *pkg, *input;
+	const char *host_tap, *wire; /* NIC: --host-tap, --wire */
+	const char *kv[MAX_PARAMS];
+	struct ldr_param_value pv[MAX_PARAMS];
+	char *pv_store[MAX_PARAMS];
+	size_t nparams;
+	uint64_t for_ms, io_timeout_ms;
+	struct run_disk disk; /* --blk-* and --scsi operations (run_disk.c) */
+};
+
+static int parse_disk_option(struct run_args *a, int c, const char *arg)
+{
+	char *err = NULL;
+	int rc = run_disk_parse(&a->disk, c, arg, &err);
+	if (rc)
+		fprintf(stderr, "xdrv run: %s; try 'xdrv run --help'\n", err ? err : "bad option");
+	free(err);
+	return rc;
+}
+
+static int parse_args(int argc, char **argv, struct run_args *a)
+{
+	static const struct option longopts[] = {
+		{"trust", required_argument, NULL, 't'},
+		{"allow-unsigned", no_argument, NULL, 'u'},
+		{"eager", no_argument, NULL, 'e'},
+		{"lazy", no_argument, NULL, 'l'},
+		{"backend", required_argument, NULL, 'b'},
+		{"device", required_argument, NULL, 'd'},
+		{"param", required_argument, NULL, 'p'},
+		{"input", required_argument, NULL, 'i'},
+		{"for", required_argument, NULL, 'F'},
+		{"time-floor", required_argument, NULL, 'f'},
+		{"io-timeout", required_argument, NULL, 'T'},
+		{"native", required_argument, NULL, 'n'},
+		{"host-tap", required_argument, NULL, 'H'},
+		{"wire", required_argument, NULL, 'W'},
+		RUN_DISK_LONGOPTS,
+		{NULL, 0, NULL, 0},
+	};
+	int c, modes = 0;
+	a->cfg.jit_mode = LDR_JIT_EAGER;
+	a->cfg.opt_level = 2;
+	a->backend = "native";
+	opterr = 0;
+	optind = 0; /* glibc: full re-initialisation */
+	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			a->cfg.trust_root = optarg;
+			break;
+		case 'u':
+			a->cfg.allow_unsigned = 1;
+			break;
+		case 'e':
+			a->cfg.jit_mode = LDR_JIT_EAGER;
+			modes++;
+			break;
+		case 'l':
+			a->cfg.jit_mode = LDR_JIT_LAZY;
+			modes++;
+			break;
+		case 'b':
+			a->backend = optarg;
+			break;
+		case 'd':
+			a->device = optarg;
+			break;
+		case 'i':
+			a->input = optarg;
+			break;
+		case 'n':
+			a->native = optarg;
+			break;
+		case 'H':
+			a->host_tap = optarg;
+			break;
+		case 'W':
+			a->wire = optarg;
+			break;
+		case 'p': {
+			const char *eq = strchr(optarg, '=');
+			if (!eq || eq == optarg)
+				return xdrv_cli_usage_error("run", "--param wants NAME=VALUE, not",
+							    optarg);
+			if (a->nparams == MAX_PARAMS)
+				return xdrv_cli_usage_error("run", "too many --param options",
+							    NULL);
+			char *name = strndup(optarg, (size_t)(eq - optarg));
+			if (!name)
+				return xdrv_cli_usage_error("run", "out of memory", NULL);
+			a->kv[a->nparams] = optarg;
+			a->pv_store[a->nparams] = name;
+			a->pv[a->nparams].name = name;
+			a->pv[a->nparams].value = eq + 1;
+			a->nparams++;
+			break;
+		}
+		case 'F':
+			if (parse_ms(optarg, 24ull * 3600 * 1000, &a->for_ms) != 0 || !a->for_ms)
+				return xdrv_cli_usage_error(
+					"run", "--for wants milliseconds (1..86400000), not",
+					optarg);
+			break;
+		case 'T':
+			if (parse_ms(optarg, 3600 * 1000, &a->io_timeout_ms) != 0 ||
+			    !a->io_timeout_ms)
+				return xdrv_cli_usage_error(
+					"run", "--io-timeout wants milliseconds, not", optarg);
+			break;
+		case 'f':
+			if (xdrv_parse_when(optarg, &a->cfg.time_floor) != 0)
+				return xdrv_cli_usage_error(
+					"run", "--time-floor wants Unix seconds or YYYY-MM-DD, not",
+					optarg);
+			break;
+		case ':':
+			return xdrv_cli_usage_error("run", "missing value for", argv[optind - 1]);
+		default:
+			if (run_disk_is_option(c)) {
+				if (parse_disk_option(a, c, optarg))
+					return 2;
+				break;
+			}
+			return xdrv_cli_usage_error("run", "unknown option", argv[optind - 1]);
+		}
+	}
+	if (modes > 1)
+		return xdrv_cli_usage_error("run", "--eager and --lazy exclude each other", NULL);
+	if (!a->device)
+		return xdrv_cli_usage_error("run", "--device MODEL is required", NULL);
+	if (a->native) {
+		if (argc - optind != 0)
+			return xdrv_cli_usage_error("run", "--native takes the place of PKG, not",
+						    argv[optind]);
+		if (a->cfg.trust_root || modes)
+			return xdrv_cli_usage_error(
+				"run",
+				"--native runs an unsigned, natively compiled driver: "
+				"--trust, --eager and --lazy do not apply",
+				NULL);
+	} else {
+		if (!a->cfg.trust_root && !a->cfg.allow_unsigned)
+			return xdrv_cli_usage_error(
+				"run", "give --trust root.pem, or --allow-unsigned for development",
+				NULL);
+		if (argc - optind != 1)
+			return xdrv_cli_usage_error(
+				"run", "wants exactly one package (or --native LIB.so)", NULL);
+		a->pkg = argv[optind];
+	}
+	return 0;
+}
+
+static double ms(uint64_t ns)
+{
+	return (double)ns / 1e6;
+}
+
+struct run_state {
+	struct ldr_ctx *ctx;
+	struct ldr_image *img;
+	void *lib;
+	struct hvb_backend *be;
+	struct hvb_device *dev;
+	struct ldr_driver *drv;
+	const struct xdrv_driver *desc;
+	uint64_t t0, t_loaded, t_probed, t_end;
+	uint32_t compiled_at_probe; /* lazy JIT: functions compiled by the first call */
+	struct run_loop_result loop;
+	struct run_console *console; /* a model with a serial port, else NULL */
+	struct run_nic *nic;	     /* NIC mode, else NULL */
+};
+
+/* Load the driver: the JIT path or the native path. Sets st->desc. */
+static int load_driver(struct run_args *a, struct run_state *st, char **err)
+{
+	if (a->native) {
+		size_t nsyms = 0;
+		ldr_abi_bindings(&nsyms); /* links every ABI function in, for the library to bind */
+		st->lib = dlopen(a->native, RTLD_NOW | RTLD_LOCAL);
+		if (!st->lib)
+			return xdrv_err(err, -ENOENT, "%s", dlerror());
+		st->desc = dlsym(st->lib, "xdrv_driver");
+		if (!st->desc)
+			return xdrv_err(err, -ENOENT, "%s: no symbol xdrv_driver", a->native);
+		printf("native: %s (%zu ABI symbols available to it)\n", a->native, nsyms);
+		return 0;
+	}
+	int rc = ldr_ctx_create(&a->cfg, &st->ctx, err);
+	if (rc == 0)
+		rc = ldr_image_load_file(st->ctx, a->pkg, a->pv, a->nparams, &st->img, err);
+	if (rc == 0 && !(st->desc = ldr_image_descriptor(st->img)))
+		rc = xdrv_err(err, -EINVAL, "%s: no driver descriptor", a->pkg);
+	return rc;
+}
+
+static int create_device(struct run_args *a, struct run_state *st, char **err)
+{
+	char model[128];
+	const char *colon = strchr(a->device, ':');
+	size_t n = colon ? (size_t)(colon - a->device) : strlen(a->device);
+	if (n == 0 || n >= sizeof model)
+		return xdrv_err(err, -EINVAL, "--device %s: bad model name", a->device);
+	memcpy(model, a->device, n);
+	model[n] = 0;
+	int rc = hvb_backend_create(a->backend, NULL, &st->be, err);
+	if (rc == 0)
+		rc = hvb_device_create(st->be, model, colon ? colon + 1 : NULL, &st->dev, err);
+	return rc;
+}
+
+/* Dispatch until the run is over, pumping the console or the NIC end. */
+static void run(struct run_args *a, struct run_state *st)
+{
+	struct run_loop_opts o = {
+		.for_ns = a->for_ms * 1000000u, .until_idle = true, .cap_ns = RUN_CAP_NS};
+	if (st->console)
+		o.ends[o.nends++] = run_console_end(st->console);
+	if (st->nic) {
+		o.ends[o.nends++] = run_nic_end(st->nic);
+		o.until_idle = !run_nic_until_signal(st->nic);
+		o.cap_ns = o.until_idle ? NIC_RUN_CAP_NS : 0;
+	}
+	run_loop(st->drv, &o, &st->loop);
+	if (st->loop.signal)
+		printf("stopping on signal %d\n", st->loop.signal);
+	run_console_finish(st->console);
+	st->t_end = xdrv_now_ns();
+}
+
+static void summary(struct run_args *a, struct run_state *st, const struct ldr_unbind_report *r)
+{
+	const char *name = st->desc->name, *ver = st->desc->version;
+	printf("summary:\n");
+	printf("  driver      %s %s on %s (%s backend)\n", name ? name : "?", ver ? ver : "?",
+	       hvb_device_name(st->dev), hvb_backend_name(st->be));
+	if (st->img) {
+		struct ldr_timings t;
+		ldr_image_timings(st->img, &t);
+		printf("  jit         %s, %u of %u functions compiled (%u by the time probe "
+		       "returned)\n",
+		       a->cfg.jit_mode == LDR_JIT_LAZY ? "lazy" : "eager",
+		       ldr_image_compiled_functions(st->img), ldr_image_total_functions(st->img),
+		       st->compiled_at_probe);
+		printf("  load        %.3f ms (verify %.3f, extract %.3f, parse+lint %.3f, "
+		       "optimize "
+		       "%.3f, jit %.3f)\n",
+		       ms(st->t_loaded - st->t0), ms(t.verify_ns), ms(t.extract_ns), ms(t.parse_ns),
+		       ms(t.opt_ns), ms(t.jit_ns));
+	} else {
+		printf("  native      %s, loaded in %.3f ms\n", a->native,
+		       ms(st->t_loaded - st->t0));
+	}
+	printf("  first call  %.3f ms from start of load until probe returned (probe %.3f ms)\n",
+	       ms(st->t_probed - st->t0), ms(st->t_probed - st->t_loaded));
+	printf("  ran         %.3f ms, %" PRIu64 " events dispatched\n",
+	       ms(st->t_end - st->t_probed), st->loop.events);
+	run_console_summary(st->console);
+	printf("  memory      peak %" PRIu64 " bytes of driver memory; unbind released %" PRIu64
+	       " bytes in %" PRIu64 " blocks\n",
+	       r->mem_peak, r->mem_bytes, r->mem_blocks);
+	printf("  dma         unbind released %u coherent buffers and %u mappings (%" PRIu64
+	       " bytes)\n",
+	       r->coherent, r->dma_maps, r->dma_bytes);
+	printf("  peak rss    %" PRIu64 " KiB\n", xdrv_peak_rss_kib());
+}
+
+static void cleanup(struct run_args *a, struct run_state *st)
+{
+	run_console_destroy(st->console);
+	ldr_image_unload(st->img);
+	ldr_ctx_destroy(st->ctx);
+	hvb_backend_destroy(st->be);
+	if (st->lib)
+		dlclose(st->lib);
+	for (size_t i = 0; i < a->nparams; i++)
+		free(a->pv_store[i]);
+	run_disk_free(&a->disk);
+	ldr_runtime_set_log(NULL, NULL);
+}
+
+/* The --blk-* and --scsi operations, once the driver is bound; a failure is printed. */
+static int run_disk_ops(struct run_args *a, struct run_state *st)
+{
+	char *err = NULL;
+	int rc = run_disk_exec(&a->disk, st->drv, stdout, &err);
+	if (rc) {
+		fflush(stdout);
+		fprintf(stderr, "xdrv run: %s\n", err ? err : "disk operation failed");
+	}
+	free(err);
+	return rc;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	if (xdrv_cli_wants_help(argc, argv)) {
+		usage(stdout);
+		return 0;
+	}
+	struct run_args a;
+	struct run_state st;
+	memset(&a, 0, sizeof a);
+	memset(&st, 0, sizeof st);
+	int rc = parse_args(argc, argv, &a);
+	if (rc) {
+		for (size_t i = 0; i < a.nparams; i++)
+			free(a.pv_store[i]);
+		run_disk_free(&a.disk);
+		return rc;
+	}
+	static uint8_t input[INPUT_MAX];
+	long in_len = a.input ? run_console_unescape(a.input, input, sizeof input) : 0;
+	if (in_len < 0) {
+		cleanup(&a, &st);
+		return xdrv_cli_usage_error("run", "--input: bad escape or longer than 64 KiB",
+					    NULL);
+	}
+	char *err = NULL;
+	ldr_runtime_set_log(log_sink, NULL);
+	st.t0 = xdrv_now_ns();
+	rc = load_driver(&a, &st, &err);
+	st.t_loaded = xdrv_now_ns();
+	if (rc == 0)
+		rc = create_device(&a, &st, &err);
+	if (rc == 0) {
+		struct ldr_bind_opts o = {
+			.write_params = a.native != NULL,
+			.param_kv = a.native ? a.kv : NULL,
+			.nparams = a.native ? a.nparams : 0,
+			.io_timeout_ms = (uint32_t)a.io_timeout_ms,
+		};
+		/* device creation is not loading: keep it out of the time to first call */
+		uint64_t t_dev = xdrv_now_ns();
+		rc = ldr_driver_bind(st.desc, st.dev, &o, &st.drv, &err);
+		st.t_probed = xdrv_now_ns();
+		st.compiled_at_probe = st.img ? ldr_image_compiled_functions(st.img) : 0;
+		st.t0 += t_dev - st.t_loaded;
+		st.t_loaded = t_dev;
+	}
+	if (rc == 0 && (a.host_tap || a.wire)) {
+		rc = run_nic_create(st.drv, st.dev, st.desc->name ? st.desc->name : "driver",
+				    a.host_tap, a.wire, &st.nic, &err);
+		if (rc != 0)
+			ldr_driver_unbind(st.drv);
+	}
+	if (rc == 0)
+		st.console = run_console_create(st.dev, input, (size_t)in_len);
+	if (rc != 0) {
+		fflush(stdout);
+		fprintf(stderr, "xdrv run: %s\n", err ? err : "failed");
+		free(err);
+		cleanup(&a, &st);
+		return 1;
+	}
+	int disk_rc = run_disk_ops(&a, &st);
+	run(&a, &st);
+	if (st.nic) {
+		printf("net:\n");
+		/* the driver's statistics: before unbind */
+		run_nic_summary(st.nic, (double)(st.t_end - st.t_probed) / 1e9);
+	}
+	struct ldr_unbind_report rep;
+	ldr_driver_unbind_report(st.drv, &rep);
+	run_nic_destroy(st.nic);
+	st.nic = NULL;
+	run_console_finish(st.console); /* what remove printed */
+	summary(&a, &st, &rep);
+	cleanup(&a, &st);
+	return disk_rc ? 1 : 0;
+}

@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: MIT
+/*
+ * `xdrv run`'s NIC end: both sides of a NIC driver. The host side is the network interface the
+ * driver registered: frames it receives go to a TAP that stands for it (--host-tap, with the
+ * virtio-net header so that checksums are left to the chip), or, with no TAP and a wire that
+ * generates traffic, are echoed back with the addresses swapped. The cable side is a wire
+ * (xdrv/wire.h) attached to the device model. What the TAP is and how a wire moves frames
+ * are the backends' (xdrv/tap.h, xdrv/wire.h); this file moves frames and counts them.
+ */
+#include "run.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include <xdrv/hvb.h>
+#include <xdrv/net.h>
+#include <xdrv/runtime.h>
+#include <xdrv/tap.h>
+#include <xdrv/util.h>
+#include <xdrv/wire.h>
+
+#define TAP_BATCH 64	/* frames read from the host TAP per round */
+#define FRAME_MAX 65536 /* the tun limit */
+
+struct run_nic {
+	struct ldr_netdev *nd;
+	struct hvb_wire *wire;
+	bool echo;			  /* no TAP, a traffic-source wire: send frames back */
+	int tapfd;			  /* host TAP, or -1 */
+	bool vnet;			  /* its frames carry a struct hvb_tap_vnet */
+	uint64_t rx, rx_bytes, rx_digest; /* frames the driver delivered to the host */
+	uint64_t tx, tx_bytes;		  /* frames the host handed to the driver */
+	uint64_t tx_refused, tap_write_drops;
+	uint64_t csum_offloaded, csum_valid; /* TAP frames with NEEDS_CSUM / marked DATA_VALID */
+	uint8_t frame[FRAME_MAX];
+};
+
+static void xmit(struct run_nic *n, size_t len, uint32_t csum, uint16_t start, uint16_t off)
+{
+	if (ldr_net_xmit(n->nd, n->frame, len, csum, start, off) == 0) {
+		n->tx++;
+		n->tx_bytes += len;
+	} else {
+		n->tx_refused++;
+	}
+}
+
+static void on_rx(void *ctx, const uint8_t *frame, size_t len, uint32_t csum_flags)
+{
+	struct run_nic *n = ctx;
+	n->rx++;
+	n->rx_bytes += len;
+	n->rx_digest = hvb_wire_digest(n->rx_digest, frame, len);
+	if (n->tapfd >= 0) {
+		/* the chip checked TCP/UDP: the kernel need not check again */
+		struct hvb_tap_vnet h = {0};
+		if (csum_flags & XDRV_CSUM_L4_GOOD) {
+			h.flags = HVB_TAP_DATA_VALID;
+			n->csum_valid++;
+		}
+		struct iovec iov[2] = {{&h, sizeof h}, {(void *)frame, len}};
+		size_t hl = n->vnet ? sizeof h : 0;
+		if (writev(n->tapfd, iov + !n->vnet, 2 - !n->vnet) != (ssize_t)(hl + len))
+			n->tap_write_drops++;
+		return;
+	}
+	if (n->echo && len >= 12 && len <= FRAME_MAX) { /* swap the addresses, send back */
+		memcpy(n->frame, frame + 6, 6);
+		memcpy(n->frame + 6, frame, 6);
+		memcpy(n->frame + 12, frame + 12, len - 12);
+		xmit(n, len, XDRV_CSUM_NONE, 0, 0);
+	}
+}
+
+/* Frames the kernel sent on the host TAP go to the driver. */
+static bool tap_pump(void *ctx, bool busy)
+{
+	(void)busy;
+	struct run_nic *n = ctx;
+	int moved = 0;
+	while (n->tapfd >= 0 && moved < TAP_BATCH) {
+		struct hvb_tap_vnet h = {0};
+		struct iovec iov[2] = {{&h, sizeof h}, {n->frame, sizeof n->frame}};
+		size_t hl = n->vnet ? sizeof h : 0;
+		ssize_t got = readv(n->tapfd, iov + !n->vnet, 2 - !n->vnet);
+		if (got <= (ssize_t)hl)
+			break;
+		size_t len = (size_t)got - hl;
+		moved++;
+		/* a checksum the kernel left to the NIC: the driver asks the chip for it */
+		uint32_t cf = XDRV_CSUM_NONE;
+		if ((h.flags & HVB_TAP_NEEDS_CSUM) && h.csum_start < len) {
+			cf = XDRV_CSUM_PARTIAL;
+			n->csum_offloaded++;
+		}
+		xmit(n, len, cf, h.csum_start, h.csum_offset);
+	}
+	return moved > 0;
+}
+
+static bool nic_more(const void *ctx)
+{
+	const struct run_nic *n = ctx;
+	return hvb_wire_gen_pending(n->wire) > 0;
+}
+
+struct run_end run_nic_end(struct run_nic *n)
+{
+	return (struct run_end){.pump = tap_pump, .more = nic_more, .fd = n->tapfd, .ctx = n};
+}
+
+bool run_nic_until_signal(const struct run_nic *n)
+{
+	return n->tapfd >= 0;
+}
+
+/* KIND[:OPTIONS], e.g. "gen:count=100", "tap:xdrvB@nsB". */
+static int wire_create(const char *spec, struct hvb_wire **out, char **err)
+{
+	char kind[32];
+	const char *colon = strchr(spec, ':');
+	size_t n = colon ? (size_t)(colon - spec) : strlen(spec);
+	if (n == 0 || n >= sizeof kind)
+		return xdrv_err(err, -EINVAL, "--wire %s: bad kind", spec);
+	memcpy(kind, spec, n);
+	kind[n] = 0;
+	return hvb_wire_create(kind, colon && colon[1] ? colon + 1 : NULL, out, err);
+}
+
+static int open_host_tap(struct run_nic *n, const char *spec, char **err)
+{
+	struct hvb_tap_cfg cfg;
+	int rc = hvb_tap_parse(spec, "--host-tap", true, true, &cfg, err);
+	if (rc)
+		return rc;
+	/* a frame larger than the driver takes is refused by it and counted (tx_refused) */
+	memcpy(cfg.mac, ldr_net_mac(n->nd), 6);
+	cfg.has_mac = true;
+	rc = hvb_tap_open(&cfg, err);
+	if (rc < 0)
+		return rc;
+	n->tapfd = rc;
+	n->vnet = cfg.offload;
+	printf("host: TAP %s%s%s stands for the driver's interface\n", cfg.name,
+	       cfg.netns[0] ? " in namespace " : "", cfg.netns);
+	return 0;
+}
+
+int run_nic_create(struct ldr_driver *drv, struct hvb_device *dev, const char *driver_name,
+		   const char *host_tap, const char *wire, struct run_nic **out, char **err)
+{
+	*out = NULL;
+	struct run_nic *n = calloc(1, sizeof *n);
+	if (!n)
+		return xdrv_err(err, -ENOMEM, "out of memory");
+	n->tapfd = -1;
+	n->rx_digest = HVB_WIRE_DIGEST_INIT;
+	int rc = 0;
+	n->nd = ldr_driver_netdev(drv, 0);
+	if (!n->nd)
+		rc = xdrv_err(err, -ENODEV,
+			      "%s: the driver registered no network interface, so "
+			      "--host-tap/--wire have nothing to connect",
+			      driver_name);
+	if (rc == 0) {
+		ldr_net_set_rx(n->nd, on_rx, n);
+		rc = ldr_net_open(n->nd, err);
+	}
+	if (rc == 0 && host_tap)
+		rc = open_host_tap(n, host_tap, err);
+	if (rc == 0 && wire)
+		rc = wire_create(wire, &n->wire, err);
+	if (rc == 0 && n->wire)
+		rc = hvb_wire_attach(n->wire, dev, err);
+	if (rc == 0 && n->wire)
+		printf("wire: %s attached to %s\n", hvb_wire_name(n->wire), hvb_device_name(dev));
+	fflush(stdout);
+	if (rc) {
+		run_nic_destroy(n);
+		return rc;
+	}
+	n->echo = n->tapfd < 0 && hvb_wire_is_source(n->wire);
+	*out = n;
+	return 0;
+}
+
+void run_nic_summary(const struct run_nic *n, double secs)
+{
+	if (!n || !n->nd)
+		return;
+	printf("  host        received %" PRIu64 " frames (%" PRIu64 " bytes, digest %016" PRIx64
+	       "), sent %" PRIu64 " frames (%" PRIu64 " bytes)",
+	       n->rx, n->rx_bytes, n->rx_digest, n->tx, n->tx_bytes);
+	if (n->tx_refused || n->tap_write_drops)
+		printf("; %" PRIu64 " refused by the driver, %" PRIu64 " not written to the TAP",
+		       n->tx_refused, n->tap_write_drops);
+	printf("\n");
+	if (n->vnet)
+		printf("  offload     %" PRIu64
+		       " sent frames left their TCP/UDP checksum to the NIC, "
+		       "%" PRIu64 " received frames passed the NIC's check\n",
+		       n->csum_offloaded, n->csum_valid);
+	if (secs > 0)
+		printf("  rate        %.3f Gbit/s received, %.3f Gbit/s sent\n",
+		       (double)n->rx_bytes * 8 / secs / 1e9, (double)n->tx_bytes * 8 / secs / 1e9);
+	if (n->wire) {
+		struct hvb_wire_stats ws;
+		hvb_wire_get_stats(n->wire, &ws);
+		printf("  wire        %s: to the NIC %" PRIu64 " frames (%" PRIu64
+		       " bytes), from the NIC %" PRIu64 " frames (%" PRIu64 " bytes, %" PRIu64
+		       " errors",
+		       hvb_wire_name(n->wire), ws.rx_frames, ws.rx_bytes, ws.tx_frames, ws.tx_bytes,
+		       ws.tx_errors);
+		if (ws.sink)
+			printf(", %" PRIu64 " bad, digest %016" PRIx64, ws.tx_bad, ws.digest);
+		printf(")\n");
+	}
+	struct xdrv_net_stats ns;
+	if (ldr_net_stats(n->nd, &ns) == 0)
+		printf("  driver      rx %" PRIu64 " packets %" PRIu64 " bytes, tx %" PRIu64
+		       " packets %" PRIu64 " bytes; errors rx %" PRIu64 " tx %" PRIu64
+		       ", dropped rx %" PRIu64 " tx %" PRIu64 ", fifo %" PRIu64 "\n",
+		       ns.rx_packets, ns.rx_bytes, ns.tx_packets, ns.tx_bytes, ns.rx_errors,
+		       ns.tx_errors, ns.rx_dropped, ns.tx_dropped, ns.rx_fifo_errors);
+	uint32_t up = 0, speed = 0, duplex = 0;
+	ldr_net_link(n->nd, &up, &speed, &duplex);
+	printf("  link        %s", up ? "up" : "down");
+	if (up)
+		printf(", %u Mbit/s %s duplex", speed, duplex ? "full" : "half");
+	printf("\n");
+}
+
+void run_nic_destroy(struct run_nic *n)
+{
+	if (!n)
+		return;
+	hvb_wire_destroy(n->wire);
+	if (n->tapfd >= 0)
+		close(n->tapfd);
+	free(n);
+}

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `xdrv run`'s ends, private to cli/: what stands at the other side of a bound driver while it
+ * runs. The console end (console.c) shows what a serial port transmitted and feeds it --input;
+ * the NIC end (nic.c) connects the driver's network interface to a host TAP or an echo, and the
+ * model's cable to a wire; the disk end (disk.c) runs --blk-* and --scsi operations. One loop
+ * (loop.c) dispatches the driver and pumps every end until the run is over.
+ */
+#ifndef XDRV_CLI_RUN_H
+#define XDRV_CLI_RUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct hvb_device;
+struct ldr_driver;
+struct run_console;
+struct run_nic;
+
+/* One end the loop pumps. pump: move what is waiting, `busy` says whether the driver or an
+ * earlier end did something this round; returns true if this end moved anything. more: work
+ * still to come (input to feed, generator frames), which keeps an until-idle run going.
+ * fd: a descriptor to wait on while idle, or -1. */
+struct run_end {
+	bool (*pump)(void *ctx, bool busy);
+	bool (*more)(const void *ctx);
+	int fd;
+	void *ctx;
+};
+
+#define RUN_MAX_ENDS 4
+
+struct run_loop_opts {
+	uint64_t for_ns;     /* run this long; 0: see until_idle */
+	bool until_idle;     /* without for_ns: end once the driver and every end are idle */
+	uint64_t cap_ns;     /* without for_ns: end at the latest after this long; 0: never */
+	struct run_end ends[RUN_MAX_ENDS];
+	size_t nends;
+};
+
+struct run_loop_result {
+	uint64_t events; /* driver events dispatched */
+	int signal;	 /* SIGINT/SIGTERM that ended the run, 0 if none */
+};
+
+/* Dispatch the driver and pump the ends until for_ns, idle, the cap or SIGINT/SIGTERM (handled
+ * only while the loop runs). Idle rounds wait on the ends' descriptors (ppoll) or sleep. */
+void run_loop(struct ldr_driver *drv, const struct run_loop_opts *o, struct run_loop_result *r);
+
+/* ---- console end (console.c): a device model with hvb_serial_ops -------------------------- */
+/* A console for `dev`, or NULL when its model has no serial port. `input` (may be NULL) is
+ * fed one byte per idle round so that the chip's receive FIFO never overruns. */
+struct run_console *run_console_create(struct hvb_device *dev, const uint8_t *input, size_t len);
+struct run_end run_console_end(struct run_console *c);
+/* Take what is left and print a last partial line ("uart> ..."). */
+void run_console_finish(struct run_console *c);
+/* One summary line: bytes transmitted and received. */
+void run_console_summary(const struct run_console *c);
+void run_console_destroy(struct run_console *c); /* NULL-safe */
+/* Decode C escapes of --input (\n \r \t \\ \xHH) into buf; the length, or -1. */
+long run_console_unescape(const char *s, uint8_t *buf, size_t cap);
+
+/* ---- NIC end (nic.c) ---------------------------------------------------------------------- */
+/* Open the interface the driver registered and connect --host-tap (a TAP standing for the
+ * driver's interface; without one and with a traffic-source wire, an echo that sends every
+ * received frame back) and --wire (KIND[:OPTIONS], attached to the model's cable). 0 with
+ * *out, or -errno with *err. */
+int run_nic_create(struct ldr_driver *drv, struct hvb_device *dev, const char *driver_name,
+		   const char *host_tap, const char *wire, struct run_nic **out, char **err);
+struct run_end run_nic_end(struct run_nic *n);
+/* True when the run should go on until a signal (a host TAP is open: traffic comes from
+ * outside); false when it ends once the wire's generator frames are through. */
+bool run_nic_until_signal(const struct run_nic *n);
+/* Host, offload, rate, wire, driver and link lines; call before unbind. secs: run time. */
+void run_nic_summary(const struct run_nic *n, double secs);
+void run_nic_destroy(struct run_nic *n); /* closes the TAP and the wire; NULL-safe */
+
+#endif

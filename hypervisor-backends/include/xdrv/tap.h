@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A Linux TAP interface, optionally created inside a named network namespace: the one
+ * implementation behind the "tap" wire kind (xdrv/wire.h), the host end of `xdrv run
+ * --host-tap` and the bench's relay (xdrv-taprelay). One parser, one set of limits.
+ *
+ * Spec forms (what a user types after --host-tap, after "tap:" for a wire, or to the relay):
+ *   IFNAME[@NETNS]
+ *   name=IFNAME[,netns=NETNS][,addr=A.B.C.D/N][,mtu=N][,offload=0|1]
+ * IFNAME: 1..15 bytes of [A-Za-z0-9._-]; NETNS: a name under /run/netns (as `ip netns add`
+ * makes), 1..63 bytes of the same set; mtu 68..9000 (the DP83820 takes jumbo frames up to
+ * that size; a driver whose interface is smaller refuses larger frames itself).
+ */
+#ifndef XDRV_TAP_H
+#define XDRV_TAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define HVB_TAP_MTU_MIN 68u
+#define HVB_TAP_MTU_MAX 9000u
+
+struct hvb_tap_cfg {
+	char name[16];	 /* interface name */
+	char netns[64];	 /* namespace name, "" for the current namespace */
+	char addr[20];	 /* "A.B.C.D/N" to set on the interface, "" for none */
+	uint32_t mtu;	 /* 0: leave the default */
+	bool offload;	 /* IFF_VNET_HDR with TUN_F_CSUM: frames carry struct hvb_tap_vnet */
+	bool has_mac;	 /* set `mac` on the interface (the caller fills it in) */
+	uint8_t mac[6];
+};
+
+/* Parse a spec (forms above) into *cfg. `what` names the option in messages ("--host-tap",
+ * "tap"); `offload_default` is the offload setting when the spec does not say; `allow_offload`
+ * false refuses offload=1 (a wire hands complete frames to a model). 0, or -EINVAL with *err:
+ * "--host-tap SPEC: mtu wants 68..9000, not \"9001\"". */
+int hvb_tap_parse(const char *spec, const char *what, bool offload_default, bool allow_offload,
+		  struct hvb_tap_cfg *cfg, char **err);
+
+/* With offload, every frame read from or written to the TAP starts with this header (the layout
+ * of struct virtio_net_hdr in host byte order): the kernel leaves TCP/UDP checksums of frames it
+ * sends to us (NEEDS_CSUM: sum from csum_start, store at csum_start + csum_offset), and skips
+ * checking those we mark DATA_VALID. No segmentation offload is enabled. */
+struct hvb_tap_vnet {
+	uint8_t flags; /* HVB_TAP_NEEDS_CSUM, HVB_TAP_DATA_VALID */
+	uint8_t gso_type;
+	uint16_t hdr_len, gso_size, csum_start, csum_offset;
+};
+#define HVB_TAP_NEEDS_CSUM 1u
+#define HVB_TAP_DATA_VALID 2u
+
+/* Create the TAP (IFF_TAP | IFF_NO_PI [| IFF_VNET_HDR], non-blocking, close-on-exec) in its
+ * namespace, set MAC, MTU and address as configured and bring it up. Returns the fd (>= 0;
+ * closing it deletes the interface) or -errno with *err naming the interface and the step that
+ * failed ("host TAP t0: network namespace /run/netns/x: No such file or directory"). Needs
+ * CAP_NET_ADMIN (CAP_SYS_ADMIN for a namespace). The calling thread is back in its own
+ * namespace when this returns. */
+int hvb_tap_open(const struct hvb_tap_cfg *cfg, char **err);
+
+#endif
