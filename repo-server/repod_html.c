@@ -86,7 +86,9 @@ static size_t utf8_len(const unsigned char *s)
 	return n;
 }
 
-void hbuf_esc(struct hbuf *b, const char *str)
+/* keep_lines: '\n' becomes &#10; (a line break in <pre> and in an attribute) instead of a
+ * space; only for strings we assembled ourselves, such as the install commands. */
+static void esc(struct hbuf *b, const char *str, bool keep_lines)
 {
 	static const char repl[] = "\xef\xbf\xbd"; /* U+FFFD */
 	if (!str)
@@ -110,8 +112,10 @@ void hbuf_esc(struct hbuf *b, const char *str)
 		case '\'':
 			hbuf_puts(b, "&#39;");
 			break;
-		case '\t':
 		case '\n':
+			hbuf_puts(b, keep_lines ? "&#10;" : " ");
+			break;
+		case '\t':
 		case '\r':
 			hbuf_puts(b, " ");
 			break;
@@ -131,6 +135,11 @@ void hbuf_esc(struct hbuf *b, const char *str)
 		}
 		s++;
 	}
+}
+
+void hbuf_esc(struct hbuf *b, const char *s)
+{
+	esc(b, s, false);
 }
 
 void hbuf_url(struct hbuf *b, const char *s)
@@ -236,6 +245,18 @@ int repod_version_cmp(const char *a, const char *b)
 		b++;
 	}
 	return 0;
+}
+
+/* A link target from the model is used only if it is a path on this server: an href from
+ * anywhere else could carry a javascript: URL, which escaping does not stop. */
+static void put_href(struct hbuf *b, const char *url)
+{
+	hbuf_puts(b, " href=\"");
+	if (url && url[0] == '/' && url[1] != '/' && url[1] != '\\')
+		hbuf_esc(b, url);
+	else
+		hbuf_puts(b, "#");
+	hbuf_puts(b, "\"");
 }
 
 static const char *jstr(const json_t *o, const char *key)
@@ -402,7 +423,8 @@ static const char css[] =
 	"pre{background:var(--soft);border:1px solid var(--line);border-radius:6px;padding:.75rem "
 	"1rem;"
 	"white-space:pre-wrap;margin:.5rem 0}"
-	".copy{font-size:.8rem;padding:.05rem .5rem;margin-left:.5rem;vertical-align:baseline}"
+	".copy{font-size:.8rem;font-weight:400;padding:.05rem "
+	".5rem;margin-left:.5rem;vertical-align:baseline}"
 	".badge{display:inline-block;font-size:.75rem;border:1px solid var(--line);"
 	"border-radius:1em;padding:0 .55em;color:var(--muted);vertical-align:middle}"
 	"footer{max-width:60rem;margin:2.5rem auto 1rem;padding:1rem;color:var(--muted);"
@@ -460,8 +482,8 @@ static void head(struct hbuf *b, const char *title, const char *q)
 	hbuf_puts(b, "</style>\n<script src=\"/static/repo.js\" defer></script>\n</head><body>\n"
 		     "<header class=\"top\"><a class=\"brand\" href=\"/\">xdrv drivers</a>\n"
 		     "<form class=\"search\" action=\"/\" method=\"get\" role=\"search\">"
-		     "<input type=\"search\" name=\"q\" id=\"q\" placeholder=\"Search drivers and "
-		     "vendors\" aria-label=\"Search drivers and vendors\" value=\"");
+		     "<input type=\"search\" name=\"q\" id=\"q\" placeholder=\"Search drivers\" "
+		     "aria-label=\"Search drivers and vendors\" value=\"");
 	hbuf_esc(b, q);
 	hbuf_puts(b, "\"><button type=\"submit\">Search</button></form></header>\n<main>\n");
 }
@@ -566,11 +588,22 @@ int repod_html_index(const json_t *drivers, const struct repod_page *pg, char **
 static void put_install(struct hbuf *b, const json_t *d, const struct repod_page *pg)
 {
 	const char *base = pg && pg->base_url ? pg->base_url : "REPOSITORY-URL";
-	hbuf_puts(b, "<section id=\"install\"><h2>Install</h2>\n<pre><code id=\"install-cmd\">"
-		     "xdrv repo add main ");
-	hbuf_esc(b, base);
-	hbuf_puts(b, " --root 1.root.json\nxdrv install ");
-	hbuf_esc(b, jstr(d, "name"));
+	struct hbuf cmd = {0};
+	hbuf_puts(&cmd, "xdrv repo add main ");
+	hbuf_puts(&cmd, base);
+	hbuf_puts(&cmd, " --root 1.root.json\nxdrv install ");
+	hbuf_puts(&cmd, jstr(d, "name"));
+	if (cmd.failed) {
+		b->failed = true;
+		free(cmd.p);
+		return;
+	}
+	hbuf_puts(b, "<section id=\"install\"><h2>Install<button type=\"button\" class=\"copy\" "
+		     "hidden title=\"Copy the commands\" data-copy=\"");
+	esc(b, cmd.p, true);
+	hbuf_puts(b, "\">Copy</button></h2>\n<pre><code id=\"install-cmd\">");
+	esc(b, cmd.p, true);
+	free(cmd.p);
 	hbuf_puts(
 		b,
 		"</code></pre>\n<p class=\"note\"><code>1.root.json</code> is this "
@@ -612,9 +645,9 @@ static void put_facts(struct hbuf *b, const json_t *v)
 	}
 	hbuf_puts(b, "<dt>SHA-256</dt><dd id=\"sha256\">");
 	put_digest(b, jstr(v, "sha256"));
-	hbuf_puts(b, "</dd>\n<dt>Package</dt><dd><a id=\"download\" href=\"");
-	hbuf_esc(b, jstr(v, "url"));
-	hbuf_puts(b, "\">download</a> <span class=\"muted\">(install with <code>xdrv "
+	hbuf_puts(b, "</dd>\n<dt>Package</dt><dd><a id=\"download\"");
+	put_href(b, jstr(v, "url"));
+	hbuf_puts(b, ">download</a> <span class=\"muted\">(install with <code>xdrv "
 		     "install</code>: it checks the TUF metadata and the signature)</span></dd>\n"
 		     "</dl></section>\n");
 }
@@ -736,9 +769,9 @@ static void put_versions(struct hbuf *b, const json_t **vs, size_t nv)
 		abi_string(jint(v, "abi_version"), abi, sizeof(abi));
 		repod_human_size((uint64_t)jint(v, "size"), size, sizeof(size));
 		hbuf_puts(b, i == 0 ? "<tr class=\"version latest\">" : "<tr class=\"version\">");
-		hbuf_puts(b, "<td data-label=\"Version\"><a href=\"");
-		hbuf_esc(b, jstr(v, "url"));
-		hbuf_puts(b, "\">");
+		hbuf_puts(b, "<td data-label=\"Version\"><a");
+		put_href(b, jstr(v, "url"));
+		hbuf_puts(b, ">");
 		hbuf_esc(b, jstr(v, "version"));
 		hbuf_puts(b, i == 0 ? "</a> <span class=\"badge\">latest</span>" : "</a>");
 		hbuf_puts(b, "</td><td data-label=\"Published\">");

@@ -2,7 +2,7 @@
 // Helper of repo_web.sh: open pages in headless Chromium through the DevTools protocol over a
 // pipe (--remote-debugging-pipe: no port, no npm package), each at a given window size with
 // mobile emulation below 600 px (so the viewport meta tag matters as on a phone), evaluate a
-// JavaScript expression in the loaded page, and save a screenshot.
+// JavaScript expression in the loaded page, and save a screenshot of the whole page.
 //   usage: node repo_web_cdp.js PLAN.json
 // PLAN: [{"url", "width", "height", "png" (path or null), "expr"}]; prints one JSON line per
 // step: {"url", "status" (HTTP status of the document), "value" (the expression's value)}.
@@ -87,7 +87,13 @@ async function step(s) {
   }, sessionId);
   if (r.exceptionDetails) throw new Error(`${s.url}: ${JSON.stringify(r.exceptionDetails)}`);
   if (s.png) {
-    const shot = await send('Page.captureScreenshot', { format: 'png' }, sessionId);
+    // the whole page, at the window's width
+    const m = await send('Page.getLayoutMetrics', {}, sessionId);
+    const h = Math.min(Math.ceil(m.cssContentSize.height), 4000);
+    const shot = await send('Page.captureScreenshot', {
+      format: 'png', captureBeyondViewport: true,
+      clip: { x: 0, y: 0, width: s.width, height: Math.max(h, s.height), scale: 1 },
+    }, sessionId);
     fs.writeFileSync(s.png, Buffer.from(shot.data, 'base64'));
   }
   await send('Target.closeTarget', { targetId });
