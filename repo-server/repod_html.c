@@ -316,7 +316,7 @@ static size_t sorted_versions(const json_t *drv, const json_t ***out)
 	*out = NULL;
 	if (n == 0)
 		return 0;
-	const json_t **v = calloc(n, sizeof(*v));
+	const json_t **v = calloc(n, sizeof(const json_t *));
 	if (!v)
 		return 0;
 	for (size_t i = 0; i < n; i++)
@@ -564,11 +564,12 @@ int repod_html_index(const json_t *drivers, const struct repod_page *pg, char **
 	}
 	if (n)
 		hbuf_puts(&b, "</ul>\n");
-	size_t nvend = json_array_size(pg ? pg->vendors : NULL);
+	const json_t *vend = pg ? pg->vendors : NULL;
+	size_t nvend = json_array_size(vend);
 	if (nvend) {
 		hbuf_puts(&b, "<h2>Vendors</h2>\n<ul id=\"vendors\">\n");
 		for (size_t i = 0; i < nvend; i++) {
-			const json_t *v = json_array_get(pg->vendors, i);
+			const json_t *v = json_array_get(vend, i);
 			long long k = jint(v, "versions");
 			hbuf_puts(&b, "<li class=\"vendor\"><a href=\"/?q=");
 			hbuf_url(&b, jstr(v, "name"));
