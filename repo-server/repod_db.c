@@ -22,7 +22,8 @@ static const char schema[] =
 	" name TEXT NOT NULL, version TEXT NOT NULL, target TEXT NOT NULL UNIQUE,"
 	" sha256 TEXT NOT NULL, sha512 TEXT NOT NULL, size INTEGER NOT NULL,"
 	" security_version INTEGER NOT NULL, abi_version INTEGER NOT NULL,"
-	" signer TEXT NOT NULL, created INTEGER NOT NULL, UNIQUE(name, version));"
+	" signer TEXT NOT NULL, created INTEGER NOT NULL, issuer TEXT, manifest TEXT,"
+	" UNIQUE(name, version));"
 	"CREATE TABLE IF NOT EXISTS metadata("
 	" role TEXT NOT NULL, version INTEGER NOT NULL, expires INTEGER NOT NULL,"
 	" body BLOB NOT NULL, PRIMARY KEY(role, version));";
@@ -45,6 +46,31 @@ int repod_db_exec(struct repo *r, const char *sql, char **err)
 	return 0;
 }
 
+/* Databases made before the web pages lack packages.issuer and packages.manifest (both may be
+ * NULL: the pages leave out what a row does not have). */
+static int migrate(struct repo *r, char **err)
+{
+	static const char *const cols[] = {"issuer", "manifest"};
+	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
+		sqlite3_stmt *st;
+		bool have = false;
+		if (sqlite3_prepare_v2(r->db,
+				       "SELECT 1 FROM pragma_table_info('packages')"
+				       " WHERE name = ?",
+				       -1, &st, NULL) != SQLITE_OK)
+			return xdrv_err(err, -EIO, "database: %s", sqlite3_errmsg(r->db));
+		sqlite3_bind_text(st, 1, cols[i], -1, SQLITE_STATIC);
+		have = sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_finalize(st);
+		char sql[96];
+		snprintf(sql, sizeof(sql), "ALTER TABLE packages ADD COLUMN %s TEXT", cols[i]);
+		int rc = have ? 0 : repod_db_exec(r, sql, err);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 int repod_db_open(struct repo *r, char **err)
 {
 	char path[4200];
@@ -63,6 +89,8 @@ int repod_db_open(struct repo *r, char **err)
 			   err);
 	if (rc == 0)
 		rc = repod_db_exec(r, schema, err);
+	if (rc == 0)
+		rc = migrate(r, err);
 	if (rc)
 		xdrv_err_prefix(err, "database %s", path);
 	return rc;

@@ -2,11 +2,12 @@
 /*
  * xdrv-repod HTTP front: libmicrohttpd with an internal thread pool. Routes requests to the
  * repository (metadata, targets with ETag and Range, listing, search, publish, health, the HTML
- * index), caps upload sizes while reading, writes one logfmt access-log line per request, and
- * re-signs expiring metadata from a background thread. Stopping is graceful: stop accepting,
- * let requests in flight finish (bounded), then stop.
+ * index with search, the driver pages), caps upload sizes while reading, writes one logfmt
+ * access-log line per request, and re-signs expiring metadata from a background thread. Stopping is
+ * graceful: stop accepting, let requests in flight finish (bounded), then stop.
  */
 #include "repod.h"
+#include "repod_html.h"
 #include "xdrv/util.h"
 
 #include <arpa/inet.h>
@@ -142,6 +143,37 @@ static enum MHD_Result send_error(struct MHD_Connection *c, struct req *q, int s
 	free(s);
 	json_decref(j);
 	return r;
+}
+
+/* A page: no inline script, nothing framed, no referrer leaked to other sites. */
+static enum MHD_Result send_html(struct MHD_Connection *c, struct req *q, int status,
+				 const char *html)
+{
+	q->bytes = strlen(html);
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer(strlen(html), (void *)html, MHD_RESPMEM_MUST_COPY);
+	if (resp) {
+		MHD_add_response_header(resp, "Content-Security-Policy", repod_web_csp);
+		MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+		MHD_add_response_header(resp, "Cache-Control", "no-cache");
+	}
+	return send_resp(c, q, status, resp, "text/html; charset=utf-8");
+}
+
+/* The repository's URL as the client reached it, for the install snippet: scheme from our TLS
+ * setting, host from the Host header if it looks like host[:port] (anything else gives NULL,
+ * and the page shows a placeholder). */
+static const char *base_url(struct repo_server *s, struct MHD_Connection *c, char *out, size_t n)
+{
+	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
+	if (!host || !host[0] || strlen(host) > 255)
+		return NULL;
+	for (const char *p = host; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr(".-:[]_", *p))
+			return NULL;
+	if (xdrv_snprintf(out, n, "%s://%s", s->r->cfg.tls_cert ? "https" : "http", host) != 0)
+		return NULL;
+	return out;
 }
 
 /* ---- routes -------------------------------------------------------------------------------- */
@@ -336,10 +368,30 @@ static enum MHD_Result route(struct repo_server *s, struct MHD_Connection *c, st
 		int rc = repo_packages_json(s->r, qs, &out, &err);
 		r = rc ? send_error(c, q, 500, err)
 		       : send_buf(c, q, 200, "application/json", out, strlen(out));
-	} else if (strcmp(url, "/") == 0 || strcmp(url, "/index.html") == 0) {
-		int rc = repo_index_html(s->r, &out, &err);
-		r = rc ? send_error(c, q, 500, err)
-		       : send_buf(c, q, 200, "text/html; charset=utf-8", out, strlen(out));
+	} else if (strcmp(url, "/") == 0 || strcmp(url, "/index.html") == 0 ||
+		   strcmp(url, "/search") == 0) {
+		const char *qs = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "q");
+		int rc = repo_index_html(s->r, qs, &out, &err);
+		r = rc ? send_error(c, q, 500, err) : send_html(c, q, 200, out);
+	} else if (strncmp(url, "/drivers/", 9) == 0) {
+		char name[128], base[300];
+		/* "/drivers/NAME" and "/drivers/NAME/" (what a static mirror links to) */
+		snprintf(name, sizeof(name), "%.127s", url + 9);
+		size_t nl = strlen(name);
+		if (nl && name[nl - 1] == '/')
+			name[nl - 1] = 0;
+		int rc = repo_driver_html(s->r, name, base_url(s, c, base, sizeof(base)), &out,
+					  &err);
+		r = rc == 0	    ? send_html(c, q, 200, out)
+		    : rc == -ENOENT ? send_html(c, q, 404, out)
+				    : send_error(c, q, 500, err);
+	} else if (strcmp(url, "/static/repo.js") == 0) {
+		struct MHD_Response *resp = MHD_create_response_from_buffer(
+			strlen(repod_web_js), (void *)repod_web_js, MHD_RESPMEM_PERSISTENT);
+		if (resp)
+			MHD_add_response_header(resp, "Cache-Control", "public, max-age=3600");
+		q->bytes = strlen(repod_web_js);
+		r = send_resp(c, q, 200, resp, "text/javascript; charset=utf-8");
 	} else {
 		r = send_error(c, q, 404, "not found");
 	}

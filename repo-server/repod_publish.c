@@ -42,7 +42,8 @@ struct pkg_info {
 	char name[65], version[32];
 	uint64_t secver;
 	uint32_t abi;
-	char signer[256];
+	char signer[256], issuer[256];
+	char *manifest; /* the validated manifest, as sdk_manifest_write writes it; malloc'd */
 	struct tuf_hashes h;
 };
 
@@ -108,6 +109,12 @@ static int verify_package(struct repo *r, const uint8_t *body, size_t len, struc
 		p->secver = m->security_version;
 		p->abi = m->abi_version;
 		snprintf(p->signer, sizeof(p->signer), "%s", si.signer);
+		snprintf(p->issuer, sizeof(p->issuer), "%s", si.issuer);
+		/* for the web pages (match table, parameters): re-written from the parsed copy,
+		 * so only what the manifest parser accepted is stored */
+		rc = sdk_manifest_write(m, &p->manifest, NULL, err);
+		if (rc)
+			xdrv_err_prefix(err, "publish: manifest");
 	}
 	sdk_package_free(&pkg);
 	return rc;
@@ -119,8 +126,8 @@ static int insert(struct repo *r, const struct pkg_info *p, const char *target, 
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(r->db,
 			       "INSERT INTO packages(vendor, name, version, target, sha256, sha512,"
-			       " size, security_version, abi_version, signer, created)"
-			       " VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+			       " size, security_version, abi_version, signer, created, issuer,"
+			       " manifest) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
 			       -1, &st, NULL) != SQLITE_OK)
 		return xdrv_err(err, -EIO, "database: %s", sqlite3_errmsg(r->db));
 	sqlite3_bind_text(st, 1, p->vendor, -1, SQLITE_STATIC);
@@ -134,6 +141,8 @@ static int insert(struct repo *r, const struct pkg_info *p, const char *target, 
 	sqlite3_bind_int64(st, 9, p->abi);
 	sqlite3_bind_text(st, 10, p->signer, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 11, repod_now());
+	sqlite3_bind_text(st, 12, p->issuer, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 13, p->manifest, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st) == SQLITE_DONE ? 0
 						 : xdrv_err(err, -EIO, "database: insert %s: %s",
 							    target, sqlite3_errmsg(r->db));
@@ -150,14 +159,14 @@ static void crash_point(const char *where)
 		raise(SIGKILL);
 }
 
-int repo_publish(struct repo *r, const char *token, const uint8_t *body, size_t len,
-		 const char *path, struct repo_publish_result *res, char **err)
+static int publish(struct repo *r, struct pkg_info *p, const char *token, const uint8_t *body,
+		   size_t len, const char *path, struct repo_publish_result *res, char **err)
 {
-	struct pkg_info p = {0};
 	memset(res, 0, sizeof(*res));
 	int rc = 0;
 	pthread_mutex_lock(&r->lock);
-	rc = token ? repod_vendor_by_token(r, token, strlen(token), p.vendor, sizeof(p.vendor), err)
+	rc = token ? repod_vendor_by_token(r, token, strlen(token), p->vendor, sizeof(p->vendor),
+					   err)
 		   : xdrv_err(err, -EACCES, "publish: missing or wrong token");
 	pthread_mutex_unlock(&r->lock);
 	if (rc)
@@ -165,14 +174,14 @@ int repo_publish(struct repo *r, const char *token, const uint8_t *body, size_t 
 	if (len > r->cfg.max_package)
 		return xdrv_err(err, -EFBIG, "publish: %zu bytes exceeds the limit %llu", len,
 				(unsigned long long)r->cfg.max_package);
-	rc = verify_package(r, body, len, &p, err);
+	rc = verify_package(r, body, len, p, err);
 	if (rc)
 		return rc;
-	tuf_hashes_compute(body, len, &p.h);
+	tuf_hashes_compute(body, len, &p->h);
 	char target[256], want_tail[128];
-	snprintf(want_tail, sizeof(want_tail), "%s-%s.xdrv", p.name, p.version);
+	snprintf(want_tail, sizeof(want_tail), "%s-%s.xdrv", p->name, p->version);
 	if (!path) {
-		snprintf(target, sizeof(target), "%s/%s", p.vendor, want_tail);
+		snprintf(target, sizeof(target), "%s/%s", p->vendor, want_tail);
 	} else {
 		const char *slash = strrchr(path, '/');
 		if (strlen(path) >= sizeof(target) || !slash || strcmp(slash + 1, want_tail) != 0 ||
@@ -183,16 +192,16 @@ int repo_publish(struct repo *r, const char *token, const uint8_t *body, size_t 
 	}
 	struct tuf_role del = {0};
 	char pat[80], *paths[1] = {pat};
-	snprintf(pat, sizeof(pat), "%s/*", p.vendor);
+	snprintf(pat, sizeof(pat), "%s/*", p->vendor);
 	del.paths = paths;
 	del.npaths = 1;
 	if (!tuf_role_covers(&del, target))
 		return xdrv_err(
 			err, -EPERM,
 			"publish: target path %s is outside the delegation of vendor %s (%s)",
-			target, p.vendor, pat);
+			target, p->vendor, pat);
 	/* the blob first: whatever happens next, no row names a missing file */
-	rc = repod_blob_put(r, p.h.sha256, body, len, err);
+	rc = repod_blob_put(r, p->h.sha256, body, len, err);
 	if (rc)
 		return rc;
 	crash_point("blob");
@@ -201,33 +210,33 @@ int repo_publish(struct repo *r, const char *token, const uint8_t *body, size_t 
 	char owner[65], old_target[256];
 	bool same = false;
 	int ex = rc ? rc
-		    : existing(r, &p, owner, sizeof(owner), old_target, sizeof(old_target), &same,
+		    : existing(r, p, owner, sizeof(owner), old_target, sizeof(old_target), &same,
 			       err);
 	if (ex < 0) {
 		rc = ex;
 	} else if (ex == 1) {
 		if (!same)
 			rc = xdrv_err(err, -EEXIST,
-				      "publish: %s %s exists with different contents (%s)", p.name,
-				      p.version, old_target);
-		else if (strcmp(owner, p.vendor) != 0)
-			rc = xdrv_err(err, -EPERM, "publish: %s belongs to vendor %s", p.name,
+				      "publish: %s %s exists with different contents (%s)", p->name,
+				      p->version, old_target);
+		else if (strcmp(owner, p->vendor) != 0)
+			rc = xdrv_err(err, -EPERM, "publish: %s belongs to vendor %s", p->name,
 				      owner);
 		else
 			res->status = 200;
 		snprintf(target, sizeof(target), "%s", old_target);
 	} else {
-		rc = name_owner(r, p.name, owner, sizeof(owner), err);
-		if (rc == 0 && owner[0] && strcmp(owner, p.vendor) != 0)
+		rc = name_owner(r, p->name, owner, sizeof(owner), err);
+		if (rc == 0 && owner[0] && strcmp(owner, p->vendor) != 0)
 			rc = xdrv_err(err, -EPERM,
 				      "publish: package name %s belongs to vendor %s, outside the"
 				      " delegation of vendor %s",
-				      p.name, owner, p.vendor);
+				      p->name, owner, p->vendor);
 		if (rc == 0)
-			rc = insert(r, &p, target, len, err);
+			rc = insert(r, p, target, len, err);
 		if (rc == 0)
 			crash_point("insert");
-		struct repod_meta_req q = {.vendor = p.vendor};
+		struct repod_meta_req q = {.vendor = p->vendor};
 		if (rc == 0)
 			rc = repod_meta_update(r, repod_now(), &q, err);
 		if (rc == 0)
@@ -240,13 +249,22 @@ int repo_publish(struct repo *r, const char *token, const uint8_t *body, size_t 
 	if (rc || res->status == 200)
 		repod_db_rollback(r);
 	if (rc == 0)
-		repod_meta_latest(r, p.vendor, &res->targets_version, NULL, NULL);
+		repod_meta_latest(r, p->vendor, &res->targets_version, NULL, NULL);
 	pthread_mutex_unlock(&r->lock);
 	if (rc)
 		return rc;
 	snprintf(res->target, sizeof(res->target), "%s", target);
-	memcpy(res->sha256, p.h.sha256, 65);
-	snprintf(res->name, sizeof(res->name), "%s", p.name);
-	snprintf(res->version, sizeof(res->version), "%s", p.version);
+	memcpy(res->sha256, p->h.sha256, 65);
+	snprintf(res->name, sizeof(res->name), "%s", p->name);
+	snprintf(res->version, sizeof(res->version), "%s", p->version);
 	return 0;
+}
+
+int repo_publish(struct repo *r, const char *token, const uint8_t *body, size_t len,
+		 const char *path, struct repo_publish_result *res, char **err)
+{
+	struct pkg_info p = {0};
+	int rc = publish(r, &p, token, body, len, path, res, err);
+	free(p.manifest);
+	return rc;
 }

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * xdrv-repod views for people and scripts: the package listing and search as JSON, the HTML
- * index page (every string from the database HTML-escaped), and the static export that a plain
- * web server can serve as a mirror.
+ * xdrv-repod views for people and scripts: the package listing and search as JSON, the model
+ * of each driver that the HTML pages are built from (repod_html.c builds and escapes them),
+ * and the static export that a plain web server can serve as a mirror.
  */
 #include "repod.h"
+#include "repod_html.h"
 #include "xdrv/util.h"
 
 #include <errno.h>
@@ -23,8 +24,10 @@ static bool contains_ci(const char *hay, const char *needle)
 	return n == 0;
 }
 
-/* Rows ordered by vendor, name, then row id (publish order), as a JSON array of packages. */
-static int packages(struct repo *r, const char *q, json_t **out, char **err)
+/* Rows ordered by vendor, name, then row id (publish order), as a JSON array of packages.
+ * `full` adds what only the pages show: publish time, issuer and the stored manifest. */
+static int packages(struct repo *r, const char *q, const char *only, bool full, json_t **out,
+		    char **err)
 {
 	sqlite3_stmt *st;
 	json_t *arr = json_array(), *cur = NULL;
@@ -36,9 +39,14 @@ static int packages(struct repo *r, const char *q, json_t **out, char **err)
 	if (sqlite3_prepare_v2(
 		    r->db,
 		    "SELECT vendor, name, version, abi_version, security_version, signer,"
-		    " size, sha256, target FROM packages ORDER BY vendor, name, id",
-		    -1, &st, NULL) != SQLITE_OK)
+		    " size, sha256, target, created, issuer, manifest FROM packages"
+		    " WHERE ?1 IS NULL OR name = ?1 ORDER BY vendor, name, id",
+		    -1, &st, NULL) != SQLITE_OK) {
 		rc = xdrv_err(err, -EIO, "database: %s", sqlite3_errmsg(r->db));
+		st = NULL;
+	}
+	if (st)
+		sqlite3_bind_text(st, 1, only, -1, SQLITE_STATIC);
 	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
 		const char *vendor = (const char *)sqlite3_column_text(st, 0);
 		const char *name = (const char *)sqlite3_column_text(st, 1);
@@ -65,6 +73,18 @@ static int packages(struct repo *r, const char *q, json_t **out, char **err)
 				      (const char *)sqlite3_column_text(st, 5), "size",
 				      (json_int_t)sqlite3_column_int64(st, 6), "sha256", sha,
 				      "target", target, "url", url);
+		if (v && full) {
+			const char *issuer = (const char *)sqlite3_column_text(st, 10);
+			const char *man = (const char *)sqlite3_column_text(st, 11);
+			json_object_set_new(v, "created",
+					    json_integer((json_int_t)sqlite3_column_int64(st, 9)));
+			if (issuer)
+				json_object_set_new(v, "issuer", json_string(issuer));
+			/* written by us from a validated manifest; unreadable = not shown */
+			json_t *m = man ? json_loads(man, 0, NULL) : NULL;
+			if (m)
+				json_object_set_new(v, "manifest", m);
+		}
 		if (!v || json_array_append_new(json_object_get(cur, "versions"), v) != 0)
 			rc = xdrv_err(err, -ENOMEM, "out of memory");
 	}
@@ -81,7 +101,7 @@ static int packages(struct repo *r, const char *q, json_t **out, char **err)
 int repo_packages_json(struct repo *r, const char *q, char **json, char **err)
 {
 	json_t *arr;
-	int rc = packages(r, q, &arr, err);
+	int rc = packages(r, q, NULL, false, &arr, err);
 	if (rc)
 		return rc;
 	*json = json_dumps(arr, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
@@ -89,147 +109,67 @@ int repo_packages_json(struct repo *r, const char *q, char **json, char **err)
 	return *json ? 0 : xdrv_err(err, -ENOMEM, "out of memory");
 }
 
-/* ---- HTML ---------------------------------------------------------------------------------- */
-struct hbuf {
-	char *p;
-	size_t len, cap;
-	bool failed;
-};
-
-static void hput(struct hbuf *b, const char *s, size_t n)
+/* ---- HTML (the pages themselves are built in repod_html.c) --------------------------------- */
+/* [{"name", "versions"}] of every vendor, including those with no package yet. */
+static json_t *vendors(struct repo *r)
 {
-	if (b->failed)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 4096;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *np = realloc(b->p, cap);
-		if (!np) {
-			b->failed = true;
-			return;
-		}
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = 0;
-}
-
-static void hs(struct hbuf *b, const char *s)
-{
-	hput(b, s, strlen(s));
-}
-
-static void hesc(struct hbuf *b, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&':
-			hs(b, "&amp;");
-			break;
-		case '<':
-			hs(b, "&lt;");
-			break;
-		case '>':
-			hs(b, "&gt;");
-			break;
-		case '"':
-			hs(b, "&quot;");
-			break;
-		case '\'':
-			hs(b, "&#39;");
-			break;
-		default:
-			hput(b, s, 1);
-		}
-	}
-}
-
-int repo_index_html(struct repo *r, char **html, char **err)
-{
-	json_t *arr;
-	int rc = packages(r, NULL, &arr, err);
-	if (rc)
-		return rc;
-	struct hbuf b = {0};
-	hs(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-	       "<title>xdrv driver repository</title>"
-	       "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
-	       "td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left}"
-	       "h2{margin-top:1.5em}</style></head><body>\n"
-	       "<h1>xdrv driver repository</h1>\n"
-	       "<p>TUF metadata: <a href=\"/metadata/timestamp.json\">timestamp.json</a>, "
-	       "<a href=\"/metadata/1.root.json\">1.root.json</a>. JSON: "
-	       "<a href=\"/api/v1/packages\">/api/v1/packages</a>.</p>\n");
-	/* vendors, from the database (a vendor may have no packages yet) */
 	sqlite3_stmt *st;
-	hs(&b, "<h2>Vendors</h2>\n<ul id=\"vendors\">\n");
+	json_t *arr = json_array();
 	pthread_mutex_lock(&r->lock);
-	if (sqlite3_prepare_v2(r->db,
-			       "SELECT v.name, (SELECT count(*) FROM packages p WHERE p.vendor="
-			       "v.name) FROM vendors v ORDER BY v.name",
-			       -1, &st, NULL) == SQLITE_OK) {
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			char n[32];
-			hs(&b, "<li class=\"vendor\">");
-			hesc(&b, (const char *)sqlite3_column_text(st, 0));
-			snprintf(n, sizeof(n), " (%lld package versions)",
-				 (long long)sqlite3_column_int64(st, 1));
-			hs(&b, n);
-			hs(&b, "</li>\n");
-		}
+	if (arr && sqlite3_prepare_v2(r->db,
+				      "SELECT v.name, (SELECT count(*) FROM packages p WHERE"
+				      " p.vendor=v.name) FROM vendors v ORDER BY v.name",
+				      -1, &st, NULL) == SQLITE_OK) {
+		while (sqlite3_step(st) == SQLITE_ROW)
+			json_array_append_new(
+				arr, json_pack("{s:s, s:I}", "name",
+					       (const char *)sqlite3_column_text(st, 0), "versions",
+					       (json_int_t)sqlite3_column_int64(st, 1)));
 		sqlite3_finalize(st);
 	}
 	pthread_mutex_unlock(&r->lock);
-	hs(&b, "</ul>\n<h2>Drivers</h2>\n");
-	if (json_array_size(arr) == 0)
-		hs(&b, "<p id=\"empty\">No drivers published yet.</p>\n");
-	else
-		hs(&b, "<table id=\"drivers\"><thead><tr><th>Driver</th><th>Vendor</th>"
-		       "<th>Version</th><th>ABI</th><th>Security version</th><th>Signer</th>"
-		       "<th>Size</th><th>SHA-256</th></tr></thead><tbody>\n");
-	size_t i, j;
-	json_t *p, *v;
-	json_array_foreach(arr, i, p)
-	{
-		json_array_foreach(json_object_get(p, "versions"), j, v)
-		{
-			char num[64];
-			uint32_t abi =
-				(uint32_t)json_integer_value(json_object_get(v, "abi_version"));
-			hs(&b, "<tr class=\"driver\"><td>");
-			hesc(&b, json_string_value(json_object_get(p, "name")));
-			hs(&b, "</td><td>");
-			hesc(&b, json_string_value(json_object_get(p, "vendor")));
-			hs(&b, "</td><td><a href=\"");
-			hesc(&b, json_string_value(json_object_get(v, "url")));
-			hs(&b, "\">");
-			hesc(&b, json_string_value(json_object_get(v, "version")));
-			snprintf(num, sizeof(num), "</a></td><td>%u.%u.%u</td><td>%lld</td><td>",
-				 abi / 1000000u, abi / 1000u % 1000u, abi % 1000u,
-				 (long long)json_integer_value(
-					 json_object_get(v, "security_version")));
-			hs(&b, num);
-			hesc(&b, json_string_value(json_object_get(v, "signer")));
-			snprintf(num, sizeof(num), "</td><td>%lld</td><td><code>",
-				 (long long)json_integer_value(json_object_get(v, "size")));
-			hs(&b, num);
-			hesc(&b, json_string_value(json_object_get(v, "sha256")));
-			hs(&b, "</code></td></tr>\n");
-		}
-	}
-	if (json_array_size(arr))
-		hs(&b, "</tbody></table>\n");
-	hs(&b, "</body></html>\n");
+	return arr;
+}
+
+int repo_index_html(struct repo *r, const char *q, char **html, char **err)
+{
+	json_t *arr;
+	*html = NULL;
+	int rc = packages(r, q && q[0] ? q : NULL, NULL, true, &arr, err);
+	if (rc)
+		return rc;
+	json_t *v = vendors(r);
+	struct repod_page pg = {.q = q, .vendors = v};
+	rc = repod_html_index(arr, &pg, html);
+	json_decref(v);
 	json_decref(arr);
-	if (b.failed) {
-		free(b.p);
-		return xdrv_err(err, -ENOMEM, "index: out of memory");
+	return rc ? xdrv_err(err, rc, "index: out of memory") : 0;
+}
+
+int repo_driver_html(struct repo *r, const char *name, const char *base_url, char **html,
+		     char **err)
+{
+	json_t *arr;
+	*html = NULL;
+	int rc = packages(r, NULL, name, true, &arr, err);
+	if (rc)
+		return rc;
+	if (json_array_size(arr) == 0) {
+		char what[200];
+		/* the name is shown escaped; cut so a long request cannot make a long page */
+		snprintf(what, sizeof(what),
+			 "No driver named \xe2\x80\x9c%.64s\xe2\x80\x9d in this "
+			 "repository.",
+			 name);
+		rc = repod_html_not_found(what, html) ? -ENOMEM : -ENOENT;
+		json_decref(arr);
+		return xdrv_err(err, rc, "driver %.64s: %s", name,
+				rc == -ENOENT ? "not found" : "out of memory");
 	}
-	*html = b.p;
-	return 0;
+	struct repod_page pg = {.base_url = base_url};
+	rc = repod_html_driver(json_array_get(arr, 0), &pg, html);
+	json_decref(arr);
+	return rc ? xdrv_err(err, rc, "driver %.64s: out of memory", name) : 0;
 }
 
 /* ---- static export ------------------------------------------------------------------------- */
@@ -242,6 +182,40 @@ static int put(const char *dir, const char *rel, const void *buf, size_t len, ch
 	*strrchr(d, '/') = 0;
 	int rc = xdrv_mkdirs(d, 0755, err);
 	return rc ? rc : xdrv_write_file_atomic(p, buf, len, 0644, err);
+}
+
+/* The HTML pages of a mirror: index.html, drivers/NAME/index.html (a plain web server answers
+ * /drivers/NAME with it), static/repo.js. Search needs the daemon: on a mirror the form shows
+ * the whole index. */
+static int export_pages(struct repo *r, const char *dir, char **err)
+{
+	char *html = NULL;
+	json_t *arr = NULL;
+	int rc = repo_index_html(r, NULL, &html, err);
+	if (rc == 0)
+		rc = put(dir, "index.html", html, strlen(html), err);
+	free(html);
+	if (rc == 0)
+		rc = put(dir, "static/repo.js", repod_web_js, strlen(repod_web_js), err);
+	if (rc == 0)
+		rc = packages(r, NULL, NULL, false, &arr, err);
+	for (size_t i = 0; rc == 0 && i < json_array_size(arr); i++) {
+		const char *name =
+			json_string_value(json_object_get(json_array_get(arr, i), "name"));
+		char rel[128];
+		html = NULL;
+		/* names are [a-z0-9_-]{1,63} (checked at publish): safe as a folder name */
+		if (xdrv_snprintf(rel, sizeof(rel), "drivers/%s/index.html", name) != 0 ||
+		    strchr(name, '/') || name[0] == '.')
+			rc = xdrv_err(err, -EINVAL, "export: driver name %.64s", name);
+		if (rc == 0)
+			rc = repo_driver_html(r, name, NULL, &html, err);
+		if (rc == 0)
+			rc = put(dir, rel, html, strlen(html), err);
+		free(html);
+	}
+	json_decref(arr);
+	return rc;
 }
 
 int repo_export(struct repo *r, const char *dir, char **err)
@@ -345,12 +319,8 @@ int repo_export(struct repo *r, const char *dir, char **err)
 	}
 	free(rows);
 	free(tg);
-	char *html = NULL;
 	if (rc == 0)
-		rc = repo_index_html(r, &html, err);
-	if (rc == 0)
-		rc = put(dir, "index.html", html, strlen(html), err);
-	free(html);
+		rc = export_pages(r, dir, err);
 	if (rc)
 		xdrv_err_prefix(err, "export %s", dir);
 	return rc;

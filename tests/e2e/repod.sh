@@ -93,7 +93,7 @@ check "search finds uart" bash -c "curl -sf '$U/api/v1/search?q=uart' | jq -e '.
 URL=$(jq -r '.[] | select(.name=="hello") | .versions[0].url' < <(curl -sf "$U/api/v1/packages"))
 check "download = published bytes" bash -c "curl -sf '$U$URL' | cmp -s - '$B/pkg/hello.xdrv'"
 check "range 206" test "$(curl -s -o /dev/null -w '%{http_code}' -r 0-9 "$U$URL")" = 206
-check "html index lists hello" bash -c "curl -sf '$U/' | grep -q '<td>hello</td>'"
+check "html index lists hello" bash -c "curl -sf '$U/' | grep -q 'href=\"/drivers/hello\">hello</a>'"
 check "access log line" grep -q 'method=POST path="/api/v1/publish" status=201' "$T/log"
 check "consistent after publishes" consistent
 kill -TERM "$PID"; wait "$PID"; rc=$?; PID=

@@ -734,6 +734,10 @@ static void test_export_writes_a_static_mirror_tree(void)
 				 out, res.sha256, xtest_build_dir()),
 			0);
 	CU_ASSERT_EQUAL(xtest_sh("grep -q hello %s/index.html", out), 0);
+	/* one page per driver (a plain web server answers /drivers/hello with it) and the script */
+	CU_ASSERT_EQUAL(
+		xtest_sh("grep -q '<h1 id=\"name\">hello' %s/drivers/hello/index.html", out), 0);
+	CU_ASSERT_EQUAL(xtest_sh("grep -q button.copy %s/static/repo.js", out), 0);
 	free(err);
 	free(pkg);
 	rfx_destroy(f);
@@ -812,15 +816,83 @@ static void test_index_html_escapes_signer_names(void)
 	struct repo_publish_result res;
 	CU_ASSERT_EQUAL_FATAL(repo_publish(f->r, RFX_ACME_TOKEN, pkg, n, NULL, &res, &err), 0);
 	char *html = NULL;
-	CU_ASSERT_EQUAL_FATAL(repo_index_html(f->r, &html, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(repo_index_html(f->r, NULL, &html, NULL), 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(html, "&lt;b&gt;x&amp;y&lt;/b&gt;"));
-	/* the ABI column decodes major*1000000 + minor*1000 + patch */
-	CU_ASSERT_PTR_NOT_NULL(strstr(html, "<td>1.0.0</td>"));
+	/* the ABI decodes major*1000000 + minor*1000 + patch */
+	CU_ASSERT_PTR_NOT_NULL(strstr(html, "<span class=\"abi\">1.0.0</span>"));
 	CU_ASSERT_PTR_NULL(strstr(html, "y</b>"));
 	CU_ASSERT_PTR_NULL(strstr(html, "<b>x"));
 	free(html);
 	free(pkg);
 	free(err);
+	rfx_destroy(f);
+}
+
+static void test_driver_page_shows_the_published_manifest_and_issuer(void)
+{
+	struct rfx *f = rfx_create(0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	size_t n;
+	uint8_t *pkg = rfx_pkg("uart16550", &n);
+	struct repo_publish_result res;
+	CU_ASSERT_EQUAL_FATAL(repo_publish(f->r, RFX_ACME_TOKEN, pkg, n, NULL, &res, NULL), 0);
+	char *html = NULL, *err = NULL;
+	CU_ASSERT_EQUAL_FATAL(repo_driver_html(f->r, "uart16550", "http://r.example", &html, &err),
+			      0);
+	/* parameters and match table come from the manifest stored at publish */
+	CU_ASSERT_PTR_NOT_NULL(strstr(html, "<code>baud</code>"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(html, "<code>ns16550a</code>"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(html, ">vendor driver CA (xdrv dev vendor)</dd>"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(html, "xdrv repo add main http://r.example --root"));
+	free(html);
+	/* an unknown driver: -ENOENT, and the 404 page to send */
+	CU_ASSERT_EQUAL(repo_driver_html(f->r, "nosuch", NULL, &html, &err), -ENOENT);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(html);
+	CU_ASSERT_PTR_NOT_NULL(strstr(html, "No driver named \xe2\x80\x9cnosuch"));
+	CU_ASSERT_TRUE(err && strstr(err, "driver nosuch: not found"));
+	free(html);
+	free(err);
+	free(pkg);
+	rfx_destroy(f);
+}
+
+static void test_old_database_gains_the_page_columns(void)
+{
+	/* a database from before the web pages: packages without issuer and manifest; its rows
+	 * are still shown, without what they lack */
+	struct rfx *f = rfx_create(0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	size_t n;
+	uint8_t *pkg = rfx_pkg("hello", &n);
+	struct repo_publish_result res;
+	CU_ASSERT_EQUAL_FATAL(repo_publish(f->r, RFX_ACME_TOKEN, pkg, n, NULL, &res, NULL), 0);
+	repo_close(f->r);
+	f->r = NULL;
+	sqlite3 *db = NULL;
+	CU_ASSERT_EQUAL_FATAL(sqlite3_open(xtest_path("%s/repod.db", f->cfg.data_dir), &db),
+			      SQLITE_OK);
+	CU_ASSERT_EQUAL(sqlite3_exec(db,
+				     "ALTER TABLE packages DROP COLUMN issuer;"
+				     " ALTER TABLE packages DROP COLUMN manifest;",
+				     NULL, NULL, NULL),
+			SQLITE_OK);
+	sqlite3_close(db);
+	CU_ASSERT_EQUAL_FATAL(rfx_reopen(f), 0);
+	char *html = NULL;
+	CU_ASSERT_EQUAL_FATAL(repo_driver_html(f->r, "hello", NULL, &html, NULL), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(html, "<h1 id=\"name\">hello"));
+	CU_ASSERT_PTR_NULL(strstr(html, "Issued by"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(html, "No match table recorded"));
+	free(html);
+	/* and a publish after the upgrade stores them again */
+	uint8_t *u = rfx_pkg("uart16550", &n);
+	CU_ASSERT_EQUAL_FATAL(repo_publish(f->r, RFX_ACME_TOKEN, u, n, NULL, &res, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(repo_driver_html(f->r, "uart16550", NULL, &html, NULL), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(html, "Issued by"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(html, "<code>baud</code>"));
+	free(html);
+	free(u);
+	free(pkg);
 	rfx_destroy(f);
 }
 
@@ -843,7 +915,9 @@ XTEST_SUITE(repo_crash, NULL, NULL, XTEST(test_kill9_after_blob_leaves_nothing_v
 
 XTEST_SUITE(repo_db_blob_html, NULL, NULL, XTEST(test_db_is_wal_and_metadata_versions_are_unique),
 	    XTEST(test_blob_put_is_content_addressed_and_gc_removes_leftovers),
-	    XTEST(test_index_html_escapes_signer_names))
+	    XTEST(test_index_html_escapes_signer_names),
+	    XTEST(test_driver_page_shows_the_published_manifest_and_issuer),
+	    XTEST(test_old_database_gains_the_page_columns))
 
 XTEST_SUITE(repo_server_admin, NULL, NULL, XTEST(test_root_rotation_is_imported_and_chains),
 	    XTEST(test_root_not_signed_by_previous_root_is_refused),

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,10 +70,13 @@ static int http(uint16_t port, const char *method, const char *path, const char 
 	if (fd < 0)
 		return -1;
 	char head[2048];
+	/* extra headers that start with Host: replace ours */
+	bool own_host = extra_headers && strncmp(extra_headers, "Host:", 5) == 0;
 	snprintf(head, sizeof(head),
-		 "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n%s"
+		 "%s %s HTTP/1.1\r\n%sConnection: close\r\n%s"
 		 "Content-Length: %zu\r\n\r\n",
-		 method, path, extra_headers ? extra_headers : "", blen);
+		 method, path, own_host ? "" : "Host: 127.0.0.1\r\n",
+		 extra_headers ? extra_headers : "", blen);
 	if (send_all(fd, head, strlen(head)) || (blen && send_all(fd, body, blen))) {
 		close(fd);
 		return -1;
@@ -330,8 +334,47 @@ static void test_http_listing_search_and_index(void)
 	CU_ASSERT_EQUAL_FATAL(http(port, "GET", "/", NULL, NULL, 0, &r), 0);
 	CU_ASSERT_EQUAL(r.status, 200);
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.head, "Content-Type: text/html"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "<li class=\"vendor\">acme"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "<tr class=\"driver\"><td>hello</td>"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.head, "Content-Security-Policy: default-src 'none'"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "<li class=\"vendor\"><a href=\"/?q=acme\">acme"));
+	CU_ASSERT_PTR_NOT_NULL(
+		strstr(r.body, "<a class=\"name\" href=\"/drivers/hello\">hello</a>"));
+	resp_free(&r);
+	/* the search box: a GET form answered by the server, also at /search */
+	CU_ASSERT_EQUAL_FATAL(http(port, "GET", "/?q=HEL", NULL, NULL, 0, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "href=\"/drivers/hello\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "value=\"HEL\""));
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(http(port, "GET", "/search?q=zzz", NULL, NULL, 0, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_PTR_NULL(strstr(r.body, "href=\"/drivers/"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "0 drivers match"));
+	resp_free(&r);
+	/* a driver's page, with the install snippet naming the Host the client used */
+	CU_ASSERT_EQUAL_FATAL(http(port, "GET", "/drivers/hello", NULL, NULL, 0, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.head, "Content-Type: text/html"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "<h1 id=\"name\">hello"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "xdrv repo add main http://127.0.0.1 --root"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "<dt>Issued by</dt>"));
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(http(port, "GET", "/drivers/hello/", NULL, NULL, 0, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 200);
+	resp_free(&r);
+	/* a Host header that is not host[:port] is not echoed into the snippet */
+	CU_ASSERT_EQUAL_FATAL(http(port, "GET", "/drivers/hello", "Host: a\"b\r\n", NULL, 0, &r),
+			      0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "xdrv repo add main REPOSITORY-URL --root"));
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(http(port, "GET", "/drivers/%3Cnosuch%3E", NULL, NULL, 0, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 404);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.head, "Content-Type: text/html"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "No driver named \xe2\x80\x9c&lt;nosuch&gt;"));
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(http(port, "GET", "/static/repo.js", NULL, NULL, 0, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.head, "Content-Type: text/javascript"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "button.copy"));
 	resp_free(&r);
 }
 

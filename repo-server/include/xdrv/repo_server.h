@@ -114,13 +114,22 @@ int repo_refresh(struct repo *r, int64_t now, bool *changed, char **err);
  * name or vendor): [{"name","vendor","versions":[{"version","abi_version","security_version",
  * "signer","size","sha256","target","url"}]}]. *json malloc'd. */
 int repo_packages_json(struct repo *r, const char *q, char **json, char **err);
-/* The HTML index page (vendors, drivers, versions; every string HTML-escaped). */
-int repo_index_html(struct repo *r, char **html, char **err);
+/* The HTML index page: a search form, the drivers matching `q` (NULL or "" = all; the same
+ * match as /api/v1/search) with their latest version, and the vendors. Every string from a
+ * package is HTML-escaped. *html malloc'd. */
+int repo_index_html(struct repo *r, const char *q, char **html, char **err);
+/* The HTML page of driver `name`: versions highest first, match table, parameters, ABI,
+ * signer and issuer, size, date, digest, an install snippet naming `base_url` (NULL: a
+ * placeholder). -ENOENT for an unknown driver, and then *html is the 404 page to send.
+ * *html malloc'd. */
+int repo_driver_html(struct repo *r, const char *name, const char *base_url, char **html,
+		     char **err);
 /* Find a blob by its consistent target file name "VENDOR/<sha256>.NAME-VERSION.xdrv": 0 with the
  * blob's path (malloc'd) and size; -ENOENT. */
 int repo_target_lookup(struct repo *r, const char *file, char **blob_path, uint64_t *size,
 		       char **err);
-/* Write a static mirror tree: DIR/metadata/..., DIR/targets/..., DIR/index.html. */
+/* Write a static mirror tree: DIR/metadata/..., DIR/targets/..., DIR/index.html,
+ * DIR/drivers/NAME/index.html, DIR/static/repo.js. */
 int repo_export(struct repo *r, const char *dir, char **err);
 
 /* ---- HTTP server (libmicrohttpd, thread pool) ---------------------------------------------- */
