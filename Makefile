@@ -36,6 +36,8 @@ CC := clang-19
 LLVM_CONFIG := llvm-config-19
 V ?= 0
 Q := $(if $(filter 1,$(V)),,@)
+# Parallel jobs of the builds that `make test`, `demo`, `bench` and the cross builds start.
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 LLVM_CFLAGS := -I$(shell $(LLVM_CONFIG) --includedir)
 LLVM_LIBS := -L$(shell $(LLVM_CONFIG) --libdir) -lLLVM-19 -Wl,-rpath,$(shell $(LLVM_CONFIG) --libdir)
@@ -169,6 +171,7 @@ $(O)/tests/xdrv-tests: $(TEST_MAIN) $(foreach t,$(TEST_DIRS),$(call test_objs,$(
 
 TEST_O := build/test
 test: deps
+	$(Q)$(MAKE) --no-print-directory -j$(JOBS) O=$(TEST_O) SAN=1 test-build
 	$(Q)$(MAKE) --no-print-directory O=$(TEST_O) SAN=1 test-run
 
 test-build: $(XDRV) $(PROGS) drivers $(O)/tests/xdrv-tests fuzz-build
@@ -195,11 +198,11 @@ fuzz:
 
 # ---- demo, bench, checks ---------------------------------------------------------------------
 demo: deps
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory -j$(JOBS) all
 	$(Q)scripts/demo.sh $(O)
 
 bench: deps
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory -j$(JOBS) all
 	$(Q)scripts/bench.sh $(O)
 
 C_SOURCES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
@@ -225,7 +228,7 @@ CROSS_ARCHS ?= arm64 ppc64el
 CROSS_PREFIX ?= build/
 .PHONY: deps-cross cross cross-all cross-tests
 cross-all: deps
-	$(Q)for a in $(CROSS_ARCHS); do $(MAKE) --no-print-directory ARCH=$$a O=$(CROSS_PREFIX)$$a SAN=0 cross || exit 1; done
+	$(Q)for a in $(CROSS_ARCHS); do $(MAKE) --no-print-directory -j$(JOBS) ARCH=$$a O=$(CROSS_PREFIX)$$a SAN=0 cross || exit 1; done
 test: cross-all
 ifneq ($(ARCH),)
 $(if $(CROSS_TRIPLE),,$(error ARCH=$(ARCH): not one of arm64 ppc64el s390x))
