@@ -28,6 +28,14 @@
 
 #define REPO_DEFAULT_PORT	 8470
 #define REPO_DEFAULT_MAX_PACKAGE (32u << 20) /* the SDK's archive total cap */
+/* A publish refused before its body is read (wrong token, declared size over max_package) from
+ * a client that did not send "Expect: 100-continue" is read and dropped, then answered, as long
+ * as the body stays within max_package + REPO_DRAIN_EXTRA bytes: answering while the client is
+ * still sending would make the server close with unread data, and the client get a reset
+ * instead of the answer. 16 MiB covers a package that grew past the limit and any client that
+ * sends small bodies without Expect (curl asks for 100-continue above 1 MiB); a larger body is
+ * refused at once (declared) or cut off (chunked), since reading it is only a cost. */
+#define REPO_DRAIN_EXTRA (16u << 20)
 
 struct repo_config {
 	char *listen;	      /* "127.0.0.1" */
