@@ -472,7 +472,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			"ts=%s remote=%s method=%s path=\"%s\" status=%d bytes=%llu in=%llu"
 			" dur_us=%llu%s\n",
 			ts, addr, q->method, path, q->status, (unsigned long long)q->bytes,
-			(unsigned long long)(q->len + q->dropped),
+			(unsigned long long)q->len + q->dropped,
 			(unsigned long long)((xdrv_now_ns() - q->t0) / 1000),
 			toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted=1");
 	}
