@@ -293,15 +293,18 @@ static const char *missing_config = "missing --config FILE (create one with 'xdr
 /* What `keys init` makes in `dir` (repo_keys_init), and which key goes offline. */
 static void print_keys(const char *dir, unsigned days, bool kept)
 {
+	const char *k = kept ? " (kept)" : "";
+	char life[32] = "";
+	if (!kept)
+		snprintf(life, sizeof(life), ", valid %u days", days);
 	printf("  %s/offline/root.key%s\n"
 	       "      root key: keep it OFFLINE (move it off this machine); it signs nothing but\n"
 	       "      new root versions ('xdrv-repod keys rotate-root')\n"
 	       "  %s/online/{targets,snapshot,timestamp}.key%s\n"
 	       "      online keys: stay with the server (keys_dir = %s/online)\n"
 	       "  %s/online/root/1.root.json%s\n"
-	       "      root metadata%s%u days: hosts pin it ('xdrv repo add NAME URL --root ...')\n",
-	       dir, kept ? " (kept)" : "", dir, kept ? " (kept)" : "", dir, dir,
-	       kept ? " (kept)" : "", kept ? "" : ", valid ", kept ? 0 : days);
+	       "      root metadata%s: hosts pin it ('xdrv repo add NAME URL --root ...')\n",
+	       dir, k, dir, k, dir, dir, k, life);
 }
 
 static int cmd_keys(const struct args *a)

@@ -123,6 +123,8 @@ check "... says to keep it offline" grep -q "keep it OFFLINE" <<<"$out"
 check "... next: init in the parent keeps these keys" grep -qF \
   "next: xdrv-repod init --dir k --trust-root ROOT.pem   (writes k/repod.conf and keeps these keys)" <<<"$out"
 expect 0 "k/keys/offline/root.key \(kept\)" "init after keys init keeps them" -- "$R" init --dir k --trust-root "$ROOT"
+expect 0 "^      root metadata: hosts pin it" "... and claims no lifetime for kept root metadata" -- \
+  "$R" init --dir k --trust-root "$ROOT" --force
 expect 0 "keys_dir = other/online" "keys init elsewhere: next names keys_dir" -- "$R" keys init --dir other
 expect 1 "other/offline/root.key exists \(not replaced\)" "keys init twice: refused" -- "$R" keys init --dir other
 
