@@ -59,7 +59,8 @@ COMPONENTS := common sdk signer loader hypervisor-backends repo-server cli bench
 libname = $(if $(filter hypervisor-backends,$(1)),hvb,$(if $(filter repo-server,$(1)),repo,$(1)))
 INCLUDES := -Idriver-abi/include $(foreach c,$(COMPONENTS),$(if $(wildcard $(c)/include),-I$(c)/include)) -I$(O)/gen
 CFLAGS := $(CFLAGS_BASE) $(INCLUDES) $(LLVM_CFLAGS) \
-	-DXDRV_SOURCE_DATE=$(shell git log -1 --format=%ct 2>/dev/null || date +%s) -DXDRV_SRCDIR=\"$(CURDIR)\"
+	-DXDRV_SOURCE_DATE=$(shell git log -1 --format=%ct 2>/dev/null || date +%s) -DXDRV_SRCDIR=\"$(CURDIR)\" \
+	-DXDRV_GIT_COMMIT=\"$(shell git describe --always --dirty --abbrev=12 2>/dev/null || echo unknown)\"
 SYSLIBS := -ljansson -larchive -lcrypto -lssl $(LLVM_LIBS) -lpthread -ldl -lm
 SYSLIBS += -ltss2-esys -ltss2-tctildr -ltss2-mu -ltss2-rc # loader: measured boot (issue 5)
 SYSLIBS += -lcurl -lsqlite3 # issue 4 client (repo-server/client_*, store*)

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * HTTP transfers of the repository client, with libcurl: GET into memory with a byte cap, GET
- * into a partial file with Range resume, and POST of a package. Every transfer has a connect
+ * into a partial file with Range resume, and POST of a package (with "Expect: 100-continue", so
+ * that a refusal arrives before the body is sent). Every transfer has a connect
  * timeout, a total timeout and a low-speed limit, so that a slow or endless server cannot hold
  * the client forever; the byte caps count what actually arrives, not what the server claims.
  * What the bytes mean is decided elsewhere (client_tuf.c).
@@ -237,7 +238,11 @@ int repo_http_post(const char *url, const char *token, const uint8_t *data, size
 	char auth[1024];
 	if (token && xdrv_snprintf(auth, sizeof auth, "Authorization: Bearer %s", token) == 0)
 		h = curl_slist_append(h, auth);
-	h = curl_slist_append(h, "Expect:");
+	/* Ask first, send the body only after "100 Continue": a server that refuses the upload
+	 * from its headers alone (wrong token, too large) answers at once and closes, and a body
+	 * already under way would meet a reset instead of that answer ("Send failure: Broken
+	 * pipe"). libcurl asks by itself only above 1 MiB. */
+	h = curl_slist_append(h, "Expect: 100-continue");
 	struct sink s = {.max = 65536};
 	char ebuf[CURL_ERROR_SIZE] = "";
 	apply_opts(c, NULL);
@@ -246,6 +251,9 @@ int repo_http_post(const char *url, const char *token, const uint8_t *data, size
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, (const char *)data);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	/* a server that ignores Expect gets the body after this long (libcurl's default is 1 s,
+	 * short enough for a busy server's answer to arrive after the body started) */
+	curl_easy_setopt(c, CURLOPT_EXPECT_100_TIMEOUT_MS, 10000L);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
 	CURLcode cc = curl_easy_perform(c);

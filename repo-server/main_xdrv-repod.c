@@ -1,58 +1,493 @@
 // SPDX-License-Identifier: MIT
 /*
- * xdrv-repod: the repository server's command line. Subcommands: keys init, keys rotate-root,
- * vendor add, serve, export. Arguments and output only; the work is in libxdrv_repo.
+ * xdrv-repod: the repository server's command line. Subcommands live in one const table (init,
+ * keys init, keys rotate-root, vendor add, serve, export), each with the options it takes; an
+ * unknown subcommand or option gets a did-you-mean (xdrv_suggest), a missing argument is named
+ * together with where to get it, and each command says what it made and what comes next.
+ * Arguments and output only; the work is in libxdrv_repo.
  */
+#include "xdrv/abi.h"
 #include "xdrv/repo_server.h"
+#include "xdrv/tuf.h"
 #include "xdrv/util.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-static const char usage[] =
-	"usage: xdrv-repod keys init --dir DIR [--root-days N]\n"
-	"       xdrv-repod keys rotate-root --dir DIR [--root-days N]\n"
-	"       xdrv-repod vendor add NAME --token-file FILE --config FILE\n"
-	"       xdrv-repod serve --config FILE [--port-file FILE] [--export DIR]\n"
-	"       xdrv-repod export --config FILE --out DIR\n"
-	"  keys init      make DIR/offline/root.key (keep it off the server), DIR/online/*.key\n"
-	"                 and DIR/online/root/1.root.json; set keys_dir = DIR/online\n"
-	"  serve          serve until SIGTERM/SIGINT (then finish requests in flight)\n"
-	"  --export DIR   with serve: write the static mirror tree and exit\n";
+#define MAX_OPTS 8
+#define MAX_POS	 1
 
-static const char *opt(int argc, char **argv, const char *name)
+struct opt {
+	const char *name;
+	bool value; /* takes a value: --name V or --name=V */
+};
+
+struct args;
+struct command {
+	const char *group; /* first word of two-word commands ("keys", "vendor"), else NULL */
+	const char *name;
+	const char *synopsis; /* what follows the command words in the usage line */
+	const char *help;
+	struct opt opts[MAX_OPTS];
+	int npos; /* positional arguments it takes */
+	int (*fn)(const struct args *a);
+};
+
+struct args {
+	const struct command *cmd;
+	const char *val[MAX_OPTS]; /* by index into cmd->opts; "" for a flag that was given */
+	const char *pos[MAX_POS];
+	int npos;
+};
+
+static int cmd_init(const struct args *a);
+static int cmd_keys(const struct args *a);
+static int cmd_vendor_add(const struct args *a);
+static int cmd_serve(const struct args *a);
+static int cmd_export(const struct args *a);
+
+static const struct command commands[] = {
+	{NULL,
+	 "init",
+	 "--dir DIR [--trust-root PEM] [--listen ADDR] [--port N] [--root-days N] [--force]",
+	 "  Start a repository in DIR: the keys (as 'keys init', in DIR/keys) and a commented\n"
+	 "  DIR/repod.conf (listen 127.0.0.1, port 8470, data in DIR/data). --trust-root is the\n"
+	 "  PEM root certificate every published package must chain to (without it, repod.conf\n"
+	 "  is written with that line to fill in). Existing keys are kept, never replaced; an\n"
+	 "  existing repod.conf is replaced only with --force.\n",
+	 {{"--dir", true},
+	  {"--trust-root", true},
+	  {"--listen", true},
+	  {"--port", true},
+	  {"--root-days", true},
+	  {"--force", false}},
+	 0,
+	 cmd_init},
+	{"keys",
+	 "init",
+	 "--dir DIR [--root-days N]",
+	 "  Make the repository's keys: DIR/offline/root.key (keep it off the server),\n"
+	 "  DIR/online/{targets,snapshot,timestamp}.key and DIR/online/root/1.root.json (root\n"
+	 "  metadata valid N days, default 365). Refuses if DIR/offline/root.key exists.\n",
+	 {{"--dir", true}, {"--root-days", true}},
+	 0,
+	 cmd_keys},
+	{"keys",
+	 "rotate-root",
+	 "--dir DIR [--root-days N]",
+	 "  On the machine holding DIR/offline: root version N+1 with a new root key, signed by\n"
+	 "  the old and the new one; copy DIR/online/root/(N+1).root.json to the server.\n",
+	 {{"--dir", true}, {"--root-days", true}},
+	 0,
+	 cmd_keys},
+	{"vendor",
+	 "add",
+	 "NAME --token-file FILE --config FILE",
+	 "  Add vendor NAME (it may publish NAME/* targets) with the token in FILE. A FILE that\n"
+	 "  does not exist is created with a new random token (mode 0600): give it to the vendor.\n"
+	 "  Works while the server runs.\n",
+	 {{"--token-file", true}, {"--config", true}},
+	 1,
+	 cmd_vendor_add},
+	{NULL,
+	 "serve",
+	 "--config FILE [--port-file FILE] [--export DIR]",
+	 "  Serve until SIGTERM/SIGINT (then finish the requests in flight). --port-file writes\n"
+	 "  the bound port (for port = 0); --export DIR writes the static mirror tree and exits.\n",
+	 {{"--config", true}, {"--port-file", true}, {"--export", true}},
+	 0,
+	 cmd_serve},
+	{NULL,
+	 "export",
+	 "--config FILE --out DIR",
+	 "  Write the static mirror tree (metadata, targets, index.html) for any web server.\n",
+	 {{"--config", true}, {"--out", true}},
+	 0,
+	 cmd_export},
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const char *const top_words[] = {"init",	  "keys", "vendor", "serve",
+					"export", "help", "--help", "--version"};
+
+static void cmd_words(const struct command *c, char *buf, size_t n)
 {
-	for (int i = 0; i + 1 < argc; i++)
-		if (strcmp(argv[i], name) == 0)
-			return argv[i + 1];
-	return NULL;
+	snprintf(buf, n, "%s%s%s", c->group ? c->group : "", c->group ? " " : "", c->name);
 }
 
-static int fail(const char *what, char *err, int rc)
+static void usage(FILE *f)
 {
-	fprintf(stderr, "xdrv-repod: %s: %s\n", what, err ? err : strerror(-rc));
+	char w[64];
+	fputs("usage:\n", f);
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		cmd_words(&commands[i], w, sizeof(w));
+		fprintf(f, "  xdrv-repod %s %s\n", w, commands[i].synopsis);
+	}
+	fputs("  xdrv-repod --version\n"
+	      "\n"
+	      "A TUF repository of signed xdrv driver packages. To start one:\n"
+	      "  xdrv-repod init --dir repo --trust-root root.pem\n"
+	      "  xdrv-repod vendor add acme --token-file acme.token --config repo/repod.conf\n"
+	      "  xdrv-repod serve --config repo/repod.conf\n"
+	      "'xdrv-repod COMMAND --help' describes one command; docs/REPOSITORY.md all of "
+	      "them.\n",
+	      f);
+}
+
+static void cmd_help(const struct command *c)
+{
+	char w[64];
+	cmd_words(c, w, sizeof(w));
+	printf("usage: xdrv-repod %s %s\n\n%s", w, c->synopsis, c->help);
+}
+
+__attribute__((format(printf, 2, 3))) static int usage_error(const struct command *c,
+							     const char *fmt, ...)
+{
+	char w[64] = "";
+	va_list ap;
+	if (c)
+		cmd_words(c, w, sizeof(w));
+	fprintf(stderr, "xdrv-repod%s%s: ", c ? " " : "", w);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 2;
+}
+
+/* A usage error after "xdrv-repod GROUP" (keys, vendor). */
+__attribute__((format(printf, 2, 3))) static int group_error(const char *group, const char *fmt,
+							     ...)
+{
+	va_list ap;
+	fprintf(stderr, "xdrv-repod %s: ", group);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 2;
+}
+
+static int fail(const struct command *c, char *err, int rc)
+{
+	char w[64];
+	cmd_words(c, w, sizeof(w));
+	fprintf(stderr, "xdrv-repod %s: %s\n", w, err ? err : strerror(-rc));
 	free(err);
 	return 1;
 }
 
-static int open_repo(int argc, char **argv, struct repo **r, struct repo_config *c)
+__attribute__((format(printf, 2, 3))) static int failf(const struct command *c, const char *fmt,
+						       ...)
+{
+	char w[64];
+	va_list ap;
+	cmd_words(c, w, sizeof(w));
+	fprintf(stderr, "xdrv-repod %s: ", w);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 1;
+}
+
+static const char *get(const struct args *a, const char *name)
+{
+	for (int i = 0; i < MAX_OPTS && a->cmd->opts[i].name; i++)
+		if (strcmp(a->cmd->opts[i].name, name) == 0)
+			return a->val[i];
+	return NULL;
+}
+
+/* argv holds what follows the command words. 0, 2 (usage error, printed) or -1 (--help shown). */
+static int parse(const struct command *c, int argc, char **argv, struct args *a)
+{
+	const char *names[MAX_OPTS];
+	int nopts = 0;
+	bool only_pos = false;
+	memset(a, 0, sizeof(*a));
+	a->cmd = c;
+	while (nopts < MAX_OPTS && c->opts[nopts].name) {
+		names[nopts] = c->opts[nopts].name;
+		nopts++;
+	}
+	for (int i = 0; i < argc; i++) {
+		const char *arg = argv[i];
+		if (!only_pos && strcmp(arg, "--") == 0) {
+			only_pos = true;
+			continue;
+		}
+		if (only_pos || arg[0] != '-' || arg[1] == 0) {
+			if (a->npos >= c->npos)
+				return usage_error(c, "unexpected argument '%s'%s", arg,
+						   c->npos ? "" : " (it takes options only)");
+			a->pos[a->npos++] = arg;
+			continue;
+		}
+		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+			cmd_help(c);
+			return -1;
+		}
+		const char *eq = strchr(arg, '=');
+		size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+		int k = 0;
+		while (k < nopts && !(strlen(names[k]) == len && strncmp(names[k], arg, len) == 0))
+			k++;
+		if (k == nopts) {
+			char word[80];
+			snprintf(word, sizeof(word), "%.*s", (int)(len < 79 ? len : 79), arg);
+			const char *near = xdrv_suggest(word, names, (size_t)nopts);
+			if (near)
+				return usage_error(c, "unknown option '%s'; did you mean '%s'?",
+						   word, near);
+			char list[160] = "";
+			for (int j = 0; j < nopts; j++)
+				snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+					 j ? ", " : "", names[j]);
+			return usage_error(c, "unknown option '%s' (options: %s)", word, list);
+		}
+		if (a->val[k])
+			return usage_error(c, "%s given twice", names[k]);
+		if (!c->opts[k].value) {
+			if (eq)
+				return usage_error(c, "%s takes no value", names[k]);
+			a->val[k] = "";
+		} else if (eq) {
+			a->val[k] = eq + 1;
+		} else if (i + 1 < argc) {
+			a->val[k] = argv[++i];
+		} else {
+			return usage_error(c, "missing value for %s", names[k]);
+		}
+	}
+	return 0;
+}
+
+static int parse_days(const struct args *a, unsigned *days)
+{
+	const char *s = get(a, "--root-days");
+	char *end;
+	*days = 365;
+	if (!s)
+		return 0;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno || *end || !*s || v < 1 || v > 36525)
+		return usage_error(a->cmd,
+				   "--root-days wants a number of days in 1..36525, not '%s'", s);
+	*days = (unsigned)v;
+	return 0;
+}
+
+static const char *missing_config = "missing --config FILE (create one with 'xdrv-repod init')";
+
+/* What `keys init` makes in `dir` (repo_keys_init), and which key goes offline. */
+static void print_keys(const char *dir, unsigned days, bool kept)
+{
+	const char *k = kept ? " (kept)" : "";
+	char life[32] = "";
+	if (!kept)
+		snprintf(life, sizeof(life), ", valid %u days", days);
+	printf("  %s/offline/root.key%s\n"
+	       "      root key: keep it OFFLINE (move it off this machine); it signs nothing but\n"
+	       "      new root versions ('xdrv-repod keys rotate-root')\n"
+	       "  %s/online/{targets,snapshot,timestamp}.key%s\n"
+	       "      online keys: stay with the server (keys_dir = %s/online)\n"
+	       "  %s/online/root/1.root.json%s\n"
+	       "      root metadata%s: hosts pin it ('xdrv repo add NAME URL --root ...')\n",
+	       dir, k, dir, k, dir, dir, k, life);
+}
+
+static int cmd_keys(const struct args *a)
+{
+	const char *dir = get(a, "--dir");
+	char *err = NULL;
+	unsigned days;
+	int rc;
+	if (!dir)
+		return usage_error(a->cmd, "missing --dir DIR (the keys folder to create)");
+	if ((rc = parse_days(a, &days)) != 0)
+		return rc;
+	if (strcmp(a->cmd->name, "rotate-root") == 0) {
+		rc = repo_keys_rotate_root(dir, time(NULL), days, &err);
+		if (rc)
+			return fail(a->cmd, err, rc);
+		printf("xdrv-repod keys rotate-root: new root key %s/offline/root.key (the old one "
+		       "kept beside it); copy the newest %s/online/root/N.root.json to the "
+		       "server\n",
+		       dir, dir);
+		return 0;
+	}
+	rc = repo_keys_init(dir, time(NULL), days, &err);
+	if (rc)
+		return fail(a->cmd, err, rc);
+	printf("xdrv-repod keys init: made\n");
+	print_keys(dir, days, false);
+	char parent[PATH_MAX];
+	size_t n = strlen(dir);
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	if (n >= 4 && strncmp(dir + n - 4, "keys", 4) == 0 && (n == 4 || dir[n - 5] == '/')) {
+		snprintf(parent, sizeof(parent), "%.*s", n == 4 ? 1 : (int)(n - 5),
+			 n == 4 ? "." : dir);
+		if (!parent[0])
+			snprintf(parent, sizeof(parent), "/");
+		printf("next: xdrv-repod init --dir %s --trust-root ROOT.pem   (writes "
+		       "%s/repod.conf "
+		       "and keeps these keys)\n",
+		       parent, parent);
+	} else {
+		printf("next: a config naming keys_dir = %s/online ('xdrv-repod init --dir D' "
+		       "writes one and keeps keys found in D/keys)\n",
+		       dir);
+	}
+	return 0;
+}
+
+static int cmd_init(const struct args *a)
+{
+	const char *dir = get(a, "--dir"), *listen = get(a, "--listen"),
+		   *trust = get(a, "--trust-root"), *port_s = get(a, "--port");
+	bool force = get(a, "--force") != NULL;
+	char *err = NULL, keys[PATH_MAX], conf[PATH_MAX], rootkey[PATH_MAX], root1[PATH_MAX],
+	     abs_trust[PATH_MAX];
+	unsigned days, port = REPO_DEFAULT_PORT;
+	int rc;
+	if (!dir)
+		return usage_error(a->cmd, "missing --dir DIR (the folder for keys/, repod.conf "
+					   "and data/)");
+	if ((rc = parse_days(a, &days)) != 0)
+		return rc;
+	if (port_s) {
+		char *end;
+		errno = 0;
+		unsigned long v = strtoul(port_s, &end, 10);
+		if (errno || *end || !*port_s || v > 65535)
+			return usage_error(a->cmd, "--port wants 0..65535, not '%s'", port_s);
+		port = (unsigned)v;
+	}
+	if (listen) {
+		unsigned char ip[16];
+		if (inet_pton(strchr(listen, ':') ? AF_INET6 : AF_INET, listen, ip) != 1)
+			return usage_error(
+				a->cmd, "--listen wants an IPv4 or IPv6 address, not '%s'", listen);
+	}
+	if (trust && !realpath(trust, abs_trust))
+		return failf(a->cmd, "--trust-root %s: %s", trust, strerror(errno));
+	if (xdrv_snprintf(keys, sizeof(keys), "%s/keys", dir) ||
+	    xdrv_snprintf(conf, sizeof(conf), "%s/repod.conf", dir) ||
+	    xdrv_snprintf(rootkey, sizeof(rootkey), "%s/offline/root.key", keys) ||
+	    xdrv_snprintf(root1, sizeof(root1), "%s/online/root/1.root.json", keys))
+		return fail(a->cmd, NULL, -ENAMETOOLONG);
+	/* nothing is made when the config would not be written */
+	if (!force && access(conf, F_OK) == 0)
+		return failf(a->cmd, "%s exists (not replaced; --force rewrites it)", conf);
+	bool kept = access(rootkey, F_OK) == 0;
+	if (kept && access(root1, F_OK) != 0)
+		return failf(a->cmd,
+			     "%s exists but %s does not: not a keys folder made by 'keys init'",
+			     rootkey, root1);
+	rc = xdrv_mkdirs(dir, 0755, &err);
+	if (rc == 0 && !kept)
+		rc = repo_keys_init(keys, time(NULL), days, &err);
+	if (rc == 0) {
+		struct repo_config c;
+		repo_config_defaults(&c);
+		c.listen = (char *)(listen ? listen : "127.0.0.1");
+		c.port = (uint16_t)port;
+		c.data_dir = (char *)"data";
+		c.keys_dir = (char *)"keys/online";
+		c.trust_root = trust ? abs_trust : NULL;
+		rc = repo_config_write(conf, &c, force, &err);
+	}
+	if (rc)
+		return fail(a->cmd, err, rc);
+	printf("xdrv-repod init: made in %s\n", dir);
+	print_keys(keys, days, kept);
+	printf("  %s\n      configuration: serves %s%s%s:%u, data in %s/data\n", conf,
+	       listen && strchr(listen, ':') ? "[" : "", listen ? listen : "127.0.0.1",
+	       listen && strchr(listen, ':') ? "]" : "", port, dir);
+	if (!trust)
+		printf("edit %s: set trust_root (required) to the PEM root certificate every "
+		       "published package must chain to\n",
+		       conf);
+	printf("next: xdrv-repod vendor add NAME --token-file NAME.token --config %s\n"
+	       "      xdrv-repod serve --config %s\n",
+	       conf, conf);
+	return 0;
+}
+
+static int open_repo(const struct args *a, struct repo **r, struct repo_config *c)
 {
 	char *err = NULL;
-	const char *cfg = opt(argc, argv, "--config");
-	if (!cfg) {
-		fputs(usage, stderr);
-		return 2;
-	}
-	int rc = repo_config_load(cfg, c, &err);
-	if (rc == 0)
+	int rc = repo_config_load(get(a, "--config"), c, &err);
+	if (rc == 0) {
 		rc = repo_open(c, r, &err);
-	if (rc)
-		return fail(cfg, err, rc);
+		if (rc)
+			repo_config_free(c);
+	}
+	return rc ? fail(a->cmd, err, rc) : 0;
+}
+
+static int cmd_vendor_add(const struct args *a)
+{
+	const char *name = a->npos ? a->pos[0] : NULL, *tf = get(a, "--token-file");
+	char *err = NULL;
+	uint8_t *tok = NULL;
+	size_t len = 0;
+	bool created = false;
+	struct repo *r = NULL;
+	struct repo_config c;
+	int rc;
+	if (!name)
+		return usage_error(a->cmd, "missing NAME (the vendor; its packages are NAME/*)");
+	if (!tf)
+		return usage_error(a->cmd, "missing --token-file FILE (a new random token is "
+					   "written there if FILE does not exist)");
+	if (!get(a, "--config"))
+		return usage_error(a->cmd, "%s", missing_config);
+	if ((rc = open_repo(a, &r, &c)) != 0)
+		return rc;
+	if (access(tf, F_OK) != 0 && errno == ENOENT) {
+		rc = repo_token_file_create(tf, &err);
+		created = rc == 0;
+	}
+	if (rc == 0)
+		rc = xdrv_read_file(tf, 8192, &tok, &len, &err);
+	if (rc == 0) {
+		while (len && (tok[len - 1] == '\n' || tok[len - 1] == '\r' || tok[len - 1] == ' '))
+			tok[--len] = 0;
+		rc = repo_vendor_add(r, name, (const char *)tok, &err);
+	}
+	if (tok) {
+		memset(tok, 0, len);
+		free(tok);
+	}
+	repo_close(r);
+	repo_config_free(&c);
+	if (rc) {
+		fail(a->cmd, err, rc);
+		if (created && unlink(tf) == 0)
+			fprintf(stderr,
+				"xdrv-repod vendor add: %s, made for it, is removed again\n", tf);
+		return 1;
+	}
+	if (created)
+		printf("xdrv-repod: made %s: a new random token (mode 0600) for vendor %s; give it "
+		       "to "
+		       "the vendor, who publishes with 'xdrv publish --repo REPO --token-file %s "
+		       "PKG'\n",
+		       tf, name, tf);
+	printf("xdrv-repod: vendor %s added (delegation %s/*)\n", name, name);
 	return 0;
 }
 
@@ -62,21 +497,23 @@ static void on_signal(int sig)
 	stop_sig = sig;
 }
 
-static int cmd_serve(int argc, char **argv)
+static int cmd_serve(const struct args *a)
 {
 	struct repo *r = NULL;
 	struct repo_config c;
 	struct repo_server *s = NULL;
 	char *err = NULL;
-	int rc = open_repo(argc, argv, &r, &c);
-	if (rc)
+	int rc;
+	if (!get(a, "--config"))
+		return usage_error(a->cmd, "%s", missing_config);
+	if ((rc = open_repo(a, &r, &c)) != 0)
 		return rc;
-	const char *exp = opt(argc, argv, "--export");
+	const char *exp = get(a, "--export");
 	if (exp) {
 		rc = repo_export(r, exp, &err);
 		repo_close(r);
 		repo_config_free(&c);
-		return rc ? fail("export", err, rc) : 0;
+		return rc ? fail(a->cmd, err, rc) : 0;
 	}
 	rc = repo_serve_lock(r, &err);
 	if (rc == 0)
@@ -84,7 +521,7 @@ static int cmd_serve(int argc, char **argv)
 	if (rc) {
 		repo_close(r);
 		repo_config_free(&c);
-		return fail("serve", err, rc);
+		return fail(a->cmd, err, rc);
 	}
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigemptyset(&sa.sa_mask);
@@ -95,16 +532,18 @@ static int cmd_serve(int argc, char **argv)
 	if (rc) {
 		repo_close(r);
 		repo_config_free(&c);
-		return fail("serve", err, rc);
+		return fail(a->cmd, err, rc);
 	}
 	printf("xdrv-repod: listening on %s:%u\n", c.listen, repo_server_port(s));
 	fflush(stdout);
-	const char *pf = opt(argc, argv, "--port-file");
+	const char *pf = get(a, "--port-file");
 	if (pf) {
 		char b[16];
 		int n = snprintf(b, sizeof(b), "%u\n", repo_server_port(s));
 		if (xdrv_write_file_atomic(pf, b, (size_t)n, 0644, &err) != 0)
-			fail("port file", err, -EIO), err = NULL;
+			fprintf(stderr, "xdrv-repod serve: port file: %s\n", err ? err : "?");
+		free(err);
+		err = NULL;
 	}
 	while (!stop_sig)
 		pause();
@@ -117,78 +556,104 @@ static int cmd_serve(int argc, char **argv)
 	return 0;
 }
 
+static int cmd_export(const struct args *a)
+{
+	struct repo *r;
+	struct repo_config c;
+	char *err = NULL;
+	const char *out = get(a, "--out");
+	int rc;
+	if (!get(a, "--config"))
+		return usage_error(a->cmd, "%s", missing_config);
+	if (!out)
+		return usage_error(a->cmd, "missing --out DIR (the folder for the static tree)");
+	if ((rc = open_repo(a, &r, &c)) != 0)
+		return rc;
+	rc = repo_export(r, out, &err);
+	repo_close(r);
+	repo_config_free(&c);
+	return rc ? fail(a->cmd, err, rc) : 0;
+}
+
+static int version(void)
+{
+	time_t t = (time_t)XDRV_SOURCE_DATE;
+	struct tm tm;
+	char date[16] = "?";
+	if (gmtime_r(&t, &tm))
+		strftime(date, sizeof(date), "%Y-%m-%d", &tm);
+	printf("xdrv-repod %s\ncommit %s, source date %s, driver ABI %u.%u.%u, TUF spec %s\n",
+	       XDRV_VERSION, XDRV_GIT_COMMIT, date, XDRV_ABI_VERSION_MAJOR, XDRV_ABI_VERSION_MINOR,
+	       XDRV_ABI_VERSION_PATCH, TUF_SPEC_VERSION);
+	return 0;
+}
+
+static int run(const struct command *c, int argc, char **argv)
+{
+	struct args a;
+	int rc = parse(c, argc, argv, &a);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	return c->fn(&a);
+}
+
 int main(int argc, char **argv)
 {
-	char *err = NULL;
-	int rc;
-	if (argc >= 3 && strcmp(argv[1], "keys") == 0) {
-		const char *dir = opt(argc, argv, "--dir");
-		const char *days = opt(argc, argv, "--root-days");
-		unsigned d = days ? (unsigned)strtoul(days, NULL, 10) : 365;
-		if (!dir || d < 1 || d > 36525) {
-			fputs(usage, stderr);
-			return 2;
-		}
-		if (strcmp(argv[2], "init") == 0)
-			rc = repo_keys_init(dir, time(NULL), d, &err);
-		else if (strcmp(argv[2], "rotate-root") == 0)
-			rc = repo_keys_rotate_root(dir, time(NULL), d, &err);
-		else {
-			fputs(usage, stderr);
-			return 2;
-		}
-		if (rc)
-			return fail(argv[2], err, rc);
-		printf("xdrv-repod: keys %s: done in %s\n", argv[2], dir);
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	const char *w = argv[1];
+	if (strcmp(w, "--help") == 0 || strcmp(w, "-h") == 0 || strcmp(w, "help") == 0) {
+		for (size_t i = 0; argc > 2 && i < NCOMMANDS; i++)
+			if (strcmp(commands[i].group ? commands[i].group : commands[i].name,
+				   argv[2]) == 0 &&
+			    (!commands[i].group ||
+			     (argc > 3 && strcmp(commands[i].name, argv[3]) == 0))) {
+				cmd_help(&commands[i]);
+				return 0;
+			}
+		usage(stdout);
 		return 0;
 	}
-	if (argc >= 4 && strcmp(argv[1], "vendor") == 0 && strcmp(argv[2], "add") == 0) {
-		const char *tf = opt(argc, argv, "--token-file");
-		if (!tf) {
-			fputs(usage, stderr);
-			return 2;
+	if (strcmp(w, "--version") == 0 || strcmp(w, "-V") == 0)
+		return version();
+	/* the old form without a subcommand: xdrv-repod --config F [--export DIR] */
+	if (strcmp(w, "--config") == 0 || strncmp(w, "--config=", 9) == 0)
+		for (size_t i = 0; i < NCOMMANDS; i++)
+			if (strcmp(commands[i].name, "serve") == 0)
+				return run(&commands[i], argc - 1, argv + 1);
+	const char *groups[NCOMMANDS];
+	size_t ng = 0;
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		if (!commands[i].group && strcmp(commands[i].name, w) == 0)
+			return run(&commands[i], argc - 2, argv + 2);
+		if (commands[i].group && strcmp(commands[i].group, w) == 0) {
+			if (argc > 2 && strcmp(commands[i].name, argv[2]) == 0)
+				return run(&commands[i], argc - 3, argv + 3);
+			groups[ng++] = commands[i].name;
 		}
-		uint8_t *tok;
-		size_t len;
-		if ((rc = xdrv_read_file(tf, 8192, &tok, &len, &err)) != 0)
-			return fail("token file", err, rc);
-		while (len && (tok[len - 1] == '\n' || tok[len - 1] == '\r' || tok[len - 1] == ' '))
-			tok[--len] = 0;
-		struct repo *r;
-		struct repo_config c;
-		rc = open_repo(argc, argv, &r, &c);
-		if (rc == 0) {
-			rc = repo_vendor_add(r, argv[3], (const char *)tok, &err);
-			repo_close(r);
-			repo_config_free(&c);
-			rc = rc ? fail("vendor add", err, rc) : 0;
-			if (rc == 0)
-				printf("xdrv-repod: vendor %s added (delegation %s/*)\n", argv[3],
-				       argv[3]);
-		}
-		memset(tok, 0, len);
-		free(tok);
-		return rc;
 	}
-	if (argc >= 2 && strcmp(argv[1], "serve") == 0)
-		return cmd_serve(argc, argv);
-	if (argc >= 2 && strcmp(argv[1], "export") == 0) {
-		const char *out = opt(argc, argv, "--out");
-		struct repo *r;
-		struct repo_config c;
-		if (!out) {
-			fputs(usage, stderr);
-			return 2;
-		}
-		if ((rc = open_repo(argc, argv, &r, &c)) != 0)
-			return rc;
-		rc = repo_export(r, out, &err);
-		repo_close(r);
-		repo_config_free(&c);
-		return rc ? fail("export", err, rc) : 0;
+	if (ng) { /* a known group, an unknown or missing second word */
+		char list[128] = "";
+		for (size_t i = 0; i < ng; i++)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+				 i ? ", " : "", groups[i]);
+		if (argc < 3 || argv[2][0] == '-')
+			return group_error(w, "missing subcommand (%s)", list);
+		const char *near = xdrv_suggest(argv[2], groups, ng);
+		if (near)
+			return group_error(w, "'%s' is not a subcommand; did you mean '%s'?",
+					   argv[2], near);
+		return group_error(w, "'%s' is not a subcommand (%s)", argv[2], list);
 	}
-	if (argc >= 2 && opt(argc, argv, "--export")) /* xdrv-repod --config F --export DIR */
-		return cmd_serve(argc, argv);
-	fputs(usage, argc >= 2 && strcmp(argv[1], "--help") == 0 ? stdout : stderr);
-	return argc >= 2 && strcmp(argv[1], "--help") == 0 ? 0 : 2;
+	const char *near = xdrv_suggest(w, top_words, sizeof(top_words) / sizeof(top_words[0]));
+	if (w[0] == '-')
+		return near ? usage_error(NULL, "unknown option '%s'; did you mean '%s'?", w, near)
+			    : usage_error(NULL, "unknown option '%s' (see 'xdrv-repod --help')", w);
+	return near ? usage_error(NULL, "'%s' is not a command; did you mean '%s'?", w, near)
+		    : usage_error(NULL,
+				  "'%s' is not a command (commands: init, keys, vendor, serve, "
+				  "export; see 'xdrv-repod --help')",
+				  w);
 }

@@ -1,18 +1,21 @@
 // SPDX-License-Identifier: MIT
 /*
  * xdrv-repod configuration file: "key = value" lines (or one JSON object with the same keys),
- * defaults, range checks. What the values mean: xdrv/repo_server.h.
+ * defaults, range checks; and the commented file `xdrv-repod init` writes. What the values
+ * mean: xdrv/repo_server.h.
  */
 #include "xdrv/repo_server.h"
 #include "xdrv/util.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void repo_config_defaults(struct repo_config *c)
 {
@@ -135,7 +138,13 @@ static int set(struct repo_config *c, const char *base, const char *k, const cha
 		}
 		return 0;
 	}
-	return xdrv_err(err, -EINVAL, "%s: unknown key %.40s", where, k);
+	static const char *const keys[] = {
+		"listen",	  "port",	 "data_dir", "keys_dir",	 "trust_root",
+		"time_floor",	  "max_package", "threads",  "timestamp_expiry", "snapshot_expiry",
+		"targets_expiry", "access_log",	 "tls_cert", "tls_key"};
+	const char *near = xdrv_suggest(k, keys, sizeof(keys) / sizeof(keys[0]));
+	return xdrv_err(err, -EINVAL, "%s: unknown key %.40s%s%s%s", where, k,
+			near ? " (did you mean " : "", near ? near : "", near ? "?)" : "");
 }
 
 static char *trim(char *s)
@@ -219,8 +228,89 @@ int repo_config_load(const char *path, struct repo_config *c, char **err)
 		rc = xdrv_err(err, -EINVAL, "config %s: tls_cert and tls_key go together", path);
 	if (rc == 0 && (!c->data_dir || !c->keys_dir || !c->trust_root))
 		rc = xdrv_err(err, -EINVAL,
-			      "config %s: data_dir, keys_dir and trust_root are required", path);
+			      "config %s: missing%s%s%s (required: data_dir, the database folder; "
+			      "keys_dir, the online keys of 'keys init'; trust_root, the PEM root "
+			      "certificate published packages must chain to)",
+			      path, c->data_dir ? "" : " data_dir", c->keys_dir ? "" : " keys_dir",
+			      c->trust_root ? "" : " trust_root");
 	if (rc)
 		repo_config_free(c);
+	return rc;
+}
+
+int repo_config_write(const char *path, const struct repo_config *c, bool force, char **err)
+{
+	char trust[4300], body[8192];
+	if (c->trust_root) {
+		if (xdrv_snprintf(
+			    trust, sizeof(trust),
+			    "# the PEM root certificate every published package must chain to\n"
+			    "trust_root = %s\n",
+			    c->trust_root) != 0)
+			return xdrv_err(err, -ENAMETOOLONG, "config %s: trust_root too long", path);
+	} else {
+		snprintf(trust, sizeof(trust),
+			 "# REQUIRED, the server does not start without it: the PEM root "
+			 "certificate\n"
+			 "# every published package must chain to (the driver-signing root)\n"
+			 "# trust_root = /path/to/root.pem\n");
+	}
+	if (xdrv_snprintf(
+		    body, sizeof(body),
+		    "# xdrv-repod configuration (written by 'xdrv-repod init').\n"
+		    "# \"key = value\" lines, '#' starts a comment; relative paths are relative "
+		    "to\n"
+		    "# this file's folder. Every key: docs/REPOSITORY.md, \"Configuration\".\n"
+		    "\n"
+		    "# address and port to serve on (port 0: any free port, printed at start)\n"
+		    "listen = %s\n"
+		    "port = %u\n"
+		    "# database and package blobs (created at the first start)\n"
+		    "data_dir = %s\n"
+		    "# the online keys made by 'keys init' (the offline root key does not go "
+		    "here)\n"
+		    "keys_dir = %s\n"
+		    "%s"
+		    "\n"
+		    "# Defaults, uncomment to change.\n"
+		    "# upload cap in bytes (HTTP 413 above it)\n"
+		    "# max_package = %llu\n"
+		    "# HTTP worker threads\n"
+		    "# threads = %u\n"
+		    "# metadata lifetimes in seconds (re-signed at half): timestamp, snapshot, "
+		    "targets\n"
+		    "# timestamp_expiry = %lld\n"
+		    "# snapshot_expiry = %lld\n"
+		    "# targets_expiry = %lld\n"
+		    "# one logfmt line per request on stderr (0: off)\n"
+		    "# access_log = 1\n"
+		    "# lower bound on \"now\" for certificate expiry, Unix seconds (default: build "
+		    "date)\n"
+		    "# time_floor = 0\n"
+		    "# HTTPS through libmicrohttpd's own TLS: PEM certificate chain and key, both "
+		    "or\n"
+		    "# neither\n"
+		    "# tls_cert = tls.pem\n"
+		    "# tls_key = tls.key\n",
+		    c->listen ? c->listen : "127.0.0.1", (unsigned)c->port,
+		    c->data_dir ? c->data_dir : "data", c->keys_dir ? c->keys_dir : "keys/online",
+		    trust, (unsigned long long)c->max_package, c->threads,
+		    (long long)c->expiry_timestamp, (long long)c->expiry_snapshot,
+		    (long long)c->expiry_targets) != 0)
+		return xdrv_err(err, -ENAMETOOLONG, "config %s: too long", path);
+	/* without force, claim the name first so that an existing file is never replaced */
+	if (!force) {
+		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd < 0)
+			return errno == EEXIST
+				       ? xdrv_err(err, -EEXIST,
+						  "%s exists (not replaced; --force rewrites it)",
+						  path)
+				       : xdrv_err(err, -errno, "%s: %s", path, strerror(errno));
+		close(fd);
+	}
+	int rc = xdrv_write_file_atomic(path, body, strlen(body), 0644, err);
+	if (rc && !force)
+		unlink(path);
 	return rc;
 }

@@ -2,9 +2,10 @@
 /*
  * xdrv-repod HTTP front: libmicrohttpd with an internal thread pool. Routes requests to the
  * repository (metadata, targets with ETag and Range, listing, search, publish, health, the HTML
- * index with search, the driver pages), caps upload sizes while reading, writes one logfmt
- * access-log line per request, and re-signs expiring metadata from a background thread. Stopping is
- * graceful: stop accepting, let requests in flight finish (bounded), then stop.
+ * index with search, the driver pages), caps upload sizes while reading (a refused upload is read
+ * and dropped, within a bound, before it is answered, so the client sees the answer), writes one
+ * logfmt access-log line per request, and re-signs expiring metadata from a background thread.
+ * Stopping is graceful: stop accepting, let requests in flight finish (bounded), then stop.
  */
 #include "repod.h"
 #include "repod_html.h"
@@ -42,6 +43,8 @@ struct req {
 	uint64_t bytes;
 	uint8_t *body;
 	size_t len, cap;
+	uint64_t dropped; /* body bytes read and thrown away (refused upload) */
+	int refused;	  /* 401 or 413 decided before the body: answered once it is read */
 	bool too_big;
 };
 
@@ -283,6 +286,8 @@ static bool token_ok(struct repo_server *s, struct MHD_Connection *c)
 
 static enum MHD_Result do_publish(struct repo_server *s, struct MHD_Connection *c, struct req *q)
 {
+	if (q->refused == 401)
+		return send_error(c, q, 401, "publish: missing or wrong token");
 	if (q->too_big) {
 		char m[96];
 		snprintf(m, sizeof(m), "publish: upload exceeds the limit %llu",
@@ -400,6 +405,43 @@ static enum MHD_Result route(struct repo_server *s, struct MHD_Connection *c, st
 	return r;
 }
 
+/* Bytes of a refused upload worth reading to deliver the answer (see REPO_DRAIN_EXTRA). */
+static uint64_t drain_max(const struct repo_server *s)
+{
+	return s->r->cfg.max_package + REPO_DRAIN_EXTRA;
+}
+
+/* The client waits for "100 Continue" before it sends the body (libmicrohttpd sends that for us
+ * when the first call queues no answer). */
+static bool expects_continue(struct MHD_Connection *c, const char *version)
+{
+	const char *e = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Expect");
+	return e && strcasecmp(e, "100-continue") == 0 && strcmp(version, "HTTP/1.1") == 0;
+}
+
+/* First call for a publish, before any of the body is read: a wrong token (so nobody
+ * unauthenticated makes us buffer max_package bytes), then a declared oversize upload. An
+ * answer queued now makes libmicrohttpd stop reading and close after it; that is right when the
+ * client waits for 100 Continue (it sends nothing more), or when the body is too large to be
+ * worth reading. Otherwise the client is already sending: closing on an unread body would
+ * reset the connection under it and it would never see the answer, so the body is read and
+ * dropped first, and the answer comes at its end. */
+static enum MHD_Result publish_headers(struct repo_server *s, struct MHD_Connection *c,
+				       struct req *q, const char *version)
+{
+	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+	uint64_t declared = cl ? strtoull(cl, NULL, 10) : 0;
+	if (!token_ok(s, c))
+		q->refused = 401;
+	else if (declared > s->r->cfg.max_package)
+		q->refused = 413, q->too_big = true;
+	if (!q->refused)
+		return MHD_YES;
+	if (expects_continue(c, version) || declared > drain_max(s))
+		return do_publish(s, c, q);
+	return MHD_YES;
+}
+
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
 			       const char *method, const char *version, const char *upload,
 			       size_t *upload_size, void **con_cls)
@@ -416,23 +458,22 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		*con_cls = q;
 		if (strcmp(method, "POST") != 0 || strcmp(url, "/api/v1/publish") != 0)
 			return MHD_YES;
-		/* before reading any of the body: a wrong token (so nobody unauthenticated makes us
-		 * buffer max_package bytes), then a declared oversize upload */
-		if (!token_ok(s, c))
-			return send_error(c, q, 401, "publish: missing or wrong token");
-		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
-		if (cl && strtoull(cl, NULL, 10) > s->r->cfg.max_package) {
-			q->too_big = true;
-			return do_publish(s, c, q);
-		}
-		return MHD_YES;
+		return publish_headers(s, c, q, version);
 	}
 	if (*upload_size) {
 		size_t n = *upload_size;
 		*upload_size = 0;
-		if (q->too_big || q->len + n > s->r->cfg.max_package) {
-			q->too_big = true; /* keep reading and dropping; answer 413 at the end */
-			return MHD_YES;
+		if (q->refused || q->len + n > s->r->cfg.max_package) {
+			if (!q->refused) { /* grew past the limit: what we kept is not needed */
+				q->too_big = true, q->refused = 413;
+				q->dropped = q->len;
+				free(q->body);
+				q->body = NULL;
+				q->len = q->cap = 0;
+			}
+			/* read and drop, answer at the end; but not without bound */
+			q->dropped += n;
+			return q->dropped > drain_max(s) ? MHD_NO : MHD_YES;
 		}
 		if (q->len + n > q->cap) {
 			size_t cap = q->cap ? q->cap : 65536;
@@ -480,9 +521,10 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		}
 		path[j] = 0;
 		fprintf(stderr,
-			"ts=%s remote=%s method=%s path=\"%s\" status=%d bytes=%llu in=%zu"
+			"ts=%s remote=%s method=%s path=\"%s\" status=%d bytes=%llu in=%llu"
 			" dur_us=%llu%s\n",
-			ts, addr, q->method, path, q->status, (unsigned long long)q->bytes, q->len,
+			ts, addr, q->method, path, q->status, (unsigned long long)q->bytes,
+			(unsigned long long)q->len + q->dropped,
 			(unsigned long long)((xdrv_now_ns() - q->t0) / 1000),
 			toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted=1");
 	}

@@ -687,6 +687,72 @@ static void test_config_file_parses_and_rejects_unknown_keys(void)
 	CU_ASSERT_EQUAL_FATAL(xtest_write(p, unk, strlen(unk)), 0);
 	CU_ASSERT_EQUAL(repo_config_load(p, &c, &err), -EINVAL);
 	CU_ASSERT_TRUE(err && strstr(err, ":1: unknown key colour"));
+	CU_ASSERT_TRUE(err && !strstr(err, "did you mean"));
+	free(err);
+	err = NULL;
+	const char *typo = "data_dir = /d\nmax_pakage = 5\n";
+	CU_ASSERT_EQUAL_FATAL(xtest_write(p, typo, strlen(typo)), 0);
+	CU_ASSERT_EQUAL(repo_config_load(p, &c, &err), -EINVAL);
+	CU_ASSERT_TRUE(err &&
+		       strstr(err, ":2: unknown key max_pakage (did you mean max_package?)"));
+	free(err);
+	err = NULL;
+	const char *lack = "data_dir = /d\nport = 1\n";
+	CU_ASSERT_EQUAL_FATAL(xtest_write(p, lack, strlen(lack)), 0);
+	CU_ASSERT_EQUAL(repo_config_load(p, &c, &err), -EINVAL);
+	CU_ASSERT_TRUE(err && strstr(err, ": missing keys_dir trust_root (required: "));
+	free(err);
+}
+
+static void test_config_write_round_trips_and_never_replaces_without_force(void)
+{
+	const char *d = xtest_tmpdir();
+	const char *p = xtest_path("%s/w.conf", d);
+	struct repo_config c, got;
+	char *err = NULL;
+	repo_config_defaults(&c);
+	c.listen = (char *)"::1";
+	c.port = 9123;
+	c.trust_root = (char *)"/etc/xdrv/root.pem";
+	CU_ASSERT_EQUAL_FATAL(repo_config_write(p, &c, false, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(repo_config_load(p, &got, &err), 0);
+	CU_ASSERT_STRING_EQUAL(got.listen, "::1");
+	CU_ASSERT_EQUAL(got.port, 9123);
+	CU_ASSERT_STRING_EQUAL(got.data_dir, xtest_path("%s/data", d));
+	CU_ASSERT_STRING_EQUAL(got.keys_dir, xtest_path("%s/keys/online", d));
+	CU_ASSERT_STRING_EQUAL(got.trust_root, "/etc/xdrv/root.pem");
+	CU_ASSERT_EQUAL(got.max_package, REPO_DEFAULT_MAX_PACKAGE); /* commented-out default */
+	CU_ASSERT_TRUE(got.access_log);
+	repo_config_free(&got);
+	/* every optional key is in the file, commented out, so that it can be found */
+	CU_ASSERT_EQUAL(xtest_sh("grep -q '^# max_package = 33554432$' %s && "
+				 "grep -q '^# tls_cert = ' %s && grep -q '^# threads = 4$' %s",
+				 p, p, p),
+			0);
+	/* an existing file is kept without force, replaced with it */
+	c.port = 1;
+	CU_ASSERT_EQUAL(repo_config_write(p, &c, false, &err), -EEXIST);
+	CU_ASSERT_TRUE(err && strstr(err, "w.conf exists (not replaced; --force rewrites it)"));
+	free(err);
+	err = NULL;
+	CU_ASSERT_EQUAL_FATAL(repo_config_load(p, &got, &err), 0);
+	CU_ASSERT_EQUAL(got.port, 9123);
+	repo_config_free(&got);
+	CU_ASSERT_EQUAL(repo_config_write(p, &c, true, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(repo_config_load(p, &got, &err), 0);
+	CU_ASSERT_EQUAL(got.port, 1);
+	repo_config_free(&got);
+	/* without a trust root the line is there to fill in, and loading says it is missing */
+	const char *q = xtest_path("%s/nt.conf", d);
+	c.trust_root = NULL;
+	CU_ASSERT_EQUAL_FATAL(repo_config_write(q, &c, false, &err), 0);
+	CU_ASSERT_EQUAL(xtest_sh("grep -q '^# trust_root = /path/to/root.pem$' %s", q), 0);
+	CU_ASSERT_EQUAL(repo_config_load(q, &got, &err), -EINVAL);
+	CU_ASSERT_TRUE(err && strstr(err, ": missing trust_root (required"));
+	free(err);
+	err = NULL;
+	CU_ASSERT_EQUAL(repo_config_write(xtest_path("%s/no/such/dir/x.conf", d), &c, false, &err),
+			-ENOENT);
 	free(err);
 }
 
@@ -923,5 +989,6 @@ XTEST_SUITE(repo_server_admin, NULL, NULL, XTEST(test_root_rotation_is_imported_
 	    XTEST(test_root_not_signed_by_previous_root_is_refused),
 	    XTEST(test_vendor_add_rejects_bad_names_and_duplicates),
 	    XTEST(test_config_file_parses_and_rejects_unknown_keys),
+	    XTEST(test_config_write_round_trips_and_never_replaces_without_force),
 	    XTEST(test_refresh_resigns_expiring_timestamp),
 	    XTEST(test_export_writes_a_static_mirror_tree))

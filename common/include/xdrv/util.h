@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Small helpers every host-side component uses: caller-freed error messages, whole-file reads
- * with a size cap, atomic file writes, hex encoding, a monotonic clock.
+ * with a size cap, atomic file writes, hex encoding, a monotonic clock, did-you-mean for
+ * command lines.
  */
 #ifndef XDRV_UTIL_H
 #define XDRV_UTIL_H
@@ -9,6 +10,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* The release of the xdrv tools, printed by --version together with XDRV_GIT_COMMIT (`git
+ * describe --always --dirty` of the source tree, passed by the Makefile). */
+#define XDRV_VERSION "0.1.0"
+#ifndef XDRV_GIT_COMMIT
+#define XDRV_GIT_COMMIT "unknown"
+#endif
 
 /*
  * Error messages of one-shot calls: a function that fails sets *err (if err is not NULL) to a
@@ -42,6 +50,13 @@ uint64_t xdrv_peak_rss_kib(void);
  * date "YYYY-MM-DD" (midnight). Impossible dates (2026-02-31) and values <= 0 are refused.
  * Returns 0 or -EINVAL. */
 int xdrv_parse_when(const char *s, int64_t *out);
+
+/* Did-you-mean: the candidate nearest to `word` (a mistyped subcommand or option) by
+ * Levenshtein distance, if at most 2 edits away and fewer edits than `word` has characters
+ * ("biuld" -> "build", "--confg" -> "--config"); on a tie the earlier candidate. NULL when
+ * nothing is that close, for NULL or empty input, and for words over 64 bytes. Returns one of
+ * `candidates` (borrowed); NULL entries are skipped. Pure function, thread-safe. */
+const char *xdrv_suggest(const char *word, const char *const *candidates, size_t n);
 
 /* snprintf that reports truncation: 0 when it fit, -1 when it did not (buffer still
  * NUL-terminated). */

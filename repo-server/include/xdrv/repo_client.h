@@ -36,8 +36,10 @@ int repo_http_get(const char *url, uint64_t max, const struct repo_http_opts *op
 int repo_http_download(const char *url, const char *part, uint64_t max,
 		       const struct repo_http_opts *opts, char **err);
 /* POST `len` bytes (application/octet-stream) with "Authorization: Bearer TOKEN" (token may be
- * NULL: no header). Returns 0 whenever an HTTP answer arrived: *status and *body (malloc'd,
- * capped at 64 KiB) are the server's; transport failures are negative. */
+ * NULL: no header), asking "Expect: 100-continue" so that the body is sent only once the server
+ * wants it (a refusal from the headers alone, 401 or 413, comes back without the body being
+ * sent). Returns 0 whenever an HTTP answer arrived: *status and *body (malloc'd, capped at
+ * 64 KiB) are the server's; transport failures are negative. */
 int repo_http_post(const char *url, const char *token, const uint8_t *data, size_t len,
 		   long *status, char **body, char **err);
 

@@ -28,6 +28,14 @@
 
 #define REPO_DEFAULT_PORT	 8470
 #define REPO_DEFAULT_MAX_PACKAGE (32u << 20) /* the SDK's archive total cap */
+/* A publish refused before its body is read (wrong token, declared size over max_package) from
+ * a client that did not send "Expect: 100-continue" is read and dropped, then answered, as long
+ * as the body stays within max_package + REPO_DRAIN_EXTRA bytes: answering while the client is
+ * still sending would make the server close with unread data, and the client get a reset
+ * instead of the answer. 16 MiB covers a package that grew past the limit and any client that
+ * sends small bodies without Expect (curl asks for 100-continue above 1 MiB); a larger body is
+ * refused at once (declared) or cut off (chunked), since reading it is only a cost. */
+#define REPO_DRAIN_EXTRA (16u << 20)
 
 struct repo_config {
 	char *listen;	      /* "127.0.0.1" */
@@ -52,6 +60,15 @@ void repo_config_defaults(struct repo_config *c);
  * x". */
 int repo_config_load(const char *path, struct repo_config *out, char **err);
 void repo_config_free(struct repo_config *c); /* members; NULL-safe */
+/* Write a commented config file for `xdrv-repod init`: listen, port, data_dir, keys_dir and
+ * trust_root from `c` (NULL strings: "127.0.0.1", "data", "keys/online"; a NULL trust_root is
+ * written as a commented REQUIRED line, so the file loads only once it is set), every other
+ * key commented out with c's value. Refuses (-EEXIST "PATH exists (not replaced; --force
+ * rewrites it)") to replace an existing file unless `force`; the write itself is atomic. */
+int repo_config_write(const char *path, const struct repo_config *c, bool force, char **err);
+/* Create a vendor's publish token file: 32 random bytes as 64 hex digits and a newline, in a
+ * new file of mode 0600 (O_EXCL: -EEXIST if `path` exists; nothing is replaced). */
+int repo_token_file_create(const char *path, char **err);
 
 /* keys init: make D/offline/root.key, D/online/{targets,snapshot,timestamp}.key and
  * D/online/root/1.root.json (threshold 1 each, consistent_snapshot true, expires now +
