@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Tests for loader/cmd_bench.c, through the built front end (<build>/bin/xdrv bench): a tiny
+ * Tests for bench/ (xdrv-bench), through the built front end (<build>/bin/xdrv bench): a tiny
  * configuration (a few frames and I/Os) runs every variant (JIT eager and lazy, native shared
  * object and static build) and writes JSON with every figure, sample, ratio and warm-up entry,
  * and CSV with one row per sample; --modes and --only limit what runs; usage errors exit 2 and
