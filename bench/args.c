@@ -30,7 +30,11 @@ void bench_usage(FILE *f)
 		"1:\n"
 		"the JIT-compiled driver is at least as fast). Lazy-mode warm-up (first-call "
 		"compiles)\n"
-		"is measured apart; the reps are steady state.\n"
+		"is measured apart; the reps are steady state. The table shows each median with "
+		"the\n"
+		"spread of its reps, (max - min) / median, and marks with ! a ratio whose either "
+		"side\n"
+		"spreads more than %.0f %%: noise, not a difference.\n"
 		"\n"
 		"  --build DIR     build folder with pkg/, pki/root.pem and native/ (default: the "
 		"one\n"
@@ -46,12 +50,14 @@ void bench_usage(FILE *f)
 		"deleted)\n"
 		"  --modes LIST    comma-separated subset of jit-eager,jit-lazy,native-so,"
 		"native-static\n"
-		"  --json FILE     write the figures (medians, samples, ratios) as JSON\n"
+		"  --json FILE     write the figures (medians, samples, min, max, spread, ratios) "
+		"as JSON\n"
 		"  --csv FILE      write every sample as CSV (metric,unit,mode,rep,value)\n"
 		"  --quiet         no table on stdout\n"
 		"  --only PREFIX   run only the workloads whose figure names start with PREFIX\n"
 		"                  (e.g. nic.rx.1514, scsi.image: for profiling; others read "
-		"null)\n");
+		"null)\n",
+		SPREAD_WARN * 100);
 }
 
 static int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)

@@ -6,7 +6,7 @@
  * lower ones, never back up):
  *
  *   metrics.c   the four variants, the frame sizes, every figure's key, label, unit, ceiling
- *   stats.c     median, percentile, ratio JIT/native
+ *   stats.c     median, percentile, spread, ratio JIT/native and when a ratio is noise
  *   args.c      the options, --help, --only
  *   variants.c  a variant's drivers loaded (JIT eager/lazy, native .so, native static) and
  *               bound to its own devices
@@ -71,10 +71,26 @@ struct results {
 	double *s[M_COUNT][NMODES + 1]; /* samples per rep; NAN: not measured */
 };
 
+/* Beyond this spread ((max - min) / median) of either side a ratio is noise, not a finding.
+ * 20 %: well above the few percent of run-to-run noise docs/BENCHMARKS.md reports on a quiet
+ * machine; a wider spread says the machine was busy or the counts too small for the clock, and
+ * a ratio of such medians can be off by as much. */
+#define SPREAD_WARN 0.20
+
+struct spread {
+	double min, median, max;
+	double rel; /* (max - min) / median; NAN without samples or with a median <= 0 */
+};
+
 double bench_median(const double *s, uint32_t n); /* of the samples that are not NaN; NaN: none */
 double bench_percentile(double *v, size_t n, double p); /* sorts v; n > 0, 0 <= p <= 1 */
 /* JIT speed over native speed: >= 1 means the JIT-compiled driver is at least as fast. */
 double bench_ratio(const struct metric_info *mi, double jit, double native);
+/* min, median, max and relative spread of the samples that are not NaN */
+struct spread bench_spread(const double *s, uint32_t n);
+/* Is the ratio of figure k between columns jit and native noise (a side's spread is more than
+ * SPREAD_WARN)? False where either side has no samples (the ratio is NaN then). */
+bool bench_ratio_noisy(const struct results *r, int k, int jit, int native);
 
 /* The four ratios every figure reports, in this order everywhere (table, JSON). */
 struct ratio_pair {
@@ -189,7 +205,8 @@ int bench_disk_run(struct variant *v, struct disk *d, uint32_t op, bool seq, uin
 
 /* ---- output.c ------------------------------------------------------------------------------ */
 
-/* The table: medians, ceilings, ratios. */
+/* The table, at most 100 columns: per figure the median of every variant with its spread, the
+ * ceiling; then the ratios, marking and counting those whose sides spread too wide. */
 void bench_print_table(FILE *f, const struct results *r, const struct bench_args *a,
 		       const char *host);
 /* --csv and --json, where asked for; vs: the variants, indexed by mode. */
