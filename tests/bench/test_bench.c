@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * Tests for loader/cmd_bench.c, through the built front end (<build>/bin/xdrv bench): a tiny
+ * Tests for bench/ (xdrv-bench), through the built front end (<build>/bin/xdrv bench): a tiny
  * configuration (a few frames and I/Os) runs every variant (JIT eager and lazy, native shared
  * object and static build) and writes JSON with every figure, sample, ratio and warm-up entry,
  * and CSV with one row per sample; --modes and --only limit what runs; usage errors exit 2 and
- * a missing native build exits 1 naming the file. No timing assertions: figures only have to
- * be present and positive.
+ * a missing native build exits 1 naming the file; the table fits 100 columns and shows the
+ * spread. No timing assertions: figures only have to be present and positive.
  */
 #include "../xtest.h"
 
@@ -185,6 +185,51 @@ static void test_bench_modes_and_only_limit_what_runs(void)
 	free(o);
 }
 
+/* The table as printed: every line within 100 columns, medians with their spread; the JSON's
+ * min <= median <= max and a verdict on each ratio that exists. Which ratios are marked noisy
+ * depends on the machine: not asserted. */
+static void test_bench_table_fits_100_columns_and_shows_spread(void)
+{
+	const char *json = xtest_path("%s/w.json", xtest_tmpdir());
+	const char *out = xtest_path("%s/w.out", xtest_tmpdir());
+	CU_ASSERT_EQUAL_FATAL(
+		BENCH("--reps 3 --frames 16 --ios 8 --seq-ios 2 --latency 8 "
+		      "--disk-mb 2 --modes jit-eager,native-static --json %s >%s 2>%s.err",
+		      xtest_build_dir(), json, out, out),
+		0);
+	char *o = (char *)xtest_read(out, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	size_t lines = 0;
+	for (char *p = o; *p; lines++) {
+		size_t n = strcspn(p, "\n");
+		if (n > 100)
+			fprintf(stderr, "table line of %zu columns: %.*s\n", n, (int)n, p);
+		CU_ASSERT(n <= 100);
+		p += n + (p[n] == '\n');
+	}
+	CU_ASSERT(lines > 2 * NFIGURES);
+	CU_ASSERT_PTR_NOT_NULL(strstr(o, "figure: median, spread"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(o, "ratios JIT/native"));
+	free(o);
+	json_t *j = load_json(json);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+	const json_t *m = metric(j, "nic.rx.64.mpps");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	for (size_t i = 0; i < 3; i++) {
+		const char *col = i == 0 ? "jit-eager" : i == 1 ? "native-static" : "ceiling";
+		double lo = json_real_value(json_object_get(json_object_get(m, "min"), col));
+		double med = json_real_value(json_object_get(json_object_get(m, "median"), col));
+		double hi = json_real_value(json_object_get(json_object_get(m, "max"), col));
+		double sp = json_real_value(json_object_get(json_object_get(m, "spread"), col));
+		CU_ASSERT(lo > 0 && lo <= med && med <= hi);
+		CU_ASSERT_DOUBLE_EQUAL(sp, (hi - lo) / med, 1e-9);
+	}
+	const json_t *noisy = json_object_get(m, "ratio_noisy");
+	CU_ASSERT(json_is_boolean(json_object_get(noisy, "eager/static")));
+	CU_ASSERT(json_is_null(json_object_get(noisy, "eager/so")));
+	json_decref(j);
+}
+
 static void test_bench_usage_errors_exit_2_naming_the_problem(void)
 {
 	const char *out = xtest_path("%s/u.out", xtest_tmpdir());
@@ -233,5 +278,6 @@ static int need_xdrv(void)
 XTEST_SUITE(loader_cmd_bench, need_xdrv, NULL,
 	    XTEST(test_bench_tiny_run_writes_every_figure_for_every_mode),
 	    XTEST(test_bench_modes_and_only_limit_what_runs),
+	    XTEST(test_bench_table_fits_100_columns_and_shows_spread),
 	    XTEST(test_bench_usage_errors_exit_2_naming_the_problem),
 	    XTEST(test_bench_without_native_build_fails_naming_the_file))

@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The options of `xdrv bench`: --help text, parsing into struct bench_args with the defaults,
+ * ranges and usage errors (exit status 2, through xdrv_cli_usage_error), and the two questions
+ * the run asks of them (does --only let a workload run; how many frames a NIC figure takes).
+ * What the options do is the run's (bench.c).
+ */
+#include "bench_priv.h"
+
+#include <xdrv/cli.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+void bench_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: xdrv bench [--build DIR] [--reps N] [--frames N] [--ios N] [--seq-ios N]\n"
+		"                  [--latency N] [--disk-mb N] [--image FILE] [--modes LIST]\n"
+		"                  [--json FILE] [--csv FILE] [--quiet]\n"
+		"\n"
+		"Throughput of the dp83820 and virtio_scsi sample drivers, JIT-compiled (eager, "
+		"lazy)\n"
+		"against the same C sources compiled natively (shared object, static), through the "
+		"same\n"
+		"ABI runtime and device models, in one run: each figure is the median of --reps\n"
+		"repetitions, every variant in every repetition. Ratios are JIT / native speed (>= "
+		"1:\n"
+		"the JIT-compiled driver is at least as fast). Lazy-mode warm-up (first-call "
+		"compiles)\n"
+		"is measured apart; the reps are steady state. The table shows each median with "
+		"the\n"
+		"spread of its reps, (max - min) / median, and marks with ! a ratio whose either "
+		"side\n"
+		"spreads more than %.0f %%: noise, not a difference.\n"
+		"\n"
+		"  --build DIR     build folder with pkg/, pki/root.pem and native/ (default: the "
+		"one\n"
+		"                  this xdrv was built in)\n"
+		"  --reps N        repetitions (default 7)\n"
+		"  --frames N      frames per NIC figure at 64 B (default 400000; 512 B: N/2, "
+		"1514 B: N/4)\n"
+		"  --ios N         4 KiB random I/Os per SCSI figure (default 10000)\n"
+		"  --seq-ios N     1 MiB sequential I/Os per SCSI figure (default 192)\n"
+		"  --latency N     round trips per latency figure (default 5000)\n"
+		"  --disk-mb N     RAM disk and image size in MiB (default 64)\n"
+		"  --image FILE    image file to create and use (default: a temporary file, "
+		"deleted)\n"
+		"  --modes LIST    comma-separated subset of jit-eager,jit-lazy,native-so,"
+		"native-static\n"
+		"  --json FILE     write the figures (medians, samples, min, max, spread, ratios) "
+		"as JSON\n"
+		"  --csv FILE      write every sample as CSV (metric,unit,mode,rep,value)\n"
+		"  --quiet         no table on stdout\n"
+		"  --only PREFIX   run only the workloads whose figure names start with PREFIX\n"
+		"                  (e.g. nic.rx.1514, scsi.image: for profiling; others read "
+		"null)\n",
+		SPREAD_WARN * 100);
+}
+
+static int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
+{
+	char *end = NULL;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || !*s || *end || s[0] == '-' || v < min || v > max)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int parse_modes(const char *s, bool on[NMODES])
+{
+	char buf[256];
+	if (strlen(s) >= sizeof buf)
+		return -1;
+	snprintf(buf, sizeof buf, "%s", s);
+	memset(on, 0, NMODES * sizeof on[0]);
+	int n = 0;
+	for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		int m = 0;
+		while (m < NMODES && strcmp(t, bench_mode_names[m]) != 0)
+			m++;
+		if (m == NMODES)
+			return -1;
+		on[m] = true;
+		n++;
+	}
+	return n ? 0 : -1;
+}
+
+static void set_defaults(struct bench_args *a)
+{
+	a->reps = 7;
+	a->frames = 400000;
+	a->ios = 10000;
+	a->seq_ios = 192;
+	a->lat = 5000;
+	a->disk_mb = 64;
+	for (int m = 0; m < NMODES; m++)
+		a->mode_on[m] = true;
+}
+
+/* A numeric option: which field, and its range. NULL: not a numeric option. */
+static uint32_t *numeric_option(int c, struct bench_args *a, uint32_t *min, uint32_t *max)
+{
+	*min = 1;
+	*max = 100000000;
+	switch (c) {
+	case 'r':
+		*max = 101; /* bench_median's buffer */
+		return &a->reps;
+	case 'f':
+		*min = 4; /* 1514 B figures take a quarter */
+		return &a->frames;
+	case 'i':
+		return &a->ios;
+	case 's':
+		return &a->seq_ios;
+	case 'l':
+		return &a->lat;
+	case 'd':
+		*max = 4096;
+		return &a->disk_mb;
+	default:
+		return NULL;
+	}
+}
+
+/* Every option but the numeric ones; 0 or the usage error's status. */
+static int other_option(int c, char **argv, struct bench_args *a)
+{
+	switch (c) {
+	case 'B':
+		a->build = optarg;
+		return 0;
+	case 'I':
+		a->image = optarg;
+		return 0;
+	case 'm':
+		if (parse_modes(optarg, a->mode_on))
+			return xdrv_cli_usage_error("bench",
+						    "--modes wants a list of jit-eager, jit-lazy, "
+						    "native-so, native-static, not",
+						    optarg);
+		return 0;
+	case 'j':
+		a->json = optarg;
+		return 0;
+	case 'c':
+		a->csv = optarg;
+		return 0;
+	case 'q':
+		a->quiet = true;
+		return 0;
+	case 'o':
+		a->only = optarg;
+		return 0;
+	case ':':
+		return xdrv_cli_usage_error("bench", "missing value for", argv[optind - 1]);
+	default:
+		return xdrv_cli_usage_error("bench", "unknown option", argv[optind - 1]);
+	}
+}
+
+int bench_args_parse(int argc, char **argv, struct bench_args *a)
+{
+	static const struct option longopts[] = {
+		{"build", required_argument, NULL, 'B'},
+		{"reps", required_argument, NULL, 'r'},
+		{"frames", required_argument, NULL, 'f'},
+		{"ios", required_argument, NULL, 'i'},
+		{"seq-ios", required_argument, NULL, 's'},
+		{"latency", required_argument, NULL, 'l'},
+		{"disk-mb", required_argument, NULL, 'd'},
+		{"image", required_argument, NULL, 'I'},
+		{"modes", required_argument, NULL, 'm'},
+		{"json", required_argument, NULL, 'j'},
+		{"csv", required_argument, NULL, 'c'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"only", required_argument, NULL, 'o'},
+		{NULL, 0, NULL, 0},
+	};
+	set_defaults(a);
+	opterr = 0;
+	optind = 0;
+	int c, rc = 0;
+	while (rc == 0 && (c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		uint32_t min, max, *u = numeric_option(c, a, &min, &max);
+		if (!u)
+			rc = other_option(c, argv, a);
+		else if (parse_u32(optarg, min, max, u))
+			rc = xdrv_cli_usage_error("bench",
+						  "number out of range or malformed:", optarg);
+	}
+	if (rc == 0 && optind != argc)
+		rc = xdrv_cli_usage_error("bench", "unexpected argument", argv[optind]);
+	if (rc == 0 && a->disk_mb < 2)
+		rc = xdrv_cli_usage_error("bench", "--disk-mb must be at least 2", NULL);
+	return rc;
+}
+
+bool bench_wants(const struct bench_args *a, const char *key)
+{
+	return !a->only || strncmp(key, a->only, strlen(a->only)) == 0 ||
+	       strncmp(a->only, key, strlen(key)) == 0;
+}
+
+uint32_t bench_frames_for(const struct bench_args *a, int s)
+{
+	uint32_t n = a->frames >> s;
+	return n < 4 ? 4 : n;
+}

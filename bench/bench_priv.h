@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the files of the bench program share: the catalogue of variants and figures, the
+ * options, a variant's drivers and devices, the ceilings' buffers and the samples, and the
+ * functions each file offers the ones above it. Layers, lowest first (a file calls only into
+ * lower ones, never back up):
+ *
+ *   metrics.c   the four variants, the frame sizes, every figure's key, label, unit, ceiling
+ *   stats.c     median, percentile, spread, ratio JIT/native and when a ratio is noise
+ *   args.c      the options, --help, --only
+ *   variants.c  a variant's drivers loaded (JIT eager/lazy, native .so, native static) and
+ *               bound to its own devices
+ *   ceilings.c  memcpy of the same bytes, pread/pwrite on the same image
+ *   nic.c       NIC workloads: RX, TX, round trip
+ *   disk.c      SCSI workloads: random and sequential I/O through the block device
+ *   output.c    the table on stdout, JSON and CSV
+ *   bench.c     the run: warm-up, reps, rotation, ceilings and workloads into the samples
+ */
+#ifndef XDRV_BENCH_PRIV_H
+#define XDRV_BENCH_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <xdrv/abi.h>
+#include <xdrv/hvb.h>
+#include <xdrv/loader.h>
+
+/* ---- metrics.c: variants and figures ------------------------------------------------------- */
+
+enum bench_mode { MODE_JIT_EAGER, MODE_JIT_LAZY, MODE_NATIVE_SO, MODE_NATIVE_STATIC, NMODES };
+#define CEIL   NMODES /* index of the ceiling among the sample columns (modes, then ceiling) */
+#define NSIZES 3
+
+extern const char *const bench_mode_names[NMODES]; /* "jit-eager", ... as --modes spells them */
+extern const uint32_t bench_frame_sizes[NSIZES];   /* 60, 512, 1514: frame bytes without FCS */
+extern const uint32_t bench_wire_sizes[NSIZES];	   /* 64, 512, 1514: as the figures name them */
+
+enum metric {
+	M_RX_PPS, /* + size index */
+	M_TX_PPS = M_RX_PPS + NSIZES,
+	M_RX_GBPS = M_TX_PPS + NSIZES,
+	M_TX_GBPS = M_RX_GBPS + NSIZES,
+	M_LAT_P50 = M_TX_GBPS + NSIZES,
+	M_LAT_P99,
+	M_RAM_RR, /* ram disk: 4K random read, write IOPS, 1M sequential read, write MB/s */
+	M_RAM_RW,
+	M_RAM_SR,
+	M_RAM_SW,
+	M_IMG_RR, /* image file: the same */
+	M_IMG_RW,
+	M_IMG_SR,
+	M_IMG_SW,
+	M_COUNT
+};
+
+struct metric_info {
+	char key[40], label[48];
+	const char *unit;
+	bool lower_better;
+	const char *ceiling_name; /* NULL: none */
+};
+
+/* Figure k (0 <= k < M_COUNT): borrowed, valid for the life of the program. */
+const struct metric_info *bench_metric(int k);
+
+/* ---- stats.c: samples and what they say ---------------------------------------------------- */
+
+struct results {
+	uint32_t reps;
+	double *s[M_COUNT][NMODES + 1]; /* samples per rep; NAN: not measured */
+};
+
+/* Beyond this spread ((max - min) / median) of either side a ratio is noise, not a finding.
+ * 20 %: well above the few percent of run-to-run noise docs/BENCHMARKS.md reports on a quiet
+ * machine; a wider spread says the machine was busy or the counts too small for the clock, and
+ * a ratio of such medians can be off by as much. */
+#define SPREAD_WARN 0.20
+
+struct spread {
+	double min, median, max;
+	double rel; /* (max - min) / median; NAN without samples or with a median <= 0 */
+};
+
+double bench_median(const double *s, uint32_t n); /* of the samples that are not NaN; NaN: none */
+double bench_percentile(double *v, size_t n, double p); /* sorts v; n > 0, 0 <= p <= 1 */
+/* JIT speed over native speed: >= 1 means the JIT-compiled driver is at least as fast. */
+double bench_ratio(const struct metric_info *mi, double jit, double native);
+/* min, median, max and relative spread of the samples that are not NaN */
+struct spread bench_spread(const double *s, uint32_t n);
+/* Is the ratio of figure k between columns jit and native noise (a side's spread is more than
+ * SPREAD_WARN)? False where either side has no samples (the ratio is NaN then). */
+bool bench_ratio_noisy(const struct results *r, int k, int jit, int native);
+
+/* The four ratios every figure reports, in this order everywhere (table, JSON). */
+struct ratio_pair {
+	const char *name;
+	int jit, native;
+};
+#define NRATIOS 4
+extern const struct ratio_pair bench_ratios[NRATIOS];
+
+/* ---- args.c: options ----------------------------------------------------------------------- */
+
+struct bench_args {
+	const char *build, *json, *csv, *image, *only;
+	uint32_t reps, frames, ios, seq_ios, lat, disk_mb;
+	bool mode_on[NMODES];
+	bool quiet;
+};
+
+void bench_usage(FILE *f);
+/* Fills *a (defaults, then argv); 0, or 2 after a usage message on stderr. */
+int bench_args_parse(int argc, char **argv, struct bench_args *a);
+/* --only: does the workload named `key` run? */
+bool bench_wants(const struct bench_args *a, const char *key);
+/* Frames per NIC figure of size index s: --frames at 64 B, half at 512 B, a quarter at 1514 B. */
+uint32_t bench_frames_for(const struct bench_args *a, int s);
+
+/* ---- variants.c: one variant, its drivers bound to their devices --------------------------- */
+
+struct nic {
+	struct hvb_device *dev;
+	struct hvb_wire *wire;
+	struct ldr_driver *drv;
+	struct ldr_netdev *nd;
+	uint64_t rx, rx_bytes;
+};
+
+struct disk {
+	struct hvb_device *dev;
+	struct ldr_driver *drv;
+	struct ldr_blkdev *bd;
+};
+
+struct variant {
+	int mode;
+	struct ldr_ctx *ctx; /* JIT modes */
+	struct ldr_image *nic_img, *scsi_img;
+	void *nic_lib, *scsi_lib; /* native-so */
+	const struct xdrv_driver *nic_desc, *scsi_desc;
+	struct hvb_backend *be;
+	struct nic nic;
+	struct disk ram, img;
+	double load_ms, bind_ms, warm_ms; /* warm-up, reported apart */
+	uint32_t compiled_before_warm, compiled_after_warm, compiled_end, total_funcs;
+};
+
+/* Load v->mode's two drivers from `build` (pkg/, pki/root.pem, native/); sets load_ms. */
+int bench_variant_load(struct variant *v, const char *build, char **err);
+/* A native backend, a dp83820 on a generator wire, virtio-scsi on a RAM disk of disk_mb MiB and
+ * on `image`, each bound to the variant's driver; the first call sets bind_ms. */
+int bench_variant_setup(struct variant *v, const char *image, uint32_t disk_mb, char **err);
+/* Unbind the drivers and destroy the devices (the drivers stay loaded); again-safe. */
+void bench_variant_teardown(struct variant *v);
+/* Teardown, then unload the drivers; safe on a variant never loaded (all zero). */
+void bench_variant_unload(struct variant *v);
+
+/* ---- ceilings.c: the same bytes without a driver ------------------------------------------- */
+
+#define FRAME_BUF 2048
+#define CEIL_RING 256 /* destination buffers the memcpy ceiling cycles through */
+
+struct ceil_bufs {
+	uint8_t *ring; /* CEIL_RING * FRAME_BUF */
+	uint8_t *ram;  /* ram_len bytes */
+	uint64_t ram_len;
+	int fd; /* the image; -1: none */
+};
+
+/* Allocate and touch the ring and a RAM buffer of ram_len bytes (no page faults when timed). */
+int bench_ceil_alloc(struct ceil_bufs *c, uint64_t ram_len, char **err);
+void bench_ceil_free(struct ceil_bufs *c); /* frees the buffers; the fd stays the caller's */
+/* memcpy of `count` frames of `size` bytes into the ring; frames per second. */
+double bench_ceil_frames(struct ceil_bufs *c, const uint8_t *frame, uint32_t size, uint32_t count);
+/* memcpy to/from the RAM buffer (file false) or pread/pwrite on the image; I/Os per second,
+ * 0 with *rc set on an I/O error. */
+double bench_ceil_disk(struct ceil_bufs *c, bool file, bool write, bool seq, uint32_t bytes,
+		       uint32_t count, uint8_t *buf, char **err, int *rc);
+
+/* The offsets random I/O visits: the same sequence for the driver and the ceiling. */
+#define BENCH_RNG_SEED 0x9e3779b97f4a7c15ull
+static inline uint64_t bench_rng_next(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* ---- nic.c, disk.c: the workloads (each one timed measurement) ----------------------------- */
+
+/* Frames per second the host receives: the generator feeds `count` frames into the chip. */
+int bench_nic_rx(struct variant *v, uint32_t size, uint32_t count, double *pps, char **err);
+/* Frames per second the host transmits until the wire has them all. */
+int bench_nic_tx(struct variant *v, const uint8_t *frame, uint32_t size, uint32_t count,
+		 double *pps, char **err);
+/* `count` round trips of a 64-byte frame out and one in; p50 and p99 in microseconds. */
+int bench_nic_latency(struct variant *v, const uint8_t *frame, uint32_t count, double *p50,
+		      double *p99, char **err);
+/* Synchronous I/Os of `bytes` each (queue depth 1): random 4 KiB-aligned offsets or
+ * sequential; I/Os per second. */
+int bench_disk_run(struct variant *v, struct disk *d, uint32_t op, bool seq, uint32_t bytes,
+		   uint32_t count, uint8_t *buf, double *iops, char **err);
+
+/* ---- output.c ------------------------------------------------------------------------------ */
+
+/* The table, at most 100 columns: per figure the median of every variant with its spread, the
+ * ceiling; then the ratios, marking and counting those whose sides spread too wide. */
+void bench_print_table(FILE *f, const struct results *r, const struct bench_args *a,
+		       const char *host);
+/* --csv and --json, where asked for; vs: the variants, indexed by mode. */
+int bench_write_outputs(const struct results *r, const struct bench_args *a,
+			const struct variant *vs, const char *host, char **err);
+
+#endif

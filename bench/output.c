@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The bench's outputs: the table on stdout, at most 100 columns (the host, the configuration,
+ * per figure the median of every variant that ran with its spread and the ceiling, then the
+ * four ratios JIT/native with a mark and a warning where a side spreads too wide to trust
+ * them), every sample as CSV (--csv: metric,unit,mode,rep,value) and everything as JSON
+ * (--json: host, config, modes, warm-up per variant, and per figure medians, samples, min,
+ * max, spread, ratios and which ratios are noise; keys are only ever added). It reads
+ * the samples and the variants' warm-up figures; taking them is bench.c's, the arithmetic
+ * stats.c's.
+ */
+#include "bench_priv.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <string.h>
+#include <xdrv/util.h>
+
+#define TABLE_COLS 100 /* every line of the table fits a terminal or a review pane */
+
+/* `text` after `prefix`, broken after a ',' or ' ' so no line passes TABLE_COLS; continuation
+ * lines indented like the first. */
+static void print_wrapped(FILE *f, const char *prefix, const char *text)
+{
+	int indent = (int)strlen(prefix), room = TABLE_COLS - indent;
+	fputs(prefix, f);
+	for (;;) {
+		int len = (int)strlen(text);
+		if (len <= room) {
+			fprintf(f, "%s\n", text);
+			return;
+		}
+		int cut = room;
+		while (cut > room / 2 && text[cut - 1] != ',' && text[cut - 1] != ' ')
+			cut--;
+		if (cut <= room / 2)
+			cut = room; /* no break point: cut the word */
+		fprintf(f, "%.*s\n%*s", cut, text, indent, "");
+		text += cut;
+	}
+}
+
+/* A figure in at most 8 characters, about 4 significant digits, no exponent below 10^7;
+ * "-": not measured. */
+static const char *fmt_value(char buf[16], double v)
+{
+	if (v != v)
+		snprintf(buf, 16, "-");
+	else if (v >= 1e7)
+		snprintf(buf, 16, "%.2g", v);
+	else
+		snprintf(buf, 16, "%.*f",
+			 v >= 1000  ? 0
+			 : v >= 100 ? 1
+			 : v >= 10  ? 2
+			 : v >= 1   ? 3
+				    : 4,
+			 v);
+	return buf;
+}
+
+/* A relative spread as a percentage in at most 4 characters; "" without one. */
+static const char *fmt_spread(char buf[16], double rel)
+{
+	if (rel != rel)
+		buf[0] = 0;
+	else
+		snprintf(buf, 16, "%.0f%%", rel * 100 < 999 ? rel * 100 : 999);
+	return buf;
+}
+
+/* Medians and spreads per variant, the ceiling: 27 + 7 + 4 * 14 + 10 = 100 columns. */
+static void print_medians(FILE *f, const struct results *r, const struct bench_args *a)
+{
+	char v[16], sp[16];
+	fprintf(f, "%-27s %-6s", "figure: median, spread", "unit");
+	for (int m = 0; m < NMODES; m++)
+		if (a->mode_on[m])
+			fprintf(f, " %13s", bench_mode_names[m]);
+	fprintf(f, " %9s\n", "ceiling");
+	for (int k = 0; k < M_COUNT; k++) {
+		const struct metric_info *mi = bench_metric(k);
+		fprintf(f, "%-27s %-6s", mi->label, mi->unit);
+		for (int m = 0; m < NMODES; m++) {
+			struct spread s = bench_spread(r->s[k][m], r->reps);
+			if (a->mode_on[m])
+				fprintf(f, " %8s %4s", fmt_value(v, s.median),
+					fmt_spread(sp, s.rel));
+		}
+		fprintf(f, " %9s\n",
+			fmt_value(v, mi->ceiling_name ? bench_median(r->s[k][CEIL], r->reps)
+						      : 0.0 / 0.0));
+	}
+}
+
+/* The four ratios per figure, '!' after those whose sides spread more than SPREAD_WARN;
+ * 27 + 7 + 4 * 13 = 86 columns. Returns how many were marked; *n counts those printed. */
+static int print_ratios(FILE *f, const struct results *r, int *n)
+{
+	char v[16];
+	int noisy = 0;
+	fprintf(f, "%-27s %-6s", "ratios JIT/native", "");
+	for (int i = 0; i < NRATIOS; i++)
+		fprintf(f, " %11s%s", bench_ratios[i].name, i + 1 < NRATIOS ? " " : "");
+	fprintf(f, "\n");
+	for (int k = 0; k < M_COUNT; k++) {
+		const struct metric_info *mi = bench_metric(k);
+		fprintf(f, "%-27s %-6s", mi->label, mi->unit);
+		for (int i = 0; i < NRATIOS; i++) {
+			int j = bench_ratios[i].jit, nat = bench_ratios[i].native;
+			double x = bench_ratio(mi, bench_median(r->s[k][j], r->reps),
+					       bench_median(r->s[k][nat], r->reps));
+			bool bad = x == x && bench_ratio_noisy(r, k, j, nat);
+			if (x == x)
+				snprintf(v, sizeof v, "%.2f", x);
+			else
+				snprintf(v, sizeof v, "-");
+			fprintf(f, " %11s%s", v, bad ? "!" : i + 1 < NRATIOS ? " " : "");
+			noisy += bad;
+			*n += x == x;
+		}
+		fprintf(f, "\n");
+	}
+	return noisy;
+}
+
+void bench_print_table(FILE *f, const struct results *r, const struct bench_args *a,
+		       const char *host)
+{
+	print_wrapped(f, "host: ", host);
+	fprintf(f,
+		"medians of %u reps; spread: (max - min) / median of the reps; Gbit/s of frame\n"
+		"bytes without FCS; NIC params holdoff_us=0 rx_ring=256 tx_ring=256, wire gen\n"
+		"check=0 digest=0\n\n",
+		a->reps);
+	print_medians(f, r, a);
+	fprintf(f, "ceiling: memcpy of the same bytes (NIC, SCSI RAM), pread or pwrite on the same "
+		   "image\n\n");
+	int n = 0, noisy = print_ratios(f, r, &n);
+	fprintf(f,
+		"ratio: JIT speed / native speed (latency: native / JIT); >= 1: the JIT-compiled\n"
+		"driver is at least as fast\n");
+	if (noisy)
+		fprintf(f,
+			"! warning: %d of %d ratios compare medians whose reps spread more than "
+			"%.0f %%:\n  noise, not a difference; more --reps or a quieter machine\n",
+			noisy, n, SPREAD_WARN * 100);
+}
+
+static int write_csv(const struct results *r, const char *path, char **err)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return xdrv_err(err, -errno, "%s: %s", path, strerror(errno));
+	fprintf(f, "metric,unit,mode,rep,value\n");
+	for (int k = 0; k < M_COUNT; k++) {
+		const struct metric_info *mi = bench_metric(k);
+		for (int m = 0; m <= NMODES; m++)
+			for (uint32_t i = 0; i < r->reps; i++)
+				if (r->s[k][m][i] == r->s[k][m][i])
+					fprintf(f, "%s,%s,%s,%u,%.6g\n", mi->key, mi->unit,
+						m == CEIL ? mi->ceiling_name : bench_mode_names[m],
+						i + 1, r->s[k][m][i]);
+	}
+	if (fclose(f) != 0)
+		return xdrv_err(err, -EIO, "%s: write failed", path);
+	return 0;
+}
+
+static json_t *jnum(double v)
+{
+	return v == v ? json_real(v) : json_null();
+}
+
+static json_t *json_config(const struct bench_args *a)
+{
+	json_t *cfg = json_object();
+	json_object_set_new(cfg, "frames_64", json_integer(a->frames));
+	json_object_set_new(cfg, "frames_512", json_integer(a->frames / 2));
+	json_object_set_new(cfg, "frames_1514", json_integer(a->frames / 4));
+	json_object_set_new(cfg, "random_ios", json_integer(a->ios));
+	json_object_set_new(cfg, "seq_ios", json_integer(a->seq_ios));
+	json_object_set_new(cfg, "round_trips", json_integer(a->lat));
+	json_object_set_new(cfg, "disk_mib", json_integer(a->disk_mb));
+	json_object_set_new(cfg, "nic_params", json_string("holdoff_us=0,rx_ring=256,tx_ring=256"));
+	json_object_set_new(cfg, "wire", json_string("gen:check=0,digest=0"));
+	return cfg;
+}
+
+static json_t *json_warmup(const struct variant *v)
+{
+	json_t *w = json_object();
+	json_object_set_new(w, "load_ms", json_real(v->load_ms));
+	json_object_set_new(w, "bind_ms", json_real(v->bind_ms));
+	json_object_set_new(w, "first_pass_ms", json_real(v->warm_ms));
+	json_object_set_new(w, "functions_compiled_after_bind",
+			    json_integer(v->compiled_before_warm));
+	json_object_set_new(w, "functions_compiled_after_warmup",
+			    json_integer(v->compiled_after_warm));
+	json_object_set_new(w, "functions_total", json_integer(v->total_funcs));
+	/* more than after warm-up: a measured rep compiled something (lazy) */
+	json_object_set_new(w, "functions_compiled_at_end", json_integer(v->compiled_end));
+	return w;
+}
+
+/* Per column (each variant that ran; the ceiling, if the figure has one): the median, the
+ * samples, and their min, max and spread ((max - min) / median), each an object by column. */
+static void json_columns(const struct results *r, const struct bench_args *a, int k, json_t *o)
+{
+	static const char *const keys[5] = {"median", "samples", "min", "max", "spread"};
+	json_t *obj[5];
+	for (int i = 0; i < 5; i++)
+		obj[i] = json_object();
+	for (int m = 0; m <= NMODES; m++) {
+		if ((m < NMODES && !a->mode_on[m]) || (m == CEIL && !bench_metric(k)->ceiling_name))
+			continue;
+		const char *name = m == CEIL ? "ceiling" : bench_mode_names[m];
+		struct spread s = bench_spread(r->s[k][m], r->reps);
+		json_t *arr = json_array();
+		for (uint32_t i = 0; i < r->reps; i++)
+			json_array_append_new(arr, jnum(r->s[k][m][i]));
+		json_object_set_new(obj[0], name, jnum(s.median));
+		json_object_set_new(obj[1], name, arr);
+		json_object_set_new(obj[2], name, jnum(s.min));
+		json_object_set_new(obj[3], name, jnum(s.max));
+		json_object_set_new(obj[4], name, jnum(s.rel));
+	}
+	for (int i = 0; i < 5; i++)
+		json_object_set_new(o, keys[i], obj[i]);
+}
+
+/* One figure: key, label, unit, direction, ceiling, the columns, the ratios and which of them
+ * are noise (null where the ratio is). */
+static json_t *json_metric(const struct results *r, const struct bench_args *a, int k)
+{
+	const struct metric_info *mi = bench_metric(k);
+	json_t *o = json_object(), *rat = json_object(), *noisy = json_object();
+	json_object_set_new(o, "key", json_string(mi->key));
+	json_object_set_new(o, "label", json_string(mi->label));
+	json_object_set_new(o, "unit", json_string(mi->unit));
+	json_object_set_new(o, "lower_is_better", json_boolean(mi->lower_better));
+	json_object_set_new(o, "ceiling",
+			    mi->ceiling_name ? json_string(mi->ceiling_name) : json_null());
+	json_columns(r, a, k, o);
+	for (int i = 0; i < NRATIOS; i++) {
+		int j = bench_ratios[i].jit, n = bench_ratios[i].native;
+		double x = bench_ratio(mi, bench_median(r->s[k][j], r->reps),
+				       bench_median(r->s[k][n], r->reps));
+		json_object_set_new(rat, bench_ratios[i].name, jnum(x));
+		json_object_set_new(noisy, bench_ratios[i].name,
+				    x == x ? json_boolean(bench_ratio_noisy(r, k, j, n))
+					   : json_null());
+	}
+	json_object_set_new(o, "ratios", rat);
+	json_object_set_new(o, "ratio_noisy", noisy);
+	return o;
+}
+
+static int write_json(const struct results *r, const struct bench_args *a, const struct variant *vs,
+		      const char *host, char **err)
+{
+	json_t *root = json_object(), *modes = json_array(), *warm = json_object(),
+	       *metrics = json_array();
+	json_object_set_new(root, "host", json_string(host));
+	json_object_set_new(root, "reps", json_integer(a->reps));
+	json_object_set_new(root, "config", json_config(a));
+	for (int m = 0; m < NMODES; m++) {
+		if (!a->mode_on[m])
+			continue;
+		json_array_append_new(modes, json_string(bench_mode_names[m]));
+		json_object_set_new(warm, bench_mode_names[m], json_warmup(&vs[m]));
+	}
+	json_object_set_new(root, "modes", modes);
+	json_object_set_new(root, "warmup", warm);
+	for (int k = 0; k < M_COUNT; k++)
+		json_array_append_new(metrics, json_metric(r, a, k));
+	json_object_set_new(root, "metrics", metrics);
+	int rc = json_dump_file(root, a->json, JSON_INDENT(1) | JSON_SORT_KEYS);
+	json_decref(root);
+	if (rc != 0)
+		return xdrv_err(err, -EIO, "%s: cannot write the JSON", a->json);
+	return 0;
+}
+
+int bench_write_outputs(const struct results *r, const struct bench_args *a,
+			const struct variant *vs, const char *host, char **err)
+{
+	int rc = 0;
+	if (a->csv)
+		rc = write_csv(r, a->csv, err);
+	if (rc == 0 && a->json)
+		rc = write_json(r, a, vs, host, err);
+	return rc;
+}

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: MIT
+/*
+ * What the bench's samples say: the median of a figure's repetitions (what the table, JSON
+ * and the ratios report), how far the repetitions spread around it (min, max, and
+ * (max - min) / median), percentiles (the round-trip latencies of one measurement), the ratio
+ * of JIT speed to native speed, and whether its two sides spread too wide to trust it. Pure
+ * arithmetic on arrays of doubles, NaN standing for "not measured"; taking the samples is
+ * bench.c's, printing them output.c's.
+ */
+#include "bench_priv.h"
+
+#include <stdlib.h>
+
+const struct ratio_pair bench_ratios[NRATIOS] = {
+	{"eager/so", MODE_JIT_EAGER, MODE_NATIVE_SO},
+	{"lazy/so", MODE_JIT_LAZY, MODE_NATIVE_SO},
+	{"eager/static", MODE_JIT_EAGER, MODE_NATIVE_STATIC},
+	{"lazy/static", MODE_JIT_LAZY, MODE_NATIVE_STATIC},
+};
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+double bench_percentile(double *v, size_t n, double p)
+{
+	qsort(v, n, sizeof *v, cmp_double);
+	size_t i = (size_t)(p * (double)(n - 1) + 0.5);
+	return v[i < n ? i : n - 1];
+}
+
+double bench_median(const double *s, uint32_t n)
+{
+	double tmp[128]; /* --reps is at most 101 */
+	uint32_t k = 0;
+	for (uint32_t i = 0; i < n && k < 128; i++)
+		if (s[i] == s[i]) /* not NaN */
+			tmp[k++] = s[i];
+	if (!k)
+		return 0.0 / 0.0;
+	qsort(tmp, k, sizeof tmp[0], cmp_double);
+	return k % 2 ? tmp[k / 2] : (tmp[k / 2 - 1] + tmp[k / 2]) / 2;
+}
+
+double bench_ratio(const struct metric_info *mi, double jit, double native)
+{
+	if (!(jit > 0) || !(native > 0))
+		return 0.0 / 0.0;
+	return mi->lower_better ? native / jit : jit / native;
+}
+
+struct spread bench_spread(const double *s, uint32_t n)
+{
+	struct spread sp = {0.0 / 0.0, bench_median(s, n), 0.0 / 0.0, 0.0 / 0.0};
+	for (uint32_t i = 0; i < n; i++) {
+		if (s[i] != s[i])
+			continue;
+		if (!(s[i] >= sp.min)) /* also the first: min is NaN */
+			sp.min = s[i];
+		if (!(s[i] <= sp.max))
+			sp.max = s[i];
+	}
+	if (sp.median > 0)
+		sp.rel = (sp.max - sp.min) / sp.median;
+	return sp;
+}
+
+bool bench_ratio_noisy(const struct results *r, int k, int jit, int native)
+{
+	struct spread a = bench_spread(r->s[k][jit], r->reps);
+	struct spread b = bench_spread(r->s[k][native], r->reps);
+	if (a.rel != a.rel || b.rel != b.rel)
+		return false;
+	return a.rel > SPREAD_WARN || b.rel > SPREAD_WARN;
+}

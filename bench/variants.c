@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The bench's variants: the dp83820 and virtio_scsi drivers loaded four ways (the signed
+ * packages JIT-compiled eagerly or lazily, the same C sources compiled natively as a shared
+ * object opened with dlopen, and statically linked into this program under the names
+ * xdrv_driver_<drv>), and each variant's own devices (a native backend, a dp83820 on a
+ * generator wire, virtio-scsi on a RAM disk and on the image file) with its drivers bound.
+ * The same driver parameters in every variant. Timing the workloads on these devices is for
+ * nic.c and disk.c; when to build and tear them down is bench.c's.
+ */
+#include "bench_priv.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
+#include <string.h>
+#include <xdrv/runtime.h>
+#include <xdrv/util.h>
+#include <xdrv/wire.h>
+
+/* The statically linked builds (Makefile: $(O)/native/<drv>.o); weak: absent in cross builds. */
+extern const struct xdrv_driver xdrv_driver_dp83820 __attribute__((weak));
+extern const struct xdrv_driver xdrv_driver_virtio_scsi __attribute__((weak));
+
+/* Every driver parameter is the same in every variant: no interrupt holdoff (it would cap the
+ * packet rate at one ring per 100 us whatever the driver costs) and larger rings. The JIT
+ * modes take them at load, the native ones at bind. */
+static const struct ldr_param_value nic_params[] = {
+	{"holdoff_us", "0"}, {"rx_ring", "256"}, {"tx_ring", "256"}};
+static const char *const nic_kv[] = {"holdoff_us=0", "rx_ring=256", "tx_ring=256"};
+#define NIC_NPARAMS 3
+
+static int load_jit(struct variant *v, const char *build, char **err)
+{
+	char root[PATH_MAX], path[PATH_MAX];
+	snprintf(root, sizeof root, "%s/pki/root.pem", build);
+	struct ldr_config cfg = {.trust_root = root,
+				 .jit_mode =
+					 v->mode == MODE_JIT_LAZY ? LDR_JIT_LAZY : LDR_JIT_EAGER,
+				 .opt_level = 2};
+	int rc = ldr_ctx_create(&cfg, &v->ctx, err);
+	snprintf(path, sizeof path, "%s/pkg/dp83820.xdrv", build);
+	if (rc == 0)
+		rc = ldr_image_load_file(v->ctx, path, nic_params, NIC_NPARAMS, &v->nic_img, err);
+	snprintf(path, sizeof path, "%s/pkg/virtio_scsi.xdrv", build);
+	if (rc == 0)
+		rc = ldr_image_load_file(v->ctx, path, NULL, 0, &v->scsi_img, err);
+	if (rc == 0) {
+		v->nic_desc = ldr_image_descriptor(v->nic_img);
+		v->scsi_desc = ldr_image_descriptor(v->scsi_img);
+		if (!v->nic_desc || !v->scsi_desc)
+			rc = xdrv_err(err, -EINVAL, "%s: a package has no descriptor",
+				      bench_mode_names[v->mode]);
+	}
+	return rc;
+}
+
+static int load_so(struct variant *v, const char *build, char **err)
+{
+	const char *mname = bench_mode_names[v->mode];
+	char path[PATH_MAX];
+	size_t nsyms = 0;
+	ldr_abi_bindings(&nsyms); /* every ABI function linked in, for the library */
+	void **libs[2] = {&v->nic_lib, &v->scsi_lib};
+	const struct xdrv_driver **descs[2] = {&v->nic_desc, &v->scsi_desc};
+	const char *names[2] = {"dp83820", "virtio_scsi"};
+	int rc = 0;
+	for (int i = 0; i < 2 && rc == 0; i++) {
+		snprintf(path, sizeof path, "%s/native/%s.so", build, names[i]);
+		*libs[i] = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+		if (!*libs[i])
+			rc = xdrv_err(err, -ENOENT, "%s: %s (built by `make` in %s)", mname,
+				      dlerror(), build);
+		else if (!(*descs[i] = dlsym(*libs[i], "xdrv_driver")))
+			rc = xdrv_err(err, -ENOENT, "%s: %s: no symbol xdrv_driver", mname, path);
+	}
+	return rc;
+}
+
+static int load_static(struct variant *v, char **err)
+{
+	v->nic_desc = &xdrv_driver_dp83820;
+	v->scsi_desc = &xdrv_driver_virtio_scsi;
+	if (!v->nic_desc || !v->scsi_desc)
+		return xdrv_err(err, -ENOENT,
+				"%s: this xdrv was built without the statically linked "
+				"drivers (Makefile section \"native driver builds\"); leave "
+				"it out with --modes",
+				bench_mode_names[v->mode]);
+	return 0;
+}
+
+int bench_variant_load(struct variant *v, const char *build, char **err)
+{
+	uint64_t t0 = xdrv_now_ns();
+	int rc;
+	if (v->mode == MODE_JIT_EAGER || v->mode == MODE_JIT_LAZY)
+		rc = load_jit(v, build, err);
+	else if (v->mode == MODE_NATIVE_SO)
+		rc = load_so(v, build, err);
+	else
+		rc = load_static(v, err);
+	v->load_ms = (double)(xdrv_now_ns() - t0) / 1e6;
+	return rc;
+}
+
+static void on_rx(void *ctx, const uint8_t *frame, size_t len, uint32_t csum_flags)
+{
+	(void)frame;
+	(void)csum_flags;
+	struct nic *n = ctx;
+	n->rx++;
+	n->rx_bytes += len;
+}
+
+static int bind_one(struct variant *v, const struct xdrv_driver *desc, struct hvb_device *dev,
+		    bool nic, struct ldr_driver **out, char **err)
+{
+	bool native = v->mode == MODE_NATIVE_SO || v->mode == MODE_NATIVE_STATIC;
+	struct ldr_bind_opts o = {
+		.label = NULL,
+		.write_params = native,
+		.param_kv = native && nic ? nic_kv : NULL,
+		.nparams = native && nic ? NIC_NPARAMS : 0,
+		.io_timeout_ms = 10000,
+	};
+	int rc = ldr_driver_bind(desc, dev, &o, out, err);
+	if (rc)
+		xdrv_err_prefix(err, "%s: ", bench_mode_names[v->mode]);
+	return rc;
+}
+
+/* The dp83820 on a generator wire, its driver bound and its interface open. */
+static int setup_nic(struct variant *v, char **err)
+{
+	int rc = hvb_device_create(v->be, "dp83820", NULL, &v->nic.dev, err);
+	if (rc == 0)
+		rc = hvb_wire_create("gen", "check=0,digest=0", &v->nic.wire, err);
+	if (rc == 0)
+		rc = hvb_wire_attach(v->nic.wire, v->nic.dev, err);
+	if (rc == 0)
+		rc = bind_one(v, v->nic_desc, v->nic.dev, true, &v->nic.drv, err);
+	if (rc == 0 && !(v->nic.nd = ldr_driver_netdev(v->nic.drv, 0)))
+		rc = xdrv_err(err, -ENODEV, "%s: dp83820 registered no interface",
+			      bench_mode_names[v->mode]);
+	if (rc == 0) {
+		ldr_net_set_rx(v->nic.nd, on_rx, &v->nic);
+		rc = ldr_net_open(v->nic.nd, err);
+	}
+	return rc;
+}
+
+/* A virtio-scsi device with disk spec `cfg`, the driver bound, its block device found. */
+static int setup_disk(struct variant *v, struct disk *d, const char *cfg, char **err)
+{
+	int rc = hvb_device_create(v->be, "virtio-scsi", cfg, &d->dev, err);
+	if (rc == 0)
+		rc = bind_one(v, v->scsi_desc, d->dev, false, &d->drv, err);
+	if (rc == 0 && (!(d->bd = ldr_driver_blkdev(d->drv, 0)) || ldr_blk_block_size(d->bd) == 0 ||
+			4096 % ldr_blk_block_size(d->bd)))
+		rc = xdrv_err(err, -ENODEV,
+			      "%s: virtio_scsi found no disk with a block size dividing 4096",
+			      bench_mode_names[v->mode]);
+	return rc;
+}
+
+int bench_variant_setup(struct variant *v, const char *image, uint32_t disk_mb, char **err)
+{
+	char cfg[PATH_MAX + 32];
+	int rc = hvb_backend_create("native", NULL, &v->be, err);
+	uint64_t t0 = xdrv_now_ns();
+	if (rc == 0)
+		rc = setup_nic(v, err);
+	snprintf(cfg, sizeof cfg, "disk=ram:%uM", disk_mb);
+	if (rc == 0)
+		rc = setup_disk(v, &v->ram, cfg, err);
+	snprintf(cfg, sizeof cfg, "disk=file:%s", image);
+	if (rc == 0)
+		rc = setup_disk(v, &v->img, cfg, err);
+	if (v->bind_ms == 0) /* the first binding: lazy mode compiles probe on the way */
+		v->bind_ms = (double)(xdrv_now_ns() - t0) / 1e6;
+	return rc;
+}
+
+void bench_variant_teardown(struct variant *v)
+{
+	if (v->nic.nd)
+		ldr_net_stop(v->nic.nd);
+	ldr_driver_unbind(v->nic.drv);
+	ldr_driver_unbind(v->ram.drv);
+	ldr_driver_unbind(v->img.drv);
+	hvb_wire_destroy(v->nic.wire);
+	hvb_backend_destroy(v->be);
+	memset(&v->nic, 0, sizeof v->nic);
+	memset(&v->ram, 0, sizeof v->ram);
+	memset(&v->img, 0, sizeof v->img);
+	v->be = NULL;
+}
+
+void bench_variant_unload(struct variant *v)
+{
+	bench_variant_teardown(v);
+	ldr_image_unload(v->nic_img);
+	ldr_image_unload(v->scsi_img);
+	ldr_ctx_destroy(v->ctx);
+	if (v->nic_lib)
+		dlclose(v->nic_lib);
+	if (v->scsi_lib)
+		dlclose(v->scsi_lib);
+}
