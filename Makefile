@@ -282,4 +282,5 @@ all test-build: $(NATIVE_SOS)
 endif
 # ---- end of native driver builds -----------------------------------------------------------------
 
+include packaging/packaging.mk # make install, uninstall, deb, deb-test (issue 9)
 -include $(shell find $(O)/obj -name '*.d' 2>/dev/null)
