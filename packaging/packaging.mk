@@ -6,7 +6,7 @@
 #   make uninstall [PREFIX=...] [DESTDIR=]        remove exactly what install put there
 #   make deb                                      build/deb/*.deb (xdrv, xdrv-repod, xdrv-driver-dev)
 #   make deb-test                                 install the .debs in a clean bookworm chroot
-#                                                 and run them (tests/e2e/deb_chroot.sh)
+#                                                 and run them (tests/packaging/deb_chroot.sh)
 #
 # The installed tree is relocatable: `xdrv build` finds PREFIX/include/xdrv-driver from its own
 # path (sdk_abi_include_find), and xdrv-driver.pc derives its prefix from its own folder.
@@ -59,7 +59,7 @@ install: $(XDRV) $(O)/bin/xdrv-repod
 	chmod 0644 $(DESTDIR)$(PKGCONFIGDIR)/xdrv-driver.pc
 	install -m 0644 packaging/driver.mk $(DESTDIR)$(DATADIR)/xdrv/driver.mk
 	install -m 0644 packaging/xdrv.bash-completion $(DESTDIR)$(BASHCOMPDIR)/xdrv
-	ln -sf xdrv $(DESTDIR)$(BASHCOMPDIR)/xdrv-repod
+	install -m 0644 packaging/xdrv.bash-completion $(DESTDIR)$(BASHCOMPDIR)/xdrv-repod
 	sed -e 's|@BINDIR@|$(BINDIR)|' -e 's|@DOCDIR@|$(DOCDIR)/xdrv-repod|' \
 		packaging/xdrv-repod.service.in > $(DESTDIR)$(SYSTEMDUNITDIR)/xdrv-repod.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/xdrv-repod.service
@@ -76,3 +76,20 @@ uninstall:
 	-rmdir $(DESTDIR)$(DOCDIR)/xdrv-repod 2>/dev/null
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(filter %.1,$(XDRV_MAN_PAGES)))) \
 		$(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(filter %.8,$(XDRV_MAN_PAGES))))
+
+# ---- Debian packages ------------------------------------------------------------------------
+# $(O)/deb/{xdrv,xdrv-repod}_VERSION_ARCH.deb and xdrv-driver-dev_VERSION_all.deb, from a staged
+# `make install PREFIX=/usr` (units in /lib/systemd/system, where bookworm's systemd looks);
+# packaging/deb/build-debs.sh says what goes where. lintian errors fail the build.
+DEB_VERSION ?= $(XDRV_VERSION)-1
+DEB_DIR = $(abspath $(O))/deb
+deb: $(XDRV) $(O)/bin/xdrv-repod
+	rm -rf $(DEB_DIR)/stage $(DEB_DIR)/*.deb
+	$(MAKE) --no-print-directory -o $(XDRV) -o $(O)/bin/xdrv-repod install \
+		DESTDIR=$(DEB_DIR)/stage PREFIX=/usr SYSTEMDUNITDIR=/lib/systemd/system >/dev/null
+	packaging/deb/build-debs.sh $(DEB_DIR)/stage $(DEB_DIR) $(DEB_VERSION)
+
+# the .debs installed into a clean Debian bookworm chroot (debootstrap, cached under
+# $(O)/deb-chroot) and run there (tests/packaging/deb_chroot.sh; needs root and the Debian mirror)
+deb-test: deb
+	tests/packaging/deb_chroot.sh $(O)
