@@ -18,7 +18,7 @@ ok() { echo "ok   - $*"; }
 bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
 # make install/uninstall for this build folder; -o: never rebuild the programs here (the test
 # build's flags differ from a plain `make`), install what BUILD_DIR holds
-mk() { make --no-print-directory -s O="$B" -o "$B/bin/xdrv" -o "$B/bin/xdrv-repod" "$@"; }
+mk() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make --no-print-directory -s O="$B" -o "$B/bin/xdrv" -o "$B/bin/xdrv-repod" "$@"; }
 
 # 1. install into a staging tree
 if mk install DESTDIR="$T/stage" PREFIX=/usr > "$T/install.log" 2>&1; then ok "make install DESTDIR=... PREFIX=/usr"
