@@ -24,12 +24,13 @@ SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 XDRV_VERSION ?= 0.1.0
 
 # what xdrv build passes to clang besides the target and -O2 (sdk/build.c: profile_flags);
-# tests/e2e/install.sh checks this list against `xdrv build -v`
+# tests/e2e/install.sh checks this list against `xdrv build -v`. Profile, triple and ABI version
+# are read from the headers, only when a recipe needs them (=, not :=).
 XDRV_FREESTANDING_CFLAGS := -std=gnu11 -ffreestanding -nostdlibinc -fsigned-char -fno-common \
 	-fno-stack-protector -fno-asynchronous-unwind-tables -ffp-contract=off
-XDRV_PROFILE := $(shell sed -n 's/^\#define SDK_PROFILE[ \t]*"\(.*\)".*/\1/p' sdk/include/xdrv/sdk.h)
-XDRV_TARGET := $(shell sed -n 's/^\#define SDK_TRIPLE[ \t]*"\(.*\)".*/\1/p' sdk/include/xdrv/sdk.h)
-XDRV_ABI_VERSION_STR := $(shell sed -n 's/^\#define XDRV_ABI_VERSION_\(MAJOR\|MINOR\|PATCH\)[ \t]*\([0-9]*\)u.*/\2/p' \
+XDRV_PROFILE = $(shell sed -n 's/^\#define SDK_PROFILE[ \t]*"\(.*\)".*/\1/p' sdk/include/xdrv/sdk.h)
+XDRV_TARGET = $(shell sed -n 's/^\#define SDK_TRIPLE[ \t]*"\(.*\)".*/\1/p' sdk/include/xdrv/sdk.h)
+XDRV_ABI_VERSION_STR = $(shell sed -n 's/^\#define XDRV_ABI_VERSION_\(MAJOR\|MINOR\|PATCH\)[ \t]*\([0-9]*\)u.*/\2/p' \
 	driver-abi/include/xdrv/abi.h | paste -sd.)
 
 # the ABI headers and symbols.def (in driver-abi/ or driver-abi/include/xdrv/: whichever exists)
