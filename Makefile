@@ -254,4 +254,5 @@ endif
 # ---- end of cross build part 2 -----------------------------------------------------------------
 
 
+include packaging/packaging.mk # make install, uninstall, deb, deb-test (issue 9)
 -include $(shell find $(O)/obj -name '*.d' 2>/dev/null)

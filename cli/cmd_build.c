@@ -30,8 +30,9 @@ static const char usage[] =
 	"  --no-lint        testing loaders only: write the bitcode even if the descriptor\n"
 	"                   or lint check fails (the problems are printed as warnings)\n"
 	"\n"
-	"environment: XDRV_ABI_INCLUDE  driver ABI headers (default: this checkout's "
-	"driver-abi/include)\n"
+	"environment: XDRV_ABI_INCLUDE  driver ABI headers (default: ../include/xdrv-driver\n"
+	"                               beside this program's folder, or the source tree's\n"
+	"                               driver-abi/include when run from its build folder)\n"
 	"             XDRV_CLANG        compiler to run (default: " SDK_CLANG ")\n";
 
 /* "dir/uart.c" -> "uart.bc" */

@@ -10,9 +10,11 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <llvm-c/Analysis.h>
 #include <llvm-c/Linker.h>
 #include <spawn.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,9 +32,9 @@ extern char **environ;
 #define CLANG_OUTPUT_MAX (64u * 1024u) /* compiler diagnostics kept for the message */
 #define BITCODE_MAX	 (64u << 20)   /* one compiled translation unit */
 
-#ifndef XDRV_SRCDIR
-#define XDRV_SRCDIR "."
-#endif
+/* How many folders above the program's own folder may hold the source tree: build/bin/xdrv,
+ * build/test/bin/xdrv, build/test/tests/xdrv-tests and build/arm64/bin/xdrv are all within 3. */
+#define ABI_TREE_DEPTH 4
 
 /* The fixed part of the clang command line (see sdk/README.md for the reasons). */
 static const char *const profile_flags[] = {
@@ -54,14 +56,88 @@ static const char *const profile_flags[] = {
 };
 #define N_PROFILE_FLAGS (sizeof profile_flags / sizeof profile_flags[0])
 
-static const char *abi_include(const struct sdk_build_opts *o)
+/* true if dir holds the ABI's main header */
+static bool abi_dir_ok(const char *dir)
 {
-	if (o->abi_include_dir)
-		return o->abi_include_dir;
-	const char *e = getenv("XDRV_ABI_INCLUDE");
-	if (e && *e)
-		return e;
-	return XDRV_SRCDIR "/driver-abi/include";
+	char probe[PATH_MAX];
+	struct stat st;
+	return xdrv_snprintf(probe, sizeof probe, "%s/xdrv/abi.h", dir) == 0 &&
+	       stat(probe, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Append ", item" (or "item" first) to the list of places tried; a full list is cut short. */
+static void tried_add(char *tried, size_t n, const char *item)
+{
+	size_t l = strlen(tried);
+	if (l + 1 < n)
+		snprintf(tried + l, n - l, "%s%s", l ? ", " : "", item);
+}
+
+/* dir without its last component, in place ("/usr/bin" -> "/usr", "/usr" -> "", which stands
+ * for the root: callers append "/name"); false when nothing is left to strip */
+static bool path_up(char *dir)
+{
+	char *slash = strrchr(dir, '/');
+	if (!slash || !dir[0])
+		return false;
+	*slash = 0;
+	return true;
+}
+
+int sdk_abi_include_find(const char *exe, char *out, size_t outsz, char **err)
+{
+	char self[PATH_MAX], dir[PATH_MAX], prefix[PATH_MAX], cand[PATH_MAX], tried[2048] = "";
+	const char *env = getenv("XDRV_ABI_INCLUDE");
+	bool found = false;
+	if (env && *env) {
+		if (!abi_dir_ok(env))
+			return xdrv_err(
+				err, -ENOENT,
+				"build: ABI headers not found in %s (from XDRV_ABI_INCLUDE: "
+				"no xdrv/abi.h there)",
+				env);
+		found = xdrv_snprintf(cand, sizeof cand, "%s", env) == 0;
+	}
+	if (!found && !exe) {
+		ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+		if (n <= 0)
+			return xdrv_err(err, -ENOENT,
+					"build: ABI headers: cannot find this program's own path "
+					"(/proc/self/exe: %s); set XDRV_ABI_INCLUDE to the folder "
+					"holding xdrv/abi.h",
+					n < 0 ? strerror(errno) : "empty");
+		self[n] = 0;
+		exe = self;
+	}
+	if (!found && (xdrv_snprintf(dir, sizeof dir, "%s", exe) || !path_up(dir)))
+		return xdrv_err(err, -EINVAL, "build: ABI headers: program path %s: not absolute",
+				exe);
+	/* installed: PREFIX/bin/xdrv -> PREFIX/include/xdrv-driver */
+	if (!found) {
+		memcpy(prefix, dir, sizeof prefix);
+		if (path_up(prefix) &&
+		    xdrv_snprintf(cand, sizeof cand, "%s/include/xdrv-driver", prefix) == 0) {
+			found = abi_dir_ok(cand);
+			tried_add(tried, sizeof tried, cand);
+		}
+	}
+	/* run from a build folder inside the source tree: an ancestor's driver-abi/include */
+	for (int i = 0; !found && i < ABI_TREE_DEPTH && path_up(dir); i++) {
+		if (xdrv_snprintf(cand, sizeof cand, "%s/driver-abi/include", dir) != 0)
+			continue;
+		found = abi_dir_ok(cand);
+		tried_add(tried, sizeof tried, cand);
+	}
+	if (!found)
+		return xdrv_err(
+			err, -ENOENT,
+			"build: driver ABI headers (xdrv/abi.h) not found for %s; looked in "
+			"%s; install them (make install, or the xdrv-driver-dev package) "
+			"or set XDRV_ABI_INCLUDE to the folder holding xdrv/abi.h",
+			exe, tried);
+	if (xdrv_snprintf(out, outsz, "%s", cand))
+		return xdrv_err(err, -ENAMETOOLONG, "build: ABI header path %s: too long", cand);
+	return 0;
 }
 
 static const char *clang_path(void)
@@ -128,7 +204,8 @@ static int spawn_capture(char *const *argv, char **out, size_t *outlen)
 	return 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
 }
 
-static int compile_one(const struct sdk_build_opts *o, const char *src, const char *out, char **err)
+static int compile_one(const struct sdk_build_opts *o, const char *abi_dir, const char *src,
+		       const char *out, char **err)
 {
 	size_t max =
 		1 + N_PROFILE_FLAGS + 2 + 2 * o->ninclude_dirs + o->ndefines + 6 + 1; /* + NULL */
@@ -144,7 +221,7 @@ static int compile_one(const struct sdk_build_opts *o, const char *src, const ch
 	for (size_t i = 0; i < N_PROFILE_FLAGS; i++)
 		argv[n++] = (char *)profile_flags[i];
 	argv[n++] = "-isystem";
-	argv[n++] = (char *)abi_include(o);
+	argv[n++] = (char *)abi_dir;
 	for (size_t i = 0; i < o->ninclude_dirs; i++) {
 		argv[n++] = "-I";
 		argv[n++] = (char *)o->include_dirs[i];
@@ -225,14 +302,19 @@ static int check_opts(const struct sdk_build_opts *o, char **err)
 	for (size_t i = 0; i < o->ninclude_dirs; i++)
 		if (!o->include_dirs[i] || !*o->include_dirs[i])
 			return xdrv_err(err, -EINVAL, "build: empty -I directory");
-	char probe[4096];
-	struct stat st;
-	if (xdrv_snprintf(probe, sizeof probe, "%s/xdrv/abi.h", abi_include(o)) != 0 ||
-	    stat(probe, &st) != 0)
-		return xdrv_err(err, -ENOENT,
-				"build: ABI headers not found in %s (set XDRV_ABI_INCLUDE to "
-				"driver-abi/include)",
-				abi_include(o));
+	return 0;
+}
+
+/* The ABI include folder: the caller's, else sdk_abi_include_find's. */
+static int abi_include(const struct sdk_build_opts *o, char *out, size_t outsz, char **err)
+{
+	if (!o->abi_include_dir)
+		return sdk_abi_include_find(NULL, out, outsz, err);
+	if (!abi_dir_ok(o->abi_include_dir))
+		return xdrv_err(err, -ENOENT, "build: ABI headers not found in %s (no xdrv/abi.h)",
+				o->abi_include_dir);
+	if (xdrv_snprintf(out, outsz, "%s", o->abi_include_dir))
+		return xdrv_err(err, -ENAMETOOLONG, "build: ABI include path too long");
 	return 0;
 }
 
@@ -300,7 +382,10 @@ static int check_module(LLVMModuleRef m, const char *output, char **err)
 
 int sdk_build(const struct sdk_build_opts *opts, char **err)
 {
+	char abi_dir[PATH_MAX];
 	int rc = check_opts(opts, err);
+	if (rc == 0)
+		rc = abi_include(opts, abi_dir, sizeof abi_dir, err);
 	if (rc)
 		return rc;
 	const char *tmp = getenv("TMPDIR");
@@ -324,7 +409,7 @@ int sdk_build(const struct sdk_build_opts *opts, char **err)
 			break;
 		}
 		snprintf(bcs[i], l, "%s/%zu.bc", dir, i);
-		rc = compile_one(opts, opts->sources[i], bcs[i], err);
+		rc = compile_one(opts, abi_dir, opts->sources[i], bcs[i], err);
 	}
 	if (rc)
 		goto out_files;

@@ -3,7 +3,7 @@
  * Tests for sdk/build.c: compiling small C drivers (written to a temporary folder) with the real
  * clang-19 into profile bitcode, and the ways a build must fail: inline assembly, calls to
  * undeclared or non-ABI functions, system headers, bad -D, duplicate definitions across files,
- * a missing compiler.
+ * a missing compiler; where the ABI headers are found (installed layout, source tree, override).
  */
 #include <errno.h>
 #include <llvm-c/BitReader.h>
@@ -268,10 +268,105 @@ static void test_build_names_missing_compiler(void)
 	free(old);
 }
 
+/* Run sdk_abi_include_find for a program path with XDRV_ABI_INCLUDE set to env (NULL: unset);
+ * the variable is restored afterwards. */
+static int find_abi(const char *env, const char *exe, char *out, size_t n, char **err)
+{
+	char *old = getenv("XDRV_ABI_INCLUDE") ? strdup(getenv("XDRV_ABI_INCLUDE")) : NULL;
+	if (env)
+		setenv("XDRV_ABI_INCLUDE", env, 1);
+	else
+		unsetenv("XDRV_ABI_INCLUDE");
+	int rc = sdk_abi_include_find(exe, out, n, err);
+	if (old)
+		setenv("XDRV_ABI_INCLUDE", old, 1);
+	else
+		unsetenv("XDRV_ABI_INCLUDE");
+	free(old);
+	return rc;
+}
+
+static void test_abi_include_found_beside_installed_program(void)
+{
+	const char *t = xtest_tmpdir();
+	CU_ASSERT_EQUAL(xtest_sh("mkdir -p '%s/usr/bin' '%s/usr/include/xdrv-driver/xdrv' && "
+				 "touch '%s/usr/include/xdrv-driver/xdrv/abi.h'",
+				 t, t, t),
+			0);
+	char out[4096], want[4096], exe[4096];
+	char *err = NULL;
+	snprintf(exe, sizeof exe, "%s/usr/bin/xdrv", t);
+	snprintf(want, sizeof want, "%s/usr/include/xdrv-driver", t);
+	CU_ASSERT_EQUAL(find_abi(NULL, exe, out, sizeof out, &err), 0);
+	CU_ASSERT_STRING_EQUAL(out, want);
+	free(err);
+}
+
+static void test_abi_include_found_in_source_tree_above_build_folder(void)
+{
+	const char *t = xtest_tmpdir();
+	CU_ASSERT_EQUAL(
+		xtest_sh("mkdir -p '%s/src/build/test/bin' '%s/src/driver-abi/include/xdrv' "
+			 "&& touch '%s/src/driver-abi/include/xdrv/abi.h'",
+			 t, t, t),
+		0);
+	char out[4096], want[4096], exe[4096];
+	char *err = NULL;
+	snprintf(exe, sizeof exe, "%s/src/build/test/bin/xdrv", t);
+	snprintf(want, sizeof want, "%s/src/driver-abi/include", t);
+	CU_ASSERT_EQUAL(find_abi(NULL, exe, out, sizeof out, &err), 0);
+	CU_ASSERT_STRING_EQUAL(out, want);
+	free(err);
+}
+
+static void test_abi_include_missing_names_every_place_tried(void)
+{
+	const char *t = xtest_tmpdir();
+	CU_ASSERT_EQUAL(xtest_sh("mkdir -p '%s/a/b/bin'", t), 0);
+	char out[4096], exe[4096];
+	char *err = NULL;
+	snprintf(exe, sizeof exe, "%s/a/b/bin/xdrv", t);
+	CU_ASSERT_EQUAL(find_abi(NULL, exe, out, sizeof out, &err), -ENOENT);
+	const char *want[] = {"/a/b/include/xdrv-driver", "/a/b/driver-abi/include",
+			      "/a/driver-abi/include", "XDRV_ABI_INCLUDE"};
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		bool has = err && strstr(err, want[i]);
+		CU_ASSERT(has);
+		if (!has)
+			fprintf(stderr, "\nwanted '%s' in: %s\n", want[i], err ? err : "(nothing)");
+	}
+	free(err);
+}
+
+static void test_abi_include_env_overrides_and_is_checked(void)
+{
+	const char *t = xtest_tmpdir();
+	CU_ASSERT_EQUAL(xtest_sh("mkdir -p '%s/usr/bin' '%s/usr/include/xdrv-driver/xdrv' "
+				 "'%s/mine/xdrv' && touch '%s/usr/include/xdrv-driver/xdrv/abi.h' "
+				 "'%s/mine/xdrv/abi.h'",
+				 t, t, t, t, t),
+			0);
+	char out[4096], env[4096], exe[4096];
+	char *err = NULL;
+	snprintf(exe, sizeof exe, "%s/usr/bin/xdrv", t);
+	snprintf(env, sizeof env, "%s/mine", t);
+	CU_ASSERT_EQUAL(find_abi(env, exe, out, sizeof out, &err), 0);
+	CU_ASSERT_STRING_EQUAL(out, env);
+	/* a wrong override is an error, not a silent fall-back to the installed headers */
+	snprintf(env, sizeof env, "%s/nothing-here", t);
+	CU_ASSERT_EQUAL(find_abi(env, exe, out, sizeof out, &err), -ENOENT);
+	CU_ASSERT_PTR_NOT_NULL(err ? strstr(err, "nothing-here (from XDRV_ABI_INCLUDE") : NULL);
+	free(err);
+}
+
 XTEST_SUITE(sdk_build, NULL, NULL, XTEST(test_build_hello_gives_profile_bitcode),
 	    XTEST(test_build_is_reproducible), XTEST(test_build_rejects_inline_asm),
 	    XTEST(test_build_rejects_undeclared_function), XTEST(test_build_rejects_non_abi_import),
 	    XTEST(test_build_reports_descriptor_and_lint_together),
 	    XTEST(test_build_rejects_system_headers),
 	    XTEST(test_build_links_several_files_with_defines_and_includes),
-	    XTEST(test_build_rejects_bad_options), XTEST(test_build_names_missing_compiler))
+	    XTEST(test_build_rejects_bad_options), XTEST(test_build_names_missing_compiler),
+	    XTEST(test_abi_include_found_beside_installed_program),
+	    XTEST(test_abi_include_found_in_source_tree_above_build_folder),
+	    XTEST(test_abi_include_missing_names_every_place_tried),
+	    XTEST(test_abi_include_env_overrides_and_is_checked))

@@ -36,8 +36,7 @@ struct sdk_build_opts {
 	size_t ndefines;
 	const char *const *include_dirs; /* extra -I dirs (driver-local headers), may be NULL */
 	size_t ninclude_dirs;
-	const char *abi_include_dir; /* driver-abi/include; NULL: $XDRV_ABI_INCLUDE, then the
-					built-in path of this checkout */
+	const char *abi_include_dir; /* driver-abi/include; NULL: sdk_abi_include_find */
 	int verbose;		     /* print the clang command lines */
 	int no_lint; /* testing loaders only: write the module even if the descriptor or lint
 			check fails (the problems go to stderr as warnings) */
@@ -49,6 +48,16 @@ struct sdk_build_opts {
  * then write `output` atomically. Descriptor and lint problems are reported together; compiler
  * diagnostics become the message on failure and go to stderr (warnings) on success. */
 int sdk_build(const struct sdk_build_opts *opts, char **err);
+
+/* Find the driver ABI headers (the folder holding xdrv/abi.h) for the program at `exe` (NULL:
+ * this process, from /proc/self/exe), so that a moved or relocated install still finds them and
+ * no build path is baked into the binary. In order: $XDRV_ABI_INCLUDE if set (an error if it
+ * lacks xdrv/abi.h: an explicit choice is never silently replaced); PREFIX/include/xdrv-driver
+ * for a program in PREFIX/bin (`make install`, the xdrv-driver-dev package); driver-abi/include
+ * in one of the first four folders above the program's folder (run from a build folder inside
+ * the source tree). Writes the folder to out. -ENOENT with a message naming every place tried
+ * when none holds the headers; -ENAMETOOLONG if out is too small. */
+int sdk_abi_include_find(const char *exe, char *out, size_t outsz, char **err);
 
 /* Strip target-cpu/target-features/tune-cpu and other target-specific function attributes
  * (on definitions, declarations and call sites), set the neutral triple and profile data
