@@ -67,9 +67,7 @@ int cmd_boot(int argc, char **argv)
 				argv[optind - 1]);
 			return 2;
 		default:
-			fprintf(stderr, "xdrv boot: unknown option %s; try 'xdrv boot --help'\n",
-				argv[optind - 1]);
-			return 2;
+			return xdrv_cli_option_error("boot", longopts, argv[optind - 1]);
 		}
 	}
 	if (!config || optind != argc) {

@@ -86,13 +86,9 @@ int cmd_build(int argc, char **argv)
 		case 'L':
 			o.no_lint = 1;
 			break;
-		default: {
-			char msg[96];
-			snprintf(msg, sizeof msg, "unknown option or missing argument: %.40s",
-				 argv[optind - 1]);
-			ret = cmd_usage_error("build", msg);
+		default:
+			ret = xdrv_cli_option_error("build", longopts, argv[optind - 1]);
 			goto out;
-		}
 		}
 	}
 	if (optind >= argc) {

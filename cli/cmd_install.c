@@ -97,7 +97,7 @@ int cmd_install(int argc, char **argv)
 			return xdrv_cli_usage_error("install", "missing value for",
 						    argv[optind - 1]);
 		else
-			return xdrv_cli_usage_error("install", "unknown option", argv[optind - 1]);
+			return xdrv_cli_option_error("install", longopts, argv[optind - 1]);
 	}
 	if (argc - optind != 1)
 		return xdrv_cli_usage_error("install", "wants exactly one NAME[@VERSION]", NULL);

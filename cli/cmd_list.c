@@ -45,7 +45,7 @@ int cmd_list(int argc, char **argv)
 		else if (c == ':')
 			return xdrv_cli_usage_error("list", "missing value for", argv[optind - 1]);
 		else
-			return xdrv_cli_usage_error("list", "unknown option", argv[optind - 1]);
+			return xdrv_cli_option_error("list", longopts, argv[optind - 1]);
 	}
 	if (optind < argc)
 		return xdrv_cli_usage_error("list", "takes no arguments, not", argv[optind]);

@@ -99,7 +99,7 @@ int cmd_repo(int argc, char **argv)
 		else if (c == ':')
 			return xdrv_cli_usage_error("repo", "missing value for", argv[optind - 1]);
 		else
-			return xdrv_cli_usage_error("repo", "unknown option", argv[optind - 1]);
+			return xdrv_cli_option_error("repo", longopts, argv[optind - 1]);
 	}
 	if (optind >= argc)
 		return xdrv_cli_usage_error(

@@ -47,7 +47,7 @@ int cmd_search(int argc, char **argv)
 			return xdrv_cli_usage_error("search", "missing value for",
 						    argv[optind - 1]);
 		else
-			return xdrv_cli_usage_error("search", "unknown option", argv[optind - 1]);
+			return xdrv_cli_option_error("search", longopts, argv[optind - 1]);
 	}
 	if (argc - optind > 1)
 		return xdrv_cli_usage_error("search", "wants at most one TEXT", NULL);

@@ -146,7 +146,7 @@ int cmd_verify(int argc, char **argv)
 			return xdrv_cli_usage_error("verify", "missing value for",
 						    argv[optind - 1]);
 		default:
-			return xdrv_cli_usage_error("verify", "unknown option", argv[optind - 1]);
+			return xdrv_cli_option_error("verify", longopts, argv[optind - 1]);
 		}
 	}
 	if (split_dir && (trust || floor))

@@ -63,11 +63,7 @@ int cmd_verify_boot(int argc, char **argv)
 			ak = optarg;
 			break;
 		default:
-			fprintf(stderr,
-				"xdrv verify-boot: bad option %s; try 'xdrv verify-boot "
-				"--help'\n",
-				argv[optind - 1]);
-			return 2;
+			return xdrv_cli_option_error("verify-boot", longopts, argv[optind - 1]);
 		}
 	}
 	uint8_t n[64];
