@@ -300,7 +300,7 @@ static int parse_args(int argc, char **argv, struct bench_args *a)
 		case ':':
 			return xdrv_cli_usage_error("bench", "missing value for", argv[optind - 1]);
 		default:
-			return xdrv_cli_usage_error("bench", "unknown option", argv[optind - 1]);
+			return xdrv_cli_option_error("bench", longopts, argv[optind - 1]);
 		}
 		if (u && parse_u32(optarg, min, max, u))
 			return xdrv_cli_usage_error("bench",

@@ -91,7 +91,7 @@ expect 2 "unknown option --outptu \(did you mean --output\?\)" "build --outptu" 
 expect 2 "unknown option --time-flor \(did you mean --time-floor\?\)" "verify --time-flor" -- "$X" verify --time-flor 1 x
 expect 2 "unknown option --jsno \(did you mean --json\?\)" "inspect --jsno" -- "$X" inspect --jsno x
 expect 2 "missing value for --trust" "verify --trust without a value" -- "$X" verify --trust
-for c in build pack inspect pki sign verify load run abi boot attest verify-boot revoke repo search publish \
+for c in build pack inspect pki sign verify load run bench abi boot attest verify-boot revoke repo search publish \
          install list remove version; do
   expect 2 "xdrv $c: unknown option --zzqqxx; try 'xdrv $c --help'" "xdrv $c: unknown option named" -- "$X" $c --zzqqxx
 done
