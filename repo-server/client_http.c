@@ -108,9 +108,15 @@ static void human(char *b, size_t n, double v)
 	snprintf(b, n, u ? "%.1f %s" : "%.0f %s", v, unit[u]);
 }
 
-/* Draw the progress line (final: the "done" line, with its newline). */
+/* Draw the progress line (final: the "done" line, with its newline). The name comes from
+ * repository metadata or the URL: only printable ASCII reaches the terminal, at most 80 bytes. */
 static void draw(struct sink *s, bool final)
 {
+	char name[84];
+	size_t o = 0;
+	for (const char *p = s->label; p && *p && o < 80; p++)
+		name[o++] = (*p > 0x20 && *p < 0x7f) ? *p : '?';
+	name[o] = 0;
 	uint64_t done = s->base + s->got, now = xdrv_now_ns();
 	double secs = (double)(now - s->start_ns) / 1e9;
 	char got[24], total[24], rate[24];
@@ -119,13 +125,12 @@ static void draw(struct sink *s, bool final)
 	/* the rate counts this transfer's bytes only, not a resumed part */
 	human(rate, sizeof rate, secs > 0 ? (double)s->got / secs : 0.0);
 	if (final)
-		fprintf(stderr, "\r\033[K%s  %s  done in %.2f s (%s/s)\n", s->label, got, secs,
-			rate);
+		fprintf(stderr, "\r\033[K%s  %s  done in %.2f s (%s/s)\n", name, got, secs, rate);
 	else if (s->total)
-		fprintf(stderr, "\r\033[K%s  %s / %s  %3d%%  %s/s", s->label, got, total,
+		fprintf(stderr, "\r\033[K%s  %s / %s  %3d%%  %s/s", name, got, total,
 			(int)(done * 100 / s->total), rate);
 	else
-		fprintf(stderr, "\r\033[K%s  %s  %s/s", s->label, got, rate);
+		fprintf(stderr, "\r\033[K%s  %s  %s/s", name, got, rate);
 	fflush(stderr);
 	s->drawn = !final;
 }
