@@ -16,7 +16,7 @@ static const char usage[] =
 	"\n"
 	"Print the xdrv version, the driver ABI version it implements, the LLVM version that\n"
 	"JIT-compiles drivers and the git commit it was built from, on one line:\n"
-	"  xdrv 0.9.0 (driver ABI 1.0.0, LLVM 19.1.7, git 0123456789ab)\n"
+	"  xdrv 0.1.0 (driver ABI 1.0.0, LLVM 19.1.7, git 0123456789ab)\n"
 	"\n"
 	"  --json   one JSON object instead: {\"program\", \"version\", \"abi\", \"abi_number\",\n"
 	"           \"llvm\", \"git_commit\"} (git_commit is \"unknown\" outside a git checkout)\n";

@@ -23,12 +23,12 @@ const char *xdrv_version_git_commit(void);
  * first call (call it from main). */
 const char *xdrv_version_llvm(void);
 
-/* One line: "PROG 0.9.0 (driver ABI 1.0.0, LLVM 19.1.7, git 0123456789ab)". Static storage,
+/* One line: "PROG 0.1.0 (driver ABI 1.0.0, LLVM 19.1.7, git 0123456789ab)". Static storage,
  * overwritten by the next call; prog NULL means "xdrv". */
 const char *xdrv_version_string(const char *prog);
 
 /* `--version --json` style: the same facts as a JSON object on one line, e.g.
- * {"program":"xdrv","version":"0.9.0","abi":"1.0.0","abi_number":1000000,"llvm":"19.1.7",
+ * {"program":"xdrv","version":"0.1.0","abi":"1.0.0","abi_number":1000000,"llvm":"19.1.7",
  * "git_commit":"0123456789ab"}. Returns 0, or -EIO if writing to f failed. */
 int xdrv_version_print_json(FILE *f, const char *prog);
 
