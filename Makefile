@@ -59,8 +59,7 @@ COMPONENTS := common sdk signer loader hypervisor-backends repo-server cli bench
 libname = $(if $(filter hypervisor-backends,$(1)),hvb,$(if $(filter repo-server,$(1)),repo,$(1)))
 INCLUDES := -Idriver-abi/include $(foreach c,$(COMPONENTS),$(if $(wildcard $(c)/include),-I$(c)/include)) -I$(O)/gen
 CFLAGS := $(CFLAGS_BASE) $(INCLUDES) $(LLVM_CFLAGS) \
-	-DXDRV_SOURCE_DATE=$(shell git log -1 --format=%ct 2>/dev/null || date +%s) -DXDRV_SRCDIR=\"$(CURDIR)\" \
-	-DXDRV_GIT_COMMIT=\"$(shell git describe --always --dirty --abbrev=12 2>/dev/null || echo unknown)\"
+	-DXDRV_SOURCE_DATE=$(shell git log -1 --format=%ct 2>/dev/null || date +%s) -DXDRV_SRCDIR=\"$(CURDIR)\"
 SYSLIBS := -ljansson -larchive -lcrypto -lssl $(LLVM_LIBS) -lpthread -ldl -lm
 SYSLIBS += -ltss2-esys -ltss2-tctildr -ltss2-mu -ltss2-rc # loader: measured boot (issue 5)
 SYSLIBS += -lcurl -lsqlite3 # issue 4 client (repo-server/client_*, store*)
@@ -96,6 +95,18 @@ $(O)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+# The git commit for `--version` (common/version.c). Only that object gets the -D, and it
+# depends on a stamp file rewritten only when the commit changes: a new commit recompiles one
+# small file and relinks, instead of every object seeing a new CFLAGS value.
+GIT_COMMIT := $(shell git describe --always --dirty --abbrev=12 2>/dev/null || echo unknown)
+$(O)/gen/git-commit.stamp: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(GIT_COMMIT)' | cmp -s - $@ || echo '$(GIT_COMMIT)' > $@
+$(O)/obj/common/version.o: $(O)/gen/git-commit.stamp
+$(O)/obj/common/version.o: CFLAGS += -DXDRV_GIT_COMMIT=\"$(GIT_COMMIT)\"
+.PHONY: FORCE
+FORCE:
 
 define LIB_RULE
 $(call lib_of,$(1)): $(call objs_of,$(1))

@@ -130,6 +130,17 @@ static uint32_t *numeric_option(int c, struct bench_args *a, uint32_t *min, uint
 }
 
 /* Every option but the numeric ones; 0 or the usage error's status. */
+/* The options, for getopt_long and for the did-you-mean of an unknown one. */
+static const struct option longopts[] = {
+	{"build", required_argument, NULL, 'B'},   {"reps", required_argument, NULL, 'r'},
+	{"frames", required_argument, NULL, 'f'},  {"ios", required_argument, NULL, 'i'},
+	{"seq-ios", required_argument, NULL, 's'}, {"latency", required_argument, NULL, 'l'},
+	{"disk-mb", required_argument, NULL, 'd'}, {"image", required_argument, NULL, 'I'},
+	{"modes", required_argument, NULL, 'm'},   {"json", required_argument, NULL, 'j'},
+	{"csv", required_argument, NULL, 'c'},	   {"quiet", no_argument, NULL, 'q'},
+	{"only", required_argument, NULL, 'o'},	   {NULL, 0, NULL, 0},
+};
+
 static int other_option(int c, char **argv, struct bench_args *a)
 {
 	switch (c) {
@@ -161,28 +172,12 @@ static int other_option(int c, char **argv, struct bench_args *a)
 	case ':':
 		return xdrv_cli_usage_error("bench", "missing value for", argv[optind - 1]);
 	default:
-		return xdrv_cli_usage_error("bench", "unknown option", argv[optind - 1]);
+		return xdrv_cli_option_error("bench", longopts, argv[optind - 1]);
 	}
 }
 
 int bench_args_parse(int argc, char **argv, struct bench_args *a)
 {
-	static const struct option longopts[] = {
-		{"build", required_argument, NULL, 'B'},
-		{"reps", required_argument, NULL, 'r'},
-		{"frames", required_argument, NULL, 'f'},
-		{"ios", required_argument, NULL, 'i'},
-		{"seq-ios", required_argument, NULL, 's'},
-		{"latency", required_argument, NULL, 'l'},
-		{"disk-mb", required_argument, NULL, 'd'},
-		{"image", required_argument, NULL, 'I'},
-		{"modes", required_argument, NULL, 'm'},
-		{"json", required_argument, NULL, 'j'},
-		{"csv", required_argument, NULL, 'c'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"only", required_argument, NULL, 'o'},
-		{NULL, 0, NULL, 0},
-	};
 	set_defaults(a);
 	opterr = 0;
 	optind = 0;

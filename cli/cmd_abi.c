@@ -1,11 +1,17 @@
 // SPDX-License-Identifier: MIT
 /*
  * `xdrv abi`: print the driver ABI version these tools implement and the importable symbols
- * with the version that introduced each (from driver-abi/include/xdrv/symbols.def).
+ * with the version that introduced each (from driver-abi/include/xdrv/symbols.def), as text
+ * or, with --json, one JSON object.
  */
 #include "commands.h"
 
+#include "cmd_json.h"
+
+#include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 #include <xdrv/abi.h>
 
 struct sym {
@@ -19,18 +25,54 @@ static const struct sym syms[] = {
 #undef XDRV_SYM
 };
 
+static const char usage[] =
+	"usage: xdrv abi [--json]\n"
+	"\n"
+	"Print the driver ABI version and every importable symbol with the ABI version that\n"
+	"introduced it.\n"
+	"\n"
+	"  --json   one JSON object: {\"abi\": \"1.0.0\", \"abi_number\": 1000000,\n"
+	"           \"symbols\": [{\"name\": \"xdrv_log\", \"since\": \"1.0.0\"}, ...]}\n";
+
+static int print_json(void)
+{
+	char v[32];
+	json_t *doc = json_object(), *arr = json_array();
+	snprintf(v, sizeof v, "%u.%u.%u", XDRV_ABI_VERSION_MAJOR, XDRV_ABI_VERSION_MINOR,
+		 XDRV_ABI_VERSION_PATCH);
+	json_object_set_new(doc, "abi", json_string(v));
+	json_object_set_new(doc, "abi_number", json_integer(XDRV_ABI_VERSION));
+	for (size_t i = 0; i < sizeof syms / sizeof syms[0]; i++) {
+		snprintf(v, sizeof v, "%u.%u.%u", syms[i].maj, syms[i].min, syms[i].pat);
+		json_array_append_new(arr,
+				      json_pack("{s:s, s:s}", "name", syms[i].name, "since", v));
+	}
+	json_object_set_new(doc, "symbols", arr);
+	return cmd_json_print("abi", doc);
+}
+
 int cmd_abi(int argc, char **argv)
 {
+	static const struct option longopts[] = {{"json", no_argument, NULL, 'j'},
+						 {NULL, 0, NULL, 0}};
+	bool json = false;
+	int c;
 	if (xdrv_cli_wants_help(argc, argv)) {
-		printf("usage: xdrv abi\n\nPrint the driver ABI version and every importable "
-		       "symbol "
-		       "with the ABI version that introduced it.\n");
+		fputs(usage, stdout);
 		return 0;
 	}
-	if (argc > 1) {
-		fprintf(stderr, "xdrv abi: takes no arguments; try 'xdrv abi --help'\n");
-		return 2;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		if (c == 'j')
+			json = true;
+		else
+			return xdrv_cli_option_error("abi", longopts, argv[optind - 1]);
 	}
+	if (optind < argc)
+		return xdrv_cli_usage_error("abi", "takes no arguments, not", argv[optind]);
+	if (json)
+		return print_json();
 	printf("xdrv driver ABI %u.%u.%u (%u)\n", XDRV_ABI_VERSION_MAJOR, XDRV_ABI_VERSION_MINOR,
 	       XDRV_ABI_VERSION_PATCH, XDRV_ABI_VERSION);
 	for (size_t i = 0; i < sizeof syms / sizeof syms[0]; i++)

@@ -74,9 +74,7 @@ int cmd_attest(int argc, char **argv)
 			out = optarg;
 			break;
 		default:
-			fprintf(stderr, "xdrv attest: bad option %s; try 'xdrv attest --help'\n",
-				argv[optind - 1]);
-			return 2;
+			return xdrv_cli_option_error("attest", longopts, argv[optind - 1]);
 		}
 	}
 	uint8_t n[64];

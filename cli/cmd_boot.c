@@ -2,11 +2,15 @@
 /*
  * `xdrv boot --config FILE`: the measured boot of the drivers a boot configuration names
  * (loader/boot_seq.c does the work; docs/BOOT.md describes the configuration, the events and
- * the PCRs). Argument handling and output only.
+ * the PCRs). Argument handling and output only; with --json the boot's progress lines go to
+ * stderr and stdout holds one JSON object.
  */
+#include "cmd_json.h"
 #include "commands.h"
 
 #include <getopt.h>
+#include <stdbool.h>
+#include <unistd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +20,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: xdrv boot --config FILE [--tpm TCTI|none]\n"
+		"usage: xdrv boot --config FILE [--tpm TCTI|none] [--json]\n"
 		"\n"
 		"Measured boot: measure the loader, the configuration, the trust anchor, the "
 		"policy\n"
@@ -33,6 +37,9 @@ static void usage(FILE *f)
 		"  --tpm TCTI      override the configuration's TPM, e.g. "
 		"swtpm:host=127.0.0.1,port=2321,\n"
 		"                  device:/dev/tpmrm0, or none\n"
+		"  --json          progress lines to stderr; on stdout one JSON object:\n"
+		"                  {\"ok\": true, \"ms\", \"booted\", \"refused\", \"events\",\n"
+		"                  \"tpm_used\"} or {\"ok\": false, \"error\"} (exit 1)\n"
 		"\n"
 		"Exit: 0 boot complete (refused drivers are listed when policy lets the boot go "
 		"on),\n"
@@ -44,8 +51,10 @@ int cmd_boot(int argc, char **argv)
 	static const struct option longopts[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"tpm", required_argument, NULL, 't'},
+		{"json", no_argument, NULL, 'j'},
 		{NULL, 0, NULL, 0},
 	};
+	bool json = false;
 	if (xdrv_cli_wants_help(argc, argv)) {
 		usage(stdout);
 		return 0;
@@ -62,14 +71,15 @@ int cmd_boot(int argc, char **argv)
 		case 't':
 			tpm = optarg;
 			break;
+		case 'j':
+			json = true;
+			break;
 		case ':':
 			fprintf(stderr, "xdrv boot: missing value for %s; try 'xdrv boot --help'\n",
 				argv[optind - 1]);
 			return 2;
 		default:
-			fprintf(stderr, "xdrv boot: unknown option %s; try 'xdrv boot --help'\n",
-				argv[optind - 1]);
-			return 2;
+			return xdrv_cli_option_error("boot", longopts, argv[optind - 1]);
 		}
 	}
 	if (!config || optind != argc) {
@@ -81,9 +91,29 @@ int cmd_boot(int argc, char **argv)
 	struct boot_result r;
 	char *err = NULL;
 	uint64_t t0 = xdrv_now_ns();
+	/* boot_run writes its progress to stdout; --json keeps stdout for the document */
+	int saved = -1;
+	fflush(stdout);
+	if (json && (saved = dup(1)) >= 0)
+		dup2(2, 1);
 	int rc = boot_run(config, tpm, &r, &err);
 	double ms = (double)(xdrv_now_ns() - t0) / 1e6;
 	fflush(stdout);
+	if (saved >= 0) {
+		dup2(saved, 1);
+		close(saved);
+	}
+	if (json) {
+		json_t *doc = rc ? json_pack("{s:b, s:s}", "ok", 0, "error", err ? err : "failed")
+				 : json_pack("{s:b, s:f, s:i, s:i, s:i, s:b}", "ok", 1, "ms", ms,
+					     "booted", (int)r.booted, "refused", (int)r.refused,
+					     "events", (int)r.events, "tpm_used", r.tpm_used != 0);
+		if (rc)
+			fprintf(stderr, "xdrv boot: %s\n", err ? err : "failed");
+		free(err);
+		int prc = cmd_json_print("boot", doc);
+		return rc ? 1 : prc;
+	}
 	if (rc) {
 		fprintf(stderr, "xdrv boot: %s\n", err ? err : "failed");
 		free(err);

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * `xdrv build`: compile a driver's C sources into one portable, ABI-checked bitcode module
- * (sdk_build). Option parsing and messages only; the work is in sdk/build.c.
+ * (sdk_build). Option parsing and messages only; the work is in sdk/build.c. Compiler and lint
+ * diagnostics are printed in the compiler's "file:line:col: error:" form, unprefixed; only
+ * xdrv's one-line summary says "xdrv build:".
  */
 #include <errno.h>
 #include <getopt.h>
@@ -21,7 +23,12 @@ static const char usage[] =
 	"freestanding, driver ABI headers only, -O2 with LLVM passes disabled), link them into "
 	"one\n"
 	"bitcode module, and check it: descriptor, portability and ABI lint. Every problem is\n"
-	"reported, one per line, with what to write instead.\n"
+	"reported, one per line, with what to write instead, in the form editors and CI parse:\n"
+	"  driver.c:12:5: error: function probe: import not in the xdrv ABI ...: use ...\n"
+	"(the place comes from line tables compiled in for the check and stripped from the\n"
+	"output; a problem without a place is 'OUT.bc: error: ...'). Compiler messages are\n"
+	"passed on as clang prints them; a C library header that is not found gets notes on\n"
+	"what a freestanding driver uses instead. The last line, 'xdrv build: ...', sums up.\n"
 	"\n"
 	"  -o OUT.bc        output file (default: first source's name with .bc, in this folder)\n"
 	"  -I DIR           also search DIR for the driver's own headers\n"
@@ -47,6 +54,19 @@ static char *default_output(const char *src)
 	if (out)
 		snprintf(out, n + 4, "%.*s.bc", (int)n, base);
 	return out;
+}
+
+/* sdk_build's message: a summary line, then diagnostics in the compiler's form (clang's own
+ * output, lint problems as "file:line:col: error: ..."). The diagnostics go out as they are, so
+ * that editors and CI can jump to them; the summary last, as xdrv's own line. Returns 1. */
+static int report(const char *err)
+{
+	const char *nl = err ? strchr(err, '\n') : NULL;
+	if (nl)
+		fprintf(stderr, "%s\n", nl + 1);
+	fprintf(stderr, "xdrv build: %.*s\n", nl ? (int)(nl - err) : (int)strlen(err ? err : ""),
+		err ? err : "");
+	return 1;
 }
 
 int cmd_build(int argc, char **argv)
@@ -87,13 +107,9 @@ int cmd_build(int argc, char **argv)
 		case 'L':
 			o.no_lint = 1;
 			break;
-		default: {
-			char msg[96];
-			snprintf(msg, sizeof msg, "unknown option or missing argument: %.40s",
-				 argv[optind - 1]);
-			ret = cmd_usage_error("build", msg);
+		default:
+			ret = xdrv_cli_option_error("build", longopts, argv[optind - 1]);
 			goto out;
-		}
 		}
 	}
 	if (optind >= argc) {
@@ -111,7 +127,7 @@ int cmd_build(int argc, char **argv)
 		o.output = out;
 	}
 	if (sdk_build(&o, &err) != 0)
-		ret = cmd_fail("build", err);
+		ret = report(err);
 out:
 	free(err);
 	free(out);

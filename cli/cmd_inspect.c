@@ -511,12 +511,8 @@ int cmd_inspect(int argc, char **argv)
 		case OPT_JSON:
 			as_json = 1;
 			break;
-		default: {
-			char msg[96];
-			snprintf(msg, sizeof msg, "unknown option or missing argument: %.40s",
-				 argv[optind - 1]);
-			return cmd_usage_error("inspect", msg);
-		}
+		default:
+			return xdrv_cli_option_error("inspect", longopts, argv[optind - 1]);
 		}
 	}
 	if (optind != argc - 1)

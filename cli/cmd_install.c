@@ -34,9 +34,10 @@ static void usage(FILE *f)
 		"  --trust FILE   package root certificate (PEM); default $XDRV_TRUST, else\n"
 		"                 STORE/trust-root.pem\n"
 		"  --store DIR    local store (default $XDRV_STORE, else /var/lib/xdrv)\n"
-		"  --progress     draw a progress bar (only when stderr is a terminal; default "
-		"on)\n"
-		"  --quiet        no progress bar\n");
+		"  --progress     show the package download on one line of stderr, redrawn in\n"
+		"                 place: file, size, percentage, rate, then a final 'done' line\n"
+		"                 (default on; only when stderr is a terminal, else nothing)\n"
+		"  --quiet        no progress line\n");
 }
 
 static int install_from(struct repo_store *s, const char *repo, const char *name,
@@ -97,7 +98,7 @@ int cmd_install(int argc, char **argv)
 			return xdrv_cli_usage_error("install", "missing value for",
 						    argv[optind - 1]);
 		else
-			return xdrv_cli_usage_error("install", "unknown option", argv[optind - 1]);
+			return xdrv_cli_option_error("install", longopts, argv[optind - 1]);
 	}
 	if (argc - optind != 1)
 		return xdrv_cli_usage_error("install", "wants exactly one NAME[@VERSION]", NULL);

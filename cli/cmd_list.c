@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: MIT
 /*
  * `xdrv list [--path NAME]`: the drivers installed in the local store, or the package file of
- * one of them (for `xdrv run --trust root.pem ... $(xdrv list --path NAME)`). Output only.
+ * one of them (for `xdrv run --trust root.pem ... $(xdrv list --path NAME)`), as text or
+ * JSON. Output only.
  */
+#include "cmd_json.h"
 #include "commands.h"
 #include "xdrv/repo_client.h"
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,21 +18,37 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: xdrv list [--store DIR] [--path NAME]\n"
+	fprintf(f, "usage: xdrv list [--store DIR] [--json] [--path NAME]\n"
 		   "\n"
 		   "List the installed drivers: name, version, security_version, repository,\n"
 		   "signer and the package's sha256. With --path, print only the path of NAME's\n"
 		   "installed package file, e.g. for 'xdrv run --trust root.pem --device ...\n"
 		   "$(xdrv list --path NAME)'.\n"
 		   "\n"
-		   "  --store DIR   local store (default $XDRV_STORE, else /var/lib/xdrv)\n");
+		   "  --store DIR   local store (default $XDRV_STORE, else /var/lib/xdrv)\n"
+		   "  --json        a JSON array with one object per installed driver: {\"name\",\n"
+		   "                \"version\", \"security_version\", \"repo\", \"sha256\", "
+		   "\"signer\", \"size\",\n"
+		   "                \"installed_at\" (Unix seconds), \"path\"}; with --path, that "
+		   "one object\n");
+}
+
+static json_t *installed_json(const struct repo_installed *d)
+{
+	return json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:I, s:I, s:s}", "name", d->name,
+			 "version", d->version, "security_version", (json_int_t)d->security_version,
+			 "repo", d->repo, "sha256", d->digest, "signer", d->signer, "size",
+			 (json_int_t)d->size, "installed_at", (json_int_t)d->installed_at, "path",
+			 d->path);
 }
 
 int cmd_list(int argc, char **argv)
 {
 	static const struct option longopts[] = {{"store", required_argument, NULL, 's'},
 						 {"path", required_argument, NULL, 'p'},
+						 {"json", no_argument, NULL, 'j'},
 						 {NULL, 0, NULL, 0}};
+	bool json = false;
 	const char *store = NULL, *path = NULL;
 	int c;
 	if (xdrv_cli_wants_help(argc, argv)) {
@@ -42,10 +61,12 @@ int cmd_list(int argc, char **argv)
 			store = optarg;
 		else if (c == 'p')
 			path = optarg;
+		else if (c == 'j')
+			json = true;
 		else if (c == ':')
 			return xdrv_cli_usage_error("list", "missing value for", argv[optind - 1]);
 		else
-			return xdrv_cli_usage_error("list", "unknown option", argv[optind - 1]);
+			return xdrv_cli_option_error("list", longopts, argv[optind - 1]);
 	}
 	if (optind < argc)
 		return xdrv_cli_usage_error("list", "takes no arguments, not", argv[optind]);
@@ -53,11 +74,21 @@ int cmd_list(int argc, char **argv)
 	struct repo_installed *v = NULL, one;
 	size_t n = 0;
 	char *err = NULL;
+	int ret = 0;
 	int rc = repo_store_open(store, &s, &err);
 	if (rc == 0 && path) {
 		rc = repo_store_get(s, path, &one, &err);
-		if (rc == 0)
+		if (rc == 0 && json)
+			ret = cmd_json_print("list", installed_json(&one));
+		else if (rc == 0)
 			printf("%s\n", one.path);
+	} else if (rc == 0 && json) {
+		rc = repo_store_list(s, &v, &n, &err);
+		json_t *arr = rc == 0 ? json_array() : NULL;
+		for (size_t i = 0; arr && i < n; i++)
+			json_array_append_new(arr, installed_json(&v[i]));
+		if (rc == 0)
+			ret = cmd_json_print("list", arr);
 	} else if (rc == 0) {
 		rc = repo_store_list(s, &v, &n, &err);
 		if (rc == 0 && n == 0)
@@ -77,5 +108,5 @@ int cmd_list(int argc, char **argv)
 		free(err);
 		return 1;
 	}
-	return 0;
+	return ret;
 }

@@ -250,7 +250,7 @@ int cmd_load(int argc, char **argv)
 		case ':':
 			return xdrv_cli_usage_error("load", "missing value for", argv[optind - 1]);
 		default:
-			return xdrv_cli_usage_error("load", "unknown option", argv[optind - 1]);
+			return xdrv_cli_option_error("load", longopts, argv[optind - 1]);
 		}
 	}
 	if (modes > 1)

@@ -100,12 +100,8 @@ int cmd_pack(int argc, char **argv)
 				return cmd_usage_error("pack", "--security-version takes a decimal "
 							       "number below 2^53");
 			break;
-		default: {
-			char msg[96];
-			snprintf(msg, sizeof msg, "unknown option or missing argument: %.40s",
-				 argv[optind - 1]);
-			return cmd_usage_error("pack", msg);
-		}
+		default:
+			return xdrv_cli_option_error("pack", longopts, argv[optind - 1]);
 		}
 	}
 	if (optind != argc - 1)

@@ -80,7 +80,7 @@ int cmd_pki(int argc, char **argv)
 		case ':':
 			return xdrv_cli_usage_error("pki", "missing value for", argv[optind - 1]);
 		default:
-			return xdrv_cli_usage_error("pki", "unknown option", argv[optind - 1]);
+			return xdrv_cli_option_error("pki", longopts, argv[optind - 1]);
 		}
 	}
 	if (optind < argc)

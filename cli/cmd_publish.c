@@ -57,7 +57,7 @@ int cmd_publish(int argc, char **argv)
 			return xdrv_cli_usage_error("publish", "missing value for",
 						    argv[optind - 1]);
 		else
-			return xdrv_cli_usage_error("publish", "unknown option", argv[optind - 1]);
+			return xdrv_cli_option_error("publish", longopts, argv[optind - 1]);
 	}
 	if (!repo || !tokfile)
 		return xdrv_cli_usage_error("publish", "wants --repo NAME and --token-file FILE",

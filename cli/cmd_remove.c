@@ -37,7 +37,7 @@ int cmd_remove(int argc, char **argv)
 			return xdrv_cli_usage_error("remove", "missing value for",
 						    argv[optind - 1]);
 		else
-			return xdrv_cli_usage_error("remove", "unknown option", argv[optind - 1]);
+			return xdrv_cli_option_error("remove", longopts, argv[optind - 1]);
 	}
 	if (argc - optind != 1)
 		return xdrv_cli_usage_error("remove", "wants exactly one NAME", NULL);

@@ -5,6 +5,7 @@
  * root keys) and then refreshes once through the TUF workflow, so that a wrong URL or root fails
  * at once. Argument handling and output only; the work is in client_tuf.c and store.c.
  */
+#include "cmd_json.h"
 #include "commands.h"
 #include "xdrv/repo_client.h"
 #include "xdrv/tuf.h"
@@ -20,7 +21,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: xdrv repo add NAME URL --root root.json [--no-update] [--store DIR]\n"
-		"       xdrv repo list [--store DIR]\n"
+		"       xdrv repo list [--store DIR] [--json]\n"
 		"       xdrv repo update [NAME] [--store DIR]\n"
 		"       xdrv repo remove NAME [--store DIR]\n"
 		"\n"
@@ -35,6 +36,7 @@ static void usage(FILE *f)
 		"  remove   forget a repository and its trusted metadata\n"
 		"\n"
 		"  --store DIR   local store (default $XDRV_STORE, else /var/lib/xdrv)\n"
+		"  --json        list: a JSON array of {\"name\", \"url\"}\n"
 		"\n"
 		"Metadata expiry is checked against the wall clock (TUF freshness).\n");
 }
@@ -81,7 +83,9 @@ int cmd_repo(int argc, char **argv)
 	static const struct option longopts[] = {{"root", required_argument, NULL, 'r'},
 						 {"store", required_argument, NULL, 's'},
 						 {"no-update", no_argument, NULL, 'n'},
+						 {"json", no_argument, NULL, 'j'},
 						 {NULL, 0, NULL, 0}};
+	int json = 0;
 	const char *root = NULL, *store = NULL;
 	int no_update = 0, c;
 	if (xdrv_cli_wants_help(argc, argv)) {
@@ -96,10 +100,12 @@ int cmd_repo(int argc, char **argv)
 			store = optarg;
 		else if (c == 'n')
 			no_update = 1;
+		else if (c == 'j')
+			json = 1;
 		else if (c == ':')
 			return xdrv_cli_usage_error("repo", "missing value for", argv[optind - 1]);
 		else
-			return xdrv_cli_usage_error("repo", "unknown option", argv[optind - 1]);
+			return xdrv_cli_option_error("repo", longopts, argv[optind - 1]);
 	}
 	if (optind >= argc)
 		return xdrv_cli_usage_error(
@@ -126,8 +132,18 @@ int cmd_repo(int argc, char **argv)
 		if (nargs > 1)
 			return xdrv_cli_usage_error("repo", "update wants at most one NAME", NULL);
 	} else {
+		static const char *const subs[] = {"add", "list", "update", "remove"};
+		const char *best = xdrv_suggest(sub, subs, sizeof subs / sizeof subs[0]);
+		if (best) {
+			fprintf(stderr,
+				"xdrv repo: '%s' is not a repo subcommand; did you mean '%s'?\n",
+				sub, best);
+			return 2;
+		}
 		return xdrv_cli_usage_error("repo", "unknown subcommand", sub);
 	}
+	if (json && strcmp(sub, "list") != 0)
+		return xdrv_cli_usage_error("repo", "--json goes with list only", NULL);
 	rc = repo_store_open(store, &s, &err);
 	if (rc != 0)
 		return fail(err);
@@ -156,8 +172,14 @@ int cmd_repo(int argc, char **argv)
 		char **names = NULL, **urls = NULL;
 		size_t n = 0;
 		rc = repo_store_repo_list(s, &names, &urls, &n, &err);
-		for (size_t i = 0; rc == 0 && i < n; i++)
+		json_t *arr = rc == 0 && json ? json_array() : NULL;
+		for (size_t i = 0; arr && i < n; i++)
+			json_array_append_new(
+				arr, json_pack("{s:s, s:s}", "name", names[i], "url", urls[i]));
+		for (size_t i = 0; rc == 0 && !json && i < n; i++)
 			printf("%-16s %s\n", names[i], urls[i]);
+		if (rc == 0 && json && cmd_json_print("repo", arr) != 0)
+			rc = xdrv_err(&err, -EIO, "cannot write the JSON output");
 		repo_strv_free(names, n);
 		repo_strv_free(urls, n);
 	} else {

@@ -125,9 +125,7 @@ int cmd_revoke(int argc, char **argv)
 			break;
 		}
 		default:
-			fprintf(stderr, "xdrv revoke: bad option %s; try 'xdrv revoke --help'\n",
-				argv[optind - 1]);
-			return 2;
+			return xdrv_cli_option_error("revoke", longopts, argv[optind - 1]);
 		}
 	}
 	for (; optind < argc && np < MAX_ITEMS; optind++)

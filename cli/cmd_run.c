@@ -246,7 +246,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 					return 2;
 				break;
 			}
-			return xdrv_cli_usage_error("run", "unknown option", argv[optind - 1]);
+			return xdrv_cli_option_error("run", longopts, argv[optind - 1]);
 		}
 	}
 	if (modes > 1)

@@ -2,12 +2,14 @@
 /*
  * `xdrv search [TEXT]`: refresh the trusted metadata of the configured repositories (the full
  * TUF workflow, client_tuf.c) and list the drivers whose name or vendor contains TEXT. Only
- * what verified metadata lists is shown. Argument handling and output only.
+ * what verified metadata lists is shown, as text or JSON. Argument handling and output only.
  */
+#include "cmd_json.h"
 #include "commands.h"
 #include "xdrv/repo_client.h"
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,21 +18,34 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: xdrv search [--repo NAME] [--store DIR] [TEXT]\n"
+		"usage: xdrv search [--repo NAME] [--store DIR] [--json] [TEXT]\n"
 		"\n"
 		"Refresh the repositories' TUF metadata and list the drivers (name, version,\n"
 		"vendor, size, security_version, repository) whose name or vendor contains TEXT\n"
 		"(all of them without TEXT).\n"
 		"\n"
 		"  --repo NAME   only this repository (default: every configured one)\n"
-		"  --store DIR   local store (default $XDRV_STORE, else /var/lib/xdrv)\n");
+		"  --store DIR   local store (default $XDRV_STORE, else /var/lib/xdrv)\n"
+		"  --json        a JSON array with one object per match: {\"name\", \"version\",\n"
+		"                \"vendor\", \"size\", \"security_version\", \"repo\", \"path\",\n"
+		"                \"sha256\", \"signer\"} ([] when nothing matches)\n");
+}
+
+static json_t *target_json(const struct repo_target *t, const char *repo)
+{
+	return json_pack("{s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:s, s:s}", "name", t->name,
+			 "version", t->version, "vendor", t->vendor, "size", (json_int_t)t->length,
+			 "security_version", (json_int_t)t->security_version, "repo", repo, "path",
+			 t->path, "sha256", t->sha256, "signer", t->signer);
 }
 
 int cmd_search(int argc, char **argv)
 {
 	static const struct option longopts[] = {{"repo", required_argument, NULL, 'r'},
 						 {"store", required_argument, NULL, 's'},
+						 {"json", no_argument, NULL, 'j'},
 						 {NULL, 0, NULL, 0}};
+	bool json = false;
 	const char *repo = NULL, *store = NULL, *text = NULL;
 	int c;
 	if (xdrv_cli_wants_help(argc, argv)) {
@@ -43,11 +58,13 @@ int cmd_search(int argc, char **argv)
 			repo = optarg;
 		else if (c == 's')
 			store = optarg;
+		else if (c == 'j')
+			json = true;
 		else if (c == ':')
 			return xdrv_cli_usage_error("search", "missing value for",
 						    argv[optind - 1]);
 		else
-			return xdrv_cli_usage_error("search", "unknown option", argv[optind - 1]);
+			return xdrv_cli_option_error("search", longopts, argv[optind - 1]);
 	}
 	if (argc - optind > 1)
 		return xdrv_cli_usage_error("search", "wants at most one TEXT", NULL);
@@ -56,6 +73,7 @@ int cmd_search(int argc, char **argv)
 	struct repo_store *s = NULL;
 	char *err = NULL, **names = NULL, **urls = NULL;
 	size_t nrepo = 0, shown = 0;
+	json_t *arr = json ? json_array() : NULL;
 	int rc = repo_store_open(store, &s, &err);
 	if (rc == 0)
 		rc = repo_store_repo_list(s, &names, &urls, &nrepo, &err);
@@ -68,6 +86,11 @@ int cmd_search(int argc, char **argv)
 		for (size_t j = 0; rc == 0 && j < n; j++) {
 			if (text && !strstr(t[j].name, text) && !strstr(t[j].vendor, text))
 				continue;
+			if (arr) {
+				shown++;
+				json_array_append_new(arr, target_json(&t[j], names[i]));
+				continue;
+			}
 			if (shown++ == 0)
 				printf("%-20s %-10s %-12s %10s %6s  %s\n", "NAME", "VERSION",
 				       "VENDOR", "SIZE", "SECVER", "REPO");
@@ -85,8 +108,11 @@ int cmd_search(int argc, char **argv)
 	if (rc != 0) {
 		fprintf(stderr, "xdrv search: %s\n", err ? err : "no repository configured");
 		free(err);
+		json_decref(arr);
 		return 1;
 	}
+	if (arr)
+		return cmd_json_print("search", arr);
 	if (shown == 0)
 		printf("no driver matches%s%s\n", text ? " " : "", text ? text : "");
 	return 0;

@@ -60,7 +60,7 @@ int cmd_sign(int argc, char **argv)
 		case ':':
 			return xdrv_cli_usage_error("sign", "missing value for", argv[optind - 1]);
 		default:
-			return xdrv_cli_usage_error("sign", "unknown option", argv[optind - 1]);
+			return xdrv_cli_option_error("sign", longopts, argv[optind - 1]);
 		}
 	}
 	if (!cert || !key || !chain || !out)

@@ -2,8 +2,9 @@
 /*
  * `xdrv verify`: check a signed package against a pinned root (sig_verify), or, with --split,
  * only cut it into payload and DER signature so that `openssl cms -verify` can check it
- * independently. Argument handling and output only.
+ * independently. Text or, with --json, one JSON object. Argument handling and output only.
  */
+#include "cmd_json.h"
 #include "commands.h"
 
 #include <errno.h>
@@ -19,7 +20,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: xdrv verify --trust root.pem [--time-floor WHEN] [--quiet] PKG\n"
+		"usage: xdrv verify --trust root.pem [--time-floor WHEN] [--quiet|--json] PKG\n"
 		"       xdrv verify --split DIR PKG\n"
 		"\n"
 		"Check a signed package: trailer bounds, the CMS signature, the certificate chain\n"
@@ -32,6 +33,12 @@ static void usage(FILE *f)
 		"                     YYYY-MM-DD (UTC); default: the source date of this build.\n"
 		"                     A certificate that expired before it is rejected.\n"
 		"  --quiet            print nothing on success\n"
+		"  --json             print one JSON object, also when the package is rejected:\n"
+		"                     {\"package\", \"ok\": true, \"signer\", \"issuer\",\n"
+		"                     \"payload_sha256\", \"payload_bytes\", \"signing_time\" "
+		"(Unix\n"
+		"                     seconds claimed by the signer, or null)} or {\"package\",\n"
+		"                     \"ok\": false, \"error\"} (exit 1)\n"
 		"  --split DIR        do NOT verify: check the trailer only, write DIR/payload "
 		"and\n"
 		"                     DIR/signature.der, and print the openssl command that "
@@ -73,6 +80,27 @@ static int split(const char *dir, const char *pkg, const uint8_t *buf, size_t le
 	return 0;
 }
 
+static int verify_json(const char *pkg, int rc, const struct sig_info *info, const char *err)
+{
+	json_t *doc = json_pack("{s:s, s:b}", "package", pkg, "ok", rc == 0);
+	if (doc && rc != 0) {
+		json_object_set_new(doc, "error", json_string(err ? err : "failed"));
+	} else if (doc) {
+		json_object_set_new(doc, "signer", json_string(info->signer));
+		json_object_set_new(doc, "issuer", json_string(info->issuer));
+		json_object_set_new(doc, "payload_sha256", json_string(info->digest_hex));
+		json_object_set_new(doc, "payload_bytes",
+				    json_integer((json_int_t)info->payload_len));
+		json_object_set_new(doc, "signing_time",
+				    info->signing_time
+					    ? json_integer((json_int_t)info->signing_time)
+					    : json_null());
+	}
+	int prc = cmd_json_print("verify", doc);
+	return rc != 0 ? 1 : prc;
+}
+
+/* quiet: 0 text, 1 nothing, 2 JSON */
 static int verify(const char *trust_pem, int64_t floor, int quiet, const char *pkg,
 		  const uint8_t *buf, size_t len)
 {
@@ -83,6 +111,13 @@ static int verify(const char *trust_pem, int64_t floor, int quiet, const char *p
 	if (rc == 0)
 		rc = sig_verify(t, buf, len, &info, &err);
 	sig_trust_destroy(t);
+	if (quiet == 2) {
+		if (rc != 0)
+			fprintf(stderr, "xdrv verify: %s: %s\n", pkg, err ? err : "failed");
+		rc = verify_json(pkg, rc, &info, err);
+		free(err);
+		return rc;
+	}
 	if (rc != 0) {
 		fprintf(stderr, "xdrv verify: %s: %s\n", pkg, err ? err : "failed");
 		free(err);
@@ -113,6 +148,7 @@ int cmd_verify(int argc, char **argv)
 		{"time-floor", required_argument, NULL, 'f'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"split", required_argument, NULL, 's'},
+		{"json", no_argument, NULL, 'j'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *trust = NULL, *split_dir = NULL;
@@ -137,7 +173,10 @@ int cmd_verify(int argc, char **argv)
 					optarg);
 			break;
 		case 'q':
-			quiet = 1;
+			quiet = quiet == 2 ? 3 : 1;
+			break;
+		case 'j':
+			quiet = quiet == 1 ? 3 : 2;
 			break;
 		case 's':
 			split_dir = optarg;
@@ -146,13 +185,16 @@ int cmd_verify(int argc, char **argv)
 			return xdrv_cli_usage_error("verify", "missing value for",
 						    argv[optind - 1]);
 		default:
-			return xdrv_cli_usage_error("verify", "unknown option", argv[optind - 1]);
+			return xdrv_cli_option_error("verify", longopts, argv[optind - 1]);
 		}
 	}
-	if (split_dir && (trust || floor))
+	if (quiet == 3)
+		return xdrv_cli_usage_error("verify", "--quiet and --json exclude each other",
+					    NULL);
+	if (split_dir && (trust || floor || quiet == 2))
 		return xdrv_cli_usage_error("verify",
-					    "--split only cuts the package; it takes no --trust or "
-					    "--time-floor",
+					    "--split only cuts the package; it takes no --trust, "
+					    "--time-floor or --json",
 					    NULL);
 	if (!split_dir && !trust)
 		return xdrv_cli_usage_error("verify", "--trust root.pem is required", NULL);

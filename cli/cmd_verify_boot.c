@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: MIT
 /*
  * `xdrv verify-boot BUNDLE --nonce HEX [--expect REFERENCE] [--ak PEM]`: check an attestation
- * bundle and print the boot chain it proves (loader/attest.c). Arguments and output only.
+ * bundle and print the boot chain it proves (loader/attest.c), as text or one JSON object.
+ * Arguments and output only.
  */
+#include "cmd_json.h"
 #include "commands.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
+#include <string.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <xdrv/boot.h>
@@ -14,7 +19,8 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: xdrv verify-boot BUNDLE --nonce HEX [--expect REFERENCE] [--ak AK.pem]\n"
+		"usage: xdrv verify-boot BUNDLE --nonce HEX [--expect REFERENCE] [--ak AK.pem] "
+		"[--json]\n"
 		"\n"
 		"Check an attestation bundle from `xdrv attest`: the quote is a TPM quote over "
 		"PCRs\n"
@@ -32,7 +38,32 @@ static void usage(FILE *f)
 		"last\n"
 		"                      two optional); every measured driver package must be "
 		"listed\n"
-		"  --ak AK.pem         the attestation key this host is known by (pinned)\n");
+		"  --ak AK.pem         the attestation key this host is known by (pinned)\n"
+		"  --json              one JSON object: {\"bundle\", \"ok\", \"chain\": [lines of\n"
+		"                      the text report], \"error\" (only when ok is false, exit "
+		"1)}\n");
+}
+
+/* The --json document; takes chain and err. */
+static int print_json(const char *bundle, int rc, char *chain, char *err)
+{
+	json_t *doc = json_pack("{s:s, s:b}", "bundle", bundle, "ok", rc == 0);
+	json_t *lines = json_array();
+	for (char *p = chain, *nl; p && *p; p = nl ? nl + 1 : NULL) {
+		nl = strchr(p, '\n');
+		if (nl)
+			*nl = 0;
+		json_array_append_new(lines, json_string(p));
+		if (!nl)
+			break;
+	}
+	json_object_set_new(doc, "chain", lines);
+	if (rc)
+		json_object_set_new(doc, "error", json_string(err ? err : "failed"));
+	free(chain);
+	free(err);
+	int prc = cmd_json_print("verify-boot", doc);
+	return rc ? 1 : prc;
 }
 
 int cmd_verify_boot(int argc, char **argv)
@@ -41,8 +72,10 @@ int cmd_verify_boot(int argc, char **argv)
 		{"nonce", required_argument, NULL, 'n'},
 		{"expect", required_argument, NULL, 'x'},
 		{"ak", required_argument, NULL, 'a'},
+		{"json", no_argument, NULL, 'j'},
 		{NULL, 0, NULL, 0},
 	};
+	bool json = false;
 	if (xdrv_cli_wants_help(argc, argv)) {
 		usage(stdout);
 		return 0;
@@ -62,12 +95,11 @@ int cmd_verify_boot(int argc, char **argv)
 		case 'a':
 			ak = optarg;
 			break;
+		case 'j':
+			json = true;
+			break;
 		default:
-			fprintf(stderr,
-				"xdrv verify-boot: bad option %s; try 'xdrv verify-boot "
-				"--help'\n",
-				argv[optind - 1]);
-			return 2;
+			return xdrv_cli_option_error("verify-boot", longopts, argv[optind - 1]);
 		}
 	}
 	uint8_t n[64];
@@ -86,9 +118,21 @@ int cmd_verify_boot(int argc, char **argv)
 		rc = xdrv_read_file(ak, 65536, &b, &len, &err);
 		pin = (char *)b;
 	}
+	char *chain = NULL;
+	size_t chain_len = 0;
+	FILE *out = json ? open_memstream(&chain, &chain_len) : stdout;
+	if (!out)
+		rc = xdrv_err(&err, -ENOMEM, "out of memory");
 	if (!rc)
-		rc = attest_verify(argv[optind], n, nlen, ref, pin, stdout, &err);
+		rc = attest_verify(argv[optind], n, nlen, ref, pin, out, &err);
 	free(pin);
+	if (json) {
+		if (out)
+			fclose(out);
+		if (rc)
+			fprintf(stderr, "xdrv verify-boot: FAILED: %s\n", err ? err : "failed");
+		return print_json(argv[optind], rc, chain, err);
+	}
 	fflush(stdout);
 	if (rc) {
 		fprintf(stderr, "xdrv verify-boot: FAILED: %s\n", err ? err : "failed");

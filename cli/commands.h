@@ -38,4 +38,6 @@ int cmd_attest(int argc, char **argv);	    /* cli/cmd_attest.c */
 int cmd_verify_boot(int argc, char **argv); /* cli/cmd_verify_boot.c */
 int cmd_revoke(int argc, char **argv);	    /* cli/cmd_revoke.c */
 
+int cmd_version(int argc, char **argv); /* cli/cmd_version.c: also `xdrv --version` */
+
 #endif

@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: MIT
 /*
  * `xdrv`: the front end. Finds the subcommand in one const table and hands it argv, as git and
- * wg do. Each subcommand's code lives with its component (see commands.h).
+ * wg do. Each subcommand is a thin shell in cli/cmd_*.c (see commands.h). A mistyped command
+ * gets the closest name (xdrv_suggest); `--version` and `version` print xdrv/version.h's
+ * facts.
  */
 #include "commands.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <xdrv/util.h>
+#include <xdrv/version.h>
 
 struct command {
 	const char *name;
@@ -35,16 +39,19 @@ static const struct command commands[] = {
 	{"install", cmd_install, "download, verify and install a driver from a repository"},
 	{"list", cmd_list, "list the installed drivers (or the package path of one)"},
 	{"remove", cmd_remove, "uninstall a driver from the local store"},
+	{"version", cmd_version, "print the xdrv, driver ABI and LLVM versions and the git commit"},
 };
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: xdrv <command> [options]\n\n"
 		   "Signed LLVM-bitcode drivers: build once, JIT-compile on any host.\n\n"
 		   "commands:\n");
-	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
-	fprintf(f, "\n'xdrv <command> --help' describes one command.\n");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  %-11s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\n'xdrv <command> --help' describes one command; 'xdrv --version [--json]'\n"
+		   "prints the versions of xdrv, the driver ABI and LLVM, and the git commit.\n");
 }
 
 int main(int argc, char **argv)
@@ -57,16 +64,25 @@ int main(int argc, char **argv)
 	    strcmp(argv[1], "help") == 0) {
 		if (argc > 2 && strcmp(argv[1], "help") == 0) {
 			char *hargv[] = {argv[2], "--help", NULL};
-			for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+			for (size_t i = 0; i < NCOMMANDS; i++)
 				if (strcmp(commands[i].name, argv[2]) == 0)
 					return commands[i].fn(2, hargv);
 		}
 		usage(stdout);
 		return 0;
 	}
-	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)
+		return cmd_version(argc - 1, argv + 1);
+	const char *names[NCOMMANDS];
+	for (size_t i = 0; i < NCOMMANDS; i++) {
 		if (strcmp(commands[i].name, argv[1]) == 0)
 			return commands[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "xdrv: '%s' is not a command; see 'xdrv --help'\n", argv[1]);
+		names[i] = commands[i].name;
+	}
+	const char *best = argv[1][0] == '-' ? NULL : xdrv_suggest(argv[1], names, NCOMMANDS);
+	if (best)
+		fprintf(stderr, "xdrv: '%s' is not a command; did you mean '%s'?\n", argv[1], best);
+	else
+		fprintf(stderr, "xdrv: '%s' is not a command; see 'xdrv --help'\n", argv[1]);
 	return 2;
 }

@@ -21,7 +21,8 @@ DOCDIR ?= $(DATADIR)/doc
 PKGCONFIGDIR ?= $(DATADIR)/pkgconfig
 BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
-XDRV_VERSION ?= 0.1.0
+# the one version number: common/include/xdrv/version.h (what --version prints)
+XDRV_VERSION ?= $(shell sed -n 's/^\#define XDRV_VERSION "\(.*\)"/\1/p' common/include/xdrv/version.h)
 
 # what xdrv build passes to clang besides the target and -O2 (sdk/build.c: profile_flags);
 # tests/e2e/install.sh checks this list against `xdrv build -v`. Profile, triple and ABI version

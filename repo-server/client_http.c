@@ -6,6 +6,12 @@
  * timeout, a total timeout and a low-speed limit, so that a slow or endless server cannot hold
  * the client forever; the byte caps count what actually arrives, not what the server claims.
  * What the bytes mean is decided elsewhere (client_tuf.c).
+ *
+ * Progress: a package download (repo_http_download) draws one line on stderr when it is a
+ * terminal, redrawn in place ("\r" + clear to end of line) at most ten times a second, naming
+ * the file with bytes, percentage and rate, and replaced by a final "done" line at the end.
+ * Metadata fetches draw nothing (they are small and many), and nothing at all is drawn when
+ * stderr is not a terminal (a log gets no half-lines).
  */
 #include "xdrv/repo_client.h"
 #include "xdrv/util.h"
@@ -33,9 +39,12 @@ struct sink {
 	uint64_t base; /* bytes already in the file before this transfer */
 	uint64_t max;  /* cap on base + received */
 	uint64_t got;
-	bool over;     /* the cap was hit */
-	bool progress; /* stderr is a terminal and a bar was asked for */
-	uint64_t last_bar_ns;
+	uint64_t total;	   /* base + what the server announced; 0: unknown */
+	bool over;	   /* the cap was hit */
+	bool progress;	   /* stderr is a terminal and a bar was asked for */
+	bool drawn;	   /* a progress line is on the screen */
+	const char *label; /* the file's name, for the progress line */
+	uint64_t start_ns, last_bar_ns;
 	long status; /* HTTP status of the last response header block */
 };
 
@@ -87,23 +96,60 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
+/* "12.0 KiB": sizes in binary units, one decimal (bytes as is below 1 KiB) */
+static void human(char *b, size_t n, double v)
+{
+	static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+	unsigned u = 0;
+	while (v >= 1024.0 && u < 4) {
+		v /= 1024.0;
+		u++;
+	}
+	snprintf(b, n, u ? "%.1f %s" : "%.0f %s", v, unit[u]);
+}
+
+/* Draw the progress line (final: the "done" line, with its newline). The name comes from
+ * repository metadata or the URL: only printable ASCII reaches the terminal, at most 80 bytes. */
+static void draw(struct sink *s, bool final)
+{
+	char name[84];
+	size_t o = 0;
+	for (const char *p = s->label; p && *p && o < 80; p++)
+		name[o++] = (*p > 0x20 && *p < 0x7f) ? *p : '?';
+	name[o] = 0;
+	uint64_t done = s->base + s->got, now = xdrv_now_ns();
+	double secs = (double)(now - s->start_ns) / 1e9;
+	char got[24], total[24], rate[24];
+	human(got, sizeof got, (double)done);
+	human(total, sizeof total, (double)s->total);
+	/* the rate counts this transfer's bytes only, not a resumed part */
+	human(rate, sizeof rate, secs > 0 ? (double)s->got / secs : 0.0);
+	if (final)
+		fprintf(stderr, "\r\033[K%s  %s  done in %.2f s (%s/s)\n", name, got, secs, rate);
+	else if (s->total)
+		fprintf(stderr, "\r\033[K%s  %s / %s  %3d%%  %s/s", name, got, total,
+			(int)(done * 100 / s->total), rate);
+	else
+		fprintf(stderr, "\r\033[K%s  %s  %s/s", name, got, rate);
+	fflush(stderr);
+	s->drawn = !final;
+}
+
 static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
 		       curl_off_t ulnow)
 {
 	struct sink *s = ud;
-	if (!s->progress || dltotal <= 0)
+	if (!s->progress || s->status >= 300)
 		return 0;
+	if (dltotal > 0)
+		s->total = s->base + (uint64_t)dltotal;
 	uint64_t now = xdrv_now_ns();
-	if (now - s->last_bar_ns < 100000000ull && dlnow < dltotal)
+	if (s->drawn && now - s->last_bar_ns < 100000000ull) /* 10 redraws a second at most */
 		return 0;
+	if (dlnow == 0 && !s->drawn)
+		return 0; /* nothing to show yet */
 	s->last_bar_ns = now;
-	uint64_t total = s->base + (uint64_t)dltotal, done = s->base + (uint64_t)dlnow;
-	int pct = (int)(done * 100 / (total ? total : 1));
-	int fill = pct * 30 / 100;
-	fprintf(stderr, "\r[%.*s%*s] %3d%% %" PRIu64 "/%" PRIu64 " bytes", fill,
-		"==============================", 30 - fill, "", pct, done, total);
-	if (dlnow >= dltotal)
-		fputc('\n', stderr);
+	draw(s, false);
 	return 0;
 }
 
@@ -164,7 +210,7 @@ int repo_http_get(const char *url, uint64_t max, const struct repo_http_opts *op
 	CURL *c = curl_easy_init();
 	if (!c)
 		return xdrv_err(err, -ENOMEM, "%s: curl_easy_init failed", url);
-	struct sink s = {.max = max, .progress = opts && opts->progress && isatty(2)};
+	struct sink s = {.max = max}; /* metadata: no progress line (see the top of the file) */
 	apply_opts(c, opts);
 	int rc = perform(c, url, &s, err);
 	curl_easy_cleanup(c);
@@ -202,12 +248,23 @@ int repo_http_download(const char *url, const char *part, uint64_t max,
 		fclose(f);
 		return xdrv_err(err, -ENOMEM, "%s: curl_easy_init failed", url);
 	}
-	struct sink s = {
-		.f = f, .base = have, .max = max, .progress = opts && opts->progress && isatty(2)};
+	const char *slash = strrchr(url, '/');
+	struct sink s = {.f = f,
+			 .base = have,
+			 .max = max,
+			 .progress = opts && opts->progress && isatty(2),
+			 .label = opts && opts->label ? opts->label
+				  : slash && slash[1] ? slash + 1
+						      : url,
+			 .start_ns = xdrv_now_ns()};
 	apply_opts(c, opts);
 	if (have > 0)
 		curl_easy_setopt(c, CURLOPT_RESUME_FROM_LARGE, (curl_off_t)have);
 	int rc = perform(c, url, &s, err);
+	if (s.progress && rc == 0 && s.status < 300)
+		draw(&s, true);
+	else if (s.drawn)
+		fputs("\r\033[K", stderr); /* the error message gets a clean line */
 	long code = 0;
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 	curl_easy_cleanup(c);

@@ -531,7 +531,11 @@ int repo_fetch_target(struct repo_store *s, const char *repo, const struct repo_
 	if (rc != 0)
 		return xdrv_err(err, -ENAMETOOLONG, "target %s: URL too long", t->path);
 	snprintf(part, sizeof part, "%s/tmp/%s.part", repo_store_dir(s), t->sha256);
-	rc = repo_http_download(u, part, t->length, http, err);
+	struct repo_http_opts ho = {0};
+	if (http)
+		ho = *http;
+	ho.label = t->path; /* the progress line names the target, not its hashed file name */
+	rc = repo_http_download(u, part, t->length, &ho, err);
 	if (rc == -EFBIG)
 		xdrv_err_prefix(err,
 				"target %s: longer than the %" PRIu64 " bytes listed (endless "

@@ -10,6 +10,7 @@
 #include "xdrv/repo_server.h"
 #include "xdrv/tuf.h"
 #include "xdrv/util.h"
+#include "xdrv/version.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -583,8 +584,8 @@ static int version(void)
 	if (gmtime_r(&t, &tm))
 		strftime(date, sizeof(date), "%Y-%m-%d", &tm);
 	printf("xdrv-repod %s\ncommit %s, source date %s, driver ABI %u.%u.%u, TUF spec %s\n",
-	       XDRV_VERSION, XDRV_GIT_COMMIT, date, XDRV_ABI_VERSION_MAJOR, XDRV_ABI_VERSION_MINOR,
-	       XDRV_ABI_VERSION_PATCH, TUF_SPEC_VERSION);
+	       XDRV_VERSION, xdrv_version_git_commit(), date, XDRV_ABI_VERSION_MAJOR,
+	       XDRV_ABI_VERSION_MINOR, XDRV_ABI_VERSION_PATCH, TUF_SPEC_VERSION);
 	return 0;
 }
 

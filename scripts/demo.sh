@@ -10,8 +10,17 @@ X="$B/bin/xdrv"
 D="$B/demo"
 rm -rf "$D" && mkdir -p "$D"
 
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# Bold step titles only on a terminal, and never with NO_COLOR set (https://no-color.org):
+# a log file or CI output gets plain text.
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ] && [ "${TERM:-}" != dumb ]; then
+  BOLD=$'\033[1m' PLAIN=$'\033[0m'
+else
+  BOLD='' PLAIN=''
+fi
+step() { printf '\n%s== %s%s\n' "$BOLD" "$*" "$PLAIN"; }
 show() { printf '$ %s\n' "$*"; "$@"; }
+# show_bg: the same for a command left running in the background ($! is its pid)
+show_bg() { printf '$ %s &\n' "$*"; "$@" & }
 
 step "vendor: a development PKI (root CA -> vendor CA -> signer)"
 show "$X" pki --out "$D/pki"
@@ -66,8 +75,8 @@ for _ in range(200):
     except OSError: pass
     finally: a.close(); b.close()')
   mkdir -p "$D/tpm"
-  swtpm socket --tpmstate dir="$D/tpm" --tpm2 --server type=tcp,port="$TPMPORT",bindaddr=127.0.0.1 \
-    --ctrl type=tcp,port=$((TPMPORT + 1)),bindaddr=127.0.0.1 --flags not-need-init,startup-clear &
+  show_bg swtpm socket --tpmstate dir="$D/tpm" --tpm2 --server type=tcp,port="$TPMPORT",bindaddr=127.0.0.1 \
+    --ctrl type=tcp,port=$((TPMPORT + 1)),bindaddr=127.0.0.1 --flags not-need-init,startup-clear
   SWTPM_PID=$!
   trap 'kill $SWTPM_PID 2>/dev/null || true' EXIT
   TCTI="swtpm:host=127.0.0.1,port=$TPMPORT"

@@ -4,14 +4,23 @@
  * for the profile (run with posix_spawnp, never through a shell, so no file name or -D value is
  * ever interpreted), the modules are linked with LLVMLinkModules2, normalized, checked (verifier,
  * descriptor, lint) and written atomically. Compiler diagnostics are captured: on failure they
- * become the error message, on success (warnings) they are passed on to stderr.
+ * become the error message, on success (warnings) they are passed on to stderr. A libc header
+ * that is not found gets notes saying what a freestanding driver uses instead.
+ *
+ * Error messages: the first line is a one-line summary; any further lines are diagnostics in
+ * the compiler's form ("file:line:col: error: ...", clang's own output as it is), which
+ * `xdrv build` prints unprefixed so that editors and CI can jump to them. Sources are compiled
+ * with line tables so that lint problems carry the driver's source place; the debug info is
+ * stripped before the module is written, so packages are the same bytes as without it.
  *
  * The compiler flags, and why each is there, are listed in sdk/README.md.
  */
+#define _GNU_SOURCE /* asprintf */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <llvm-c/Analysis.h>
+#include <llvm-c/DebugInfo.h>
 #include <llvm-c/Linker.h>
 #include <spawn.h>
 #include <stdbool.h>
@@ -48,6 +57,7 @@ static const char *const profile_flags[] = {
 	"-fno-asynchronous-unwind-tables",
 	"-ffp-contract=off", /* same floating-point results on every host */
 	"-Wall",
+	"-gline-tables-only", /* file:line:col for lint messages; stripped before writing */
 	"-O2",
 	"-Xclang",
 	"-disable-llvm-passes",
@@ -204,6 +214,72 @@ static int spawn_capture(char *const *argv, char **out, size_t *outlen)
 	return 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
 }
 
+/* Hosted headers a driver author is likely to reach for, and what the ABI has instead. */
+static const struct {
+	const char *header, *instead;
+} hosted_headers[] = {
+	{"stdio.h", "printf/puts -> xdrv_log() and the xdrv_msg_* helpers (<xdrv/log.h>)"},
+	{"stdlib.h", "malloc/calloc/free -> xdrv_mem_alloc()/xdrv_mem_free() (<xdrv/mem.h>); "
+		     "abort/exit -> return a negative XDRV_E* status"},
+	{"malloc.h", "malloc/free -> xdrv_mem_alloc()/xdrv_mem_free() (<xdrv/mem.h>)"},
+	{"string.h", "memcpy, memmove and memset come with <xdrv/abi.h>; write other str* "
+		     "functions as static functions in the driver"},
+	{"strings.h", "write the function as a static function in the driver"},
+	{"unistd.h", "sleep/usleep -> xdrv_delay_us() (<xdrv/time.h>)"},
+	{"time.h", "time/clock_gettime -> xdrv_time_ns(), waiting -> xdrv_delay_us() "
+		   "(<xdrv/time.h>)"},
+	{"pthread.h", "per-device state behind xdrv_dev_set_priv()/xdrv_dev_priv(); interrupts "
+		      "through xdrv_irq_* (<xdrv/irq.h>)"},
+	{"assert.h", "check and return a negative XDRV_E* status"},
+	{"errno.h", "return negative XDRV_E* status codes (<xdrv/types.h>)"},
+	{"sys/io.h", "port I/O -> xdrv_io_read*()/xdrv_io_write*() on a region"},
+};
+
+/* clang's "FILE:L:C: fatal error: 'HDR' file not found" for a hosted header: append notes at
+ * the same place saying drivers are freestanding and what to use. */
+static void add_freestanding_notes(char **diag, size_t *dlen)
+{
+	const char *key = "' file not found";
+	char *hit = *diag ? strstr(*diag, key) : NULL;
+	if (!hit)
+		return;
+	char *q = hit;
+	while (q > *diag && q[-1] != '\'' && q[-1] != '\n')
+		q--;
+	if (q == *diag || q[-1] != '\'')
+		return;
+	const char *hdr = q;
+	size_t hlen = (size_t)(hit - q);
+	if (hlen >= 5 && strncmp(hdr, "xdrv/", 5) == 0)
+		return; /* an ABI header that is missing: the -isystem path is the problem */
+	/* the place: the start of the line up to " fatal error:" */
+	char *bol = q;
+	while (bol > *diag && bol[-1] != '\n')
+		bol--;
+	char *fe = strstr(bol, ": fatal error: ");
+	if (!fe || fe > q)
+		return;
+	const char *instead = NULL;
+	for (size_t i = 0; i < sizeof hosted_headers / sizeof hosted_headers[0]; i++)
+		if (strlen(hosted_headers[i].header) == hlen &&
+		    strncmp(hosted_headers[i].header, hdr, hlen) == 0)
+			instead = hosted_headers[i].instead;
+	char *notes = NULL;
+	int n = asprintf(&notes,
+			 "%s\n%.*s: note: drivers are freestanding: no C library headers; include "
+			 "<xdrv/abi.h> (the driver ABI; clang's <stdint.h>, <stddef.h> and "
+			 "<stdbool.h> also work)\n%.*s: note: instead of <%.*s>: %s",
+			 *diag, (int)(fe - bol), bol, (int)(fe - bol), bol, (int)hlen, hdr,
+			 instead ? instead
+				 : "use the functions `xdrv abi` lists, or write the code in the "
+				   "driver");
+	if (n < 0)
+		return; /* out of memory: the compiler's message alone still says what failed */
+	free(*diag);
+	*diag = notes;
+	*dlen = (size_t)n;
+}
+
 static int compile_one(const struct sdk_build_opts *o, const char *abi_dir, const char *src,
 		       const char *out, char **err)
 {
@@ -253,12 +329,14 @@ static int compile_one(const struct sdk_build_opts *o, const char *abi_dir, cons
 	char *diag = NULL;
 	size_t dlen = 0;
 	int st = spawn_capture(argv, &diag, &dlen);
+	if (st > 0)
+		add_freestanding_notes(&diag, &dlen);
 	if (st < 0)
 		rc = xdrv_err(err, st, "%s: cannot run %s: %s (install clang-19 or set XDRV_CLANG)",
 			      src, argv[0], strerror(-st));
 	else if (st != 0)
 		rc = xdrv_err(err, -EINVAL, "%s: %s failed (exit %d)%s%s", src, argv[0], st,
-			      dlen ? ":\n" : "", dlen ? diag : "");
+			      dlen ? "\n" : "", dlen ? diag : "");
 	else if (dlen)
 		fprintf(stderr, "%s\n", diag); /* warnings: the user wants to see them */
 	free(diag);
@@ -353,7 +431,34 @@ static int link_all(LLVMContextRef ctx, char *const *bcs, const struct sdk_build
 	return rc;
 }
 
-/* Verify, read the descriptor and lint; all problems go into one message. */
+static size_t count_lines(const char *t)
+{
+	size_t n = t && *t ? 1 : 0;
+	for (; t && *t; t++)
+		n += *t == '\n' && t[1];
+	return n;
+}
+
+/* msg + "\n" + each line of text, with "PREFIX: error: " before each if prefix is given.
+ * Takes msg; NULL (msg freed) when out of memory. */
+static char *append_lines(char *msg, const char *prefix, const char *text)
+{
+	for (const char *p = text; msg && p && *p;) {
+		const char *nl = strchr(p, '\n');
+		int len = nl ? (int)(nl - p) : (int)strlen(p);
+		char *more = NULL;
+		if (asprintf(&more, "%s\n%s%s%.*s", msg, prefix ? prefix : "",
+			     prefix ? ": error: " : "", len, p) < 0)
+			more = NULL;
+		free(msg);
+		msg = more;
+		p = nl ? nl + 1 : NULL;
+	}
+	return msg;
+}
+
+/* Verify, read the descriptor and lint; all problems go into one message: a summary line,
+ * then one line per problem in the compiler's form. */
 static int check_module(LLVMModuleRef m, const char *output, char **err)
 {
 	char *msg = NULL;
@@ -368,16 +473,48 @@ static int check_module(LLVMModuleRef m, const char *output, char **err)
 	char *derr = NULL, *lerr = NULL;
 	int drc = sdk_descriptor_read(m, &d, &derr);
 	/* lint even with a broken descriptor, against this SDK's ABI, to report everything */
-	int lrc = sdk_lint(m, drc == 0 ? d.abi_version : XDRV_ABI_VERSION, &lerr);
+	int lrc = sdk_lint_diag(m, drc == 0 ? d.abi_version : XDRV_ABI_VERSION, output, &lerr);
 	int rc = drc ? drc : lrc;
-	if (rc)
-		xdrv_err(err, rc, "%s%s%s", derr ? derr : "", derr && lerr ? "\n" : "",
-			 lerr ? lerr : "");
+	if (rc) {
+		/* summary line, then one "place: error: ..." line per problem */
+		size_t problems = count_lines(derr) + count_lines(lerr);
+		char *text = NULL;
+		if (asprintf(&text, "%s: %zu problem%s (descriptor, portability and ABI lint)",
+			     output, problems, problems == 1 ? "" : "s") < 0)
+			text = NULL;
+		text = append_lines(text, output, derr);
+		text = append_lines(text, NULL, lerr);
+		if (text && err && !*err)
+			*err = text;
+		else if (text)
+			free(text);
+		else
+			xdrv_err(err, -ENOMEM, "build: out of memory");
+	}
 	free(derr);
 	free(lerr);
 	if (drc == 0)
 		sdk_descriptor_free(&d);
 	return rc;
+}
+
+/* --no-lint: the check's message with its problems turned into warnings, on stderr. */
+static void print_as_warnings(const char *msg)
+{
+	const char *nl = strchr(msg, '\n');
+	fprintf(stderr, "xdrv build: warning (--no-lint, written anyway): %.*s\n",
+		nl ? (int)(nl - msg) : (int)strlen(msg), msg);
+	for (const char *p = nl ? nl + 1 : NULL; p && *p;) {
+		nl = strchr(p, '\n');
+		int len = nl ? (int)(nl - p) : (int)strlen(p);
+		const char *e = strstr(p, ": error: ");
+		if (e && e < p + len)
+			fprintf(stderr, "%.*s: warning: %.*s\n", (int)(e - p), p,
+				(int)(p + len - (e + 9)), e + 9);
+		else
+			fprintf(stderr, "%.*s\n", len, p);
+		p = nl ? nl + 1 : NULL;
+	}
 }
 
 int sdk_build(const struct sdk_build_opts *opts, char **err)
@@ -424,8 +561,7 @@ int sdk_build(const struct sdk_build_opts *opts, char **err)
 	if ((rc = sdk_normalize(m, err)))
 		goto out_mod;
 	if ((rc = check_module(m, opts->output, err)) && opts->no_lint && rc != -ENOMEM) {
-		fprintf(stderr, "xdrv build: warning (--no-lint, written anyway):\n%s\n",
-			err && *err ? *err : "");
+		print_as_warnings(err && *err ? *err : "");
 		if (err) {
 			free(*err);
 			*err = NULL;
@@ -434,6 +570,9 @@ int sdk_build(const struct sdk_build_opts *opts, char **err)
 	}
 	if (rc)
 		goto out_mod;
+	/* the line tables served the messages; the package carries no debug info (the same bytes
+	 * as a build without -g, wherever the sources were) */
+	LLVMStripModuleDebugInfo(m);
 	rc = sdk_bitcode_write(m, opts->output, err);
 out_mod:
 	LLVMDisposeModule(m);

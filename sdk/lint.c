@@ -5,9 +5,14 @@
  * and module assembly, target-specific intrinsics, types and attributes, variadic functions and
  * va_arg, aggregates or byval/sret/inalloca/preallocated in any signature that crosses the
  * driver's boundary (exported or address-taken functions, imports, indirect calls), data imports,
- * thread-local storage, constructors, and imports outside driver-abi/include/xdrv/symbols.def at the declared
- * ABI version. Every problem is one line naming the function (or global) and the construct, and
- * saying what to write instead; sdk/README.md lists the rules.
+ * thread-local storage, constructors, and imports outside driver-abi/include/xdrv/symbols.def at
+ * the declared ABI version. Every problem is one line naming the function (or global) and the
+ * construct, and saying what to write instead; sdk/README.md lists the rules.
+ *
+ * sdk_lint_diag writes each line in the compiler's form, "FILE:LINE:COL: error: ...", taking
+ * the place from the debug info `xdrv build` compiles in (the instruction's DILocation, else
+ * the function's DISubprogram, else the first call of an import), and "UNIT: error: ..." where
+ * the module has none; sdk_lint keeps the bare form the loader's messages embed.
  *
  * The loader runs this on bitcode it received, after LLVMVerifyModule, so it must accept any
  * verified module without crashing: it only reads, bounds every list, and caps its output.
@@ -175,7 +180,37 @@ struct lint {
 	unsigned k_byval, k_sret, k_inalloca, k_prealloc;
 	char names[4][LINT_NAME_MAX + 8]; /* rotating buffers for printable names */
 	unsigned next_name;
+	const char *unit; /* sdk_lint_diag: the fallback place; NULL: no place prefix */
+	LLVMValueRef at;  /* the instruction or function being checked, for its debug location */
 };
+
+/* "file:line:col: error: " for l->at from its debug info (col only for instructions), or
+ * "UNIT: error: " without; the file name is printable-filtered and bounded like value names. */
+static void place(struct lint *l, char *out, size_t outlen)
+{
+	unsigned flen = 0, line = 0, col = 0;
+	const char *file = NULL;
+	LLVMValueRef v = l->at;
+	/* LLVMGetDebugLoc* accept instructions, functions and global variables only */
+	if (v && (LLVMIsAInstruction(v) || LLVMIsAFunction(v) || LLVMIsAGlobalVariable(v))) {
+		file = LLVMGetDebugLocFilename(v, &flen);
+		line = file && flen ? LLVMGetDebugLocLine(v) : 0;
+		col = line && LLVMIsAInstruction(v) ? LLVMGetDebugLocColumn(v) : 0;
+	}
+	if (!file || flen == 0 || line == 0) {
+		snprintf(out, outlen, "%s: error: ", l->unit);
+		return;
+	}
+	char f[LINT_NAME_MAX + 8];
+	size_t o = 0;
+	for (unsigned i = 0; i < flen && o < LINT_NAME_MAX; i++)
+		f[o++] = (file[i] >= 0x20 && file[i] < 0x7f) ? file[i] : '?';
+	f[o] = 0;
+	if (col)
+		snprintf(out, outlen, "%s:%u:%u: error: ", f, line, col);
+	else
+		snprintf(out, outlen, "%s:%u: error: ", f, line);
+}
 
 __attribute__((format(printf, 2, 3))) static void problem(struct lint *l, const char *fmt, ...)
 {
@@ -188,7 +223,10 @@ __attribute__((format(printf, 2, 3))) static void problem(struct lint *l, const 
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof line, fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized) */
 	va_end(ap);
-	sdk_buf_line(&l->out, "%s", line);
+	char where[LINT_NAME_MAX + 64] = "";
+	if (l->unit)
+		place(l, where, sizeof where);
+	sdk_buf_line(&l->out, "%s%s", where, line);
 }
 
 /* A value's name, printable and bounded (names in bitcode are arbitrary bytes). */
@@ -404,8 +442,22 @@ static void users_of(struct lint *l, LLVMValueRef f, char *out, size_t outlen)
 	}
 }
 
+/* The first instruction using f that has a debug location, else f itself. */
+static LLVMValueRef first_located_use(LLVMValueRef f)
+{
+	unsigned n = 0;
+	for (LLVMUseRef u = LLVMGetFirstUse(f); u && n < 64; u = LLVMGetNextUse(u), n++) {
+		LLVMValueRef user = LLVMGetUser(u);
+		unsigned len = 0;
+		if (LLVMIsAInstruction(user) && LLVMGetDebugLocFilename(user, &len) && len)
+			return user;
+	}
+	return f;
+}
+
 static void check_import(struct lint *l, LLVMValueRef f)
 {
+	l->at = first_located_use(f);
 	char who[LINT_NAME_MAX + 32];
 	size_t len = 0;
 	const char *raw = LLVMGetValueName2(f, &len);
@@ -557,6 +609,9 @@ static void check_body(struct lint *l, LLVMValueRef f)
 	for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(f); bb; bb = LLVMGetNextBasicBlock(bb)) {
 		for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i;
 		     i = LLVMGetNextInstruction(i)) {
+			unsigned dl = 0;
+			/* an instruction without a location (clang's own) keeps the function's */
+			l->at = LLVMGetDebugLocFilename(i, &dl) && dl ? i : f;
 			LLVMOpcode op = LLVMGetInstructionOpcode(i);
 			switch (op) {
 			case LLVMVAArg:
@@ -635,6 +690,7 @@ static void check_function(struct lint *l, LLVMValueRef f)
 	}
 	char who[LINT_NAME_MAX + 32];
 	snprintf(who, sizeof who, "function %s", vname(l, f));
+	l->at = f;
 	LLVMTypeRef fty = LLVMGlobalGetValueType(f);
 	LLVMLinkage lk = LLVMGetLinkage(f);
 	bool local = lk == LLVMInternalLinkage || lk == LLVMPrivateLinkage;
@@ -656,6 +712,7 @@ static void check_function(struct lint *l, LLVMValueRef f)
 
 static void check_global(struct lint *l, LLVMValueRef g)
 {
+	l->at = LLVMIsAGlobalVariable(g) ? first_located_use(g) : NULL;
 	char who[LINT_NAME_MAX + 32];
 	snprintf(who, sizeof who, "global %s", vname(l, g));
 	size_t len = 0;
@@ -697,10 +754,16 @@ static void check_descriptor_present(struct lint *l)
 
 int sdk_lint(LLVMModuleRef m, uint32_t abi_version, char **err)
 {
+	return sdk_lint_diag(m, abi_version, NULL, err);
+}
+
+int sdk_lint_diag(LLVMModuleRef m, uint32_t abi_version, const char *unit, char **err)
+{
 	struct lint *l = calloc(1, sizeof *l);
 	if (!l)
 		return xdrv_err(err, -ENOMEM, "lint: out of memory");
 	l->m = m;
+	l->unit = unit;
 	l->abi = abi_version;
 	sdk_abi_version_str(abi_version, l->abi_str, sizeof l->abi_str);
 	for (size_t i = 0; i < N_PORTABLE; i++)
@@ -726,6 +789,7 @@ int sdk_lint(LLVMModuleRef m, uint32_t abi_version, char **err)
 			"module: module-level assembly (asm() at file scope): write the code in C");
 	for (LLVMValueRef g = LLVMGetFirstGlobal(m); g; g = LLVMGetNextGlobal(g))
 		check_global(l, g);
+	l->at = NULL; /* module-level problems have no place of their own */
 	for (LLVMValueRef a = LLVMGetFirstGlobalIFunc(m); a; a = LLVMGetNextGlobalIFunc(a))
 		problem(l,
 			"ifunc %s: ifunc resolvers pick code per CPU at load time: write one "
@@ -733,6 +797,7 @@ int sdk_lint(LLVMModuleRef m, uint32_t abi_version, char **err)
 			vname(l, a));
 	for (LLVMValueRef f = LLVMGetFirstFunction(m); f; f = LLVMGetNextFunction(f))
 		check_function(l, f);
+	l->at = NULL;
 	check_descriptor_present(l);
 
 	int rc = 0;

@@ -73,5 +73,105 @@ DRV
 expect 1 "driver faulted: SIGSEGV.*host carries on" "a JIT-compiled driver's fault stops the driver, not the host" -- \
   "$X" run --allow-unsigned --device null "$T/crash.xdrv"
 
+# ---- CLI conventions (issue 9) ----------------------------------------------------------------
+X=$(readlink -f "$X") PKI=$(readlink -f "$PKI") HELLO=$(readlink -f "$HELLO") # some steps cd
+# --version: xdrv, ABI, LLVM, git commit; also as a command and as JSON
+expect 0 "^xdrv [0-9]+\.[0-9]+\.[0-9]+ \(driver ABI 1\.0\.0, LLVM [0-9]+\.[0-9]+\.[0-9]+, git ([0-9a-f]{12}(-dirty)?|unknown)\)$" \
+  "xdrv --version names version, ABI, LLVM and git commit" -- "$X" --version
+expect 0 "^xdrv [0-9]" "xdrv version" -- "$X" version
+j=$("$X" --version --json)
+jq -e '.program == "xdrv" and .abi == "1.0.0" and (.llvm | test("^[0-9]+\\.")) and (.git_commit | length) > 0' <<<"$j" >/dev/null \
+  && ok "xdrv --version --json parses" || bad "xdrv --version --json: $j"
+
+# did-you-mean: commands and every command's long options
+expect 2 "^xdrv: 'biuld' is not a command; did you mean 'build'\?$" "xdrv biuld suggests build" -- "$X" biuld
+expect 2 "did you mean 'list'" "xdrv lsit suggests list" -- "$X" lsit
+expect 2 "'frobnicate' is not a command; see 'xdrv --help'" "no suggestion for a far word" -- "$X" frobnicate
+expect 2 "unknown option --outptu \(did you mean --output\?\)" "build --outptu" -- "$X" build --outptu x.bc a.c
+expect 2 "unknown option --time-flor \(did you mean --time-floor\?\)" "verify --time-flor" -- "$X" verify --time-flor 1 x
+expect 2 "unknown option --jsno \(did you mean --json\?\)" "inspect --jsno" -- "$X" inspect --jsno x
+expect 2 "missing value for --trust" "verify --trust without a value" -- "$X" verify --trust
+for c in build pack inspect pki sign verify load run bench abi boot attest verify-boot revoke repo search publish \
+         install list remove version; do
+  expect 2 "xdrv $c: unknown option --zzqqxx; try 'xdrv $c --help'" "xdrv $c: unknown option named" -- "$X" $c --zzqqxx
+done
+expect 2 "did you mean 'list'" "xdrv repo lsit" -- "$X" repo lsit
+
+# --json documents parse: abi, verify (accepted and rejected), list, search, repo list
+j=$("$X" abi --json)
+jq -e '.abi == "1.0.0" and (.symbols | length) > 10 and (.symbols | map(.name) | index("xdrv_log")) != null' <<<"$j" >/dev/null \
+  && ok "abi --json" || bad "abi --json: $(head -c 300 <<<"$j")"
+j=$("$X" verify --json --trust "$PKI/root.pem" "$HELLO")
+jq -e '.ok == true and (.payload_sha256 | length) == 64 and (.signer | test("signer")) and (.signing_time | type) == "number"' <<<"$j" >/dev/null \
+  && ok "verify --json of a good package" || bad "verify --json: $j"
+j=$("$X" verify --json --trust "$PKI/root.pem" "$T/trunc.xdrv" 2>/dev/null); rc=$?
+[ $rc = 1 ] && jq -e '.ok == false and (.error | length) > 0' <<<"$j" >/dev/null \
+  && ok "verify --json of a bad package: ok false, error, exit 1" || bad "verify --json (bad): exit $rc: $j"
+expect 2 "exclude each other" "verify --json --quiet" -- "$X" verify --json --quiet --trust "$PKI/root.pem" "$HELLO"
+mkdir -p "$T/store"
+[ "$(XDRV_STORE="$T/store" "$X" list --json)" = "[]" ] && ok "list --json of an empty store is []" || bad "list --json (empty)"
+[ "$(XDRV_STORE="$T/store" "$X" repo list --json)" = "[]" ] && ok "repo list --json with no repository is []" || bad "repo list --json"
+[ "$(XDRV_STORE="$T/store" "$X" search --json)" = "[]" ] && ok "search --json with no repository is []" || bad "search --json"
+# boot --json: a boot without a TPM; the progress goes to stderr, stdout is one document
+cp "$HELLO" "$T/hello.xdrv"
+cat > "$T/boot.json" <<JSON
+{"format": 1, "tpm": "none", "event_log": "boot.log", "state_dir": "state",
+ "trust": {"root": "$PKI/root.pem"},
+ "drivers": [{"package": "hello.xdrv", "device": "null"}]}
+JSON
+j=$("$X" boot --json --config "$T/boot.json" 2>"$T/boot.err"); rc=$?
+[ $rc = 0 ] && jq -e '.ok == true and .booted == 1 and .refused == 0 and .events > 0 and .tpm_used == false' <<<"$j" >/dev/null \
+  && grep -q "^boot: " "$T/boot.err" && ok "boot --json: one document on stdout, progress on stderr" \
+  || bad "boot --json: exit $rc: $j / $(cat "$T/boot.err")"
+for c in list search verify boot abi repo verify-boot version inspect load; do
+  "$X" $c --help | grep -q -- "--json" && ok "xdrv $c --help documents --json" || bad "xdrv $c --help lacks --json"
+done
+
+# diagnostics: file:line:col from the driver's source, compiler output unprefixed
+cat > "$T/lt.c" <<'DRV'
+#include <xdrv/abi.h>
+int printf(const char *, ...);
+static int32_t t_probe(xdrv_device_t *dev)
+{
+	(void)dev;
+	printf("hi\n");
+	__asm__("nop");
+	return 0;
+}
+static void t_remove(xdrv_device_t *dev) { (void)dev; }
+static const struct xdrv_match match[] = {{.bus = XDRV_BUS_PLATFORM, .compatible = "xdrv,null"}, {.bus = 0}};
+XDRV_DRIVER(.name = "t", .version = "1.0.0", .match = match, .probe = t_probe, .remove = t_remove);
+DRV
+out=$(cd "$T" && "$X" build -o lt.bc lt.c 2>&1); rc=$?
+if [ $rc = 1 ] && grep -qx 'lt\.c:7:2: error: function t_probe: inline assembly: .*' <<<"$out" \
+   && grep -qx 'lt\.c:6:2: error: function printf: import not in the xdrv ABI .*xdrv_log().*' <<<"$out" \
+   && [ "$(grep -c '^xdrv build: ' <<<"$out")" = 1 ] && tail -1 <<<"$out" | grep -q '^xdrv build: lt\.bc: 3 problems'; then
+  ok "lint problems as FILE:LINE:COL: error: ..., one 'xdrv build:' summary last"
+else bad "lint diagnostics (exit $rc): $out"; fi
+out=$("$X" build --no-lint -o "$T/lt.bc" "$T/lt.c" 2>&1); rc=$?
+[ $rc = 0 ] && grep -q "^$T/lt\.c:7:2: warning: function t_probe: inline assembly" <<<"$out" \
+  && ok "--no-lint turns the problems into FILE:LINE:COL: warning: lines" || bad "--no-lint (exit $rc): $out"
+printf 'int f(void) { return 0; }\nint g(void) { return undeclared_thing; }\n' > "$T/cc.c"
+out=$("$X" build -o "$T/cc.bc" "$T/cc.c" 2>&1); rc=$?
+[ $rc = 1 ] && grep -q "^$T/cc\.c:2:22: error: use of undeclared identifier" <<<"$out" \
+  && [ "$(grep -c '^xdrv build: ' <<<"$out")" = 1 ] && tail -1 <<<"$out" | grep -q "^xdrv build: $T/cc\.c: clang-19 failed" \
+  && ok "compiler errors are passed on unprefixed" || bad "compiler output (exit $rc): $out"
+# the freestanding hint
+printf '#include <stdio.h>\nint x;\n' > "$T/fs.c"
+out=$("$X" build -o "$T/fs.bc" "$T/fs.c" 2>&1); rc=$?
+[ $rc = 1 ] && grep -q "^$T/fs\.c:1:10: fatal error: 'stdio.h' file not found" <<<"$out" \
+  && grep -q "^$T/fs\.c:1:10: note: drivers are freestanding" <<<"$out" \
+  && grep -q "^$T/fs\.c:1:10: note: instead of <stdio.h>: .*xdrv_log()" <<<"$out" \
+  && ok "#include <stdio.h>: notes that drivers are freestanding and what to use" || bad "freestanding hint (exit $rc): $out"
+printf '#include <stdlib.h>\nint x;\n' > "$T/fs2.c"
+out=$("$X" build -o "$T/fs2.bc" "$T/fs2.c" 2>&1)
+grep -q "note: instead of <stdlib.h>: malloc/calloc/free -> xdrv_mem_alloc()" <<<"$out" \
+  && ok "#include <stdlib.h>: points to xdrv_mem_alloc" || bad "freestanding hint for stdlib.h"
+# debug info serves the messages only: the written bitcode is the same from any folder
+mkdir -p "$T/elsewhere" && cp sample-drivers/hello/*.c "$T/elsewhere/"
+"$X" build -o "$T/h1.bc" sample-drivers/hello/*.c && (cd "$T/elsewhere" && "$X" build -o "$T/h2.bc" *.c) \
+  && cmp -s "$T/h1.bc" "$T/h2.bc" && ! grep -q "$T\|sample-drivers" "$T/h1.bc" \
+  && ok "xdrv build output is the same bytes from another folder, no paths inside" || bad "build not reproducible across folders"
+
 echo "cli.sh: $fails failure(s)"
 [ "$fails" -eq 0 ]

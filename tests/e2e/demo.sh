@@ -16,4 +16,12 @@ for want in "CMS Verification successful" "payload digest mismatch" "hello from 
             "uart> hello, driver" "demo finished"; do
   grep -qF -- "$want" "$log" || { tail -40 "$log"; echo "FAIL - demo output lacks: $want"; exit 1; }
 done
-echo "ok   - make demo's script runs to the end ($(grep -c '^== \|\[1m==' "$log") steps)"
+# written to a file, the demo writes no ANSI escapes (colour only on a terminal)
+if grep -q $'\033' "$log"; then echo "FAIL - demo output to a file holds ANSI escapes"; exit 1; fi
+echo "ok   - demo output to a file holds no ANSI escapes"
+# every command it runs is echoed, the swtpm it starts in the background too
+if command -v swtpm >/dev/null && command -v tpm2_checkquote >/dev/null; then
+  grep -q '^\$ swtpm socket --tpmstate' "$log" || { echo "FAIL - demo does not echo its swtpm command"; exit 1; }
+  echo "ok   - demo echoes the swtpm command it starts"
+fi
+echo "ok   - make demo's script runs to the end ($(grep -c '^== ' "$log") steps)"

@@ -142,6 +142,31 @@ expect 0 "uart +[0-9]+ bytes transmitted" "xdrv run loads the installed uart1655
 expect 0 "removed hello" "remove hello" -- "$X" remove hello
 expect 1 "hello: not installed" "list --path of a removed driver" -- "$X" list --path hello
 
+# ---- --json outputs (parsed with jq) and the download progress line (issue 9) --------------
+j=$("$X" search --json hel)
+[ "$(jq -r 'length' <<<"$j")" = 1 ] && [ "$(jq -r '.[0].name + " " + .[0].repo + " " + .[0].vendor' <<<"$j")" = "hello main acme" ] \
+  && jq -e '.[0].size > 0 and (.[0].sha256 | length) == 64' <<<"$j" >/dev/null \
+  && ok "search --json lists hello with repo, vendor, size, sha256" || bad "search --json: $j"
+j=$("$X" repo list --json)
+[ "$(jq -r '.[0].name + " " + .[0].url' <<<"$j")" = "main $URL" ] && ok "repo list --json" || bad "repo list --json: $j"
+# stderr not a terminal: progress is on by default, yet nothing is drawn
+"$X" install --trust "$ROOTPEM" hello >"$T/inst.out" 2>"$T/inst.err"; rc=$?
+if [ $rc = 0 ] && [ ! -s "$T/inst.err" ] && grep -q "installed hello" "$T/inst.out"; then
+  ok "install with stderr not a terminal prints no progress"
+else bad "install (no tty): exit $rc, stderr: $(od -c "$T/inst.err" | head -5)"; fi
+j=$("$X" list --json)
+jq -e 'map(select(.name == "hello")) | length == 1' <<<"$j" >/dev/null \
+  && jq -e 'map(select(.name == "hello"))[0] | (.security_version | type) == "number" and (.path | length) > 0' <<<"$j" >/dev/null \
+  && [ "$("$X" list --json --path hello | jq -r .name)" = hello ] \
+  && ok "list --json (and --path NAME --json) parse and name hello" || bad "list --json: $j"
+"$X" remove hello >/dev/null
+# stderr a terminal (script(1) gives the command a pty): one line, redrawn in place, naming the file
+script -q -e -c "'$X' install --trust '$ROOTPEM' hello" /dev/null >"$T/tty.out" 2>&1; rc=$?
+lines=$(grep -c 'acme/hello-[0-9.]*\.xdrv' "$T/tty.out")
+if [ $rc = 0 ] && [ "$lines" = 1 ] && grep -q $'\r\033\\[Kacme/hello-[0-9.]*\\.xdrv  [0-9.]* [KM]*i*B  done in [0-9.]* s ([0-9.]* [KMG]*i*B/s)' "$T/tty.out"; then
+  ok "install on a terminal: one progress line naming the file, redrawn with \\r, ends 'done in ... /s'"
+else bad "install (tty): exit $rc, $lines progress lines: $(od -c "$T/tty.out" | head -12)"; fi
+
 # ---- a standard TUF client: tuf-js --------------------------------------------------------
 TUFJS="$B/npm-tufjs"
 if [ ! -d "$TUFJS/node_modules/tuf-js" ]; then

@@ -4,7 +4,8 @@
  * 127.0.0.1 (one thread, one connection, raw sockets), so a test sees exactly what went over
  * the wire: the request asks "Expect: 100-continue", a refusal from the headers alone comes
  * back with no body sent, and the body follows a "100 Continue". Then the same POST against
- * the real xdrv-repod in-process, over its limit, many times: 413 every time.
+ * the real xdrv-repod in-process, over its limit, many times: 413 every time. And the download
+ * progress line: nothing when stderr is not a terminal, one line redrawn in place on a pty.
  */
 #define _GNU_SOURCE /* strcasestr */
 #include "../xtest.h"
@@ -12,6 +13,7 @@
 #include "xdrv/repo_client.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -174,6 +176,73 @@ static void test_post_over_the_limit_to_repod_is_always_413(void)
 	rfx_destroy(fx);
 }
 
+/* Download a 200 KB file:// URL with the progress line asked for, stderr sent to fd `to`;
+ * returns what the download returned. */
+static int download_with_stderr_on(int to, const char *label)
+{
+	const char *dir = xtest_tmpdir();
+	char src[512], part[512], url[600];
+	snprintf(src, sizeof src, "%s/pkg.bin", dir);
+	snprintf(part, sizeof part, "%s/pkg.part", dir);
+	snprintf(url, sizeof url, "file://%s", src);
+	static char data[200000];
+	memset(data, 'x', sizeof data);
+	CU_ASSERT_EQUAL(xtest_write(src, data, sizeof data), 0);
+	unlink(part);
+	struct repo_http_opts o = {.progress = true, .label = label};
+	char *err = NULL;
+	fflush(stderr);
+	int saved = dup(2);
+	dup2(to, 2);
+	int rc = repo_http_download(url, part, sizeof data, &o, &err);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	free(err);
+	return rc;
+}
+
+static void test_download_progress_prints_nothing_when_stderr_is_not_a_terminal(void)
+{
+	const char *p = xtest_path("%s/stderr.txt", xtest_tmpdir());
+	int fd = open(p, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL(download_with_stderr_on(fd, "acme/pkg-1.0.0.xdrv"), 0);
+	CU_ASSERT_EQUAL(lseek(fd, 0, SEEK_END), 0); /* not one byte */
+	close(fd);
+}
+
+static void test_download_progress_is_one_line_redrawn_in_place_on_a_terminal(void)
+{
+	int m = posix_openpt(O_RDWR | O_NOCTTY);
+	CU_ASSERT_FATAL(m >= 0);
+	CU_ASSERT_EQUAL(grantpt(m), 0);
+	CU_ASSERT_EQUAL(unlockpt(m), 0);
+	int sl = open(ptsname(m), O_RDWR | O_NOCTTY);
+	CU_ASSERT_FATAL(sl >= 0);
+	/* a label with an escape sequence: repository metadata must not drive the terminal */
+	CU_ASSERT_EQUAL(download_with_stderr_on(sl, "acme/pkg-1.0.0.xdrv\033]0;owned\007"), 0);
+	close(sl);
+	char out[8192];
+	size_t n = 0;
+	fcntl(m, F_SETFL, O_NONBLOCK);
+	for (ssize_t r; n < sizeof out - 1 && (r = read(m, out + n, sizeof out - 1 - n)) > 0;)
+		n += (size_t)r;
+	out[n] = 0;
+	close(m);
+	size_t lines = 0;
+	for (size_t i = 0; i < n; i++)
+		lines += out[i] == '\n';
+	CU_ASSERT_EQUAL(lines, 1); /* one line, however many redraws */
+	CU_ASSERT_PTR_NOT_NULL(
+		strstr(out, "\r\033[Kacme/pkg-1.0.0.xdrv?]0;owned?  195.3 KiB  done in "));
+	CU_ASSERT_PTR_NULL(strstr(out, "\033]"));
+	if (lines != 1 || !strstr(out, "done in"))
+		fprintf(stderr, "\npty got: %s\n", out);
+}
+
 XTEST_SUITE(client_http, NULL, NULL, XTEST(test_post_refused_from_headers_sends_no_body),
 	    XTEST(test_post_sends_body_after_100_continue),
-	    XTEST(test_post_over_the_limit_to_repod_is_always_413))
+	    XTEST(test_post_over_the_limit_to_repod_is_always_413),
+	    XTEST(test_download_progress_prints_nothing_when_stderr_is_not_a_terminal),
+	    XTEST(test_download_progress_is_one_line_redrawn_in_place_on_a_terminal))

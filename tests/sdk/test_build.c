@@ -168,12 +168,60 @@ static void test_build_reports_descriptor_and_lint_together(void)
 			-EINVAL);
 	CU_ASSERT_PTR_NOT_NULL(err ? strstr(err, "descriptor: no xdrv_driver global") : NULL);
 	CU_ASSERT_PTR_NOT_NULL(err ? strstr(err, "global jiffies: data import") : NULL);
+	/* the compiler's form: a summary line, the descriptor at the module, the data import at
+	 * the source line that reads it (line tables compiled in for the check) */
+	CU_ASSERT_PTR_NOT_NULL(err ? strstr(err, "drv.bc: 3 problems (descriptor, portability")
+				   : NULL);
+	CU_ASSERT_PTR_NOT_NULL(err ? strstr(err, "drv.bc: error: descriptor: no xdrv_driver")
+				   : NULL);
+	CU_ASSERT_PTR_NOT_NULL(err ? strstr(err, "/drv.c:3:22: error: global jiffies: data import")
+				   : NULL);
+	if (err && !strstr(err, "/drv.c:3:22: error: global jiffies"))
+		fprintf(stderr, "\n%s\n", err);
 	free(err);
+}
+
+static void test_build_lint_problems_carry_file_line_col(void)
+{
+	expect_build_fails(
+		"#include <xdrv/abi.h>\n"
+		"static int32_t p(xdrv_device_t *d)\n"
+		"{\n"
+		"\t(void)d;\n"
+		"\t__asm__ volatile(\"nop\");\n"
+		"\treturn 0;\n"
+		"}\n"
+		"static void r(xdrv_device_t *d) { (void)d; }\n"
+		"static const struct xdrv_match m[] = {{.bus = XDRV_BUS_PLATFORM, "
+		".compatible = \"x\"}, {.bus = 0}};\n"
+		"XDRV_DRIVER(.name = \"asm\", .version = \"1.0.0\", .match = m, .probe = "
+		"p, .remove = r);\n",
+		"/drv.c:5:2: error: function p: inline assembly");
+}
+
+static void test_build_output_has_no_debug_info(void)
+{
+	char out[1024];
+	char *err = NULL;
+	CU_ASSERT_EQUAL_FATAL(build_one(sdkfx_c_hello, &err, out, sizeof out), 0);
+	free(err);
+	/* no DICompileUnit (it would hold the build folder): no llvm.dbg.cu, no folder */
+	CU_ASSERT_NOT_EQUAL(xtest_sh("grep -q 'llvm.dbg.cu' '%s'", out), 0);
+	CU_ASSERT_NOT_EQUAL(xtest_sh("grep -qF '%s' '%s'", xtest_tmpdir(), out), 0);
+	CU_ASSERT_EQUAL(xtest_sh("grep -qF 'xdrv_driver' '%s'", out), 0); /* the grep can hit */
 }
 
 static void test_build_rejects_system_headers(void)
 {
 	expect_build_fails("#include <stdio.h>\n", "'stdio.h' file not found");
+	/* clang-style notes at the same place: freestanding, and what to use instead */
+	expect_build_fails("#include <stdio.h>\n", "/drv.c:1:10: note: drivers are freestanding");
+	expect_build_fails("#include <stdio.h>\n",
+			   "/drv.c:1:10: note: instead of <stdio.h>: printf/puts -> xdrv_log()");
+	expect_build_fails("#include <string.h>\n",
+			   "note: instead of <string.h>: memcpy, memmove and memset come with");
+	expect_build_fails("#include <sys/socket.h>\n",
+			   "note: instead of <sys/socket.h>: use the functions `xdrv abi` lists");
 }
 
 static void test_build_links_several_files_with_defines_and_includes(void)
@@ -364,6 +412,8 @@ XTEST_SUITE(sdk_build, NULL, NULL, XTEST(test_build_hello_gives_profile_bitcode)
 	    XTEST(test_build_rejects_undeclared_function), XTEST(test_build_rejects_non_abi_import),
 	    XTEST(test_build_reports_descriptor_and_lint_together),
 	    XTEST(test_build_rejects_system_headers),
+	    XTEST(test_build_lint_problems_carry_file_line_col),
+	    XTEST(test_build_output_has_no_debug_info),
 	    XTEST(test_build_links_several_files_with_defines_and_includes),
 	    XTEST(test_build_rejects_bad_options), XTEST(test_build_names_missing_compiler),
 	    XTEST(test_abi_include_found_beside_installed_program),

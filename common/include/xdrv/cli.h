@@ -8,6 +8,9 @@
 #define XDRV_COMMON_CLI_H
 
 #include <stdbool.h>
+#include <stdio.h>
+
+struct option; /* <getopt.h> */
 
 /* True if argv[1..argc) holds -h or --help before a "--". */
 bool xdrv_cli_wants_help(int argc, char **argv);
@@ -16,5 +19,18 @@ bool xdrv_cli_wants_help(int argc, char **argv);
  * exit status), so commands write `return xdrv_cli_usage_error("load", "unknown option", arg);`.
  * arg may be NULL. */
 int xdrv_cli_usage_error(const char *cmd, const char *msg, const char *arg);
+
+/* The usage error for an option getopt_long refused (it returned '?' or ':' with opterr = 0):
+ * arg is the argument it stopped at (argv[optind - 1]). A long option that is in longopts
+ * but lacks its value gets "missing value for --NAME"; one that takes no value but got
+ * "=VALUE" gets "--NAME takes no value"; an unknown one gets "unknown option --NAMX (did you
+ * mean --NAME?)" when a long option is within two typos (xdrv_suggest, xdrv/util.h). Prints in the
+ * format of xdrv_cli_usage_error and returns 2. longopts ends with a zero entry; may be NULL. */
+int xdrv_cli_option_error(const char *cmd, const struct option *longopts, const char *arg);
+
+/* Whether to write ANSI colour and bold to f: only if f is a terminal and the environment has
+ * no NO_COLOR (https://no-color.org: set to anything non-empty turns colour off) and TERM is
+ * not "dumb". Every program of xdrv asks this before printing an escape sequence. */
+bool xdrv_cli_color_enabled(FILE *f);
 
 #endif

@@ -11,13 +11,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The release of the xdrv tools, printed by --version together with XDRV_GIT_COMMIT (`git
- * describe --always --dirty` of the source tree, passed by the Makefile). */
-#define XDRV_VERSION "0.1.0"
-#ifndef XDRV_GIT_COMMIT
-#define XDRV_GIT_COMMIT "unknown"
-#endif
-
 /*
  * Error messages of one-shot calls: a function that fails sets *err (if err is not NULL) to a
  * malloc'd message the caller frees; a message already there is kept as the innermost cause and

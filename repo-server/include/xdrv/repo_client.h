@@ -21,7 +21,9 @@ struct repo_http_opts {
 	long total_timeout_ms;	 /* 0: 300 s; a whole transfer never takes longer */
 	long low_speed_bytes;	 /* abort when slower than this ... (0: 1024 B/s) */
 	long low_speed_secs;	 /* ... for this long (0: 30 s) */
-	bool progress;		 /* draw a bar on stderr, only if stderr is a terminal */
+	bool progress;	   /* repo_http_download: one progress line on stderr, redrawn in place,
+			    * only if stderr is a terminal; repo_http_get never draws */
+	const char *label; /* the file named on the progress line; NULL: the URL's last part */
 };
 
 /* GET url into memory, at most `max` bytes: more is -EFBIG ("... exceeds the limit of N bytes"),

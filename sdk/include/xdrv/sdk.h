@@ -84,11 +84,16 @@ int sdk_bitcode_write(LLVMModuleRef m, const char *path, char **err);
 /* Check a module against the portability profile and the ABI `abi_version`: no inline or module
  * asm, no target-specific intrinsics, no va_start/va_arg/variadic functions, no aggregates
  * (or byval/sret/inalloca) in the signature of any external function, import or indirect call,
- * no data imports, no imports outside driver-abi/include/xdrv/symbols.def at `abi_version`, no x86_fp80 /
- * fp128 / ppc_fp128, exactly one `xdrv_driver` descriptor. Returns 0 or -EINVAL; *err lists
- * every problem, one per line, each "function NAME: CONSTRUCT: what to write instead". */
+ * no data imports, no imports outside driver-abi/include/xdrv/symbols.def at `abi_version`, no
+ * x86_fp80 / fp128 / ppc_fp128, exactly one `xdrv_driver` descriptor. Returns 0 or -EINVAL; *err
+ * lists every problem, one per line, each "function NAME: CONSTRUCT: what to write instead". */
 int sdk_lint(LLVMModuleRef m, uint32_t abi_version, char **err);
-/* 1 if `name` is importable at `abi_version` (listed in driver-abi/include/xdrv/symbols.def with a version
+/* sdk_lint with each line in the form editors and CI parse: "FILE:LINE:COL: error: ..." where
+ * the module has debug info for the place (the instruction, else the function, else an
+ * import's first call), else "UNIT: error: ..." (unit names the module, e.g. "driver.bc"). */
+int sdk_lint_diag(LLVMModuleRef m, uint32_t abi_version, const char *unit, char **err);
+/* 1 if `name` is importable at `abi_version` (listed in driver-abi/include/xdrv/symbols.def with a
+ * version
  * <= abi_version), else 0. */
 int sdk_abi_symbol_allowed(const char *name, uint32_t abi_version);
 
