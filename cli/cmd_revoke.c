@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <xdrv/revocation.h>
+#include <xdrv/signer.h>
 #include <xdrv/util.h>
 
 #define MAX_ITEMS 256
@@ -27,7 +28,8 @@ static void usage(FILE *f)
 		"Write a CRL signed by the root that revokes the given certificates (a vendor CA "
 		"or\n"
 		"a driver signer) by serial number, valid for --days (default 30); or a deny-list\n"
-		"holding the SHA-256 of each given package file. Both go into a boot "
+		"holding the SHA-256 of each given package's payload (signed or not: the same\n"
+		"digest `xdrv verify` shows). Both go into a boot "
 		"configuration's\n"
 		"\"revocation\" section (docs/BOOT.md).\n");
 }
@@ -38,15 +40,26 @@ static int deny_list(const char *out, char **pkgs, size_t n, char **err)
 	char *buf = malloc(cap);
 	if (!buf)
 		return xdrv_err(err, -ENOMEM, "out of memory");
-	off += (size_t)snprintf(buf, cap, "# xdrv deny-list: SHA-256 of package files\n");
+	off += (size_t)snprintf(
+		buf, cap, "# xdrv deny-list: SHA-256 of package payloads (the signed content)\n");
 	int rc = 0;
 	for (size_t i = 0; i < n && !rc; i++) {
 		uint8_t *b = NULL, d[32];
 		size_t len = 0;
 		unsigned int dl = 32;
 		char hex[65];
+		size_t plen = 0;
 		rc = xdrv_read_file(pkgs[i], 1u << 30, &b, &len, err);
-		if (!rc && !EVP_Digest(b, len, d, &dl, EVP_sha256(), NULL))
+		/* The payload, not the file: a signed package's signature can be re-encoded, its
+		 * payload cannot change. An unsigned package is its own payload. */
+		int trc = rc ? 0 : sig_trailer_parse(b, len, &plen, NULL, NULL, NULL);
+		if (trc == -ENODATA)
+			plen = len;
+		else if (trc) {
+			rc = sig_trailer_parse(b, len, &plen, NULL, NULL, err);
+			xdrv_err_prefix(err, "%s", pkgs[i]);
+		}
+		if (!rc && !EVP_Digest(b, plen, d, &dl, EVP_sha256(), NULL))
 			rc = xdrv_err(err, -EIO, "SHA-256 failed");
 		free(b);
 		if (!rc) {

@@ -3,6 +3,11 @@
  * Revocation: the root-signed CRL and the deny-list of package digests (xdrv/revocation.h), and
  * making such a CRL (`xdrv revoke`). Signature verification itself is verify.c's; this file only
  * answers "is this already verified package revoked?".
+ *
+ * A package's identity is its payload digest (the SHA-256 of the signed content, what
+ * sig_info.digest_hex shows), never the digest of the file: the signature around the payload
+ * can be re-encoded by anyone, and verify.c refuses every encoding but one only as a second
+ * line of defence.
  */
 #include "xdrv/revocation.h"
 
@@ -256,21 +261,26 @@ int sig_revocation_check(const struct sig_revocation *r, const uint8_t *buf, siz
 	}
 	if (!r->ndeny)
 		return 0;
+	/* The payload digest only: it is what the signature covers, so it is the same for every
+	 * encoding of the signature and for the unsigned package. The file's own digest is not
+	 * an identity (issue 10: a re-encoded CMS gave a revoked package a new file digest). */
 	uint8_t d[32];
 	unsigned int dl = 32;
 	char hex[65];
 	size_t plen = 0;
-	if (!EVP_Digest(buf, len, d, &dl, EVP_sha256(), NULL))
+	int rc = sig_trailer_parse(buf, len, &plen, NULL, NULL, NULL);
+	if (rc == -ENODATA)
+		plen = len; /* an unsigned package is its own payload */
+	else if (rc)
+		return sig_trailer_parse(buf, len, &plen, NULL, NULL, err);
+	if (!EVP_Digest(buf, plen, d, &dl, EVP_sha256(), NULL))
 		return xdrv_err(err, -EIO, "revocation: SHA-256 failed");
 	const struct deny *hit = denied(r, d);
-	if (!hit && sig_trailer_parse(buf, len, &plen, NULL, NULL, NULL) == 0 &&
-	    EVP_Digest(buf, plen, d, &dl, EVP_sha256(), NULL))
-		hit = denied(r, d);
 	if (!hit)
 		return 0;
 	xdrv_hex(d, 32, hex);
-	return xdrv_err(err, -EKEYREVOKED, "package digest %s is on the deny-list (%s)", hex,
-			hit->where);
+	return xdrv_err(err, -EKEYREVOKED, "package payload digest %s is on the deny-list (%s)",
+			hex, hit->where);
 }
 
 /* ---- making a CRL --------------------------------------------------------------------------- */

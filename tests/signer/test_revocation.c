@@ -2,7 +2,8 @@
 /*
  * Tests for signer/revocation.c: a CRL made by sig_crl_create under the root revokes a package
  * whose signer (or vendor CA) is listed; a CRL from another root is refused; the deny-list
- * matches the file digest and names file:line; malformed deny-lists are refused.
+ * matches the payload digest (not the file's) and names file:line; malformed deny-lists are
+ * refused.
  */
 #include "../xtest.h"
 
@@ -91,12 +92,14 @@ static void test_revocation_rejects_crl_of_another_root(void)
 	free(e);
 }
 
-static void test_revocation_deny_list_matches_package_digest(void)
+static void test_revocation_deny_list_matches_payload_digest(void)
 {
 	uint8_t d[32];
 	unsigned int dl = 32;
 	char hex[65];
-	EVP_Digest(buf, len, d, &dl, EVP_sha256(), NULL);
+	size_t plen = 0;
+	CU_ASSERT_EQUAL_FATAL(sig_trailer_parse(buf, len, &plen, NULL, NULL, NULL), 0);
+	EVP_Digest(buf, plen, d, &dl, EVP_sha256(), NULL);
 	for (int i = 0; i < 32; i++)
 		snprintf(hex + 2 * i, 3, "%02x", d[i]);
 	const char *deny = xtest_path("%s/deny.txt", xtest_tmpdir());
@@ -107,9 +110,28 @@ static void test_revocation_deny_list_matches_package_digest(void)
 	char *e = NULL;
 	CU_ASSERT_EQUAL_FATAL(sig_revocation_load(NULL, NULL, deny, &r, NULL), 0);
 	CU_ASSERT_EQUAL(sig_revocation_check(r, buf, len, &e), -EKEYREVOKED);
+	CU_ASSERT(sigfx_has(e, "package payload digest"));
 	CU_ASSERT(sigfx_has(e, "is on the deny-list"));
 	CU_ASSERT(sigfx_has(e, "deny.txt:3)"));
 	free(e);
+	sig_revocation_free(r);
+}
+
+/* A file digest (what deny-lists held before issue 10) is not an identity: it matches nothing. */
+static void test_revocation_deny_list_ignores_file_digest(void)
+{
+	uint8_t d[32];
+	unsigned int dl = 32;
+	char hex[65], text[128];
+	EVP_Digest(buf, len, d, &dl, EVP_sha256(), NULL);
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", d[i]);
+	const char *deny = xtest_path("%s/deny-file.txt", xtest_tmpdir());
+	snprintf(text, sizeof text, "%s\n", hex);
+	CU_ASSERT_EQUAL_FATAL(xtest_write(deny, text, strlen(text)), 0);
+	struct sig_revocation *r = NULL;
+	CU_ASSERT_EQUAL_FATAL(sig_revocation_load(NULL, NULL, deny, &r, NULL), 0);
+	CU_ASSERT_EQUAL(sig_revocation_check(r, buf, len, NULL), 0);
 	sig_revocation_free(r);
 }
 
@@ -128,5 +150,6 @@ static void test_revocation_rejects_malformed_deny_list(void)
 XTEST_SUITE(signer_revocation, init, clean, XTEST(test_revocation_crl_revokes_the_signer),
 	    XTEST(test_revocation_crl_of_unrelated_serial_lets_package_pass),
 	    XTEST(test_revocation_rejects_crl_of_another_root),
-	    XTEST(test_revocation_deny_list_matches_package_digest),
+	    XTEST(test_revocation_deny_list_matches_payload_digest),
+	    XTEST(test_revocation_deny_list_ignores_file_digest),
 	    XTEST(test_revocation_rejects_malformed_deny_list))

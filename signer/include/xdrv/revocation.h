@@ -6,9 +6,12 @@
  *    package's chain (vendor CA or driver signer): the root speaks for the whole hierarchy it
  *    issued, so a serial is matched whoever issued the certificate (serials are random 127-bit
  *    numbers, see signer/README.md);
- *  - a deny-list of package digests: a text file, one SHA-256 (64 hex digits) per line, '#'
- *    comments; a package is denied if the SHA-256 of the whole signed file or of its payload is
- *    listed.
+ *  - a deny-list of package payload digests: a text file, one SHA-256 (64 hex digits) per
+ *    line, '#' comments; a package is denied if the SHA-256 of its payload (the signed content,
+ *    sig_info.digest_hex; for an unsigned package, the whole file) is listed. The digest of a
+ *    signed file is not an identity (its signature can be re-encoded) and is no longer matched:
+ *    a list written before issue 10 with file digests must be regenerated with
+ *    `xdrv revoke --deny-list OUT --package PKG...` (docs/BOOT.md).
  *
  * The security_version floor is the loader's (boot_seq.c), since it needs the manifest.
  * All functions: 0 or a negative errno; *err (if err is not NULL) gets a malloc'd message.
@@ -27,9 +30,9 @@ int sig_revocation_load(const char *root_pem, const char *crl_pem, const char *d
 			struct sig_revocation **out, char **err);
 void sig_revocation_free(struct sig_revocation *r); /* NULL-safe */
 /* Check a signed package (already verified with sig_verify): each certificate its CMS carries
- * against the CRL, the file's and the payload's digests against the deny-list. -EKEYREVOKED
- * with "signer certificate serial 0x... is revoked by the root's CRL (revoked 2026-...)" or
- * "package digest ... is on the deny-list" (file:line). */
+ * against the CRL, the payload digest against the deny-list. -EKEYREVOKED with "signer
+ * certificate serial 0x... is revoked by the root's CRL (revoked 2026-...)" or "package payload
+ * digest ... is on the deny-list" (file:line). */
 int sig_revocation_check(const struct sig_revocation *r, const uint8_t *buf, size_t len,
 			 char **err);
 /* Numbers of revoked serials and denied digests (for measurement and messages). */

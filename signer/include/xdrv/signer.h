@@ -77,8 +77,11 @@ struct sig_info {
  * "trailer: cms_len N exceeds file ...") otherwise. Outputs are untouched on failure. */
 int sig_trailer_parse(const uint8_t *buf, size_t len, size_t *payload_len, size_t *cms_off,
 		      size_t *cms_len, char **err);
-/* Full verification of a signed package in memory: trailer, CMS shape (SignedData, detached,
- * one signer, SHA-256, signed attributes), signer profile (digitalSignature, the driver-signing
+/* Full verification of a signed package in memory: trailer, one encoding only (strict DER;
+ * ecdsa-with-SHA256 with a P-256 key; SHA-256; the signed attributes contentType,
+ * messageDigest, signingTime and no others; no unsigned attributes; no CRLs; only the chain's
+ * certificates: any other encoding of a package is -EBADMSG naming it), CMS shape (SignedData,
+ * detached, one signer, SHA-256, signed attributes), signer profile (digitalSignature, the driver-signing
  * EKU, the policy, not a CA), chain to the pinned root with explicit policy, expiry against the
  * time floor, payload digest, and OpenSSL's CMS_verify. 0 with *info filled (info may be NULL),
  * or: -ENODATA/-EBADMSG (trailer, malformed CMS, digest mismatch, bad signature value), -EPERM
