@@ -141,6 +141,11 @@ out_destroy:
 	return rc;
 }
 
+int64_t sig_trust_time_floor(const struct sig_trust *t)
+{
+	return t ? t->floor : (int64_t)XDRV_SOURCE_DATE;
+}
+
 /* ---- the signer certificate's profile ------------------------------------------------------ */
 
 static int has_eku(X509 *x, char *have, size_t n, int *present)

@@ -205,6 +205,14 @@ expect 1 "hello.xdrv: revocation: signer certificate .* serial 0x[0-9A-F]+ is re
   "a revoked signer certificate" -- "$X" boot --config "$C"
 grep -q "xdrv.driver.refused package=\"hello.xdrv\"" "$T/crl/boot.log" && ok "the refusal is measured" \
   || bad "no xdrv.driver.refused event in the log"
+# issue 10: CRL numbers only go up, kept in TPM NV (a configuration with a fresh state_dir, so
+# only the TPM remembers): an older CRL (issued before the revocation) is refused
+"$X" revoke --root-cert "$B/pki/root.pem" --root-key "$B/pki/root.key" --serial 0x1234 --number 5 \
+  --crl "$T/crl-old.pem" >/dev/null || bad "xdrv revoke --crl --number 5"
+start_tpm "$T/tpm2"
+C=$(config crl-old "\"$TCTI\"" "[$HELLO]" '{}' "{\"crl\": \"$T/crl-old.pem\"}")
+expect 1 "revocation: CRL .*crl-old.pem: cRLNumber 5 is lower than [0-9]+, the highest this host has seen: an older CRL" \
+  "an older CRL (lower cRLNumber than the TPM holds) stops the boot" -- "$X" boot --config "$C"
 
 "$X" revoke --deny-list "$T/deny.txt" "$B/pkg/uart16550.xdrv" >/dev/null || bad "xdrv revoke --deny-list"
 start_tpm "$T/tpm2"
