@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <xdrv/revocation.h>
+#include <xdrv/signer.h>
 #include <xdrv/util.h>
 
 #define MAX_ITEMS 256
@@ -21,13 +22,18 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: xdrv revoke --root-cert root.pem --root-key root.key --crl OUT.pem\n"
-		"                   [--cert CERT.pem]... [--serial HEX]... [--days N]\n"
+		"                   [--cert CERT.pem]... [--serial HEX]... [--days N] [--number "
+		"N]\n"
 		"       xdrv revoke --deny-list OUT.txt --package PKG.xdrv...\n"
 		"\n"
 		"Write a CRL signed by the root that revokes the given certificates (a vendor CA "
 		"or\n"
-		"a driver signer) by serial number, valid for --days (default 30); or a deny-list\n"
-		"holding the SHA-256 of each given package file. Both go into a boot "
+		"a driver signer) by serial number, valid for --days (default 30), with a "
+		"cRLNumber\n"
+		"that only goes up (--number, default: the Unix time, or one more than the CRL at\n"
+		"OUT; a boot refuses a CRL numbered lower than one it has seen); or a deny-list\n"
+		"holding the SHA-256 of each given package's payload (signed or not: the same\n"
+		"digest `xdrv verify` shows). Both go into a boot "
 		"configuration's\n"
 		"\"revocation\" section (docs/BOOT.md).\n");
 }
@@ -38,15 +44,26 @@ static int deny_list(const char *out, char **pkgs, size_t n, char **err)
 	char *buf = malloc(cap);
 	if (!buf)
 		return xdrv_err(err, -ENOMEM, "out of memory");
-	off += (size_t)snprintf(buf, cap, "# xdrv deny-list: SHA-256 of package files\n");
+	off += (size_t)snprintf(
+		buf, cap, "# xdrv deny-list: SHA-256 of package payloads (the signed content)\n");
 	int rc = 0;
 	for (size_t i = 0; i < n && !rc; i++) {
 		uint8_t *b = NULL, d[32];
 		size_t len = 0;
 		unsigned int dl = 32;
 		char hex[65];
+		size_t plen = 0;
 		rc = xdrv_read_file(pkgs[i], 1u << 30, &b, &len, err);
-		if (!rc && !EVP_Digest(b, len, d, &dl, EVP_sha256(), NULL))
+		/* The payload, not the file: a signed package's signature can be re-encoded, its
+		 * payload cannot change. An unsigned package is its own payload. */
+		int trc = rc ? 0 : sig_trailer_parse(b, len, &plen, NULL, NULL, NULL);
+		if (trc == -ENODATA)
+			plen = len;
+		else if (trc) {
+			rc = sig_trailer_parse(b, len, &plen, NULL, NULL, err);
+			xdrv_err_prefix(err, "%s", pkgs[i]);
+		}
+		if (!rc && !EVP_Digest(b, plen, d, &dl, EVP_sha256(), NULL))
 			rc = xdrv_err(err, -EIO, "SHA-256 failed");
 		free(b);
 		if (!rc) {
@@ -69,6 +86,7 @@ int cmd_revoke(int argc, char **argv)
 		{"cert", required_argument, NULL, 'c'},
 		{"serial", required_argument, NULL, 's'},
 		{"days", required_argument, NULL, 'd'},
+		{"number", required_argument, NULL, 'n'},
 		{"deny-list", required_argument, NULL, 'D'},
 		{"package", required_argument, NULL, 'p'},
 		{NULL, 0, NULL, 0},
@@ -81,6 +99,8 @@ int cmd_revoke(int argc, char **argv)
 	char *certs[MAX_ITEMS], *serials[MAX_ITEMS], *pkgs[MAX_ITEMS];
 	size_t nc = 0, ns = 0, np = 0;
 	unsigned long days = 30;
+	unsigned long long number = 0;
+	uint64_t written = 0;
 	int c;
 	opterr = 0;
 	optind = 0;
@@ -114,6 +134,17 @@ int cmd_revoke(int argc, char **argv)
 		case 'p':
 			pkgs[np++] = optarg;
 			break;
+		case 'n': {
+			char *end = NULL;
+			errno = 0;
+			number = strtoull(optarg, &end, 10);
+			if (!*optarg || *end || *optarg == '-' || errno || number == 0) {
+				fprintf(stderr, "xdrv revoke: --number wants 1..2^64-1; try 'xdrv "
+						"revoke --help'\n");
+				return 2;
+			}
+			break;
+		}
 		case 'd': {
 			char *end = NULL;
 			days = strtoul(optarg, &end, 10);
@@ -143,7 +174,8 @@ int cmd_revoke(int argc, char **argv)
 	int rc = 0;
 	if (want_crl)
 		rc = sig_crl_create(rc_, rk, (const char *const *)certs, nc,
-				    (const char *const *)serials, ns, (uint32_t)days, crl, &err);
+				    (const char *const *)serials, ns, (uint32_t)days,
+				    (uint64_t)number, crl, &written, &err);
 	if (!rc && want_deny)
 		rc = deny_list(deny, pkgs, np, &err);
 	if (rc) {
@@ -152,8 +184,10 @@ int cmd_revoke(int argc, char **argv)
 		return 1;
 	}
 	if (want_crl)
-		printf("revoke: wrote %s (%zu certificate(s) revoked, signed by the root)\n", crl,
-		       nc + ns);
+		printf("revoke: wrote %s (%zu certificate(s) revoked, cRLNumber %llu, signed by "
+		       "the "
+		       "root)\n",
+		       crl, nc + ns, (unsigned long long)written);
 	if (want_deny)
 		printf("revoke: wrote %s (%zu package digest(s))\n", deny, np);
 	return 0;

@@ -292,7 +292,7 @@ static int parse(struct boot_config *c, json_t *root, const char *dir, char **er
 		return rc;
 
 	json_t *r = json_object_get(root, "revocation");
-	static const char *const rkeys[] = {"crl", "deny_list", NULL};
+	static const char *const rkeys[] = {"crl", "deny_list", "crl_required", NULL};
 	if (r && !json_is_object(r))
 		return xdrv_err(err, -EINVAL, "revocation: not an object");
 	if (r) {
@@ -304,6 +304,13 @@ static int parse(struct boot_config *c, json_t *root, const char *dir, char **er
 			return rc;
 		if (c->crl && !c->trust_root)
 			return xdrv_err(err, -EINVAL, "revocation.crl: needs trust.root");
+		/* Fail closed: a configured CRL that is stale, undated or older than one seen
+		 * before stops the boot unless the configuration says otherwise. */
+		if ((rc = get_bool(r, "crl_required", "revocation", 1, &c->crl_required, err)))
+			return rc;
+		if (json_object_get(r, "crl_required") && !c->crl)
+			return xdrv_err(err, -EINVAL,
+					"revocation.crl_required: needs revocation.crl");
 	}
 
 	json_t *d = json_object_get(root, "drivers");

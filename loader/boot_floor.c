@@ -11,6 +11,9 @@
  *
  * The file stops an edit or a copy from another host, not a root user who holds the key; that is
  * what the TPM is for, and the event log says which store was used.
+ *
+ * The highest CRL number the host has accepted lives in the same store (a line ".crl_number N"
+ * in the file, its own NV index with a TPM), so that an older CRL cannot be replayed.
  */
 #include "boot_priv.h"
 
@@ -218,4 +221,22 @@ int boot_floors_raise(struct boot_floors *f, const char *name, uint64_t floor, c
 		return xdrv_err(err, -ENOMEM, "out of memory");
 	nv[f->n++].min = floor;
 	return save(f, err);
+}
+
+/* The CRL number shares the store: a name no driver can have (driver names are
+ * [a-z0-9_-]{1,63}), so the state file format stays as it is. */
+#define CRL_NUMBER_NAME ".crl_number"
+
+int boot_floors_crl_get(struct boot_floors *f, uint64_t *number, char **err)
+{
+	if (f->tpm)
+		return ldr_tpm_crl_number_read(f->tpm, number, err);
+	return boot_floors_get(f, CRL_NUMBER_NAME, number, err);
+}
+
+int boot_floors_crl_raise(struct boot_floors *f, uint64_t number, char **err)
+{
+	if (f->tpm)
+		return ldr_tpm_crl_number_raise(f->tpm, number, err);
+	return boot_floors_raise(f, CRL_NUMBER_NAME, number, err);
 }

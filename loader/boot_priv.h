@@ -43,6 +43,7 @@ struct boot_config {
 	struct boot_minsv *minsv;
 	size_t nminsv;
 	char *crl, *deny_list;
+	int crl_required; /* a stale or older CRL stops the boot (default); else warn, go on */
 	struct boot_driver *drivers;
 	size_t ndrivers;
 };
@@ -61,5 +62,10 @@ void boot_floors_close(struct boot_floors *f);
 int boot_floors_get(struct boot_floors *f, const char *name, uint64_t *floor, char **err);
 int boot_floors_raise(struct boot_floors *f, const char *name, uint64_t floor, char **err);
 const char *boot_floors_where(const struct boot_floors *f); /* "TPM NV" or the file's path */
+/* The highest cRLNumber this host has accepted (0: none yet), kept with the floors: in the state
+ * file under the name ".crl_number" (no driver name starts with a dot), or in its own TPM NV
+ * index (ldr_tpm_crl_number_read). Raising never lowers it. */
+int boot_floors_crl_get(struct boot_floors *f, uint64_t *number, char **err);
+int boot_floors_crl_raise(struct boot_floors *f, uint64_t number, char **err);
 
 #endif

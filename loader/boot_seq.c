@@ -47,7 +47,9 @@ struct boot {
 	struct ldr_ctx *ctx;
 	char exe_hex[65];
 	struct boot_result *res;
-	int fatal; /* a measurement or the TPM failed: the boot cannot go on */
+	int fatal;	       /* a measurement or the TPM failed: the boot cannot go on */
+	uint64_t crl_number;   /* the configured CRL's cRLNumber, 0 without one */
+	const char *crl_state; /* "none", "fresh", or "stale" (accepted by crl_required false) */
 };
 
 static void sha256_hex(const void *d, size_t n, char hex[65])
@@ -168,8 +170,9 @@ static int measure_platform(struct boot *b, const char *cfg_path, const char *cf
 	if (!rc)
 		rc = measure(b, BOOT_PCR_PLATFORM, err,
 			     "xdrv.revocation crl_sha256=%s revoked_serials=%zu deny_sha256=%s "
-			     "denied_digests=%zu",
-			     crl_hex, nser, deny_hex, ndig);
+			     "denied_digests=%zu crl_number=%llu crl_state=%s",
+			     crl_hex, nser, deny_hex, ndig, (unsigned long long)b->crl_number,
+			     b->crl_state ? b->crl_state : "none");
 	return rc;
 }
 
@@ -422,6 +425,48 @@ static int open_tpm(struct boot *b, const char *tcti, char **err)
 	return 0;
 }
 
+/* The configured CRL must be fresh: nextUpdate not before the time floor, cRLNumber not lower
+ * than the highest this host has accepted (kept with the floors), which it then becomes. If it
+ * is not, the boot stops (revocation.crl_required, the default) or says so and goes on, still
+ * honouring the CRL's revocations: an old list of revoked certificates is better than none. */
+static int check_crl(struct boot *b, char **err)
+{
+	struct boot_config *c = b->cfg;
+	uint64_t stored = 0, number = 0;
+	char *why = NULL;
+	b->crl_state = "none";
+	if (!c->crl)
+		return 0;
+	int rc = boot_floors_crl_get(b->floors, &stored, err);
+	if (rc) {
+		xdrv_err_prefix(err, "revocation: reading the highest CRL number seen");
+		return rc;
+	}
+	rc = sig_revocation_crl_fresh(b->rev, sig_trust_time_floor(b->trust), stored, &number,
+				      &why);
+	if (rc == 0) {
+		b->crl_state = "fresh";
+		b->crl_number = number;
+		rc = boot_floors_crl_raise(b->floors, number, err);
+		if (rc)
+			xdrv_err_prefix(err, "revocation: storing CRL number %llu",
+					(unsigned long long)number);
+	} else if (c->crl_required || rc == -EBADMSG || rc == -EINVAL) {
+		rc = xdrv_err(err, rc,
+			      "revocation: %s (no fresh CRL, and revocation.crl_required is %s)",
+			      why ? why : "?", c->crl_required ? "true" : "false");
+	} else {
+		b->crl_state = "stale";
+		b->crl_number = number;
+		printf("boot: warning: revocation: %s; going on with it (revocation.crl_required "
+		       "is false)\n",
+		       why ? why : "?");
+		rc = 0;
+	}
+	free(why);
+	return rc;
+}
+
 static int start(struct boot *b, const char *cfg_path, const char *tpm_override, char **err)
 {
 	uint8_t *cbuf = NULL;
@@ -462,7 +507,8 @@ static int start(struct boot *b, const char *cfg_path, const char *tpm_override,
 		return rc;
 	}
 	if ((rc = sig_revocation_load(c->trust_root, c->crl, c->deny_list, &b->rev, err)) ||
-	    (rc = boot_floors_open(b->tpm, c->state_dir, &b->floors, err)))
+	    (rc = boot_floors_open(b->tpm, c->state_dir, &b->floors, err)) ||
+	    (rc = check_crl(b, err)))
 		return rc;
 	uint64_t t0 = xdrv_now_ns();
 	rc = measure_platform(b, cfg_path, cfg_hex, err);

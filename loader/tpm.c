@@ -269,6 +269,101 @@ int ldr_tpm_floor_raise(struct ldr_tpm *t, const char *name, uint64_t floor, cha
 	return r;
 }
 
+/* ---- the highest CRL number ------------------------------------------------------------------
+ * An 8-byte ordinary NV index (big-endian), outside the floors' range. CRL numbers are far
+ * above 64, so a bit field cannot hold them; the index is written only upward by this code and
+ * is protected like the floors, by the owner hierarchy's authorization. */
+#define CRL_NUMBER_NV_INDEX 0x01590000u
+
+static int crl_handle(struct ldr_tpm *t, ESYS_TR *h, int *exists, char **err)
+{
+	int r = alive(t, "NV lookup", err);
+	if (r)
+		return r;
+	TSS2_RC rc = Esys_TR_FromTPMPublic(t->esys, CRL_NUMBER_NV_INDEX, ESYS_TR_NONE, ESYS_TR_NONE,
+					   ESYS_TR_NONE, h);
+	*exists = rc == TSS2_RC_SUCCESS;
+	if (rc == TSS2_RC_SUCCESS)
+		return 0;
+	if ((rc & 0xFFF) == (TPM2_RC_HANDLE & 0xFFF) || (rc & 0xBF) == TPM2_RC_HANDLE)
+		return 0;
+	return tss_fail(t, rc, "NV lookup (CRL number)", err);
+}
+
+static int crl_read(struct ldr_tpm *t, ESYS_TR h, uint64_t *number, char **err)
+{
+	*number = 0;
+	int r = alive(t, "NV_Read", err);
+	if (r)
+		return r;
+	TPM2B_MAX_NV_BUFFER *data = NULL;
+	TSS2_RC rc = Esys_NV_Read(t->esys, ESYS_TR_RH_OWNER, h, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+				  ESYS_TR_NONE, 8, 0, &data);
+	if ((rc & 0xFFF) == (TPM2_RC_NV_UNINITIALIZED & 0xFFF))
+		return 0; /* defined, never written */
+	if (rc)
+		return tss_fail(t, rc, "NV_Read (CRL number)", err);
+	for (size_t i = 0; data && i < data->size && i < 8; i++)
+		*number = *number << 8 | data->buffer[i];
+	Esys_Free(data);
+	return 0;
+}
+
+int ldr_tpm_crl_number_read(struct ldr_tpm *t, uint64_t *number, char **err)
+{
+	ESYS_TR h = ESYS_TR_NONE;
+	int exists = 0;
+	*number = 0;
+	int r = crl_handle(t, &h, &exists, err);
+	if (r || !exists)
+		return r;
+	r = crl_read(t, h, number, err);
+	if (t->esys)
+		Esys_TR_Close(t->esys, &h);
+	return r;
+}
+
+int ldr_tpm_crl_number_raise(struct ldr_tpm *t, uint64_t number, char **err)
+{
+	ESYS_TR h = ESYS_TR_NONE;
+	int exists = 0;
+	uint64_t have = 0;
+	int r = crl_handle(t, &h, &exists, err);
+	if (r)
+		return r;
+	TSS2_RC rc;
+	if (!exists) {
+		if ((r = alive(t, "NV_DefineSpace", err)))
+			return r;
+		TPM2B_AUTH auth = {.size = 0};
+		TPM2B_NV_PUBLIC pub = {.size = 0};
+		pub.nvPublic.nvIndex = CRL_NUMBER_NV_INDEX;
+		pub.nvPublic.nameAlg = TPM2_ALG_SHA256;
+		pub.nvPublic.attributes = (TPM2_NT_ORDINARY << TPMA_NV_TPM2_NT_SHIFT) |
+					  TPMA_NV_OWNERWRITE | TPMA_NV_OWNERREAD | TPMA_NV_NO_DA;
+		pub.nvPublic.dataSize = 8;
+		rc = Esys_NV_DefineSpace(t->esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+					 ESYS_TR_NONE, &auth, &pub, &h);
+		if (rc)
+			return tss_fail(t, rc, "NV_DefineSpace (CRL number)", err);
+	} else if ((r = crl_read(t, h, &have, err)) != 0 || have >= number) {
+		goto out; /* only ever up */
+	}
+	if ((r = alive(t, "NV_Write", err)) == 0) {
+		TPM2B_MAX_NV_BUFFER data = {.size = 8};
+		for (int i = 0; i < 8; i++)
+			data.buffer[i] = (uint8_t)(number >> (8 * (7 - i)));
+		rc = Esys_NV_Write(t->esys, ESYS_TR_RH_OWNER, h, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+				   ESYS_TR_NONE, &data, 0);
+		if (rc)
+			r = tss_fail(t, rc, "NV_Write (CRL number)", err);
+	}
+out:
+	if (t->esys)
+		Esys_TR_Close(t->esys, &h);
+	return r;
+}
+
 /* ---- quotes --------------------------------------------------------------------------------- */
 static char *ecc_pem(const TPMS_ECC_POINT *pt, char **err)
 {

@@ -3,12 +3,18 @@
  * Revocation: the root-signed CRL and the deny-list of package digests (xdrv/revocation.h), and
  * making such a CRL (`xdrv revoke`). Signature verification itself is verify.c's; this file only
  * answers "is this already verified package revoked?".
+ *
+ * A package's identity is its payload digest (the SHA-256 of the signed content, what
+ * sig_info.digest_hex shows), never the digest of the file: the signature around the payload
+ * can be re-encoded by anyone, and verify.c refuses every encoding but one only as a second
+ * line of defence.
  */
 #include "xdrv/revocation.h"
 
 #include <errno.h>
 #include <openssl/bn.h>
 #include <openssl/cms.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -31,6 +37,7 @@ struct deny {
 
 struct sig_revocation {
 	X509_CRL *crl;
+	char *crl_path;
 	struct deny *deny;
 	size_t ndeny;
 };
@@ -172,6 +179,8 @@ int sig_revocation_load(const char *root_pem, const char *crl_pem, const char *d
 			rc = xdrv_err(err, -EINVAL, "CRL %s: no root to check it against", crl_pem);
 		else
 			rc = load_crl(r, root_pem, crl_pem, err);
+		if (!rc && !(r->crl_path = strdup(crl_pem)))
+			rc = xdrv_err(err, -ENOMEM, "revocation: out of memory");
 	}
 	if (!rc && deny_path)
 		rc = load_deny(r, deny_path, err);
@@ -188,6 +197,7 @@ void sig_revocation_free(struct sig_revocation *r)
 	if (!r)
 		return;
 	X509_CRL_free(r->crl);
+	free(r->crl_path);
 	for (size_t i = 0; i < r->ndeny; i++)
 		free(r->deny[i].where);
 	free(r->deny);
@@ -256,21 +266,84 @@ int sig_revocation_check(const struct sig_revocation *r, const uint8_t *buf, siz
 	}
 	if (!r->ndeny)
 		return 0;
+	/* The payload digest only: it is what the signature covers, so it is the same for every
+	 * encoding of the signature and for the unsigned package. The file's own digest is not
+	 * an identity (issue 10: a re-encoded CMS gave a revoked package a new file digest). */
 	uint8_t d[32];
 	unsigned int dl = 32;
 	char hex[65];
 	size_t plen = 0;
-	if (!EVP_Digest(buf, len, d, &dl, EVP_sha256(), NULL))
+	int rc = sig_trailer_parse(buf, len, &plen, NULL, NULL, NULL);
+	if (rc == -ENODATA)
+		plen = len; /* an unsigned package is its own payload */
+	else if (rc)
+		return sig_trailer_parse(buf, len, &plen, NULL, NULL, err);
+	if (!EVP_Digest(buf, plen, d, &dl, EVP_sha256(), NULL))
 		return xdrv_err(err, -EIO, "revocation: SHA-256 failed");
 	const struct deny *hit = denied(r, d);
-	if (!hit && sig_trailer_parse(buf, len, &plen, NULL, NULL, NULL) == 0 &&
-	    EVP_Digest(buf, plen, d, &dl, EVP_sha256(), NULL))
-		hit = denied(r, d);
 	if (!hit)
 		return 0;
 	xdrv_hex(d, 32, hex);
-	return xdrv_err(err, -EKEYREVOKED, "package digest %s is on the deny-list (%s)", hex,
-			hit->where);
+	return xdrv_err(err, -EKEYREVOKED, "package payload digest %s is on the deny-list (%s)",
+			hex, hit->where);
+}
+
+/* ---- freshness --------------------------------------------------------------------------- */
+static int crl_number(const X509_CRL *crl, uint64_t *out, int *present)
+{
+	int crit = 0;
+	ASN1_INTEGER *n = X509_CRL_get_ext_d2i(crl, NID_crl_number, &crit, NULL);
+	*present = n != NULL;
+	if (!n)
+		return crit == -1 ? 0 : -1; /* -1: absent; -2: more than one; else malformed */
+	int ok = ASN1_INTEGER_get_uint64(out, n) == 1;
+	ASN1_INTEGER_free(n);
+	return ok ? 0 : -1;
+}
+
+int sig_revocation_crl_fresh(const struct sig_revocation *r, int64_t time_floor, uint64_t stored,
+			     uint64_t *number, char **err)
+{
+	char when[40], floor[40];
+	int64_t next = 0;
+	int present = 0;
+	*number = 0;
+	if (!r || !r->crl)
+		return xdrv_err(err, -EINVAL, "revocation: no CRL loaded");
+	const char *path = r->crl_path ? r->crl_path : "?";
+	/* the number first, so that the caller can report it whatever is wrong below */
+	if (crl_number(r->crl, number, &present) != 0)
+		return xdrv_err(err, -EBADMSG,
+				"CRL %s: cRLNumber is malformed, repeated or above 2^64-1", path);
+	const ASN1_TIME *nu = X509_CRL_get0_nextUpdate(r->crl);
+	if (!nu)
+		return xdrv_err(err, -ESTALE,
+				"CRL %s: no nextUpdate, so it never goes stale; xdrv CRLs say when "
+				"they expire (xdrv revoke --days)",
+				path);
+	if (sig_asn1_to_unix(nu, &next) != 0)
+		return xdrv_err(err, -EBADMSG, "CRL %s: unreadable nextUpdate", path);
+	/* The floor is a lower bound on now: a nextUpdate before it has certainly passed. */
+	if (next < time_floor) {
+		sig_fmt_time(next, when, sizeof when);
+		sig_fmt_time(time_floor, floor, sizeof floor);
+		return xdrv_err(err, -ESTALE,
+				"CRL %s: stale: its nextUpdate %s is before the time floor %s; "
+				"issue a fresh one (xdrv revoke)",
+				path, when, floor);
+	}
+	if (!present)
+		return xdrv_err(err, -ESTALE,
+				"CRL %s: no cRLNumber, so an older CRL could not be told from a "
+				"newer one; issue one with xdrv revoke",
+				path);
+	if (*number < stored)
+		return xdrv_err(
+			err, -ESTALE,
+			"CRL %s: cRLNumber %llu is lower than %llu, the highest this host has "
+			"seen: an older CRL",
+			path, (unsigned long long)*number, (unsigned long long)stored);
+	return 0;
 }
 
 /* ---- making a CRL --------------------------------------------------------------------------- */
@@ -286,9 +359,25 @@ static int add_serial(X509_CRL *crl, const ASN1_INTEGER *serial, const ASN1_TIME
 	return 0;
 }
 
+/* The cRLNumber of the CRL already at `path`, 0 if there is none or it has none. */
+static uint64_t previous_number(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	X509_CRL *old = f ? PEM_read_X509_CRL(f, NULL, NULL, NULL) : NULL;
+	uint64_t n = 0;
+	int present = 0;
+	if (f)
+		fclose(f);
+	if (!old || crl_number(old, &n, &present) != 0 || !present)
+		n = 0;
+	X509_CRL_free(old);
+	ERR_clear_error();
+	return n;
+}
+
 int sig_crl_create(const char *root_cert, const char *root_key, const char *const *certs,
 		   size_t ncerts, const char *const *serials, size_t nserials, uint32_t days,
-		   const char *out, char **err)
+		   uint64_t number, const char *out, uint64_t *number_out, char **err)
 {
 	X509 *root = NULL;
 	EVP_PKEY *key = NULL;
@@ -322,6 +411,25 @@ int sig_crl_create(const char *root_cert, const char *root_key, const char *cons
 		rc = xdrv_err(err, -ENOMEM, "CRL: %s", sig_ossl_err(e, sizeof e));
 		goto out;
 	}
+	if (!number) {
+		/* Automatic: the issue time in seconds, or one more than the CRL being replaced,
+		 * whichever is higher, so that numbers only go up even if the clock does not. */
+		uint64_t prev = previous_number(out);
+		time_t t = time(NULL);
+		number = t > 0 ? (uint64_t)t : 1;
+		if (prev >= number)
+			number = prev + 1;
+	}
+	ASN1_INTEGER *num = ASN1_INTEGER_new();
+	int added = num && ASN1_INTEGER_set_uint64(num, number) == 1 &&
+		    X509_CRL_add1_ext_i2d(crl, NID_crl_number, num, 0, 0) == 1;
+	ASN1_INTEGER_free(num);
+	if (!added) {
+		rc = xdrv_err(err, -ENOMEM, "CRL: cRLNumber: %s", sig_ossl_err(e, sizeof e));
+		goto out;
+	}
+	if (number_out)
+		*number_out = number;
 	for (size_t i = 0; i < ncerts; i++) {
 		X509 *x = NULL;
 		rc = read_pem_cert(certs[i], &x, err);

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * Verification of a signed package against one pinned root, before anything parses the payload.
- * Order: trailer bounds (trailer.c); the DER CMS, parsed from its slice with a length bound;
- * its shape (SignedData, detached, one signer, SHA-256, signed attributes); the signer
+ * Order: trailer bounds (trailer.c); the DER CMS, parsed from its slice with a length bound,
+ * in exactly one encoding (strict DER, the algorithms, attributes and certificates sign.c
+ * writes and nothing else: "one encoding only" below); its shape (SignedData, detached, one
+ * signer, SHA-256, signed attributes); the signer
  * certificate's profile (digitalSignature, our EKU, our policy, not a CA); the chain to the
  * pinned root with policy checking; certificate expiry against the time floor; the payload
  * digest; and finally CMS_verify, which checks the chain and the signature once more and
@@ -27,6 +29,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
+#include <openssl/core_names.h>
 #include <xdrv/signer.h>
 #include <xdrv/util.h>
 
@@ -138,6 +141,11 @@ out_destroy:
 	return rc;
 }
 
+int64_t sig_trust_time_floor(const struct sig_trust *t)
+{
+	return t ? t->floor : (int64_t)XDRV_SOURCE_DATE;
+}
+
 /* ---- the signer certificate's profile ------------------------------------------------------ */
 
 static int has_eku(X509 *x, char *have, size_t n, int *present)
@@ -223,7 +231,10 @@ static const char *role(int depth, int n)
 	return depth == n - 1 ? "root" : "vendor CA";
 }
 
-static int check_chain(const struct sig_trust *t, X509 *signer, STACK_OF(X509) * certs, char **err)
+/* On success *chain_out (if not NULL) gets the verified chain, signer first, root last; the
+ * caller frees it with sk_X509_pop_free(..., X509_free). */
+static int check_chain(const struct sig_trust *t, X509 *signer, STACK_OF(X509) * certs,
+		       STACK_OF(X509) * *chain_out, char **err)
 {
 	char why[256], subj[256];
 	int rc = 0;
@@ -275,6 +286,8 @@ static int check_chain(const struct sig_trust *t, X509 *signer, STACK_OF(X509) *
 			goto out;
 		}
 	}
+	if (chain_out && !(*chain_out = X509_STORE_CTX_get1_chain(ctx)))
+		rc = xdrv_err(err, -ENOMEM, "certificate chain: out of memory");
 out:
 	X509_STORE_CTX_free(ctx);
 	ERR_clear_error();
@@ -292,6 +305,158 @@ static int64_t signing_time(CMS_SignerInfo *si)
 	if (v && (v->type == V_ASN1_UTCTIME || v->type == V_ASN1_GENERALIZEDTIME))
 		(void)sig_asn1_to_unix(v->value.utctime, &t);
 	return t;
+}
+
+/* ---- one encoding only ------------------------------------------------------------------------
+ * A signed package must have exactly one byte encoding, or anything keyed on its bytes (and an
+ * attacker's "new" package that still verifies) escapes revocation and measurement. OpenSSL
+ * accepts BER and ignores fields it does not need (the SignerInfo's signatureAlgorithm, unsigned
+ * attributes, unused certificates), so each of these is checked here against what sig_sign
+ * produces (signer/sign.c): strict DER, ecdsa-with-SHA256 with a P-256 key, SHA-256 without
+ * parameters, the signed attributes contentType, messageDigest and signingTime once each, no
+ * unsigned attributes, issuerAndSerialNumber, no CRLs, and only certificates of the chain. */
+
+/* The DER re-encoding of what OpenSSL parsed must be the input, byte for byte: this refuses BER
+ * (indefinite lengths), non-minimal lengths and any other alternative encoding. */
+static int check_der(CMS_ContentInfo *cms, const uint8_t *der, size_t len, char **err)
+{
+	unsigned char *re = NULL;
+	int n = i2d_CMS_ContentInfo(cms, &re);
+	int rc = 0;
+	if (n <= 0 || !re)
+		return xdrv_err(err, -EBADMSG, "CMS: cannot be re-encoded as DER");
+	size_t m = (size_t)n < len ? (size_t)n : len, at = 0;
+	while (at < m && re[at] == der[at])
+		at++;
+	if (at < m || (size_t)n != len)
+		rc = xdrv_err(err, -EBADMSG,
+			      "CMS is not DER (re-encoding differs at byte %zu; %zu bytes, DER "
+			      "has %d)",
+			      at, len, n);
+	OPENSSL_free(re);
+	return rc;
+}
+
+static const char *oid_txt(const ASN1_OBJECT *o, char *buf, size_t n)
+{
+	if (!o || OBJ_obj2txt(buf, (int)n, o, 1) <= 0)
+		snprintf(buf, n, "?");
+	return buf;
+}
+
+static int check_algorithms(CMS_SignerInfo *si, char **err)
+{
+	X509_ALGOR *dig = NULL, *sigalg = NULL;
+	const ASN1_OBJECT *obj = NULL;
+	int ptype = V_ASN1_UNDEF;
+	char oid[96];
+	CMS_SignerInfo_get0_algs(si, NULL, NULL, &dig, &sigalg);
+	if (!dig || !sigalg)
+		return xdrv_err(err, -EBADMSG, "CMS: SignerInfo without algorithms");
+	X509_ALGOR_get0(&obj, &ptype, NULL, dig);
+	if (OBJ_obj2nid(obj) != NID_sha256)
+		return xdrv_err(err, -EBADMSG,
+				"CMS: digestAlgorithm %s is not SHA-256 (2.16.840.1.101.3.4.2.1)",
+				oid_txt(obj, oid, sizeof oid));
+	if (ptype != V_ASN1_UNDEF)
+		return xdrv_err(err, -EBADMSG,
+				"CMS: digestAlgorithm SHA-256 carries parameters; xdrv signatures "
+				"leave them absent");
+	X509_ALGOR_get0(&obj, &ptype, NULL, sigalg);
+	if (OBJ_obj2nid(obj) != NID_ecdsa_with_SHA256)
+		return xdrv_err(err, -EBADMSG,
+				"signatureAlgorithm %s does not match the signer's key (want "
+				"ecdsa-with-SHA256, 1.2.840.10045.4.3.2)",
+				oid_txt(obj, oid, sizeof oid));
+	if (ptype != V_ASN1_UNDEF)
+		return xdrv_err(err, -EBADMSG,
+				"signatureAlgorithm ecdsa-with-SHA256 carries parameters; RFC 5758 "
+				"leaves them absent");
+	return 0;
+}
+
+/* Exactly the signed attributes sig_sign writes, each once with one value; no unsigned ones. */
+static int check_attributes(CMS_SignerInfo *si, char **err)
+{
+	static const int allowed[] = {NID_pkcs9_contentType, NID_pkcs9_messageDigest,
+				      NID_pkcs9_signingTime};
+	int seen[3] = {0, 0, 0};
+	char oid[96];
+	int n = CMS_signed_get_attr_count(si);
+	for (int i = 0; i < n; i++) {
+		X509_ATTRIBUTE *a = CMS_signed_get_attr(si, i);
+		ASN1_OBJECT *o = a ? X509_ATTRIBUTE_get0_object(a) : NULL;
+		int nid = OBJ_obj2nid(o), k = 0;
+		while (k < 3 && allowed[k] != nid)
+			k++;
+		if (k == 3)
+			return xdrv_err(err, -EBADMSG,
+					"CMS: unknown signed attribute %s (xdrv signatures carry "
+					"contentType, messageDigest and signingTime only)",
+					oid_txt(o, oid, sizeof oid));
+		if (seen[k]++)
+			return xdrv_err(err, -EBADMSG, "CMS: signed attribute %s appears twice",
+					OBJ_nid2sn(nid));
+		if (X509_ATTRIBUTE_count(a) != 1)
+			return xdrv_err(err, -EBADMSG,
+					"CMS: signed attribute %s has %d values, not 1",
+					OBJ_nid2sn(nid), X509_ATTRIBUTE_count(a));
+	}
+	if (!seen[0])
+		return xdrv_err(err, -EBADMSG, "CMS: no contentType signed attribute");
+	n = CMS_unsigned_get_attr_count(si);
+	if (n > 0) {
+		X509_ATTRIBUTE *a = CMS_unsigned_get_attr(si, 0);
+		return xdrv_err(err, -EBADMSG,
+				"CMS: unsigned attribute %s; xdrv signatures carry none",
+				oid_txt(a ? X509_ATTRIBUTE_get0_object(a) : NULL, oid, sizeof oid));
+	}
+	return 0;
+}
+
+/* ecdsa-with-SHA256 is only consistent with an ECDSA P-256 key. */
+static int check_signer_key(X509 *signer, char **err)
+{
+	EVP_PKEY *pk = X509_get0_pubkey(signer);
+	char group[64] = "";
+	size_t glen = 0;
+	if (!pk || !EVP_PKEY_is_a(pk, "EC") ||
+	    !EVP_PKEY_get_utf8_string_param(pk, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
+					    &glen) ||
+	    strcmp(group, "prime256v1") != 0) {
+		ERR_clear_error();
+		return xdrv_err(err, -EBADMSG,
+				"signer certificate key is %s%s%s, not ECDSA P-256 (the only key "
+				"xdrv signs with)",
+				pk ? EVP_PKEY_get0_type_name(pk) : "unreadable",
+				group[0] ? " " : "", group);
+	}
+	return 0;
+}
+
+/* The certificates set holds the chain and nothing else, each once. */
+static int check_cert_set(STACK_OF(X509) * certs, STACK_OF(X509) * chain, char **err)
+{
+	char subj[256];
+	for (int i = 0; i < sk_X509_num(certs); i++) {
+		X509 *x = sk_X509_value(certs, i);
+		int in_chain = 0;
+		for (int j = 0; j < sk_X509_num(chain) && !in_chain; j++)
+			in_chain = X509_cmp(x, sk_X509_value(chain, j)) == 0;
+		for (int j = 0; j < i; j++)
+			if (X509_cmp(x, sk_X509_value(certs, j)) == 0) {
+				sig_name_oneline(X509_get_subject_name(x), subj, sizeof subj);
+				return xdrv_err(err, -EBADMSG,
+						"CMS: certificate \"%s\" is carried twice", subj);
+			}
+		if (!in_chain) {
+			sig_name_oneline(X509_get_subject_name(x), subj, sizeof subj);
+			return xdrv_err(err, -EBADMSG,
+					"CMS: certificate \"%s\" is not part of the signer's chain",
+					subj);
+		}
+	}
+	return 0;
 }
 
 /* The shape we sign with, nothing else: SignedData over id-data, detached, one signer whose
@@ -312,12 +477,26 @@ static int check_shape(CMS_ContentInfo *cms, CMS_SignerInfo **psi, X509 **psigne
 		return xdrv_err(err, -EBADMSG, "CMS: %d signers, expected exactly 1",
 				sk_CMS_SignerInfo_num(sis));
 	CMS_SignerInfo *si = sk_CMS_SignerInfo_value(sis, 0);
-	X509_ALGOR *dig = NULL, *sigalg = NULL;
-	CMS_SignerInfo_get0_algs(si, NULL, NULL, &dig, &sigalg);
-	if (!dig || OBJ_obj2nid(dig->algorithm) != NID_sha256)
-		return xdrv_err(err, -EBADMSG, "CMS: digest algorithm is not SHA-256");
+	int rc = check_algorithms(si, err);
+	if (rc)
+		return rc;
 	if (CMS_signed_get_attr_count(si) <= 0)
 		return xdrv_err(err, -EBADMSG, "CMS: no signed attributes");
+	if ((rc = check_attributes(si, err)) != 0)
+		return rc;
+	ASN1_OCTET_STRING *keyid = NULL;
+	if (CMS_SignerInfo_get0_signer_id(si, &keyid, NULL, NULL) != 1 || keyid)
+		return xdrv_err(err, -EBADMSG,
+				"CMS: signer identified by subjectKeyIdentifier; xdrv signatures "
+				"use issuerAndSerialNumber");
+	STACK_OF(X509_CRL) *crls = CMS_get1_crls(cms);
+	int ncrls = crls ? sk_X509_CRL_num(crls) : 0;
+	sk_X509_CRL_pop_free(crls, X509_CRL_free);
+	if (ncrls > 0)
+		return xdrv_err(err, -EBADMSG,
+				"CMS: carries %d CRL(s); xdrv signatures carry none (revocation "
+				"comes from the boot configuration)",
+				ncrls);
 	STACK_OF(X509) *certs = CMS_get1_certs(cms);
 	X509 *signer = NULL;
 	for (int i = 0; i < sk_X509_num(certs) && !signer; i++)
@@ -327,6 +506,10 @@ static int check_shape(CMS_ContentInfo *cms, CMS_SignerInfo **psi, X509 **psigne
 		sk_X509_pop_free(certs, X509_free);
 		return xdrv_err(err, -EBADMSG,
 				"CMS: the signer's certificate is not in the signature");
+	}
+	if ((rc = check_signer_key(signer, err)) != 0) {
+		sk_X509_pop_free(certs, X509_free);
+		return rc;
 	}
 	*psi = si;
 	*psigner = signer;
@@ -402,7 +585,7 @@ int sig_verify(const struct sig_trust *t, const uint8_t *buf, size_t len, struct
 {
 	size_t plen = 0, coff = 0, clen = 0;
 	CMS_ContentInfo *cms = NULL;
-	STACK_OF(X509) *certs = NULL;
+	STACK_OF(X509) *certs = NULL, *chain = NULL;
 	CMS_SignerInfo *si = NULL;
 	X509 *signer = NULL;
 	char hex[65], why[256];
@@ -431,11 +614,13 @@ int sig_verify(const struct sig_trust *t, const uint8_t *buf, size_t len, struct
 			      (size_t)(buf + coff + clen - p));
 		goto out;
 	}
-	if ((rc = check_shape(cms, &si, &signer, &certs, err)) != 0)
+	if ((rc = check_der(cms, buf + coff, clen, err)) != 0 ||
+	    (rc = check_shape(cms, &si, &signer, &certs, err)) != 0)
 		goto out;
 	if ((rc = check_signer_profile(signer, err)) != 0)
 		goto out;
-	if ((rc = check_chain(t, signer, certs, err)) != 0 ||
+	if ((rc = check_chain(t, signer, certs, &chain, err)) != 0 ||
+	    (rc = check_cert_set(certs, chain, err)) != 0 ||
 	    (rc = check_digest(si, buf, plen, hex, err)) != 0 ||
 	    (rc = cms_verify(t, cms, buf, plen, err)) != 0)
 		goto out;
@@ -447,6 +632,7 @@ int sig_verify(const struct sig_trust *t, const uint8_t *buf, size_t len, struct
 		info->signing_time = signing_time(si);
 	}
 out:
+	sk_X509_pop_free(chain, X509_free);
 	sk_X509_pop_free(certs, X509_free);
 	CMS_ContentInfo_free(cms);
 	ERR_clear_error();

@@ -205,13 +205,41 @@ expect 1 "hello.xdrv: revocation: signer certificate .* serial 0x[0-9A-F]+ is re
   "a revoked signer certificate" -- "$X" boot --config "$C"
 grep -q "xdrv.driver.refused package=\"hello.xdrv\"" "$T/crl/boot.log" && ok "the refusal is measured" \
   || bad "no xdrv.driver.refused event in the log"
+# issue 10: CRL numbers only go up, kept in TPM NV (a configuration with a fresh state_dir, so
+# only the TPM remembers): an older CRL (issued before the revocation) is refused
+"$X" revoke --root-cert "$B/pki/root.pem" --root-key "$B/pki/root.key" --serial 0x1234 --number 5 \
+  --crl "$T/crl-old.pem" >/dev/null || bad "xdrv revoke --crl --number 5"
+start_tpm "$T/tpm2"
+C=$(config crl-old "\"$TCTI\"" "[$HELLO]" '{}' "{\"crl\": \"$T/crl-old.pem\"}")
+expect 1 "revocation: CRL .*crl-old.pem: cRLNumber 5 is lower than [0-9]+, the highest this host has seen: an older CRL" \
+  "an older CRL (lower cRLNumber than the TPM holds) stops the boot" -- "$X" boot --config "$C"
 
 "$X" revoke --deny-list "$T/deny.txt" "$B/pkg/uart16550.xdrv" >/dev/null || bad "xdrv revoke --deny-list"
 start_tpm "$T/tpm2"
 C=$(config deny "\"$TCTI\"" "[$HELLO, $UART]" '{"continue_on_failure": true}' "{\"deny_list\": \"$T/deny.txt\"}")
-expect 0 "refused: uart16550.xdrv: revocation: package digest $uart_sha is on the deny-list" \
+uart_payload=$("$X" verify --trust "$B/pki/root.pem" "$B/pkg/uart16550.xdrv" | awk '/^payload sha256:/{print $3}')
+grep -qx "$uart_payload" "$T/deny.txt" && ok "the deny-list holds the payload digest xdrv verify shows" \
+  || bad "deny-list has no payload digest '$uart_payload': $(cat "$T/deny.txt")"
+expect 0 "refused: uart16550.xdrv: revocation: package payload digest $uart_payload is on the deny-list" \
   "a revoked package digest (policy continues the boot)" -- "$X" boot --config "$C"
 grep -q "1 driver(s) booted, 1 refused" <<<"$OUT" && ok "the boot went on without the denied driver" \
+  || bad "no '1 driver(s) booted, 1 refused' in: $OUT"
+# issue 10: the same package with its CMS's outer SEQUENCE re-encoded with a BER indefinite
+# length (30 82 LL LL ... -> 30 80 ... 00 00: four bytes changed, a new file digest) is refused
+python3 - "$B/pkg/uart16550.xdrv" "$T/uart-ber.xdrv" <<'PY'
+import struct, sys
+b = open(sys.argv[1], "rb").read()
+plen, clen = struct.unpack("<QQ", b[-24:-8])
+c = b[plen:plen + clen]
+assert c[:2] == b"\x30\x82"
+open(sys.argv[2], "wb").write(b[:plen] + b"\x30\x80" + c[4:] + b"\x00\x00" + b[-48:])
+PY
+UART_BER="{\"package\": \"$T/uart-ber.xdrv\", \"device\": \"uart16550\", \"params\": {\"baud\": 38400}}"
+start_tpm "$T/tpm2"
+C=$(config deny-ber "\"$TCTI\"" "[$HELLO, $UART_BER]" '{"continue_on_failure": true}' "{\"deny_list\": \"$T/deny.txt\"}")
+expect 0 "refused: uart-ber.xdrv: .*CMS is not DER \(re-encoding differs at byte 1" \
+  "a re-encoded (BER) copy of a denied package is refused" -- "$X" boot --config "$C"
+grep -q "1 driver(s) booted, 1 refused" <<<"$OUT" && ok "... and does not boot" \
   || bad "no '1 driver(s) booted, 1 refused' in: $OUT"
 
 # security_version floors: boot hello with security_version 2, then the old one (1)

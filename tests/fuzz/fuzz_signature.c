@@ -16,6 +16,12 @@
  *   odd   the rest is a list of patches (offset: 2 bytes LE, modulo the package size; xor: 1
  *         byte) applied to the vector, so mutations reach the signature, policy, EKU and digest
  *         checks behind a chain that verifies. "\x01" alone is the valid package.
+ *   odd with bits 1-2 = 10 (low three bits 101, e.g. 0x05): a malleation first. The next byte
+ *         picks one of the re-encodings an attacker without a key can make (issue 10: BER
+ *         indefinite length of the outer SEQUENCE, a non-minimal length, another
+ *         signatureAlgorithm OID, bytes after the DER inside cms_len; see malleate()), applied
+ *         to the vector, then the patches as above. Each malleation alone must be refused:
+ *         LLVMFuzzerInitialize checks that, and stops the fuzzer if one verifies.
  * Seeds: tests/fuzz/corpus/fuzz_signature/.
  */
 #include <stdint.h>
@@ -144,6 +150,62 @@ static const uint8_t vec_package[] = {
 };
 
 static struct sig_trust *trust;
+static size_t vec_plen, vec_coff, vec_clen; /* the vector's trailer fields */
+
+enum { MALL_BER_INDEFINITE, MALL_NON_MINIMAL_LENGTH, MALL_SIGNATURE_OID, MALL_TRAILING, MALL_N };
+
+static void put_le64(uint8_t *p, uint64_t v)
+{
+	for (unsigned i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* The vector with malleation m (0..MALL_N-1) applied; a malloc'd package of *out_len bytes or
+ * NULL. The vector's CMS opens with 30 82 LL LL (a two-byte long-form length). */
+static uint8_t *malleate(unsigned m, size_t *out_len)
+{
+	static const uint8_t ecdsa_sha256[] = {0x06, 0x08, 0x2a, 0x86, 0x48,
+					       0xce, 0x3d, 0x04, 0x03, 0x02};
+	const uint8_t *cms = vec_package + vec_coff;
+	size_t clen = vec_clen + (m == MALL_NON_MINIMAL_LENGTH ? 1 : m == MALL_TRAILING ? 2 : 0);
+	size_t len = vec_plen + clen + SIG_TRAILER_SIZE;
+	uint8_t *b = calloc(1, len);
+	if (!b)
+		return NULL;
+	uint8_t *c = b + vec_plen;
+	memcpy(b, vec_package, vec_plen);
+	switch (m) {
+	case MALL_BER_INDEFINITE: /* 30 82 LL LL <body> -> 30 80 <body> 00 00 */
+		c[0] = 0x30;
+		c[1] = 0x80;
+		memcpy(c + 2, cms + 4, vec_clen - 4);
+		break;
+	case MALL_NON_MINIMAL_LENGTH: /* 30 82 LL LL -> 30 83 00 LL LL */
+		c[0] = 0x30;
+		c[1] = 0x83;
+		memcpy(c + 3, cms + 2, vec_clen - 2);
+		break;
+	case MALL_SIGNATURE_OID: { /* the SignerInfo's (last) ecdsa-with-SHA256 -> ...SHA384 */
+		size_t at = 0;
+		memcpy(c, cms, vec_clen);
+		for (size_t i = 0; i + sizeof ecdsa_sha256 <= vec_clen; i++)
+			if (memcmp(c + i, ecdsa_sha256, sizeof ecdsa_sha256) == 0)
+				at = i;
+		c[at + sizeof ecdsa_sha256 - 1] = 0x03;
+		break;
+	}
+	default: /* MALL_TRAILING: two zero bytes after the DER, counted in cms_len */
+		memcpy(c, cms, vec_clen);
+		break;
+	}
+	uint8_t *t = c + clen;
+	memcpy(t, SIG_TRAILER_MAGIC, sizeof SIG_TRAILER_MAGIC);
+	t[16] = 1; /* version 1, little-endian */
+	put_le64(t + 24, vec_plen);
+	put_le64(t + 32, clen);
+	*out_len = len;
+	return b;
+}
 
 static void die(const char *what, char *err)
 {
@@ -169,6 +231,23 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	rmdir(dir);
 	if (sig_verify(trust, vec_package, sizeof vec_package, NULL, &err) != 0)
 		die("the test vector does not verify", err);
+	if (sig_trailer_parse(vec_package, sizeof vec_package, &vec_plen, &vec_coff, &vec_clen,
+			      &err) != 0)
+		die("the test vector's trailer", err);
+	if (vec_package[vec_coff] != 0x30 || vec_package[vec_coff + 1] != 0x82)
+		die("the test vector's CMS does not open with a two-byte length", NULL);
+	for (unsigned m = 0; m < MALL_N; m++) {
+		size_t n = 0;
+		uint8_t *b = malleate(m, &n);
+		if (!b)
+			die("malleation", NULL);
+		int rc = sig_verify(trust, b, n, NULL, &err);
+		free(b);
+		if (rc == 0)
+			die("a malleated signature verifies", NULL);
+		free(err);
+		err = NULL;
+	}
 	return 0;
 }
 
@@ -199,13 +278,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t *b = malloc(len ? len : 1);
 	if (!b)
 		return 0;
-	if (data[0] & 1) {
+	int malleated_only = 0;
+	if ((data[0] & 7) == 5 && size >= 2) {
+		free(b);
+		b = malleate(data[1] % MALL_N, &len);
+		if (!b)
+			return 0;
+		malleated_only = size == 2;
+		for (size_t i = 2; i + 3 <= size; i += 3)
+			b[((size_t)data[i] | (size_t)data[i + 1] << 8) % len] ^= data[i + 2];
+	} else if (data[0] & 1) {
 		memcpy(b, vec_package, len);
 		for (size_t i = 1; i + 3 <= size; i += 3)
 			b[((size_t)data[i] | (size_t)data[i + 1] << 8) % len] ^= data[i + 2];
 	} else {
 		memcpy(b, data + 1, len);
 	}
+	if (malleated_only && sig_verify(trust, b, len, NULL, NULL) == 0)
+		__builtin_trap(); /* a re-encoded signature must never verify */
 	check(b, len);
 	free(b);
 	return 0;

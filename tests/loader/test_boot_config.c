@@ -75,6 +75,9 @@ static void test_boot_config_rejects_unknown_keys_and_bad_values(void)
 		 "\"policy\":{\"min_security_versions\":{\"hello\":-1}},\"drivers\":[]}",
 		 "policy.min_security_versions.hello: not a number >= 0"},
 		{"{\"format\":1,\"format\":1}", "line 1"},
+		{"{\"format\":1,\"event_log\":\"l\",\"state_dir\":\"s\",\"trust\":{\"root\":\"r\"},"
+		 "\"revocation\":{\"crl_required\":true},\"drivers\":[]}",
+		 "revocation.crl_required: needs revocation.crl"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct boot_config *c = NULL;
@@ -105,6 +108,45 @@ static void test_boot_floors_state_file_only_goes_up_and_survives_reopen(void)
 	boot_floors_close(f);
 }
 
+static void test_boot_config_crl_required_defaults_to_true(void)
+{
+	struct boot_config *c = NULL;
+	CU_ASSERT_EQUAL_FATAL(parse("{\"format\":1,\"event_log\":\"l\",\"state_dir\":\"s\","
+				    "\"trust\":{\"root\":\"r\"},\"revocation\":{\"crl\":\"c.pem\"},"
+				    "\"drivers\":[]}",
+				    &c, NULL),
+			      0);
+	CU_ASSERT_EQUAL(c->crl_required, 1); /* fail closed */
+	boot_config_free(c);
+	CU_ASSERT_EQUAL_FATAL(parse("{\"format\":1,\"event_log\":\"l\",\"state_dir\":\"s\","
+				    "\"trust\":{\"root\":\"r\"},\"revocation\":{\"crl\":\"c.pem\","
+				    "\"crl_required\":false},\"drivers\":[]}",
+				    &c, NULL),
+			      0);
+	CU_ASSERT_EQUAL(c->crl_required, 0);
+	boot_config_free(c);
+}
+
+/* The highest CRL number shares the state file with the floors, under a name no driver has. */
+static void test_boot_floors_keep_the_crl_number(void)
+{
+	const char *dir = xtest_path("%s/state3", xtest_tmpdir());
+	struct boot_floors *f = NULL;
+	uint64_t v = 9, hello = 9;
+	CU_ASSERT_EQUAL_FATAL(boot_floors_open(NULL, dir, &f, NULL), 0);
+	CU_ASSERT_EQUAL(boot_floors_crl_get(f, &v, NULL), 0);
+	CU_ASSERT_EQUAL(v, 0u);
+	CU_ASSERT_EQUAL(boot_floors_crl_raise(f, 1765000000, NULL), 0);
+	CU_ASSERT_EQUAL(boot_floors_crl_raise(f, 5, NULL), 0); /* no-op: only up */
+	boot_floors_close(f);
+	CU_ASSERT_EQUAL_FATAL(boot_floors_open(NULL, dir, &f, NULL), 0);
+	CU_ASSERT_EQUAL(boot_floors_crl_get(f, &v, NULL), 0);
+	CU_ASSERT_EQUAL(v, 1765000000u);
+	CU_ASSERT_EQUAL(boot_floors_get(f, "hello", &hello, NULL), 0);
+	CU_ASSERT_EQUAL(hello, 0u); /* no driver floor came of it */
+	boot_floors_close(f);
+}
+
 static void test_boot_floors_refuse_an_edited_state_file(void)
 {
 	const char *dir = xtest_path("%s/state2", xtest_tmpdir());
@@ -123,4 +165,6 @@ XTEST_SUITE(loader_boot_config, NULL, NULL,
 	    XTEST(test_boot_config_fills_defaults_and_resolves_paths),
 	    XTEST(test_boot_config_rejects_unknown_keys_and_bad_values),
 	    XTEST(test_boot_floors_state_file_only_goes_up_and_survives_reopen),
-	    XTEST(test_boot_floors_refuse_an_edited_state_file))
+	    XTEST(test_boot_floors_refuse_an_edited_state_file),
+	    XTEST(test_boot_config_crl_required_defaults_to_true),
+	    XTEST(test_boot_floors_keep_the_crl_number))

@@ -3,7 +3,9 @@
  * Tests for loader/boot_seq.c without a TPM (the swtpm paths are tests/e2e/boot_tpm.sh) and for
  * the JIT's object code digest it measures: a boot of the signed sample driver writes a log that
  * starts with the no-TPM note and holds the platform and driver events in order; the eager
- * object digest is the same for two loads of one package and absent in lazy mode.
+ * object digest is the same for two loads of one package and absent in lazy mode. A configured
+ * CRL must be fresh: an older cRLNumber than the host has seen, or a nextUpdate before the time
+ * floor, stops the boot unless revocation.crl_required is false.
  */
 #include "../xtest.h"
 
@@ -11,9 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <xdrv/boot.h>
 #include <xdrv/loader.h>
+#include <xdrv/revocation.h>
 
 /* The build folder as an absolute path (the configuration's relative paths are taken from
  * its own folder). */
@@ -131,7 +135,118 @@ static void test_object_digest_is_stable_in_eager_and_absent_in_lazy_mode(void)
 	}
 }
 
+/* ---- CRL freshness (issue 10) ---------------------------------------------------------------
+ * A configuration with a CRL made under the build's root, and a trust time floor. */
+static const char *write_crl_config(const char *dir, const char *crl, int64_t floor,
+				    const char *crl_required)
+{
+	const char *path = xtest_path("%s/boot.json", dir);
+	char text[4096];
+	snprintf(text, sizeof text,
+		 "{\"format\": 1, \"event_log\": \"boot.log\", \"state_dir\": \"state\",\n"
+		 " \"trust\": {\"root\": \"%s/pki/root.pem\", \"time_floor\": %lld},\n"
+		 " \"revocation\": {\"crl\": \"%s\"%s%s},\n"
+		 " \"drivers\": [{\"package\": \"%s/pkg/hello.xdrv\", \"device\": \"null\"}]}\n",
+		 abs_build(), (long long)floor, crl, crl_required ? ", \"crl_required\": " : "",
+		 crl_required ? crl_required : "", abs_build());
+	CU_ASSERT_EQUAL(xtest_write(path, text, strlen(text)), 0);
+	return path;
+}
+
+static void make_crl(const char *path, uint32_t days, uint64_t number)
+{
+	const char *serial = "0x1234"; /* revokes nothing of ours */
+	char root[1024], key[1024];
+	char *e = NULL;
+	snprintf(root, sizeof root, "%s", xtest_path("%s/pki/root.pem", abs_build()));
+	snprintf(key, sizeof key, "%s", xtest_path("%s/pki/root.key", abs_build()));
+	int rc = sig_crl_create(root, key, NULL, 0, &serial, 1, days, number, path, NULL, &e);
+	if (rc)
+		fprintf(stderr, "make_crl: %s\n", e ? e : "?");
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	free(e);
+}
+
+/* Does the binary buffer hold the string? */
+static int has(const unsigned char *b, size_t n, const char *s)
+{
+	size_t k = strlen(s);
+	for (size_t i = 0; i + k <= n; i++)
+		if (memcmp(b + i, s, k) == 0)
+			return 1;
+	return 0;
+}
+
+static int boot_with(const char *cfg, char **e)
+{
+	struct boot_result r;
+	free(*e);
+	*e = NULL;
+	int rc = boot_run(cfg, NULL, &r, e);
+	if (rc)
+		fprintf(stderr, "boot: %s\n", *e ? *e : "?");
+	return rc;
+}
+
+static void test_boot_crl_numbers_only_go_up(void)
+{
+	char dir[512], crl[1024], cfg[1024];
+	char *e = NULL;
+	int64_t now = (int64_t)time(NULL);
+	snprintf(dir, sizeof dir, "%s", xtest_tmpdir());
+	snprintf(crl, sizeof crl, "%s/crl.pem", dir);
+	snprintf(cfg, sizeof cfg, "%s", write_crl_config(dir, crl, now, NULL));
+	make_crl(crl, 30, 10);
+	CU_ASSERT_EQUAL(boot_with(cfg, &e), 0); /* stored: 0 -> 10 */
+	size_t n = 0;
+	unsigned char *st = xtest_read(xtest_path("%s/state/floors.state", dir), &n);
+	CU_ASSERT(st && strstr((char *)st, "\n.crl_number 10\n"));
+	free(st);
+	unsigned char *log = xtest_read(xtest_path("%s/boot.log", dir), &n);
+	CU_ASSERT(log && has(log, n, "crl_number=10 crl_state=fresh"));
+	free(log);
+	make_crl(crl, 30, 9);
+	CU_ASSERT_EQUAL(boot_with(cfg, &e), -ESTALE); /* an older CRL */
+	CU_ASSERT(e && strstr(e, "cRLNumber 9 is lower than 10, the highest this host has seen"));
+	CU_ASSERT(e && strstr(e, "revocation.crl_required is true"));
+	make_crl(crl, 30, 10);
+	CU_ASSERT_EQUAL(boot_with(cfg, &e), 0); /* equal is fine */
+	make_crl(crl, 30, 12);
+	CU_ASSERT_EQUAL(boot_with(cfg, &e), 0); /* higher raises the stored number ... */
+	make_crl(crl, 30, 11);
+	CU_ASSERT_EQUAL(boot_with(cfg, &e), -ESTALE); /* ... so 11 is now older */
+	CU_ASSERT(e && strstr(e, "cRLNumber 11 is lower than 12"));
+	free(e);
+}
+
+static void test_boot_refuses_stale_crl_unless_not_required(void)
+{
+	char dir[512], crl[1024], cfg[1024];
+	char *e = NULL;
+	int64_t now = (int64_t)time(NULL);
+	snprintf(dir, sizeof dir, "%s", xtest_tmpdir());
+	snprintf(crl, sizeof crl, "%s/crl.pem", dir);
+	make_crl(crl, 1, 5); /* valid for a day */
+	/* the floor (a lower bound on now) two days ahead: the CRL has certainly expired */
+	snprintf(cfg, sizeof cfg, "%s", write_crl_config(dir, crl, now + 2 * 86400, NULL));
+	CU_ASSERT_EQUAL(boot_with(cfg, &e), -ESTALE);
+	CU_ASSERT(e && strstr(e, "stale: its nextUpdate "));
+	CU_ASSERT(e && strstr(e, "is before the time floor"));
+	snprintf(cfg, sizeof cfg, "%s", write_crl_config(dir, crl, now + 2 * 86400, "false"));
+	CU_ASSERT_EQUAL(boot_with(cfg, &e), 0);
+	size_t n = 0;
+	unsigned char *log = xtest_read(xtest_path("%s/boot.log", dir), &n);
+	CU_ASSERT(log && has(log, n, "crl_number=5 crl_state=stale"));
+	free(log);
+	/* the control: the same CRL against today's floor boots with crl_required true */
+	snprintf(cfg, sizeof cfg, "%s", write_crl_config(dir, crl, now, "true"));
+	CU_ASSERT_EQUAL(boot_with(cfg, &e), 0);
+	free(e);
+}
+
 XTEST_SUITE(loader_boot_seq, NULL, NULL,
 	    XTEST(test_boot_without_tpm_logs_note_platform_and_driver_events),
 	    XTEST(test_boot_stops_at_refused_driver_unless_policy_continues),
-	    XTEST(test_object_digest_is_stable_in_eager_and_absent_in_lazy_mode))
+	    XTEST(test_object_digest_is_stable_in_eager_and_absent_in_lazy_mode),
+	    XTEST(test_boot_crl_numbers_only_go_up),
+	    XTEST(test_boot_refuses_stale_crl_unless_not_required))

@@ -71,6 +71,11 @@ int ldr_tpm_pcr_read(struct ldr_tpm *t, uint32_t pcr, uint8_t out[32], char **er
  * index (0x01580000 | 16 bits of FNV-1a of the name). */
 int ldr_tpm_floor_read(struct ldr_tpm *t, const char *name, uint64_t *floor, char **err);
 int ldr_tpm_floor_raise(struct ldr_tpm *t, const char *name, uint64_t floor, char **err);
+/* The highest CRL number the host has accepted, in an 8-byte NV index of the owner hierarchy
+ * (0x01590000, big-endian; 0 while undefined). Raise defines the index on first use and writes
+ * only a higher number (a lower or equal one is a no-op). */
+int ldr_tpm_crl_number_read(struct ldr_tpm *t, uint64_t *number, char **err);
+int ldr_tpm_crl_number_raise(struct ldr_tpm *t, uint64_t number, char **err);
 struct ldr_quote {
 	uint8_t *attest; /* TPMS_ATTEST as the TPM marshaled it (what tpm2_checkquote -m reads) */
 	size_t attest_len;

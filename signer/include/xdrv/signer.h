@@ -63,6 +63,9 @@ struct sig_trust; /* a pinned root + verification settings */
  * host clock is never read. sig_trust_destroy(NULL) is a no-op. */
 int sig_trust_create(const char *root_pem, int64_t time_floor, struct sig_trust **out, char **err);
 void sig_trust_destroy(struct sig_trust *t);
+/* The time floor this trust judges by (the built-in one if 0 was given); for other checks
+ * against the same lower bound on now, such as a CRL's nextUpdate. */
+int64_t sig_trust_time_floor(const struct sig_trust *t);
 
 struct sig_info {
 	size_t payload_len; /* the verified payload is buf[0 .. payload_len) */
@@ -77,12 +80,15 @@ struct sig_info {
  * "trailer: cms_len N exceeds file ...") otherwise. Outputs are untouched on failure. */
 int sig_trailer_parse(const uint8_t *buf, size_t len, size_t *payload_len, size_t *cms_off,
 		      size_t *cms_len, char **err);
-/* Full verification of a signed package in memory: trailer, CMS shape (SignedData, detached,
- * one signer, SHA-256, signed attributes), signer profile (digitalSignature, the driver-signing
- * EKU, the policy, not a CA), chain to the pinned root with explicit policy, expiry against the
- * time floor, payload digest, and OpenSSL's CMS_verify. 0 with *info filled (info may be NULL),
- * or: -ENODATA/-EBADMSG (trailer, malformed CMS, digest mismatch, bad signature value), -EPERM
- * (chain, profile), -EKEYEXPIRED (expired before the floor), -EFBIG; *info is zeroed on
+/* Full verification of a signed package in memory: trailer, one encoding only (strict DER;
+ * ecdsa-with-SHA256 with a P-256 key; SHA-256; the signed attributes contentType,
+ * messageDigest, signingTime and no others; no unsigned attributes; no CRLs; only the chain's
+ * certificates: any other encoding of a package is -EBADMSG naming it), CMS shape (SignedData,
+ * detached, one signer, SHA-256, signed attributes), signer profile (digitalSignature, the
+ * driver-signing EKU, the policy, not a CA), chain to the pinned root with explicit policy, expiry
+ * against the time floor, payload digest, and OpenSSL's CMS_verify. 0 with *info filled (info may
+ * be NULL), or: -ENODATA/-EBADMSG (trailer, malformed CMS, digest mismatch, bad signature value),
+ * -EPERM (chain, profile), -EKEYEXPIRED (expired before the floor), -EFBIG; *info is zeroed on
  * failure. Several threads may verify with one trust at once. */
 int sig_verify(const struct sig_trust *t, const uint8_t *buf, size_t len, struct sig_info *info,
 	       char **err);
