@@ -37,7 +37,7 @@ expect() {
 cmds=$("$X" --help | awk '/^commands:/ { c = 1; next } c && /^  [a-z]/ { print $1 }' | sort | tr '\n' ' ' | sed 's/ $//')
 [ "$(wc -w <<<"$cmds")" -ge 10 ] || bad "could not read the subcommands from xdrv --help"
 expect "all subcommands from xdrv --help" "$cmds" "$X" ""
-expect "subcommand prefix 've'" "verify verify-boot" "$X" ve
+expect "subcommand prefix 've'" "verify verify-boot version" "$X" ve
 expect "subcommand prefix 'bu'" "build" "$X" bu
 
 # 2. each subcommand's options: exactly the dash words of its --help, plus --help
@@ -69,7 +69,7 @@ expect "prefix of a file" "c.xdrv" "$X" load c
 
 # 4. xdrv repo's own subcommands, xdrv-repod's commands and options
 expect "xdrv repo <TAB>" "add list remove update" "$X" repo ""
-expect "xdrv-repod <TAB>" "export keys serve vendor" "$R" ""
+expect "xdrv-repod <TAB>" "export init keys serve vendor" "$R" ""
 expect "xdrv-repod keys <TAB>" "init rotate-root" "$R" keys ""
 expect "xdrv-repod serve --c<TAB>" "--config" "$R" serve --c
 
