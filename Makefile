@@ -133,7 +133,8 @@ drivers: $(PKGS)
 $(PKI)/root.pem: | $(XDRV)
 	$(Q)$(XDRV) pki --out $(PKI) --quiet
 
-# Each sample-drivers/<name>/driver.mk sets NAME_SRCS, NAME_VERSION, NAME_SECVER (see hello).
+# Each sample-drivers/<name>/driver.mk sets NAME_VERSION, NAME_SECVER and NAME_DESC (one line for
+# the manifest, shown by inspect and the repository pages).
 $(foreach d,$(DRIVERS),$(eval include sample-drivers/$(d)/driver.mk))
 
 $(O)/drivers/%.bc: $(XDRV) $(wildcard driver-abi/include/xdrv/*.h)
@@ -141,9 +142,9 @@ $(O)/drivers/%.bc: $(XDRV) $(wildcard driver-abi/include/xdrv/*.h)
 	$(if $(Q),@echo "  BUILD   $@")
 	$(Q)$(XDRV) build -o $@ $(wildcard sample-drivers/$*/*.c)
 
-$(O)/pkg/%.unsigned.xdrv: $(O)/drivers/%.bc
+$(O)/pkg/%.unsigned.xdrv: $(O)/drivers/%.bc sample-drivers/%/driver.mk
 	@mkdir -p $(dir $@)
-	$(Q)$(XDRV) pack -o $@ --version $($*_VERSION) --security-version $($*_SECVER) $<
+	$(Q)$(XDRV) pack -o $@ --version $($*_VERSION) --security-version $($*_SECVER) $(if $($*_DESC),--description "$($*_DESC)") $<
 
 $(O)/pkg/%.xdrv: $(O)/pkg/%.unsigned.xdrv $(PKI)/root.pem
 	$(if $(Q),@echo "  SIGN    $@")

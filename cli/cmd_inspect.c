@@ -375,6 +375,9 @@ static void print_driver(json_t *d)
 	char abi[16];
 	sdk_abi_version_str((uint32_t)jint(d, "abi_version"), abi, sizeof abi);
 	printf("%-11s %s %s\n", "driver", jstr(d, "name"), jstr(d, "version"));
+	if (json_is_string(
+		    json_object_get(d, "description"))) /* printable ASCII: the manifest's rule */
+		printf("%-11s %s\n", "about", jstr(d, "description"));
 	if (json_object_get(d, "security_version"))
 		printf("%-11s %lld\n", "security", jint(d, "security_version"));
 	printf("%-11s %s (%lld)\n", "abi", abi, jint(d, "abi_version"));

@@ -25,6 +25,9 @@ static const char usage[] =
 	"  --version X.Y.Z         expected driver version; must equal the descriptor's\n"
 	"  --security-version N    security generation (default 0): a host refuses packages\n"
 	"                          below the highest generation it has seen for this driver\n"
+	"  --description TEXT      one line saying what the driver is for (printable ASCII,\n"
+	"                          at most 255 bytes): shown by inspect and the repository's\n"
+	"                          pages\n"
 	"  --no-lint               testing loaders only: skip the profile check and the lint\n"
 	"                          (a loader must refuse what this lets through)\n";
 
@@ -72,12 +75,13 @@ int cmd_pack(int argc, char **argv)
 		fputs(usage, stdout);
 		return 0;
 	}
-	enum { OPT_VERSION = 256, OPT_SECVER, OPT_NOLINT };
+	enum { OPT_VERSION = 256, OPT_SECVER, OPT_NOLINT, OPT_DESC };
 	static const struct option longopts[] = {
 		{"output", required_argument, NULL, 'o'},
 		{"version", required_argument, NULL, OPT_VERSION},
 		{"security-version", required_argument, NULL, OPT_SECVER},
 		{"no-lint", no_argument, NULL, OPT_NOLINT},
+		{"description", required_argument, NULL, OPT_DESC},
 		{NULL, 0, NULL, 0}};
 	struct sdk_pack_opts o = {0};
 	char *out = NULL, *err = NULL;
@@ -94,6 +98,9 @@ int cmd_pack(int argc, char **argv)
 			break;
 		case OPT_NOLINT:
 			o.no_lint = 1;
+			break;
+		case OPT_DESC:
+			o.description = optarg;
 			break;
 		case OPT_SECVER:
 			if (parse_u53(optarg, &o.security_version) != 0)

@@ -338,16 +338,10 @@ static size_t sorted_versions(const json_t *drv, const json_t ***out)
 	return n;
 }
 
-/* One line saying what the driver binds to, from the latest manifest's match table. */
-static void put_summary(struct hbuf *b, const json_t *ver)
+/* What the driver binds to, from the manifest's match table: "PCI driver for 100b:0022". */
+static void put_match_summary(struct hbuf *b, const json_t *match)
 {
-	const json_t *man = json_object_get(ver, "manifest");
-	const json_t *match = json_object_get(man, "match");
-	size_t nm = json_array_size(match), np = json_array_size(json_object_get(man, "params"));
-	if (!man) {
-		hbuf_puts(b, "Driver package");
-		return;
-	}
+	size_t nm = json_array_size(match);
 	bool pci = false, plat = false;
 	for (size_t i = 0; i < nm; i++) {
 		const char *bus = jstr(json_array_get(match, i), "bus");
@@ -376,6 +370,24 @@ static void put_summary(struct hbuf *b, const json_t *ver)
 	}
 	if (nm > 3)
 		hbuf_printf(b, " and %zu more", nm - 3);
+}
+
+/* One line about the latest version: the vendor's own description from the signed manifest
+ * (`xdrv pack --description`) or, without one, what the match table says it binds to; then
+ * how many parameters it takes. */
+static void put_summary(struct hbuf *b, const json_t *ver)
+{
+	const json_t *man = json_object_get(ver, "manifest");
+	if (!man) {
+		hbuf_puts(b, "Driver package");
+		return;
+	}
+	const char *about = jstr(man, "description");
+	if (about && *about)
+		hbuf_esc(b, about);
+	else
+		put_match_summary(b, json_object_get(man, "match"));
+	size_t np = json_array_size(json_object_get(man, "params"));
 	hbuf_printf(b, " \xc2\xb7 %zu parameter%s", np, np == 1 ? "" : "s");
 }
 

@@ -78,6 +78,9 @@ int sdk_manifest_write(const struct sdk_manifest *m, char **json, size_t *len, c
 	put(root, "abi_version", json_integer(m->abi_version), &bad);
 	put(root, "profile", str_or_null(m->profile), &bad);
 	put(root, "bitcode", str_or_null(m->bitcode), &bad);
+	if (m->description) /* optional: absent rather than null, so older manifests read the same
+			     */
+		put(root, "description", json_string(m->description), &bad);
 	put(entry, "probe", str_or_null(m->desc.probe), &bad);
 	put(entry, "remove", str_or_null(m->desc.remove), &bad);
 	put(root, "entry", entry, &bad);
@@ -176,12 +179,17 @@ static const char *join(char *buf, const char *base, const char *key)
 	return buf;
 }
 
-static int check_keys(struct ps *ps, json_t *o, const char *path, const char *const *keys)
+/* Every key of o must be in `keys` (required) or `optional` (may be NULL); every required key
+ * must be present. */
+static int check_keys_opt(struct ps *ps, json_t *o, const char *path, const char *const *keys,
+			  const char *const *optional)
 {
 	for (void *it = json_object_iter(o); it; it = json_object_iter_next(o, it)) {
 		const char *k = json_object_iter_key(it);
 		bool known = false;
 		for (const char *const *p = keys; *p && !known; p++)
+			known = strcmp(*p, k) == 0;
+		for (const char *const *p = optional; p && *p && !known; p++)
 			known = strcmp(*p, k) == 0;
 		if (!known) {
 			char sk[72], pb[PATH_LEN];
@@ -198,6 +206,11 @@ static int check_keys(struct ps *ps, json_t *o, const char *path, const char *co
 		}
 	}
 	return 0;
+}
+
+static int check_keys(struct ps *ps, json_t *o, const char *path, const char *const *keys)
+{
+	return check_keys_opt(ps, o, path, keys, NULL);
 }
 
 static int want_object(struct ps *ps, json_t *v, const char *path)
@@ -478,10 +491,12 @@ static int parse_root(struct ps *ps, json_t *root, struct sdk_manifest *m)
 	static const char *const keys[] = {"format",	  "name",    "version", "security_version",
 					   "abi_version", "profile", "bitcode", "entry",
 					   "match",	  "params",  "files",	NULL};
+	static const char *const optional_keys[] = {"description", NULL};
 	static const char *const entry_keys[] = {"probe", "remove", NULL};
 	uint64_t v = 0;
 	int rc;
-	if ((rc = want_object(ps, root, "")) || (rc = check_keys(ps, root, "", keys)))
+	if ((rc = want_object(ps, root, "")) ||
+	    (rc = check_keys_opt(ps, root, "", keys, optional_keys)))
 		return rc;
 	if ((rc = get_uint(ps, root, "", "format", MANIFEST_FORMAT, MANIFEST_FORMAT, &v)))
 		return rc;
@@ -501,6 +516,10 @@ static int parse_root(struct ps *ps, json_t *root, struct sdk_manifest *m)
 			  &m->profile)) ||
 	    (rc = get_str(ps, root, "", "bitcode", SDK_PATH_MAX, false, valid_path,
 			  "a relative member name", &m->bitcode)))
+		return rc;
+	if (json_object_get(root, "description") &&
+	    (rc = get_str(ps, root, "", "description", SDK_DESC_MAX, false, sdk_valid_desc,
+			  "printable ASCII (one line)", &m->description)))
 		return rc;
 	json_t *entry = json_object_get(root, "entry");
 	if ((rc = want_object(ps, entry, "entry")) ||
@@ -559,6 +578,7 @@ void sdk_manifest_free(struct sdk_manifest *m)
 	free(m->version);
 	free(m->profile);
 	free(m->bitcode);
+	free(m->description);
 	sdk_descriptor_free(&m->desc);
 	for (size_t i = 0; i < m->nfiles && i < SDK_MAX_FILES; i++)
 		free(m->files[i].path);

@@ -156,6 +156,17 @@ int sdk_pack(const struct sdk_pack_opts *opts, char **err)
 	man.abi_version = man.desc.abi_version;
 	man.profile = strdup(SDK_PROFILE);
 	man.bitcode = strdup(BITCODE_MEMBER);
+	if (opts->description && !sdk_valid_desc(opts->description)) {
+		rc = xdrv_err(err, -EINVAL,
+			      "pack: --description: must be one line of printable ASCII, at most "
+			      "%d bytes",
+			      SDK_DESC_MAX);
+		goto out;
+	}
+	if (opts->description && !(man.description = strdup(opts->description))) {
+		rc = xdrv_err(err, -ENOMEM, "pack: out of memory");
+		goto out;
+	}
 	man.files[0].path = strdup(BITCODE_MEMBER);
 	man.files[0].size = bclen;
 	man.nfiles = 1;

@@ -92,6 +92,16 @@ if grep -q 'href="/drivers/uart16550"' "$T/q.html" && ! grep -q 'href="/drivers/
    grep -q 'value="UART"' "$T/q.html"; then ok "GET /?q=UART (no JS) lists uart16550 only and keeps the query"
 else bad "GET /?q=UART: $(grep -o 'href="/drivers/[^"]*"' "$T/q.html" | tr '\n' ' ')"; fi
 
+# the vendor's description from the signed manifest (`xdrv pack --description`, driver.mk's
+# hello_DESC) is the summary line of the page; a version packed without one (uart16550 1.1.0,
+# packed here) gets the line derived from its match table
+DESC=$(sed -n 's/^hello_DESC := //p' "$HERE/../../sample-drivers/hello/driver.mk")
+curl -s "$URL/drivers/hello" >"$T/hello.html"; curl -s "$URL/drivers/uart16550" >"$T/uart.html"
+if [ -n "$DESC" ] && grep -qF "id=\"summary\">$DESC" "$T/hello.html" &&
+   grep -q 'id="summary">Platform driver for ns16550a' "$T/uart.html"; then
+  ok "driver pages: the manifest's description as the summary, the match table without one"
+else bad "driver page summaries: $(grep -o 'id="summary">[^<]*' "$T/hello.html" "$T/uart.html")"; fi
+
 # ---- headless Chromium: DOM assertions and screenshots -------------------------------------
 # Each step's expression returns a JSON-able value that the checks below compare.
 WIDTH="({sw: document.documentElement.scrollWidth, cw: document.documentElement.clientWidth,

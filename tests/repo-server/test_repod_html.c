@@ -198,11 +198,12 @@ static void test_driver_page_escapes_hostile_package_strings(void)
 	/* every string a package or its certificate can carry, each trying a different escape */
 	const char *desc = "<script>alert('x')</script>\"\nline two\x1b[2J\x1b]0;title\x07";
 	json_t *man = json_pack(
-		"{s:[{s:s, s:i, s:i, s:i, s:i, s:s}], s:[{s:s, s:s, s:s, s:s, s:s, s:s}]}", "match",
-		"bus", "platform", "vendor", 0, "device", 0, "class_code", 0, "class_mask", 0,
-		"compatible", "\"><img src=x onerror=alert(1)>", "params", "name",
-		"p\"><script>1</script>", "type", "<i>u32</i>", "default", "<b>1</b>", "min",
-		"' onfocus='x", "max", "\x1b[31m9", "desc", desc);
+		"{s:s, s:[{s:s, s:i, s:i, s:i, s:i, s:s}], s:[{s:s, s:s, s:s, s:s, s:s, s:s}]}",
+		"description", "<b>about</b>\x1b[1m \"x\" onload='y'", "match", "bus", "platform",
+		"vendor", 0, "device", 0, "class_code", 0, "class_mask", 0, "compatible",
+		"\"><img src=x onerror=alert(1)>", "params", "name", "p\"><script>1</script>",
+		"type", "<i>u32</i>", "default", "<b>1</b>", "min", "' onfocus='x", "max",
+		"\x1b[31m9", "desc", desc);
 	json_t *v = json_pack("{s:s, s:I, s:s, s:s, s:I, s:s, s:s, s:I, s:o}", "version",
 			      "1.0.0\" onmouseover=\"alert(1)", "abi_version", (json_int_t)1000000,
 			      "signer", "CN = <script>evil()</script>, O = \"Evil\x1b[5m Corp\"",
@@ -235,6 +236,9 @@ static void test_driver_page_escapes_hostile_package_strings(void)
 	CU_ASSERT_PTR_NULL(strstr(h, "href=\"javascript:"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(h, "&lt;script&gt;evil()&lt;/script&gt; (Evil\xef\xbf\xbd[5m"
 					 " Corp)"));
+	/* the manifest's description: text, never markup, never a terminal escape */
+	CU_ASSERT_PTR_NOT_NULL(strstr(h, "&lt;b&gt;about&lt;/b&gt;\xef\xbf\xbd[1m &quot;x&quot; "
+					 "onload=&#39;y&#39; \xc2\xb7 1 parameter"));
 	free(h);
 	json_decref(d);
 }

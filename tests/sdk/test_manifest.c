@@ -247,7 +247,34 @@ static void test_manifest_rejects_syntax_errors(void)
 	free(err);
 }
 
+/* The optional description: absent is NULL, present round-trips, and it follows the one-line
+ * printable rule (a newline or an escape byte in it is refused, naming the field). */
+static void test_manifest_description_is_optional_and_one_printable_line(void)
+{
+	struct sdk_manifest m;
+	char *err = NULL, *json = NULL;
+	size_t len;
+	CU_ASSERT_EQUAL_FATAL(sdk_manifest_parse(good, strlen(good), &m, &err), 0);
+	CU_ASSERT_PTR_NULL(m.description);
+	sdk_manifest_free(&m);
+	const char *with =
+		edit("\"format\": 1,", "\"format\": 1, \"description\": \"A NIC driver\",");
+	CU_ASSERT_EQUAL_FATAL(sdk_manifest_parse(with, strlen(with), &m, &err), 0);
+	CU_ASSERT_STRING_EQUAL(m.description, "A NIC driver");
+	CU_ASSERT_EQUAL_FATAL(sdk_manifest_write(&m, &json, &len, &err), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(json, "\"description\": \"A NIC driver\""));
+	free(json);
+	sdk_manifest_free(&m);
+	expect_bad(edit("\"format\": 1,", "\"format\": 1, \"description\": \"a\\nb\","), -EINVAL,
+		   "manifest: description: must be printable ASCII (one line)");
+	expect_bad(edit("\"format\": 1,", "\"format\": 1, \"description\": \"\\u001b[2J\","),
+		   -EINVAL, "manifest: description: must be printable ASCII (one line)");
+	expect_bad(edit("\"format\": 1,", "\"format\": 1, \"description\": 5,"), -EINVAL,
+		   "manifest: description: must be a string");
+}
+
 XTEST_SUITE(sdk_manifest, NULL, NULL, XTEST(test_manifest_parses_every_field),
+	    XTEST(test_manifest_description_is_optional_and_one_printable_line),
 	    XTEST(test_manifest_write_round_trips), XTEST(test_manifest_rejects_missing_field),
 	    XTEST(test_manifest_rejects_wrong_type), XTEST(test_manifest_rejects_unknown_key),
 	    XTEST(test_manifest_rejects_duplicate_key), XTEST(test_manifest_rejects_out_of_range),

@@ -14,6 +14,8 @@
 #include "../xtest.h"
 #include "sdk_fixtures.h"
 
+#include <unistd.h>
+
 static int pack(const char *bc, const char *out, const char *version, uint64_t secver, char **err)
 {
 	struct sdk_pack_opts o = {
@@ -137,7 +139,38 @@ static void test_pack_rejects_non_bitcode_and_other_profiles(void)
 	free(err);
 }
 
+/* --description reaches the signed manifest; one that is not one printable line is refused. */
+static void test_pack_carries_a_description_and_refuses_a_bad_one(void)
+{
+	const char *dir = xtest_tmpdir();
+	char bc[1024], out[1024];
+	snprintf(bc, sizeof bc, "%s", sdkfx_ir_to_bc(dir, "d.bc", sdkfx_ir_driver));
+	snprintf(out, sizeof out, "%s/d.xdrv", dir);
+	char *err = NULL;
+	struct sdk_pack_opts o = {.bitcode = bc,
+				  .output = out,
+				  .security_version = 1,
+				  .description = "A UART driver for the 16550A"};
+	CU_ASSERT_EQUAL_FATAL(sdk_pack(&o, &err), 0);
+	size_t len;
+	uint8_t *pkg = xtest_read(out, &len);
+	struct sdk_package p;
+	CU_ASSERT_EQUAL_FATAL(sdk_package_read(pkg, len, NULL, NULL, &p, &err), 0);
+	CU_ASSERT_STRING_EQUAL(p.manifest.description, "A UART driver for the 16550A");
+	sdk_package_free(&p);
+	free(pkg);
+	o.description = "two\nlines";
+	o.output = xtest_path("%s/bad.xdrv", dir);
+	CU_ASSERT_EQUAL(sdk_pack(&o, &err), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(err ? strstr(err, "--description: must be one line of printable "
+						 "ASCII, at most 255 bytes")
+				   : NULL);
+	free(err);
+	CU_ASSERT_EQUAL(access(o.output, F_OK), -1); /* nothing written */
+}
+
 XTEST_SUITE(sdk_pack, NULL, NULL, XTEST(test_pack_writes_readable_package),
+	    XTEST(test_pack_carries_a_description_and_refuses_a_bad_one),
 	    XTEST(test_pack_is_reproducible), XTEST(test_pack_rejects_version_mismatch),
 	    XTEST(test_pack_rejects_bitcode_failing_lint),
 	    XTEST(test_pack_rejects_non_bitcode_and_other_profiles))

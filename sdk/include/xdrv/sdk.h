@@ -148,6 +148,8 @@ struct sdk_manifest {
 	uint32_t abi_version;
 	char *profile;		    /* SDK_PROFILE */
 	char *bitcode;		    /* path of the bitcode member */
+	char *description;	    /* optional one-line summary (printable ASCII, <= 255 bytes);
+				       NULL when the package has none */
 	struct sdk_descriptor desc; /* entry points, match table, params (name/version copied) */
 	struct sdk_file files[SDK_MAX_FILES];
 	size_t nfiles;
@@ -170,6 +172,7 @@ struct sdk_pack_opts {
 	const char *output;  /* package path */
 	const char *version; /* NULL: the descriptor's version */
 	uint64_t security_version;
+	const char *description; /* NULL: none; printable ASCII, at most 255 bytes */
 	int no_lint; /* testing loaders only: skip the profile check and the lint (the
 			descriptor must still be readable) */
 };
