@@ -166,7 +166,7 @@ static void test_http_health_and_unknown_path(void)
 	CU_ASSERT_EQUAL(r.status, 405);
 	resp_free(&r);
 	CU_ASSERT_EQUAL_FATAL(http(port, "GET", "/metadata/../repod.db", NULL, NULL, 0, &r), 0);
-	CU_ASSERT_EQUAL(r.status, 404);
+	CU_ASSERT_EQUAL(r.status, 400); /* a ".." segment: refused before any route */
 	resp_free(&r);
 }
 
@@ -629,8 +629,8 @@ static void test_http_bad_paths_are_400_on_every_route(void)
 			fprintf(stderr, "%s %s: %d %s\n", bad[i].method, bad[i].path, r.status,
 				r.body);
 		CU_ASSERT_EQUAL(r.status, 400);
-		CU_ASSERT_PTR_NOT_NULL(r.body && strstr(r.body, "bad request"));
-		CU_ASSERT_PTR_NOT_NULL(r.body && strstr(r.body, bad[i].why));
+		CU_ASSERT(r.body && strstr(r.body, "bad request"));
+		CU_ASSERT(r.body && strstr(r.body, bad[i].why));
 		resp_free(&r);
 	}
 	/* the same routes with clean paths are still served */
@@ -699,15 +699,15 @@ static void health_from(uint16_t p, const char *src)
 	close(fd);
 }
 
-/* A second server with small limits on the same repository: 4 connections per client, 1 s for
+/* A second server with small limits on the same repository: 4 connections per client, 3 s for
  * the headers, 2 s for a body. The client is 127.0.0.2; 127.0.0.1 stands for everyone else.
- * Every wait is bounded by 10 s, far above the 1-2 s the server should take, so nothing here
+ * Every wait is bounded by 15 s, far above the 2-3 s the server should take, so nothing here
  * depends on the machine being fast. */
 static void test_http_connection_limits_and_timeouts(void)
 {
 	struct repo_config saved = fx->r->cfg;
 	fx->r->cfg.max_connections_per_client = 4;
-	fx->r->cfg.header_timeout = 1;
+	fx->r->cfg.header_timeout = 3;
 	fx->r->cfg.body_timeout = 2;
 	struct repo_server *s2 = NULL;
 	char *err = NULL;
@@ -723,14 +723,18 @@ static void test_http_connection_limits_and_timeouts(void)
 	usleep(200 * 1000); /* not needed for correctness: lets the server take them on first */
 	int over = dial_from(p2, "127.0.0.2");
 	CU_ASSERT_FATAL(over >= 0);
-	double t = closed_within(over, 10);
-	CU_ASSERT(t >= 0 && t < 1.0); /* refused, not left to the 1 s header timeout */
+	CU_ASSERT(closed_within(over, 15) >= 0);
 	close(over);
+	/* refused, not timed out: the 4 older ones are still open */
+	for (int i = 0; i < 4; i++) {
+		struct pollfd pf = {.fd = idle[i], .events = POLLIN};
+		CU_ASSERT_EQUAL(poll(&pf, 1, 0), 0);
+	}
 	/* everyone else is answered meanwhile */
 	health_from(p2, "127.0.0.1");
 	/* the idle ones end at the header timeout */
 	for (int i = 0; i < 4; i++) {
-		double ti = closed_within(idle[i], 10);
+		double ti = closed_within(idle[i], 15);
 		CU_ASSERT(ti >= 0);
 		close(idle[i]);
 	}
@@ -743,7 +747,7 @@ static void test_http_connection_limits_and_timeouts(void)
 	CU_ASSERT_EQUAL(send_all(slow, line0, strlen(line0)), 0);
 	double t0 = now_s();
 	bool ended = false;
-	while (now_s() - t0 < 10 && !ended) {
+	while (now_s() - t0 < 15 && !ended) {
 		if (send_all(slow, "X-Slow: a\r\n", 11) != 0)
 			ended = true;
 		else
@@ -756,11 +760,11 @@ static void test_http_connection_limits_and_timeouts(void)
 	int up = dial_from(p2, "127.0.0.2");
 	CU_ASSERT_FATAL(up >= 0);
 	const char *h = "POST /api/v1/publish HTTP/1.1\r\nHost: x\r\n" AUTH_ACME
-			"Content-Length: 100000\r\n\r\n";
+			"Content-Length: 1000\r\n\r\n";
 	CU_ASSERT_EQUAL(send_all(up, h, strlen(h)), 0);
 	t0 = now_s();
 	ended = false;
-	while (now_s() - t0 < 10 && !ended) {
+	while (now_s() - t0 < 15 && !ended) {
 		if (send_all(up, "0123456789", 10) != 0)
 			ended = true;
 		else
