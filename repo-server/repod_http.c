@@ -264,8 +264,8 @@ static enum MHD_Result send_html(struct MHD_Connection *c, struct req *q, int st
 }
 
 /* The repository's URL as the client reached it, for the install snippet: scheme from our TLS
- * setting, host from the Host header if it looks like host[:port] (anything else gives NULL,
- * and the page shows a placeholder). */
+ * setting or X-Forwarded-Proto, host from the Host header if it looks like host[:port]
+ * (anything else gives NULL, and the page shows a placeholder). */
 static const char *base_url(struct repo_server *s, struct MHD_Connection *c, char *out, size_t n)
 {
 	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
@@ -274,7 +274,11 @@ static const char *base_url(struct repo_server *s, struct MHD_Connection *c, cha
 	for (const char *p = host; *p; p++)
 		if (!isalnum((unsigned char)*p) && !strchr(".-:[]_", *p))
 			return NULL;
-	if (xdrv_snprintf(out, n, "%s://%s", s->r->cfg.tls_cert ? "https" : "http", host) != 0)
+	/* behind a TLS-terminating proxy (docs/nginx-xdrv-repod.conf) the proxy says so; a client
+	 * sending this itself only changes the snippet on its own page */
+	const char *fp = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-Proto");
+	bool https = s->r->cfg.tls_cert || (fp && strcasecmp(fp, "https") == 0);
+	if (xdrv_snprintf(out, n, "%s://%s", https ? "https" : "http", host) != 0)
 		return NULL;
 	return out;
 }
