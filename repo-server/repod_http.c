@@ -84,8 +84,10 @@ struct repo_server {
 	struct conn *conns;
 	unsigned nconns;
 	struct ipcount *ips[IP_BUCKETS];
-	struct ratelog rl[4];	  /* RL_* */
+	struct ratelog rl[4]; /* RL_* */
+	/* the limits, copied at start (repo_config) */
 	unsigned max_connections; /* after the open-file limit */
+	unsigned per_client, header_timeout, body_timeout;
 };
 
 struct req {
@@ -582,12 +584,12 @@ static enum MHD_Result accept_policy(void *cls, const struct sockaddr *sa, sockl
 	pthread_mutex_lock(&s->cmu);
 	struct ipcount *ic = *ip_slot(s, key, klen);
 	unsigned n = ic ? ic->n : 0;
-	bool ok = n < s->r->cfg.max_connections_per_client;
+	bool ok = n < s->per_client;
 	if (!ok)
 		rate_log(&s->rl[RL_CLIENT],
 			 "xdrv-repod: refused a connection from %s: it has %u open, the limit per "
 			 "client (max_connections_per_client = %u)",
-			 text, n, s->r->cfg.max_connections_per_client);
+			 text, n, s->per_client);
 	pthread_mutex_unlock(&s->cmu);
 	return ok ? MHD_YES : MHD_NO;
 }
@@ -690,8 +692,8 @@ static void *watchdog(void *arg)
 			break;
 		pthread_mutex_unlock(&s->mu);
 		uint64_t now = xdrv_now_ns();
-		uint64_t hdr = (uint64_t)s->r->cfg.header_timeout * 1000000000ull;
-		uint64_t body = (uint64_t)s->r->cfg.body_timeout * 1000000000ull;
+		uint64_t hdr = (uint64_t)s->header_timeout * 1000000000ull;
+		uint64_t body = (uint64_t)s->body_timeout * 1000000000ull;
 		pthread_mutex_lock(&s->cmu);
 		for (size_t i = 0; i < sizeof(s->rl) / sizeof(s->rl[0]); i++) {
 			struct ratelog *rl = &s->rl[i];
@@ -711,13 +713,13 @@ static void *watchdog(void *arg)
 					 "xdrv-repod: closed a connection from %s: no complete "
 					 "request "
 					 "headers within %u s (header_timeout)",
-					 k->addr_s, s->r->cfg.header_timeout);
+					 k->addr_s, s->header_timeout);
 			} else if (k->phase == PH_BODY && now - k->since > body) {
 				rate_log(
 					&s->rl[RL_BODY],
 					"xdrv-repod: closed a connection from %s: the request body "
 					"did not arrive within %u s (body_timeout)",
-					k->addr_s, s->r->cfg.body_timeout);
+					k->addr_s, s->body_timeout);
 			} else {
 				continue;
 			}
@@ -814,14 +816,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 {
 	struct repo_server *s = cls;
 	struct req *q = *con_cls;
-	if (!q) { /* uri_log could not allocate */
-		q = calloc(1, sizeof(*q));
-		if (!q)
-			return MHD_NO;
-		q->t0 = xdrv_now_ns();
-		snprintf(q->path, sizeof(q->path), "%s", url);
-		*con_cls = q;
-	}
+	if (!q)
+		return MHD_NO; /* uri_log could not allocate: the path is unchecked, close */
 	if (!q->started) {
 		q->started = true;
 		snprintf(q->method, sizeof(q->method), "%s", method);
@@ -972,6 +968,9 @@ int repo_server_start(struct repo *r, struct repo_server **out, char **err)
 	pthread_cond_init(&s->cv, NULL);
 	pthread_mutex_init(&s->cmu, NULL);
 	s->max_connections = fd_budget(r->cfg.max_connections);
+	s->per_client = r->cfg.max_connections_per_client;
+	s->header_timeout = r->cfg.header_timeout;
+	s->body_timeout = r->cfg.body_timeout;
 	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(r->cfg.port)};
 	struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6, .sin6_port = htons(r->cfg.port)};
 	bool v6 = strchr(r->cfg.listen, ':') != NULL;
