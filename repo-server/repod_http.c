@@ -195,11 +195,11 @@ const char *repo_check_uri(const char *uri)
 		}
 		if (*p && (ch < 0x20 || ch == 0x7f))
 			return "control character (or %00) in the request";
-		if (in_path && (*p == '?' || *p == '#' || *p == 0 || ch == '/')) {
+		if (in_path && (*p == '?' || *p == 0 || ch == '/')) {
 			if (seg_len && seg_dots == seg_len && seg_len <= 2)
 				return "\".\" or \"..\" segment in the request path";
 			seg_dots = seg_len = 0;
-			if (*p == '?' || *p == '#')
+			if (*p == '?') /* libmicrohttpd splits there ('#' is no delimiter to it) */
 				in_path = false;
 		} else if (in_path) {
 			if (ch == '\\')

@@ -584,6 +584,7 @@ static void test_check_uri(void)
 	CU_ASSERT_PTR_NOT_NULL(repo_check_uri("/a/./b"));
 	CU_ASSERT_PTR_NOT_NULL(repo_check_uri("/a/%2e%2E/b"));
 	CU_ASSERT_PTR_NOT_NULL(repo_check_uri("/a/..?x"));
+	CU_ASSERT_PTR_NOT_NULL(repo_check_uri("/a#/../b")); /* '#' ends nothing for the server */
 	CU_ASSERT_PTR_NOT_NULL(repo_check_uri("/a\\b"));
 	CU_ASSERT_PTR_NOT_NULL(repo_check_uri("/a%5cb"));
 	CU_ASSERT_PTR_NOT_NULL(repo_check_uri("/a%zz"));
