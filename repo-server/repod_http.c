@@ -708,21 +708,20 @@ static void *watchdog(void *arg)
 		for (struct conn *k = s->conns; k; k = k->next) {
 			if (k->cut || k->fd < 0)
 				continue;
-			if (k->phase == PH_HEADERS && now - k->since > hdr) {
+			if (k->phase == PH_HEADERS && now - k->since > hdr)
 				rate_log(&s->rl[RL_HEADER],
-					 "xdrv-repod: closed a connection from %s: no complete "
-					 "request "
-					 "headers within %u s (header_timeout)",
+					 "xdrv-repod: closed a connection from %s: "
+					 "no complete request headers within %u s "
+					 "(header_timeout)",
 					 k->addr_s, s->header_timeout);
-			} else if (k->phase == PH_BODY && now - k->since > body) {
-				rate_log(
-					&s->rl[RL_BODY],
-					"xdrv-repod: closed a connection from %s: the request body "
-					"did not arrive within %u s (body_timeout)",
-					k->addr_s, s->body_timeout);
-			} else {
+			else if (k->phase == PH_BODY && now - k->since > body)
+				rate_log(&s->rl[RL_BODY],
+					 "xdrv-repod: closed a connection from %s: "
+					 "the request body did not arrive within %u s "
+					 "(body_timeout)",
+					 k->addr_s, s->body_timeout);
+			else
 				continue;
-			}
 			shutdown(k->fd, SHUT_RDWR);
 			k->cut = true;
 		}
