@@ -570,26 +570,63 @@ static struct ipcount **ip_slot(struct repo_server *s, const uint8_t *key, uint8
 	return pp;
 }
 
-/* Accept policy: refuse a client already at max_connections_per_client (the count is of
- * connections libmicrohttpd has taken on: STARTED .. CLOSED; accepts racing in other pool
- * threads can overshoot it by at most the pool size). */
+/* Per-client counting is exact: the accept policy counts the connection it lets through (under
+ * cmu, so racing pool threads cannot both take the last place), and the same thread then gets
+ * the STARTED notification for it, which takes the count over into the connection. Should
+ * libmicrohttpd give up on the connection in between (out of memory), no STARTED comes: the
+ * thread's next accept gives the place back. */
+static _Thread_local struct {
+	struct repo_server *s;
+	uint8_t alen;
+	uint8_t key[16];
+} pending;
+
+static void ip_uncount(struct repo_server *s, const uint8_t *key, uint8_t klen)
+{
+	struct ipcount **pp = ip_slot(s, key, klen);
+	if (*pp && --(*pp)->n == 0) {
+		struct ipcount *dead = *pp;
+		*pp = dead->next;
+		free(dead);
+	}
+}
+
+/* Accept policy: refuse a client already at max_connections_per_client. */
 static enum MHD_Result accept_policy(void *cls, const struct sockaddr *sa, socklen_t len)
 {
 	struct repo_server *s = cls;
 	uint8_t key[16], klen;
 	char text[48] = "?";
 	(void)len;
-	if (!addr_key(sa, key, &klen, text, sizeof(text)))
-		return MHD_YES;
 	pthread_mutex_lock(&s->cmu);
-	struct ipcount *ic = *ip_slot(s, key, klen);
-	unsigned n = ic ? ic->n : 0;
+	if (pending.s == s && pending.alen) /* the last one never started */
+		ip_uncount(s, pending.key, pending.alen);
+	pending.s = NULL;
+	pending.alen = 0;
+	if (!addr_key(sa, key, &klen, text, sizeof(text))) {
+		pthread_mutex_unlock(&s->cmu);
+		return MHD_YES; /* not IP: not counted */
+	}
+	struct ipcount **pp = ip_slot(s, key, klen);
+	unsigned n = *pp ? (*pp)->n : 0;
 	bool ok = n < s->per_client;
-	if (!ok)
+	if (!ok) {
 		rate_log(&s->rl[RL_CLIENT],
 			 "xdrv-repod: refused a connection from %s: it has %u open, the limit per "
 			 "client (max_connections_per_client = %u)",
 			 text, n, s->per_client);
+	} else {
+		if (!*pp && (*pp = calloc(1, sizeof(**pp)))) {
+			(*pp)->alen = klen;
+			memcpy((*pp)->addr, key, klen);
+		}
+		if (*pp) {
+			(*pp)->n++;
+			pending.s = s;
+			pending.alen = klen;
+			memcpy(pending.key, key, klen);
+		}
+	}
 	pthread_mutex_unlock(&s->cmu);
 	return ok ? MHD_YES : MHD_NO;
 }
@@ -599,33 +636,36 @@ static void notify_connection(void *cls, struct MHD_Connection *c, void **socket
 {
 	struct repo_server *s = cls;
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
-		struct conn *k = calloc(1, sizeof(*k));
-		if (!k)
-			return; /* untracked: no timeouts of ours, libmicrohttpd's idle one holds */
 		const union MHD_ConnectionInfo *fi =
 			MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
 		const union MHD_ConnectionInfo *ai =
 			MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		struct conn *k = calloc(1, sizeof(*k));
+		pthread_mutex_lock(&s->cmu);
+		if (!k) { /* untracked: libmicrohttpd's idle timeout still holds */
+			if (pending.s == s && pending.alen)
+				ip_uncount(s, pending.key, pending.alen);
+			pending.s = NULL;
+			pending.alen = 0;
+			pthread_mutex_unlock(&s->cmu);
+			return;
+		}
 		k->fd = fi ? fi->connect_fd : -1;
 		k->phase = PH_HEADERS;
 		k->since = xdrv_now_ns();
 		snprintf(k->addr_s, sizeof(k->addr_s), "?");
-		bool keyed = ai && addr_key(ai->client_addr, k->addr, &k->alen, k->addr_s,
+		uint8_t klen = 0;
+		bool keyed = ai && addr_key(ai->client_addr, k->addr, &klen, k->addr_s,
 					    sizeof(k->addr_s));
-		pthread_mutex_lock(&s->cmu);
-		if (keyed) {
-			struct ipcount **pp = ip_slot(s, k->addr, k->alen);
-			if (!*pp && (*pp = calloc(1, sizeof(**pp)))) {
-				(*pp)->alen = k->alen;
-				memcpy((*pp)->addr, k->addr, k->alen);
-			}
-			if (*pp)
-				(*pp)->n++;
-			else
-				k->alen = 0; /* not counted, so not uncounted either */
-		} else {
-			k->alen = 0;
+		/* take over the count accept_policy made for this address */
+		if (keyed && pending.s == s && pending.alen == klen &&
+		    memcmp(pending.key, k->addr, klen) == 0) {
+			k->alen = klen;
+		} else if (pending.s == s && pending.alen) { /* cannot happen; keep counts right */
+			ip_uncount(s, pending.key, pending.alen);
 		}
+		pending.s = NULL;
+		pending.alen = 0;
 		k->next = s->conns;
 		if (s->conns)
 			s->conns->prev = k;
@@ -648,14 +688,8 @@ static void notify_connection(void *cls, struct MHD_Connection *c, void **socket
 	if (k->next)
 		k->next->prev = k->prev;
 	s->nconns--;
-	if (k->alen) {
-		struct ipcount **pp = ip_slot(s, k->addr, k->alen);
-		if (*pp && --(*pp)->n == 0) {
-			struct ipcount *dead = *pp;
-			*pp = dead->next;
-			free(dead);
-		}
-	}
+	if (k->alen)
+		ip_uncount(s, k->addr, k->alen);
 	pthread_mutex_unlock(&s->cmu);
 	free(k);
 	*socket_context = NULL;
