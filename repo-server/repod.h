@@ -67,4 +67,9 @@ int repod_target_file(const char *target, const char *sha256, char *out, size_t 
 
 int64_t repod_now(void);
 
+/* `s` for a log line or message: bytes outside printable ASCII, '"' and backslash as %XX (so a
+ * client or package cannot forge log lines or send escape sequences to a terminal), cut to fit
+ * `n` (n >= 1; "..." marks a cut). Returns `out`. */
+const char *repod_esc(const char *s, char *out, size_t n);
+
 #endif

@@ -27,6 +27,11 @@ void repo_config_defaults(struct repo_config *c)
 	c->expiry_snapshot = 7LL * 86400;
 	c->expiry_targets = 90LL * 86400;
 	c->access_log = true;
+	c->max_connections = 4096;
+	c->max_connections_per_client = 32;
+	c->header_timeout = 10;
+	c->body_timeout = 300;
+	c->idle_timeout = 30;
 }
 
 void repo_config_free(struct repo_config *c)
@@ -101,7 +106,12 @@ static int set(struct repo_config *c, const char *base, const char *k, const cha
 		    {"timestamp_expiry", 60, 1ull << 32},
 		    {"snapshot_expiry", 60, 1ull << 32},
 		    {"targets_expiry", 60, 1ull << 32},
-		    {"access_log", 0, 1}};
+		    {"access_log", 0, 1},
+		    {"max_connections", 16, 1000000},
+		    {"max_connections_per_client", 1, 1000000},
+		    {"header_timeout", 1, 3600},
+		    {"body_timeout", 1, 86400},
+		    {"idle_timeout", 1, 3600}};
 	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
 		if (strcmp(k, nums[i].name) != 0)
 			continue;
@@ -132,16 +142,37 @@ static int set(struct repo_config *c, const char *base, const char *k, const cha
 		case 6:
 			c->expiry_targets = (int64_t)x;
 			break;
-		default:
+		case 7:
 			c->access_log = x != 0;
+			break;
+		case 8:
+			c->max_connections = (unsigned)x;
+			break;
+		case 9:
+			c->max_connections_per_client = (unsigned)x;
+			break;
+		case 10:
+			c->header_timeout = (unsigned)x;
+			break;
+		case 11:
+			c->body_timeout = (unsigned)x;
+			break;
+		default:
+			c->idle_timeout = (unsigned)x;
 			break;
 		}
 		return 0;
 	}
-	static const char *const keys[] = {
-		"listen",	  "port",	 "data_dir", "keys_dir",	 "trust_root",
-		"time_floor",	  "max_package", "threads",  "timestamp_expiry", "snapshot_expiry",
-		"targets_expiry", "access_log",	 "tls_cert", "tls_key"};
+	static const char *const keys[] = {"listen",	       "port",
+					   "data_dir",	       "keys_dir",
+					   "trust_root",       "time_floor",
+					   "max_package",      "threads",
+					   "timestamp_expiry", "snapshot_expiry",
+					   "targets_expiry",   "access_log",
+					   "tls_cert",	       "tls_key",
+					   "max_connections",  "max_connections_per_client",
+					   "header_timeout",   "body_timeout",
+					   "idle_timeout"};
 	const char *near = xdrv_suggest(k, keys, sizeof(keys) / sizeof(keys[0]));
 	return xdrv_err(err, -EINVAL, "%s: unknown key %.40s%s%s%s", where, k,
 			near ? " (did you mean " : "", near ? near : "", near ? "?)" : "");
@@ -226,6 +257,11 @@ int repo_config_load(const char *path, struct repo_config *c, char **err)
 		rc = xdrv_err(err, -ENOMEM, "config: out of memory");
 	if (rc == 0 && !c->tls_cert != !c->tls_key)
 		rc = xdrv_err(err, -EINVAL, "config %s: tls_cert and tls_key go together", path);
+	if (rc == 0 && c->max_connections_per_client > c->max_connections)
+		rc = xdrv_err(err, -EINVAL,
+			      "config %s: max_connections_per_client (%u) exceeds max_connections "
+			      "(%u)",
+			      path, c->max_connections_per_client, c->max_connections);
 	if (rc == 0 && (!c->data_dir || !c->keys_dir || !c->trust_root))
 		rc = xdrv_err(err, -EINVAL,
 			      "config %s: missing%s%s%s (required: data_dir, the database folder; "
@@ -284,6 +320,17 @@ int repo_config_write(const char *path, const struct repo_config *c, bool force,
 		    "# targets_expiry = %lld\n"
 		    "# one logfmt line per request on stderr (0: off)\n"
 		    "# access_log = 1\n"
+		    "# connection limits: in all, and from one client address (a client over its\n"
+		    "# limit is refused at once and logged; behind nginx every connection comes\n"
+		    "# from 127.0.0.1, so let nginx limit per client and raise this one)\n"
+		    "# max_connections = %u\n"
+		    "# max_connections_per_client = %u\n"
+		    "# seconds a connection may take to send complete request headers (from its\n"
+		    "# start or the previous answer; idle keep-alive connections end then too),\n"
+		    "# to send an upload's body, and to make any progress while being answered\n"
+		    "# header_timeout = %u\n"
+		    "# body_timeout = %u\n"
+		    "# idle_timeout = %u\n"
 		    "# lower bound on \"now\" for certificate expiry, Unix seconds (default: build "
 		    "date)\n"
 		    "# time_floor = 0\n"
@@ -296,7 +343,8 @@ int repo_config_write(const char *path, const struct repo_config *c, bool force,
 		    c->data_dir ? c->data_dir : "data", c->keys_dir ? c->keys_dir : "keys/online",
 		    trust, (unsigned long long)c->max_package, c->threads,
 		    (long long)c->expiry_timestamp, (long long)c->expiry_snapshot,
-		    (long long)c->expiry_targets) != 0)
+		    (long long)c->expiry_targets, c->max_connections, c->max_connections_per_client,
+		    c->header_timeout, c->body_timeout, c->idle_timeout) != 0)
 		return xdrv_err(err, -ENAMETOOLONG, "config %s: too long", path);
 	/* without force, claim the name first so that an existing file is never replaced */
 	if (!force) {

@@ -6,6 +6,16 @@
  * and dropped, within a bound, before it is answered, so the client sees the answer), writes one
  * logfmt access-log line per request, and re-signs expiring metadata from a background thread.
  * Stopping is graceful: stop accepting, let requests in flight finish (bounded), then stop.
+ *
+ * Slow and idle clients cannot starve the others: connections are multiplexed by epoll in a
+ * small pool of threads (an idle connection costs a socket, not a thread), their number is
+ * capped in all (max_connections) and per client address (max_connections_per_client, counted
+ * here: libmicrohttpd's own per-IP limit says nothing of who hit it), and a watchdog thread ends
+ * connections that do not complete their request headers within header_timeout or an upload's
+ * body within body_timeout (libmicrohttpd only knows an idle timeout, which a client sending one
+ * byte at a time never trips). Every refusal and cut is logged, rate-limited. Request paths with
+ * control characters (a decoded %00 would cut the path short), backslashes or ".." segments are
+ * refused with 400 before any route sees them.
  */
 #include "repod.h"
 #include "repod_html.h"
@@ -16,26 +26,73 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <microhttpd.h>
+#include <stdarg.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+/* One open connection, from libmicrohttpd's STARTED to its CLOSED notification. */
+enum conn_phase { PH_HEADERS, PH_BODY, PH_ANSWER };
+enum { RL_CLIENT, RL_TOTAL, RL_HEADER, RL_BODY };
+static const char *const rl_what[] = {"refused: max_connections_per_client",
+				      "refused: max_connections", "closed: header_timeout",
+				      "closed: body_timeout"};
+struct conn {
+	struct conn *prev, *next;
+	int fd;
+	enum conn_phase phase;
+	uint64_t since; /* ns, start of the phase */
+	bool cut;	/* shut down by the watchdog */
+	uint8_t alen;
+	uint8_t addr[16];
+	char addr_s[48];
+};
+
+/* Open connections per client address (a small chained hash table). */
+#define IP_BUCKETS 1024
+struct ipcount {
+	struct ipcount *next;
+	uint8_t alen;
+	uint8_t addr[16];
+	unsigned n;
+};
+
+/* A log line that an attacker could repeat: at most one a second, the rest counted (and the
+ * count said by the watchdog a second later). */
+struct ratelog { /* under cmu */
+	uint64_t last;
+	unsigned suppressed;
+};
 
 struct repo_server {
 	struct repo *r;
 	struct MHD_Daemon *d;
 	uint16_t port;
-	pthread_t refresher;
+	pthread_t refresher, watchdog;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	bool stopping, have_refresher;
+	bool stopping, have_refresher, have_watchdog;
+	/* connections: list, per-address counts, log rate limits; under cmu */
+	pthread_mutex_t cmu;
+	struct conn *conns;
+	unsigned nconns;
+	struct ipcount *ips[IP_BUCKETS];
+	struct ratelog rl[4]; /* RL_* */
+	/* the limits, copied at start (repo_config) */
+	unsigned max_connections; /* after the open-file limit */
+	unsigned per_client, header_timeout, body_timeout;
 };
 
 struct req {
+	bool started;	 /* the handler has seen this request */
+	const char *bad; /* why the request line is refused (400), or NULL */
 	uint64_t t0;
 	char method[8];
 	char path[256];
@@ -112,6 +169,51 @@ int repo_parse_range(const char *hdr, uint64_t size, uint64_t *start, uint64_t *
 	return 0;
 }
 
+/* Decoded value of %XX at p, or -1. */
+static int pct(const char *p)
+{
+	if (p[0] != '%' || !isxdigit((unsigned char)p[1]) || !isxdigit((unsigned char)p[2]))
+		return -1;
+	char h[3] = {p[1], p[2], 0};
+	return (int)strtol(h, NULL, 16);
+}
+
+const char *repo_check_uri(const char *uri)
+{
+	if (!uri || uri[0] != '/')
+		return "the request path must start with /";
+	bool in_path = true;
+	size_t seg_dots = 0, seg_len = 0; /* the current path segment, decoded */
+	for (const char *p = uri;; p++) {
+		int ch = (unsigned char)*p;
+		size_t adv = 0;
+		if (ch == '%') {
+			ch = pct(p);
+			if (ch < 0)
+				return "bad percent escape in the request path";
+			adv = 2;
+		}
+		if (*p && (ch < 0x20 || ch == 0x7f))
+			return "control character (or %00) in the request";
+		if (in_path && (*p == '?' || *p == 0 || ch == '/')) {
+			if (seg_len && seg_dots == seg_len && seg_len <= 2)
+				return "\".\" or \"..\" segment in the request path";
+			seg_dots = seg_len = 0;
+			if (*p == '?') /* libmicrohttpd splits there ('#' is no delimiter to it) */
+				in_path = false;
+		} else if (in_path) {
+			if (ch == '\\')
+				return "backslash in the request path";
+			seg_len++;
+			seg_dots += ch == '.';
+		}
+		if (!*p)
+			break;
+		p += adv;
+	}
+	return NULL;
+}
+
 /* ---- responses ----------------------------------------------------------------------------- */
 static enum MHD_Result send_resp(struct MHD_Connection *c, struct req *q, int status,
 				 struct MHD_Response *resp, const char *ctype)
@@ -164,8 +266,8 @@ static enum MHD_Result send_html(struct MHD_Connection *c, struct req *q, int st
 }
 
 /* The repository's URL as the client reached it, for the install snippet: scheme from our TLS
- * setting, host from the Host header if it looks like host[:port] (anything else gives NULL,
- * and the page shows a placeholder). */
+ * setting or X-Forwarded-Proto, host from the Host header if it looks like host[:port]
+ * (anything else gives NULL, and the page shows a placeholder). */
 static const char *base_url(struct repo_server *s, struct MHD_Connection *c, char *out, size_t n)
 {
 	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
@@ -174,7 +276,11 @@ static const char *base_url(struct repo_server *s, struct MHD_Connection *c, cha
 	for (const char *p = host; *p; p++)
 		if (!isalnum((unsigned char)*p) && !strchr(".-:[]_", *p))
 			return NULL;
-	if (xdrv_snprintf(out, n, "%s://%s", s->r->cfg.tls_cert ? "https" : "http", host) != 0)
+	/* behind a TLS-terminating proxy (docs/nginx-xdrv-repod.conf) the proxy says so; a client
+	 * sending this itself only changes the snippet on its own page */
+	const char *fp = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-Proto");
+	bool https = s->r->cfg.tls_cert || (fp && strcasecmp(fp, "https") == 0);
+	if (xdrv_snprintf(out, n, "%s://%s", https ? "https" : "http", host) != 0)
 		return NULL;
 	return out;
 }
@@ -405,6 +511,301 @@ static enum MHD_Result route(struct repo_server *s, struct MHD_Connection *c, st
 	return r;
 }
 
+/* ---- connections: limits, timeouts, and what is logged of them ------------------------------ */
+/* Write a line, unless one of this kind went out less than a second ago (then count it). */
+__attribute__((format(printf, 2, 3))) static void rate_log(struct ratelog *rl, const char *fmt, ...)
+{
+	uint64_t now = xdrv_now_ns();
+	if (rl->last && now - rl->last < 1000000000ull) {
+		rl->suppressed++;
+		return;
+	}
+	char line[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (rl->suppressed)
+		fprintf(stderr, "%s (and %u more like it in the last %.1f s)\n", line,
+			rl->suppressed, (double)(now - rl->last) / 1e9);
+	else
+		fprintf(stderr, "%s\n", line);
+	rl->last = now;
+	rl->suppressed = 0;
+}
+
+/* The address as a hash key; false for anything but IPv4/IPv6. */
+static bool addr_key(const struct sockaddr *sa, uint8_t key[16], uint8_t *klen, char *text,
+		     size_t tn)
+{
+	if (!sa)
+		return false;
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)sa;
+		memcpy(key, &a->sin_addr, 4);
+		*klen = 4;
+		if (text)
+			inet_ntop(AF_INET, &a->sin_addr, text, (socklen_t)tn);
+		return true;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)sa;
+		memcpy(key, &a->sin6_addr, 16);
+		*klen = 16;
+		if (text)
+			inet_ntop(AF_INET6, &a->sin6_addr, text, (socklen_t)tn);
+		return true;
+	}
+	return false;
+}
+
+static struct ipcount **ip_slot(struct repo_server *s, const uint8_t *key, uint8_t klen)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (uint8_t i = 0; i < klen; i++)
+		h = (h ^ key[i]) * 16777619u;
+	struct ipcount **pp = &s->ips[h % IP_BUCKETS];
+	while (*pp && ((*pp)->alen != klen || memcmp((*pp)->addr, key, klen) != 0))
+		pp = &(*pp)->next;
+	return pp;
+}
+
+/* Per-client counting is exact: the accept policy counts the connection it lets through (under
+ * cmu, so racing pool threads cannot both take the last place), and the same thread then gets
+ * the STARTED notification for it, which takes the count over into the connection. Should
+ * libmicrohttpd give up on the connection in between (out of memory), no STARTED comes: the
+ * thread's next accept gives the place back. */
+static _Thread_local struct {
+	struct repo_server *s;
+	uint8_t alen;
+	uint8_t key[16];
+} pending;
+
+static void ip_uncount(struct repo_server *s, const uint8_t *key, uint8_t klen)
+{
+	struct ipcount **pp = ip_slot(s, key, klen);
+	if (*pp && --(*pp)->n == 0) {
+		struct ipcount *dead = *pp;
+		*pp = dead->next;
+		free(dead);
+	}
+}
+
+/* Accept policy: refuse a client already at max_connections_per_client. */
+static enum MHD_Result accept_policy(void *cls, const struct sockaddr *sa, socklen_t len)
+{
+	struct repo_server *s = cls;
+	uint8_t key[16], klen;
+	char text[48] = "?";
+	(void)len;
+	pthread_mutex_lock(&s->cmu);
+	if (pending.s == s && pending.alen) /* the last one never started */
+		ip_uncount(s, pending.key, pending.alen);
+	pending.s = NULL;
+	pending.alen = 0;
+	if (!addr_key(sa, key, &klen, text, sizeof(text))) {
+		pthread_mutex_unlock(&s->cmu);
+		return MHD_YES; /* not IP: not counted */
+	}
+	struct ipcount **pp = ip_slot(s, key, klen);
+	unsigned n = *pp ? (*pp)->n : 0;
+	bool ok = n < s->per_client;
+	if (!ok) {
+		rate_log(&s->rl[RL_CLIENT],
+			 "xdrv-repod: refused a connection from %s: it has %u open, the limit per "
+			 "client (max_connections_per_client = %u)",
+			 text, n, s->per_client);
+	} else {
+		if (!*pp && (*pp = calloc(1, sizeof(**pp)))) {
+			(*pp)->alen = klen;
+			memcpy((*pp)->addr, key, klen);
+		}
+		if (*pp) {
+			(*pp)->n++;
+			pending.s = s;
+			pending.alen = klen;
+			memcpy(pending.key, key, klen);
+		}
+	}
+	pthread_mutex_unlock(&s->cmu);
+	return ok ? MHD_YES : MHD_NO;
+}
+
+static void notify_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+			      enum MHD_ConnectionNotificationCode toe)
+{
+	struct repo_server *s = cls;
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *fi =
+			MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		const union MHD_ConnectionInfo *ai =
+			MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		struct conn *k = calloc(1, sizeof(*k));
+		pthread_mutex_lock(&s->cmu);
+		if (!k) { /* untracked: libmicrohttpd's idle timeout still holds */
+			if (pending.s == s && pending.alen)
+				ip_uncount(s, pending.key, pending.alen);
+			pending.s = NULL;
+			pending.alen = 0;
+			pthread_mutex_unlock(&s->cmu);
+			return;
+		}
+		k->fd = fi ? fi->connect_fd : -1;
+		k->phase = PH_HEADERS;
+		k->since = xdrv_now_ns();
+		snprintf(k->addr_s, sizeof(k->addr_s), "?");
+		uint8_t klen = 0;
+		bool keyed = ai && addr_key(ai->client_addr, k->addr, &klen, k->addr_s,
+					    sizeof(k->addr_s));
+		/* take over the count accept_policy made for this address */
+		if (keyed && pending.s == s && pending.alen == klen &&
+		    memcmp(pending.key, k->addr, klen) == 0) {
+			k->alen = klen;
+		} else if (pending.s == s && pending.alen) { /* cannot happen; keep counts right */
+			ip_uncount(s, pending.key, pending.alen);
+		}
+		pending.s = NULL;
+		pending.alen = 0;
+		k->next = s->conns;
+		if (s->conns)
+			s->conns->prev = k;
+		s->conns = k;
+		s->nconns++;
+		pthread_mutex_unlock(&s->cmu);
+		*socket_context = k;
+		return;
+	}
+	struct conn *k = *socket_context;
+	if (!k)
+		return;
+	/* CLOSED comes before libmicrohttpd closes the socket: once k is out of the list (under
+	 * cmu), the watchdog cannot shut down a reused descriptor */
+	pthread_mutex_lock(&s->cmu);
+	if (k->prev)
+		k->prev->next = k->next;
+	else
+		s->conns = k->next;
+	if (k->next)
+		k->next->prev = k->prev;
+	s->nconns--;
+	if (k->alen)
+		ip_uncount(s, k->addr, k->alen);
+	pthread_mutex_unlock(&s->cmu);
+	free(k);
+	*socket_context = NULL;
+}
+
+static void set_phase(struct repo_server *s, struct MHD_Connection *c, enum conn_phase ph)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct conn *k = ci ? ci->socket_context : NULL;
+	if (!k)
+		return;
+	pthread_mutex_lock(&s->cmu);
+	k->phase = ph;
+	k->since = xdrv_now_ns();
+	pthread_mutex_unlock(&s->cmu);
+}
+
+/* Ends connections past header_timeout (waiting for a complete request) or body_timeout
+ * (reading an upload): shutdown() makes libmicrohttpd see the end of the stream and close the
+ * connection in its own thread, as if the client had gone. */
+static void *watchdog(void *arg)
+{
+	struct repo_server *s = arg;
+	pthread_mutex_lock(&s->mu);
+	while (!s->stopping) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 250 * 1000000L;
+		if (ts.tv_nsec >= 1000000000L)
+			ts.tv_sec++, ts.tv_nsec -= 1000000000L;
+		pthread_cond_timedwait(&s->cv, &s->mu, &ts);
+		if (s->stopping)
+			break;
+		pthread_mutex_unlock(&s->mu);
+		uint64_t now = xdrv_now_ns();
+		uint64_t hdr = (uint64_t)s->header_timeout * 1000000000ull;
+		uint64_t body = (uint64_t)s->body_timeout * 1000000000ull;
+		pthread_mutex_lock(&s->cmu);
+		for (size_t i = 0; i < sizeof(s->rl) / sizeof(s->rl[0]); i++) {
+			struct ratelog *rl = &s->rl[i];
+			if (rl->suppressed && now - rl->last >= 1000000000ull) {
+				fprintf(stderr,
+					"xdrv-repod: %u more connections %s in the last %.1f s\n",
+					rl->suppressed, rl_what[i], (double)(now - rl->last) / 1e9);
+				rl->suppressed = 0;
+				rl->last = now;
+			}
+		}
+		for (struct conn *k = s->conns; k; k = k->next) {
+			if (k->cut || k->fd < 0)
+				continue;
+			if (k->phase == PH_HEADERS && now - k->since > hdr)
+				rate_log(&s->rl[RL_HEADER],
+					 "xdrv-repod: closed a connection from %s: "
+					 "no complete request headers within %u s "
+					 "(header_timeout)",
+					 k->addr_s, s->header_timeout);
+			else if (k->phase == PH_BODY && now - k->since > body)
+				rate_log(&s->rl[RL_BODY],
+					 "xdrv-repod: closed a connection from %s: "
+					 "the request body did not arrive within %u s "
+					 "(body_timeout)",
+					 k->addr_s, s->body_timeout);
+			else
+				continue;
+			shutdown(k->fd, SHUT_RDWR);
+			k->cut = true;
+		}
+		pthread_mutex_unlock(&s->cmu);
+		pthread_mutex_lock(&s->mu);
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+/* libmicrohttpd's own messages; the one about its connection limit (ours per client is in
+ * accept_policy, so this is the total) is said in our words and rate-limited. */
+__attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	struct repo_server *s = cls;
+	char m[400];
+	vsnprintf(m, sizeof(m), fmt, ap);
+	size_t n = strlen(m);
+	while (n && (m[n - 1] == '\n' || m[n - 1] == '\r'))
+		m[--n] = 0;
+	if (strstr(m, "reached connection limit")) {
+		pthread_mutex_lock(&s->cmu);
+		rate_log(&s->rl[RL_TOTAL],
+			 "xdrv-repod: refused a connection: %u connections open, the total limit "
+			 "(max_connections = %u)",
+			 s->nconns, s->max_connections);
+		pthread_mutex_unlock(&s->cmu);
+		return;
+	}
+	fprintf(stderr, "xdrv-repod: libmicrohttpd: %s\n", m);
+}
+
+/* The request line is in (headers may still be coming): the request's state starts here, and
+ * the raw target is checked before libmicrohttpd decodes it (a %00 would end the path). */
+static void *uri_log(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	(void)cls;
+	(void)c;
+	struct req *q = calloc(1, sizeof(*q));
+	if (!q)
+		return NULL;
+	q->t0 = xdrv_now_ns();
+	q->bad = repo_check_uri(uri);
+	snprintf(q->path, sizeof(q->path), "%s", uri ? uri : "");
+	char *qm = strchr(q->path, '?');
+	if (qm)
+		*qm = 0;
+	return q;
+}
+
 /* Bytes of a refused upload worth reading to deliver the answer (see REPO_DRAIN_EXTRA). */
 static uint64_t drain_max(const struct repo_server *s)
 {
@@ -448,15 +849,24 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 {
 	struct repo_server *s = cls;
 	struct req *q = *con_cls;
-	if (!q) {
-		q = calloc(1, sizeof(*q));
-		if (!q)
-			return MHD_NO;
-		q->t0 = xdrv_now_ns();
+	if (!q)
+		return MHD_NO; /* uri_log could not allocate: the path is unchecked, close */
+	if (!q->started) {
+		q->started = true;
 		snprintf(q->method, sizeof(q->method), "%s", method);
-		snprintf(q->path, sizeof(q->path), "%s", url);
-		*con_cls = q;
-		if (strcmp(method, "POST") != 0 || strcmp(url, "/api/v1/publish") != 0)
+		if (q->bad) {
+			char m[160];
+			snprintf(m, sizeof(m), "bad request: %s", q->bad);
+			set_phase(s, c, PH_ANSWER);
+			return send_error(c, q, 400, m);
+		}
+		bool publish = strcmp(method, "POST") == 0 && strcmp(url, "/api/v1/publish") == 0;
+		/* a body is read for any method that sends one (and dropped if not a publish) */
+		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+		const char *te =
+			MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Transfer-Encoding");
+		set_phase(s, c, (cl && strcmp(cl, "0") != 0) || te ? PH_BODY : PH_ANSWER);
+		if (!publish)
 			return MHD_YES;
 		return publish_headers(s, c, q, version);
 	}
@@ -489,6 +899,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		q->len += n;
 		return MHD_YES;
 	}
+	set_phase(s, c, PH_ANSWER);
 	if (q->status)
 		return MHD_YES; /* already answered (oversize) */
 	return route(s, c, q, url);
@@ -499,31 +910,26 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 {
 	struct repo_server *s = cls;
 	struct req *q = *con_cls;
+	set_phase(s, c, PH_HEADERS); /* the next request on this connection, if any */
 	if (!q)
 		return;
 	if (s->r->cfg.access_log) {
-		char ts[21], addr[64] = "-";
+		char ts[21], addr[64] = "-", method[32];
+		uint8_t key[16], klen;
 		tuf_time_format(repod_now(), ts);
 		const union MHD_ConnectionInfo *ci =
 			MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-		if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
-			inet_ntop(AF_INET, &((struct sockaddr_in *)ci->client_addr)->sin_addr, addr,
-				  sizeof(addr));
-		/* the path is logged escaped: a client cannot forge log lines */
-		char path[256];
-		size_t j = 0;
-		for (size_t i = 0; q->path[i] && j + 5 < sizeof(path); i++) {
-			unsigned char ch = (unsigned char)q->path[i];
-			if (isgraph(ch) && ch != '"' && ch != '\\')
-				path[j++] = (char)ch;
-			else
-				j += (size_t)snprintf(path + j, sizeof(path) - j, "%%%02X", ch);
-		}
-		path[j] = 0;
+		if (ci)
+			addr_key(ci->client_addr, key, &klen, addr, sizeof(addr));
+		/* the path (as sent, still percent-encoded) and method are logged escaped: a
+		 * client cannot forge log lines or send escape sequences to a terminal */
+		char path[300];
+		repod_esc(q->path, path, sizeof(path));
+		repod_esc(q->method[0] ? q->method : "-", method, sizeof(method));
 		fprintf(stderr,
 			"ts=%s remote=%s method=%s path=\"%s\" status=%d bytes=%llu in=%llu"
 			" dur_us=%llu%s\n",
-			ts, addr, q->method, path, q->status, (unsigned long long)q->bytes,
+			ts, addr, method, path, q->status, (unsigned long long)q->bytes,
 			(unsigned long long)q->len + q->dropped,
 			(unsigned long long)((xdrv_now_ns() - q->t0) / 1000),
 			toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted=1");
@@ -557,6 +963,33 @@ static void *refresher(void *arg)
 	return NULL;
 }
 
+/* Each connection is a descriptor: raise the soft open-file limit to fit max_connections (plus
+ * a margin for the database, blobs being served and the listener), up to the hard limit; if it
+ * still does not fit, serve fewer connections and say so. */
+static unsigned fd_budget(unsigned want)
+{
+	const rlim_t margin = 128;
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return want;
+	rlim_t need = (rlim_t)want + margin;
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+		struct rlimit nl = rl;
+		nl.rlim_cur =
+			rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= need ? need : rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &nl) == 0)
+			rl = nl;
+	}
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
+		return want;
+	unsigned got = rl.rlim_cur > 2 * margin ? (unsigned)(rl.rlim_cur - margin) : 16;
+	fprintf(stderr,
+		"xdrv-repod: max_connections %u lowered to %u: the open-file limit is %llu (raise "
+		"it: ulimit -n, or LimitNOFILE= in the systemd unit)\n",
+		want, got, (unsigned long long)rl.rlim_cur);
+	return got;
+}
+
 int repo_server_start(struct repo *r, struct repo_server **out, char **err)
 {
 	*out = NULL;
@@ -566,6 +999,11 @@ int repo_server_start(struct repo *r, struct repo_server **out, char **err)
 	s->r = r;
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
+	pthread_mutex_init(&s->cmu, NULL);
+	s->max_connections = fd_budget(r->cfg.max_connections);
+	s->per_client = r->cfg.max_connections_per_client;
+	s->header_timeout = r->cfg.header_timeout;
+	s->body_timeout = r->cfg.body_timeout;
 	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(r->cfg.port)};
 	struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6, .sin6_port = htons(r->cfg.port)};
 	bool v6 = strchr(r->cfg.listen, ':') != NULL;
@@ -594,11 +1032,12 @@ int repo_server_start(struct repo *r, struct repo_server **out, char **err)
 		flags |= MHD_USE_TLS;
 	}
 	s->d = MHD_start_daemon(
-		flags, 0, NULL, NULL, handler, s, MHD_OPTION_SOCK_ADDR,
-		v6 ? (struct sockaddr *)&sin6 : (struct sockaddr *)&sin,
+		flags, 0, accept_policy, s, handler, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+		MHD_OPTION_SOCK_ADDR, v6 ? (struct sockaddr *)&sin6 : (struct sockaddr *)&sin,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)r->cfg.threads, MHD_OPTION_NOTIFY_COMPLETED,
-		completed, s, MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT,
-		1024u,
+		completed, s, MHD_OPTION_NOTIFY_CONNECTION, notify_connection, s,
+		MHD_OPTION_URI_LOG_CALLBACK, uri_log, s, MHD_OPTION_CONNECTION_TIMEOUT,
+		r->cfg.idle_timeout, MHD_OPTION_CONNECTION_LIMIT, s->max_connections,
 		/* without TLS the list ends here */
 		cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, (const char *)cert,
 		MHD_OPTION_HTTPS_MEM_KEY, (const char *)key, MHD_OPTION_END);
@@ -617,6 +1056,12 @@ int repo_server_start(struct repo *r, struct repo_server **out, char **err)
 	s->port = di ? di->port : r->cfg.port;
 	if (pthread_create(&s->refresher, NULL, refresher, s) == 0)
 		s->have_refresher = true;
+	if (pthread_create(&s->watchdog, NULL, watchdog, s) != 0) {
+		repo_server_stop(s, 0);
+		return xdrv_err(err, -EAGAIN,
+				"server: cannot start the connection watchdog thread");
+	}
+	s->have_watchdog = true;
 	*out = s;
 	return 0;
 }
@@ -630,13 +1075,14 @@ void repo_server_stop(struct repo_server *s, unsigned grace_ms)
 {
 	if (!s)
 		return;
-	if (s->have_refresher) {
-		pthread_mutex_lock(&s->mu);
-		s->stopping = true;
-		pthread_cond_signal(&s->cv);
-		pthread_mutex_unlock(&s->mu);
+	pthread_mutex_lock(&s->mu);
+	s->stopping = true;
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	if (s->have_refresher)
 		pthread_join(s->refresher, NULL);
-	}
+	if (s->have_watchdog)
+		pthread_join(s->watchdog, NULL);
 	if (s->d) {
 		MHD_socket ls = MHD_quiesce_daemon(s->d);
 		if (ls != MHD_INVALID_SOCKET)
@@ -650,7 +1096,14 @@ void repo_server_stop(struct repo_server *s, unsigned grace_ms)
 		}
 		MHD_stop_daemon(s->d);
 	}
+	for (size_t i = 0; i < IP_BUCKETS; i++) /* empty once the daemon is gone; to be sure */
+		while (s->ips[i]) {
+			struct ipcount *n = s->ips[i]->next;
+			free(s->ips[i]);
+			s->ips[i] = n;
+		}
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->mu);
+	pthread_mutex_destroy(&s->cmu);
 	free(s);
 }

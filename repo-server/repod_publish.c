@@ -185,9 +185,19 @@ static int publish(struct repo *r, struct pkg_info *p, const char *token, const 
 	} else {
 		const char *slash = strrchr(path, '/');
 		if (strlen(path) >= sizeof(target) || !slash || strcmp(slash + 1, want_tail) != 0 ||
-		    strstr(path, "..") || path[0] == '/')
-			return xdrv_err(err, -EINVAL, "publish: target path %.100s must end in /%s",
-					path, want_tail);
+		    strstr(path, "..") || path[0] == '/' || strchr(path, '\\')) {
+			char ep[128];
+			return xdrv_err(err, -EINVAL, "publish: target path \"%s\" must end in /%s",
+					repod_esc(path, ep, sizeof(ep)), want_tail);
+		}
+		for (const char *c = path; *c; c++)
+			if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+				char ep[128];
+				return xdrv_err(
+					err, -EINVAL,
+					"publish: target path \"%s\" has a control character",
+					repod_esc(path, ep, sizeof(ep)));
+			}
 		snprintf(target, sizeof(target), "%s", path);
 	}
 	struct tuf_role del = {0};

@@ -306,6 +306,36 @@ int repo_refresh(struct repo *r, int64_t now, bool *changed, char **err)
 	return rc;
 }
 
+const char *repod_esc(const char *s, char *out, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t j = 0;
+	if (n < 4) { /* no room for anything useful */
+		if (n)
+			out[0] = 0;
+		return out;
+	}
+	/* invariant: j + 4 <= n, so "..." and the NUL always fit */
+	for (size_t i = 0; s && s[i]; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		bool plain = ch > 0x20 && ch < 0x7f && ch != '"' && ch != '\\';
+		if (j + (plain ? 1 : 3) + 4 > n) {
+			memcpy(out + j, "...", 3);
+			j += 3;
+			break;
+		}
+		if (plain) {
+			out[j++] = (char)ch;
+		} else {
+			out[j++] = '%';
+			out[j++] = hex[ch >> 4];
+			out[j++] = hex[ch & 15];
+		}
+	}
+	out[j] = 0;
+	return out;
+}
+
 bool repo_valid_metadata_name(const char *f)
 {
 	size_t n = strlen(f);

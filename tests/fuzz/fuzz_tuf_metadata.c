@@ -174,6 +174,12 @@ static void strings(const uint8_t *d, size_t n)
 	if (repo_parse_bearer(s, &tok, &tl) == 0 && (tl == 0 || tok + tl > s + n))
 		abort();
 	(void)repo_valid_metadata_name(s);
+	if (!repo_check_uri(s)) { /* accepted: no control byte, backslash or dot segment left */
+		for (const char *c = s; *c && *c != '?'; c++)
+			if ((unsigned char)*c < 0x20 || *c == '\\' || strncmp(c, "/../", 4) == 0 ||
+			    strcmp(c, "/..") == 0 || strncmp(c, "%00", 3) == 0)
+				abort();
+	}
 	int64_t t;
 	if (tuf_time_parse(s, &t) == 0) {
 		char back[21];

@@ -683,6 +683,39 @@ static void test_config_file_parses_and_rejects_unknown_keys(void)
 	CU_ASSERT_TRUE(err && strstr(err, "tls_cert and tls_key go together"));
 	free(err);
 	err = NULL;
+	/* the connection limits: defaults, values, ranges, and the per-client one within the total
+	 */
+	const char *lim = "data_dir = /d\nkeys_dir = /k\ntrust_root = /r\nmax_connections = 100\n"
+			  "max_connections_per_client = 7\nheader_timeout = 5\nbody_timeout = 60\n";
+	CU_ASSERT_EQUAL_FATAL(xtest_write(p, lim, strlen(lim)), 0);
+	CU_ASSERT_EQUAL_FATAL(repo_config_load(p, &c, &err), 0);
+	CU_ASSERT_EQUAL(c.max_connections, 100);
+	CU_ASSERT_EQUAL(c.max_connections_per_client, 7);
+	CU_ASSERT_EQUAL(c.header_timeout, 5);
+	CU_ASSERT_EQUAL(c.body_timeout, 60);
+	CU_ASSERT_EQUAL(c.idle_timeout, 30); /* default */
+	repo_config_free(&c);
+	const char *over = "data_dir = /d\nkeys_dir = /k\ntrust_root = /r\n"
+			   "max_connections_per_client = 5000\n";
+	CU_ASSERT_EQUAL_FATAL(xtest_write(p, over, strlen(over)), 0);
+	CU_ASSERT_EQUAL(repo_config_load(p, &c, &err), -EINVAL);
+	CU_ASSERT_TRUE(err &&
+		       strstr(err, "max_connections_per_client (5000) exceeds max_connections "
+				   "(4096)"));
+	free(err);
+	err = NULL;
+	const char *zero = "header_timeout = 0\n";
+	CU_ASSERT_EQUAL_FATAL(xtest_write(p, zero, strlen(zero)), 0);
+	CU_ASSERT_EQUAL(repo_config_load(p, &c, &err), -EINVAL);
+	CU_ASSERT_TRUE(err && strstr(err, ":1: header_timeout: \"0\" is not a number in 1..3600"));
+	free(err);
+	err = NULL;
+	const char *typo2 = "header_timout = 5\n";
+	CU_ASSERT_EQUAL_FATAL(xtest_write(p, typo2, strlen(typo2)), 0);
+	CU_ASSERT_EQUAL(repo_config_load(p, &c, &err), -EINVAL);
+	CU_ASSERT_TRUE(err && strstr(err, "(did you mean header_timeout?)"));
+	free(err);
+	err = NULL;
 	const char *unk = "colour = blue\n";
 	CU_ASSERT_EQUAL_FATAL(xtest_write(p, unk, strlen(unk)), 0);
 	CU_ASSERT_EQUAL(repo_config_load(p, &c, &err), -EINVAL);
@@ -726,8 +759,10 @@ static void test_config_write_round_trips_and_never_replaces_without_force(void)
 	repo_config_free(&got);
 	/* every optional key is in the file, commented out, so that it can be found */
 	CU_ASSERT_EQUAL(xtest_sh("grep -q '^# max_package = 33554432$' %s && "
-				 "grep -q '^# tls_cert = ' %s && grep -q '^# threads = 4$' %s",
-				 p, p, p),
+				 "grep -q '^# tls_cert = ' %s && grep -q '^# threads = 4$' %s && "
+				 "grep -q '^# max_connections_per_client = 32$' %s && "
+				 "grep -q '^# header_timeout = 10$' %s",
+				 p, p, p, p, p),
 			0);
 	/* an existing file is kept without force, replaced with it */
 	c.port = 1;

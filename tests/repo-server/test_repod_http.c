@@ -3,13 +3,19 @@
  * xdrv-repod HTTP suites: the server started in-process on 127.0.0.1 with an ephemeral port,
  * spoken to over raw sockets (so a test can also send a cut-off upload): health, publish with
  * its status codes, metadata, downloads with ETag and Range, listing, search, the HTML index
- * with escaping, oversize and truncated uploads, and the request parsers on their own.
+ * with escaping, oversize and truncated uploads, and the request parsers on their own; request
+ * paths with control characters, backslashes or dot segments refused on every route; and the
+ * connection limits and timeouts (per-client limit, header and body deadlines) on a second
+ * server with small limits, reached from 127.0.0.2 while 127.0.0.1 keeps being answered.
  */
 #include "../xtest.h"
+#include "../../repo-server/repod.h"
 #include "repod_fixture.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <jansson.h>
 #include <netinet/in.h>
 #include <stdbool.h>
@@ -18,6 +24,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 static int dial(uint16_t port)
@@ -159,7 +166,7 @@ static void test_http_health_and_unknown_path(void)
 	CU_ASSERT_EQUAL(r.status, 405);
 	resp_free(&r);
 	CU_ASSERT_EQUAL_FATAL(http(port, "GET", "/metadata/../repod.db", NULL, NULL, 0, &r), 0);
-	CU_ASSERT_EQUAL(r.status, 404);
+	CU_ASSERT_EQUAL(r.status, 400); /* a ".." segment: refused before any route */
 	resp_free(&r);
 }
 
@@ -558,6 +565,229 @@ static void test_http_listing_search_and_index(void)
 	resp_free(&r);
 }
 
+/* ---- request paths ------------------------------------------------------------------------- */
+static void test_check_uri(void)
+{
+	CU_ASSERT_PTR_NULL(repo_check_uri("/"));
+	CU_ASSERT_PTR_NULL(repo_check_uri("/metadata/1.root.json"));
+	CU_ASSERT_PTR_NULL(repo_check_uri("/drivers/a..b/"));
+	CU_ASSERT_PTR_NULL(repo_check_uri("/api/v1/search?q=..%2F"));
+	CU_ASSERT_PTR_NULL(repo_check_uri("/x/.../y"));
+	CU_ASSERT_PTR_NOT_NULL(repo_check_uri("/metadata/1.root.json%00.txt"));
+	CU_ASSERT_PTR_NOT_NULL(repo_check_uri("/a%0a"));
+	CU_ASSERT_PTR_NOT_NULL(repo_check_uri("/a%1B[31m"));
+	CU_ASSERT_PTR_NOT_NULL(repo_check_uri("/a%7f"));
+	CU_ASSERT_PTR_NOT_NULL(repo_check_uri("/a\x01"));
+	CU_ASSERT_PTR_NOT_NULL(repo_check_uri("/api/v1/search?q=a%00"));
+	CU_ASSERT_PTR_NOT_NULL(repo_check_uri("/a/../b"));
+	CU_ASSERT_PTR_NOT_NULL(repo_check_uri("/a/.."));
+	CU_ASSERT_PTR_NOT_NULL(repo_check_uri("/a/./b"));
+	CU_ASSERT_PTR_NOT_NULL(repo_check_uri("/a/%2e%2E/b"));
+	CU_ASSERT_PTR_NOT_NULL(repo_check_uri("/a/..?x"));
+	CU_ASSERT_PTR_NOT_NULL(repo_check_uri("/a#/../b")); /* '#' ends nothing for the server */
+	CU_ASSERT_PTR_NOT_NULL(repo_check_uri("/a\\b"));
+	CU_ASSERT_PTR_NOT_NULL(repo_check_uri("/a%5cb"));
+	CU_ASSERT_PTR_NOT_NULL(repo_check_uri("/a%zz"));
+	CU_ASSERT_PTR_NOT_NULL(repo_check_uri("/a%4"));
+	CU_ASSERT_PTR_NOT_NULL(repo_check_uri("a"));
+	CU_ASSERT_PTR_NOT_NULL(repo_check_uri(""));
+}
+
+/* Every route, each with a path a decoder or a file system would read otherwise: 400 and the
+ * reason, never the resource (the first of them served root.json before). */
+static void test_http_bad_paths_are_400_on_every_route(void)
+{
+	static const struct {
+		const char *method, *path, *why;
+	} bad[] = {
+		{"GET", "/metadata/1.root.json%00.txt", "control character"},
+		{"GET", "/metadata/timestamp.json%00", "control character"},
+		{"GET", "/metadata/%2e%2e/repod.db", "segment"},
+		{"GET", "/metadata/..%5Crepod.db", "backslash"},
+		{"GET", "/targets/acme/x.xdrv%00.txt", "control character"},
+		{"GET", "/targets/acme/../../repod.db", "segment"},
+		{"GET", "/targets/acme%5C..%5Crepod.db", "backslash"},
+		{"GET", "/api/v1/packages%00", "control character"},
+		{"GET", "/api/v1/search?q=hello%00x", "control character"},
+		{"POST", "/api/v1/publish%0a", "control character"},
+		{"POST", "/api/v1/publish?path=acme/x%00.xdrv", "control character"},
+		{"GET", "/drivers/hello%0d%0aSet-Cookie:%20x", "control character"},
+		{"GET", "/drivers/../health", "segment"},
+		{"GET", "/drivers/hello%1b[2J", "control character"},
+		{"GET", "/static/repo.js%00.html", "control character"},
+		{"GET", "/static/..%5c..%5crepod.db", "backslash"},
+		{"GET", "/static/./repo.js", "segment"},
+		{"GET", "/health%7f", "control character"},
+		{"GET", "/index.html%00", "control character"},
+		{"GET", "/search?q=%08", "control character"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct resp r;
+		int rc = http(port, bad[i].method, bad[i].path, AUTH_ACME, NULL, 0, &r);
+		CU_ASSERT_EQUAL(rc, 0);
+		if (rc == 0 && (r.status != 400 || !strstr(r.body, "bad request") ||
+				!strstr(r.body, bad[i].why)))
+			fprintf(stderr, "%s %s: %d %s\n", bad[i].method, bad[i].path, r.status,
+				r.body);
+		CU_ASSERT_EQUAL(r.status, 400);
+		CU_ASSERT(r.body && strstr(r.body, "bad request"));
+		CU_ASSERT(r.body && strstr(r.body, bad[i].why));
+		resp_free(&r);
+	}
+	/* the same routes with clean paths are still served */
+	struct resp r;
+	CU_ASSERT_EQUAL_FATAL(http(port, "GET", "/metadata/1.root.json", NULL, NULL, 0, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 200);
+	resp_free(&r);
+	CU_ASSERT_EQUAL_FATAL(http(port, "GET", "/static/repo.js", NULL, NULL, 0, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 200);
+	resp_free(&r);
+}
+
+/* ---- connection limits and timeouts -------------------------------------------------------- */
+static int dial_from(uint16_t port_, const char *src)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in b = {.sin_family = AF_INET};
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port_)};
+	inet_pton(AF_INET, src, &b.sin_addr);
+	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&b, sizeof(b)) != 0 ||
+	    connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Wait up to `limit` s for the server to end the connection (EOF or reset); the time it
+ * took, or -1 if it was still open then. Bytes the server sends first are read and dropped. */
+static double closed_within(int fd, double limit)
+{
+	double t0 = now_s();
+	char b[512];
+	for (;;) {
+		double left = limit - (now_s() - t0);
+		if (left <= 0)
+			return -1;
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		if (poll(&p, 1, (int)(left * 1000) + 1) <= 0)
+			continue;
+		ssize_t n = recv(fd, b, sizeof(b), MSG_DONTWAIT);
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+			return now_s() - t0;
+	}
+}
+
+static void health_from(uint16_t p, const char *src)
+{
+	int fd = dial_from(p, src);
+	CU_ASSERT_FATAL(fd >= 0);
+	struct timeval tv = {.tv_sec = 20};
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	const char *req = "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+	CU_ASSERT_EQUAL(send_all(fd, req, strlen(req)), 0);
+	char head[2048];
+	CU_ASSERT_EQUAL(read_status(fd, head, sizeof(head)), 200);
+	close(fd);
+}
+
+/* A second server with small limits on the same repository: 4 connections per client, 3 s for
+ * the headers, 2 s for a body. The client is 127.0.0.2; 127.0.0.1 stands for everyone else.
+ * Every wait is bounded by 15 s, far above the 2-3 s the server should take, so nothing here
+ * depends on the machine being fast. */
+static void test_http_connection_limits_and_timeouts(void)
+{
+	struct repo_config saved = fx->r->cfg;
+	fx->r->cfg.max_connections_per_client = 4;
+	fx->r->cfg.header_timeout = 3;
+	fx->r->cfg.body_timeout = 2;
+	struct repo_server *s2 = NULL;
+	char *err = NULL;
+	CU_ASSERT_EQUAL_FATAL(repo_server_start(fx->r, &s2, &err), 0);
+	uint16_t p2 = repo_server_port(s2);
+
+	/* 5 idle connections: 4 are held, one (whichever the server takes on last) is refused at
+	 * once; a header timeout would end all of them together, 3 s later */
+	int idle[5], open_n = 0, refused = -1;
+	for (int i = 0; i < 5; i++) {
+		idle[i] = dial_from(p2, "127.0.0.2");
+		CU_ASSERT_FATAL(idle[i] >= 0);
+	}
+	struct pollfd pf[5];
+	for (int i = 0; i < 5; i++)
+		pf[i] = (struct pollfd){.fd = idle[i], .events = POLLIN};
+	CU_ASSERT_FATAL(poll(pf, 5, 15000) > 0);
+	usleep(100 * 1000);
+	for (int i = 0; i < 5; i++) {
+		char b1;
+		ssize_t n = recv(idle[i], &b1, 1, MSG_DONTWAIT);
+		if (n < 0 && errno == EAGAIN)
+			open_n++;
+		else
+			refused = i;
+	}
+	CU_ASSERT_EQUAL(open_n, 4);
+	CU_ASSERT_FATAL(refused >= 0);
+	close(idle[refused]);
+	idle[refused] = idle[4];
+	/* everyone else is answered meanwhile */
+	health_from(p2, "127.0.0.1");
+	/* the idle ones end at the header timeout */
+	for (int i = 0; i < 4; i++) {
+		double ti = closed_within(idle[i], 15);
+		CU_ASSERT(ti >= 0);
+		close(idle[i]);
+	}
+
+	/* headers sent a line at a time, never complete: ended by header_timeout though the
+	 * client is never idle */
+	int slow = dial_from(p2, "127.0.0.2");
+	CU_ASSERT_FATAL(slow >= 0);
+	const char *line0 = "GET /health HTTP/1.1\r\nHost: x\r\n";
+	CU_ASSERT_EQUAL(send_all(slow, line0, strlen(line0)), 0);
+	double t0 = now_s();
+	bool ended = false;
+	while (now_s() - t0 < 15 && !ended) {
+		if (send_all(slow, "X-Slow: a\r\n", 11) != 0)
+			ended = true;
+		else
+			ended = closed_within(slow, 0.2) >= 0;
+	}
+	CU_ASSERT(ended);
+	close(slow);
+
+	/* an upload whose body trickles in: ended by body_timeout */
+	int up = dial_from(p2, "127.0.0.2");
+	CU_ASSERT_FATAL(up >= 0);
+	const char *h = "POST /api/v1/publish HTTP/1.1\r\nHost: x\r\n" AUTH_ACME
+			"Content-Length: 1000\r\n\r\n";
+	CU_ASSERT_EQUAL(send_all(up, h, strlen(h)), 0);
+	t0 = now_s();
+	ended = false;
+	while (now_s() - t0 < 15 && !ended) {
+		if (send_all(up, "0123456789", 10) != 0)
+			ended = true;
+		else
+			ended = closed_within(up, 0.2) >= 0;
+	}
+	CU_ASSERT(ended);
+	close(up);
+
+	/* the client's count went back down: it is served again */
+	health_from(p2, "127.0.0.2");
+	repo_server_stop(s2, 2000);
+	fx->r->cfg = saved;
+}
+
 static void test_parse_bearer_and_range(void)
 {
 	const char *t;
@@ -596,4 +826,6 @@ XTEST_SUITE(repo_http, http_init, http_clean, XTEST(test_http_health_and_unknown
 	    XTEST(test_http_chunked_upload_over_the_limit_is_413),
 	    XTEST(test_http_truncated_upload_stores_nothing),
 	    XTEST(test_http_metadata_and_download_with_etag_and_range),
-	    XTEST(test_http_listing_search_and_index), XTEST(test_parse_bearer_and_range))
+	    XTEST(test_http_listing_search_and_index), XTEST(test_parse_bearer_and_range),
+	    XTEST(test_check_uri), XTEST(test_http_bad_paths_are_400_on_every_route),
+	    XTEST(test_http_connection_limits_and_timeouts))

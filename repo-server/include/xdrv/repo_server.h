@@ -50,12 +50,21 @@ struct repo_config {
 	bool access_log; /* one logfmt line per request on stderr, default true */
 	char *tls_cert; /* PEM certificate (chain) and key: HTTPS through libmicrohttpd's own TLS */
 	char *tls_key;	/* (GnuTLS); both NULL = plain HTTP */
+	/* Connection limits and timeouts (docs/REPOSITORY.md, "Limits"): */
+	unsigned max_connections;	     /* open connections in all, default 4096 */
+	unsigned max_connections_per_client; /* open connections from one address, default 32 */
+	unsigned
+		header_timeout; /* s from accept (or the previous answer) to complete headers: 10 */
+	unsigned body_timeout;	/* s from the headers to the end of an upload's body: 300 */
+	unsigned idle_timeout;	/* s without any progress while answering: 30 */
 };
 /* Defaults for every field (strings NULL). */
 void repo_config_defaults(struct repo_config *c);
 /* Read a config file: "key = value" lines, '#' comments; or a JSON object with the same keys.
  * Keys: listen, port, data_dir, keys_dir, trust_root, time_floor, max_package, threads,
- * timestamp_expiry, snapshot_expiry, targets_expiry, access_log, tls_cert, tls_key. Relative paths
+ * timestamp_expiry, snapshot_expiry, targets_expiry, access_log, tls_cert, tls_key,
+ * max_connections, max_connections_per_client, header_timeout, body_timeout, idle_timeout
+ * (max_connections_per_client must not exceed max_connections: -EINVAL). Relative paths
  * are taken relative to the config file's folder. Unknown keys: -EINVAL "CONFIG:LINE: unknown key
  * x". */
 int repo_config_load(const char *path, struct repo_config *out, char **err);
@@ -165,6 +174,11 @@ int repo_parse_bearer(const char *hdr, const char **token, size_t *len);
  * "bytes=-N". 0 with [*start, *end] inclusive; -ERANGE unsatisfiable (416); -EINVAL a form we
  * ignore (serve the whole resource). */
 int repo_parse_range(const char *hdr, uint64_t size, uint64_t *start, uint64_t *end);
+/* Check a raw (still percent-encoded) request target before it is decoded and routed: NULL if
+ * acceptable, else why not (for a 400). Refused: a target not starting with '/', a bad %
+ * escape, a control character (raw or encoded, %00 included) anywhere, and in the path part a
+ * backslash or a "." or ".." segment (raw or encoded). */
+const char *repo_check_uri(const char *uri);
 /* Validate a served file name: metadata names as above, target names as above. */
 bool repo_valid_metadata_name(const char *file);
 
