@@ -5,8 +5,10 @@
 #   make test       install deps, build with sanitizers, run every CUnit suite + e2e + fuzz smoke
 #   make demo       install deps, then the end-to-end demo (scripts/demo.sh)
 #   make bench      measure verify/JIT time and memory, write docs/BENCHMARKS.md
-#   make check      clang-format check, clang-tidy, cppcheck
+#   make check      clang-format check, clang-tidy, cppcheck, no circles between files
 #   make fuzz       build the libFuzzer targets and fuzz each for FUZZ_SECONDS
+#   make install    PREFIX=/usr/local DESTDIR=: tools, ABI headers, pkg-config, man pages, ...
+#   make deb        Debian packages in build/deb/ (make deb-test: install them in a clean chroot)
 #
 # Sources are found by folder: every component folder's *.c (but main_*.c) builds one static
 # library, libxdrv_<component>.a; <folder>/main_<prog>.c builds the program <prog> (cli/main_xdrv.c
@@ -84,7 +86,7 @@ include bench/bench.mk
 all: $(XDRV) $(PROGS) drivers
 
 help:
-	@sed -n '2,12p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,15p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	$(Q)scripts/install-deps
