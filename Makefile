@@ -86,7 +86,7 @@ include bench/bench.mk
 all: $(XDRV) $(PROGS) drivers
 
 help:
-	@sed -n '2,15p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,11p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	$(Q)scripts/install-deps
