@@ -79,7 +79,7 @@ PROGS := $(foreach s,$(PROG_SRCS),$(O)/bin/$(patsubst main_%.c,%,$(notdir $(s)))
 prog_of = $(patsubst main_%.c,%,$(notdir $(1)))
 include bench/bench.mk
 
-.PHONY: all libs test test-build test-run demo bench check format format-check fuzz clean \
+.PHONY: all libs test test-build test-run demo bench check check-circles format format-check fuzz clean \
 	drivers deps help
 all: $(XDRV) $(PROGS) drivers
 
@@ -222,7 +222,21 @@ format:
 	$(Q)clang-format -i $(C_SOURCES)
 format-check:
 	$(Q)clang-format --dry-run --Werror $(C_SOURCES)
-check: format-check
+
+# No circles between source files, and no library using or including the front end (cli/,
+# bench/): scripts/check-circles reads the objects of the normal build with nm (so `check`
+# builds them first) and compiles each sample driver folder freestanding, as `xdrv build` does.
+# tests/e2e/check_circles.sh shows that it fails on a circle.
+CIRCLE_SRCS = $(foreach c,$(COMPONENTS),$(call srcs_of,$(c))) $(PROG_SRCS)
+DRIVER_CHECK_CFLAGS := -std=gnu11 -ffreestanding -nostdlibinc -fsigned-char -fno-common -O0 \
+	-isystem driver-abi/include
+check-circles: $(patsubst %.c,$(O)/obj/%.o,$(CIRCLE_SRCS))
+	$(Q)scripts/check-circles --objdir $(O)/obj --top cli --top bench --cc $(CC) \
+		--driver-cflags "$(DRIVER_CHECK_CFLAGS)" $(foreach d,$(DRIVERS),--driver sample-drivers/$(d)) \
+		$(CIRCLE_SRCS)
+	$(Q)tests/e2e/check_circles.sh $(O) >/dev/null
+
+check: format-check check-circles
 	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
 		--suppress=missingIncludeSystem $(INCLUDES) $(filter %.c,$(C_SOURCES))
 	$(Q)clang-tidy --quiet $(filter-out tests/%,$(filter %.c,$(C_SOURCES))) -- $(CFLAGS) 2>/dev/null

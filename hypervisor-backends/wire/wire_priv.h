@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Private to hypervisor-backends/wire/: the wire struct (the kinds are listed in registry.c). The public
+ * Private to hypervisor-backends/wire/: the wire struct (the kinds are listed in wire_list.c). The public
  * contract is xdrv/wire.h.
  */
 #ifndef XDRV_WIRE_PRIV_H
