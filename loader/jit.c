@@ -27,14 +27,6 @@
 
 #define JIT_ERRORS_MAX 8192 /* reported errors kept between takes; a flood is cut, not grown */
 
-int ldr_llvm_err(char **err, LLVMErrorRef e, int code, const char *what)
-{
-	char *msg = LLVMGetErrorMessage(e);
-	xdrv_err(err, code, "%s: %s", what, msg ? msg : "unknown LLVM error");
-	LLVMDisposeErrorMessage(msg);
-	return code;
-}
-
 uint32_t ldr_module_defined_functions(LLVMModuleRef m)
 {
 	uint32_t n = 0;
