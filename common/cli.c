@@ -26,11 +26,10 @@ bool xdrv_cli_wants_help(int argc, char **argv)
 	return false;
 }
 
-int xdrv_cli_usage_error(const char *cmd, const char *msg, const char *arg)
+void xdrv_cli_usage_print(const char *cmd, const char *msg, const char *arg)
 {
 	fprintf(stderr, "xdrv %s: %s%s%s; try 'xdrv %s --help'\n", cmd, msg, arg ? " " : "",
 		arg ? arg : "", cmd);
-	return 2;
 }
 
 #define OPTION_NAMES_MAX 64 /* longer option tables get suggestions from the first 64 */

@@ -51,7 +51,8 @@ static void append_error(struct ldr_ctx *ctx, const char *msg)
 		memcpy(n + old, "; ", 2);
 		old += 2;
 	}
-	memcpy(n + old, msg, add + 1);
+	memcpy(n + old, msg, add);
+	n[old + add] = '\0';
 	ctx->jit_errors = n;
 }
 
@@ -314,7 +315,7 @@ int ldr_jit_lookup(struct ldr_image *img, const char *const *names, size_t n, in
 		return 0;
 	struct lookup_wait w = {.n = n, .addrs = addrs};
 	LLVMOrcCLookupSet set = calloc(n + 1, sizeof *set);
-	w.names = calloc(n, sizeof *w.names);
+	w.names = calloc(n, sizeof(LLVMOrcSymbolStringPoolEntryRef));
 	if (!set || !w.names) {
 		free(set);
 		free(w.names);

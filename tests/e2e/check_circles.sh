@@ -61,6 +61,10 @@ int inc(void) { return X; }'
 expect "a library including a front-end header breaks the layer rule" 1 \
   'layer: lib/inc.c:1: includes the front end.s ../cli/commands.h' --objdir obj --top cli lib/inc.c
 
+printf '%s\n' '#include "../cli/commands.h"' > "$T/lib/priv.h"
+expect "a library header including a front-end header breaks the layer rule" 1 \
+  'layer: lib/priv.h:1: includes the front end.s ../cli/commands.h' --objdir obj --top cli lib/f.c
+
 mkdir -p "$T/drv"
 printf '%s\n' 'int q(void); int p(void) { return q(); }' > "$T/drv/p.c"
 printf '%s\n' 'int p(void); int q(void) { return p(); }' > "$T/drv/q.c"
