@@ -315,7 +315,7 @@ int ldr_jit_lookup(struct ldr_image *img, const char *const *names, size_t n, in
 		return 0;
 	struct lookup_wait w = {.n = n, .addrs = addrs};
 	LLVMOrcCLookupSet set = calloc(n + 1, sizeof *set);
-	w.names = calloc(n, sizeof(LLVMOrcSymbolStringPoolEntryRef));
+	w.names = calloc(n, sizeof *w.names);
 	if (!set || !w.names) {
 		free(set);
 		free(w.names);
