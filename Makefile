@@ -239,16 +239,15 @@ check-circles: $(patsubst %.c,$(O)/obj/%.o,$(CIRCLE_SRCS))
 
 # Every check fails `make check` on any finding: formatting, file circles, cppcheck (warning and
 # portability), clang-tidy (.clang-tidy: the checks kept are errors; the ones switched off say
-# why). Each runs its files $(NPROC) at a time; `make -j2 check` also runs the four side by side.
+# why). Each runs its files $(JOBS) at a time; `make -j2 check` also runs the four side by side.
 # CI (.ci/run) runs it before `make test`, with the test build's objects (O=build/test SAN=1).
-NPROC := $(shell nproc 2>/dev/null || echo 2)
 TIDY_SRCS = $(filter-out tests/%,$(filter %.c,$(C_SOURCES)))
 check: format-check check-circles check-cppcheck check-tidy
 check-cppcheck:
-	$(Q)cppcheck -j$(NPROC) --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
+	$(Q)cppcheck -j$(JOBS) --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
 		--suppress=missingIncludeSystem $(INCLUDES) $(filter %.c,$(C_SOURCES))
 check-tidy:
-	$(Q)scripts/check-tidy $(NPROC) $(TIDY_SRCS) -- \
+	$(Q)scripts/check-tidy $(JOBS) $(TIDY_SRCS) -- \
 		$(filter-out -fsanitize% -fno-sanitize%,$(CFLAGS))
 
 clean:
