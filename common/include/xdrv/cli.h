@@ -33,8 +33,16 @@ static inline int xdrv_cli_usage_error(const char *cmd, const char *msg, const c
  * but lacks its value gets "missing value for --NAME"; one that takes no value but got
  * "=VALUE" gets "--NAME takes no value"; an unknown one gets "unknown option --NAMX (did you
  * mean --NAME?)" when a long option is within two typos (xdrv_suggest, xdrv/util.h). Prints in the
- * format of xdrv_cli_usage_error and returns 2. longopts ends with a zero entry; may be NULL. */
-int xdrv_cli_option_error(const char *cmd, const struct option *longopts, const char *arg);
+ * format of xdrv_cli_usage_error (xdrv_cli_option_print), and returns 2 (xdrv_cli_option_error).
+ * longopts ends with a zero entry; may be NULL. */
+void xdrv_cli_option_print(const char *cmd, const struct option *longopts, const char *arg);
+/* Inline for the reason xdrv_cli_usage_error is. */
+static inline int xdrv_cli_option_error(const char *cmd, const struct option *longopts,
+					const char *arg)
+{
+	xdrv_cli_option_print(cmd, longopts, arg);
+	return 2;
+}
 
 /* Whether to write ANSI colour and bold to f: only if f is a terminal and the environment has
  * no NO_COLOR (https://no-color.org: set to anything non-empty turns colour off) and TERM is
