@@ -103,29 +103,37 @@ static void set_defaults(struct bench_args *a)
 		a->mode_on[m] = true;
 }
 
-/* A numeric option: which field, and its range. NULL: not a numeric option. */
-static uint32_t *numeric_option(int c, struct bench_args *a, uint32_t *min, uint32_t *max)
+/* A numeric option: which field (*u), and its range. false: not a numeric option. (A bool,
+ * not the field pointer: &a->reps is `a` itself, and the analyzer took "not numeric" for a NULL.)
+ */
+static bool numeric_option(int c, struct bench_args *a, uint32_t **u, uint32_t *min, uint32_t *max)
 {
 	*min = 1;
 	*max = 100000000;
 	switch (c) {
 	case 'r':
 		*max = 101; /* bench_median's buffer */
-		return &a->reps;
+		*u = &a->reps;
+		return true;
 	case 'f':
 		*min = 4; /* 1514 B figures take a quarter */
-		return &a->frames;
+		*u = &a->frames;
+		return true;
 	case 'i':
-		return &a->ios;
+		*u = &a->ios;
+		return true;
 	case 's':
-		return &a->seq_ios;
+		*u = &a->seq_ios;
+		return true;
 	case 'l':
-		return &a->lat;
+		*u = &a->lat;
+		return true;
 	case 'd':
 		*max = 4096;
-		return &a->disk_mb;
+		*u = &a->disk_mb;
+		return true;
 	default:
-		return NULL;
+		return false;
 	}
 }
 
@@ -183,8 +191,8 @@ int bench_args_parse(int argc, char **argv, struct bench_args *a)
 	optind = 0;
 	int c, rc = 0;
 	while (rc == 0 && (c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-		uint32_t min, max, *u = numeric_option(c, a, &min, &max);
-		if (!u)
+		uint32_t min, max, *u = NULL;
+		if (!numeric_option(c, a, &u, &min, &max))
 			rc = other_option(c, argv, a);
 		else if (parse_u32(optarg, min, max, u))
 			rc = xdrv_cli_usage_error("bench",

@@ -26,16 +26,15 @@ bool xdrv_cli_wants_help(int argc, char **argv)
 	return false;
 }
 
-int xdrv_cli_usage_error(const char *cmd, const char *msg, const char *arg)
+void xdrv_cli_usage_print(const char *cmd, const char *msg, const char *arg)
 {
 	fprintf(stderr, "xdrv %s: %s%s%s; try 'xdrv %s --help'\n", cmd, msg, arg ? " " : "",
 		arg ? arg : "", cmd);
-	return 2;
 }
 
 #define OPTION_NAMES_MAX 64 /* longer option tables get suggestions from the first 64 */
 
-int xdrv_cli_option_error(const char *cmd, const struct option *longopts, const char *arg)
+static int option_error(const char *cmd, const struct option *longopts, const char *arg)
 {
 	if (!arg || strncmp(arg, "--", 2) != 0 || !longopts)
 		return xdrv_cli_usage_error(cmd,
@@ -62,6 +61,11 @@ int xdrv_cli_option_error(const char *cmd, const struct option *longopts, const 
 	fprintf(stderr, "xdrv %s: unknown option %s (did you mean --%s?); try 'xdrv %s --help'\n",
 		cmd, arg, best, cmd);
 	return 2;
+}
+
+void xdrv_cli_option_print(const char *cmd, const struct option *longopts, const char *arg)
+{
+	(void)option_error(cmd, longopts, arg);
 }
 
 bool xdrv_cli_color_enabled(FILE *f)

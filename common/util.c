@@ -31,16 +31,16 @@ __attribute__((format(printf, 1, 0))) static char *vfmt(const char *fmt, va_list
 	return s;
 }
 
-int xdrv_err(char **err, int code, const char *fmt, ...)
+void xdrv_err_set(char **err, const char *fmt, ...)
 {
 	if (!err)
-		return code;
+		return;
 	va_list ap;
 	va_start(ap, fmt);
 	char *msg = vfmt(fmt, ap);
 	va_end(ap);
 	if (!msg)
-		return code;
+		return;
 	if (*err) {
 		/* keep the inner cause: "outer: inner" */
 		size_t n = strlen(msg) + strlen(*err) + 3;
@@ -54,7 +54,6 @@ int xdrv_err(char **err, int code, const char *fmt, ...)
 	} else {
 		*err = msg;
 	}
-	return code;
 }
 
 void xdrv_err_prefix(char **err, const char *fmt, ...)

@@ -95,6 +95,10 @@ struct hvb_device {
 /* Wire side of a device teardown: detach whatever wire is attached (wire/wire.c). */
 void hvb_wire_device_gone(struct hvb_device *d);
 
+/* Run the timers of `d` whose deadline has passed (each once; a callback may re-arm). Returns how
+ * many ran. device.c; called by hvb_device_poll. */
+int hvb_timers_fire(struct hvb_device *d);
+
 /* Emit one host log line through the hvb_set_log sink. */
 void hvb_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -111,7 +115,10 @@ int hvb_config_u64(const char *val, uint64_t min, uint64_t max, uint64_t *out);
 /* Parse a MAC address "xx:xx:xx:xx:xx:xx" (hex digits, either case): 0 or -EINVAL. */
 int hvb_config_mac(const char *val, uint8_t mac[6]);
 
-/* ---- the ops tables registry.c lists --------------------------------------------------------- */
+/* ---- the ops tables the lists name ------------------------------------------------------------
+ * Backends and device models: registry.c; disk backends: disk/disk_list.c; wire kinds:
+ * wire/wire_list.c. Three lists, not one, so that a model that opens a disk or transmits on a
+ * wire does not depend on the list that names the model itself. */
 extern const struct hvb_wire_ops hvb_wire_gen_ops;
 extern const struct hvb_wire_ops hvb_wire_tap_ops;
 extern const struct hvb_backend_ops hvb_native_backend_ops;

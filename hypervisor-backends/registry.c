@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
- * The one list of backends, device models, disk backends and wire kinds. Adding one is one line
+ * The list of backends and device models (disk backends: disk/disk_list.c; wire kinds:
+ * wire/wire_list.c, kept apart because models use disks and wires). Adding one is one line
  * here plus its own file; nothing else names them. A backend that cannot run in this build (xen) is
  * still listed, and fails at create with a message saying why, so the list is honest.
  */
 #include "hvb_priv.h"
 
 #include <string.h>
-#include <xdrv/hvb_disk.h>
-#include <xdrv/wire.h>
 
 static const struct hvb_backend_ops *const backends[] = {
 	&hvb_native_backend_ops,
@@ -19,19 +18,6 @@ static const struct hvb_backend_ops *const backends[] = {
 static const struct hvb_model_ops *const models[] = {
 	&hvb_uart16550_model_ops,   &hvb_null_model_ops,    &hvb_testdev_model_ops,
 	&hvb_virtio_scsi_model_ops, &hvb_dp83820_model_ops, NULL,
-};
-
-static const struct hvb_disk_ops *const disks[] = {
-	&hvb_ram_disk_ops,
-	&hvb_file_disk_ops,
-	&hvb_iscsi_disk_ops,
-	NULL,
-};
-
-static const struct hvb_wire_ops *const wires[] = {
-	&hvb_wire_gen_ops,
-	&hvb_wire_tap_ops,
-	NULL,
 };
 
 const struct hvb_backend_ops *hvb_backend_find(const char *name)
@@ -50,19 +36,6 @@ const struct hvb_model_ops *hvb_model_find(const char *name)
 	return NULL;
 }
 
-const struct hvb_disk_ops *hvb_disk_backend_find(const char *name)
-{
-	for (size_t i = 0; name && disks[i]; i++)
-		if (strcmp(disks[i]->name, name) == 0)
-			return disks[i];
-	return NULL;
-}
-
-const struct hvb_disk_ops *const *hvb_disk_backend_list(void)
-{
-	return disks;
-}
-
 const struct hvb_backend_ops *const *hvb_backend_list(void)
 {
 	return backends;
@@ -71,17 +44,4 @@ const struct hvb_backend_ops *const *hvb_backend_list(void)
 const struct hvb_model_ops *const *hvb_model_list(void)
 {
 	return models;
-}
-
-const struct hvb_wire_ops *hvb_wire_kind_find(const char *name)
-{
-	for (size_t i = 0; name && wires[i]; i++)
-		if (strcmp(wires[i]->name, name) == 0)
-			return wires[i];
-	return NULL;
-}
-
-const struct hvb_wire_ops *const *hvb_wire_kind_list(void)
-{
-	return wires;
 }

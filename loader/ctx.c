@@ -13,16 +13,6 @@
 
 #include "xdrv/util.h"
 
-void ldr_ctx_set_error(struct ldr_ctx *ctx, const char *err)
-{
-	if (!ctx)
-		return;
-	if (xdrv_snprintf(ctx->errmsg, sizeof ctx->errmsg, "%s", err ? err : "") != 0) {
-		/* keep the head of an overlong message and say it was cut */
-		memcpy(ctx->errmsg + sizeof ctx->errmsg - 5, "...", 4);
-	}
-}
-
 void ldr_ctx_set_bindings(struct ldr_ctx *ctx, const struct ldr_abi_binding *b, size_t n)
 {
 	ctx->bindings = b;

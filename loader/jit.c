@@ -27,14 +27,6 @@
 
 #define JIT_ERRORS_MAX 8192 /* reported errors kept between takes; a flood is cut, not grown */
 
-int ldr_llvm_err(char **err, LLVMErrorRef e, int code, const char *what)
-{
-	char *msg = LLVMGetErrorMessage(e);
-	xdrv_err(err, code, "%s: %s", what, msg ? msg : "unknown LLVM error");
-	LLVMDisposeErrorMessage(msg);
-	return code;
-}
-
 uint32_t ldr_module_defined_functions(LLVMModuleRef m)
 {
 	uint32_t n = 0;
@@ -59,7 +51,8 @@ static void append_error(struct ldr_ctx *ctx, const char *msg)
 		memcpy(n + old, "; ", 2);
 		old += 2;
 	}
-	memcpy(n + old, msg, add + 1);
+	memcpy(n + old, msg, add);
+	n[old + add] = '\0';
 	ctx->jit_errors = n;
 }
 

@@ -20,11 +20,13 @@
 #include <llvm-c/Orc.h>
 #include <llvm-c/TargetMachine.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "xdrv/loader.h"
 #include "xdrv/runtime.h"
 #include "xdrv/sdk.h"
 #include "xdrv/signer.h"
+#include "xdrv/util.h"
 
 #define LDR_ERRMSG_MAX 4096
 
@@ -87,8 +89,17 @@ struct ldr_ctx {
 	struct ldr_image *obj_digest_img; /* eager emission in progress: objects hash into it */
 	char errmsg[LDR_ERRMSG_MAX];
 };
-/* Remember `err` (may be NULL) as the context's last error. */
-void ldr_ctx_set_error(struct ldr_ctx *ctx, const char *err);
+/* Remember `err` (may be NULL) as the context's last error. Inline here because both ctx.c and
+ * image.c set it, and ctx.c (which unloads images) must not be needed by image.c. */
+static inline void ldr_ctx_set_error(struct ldr_ctx *ctx, const char *err)
+{
+	if (!ctx)
+		return;
+	if (xdrv_snprintf(ctx->errmsg, sizeof ctx->errmsg, "%s", err ? err : "") != 0) {
+		/* keep the head of an overlong message and say it was cut */
+		memcpy(ctx->errmsg + sizeof ctx->errmsg - 5, "...", 4);
+	}
+}
 /* Replace the ABI binding table (tests; also a future runtime with per-backend bindings). The
  * table is borrowed and must outlive the context. */
 void ldr_ctx_set_bindings(struct ldr_ctx *ctx, const struct ldr_abi_binding *b, size_t n);
@@ -150,8 +161,15 @@ int ldr_jit_lookup(struct ldr_image *img, const char *const *names, size_t n, in
 char *ldr_jit_take_errors(struct ldr_ctx *ctx);
 /* Count of defined functions in `m`. */
 uint32_t ldr_module_defined_functions(LLVMModuleRef m);
-/* Turn an LLVMErrorRef into an xdrv_err message (consumes it). */
-int ldr_llvm_err(char **err, LLVMErrorRef e, int code, const char *what);
+/* Turn an LLVMErrorRef into an xdrv_err message (consumes it); returns `code`. Inline here
+ * because jit.c, lazy.c and target.c all report LLVM errors, and jit.c uses target.c. */
+static inline int ldr_llvm_err(char **err, LLVMErrorRef e, int code, const char *what)
+{
+	char *msg = LLVMGetErrorMessage(e);
+	xdrv_err(err, code, "%s: %s", what, msg ? msg : "unknown LLVM error");
+	LLVMDisposeErrorMessage(msg);
+	return code;
+}
 
 /* ---- lazy.c -----------------------------------------------------------------------------------
  */

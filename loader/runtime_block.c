@@ -258,7 +258,7 @@ out_free:
  */
 
 LDR_CALLS_DRIVER
-int ldr_blk_dispatch(struct ldr_driver *drv)
+static int blk_dispatch(struct ldr_driver *drv)
 {
 	int n = 0;
 	for (uint32_t i = 0; i < LDR_MAX_BLKDEVS; i++) {
@@ -272,7 +272,7 @@ int ldr_blk_dispatch(struct ldr_driver *drv)
 	return n;
 }
 
-void ldr_blk_release_all(struct ldr_driver *drv, struct ldr_unbind_report *rep)
+static void blk_release_all(struct ldr_driver *drv, struct ldr_unbind_report *rep)
 {
 	for (uint32_t i = 0; i < LDR_MAX_BLKDEVS; i++) {
 		struct ldr_blkdev *bd = drv->blk[i];
@@ -285,3 +285,9 @@ void ldr_blk_release_all(struct ldr_driver *drv, struct ldr_unbind_report *rep)
 		drv->blk[i] = NULL;
 	}
 }
+
+const struct ldr_class_ops ldr_blk_class = {
+	.name = "block",
+	.dispatch = blk_dispatch,
+	.release_all = blk_release_all,
+};

@@ -2,7 +2,8 @@
 /*
  * The core of the ABI runtime: handle tables, the current driver, logging, driver-owned memory
  * and time. Devices, DMA and interrupts are in runtime_device.c; the device classes in
- * runtime_{net,block,scsi}.c; bind/unbind/dispatch in runtime_driver.c.
+ * runtime_{net,block,scsi}.c, listed in runtime_classes.c; bind/unbind in runtime_driver.c;
+ * dispatch in runtime_dispatch.c.
  *
  * Everything a driver passes in is distrusted: handles are looked up, never dereferenced;
  * strings are read with a bound; pointers to free are checked against the driver's own set.

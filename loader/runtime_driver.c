@@ -2,9 +2,10 @@
 /*
  * A driver's lifecycle on one device: check the descriptor (magic, size, ABI version, reserved
  * fields), match it against the device's identity, write parameters for natively compiled
- * drivers, probe; dispatch interrupts and polls; unbind, releasing whatever the driver still
- * holds. The descriptor is driver memory (JIT data or a dlopen'd library): it is copied once and
- * only the copy is used.
+ * drivers, probe; unbind, releasing whatever the driver still holds (the device, then each
+ * device class of runtime_classes.c, then memory). Dispatch is runtime_dispatch.c; what happens
+ * when the driver's code faults is runtime_fault.c. The descriptor is driver memory (JIT data or a
+ * dlopen'd library): it is copied once and only the copy is used.
  */
 #include "runtime_priv.h"
 
@@ -302,9 +303,8 @@ static void release_all(struct ldr_driver *drv, struct ldr_unbind_report *rep)
 	/* the device first: interrupts masked and every DMA mapping gone before any memory the
 	 * device could reach is freed */
 	ldr_device_release_all(drv, rep);
-	ldr_net_release_all(drv, rep);
-	ldr_blk_release_all(drv, rep);
-	ldr_scsi_release_all(drv, rep);
+	for (const struct ldr_class_ops *const *c = drv->classes; c && *c; c++)
+		(*c)->release_all(drv, rep);
 	ldr_mem_release_all(drv, rep);
 	for (uint32_t i = 0; i < drv->nregions; i++)
 		ldr_handle_drop(LDR_H_REGION, &drv->regions[i].o);
@@ -383,6 +383,7 @@ int ldr_driver_bind(const struct xdrv_driver *desc, struct hvb_device *dev,
 	snprintf(drv->label, sizeof drv->label, "%s", who);
 	drv->hdev = dev;
 	drv->model = m;
+	drv->classes = ldr_classes;
 	drv->io_timeout_ns =
 		(uint64_t)(o->io_timeout_ms ? o->io_timeout_ms : LDR_IO_TIMEOUT_MS) * 1000000u;
 	drv->nregions = m->num_regions < HVB_MAX_REGIONS ? m->num_regions : HVB_MAX_REGIONS;
@@ -421,23 +422,6 @@ int ldr_driver_bind(const struct xdrv_driver *desc, struct hvb_device *dev,
 	return 0;
 }
 
-void ldr_driver_fault(struct ldr_driver *drv, const struct ldr_guard *g)
-{
-	drv->faulted = true;
-	drv->fault_signo = g->signo;
-	for (uint32_t i = 0; i < drv->nirqs; i++)
-		hvb_irq_mask(drv->hdev, i);
-	ldr_rt_log(drv, XDRV_LOG_ERROR,
-		   "driver faulted: %s at address %#lx; the driver is stopped (interrupts masked, "
-		   "no entry point will be called again), the host carries on",
-		   ldr_guard_signame(g->signo), (unsigned long)g->addr);
-}
-
-int ldr_driver_fault_signal(const struct ldr_driver *drv)
-{
-	return drv && drv->faulted ? drv->fault_signo : 0;
-}
-
 LDR_CALLS_DRIVER
 void ldr_driver_unbind_report(struct ldr_driver *drv, struct ldr_unbind_report *rep)
 {
@@ -457,41 +441,4 @@ void ldr_driver_unbind_report(struct ldr_driver *drv, struct ldr_unbind_report *
 void ldr_driver_unbind(struct ldr_driver *drv)
 {
 	ldr_driver_unbind_report(drv, NULL);
-}
-
-int ldr_driver_dispatch(struct ldr_driver *drv)
-{
-	/* never from inside one of the driver's own entry points (a host callback running under
-	 * xdrv_net_rx, say): that would run two entry points of one driver at once */
-	if (!drv || drv->in_entry)
-		return 0;
-	int n = hvb_device_poll(drv->hdev); /* model timers, wire frames: may raise the line */
-	n += ldr_irq_dispatch(drv);
-	n += ldr_net_dispatch(drv);
-	n += ldr_blk_dispatch(drv);
-	n += ldr_scsi_dispatch(drv);
-	return n;
-}
-
-/* Spin this many idle rounds before sleeping: device models complete synchronously or within
- * microseconds, and a sleep costs ~50 us of latency. */
-#define WAIT_SPIN_ROUNDS 1000u
-
-int ldr_wait_done(struct ldr_driver *drv, const bool *done, uint64_t timeout_ns)
-{
-	uint64_t end = xdrv_time_ns() + timeout_ns;
-	uint32_t idle = 0;
-	while (!*done) {
-		if (xdrv_time_ns() > end)
-			return -ETIMEDOUT;
-		if (ldr_driver_dispatch(drv) > 0) {
-			idle = 0;
-			continue;
-		}
-		if (++idle > WAIT_SPIN_ROUNDS) {
-			struct timespec ts = {0, 20000};
-			nanosleep(&ts, NULL);
-		}
-	}
-	return 0;
 }

@@ -570,7 +570,7 @@ const uint8_t *ldr_net_mac(const struct ldr_netdev *nd)
  */
 
 LDR_CALLS_DRIVER
-int ldr_net_dispatch(struct ldr_driver *drv)
+static int net_dispatch(struct ldr_driver *drv)
 {
 	int n = 0;
 	for (uint32_t i = 0; i < LDR_MAX_NETDEVS; i++) {
@@ -605,7 +605,7 @@ int ldr_net_dispatch(struct ldr_driver *drv)
 	return n;
 }
 
-void ldr_net_release_all(struct ldr_driver *drv, struct ldr_unbind_report *rep)
+static void net_release_all(struct ldr_driver *drv, struct ldr_unbind_report *rep)
 {
 	for (uint32_t i = 0; i < LDR_MAX_NETDEVS; i++) {
 		struct ldr_netdev *nd = drv->net[i];
@@ -622,3 +622,9 @@ void ldr_net_release_all(struct ldr_driver *drv, struct ldr_unbind_report *rep)
 	ldr_handle_foreach(LDR_H_PKT, drv, release_pkt, &r);
 	rep->pkts += r.count;
 }
+
+const struct ldr_class_ops ldr_net_class = {
+	.name = "net",
+	.dispatch = net_dispatch,
+	.release_all = net_release_all,
+};

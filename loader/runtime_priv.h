@@ -146,6 +146,10 @@ struct ldr_driver {
 	int fault_signo;	/* the fault, for messages and the unbind report */
 	bool probed;		/* probe returned OK: remove is due at unbind */
 	uint64_t io_timeout_ns; /* ldr_blk_io, ldr_scsi_exec */
+	/* the device classes dispatch and unbind walk: ldr_classes, set at bind (a table the
+	 * instance carries, so the classes, which wait through the event loop, do not depend on
+	 * the list that names them) */
+	const struct ldr_class_ops *const *classes;
 
 	/* xdrv_mem_alloc: pointer -> header, bytes charged */
 	struct ldr_map allocs;
@@ -171,8 +175,8 @@ struct ldr_driver *ldr_current(void);
 struct ldr_driver *ldr_enter(struct ldr_driver *drv);
 void ldr_leave(struct ldr_driver *drv, struct ldr_driver *prev);
 
-/* A hardware fault in drv's code (runtime_guard.h) stops the driver, never the host: log it,
- * mask its interrupt lines, and refuse every later entry. */
+/* runtime_fault.c: a hardware fault in drv's code (runtime_guard.h) stops the driver, never the
+ * host: log it, mask its interrupt lines, and refuse every later entry. */
 void ldr_driver_fault(struct ldr_driver *drv, const struct ldr_guard *g);
 
 /*
@@ -214,16 +218,31 @@ const char *ldr_status_name(int32_t st);
 /* ---- release at unbind (each file releases its own kind) ------------------------------------ */
 void ldr_mem_release_all(struct ldr_driver *drv, struct ldr_unbind_report *rep);
 void ldr_device_release_all(struct ldr_driver *drv, struct ldr_unbind_report *rep);
-void ldr_net_release_all(struct ldr_driver *drv, struct ldr_unbind_report *rep);
-void ldr_blk_release_all(struct ldr_driver *drv, struct ldr_unbind_report *rep);
-void ldr_scsi_release_all(struct ldr_driver *drv, struct ldr_unbind_report *rep);
 
 /* ---- dispatch pieces (each returns events handled) ----------------------------------------- */
 int ldr_irq_dispatch(struct ldr_driver *drv);
-int ldr_net_dispatch(struct ldr_driver *drv);
-int ldr_blk_dispatch(struct ldr_driver *drv);
-int ldr_scsi_dispatch(struct ldr_driver *drv);
 
+/* ---- device classes ------------------------------------------------------------------------ */
+/*
+ * One device class (runtime_net.c, runtime_block.c, runtime_scsi.c), listed in
+ * runtime_classes.c. Every op is required.
+ */
+struct ldr_class_ops {
+	const char *name; /* "net", "block", "scsi": for messages */
+	/* Deliver what the class holds for the driver (backlogs, polls of its registrations) from
+	 * ldr_driver_dispatch; never from inside a driver entry point. Returns events handled. */
+	int (*dispatch)(struct ldr_driver *drv);
+	/* At unbind, after the device is quiet: unregister and free every registration of the
+	 * class the driver still holds, and its outstanding requests; count them in `rep`. */
+	void (*release_all)(struct ldr_driver *drv, struct ldr_unbind_report *rep);
+};
+extern const struct ldr_class_ops ldr_net_class;
+extern const struct ldr_class_ops ldr_blk_class;
+extern const struct ldr_class_ops ldr_scsi_class;
+/* NULL-terminated; dispatch and release order (runtime_classes.c). */
+extern const struct ldr_class_ops *const ldr_classes[];
+
+/* ---- the event loop (runtime_dispatch.c) ---------------------------------------------------- */
 /* Wait for a synchronous request: dispatch `drv` until *done or the deadline. Returns 0 or
  * -ETIMEDOUT. */
 int ldr_wait_done(struct ldr_driver *drv, const bool *done, uint64_t timeout_ns);

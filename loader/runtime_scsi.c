@@ -287,7 +287,7 @@ int ldr_scsi_reset(struct ldr_scsi_host *h, char **err)
  */
 
 LDR_CALLS_DRIVER
-int ldr_scsi_dispatch(struct ldr_driver *drv)
+static int scsi_dispatch(struct ldr_driver *drv)
 {
 	int n = 0;
 	for (uint32_t i = 0; i < LDR_MAX_SCSI_HOSTS; i++) {
@@ -301,7 +301,7 @@ int ldr_scsi_dispatch(struct ldr_driver *drv)
 	return n;
 }
 
-void ldr_scsi_release_all(struct ldr_driver *drv, struct ldr_unbind_report *rep)
+static void scsi_release_all(struct ldr_driver *drv, struct ldr_unbind_report *rep)
 {
 	for (uint32_t i = 0; i < LDR_MAX_SCSI_HOSTS; i++) {
 		struct ldr_scsi_host *h = drv->scsi[i];
@@ -398,3 +398,9 @@ void ldr_scsi_sense_describe(const uint8_t *sense, uint32_t len, uint32_t *key, 
 	snprintf(out, cap, "sense key 0x%x %s, ASC/ASCQ 0x%02x/0x%02x %s", k,
 		 ldr_scsi_sense_key_name(k), a, q, an ? an : "(not in the table)");
 }
+
+const struct ldr_class_ops ldr_scsi_class = {
+	.name = "scsi",
+	.dispatch = scsi_dispatch,
+	.release_all = scsi_release_all,
+};

@@ -220,7 +220,7 @@ static int export_pages(struct repo *r, const char *dir, char **err)
 
 int repo_export(struct repo *r, const char *dir, char **err)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL; /* finalized on every path, also when BEGIN failed */
 	int rc = 0;
 	/* all metadata rows, consistent names; then the unversioned latest ones */
 	struct row {

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * The importable symbols of the driver ABI, compiled in from driver-abi/include/xdrv/symbols.def (the
- * X-macro list, one XDRV_SYM(name, major, minor, patch) per line). The lint asks here whether a
- * driver may import a name at the ABI version it declares. The table is the one of this
- * checkout: a driver that declares a newer ABI than this SDK knows is refused elsewhere.
+ * The importable symbols of the driver ABI, compiled in from driver-abi/include/xdrv/symbols.def
+ * (the X-macro list, one XDRV_SYM(name, major, minor, patch) per line). The lint asks here whether
+ * a driver may import a name at the ABI version it declares. The table is the one of this checkout:
+ * a driver that declares a newer ABI than this SDK knows is refused elsewhere.
  */
 #include <string.h>
 #include <xdrv/sdk.h>

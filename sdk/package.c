@@ -107,12 +107,13 @@ static int check_header(struct archive_entry *e, unsigned idx, const struct sdk_
 		return xdrv_err(err, -EINVAL,
 				"archive: entry '%s' claims %llu bytes in an archive of %zu", nm,
 				(unsigned long long)size, payload_len);
-	if (total + size > caps->max_total_size)
+	uint64_t new_total = total + size;
+	if (new_total > caps->max_total_size)
 		return xdrv_err(
 			err, -EFBIG,
 			"archive: entry '%s' brings the total to %llu bytes, over the cap of "
 			"%llu",
-			nm, (unsigned long long)(total + size),
+			nm, (unsigned long long)new_total,
 			(unsigned long long)caps->max_total_size);
 	return 0;
 }

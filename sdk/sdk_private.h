@@ -51,7 +51,6 @@ bool sdk_valid_symbol(const char *s);	   /* [A-Za-z0-9_.$]{1,255} */
  * component, at most SDK_PATH_MAX bytes. On false, *why says what is wrong. */
 bool sdk_valid_member_path(const char *s, const char **why);
 
-
 /* Parameter type names as they appear in manifests ("u32", ...); NULL for an unknown type. */
 const char *sdk_param_type_name(uint32_t type);
 uint32_t sdk_param_type_from_name(const char *s); /* 0 if unknown */
@@ -68,7 +67,6 @@ void sdk_param_value_str(uint32_t type, uint64_t v, char *out, size_t outlen);
  * tune-cpu, x86/arm-specific knobs). sdk_normalize removes them, sdk_lint rejects them. */
 bool sdk_attr_is_target_specific(const char *kind, size_t len);
 
-
 /* ---- LLVM diagnostics ------------------------------------------------------------------- */
 /* While active, errors LLVM reports through `ctx` are kept (the first one, in msg) instead of
  * being printed and ending the process. end restores the caller's handler and frees msg. */
@@ -83,6 +81,5 @@ void sdk_diag_end(struct sdk_diag *d);
 
 /* Lower-case hex SHA-256 of data (OpenSSL EVP). 0 or -EIO. */
 int sdk_sha256_hex(const uint8_t *data, size_t len, char out[65]);
-
 
 #endif

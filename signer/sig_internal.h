@@ -13,7 +13,6 @@
 #include <openssl/asn1.h>
 #include <openssl/x509.h>
 
-
 /* Register SIG_OID_EKU_DRIVER_SIGNING and SIG_OID_POLICY_DRIVER with OpenSSL (OBJ_create), once
  * per process, thread-safe. 0 or -ENOMEM with *err set. */
 int sig_oids_init(char **err);

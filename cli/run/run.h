@@ -32,9 +32,9 @@ struct run_end {
 #define RUN_MAX_ENDS 4
 
 struct run_loop_opts {
-	uint64_t for_ns;     /* run this long; 0: see until_idle */
-	bool until_idle;     /* without for_ns: end once the driver and every end are idle */
-	uint64_t cap_ns;     /* without for_ns: end at the latest after this long; 0: never */
+	uint64_t for_ns; /* run this long; 0: see until_idle */
+	bool until_idle; /* without for_ns: end once the driver and every end are idle */
+	uint64_t cap_ns; /* without for_ns: end at the latest after this long; 0: never */
 	struct run_end ends[RUN_MAX_ENDS];
 	size_t nends;
 };

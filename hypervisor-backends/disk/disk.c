@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The generic disk layer: opens "<backend>:<arg>" specs through the backend list in
- * registry.c, and checks every I/O (alignment, bounds without overflow, read-only) before a
+ * disk_list.c, and checks every I/O (alignment, bounds without overflow, read-only) before a
  * backend sees it, so backends only handle whole, in-range, 512-aligned ranges.
  */
 #include "../hvb_priv.h"
@@ -19,32 +19,6 @@ struct hvb_disk {
 	bool read_only;
 	char *spec;
 };
-
-int hvb_disk_parse_size(const char *s, uint64_t *out)
-{
-	if (!s || s[0] < '0' || s[0] > '9')
-		return -EINVAL;
-	char *end = NULL;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || !end)
-		return -EINVAL;
-	unsigned shift = 0;
-	if (*end == 'K' || *end == 'k')
-		shift = 10;
-	else if (*end == 'M' || *end == 'm')
-		shift = 20;
-	else if (*end == 'G' || *end == 'g')
-		shift = 30;
-	else if (*end)
-		return -EINVAL;
-	if (shift && end[1])
-		return -EINVAL;
-	if (shift && v > (UINT64_MAX >> shift))
-		return -EINVAL;
-	*out = (uint64_t)v << shift;
-	return 0;
-}
 
 int hvb_disk_open(const char *spec, bool read_only, struct hvb_disk **out, char **err)
 {

@@ -5,7 +5,8 @@
  * (RFCR/RFDR), BIST/EEPROM-load strobes in PTSCR, and the MIB counters. Facts from the
  * DP83820 datasheet and the Linux ns83820 driver.
  *
- * The DMA engines are dp83820_dma.c; PCI identity, config and host calls are dp83820_pci.c.
+ * The interrupt line is dp83820_irq.c; the DMA engines are dp83820_dma.c; PCI identity, config
+ * and host calls are dp83820_pci.c.
  * Simplified, as the issue allows: MEAR (EEPROM and MDIO bit-bang pins) stores what is written
  * and reads no EEPROM data and an idle MDIO line; the TBI registers report an up link when the
  * link is up; PHY registers are not modelled.
@@ -25,51 +26,6 @@
 /* MEAR pins */
 #define MEAR_EEDO 0x00000002u
 #define MEAR_MDIO 0x00000010u
-
-bool dp_m64(const struct dp83820 *s)
-{
-	return (s->cfg & DP83820_CFG_M64ADDR) != 0;
-}
-
-static void holdoff_fired(void *ctx, uint32_t id)
-{
-	struct dp83820 *s = ctx;
-	(void)id;
-	s->holdoff_elapsed = true;
-	dp_update_irq(s);
-}
-
-/*
- * Level = (ISR & IMR) != 0 && IER.IE, evaluated after every change. With a holdoff (IHR.IH > 0)
- * the line rises only once IH * 100 us have passed since the first event that would have
- * raised it; the window restarts each time the line drops (the driver read ISR), so events
- * arriving within it are coalesced into one interrupt.
- */
-void dp_update_irq(struct dp83820 *s)
-{
-	bool want = (s->isr & s->imr) != 0 && (s->ier & DP83820_IER_IE);
-	uint32_t ih = s->ihr & DP83820_IHR_IH;
-	if (!want) {
-		/* nothing to signal: the next event starts a new holdoff window */
-		s->holdoff_elapsed = false;
-		hvb_timer_cancel(s->dev, DP_TIMER_HOLDOFF);
-		if (s->line) {
-			s->line = false;
-			hvb_irq_set(s->dev, 0, false);
-		}
-		return;
-	}
-	if (s->line)
-		return;
-	if (ih && !s->holdoff_elapsed) {
-		if (!hvb_timer_armed(s->dev, DP_TIMER_HOLDOFF))
-			hvb_timer_arm(s->dev, DP_TIMER_HOLDOFF, (uint64_t)ih * DP_HOLDOFF_UNIT_NS,
-				      holdoff_fired, s);
-		return;
-	}
-	s->line = true;
-	hvb_irq_set(s->dev, 0, true);
-}
 
 /* Station address into filter RAM words 0..2, as the EEPROM load does. */
 static void load_mac(struct dp83820 *s)

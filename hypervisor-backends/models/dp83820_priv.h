@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Private to the DP83820 model: the chip state shared by its register file (dp83820.c), its
- * DMA engines (dp83820_dma.c) and its PCI/host glue (dp83820_pci.c). The public contract, with
+ * interrupt line (dp83820_irq.c), its DMA engines (dp83820_dma.c) and its PCI/host glue
+ * (dp83820_pci.c). The public contract, with
  * register and descriptor layouts, is xdrv/dp83820.h.
  */
 #ifndef XDRV_DP83820_PRIV_H
@@ -52,12 +53,19 @@ struct dp83820 {
 	struct dp83820_counters cnt;
 };
 
+/* CFG.M64ADDR: descriptor and buffer pointers are 64-bit */
+static inline bool dp_m64(const struct dp83820 *s)
+{
+	return (s->cfg & DP83820_CFG_M64ADDR) != 0;
+}
+
 /* dp83820.c */
 void dp_reset(struct dp83820 *s);
-void dp_update_irq(struct dp83820 *s);
 uint64_t dp_read(void *opaque, uint32_t region, uint64_t off, uint32_t size);
 void dp_write(void *opaque, uint32_t region, uint64_t off, uint32_t size, uint64_t value);
-bool dp_m64(const struct dp83820 *s);
+
+/* dp83820_irq.c: re-evaluate the interrupt line after any change of ISR, IMR, IER or IHR. */
+void dp_update_irq(struct dp83820 *s);
 
 /* dp83820_dma.c */
 void dp_tx_run(struct dp83820 *s);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Wire sides: wire lifecycle (kinds are found in registry.c), attaching a wire to a NIC
+ * Wire sides: wire lifecycle (kinds are found in wire_list.c), attaching a wire to a NIC
  * device, and the two directions: hvb_wire_tx (a model's transmitted frame to the wire) and
  * hvb_wire_pump (frames waiting on the wire into the model's receiver, with flow control: a
  * frame the receiver refuses with -EAGAIN stays on the wire). What a kind does with frames is

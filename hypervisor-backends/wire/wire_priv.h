@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Private to hypervisor-backends/wire/: the wire struct (the kinds are listed in registry.c). The public
- * contract is xdrv/wire.h.
+ * Private to hypervisor-backends/wire/: the wire struct (the kinds are listed in wire_list.c). The
+ * public contract is xdrv/wire.h.
  */
 #ifndef XDRV_WIRE_PRIV_H
 #define XDRV_WIRE_PRIV_H
@@ -20,6 +20,5 @@ struct hvb_wire {
 	uint8_t *buf;		/* HVB_WIRE_MAX_FRAME: the frame being offered */
 	struct hvb_wire_stats stats;
 };
-
 
 #endif

@@ -7,17 +7,12 @@
  * does the receive and transmit work with receive/transmit interrupts masked, link state from
  * CFG, statistics, and remove. The rings are in dp83820_rx.c and dp83820_tx.c.
  *
- * Parameters (specialized into constants by the loader): rx_ring, tx_ring (descriptors),
- * holdoff_us (IHR, 100 us units), csum_offload (extsts checksum insertion and checking),
- * desc64 (the 64-bit descriptor format, CFG.M64ADDR). Every wait on the chip is bounded.
+ * Parameters (specialized into constants by the loader; defined in dp83820_params.c): rx_ring,
+ * tx_ring (descriptors), holdoff_us (IHR, 100 us units), csum_offload (extsts checksum insertion
+ * and checking), desc64 (the 64-bit descriptor format, CFG.M64ADDR). Every wait on the chip is
+ * bounded.
  */
 #include "dp83820.h"
-
-XDRV_PARAM(uint32_t, rx_ring) = 64;
-XDRV_PARAM(uint32_t, tx_ring) = 128;
-XDRV_PARAM(uint32_t, holdoff_us) = 100;
-XDRV_PARAM(uint32_t, csum_offload) = 1;
-XDRV_PARAM(uint32_t, desc64) = 0;
 
 #define RESET_WAIT_US	   10u
 #define RESET_WAIT_ROUNDS  1000u /* 10 ms */
@@ -27,70 +22,6 @@ XDRV_PARAM(uint32_t, desc64) = 0;
 	(ISR_RXOK | ISR_RXDESC | ISR_RXERR | ISR_RXIDLE | ISR_RXORN | ISR_TXOK | ISR_TXDESC |      \
 	 ISR_TXERR | ISR_TXIDLE | ISR_TXURN)
 #define IMR_ALWAYS (ISR_PHY | ISR_RXSOVR)
-
-/* ---- small helpers -------------------------------------------------------------------------- */
-
-uint32_t dp_rd(const struct dp *d, uint32_t reg)
-{
-	return xdrv_io_read32(d->regs, reg);
-}
-
-void dp_wr(const struct dp *d, uint32_t reg, uint32_t v)
-{
-	xdrv_io_write32(d->regs, reg, v);
-}
-
-void dp_log_u(uint32_t level, const char *what, uint64_t v, const char *rest)
-{
-	struct xdrv_msg m;
-	xdrv_msg_init(&m);
-	xdrv_msg_str(&m, what);
-	xdrv_msg_u64(&m, v);
-	xdrv_msg_str(&m, rest);
-	xdrv_msg_log(&m, level);
-}
-
-uint8_t *dp_desc(uint8_t *ring, uint32_t desc_size, uint32_t i)
-{
-	return ring + (uint64_t)i * desc_size;
-}
-
-/* field offsets: 32-bit format link 0, buf 4, cmdsts 8, extsts 12; 64-bit 0, 8, 16, 20 */
-void dp_desc_set_link(const struct dp *d, uint8_t *desc, uint64_t bus)
-{
-	if (d->desc_size == DESC64_SIZE)
-		xdrv_put_le64(desc, bus);
-	else
-		xdrv_put_le32(desc, (uint32_t)bus);
-}
-
-void dp_desc_set_buf(const struct dp *d, uint8_t *desc, uint64_t bus)
-{
-	if (d->desc_size == DESC64_SIZE)
-		xdrv_put_le64(desc + 8, bus);
-	else
-		xdrv_put_le32(desc + 4, (uint32_t)bus);
-}
-
-uint32_t dp_desc_cmdsts(const struct dp *d, const uint8_t *desc)
-{
-	return xdrv_get_le32(desc + (d->desc_size == DESC64_SIZE ? 16 : 8));
-}
-
-void dp_desc_set_cmdsts(const struct dp *d, uint8_t *desc, uint32_t v)
-{
-	xdrv_put_le32(desc + (d->desc_size == DESC64_SIZE ? 16 : 8), v);
-}
-
-uint32_t dp_desc_extsts(const struct dp *d, const uint8_t *desc)
-{
-	return xdrv_get_le32(desc + (d->desc_size == DESC64_SIZE ? 20 : 12));
-}
-
-void dp_desc_set_extsts(const struct dp *d, uint8_t *desc, uint32_t v)
-{
-	xdrv_put_le32(desc + (d->desc_size == DESC64_SIZE ? 20 : 12), v);
-}
 
 /* Write `bits` to CR and wait until the chip clears them (reset bits self-clear, TXD/RXD clear
  * TXE/RXE). 0 or XDRV_ETIMEDOUT. */

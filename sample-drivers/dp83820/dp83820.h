@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * dp83820 driver state, shared by its files: dp83820.c (probe, remove, open/stop, interrupt,
- * NAPI poll, link, statistics), dp83820_rx.c (receive ring) and dp83820_tx.c (transmit ring).
+ * NAPI poll, link, statistics), dp83820_rx.c (receive ring), dp83820_tx.c (transmit ring) and
+ * dp83820_params.c (parameters).
  * Driver-private: nothing here crosses the ABI.
  */
 #ifndef DP83820_H
@@ -11,7 +12,7 @@
 
 #include "dp83820_regs.h"
 
-/* parameters (dp83820.c declares the table) */
+/* parameters (dp83820_params.c; dp83820.c declares the table) */
 extern XDRV_PARAM(uint32_t, rx_ring);
 extern XDRV_PARAM(uint32_t, tx_ring);
 extern XDRV_PARAM(uint32_t, holdoff_us);
@@ -62,18 +63,69 @@ struct dp {
 	uint64_t irqs, polls, tx_busy;
 };
 
-/* descriptors */
-uint8_t *dp_desc(uint8_t *ring, uint32_t desc_size, uint32_t i);
-void dp_desc_set_link(const struct dp *d, uint8_t *desc, uint64_t bus);
-void dp_desc_set_buf(const struct dp *d, uint8_t *desc, uint64_t bus);
-uint32_t dp_desc_cmdsts(const struct dp *d, const uint8_t *desc);
-void dp_desc_set_cmdsts(const struct dp *d, uint8_t *desc, uint32_t v);
-uint32_t dp_desc_extsts(const struct dp *d, const uint8_t *desc);
-void dp_desc_set_extsts(const struct dp *d, uint8_t *desc, uint32_t v);
+/* small helpers: registers, logging, descriptor fields (both formats); inline because every
+ * file of the driver uses them */
+static inline uint32_t dp_rd(const struct dp *d, uint32_t reg)
+{
+	return xdrv_io_read32(d->regs, reg);
+}
 
-uint32_t dp_rd(const struct dp *d, uint32_t reg);
-void dp_wr(const struct dp *d, uint32_t reg, uint32_t v);
-void dp_log_u(uint32_t level, const char *what, uint64_t v, const char *rest);
+static inline void dp_wr(const struct dp *d, uint32_t reg, uint32_t v)
+{
+	xdrv_io_write32(d->regs, reg, v);
+}
+
+static inline void dp_log_u(uint32_t level, const char *what, uint64_t v, const char *rest)
+{
+	struct xdrv_msg m;
+	xdrv_msg_init(&m);
+	xdrv_msg_str(&m, what);
+	xdrv_msg_u64(&m, v);
+	xdrv_msg_str(&m, rest);
+	xdrv_msg_log(&m, level);
+}
+
+static inline uint8_t *dp_desc(uint8_t *ring, uint32_t desc_size, uint32_t i)
+{
+	return ring + (uint64_t)i * desc_size;
+}
+
+/* field offsets: 32-bit format link 0, buf 4, cmdsts 8, extsts 12; 64-bit 0, 8, 16, 20 */
+static inline void dp_desc_set_link(const struct dp *d, uint8_t *desc, uint64_t bus)
+{
+	if (d->desc_size == DESC64_SIZE)
+		xdrv_put_le64(desc, bus);
+	else
+		xdrv_put_le32(desc, (uint32_t)bus);
+}
+
+static inline void dp_desc_set_buf(const struct dp *d, uint8_t *desc, uint64_t bus)
+{
+	if (d->desc_size == DESC64_SIZE)
+		xdrv_put_le64(desc + 8, bus);
+	else
+		xdrv_put_le32(desc + 4, (uint32_t)bus);
+}
+
+static inline uint32_t dp_desc_cmdsts(const struct dp *d, const uint8_t *desc)
+{
+	return xdrv_get_le32(desc + (d->desc_size == DESC64_SIZE ? 16 : 8));
+}
+
+static inline void dp_desc_set_cmdsts(const struct dp *d, uint8_t *desc, uint32_t v)
+{
+	xdrv_put_le32(desc + (d->desc_size == DESC64_SIZE ? 16 : 8), v);
+}
+
+static inline uint32_t dp_desc_extsts(const struct dp *d, const uint8_t *desc)
+{
+	return xdrv_get_le32(desc + (d->desc_size == DESC64_SIZE ? 20 : 12));
+}
+
+static inline void dp_desc_set_extsts(const struct dp *d, uint8_t *desc, uint32_t v)
+{
+	xdrv_put_le32(desc + (d->desc_size == DESC64_SIZE ? 20 : 12), v);
+}
 
 /* receive (dp83820_rx.c) */
 int32_t dp_rx_ring_alloc(struct dp *d);

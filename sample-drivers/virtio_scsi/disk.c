@@ -324,7 +324,7 @@ static int32_t vs_blk_poll(xdrv_blkdev_t *blk)
 	struct vs_disk *d = xdrv_blk_priv(blk);
 	if (!d)
 		return 0;
-	uint32_t n = vs_reap(d->vs);
+	uint32_t n = vs_reap(d->vs, vs_complete_slot);
 	vs_backlog_kick(d->vs);
 	return (int32_t)n;
 }
@@ -464,7 +464,7 @@ static int32_t vs_scsi_poll(xdrv_scsi_host_t *host)
 	struct vs *vs = xdrv_scsi_priv(host);
 	if (!vs)
 		return 0;
-	uint32_t n = vs_reap(vs);
+	uint32_t n = vs_reap(vs, vs_complete_slot);
 	vs_backlog_kick(vs);
 	return (int32_t)n;
 }

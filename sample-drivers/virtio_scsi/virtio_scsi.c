@@ -14,15 +14,9 @@
  * them, bounded by `cmd_timeout_ms`. remove resets the device and releases everything.
  *
  * Files: virtqueue.c (transport and ring), disk.c (block and SCSI classes, sense handling),
- * this file (probe, scan, interrupt, remove).
+ * params.c (parameters), this file (probe, scan, interrupt, remove).
  */
 #include "vs.h"
-
-XDRV_PARAM(uint32_t, queue_size) = 128;
-XDRV_PARAM(uint32_t, scan_luns) = 8;
-XDRV_PARAM(uint32_t, scan_targets) = 8;
-XDRV_PARAM(uint32_t, retries) = 3;
-XDRV_PARAM(uint32_t, cmd_timeout_ms) = 5000;
 
 #define TUR_TRIES 5u
 
@@ -43,7 +37,7 @@ int32_t vs_exec_sync(struct vs *vs, uint32_t target, uint32_t lun, const uint8_t
 		uint32_t is = xdrv_io_read32(vs->regs, VM_INT_STATUS);
 		if (is)
 			xdrv_io_write32(vs->regs, VM_INT_ACK, is);
-		vs_reap(vs);
+		vs_reap(vs, vs_complete_slot);
 		if (s->done)
 			break;
 		if (vs_device_status(vs) & ST_NEEDS_RESET) {
@@ -282,7 +276,7 @@ static uint32_t vs_irq(void *ctx)
 			vs->broken = 1;
 		return XDRV_IRQ_HANDLED;
 	}
-	vs_reap(vs);
+	vs_reap(vs, vs_complete_slot);
 	vs_backlog_kick(vs);
 	return XDRV_IRQ_HANDLED;
 }

@@ -302,7 +302,7 @@ void vs_result_read(const struct vs *vs, const struct vs_slot *s, struct vs_resu
 	}
 }
 
-uint32_t vs_reap(struct vs *vs)
+uint32_t vs_reap(struct vs *vs, void (*complete)(struct vs *vs, struct vs_slot *s))
 {
 	uint32_t n = 0;
 	if (!vs->ring)
@@ -332,7 +332,7 @@ uint32_t vs_reap(struct vs *vs)
 		}
 		s->done = 1;
 		n++;
-		vs_complete_slot(vs, s);
+		complete(vs, s);
 	}
 	return n;
 }

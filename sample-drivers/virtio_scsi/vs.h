@@ -2,7 +2,7 @@
 /*
  * virtio_scsi driver, private: the register map and wire formats it uses (virtio 1.x: 4.2.2
  * virtio-mmio, 2.6 split virtqueues, 5.6 SCSI host device; SCSI SPC/SBC command codes and sense),
- * the driver state, and the functions its three files share. Never crosses the ABI.
+ * the driver state, and the functions its files share. Never crosses the ABI.
  */
 #ifndef VS_H
 #define VS_H
@@ -175,8 +175,12 @@ struct vs {
 	uint64_t irqs, cmds, retries_done;
 };
 
-/* parameters (virtio_scsi.c) */
-extern uint32_t xdrv_param_retries;
+/* parameters (params.c; virtio_scsi.c declares the table) */
+extern XDRV_PARAM(uint32_t, queue_size);
+extern XDRV_PARAM(uint32_t, scan_luns);
+extern XDRV_PARAM(uint32_t, scan_targets);
+extern XDRV_PARAM(uint32_t, retries);
+extern XDRV_PARAM(uint32_t, cmd_timeout_ms);
 
 /* virtqueue.c */
 int32_t vs_transport_init(struct vs *vs, uint32_t want_qsz);
@@ -190,8 +194,9 @@ void vs_slot_start(struct vs *vs, struct vs_slot *s, uint32_t target, uint32_t l
 		   const uint8_t *cdb, uint32_t cdb_len, uint32_t dir, uint64_t data_bus,
 		   uint32_t data_len);
 void vs_result_read(const struct vs *vs, const struct vs_slot *s, struct vs_result *r);
-/* Take every completed chain off the used ring and complete it; returns how many. */
-uint32_t vs_reap(struct vs *vs);
+/* Take every completed chain off the used ring and hand each slot to `complete` (disk.c's
+ * vs_complete_slot: the transport does not know what a slot carries); returns how many. */
+uint32_t vs_reap(struct vs *vs, void (*complete)(struct vs *vs, struct vs_slot *s));
 uint32_t vs_device_status(struct vs *vs);
 
 /* disk.c */

@@ -44,8 +44,8 @@ struct rig {
  */
 static inline int rig_start(struct rig *r, const char *pkg, uint32_t mode, const char *model,
 			    const char *config, const struct ldr_param_value *params,
-			    size_t nparams, int (*before_bind)(struct rig *r, void *arg, char **err),
-			    void *arg)
+			    size_t nparams,
+			    int (*before_bind)(struct rig *r, void *arg, char **err), void *arg)
 {
 	char *err = NULL;
 	memset(r, 0, sizeof *r);
@@ -69,7 +69,8 @@ static inline int rig_start(struct rig *r, const char *pkg, uint32_t mode, const
 	if (rc == 0)
 		rc = ldr_driver_bind(ldr_image_descriptor(r->img), r->dev, NULL, &r->drv, &err);
 	if (rc != 0)
-		fprintf(stderr, "start %s on %s: %s\nlog:\n%s", pkg, model, err ? err : "?", logbuf);
+		fprintf(stderr, "start %s on %s: %s\nlog:\n%s", pkg, model, err ? err : "?",
+			logbuf);
 	free(err);
 	return rc;
 }

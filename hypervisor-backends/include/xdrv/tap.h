@@ -22,12 +22,12 @@
 #define HVB_TAP_MTU_MAX 9000u
 
 struct hvb_tap_cfg {
-	char name[16];	 /* interface name */
-	char netns[64];	 /* namespace name, "" for the current namespace */
-	char addr[20];	 /* "A.B.C.D/N" to set on the interface, "" for none */
-	uint32_t mtu;	 /* 0: leave the default */
-	bool offload;	 /* IFF_VNET_HDR with TUN_F_CSUM: frames carry struct hvb_tap_vnet */
-	bool has_mac;	 /* set `mac` on the interface (the caller fills it in) */
+	char name[16];	/* interface name */
+	char netns[64]; /* namespace name, "" for the current namespace */
+	char addr[20];	/* "A.B.C.D/N" to set on the interface, "" for none */
+	uint32_t mtu;	/* 0: leave the default */
+	bool offload;	/* IFF_VNET_HDR with TUN_F_CSUM: frames carry struct hvb_tap_vnet */
+	bool has_mac;	/* set `mac` on the interface (the caller fills it in) */
 	uint8_t mac[6];
 };
 

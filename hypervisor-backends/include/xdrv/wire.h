@@ -109,7 +109,8 @@ const char *hvb_wire_name(const struct hvb_wire *w); /* "gen.0" style; borrowed 
  * is lost, as on an unplugged port); or the wire's error. */
 int hvb_wire_tx(struct hvb_device *nic, const void *frame, size_t len);
 
-/* ---- traffic sources (kinds with the optional start/pending ops, e.g. "gen") -------------------- */
+/* ---- traffic sources (kinds with the optional start/pending ops, e.g. "gen") --------------------
+ */
 /* True if the wire's kind generates traffic itself (has `pending`). */
 bool hvb_wire_is_source(const struct hvb_wire *w);
 /* Queue `count` more frames of `size` bytes (60..1514 for "gen") for the receiver; -EINVAL for a
@@ -118,7 +119,8 @@ int hvb_wire_gen_start(struct hvb_wire *w, uint64_t count, uint32_t size);
 /* Frames still to generate (0 for a kind that is not a source). */
 uint64_t hvb_wire_gen_pending(const struct hvb_wire *w);
 
-/* ---- "gen" frames ------------------------------------------------------------------------------ */
+/* ---- "gen" frames ------------------------------------------------------------------------------
+ */
 /* Build generator frame number `seq` of `size` bytes into buf (cap >= size); returns size or
  * -EINVAL. The same bytes the "gen" wire sends; for tests and the benchmark's TX side. */
 int hvb_wire_gen_frame(uint8_t *buf, size_t cap, uint64_t seq, uint32_t size, const uint8_t dst[6],

@@ -2,9 +2,9 @@
 /*
  * Loader, part 2: the host side of the driver ABI and a driver's lifecycle on a device.
  *
- * Every function a driver may import (driver-abi/include/xdrv/symbols.def) is implemented here with the ABI
- * prototype. Handles given to a driver are tagged indices with a generation, validated on every
- * call; a stale or forged handle, or one of another driver, gets XDRV_EINVAL (or NULL, 0, all
+ * Every function a driver may import (driver-abi/include/xdrv/symbols.def) is implemented here with
+ * the ABI prototype. Handles given to a driver are tagged indices with a generation, validated on
+ * every call; a stale or forged handle, or one of another driver, gets XDRV_EINVAL (or NULL, 0, all
  * ones, as the prototype allows) and one log line, never a crash. Memory, DMA buffers and
  * mappings, interrupt handlers, packets and class registrations a driver holds are tracked per
  * driver instance (one binding of a descriptor to a device) and released at unbind.
