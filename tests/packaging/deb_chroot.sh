@@ -96,7 +96,7 @@ check "driver.mk through pkg-config, sign and verify" "OK" '
   xdrv pki --out /tmp/pki --quiet
   make -s all sign SIGN_CERT=/tmp/pki/signer.pem SIGN_KEY=/tmp/pki/signer.key SIGN_CHAIN=/tmp/pki/vendor.pem
   xdrv verify --trust /tmp/pki/root.pem build/hello-1.0.0.signed.xdrv'
-check "xdrv-repod --help" "^usage: xdrv-repod" 'xdrv-repod --help'
+check "xdrv-repod --help" "^  xdrv-repod init --dir DIR" 'xdrv-repod --help'
 check "xdrv-repod serves /health" '"status": *"ok"' '
   set -e; cd /tmp
   xdrv-repod keys init --dir /tmp/keys >/dev/null
