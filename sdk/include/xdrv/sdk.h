@@ -173,8 +173,8 @@ struct sdk_pack_opts {
 	const char *version; /* NULL: the descriptor's version */
 	uint64_t security_version;
 	const char *description; /* NULL: none; printable ASCII, at most 255 bytes */
-	int no_lint; /* testing loaders only: skip the profile check and the lint (the
-			descriptor must still be readable) */
+	int no_lint;		 /* testing loaders only: skip the profile check and the lint (the
+				    descriptor must still be readable) */
 };
 /* Read the bitcode (verify, sdk_profile_check, descriptor, lint), derive the manifest, write
  * manifest.json + driver.bc into a ustar archive with libarchive (fixed mtime 0, uid/gid 0, mode
