@@ -201,9 +201,10 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(O)/fuzz/%,$(FUZZ_SRCS))
 FUZZ_SECONDS ?= 60
 fuzz-build: $(FUZZ_BINS)
 $(O)/fuzz/%: tests/fuzz/%.c $(LIBS_ALL)
-	@mkdir -p $(dir $@)
+	@mkdir -p $(dir $@) $(O)/obj/tests/fuzz
 	$(if $(Q),@echo "  FUZZ    $@")
 	$(Q)$(CC) $(filter-out -fsanitize=address$(comma)undefined -fno-sanitize-recover=undefined -O1 -O2,$(CFLAGS)) -O1 -fsanitize=fuzzer,address,undefined \
+		-MMD -MP -MT $@ -MF $(O)/obj/tests/fuzz/$*.fuzz.d \
 		-o $@ $< -Wl,--start-group $(LIBS_ALL) -Wl,--end-group $(SYSLIBS)
 fuzz:
 	$(Q)$(MAKE) --no-print-directory O=$(TEST_O) SAN=1 fuzz-build

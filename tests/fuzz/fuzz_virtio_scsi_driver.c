@@ -12,6 +12,7 @@
  * interrupt handler behind.
  */
 #include "../../sample-drivers/virtio_scsi/disk.c"
+#include "../../sample-drivers/virtio_scsi/params.c"
 #include "../../sample-drivers/virtio_scsi/virtio_scsi.c"
 #include "../../sample-drivers/virtio_scsi/virtqueue.c"
 
