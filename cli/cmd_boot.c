@@ -103,19 +103,22 @@ int cmd_boot(int argc, char **argv)
 		dup2(saved, 1);
 		close(saved);
 	}
+	char eb[4096]; /* a message may quote a package's strings: shown escaped */
 	if (json) {
 		json_t *doc = rc ? json_pack("{s:b, s:s}", "ok", 0, "error", err ? err : "failed")
 				 : json_pack("{s:b, s:f, s:i, s:i, s:i, s:b}", "ok", 1, "ms", ms,
 					     "booted", (int)r.booted, "refused", (int)r.refused,
 					     "events", (int)r.events, "tpm_used", r.tpm_used != 0);
 		if (rc)
-			fprintf(stderr, "xdrv boot: %s\n", err ? err : "failed");
+			fprintf(stderr, "xdrv boot: %s\n",
+				xdrv_escape_text(err ? err : "failed", eb, sizeof eb));
 		free(err);
 		int prc = cmd_json_print("boot", doc);
 		return rc ? 1 : prc;
 	}
 	if (rc) {
-		fprintf(stderr, "xdrv boot: %s\n", err ? err : "failed");
+		fprintf(stderr, "xdrv boot: %s\n",
+			xdrv_escape_text(err ? err : "failed", eb, sizeof eb));
 		free(err);
 		return 1;
 	}

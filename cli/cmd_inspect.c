@@ -344,10 +344,20 @@ out:
 
 /* ---- text view ------------------------------------------------------------------------- */
 
+/* A string from the package (manifest, signer DN, bitcode names, lint text) escaped for the
+ * terminal (xdrv_escape_text): no control character or escape sequence of a hostile package
+ * reaches it. Rotating buffers, so that one printf can show several; single-threaded CLI. */
+static const char *shown(const char *s)
+{
+	static char buf[8][2048];
+	static size_t next;
+	char *b = buf[next++ % 8];
+	return xdrv_escape_text(s ? s : "", b, sizeof buf[0]);
+}
+
 static const char *jstr(json_t *o, const char *k)
 {
-	const char *s = json_string_value(json_object_get(o, k));
-	return s ? s : "";
+	return shown(json_string_value(json_object_get(o, k)));
 }
 
 static long long jint(json_t *o, const char *k)
@@ -359,7 +369,7 @@ static long long jint(json_t *o, const char *k)
 static void jval(json_t *v, char *out, size_t n)
 {
 	if (json_is_string(v))
-		snprintf(out, n, "%s", json_string_value(v));
+		snprintf(out, n, "%s", shown(json_string_value(v)));
 	else
 		snprintf(out, n, "%lld", (long long)json_integer_value(v));
 }
@@ -468,7 +478,7 @@ static void print_text(json_t *doc)
 		for (i = 0; (v = json_array_get(json_object_get(b, "intrinsics"), i)) != NULL;
 		     i++) {
 			label("intrinsics", &first);
-			printf("%s\n", json_string_value(v));
+			printf("%s\n", shown(json_string_value(v)));
 		}
 		first = true;
 		for (i = 0; (v = json_array_get(json_object_get(b, "functions"), i)) != NULL; i++) {
@@ -484,12 +494,12 @@ static void print_text(json_t *doc)
 			first = true;
 			for (i = 0; (v = json_array_get(lint, i)) != NULL; i++) {
 				label("lint", &first);
-				printf("%s\n", json_string_value(v));
+				printf("%s\n", shown(json_string_value(v)));
 			}
 		}
 	}
 	for (i = 0; (v = json_array_get(json_object_get(doc, "problems"), i)) != NULL; i++)
-		fprintf(stderr, "xdrv inspect: %s\n", json_string_value(v));
+		fprintf(stderr, "xdrv inspect: %s\n", shown(json_string_value(v)));
 }
 
 int cmd_inspect(int argc, char **argv)

@@ -116,7 +116,9 @@ static void log_sink(void *ctx, const char *driver, uint32_t level, const char *
 	const char *lv = level == XDRV_LOG_ERROR  ? "error: "
 			 : level == XDRV_LOG_WARN ? "warning: "
 						  : "";
-	printf("[%s] %s%s\n", driver, lv, msg);
+	char d[256], m[4096]; /* the label and message come from the driver: shown escaped */
+	printf("[%s] %s%s\n", xdrv_escape_text(driver, d, sizeof d), lv,
+	       xdrv_escape_text(msg, m, sizeof m));
 	fflush(stdout);
 }
 

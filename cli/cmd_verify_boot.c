@@ -126,16 +126,19 @@ int cmd_verify_boot(int argc, char **argv)
 	if (!rc)
 		rc = attest_verify(argv[optind], n, nlen, ref, pin, out, &err);
 	free(pin);
+	char eb[4096]; /* a message may quote the event log: shown escaped */
 	if (json) {
 		if (out)
 			fclose(out);
 		if (rc)
-			fprintf(stderr, "xdrv verify-boot: FAILED: %s\n", err ? err : "failed");
+			fprintf(stderr, "xdrv verify-boot: FAILED: %s\n",
+				xdrv_escape_text(err ? err : "failed", eb, sizeof eb));
 		return print_json(argv[optind], rc, chain, err);
 	}
 	fflush(stdout);
 	if (rc) {
-		fprintf(stderr, "xdrv verify-boot: FAILED: %s\n", err ? err : "failed");
+		fprintf(stderr, "xdrv verify-boot: FAILED: %s\n",
+			xdrv_escape_text(err ? err : "failed", eb, sizeof eb));
 		free(err);
 		return 1;
 	}

@@ -250,3 +250,73 @@ int xdrv_snprintf(char *buf, size_t size, const char *fmt, ...)
 	va_end(ap);
 	return (n < 0 || (size_t)n >= size) ? -1 : 0;
 }
+
+/* Length of the well-formed UTF-8 sequence at p (2..4), 0 if it is not one. */
+static size_t utf8_len(const unsigned char *p)
+{
+	size_t n;
+	unsigned char lo = 0x80, hi = 0xbf;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3, lo = p[0] == 0xe0 ? 0xa0 : 0x80, hi = p[0] == 0xed ? 0x9f : 0xbf;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4, lo = p[0] == 0xf0 ? 0x90 : 0x80, hi = p[0] == 0xf4 ? 0x8f : 0xbf;
+	else
+		return 0;
+	if (p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+const char *xdrv_escape_text(const char *in, char *out, size_t cap)
+{
+	if (cap == 0)
+		return out;
+	if (!in)
+		in = "(null)";
+	size_t o = 0, mark = 0;
+	const unsigned char *p = (const unsigned char *)in;
+	while (*p) {
+		char piece[8];
+		size_t n = 1, w;
+		if (*p == '\n')
+			w = (size_t)snprintf(piece, sizeof piece, "\\n");
+		else if (*p == '\r')
+			w = (size_t)snprintf(piece, sizeof piece, "\\r");
+		else if (*p == '\t')
+			w = (size_t)snprintf(piece, sizeof piece, "\\t");
+		else if (*p == '\\')
+			w = (size_t)snprintf(piece, sizeof piece, "\\\\");
+		else if (*p < 0x20 || *p == 0x7f)
+			w = (size_t)snprintf(piece, sizeof piece, "\\x%02x", *p);
+		else if (*p < 0x80) {
+			piece[0] = (char)*p;
+			w = 1;
+		} else if ((n = utf8_len(p)) != 0 && !(p[0] == 0xc2 && p[1] < 0xa0)) {
+			memcpy(piece, p, n); /* printable UTF-8 (U+0080..U+009F are C1 controls) */
+			w = n;
+		} else {
+			n = 1; /* a stray byte, or the first byte of a C1 control */
+			w = (size_t)snprintf(piece, sizeof piece, "\\x%02x", *p);
+		}
+		if (o + w + 1 > cap) {
+			/* does not fit: cut at the last whole piece that leaves room for "..." */
+			o = cap >= 4 ? mark : 0;
+			size_t dots = cap - 1 - o < 3 ? cap - 1 - o : 3;
+			memcpy(out + o, "...", dots);
+			o += dots;
+			break;
+		}
+		memcpy(out + o, piece, w);
+		o += w;
+		p += n;
+		if (o + 4 <= cap)
+			mark = o;
+	}
+	out[o] = 0;
+	return out;
+}

@@ -228,7 +228,8 @@ int hvb_dma_map(struct hvb_device *d, void *host, uint64_t len, uint32_t dir, ui
 	case -EINVAL:
 		xdrv_err(err, rc,
 			 "%s: dma map of %" PRIu64 " bytes (dir %" PRIu32
-			 "): bad buffer, length (1..%llu) or direction",
+			 "): bad buffer, length (1..%llu) or direction, or a buffer that wraps "
+			 "the address space",
 			 d->name, len, dir, (unsigned long long)HVB_IOVA_MAX_LEN);
 		break;
 	case -ENOSPC:

@@ -71,6 +71,8 @@ int hvb_iommu_map(struct hvb_iommu *t, void *host, uint64_t len, uint32_t dir, u
 	if (!host || len == 0 || len > HVB_IOVA_MAX_LEN || dir < XDRV_DMA_TO_DEVICE ||
 	    dir > XDRV_DMA_BIDIRECTIONAL)
 		return -EINVAL;
+	if (len > UINTPTR_MAX - (uintptr_t)host)
+		return -EINVAL; /* [host, host+len) wraps the address space */
 	if (t->n >= HVB_IOVA_MAX_MAPPINGS)
 		return -ENOSPC;
 	/* len <= 1 GiB, so neither rounding nor the guard page can overflow */

@@ -252,9 +252,12 @@ out:
 	return rc;
 }
 
-/* The value of `key=` in an event text (quoted values unescaped), "" if absent. */
+/* The value of `key=` in an event text (quoted values unescaped), "" if absent, escaped for
+ * display (xdrv_escape_text): a value is text from the log, and a newline or escape sequence
+ * in it must not make a line of the printout. */
 static const char *kv(const char *text, const char *key, char *buf, size_t n)
 {
+	char raw[1024];
 	size_t kl = strlen(key);
 	buf[0] = 0;
 	for (const char *p = text; (p = strstr(p, key)); p += kl) {
@@ -263,16 +266,17 @@ static const char *kv(const char *text, const char *key, char *buf, size_t n)
 		p += kl + 1;
 		size_t o = 0;
 		if (*p == '"') {
-			for (p++; *p && *p != '"' && o + 1 < n; p++) {
+			for (p++; *p && *p != '"' && o + 1 < sizeof raw; p++) {
 				if (*p == '\\' && p[1])
 					p++;
-				buf[o++] = *p;
+				raw[o++] = *p;
 			}
 		} else {
-			while (*p && *p != ' ' && o + 1 < n)
-				buf[o++] = *p++;
+			while (*p && *p != ' ' && o + 1 < sizeof raw)
+				raw[o++] = *p++;
 		}
-		buf[o] = 0;
+		raw[o] = 0;
+		xdrv_escape_text(raw, buf, n);
 		break;
 	}
 	return buf;
@@ -297,14 +301,18 @@ static int in_list(json_t *arr, const char *v)
 }
 
 /* The shape of an xdrv boot, the reference, and the printout. */
-static int check_chain(const struct evl *l, json_t *ref, FILE *o, char **err)
+int attest_check_chain(const struct evl *l, json_t *ref, FILE *o, char **err)
 {
 	static const char *const platform[] = {"xdrv.loader", "xdrv.config", "xdrv.trust",
 					       "xdrv.policy", "xdrv.revocation"};
 	char a[1024], b2[1024], c[1024], d[1024];
 	size_t k = 0, i = 0;
 	while (i < l->n && l->ev[i].type == EVL_EV_NO_ACTION) {
-		fprintf(o, "note       %s\n", (const char *)l->ev[i].data);
+		/* bounded by the event's length: a parsed note need not end in a NUL */
+		snprintf(b2, sizeof b2, "%.*s",
+			 (int)(l->ev[i].len < sizeof b2 ? l->ev[i].len : sizeof b2),
+			 (const char *)l->ev[i].data);
+		fprintf(o, "note       %s\n", xdrv_escape_text(b2, a, sizeof a));
 		i++;
 	}
 	for (; k < 5; k++, i++) {
@@ -491,7 +499,7 @@ int attest_verify(const char *bundle_path, const uint8_t *nonce, size_t nlen,
 		"matches,\n           event log of %zu events replays to the quoted PCRs\n",
 		fp, l.n);
 	/* 5. what the log says, against the reference */
-	rc = check_chain(&l, ref, o, err);
+	rc = attest_check_chain(&l, ref, o, err);
 	if (!rc)
 		fprintf(o, "reference  %s\n",
 			ref ? "every measured driver is in the allow-list"

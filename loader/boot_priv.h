@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "xdrv/boot.h"
 #include "xdrv/loader.h"
@@ -67,5 +68,11 @@ const char *boot_floors_where(const struct boot_floors *f); /* "TPM NV" or the f
  * index (ldr_tpm_crl_number_read). Raising never lowers it. */
 int boot_floors_crl_get(struct boot_floors *f, uint64_t *number, char **err);
 int boot_floors_crl_raise(struct boot_floors *f, uint64_t number, char **err);
+
+/* The check of an event log's shape against an xdrv boot (and `ref`, a parsed reference, if not
+ * NULL), printing the chain to `o` as verify-boot shows it: every value from the log escaped
+ * (xdrv_escape_text), one line each. attest_verify calls it after the quote checks. */
+struct json_t;
+int attest_check_chain(const struct evl *l, struct json_t *ref, FILE *o, char **err);
 
 #endif

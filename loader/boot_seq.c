@@ -374,10 +374,14 @@ static int boot_driver(struct boot *b, size_t i, char **err)
 		xdrv_err_prefix(err, "%s", s.base);
 	}
 	if (!rc) {
+		/* name, version and signer come from the package: shown escaped */
+		char en[512], ev[256], es[1024];
 		printf("boot: [%zu] %s %s (security_version %llu) signed by %s: measured, JIT %s, "
 		       "probed on %s in %.2f ms\n",
-		       i + 1, s.name, s.version, (unsigned long long)s.secver,
-		       s.signed_ok ? s.sig.signer : "nobody (unsigned)",
+		       i + 1, xdrv_escape_text(s.name, en, sizeof en),
+		       xdrv_escape_text(s.version, ev, sizeof ev), (unsigned long long)s.secver,
+		       s.signed_ok ? xdrv_escape_text(s.sig.signer, es, sizeof es)
+				   : "nobody (unsigned)",
 		       b->cfg->jit_mode == LDR_JIT_LAZY ? "lazy" : "eager", s.d->device,
 		       (double)(xdrv_now_ns() - t0) / 1e6);
 		fflush(stdout);
@@ -543,7 +547,9 @@ int boot_run(const char *config_path, const char *tpm_override, struct boot_resu
 			rc = xdrv_err(err, r, "boot stopped: %s", e ? e : "measurement failed");
 		} else {
 			res->refused++;
-			printf("boot: [%zu] refused: %s\n", i + 1, e ? e : "?");
+			char ee[2048]; /* the reason may quote the package's strings */
+			printf("boot: [%zu] refused: %s\n", i + 1,
+			       xdrv_escape_text(e ? e : "?", ee, sizeof ee));
 			fflush(stdout);
 			if (!b.cfg->continue_on_failure)
 				rc = xdrv_err(err, r,

@@ -17,6 +17,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "xdrv/util.h"
+
 /* ---- u64 -> pointer map --------------------------------------------------------------------- */
 
 static uint32_t map_hash(uint64_t k, uint32_t mask)
@@ -272,7 +274,9 @@ static void default_sink(void *ctx, const char *driver, uint32_t level, const ch
 {
 	(void)ctx;
 	(void)level;
-	fprintf(stderr, "[%s] %s\n", driver, msg);
+	char d[256], m[4 * LDR_LOG_MAX + 8]; /* every byte may become a 4-byte escape */
+	fprintf(stderr, "[%s] %s\n", xdrv_escape_text(driver, d, sizeof d),
+		xdrv_escape_text(msg, m, sizeof m));
 }
 
 static void (*log_fn)(void *, const char *, uint32_t, const char *) = default_sink;

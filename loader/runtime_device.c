@@ -339,6 +339,13 @@ int32_t xdrv_dma_map(xdrv_device_t *dev, void *buf, uint64_t len, uint32_t dir, 
 			   (unsigned long long)len, dir);
 		return XDRV_EINVAL;
 	}
+	if (len > UINTPTR_MAX - (uintptr_t)buf) {
+		ldr_rt_log(drv, XDRV_LOG_WARN,
+			   "xdrv_dma_map: buffer %p + %llu bytes wraps past the end of the address "
+			   "space; refused",
+			   buf, (unsigned long long)len);
+		return XDRV_EINVAL;
+	}
 	if (drv->maps.live >= LDR_DMA_MAPS_MAX || len > LDR_DMA_CAP - drv->dma_bytes) {
 		ldr_rt_log(drv, XDRV_LOG_WARN,
 			   "xdrv_dma_map: over the driver's limit (%u mappings, %llu MiB)",

@@ -14,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const int guarded_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL};
+/* SIGTRAP: llvm.trap is an illegal instruction on x86-64 (ud2, SIGILL) but a breakpoint on
+ * arm64 (brk) and ppc64 (tw), which the kernel reports as SIGTRAP. */
+static const int guarded_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP};
 #define NSIG_GUARDED (sizeof guarded_signals / sizeof guarded_signals[0])
 
 static struct sigaction previous[NSIG_GUARDED];
@@ -41,8 +43,11 @@ static void chain(int signo, siginfo_t *info, void *uctx)
 		}
 	}
 	/* default action: restore it and return, so the faulting instruction runs again and the
-	 * process dies as it would have without us */
+	 * process dies as it would have without us; a trap (int3, raise) does not run again, so
+	 * it is raised again (SA_NODEFER: delivered now) */
 	signal(signo, SIG_DFL);
+	if (signo == SIGTRAP)
+		raise(SIGTRAP);
 }
 
 static void on_fault(int signo, siginfo_t *info, void *uctx)
@@ -118,6 +123,8 @@ const char *ldr_guard_signame(int signo)
 		return "SIGFPE (arithmetic fault, e.g. division by zero)";
 	case SIGILL:
 		return "SIGILL (illegal instruction)";
+	case SIGTRAP:
+		return "SIGTRAP (trap or breakpoint instruction)";
 	default:
 		return "signal";
 	}

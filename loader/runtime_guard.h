@@ -31,7 +31,7 @@
 struct ldr_guard {
 	sigjmp_buf jb;
 	struct ldr_guard *outer;
-	int signo;	/* after a fault: SIGSEGV, SIGBUS, SIGFPE or SIGILL */
+	int signo;	/* after a fault: SIGSEGV, SIGBUS, SIGFPE, SIGILL or SIGTRAP */
 	uintptr_t addr; /* after a fault: the faulting address the kernel reported */
 };
 

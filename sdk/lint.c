@@ -37,7 +37,8 @@
  * Intrinsics that every LLVM back end lowers without target help, to instructions or to the
  * memcpy/memset/memmove the ABI exports. Anything else named llvm.* is refused. Excluded on
  * purpose: va_* (variadic), readcyclecounter (use xdrv_time_ns), returnaddress/frameaddress
- * (machine frames), eh.* (exceptions), thread-local and coroutine intrinsics, the element-wise
+ * (machine frames), eh.* (exceptions), debugtrap/ubsantrap (breakpoints and sanitizer traps:
+ * return an error status), thread-local and coroutine intrinsics, the element-wise
  * atomic mem* variants (they need runtime helpers the ABI does not have), and every target's own
  * llvm.<arch>.* set.
  */
@@ -68,9 +69,7 @@ static const char *const portable_intrinsics[] = {
 	"llvm.ptr.annotation",
 	"llvm.objectsize",
 	"llvm.is.constant",
-	"llvm.trap",
-	"llvm.debugtrap",
-	"llvm.ubsantrap",
+	"llvm.trap", /* SIGILL or SIGTRAP (by CPU), both caught by the loader's fault guard */
 	"llvm.prefetch",
 	"llvm.stacksave",
 	"llvm.stackrestore",
@@ -523,6 +522,15 @@ static void check_intrinsic_call(struct lint *l, const char *who, LLVMValueRef c
 	    has_prefix(n, len, "llvm.sponentry")) {
 		problem(l, "%s: reads the machine stack frame (%s): not portable; remove it", who,
 			name);
+		return;
+	}
+	if (has_prefix(n, len, "llvm.debugtrap") || has_prefix(n, len, "llvm.ubsantrap")) {
+		/* a breakpoint for a debugger (int3/brk) or a sanitizer's check: not a way for a
+		 * driver to fail; llvm.trap (__builtin_trap) stays allowed as a last resort */
+		problem(l,
+			"%s: trap intrinsic %s: return a negative XDRV_E* status (e.g. XDRV_EIO) "
+			"instead; build without -fsanitize-trap",
+			who, name);
 		return;
 	}
 	if (has_prefix(n, len, "llvm.eh.")) {

@@ -82,7 +82,55 @@ static void test_parse_when_takes_seconds_and_dates_and_refuses_the_rest(void)
 	CU_ASSERT_EQUAL(xdrv_parse_when("99999999999999999999999", &t), -EINVAL);
 }
 
+static void test_escape_text_makes_hostile_strings_one_visible_line(void)
+{
+	char b[128];
+	/* the verify-boot injection: a fake "boot complete" line and an ANSI clear-screen */
+	CU_ASSERT_STRING_EQUAL(
+		xdrv_escape_text("x\nboot complete: 2 drivers booted, 0 refused\x1b[2J", b,
+				 sizeof b),
+		"x\\nboot complete: 2 drivers booted, 0 refused\\x1b[2J");
+	CU_ASSERT_PTR_NULL(strchr(b, '\n'));
+	CU_ASSERT_STRING_EQUAL(xdrv_escape_text("a\rb\tc\\d\x7f\x01", b, sizeof b),
+			       "a\\rb\\tc\\\\d\\x7f\\x01");
+	/* C1 controls: CSI as a raw byte and as the UTF-8 code point U+009B */
+	CU_ASSERT_STRING_EQUAL(xdrv_escape_text("\x9b"
+						"2J|\xc2\x9b"
+						"2J",
+						b, sizeof b),
+			       "\\x9b2J|\\xc2\\x9b2J");
+	/* printable UTF-8 is kept; a truncated or overlong sequence is not */
+	CU_ASSERT_STRING_EQUAL(xdrv_escape_text("caf\xc3\xa9 \xe2\x82\xac", b, sizeof b),
+			       "caf\xc3\xa9 \xe2\x82\xac");
+	CU_ASSERT_STRING_EQUAL(xdrv_escape_text("\xe2\x82", b, sizeof b), "\\xe2\\x82");
+	CU_ASSERT_STRING_EQUAL(xdrv_escape_text("\xc0\xaf", b, sizeof b), "\\xc0\\xaf");
+	CU_ASSERT_STRING_EQUAL(xdrv_escape_text(NULL, b, sizeof b), "(null)");
+	CU_ASSERT_STRING_EQUAL(xdrv_escape_text("", b, sizeof b), "");
+}
+
+static void test_escape_text_truncates_with_dots_and_never_splits_an_escape(void)
+{
+	char b[16];
+	memset(b, 'Z', sizeof b);
+	/* "abcdef" fits in 7 bytes exactly */
+	CU_ASSERT_STRING_EQUAL(xdrv_escape_text("abcdef", b, 7), "abcdef");
+	CU_ASSERT_STRING_EQUAL(xdrv_escape_text("abcdefg", b, 7), "abc...");
+	/* after "ab" the escape "\\x1b" leaves no room for "...": the cut is before it */
+	CU_ASSERT_STRING_EQUAL(xdrv_escape_text("ab\x1b"
+						"cdefgh",
+						b, 8),
+			       "ab...");
+	CU_ASSERT_EQUAL(b[7], 'Z'); /* nothing written past cap */
+	CU_ASSERT_STRING_EQUAL(xdrv_escape_text("abcdef", b, 3), "..");
+	CU_ASSERT_STRING_EQUAL(xdrv_escape_text("abcdef", b, 1), "");
+	b[0] = 'Q';
+	xdrv_escape_text("abc", b, 0);
+	CU_ASSERT_EQUAL(b[0], 'Q');
+}
+
 XTEST_SUITE(common_util, NULL, NULL, XTEST(test_err_chains_inner_cause),
 	    XTEST(test_read_file_rejects_over_cap), XTEST(test_read_file_names_missing_file),
 	    XTEST(test_write_atomic_replaces_whole_file), XTEST(test_hex_encodes_lowercase),
-	    XTEST(test_parse_when_takes_seconds_and_dates_and_refuses_the_rest))
+	    XTEST(test_parse_when_takes_seconds_and_dates_and_refuses_the_rest),
+	    XTEST(test_escape_text_makes_hostile_strings_one_visible_line),
+	    XTEST(test_escape_text_truncates_with_dots_and_never_splits_an_escape))

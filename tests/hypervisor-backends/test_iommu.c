@@ -141,6 +141,10 @@ static void test_map_rejects_bad_arguments(void)
 	CU_ASSERT_EQUAL(hvb_iommu_map(&t, buf, HVB_IOVA_MAX_LEN + 1, XDRV_DMA_TO_DEVICE, &a),
 			-EINVAL);
 	CU_ASSERT_EQUAL(hvb_iommu_map(&t, buf, UINT64_MAX, XDRV_DMA_TO_DEVICE, &a), -EINVAL);
+	/* a host range that wraps the address space: [top page, top page + 2 pages) */
+	void *top = (void *)(UINTPTR_MAX - 4095);
+	CU_ASSERT_EQUAL(hvb_iommu_map(&t, top, 8192, XDRV_DMA_TO_DEVICE, &a), -EINVAL);
+	CU_ASSERT_EQUAL(hvb_iommu_map(&t, top, 4097, XDRV_DMA_FROM_DEVICE, &a), -EINVAL);
 	CU_ASSERT_EQUAL(t.n, 0);
 	hvb_iommu_clear(&t);
 }

@@ -413,6 +413,19 @@ static void test_lint_runs_again_in_the_loader(void)
 	free(bc);
 }
 
+/* A breakpoint in a driver would end the host with SIGTRAP: the loader's lint refuses it by name
+ * (issue 10), whatever sdk_pack did. */
+static void test_debugtrap_is_refused_at_load(void)
+{
+	size_t len = 0;
+	uint8_t *bc = driver_bitcode("void bp(void) { __builtin_debugtrap(); }", SDK_TRIPLE, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(bc);
+	const char *out = xtest_path("%s/debugtrap.xdrv", xtest_tmpdir());
+	CU_ASSERT_EQUAL_FATAL(craft(out, bc, len, NULL), 0);
+	expect_refused(out, -EINVAL, "trap intrinsic llvm.debugtrap: return a negative XDRV_E*");
+	free(bc);
+}
+
 static void newer_abi(struct sdk_manifest *m)
 {
 	m->abi_version = XDRV_ABI_MKVER(1, 7, 0);
@@ -503,6 +516,7 @@ XTEST_SUITE(loader_image, suite_init, NULL, XTEST(test_signed_package_loads_eage
 	    XTEST(test_missing_trust_root_fails_context_creation),
 	    XTEST(test_missing_package_file_is_named),
 	    XTEST(test_foreign_triple_bitcode_is_refused), XTEST(test_corrupt_bitcode_is_refused),
-	    XTEST(test_lint_runs_again_in_the_loader), XTEST(test_newer_abi_is_refused),
+	    XTEST(test_lint_runs_again_in_the_loader), XTEST(test_debugtrap_is_refused_at_load),
+	    XTEST(test_newer_abi_is_refused),
 	    XTEST(test_manifest_that_disagrees_with_the_bitcode_is_refused),
 	    XTEST(test_bad_param_is_refused_with_the_package_name))

@@ -371,6 +371,10 @@ static void door_dma_misuse(void)
 	lines_ok &= rtf_log.lines == ++n;
 	lines_ok &= xdrv_dma_map(T.dev, other, 0, XDRV_DMA_TO_DEVICE, &bus) == XDRV_EINVAL;
 	lines_ok &= rtf_log.lines == ++n;
+	/* a host range that wraps the address space (never dereferenced: refused first) */
+	lines_ok &= xdrv_dma_map(T.dev, (void *)(UINTPTR_MAX - 4095), 8192, XDRV_DMA_TO_DEVICE,
+				 &bus) == XDRV_EINVAL;
+	lines_ok &= rtf_log.lines == ++n;
 	lines_ok &= xdrv_dma_alloc_coherent(T.dev, 0, &bus) == NULL;
 	lines_ok &= rtf_log.lines == ++n;
 	lines_ok &= xdrv_dma_alloc_coherent(T.dev, 1ull << 40, &bus) == NULL;
@@ -391,6 +395,7 @@ static void test_dma_misuse_is_logged_once_and_ignored(void)
 	CU_ASSERT(rtf_logged("xdrv_dma_unmap: bus 0x123000 is not a mapping of this driver"));
 	CU_ASSERT(rtf_logged("xdrv_dma_sync_for_cpu: bus 0x123000 len 64 is not mapped"));
 	CU_ASSERT(rtf_logged("size 100, allocated 4096; freed the allocation"));
+	CU_ASSERT(rtf_logged("+ 8192 bytes wraps past the end of the address space; refused"));
 	CU_ASSERT_EQUAL(ldr_driver_dma_in_use(drv), 1);
 	teardown(drv);
 }

@@ -90,6 +90,29 @@ static void test_lint_rejects_cycle_counter(void)
 		"function now: reads a CPU counter (llvm.readcyclecounter): use xdrv_time_ns()");
 }
 
+static void test_lint_rejects_debugtrap_and_ubsantrap(void)
+{
+	expect_lint("declare void @llvm.debugtrap()\n"
+		    "define void @bp() {\n  call void @llvm.debugtrap()\n  ret void\n}\n",
+		    "function bp: trap intrinsic llvm.debugtrap: return a negative XDRV_E* status");
+	expect_lint(
+		"declare void @llvm.ubsantrap(i8)\n"
+		"define void @chk() {\n  call void @llvm.ubsantrap(i8 3)\n  ret void\n}\n",
+		"function chk: trap intrinsic llvm.ubsantrap: return a negative XDRV_E* status");
+}
+
+static void test_lint_accepts_llvm_trap(void)
+{
+	int rc;
+	char *e = lint_of("declare void @llvm.trap()\n"
+			  "define void @die() {\n  call void @llvm.trap()\n  unreachable\n}\n",
+			  1000000, &rc);
+	CU_ASSERT_EQUAL(rc, 0);
+	if (e)
+		fprintf(stderr, "\nunexpected: %s\n", e);
+	free(e);
+}
+
 static void test_lint_rejects_va_start_and_va_arg(void)
 {
 	const char *ir = "define internal void @logf(ptr %fmt, ...) {\n"
@@ -273,6 +296,7 @@ XTEST_SUITE(sdk_lint, NULL, NULL, XTEST(test_lint_accepts_valid_driver),
 	    XTEST(test_lint_rejects_inline_asm), XTEST(test_lint_rejects_module_asm),
 	    XTEST(test_lint_rejects_target_intrinsic), XTEST(test_lint_rejects_cycle_counter),
 	    XTEST(test_lint_rejects_va_start_and_va_arg),
+	    XTEST(test_lint_rejects_debugtrap_and_ubsantrap), XTEST(test_lint_accepts_llvm_trap),
 	    XTEST(test_lint_rejects_unknown_import_printf),
 	    XTEST(test_lint_rejects_struct_by_value_on_export),
 	    XTEST(test_lint_rejects_byval_and_sret),

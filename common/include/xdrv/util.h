@@ -61,6 +61,15 @@ int xdrv_parse_when(const char *s, int64_t *out);
  * `candidates` (borrowed); NULL entries are skipped. Pure function, thread-safe. */
 const char *xdrv_suggest(const char *word, const char *const *candidates, size_t n);
 
+/* A string from outside (an event log, a package, a driver) made safe to show on a terminal
+ * or in a log line: control characters (C0, DEL, C1 as bytes or as UTF-8 code points) become
+ * visible escapes ("\n", "\r", "\t", "\x1b"), a backslash becomes "\\", bytes that are
+ * not well-formed UTF-8 become "\xHH"; well-formed printable UTF-8 is kept. The result is
+ * always one line. Writes at most `cap` bytes including the NUL (cap 0: nothing written); an
+ * input that does not fit ends in "..." and no escape is cut in half. NULL `in` gives "(null)".
+ * Returns `out`, so that it can be a printf argument. Pure function, thread-safe. */
+const char *xdrv_escape_text(const char *in, char *out, size_t cap);
+
 /* snprintf that reports truncation: 0 when it fit, -1 when it did not (buffer still
  * NUL-terminated). */
 int xdrv_snprintf(char *buf, size_t size, const char *fmt, ...)
