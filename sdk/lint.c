@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <xdrv/abi.h>
 #include <xdrv/sdk.h>
 #include <xdrv/util.h>
@@ -200,10 +201,24 @@ static void place(struct lint *l, char *out, size_t outlen)
 		snprintf(out, outlen, "%s: error: ", l->unit);
 		return;
 	}
+	/* clang splits a source path into a directory and a name relative to it (for an absolute
+	 * path outside the compilation folder, their common prefix and the rest): join them again,
+	 * then show the path relative to this process's folder when it is inside it, as typed */
+	unsigned dlen = 0;
+	const char *dir = file[0] != '/' ? LLVMGetDebugLocDirectory(v, &dlen) : NULL;
+	char full[2 * LINT_NAME_MAX + 8], cwd[LINT_NAME_MAX + 8];
+	if (dir && dlen)
+		snprintf(full, sizeof full, "%.*s/%.*s", (int)dlen, dir, (int)flen, file);
+	else
+		snprintf(full, sizeof full, "%.*s", (int)flen, file);
+	const char *shown = full;
+	size_t cl = getcwd(cwd, sizeof cwd) ? strlen(cwd) : 0;
+	if (cl > 1 && strncmp(full, cwd, cl) == 0 && full[cl] == '/')
+		shown = full + cl + 1;
 	char f[LINT_NAME_MAX + 8];
 	size_t o = 0;
-	for (unsigned i = 0; i < flen && o < LINT_NAME_MAX; i++)
-		f[o++] = (file[i] >= 0x20 && file[i] < 0x7f) ? file[i] : '?';
+	for (size_t i = 0; shown[i] && o < LINT_NAME_MAX; i++)
+		f[o++] = (shown[i] >= 0x20 && shown[i] < 0x7f) ? shown[i] : '?';
 	f[o] = 0;
 	if (col)
 		snprintf(out, outlen, "%s:%u:%u: error: ", f, line, col);

@@ -151,6 +151,13 @@ else bad "lint diagnostics (exit $rc): $out"; fi
 out=$("$X" build --no-lint -o "$T/lt.bc" "$T/lt.c" 2>&1); rc=$?
 [ $rc = 0 ] && grep -q "^$T/lt\.c:7:2: warning: function t_probe: inline assembly" <<<"$out" \
   && ok "--no-lint turns the problems into FILE:LINE:COL: warning: lines" || bad "--no-lint (exit $rc): $out"
+# from a folder beside the source's (clang then records the path as their common prefix plus
+# the rest): the place is still the path as typed
+S=$(mktemp -d "$(dirname "$T")/xdrv-cli-sib.XXXXXX")
+out=$(cd "$S" && "$X" build --no-lint -o "$T/lt.bc" "$T/lt.c" 2>&1); rc=$?
+rmdir "$S"
+[ $rc = 0 ] && grep -q "^$T/lt\.c:7:2: warning: function t_probe: inline assembly" <<<"$out" \
+  && ok "the place is the path as typed from a sibling folder too" || bad "sibling folder (exit $rc): $out"
 printf 'int f(void) { return 0; }\nint g(void) { return undeclared_thing; }\n' > "$T/cc.c"
 out=$("$X" build -o "$T/cc.bc" "$T/cc.c" 2>&1); rc=$?
 [ $rc = 1 ] && grep -q "^$T/cc\.c:2:22: error: use of undeclared identifier" <<<"$out" \
