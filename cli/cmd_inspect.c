@@ -7,8 +7,12 @@
  * prints as is and the text view renders, so both views always say the same.
  *
  * The signature is checked with the signer library (linked into the xdrv binary; libsdk itself
- * does not depend on it). With --trust, a signature that does not verify stops the inspection
- * before the payload is parsed, as the loader would.
+ * does not depend on it). Nothing of a package's payload is parsed before trust: with --trust, a
+ * package that does not verify (unsigned, empty, forged, truncated) stops the inspection with
+ * the signer's message, as the loader would; without it, a package shows its outer structure
+ * only (size, trailer offsets, payload digest) unless --allow-unsigned (development) is given.
+ * The manifest and bitcode are always parsed in a forked child that hands its JSON back through
+ * a pipe, so a crash of LLVM's bitcode reader on a malformed file is reported, not suffered.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -16,8 +20,12 @@
 #include <jansson.h>
 #include <llvm-c/Analysis.h>
 #include <stdio.h>
+#include <openssl/evp.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <xdrv/abi.h>
 #include <xdrv/sdk.h>
 #include <xdrv/signer.h>
@@ -29,16 +37,22 @@
 #define INSPECT_MAX (64u << 20) /* biggest file inspect reads */
 
 static const char usage[] =
-	"usage: xdrv inspect [--trust ROOT.pem] [--json] PACKAGE|BITCODE\n"
+	"usage: xdrv inspect [--trust ROOT.pem | --allow-unsigned] [--json] PACKAGE|BITCODE\n"
 	"\n"
 	"Show a driver package or bitcode file: signature (signer, issuer, payload digest), name,\n"
 	"version, security and ABI versions, entry points, match table, parameters, files,\n"
 	"imports with the ABI version that introduced each, functions with instruction counts,\n"
 	"sizes, and whether the bitcode passes the portability and ABI lint.\n"
 	"\n"
-	"  --trust ROOT.pem  verify the signature against this root; without it a signed package\n"
-	"                    is shown as \"signed (not verified: pass --trust ROOT)\"\n"
+	"  --trust ROOT.pem  verify the signature against this root first; a package that does\n"
+	"                    not verify (unsigned, forged, truncated, empty) exits 1 unparsed\n"
+	"  --allow-unsigned  parse the manifest and bitcode of a package that is not verified\n"
+	"                    (development); without it, or --trust, only the outer structure\n"
+	"                    is shown (size, signature trailer offsets, payload sha256)\n"
 	"  --json            print one JSON object instead of text\n"
+	"\n"
+	"A package's manifest and bitcode (and a bare bitcode file) are parsed in a separate\n"
+	"process: a crash of the bitcode reader is reported as a malformed package.\n"
 	"\n"
 	"Exit status 1 if anything is wrong (bad signature, invalid package or bitcode, lint\n"
 	"problems), after showing what could be shown.\n";
@@ -257,6 +271,35 @@ static bool is_bitcode(const uint8_t *p, size_t len)
 			    (p[0] == 0xde && p[1] == 0xc0 && p[2] == 0x17 && p[3] == 0x0b));
 }
 
+/* --trust: the whole verification (the signer parses the trailer itself, so an unsigned or
+ * empty file gets its message); returns the payload length, or 0 with a problem recorded. */
+static size_t verify_signature(json_t *doc, json_t *s, const uint8_t *buf, size_t len,
+			       const char *trust)
+{
+	char *err = NULL;
+	struct sig_trust *t = NULL;
+	struct sig_info info;
+	memset(&info, 0, sizeof info);
+	int rc = sig_trust_create(trust, 0, &t, &err);
+	if (rc == 0)
+		rc = sig_verify(t, buf, len, &info, &err);
+	sig_trust_destroy(t);
+	if (rc != 0) {
+		json_object_set_new(s, "status", json_string("invalid"));
+		json_object_set_new(s, "error", json_string(err ? err : "verification failed"));
+		problem(doc, "signature", err ? err : "verification failed");
+		free(err);
+		return 0; /* verify before parse: an unverified payload is not looked at */
+	}
+	json_object_set_new(s, "status", json_string("verified"));
+	json_object_set_new(s, "signer", json_string(info.signer));
+	json_object_set_new(s, "issuer", json_string(info.issuer));
+	json_object_set_new(s, "sha256", json_string(info.digest_hex));
+	json_object_set_new(s, "signing_time", json_integer(info.signing_time));
+	json_object_set_new(s, "root", json_string(trust));
+	return info.payload_len;
+}
+
 /* Signature state; returns the payload length, or 0 to stop (problem recorded). */
 static size_t inspect_signature(json_t *doc, const uint8_t *buf, size_t len, const char *trust)
 {
@@ -264,6 +307,8 @@ static size_t inspect_signature(json_t *doc, const uint8_t *buf, size_t len, con
 	json_object_set_new(doc, "signature", s);
 	size_t payload_len = len, cms_off, cms_len;
 	char *err = NULL;
+	if (trust)
+		return verify_signature(doc, s, buf, len, trust);
 	int rc = sig_trailer_parse(buf, len, &payload_len, &cms_off, &cms_len, &err);
 	if (rc == -ENODATA) {
 		json_object_set_new(s, "status", json_string("unsigned"));
@@ -277,34 +322,161 @@ static size_t inspect_signature(json_t *doc, const uint8_t *buf, size_t len, con
 		free(err);
 		return 0;
 	}
-	if (!trust) {
-		json_object_set_new(s, "status", json_string("signed"));
-		return payload_len;
-	}
-	struct sig_trust *t = NULL;
-	struct sig_info info;
-	memset(&info, 0, sizeof info);
-	rc = sig_trust_create(trust, 0, &t, &err);
-	if (rc == 0)
-		rc = sig_verify(t, buf, len, &info, &err);
-	sig_trust_destroy(t);
-	if (rc != 0) {
-		json_object_set_new(s, "status", json_string("invalid"));
-		json_object_set_new(s, "error", json_string(err ? err : "verification failed"));
-		problem(doc, "signature", err);
-		free(err);
-		return 0; /* verify before parse: an unverified payload is not looked at */
-	}
-	json_object_set_new(s, "status", json_string("verified"));
-	json_object_set_new(s, "signer", json_string(info.signer));
-	json_object_set_new(s, "issuer", json_string(info.issuer));
-	json_object_set_new(s, "sha256", json_string(info.digest_hex));
-	json_object_set_new(s, "signing_time", json_integer(info.signing_time));
-	json_object_set_new(s, "root", json_string(trust));
-	return info.payload_len;
+	json_object_set_new(s, "status", json_string("signed"));
+	json_object_set_new(s, "payload_size", json_integer((json_int_t)payload_len));
+	json_object_set_new(s, "cms_offset", json_integer((json_int_t)cms_off));
+	json_object_set_new(s, "cms_size", json_integer((json_int_t)cms_len));
+	return payload_len;
 }
 
-static json_t *inspect(const char *path, const char *trust)
+/* Everything inside the payload: manifest and bitcode. Runs in the child (parse_isolated). */
+static void parse_payload(json_t *doc, const uint8_t *buf, size_t payload)
+{
+	char *err = NULL;
+	if (is_bitcode(buf, payload)) {
+		json_object_set_new(doc, "kind", json_string("bitcode"));
+		inspect_bitcode(doc, buf, payload, NULL, true);
+		return;
+	}
+	json_object_set_new(doc, "kind", json_string("package"));
+	json_object_set_new(doc, "payload_size", json_integer((json_int_t)payload));
+	struct sdk_package p;
+	if (sdk_package_read(buf, payload, NULL, NULL, &p, &err) != 0) {
+		problem(doc, "package", err);
+		free(err);
+		return;
+	}
+	json_object_set_new(doc, "manifest", manifest_json(&p.manifest));
+	inspect_bitcode(doc, p.bitcode->data, (size_t)p.bitcode->size, p.bitcode->path, false);
+	sdk_package_free(&p);
+}
+
+static const char *signal_name(int sig)
+{
+	switch (sig) {
+	case SIGSEGV:
+		return "SIGSEGV";
+	case SIGBUS:
+		return "SIGBUS";
+	case SIGABRT:
+		return "SIGABRT";
+	case SIGILL:
+		return "SIGILL";
+	case SIGFPE:
+		return "SIGFPE";
+	case SIGTRAP:
+		return "SIGTRAP";
+	case SIGKILL:
+		return "SIGKILL";
+	default:
+		return "signal";
+	}
+}
+
+/* parse_payload in a forked child, which writes its JSON document to a pipe and exits; the
+ * parent merges it into doc. A child killed by a signal (LLVM's reader on a malformed file)
+ * becomes a problem naming the file, and the parent carries on. */
+static void parse_isolated(json_t *doc, const char *path, const uint8_t *buf, size_t payload)
+{
+	int fds[2];
+	if (pipe(fds) != 0) {
+		problem(doc, "pipe", strerror(errno));
+		return;
+	}
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		problem(doc, "fork", strerror(errno));
+		close(fds[0]);
+		close(fds[1]);
+		return;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		json_t *sub = json_object();
+		json_object_set_new(sub, "problems", json_array());
+		parse_payload(sub, buf, payload);
+		char *text = json_dumps(sub, JSON_PRESERVE_ORDER);
+		size_t left = text ? strlen(text) : 0, off = 0;
+		while (left > 0) {
+			ssize_t w = write(fds[1], text + off, left);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				_exit(1);
+			off += (size_t)w;
+			left -= (size_t)w;
+		}
+		_exit(text ? 0 : 1);
+	}
+	close(fds[1]);
+	char *out = NULL;
+	size_t n = 0, cap = 0;
+	for (;;) {
+		if (n == cap) {
+			char *g = realloc(out, cap = cap ? 2 * cap : 65536);
+			if (!g)
+				break;
+			out = g;
+		}
+		ssize_t r = read(fds[0], out + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fds[0]);
+	int status = 0;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	char msg[1200];
+	json_t *sub = NULL;
+	if (WIFSIGNALED(status)) {
+		snprintf(
+			msg, sizeof msg,
+			"the bitcode reader crashed on %s (signal %d %s); the package is malformed",
+			path, WTERMSIG(status), signal_name(WTERMSIG(status)));
+		problem(doc, NULL, msg);
+	} else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !out ||
+		   !(sub = json_loadb(out, n, 0, NULL))) {
+		snprintf(msg, sizeof msg, "the parser process failed on %s (exit status %d)", path,
+			 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		problem(doc, NULL, msg);
+	} else {
+		const char *key;
+		json_t *v;
+		json_object_foreach(sub, key, v)
+		{
+			if (strcmp(key, "problems") == 0)
+				json_array_extend(json_object_get(doc, "problems"), v);
+			else
+				json_object_set(doc, key, v);
+		}
+	}
+	json_decref(sub);
+	free(out);
+}
+
+/* Not verified and not --allow-unsigned: what can be seen without parsing the payload. */
+static void outer_only(json_t *doc, const uint8_t *buf, size_t payload)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	char hex[2 * EVP_MAX_MD_SIZE + 1] = "";
+	if (EVP_Digest(buf, payload, md, &mdlen, EVP_sha256(), NULL) == 1)
+		for (unsigned int i = 0; i < mdlen; i++)
+			snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	json_object_set_new(doc, "payload_size", json_integer((json_int_t)payload));
+	json_object_set_new(doc, "payload_sha256", json_string(hex));
+	json_object_set_new(doc, "parsed", json_false());
+	json_object_set_new(doc, "hint",
+			    json_string("the payload is not parsed before its signature is "
+					"verified: pass --trust ROOT.pem, or --allow-unsigned to "
+					"parse it anyway (development)"));
+}
+
+static json_t *inspect(const char *path, const char *trust, bool allow_unsigned)
 {
 	json_t *doc = json_object();
 	json_object_set_new(doc, "problems", json_array());
@@ -319,24 +491,17 @@ static json_t *inspect(const char *path, const char *trust)
 	}
 	json_object_set_new(doc, "size", json_integer((json_int_t)len));
 	size_t payload = inspect_signature(doc, buf, len, trust);
-	if (payload == 0)
-		goto out;
-	if (is_bitcode(buf, payload)) {
-		json_object_set_new(doc, "kind", json_string("bitcode"));
-		inspect_bitcode(doc, buf, payload, NULL, true);
+	if (payload == 0) {
+		if (json_array_size(json_object_get(doc, "problems")) == 0)
+			problem(doc, NULL, "empty file");
 		goto out;
 	}
-	json_object_set_new(doc, "kind", json_string("package"));
-	json_object_set_new(doc, "payload_size", json_integer((json_int_t)payload));
-	struct sdk_package p;
-	if (sdk_package_read(buf, payload, NULL, NULL, &p, &err) != 0) {
-		problem(doc, "package", err);
-		free(err);
-		goto out;
-	}
-	json_object_set_new(doc, "manifest", manifest_json(&p.manifest));
-	inspect_bitcode(doc, p.bitcode->data, (size_t)p.bitcode->size, p.bitcode->path, false);
-	sdk_package_free(&p);
+	/* A bare bitcode file is the developer's own build output, shown as before (in the
+	 * child); a package is parsed only once verified, or when asked to. */
+	if (!trust && !allow_unsigned && !is_bitcode(buf, payload))
+		outer_only(doc, buf, payload);
+	else
+		parse_isolated(doc, path, buf, payload);
 out:
 	free(buf);
 	return doc;
@@ -449,12 +614,21 @@ static void print_text(json_t *doc)
 			       "signature", jstr(s, "root"), "", jstr(s, "signer"), "",
 			       jstr(s, "issuer"), "", jstr(s, "sha256"));
 		else if (strcmp(st, "signed") == 0)
-			printf("%-11s signed (not verified: pass --trust ROOT)\n", "signature");
+			printf("%-11s signed (not verified: pass --trust ROOT)\n%-11s trailer: "
+			       "payload "
+			       "0..%lld, CMS at %lld, %lld bytes\n",
+			       "signature", "", jint(s, "payload_size"), jint(s, "cms_offset"),
+			       jint(s, "cms_size"));
 		else if (strcmp(st, "invalid") == 0)
 			printf("%-11s INVALID: %s\n", "signature", jstr(s, "error"));
 		else
 			printf("%-11s unsigned\n", "signature");
 	}
+	if (json_is_string(json_object_get(doc, "payload_sha256")))
+		printf("%-11s %lld bytes, sha256 %s\n", "payload", jint(doc, "payload_size"),
+		       jstr(doc, "payload_sha256"));
+	if (json_is_string(json_object_get(doc, "hint")))
+		printf("%-11s %s\n", "not parsed", jstr(doc, "hint"));
 	json_t *d = json_object_get(doc, "manifest");
 	if (!d)
 		d = json_object_get(doc, "descriptor");
@@ -508,12 +682,15 @@ int cmd_inspect(int argc, char **argv)
 		fputs(usage, stdout);
 		return 0;
 	}
-	enum { OPT_TRUST = 256, OPT_JSON };
-	static const struct option longopts[] = {{"trust", required_argument, NULL, OPT_TRUST},
-						 {"json", no_argument, NULL, OPT_JSON},
-						 {NULL, 0, NULL, 0}};
+	enum { OPT_TRUST = 256, OPT_JSON, OPT_ALLOW_UNSIGNED };
+	static const struct option longopts[] = {
+		{"trust", required_argument, NULL, OPT_TRUST},
+		{"json", no_argument, NULL, OPT_JSON},
+		{"allow-unsigned", no_argument, NULL, OPT_ALLOW_UNSIGNED},
+		{NULL, 0, NULL, 0}};
 	const char *trust = NULL;
 	int as_json = 0, c;
+	bool allow_unsigned = false;
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
@@ -524,13 +701,19 @@ int cmd_inspect(int argc, char **argv)
 		case OPT_JSON:
 			as_json = 1;
 			break;
+		case OPT_ALLOW_UNSIGNED:
+			allow_unsigned = true;
+			break;
 		default:
 			return xdrv_cli_option_error("inspect", longopts, argv[optind - 1]);
 		}
 	}
 	if (optind != argc - 1)
 		return cmd_usage_error("inspect", "takes exactly one PACKAGE or BITCODE file");
-	json_t *doc = inspect(argv[optind], trust);
+	if (trust && allow_unsigned)
+		return cmd_usage_error("inspect",
+				       "--trust and --allow-unsigned exclude each other");
+	json_t *doc = inspect(argv[optind], trust, allow_unsigned);
 	if (!doc)
 		return cmd_fail("inspect", "out of memory");
 	int bad = json_array_size(json_object_get(doc, "problems")) != 0;

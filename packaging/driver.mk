@@ -18,7 +18,7 @@
 #   all (default)     $(OUT)/$(DRIVER).bc and the unsigned package $(OUT)/$(DRIVER)-$(VERSION).xdrv
 #   bc, pack          one of the two
 #   sign              $(OUT)/$(DRIVER)-$(VERSION).signed.xdrv
-#   inspect           show the package
+#   inspect           show the (unsigned, your own) package: inspect --allow-unsigned
 #   clean             remove $(OUT)
 # XDRV_DRIVER_CFLAGS holds `pkg-config --cflags xdrv-driver` (ABI headers + freestanding flags)
 # for tools that compile the sources themselves (editors, a native unit-test build).
@@ -57,7 +57,7 @@ $(XDRV_SIGNED): $(XDRV_PKG)
 	$(XDRV) sign --cert $(SIGN_CERT) --key $(SIGN_KEY) --chain $(SIGN_CHAIN) -o $@ $<
 
 inspect: $(XDRV_PKG)
-	$(XDRV) inspect $<
+	$(XDRV) inspect --allow-unsigned $<
 
 clean:
 	rm -rf $(OUT)

@@ -65,7 +65,17 @@ static void test_build_pack_inspect_round_trip(void)
 				       "1.0.0 --security-version 4 hello.bc",
 				       dir, x, x),
 			      0);
-	CU_ASSERT_EQUAL(xtest_sh("cd '%s' && '%s' inspect hello-1.0.0.xdrv > out.txt", dir, x), 0);
+	/* an unsigned package: the outer structure only, and how to see more */
+	CU_ASSERT_EQUAL(
+		xtest_sh("cd '%s' && '%s' inspect hello-1.0.0.xdrv > u.txt && grep -q "
+			 "'^signature   unsigned' u.txt && grep -q -- --allow-unsigned u.txt "
+			 "&& ! grep -q '^imports' u.txt && ! grep -q '^params' u.txt",
+			 dir, x),
+		0);
+	CU_ASSERT_EQUAL(
+		xtest_sh("cd '%s' && '%s' inspect --allow-unsigned hello-1.0.0.xdrv > out.txt", dir,
+			 x),
+		0);
 	CU_ASSERT_EQUAL(
 		xtest_sh("cd '%s' && grep -q '^signature   unsigned' out.txt && grep -q "
 			 "'^params      greet_count u32 = 1 (1..16)' out.txt && grep -q "
@@ -75,7 +85,8 @@ static void test_build_pack_inspect_round_trip(void)
 		0);
 	/* --json: one object; checked with grep so that no JSON tool is needed */
 	CU_ASSERT_EQUAL(
-		xtest_sh("cd '%s' && '%s' inspect --json hello-1.0.0.xdrv > o.json && "
+		xtest_sh("cd '%s' && '%s' inspect --allow-unsigned --json hello-1.0.0.xdrv > "
+			 "o.json && "
 			 "grep -q '\"security_version\": 4' o.json && grep -q "
 			 "'\"problems\": \\[\\]' o.json && grep -q '\"lint\": \\[\\]' o.json",
 			 dir, x),
@@ -142,6 +153,12 @@ static void test_inspect_shows_signature_states(void)
 			0);
 	CU_ASSERT_EQUAL(xtest_sh("cd '%s' && '%s' inspect --trust pki/root.pem s.xdrv | grep -q "
 				 "'^signature   verified against pki/root.pem'",
+				 dir, x),
+			0);
+	/* --trust with an unsigned package: exit 1, the signer's message, nothing parsed */
+	CU_ASSERT_EQUAL(xtest_sh("cd '%s' && '%s' inspect --trust pki/root.pem h.xdrv > o.txt "
+				 "2> e.txt; test $? = 1 && grep -q '^xdrv inspect: signature: not "
+				 "signed' e.txt && ! grep -q '^driver' o.txt",
 				 dir, x),
 			0);
 	/* one payload byte changed after signing: INVALID, exit 1, payload not parsed */

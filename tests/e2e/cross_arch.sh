@@ -82,7 +82,7 @@ run_all() {
   cat "$out"/*.txt > "$out/ALL"
 }
 
-out=$("$B/bin/xdrv" inspect "$B/pkg/hello.xdrv" 2>&1)
+out=$("$B/bin/xdrv" inspect --trust "$B/pki/root.pem" "$B/pkg/hello.xdrv" 2>&1)
 if grep -q '^runs on     profile xdrv-lp64le-1: little-endian 64-bit hosts: x86_64 arm64 ppc64el' <<<"$out" &&
   grep -q 'refused: s390x (big-endian)' <<<"$out"; then
   ok "xdrv inspect names the profile and the architectures"

@@ -89,7 +89,7 @@ check "xdrv build + pack of hello with the installed headers" "hello-1.0.0.xdrv"
   set -e; cd /tmp/hello
   xdrv build -v -o hello.bc hello.c 2>&1 | grep -q -- "-isystem /usr/include/xdrv-driver "
   xdrv pack -o hello-1.0.0.xdrv --version 1.0.0 --security-version 1 hello.bc
-  xdrv inspect hello-1.0.0.xdrv >/dev/null; ls hello-1.0.0.xdrv'
+  xdrv inspect --allow-unsigned hello-1.0.0.xdrv >/dev/null; ls hello-1.0.0.xdrv'
 check "driver.mk through pkg-config, sign and verify" "OK" '
   set -e; mkdir -p /tmp/drv && cp /tmp/hello/hello.c /tmp/drv/ && cd /tmp/drv
   printf "DRIVER := hello\nVERSION := 1.0.0\ninclude \$(shell pkg-config --variable=makeinclude xdrv-driver)\n" > Makefile
