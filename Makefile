@@ -111,6 +111,26 @@ $(O)/obj/common/version.o: CFLAGS += -DXDRV_GIT_COMMIT=\"$(GIT_COMMIT)\"
 .PHONY: FORCE
 FORCE:
 
+# The ABI's prototypes for the lint (sdk/abi_protos.c): clang-19 compiles sdk/abi_protos.c.in,
+# which takes the address of every symbol of symbols.def through <xdrv/abi.h>, for the portable
+# triple with the flags of `xdrv build` that shape a declaration (sdk/build.c); its `declare`
+# lines (and the target lines, which a test compares with the profile) become C string lines.
+# Derived from the headers, so there is no second list to keep in step. Not $(CC): a cross
+# build's CC targets the host, and this is the driver's side.
+PROFILE_CC := clang-19
+PROFILE_TRIPLE = $(shell sed -n 's/^\#define SDK_TRIPLE[ \t]*"\(.*\)".*/\1/p' sdk/include/xdrv/sdk.h)
+$(O)/gen/abi_protos.ll: sdk/abi_protos.c.in sdk/include/xdrv/sdk.h $(wildcard driver-abi/include/xdrv/*.h) \
+		driver-abi/include/xdrv/symbols.def
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  PROTOS  $@")
+	$(Q)$(PROFILE_CC) --target=$(PROFILE_TRIPLE) -std=gnu11 -ffreestanding -nostdlibinc -fsigned-char \
+		-fno-common -O2 -Xclang -disable-llvm-passes -isystem driver-abi/include -emit-llvm -S \
+		-o $@ -x c $<
+$(O)/gen/abi_protos.inc: $(O)/gen/abi_protos.ll
+	$(Q)sed -n -e '/^target /p' -e 's/ #[0-9][0-9]*$$//' -e '/^declare /p' $< \
+		| sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/.*/"&\\n"/' > $@.tmp && mv $@.tmp $@
+$(O)/obj/sdk/abi_protos.o: $(O)/gen/abi_protos.inc
+
 define LIB_RULE
 $(call lib_of,$(1)): $(call objs_of,$(1))
 	@mkdir -p $$(dir $$@)
@@ -247,6 +267,8 @@ check-circles: $(patsubst %.c,$(O)/obj/%.o,$(CIRCLE_SRCS))
 # CI (.ci/run) runs it before `make test`, with the test build's objects (O=build/test SAN=1).
 TIDY_SRCS = $(filter-out tests/%,$(filter %.c,$(C_SOURCES)))
 check: format-check check-circles check-cppcheck check-tidy
+# sdk/abi_protos.c includes a generated file
+check-cppcheck check-tidy: $(O)/gen/abi_protos.inc
 check-cppcheck:
 	$(Q)cppcheck -j$(JOBS) --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
 		--suppress=missingIncludeSystem $(INCLUDES) $(filter %.c,$(C_SOURCES))

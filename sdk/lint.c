@@ -5,9 +5,11 @@
  * and module assembly, target-specific intrinsics, types and attributes, variadic functions and
  * va_arg, aggregates or byval/sret/inalloca/preallocated in any signature that crosses the
  * driver's boundary (exported or address-taken functions, imports, indirect calls), data imports,
- * thread-local storage, constructors, and imports outside driver-abi/include/xdrv/symbols.def at
- * the declared ABI version. Every problem is one line naming the function (or global) and the
- * construct, and saying what to write instead; sdk/README.md lists the rules.
+ * thread-local storage, constructors, imports outside driver-abi/include/xdrv/symbols.def at
+ * the declared ABI version, and imports declared or called with another prototype than the ABI's
+ * (sdk_abi_prototypes: the headers compiled for the profile). Every problem is one line naming the
+ * function (or global) and the construct, and saying what to write instead; sdk/README.md lists the
+ * rules.
  *
  * sdk_lint_diag writes each line in the compiler's form, "FILE:LINE:COL: error: ...", taking
  * the place from the debug info `xdrv build` compiles in (the instruction's DILocation, else
@@ -33,6 +35,19 @@
  * error message into megabytes. */
 #define LINT_MAX_PROBLEMS 200
 #define LINT_NAME_MAX	  120
+#define LINT_PROTO_MAX	  240 /* a prototype as shown in a message */
+
+/*
+ * Parameter and result attributes that change how a value is passed, so an import must carry
+ * exactly the ones its ABI prototype has: signext/zeroext say who widens an i8/i16 (the host's
+ * code, compiled from the same header, relies on it), the others pick other registers. byval,
+ * sret, inalloca and preallocated are refused outright (check_signature); the rest (noundef,
+ * nonnull, align, noalias, ...) are promises for the optimizer of the caller's own code and are
+ * not compared.
+ */
+static const char *const abi_attrs[] = {"zeroext",   "signext",	   "inreg",	"nest",
+					"swiftself", "swifterror", "swiftasync"};
+#define N_ABI_ATTRS (sizeof abi_attrs / sizeof abi_attrs[0])
 
 /*
  * Intrinsics that every LLVM back end lowers without target help, to instructions or to the
@@ -178,6 +193,8 @@ struct lint {
 	unsigned long dropped; /* problems past LINT_MAX_PROBLEMS */
 	unsigned portable_ids[N_PORTABLE];
 	unsigned k_byval, k_sret, k_inalloca, k_prealloc;
+	unsigned abi_attr_kinds[N_ABI_ATTRS];
+	LLVMModuleRef protos; /* the ABI's prototypes (sdk_abi_prototypes), in m's context */
 	char names[4][LINT_NAME_MAX + 8]; /* rotating buffers for printable names */
 	unsigned next_name;
 	const char *unit; /* sdk_lint_diag: the fallback place; NULL: no place prefix */
@@ -421,6 +438,163 @@ static void check_signature(struct lint *l, const char *who, const char *where, 
 			who, cc, where);
 }
 
+/* ---- prototypes ---------------------------------------------------------------------------- */
+
+/* The ABI-shaping attributes (abi_attrs, as a bit mask) at index idx (0: the result, i + 1:
+ * parameter i) of the declaration fn and/or the call site call (either may be NULL). */
+static unsigned attr_mask(const struct lint *l, LLVMValueRef fn, LLVMValueRef call, unsigned idx)
+{
+	unsigned mask = 0;
+	for (size_t k = 0; k < N_ABI_ATTRS; k++) {
+		unsigned kind = l->abi_attr_kinds[k];
+		if (kind && ((fn && LLVMGetEnumAttributeAtIndex(fn, idx, kind)) ||
+			     (call && LLVMGetCallSiteEnumAttribute(call, idx, kind))))
+			mask |= 1u << k;
+	}
+	return mask;
+}
+
+/* The ABI's prototype of the import f, or NULL if f's name is not in the symbol list. */
+static LLVMValueRef abi_proto(const struct lint *l, LLVMValueRef f)
+{
+	size_t len = 0;
+	const char *n = LLVMGetValueName2(f, &len);
+	/* an embedded NUL would make the lookup see another name */
+	if (!l->protos || !n || strlen(n) != len || sdk_abi_symbol_version(n) == 0)
+		return NULL;
+	return LLVMGetNamedFunction(l->protos, n);
+}
+
+/* Does the function type fty, with the attributes of the declaration fn and/or the call site
+ * call, pass arguments and the result exactly as the ABI's prototype ref does? Both modules are
+ * in one context, where LLVM keeps one object per function type: same type, same pointer. */
+static bool proto_matches(const struct lint *l, LLVMTypeRef fty, LLVMValueRef fn, LLVMValueRef call,
+			  LLVMValueRef ref)
+{
+	if (fty != LLVMGlobalGetValueType(ref))
+		return false;
+	unsigned n = LLVMCountParamTypes(fty); /* the ABI's count: a handful */
+	for (unsigned i = 0; i <= n; i++)
+		if (attr_mask(l, fn, call, i) != attr_mask(l, ref, NULL, i))
+			return false;
+	return true;
+}
+
+/* Append s to out (outlen bytes, *o used), printable-filtered; false once out is full. */
+static bool cat(char *out, size_t outlen, size_t *o, const char *s)
+{
+	for (; *s; s++) {
+		if (*o + 1 >= outlen)
+			return false;
+		out[(*o)++] = (*s >= 0x20 && *s < 0x7f) ? *s : '?';
+	}
+	out[*o] = 0;
+	return true;
+}
+
+static bool cat_type(char *out, size_t outlen, size_t *o, LLVMTypeRef t)
+{
+	char *ts = LLVMPrintTypeToString(t);
+	bool ok = cat(out, outlen, o, ts ? ts : "?");
+	LLVMDisposeMessage(ts);
+	return ok;
+}
+
+static bool cat_attrs(char *out, size_t outlen, size_t *o, unsigned mask, bool before)
+{
+	bool ok = true;
+	for (size_t k = 0; k < N_ABI_ATTRS && ok; k++)
+		if (mask & (1u << k))
+			ok = cat(out, outlen, o, before ? "" : " ") &&
+			     cat(out, outlen, o, abi_attrs[k]) &&
+			     cat(out, outlen, o, before ? " " : "");
+	return ok;
+}
+
+/* A prototype as the IR writes it, with the attributes that shape the ABI, e.g.
+ * "zeroext i8 (ptr, i64)" or "void (ptr, i64, i8 zeroext)"; cut with "..." at outlen. */
+static void proto_str(const struct lint *l, LLVMTypeRef fty, LLVMValueRef fn, LLVMValueRef call,
+		      char *out, size_t outlen)
+{
+	size_t o = 0;
+	out[0] = 0;
+	unsigned n = LLVMCountParamTypes(fty);
+	LLVMTypeRef *ps = n ? calloc(n, sizeof *ps) : NULL;
+	if (n && !ps) {
+		snprintf(out, outlen, "(out of memory)");
+		return;
+	}
+	if (n)
+		LLVMGetParamTypes(fty, ps);
+	bool ok = cat_attrs(out, outlen, &o, attr_mask(l, fn, call, 0), true) &&
+		  cat_type(out, outlen, &o, LLVMGetReturnType(fty)) && cat(out, outlen, &o, " (");
+	for (unsigned i = 0; i < n && ok; i++)
+		ok = (i == 0 || cat(out, outlen, &o, ", ")) && cat_type(out, outlen, &o, ps[i]) &&
+		     cat_attrs(out, outlen, &o, attr_mask(l, fn, call, i + 1), false);
+	free(ps);
+	if (ok && LLVMIsFunctionVarArg(fty))
+		ok = cat(out, outlen, &o, n ? ", ..." : "...");
+	if (ok)
+		ok = cat(out, outlen, &o, ")");
+	if (!ok && outlen > 4)
+		memcpy(out + outlen - 4, "...", 4);
+}
+
+/* An ABI import declared with another prototype than the ABI's: the host would read its
+ * arguments from the wrong registers, or widths, or read a result that was never written. */
+static void check_import_prototype(struct lint *l, const char *who, LLVMValueRef f,
+				   const char *used)
+{
+	LLVMValueRef ref = abi_proto(l, f);
+	if (!ref) {
+		/* every listed symbol has one (sdk/abi_protos.c.in takes each one's address) */
+		problem(l, "%s: import without an ABI prototype in this SDK: rebuild the SDK", who);
+		return;
+	}
+	LLVMTypeRef fty = LLVMGlobalGetValueType(f);
+	if (proto_matches(l, fty, f, NULL, ref))
+		return;
+	char found[LINT_PROTO_MAX], want[LINT_PROTO_MAX];
+	proto_str(l, fty, f, NULL, found, sizeof found);
+	proto_str(l, LLVMGlobalGetValueType(ref), ref, NULL, want, sizeof want);
+	problem(l,
+		"%s: import prototype %s does not match the ABI's %s%s: use the declaration of "
+		"<xdrv/abi.h>, not one of your own",
+		who, found, want, used);
+}
+
+/* A call of an ABI import through a function type other than the declaration's (a cast
+ * function pointer, or two files declaring it differently) or with ABI-shaping attributes of
+ * its own: what counts is the call's type and attributes. One with the declaration's own type
+ * and nothing added is judged with the declaration. */
+static void check_import_call(struct lint *l, const char *who, LLVMValueRef call, LLVMValueRef fn,
+			      LLVMTypeRef fty)
+{
+	LLVMValueRef ref = abi_proto(l, fn);
+	if (!ref)
+		return; /* not an ABI import, or without a prototype: reported with the import */
+	bool own = LLVMGlobalGetValueType(fn) == fty;
+	if (own) {
+		/* the call inherits the declaration's attributes; only what it adds is its own */
+		bool adds = false;
+		unsigned n = LLVMCountParamTypes(fty);
+		for (unsigned i = 0; i <= n && !adds; i++)
+			adds = (attr_mask(l, NULL, call, i) & ~attr_mask(l, fn, NULL, i)) != 0;
+		if (!adds)
+			return;
+	}
+	/* a call through another type than the callee's does not take the callee's attributes */
+	if (proto_matches(l, fty, own ? fn : NULL, call, ref))
+		return;
+	char found[LINT_PROTO_MAX], want[LINT_PROTO_MAX];
+	proto_str(l, fty, own ? fn : NULL, call, found, sizeof found);
+	proto_str(l, LLVMGlobalGetValueType(ref), ref, NULL, want, sizeof want);
+	problem(l,
+		"%s: calls %s through prototype %s, which does not match the ABI's %s: call it "
+		"as <xdrv/abi.h> declares it, without casting the function",
+		who, vname(l, fn), found, want);
+}
+
 /* ---- imports ------------------------------------------------------------------------------ */
 
 static const char *advice_for(const char *name)
@@ -496,6 +670,8 @@ static void check_import(struct lint *l, LLVMValueRef f)
 			"against the newer headers (XDRV_ABI_WANT) or avoid it",
 			who, v, l->abi_str, used);
 	}
+	if (introduced != 0)
+		check_import_prototype(l, who, f, used);
 	LLVMTypeRef fty = LLVMGlobalGetValueType(f);
 	if (LLVMIsFunctionVarArg(fty))
 		problem(l,
@@ -614,6 +790,8 @@ static void check_call(struct lint *l, const char *who, LLVMValueRef call)
 		check_intrinsic_call(l, who, fn);
 		return;
 	}
+	if (fn && LLVMIsDeclaration(fn))
+		check_import_call(l, who, call, fn, fty);
 	if (fn && LLVMGlobalGetValueType(fn) == fty)
 		return; /* direct call with the callee's own type: checked with the callee */
 	/* indirect call, or a direct call through a mismatched prototype */
@@ -796,6 +974,14 @@ int sdk_lint_diag(LLVMModuleRef m, uint32_t abi_version, const char *unit, char 
 	l->k_sret = LLVMGetEnumAttributeKindForName("sret", 4);
 	l->k_inalloca = LLVMGetEnumAttributeKindForName("inalloca", 8);
 	l->k_prealloc = LLVMGetEnumAttributeKindForName("preallocated", 12);
+	for (size_t i = 0; i < N_ABI_ATTRS; i++)
+		l->abi_attr_kinds[i] =
+			LLVMGetEnumAttributeKindForName(abi_attrs[i], strlen(abi_attrs[i]));
+	int prc = sdk_abi_prototypes(LLVMGetModuleContext(m), &l->protos, err);
+	if (prc) {
+		free(l);
+		return prc;
+	}
 
 	if (abi_version < XDRV_ABI_MKVER(1, 0, 0) || abi_version > XDRV_ABI_VERSION) {
 		char known[16];
@@ -840,6 +1026,7 @@ int sdk_lint_diag(LLVMModuleRef m, uint32_t abi_version, const char *unit, char 
 		free(text);
 	}
 	sdk_buf_free(&l->out);
+	LLVMDisposeModule(l->protos);
 	free(l);
 	return rc;
 }

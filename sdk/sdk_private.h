@@ -67,6 +67,13 @@ void sdk_param_value_str(uint32_t type, uint64_t v, char *out, size_t outlen);
  * tune-cpu, x86/arm-specific knobs). sdk_normalize removes them, sdk_lint rejects them. */
 bool sdk_attr_is_target_specific(const char *kind, size_t len);
 
+/* ---- the ABI's prototypes ------------------------------------------------------------- */
+/* Parse into ctx the module of the ABI's prototypes: one declaration per symbol of
+ * driver-abi/include/xdrv/symbols.def, as clang declares it from <xdrv/abi.h> for the profile
+ * (generated at build time from the headers; sdk/abi_protos.c). The caller disposes of *out.
+ * 0, or a negative errno (out of memory) with *err. */
+int sdk_abi_prototypes(LLVMContextRef ctx, LLVMModuleRef *out, char **err);
+
 /* ---- LLVM diagnostics ------------------------------------------------------------------- */
 /* While active, errors LLVM reports through `ctx` are kept (the first one, in msg) instead of
  * being printed and ending the process. end restores the caller's handler and frees msg. */

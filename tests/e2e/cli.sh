@@ -158,6 +158,26 @@ out=$(cd "$S" && "$X" build --no-lint -o "$T/lt.bc" "$T/lt.c" 2>&1); rc=$?
 rmdir "$S"
 [ $rc = 0 ] && grep -q "^$T/lt\.c:7:2: warning: function t_probe: inline assembly" <<<"$out" \
   && ok "the place is the path as typed from a sibling folder too" || bad "sibling folder (exit $rc): $out"
+
+# an ABI function declared by hand in a second file with other parameters: both files compile
+# and link; the lint compares the declaration with the ABI's prototype (from <xdrv/abi.h>)
+cat > "$T/pa.c" <<'DRV'
+#include <xdrv/abi.h>
+void say(void);
+static int32_t t_probe(xdrv_device_t *dev) { (void)dev; say(); return 0; }
+static void t_remove(xdrv_device_t *dev) { (void)dev; }
+static const struct xdrv_match match[] = {{.bus = XDRV_BUS_PLATFORM, .compatible = "xdrv,null"}, {.bus = 0}};
+XDRV_DRIVER(.name = "t", .version = "1.0.0", .match = match, .probe = t_probe, .remove = t_remove);
+DRV
+cat > "$T/pb.c" <<'DRV'
+void xdrv_log(double level, double msg);
+void say(void) { xdrv_log(1.0, 2.0); }
+DRV
+out=$(cd "$T" && "$X" build -o p.bc pa.c pb.c 2>&1); rc=$?
+if [ $rc = 1 ] && grep -qxF "pb.c:2:18: error: function xdrv_log: import prototype void (double, double) does not match the ABI's void (i32, ptr) (used by say): use the declaration of <xdrv/abi.h>, not one of your own" <<<"$out" \
+   && [ ! -e "$T/p.bc" ]; then
+  ok "an import declared with another prototype than the ABI's: both prototypes, at the call"
+else bad "prototype mismatch (exit $rc): $out"; fi
 printf 'int f(void) { return 0; }\nint g(void) { return undeclared_thing; }\n' > "$T/cc.c"
 out=$("$X" build -o "$T/cc.bc" "$T/cc.c" 2>&1); rc=$?
 [ $rc = 1 ] && grep -q "^$T/cc\.c:2:22: error: use of undeclared identifier" <<<"$out" \

@@ -9,8 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <xdrv/abi.h>
 #include <xdrv/sdk.h>
 
+#include "../../sdk/sdk_private.h"
 #include "../xtest.h"
 #include "sdk_fixtures.h"
 
@@ -283,6 +285,180 @@ static void test_lint_caps_its_output(void)
 	free(ir);
 }
 
+/* ---- prototypes of ABI imports -------------------------------------------------------------- */
+
+static void expect_clean(const char *body)
+{
+	int rc;
+	char *e = lint_of(body, 1000000, &rc);
+	CU_ASSERT_EQUAL(rc, 0);
+	if (e)
+		fprintf(stderr, "\nunexpected: %s\n", e);
+	free(e);
+}
+
+static void test_lint_rejects_import_with_wrong_parameters(void)
+{
+	/* the example of issue 10: the host would read a level and a pointer from what the
+	 * driver put in two floating-point registers */
+	expect_lint("declare void @xdrv_log(double, double)\n"
+		    "define internal void @say() {\n"
+		    "  call void @xdrv_log(double 1.0, double 2.0)\n  ret void\n}\n",
+		    "function xdrv_log: import prototype void (double, double) does not match the "
+		    "ABI's void (i32, ptr) (used by say): use the declaration of <xdrv/abi.h>");
+	/* a parameter missing: the host reads a size that was never passed */
+	expect_lint("declare ptr @memcpy(ptr, ptr)\n",
+		    "function memcpy: import prototype ptr (ptr, ptr) does not match the ABI's ptr "
+		    "(ptr, ptr, i64)");
+	/* one too many, a narrower integer, varargs */
+	expect_lint("declare void @xdrv_mem_free(ptr, i32)\n",
+		    "import prototype void (ptr, i32) does not match the ABI's void (ptr)");
+	expect_lint("declare ptr @xdrv_mem_alloc(i32)\n",
+		    "import prototype ptr (i32) does not match the ABI's ptr (i64)");
+	expect_lint("declare void @xdrv_log(...)\n",
+		    "import prototype void (...) does not match the ABI's void (i32, ptr)");
+}
+
+static void test_lint_rejects_import_with_wrong_result(void)
+{
+	expect_lint("declare i64 @xdrv_io_read8(ptr, i64)\n",
+		    "function xdrv_io_read8: import prototype i64 (ptr, i64) does not match the "
+		    "ABI's zeroext i8 (ptr, i64)");
+	expect_lint("declare void @xdrv_time_ns()\n",
+		    "function xdrv_time_ns: import prototype void () does not match the ABI's "
+		    "i64 ()");
+	expect_lint("declare double @xdrv_dev_info(ptr, ptr)\n",
+		    "import prototype double (ptr, ptr) does not match the ABI's i32 (ptr, ptr)");
+}
+
+static void test_lint_rejects_import_with_wrong_extension(void)
+{
+	/* same types, but who widens the byte differs: the host's code relies on zeroext */
+	expect_lint("declare i8 @xdrv_io_read8(ptr, i64)\n",
+		    "function xdrv_io_read8: import prototype i8 (ptr, i64) does not match the "
+		    "ABI's zeroext i8 (ptr, i64)");
+	expect_lint("declare void @xdrv_io_write8(ptr, i64, i8 signext)\n",
+		    "function xdrv_io_write8: import prototype void (ptr, i64, i8 signext) does "
+		    "not match the ABI's void (ptr, i64, i8 zeroext)");
+	expect_lint("declare void @xdrv_delay_us(i32 inreg)\n",
+		    "import prototype void (i32 inreg) does not match the ABI's void (i32)");
+}
+
+static void test_lint_accepts_imports_as_the_headers_declare_them(void)
+{
+	/* optimizer hints (noundef, nonnull, noalias, align, nocapture) are the caller's own
+	 * business and do not count */
+	expect_clean(
+		"declare zeroext i8 @xdrv_io_read8(ptr noundef, i64 noundef)\n"
+		"declare void @xdrv_io_write8(ptr, i64, i8 noundef zeroext)\n"
+		"declare ptr @memcpy(ptr noalias nocapture writeonly, ptr nonnull align 1, i64)\n"
+		"declare i64 @xdrv_time_ns()\n"
+		"declare void @xdrv_log(i32, ptr)\n"
+		"define internal void @io(ptr %r, ptr %a, ptr %b) {\n"
+		"  %v = call zeroext i8 @xdrv_io_read8(ptr %r, i64 0)\n"
+		"  call void @xdrv_io_write8(ptr %r, i64 1, i8 zeroext %v)\n"
+		"  call void @xdrv_io_write8(ptr %r, i64 1, i8 %v)\n"
+		"  call ptr @memcpy(ptr %a, ptr %b, i64 4)\n"
+		"  %t = call i64 @xdrv_time_ns()\n"
+		"  call void @xdrv_log(i32 3, ptr %a)\n"
+		"  ret void\n}\n");
+}
+
+static void test_lint_rejects_call_through_mismatched_prototype(void)
+{
+	/* what `((void (*)(double, double))xdrv_log)(1.0, 2.0)` compiles to: the declaration is
+	 * right, the call's own function type is what the code generator uses */
+	expect_lint("declare void @xdrv_log(i32, ptr)\n"
+		    "define internal void @say() {\n"
+		    "  call void @xdrv_log(double 1.0, double 2.0)\n  ret void\n}\n",
+		    "function say: calls xdrv_log through prototype void (double, double), which "
+		    "does not match the ABI's void (i32, ptr): call it as <xdrv/abi.h> declares "
+		    "it");
+	expect_lint("declare ptr @memcpy(ptr, ptr, i64)\n"
+		    "define internal void @cp(ptr %a, ptr %b) {\n"
+		    "  call ptr @memcpy(ptr %a, ptr %b)\n  ret void\n}\n",
+		    "function cp: calls memcpy through prototype ptr (ptr, ptr), which does not "
+		    "match the ABI's ptr (ptr, ptr, i64)");
+	/* the call's type matches, its own attribute does not */
+	expect_lint("declare void @xdrv_io_write8(ptr, i64, i8 zeroext)\n"
+		    "define internal void @w(ptr %r) {\n"
+		    "  call void @xdrv_io_write8(ptr %r, i64 0, i8 signext -1)\n  ret void\n}\n",
+		    "function w: calls xdrv_io_write8 through prototype void (ptr, i64, i8 "
+		    "zeroext signext), which does not match the ABI's void (ptr, i64, i8 zeroext)");
+	/* a call through another type than the declaration's does not take the declaration's
+	 * attributes: without a zeroext of its own, nobody widens the byte */
+	expect_lint("declare void @xdrv_io_write8(ptr, i64, i32)\n"
+		    "define internal void @w(ptr %r, i8 %v) {\n"
+		    "  call void @xdrv_io_write8(ptr %r, i64 0, i8 %v)\n  ret void\n}\n",
+		    "function w: calls xdrv_io_write8 through prototype void (ptr, i64, i8), which "
+		    "does not match the ABI's void (ptr, i64, i8 zeroext)");
+}
+
+static void test_lint_prototype_problems_counted_once_per_place(void)
+{
+	/* a wrong declaration is one problem, not one more per call that uses its own type */
+	int rc;
+	char *e = lint_of("declare void @xdrv_log(double, double)\n"
+			  "define internal void @a() {\n"
+			  "  call void @xdrv_log(double 1.0, double 2.0)\n"
+			  "  call void @xdrv_log(double 3.0, double 4.0)\n  ret void\n}\n"
+			  "define internal void @b(ptr %p) {\n"
+			  "  call void @xdrv_log(i32 3, ptr %p)\n  ret void\n}\n",
+			  1000000, &rc);
+	CU_ASSERT_EQUAL(rc, -EINVAL);
+	CU_ASSERT_EQUAL(sdkfx_lines(e), 1);
+	CU_ASSERT_PTR_NOT_NULL(e ? strstr(e, "function xdrv_log: import prototype void (double, "
+					     "double) does not match")
+				 : NULL);
+	free(e);
+}
+
+/* The table the checks compare with: one prototype per symbol of symbols.def, nothing else,
+ * for the profile's target. */
+static void test_abi_prototypes_cover_every_symbol(void)
+{
+	static const char *const names[] = {
+#define XDRV_SYM(n, a, b, c) #n,
+#include <xdrv/symbols.def>
+#undef XDRV_SYM
+	};
+	LLVMContextRef ctx = LLVMContextCreate();
+	LLVMModuleRef p = NULL;
+	char *err = NULL;
+	CU_ASSERT_EQUAL_FATAL(sdk_abi_prototypes(ctx, &p, &err), 0);
+	CU_ASSERT_STRING_EQUAL(LLVMGetTarget(p), SDK_TRIPLE);
+	CU_ASSERT_STRING_EQUAL(LLVMGetDataLayoutStr(p), SDK_DATALAYOUT);
+	size_t nfuncs = 0;
+	for (LLVMValueRef f = LLVMGetFirstFunction(p); f; f = LLVMGetNextFunction(f)) {
+		CU_ASSERT_TRUE(LLVMIsDeclaration(f));
+		CU_ASSERT_FALSE(LLVMIsFunctionVarArg(LLVMGlobalGetValueType(f)));
+		nfuncs++;
+	}
+	CU_ASSERT_EQUAL(nfuncs, sizeof names / sizeof names[0]);
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		bool have = LLVMGetNamedFunction(p, names[i]) != NULL;
+		CU_ASSERT_TRUE(have);
+		if (!have)
+			fprintf(stderr, "\nno ABI prototype for %s\n", names[i]);
+	}
+	/* spot checks against the headers as written */
+	LLVMTypeRef i8 = LLVMInt8TypeInContext(ctx), i32 = LLVMInt32TypeInContext(ctx);
+	LLVMTypeRef i64 = LLVMInt64TypeInContext(ctx), ptr = LLVMPointerTypeInContext(ctx, 0);
+	LLVMTypeRef log_params[] = {i32, ptr}, cpy_params[] = {ptr, ptr, i64};
+	LLVMTypeRef rd8_params[] = {ptr, i64};
+	CU_ASSERT_EQUAL(LLVMGlobalGetValueType(LLVMGetNamedFunction(p, "xdrv_log")),
+			LLVMFunctionType(LLVMVoidTypeInContext(ctx), log_params, 2, 0));
+	CU_ASSERT_EQUAL(LLVMGlobalGetValueType(LLVMGetNamedFunction(p, "memcpy")),
+			LLVMFunctionType(ptr, cpy_params, 3, 0));
+	LLVMValueRef rd8 = LLVMGetNamedFunction(p, "xdrv_io_read8");
+	CU_ASSERT_EQUAL(LLVMGlobalGetValueType(rd8), LLVMFunctionType(i8, rd8_params, 2, 0));
+	CU_ASSERT_PTR_NOT_NULL(
+		LLVMGetEnumAttributeAtIndex(rd8, 0, LLVMGetEnumAttributeKindForName("zeroext", 7)));
+	LLVMDisposeModule(p);
+	LLVMContextDispose(ctx);
+	free(err);
+}
+
 static void test_abi_symbol_allowed_by_version(void)
 {
 	CU_ASSERT_TRUE(sdk_abi_symbol_allowed("xdrv_log", 1000000));
@@ -310,4 +486,11 @@ XTEST_SUITE(sdk_lint, NULL, NULL, XTEST(test_lint_accepts_valid_driver),
 	    XTEST(test_lint_rejects_missing_descriptor),
 	    XTEST(test_lint_rejects_unknown_abi_version),
 	    XTEST(test_lint_reports_every_problem_once), XTEST(test_lint_caps_its_output),
+	    XTEST(test_lint_rejects_import_with_wrong_parameters),
+	    XTEST(test_lint_rejects_import_with_wrong_result),
+	    XTEST(test_lint_rejects_import_with_wrong_extension),
+	    XTEST(test_lint_accepts_imports_as_the_headers_declare_them),
+	    XTEST(test_lint_rejects_call_through_mismatched_prototype),
+	    XTEST(test_lint_prototype_problems_counted_once_per_place),
+	    XTEST(test_abi_prototypes_cover_every_symbol),
 	    XTEST(test_abi_symbol_allowed_by_version))

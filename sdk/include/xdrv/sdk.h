@@ -85,8 +85,10 @@ int sdk_bitcode_write(LLVMModuleRef m, const char *path, char **err);
  * asm, no target-specific intrinsics, no va_start/va_arg/variadic functions, no aggregates
  * (or byval/sret/inalloca) in the signature of any external function, import or indirect call,
  * no data imports, no imports outside driver-abi/include/xdrv/symbols.def at `abi_version`, no
- * x86_fp80 / fp128 / ppc_fp128, exactly one `xdrv_driver` descriptor. Returns 0 or -EINVAL; *err
- * lists every problem, one per line, each "function NAME: CONSTRUCT: what to write instead". */
+ * import declared or called with another prototype than <xdrv/abi.h> gives it (types,
+ * signext/zeroext), no x86_fp80 / fp128 / ppc_fp128, exactly one `xdrv_driver` descriptor. Returns
+ * 0 or -EINVAL; *err lists every problem, one per line, each "function NAME: CONSTRUCT: what to
+ * write instead". */
 int sdk_lint(LLVMModuleRef m, uint32_t abi_version, char **err);
 /* sdk_lint with each line in the form editors and CI parse: "FILE:LINE:COL: error: ..." where
  * the module has debug info for the place (the instruction, else the function, else an
