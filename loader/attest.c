@@ -354,11 +354,13 @@ int attest_check_chain(const struct evl *l, json_t *ref, FILE *o, char **err)
 			? "boot continues past a refused driver"
 			: "boot stops at a refused driver");
 	if (strcmp(kv(t, "floors_state", a, sizeof a), "new") == 0)
-		fprintf(o, "floors     a new store on this boot: every rollback floor started at 0\n");
+		fprintf(o,
+			"floors     a new store on this boot: every rollback floor started at 0\n");
 	if (strcmp(kv(t, "tpm_owner_auth", a, sizeof a), "empty") == 0)
-		fprintf(o, "warning    the TPM's owner authorization was empty at boot: anyone could "
-			   "define NV indices, rewrite the CRL number xdrv keeps, delete owner-index "
-			   "floors (docs/BOOT.md)\n");
+		fprintf(o,
+			"warning    the TPM's owner authorization was empty at boot: anyone could "
+			"define NV indices, rewrite the CRL number xdrv keeps, delete owner-index "
+			"floors (docs/BOOT.md)\n");
 	t = (const char *)l->ev[i - 1].data;
 	fprintf(o, "revocation CRL %s (%s serials), deny-list %s (%s digests)\n",
 		kv(t, "crl_sha256", a, sizeof a), kv(t, "revoked_serials", b2, sizeof b2),
@@ -412,8 +414,8 @@ int attest_check_chain(const struct evl *l, json_t *ref, FILE *o, char **err)
 			fprintf(o, "refused    %s at %s: %s\n", kv(t, "package", a, sizeof a),
 				kv(t, "step", b2, sizeof b2), kv(t, "reason", c, sizeof c));
 		} else if (starts(e, "xdrv.floors.reinit") && e->pcr == BOOT_PCR_PLATFORM) {
-			fprintf(o, "floors     RE-INITIALIZED (%s): %s\n", kv(t, "store", a, sizeof a),
-				kv(t, "found", b2, sizeof b2));
+			fprintf(o, "floors     RE-INITIALIZED (%s): %s\n",
+				kv(t, "store", a, sizeof a), kv(t, "found", b2, sizeof b2));
 		} else if (starts(e, "xdrv.boot.done") && e->pcr == BOOT_PCR_PLATFORM) {
 			fprintf(o, "boot       complete: %s drivers booted, %s refused\n",
 				kv(t, "booted", a, sizeof a), kv(t, "refused", b2, sizeof b2));

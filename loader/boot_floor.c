@@ -53,10 +53,10 @@ struct boot_floors {
 	uint8_t key[32];
 	struct boot_minsv *v; /* name + floor */
 	size_t n;
-	uint64_t gen;	   /* the state file's generation (0: a file from before generations) */
-	int fresh;	   /* the store did not exist: every floor starts at 0 */
-	int reinit;	   /* BOOT_FLOORS_REINIT was asked */
-	char note[512];	   /* what the re-initialization found */
+	uint64_t gen;	/* the state file's generation (0: a file from before generations) */
+	int fresh;	/* the store did not exist: every floor starts at 0 */
+	int reinit;	/* BOOT_FLOORS_REINIT was asked */
+	char note[512]; /* what the re-initialization found */
 };
 
 static int load_key(struct boot_floors *f, char **err)
@@ -211,13 +211,15 @@ static const char reinit_hint[] =
 static int open_without_key(struct boot_floors *f, int have_state, int have_gen, char **err)
 {
 	if ((have_state || have_gen) && !f->reinit)
-		return xdrv_err(err, -ENOKEY,
-				"rollback state: the key %s is missing while %s exists: nothing can "
-				"verify the floors any more; %s",
-				f->key_path, have_state ? f->path : f->gen_path, reinit_hint);
+		return xdrv_err(
+			err, -ENOKEY,
+			"rollback state: the key %s is missing while %s exists: nothing can "
+			"verify the floors any more; %s",
+			f->key_path, have_state ? f->path : f->gen_path, reinit_hint);
 	if (have_state || have_gen)
 		snprintf(f->note, sizeof f->note,
-			 "the key was missing: a new key, the old floors discarded, every floor at 0");
+			 "the key was missing: a new key, the old floors discarded, every floor at "
+			 "0");
 	else if (f->reinit)
 		snprintf(f->note, sizeof f->note, "no store yet: a new one");
 	f->fresh = !have_state && !have_gen;
@@ -263,10 +265,11 @@ static int open_file(struct boot_floors *f, const char *state_dir, char **err)
 	size_t o = strlen(f->note);
 	if (!have_state) {
 		if (!f->reinit)
-			return xdrv_err(err, -ENOENT,
-					"rollback state: %s is missing while its key %s exists: the "
-					"floors were deleted (every floor would read as 0); %s",
-					f->path, f->key_path, reinit_hint);
+			return xdrv_err(
+				err, -ENOENT,
+				"rollback state: %s is missing while its key %s exists: the "
+				"floors were deleted (every floor would read as 0); %s",
+				f->path, f->key_path, reinit_hint);
 		snprintf(f->note + o, sizeof f->note - o,
 			 "floors.state was missing: every floor starts at 0 again");
 		f->gen = gen;

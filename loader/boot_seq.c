@@ -50,7 +50,7 @@ struct boot {
 	char exe_hex[65];
 	struct boot_result *res;
 	int fatal;	       /* a measurement or the TPM failed: the boot cannot go on */
-	const char *owner_auth; /* the TPM's owner authorization: "set", "empty"; "none": no TPM */
+	const char *tpm_auth;  /* the TPM's owner authorization: "set", "empty"; "none": no TPM */
 	uint64_t crl_number;   /* the configured CRL's cRLNumber, 0 without one */
 	const char *crl_state; /* "none", "fresh", or "stale" (accepted by crl_required false) */
 };
@@ -163,7 +163,7 @@ static int measure_platform(struct boot *b, const char *cfg_path, const char *cf
 			     c->continue_on_failure, c->raise_floors,
 			     c->jit_mode == LDR_JIT_LAZY ? "lazy" : "eager", c->opt_level,
 			     boot_floors_store(b->floors), boot_floors_state(b->floors),
-			     b->owner_auth);
+			     b->tpm_auth);
 	char crl_hex[65] = "none", deny_hex[65] = "none";
 	size_t nser = 0, ndig = 0;
 	sig_revocation_counts(b->rev, &nser, &ndig);
@@ -440,13 +440,13 @@ static int tpm_owner_auth(struct boot *b, char **err)
 {
 	struct ldr_tpm_status st;
 	const char *path = b->cfg->tpm_owner_auth;
-	b->owner_auth = "none";
+	b->tpm_auth = "none";
 	if (!b->tpm)
 		return 0;
 	int rc = ldr_tpm_status(b->tpm, &st, err);
 	if (rc)
 		return rc;
-	b->owner_auth = st.owner_auth_set ? "set" : "empty";
+	b->tpm_auth = st.owner_auth_set ? "set" : "empty";
 	if (!st.owner_auth_set) {
 		printf("boot: warning: %s%s\n", ldr_tpm_empty_owner_auth_warning(),
 		       path ? " (the file tpm_owner_auth names is not used)" : "");
@@ -454,9 +454,9 @@ static int tpm_owner_auth(struct boot *b, char **err)
 	}
 	if (!path) {
 		if (b->cfg->raise_floors || b->cfg->crl)
-			printf("boot: note: the TPM's owner authorization is set and the configuration "
-			       "gives none (tpm_owner_auth): a floor or CRL number cannot be stored "
-			       "on it\n");
+			printf("boot: note: the TPM's owner authorization is set and the "
+			       "configuration gives none (tpm_owner_auth): a floor or CRL number "
+			       "cannot be stored on it\n");
 		return 0;
 	}
 	struct stat sb;
@@ -465,14 +465,15 @@ static int tpm_owner_auth(struct boot *b, char **err)
 	if (stat(path, &sb) != 0)
 		return xdrv_err(err, -errno, "tpm_owner_auth %s: %s", path, strerror(errno));
 	if (sb.st_mode & 077)
-		return xdrv_err(err, -EPERM,
-				"tpm_owner_auth %s: readable by others (mode %04o): it holds the TPM's "
-				"owner authorization; chmod 600 it",
-				path, (unsigned)(sb.st_mode & 07777));
+		return xdrv_err(
+			err, -EPERM,
+			"tpm_owner_auth %s: readable by others (mode %04o): it holds the TPM's "
+			"owner authorization; chmod 600 it",
+			path, (unsigned)(sb.st_mode & 07777));
 	rc = xdrv_read_file(path, 256, &buf, &len, err);
 	if (!rc) {
-		/* `echo secret > file` is the common way to write it: one newline is not part of it,
-		 * as tpm2_changeauth -c owner secret sets the bytes "secret" */
+		/* `echo secret > file` is the common way to write it: one newline is not part of
+		 * it, as tpm2_changeauth -c owner secret sets the bytes "secret" */
 		if (len && buf[len - 1] == '\n')
 			len--;
 		rc = ldr_tpm_set_owner_auth(b->tpm, buf, len, err);

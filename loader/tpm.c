@@ -104,7 +104,7 @@ void ldr_tpm_close(struct ldr_tpm *t)
 	if (!t)
 		return;
 	drop(t);
-	tpm_nv_free(t->nv);
+	free(t->nv);
 	free(t->tcti_conf);
 	free(t);
 }
@@ -130,7 +130,8 @@ int ldr_tpm_status(struct ldr_tpm *t, struct ldr_tpm_status *st, char **err)
 	TSS2_RC rc = Esys_GetCapability(t->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
 					TPM2_CAP_TPM_PROPERTIES, TPM2_PT_PERMANENT, 2, &more, &cap);
 	if (rc)
-		return tpm_fail(t, rc, "GetCapability (permanent and startup-clear attributes)", err);
+		return tpm_fail(t, rc, "GetCapability (permanent and startup-clear attributes)",
+				err);
 	int seen = 0;
 	const TPML_TAGGED_TPM_PROPERTY *p = &cap->data.tpmProperties;
 	for (UINT32 i = 0; i < p->count && i < TPM2_MAX_TPM_PROPERTIES; i++) {
@@ -158,7 +159,8 @@ const char *ldr_tpm_empty_owner_auth_warning(void)
 {
 	return "the TPM's owner authorization is empty: anyone who can open the TPM can define NV "
 	       "indices where xdrv's go (the boot then refuses to run), rewrite the highest CRL "
-	       "number xdrv keeps (NV 0x01590000: an older CRL is accepted again) and, where xdrv's "
+	       "number xdrv keeps (NV 0x01590000: an older CRL is accepted again) and, where "
+	       "xdrv's "
 	       "floors are owner indices (no platform hierarchy), delete the rollback floors; set "
 	       "one (tpm2_changeauth -c owner) and give it to xdrv (boot configuration key "
 	       "tpm_owner_auth)";

@@ -65,8 +65,8 @@
 #include "tpm_priv.h"
 #include "xdrv/util.h"
 
-#define FLOOR_NV_BASE 0x01580000u /* owner NV range 0x01000000..0x01BFFFFF; 0x58 = 'X' */
-#define FLOOR_NV_LAST 0x0158FFFFu
+#define FLOOR_NV_BASE	    0x01580000u /* owner NV range 0x01000000..0x01BFFFFF; 0x58 = 'X' */
+#define FLOOR_NV_LAST	    0x0158FFFFu
 #define CRL_NUMBER_NV_INDEX 0x01590000u
 #define FLOORS_DIR_NV_INDEX 0x01590001u
 /* The directory: "xdrvFLR1", flags (bit 0: the CRL number index exists), a zero byte, the
@@ -85,11 +85,6 @@ struct tpm_nv {
 	size_t nfloors;
 	int crl_present, dir_present, dir_was_present;
 };
-
-void tpm_nv_free(struct tpm_nv *nv)
-{
-	free(nv);
-}
 
 static int has_slot(const struct tpm_nv *nv, uint32_t slot)
 {
@@ -259,24 +254,25 @@ static int mismatch(struct ldr_tpm *t, uint32_t index, const char *who, ESYS_TR 
 		return r;
 	TPM2B_NV_PUBLIC *pub = NULL;
 	TPM2B_NAME *nm = NULL;
-	TSS2_RC rc = Esys_NV_ReadPublic(t->esys, h, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pub,
-					&nm);
+	TSS2_RC rc =
+		Esys_NV_ReadPublic(t->esys, h, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pub, &nm);
 	if (rc)
 		return tpm_fail(t, rc, "NV_ReadPublic", err);
 	TPMS_NV_PUBLIC want;
 	nv_template(index, t->nv->ph, 1, &want);
 	const TPMS_NV_PUBLIC *g = &pub->nvPublic;
 	char ga[320], wa[320], gp[160], wp[160];
-	r = xdrv_err(err, -EPERM,
-		     "%s: NV index 0x%08x is not the one xdrv defines for %s: it has attributes %s, "
-		     "authPolicy %s, %u bytes, name algorithm 0x%04x; xdrv's has %s (the "
-		     "\"written\" flag aside), authPolicy %s, %u bytes, SHA-256: squatted or "
-		     "recreated by someone else; refusing to boot (whoever made it can remove it: "
-		     "tpm2_nvundefine 0x%08x)",
-		     who, index, kind_of(index), ldr_tpm_nv_attrs_text(g->attributes, ga, sizeof ga),
-		     policy_text(&g->authPolicy, gp, sizeof gp), g->dataSize, g->nameAlg,
-		     ldr_tpm_nv_attrs_text(want.attributes, wa, sizeof wa),
-		     policy_text(&want.authPolicy, wp, sizeof wp), want.dataSize, index);
+	r = xdrv_err(
+		err, -EPERM,
+		"%s: NV index 0x%08x is not the one xdrv defines for %s: it has attributes %s, "
+		"authPolicy %s, %u bytes, name algorithm 0x%04x; xdrv's has %s (the "
+		"\"written\" flag aside), authPolicy %s, %u bytes, SHA-256: squatted or "
+		"recreated by someone else; refusing to boot (whoever made it can remove it: "
+		"tpm2_nvundefine 0x%08x)",
+		who, index, kind_of(index), ldr_tpm_nv_attrs_text(g->attributes, ga, sizeof ga),
+		policy_text(&g->authPolicy, gp, sizeof gp), g->dataSize, g->nameAlg,
+		ldr_tpm_nv_attrs_text(want.attributes, wa, sizeof wa),
+		policy_text(&want.authPolicy, wp, sizeof wp), want.dataSize, index);
 	Esys_Free(pub);
 	Esys_Free(nm);
 	return r;
@@ -293,8 +289,8 @@ static int nv_open(struct ldr_tpm *t, uint32_t index, const char *who, ESYS_TR *
 	int r = tpm_alive(t, "NV_ReadPublic", err);
 	if (r)
 		return r;
-	TSS2_RC rc = Esys_TR_FromTPMPublic(t->esys, index, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
-					   h);
+	TSS2_RC rc =
+		Esys_TR_FromTPMPublic(t->esys, index, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, h);
 	if (rc) {
 		*h = ESYS_TR_NONE;
 		if (tpm_rc_is(rc, TPM2_RC_HANDLE))
@@ -334,8 +330,8 @@ static int nv_read(struct ldr_tpm *t, ESYS_TR h, uint16_t size, uint16_t off, ui
 		return r;
 	TPM2B_MAX_NV_BUFFER *d = NULL;
 	/* TPMA_NV_AUTHREAD with the index's own, empty, authValue */
-	TSS2_RC rc = Esys_NV_Read(t->esys, h, h, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
-				  size, off, &d);
+	TSS2_RC rc = Esys_NV_Read(t->esys, h, h, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, size,
+				  off, &d);
 	if (rc)
 		return tpm_fail(t, rc, what, err);
 	if (!d || d->size != size)
@@ -351,7 +347,8 @@ static int nv_read(struct ldr_tpm *t, ESYS_TR h, uint16_t size, uint16_t off, ui
 static int owner_fail(struct ldr_tpm *t, TSS2_RC rc, const char *what, char **err)
 {
 	if (tpm_rc_is(rc, TPM2_RC_BAD_AUTH) || tpm_rc_is(rc, TPM2_RC_AUTH_FAIL))
-		return xdrv_err(err, -EACCES, "TPM %s: %s: the TPM refused the owner authorization%s",
+		return xdrv_err(err, -EACCES,
+				"TPM %s: %s: the TPM refused the owner authorization%s",
 				t->tcti_conf, what,
 				t->owner_auth_given
 					? " in the file tpm_owner_auth names: it is not the TPM's"
@@ -371,9 +368,9 @@ static int nv_define(struct ldr_tpm *t, uint32_t index, ESYS_TR *h, char **err)
 	TPM2B_AUTH auth = {.size = 0};
 	TPM2B_NV_PUBLIC pub = {.size = 0};
 	nv_template(index, t->nv->ph, 0, &pub.nvPublic);
-	TSS2_RC rc = Esys_NV_DefineSpace(t->esys, t->nv->ph ? ESYS_TR_RH_PLATFORM : ESYS_TR_RH_OWNER,
-					 ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &auth, &pub,
-					 h);
+	TSS2_RC rc =
+		Esys_NV_DefineSpace(t->esys, t->nv->ph ? ESYS_TR_RH_PLATFORM : ESYS_TR_RH_OWNER,
+				    ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &auth, &pub, h);
 	if (!rc)
 		return 0;
 	*h = ESYS_TR_NONE;
@@ -416,10 +413,11 @@ static int dir_write(struct ldr_tpm *t, char **err)
 					  &written, err)
 				: nv_define(t, FLOORS_DIR_NV_INDEX, &h, err);
 	if (r == -ENOENT)
-		r = xdrv_err(err, -EPERM,
-			     "TPM floors directory: NV index 0x%08x was there when the boot started "
-			     "and is gone: deleted",
-			     FLOORS_DIR_NV_INDEX);
+		r = xdrv_err(
+			err, -EPERM,
+			"TPM floors directory: NV index 0x%08x was there when the boot started "
+			"and is gone: deleted",
+			FLOORS_DIR_NV_INDEX);
 	if (r)
 		return r;
 	nv->dir_present = 1;
@@ -454,9 +452,9 @@ static int list_handles(struct ldr_tpm *t, uint32_t **out, size_t *n, char **err
 			return r;
 		TPMS_CAPABILITY_DATA *c = NULL;
 		TPMI_YES_NO more = 0;
-		TSS2_RC rc = Esys_GetCapability(t->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
-						TPM2_CAP_HANDLES, from, TPM2_MAX_CAP_HANDLES, &more,
-						&c);
+		TSS2_RC rc =
+			Esys_GetCapability(t->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+					   TPM2_CAP_HANDLES, from, TPM2_MAX_CAP_HANDLES, &more, &c);
 		if (rc)
 			return tpm_fail(t, rc, "GetCapability (NV indices)", err);
 		const TPML_HANDLE *hl = &c->data.handles;
@@ -501,7 +499,7 @@ static int dir_read(struct ldr_tpm *t, struct dir_view *v, char **err)
 	int r = nv_open(t, FLOORS_DIR_NV_INDEX, who_of(FLOORS_DIR_NV_INDEX), &h, &written, err);
 	if (r)
 		return r;
-	uint8_t d[DIR_SIZE];
+	uint8_t d[DIR_SIZE] = {0};
 	v->written = written;
 	if (written)
 		r = nv_read(t, h, DIR_HEAD, 0, d, "NV_Read (floors directory)", err);
@@ -524,7 +522,7 @@ int ldr_tpm_nv_check(struct ldr_tpm *t, int reinit, char *note, size_t note_cap,
 {
 	if (note && note_cap)
 		*note = 0;
-	tpm_nv_free(t->nv);
+	free(t->nv);
 	if (!(t->nv = calloc(1, sizeof *t->nv)))
 		return xdrv_err(err, -ENOMEM, "out of memory");
 	struct tpm_nv *nv = t->nv;
@@ -586,26 +584,29 @@ int ldr_tpm_nv_check(struct ldr_tpm *t, int reinit, char *note, size_t note_cap,
 				     "directory (overwritten with the owner authorization); %s",
 				     FLOORS_DIR_NV_INDEX, reinit_hint);
 		else if (missing)
-			r = xdrv_err(err, -EPERM,
-				     "TPM rollback floor: NV index 0x%08x%s listed in xdrv's floors "
-				     "directory (NV 0x%08x) %s not on the TPM: deleted (that takes "
-				     "TPM2_NV_UndefineSpaceSpecial with the platform authorization), "
-				     "and a deleted floor reads as 0; %s",
-				     first, missing > 1 ? " and others" : "", FLOORS_DIR_NV_INDEX,
-				     missing > 1 ? "are" : "is", reinit_hint);
+			r = xdrv_err(
+				err, -EPERM,
+				"TPM rollback floor: NV index 0x%08x%s listed in xdrv's floors "
+				"directory (NV 0x%08x) %s not on the TPM: deleted (that takes "
+				"TPM2_NV_UndefineSpaceSpecial with the platform authorization), "
+				"and a deleted floor reads as 0; %s",
+				first, missing > 1 ? " and others" : "", FLOORS_DIR_NV_INDEX,
+				missing > 1 ? "are" : "is", reinit_hint);
 		else if (crl_missing)
-			r = xdrv_err(err, -EPERM,
-				     "TPM CRL number: NV index 0x%08x, listed in xdrv's floors "
-				     "directory (NV 0x%08x), is not on the TPM: deleted, and an older "
-				     "CRL would be accepted again; %s",
-				     CRL_NUMBER_NV_INDEX, FLOORS_DIR_NV_INDEX, reinit_hint);
+			r = xdrv_err(
+				err, -EPERM,
+				"TPM CRL number: NV index 0x%08x, listed in xdrv's floors "
+				"directory (NV 0x%08x), is not on the TPM: deleted, and an older "
+				"CRL would be accepted again; %s",
+				CRL_NUMBER_NV_INDEX, FLOORS_DIR_NV_INDEX, reinit_hint);
 		else if (orphans)
-			r = xdrv_err(err, -EPERM,
-				     "TPM floors directory: NV index 0x%08x is missing while %zu of "
-				     "xdrv's floor indices%s exist: deleted, so it cannot say which "
-				     "floors were deleted with it; %s",
-				     FLOORS_DIR_NV_INDEX, nv->nfloors,
-				     nv->crl_present ? " and the CRL number index" : "", reinit_hint);
+			r = xdrv_err(
+				err, -EPERM,
+				"TPM floors directory: NV index 0x%08x is missing while %zu of "
+				"xdrv's floor indices%s exist: deleted, so it cannot say which "
+				"floors were deleted with it; %s",
+				FLOORS_DIR_NV_INDEX, nv->nfloors,
+				nv->crl_present ? " and the CRL number index" : "", reinit_hint);
 		goto out;
 	}
 	if (note && note_cap)
@@ -647,10 +648,11 @@ static int reopen(struct ldr_tpm *t, uint32_t index, const char *who, ESYS_TR *h
 {
 	int r = nv_open(t, index, who, h, written, err);
 	if (r == -ENOENT)
-		r = xdrv_err(err, -EPERM,
-			     "%s: NV index 0x%08x was on the TPM when the boot started and is gone: "
-			     "deleted; refusing to go on",
-			     who, index);
+		r = xdrv_err(
+			err, -EPERM,
+			"%s: NV index 0x%08x was on the TPM when the boot started and is gone: "
+			"deleted; refusing to go on",
+			who, index);
 	return r;
 }
 
@@ -665,7 +667,7 @@ int ldr_tpm_floor_read(struct ldr_tpm *t, const char *name, uint64_t *floor, cha
 	snprintf(who, sizeof who, "TPM rollback floor of \"%.63s\"", name);
 	ESYS_TR h = ESYS_TR_NONE;
 	int written = 0;
-	uint8_t d[8];
+	uint8_t d[8] = {0};
 	if ((r = reopen(t, index, who, &h, &written, err)) != 0)
 		return r;
 	if (written)
@@ -734,8 +736,9 @@ int ldr_tpm_crl_number_read(struct ldr_tpm *t, uint64_t *number, char **err)
 		return r;
 	ESYS_TR h = ESYS_TR_NONE;
 	int written = 0;
-	uint8_t d[8];
-	if ((r = reopen(t, CRL_NUMBER_NV_INDEX, who_of(CRL_NUMBER_NV_INDEX), &h, &written, err)) != 0)
+	uint8_t d[8] = {0};
+	if ((r = reopen(t, CRL_NUMBER_NV_INDEX, who_of(CRL_NUMBER_NV_INDEX), &h, &written, err)) !=
+	    0)
 		return r;
 	if (written)
 		r = nv_read(t, h, 8, 0, d, "NV_Read (CRL number)", err);
@@ -764,7 +767,7 @@ int ldr_tpm_crl_number_raise(struct ldr_tpm *t, uint64_t number, char **err)
 		r = reopen(t, CRL_NUMBER_NV_INDEX, who_of(CRL_NUMBER_NV_INDEX), &h, &written, err);
 	}
 	if (!r) {
-		uint8_t d[8];
+		uint8_t d[8] = {0};
 		for (int i = 0; i < 8; i++)
 			d[i] = (uint8_t)(number >> (8 * (7 - i)));
 		r = nv_write(t, h, d, 8, "NV_Write (CRL number)", err);

@@ -11,7 +11,8 @@
 
 #include "xdrv/boot.h"
 
-struct tpm_nv; /* tpm_nv.c: what ldr_tpm_nv_check found */
+struct tpm_nv; /* tpm_nv.c: what ldr_tpm_nv_check found; one flat allocation, so ldr_tpm_close
+		* frees it with free() and tpm.c needs nothing of tpm_nv.c (no file circle) */
 
 struct ldr_tpm {
 	char *tcti_conf;
@@ -30,6 +31,5 @@ int tpm_alive(struct ldr_tpm *t, const char *what, char **err);
 int tpm_fail(struct ldr_tpm *t, TSS2_RC rc, const char *what, char **err);
 /* Is rc a TPM format-one code `code` (whatever the handle, session or parameter number)? */
 int tpm_rc_is(TSS2_RC rc, TSS2_RC code);
-void tpm_nv_free(struct tpm_nv *nv); /* NULL-safe */
 
 #endif

@@ -103,10 +103,12 @@ static void test_attest_chain_shows_floors_reinit_and_empty_owner_auth(void)
 		"xdrv.config sha256=bb path=\"/etc/xdrv/boot.json\"",
 		"xdrv.trust root_sha256=cc time_floor=1",
 		"xdrv.policy require_signatures=1 allowed_vendors=any safety=on "
-		"floors=tpm-nv-platform floors_state=new tpm_owner_auth=empty continue_on_failure=0",
+		"floors=tpm-nv-platform floors_state=new tpm_owner_auth=empty "
+		"continue_on_failure=0",
 		"xdrv.revocation crl_sha256=none revoked_serials=0 deny_sha256=none "
 		"denied_digests=0",
-		"xdrv.floors.reinit store=tpm-nv-platform found=\"1 listed floor(s) missing\x1b[2J\"",
+		"xdrv.floors.reinit store=tpm-nv-platform found=\"1 listed floor(s) "
+		"missing\x1b[2J\"",
 		"xdrv.boot.done booted=0 refused=0",
 	};
 	struct evl l = {0};
@@ -120,7 +122,8 @@ static void test_attest_chain_shows_floors_reinit_and_empty_owner_auth(void)
 	fclose(o);
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, ", floors in tpm-nv-platform, "));
 	CU_ASSERT_PTR_NOT_NULL(strstr(
-		text, "\nfloors     a new store on this boot: every rollback floor started at 0\n"));
+		text,
+		"\nfloors     a new store on this boot: every rollback floor started at 0\n"));
 	CU_ASSERT_PTR_NOT_NULL(
 		strstr(text, "\nwarning    the TPM's owner authorization was empty at boot"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "\nfloors     RE-INITIALIZED (tpm-nv-platform): 1 "

@@ -165,17 +165,17 @@ static void test_boot_floors_refuse_an_edited_state_file(void)
 	free(e);
 }
 
-
 /* The owner authorization is given as a file (the configuration is measured: never the secret). */
 static void test_boot_config_tpm_owner_auth_is_a_path(void)
 {
 	struct boot_config *c = NULL;
 	char *e = NULL;
-	CU_ASSERT_EQUAL_FATAL(parse("{\"format\":1,\"tpm\":\"device:/dev/tpmrm0\","
-				    "\"tpm_owner_auth\":\"owner.auth\",\"event_log\":\"l\","
-				    "\"state_dir\":\"s\",\"trust\":{\"root\":\"r\"},\"drivers\":[]}",
-				    &c, NULL),
-			      0);
+	CU_ASSERT_EQUAL_FATAL(
+		parse("{\"format\":1,\"tpm\":\"device:/dev/tpmrm0\","
+		      "\"tpm_owner_auth\":\"owner.auth\",\"event_log\":\"l\","
+		      "\"state_dir\":\"s\",\"trust\":{\"root\":\"r\"},\"drivers\":[]}",
+		      &c, NULL),
+		0);
 	CU_ASSERT_STRING_EQUAL(c->tpm_owner_auth, "/cfg/owner.auth");
 	boot_config_free(c);
 	CU_ASSERT_EQUAL_FATAL(parse("{\"format\":1,\"event_log\":\"l\",\"state_dir\":\"s\","
@@ -228,7 +228,8 @@ static void test_boot_floors_refuse_a_deleted_state_file_until_reinit(void)
 	CU_ASSERT_EQUAL(boot_floors_open(NULL, dir, 0, &f, &e), -ENOENT);
 	CU_ASSERT_PTR_NULL(f);
 	CU_ASSERT(has(e, "floors.state is missing while its key"));
-	CU_ASSERT(has(e, "the floors were deleted (every floor would read as 0); refusing to boot"));
+	CU_ASSERT(
+		has(e, "the floors were deleted (every floor would read as 0); refusing to boot"));
 	CU_ASSERT(has(e, "--reinit-floors"));
 	free(e);
 	CU_ASSERT_EQUAL_FATAL(boot_floors_open(NULL, dir, BOOT_FLOORS_REINIT, &f, NULL), 0);
@@ -254,8 +255,9 @@ static void test_boot_floors_refuse_an_older_copy_until_reinit(void)
 	CU_ASSERT(has(e, "floors.gen records generation 3: an older copy was put back"));
 	free(e);
 	CU_ASSERT_EQUAL_FATAL(boot_floors_open(NULL, dir, BOOT_FLOORS_REINIT, &f, NULL), 0);
-	CU_ASSERT(has(boot_floors_reinit_note(f),
-		      "floors.state is generation 2, older than the recorded 3: accepted as it is"));
+	CU_ASSERT(
+		has(boot_floors_reinit_note(f),
+		    "floors.state is generation 2, older than the recorded 3: accepted as it is"));
 	CU_ASSERT_EQUAL(floor_of(f, "hello"), 1u); /* the copy's floors */
 	boot_floors_close(f);
 	/* the generations went on from the highest seen: the copy is now the latest */
@@ -271,7 +273,8 @@ static void test_boot_floors_refuse_a_deleted_record_or_key(void)
 	char *e = NULL;
 	CU_ASSERT_EQUAL(xtest_sh("rm %s/floors.gen", dir), 0);
 	CU_ASSERT_EQUAL(boot_floors_open(NULL, dir, 0, &f, &e), -ENOENT);
-	CU_ASSERT(has(e, "floors.gen is missing: the record of the floors' generation was deleted"));
+	CU_ASSERT(
+		has(e, "floors.gen is missing: the record of the floors' generation was deleted"));
 	free(e);
 	e = NULL;
 	CU_ASSERT_EQUAL(xtest_sh("rm %s/floors.key", dir), 0);

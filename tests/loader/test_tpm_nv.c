@@ -25,14 +25,17 @@ static const char *name_hex(uint32_t index, int platform, int written)
 static void test_tpm_nv_names_are_the_ones_the_tpm_computes(void)
 {
 	/* 0x01581234, platform, policy delete, not yet written: tpm2_nvreadpublic's name */
-	CU_ASSERT_STRING_EQUAL(name_hex(0x01581234u, 1, 0),
-			       "000bef57a20a24b3fff4b1055e5198b721acf139cb962019f93b0f1b7a784d033fe7");
+	CU_ASSERT_STRING_EQUAL(
+		name_hex(0x01581234u, 1, 0),
+		"000bef57a20a24b3fff4b1055e5198b721acf139cb962019f93b0f1b7a784d033fe7");
 	/* ... after TPM2_NV_SetBits (TPMA_NV_WRITTEN is part of the Name) */
-	CU_ASSERT_STRING_EQUAL(name_hex(0x01581234u, 1, 1),
-			       "000bcb0ffb585814b3a899a3744162f18bf26c138c9ec8375c2a355eb3de12cb2443");
+	CU_ASSERT_STRING_EQUAL(
+		name_hex(0x01581234u, 1, 1),
+		"000bcb0ffb585814b3a899a3744162f18bf26c138c9ec8375c2a355eb3de12cb2443");
 	/* hello's floor (0x01580000 | FNV-1a("hello") folded to 16 bits), as xdrv boot left it */
-	CU_ASSERT_STRING_EQUAL(name_hex(0x01586334u, 1, 1),
-			       "000b0c5c5a5cbb840d455de89369cd44151ee39f21fe91619b13c6f5b760df51ee01");
+	CU_ASSERT_STRING_EQUAL(
+		name_hex(0x01586334u, 1, 1),
+		"000b0c5c5a5cbb840d455de89369cd44151ee39f21fe91619b13c6f5b760df51ee01");
 }
 
 static void test_tpm_nv_names_differ_by_hierarchy_state_and_kind(void)
@@ -41,9 +44,8 @@ static void test_tpm_nv_names_differ_by_hierarchy_state_and_kind(void)
 		uint32_t index;
 		int platform, written;
 	} v[] = {
-		{0x01586334u, 1, 1}, {0x01586334u, 0, 1}, {0x01586334u, 1, 0},
-		{0x01586335u, 1, 1}, {0x01590000u, 1, 1}, {0x01590001u, 1, 1},
-		{0x01590000u, 0, 1},
+		{0x01586334u, 1, 1}, {0x01586334u, 0, 1}, {0x01586334u, 1, 0}, {0x01586335u, 1, 1},
+		{0x01590000u, 1, 1}, {0x01590001u, 1, 1}, {0x01590000u, 0, 1},
 	};
 	char seen[sizeof v / sizeof v[0]][69];
 	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {

@@ -96,7 +96,7 @@ int ldr_tpm_set_owner_auth(struct ldr_tpm *t, const uint8_t *auth, size_t len, c
  * was found. The reads and raises below run the check first if it has not been run. */
 int ldr_tpm_nv_check(struct ldr_tpm *t, int reinit, char *note, size_t note_cap, char **err);
 const char *ldr_tpm_nv_mode(const struct ldr_tpm *t); /* "platform" or "owner" */
-int ldr_tpm_nv_fresh(const struct ldr_tpm *t); /* no directory at the check: a new store */
+int ldr_tpm_nv_fresh(const struct ldr_tpm *t);	      /* no directory at the check: a new store */
 int ldr_tpm_floor_read(struct ldr_tpm *t, const char *name, uint64_t *floor, char **err);
 int ldr_tpm_floor_raise(struct ldr_tpm *t, const char *name, uint64_t floor, char **err);
 /* The highest CRL number the host has accepted (0 while undefined). Raise defines the index on
