@@ -44,15 +44,18 @@
  * a missing index is indistinguishable from a driver never booted, so xdrv keeps a directory
  * (an ordinary index at 0x01590001, defined like the others) listing the floor indices and
  * whether the CRL number index exists. An index the directory lists but the TPM lacks, or
- * floor indices without a directory, stops the boot until `xdrv boot --reinit-floors` rebuilds
- * the directory from what is there (measured). To hide a deletion one must also rewrite the
- * directory, which needs the owner authorization besides the platform one. Deleting every index
- * and the directory with both is a reset this cannot see: it rests on those authorizations.
+ * floor indices without a directory, or a listed index never written (xdrv lists an index only
+ * once written, so it was deleted and defined again, even with xdrv's very Name), stops the
+ * boot until `xdrv boot --reinit-floors` rebuilds the directory from what is there (measured).
+ * To hide a deletion one must also rewrite the directory, which needs the owner authorization
+ * besides the platform one. Deleting every index and the directory with both is a reset this
+ * cannot see: it rests on those authorizations. (A deleted floor re-created and written lower
+ * with both is the same: nothing in the TPM remembers the old value.)
  *
  * Order of writes for a new floor: directory defined (if absent), floor index defined, its bit
  * set, directory rewritten to list it. A crash in between leaves an index with xdrv's Name that
  * the directory does not list: it is used (it could only have been made by someone holding the
- * same authorization xdrv uses) and listed at the next directory write.
+ * same authorization xdrv uses) and listed once written.
  */
 #include <errno.h>
 #include <openssl/evp.h>
@@ -82,8 +85,9 @@ static const char dir_magic[8] = {'x', 'd', 'r', 'v', 'F', 'L', 'R', '1'};
 struct tpm_nv {
 	int ph;			    /* platform hierarchy enabled: new indices are defined there */
 	uint8_t present[65536 / 8]; /* floor slots defined on the TPM with xdrv's Name */
+	uint8_t written[65536 / 8]; /* ... and written: only those are listed in the directory */
 	size_t nfloors;
-	int crl_present, dir_present, dir_was_present;
+	int crl_present, crl_written, dir_present, dir_was_present;
 };
 
 static int has_slot(const struct tpm_nv *nv, uint32_t slot)
@@ -91,11 +95,18 @@ static int has_slot(const struct tpm_nv *nv, uint32_t slot)
 	return nv->present[slot >> 3] >> (slot & 7) & 1;
 }
 
-static void set_slot(struct tpm_nv *nv, uint32_t slot)
+static void set_slot(struct tpm_nv *nv, uint32_t slot, int written)
 {
 	if (!has_slot(nv, slot))
 		nv->nfloors++;
 	nv->present[slot >> 3] |= (uint8_t)(1u << (slot & 7));
+	if (written)
+		nv->written[slot >> 3] |= (uint8_t)(1u << (slot & 7));
+}
+
+static int is_written(const struct tpm_nv *nv, uint32_t slot)
+{
+	return nv->written[slot >> 3] >> (slot & 7) & 1;
 }
 
 static uint32_t floor_index(const char *name)
@@ -423,10 +434,10 @@ static int dir_write(struct ldr_tpm *t, char **err)
 	nv->dir_present = 1;
 	uint8_t d[DIR_SIZE] = {0};
 	memcpy(d, dir_magic, sizeof dir_magic);
-	d[8] = nv->crl_present ? DIR_FLAG_CRL : 0;
+	d[8] = nv->crl_present && nv->crl_written ? DIR_FLAG_CRL : 0;
 	size_t o = DIR_HEAD;
 	for (uint32_t s = 0; s < 65536 && o + 2 <= DIR_SIZE; s++) {
-		if (has_slot(nv, s)) {
+		if (has_slot(nv, s) && is_written(nv, s)) {
 			d[o++] = (uint8_t)(s >> 8);
 			d[o++] = (uint8_t)s;
 		}
@@ -518,7 +529,7 @@ static int dir_read(struct ldr_tpm *t, struct dir_view *v, char **err)
 	return r;
 }
 
-int ldr_tpm_nv_check(struct ldr_tpm *t, int reinit, char *note, size_t note_cap, char **err)
+static int check(struct ldr_tpm *t, int reinit, char *note, size_t note_cap, char **err)
 {
 	if (note && note_cap)
 		*note = 0;
@@ -557,22 +568,29 @@ int ldr_tpm_nv_check(struct ldr_tpm *t, int reinit, char *note, size_t note_cap,
 		if (r == -ENOENT) /* gone since the listing: the check below says so */
 			r = 0;
 		else if (!r && hs[i] == CRL_NUMBER_NV_INDEX)
-			nv->crl_present = 1;
+			nv->crl_present = 1, nv->crl_written = written;
 		else if (!r)
-			set_slot(nv, hs[i] & 0xFFFFu);
+			set_slot(nv, hs[i] & 0xFFFFu, written);
 		close_h(t, &h);
 	}
 	if (r)
 		goto out;
 	nv->dir_was_present = nv->dir_present;
-	/* what the directory promises and the TPM lacks */
-	size_t missing = 0;
-	uint32_t first = 0;
+	/* what the directory promises and the TPM lacks. xdrv lists an index only once it has
+	 * written it, so a listed index never written was deleted and defined again: its Name is
+	 * xdrv's, but its value (floor 0) is not */
+	size_t missing = 0, recreated = 0;
+	uint32_t first = 0, first_re = 0;
 	for (size_t i = 0; !dv.bad && i < dv.count; i++) {
-		if (!has_slot(nv, dv.slot[i]) && !missing++)
-			first = FLOOR_NV_BASE | dv.slot[i];
+		uint32_t sl = dv.slot[i];
+		if (!has_slot(nv, sl) && !missing++)
+			first = FLOOR_NV_BASE | sl;
+		if (has_slot(nv, sl) && !is_written(nv, sl) && !recreated++)
+			first_re = FLOOR_NV_BASE | sl;
 	}
-	int crl_missing = !dv.bad && (dv.flags & DIR_FLAG_CRL) && !nv->crl_present;
+	int crl_listed = !dv.bad && (dv.flags & DIR_FLAG_CRL);
+	int crl_missing = crl_listed && !nv->crl_present;
+	int crl_recreated = crl_listed && nv->crl_present && !nv->crl_written;
 	int orphans = !nv->dir_present && (nv->nfloors || nv->crl_present);
 	static const char reinit_hint[] =
 		"refusing to boot (if the loss is known and accepted: xdrv boot --reinit-floors, "
@@ -592,13 +610,26 @@ int ldr_tpm_nv_check(struct ldr_tpm *t, int reinit, char *note, size_t note_cap,
 				"and a deleted floor reads as 0; %s",
 				first, missing > 1 ? " and others" : "", FLOORS_DIR_NV_INDEX,
 				missing > 1 ? "are" : "is", reinit_hint);
-		else if (crl_missing)
+		else if (recreated)
+			r = xdrv_err(
+				err, -EPERM,
+				"TPM rollback floor: NV index 0x%08x%s listed in xdrv's floors "
+				"directory (NV 0x%08x) %s never been written, and xdrv lists a "
+				"floor "
+				"only once written: deleted and defined again (that takes the "
+				"platform authorization), and a re-created floor reads as 0; %s",
+				first_re, recreated > 1 ? " and others" : "", FLOORS_DIR_NV_INDEX,
+				recreated > 1 ? "have" : "has", reinit_hint);
+		else if (crl_missing || crl_recreated)
 			r = xdrv_err(
 				err, -EPERM,
 				"TPM CRL number: NV index 0x%08x, listed in xdrv's floors "
-				"directory (NV 0x%08x), is not on the TPM: deleted, and an older "
-				"CRL would be accepted again; %s",
-				CRL_NUMBER_NV_INDEX, FLOORS_DIR_NV_INDEX, reinit_hint);
+				"directory (NV 0x%08x), %s, and an older CRL would be accepted "
+				"again; %s",
+				CRL_NUMBER_NV_INDEX, FLOORS_DIR_NV_INDEX,
+				crl_missing ? "is not on the TPM: deleted"
+					    : "was never written: deleted and defined again",
+				reinit_hint);
 		else if (orphans)
 			r = xdrv_err(
 				err, -EPERM,
@@ -612,18 +643,31 @@ int ldr_tpm_nv_check(struct ldr_tpm *t, int reinit, char *note, size_t note_cap,
 	if (note && note_cap)
 		snprintf(note, note_cap,
 			 "directory %s; rebuilt from the TPM: %zu floor index(es)%s; %zu listed "
-			 "floor(s) missing and dropped%s",
+			 "floor(s) missing and dropped, %zu re-created (floor 0)%s",
 			 !nv->dir_present ? "missing"
 			 : dv.bad	  ? "overwritten"
 			 : dv.written	  ? "present"
 					  : "never written",
 			 nv->nfloors, nv->crl_present ? " and the CRL number index" : "", missing,
-			 crl_missing ? ", the CRL number index missing and dropped" : "");
+			 recreated,
+			 crl_missing	 ? ", the CRL number index missing and dropped"
+			 : crl_recreated ? ", the CRL number index re-created (0)"
+					 : "");
 	r = dir_write(t, err);
 	if (r)
 		xdrv_err_prefix(err, "re-initializing the TPM floors");
 out:
 	free(hs);
+	return r;
+}
+
+int ldr_tpm_nv_check(struct ldr_tpm *t, int reinit, char *note, size_t note_cap, char **err)
+{
+	int r = check(t, reinit, note, note_cap, err);
+	if (r) { /* nothing half-checked is ever used: the next read checks again */
+		free(t->nv);
+		t->nv = NULL;
+	}
 	return r;
 }
 
@@ -712,7 +756,7 @@ int ldr_tpm_floor_raise(struct ldr_tpm *t, const char *name, uint64_t floor, cha
 	if (!r && fresh) {
 		r = nv_define(t, index, &h, err);
 		if (!r)
-			set_slot(nv, index & 0xFFFFu);
+			set_slot(nv, index & 0xFFFFu, 0);
 	} else if (!r) {
 		r = reopen(t, index, who, &h, &written, err);
 	}
@@ -723,7 +767,10 @@ int ldr_tpm_floor_raise(struct ldr_tpm *t, const char *name, uint64_t floor, cha
 			r = owner_fail(t, rc, "NV_SetBits (rollback floor)", err);
 	}
 	close_h(t, &h);
-	if (!r && fresh)
+	int listed = has_slot(nv, index & 0xFFFFu) && is_written(nv, index & 0xFFFFu);
+	if (!r)
+		set_slot(nv, index & 0xFFFFu, 1);
+	if (!r && !listed) /* a new floor, or one found defined but never written */
 		r = dir_write(t, err);
 	return r;
 }
@@ -773,7 +820,10 @@ int ldr_tpm_crl_number_raise(struct ldr_tpm *t, uint64_t number, char **err)
 		r = nv_write(t, h, d, 8, "NV_Write (CRL number)", err);
 	}
 	close_h(t, &h);
-	if (!r && fresh)
+	int listed = nv->crl_written;
+	if (!r)
+		nv->crl_written = 1;
+	if (!r && !listed)
 		r = dir_write(t, err);
 	return r;
 }

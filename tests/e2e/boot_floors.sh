@@ -138,7 +138,7 @@ pub=$(tpm2_nvreadpublic "$IDX" 2>&1)
 # 0x62040422: nt=bits (0x20), ownerwrite, policydelete, authread, no_da, written, platformcreate
 # (tpm2-tools 5.4 spells the type "nt=0x1" whatever it is: the value is what counts)
 grep -q "value: 0x62040422" <<<"$pub" &&
-  grep -qi "authorization policy: $(xxd -p -c 32 "$DEL_POLICY")" <<<"$pub" &&
+  grep -qi "authorization policy: $(od -An -tx1 -v "$DEL_POLICY" | tr -d " \n")" <<<"$pub" &&
   ok "the floor is a platform bits index with policy delete (tpm2_nvreadpublic)" || bad "floor index $IDX: $pub"
 # tpm2-tools sees the policy-delete attribute and does not even ask the TPM (exit 2) ...
 for h in o p; do
@@ -165,9 +165,17 @@ C=$(config a3 "\"$TCTI\"" "$HELLO")
 expect 1 "TPM rollback floor: NV index $IDX listed in xdrv's floors directory \(NV 0x01590001\) is not on the TPM: deleted .*refusing to boot" \
   "a floor index deleted with the platform authorization stops the boot" -- "$X" boot --config "$C"
 no_driver_ran "$T/a3" "a deleted floor index"
+# ... and defined again exactly as xdrv defines it: the same Name, but never written
+tpm2_nvdefine -C p -s 8 -a "nt=bits|platformcreate|policydelete|ownerwrite|authread|no_da" \
+  -L "$DEL_POLICY" "$IDX" >/dev/null || bad "re-defining the floor index as xdrv does"
 start_tpm "$T/tpm-a"
 C=$(config a3 "\"$TCTI\"" "$HELLO")
-expect 0 "rollback floors re-initialized \(tpm-nv-platform\): .*1 listed floor\(s\) missing and dropped" \
+expect 1 "TPM rollback floor: NV index $IDX listed in xdrv's floors directory \(NV 0x01590001\) has never been written, and xdrv lists a floor only once written: deleted and defined again .*refusing to boot" \
+  "a floor index deleted and defined again as xdrv defines it stops the boot" -- "$X" boot --config "$C"
+no_driver_ran "$T/a3" "a re-created floor index"
+start_tpm "$T/tpm-a"
+C=$(config a3 "\"$TCTI\"" "$HELLO")
+expect 0 "rollback floors re-initialized \(tpm-nv-platform\): .*0 listed floor\(s\) missing and dropped, 1 re-created \(floor 0\)" \
   "xdrv boot --reinit-floors accepts the loss, and says so" -- "$X" boot --config "$C" --reinit-floors
 grep -aq 'xdrv.floors.reinit store=tpm-nv-platform found="directory present; rebuilt from the TPM' "$T/a3/boot.log" &&
   ok "the re-initialization is an event in the log" || bad "no xdrv.floors.reinit event in $T/a3/boot.log"
@@ -183,6 +191,9 @@ grep -qE "^warning +the TPM's owner authorization was empty at boot" <<<"$OUT" &
 tpm2_changeauth -c platform platform-secret || bad "tpm2_changeauth -c platform"
 platform_undefine "$IDX" && bad "the floor index was deleted without the platform authorization" ||
   ok "TPM2_NV_UndefineSpaceSpecial without the platform authorization is refused"
+start_tpm "$T/tpm-a"
+C=$(config a4 "\"$TCTI\"" "$HELLO")
+expect 0 "1 driver\(s\) booted" "after the re-initialization, the next boot needs none" -- "$X" boot --config "$C"
 
 # ---- 2. attack 1: squatted indices (defined first, by someone else) ---------------------------
 squat() { # squat NAME DESCRIPTION INDEX PATTERN tpm2_nvdefine-ARGS...
@@ -202,7 +213,7 @@ squat sq-own "a floor index squatted as an owner bits index (deletable with the 
 tpm2_startauthsession -S "$T/t.ctx" >/dev/null && tpm2_policycommandcode -S "$T/t.ctx" -L "$T/other-policy.bin" \
   TPM2_CC_NV_UndefineSpace >/dev/null; tpm2_flushcontext "$T/t.ctx" >/dev/null 2>&1
 squat sq-pol "a floor index squatted with xdrv's attributes and another authPolicy" "$IDX" \
-  "NV index $IDX is not the one xdrv defines for a rollback floor: it has attributes nt=bits\|ownerwrite\|policydelete\|authread\|no_da\|platformcreate, authPolicy $(xxd -p -c 32 "$T/other-policy.bin").*squatted or recreated" \
+  "NV index $IDX is not the one xdrv defines for a rollback floor: it has attributes nt=bits\|ownerwrite\|policydelete\|authread\|no_da\|platformcreate, authPolicy $(od -An -tx1 -v "$T/other-policy.bin" | tr -d " \n").*squatted or recreated" \
   -C p -s 8 -a "nt=bits|platformcreate|policydelete|ownerwrite|authread|no_da" -L "$T/other-policy.bin"
 squat sq-crl "the CRL number index squatted" 0x01590000 \
   "TPM CRL number: NV index 0x01590000 is not the one xdrv defines for the CRL number: .*squatted or recreated" \
