@@ -269,21 +269,37 @@ static int mismatch(struct ldr_tpm *t, uint32_t index, const char *who, ESYS_TR 
 		Esys_NV_ReadPublic(t->esys, h, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pub, &nm);
 	if (rc)
 		return tpm_fail(t, rc, "NV_ReadPublic", err);
-	TPMS_NV_PUBLIC want;
+	TPMS_NV_PUBLIC want, owner;
 	nv_template(index, t->nv->ph, 1, &want);
 	const TPMS_NV_PUBLIC *g = &pub->nvPublic;
 	char ga[320], wa[320], gp[160], wp[160];
-	r = xdrv_err(
-		err, -EPERM,
-		"%s: NV index 0x%08x is not the one xdrv defines for %s: it has attributes %s, "
-		"authPolicy %s, %u bytes, name algorithm 0x%04x; xdrv's has %s (the "
-		"\"written\" flag aside), authPolicy %s, %u bytes, SHA-256: squatted or "
-		"recreated by someone else; refusing to boot (whoever made it can remove it: "
-		"tpm2_nvundefine 0x%08x)",
-		who, index, kind_of(index), ldr_tpm_nv_attrs_text(g->attributes, ga, sizeof ga),
-		policy_text(&g->authPolicy, gp, sizeof gp), g->dataSize, g->nameAlg,
-		ldr_tpm_nv_attrs_text(want.attributes, wa, sizeof wa),
-		policy_text(&want.authPolicy, wp, sizeof wp), want.dataSize, index);
+	nv_template(index, 0, g->attributes & TPMA_NV_WRITTEN ? 1 : 0, &owner);
+	uint8_t on[34], gn[34];
+	if (t->nv->ph && name_of(&owner, on) == 0 && name_of(g, gn) == 0 && !memcmp(on, gn, 34))
+		r = xdrv_err(
+			err, -EPERM,
+			"%s: NV index 0x%08x is an owner index as xdrv defines %s where the "
+			"platform hierarchy is disabled, but it is enabled now, and then xdrv "
+			"defines its indices there (policy delete): squatted by someone with "
+			"the owner authorization, or this TPM's firmware no longer disables "
+			"the platform hierarchy; refusing to boot (tpm2_nvundefine 0x%08x with "
+			"the owner authorization removes it, and its floor)",
+			who, index, kind_of(index), index);
+	else
+		r = xdrv_err(
+			err, -EPERM,
+			"%s: NV index 0x%08x is not the one xdrv defines for %s: it has attributes "
+			"%s, "
+			"authPolicy %s, %u bytes, name algorithm 0x%04x; xdrv's has %s (the "
+			"\"written\" flag aside), authPolicy %s, %u bytes, SHA-256: squatted or "
+			"recreated by someone else; refusing to boot (whoever made it can remove "
+			"it: "
+			"tpm2_nvundefine 0x%08x)",
+			who, index, kind_of(index),
+			ldr_tpm_nv_attrs_text(g->attributes, ga, sizeof ga),
+			policy_text(&g->authPolicy, gp, sizeof gp), g->dataSize, g->nameAlg,
+			ldr_tpm_nv_attrs_text(want.attributes, wa, sizeof wa),
+			policy_text(&want.authPolicy, wp, sizeof wp), want.dataSize, index);
 	Esys_Free(pub);
 	Esys_Free(nm);
 	return r;
@@ -529,6 +545,14 @@ static int dir_read(struct ldr_tpm *t, struct dir_view *v, char **err)
 	return r;
 }
 
+/* What deleting one of xdrv's indices takes, for the messages. */
+static const char *how_deleted(const struct tpm_nv *nv)
+{
+	return nv->ph ? "that takes TPM2_NV_UndefineSpaceSpecial with the platform authorization"
+		      : "TPM2_NV_UndefineSpace with the owner authorization, or "
+			"TPM2_NV_UndefineSpaceSpecial with the platform's for a platform index";
+}
+
 static int check(struct ldr_tpm *t, int reinit, char *note, size_t note_cap, char **err)
 {
 	if (note && note_cap)
@@ -605,21 +629,20 @@ static int check(struct ldr_tpm *t, int reinit, char *note, size_t note_cap, cha
 			r = xdrv_err(
 				err, -EPERM,
 				"TPM rollback floor: NV index 0x%08x%s listed in xdrv's floors "
-				"directory (NV 0x%08x) %s not on the TPM: deleted (that takes "
-				"TPM2_NV_UndefineSpaceSpecial with the platform authorization), "
-				"and a deleted floor reads as 0; %s",
+				"directory (NV 0x%08x) %s not on the TPM: deleted (%s), and a "
+				"deleted floor reads as 0; %s",
 				first, missing > 1 ? " and others" : "", FLOORS_DIR_NV_INDEX,
-				missing > 1 ? "are" : "is", reinit_hint);
+				missing > 1 ? "are" : "is", how_deleted(nv), reinit_hint);
 		else if (recreated)
 			r = xdrv_err(
 				err, -EPERM,
 				"TPM rollback floor: NV index 0x%08x%s listed in xdrv's floors "
 				"directory (NV 0x%08x) %s never been written, and xdrv lists a "
 				"floor "
-				"only once written: deleted and defined again (that takes the "
-				"platform authorization), and a re-created floor reads as 0; %s",
+				"only once written: deleted and defined again (%s), and a "
+				"re-created floor reads as 0; %s",
 				first_re, recreated > 1 ? " and others" : "", FLOORS_DIR_NV_INDEX,
-				recreated > 1 ? "have" : "has", reinit_hint);
+				recreated > 1 ? "have" : "has", how_deleted(nv), reinit_hint);
 		else if (crl_missing || crl_recreated)
 			r = xdrv_err(
 				err, -EPERM,

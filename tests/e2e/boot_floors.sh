@@ -42,7 +42,7 @@ no_driver_ran() {
 }
 
 for tool in swtpm tpm2_nvdefine tpm2_nvundefine tpm2_nvreadpublic tpm2_send tpm2_changeauth \
-  tpm2_startauthsession tpm2_policycommandcode tpm2_getcap; do
+  tpm2_startauthsession tpm2_policycommandcode tpm2_getcap tpm2_hierarchycontrol; do
   command -v $tool >/dev/null || { echo "FAIL - $tool missing (scripts/install-deps installs it)"; exit 1; }
 done
 
@@ -195,6 +195,39 @@ start_tpm "$T/tpm-a"
 C=$(config a4 "\"$TCTI\"" "$HELLO")
 expect 0 "1 driver\(s\) booted" "after the re-initialization, the next boot needs none" -- "$X" boot --config "$C"
 
+# ---- 1b. the platform hierarchy disabled, as firmware leaves a real machine ---------------------
+# (swtpm enables it at every startup: disabled again after each start)
+start_tpm_noph() {
+  start_tpm "$1"
+  tpm2_hierarchycontrol -C p phEnable clear || bad "tpm2_hierarchycontrol -C p phEnable clear"
+}
+start_tpm_noph "$T/tpm-o"
+C=$(config o1 "\"$TCTI\"" "$HELLO2")
+expect 0 "hello 1.0.0 \(security_version 2\)" "without the platform hierarchy hello security_version 2 boots" -- \
+  "$X" boot --config "$C"
+grep -aq "floors=tpm-nv-owner floors_state=new tpm_owner_auth=empty" "$T/o1/boot.log" &&
+  ok "the policy event says the floors are owner indices" || bad "no floors=tpm-nv-owner in the policy event"
+# 0x22040022: nt=bits, ownerwrite, authread, no_da, written: no platformcreate, no policy delete
+pub=$(tpm2_nvreadpublic "$IDX" 2>&1)
+grep -q "value: 0x22040022" <<<"$pub" && ok "the floor is an owner bits index" || bad "floor index $IDX: $pub"
+start_tpm_noph "$T/tpm-o"
+C=$(config o2 "\"$TCTI\"" "$HELLO")
+expect 1 "security_version 1 is below the floor 2 \(stored in TPM NV\)" "... and enforced" -- "$X" boot --config "$C"
+# the owner authorization (empty: the warning said so) deletes it; the directory notices
+tpm2_nvundefine -C o "$IDX" >/dev/null 2>&1 && ok "an owner floor index can be deleted with the owner authorization" ||
+  bad "tpm2_nvundefine -C o of an owner floor index failed"
+start_tpm_noph "$T/tpm-o"
+C=$(config o3 "\"$TCTI\"" "$HELLO")
+expect 1 "NV index $IDX listed in xdrv's floors directory \(NV 0x01590001\) is not on the TPM: deleted \(TPM2_NV_UndefineSpace with the owner authorization" \
+  "an owner floor index deleted stops the boot" -- "$X" boot --config "$C"
+no_driver_ran "$T/o3" "an owner floor index deleted"
+# owner indices where the platform hierarchy is enabled: refused, not silently trusted
+start_tpm "$T/tpm-o"
+C=$(config o4 "\"$TCTI\"" "$HELLO")
+expect 1 "TPM floors directory: NV index 0x01590001 is an owner index as xdrv defines the floors directory where the platform hierarchy is disabled, but it is enabled now" \
+  "owner indices while the platform hierarchy is enabled stop the boot" -- "$X" boot --config "$C"
+no_driver_ran "$T/o4" "owner indices with the platform hierarchy enabled"
+
 # ---- 2. attack 1: squatted indices (defined first, by someone else) ---------------------------
 squat() { # squat NAME DESCRIPTION INDEX PATTERN tpm2_nvdefine-ARGS...
   local name=$1 what=$2 idx=$3 pat=$4; shift 4
@@ -207,8 +240,8 @@ squat() { # squat NAME DESCRIPTION INDEX PATTERN tpm2_nvdefine-ARGS...
 squat sq-ord "a floor index squatted as an ordinary owner index" "$IDX" \
   "TPM rollback floor: NV index $IDX is not the one xdrv defines for a rollback floor: it has attributes nt=ordinary\|ownerwrite\|ownerread\|authread, authPolicy empty, 8 bytes.*squatted or recreated by someone else; refusing to boot" \
   -C o -s 8 -a "ownerwrite|ownerread|authread"
-squat sq-own "a floor index squatted as an owner bits index (deletable with the owner authorization)" "$IDX" \
-  "NV index $IDX is not the one xdrv defines for a rollback floor: it has attributes nt=bits\|ownerwrite\|authread\|no_da, authPolicy empty.*squatted or recreated" \
+squat sq-own "a floor index squatted as xdrv's owner bits index (deletable with the owner authorization)" "$IDX" \
+  "NV index $IDX is an owner index as xdrv defines a rollback floor where the platform hierarchy is disabled, but it is enabled now.*squatted by someone with the owner authorization" \
   -C o -s 8 -a "nt=bits|ownerwrite|authread|no_da"
 tpm2_startauthsession -S "$T/t.ctx" >/dev/null && tpm2_policycommandcode -S "$T/t.ctx" -L "$T/other-policy.bin" \
   TPM2_CC_NV_UndefineSpace >/dev/null; tpm2_flushcontext "$T/t.ctx" >/dev/null 2>&1
