@@ -20,7 +20,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: xdrv boot --config FILE [--tpm TCTI|none] [--json]\n"
+		"usage: xdrv boot --config FILE [--tpm TCTI|none] [--reinit-floors] [--json]\n"
 		"\n"
 		"Measured boot: measure the loader, the configuration, the trust anchor, the "
 		"policy\n"
@@ -37,6 +37,11 @@ static void usage(FILE *f)
 		"  --tpm TCTI      override the configuration's TPM, e.g. "
 		"swtpm:host=127.0.0.1,port=2321,\n"
 		"                  device:/dev/tpmrm0, or none\n"
+		"  --reinit-floors accept a rollback-floor store that is missing or older than\n"
+		"                  its record (state file), or whose directory lists deleted\n"
+		"                  indices (TPM), and start again from what is there; measured\n"
+		"                  as an xdrv.floors.reinit event (without it such a store\n"
+		"                  stops the boot)\n"
 		"  --json          progress lines to stderr; on stdout one JSON object:\n"
 		"                  {\"ok\": true, \"ms\", \"booted\", \"refused\", \"events\",\n"
 		"                  \"tpm_used\"} or {\"ok\": false, \"error\"} (exit 1)\n"
@@ -52,9 +57,11 @@ int cmd_boot(int argc, char **argv)
 		{"config", required_argument, NULL, 'c'},
 		{"tpm", required_argument, NULL, 't'},
 		{"json", no_argument, NULL, 'j'},
+		{"reinit-floors", no_argument, NULL, 'r'},
 		{NULL, 0, NULL, 0},
 	};
 	bool json = false;
+	unsigned flags = 0;
 	if (xdrv_cli_wants_help(argc, argv)) {
 		usage(stdout);
 		return 0;
@@ -73,6 +80,9 @@ int cmd_boot(int argc, char **argv)
 			break;
 		case 'j':
 			json = true;
+			break;
+		case 'r':
+			flags |= BOOT_RUN_REINIT_FLOORS;
 			break;
 		case ':':
 			fprintf(stderr, "xdrv boot: missing value for %s; try 'xdrv boot --help'\n",
@@ -96,7 +106,7 @@ int cmd_boot(int argc, char **argv)
 	fflush(stdout);
 	if (json && (saved = dup(1)) >= 0)
 		dup2(2, 1);
-	int rc = boot_run(config, tpm, &r, &err);
+	int rc = boot_run_flags(config, tpm, flags, &r, &err);
 	double ms = (double)(xdrv_now_ns() - t0) / 1e6;
 	fflush(stdout);
 	if (saved >= 0) {

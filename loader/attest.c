@@ -81,6 +81,9 @@ int attest_create(const char *tcti, const char *event_log, const uint8_t *nonce,
 		return rc;
 	}
 	rc = ldr_tpm_open(tcti, &t, err);
+	struct ldr_tpm_status st;
+	if (!rc && (rc = ldr_tpm_status(t, &st, err)) == 0 && !st.owner_auth_set)
+		fprintf(stderr, "attest: warning: %s\n", ldr_tpm_empty_owner_auth_warning());
 	if (!rc)
 		rc = ldr_tpm_quote(t, nonce, nlen, &qt, err);
 	if (rc)
@@ -350,6 +353,14 @@ int attest_check_chain(const struct evl *l, json_t *ref, FILE *o, char **err)
 		strcmp(kv(t, "continue_on_failure", a, sizeof a), "1") == 0
 			? "boot continues past a refused driver"
 			: "boot stops at a refused driver");
+	if (strcmp(kv(t, "floors_state", a, sizeof a), "new") == 0)
+		fprintf(o,
+			"floors     a new store on this boot: every rollback floor started at 0\n");
+	if (strcmp(kv(t, "tpm_owner_auth", a, sizeof a), "empty") == 0)
+		fprintf(o,
+			"warning    the TPM's owner authorization was empty at boot: anyone could "
+			"define NV indices, rewrite the CRL number xdrv keeps, delete owner-index "
+			"floors (docs/BOOT.md)\n");
 	t = (const char *)l->ev[i - 1].data;
 	fprintf(o, "revocation CRL %s (%s serials), deny-list %s (%s digests)\n",
 		kv(t, "crl_sha256", a, sizeof a), kv(t, "revoked_serials", b2, sizeof b2),
@@ -402,6 +413,9 @@ int attest_check_chain(const struct evl *l, json_t *ref, FILE *o, char **err)
 		} else if (starts(e, "xdrv.driver.refused") && e->pcr == BOOT_PCR_DRIVERS) {
 			fprintf(o, "refused    %s at %s: %s\n", kv(t, "package", a, sizeof a),
 				kv(t, "step", b2, sizeof b2), kv(t, "reason", c, sizeof c));
+		} else if (starts(e, "xdrv.floors.reinit") && e->pcr == BOOT_PCR_PLATFORM) {
+			fprintf(o, "floors     RE-INITIALIZED (%s): %s\n",
+				kv(t, "store", a, sizeof a), kv(t, "found", b2, sizeof b2));
 		} else if (starts(e, "xdrv.boot.done") && e->pcr == BOOT_PCR_PLATFORM) {
 			fprintf(o, "boot       complete: %s drivers booted, %s refused\n",
 				kv(t, "booted", a, sizeof a), kv(t, "refused", b2, sizeof b2));

@@ -244,9 +244,9 @@ static int parse_driver(struct boot_config *c, json_t *d, size_t i, const char *
 
 static int parse(struct boot_config *c, json_t *root, const char *dir, char **err)
 {
-	static const char *const keys[] = {"format",	"tpm",	 "tpm_required", "event_log",
-					   "state_dir", "trust", "policy",	 "revocation",
-					   "drivers",	NULL};
+	static const char *const keys[] = {
+		"format", "tpm",    "tpm_required", "tpm_owner_auth", "event_log", "state_dir",
+		"trust",  "policy", "revocation",   "drivers",	      NULL};
 	if (!json_is_object(root))
 		return xdrv_err(err, -EINVAL, "not a JSON object");
 	int rc = only_keys(root, "config", keys, err);
@@ -262,6 +262,12 @@ static int parse(struct boot_config *c, json_t *root, const char *dir, char **er
 	if (s && strcmp(s, "none") != 0 && !(c->tpm = strdup(s)))
 		return xdrv_err(err, -ENOMEM, "out of memory");
 	rc = get_bool(root, "tpm_required", "config", c->tpm != NULL, &c->tpm_required, err);
+	/* a path, never the secret itself: the configuration's bytes are measured into PCR 11 and
+	 * its digest is in the event log */
+	if (!rc)
+		rc = get_str(root, "tpm_owner_auth", "config", 0, &s, err);
+	if (!rc && s)
+		rc = dup_path(dir, s, &c->tpm_owner_auth, err);
 	if (!rc)
 		rc = get_str(root, "event_log", "config", 1, &s, err);
 	if (!rc)
@@ -376,6 +382,7 @@ void boot_config_free(struct boot_config *c)
 		free(c->minsv[i].name);
 	free(c->minsv);
 	free(c->tpm);
+	free(c->tpm_owner_auth);
 	free(c->event_log);
 	free(c->state_dir);
 	free(c->trust_root);

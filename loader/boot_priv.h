@@ -33,6 +33,7 @@ struct boot_minsv {
 struct boot_config {
 	char *tpm; /* TCTI string, NULL: no TPM */
 	int tpm_required;
+	char *tpm_owner_auth; /* a file holding the TPM's owner authorization, NULL: empty */
 	char *event_log, *state_dir;
 	char *trust_root; /* NULL only if !require_signatures */
 	int64_t time_floor;
@@ -54,20 +55,37 @@ uint64_t boot_config_min_secver(const struct boot_config *c, const char *name);
 
 /* ---- rollback floors (boot_floor.c): TPM NV when a TPM is used, else a signed state file ---- */
 struct boot_floors;
+#define BOOT_FLOORS_REINIT 1u /* accept a missing, older or unverifiable store (measured) */
 /* tpm may be NULL: then state_dir/floors.state, authenticated by HMAC-SHA256 with the key in
- * state_dir/floors.key (32 random bytes, mode 0600, made on first use). A state file whose HMAC
- * does not verify is -EBADMSG: nothing boots until it is repaired. */
-int boot_floors_open(struct ldr_tpm *tpm, const char *state_dir, struct boot_floors **out,
-		     char **err);
+ * state_dir/floors.key (32 random bytes, mode 0600, made on first use), its generation recorded
+ * in state_dir/floors.gen. Fails closed, naming the problem, on a state file whose HMAC does not
+ * verify (-EBADMSG), a state file or generation record missing while the key exists (-ENOENT),
+ * a key missing while the rest exists (-ENOKEY), a state file older than the record (-ESTALE);
+ * with BOOT_FLOORS_REINIT each is accepted instead, and boot_floors_reinit_note says what was
+ * found. With a TPM: ldr_tpm_nv_check (squatted, recreated or deleted indices: -EPERM). */
+int boot_floors_open(struct ldr_tpm *tpm, const char *state_dir, unsigned flags,
+		     struct boot_floors **out, char **err);
 void boot_floors_close(struct boot_floors *f);
 int boot_floors_get(struct boot_floors *f, const char *name, uint64_t *floor, char **err);
 int boot_floors_raise(struct boot_floors *f, const char *name, uint64_t floor, char **err);
 const char *boot_floors_where(const struct boot_floors *f); /* "TPM NV" or the file's path */
+/* "tpm-nv-platform", "tpm-nv-owner" (where xdrv defines new indices) or "state-file". */
+const char *boot_floors_store(const struct boot_floors *f);
+/* "existing", "new" (no store before: every floor 0) or "reinit". */
+const char *boot_floors_state(const struct boot_floors *f);
+/* What BOOT_FLOORS_REINIT found and did (borrowed); NULL without it. */
+const char *boot_floors_reinit_note(const struct boot_floors *f);
 /* The highest cRLNumber this host has accepted (0: none yet), kept with the floors: in the state
  * file under the name ".crl_number" (no driver name starts with a dot), or in its own TPM NV
  * index (ldr_tpm_crl_number_read). Raising never lowers it. */
 int boot_floors_crl_get(struct boot_floors *f, uint64_t *number, char **err);
 int boot_floors_crl_raise(struct boot_floors *f, uint64_t number, char **err);
+
+/* tpm_nv.c, for tests: the Name (0x000B || SHA-256 of TPMS_NV_PUBLIC) of xdrv's definition of
+ * NV index `index` in the platform (1) or owner (0) hierarchy, written or not; and NV attributes
+ * as tpm2-tools spells them ("nt=bits|ownerwrite|..."), into buf. */
+int ldr_tpm_nv_name(uint32_t index, int platform, int written, uint8_t name[34]);
+const char *ldr_tpm_nv_attrs_text(uint32_t attrs, char *buf, size_t n);
 
 /* The check of an event log's shape against an xdrv boot (and `ref`, a parsed reference, if not
  * NULL), printing the chain to `o` as verify-boot shows it: every value from the log escaped

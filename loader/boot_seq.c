@@ -19,11 +19,13 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <llvm-c/Core.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "xdrv/abi.h"
 #include "xdrv/hvb.h"
@@ -48,6 +50,7 @@ struct boot {
 	char exe_hex[65];
 	struct boot_result *res;
 	int fatal;	       /* a measurement or the TPM failed: the boot cannot go on */
+	const char *tpm_auth;  /* the TPM's owner authorization: "set", "empty"; "none": no TPM */
 	uint64_t crl_number;   /* the configured CRL's cRLNumber, 0 without one */
 	const char *crl_state; /* "none", "fresh", or "stale" (accepted by crl_required false) */
 };
@@ -154,12 +157,13 @@ static int measure_platform(struct boot *b, const char *cfg_path, const char *cf
 		rc = measure(b, BOOT_PCR_PLATFORM, err,
 			     "xdrv.policy require_signatures=%d allowed_vendors=%s safety=%s "
 			     "min_security_versions=%s continue_on_failure=%d raise_floors=%d "
-			     "jit=%s opt=%u floors=%s",
+			     "jit=%s opt=%u floors=%s floors_state=%s tpm_owner_auth=%s",
 			     c->require_signatures, q(c->nvendors ? vendors : "*", qa, sizeof qa),
 			     q(c->safety, qb, sizeof qb), q(mins, qc, sizeof qc),
 			     c->continue_on_failure, c->raise_floors,
 			     c->jit_mode == LDR_JIT_LAZY ? "lazy" : "eager", c->opt_level,
-			     b->tpm ? "tpm-nv" : "state-file");
+			     boot_floors_store(b->floors), boot_floors_state(b->floors),
+			     b->tpm_auth);
 	char crl_hex[65] = "none", deny_hex[65] = "none";
 	size_t nser = 0, ndig = 0;
 	sig_revocation_counts(b->rev, &nser, &ndig);
@@ -429,6 +433,58 @@ static int open_tpm(struct boot *b, const char *tcti, char **err)
 	return 0;
 }
 
+/* The TPM's owner authorization: warn while it is empty (what that allows against xdrv), and
+ * hand xdrv the one the file tpm_owner_auth names (not world- or group-readable: it guards the
+ * floors). */
+static int tpm_owner_auth(struct boot *b, char **err)
+{
+	struct ldr_tpm_status st;
+	const char *path = b->cfg->tpm_owner_auth;
+	b->tpm_auth = "none";
+	if (!b->tpm)
+		return 0;
+	int rc = ldr_tpm_status(b->tpm, &st, err);
+	if (rc)
+		return rc;
+	b->tpm_auth = st.owner_auth_set ? "set" : "empty";
+	if (!st.owner_auth_set) {
+		printf("boot: warning: %s%s\n", ldr_tpm_empty_owner_auth_warning(),
+		       path ? " (the file tpm_owner_auth names is not used)" : "");
+		return 0;
+	}
+	if (!path) {
+		if (b->cfg->raise_floors || b->cfg->crl)
+			printf("boot: note: the TPM's owner authorization is set and the "
+			       "configuration gives none (tpm_owner_auth): a floor or CRL number "
+			       "cannot be stored on it\n");
+		return 0;
+	}
+	struct stat sb;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	if (stat(path, &sb) != 0)
+		return xdrv_err(err, -errno, "tpm_owner_auth %s: %s", path, strerror(errno));
+	if (sb.st_mode & 077)
+		return xdrv_err(
+			err, -EPERM,
+			"tpm_owner_auth %s: readable by others (mode %04o): it holds the TPM's "
+			"owner authorization; chmod 600 it",
+			path, (unsigned)(sb.st_mode & 07777));
+	rc = xdrv_read_file(path, 256, &buf, &len, err);
+	if (!rc) {
+		/* `echo secret > file` is the common way to write it: one newline is not part of
+		 * it, as tpm2_changeauth -c owner secret sets the bytes "secret" */
+		if (len && buf[len - 1] == '\n')
+			len--;
+		rc = ldr_tpm_set_owner_auth(b->tpm, buf, len, err);
+		OPENSSL_cleanse(buf, len);
+	}
+	free(buf);
+	if (rc)
+		xdrv_err_prefix(err, "tpm_owner_auth %s", path);
+	return rc;
+}
+
 /* The configured CRL must be fresh: nextUpdate not before the time floor, cRLNumber not lower
  * than the highest this host has accepted (kept with the floors), which it then becomes. If it
  * is not, the boot stops (revocation.crl_required, the default) or says so and goes on, still
@@ -471,7 +527,8 @@ static int check_crl(struct boot *b, char **err)
 	return rc;
 }
 
-static int start(struct boot *b, const char *cfg_path, const char *tpm_override, char **err)
+static int start(struct boot *b, const char *cfg_path, const char *tpm_override, unsigned flags,
+		 char **err)
 {
 	uint8_t *cbuf = NULL;
 	size_t clen = 0;
@@ -493,7 +550,8 @@ static int start(struct boot *b, const char *cfg_path, const char *tpm_override,
 	const char *tcti = c->tpm;
 	if (tpm_override)
 		tcti = strcmp(tpm_override, "none") == 0 ? NULL : tpm_override;
-	if ((rc = xdrv_mkdirs(c->state_dir, 0700, err)) || (rc = open_tpm(b, tcti, err)))
+	if ((rc = xdrv_mkdirs(c->state_dir, 0700, err)) || (rc = open_tpm(b, tcti, err)) ||
+	    (rc = tpm_owner_auth(b, err)))
 		return rc;
 	b->res->tpm_used = b->tpm != NULL;
 	if (!b->tpm) {
@@ -511,11 +569,22 @@ static int start(struct boot *b, const char *cfg_path, const char *tpm_override,
 		return rc;
 	}
 	if ((rc = sig_revocation_load(c->trust_root, c->crl, c->deny_list, &b->rev, err)) ||
-	    (rc = boot_floors_open(b->tpm, c->state_dir, &b->floors, err)) ||
+	    (rc = boot_floors_open(b->tpm, c->state_dir,
+				   flags & BOOT_RUN_REINIT_FLOORS ? BOOT_FLOORS_REINIT : 0u,
+				   &b->floors, err)) ||
 	    (rc = check_crl(b, err)))
 		return rc;
 	uint64_t t0 = xdrv_now_ns();
 	rc = measure_platform(b, cfg_path, cfg_hex, err);
+	const char *reinit = boot_floors_reinit_note(b->floors);
+	char qa[600];
+	if (!rc && reinit) { /* the floors were started again: a verifier must see it */
+		rc = measure(b, BOOT_PCR_PLATFORM, err, "xdrv.floors.reinit store=%s found=%s",
+			     boot_floors_store(b->floors), q(reinit, qa, sizeof qa));
+		if (!rc)
+			printf("boot: rollback floors re-initialized (%s): %s\n",
+			       boot_floors_store(b->floors), reinit);
+	}
 	if (rc)
 		return rc;
 	printf("boot: platform measured (loader, configuration, trust, policy, revocation) in "
@@ -531,13 +600,14 @@ static int start(struct boot *b, const char *cfg_path, const char *tpm_override,
 	return ldr_ctx_create(&lc, &b->ctx, err);
 }
 
-int boot_run(const char *config_path, const char *tpm_override, struct boot_result *res, char **err)
+int boot_run_flags(const char *config_path, const char *tpm_override, unsigned flags,
+		   struct boot_result *res, char **err)
 {
 	struct boot b;
 	memset(&b, 0, sizeof b);
 	memset(res, 0, sizeof *res);
 	b.res = res;
-	int rc = start(&b, config_path, tpm_override, err);
+	int rc = start(&b, config_path, tpm_override, flags, err);
 	for (size_t i = 0; !rc && i < b.cfg->ndrivers; i++) {
 		char *e = NULL;
 		int r = boot_driver(&b, i, &e);
@@ -577,4 +647,9 @@ int boot_run(const char *config_path, const char *tpm_override, struct boot_resu
 	evl_free(&b.log);
 	boot_config_free(b.cfg);
 	return rc;
+}
+
+int boot_run(const char *config_path, const char *tpm_override, struct boot_result *res, char **err)
+{
+	return boot_run_flags(config_path, tpm_override, 0, res, err);
 }

@@ -1,15 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * The TPM 2.0 the boot measures into, through tss2-esys and the TCTI loader: PCR extend and
- * read (SHA-256 bank), rollback floors in monotonic NV indices, and quotes by an attestation
- * key. Nothing here knows about drivers or logs; boot_seq.c and attest.c decide what to extend
- * and quote.
- *
- * Floors: a TPM NV *counter* would be the obvious choice, but TPM2_NV_Increment initializes a
- * new counter to the highest value any counter on that TPM ever had, so a per-driver counter
- * would not start at 0. A TPM_NT_BITS index starts at 0 and its bits can only be set (never
- * cleared without deleting the index, which needs owner authorization): the same "only goes up"
- * guarantee, for floors 0..64.
+ * The TPM 2.0 the boot measures into, through tss2-esys and the TCTI loader: the connection,
+ * PCR extend and read (SHA-256 bank), the TPM's authorization state, and quotes by an attestation
+ * key. xdrv's NV indices (rollback floors, the highest CRL number) are tpm_nv.c's. Nothing here
+ * knows about drivers or logs; boot_seq.c and attest.c decide what to extend and quote.
  *
  * The attestation key is a primary key created from the endorsement seed with a fixed template,
  * so it is the same key on every call for one TPM and needs no persistent handle.
@@ -18,6 +12,7 @@
 
 #include <errno.h>
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
@@ -28,17 +23,8 @@
 #include <tss2/tss2_rc.h>
 #include <tss2/tss2_tctildr.h>
 
+#include "tpm_priv.h"
 #include "xdrv/util.h"
-
-#define FLOOR_NV_BASE 0x01580000u /* owner NV range 0x01000000..0x01BFFFFF; 0x58 = 'X' */
-
-struct ldr_tpm {
-	char *tcti_conf;
-	TSS2_TCTI_CONTEXT *tcti;
-	ESYS_CONTEXT *esys;
-	long fail_after; /* fault injection: -1 off */
-	long commands;
-};
 
 static void drop(struct ldr_tpm *t)
 {
@@ -50,8 +36,7 @@ static void drop(struct ldr_tpm *t)
 	t->tcti = NULL;
 }
 
-/* Before each command: is the TPM still there (and does fault injection let it answer)? */
-static int alive(struct ldr_tpm *t, const char *what, char **err)
+int tpm_alive(struct ldr_tpm *t, const char *what, char **err)
 {
 	if (t->fail_after >= 0 && t->commands >= t->fail_after)
 		drop(t);
@@ -62,7 +47,7 @@ static int alive(struct ldr_tpm *t, const char *what, char **err)
 	return 0;
 }
 
-static int tss_fail(struct ldr_tpm *t, TSS2_RC rc, const char *what, char **err)
+int tpm_fail(struct ldr_tpm *t, TSS2_RC rc, const char *what, char **err)
 {
 	return xdrv_err(err, -EIO, "TPM %s: %s: %s", t->tcti_conf, what, Tss2_RC_Decode(rc));
 }
@@ -119,15 +104,89 @@ void ldr_tpm_close(struct ldr_tpm *t)
 	if (!t)
 		return;
 	drop(t);
+	free(t->nv);
 	free(t->tcti_conf);
 	free(t);
+}
+
+int tpm_rc_is(TSS2_RC rc, TSS2_RC code)
+{
+	/* format one (bit 7): bits 8..11 number the handle, session or parameter and bit 6 says
+	 * which; what is left is the code. Only TPM answers (layer 0) are codes of the TPM. */
+	if ((rc & TSS2_RC_LAYER_MASK) != TSS2_TPM_RC_LAYER)
+		return 0;
+	return (rc & TPM2_RC_FMT1) ? (rc & 0xBF) == code : (rc & 0xFFF) == code;
+}
+
+int ldr_tpm_status(struct ldr_tpm *t, struct ldr_tpm_status *st, char **err)
+{
+	memset(st, 0, sizeof *st);
+	int r = tpm_alive(t, "GetCapability (permanent and startup-clear attributes)", err);
+	if (r)
+		return r;
+	TPMS_CAPABILITY_DATA *cap = NULL;
+	TPMI_YES_NO more = 0;
+	/* TPM_PT_PERMANENT and TPM_PT_STARTUP_CLEAR are consecutive: one command reads both */
+	TSS2_RC rc = Esys_GetCapability(t->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+					TPM2_CAP_TPM_PROPERTIES, TPM2_PT_PERMANENT, 2, &more, &cap);
+	if (rc)
+		return tpm_fail(t, rc, "GetCapability (permanent and startup-clear attributes)",
+				err);
+	int seen = 0;
+	const TPML_TAGGED_TPM_PROPERTY *p = &cap->data.tpmProperties;
+	for (UINT32 i = 0; i < p->count && i < TPM2_MAX_TPM_PROPERTIES; i++) {
+		UINT32 v = p->tpmProperty[i].value;
+		if (p->tpmProperty[i].property == TPM2_PT_PERMANENT) {
+			st->owner_auth_set = (v & TPMA_PERMANENT_OWNERAUTHSET) != 0;
+			st->lockout_auth_set = (v & TPMA_PERMANENT_LOCKOUTAUTHSET) != 0;
+			seen |= 1;
+		} else if (p->tpmProperty[i].property == TPM2_PT_STARTUP_CLEAR) {
+			st->platform_enabled = (v & TPMA_STARTUP_CLEAR_PHENABLE) != 0;
+			st->platform_nv_enabled = (v & TPMA_STARTUP_CLEAR_PHENABLENV) != 0;
+			seen |= 2;
+		}
+	}
+	Esys_Free(cap);
+	if (seen != 3)
+		return xdrv_err(err, -EIO,
+				"TPM %s: GetCapability did not report TPM_PT_PERMANENT and "
+				"TPM_PT_STARTUP_CLEAR",
+				t->tcti_conf);
+	return 0;
+}
+
+const char *ldr_tpm_empty_owner_auth_warning(void)
+{
+	return "the TPM's owner authorization is empty: anyone who can open the TPM can define NV "
+	       "indices where xdrv's go (the boot then refuses to run), rewrite the highest CRL "
+	       "number xdrv keeps (NV 0x01590000: an older CRL is accepted again) and, where "
+	       "xdrv's "
+	       "floors are owner indices (no platform hierarchy), delete the rollback floors; set "
+	       "one (tpm2_changeauth -c owner) and give it to xdrv (boot configuration key "
+	       "tpm_owner_auth)";
+}
+
+int ldr_tpm_set_owner_auth(struct ldr_tpm *t, const uint8_t *auth, size_t len, char **err)
+{
+	TPM2B_AUTH a = {.size = 0};
+	if (len > sizeof a.buffer)
+		return xdrv_err(err, -EINVAL, "TPM owner authorization: %zu bytes, at most %zu",
+				len, sizeof a.buffer);
+	a.size = (UINT16)len;
+	memcpy(a.buffer, auth, len);
+	TSS2_RC rc = Esys_TR_SetAuth(t->esys, ESYS_TR_RH_OWNER, &a);
+	OPENSSL_cleanse(&a, sizeof a);
+	if (rc)
+		return tpm_fail(t, rc, "setting the owner authorization", err);
+	t->owner_auth_given = 1;
+	return 0;
 }
 
 int ldr_tpm_extend(struct ldr_tpm *t, uint32_t pcr, const uint8_t digest[32], char **err)
 {
 	if (pcr > 23)
 		return xdrv_err(err, -EINVAL, "TPM: PCR %u out of range", pcr);
-	int r = alive(t, "PCR_Extend", err);
+	int r = tpm_alive(t, "PCR_Extend", err);
 	if (r)
 		return r;
 	TPML_DIGEST_VALUES d = {.count = 1};
@@ -135,7 +194,7 @@ int ldr_tpm_extend(struct ldr_tpm *t, uint32_t pcr, const uint8_t digest[32], ch
 	memcpy(d.digests[0].digest.sha256, digest, 32);
 	TSS2_RC rc = Esys_PCR_Extend(t->esys, ESYS_TR_PCR0 + pcr, ESYS_TR_PASSWORD, ESYS_TR_NONE,
 				     ESYS_TR_NONE, &d);
-	return rc ? tss_fail(t, rc, "PCR_Extend", err) : 0;
+	return rc ? tpm_fail(t, rc, "PCR_Extend", err) : 0;
 }
 
 static void select_pcrs(TPML_PCR_SELECTION *s, const uint32_t *pcrs, size_t n)
@@ -152,7 +211,7 @@ int ldr_tpm_pcr_read(struct ldr_tpm *t, uint32_t pcr, uint8_t out[32], char **er
 {
 	if (pcr > 23)
 		return xdrv_err(err, -EINVAL, "TPM: PCR %u out of range", pcr);
-	int r = alive(t, "PCR_Read", err);
+	int r = tpm_alive(t, "PCR_Read", err);
 	if (r)
 		return r;
 	TPML_PCR_SELECTION sel, *osel = NULL;
@@ -162,205 +221,13 @@ int ldr_tpm_pcr_read(struct ldr_tpm *t, uint32_t pcr, uint8_t out[32], char **er
 	TSS2_RC rc = Esys_PCR_Read(t->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &sel, &upd,
 				   &osel, &vals);
 	if (rc)
-		return tss_fail(t, rc, "PCR_Read", err);
+		return tpm_fail(t, rc, "PCR_Read", err);
 	if (!vals || vals->count != 1 || vals->digests[0].size != 32)
 		r = xdrv_err(err, -EIO, "TPM %s: PCR %u: no SHA-256 bank", t->tcti_conf, pcr);
 	else
 		memcpy(out, vals->digests[0].buffer, 32);
 	Esys_Free(osel);
 	Esys_Free(vals);
-	return r;
-}
-
-/* ---- floors --------------------------------------------------------------------------------- */
-static uint32_t floor_index(const char *name)
-{
-	uint32_t h = 2166136261u; /* FNV-1a: a fixed, well-spread mapping of names to 16 bits */
-	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-		h = (h ^ *p) * 16777619u;
-	return FLOOR_NV_BASE | ((h ^ (h >> 16)) & 0xFFFFu);
-}
-
-/* The ESYS handle of the floor index; *exists = 0 (and 0 returned) if it is not defined. */
-static int floor_handle(struct ldr_tpm *t, const char *name, ESYS_TR *h, int *exists, char **err)
-{
-	int r = alive(t, "NV lookup", err);
-	if (r)
-		return r;
-	TSS2_RC rc = Esys_TR_FromTPMPublic(t->esys, floor_index(name), ESYS_TR_NONE, ESYS_TR_NONE,
-					   ESYS_TR_NONE, h);
-	*exists = rc == TSS2_RC_SUCCESS;
-	if (rc == TSS2_RC_SUCCESS)
-		return 0;
-	if ((rc & 0xFFF) == (TPM2_RC_HANDLE & 0xFFF) || (rc & 0xBF) == TPM2_RC_HANDLE)
-		return 0;
-	return tss_fail(t, rc, "NV lookup", err);
-}
-
-int ldr_tpm_floor_read(struct ldr_tpm *t, const char *name, uint64_t *floor, char **err)
-{
-	ESYS_TR h = ESYS_TR_NONE;
-	int exists = 0;
-	*floor = 0;
-	int r = floor_handle(t, name, &h, &exists, err);
-	if (r || !exists)
-		return r;
-	r = alive(t, "NV_Read", err);
-	if (r)
-		return r;
-	TPM2B_MAX_NV_BUFFER *data = NULL;
-	TSS2_RC rc = Esys_NV_Read(t->esys, ESYS_TR_RH_OWNER, h, ESYS_TR_PASSWORD, ESYS_TR_NONE,
-				  ESYS_TR_NONE, 8, 0, &data);
-	Esys_TR_Close(t->esys, &h);
-	if ((rc & 0xFFF) == (TPM2_RC_NV_UNINITIALIZED & 0xFFF))
-		return 0; /* defined, never written: floor 0 */
-	if (rc)
-		return tss_fail(t, rc, "NV_Read (rollback floor)", err);
-	uint64_t bits = 0;
-	for (size_t i = 0; data && i < data->size && i < 8; i++)
-		bits = bits << 8 | data->buffer[i];
-	Esys_Free(data);
-	while (bits) {
-		(*floor)++;
-		bits >>= 1;
-	}
-	return 0;
-}
-
-int ldr_tpm_floor_raise(struct ldr_tpm *t, const char *name, uint64_t floor, char **err)
-{
-	if (floor == 0)
-		return 0;
-	if (floor > 64)
-		return xdrv_err(err, -ERANGE,
-				"rollback floor %llu of %s: a TPM floor holds 0..64 (one bit each)",
-				(unsigned long long)floor, name);
-	ESYS_TR h = ESYS_TR_NONE;
-	int exists = 0;
-	int r = floor_handle(t, name, &h, &exists, err);
-	if (r)
-		return r;
-	TSS2_RC rc;
-	if (!exists) {
-		r = alive(t, "NV_DefineSpace", err);
-		if (r)
-			return r;
-		TPM2B_AUTH auth = {.size = 0};
-		TPM2B_NV_PUBLIC pub = {.size = 0};
-		pub.nvPublic.nvIndex = floor_index(name);
-		pub.nvPublic.nameAlg = TPM2_ALG_SHA256;
-		pub.nvPublic.attributes = (TPM2_NT_BITS << TPMA_NV_TPM2_NT_SHIFT) |
-					  TPMA_NV_OWNERWRITE | TPMA_NV_OWNERREAD | TPMA_NV_NO_DA;
-		pub.nvPublic.dataSize = 8;
-		rc = Esys_NV_DefineSpace(t->esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE,
-					 ESYS_TR_NONE, &auth, &pub, &h);
-		if (rc)
-			return tss_fail(t, rc, "NV_DefineSpace (rollback floor)", err);
-	}
-	r = alive(t, "NV_SetBits", err);
-	if (!r) {
-		rc = Esys_NV_SetBits(t->esys, ESYS_TR_RH_OWNER, h, ESYS_TR_PASSWORD, ESYS_TR_NONE,
-				     ESYS_TR_NONE, 1ull << (floor - 1));
-		if (rc)
-			r = tss_fail(t, rc, "NV_SetBits (rollback floor)", err);
-	}
-	if (t->esys)
-		Esys_TR_Close(t->esys, &h);
-	return r;
-}
-
-/* ---- the highest CRL number ------------------------------------------------------------------
- * An 8-byte ordinary NV index (big-endian), outside the floors' range. CRL numbers are far
- * above 64, so a bit field cannot hold them; the index is written only upward by this code and
- * is protected like the floors, by the owner hierarchy's authorization. */
-#define CRL_NUMBER_NV_INDEX 0x01590000u
-
-static int crl_handle(struct ldr_tpm *t, ESYS_TR *h, int *exists, char **err)
-{
-	int r = alive(t, "NV lookup", err);
-	if (r)
-		return r;
-	TSS2_RC rc = Esys_TR_FromTPMPublic(t->esys, CRL_NUMBER_NV_INDEX, ESYS_TR_NONE, ESYS_TR_NONE,
-					   ESYS_TR_NONE, h);
-	*exists = rc == TSS2_RC_SUCCESS;
-	if (rc == TSS2_RC_SUCCESS)
-		return 0;
-	if ((rc & 0xFFF) == (TPM2_RC_HANDLE & 0xFFF) || (rc & 0xBF) == TPM2_RC_HANDLE)
-		return 0;
-	return tss_fail(t, rc, "NV lookup (CRL number)", err);
-}
-
-static int crl_read(struct ldr_tpm *t, ESYS_TR h, uint64_t *number, char **err)
-{
-	*number = 0;
-	int r = alive(t, "NV_Read", err);
-	if (r)
-		return r;
-	TPM2B_MAX_NV_BUFFER *data = NULL;
-	TSS2_RC rc = Esys_NV_Read(t->esys, ESYS_TR_RH_OWNER, h, ESYS_TR_PASSWORD, ESYS_TR_NONE,
-				  ESYS_TR_NONE, 8, 0, &data);
-	if ((rc & 0xFFF) == (TPM2_RC_NV_UNINITIALIZED & 0xFFF))
-		return 0; /* defined, never written */
-	if (rc)
-		return tss_fail(t, rc, "NV_Read (CRL number)", err);
-	for (size_t i = 0; data && i < data->size && i < 8; i++)
-		*number = *number << 8 | data->buffer[i];
-	Esys_Free(data);
-	return 0;
-}
-
-int ldr_tpm_crl_number_read(struct ldr_tpm *t, uint64_t *number, char **err)
-{
-	ESYS_TR h = ESYS_TR_NONE;
-	int exists = 0;
-	*number = 0;
-	int r = crl_handle(t, &h, &exists, err);
-	if (r || !exists)
-		return r;
-	r = crl_read(t, h, number, err);
-	if (t->esys)
-		Esys_TR_Close(t->esys, &h);
-	return r;
-}
-
-int ldr_tpm_crl_number_raise(struct ldr_tpm *t, uint64_t number, char **err)
-{
-	ESYS_TR h = ESYS_TR_NONE;
-	int exists = 0;
-	uint64_t have = 0;
-	int r = crl_handle(t, &h, &exists, err);
-	if (r)
-		return r;
-	TSS2_RC rc;
-	if (!exists) {
-		if ((r = alive(t, "NV_DefineSpace", err)))
-			return r;
-		TPM2B_AUTH auth = {.size = 0};
-		TPM2B_NV_PUBLIC pub = {.size = 0};
-		pub.nvPublic.nvIndex = CRL_NUMBER_NV_INDEX;
-		pub.nvPublic.nameAlg = TPM2_ALG_SHA256;
-		pub.nvPublic.attributes = (TPM2_NT_ORDINARY << TPMA_NV_TPM2_NT_SHIFT) |
-					  TPMA_NV_OWNERWRITE | TPMA_NV_OWNERREAD | TPMA_NV_NO_DA;
-		pub.nvPublic.dataSize = 8;
-		rc = Esys_NV_DefineSpace(t->esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE,
-					 ESYS_TR_NONE, &auth, &pub, &h);
-		if (rc)
-			return tss_fail(t, rc, "NV_DefineSpace (CRL number)", err);
-	} else if ((r = crl_read(t, h, &have, err)) != 0 || have >= number) {
-		goto out; /* only ever up */
-	}
-	if ((r = alive(t, "NV_Write", err)) == 0) {
-		TPM2B_MAX_NV_BUFFER data = {.size = 8};
-		for (int i = 0; i < 8; i++)
-			data.buffer[i] = (uint8_t)(number >> (8 * (7 - i)));
-		rc = Esys_NV_Write(t->esys, ESYS_TR_RH_OWNER, h, ESYS_TR_PASSWORD, ESYS_TR_NONE,
-				   ESYS_TR_NONE, &data, 0);
-		if (rc)
-			r = tss_fail(t, rc, "NV_Write (CRL number)", err);
-	}
-out:
-	if (t->esys)
-		Esys_TR_Close(t->esys, &h);
 	return r;
 }
 
@@ -417,7 +284,7 @@ int ldr_tpm_quote(struct ldr_tpm *t, const uint8_t *nonce, size_t nlen, struct l
 		r = ldr_tpm_pcr_read(t, pcrs[i], q->pcr[i], err);
 	if (r)
 		return r;
-	r = alive(t, "CreatePrimary (attestation key)", err);
+	r = tpm_alive(t, "CreatePrimary (attestation key)", err);
 	if (r)
 		return r;
 	TPM2B_SENSITIVE_CREATE sens = {.size = 0};
@@ -441,7 +308,7 @@ int ldr_tpm_quote(struct ldr_tpm *t, const uint8_t *nonce, size_t nlen, struct l
 					ESYS_TR_NONE, ESYS_TR_NONE, &sens, &tmpl, &outside, &none,
 					&ak, &pub, NULL, NULL, NULL);
 	if (rc)
-		return tss_fail(t, rc, "CreatePrimary (attestation key)", err);
+		return tpm_fail(t, rc, "CreatePrimary (attestation key)", err);
 	TPM2B_ATTEST *quoted = NULL;
 	TPMT_SIGNATURE *sig = NULL;
 	q->ak_pem = ecc_pem(&pub->publicArea.unique.ecc, err);
@@ -449,7 +316,7 @@ int ldr_tpm_quote(struct ldr_tpm *t, const uint8_t *nonce, size_t nlen, struct l
 		r = -EIO;
 		goto out_flush;
 	}
-	r = alive(t, "Quote", err);
+	r = tpm_alive(t, "Quote", err);
 	if (r)
 		goto out_flush;
 	TPM2B_DATA qd = {.size = (UINT16)nlen};
@@ -462,7 +329,7 @@ int ldr_tpm_quote(struct ldr_tpm *t, const uint8_t *nonce, size_t nlen, struct l
 	rc = Esys_Quote(t->esys, ak, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &qd, &scheme,
 			&sel, &quoted, &sig);
 	if (rc) {
-		r = tss_fail(t, rc, "Quote", err);
+		r = tpm_fail(t, rc, "Quote", err);
 		goto out_flush;
 	}
 	uint8_t sbuf[sizeof(TPMT_SIGNATURE)];

@@ -94,6 +94,47 @@ static void test_attest_chain_note_without_nul_is_bounded(void)
 	evl_free(&l);
 }
 
+/* The floors as the log tells them: a new store, a re-initialization, an empty owner
+ * authorization, each a line of the chain (the re-initialization's text escaped). */
+static void test_attest_chain_shows_floors_reinit_and_empty_owner_auth(void)
+{
+	static const char *const ev[] = {
+		"xdrv.loader sha256=aa abi=1.0.0 llvm=19.1.0 source_date=1",
+		"xdrv.config sha256=bb path=\"/etc/xdrv/boot.json\"",
+		"xdrv.trust root_sha256=cc time_floor=1",
+		"xdrv.policy require_signatures=1 allowed_vendors=any safety=on "
+		"floors=tpm-nv-platform floors_state=new tpm_owner_auth=empty "
+		"continue_on_failure=0",
+		"xdrv.revocation crl_sha256=none revoked_serials=0 deny_sha256=none "
+		"denied_digests=0",
+		"xdrv.floors.reinit store=tpm-nv-platform found=\"1 listed floor(s) "
+		"missing\x1b[2J\"",
+		"xdrv.boot.done booted=0 refused=0",
+	};
+	struct evl l = {0};
+	for (size_t i = 0; i < sizeof ev / sizeof ev[0]; i++)
+		CU_ASSERT_EQUAL(evl_append_text(&l, BOOT_PCR_PLATFORM, EVL_EV_IPL, ev[i], NULL), 0);
+	char *text = NULL, *err = NULL;
+	size_t len = 0;
+	FILE *o = open_memstream(&text, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	CU_ASSERT_EQUAL(attest_check_chain(&l, NULL, o, &err), 0);
+	fclose(o);
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, ", floors in tpm-nv-platform, "));
+	CU_ASSERT_PTR_NOT_NULL(strstr(
+		text,
+		"\nfloors     a new store on this boot: every rollback floor started at 0\n"));
+	CU_ASSERT_PTR_NOT_NULL(
+		strstr(text, "\nwarning    the TPM's owner authorization was empty at boot"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "\nfloors     RE-INITIALIZED (tpm-nv-platform): 1 "
+					    "listed floor(s) missing\\x1b[2J\n"));
+	CU_ASSERT_PTR_NULL(strchr(text, '\x1b'));
+	free(text);
+	free(err);
+	evl_free(&l);
+}
+
 XTEST_SUITE(loader_attest, NULL, NULL,
 	    XTEST(test_attest_chain_shows_injected_text_escaped_on_one_line),
-	    XTEST(test_attest_chain_note_without_nul_is_bounded))
+	    XTEST(test_attest_chain_note_without_nul_is_bounded),
+	    XTEST(test_attest_chain_shows_floors_reinit_and_empty_owner_auth))

@@ -66,14 +66,41 @@ int ldr_tpm_open(const char *tcti, struct ldr_tpm **out, char **err);
 void ldr_tpm_close(struct ldr_tpm *t); /* NULL-safe */
 int ldr_tpm_extend(struct ldr_tpm *t, uint32_t pcr, const uint8_t digest[32], char **err);
 int ldr_tpm_pcr_read(struct ldr_tpm *t, uint32_t pcr, uint8_t out[32], char **err);
-/* A rollback floor in a monotonic NV index of the owner hierarchy (a TPM_NT_BITS index: bits
- * only ever get set; floor = number of the highest set bit + 1, so 0..64). `name` selects the
- * index (0x01580000 | 16 bits of FNV-1a of the name). */
+/* The TPM's authorization state (TPM2_GetCapability, TPM_PT_PERMANENT and TPM_PT_STARTUP_CLEAR).
+ * ownerAuthSet means TPM2_HierarchyChangeAuth was run for the owner since the last TPM2_Clear:
+ * an authorization changed back to empty still counts as set. */
+struct ldr_tpm_status {
+	int owner_auth_set, lockout_auth_set;
+	int platform_enabled;	 /* phEnable: the platform hierarchy may still be used */
+	int platform_nv_enabled; /* phEnableNV: platform-created NV indices are visible */
+};
+int ldr_tpm_status(struct ldr_tpm *t, struct ldr_tpm_status *st, char **err);
+/* What an empty owner authorization allows against xdrv, for a warning (static string). */
+const char *ldr_tpm_empty_owner_auth_warning(void);
+/* The owner authorization (at most 64 bytes) for the commands that need it: raising a floor,
+ * writing the CRL number or the floors directory, defining an index where the platform
+ * hierarchy is disabled. Without a call, the empty authorization is used. */
+int ldr_tpm_set_owner_auth(struct ldr_tpm *t, const uint8_t *auth, size_t len, char **err);
+
+/* xdrv's NV indices (tpm_nv.c; docs/BOOT.md "Rollback floors"): one rollback floor per driver
+ * name (0x01580000 | 16 bits of FNV-1a of the name, a TPM_NT_BITS index: bits only ever get
+ * set; floor = number of the highest set bit + 1, so 0..64), the highest CRL number (0x01590000,
+ * 8 bytes big-endian) and the floors directory listing which exist (0x01590001). Defined in the
+ * platform hierarchy with TPMA_NV_POLICY_DELETE while it is enabled (only the platform can then
+ * delete them), else in the owner's; written with the owner's authorization.
+ *
+ * ldr_tpm_nv_check: before any value is used, every index in xdrv's range must have the Name of
+ * xdrv's definition (-EPERM naming the difference: squatted or recreated), and every index the
+ * directory lists must exist (-EPERM: deleted). With `reinit`, a missing index or directory is
+ * accepted instead and the directory rebuilt from the TPM; `note` (may be NULL) then says what
+ * was found. The reads and raises below run the check first if it has not been run. */
+int ldr_tpm_nv_check(struct ldr_tpm *t, int reinit, char *note, size_t note_cap, char **err);
+const char *ldr_tpm_nv_mode(const struct ldr_tpm *t); /* "platform" or "owner" */
+int ldr_tpm_nv_fresh(const struct ldr_tpm *t);	      /* no directory at the check: a new store */
 int ldr_tpm_floor_read(struct ldr_tpm *t, const char *name, uint64_t *floor, char **err);
 int ldr_tpm_floor_raise(struct ldr_tpm *t, const char *name, uint64_t floor, char **err);
-/* The highest CRL number the host has accepted, in an 8-byte NV index of the owner hierarchy
- * (0x01590000, big-endian; 0 while undefined). Raise defines the index on first use and writes
- * only a higher number (a lower or equal one is a no-op). */
+/* The highest CRL number the host has accepted (0 while undefined). Raise defines the index on
+ * first use and writes only a higher number (a lower or equal one is a no-op). */
 int ldr_tpm_crl_number_read(struct ldr_tpm *t, uint64_t *number, char **err);
 int ldr_tpm_crl_number_raise(struct ldr_tpm *t, uint64_t number, char **err);
 struct ldr_quote {
@@ -112,6 +139,12 @@ struct boot_result {
  * continue), negative otherwise. The event log is written after every event. */
 int boot_run(const char *config_path, const char *tpm_override, struct boot_result *res,
 	     char **err);
+/* boot_run with flags: BOOT_RUN_REINIT_FLOORS accepts a rollback-floor store that is missing,
+ * older than its record, or (TPM) whose directory lists deleted indices, starting again from what
+ * is there; the boot measures that as an xdrv.floors.reinit event (PCR 11). */
+#define BOOT_RUN_REINIT_FLOORS 1u
+int boot_run_flags(const char *config_path, const char *tpm_override, unsigned flags,
+		   struct boot_result *res, char **err);
 
 /* ---- attestation (attest.c) -------------------------------------------------------------------
  */
