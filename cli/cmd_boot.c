@@ -8,14 +8,36 @@
 #include "cmd_json.h"
 #include "commands.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <unistd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <xdrv/boot.h>
+#include <xdrv/repo_client.h>
 #include <xdrv/util.h>
+
+/* drivers[].package by name (boot_set_package_resolver): the store's installed package file */
+static int resolve_package(void *ctx, const char *store, const char *value, const char *dir,
+			   char **path, char **err)
+{
+	struct repo_installed rec;
+	char n[160], v[80];
+	*path = NULL;
+	if (!repo_cli_names_installed(value, dir))
+		return 0; /* a package file */
+	int rc = repo_cli_resolve_installed(store, value, &rec, err);
+	if (rc == 0 && !(*path = strdup(rec.path)))
+		rc = xdrv_err(err, -ENOMEM, "out of memory");
+	if (rc == 0)
+		printf("boot: %s: %s %s installed (%s)\n", value,
+		       xdrv_escape_text(rec.name, n, sizeof n),
+		       xdrv_escape_text(rec.version, v, sizeof v), rec.path);
+	return rc;
+}
 
 static void usage(FILE *f)
 {
@@ -33,7 +55,11 @@ static void usage(FILE *f)
 		"JIT-compile it, measure the JIT's inputs and output, and probe it on its device\n"
 		"(PCR 12). Every event goes to a TCG crypto-agile event log and into the TPM.\n"
 		"\n"
-		"  --config FILE   boot configuration (JSON, see docs/BOOT.md)\n"
+		"  --config FILE   boot configuration (JSON, see docs/BOOT.md); a driver's\n"
+		"                  \"package\" is a package file, or an installed driver's NAME\n"
+		"                  or NAME@VERSION (a driver name, no such file beside the\n"
+		"                  configuration), looked up in the configuration's \"store\"\n"
+		"                  (default $XDRV_STORE, else /var/lib/xdrv; read only)\n"
 		"  --tpm TCTI      override the configuration's TPM, e.g. "
 		"swtpm:host=127.0.0.1,port=2321,\n"
 		"                  device:/dev/tpmrm0, or none\n"
@@ -106,7 +132,9 @@ int cmd_boot(int argc, char **argv)
 	fflush(stdout);
 	if (json && (saved = dup(1)) >= 0)
 		dup2(2, 1);
+	boot_set_package_resolver(resolve_package, NULL);
 	int rc = boot_run_flags(config, tpm, flags, &r, &err);
+	boot_set_package_resolver(NULL, NULL);
 	double ms = (double)(xdrv_now_ns() - t0) / 1e6;
 	fflush(stdout);
 	if (saved >= 0) {

@@ -33,11 +33,13 @@
 
 #include "commands.h"
 #include "cmd_util.h"
+#include "verify_args.h"
 
 #define INSPECT_MAX (64u << 20) /* biggest file inspect reads */
 
 static const char usage[] =
-	"usage: xdrv inspect [--trust ROOT.pem | --allow-unsigned] [--json] PACKAGE|BITCODE\n"
+	"usage: xdrv inspect [--trust ROOT.pem | --allow-unsigned] [--store DIR] [--json]\n"
+	"                    PACKAGE|BITCODE|NAME[@VERSION]\n"
 	"\n"
 	"Show a driver package or bitcode file: signature (signer, issuer, payload digest), name,\n"
 	"version, security and ABI versions, entry points, match table, parameters, files,\n"
@@ -45,11 +47,20 @@ static const char usage[] =
 	"sizes, and whether the bitcode passes the portability and ABI lint.\n"
 	"\n"
 	"  --trust ROOT.pem  verify the signature against this root first; a package that does\n"
-	"                    not verify (unsigned, forged, truncated, empty) exits 1 unparsed\n"
+	"                    not verify (unsigned, forged, truncated, empty) exits 1 unparsed.\n"
+	"                    Default: $XDRV_TRUST, else STORE/trust-root.pem if it exists (for\n"
+	"                    packages; not for a bare bitcode file); the one taken is named on\n"
+	"                    stderr: 'trust: PATH (SOURCE)' (--json: signature.root and\n"
+	"                    signature.root_source)\n"
+	"  --store DIR       local store of installed drivers, for NAME and its trust root\n"
+	"                    (default $XDRV_STORE, else /var/lib/xdrv; read only)\n"
 	"  --allow-unsigned  parse the manifest and bitcode of a package that is not verified\n"
 	"                    (development); without it, or --trust, only the outer structure\n"
 	"                    is shown (size, signature trailer offsets, payload sha256)\n"
 	"  --json            print one JSON object instead of text\n"
+	"\n"
+	"NAME or NAME@VERSION (a driver name, no such file here) is the package of an installed\n"
+	"driver, looked up in the store.\n"
 	"\n"
 	"A package's manifest and bitcode (and a bare bitcode file) are parsed in a separate\n"
 	"process: a crash of the bitcode reader is reported as a malformed package.\n"
@@ -476,7 +487,10 @@ static void outer_only(json_t *doc, const uint8_t *buf, size_t payload)
 					"parse it anyway (development)"));
 }
 
-static json_t *inspect(const char *path, const char *trust, bool allow_unsigned)
+/* tr: the trust root taken (verify_args.h), or NULL (--allow-unsigned, or none found); named
+ * on stderr when it is used, unless the JSON document (signature.root, root_source) says it */
+static json_t *inspect(const char *path, const struct repo_trust *tr, bool allow_unsigned,
+		       bool as_json)
 {
 	json_t *doc = json_object();
 	json_object_set_new(doc, "problems", json_array());
@@ -490,7 +504,17 @@ static json_t *inspect(const char *path, const char *trust, bool allow_unsigned)
 		return doc;
 	}
 	json_object_set_new(doc, "size", json_integer((json_int_t)len));
+	/* A root the user did not name ($XDRV_TRUST, the store's) is for packages: a bare
+	 * bitcode file, which carries no signature, is shown as without one. */
+	const char *trust = tr ? tr->path : NULL;
+	if (tr && tr->source != REPO_TRUST_OPTION && is_bitcode(buf, len))
+		trust = NULL;
+	if (trust && !as_json)
+		fprintf(stderr, "trust: %s (%s)\n", tr->path, repo_trust_source_name(tr->source));
 	size_t payload = inspect_signature(doc, buf, len, trust);
+	if (trust)
+		json_object_set_new(json_object_get(doc, "signature"), "root_source",
+				    json_string(repo_trust_source_name(tr->source)));
 	if (payload == 0) {
 		if (json_array_size(json_object_get(doc, "problems")) == 0)
 			problem(doc, NULL, "empty file");
@@ -682,13 +706,14 @@ int cmd_inspect(int argc, char **argv)
 		fputs(usage, stdout);
 		return 0;
 	}
-	enum { OPT_TRUST = 256, OPT_JSON, OPT_ALLOW_UNSIGNED };
+	enum { OPT_TRUST = 256, OPT_JSON, OPT_ALLOW_UNSIGNED, OPT_STORE };
 	static const struct option longopts[] = {
 		{"trust", required_argument, NULL, OPT_TRUST},
 		{"json", no_argument, NULL, OPT_JSON},
 		{"allow-unsigned", no_argument, NULL, OPT_ALLOW_UNSIGNED},
+		{"store", required_argument, NULL, OPT_STORE},
 		{NULL, 0, NULL, 0}};
-	const char *trust = NULL;
+	const char *trust = NULL, *store = NULL;
 	int as_json = 0, c;
 	bool allow_unsigned = false;
 	optind = 0;
@@ -704,6 +729,9 @@ int cmd_inspect(int argc, char **argv)
 		case OPT_ALLOW_UNSIGNED:
 			allow_unsigned = true;
 			break;
+		case OPT_STORE:
+			store = optarg;
+			break;
 		default:
 			return xdrv_cli_option_error("inspect", longopts, argv[optind - 1]);
 		}
@@ -713,7 +741,19 @@ int cmd_inspect(int argc, char **argv)
 	if (trust && allow_unsigned)
 		return cmd_usage_error("inspect",
 				       "--trust and --allow-unsigned exclude each other");
-	json_t *doc = inspect(argv[optind], trust, allow_unsigned);
+	/* the trust root as every verifying command finds it (none found: the outer structure
+	 * only, as without --trust); --allow-unsigned takes none */
+	struct repo_trust tr = {0};
+	char path[4096];
+	if (!allow_unsigned) {
+		int rc = cli_trust("inspect", store, trust, false, !trust, true, &tr);
+		if (rc != 0)
+			return rc;
+	}
+	if (cli_package("inspect", store, argv[optind], false, path, sizeof path) != 0)
+		return 1;
+	json_t *doc =
+		inspect(path, tr.source != REPO_TRUST_NONE ? &tr : NULL, allow_unsigned, as_json);
 	if (!doc)
 		return cmd_fail("inspect", "out of memory");
 	int bad = json_array_size(json_object_get(doc, "problems")) != 0;

@@ -6,6 +6,7 @@
  * output only; the work is in client_tuf.c, client_cli.c and store.c.
  */
 #include "commands.h"
+#include "verify_args.h"
 #include "xdrv/repo_client.h"
 
 #include <errno.h>
@@ -32,7 +33,9 @@ static void usage(FILE *f)
 		"\n"
 		"  --repo NAME    only this repository (default: the first that has the driver)\n"
 		"  --trust FILE   package root certificate (PEM); default $XDRV_TRUST, else\n"
-		"                 STORE/trust-root.pem\n"
+		"                 STORE/trust-root.pem (the same order in every verifying\n"
+		"                 command; the one taken is named on stderr: 'trust: PATH "
+		"(SOURCE)')\n"
 		"  --store DIR    local store (default $XDRV_STORE, else /var/lib/xdrv)\n"
 		"  --progress     show the package download on one line of stderr, redrawn in\n"
 		"                 place: file, size, percentage, rate, then a final 'done' line\n"
@@ -114,12 +117,15 @@ int cmd_install(int argc, char **argv)
 			return xdrv_cli_usage_error("install", "wants NAME[@VERSION], not",
 						    argv[optind]);
 	}
+	struct repo_trust tr;
+	int trc = cli_trust("install", store, trust_opt, false, false, false, &tr);
+	if (trc != 0)
+		return trc;
+	const char *trust = tr.path;
 	struct repo_store *s = NULL;
-	char *err = NULL, **names = NULL, **urls = NULL, trust[4096];
+	char *err = NULL, **names = NULL, **urls = NULL;
 	size_t nrepo = 0;
 	int rc = repo_store_open(store, &s, &err);
-	if (rc == 0)
-		rc = repo_cli_trust_path(s, trust_opt, trust, sizeof trust, &err);
 	if (rc == 0 && repo) {
 		rc = install_from(s, repo, spec, version, trust, progress, &err);
 	} else if (rc == 0) {

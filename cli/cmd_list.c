@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "xdrv/repo_client.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <inttypes.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <xdrv/util.h>
 
 static void usage(FILE *f)
 {
@@ -75,24 +77,42 @@ int cmd_list(int argc, char **argv)
 	size_t n = 0;
 	char *err = NULL;
 	int ret = 0;
-	int rc = repo_store_open(store, &s, &err);
-	if (rc == 0 && path) {
+	/* read-only: listing never creates a store (nor anything in one) */
+	int rc = repo_store_open_readonly(store, &s, &err);
+	bool nostore = rc == -ENOENT;
+	if (nostore) {
+		/* no store yet: nothing is installed, an answer rather than a failure, except
+		 * for --path, which has no path to print */
+		const char *dir = repo_store_default_dir(store);
+		free(err);
+		err = NULL;
+		rc = 0;
+		if (path)
+			rc = xdrv_err(&err, -ENOENT, "%s: not installed (no store at %s)", path,
+				      dir);
+		else if (json)
+			ret = cmd_json_print("list", json_array());
+		else
+			printf("no drivers installed (no store at %s)\n", dir);
+	}
+	bool opened = rc == 0 && !nostore;
+	if (opened && path) {
 		rc = repo_store_get(s, path, &one, &err);
 		if (rc == 0 && json)
 			ret = cmd_json_print("list", installed_json(&one));
 		else if (rc == 0)
 			printf("%s\n", one.path);
-	} else if (rc == 0 && json) {
+	} else if (opened && json) {
 		rc = repo_store_list(s, &v, &n, &err);
 		json_t *arr = rc == 0 ? json_array() : NULL;
 		for (size_t i = 0; arr && i < n; i++)
 			json_array_append_new(arr, installed_json(&v[i]));
 		if (rc == 0)
 			ret = cmd_json_print("list", arr);
-	} else if (rc == 0) {
+	} else if (opened) {
 		rc = repo_store_list(s, &v, &n, &err);
 		if (rc == 0 && n == 0)
-			printf("no driver installed\n");
+			printf("no drivers installed\n");
 		for (size_t i = 0; rc == 0 && i < n; i++) {
 			if (i == 0)
 				printf("%-20s %-10s %6s %-12s %-16s %s\n", "NAME", "VERSION",

@@ -6,6 +6,7 @@
  * the files it calls.
  */
 #include "commands.h"
+#include "verify_args.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -27,10 +28,9 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: xdrv load (--trust root.pem | --allow-unsigned) [--eager | --lazy]\n"
-		"                 [--param NAME=VALUE]... [--time-floor WHEN] "
-		"[--O0|--O1|--O2|--O3]\n"
-		"                 [--json] PKG\n"
+		"usage: xdrv load [--trust root.pem | --allow-unsigned] [--store DIR]\n"
+		"                 [--eager | --lazy] [--param NAME=VALUE]... [--time-floor WHEN]\n"
+		"                 [--O0|--O1|--O2|--O3] [--json] PKG|NAME[@VERSION]\n"
 		"\n"
 		"Load a driver package the way a host boots it, without binding it to a device:\n"
 		"check the signature, extract the archive under caps, parse and verify the "
@@ -41,9 +41,16 @@ static void usage(FILE *f)
 		"driver, the host target, the functions compiled, the time of each step and the "
 		"peak\n"
 		"memory, then unloads it. `xdrv run` is the command that probes a device.\n"
+		"PKG is a package file; NAME or NAME@VERSION (a driver name, no such file here)\n"
+		"is the package of an installed driver, looked up in the store.\n"
 		"\n"
 		"  --trust FILE        the pinned root certificate (PEM); signed packages are "
-		"verified\n"
+		"verified;\n"
+		"                      default $XDRV_TRUST, else STORE/trust-root.pem; the one\n"
+		"                      taken is named on stderr: 'trust: PATH (SOURCE)' (with\n"
+		"                      --json: in the document)\n"
+		"  --store DIR         local store of installed drivers, for NAME and its trust\n"
+		"                      root (default $XDRV_STORE, else /var/lib/xdrv; read only)\n"
 		"  --allow-unsigned    development: accept packages without a signature\n"
 		"  --eager             compile every function now (default)\n"
 		"  --lazy              compile each function on its first call (stubs now)\n"
@@ -54,7 +61,9 @@ static void usage(FILE *f)
 		"                      seconds or YYYY-MM-DD (UTC); default: this build's source "
 		"date\n"
 		"  --O0 ... --O3       optimization level (default --O2)\n"
-		"  --json              print the report as one JSON object\n");
+		"  --json              print the report as one JSON object (with \"trust_root\" "
+		"and\n"
+		"                      \"trust_source\" instead of the line on stderr)\n");
 }
 
 static double ms(uint64_t ns)
@@ -116,7 +125,8 @@ static void report_text(struct ldr_ctx *ctx, struct ldr_image *img, uint64_t rss
 	printf("peak rss:   %" PRIu64 " KiB\n", rss);
 }
 
-static int report_json(struct ldr_ctx *ctx, struct ldr_image *img, uint64_t rss)
+static int report_json(struct ldr_ctx *ctx, struct ldr_image *img, uint64_t rss,
+		       const struct repo_trust *tr)
 {
 	const struct sdk_manifest *m = ldr_image_manifest(img);
 	struct ldr_timings t;
@@ -132,6 +142,10 @@ static int report_json(struct ldr_ctx *ctx, struct ldr_image *img, uint64_t rss)
 	json_object_set_new(o, "security_version",
 			    json_integer(m ? (json_int_t)m->security_version : 0));
 	json_object_set_new(o, "signature", json_string(sig_state(img)));
+	/* the root taken (verify_args.h): in the document, as --json keeps stderr quiet */
+	json_object_set_new(o, "trust_root",
+			    tr->source != REPO_TRUST_NONE ? json_string(tr->path) : json_null());
+	json_object_set_new(o, "trust_source", json_string(repo_trust_source_name(tr->source)));
 	if (sig) {
 		json_object_set_new(o, "signer", json_string(sig->signer));
 		json_object_set_new(o, "payload_sha256", json_string(sig->digest_hex));
@@ -189,9 +203,11 @@ int cmd_load(int argc, char **argv)
 		{"O2", no_argument, NULL, '2'},
 		{"O3", no_argument, NULL, '3'},
 		{"json", no_argument, NULL, 'j'},
+		{"store", required_argument, NULL, 's'},
 		{NULL, 0, NULL, 0},
 	};
 	struct ldr_config cfg = {.jit_mode = LDR_JIT_EAGER, .opt_level = 2};
+	const char *store = NULL;
 	struct ldr_param_value params[MAX_PARAMS];
 	size_t nparams = 0;
 	int json = 0, c, modes = 0, rc = 1;
@@ -247,6 +263,9 @@ int cmd_load(int argc, char **argv)
 		case 'j':
 			json = 1;
 			break;
+		case 's':
+			store = optarg;
+			break;
 		case ':':
 			return xdrv_cli_usage_error("load", "missing value for", argv[optind - 1]);
 		default:
@@ -255,12 +274,18 @@ int cmd_load(int argc, char **argv)
 	}
 	if (modes > 1)
 		return xdrv_cli_usage_error("load", "--eager and --lazy exclude each other", NULL);
-	if (!cfg.trust_root && !cfg.allow_unsigned)
-		return xdrv_cli_usage_error(
-			"load", "give --trust root.pem, or --allow-unsigned for development", NULL);
 	if (argc - optind != 1)
 		return xdrv_cli_usage_error("load", "wants exactly one package", NULL);
-	const char *pkg = argv[optind];
+	/* the trust root as every verifying command finds it; --allow-unsigned makes it optional
+	 * (a signed package is still verified when a root is found) */
+	struct repo_trust tr;
+	char pkg[4096];
+	int trc = cli_trust("load", store, cfg.trust_root, true, cfg.allow_unsigned, json, &tr);
+	if (trc != 0)
+		return trc;
+	cfg.trust_root = tr.source != REPO_TRUST_NONE ? tr.path : NULL;
+	if (cli_package("load", store, argv[optind], false, pkg, sizeof pkg) != 0)
+		return 1;
 
 	struct ldr_ctx *ctx = NULL;
 	struct ldr_image *img = NULL;
@@ -274,7 +299,7 @@ int cmd_load(int argc, char **argv)
 	}
 	uint64_t rss = xdrv_peak_rss_kib();
 	if (json)
-		rc = report_json(ctx, img, rss);
+		rc = report_json(ctx, img, rss, &tr);
 	else {
 		report_text(ctx, img, rss);
 		rc = 0;

@@ -69,7 +69,14 @@ int cmd_publish(int argc, char **argv)
 	uint8_t *tok = NULL, *pkg = NULL;
 	size_t toklen = 0, pkglen = 0;
 	long status = 0;
-	int rc = repo_store_open(store, &s, &err);
+	/* the store only says where the repository is: read-only, nothing created */
+	int rc = repo_store_open_readonly(store, &s, &err);
+	if (rc == -ENOENT) {
+		free(err);
+		err = NULL;
+		xdrv_err(&err, -ENOENT, "repository %s: not configured (no store at %s)", repo,
+			 repo_store_default_dir(store));
+	}
 	if (rc == 0)
 		rc = repo_store_repo_url(s, repo, &url, &err);
 	if (rc == 0)

@@ -5,7 +5,9 @@
  */
 #include "commands.h"
 #include "xdrv/repo_client.h"
+#include "xdrv/util.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,7 +45,18 @@ int cmd_remove(int argc, char **argv)
 		return xdrv_cli_usage_error("remove", "wants exactly one NAME", NULL);
 	struct repo_store *s = NULL;
 	char *err = NULL;
-	int rc = repo_store_open(store, &s, &err);
+	/* an absent store is not created just to say that nothing is installed */
+	int rc = repo_store_open_readonly(store, &s, &err);
+	if (rc == -ENOENT) {
+		free(err);
+		err = NULL;
+		xdrv_err(&err, -ENOENT, "%s: not installed (no store at %s)", argv[optind],
+			 repo_store_default_dir(store));
+	}
+	repo_store_close(s);
+	s = NULL;
+	if (rc == 0)
+		rc = repo_store_open(store, &s, &err);
 	if (rc == 0)
 		rc = repo_store_remove(s, argv[optind], &err);
 	repo_store_close(s);

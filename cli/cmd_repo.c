@@ -144,7 +144,24 @@ int cmd_repo(int argc, char **argv)
 	}
 	if (json && strcmp(sub, "list") != 0)
 		return xdrv_cli_usage_error("repo", "--json goes with list only", NULL);
-	rc = repo_store_open(store, &s, &err);
+	/* list and update only read the database (update writes the trusted metadata files of a
+	 * configured repository): they open it read-only and never create a store */
+	bool writes = strcmp(sub, "add") == 0 || strcmp(sub, "remove") == 0;
+	rc = writes ? repo_store_open(store, &s, &err) : repo_store_open_readonly(store, &s, &err);
+	if (rc == -ENOENT && !writes) {
+		const char *dir = repo_store_default_dir(store);
+		free(err);
+		err = NULL;
+		if (nargs == 1) { /* update NAME */
+			xdrv_err(&err, -ENOENT, "repository %s: not configured (no store at %s)",
+				 args[0], dir);
+			return fail(err);
+		}
+		if (json)
+			return cmd_json_print("repo", json_array());
+		printf("no repository configured (no store at %s)\n", dir);
+		return 0;
+	}
 	if (rc != 0)
 		return fail(err);
 	if (strcmp(sub, "add") == 0) {

@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "run/disk.h"
 #include "run/run.h"
+#include "verify_args.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -36,11 +37,12 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: xdrv run (--trust root.pem | --allow-unsigned) [--eager | --lazy]\n"
-		"                [--backend NAME] --device MODEL[:CONFIG] [--param NAME=VALUE]...\n"
+		"usage: xdrv run [--trust root.pem | --allow-unsigned] [--store DIR]\n"
+		"                [--eager | --lazy] [--backend NAME] --device MODEL[:CONFIG]\n"
+		"                [--param NAME=VALUE]...\n"
 		"                [--input TEXT] [--for MS] [--time-floor WHEN] [--io-timeout MS]\n"
 		"                [--host-tap IFNAME[@NETNS]] [--wire KIND[:OPTIONS]]\n"
-		"                (PKG | --native LIB.so)\n"
+		"                (PKG | NAME[@VERSION] | --native LIB.so)\n"
 		"\n"
 		"Load a driver, bind it to a device model on a hypervisor backend, and run it: "
 		"probe,\n"
@@ -49,9 +51,15 @@ static void usage(FILE *f)
 		"remove it. Prints the driver's log, what it transmitted on a UART, and a "
 		"summary:\n"
 		"functions compiled, load time, time to first call (start of load until probe\n"
-		"returned), and what unbind had to release.\n"
+		"returned), and what unbind had to release. PKG is a package file; NAME or\n"
+		"NAME@VERSION (a driver name, no such file here) is the package of an installed\n"
+		"driver, looked up in the store.\n"
 		"\n"
-		"  --trust FILE        pinned root certificate (PEM); the package must verify\n"
+		"  --trust FILE        pinned root certificate (PEM); the package must verify;\n"
+		"                      default $XDRV_TRUST, else STORE/trust-root.pem; the one\n"
+		"                      taken is named on stderr: 'trust: PATH (SOURCE)'\n"
+		"  --store DIR         local store of installed drivers, for NAME and its trust\n"
+		"                      root (default $XDRV_STORE, else /var/lib/xdrv; read only)\n"
 		"  --allow-unsigned    development: accept packages without a signature\n"
 		"  --eager | --lazy    compile everything now (default) or each function on first "
 		"call\n"
@@ -125,6 +133,9 @@ static void log_sink(void *ctx, const char *driver, uint32_t level, const char *
 struct run_args {
 	struct ldr_config cfg;
 	const char *backend, *device, *native, *pkg, *input;
+	const char *store;	     /* --store */
+	struct repo_trust trust;     /* the trust root taken (verify_args.h) */
+	char pkg_path[4096];	     /* the package file PKG names (itself, or an installed one) */
 	const char *host_tap, *wire; /* NIC: --host-tap, --wire */
 	const char *kv[MAX_PARAMS];
 	struct ldr_param_value pv[MAX_PARAMS];
@@ -161,6 +172,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		{"native", required_argument, NULL, 'n'},
 		{"host-tap", required_argument, NULL, 'H'},
 		{"wire", required_argument, NULL, 'W'},
+		{"store", required_argument, NULL, 'S'},
 		RUN_DISK_LONGOPTS,
 		{NULL, 0, NULL, 0},
 	};
@@ -203,6 +215,9 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 			break;
 		case 'W':
 			a->wire = optarg;
+			break;
+		case 'S':
+			a->store = optarg;
 			break;
 		case 'p': {
 			const char *eq = strchr(optarg, '=');
@@ -269,15 +284,29 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 				"--trust, --eager and --lazy do not apply",
 				NULL);
 	} else {
-		if (!a->cfg.trust_root && !a->cfg.allow_unsigned)
-			return xdrv_cli_usage_error(
-				"run", "give --trust root.pem, or --allow-unsigned for development",
-				NULL);
 		if (argc - optind != 1)
 			return xdrv_cli_usage_error(
 				"run", "wants exactly one package (or --native LIB.so)", NULL);
 		a->pkg = argv[optind];
 	}
+	return 0;
+}
+
+/* After the usage checks: the trust root as every verifying command finds it (--allow-unsigned
+ * makes it optional: a signed package is still verified when a root is found), and the package
+ * file PKG names. 0, or the exit status after the message. */
+static int find_package(struct run_args *a)
+{
+	if (a->native)
+		return 0;
+	int rc = cli_trust("run", a->store, a->cfg.trust_root, true, a->cfg.allow_unsigned, false,
+			   &a->trust);
+	if (rc != 0)
+		return rc;
+	a->cfg.trust_root = a->trust.source != REPO_TRUST_NONE ? a->trust.path : NULL;
+	if (cli_package("run", a->store, a->pkg, false, a->pkg_path, sizeof a->pkg_path))
+		return 1;
+	a->pkg = a->pkg_path;
 	return 0;
 }
 
@@ -445,6 +474,11 @@ int cmd_run(int argc, char **argv)
 		cleanup(&a, &st);
 		return xdrv_cli_usage_error("run", "--input: bad escape or longer than 64 KiB",
 					    NULL);
+	}
+	rc = find_package(&a);
+	if (rc) {
+		cleanup(&a, &st);
+		return rc;
 	}
 	char *err = NULL;
 	ldr_runtime_set_log(log_sink, NULL);

@@ -7,7 +7,9 @@
 #include "cmd_json.h"
 #include "commands.h"
 #include "xdrv/repo_client.h"
+#include "xdrv/util.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <inttypes.h>
@@ -74,9 +76,22 @@ int cmd_search(int argc, char **argv)
 	char *err = NULL, **names = NULL, **urls = NULL;
 	size_t nrepo = 0, shown = 0;
 	json_t *arr = json ? json_array() : NULL;
-	int rc = repo_store_open(store, &s, &err);
-	if (rc == 0)
+	/* read-only: the database is only read (repo_update writes the trusted metadata files of
+	 * configured repositories); no store is created */
+	int rc = repo_store_open_readonly(store, &s, &err);
+	const char *nostore = NULL; /* no store: no repository, as in an empty one */
+	if (rc == -ENOENT) {
+		free(err);
+		err = NULL;
+		nostore = repo_store_default_dir(store);
+		rc = 0;
+		if (repo)
+			rc = xdrv_err(&err, -ENOENT,
+				      "repository %s: not configured (no store at %s)", repo,
+				      nostore);
+	} else if (rc == 0) {
 		rc = repo_store_repo_list(s, &names, &urls, &nrepo, &err);
+	}
 	for (size_t i = 0; rc == 0 && i < nrepo; i++) {
 		struct repo_target *t = NULL;
 		size_t n = 0;
@@ -113,7 +128,10 @@ int cmd_search(int argc, char **argv)
 	}
 	if (arr)
 		return cmd_json_print("search", arr);
-	if (shown == 0)
+	if (shown == 0 && nostore)
+		printf("no driver matches%s%s (no repository configured: no store at %s)\n",
+		       text ? " " : "", text ? text : "", nostore);
+	else if (shown == 0)
 		printf("no driver matches%s%s\n", text ? " " : "", text ? text : "");
 	return 0;
 }

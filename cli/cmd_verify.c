@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * `xdrv verify`: check a signed package against a pinned root (sig_verify), or, with --split,
+ * `xdrv verify`: check a signed package (a file, or an installed driver's by NAME[@VERSION])
+ * against the host's package root (--trust, $XDRV_TRUST or the store's: verify_args.h) with
+ * sig_verify, or, with --split,
  * only cut it into payload and DER signature so that `openssl cms -verify` can check it
  * independently. Text or, with --json, one JSON object. Argument handling and output only.
  */
 #include "cmd_json.h"
 #include "commands.h"
+#include "verify_args.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -20,15 +23,23 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: xdrv verify --trust root.pem [--time-floor WHEN] [--quiet|--json] PKG\n"
-		"       xdrv verify --split DIR PKG\n"
+		"usage: xdrv verify [--trust root.pem] [--store DIR] [--time-floor WHEN]\n"
+		"                   [--quiet|--json] PKG|NAME[@VERSION]\n"
+		"       xdrv verify --split DIR PKG|NAME[@VERSION]\n"
 		"\n"
 		"Check a signed package: trailer bounds, the CMS signature, the certificate chain\n"
 		"to the pinned root, key usage, the driver-signing EKU and certificate policy,\n"
 		"certificate expiry against the time floor (not the host clock), and the payload\n"
 		"digest. Prints OK and the signer, or the reason for rejection (exit 1).\n"
+		"PKG is a package file; NAME or NAME@VERSION (a driver name, no such file here)\n"
+		"is the package of an installed driver, looked up in the store.\n"
 		"\n"
-		"  --trust FILE       the pinned root certificate (PEM)\n"
+		"  --trust FILE       the pinned root certificate (PEM); default $XDRV_TRUST, "
+		"else\n"
+		"                     STORE/trust-root.pem; the one taken is named on stderr:\n"
+		"                     'trust: PATH (SOURCE)' (not with --quiet or --json)\n"
+		"  --store DIR        local store of installed drivers, for NAME and its trust\n"
+		"                     root (default $XDRV_STORE, else /var/lib/xdrv; read only)\n"
 		"  --time-floor WHEN  a lower bound on the current time, Unix seconds or\n"
 		"                     YYYY-MM-DD (UTC); default: the source date of this build.\n"
 		"                     A certificate that expired before it is rejected.\n"
@@ -38,7 +49,9 @@ static void usage(FILE *f)
 		"                     \"payload_sha256\", \"payload_bytes\", \"signing_time\" "
 		"(Unix\n"
 		"                     seconds claimed by the signer, or null)} or {\"package\",\n"
-		"                     \"ok\": false, \"error\"} (exit 1)\n"
+		"                     \"ok\": false, \"error\"} (exit 1); both with "
+		"\"trust_root\"\n"
+		"                     and \"trust_source\"\n"
 		"  --split DIR        do NOT verify: check the trailer only, write DIR/payload "
 		"and\n"
 		"                     DIR/signature.der, and print the openssl command that "
@@ -80,9 +93,11 @@ static int split(const char *dir, const char *pkg, const uint8_t *buf, size_t le
 	return 0;
 }
 
-static int verify_json(const char *pkg, int rc, const struct sig_info *info, const char *err)
+static int verify_json(const char *pkg, const struct repo_trust *tr, int rc,
+		       const struct sig_info *info, const char *err)
 {
-	json_t *doc = json_pack("{s:s, s:b}", "package", pkg, "ok", rc == 0);
+	json_t *doc = json_pack("{s:s, s:b, s:s, s:s}", "package", pkg, "ok", rc == 0, "trust_root",
+				tr->path, "trust_source", repo_trust_source_name(tr->source));
 	if (doc && rc != 0) {
 		json_object_set_new(doc, "error", json_string(err ? err : "failed"));
 	} else if (doc) {
@@ -101,20 +116,20 @@ static int verify_json(const char *pkg, int rc, const struct sig_info *info, con
 }
 
 /* quiet: 0 text, 1 nothing, 2 JSON */
-static int verify(const char *trust_pem, int64_t floor, int quiet, const char *pkg,
+static int verify(const struct repo_trust *tr, int64_t floor, int quiet, const char *pkg,
 		  const uint8_t *buf, size_t len)
 {
 	struct sig_trust *t = NULL;
 	struct sig_info info;
 	char *err = NULL;
-	int rc = sig_trust_create(trust_pem, floor, &t, &err);
+	int rc = sig_trust_create(tr->path, floor, &t, &err);
 	if (rc == 0)
 		rc = sig_verify(t, buf, len, &info, &err);
 	sig_trust_destroy(t);
 	if (quiet == 2) {
 		if (rc != 0)
 			fprintf(stderr, "xdrv verify: %s: %s\n", pkg, err ? err : "failed");
-		rc = verify_json(pkg, rc, &info, err);
+		rc = verify_json(pkg, tr, rc, &info, err);
 		free(err);
 		return rc;
 	}
@@ -149,9 +164,10 @@ int cmd_verify(int argc, char **argv)
 		{"quiet", no_argument, NULL, 'q'},
 		{"split", required_argument, NULL, 's'},
 		{"json", no_argument, NULL, 'j'},
+		{"store", required_argument, NULL, 'S'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *trust = NULL, *split_dir = NULL;
+	const char *trust = NULL, *split_dir = NULL, *store = NULL;
 	int64_t floor = 0;
 	int quiet = 0, c;
 	if (xdrv_cli_wants_help(argc, argv)) {
@@ -181,6 +197,9 @@ int cmd_verify(int argc, char **argv)
 		case 's':
 			split_dir = optarg;
 			break;
+		case 'S':
+			store = optarg;
+			break;
 		case ':':
 			return xdrv_cli_usage_error("verify", "missing value for",
 						    argv[optind - 1]);
@@ -196,22 +215,28 @@ int cmd_verify(int argc, char **argv)
 					    "--split only cuts the package; it takes no --trust, "
 					    "--time-floor or --json",
 					    NULL);
-	if (!split_dir && !trust)
-		return xdrv_cli_usage_error("verify", "--trust root.pem is required", NULL);
 	if (argc - optind != 1)
 		return xdrv_cli_usage_error("verify", "wants exactly one package", NULL);
 	const char *pkg = argv[optind];
+	struct repo_trust tr = {0};
+	char path[4096];
+	/* --quiet: nothing on success; --json: the root is in the document */
+	int trc = split_dir ? 0 : cli_trust("verify", store, trust, false, false, quiet != 0, &tr);
+	if (trc != 0)
+		return trc;
+	if (cli_package("verify", store, pkg, quiet == 1, path, sizeof path) != 0)
+		return 1;
 
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	char *err = NULL;
-	if (xdrv_read_file(pkg, SIG_PACKAGE_MAX, &buf, &len, &err) != 0) {
+	if (xdrv_read_file(path, SIG_PACKAGE_MAX, &buf, &len, &err) != 0) {
 		fprintf(stderr, "xdrv verify: %s\n", err ? err : "cannot read the package");
 		free(err);
 		return 1;
 	}
 	int rc = split_dir ? split(split_dir, pkg, buf, len)
-			   : verify(trust, floor, quiet, pkg, buf, len);
+			   : verify(&tr, floor, quiet, pkg, buf, len);
 	free(buf);
 	return rc;
 }

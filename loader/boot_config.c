@@ -16,6 +16,16 @@
 
 #include "xdrv/util.h"
 
+/* Installed drivers by name (boot_set_package_resolver): set by the front end, process-wide. */
+static boot_package_resolver pkg_resolver;
+static void *pkg_resolver_ctx;
+
+void boot_set_package_resolver(boot_package_resolver fn, void *ctx)
+{
+	pkg_resolver = fn;
+	pkg_resolver_ctx = ctx;
+}
+
 static char *resolve(const char *dir, const char *p)
 {
 	if (p[0] == '/' || !dir || !*dir)
@@ -202,7 +212,18 @@ static int parse_driver(struct boot_config *c, json_t *d, size_t i, const char *
 		rc = get_str(d, "backend", where, 0, &be, err);
 	if (rc)
 		return rc;
-	bd->package = resolve(dir, pkg);
+	/* A package file, or an installed driver's NAME[@VERSION] that the front end's resolver
+	 * turns into its package file now; the boot reads and measures that file once, as any
+	 * other. A name that resolves to nothing stops here, before anything is measured. */
+	char *named = NULL;
+	if (pkg_resolver) {
+		rc = pkg_resolver(pkg_resolver_ctx, c->store, pkg, dir, &named, err);
+		if (rc) {
+			xdrv_err_prefix(err, "%s.package", where);
+			return rc;
+		}
+	}
+	bd->package = named ? named : resolve(dir, pkg);
 	bd->device = strdup(dev);
 	bd->backend = strdup(be ? be : "native");
 	if (!bd->package || !bd->device || !bd->backend)
@@ -246,7 +267,7 @@ static int parse(struct boot_config *c, json_t *root, const char *dir, char **er
 {
 	static const char *const keys[] = {
 		"format", "tpm",    "tpm_required", "tpm_owner_auth", "event_log", "state_dir",
-		"trust",  "policy", "revocation",   "drivers",	      NULL};
+		"trust",  "policy", "revocation",   "drivers",	      "store",	   NULL};
 	if (!json_is_object(root))
 		return xdrv_err(err, -EINVAL, "not a JSON object");
 	int rc = only_keys(root, "config", keys, err);
@@ -276,6 +297,10 @@ static int parse(struct boot_config *c, json_t *root, const char *dir, char **er
 		rc = get_str(root, "state_dir", "config", 1, &s, err);
 	if (!rc)
 		rc = dup_path(dir, s, &c->state_dir, err);
+	if (!rc) /* where drivers named by NAME[@VERSION] are installed; NULL: the default */
+		rc = get_str(root, "store", "config", 0, &s, err);
+	if (!rc)
+		rc = dup_path(dir, s, &c->store, err);
 	if (!rc)
 		rc = parse_policy(c, json_object_get(root, "policy"), err);
 	if (rc)
@@ -385,6 +410,7 @@ void boot_config_free(struct boot_config *c)
 	free(c->tpm_owner_auth);
 	free(c->event_log);
 	free(c->state_dir);
+	free(c->store);
 	free(c->trust_root);
 	free(c->safety);
 	free(c->crl);

@@ -18,7 +18,8 @@
 #define BOOT_MAX_PARAMS	 64u
 
 struct boot_driver {
-	char *package; /* absolute or relative to the config's folder, resolved */
+	char *package; /* absolute or relative to the config's folder, resolved; for a driver
+			* named NAME[@VERSION], its installed package file */
 	char *device;  /* model[:config] */
 	char *backend;
 	struct ldr_param_value *params; /* names and values malloc'd */
@@ -35,6 +36,7 @@ struct boot_config {
 	int tpm_required;
 	char *tpm_owner_auth; /* a file holding the TPM's owner authorization, NULL: empty */
 	char *event_log, *state_dir;
+	char *store;	  /* "store": the install store for drivers named by NAME[@VERSION]; NULL */
 	char *trust_root; /* NULL only if !require_signatures */
 	int64_t time_floor;
 	int require_signatures, continue_on_failure, raise_floors;

@@ -5,6 +5,11 @@
  * more as a package, with the host's own trust root (sig_verify), because the repository vouches
  * for "these bytes were published", not for "a trusted vendor signed this driver". Only then is
  * the manifest read and compared with what the metadata said, and the store switched over.
+ *
+ * Also the two rules every verifying command of the front end shares: where the host's package
+ * trust root comes from (repo_trust_find: --trust, $XDRV_TRUST, the store's trust-root.pem, in
+ * that order), and when a PKG argument names an installed driver instead of a file
+ * (repo_cli_names_installed, repo_cli_resolve_installed: the store read-only).
  */
 #include "xdrv/repo_client.h"
 #include "xdrv/sdk.h"
@@ -16,24 +21,120 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-int repo_cli_trust_path(const struct repo_store *s, const char *opt, char *buf, size_t size,
-			char **err)
+const char *repo_trust_source_name(enum repo_trust_source src)
+{
+	switch (src) {
+	case REPO_TRUST_OPTION:
+		return "--trust";
+	case REPO_TRUST_ENV:
+		return "$XDRV_TRUST";
+	case REPO_TRUST_STORE:
+		return "the store's trust root";
+	default:
+		return "none";
+	}
+}
+
+int repo_trust_find(const char *store_dir, const char *opt, struct repo_trust *out, char **err)
 {
 	const char *e = getenv("XDRV_TRUST");
-	if (opt && *opt)
-		snprintf(buf, size, "%s", opt);
-	else if (e && *e)
-		snprintf(buf, size, "%s", e);
-	else
-		snprintf(buf, size, "%s/trust-root.pem", repo_store_dir(s));
-	if (access(buf, R_OK) != 0)
-		return xdrv_err(err, -ENOENT,
-				"package trust root %s: %s (give --trust root.pem, set XDRV_TRUST, "
-				"or copy the root certificate to %s/trust-root.pem)",
-				buf, strerror(errno), repo_store_dir(s));
+	const char *dir = repo_store_default_dir(store_dir);
+	memset(out, 0, sizeof *out);
+	if (opt && *opt) {
+		out->source = REPO_TRUST_OPTION;
+		snprintf(out->path, sizeof out->path, "%s", opt);
+	} else if (e && *e) {
+		out->source = REPO_TRUST_ENV;
+		snprintf(out->path, sizeof out->path, "%s", e);
+	} else {
+		snprintf(out->path, sizeof out->path, "%s/trust-root.pem", dir);
+		if (access(out->path, F_OK) != 0) {
+			out->path[0] = 0;
+			return xdrv_err(err, -ENOENT,
+					"no package trust root: give --trust root.pem, set "
+					"XDRV_TRUST, or copy the root certificate to "
+					"%s/trust-root.pem",
+					dir);
+		}
+		out->source = REPO_TRUST_STORE;
+	}
+	/* a source that is given but unreadable is an error: falling back to the next source
+	 * would verify against a root the user did not mean */
+	if (access(out->path, R_OK) != 0)
+		return xdrv_err(err, -errno, "package trust root %s (from %s): %s", out->path,
+				repo_trust_source_name(out->source), strerror(errno));
 	return 0;
+}
+
+/* [a-z0-9_-]{1,63}: a driver name as the SDK's manifest admits it */
+static bool driver_name_ok(const char *s, size_t n)
+{
+	if (n == 0 || n > 63)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
+		      s[i] == '-'))
+			return false;
+	return true;
+}
+
+/* [0-9A-Za-z.+-]{1,32}: what a package version can hold */
+static bool version_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > 32)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '.' || s[i] == '+' || s[i] == '-'))
+			return false;
+	return true;
+}
+
+bool repo_cli_names_installed(const char *arg, const char *dir)
+{
+	const char *at = strchr(arg, '@');
+	size_t n = at ? (size_t)(at - arg) : strlen(arg);
+	if (!driver_name_ok(arg, n) || (at && !version_ok(at + 1)))
+		return false; /* a '/', a '.' in the name part, ...: a path */
+	char p[4096];
+	struct stat st;
+	if (dir && *dir && xdrv_snprintf(p, sizeof p, "%s/%s", dir, arg) != 0)
+		return false;
+	/* an existing file stays a file; a folder of that name (the driver's sources, say)
+	 * cannot be a package, so it does not hide the installed driver */
+	return stat(dir && *dir ? p : arg, &st) != 0 || S_ISDIR(st.st_mode);
+}
+
+int repo_cli_resolve_installed(const char *store_dir, const char *spec, struct repo_installed *out,
+			       char **err)
+{
+	char name[64];
+	const char *at = strchr(spec, '@');
+	size_t n = at ? (size_t)(at - spec) : strlen(spec);
+	if (!driver_name_ok(spec, n) || (at && !version_ok(at + 1)))
+		return xdrv_err(err, -EINVAL, "'%s': not a driver NAME or NAME@VERSION", spec);
+	memcpy(name, spec, n);
+	name[n] = 0;
+	struct repo_store *s = NULL;
+	const char *dir = repo_store_default_dir(store_dir);
+	char *e = NULL;
+	int rc = repo_store_open_readonly(dir, &s, &e);
+	if (rc == -ENOENT)
+		rc = xdrv_err(err, -ENOENT, "%s: not installed (no store at %s)", spec, dir);
+	else if (rc == 0 && (rc = repo_store_get(s, name, out, &e)) == -ENOENT)
+		rc = xdrv_err(err, -ENOENT, "%s: not installed (store %s)", spec, dir);
+	else if (rc == 0 && at && strcmp(out->version, at + 1) != 0)
+		rc = xdrv_err(err, -ENOENT, "%s: not installed (%s %s is; store %s)", spec, name,
+			      out->version, dir);
+	else if (rc != 0)
+		rc = xdrv_err(err, rc, "%s", e ? e : "store: failed");
+	free(e);
+	repo_store_close(s);
+	return rc;
 }
 
 const struct repo_target *repo_cli_pick(const struct repo_target *t, size_t n, const char *name,

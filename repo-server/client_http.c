@@ -192,12 +192,23 @@ static int perform(CURL *c, const char *url, struct sink *s, char **err)
 		return xdrv_err(err, -ENOENT, "%s: not found", url);
 	if (cc == CURLE_OPERATION_TIMEDOUT)
 		return xdrv_err(err, -ETIMEDOUT, "%s: timed out (%s)", url, ebuf);
+	/* a resumed download whose server answered 200 (the whole file) instead of 206: libcurl
+	 * refuses to append it ("HTTP server doesn't seem to support byte ranges. Cannot
+	 * resume."); repo_http_download starts over from byte 0 */
+	if (cc == CURLE_RANGE_ERROR)
+		return xdrv_err(err, -ERANGE, "%s: %s", url,
+				ebuf[0] ? ebuf : curl_easy_strerror(cc));
 	if (cc != CURLE_OK && !(cc == CURLE_WRITE_ERROR && s->status >= 300))
 		return xdrv_err(err, -EIO, "%s: %s", url, ebuf[0] ? ebuf : curl_easy_strerror(cc));
 	long code = 0;
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 	if (code == 404)
 		return xdrv_err(err, -ENOENT, "%s: not found (HTTP 404)", url);
+	/* S3-style stores answer 403 for an object that does not exist (when listing is not
+	 * allowed); the caller decides whether that may mean "absent" (client_tuf.c: only for
+	 * the next root version) */
+	if (code == 403)
+		return xdrv_err(err, -EACCES, "%s: forbidden (HTTP 403)", url);
 	if (code >= 300)
 		return xdrv_err(err, -EPROTO, "%s: HTTP %ld", url, code);
 	return 0;
@@ -270,16 +281,23 @@ int repo_http_download(const char *url, const char *part, uint64_t max,
 	curl_easy_cleanup(c);
 	if (fclose(f) != 0 && rc == 0)
 		rc = xdrv_err(err, -EIO, "%s: write failed", part);
-	if (rc == 0 && have > 0 && code == 200) {
-		/* the server ignored Range and sent the whole file after our partial one */
-		if (truncate(part, 0) != 0)
+	/* The partial file cannot be resumed from this server: it ignored Range (200 with the
+	 * whole file, which libcurl refuses to append: -ERANGE; a file:// or other answer that
+	 * got through: rc 0 with code 200), or it found the range unsatisfiable (416: the part
+	 * file is not a prefix of what it serves). Start over from byte 0, once: without a
+	 * Range request neither can happen again. A partial file left by a cut connection or a
+	 * slow-retrieval abort must not make every later download fail. */
+	if (have > 0 &&
+	    (rc == -ERANGE || (rc == 0 && code == 200) || (rc == -EPROTO && code == 416))) {
+		if (unlink(part) != 0 && errno != ENOENT)
 			return xdrv_err(err, -errno, "%s: %s", part, strerror(errno));
+		if (err) {
+			free(*err);
+			*err = NULL;
+		}
 		return repo_http_download(url, part, max, opts, err);
 	}
-	if (rc == -EFBIG || rc == -ENOENT)
-		unlink(part);
-	/* CURLE_RANGE_ERROR (416) on a complete-but-unhashed part file: start over next time */
-	if (rc == -EPROTO && code == 416)
+	if (rc == -EFBIG || rc == -ENOENT || rc == -ERANGE)
 		unlink(part);
 	return rc;
 }

@@ -153,7 +153,12 @@ static int update_root(const char *dir, const char *url, const struct repo_http_
 		struct tuf_root nr = {0};
 		snprintf(file, sizeof file, "%" PRIu64 ".root.json", next);
 		int rc = fetch_meta(url, file, ROOT_MAX, http, &env, NULL, NULL, err);
-		if (rc == -ENOENT) { /* no newer root: the chain ends here */
+		/* No newer root: the chain ends here (5.3.3: "if the file is not available").
+		 * S3-style object stores answer 403 for an object that does not exist when the
+		 * bucket may not be listed, so 403 counts as absent too, as python-tuf's updater
+		 * does, for this probe only: a 403 anywhere else is an error. Trusting nothing
+		 * new is always safe; the timestamp's expiry bounds what withholding can do. */
+		if (rc == -ENOENT || rc == -EACCES) {
 			if (err) {
 				free(*err);
 				*err = NULL;
@@ -277,8 +282,13 @@ static int fetch_versioned(const char *url, const struct tuf_root *root, const c
 		snprintf(file, sizeof file, "%s.json", role);
 	uint64_t max = m->has_length ? m->length : dflt_max;
 	int rc = fetch_meta(url, file, max, http, env, &raw, &len, err);
-	if (rc == -EFBIG)
+	if (rc == -EFBIG && m->has_length)
 		xdrv_err_prefix(err, "%s: longer than the %" PRIu64 " bytes listed", role, max);
+	else if (rc == -EFBIG) /* nothing listed: the cap is this client's own */
+		xdrv_err_prefix(err,
+				"%s: longer than this client's cap of %" PRIu64
+				" bytes (no length listed for it)",
+				role, max);
 	if (rc == 0 && m->has_length && len != m->length)
 		rc = xdrv_err(err, -EBADMSG, "%s: %zu bytes, %" PRIu64 " listed", file, len,
 			      m->length);
@@ -398,7 +408,37 @@ static void target_fill(const struct tuf_target *tt, const char *vendor, struct 
 	}
 }
 
-static int collect(const struct fresh *f, struct repo_target **out, size_t *n, char **err)
+/* A problem that does not stop the update, shown once: through the caller's function, else on
+ * stderr. `msg` holds repository strings already escaped. */
+static void warn(const struct repo_update_opts *o, const char *msg)
+{
+	if (o && o->warn)
+		o->warn(o->warn_ctx, msg);
+	else
+		fprintf(stderr, "warning: %s\n", msg);
+}
+
+/* 5.6.7 (the paths a delegation covers): a role may only speak for the paths delegated to it.
+ * A target it lists outside them is not trusted through this role: it is left out of the list
+ * (so it can never be picked or installed through that role), and one warning per role names
+ * the first such target and the count; the rest of the repository, other vendors and the
+ * role's own in-path targets stay usable, as with other TUF clients. */
+static void warn_outside(const struct repo_update_opts *o, const struct tuf_role *r,
+			 const char *first, size_t count)
+{
+	char role[160], path[1100], pat[600], msg[2048];
+	xdrv_escape_text(r->name, role, sizeof role);
+	xdrv_escape_text(first, path, sizeof path);
+	xdrv_escape_text(r->npaths ? r->paths[0] : "", pat, sizeof pat);
+	snprintf(msg, sizeof msg,
+		 "%s: lists %zu target(s) outside its delegated paths (%s%s), e.g. %s: "
+		 "ignored, not trusted",
+		 role, count, pat, r->npaths > 1 ? ", ..." : "", path);
+	warn(o, msg);
+}
+
+static int collect(const struct fresh *f, const struct repo_update_opts *o,
+		   struct repo_target **out, size_t *n, char **err)
 {
 	size_t total = f->targets.ntargets, k = 0;
 	for (size_t i = 0; i < f->ndeleg; i++)
@@ -410,19 +450,19 @@ static int collect(const struct fresh *f, struct repo_target **out, size_t *n, c
 		target_fill(&f->targets.targets[i], "", &v[k++]);
 	for (size_t i = 0; i < f->ndeleg; i++) {
 		const struct tuf_role *r = &f->targets.roles[i];
+		const char *first = NULL;
+		size_t outside = 0;
 		for (size_t j = 0; j < f->deleg[i].ntargets; j++) {
 			const struct tuf_target *tt = &f->deleg[i].targets[j];
-			/* 5.6.7: a role may only speak for the paths delegated to it */
 			if (!tuf_role_covers(r, tt->path)) {
-				free(v);
-				return xdrv_err(err, -EPERM,
-						"%s: lists target %s outside its delegated paths "
-						"(%s%s)",
-						r->name, tt->path, r->npaths ? r->paths[0] : "",
-						r->npaths > 1 ? ", ..." : "");
+				first = first ? first : tt->path;
+				outside++;
+				continue;
 			}
 			target_fill(tt, r->name, &v[k++]);
 		}
+		if (outside)
+			warn_outside(o, r, first, outside);
 	}
 	*out = v;
 	*n = k;
@@ -481,7 +521,7 @@ int repo_update(struct repo_store *s, const char *repo, const struct repo_update
 					 f.targets.nkeys, r, &f.deleg_env[i], &f.deleg[i], err);
 	}
 	if (rc == 0 && targets)
-		rc = collect(&f, targets, n, err);
+		rc = collect(&f, o, targets, n, err);
 	/* all checked: the new metadata becomes trusted, each file replaced atomically */
 	if (rc == 0)
 		rc = save_local(dir, "timestamp.json", f.ts_env, err);

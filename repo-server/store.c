@@ -1,12 +1,20 @@
 // SPDX-License-Identifier: MIT
 /*
- * The host's local store of installed drivers: one folder with an SQLite database (WAL) that
- * records the configured repositories and which version of each driver is installed, and the
- * package files as content-addressed blobs (blobs/<sha256>.xdrv). Installation is crash-safe in
- * two steps: the blob is made durable first (temporary file, fsync, rename, fsync of the
- * folder), then one transaction switches the installed version; a blob without a row is garbage
- * collected at the next open. Trusted TUF metadata lives in repos/<name>/ (client_tuf.c).
- * Verifying what is installed is the caller's job.
+ * The host's local store of installed drivers: one folder with an SQLite database that records
+ * the configured repositories and which version of each driver is installed, and the package
+ * files as content-addressed blobs (blobs/<sha256>.xdrv). Installation is crash-safe in two
+ * steps: the blob is made durable first (temporary file, fsync, rename, fsync of the folder),
+ * then one transaction switches the installed version; a blob without a row is garbage
+ * collected at the next read-write open. Trusted TUF metadata lives in repos/<name>/
+ * (client_tuf.c). Verifying what is installed is the caller's job.
+ *
+ * Read-only commands (list, run NAME, ...) open the store with repo_store_open_readonly, which
+ * creates nothing: no folder, no database. That is why the database uses a rollback journal
+ * and not WAL: a reader of a WAL database creates (and leaves behind) the -wal and -shm files,
+ * and one without write access to the folder, e.g. a user reading root's store, cannot open it
+ * at all while they are absent. Writes are rare here (install, remove, repo add), so WAL's
+ * readers-during-a-write concurrency is not worth that; the busy timeout covers a reader that
+ * meets a commit.
  */
 #include "xdrv/repo_client.h"
 #include "xdrv/util.h"
@@ -29,8 +37,9 @@ struct repo_store {
 	sqlite3 *db;
 };
 
+/* journal_mode=DELETE also converts a store created by an earlier version in WAL mode */
 static const char schema[] =
-	"PRAGMA journal_mode=WAL;"
+	"PRAGMA journal_mode=DELETE;"
 	"PRAGMA synchronous=FULL;"
 	"CREATE TABLE IF NOT EXISTS repos(name TEXT PRIMARY KEY, url TEXT NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS installed(name TEXT PRIMARY KEY, version TEXT NOT NULL,"
@@ -141,6 +150,40 @@ int repo_store_open(const char *dir, struct repo_store **out, char **err)
 		goto out_free;
 	}
 	gc_blobs(s);
+	*out = s;
+	return 0;
+out_free:
+	repo_store_close(s);
+	return rc;
+}
+
+int repo_store_open_readonly(const char *dir, struct repo_store **out, char **err)
+{
+	dir = repo_store_default_dir(dir);
+	struct repo_store *s = calloc(1, sizeof *s);
+	char p[4096];
+	struct stat st;
+	int rc;
+	*out = NULL;
+	if (!s)
+		return xdrv_err(err, -ENOMEM, "store %s: out of memory", dir);
+	if (xdrv_snprintf(s->dir, sizeof s->dir, "%s", dir) != 0 ||
+	    xdrv_snprintf(p, sizeof p, "%s/store.db", s->dir) != 0) {
+		rc = xdrv_err(err, -ENAMETOOLONG, "store %s: path too long", dir);
+		goto out_free;
+	}
+	/* SQLite would not create a missing file here either (no SQLITE_OPEN_CREATE), but its
+	 * message ("unable to open database file") would not say what is missing */
+	if (stat(p, &st) != 0) {
+		rc = xdrv_err(err, errno == ENOENT ? -ENOENT : -errno, "no store at %s (%s)",
+			      s->dir, strerror(errno));
+		goto out_free;
+	}
+	if (sqlite3_open_v2(p, &s->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		rc = db_err(s, err, -EIO, "open");
+		goto out_free;
+	}
+	sqlite3_busy_timeout(s->db, 5000);
 	*out = s;
 	return 0;
 out_free:

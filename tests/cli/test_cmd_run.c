@@ -104,7 +104,16 @@ static void test_run_usage_errors_exit_2_and_help_lists_models(void)
 	char *o = output();
 	CU_ASSERT_PTR_NOT_NULL(strstr(o, "--device MODEL is required"));
 	free(o);
-	CU_ASSERT_EQUAL(RUN("--device null x.xdrv >%s 2>&1", xtest_build_dir(), out_file), 2);
+	/* no trust root anywhere (no --trust, no $XDRV_TRUST, no store's): a usage error */
+	CU_ASSERT_EQUAL(xtest_sh("env -u XDRV_TRUST XDRV_STORE='%s/no-store' %s/bin/xdrv run "
+				 "--device null x.xdrv >%s 2>&1",
+				 xtest_tmpdir(), xtest_build_dir(), out_file),
+			2);
+	o = output();
+	CU_ASSERT_PTR_NOT_NULL(strstr(o, "no package trust root: give --trust root.pem, set "
+					 "XDRV_TRUST, or copy the root certificate to"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(o, "(or --allow-unsigned for development)"));
+	free(o);
 	CU_ASSERT_EQUAL(RUN("--allow-unsigned --device null --for 0 x.xdrv >%s 2>&1",
 			    xtest_build_dir(), out_file),
 			2);

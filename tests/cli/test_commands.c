@@ -147,10 +147,18 @@ static void test_inspect_shows_signature_states(void)
 			 "s.xdrv h.xdrv",
 			 dir, x, x, x),
 		0);
-	CU_ASSERT_EQUAL(xtest_sh("cd '%s' && '%s' inspect s.xdrv | grep -q 'signed (not verified: "
-				 "pass --trust ROOT)'",
+	/* no trust root anywhere: the outer structure only */
+	CU_ASSERT_EQUAL(xtest_sh("cd '%s' && env -u XDRV_TRUST XDRV_STORE=no-store '%s' inspect "
+				 "s.xdrv | grep -q 'signed (not verified: pass --trust ROOT)'",
 				 dir, x),
 			0);
+	/* $XDRV_TRUST is a root as --trust is, named on stderr (issue 15) */
+	CU_ASSERT_EQUAL(
+		xtest_sh("cd '%s' && XDRV_TRUST=pki/root.pem '%s' inspect s.xdrv 2>e.txt "
+			 "| grep -q '^signature   verified against pki/root.pem' && grep -qx "
+			 "'trust: pki/root.pem ($XDRV_TRUST)' e.txt",
+			 dir, x),
+		0);
 	CU_ASSERT_EQUAL(xtest_sh("cd '%s' && '%s' inspect --trust pki/root.pem s.xdrv | grep -q "
 				 "'^signature   verified against pki/root.pem'",
 				 dir, x),

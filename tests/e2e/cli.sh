@@ -10,6 +10,10 @@ X="$B/bin/xdrv"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 fails=0
+# no trust root and no store from the environment: what is tested is the commands' own defaults
+# (inspect without --trust verifies with $XDRV_TRUST or the store's trust root when there is one)
+unset XDRV_TRUST
+export XDRV_STORE="$T/no-store"
 
 ok()   { echo "ok   - $*"; }
 bad()  { echo "FAIL - $*"; fails=$((fails + 1)); }

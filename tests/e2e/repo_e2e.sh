@@ -7,7 +7,10 @@
 # loaded by `xdrv run` from the store; the same through the static --export tree served by
 # nginx; a standard TUF client (tuf-js from the npm registry) refreshing and downloading from
 # the repository; the HTML index checked in headless chromium, screenshot saved in
-# BUILD_DIR/repo-e2e/index.png.
+# BUILD_DIR/repo-e2e/index.png. Then (issue 15) a mirror that ignores Range
+# (python3 -m http.server) with a partial download left behind; an upgrade installed and booted
+# by name, run/load/verify/inspect by name; the trust root every verifying command takes; and
+# read-only commands that create nothing.
 #   usage: tests/e2e/repo_e2e.sh BUILD_DIR
 set -uo pipefail
 B=$(cd "${1:?usage: repo_e2e.sh BUILD_DIR}" && pwd)
@@ -17,10 +20,11 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 T=$(mktemp -d /tmp/xdrv-repo-e2e.XXXXXX)
 OUTDIR="$B/repo-e2e"
 mkdir -p "$OUTDIR"
-REPOD_PID="" NGINX_PID=""
+REPOD_PID="" NGINX_PID="" PY_PID=""
 cleanup() {
   [ -n "$REPOD_PID" ] && kill "$REPOD_PID" 2>/dev/null && wait "$REPOD_PID" 2>/dev/null
   [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null && wait "$NGINX_PID" 2>/dev/null
+  [ -n "$PY_PID" ] && kill "$PY_PID" 2>/dev/null && wait "$PY_PID" 2>/dev/null
   rm -rf "$T"
 }
 trap cleanup EXIT
@@ -130,7 +134,8 @@ expect 0 "published \(HTTP 200\)" "publishing the same bytes again is idempotent
 expect 0 "^hello +[0-9.]+ +acme" "search finds hello" -- "$X" search
 expect 0 "^uart16550 " "search TEXT finds uart16550" -- "$X" search uart
 expect 0 "no driver matches" "search for something absent" -- "$X" search nosuchdriver
-expect 1 "no package trust root|trust root" "install without a trust root" -- "$X" install hello
+expect 2 "no package trust root: give --trust root.pem, set XDRV_TRUST, or copy" "install without a trust root" -- \
+  env -u XDRV_TRUST "$X" install hello
 expect 0 "installed hello " "install hello (TUF + signature re-check)" -- "$X" install --quiet --trust "$ROOTPEM" hello
 expect 0 "installed uart16550 " "install uart16550" -- "$X" install --quiet --trust "$ROOTPEM" uart16550
 expect 1 "nosuch: not in repository main" "install of an unknown driver" -- "$X" install --trust "$ROOTPEM" nosuch
@@ -149,9 +154,10 @@ j=$("$X" search --json hel)
   && ok "search --json lists hello with repo, vendor, size, sha256" || bad "search --json: $j"
 j=$("$X" repo list --json)
 [ "$(jq -r '.[0].name + " " + .[0].url' <<<"$j")" = "main $URL" ] && ok "repo list --json" || bad "repo list --json: $j"
-# stderr not a terminal: progress is on by default, yet nothing is drawn
+# stderr not a terminal: progress is on by default, yet nothing is drawn (stderr holds only the
+# line naming the trust root)
 "$X" install --trust "$ROOTPEM" hello >"$T/inst.out" 2>"$T/inst.err"; rc=$?
-if [ $rc = 0 ] && [ ! -s "$T/inst.err" ] && grep -q "installed hello" "$T/inst.out"; then
+if [ $rc = 0 ] && [ "$(cat "$T/inst.err")" = "trust: $ROOTPEM (--trust)" ] && grep -q "installed hello" "$T/inst.out"; then
   ok "install with stderr not a terminal prints no progress"
 else bad "install (no tty): exit $rc, stderr: $(od -c "$T/inst.err" | head -5)"; fi
 j=$("$X" list --json)
@@ -245,6 +251,128 @@ else
     "$X" run --trust "$ROOTPEM" --device uart16550 --input 'hi\r' "$("$X" list --path uart16550)"
   expect 0 "tuf-js: acme/hello-$HV.xdrv" "tuf-js through the nginx mirror" -- \
     node "$HERE/repo_tuf_client.js" "$TUFJS" "$MURL" "$ROOTJSON" "$T/tufjs2" "acme/hello-$HV.xdrv"
+fi
+
+# ---- a mirror that ignores Range: python3 -m http.server over the export (issue 15) ----------
+# A partial download left behind (a cut connection, a slow-retrieval abort) made every later
+# install from such a mirror fail ("HTTP server doesn't seem to support byte ranges. Cannot
+# resume."); now the partial file is dropped and the download starts over from byte 0.
+python3 -u -m http.server --bind 127.0.0.1 --directory "$T/export" 0 >"$T/py.out" 2>"$T/py.err" &
+PY_PID=$!
+for _ in $(seq 1 100); do grep -q ' port ' "$T/py.out" 2>/dev/null && break; sleep 0.05; done
+PYPORT=$(sed -n 's/.* port \([0-9][0-9]*\) .*/\1/p' "$T/py.out" | head -1)
+if [ -z "$PYPORT" ]; then
+  bad "python3 -m http.server did not start: $(cat "$T/py.err")"
+else
+  export XDRV_STORE="$T/store3"
+  expect 0 "added repository py" "repo add of a python3 http.server mirror (ignores Range)" -- \
+    "$X" repo add py "http://127.0.0.1:$PYPORT" --root "$ROOTJSON"
+  USHA=$(sha256sum "$B/pkg/uart16550.xdrv" | cut -c1-64)
+  head -c 5000 "$B/pkg/uart16550.xdrv" >"$XDRV_STORE/tmp/$USHA.part"
+  expect 0 "installed uart16550 " "install from a mirror that ignores Range, a partial download left behind: starts over" -- \
+    "$X" install --quiet --trust "$ROOTPEM" uart16550
+  [ ! -e "$XDRV_STORE/tmp/$USHA.part" ] && ok "the partial file was dropped" || bad "partial file left behind"
+  cmp -s "$("$X" list --path uart16550)" "$B/pkg/uart16550.xdrv" && ok "installed from the python mirror: the published bytes" \
+    || bad "the installed uart16550 differs from the published package"
+  grep -q 'GET /targets/acme/.*uart16550.* 200 -' "$T/py.err" && ok "the mirror answered the download with 200 (the whole file)" \
+    || bad "no 200 for the package in the mirror's log: $(tail -3 "$T/py.err")"
+fi
+
+# ---- install and boot by name; the trust root every verifying command takes (issue 15) --------
+export XDRV_STORE="$T/store"
+HNEXT=$(awk -F. '{ printf "%d.%d.%d", $1, $2, $3 + 1 }' <<<"$HV")
+HERE_SRC=$(cd "$HERE/../.." && pwd)
+sed "s/\.version = \"$HV\"/.version = \"$HNEXT\"/" "$HERE_SRC/sample-drivers/hello/hello.c" >"$T/hello-next.c"
+"$X" build -o "$T/hello-next.bc" "$T/hello-next.c" >/dev/null &&
+  "$X" pack -o "$T/hello-next.unsigned.xdrv" --version "$HNEXT" --security-version 1 "$T/hello-next.bc" >/dev/null &&
+  "$X" sign --cert "$B/pki/signer.pem" --key "$B/pki/signer.key" --chain "$B/pki/vendor.pem" \
+    -o "$T/hello-next.xdrv" "$T/hello-next.unsigned.xdrv" >/dev/null || bad "pack and sign hello $HNEXT"
+expect 0 "published \(HTTP 201\)" "publish hello $HNEXT" -- \
+  "$X" publish --repo main --token-file "$T/acme.token" "$T/hello-next.xdrv"
+expect 0 "installed hello $HNEXT " "install upgrades hello to $HNEXT" -- "$X" install --quiet --trust "$ROOTPEM" hello
+HBLOB=$("$X" list --path hello)
+HSHA=$(sha256sum "$HBLOB" | cut -c1-64)
+# the boot configuration names the driver: its installed file is named by its hash, which
+# changes with every upgrade
+mkdir -p "$T/boot"
+bootcfg() { # PACKAGE
+  printf '{"format": 1, "event_log": "boot.log", "state_dir": "state", "store": "%s",\n' "$T/store"
+  printf ' "trust": {"root": "%s"},\n' "$ROOTPEM"
+  printf ' "drivers": [{"package": "%s", "device": "null"}]}\n' "$1"
+}
+bootcfg hello >"$T/boot/boot.json"
+expect 0 "boot: \[1\] hello $HNEXT .*measured" "xdrv boot of the upgraded driver, named \"hello\" in the configuration" -- \
+  "$X" boot --config "$T/boot/boot.json"
+grep -aq "xdrv.driver.package name=hello version=$HNEXT .*sha256=$HSHA " "$T/boot/boot.log" \
+  && ok "the boot measured the installed file's bytes (sha256 ${HSHA:0:16}... in the event log)" \
+  || bad "no package event with sha256 $HSHA in the event log"
+bootcfg "hello@$HNEXT" >"$T/boot/at.json"
+expect 0 "1 driver\(s\) booted, 0 refused" "xdrv boot of hello@$HNEXT" -- "$X" boot --config "$T/boot/at.json"
+bootcfg "hello@$HV" >"$T/boot/old.json"
+expect 1 "drivers\[0\]\.package: hello@$HV: not installed \(hello $HNEXT is" "xdrv boot of a version that is not installed stops" -- \
+  "$X" boot --config "$T/boot/old.json"
+expect 0 "package: hello $HNEXT installed \($HBLOB\)" "verify hello by name" -- "$X" verify --trust "$ROOTPEM" hello
+expect 0 "summary:" "run hello by name" -- "$X" run --trust "$ROOTPEM" --device null hello
+expect 0 "driver: +hello $HNEXT" "load hello@$HNEXT by name" -- "$X" load --trust "$ROOTPEM" "hello@$HNEXT"
+expect 0 "^driver +hello $HNEXT" "inspect hello by name" -- "$X" inspect --trust "$ROOTPEM" hello
+expect 1 "hello@$HV: not installed \(hello $HNEXT is" "load of a version that is not installed" -- \
+  "$X" load --trust "$ROOTPEM" "hello@$HV"
+expect 1 "nosuch: not installed \(store $T/store\)" "run of a driver that is not installed" -- \
+  "$X" run --trust "$ROOTPEM" --device null nosuch
+out=$(cd "$T" && cp "$B/pkg/hello.xdrv" hello && "$X" verify --trust "$ROOTPEM" hello 2>&1)
+if grep -q "^OK" <<<"$out" && ! grep -q "^package: " <<<"$out"; then ok "an existing file named hello stays a file"
+else bad "an existing file named hello: $out"; fi
+expect 1 "\./hello-missing: .*(No such file|cannot)" "a path-looking argument stays a file" -- \
+  "$X" verify --trust "$ROOTPEM" ./hello-missing
+# one trust rule for every verifying command: --trust, then $XDRV_TRUST, then the store's
+expect 0 "trust: $ROOTPEM \(\\\$XDRV_TRUST\)" "verify takes \$XDRV_TRUST" -- env XDRV_TRUST="$ROOTPEM" "$X" verify hello
+expect 0 "trust: $ROOTPEM \(--trust\)" "--trust goes before \$XDRV_TRUST" -- \
+  env XDRV_TRUST=/nonexistent.pem "$X" load --trust "$ROOTPEM" hello
+expect 1 "package trust root /nonexistent.pem \(from \\\$XDRV_TRUST\)" "an unreadable \$XDRV_TRUST is an error, not a fallback" -- \
+  env XDRV_TRUST=/nonexistent.pem "$X" verify hello
+cp "$ROOTPEM" "$T/store/trust-root.pem"
+for c in "verify" "load" "inspect" "run --device null" "install --quiet"; do
+  # shellcheck disable=SC2086 # the command and its options
+  expect 0 "trust: $T/store/trust-root.pem \(the store's trust root\)" "$c takes the store's trust root" -- \
+    env -u XDRV_TRUST "$X" $c hello
+done
+rm "$T/store/trust-root.pem"
+expect 2 "no package trust root.*--allow-unsigned" "run with no trust root at all: usage error" -- \
+  env -u XDRV_TRUST "$X" run --device null hello
+
+# ---- read-only commands create nothing (issue 15: `xdrv list` created /var/lib/xdrv/store.db) --
+NS="$T/none/store"
+RO_CMDS=("list" "list --json" "list --path hello" "repo list" "repo list --json" "repo update"
+  "search hello" "remove hello" "publish --repo main --token-file $T/acme.token $B/pkg/hello.xdrv"
+  "verify --trust $ROOTPEM hello" "inspect hello" "load --allow-unsigned hello"
+  "run --allow-unsigned --device null hello")
+for c in "${RO_CMDS[@]}"; do
+  # shellcheck disable=SC2086 # the command and its options
+  XDRV_STORE="$NS" "$X" $c >/dev/null 2>&1
+done
+[ ! -e "$T/none" ] && ok "${#RO_CMDS[@]} read-only commands against a missing store create nothing" \
+  || bad "created: $(find "$T/none")"
+expect 0 "^no drivers installed \(no store at $NS\)" "list without a store: exit 0" -- env XDRV_STORE="$NS" "$X" list
+expect 0 "^\[\]" "list --json without a store: []" -- env XDRV_STORE="$NS" "$X" list --json
+expect 1 "hello: not installed \(no store at $NS\)" "list --path without a store: exit 1" -- \
+  env XDRV_STORE="$NS" "$X" list --path hello
+expect 0 "no repository configured \(no store at $NS\)" "repo list without a store: exit 0" -- \
+  env XDRV_STORE="$NS" "$X" repo list
+expect 0 "no driver matches \(no repository configured: no store at $NS\)" "search without a store: exit 0" -- \
+  env XDRV_STORE="$NS" "$X" search
+expect 1 "repository main: not configured \(no store at $NS\)" "search --repo without a store: exit 1" -- \
+  env XDRV_STORE="$NS" "$X" search --repo main
+# an existing store: reading it changes nothing in it (no journal, no -wal/-shm, same database)
+(cd "$T/store" && find . -type f | sort | xargs sha256sum) >"$T/store.before"
+for c in "list" "list --json" "list --path hello" "repo list" "verify --trust $ROOTPEM hello" \
+         "inspect --trust $ROOTPEM hello" "load --trust $ROOTPEM hello"; do
+  # shellcheck disable=SC2086 # the command and its options
+  "$X" $c >/dev/null 2>&1 || bad "xdrv $c failed"
+done
+if (cd "$T/store" && find . -type f | sort | xargs sha256sum) | cmp -s - "$T/store.before"; then
+  ok "reading an existing store leaves every file of it as it was"
+else
+  bad "a read-only command changed the store: $(cd "$T/store" && find . -type f | sort | xargs sha256sum | diff - "$T/store.before")"
 fi
 
 echo "repo_e2e: $fails failure(s)"

@@ -8,11 +8,15 @@
 #include "../xtest.h"
 #include "xdrv/util.h"
 
+#include <fcntl.h>
 #include <openssl/sha.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 static json_t *key_entry(json_t *keys, struct tuf_signer *s)
 {
@@ -112,36 +116,51 @@ int cfx_write_role(struct cfx *f, const char *role)
 		json_object_set_new(r, "name", json_string("acme"));
 		json_object_set_new(r, "paths", json_pack("[s]", "acme/*"));
 		json_object_set_new(r, "terminating", json_true());
-		json_t *s = json_pack("{s:s, s:s, s:I, s:s, s:{}, s:{s:o, s:[o]}}", "_type",
+		json_t *roles = json_pack("[o]", r);
+		if (f->with_core) {
+			json_t *c = role_json(dkeys, f->core, NULL, 1);
+			json_object_set_new(c, "name", json_string("core"));
+			json_object_set_new(c, "paths", json_pack("[s]", "core/*"));
+			json_object_set_new(c, "terminating", json_true());
+			json_array_append_new(roles, c);
+		}
+		json_t *s = json_pack("{s:s, s:s, s:I, s:s, s:{}, s:{s:o, s:o}}", "_type",
 				      "targets", "spec_version", "1.0.31", "version",
 				      (json_int_t)f->v_targets, "expires", expires(exp), "targets",
-				      "delegations", "keys", dkeys, "roles", r);
+				      "delegations", "keys", dkeys, "roles", roles);
 		snprintf(file, sizeof file, "%llu.targets.json", (unsigned long long)f->v_targets);
 		return write_env(f, file, s, &f->targets, 1);
 	}
-	if (strcmp(role, "acme") == 0) {
+	if (strcmp(role, "acme") == 0 || strcmp(role, "core") == 0) {
 		json_t *tg = json_object();
 		for (size_t i = 0; i < f->nt; i++) {
 			char h[65];
+			if (strcmp(f->t[i].role, role) != 0)
+				continue;
 			sha256_hex(f->t[i].bytes, f->t[i].len, h);
-			json_object_set_new(
-				tg, f->t[i].path,
-				json_pack("{s:I, s:{s:s}, s:{s:s, s:s, s:I, s:s}}", "length",
-					  (json_int_t)f->t[i].len, "hashes", "sha256", h, "custom",
-					  "name", f->t[i].name, "version", f->t[i].version,
-					  "security_version", (json_int_t)f->t[i].secver, "vendor",
-					  "acme"));
+			json_object_set_new(tg, f->t[i].path,
+					    json_pack("{s:I, s:{s:s}, s:{s:s, s:s, s:I, s:s}}",
+						      "length", (json_int_t)f->t[i].len, "hashes",
+						      "sha256", h, "custom", "name", f->t[i].name,
+						      "version", f->t[i].version,
+						      "security_version",
+						      (json_int_t)f->t[i].secver, "vendor", role));
 		}
+		bool acme = strcmp(role, "acme") == 0;
+		uint64_t v = acme ? f->v_acme : f->v_core;
 		json_t *s = json_pack("{s:s, s:s, s:I, s:s, s:o}", "_type", "targets",
-				      "spec_version", "1.0.31", "version", (json_int_t)f->v_acme,
-				      "expires", expires(exp), "targets", tg);
-		snprintf(file, sizeof file, "%llu.acme.json", (unsigned long long)f->v_acme);
-		return write_env(f, file, s, &f->acme, 1);
+				      "spec_version", "1.0.31", "version", (json_int_t)v, "expires",
+				      expires(exp), "targets", tg);
+		snprintf(file, sizeof file, "%llu.%s.json", (unsigned long long)v, role);
+		return write_env(f, file, s, acme ? &f->acme : &f->core, 1);
 	}
 	if (strcmp(role, "snapshot") == 0) {
 		json_t *meta = json_pack("{s:{s:I}, s:{s:I}}", "targets.json", "version",
 					 (json_int_t)f->v_targets, "acme.json", "version",
 					 (json_int_t)f->v_acme);
+		if (f->with_core)
+			json_object_set_new(meta, "core.json",
+					    json_pack("{s:I}", "version", (json_int_t)f->v_core));
 		json_t *s =
 			json_pack("{s:s, s:s, s:I, s:s, s:o}", "_type", "snapshot", "spec_version",
 				  "1.0.31", "version", (json_int_t)f->v_snapshot, "expires",
@@ -164,6 +183,8 @@ int cfx_write_role(struct cfx *f, const char *role)
 int cfx_publish(struct cfx *f)
 {
 	int rc = cfx_write_role(f, "acme");
+	if (rc == 0 && f->with_core)
+		rc = cfx_write_role(f, "core");
 	if (rc == 0)
 		rc = cfx_write_role(f, "targets");
 	if (rc == 0)
@@ -188,7 +209,16 @@ int cfx_write_target_file(struct cfx *f, size_t i, const uint8_t *bytes, size_t 
 int cfx_add_target(struct cfx *f, const char *path, const char *name, const char *version,
 		   const uint8_t *bytes, size_t len)
 {
+	return cfx_add_role_target(f, "acme", path, name, version, bytes, len);
+}
+
+int cfx_add_role_target(struct cfx *f, const char *role, const char *path, const char *name,
+			const char *version, const uint8_t *bytes, size_t len)
+{
+	if (f->nt == sizeof f->t / sizeof f->t[0])
+		return -1;
 	struct cfx_target *t = &f->t[f->nt];
+	snprintf(t->role, sizeof t->role, "%s", role);
 	snprintf(t->path, sizeof t->path, "%s", path);
 	snprintf(t->name, sizeof t->name, "%s", name);
 	snprintf(t->version, sizeof t->version, "%s", version);
@@ -212,6 +242,88 @@ int cfx_update(struct cfx *f, struct repo_target **t, size_t *n, char **err)
 	return rc;
 }
 
+int cfx_add_repo(struct cfx *f, const char *name, const char *url)
+{
+	size_t rlen = 0;
+	char *err = NULL;
+	uint8_t *root = xtest_read(xtest_path("%s/metadata/1.root.json", f->dir), &rlen);
+	int rc = root ? repo_store_repo_add(f->s, name, url, root, rlen, &err) : -1;
+	if (rc != 0)
+		fprintf(stderr, "fixture: repo add %s: %s\n", name, err ? err : "no 1.root.json");
+	free(err);
+	free(root);
+	return rc;
+}
+
+/* The "s3" mirror: http.server's handler with every 404 answered as 403. */
+static const char s3_server[] =
+	"import functools, http.server, sys\n"
+	"class H(http.server.SimpleHTTPRequestHandler):\n"
+	"    def send_error(self, code, message=None, explain=None):\n"
+	"        super().send_error(403 if code == 404 else code, message, explain)\n"
+	"    def log_message(self, *args):\n"
+	"        pass\n"
+	"s = http.server.ThreadingHTTPServer(('127.0.0.1', 0),\n"
+	"                                    functools.partial(H, directory=sys.argv[1]))\n"
+	"print('Serving HTTP on 127.0.0.1 port %d' % s.server_address[1], flush=True)\n"
+	"s.serve_forever()\n";
+
+int cfx_http_start(const struct cfx *f, const char *kind, char *url, size_t cap, int *pid)
+{
+	int fds[2];
+	*pid = -1;
+	if (pipe(fds) != 0)
+		return -1;
+	pid_t p = fork();
+	if (p == 0) {
+		dup2(fds[1], 1);
+		close(fds[0]);
+		close(fds[1]);
+		int null = open("/dev/null", O_WRONLY);
+		if (null >= 0)
+			dup2(null, 2); /* the access log */
+		if (strcmp(kind, "s3") == 0)
+			execlp("python3", "python3", "-u", "-c", s3_server, f->dir, (char *)NULL);
+		else
+			execlp("python3", "python3", "-u", "-m", "http.server", "--bind",
+			       "127.0.0.1", "--directory", f->dir, "0", (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	if (p < 0) {
+		close(fds[0]);
+		return -1;
+	}
+	/* the first line says where it listens ("Serving HTTP on 127.0.0.1 port N ..."); it
+	 * comes once the socket is bound, so no waiting is needed after it */
+	FILE *in = fdopen(fds[0], "r");
+	char line[256] = "";
+	unsigned port = 0;
+	const char *at = NULL;
+	if (in && fgets(line, sizeof line, in))
+		at = strstr(line, " port ");
+	if (in)
+		fclose(in);
+	else
+		close(fds[0]);
+	if (!at || sscanf(at, " port %u", &port) != 1 || port == 0) {
+		fprintf(stderr, "fixture: python3 %s did not start: %s\n", kind, line);
+		cfx_http_stop(p);
+		return -1;
+	}
+	snprintf(url, cap, "http://127.0.0.1:%u", port);
+	*pid = p;
+	return 0;
+}
+
+void cfx_http_stop(int pid)
+{
+	if (pid <= 0)
+		return;
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+}
+
 struct cfx *cfx_create(const char *pkg_path)
 {
 	struct cfx *f = calloc(1, sizeof *f);
@@ -226,9 +338,10 @@ struct cfx *cfx_create(const char *pkg_path)
 	xtest_sh("mkdir -p '%s/metadata' '%s/targets'", f->dir, f->dir);
 	f->now = (int64_t)time(NULL);
 	f->v_root = f->v_targets = f->v_acme = f->v_snapshot = f->v_timestamp = 1;
-	struct tuf_signer **ks[] = {&f->root,	   &f->targets, &f->snapshot,
-				    &f->timestamp, &f->acme,	&f->extra};
-	for (size_t i = 0; i < 6; i++)
+	f->v_core = 1;
+	struct tuf_signer **ks[] = {&f->root, &f->targets, &f->snapshot, &f->timestamp,
+				    &f->acme, &f->extra,   &f->core};
+	for (size_t i = 0; i < 7; i++)
 		if (tuf_signer_generate(ks[i], &err) != 0)
 			goto fail;
 	if (pkg_path) {
@@ -271,9 +384,9 @@ void cfx_destroy(struct cfx *f)
 	if (!f)
 		return;
 	repo_store_close(f->s);
-	struct tuf_signer *ks[] = {f->root,	 f->targets, f->snapshot,
-				   f->timestamp, f->acme,    f->extra};
-	for (size_t i = 0; i < 6; i++)
+	struct tuf_signer *ks[] = {f->root, f->targets, f->snapshot, f->timestamp,
+				   f->acme, f->extra,	f->core};
+	for (size_t i = 0; i < 7; i++)
 		tuf_signer_destroy(ks[i]);
 	for (size_t i = 0; i < f->nt; i++)
 		free(f->t[i].bytes);

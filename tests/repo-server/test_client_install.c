@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *pkg(void)
 {
@@ -137,6 +138,55 @@ static void test_download_resumes_partial_file(void)
 	free(err);
 }
 
+static void test_download_restarts_when_mirror_ignores_range(void)
+{
+	/* A download cut short left STORE/tmp/<sha256>.part behind; the mirror is
+	 * `python3 -m http.server`, which ignores Range and answers 200 with the whole file.
+	 * Before: libcurl's "HTTP server doesn't seem to support byte ranges. Cannot resume."
+	 * on this and every later attempt. Now: the partial file is dropped and the download
+	 * starts over, in the same call; the installed bytes are the package's. */
+	struct cfx *f = cfx_create(pkg());
+	struct repo_target *t = NULL;
+	struct repo_installed rec;
+	size_t n = 0, len = 0;
+	uint8_t *buf = NULL;
+	char url[128], *err = NULL;
+	int pid = -1;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL_FATAL(cfx_http_start(f, "http.server", url, sizeof url, &pid), 0);
+	CU_ASSERT_EQUAL_FATAL(cfx_add_repo(f, "web", url), 0);
+	struct repo_update_opts o = {.now = f->now};
+	CU_ASSERT_EQUAL_FATAL(repo_update(f->s, "web", &o, &t, &n, &err), 0);
+	const struct repo_target *p = repo_cli_pick(t, n, "hello", NULL, "web", &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	const char *part = xtest_path("%s/tmp/%s.part", f->store, p->sha256);
+	/* the first 1000 bytes, as a cut connection leaves them */
+	CU_ASSERT_EQUAL(xtest_write(part, f->t[0].bytes, 1000), 0);
+	int rc = repo_fetch_target(f->s, "web", p, NULL, &buf, &len, &err);
+	CU_ASSERT_EQUAL(rc, 0);
+	if (rc)
+		fprintf(stderr, "  %s\n", err);
+	CU_ASSERT(len == f->t[0].len && buf && memcmp(buf, f->t[0].bytes, len) == 0);
+	CU_ASSERT_EQUAL(access(part, F_OK), -1); /* consumed */
+	if (rc == 0)
+		CU_ASSERT_EQUAL(
+			repo_cli_install_bytes(f->s, "web", p, root_pem(), 0, buf, len, &rec, &err),
+			0);
+	free(buf);
+	buf = NULL;
+	/* a partial file that is not even a prefix of the target (bytes from elsewhere): the
+	 * same fresh start */
+	CU_ASSERT_EQUAL(xtest_write(part, "garbage", 7), 0);
+	CU_ASSERT_EQUAL(repo_fetch_target(f->s, "web", p, NULL, &buf, &len, &err), 0);
+	CU_ASSERT(len == f->t[0].len && buf && memcmp(buf, f->t[0].bytes, len) == 0);
+	cfx_http_stop(pid);
+	free(buf);
+	free(err);
+	free(t);
+	cfx_destroy(f);
+}
+
 XTEST_SUITE(client_install, NULL, NULL, XTEST(test_install_verifies_and_records_package),
 	    XTEST(test_install_rejects_bad_package_signature),
-	    XTEST(test_install_rejects_name_mismatch), XTEST(test_download_resumes_partial_file))
+	    XTEST(test_install_rejects_name_mismatch), XTEST(test_download_resumes_partial_file),
+	    XTEST(test_download_restarts_when_mirror_ignores_range))

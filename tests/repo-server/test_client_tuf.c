@@ -279,19 +279,134 @@ static void test_update_follows_root_rotation(void)
 	cfx_destroy(f);
 }
 
-static void test_update_rejects_target_outside_delegation(void)
+struct warnings {
+	int n;
+	char last[2048];
+};
+
+static void catch_warning(void *ctx, const char *msg)
 {
+	struct warnings *w = ctx;
+	w->n++;
+	snprintf(w->last, sizeof w->last, "%s", msg);
+}
+
+static void test_update_ignores_targets_outside_delegation(void)
+{
+	/* Vendor acme's metadata lists two targets under core/, a path delegated to vendor core
+	 * only. Before: the whole update failed ("acme: lists target core/... outside its
+	 * delegated paths") for every vendor. Now those two entries are ignored with one
+	 * warning (escaped: the paths carry escape sequences), and everything else works. */
+	struct cfx *f = cfx_create(NULL);
+	struct repo_target *t = NULL;
+	size_t n = 0;
+	char *err = NULL;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	const uint8_t b[] = "evil bytes", c[] = "core's own";
+	f->with_core = true;
+	cfx_add_target(f, "core/\x1b[31mevil-1.0.0.xdrv", "evil", "1.0.0", b, sizeof b);
+	cfx_add_target(f, "core/\x1b[32mevil-2.0.0.xdrv", "evil", "2.0.0", b, sizeof b);
+	cfx_add_role_target(f, "core", "core/base-1.0.0.xdrv", "base", "1.0.0", c, sizeof c);
+	f->v_acme = f->v_targets = f->v_snapshot = f->v_timestamp = 2;
+	CU_ASSERT_EQUAL_FATAL(cfx_publish(f), 0);
+	struct warnings w = {0};
+	struct repo_update_opts o = {.now = f->now, .warn = catch_warning, .warn_ctx = &w};
+	int rc = repo_update(f->s, "test", &o, &t, &n, &err);
+	CU_ASSERT_EQUAL(rc, 0);
+	if (rc)
+		fprintf(stderr, "  %s\n", err);
+	CU_ASSERT_EQUAL(n, 2);
+	CU_ASSERT_EQUAL(w.n, 1);
+	HAS(w.last, "acme: lists 2 target(s) outside its delegated paths (acme/*), e.g. core/");
+	HAS(w.last, "\\x1b[3");
+	HAS(w.last, "ignored, not trusted");
+	CU_ASSERT_PTR_NULL(strchr(w.last, 0x1b));
+	/* acme's own target and vendor core's work; the out-of-path entries are not there to be
+	 * picked, so they can never be installed through acme */
+	const struct repo_target *hello = repo_cli_pick(t, n, "hello", NULL, "test", &err);
+	const struct repo_target *base = repo_cli_pick(t, n, "base", NULL, "test", &err);
+	CU_ASSERT(hello && strcmp(hello->vendor, "acme") == 0);
+	CU_ASSERT(base && strcmp(base->vendor, "core") == 0);
+	CU_ASSERT_PTR_NULL(repo_cli_pick(t, n, "evil", NULL, "test", &err));
+	HAS(err, "evil: not in repository test");
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	if (base) {
+		CU_ASSERT_EQUAL(repo_fetch_target(f->s, "test", base, NULL, &buf, &len, &err), 0);
+		CU_ASSERT(len == sizeof c && buf && memcmp(buf, c, len) == 0);
+	}
+	for (size_t i = 0; i < n; i++)
+		CU_ASSERT_PTR_NULL(strstr(t[i].path, "evil"));
+	free(buf);
+	free(err);
+	free(t);
+	cfx_destroy(f);
+}
+
+static void test_update_treats_403_for_next_root_as_end_of_chain(void)
+{
+	/* An S3-style mirror answers 403 for the missing 2.root.json. Before: the update failed
+	 * ("2.root.json: HTTP 403"); now it is the end of the root chain, as a 404 is, and a
+	 * rotation to root 2 is still followed until the 403 for 3.root.json. A 403 for any
+	 * other file is still an error. */
+	struct cfx *f = cfx_create(NULL);
+	char url[128], *err = NULL;
+	int pid = -1;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL_FATAL(cfx_http_start(f, "s3", url, sizeof url, &pid), 0);
+	CU_ASSERT_EQUAL_FATAL(cfx_add_repo(f, "s3", url), 0);
+	struct repo_update_opts o = {.now = f->now};
+	int rc = repo_update(f->s, "s3", &o, NULL, NULL, &err);
+	CU_ASSERT_EQUAL(rc, 0);
+	if (rc)
+		fprintf(stderr, "  %s\n", err);
+	f->v_root = 2;
+	CU_ASSERT_EQUAL(cfx_write_root(f, &f->root, 1), 0);
+	CU_ASSERT_EQUAL(repo_update(f->s, "s3", &o, NULL, NULL, &err), 0);
+	CU_ASSERT_EQUAL(xtest_sh("grep -q '\"version\":2' '%s/repos/s3/root.json'", f->store), 0);
+	CU_ASSERT_EQUAL(xtest_sh("rm '%s/metadata/timestamp.json'", f->dir), 0);
+	expect(repo_update(f->s, "s3", &o, NULL, NULL, &err), -EACCES, err,
+	       "timestamp.json: forbidden (HTTP 403)");
+	cfx_http_stop(pid);
+	free(err);
+	cfx_destroy(f);
+}
+
+static void test_update_names_the_cap_it_applied(void)
+{
+	/* The snapshot lists targets.json without a length: the cap is this client's own
+	 * (16 MiB), and the message must not say that it was listed. Before: "targets:
+	 * longer than the 16777216 bytes listed". */
 	struct cfx *f = cfx_create(NULL);
 	char *err = NULL;
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-	const uint8_t b[] = "x";
-	cfx_add_target(f, "other/evil-1.0.0.xdrv", "evil", "1.0.0", b, 1);
-	f->v_acme = 2;
-	f->v_snapshot = 2;
-	f->v_timestamp = 2;
-	cfx_publish(f);
-	expect(cfx_update(f, NULL, NULL, &err), -EPERM, err,
-	       "acme: lists target other/evil-1.0.0.xdrv outside its delegated paths (acme/*)");
+	size_t big = (16u << 20) + 1;
+	char *junk = malloc(big);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(junk);
+	memset(junk, ' ', big);
+	CU_ASSERT_EQUAL(xtest_write(xtest_path("%s/metadata/1.targets.json", f->dir), junk, big),
+			0);
+	expect(cfx_update(f, NULL, NULL, &err), -EFBIG, err,
+	       "targets: longer than this client's cap of 16777216 bytes (no length listed for "
+	       "it)");
+	CU_ASSERT_PTR_NULL(err ? strstr(err, "listed:") : NULL);
+	free(err);
+	err = NULL;
+	/* the timestamp lists the snapshot's length: that one is named as listed */
+	size_t len = 0;
+	char *snap = (char *)xtest_read(xtest_path("%s/metadata/1.snapshot.json", f->dir), &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(snap);
+	char *longer = malloc(len + 100);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(longer);
+	memcpy(longer, snap, len);
+	memset(longer + len, ' ', 100);
+	xtest_write(xtest_path("%s/metadata/1.snapshot.json", f->dir), longer, len + 100);
+	char want[96];
+	snprintf(want, sizeof want, "snapshot: longer than the %zu bytes listed", len);
+	expect(cfx_update(f, NULL, NULL, &err), -EFBIG, err, want);
+	free(longer);
+	free(snap);
+	free(junk);
 	free(err);
 	cfx_destroy(f);
 }
@@ -358,6 +473,8 @@ XTEST_SUITE(client_tuf, NULL, NULL, XTEST(test_update_lists_delegated_target),
 	    XTEST(test_update_rejects_expired_timestamp), XTEST(test_update_rejects_mix_and_match),
 	    XTEST(test_update_rejects_snapshot_hash_mismatch),
 	    XTEST(test_update_rejects_below_threshold), XTEST(test_update_follows_root_rotation),
-	    XTEST(test_update_rejects_target_outside_delegation),
+	    XTEST(test_update_ignores_targets_outside_delegation),
+	    XTEST(test_update_treats_403_for_next_root_as_end_of_chain),
+	    XTEST(test_update_names_the_cap_it_applied),
 	    XTEST(test_update_rejects_oversized_timestamp), XTEST(test_update_rejects_expired_root),
 	    XTEST(test_update_recovers_after_timestamp_key_rotation))

@@ -145,6 +145,43 @@ static void test_store_install_crash_leaves_old_or_new(void)
 	}
 }
 
+static void test_store_open_readonly_creates_nothing(void)
+{
+	/* `xdrv list` used to create DIR/store.db (and DIR itself) through repo_store_open */
+	struct repo_store *s = NULL;
+	char *err = NULL;
+	const char *top = xtest_tmpdir();
+	const char *dir = xtest_path("%s/none/store", top);
+	CU_ASSERT_EQUAL(repo_store_open_readonly(dir, &s, &err), -ENOENT);
+	CU_ASSERT_PTR_NULL(s);
+	CU_ASSERT(err && strstr(err, "no store at ") && strstr(err, "/none/store"));
+	CU_ASSERT_EQUAL(xtest_sh("test -z \"$(ls -A '%s')\"", top), 0); /* not even none/ */
+	free(err);
+	err = NULL;
+	/* an existing store: read, and nothing beside it appears (no -journal, -wal, -shm) */
+	struct repo_installed r = rec("1.0.0", D1, 1), got;
+	struct repo_installed *v = NULL;
+	size_t n = 0;
+	CU_ASSERT_EQUAL_FATAL(repo_store_open(dir, &s, &err), 0);
+	CU_ASSERT_EQUAL(repo_store_install(s, &r, (const uint8_t *)"pkg", 3, &err), 0);
+	repo_store_close(s);
+	s = NULL;
+	CU_ASSERT_EQUAL(xtest_sh("cd '%s' && find . | sort > '%s/before'", dir, top), 0);
+	CU_ASSERT_EQUAL_FATAL(repo_store_open_readonly(dir, &s, &err), 0);
+	CU_ASSERT_EQUAL(repo_store_get(s, "hello", &got, &err), 0);
+	CU_ASSERT_STRING_EQUAL(got.version, "1.0.0");
+	CU_ASSERT_EQUAL(repo_store_list(s, &v, &n, &err), 0);
+	CU_ASSERT_EQUAL(n, 1);
+	CU_ASSERT_EQUAL(xtest_sh("cd '%s' && find . | sort | cmp -s - '%s/before'", dir, top), 0);
+	/* and it cannot write */
+	CU_ASSERT(repo_store_remove(s, "hello", &err) < 0);
+	repo_store_close(s);
+	CU_ASSERT_EQUAL(xtest_sh("cd '%s' && find . | sort | cmp -s - '%s/before'", dir, top), 0);
+	free(v);
+	free(err);
+}
+
 XTEST_SUITE(store, NULL, NULL, XTEST(test_store_repositories_add_list_remove),
 	    XTEST(test_store_install_switches_and_removes),
-	    XTEST(test_store_install_crash_leaves_old_or_new))
+	    XTEST(test_store_install_crash_leaves_old_or_new),
+	    XTEST(test_store_open_readonly_creates_nothing))

@@ -126,6 +126,18 @@ struct boot_config;
 int boot_config_parse(const uint8_t *buf, size_t len, const char *dir, struct boot_config **out,
 		      char **err);
 void boot_config_free(struct boot_config *c);
+/* Drivers by name: a configuration's drivers[].package may name an installed driver (NAME or
+ * NAME@VERSION) instead of a package file. The loader does not know the install store, so the
+ * front end registers the function that tells the two apart and resolves names (xdrv boot:
+ * repo-server's store, opened read-only). It is called for every drivers[].package with the
+ * configuration's "store" (NULL: the store's default), the value and the configuration's
+ * folder; it returns 0 with *path NULL for a package file (the value is then taken relative to
+ * the folder, as without a resolver), 0 with *path malloc'd (the installed package file), or a
+ * negative errno with *err, which makes the configuration fail naming the entry. Without a
+ * resolver (NULL, the default) every value is a file. Process-wide; set it before parsing. */
+typedef int (*boot_package_resolver)(void *ctx, const char *store, const char *value,
+				     const char *dir, char **path, char **err);
+void boot_set_package_resolver(boot_package_resolver fn, void *ctx);
 const char *boot_config_event_log(const struct boot_config *c);
 const char *boot_config_tpm(const struct boot_config *c); /* NULL: no TPM */
 

@@ -28,13 +28,16 @@ struct repo_http_opts {
 
 /* GET url into memory, at most `max` bytes: more is -EFBIG ("... exceeds the limit of N bytes"),
  * whatever Content-Length claimed (the endless-data defence counts received bytes). 404 and a
- * missing file:// are -ENOENT; other HTTP errors -EPROTO; transport errors -EIO / -ETIMEDOUT.
+ * missing file:// are -ENOENT; 403 is -EACCES; other HTTP errors -EPROTO; transport errors
+ * -EIO / -ETIMEDOUT.
  * *buf is malloc'd and NUL-terminated (not counted in *len). opts may be NULL. */
 int repo_http_get(const char *url, uint64_t max, const struct repo_http_opts *opts, uint8_t **buf,
 		  size_t *len, char **err);
 /* GET url into the file `part` (created if missing), resuming with a Range request from its
  * current size; the file never grows past `max` (-EFBIG, and the partial file is removed since
- * it cannot be right). A server that ignores Range (200 instead of 206) restarts from 0. */
+ * it cannot be right). A server that cannot resume (it ignores Range and answers 200 instead of
+ * 206, or answers 416) gets the partial file discarded and the download restarted from byte 0,
+ * in the same call. */
 int repo_http_download(const char *url, const char *part, uint64_t max,
 		       const struct repo_http_opts *opts, char **err);
 /* POST `len` bytes (application/octet-stream) with "Authorization: Bearer TOKEN" (token may be
@@ -50,10 +53,16 @@ struct repo_store;
 
 /* The store's folder: `dir` if not NULL, else $XDRV_STORE, else /var/lib/xdrv. Borrowed. */
 const char *repo_store_default_dir(const char *dir);
-/* Open (creating if missing) the store: DIR/store.db (SQLite, WAL), DIR/blobs, DIR/tmp,
- * DIR/repos/<name>/ (trusted metadata). Blobs nothing refers to are removed (left by a crash
- * between the blob write and the database commit). */
+/* Open (creating if missing) the store: DIR/store.db (SQLite, rollback journal), DIR/blobs,
+ * DIR/tmp, DIR/repos/<name>/ (trusted metadata). Blobs nothing refers to are removed (left by
+ * a crash between the blob write and the database commit). */
 int repo_store_open(const char *dir, struct repo_store **out, char **err);
+/* Open an existing store for reading only (SQLITE_OPEN_READONLY): nothing is created, no
+ * folder, database, journal or blob is written or removed. -ENOENT "no store at DIR (...)"
+ * when DIR/store.db does not exist. The getters and repo_update (which writes only the trusted
+ * metadata files of an already configured repository) work on it; writes to the database
+ * fail. */
+int repo_store_open_readonly(const char *dir, struct repo_store **out, char **err);
 void repo_store_close(struct repo_store *s); /* NULL-safe */
 const char *repo_store_dir(const struct repo_store *s);
 
@@ -112,15 +121,22 @@ struct repo_target {
 struct repo_update_opts {
 	int64_t now; /* unix seconds for expiry; 0: the wall clock (TUF freshness) */
 	const struct repo_http_opts *http; /* may be NULL */
+	/* A problem that does not stop the update (a vendor role listing a target outside its
+	 * delegated paths: that target is ignored). Called once per role and update with a
+	 * one-line message whose repository strings are escaped; NULL: "warning: MSG" on
+	 * stderr. */
+	void (*warn)(void *ctx, const char *msg);
+	void *warn_ctx;
 };
 
 /* Refresh a repository's trusted metadata, following the TUF 1.0 client workflow (5.3-5.6):
- * root chain N+1.root.json until 404 (each new root signed by the old and the new threshold,
- * version exactly +1, not expired at the end), timestamp (length cap, threshold, no rollback,
- * expiry), snapshot (length/hash from the timestamp, version match, no rollback of any targets
- * file), targets and every delegated role (version from the snapshot, expiry, paths confined to
- * the delegation). Trusted files are replaced atomically only after everything checked. On
- * success *targets and *n list every target (malloc'd; may be NULL if unwanted). */
+ * root chain N+1.root.json until 404 or 403 (each new root signed by the old and the new
+ * threshold, version exactly +1, not expired at the end), timestamp (length cap, threshold, no
+ * rollback, expiry), snapshot (length/hash from the timestamp, version match, no rollback of
+ * any targets file), targets and every delegated role (version from the snapshot, expiry).
+ * A delegated role's target outside its delegated paths is left out (o->warn says so once per
+ * role). Trusted files are replaced atomically only after everything checked. On success
+ * *targets and *n list every target (malloc'd; may be NULL if unwanted). o may be NULL. */
 int repo_update(struct repo_store *s, const char *repo, const struct repo_update_opts *o,
 		struct repo_target **targets, size_t *n, char **err);
 /* Download a target (consistent-snapshot name DIR/<sha256>.<base>) into DIR/tmp with resume and
@@ -131,10 +147,39 @@ int repo_fetch_target(struct repo_store *s, const char *repo, const struct repo_
 int repo_version_cmp(const char *a, const char *b);
 
 /* ---- the steps the front end's install, list and publish commands share (client_cli.c) ---- */
-/* The host's pinned package root: `opt` if given, else $XDRV_TRUST, else STORE/trust-root.pem.
- * Written into buf; -ENOENT with a message saying how to provide one. */
-int repo_cli_trust_path(const struct repo_store *s, const char *opt, char *buf, size_t size,
-			char **err);
+/* The host's package trust root. Every verifying command (install, run, load, verify, inspect)
+ * takes it from the same sources in the same order, through this one function: `opt`
+ * (--trust), else $XDRV_TRUST if set and not empty, else STORE/trust-root.pem if that file
+ * exists (STORE as repo_store_default_dir(store_dir) gives it). A source that is given but
+ * cannot be read is an error naming it and the source (the next one is not tried: a mistyped
+ * --trust must not fall back to another root). No source at all: -ENOENT with out->source 0
+ * and a message naming the three ways to give one. Creates nothing. */
+enum repo_trust_source {
+	REPO_TRUST_NONE = 0,
+	REPO_TRUST_OPTION, /* --trust FILE */
+	REPO_TRUST_ENV,	   /* $XDRV_TRUST */
+	REPO_TRUST_STORE,  /* STORE/trust-root.pem */
+};
+struct repo_trust {
+	char path[4096];
+	enum repo_trust_source source;
+};
+int repo_trust_find(const char *store_dir, const char *opt, struct repo_trust *out, char **err);
+/* "--trust", "$XDRV_TRUST", "the store's trust root" (borrowed, static) */
+const char *repo_trust_source_name(enum repo_trust_source src);
+
+/* Installed drivers by name. A PKG argument of run, load, verify and inspect, and a boot
+ * configuration's drivers[].package, is an installed driver's NAME or NAME@VERSION when it has
+ * that form (NAME a driver name [a-z0-9_-]{1,63}, VERSION [0-9A-Za-z.+-]{1,32}) and nothing
+ * but a folder has that name (relative to `dir` when not NULL); anything else (a '/', a '.'
+ * before the '@', an existing file) is a package file. */
+bool repo_cli_names_installed(const char *arg, const char *dir);
+/* Look NAME[@VERSION] up in the store at store_dir (NULL: the default), opened read-only
+ * (nothing is created). *out is the installed record; out->path is its package file. -ENOENT
+ * "NAME: not installed (store DIR)", "... (no store at DIR)", or, with @VERSION,
+ * "NAME@VERSION: not installed (NAME 1.2.0 is; store DIR)"; -EINVAL for a malformed spec. */
+int repo_cli_resolve_installed(const char *store_dir, const char *spec, struct repo_installed *out,
+			       char **err);
 
 /* Pick the target for NAME[@VERSION] among `t[0..n)`: the exact version if given, else the
  * highest. NULL with *err "NAME@VERSION: not in repository R" otherwise. */
