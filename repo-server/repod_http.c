@@ -1107,3 +1107,18 @@ void repo_server_stop(struct repo_server *s, unsigned grace_ms)
 	pthread_mutex_destroy(&s->cmu);
 	free(s);
 }
+
+unsigned repo_server_client_connections(struct repo_server *s, const char *ipv4)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	uint8_t key[16], klen = 0;
+	char text[48];
+	if (inet_pton(AF_INET, ipv4, &a.sin_addr) != 1 ||
+	    !addr_key((const struct sockaddr *)&a, key, &klen, text, sizeof(text)))
+		return 0;
+	pthread_mutex_lock(&s->cmu);
+	struct ipcount **pp = ip_slot(s, key, klen);
+	unsigned n = *pp ? (*pp)->n : 0;
+	pthread_mutex_unlock(&s->cmu);
+	return n;
+}

@@ -687,6 +687,17 @@ static double closed_within(int fd, double limit)
 	}
 }
 
+/* Wait (at most 15 s) until the server has cleaned up every connection from `src`: a client
+ * sees a connection end (the server's shutdown) before the server's close notification lowers
+ * its per-client count, so dialling again at once can still meet the old count. */
+static void wait_uncounted(struct repo_server *s, const char *src)
+{
+	double t0 = now_s();
+	while (repo_server_client_connections(s, src) != 0 && now_s() - t0 < 15)
+		usleep(10 * 1000);
+	CU_ASSERT_EQUAL(repo_server_client_connections(s, src), 0);
+}
+
 static void health_from(uint16_t p, const char *src)
 {
 	int fd = dial_from(p, src);
@@ -750,6 +761,7 @@ static void test_http_connection_limits_and_timeouts(void)
 		CU_ASSERT(ti >= 0);
 		close(idle[i]);
 	}
+	wait_uncounted(s2, "127.0.0.2");
 
 	/* headers sent a line at a time, never complete: ended by header_timeout though the
 	 * client is never idle */
@@ -767,6 +779,7 @@ static void test_http_connection_limits_and_timeouts(void)
 	}
 	CU_ASSERT(ended);
 	close(slow);
+	wait_uncounted(s2, "127.0.0.2");
 
 	/* an upload whose body trickles in: ended by body_timeout */
 	int up = dial_from(p2, "127.0.0.2");
@@ -784,6 +797,7 @@ static void test_http_connection_limits_and_timeouts(void)
 	}
 	CU_ASSERT(ended);
 	close(up);
+	wait_uncounted(s2, "127.0.0.2");
 
 	/* the client's count went back down: it is served again */
 	health_from(p2, "127.0.0.2");

@@ -163,6 +163,10 @@ struct repo_server;
 /* Start serving `r` on c->listen:c->port with c->threads threads. `r` must outlive the server. */
 int repo_server_start(struct repo *r, struct repo_server **out, char **err);
 uint16_t repo_server_port(const struct repo_server *s);
+/* How many connections from this IPv4 address the server counts against
+ * max_connections_per_client now. The count drops when libmicrohttpd has cleaned a connection
+ * up, which is after the client already saw it end: a test waits for it before dialling again. */
+unsigned repo_server_client_connections(struct repo_server *s, const char *ipv4);
 /* Stop accepting, wait up to `grace_ms` for requests in flight, stop. NULL-safe. */
 void repo_server_stop(struct repo_server *s, unsigned grace_ms);
 
