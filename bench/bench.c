@@ -51,9 +51,11 @@ struct run {
 static void log_sink(void *ctx, const char *driver, uint32_t level, const char *msg)
 {
 	(void)ctx;
+	char d[256], m[4096]; /* the label and message come from the driver: shown escaped */
 	if (level <= XDRV_LOG_WARN)
-		fprintf(stderr, "[%s] %s%s\n", driver, level == XDRV_LOG_ERROR ? "error: " : "",
-			msg);
+		fprintf(stderr, "[%s] %s%s\n", xdrv_escape_text(driver, d, sizeof d),
+			level == XDRV_LOG_ERROR ? "error: " : "",
+			xdrv_escape_text(msg, m, sizeof m));
 }
 
 /* Record sample `x` of figure k for column m, unless this is the warm-up pass (rep < 0). */

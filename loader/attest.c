@@ -372,26 +372,36 @@ int attest_check_chain(const struct evl *l, json_t *ref, FILE *o, char **err)
 		if (e->type == EVL_EV_NO_ACTION)
 			continue;
 		if (done)
-			return xdrv_err(err, -EBADMSG, "event log: event %zu after xdrv.boot.done",
-					i + 1);
+			return xdrv_err(err, -EBADMSG, "event log: event %zu after %s", i + 1,
+					done == 2 ? "xdrv.boot.stopped" : "xdrv.boot.done");
 		if (starts(e, "xdrv.driver.package") && e->pcr == BOOT_PCR_DRIVERS) {
-			char name[256], sha[80];
+			char name[256], sha[80], pay[80];
 			kv(t, "name", name, sizeof name);
 			kv(t, "sha256", sha, sizeof sha);
-			fprintf(o, "driver     %s %s, security_version %s (floor %s), sha256 %s\n",
+			/* the identity is the payload's digest (a signature can be re-encoded or
+			 * made again without changing what was signed); logs from before it was
+			 * measured for unsigned packages say "unsigned": then the file is the
+			 * payload */
+			kv(t, "payload_sha256", pay, sizeof pay);
+			if (!*pay || strcmp(pay, "unsigned") == 0)
+				snprintf(pay, sizeof pay, "%s", sha);
+			fprintf(o,
+				"driver     %s %s, security_version %s (floor %s), payload sha256 "
+				"%s\n",
 				name, kv(t, "version", a, sizeof a),
 				kv(t, "security_version", b2, sizeof b2),
-				kv(t, "floor", c, sizeof c), sha);
+				kv(t, "floor", c, sizeof c), pay);
 			fprintf(o, "           signed by %s (issuer %s)\n",
 				kv(t, "signer", a, sizeof a), kv(t, "issuer", b2, sizeof b2));
+			fprintf(o, "           file sha256 %s\n", sha);
 			json_t *dr =
 				ref ? json_object_get(json_object_get(ref, "drivers"), name) : NULL;
-			if (ref && !in_list(dr, sha))
+			if (ref && !in_list(dr, pay))
 				return xdrv_err(
 					err, -EPERM,
-					"driver %s: package sha256 %s is not in the reference "
+					"driver %s: payload sha256 %s is not in the reference "
 					"allow-list",
-					name, sha);
+					name, pay);
 		} else if (starts(e, "xdrv.driver.jit") && e->pcr == BOOT_PCR_DRIVERS) {
 			/* the host: "triple cpu=NAME +f1,+f2,...", shown with a feature count */
 			kv(t, "host", c, sizeof c);
@@ -413,6 +423,8 @@ int attest_check_chain(const struct evl *l, json_t *ref, FILE *o, char **err)
 		} else if (starts(e, "xdrv.driver.refused") && e->pcr == BOOT_PCR_DRIVERS) {
 			fprintf(o, "refused    %s at %s: %s\n", kv(t, "package", a, sizeof a),
 				kv(t, "step", b2, sizeof b2), kv(t, "reason", c, sizeof c));
+			if (*kv(t, "payload_sha256", a, sizeof a) && strcmp(a, "unknown") != 0)
+				fprintf(o, "           payload sha256 %s\n", a);
 		} else if (starts(e, "xdrv.floors.reinit") && e->pcr == BOOT_PCR_PLATFORM) {
 			fprintf(o, "floors     RE-INITIALIZED (%s): %s\n",
 				kv(t, "store", a, sizeof a), kv(t, "found", b2, sizeof b2));
@@ -420,6 +432,11 @@ int attest_check_chain(const struct evl *l, json_t *ref, FILE *o, char **err)
 			fprintf(o, "boot       complete: %s drivers booted, %s refused\n",
 				kv(t, "booted", a, sizeof a), kv(t, "refused", b2, sizeof b2));
 			done = 1;
+		} else if (starts(e, "xdrv.boot.stopped") && e->pcr == BOOT_PCR_PLATFORM) {
+			fprintf(o, "boot       STOPPED: %s drivers booted, %s refused: %s\n",
+				kv(t, "booted", a, sizeof a), kv(t, "refused", b2, sizeof b2),
+				kv(t, "reason", c, sizeof c));
+			done = 2;
 		} else {
 			return xdrv_err(err, -EBADMSG,
 					"event log: event %zu (PCR %u): not an xdrv boot event",
@@ -429,6 +446,10 @@ int attest_check_chain(const struct evl *l, json_t *ref, FILE *o, char **err)
 	if (!done)
 		return xdrv_err(err, -EBADMSG,
 				"event log: no xdrv.boot.done event: the boot did not complete");
+	if (done == 2)
+		return xdrv_err(err, -EPERM,
+				"event log: the boot stopped before its end (xdrv.boot.stopped): "
+				"the chain above is what ran, but it is not a complete boot");
 	return 0;
 }
 

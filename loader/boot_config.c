@@ -80,6 +80,21 @@ static int get_bool(json_t *o, const char *key, const char *where, int def, int 
 	return 0;
 }
 
+/* A watchdog in milliseconds: 1 ms .. 1 hour. */
+static int get_ms(json_t *o, const char *key, uint32_t def, uint32_t *out, char **err)
+{
+	json_t *v = json_object_get(o, key);
+	*out = def;
+	if (!v)
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+	    json_integer_value(v) > BOOT_TIMEOUT_MAX_MS)
+		return xdrv_err(err, -EINVAL, "policy.%s: not milliseconds 1..%u", key,
+				BOOT_TIMEOUT_MAX_MS);
+	*out = (uint32_t)json_integer_value(v);
+	return 0;
+}
+
 static int dup_path(const char *dir, const char *p, char **out, char **err)
 {
 	*out = NULL;
@@ -106,15 +121,11 @@ static int parse_floor(json_t *v, int64_t *out, char **err)
 
 static int parse_policy(struct boot_config *c, json_t *p, char **err)
 {
-	static const char *const keys[] = {"require_signatures",
-					   "allowed_vendors",
-					   "safety",
-					   "min_security_versions",
-					   "continue_on_failure",
-					   "raise_floors",
-					   "jit",
-					   "opt_level",
-					   NULL};
+	static const char *const keys[] = {
+		"require_signatures",  "allowed_vendors",  "safety", "min_security_versions",
+		"continue_on_failure", "raise_floors",	   "jit",    "opt_level",
+		"jit_timeout_ms",      "probe_timeout_ms", NULL,
+	};
 	if (p && !json_is_object(p))
 		return xdrv_err(err, -EINVAL, "policy: not an object");
 	if (!p)
@@ -151,6 +162,11 @@ static int parse_policy(struct boot_config *c, json_t *p, char **err)
 		else
 			c->opt_level = (uint32_t)json_integer_value(v);
 	}
+	if (!rc)
+		rc = get_ms(p, "jit_timeout_ms", BOOT_JIT_TIMEOUT_MS, &c->jit_timeout_ms, err);
+	if (!rc)
+		rc = get_ms(p, "probe_timeout_ms", BOOT_PROBE_TIMEOUT_MS, &c->probe_timeout_ms,
+			    err);
 	v = json_object_get(p, "allowed_vendors");
 	if (!rc && v) {
 		if (!json_is_array(v) || json_array_size(v) > 256)

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "xdrv/boot.h"
 #include "xdrv/loader.h"
@@ -16,6 +17,12 @@
 #define BOOT_CONFIG_MAX	 (1u << 20) /* a boot configuration is a page of JSON; 1 MiB bounds it */
 #define BOOT_MAX_DRIVERS 64u
 #define BOOT_MAX_PARAMS	 64u
+/* Watchdogs of a driver's process. Compiling a large driver in a sanitizer build takes seconds
+ * on a loaded machine, so the JIT gets two minutes; a probe that has not answered in ten
+ * seconds is not coming back (a real driver's probe waits for hardware in milliseconds). */
+#define BOOT_JIT_TIMEOUT_MS   120000u
+#define BOOT_PROBE_TIMEOUT_MS 10000u
+#define BOOT_TIMEOUT_MAX_MS   3600000u
 
 struct boot_driver {
 	char *package; /* absolute or relative to the config's folder, resolved; for a driver
@@ -48,6 +55,8 @@ struct boot_config {
 	size_t nminsv;
 	char *crl, *deny_list;
 	int crl_required; /* a stale or older CRL stops the boot (default); else warn, go on */
+	/* watchdogs of a driver's process (boot_child.c): compiling, then probe and remove */
+	uint32_t jit_timeout_ms, probe_timeout_ms;
 	struct boot_driver *drivers;
 	size_t ndrivers;
 };
@@ -88,6 +97,49 @@ int boot_floors_crl_raise(struct boot_floors *f, uint64_t number, char **err);
  * as tpm2-tools spells them ("nt=bits|ownerwrite|..."), into buf. */
 int ldr_tpm_nv_name(uint32_t index, int platform, int written, uint8_t name[34]);
 const char *ldr_tpm_nv_attrs_text(uint32_t attrs, char *buf, size_t n);
+/* ---- a driver's JIT and probe in a child process (boot_child.c) ------------------------------
+ * The parent forks; the child compiles, answers, waits for the parent's go (the JIT event is
+ * measured first), probes, answers, exits. Answers are framed (kind + NUL-ended text fields, at
+ * most BOOT_ANSWER_MAX bytes) and parsed strictly: after the go the child runs driver code. */
+#define BOOT_ANSWER_MAX	   4096u
+#define BOOT_ANSWER_FIELDS 8u
+struct boot_child {
+	pid_t pid;   /* parent: the child's pid */
+	int answers; /* parent: read end of the answer pipe; child: its write end */
+	int go;	     /* parent: write end of the go pipe; child: its read end */
+	int pidfd;   /* parent: the child as a pidfd (-1 if the kernel has none) */
+	int status, reaped;
+};
+struct boot_answer {
+	char kind;
+	size_t nfields;
+	const char *field[BOOT_ANSWER_FIELDS]; /* into buf */
+	char buf[BOOT_ANSWER_MAX];
+};
+/* 1 in the parent, 0 in the child (which dies with its parent), negative on failure. */
+int boot_child_fork(struct boot_child *c, char **err);
+/* Child: send an answer (fields cut to fit); wait for the go (-EPIPE: the parent is gone). */
+int boot_child_answer(const struct boot_child *c, char kind, const char *const *fields, size_t n);
+int boot_child_wait_go(const struct boot_child *c);
+/* Parent: let the child go on to probe. */
+int boot_child_go(const struct boot_child *c);
+/* Parent: the next answer within timeout_ms. -ETIMEDOUT none in time (the child still runs);
+ * -EPIPE the child ended without a whole answer; -EINTR a stop signal arrived
+ * (boot_stop_signal); -EBADMSG a malformed answer (*err says how). */
+int boot_child_recv(struct boot_child *c, uint32_t timeout_ms, struct boot_answer *a, char **err);
+/* Parent: kill the child if it still runs (SIGKILL), reap it, close the pipes; `how` (n bytes)
+ * gets "signal SIGSEGV" or "exit status N" and is returned. Safe twice. */
+const char *boot_child_end(struct boot_child *c, char *how, size_t n);
+/* One answer frame (header + payload, exactly len bytes). */
+int boot_answer_parse(const uint8_t *msg, size_t len, struct boot_answer *a, char **err);
+/* SIGINT/SIGTERM set a flag (once; a second one has the default action; one ignored at install
+ * stays ignored) that the waits see: install before the boot, restore after (which clears the
+ * flag); boot_stop_signal is the signal caught, 0 if none. A child forked in between gets the
+ * dispositions the boot found. */
+int boot_stop_install(void);
+void boot_stop_restore(void);
+int boot_stop_signal(void);
+const char *boot_signal_name(int signo, char *buf, size_t n); /* "SIGSEGV" */
 
 /* The check of an event log's shape against an xdrv boot (and `ref`, a parsed reference, if not
  * NULL), printing the chain to `o` as verify-boot shows it: every value from the log escaped

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "xdrv/abi.h"
 #include "xdrv/hvb.h"
@@ -51,6 +52,7 @@ struct boot {
 	struct boot_result *res;
 	int fatal;	       /* a measurement or the TPM failed: the boot cannot go on */
 	const char *tpm_auth;  /* the TPM's owner authorization: "set", "empty"; "none": no TPM */
+	int platform_measured; /* so a boot that stops from here on measures why */
 	uint64_t crl_number;   /* the configured CRL's cRLNumber, 0 without one */
 	const char *crl_state; /* "none", "fresh", or "stale" (accepted by crl_required false) */
 };
@@ -157,13 +159,14 @@ static int measure_platform(struct boot *b, const char *cfg_path, const char *cf
 		rc = measure(b, BOOT_PCR_PLATFORM, err,
 			     "xdrv.policy require_signatures=%d allowed_vendors=%s safety=%s "
 			     "min_security_versions=%s continue_on_failure=%d raise_floors=%d "
-			     "jit=%s opt=%u floors=%s floors_state=%s tpm_owner_auth=%s",
+			     "jit=%s opt=%u floors=%s floors_state=%s tpm_owner_auth=%s "
+			     "jit_timeout_ms=%u probe_timeout_ms=%u",
 			     c->require_signatures, q(c->nvendors ? vendors : "*", qa, sizeof qa),
 			     q(c->safety, qb, sizeof qb), q(mins, qc, sizeof qc),
 			     c->continue_on_failure, c->raise_floors,
 			     c->jit_mode == LDR_JIT_LAZY ? "lazy" : "eager", c->opt_level,
 			     boot_floors_store(b->floors), boot_floors_state(b->floors),
-			     b->tpm_auth);
+			     b->tpm_auth, c->jit_timeout_ms, c->probe_timeout_ms);
 	char crl_hex[65] = "none", deny_hex[65] = "none";
 	size_t nser = 0, ndig = 0;
 	sig_revocation_counts(b->rev, &nser, &ndig);
@@ -199,12 +202,13 @@ struct drv_state {
 	const char *base;
 	uint8_t *buf;
 	size_t len;
-	char hex[65];
+	char hex[65];	  /* the file's SHA-256 (information: not an identity) */
+	char payload[65]; /* the payload's: the package's identity, once known */
 	struct sig_info sig;
 	int signed_ok;
 	char name[128], version[64];
 	uint64_t secver, floor;
-	struct ldr_image *img;
+	struct ldr_image *img; /* these three only in the driver's process */
 	struct hvb_backend *be;
 	struct ldr_driver *drv;
 	const char *step;
@@ -224,6 +228,8 @@ static int check_package(struct boot *b, struct drv_state *s, char **err)
 	rc = sig_trailer_parse(s->buf, s->len, &plen, NULL, NULL, NULL);
 	if (rc == -ENODATA && !c->require_signatures) {
 		plen = s->len;
+		memcpy(s->payload, s->hex,
+		       sizeof s->payload); /* unsigned: the file is the payload */
 	} else if (!b->trust) {
 		return xdrv_err(err, -EPERM, "signature: no trust root configured");
 	} else {
@@ -234,6 +240,7 @@ static int check_package(struct boot *b, struct drv_state *s, char **err)
 		}
 		plen = s->sig.payload_len;
 		s->signed_ok = 1;
+		snprintf(s->payload, sizeof s->payload, "%s", s->sig.digest_hex);
 		s->step = "vendor";
 		if (!vendor_allowed(c, s->sig.signer))
 			return xdrv_err(err, -EPERM,
@@ -274,38 +281,22 @@ static int check_package(struct boot *b, struct drv_state *s, char **err)
 	return 0;
 }
 
-static int jit_and_probe(struct boot *b, struct drv_state *s, char **err)
+/* ---- the driver's process (boot_child.c) ------------------------------------------------------
+ * The child compiles, answers 'J' (what the JIT event needs) or 'F' (rc, message), waits for the
+ * go, probes and removes the driver, answers 'P' (the device's name) or 'F', and exits. */
+static _Noreturn void child_fail(const struct boot_child *ch, int rc, const char *err)
 {
-	struct boot_config *c = b->cfg;
-	char qa[512], qb[512], qc[1024], params[1024] = "";
-	s->step = "jit";
-	int rc = ldr_image_load_buf(b->ctx, s->buf, s->len, s->base, s->d->params, s->d->nparams,
-				    &s->img, err);
-	if (rc)
-		return rc;
-	const struct sdk_manifest *m = ldr_image_manifest(s->img);
-	size_t nv = 0, o = 0;
-	const uint64_t *vals = ldr_image_param_values(s->img, &nv);
-	for (size_t i = 0; m && i < nv && i < m->desc.nparams && o < sizeof params; i++)
-		o += (size_t)snprintf(params + o, sizeof params - o, "%s%s=%llu", i ? "," : "",
-				      m->desc.params[i].name, (unsigned long long)vals[i]);
-	uint8_t od[32];
-	char obj[65] = "none-lazy";
-	if (ldr_image_object_digest(s->img, od) == 0)
-		xdrv_hex(od, 32, obj);
-	unsigned maj = 0, mi = 0, pat = 0;
-	LLVMGetVersion(&maj, &mi, &pat);
-	rc = measure(
-		b, BOOT_PCR_DRIVERS, err,
-		"xdrv.driver.jit name=%s loader_sha256=%s llvm=%u.%u.%u host=%s opt=%u mode=%s "
-		"params=%s safety=%s object_sha256=%s functions=%u",
-		s->name, b->exe_hex, maj, mi, pat, q(ldr_host_description(b->ctx), qc, sizeof qc),
-		c->opt_level, c->jit_mode == LDR_JIT_LAZY ? "lazy" : "eager",
-		q(params, qa, sizeof qa), q(c->safety, qb, sizeof qb), obj,
-		ldr_image_total_functions(s->img));
-	if (rc)
-		return rc;
-	s->step = "probe";
+	char rcs[16];
+	snprintf(rcs, sizeof rcs, "%d", rc);
+	const char *f[2] = {rcs, err ? err : "failed"};
+	boot_child_answer(ch, 'F', f, 2);
+	_exit(0);
+}
+
+/* In the child, after the go: bind (probe) on the configured device, let it run a little,
+ * unbind (remove); *devname gets the device's name. */
+static int child_probe(struct drv_state *s, char *devname, size_t dn, char **err)
+{
 	const struct xdrv_driver *desc = ldr_image_descriptor(s->img);
 	if (!desc)
 		return xdrv_err(err, -EINVAL, "no driver descriptor");
@@ -317,7 +308,7 @@ static int jit_and_probe(struct boot *b, struct drv_state *s, char **err)
 	memcpy(model, s->d->device, n);
 	model[n] = 0;
 	struct hvb_device *dev = NULL;
-	rc = hvb_backend_create(s->d->backend, NULL, &s->be, err);
+	int rc = hvb_backend_create(s->d->backend, NULL, &s->be, err);
 	if (!rc)
 		rc = hvb_device_create(s->be, model, colon ? colon + 1 : NULL, &dev, err);
 	if (!rc)
@@ -326,11 +317,142 @@ static int jit_and_probe(struct boot *b, struct drv_state *s, char **err)
 		return rc;
 	for (int i = 0; i < 64 && ldr_driver_dispatch(s->drv) > 0; i++)
 		; /* let probe's first interrupts and polls run */
+	snprintf(devname, dn, "%s", hvb_device_name(dev) ? hvb_device_name(dev) : "?");
+	ldr_driver_unbind(s->drv); /* remove: the boot only probes */
+	return 0;
+}
+
+static _Noreturn void child_jit_and_probe(struct boot *b, struct drv_state *s,
+					  const struct boot_child *ch)
+{
+	char *err = NULL, params[1024] = "", devname[128];
+	int rc = ldr_image_load_buf(b->ctx, s->buf, s->len, s->base, s->d->params, s->d->nparams,
+				    &s->img, &err);
+	if (rc)
+		child_fail(ch, rc, err);
+	const struct sdk_manifest *m = ldr_image_manifest(s->img);
+	size_t nv = 0, o = 0;
+	const uint64_t *vals = ldr_image_param_values(s->img, &nv);
+	for (size_t i = 0; m && i < nv && i < m->desc.nparams && o < sizeof params; i++)
+		o += (size_t)snprintf(params + o, sizeof params - o, "%s%s=%llu", i ? "," : "",
+				      m->desc.params[i].name, (unsigned long long)vals[i]);
+	uint8_t od[32];
+	char obj[65] = "none-lazy", nfun[16];
+	if (ldr_image_object_digest(s->img, od) == 0)
+		xdrv_hex(od, 32, obj);
+	snprintf(nfun, sizeof nfun, "%u", ldr_image_total_functions(s->img));
+	const char *jf[3] = {params, obj, nfun};
+	if (boot_child_answer(ch, 'J', jf, 3) || boot_child_wait_go(ch))
+		_exit(1); /* the parent is gone */
+	/* measured: now the driver's code may run */
+	rc = child_probe(s, devname, sizeof devname, &err);
+	if (rc)
+		child_fail(ch, rc, err);
+	fflush(NULL);
+	const char *pf[1] = {devname};
+	boot_child_answer(ch, 'P', pf, 1);
+	_exit(0);
+}
+
+/* A token the event text can hold unquoted: the device's name, the object digest. */
+static int plain_token(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > max)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || strchr("._:-", *s)))
+			return 0;
+	return 1;
+}
+
+/* The child's next answer, of kind `want` with `nf` fields, within the watchdog; anything else
+ * becomes the message of the refusal: the child's own failure, a hang (the child is killed), a
+ * process that ended, a stop signal, or a malformed answer. */
+static int child_answer(struct boot_child *ch, char want, size_t nf, uint32_t timeout_ms,
+			struct boot_answer *a, char **err)
+{
+	const char *who = want == 'J' ? "the JIT's process" : "the driver's process";
+	const char *key = want == 'J' ? "jit_timeout_ms" : "probe_timeout_ms";
+	char *e = NULL, how[64], sig[32];
+	int rc = boot_child_recv(ch, timeout_ms, a, &e);
+	if (rc == -EPIPE && boot_stop_signal())
+		rc = -EINTR; /* ^C reached the whole process group: the child died of it */
+	if (rc == -ETIMEDOUT) {
+		boot_child_end(ch, how, sizeof how);
+		rc = xdrv_err(err, rc, "hung: no answer within %u ms (policy.%s); %s was killed",
+			      timeout_ms, key, who);
+	} else if (rc == -EPIPE) {
+		boot_child_end(ch, how, sizeof how);
+		if (want == 'J')
+			rc = xdrv_err(err, rc, "the JIT's process ended (%s) while compiling", how);
+		else
+			rc = xdrv_err(err, rc, "driver ended the process (%s)", how);
+	} else if (rc == -EINTR) {
+		boot_child_end(ch, how, sizeof how);
+		rc = xdrv_err(err, rc, "boot interrupted by %s",
+			      boot_signal_name(boot_stop_signal(), sig, sizeof sig));
+	} else if (rc) {
+		boot_child_end(ch, how, sizeof how);
+		rc = xdrv_err(err, rc, "%s: %s", who, e ? e : "failed");
+	} else if (a->kind == 'F' && a->nfields == 2) {
+		char *end = NULL;
+		long code = strtol(a->field[0], &end, 10);
+		rc = xdrv_err(err, *end || code >= 0 || code < -4095 ? -EIO : (int)code, "%s",
+			      a->field[1]);
+	} else if (a->kind != want || a->nfields != nf) {
+		boot_child_end(ch, how, sizeof how);
+		rc = xdrv_err(err, -EBADMSG, "%s sent a malformed answer (kind %d, %zu fields)",
+			      who, a->kind, a->nfields);
+	}
+	free(e);
+	return rc;
+}
+
+static int jit_and_probe(struct boot *b, struct drv_state *s, char **err)
+{
+	struct boot_config *c = b->cfg;
+	char qa[512], qb[512], qc[1024];
+	struct boot_answer *a = malloc(sizeof *a);
+	struct boot_child ch;
+	s->step = "jit";
+	if (!a)
+		return xdrv_err(err, -ENOMEM, "out of memory");
+	int rc = boot_child_fork(&ch, err);
+	if (rc == 0)
+		child_jit_and_probe(b, s, &ch);
+	if (rc < 0)
+		goto out_free;
+	rc = child_answer(&ch, 'J', 3, c->jit_timeout_ms, a, err);
+	if (!rc && (!plain_token(a->field[1], 64) || !plain_token(a->field[2], 10)))
+		rc = xdrv_err(err, -EBADMSG, "the JIT's process sent a malformed answer");
+	if (rc)
+		goto out_end;
+	unsigned maj = 0, mi = 0, pat = 0;
+	LLVMGetVersion(&maj, &mi, &pat);
+	rc = measure(
+		b, BOOT_PCR_DRIVERS, err,
+		"xdrv.driver.jit name=%s loader_sha256=%s llvm=%u.%u.%u host=%s opt=%u mode=%s "
+		"params=%s safety=%s object_sha256=%s functions=%s",
+		s->name, b->exe_hex, maj, mi, pat, q(ldr_host_description(b->ctx), qc, sizeof qc),
+		c->opt_level, c->jit_mode == LDR_JIT_LAZY ? "lazy" : "eager",
+		q(a->field[0], qa, sizeof qa), q(c->safety, qb, sizeof qb), a->field[1],
+		a->field[2]);
+	if (rc)
+		goto out_end;
+	s->step = "probe";  /* measured: the driver's code may run */
+	boot_child_go(&ch); /* if the child is gone, the wait says how it ended */
+	rc = child_answer(&ch, 'P', 1, c->probe_timeout_ms, a, err);
+	if (!rc && !plain_token(a->field[0], 127))
+		rc = xdrv_err(err, -EBADMSG, "the driver's process sent a malformed answer");
+	if (rc)
+		goto out_end;
 	rc = measure(b, BOOT_PCR_DRIVERS, err,
 		     "xdrv.driver.probe name=%s device=%s backend=%s status=ok", s->name,
-		     hvb_device_name(dev), s->d->backend);
+		     a->field[0], s->d->backend);
 	if (rc)
-		return rc;
+		goto out_end;
 	if (c->raise_floors && s->secver > s->floor) {
 		s->step = "rollback";
 		rc = boot_floors_raise(b->floors, s->name, s->secver, err);
@@ -339,6 +461,10 @@ static int jit_and_probe(struct boot *b, struct drv_state *s, char **err)
 			xdrv_err_prefix(err, "raising the rollback floor");
 		}
 	}
+out_end:
+	boot_child_end(&ch, NULL, 0);
+out_free:
+	free(a);
 	return rc;
 }
 
@@ -359,8 +485,7 @@ static int boot_driver(struct boot *b, size_t i, char **err)
 			     "xdrv.driver.package name=%s version=%s security_version=%llu "
 			     "floor=%llu sha256=%s payload_sha256=%s signer=%s issuer=%s",
 			     s.name, s.version, (unsigned long long)s.secver,
-			     (unsigned long long)s.floor, s.hex,
-			     s.signed_ok ? s.sig.digest_hex : "unsigned",
+			     (unsigned long long)s.floor, s.hex, s.payload,
 			     q(s.signed_ok ? s.sig.signer : "unsigned", qa, sizeof qa),
 			     q(s.signed_ok ? s.sig.issuer : "", qb, sizeof qb));
 	}
@@ -368,10 +493,13 @@ static int boot_driver(struct boot *b, size_t i, char **err)
 		rc = jit_and_probe(b, &s, err);
 	if (rc && !b->fatal) {
 		xdrv_err_prefix(err, "%s: %s", s.base, s.step);
-		int mr = measure(b, BOOT_PCR_DRIVERS, NULL,
-				 "xdrv.driver.refused package=%s sha256=%s step=%s reason=%s",
-				 q(s.base, qa, sizeof qa), s.hex[0] ? s.hex : "unread", s.step,
-				 q(err && *err ? *err : "?", qb, sizeof qb));
+		int mr = measure(
+			b, BOOT_PCR_DRIVERS, NULL,
+			"xdrv.driver.refused package=%s sha256=%s payload_sha256=%s step=%s "
+			"reason=%s",
+			q(s.base, qa, sizeof qa), s.hex[0] ? s.hex : "unread",
+			s.payload[0] ? s.payload : "unknown", s.step,
+			q(err && *err ? *err : "?", qb, sizeof qb));
 		if (mr)
 			xdrv_err_prefix(err, "measuring the refusal failed too");
 	} else if (rc) {
@@ -390,10 +518,7 @@ static int boot_driver(struct boot *b, size_t i, char **err)
 		       (double)(xdrv_now_ns() - t0) / 1e6);
 		fflush(stdout);
 	}
-	ldr_driver_unbind(s.drv);
-	hvb_backend_destroy(s.be);
-	ldr_image_unload(s.img);
-	free(s.buf);
+	free(s.buf); /* the image, device and binding lived and died in the driver's process */
 	return rc;
 }
 
@@ -587,6 +712,7 @@ static int start(struct boot *b, const char *cfg_path, const char *tpm_override,
 	}
 	if (rc)
 		return rc;
+	b->platform_measured = 1;
 	printf("boot: platform measured (loader, configuration, trust, policy, revocation) in "
 	       "%.2f ms\n",
 	       (double)(xdrv_now_ns() - t0) / 1e6);
@@ -604,12 +730,20 @@ int boot_run_flags(const char *config_path, const char *tpm_override, unsigned f
 		   struct boot_result *res, char **err)
 {
 	struct boot b;
+	char sig[32];
 	memset(&b, 0, sizeof b);
 	memset(res, 0, sizeof *res);
 	b.res = res;
-	int rc = start(&b, config_path, tpm_override, flags, err);
+	int stop_rc = boot_stop_install(); /* SIGINT, SIGTERM: measured, then the boot stops */
+	int rc = stop_rc ? xdrv_err(err, stop_rc, "installing the stop signal handlers")
+			 : start(&b, config_path, tpm_override, flags, err);
 	for (size_t i = 0; !rc && i < b.cfg->ndrivers; i++) {
 		char *e = NULL;
+		if (boot_stop_signal()) {
+			rc = xdrv_err(err, -EINTR, "boot interrupted by %s",
+				      boot_signal_name(boot_stop_signal(), sig, sizeof sig));
+			break;
+		}
 		int r = boot_driver(&b, i, &e);
 		if (r == 0) {
 			res->booted++;
@@ -621,7 +755,9 @@ int boot_run_flags(const char *config_path, const char *tpm_override, unsigned f
 			printf("boot: [%zu] refused: %s\n", i + 1,
 			       xdrv_escape_text(e ? e : "?", ee, sizeof ee));
 			fflush(stdout);
-			if (!b.cfg->continue_on_failure)
+			if (boot_stop_signal())
+				rc = xdrv_err(err, -EINTR, "%s", e ? e : "boot interrupted");
+			else if (!b.cfg->continue_on_failure)
 				rc = xdrv_err(err, r,
 					      "boot stopped (policy: continue_on_failure is "
 					      "false): %s",
@@ -629,9 +765,19 @@ int boot_run_flags(const char *config_path, const char *tpm_override, unsigned f
 		}
 		free(e);
 	}
-	if (!rc)
+	if (!rc) {
 		rc = measure(&b, BOOT_PCR_PLATFORM, err, "xdrv.boot.done booted=%u refused=%u",
 			     res->booted, res->refused);
+	} else if (b.platform_measured && !b.fatal) {
+		/* a boot that stops still closes its log, saying why: a verifier tells a stopped
+		 * boot from one cut short (a crash of the loader, a TPM gone) */
+		char qa[1024];
+		int mr = measure(&b, BOOT_PCR_PLATFORM, NULL,
+				 "xdrv.boot.stopped booted=%u refused=%u reason=%s", res->booted,
+				 res->refused, q(err && *err ? *err : "?", qa, sizeof qa));
+		if (mr)
+			xdrv_err_prefix(err, "(measuring the stop failed too)");
+	}
 	if (b.cfg && b.log.n && rc) {
 		char *e2 = NULL; /* keep what was measured on disk, whatever stopped us */
 		if (evl_write_file(&b.log, b.cfg->event_log, &e2))
@@ -639,6 +785,8 @@ int boot_run_flags(const char *config_path, const char *tpm_override, unsigned f
 				e2 ? e2 : "writing the event log failed");
 		free(e2);
 	}
+	if (!stop_rc)
+		boot_stop_restore();
 	ldr_ctx_destroy(b.ctx);
 	boot_floors_close(b.floors);
 	sig_revocation_free(b.rev);

@@ -315,10 +315,8 @@ void xdrv_log(uint32_t level, const char *msg)
 		memcpy(buf, "(null)", n = 6);
 	}
 	buf[n] = '\0';
-	/* a driver's bytes end up on a terminal: no escape sequences, no fake extra lines */
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
-			buf[i] = buf[i] == '\t' ? ' ' : '?';
+	/* the bytes go to the sink as the driver wrote them (bounded): the sink escapes them
+	 * where they are shown (xdrv_escape_text), so a "?" never hides which byte it was */
 	if (level < XDRV_LOG_ERROR || level > XDRV_LOG_DEBUG)
 		level = XDRV_LOG_INFO;
 	log_fn(log_ctx, drv_label(cur_drv), level, buf);

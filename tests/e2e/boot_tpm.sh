@@ -125,9 +125,13 @@ expect 1 "" "tpm2_checkquote refuses a wrong nonce" -- \
   tpm2_checkquote -u "$E/ak.pem" -m "$E/quote.msg" -s "$E/quote.sig" -f "$E/pcrs.bin" \
   -l sha256:11,12 -e "$E/eventlog.bin" -q "00$NONCE" -g sha256
 
-hello_sha=$(sha256sum "$B/pkg/hello.xdrv" | cut -d' ' -f1)
-uart_sha=$(sha256sum "$B/pkg/uart16550.xdrv" | cut -d' ' -f1)
+# the reference lists each driver by its payload digest (issue 10: the package's identity, not
+# its file's bytes), the one `xdrv verify` prints
+payload_of() { "$X" verify --trust "$B/pki/root.pem" "$1" | awk '/^payload sha256:/{print $3}'; }
+hello_sha=$(payload_of "$B/pkg/hello.xdrv")
+uart_sha=$(payload_of "$B/pkg/uart16550.xdrv")
 cfg_sha=$(sha256sum "$C" | cut -d' ' -f1)
+[ ${#hello_sha} -eq 64 ] && [ ${#uart_sha} -eq 64 ] || bad "no payload digests from xdrv verify"
 cat >"$T/ref.json" <<EOF
 {"drivers": {"hello": ["$hello_sha"], "uart16550": ["$uart_sha"]}, "config_sha256": ["$cfg_sha"]}
 EOF
@@ -135,7 +139,8 @@ expect 0 "every measured driver is in the allow-list" \
   "verify-boot prints the verified chain against a reference" -- \
   "$X" verify-boot "$T/good/bundle.json" --nonce "$NONCE" --expect "$T/ref.json" --ak "$E/ak.pem"
 for pat in "^loader +sha256 [0-9a-f]{64}, LLVM 19" "^policy +signatures required yes" \
-  "^driver +hello 1\.0\.0, security_version 1" "signed by O = xdrv dev vendor, CN = driver signer" \
+  "^driver +hello 1\.0\.0, security_version 1 \(floor [0-9]+\), payload sha256 $hello_sha" \
+  "signed by O = xdrv dev vendor, CN = driver signer" "^ +file sha256 $(sha256sum "$B/pkg/hello.xdrv" | cut -d' ' -f1)$" \
   "JIT eager at O2 for .* cpu=" "object code sha256 [0-9a-f]{64}" "^boot +complete: 2 drivers booted"; do
   grep -qE -- "$pat" <<<"$OUT" || bad "verify-boot output lacks /$pat/"
 done
@@ -183,7 +188,7 @@ expect 1 "not the pinned one" "an attestation key other than the pinned one" -- 
 cat >"$T/ref-nouart.json" <<EOF
 {"drivers": {"hello": ["$hello_sha"]}}
 EOF
-expect 1 "driver uart16550: package sha256 $uart_sha is not in the reference allow-list" \
+expect 1 "driver uart16550: payload sha256 $uart_sha is not in the reference allow-list" \
   "a measured driver missing from the reference" -- \
   "$X" verify-boot "$BUN" --nonce "$NONCE" --expect "$T/ref-nouart.json"
 echo ' ' >>"$C" # the configuration changes after it was measured and approved
@@ -195,6 +200,23 @@ expect 1 "boot configuration sha256 $cfg_sha is not the one in the reference" \
   "$X" verify-boot "$BUN" --nonce "$NONCE" --expect "$T/ref-newcfg.json"
 expect 1 "not at its reset value" "a second boot without a TPM reset is refused" -- \
   "$X" boot --config "$C"
+
+# issue 10: identity is the payload digest. The same payload signed again (a new CMS: another
+# signature, signing time, file digest) still matches the reference made from the original.
+"$X" sign --cert "$B/pki/signer.pem" --key "$B/pki/signer.key" --chain "$B/pki/vendor.pem" \
+  -o "$T/hello-resigned.xdrv" "$B/pkg/hello.unsigned.xdrv" >/dev/null || bad "re-signing hello"
+if ! cmp -s "$T/hello-resigned.xdrv" "$B/pkg/hello.xdrv" && [ "$(payload_of "$T/hello-resigned.xdrv")" = "$hello_sha" ]; then
+  ok "a re-signed hello: another file, the same payload digest"
+else bad "the re-signed hello is the same file, or has another payload digest"; fi
+start_tpm "$T/tpm1b"
+C=$(config resigned "\"$TCTI\"" "[{\"package\": \"$T/hello-resigned.xdrv\", \"device\": \"null\"}, $UART]")
+expect 0 "2 driver\(s\) booted" "xdrv boot of the re-signed hello" -- "$X" boot --config "$C"
+expect 0 "wrote" "xdrv attest after the re-signed boot" -- \
+  "$X" attest --config "$C" --nonce "$NONCE" -o "$T/resigned/bundle.json"
+sed "s/\"config_sha256\": \[[^]]*\]/\"config_sha256\": [\"$(sha256sum "$C" | cut -d' ' -f1)\"]/" "$T/ref.json" >"$T/ref-resigned.json"
+expect 0 "every measured driver is in the allow-list" \
+  "a re-signed package (same payload, new file digest) matches the reference by payload digest" -- \
+  "$X" verify-boot "$T/resigned/bundle.json" --nonce "$NONCE" --expect "$T/ref-resigned.json"
 
 # ---- 3. revocation, floors, expiry (each boot on a freshly reset swtpm) ----------------------
 "$X" revoke --root-cert "$B/pki/root.pem" --root-key "$B/pki/root.key" --cert "$B/pki/signer.pem" \
@@ -251,6 +273,10 @@ start_tpm "$T/tpm3"
 C=$(config floor "\"$TCTI\"" "[$HELLO2]")
 expect 0 "hello 1.0.0 \(security_version 2\)" "hello security_version 2 boots and raises its TPM floor" -- \
   "$X" boot --config "$C"
+"$X" attest --config "$C" --nonce "$NONCE" -o "$T/floor/bundle.json" >/dev/null || bad "attest after hello 2"
+expect 1 "driver hello: payload sha256 $(payload_of "$T/hello2.xdrv") is not in the reference allow-list" \
+  "another payload under the same name does not match the reference" -- \
+  "$X" verify-boot "$T/floor/bundle.json" --nonce "$NONCE" --expect "$T/ref-nouart.json"
 start_tpm "$T/tpm3"
 C=$(config floor "\"$TCTI\"" "[$HELLO]")
 expect 1 "rollback: security_version 1 is below the floor 2 \(stored in TPM NV\)" \
@@ -287,7 +313,87 @@ C=$(config expired "\"$TCTI\"" "[$HELLO]" '{}' '{}' ', "time_floor": "2099-01-01
 expect 1 "hello.xdrv: signature: .*expired .* before the time floor" \
   "a signer certificate expired relative to the time floor" -- "$X" boot --config "$C"
 
-# ---- 4. a TPM absent, or one that stops answering -------------------------------------------
+# ---- 4. hostile drivers (issue 10): each is compiled and probed in a process of its own -------
+# tests/hostile/: a probe that spins forever, one that smashes the host's stack, one that
+# corrupts the heap. Before the boot ran drivers in a child, the first hung the boot and the two
+# others ended it, leaving a log with no refusal and no closing event.
+H=$(cd "$(dirname "$0")/../hostile" && pwd)
+for h in hang smash_stack smash_heap; do
+  { "$X" build -o "$T/$h.bc" "$H/$h.c" && "$X" pack -o "$T/$h.unsigned.xdrv" --version 1.0.0 \
+      --security-version 1 "$T/$h.bc" &&
+    "$X" sign --cert "$B/pki/signer.pem" --key "$B/pki/signer.key" --chain "$B/pki/vendor.pem" \
+      -o "$T/$h.xdrv" "$T/$h.unsigned.xdrv"; } >"$T/$h.build.log" 2>&1 ||
+    bad "building the hostile driver $h: $(cat "$T/$h.build.log")"
+done
+hostile() { echo "{\"package\": \"$T/$1.xdrv\", \"device\": \"null\"}"; }
+ENDED='driver ended the process \((signal SIG[A-Z]+|exit status [0-9]+)\)'
+start_tpm "$T/tpm7"
+C=$(config hostile "\"$TCTI\"" "[$(hostile hang), $(hostile smash_stack), $(hostile smash_heap), $HELLO]" \
+  '{"continue_on_failure": true, "probe_timeout_ms": 3000}')
+expect 0 "1 driver\(s\) booted, 3 refused" "a boot survives a driver that hangs, one that smashes the stack, one that corrupts the heap" -- \
+  "$X" boot --config "$C"
+for pat in "refused: hang.xdrv: probe: hung: no answer within 3000 ms \(policy.probe_timeout_ms\)" \
+  "refused: smash_stack.xdrv: probe: $ENDED" "refused: smash_heap.xdrv: probe: $ENDED" \
+  "^boot: \[4\] hello 1\.0\.0"; do
+  grep -qE -- "$pat" <<<"$OUT" && ok "xdrv boot says /$pat/" || bad "xdrv boot output lacks /$pat/: $OUT"
+done
+# what the hanging driver logged reaches the terminal escaped: no escape byte, no fake line
+if grep -qF '[hang] hang: \x1b[2J\nfake line: boot complete' <<<"$OUT" && ! grep -q $'\x1b' <<<"$OUT"; then
+  ok "a driver's log line is shown escaped"
+else bad "the hang driver's log line is not escaped: $(grep -a hang: <<<"$OUT")"; fi
+LOGTXT=$(tr '\0' '\n' <"$T/hostile/boot.log" | grep -a '^xdrv\.')
+for pat in '^xdrv\.driver\.refused package="hang\.xdrv" sha256=[0-9a-f]{64} payload_sha256=[0-9a-f]{64} step=probe reason=".*hung: no answer within 3000 ms' \
+  "^xdrv\\.driver\\.refused package=\"smash_stack\\.xdrv\" .* step=probe reason=\".*$ENDED\"" \
+  "^xdrv\\.driver\\.refused package=\"smash_heap\\.xdrv\" .* step=probe reason=\".*$ENDED\"" \
+  '^xdrv\.driver\.probe name=hello '; do
+  grep -qE -- "$pat" <<<"$LOGTXT" && ok "the event log has /${pat:0:60}.../" || bad "the event log lacks /$pat/: $LOGTXT"
+done
+[ "$(tail -1 <<<"$LOGTXT")" = "xdrv.boot.done booted=1 refused=3" ] && ok "the event log ends with xdrv.boot.done" \
+  || bad "the event log does not end with xdrv.boot.done booted=1 refused=3: $(tail -1 <<<"$LOGTXT")"
+"$X" attest --config "$C" --nonce "$NONCE" -o "$T/hostile/bundle.json" >/dev/null || bad "attest after the hostile boot"
+expect 0 "^boot +complete: 1 drivers booted, 3 refused" "verify-boot accepts the boot that survived them and shows each refusal" -- \
+  "$X" verify-boot "$T/hostile/bundle.json" --nonce "$NONCE"
+for pat in "^refused +hang\.xdrv at probe: hang\.xdrv: probe: hung: no answer within 3000 ms" \
+  "^refused +smash_stack\.xdrv at probe: smash_stack\.xdrv: probe: $ENDED" \
+  "^refused +smash_heap\.xdrv at probe: smash_heap\.xdrv: probe: $ENDED" "^ +payload sha256 [0-9a-f]{64}$"; do
+  grep -qE -- "$pat" <<<"$OUT" || bad "verify-boot output lacks /$pat/"
+done
+
+# the default policy stops at the first refused driver: the log still closes, with the reason,
+# and verify-boot shows the chain then refuses the log as not a complete boot
+start_tpm "$T/tpm7"
+C=$(config hostile-stop "\"$TCTI\"" "[$(hostile smash_stack), $HELLO]")
+expect 1 "boot stopped \(policy: continue_on_failure is false\): smash_stack.xdrv: probe: $ENDED" \
+  "a driver that ends its process stops the boot by policy" -- "$X" boot --config "$C"
+last=$(tr '\0' '\n' <"$T/hostile-stop/boot.log" | grep -a '^xdrv\.' | tail -1)
+grep -qE "^xdrv\.boot\.stopped booted=0 refused=1 reason=\"boot stopped \(policy: continue_on_failure is false\): smash_stack\.xdrv: probe: $ENDED\"$" <<<"$last" \
+  && ok "the stopped boot's log ends with xdrv.boot.stopped and the reason" || bad "last event of the stopped boot: $last"
+"$X" attest --config "$C" --nonce "$NONCE" -o "$T/hostile-stop/bundle.json" >/dev/null || bad "attest after the stopped boot"
+expect 1 "the boot stopped before its end \(xdrv.boot.stopped\)" "verify-boot refuses a stopped boot" -- \
+  "$X" verify-boot "$T/hostile-stop/bundle.json" --nonce "$NONCE"
+grep -qE "^boot +STOPPED: 0 drivers booted, 1 refused: boot stopped \(policy" <<<"$OUT" \
+  && ok "... after showing why it stopped" || bad "verify-boot does not show the stop: $OUT"
+
+# SIGTERM to the boot while a driver hangs: the boot kills the driver's process, measures the
+# refusal and the stop, and exits; no process is left behind
+start_tpm "$T/tpm7"
+C=$(config hostile-term "\"$TCTI\"" "[$(hostile hang), $HELLO]" '{"continue_on_failure": true, "probe_timeout_ms": 600000}')
+"$X" boot --config "$C" >"$T/term.out" 2>&1 &
+bpid=$!
+for _ in $(seq 600); do grep -aq 'xdrv.driver.jit name=hang' "$T/hostile-term/boot.log" 2>/dev/null && break; sleep 0.1; done
+kill -TERM "$bpid"
+wait "$bpid"; brc=$?
+if [ "$brc" -eq 1 ] && grep -q "xdrv boot: hang.xdrv: probe: boot interrupted by SIGTERM" "$T/term.out"; then
+  ok "SIGTERM during a hanging probe: the boot stops and says why"
+else bad "SIGTERM during a hanging probe: exit $brc: $(cat "$T/term.out")"; fi
+LOGTXT=$(tr '\0' '\n' <"$T/hostile-term/boot.log" | grep -a '^xdrv\.')
+grep -q '^xdrv.driver.refused package="hang.xdrv" .* step=probe reason="hang.xdrv: probe: boot interrupted by SIGTERM"$' <<<"$LOGTXT" &&
+  [ "$(tail -1 <<<"$LOGTXT")" = 'xdrv.boot.stopped booted=0 refused=1 reason="hang.xdrv: probe: boot interrupted by SIGTERM"' ] \
+  && ok "the interrupted boot measured the refusal and its stop" || bad "interrupted boot's log: $(tail -2 <<<"$LOGTXT")"
+pgrep -f -- "--config $C" >/dev/null && bad "a process of the interrupted boot is still running" \
+  || ok "no process of the interrupted boot is left"
+
+# ---- 5. a TPM absent, or one that stops answering -------------------------------------------
 start_tpm "$T/tpm5"
 C=$(config fault "\"$TCTI\"" "[$HELLO, $UART]")
 expect 1 "boot stopped: .*the TPM stopped answering" "a TPM that stops answering mid-boot" -- \

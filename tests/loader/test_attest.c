@@ -3,7 +3,9 @@
  * Tests for loader/attest.c: the chain printer of `xdrv verify-boot` (attest_check_chain).
  * An event log is text from the measured host, so a note or a value carrying a newline, a fake
  * "boot complete" line and an ANSI escape sequence must show up escaped on its own line, never
- * as a line of the verified chain.
+ * as a line of the verified chain. The reference (allow-list) keys on a driver's payload digest,
+ * not its file's: a re-signed package keeps its identity, another payload does not. A log closed
+ * by xdrv.boot.stopped is shown with its reason, then refused as not a complete boot.
  */
 #include "../xtest.h"
 
@@ -11,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #include "../../loader/boot_priv.h"
 
@@ -134,7 +138,100 @@ static void test_attest_chain_shows_floors_reinit_and_empty_owner_auth(void)
 	evl_free(&l);
 }
 
-XTEST_SUITE(loader_attest, NULL, NULL,
+/* ---- the reference keys on the payload digest (issue 10) -----------------------------------
+ * A boot of one driver "hello" whose package event carries file digest `file` and payload
+ * digest `payload`, closed by `close`. */
+#define P1 "1111111111111111111111111111111111111111111111111111111111111111"
+#define P2 "2222222222222222222222222222222222222222222222222222222222222222"
+#define F1 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define F2 "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+
+static void boot_log(struct evl *l, const char *file, const char *payload, const char *close)
+{
+	static const char *const platform[] = {
+		"xdrv.loader sha256=aa abi=1.0.0 llvm=19.1.0 source_date=1",
+		"xdrv.config sha256=bb path=\"boot.json\"",
+		"xdrv.trust root_sha256=cc time_floor=1",
+		"xdrv.policy require_signatures=1 allowed_vendors=\"*\" safety=\"none\"",
+		("xdrv.revocation crl_sha256=none revoked_serials=0 deny_sha256=none "
+		 "denied_digests=0"),
+	};
+	char pkg[512];
+	for (size_t i = 0; i < 5; i++)
+		CU_ASSERT_EQUAL(
+			evl_append_text(l, BOOT_PCR_PLATFORM, EVL_EV_IPL, platform[i], NULL), 0);
+	snprintf(pkg, sizeof pkg,
+		 "xdrv.driver.package name=hello version=1.0.0 security_version=1 floor=0 "
+		 "sha256=%s payload_sha256=%s signer=\"O = v, CN = s\" issuer=\"O = v\"",
+		 file, payload);
+	CU_ASSERT_EQUAL(evl_append_text(l, BOOT_PCR_DRIVERS, EVL_EV_IPL, pkg, NULL), 0);
+	CU_ASSERT_EQUAL(evl_append_text(l, BOOT_PCR_PLATFORM, EVL_EV_IPL, close, NULL), 0);
+}
+
+static int check(const char *file, const char *payload, const char *close, const char *ref_json,
+		 char **text, char **err)
+{
+	struct evl l = {0};
+	boot_log(&l, file, payload, close);
+	json_t *ref = ref_json ? json_loads(ref_json, 0, NULL) : NULL;
+	size_t len = 0;
+	FILE *o = open_memstream(text, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	int rc = attest_check_chain(&l, ref, o, err);
+	fclose(o);
+	json_decref(ref);
+	evl_free(&l);
+	return rc;
+}
+
+static void test_attest_reference_keys_on_the_payload_digest(void)
+{
+	static const char ref[] = "{\"drivers\": {\"hello\": [\"" P1 "\"]}}";
+	static const char done[] = "xdrv.boot.done booted=1 refused=0";
+	char *text = NULL, *err = NULL;
+	/* the package as approved */
+	CU_ASSERT_EQUAL(check(F1, P1, done, ref, &text, &err), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "security_version 1 (floor 0), payload sha256 " P1));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "\n           file sha256 " F1 "\n"));
+	free(text);
+	/* the same payload signed again: another file digest, the same identity */
+	CU_ASSERT_EQUAL(check(F2, P1, done, ref, &text, &err), 0);
+	free(text);
+	/* another payload is another package, whatever file digest the reference might list */
+	static const char ref_file[] = "{\"drivers\": {\"hello\": [\"" F1 "\"]}}";
+	CU_ASSERT_EQUAL(check(F1, P2, done, ref_file, &text, &err), -EPERM);
+	CU_ASSERT_PTR_NOT_NULL(err);
+	if (err)
+		CU_ASSERT_STRING_EQUAL(err, "driver hello: payload sha256 " P2
+					    " is not in the reference allow-list");
+	free(text);
+	free(err);
+	err = NULL;
+	/* a log from before unsigned packages had a payload digest: the file is the payload */
+	static const char ref_unsigned[] = "{\"drivers\": {\"hello\": [\"" F2 "\"]}}";
+	CU_ASSERT_EQUAL(check(F2, "unsigned", done, ref_unsigned, &text, &err), 0);
+	free(text);
+	free(err);
+}
+
+static void test_attest_stopped_boot_is_shown_then_refused(void)
+{
+	char *text = NULL, *err = NULL;
+	CU_ASSERT_EQUAL(check(F1, P1,
+			      "xdrv.boot.stopped booted=0 refused=1 reason=\"boot stopped: "
+			      "h.xdrv: probe: driver ended the process (signal SIGSEGV)\x1b[2J\"",
+			      NULL, &text, &err),
+			-EPERM);
+	CU_ASSERT_PTR_NOT_NULL(
+		strstr(text, "\nboot       STOPPED: 0 drivers booted, 1 refused: boot stopped: "
+			     "h.xdrv: probe: driver ended the process (signal SIGSEGV)\\x1b[2J\n"));
+	CU_ASSERT(err && strstr(err, "the boot stopped before its end (xdrv.boot.stopped)"));
+	free(text);
+	free(err);
+}
+
+XTEST_SUITE(loader_attest, NULL, NULL, XTEST(test_attest_reference_keys_on_the_payload_digest),
+	    XTEST(test_attest_stopped_boot_is_shown_then_refused),
 	    XTEST(test_attest_chain_shows_injected_text_escaped_on_one_line),
 	    XTEST(test_attest_chain_note_without_nul_is_bounded),
 	    XTEST(test_attest_chain_shows_floors_reinit_and_empty_owner_auth))

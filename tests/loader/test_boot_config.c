@@ -49,6 +49,8 @@ static void test_boot_config_fills_defaults_and_resolves_paths(void)
 	CU_ASSERT_EQUAL(c->raise_floors, 1);
 	CU_ASSERT_EQUAL(c->opt_level, 2u);
 	CU_ASSERT_EQUAL(c->jit_mode, LDR_JIT_EAGER);
+	CU_ASSERT_EQUAL(c->jit_timeout_ms, BOOT_JIT_TIMEOUT_MS);
+	CU_ASSERT_EQUAL(c->probe_timeout_ms, BOOT_PROBE_TIMEOUT_MS);
 	CU_ASSERT_STRING_EQUAL(c->drivers[0].package, "/cfg/p.xdrv");
 	CU_ASSERT_STRING_EQUAL(c->drivers[0].backend, "native");
 	CU_ASSERT_EQUAL(c->drivers[0].nparams, 2u);
@@ -82,6 +84,15 @@ static void test_boot_config_rejects_unknown_keys_and_bad_values(void)
 		{"{\"format\":1,\"event_log\":\"l\",\"state_dir\":\"s\",\"trust\":{\"root\":\"r\"},"
 		 "\"revocation\":{\"crl_required\":true},\"drivers\":[]}",
 		 "revocation.crl_required: needs revocation.crl"},
+		{"{\"format\":1,\"event_log\":\"l\",\"state_dir\":\"s\",\"trust\":{\"root\":\"r\"},"
+		 "\"policy\":{\"probe_timeout_ms\":0},\"drivers\":[]}",
+		 "policy.probe_timeout_ms: not milliseconds 1..3600000"},
+		{"{\"format\":1,\"event_log\":\"l\",\"state_dir\":\"s\",\"trust\":{\"root\":\"r\"},"
+		 "\"policy\":{\"probe_timeout_ms\":\"10s\"},\"drivers\":[]}",
+		 "policy.probe_timeout_ms: not milliseconds 1..3600000"},
+		{"{\"format\":1,\"event_log\":\"l\",\"state_dir\":\"s\",\"trust\":{\"root\":\"r\"},"
+		 "\"policy\":{\"jit_timeout_ms\":3600001},\"drivers\":[]}",
+		 "policy.jit_timeout_ms: not milliseconds 1..3600000"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct boot_config *c = NULL;
@@ -92,6 +103,20 @@ static void test_boot_config_rejects_unknown_keys_and_bad_values(void)
 		CU_ASSERT(has(e, cases[i].msg));
 		free(e);
 	}
+}
+
+static void test_boot_config_takes_the_watchdogs(void)
+{
+	struct boot_config *c = NULL;
+	CU_ASSERT_EQUAL_FATAL(
+		parse("{\"format\":1,\"event_log\":\"l\",\"state_dir\":\"s\",\"trust\":{\"root\":"
+		      "\"r\"},\"policy\":{\"jit_timeout_ms\":1,\"probe_timeout_ms\":3600000},"
+		      "\"drivers\":[]}",
+		      &c, NULL),
+		0);
+	CU_ASSERT_EQUAL(c->jit_timeout_ms, 1u);
+	CU_ASSERT_EQUAL(c->probe_timeout_ms, 3600000u);
+	boot_config_free(c);
 }
 
 static void test_boot_floors_state_file_only_goes_up_and_survives_reopen(void)
@@ -356,7 +381,7 @@ static void test_boot_floors_take_a_state_file_from_before_generations(void)
 	free(key);
 }
 
-XTEST_SUITE(loader_boot_config, NULL, NULL,
+XTEST_SUITE(loader_boot_config, NULL, NULL, XTEST(test_boot_config_takes_the_watchdogs),
 	    XTEST(test_boot_config_fills_defaults_and_resolves_paths),
 	    XTEST(test_boot_config_rejects_unknown_keys_and_bad_values),
 	    XTEST(test_boot_floors_state_file_only_goes_up_and_survives_reopen),

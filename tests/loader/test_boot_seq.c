@@ -100,6 +100,25 @@ static void test_boot_stops_at_refused_driver_unless_policy_continues(void)
 				 "the floor 7"));
 	free(e);
 	e = NULL;
+	/* the stopped boot still closes its log, saying why; the refusal names the package by
+	 * its payload digest too (known once the signature verified) */
+	size_t n = 0;
+	unsigned char *b = xtest_read(xtest_path("%s/boot.log", dir), &n);
+	struct evl l;
+	CU_ASSERT_EQUAL_FATAL(evl_parse(b, n, &l, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(l.n, 8u); /* note, 5 platform, refused, stopped */
+	const char *refused = (const char *)l.ev[6].data, *last = (const char *)l.ev[7].data;
+	CU_ASSERT_PTR_NOT_NULL(strstr(refused, "xdrv.driver.refused package=\"hello.xdrv\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(refused, " step=rollback "));
+	const char *pay = strstr(refused, " payload_sha256=");
+	CU_ASSERT(pay && strspn(pay + 16, "0123456789abcdef") == 64);
+	CU_ASSERT_EQUAL(l.ev[7].pcr, BOOT_PCR_PLATFORM);
+	static const char stopped[] = "xdrv.boot.stopped booted=0 refused=1 reason=\"boot stopped "
+				      "(policy: continue_on_failure is false): hello.xdrv: "
+				      "rollback: security_version 1 is below the floor 7";
+	CU_ASSERT_EQUAL(strncmp(last, stopped, strlen(stopped)), 0);
+	evl_free(&l);
+	free(b);
 	snprintf(cfg, sizeof cfg, "%s",
 		 write_config(dir, "{\"min_security_versions\": {\"hello\": 7}, "
 				   "\"continue_on_failure\": true}"));

@@ -2,12 +2,15 @@
 /*
  * Tests for loader/runtime_core.c: handle validation (forged, stale, of another type or
  * driver), driver memory accounting and its release at unbind, freeing foreign pointers,
- * bounded and sanitized logging, time. The test driver is natively compiled and calls the real
- * xdrv_* functions from its probe, which each test scripts through a hook.
+ * bounded logging (escaped by the sink that shows it), time. The test driver is natively compiled
+ * and calls the real xdrv_* functions from its probe, which each test scripts through a hook.
  */
 #include "test_runtime_fixture.h"
 
+#include <fcntl.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 static void (*probe_hook)(xdrv_device_t *dev);
 static xdrv_device_t *last_dev;
@@ -338,7 +341,8 @@ static void test_log_is_bounded_sanitized_and_prefixed(void)
 	char want[1100];
 	snprintf(want, sizeof want, "[core_test] %.1023s\n", long_msg);
 	CU_ASSERT(rtf_logged(want));
-	CU_ASSERT(rtf_logged("[core_test] a?[31mb?c d\n"));
+	/* the sink gets the driver's bytes as they were: it escapes them where it shows them */
+	CU_ASSERT(rtf_logged("[core_test] a\x1b[31mb\nc\td\n"));
 	CU_ASSERT(rtf_logged("[core_test] (null)\n"));
 	CU_ASSERT(rtf_logged("[core_test] n=-42 h=0x0000beef\n"));
 	ldr_driver_unbind(drv);
@@ -346,6 +350,29 @@ static void test_log_is_bounded_sanitized_and_prefixed(void)
 	xdrv_log(XDRV_LOG_INFO, "hi");
 	CU_ASSERT_STRING_EQUAL(rtf_log.last, "[xdrv] hi");
 	rtf_dev_destroy(&f);
+}
+
+/* The default sink shows a driver's control characters escaped (xdrv_escape_text), one line
+ * per message: no escape sequence reaches the terminal, no fake line. */
+static void test_default_log_sink_escapes_driver_bytes(void)
+{
+	const char *path = xtest_path("%s/stderr.txt", xtest_tmpdir());
+	fflush(stderr);
+	int saved = dup(2);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	CU_ASSERT_FATAL(saved >= 0 && fd >= 0);
+	ldr_runtime_set_log(NULL, NULL);
+	dup2(fd, 2);
+	xdrv_log(XDRV_LOG_WARN, "a\x1b[31mb\nc\td\\e\x7f");
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	close(fd);
+	size_t n = 0;
+	char *out = (char *)xtest_read(path, &n);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	CU_ASSERT_STRING_EQUAL(out, "[xdrv] a\\x1b[31mb\\nc\\td\\\\e\\x7f\n");
+	free(out);
 }
 
 static void test_time_is_monotonic_and_delay_waits(void)
@@ -385,5 +412,6 @@ XTEST_SUITE(loader_runtime_core, NULL, reset_log,
 	    XTEST(test_stale_handle_after_unbind_is_rejected),
 	    XTEST(test_handle_of_another_driver_is_rejected),
 	    XTEST(test_log_is_bounded_sanitized_and_prefixed),
+	    XTEST(test_default_log_sink_escapes_driver_bytes),
 	    XTEST(test_time_is_monotonic_and_delay_waits),
 	    XTEST(test_delay_is_capped_at_one_second))

@@ -44,8 +44,10 @@ struct ldr_abi_binding {
 const struct ldr_abi_binding *ldr_abi_bindings(size_t *count);
 
 /* Log sink for driver messages and the runtime's own lines about a driver (bad handles, leaks):
- * `driver` is the binding's label ("xdrv" outside any driver), `msg` one line without newline.
- * NULL restores the default, "[name] message" on stderr. Process-wide. */
+ * `driver` is the binding's label ("xdrv" outside any driver), `msg` one message, at most 1023
+ * bytes of what the driver wrote. Both are the driver's bytes, unescaped (control characters,
+ * newlines, escape sequences included): a sink that shows them escapes them (xdrv_escape_text).
+ * NULL restores the default, "[name] message" on stderr, escaped. Process-wide. */
 void ldr_runtime_set_log(void (*fn)(void *ctx, const char *driver, uint32_t level, const char *msg),
 			 void *ctx);
 
