@@ -4,8 +4,8 @@
  * end lowers it to a compiler runtime helper (__floatuntidf here, __fixunsdfti the other way),
  * which the driver ABI does not provide; the JIT stopped at load with "Symbols not found".
  * Write instead: convert through a 64-bit integer.
- * expect-build: int128_float.c:[0-9]+:[0-9]+: error: function probe: conversion between floating point and a 128-bit integer .uitofp i128 to double. lowers to the compiler runtime helper __floatuntidf
- * expect-load: .uitofp i128 to double. lowers to the compiler runtime helper __floatuntidf, which the driver ABI does not provide: convert through a 64-bit integer
+ * expect-build: int128_float.c:[0-9]+:[0-9]+: error: function probe: conversion .*__floatuntidf
+ * expect-load: .uitofp i128 to double. lowers to the compiler runtime helper __floatuntidf
  */
 #include "drv.h"
 
