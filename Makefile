@@ -150,12 +150,15 @@ SYSLIBS_LLVM_LAZY := $(filter-out -lLLVM-19,$(SYSLIBS))
 prog_syslibs = $(if $(filter $(1),$(LLVM_LAZY_PROGS)),$(SYSLIBS_LLVM_LAZY),$(SYSLIBS))
 $(foreach p,$(LLVM_LAZY_PROGS),$(eval PROG_EXTRA_$(p) += $(O)/obj/gen/llvm_lazy.o))
 # the stubs follow the libraries (a stamp, so that an unchanged list recompiles nothing)
+GEN_LLVM_LAZY = scripts/gen-llvm-lazy $(O)/gen/llvm_lazy.c "$(LLVM_SONAME)" \
+	"$(shell $(LLVM_CONFIG) --includedir)" $(LIBS_ALL)
 $(O)/gen/llvm_lazy.stamp: $(LIBS_ALL) scripts/gen-llvm-lazy
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  GEN     $(O)/gen/llvm_lazy.c")
-	$(Q)scripts/gen-llvm-lazy $(O)/gen/llvm_lazy.c "$(LLVM_SONAME)" "$(shell $(LLVM_CONFIG) --includedir)" $(LIBS_ALL)
+	$(Q)$(GEN_LLVM_LAZY)
 	@touch $@
-$(O)/gen/llvm_lazy.c: $(O)/gen/llvm_lazy.stamp ;
+$(O)/gen/llvm_lazy.c: $(O)/gen/llvm_lazy.stamp
+	$(Q)[ -f $@ ] || $(GEN_LLVM_LAZY)
 # hidden: not exported by -rdynamic, so libLLVM's own calls never bind to a stub
 $(O)/obj/gen/llvm_lazy.o: $(O)/gen/llvm_lazy.c cli/llvm_lazy.h
 	@mkdir -p $(dir $@)
