@@ -138,11 +138,38 @@ $(call lib_of,$(1)): $(call objs_of,$(1))
 endef
 $(foreach c,$(COMPONENTS),$(eval $(call LIB_RULE,$(c))))
 
+# `xdrv` loads libLLVM on its first LLVM call, not at start-up (cli/llvm_lazy.c, issue 13): it is
+# linked with generated stubs of the LLVM-C functions the libraries call instead of -lLLVM-19,
+# and keeps the RUNPATH, where dlopen looks first. Native builds only: a cross build (ARCH=)
+# links libLLVM as before.
+ifeq ($(ARCH),)
+LLVM_LAZY_PROGS := xdrv
+endif
+LLVM_SONAME = $(shell readelf -d $(shell $(LLVM_CONFIG) --libdir)/libLLVM-19.so | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+SYSLIBS_LLVM_LAZY := $(filter-out -lLLVM-19,$(SYSLIBS))
+prog_syslibs = $(if $(filter $(1),$(LLVM_LAZY_PROGS)),$(SYSLIBS_LLVM_LAZY),$(SYSLIBS))
+$(foreach p,$(LLVM_LAZY_PROGS),$(eval PROG_EXTRA_$(p) += $(O)/obj/gen/llvm_lazy.o))
+# the stubs follow the libraries (a stamp, so that an unchanged list recompiles nothing)
+GEN_LLVM_LAZY = scripts/gen-llvm-lazy $(O)/gen/llvm_lazy.c "$(LLVM_SONAME)" \
+	"$(shell $(LLVM_CONFIG) --includedir)" $(LIBS_ALL)
+$(O)/gen/llvm_lazy.stamp: $(LIBS_ALL) scripts/gen-llvm-lazy
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  GEN     $(O)/gen/llvm_lazy.c")
+	$(Q)$(GEN_LLVM_LAZY)
+	@touch $@
+$(O)/gen/llvm_lazy.c: $(O)/gen/llvm_lazy.stamp
+	$(Q)[ -f $@ ] || $(GEN_LLVM_LAZY)
+# hidden: not exported by -rdynamic, so libLLVM's own calls never bind to a stub
+$(O)/obj/gen/llvm_lazy.o: $(O)/gen/llvm_lazy.c cli/llvm_lazy.h
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -Icli -fvisibility=hidden -c $< -o $@
+
 define PROG_RULE
 $(O)/bin/$(call prog_of,$(1)): $(patsubst %.c,$(O)/obj/%.o,$(1)) $$(PROG_EXTRA_$(call prog_of,$(1))) $(LIBS_ALL)
 	@mkdir -p $$(dir $$@)
 	$(if $(Q),@echo "  LD      $$@")
-	$(Q)$(CC) $(LDFLAGS_SAN) -rdynamic -o $$@ $$< $$(PROG_EXTRA_$(call prog_of,$(1))) -Wl,--start-group $(LIBS_ALL) -Wl,--end-group $(SYSLIBS)
+	$(Q)$(CC) $(LDFLAGS_SAN) -rdynamic -o $$@ $$< $$(PROG_EXTRA_$(call prog_of,$(1))) -Wl,--start-group $(LIBS_ALL) -Wl,--end-group $$(call prog_syslibs,$(call prog_of,$(1)))
 endef
 $(foreach s,$(PROG_SRCS),$(eval $(call PROG_RULE,$(s))))
 

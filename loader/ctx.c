@@ -59,6 +59,7 @@ int ldr_ctx_create(const struct ldr_config *cfg, struct ldr_ctx **out, char **er
 	if (rc)
 		goto out_destroy;
 	ctx->bindings = ldr_abi_bindings(&ctx->nbindings);
+	ctx->rt_bindings = ldr_rt_bindings(&ctx->nrt_bindings);
 	*out = ctx;
 	return 0;
 

@@ -5,7 +5,9 @@
  * code. Each image lives in its own *bare* JITDylib: the LLJIT's main JITDylib links the
  * process's symbols, a bare one links nothing, so the only names driver code can resolve are
  * the ABI symbols, defined here as absolute symbols bound to the runtime (ldr_abi_bindings),
- * and the driver's own. A per-image resource tracker lets unload remove all of it.
+ * the math helpers the back end may call (ldr_rt_bindings, weak: a driver's own function of that
+ * name takes precedence, as with a static link), and the driver's own. A per-image resource tracker
+ * lets unload remove all of it.
  *
  * LLVMOrcLLJITLookup only searches the main JITDylib, so lookups go through
  * LLVMOrcExecutionSessionLookup with the image's JITDylib as the whole search order.
@@ -171,20 +173,24 @@ void ldr_jit_destroy(struct ldr_ctx *ctx)
 static int define_abi(struct ldr_image *img, char **err)
 {
 	struct ldr_ctx *ctx = img->ctx;
-	if (!ctx->nbindings)
+	size_t total = ctx->nbindings + ctx->nrt_bindings;
+	if (!total)
 		return 0;
-	LLVMOrcCSymbolMapPairs syms = calloc(ctx->nbindings, sizeof *syms);
+	LLVMOrcCSymbolMapPairs syms = calloc(total, sizeof *syms);
 	if (!syms)
 		return xdrv_err(err, -ENOMEM, "ABI bindings: out of memory");
 	size_t n = 0;
-	for (size_t i = 0; i < ctx->nbindings; i++) {
-		const struct ldr_abi_binding *b = &ctx->bindings[i];
-		if (b->since > img->abi_version || !b->addr)
+	for (size_t i = 0; i < total; i++) {
+		bool rt = i >= ctx->nbindings;
+		const struct ldr_abi_binding *b =
+			rt ? &ctx->rt_bindings[i - ctx->nbindings] : &ctx->bindings[i];
+		if ((!rt && b->since > img->abi_version) || !b->addr)
 			continue; /* not part of the ABI this driver was built for */
 		syms[n].Name = LLVMOrcLLJITMangleAndIntern(ctx->jit, b->name);
 		syms[n].Sym.Address = (LLVMOrcExecutorAddress)(uintptr_t)b->addr;
-		syms[n].Sym.Flags.GenericFlags =
-			LLVMJITSymbolGenericFlagsExported | LLVMJITSymbolGenericFlagsCallable;
+		syms[n].Sym.Flags.GenericFlags = LLVMJITSymbolGenericFlagsExported |
+						 LLVMJITSymbolGenericFlagsCallable |
+						 (rt ? LLVMJITSymbolGenericFlagsWeak : 0);
 		syms[n].Sym.Flags.TargetFlags = 0;
 		n++;
 	}

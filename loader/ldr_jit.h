@@ -83,6 +83,8 @@ struct ldr_ctx {
 	LLVMOrcExecutionSessionRef es;
 	const struct ldr_abi_binding *bindings;
 	size_t nbindings;
+	const struct ldr_abi_binding *rt_bindings; /* ldr_rt_bindings: weak, for the back end */
+	size_t nrt_bindings;
 	struct ldr_image *images; /* loaded images, newest first */
 	uint64_t next_id;
 	char *jit_errors; /* errors the session reported since the last take (ES error reporter) */

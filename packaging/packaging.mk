@@ -89,7 +89,8 @@ deb: $(XDRV) $(O)/bin/xdrv-repod
 	rm -rf $(DEB_DIR)/stage $(DEB_DIR)/*.deb
 	$(MAKE) --no-print-directory -o $(XDRV) -o $(O)/bin/xdrv-repod install \
 		DESTDIR=$(DEB_DIR)/stage PREFIX=/usr SYSTEMDUNITDIR=/lib/systemd/system >/dev/null
-	packaging/deb/build-debs.sh $(DEB_DIR)/stage $(DEB_DIR) $(DEB_VERSION)
+	XDRV_DLOPEN_SONAMES="$(if $(LLVM_LAZY_PROGS),$(LLVM_SONAME))" \
+		packaging/deb/build-debs.sh $(DEB_DIR)/stage $(DEB_DIR) $(DEB_VERSION)
 
 # the .debs installed into a clean Debian bookworm chroot (debootstrap, cached under
 # $(O)/deb-chroot) and run there (tests/packaging/deb_chroot.sh; needs root and the Debian mirror)

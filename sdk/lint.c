@@ -7,9 +7,12 @@
  * driver's boundary (exported or address-taken functions, imports, indirect calls), data imports,
  * thread-local storage, constructors, imports outside driver-abi/include/xdrv/symbols.def at
  * the declared ABI version, and imports declared or called with another prototype than the ABI's
- * (sdk_abi_prototypes: the headers compiled for the profile). Every problem is one line naming the
- * function (or global) and the construct, and saying what to write instead; sdk/README.md lists the
- * rules.
+ * (sdk_abi_prototypes: the headers compiled for the profile), and operations that a host's back end
+ * lowers to a compiler runtime helper the driver ABI does not provide (division and float
+ * conversions of integers wider than 64 bits, frem, atomics wider than 8 bytes or misaligned,
+ * half/bfloat): the SDK must not accept a package that fails to link on a host of its profile.
+ * Every problem is one line naming the function (or global) and the construct, and saying what
+ * to write instead; sdk/README.md lists the rules.
  *
  * sdk_lint_diag writes each line in the compiler's form, "FILE:LINE:COL: error: ...", taking
  * the place from the debug info `xdrv build` compiles in (the instruction's DILocation, else
@@ -20,6 +23,7 @@
  * verified module without crashing: it only reads, bounds every list, and caps its output.
  */
 #include <errno.h>
+#include <llvm-c/Target.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,8 +59,9 @@ static const char *const abi_attrs[] = {"zeroext",   "signext",	   "inreg",	"nes
  * purpose: va_* (variadic), readcyclecounter (use xdrv_time_ns), returnaddress/frameaddress
  * (machine frames), eh.* (exceptions), debugtrap/ubsantrap (breakpoints and sanitizer traps:
  * return an error status), thread-local and coroutine intrinsics, the element-wise
- * atomic mem* variants (they need runtime helpers the ABI does not have), and every target's own
- * llvm.<arch>.* set.
+ * atomic mem* variants (they need runtime helpers the ABI does not have), canonicalize (LLVM 19
+ * cannot select it on any host: the loader would stop), and every target's own llvm.<arch>.* set.
+ * Some of these still reach a compiler runtime helper for some types: check_intrinsic_limits.
  */
 static const char *const portable_intrinsics[] = {
 	"llvm.memcpy",
@@ -132,7 +137,6 @@ static const char *const portable_intrinsics[] = {
 	"llvm.nearbyint",
 	"llvm.round",
 	"llvm.roundeven",
-	"llvm.canonicalize",
 	"llvm.is.fpclass",
 	"llvm.fptosi.sat",
 	"llvm.fptoui.sat",
@@ -183,6 +187,22 @@ static const struct {
 	{"exit", "return a negative XDRV_E* status"},
 	{"__stack_chk_fail", "build with `xdrv build` (no stack protector)"},
 	{"__assert_fail", "check and return a negative XDRV_E* status"},
+	/* compiler runtime helpers (see "compiler runtime helpers" below), declared by hand */
+	{"__udivti3", "divide in 64 bits (128-bit division is a compiler runtime helper)"},
+	{"__divti3", "divide in 64 bits (128-bit division is a compiler runtime helper)"},
+	{"__umodti3", "divide in 64 bits (128-bit division is a compiler runtime helper)"},
+	{"__modti3", "divide in 64 bits (128-bit division is a compiler runtime helper)"},
+	{"fmod", "compute the remainder in integers"},
+	{"fmodf", "compute the remainder in integers"},
+};
+
+/* C math library functions: not ABI symbols, but some have a builtin that needs none. */
+static const char *const math_names[] = {
+	"sqrt",	 "sin",	  "cos",       "tan",	"asin",	   "acos",   "atan", "atan2",
+	"sinh",	 "cosh",  "tanh",      "exp",	"exp2",	   "expm1",  "log",  "log2",
+	"log10", "log1p", "pow",       "cbrt",	"hypot",   "floor",  "ceil", "trunc",
+	"round", "rint",  "nearbyint", "fabs",	"fmin",	   "fmax",   "fma",  "ldexp",
+	"frexp", "modf",  "lround",    "lrint", "llround", "llrint",
 };
 
 struct lint {
@@ -332,6 +352,10 @@ static const char *bad_type(LLVMTypeRef t, int depth)
 		return "a target extension type";
 	case LLVMScalableVectorTypeKind:
 		return "a scalable vector";
+	case LLVMHalfTypeKind:
+		return "half";
+	case LLVMBFloatTypeKind:
+		return "bfloat";
 	case LLVMArrayTypeKind:
 	case LLVMVectorTypeKind:
 		return bad_type(LLVMGetElementType(t), depth + 1);
@@ -366,7 +390,15 @@ static const char *bad_type(LLVMTypeRef t, int depth)
 static void check_type(struct lint *l, const char *who, LLVMTypeRef t)
 {
 	const char *b = bad_type(t, 0);
-	if (b)
+	if (b && (strcmp(b, "half") == 0 || strcmp(b, "bfloat") == 0))
+		/* clang refuses _Float16 and __bf16 for the profile; hand-written IR can have them
+		 */
+		problem(l,
+			"%s: uses %s: hosts without 16-bit floating point convert it with compiler "
+			"runtime helpers (__extendhfsf2, __truncdfhf2, __truncsfbf2), which the "
+			"driver ABI does not provide: use float",
+			who, b);
+	else if (b)
 		problem(l,
 			"%s: uses %s: use double or fixed-width integers (the type exists on one "
 			"target only)",
@@ -602,6 +634,21 @@ static const char *advice_for(const char *name)
 	for (size_t i = 0; i < sizeof import_advice / sizeof import_advice[0]; i++)
 		if (strcmp(import_advice[i].name, name) == 0)
 			return import_advice[i].instead;
+	if (strncmp(name, "__atomic_", 9) == 0)
+		return "clang calls the atomic library for an atomic object larger than 8 bytes or "
+		       "not aligned to its size: use naturally aligned atomics of 1, 2, 4 or 8 "
+		       "bytes";
+	size_t nl = strlen(name);
+	for (size_t i = 0; i < sizeof math_names / sizeof math_names[0]; i++) {
+		size_t ml = strlen(math_names[i]);
+		if (strncmp(name, math_names[i], ml) == 0 &&
+		    (nl == ml || (nl == ml + 1 && name[ml] == 'f')))
+			return "the C math library is not part of the ABI: __builtin_floor, "
+			       "__builtin_ceil, __builtin_trunc, __builtin_round, __builtin_fabs "
+			       "and "
+			       "__builtin_elementwise_sqrt compile to instructions; write anything "
+			       "else in the driver";
+	}
 	if (strncmp(name, "str", 3) == 0 || strncmp(name, "mem", 3) == 0)
 		return "write it as a static function in the driver (the ABI exports only memcpy, "
 		       "memmove and memset)";
@@ -724,6 +771,14 @@ static void check_intrinsic_call(struct lint *l, const char *who, LLVMValueRef c
 			who, name);
 		return;
 	}
+	if (has_prefix(n, len, "llvm.canonicalize")) {
+		/* clang's __builtin_canonicalize; "LLVM ERROR: Cannot select" in every back end */
+		problem(l,
+			"%s: %s (__builtin_canonicalize): LLVM 19 cannot compile it for any "
+			"host, the loader's compiler would stop: remove it",
+			who, name);
+		return;
+	}
 	if (has_prefix(n, len, "llvm.eh.")) {
 		problem(l, "%s: exception handling (%s): return a negative XDRV_E* status", who,
 			name);
@@ -749,6 +804,242 @@ static void check_intrinsic_call(struct lint *l, const char *who, LLVMValueRef c
 		"lists "
 		"the allowed intrinsics)",
 		who, name);
+}
+
+/* ---- compiler runtime helpers ----------------------------------------------------------- */
+/*
+ * A back end lowers a few IR operations to calls instead of instructions: to the compiler's runtime
+ * library (libgcc/compiler-rt) or to the C library. The JIT links driver code against the ABI's
+ * symbols and the loader's math helpers only (loader/README.md), so such a call fails at load with
+ * "Symbols not found". Measured with LLVM 19's llc for every host of the profile (x86-64 baseline
+ * and v3, arm64, ppc64el power8 and power10, riscv64 rv64gc; the table is in sdk/README.md):
+ *   udiv/sdiv/urem/srem of integers wider than 64 bits   __udivti3 __divti3 __umodti3 __modti3
+ *   fpto[su]i/[su]itofp and llvm.fpto[su]i.sat, same    __fix[uns]{s,d}fti __float[un]ti{s,d}f
+ *   llvm.smul.with.overflow, same                        __muloti4 (arm64, riscv64)
+ *   frem                                                 fmod, fmodf
+ *   atomics of 16 bytes                                  __atomic_*_16 (x86-64 without
+ *                                                        cmpxchg16b, riscv64)
+ *   atomics of other sizes above 8, or misaligned        the generic __atomic_* (every host)
+ * Above 128 bits the conversions stop LLVM 19 itself on arm64, ppc64el and riscv64; division is
+ * refused from 65 bits on, one rule (clang cannot write integers wider than 128 bits for the
+ * profile anyway). Multiplication, shifts, comparisons and bit operations of wide integers are
+ * inline on every 64-bit host and stay allowed.
+ */
+#define LINT_WIDE_BITS 64 /* the widest integer every host of the profile divides and converts */
+
+/* The width of an integer type, or of a vector's integer elements; 0 for anything else. */
+static unsigned int_bits(LLVMTypeRef t)
+{
+	if (LLVMGetTypeKind(t) == LLVMVectorTypeKind)
+		t = LLVMGetElementType(t);
+	return LLVMGetTypeKind(t) == LLVMIntegerTypeKind ? LLVMGetIntTypeWidth(t) : 0;
+}
+
+/* The helpers' letter for float ('s') or double ('d'), of a scalar or a vector's elements. */
+static char fp_letter(LLVMTypeRef t)
+{
+	if (LLVMGetTypeKind(t) == LLVMVectorTypeKind)
+		t = LLVMGetElementType(t);
+	switch (LLVMGetTypeKind(t)) {
+	case LLVMFloatTypeKind:
+		return 's';
+	case LLVMDoubleTypeKind:
+		return 'd';
+	default:
+		return 0;
+	}
+}
+
+/* A first-class type as the IR writes it ("i128", "<2 x double>"), printable and bounded. */
+static const char *type_str(struct lint *l, LLVMTypeRef t)
+{
+	char *b = l->names[l->next_name++ % 4];
+	char *s = LLVMPrintTypeToString(t);
+	size_t o = 0;
+	for (size_t i = 0; s && s[i] && o < LINT_NAME_MAX; i++)
+		b[o++] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+	b[o] = 0;
+	LLVMDisposeMessage(s);
+	return b;
+}
+
+static void check_wide_divide(struct lint *l, const char *who, LLVMValueRef i, LLVMOpcode op)
+{
+	unsigned w = int_bits(LLVMTypeOf(i));
+	if (w <= LINT_WIDE_BITS)
+		return;
+	const char *opname = op == LLVMUDiv   ? "udiv"
+			     : op == LLVMSDiv ? "sdiv"
+			     : op == LLVMURem ? "urem"
+					      : "srem";
+	const char *helper = op == LLVMUDiv   ? "__udivti3"
+			     : op == LLVMSDiv ? "__divti3"
+			     : op == LLVMURem ? "__umodti3"
+					      : "__modti3";
+	const char *what = op == LLVMUDiv || op == LLVMSDiv ? "division" : "remainder";
+	const char *ty = type_str(l, LLVMTypeOf(i));
+	if (w <= 128)
+		problem(l,
+			"%s: %u-bit %s (%s %s) lowers to the compiler runtime helper %s, which the "
+			"driver ABI does not provide: divide in 64 bits",
+			who, w, what, opname, ty, helper);
+	else
+		problem(l,
+			"%s: %u-bit %s (%s %s): drivers divide integers of at most 64 bits "
+			"(from 65 to 128 bits the back end calls the compiler runtime helper "
+			"%s, which the driver ABI does not provide): divide in 64 bits",
+			who, w, what, opname, ty, helper);
+}
+
+/* A conversion between a floating-point type and an integer (opname: fptoui, fptosi, uitofp,
+ * sitofp; the .sat intrinsics lower through fptoui/fptosi). */
+static void check_wide_convert(struct lint *l, const char *who, const char *opname,
+			       LLVMTypeRef from, LLVMTypeRef to)
+{
+	bool to_int = opname[0] == 'f';
+	bool is_unsigned = strchr(opname, 'u') != NULL;
+	unsigned w = int_bits(to_int ? to : from);
+	if (w <= LINT_WIDE_BITS)
+		return;
+	char c = fp_letter(to_int ? from : to);
+	char helper[32] = "a compiler runtime helper";
+	if (c && to_int)
+		snprintf(helper, sizeof helper, "__fix%s%cfti", is_unsigned ? "uns" : "", c);
+	else if (c)
+		snprintf(helper, sizeof helper, "__float%sti%cf", is_unsigned ? "un" : "", c);
+	const char *fs = type_str(l, from), *ts = type_str(l, to);
+	if (w <= 128)
+		problem(l,
+			"%s: conversion between floating point and a %u-bit integer (%s %s to %s) "
+			"lowers to the compiler runtime helper %s, which the driver ABI does not "
+			"provide: convert through a 64-bit integer",
+			who, w, opname, fs, ts, helper);
+	else
+		problem(l,
+			"%s: conversion between floating point and a %u-bit integer (%s %s to %s): "
+			"LLVM 19 cannot compile it for arm64, ppc64el or riscv64 hosts: convert "
+			"through a 64-bit integer",
+			who, w, opname, fs, ts);
+}
+
+static void check_frem(struct lint *l, const char *who, LLVMValueRef i)
+{
+	LLVMTypeRef t = LLVMTypeOf(i);
+	problem(l,
+		"%s: floating-point remainder (frem %s) lowers to the C library's %s, which the "
+		"driver ABI does not provide: compute the remainder in integers",
+		who, type_str(l, t), fp_letter(t) == 's' ? "fmodf" : "fmod");
+}
+
+/* The __atomic_* helper an atomicrmw lowers to when it cannot be inline: the fetch_OP ones
+ * exist for the integer operations, the rest become a compare-and-swap loop. */
+static const char *rmw_helper(LLVMAtomicRMWBinOp op, const char **name)
+{
+	static const struct {
+		LLVMAtomicRMWBinOp op;
+		const char *ir, *helper;
+	} ops[] = {
+		{LLVMAtomicRMWBinOpXchg, "xchg", "exchange"},
+		{LLVMAtomicRMWBinOpAdd, "add", "fetch_add"},
+		{LLVMAtomicRMWBinOpSub, "sub", "fetch_sub"},
+		{LLVMAtomicRMWBinOpAnd, "and", "fetch_and"},
+		{LLVMAtomicRMWBinOpNand, "nand", "fetch_nand"},
+		{LLVMAtomicRMWBinOpOr, "or", "fetch_or"},
+		{LLVMAtomicRMWBinOpXor, "xor", "fetch_xor"},
+		{LLVMAtomicRMWBinOpMax, "max", "compare_exchange"},
+		{LLVMAtomicRMWBinOpMin, "min", "compare_exchange"},
+		{LLVMAtomicRMWBinOpUMax, "umax", "compare_exchange"},
+		{LLVMAtomicRMWBinOpUMin, "umin", "compare_exchange"},
+		{LLVMAtomicRMWBinOpFAdd, "fadd", "compare_exchange"},
+		{LLVMAtomicRMWBinOpFSub, "fsub", "compare_exchange"},
+		{LLVMAtomicRMWBinOpFMax, "fmax", "compare_exchange"},
+		{LLVMAtomicRMWBinOpFMin, "fmin", "compare_exchange"},
+		{LLVMAtomicRMWBinOpUIncWrap, "uinc_wrap", "compare_exchange"},
+		{LLVMAtomicRMWBinOpUDecWrap, "udec_wrap", "compare_exchange"},
+	};
+	for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++)
+		if (ops[k].op == op) {
+			*name = ops[k].ir;
+			return ops[k].helper;
+		}
+	*name = "?";
+	return "compare_exchange";
+}
+
+/* atomicrmw, cmpxchg, and atomic load/store: inline only up to 8 bytes on every host of the
+ * profile, and only when aligned to their size. */
+static void check_atomic(struct lint *l, const char *who, LLVMValueRef i, LLVMOpcode op)
+{
+	LLVMTypeRef t;
+	const char *helper, *rmw = NULL;
+	switch (op) {
+	case LLVMLoad:
+		t = LLVMTypeOf(i);
+		helper = "load";
+		break;
+	case LLVMStore:
+		t = LLVMTypeOf(LLVMGetOperand(i, 0));
+		helper = "store";
+		break;
+	case LLVMAtomicCmpXchg:
+		t = LLVMTypeOf(LLVMGetOperand(i, 1));
+		helper = "compare_exchange";
+		break;
+	default:
+		t = LLVMTypeOf(i);
+		helper = rmw_helper(LLVMGetAtomicRMWBinOp(i), &rmw);
+		break;
+	}
+	unsigned long long size = LLVMStoreSizeOfType(LLVMGetModuleDataLayout(l->m), t);
+	unsigned align = LLVMGetAlignment(i);
+	if (size <= 8 && align >= size)
+		return;
+	char what[LINT_NAME_MAX + 40];
+	const char *ty = type_str(l, t);
+	if (op == LLVMLoad || op == LLVMStore)
+		snprintf(what, sizeof what, "%s atomic %s", helper, ty);
+	else if (op == LLVMAtomicCmpXchg)
+		snprintf(what, sizeof what, "cmpxchg %s", ty);
+	else
+		snprintf(what, sizeof what, "atomicrmw %s %s", rmw, ty);
+	if (size == 16 && align >= 16) {
+		problem(l,
+			"%s: 16-byte atomic operation (%s) lowers to the compiler runtime helper "
+			"__atomic_%s_16 on hosts without a 16-byte compare-and-swap "
+			"(x86-64 without cmpxchg16b, riscv64), which the driver ABI does "
+			"not provide: use atomics of at most 8 bytes, or a lock",
+			who, what, helper);
+		return;
+	}
+	/* the generic helpers: __atomic_load/store/exchange, the rest a compare-and-swap loop */
+	bool own = strcmp(helper, "load") == 0 || strcmp(helper, "store") == 0 ||
+		   strcmp(helper, "exchange") == 0;
+	problem(l,
+		"%s: atomic operation on %llu bytes aligned to %u (%s) lowers to the C library's "
+		"generic __atomic_%s on every host, which the driver ABI does not provide: use a "
+		"naturally aligned atomic of 1, 2, 4 or 8 bytes",
+		who, size, align, what, own ? helper : "compare_exchange");
+}
+
+/* Portable intrinsics that still reach a compiler runtime helper for wide integers. */
+static void check_intrinsic_limits(struct lint *l, const char *who, LLVMValueRef call,
+				   LLVMValueRef callee)
+{
+	size_t len = 0;
+	const char *n = LLVMGetValueName2(callee, &len);
+	if (LLVMGetNumArgOperands(call) < 1)
+		return;
+	LLVMTypeRef arg = LLVMTypeOf(LLVMGetOperand(call, 0));
+	if (has_prefix(n, len, "llvm.fptosi.sat."))
+		check_wide_convert(l, who, "fptosi", arg, LLVMTypeOf(call));
+	else if (has_prefix(n, len, "llvm.fptoui.sat."))
+		check_wide_convert(l, who, "fptoui", arg, LLVMTypeOf(call));
+	else if (has_prefix(n, len, "llvm.smul.with.overflow.") && int_bits(arg) > LINT_WIDE_BITS)
+		problem(l,
+			"%s: %u-bit signed multiplication with overflow check (%s) lowers to the "
+			"compiler runtime helper __muloti4 on arm64 and riscv64 hosts, which the "
+			"driver ABI does not provide: check the product in 64 bits",
+			who, int_bits(arg), vname(l, callee));
 }
 
 /* ---- function bodies ---------------------------------------------------------------------- */
@@ -788,6 +1079,7 @@ static void check_call(struct lint *l, const char *who, LLVMValueRef call)
 	LLVMValueRef fn = callee ? LLVMIsAFunction(callee) : NULL;
 	if (fn && is_intrinsic_name(fn)) {
 		check_intrinsic_call(l, who, fn);
+		check_intrinsic_limits(l, who, call, fn);
 		return;
 	}
 	if (fn && LLVMIsDeclaration(fn))
@@ -837,6 +1129,35 @@ static void check_body(struct lint *l, LLVMValueRef f)
 				break;
 			case LLVMAlloca:
 				check_type(l, who, LLVMGetAllocatedType(i));
+				break;
+			case LLVMUDiv:
+			case LLVMSDiv:
+			case LLVMURem:
+			case LLVMSRem:
+				check_wide_divide(l, who, i, op);
+				break;
+			case LLVMFPToUI:
+			case LLVMFPToSI:
+			case LLVMUIToFP:
+			case LLVMSIToFP:
+				check_wide_convert(l, who,
+						   op == LLVMFPToUI   ? "fptoui"
+						   : op == LLVMFPToSI ? "fptosi"
+						   : op == LLVMUIToFP ? "uitofp"
+								      : "sitofp",
+						   LLVMTypeOf(LLVMGetOperand(i, 0)), LLVMTypeOf(i));
+				break;
+			case LLVMFRem:
+				check_frem(l, who, i);
+				break;
+			case LLVMAtomicRMW:
+			case LLVMAtomicCmpXchg:
+				check_atomic(l, who, i, op);
+				break;
+			case LLVMLoad:
+			case LLVMStore:
+				if (LLVMGetOrdering(i) != LLVMAtomicOrderingNotAtomic)
+					check_atomic(l, who, i, op);
 				break;
 			case LLVMGetElementPtr:
 				check_type(l, who, LLVMGetGEPSourceElementType(i));

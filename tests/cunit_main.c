@@ -25,6 +25,7 @@ static struct {
 } suites[MAX_SUITES];
 static int nsuites;
 static char tmproot[256];
+static pid_t tmproot_pid; /* a forked child that calls exit() must not remove it */
 
 void xtest_add(const char *suite, int (*init)(void), int (*clean)(void),
 	       const struct xtest_case *cases)
@@ -56,6 +57,7 @@ const char *xtest_tmpdir(void)
 			perror("mkdtemp");
 			exit(2);
 		}
+		tmproot_pid = getpid();
 	}
 	snprintf(dir, sizeof dir, "%s/t%u", tmproot, n++);
 	if (mkdir(dir, 0700) != 0) {
@@ -133,7 +135,7 @@ int xtest_write(const char *path, const void *buf, size_t len)
 
 static void cleanup_tmp(void)
 {
-	if (tmproot[0] && !getenv("XTEST_KEEP")) {
+	if (tmproot[0] && tmproot_pid == getpid() && !getenv("XTEST_KEEP")) {
 		char cmd[300];
 		snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmproot);
 		if (system(cmd) != 0)

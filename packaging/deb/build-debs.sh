@@ -7,10 +7,11 @@
 #                    hardened systemd unit, an example configuration
 #   xdrv-driver-dev  what a driver author builds against (all): the ABI headers, xdrv-driver.pc,
 #                    driver.mk; depends on xdrv and clang-19, which `xdrv build` runs
-# Each gets a control file (Depends of the binaries computed by dpkg-shlibdeps), md5sums,
+# Each gets a control file (Depends of the binaries computed by dpkg-shlibdeps, plus the
+# libraries xdrv dlopen()s, XDRV_DLOPEN_SONAMES), md5sums,
 # /usr/share/doc/PKG/copyright (DEP-5) and changelog.Debian.gz; man pages are gzipped, binaries
 # stripped. Then lintian runs on the three and any error fails the build.
-#   usage: packaging/deb/build-debs.sh STAGE OUTDIR VERSION
+#   usage: [XDRV_DLOPEN_SONAMES="libLLVM.so.19.1"] packaging/deb/build-debs.sh STAGE OUTDIR VERSION
 set -euo pipefail
 STAGE=${1:?usage: build-debs.sh STAGE OUTDIR VERSION} OUT=${2:?} VERSION=${3:?}
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
@@ -47,6 +48,21 @@ shlibdeps() {
   mkdir "$d/debian" && printf 'Source: xdrv\n\nPackage: xdrv\nArchitecture: any\n' > "$d/debian/control"
   (cd "$d" && dpkg-shlibdeps -O -e "$@" 2>/dev/null) | sed -n 's/^shlibs:Depends=//p'
   rm -rf "$d"
+}
+
+# Depends for the libraries a program dlopen()s by soname (xdrv loads libLLVM on first use:
+# cli/llvm_lazy.c), which dpkg-shlibdeps cannot see: each soname's entry in the installed
+# shlibs files, the same dependency dpkg-shlibdeps gives a DT_NEEDED library
+dlopen_deps() {
+  local so lib ver dep list=""
+  for so in "$@"; do
+    lib=${so%%.so.*} ver=${so#*.so.}
+    dep=$(cat /var/lib/dpkg/info/*.shlibs 2>/dev/null |
+      awk -v l="$lib" -v v="$ver" '$1 == l && $2 == v { $1 = ""; $2 = ""; sub(/^ +/, ""); print; exit }')
+    [ -n "$dep" ] || { echo "build-debs: no installed package's shlibs file lists $so" >&2; exit 1; }
+    list+="${list:+, }$dep"
+  done
+  echo "$list"
 }
 
 copyright() {
@@ -116,7 +132,17 @@ done
 command -v patchelf >/dev/null || { echo "build-debs: patchelf is needed (apt-get install patchelf)" >&2; exit 1; }
 patchelf --remove-rpath "$WORK/xdrv/usr/bin/xdrv" "$WORK/xdrv-repod/usr/bin/xdrv-repod"
 
-control xdrv "$ARCH" "$(shlibdeps "$WORK/xdrv/usr/bin/xdrv")" devel \
+# XDRV_DLOPEN_SONAMES: what xdrv dlopen()s (make deb passes it); a build that links libLLVM
+# directly (a cross build) has it as DT_NEEDED instead
+xdrv_deps=$(shlibdeps "$WORK/xdrv/usr/bin/xdrv")
+if [ -n "${XDRV_DLOPEN_SONAMES:-}" ]; then
+  # shellcheck disable=SC2086 # a list of sonames
+  xdrv_deps="$xdrv_deps, $(dlopen_deps $XDRV_DLOPEN_SONAMES)"
+elif ! readelf -d "$WORK/xdrv/usr/bin/xdrv" | grep 'NEEDED.*libLLVM' >/dev/null; then
+  echo "build-debs: xdrv loads LLVM on first use; set XDRV_DLOPEN_SONAMES (make deb does)" >&2
+  exit 1
+fi
+control xdrv "$ARCH" "$xdrv_deps" devel \
   "signed LLVM-bitcode device drivers: build, sign, install, run" \
   "xdrv distributes device drivers as signed LLVM bitcode. A vendor writes a driver once in C against a stable ABI; xdrv build compiles it into portable bitcode, xdrv pack and xdrv sign make it a signed package. Any host verifies the package against its pinned root, JIT-compiles it for its own CPU with LLVM ORC and runs it behind the ABI on a hypervisor backend with device models; packages come from TUF-signed repositories. Building drivers also needs the xdrv-driver-dev package." \
   "Recommends: clang-19

@@ -277,5 +277,23 @@ if command -v python3 >/dev/null; then
   done
 else ok "# skip malformed-bitcode packages: no python3"; fi
 
+# ---- start-up: commands that never compile do not load LLVM (issue 13, cli/llvm_lazy.c) --------
+# LD_DEBUG=libs makes the dynamic linker say "calling init: .../libLLVM.so.19.1" when it runs the
+# library's constructors, whether the library was a dependency or dlopen'ed later, in any process
+# of the command (inspect's forked child included). `version` must load it: the control that
+# shows the message is still what the dynamic linker prints.
+llvm_inits() { LD_DEBUG=libs "$@" 2>&1 >/dev/null | grep -c "calling init: .*libLLVM"; }
+mkdir -p "$T/store"
+for c in "--help" "abi" "verify --trust $PKI/root.pem $HELLO" "list" "search" "inspect $HELLO" "inspect --json $HELLO"; do
+  # shellcheck disable=SC2086 # the words of c are the arguments
+  n=$(XDRV_STORE="$T/store" llvm_inits "$X" $c)
+  [ "$n" = 0 ] && ok "xdrv $c does not load libLLVM" || bad "xdrv $c loaded libLLVM ($n)"
+done
+n=$(llvm_inits "$X" version)
+[ "$n" = 1 ] && ok "xdrv version loads libLLVM once (its version is asked at run time)" || bad "xdrv version: libLLVM loaded $n times"
+n=$(llvm_inits "$X" inspect --trust "$PKI/root.pem" "$HELLO")
+[ "$n" = 1 ] && ok "xdrv inspect of a verified package loads libLLVM (in the child that parses the bitcode)" \
+  || bad "xdrv inspect --trust: libLLVM loaded $n times"
+
 echo "cli.sh: $fails failure(s)"
 [ "$fails" -eq 0 ]

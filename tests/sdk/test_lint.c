@@ -459,6 +459,192 @@ static void test_abi_prototypes_cover_every_symbol(void)
 	free(err);
 }
 
+/* ---- operations that lower to compiler runtime helpers (sdk/README.md) ---------------------- */
+
+static void test_lint_rejects_wide_division(void)
+{
+	expect_lint(
+		"define i128 @q(i128 %a, i128 %b) {\n  %r = udiv i128 %a, %b\n  ret i128 %r\n}\n",
+		"function q: 128-bit division (udiv i128) lowers to the compiler runtime helper "
+		"__udivti3, which the driver ABI does not provide: divide in 64 bits");
+	expect_lint(
+		"define i128 @q(i128 %a, i128 %b) {\n  %r = sdiv i128 %a, %b\n  ret i128 %r\n}\n",
+		"128-bit division (sdiv i128) lowers to the compiler runtime helper __divti3,");
+	expect_lint(
+		"define i128 @q(i128 %a, i128 %b) {\n  %r = urem i128 %a, %b\n  ret i128 %r\n}\n",
+		"128-bit remainder (urem i128) lowers to the compiler runtime helper __umodti3,");
+	expect_lint(
+		"define i128 @q(i128 %a, i128 %b) {\n  %r = srem i128 %a, %b\n  ret i128 %r\n}\n",
+		"128-bit remainder (srem i128) lowers to the compiler runtime helper __modti3,");
+	/* promoted to 128 bits by the back end: the same helper */
+	expect_lint("define i96 @q(i96 %a, i96 %b) {\n  %r = udiv i96 %a, %b\n  ret i96 %r\n}\n",
+		    "96-bit division (udiv i96) lowers to the compiler runtime helper __udivti3");
+	expect_lint("define <2 x i128> @q(<2 x i128> %a, <2 x i128> %b) {\n"
+		    "  %r = udiv <2 x i128> %a, %b\n  ret <2 x i128> %r\n}\n",
+		    "128-bit division (udiv <2 x i128>) lowers to the compiler runtime helper");
+	expect_lint(
+		"define i256 @q(i256 %a, i256 %b) {\n  %r = udiv i256 %a, %b\n  ret i256 %r\n}\n",
+		"256-bit division (udiv i256): drivers divide integers of at most 64 bits");
+}
+
+static void test_lint_accepts_64_bit_division_and_wide_arithmetic(void)
+{
+	/* 64-bit division is an instruction everywhere; 128-bit mul, shifts, compares and the
+	 * unsigned overflow check are inline on every 64-bit host */
+	expect_clean("declare {i128, i1} @llvm.umul.with.overflow.i128(i128, i128)\n"
+		     "define i64 @q(i64 %a, i64 %b, i128 %c, i128 %d) {\n"
+		     "  %r = udiv i64 %a, %b\n  %s = srem i64 %a, %b\n"
+		     "  %m = mul i128 %c, %d\n  %h = lshr i128 %m, 64\n  %k = shl i128 %h, 3\n"
+		     "  %o = call {i128, i1} @llvm.umul.with.overflow.i128(i128 %c, i128 %d)\n"
+		     "  %t = trunc i128 %k to i64\n  %u = add i64 %r, %s\n  %v = add i64 %u, %t\n"
+		     "  %f = uitofp i64 %v to double\n  %g = fptosi double %f to i64\n"
+		     "  ret i64 %g\n}\n");
+}
+
+static void test_lint_rejects_wide_float_conversion(void)
+{
+	expect_lint(
+		"define i128 @c(double %a) {\n  %r = fptoui double %a to i128\n  ret i128 %r\n}\n",
+		"function c: conversion between floating point and a 128-bit integer (fptoui "
+		"double to i128) lowers to the compiler runtime helper __fixunsdfti, which the "
+		"driver ABI does not provide: convert through a 64-bit integer");
+	expect_lint(
+		"define i128 @c(float %a) {\n  %r = fptosi float %a to i128\n  ret i128 %r\n}\n",
+		"(fptosi float to i128) lowers to the compiler runtime helper __fixsfti,");
+	expect_lint("define double @c(i128 %a) {\n  %r = uitofp i128 %a to double\n"
+		    "  ret double %r\n}\n",
+		    "(uitofp i128 to double) lowers to the compiler runtime helper __floatuntidf,");
+	expect_lint(
+		"define float @c(i128 %a) {\n  %r = sitofp i128 %a to float\n  ret float %r\n}\n",
+		"(sitofp i128 to float) lowers to the compiler runtime helper __floattisf,");
+	expect_lint("declare i128 @llvm.fptosi.sat.i128.f64(double)\n"
+		    "define i128 @c(double %a) {\n"
+		    "  %r = call i128 @llvm.fptosi.sat.i128.f64(double %a)\n  ret i128 %r\n}\n",
+		    "(fptosi double to i128) lowers to the compiler runtime helper __fixdfti,");
+	expect_lint("define double @c(i256 %a) {\n  %r = uitofp i256 %a to double\n"
+		    "  ret double %r\n}\n",
+		    "(uitofp i256 to double): LLVM 19 cannot compile it for arm64, ppc64el or "
+		    "riscv64 hosts");
+}
+
+static void test_lint_rejects_frem(void)
+{
+	expect_lint(
+		"define double @m(double %a, double %b) {\n  %r = frem double %a, %b\n"
+		"  ret double %r\n}\n",
+		"function m: floating-point remainder (frem double) lowers to the C library's "
+		"fmod, which the driver ABI does not provide: compute the remainder in integers");
+	expect_lint("define <4 x float> @m(<4 x float> %a, <4 x float> %b) {\n"
+		    "  %r = frem <4 x float> %a, %b\n  ret <4 x float> %r\n}\n",
+		    "(frem <4 x float>) lowers to the C library's fmodf");
+}
+
+static void test_lint_rejects_signed_wide_mul_overflow(void)
+{
+	expect_lint(
+		"declare {i128, i1} @llvm.smul.with.overflow.i128(i128, i128)\n"
+		"define i1 @o(i128 %a, i128 %b) {\n"
+		"  %r = call {i128, i1} @llvm.smul.with.overflow.i128(i128 %a, i128 %b)\n"
+		"  %f = extractvalue {i128, i1} %r, 1\n  ret i1 %f\n}\n",
+		"function o: 128-bit signed multiplication with overflow check "
+		"(llvm.smul.with.overflow.i128) lowers to the compiler runtime helper __muloti4 "
+		"on arm64 and riscv64 hosts");
+}
+
+static void test_lint_rejects_wide_or_misaligned_atomics(void)
+{
+	expect_lint(
+		"define i128 @a(ptr %p, i128 %v) {\n"
+		"  %r = atomicrmw add ptr %p, i128 %v seq_cst, align 16\n  ret i128 %r\n}\n",
+		"function a: 16-byte atomic operation (atomicrmw add i128) lowers to the compiler "
+		"runtime helper __atomic_fetch_add_16 on hosts without a 16-byte "
+		"compare-and-swap (x86-64 without cmpxchg16b, riscv64)");
+	expect_lint("define i128 @a(ptr %p) {\n  %r = load atomic i128, ptr %p acquire, align 16\n"
+		    "  ret i128 %r\n}\n",
+		    "16-byte atomic operation (load atomic i128) lowers to the compiler runtime "
+		    "helper __atomic_load_16");
+	expect_lint("define void @a(ptr %p, i128 %v) {\n"
+		    "  store atomic i128 %v, ptr %p release, align 16\n  ret void\n}\n",
+		    "(store atomic i128) lowers to the compiler runtime helper __atomic_store_16");
+	expect_lint("define i1 @a(ptr %p, i128 %o, i128 %n) {\n"
+		    "  %r = cmpxchg ptr %p, i128 %o, i128 %n seq_cst seq_cst, align 16\n"
+		    "  %f = extractvalue {i128, i1} %r, 1\n  ret i1 %f\n}\n",
+		    "(cmpxchg i128) lowers to the compiler runtime helper "
+		    "__atomic_compare_exchange_16");
+	expect_lint(
+		"define i64 @a(ptr %p, i64 %v) {\n"
+		"  %r = atomicrmw add ptr %p, i64 %v seq_cst, align 4\n  ret i64 %r\n}\n",
+		"function a: atomic operation on 8 bytes aligned to 4 (atomicrmw add i64) lowers "
+		"to the C library's generic __atomic_compare_exchange on every host");
+	expect_lint("define i256 @a(ptr %p) {\n  %r = load atomic i256, ptr %p acquire, align 32\n"
+		    "  ret i256 %r\n}\n",
+		    "atomic operation on 32 bytes aligned to 32 (load atomic i256) lowers to the C "
+		    "library's generic __atomic_load");
+}
+
+static void test_lint_accepts_aligned_atomics_up_to_8_bytes(void)
+{
+	expect_clean("define i64 @a(ptr %p, ptr %q, i64 %v, double %d) {\n"
+		     "  %r = atomicrmw add ptr %p, i64 %v seq_cst, align 8\n"
+		     "  %s = atomicrmw nand ptr %q, i16 3 seq_cst, align 2\n"
+		     "  %f = atomicrmw fadd ptr %p, double %d seq_cst, align 8\n"
+		     "  %c = cmpxchg ptr %p, i64 %r, i64 %v acq_rel monotonic, align 8\n"
+		     "  %l = load atomic i32, ptr %q acquire, align 4\n"
+		     "  store atomic i8 1, ptr %q release, align 1\n"
+		     "  %n = load i128, ptr %p, align 16\n"
+		     "  ret i64 %r\n}\n");
+}
+
+static void test_lint_rejects_half_and_bfloat(void)
+{
+	expect_lint(
+		"define float @h(double %a) {\n  %x = fptrunc double %a to half\n"
+		"  %r = fpext half %x to float\n  ret float %r\n}\n",
+		"function h: uses half: hosts without 16-bit floating point convert it with "
+		"compiler runtime helpers (__extendhfsf2, __truncdfhf2, __truncsfbf2), which the "
+		"driver ABI does not provide: use float");
+	expect_lint("define float @h(float %a) {\n  %x = fptrunc float %a to bfloat\n"
+		    "  %r = fpext bfloat %x to float\n  ret float %r\n}\n",
+		    "function h: uses bfloat:");
+}
+
+static void test_lint_rejects_canonicalize(void)
+{
+	/* clang's __builtin_canonicalize: LLVM 19 stops with "Cannot select" on every host */
+	expect_lint("declare double @llvm.canonicalize.f64(double)\n"
+		    "define double @k(double %a) {\n"
+		    "  %r = call double @llvm.canonicalize.f64(double %a)\n  ret double %r\n}\n",
+		    "function k: llvm.canonicalize.f64 (__builtin_canonicalize): LLVM 19 cannot "
+		    "compile it for any host, the loader's compiler would stop: remove it");
+}
+
+static void test_lint_names_runtime_helpers_declared_by_hand(void)
+{
+	expect_lint("declare i128 @__udivti3(i128, i128)\n"
+		    "define i128 @q(i128 %a, i128 %b) {\n"
+		    "  %r = call i128 @__udivti3(i128 %a, i128 %b)\n  ret i128 %r\n}\n",
+		    "function __udivti3: import not in the xdrv ABI 1.0.0 symbol list (used by q): "
+		    "divide in 64 bits");
+	expect_lint(
+		"declare void @__atomic_store(i64, ptr, ptr, i32)\n"
+		"define void @s(ptr %a, ptr %b) {\n"
+		"  call void @__atomic_store(i64 24, ptr %a, ptr %b, i32 5)\n  ret void\n}\n",
+		"function __atomic_store: import not in the xdrv ABI 1.0.0 symbol list (used by "
+		"s): clang calls the atomic library for an atomic object larger than 8 bytes");
+	expect_lint(
+		"declare double @sqrt(double)\n"
+		"define double @r(double %a) {\n"
+		"  %r = call double @sqrt(double %a)\n  ret double %r\n}\n",
+		"function sqrt: import not in the xdrv ABI 1.0.0 symbol list (used by r): the C "
+		"math library is not part of the ABI: __builtin_floor");
+	expect_lint(
+		"declare float @sinf(float)\n"
+		"define float @r(float %a) {\n"
+		"  %r = call float @sinf(float %a)\n  ret float %r\n}\n",
+		"function sinf: import not in the xdrv ABI 1.0.0 symbol list (used by r): the C "
+		"math library");
+}
+
 static void test_abi_symbol_allowed_by_version(void)
 {
 	CU_ASSERT_TRUE(sdk_abi_symbol_allowed("xdrv_log", 1000000));
@@ -493,4 +679,11 @@ XTEST_SUITE(sdk_lint, NULL, NULL, XTEST(test_lint_accepts_valid_driver),
 	    XTEST(test_lint_rejects_call_through_mismatched_prototype),
 	    XTEST(test_lint_prototype_problems_counted_once_per_place),
 	    XTEST(test_abi_prototypes_cover_every_symbol),
-	    XTEST(test_abi_symbol_allowed_by_version))
+	    XTEST(test_abi_symbol_allowed_by_version), XTEST(test_lint_rejects_wide_division),
+	    XTEST(test_lint_accepts_64_bit_division_and_wide_arithmetic),
+	    XTEST(test_lint_rejects_wide_float_conversion), XTEST(test_lint_rejects_frem),
+	    XTEST(test_lint_rejects_signed_wide_mul_overflow),
+	    XTEST(test_lint_rejects_wide_or_misaligned_atomics),
+	    XTEST(test_lint_accepts_aligned_atomics_up_to_8_bytes),
+	    XTEST(test_lint_rejects_half_and_bfloat), XTEST(test_lint_rejects_canonicalize),
+	    XTEST(test_lint_names_runtime_helpers_declared_by_hand))

@@ -42,6 +42,11 @@ struct ldr_abi_binding {
 	uint32_t since; /* ABI version */
 };
 const struct ldr_abi_binding *ldr_abi_bindings(size_t *count);
+/* The loader's math helpers: C library functions (floor, nearbyint, fma, ...) that a host's
+ * back end calls for portable intrinsics where the CPU has no instruction (llvm.floor on x86-64
+ * without SSE4.1, llvm.nearbyint on ppc64el and riscv64, ...). Not importable: the lint refuses
+ * these names as imports, only code the back end generates reaches them. `since` is 0. */
+const struct ldr_abi_binding *ldr_rt_bindings(size_t *count);
 
 /* Log sink for driver messages and the runtime's own lines about a driver (bad handles, leaks):
  * `driver` is the binding's label ("xdrv" outside any driver), `msg` one message, at most 1023
