@@ -73,6 +73,7 @@ static const char schema[] =
 	" signer TEXT NOT NULL, created BIGINT NOT NULL, issuer TEXT, manifest TEXT,"
 	" UNIQUE(name, version));"
 	"CREATE INDEX IF NOT EXISTS packages_sha256 ON packages(sha256);"
+	"CREATE INDEX IF NOT EXISTS packages_vendor ON packages(vendor);"
 	"CREATE TABLE IF NOT EXISTS metadata("
 	" role TEXT NOT NULL, version BIGINT NOT NULL, expires BIGINT NOT NULL,"
 	" body BYTEA NOT NULL, PRIMARY KEY(role, version));";
@@ -85,6 +86,9 @@ static void one_line(const char *in, char *out, size_t n)
 		if (in[i] == '\n') {
 			if (in[i + 1])
 				out[j++] = ';', out[j++] = ' ';
+		} else if (in[i] == '\t') {
+			if (j && out[j - 1] != ' ')
+				out[j++] = ' ';
 		} else {
 			out[j++] = in[i];
 		}
@@ -102,8 +106,9 @@ static bool conn_lost(const struct repod_db *db, const char *state)
 
 /* The error of a failed statement. Retried by repod_txn (-EAGAIN): serialization failure and
  * deadlock, and unique violations, which a serializable transaction may report instead of a
- * serialization failure (PostgreSQL manual, "Serialization Failure Handling"); a lock wait
- * over lock_timeout too. */
+ * serialization failure (PostgreSQL manual, "Serialization Failure Handling"). A wait for the
+ * writers' lock over lock_timeout (55P03) is not: a writer held it that long, so something is
+ * wrong there, and the client had better hear so now (-ETIMEDOUT, 503). */
 static int pg_fail(struct repod_db *db, const PGresult *res, const char *what, char **err)
 {
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
@@ -114,9 +119,9 @@ static int pg_fail(struct repod_db *db, const PGresult *res, const char *what, c
 	if (conn_lost(db, state))
 		return xdrv_err(err, -ENOTCONN, "database unavailable: %s: %s", what, m);
 	bool again = strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
-		     strcmp(state, "23505") == 0 || strcmp(state, "55P03") == 0;
-	return xdrv_err(err, again ? -EAGAIN : -EIO, "database: %s: %s (SQLSTATE %s)", what, m,
-			state);
+		     strcmp(state, "23505") == 0;
+	int code = again ? -EAGAIN : strcmp(state, "55P03") == 0 ? -ETIMEDOUT : -EIO;
+	return xdrv_err(err, code, "database: %s: %s (SQLSTATE %s)", what, m, state);
 }
 
 static int pg_connect(struct repod_db *db, char **err)

@@ -39,7 +39,9 @@ static const char schema[] =
 	" UNIQUE(name, version));"
 	"CREATE TABLE IF NOT EXISTS metadata("
 	" role TEXT NOT NULL, version INTEGER NOT NULL, expires INTEGER NOT NULL,"
-	" body BLOB NOT NULL, PRIMARY KEY(role, version));";
+	" body BLOB NOT NULL, PRIMARY KEY(role, version));"
+	/* the vendor list counts each vendor's packages (token checks, pages) */
+	"CREATE INDEX IF NOT EXISTS packages_vendor ON packages(vendor);";
 
 static int fail(struct repod_db *db, int code, char **err, const char *what)
 {

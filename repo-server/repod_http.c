@@ -290,7 +290,7 @@ static const char *base_url(struct repo_server *s, struct MHD_Connection *c, cha
  * 500. */
 static int db_status(int rc)
 {
-	return rc == -ENOTCONN || rc == -EAGAIN ? 503 : 500;
+	return rc == -ENOTCONN || rc == -EAGAIN || rc == -ETIMEDOUT ? 503 : 500;
 }
 
 static enum MHD_Result get_metadata(struct repo_server *s, struct MHD_Connection *c, struct req *q,
@@ -383,24 +383,28 @@ static enum MHD_Result get_target(struct repo_server *s, struct MHD_Connection *
 	return send_resp(c, q, status, resp, "application/octet-stream");
 }
 
-/* 0, -EACCES for a missing or wrong token, or why the database could not say. */
+/* 0, -EACCES for a missing or wrong token, or why the database could not say (logged). */
 static int token_check(struct repo_server *s, struct MHD_Connection *c)
 {
 	const char *tok;
 	size_t tlen;
-	char vendor[80];
+	char vendor[80], *err = NULL;
 	if (repo_parse_bearer(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization"),
 			      &tok, &tlen) != 0)
 		return -EACCES;
-	return repod_vendor_by_token(s->r, tok, tlen, vendor, sizeof(vendor), NULL);
+	int rc = repod_vendor_by_token(s->r, tok, tlen, vendor, sizeof(vendor), &err);
+	if (rc && rc != -EACCES)
+		fprintf(stderr, "xdrv-repod: publish refused (503): %s\n", err ? err : "?");
+	free(err);
+	return rc;
 }
 
 static enum MHD_Result do_publish(struct repo_server *s, struct MHD_Connection *c, struct req *q)
 {
 	if (q->refused == 401)
 		return send_error(c, q, 401, "publish: missing or wrong token");
-	if (q->refused == 503)
-		return send_error(c, q, 503, "publish: database unavailable");
+	if (q->refused == 503) /* the reason is in the server's log */
+		return send_error(c, q, 503, "publish: database unavailable, try again later");
 	if (q->too_big) {
 		char m[96];
 		snprintf(m, sizeof(m), "publish: upload exceeds the limit %llu",

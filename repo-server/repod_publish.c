@@ -32,8 +32,9 @@ int repo_status_for(int rc)
 	case -EIO:
 	case -EBUSY:
 		return 500;
-	case -ENOTCONN: /* the database cannot be reached, or writers kept colliding: try later */
-	case -EAGAIN:
+	case -ENOTCONN: /* the database cannot be reached, or writers kept colliding or */
+	case -EAGAIN:	/* waiting: try later */
+	case -ETIMEDOUT:
 		return 503;
 	default:
 		return 400;

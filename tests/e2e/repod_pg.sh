@@ -30,7 +30,7 @@ PIDS=()
 cleanup() {
   for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
   if [ "$fails" -gt 0 ]; then # what the servers said, for the failures above
-    for l in "$T"/*.log; do [ -e "$l" ] && { echo "---- $(basename "$l") (last lines)"; grep -v ' status=20[01] ' "$l" | tail -15; }; done
+    for l in "$T"/*.log; do [ -e "$l" ] && { echo "---- $(basename "$l") (last lines)"; grep -v ' status=[1-4][0-9][0-9] ' "$l" | tail -15; }; done
   fi
   "$PGP" destroy "$T/pg" >/dev/null 2>&1
   rm -rf "$T"
@@ -252,6 +252,8 @@ check "server a: consistent" consistent a
 pub b "$T/pkg/acmedrv-1.0.1.xdrv" "$T/acme.token" "$T/o1" # an existing version: 200 when up
 check "database down: publish answers 503" test "$(cat "$T/o1.code")" = 503
 check "... saying the database is unavailable" grep -q "database unavailable" "$T/o1"
+check "... and the server's log says why" \
+  grep -q "publish refused (503): database unavailable: connection to server on socket" "$T/b.log"
 code=$(curl -s -o "$T/o2" -w '%{http_code}' "$(url c)/metadata/timestamp.json")
 check "database down: metadata answers 503 with the reason" bash -c "test $code = 503 && grep -q 'database unavailable' '$T/o2'"
 check "database down: health answers 503" test "$(curl -s -o /dev/null -w '%{http_code}' "$(url a)/health")" = 503

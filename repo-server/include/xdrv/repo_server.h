@@ -137,7 +137,7 @@ struct repo_publish_result {
 int repo_publish(struct repo *r, const char *token, const uint8_t *body, size_t len,
 		 const char *path, struct repo_publish_result *res, char **err);
 /* HTTP status for a publish error code (401, 403, 409, 413, 400, 500; 503 for a database that
- * cannot be reached or stayed busy: -ENOTCONN, -EAGAIN). */
+ * cannot be reached or stayed busy: -ENOTCONN, -EAGAIN, -ETIMEDOUT). */
 int repo_status_for(int rc);
 
 /* Metadata file by served name: "timestamp.json", "N.root.json", "root.json", "N.snapshot.json",
