@@ -31,6 +31,7 @@ int repo_status_for(int rc)
 	case -ENOMEM:
 	case -EIO:
 	case -EBUSY:
+	case -EKEYREJECTED: /* a vendor key this server cannot open: its keys_dir differs */
 		return 500;
 	case -ENOTCONN: /* the database cannot be reached, or writers kept colliding or */
 	case -EAGAIN:	/* waiting: try later */

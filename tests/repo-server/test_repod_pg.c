@@ -279,6 +279,8 @@ static void test_pg_vendor_keys_are_sealed_and_bound_to_their_vendor(void)
 	CU_ASSERT_EQUAL(repo_publish(x.f->r, RFX_ACME_TOKEN, pkg, n, NULL, &r, &err),
 			-EKEYREJECTED);
 	CU_ASSERT_TRUE(err && strstr(err, "vendor acme: its key in the database does not open"));
+	/* the server's fault, not the vendor's */
+	CU_ASSERT_EQUAL(repo_status_for(-EKEYREJECTED), 500);
 	free(err);
 	err = NULL;
 	CU_ASSERT_EQUAL(sql(x.raw, swap), 0);
