@@ -29,6 +29,8 @@ CROSS_SYSROOT := $(CROSS_SYSROOT_$(ARCH))
 override CC := clang-19 --target=$(CROSS_TRIPLE) $(if $(CROSS_SYSROOT),--sysroot=$(CROSS_SYSROOT))
 override LDFLAGS_SAN := -fuse-ld=lld
 override LLVM_LIBS := -lLLVM-19
+# the target's libpq5 has no libpq.so link without libpq-dev, which multiarch cannot install
+override PQ_LIBS := -l:libpq.so.5
 endif
 # ---- end of cross build part 1 ---------------------------------------------------------------
 O ?= build
@@ -67,6 +69,8 @@ SYSLIBS += -ltss2-esys -ltss2-tctildr -ltss2-mu -ltss2-rc # loader: measured boo
 SYSLIBS += -lcurl -lsqlite3 # issue 4 client (repo-server/client_*, store*)
 SYSLIBS += -liscsi # issue 3 iSCSI disk backend (hypervisor-backends/disk/iscsi.c)
 SYSLIBS += -lmicrohttpd # issue 4 server (xdrv-repod)
+PQ_LIBS := -lpq
+SYSLIBS += $(PQ_LIBS) # issue 15: xdrv-repod on PostgreSQL (repo-server/repod_db_pg.c)
 
 srcs_of = $(shell find $(1) -name '*.c' ! -name 'main_*.c' ! -path '*/include/*' 2>/dev/null | sort)
 objs_of = $(patsubst %.c,$(O)/obj/%.o,$(call srcs_of,$(1)))

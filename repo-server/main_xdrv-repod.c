@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * xdrv-repod: the repository server's command line. Subcommands live in one const table (init,
- * keys init, keys rotate-root, vendor add, serve, export), each with the options it takes; an
- * unknown subcommand or option gets a did-you-mean (xdrv_suggest), a missing argument is named
+ * keys init, keys rotate-root, vendor add, serve, export, migrate), each with the options it takes;
+ * an unknown subcommand or option gets a did-you-mean (xdrv_suggest), a missing argument is named
  * together with where to get it, and each command says what it made and what comes next.
  * Arguments and output only; the work is in libxdrv_repo.
  */
@@ -54,6 +54,7 @@ static int cmd_keys(const struct args *a);
 static int cmd_vendor_add(const struct args *a);
 static int cmd_serve(const struct args *a);
 static int cmd_export(const struct args *a);
+static int cmd_migrate(const struct args *a);
 
 static const struct command commands[] = {
 	{NULL,
@@ -113,11 +114,22 @@ static const struct command commands[] = {
 	 {{"--config", true}, {"--out", true}},
 	 0,
 	 cmd_export},
+	{NULL,
+	 "migrate",
+	 "--from FILE --to FILE",
+	 "  Copy the whole repository of config --from into the store of config --to (e.g. from\n"
+	 "  store = sqlite to store = postgresql): every metadata version byte for byte, vendors\n"
+	 "  with their tokens and online keys, packages and their blobs, in one transaction. The\n"
+	 "  target must be empty (a second run changes nothing) and use the same keys; the source\n"
+	 "  is only read. Stop the servers of the source first.\n",
+	 {{"--from", true}, {"--to", true}},
+	 0,
+	 cmd_migrate},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
-static const char *const top_words[] = {"init",	  "keys", "vendor", "serve",
-					"export", "help", "--help", "--version"};
+static const char *const top_words[] = {"init",	   "keys", "vendor", "serve",	 "export",
+					"migrate", "help", "--help", "--version"};
 
 static void cmd_words(const struct command *c, char *buf, size_t n)
 {
@@ -576,6 +588,58 @@ static int cmd_export(const struct args *a)
 	return rc ? fail(a->cmd, err, rc) : 0;
 }
 
+/* "1.2 MB" */
+static void human(uint64_t n, char *out, size_t len)
+{
+	static const char *const unit[] = {"bytes", "KB", "MB", "GB", "TB"};
+	double v = (double)n;
+	int u = 0;
+	while (v >= 1000 && u < 4)
+		v /= 1000, u++;
+	if (u == 0)
+		snprintf(out, len, "%llu bytes", (unsigned long long)n);
+	else
+		snprintf(out, len, "%.1f %s", v, unit[u]);
+}
+
+static int cmd_migrate(const struct args *a)
+{
+	const char *from = get(a, "--from"), *to = get(a, "--to");
+	struct repo_config cf, ct;
+	struct repo_migrate_stats st;
+	char *err = NULL, size[32];
+	if (!from)
+		return usage_error(a->cmd, "missing --from FILE (the config of the repository to "
+					   "copy, e.g. store = sqlite)");
+	if (!to)
+		return usage_error(a->cmd, "missing --to FILE (the config naming the empty store "
+					   "to fill, e.g. store = postgresql)");
+	int rc = repo_config_load(from, &cf, &err);
+	if (rc) {
+		xdrv_err_prefix(&err, "--from");
+		return fail(a->cmd, err, rc);
+	}
+	rc = repo_config_load(to, &ct, &err);
+	if (rc) {
+		repo_config_free(&cf);
+		xdrv_err_prefix(&err, "--to");
+		return fail(a->cmd, err, rc);
+	}
+	rc = repo_migrate(&cf, &ct, &st, &err);
+	if (rc == 0) {
+		human(st.blob_bytes, size, sizeof(size));
+		printf("xdrv-repod migrate: copied %llu metadata files, %llu vendors (tokens and "
+		       "online keys), %llu packages, %llu blobs (%s) from store %s to store %s\n"
+		       "next: xdrv-repod serve --config %s\n",
+		       (unsigned long long)st.metadata, (unsigned long long)st.vendors,
+		       (unsigned long long)st.packages, (unsigned long long)st.blobs, size,
+		       cf.store ? cf.store : "sqlite", ct.store ? ct.store : "sqlite", to);
+	}
+	repo_config_free(&cf);
+	repo_config_free(&ct);
+	return rc ? fail(a->cmd, err, rc) : 0;
+}
+
 static int version(void)
 {
 	time_t t = (time_t)XDRV_SOURCE_DATE;
@@ -655,6 +719,6 @@ int main(int argc, char **argv)
 	return near ? usage_error(NULL, "'%s' is not a command; did you mean '%s'?", w, near)
 		    : usage_error(NULL,
 				  "'%s' is not a command (commands: init, keys, vendor, serve, "
-				  "export; see 'xdrv-repod --help')",
+				  "export, migrate; see 'xdrv-repod --help')",
 				  w);
 }

@@ -4,6 +4,7 @@
  * defaults, range checks; and the commented file `xdrv-repod init` writes. What the values
  * mean: xdrv/repo_server.h.
  */
+#include "repod_db.h"
 #include "xdrv/repo_server.h"
 #include "xdrv/util.h"
 
@@ -44,6 +45,8 @@ void repo_config_free(struct repo_config *c)
 	free(c->trust_root);
 	free(c->tls_cert);
 	free(c->tls_key);
+	free(c->store);
+	free(c->postgres_conninfo);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -90,6 +93,16 @@ static int set(struct repo_config *c, const char *base, const char *k, const cha
 		str = &c->tls_cert;
 	} else if (strcmp(k, "tls_key") == 0) {
 		str = &c->tls_key;
+	} else if (strcmp(k, "store") == 0) {
+		if (!repod_db_backend(v))
+			return xdrv_err(err, -EINVAL, "%s: store: \"%.40s\" is not one of %s",
+					where, v, repod_db_backend_names());
+		str = &c->store;
+		is_path = false;
+	} else if (strcmp(k, "postgres_conninfo") == 0) {
+		/* a libpq connection string ("host=/run/postgresql dbname=xdrv"), not a path */
+		str = &c->postgres_conninfo;
+		is_path = false;
 	}
 	if (str) {
 		free(*str);
@@ -172,7 +185,8 @@ static int set(struct repo_config *c, const char *base, const char *k, const cha
 					   "tls_cert",	       "tls_key",
 					   "max_connections",  "max_connections_per_client",
 					   "header_timeout",   "body_timeout",
-					   "idle_timeout"};
+					   "idle_timeout",     "store",
+					   "postgres_conninfo"};
 	const char *near = xdrv_suggest(k, keys, sizeof(keys) / sizeof(keys[0]));
 	return xdrv_err(err, -EINVAL, "%s: unknown key %.40s%s%s%s", where, k,
 			near ? " (did you mean " : "", near ? near : "", near ? "?)" : "");
@@ -338,7 +352,14 @@ int repo_config_write(const char *path, const struct repo_config *c, bool force,
 		    "or\n"
 		    "# neither\n"
 		    "# tls_cert = tls.pem\n"
-		    "# tls_key = tls.key\n",
+		    "# tls_key = tls.key\n"
+		    "# the database: sqlite (data_dir/repod.db, one server) or postgresql, shared "
+		    "by\n"
+		    "# any number of servers (a libpq connection string; 'xdrv-repod migrate' "
+		    "copies\n"
+		    "# a repository from sqlite to it)\n"
+		    "# store = sqlite\n"
+		    "# postgres_conninfo = host=/run/postgresql dbname=xdrv\n",
 		    c->listen ? c->listen : "127.0.0.1", (unsigned)c->port,
 		    c->data_dir ? c->data_dir : "data", c->keys_dir ? c->keys_dir : "keys/online",
 		    trust, (unsigned long long)c->max_package, c->threads,

@@ -286,6 +286,13 @@ static const char *base_url(struct repo_server *s, struct MHD_Connection *c, cha
 }
 
 /* ---- routes -------------------------------------------------------------------------------- */
+/* A failed read: 503 when the database cannot be reached (clients and proxies retry that), else
+ * 500. */
+static int db_status(int rc)
+{
+	return rc == -ENOTCONN || rc == -EAGAIN || rc == -ETIMEDOUT ? 503 : 500;
+}
+
 static enum MHD_Result get_metadata(struct repo_server *s, struct MHD_Connection *c, struct req *q,
 				    const char *file)
 {
@@ -295,7 +302,7 @@ static enum MHD_Result get_metadata(struct repo_server *s, struct MHD_Connection
 	int rc = repo_metadata_get(s->r, file, &buf, &len, &err);
 	enum MHD_Result r;
 	if (rc) {
-		r = send_error(c, q, rc == -ENOENT ? 404 : 500, err);
+		r = send_error(c, q, rc == -ENOENT ? 404 : db_status(rc), err);
 	} else {
 		struct MHD_Response *resp =
 			MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
@@ -317,7 +324,7 @@ static enum MHD_Result get_target(struct repo_server *s, struct MHD_Connection *
 	uint64_t size;
 	int rc = repo_target_lookup(s->r, file, &blob, &size, &err);
 	if (rc) {
-		enum MHD_Result r = send_error(c, q, 404, err);
+		enum MHD_Result r = send_error(c, q, rc == -ENOENT ? 404 : db_status(rc), err);
 		free(err);
 		return r;
 	}
@@ -376,24 +383,28 @@ static enum MHD_Result get_target(struct repo_server *s, struct MHD_Connection *
 	return send_resp(c, q, status, resp, "application/octet-stream");
 }
 
-static bool token_ok(struct repo_server *s, struct MHD_Connection *c)
+/* 0, -EACCES for a missing or wrong token, or why the database could not say (logged). */
+static int token_check(struct repo_server *s, struct MHD_Connection *c)
 {
 	const char *tok;
 	size_t tlen;
-	char vendor[80];
+	char vendor[80], *err = NULL;
 	if (repo_parse_bearer(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization"),
 			      &tok, &tlen) != 0)
-		return false;
-	pthread_mutex_lock(&s->r->lock);
-	int rc = repod_vendor_by_token(s->r, tok, tlen, vendor, sizeof(vendor), NULL);
-	pthread_mutex_unlock(&s->r->lock);
-	return rc == 0;
+		return -EACCES;
+	int rc = repod_vendor_by_token(s->r, tok, tlen, vendor, sizeof(vendor), &err);
+	if (rc && rc != -EACCES)
+		fprintf(stderr, "xdrv-repod: publish refused (503): %s\n", err ? err : "?");
+	free(err);
+	return rc;
 }
 
 static enum MHD_Result do_publish(struct repo_server *s, struct MHD_Connection *c, struct req *q)
 {
 	if (q->refused == 401)
 		return send_error(c, q, 401, "publish: missing or wrong token");
+	if (q->refused == 503) /* the reason is in the server's log */
+		return send_error(c, q, 503, "publish: database unavailable, try again later");
 	if (q->too_big) {
 		char m[96];
 		snprintf(m, sizeof(m), "publish: upload exceeds the limit %llu",
@@ -451,11 +462,9 @@ static enum MHD_Result route(struct repo_server *s, struct MHD_Connection *c, st
 	if (strcmp(url, "/health") == 0) {
 		uint64_t tv = 0, rv = 0;
 		int64_t exp = 0, rexp = 0;
-		pthread_mutex_lock(&s->r->lock);
 		int rc = repod_meta_latest(s->r, "timestamp", &tv, &exp, NULL);
 		if (rc == 0)
 			rc = repod_meta_latest(s->r, "root", &rv, &rexp, NULL);
-		pthread_mutex_unlock(&s->r->lock);
 		char b[256], te[21], re[21];
 		tuf_time_format(exp, te);
 		tuf_time_format(rexp, re);
@@ -477,13 +486,13 @@ static enum MHD_Result route(struct repo_server *s, struct MHD_Connection *c, st
 		if (strcmp(url, "/api/v1/search") == 0 && !qs)
 			return send_error(c, q, 400, "search: missing q=");
 		int rc = repo_packages_json(s->r, qs, &out, &err);
-		r = rc ? send_error(c, q, 500, err)
+		r = rc ? send_error(c, q, db_status(rc), err)
 		       : send_buf(c, q, 200, "application/json", out, strlen(out));
 	} else if (strcmp(url, "/") == 0 || strcmp(url, "/index.html") == 0 ||
 		   strcmp(url, "/search") == 0) {
 		const char *qs = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "q");
 		int rc = repo_index_html(s->r, qs, &out, &err);
-		r = rc ? send_error(c, q, 500, err) : send_html(c, q, 200, out);
+		r = rc ? send_error(c, q, db_status(rc), err) : send_html(c, q, 200, out);
 	} else if (strncmp(url, "/drivers/", 9) == 0) {
 		char name[128], base[300];
 		/* "/drivers/NAME" and "/drivers/NAME/" (what a static mirror links to) */
@@ -495,7 +504,7 @@ static enum MHD_Result route(struct repo_server *s, struct MHD_Connection *c, st
 					  &err);
 		r = rc == 0	    ? send_html(c, q, 200, out)
 		    : rc == -ENOENT ? send_html(c, q, 404, out)
-				    : send_error(c, q, 500, err);
+				    : send_error(c, q, db_status(rc), err);
 	} else if (strcmp(url, "/static/repo.js") == 0) {
 		struct MHD_Response *resp = MHD_create_response_from_buffer(
 			strlen(repod_web_js), (void *)repod_web_js, MHD_RESPMEM_PERSISTENT);
@@ -832,8 +841,9 @@ static enum MHD_Result publish_headers(struct repo_server *s, struct MHD_Connect
 {
 	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
 	uint64_t declared = cl ? strtoull(cl, NULL, 10) : 0;
-	if (!token_ok(s, c))
-		q->refused = 401;
+	int tc = token_check(s, c);
+	if (tc)
+		q->refused = tc == -EACCES ? 401 : 503;
 	else if (declared > s->r->cfg.max_package)
 		q->refused = 413, q->too_big = true;
 	if (!q->refused)

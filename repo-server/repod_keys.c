@@ -3,11 +3,16 @@
  * xdrv-repod key ceremony: `keys init` (offline root key, online targets/snapshot/timestamp
  * keys, root version 1) and `keys rotate-root` (root N+1 signed by the old and the new root
  * key). Only files in the keys folder are touched; the server imports new roots at start.
+ * Also where a vendor's online key is kept: a file in the keys folder, or sealed in a store that
+ * keeps keys.
  */
 #include "repod.h"
 #include "xdrv/util.h"
 
 #include <errno.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,5 +162,120 @@ int repo_keys_rotate_root(const char *dir, int64_t now, unsigned root_days, char
 		tuf_signer_destroy(on[i]);
 	if (rc)
 		xdrv_err_prefix(err, "keys rotate-root %s", dir);
+	return rc;
+}
+
+int repod_vendor_key_path(const struct repo *r, const char *vendor, char *out, size_t n)
+{
+	return xdrv_snprintf(out, n, "%s/vendors/%s.key", r->cfg.keys_dir, vendor) ? -ENAMETOOLONG
+										   : 0;
+}
+
+/* ---- vendors' online keys ------------------------------------------------------------------ */
+/* In a store that keeps them (PostgreSQL: every server signs for every vendor), a vendor's key is
+ * sealed with AES-256-GCM under a key derived from the targets online key, which every server
+ * holds (root names it, and repod_root_import checks it) and the database does not: a copy of
+ * the database alone signs nothing. The vendor's name is the associated data, so a sealed key
+ * moved to another vendor's row does not open. Layout: "XVK1" | 12-byte nonce | ciphertext |
+ * 16-byte tag. */
+#define SEAL_MAGIC    "XVK1"
+#define SEAL_LABEL    "xdrv-repod vendor keys v1"
+#define SEAL_OVERHEAD (4 + 12 + 16)
+
+static int seal_cipher(struct repo *r, const char *vendor, bool enc, const uint8_t nonce[12],
+		       const uint8_t *in, size_t n, uint8_t *out, uint8_t tag[16], char **err)
+{
+	uint8_t key[32];
+	int rc = tuf_signer_derive(r->k_targets, SEAL_LABEL, key, err);
+	if (rc)
+		return rc;
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	int l = 0;
+	bool ok =
+		c && n < (1u << 20) &&
+		EVP_CipherInit_ex(c, EVP_aes_256_gcm(), NULL, key, nonce, enc ? 1 : 0) == 1 &&
+		EVP_CipherUpdate(c, NULL, &l, (const uint8_t *)vendor, (int)strlen(vendor)) == 1 &&
+		EVP_CipherUpdate(c, out, &l, in, (int)n) == 1 &&
+		(enc || EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, 16, tag) == 1) &&
+		EVP_CipherFinal_ex(c, out + l, &l) == 1 &&
+		(!enc || EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16, tag) == 1);
+	EVP_CIPHER_CTX_free(c);
+	OPENSSL_cleanse(key, sizeof(key));
+	if (!ok && enc)
+		return xdrv_err(err, -EIO, "vendor %s: cannot seal its key", vendor);
+	if (!ok)
+		return xdrv_err(err, -EKEYREJECTED,
+				"vendor %s: its key in the database does not open with this "
+				"server's targets key (every server needs the same keys_dir)",
+				vendor);
+	return 0;
+}
+
+int repod_vendor_key_save(struct repo *r, struct repod_db *db, const char *vendor,
+			  const struct tuf_signer *k, char **err)
+{
+	char kp[4200], dir[4200];
+	if (!r->db_ops->vendor_key_put) {
+		if (repod_vendor_key_path(r, vendor, kp, sizeof(kp)) != 0 ||
+		    xdrv_snprintf(dir, sizeof(dir), "%s/vendors", r->cfg.keys_dir) != 0)
+			return xdrv_err(err, -ENAMETOOLONG, "vendor %s: path too long", vendor);
+		int rc = xdrv_mkdirs(dir, 0700, err);
+		/* a stray key of a vendor that never made it into the database is replaced */
+		return rc ? rc : tuf_signer_save(k, kp, true, err);
+	}
+	char *pem = NULL;
+	size_t n = 0;
+	uint8_t *box = NULL;
+	int rc = tuf_signer_pem(k, &pem, &n, err);
+	if (rc == 0 && !(box = malloc(n + SEAL_OVERHEAD)))
+		rc = xdrv_err(err, -ENOMEM, "vendor %s: out of memory", vendor);
+	if (rc == 0 && RAND_bytes(box + 4, 12) != 1)
+		rc = xdrv_err(err, -EIO, "vendor %s: no random bytes", vendor);
+	if (rc == 0) {
+		memcpy(box, SEAL_MAGIC, 4);
+		rc = seal_cipher(r, vendor, true, box + 4, (const uint8_t *)pem, n, box + 16,
+				 box + 16 + n, err);
+	}
+	if (rc == 0)
+		rc = r->db_ops->vendor_key_put(db, vendor, box, n + SEAL_OVERHEAD, err);
+	if (pem)
+		OPENSSL_cleanse(pem, n);
+	free(pem);
+	free(box);
+	return rc;
+}
+
+int repod_vendor_key_load(struct repo *r, struct repod_db *db, const char *vendor,
+			  struct tuf_signer **k, char **err)
+{
+	char kp[4200];
+	*k = NULL;
+	if (!r->db_ops->vendor_key_get) {
+		if (repod_vendor_key_path(r, vendor, kp, sizeof(kp)) != 0)
+			return xdrv_err(err, -ENAMETOOLONG, "vendor %s: key path too long", vendor);
+		return tuf_signer_load(kp, k, err);
+	}
+	uint8_t *box = NULL, *pem = NULL;
+	size_t n = 0;
+	int rc = r->db_ops->vendor_key_get(db, vendor, &box, &n, err);
+	if (rc == 0 && (n <= SEAL_OVERHEAD || memcmp(box, SEAL_MAGIC, 4) != 0))
+		rc = xdrv_err(err, -EINVAL,
+			      "vendor %s: its key in the database is not sealed "
+			      "by xdrv-repod",
+			      vendor);
+	if (rc == 0 && !(pem = malloc(n - SEAL_OVERHEAD)))
+		rc = xdrv_err(err, -ENOMEM, "vendor %s: out of memory", vendor);
+	if (rc == 0)
+		rc = seal_cipher(r, vendor, false, box + 4, box + 16, n - SEAL_OVERHEAD, pem,
+				 box + n - 16, err);
+	if (rc == 0) {
+		char what[100];
+		snprintf(what, sizeof(what), "of vendor %s (database)", vendor);
+		rc = tuf_signer_from_pem(pem, n - SEAL_OVERHEAD, what, k, err);
+	}
+	if (pem)
+		OPENSSL_cleanse(pem, n - SEAL_OVERHEAD);
+	free(pem);
+	free(box);
 	return rc;
 }

@@ -2,7 +2,8 @@
 /*
  * xdrv-repod metadata generation: top-level targets (one delegation per vendor), each vendor's
  * delegated targets, snapshot and timestamp are built from the database rows, signed with the
- * online keys and stored back in the same transaction, each with version = previous + 1. Also
+ * online keys and stored back in the same transaction, each with version = previous + 1 as read
+ * in that transaction (so that concurrent writers never produce two version N). Also
  * the import of root versions from the keys folder. Key files: repod_keys.c.
  */
 #include "repod.h"
@@ -29,15 +30,9 @@ bool repod_vendor_name_ok(const char *s)
 	return true;
 }
 
-int repod_vendor_key_path(const struct repo *r, const char *vendor, char *out, size_t n)
-{
-	return xdrv_snprintf(out, n, "%s/vendors/%s.key", r->cfg.keys_dir, vendor) ? -ENAMETOOLONG
-										   : 0;
-}
-
 /* Sign `sg` (consumed) and store it as role@version. */
-static int sign_store(struct repo *r, const char *role, uint64_t version, int64_t expires,
-		      json_t *sg, struct tuf_signer *k, char **err)
+static int sign_store(struct repo *r, struct repod_db *db, const char *role, uint64_t version,
+		      int64_t expires, json_t *sg, struct tuf_signer *k, char **err)
 {
 	json_t *env = NULL;
 	char *buf = NULL;
@@ -46,7 +41,8 @@ static int sign_store(struct repo *r, const char *role, uint64_t version, int64_
 	if (rc == 0)
 		rc = tuf_metadata_dump(env, &buf, &len, err);
 	if (rc == 0)
-		rc = repod_meta_store(r, role, version, expires, buf, len, err);
+		rc = r->db_ops->meta_put(db, role, version, expires, (const uint8_t *)buf, len,
+					 err);
 	free(buf);
 	json_decref(env);
 	json_decref(sg);
@@ -63,40 +59,34 @@ static json_t *common(const char *type, uint64_t version, int64_t expires)
 			 "version", (json_int_t)version, "expires", ex);
 }
 
-static int gen_targets(struct repo *r, int64_t now, char **err)
+static int gen_targets(struct repo *r, struct repod_db *db, int64_t now,
+		       const struct repod_vendor *vs, size_t nv, char **err)
 {
 	uint64_t v;
-	int rc = repod_meta_latest(r, "targets", &v, NULL, err);
+	int rc = r->db_ops->meta_latest(db, "targets", &v, NULL, err);
 	if (rc)
 		return rc;
 	int64_t exp = now + r->cfg.expiry_targets;
 	json_t *sg = common("targets", v + 1, exp);
 	json_t *keys = json_object(), *roles = json_array();
-	sqlite3_stmt *st = NULL;
 	if (!sg || !keys || !roles)
 		rc = xdrv_err(err, -ENOMEM, "out of memory");
-	else if (sqlite3_prepare_v2(r->db, "SELECT name, keyid, pubkey FROM vendors ORDER BY name",
-				    -1, &st, NULL) != SQLITE_OK)
-		rc = xdrv_err(err, -EIO, "database: %s", sqlite3_errmsg(r->db));
-	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
-		const char *name = (const char *)sqlite3_column_text(st, 0);
-		const char *kid = (const char *)sqlite3_column_text(st, 1);
-		const char *pub = (const char *)sqlite3_column_text(st, 2);
+	for (size_t i = 0; rc == 0 && i < nv; i++) {
 		char pat[80];
-		snprintf(pat, sizeof(pat), "%s/*", name);
-		json_object_set_new(keys, kid,
+		snprintf(pat, sizeof(pat), "%s/*", vs[i].name);
+		json_object_set_new(keys, vs[i].keyid,
 				    json_pack("{s:s, s:s, s:{s:s}}", "keytype", "ed25519", "scheme",
-					      "ed25519", "keyval", "public", pub));
-		json_array_append_new(roles, json_pack("{s:s, s:[s], s:i, s:[s], s:b}", "name",
-						       name, "keyids", kid, "threshold", 1, "paths",
-						       pat, "terminating", 1));
+					      "ed25519", "keyval", "public", vs[i].pubkey));
+		json_array_append_new(roles,
+				      json_pack("{s:s, s:[s], s:i, s:[s], s:b}", "name", vs[i].name,
+						"keyids", vs[i].keyid, "threshold", 1, "paths", pat,
+						"terminating", 1));
 	}
-	sqlite3_finalize(st);
 	if (rc == 0) {
 		json_object_set_new(sg, "targets", json_object());
 		json_object_set_new(sg, "delegations",
 				    json_pack("{s:O, s:O}", "keys", keys, "roles", roles));
-		rc = sign_store(r, "targets", v + 1, exp, sg, r->k_targets, err);
+		rc = sign_store(r, db, "targets", v + 1, exp, sg, r->k_targets, err);
 		sg = NULL;
 	}
 	json_decref(sg);
@@ -105,52 +95,46 @@ static int gen_targets(struct repo *r, int64_t now, char **err)
 	return rc;
 }
 
-static int gen_vendor(struct repo *r, int64_t now, const char *vendor, char **err)
+static int gen_vendor(struct repo *r, struct repod_db *db, int64_t now, const char *vendor,
+		      char **err)
 {
 	uint64_t v;
-	char kp[4200];
 	struct tuf_signer *k = NULL;
-	int rc = repod_meta_latest(r, vendor, &v, NULL, err);
-	if (rc == 0 && repod_vendor_key_path(r, vendor, kp, sizeof(kp)) != 0)
-		rc = xdrv_err(err, -ENAMETOOLONG, "vendor %s: key path too long", vendor);
+	struct repod_pkg *pk = NULL;
+	size_t np = 0;
+	struct repod_pkg_filter f = {.vendor = vendor};
+	int rc = r->db_ops->meta_latest(db, vendor, &v, NULL, err);
 	if (rc == 0)
-		rc = tuf_signer_load(kp, &k, err);
-	if (rc)
+		rc = repod_vendor_key_load(r, db, vendor, &k, err);
+	if (rc == 0)
+		rc = r->db_ops->packages(db, &f, &pk, &np, err);
+	if (rc) {
+		tuf_signer_destroy(k);
 		return rc;
+	}
 	int64_t exp = now + r->cfg.expiry_targets;
 	json_t *sg = common("targets", v + 1, exp);
 	json_t *tg = json_object();
-	sqlite3_stmt *st = NULL;
 	if (!sg || !tg)
 		rc = xdrv_err(err, -ENOMEM, "out of memory");
-	else if (sqlite3_prepare_v2(r->db,
-				    "SELECT target, size, sha256, sha512, name, version,"
-				    " security_version, abi_version, signer FROM packages"
-				    " WHERE vendor=? ORDER BY target",
-				    -1, &st, NULL) != SQLITE_OK)
-		rc = xdrv_err(err, -EIO, "database: %s", sqlite3_errmsg(r->db));
-	if (st)
-		sqlite3_bind_text(st, 1, vendor, -1, SQLITE_STATIC);
-	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
-		json_t *t = json_pack("{s:I, s:{s:s, s:s}, s:{s:s, s:s, s:I, s:I, s:s, s:s}}",
-				      "length", (json_int_t)sqlite3_column_int64(st, 1), "hashes",
-				      "sha256", (const char *)sqlite3_column_text(st, 2), "sha512",
-				      (const char *)sqlite3_column_text(st, 3), "custom", "name",
-				      (const char *)sqlite3_column_text(st, 4), "version",
-				      (const char *)sqlite3_column_text(st, 5), "security_version",
-				      (json_int_t)sqlite3_column_int64(st, 6), "abi_version",
-				      (json_int_t)sqlite3_column_int64(st, 7), "signer",
-				      (const char *)sqlite3_column_text(st, 8), "vendor", vendor);
+	for (size_t i = 0; rc == 0 && i < np; i++) {
+		const struct repod_pkg *p = &pk[i];
+		json_t *t = json_pack(
+			"{s:I, s:{s:s, s:s}, s:{s:s, s:s, s:I, s:I, s:s, s:s}}", "length",
+			(json_int_t)p->size, "hashes", "sha256", p->sha256, "sha512", p->sha512,
+			"custom", "name", p->name, "version", p->version, "security_version",
+			(json_int_t)p->security_version, "abi_version", (json_int_t)p->abi_version,
+			"signer", p->signer, "vendor", vendor);
 		if (!t)
 			rc = xdrv_err(err, -ENOMEM, "out of memory");
 		else
-			json_object_set_new(tg, (const char *)sqlite3_column_text(st, 0), t);
+			json_object_set_new(tg, p->target, t);
 	}
-	sqlite3_finalize(st);
+	repod_pkgs_free(pk, np);
 	if (rc == 0) {
 		json_object_set_new(sg, "targets", tg);
 		tg = NULL;
-		rc = sign_store(r, vendor, v + 1, exp, sg, k, err);
+		rc = sign_store(r, db, vendor, v + 1, exp, sg, k, err);
 		sg = NULL;
 	}
 	json_decref(tg);
@@ -159,48 +143,46 @@ static int gen_vendor(struct repo *r, int64_t now, const char *vendor, char **er
 	return rc;
 }
 
-static int gen_snapshot_timestamp(struct repo *r, int64_t now, char **err)
+static int gen_snapshot_timestamp(struct repo *r, struct repod_db *db, int64_t now, char **err)
 {
+	const struct repod_db_ops *o = r->db_ops;
 	uint64_t v, tv;
-	int rc = repod_meta_latest(r, "snapshot", &v, NULL, err);
+	struct repod_vendor *vs = NULL;
+	size_t nv = 0;
+	int rc = o->meta_latest(db, "snapshot", &v, NULL, err);
 	if (rc == 0)
-		rc = repod_meta_latest(r, "targets", &tv, NULL, err);
+		rc = o->meta_latest(db, "targets", &tv, NULL, err);
+	if (rc == 0) /* read again: the caller has just signed some of them */
+		rc = o->vendors(db, &vs, &nv, err);
 	if (rc)
 		return rc;
 	int64_t exp = now + r->cfg.expiry_snapshot;
 	json_t *sg = common("snapshot", v + 1, exp);
 	json_t *meta = json_pack("{s:{s:I}}", "targets.json", "version", (json_int_t)tv);
-	sqlite3_stmt *st = NULL;
 	if (!sg || !meta)
 		rc = xdrv_err(err, -ENOMEM, "out of memory");
-	else if (sqlite3_prepare_v2(r->db,
-				    "SELECT v.name, (SELECT max(version) FROM metadata m"
-				    " WHERE m.role=v.name) FROM vendors v ORDER BY v.name",
-				    -1, &st, NULL) != SQLITE_OK)
-		rc = xdrv_err(err, -EIO, "database: %s", sqlite3_errmsg(r->db));
-	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+	for (size_t i = 0; rc == 0 && i < nv; i++) {
 		char file[96];
-		if (sqlite3_column_type(st, 1) == SQLITE_NULL)
+		if (!vs[i].meta_version)
 			continue; /* vendor row without metadata yet: added in this transaction */
-		snprintf(file, sizeof(file), "%s.json", (const char *)sqlite3_column_text(st, 0));
-		json_object_set_new(
-			meta, file,
-			json_pack("{s:I}", "version", (json_int_t)sqlite3_column_int64(st, 1)));
+		snprintf(file, sizeof(file), "%s.json", vs[i].name);
+		json_object_set_new(meta, file,
+				    json_pack("{s:I}", "version", (json_int_t)vs[i].meta_version));
 	}
-	sqlite3_finalize(st);
+	free(vs);
 	if (rc) {
 		json_decref(sg);
 		json_decref(meta);
 		return rc;
 	}
 	json_object_set_new(sg, "meta", meta);
-	rc = sign_store(r, "snapshot", v + 1, exp, sg, r->k_snapshot, err);
+	rc = sign_store(r, db, "snapshot", v + 1, exp, sg, r->k_snapshot, err);
 	if (rc)
 		return rc;
 	/* timestamp: the snapshot just stored, with its length and hashes */
 	uint8_t *sb;
 	size_t sl;
-	rc = repod_meta_body(r, "snapshot", v + 1, &sb, &sl, err);
+	rc = o->meta_get(db, "snapshot", v + 1, &sb, &sl, err);
 	if (rc)
 		return rc;
 	struct tuf_hashes h;
@@ -208,7 +190,7 @@ static int gen_snapshot_timestamp(struct repo *r, int64_t now, char **err)
 	free(sb);
 	h.has_sha512 = false; /* sha256 is what TUF clients commonly check; keep the file small */
 	uint64_t tsv;
-	rc = repod_meta_latest(r, "timestamp", &tsv, NULL, err);
+	rc = o->meta_latest(db, "timestamp", &tsv, NULL, err);
 	if (rc)
 		return rc;
 	exp = now + r->cfg.expiry_timestamp;
@@ -218,44 +200,27 @@ static int gen_snapshot_timestamp(struct repo *r, int64_t now, char **err)
 				    json_pack("{s:{s:I, s:I, s:o}}", "snapshot.json", "version",
 					      (json_int_t)v + 1, "length", (json_int_t)sl, "hashes",
 					      tuf_hashes_to_json(&h)));
-	return sign_store(r, "timestamp", tsv + 1, exp, sg, r->k_timestamp, err);
+	return sign_store(r, db, "timestamp", tsv + 1, exp, sg, r->k_timestamp, err);
 }
 
-int repod_meta_update(struct repo *r, int64_t now, const struct repod_meta_req *q, char **err)
+int repod_meta_update(struct repo *r, struct repod_db *db, int64_t now,
+		      const struct repod_meta_req *q, char **err)
 {
+	struct repod_vendor *vs = NULL;
+	size_t nv = 0;
 	int rc = 0;
-	if (q->targets)
-		rc = gen_targets(r, now, err);
+	if (q->targets || q->all_vendors)
+		rc = r->db_ops->vendors(db, &vs, &nv, err);
+	if (rc == 0 && q->targets)
+		rc = gen_targets(r, db, now, vs, nv, err);
 	if (rc == 0 && q->vendor)
-		rc = gen_vendor(r, now, q->vendor, err);
-	if (rc == 0 && q->all_vendors) {
-		sqlite3_stmt *st;
-		if (sqlite3_prepare_v2(r->db, "SELECT name FROM vendors ORDER BY name", -1, &st,
-				       NULL) != SQLITE_OK)
-			return xdrv_err(err, -EIO, "database: %s", sqlite3_errmsg(r->db));
-		char **names = NULL;
-		size_t n = 0;
-		while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
-			char **nn = realloc(names, (n + 1) * sizeof(*names));
-			if (!nn) {
-				rc = xdrv_err(err, -ENOMEM, "out of memory");
-				break;
-			}
-			names = nn;
-			names[n] = strdup((const char *)sqlite3_column_text(st, 0));
-			if (!names[n++])
-				rc = xdrv_err(err, -ENOMEM, "out of memory");
-		}
-		sqlite3_finalize(st);
-		for (size_t i = 0; i < n; i++) {
-			if (rc == 0 && (!q->vendor || strcmp(q->vendor, names[i]) != 0))
-				rc = gen_vendor(r, now, names[i], err);
-			free(names[i]);
-		}
-		free(names);
-	}
+		rc = gen_vendor(r, db, now, q->vendor, err);
+	for (size_t i = 0; rc == 0 && q->all_vendors && i < nv; i++)
+		if (!q->vendor || strcmp(q->vendor, vs[i].name) != 0)
+			rc = gen_vendor(r, db, now, vs[i].name, err);
+	free(vs);
 	if (rc == 0)
-		rc = gen_snapshot_timestamp(r, now, err);
+		rc = gen_snapshot_timestamp(r, db, now, err);
 	return rc;
 }
 
@@ -278,10 +243,10 @@ static int load_root_file(struct repo *r, uint64_t v, json_t **env, uint8_t **bu
 	return rc;
 }
 
-int repod_root_import(struct repo *r, char **err)
+int repod_root_import(struct repo *r, struct repod_db *db, char **err)
 {
 	uint64_t have;
-	int rc = repod_meta_latest(r, "root", &have, NULL, err);
+	int rc = r->db_ops->meta_latest(db, "root", &have, NULL, err);
 	struct tuf_root trusted = {0};
 	if (rc)
 		return rc;
@@ -289,7 +254,7 @@ int repod_root_import(struct repo *r, char **err)
 		uint8_t *b = NULL;
 		size_t l;
 		json_t *env = NULL;
-		rc = repod_meta_body(r, "root", have, &b, &l, err);
+		rc = r->db_ops->meta_get(db, "root", have, &b, &l, err);
 		if (rc == 0)
 			rc = tuf_metadata_load(b, l, 0, "root (database)", &env, err);
 		if (rc == 0)
@@ -324,8 +289,7 @@ int repod_root_import(struct repo *r, char **err)
 		if (rc == 0)
 			rc = tuf_verify_role(env, nr.keys, nr.nkeys, &nr.roles[TUF_ROLE_ROOT], err);
 		if (rc == 0)
-			rc = repod_meta_store(r, "root", v, nr.c.expires, (const char *)buf, len,
-					      err);
+			rc = r->db_ops->meta_put(db, "root", v, nr.c.expires, buf, len, err);
 		json_decref(env);
 		free(buf);
 		if (rc) {

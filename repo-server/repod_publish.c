@@ -31,7 +31,12 @@ int repo_status_for(int rc)
 	case -ENOMEM:
 	case -EIO:
 	case -EBUSY:
+	case -EKEYREJECTED: /* a vendor key this server cannot open: its keys_dir differs */
 		return 500;
+	case -ENOTCONN: /* the database cannot be reached, or writers kept colliding or */
+	case -EAGAIN:	/* waiting: try later */
+	case -ETIMEDOUT:
+		return 503;
 	default:
 		return 400;
 	}
@@ -46,44 +51,6 @@ struct pkg_info {
 	char *manifest; /* the validated manifest, as sdk_manifest_write writes it; malloc'd */
 	struct tuf_hashes h;
 };
-
-/* An existing row for name+version: 1 with *same set, 0 none, <0 error. Caller holds lock. */
-static int existing(struct repo *r, const struct pkg_info *p, char *owner, size_t on, char *target,
-		    size_t tn, bool *same, char **err)
-{
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(r->db,
-			       "SELECT sha256, vendor, target FROM packages WHERE name=?"
-			       " AND version=?",
-			       -1, &st, NULL) != SQLITE_OK)
-		return xdrv_err(err, -EIO, "database: %s", sqlite3_errmsg(r->db));
-	sqlite3_bind_text(st, 1, p->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, p->version, -1, SQLITE_STATIC);
-	int rc = 0;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		*same = strcmp((const char *)sqlite3_column_text(st, 0), p->h.sha256) == 0;
-		snprintf(owner, on, "%s", (const char *)sqlite3_column_text(st, 1));
-		snprintf(target, tn, "%s", (const char *)sqlite3_column_text(st, 2));
-		rc = 1;
-	}
-	sqlite3_finalize(st);
-	return rc;
-}
-
-/* Owner of a package name (any version), "" if none. Caller holds lock. */
-static int name_owner(struct repo *r, const char *name, char *owner, size_t on, char **err)
-{
-	sqlite3_stmt *st;
-	owner[0] = 0;
-	if (sqlite3_prepare_v2(r->db, "SELECT vendor FROM packages WHERE name=? LIMIT 1", -1, &st,
-			       NULL) != SQLITE_OK)
-		return xdrv_err(err, -EIO, "database: %s", sqlite3_errmsg(r->db));
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		snprintf(owner, on, "%s", (const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	return 0;
-}
 
 static int verify_package(struct repo *r, const uint8_t *body, size_t len, struct pkg_info *p,
 			  char **err)
@@ -120,36 +87,6 @@ static int verify_package(struct repo *r, const uint8_t *body, size_t len, struc
 	return rc;
 }
 
-static int insert(struct repo *r, const struct pkg_info *p, const char *target, size_t len,
-		  char **err)
-{
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(r->db,
-			       "INSERT INTO packages(vendor, name, version, target, sha256, sha512,"
-			       " size, security_version, abi_version, signer, created, issuer,"
-			       " manifest) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
-			       -1, &st, NULL) != SQLITE_OK)
-		return xdrv_err(err, -EIO, "database: %s", sqlite3_errmsg(r->db));
-	sqlite3_bind_text(st, 1, p->vendor, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, p->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, p->version, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, target, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, p->h.sha256, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, p->h.sha512, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 7, (sqlite3_int64)len);
-	sqlite3_bind_int64(st, 8, (sqlite3_int64)p->secver);
-	sqlite3_bind_int64(st, 9, p->abi);
-	sqlite3_bind_text(st, 10, p->signer, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 11, repod_now());
-	sqlite3_bind_text(st, 12, p->issuer, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 13, p->manifest, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st) == SQLITE_DONE ? 0
-						 : xdrv_err(err, -EIO, "database: insert %s: %s",
-							    target, sqlite3_errmsg(r->db));
-	sqlite3_finalize(st);
-	return rc;
-}
-
 /* Test hook: XDRV_REPOD_CRASH_AT=blob|insert|meta makes the process die with SIGKILL at that
  * point of a publish, so the crash test can hit each step deterministically. */
 static void crash_point(const char *where)
@@ -159,16 +96,92 @@ static void crash_point(const char *where)
 		raise(SIGKILL);
 }
 
+struct pub {
+	struct pkg_info *p;
+	const uint8_t *body;
+	size_t len;
+	char want[256];	  /* the target path asked for */
+	char target[256]; /* the one published: `want`, or where these bytes already are */
+	struct repo_publish_result *res;
+};
+
+/* The transaction of a publish; run again from the start if it lost to a concurrent one. */
+static int publish_txn(struct repo *r, struct repod_db *db, void *arg, char **err)
+{
+	struct pub *u = arg;
+	const struct pkg_info *p = u->p;
+	const struct repod_db_ops *o = r->db_ops;
+	struct repod_pkg *rows = NULL;
+	size_t n = 0;
+	struct repod_pkg_filter byname = {.name = p->name};
+	u->res->status = 0;
+	snprintf(u->target, sizeof(u->target), "%s", u->want);
+	int rc = o->packages(db, &byname, &rows, &n, err);
+	const struct repod_pkg *same = NULL;
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		if (strcmp(rows[i].version, p->version) == 0)
+			same = &rows[i];
+	if (rc) {
+		/* nothing to add */
+	} else if (same) {
+		if (strcmp(same->sha256, p->h.sha256) != 0)
+			rc = xdrv_err(err, -EEXIST,
+				      "publish: %s %s exists with different contents (%s)", p->name,
+				      p->version, same->target);
+		else if (strcmp(same->vendor, p->vendor) != 0)
+			rc = xdrv_err(err, -EPERM, "publish: %s belongs to vendor %s", p->name,
+				      same->vendor);
+		else
+			u->res->status = 200;
+		snprintf(u->target, sizeof(u->target), "%s", same->target);
+	} else if (n && strcmp(rows[0].vendor, p->vendor) != 0) {
+		rc = xdrv_err(err, -EPERM,
+			      "publish: package name %s belongs to vendor %s, outside the"
+			      " delegation of vendor %s",
+			      p->name, rows[0].vendor, p->vendor);
+	} else {
+		struct repod_pkg row = {.size = u->len,
+					.security_version = p->secver,
+					.abi_version = p->abi,
+					.created = repod_now(),
+					.issuer = (char *)p->issuer,
+					.manifest = p->manifest};
+		snprintf(row.vendor, sizeof(row.vendor), "%s", p->vendor);
+		snprintf(row.name, sizeof(row.name), "%s", p->name);
+		snprintf(row.version, sizeof(row.version), "%s", p->version);
+		snprintf(row.target, sizeof(row.target), "%s", u->target);
+		snprintf(row.sha256, sizeof(row.sha256), "%s", p->h.sha256);
+		snprintf(row.sha512, sizeof(row.sha512), "%s", p->h.sha512);
+		snprintf(row.signer, sizeof(row.signer), "%s", p->signer);
+		/* the store's own copy of the bytes, when it keeps one (the file is written) */
+		if (o->blob_put)
+			rc = o->blob_put(db, p->h.sha256, u->body, u->len, err);
+		if (rc == 0)
+			rc = o->package_put(db, &row, err);
+		if (rc == 0)
+			crash_point("insert");
+		struct repod_meta_req q = {.vendor = p->vendor};
+		if (rc == 0)
+			rc = repod_meta_update(r, db, repod_now(), &q, err);
+		if (rc == 0)
+			crash_point("meta");
+		if (rc == 0)
+			u->res->status = 201;
+	}
+	repod_pkgs_free(rows, n);
+	/* the version this publish made (or found), read where no other writer can interfere */
+	if (rc == 0)
+		rc = o->meta_latest(db, p->vendor, &u->res->targets_version, NULL, err);
+	return rc;
+}
+
 static int publish(struct repo *r, struct pkg_info *p, const char *token, const uint8_t *body,
 		   size_t len, const char *path, struct repo_publish_result *res, char **err)
 {
 	memset(res, 0, sizeof(*res));
-	int rc = 0;
-	pthread_mutex_lock(&r->lock);
-	rc = token ? repod_vendor_by_token(r, token, strlen(token), p->vendor, sizeof(p->vendor),
-					   err)
-		   : xdrv_err(err, -EACCES, "publish: missing or wrong token");
-	pthread_mutex_unlock(&r->lock);
+	int rc = token ? repod_vendor_by_token(r, token, strlen(token), p->vendor,
+					       sizeof(p->vendor), err)
+		       : xdrv_err(err, -EACCES, "publish: missing or wrong token");
 	if (rc)
 		return rc;
 	if (len > r->cfg.max_package)
@@ -215,55 +228,12 @@ static int publish(struct repo *r, struct pkg_info *p, const char *token, const 
 	if (rc)
 		return rc;
 	crash_point("blob");
-	pthread_mutex_lock(&r->lock);
-	rc = repod_db_begin(r, err);
-	char owner[65], old_target[256];
-	bool same = false;
-	int ex = rc ? rc
-		    : existing(r, p, owner, sizeof(owner), old_target, sizeof(old_target), &same,
-			       err);
-	if (ex < 0) {
-		rc = ex;
-	} else if (ex == 1) {
-		if (!same)
-			rc = xdrv_err(err, -EEXIST,
-				      "publish: %s %s exists with different contents (%s)", p->name,
-				      p->version, old_target);
-		else if (strcmp(owner, p->vendor) != 0)
-			rc = xdrv_err(err, -EPERM, "publish: %s belongs to vendor %s", p->name,
-				      owner);
-		else
-			res->status = 200;
-		snprintf(target, sizeof(target), "%s", old_target);
-	} else {
-		rc = name_owner(r, p->name, owner, sizeof(owner), err);
-		if (rc == 0 && owner[0] && strcmp(owner, p->vendor) != 0)
-			rc = xdrv_err(err, -EPERM,
-				      "publish: package name %s belongs to vendor %s, outside the"
-				      " delegation of vendor %s",
-				      p->name, owner, p->vendor);
-		if (rc == 0)
-			rc = insert(r, p, target, len, err);
-		if (rc == 0)
-			crash_point("insert");
-		struct repod_meta_req q = {.vendor = p->vendor};
-		if (rc == 0)
-			rc = repod_meta_update(r, repod_now(), &q, err);
-		if (rc == 0)
-			crash_point("meta");
-		if (rc == 0)
-			rc = repod_db_commit(r, err);
-		if (rc == 0)
-			res->status = 201;
-	}
-	if (rc || res->status == 200)
-		repod_db_rollback(r);
-	if (rc == 0)
-		repod_meta_latest(r, p->vendor, &res->targets_version, NULL, NULL);
-	pthread_mutex_unlock(&r->lock);
+	struct pub u = {.p = p, .body = body, .len = len, .res = res};
+	snprintf(u.want, sizeof(u.want), "%s", target);
+	rc = repod_txn(r, REPOD_TXN_WRITE, publish_txn, &u, err);
 	if (rc)
 		return rc;
-	snprintf(res->target, sizeof(res->target), "%s", target);
+	snprintf(res->target, sizeof(res->target), "%s", u.target);
 	memcpy(res->sha256, p->h.sha256, 65);
 	snprintf(res->name, sizeof(res->name), "%s", p->name);
 	snprintf(res->version, sizeof(res->version), "%s", p->version);

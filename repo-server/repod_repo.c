@@ -32,7 +32,7 @@ static int load_online(struct repo *r, const char *name, struct tuf_signer **k, 
 	return tuf_signer_load(p, k, err);
 }
 
-int repo_open(const struct repo_config *c, struct repo **out, char **err)
+int repod_open_store(const struct repo_config *c, struct repo **out, char **err)
 {
 	*out = NULL;
 	struct repo *r = calloc(1, sizeof(*r));
@@ -45,18 +45,20 @@ int repo_open(const struct repo_config *c, struct repo **out, char **err)
 	r->cfg.trust_root = dupz(c->trust_root);
 	r->cfg.tls_cert = dupz(c->tls_cert);
 	r->cfg.tls_key = dupz(c->tls_key);
-	pthread_mutex_init(&r->lock, NULL);
+	r->cfg.store = dupz(c->store);
+	r->cfg.postgres_conninfo = dupz(c->postgres_conninfo);
 	int rc = 0;
 	if (!r->cfg.listen || !r->cfg.data_dir || !r->cfg.keys_dir || !r->cfg.trust_root)
 		rc = xdrv_err(err, -EINVAL,
 			      "repository: data_dir, keys_dir and trust_root required");
+	if (rc == 0 && !(r->db_ops = repod_db_backend(r->cfg.store)))
+		rc = xdrv_err(err, -EINVAL, "repository: store %.40s: unknown (stores: %s)",
+			      r->cfg.store, repod_db_backend_names());
 	if (rc == 0 && xdrv_snprintf(r->blob_dir, sizeof(r->blob_dir), "%s/blobs/sha256",
 				     r->cfg.data_dir) != 0)
 		rc = xdrv_err(err, -ENAMETOOLONG, "%s: path too long", r->cfg.data_dir);
 	if (rc == 0)
 		rc = xdrv_mkdirs(r->blob_dir, 0755, err);
-	if (rc == 0)
-		rc = sig_trust_create(r->cfg.trust_root, r->cfg.time_floor, &r->trust, err);
 	if (rc == 0)
 		rc = load_online(r, "targets", &r->k_targets, err);
 	if (rc == 0)
@@ -64,25 +66,38 @@ int repo_open(const struct repo_config *c, struct repo **out, char **err)
 	if (rc == 0)
 		rc = load_online(r, "timestamp", &r->k_timestamp, err);
 	if (rc == 0)
-		rc = repod_db_open(r, err);
-	if (rc == 0) {
-		pthread_mutex_lock(&r->lock);
-		rc = repod_db_begin(r, err);
-		if (rc == 0)
-			rc = repod_root_import(r, err);
-		uint64_t tv = 0;
-		if (rc == 0)
-			rc = repod_meta_latest(r, "timestamp", &tv, NULL, err);
-		if (rc == 0 && tv == 0) {
-			struct repod_meta_req q = {.targets = true, .all_vendors = true};
-			rc = repod_meta_update(r, repod_now(), &q, err);
-		}
-		if (rc == 0)
-			rc = repod_db_commit(r, err);
-		else
-			repod_db_rollback(r);
-		pthread_mutex_unlock(&r->lock);
+		rc = r->db_ops->open(r, &r->store, err);
+	if (rc) {
+		repo_close(r);
+		return rc;
 	}
+	*out = r;
+	return 0;
+}
+
+/* Start-up: new root versions, and the first metadata of a new repository. */
+static int open_txn(struct repo *r, struct repod_db *db, void *arg, char **err)
+{
+	uint64_t tv = 0;
+	int rc = repod_root_import(r, db, err);
+	if (rc == 0)
+		rc = r->db_ops->meta_latest(db, "timestamp", &tv, NULL, err);
+	if (rc == 0 && tv == 0) {
+		struct repod_meta_req q = {.targets = true, .all_vendors = true};
+		rc = repod_meta_update(r, db, repod_now(), &q, err);
+	}
+	return rc;
+}
+
+int repo_open(const struct repo_config *c, struct repo **out, char **err)
+{
+	struct repo *r = NULL;
+	*out = NULL;
+	int rc = repod_open_store(c, &r, err);
+	if (rc == 0)
+		rc = sig_trust_create(r->cfg.trust_root, r->cfg.time_floor, &r->trust, err);
+	if (rc == 0)
+		rc = repod_txn(r, REPOD_TXN_WRITE, open_txn, NULL, err);
 	if (rc == 0)
 		rc = repo_refresh(r, repod_now(), NULL, err);
 	if (rc) {
@@ -98,24 +113,23 @@ void repo_close(struct repo *r)
 {
 	if (!r)
 		return;
-	if (r->db)
-		sqlite3_close(r->db);
+	if (r->store && r->db_ops)
+		r->db_ops->close(r->store);
 	sig_trust_destroy(r->trust);
 	tuf_signer_destroy(r->k_targets);
 	tuf_signer_destroy(r->k_snapshot);
 	tuf_signer_destroy(r->k_timestamp);
-	pthread_mutex_destroy(&r->lock);
 	free(r->cfg.listen);
 	free(r->cfg.data_dir);
 	free(r->cfg.keys_dir);
 	free(r->cfg.trust_root);
 	free(r->cfg.tls_cert);
 	free(r->cfg.tls_key);
+	free(r->cfg.store);
+	free(r->cfg.postgres_conninfo);
 	free(r);
 }
 
-/* SHA-256(salt || token). Tokens are long random strings, so one salted hash is enough; a slow
- * password hash would only slow down every publish. */
 int repo_gc(struct repo *r, char **err)
 {
 	return repod_blob_gc(r, err);
@@ -136,6 +150,8 @@ int repo_serve_lock(struct repo *r, char **err)
 	return 0; /* fd kept open on purpose: the lock lives as long as the process */
 }
 
+/* SHA-256(salt || token). Tokens are long random strings, so one salted hash is enough; a slow
+ * password hash would only slow down every publish. */
 static void token_hash(const uint8_t salt[16], const char *token, size_t tlen, uint8_t out[32])
 {
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
@@ -145,6 +161,44 @@ static void token_hash(const uint8_t salt[16], const char *token, size_t tlen, u
 	    EVP_DigestFinal_ex(c, out, &n) != 1)
 		memset(out, 0xff, 32); /* matches no stored hash */
 	EVP_MD_CTX_free(c);
+}
+
+struct vendor_add {
+	const char *name, *token;
+};
+
+static int vendor_add_txn(struct repo *r, struct repod_db *db, void *arg, char **err)
+{
+	const struct vendor_add *a = arg;
+	struct repod_vendor *vs = NULL, v = {0};
+	size_t nv = 0;
+	struct tuf_signer *k = NULL;
+	int rc = r->db_ops->vendors(db, &vs, &nv, err);
+	for (size_t i = 0; rc == 0 && i < nv; i++)
+		if (strcmp(vs[i].name, a->name) == 0)
+			rc = xdrv_err(err, -EEXIST, "vendor %s: exists", a->name);
+	free(vs);
+	if (rc == 0)
+		rc = tuf_signer_generate(&k, err);
+	if (rc == 0 && RAND_bytes(v.salt, sizeof(v.salt)) != 1)
+		rc = xdrv_err(err, -EIO, "vendor %s: no random bytes", a->name);
+	if (rc == 0) {
+		snprintf(v.name, sizeof(v.name), "%s", a->name);
+		token_hash(v.salt, a->token, strlen(a->token), v.token_hash);
+		snprintf(v.keyid, sizeof(v.keyid), "%s", tuf_signer_key(k)->keyid);
+		xdrv_hex(tuf_signer_key(k)->pub, 32, v.pubkey);
+		v.created = repod_now();
+		rc = r->db_ops->vendor_put(db, &v, err);
+	}
+	if (rc == 0)
+		rc = repod_vendor_key_save(r, db, a->name, k, err);
+	if (rc == 0) {
+		struct repod_meta_req q = {.targets = true, .vendor = a->name};
+		rc = repod_meta_update(r, db, repod_now(), &q, err);
+	}
+	tuf_signer_destroy(k);
+	OPENSSL_cleanse(v.token_hash, sizeof(v.token_hash));
+	return rc;
 }
 
 int repo_vendor_add(struct repo *r, const char *name, const char *token, char **err)
@@ -157,152 +211,94 @@ int repo_vendor_add(struct repo *r, const char *name, const char *token, char **
 			name);
 	if (strlen(token) < 16 || strlen(token) > 4096)
 		return xdrv_err(err, -EINVAL, "vendor %s: token must be 16..4096 bytes", name);
-	char kp[4200], dir[4200];
-	struct tuf_signer *k = NULL;
-	uint8_t salt[16], h[32];
-	int rc = 0;
-	if (repod_vendor_key_path(r, name, kp, sizeof(kp)) != 0 ||
-	    xdrv_snprintf(dir, sizeof(dir), "%s/vendors", r->cfg.keys_dir) != 0)
-		return xdrv_err(err, -ENAMETOOLONG, "vendor %s: path too long", name);
-	pthread_mutex_lock(&r->lock);
-	rc = repod_db_begin(r, err);
-	sqlite3_stmt *st = NULL;
-	if (rc == 0 && sqlite3_prepare_v2(r->db, "SELECT 1 FROM vendors WHERE name=?", -1, &st,
-					  NULL) == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			rc = xdrv_err(err, -EEXIST, "vendor %s: exists", name);
-	}
-	sqlite3_finalize(st);
-	st = NULL;
-	/* the key file first (a stray key of a vendor that never made it is replaced) */
-	if (rc == 0)
-		rc = xdrv_mkdirs(dir, 0700, err);
-	if (rc == 0)
-		rc = tuf_signer_generate(&k, err);
-	if (rc == 0)
-		rc = tuf_signer_save(k, kp, true, err);
-	if (rc == 0 && RAND_bytes(salt, sizeof(salt)) != 1)
-		rc = xdrv_err(err, -EIO, "vendor %s: no random bytes", name);
-	if (rc == 0) {
-		token_hash(salt, token, strlen(token), h);
-		char pub[65];
-		xdrv_hex(tuf_signer_key(k)->pub, 32, pub);
-		if (sqlite3_prepare_v2(r->db,
-				       "INSERT INTO vendors(name, salt, token_hash, keyid, pubkey,"
-				       " created) VALUES(?,?,?,?,?,?)",
-				       -1, &st, NULL) != SQLITE_OK)
-			rc = xdrv_err(err, -EIO, "database: %s", sqlite3_errmsg(r->db));
-		else {
-			sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-			sqlite3_bind_blob(st, 2, salt, 16, SQLITE_STATIC);
-			sqlite3_bind_blob(st, 3, h, 32, SQLITE_STATIC);
-			sqlite3_bind_text(st, 4, tuf_signer_key(k)->keyid, -1, SQLITE_STATIC);
-			sqlite3_bind_text(st, 5, pub, -1, SQLITE_TRANSIENT);
-			sqlite3_bind_int64(st, 6, repod_now());
-			if (sqlite3_step(st) != SQLITE_DONE)
-				rc = xdrv_err(err, -EIO, "database: %s", sqlite3_errmsg(r->db));
-		}
-		sqlite3_finalize(st);
-	}
-	if (rc == 0) {
-		struct repod_meta_req q = {.targets = true, .vendor = name};
-		rc = repod_meta_update(r, repod_now(), &q, err);
-	}
-	if (rc == 0)
-		rc = repod_db_commit(r, err);
-	else
-		repod_db_rollback(r);
-	pthread_mutex_unlock(&r->lock);
-	tuf_signer_destroy(k);
-	OPENSSL_cleanse(h, sizeof(h));
-	return rc;
+	struct vendor_add a = {.name = name, .token = token};
+	return repod_txn(r, REPOD_TXN_WRITE, vendor_add_txn, &a, err);
 }
 
 int repod_vendor_by_token(struct repo *r, const char *token, size_t tlen, char *vendor, size_t vn,
 			  char **err)
 {
-	sqlite3_stmt *st;
-	int rc = -EACCES;
-	if (sqlite3_prepare_v2(r->db, "SELECT name, salt, token_hash FROM vendors", -1, &st,
-			       NULL) != SQLITE_OK)
-		return xdrv_err(err, -EIO, "database: %s", sqlite3_errmsg(r->db));
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (sqlite3_column_bytes(st, 1) != 16 || sqlite3_column_bytes(st, 2) != 32)
-			continue;
+	struct repod_db *db;
+	struct repod_vendor *vs = NULL;
+	size_t nv = 0;
+	int rc = repod_db_get(r, &db, err);
+	if (rc)
+		return rc;
+	rc = r->db_ops->vendors(db, &vs, &nv, err);
+	repod_db_put(r, db);
+	if (rc)
+		return rc;
+	rc = -EACCES;
+	for (size_t i = 0; i < nv; i++) {
 		uint8_t h[32];
-		token_hash(sqlite3_column_blob(st, 1), token, tlen, h);
-		if (CRYPTO_memcmp(h, sqlite3_column_blob(st, 2), 32) == 0 && rc != 0) {
-			snprintf(vendor, vn, "%s", (const char *)sqlite3_column_text(st, 0));
+		token_hash(vs[i].salt, token, tlen, h);
+		if (CRYPTO_memcmp(h, vs[i].token_hash, 32) == 0 && rc != 0) {
+			snprintf(vendor, vn, "%s", vs[i].name);
 			rc = 0; /* keep going: the time taken does not depend on which vendor */
 		}
 	}
-	sqlite3_finalize(st);
+	if (vs)
+		OPENSSL_cleanse(vs, nv * sizeof(*vs));
+	free(vs);
 	if (rc)
 		return xdrv_err(err, -EACCES, "publish: missing or wrong token");
 	return 0;
 }
 
-int repo_refresh(struct repo *r, int64_t now, bool *changed, char **err)
+struct refresh {
+	int64_t now;
+	bool changed;
+};
+
+/* Decided inside the write transaction: another server may have re-signed meanwhile. */
+static int refresh_txn(struct repo *r, struct repod_db *db, void *arg, char **err)
 {
+	struct refresh *f = arg;
+	const struct repod_db_ops *o = r->db_ops;
 	struct {
 		const char *role;
 		int64_t period;
 	} roles[3] = {{"targets", r->cfg.expiry_targets},
 		      {"snapshot", r->cfg.expiry_snapshot},
 		      {"timestamp", r->cfg.expiry_timestamp}};
-	bool need[3] = {0};
-	uint64_t v;
+	bool need[3] = {0}, vend = false;
+	uint64_t v, rv0 = 0, rv1 = 0;
 	int64_t exp;
-	int rc = 0;
-	if (changed)
-		*changed = false;
-	pthread_mutex_lock(&r->lock);
+	struct repod_vendor *vs = NULL;
+	size_t nv = 0;
+	f->changed = false;
 	/* a root rotated meanwhile (keys rotate-root, file copied in) is served from now on */
-	uint64_t rv0 = 0, rv1 = 0;
-	rc = repod_meta_latest(r, "root", &rv0, NULL, err);
+	int rc = o->meta_latest(db, "root", &rv0, NULL, err);
 	if (rc == 0)
-		rc = repod_db_begin(r, err);
-	if (rc == 0) {
-		rc = repod_root_import(r, err);
-		if (rc == 0)
-			rc = repod_db_commit(r, err);
-		else
-			repod_db_rollback(r);
-	}
+		rc = repod_root_import(r, db, err);
 	if (rc == 0)
-		rc = repod_meta_latest(r, "root", &rv1, NULL, err);
-	if (rc == 0 && rv1 != rv0 && changed)
-		*changed = true;
+		rc = o->meta_latest(db, "root", &rv1, NULL, err);
+	f->changed = rv1 != rv0;
 	for (int i = 0; i < 3 && rc == 0; i++) {
-		rc = repod_meta_latest(r, roles[i].role, &v, &exp, err);
-		need[i] = rc == 0 && exp - now < roles[i].period / 2;
+		rc = o->meta_latest(db, roles[i].role, &v, &exp, err);
+		need[i] = rc == 0 && exp - f->now < roles[i].period / 2;
 	}
 	/* vendors share the targets period; any of them near expiry re-signs all of them */
-	sqlite3_stmt *st;
-	bool vend = false;
-	if (rc == 0 && sqlite3_prepare_v2(r->db,
-					  "SELECT min(m.expires) FROM vendors v JOIN metadata m ON"
-					  " m.role=v.name AND m.version=(SELECT max(version) FROM"
-					  " metadata WHERE role=v.name)",
-					  -1, &st, NULL) == SQLITE_OK) {
-		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-			vend = sqlite3_column_int64(st, 0) - now < r->cfg.expiry_targets / 2;
-		sqlite3_finalize(st);
-	}
+	if (rc == 0)
+		rc = o->vendors(db, &vs, &nv, err);
+	for (size_t i = 0; rc == 0 && i < nv; i++)
+		vend |= vs[i].meta_version &&
+			vs[i].meta_expires - f->now < r->cfg.expiry_targets / 2;
+	free(vs);
 	if (rc == 0 && (need[0] || need[1] || need[2] || vend)) {
 		struct repod_meta_req q = {.targets = need[0], .all_vendors = vend};
-		rc = repod_db_begin(r, err);
-		if (rc == 0)
-			rc = repod_meta_update(r, now, &q, err);
-		if (rc == 0)
-			rc = repod_db_commit(r, err);
-		else
-			repod_db_rollback(r);
-		if (rc == 0 && changed)
-			*changed = true;
+		rc = repod_meta_update(r, db, f->now, &q, err);
+		f->changed = rc == 0;
 	}
-	pthread_mutex_unlock(&r->lock);
+	return rc;
+}
+
+int repo_refresh(struct repo *r, int64_t now, bool *changed, char **err)
+{
+	struct refresh f = {.now = now};
+	int rc = repod_txn(r, REPOD_TXN_WRITE, refresh_txn, &f, err);
+	if (changed)
+		*changed = rc == 0 && f.changed;
 	return rc;
 }
 
@@ -370,9 +366,12 @@ int repo_metadata_get(struct repo *r, const char *file, uint8_t **buf, size_t *l
 	    strcmp(role, "snapshot") != 0 && strcmp(role, "timestamp") != 0 &&
 	    !repod_vendor_name_ok(role))
 		return xdrv_err(err, -ENOENT, "metadata %.64s: not found", file);
-	pthread_mutex_lock(&r->lock);
-	int rc = repod_meta_body(r, role, version, buf, len, err);
-	pthread_mutex_unlock(&r->lock);
+	struct repod_db *db;
+	int rc = repod_db_get(r, &db, err);
+	if (rc == 0) {
+		rc = r->db_ops->meta_get(db, role, version, buf, len, err);
+		repod_db_put(r, db);
+	}
 	return rc;
 }
 
@@ -389,24 +388,21 @@ int repo_target_lookup(struct repo *r, const char *file, char **blob_path, uint6
 	if (xdrv_snprintf(target, sizeof(target), "%.*s/%s", (int)(slash - file), file,
 			  slash + 66) != 0)
 		return xdrv_err(err, -ENOENT, "target %.100s: not found", file);
-	sqlite3_stmt *st;
-	int rc = -ENOENT;
-	pthread_mutex_lock(&r->lock);
-	if (sqlite3_prepare_v2(r->db, "SELECT size FROM packages WHERE target=? AND sha256=?", -1,
-			       &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, target, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, sha, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW) {
-			*size = (uint64_t)sqlite3_column_int64(st, 0);
-			rc = 0;
-		}
-		sqlite3_finalize(st);
-	}
-	pthread_mutex_unlock(&r->lock);
+	struct repod_pkg *p = NULL;
+	struct repod_pkg_filter f = {.target = target, .sha256 = sha};
+	struct repod_db *db;
+	size_t n = 0;
+	int rc = repod_db_get(r, &db, err);
 	if (rc)
+		return rc;
+	rc = r->db_ops->packages(db, &f, &p, &n, err);
+	repod_db_put(r, db);
+	uint64_t sz = n == 1 ? p->size : 0;
+	repod_pkgs_free(p, n);
+	if (rc)
+		return rc;
+	if (n != 1)
 		return xdrv_err(err, -ENOENT, "target %.100s: not found", file);
-	char p[4200];
-	if (repod_blob_path(r, sha, p, sizeof(p)) != 0 || !(*blob_path = strdup(p)))
-		return xdrv_err(err, -ENOMEM, "target: out of memory");
-	return 0;
+	*size = sz;
+	return repod_blob_file(r, sha, sz, blob_path, err);
 }

@@ -29,67 +29,53 @@ static bool contains_ci(const char *hay, const char *needle)
 static int packages(struct repo *r, const char *q, const char *only, bool full, json_t **out,
 		    char **err)
 {
-	sqlite3_stmt *st;
 	json_t *arr = json_array(), *cur = NULL;
-	int rc = 0;
+	struct repod_pkg *rows = NULL;
+	size_t n = 0;
+	struct repod_pkg_filter f = {.name = only, .full = full};
+	struct repod_db *db;
 	*out = NULL;
 	if (!arr)
 		return xdrv_err(err, -ENOMEM, "out of memory");
-	pthread_mutex_lock(&r->lock);
-	if (sqlite3_prepare_v2(
-		    r->db,
-		    "SELECT vendor, name, version, abi_version, security_version, signer,"
-		    " size, sha256, target, created, issuer, manifest FROM packages"
-		    " WHERE ?1 IS NULL OR name = ?1 ORDER BY vendor, name, id",
-		    -1, &st, NULL) != SQLITE_OK) {
-		rc = xdrv_err(err, -EIO, "database: %s", sqlite3_errmsg(r->db));
-		st = NULL;
+	int rc = repod_db_get(r, &db, err);
+	if (rc == 0) {
+		rc = r->db_ops->packages(db, &f, &rows, &n, err);
+		repod_db_put(r, db);
 	}
-	if (st)
-		sqlite3_bind_text(st, 1, only, -1, SQLITE_STATIC);
-	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
-		const char *vendor = (const char *)sqlite3_column_text(st, 0);
-		const char *name = (const char *)sqlite3_column_text(st, 1);
-		if (q && !contains_ci(name, q) && !contains_ci(vendor, q))
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		const struct repod_pkg *p = &rows[i];
+		if (q && !contains_ci(p->name, q) && !contains_ci(p->vendor, q))
 			continue;
-		if (!cur || strcmp(json_string_value(json_object_get(cur, "name")), name) != 0 ||
-		    strcmp(json_string_value(json_object_get(cur, "vendor")), vendor) != 0) {
-			cur = json_pack("{s:s, s:s, s:[]}", "name", name, "vendor", vendor,
+		if (!cur || strcmp(json_string_value(json_object_get(cur, "name")), p->name) != 0 ||
+		    strcmp(json_string_value(json_object_get(cur, "vendor")), p->vendor) != 0) {
+			cur = json_pack("{s:s, s:s, s:[]}", "name", p->name, "vendor", p->vendor,
 					"versions");
 			if (!cur || json_array_append_new(arr, cur) != 0) {
 				rc = xdrv_err(err, -ENOMEM, "out of memory");
 				break;
 			}
 		}
-		const char *target = (const char *)sqlite3_column_text(st, 8);
-		const char *sha = (const char *)sqlite3_column_text(st, 7);
 		char file[400], url[420];
-		repod_target_file(target, sha, file, sizeof(file));
+		repod_target_file(p->target, p->sha256, file, sizeof(file));
 		snprintf(url, sizeof(url), "/targets/%s", file);
 		json_t *v = json_pack("{s:s, s:I, s:I, s:s, s:I, s:s, s:s, s:s}", "version",
-				      (const char *)sqlite3_column_text(st, 2), "abi_version",
-				      (json_int_t)sqlite3_column_int64(st, 3), "security_version",
-				      (json_int_t)sqlite3_column_int64(st, 4), "signer",
-				      (const char *)sqlite3_column_text(st, 5), "size",
-				      (json_int_t)sqlite3_column_int64(st, 6), "sha256", sha,
-				      "target", target, "url", url);
+				      p->version, "abi_version", (json_int_t)p->abi_version,
+				      "security_version", (json_int_t)p->security_version, "signer",
+				      p->signer, "size", (json_int_t)p->size, "sha256", p->sha256,
+				      "target", p->target, "url", url);
 		if (v && full) {
-			const char *issuer = (const char *)sqlite3_column_text(st, 10);
-			const char *man = (const char *)sqlite3_column_text(st, 11);
-			json_object_set_new(v, "created",
-					    json_integer((json_int_t)sqlite3_column_int64(st, 9)));
-			if (issuer)
-				json_object_set_new(v, "issuer", json_string(issuer));
+			json_object_set_new(v, "created", json_integer((json_int_t)p->created));
+			if (p->issuer)
+				json_object_set_new(v, "issuer", json_string(p->issuer));
 			/* written by us from a validated manifest; unreadable = not shown */
-			json_t *m = man ? json_loads(man, 0, NULL) : NULL;
+			json_t *m = p->manifest ? json_loads(p->manifest, 0, NULL) : NULL;
 			if (m)
 				json_object_set_new(v, "manifest", m);
 		}
 		if (!v || json_array_append_new(json_object_get(cur, "versions"), v) != 0)
 			rc = xdrv_err(err, -ENOMEM, "out of memory");
 	}
-	sqlite3_finalize(st);
-	pthread_mutex_unlock(&r->lock);
+	repod_pkgs_free(rows, n);
 	if (rc) {
 		json_decref(arr);
 		return rc;
@@ -113,21 +99,19 @@ int repo_packages_json(struct repo *r, const char *q, char **json, char **err)
 /* [{"name", "versions"}] of every vendor, including those with no package yet. */
 static json_t *vendors(struct repo *r)
 {
-	sqlite3_stmt *st;
 	json_t *arr = json_array();
-	pthread_mutex_lock(&r->lock);
-	if (arr && sqlite3_prepare_v2(r->db,
-				      "SELECT v.name, (SELECT count(*) FROM packages p WHERE"
-				      " p.vendor=v.name) FROM vendors v ORDER BY v.name",
-				      -1, &st, NULL) == SQLITE_OK) {
-		while (sqlite3_step(st) == SQLITE_ROW)
-			json_array_append_new(
-				arr, json_pack("{s:s, s:I}", "name",
-					       (const char *)sqlite3_column_text(st, 0), "versions",
-					       (json_int_t)sqlite3_column_int64(st, 1)));
-		sqlite3_finalize(st);
+	struct repod_vendor *vs = NULL;
+	size_t n = 0;
+	struct repod_db *db;
+	if (arr && repod_db_get(r, &db, NULL) == 0) {
+		if (r->db_ops->vendors(db, &vs, &n, NULL) != 0)
+			n = 0; /* the page shows no vendors rather than no page */
+		repod_db_put(r, db);
 	}
-	pthread_mutex_unlock(&r->lock);
+	for (size_t i = 0; arr && i < n; i++)
+		json_array_append_new(arr, json_pack("{s:s, s:I}", "name", vs[i].name, "versions",
+						     (json_int_t)vs[i].packages));
+	free(vs);
 	return arr;
 }
 
@@ -218,107 +202,96 @@ static int export_pages(struct repo *r, const char *dir, char **err)
 	return rc;
 }
 
+/* What an export writes: every metadata row and every package, from one consistent read. */
+struct exp_row {
+	char name[200];
+	uint8_t *body;
+	size_t len;
+};
+struct exp {
+	struct exp_row *rows;
+	size_t n;
+	struct repod_pkg *pk;
+	size_t np;
+};
+
+static int exp_meta(void *arg, const char *role, uint64_t version, int64_t expires, bool latest,
+		    const uint8_t *body, size_t len, char **err)
+{
+	struct exp *x = arg;
+	bool ts = strcmp(role, "timestamp") == 0;
+	for (int pass = 0; pass < 2; pass++) {
+		/* pass 0: N.ROLE.json (not for timestamp), pass 1: ROLE.json (latest) */
+		if ((pass == 0 && ts) || (pass == 1 && !latest))
+			continue;
+		struct exp_row *nr = realloc(x->rows, (x->n + 1) * sizeof(*x->rows));
+		if (!nr)
+			return xdrv_err(err, -ENOMEM, "export: out of memory");
+		x->rows = nr;
+		struct exp_row *w = &nr[x->n];
+		if (pass == 0)
+			snprintf(w->name, sizeof(w->name), "metadata/%llu.%s.json",
+				 (unsigned long long)version, role);
+		else
+			snprintf(w->name, sizeof(w->name), "metadata/%s.json", role);
+		w->len = len;
+		if (!(w->body = malloc(len + 1)))
+			return xdrv_err(err, -ENOMEM, "export: out of memory");
+		memcpy(w->body, body, len);
+		x->n++;
+	}
+	return 0;
+}
+
+static int exp_txn(struct repo *r, struct repod_db *db, void *arg, char **err)
+{
+	struct exp *x = arg;
+	struct repod_pkg_filter all = {0};
+	for (size_t i = 0; i < x->n; i++) /* what a lost attempt read */
+		free(x->rows[i].body);
+	x->n = 0;
+	repod_pkgs_free(x->pk, x->np);
+	x->pk = NULL;
+	x->np = 0;
+	int rc = r->db_ops->meta_each(db, exp_meta, x, err);
+	if (rc == 0)
+		rc = r->db_ops->packages(db, &all, &x->pk, &x->np, err);
+	return rc;
+}
+
 int repo_export(struct repo *r, const char *dir, char **err)
 {
-	sqlite3_stmt *st = NULL; /* finalized on every path, also when BEGIN failed */
-	int rc = 0;
-	/* all metadata rows, consistent names; then the unversioned latest ones */
-	struct row {
-		char name[200];
-		uint8_t *body;
-		size_t len;
-	};
-	struct row *rows = NULL;
-	size_t n = 0;
-	pthread_mutex_lock(&r->lock);
-	rc = repod_db_exec(r, "BEGIN", err); /* one consistent read of everything */
-	if (rc == 0 &&
-	    sqlite3_prepare_v2(r->db,
-			       "SELECT role, version, body, version = (SELECT max(version)"
-			       " FROM metadata m2 WHERE m2.role = m.role) FROM metadata m"
-			       " ORDER BY role, version",
-			       -1, &st, NULL) != SQLITE_OK)
-		rc = xdrv_err(err, -EIO, "database: %s", sqlite3_errmsg(r->db));
-	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
-		const char *role = (const char *)sqlite3_column_text(st, 0);
-		bool latest = sqlite3_column_int(st, 3);
-		bool ts = strcmp(role, "timestamp") == 0;
-		for (int pass = 0; pass < 2 && rc == 0; pass++) {
-			/* pass 0: N.ROLE.json (not for timestamp), pass 1: ROLE.json (latest) */
-			if ((pass == 0 && ts) || (pass == 1 && !latest))
-				continue;
-			struct row *nr = realloc(rows, (n + 1) * sizeof(*rows));
-			if (!nr) {
-				rc = xdrv_err(err, -ENOMEM, "export: out of memory");
-				break;
-			}
-			rows = nr;
-			if (pass == 0)
-				snprintf(rows[n].name, sizeof(rows[n].name),
-					 "metadata/%lld.%s.json",
-					 (long long)sqlite3_column_int64(st, 1), role);
-			else
-				snprintf(rows[n].name, sizeof(rows[n].name), "metadata/%s.json",
-					 role);
-			rows[n].len = (size_t)sqlite3_column_bytes(st, 2);
-			rows[n].body = malloc(rows[n].len + 1);
-			if (!rows[n].body) {
-				rc = xdrv_err(err, -ENOMEM, "export: out of memory");
-				break;
-			}
-			memcpy(rows[n].body, sqlite3_column_blob(st, 2), rows[n].len);
-			n++;
-		}
-	}
-	sqlite3_finalize(st);
-	/* targets */
-	struct target {
-		char file[400], sha[65];
-	} *tg = NULL;
-	size_t nt = 0;
-	if (rc == 0 && sqlite3_prepare_v2(r->db, "SELECT target, sha256 FROM packages", -1, &st,
-					  NULL) == SQLITE_OK) {
-		while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
-			struct target *nt2 = realloc(tg, (nt + 1) * sizeof(*tg));
-			if (!nt2) {
-				rc = xdrv_err(err, -ENOMEM, "export: out of memory");
-				break;
-			}
-			tg = nt2;
-			snprintf(tg[nt].sha, 65, "%s", (const char *)sqlite3_column_text(st, 1));
-			repod_target_file((const char *)sqlite3_column_text(st, 0), tg[nt].sha,
-					  tg[nt].file, sizeof(tg[nt].file));
-			nt++;
-		}
-		sqlite3_finalize(st);
-	}
-	sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL);
-	pthread_mutex_unlock(&r->lock);
+	struct exp x = {0};
+	int rc = repod_txn(r, REPOD_TXN_READ, exp_txn, &x, err);
 	/* targets before metadata: a mirror being written never names a missing file */
-	for (size_t i = 0; rc == 0 && i < nt; i++) {
-		char bp[4200], rel[420];
+	struct repod_db *db = NULL;
+	if (rc == 0 && x.np)
+		rc = repod_db_get(r, &db, err);
+	for (size_t i = 0; rc == 0 && i < x.np; i++) {
+		char file[400], rel[420];
 		uint8_t *buf;
 		size_t len;
-		repod_blob_path(r, tg[i].sha, bp, sizeof(bp));
-		snprintf(rel, sizeof(rel), "targets/%s", tg[i].file);
-		rc = xdrv_read_file(bp, 1ull << 32, &buf, &len, err);
+		repod_target_file(x.pk[i].target, x.pk[i].sha256, file, sizeof(file));
+		snprintf(rel, sizeof(rel), "targets/%s", file);
+		rc = repod_blob_read(r, db, x.pk[i].sha256, &buf, &len, err);
 		if (rc == 0) {
 			rc = put(dir, rel, buf, len, err);
 			free(buf);
 		}
 	}
-	for (size_t i = 0; i < n; i++) {
+	repod_db_put(r, db);
+	for (size_t i = 0; i < x.n; i++) {
 		/* timestamp last: it is the entry point of a client */
-		if (rc == 0 && !strstr(rows[i].name, "timestamp"))
-			rc = put(dir, rows[i].name, rows[i].body, rows[i].len, err);
+		if (rc == 0 && !strstr(x.rows[i].name, "timestamp"))
+			rc = put(dir, x.rows[i].name, x.rows[i].body, x.rows[i].len, err);
 	}
-	for (size_t i = 0; i < n; i++) {
-		if (rc == 0 && strstr(rows[i].name, "timestamp"))
-			rc = put(dir, rows[i].name, rows[i].body, rows[i].len, err);
-		free(rows[i].body);
+	for (size_t i = 0; i < x.n; i++) {
+		if (rc == 0 && strstr(x.rows[i].name, "timestamp"))
+			rc = put(dir, x.rows[i].name, x.rows[i].body, x.rows[i].len, err);
+		free(x.rows[i].body);
 	}
-	free(rows);
-	free(tg);
+	free(x.rows);
+	repod_pkgs_free(x.pk, x.np);
 	if (rc == 0)
 		rc = export_pages(r, dir, err);
 	if (rc)

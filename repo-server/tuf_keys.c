@@ -9,7 +9,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/kdf.h>
 #include <openssl/pem.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,6 +152,72 @@ int tuf_signer_save(const struct tuf_signer *s, const char *path, bool overwrite
 	int rc = xdrv_write_file_atomic(path, p, (size_t)n, 0600, err);
 	OPENSSL_cleanse(p, (size_t)n);
 	BIO_free(b);
+	return rc;
+}
+
+int tuf_signer_pem(const struct tuf_signer *s, char **pem, size_t *len, char **err)
+{
+	*pem = NULL;
+	BIO *b = BIO_new(BIO_s_mem());
+	char *p;
+	long n;
+	int rc = 0;
+	if (!b || PEM_write_bio_PrivateKey(b, s->pkey, NULL, NULL, 0, NULL, NULL) != 1 ||
+	    (n = BIO_get_mem_data(b, &p)) <= 0)
+		rc = xdrv_err(err, -EIO, "tuf key: cannot encode");
+	else if (!(*pem = malloc((size_t)n + 1)))
+		rc = xdrv_err(err, -ENOMEM, "tuf key: out of memory");
+	if (rc == 0) {
+		memcpy(*pem, p, (size_t)n);
+		(*pem)[n] = 0;
+		*len = (size_t)n;
+		OPENSSL_cleanse(p, (size_t)n);
+	}
+	BIO_free(b);
+	return rc;
+}
+
+int tuf_signer_from_pem(const void *pem, size_t len, const char *what, struct tuf_signer **out,
+			char **err)
+{
+	*out = NULL;
+	BIO *b = len <= 65536 ? BIO_new_mem_buf(pem, (int)len) : NULL;
+	EVP_PKEY *pk = b ? PEM_read_bio_PrivateKey(b, NULL, NULL, NULL) : NULL;
+	BIO_free(b);
+	if (!pk)
+		return xdrv_err(err, -EINVAL, "key %s: not a PEM private key", what);
+	if (EVP_PKEY_get_id(pk) != EVP_PKEY_ED25519) {
+		EVP_PKEY_free(pk);
+		return xdrv_err(err, -EINVAL, "key %s: not an Ed25519 key", what);
+	}
+	int rc = signer_from_pkey(pk, out, err);
+	if (rc)
+		xdrv_err_prefix(err, "key %s", what);
+	return rc;
+}
+
+int tuf_signer_derive(const struct tuf_signer *s, const char *label, uint8_t out[32], char **err)
+{
+	uint8_t seed[32];
+	size_t n = sizeof(seed);
+	int rc = 0;
+	EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+	EVP_KDF_CTX *c = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
+	if (!c || EVP_PKEY_get_raw_private_key(s->pkey, seed, &n) != 1 || n != sizeof(seed)) {
+		rc = xdrv_err(err, -EIO, "tuf key: cannot derive a secret");
+	} else {
+		OSSL_PARAM p[] = {OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
+								   (char *)"SHA256", 0),
+				  OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, seed, n),
+				  OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
+								    (char *)label, strlen(label)),
+				  OSSL_PARAM_construct_end()};
+		if (EVP_KDF_derive(c, out, 32, p) != 1)
+			rc = xdrv_err(err, -EIO, "tuf key: cannot derive a secret");
+	}
+	OPENSSL_cleanse(seed, sizeof(seed));
+	EVP_KDF_CTX_free(c);
+	EVP_KDF_free(kdf);
 	return rc;
 }
 

@@ -4,8 +4,11 @@
 # serving the same repository's static --export tree, for a metadata file (timestamp.json) and a
 # package download (hello, consistent-snapshot target name); requests/s and p99 latency. Then
 # publish latency of a ~100 KiB signed package (a fresh version each time, so every publish
-# verifies, stores and re-signs targets/snapshot/timestamp). Writes one section of
-# docs/BENCHMARKS.md (to SECTION) and raw figures to $B/bench/repo-*.txt.
+# verifies, stores and re-signs targets/snapshot/timestamp), on the default SQLite store and on
+# PostgreSQL (a private server on a Unix socket, fsync on, started with
+# tests/repo-server/pg-private), plus the metadata figure of the PostgreSQL store (every request
+# reads the database). Writes one section of docs/BENCHMARKS.md (to SECTION) and raw figures to
+# $B/bench/repo-*.txt.
 #   usage: scripts/bench.d/40-repo.sh BUILD_DIR SECTION.md   (DUR=5s CONN=32 THREADS=2 REPS=15)
 set -euo pipefail
 B=$(cd "${1:?usage: 40-repo.sh BUILD_DIR SECTION.md}" && pwd)
@@ -20,10 +23,13 @@ SRC=$(cd "$(dirname "$0")/../.." && pwd)
 OUT="$B/bench"
 mkdir -p "$OUT"
 T=$(mktemp -d /tmp/xdrv-bench-repo.XXXXXX)
-REPOD_PID="" NGINX_PID=""
+REPOD_PID="" NGINX_PID="" PG_PID=""
+PGP="$SRC/tests/repo-server/pg-private"
 cleanup() {
   [ -n "$REPOD_PID" ] && kill "$REPOD_PID" 2>/dev/null && wait "$REPOD_PID" 2>/dev/null
+  [ -n "$PG_PID" ] && kill "$PG_PID" 2>/dev/null && wait "$PG_PID" 2>/dev/null
   [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null && wait "$NGINX_PID" 2>/dev/null
+  [ -d "$T/pg" ] && "$PGP" destroy "$T/pg" >/dev/null 2>&1
   rm -rf "$T"
 }
 trap cleanup EXIT
@@ -104,6 +110,20 @@ read -r n_meta_rps n_meta_p99 <"$T/w2"
 read -r r_pkg_rps r_pkg_p99 <"$T/w3"
 read -r n_pkg_rps n_pkg_p99 <"$T/w4"
 
+# the same repository on PostgreSQL (migrated, so the same metadata and packages): a second
+# server, its metadata figure, and (below) its publish latency
+mkdir -p "$T/pg"
+CI=$(PG_FSYNC=on "$PGP" start "$T/pg")
+sed -e "s|^data_dir = .*|data_dir = $T/data-pg|" "$T/repod.conf" >"$T/pg.conf"
+printf 'store = postgresql\npostgres_conninfo = %s\n' "$CI" >>"$T/pg.conf"
+"$R" migrate --from "$T/repod.conf" --to "$T/pg.conf" >/dev/null
+"$R" serve --config "$T/pg.conf" --port-file "$T/pgport" >/dev/null 2>"$T/repod-pg.err" &
+PG_PID=$!
+for _ in $(seq 1 100); do [ -s "$T/pgport" ] && break; sleep 0.05; done
+PURL="http://127.0.0.1:$(cat "$T/pgport")"
+run_wrk repod-pg-meta "$PURL/metadata/timestamp.json" >"$T/w5"
+read -r p_meta_rps p_meta_p99 <"$T/w5"
+
 # publish latency: ~100 KiB packages, a new version each time
 mkdir -p "$T/big"
 awk 'BEGIN { srand(1); n = 86 * 1024
@@ -112,8 +132,9 @@ awk 'BEGIN { srand(1); n = 86 * 1024
   print "};"
   print "unsigned bigpad_peek(unsigned i);"
   print "unsigned bigpad_peek(unsigned i) { return bigpad_blob[i % sizeof bigpad_blob]; }" }' >"$T/big/pad.c"
-lat="$OUT/repo-publish.txt"
+lat="$OUT/repo-publish.txt" plat="$OUT/repo-publish-pg.txt"
 : >"$lat"
+: >"$plat"
 for i in $(seq 1 "$REPS"); do
   sed "s/\.name = \"hello\", \.version = \"1.0.0\"/.name = \"bigpad\", .version = \"2.0.$i\"/" \
     "$SRC/sample-drivers/hello/hello.c" >"$T/big/big.c"
@@ -122,12 +143,16 @@ for i in $(seq 1 "$REPS"); do
   "$X" pack -o "$T/big/big.unsigned.xdrv" --version "2.0.$i" --security-version 1 "$T/big/big.bc" >/dev/null
   "$X" sign --cert "$B/pki/signer.pem" --key "$B/pki/signer.key" --chain "$B/pki/vendor.pem" \
     -o "$T/big/big.xdrv" "$T/big/big.unsigned.xdrv" >/dev/null
+  # the same package to each store, one after the other
   curl -s -o /dev/null -w '%{http_code} %{time_total}\n' -X POST --data-binary @"$T/big/big.xdrv" \
     -H "Authorization: Bearer $(cat "$T/tok")" "$URL/api/v1/publish" >>"$lat"
+  curl -s -o /dev/null -w '%{http_code} %{time_total}\n' -X POST --data-binary @"$T/big/big.xdrv" \
+    -H "Authorization: Bearer $(cat "$T/tok")" "$PURL/api/v1/publish" >>"$plat"
 done
 BIG_SIZE=$(stat -c %s "$T/big/big.xdrv")
 [ "$(grep -c '^201 ' "$lat")" = "$REPS" ] || { echo "40-repo: a publish failed: $(cat "$lat")" >&2; exit 1; }
-stat_ms() { awk '{print $2*1000}' "$lat" | sort -g | awk -v q="$1" '{a[NR]=$1} END {i=int(NR*q+0.999); if (i<1) i=1; printf "%.1f", a[i]}'; }
+[ "$(grep -c '^201 ' "$plat")" = "$REPS" ] || { echo "40-repo: a PostgreSQL publish failed: $(cat "$plat")" >&2; exit 1; }
+stat_ms() { awk '{print $2*1000}' "${2:-$lat}" | sort -g | awk -v q="$1" '{a[NR]=$1} END {i=int(NR*q+0.999); if (i<1) i=1; printf "%.1f", a[i]}'; }
 
 {
   echo "## Repository: serving and publishing"
@@ -144,11 +169,20 @@ stat_ms() { awk '{print $2*1000}' "$lat" | sort -g | awk -v q="$1" '{a[NR]=$1} E
   echo "| metadata | nginx | $n_meta_rps | $n_meta_p99 |"
   echo "| package | xdrv-repod | $r_pkg_rps | $r_pkg_p99 |"
   echo "| package | nginx | $n_pkg_rps | $n_pkg_p99 |"
+  echo "| metadata | xdrv-repod on PostgreSQL | $p_meta_rps | $p_meta_p99 |"
+  echo
+  echo "The last row is the same repository moved to PostgreSQL (\`xdrv-repod migrate\`; a private"
+  echo "PostgreSQL 15 on a Unix socket on the same machine, fsync on): each metadata request is a"
+  echo "query over a pooled connection instead of a read of the local SQLite file."
   echo
   echo "Publish latency of a $BIG_SIZE-byte signed package (each a new version: token check, CMS"
   echo "signature chain, manifest, blob fsync, one transaction re-signing the vendor role, snapshot"
   echo "and timestamp), $REPS publishes one after another, \`curl -w %{time_total}\`:"
-  echo "median $(stat_ms 0.5) ms, p90 $(stat_ms 0.9) ms, max $(stat_ms 1.0) ms."
+  echo
+  echo "| store | median ms | p90 ms | max ms |"
+  echo "| --- | ---: | ---: | ---: |"
+  echo "| SQLite (WAL, synchronous=FULL) | $(stat_ms 0.5) | $(stat_ms 0.9) | $(stat_ms 1.0) |"
+  echo "| PostgreSQL 15 (serializable transaction, advisory lock, blob in the database, fsync on) | $(stat_ms 0.5 "$plat") | $(stat_ms 0.9 "$plat") | $(stat_ms 1.0 "$plat") |"
   echo
   echo "Reproduce: \`make O=build all && scripts/bench.sh build 40-repo\`."
 } >"$SECTION"

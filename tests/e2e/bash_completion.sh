@@ -69,7 +69,7 @@ expect "prefix of a file" "c.xdrv" "$X" load c
 
 # 4. xdrv repo's own subcommands, xdrv-repod's commands and options
 expect "xdrv repo <TAB>" "add list remove update" "$X" repo ""
-expect "xdrv-repod <TAB>" "export init keys serve vendor" "$R" ""
+expect "xdrv-repod <TAB>" "export init keys migrate serve vendor" "$R" ""
 expect "xdrv-repod keys <TAB>" "init rotate-root" "$R" keys ""
 expect "xdrv-repod serve --c<TAB>" "--config" "$R" serve --c
 

@@ -23,6 +23,8 @@ struct rfx {
 };
 /* keys init, config (max_package 0 = default), repo_open, vendors acme + beta. NULL on failure. */
 struct rfx *rfx_create(uint64_t max_package);
+/* The same on another store (store NULL: sqlite; conninfo: postgres_conninfo). */
+struct rfx *rfx_create_on(uint64_t max_package, const char *store, const char *conninfo);
 /* Close and open the repository again and clean up, as a server restart does. 0 or rc. */
 int rfx_reopen(struct rfx *f);
 void rfx_destroy(struct rfx *f);
@@ -30,6 +32,14 @@ void rfx_destroy(struct rfx *f);
 uint8_t *rfx_pkg(const char *name, size_t *len);
 /* pkg/NAME.unsigned.xdrv signed again with the build's dev PKI: same name+version, other bytes. */
 uint8_t *rfx_pkg_resigned(const char *name, size_t *len);
+/* A small TUF client over the repository: trust 1.root.json from the keys folder, follow the
+ * root chain, timestamp -> snapshot (hash) -> targets -> each delegation, check every target's
+ * blob bytes against length and hashes. Returns the number of targets, or a negative errno
+ * with the reason printed. */
+int rfx_check_chain(struct rfx *f);
+/* Every metadata row of r's store, one line "ROLE VERSION EXPIRES SHA256-OF-BYTES" each, in
+ * (role, version) order, from one consistent read; malloc'd, NULL on failure (printed). */
+char *rfx_meta_digest(struct repo *r);
 /* Latest version of a role in the database-backed metadata (0 if none). */
 uint64_t rfx_version(struct rfx *f, const char *role);
 

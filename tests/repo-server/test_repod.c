@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,159 +22,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-/* A small TUF client over the repository: trust 1.root.json from the keys folder, follow the
- * root chain, timestamp -> snapshot (hash) -> targets -> each delegation, check every target's
- * blob bytes against length and hashes. Returns the number of targets, or a negative errno
- * with the reason printed. */
-static json_t *get_env(struct rfx *f, const char *file)
-{
-	uint8_t *b;
-	size_t n;
-	json_t *env = NULL;
-	char *err = NULL;
-	if (repo_metadata_get(f->r, file, &b, &n, &err) != 0 ||
-	    tuf_metadata_load(b, n, 0, file, &env, &err) != 0)
-		fprintf(stderr, "chain: %s: %s\n", file, err ? err : "?");
-	else
-		free(b);
-	free(err);
-	return env;
-}
-
-static int check_chain(struct rfx *f)
-{
-	char *err = NULL, file[128];
-	int rc = 0, ntargets = 0;
-	uint8_t *rb;
-	size_t rl;
-	json_t *env = NULL;
-	struct tuf_root root = {0};
-	struct tuf_timestamp ts = {0};
-	struct tuf_snapshot snap = {0};
-	struct tuf_targets top = {0};
-	rb = xtest_read(xtest_path("%s/online/root/1.root.json", f->keys), &rl);
-	rc = rb ? 0 : -ENOENT;
-	if (rc == 0)
-		rc = tuf_metadata_load(rb, rl, 0, "1.root.json", &env, &err);
-	free(rb);
-	if (rc == 0)
-		rc = tuf_root_parse(env, &root, &err);
-	json_decref(env);
-	for (uint64_t v = 2; rc == 0; v++) { /* root chain */
-		snprintf(file, sizeof(file), "%llu.root.json", (unsigned long long)v);
-		uint8_t *b;
-		size_t n;
-		if (repo_metadata_get(f->r, file, &b, &n, NULL) != 0)
-			break;
-		struct tuf_root nr;
-		rc = tuf_metadata_load(b, n, 0, file, &env, &err);
-		free(b);
-		if (rc == 0)
-			rc = tuf_verify_role(env, root.keys, root.nkeys, &root.roles[0], &err);
-		if (rc == 0 && tuf_root_parse(env, &nr, &err) == 0) {
-			rc = tuf_verify_role(env, nr.keys, nr.nkeys, &nr.roles[0], &err);
-			tuf_root_free(&root);
-			root = nr;
-		}
-		json_decref(env);
-	}
-	env = rc ? NULL : get_env(f, "timestamp.json");
-	if (rc == 0 && !env)
-		rc = -ENOENT;
-	if (rc == 0)
-		rc = tuf_verify_role(env, root.keys, root.nkeys, &root.roles[TUF_ROLE_TIMESTAMP],
-				     &err);
-	if (rc == 0)
-		rc = tuf_timestamp_parse(env, &ts, &err);
-	if (rc == 0)
-		rc = tuf_expiry_check(&ts.c, time(NULL), &err);
-	json_decref(env);
-	/* snapshot by consistent name, hash from the timestamp */
-	if (rc == 0) {
-		uint8_t *b;
-		size_t n;
-		snprintf(file, sizeof(file), "%llu.snapshot.json",
-			 (unsigned long long)ts.snapshot.version);
-		rc = repo_metadata_get(f->r, file, &b, &n, &err);
-		if (rc == 0) {
-			rc = tuf_hashes_check(&ts.snapshot.hashes, b, n, file, &err);
-			if (rc == 0 && n != ts.snapshot.length)
-				rc = -EBADMSG;
-			if (rc == 0)
-				rc = tuf_metadata_load(b, n, 0, file, &env, &err);
-			free(b);
-		}
-	}
-	if (rc == 0) {
-		rc = tuf_verify_role(env, root.keys, root.nkeys, &root.roles[TUF_ROLE_SNAPSHOT],
-				     &err);
-		if (rc == 0)
-			rc = tuf_snapshot_parse(env, &snap, &err);
-		json_decref(env);
-	}
-	const struct tuf_meta *tm = rc ? NULL : tuf_snapshot_find(&snap, "targets.json");
-	if (rc == 0 && !tm)
-		rc = -ENOENT;
-	if (rc == 0) {
-		snprintf(file, sizeof(file), "%llu.targets.json", (unsigned long long)tm->version);
-		env = get_env(f, file);
-		rc = env ? tuf_verify_role(env, root.keys, root.nkeys,
-					   &root.roles[TUF_ROLE_TARGETS], &err)
-			 : -ENOENT;
-		if (rc == 0)
-			rc = tuf_targets_parse(env, &top, &err);
-		json_decref(env);
-	}
-	for (size_t i = 0; rc == 0 && i < top.nroles; i++) {
-		char mf[160];
-		snprintf(mf, sizeof(mf), "%s.json", top.roles[i].name);
-		const struct tuf_meta *dm = tuf_snapshot_find(&snap, mf);
-		struct tuf_targets d;
-		if (!dm) {
-			rc = -ENOENT;
-			break;
-		}
-		snprintf(file, sizeof(file), "%llu.%s", (unsigned long long)dm->version, mf);
-		env = get_env(f, file);
-		rc = env ? tuf_verify_role(env, top.keys, top.nkeys, &top.roles[i], &err) : -ENOENT;
-		if (rc == 0)
-			rc = tuf_targets_parse(env, &d, &err);
-		json_decref(env);
-		for (size_t j = 0; rc == 0 && j < d.ntargets; j++) {
-			const struct tuf_target *t = &d.targets[j];
-			char tf[400], *blob = NULL;
-			uint64_t size;
-			const char *slash = strrchr(t->path, '/');
-			if (!tuf_role_covers(&top.roles[i], t->path)) {
-				rc = -EPERM;
-				break;
-			}
-			snprintf(tf, sizeof(tf), "%.*s/%s.%s", (int)(slash - t->path), t->path,
-				 t->hashes.sha256, slash + 1);
-			rc = repo_target_lookup(f->r, tf, &blob, &size, &err);
-			size_t bl = 0;
-			uint8_t *bb = rc ? NULL : xtest_read(blob, &bl);
-			if (rc == 0 && (!bb || bl != t->length))
-				rc = -EBADMSG;
-			if (rc == 0)
-				rc = tuf_hashes_check(&t->hashes, bb, bl, t->path, &err);
-			free(bb);
-			free(blob);
-			ntargets++;
-		}
-		if (rc == 0)
-			tuf_targets_free(&d);
-	}
-	if (rc)
-		fprintf(stderr, "chain: %d %s\n", rc, err ? err : "");
-	free(err);
-	tuf_root_free(&root);
-	tuf_timestamp_free(&ts);
-	tuf_snapshot_free(&snap);
-	tuf_targets_free(&top);
-	return rc ? rc : ntargets;
-}
 
 static int publish(struct rfx *f, const char *token, const uint8_t *b, size_t n, const char *path,
 		   struct repo_publish_result *res, char **err)
@@ -189,7 +37,7 @@ static void test_publish_new_then_same_bytes_is_idempotent(void)
 	uint8_t *pkg = rfx_pkg("hello", &n);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(pkg);
-	CU_ASSERT_EQUAL(check_chain(f), 0);
+	CU_ASSERT_EQUAL(rfx_check_chain(f), 0);
 	uint64_t ts0 = rfx_version(f, "timestamp"), sn0 = rfx_version(f, "snapshot"),
 		 ac0 = rfx_version(f, "acme"), tg0 = rfx_version(f, "targets");
 	struct repo_publish_result res;
@@ -203,12 +51,12 @@ static void test_publish_new_then_same_bytes_is_idempotent(void)
 	CU_ASSERT_EQUAL(rfx_version(f, "acme"), ac0 + 1);
 	CU_ASSERT_EQUAL(rfx_version(f, "targets"), tg0); /* delegations unchanged */
 	CU_ASSERT_EQUAL(res.targets_version, ac0 + 1);
-	CU_ASSERT_EQUAL(check_chain(f), 1);
+	CU_ASSERT_EQUAL(rfx_check_chain(f), 1);
 	/* same bytes again: 200, nothing re-signed */
 	CU_ASSERT_EQUAL(publish(f, RFX_ACME_TOKEN, pkg, n, NULL, &res, &err), 0);
 	CU_ASSERT_EQUAL(res.status, 200);
 	CU_ASSERT_EQUAL(rfx_version(f, "timestamp"), ts0 + 1);
-	CU_ASSERT_EQUAL(check_chain(f), 1);
+	CU_ASSERT_EQUAL(rfx_check_chain(f), 1);
 	free(err);
 	free(pkg);
 	rfx_destroy(f);
@@ -229,7 +77,7 @@ static void test_publish_same_version_other_bytes_is_409(void)
 	CU_ASSERT_EQUAL(repo_status_for(-EEXIST), 409);
 	CU_ASSERT_TRUE(err && strstr(err, "publish: hello 1.0.0 exists with different contents"));
 	CU_ASSERT_EQUAL(rfx_version(f, "timestamp"), ts);
-	CU_ASSERT_EQUAL(check_chain(f), 1);
+	CU_ASSERT_EQUAL(rfx_check_chain(f), 1);
 	free(err);
 	free(pkg);
 	free(other);
@@ -252,7 +100,7 @@ static void test_publish_rejects_wrong_and_missing_token(void)
 	CU_ASSERT_EQUAL(publish(f, NULL, pkg, n, NULL, &res, &err), -EACCES);
 	CU_ASSERT_STRING_EQUAL(err, "publish: missing or wrong token");
 	CU_ASSERT_EQUAL(repo_status_for(-EACCES), 401);
-	CU_ASSERT_EQUAL(check_chain(f), 0);
+	CU_ASSERT_EQUAL(rfx_check_chain(f), 0);
 	free(err);
 	free(pkg);
 	rfx_destroy(f);
@@ -270,7 +118,7 @@ static void test_publish_rejects_modified_package(void)
 	char *err = NULL;
 	CU_ASSERT_EQUAL(publish(f, RFX_ACME_TOKEN, pkg, n, NULL, &res, &err), -EBADMSG);
 	CU_ASSERT_TRUE(err && strstr(err, "publish: package signature: payload digest mismatch"));
-	CU_ASSERT_EQUAL(check_chain(f), 0);
+	CU_ASSERT_EQUAL(rfx_check_chain(f), 0);
 	free(err);
 	free(pkg);
 	rfx_destroy(f);
@@ -292,7 +140,7 @@ static void test_publish_rejects_truncated_package(void)
 	CU_ASSERT_EQUAL(publish(f, RFX_ACME_TOKEN, pkg, 10, NULL, &res, &err), -EBADMSG);
 	CU_ASSERT_PTR_NOT_NULL(err);
 	CU_ASSERT_EQUAL(repo_status_for(-EBADMSG), 400);
-	CU_ASSERT_EQUAL(check_chain(f), 0);
+	CU_ASSERT_EQUAL(rfx_check_chain(f), 0);
 	free(err);
 	free(pkg);
 	rfx_destroy(f);
@@ -320,7 +168,7 @@ static void test_publish_rejects_package_under_other_root(void)
 	struct repo_publish_result res;
 	CU_ASSERT_EQUAL(publish(f, RFX_ACME_TOKEN, pkg, n, NULL, &res, &err), -EPERM);
 	CU_ASSERT_TRUE(err && strstr(err, "publish: package signature: certificate chain"));
-	CU_ASSERT_EQUAL(check_chain(f), 0);
+	CU_ASSERT_EQUAL(rfx_check_chain(f), 0);
 	free(err);
 	free(pkg);
 	rfx_destroy(f);
@@ -368,7 +216,7 @@ static void test_publish_rejects_path_outside_delegation(void)
 	err = NULL;
 	CU_ASSERT_EQUAL(publish(f, RFX_ACME_TOKEN, pkg, n, "acme/hello-1.0.0.xdrv", &res, &err), 0);
 	CU_ASSERT_EQUAL(res.status, 201);
-	CU_ASSERT_EQUAL(check_chain(f), 1);
+	CU_ASSERT_EQUAL(rfx_check_chain(f), 1);
 	free(err);
 	free(pkg);
 	rfx_destroy(f);
@@ -390,7 +238,7 @@ static void test_publish_rejects_name_of_other_vendor(void)
 	err = NULL;
 	CU_ASSERT_EQUAL(publish(f, RFX_BETA_TOKEN, other, n2, NULL, &res, &err), -EEXIST);
 	free(err);
-	CU_ASSERT_EQUAL(check_chain(f), 1);
+	CU_ASSERT_EQUAL(rfx_check_chain(f), 1);
 	free(pkg);
 	free(other);
 	rfx_destroy(f);
@@ -412,7 +260,7 @@ static void test_publish_two_packages_versions_increase(void)
 	CU_ASSERT_STRING_EQUAL(res.target, "beta/uart16550-" /* version from the manifest */
 					   "1.0.0.xdrv");
 	CU_ASSERT_TRUE(rfx_version(f, "timestamp") > prev);
-	CU_ASSERT_EQUAL(check_chain(f), 2);
+	CU_ASSERT_EQUAL(rfx_check_chain(f), 2);
 	/* every old version stays served (consistent snapshots) */
 	uint8_t *buf;
 	size_t len;
@@ -474,7 +322,7 @@ static void test_concurrent_publishes_exactly_one_wins(void)
 	pthread_barrier_destroy(&bar);
 	CU_ASSERT_EQUAL(won, 1);
 	CU_ASSERT_EQUAL(lost, N - 1);
-	CU_ASSERT_EQUAL(check_chain(f), 1);
+	CU_ASSERT_EQUAL(rfx_check_chain(f), 1);
 	rfx_destroy(f);
 }
 
@@ -502,7 +350,7 @@ static void test_concurrent_publishes_of_same_bytes_one_201_rest_200(void)
 	pthread_barrier_destroy(&bar);
 	CU_ASSERT_EQUAL(created, 1);
 	CU_ASSERT_EQUAL(same, N - 1);
-	CU_ASSERT_EQUAL(check_chain(f), 1);
+	CU_ASSERT_EQUAL(rfx_check_chain(f), 1);
 	free(pkg);
 	rfx_destroy(f);
 }
@@ -547,7 +395,7 @@ static void crash_at(const char *point)
 	CU_ASSERT_EQUAL(count_blobs(f), 0); /* unreferenced: removed at start */
 	CU_ASSERT_EQUAL(rfx_version(f, "acme"), ac);
 	CU_ASSERT_TRUE(rfx_version(f, "timestamp") >= ts);
-	CU_ASSERT_EQUAL(check_chain(f), 0);
+	CU_ASSERT_EQUAL(rfx_check_chain(f), 0);
 	char *json = NULL;
 	CU_ASSERT_EQUAL(repo_packages_json(f->r, NULL, &json, NULL), 0);
 	CU_ASSERT_TRUE(json && !strstr(json, "hello"));
@@ -556,7 +404,7 @@ static void crash_at(const char *point)
 	struct repo_publish_result res;
 	CU_ASSERT_EQUAL(repo_publish(f->r, RFX_ACME_TOKEN, pkg, n, NULL, &res, NULL), 0);
 	CU_ASSERT_EQUAL(res.status, 201);
-	CU_ASSERT_EQUAL(check_chain(f), 1);
+	CU_ASSERT_EQUAL(rfx_check_chain(f), 1);
 	free(pkg);
 	rfx_destroy(f);
 }
@@ -595,7 +443,7 @@ static void test_root_rotation_is_imported_and_chains(void)
 	CU_ASSERT_EQUAL(json_array_size(json_object_get(env, "signatures")), 2);
 	json_decref(env);
 	free(b);
-	CU_ASSERT_EQUAL(check_chain(f), 0); /* 1 -> 2 verified by the old and the new key */
+	CU_ASSERT_EQUAL(rfx_check_chain(f), 0); /* 1 -> 2 verified by the old and the new key */
 	CU_ASSERT_EQUAL(xtest_sh("test -f %s/offline/root.1.key", f->keys), 0);
 	free(err);
 	rfx_destroy(f);
@@ -807,7 +655,7 @@ static void test_refresh_resigns_expiring_timestamp(void)
 	/* 60 days later targets and vendor roles are re-signed too */
 	CU_ASSERT_EQUAL(repo_refresh(f->r, time(NULL) + 60 * 86400, &changed, NULL), 0);
 	CU_ASSERT_EQUAL(rfx_version(f, "targets"), tg + 1);
-	CU_ASSERT_EQUAL(check_chain(f), 0);
+	CU_ASSERT_EQUAL(rfx_check_chain(f), 0);
 	rfx_destroy(f);
 }
 

@@ -12,6 +12,10 @@
  *                                    every metadata file ever signed (role, version, bytes)
  *     blobs/sha256/<hex>             package bytes, content-addressed, written tmp+fsync+rename
  *                                    BEFORE the database transaction that references them
+ *   With store = postgresql the database is PostgreSQL, shared by any number of servers: the
+ *   same tables plus the blobs themselves and the vendors' online keys (sealed with a key
+ *   derived from the targets key); DATA_DIR/blobs is then each server's local copy of the blobs
+ *   it served or published, filled from the database on demand.
  * Target path of a package: "VENDOR/NAME-VERSION.xdrv"; vendor VENDOR's delegated role is named
  * VENDOR with paths ["VENDOR/ *"] (no space). Consistent snapshots: metadata N.ROLE.json,
  * targets "VENDOR/<sha256>.NAME-VERSION.xdrv". custom: name, version, security_version,
@@ -57,14 +61,19 @@ struct repo_config {
 		header_timeout; /* s from accept (or the previous answer) to complete headers: 10 */
 	unsigned body_timeout;	/* s from the headers to the end of an upload's body: 300 */
 	unsigned idle_timeout;	/* s without any progress while answering: 30 */
+	/* The database: "sqlite" (NULL, the default: DATA_DIR/repod.db, one server) or "postgresql"
+	 * (postgres_conninfo, a libpq connection string: any number of servers on one database). */
+	char *store;
+	char *postgres_conninfo;
 };
 /* Defaults for every field (strings NULL). */
 void repo_config_defaults(struct repo_config *c);
 /* Read a config file: "key = value" lines, '#' comments; or a JSON object with the same keys.
  * Keys: listen, port, data_dir, keys_dir, trust_root, time_floor, max_package, threads,
  * timestamp_expiry, snapshot_expiry, targets_expiry, access_log, tls_cert, tls_key,
- * max_connections, max_connections_per_client, header_timeout, body_timeout, idle_timeout
- * (max_connections_per_client must not exceed max_connections: -EINVAL). Relative paths
+ * max_connections, max_connections_per_client, header_timeout, body_timeout, idle_timeout,
+ * store, postgres_conninfo (max_connections_per_client must not exceed max_connections, an
+ * unknown store and store = postgresql without postgres_conninfo: -EINVAL). Relative paths
  * are taken relative to the config file's folder. Unknown keys: -EINVAL "CONFIG:LINE: unknown key
  * x". */
 int repo_config_load(const char *path, struct repo_config *out, char **err);
@@ -92,7 +101,8 @@ struct repo; /* an open repository: database, online keys, trusted driver root. 
 /* Open (creating the database and folders if missing), import new root versions from
  * keys_dir/root (each must be signed by the previous root's threshold and its own), and make
  * sure current metadata exists and is not near expiry. The config is copied. Several processes
- * may open one data folder (the server, `vendor add`); SQLite serialises their writes. */
+ * may open one data folder (the server, `vendor add`), and several servers one PostgreSQL
+ * database: the store serialises their writes. A database that cannot be reached is -ENOTCONN. */
 int repo_open(const struct repo_config *c, struct repo **out, char **err);
 void repo_close(struct repo *r); /* NULL-safe */
 /* Remove what a crashed publish left: temporary files and blobs no package row references.
@@ -126,7 +136,8 @@ struct repo_publish_result {
  * or -EEXIST. */
 int repo_publish(struct repo *r, const char *token, const uint8_t *body, size_t len,
 		 const char *path, struct repo_publish_result *res, char **err);
-/* HTTP status for a publish error code (401, 403, 409, 413, 400, 500). */
+/* HTTP status for a publish error code (401, 403, 409, 413, 400, 500; 503 for a database that
+ * cannot be reached or stayed busy: -ENOTCONN, -EAGAIN, -ETIMEDOUT). */
 int repo_status_for(int rc);
 
 /* Metadata file by served name: "timestamp.json", "N.root.json", "root.json", "N.snapshot.json",
@@ -157,6 +168,19 @@ int repo_target_lookup(struct repo *r, const char *file, char **blob_path, uint6
 /* Write a static mirror tree: DIR/metadata/..., DIR/targets/..., DIR/index.html,
  * DIR/drivers/NAME/index.html, DIR/static/repo.js. */
 int repo_export(struct repo *r, const char *dir, char **err);
+
+/* Copy a whole repository from one store to another (`xdrv-repod migrate`): every metadata
+ * version byte for byte, vendors with their tokens and online keys, packages and their blobs, in
+ * one transaction of the target, from one consistent read of the source (which is not changed).
+ * Then the target's root chain and online keys are checked as at start. The target must be
+ * empty (-ENOTEMPTY "... not changed"): running it twice changes nothing. Both configs name
+ * their own keys_dir (vendor key files are read from or written there when a store keeps keys
+ * as files) and data_dir (blob files). */
+struct repo_migrate_stats {
+	uint64_t metadata, vendors, packages, blobs, blob_bytes;
+};
+int repo_migrate(const struct repo_config *from, const struct repo_config *to,
+		 struct repo_migrate_stats *st, char **err);
 
 /* ---- HTTP server (libmicrohttpd, thread pool) ---------------------------------------------- */
 struct repo_server;

@@ -71,6 +71,15 @@ int tuf_signer_generate(struct tuf_signer **out, char **err);
  * is -EEXIST unless `overwrite`). A non-Ed25519 key is -EINVAL. */
 int tuf_signer_load(const char *path, struct tuf_signer **out, char **err);
 int tuf_signer_save(const struct tuf_signer *s, const char *path, bool overwrite, char **err);
+/* The key as unencrypted PKCS#8 PEM (*pem malloc'd, NUL-terminated: the caller wipes it with
+ * OPENSSL_cleanse and frees it), and back (`what` names the bytes in messages; a non-Ed25519
+ * key is -EINVAL). */
+int tuf_signer_pem(const struct tuf_signer *s, char **pem, size_t *len, char **err);
+int tuf_signer_from_pem(const void *pem, size_t len, const char *what, struct tuf_signer **out,
+			char **err);
+/* 32 secret bytes: HKDF-SHA256 of the private key with `label` as info. The same key and label
+ * always give the same bytes; without the key they cannot be computed. */
+int tuf_signer_derive(const struct tuf_signer *s, const char *label, uint8_t out[32], char **err);
 /* The public half (borrowed, valid until destroy). */
 const struct tuf_key *tuf_signer_key(const struct tuf_signer *s);
 void tuf_signer_destroy(struct tuf_signer *s); /* NULL-safe; key material wiped */
