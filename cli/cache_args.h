@@ -23,11 +23,11 @@
 	}
 /* The usage lines of the three options (for a command's --help). */
 #define CLI_CACHE_USAGE                                                                            \
-	"  --cache DIR         the object cache in DIR (default $XDRV_CACHE; none: compile\n"    \
-	"                      every time): an eager load links the object it holds for\n"     \
-	"                      this package, host and parameters, or stores what it compiled\n"  \
-	"  --no-cache          compile, even if $XDRV_CACHE is set\n"                            \
-	"  --cache-max MIB     the cache's size cap (default 256): least recently used\n"       \
+	"  --cache DIR         the object cache in DIR (default $XDRV_CACHE; none: compile\n"      \
+	"                      every time): an eager load links the object it holds for\n"         \
+	"                      this package, host and parameters, or stores what it compiled\n"    \
+	"  --no-cache          compile, even if $XDRV_CACHE is set\n"                              \
+	"  --cache-max MIB     the cache's size cap (default 256): least recently used\n"          \
 	"                      entries go first\n"
 
 struct cli_cache {

@@ -39,7 +39,8 @@ static void usage(FILE *f)
 		"  --dir DIR   the cache folder (default $XDRV_CACHE; a boot's cache is\n"
 		"              STATE_DIR/cache unless its configuration says otherwise)\n"
 		"  --json      list: a JSON object {\"dir\", \"bytes\", \"entries\": [{\"file\",\n"
-		"              \"ok\", \"size\", \"used\" (Unix seconds), and either \"problem\" or\n"
+		"              \"ok\", \"size\", \"used\" (Unix seconds), and either \"problem\" "
+		"or\n"
 		"              \"key\", \"driver\", \"version\", \"mode\", \"opt\", \"cpu\",\n"
 		"              \"functions\", \"object_size\", \"object_sha256\",\n"
 		"              \"package_sha256\"}]}\n");
@@ -87,7 +88,8 @@ static int list_one(void *arg, const struct ldr_cache_entry *e)
 			json_object_set_new(o, "opt", json_integer(e->opt));
 			json_object_set_new(o, "cpu", json_string(e->cpu));
 			json_object_set_new(o, "functions", json_integer(e->functions));
-			json_object_set_new(o, "object_size", json_integer((json_int_t)e->object_size));
+			json_object_set_new(o, "object_size",
+					    json_integer((json_int_t)e->object_size));
 			json_object_set_new(o, "object_sha256", json_string(e->object_sha256));
 			json_object_set_new(o, "package_sha256", json_string(e->package_sha256));
 		}

@@ -523,7 +523,8 @@ static int boot_driver(struct boot *b, size_t i, char **err)
 	if (!rc) {
 		/* name, version and signer come from the package: shown escaped */
 		char en[512], ev[256], es[1024];
-		printf("boot: [%zu] %s %s (security_version %llu) signed by %s: measured, JIT %s%s%s%s, "
+		printf("boot: [%zu] %s %s (security_version %llu) signed by %s: measured, JIT "
+		       "%s%s%s%s, "
 		       "probed on %s in %.2f ms\n",
 		       i + 1, xdrv_escape_text(s.name, en, sizeof en),
 		       xdrv_escape_text(s.version, ev, sizeof ev), (unsigned long long)s.secver,

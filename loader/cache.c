@@ -57,7 +57,6 @@
 #include "xdrv/util.h"
 #include "xdrv/version.h"
 
-#define MAGIC	    "XDRVOBJC"
 #define FORMAT	    1u
 #define HDR_LEN	    96u
 #define MAC_LEN	    32u
@@ -65,6 +64,8 @@
 #define KEY_FILE    "cache.key"
 #define ENTRY_EXT   ".xoc"
 #define TMP_MAX_AGE 3600 /* a temporary file older than this (seconds) is a crash's leftover */
+
+static const uint8_t magic[8] = {'X', 'D', 'R', 'V', 'O', 'B', 'J', 'C'};
 
 struct ldr_cache {
 	char *dir;
@@ -161,8 +162,8 @@ int ldr_cache_key_make(const struct ldr_ctx *ctx, const char *payload_hex,
 	put_token(f, ctx->host.cpu);
 	fputs("\nfeatures ", f);
 	put_token(f, ctx->host.features);
-	fprintf(f, "\nmode %s\nopt %u\nparams ", ctx->cfg.jit_mode == LDR_JIT_LAZY ? "lazy" : "eager",
-		ctx->cfg.opt_level);
+	fprintf(f, "\nmode %s\nopt %u\nparams ",
+		ctx->cfg.jit_mode == LDR_JIT_LAZY ? "lazy" : "eager", ctx->cfg.opt_level);
 	for (size_t i = 0; m && i < m->desc.nparams; i++) {
 		fprintf(f, "%s", i ? "," : "");
 		put_token(f, m->desc.params[i].name);
@@ -205,8 +206,8 @@ static int check_owner(const char *path, const struct stat *st, unsigned forbidd
 				what, path, (unsigned)st->st_uid, (unsigned)geteuid());
 	if (st->st_mode & forbidden)
 		return xdrv_err(err, -EPERM,
-				"object cache: %s %s has mode %04o: %s by others; chmod %s it", what,
-				path, (unsigned)(st->st_mode & 07777),
+				"object cache: %s %s has mode %04o: %s by others; chmod %s it",
+				what, path, (unsigned)(st->st_mode & 07777),
 				forbidden & 044 ? "readable or writable" : "writable",
 				forbidden & 044 ? "600" : "go-w");
 	return 0;
@@ -244,11 +245,11 @@ static int load_key(struct ldr_cache *c, int create, char **err)
 	if (fd < 0)
 		return xdrv_err(err, -errno, "object cache: key %s: %s", path, strerror(errno));
 	struct stat st;
-	int rc = fstat(fd, &st) != 0 ? xdrv_err(err, -errno, "object cache: key %s: %s", path,
-						strerror(errno))
-	       : !S_ISREG(st.st_mode) ? xdrv_err(err, -EPERM, "object cache: key %s: not a file",
-						path)
-				       : check_owner(path, &st, 077, "key", err);
+	int rc = fstat(fd, &st) != 0
+			 ? xdrv_err(err, -errno, "object cache: key %s: %s", path, strerror(errno))
+		 : !S_ISREG(st.st_mode)
+			 ? xdrv_err(err, -EPERM, "object cache: key %s: not a file", path)
+			 : check_owner(path, &st, 077, "key", err);
 	if (!rc && st.st_size != (off_t)sizeof c->key)
 		rc = xdrv_err(err, -EBADMSG, "object cache: key %s: %lld bytes, not 32", path,
 			      (long long)st.st_size);
@@ -370,8 +371,10 @@ static int entry_check(const struct ldr_cache *c, const uint8_t *buf, size_t len
 				"HMAC does not verify (changed or truncated outside xdrv, or made "
 				"under another host's key)");
 	uint64_t olen = get_le(buf + 80, 8), mlen = get_le(buf + 88, 8);
-	if (memcmp(buf, MAGIC, 8) != 0 || get_le(buf + 8, 4) != FORMAT || get_le(buf + 12, 4) != 0)
-		return xdrv_err(why, -EBADMSG, "not an xdrv object cache entry of format %u", FORMAT);
+	if (memcmp(buf, magic, sizeof magic) != 0 || get_le(buf + 8, 4) != FORMAT ||
+	    get_le(buf + 12, 4) != 0)
+		return xdrv_err(why, -EBADMSG, "not an xdrv object cache entry of format %u",
+				FORMAT);
 	if (olen == 0 || mlen == 0 || mlen > META_MAX || olen > LDR_CACHE_ENTRY_MAX ||
 	    HDR_LEN + olen + mlen + MAC_LEN != len)
 		return xdrv_err(why, -EBADMSG, "sizes do not add up");
@@ -420,15 +423,17 @@ static int read_entry(const char *path, uint8_t **buf, size_t *len, int *fd_out,
 	*len = 0;
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return errno == ENOENT ? -ENOENT
-				       : xdrv_err(why, -errno, "cannot be opened: %s", strerror(errno));
+		return errno == ENOENT
+			       ? -ENOENT
+			       : xdrv_err(why, -errno, "cannot be opened: %s", strerror(errno));
 	struct stat st;
 	int rc = 0;
 	if (fstat(fd, &st) != 0)
 		rc = xdrv_err(why, -errno, "%s", strerror(errno));
 	else if (!S_ISREG(st.st_mode))
 		rc = xdrv_err(why, -EBADMSG, "not a regular file");
-	else if ((uint64_t)st.st_size > (uint64_t)HDR_LEN + LDR_CACHE_ENTRY_MAX + META_MAX + MAC_LEN)
+	else if ((uint64_t)st.st_size >
+		 (uint64_t)HDR_LEN + LDR_CACHE_ENTRY_MAX + META_MAX + MAC_LEN)
 		rc = xdrv_err(why, -EBADMSG, "%lld bytes: larger than any entry",
 			      (long long)st.st_size);
 	size_t n = rc ? 0 : (size_t)st.st_size, have = 0;
@@ -548,8 +553,7 @@ static int by_name(const void *a, const void *b)
 
 /* The entries of the folder (regular files named KEYHEX.xoc); temporary files older than an
  * hour are removed on the way (or all of them, with all_tmp). */
-static int list_entries(struct ldr_cache *c, int all_tmp, struct found **out, size_t *n,
-			char **err)
+static int list_entries(struct ldr_cache *c, int all_tmp, struct found **out, size_t *n, char **err)
 {
 	*out = NULL;
 	*n = 0;
@@ -563,7 +567,8 @@ static int list_entries(struct ldr_cache *c, int all_tmp, struct found **out, si
 	for (struct dirent *de; (de = readdir(d));) {
 		struct stat st;
 		int entry = is_entry_name(de->d_name), tmp = !entry && is_tmp_name(de->d_name);
-		if ((!entry && !tmp) || fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		if ((!entry && !tmp) ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
 			continue;
 		if (tmp) {
 			if (all_tmp || now - st.st_mtime > TMP_MAX_AGE)
@@ -651,7 +656,7 @@ int ldr_cache_put(struct ldr_cache *c, const struct ldr_cache_key *k, const char
 		return xdrv_err(err, -ENOMEM, "out of memory");
 	}
 	unsigned int dl = 32;
-	memcpy(buf, MAGIC, 8);
+	memcpy(buf, magic, sizeof magic);
 	put_le(buf + 8, FORMAT, 4);
 	put_le(buf + 12, 0, 4);
 	memcpy(buf + 16, k->digest, 32);
@@ -707,16 +712,16 @@ int ldr_cache_scan(struct ldr_cache *c, int (*fn)(void *arg, const struct ldr_ca
 		e.used = (int64_t)v[i].mtime.tv_sec;
 		if (total)
 			*total += v[i].size;
-		int r = entry_path(c, v[i].name, path, sizeof path) ? -ENAMETOOLONG
-								     : read_entry(path, &buf, &len,
-										  NULL, &why);
+		int r = entry_path(c, v[i].name, path, sizeof path)
+				? -ENAMETOOLONG
+				: read_entry(path, &buf, &len, NULL, &why);
 		if (r == -ENOENT) /* removed since the listing */
 			continue;
 		if (!r)
 			r = entry_check(c, buf, len, &e, NULL, &why);
 		if (!r && strncmp(e.key, v[i].name, 64) != 0)
-			r = xdrv_err(&why, -EBADMSG, "it is the entry of key %.16s..., not of its name",
-				     e.key);
+			r = xdrv_err(&why, -EBADMSG,
+				     "it is the entry of key %.16s..., not of its name", e.key);
 		free(buf);
 		e.ok = r == 0;
 		if (!e.ok) {

@@ -27,8 +27,8 @@
 #include "xdrv/abi.h"
 #include "xdrv/util.h"
 
-#define VER_FMT	    "%u.%u.%u"
-#define VER_ARGS(v) (v) / 1000000u, (v) / 1000u % 1000u, (v) % 1000u
+#define VER_FMT		 "%u.%u.%u"
+#define VER_ARGS(v)	 (v) / 1000000u, (v) / 1000u % 1000u, (v) % 1000u
 #define LDR_LOAD_CAPTURE 2u /* keep a copy of the object emitted, for the object cache */
 
 /* ---- steps 4-6 --------------------------------------------------------------------------------
@@ -279,8 +279,9 @@ static int load_object(struct ldr_ctx *ctx, const char *label, const struct sdk_
 	unsigned int dl = 32;
 	memset(cat, 0, 32);
 	memcpy(cat + 32, h->obj_sha256, 32);
-	if (!rc && (img->nobjects != 1 || !EVP_Digest(cat, sizeof cat, want, &dl, EVP_sha256(), NULL) ||
-		    memcmp(want, img->obj_digest, 32) != 0))
+	if (!rc &&
+	    (img->nobjects != 1 || !EVP_Digest(cat, sizeof cat, want, &dl, EVP_sha256(), NULL) ||
+	     memcmp(want, img->obj_digest, 32) != 0))
 		rc = xdrv_err(err, -EIO, "the object linked is not the one authenticated");
 	if (rc) {
 		ldr_image_unload(img);
@@ -555,13 +556,14 @@ int ldr_image_load_buf(struct ldr_ctx *ctx, const uint8_t *buf, size_t len, cons
 		struct ldr_cache_hit hit;
 		char *why = NULL;
 		int gr = ldr_cache_get(ctx->cache, &ck, &hit, &why);
-		if (gr == 0 &&
-		    load_object(ctx, label, &pkg.manifest, params, nparams, &hit, &img, &why) == 0) {
+		if (gr == 0 && load_object(ctx, label, &pkg.manifest, params, nparams, &hit, &img,
+					   &why) == 0) {
 			cache_state = "hit";
 		} else if (gr == 0 || gr == -EBADMSG) {
 			/* never used: compiled again below, the entry replaced */
 			cache_state = "rejected";
-			fprintf(stderr, "xdrv loader: object cache: entry %s.xoc (%s) %s: %s; recompiled\n",
+			fprintf(stderr,
+				"xdrv loader: object cache: entry %s.xoc (%s) %s: %s; recompiled\n",
 				ck.hex, label,
 				gr == 0 ? "could not be linked" : "failed authentication",
 				why ? why : "?");

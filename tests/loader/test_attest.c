@@ -259,7 +259,8 @@ static void test_attest_chain_shows_the_jit_event_and_where_its_code_came_from(v
 		CU_ASSERT_PTR_NOT_NULL_FATAL(o);
 		CU_ASSERT_EQUAL(attest_check_chain(&l, NULL, o, &err), 0);
 		fclose(o);
-		const char *want = i == 0 ? ", safety x object_sha256=" F2 " cache=miss, object code "
+		const char *want = i == 0 ? ", safety x object_sha256=" F2
+					    " cache=miss, object code "
 					    "sha256 " P1 " (object cache: hit)\n"
 					  : ", safety none, object code sha256 " P1 "\n";
 		CU_ASSERT_PTR_NOT_NULL(strstr(text, want));
@@ -272,7 +273,8 @@ static void test_attest_chain_shows_the_jit_event_and_where_its_code_came_from(v
 }
 
 XTEST_SUITE(loader_attest, NULL, NULL,
-	    XTEST(test_attest_chain_shows_the_jit_event_and_where_its_code_came_from), XTEST(test_attest_reference_keys_on_the_payload_digest),
+	    XTEST(test_attest_chain_shows_the_jit_event_and_where_its_code_came_from),
+	    XTEST(test_attest_reference_keys_on_the_payload_digest),
 	    XTEST(test_attest_stopped_boot_is_shown_then_refused),
 	    XTEST(test_attest_chain_shows_injected_text_escaped_on_one_line),
 	    XTEST(test_attest_chain_note_without_nul_is_bounded),

@@ -54,9 +54,10 @@ static int suite_init(void)
 	struct sdk_pack_opts pk = {.bitcode = bc, .output = unsigned_pkg, .security_version = 1};
 	int rc = xtest_write(src, DRV_SRC, strlen(DRV_SRC));
 	if (!rc)
-		rc = xtest_sh(SDK_CLANG " --target=" SDK_TRIPLE " -ffreestanding -nostdlibinc "
-					"-isystem '%s/driver-abi/include' -fsigned-char -O2 -Xclang "
-					"-disable-llvm-passes -emit-llvm -c '%s' -o '%s'",
+		rc = xtest_sh(SDK_CLANG
+			      " --target=" SDK_TRIPLE " -ffreestanding -nostdlibinc "
+			      "-isystem '%s/driver-abi/include' -fsigned-char -O2 -Xclang "
+			      "-disable-llvm-passes -emit-llvm -c '%s' -o '%s'",
 			      XDRV_SRCDIR, src, bc);
 	if (!rc) { /* what sdk_build does after clang */
 		LLVMOrcThreadSafeContextRef tsc = LLVMOrcCreateNewThreadSafeContext();
@@ -106,8 +107,8 @@ static struct ldr_ctx *ctx_cache(const char *dir, uint32_t mode, uint64_t cap)
 struct loaded {
 	char state[16];
 	uint8_t digest[32];
-	int32_t probe;	 /* what the descriptor's probe returns */
-	uint32_t twice;	 /* ring_twice(), looked up by name */
+	int32_t probe;	/* what the descriptor's probe returns */
+	uint32_t twice; /* ring_twice(), looked up by name */
 	uint32_t compiled, total;
 	struct ldr_timings t;
 };
@@ -184,7 +185,8 @@ static mode_t mode_of(const char *path)
 	return stat(path, &st) == 0 ? st.st_mode & 07777 : (mode_t)-1;
 }
 
-/* ---- hit and miss ----------------------------------------------------------------------------- */
+/* ---- hit and miss -----------------------------------------------------------------------------
+ */
 static void test_second_load_links_the_cached_object(void)
 {
 	const char *dir = cache_dir();
@@ -295,7 +297,8 @@ static void test_stale_key_llvm_version_or_cpu_features(void)
 	ldr_ctx_destroy(ctx);
 }
 
-/* ---- entries that must not be used ------------------------------------------------------------ */
+/* ---- entries that must not be used ------------------------------------------------------------
+ */
 /* Load once (a miss: one entry), apply `damage` to the entry file, load again: the entry is not
  * used ("rejected"), the code still works, and the entry is replaced (the next load hits). */
 static void expect_rejected(void (*damage)(const char *dir, const char *path))
@@ -416,7 +419,8 @@ static void test_entry_under_another_hosts_key_is_recompiled(void)
 	ldr_ctx_destroy(ctx);
 }
 
-/* ---- the size cap ----------------------------------------------------------------------------- */
+/* ---- the size cap -----------------------------------------------------------------------------
+ */
 static int sizes(void *arg, const struct ldr_cache_entry *e)
 {
 	uint64_t *s = arg;
@@ -482,7 +486,8 @@ static void test_least_recently_used_entries_are_evicted(void)
 	free(err);
 }
 
-/* ---- what the cache refuses, and where it is not used ------------------------------------------ */
+/* ---- what the cache refuses, and where it is not used ------------------------------------------
+ */
 static void test_unsafe_folder_or_key_is_refused(void)
 {
 	struct ldr_config cfg = {.trust_root = root_pem, .opt_level = 2};
@@ -606,9 +611,9 @@ static void test_scan_shows_entries_and_clear_removes_them(void)
 	CU_ASSERT_EQUAL(access(xtest_path("%s/%s.tmp.abcdef", dir, e.file), F_OK), -1);
 	CU_ASSERT_EQUAL(access(xtest_path("%s/cache.key", dir), F_OK), 0);
 	/* a folder that does not exist is not made by a read-only open */
-	CU_ASSERT_EQUAL(ldr_cache_open(xtest_path("%s/none", dir), 0, LDR_CACHE_OPEN_EXISTING, &c,
-				       &err),
-			-ENOENT);
+	CU_ASSERT_EQUAL(
+		ldr_cache_open(xtest_path("%s/none", dir), 0, LDR_CACHE_OPEN_EXISTING, &c, &err),
+		-ENOENT);
 	free(err);
 }
 

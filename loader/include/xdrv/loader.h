@@ -71,10 +71,10 @@ struct ldr_param_value {
 struct ldr_timings {
 	uint64_t verify_ns;  /* trailer + CMS + chain + digest */
 	uint64_t extract_ns; /* archive + manifest */
-	uint64_t parse_ns;   /* bitcode parse + LLVMVerifyModule + lint + descriptor (0: cache hit) */
-	uint64_t opt_ns;     /* specialization + O2 (0: cache hit) */
-	uint64_t jit_ns;     /* eager: all code emitted (cache hit: the object linked); lazy: stubs
-				+ globals */
+	uint64_t parse_ns; /* bitcode parse + LLVMVerifyModule + lint + descriptor (0: cache hit) */
+	uint64_t opt_ns;   /* specialization + O2 (0: cache hit) */
+	uint64_t jit_ns;   /* eager: all code emitted (cache hit: the object linked); lazy: stubs
+			      + globals */
 	uint64_t total_ns;
 	uint64_t cache_ns; /* object cache: key, read + authenticate (hit), or store (miss) */
 };
@@ -144,10 +144,10 @@ int ldr_cache_open(const char *dir, uint64_t max_bytes, unsigned flags, struct l
 void ldr_cache_close(struct ldr_cache *c); /* wipes the key; NULL-safe */
 const char *ldr_cache_dir(const struct ldr_cache *c);
 struct ldr_cache_entry {
-	char file[96];	/* its file name in the folder (a name is never trusted) */
-	uint64_t size;	/* bytes on disk */
-	int64_t used;	/* last store or hit: the file's mtime, Unix seconds */
-	int ok;		/* authenticated and well-formed; else `problem` says why */
+	char file[96]; /* its file name in the folder (a name is never trusted) */
+	uint64_t size; /* bytes on disk */
+	int64_t used;  /* last store or hit: the file's mtime, Unix seconds */
+	int ok;	       /* authenticated and well-formed; else `problem` says why */
 	char problem[256];
 	/* the rest only when ok (from the authenticated entry): */
 	char key[65], object_sha256[65];
