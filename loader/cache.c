@@ -218,7 +218,7 @@ static int load_key(struct ldr_cache *c, int create, char **err)
 	char path[4096];
 	if (xdrv_snprintf(path, sizeof path, "%s/" KEY_FILE, c->dir) != 0)
 		return xdrv_err(err, -ENAMETOOLONG, "object cache: %s: path too long", c->dir);
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT && !create)
 		return 0; /* have_key stays 0 */
 	if (fd < 0 && errno == ENOENT) {
@@ -240,7 +240,8 @@ static int load_key(struct ldr_cache *c, int create, char **err)
 		c->have_key = lr == 0;
 		if (lr == 0)
 			return 0;
-		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC); /* another process won */
+		fd = open(path,
+			  O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC); /* another process won */
 	}
 	if (fd < 0)
 		return xdrv_err(err, -errno, "object cache: key %s: %s", path, strerror(errno));
@@ -415,13 +416,15 @@ static int entry_check(const struct ldr_cache *c, const uint8_t *buf, size_t len
 	return 0;
 }
 
-/* Read the file at `path` (opened without following links: a regular file of at most a whole
- * entry's size). fd_out (may be NULL) keeps the file open for the caller. */
+/* Read the file at `path` (opened without following links or waiting on a FIFO: a regular file
+ * of at most a whole entry's size). fd_out (may be NULL) keeps the file open for the caller. */
 static int read_entry(const char *path, uint8_t **buf, size_t *len, int *fd_out, char **why)
 {
 	*buf = NULL;
 	*len = 0;
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 && errno == ELOOP)
+		return xdrv_err(why, -EBADMSG, "a symbolic link, not an entry");
 	if (fd < 0)
 		return errno == ENOENT
 			       ? -ENOENT
@@ -491,6 +494,8 @@ int ldr_cache_get(struct ldr_cache *c, const struct ldr_cache_key *k, struct ldr
 	rc = entry_check(c, buf, len, &e, &obj, why);
 	if (!rc && memcmp(buf + 16, k->digest, 32) != 0)
 		rc = xdrv_err(why, -EBADMSG, "it is the entry of another key (%.16s...)", e.key);
+	if (rc == -EBADMSG) /* never usable: gone, even if the load cannot store a new one */
+		unlink(path);
 	if (!rc && !(h->obj = malloc(e.object_size)))
 		rc = xdrv_err(why, -ENOMEM, "out of memory");
 	if (!rc) {
@@ -681,7 +686,7 @@ int ldr_cache_put(struct ldr_cache *c, const struct ldr_cache_key *k, const char
 	free(buf);
 	if (rc)
 		return rc;
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd >= 0) {
 		touch(fd);
 		close(fd);

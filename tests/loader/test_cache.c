@@ -382,6 +382,20 @@ static void another_hosts_key(const char *dir, const char *path)
 	CU_ASSERT_EQUAL(chmod(key, 0600), 0);
 }
 
+/* what is there is not a file: a FIFO (a read would wait forever), a link to a real entry */
+static void fifo_entry(const char *dir, const char *path)
+{
+	CU_ASSERT_EQUAL(unlink(path), 0);
+	CU_ASSERT_EQUAL(mkfifo(path, 0600), 0);
+}
+
+static void link_entry(const char *dir, const char *path)
+{
+	const char *copy = xtest_path("%s/../elsewhere.xoc", dir);
+	CU_ASSERT_EQUAL(rename(path, copy), 0);
+	CU_ASSERT_EQUAL(symlink(copy, path), 0);
+}
+
 static void test_tampered_entry_is_recompiled(void)
 {
 	expect_rejected(flip_object_byte);
@@ -396,6 +410,12 @@ static void test_truncated_entry_is_recompiled(void)
 static void test_entry_of_another_key_is_recompiled(void)
 {
 	expect_rejected(other_key_under_this_name);
+}
+
+static void test_entry_that_is_no_file_is_recompiled(void)
+{
+	expect_rejected(fifo_entry);
+	expect_rejected(link_entry);
 }
 
 static void test_entry_under_another_hosts_key_is_recompiled(void)
@@ -622,6 +642,7 @@ XTEST_SUITE(loader_cache, suite_init, NULL, XTEST(test_second_load_links_the_cac
 	    XTEST(test_stale_key_llvm_version_or_cpu_features),
 	    XTEST(test_tampered_entry_is_recompiled), XTEST(test_truncated_entry_is_recompiled),
 	    XTEST(test_entry_of_another_key_is_recompiled),
+	    XTEST(test_entry_that_is_no_file_is_recompiled),
 	    XTEST(test_entry_under_another_hosts_key_is_recompiled),
 	    XTEST(test_least_recently_used_entries_are_evicted),
 	    XTEST(test_unsafe_folder_or_key_is_refused),
