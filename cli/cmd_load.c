@@ -5,6 +5,7 @@
  * to a device (that is `xdrv run`). Argument handling and output only; the work is in image.c and
  * the files it calls.
  */
+#include "cache_args.h"
 #include "commands.h"
 #include "verify_args.h"
 
@@ -30,7 +31,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: xdrv load [--trust root.pem | --allow-unsigned] [--store DIR]\n"
 		"                 [--eager | --lazy] [--param NAME=VALUE]... [--time-floor WHEN]\n"
-		"                 [--O0|--O1|--O2|--O3] [--json] PKG|NAME[@VERSION]\n"
+		"                 [--O0|--O1|--O2|--O3] [--cache DIR | --no-cache]\n"
+		"                 [--cache-max MIB] [--json] PKG|NAME[@VERSION]\n"
 		"\n"
 		"Load a driver package the way a host boots it, without binding it to a device:\n"
 		"check the signature, extract the archive under caps, parse and verify the "
@@ -41,6 +43,7 @@ static void usage(FILE *f)
 		"driver, the host target, the functions compiled, the time of each step and the "
 		"peak\n"
 		"memory, then unloads it. `xdrv run` is the command that probes a device.\n"
+		"With an object cache (--cache), says whether the code came from it.\n"
 		"PKG is a package file; NAME or NAME@VERSION (a driver name, no such file here)\n"
 		"is the package of an installed driver, looked up in the store.\n"
 		"\n"
@@ -60,7 +63,7 @@ static void usage(FILE *f)
 		"Unix\n"
 		"                      seconds or YYYY-MM-DD (UTC); default: this build's source "
 		"date\n"
-		"  --O0 ... --O3       optimization level (default --O2)\n"
+		"  --O0 ... --O3       optimization level (default --O2)\n" CLI_CACHE_USAGE
 		"  --json              print the report as one JSON object (with \"trust_root\" "
 		"and\n"
 		"                      \"trust_source\" instead of the line on stderr)\n");
@@ -115,6 +118,8 @@ static void report_text(struct ldr_ctx *ctx, struct ldr_image *img, uint64_t rss
 		}
 		printf("\n");
 	}
+	if (strcmp(ldr_image_cache_state(img), "off") != 0)
+		printf("cache:      %s (%.3f ms)\n", ldr_image_cache_state(img), ms(t.cache_ns));
 	printf("functions:  %u/%u compiled%s\n", ldr_image_compiled_functions(img),
 	       ldr_image_total_functions(img),
 	       ldr_image_jit_mode(img) == LDR_JIT_LAZY ? " (the rest on first call)" : "");
@@ -156,6 +161,13 @@ static int report_json(struct ldr_ctx *ctx, struct ldr_image *img, uint64_t rss,
 	json_object_set_new(
 		o, "mode", json_string(ldr_image_jit_mode(img) == LDR_JIT_LAZY ? "lazy" : "eager"));
 	json_object_set_new(o, "opt_level", json_integer(ldr_ctx_opt_level(ctx)));
+	json_object_set_new(o, "cache", json_string(ldr_image_cache_state(img)));
+	uint8_t od[32];
+	char oh[65];
+	if (ldr_image_object_digest(img, od) == 0) {
+		xdrv_hex(od, 32, oh);
+		json_object_set_new(o, "object_sha256", json_string(oh));
+	}
 	for (size_t i = 0; m && i < m->desc.nparams && i < nvals; i++) {
 		const struct sdk_param *p = &m->desc.params[i];
 		uint64_t v = vals[i];
@@ -176,6 +188,7 @@ static int report_json(struct ldr_ctx *ctx, struct ldr_image *img, uint64_t rss,
 	json_object_set_new(tm, "opt_ns", json_integer((json_int_t)t.opt_ns));
 	json_object_set_new(tm, "jit_ns", json_integer((json_int_t)t.jit_ns));
 	json_object_set_new(tm, "total_ns", json_integer((json_int_t)t.total_ns));
+	json_object_set_new(tm, "cache_ns", json_integer((json_int_t)t.cache_ns));
 	json_object_set_new(o, "timings", tm);
 	json_object_set_new(o, "peak_rss_kib", json_integer((json_int_t)rss));
 	char *s = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS);
@@ -204,9 +217,11 @@ int cmd_load(int argc, char **argv)
 		{"O3", no_argument, NULL, '3'},
 		{"json", no_argument, NULL, 'j'},
 		{"store", required_argument, NULL, 's'},
+		CLI_CACHE_LONGOPTS,
 		{NULL, 0, NULL, 0},
 	};
 	struct ldr_config cfg = {.jit_mode = LDR_JIT_EAGER, .opt_level = 2};
+	struct cli_cache cache = {0};
 	const char *store = NULL;
 	struct ldr_param_value params[MAX_PARAMS];
 	size_t nparams = 0;
@@ -269,11 +284,21 @@ int cmd_load(int argc, char **argv)
 		case ':':
 			return xdrv_cli_usage_error("load", "missing value for", argv[optind - 1]);
 		default:
+			if (cli_cache_is_option(c)) {
+				if (cli_cache_option("load", c, optarg, &cache))
+					return 2;
+				break;
+			}
 			return xdrv_cli_option_error("load", longopts, argv[optind - 1]);
 		}
 	}
 	if (modes > 1)
 		return xdrv_cli_usage_error("load", "--eager and --lazy exclude each other", NULL);
+	if (cache.dir && cache.off)
+		return xdrv_cli_usage_error("load", "--cache and --no-cache exclude each other",
+					    NULL);
+	cfg.cache_dir = cli_cache_dir(&cache);
+	cfg.cache_max_bytes = cache.max_bytes;
 	if (argc - optind != 1)
 		return xdrv_cli_usage_error("load", "wants exactly one package", NULL);
 	/* the trust root as every verifying command finds it; --allow-unsigned makes it optional

@@ -8,6 +8,7 @@
  * NIC, disk) and the loop are in cli/run/; the work is in the loader (loader.h), the runtime
  * (runtime.h) and the backends (hvb.h, wire.h, tap.h).
  */
+#include "cache_args.h"
 #include "commands.h"
 #include "run/disk.h"
 #include "run/run.h"
@@ -38,7 +39,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: xdrv run [--trust root.pem | --allow-unsigned] [--store DIR]\n"
-		"                [--eager | --lazy] [--backend NAME] --device MODEL[:CONFIG]\n"
+		"                [--eager | --lazy] [--cache DIR | --no-cache] [--cache-max MIB]\n"
+		"                [--backend NAME] --device MODEL[:CONFIG]\n"
 		"                [--param NAME=VALUE]...\n"
 		"                [--input TEXT] [--for MS] [--time-floor WHEN] [--io-timeout MS]\n"
 		"                [--host-tap IFNAME[@NETNS]] [--wire KIND[:OPTIONS]]\n"
@@ -62,7 +64,7 @@ static void usage(FILE *f)
 		"                      root (default $XDRV_STORE, else /var/lib/xdrv; read only)\n"
 		"  --allow-unsigned    development: accept packages without a signature\n"
 		"  --eager | --lazy    compile everything now (default) or each function on first "
-		"call\n"
+		"call\n" CLI_CACHE_USAGE
 		"  --backend NAME      hypervisor backend (default native)\n"
 		"  --device MODEL[:CONFIG]  device model and its \"key=value,...\" configuration\n"
 		"  --param NAME=VALUE  set a declared driver parameter (checked against its "
@@ -143,6 +145,7 @@ struct run_args {
 	size_t nparams;
 	uint64_t for_ms, io_timeout_ms;
 	struct run_disk disk; /* --blk-* and --scsi operations (run_disk.c) */
+	struct cli_cache cache;
 };
 
 static int parse_disk_option(struct run_args *a, int c, const char *arg)
@@ -174,6 +177,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		{"wire", required_argument, NULL, 'W'},
 		{"store", required_argument, NULL, 'S'},
 		RUN_DISK_LONGOPTS,
+		CLI_CACHE_LONGOPTS,
 		{NULL, 0, NULL, 0},
 	};
 	int c, modes = 0;
@@ -266,22 +270,32 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 					return 2;
 				break;
 			}
+			if (cli_cache_is_option(c)) {
+				if (cli_cache_option("run", c, optarg, &a->cache))
+					return 2;
+				break;
+			}
 			return xdrv_cli_option_error("run", longopts, argv[optind - 1]);
 		}
 	}
 	if (modes > 1)
 		return xdrv_cli_usage_error("run", "--eager and --lazy exclude each other", NULL);
+	if (a->cache.dir && a->cache.off)
+		return xdrv_cli_usage_error("run", "--cache and --no-cache exclude each other",
+					    NULL);
+	a->cfg.cache_dir = cli_cache_dir(&a->cache);
+	a->cfg.cache_max_bytes = a->cache.max_bytes;
 	if (!a->device)
 		return xdrv_cli_usage_error("run", "--device MODEL is required", NULL);
 	if (a->native) {
 		if (argc - optind != 0)
 			return xdrv_cli_usage_error("run", "--native takes the place of PKG, not",
 						    argv[optind]);
-		if (a->cfg.trust_root || modes)
+		if (a->cfg.trust_root || modes || a->cache.dir)
 			return xdrv_cli_usage_error(
 				"run",
 				"--native runs an unsigned, natively compiled driver: "
-				"--trust, --eager and --lazy do not apply",
+				"--trust, --eager, --lazy and --cache do not apply",
 				NULL);
 	} else {
 		if (argc - optind != 1)
@@ -401,6 +415,9 @@ static void summary(struct run_args *a, struct run_state *st, const struct ldr_u
 		       a->cfg.jit_mode == LDR_JIT_LAZY ? "lazy" : "eager",
 		       ldr_image_compiled_functions(st->img), ldr_image_total_functions(st->img),
 		       st->compiled_at_probe);
+		if (strcmp(ldr_image_cache_state(st->img), "off") != 0)
+			printf("  cache       %s (%.3f ms)\n", ldr_image_cache_state(st->img),
+			       ms(t.cache_ns));
 		printf("  load        %.3f ms (verify %.3f, extract %.3f, parse+lint %.3f, "
 		       "optimize "
 		       "%.3f, jit %.3f)\n",

@@ -22,6 +22,7 @@ int cmd_pki(int argc, char **argv);	/* cli/cmd_pki.c */
 int cmd_sign(int argc, char **argv);	/* cli/cmd_sign.c */
 int cmd_verify(int argc, char **argv);	/* cli/cmd_verify.c */
 int cmd_load(int argc, char **argv);	/* cli/cmd_load.c */
+int cmd_cache(int argc, char **argv);	/* cli/cmd_cache.c: the object cache (issue 13) */
 int cmd_run(int argc, char **argv);	/* cli/cmd_run.c */
 int cmd_bench(int argc, char **argv);	/* cli/cmd_bench.c */
 int cmd_abi(int argc, char **argv);	/* cli/cmd_abi.c */

@@ -29,6 +29,7 @@ static const struct command commands[] = {
 	{"run", cmd_run, "bind a driver to a device model on a backend and run it"},
 	{"bench", cmd_bench, "driver throughput, JIT-compiled vs native, with ceilings"},
 	{"abi", cmd_abi, "list the driver ABI version and its importable symbols"},
+	{"cache", cmd_cache, "list, verify or clear the object cache of compiled drivers"},
 	{"boot", cmd_boot, "measured boot of a boot configuration's drivers (event log, TPM)"},
 	{"attest", cmd_attest, "quote the boot PCRs with a nonce: bundle with quote, log, AK"},
 	{"verify-boot", cmd_verify_boot, "check an attestation bundle and print the boot chain"},

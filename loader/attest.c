@@ -257,30 +257,39 @@ out:
 
 /* The value of `key=` in an event text (quoted values unescaped), "" if absent, escaped for
  * display (xdrv_escape_text): a value is text from the log, and a newline or escape sequence
- * in it must not make a line of the printout. */
+ * in it must not make a line of the printout. The text is read token by token, so that a quoted
+ * value holding " key=..." (a safety policy, say) is never taken for the key itself. */
 static const char *kv(const char *text, const char *key, char *buf, size_t n)
 {
 	char raw[1024];
 	size_t kl = strlen(key);
 	buf[0] = 0;
-	for (const char *p = text; (p = strstr(p, key)); p += kl) {
-		if ((p != text && p[-1] != ' ') || p[kl] != '=')
-			continue;
-		p += kl + 1;
+	for (const char *p = text; *p;) {
+		int match = strncmp(p, key, kl) == 0 && p[kl] == '=';
 		size_t o = 0;
-		if (*p == '"') {
-			for (p++; *p && *p != '"' && o + 1 < sizeof raw; p++) {
+		while (*p && *p != ' ' && *p != '=')
+			p++;
+		if (*p == '=' && *++p == '"') {
+			for (p++; *p && *p != '"'; p++) {
 				if (*p == '\\' && p[1])
 					p++;
-				raw[o++] = *p;
+				if (match && o + 1 < sizeof raw)
+					raw[o++] = *p;
 			}
+			if (*p == '"')
+				p++;
 		} else {
-			while (*p && *p != ' ' && o + 1 < sizeof raw)
-				raw[o++] = *p++;
+			for (; *p && *p != ' '; p++)
+				if (match && o + 1 < sizeof raw)
+					raw[o++] = *p;
 		}
-		raw[o] = 0;
-		xdrv_escape_text(raw, buf, n);
-		break;
+		if (match) {
+			raw[o] = 0;
+			xdrv_escape_text(raw, buf, n);
+			break;
+		}
+		while (*p == ' ')
+			p++;
 	}
 	return buf;
 }
@@ -413,10 +422,14 @@ int attest_check_chain(const struct evl *l, json_t *ref, FILE *o, char **err)
 				*feat = 0;
 			fprintf(o, "           JIT %s at O%s for %s (%zu CPU features)\n",
 				kv(t, "mode", a, sizeof a), kv(t, "opt", b2, sizeof b2), c, nf);
-			fprintf(o, "           params %s, safety %s, object code sha256 %s\n",
+			fprintf(o, "           params %s, safety %s, object code sha256 %s",
 				*kv(t, "params", a, sizeof a) ? a : "(none)",
 				kv(t, "safety", b2, sizeof b2),
 				kv(t, "object_sha256", c, sizeof c));
+			/* logs from before the object cache have no cache= */
+			if (*kv(t, "cache", a, sizeof a))
+				fprintf(o, " (object cache: %s)", a);
+			fputc('\n', o);
 		} else if (starts(e, "xdrv.driver.probe") && e->pcr == BOOT_PCR_DRIVERS) {
 			fprintf(o, "           probed on %s (%s backend)\n",
 				kv(t, "device", a, sizeof a), kv(t, "backend", b2, sizeof b2));

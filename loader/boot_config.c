@@ -119,6 +119,39 @@ static int parse_floor(json_t *v, int64_t *out, char **err)
 	return xdrv_err(err, -EINVAL, "trust.time_floor: not Unix seconds or \"YYYY-MM-DD\"");
 }
 
+/* "cache": absent or true: the object cache in STATE_DIR/cache; false: none; an object
+ * {"dir": PATH, "max_mib": N}, each optional. Needs state_dir parsed. */
+static int parse_cache(struct boot_config *c, json_t *v, const char *dir, char **err)
+{
+	static const char *const keys[] = {"dir", "max_mib", NULL};
+	const char *s = NULL;
+	c->cache_max_bytes = LDR_CACHE_MAX_DEFAULT;
+	if (v && json_is_false(v))
+		return 0;
+	if (v && !json_is_true(v) && !json_is_object(v))
+		return xdrv_err(err, -EINVAL, "cache: not true, false or an object");
+	if (v && json_is_object(v)) {
+		int rc = only_keys(v, "cache", keys, err);
+		if (!rc)
+			rc = get_str(v, "dir", "cache", 0, &s, err);
+		if (rc)
+			return rc;
+		json_t *m = json_object_get(v, "max_mib");
+		if (m && (!json_is_integer(m) || json_integer_value(m) < 1 ||
+			  json_integer_value(m) > 1024 * 1024))
+			return xdrv_err(err, -EINVAL, "cache.max_mib: not 1..1048576");
+		if (m)
+			c->cache_max_bytes = (uint64_t)json_integer_value(m) << 20;
+	}
+	if (s)
+		return dup_path(dir, s, &c->cache_dir, err);
+	size_t n = strlen(c->state_dir) + sizeof "/cache";
+	if (!(c->cache_dir = malloc(n)))
+		return xdrv_err(err, -ENOMEM, "out of memory");
+	snprintf(c->cache_dir, n, "%s/cache", c->state_dir);
+	return 0;
+}
+
 static int parse_policy(struct boot_config *c, json_t *p, char **err)
 {
 	static const char *const keys[] = {
@@ -283,7 +316,8 @@ static int parse(struct boot_config *c, json_t *root, const char *dir, char **er
 {
 	static const char *const keys[] = {
 		"format", "tpm",    "tpm_required", "tpm_owner_auth", "event_log", "state_dir",
-		"trust",  "policy", "revocation",   "drivers",	      "store",	   NULL};
+		"trust",  "policy", "revocation",   "drivers",	      "store",	   "cache",
+		NULL};
 	if (!json_is_object(root))
 		return xdrv_err(err, -EINVAL, "not a JSON object");
 	int rc = only_keys(root, "config", keys, err);
@@ -319,6 +353,8 @@ static int parse(struct boot_config *c, json_t *root, const char *dir, char **er
 		rc = dup_path(dir, s, &c->store, err);
 	if (!rc)
 		rc = parse_policy(c, json_object_get(root, "policy"), err);
+	if (!rc)
+		rc = parse_cache(c, json_object_get(root, "cache"), dir, err);
 	if (rc)
 		return rc;
 
@@ -426,6 +462,7 @@ void boot_config_free(struct boot_config *c)
 	free(c->tpm_owner_auth);
 	free(c->event_log);
 	free(c->state_dir);
+	free(c->cache_dir);
 	free(c->store);
 	free(c->trust_root);
 	free(c->safety);

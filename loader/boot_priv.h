@@ -43,6 +43,8 @@ struct boot_config {
 	int tpm_required;
 	char *tpm_owner_auth; /* a file holding the TPM's owner authorization, NULL: empty */
 	char *event_log, *state_dir;
+	char *cache_dir; /* the object cache's folder, NULL: none (STATE_DIR/cache default) */
+	uint64_t cache_max_bytes; /* its cap */
 	char *store;	  /* "store": the install store for drivers named by NAME[@VERSION]; NULL */
 	char *trust_root; /* NULL only if !require_signatures */
 	int64_t time_floor;

@@ -7,7 +7,8 @@
  *   per driver, into PCR 12: signature chain -> revocation (CRL, deny-list, security_version vs
  *   its floor) -> package event -> JIT -> JIT event (loader and LLVM versions, host CPU and
  *   features, optimization level and mode, specialization values, safety policy, object code
- *   digest in eager mode) -> probe -> probe event; a refusal is measured too.
+ *   digest in eager mode, whether the object came from the object cache) -> probe -> probe
+ *   event; a refusal is measured too.
  *
  * Each event is appended to the log, the log is rewritten (atomically), then the digest is
  * extended into the TPM: a crash or a TPM that stops answering leaves a log that is a prefix of
@@ -208,6 +209,7 @@ struct drv_state {
 	int signed_ok;
 	char name[128], version[64];
 	uint64_t secver, floor;
+	char cache[16];	       /* the object cache: "hit", "miss", "rejected", "off" */
 	struct ldr_image *img; /* these three only in the driver's process */
 	struct hvb_backend *be;
 	struct ldr_driver *drv;
@@ -341,8 +343,12 @@ static _Noreturn void child_jit_and_probe(struct boot *b, struct drv_state *s,
 	if (ldr_image_object_digest(s->img, od) == 0)
 		xdrv_hex(od, 32, obj);
 	snprintf(nfun, sizeof nfun, "%u", ldr_image_total_functions(s->img));
-	const char *jf[3] = {params, obj, nfun};
-	if (boot_child_answer(ch, 'J', jf, 3) || boot_child_wait_go(ch))
+	/* the cache's key is no business of the driver's code, which runs in this process from
+	 * the go on: wiped from memory first (cache.c; the process is not sandboxed yet, so what
+	 * it can read on disk it still can) */
+	ldr_ctx_drop_cache(b->ctx);
+	const char *jf[4] = {params, obj, nfun, ldr_image_cache_state(s->img)};
+	if (boot_child_answer(ch, 'J', jf, 4) || boot_child_wait_go(ch))
 		_exit(1); /* the parent is gone */
 	/* measured: now the driver's code may run */
 	rc = child_probe(s, devname, sizeof devname, &err);
@@ -365,6 +371,13 @@ static int plain_token(const char *s, size_t max)
 		      (*s >= '0' && *s <= '9') || strchr("._:-", *s)))
 			return 0;
 	return 1;
+}
+
+/* Where the code came from (ldr_image_cache_state), as the JIT's process answered it. */
+static int cache_state_ok(const char *s)
+{
+	return !strcmp(s, "hit") || !strcmp(s, "miss") || !strcmp(s, "rejected") ||
+	       !strcmp(s, "off");
 }
 
 /* The child's next answer, of kind `want` with `nf` fields, within the watchdog; anything else
@@ -424,21 +437,23 @@ static int jit_and_probe(struct boot *b, struct drv_state *s, char **err)
 		child_jit_and_probe(b, s, &ch);
 	if (rc < 0)
 		goto out_free;
-	rc = child_answer(&ch, 'J', 3, c->jit_timeout_ms, a, err);
-	if (!rc && (!plain_token(a->field[1], 64) || !plain_token(a->field[2], 10)))
+	rc = child_answer(&ch, 'J', 4, c->jit_timeout_ms, a, err);
+	if (!rc && (!plain_token(a->field[1], 64) || !plain_token(a->field[2], 10) ||
+		    !cache_state_ok(a->field[3])))
 		rc = xdrv_err(err, -EBADMSG, "the JIT's process sent a malformed answer");
 	if (rc)
 		goto out_end;
+	snprintf(s->cache, sizeof s->cache, "%s", a->field[3]);
 	unsigned maj = 0, mi = 0, pat = 0;
 	LLVMGetVersion(&maj, &mi, &pat);
 	rc = measure(
 		b, BOOT_PCR_DRIVERS, err,
 		"xdrv.driver.jit name=%s loader_sha256=%s llvm=%u.%u.%u host=%s opt=%u mode=%s "
-		"params=%s safety=%s object_sha256=%s functions=%s",
+		"params=%s safety=%s object_sha256=%s functions=%s cache=%s",
 		s->name, b->exe_hex, maj, mi, pat, q(ldr_host_description(b->ctx), qc, sizeof qc),
 		c->opt_level, c->jit_mode == LDR_JIT_LAZY ? "lazy" : "eager",
 		q(a->field[0], qa, sizeof qa), q(c->safety, qb, sizeof qb), a->field[1],
-		a->field[2]);
+		a->field[2], s->cache);
 	if (rc)
 		goto out_end;
 	s->step = "probe";  /* measured: the driver's code may run */
@@ -508,14 +523,17 @@ static int boot_driver(struct boot *b, size_t i, char **err)
 	if (!rc) {
 		/* name, version and signer come from the package: shown escaped */
 		char en[512], ev[256], es[1024];
-		printf("boot: [%zu] %s %s (security_version %llu) signed by %s: measured, JIT %s, "
+		printf("boot: [%zu] %s %s (security_version %llu) signed by %s: measured, JIT "
+		       "%s%s%s%s, "
 		       "probed on %s in %.2f ms\n",
 		       i + 1, xdrv_escape_text(s.name, en, sizeof en),
 		       xdrv_escape_text(s.version, ev, sizeof ev), (unsigned long long)s.secver,
 		       s.signed_ok ? xdrv_escape_text(s.sig.signer, es, sizeof es)
 				   : "nobody (unsigned)",
-		       b->cfg->jit_mode == LDR_JIT_LAZY ? "lazy" : "eager", s.d->device,
-		       (double)(xdrv_now_ns() - t0) / 1e6);
+		       b->cfg->jit_mode == LDR_JIT_LAZY ? "lazy" : "eager",
+		       strcmp(s.cache, "off") ? " (object cache " : "",
+		       strcmp(s.cache, "off") ? s.cache : "", strcmp(s.cache, "off") ? ")" : "",
+		       s.d->device, (double)(xdrv_now_ns() - t0) / 1e6);
 		fflush(stdout);
 	}
 	free(s.buf); /* the image, device and binding lived and died in the driver's process */
@@ -722,7 +740,20 @@ static int start(struct boot *b, const char *cfg_path, const char *tpm_override,
 		.time_floor = c->time_floor,
 		.jit_mode = c->jit_mode,
 		.opt_level = c->opt_level,
+		.cache_dir = c->cache_dir,
+		.cache_max_bytes = c->cache_max_bytes,
+		.cache_policy = c->safety,
 	};
+	/* a cache that cannot be used (a folder others could write, say) costs compile time,
+	 * never the boot: said here, and every JIT event then says cache=off */
+	struct ldr_cache *probe = NULL;
+	char *why = NULL;
+	if (c->cache_dir && ldr_cache_open(c->cache_dir, c->cache_max_bytes, 0, &probe, &why)) {
+		printf("boot: warning: object cache off: %s\n", why ? why : "?");
+		lc.cache_dir = NULL;
+	}
+	ldr_cache_close(probe);
+	free(why);
 	return ldr_ctx_create(&lc, &b->ctx, err);
 }
 

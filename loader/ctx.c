@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * The loader context: configuration, the pinned trust root, the host target and the one LLJIT
- * that every image of this context shares, plus the last error (ldr_errmsg), as libarchive keeps
- * it in its handles. Loading itself is image.c; the JIT is jit.c.
+ * The loader context: configuration, the pinned trust root, the host target, the one LLJIT
+ * that every image of this context shares and the object cache, plus the last error
+ * (ldr_errmsg), as libarchive keeps it in its handles. Loading itself is image.c; the JIT is jit.c.
  */
 #include "ldr_jit.h"
 
@@ -43,8 +43,12 @@ int ldr_ctx_create(const struct ldr_config *cfg, struct ldr_ctx **out, char **er
 		goto out_nomem;
 	if (cfg->extract_dir && !(ctx->extract_dir = strdup(cfg->extract_dir)))
 		goto out_nomem;
+	if (!(ctx->cache_policy = strdup(cfg->cache_policy ? cfg->cache_policy : "none")))
+		goto out_nomem;
 	ctx->cfg.trust_root = ctx->trust_root;
 	ctx->cfg.extract_dir = ctx->extract_dir;
+	ctx->cfg.cache_dir = NULL; /* the cache keeps its own copy */
+	ctx->cfg.cache_policy = ctx->cache_policy;
 	if (ctx->trust_root) {
 		rc = sig_trust_create(ctx->trust_root, cfg->time_floor, &ctx->trust, err);
 		if (rc) {
@@ -57,6 +61,12 @@ int ldr_ctx_create(const struct ldr_config *cfg, struct ldr_ctx **out, char **er
 		goto out_destroy;
 	rc = ldr_jit_create(ctx, cfg->opt_level, err);
 	if (rc)
+		goto out_destroy;
+	unsigned maj = 0, min = 0, pat = 0;
+	LLVMGetVersion(&maj, &min, &pat);
+	snprintf(ctx->llvm_version, sizeof ctx->llvm_version, "%u.%u.%u", maj, min, pat);
+	if (cfg->cache_dir &&
+	    (rc = ldr_cache_open(cfg->cache_dir, cfg->cache_max_bytes, 0, &ctx->cache, err)))
 		goto out_destroy;
 	ctx->bindings = ldr_abi_bindings(&ctx->nbindings);
 	ctx->rt_bindings = ldr_rt_bindings(&ctx->nrt_bindings);
@@ -77,11 +87,21 @@ void ldr_ctx_destroy(struct ldr_ctx *ctx)
 	while (ctx->images)
 		ldr_image_unload(ctx->images);
 	ldr_jit_destroy(ctx);
+	ldr_cache_close(ctx->cache);
+	free(ctx->cache_policy);
 	ldr_host_fini(&ctx->host);
 	sig_trust_destroy(ctx->trust);
 	free(ctx->trust_root);
 	free(ctx->extract_dir);
 	free(ctx);
+}
+
+void ldr_ctx_drop_cache(struct ldr_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	ldr_cache_close(ctx->cache);
+	ctx->cache = NULL;
 }
 
 const char *ldr_errmsg(const struct ldr_ctx *ctx)

@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <llvm-c/Analysis.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,8 +27,9 @@
 #include "xdrv/abi.h"
 #include "xdrv/util.h"
 
-#define VER_FMT	    "%u.%u.%u"
-#define VER_ARGS(v) (v) / 1000000u, (v) / 1000u % 1000u, (v) % 1000u
+#define VER_FMT		 "%u.%u.%u"
+#define VER_ARGS(v)	 (v) / 1000000u, (v) / 1000u % 1000u, (v) % 1000u
+#define LDR_LOAD_CAPTURE 2u /* keep a copy of the object emitted, for the object cache */
 
 /* ---- steps 4-6 --------------------------------------------------------------------------------
  */
@@ -145,6 +147,8 @@ static int load_module(struct ldr_ctx *ctx, LLVMOrcThreadSafeContextRef tsc, LLV
 	img->ctx = ctx;
 	img->id = ++ctx->next_id;
 	img->mode = ctx->cfg.jit_mode;
+	img->cache_state = "off";
+	img->obj_capture = (flags & LDR_LOAD_CAPTURE) != 0;
 	img->abi_version = d ? d->abi_version : XDRV_ABI_VERSION;
 	img->label = strdup(label);
 	img->name = strdup(d && d->name ? d->name : label);
@@ -196,6 +200,115 @@ static int load_module(struct ldr_ctx *ctx, LLVMOrcThreadSafeContextRef tsc, LLV
 out_unload:
 	ldr_image_unload(img);
 	return rc;
+}
+
+/* ---- the object cache (cache.c) -------------------------------------------------------------
+ * An eager load of a package looks its key up once the manifest is read (the signature is
+ * verified by then, so the payload digest in the key is the one of what was signed). A hit links
+ * the authenticated object as it is; a miss goes the whole way and stores the object emitted.
+ */
+
+/* The key of this load. Negative when it is not cacheable (a refused parameter: the normal path
+ * then refuses it, in its own order of checks). */
+static int cache_key(struct ldr_ctx *ctx, const uint8_t *payload, size_t plen,
+		     const struct sig_info *sig, const struct sdk_manifest *m,
+		     const struct ldr_param_value *pv, size_t npv, struct ldr_cache_key *k)
+{
+	char hex[65];
+	if (sig) {
+		memcpy(hex, sig->digest_hex, sizeof hex);
+	} else {
+		uint8_t d[32];
+		unsigned int dl = 32;
+		if (!EVP_Digest(payload, plen, d, &dl, EVP_sha256(), NULL))
+			return -EIO;
+		xdrv_hex(d, 32, hex);
+	}
+	size_t n = m->desc.nparams;
+	uint64_t *vals = calloc(n ? n : 1, sizeof *vals);
+	if (!vals)
+		return -ENOMEM;
+	int rc = ldr_param_values(&m->desc, pv, npv, vals, NULL);
+	if (!rc)
+		rc = ldr_cache_key_make(ctx, hex, m, vals, k, NULL);
+	free(vals);
+	return rc;
+}
+
+/* A hit: the image from the cached object, no bitcode at all. The manifest's descriptor is the
+ * bitcode's (the load that stored the entry checked them equal, and the key holds the payload's
+ * digest), so it gives the name, ABI version and parameters. */
+static int load_object(struct ldr_ctx *ctx, const char *label, const struct sdk_manifest *m,
+		       const struct ldr_param_value *pv, size_t npv, const struct ldr_cache_hit *h,
+		       struct ldr_image **out, char **err)
+{
+	*out = NULL;
+	struct ldr_image *img = calloc(1, sizeof *img);
+	if (!img)
+		return xdrv_err(err, -ENOMEM, "out of memory");
+	img->ctx = ctx;
+	img->id = ++ctx->next_id;
+	img->mode = LDR_JIT_EAGER;
+	img->cache_state = "hit";
+	img->abi_version = m->abi_version;
+	img->label = strdup(label);
+	img->name = strdup(m->name ? m->name : label);
+	img->nparams = m->desc.nparams;
+	img->param_values = calloc(img->nparams ? img->nparams : 1, sizeof *img->param_values);
+	int rc = 0;
+	if (!img->label || !img->name || !img->param_values)
+		rc = xdrv_err(err, -ENOMEM, "out of memory");
+	if (!rc)
+		rc = ldr_param_values(&m->desc, pv, npv, img->param_values, err);
+	uint64_t t0 = xdrv_now_ns();
+	if (!rc)
+		rc = ldr_jit_image_begin(img, err);
+	if (!rc)
+		rc = ldr_jit_add_object(img, h->obj, h->obj_len, err);
+	if (!rc) {
+		/* one object, one materialization unit: the descriptor's lookup links all of it,
+		 * through the transform that hashes it (the same digest as when it was compiled) */
+		const char *sym = "xdrv_driver";
+		uint64_t addr = 0;
+		ctx->obj_digest_img = img;
+		rc = ldr_jit_lookup(img, &sym, 1, 0, &addr, err);
+		ctx->obj_digest_img = NULL;
+		img->desc = (const struct xdrv_driver *)(uintptr_t)addr;
+	}
+	uint8_t want[32], cat[64];
+	unsigned int dl = 32;
+	memset(cat, 0, 32);
+	memcpy(cat + 32, h->obj_sha256, 32);
+	if (!rc &&
+	    (img->nobjects != 1 || !EVP_Digest(cat, sizeof cat, want, &dl, EVP_sha256(), NULL) ||
+	     memcmp(want, img->obj_digest, 32) != 0))
+		rc = xdrv_err(err, -EIO, "the object linked is not the one authenticated");
+	if (rc) {
+		ldr_image_unload(img);
+		return rc;
+	}
+	img->total = img->compiled = h->functions;
+	img->t.jit_ns = xdrv_now_ns() - t0;
+	*out = img;
+	return 0;
+}
+
+/* After a compiling load: store its object under k (a failure to store is said, not fatal). */
+static void cache_store(struct ldr_ctx *ctx, struct ldr_image *img, const struct ldr_cache_key *k)
+{
+	char *e = NULL;
+	const struct sdk_manifest *m = &img->manifest;
+	int rc = img->nobjects == 1 && img->obj_copy
+			 ? ldr_cache_put(ctx->cache, k, m->name, m->version, img->total,
+					 img->obj_copy, img->obj_len, &e)
+			 : xdrv_err(&e, -ENOTSUP, "%u objects emitted, not one", img->nobjects);
+	if (rc)
+		fprintf(stderr, "xdrv loader: object cache: %s not stored: %s\n", img->label,
+			e ? e : "failed");
+	free(e);
+	free(img->obj_copy);
+	img->obj_copy = NULL;
+	img->obj_len = 0;
 }
 
 /* Hand a failure message to the context and the caller. */
@@ -386,6 +499,7 @@ int ldr_image_load_buf(struct ldr_ctx *ctx, const uint8_t *buf, size_t len, cons
 	LLVMOrcThreadSafeContextRef tsc = NULL;
 	LLVMModuleRef m = NULL;
 	struct ldr_timings t = {0};
+	struct ldr_cache_key ck = {0};
 	char *e = NULL;
 	size_t payload_len = 0, cms_off = 0, cms_len = 0;
 
@@ -433,28 +547,69 @@ int ldr_image_load_buf(struct ldr_ctx *ctx, const uint8_t *buf, size_t len, cons
 	uint64_t t2 = xdrv_now_ns();
 	t.extract_ns = t2 - t1;
 
-	/* 3. bitcode, in a context of its own */
-	tsc = LLVMOrcCreateNewThreadSafeContext();
-	rc = parse_bitcode(ctx, LLVMOrcThreadSafeContextGetContext(tsc), &pkg, &m, &d, &e);
-	if (rc)
-		goto out;
-	t.parse_ns = xdrv_now_ns() - t2;
-
-	/* 4-6 */
+	/* the object cache: a hit skips steps 3-5 */
 	struct ldr_image *img = NULL;
-	rc = load_module(ctx, tsc, m, label, &d, LDR_LOAD_NO_LINT, params, nparams, &img, &e);
-	m = NULL;
-	if (rc)
-		goto out;
+	const char *cache_state = "off";
+	if (ctx->cache && ctx->cfg.jit_mode == LDR_JIT_EAGER &&
+	    cache_key(ctx, buf, payload_len, sig_checked ? &sig : NULL, &pkg.manifest, params,
+		      nparams, &ck) == 0) {
+		struct ldr_cache_hit hit;
+		char *why = NULL;
+		int gr = ldr_cache_get(ctx->cache, &ck, &hit, &why);
+		if (gr == 0 && load_object(ctx, label, &pkg.manifest, params, nparams, &hit, &img,
+					   &why) == 0) {
+			cache_state = "hit";
+		} else if (gr == 0 || gr == -EBADMSG) {
+			/* never used: compiled again below, the entry replaced */
+			cache_state = "rejected";
+			fprintf(stderr,
+				"xdrv loader: object cache: entry %s.xoc (%s) %s: %s; recompiled\n",
+				ck.hex, label,
+				gr == 0 ? "could not be linked" : "failed authentication",
+				why ? why : "?");
+		} else {
+			cache_state = "miss";
+			if (gr != -ENOENT)
+				fprintf(stderr, "xdrv loader: object cache: entry %s.xoc: %s\n",
+					ck.hex, why ? why : "?");
+		}
+		ldr_cache_hit_free(&hit);
+		free(why);
+	}
+	t.cache_ns = xdrv_now_ns() - t2 - (img ? img->t.jit_ns : 0);
+
+	if (!img) {
+		/* 3. bitcode, in a context of its own */
+		uint64_t t3 = xdrv_now_ns();
+		tsc = LLVMOrcCreateNewThreadSafeContext();
+		rc = parse_bitcode(ctx, LLVMOrcThreadSafeContextGetContext(tsc), &pkg, &m, &d, &e);
+		if (rc)
+			goto out;
+		t.parse_ns = xdrv_now_ns() - t3;
+
+		/* 4-6 */
+		uint32_t lf = LDR_LOAD_NO_LINT | (ck.text ? LDR_LOAD_CAPTURE : 0u);
+		rc = load_module(ctx, tsc, m, label, &d, lf, params, nparams, &img, &e);
+		m = NULL;
+		if (rc)
+			goto out;
+	}
+	img->cache_state = cache_state;
 	img->t.verify_ns = t.verify_ns;
 	img->t.extract_ns = t.extract_ns;
 	img->t.parse_ns += t.parse_ns;
-	img->t.total_ns = xdrv_now_ns() - t0;
+	img->t.cache_ns = t.cache_ns;
 	img->sig = sig;
 	img->sig_checked = sig_checked;
 	img->manifest = pkg.manifest; /* moved */
 	memset(&pkg.manifest, 0, sizeof pkg.manifest);
 	img->has_manifest = 1;
+	if (img->obj_capture) {
+		uint64_t t4 = xdrv_now_ns();
+		cache_store(ctx, img, &ck);
+		img->t.cache_ns += xdrv_now_ns() - t4;
+	}
+	img->t.total_ns = xdrv_now_ns() - t0;
 	*out = img;
 
 out:
@@ -462,6 +617,7 @@ out:
 		LLVMDisposeModule(m);
 	if (tsc)
 		LLVMOrcDisposeThreadSafeContext(tsc); /* the JIT's modules keep it alive */
+	ldr_cache_key_free(&ck);
 	sdk_descriptor_free(&d);
 	sdk_package_free(&pkg);
 	if (rc) {
@@ -547,6 +703,11 @@ int ldr_image_lookup(struct ldr_image *img, const char *symbol, uint64_t *addr, 
 	return 0;
 }
 
+const char *ldr_image_cache_state(const struct ldr_image *img)
+{
+	return img && img->cache_state ? img->cache_state : "off";
+}
+
 int ldr_image_object_digest(const struct ldr_image *img, uint8_t out[32])
 {
 	if (!img || img->mode != LDR_JIT_EAGER || !img->nobjects)
@@ -579,6 +740,7 @@ void ldr_image_unload(struct ldr_image *img)
 		ldr_jit_image_end(img);
 	if (img->has_manifest)
 		sdk_manifest_free(&img->manifest);
+	free(img->obj_copy);
 	free(img->param_values);
 	free(img->label);
 	free(img->name);

@@ -105,10 +105,11 @@ static LLVMErrorRef count_transform(void *c, LLVMOrcThreadSafeModuleRef *tsm,
 }
 
 /* ---- object code digest (measured boot) ------------------------------------------------------
- * Every object the JIT links passes through the object transform layer. While an eager load
- * emits an image's code (obj_digest_img set around that lookup; one thread uses a context), each
- * object's SHA-256 is chained into the image's digest: d = SHA-256(d || SHA-256(object)). The
- * object is passed on unchanged.
+ * Every object the JIT links passes through the object transform layer, whether compiled from
+ * IR or added from the object cache (ldr_jit_add_object). While an eager load emits an image's
+ * code (obj_digest_img set around that lookup; one thread uses a context), each object's SHA-256
+ * is chained into the image's digest: d = SHA-256(d || SHA-256(object)). The object is passed
+ * on unchanged.
  */
 static LLVMErrorRef object_digest_transform(void *c, LLVMMemoryBufferRef *obj)
 {
@@ -119,10 +120,18 @@ static LLVMErrorRef object_digest_transform(void *c, LLVMMemoryBufferRef *obj)
 	unsigned char cat[64];
 	unsigned int len = 32;
 	memcpy(cat, img->obj_digest, 32);
-	if (EVP_Digest(LLVMGetBufferStart(*obj), LLVMGetBufferSize(*obj), cat + 32, &len,
-		       EVP_sha256(), NULL) &&
+	const char *start = LLVMGetBufferStart(*obj);
+	size_t size = LLVMGetBufferSize(*obj);
+	if (EVP_Digest(start, size, cat + 32, &len, EVP_sha256(), NULL) &&
 	    EVP_Digest(cat, sizeof cat, img->obj_digest, &len, EVP_sha256(), NULL))
 		img->nobjects++;
+	/* for the object cache: the first object, as linked (a second one makes the load not
+	 * cacheable: image.c stores only a load of one object) */
+	if (img->obj_capture && img->nobjects == 1 && !img->obj_copy && size &&
+	    (img->obj_copy = malloc(size))) {
+		memcpy(img->obj_copy, start, size);
+		img->obj_len = size;
+	}
 	return LLVMErrorSuccess;
 }
 
@@ -268,6 +277,21 @@ void ldr_jit_image_end(struct ldr_image *img)
 	if (ctx->es)
 		LLVMOrcSymbolStringPoolClearDeadEntries(
 			LLVMOrcExecutionSessionGetSymbolStringPool(ctx->es));
+}
+
+int ldr_jit_add_object(struct ldr_image *img, const uint8_t *obj, size_t len, char **err)
+{
+	/* the same object layer the compiled code goes through (LLJIT::addObjectFile adds to the
+	 * object transform layer): the digest is taken the same way, and the object links in the
+	 * image's bare JITDylib against the same ABI symbols */
+	LLVMMemoryBufferRef mb = LLVMCreateMemoryBufferWithMemoryRangeCopy(
+		(const char *)obj, len, img->name ? img->name : "xdrv-cached-object");
+	if (!mb)
+		return xdrv_err(err, -ENOMEM, "object: out of memory");
+	LLVMErrorRef e = LLVMOrcLLJITAddObjectFileWithRT(img->ctx->jit, img->rt, mb);
+	if (e)
+		return ldr_llvm_err(err, e, -EINVAL, "adding the cached object to the JIT");
+	return 0;
 }
 
 int ldr_jit_add_module(struct ldr_image *img, LLVMOrcThreadSafeContextRef tsc, LLVMModuleRef m,

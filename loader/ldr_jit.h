@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Loader, JIT core: private types and functions shared by ctx.c, image.c, jit.c, lazy.c,
- * specialize.c and target.c. Nothing outside loader/ (except tests/loader) includes this.
+ * Loader, JIT core: private types and functions shared by cache.c, ctx.c, image.c, jit.c,
+ * lazy.c, specialize.c and target.c. Nothing outside loader/ (except tests/loader) includes this.
  *
  *   target.c      LLVM targets for the host architecture, the host TargetMachine, retargeting a
  *                 portable module to the host (triple, data layout, preemptible imports), O2
@@ -10,6 +10,7 @@
  *                 imports as absolute symbols, eager add, lookups, removal, compile counting
  *   lazy.c        per-function partitioning behind lazy re-exports (stubs)
  *   image.c       the load pipeline and the image accessors
+ *   cache.c       the object cache: keys, authenticated entries, eviction
  *   ctx.c         the context
  */
 #ifndef XDRV_LDR_JIT_H
@@ -68,6 +69,10 @@ int ldr_param_parse(const struct sdk_param *p, const char *text, uint64_t *out, 
  * d->nparams values (the ones applied). */
 int ldr_specialize(LLVMModuleRef m, const struct sdk_descriptor *d,
 		   const struct ldr_param_value *pv, size_t npv, uint64_t *values, char **err);
+/* The same checks and values without a module: d->nparams values into `values` (the object
+ * cache's key needs them before any bitcode is parsed). */
+int ldr_param_values(const struct sdk_descriptor *d, const struct ldr_param_value *pv, size_t npv,
+		     uint64_t *values, char **err);
 
 /* ---- ctx.c / image.c --------------------------------------------------------------------------
  */
@@ -89,6 +94,9 @@ struct ldr_ctx {
 	uint64_t next_id;
 	char *jit_errors; /* errors the session reported since the last take (ES error reporter) */
 	struct ldr_image *obj_digest_img; /* eager emission in progress: objects hash into it */
+	struct ldr_cache *cache;	  /* the object cache (cache.c), NULL: none */
+	char *cache_policy;		  /* part of every cache key */
+	char llvm_version[32];		  /* "19.1.7", for the cache key (tests change it) */
 	char errmsg[LDR_ERRMSG_MAX];
 };
 /* Remember `err` (may be NULL) as the context's last error. Inline here because both ctx.c and
@@ -131,6 +139,12 @@ struct ldr_image {
 	 * SHA-256s (ldr_image_object_digest) */
 	uint32_t nobjects;
 	unsigned char obj_digest[32];
+	/* a load that will store its object in the cache: the transform keeps a copy of the
+	 * first object emitted */
+	int obj_capture;
+	uint8_t *obj_copy;
+	size_t obj_len;
+	const char *cache_state; /* ldr_image_cache_state: static string */
 };
 
 #define LDR_LOAD_NO_LINT 1u /* tests only: skip sdk_lint (to show that the JIT still refuses) */
@@ -152,6 +166,8 @@ void ldr_jit_destroy(struct ldr_ctx *ctx);
 int ldr_jit_image_begin(struct ldr_image *img, char **err);
 /* Remove everything the image put into the JIT (idempotent). */
 void ldr_jit_image_end(struct ldr_image *img);
+/* Add a relocatable object (copied) to the image: a cache hit. */
+int ldr_jit_add_object(struct ldr_image *img, const uint8_t *obj, size_t len, char **err);
 /* Add a whole module to the image (ownership of `m` passes in all cases). */
 int ldr_jit_add_module(struct ldr_image *img, LLVMOrcThreadSafeContextRef tsc, LLVMModuleRef m,
 		       char **err);
@@ -172,6 +188,37 @@ static inline int ldr_llvm_err(char **err, LLVMErrorRef e, int code, const char 
 	LLVMDisposeErrorMessage(msg);
 	return code;
 }
+
+/* ---- cache.c ----------------------------------------------------------------------------------
+ */
+struct ldr_cache_key {
+	uint8_t digest[32];
+	char hex[65];
+	char *text; /* the canonical text hashed, malloc'd */
+};
+/* The key of an eager load of the package whose payload has SHA-256 `payload_hex`, with the
+ * manifest's parameters at `values`, in this context. */
+int ldr_cache_key_make(const struct ldr_ctx *ctx, const char *payload_hex,
+		       const struct sdk_manifest *m, const uint64_t *values,
+		       struct ldr_cache_key *k, char **err);
+void ldr_cache_key_free(struct ldr_cache_key *k);
+struct ldr_cache_hit {
+	uint8_t *obj; /* malloc'd */
+	size_t obj_len;
+	uint8_t obj_sha256[32];
+	uint32_t functions;
+};
+/* Read and authenticate the entry of key k. 0: a hit (the entry's mtime becomes now); -ENOENT:
+ * no entry; -EBADMSG: an entry that failed (*why says how: HMAC, size, another key, ...); any
+ * other negative: it could not be read (*why). */
+int ldr_cache_get(struct ldr_cache *c, const struct ldr_cache_key *k, struct ldr_cache_hit *h,
+		  char **why);
+void ldr_cache_hit_free(struct ldr_cache_hit *h);
+/* Store an entry (temporary file + rename), then evict the least recently used entries until
+ * the folder is within the cap. An object larger than the cap is not stored (-EFBIG). */
+int ldr_cache_put(struct ldr_cache *c, const struct ldr_cache_key *k, const char *name,
+		  const char *version, uint32_t functions, const uint8_t *obj, size_t len,
+		  char **err);
 
 /* ---- lazy.c -----------------------------------------------------------------------------------
  */

@@ -178,8 +178,8 @@ static int set_param_global(LLVMModuleRef m, const struct sdk_param *p, uint64_t
 	return 0;
 }
 
-int ldr_specialize(LLVMModuleRef m, const struct sdk_descriptor *d,
-		   const struct ldr_param_value *pv, size_t npv, uint64_t *values, char **err)
+int ldr_param_values(const struct sdk_descriptor *d, const struct ldr_param_value *pv, size_t npv,
+		     uint64_t *values, char **err)
 {
 	size_t nparams = d ? d->nparams : 0;
 	/* every override must name a declared parameter, once */
@@ -221,11 +221,23 @@ int ldr_specialize(LLVMModuleRef m, const struct sdk_descriptor *d,
 		}
 		if (!in_range(p, v))
 			return range_error(p, text, v, err);
-		int rc = set_param_global(m, p, v, err);
-		if (rc)
-			return rc;
-		if (values)
-			values[k] = v;
+		values[k] = v;
 	}
 	return 0;
+}
+
+int ldr_specialize(LLVMModuleRef m, const struct sdk_descriptor *d,
+		   const struct ldr_param_value *pv, size_t npv, uint64_t *values, char **err)
+{
+	size_t nparams = d ? d->nparams : 0;
+	uint64_t *v = calloc(nparams ? nparams : 1, sizeof *v);
+	if (!v)
+		return xdrv_err(err, -ENOMEM, "out of memory");
+	int rc = ldr_param_values(d, pv, npv, v, err);
+	for (size_t k = 0; !rc && k < nparams; k++)
+		rc = set_param_global(m, &d->params[k], v[k], err);
+	if (!rc && values)
+		memcpy(values, v, nparams * sizeof *v);
+	free(v);
+	return rc;
 }

@@ -50,7 +50,7 @@ for drv in hello uart16550; do
       tcti=null
       if [ "$tpm" = swtpm ]; then start_tpm; tcti="\"swtpm:host=127.0.0.1,port=$PORT\""; fi
       cat > "$T/boot.json" <<JSON
-{"format": 1, "tpm": $tcti, "event_log": "boot.log", "state_dir": "state",
+{"format": 1, "tpm": $tcti, "event_log": "boot.log", "state_dir": "state", "cache": false,
  "trust": {"root": "$B/pki/root.pem"},
  "drivers": [{"package": "$B/pkg/$drv.xdrv", "device": "$(device_for $drv)"}]}
 JSON
@@ -88,6 +88,7 @@ col() { awk -F, -v d="$1" -v t="$2" -v c="$3" 'NR>1 && $1==d && $2==t && $c!="na
   echo "swtpm $(swtpm --version 2>&1 | head -1 | sed 's/.*version \([0-9.]*\).*/\1/') on loopback TCP, restarted (PCRs reset) before each boot."
   echo
   echo "- *load only*: \`xdrv load\` (verify + extract + bitcode gate + O2 + JIT), nothing measured."
+  echo "- Every boot here compiles (\`\"cache\": false\`; the object cache has its own section)."
   echo "- *driver, no TPM*: one driver in \`xdrv boot\`: signature chain, revocation, floor (signed"
   echo "  state file), package/JIT/probe events appended to the log (rewritten after each event), JIT, probe."
   echo "- *driver, swtpm*: the same with every event also extended into PCR 12 and the floor in TPM NV."

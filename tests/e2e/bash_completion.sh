@@ -69,6 +69,9 @@ expect "prefix of a file" "c.xdrv" "$X" load c
 
 # 4. xdrv repo's own subcommands, xdrv-repod's commands and options
 expect "xdrv repo <TAB>" "add list remove update" "$X" repo ""
+expect "xdrv cache <TAB>" "clear list verify" "$X" cache ""
+expect "xdrv cache list <TAB>: no files" "" "$X" cache list ""
+expect "xdrv cache list --dir <TAB>: an option's argument" "a.c b.bc c.xdrv d.txt sub" "$X" cache list --dir ""
 expect "xdrv-repod <TAB>" "export init keys migrate serve vendor" "$R" ""
 expect "xdrv-repod keys <TAB>" "init rotate-root" "$R" keys ""
 expect "xdrv-repod serve --c<TAB>" "--config" "$R" serve --c

@@ -141,9 +141,12 @@ expect 0 "every measured driver is in the allow-list" \
 for pat in "^loader +sha256 [0-9a-f]{64}, LLVM 19" "^policy +signatures required yes" \
   "^driver +hello 1\.0\.0, security_version 1 \(floor [0-9]+\), payload sha256 $hello_sha" \
   "signed by O = xdrv dev vendor, CN = driver signer" "^ +file sha256 $(sha256sum "$B/pkg/hello.xdrv" | cut -d' ' -f1)$" \
-  "JIT eager at O2 for .* cpu=" "object code sha256 [0-9a-f]{64}" "^boot +complete: 2 drivers booted"; do
+  "JIT eager at O2 for .* cpu=" "object code sha256 [0-9a-f]{64} \(object cache: miss\)" \
+  "^boot +complete: 2 drivers booted"; do
   grep -qE -- "$pat" <<<"$OUT" || bad "verify-boot output lacks /$pat/"
 done
+# hello's object code, to compare with a boot that takes it from the object cache (below)
+hello_obj=$(grep -oE "object code sha256 [0-9a-f]{64}" <<<"$OUT" | head -1)
 
 # ---- 2. bad bundles --------------------------------------------------------------------------
 BUN="$T/good/bundle.json"
@@ -210,6 +213,8 @@ if ! cmp -s "$T/hello-resigned.xdrv" "$B/pkg/hello.xdrv" && [ "$(payload_of "$T/
 else bad "the re-signed hello is the same file, or has another payload digest"; fi
 start_tpm "$T/tpm1b"
 C=$(config resigned "\"$TCTI\"" "[{\"package\": \"$T/hello-resigned.xdrv\", \"device\": \"null\"}, $UART]")
+# the first boot's object cache (issue 13): its key is the payload's digest, not the file's
+sed -i "s|^{\"format\": 1,|{\"format\": 1, \"cache\": {\"dir\": \"$T/good/state/cache\"},|" "$C"
 expect 0 "2 driver\(s\) booted" "xdrv boot of the re-signed hello" -- "$X" boot --config "$C"
 expect 0 "wrote" "xdrv attest after the re-signed boot" -- \
   "$X" attest --config "$C" --nonce "$NONCE" -o "$T/resigned/bundle.json"
@@ -217,6 +222,10 @@ sed "s/\"config_sha256\": \[[^]]*\]/\"config_sha256\": [\"$(sha256sum "$C" | cut
 expect 0 "every measured driver is in the allow-list" \
   "a re-signed package (same payload, new file digest) matches the reference by payload digest" -- \
   "$X" verify-boot "$T/resigned/bundle.json" --nonce "$NONCE" --expect "$T/ref-resigned.json"
+n_hit=$(grep -cE "object code sha256 [0-9a-f]{64} \(object cache: hit\)" <<<"$OUT")
+if [ -n "$hello_obj" ] && [ "$n_hit" = 2 ] && grep -qF "$hello_obj (object cache: hit)" <<<"$OUT"; then
+  ok "verify-boot: both drivers' code came from the object cache, hello's the object of the first boot"
+else bad "verify-boot after a boot with the first boot's cache ($hello_obj): $OUT"; fi
 
 # ---- 3. revocation, floors, expiry (each boot on a freshly reset swtpm) ----------------------
 "$X" revoke --root-cert "$B/pki/root.pem" --root-key "$B/pki/root.key" --cert "$B/pki/signer.pem" \

@@ -284,7 +284,8 @@ else ok "# skip malformed-bitcode packages: no python3"; fi
 # shows the message is still what the dynamic linker prints.
 llvm_inits() { LD_DEBUG=libs "$@" 2>&1 >/dev/null | grep -c "calling init: .*libLLVM"; }
 mkdir -p "$T/store"
-for c in "--help" "abi" "verify --trust $PKI/root.pem $HELLO" "list" "search" "inspect $HELLO" "inspect --json $HELLO"; do
+for c in "--help" "abi" "verify --trust $PKI/root.pem $HELLO" "list" "search" "inspect $HELLO" "inspect --json $HELLO" \
+  "cache list --dir $T/store"; do
   # shellcheck disable=SC2086 # the words of c are the arguments
   n=$(XDRV_STORE="$T/store" llvm_inits "$X" $c)
   [ "$n" = 0 ] && ok "xdrv $c does not load libLLVM" || bad "xdrv $c loaded libLLVM ($n)"

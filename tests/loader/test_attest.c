@@ -230,7 +230,51 @@ static void test_attest_stopped_boot_is_shown_then_refused(void)
 	free(err);
 }
 
-XTEST_SUITE(loader_attest, NULL, NULL, XTEST(test_attest_reference_keys_on_the_payload_digest),
+/* The JIT event as verify-boot shows it: where the object came from (the object cache), and a
+ * quoted value that holds " key=..." (a safety policy written to look like the rest of the
+ * event) never stands in for the real key. Logs from before the object cache have no cache=. */
+static void test_attest_chain_shows_the_jit_event_and_where_its_code_came_from(void)
+{
+	static const char jit[] =
+		"xdrv.driver.jit name=hello loader_sha256=aa llvm=19.1.7 host=\"x86_64 cpu=z +a\" "
+		"opt=2 mode=eager params=\"\" safety=\"x object_sha256=" F2 " cache=miss\" "
+		"object_sha256=" P1 " functions=3 cache=hit";
+	static const char old_jit[] =
+		"xdrv.driver.jit name=hello loader_sha256=aa llvm=19.1.7 host=\"x86_64 cpu=z +a\" "
+		"opt=2 mode=eager params=\"\" safety=\"none\" object_sha256=" P1 " functions=3";
+	const char *const logs[] = {jit, old_jit};
+	for (int i = 0; i < 2; i++) {
+		struct evl l = {0};
+		boot_log(&l, F1, P1, "xdrv.boot.done booted=1 refused=0");
+		/* the JIT event goes after the package event, before the closing one */
+		struct evl_event done = l.ev[l.n - 1];
+		l.n--;
+		CU_ASSERT_EQUAL(evl_append_text(&l, BOOT_PCR_DRIVERS, EVL_EV_IPL, logs[i], NULL),
+				0);
+		CU_ASSERT_EQUAL(evl_append(&l, done.pcr, done.type, done.data, done.len, NULL), 0);
+		free(done.data);
+		char *text = NULL, *err = NULL;
+		size_t len = 0;
+		FILE *o = open_memstream(&text, &len);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+		CU_ASSERT_EQUAL(attest_check_chain(&l, NULL, o, &err), 0);
+		fclose(o);
+		const char *want = i == 0 ? ", safety x object_sha256=" F2
+					    " cache=miss, object code "
+					    "sha256 " P1 " (object cache: hit)\n"
+					  : ", safety none, object code sha256 " P1 "\n";
+		CU_ASSERT_PTR_NOT_NULL(strstr(text, want));
+		if (!strstr(text, P1 " (object cache: hit)\n") && i == 0)
+			fprintf(stderr, "printout:\n%s", text);
+		free(text);
+		free(err);
+		evl_free(&l);
+	}
+}
+
+XTEST_SUITE(loader_attest, NULL, NULL,
+	    XTEST(test_attest_chain_shows_the_jit_event_and_where_its_code_came_from),
+	    XTEST(test_attest_reference_keys_on_the_payload_digest),
 	    XTEST(test_attest_stopped_boot_is_shown_then_refused),
 	    XTEST(test_attest_chain_shows_injected_text_escaped_on_one_line),
 	    XTEST(test_attest_chain_note_without_nul_is_bounded),

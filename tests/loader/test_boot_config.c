@@ -56,7 +56,53 @@ static void test_boot_config_fills_defaults_and_resolves_paths(void)
 	CU_ASSERT_EQUAL(c->drivers[0].nparams, 2u);
 	CU_ASSERT_STRING_EQUAL(c->drivers[0].params[0].value, "3");
 	CU_ASSERT_STRING_EQUAL(c->drivers[0].params[1].value, "true");
+	CU_ASSERT_STRING_EQUAL(c->cache_dir, "/var/s/cache"); /* the object cache: on */
+	CU_ASSERT_EQUAL(c->cache_max_bytes, LDR_CACHE_MAX_DEFAULT);
 	boot_config_free(c);
+}
+
+static void test_boot_config_takes_the_object_cache(void)
+{
+	static const char head[] =
+		"{\"format\":1,\"event_log\":\"l\",\"state_dir\":\"s\",\"trust\":{\"root\":\"r\"},"
+		"\"drivers\":[],\"cache\":";
+	static const struct {
+		const char *cache, *dir;
+		uint64_t max;
+	} ok[] = {
+		{"false", NULL, LDR_CACHE_MAX_DEFAULT},
+		{"true", "/cfg/s/cache", LDR_CACHE_MAX_DEFAULT},
+		{"{}", "/cfg/s/cache", LDR_CACHE_MAX_DEFAULT},
+		{"{\"dir\":\"objs\",\"max_mib\":3}", "/cfg/objs", 3u << 20},
+		{"{\"dir\":\"/var/cache/xdrv\"}", "/var/cache/xdrv", LDR_CACHE_MAX_DEFAULT},
+	};
+	char json[512];
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		struct boot_config *c = NULL;
+		snprintf(json, sizeof json, "%s%s}", head, ok[i].cache);
+		CU_ASSERT_EQUAL_FATAL(parse(json, &c, NULL), 0);
+		CU_ASSERT(ok[i].dir ? c->cache_dir && strcmp(c->cache_dir, ok[i].dir) == 0
+				    : c->cache_dir == NULL);
+		CU_ASSERT_EQUAL(c->cache_max_bytes, ok[i].max);
+		boot_config_free(c);
+	}
+	static const struct {
+		const char *cache, *msg;
+	} bad[] = {
+		{"\"on\"", "cache: not true, false or an object"},
+		{"{\"size\":1}", "cache: unknown key \"size\""},
+		{"{\"max_mib\":0}", "cache.max_mib: not 1..1048576"},
+		{"{\"max_mib\":\"1G\"}", "cache.max_mib: not 1..1048576"},
+		{"{\"dir\":\"\"}", "cache.dir: not a non-empty string"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct boot_config *c = NULL;
+		char *e = NULL;
+		snprintf(json, sizeof json, "%s%s}", head, bad[i].cache);
+		CU_ASSERT_EQUAL(parse(json, &c, &e), -EINVAL);
+		CU_ASSERT(has(e, bad[i].msg));
+		free(e);
+	}
 }
 
 static void test_boot_config_rejects_unknown_keys_and_bad_values(void)
@@ -382,6 +428,7 @@ static void test_boot_floors_take_a_state_file_from_before_generations(void)
 }
 
 XTEST_SUITE(loader_boot_config, NULL, NULL, XTEST(test_boot_config_takes_the_watchdogs),
+	    XTEST(test_boot_config_takes_the_object_cache),
 	    XTEST(test_boot_config_fills_defaults_and_resolves_paths),
 	    XTEST(test_boot_config_rejects_unknown_keys_and_bad_values),
 	    XTEST(test_boot_floors_state_file_only_goes_up_and_survives_reopen),

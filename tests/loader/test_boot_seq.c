@@ -32,17 +32,23 @@ static const char *abs_build(void)
 	return buf;
 }
 
-static const char *write_config(const char *dir, const char *policy)
+/* A configuration booting hello; `extra` (may be "") goes first among the keys, with its comma. */
+static const char *write_config_with(const char *dir, const char *policy, const char *extra)
 {
 	const char *path = xtest_path("%s/boot.json", dir);
 	char text[2048];
 	snprintf(text, sizeof text,
-		 "{\"format\": 1, \"event_log\": \"boot.log\", \"state_dir\": \"state\",\n"
+		 "{%s\"format\": 1, \"event_log\": \"boot.log\", \"state_dir\": \"state\",\n"
 		 " \"trust\": {\"root\": \"%s/pki/root.pem\"}, \"policy\": %s,\n"
 		 " \"drivers\": [{\"package\": \"%s/pkg/hello.xdrv\", \"device\": \"null\"}]}\n",
-		 abs_build(), policy, abs_build());
+		 extra, abs_build(), policy, abs_build());
 	CU_ASSERT_EQUAL(xtest_write(path, text, strlen(text)), 0);
 	return path;
+}
+
+static const char *write_config(const char *dir, const char *policy)
+{
+	return write_config_with(dir, policy, "");
 }
 
 static void test_boot_without_tpm_logs_note_platform_and_driver_events(void)
@@ -263,7 +269,93 @@ static void test_boot_refuses_stale_crl_unless_not_required(void)
 	free(e);
 }
 
+/* Boot `cfg` (one driver) and return the JIT event's text (malloc'd), or NULL. */
+static char *boot_jit_event(const char *dir, const char *cfg)
+{
+	struct boot_result r;
+	char *e = NULL, *jit = NULL;
+	int brc = boot_run(cfg, NULL, &r, &e);
+	if (brc)
+		fprintf(stderr, "boot: %s\n", e ? e : "?");
+	free(e);
+	e = NULL;
+	size_t n = 0;
+	unsigned char *b = brc ? NULL : xtest_read(xtest_path("%s/boot.log", dir), &n);
+	struct evl l = {0};
+	if (b && evl_parse(b, n, &l, &e) == 0)
+		for (size_t i = 0; i < l.n; i++)
+			if (strncmp((const char *)l.ev[i].data, "xdrv.driver.jit ", 16) == 0)
+				jit = strdup((const char *)l.ev[i].data);
+	evl_free(&l);
+	free(b);
+	free(e);
+	return jit;
+}
+
+/* The value of " key=" in an event's text (unquoted values), into a static buffer. */
+static const char *event_value(const char *text, const char *key)
+{
+	static char v[128];
+	char k[64];
+	snprintf(k, sizeof k, " %s=", key);
+	const char *p = text ? strstr(text, k) : NULL;
+	v[0] = 0;
+	if (p)
+		sscanf(p + strlen(k), "%127[^ ]", v);
+	return v;
+}
+
+/* The object cache in a boot: the second boot links what the first compiled (the same object
+ * digest measured, cache=hit in the JIT event), a tampered entry is measured as cache=rejected
+ * and compiled again (the same digest), "cache": false measures cache=off and makes no folder. */
+static void test_boot_takes_the_second_boots_code_from_the_object_cache(void)
+{
+	const char *d = xtest_tmpdir();
+	char dir[512], cfg[600], obj[80];
+	snprintf(dir, sizeof dir, "%s", d);
+	snprintf(cfg, sizeof cfg, "%s", write_config(dir, "{}"));
+	char *jit = boot_jit_event(dir, cfg);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(jit);
+	CU_ASSERT_STRING_EQUAL(event_value(jit, "cache"), "miss");
+	snprintf(obj, sizeof obj, "%s", event_value(jit, "object_sha256"));
+	CU_ASSERT_EQUAL(strlen(obj), 64u);
+	free(jit);
+
+	jit = boot_jit_event(dir, cfg);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(jit);
+	CU_ASSERT_STRING_EQUAL(event_value(jit, "cache"), "hit");
+	CU_ASSERT_STRING_EQUAL(event_value(jit, "object_sha256"), obj);
+	free(jit);
+
+	/* one entry in STATE_DIR/cache: a byte of its object changed */
+	CU_ASSERT_EQUAL(xtest_sh("f=$(ls '%s'/state/cache/*.xoc) && [ $(echo \"$f\" | wc -l) = 1 ] "
+				 "&& printf '\\001' | dd of=\"$f\" bs=1 seek=200 conv=notrunc "
+				 "status=none",
+				 dir),
+			0);
+	jit = boot_jit_event(dir, cfg);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(jit);
+	CU_ASSERT_STRING_EQUAL(event_value(jit, "cache"), "rejected");
+	CU_ASSERT_STRING_EQUAL(event_value(jit, "object_sha256"), obj);
+	free(jit);
+	jit = boot_jit_event(dir, cfg);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(jit);
+	CU_ASSERT_STRING_EQUAL(event_value(jit, "cache"), "hit");
+	free(jit);
+
+	d = xtest_tmpdir();
+	snprintf(dir, sizeof dir, "%s", d);
+	snprintf(cfg, sizeof cfg, "%s", write_config_with(dir, "{}", "\"cache\": false, "));
+	jit = boot_jit_event(dir, cfg);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(jit);
+	CU_ASSERT_STRING_EQUAL(event_value(jit, "cache"), "off");
+	CU_ASSERT_STRING_EQUAL(event_value(jit, "object_sha256"), obj);
+	free(jit);
+	CU_ASSERT_EQUAL(access(xtest_path("%s/state/cache", dir), F_OK), -1);
+}
+
 XTEST_SUITE(loader_boot_seq, NULL, NULL,
+	    XTEST(test_boot_takes_the_second_boots_code_from_the_object_cache),
 	    XTEST(test_boot_without_tpm_logs_note_platform_and_driver_events),
 	    XTEST(test_boot_stops_at_refused_driver_unless_policy_continues),
 	    XTEST(test_object_digest_is_stable_in_eager_and_absent_in_lazy_mode),

@@ -44,11 +44,15 @@ struct ldr_config {
 	const char *extract_dir; /* NULL: keep the package in memory only */
 	uint32_t max_entries;	 /* 0: SDK_CAPS_DEFAULT (each of the three caps separately) */
 	uint64_t max_entry_size, max_total_size;
+	const char *cache_dir;	  /* the object cache's folder (below); NULL: no cache */
+	uint64_t cache_max_bytes; /* the cache's size cap; 0: LDR_CACHE_MAX_DEFAULT */
+	const char *cache_policy; /* the safety policy, part of every cache key; NULL: "none" */
 };
 
 /* Create a context: loads the trust root (if any), initializes the LLVM target of the
  * architecture the loader was built for, describes the host CPU, creates the LLJIT, binds the
- * ABI to ldr_abi_bindings(). Strings in cfg are copied. -EINVAL for a bad configuration. */
+ * ABI to ldr_abi_bindings(), opens the object cache if cfg->cache_dir is set (ldr_cache_open:
+ * its errors are the context's). Strings in cfg are copied. -EINVAL for a bad configuration. */
 int ldr_ctx_create(const struct ldr_config *cfg, struct ldr_ctx **out, char **err);
 void ldr_ctx_destroy(struct ldr_ctx *ctx);	   /* unloads remaining images; NULL-safe */
 const char *ldr_errmsg(const struct ldr_ctx *ctx); /* last error, "" if none; borrowed */
@@ -67,10 +71,12 @@ struct ldr_param_value {
 struct ldr_timings {
 	uint64_t verify_ns;  /* trailer + CMS + chain + digest */
 	uint64_t extract_ns; /* archive + manifest */
-	uint64_t parse_ns;   /* bitcode parse + LLVMVerifyModule + lint + descriptor */
-	uint64_t opt_ns;     /* specialization + O2 */
-	uint64_t jit_ns;     /* eager: all code emitted; lazy: stubs + globals */
+	uint64_t parse_ns; /* bitcode parse + LLVMVerifyModule + lint + descriptor (0: cache hit) */
+	uint64_t opt_ns;   /* specialization + O2 (0: cache hit) */
+	uint64_t jit_ns;   /* eager: all code emitted (cache hit: the object linked); lazy: stubs
+			      + globals */
 	uint64_t total_ns;
+	uint64_t cache_ns; /* object cache: key, read + authenticate (hit), or store (miss) */
 };
 
 /* Load a signed package. `params` overrides declared defaults (unknown names and out-of-range
@@ -110,7 +116,53 @@ const uint64_t *ldr_image_param_values(const struct ldr_image *img, size_t *n);
 /* Number of functions compiled so far (lazy mode: grows as they are called). */
 uint32_t ldr_image_compiled_functions(const struct ldr_image *img);
 uint32_t ldr_image_total_functions(const struct ldr_image *img);
+/* Where the image's code came from: "hit" (the object cache), "miss" (compiled, and stored in
+ * the cache), "rejected" (a cache entry failed authentication: compiled again, the entry
+ * replaced, and said on stderr), "off" (no cache, lazy mode, or not loaded from a package). */
+const char *ldr_image_cache_state(const struct ldr_image *img);
 /* Remove the image's code and data from the JIT. NULL-safe. The caller must have unbound it. */
 void ldr_image_unload(struct ldr_image *img);
+
+/* ---- object cache (cache.c; loader/README.md "Object cache") ---------------------------------
+ * The relocatable object an eager load compiled, kept in a folder and keyed by the SHA-256 of a
+ * canonical text of everything that determines it: the package payload's digest, the loader
+ * (version, git commit, build-id), the driver ABI, LLVM (version, build-id), host triple, CPU
+ * and features, JIT mode and level, the specialization values and the safety policy. An entry
+ * (KEYHEX.xoc) is header + object + metadata + HMAC-SHA256 over all of it under the folder's
+ * host key (cache.key: 32 random bytes, mode 0600, made on first use). The folder and the key
+ * must not be writable (or, the key, readable) by anyone but their owner. */
+#define LDR_CACHE_MAX_DEFAULT (256ull << 20)
+#define LDR_CACHE_ENTRY_MAX   (64u << 20) /* one entry's bytes */
+/* ldr_cache_open: -ENOENT if the folder is missing, and no key made (no entry verifies then) */
+#define LDR_CACHE_OPEN_EXISTING 1u
+struct ldr_cache;
+/* Open (and create, mode 0700, unless LDR_CACHE_OPEN_EXISTING) the cache in `dir`, reading (or
+ * making) its key. -EPERM for a folder or key others could write (or read, the key), -EBADMSG
+ * for a key that is not 32 bytes. max_bytes 0: LDR_CACHE_MAX_DEFAULT. */
+int ldr_cache_open(const char *dir, uint64_t max_bytes, unsigned flags, struct ldr_cache **out,
+		   char **err);
+void ldr_cache_close(struct ldr_cache *c); /* wipes the key; NULL-safe */
+const char *ldr_cache_dir(const struct ldr_cache *c);
+struct ldr_cache_entry {
+	char file[96]; /* its file name in the folder (a name is never trusted) */
+	uint64_t size; /* bytes on disk */
+	int64_t used;  /* last store or hit: the file's mtime, Unix seconds */
+	int ok;	       /* authenticated and well-formed; else `problem` says why */
+	char problem[256];
+	/* the rest only when ok (from the authenticated entry): */
+	char key[65], object_sha256[65];
+	uint64_t object_size;
+	char name[64], version[32], package_sha256[65], cpu[64], mode[8];
+	uint32_t opt, functions;
+};
+/* Call fn for every entry (KEYHEX.xoc) in name order, each read and authenticated; *total gets
+ * the bytes of all of them. fn returning non-zero stops the scan with that value. */
+int ldr_cache_scan(struct ldr_cache *c, int (*fn)(void *arg, const struct ldr_cache_entry *e),
+		   void *arg, uint64_t *total, char **err);
+/* Remove every entry and leftover temporary file (the key stays); *removed: entries removed. */
+int ldr_cache_clear(struct ldr_cache *c, size_t *removed, char **err);
+/* Forget the context's cache (its key wiped from memory): `xdrv boot` does this in a driver's
+ * process before the driver's code runs. Later loads of the context compile. */
+void ldr_ctx_drop_cache(struct ldr_ctx *ctx);
 
 #endif
