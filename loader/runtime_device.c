@@ -295,11 +295,15 @@ __attribute__((no_sanitize("address"))) static bool host_range_ok(const void *bu
 		page = pg > 0 ? (uintptr_t)pg : 4096u; /* a smaller step is still correct */
 	}
 	uintptr_t last = (uintptr_t)buf + (uintptr_t)(len - 1);
+	/* the address being probed, kept here rather than taken from the fault: the kernel reports
+	 * 0 for a non-canonical address on x86-64, and only the page on s390x */
+	volatile uintptr_t at = (uintptr_t)buf;
 	struct xdrv_guard g;
 	bool ok = true;
 	xdrv_guard_push(&g);
 	if (sigsetjmp(g.jb, 0) == 0) {
 		for (uintptr_t p = (uintptr_t)buf;; p = (p | (page - 1)) + 1) {
+			at = p;
 			volatile uint8_t *b = (volatile uint8_t *)p;
 			uint8_t v = *b;
 			if (dir & XDRV_DMA_FROM_DEVICE)
@@ -310,7 +314,7 @@ __attribute__((no_sanitize("address"))) static bool host_range_ok(const void *bu
 		}
 	} else {
 		ok = false;
-		*bad = g.addr;
+		*bad = at;
 	}
 	xdrv_guard_pop(&g);
 	return ok;
