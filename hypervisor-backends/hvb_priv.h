@@ -33,7 +33,7 @@ struct hvb_iommu_map {
 	uint64_t len;  /* bytes the driver mapped */
 	uint64_t span; /* bus space reserved: len rounded up to pages, plus the guard page */
 	uint8_t *host;
-	uint32_t dir; /* XDRV_DMA_* */
+	uint32_t dir; /* XDRV_DMA_*, | HVB_DMA_STABLE */
 };
 
 struct hvb_iommu {
@@ -51,8 +51,10 @@ int hvb_iommu_map(struct hvb_iommu *t, void *host, uint64_t len, uint32_t dir, u
 /* 0; -ENOENT if no mapping starts at bus, -EINVAL if it has another length. */
 int hvb_iommu_unmap(struct hvb_iommu *t, uint64_t bus, uint64_t len);
 /* Host pointer for [bus, bus+len) if wholly inside one mapping whose direction allows the
- * access (a device write needs FROM_DEVICE, a read TO_DEVICE), else NULL. len > 0. */
-void *hvb_iommu_translate(const struct hvb_iommu *t, uint64_t bus, uint64_t len, bool write);
+ * access (a device write needs FROM_DEVICE, a read TO_DEVICE), else NULL. len > 0. *stable (if
+ * stable is not NULL and the range translates): the mapping was made with HVB_DMA_STABLE. */
+void *hvb_iommu_translate(const struct hvb_iommu *t, uint64_t bus, uint64_t len, bool write,
+			  bool *stable);
 
 /* ---- backends and devices -------------------------------------------------------------------- */
 

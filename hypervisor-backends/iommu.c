@@ -7,7 +7,9 @@
  * buffer). Translation accepts only a range wholly inside one live mapping.
  *
  * The table is a sorted array: lookups are a binary search, maps and unmaps a memmove. Whether
- * the host memory behind a mapping is valid is the caller's business (the loader tracks it).
+ * the host memory behind a mapping is valid is the caller's business: the loader checks it at
+ * map time (xdrv_dma_map), and device.c copies under a fault guard unless the mapping is
+ * HVB_DMA_STABLE.
  */
 #include "hvb_priv.h"
 
@@ -68,8 +70,9 @@ static int find_gap(const struct hvb_iommu *t, uint64_t need, uint64_t from, uin
 
 int hvb_iommu_map(struct hvb_iommu *t, void *host, uint64_t len, uint32_t dir, uint64_t *bus)
 {
-	if (!host || len == 0 || len > HVB_IOVA_MAX_LEN || dir < XDRV_DMA_TO_DEVICE ||
-	    dir > XDRV_DMA_BIDIRECTIONAL)
+	uint32_t xfer = dir & ~HVB_DMA_STABLE;
+	if (!host || len == 0 || len > HVB_IOVA_MAX_LEN || xfer < XDRV_DMA_TO_DEVICE ||
+	    xfer > XDRV_DMA_BIDIRECTIONAL)
 		return -EINVAL;
 	if (len > UINTPTR_MAX - (uintptr_t)host)
 		return -EINVAL; /* [host, host+len) wraps the address space */
@@ -111,7 +114,8 @@ int hvb_iommu_unmap(struct hvb_iommu *t, uint64_t bus, uint64_t len)
 	return 0;
 }
 
-void *hvb_iommu_translate(const struct hvb_iommu *t, uint64_t bus, uint64_t len, bool write)
+void *hvb_iommu_translate(const struct hvb_iommu *t, uint64_t bus, uint64_t len, bool write,
+			  bool *stable)
 {
 	if (len == 0 || len > UINT64_MAX - bus)
 		return NULL;
@@ -127,5 +131,7 @@ void *hvb_iommu_translate(const struct hvb_iommu *t, uint64_t bus, uint64_t len,
 		return NULL;
 	if (!(m->dir & (write ? XDRV_DMA_FROM_DEVICE : XDRV_DMA_TO_DEVICE)))
 		return NULL;
+	if (stable)
+		*stable = (m->dir & HVB_DMA_STABLE) != 0;
 	return m->host + off;
 }

@@ -24,7 +24,7 @@
 #include <xdrv/hvb.h>
 #include <xdrv/runtime.h>
 
-#include "runtime_guard.h"
+#include <xdrv/fault_guard.h>
 
 _Static_assert(sizeof(void *) == 8, "the runtime encodes handles in 64-bit pointers");
 
@@ -175,9 +175,9 @@ struct ldr_driver *ldr_current(void);
 struct ldr_driver *ldr_enter(struct ldr_driver *drv);
 void ldr_leave(struct ldr_driver *drv, struct ldr_driver *prev);
 
-/* runtime_fault.c: a hardware fault in drv's code (runtime_guard.h) stops the driver, never the
+/* runtime_fault.c: a hardware fault in drv's code (xdrv/fault_guard.h) stops the driver, never the
  * host: log it, mask its interrupt lines, and refuse every later entry. */
-void ldr_driver_fault(struct ldr_driver *drv, const struct ldr_guard *g);
+void ldr_driver_fault(struct ldr_driver *drv, const struct xdrv_guard *g);
 
 /*
  * Call into driver code: `call` runs as drv's entry point under a fault guard. If drv has
@@ -193,10 +193,10 @@ void ldr_driver_fault(struct ldr_driver *drv, const struct ldr_guard *g);
 			on_fault;                                                                  \
 			break;                                                                     \
 		}                                                                                  \
-		struct ldr_guard guard_;                                                           \
+		struct xdrv_guard guard_;                                                          \
 		uint32_t depth_ = (drv)->in_entry;                                                 \
 		struct ldr_driver *prev_ = ldr_enter(drv);                                         \
-		ldr_guard_push(&guard_);                                                           \
+		xdrv_guard_push(&guard_);                                                          \
 		if (sigsetjmp(guard_.jb, 0) == 0) {                                                \
 			call;                                                                      \
 		} else {                                                                           \
@@ -204,7 +204,7 @@ void ldr_driver_fault(struct ldr_driver *drv, const struct ldr_guard *g);
 			ldr_driver_fault((drv), &guard_);                                          \
 			on_fault;                                                                  \
 		}                                                                                  \
-		ldr_guard_pop(&guard_);                                                            \
+		xdrv_guard_pop(&guard_);                                                           \
 		ldr_leave((drv), prev_);                                                           \
 	} while (0)
 

@@ -49,9 +49,10 @@ static int native_dma_unmap(struct hvb_device *d, uint64_t bus, uint64_t len)
 	return hvb_iommu_unmap(&d->iommu, bus, len);
 }
 
-static void *native_dma_translate(struct hvb_device *d, uint64_t bus, uint64_t len, bool write)
+static void *native_dma_translate(struct hvb_device *d, uint64_t bus, uint64_t len, bool write,
+				  bool *stable)
 {
-	return hvb_iommu_translate(&d->iommu, bus, len, write);
+	return hvb_iommu_translate(&d->iommu, bus, len, write, stable);
 }
 
 const struct hvb_backend_ops hvb_native_backend_ops = {

@@ -2,8 +2,9 @@
 /*
  * Tests for hypervisor-backends/iommu.c: bus addresses are page-aligned, from the private window,
  * never host pointers; translation accepts only ranges wholly inside one live mapping in an
- * allowed direction; bus+len overflow, straddling, stale and unknown addresses are refused;
- * unmap must match a mapping exactly; the window and the mapping count are bounded.
+ * allowed direction (and says whether the mapping is HVB_DMA_STABLE); bus+len overflow,
+ * straddling, stale and unknown addresses are refused; unmap must match a mapping exactly; the
+ * window and the mapping count are bounded.
  */
 #include "../xtest.h"
 
@@ -27,9 +28,9 @@ static void test_map_gives_page_aligned_private_bus_addresses(void)
 	CU_ASSERT(a >= HVB_IOVA_BASE && a < HVB_IOVA_LIMIT);
 	CU_ASSERT(b >= a + 2 * HVB_IOVA_PAGE); /* a guard page between mappings */
 	CU_ASSERT_NOT_EQUAL(a, (uint64_t)(uintptr_t)(buf + 3));
-	CU_ASSERT_PTR_EQUAL(hvb_iommu_translate(&t, a, 10, false), buf + 3);
-	CU_ASSERT_PTR_EQUAL(hvb_iommu_translate(&t, a + 9, 1, false), buf + 12);
-	CU_ASSERT_PTR_EQUAL(hvb_iommu_translate(&t, b + 50, 50, true), buf + 50);
+	CU_ASSERT_PTR_EQUAL(hvb_iommu_translate(&t, a, 10, false, NULL), buf + 3);
+	CU_ASSERT_PTR_EQUAL(hvb_iommu_translate(&t, a + 9, 1, false, NULL), buf + 12);
+	CU_ASSERT_PTR_EQUAL(hvb_iommu_translate(&t, b + 50, 50, true, NULL), buf + 50);
 	hvb_iommu_clear(&t);
 }
 
@@ -40,12 +41,12 @@ static void test_translate_rejects_range_past_mapping_end(void)
 	uint64_t a = 0;
 	hvb_iommu_init(&t);
 	CU_ASSERT_EQUAL(hvb_iommu_map(&t, buf, 10, XDRV_DMA_BIDIRECTIONAL, &a), 0);
-	CU_ASSERT_PTR_NULL(hvb_iommu_translate(&t, a, 11, false));
-	CU_ASSERT_PTR_NULL(hvb_iommu_translate(&t, a + 10, 1, false)); /* the page's tail */
-	CU_ASSERT_PTR_NULL(hvb_iommu_translate(&t, a - 1, 2, false));
-	CU_ASSERT_PTR_NULL(hvb_iommu_translate(&t, 0, 1, false));
-	CU_ASSERT_PTR_NULL(hvb_iommu_translate(&t, (uint64_t)(uintptr_t)buf, 1, false));
-	CU_ASSERT_PTR_NULL(hvb_iommu_translate(&t, a, 0, false));
+	CU_ASSERT_PTR_NULL(hvb_iommu_translate(&t, a, 11, false, NULL));
+	CU_ASSERT_PTR_NULL(hvb_iommu_translate(&t, a + 10, 1, false, NULL)); /* the page's tail */
+	CU_ASSERT_PTR_NULL(hvb_iommu_translate(&t, a - 1, 2, false, NULL));
+	CU_ASSERT_PTR_NULL(hvb_iommu_translate(&t, 0, 1, false, NULL));
+	CU_ASSERT_PTR_NULL(hvb_iommu_translate(&t, (uint64_t)(uintptr_t)buf, 1, false, NULL));
+	CU_ASSERT_PTR_NULL(hvb_iommu_translate(&t, a, 0, false, NULL));
 	hvb_iommu_clear(&t);
 }
 
@@ -59,10 +60,10 @@ static void test_translate_rejects_range_straddling_two_mappings(void)
 	 * and even a range that covers both mappings' bytes is refused */
 	CU_ASSERT_EQUAL(hvb_iommu_map(&t, big, 4096, XDRV_DMA_BIDIRECTIONAL, &a), 0);
 	CU_ASSERT_EQUAL(hvb_iommu_map(&t, big + 4096, 4096, XDRV_DMA_BIDIRECTIONAL, &b), 0);
-	CU_ASSERT_PTR_NULL(hvb_iommu_translate(&t, a + 4000, 200, true));
-	CU_ASSERT_PTR_NULL(hvb_iommu_translate(&t, a, b + 4096 - a, true));
-	CU_ASSERT_PTR_NOT_NULL(hvb_iommu_translate(&t, a + 4000, 96, true));
-	CU_ASSERT_PTR_NOT_NULL(hvb_iommu_translate(&t, b, 4096, true));
+	CU_ASSERT_PTR_NULL(hvb_iommu_translate(&t, a + 4000, 200, true, NULL));
+	CU_ASSERT_PTR_NULL(hvb_iommu_translate(&t, a, b + 4096 - a, true, NULL));
+	CU_ASSERT_PTR_NOT_NULL(hvb_iommu_translate(&t, a + 4000, 96, true, NULL));
+	CU_ASSERT_PTR_NOT_NULL(hvb_iommu_translate(&t, b, 4096, true, NULL));
 	hvb_iommu_clear(&t);
 }
 
@@ -73,10 +74,10 @@ static void test_translate_rejects_bus_plus_len_overflow(void)
 	uint64_t a = 0;
 	hvb_iommu_init(&t);
 	CU_ASSERT_EQUAL(hvb_iommu_map(&t, buf, sizeof buf, XDRV_DMA_BIDIRECTIONAL, &a), 0);
-	CU_ASSERT_PTR_NULL(hvb_iommu_translate(&t, a, UINT64_MAX, false));
-	CU_ASSERT_PTR_NULL(hvb_iommu_translate(&t, a + 8, UINT64_MAX - 7, false));
-	CU_ASSERT_PTR_NULL(hvb_iommu_translate(&t, UINT64_MAX, 2, false));
-	CU_ASSERT_PTR_NULL(hvb_iommu_translate(&t, UINT64_MAX - 3, 4, false));
+	CU_ASSERT_PTR_NULL(hvb_iommu_translate(&t, a, UINT64_MAX, false, NULL));
+	CU_ASSERT_PTR_NULL(hvb_iommu_translate(&t, a + 8, UINT64_MAX - 7, false, NULL));
+	CU_ASSERT_PTR_NULL(hvb_iommu_translate(&t, UINT64_MAX, 2, false, NULL));
+	CU_ASSERT_PTR_NULL(hvb_iommu_translate(&t, UINT64_MAX - 3, 4, false, NULL));
 	hvb_iommu_clear(&t);
 }
 
@@ -88,10 +89,31 @@ static void test_translate_enforces_direction(void)
 	hvb_iommu_init(&t);
 	CU_ASSERT_EQUAL(hvb_iommu_map(&t, buf, 32, XDRV_DMA_TO_DEVICE, &to), 0);
 	CU_ASSERT_EQUAL(hvb_iommu_map(&t, buf + 32, 32, XDRV_DMA_FROM_DEVICE, &from), 0);
-	CU_ASSERT_PTR_NOT_NULL(hvb_iommu_translate(&t, to, 32, false));
-	CU_ASSERT_PTR_NULL(hvb_iommu_translate(&t, to, 32, true)); /* device may not write */
-	CU_ASSERT_PTR_NOT_NULL(hvb_iommu_translate(&t, from, 32, true));
-	CU_ASSERT_PTR_NULL(hvb_iommu_translate(&t, from, 32, false));
+	CU_ASSERT_PTR_NOT_NULL(hvb_iommu_translate(&t, to, 32, false, NULL));
+	CU_ASSERT_PTR_NULL(hvb_iommu_translate(&t, to, 32, true, NULL)); /* device may not write */
+	CU_ASSERT_PTR_NOT_NULL(hvb_iommu_translate(&t, from, 32, true, NULL));
+	CU_ASSERT_PTR_NULL(hvb_iommu_translate(&t, from, 32, false, NULL));
+	hvb_iommu_clear(&t);
+}
+
+/* HVB_DMA_STABLE rides along with the direction: translation reports it (the models then copy
+ * without a fault guard) and checks the direction as without it; other bits are refused. */
+static void test_stable_flag_is_reported_and_other_flag_bits_refused(void)
+{
+	struct hvb_iommu t;
+	uint8_t buf[64];
+	uint64_t st = 0, plain = 0, bad = 0;
+	bool stable = false;
+	hvb_iommu_init(&t);
+	CU_ASSERT_EQUAL(hvb_iommu_map(&t, buf, 32, XDRV_DMA_TO_DEVICE | HVB_DMA_STABLE, &st), 0);
+	CU_ASSERT_EQUAL(hvb_iommu_map(&t, buf + 32, 32, XDRV_DMA_BIDIRECTIONAL, &plain), 0);
+	CU_ASSERT_PTR_EQUAL(hvb_iommu_translate(&t, st, 32, false, &stable), buf);
+	CU_ASSERT_TRUE(stable);
+	CU_ASSERT_PTR_NULL(hvb_iommu_translate(&t, st, 32, true, &stable)); /* still TO_DEVICE */
+	CU_ASSERT_PTR_EQUAL(hvb_iommu_translate(&t, plain, 32, true, &stable), buf + 32);
+	CU_ASSERT_FALSE(stable);
+	CU_ASSERT_EQUAL(hvb_iommu_map(&t, buf, 8, HVB_DMA_STABLE, &bad), -EINVAL);
+	CU_ASSERT_EQUAL(hvb_iommu_map(&t, buf, 8, 0x200u | XDRV_DMA_TO_DEVICE, &bad), -EINVAL);
 	hvb_iommu_clear(&t);
 }
 
@@ -103,10 +125,10 @@ static void test_unmap_then_translate_fails_and_address_not_reused_at_once(void)
 	hvb_iommu_init(&t);
 	CU_ASSERT_EQUAL(hvb_iommu_map(&t, buf, 64, XDRV_DMA_BIDIRECTIONAL, &a), 0);
 	CU_ASSERT_EQUAL(hvb_iommu_unmap(&t, a, 64), 0);
-	CU_ASSERT_PTR_NULL(hvb_iommu_translate(&t, a, 1, false));
+	CU_ASSERT_PTR_NULL(hvb_iommu_translate(&t, a, 1, false, NULL));
 	CU_ASSERT_EQUAL(hvb_iommu_map(&t, buf, 64, XDRV_DMA_BIDIRECTIONAL, &b), 0);
 	CU_ASSERT_NOT_EQUAL(a, b); /* next-fit: a stale bus address keeps faulting */
-	CU_ASSERT_PTR_NULL(hvb_iommu_translate(&t, a, 1, false));
+	CU_ASSERT_PTR_NULL(hvb_iommu_translate(&t, a, 1, false, NULL));
 	hvb_iommu_clear(&t);
 }
 
@@ -122,7 +144,7 @@ static void test_unmap_unknown_or_wrong_length_is_an_error(void)
 	CU_ASSERT_EQUAL(hvb_iommu_unmap(&t, 0, 64), -ENOENT);
 	CU_ASSERT_EQUAL(hvb_iommu_unmap(&t, UINT64_MAX, 64), -ENOENT);
 	CU_ASSERT_EQUAL(hvb_iommu_unmap(&t, a, 32), -EINVAL);
-	CU_ASSERT_PTR_NOT_NULL(hvb_iommu_translate(&t, a, 64, true)); /* still mapped */
+	CU_ASSERT_PTR_NOT_NULL(hvb_iommu_translate(&t, a, 64, true, NULL)); /* still mapped */
 	CU_ASSERT_EQUAL(hvb_iommu_unmap(&t, a, 64), 0);
 	CU_ASSERT_EQUAL(hvb_iommu_unmap(&t, a, 64), -ENOENT); /* double unmap */
 	hvb_iommu_clear(&t);
@@ -186,8 +208,8 @@ static void test_mapping_count_is_capped(void)
 		}
 	CU_ASSERT_EQUAL(hvb_iommu_map(&t, buf, 1, XDRV_DMA_TO_DEVICE, &a), -ENOSPC);
 	/* lookups stay exact among many mappings */
-	CU_ASSERT_PTR_EQUAL(hvb_iommu_translate(&t, a, 1, false), buf);
-	CU_ASSERT_PTR_NULL(hvb_iommu_translate(&t, a + 1, 1, false));
+	CU_ASSERT_PTR_EQUAL(hvb_iommu_translate(&t, a, 1, false, NULL), buf);
+	CU_ASSERT_PTR_NULL(hvb_iommu_translate(&t, a + 1, 1, false, NULL));
 	hvb_iommu_clear(&t);
 }
 
@@ -196,6 +218,7 @@ XTEST_SUITE(hvb_iommu, NULL, NULL, XTEST(test_map_gives_page_aligned_private_bus
 	    XTEST(test_translate_rejects_range_straddling_two_mappings),
 	    XTEST(test_translate_rejects_bus_plus_len_overflow),
 	    XTEST(test_translate_enforces_direction),
+	    XTEST(test_stable_flag_is_reported_and_other_flag_bits_refused),
 	    XTEST(test_unmap_then_translate_fails_and_address_not_reused_at_once),
 	    XTEST(test_unmap_unknown_or_wrong_length_is_an_error),
 	    XTEST(test_map_rejects_bad_arguments),

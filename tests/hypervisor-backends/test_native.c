@@ -10,6 +10,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <xdrv/dma.h>
 #include <xdrv/hvb.h>
 
@@ -117,6 +119,56 @@ static void test_model_dma_to_unmapped_or_wrong_direction_faults(void)
 	teardown();
 }
 
+static char native_log[2048];
+
+static void native_capture(void *ctx, const char *line)
+{
+	(void)ctx;
+	size_t n = strlen(native_log);
+	snprintf(native_log + n, sizeof native_log - n, "%s\n", line);
+}
+
+/* Host memory behind a mapping that is taken away or write-protected after the map (a driver
+ * that freed the buffer, say): the model's access is a DMA fault at the device, never a fault
+ * of the host, whether the access starts outside any fault guard (here: the test calls the
+ * model directly, as the event loop's wire pump does) or not. */
+static void test_model_dma_into_memory_gone_since_the_map_faults_at_the_device(void)
+{
+	setup();
+	native_log[0] = 0;
+	hvb_set_log(native_capture, NULL);
+	long pg = sysconf(_SC_PAGESIZE);
+	uint8_t *mem = mmap(NULL, (size_t)pg * 2, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CU_ASSERT_FATAL(mem != MAP_FAILED);
+	memset(mem, 0x5a, (size_t)pg * 2);
+	uint64_t bsrc = 0, bdst = 0;
+	char *err = NULL;
+	/* the first page is written by the device, the second read */
+	CU_ASSERT_EQUAL_FATAL(
+		hvb_dma_map(dev, mem, (uint64_t)pg, XDRV_DMA_BIDIRECTIONAL, &bdst, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(
+		hvb_dma_map(dev, mem + pg, (uint64_t)pg, XDRV_DMA_TO_DEVICE, &bsrc, &err), 0);
+	CU_ASSERT_EQUAL(dma(bsrc, bdst, 64, 1), 1); /* both there: copied */
+	/* read-only now: the device reads it, its writes fault at the device */
+	CU_ASSERT_EQUAL_FATAL(mprotect(mem, (size_t)pg, PROT_READ), 0);
+	CU_ASSERT_EQUAL(dma(bdst, 0, 64, 2), 1);
+	CU_ASSERT_EQUAL(dma(0, bdst, 64, 3), 2);
+	CU_ASSERT_EQUAL(mem[0], 0x5a);
+	/* no access at all, then unmapped: the device's reads fault too */
+	CU_ASSERT_EQUAL_FATAL(mprotect(mem, (size_t)pg, PROT_NONE), 0);
+	CU_ASSERT_EQUAL(dma(bdst, 0, 64, 2), 2);
+	CU_ASSERT_EQUAL_FATAL(munmap(mem + pg, (size_t)pg), 0);
+	CU_ASSERT_EQUAL(dma(bsrc, 0, 64, 2), 2);
+	CU_ASSERT_PTR_NOT_NULL(strstr(native_log, "testdev.0: guest error: DMA "));
+	CU_ASSERT_PTR_NOT_NULL(strstr(native_log, "is not accessible in the host"));
+	CU_ASSERT_EQUAL(hvb_dma_unmap(dev, bdst, (uint64_t)pg), 0);
+	CU_ASSERT_EQUAL(hvb_dma_unmap(dev, bsrc, (uint64_t)pg), 0);
+	munmap(mem, (size_t)pg);
+	hvb_set_log(NULL, NULL);
+	teardown();
+}
+
 static void test_dma_map_errors_name_the_device(void)
 {
 	setup();
@@ -184,6 +236,7 @@ XTEST_SUITE(hvb_native, NULL, NULL, XTEST(test_native_rejects_options),
 	    XTEST(test_register_access_goes_straight_to_model),
 	    XTEST(test_model_dma_copies_between_mappings),
 	    XTEST(test_model_dma_to_unmapped_or_wrong_direction_faults),
+	    XTEST(test_model_dma_into_memory_gone_since_the_map_faults_at_the_device),
 	    XTEST(test_dma_map_errors_name_the_device),
 	    XTEST(test_unmap_unknown_range_is_error_not_crash),
 	    XTEST(test_destroying_device_unmaps_everything), XTEST(test_irq_from_model_register))

@@ -3,9 +3,14 @@
  * Tests for loader/runtime_device.c on the `testdev` model (scratch RAM, register-driven
  * interrupt lines, a DMA engine): device identity and regions, register access by width,
  * interrupt delivery through ldr_driver_dispatch with mask/unmask/ack, and DMA buffers and
- * mappings, tracked and released at unbind.
+ * mappings, tracked and released at unbind; a map of host memory that is not there, or not
+ * there with the access the device needs, is refused, and memory that goes away after the map
+ * is a DMA fault of the device, never a fault of the host.
  */
 #include "test_runtime_fixture.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
 
 #define TD_IRQ	  0x800u
 #define TD_SRC	  0x808u
@@ -400,6 +405,263 @@ static void test_dma_misuse_is_logged_once_and_ignored(void)
 	teardown(drv);
 }
 
+/* ---- DMA maps of host memory that is not there -------------------------------------------- */
+
+static long pg;
+static uint8_t *area;	  /* 2 pages, read-write */
+static int32_t map_rc[6]; /* results of the driver's xdrv_dma_map calls */
+static uint64_t map_bus[6];
+
+static uint8_t *area_map(int prot_second)
+{
+	pg = sysconf(_SC_PAGESIZE);
+	uint8_t *a = mmap(NULL, (size_t)pg * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			  -1, 0);
+	CU_ASSERT_FATAL(a != MAP_FAILED);
+	memset(a, 0x5a, (size_t)pg * 2);
+	CU_ASSERT_EQUAL_FATAL(mprotect(a + pg, (size_t)pg, prot_second), 0);
+	return a;
+}
+
+static bool area_intact(const uint8_t *p, long n)
+{
+	for (long i = 0; i < n; i++)
+		if (p[i] != 0x5a)
+			return false;
+	return true;
+}
+
+/* Run `door` in driver context (line 1's handler) on a fresh binding; the test checks after. */
+static struct ldr_driver *run_door(void (*door)(void))
+{
+	struct ldr_driver *drv = setup(NULL, 1);
+	memset(map_rc, 0, sizeof map_rc);
+	T.doorbell = door;
+	raise_lines(2);
+	rtf_run(drv, 10);
+	return drv;
+}
+
+static void door_map_nothing_there(void)
+{
+	/* page 0 is never mapped (vm.mmap_min_addr) */
+	map_rc[0] = xdrv_dma_map(T.dev, (void *)(uintptr_t)64, 64, XDRV_DMA_TO_DEVICE, &map_bus[0]);
+	map_rc[1] =
+		xdrv_dma_map(T.dev, (void *)(uintptr_t)64, 64, XDRV_DMA_FROM_DEVICE, &map_bus[1]);
+	/* no user address at all (non-canonical on x86-64: the fault reports address 0) */
+	map_rc[3] = xdrv_dma_map(T.dev, (void *)(uintptr_t)0x8000000000000040ull, 64,
+				 XDRV_DMA_TO_DEVICE, &map_bus[3]);
+	/* unmapped just now, right before the map: nothing in between can have reused it */
+	CU_ASSERT_EQUAL(munmap(area + pg, (size_t)pg), 0);
+	map_rc[2] = xdrv_dma_map(T.dev, area + pg, 4096, XDRV_DMA_TO_DEVICE, &map_bus[2]);
+}
+
+static void test_dma_map_refuses_host_memory_that_is_not_mapped(void)
+{
+	area = area_map(PROT_READ | PROT_WRITE);
+	struct ldr_driver *drv = run_door(door_map_nothing_there);
+	CU_ASSERT_EQUAL(map_rc[0], XDRV_EFAULT);
+	CU_ASSERT_EQUAL(map_rc[1], XDRV_EFAULT);
+	CU_ASSERT_EQUAL(map_rc[2], XDRV_EFAULT);
+	CU_ASSERT_EQUAL(map_rc[3], XDRV_EFAULT);
+	CU_ASSERT(rtf_logged("(the device would read there; first bad address 0x8000000000000040); "
+			     "refused"));
+	CU_ASSERT(
+		rtf_logged("xdrv_dma_map: buffer 0x40 + 64 bytes is not mapped readable in the "
+			   "host (the device would read there; first bad address 0x40); refused"));
+	CU_ASSERT(
+		rtf_logged("xdrv_dma_map: buffer 0x40 + 64 bytes is not mapped writable in the "
+			   "host (the device would write there; first bad address 0x40); refused"));
+	char want[160];
+	snprintf(want, sizeof want, "xdrv_dma_map: buffer %p + 4096 bytes is not mapped readable",
+		 (void *)(area + pg));
+	CU_ASSERT(rtf_logged(want));
+	CU_ASSERT_EQUAL(ldr_driver_dma_in_use(drv), 0);
+	CU_ASSERT_EQUAL(hvb_dma_mapping_count(F.dev), 0);
+	CU_ASSERT_EQUAL(ldr_driver_fault_signal(drv), 0);
+	teardown(drv);
+	munmap(area, (size_t)pg);
+}
+
+static void door_map_no_access(void)
+{
+	map_rc[0] = xdrv_dma_map(T.dev, area + pg, 100, XDRV_DMA_TO_DEVICE, &map_bus[0]);
+	map_rc[1] = xdrv_dma_map(T.dev, area + pg, 100, XDRV_DMA_FROM_DEVICE, &map_bus[1]);
+	map_rc[2] = xdrv_dma_map(T.dev, area + pg, 100, XDRV_DMA_BIDIRECTIONAL, &map_bus[2]);
+}
+
+static void test_dma_map_refuses_a_page_without_access(void)
+{
+	area = area_map(PROT_NONE);
+	struct ldr_driver *drv = run_door(door_map_no_access);
+	CU_ASSERT_EQUAL(map_rc[0], XDRV_EFAULT);
+	CU_ASSERT_EQUAL(map_rc[1], XDRV_EFAULT);
+	CU_ASSERT_EQUAL(map_rc[2], XDRV_EFAULT);
+	char want[200];
+	snprintf(want, sizeof want,
+		 "xdrv_dma_map: buffer %p + 100 bytes is not mapped readable and writable in the "
+		 "host (the device would read and write there; first bad address %p); refused",
+		 (void *)(area + pg), (void *)(area + pg));
+	CU_ASSERT(rtf_logged(want));
+	CU_ASSERT_EQUAL(hvb_dma_mapping_count(F.dev), 0);
+	teardown(drv);
+	munmap(area, (size_t)pg * 2);
+}
+
+static uint8_t copied[64];
+
+static void door_map_read_only(void)
+{
+	uint8_t *ro = area + pg;
+	map_rc[0] = xdrv_dma_map(T.dev, ro, 64, XDRV_DMA_FROM_DEVICE, &map_bus[0]);
+	map_rc[1] = xdrv_dma_map(T.dev, ro, 64, XDRV_DMA_BIDIRECTIONAL, &map_bus[1]);
+	/* the device only reads it: fine, and it reads what is there */
+	map_rc[2] = xdrv_dma_map(T.dev, ro, 64, XDRV_DMA_TO_DEVICE, &map_bus[2]);
+	map_rc[3] = xdrv_dma_map(T.dev, area, 64, XDRV_DMA_FROM_DEVICE, &map_bus[3]);
+	if (map_rc[2] == XDRV_OK && map_rc[3] == XDRV_OK) {
+		dma_copy(map_bus[2], map_bus[3], 64);
+		memcpy(copied, area, sizeof copied);
+		xdrv_dma_unmap(T.dev, map_bus[2], 64, XDRV_DMA_TO_DEVICE);
+		xdrv_dma_unmap(T.dev, map_bus[3], 64, XDRV_DMA_FROM_DEVICE);
+	}
+}
+
+static void test_dma_map_of_a_read_only_page_is_only_for_the_device_to_read(void)
+{
+	area = area_map(PROT_READ);
+	memset(area, 0, 64);
+	struct ldr_driver *drv = run_door(door_map_read_only);
+	CU_ASSERT_EQUAL(map_rc[0], XDRV_EFAULT);
+	CU_ASSERT_EQUAL(map_rc[1], XDRV_EFAULT);
+	CU_ASSERT_EQUAL(map_rc[2], XDRV_OK);
+	CU_ASSERT_EQUAL(map_rc[3], XDRV_OK);
+	CU_ASSERT_EQUAL(dma_status, 1);
+	CU_ASSERT(area_intact(copied, sizeof copied));
+	char want[200];
+	snprintf(want, sizeof want,
+		 "xdrv_dma_map: buffer %p + 64 bytes is not mapped writable in the host (the "
+		 "device would write there; first bad address %p); refused",
+		 (void *)(area + pg), (void *)(area + pg));
+	CU_ASSERT(rtf_logged(want));
+	CU_ASSERT(rtf_logged("is not mapped readable and writable in the host"));
+	CU_ASSERT_EQUAL(rtf_log.lines, 2);
+	CU_ASSERT_EQUAL(ldr_driver_dma_in_use(drv), 0);
+	teardown(drv);
+	munmap(area, (size_t)pg * 2);
+}
+
+static uint8_t *heap;
+static uint8_t stack_intact;
+
+static void door_map_heap_and_stack(void)
+{
+	heap = xdrv_mem_alloc(3000);
+	if (!heap)
+		return;
+	memset(heap, 0x5a, 3000);
+	uint8_t on_stack[300];
+	memset(on_stack, 0x5a, sizeof on_stack);
+	map_rc[0] = xdrv_dma_map(T.dev, heap, 3000, XDRV_DMA_FROM_DEVICE, &map_bus[0]);
+	map_rc[1] = xdrv_dma_map(T.dev, heap + 1, 2999, XDRV_DMA_BIDIRECTIONAL, &map_bus[1]);
+	map_rc[2] = xdrv_dma_map(T.dev, heap, 3000, XDRV_DMA_TO_DEVICE, &map_bus[2]);
+	map_rc[3] =
+		xdrv_dma_map(T.dev, on_stack, sizeof on_stack, XDRV_DMA_BIDIRECTIONAL, &map_bus[3]);
+	stack_intact = area_intact(on_stack, sizeof on_stack);
+	xdrv_dma_unmap(T.dev, map_bus[3], sizeof on_stack, XDRV_DMA_BIDIRECTIONAL);
+}
+
+/* The check reads, and for a device that writes writes back what it read: the driver's data
+ * is left as it was. */
+static void test_dma_map_accepts_heap_and_stack_buffers_unchanged(void)
+{
+	struct ldr_driver *drv = run_door(door_map_heap_and_stack);
+	for (int i = 0; i < 4; i++)
+		CU_ASSERT_EQUAL(map_rc[i], XDRV_OK);
+	CU_ASSERT(heap && area_intact(heap, 3000));
+	CU_ASSERT(stack_intact);
+	CU_ASSERT_EQUAL(rtf_log.lines, 0);
+	CU_ASSERT_EQUAL(ldr_driver_dma_in_use(drv), 3);
+	teardown(drv);
+}
+
+static void door_map_straddling(void)
+{
+	/* the last 100 bytes of the read-write page and 100 of the page after it */
+	map_rc[0] = xdrv_dma_map(T.dev, area + pg - 100, 200, XDRV_DMA_FROM_DEVICE, &map_bus[0]);
+	map_rc[1] = xdrv_dma_map(T.dev, area + pg - 100, 200, XDRV_DMA_TO_DEVICE, &map_bus[1]);
+	/* up to the end of the good page, not a byte further: fine */
+	map_rc[2] = xdrv_dma_map(T.dev, area + pg - 100, 100, XDRV_DMA_BIDIRECTIONAL, &map_bus[2]);
+	CU_ASSERT_EQUAL(munmap(area + pg, (size_t)pg), 0);
+	map_rc[3] = xdrv_dma_map(T.dev, area, (uint64_t)pg + 1, XDRV_DMA_TO_DEVICE, &map_bus[3]);
+}
+
+static void test_dma_map_refuses_a_range_straddling_into_a_bad_page(void)
+{
+	area = area_map(PROT_NONE);
+	struct ldr_driver *drv = run_door(door_map_straddling);
+	CU_ASSERT_EQUAL(map_rc[0], XDRV_EFAULT);
+	CU_ASSERT_EQUAL(map_rc[1], XDRV_EFAULT);
+	CU_ASSERT_EQUAL(map_rc[2], XDRV_OK);
+	CU_ASSERT_EQUAL(map_rc[3], XDRV_EFAULT);
+	char want[200];
+	snprintf(want, sizeof want,
+		 "xdrv_dma_map: buffer %p + 200 bytes is not mapped writable in the host (the "
+		 "device would write there; first bad address %p); refused",
+		 (void *)(area + pg - 100), (void *)(area + pg));
+	CU_ASSERT(rtf_logged(want));
+	snprintf(want, sizeof want,
+		 "xdrv_dma_map: buffer %p + %ld bytes is not mapped readable in the host (the "
+		 "device would read there; first bad address %p); refused",
+		 (void *)area, pg + 1, (void *)(area + pg));
+	CU_ASSERT(rtf_logged(want));
+	CU_ASSERT_EQUAL(ldr_driver_dma_in_use(drv), 1);
+	CU_ASSERT(area_intact(area, pg));
+	teardown(drv);
+	munmap(area, (size_t)pg);
+}
+
+static void door_map_then_copy(void)
+{
+	map_rc[0] = xdrv_dma_map(T.dev, area, (uint64_t)pg, XDRV_DMA_BIDIRECTIONAL, &map_bus[0]);
+	map_rc[1] =
+		xdrv_dma_map(T.dev, area + pg, (uint64_t)pg, XDRV_DMA_BIDIRECTIONAL, &map_bus[1]);
+}
+
+static void door_copy_again(void)
+{
+	dma_copy(map_bus[1], map_bus[0], 64);
+}
+
+/* A mapping checked at map time whose memory is taken away afterwards (a driver can free what
+ * it mapped): the device's access is a DMA fault (testdev's status 2), whether it starts from
+ * the driver (under the driver's fault guard) or from the host (under none, as the event
+ * loop's wire pump does); the driver is not blamed for a fault of its own and the host lives. */
+static void test_dma_into_memory_gone_after_the_map_is_a_device_fault(void)
+{
+	area = area_map(PROT_READ | PROT_WRITE);
+	struct ldr_driver *drv = run_door(door_map_then_copy);
+	CU_ASSERT_EQUAL_FATAL(map_rc[0], XDRV_OK);
+	CU_ASSERT_EQUAL_FATAL(map_rc[1], XDRV_OK);
+	CU_ASSERT_EQUAL_FATAL(mprotect(area, (size_t)pg * 2, PROT_READ), 0);
+	/* from the host: the device writes into the now read-only page */
+	hvb_reg_write(F.dev, 0, TD_SRC, 8, map_bus[1]);
+	hvb_reg_write(F.dev, 0, TD_DST, 8, map_bus[0]);
+	hvb_reg_write(F.dev, 0, TD_LEN, 4, 64);
+	hvb_reg_write(F.dev, 0, TD_CMD, 4, 1);
+	CU_ASSERT_EQUAL(hvb_reg_read(F.dev, 0, TD_STATUS, 4), 2);
+	/* from the driver: the same */
+	CU_ASSERT_EQUAL_FATAL(mprotect(area, (size_t)pg * 2, PROT_NONE), 0);
+	dma_status = 0;
+	T.doorbell = door_copy_again;
+	raise_lines(2);
+	rtf_run(drv, 10);
+	CU_ASSERT_EQUAL(dma_status, 2);
+	CU_ASSERT_EQUAL(ldr_driver_fault_signal(drv), 0);
+	CU_ASSERT_EQUAL(ldr_driver_dma_in_use(drv), 2);
+	teardown(drv);
+	munmap(area, (size_t)pg * 2);
+}
+
 static int reset_log(void)
 {
 	ldr_runtime_set_log(NULL, NULL);
@@ -416,4 +678,10 @@ XTEST_SUITE(loader_runtime_device, NULL, reset_log,
 	    XTEST(test_dma_engine_copies_between_mapped_buffers),
 	    XTEST(test_dma_to_an_unmapped_address_faults_at_the_device),
 	    XTEST(test_dma_held_at_unbind_is_released),
-	    XTEST(test_dma_misuse_is_logged_once_and_ignored))
+	    XTEST(test_dma_misuse_is_logged_once_and_ignored),
+	    XTEST(test_dma_map_refuses_host_memory_that_is_not_mapped),
+	    XTEST(test_dma_map_refuses_a_page_without_access),
+	    XTEST(test_dma_map_of_a_read_only_page_is_only_for_the_device_to_read),
+	    XTEST(test_dma_map_accepts_heap_and_stack_buffers_unchanged),
+	    XTEST(test_dma_map_refuses_a_range_straddling_into_a_bad_page),
+	    XTEST(test_dma_into_memory_gone_after_the_map_is_a_device_fault))

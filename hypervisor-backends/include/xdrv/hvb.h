@@ -82,8 +82,10 @@ struct hvb_backend_ops {
 	int (*dma_map)(struct hvb_device *d, void *host, uint64_t len, uint32_t dir, uint64_t *bus);
 	/* 0, -ENOENT no mapping starts at bus, -EINVAL the mapping has another length. */
 	int (*dma_unmap)(struct hvb_device *d, uint64_t bus, uint64_t len);
-	/* Translate for a model's DMA: host pointer for [bus, bus+len) or NULL if not mapped. */
-	void *(*dma_translate)(struct hvb_device *d, uint64_t bus, uint64_t len, bool write);
+	/* Translate for a model's DMA: host pointer for [bus, bus+len) or NULL if not mapped;
+	 * *stable: the mapping was made with HVB_DMA_STABLE. */
+	void *(*dma_translate)(struct hvb_device *d, uint64_t bus, uint64_t len, bool write,
+			       bool *stable);
 	void (*notify)(struct hvb_device *d, uint32_t queue); /* optional */
 };
 
@@ -138,8 +140,17 @@ void hvb_irq_ack(struct hvb_device *d, uint32_t line);
  * hvb_irq_pending. It must not call back into this device. NULL cb removes it. */
 void hvb_irq_set_notify(struct hvb_device *d, void (*cb)(void *ctx, uint32_t line), void *ctx);
 
-/* DMA mappings (IOMMU): host memory -> bus address. The caller vouches that [host, host+len)
- * stays valid until unmapped. Bus addresses are page-aligned and never host pointers. 0 with
+/* A flag or'ed into hvb_dma_map's dir: the caller owns [host, host+len) and keeps it mapped, with
+ * the access dir needs, until the unmap (the loader's coherent buffers), so the models' copies
+ * through this mapping need no fault guard. Without it (a driver's own buffers, which the driver
+ * can free or protect while they are mapped) each copy runs under one (hvb_dma_read). */
+#define HVB_DMA_STABLE 0x100u
+
+/* DMA mappings (IOMMU): host memory -> bus address. The caller checks that [host, host+len) is
+ * mapped with the access dir needs (the loader does, for drivers: xdrv_dma_map); memory that
+ * goes away or loses that access while mapped only makes the model's accesses fail (see
+ * hvb_dma_read). dir: XDRV_DMA_*, optionally | HVB_DMA_STABLE. Bus addresses are page-aligned
+ * and never host pointers. 0 with
  * *bus, or -EINVAL (len 0 or over 1 GiB, dir not XDRV_DMA_*, NULL host), -ENOSPC (bus space or
  * mapping count exhausted), -ENOMEM, with *err naming the device. */
 int hvb_dma_map(struct hvb_device *d, void *host, uint64_t len, uint32_t dir, uint64_t *bus,
@@ -154,8 +165,10 @@ uint32_t hvb_dma_mapping_count(const struct hvb_device *d);
 /* Drive interrupt line `line` to `level` (the model's output pin). */
 void hvb_irq_set(struct hvb_device *d, uint32_t line, bool level);
 /* Copy between a bus address range and model memory. 0, or -EFAULT if any byte of the range is
- * not inside one mapping, or the mapping's direction forbids it (the model then sets the error
- * status the chip would). len 0 always succeeds. */
+ * not inside one mapping, the mapping's direction forbids it, or the host memory behind it is
+ * not accessible any more (the copy runs under a fault guard; logged once per device as a guest
+ * error) — the model then sets the error status the chip would. Part of the bytes may have been
+ * copied when it fails. len 0 always succeeds. */
 int hvb_dma_read(struct hvb_device *d, uint64_t bus, void *dst, uint64_t len);
 int hvb_dma_write(struct hvb_device *d, uint64_t bus, const void *src, uint64_t len);
 /* Log a guest error once per (device, key): "<device>: guest error: <msg>". */

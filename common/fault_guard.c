@@ -1,16 +1,18 @@
 // SPDX-License-Identifier: MIT
 /*
- * Fault containment for calls into driver code: see runtime_guard.h for the contract. The
- * handler runs on an alternate stack (so a driver that overflows its stack is caught too) and
- * jumps back to the innermost guard of the faulting thread; a fault with no guard active is
- * passed to whatever handler was installed before ours (AddressSanitizer's, say), or gets the
- * default action. What the runtime does with a faulted driver is runtime_driver.c's business.
+ * Fault guards: see xdrv/fault_guard.h for the contract. The handler runs on an alternate stack
+ * (so a driver that overflows its stack is caught too) and jumps back to the innermost guard of
+ * the faulting thread; a fault with no guard active is passed to whatever handler was installed
+ * before ours (AddressSanitizer's, say), or gets the default action. What a fault means is the
+ * guard's user's business: the loader stops a driver (loader/runtime_fault.c), a device model
+ * reports a DMA fault (hypervisor-backends/device.c).
  */
 #define _GNU_SOURCE 1
-#include "runtime_guard.h"
+#include <xdrv/fault_guard.h>
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,8 +23,12 @@ static const int guarded_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP};
 
 static struct sigaction previous[NSIG_GUARDED];
 static pthread_once_t install_once = PTHREAD_ONCE_INIT;
-static _Thread_local struct ldr_guard *innermost;
+/* set when install() is done: a push reads it rather than calling pthread_once (pushes are on
+ * data paths: every guarded DMA copy) */
+static bool installed;
+static _Thread_local struct xdrv_guard *innermost;
 static _Thread_local void *altstack;
+static _Thread_local bool altstack_ok; /* ours or someone else's: checked once per thread */
 
 /* 64 KiB: room for the handler and for ASan's report if the fault is not ours. */
 #define ALTSTACK_SIZE (64u * 1024u)
@@ -52,7 +58,7 @@ static void chain(int signo, siginfo_t *info, void *uctx)
 
 static void on_fault(int signo, siginfo_t *info, void *uctx)
 {
-	struct ldr_guard *g = innermost;
+	struct xdrv_guard *g = innermost;
 	if (!g) {
 		chain(signo, info, uctx);
 		return;
@@ -65,26 +71,31 @@ static void on_fault(int signo, siginfo_t *info, void *uctx)
 
 static void install(void)
 {
-	if (getenv("XDRV_NO_FAULT_GUARD"))
-		return;
-	for (size_t i = 0; i < NSIG_GUARDED; i++) {
-		struct sigaction sa;
-		memset(&sa, 0, sizeof sa);
-		sa.sa_sigaction = on_fault;
-		sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
-		sigemptyset(&sa.sa_mask);
-		sigaction(guarded_signals[i], &sa, &previous[i]);
+	if (!getenv("XDRV_NO_FAULT_GUARD")) {
+		for (size_t i = 0; i < NSIG_GUARDED; i++) {
+			struct sigaction sa;
+			memset(&sa, 0, sizeof sa);
+			sa.sa_sigaction = on_fault;
+			sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+			sigemptyset(&sa.sa_mask);
+			sigaction(guarded_signals[i], &sa, &previous[i]);
+		}
 	}
+	/* last: a thread that sees it set skips pthread_once, so the handlers must be in place */
+	__atomic_store_n(&installed, true, __ATOMIC_RELEASE);
 }
 
 static void ensure_altstack(void)
 {
-	if (altstack)
+	/* a flag, not a sigaltstack() query per push: guards bracket data-path work (DMA copies) */
+	if (altstack_ok)
 		return;
 	stack_t cur;
 	if (sigaltstack(NULL, &cur) == 0 && !(cur.ss_flags & SS_DISABLE) &&
-	    cur.ss_size >= ALTSTACK_SIZE)
-		return; /* someone (ASan) already gave this thread one that is big enough */
+	    cur.ss_size >= ALTSTACK_SIZE) {
+		altstack_ok = true; /* someone (ASan) already gave this thread one, big enough */
+		return;
+	}
 	void *mem = malloc(ALTSTACK_SIZE);
 	if (!mem)
 		return;
@@ -94,11 +105,13 @@ static void ensure_altstack(void)
 		return;
 	}
 	altstack = mem; /* lives as long as the thread; a few KiB per thread that ran drivers */
+	altstack_ok = true;
 }
 
-void ldr_guard_push(struct ldr_guard *g)
+void xdrv_guard_push(struct xdrv_guard *g)
 {
-	pthread_once(&install_once, install);
+	if (!__atomic_load_n(&installed, __ATOMIC_ACQUIRE))
+		pthread_once(&install_once, install);
 	ensure_altstack();
 	g->signo = 0;
 	g->addr = 0;
@@ -106,13 +119,13 @@ void ldr_guard_push(struct ldr_guard *g)
 	innermost = g;
 }
 
-void ldr_guard_pop(struct ldr_guard *g)
+void xdrv_guard_pop(struct xdrv_guard *g)
 {
 	/* after a fault the handler already unlinked g; either way the outer guard is next */
 	innermost = g->outer;
 }
 
-const char *ldr_guard_signame(int signo)
+const char *xdrv_guard_signame(int signo)
 {
 	switch (signo) {
 	case SIGSEGV:
