@@ -272,6 +272,20 @@ uint32_t hvb_dma_mapping_count(const struct hvb_device *d)
 	return d ? (uint32_t)d->iommu.n : 0;
 }
 
+bool hvb_dma_in_process(const struct hvb_device *d)
+{
+	return d && d->backend->ops->dma_translate;
+}
+
+int hvb_dma_mapped(struct hvb_device *d, uint64_t bus, uint64_t len)
+{
+	if (!d || !d->backend->ops->dma_translate)
+		return -ENOTSUP;
+	/* a mapping allows a device read (TO_DEVICE), a device write (FROM_DEVICE) or both */
+	return d->backend->ops->dma_translate(d, bus, len, false, NULL) ||
+	       d->backend->ops->dma_translate(d, bus, len, true, NULL);
+}
+
 /*
  * The host memory behind a mapping is the driver's word. The loader checks it when the driver
  * maps it (xdrv_dma_map: every page there, with the access the device needs), but a driver can

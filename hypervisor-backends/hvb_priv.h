@@ -28,17 +28,42 @@
 #define HVB_IOVA_MAX_LEN      (1ull << 30)  /* one mapping: 1 GiB, plenty for any ring or buffer */
 #define HVB_IOVA_MAX_MAPPINGS 65536u /* per device: bounds host memory a leaking driver costs */
 
+/* Bus pages in the window, and the two levels of the page table that maps each to its mapping:
+ * a leaf covers HVB_IOVA_LEAF_PAGES pages (4 MiB of bus space) and is allocated while it holds
+ * a live mapping, so the table costs 4 KiB per 4 MiB of bus space in use plus one pointer per
+ * leaf (7 KiB). */
+#define HVB_IOVA_PAGES	     ((uint32_t)((HVB_IOVA_LIMIT - HVB_IOVA_BASE) / HVB_IOVA_PAGE))
+#define HVB_IOVA_LEAF_SHIFT  10u
+#define HVB_IOVA_LEAF_PAGES  (1u << HVB_IOVA_LEAF_SHIFT)
+#define HVB_IOVA_LEAVES	     (HVB_IOVA_PAGES >> HVB_IOVA_LEAF_SHIFT)
+
 struct hvb_iommu_map {
 	uint64_t bus;  /* page-aligned */
 	uint64_t len;  /* bytes the driver mapped */
 	uint64_t span; /* bus space reserved: len rounded up to pages, plus the guard page */
 	uint8_t *host;
-	uint32_t dir; /* XDRV_DMA_*, | HVB_DMA_STABLE */
+	uint32_t dir;	    /* XDRV_DMA_*, | HVB_DMA_STABLE */
+	uint32_t next_free; /* while the record is free: index + 1 of the next free one, 0 = none */
 };
 
+struct hvb_iommu_leaf {
+	uint32_t slot[HVB_IOVA_LEAF_PAGES]; /* index + 1 into maps of the page's mapping, 0 = none */
+	uint32_t used;			    /* pages of this leaf that belong to a mapping */
+};
+
+/*
+ * Translation is two array indexes (bus page -> leaf -> record), map and unmap touch only the
+ * pages of the mapping itself, and the records are recycled through a free list: every
+ * operation costs the same whatever the number of live mappings, and the table holds at most
+ * HVB_IOVA_MAX_MAPPINGS records however many map/unmap pairs went by.
+ */
 struct hvb_iommu {
-	struct hvb_iommu_map *maps; /* sorted by bus */
-	size_t n, cap;
+	struct hvb_iommu_map *maps; /* records; free ones chained from free_head */
+	size_t n, cap;		    /* n live records; cap <= HVB_IOVA_MAX_MAPPINGS */
+	uint32_t free_head;	    /* index + 1 of the first free record, 0 = none */
+	uint32_t leaves;	    /* leaves allocated (tests check the table shrinks back) */
+	struct hvb_iommu_leaf *leaf[HVB_IOVA_LEAVES];
+	struct hvb_iommu_leaf *spare; /* one emptied leaf kept, so a sweep does not malloc/free */
 	uint64_t cursor; /* next-fit: freed bus addresses are reused only after a wrap */
 };
 

@@ -6,10 +6,14 @@
  * until the window wraps (a device still using a stale address faults instead of hitting a new
  * buffer). Translation accepts only a range wholly inside one live mapping.
  *
- * The table is a sorted array: lookups are a binary search, maps and unmaps a memmove. Whether
- * the host memory behind a mapping is valid is the caller's business: the loader checks it at
- * map time (xdrv_dma_map), and device.c copies under a fault guard unless the mapping is
- * HVB_DMA_STABLE.
+ * The table is a two-level page table over the window (bus page -> record index) and a pool of
+ * records recycled through a free list. A NIC maps and unmaps one buffer per frame, so these
+ * operations are on the data path: a sorted array (the first version) cost a memmove of every
+ * later entry per unmap, 21 ns per map+unmap pair at 16 live mappings and 1.9 us at 4,096.
+ * Here a map or unmap costs one store per page of the mapping and a translation two loads,
+ * whatever the number of live mappings. Whether the host memory behind a mapping is valid is
+ * the caller's business: the loader checks it at map time (xdrv_dma_map), and device.c copies
+ * under a fault guard unless the mapping is HVB_DMA_STABLE.
  */
 #include "hvb_priv.h"
 
@@ -26,46 +30,100 @@ void hvb_iommu_init(struct hvb_iommu *t)
 
 void hvb_iommu_clear(struct hvb_iommu *t)
 {
+	for (uint32_t i = 0; i < HVB_IOVA_LEAVES; i++)
+		free(t->leaf[i]);
+	free(t->spare);
 	free(t->maps);
 	hvb_iommu_init(t);
 }
 
-/* Index of the first mapping with bus >= addr. */
-static size_t lower_bound(const struct hvb_iommu *t, uint64_t addr)
+/* Record index + 1 of the mapping that holds window page pg, 0 if none. */
+static uint32_t page_slot(const struct hvb_iommu *t, uint32_t pg)
 {
-	size_t lo = 0, hi = t->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (t->maps[mid].bus < addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	const struct hvb_iommu_leaf *l = t->leaf[pg >> HVB_IOVA_LEAF_SHIFT];
+	return l ? l->slot[pg & (HVB_IOVA_LEAF_PAGES - 1)] : 0;
 }
 
-/* First gap of `need` bytes at or after `from`, below HVB_IOVA_LIMIT. */
-static int find_gap(const struct hvb_iommu *t, uint64_t need, uint64_t from, uint64_t *out,
-		    size_t *index)
+/* Window page of a bus address, or UINT32_MAX outside the window. */
+static uint32_t bus_page(uint64_t bus)
 {
-	uint64_t pos = from;
-	size_t i = lower_bound(t, from);
-	if (i > 0) {
-		uint64_t end = t->maps[i - 1].bus + t->maps[i - 1].span;
-		if (end > pos)
-			pos = end;
-	}
-	for (;; i++) {
-		uint64_t gap_end = i < t->n ? t->maps[i].bus : HVB_IOVA_LIMIT;
-		if (pos <= gap_end && gap_end - pos >= need) {
-			*out = pos;
-			*index = i;
+	if (bus < HVB_IOVA_BASE || bus >= HVB_IOVA_LIMIT)
+		return UINT32_MAX;
+	return (uint32_t)((bus - HVB_IOVA_BASE) / HVB_IOVA_PAGE);
+}
+
+/* First run of `npages` free pages in [from, to), skipping over whole mappings. */
+static int find_free(const struct hvb_iommu *t, uint32_t npages, uint32_t from, uint32_t to,
+		     uint32_t *out)
+{
+	uint32_t p = from;
+	while (p < to && to - p >= npages) {
+		uint32_t q = p, busy = 0;
+		while (q < p + npages) {
+			if (!t->leaf[q >> HVB_IOVA_LEAF_SHIFT]) {
+				/* a whole empty leaf */
+				q = ((q >> HVB_IOVA_LEAF_SHIFT) + 1) << HVB_IOVA_LEAF_SHIFT;
+				continue;
+			}
+			busy = page_slot(t, q);
+			if (busy)
+				break;
+			q++;
+		}
+		if (!busy) {
+			*out = p;
 			return 0;
 		}
-		if (i >= t->n)
-			return -ENOSPC;
-		pos = t->maps[i].bus + t->maps[i].span;
+		const struct hvb_iommu_map *m = &t->maps[busy - 1];
+		p = bus_page(m->bus) + (uint32_t)(m->span / HVB_IOVA_PAGE);
 	}
+	return -ENOSPC;
+}
+
+/* Point pages [pg, pg+npages) at slot (0 clears them). A leaf is allocated with its first page
+ * and released with its last, so the table shrinks back when mappings go. Clearing cannot
+ * fail; setting fails only with -ENOMEM, and then leaves no page set. */
+static int set_pages(struct hvb_iommu *t, uint32_t pg, uint32_t npages, uint32_t slot)
+{
+	for (uint32_t p = pg; p < pg + npages;) {
+		uint32_t li = p >> HVB_IOVA_LEAF_SHIFT;
+		uint32_t end = (li + 1) << HVB_IOVA_LEAF_SHIFT;
+		if (end > pg + npages)
+			end = pg + npages;
+		struct hvb_iommu_leaf *l = t->leaf[li];
+		if (!l) {
+			if (!slot) {
+				p = end;
+				continue;
+			}
+			l = t->spare ? t->spare : malloc(sizeof *l);
+			if (!l) {
+				set_pages(t, pg, p - pg, 0);
+				return -ENOMEM;
+			}
+			t->spare = NULL;
+			memset(l, 0, sizeof *l);
+			t->leaf[li] = l;
+			t->leaves++;
+		}
+		uint32_t count = end - p;
+		for (; p < end; p++)
+			l->slot[p & (HVB_IOVA_LEAF_PAGES - 1)] = slot;
+		if (slot) {
+			l->used += count;
+			continue;
+		}
+		l->used -= count;
+		if (l->used == 0) {
+			t->leaf[li] = NULL;
+			t->leaves--;
+			if (!t->spare)
+				t->spare = l;
+			else
+				free(l);
+		}
+	}
+	return 0;
 }
 
 int hvb_iommu_map(struct hvb_iommu *t, void *host, uint64_t len, uint32_t dir, uint64_t *bus)
@@ -79,37 +137,63 @@ int hvb_iommu_map(struct hvb_iommu *t, void *host, uint64_t len, uint32_t dir, u
 	if (t->n >= HVB_IOVA_MAX_MAPPINGS)
 		return -ENOSPC;
 	/* len <= 1 GiB, so neither rounding nor the guard page can overflow */
-	uint64_t span = (len + HVB_IOVA_PAGE - 1) / HVB_IOVA_PAGE * HVB_IOVA_PAGE + HVB_IOVA_PAGE;
-	uint64_t addr = 0;
-	size_t idx = 0;
-	if (find_gap(t, span, t->cursor, &addr, &idx) != 0 &&
-	    find_gap(t, span, HVB_IOVA_BASE, &addr, &idx) != 0)
+	uint32_t npages = (uint32_t)((len + HVB_IOVA_PAGE - 1) / HVB_IOVA_PAGE) + 1;
+	uint32_t from = bus_page(t->cursor), pg = 0;
+	if (from == UINT32_MAX)
+		from = 0;
+	if (find_free(t, npages, from, HVB_IOVA_PAGES, &pg) != 0 &&
+	    find_free(t, npages, 0, HVB_IOVA_PAGES, &pg) != 0)
 		return -ENOSPC;
-	if (t->n == t->cap) {
+	if (!t->free_head) {
+		/* no free record: grow the pool (all records are live, t->n == t->cap) */
 		size_t cap = t->cap ? t->cap * 2 : 16;
+		if (cap > HVB_IOVA_MAX_MAPPINGS)
+			cap = HVB_IOVA_MAX_MAPPINGS;
 		struct hvb_iommu_map *m = realloc(t->maps, cap * sizeof *m);
 		if (!m)
 			return -ENOMEM;
+		for (size_t i = t->cap; i < cap; i++)
+			m[i].next_free = i + 1 < cap ? (uint32_t)(i + 2) : 0;
+		t->free_head = (uint32_t)t->cap + 1;
 		t->maps = m;
 		t->cap = cap;
 	}
-	memmove(&t->maps[idx + 1], &t->maps[idx], (t->n - idx) * sizeof *t->maps);
-	t->maps[idx] = (struct hvb_iommu_map){
-		.bus = addr, .len = len, .span = span, .host = host, .dir = dir};
+	uint32_t slot = t->free_head;
+	if (set_pages(t, pg, npages, slot) != 0)
+		return -ENOMEM;
+	struct hvb_iommu_map *m = &t->maps[slot - 1];
+	t->free_head = m->next_free;
+	uint64_t addr = HVB_IOVA_BASE + (uint64_t)pg * HVB_IOVA_PAGE;
+	*m = (struct hvb_iommu_map){.bus = addr,
+				    .len = len,
+				    .span = (uint64_t)npages * HVB_IOVA_PAGE,
+				    .host = host,
+				    .dir = dir};
 	t->n++;
-	t->cursor = addr + span;
+	t->cursor = addr + m->span;
 	*bus = addr;
 	return 0;
 }
 
+/* The live mapping whose pages hold bus, or NULL. */
+static const struct hvb_iommu_map *lookup(const struct hvb_iommu *t, uint64_t bus)
+{
+	uint32_t pg = bus_page(bus);
+	uint32_t slot = pg == UINT32_MAX ? 0 : page_slot(t, pg);
+	return slot ? &t->maps[slot - 1] : NULL;
+}
+
 int hvb_iommu_unmap(struct hvb_iommu *t, uint64_t bus, uint64_t len)
 {
-	size_t i = lower_bound(t, bus);
-	if (i >= t->n || t->maps[i].bus != bus)
+	const struct hvb_iommu_map *m = lookup(t, bus);
+	if (!m || m->bus != bus)
 		return -ENOENT;
-	if (t->maps[i].len != len)
+	if (m->len != len)
 		return -EINVAL;
-	memmove(&t->maps[i], &t->maps[i + 1], (t->n - i - 1) * sizeof *t->maps);
+	uint32_t slot = (uint32_t)(m - t->maps) + 1;
+	set_pages(t, bus_page(bus), (uint32_t)(m->span / HVB_IOVA_PAGE), 0);
+	t->maps[slot - 1] = (struct hvb_iommu_map){.next_free = t->free_head};
+	t->free_head = slot;
 	t->n--;
 	return 0;
 }
@@ -119,13 +203,9 @@ void *hvb_iommu_translate(const struct hvb_iommu *t, uint64_t bus, uint64_t len,
 {
 	if (len == 0 || len > UINT64_MAX - bus)
 		return NULL;
-	/* the candidate is the last mapping starting at or below bus */
-	size_t i = lower_bound(t, bus);
-	if (i < t->n && t->maps[i].bus == bus)
-		i++;
-	if (i == 0)
+	const struct hvb_iommu_map *m = lookup(t, bus);
+	if (!m)
 		return NULL;
-	const struct hvb_iommu_map *m = &t->maps[i - 1];
 	uint64_t off = bus - m->bus;
 	if (off >= m->len || len > m->len - off)
 		return NULL;

@@ -21,6 +21,15 @@
 
 /* ---- u64 -> pointer map --------------------------------------------------------------------- */
 
+/*
+ * Open addressing with linear probing and backward-shift deletion: a delete moves the later
+ * members of its probe run back instead of leaving a tombstone, so the table holds only live
+ * keys and its capacity follows the peak number of live keys (at most 4x it). With tombstones
+ * (the first version) a driver that maps and unmaps a buffer per frame never reused a slot —
+ * bus addresses are handed out next-fit, so every key is new — and the map doubled until it
+ * held about a million slots per driver.
+ */
+
 static uint32_t map_hash(uint64_t k, uint32_t mask)
 {
 	k ^= k >> 33;
@@ -43,7 +52,7 @@ static int map_grow(struct ldr_map *m)
 		return -ENOMEM;
 	}
 	for (uint32_t i = 0; i < m->cap; i++) {
-		if (m->state[i] != 1)
+		if (!m->state[i])
 			continue;
 		uint32_t j = map_hash(m->keys[i], ncap - 1);
 		while (n.state[j])
@@ -52,7 +61,6 @@ static int map_grow(struct ldr_map *m)
 		n.keys[j] = m->keys[i];
 		n.vals[j] = m->vals[i];
 		n.live++;
-		n.used++;
 	}
 	ldr_map_free(m);
 	*m = n;
@@ -63,9 +71,10 @@ static int64_t map_find(const struct ldr_map *m, uint64_t key)
 {
 	if (!m->cap)
 		return -1;
+	/* the load stays under 1/2, so a probe run always ends at an empty slot */
 	uint32_t j = map_hash(key, m->cap - 1);
-	for (uint32_t n = 0; n < m->cap && m->state[j]; n++) {
-		if (m->state[j] == 1 && m->keys[j] == key)
+	while (m->state[j]) {
+		if (m->keys[j] == key)
 			return j;
 		j = (j + 1) & (m->cap - 1);
 	}
@@ -76,17 +85,15 @@ int ldr_map_put(struct ldr_map *m, uint64_t key, void *val)
 {
 	if (map_find(m, key) >= 0)
 		return -EEXIST;
-	/* keep the load (live + tombstones) under 1/2 so probes stay short */
-	if ((m->used + 1) * 2 > m->cap) {
+	/* keep the load under 1/2 so probe runs stay short */
+	if ((m->live + 1) * 2 > m->cap) {
 		int rc = map_grow(m);
 		if (rc)
 			return rc;
 	}
 	uint32_t j = map_hash(key, m->cap - 1);
-	while (m->state[j] == 1)
+	while (m->state[j])
 		j = (j + 1) & (m->cap - 1);
-	if (m->state[j] == 0)
-		m->used++;
 	m->state[j] = 1;
 	m->keys[j] = key;
 	m->vals[j] = val;
@@ -106,8 +113,20 @@ void *ldr_map_del(struct ldr_map *m, uint64_t key)
 	if (j < 0)
 		return NULL;
 	void *v = m->vals[j];
-	m->state[j] = 2;
-	m->vals[j] = NULL;
+	uint32_t mask = m->cap - 1, hole = (uint32_t)j;
+	/* Walk the rest of the run: a key whose home slot is not cyclically after the hole can
+	 * move into it (it stays reachable from its home), and its old slot becomes the hole. */
+	for (uint32_t k = (hole + 1) & mask; m->state[k]; k = (k + 1) & mask) {
+		uint32_t home = map_hash(m->keys[k], mask);
+		if (((k - home) & mask) >= ((k - hole) & mask)) {
+			m->keys[hole] = m->keys[k];
+			m->vals[hole] = m->vals[k];
+			hole = k;
+		}
+	}
+	m->state[hole] = 0;
+	m->keys[hole] = 0;
+	m->vals[hole] = NULL;
 	m->live--;
 	return v;
 }

@@ -35,6 +35,8 @@ _Static_assert(sizeof(void *) == 8, "the runtime encodes handles in 64-bit point
 #define LDR_DMA_MAPS_MAX   65536u	  /* streaming mappings held at once */
 #define LDR_PKTS_MAX	   65536u	  /* packets owned by the driver at once */
 #define LDR_PKT_SIZE_MAX   (64u << 10)	  /* xdrv_pkt_alloc and host frames: 64 KiB (TSO-sized) */
+#define LDR_PKT_POOL_BUF   2048u	  /* pooled packet buffer: any Ethernet frame */
+#define LDR_PKT_POOL_MAX   1024u	  /* free packets kept per driver: 2 MiB at most */
 #define LDR_IO_MAX	   (64ull << 20)  /* one block/SCSI transfer */
 #define LDR_MAX_NETDEVS	   4u
 #define LDR_MAX_BLKDEVS	   16u
@@ -47,13 +49,15 @@ _Static_assert(sizeof(void *) == 8, "the runtime encodes handles in 64-bit point
  * does not have (and the page before it may be unmapped). */
 #define LDR_CALLS_DRIVER __attribute__((no_sanitize("function")))
 
-/* ---- u64 -> pointer map (open addressing, linear probing, tombstones) ------------------------ */
+/* ---- u64 -> pointer map (open addressing, linear probing, backward-shift deletion) ----------- */
+/* Holds only live keys (no tombstones): cap is at most 4x the peak of live, whatever the number
+ * of puts and deletes. Iterate with ldr_map_live over [0, cap), without deleting meanwhile. */
 struct ldr_map {
 	uint64_t *keys;
 	void **vals;
-	uint8_t *state; /* 0 empty, 1 live, 2 deleted */
+	uint8_t *state; /* 0 empty, 1 live */
 	uint32_t cap;	/* power of two, or 0 */
-	uint32_t live, used;
+	uint32_t live;
 };
 /* 0, -ENOMEM, or -EEXIST if the key is present. */
 int ldr_map_put(struct ldr_map *m, uint64_t key, void *val);
@@ -65,6 +69,8 @@ static inline bool ldr_map_live(const struct ldr_map *m, uint32_t i)
 {
 	return m->state[i] == 1;
 }
+
+struct ldr_pkt;
 
 /* ---- handles --------------------------------------------------------------------------------- */
 enum ldr_htype {
@@ -166,6 +172,10 @@ struct ldr_driver {
 	struct ldr_blkdev *blk[LDR_MAX_BLKDEVS];
 	struct ldr_scsi_host *scsi[LDR_MAX_SCSI_HOSTS];
 	uint32_t pkts; /* packets the driver owns */
+	/* recycled packets (runtime_net.c): up to LDR_PKT_POOL_MAX, each with a buffer of
+	 * LDR_PKT_POOL_BUF bytes, so a frame costs no malloc/free once the rings are full */
+	struct ldr_pkt *pkt_pool;
+	uint32_t pkt_pool_n;
 };
 
 /* ---- the current driver -------------------------------------------------------------------- */

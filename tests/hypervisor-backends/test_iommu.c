@@ -213,6 +213,128 @@ static void test_mapping_count_is_capped(void)
 	hvb_iommu_clear(&t);
 }
 
+/* ---- the page table at scale: exact lookups, bounded memory ----------------------------------- */
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+static uint32_t rng(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (uint32_t)rng_state;
+}
+
+/* n live mappings of 1..3 pages each; every one translates at its first and last byte, not one
+ * past; half are unmapped and no longer translate while the others still do; then all go and
+ * the table is empty again (no leaf left behind). */
+static void check_scale(uint32_t n)
+{
+	static struct hvb_iommu t;
+	static uint8_t host[3 * 4096 + 1];
+	uint64_t *bus = calloc(n, sizeof *bus);
+	uint64_t *len = calloc(n, sizeof *len);
+	CU_ASSERT_FATAL(bus && len);
+	hvb_iommu_init(&t);
+	uint32_t bad = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		len[i] = 1 + rng() % (3 * 4096);
+		if (hvb_iommu_map(&t, host + (i % 2), len[i], XDRV_DMA_BIDIRECTIONAL, &bus[i]) != 0)
+			bad++;
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT_EQUAL(t.n, n);
+	for (uint32_t i = 0; i < n; i++) {
+		uint8_t *h = host + (i % 2);
+		bad += hvb_iommu_translate(&t, bus[i], 1, false, NULL) != h;
+		bad += hvb_iommu_translate(&t, bus[i] + len[i] - 1, 1, true, NULL) !=
+		       h + len[i] - 1;
+		bad += hvb_iommu_translate(&t, bus[i] + len[i], 1, false, NULL) != NULL;
+		bad += hvb_iommu_translate(&t, bus[i], len[i], false, NULL) != h;
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	for (uint32_t i = 0; i < n; i += 2)
+		bad += hvb_iommu_unmap(&t, bus[i], len[i]) != 0;
+	for (uint32_t i = 0; i < n; i++)
+		bad += (hvb_iommu_translate(&t, bus[i], 1, false, NULL) != NULL) != (i % 2 == 1);
+	CU_ASSERT_EQUAL(bad, 0);
+	for (uint32_t i = 1; i < n; i += 2)
+		bad += hvb_iommu_unmap(&t, bus[i], len[i]) != 0;
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT_EQUAL(t.n, 0);
+	CU_ASSERT_EQUAL(t.leaves, 0);
+	CU_ASSERT(t.cap <= HVB_IOVA_MAX_MAPPINGS);
+	hvb_iommu_clear(&t);
+	free(bus);
+	free(len);
+}
+
+static void test_lookups_exact_from_1_to_the_mapping_cap(void)
+{
+	/* 3 pages + a guard per mapping: the 917,504-page window holds 229,376, the cap first */
+	const uint32_t sizes[] = {1, 16, 256, 4096, 30000, HVB_IOVA_MAX_MAPPINGS};
+	for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
+		check_scale(sizes[i]);
+}
+
+/* A NIC's pattern: a ring of live buffers, each unmapped and replaced per frame. A million
+ * pairs wrap the window twice; the record pool stays at the ring's size and the page table at
+ * the few leaves the ring's bus addresses cover, and every live mapping still translates. */
+static void test_million_map_unmap_pairs_stay_bounded(void)
+{
+	enum { RING = 1024, PAIRS = 1000000 };
+	static struct hvb_iommu t;
+	static uint8_t frame[2048];
+	static uint64_t ring[RING];
+	hvb_iommu_init(&t);
+	uint32_t bad = 0;
+	for (uint32_t i = 0; i < RING; i++)
+		bad += hvb_iommu_map(&t, frame, sizeof frame, XDRV_DMA_FROM_DEVICE, &ring[i]) != 0;
+	uint64_t lowest = UINT64_MAX, highest = 0;
+	uint32_t max_leaves = 0;
+	for (uint32_t i = 0; i < PAIRS; i++) {
+		uint32_t k = i % RING;
+		bad += hvb_iommu_unmap(&t, ring[k], sizeof frame) != 0;
+		bad += hvb_iommu_map(&t, frame, sizeof frame, XDRV_DMA_FROM_DEVICE, &ring[k]) != 0;
+		lowest = ring[k] < lowest ? ring[k] : lowest;
+		highest = ring[k] > highest ? ring[k] : highest;
+		max_leaves = t.leaves > max_leaves ? t.leaves : max_leaves;
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT_EQUAL(t.n, RING);
+	CU_ASSERT(t.cap <= 2 * RING); /* records: the ring, rounded to a power of two */
+	/* 1,024 mappings of 2 pages span 2,048 pages: 2 leaves, 3 where they straddle the
+	 * window's end after a wrap or a leaf boundary */
+	CU_ASSERT(max_leaves <= 4);
+	CU_ASSERT_EQUAL(lowest, HVB_IOVA_BASE);		 /* it did wrap */
+	CU_ASSERT(highest + 3 * HVB_IOVA_PAGE > HVB_IOVA_LIMIT); /* after using the whole window */
+	for (uint32_t i = 0; i < RING; i++)
+		bad += hvb_iommu_translate(&t, ring[i] + 100, 1000, true, NULL) != frame + 100;
+	CU_ASSERT_EQUAL(bad, 0);
+	hvb_iommu_clear(&t);
+}
+
+/* A wrap must skip live mappings: the first buffer mapped is still live when the cursor
+ * comes round, and nothing may be placed on it. */
+static void test_wrap_skips_live_mappings(void)
+{
+	static struct hvb_iommu t;
+	static uint8_t b[1];
+	uint64_t keep = 0, a = 0;
+	hvb_iommu_init(&t);
+	CU_ASSERT_EQUAL(hvb_iommu_map(&t, b, 1, XDRV_DMA_TO_DEVICE, &keep), 0);
+	uint32_t bad = 0;
+	for (uint32_t i = 0; i < HVB_IOVA_PAGES; i++) {
+		bad += hvb_iommu_map(&t, b, 1, XDRV_DMA_TO_DEVICE, &a) != 0;
+		bad += a == keep;
+		bad += hvb_iommu_unmap(&t, a, 1) != 0;
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT_PTR_EQUAL(hvb_iommu_translate(&t, keep, 1, false, NULL), b);
+	CU_ASSERT_EQUAL(t.n, 1);
+	CU_ASSERT_EQUAL(t.leaves, 1);
+	hvb_iommu_clear(&t);
+}
+
 XTEST_SUITE(hvb_iommu, NULL, NULL, XTEST(test_map_gives_page_aligned_private_bus_addresses),
 	    XTEST(test_translate_rejects_range_past_mapping_end),
 	    XTEST(test_translate_rejects_range_straddling_two_mappings),
@@ -222,4 +344,6 @@ XTEST_SUITE(hvb_iommu, NULL, NULL, XTEST(test_map_gives_page_aligned_private_bus
 	    XTEST(test_unmap_then_translate_fails_and_address_not_reused_at_once),
 	    XTEST(test_unmap_unknown_or_wrong_length_is_an_error),
 	    XTEST(test_map_rejects_bad_arguments),
-	    XTEST(test_window_exhaustion_and_wraparound_reuse), XTEST(test_mapping_count_is_capped))
+	    XTEST(test_window_exhaustion_and_wraparound_reuse), XTEST(test_mapping_count_is_capped),
+	    XTEST(test_lookups_exact_from_1_to_the_mapping_cap),
+	    XTEST(test_million_map_unmap_pairs_stay_bounded), XTEST(test_wrap_skips_live_mappings))

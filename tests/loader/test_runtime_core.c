@@ -7,6 +7,9 @@
  */
 #include "test_runtime_fixture.h"
 
+#include "../../loader/runtime_priv.h"
+
+#include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -397,6 +400,96 @@ static void test_delay_is_capped_at_one_second(void)
 	CU_ASSERT(dt < 1500000000ull);
 }
 
+/* ---- the u64 -> pointer map (handle bookkeeping of DMA and memory) ------------------------ */
+
+static uint64_t map_rng = 88172645463325252ull;
+static uint64_t map_next(void)
+{
+	map_rng ^= map_rng << 13;
+	map_rng ^= map_rng >> 7;
+	map_rng ^= map_rng << 17;
+	return map_rng;
+}
+
+/* n keys (page-aligned bus-address-like, so the hash must spread them), then random deletes
+ * and re-inserts checked against a plain array: every present key found with its value, every
+ * absent one not, live exact; after deleting all, the map is empty. */
+static void check_map_scale(uint32_t n)
+{
+	struct ldr_map m = {0};
+	uint64_t *keys = calloc(n, sizeof *keys);
+	uint8_t *in = calloc(n, 1);
+	CU_ASSERT_FATAL(keys && in);
+	uint32_t bad = 0, live = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		keys[i] = 0x10000000ull + (uint64_t)i * 8192;
+		bad += ldr_map_put(&m, keys[i], &keys[i]) != 0;
+		in[i] = 1;
+		live++;
+	}
+	bad += ldr_map_put(&m, keys[0], &keys[0]) != -EEXIST;
+	for (uint32_t r = 0; r < 4 * n; r++) {
+		uint32_t i = (uint32_t)(map_next() % n);
+		if (in[i]) {
+			bad += ldr_map_del(&m, keys[i]) != &keys[i];
+			live--;
+		} else {
+			bad += ldr_map_put(&m, keys[i], &keys[i]) != 0;
+			live++;
+		}
+		in[i] ^= 1;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		bad += ldr_map_get(&m, keys[i]) != (in[i] ? &keys[i] : NULL);
+	bad += ldr_map_get(&m, 12345) != NULL;
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT_EQUAL(m.live, live);
+	CU_ASSERT(m.cap <= 4 * n + 16);
+	for (uint32_t i = 0; i < n; i++)
+		if (in[i])
+			bad += ldr_map_del(&m, keys[i]) != &keys[i];
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT_EQUAL(m.live, 0);
+	for (uint32_t i = 0; i < m.cap; i++)
+		bad += ldr_map_live(&m, i);
+	CU_ASSERT_EQUAL(bad, 0);
+	ldr_map_free(&m);
+	free(keys);
+	free(in);
+}
+
+static void test_map_is_exact_from_1_to_100k_keys(void)
+{
+	const uint32_t sizes[] = {1, 2, 16, 1000, 100000};
+	for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
+		check_map_scale(sizes[i]);
+}
+
+/* A million put/delete pairs of ever-new keys with 1,024 live (a NIC ring mapping a fresh bus
+ * address per frame): the capacity stays at the live count's scale, not the number of keys
+ * ever seen. */
+static void test_map_capacity_stays_bounded_over_a_million_pairs(void)
+{
+	enum { LIVE = 1024, PAIRS = 1000000 };
+	struct ldr_map m = {0};
+	static int v;
+	uint32_t bad = 0, cap_max = 0;
+	for (uint64_t k = 0; k < LIVE; k++)
+		bad += ldr_map_put(&m, 0x10000000ull + k * 4096, &v) != 0;
+	for (uint64_t k = LIVE; k < LIVE + PAIRS; k++) {
+		bad += ldr_map_del(&m, 0x10000000ull + (k - LIVE) * 4096) != &v;
+		bad += ldr_map_put(&m, 0x10000000ull + k * 4096, &v) != 0;
+		cap_max = m.cap > cap_max ? m.cap : cap_max;
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT_EQUAL(m.live, LIVE);
+	CU_ASSERT(cap_max <= 4 * LIVE);
+	for (uint64_t k = PAIRS; k < LIVE + PAIRS; k++)
+		bad += ldr_map_get(&m, 0x10000000ull + k * 4096) != &v;
+	CU_ASSERT_EQUAL(bad, 0);
+	ldr_map_free(&m);
+}
+
 static int reset_log(void)
 {
 	ldr_runtime_set_log(NULL, NULL);
@@ -414,4 +507,6 @@ XTEST_SUITE(loader_runtime_core, NULL, reset_log,
 	    XTEST(test_log_is_bounded_sanitized_and_prefixed),
 	    XTEST(test_default_log_sink_escapes_driver_bytes),
 	    XTEST(test_time_is_monotonic_and_delay_waits),
-	    XTEST(test_delay_is_capped_at_one_second))
+	    XTEST(test_delay_is_capped_at_one_second),
+	    XTEST(test_map_is_exact_from_1_to_100k_keys),
+	    XTEST(test_map_capacity_stays_bounded_over_a_million_pairs))

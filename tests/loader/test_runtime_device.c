@@ -9,6 +9,8 @@
  */
 #include "test_runtime_fixture.h"
 
+#include "../../loader/runtime_priv.h"
+
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -662,6 +664,75 @@ static void test_dma_into_memory_gone_after_the_map_is_a_device_fault(void)
 	munmap(area, (size_t)pg * 2);
 }
 
+/* ---- DMA bookkeeping under churn ---------------------------------------------------------- */
+
+/* A NIC-like pattern from the probe: a ring of 64 (then 1,024) mapped buffers, each unmapped
+ * and remapped 100,000 times in all, with a sync of the whole buffer and of a part of it per
+ * frame. The handle map must stay at the ring's size (a map that never reclaimed deleted keys
+ * grew to a million slots), every sub-range sync must be accepted without a log line, and a
+ * sync past a buffer must still be refused. */
+#define CHURN_PAIRS 100000u
+static uint32_t churn_ring;
+static uint32_t churn_bad, churn_cap_max;
+static uint64_t churn_bus[1024];
+
+static void hook_dma_churn(void)
+{
+	static uint8_t frames[1024][256];
+	struct ldr_driver *drv = ldr_current();
+	churn_bad = 0;
+	churn_cap_max = 0;
+	for (uint32_t i = 0; i < churn_ring; i++)
+		churn_bad += xdrv_dma_map(T.dev, frames[i], sizeof frames[i], XDRV_DMA_FROM_DEVICE,
+					  &churn_bus[i]) != XDRV_OK;
+	coh = xdrv_dma_alloc_coherent(T.dev, 16 * 4096, &coh_bus);
+	churn_bad += coh == NULL;
+	for (uint32_t n = 0; n < CHURN_PAIRS; n++) {
+		uint32_t k = n % churn_ring;
+		xdrv_dma_sync_for_cpu(T.dev, churn_bus[k], 64, XDRV_DMA_FROM_DEVICE);
+		xdrv_dma_sync_for_cpu(T.dev, churn_bus[k] + 100, 156, XDRV_DMA_FROM_DEVICE);
+		xdrv_dma_sync_for_device(T.dev, coh_bus + (n % 16) * 4096 + 8, 4088,
+					 XDRV_DMA_BIDIRECTIONAL);
+		xdrv_dma_unmap(T.dev, churn_bus[k], sizeof frames[k], XDRV_DMA_FROM_DEVICE);
+		churn_bad += xdrv_dma_map(T.dev, frames[k], sizeof frames[k], XDRV_DMA_FROM_DEVICE,
+					  &churn_bus[k]) != XDRV_OK;
+		if (drv && drv->maps.cap > churn_cap_max)
+			churn_cap_max = drv->maps.cap;
+	}
+}
+
+static void check_churn(uint32_t ring)
+{
+	churn_ring = ring;
+	struct ldr_driver *drv = setup(hook_dma_churn, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(drv);
+	CU_ASSERT_EQUAL(churn_bad, 0);
+	CU_ASSERT_EQUAL(rtf_log.lines, 0); /* every sync was of a mapped range */
+	CU_ASSERT(churn_cap_max > 0 && churn_cap_max <= 4 * ring);
+	CU_ASSERT_EQUAL(ldr_driver_dma_in_use(drv), ring + 1);
+	CU_ASSERT_EQUAL(hvb_dma_mapping_count(F.dev), ring + 1);
+	/* past the end of a buffer, or of the coherent one, is refused and logged */
+	struct ldr_driver *prev = ldr_enter(drv);
+	xdrv_dma_sync_for_cpu(T.dev, churn_bus[0] + 200, 57, XDRV_DMA_FROM_DEVICE);
+	xdrv_dma_sync_for_cpu(T.dev, coh_bus + 16 * 4096 - 8, 9, XDRV_DMA_BIDIRECTIONAL);
+	ldr_leave(drv, prev);
+	CU_ASSERT_EQUAL(rtf_log.lines, 2);
+	CU_ASSERT(rtf_logged("len 57 is not mapped by this driver"));
+	/* reclaimed at unbind, in the runtime and in the device's IOMMU */
+	struct ldr_unbind_report rep;
+	ldr_driver_unbind_report(drv, &rep);
+	CU_ASSERT_EQUAL(rep.dma_maps, ring);
+	CU_ASSERT_EQUAL(rep.coherent, 1);
+	CU_ASSERT_EQUAL(hvb_dma_mapping_count(F.dev), 0);
+	rtf_dev_destroy(&F);
+}
+
+static void test_dma_churn_keeps_bookkeeping_bounded_at_ring_64_and_1024(void)
+{
+	check_churn(64);
+	check_churn(1024);
+}
+
 static int reset_log(void)
 {
 	ldr_runtime_set_log(NULL, NULL);
@@ -684,4 +755,5 @@ XTEST_SUITE(loader_runtime_device, NULL, reset_log,
 	    XTEST(test_dma_map_of_a_read_only_page_is_only_for_the_device_to_read),
 	    XTEST(test_dma_map_accepts_heap_and_stack_buffers_unchanged),
 	    XTEST(test_dma_map_refuses_a_range_straddling_into_a_bad_page),
-	    XTEST(test_dma_into_memory_gone_after_the_map_is_a_device_fault))
+	    XTEST(test_dma_into_memory_gone_after_the_map_is_a_device_fault),
+	    XTEST(test_dma_churn_keeps_bookkeeping_bounded_at_ring_64_and_1024))

@@ -8,6 +8,8 @@
  */
 #include "test_runtime_fixture.h"
 
+#include "../../loader/runtime_priv.h"
+
 #include <errno.h>
 
 #define TD_IRQ 0x800u
@@ -218,6 +220,7 @@ static struct {
 	uint32_t next_seq;
 	struct ldr_netdev *echo_to;
 	uint32_t echo_left;
+	uint32_t corrupt; /* frames whose bytes are not frame()'s pattern for their seq */
 } R;
 
 static void rx_cb(void *ctx, const uint8_t *frame, size_t len, uint32_t csum)
@@ -231,6 +234,11 @@ static void rx_cb(void *ctx, const uint8_t *frame, size_t len, uint32_t csum)
 	uint32_t seq = (uint32_t)frame[0] << 8 | frame[1];
 	if (seq != R.next_seq++)
 		R.in_order = 0;
+	for (size_t i = 2; i < len; i++)
+		if (frame[i] != (uint8_t)(i * 31 + seq)) {
+			R.corrupt++;
+			break;
+		}
 	if (R.echo_to && R.echo_left) {
 		R.echo_left--;
 		/* echo from inside the driver's poll: must not re-enter it */
@@ -441,6 +449,66 @@ static void test_packets_and_netdev_held_at_unbind_are_released(void)
 	ldr_runtime_set_log(NULL, NULL);
 }
 
+/* ---- packet pool --------------------------------------------------------------------------- */
+
+/* 3,000 frames of 60..1514 bytes through the loopback at rings of 64 and 1,024: every frame
+ * arrives in order with its bytes (a recycled buffer must not mix frames), and the pool holds
+ * at most what was in flight at once, within its bound. */
+static void check_pool_ring(uint32_t ring)
+{
+	struct ldr_driver *drv;
+	struct ldr_netdev *nd = setup(&drv, ring);
+	static uint8_t f[1514];
+	uint32_t bad = 0;
+	size_t bytes = 0;
+	for (uint32_t seq = 0; seq < 3000; seq++) {
+		size_t len = 60 + (seq * 7919u) % (sizeof f - 59);
+		frame(f, len, seq);
+		bad += ldr_net_xmit(nd, f, len, 0, 0, 0) != 0;
+		bytes += len;
+		if ((seq + 1) % ring == 0 || seq == 2999)
+			rtf_run(drv, 10);
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT_EQUAL(R.frames, 3000);
+	CU_ASSERT_EQUAL(R.bytes, bytes);
+	CU_ASSERT(R.in_order);
+	CU_ASSERT_EQUAL(R.corrupt, 0);
+	CU_ASSERT(drv->pkt_pool_n > 0);
+	CU_ASSERT(drv->pkt_pool_n <= LDR_PKT_POOL_MAX);
+	CU_ASSERT(drv->pkt_pool_n <= 2 * ring + 2); /* tx + rx packets in flight at most */
+	CU_ASSERT_EQUAL(rtf_log.lines, 0);
+	teardown(drv);
+}
+
+static void test_pool_recycles_packets_at_ring_64_and_1024(void)
+{
+	check_pool_ring(64);
+	check_pool_ring(1024);
+}
+
+/* A driver that keeps every packet it allocates is cut off at LDR_PKTS_MAX with a log line
+ * naming the limit; the packets it kept refill the pool only up to its bound at unbind, and the
+ * rest are freed (the sanitizer's leak check covers the pool itself). */
+static void test_packet_hoarder_is_cut_off_and_reported(void)
+{
+	memset(&N, 0, sizeof N);
+	N.hold_rx = LDR_PKTS_MAX + 5;
+	N.ring_cap = 4;
+	F = rtf_dev_create("testdev");
+	rtf_log_reset();
+	struct ldr_driver *drv = rtf_bind(&fake_nic_driver, &F);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(drv);
+	CU_ASSERT_EQUAL(drv->pkts, LDR_PKTS_MAX);
+	CU_ASSERT(rtf_logged("xdrv_pkt_alloc: the driver holds 65536 packets already"));
+	CU_ASSERT(drv->pkt_pool_n <= LDR_PKT_POOL_MAX);
+	struct ldr_unbind_report rep;
+	ldr_driver_unbind_report(drv, &rep);
+	CU_ASSERT_EQUAL(rep.pkts, LDR_PKTS_MAX);
+	rtf_dev_destroy(&F);
+	ldr_runtime_set_log(NULL, NULL);
+}
+
 /* ---- registration limits ------------------------------------------------------------------- */
 
 static int reg_ok;
@@ -494,4 +562,6 @@ XTEST_SUITE(loader_runtime_net, NULL, NULL,
 	    XTEST(test_xmit_refuses_closed_interface_and_bad_frames),
 	    XTEST(test_packet_handles_are_checked_and_go_stale_after_completion),
 	    XTEST(test_packets_and_netdev_held_at_unbind_are_released),
-	    XTEST(test_netdev_registration_is_limited_and_slots_are_reused))
+	    XTEST(test_netdev_registration_is_limited_and_slots_are_reused),
+	    XTEST(test_pool_recycles_packets_at_ring_64_and_1024),
+	    XTEST(test_packet_hoarder_is_cut_off_and_reported))

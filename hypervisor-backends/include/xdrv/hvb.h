@@ -160,6 +160,14 @@ int hvb_dma_map(struct hvb_device *d, void *host, uint64_t len, uint32_t dir, ui
 int hvb_dma_unmap(struct hvb_device *d, uint64_t bus, uint64_t len);
 /* Live mappings of the device. */
 uint32_t hvb_dma_mapping_count(const struct hvb_device *d);
+/* Is [bus, bus+len) wholly inside one live mapping of the device (any direction)? 1 or 0, in
+ * constant time; -ENOTSUP if the backend does not translate in this process (then its devices
+ * also run outside it: the answer and the memory-ordering argument of a DMA sync differ). */
+int hvb_dma_mapped(struct hvb_device *d, uint64_t bus, uint64_t len);
+/* Does the backend translate DMA in this process? Then its models run in the caller's thread
+ * (register accesses are calls, DMA happens from hvb_device_poll and the wire pump, which the
+ * caller runs): program order alone orders the host's and the model's accesses to DMA memory. */
+bool hvb_dma_in_process(const struct hvb_device *d);
 
 /* ---- model side ------------------------------------------------------------------------------ */
 /* Drive interrupt line `line` to `level` (the model's output pin). */
