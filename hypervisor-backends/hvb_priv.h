@@ -32,10 +32,10 @@
  * a leaf covers HVB_IOVA_LEAF_PAGES pages (4 MiB of bus space) and is allocated while it holds
  * a live mapping, so the table costs 4 KiB per 4 MiB of bus space in use plus one pointer per
  * leaf (7 KiB). */
-#define HVB_IOVA_PAGES	     ((uint32_t)((HVB_IOVA_LIMIT - HVB_IOVA_BASE) / HVB_IOVA_PAGE))
-#define HVB_IOVA_LEAF_SHIFT  10u
-#define HVB_IOVA_LEAF_PAGES  (1u << HVB_IOVA_LEAF_SHIFT)
-#define HVB_IOVA_LEAVES	     (HVB_IOVA_PAGES >> HVB_IOVA_LEAF_SHIFT)
+#define HVB_IOVA_PAGES	    ((uint32_t)((HVB_IOVA_LIMIT - HVB_IOVA_BASE) / HVB_IOVA_PAGE))
+#define HVB_IOVA_LEAF_SHIFT 10u
+#define HVB_IOVA_LEAF_PAGES (1u << HVB_IOVA_LEAF_SHIFT)
+#define HVB_IOVA_LEAVES	    (HVB_IOVA_PAGES >> HVB_IOVA_LEAF_SHIFT)
 
 struct hvb_iommu_map {
 	uint64_t bus;  /* page-aligned */
@@ -47,8 +47,9 @@ struct hvb_iommu_map {
 };
 
 struct hvb_iommu_leaf {
-	uint32_t slot[HVB_IOVA_LEAF_PAGES]; /* index + 1 into maps of the page's mapping, 0 = none */
-	uint32_t used;			    /* pages of this leaf that belong to a mapping */
+	/* per page of the leaf: index + 1 into maps of the page's mapping, 0 = none */
+	uint32_t slot[HVB_IOVA_LEAF_PAGES];
+	uint32_t used; /* pages of this leaf that belong to a mapping */
 };
 
 /*

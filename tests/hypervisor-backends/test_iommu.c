@@ -213,7 +213,8 @@ static void test_mapping_count_is_capped(void)
 	hvb_iommu_clear(&t);
 }
 
-/* ---- the page table at scale: exact lookups, bounded memory ----------------------------------- */
+/* ---- the page table at scale: exact lookups, bounded memory -----------------------------------
+ */
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 static uint32_t rng(void)
@@ -305,7 +306,7 @@ static void test_million_map_unmap_pairs_stay_bounded(void)
 	/* 1,024 mappings of 2 pages span 2,048 pages: 2 leaves, 3 where they straddle the
 	 * window's end after a wrap or a leaf boundary */
 	CU_ASSERT(max_leaves <= 4);
-	CU_ASSERT_EQUAL(lowest, HVB_IOVA_BASE);		 /* it did wrap */
+	CU_ASSERT_EQUAL(lowest, HVB_IOVA_BASE);			 /* it did wrap */
 	CU_ASSERT(highest + 3 * HVB_IOVA_PAGE > HVB_IOVA_LIMIT); /* after using the whole window */
 	for (uint32_t i = 0; i < RING; i++)
 		bad += hvb_iommu_translate(&t, ring[i] + 100, 1000, true, NULL) != frame + 100;

@@ -507,6 +507,5 @@ XTEST_SUITE(loader_runtime_core, NULL, reset_log,
 	    XTEST(test_log_is_bounded_sanitized_and_prefixed),
 	    XTEST(test_default_log_sink_escapes_driver_bytes),
 	    XTEST(test_time_is_monotonic_and_delay_waits),
-	    XTEST(test_delay_is_capped_at_one_second),
-	    XTEST(test_map_is_exact_from_1_to_100k_keys),
+	    XTEST(test_delay_is_capped_at_one_second), XTEST(test_map_is_exact_from_1_to_100k_keys),
 	    XTEST(test_map_capacity_stays_bounded_over_a_million_pairs))
