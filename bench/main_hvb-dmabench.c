@@ -14,6 +14,7 @@
  * shared; CPU time is what the operation costs, wall time what a neighbour's load adds to it).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +22,8 @@
 #include <xdrv/dma.h>
 #include <xdrv/hvb.h>
 
-#define FRAME 2048u
+#define FRAME	 2048u
+#define LIVE_MAX 65536u /* a device's mapping cap */
 
 static double now_ns(clockid_t c)
 {
@@ -85,21 +87,36 @@ fail:
 	return -1;
 }
 
+/* A decimal number in 1..max, or false. */
+static bool parse_count(const char *s, unsigned max, unsigned *out)
+{
+	char *end = NULL;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || v == 0 || v > max)
+		return false;
+	*out = (unsigned)v;
+	return true;
+}
+
 int main(int argc, char **argv)
 {
-	unsigned reps = 7, pairs = 200000, lives[16], nlives = 0;
+	unsigned reps = 7, pairs = 200000, lives[16] = {0}, nlives = 0;
 	for (int i = 1; i < argc; i++) {
-		char *end = NULL;
+		bool ok;
 		if (!strcmp(argv[i], "--reps") && i + 1 < argc)
-			reps = (unsigned)strtoul(argv[++i], &end, 10);
+			ok = parse_count(argv[++i], 99, &reps);
 		else if (!strcmp(argv[i], "--pairs") && i + 1 < argc)
-			pairs = (unsigned)strtoul(argv[++i], &end, 10);
-		else if (nlives < 16)
-			lives[nlives++] = (unsigned)strtoul(argv[i], &end, 10);
-		if (!end || *end || (nlives && lives[nlives - 1] == 0) || reps == 0 || reps > 99 ||
-		    pairs == 0) {
+			ok = parse_count(argv[++i], 100000000u, &pairs);
+		else
+			ok = nlives < 16 && parse_count(argv[i], LIVE_MAX, &lives[nlives++]);
+		if (!ok) {
 			fprintf(stderr,
-				"usage: hvb-dmabench [--reps 1..99] [--pairs P] [LIVE...]\n");
+				"hvb-dmabench: bad argument '%s'\n"
+				"usage: hvb-dmabench [--reps 1..99] [--pairs P] [LIVE...] (LIVE "
+				"1..%u, "
+				"at most 16)\n",
+				argv[i], LIVE_MAX);
 			return 2;
 		}
 	}
@@ -115,33 +132,36 @@ int main(int argc, char **argv)
 	if (hvb_backend_create("native", NULL, &be, &err) != 0 ||
 	    hvb_device_create(be, "null", NULL, &d, &err) != 0) {
 		fprintf(stderr, "hvb-dmabench: %s\n", err ? err : "no device");
+		free(err);
+		hvb_backend_destroy(be);
 		return 1;
 	}
 	printf("| live mappings | map+unmap ns (wall) | map+unmap ns (CPU) | 64 B DMA write ns "
 	       "(wall) | 64 B DMA write ns (CPU) |\n|---:|---:|---:|---:|---:|\n");
-	for (unsigned l = 0; l < nlives; l++) {
+	int rc = 0;
+	for (unsigned l = 0; l < nlives && rc == 0; l++) {
 		unsigned live = lives[l];
 		uint8_t *bufs = calloc(live, FRAME);
 		uint64_t *bus = calloc(live, sizeof *bus);
 		double v[4][99];
-		if (!bufs || !bus)
-			return 1;
-		for (unsigned r = 0; r < reps; r++) {
+		rc = bufs && bus ? 0 : 1;
+		for (unsigned r = 0; r < reps && rc == 0; r++) {
 			double o[4];
-			if (one_rep(d, bufs, bus, live, pairs, o) != 0)
-				return 1;
-			for (int k = 0; k < 4; k++)
+			rc = one_rep(d, bufs, bus, live, pairs, o) != 0;
+			for (int k = 0; k < 4 && rc == 0; k++)
 				v[k][r] = o[k];
 		}
-		printf("| %u |", live);
-		for (int k = 0; k < 4; k++) {
-			struct stat3 s = stat3(v[k], reps);
-			printf(" %.1f (%.1f-%.1f) |", s.med, s.min, s.max);
+		if (rc == 0) {
+			printf("| %u |", live);
+			for (int k = 0; k < 4; k++) {
+				struct stat3 s = stat3(v[k], reps);
+				printf(" %.1f (%.1f-%.1f) |", s.med, s.min, s.max);
+			}
+			printf("\n");
 		}
-		printf("\n");
 		free(bufs);
 		free(bus);
 	}
 	hvb_backend_destroy(be);
-	return 0;
+	return rc;
 }
