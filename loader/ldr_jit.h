@@ -8,7 +8,7 @@
  *   specialize.c  declared parameters -> constants
  *   jit.c         the LLJIT of a context, one bare JITDylib + resource tracker per image, ABI
  *                 imports as absolute symbols, eager add, lookups, removal, compile counting
- *   lazy.c        per-function partitioning behind lazy re-exports (stubs)
+ *   lazy.c        per-function partitioning behind IR thunks that call the loader (stubs)
  *   image.c       the load pipeline and the image accessors
  *   cache.c       the object cache: keys, authenticated entries, eviction
  *   ctx.c         the context
@@ -130,8 +130,9 @@ struct ldr_image {
 	size_t nparams;
 	LLVMOrcJITDylibRef jd;
 	LLVMOrcResourceTrackerRef rt;
-	LLVMOrcLazyCallThroughManagerRef lctm; /* lazy mode */
-	LLVMOrcIndirectStubsManagerRef ism;    /* lazy mode */
+	char **lazy_bodies;	/* lazy mode: "F$body" of thunk i (lazy.c), malloc'd */
+	uint32_t nlazy;		/* entries in lazy_bodies */
+	uint32_t lazy_resolved; /* thunks resolved (slots filled) */
 	uint32_t compiled, total;
 	const struct xdrv_driver *desc;
 	struct ldr_timings t;
@@ -223,9 +224,14 @@ int ldr_cache_put(struct ldr_cache *c, const struct ldr_cache_key *k, const char
 /* ---- lazy.c -----------------------------------------------------------------------------------
  */
 /* Split the optimized module (ownership passes in) into a globals module and one module per
- * defined function, add them to the image, and define lazy re-exports F -> F$body. */
+ * defined function, add them to the image; in the globals module each function F becomes a
+ * thunk that calls F$body through a slot the loader fills on F's first call. */
 int ldr_lazy_add(struct ldr_image *img, LLVMOrcThreadSafeContextRef tsc, LLVMModuleRef m,
 		 char **err);
+/* Free the image's lazy tables (ldr_jit_image_end calls it). */
+void ldr_lazy_image_free(struct ldr_image *img);
+/* The string attribute that marks a thunk: not a function body, not counted as compiled. */
+#define LDR_LAZY_THUNK_ATTR "xdrv-lazy-thunk"
 /* Number of lazy call-through failures since process start (the error handler counts them). */
 uint64_t ldr_lazy_failures(void);
 
