@@ -255,8 +255,8 @@ void ldr_jit_image_end(struct ldr_image *img)
 		img->rt = NULL;
 	}
 	if (img->jd) {
-		/* what LLVMOrcJITDylibDefine added (ABI symbols, the lazy resolver) is tracked by
-		 * the JITDylib's default tracker: clear removes that too */
+		/* what LLVMOrcJITDylibDefine added (ABI symbols, lazy re-exports, the lazy
+		 * resolver) is tracked by the JITDylib's default tracker: clear removes that too */
 		LLVMErrorRef e = LLVMOrcJITDylibClear(img->jd);
 		if (e) {
 			char *msg = LLVMGetErrorMessage(e);
@@ -266,7 +266,16 @@ void ldr_jit_image_end(struct ldr_image *img)
 		}
 		img->jd = NULL;
 	}
-	/* the resolver's table outlives the thunks that index it, never the reverse */
+	/* stubs, trampolines and the resolver's table outlive the code that used them, never the
+	 * reverse */
+	if (img->ism) {
+		LLVMOrcDisposeIndirectStubsManager(img->ism);
+		img->ism = NULL;
+	}
+	if (img->lctm) {
+		LLVMOrcDisposeLazyCallThroughManager(img->lctm);
+		img->lctm = NULL;
+	}
 	ldr_lazy_image_free(img);
 	for (struct ldr_image **pp = &ctx->images; *pp; pp = &(*pp)->next) {
 		if (*pp == img) {

@@ -3,25 +3,31 @@
  * Lazy, per-function compilation (what JOVE calls lazyCC) through the LLVM-C API, which has no
  * compile-on-demand layer. The whole module is optimized first (image.c), then split here:
  *
- *   - a "globals" module: every global variable with its initializer, and for each defined
- *     function F a thunk of F's name and type plus a slot `F$slot` (a pointer, null at first);
+ *   - a "globals" module: every global variable with its initializer, functions as declarations
+ *     (or thunks, below);
  *   - one module per defined function F, holding F's body renamed to "F$body", everything else
  *     as declarations.
  *
- * The thunk loads its slot and calls through it with its own arguments, returning what the
- * body returns. While the slot is null it first calls the loader's __xdrv_lazy_resolve (an
- * absolute symbol of the image's JITDylib, lazy_resolve below), which looks up F$body -- ORC
- * then compiles and links F's partition, as it does any module on its first lookup -- and
- * stores the address in the slot. This is JOVE's scheme (a stub calls the loader, which
- * compiles the function and patches the slot) written in IR, so it is the same on every host:
- * ORC's lazy re-exports need a per-architecture call-through trampoline, and LLVM 19 has none
- * for powerpc64le. The thunk is an ordinary call, not `musttail` (the PowerPC back end cannot
- * tail-call through a pointer); the back end still turns it into a jump where it can (x86_64).
+ * Each F is then a stub for F$body, of one of two kinds:
+ *
+ *   - ORC's lazy re-exports (LLVMOrcLazyReexports), where LLVM has a lazy call-through manager
+ *     for the host (x86_64, arm64): an assembly stub and trampoline per architecture;
+ *   - elsewhere (powerpc64le: LLVM 19 has none), or with ctx->lazy_thunks_always, the loader's
+ *     own stubs, in IR so the same on every host: in the globals module, a thunk named F that
+ *     loads a slot `F$slot` and calls through it with its own arguments. While the slot is null
+ *     it first calls __xdrv_lazy_resolve (an absolute symbol of the image's JITDylib,
+ *     lazy_resolve below), which looks up F$body -- ORC then compiles and links F's partition,
+ *     as it does any module on its first lookup -- and stores the address in the slot. This is
+ *     JOVE's scheme (a stub calls the loader, which compiles the function and patches the slot).
+ *     The thunk is an ordinary call, not `musttail` (the PowerPC back end cannot tail-call
+ *     through a pointer); the back end still makes it a jump where it can. A variadic function
+ *     cannot forward its arguments through a thunk: its body stays in the globals module.
+ *     The thunks are compiled with the globals, which makes a load 3-15 ms slower than with
+ *     ORC's stubs (loader/README.md): hence ORC's where it exists.
  *
  * Code never names F$body: calls between functions, recursion and the descriptor's function
- * pointers all name F, which is the thunk, so F has one address and each function is compiled
- * on its first call. A variadic function cannot forward its arguments through a thunk: its
- * body stays in the globals module (compiled with the globals, counted then).
+ * pointers all name F, the stub, so F has one address and each function is compiled on its
+ * first call.
  *
  * Partitions must see each other's symbols, so internal and private symbols are made external
  * with hidden visibility (hidden symbols still link within the JITDylib, but lookups for
@@ -54,8 +60,8 @@ uint64_t ldr_lazy_failures(void)
 }
 
 /*
- * Where a thunk calls when compiling its function failed (lazy_resolve has already printed
- * why). It runs in place of the driver function, with its arguments: it
+ * Where a stub goes when compiling its function failed (ORC's error reporter or lazy_resolve
+ * has already printed why). It runs in place of the driver function, with its arguments: it
  * returns XDRV_EIO, sign-extended, so an int32 entry point (probe, open, xmit, ...) reports an
  * I/O error instead of success, and a void one simply returns.
  */
@@ -345,25 +351,31 @@ static int build_thunk(LLVMModuleRef g, LLVMValueRef f, const struct lazy_fn *fn
 	return tail_ok < 0 ? xdrv_err(err, -ENOMEM, "lazy split: out of memory") : 0;
 }
 
-/* The globals partition: every function with a partition becomes its thunk (a variadic one
- * keeps its body), plus the loader's two imports the thunks call with. */
-static int make_globals_module(LLVMModuleRef g, const struct lazy_fn *fns, size_t nfns, char **err)
+/* The globals partition: every function with a partition becomes a declaration and, with
+ * `thunks`, its thunk (a variadic one then keeps its body), plus the loader's two imports the
+ * thunks call with. */
+static int make_globals_module(LLVMModuleRef g, const struct lazy_fn *fns, size_t nfns, int thunks,
+			       char **err)
 {
 	LLVMContextRef c = LLVMGetModuleContext(g);
 	LLVMTypeRef ptr = LLVMPointerTypeInContext(c, 0);
 	LLVMTypeRef rparams[3] = {ptr, ptr, LLVMInt32TypeInContext(c)};
-	/* default visibility, not dso_local: both are absolute addresses, possibly far away */
-	LLVMValueRef resolve =
-		LLVMAddFunction(g, RESOLVE_SYM, LLVMFunctionType(ptr, rparams, 3, 0));
-	LLVMValueRef image_sym = LLVMAddGlobal(g, LLVMInt8TypeInContext(c), IMAGE_SYM);
+	LLVMValueRef resolve = NULL, image_sym = NULL;
+	if (thunks) {
+		/* default visibility, not dso_local: both are absolute addresses, maybe far away */
+		resolve = LLVMAddFunction(g, RESOLVE_SYM, LLVMFunctionType(ptr, rparams, 3, 0));
+		image_sym = LLVMAddGlobal(g, LLVMInt8TypeInContext(c), IMAGE_SYM);
+	}
 	int rc = 0;
 	for (size_t i = 0; i < nfns && !rc; i++) {
-		if (fns[i].variadic)
+		if (thunks && fns[i].variadic)
 			continue;
 		LLVMValueRef f = LLVMGetNamedFunction(g, fns[i].name);
 		LLVMValueRef d = f ? func_to_decl(f) : NULL;
-		rc = d ? build_thunk(g, d, &fns[i], (uint32_t)i, resolve, image_sym, err)
-		       : xdrv_err(err, -ENOMEM, "lazy split: out of memory");
+		if (!d)
+			rc = xdrv_err(err, -ENOMEM, "lazy split: out of memory");
+		else if (thunks)
+			rc = build_thunk(g, d, &fns[i], (uint32_t)i, resolve, image_sym, err);
 	}
 	if (!rc)
 		drop_unused_decls(g);
@@ -433,6 +445,73 @@ static int verify_partition(LLVMModuleRef p, const char *what, char **err)
 		     : 0;
 	LLVMDisposeMessage(msg);
 	return rc;
+}
+
+/*
+ * ORC's lazy re-exports F -> F$body, on hosts where LLVM has a lazy call-through manager
+ * (x86_64, arm64): loads there are a little faster than with the thunks, which are compiled
+ * with the globals (loader/README.md, "Lazy mode"). `img->lctm` is set (orc_available).
+ */
+static int define_reexports(struct ldr_image *img, struct lazy_fn *fns, size_t n, char **err)
+{
+	struct ldr_ctx *ctx = img->ctx;
+	const char *triple = LLVMOrcLLJITGetTripleString(ctx->jit);
+	img->ism = LLVMOrcCreateLocalIndirectStubsManager(triple);
+	if (!img->ism)
+		return xdrv_err(err, -ENOTSUP, "lazy mode: no indirect stubs for %s", triple);
+	if (!n)
+		return 0;
+	LLVMOrcCSymbolAliasMapPairs al = calloc(n, sizeof *al);
+	if (!al)
+		return xdrv_err(err, -ENOMEM, "lazy mode: out of memory");
+	for (size_t i = 0; i < n; i++) {
+		size_t blen = strlen(fns[i].name) + sizeof BODY_SUFFIX;
+		char *bname = malloc(blen);
+		if (!bname) {
+			/* names interned so far are owned by nothing yet: release them */
+			for (size_t k = 0; k < i; k++) {
+				LLVMOrcReleaseSymbolStringPoolEntry(al[k].Name);
+				LLVMOrcReleaseSymbolStringPoolEntry(al[k].Entry.Name);
+			}
+			free(al);
+			return xdrv_err(err, -ENOMEM, "lazy mode: out of memory");
+		}
+		snprintf(bname, blen, "%s" BODY_SUFFIX, fns[i].name);
+		al[i].Name = LLVMOrcLLJITMangleAndIntern(ctx->jit, fns[i].name);
+		al[i].Entry.Name = LLVMOrcLLJITMangleAndIntern(ctx->jit, bname);
+		al[i].Entry.Flags.GenericFlags =
+			LLVMJITSymbolGenericFlagsCallable |
+			(fns[i].exported ? LLVMJITSymbolGenericFlagsExported : 0);
+		al[i].Entry.Flags.TargetFlags = 0;
+		free(bname);
+	}
+	LLVMOrcMaterializationUnitRef mu =
+		LLVMOrcLazyReexports(img->lctm, img->ism, img->jd, al, n);
+	free(al);
+	LLVMErrorRef e = LLVMOrcJITDylibDefine(img->jd, mu);
+	if (e) {
+		LLVMOrcDisposeMaterializationUnit(mu);
+		return ldr_llvm_err(err, e, -EINVAL, "lazy mode: defining the stubs");
+	}
+	return 0;
+}
+
+/* Whether ORC has a lazy call-through manager for this host (then img->lctm is it). LLVM 19 has
+ * none for powerpc64le ("No callback manager available for powerpc64le-unknown-linux-gnu"). */
+static int orc_available(struct ldr_image *img)
+{
+	struct ldr_ctx *ctx = img->ctx;
+	if (ctx->lazy_thunks_always)
+		return 0;
+	LLVMErrorRef e = LLVMOrcCreateLocalLazyCallThroughManager(
+		LLVMOrcLLJITGetTripleString(ctx->jit), ctx->es,
+		(LLVMOrcJITTargetAddress)(uintptr_t)lazy_error_handler, &img->lctm);
+	if (e) {
+		LLVMConsumeError(e);
+		img->lctm = NULL;
+		return 0;
+	}
+	return 1;
 }
 
 /*
@@ -512,10 +591,11 @@ void ldr_lazy_image_free(struct ldr_image *img)
 }
 
 /* The names the loader adds to the driver's: a driver that defines one cannot be split. */
-static int check_reserved(LLVMModuleRef m, const struct lazy_fn *fns, size_t nfns, char **err)
+static int check_reserved(LLVMModuleRef m, const struct lazy_fn *fns, size_t nfns, int thunks,
+			  char **err)
 {
 	static const char *const fixed[] = {RESOLVE_SYM, IMAGE_SYM};
-	for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+	for (size_t i = 0; thunks && i < sizeof fixed / sizeof fixed[0]; i++)
 		if (LLVMGetNamedFunction(m, fixed[i]) || LLVMGetNamedGlobal(m, fixed[i]))
 			return xdrv_err(err, -EINVAL,
 					"lazy split: the driver defines %s, a name the loader "
@@ -577,15 +657,16 @@ int ldr_lazy_add(struct ldr_image *img, LLVMOrcThreadSafeContextRef tsc, LLVMMod
 		snprintf(bname, blen, "%s" BODY_SUFFIX, fn->name);
 		img->lazy_bodies[img->nlazy++] = bname;
 	}
-	rc = check_reserved(m, fns, nfns, err);
-	if (!rc)
+	int thunks = !orc_available(img);
+	rc = check_reserved(m, fns, nfns, thunks, err);
+	if (!rc && thunks)
 		rc = define_lazy_symbols(img, err);
 	if (rc)
 		goto out_dispose;
 
 	/* partitions, each from a clone of the prepared module, into the same context */
 	for (size_t i = 0; i < nfns; i++) {
-		if (fns[i].variadic)
+		if (thunks && fns[i].variadic)
 			continue;
 		LLVMModuleRef p = LLVMCloneModule(m);
 		rc = p ? make_function_module(p, fns[i].name, err)
@@ -604,12 +685,14 @@ int ldr_lazy_add(struct ldr_image *img, LLVMOrcThreadSafeContextRef tsc, LLVMMod
 		if (rc)
 			goto out_dispose;
 	}
-	rc = make_globals_module(m, fns, nfns, err);
+	rc = make_globals_module(m, fns, nfns, thunks, err);
 	if (!rc)
 		rc = verify_partition(m, "(globals)", err);
 	if (rc)
 		goto out_dispose;
 	rc = ldr_jit_add_module(img, tsc, m, err);
+	if (!rc && !thunks)
+		rc = define_reexports(img, fns, nfns, err);
 	goto out_free;
 
 out_dispose:

@@ -125,10 +125,10 @@ for p in "${pids[@]}"; do wait "$p"; done
 # 3. compare
 for a in "${built[@]}"; do
   q=$(qemu_for "$a") ms=$(cat "$T/$a.ms" 2>/dev/null || echo "?")
-  # Lazy mode goes through the loader's own IR thunks (loader/lazy.c), not ORC's
-  # per-architecture lazy call-through (which LLVM 19 lacks for powerpc64le): the lazy cases
-  # must run on every little-endian architecture, with the same functions compiled as on
-  # x86_64 (the comparison below checks every line; this names the lazy cases in the log).
+  # Lazy mode: ORC's lazy re-exports on arm64, the loader's own IR thunks on ppc64el (LLVM 19's
+  # ORC has no lazy call-through for powerpc64le; loader/lazy.c). The lazy cases must run on
+  # every little-endian architecture, with the same functions compiled as on x86_64 (the
+  # comparison below checks every line; this names the lazy cases in the log).
   if [ "$a" != s390x ]; then
     for f in "$T/$a"/*-lazy.txt; do
       if tail -1 "$f" | grep -qx 'exit 0' && grep -q '^  jit         lazy, ' "$f" &&

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
- * Tests for loader/lazy.c: per-function compilation behind the loader's IR thunks. After
- * loading, only the globals are in memory and every function is a thunk that calls its body
- * through a slot; the first call resolves the slot (compiling the body), later calls go
- * straight through it. Internal functions and data are shared between the partitions, function
- * addresses are the thunks' everywhere, ABI-sensitive signatures (small integers, structs by
- * value and returned through memory, variadic) survive the indirection, and a failed lazy
- * compile returns XDRV_EIO instead of crashing.
+ * Tests for loader/lazy.c: per-function compilation behind stubs, ORC's lazy re-exports where
+ * LLVM has them for the host and the loader's IR thunks elsewhere (the fx_ctx_thunks tests force
+ * the thunks here). After loading, only the globals are in memory and every function is a stub;
+ * a thunk calls its body through a slot, the first call resolves the slot (compiling the body),
+ * later calls go straight through it. Internal functions and data are shared between the
+ * partitions, function addresses are the thunks' everywhere, ABI-sensitive signatures (small
+ * integers, structs by value and returned through memory, variadic) survive the indirection, and a
+ * failed lazy compile returns XDRV_EIO instead of crashing.
  */
 #include "jit_fixture.h"
 
@@ -245,6 +246,16 @@ FX_JITCALL static void test_lazy_splits_modules_with_debug_info(void)
 	free(err);
 }
 
+/* A lazy-mode context whose images use the loader's IR thunks even where ORC has lazy
+ * re-exports (x86_64, arm64): the stubs powerpc64le always gets. */
+static struct ldr_ctx *fx_ctx_thunks(void)
+{
+	struct ldr_ctx *ctx = fx_ctx(LDR_JIT_LAZY);
+	if (ctx)
+		ctx->lazy_thunks_always = 1;
+	return ctx;
+}
+
 /* The address of F's compiled body (hidden: only the resolver and this test look it up). */
 static uint64_t body_addr(struct ldr_image *img, const char *fname)
 {
@@ -261,7 +272,7 @@ static uint64_t body_addr(struct ldr_image *img, const char *fname)
 
 FX_JITCALL static void test_lazy_every_call_goes_through_a_slot(void)
 {
-	struct ldr_ctx *ctx = fx_ctx(LDR_JIT_LAZY);
+	struct ldr_ctx *ctx = fx_ctx_thunks();
 	struct ldr_image *img = NULL;
 	char *err = NULL;
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
@@ -300,7 +311,7 @@ static const char *ptr_src =
 
 FX_JITCALL static void test_lazy_pointers_equal_before_and_after_resolve(void)
 {
-	struct ldr_ctx *ctx = fx_ctx(LDR_JIT_LAZY);
+	struct ldr_ctx *ctx = fx_ctx_thunks();
 	struct ldr_image *img = NULL;
 	char *err = NULL;
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
@@ -347,7 +358,7 @@ static const char *abi_src =
 
 FX_JITCALL static void test_lazy_thunks_keep_the_abi(void)
 {
-	struct ldr_ctx *ctx = fx_ctx(LDR_JIT_LAZY);
+	struct ldr_ctx *ctx = fx_ctx_thunks();
 	struct ldr_image *img = NULL;
 	char *err = NULL;
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
@@ -373,7 +384,7 @@ FX_JITCALL static void test_lazy_thunks_keep_the_abi(void)
 
 FX_JITCALL static void test_lazy_failure_is_retried_and_counted_each_call(void)
 {
-	struct ldr_ctx *ctx = fx_ctx(LDR_JIT_LAZY);
+	struct ldr_ctx *ctx = fx_ctx_thunks();
 	struct ldr_image *img = NULL;
 	char *err = NULL;
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
@@ -397,7 +408,7 @@ FX_JITCALL static void test_lazy_failure_is_retried_and_counted_each_call(void)
 
 FX_JITCALL static void test_lazy_refuses_the_loaders_names(void)
 {
-	struct ldr_ctx *ctx = fx_ctx(LDR_JIT_LAZY);
+	struct ldr_ctx *ctx = fx_ctx_thunks();
 	struct ldr_image *img = NULL;
 	char *err = NULL;
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
@@ -408,6 +419,64 @@ FX_JITCALL static void test_lazy_refuses_the_loaders_names(void)
 			-EINVAL);
 	CU_ASSERT(fx_has(err, "the driver defines __xdrv_lazy_resolve"));
 	CU_ASSERT_PTR_NULL(img);
+	ldr_ctx_destroy(ctx);
+	free(err);
+}
+
+FX_JITCALL static void test_lazy_stub_kind_per_host(void)
+{
+	/* ORC's lazy re-exports where LLVM 19 has a call-through manager, the thunks elsewhere */
+#if defined(__x86_64__) || defined(__aarch64__)
+	const int orc = 1;
+#else
+	const int orc = 0;
+#endif
+	struct ldr_ctx *ctx = fx_ctx(LDR_JIT_LAZY);
+	struct ldr_image *img = NULL;
+	char *err = NULL;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+	CU_ASSERT_EQUAL_FATAL(fx_load(ctx, chain_src, NULL, LDR_LOAD_NO_LINT, NULL, 0, &img, &err),
+			      0);
+	CU_ASSERT_EQUAL(img->lctm != NULL, orc);
+	int (*second)(int) = FX_FN(img, int (*)(int), "second");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(second);
+	CU_ASSERT_EQUAL(second(2), 2 + 'a');
+	CU_ASSERT_EQUAL(ldr_image_compiled_functions(img), 2);
+	CU_ASSERT_EQUAL(img->lazy_resolved, orc ? 0 : 2); /* the thunks count what they resolve */
+	ldr_image_unload(img);
+	ldr_ctx_destroy(ctx);
+	free(err);
+}
+
+FX_JITCALL static void test_lazy_thunks_descriptor_and_hidden_symbols(void)
+{
+	struct ldr_ctx *ctx = fx_ctx_thunks();
+	struct ldr_image *img = NULL;
+	char *err = NULL;
+	uint64_t a = 0;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+	fx_use_test_abi(ctx);
+	CU_ASSERT_EQUAL_FATAL(fx_load(ctx, drv_src, NULL, 0, NULL, 0, &img, &err), 0);
+	CU_ASSERT_PTR_NULL(img->lctm);
+	const struct xdrv_driver *d = ldr_image_descriptor(img);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	CU_ASSERT_STRING_EQUAL(d->name, "lazyd");
+	CU_ASSERT_EQUAL(ldr_image_compiled_functions(img), 0); /* thunks are not counted */
+	CU_ASSERT_EQUAL(d->probe(NULL), 0);
+	CU_ASSERT_EQUAL(ldr_image_compiled_functions(img), 2); /* probe, note */
+	CU_ASSERT_EQUAL(fx_abi.logs, 1);
+	d->remove(NULL);
+	CU_ASSERT_EQUAL(ldr_image_compiled_functions(img), 3);
+	CU_ASSERT_EQUAL(img->lazy_resolved, 3);
+	/* bodies, static functions' thunks and slots are not exported */
+	CU_ASSERT_EQUAL(ldr_image_lookup(img, "probe$body", &a, &err), -ENOENT);
+	free(err);
+	err = NULL;
+	CU_ASSERT_EQUAL(ldr_image_lookup(img, "note", &a, &err), -ENOENT);
+	free(err);
+	err = NULL;
+	CU_ASSERT_EQUAL(ldr_image_lookup(img, "probe$slot", &a, &err), -ENOENT);
+	ldr_image_unload(img);
 	ldr_ctx_destroy(ctx);
 	free(err);
 }
@@ -465,5 +534,6 @@ XTEST_SUITE(loader_lazy, NULL, NULL, XTEST(test_lazy_compiles_only_what_is_calle
 	    XTEST(test_lazy_pointers_equal_before_and_after_resolve),
 	    XTEST(test_lazy_thunks_keep_the_abi),
 	    XTEST(test_lazy_failure_is_retried_and_counted_each_call),
-	    XTEST(test_lazy_refuses_the_loaders_names),
+	    XTEST(test_lazy_refuses_the_loaders_names), XTEST(test_lazy_stub_kind_per_host),
+	    XTEST(test_lazy_thunks_descriptor_and_hidden_symbols),
 	    XTEST(test_jit_memory_is_never_writable_and_executable))
