@@ -276,7 +276,11 @@ void ldr_jit_image_end(struct ldr_image *img)
 		LLVMOrcDisposeLazyCallThroughManager(img->lctm);
 		img->lctm = NULL;
 	}
-	ldr_lazy_image_free(img);
+	for (uint32_t i = 0; img->lazy_bodies && i < img->nlazy; i++)
+		free(img->lazy_bodies[i]);
+	free(img->lazy_bodies);
+	img->lazy_bodies = NULL;
+	img->nlazy = 0;
 	for (struct ldr_image **pp = &ctx->images; *pp; pp = &(*pp)->next) {
 		if (*pp == img) {
 			*pp = img->next;

@@ -581,15 +581,6 @@ static int define_lazy_symbols(struct ldr_image *img, char **err)
 	return 0;
 }
 
-void ldr_lazy_image_free(struct ldr_image *img)
-{
-	for (uint32_t i = 0; img->lazy_bodies && i < img->nlazy; i++)
-		free(img->lazy_bodies[i]);
-	free(img->lazy_bodies);
-	img->lazy_bodies = NULL;
-	img->nlazy = 0;
-}
-
 /* The names the loader adds to the driver's: a driver that defines one cannot be split. */
 static int check_reserved(LLVMModuleRef m, const struct lazy_fn *fns, size_t nfns, int thunks,
 			  char **err)

@@ -135,8 +135,8 @@ struct ldr_image {
 	LLVMOrcResourceTrackerRef rt;
 	LLVMOrcLazyCallThroughManagerRef lctm; /* lazy mode with ORC's re-exports */
 	LLVMOrcIndirectStubsManagerRef ism;    /* lazy mode with ORC's re-exports */
-	char **lazy_bodies;	/* lazy mode: "F$body" of thunk i (lazy.c), malloc'd */
-	uint32_t nlazy;		/* entries in lazy_bodies */
+	char **lazy_bodies; /* lazy mode: "F$body" of thunk i (lazy.c), malloc'd (jit.c frees) */
+	uint32_t nlazy;	    /* entries in lazy_bodies */
 	uint32_t lazy_resolved; /* thunks resolved (slots filled) */
 	uint32_t compiled, total;
 	const struct xdrv_driver *desc;
@@ -235,8 +235,6 @@ int ldr_cache_put(struct ldr_cache *c, const struct ldr_cache_key *k, const char
  * slot the loader fills on F's first call. */
 int ldr_lazy_add(struct ldr_image *img, LLVMOrcThreadSafeContextRef tsc, LLVMModuleRef m,
 		 char **err);
-/* Free the image's lazy tables (ldr_jit_image_end calls it). */
-void ldr_lazy_image_free(struct ldr_image *img);
 /* The string attribute that marks a thunk: not a function body, not counted as compiled. */
 #define LDR_LAZY_THUNK_ATTR "xdrv-lazy-thunk"
 /* Number of lazy call-through failures since process start (the error handler counts them). */
