@@ -82,7 +82,15 @@ char *ldr_jit_take_errors(struct ldr_ctx *ctx)
  */
 static LLVMErrorRef count_in_module(void *c, LLVMModuleRef m)
 {
-	*(uint32_t *)c = ldr_module_defined_functions(m);
+	/* lazy mode's thunks (lazy.c) are the loader's, not the driver's functions */
+	uint32_t n = 0;
+	for (LLVMValueRef f = LLVMGetFirstFunction(m); f; f = LLVMGetNextFunction(f))
+		if (!LLVMIsDeclaration(f) &&
+		    !LLVMGetStringAttributeAtIndex(f, LLVMAttributeFunctionIndex,
+						   LDR_LAZY_THUNK_ATTR,
+						   (unsigned)strlen(LDR_LAZY_THUNK_ATTR)))
+			n++;
+	*(uint32_t *)c = n;
 	return LLVMErrorSuccess;
 }
 
@@ -247,8 +255,8 @@ void ldr_jit_image_end(struct ldr_image *img)
 		img->rt = NULL;
 	}
 	if (img->jd) {
-		/* what LLVMOrcJITDylibDefine added (ABI symbols, lazy re-exports) is tracked by the
-		 * JITDylib's default tracker: clear removes that too */
+		/* what LLVMOrcJITDylibDefine added (ABI symbols, lazy re-exports, the lazy
+		 * resolver) is tracked by the JITDylib's default tracker: clear removes that too */
 		LLVMErrorRef e = LLVMOrcJITDylibClear(img->jd);
 		if (e) {
 			char *msg = LLVMGetErrorMessage(e);
@@ -258,7 +266,8 @@ void ldr_jit_image_end(struct ldr_image *img)
 		}
 		img->jd = NULL;
 	}
-	/* stubs and trampolines outlive the code that used them, never the reverse */
+	/* stubs, trampolines and the resolver's table outlive the code that used them, never the
+	 * reverse */
 	if (img->ism) {
 		LLVMOrcDisposeIndirectStubsManager(img->ism);
 		img->ism = NULL;
@@ -267,6 +276,11 @@ void ldr_jit_image_end(struct ldr_image *img)
 		LLVMOrcDisposeLazyCallThroughManager(img->lctm);
 		img->lctm = NULL;
 	}
+	for (uint32_t i = 0; img->lazy_bodies && i < img->nlazy; i++)
+		free(img->lazy_bodies[i]);
+	free(img->lazy_bodies);
+	img->lazy_bodies = NULL;
+	img->nlazy = 0;
 	for (struct ldr_image **pp = &ctx->images; *pp; pp = &(*pp)->next) {
 		if (*pp == img) {
 			*pp = img->next;

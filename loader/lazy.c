@@ -3,14 +3,31 @@
  * Lazy, per-function compilation (what JOVE calls lazyCC) through the LLVM-C API, which has no
  * compile-on-demand layer. The whole module is optimized first (image.c), then split here:
  *
- *   - a "globals" module: every global variable with its initializer, functions as declarations;
+ *   - a "globals" module: every global variable with its initializer, functions as declarations
+ *     (or thunks, below);
  *   - one module per defined function F, holding F's body renamed to "F$body", everything else
  *     as declarations.
  *
- * All of them go into the image's JITDylib, and LLVMOrcLazyReexports defines each F as a stub
- * that, on its first call, looks up (and so compiles) F$body and then jumps straight to it.
- * Code never names F$body: calls between functions and the descriptor's function pointers go
- * through the stubs, so each function is compiled on its first call.
+ * Each F is then a stub for F$body, of one of two kinds:
+ *
+ *   - ORC's lazy re-exports (LLVMOrcLazyReexports), where LLVM has a lazy call-through manager
+ *     for the host (x86_64, arm64): an assembly stub and trampoline per architecture;
+ *   - elsewhere (powerpc64le: LLVM 19 has none), or with ctx->lazy_thunks_always, the loader's
+ *     own stubs, in IR so the same on every host: in the globals module, a thunk named F that
+ *     loads a slot `F$slot` and calls through it with its own arguments. While the slot is null
+ *     it first calls __xdrv_lazy_resolve (an absolute symbol of the image's JITDylib,
+ *     lazy_resolve below), which looks up F$body -- ORC then compiles and links F's partition,
+ *     as it does any module on its first lookup -- and stores the address in the slot. This is
+ *     JOVE's scheme (a stub calls the loader, which compiles the function and patches the slot).
+ *     The thunk is an ordinary call, not `musttail` (the PowerPC back end cannot tail-call
+ *     through a pointer); the back end still makes it a jump where it can. A variadic function
+ *     cannot forward its arguments through a thunk: its body stays in the globals module.
+ *     The thunks are compiled with the globals, which makes a load 3-15 ms slower than with
+ *     ORC's stubs (loader/README.md): hence ORC's where it exists.
+ *
+ * Code never names F$body: calls between functions, recursion and the descriptor's function
+ * pointers all name F, the stub, so F has one address and each function is compiled on its
+ * first call.
  *
  * Partitions must see each other's symbols, so internal and private symbols are made external
  * with hidden visibility (hidden symbols still link within the JITDylib, but lookups for
@@ -19,8 +36,10 @@
 #include "ldr_jit.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <llvm-c/Analysis.h>
 #include <llvm-c/Comdat.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +49,8 @@
 #include "xdrv/util.h"
 
 #define BODY_SUFFIX "$body"
+#define RESOLVE_SYM "__xdrv_lazy_resolve"
+#define IMAGE_SYM   "__xdrv_lazy_image"
 
 static _Atomic uint64_t lazy_failures;
 
@@ -39,8 +60,8 @@ uint64_t ldr_lazy_failures(void)
 }
 
 /*
- * Where a stub lands when compiling its function failed (the session's error reporter has
- * already printed why). It runs in place of the driver function, with its arguments: it
+ * Where a stub goes when compiling its function failed (ORC's error reporter or lazy_resolve
+ * has already printed why). It runs in place of the driver function, with its arguments: it
  * returns XDRV_EIO, sign-extended, so an int32 entry point (probe, open, xmit, ...) reports an
  * I/O error instead of success, and a void one simply returns.
  */
@@ -201,18 +222,161 @@ static void drop_unused_decls(LLVMModuleRef m)
 	free(gs);
 }
 
-/* The globals partition: every function becomes a declaration. */
-static int make_globals_module(LLVMModuleRef g, char **err)
+struct lazy_fn {
+	char *name;
+	int exported;
+	int variadic; /* no partition, no thunk: the body stays in the globals module */
+};
+
+/* Remove the function-level attributes a thunk must not inherit from F's body (memory effects,
+ * noreturn, willreturn, ...: the thunk calls the loader); string ones (target-cpu, ...) stay. */
+static void strip_fn_enum_attrs(LLVMValueRef f)
 {
-	size_t n = 0;
-	LLVMValueRef *fs = collect(g, 1, &n);
-	if (!fs)
+	unsigned n = LLVMGetAttributeCountAtIndex(f, LLVMAttributeFunctionIndex);
+	if (!n)
+		return;
+	LLVMAttributeRef *attrs = calloc(n, sizeof *attrs);
+	if (!attrs)
+		return;
+	LLVMGetAttributesAtIndex(f, LLVMAttributeFunctionIndex, attrs);
+	for (unsigned k = 0; k < n; k++)
+		if (LLVMIsEnumAttribute(attrs[k]))
+			LLVMRemoveEnumAttributeAtIndex(f, LLVMAttributeFunctionIndex,
+						       LLVMGetEnumAttributeKind(attrs[k]));
+	free(attrs);
+}
+
+/* Copy the return and parameter attributes of `f` (ABI: signext, zeroext, byval, sret, ...) to
+ * the call site `call`; whether a tail call is safe (no byval/inalloca/preallocated argument,
+ * which would point into the thunk's own incoming frame). */
+static int copy_call_attrs(LLVMValueRef f, LLVMValueRef call)
+{
+	static const char *const frame_args[] = {"byval", "inalloca", "preallocated"};
+	int tail_ok = 1;
+	unsigned nparams = LLVMCountParams(f);
+	for (unsigned i = 0; i <= nparams; i++) {
+		unsigned n = LLVMGetAttributeCountAtIndex(f, i);
+		if (!n)
+			continue;
+		LLVMAttributeRef *attrs = calloc(n, sizeof *attrs);
+		if (!attrs)
+			return -ENOMEM;
+		LLVMGetAttributesAtIndex(f, i, attrs);
+		for (unsigned k = 0; k < n; k++)
+			LLVMAddCallSiteAttribute(call, i, attrs[k]);
+		free(attrs);
+		for (size_t k = 0; i && k < sizeof frame_args / sizeof frame_args[0]; k++) {
+			unsigned kind = LLVMGetEnumAttributeKindForName(frame_args[k],
+									strlen(frame_args[k]));
+			if (LLVMGetEnumAttributeAtIndex(f, i, kind))
+				tail_ok = 0;
+		}
+	}
+	return tail_ok;
+}
+
+/*
+ * Give the declaration `f` (in the globals module) the body of F's thunk:
+ *
+ *   entry:   %p = load atomic ptr @F$slot monotonic;  br (%p == null), resolve, call
+ *   resolve: %q = call ptr @__xdrv_lazy_resolve(ptr @__xdrv_lazy_image, ptr @F$slot, i32 id)
+ *   call:    %t = phi [%p, %q];  %r = call F-type %t(args...);  ret %r
+ */
+static int build_thunk(LLVMModuleRef g, LLVMValueRef f, const struct lazy_fn *fn, uint32_t id,
+		       LLVMValueRef resolve, LLVMValueRef image_sym, char **err)
+{
+	LLVMContextRef c = LLVMGetModuleContext(g);
+	LLVMTypeRef ptr = LLVMPointerTypeInContext(c, 0);
+	LLVMTypeRef i32 = LLVMInt32TypeInContext(c);
+	LLVMTypeRef fty = LLVMGlobalGetValueType(f);
+	size_t slen = strlen(fn->name) + sizeof "$slot";
+	char *sname = malloc(slen);
+	unsigned nparams = LLVMCountParams(f);
+	LLVMValueRef *args = calloc(nparams ? nparams : 1, sizeof *args);
+	if (!sname || !args) {
+		free(sname);
+		free(args);
 		return xdrv_err(err, -ENOMEM, "lazy split: out of memory");
+	}
+	snprintf(sname, slen, "%s$slot", fn->name);
+	LLVMValueRef slot = LLVMAddGlobal(g, ptr, sname); /* private: LLVM renames on a clash */
+	free(sname);
+	LLVMSetLinkage(slot, LLVMPrivateLinkage);
+	LLVMSetInitializer(slot, LLVMConstNull(ptr));
+	LLVMSetAlignment(slot, 8);
+
+	LLVMSetLinkage(f, LLVMExternalLinkage);
+	LLVMSetVisibility(f, fn->exported ? LLVMDefaultVisibility : LLVMHiddenVisibility);
+	strip_fn_enum_attrs(f);
+	/* not a body: jit.c's compile counter skips functions marked so */
+	LLVMAddAttributeAtIndex(f, LLVMAttributeFunctionIndex,
+				LLVMCreateStringAttribute(c, LDR_LAZY_THUNK_ATTR,
+							  (unsigned)strlen(LDR_LAZY_THUNK_ATTR), "",
+							  0));
+	LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(c, f, "entry");
+	LLVMBasicBlockRef slow = LLVMAppendBasicBlockInContext(c, f, "resolve");
+	LLVMBasicBlockRef call = LLVMAppendBasicBlockInContext(c, f, "call");
+	LLVMBuilderRef b = LLVMCreateBuilderInContext(c);
+
+	LLVMPositionBuilderAtEnd(b, entry);
+	LLVMValueRef p = LLVMBuildLoad2(b, ptr, slot, "p");
+	LLVMSetAlignment(p, 8);
+	LLVMSetOrdering(p, LLVMAtomicOrderingMonotonic); /* lazy_resolve stores it, releasing */
+	LLVMBuildCondBr(b, LLVMBuildIsNull(b, p, "unresolved"), slow, call);
+
+	LLVMPositionBuilderAtEnd(b, slow);
+	LLVMValueRef rargs[3] = {image_sym, slot, LLVMConstInt(i32, id, 0)};
+	LLVMValueRef q = LLVMBuildCall2(b, LLVMGlobalGetValueType(resolve), resolve, rargs, 3, "q");
+	LLVMBuildBr(b, call);
+
+	LLVMPositionBuilderAtEnd(b, call);
+	LLVMValueRef t = LLVMBuildPhi(b, ptr, "target");
+	LLVMValueRef in_vals[2] = {p, q};
+	LLVMBasicBlockRef in_bbs[2] = {entry, slow};
+	LLVMAddIncoming(t, in_vals, in_bbs, 2);
+	for (unsigned i = 0; i < nparams; i++)
+		args[i] = LLVMGetParam(f, i);
+	int void_ret = LLVMGetTypeKind(LLVMGetReturnType(fty)) == LLVMVoidTypeKind;
+	LLVMValueRef r = LLVMBuildCall2(b, fty, t, args, nparams, void_ret ? "" : "r");
+	LLVMSetInstructionCallConv(r, LLVMGetFunctionCallConv(f));
+	int tail_ok = copy_call_attrs(f, r);
+	if (tail_ok > 0)
+		LLVMSetTailCall(r, 1);
+	if (void_ret)
+		LLVMBuildRetVoid(b);
+	else
+		LLVMBuildRet(b, r);
+	LLVMDisposeBuilder(b);
+	free(args);
+	return tail_ok < 0 ? xdrv_err(err, -ENOMEM, "lazy split: out of memory") : 0;
+}
+
+/* The globals partition: every function with a partition becomes a declaration and, with
+ * `thunks`, its thunk (a variadic one then keeps its body), plus the loader's two imports the
+ * thunks call with. */
+static int make_globals_module(LLVMModuleRef g, const struct lazy_fn *fns, size_t nfns, int thunks,
+			       char **err)
+{
+	LLVMContextRef c = LLVMGetModuleContext(g);
+	LLVMTypeRef ptr = LLVMPointerTypeInContext(c, 0);
+	LLVMTypeRef rparams[3] = {ptr, ptr, LLVMInt32TypeInContext(c)};
+	LLVMValueRef resolve = NULL, image_sym = NULL;
+	if (thunks) {
+		/* default visibility, not dso_local: both are absolute addresses, maybe far away */
+		resolve = LLVMAddFunction(g, RESOLVE_SYM, LLVMFunctionType(ptr, rparams, 3, 0));
+		image_sym = LLVMAddGlobal(g, LLVMInt8TypeInContext(c), IMAGE_SYM);
+	}
 	int rc = 0;
-	for (size_t i = 0; i < n && !rc; i++)
-		if (!LLVMIsDeclaration(fs[i]) && !func_to_decl(fs[i]))
+	for (size_t i = 0; i < nfns && !rc; i++) {
+		if (thunks && fns[i].variadic)
+			continue;
+		LLVMValueRef f = LLVMGetNamedFunction(g, fns[i].name);
+		LLVMValueRef d = f ? func_to_decl(f) : NULL;
+		if (!d)
 			rc = xdrv_err(err, -ENOMEM, "lazy split: out of memory");
-	free(fs);
+		else if (thunks)
+			rc = build_thunk(g, d, &fns[i], (uint32_t)i, resolve, image_sym, err);
+	}
 	if (!rc)
 		drop_unused_decls(g);
 	return rc;
@@ -283,25 +447,15 @@ static int verify_partition(LLVMModuleRef p, const char *what, char **err)
 	return rc;
 }
 
-struct lazy_fn {
-	char *name;
-	int exported;
-};
-
+/*
+ * ORC's lazy re-exports F -> F$body, on hosts where LLVM has a lazy call-through manager
+ * (x86_64, arm64): loads there are a little faster than with the thunks, which are compiled
+ * with the globals (loader/README.md, "Lazy mode"). `img->lctm` is set (orc_available).
+ */
 static int define_reexports(struct ldr_image *img, struct lazy_fn *fns, size_t n, char **err)
 {
 	struct ldr_ctx *ctx = img->ctx;
 	const char *triple = LLVMOrcLLJITGetTripleString(ctx->jit);
-	LLVMErrorRef e = LLVMOrcCreateLocalLazyCallThroughManager(
-		triple, ctx->es, (LLVMOrcJITTargetAddress)(uintptr_t)lazy_error_handler,
-		&img->lctm);
-	if (e) {
-		img->lctm = NULL;
-		/* LLVM 19's ORC has no lazy call-through for some hosts (powerpc64le) */
-		return ldr_llvm_err(err, e, -ENOTSUP,
-				    "lazy mode is not available on this host, use eager mode: "
-				    "call-through manager");
-	}
 	img->ism = LLVMOrcCreateLocalIndirectStubsManager(triple);
 	if (!img->ism)
 		return xdrv_err(err, -ENOTSUP, "lazy mode: no indirect stubs for %s", triple);
@@ -334,10 +488,123 @@ static int define_reexports(struct ldr_image *img, struct lazy_fn *fns, size_t n
 	LLVMOrcMaterializationUnitRef mu =
 		LLVMOrcLazyReexports(img->lctm, img->ism, img->jd, al, n);
 	free(al);
-	e = LLVMOrcJITDylibDefine(img->jd, mu);
+	LLVMErrorRef e = LLVMOrcJITDylibDefine(img->jd, mu);
 	if (e) {
 		LLVMOrcDisposeMaterializationUnit(mu);
 		return ldr_llvm_err(err, e, -EINVAL, "lazy mode: defining the stubs");
+	}
+	return 0;
+}
+
+/* Whether ORC has a lazy call-through manager for this host (then img->lctm is it). LLVM 19 has
+ * none for powerpc64le ("No callback manager available for powerpc64le-unknown-linux-gnu"). */
+static int orc_available(struct ldr_image *img)
+{
+	struct ldr_ctx *ctx = img->ctx;
+	if (ctx->lazy_thunks_always)
+		return 0;
+	LLVMErrorRef e = LLVMOrcCreateLocalLazyCallThroughManager(
+		LLVMOrcLLJITGetTripleString(ctx->jit), ctx->es,
+		(LLVMOrcJITTargetAddress)(uintptr_t)lazy_error_handler, &img->lctm);
+	if (e) {
+		LLVMConsumeError(e);
+		img->lctm = NULL;
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * The loader's side of a thunk, called (from driver code, on whatever thread runs it) the
+ * first time F is called: compile and link F's partition by looking up F$body, and store its
+ * address in F's slot. The driver runtime dispatches from one thread; the lock keeps two
+ * threads from racing on the session's error text and the lookup flag in jit.c all the same.
+ */
+static pthread_mutex_t resolve_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void *lazy_resolve(struct ldr_image *img, void **slot, uint32_t id)
+{
+	pthread_mutex_lock(&resolve_mu);
+	void *p = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+	if (p) { /* another thread resolved it while this one waited */
+		pthread_mutex_unlock(&resolve_mu);
+		return p;
+	}
+	char *err = NULL;
+	uint64_t addr = 0;
+	int rc = id < img->nlazy ? ldr_jit_lookup(img, (const char *const *)&img->lazy_bodies[id],
+						  1, 0, &addr, &err)
+				 : xdrv_err(&err, -EINVAL,
+					    "lazy thunk: function %" PRIu32 " of %" PRIu32
+					    " does not exist",
+					    id, img->nlazy);
+	if (!rc && addr) {
+		p = (void *)(uintptr_t)addr;
+		__atomic_store_n(slot, p, __ATOMIC_RELEASE);
+		img->lazy_resolved++;
+	} else {
+		/* say it loudly (the driver is running, nobody else will), and keep it for
+		 * ldr_jit_take_errors; the slot stays empty, so the next call tries again */
+		char esc[1024];
+		fprintf(stderr, "xdrv loader: JIT error: %s\n",
+			xdrv_escape_text(err ? err : "lookup found nothing", esc, sizeof esc));
+		if (!img->ctx->jit_errors) {
+			img->ctx->jit_errors = err;
+			err = NULL;
+		}
+		p = (void *)(uintptr_t)lazy_error_handler;
+	}
+	free(err);
+	pthread_mutex_unlock(&resolve_mu);
+	return p;
+}
+
+/* The two absolute symbols the thunks call with: the resolver and this image. */
+static int define_lazy_symbols(struct ldr_image *img, char **err)
+{
+	struct ldr_ctx *ctx = img->ctx;
+	LLVMOrcCSymbolMapPair syms[2];
+	syms[0].Name = LLVMOrcLLJITMangleAndIntern(ctx->jit, RESOLVE_SYM);
+	syms[0].Sym.Address = (LLVMOrcExecutorAddress)(uintptr_t)lazy_resolve;
+	syms[0].Sym.Flags.GenericFlags = LLVMJITSymbolGenericFlagsCallable;
+	syms[0].Sym.Flags.TargetFlags = 0;
+	syms[1].Name = LLVMOrcLLJITMangleAndIntern(ctx->jit, IMAGE_SYM);
+	syms[1].Sym.Address = (LLVMOrcExecutorAddress)(uintptr_t)img;
+	syms[1].Sym.Flags.GenericFlags = LLVMJITSymbolGenericFlagsNone;
+	syms[1].Sym.Flags.TargetFlags = 0;
+	LLVMOrcMaterializationUnitRef mu = LLVMOrcAbsoluteSymbols(syms, 2);
+	LLVMErrorRef e = LLVMOrcJITDylibDefine(img->jd, mu);
+	if (e) {
+		LLVMOrcDisposeMaterializationUnit(mu);
+		return ldr_llvm_err(err, e, -EINVAL, "lazy mode: defining the resolver");
+	}
+	return 0;
+}
+
+/* The names the loader adds to the driver's: a driver that defines one cannot be split. */
+static int check_reserved(LLVMModuleRef m, const struct lazy_fn *fns, size_t nfns, int thunks,
+			  char **err)
+{
+	static const char *const fixed[] = {RESOLVE_SYM, IMAGE_SYM};
+	for (size_t i = 0; thunks && i < sizeof fixed / sizeof fixed[0]; i++)
+		if (LLVMGetNamedFunction(m, fixed[i]) || LLVMGetNamedGlobal(m, fixed[i]))
+			return xdrv_err(err, -EINVAL,
+					"lazy split: the driver defines %s, a name the loader "
+					"needs; load it eagerly",
+					fixed[i]);
+	for (size_t i = 0; i < nfns; i++) {
+		size_t blen = strlen(fns[i].name) + sizeof BODY_SUFFIX;
+		char *bname = malloc(blen);
+		if (!bname)
+			return xdrv_err(err, -ENOMEM, "lazy split: out of memory");
+		snprintf(bname, blen, "%s" BODY_SUFFIX, fns[i].name);
+		int clash = LLVMGetNamedFunction(m, bname) || LLVMGetNamedGlobal(m, bname);
+		free(bname);
+		if (clash)
+			return xdrv_err(err, -EINVAL,
+					"lazy split: the driver defines %s" BODY_SUFFIX
+					", a name the loader needs for %s's body",
+					fns[i].name, fns[i].name);
 	}
 	return 0;
 }
@@ -354,7 +621,8 @@ int ldr_lazy_add(struct ldr_image *img, LLVMOrcThreadSafeContextRef tsc, LLVMMod
 		if (!LLVMIsDeclaration(f))
 			nfns++;
 	fns = calloc(nfns ? nfns : 1, sizeof *fns);
-	if (!fns) {
+	img->lazy_bodies = calloc(nfns ? nfns : 1, sizeof *img->lazy_bodies);
+	if (!fns || !img->lazy_bodies) {
 		rc = xdrv_err(err, -ENOMEM, "lazy split: out of memory");
 		goto out_dispose;
 	}
@@ -362,33 +630,35 @@ int ldr_lazy_add(struct ldr_image *img, LLVMOrcThreadSafeContextRef tsc, LLVMMod
 	for (LLVMValueRef f = LLVMGetFirstFunction(m); f; f = LLVMGetNextFunction(f)) {
 		if (LLVMIsDeclaration(f))
 			continue;
-		fns[nfns].name = value_name(f);
-		fns[nfns].exported = LLVMGetVisibility(f) == LLVMDefaultVisibility;
-		if (!fns[nfns].name) {
+		struct lazy_fn *fn = &fns[nfns++];
+		fn->name = value_name(f);
+		fn->exported = LLVMGetVisibility(f) == LLVMDefaultVisibility;
+		fn->variadic = LLVMIsFunctionVarArg(LLVMGlobalGetValueType(f));
+		if (!fn->name) {
 			rc = xdrv_err(err, -ENOMEM, "lazy split: out of memory");
 			goto out_dispose;
 		}
-		nfns++;
-		size_t blen = strlen(fns[nfns - 1].name) + sizeof BODY_SUFFIX;
+		/* the resolver's table: thunk i looks up lazy_bodies[i] */
+		size_t blen = strlen(fn->name) + sizeof BODY_SUFFIX;
 		char *bname = malloc(blen);
 		if (!bname) {
 			rc = xdrv_err(err, -ENOMEM, "lazy split: out of memory");
 			goto out_dispose;
 		}
-		snprintf(bname, blen, "%s" BODY_SUFFIX, fns[nfns - 1].name);
-		int clash = LLVMGetNamedFunction(m, bname) || LLVMGetNamedGlobal(m, bname);
-		free(bname);
-		if (clash) {
-			rc = xdrv_err(err, -EINVAL,
-				      "lazy split: the driver defines %s" BODY_SUFFIX
-				      ", a name the loader needs for %s's body",
-				      fns[nfns - 1].name, fns[nfns - 1].name);
-			goto out_dispose;
-		}
+		snprintf(bname, blen, "%s" BODY_SUFFIX, fn->name);
+		img->lazy_bodies[img->nlazy++] = bname;
 	}
+	int thunks = !orc_available(img);
+	rc = check_reserved(m, fns, nfns, thunks, err);
+	if (!rc && thunks)
+		rc = define_lazy_symbols(img, err);
+	if (rc)
+		goto out_dispose;
 
 	/* partitions, each from a clone of the prepared module, into the same context */
 	for (size_t i = 0; i < nfns; i++) {
+		if (thunks && fns[i].variadic)
+			continue;
 		LLVMModuleRef p = LLVMCloneModule(m);
 		rc = p ? make_function_module(p, fns[i].name, err)
 		       : xdrv_err(err, -ENOMEM, "lazy split: out of memory");
@@ -406,16 +676,14 @@ int ldr_lazy_add(struct ldr_image *img, LLVMOrcThreadSafeContextRef tsc, LLVMMod
 		if (rc)
 			goto out_dispose;
 	}
-	rc = make_globals_module(m, err);
+	rc = make_globals_module(m, fns, nfns, thunks, err);
 	if (!rc)
 		rc = verify_partition(m, "(globals)", err);
 	if (rc)
 		goto out_dispose;
 	rc = ldr_jit_add_module(img, tsc, m, err);
-	m = NULL;
-	if (rc)
-		goto out_free;
-	rc = define_reexports(img, fns, nfns, err);
+	if (!rc && !thunks)
+		rc = define_reexports(img, fns, nfns, err);
 	goto out_free;
 
 out_dispose:

@@ -8,7 +8,8 @@
  *   specialize.c  declared parameters -> constants
  *   jit.c         the LLJIT of a context, one bare JITDylib + resource tracker per image, ABI
  *                 imports as absolute symbols, eager add, lookups, removal, compile counting
- *   lazy.c        per-function partitioning behind lazy re-exports (stubs)
+ *   lazy.c        per-function partitioning behind ORC's lazy re-exports or, where ORC has
+ *                 none (powerpc64le), IR thunks that call the loader (stubs)
  *   image.c       the load pipeline and the image accessors
  *   cache.c       the object cache: keys, authenticated entries, eviction
  *   ctx.c         the context
@@ -97,6 +98,8 @@ struct ldr_ctx {
 	struct ldr_cache *cache;	  /* the object cache (cache.c), NULL: none */
 	char *cache_policy;		  /* part of every cache key */
 	char llvm_version[32];		  /* "19.1.7", for the cache key (tests change it) */
+	/* lazy mode: the loader's thunks even where ORC has lazy re-exports (tests set it) */
+	int lazy_thunks_always;
 	char errmsg[LDR_ERRMSG_MAX];
 };
 /* Remember `err` (may be NULL) as the context's last error. Inline here because both ctx.c and
@@ -130,8 +133,11 @@ struct ldr_image {
 	size_t nparams;
 	LLVMOrcJITDylibRef jd;
 	LLVMOrcResourceTrackerRef rt;
-	LLVMOrcLazyCallThroughManagerRef lctm; /* lazy mode */
-	LLVMOrcIndirectStubsManagerRef ism;    /* lazy mode */
+	LLVMOrcLazyCallThroughManagerRef lctm; /* lazy mode with ORC's re-exports */
+	LLVMOrcIndirectStubsManagerRef ism;    /* lazy mode with ORC's re-exports */
+	char **lazy_bodies; /* lazy mode: "F$body" of thunk i (lazy.c), malloc'd (jit.c frees) */
+	uint32_t nlazy;	    /* entries in lazy_bodies */
+	uint32_t lazy_resolved; /* thunks resolved (slots filled) */
 	uint32_t compiled, total;
 	const struct xdrv_driver *desc;
 	struct ldr_timings t;
@@ -223,9 +229,14 @@ int ldr_cache_put(struct ldr_cache *c, const struct ldr_cache_key *k, const char
 /* ---- lazy.c -----------------------------------------------------------------------------------
  */
 /* Split the optimized module (ownership passes in) into a globals module and one module per
- * defined function, add them to the image, and define lazy re-exports F -> F$body. */
+ * defined function, add them to the image, and make each F a stub for F$body: ORC's lazy
+ * re-exports where ORC has a lazy call-through manager for the host (and not
+ * ctx->lazy_thunks_always), else a thunk in the globals module that calls F$body through a
+ * slot the loader fills on F's first call. */
 int ldr_lazy_add(struct ldr_image *img, LLVMOrcThreadSafeContextRef tsc, LLVMModuleRef m,
 		 char **err);
+/* The string attribute that marks a thunk: not a function body, not counted as compiled. */
+#define LDR_LAZY_THUNK_ATTR "xdrv-lazy-thunk"
 /* Number of lazy call-through failures since process start (the error handler counts them). */
 uint64_t ldr_lazy_failures(void);
 
