@@ -208,6 +208,28 @@ static int pass_txn(struct repo *r, struct repod_db *db, void *arg, char **err)
 	return rc;
 }
 
+/* The folder `d` (under the mirror) made if missing; a new folder's name is fsynced in its parent
+ * (up to the mirror's own), so that after a crash no file written later in another folder can
+ * outlive a folder that a file written before it sits in. */
+static int make_dir(const struct repo_mirror *m, char *d, char **err)
+{
+	struct stat st;
+	if (stat(d, &st) == 0 && S_ISDIR(st.st_mode))
+		return 0;
+	int rc = xdrv_mkdirs(d, 0755, err);
+	size_t root = strlen(m->dir);
+	for (char *s = strrchr(d, '/'); rc == 0 && s && (size_t)(s - d) >= root;
+	     s = strrchr(d, '/')) {
+		*s = 0; /* d is now the parent */
+		int fd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0 || fsync(fd) != 0)
+			rc = xdrv_err(err, -errno, "%s: fsync: %s", d, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+	}
+	return rc;
+}
+
 /* Write `rel` under the folder unless it already holds these bytes; *wrote says which. */
 static int put(const struct repo_mirror *m, const char *rel, const void *buf, size_t len,
 	       bool compare, bool *wrote, char **err)
@@ -228,7 +250,7 @@ static int put(const struct repo_mirror *m, const char *rel, const void *buf, si
 	}
 	snprintf(d, sizeof(d), "%s", p);
 	*strrchr(d, '/') = 0;
-	int rc = xdrv_mkdirs(d, 0755, err);
+	int rc = make_dir(m, d, err);
 	if (rc == 0)
 		rc = xdrv_write_file_atomic(p, buf, len, 0644, err);
 	*wrote = rc == 0;
