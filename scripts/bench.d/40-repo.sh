@@ -17,6 +17,7 @@
 # figures to $B/bench/repo-*.txt.
 #   usage: scripts/bench.d/40-repo.sh BUILD_DIR SECTION.md
 #   env:   DUR=60s CONN=256 THREADS=2 REPS=15 INTERVAL=100 (the mirror's --interval, ms)
+#          TIMEOUT=10s (wrk's; a slower answer counts as an error and leaves the percentiles)
 set -euo pipefail
 B=$(cd "${1:?usage: 40-repo.sh BUILD_DIR SECTION.md}" && pwd)
 SECTION=${2:?usage: 40-repo.sh BUILD_DIR SECTION.md}
@@ -25,6 +26,7 @@ CONN=${CONN:-256}
 THREADS=${THREADS:-2}
 REPS=${REPS:-15}
 INTERVAL=${INTERVAL:-100}
+TIMEOUT=${TIMEOUT:-10s}
 X="$B/bin/xdrv"
 R="$B/bin/xdrv-repod"
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
@@ -146,21 +148,24 @@ ngx_pids() { echo "$NGINX_PID" $(pgrep -P "$NGINX_PID"); }
 # softirq, where much of loopback's networking is counted; idle and iowait)
 machine() { awk '/^cpu / {print $2 + $3 + $4 + $9, $7 + $8, $5 + $6}' /proc/stat; }
 
-# wrk NAME URL -> "req/s p50_ms p99_ms errors"
+# wrk NAME URL -> "req/s p50_ms p99_ms max_ms errors"
 ms() { awk '{v = $1; if (v ~ /us$/) {sub(/us$/, "", v); v /= 1000} else if (v ~ /ms$/) {sub(/ms$/, "", v)} else if (v ~ /s$/) {sub(/s$/, "", v); v *= 1000}; printf "%.2f", v}'; }
 run_wrk() {
   local f="$OUT/repo-wrk-$1.txt"
-  /usr/bin/time -f "%U %S" -o "$T/wrk.time" wrk -t"$THREADS" -c"$CONN" -d"$DUR" --latency "$2" >"$f" 2>&1
+  /usr/bin/time -f "%U %S" -o "$T/wrk.time" wrk -t"$THREADS" -c"$CONN" -d"$DUR" --timeout "$TIMEOUT" \
+    --latency "$2" >"$f" 2>&1
   WRK_TICKS=$((WRK_TICKS + $(awk -v hz="$HZ" '{printf "%d", ($1 + $2) * hz}' "$T/wrk.time")))
-  local rps p50 p99 err
+  local rps p50 p99 max err
   rps=$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$f")
   p50=$(awk '$1 == "50%" {print $2}' "$f" | ms)
   p99=$(awk '$1 == "99%" {print $2}' "$f" | ms)
+  max=$(awk '$1 == "Latency" && NF == 5 {print $4}' "$f" | ms)
   # "Socket errors: connect 0, read 0, write 0, timeout 0" and "Non-2xx or 3xx responses: N"
   err=$(awk '/Socket errors:/ {gsub(/,/, ""); e += $4 + $6 + $8 + $10} /Non-2xx/ {e += $NF} END {print e + 0}' "$f")
-  echo "${rps:-nan} ${p50:-nan} ${p99:-nan} $err"
+  echo "${rps:-nan} ${p50:-nan} ${p99:-nan} ${max:-nan} $err"
 }
 META=/metadata/timestamp.json
+LOAD0=$(cut -d' ' -f1 /proc/loadavg)
 declare -A W CPU
 for c in "sqlite $URL" "pg $PURL" "nginx1 $N1URL" "nginx2 $N2URL" "mirror $NURL"; do
   read -r name base <<<"$c"
@@ -224,9 +229,9 @@ BIG_SIZE=$(stat -c %s "$T/big/big.xdrv")
 [ "$(grep -c '^201 ' "$plat")" = "$REPS" ] || { echo "40-repo: a PostgreSQL publish failed: $(cat "$plat")" >&2; exit 1; }
 stat_ms() { awk '{print $2*1000}' "${2:-$lat}" | sort -g | awk -v q="$1" '{a[NR]=$1} END {i=int(NR*q+0.999); if (i<1) i=1; printf "%.1f", a[i]}'; }
 row() { # row RESOURCE LABEL KEY
-  local rps p50 p99 err
-  read -r rps p50 p99 err <<<"${W[$3]}"
-  echo "| $1 | $2 | $rps | $p50 | $p99 | $err |"
+  local rps p50 p99 max err
+  read -r rps p50 p99 max err <<<"${W[$3]}"
+  echo "| $1 | $2 | $rps | $p50 | $p99 | $max | $err |"
 }
 ratio() { awk -v a="${W[$1]%% *}" -v b="${W[$2]%% *}" 'BEGIN {printf "%.2f", a / b}'; }
 read -r rs0 _ rp0 _ rq0 _ <<<"$rss_before"
@@ -235,16 +240,18 @@ read -r rs1 hs1 rp1 hp1 rq1 hq1 <<<"$rss_after"
 {
   echo "## Repository: serving and publishing"
   echo
-  echo "\`wrk -t$THREADS -c$CONN -d$DUR --latency URL\` on 127.0.0.1, one case after the other, on"
-  echo "$(nproc) cores, $(date -u +%Y-%m-%d). Metadata: \`/metadata/timestamp.json\`; package: the hello"
+  echo "\`wrk -t$THREADS -c$CONN -d$DUR --timeout $TIMEOUT --latency URL\` on 127.0.0.1, one case after the"
+  echo "other, on $(nproc) cores, $(date -u +%Y-%m-%d) (load average $LOAD0 before the first run: the machine"
+  echo "is shared with other work). Metadata: \`/metadata/timestamp.json\`; package: the hello"
   echo "driver ($PKG_SIZE bytes) by its consistent-snapshot name. xdrv-repod: libmicrohttpd, 4 threads,"
   echo "\`max_connections_per_client = 4096\` (every connection comes from 127.0.0.1); PostgreSQL 15"
   echo "private on a Unix socket, fsync on; nginx $(nginx -v 2>&1 | sed 's|.*/||'): \`worker_processes auto\`,"
-  echo "upstream keep-alive, sendfile. Errors: wrk's socket errors (connect, read, write, timeout)"
-  echo "plus answers other than 2xx. Raw wrk output: \`BUILD_DIR/bench/repo-wrk-*.txt\`."
+  echo "upstream keep-alive, sendfile. Errors: wrk's socket errors (connect, read, write, and"
+  echo "timeout: no answer within $TIMEOUT) plus answers other than 2xx; latencies are of the answered"
+  echo "requests. Raw wrk output: \`BUILD_DIR/bench/repo-wrk-*.txt\`."
   echo
-  echo "| resource | served by | requests/s | p50 ms | p99 ms | errors |"
-  echo "| --- | --- | ---: | ---: | ---: | ---: |"
+  echo "| resource | served by | requests/s | p50 ms | p99 ms | max ms | errors |"
+  echo "| --- | --- | ---: | ---: | ---: | ---: | ---: |"
   row metadata "xdrv-repod, SQLite" sqlite-meta
   row metadata "xdrv-repod, PostgreSQL" pg-meta
   row metadata "nginx → 1 xdrv-repod, PostgreSQL" nginx1-meta
