@@ -171,6 +171,7 @@ for c in "sqlite $URL" "pg $PURL" "nginx1 $N1URL" "nginx2 $N2URL" "mirror $NURL"
   read -r name base <<<"$c"
   WRK_TICKS=0
   read -r m0 k0 i0 <<<"$(machine)"
+  # shellcheck disable=SC2046 # pid lists are words
   s0=$(ticks "$REPOD_PID") a0=$(ticks "$PG_PID") b0=$(ticks "$PG2_PID") q0=$(ticks $(pg_pids)) n0=$(ticks $(ngx_pids))
   # run_wrk in this shell (not in $(...)), so that WRK_TICKS adds up
   run_wrk "$name-meta" "$base$META" >"$T/w"
@@ -178,6 +179,7 @@ for c in "sqlite $URL" "pg $PURL" "nginx1 $N1URL" "nginx2 $N2URL" "mirror $NURL"
   run_wrk "$name-pkg" "$base$TGT" >"$T/w"
   W[$name-pkg]=$(cat "$T/w")
   read -r m1 k1 i1 <<<"$(machine)"
+  # shellcheck disable=SC2046 # pid lists are words
   s1=$(ticks "$REPOD_PID") a1=$(ticks "$PG_PID") b1=$(ticks "$PG2_PID") q1=$(ticks $(pg_pids)) n1=$(ticks $(ngx_pids))
   # CPU seconds of: xdrv-repod (each), PostgreSQL, nginx, wrk, interrupts, other processes, idle
   CPU[$name]=$(awk -v hz="$HZ" -v s=$((s1 - s0)) -v a=$((a1 - a0)) -v b=$((b1 - b0)) -v q=$((q1 - q0)) \

@@ -162,7 +162,7 @@ check "a second writer of a watched mirror is refused ($out)" \
 python3 "$HERE/repod_mirror_check.py" "$T/checked" "$T/stop-checker" "$T/mirror1" "$T/mirror2" \
   >"$T/checker.log" 2>&1 &
 CHECKER=$!
-PIDS+=($CHECKER)
+PIDS+=("$CHECKER")
 # until the reader walked timestamp version V (or later) of MIRROR
 walked() {
   for _ in $(seq 600); do
@@ -343,5 +343,9 @@ for m in m1 m2; do
 done
 check "watcher $H logged no error" test "$(grep -vc 'keeping .* current\|at timestamp v\|stopped;' "$T/$H.log")" = 0
 
+for s in a b; do
+  kill -TERM "${PID[$s]}"; wait "${PID[$s]}"; rc=$?
+  check "server $s: SIGTERM, exit 0" test "$rc" = 0
+done
 echo "repod_mirror: $fails failure(s)"
 [ "$fails" = 0 ]

@@ -77,9 +77,11 @@ def walk(d):
             if size != t["length"] or h != t["hashes"]["sha256"]:
                 raise Inconsistent(f"{rel}: not the bytes {name} lists")
             n += 1
-    for page in [os.path.join(d, "index.html")] + [
-        os.path.join(d, "drivers", x, "index.html") for x in os.listdir(os.path.join(d, "drivers"))
-    ] if os.path.isdir(os.path.join(d, "drivers")) else []:
+    drivers = os.path.join(d, "drivers")
+    pages = [os.path.join(d, "index.html")]
+    if os.path.isdir(drivers):
+        pages += [os.path.join(drivers, x, "index.html") for x in os.listdir(drivers)]
+    for page in pages:
         try:
             with open(page, encoding="utf-8") as f:
                 html = f.read()
