@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * xdrv-repod: the repository server's command line. Subcommands live in one const table (init,
- * keys init, keys rotate-root, vendor add, serve, export, migrate), each with the options it takes;
- * an unknown subcommand or option gets a did-you-mean (xdrv_suggest), a missing argument is named
- * together with where to get it, and each command says what it made and what comes next.
+ * keys init, keys rotate-root, vendor add, serve, export [--watch], migrate), each with the
+ * options it takes; an unknown subcommand or option gets a did-you-mean (xdrv_suggest), a
+ * missing argument is named together with where to get it, and each command says what it made
+ * and what comes next.
  * Arguments and output only; the work is in libxdrv_repo.
  */
 #include "xdrv/abi.h"
@@ -15,6 +16,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
+#include <sys/select.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -109,9 +111,13 @@ static const struct command commands[] = {
 	 cmd_serve},
 	{NULL,
 	 "export",
-	 "--config FILE --out DIR",
-	 "  Write the static mirror tree (metadata, targets, index.html) for any web server.\n",
-	 {{"--config", true}, {"--out", true}},
+	 "--config FILE --out DIR [--watch [--interval MS]]",
+	 "  Write the static mirror tree (metadata, targets, index.html) for any web server;\n"
+	 "  files already there are kept. --watch keeps it current until SIGTERM/SIGINT: every\n"
+	 "  MS milliseconds (default 1000) it looks for a new timestamp in the store (published\n"
+	 "  through any server on it) and writes what is new, timestamp.json last, so that the\n"
+	 "  tree is a consistent repository at every instant.\n",
+	 {{"--config", true}, {"--out", true}, {"--watch", false}, {"--interval", true}},
 	 0,
 	 cmd_export},
 	{NULL,
@@ -569,23 +575,135 @@ static int cmd_serve(const struct args *a)
 	return 0;
 }
 
+/* "wrote 1 target, 4 metadata files, 2 pages" */
+static void pass_summary(const struct repo_mirror_pass *st, char *out, size_t n)
+{
+	snprintf(out, n, "wrote %u target%s, %u metadata file%s, %u page%s", st->targets,
+		 st->targets == 1 ? "" : "s", st->metadata, st->metadata == 1 ? "" : "s", st->pages,
+		 st->pages == 1 ? "" : "s");
+}
+
+/* export --watch: a pass every `ms` until SIGTERM/SIGINT. A failed pass (the database away, a
+ * full disk) is said when it starts failing and then once a minute while it goes on (not at
+ * every pass: at 50 ms that would be a flood); the tree stays at the version it had. */
+static int watch(struct repo *r, const char *out, unsigned ms)
+{
+	struct repo_mirror *m = NULL;
+	struct repo_mirror_pass st;
+	char *err = NULL, sum[128];
+	sigset_t block, orig;
+	struct sigaction sa = {.sa_handler = on_signal};
+	unsigned long failed = 0;
+	uint64_t said = 0, served = 0;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigprocmask(SIG_BLOCK, &block, &orig);
+	int rc = repo_mirror_open(r, out, &stop_sig, &m, &err);
+	if (rc) {
+		fprintf(stderr, "xdrv-repod export: %s\n", err ? err : strerror(-rc));
+		free(err);
+		return 1;
+	}
+	fprintf(stderr, "xdrv-repod export: keeping %s current (a look at the store every %u ms)\n",
+		out, ms);
+	while (!stop_sig) {
+		/* signals arrive during a pass (it stops before its next file) and in pselect */
+		sigprocmask(SIG_SETMASK, &orig, NULL);
+		uint64_t t0 = xdrv_now_ns();
+		rc = repo_mirror_sync(m, &st, &err);
+		sigprocmask(SIG_BLOCK, &block, NULL);
+		uint64_t t1 = xdrv_now_ns();
+		if (rc == 0 && failed) {
+			fprintf(stderr, "xdrv-repod export: passes work again (after %lu failed)\n",
+				failed);
+			failed = 0;
+		}
+		if (rc == 0 && st.changed) {
+			pass_summary(&st, sum, sizeof(sum));
+			fprintf(stderr,
+				"xdrv-repod export: %s at timestamp v%llu (%s): %s in %llu ms\n",
+				out, (unsigned long long)st.timestamp_version,
+				st.full ? "every file compared" : "what is new", sum,
+				(unsigned long long)((t1 - t0) / 1000000));
+		}
+		if (rc == 0)
+			served = st.timestamp_version;
+		if (rc && !(rc == -EINTR && stop_sig)) {
+			if (!failed || t1 - said >= 60ull * 1000000000) {
+				fprintf(stderr,
+					"xdrv-repod export: %s (%s; the mirror stays as it was; "
+					"trying again every %u ms)\n",
+					err ? err : strerror(-rc),
+					failed ? "still failing" : "a pass failed", ms);
+				said = t1;
+			}
+			failed++;
+		}
+		free(err);
+		err = NULL;
+		struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000};
+		if (!stop_sig)
+			pselect(0, NULL, NULL, NULL, &ts, &orig);
+	}
+	sigprocmask(SIG_SETMASK, &orig, NULL);
+	fprintf(stderr, "xdrv-repod export: signal %d: stopped; %s serves timestamp v%llu\n",
+		(int)stop_sig, out, (unsigned long long)served);
+	repo_mirror_close(m);
+	return 0;
+}
+
 static int cmd_export(const struct args *a)
 {
 	struct repo *r;
 	struct repo_config c;
-	char *err = NULL;
-	const char *out = get(a, "--out");
+	struct repo_mirror *m = NULL;
+	struct repo_mirror_pass st;
+	char *err = NULL, sum[128];
+	const char *out = get(a, "--out"), *iv = get(a, "--interval");
+	bool w = get(a, "--watch") != NULL;
+	unsigned ms = 1000;
 	int rc;
 	if (!get(a, "--config"))
 		return usage_error(a->cmd, "%s", missing_config);
 	if (!out)
 		return usage_error(a->cmd, "missing --out DIR (the folder for the static tree)");
+	if (iv && !w)
+		return usage_error(a->cmd, "--interval needs --watch");
+	if (iv) {
+		char *end;
+		errno = 0;
+		unsigned long v = strtoul(iv, &end, 10);
+		/* 10 ms: two small queries a time is still nothing; beyond 1 h, a cron job */
+		if (errno || *end || !*iv || v < 10 || v > 3600000)
+			return usage_error(a->cmd,
+					   "--interval wants milliseconds in 10..3600000, not '%s'",
+					   iv);
+		ms = (unsigned)v;
+	}
 	if ((rc = open_repo(a, &r, &c)) != 0)
 		return rc;
-	rc = repo_export(r, out, &err);
+	if (w) {
+		rc = watch(r, out, ms);
+		repo_close(r);
+		repo_config_free(&c);
+		return rc;
+	}
+	rc = repo_mirror_open(r, out, NULL, &m, &err);
+	if (rc == 0)
+		rc = repo_mirror_sync(m, &st, &err);
+	repo_mirror_close(m);
 	repo_close(r);
 	repo_config_free(&c);
-	return rc ? fail(a->cmd, err, rc) : 0;
+	if (rc)
+		return fail(a->cmd, err, rc);
+	pass_summary(&st, sum, sizeof(sum));
+	printf("xdrv-repod export: %s at timestamp v%llu: %s\n", out,
+	       (unsigned long long)st.timestamp_version, sum);
+	return 0;
 }
 
 /* "1.2 MB" */

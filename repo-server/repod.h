@@ -74,6 +74,14 @@ int repod_blob_read(struct repo *r, struct repod_db *db, const char *sha256, uin
 int repod_blob_store(struct repo *r, struct repod_db *db, const char *sha256, const uint8_t *buf,
 		     size_t len, char **err);
 
+/* The index page and a driver's page (as repo_index_html and repo_driver_html with no query
+ * and no base URL) from rows the caller read (packages with .full, in their order; vendors):
+ * the static mirror builds them from the read its metadata comes from. *html malloc'd. */
+int repod_index_html_rows(const struct repod_pkg *rows, size_t n, const struct repod_vendor *vs,
+			  size_t nv, char **html, char **err);
+int repod_driver_html_rows(const struct repod_pkg *rows, size_t n, const char *name, char **html,
+			   char **err);
+
 /* Consistent target file name "VENDOR/<sha>.NAME-VERSION.xdrv" of a target path. */
 int repod_target_file(const char *target, const char *sha256, char *out, size_t n);
 

@@ -734,10 +734,14 @@ static void *watchdog(void *arg)
 		if (s->stopping)
 			break;
 		pthread_mutex_unlock(&s->mu);
-		uint64_t now = xdrv_now_ns();
 		uint64_t hdr = (uint64_t)s->header_timeout * 1000000000ull;
 		uint64_t body = (uint64_t)s->body_timeout * 1000000000ull;
 		pthread_mutex_lock(&s->cmu);
+		/* read under cmu, which set_phase holds to write `since`: no `since` is later than
+		 * `now`. Read before it, a phase started meanwhile made `now - since` wrap around
+		 * to a huge age, and a busy kept-alive connection was cut as if it had sent no
+		 * headers for header_timeout (a few per minute under wrk's 256 connections). */
+		uint64_t now = xdrv_now_ns();
 		for (size_t i = 0; i < sizeof(s->rl) / sizeof(s->rl[0]); i++) {
 			struct ratelog *rl = &s->rl[i];
 			if (rl->suppressed && now - rl->last >= 1000000000ull) {

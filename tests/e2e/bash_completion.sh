@@ -75,6 +75,8 @@ expect "xdrv cache list --dir <TAB>: an option's argument" "a.c b.bc c.xdrv d.tx
 expect "xdrv-repod <TAB>" "export init keys migrate serve vendor" "$R" ""
 expect "xdrv-repod keys <TAB>" "init rotate-root" "$R" keys ""
 expect "xdrv-repod serve --c<TAB>" "--config" "$R" serve --c
+expect "xdrv-repod export --w<TAB>" "--watch" "$R" export --w
+expect "xdrv-repod export --watch --i<TAB>" "--interval" "$R" export --watch --i
 
 # 5. a program that cannot be run completes nothing (no error output either)
 out=$(complete_words "$T/not-here/xdrv" "" 2>&1)

@@ -64,6 +64,10 @@ expect 2 "^xdrv-repod serve: missing --config FILE \(create one with 'xdrv-repod
 expect 2 "^xdrv-repod export: missing --config FILE \(create one with 'xdrv-repod init'\)$" \
   "export without --config" -- "$R" export --out o
 expect 2 "^xdrv-repod export: missing --out DIR" "export without --out" -- "$R" export --config c
+expect 2 "^xdrv-repod export: --interval needs --watch$" "export --interval without --watch" -- \
+  "$R" export --config c --out o --interval 100
+expect 2 "^xdrv-repod export: --interval wants milliseconds in 10\.\.3600000, not '5'$" \
+  "export --watch --interval out of range" -- "$R" export --config c --out o --watch --interval 5
 expect 2 "^xdrv-repod init: missing --dir DIR" "init without --dir" -- "$R" init
 expect 2 "^xdrv-repod keys init: missing --dir DIR" "keys init without --dir" -- "$R" keys init
 expect 2 "^xdrv-repod keys rotate-root: missing --dir DIR" "keys rotate-root without --dir" -- "$R" keys rotate-root
@@ -98,8 +102,11 @@ check "root key is 0600" test "$(stat -c %a fresh/keys/offline/root.key)" = 600
 check "repod.conf: listen, port, paths, absolute trust_root" grep -qzE \
   "listen = ::1.port = 9000.*data_dir = data.*keys_dir = keys/online.*trust_root = $(realpath "$ROOT")" fresh/repod.conf
 check "repod.conf: optional keys commented at their defaults" grep -q "^# max_package = 33554432$" fresh/repod.conf
-expect 0 "" "the config init wrote loads (export through it)" -- "$R" export --config repo/repod.conf --out mirror
+expect 0 "^xdrv-repod export: mirror at timestamp v1: wrote 0 targets, [0-9]+ metadata files, 2 pages$" \
+  "the config init wrote loads (export through it, saying what it wrote)" -- "$R" export --config repo/repod.conf --out mirror
 check "... export wrote the timestamp" test -s mirror/metadata/timestamp.json
+expect 0 "^xdrv-repod export: mirror at timestamp v1: wrote 0 targets, 0 metadata files, 0 pages$" \
+  "export again: the files are there, nothing written" -- "$R" export --config repo/repod.conf --out mirror
 sum_conf=$(sha256sum < repo/repod.conf); sum_key=$(sha256sum < repo/keys/offline/root.key)
 expect 1 "^xdrv-repod init: repo/repod.conf exists \(not replaced; --force rewrites it\)$" "init again: refused" -- \
   "$R" init --dir repo --trust-root "$ROOT"

@@ -26,6 +26,7 @@
 #ifndef XDRV_REPO_SERVER_H
 #define XDRV_REPO_SERVER_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -165,9 +166,38 @@ int repo_driver_html(struct repo *r, const char *name, const char *base_url, cha
  * blob's path (malloc'd) and size; -ENOENT. */
 int repo_target_lookup(struct repo *r, const char *file, char **blob_path, uint64_t *size,
 		       char **err);
+/* ---- static mirror (repod_mirror.c) -------------------------------------------------------- */
 /* Write a static mirror tree: DIR/metadata/..., DIR/targets/..., DIR/index.html,
- * DIR/drivers/NAME/index.html, DIR/static/repo.js. */
+ * DIR/drivers/NAME/index.html, DIR/static/repo.js (one pass of a mirror, below: files already
+ * there with the same bytes are left alone). */
 int repo_export(struct repo *r, const char *dir, char **err);
+
+/* A mirror folder kept current by one process (`export --watch`). At every instant it is a
+ * consistent TUF repository: each file is written whole (temporary file, fsync, rename) and
+ * timestamp.json last, after everything it leads to (new package files, then new versioned
+ * metadata, then the unversioned names, snapshot.json). Files are never removed. */
+struct repo_mirror;
+struct repo_mirror_pass {
+	bool changed;		    /* false: the store had nothing new since the last pass */
+	bool full;		    /* every file of the store was compared (the first pass, or a
+				     * store that went back to older versions: a restore) */
+	uint64_t timestamp_version; /* the timestamp the folder serves now */
+	unsigned targets, metadata, pages; /* files written (the others were there already) */
+};
+/* Open DIR (created if missing) for writing: an exclusive lock on it (a second writer gets
+ * -EBUSY "another xdrv-repod export writes this folder"), and temporary files a killed writer
+ * left ("NAME.tmp.XXXXXX") removed. While *stop (may be NULL) is non-zero a pass stops before
+ * its next file (-EINTR), leaving the folder at the version it had. `r` must outlive it. */
+int repo_mirror_open(struct repo *r, const char *dir, const volatile sig_atomic_t *stop,
+		     struct repo_mirror **out, char **err);
+/* One pass: looks at the latest timestamp and root versions of the store (two small reads);
+ * when they changed since the last pass, reads what is new in one read transaction and writes
+ * it. The first pass compares every file; later ones fetch only the new metadata versions and
+ * the package files the folder lacks, and rewrite the index page and the pages of drivers with
+ * a new package. After a failed pass the next one is a full one. Works with any store and sees
+ * publishes of every server on it. Not thread-safe (one pass at a time). */
+int repo_mirror_sync(struct repo_mirror *m, struct repo_mirror_pass *st, char **err);
+void repo_mirror_close(struct repo_mirror *m); /* NULL-safe; releases the lock */
 
 /* Copy a whole repository from one store to another (`xdrv-repod migrate`): every metadata
  * version byte for byte, vendors with their tokens and online keys, packages and their blobs, in
