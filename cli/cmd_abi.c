@@ -8,7 +8,6 @@
 
 #include "cmd_json.h"
 
-#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -53,24 +52,10 @@ static int print_json(void)
 
 int cmd_abi(int argc, char **argv)
 {
-	static const struct option longopts[] = {{"json", no_argument, NULL, 'j'},
-						 {NULL, 0, NULL, 0}};
-	bool json = false;
-	int c;
-	if (xdrv_cli_wants_help(argc, argv)) {
-		fputs(usage, stdout);
-		return 0;
-	}
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-		if (c == 'j')
-			json = true;
-		else
-			return xdrv_cli_option_error("abi", longopts, argv[optind - 1]);
-	}
-	if (optind < argc)
-		return xdrv_cli_usage_error("abi", "takes no arguments, not", argv[optind]);
+	bool json;
+	int rc = cmd_json_only_args("abi", usage, argc, argv, &json);
+	if (rc >= 0)
+		return rc;
 	if (json)
 		return print_json();
 	printf("xdrv driver ABI %u.%u.%u (%u)\n", XDRV_ABI_VERSION_MAJOR, XDRV_ABI_VERSION_MINOR,

@@ -5,7 +5,8 @@
  */
 #include "commands.h"
 
-#include <getopt.h>
+#include "cmd_json.h"
+
 #include <stdbool.h>
 #include <stdio.h>
 #include <xdrv/version.h>
@@ -23,24 +24,10 @@ static const char usage[] =
 
 int cmd_version(int argc, char **argv)
 {
-	static const struct option longopts[] = {{"json", no_argument, NULL, 'j'},
-						 {NULL, 0, NULL, 0}};
-	bool json = false;
-	int c;
-	if (xdrv_cli_wants_help(argc, argv)) {
-		fputs(usage, stdout);
-		return 0;
-	}
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-		if (c == 'j')
-			json = true;
-		else
-			return xdrv_cli_option_error("version", longopts, argv[optind - 1]);
-	}
-	if (optind < argc)
-		return xdrv_cli_usage_error("version", "takes no arguments, not", argv[optind]);
+	bool json;
+	int rc = cmd_json_only_args("version", usage, argc, argv, &json);
+	if (rc >= 0)
+		return rc;
 	if (json)
 		return xdrv_version_print_json(stdout, "xdrv") == 0 ? 0 : 1;
 	printf("%s\n", xdrv_version_string("xdrv"));

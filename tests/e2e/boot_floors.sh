@@ -46,42 +46,9 @@ for tool in swtpm tpm2_nvdefine tpm2_nvundefine tpm2_nvreadpublic tpm2_send tpm2
   command -v $tool >/dev/null || { echo "FAIL - $tool missing (scripts/install-deps installs it)"; exit 1; }
 done
 
-free_ports() {
-  python3 - <<'EOF'
-import socket
-for _ in range(200):
-    a = socket.socket(); a.bind(("127.0.0.1", 0)); p = a.getsockname()[1]
-    b = socket.socket()
-    try:
-        b.bind(("127.0.0.1", p + 1)); print(p); break
-    except OSError:
-        pass
-    finally:
-        a.close(); b.close()
-EOF
-}
-# (Re)start swtpm on a state folder: PCRs come up reset, NV persists.
-start_tpm() {
-  local dir=$1
-  stop_tpm
-  mkdir -p "$dir"
-  PORT=$(free_ports)
-  swtpm socket --tpmstate dir="$dir" --tpm2 \
-    --server type=tcp,port="$PORT",bindaddr=127.0.0.1 --ctrl type=tcp,port=$((PORT + 1)),bindaddr=127.0.0.1 \
-    --flags not-need-init,startup-clear >"$T/swtpm.log" 2>&1 &
-  SWTPM_PID=$!
-  TCTI="swtpm:host=127.0.0.1,port=$PORT"
-  export TPM2TOOLS_TCTI=$TCTI
-  for _ in $(seq 50); do
-    tpm2_pcrread sha256:0 >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  echo "FAIL - swtpm did not come up: $(cat "$T/swtpm.log")"; exit 1
-}
-stop_tpm() {
-  if [ -n "$SWTPM_PID" ]; then kill "$SWTPM_PID" 2>/dev/null; wait "$SWTPM_PID" 2>/dev/null; fi
-  SWTPM_PID=
-}
+# free_ports, start_tpm DIR, stop_tpm; here the tpm2 tools talk to the TPM just started
+SWTPM_EXPORT_TCTI=1
+. "$(dirname "$0")/lib/swtpm.sh"
 # config NAME TPM DRIVERS-JSON [EXTRA-TOP-LEVEL-KEYS]: a fresh folder each time
 config() {
   local name=$1 tpm=$2 drivers=$3 extra=${4:-}
