@@ -81,8 +81,26 @@ start_tgtd() {
   command -v tgtd >/dev/null && command -v tgtadm >/dev/null || {
     echo "tgtd/tgtadm not installed (package tgt, scripts/install-deps)"; return 1; }
   CP=$((20000 + RANDOM % 10000))
-  PORT=$((30000 + RANDOM % 20000))
-  while ss -Htln "sport = :$PORT" 2>/dev/null | grep -q .; do PORT=$((PORT + 1)); done
+  # The iSCSI port comes from below the kernel's ephemeral range (ip_local_port_range, 32768 and
+  # up here): a port in that range can be the source port of any other test's connection at the
+  # moment tgtd binds it (the tests run side by side; repod_slowloris alone holds ~1,900), and
+  # then tgtd never listens. Taken only if a bind to it succeeds now.
+  lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range)
+  PORT=$(python3 - "$lo" <<'PY'
+import random, socket, sys
+lo = int(sys.argv[1])
+for _ in range(500):
+    p = random.randrange(20000, max(20001, lo))
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p)); print(p); break
+    except OSError:
+        pass
+    finally:
+        s.close()
+PY
+)
+  [ -n "$PORT" ] || { echo "no free port below $lo for tgtd"; return 1; }
   tgtd -f -C "$CP" --iscsi "portal=127.0.0.1:$PORT" >"$T/tgtd.log" 2>&1 &
   TGT_PID=$!
   for _ in $(seq 100); do
@@ -99,7 +117,7 @@ start_tgtd() {
     ss -Htln "sport = :$PORT" 2>/dev/null | grep -q . && return 0
     sleep 0.05
   done
-  echo "tgtd does not listen on 127.0.0.1:$PORT"; return 1
+  echo "tgtd does not listen on 127.0.0.1:$PORT: $(cat "$T/tgtd.log")"; return 1
 }
 if start_tgtd; then
   ok "tgtd serves $IQN LUN 1 on 127.0.0.1:$PORT"
