@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Xen's stock shared-ring headers (io/ring.h, io/netif.h, io/blkif.h from libxen-dev), with the
+ * memory barriers they expect the includer to define. Both ends may run at once on different
+ * CPUs (the loop transport's backend is another process), so these are real fences: mb orders
+ * everything, rmb orders earlier loads before later loads, wmb earlier stores before later
+ * stores.
+ *
+ * Reading a ring: take the other end's producer index once, check it (the number of new
+ * entries never exceeds the ring size), rmb, then copy each entry once (RING_COPY_REQUEST /
+ * RING_COPY_RESPONSE) and validate the copy: never read a field from the shared page twice.
+ */
+#ifndef XDRV_XEN_RING_H
+#define XDRV_XEN_RING_H
+
+#if __has_include(<xen/io/ring.h>)
+#define XDRV_HAVE_XEN_HEADERS 1
+#include <stdint.h>
+
+#define xen_mb()  __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define xen_rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
+#define xen_wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
+
+#include <xen/io/ring.h>
+#include <xen/io/netif.h>
+#include <xen/io/blkif.h>
+#include <xen/io/xenbus.h>
+#endif
+
+#endif
