@@ -78,6 +78,19 @@ struct xt_cfg {
 
 struct xt;
 
+/*
+ * Defaults for frontends created without naming a transport (`--wire netfront`,
+ * `disk=blkfront:xvda`): set from the xen backend's options (`--backend
+ * xen:transport=loop,socket=PATH`; xen/xen.c). Until set: transport "xen" where /dev/xen/evtchn
+ * exists, else "loop" with socket $XDRV_BACKD_SOCKET or /run/xdrv-backd.sock; backend domid 0;
+ * toolstack on. xt_default_get fills transport, socket, backend_domid, toolstack, timeout_ms
+ * (strings stay owned by the defaults).
+ */
+void xt_default_get(struct xt_cfg *cfg);
+/* Parse "transport=xen|loop,socket=PATH,domid=N,toolstack=0|1,timeout=MS" (NULL/"" keeps the
+ * defaults). 0 or -EINVAL with *err. */
+int xt_default_set(const char *options, char **err);
+
 /* ---- both ends ------------------------------------------------------------------------------ */
 
 /* Notify the other end (an eventfd write / an event-channel notify); counted. */
