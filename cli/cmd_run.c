@@ -376,7 +376,7 @@ static int create_device(struct run_args *a, struct run_state *st, char **err)
 		return xdrv_err(err, -EINVAL, "--device %s: bad model name", a->device);
 	memcpy(model, a->device, n);
 	model[n] = 0;
-	int rc = hvb_backend_create(a->backend, NULL, &st->be, err);
+	int rc = hvb_backend_create_spec(a->backend, &st->be, err);
 	if (rc == 0)
 		rc = hvb_device_create(st->be, model, colon ? colon + 1 : NULL, &st->dev, err);
 	return rc;

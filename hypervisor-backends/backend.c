@@ -68,6 +68,23 @@ int hvb_backend_create(const char *name, const char *options, struct hvb_backend
 	return 0;
 }
 
+int hvb_backend_create_spec(const char *spec, struct hvb_backend **out, char **err)
+{
+	*out = NULL;
+	if (!spec)
+		return hvb_backend_create(NULL, NULL, out, err);
+	const char *colon = strchr(spec, ':');
+	if (!colon)
+		return hvb_backend_create(spec, NULL, out, err);
+	size_t n = (size_t)(colon - spec);
+	char name[HVB_NAME_MAX];
+	if (n == 0 || n >= sizeof name)
+		return xdrv_err(err, -EINVAL, "backend '%s': expected NAME[:OPTIONS]", spec);
+	memcpy(name, spec, n);
+	name[n] = '\0';
+	return hvb_backend_create(name, colon + 1, out, err);
+}
+
 void hvb_backend_destroy(struct hvb_backend *b)
 {
 	if (!b)

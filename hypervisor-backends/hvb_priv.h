@@ -143,6 +143,17 @@ int hvb_config_u64(const char *val, uint64_t min, uint64_t max, uint64_t *out);
 /* Parse a MAC address "xx:xx:xx:xx:xx:xx" (hex digits, either case): 0 or -EINVAL. */
 int hvb_config_mac(const char *val, uint8_t mac[6]);
 
+/* The native backend's in-process accesses (native/native.c), which the xen backend shares: its
+ * device model (the pre-virtualization wedge) runs in this process too; only what is behind the
+ * model (wire, disk) goes through the split-driver transport. */
+uint64_t hvb_native_reg_read(struct hvb_device *d, uint32_t region, uint64_t off, uint32_t size);
+void hvb_native_reg_write(struct hvb_device *d, uint32_t region, uint64_t off, uint32_t size,
+			  uint64_t value);
+int hvb_native_dma_map(struct hvb_device *d, void *host, uint64_t len, uint32_t dir, uint64_t *bus);
+int hvb_native_dma_unmap(struct hvb_device *d, uint64_t bus, uint64_t len);
+void *hvb_native_dma_translate(struct hvb_device *d, uint64_t bus, uint64_t len, bool write,
+			       bool *stable);
+
 /* ---- the ops tables the lists name ------------------------------------------------------------
  * Backends and device models: registry.c; disk backends: disk/disk_list.c; wire kinds:
  * wire/wire_list.c. Three lists, not one, so that a model that opens a disk or transmits on a

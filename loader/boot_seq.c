@@ -310,7 +310,7 @@ static int child_probe(struct drv_state *s, char *devname, size_t dn, char **err
 	memcpy(model, s->d->device, n);
 	model[n] = 0;
 	struct hvb_device *dev = NULL;
-	int rc = hvb_backend_create(s->d->backend, NULL, &s->be, err);
+	int rc = hvb_backend_create_spec(s->d->backend, &s->be, err);
 	if (!rc)
 		rc = hvb_device_create(s->be, model, colon ? colon + 1 : NULL, &dev, err);
 	if (!rc)

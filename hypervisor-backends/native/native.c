@@ -26,31 +26,30 @@ static void native_destroy(struct hvb_backend *b)
 	(void)b;
 }
 
-static uint64_t native_reg_read(struct hvb_device *d, uint32_t region, uint64_t off, uint32_t size)
+uint64_t hvb_native_reg_read(struct hvb_device *d, uint32_t region, uint64_t off, uint32_t size)
 {
 	return d->model->read ? d->model->read(d->opaque, region, off, size) : 0;
 }
 
-static void native_reg_write(struct hvb_device *d, uint32_t region, uint64_t off, uint32_t size,
-			     uint64_t value)
+void hvb_native_reg_write(struct hvb_device *d, uint32_t region, uint64_t off, uint32_t size,
+			  uint64_t value)
 {
 	if (d->model->write)
 		d->model->write(d->opaque, region, off, size, value);
 }
 
-static int native_dma_map(struct hvb_device *d, void *host, uint64_t len, uint32_t dir,
-			  uint64_t *bus)
+int hvb_native_dma_map(struct hvb_device *d, void *host, uint64_t len, uint32_t dir, uint64_t *bus)
 {
 	return hvb_iommu_map(&d->iommu, host, len, dir, bus);
 }
 
-static int native_dma_unmap(struct hvb_device *d, uint64_t bus, uint64_t len)
+int hvb_native_dma_unmap(struct hvb_device *d, uint64_t bus, uint64_t len)
 {
 	return hvb_iommu_unmap(&d->iommu, bus, len);
 }
 
-static void *native_dma_translate(struct hvb_device *d, uint64_t bus, uint64_t len, bool write,
-				  bool *stable)
+void *hvb_native_dma_translate(struct hvb_device *d, uint64_t bus, uint64_t len, bool write,
+			       bool *stable)
 {
 	return hvb_iommu_translate(&d->iommu, bus, len, write, stable);
 }
@@ -61,10 +60,10 @@ const struct hvb_backend_ops hvb_native_backend_ops = {
 		"register accesses go straight to the device model; DMA through an IOMMU table",
 	.create = native_create,
 	.destroy = native_destroy,
-	.reg_read = native_reg_read,
-	.reg_write = native_reg_write,
-	.dma_map = native_dma_map,
-	.dma_unmap = native_dma_unmap,
-	.dma_translate = native_dma_translate,
+	.reg_read = hvb_native_reg_read,
+	.reg_write = hvb_native_reg_write,
+	.dma_map = hvb_native_dma_map,
+	.dma_unmap = hvb_native_dma_unmap,
+	.dma_translate = hvb_native_dma_translate,
 	.notify = NULL,
 };

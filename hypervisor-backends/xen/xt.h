@@ -37,9 +37,9 @@
 #include <stdint.h>
 
 #define XT_PAGE		 4096u
-#define XT_KEY_MAX	 64u   /* key names, without the directory */
-#define XT_VAL_MAX	 256u  /* values */
-#define XT_MAX_KEYS	 64u   /* keys per directory (loop transport: the backend's mirror) */
+#define XT_KEY_MAX	 64u	/* key names, without the directory */
+#define XT_VAL_MAX	 256u	/* values */
+#define XT_MAX_KEYS	 64u	/* keys per directory (loop transport: the backend's mirror) */
 #define XT_LOOP_PAGES	 16384u /* loop "grant table": at most 64 MiB shared per device */
 #define XT_TOOL_KEYS_MAX 16u
 
@@ -73,7 +73,7 @@ struct xt_cfg {
 	bool toolstack;		/* write the backend directory too (frontend domid 0) */
 	struct xt_kv tool_keys[XT_TOOL_KEYS_MAX];	   /* backend keys at creation */
 	struct xt_kv tool_keys_initwait[XT_TOOL_KEYS_MAX]; /* backend keys after InitWait */
-	uint32_t timeout_ms; /* handshake waits; 0: 30 s */
+	uint32_t timeout_ms;				   /* handshake waits; 0: 30 s */
 };
 
 struct xt;

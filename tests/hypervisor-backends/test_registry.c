@@ -11,6 +11,8 @@
 #include <xdrv/device.h>
 #include <xdrv/hvb.h>
 
+#include "../../hypervisor-backends/xen/xt.h"
+
 static void test_find_known_backends_and_models(void)
 {
 	const struct hvb_backend_ops *n = hvb_backend_find("native");
@@ -58,16 +60,36 @@ static void test_lists_are_null_terminated_and_complete(void)
 	CU_ASSERT_EQUAL(nm, 5); /* uart16550 null testdev virtio-scsi dp83820 */
 }
 
-static void test_xen_backend_fails_with_clear_message(void)
+static void test_xen_backend_options(void)
 {
 	struct hvb_backend *b = (void *)1;
 	char *err = NULL;
-	CU_ASSERT_EQUAL(hvb_backend_create("xen", NULL, &b, &err), -ENOTSUP);
+	/* a bad option is refused and names itself */
+	CU_ASSERT_EQUAL(hvb_backend_create_spec("xen:transport=kvm", &b, &err), -EINVAL);
 	CU_ASSERT_PTR_NULL(b);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(err);
-	CU_ASSERT_STRING_EQUAL(err,
-			       "xen backend: not built in this version; see issue 'Xen backend'");
+	CU_ASSERT_STRING_EQUAL(err, "backend xen: transport 'kvm': expected xen or loop");
 	free(err);
+	err = NULL;
+	CU_ASSERT_EQUAL(hvb_backend_create_spec("xen:speed=11", &b, &err), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(err ? strstr(err, "option 'speed': unknown") : NULL);
+	free(err);
+	err = NULL;
+	CU_ASSERT_EQUAL(hvb_backend_create_spec(":x", &b, &err), -EINVAL);
+	free(err);
+	err = NULL;
+	/* good options become the frontends' defaults */
+	CU_ASSERT_EQUAL_FATAL(hvb_backend_create_spec("xen:transport=loop,socket=/tmp/x.sock,"
+						      "timeout=1234",
+						      &b, &err),
+			      0);
+	CU_ASSERT_STRING_EQUAL(hvb_backend_name(b), "xen");
+	struct xt_cfg cfg = {0};
+	xt_default_get(&cfg);
+	CU_ASSERT_STRING_EQUAL(cfg.transport, "loop");
+	CU_ASSERT_STRING_EQUAL(cfg.socket, "/tmp/x.sock");
+	CU_ASSERT_EQUAL(cfg.timeout_ms, 1234);
+	hvb_backend_destroy(b);
 }
 
 static void test_unknown_backend_names_the_known_ones(void)
@@ -100,7 +122,6 @@ static void test_null_model_has_no_registers(void)
 
 XTEST_SUITE(hvb_registry, NULL, NULL, XTEST(test_find_known_backends_and_models),
 	    XTEST(test_find_unknown_or_null_name_is_null),
-	    XTEST(test_lists_are_null_terminated_and_complete),
-	    XTEST(test_xen_backend_fails_with_clear_message),
+	    XTEST(test_lists_are_null_terminated_and_complete), XTEST(test_xen_backend_options),
 	    XTEST(test_unknown_backend_names_the_known_ones),
 	    XTEST(test_null_model_has_no_registers))

@@ -103,9 +103,11 @@ const struct hvb_model_ops *const *hvb_model_list(void);
 void hvb_set_log(void (*fn)(void *ctx, const char *line), void *ctx);
 
 /* ---- backends and devices (host side: the loader's ABI runtime calls these) ------------------ */
-/* Create backend `name` ("native"; "xen" fails: not built in this version). 0 with *out, or
- * -ENOENT for an unknown name / the backend's error, with *err (caller frees). */
+/* Create backend `name` ("native", "xen"). 0 with *out, or -ENOENT for an unknown name / the
+ * backend's error, with *err (caller frees). */
 int hvb_backend_create(const char *name, const char *options, struct hvb_backend **out, char **err);
+/* The same from "NAME[:OPTIONS]" as a user writes it (`--backend xen:transport=loop`). */
+int hvb_backend_create_spec(const char *spec, struct hvb_backend **out, char **err);
 void hvb_backend_destroy(struct hvb_backend *b); /* destroys its devices; NULL-safe */
 const char *hvb_backend_name(const struct hvb_backend *b);
 
