@@ -43,7 +43,7 @@ static void usage(FILE *f)
 		"                [--backend NAME] --device MODEL[:CONFIG]\n"
 		"                [--param NAME=VALUE]...\n"
 		"                [--input TEXT] [--for MS] [--time-floor WHEN] [--io-timeout MS]\n"
-		"                [--host-tap IFNAME[@NETNS]] [--wire KIND[:OPTIONS]]\n"
+		"                [--host-tap IFNAME[@NETNS]] [--wire KIND[:OPTIONS]] [--echo]\n"
 		"                (PKG | NAME[@VERSION] | --native LIB.so)\n"
 		"\n"
 		"Load a driver, bind it to a device model on a hypervisor backend, and run it: "
@@ -65,7 +65,8 @@ static void usage(FILE *f)
 		"  --allow-unsigned    development: accept packages without a signature\n"
 		"  --eager | --lazy    compile everything now (default) or each function on first "
 		"call\n" CLI_CACHE_USAGE
-		"  --backend NAME      hypervisor backend (default native)\n"
+		"  --backend NAME[:OPTIONS]  hypervisor backend (default native); xen takes\n"
+		"                      transport=xen|loop,socket=PATH,domid=N,toolstack=0|1\n"
 		"  --device MODEL[:CONFIG]  device model and its \"key=value,...\" configuration\n"
 		"  --param NAME=VALUE  set a declared driver parameter (checked against its "
 		"range)\n"
@@ -93,6 +94,10 @@ static void usage(FILE *f)
 		"tap:name=IF,netns=NS[,addr=A/N][,mtu=N]\n"
 		"                      gen:count=N,size=S  in-process generator and sink; without\n"
 		"                      --host-tap the host echoes every frame it receives back\n"
+		"                      netfront[:vif=N,...]  a Xen netfront (--backend xen): to\n"
+		"                      the backend domain's netback, or to xdrv-backd\n"
+		"  --echo              without --host-tap: the host sends every frame it receives\n"
+		"                      back, addresses swapped (on by default with a generator)\n"
 		"  With --host-tap the run lasts until SIGINT/SIGTERM (or --for); with the "
 		"generator\n"
 		"  until its frames are through. Prints frames each way, the wire's counters and\n"
@@ -139,6 +144,7 @@ struct run_args {
 	struct repo_trust trust;     /* the trust root taken (verify_args.h) */
 	char pkg_path[4096];	     /* the package file PKG names (itself, or an installed one) */
 	const char *host_tap, *wire; /* NIC: --host-tap, --wire */
+	bool echo;		     /* NIC: --echo */
 	const char *kv[MAX_PARAMS];
 	struct ldr_param_value pv[MAX_PARAMS];
 	char *pv_store[MAX_PARAMS];
@@ -175,6 +181,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		{"native", required_argument, NULL, 'n'},
 		{"host-tap", required_argument, NULL, 'H'},
 		{"wire", required_argument, NULL, 'W'},
+		{"echo", no_argument, NULL, 'E'},
 		{"store", required_argument, NULL, 'S'},
 		RUN_DISK_LONGOPTS,
 		CLI_CACHE_LONGOPTS,
@@ -219,6 +226,9 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 			break;
 		case 'W':
 			a->wire = optarg;
+			break;
+		case 'E':
+			a->echo = true;
 			break;
 		case 'S':
 			a->store = optarg;
@@ -521,7 +531,7 @@ int cmd_run(int argc, char **argv)
 	}
 	if (rc == 0 && (a.host_tap || a.wire)) {
 		rc = run_nic_create(st.drv, st.dev, st.desc->name ? st.desc->name : "driver",
-				    a.host_tap, a.wire, &st.nic, &err);
+				    a.host_tap, a.wire, a.echo, &st.nic, &err);
 		if (rc != 0)
 			ldr_driver_unbind(st.drv);
 	}

@@ -36,11 +36,20 @@ struct run_nic {
 	uint64_t tx, tx_bytes;		  /* frames the host handed to the driver */
 	uint64_t tx_refused, tap_write_drops;
 	uint64_t csum_offloaded, csum_valid; /* TAP frames with NEEDS_CSUM / marked DATA_VALID */
+	uint64_t t_first, t_last;	     /* CLOCK_MONOTONIC ns of the first and last frame */
 	uint8_t frame[FRAME_MAX];
 };
 
+static void frame_seen(struct run_nic *n)
+{
+	n->t_last = xdrv_now_ns();
+	if (!n->t_first)
+		n->t_first = n->t_last;
+}
+
 static void xmit(struct run_nic *n, size_t len, uint32_t csum, uint16_t start, uint16_t off)
 {
+	frame_seen(n);
 	if (ldr_net_xmit(n->nd, n->frame, len, csum, start, off) == 0) {
 		n->tx++;
 		n->tx_bytes += len;
@@ -52,6 +61,7 @@ static void xmit(struct run_nic *n, size_t len, uint32_t csum, uint16_t start, u
 static void on_rx(void *ctx, const uint8_t *frame, size_t len, uint32_t csum_flags)
 {
 	struct run_nic *n = ctx;
+	frame_seen(n);
 	n->rx++;
 	n->rx_bytes += len;
 	n->rx_digest = hvb_wire_digest(n->rx_digest, frame, len);
@@ -151,7 +161,8 @@ static int open_host_tap(struct run_nic *n, const char *spec, char **err)
 }
 
 int run_nic_create(struct ldr_driver *drv, struct hvb_device *dev, const char *driver_name,
-		   const char *host_tap, const char *wire, struct run_nic **out, char **err)
+		   const char *host_tap, const char *wire, bool echo, struct run_nic **out,
+		   char **err)
 {
 	*out = NULL;
 	struct run_nic *n = calloc(1, sizeof *n);
@@ -183,7 +194,7 @@ int run_nic_create(struct ldr_driver *drv, struct hvb_device *dev, const char *d
 		run_nic_destroy(n);
 		return rc;
 	}
-	n->echo = n->tapfd < 0 && hvb_wire_is_source(n->wire);
+	n->echo = n->tapfd < 0 && (echo || hvb_wire_is_source(n->wire));
 	*out = n;
 	return 0;
 }
@@ -204,6 +215,8 @@ void run_nic_summary(const struct run_nic *n, double secs)
 		       " sent frames left their TCP/UDP checksum to the NIC, "
 		       "%" PRIu64 " received frames passed the NIC's check\n",
 		       n->csum_offloaded, n->csum_valid);
+	if (n->t_last > n->t_first && n->rx + n->tx >= 2)
+		secs = (double)(n->t_last - n->t_first) / 1e9;
 	if (secs > 0)
 		printf("  rate        %.3f Gbit/s received, %.3f Gbit/s sent\n",
 		       (double)n->rx_bytes * 8 / secs / 1e9, (double)n->tx_bytes * 8 / secs / 1e9);

@@ -63,16 +63,18 @@ long run_console_unescape(const char *s, uint8_t *buf, size_t cap);
 
 /* ---- NIC end (nic.c) ---------------------------------------------------------------------- */
 /* Open the interface the driver registered and connect --host-tap (a TAP standing for the
- * driver's interface; without one and with a traffic-source wire, an echo that sends every
- * received frame back) and --wire (KIND[:OPTIONS], attached to the model's cable). 0 with
+ * driver's interface; without one, and with a traffic-source wire or `echo`, an echo that sends
+ * every received frame back) and --wire (KIND[:OPTIONS], attached to the model's cable). 0 with
  * *out, or -errno with *err. */
 int run_nic_create(struct ldr_driver *drv, struct hvb_device *dev, const char *driver_name,
-		   const char *host_tap, const char *wire, struct run_nic **out, char **err);
+		   const char *host_tap, const char *wire, bool echo, struct run_nic **out,
+		   char **err);
 struct run_end run_nic_end(struct run_nic *n);
 /* True when the run should go on until a signal (a host TAP is open: traffic comes from
  * outside); false when it ends once the wire's generator frames are through. */
 bool run_nic_until_signal(const struct run_nic *n);
-/* Host, offload, rate, wire, driver and link lines; call before unbind. secs: run time. */
+/* Host, offload, rate, wire, driver and link lines; call before unbind. secs: run time (the
+ * rate is over the time from the first to the last frame where there were two or more). */
 void run_nic_summary(const struct run_nic *n, double secs);
 void run_nic_destroy(struct run_nic *n); /* closes the TAP and the wire; NULL-safe */
 
