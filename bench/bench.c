@@ -86,7 +86,7 @@ static int prefault(struct run *R, int m, char **err)
 static int fresh_devices(struct run *R, int m, char **err)
 {
 	bench_variant_teardown(&R->v[m]);
-	int rc = bench_variant_setup(&R->v[m], R->image, R->a->disk_mb, err);
+	int rc = bench_variant_setup(&R->v[m], R->a, R->image, err);
 	return rc ? rc : prefault(R, m, err);
 }
 
@@ -272,7 +272,7 @@ static int warm_up(struct run *R, int m, char **err)
 	v->mode = m;
 	int rc = bench_variant_load(v, R->build, err);
 	if (rc == 0)
-		rc = bench_variant_setup(v, R->image, R->a->disk_mb, err);
+		rc = bench_variant_setup(v, R->a, R->image, err);
 	if (rc == 0 && v->ctx)
 		snprintf(R->host, sizeof R->host, "%s", ldr_host_description(v->ctx));
 	if (rc == 0 && v->nic_img) {

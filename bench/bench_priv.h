@@ -104,6 +104,8 @@ extern const struct ratio_pair bench_ratios[NRATIOS];
 
 struct bench_args {
 	const char *build, *json, *csv, *image, *only;
+	const char *backend;	/* --backend NAME[:OPTIONS], default native */
+	const char *image_disk; /* --image-disk SPEC instead of file:IMAGE, or NULL */
 	uint32_t reps, frames, ios, seq_ios, lat, disk_mb;
 	bool mode_on[NMODES];
 	bool quiet;
@@ -148,9 +150,11 @@ struct variant {
 
 /* Load v->mode's two drivers from `build` (pkg/, pki/root.pem, native/); sets load_ms. */
 int bench_variant_load(struct variant *v, const char *build, char **err);
-/* A native backend, a dp83820 on a generator wire, virtio-scsi on a RAM disk of disk_mb MiB and
- * on `image`, each bound to the variant's driver; the first call sets bind_ms. */
-int bench_variant_setup(struct variant *v, const char *image, uint32_t disk_mb, char **err);
+/* A backend (a->backend, default native), a dp83820 on a generator wire, virtio-scsi on a RAM
+ * disk of a->disk_mb MiB and on `image` (or a->image_disk), each bound to the variant's driver;
+ * the first call sets bind_ms. */
+int bench_variant_setup(struct variant *v, const struct bench_args *a, const char *image,
+			char **err);
 /* Unbind the drivers and destroy the devices (the drivers stay loaded); again-safe. */
 void bench_variant_teardown(struct variant *v);
 /* Teardown, then unload the drivers; safe on a variant never loaded (all zero). */

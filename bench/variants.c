@@ -164,17 +164,21 @@ static int setup_disk(struct variant *v, struct disk *d, const char *cfg, char *
 	return rc;
 }
 
-int bench_variant_setup(struct variant *v, const char *image, uint32_t disk_mb, char **err)
+int bench_variant_setup(struct variant *v, const struct bench_args *a, const char *image,
+			char **err)
 {
 	char cfg[PATH_MAX + 32];
-	int rc = hvb_backend_create("native", NULL, &v->be, err);
+	int rc = hvb_backend_create_spec(a->backend ? a->backend : "native", &v->be, err);
 	uint64_t t0 = xdrv_now_ns();
 	if (rc == 0)
 		rc = setup_nic(v, err);
-	snprintf(cfg, sizeof cfg, "disk=ram:%uM", disk_mb);
+	snprintf(cfg, sizeof cfg, "disk=ram:%uM", a->disk_mb);
 	if (rc == 0)
 		rc = setup_disk(v, &v->ram, cfg, err);
-	snprintf(cfg, sizeof cfg, "disk=file:%s", image);
+	if (a->image_disk)
+		snprintf(cfg, sizeof cfg, "disk=%s", a->image_disk);
+	else
+		snprintf(cfg, sizeof cfg, "disk=file:%s", image);
 	if (rc == 0)
 		rc = setup_disk(v, &v->img, cfg, err);
 	if (v->bind_ms == 0) /* the first binding: lazy mode compiles probe on the way */
