@@ -74,8 +74,9 @@ struct netfront {
 	uint32_t *rx_refs, *tx_refs;
 
 	/* RX: which buffers the backend holds (posted), the frame offered to the NIC */
-	bool *rx_posted;
-	RING_IDX rx_pushed; /* our last published req_prod */
+	bool *rx_posted;     /* the backend has seen the request (pushed) */
+	uint16_t *rx_queued; /* re-posted ids not pushed yet */
+	RING_IDX rx_pushed;  /* our last published req_prod */
 	uint32_t rx_unpushed;
 	bool held;
 	uint16_t held_id, held_off;
@@ -248,8 +249,7 @@ static void rx_post(struct netfront *nf, uint16_t id)
 	q->id = id;
 	q->gref = nf->rx_refs[id];
 	nf->rx.req_prod_pvt++;
-	nf->rx_posted[id] = true;
-	nf->rx_unpushed++;
+	nf->rx_queued[nf->rx_unpushed++] = id;
 }
 
 static void rx_push(struct netfront *nf)
@@ -257,6 +257,8 @@ static void rx_push(struct netfront *nf)
 	if (!nf->rx_unpushed)
 		return;
 	int notify;
+	for (uint32_t i = 0; i < nf->rx_unpushed; i++)
+		nf->rx_posted[nf->rx_queued[i]] = true;
 	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&nf->rx, notify);
 	nf->rx_pushed = nf->rx.req_prod_pvt;
 	nf->rx_unpushed = 0;
@@ -315,7 +317,9 @@ static int rx_take(struct netfront *nf)
 		RING_COPY_RESPONSE(&nf->rx, cons, &r);
 		nf->rx.rsp_cons = cons + 1;
 		if (r.id >= nf->nrx || !nf->rx_posted[r.id])
-			return nf_fail(nf, "rx response id %u is no posted RX buffer (%" PRIu32 ")",
+			return nf_fail(nf,
+				       "rx response id %u is no posted RX buffer (%" PRIu32
+				       " buffers)",
 				       r.id, nf->nrx);
 		nf->rx_posted[r.id] = false;
 		if (r.status < 0) {
@@ -472,9 +476,10 @@ static int nf_share(struct netfront *nf, char **err)
 	nf->npages = PG_BUFS + nf->nrx + nf->ntx;
 	nf->refs = calloc(nf->npages, sizeof *nf->refs);
 	nf->rx_posted = calloc(nf->nrx, sizeof *nf->rx_posted);
+	nf->rx_queued = calloc(nf->nrx, sizeof *nf->rx_queued);
 	nf->tx_busy = calloc(nf->ntx, sizeof *nf->tx_busy);
 	nf->tx_free = calloc(nf->ntx, sizeof *nf->tx_free);
-	if (!nf->refs || !nf->rx_posted || !nf->tx_busy || !nf->tx_free)
+	if (!nf->refs || !nf->rx_posted || !nf->rx_queued || !nf->tx_busy || !nf->tx_free)
 		return xdrv_err(err, -ENOMEM, "%s: out of memory", nf->name);
 	nf->pages = xt_share(nf->t, nf->npages, nf->refs, err);
 	if (!nf->pages)
@@ -494,6 +499,8 @@ static int nf_share(struct netfront *nf, char **err)
 	nf->tx_nfree = nf->ntx;
 	for (uint32_t i = 0; i < nf->nrx; i++)
 		rx_post(nf, (uint16_t)i);
+	for (uint32_t i = 0; i < nf->nrx; i++)
+		nf->rx_posted[i] = true;
 	RING_PUSH_REQUESTS(&nf->rx); /* the backend is not connected: nothing to notify */
 	nf->rx_pushed = nf->rx.req_prod_pvt;
 	nf->rx_unpushed = 0;
@@ -575,6 +582,7 @@ static void nf_destroy(void *priv)
 	xt_close(nf->t);
 	free(nf->refs);
 	free(nf->rx_posted);
+	free(nf->rx_queued);
 	free(nf->tx_busy);
 	free(nf->tx_free);
 	free(nf);
@@ -642,6 +650,7 @@ int hvb_netfront_get_stats(const struct hvb_wire *w, struct hvb_netfront_stats *
 		return -EINVAL;
 	const struct netfront *nf = w->priv;
 	*out = nf->st;
+	out->tx_in_flight = nf->ntx - nf->tx_nfree;
 	struct xt_stats xs;
 	xt_get_stats(nf->t, &xs);
 	out->notify_sent = xs.notify_sent;

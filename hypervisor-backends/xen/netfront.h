@@ -20,6 +20,7 @@ struct hvb_netfront_stats {
 	uint64_t tx_backend_errors;    /* TX responses ERROR or DROPPED */
 	uint64_t tx_too_big;	       /* refused: larger than a page and no feature-sg */
 	uint64_t tx_no_buffer;	       /* refused: no TX buffer came back in time */
+	uint32_t tx_in_flight;	       /* TX buffers the backend has not answered yet */
 	uint64_t rx_frames, rx_pushes; /* RX responses with a frame; RX producer updates */
 	uint64_t rx_backend_errors;    /* RX responses ERROR or DROPPED, or empty */
 	uint64_t rx_csum_blank;	       /* frames the backend flagged csum_blank */
