@@ -58,7 +58,7 @@ static int teardown(void)
  */
 
 enum peer_mode {
-	PEER_BACKD, /* backd_vif_ops on gen:count=300,size=60: exits 0 if its sink got 300 good */
+	PEER_BACKD, /* backd_vif_ops on backd_spec, its counters (or error) in the child's log */
 	RX_BAD_ID,
 	RX_DUP_ID,
 	RX_BAD_STATUS,
@@ -69,7 +69,12 @@ enum peer_mode {
 	TX_BAD_ID,
 	TX_BAD_STATUS,
 	TX_PROD_JUMP,
+	TX_SG,	  /* advertises feature-sg=1: a 6000-byte frame must come as two slots */
+	TX_QUIET, /* asks for a TX notification only at request 100, answers by polling */
 };
+
+/* The wire spec PEER_BACKD serves (set before the fork). */
+static const char *backd_spec = "gen:count=300,size=60";
 
 struct peer {
 	struct xt *t;
@@ -77,13 +82,13 @@ struct peer {
 	netif_rx_back_ring_t rx;
 };
 
-/* Wait (max 5 s) for a notification or a control message; -1 when the frontend has gone. */
+/* Wait (max 20 s) for a notification or a control message; -1 when the frontend has gone. */
 static int peer_wait(struct xt *t, int extra_fd)
 {
 	struct pollfd p[3] = {{.fd = xt_event_fd(t), .events = POLLIN},
 			      {.fd = xt_ctl_fd(t), .events = POLLIN},
 			      {.fd = extra_fd, .events = POLLIN}};
-	int r = poll(p, extra_fd >= 0 ? 3 : 2, 5000);
+	int r = poll(p, extra_fd >= 0 ? 3 : 2, 20000);
 	if (r <= 0)
 		return -1;
 	xt_event_ack(t);
@@ -112,11 +117,11 @@ static void *peer_map_key(struct xt *t, const char *key)
 }
 
 /* The backend half of the handshake, by hand. */
-static int peer_connect(struct peer *p)
+static int peer_connect(struct peer *p, enum peer_mode m)
 {
 	char *err = NULL;
 	xt_write(p->t, "feature-rx-copy", "1");
-	xt_write(p->t, "feature-sg", "0");
+	xt_write(p->t, "feature-sg", m == TX_SG ? "1" : "0");
 	if (xt_set_state(p->t, XT_INITWAIT, &err) < 0 ||
 	    xt_wait_peer_state(p->t, XT_INITIALISED, &err) < 0) {
 		fprintf(stderr, "peer: %s\n", err ? err : "?");
@@ -128,6 +133,8 @@ static int peer_connect(struct peer *p)
 		return -1;
 	BACK_RING_INIT(&p->tx, (netif_tx_sring_t *)txs, XT_PAGE);
 	BACK_RING_INIT(&p->rx, (netif_rx_sring_t *)rxs, XT_PAGE);
+	if (m == TX_QUIET)
+		p->tx.sring->req_event = 100;
 	return xt_set_state(p->t, XT_CONNECTED, &err) < 0 ? -1 : 0;
 }
 
@@ -144,8 +151,9 @@ static void rx_respond(struct peer *p, uint16_t id, uint16_t off, uint16_t flags
 /* Wait for the frontend's first TX request; its copy in *q. */
 static int tx_first(struct peer *p, netif_tx_request_t *q)
 {
+	/* (the frontend may already be closing after pushing: its requests count) */
 	while (p->tx.sring->req_prod == p->tx.req_cons)
-		if (peer_wait(p->t, -1) < 0)
+		if (peer_wait(p->t, -1) < 0 && p->tx.sring->req_prod == p->tx.req_cons)
 			return -1;
 	xen_rmb();
 	RING_COPY_REQUEST(&p->tx, p->tx.req_cons, q);
@@ -194,6 +202,38 @@ static int hostile(struct peer *p, enum peer_mode m)
 		xt_notify(p->t);
 		return 0;
 	}
+	case TX_SG: {
+		/* one 6000-byte frame: 4096 bytes with more_data and the total, then 1904 */
+		netif_tx_request_t q2;
+		if (tx_first(p, &q) < 0 || tx_first(p, &q2) < 0)
+			return -1;
+		if (q.size != 6000 || q.flags != NETTXF_more_data || q2.size != 1904 ||
+		    q2.flags != 0 || q.id == q2.id)
+			return -1;
+		const uint8_t *a = xt_map(p->t, &q.gref, 1, NULL);
+		const uint8_t *b = xt_map(p->t, &q2.gref, 1, NULL);
+		if (!a || !b || a[0] != 0 || a[4095] != (uint8_t)4095 || b[0] != (uint8_t)4096 ||
+		    b[1903] != (uint8_t)5999)
+			return -1;
+		return 0;
+	}
+	case TX_QUIET:
+		/* answer 100 requests without being told, by looking at the ring */
+		for (int n = 0; n < 100;) {
+			RING_IDX prod = p->tx.sring->req_prod;
+			xen_rmb();
+			for (; p->tx.req_cons != prod; n++) {
+				RING_COPY_REQUEST(&p->tx, p->tx.req_cons, &q);
+				p->tx.req_cons++;
+				netif_tx_response_t *r =
+					RING_GET_RESPONSE(&p->tx, p->tx.rsp_prod_pvt++);
+				r->id = q.id;
+				r->status = NETIF_RSP_OKAY;
+			}
+			RING_PUSH_RESPONSES(&p->tx);
+			usleep(200);
+		}
+		return 0;
 	default:
 		return -1;
 	}
@@ -207,7 +247,7 @@ static int run_backd(struct xt *t)
 {
 	void *priv = NULL;
 	char *err = NULL;
-	if (backd_vif_ops.start(t, "gen:count=300,size=60", &priv, &err) < 0) {
+	if (backd_vif_ops.start(t, backd_spec, &priv, &err) < 0) {
 		fprintf(stderr, "peer: %s\n", err ? err : "?");
 		return 2;
 	}
@@ -247,6 +287,7 @@ static void peer_main(int ready_fd, const char *path, enum peer_mode m)
 	snprintf(logpath, sizeof logpath, "%s.log", path);
 	if (!freopen(logpath, "w", stderr))
 		_exit(9);
+	setvbuf(stderr, NULL, _IONBF, 0); /* the child ends with _exit */
 	if (xt_listen(path, &l, &err) < 0)
 		_exit(10);
 	if (write(ready_fd, "r", 1) != 1)
@@ -259,7 +300,7 @@ static void peer_main(int ready_fd, const char *path, enum peer_mode m)
 		rc = run_backd(t);
 	} else {
 		struct peer p = {.t = t};
-		rc = peer_connect(&p) < 0 ? 13 : hostile(&p, m) < 0 ? 14 : 0;
+		rc = peer_connect(&p, m) < 0 ? 13 : hostile(&p, m) < 0 ? 14 : 0;
 		/* stay until the frontend has gone: its Closing must come first */
 		while (rc == 0 && peer_wait(t, -1) == 0)
 			;
@@ -487,6 +528,227 @@ static void test_backd_gen_round_trip(void)
 	free(log);
 }
 
+static void test_tx_multi_slot_with_feature_sg(void)
+{
+	struct fe f;
+	CU_ASSERT_EQUAL_FATAL(fe_open(&f, TX_SG, NULL), 0);
+	static uint8_t big[6000];
+	for (size_t i = 0; i < sizeof big; i++)
+		big[i] = (uint8_t)i;
+	CU_ASSERT_EQUAL(hvb_wire_put(f.w, big, sizeof big), 0);
+	const uint8_t *fr;
+	CU_ASSERT_EQUAL(hvb_wire_take(f.w, &fr), 0); /* pushes */
+	struct hvb_netfront_stats st;
+	CU_ASSERT_EQUAL_FATAL(hvb_netfront_get_stats(f.w, &st), 0);
+	CU_ASSERT_EQUAL(st.tx_frames, 1);
+	CU_ASSERT_EQUAL(st.tx_slots, 2);
+	CU_ASSERT_EQUAL(fe_close(&f), 0); /* the peer checked both slots' sizes, flags, bytes */
+}
+
+static void test_tx_too_big_without_feature_sg(void)
+{
+	struct fe f;
+	CU_ASSERT_EQUAL_FATAL(fe_open(&f, RX_DROPPED, NULL), 0);
+	static uint8_t big[6000];
+	CU_ASSERT_EQUAL(hvb_wire_put(f.w, big, sizeof big), -EMSGSIZE);
+	CU_ASSERT_EQUAL(hvb_wire_put(f.w, big, 4096), 0); /* a page still fits one slot */
+	struct hvb_netfront_stats st;
+	CU_ASSERT_EQUAL_FATAL(hvb_netfront_get_stats(f.w, &st), 0);
+	CU_ASSERT_EQUAL(st.tx_too_big, 1);
+	CU_ASSERT_EQUAL(st.tx_frames, 1);
+	CU_ASSERT_TRUE(st.connected);
+	const uint8_t *fr;
+	CU_ASSERT_EQUAL(fe_take(&f, &fr), 60); /* the peer's one good frame */
+	CU_ASSERT_EQUAL(fe_close(&f), 0);
+}
+
+/* The backend asked to be notified at TX request 100 only: 99 frames (pushed one by one, while
+ * the 8 TX buffers come back by polling) send no notification, the 100th sends one. */
+static void test_tx_notifies_only_when_asked(void)
+{
+	struct fe f;
+	CU_ASSERT_EQUAL_FATAL(fe_open(&f, TX_QUIET, NULL), 0);
+	uint8_t frame[60] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 1, 8, 0};
+	struct hvb_netfront_stats st;
+	const uint8_t *fr;
+	for (int i = 0; i < 99; i++) {
+		CU_ASSERT_EQUAL(hvb_wire_put(f.w, frame, sizeof frame), 0);
+		CU_ASSERT_EQUAL(hvb_wire_take(f.w, &fr), 0);
+	}
+	CU_ASSERT_EQUAL_FATAL(hvb_netfront_get_stats(f.w, &st), 0);
+	CU_ASSERT_EQUAL(st.tx_frames, 99);
+	CU_ASSERT_EQUAL(st.notify_sent, 0);
+	CU_ASSERT_EQUAL(hvb_wire_put(f.w, frame, sizeof frame), 0);
+	CU_ASSERT_EQUAL(hvb_wire_take(f.w, &fr), 0);
+	CU_ASSERT_EQUAL_FATAL(hvb_netfront_get_stats(f.w, &st), 0);
+	CU_ASSERT_EQUAL(st.notify_sent, 1);
+	CU_ASSERT_EQUAL(st.tx_no_buffer, 0);
+	CU_ASSERT_EQUAL(fe_close(&f), 0);
+}
+
+/* ---- a hostile frontend against xdrv-backd's vif handler ----------------------------------------
+ */
+
+struct rawfe {
+	pid_t pid;
+	char path[256];
+	struct xt *t;
+	uint8_t *pages; /* tx ring, rx ring, 4 buffers */
+	uint32_t refs[6];
+	netif_tx_front_ring_t tx;
+	netif_rx_front_ring_t rx;
+};
+
+/* xdrv-backd's vif handler on `spec` in a child; we are a frontend by hand. `keys` false: leave
+ * out request-rx-copy (the handler must refuse at the handshake). */
+static int raw_open(struct rawfe *r, const char *spec, bool keys)
+{
+	memset(r, 0, sizeof *r);
+	snprintf(r->path, sizeof r->path, "%s/backd-raw.sock", xtest_tmpdir());
+	backd_spec = spec;
+	int pfd[2];
+	if (pipe(pfd) < 0)
+		return -1;
+	fflush(NULL);
+	r->pid = fork();
+	if (r->pid == 0) {
+		close(pfd[0]);
+		peer_main(pfd[1], r->path, PEER_BACKD);
+	}
+	close(pfd[1]);
+	char c;
+	ssize_t n = read(pfd[0], &c, 1);
+	close(pfd[0]);
+	if (n != 1)
+		return -1;
+	struct xt_cfg cfg = {.transport = "loop",
+			     .type = "vif",
+			     .name = "rawfe",
+			     .socket = r->path,
+			     .timeout_ms = 5000};
+	char *err = NULL;
+	if (xt_open(&cfg, &r->t, &err) < 0 || xt_wait_peer_state(r->t, XT_INITWAIT, &err) < 0)
+		goto fail;
+	r->pages = xt_share(r->t, 6, r->refs, &err);
+	if (!r->pages)
+		goto fail;
+	SHARED_RING_INIT((netif_tx_sring_t *)r->pages);
+	SHARED_RING_INIT((netif_rx_sring_t *)(r->pages + XT_PAGE));
+	FRONT_RING_INIT(&r->tx, (netif_tx_sring_t *)r->pages, XT_PAGE);
+	FRONT_RING_INIT(&r->rx, (netif_rx_sring_t *)(r->pages + XT_PAGE), XT_PAGE);
+	xt_write(r->t, "tx-ring-ref", "%u", r->refs[0]);
+	xt_write(r->t, "rx-ring-ref", "%u", r->refs[1]);
+	xt_write(r->t, "event-channel", "1");
+	xt_write(r->t, "feature-rx-notify", "1");
+	if (keys)
+		xt_write(r->t, "request-rx-copy", "1");
+	if (xt_set_state(r->t, XT_INITIALISED, &err) < 0 ||
+	    xt_wait_peer_state(r->t, XT_CONNECTED, &err) < 0)
+		goto fail;
+	return 0;
+fail:
+	fprintf(stderr, "rawfe: %s\n", err ? err : "?");
+	free(err);
+	return -1;
+}
+
+/* Close; the handler's log (caller frees) and its exit status in *status. */
+static char *raw_close(struct rawfe *r, int *status)
+{
+	int st = 0;
+	/* the handler ends by itself on a bad request: wait for that before closing */
+	waitpid(r->pid, &st, 0);
+	xt_close(r->t);
+	*status = WIFEXITED(st) ? WEXITSTATUS(st) : 100 + WTERMSIG(st);
+	return (char *)xtest_read(xtest_path("%s.log", r->path), NULL);
+}
+
+static void raw_tx(struct rawfe *r, uint32_t gref, uint16_t off, uint16_t flags, uint16_t size)
+{
+	netif_tx_request_t *q = RING_GET_REQUEST(&r->tx, r->tx.req_prod_pvt++);
+	q->gref = gref;
+	q->offset = off;
+	q->flags = flags;
+	q->id = 0;
+	q->size = size;
+	RING_PUSH_REQUESTS(&r->tx);
+	xt_notify(r->t);
+}
+
+static void expect_backd_refuses(const char *spec, int how, const char *field)
+{
+	struct rawfe r;
+	CU_ASSERT_EQUAL_FATAL(raw_open(&r, spec, true), 0);
+	switch (how) {
+	case 0: /* producer index far ahead */
+		r.tx.sring->req_prod = 300;
+		xt_notify(r.t);
+		break;
+	case 1:
+		raw_tx(&r, 9999, 0, 0, 60);
+		break;
+	case 2:
+		raw_tx(&r, r.refs[2], 4000, 0, 200);
+		break;
+	case 3:
+		raw_tx(&r, r.refs[2], 0, NETTXF_more_data, 60);
+		break;
+	case 4: { /* an RX buffer that is not granted, and a frame for it */
+		netif_rx_request_t *q = RING_GET_REQUEST(&r.rx, r.rx.req_prod_pvt++);
+		q->id = 0;
+		q->gref = 7777;
+		RING_PUSH_REQUESTS(&r.rx);
+		xt_notify(r.t);
+		break;
+	}
+	}
+	int st = -1;
+	char *log = raw_close(&r, &st);
+	CU_ASSERT_EQUAL(st, 4); /* run failed: the connection ends, the process does not crash */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(log);
+	if (!strstr(log, field))
+		fprintf(stderr, "\nexpected '%s' in: %s\n", field, log);
+	CU_ASSERT_PTR_NOT_NULL(strstr(log, field));
+	CU_ASSERT_PTR_NOT_NULL(strstr(log, "vif 0"));
+	free(log);
+}
+
+static void test_backd_refuses_tx_prod_jump(void)
+{
+	expect_backd_refuses("gen:count=0", 0, "frontend tx req_prod 300 is more than a ring");
+}
+
+static void test_backd_refuses_bad_tx_gref(void)
+{
+	expect_backd_refuses("gen:count=0", 1, "frontend tx request gref 9999");
+}
+
+static void test_backd_refuses_tx_offset_size(void)
+{
+	expect_backd_refuses("gen:count=0", 2, "frontend tx request offset 4000 + size 200");
+}
+
+static void test_backd_refuses_tx_flags(void)
+{
+	expect_backd_refuses("gen:count=0", 3, "frontend tx request flags 0x4");
+}
+
+static void test_backd_refuses_bad_rx_gref(void)
+{
+	expect_backd_refuses("gen:count=1", 4, "frontend rx request gref 7777");
+}
+
+static void test_backd_refuses_frontend_without_rx_copy(void)
+{
+	struct rawfe r;
+	CU_ASSERT_EQUAL(raw_open(&r, "gen:count=0", false), -1); /* the backend went away */
+	int st = -1;
+	char *log = raw_close(&r, &st);
+	CU_ASSERT_EQUAL(st, 2);
+	CU_ASSERT_TRUE(log && strstr(log, "vif 0: frontend key request-rx-copy=0"));
+	free(log);
+}
+
 static void test_options_are_checked(void)
 {
 	static const char *const bad[][2] = {
@@ -520,4 +782,9 @@ XTEST_SUITE(hvb_netfront, setup, teardown, XTEST(test_options_are_checked),
 	    XTEST(test_backd_gen_round_trip), XTEST(test_rx_dropped_is_counted_not_fatal),
 	    XTEST(test_rx_bad_id), XTEST(test_rx_duplicate_id), XTEST(test_rx_bad_status),
 	    XTEST(test_rx_bad_offset_len), XTEST(test_rx_bad_flags), XTEST(test_rx_prod_jump),
-	    XTEST(test_tx_bad_id), XTEST(test_tx_bad_status), XTEST(test_tx_prod_jump))
+	    XTEST(test_tx_bad_id), XTEST(test_tx_bad_status), XTEST(test_tx_prod_jump),
+	    XTEST(test_tx_multi_slot_with_feature_sg), XTEST(test_tx_too_big_without_feature_sg),
+	    XTEST(test_tx_notifies_only_when_asked), XTEST(test_backd_refuses_tx_prod_jump),
+	    XTEST(test_backd_refuses_bad_tx_gref), XTEST(test_backd_refuses_tx_offset_size),
+	    XTEST(test_backd_refuses_tx_flags), XTEST(test_backd_refuses_bad_rx_gref),
+	    XTEST(test_backd_refuses_frontend_without_rx_copy))
