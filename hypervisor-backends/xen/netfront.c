@@ -445,8 +445,8 @@ static int parse_options(struct netfront *nf, struct xt_cfg *cfg, const char *op
 			snprintf(nf->socket, sizeof nf->socket, "%s", val);
 			cfg->socket = nf->socket;
 		} else if (strcmp(key, "domid") == 0) {
-			if (hvb_config_u64(val, 0, 32767, &n))
-				return xdrv_err(err, -EINVAL, "option domid=%s: expected 0..32767",
+			if (hvb_config_u64(val, 0, 0x7fef, &n))
+				return xdrv_err(err, -EINVAL, "option domid=%s: expected 0..32751",
 						val);
 			cfg->backend_domid = (uint32_t)n;
 		} else if (strcmp(key, "rx") == 0 || strcmp(key, "tx") == 0) {
