@@ -99,10 +99,10 @@ const char *backd_find_spec(const struct backd_cfg *cfg, const char *type, uint3
 static void refuse(struct xt *t, const char *why)
 {
 	char v[XT_VAL_MAX + 1];
-	size_t i;
-	for (i = 0; why[i] && i < XT_VAL_MAX; i++)
-		v[i] = why[i] >= 0x20 && why[i] < 0x7f ? why[i] : '?';
-	v[i] = '\0';
+	snprintf(v, sizeof v, "%s", why);
+	for (char *c = v; *c; c++)
+		if (*c < 0x20 || *c >= 0x7f)
+			*c = '?';
 	(void)xt_write(t, "error", "%s", v);
 	xt_disconnect(t);
 }
@@ -149,7 +149,7 @@ int backd_serve_conn(const struct backd_cfg *cfg, struct xt *t, volatile sig_ato
 		p[1] = (struct pollfd){.fd = xt_ctl_fd(t), .events = POLLIN};
 		for (int i = 0; i < nf; i++)
 			p[2 + i] = (struct pollfd){.fd = fds[i], .events = POLLIN};
-		if (poll(p, (nfds_t)(2 + nf), BACKD_POLL_MS) < 0 && errno != EINTR) {
+		if (poll(p, (nfds_t)2 + (nfds_t)nf, BACKD_POLL_MS) < 0 && errno != EINTR) {
 			snprintf(why, sizeof why, "poll: %s", strerror(errno));
 			break;
 		}

@@ -33,7 +33,7 @@ static const char *opt_value(int argc, char **argv, int *i, const char *name)
 {
 	size_t n = strlen(name);
 	const char *a = argv[*i];
-	if (strncmp(a, name, n))
+	if (strncmp(a, name, n) != 0)
 		return NULL;
 	if (a[n] == '=')
 		return a + n + 1;
