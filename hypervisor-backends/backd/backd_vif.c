@@ -223,8 +223,7 @@ static int vif_run(void *priv, char **err)
 	uint64_t cnt;
 	if (read(v->kick, &cnt, sizeof cnt) < 0 && errno != EAGAIN)
 		return xdrv_err(err, -errno, "%s: kick eventfd: %s", v->name, strerror(errno));
-	xt_event_ack(v->t); /* the rings below are looked at after this */
-	v->rounds++;
+	v->rounds++; /* (xdrv-backd acked the event channel: the rings are looked at after) */
 	bool notify = false, more = false;
 	int rc = vif_tx(v, &notify, &more, err);
 	if (rc == 0)
