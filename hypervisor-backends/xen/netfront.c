@@ -58,7 +58,7 @@ enum { PG_TX_RING, PG_RX_RING, PG_BUFS }; /* page order in the shared block */
 
 struct netfront {
 	struct hvb_wire *w;
-	struct xt *t;
+	struct xt *t;  /* NULL only in hvb_netfront_fuzz_responses */
 	char name[64]; /* "netfront.0 (vif 0)" */
 	uint32_t vif, nrx, ntx;
 	uint8_t mac[6];
@@ -112,14 +112,16 @@ static int nf_fail(struct netfront *nf, const char *fmt, ...)
 	nf->broken = true;
 	nf->st.connected = false;
 	char *err = NULL;
-	xt_set_state(nf->t, XT_CLOSING, &err); /* best effort: the backend may be gone */
+	if (nf->t)
+		xt_set_state(nf->t, XT_CLOSING, &err); /* best effort: the backend may be gone */
 	free(err);
 	return -EPROTO;
 }
 
 static void nf_notify(struct netfront *nf)
 {
-	xt_notify(nf->t);
+	if (nf->t)
+		xt_notify(nf->t);
 }
 
 /* ---- TX -------------------------------------------------------------------------------------- */
@@ -187,7 +189,7 @@ static int tx_wait(struct netfront *nf, uint32_t need)
 		if (more)
 			continue;
 		uint64_t now = xdrv_now_ns();
-		if (now >= deadline)
+		if (now >= deadline || !nf->t)
 			return -ENOBUFS;
 		struct pollfd p = {.fd = xt_event_fd(nf->t), .events = POLLIN};
 		if (poll(&p, 1, 1) > 0)
@@ -270,6 +272,8 @@ static void rx_push(struct netfront *nf)
 /* Nothing on the rings: take the notification and look at the control channel (one poll). */
 static int nf_idle(struct netfront *nf)
 {
+	if (!nf->t)
+		return 0;
 	struct pollfd p[2] = {{.fd = xt_event_fd(nf->t), .events = POLLIN},
 			      {.fd = xt_ctl_fd(nf->t), .events = POLLIN}};
 	if (poll(p, p[1].fd >= 0 ? 2 : 1, 0) <= 0)
@@ -470,8 +474,7 @@ static int parse_options(struct netfront *nf, struct xt_cfg *cfg, const char *op
 	return rc;
 }
 
-/* Share the pages, lay out the rings and pools, post every RX buffer. */
-static int nf_share(struct netfront *nf, char **err)
+static int nf_alloc(struct netfront *nf)
 {
 	nf->npages = PG_BUFS + nf->nrx + nf->ntx;
 	nf->refs = calloc(nf->npages, sizeof *nf->refs);
@@ -480,10 +483,13 @@ static int nf_share(struct netfront *nf, char **err)
 	nf->tx_busy = calloc(nf->ntx, sizeof *nf->tx_busy);
 	nf->tx_free = calloc(nf->ntx, sizeof *nf->tx_free);
 	if (!nf->refs || !nf->rx_posted || !nf->rx_queued || !nf->tx_busy || !nf->tx_free)
-		return xdrv_err(err, -ENOMEM, "%s: out of memory", nf->name);
-	nf->pages = xt_share(nf->t, nf->npages, nf->refs, err);
-	if (!nf->pages)
-		return -ENOMEM; /* *err from xt_share */
+		return -ENOMEM;
+	return 0;
+}
+
+/* Lay out the rings and pools in nf->pages, post every RX buffer. */
+static void nf_layout(struct netfront *nf)
+{
 	netif_tx_sring_t *txs = (void *)(nf->pages + PG_TX_RING * XT_PAGE);
 	netif_rx_sring_t *rxs = (void *)(nf->pages + PG_RX_RING * XT_PAGE);
 	SHARED_RING_INIT(txs);
@@ -504,6 +510,17 @@ static int nf_share(struct netfront *nf, char **err)
 	RING_PUSH_REQUESTS(&nf->rx); /* the backend is not connected: nothing to notify */
 	nf->rx_pushed = nf->rx.req_prod_pvt;
 	nf->rx_unpushed = 0;
+}
+
+/* Share the pages, lay out the rings and pools, post every RX buffer. */
+static int nf_share(struct netfront *nf, char **err)
+{
+	if (nf_alloc(nf) < 0)
+		return xdrv_err(err, -ENOMEM, "%s: out of memory", nf->name);
+	nf->pages = xt_share(nf->t, nf->npages, nf->refs, err);
+	if (!nf->pages)
+		return -ENOMEM; /* *err from xt_share */
+	nf_layout(nf);
 	return 0;
 }
 
@@ -656,6 +673,117 @@ int hvb_netfront_get_stats(const struct hvb_wire *w, struct hvb_netfront_stats *
 	out->notify_sent = xs.notify_sent;
 	out->events_taken = xs.events_taken;
 	return 0;
+}
+
+/*
+ * The response handling alone, for tests/fuzz/fuzz_netfront.c: a netfront with no transport
+ * (8 RX and 8 TX buffers) whose rings are this process's memory. The input is operations, each
+ * a first byte and its arguments (multi-byte values little-endian):
+ *   00 n          the NIC transmits a frame of 14 + n * 16 bytes (bytes n: (n & 1) ? 5000)
+ *   01 s st       the right TX response to buffer s % 8 if it is in flight, status st % 3 - 2
+ *   02 id*2 st*2  a raw TX response
+ *   03 s n        the right RX response to buffer s % 8 if it is posted: n bytes at offset 0
+ *   04 id*2 off*2 flags*2 st*2   a raw RX response
+ *   05 d          publish the TX responses written, rsp_prod moved by (int8_t)d more, reclaim
+ *   06 d          publish the RX responses written (likewise) and drain them as the NIC would:
+ *                 peek, and take each frame but every fourth (refused, offered again)
+ * Stops at the first protocol violation (disconnected). Checks the bookkeeping after each
+ * publish (TX: free + in flight = buffers, in flight = requests outstanding; RX: posted +
+ * queued + held = buffers, requests outstanding = buffers - held); a mismatch (or no memory for
+ * the harness) returns -1, which the target turns into a crash.
+ */
+static int fuzz_check(const struct netfront *nf)
+{
+	uint32_t busy = 0, posted = 0;
+	for (uint32_t i = 0; i < nf->ntx; i++)
+		busy += nf->tx_busy[i];
+	for (uint32_t i = 0; i < nf->nrx; i++)
+		posted += nf->rx_posted[i];
+	if (busy + nf->tx_nfree != nf->ntx || nf->tx.req_prod_pvt - nf->tx.rsp_cons != busy)
+		return -1;
+	if (posted + nf->rx_unpushed + nf->held != nf->nrx ||
+	    nf->rx.req_prod_pvt - nf->rx.rsp_cons != nf->nrx - nf->held)
+		return -1;
+	return 0;
+}
+
+int hvb_netfront_fuzz_responses(const uint8_t *data, size_t len)
+{
+	static struct netfront *nf;
+	static uint8_t *frame, *buf;
+	if (!nf) {
+		nf = calloc(1, sizeof *nf);
+		frame = calloc(1, 5000);
+		buf = malloc(HVB_WIRE_MAX_FRAME);
+		if (!nf || !frame || !buf)
+			return -1; /* out of memory: the harness, not an input */
+		nf->nrx = nf->ntx = 8;
+		nf->backend_sg = true;
+		snprintf(nf->name, sizeof nf->name, "netfront fuzz");
+		if (nf_alloc(nf) < 0 ||
+		    !(nf->pages = aligned_alloc(XT_PAGE, (size_t)nf->npages * XT_PAGE)))
+			return -1;
+		for (uint32_t i = 0; i < nf->npages; i++)
+			nf->refs[i] = i + 1;
+	}
+	memset(nf->rx_posted, 0, nf->nrx * sizeof *nf->rx_posted);
+	memset(nf->tx_busy, 0, nf->ntx * sizeof *nf->tx_busy);
+	memset(&nf->st, 0, sizeof nf->st);
+	nf->broken = nf->held = false;
+	nf->rx_unpushed = 0;
+	nf_layout(nf);
+	nf->tx_pushed = 0;
+	RING_IDX txp = 0, rxp = 0;
+	int ret = 0;
+	for (size_t i = 0; i < len && !nf->broken && ret == 0;) {
+		uint8_t op = data[i++];
+		size_t need[] = {1, 2, 4, 2, 8, 1, 1};
+		if (op > 6 || i + need[op] > len)
+			break;
+		const uint8_t *a = data + i;
+		i += need[op];
+		uint16_t w0 = need[op] >= 2 ? (uint16_t)(a[0] | a[1] << 8) : 0;
+		if (op == 0) {
+			nf_tx(nf, frame, (a[0] & 1) ? 5000 : 14 + (size_t)a[0] * 16);
+		} else if (op == 1 && nf->tx_busy[a[0] % 8]) {
+			netif_tx_response_t *r = RING_GET_RESPONSE(&nf->tx, txp++);
+			r->id = a[0] % 8;
+			r->status = (int16_t)(a[1] % 3 - 2);
+		} else if (op == 2) {
+			netif_tx_response_t *r = RING_GET_RESPONSE(&nf->tx, txp++);
+			r->id = w0;
+			r->status = (int16_t)(a[2] | a[3] << 8);
+		} else if (op == 3 && nf->rx_posted[a[0] % 8]) {
+			netif_rx_response_t *r = RING_GET_RESPONSE(&nf->rx, rxp++);
+			*r = (netif_rx_response_t){.id = a[0] % 8, .status = a[1]};
+		} else if (op == 4) {
+			netif_rx_response_t *r = RING_GET_RESPONSE(&nf->rx, rxp++);
+			r->id = w0;
+			r->offset = (uint16_t)(a[2] | a[3] << 8);
+			r->flags = (uint16_t)(a[4] | a[5] << 8);
+			r->status = (int16_t)(a[6] | a[7] << 8);
+		} else if (op == 5) {
+			tx_push(nf);
+			__atomic_store_n(&nf->tx.sring->rsp_prod, txp + (RING_IDX)(int8_t)a[0],
+					 __ATOMIC_RELEASE);
+			tx_reclaim(nf);
+			txp = nf->tx.rsp_cons > txp ? nf->tx.rsp_cons : txp;
+			ret = nf->broken ? 0 : fuzz_check(nf);
+		} else if (op == 6) {
+			__atomic_store_n(&nf->rx.sring->rsp_prod, rxp + (RING_IDX)(int8_t)a[0],
+					 __ATOMIC_RELEASE);
+			for (int k = 1; k < 64; k++) {
+				int n = nf_peek(nf, buf, HVB_WIRE_MAX_FRAME);
+				if (n <= 0)
+					break;
+				if (k % 4)
+					nf_consumed(nf);
+			}
+			rxp = nf->rx.rsp_cons > rxp ? nf->rx.rsp_cons : rxp;
+			ret = nf->broken ? 0 : fuzz_check(nf);
+		}
+	}
+	return ret;
 }
 
 const struct hvb_wire_ops hvb_wire_netfront_ops = {

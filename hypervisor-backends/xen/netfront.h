@@ -8,6 +8,7 @@
 #define XDRV_NETFRONT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct hvb_wire;
@@ -30,5 +31,9 @@ struct hvb_netfront_stats {
 
 /* 0 with *out filled; -EINVAL if w is not a netfront wire. */
 int hvb_netfront_get_stats(const struct hvb_wire *w, struct hvb_netfront_stats *out);
+
+/* The response handling alone, for tests/fuzz/fuzz_netfront.c (input format in netfront.c):
+ * 0, or -1 when the bookkeeping went wrong. */
+int hvb_netfront_fuzz_responses(const uint8_t *data, size_t len);
 
 #endif
