@@ -61,6 +61,7 @@ struct vif {
 	uint64_t rx_frames, rx_bytes, rx_too_big;
 	uint64_t rounds;
 	bool connected;
+	bool rx_blocked; /* a frame waits for an RX buffer: the frontend's notification wakes us */
 };
 
 /* The buffer page behind a reference the frontend sent, mapped on first use. */
@@ -175,6 +176,7 @@ static int rx_have_request(struct vif *v, char **err)
 static int vif_rx(struct vif *v, bool *notify, bool *more, char **err)
 {
 	int rc = 0;
+	v->rx_blocked = false;
 	for (uint32_t budget = VIF_BUDGET;; budget--) {
 		if (!budget) {
 			*more = true;
@@ -190,8 +192,11 @@ static int vif_rx(struct vif *v, bool *notify, bool *more, char **err)
 			continue;
 		}
 		rc = rx_have_request(v, err);
-		if (rc <= 0)
-			break; /* the frame stays on the wire until a buffer comes */
+		if (rc <= 0) {
+			v->rx_blocked =
+				rc == 0; /* the frame stays on the wire until a buffer comes */
+			break;
+		}
 		netif_rx_request_t q;
 		RING_COPY_REQUEST(&v->rx, v->rx.req_cons, &q);
 		uint8_t *pg = vif_page(v, q.gref, "rx request gref", err);
@@ -246,7 +251,8 @@ static int vif_fds(void *priv, int *fds, int cap)
 	if (n < cap)
 		fds[n++] = v->kick;
 	int wfd = hvb_wire_fd(v->w);
-	if (wfd >= 0 && n < cap)
+	/* while no RX buffer is free, a readable TAP would only spin us */
+	if (wfd >= 0 && n < cap && !v->rx_blocked)
 		fds[n++] = wfd;
 	return n;
 }
