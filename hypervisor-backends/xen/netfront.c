@@ -48,7 +48,7 @@
 #define NF_TX_RING	 __CONST_RING_SIZE(netif_tx, XT_PAGE) /* 256 */
 #define NF_RX_RING	 __CONST_RING_SIZE(netif_rx, XT_PAGE) /* 256 */
 #define NF_TX_PUSH_BATCH 64u  /* push TX requests at least this often within a round */
-#define NF_RX_PUSH_BATCH 32u  /* re-posted RX buffers pushed together */
+#define NF_RX_PUSH_BATCH 64u  /* re-posted RX buffers pushed together (at most rx / 4) */
 #define NF_TX_WAIT_MS	 200u /* all TX buffers in flight: wait this long for one back */
 #define NF_MAX_SLOTS	 XEN_NETIF_NR_SLOTS_MIN /* slots per frame with feature-sg */
 
@@ -78,6 +78,7 @@ struct netfront {
 	uint16_t *rx_queued; /* re-posted ids not pushed yet */
 	RING_IDX rx_pushed;  /* our last published req_prod */
 	uint32_t rx_unpushed;
+	uint32_t rx_batch; /* push re-posted buffers this many at a time (or when idle) */
 	bool held;
 	uint16_t held_id, held_off;
 	uint32_t held_len;
@@ -370,7 +371,7 @@ static int nf_peek(void *priv, uint8_t *buf, size_t cap)
 	if (rc < 0)
 		return rc;
 	if (!nf->held) {
-		if (nf->rx_unpushed >= NF_RX_PUSH_BATCH)
+		if (nf->rx_unpushed >= nf->rx_batch)
 			rx_push(nf);
 		rc = rx_take(nf);
 		if (rc == 0) {
@@ -397,7 +398,7 @@ static void nf_consumed(void *priv)
 	nf->held = false;
 	nf->st.rx_frames++;
 	rx_post(nf, nf->held_id);
-	if (nf->rx_unpushed >= NF_RX_PUSH_BATCH)
+	if (nf->rx_unpushed >= nf->rx_batch)
 		rx_push(nf);
 }
 
@@ -490,6 +491,9 @@ static int nf_alloc(struct netfront *nf)
 /* Lay out the rings and pools in nf->pages, post every RX buffer. */
 static void nf_layout(struct netfront *nf)
 {
+	nf->rx_batch = nf->nrx / 4 < 1			? 1
+		       : nf->nrx / 4 > NF_RX_PUSH_BATCH ? NF_RX_PUSH_BATCH
+							: nf->nrx / 4;
 	netif_tx_sring_t *txs = (void *)(nf->pages + PG_TX_RING * XT_PAGE);
 	netif_rx_sring_t *rxs = (void *)(nf->pages + PG_RX_RING * XT_PAGE);
 	SHARED_RING_INIT(txs);
