@@ -117,6 +117,9 @@ int backd_serve_conn(const struct backd_cfg *cfg, struct xt *t, volatile sig_ato
 	char *err = NULL;
 	void *priv = NULL;
 	bool clean = false;
+	/* the state changes only with a key write: look after start and after control traffic,
+	 * not on every event */
+	bool keys_changed = true;
 	int r;
 	snprintf(name, sizeof name, "%s", xt_name(t));
 	if (!spec || !ops) {
@@ -154,6 +157,7 @@ int backd_serve_conn(const struct backd_cfg *cfg, struct xt *t, volatile sig_ato
 			break;
 		}
 		if (p[1].revents) {
+			keys_changed = true;
 			r = xt_ctl_process(t, &err);
 			if (r == -ENOTCONN) {
 				clean = true;
@@ -165,7 +169,8 @@ int backd_serve_conn(const struct backd_cfg *cfg, struct xt *t, volatile sig_ato
 				break;
 			}
 		}
-		st = xt_peer_state(t);
+		st = keys_changed ? xt_peer_state(t) : XT_CONNECTED;
+		keys_changed = false;
 		if (st == XT_CLOSING || st == XT_CLOSED) {
 			clean = true;
 			snprintf(why, sizeof why, "frontend %s", xt_state_name(st));

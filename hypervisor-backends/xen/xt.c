@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * The transport-independent half of xt.h: dispatch to the loop or xen implementation through
- * their ops tables, state names, reading and validating the other end's keys (copied once,
- * printable ASCII only, bounded, decimal in range; errors name the device, the key and the
- * escaped value), waiting for the other end's state over the control fd, statistics.
+ * The transport-independent half of xt.h: calls dispatched to the loop or xen implementation
+ * through their ops tables (xt_open, which picks one, is in xt_open.c), state names, reading
+ * and validating the other end's keys (copied once, printable ASCII only, bounded, decimal in
+ * range; errors name the device, the key and the escaped value), waiting for the other end's
+ * state over the control fd, statistics.
  */
 #include "xt_priv.h"
 
@@ -102,24 +103,6 @@ const char *xt_peer_word(const struct xt *t)
 }
 
 /* ---- dispatch ------------------------------------------------------------------------------- */
-
-int xt_open(const struct xt_cfg *cfg, struct xt **out, char **err)
-{
-	const char *name = cfg && cfg->name ? cfg->name : "xt";
-	*out = NULL;
-	if (!cfg || !cfg->type || !*cfg->type)
-		return xdrv_err(err, -EINVAL, "%s: transport: no device type", name);
-	if (!xt_key_valid(cfg->type, strlen(cfg->type)) || strchr(cfg->type, '/') ||
-	    strlen(cfg->type) > 15)
-		return xdrv_err(err, -EINVAL, "%s: transport: device type '%s' is not a plain name",
-				name, cfg->type);
-	if (!cfg->transport || !strcmp(cfg->transport, "loop"))
-		return xt_loop_open(cfg, out, err);
-	if (!strcmp(cfg->transport, "xen"))
-		return xt_xen_open(cfg, out, err);
-	return xdrv_err(err, -EINVAL, "%s: transport '%s': unknown (xen, loop)", name,
-			cfg->transport);
-}
 
 void xt_close(struct xt *t)
 {

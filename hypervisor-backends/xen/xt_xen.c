@@ -219,6 +219,18 @@ static int xen_write(struct xt *t, const char *key, const char *val)
 	return xs_put(X(t), XBT_NULL, X(t)->fe, key, val);
 }
 
+static void *read_backend_error(struct xen *x, unsigned *n)
+{
+	char home[64], p[XEN_PATH_MAX];
+	size_t hl;
+	snprintf(home, sizeof home, "/local/domain/%u/", (unsigned)x->backend_domid);
+	hl = strlen(home);
+	if (strncmp(x->be, home, hl) != 0 ||
+	    xdrv_snprintf(p, sizeof p, "%serror/%s/error", home, x->be + hl) < 0)
+		return NULL;
+	return xs_read(x->xs, XBT_NULL, p, n);
+}
+
 static int xen_read_raw(struct xt *t, const char *key, char **val, size_t *len)
 {
 	struct xen *x = X(t);
@@ -228,11 +240,10 @@ static int xen_read_raw(struct xt *t, const char *key, char **val, size_t *len)
 	if (path_join(p, x->be, key) < 0)
 		return -ENAMETOOLONG;
 	v = xs_read(x->xs, XBT_NULL, p, &n);
-	/* the kernel's backends report a fatal error in /local/domain/<be>/error/<be path>/error */
-	if (!v && errno == ENOENT && !strcmp(key, "error") &&
-	    xdrv_snprintf(p, sizeof p, "/local/domain/%u/error%s/error", (unsigned)x->backend_domid,
-			  x->be) == 0)
-		v = xs_read(x->xs, XBT_NULL, p, &n);
+	/* the kernel's backends report a fatal error in error/<their node> under their domain's
+	 * home: /local/domain/<be>/error/backend/<type>/<fe>/<handle>/error */
+	if (!v && errno == ENOENT && !strcmp(key, "error"))
+		v = read_backend_error(x, &n);
 	if (!v)
 		return errno == ENOENT || errno == 0 ? -ENOENT : -errno;
 	if (n > 4096) { /* xenstore caps values at 4 KiB; more is not a value we read */

@@ -26,6 +26,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ---- the wire format (xt_loop.c) ----------------------------------------------------------- */
@@ -133,14 +134,15 @@ static struct xt *child_accept(struct xt_listener *ls)
 	return t;
 }
 
-static struct xt *front_open(struct rig *r, const char *type, uint32_t handle)
+static struct xt *front_open_ms(struct rig *r, const char *type, uint32_t handle,
+				uint32_t timeout_ms)
 {
 	struct xt_cfg cfg = {.transport = "loop",
 			     .type = type,
 			     .handle = handle,
 			     .name = "netfront.0",
 			     .socket = r->path,
-			     .timeout_ms = 5000};
+			     .timeout_ms = timeout_ms};
 	struct xt *t = NULL;
 	char *err = NULL;
 	int rc = xt_open(&cfg, &t, &err);
@@ -149,6 +151,11 @@ static struct xt *front_open(struct rig *r, const char *type, uint32_t handle)
 	free(err);
 	CU_ASSERT_EQUAL(rc, 0);
 	return t;
+}
+
+static struct xt *front_open(struct rig *r, const char *type, uint32_t handle)
+{
+	return front_open_ms(r, type, handle, 5000);
 }
 
 /* Wait (at most 5 s) for fd to be readable. */
@@ -591,6 +598,47 @@ static void test_xt_loop_open_without_backend_fails_naming_socket(void)
 	free(err);
 }
 
+/* ---- limits and timeouts --------------------------------------------------------------------- */
+
+static void be_silent(struct xt_listener *ls)
+{
+	struct xt *t = child_accept(ls);
+	char *err = NULL;
+	/* no state of ours: the frontend times out; then it closes */
+	CHECK(xt_wait_peer_state(t, XT_CLOSED, &err) == 0);
+	xt_disconnect(t);
+}
+
+static void test_xt_loop_wait_times_out_naming_the_state_seen(void)
+{
+	struct rig r;
+	char *err = NULL;
+	uint32_t refs[2];
+	void *a;
+	struct xt *t;
+	uint64_t t0;
+	struct timespec ts;
+	CU_ASSERT_EQUAL_FATAL(rig_start(&r, be_silent), 0);
+	t = front_open_ms(&r, "vif", 6, 300);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	t0 = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	CU_ASSERT_EQUAL(xt_wait_peer_state(t, XT_INITWAIT, &err), -ETIMEDOUT);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	CU_ASSERT_TRUE((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000 - t0 >= 300);
+	assert_msg(&err, "netfront.0: backend still Unknown after 300 ms, waiting for InitWait");
+	/* the grant table's limit: 16383 pages (page 0 is never shared) */
+	CU_ASSERT_PTR_NULL(xt_share(t, XT_LOOP_PAGES, refs, &err));
+	assert_msg(&err, "the loop grant table (16384 pages) is full");
+	a = xt_share(t, 2, refs, &err);
+	CU_ASSERT_PTR_NOT_NULL(a);
+	xt_unshare(t, (char *)a + 4096, 1); /* not a share: ignored */
+	CU_ASSERT_EQUAL(((unsigned char *)a)[0], 0);
+	xt_unshare(t, a, 2);
+	xt_close(t);
+	CU_ASSERT_EQUAL(rig_finish(&r), 0);
+}
+
 /* ---- hostile frontends ----------------------------------------------------------------------- */
 
 static int raw_connect(const char *path)
@@ -915,6 +963,7 @@ XTEST_SUITE(xt_loop, NULL, NULL, XTEST(test_xt_loop_state_names),
 	    XTEST(test_xt_loop_notifications_are_counted_and_coalesce),
 	    XTEST(test_xt_loop_peer_eof_reads_as_closed),
 	    XTEST(test_xt_loop_open_without_backend_fails_naming_socket),
+	    XTEST(test_xt_loop_wait_times_out_naming_the_state_seen),
 	    XTEST(test_xt_loop_backend_refuses_bad_hellos_without_crashing),
 	    XTEST(test_xt_loop_backend_refuses_bad_messages_without_crashing),
 	    XTEST(test_xt_loop_frontend_refuses_bad_backend_messages))
