@@ -160,6 +160,7 @@ void *hvb_native_dma_translate(struct hvb_device *d, uint64_t bus, uint64_t len,
  * wire does not depend on the list that names the model itself. */
 extern const struct hvb_wire_ops hvb_wire_gen_ops;
 extern const struct hvb_wire_ops hvb_wire_tap_ops;
+extern const struct hvb_wire_ops hvb_wire_netfront_ops; /* xen/netfront.c */
 extern const struct hvb_backend_ops hvb_native_backend_ops;
 extern const struct hvb_backend_ops hvb_xen_backend_ops;
 extern const struct hvb_model_ops hvb_uart16550_model_ops;

@@ -85,6 +85,11 @@ static void tap_consumed(void *priv)
 	((struct tap *)priv)->frame_len = 0;
 }
 
+static int tap_fd(const void *priv)
+{
+	return ((const struct tap *)priv)->fd;
+}
+
 const struct hvb_wire_ops hvb_wire_tap_ops = {
 	.name = "tap",
 	.description = "Linux TAP interface, optionally in a named network namespace",
@@ -93,4 +98,5 @@ const struct hvb_wire_ops hvb_wire_tap_ops = {
 	.tx = tap_tx,
 	.peek = tap_peek,
 	.consumed = tap_consumed,
+	.fd = tap_fd,
 };

@@ -97,11 +97,8 @@ void hvb_wire_device_gone(struct hvb_device *d)
 		hvb_wire_detach(d->wire);
 }
 
-int hvb_wire_tx(struct hvb_device *nic, const void *frame, size_t len)
+static int wire_put(struct hvb_wire *w, const void *frame, size_t len)
 {
-	struct hvb_wire *w = nic ? nic->wire : NULL;
-	if (!w)
-		return -ENOTCONN;
 	int rc = w->ops->tx(w->priv, frame, len);
 	if (rc == 0) {
 		w->stats.tx_frames++;
@@ -110,6 +107,50 @@ int hvb_wire_tx(struct hvb_device *nic, const void *frame, size_t len)
 		w->stats.tx_errors++;
 	}
 	return rc;
+}
+
+int hvb_wire_tx(struct hvb_device *nic, const void *frame, size_t len)
+{
+	struct hvb_wire *w = nic ? nic->wire : NULL;
+	if (!w)
+		return -ENOTCONN;
+	return wire_put(w, frame, len);
+}
+
+int hvb_wire_put(struct hvb_wire *w, const void *frame, size_t len)
+{
+	if (!w)
+		return -EINVAL;
+	if (w->nic)
+		return -EBUSY;
+	return wire_put(w, frame, len);
+}
+
+int hvb_wire_take(struct hvb_wire *w, const uint8_t **frame)
+{
+	*frame = NULL;
+	if (!w)
+		return -EINVAL;
+	if (w->nic)
+		return -EBUSY;
+	int len = w->ops->peek(w->priv, w->buf, HVB_WIRE_MAX_FRAME);
+	if (len > 0)
+		*frame = w->buf;
+	return len;
+}
+
+void hvb_wire_taken(struct hvb_wire *w, size_t len)
+{
+	if (!w || w->nic)
+		return;
+	w->ops->consumed(w->priv);
+	w->stats.rx_frames++;
+	w->stats.rx_bytes += len;
+}
+
+int hvb_wire_fd(const struct hvb_wire *w)
+{
+	return w && w->ops->fd ? w->ops->fd(w->priv) : -1;
 }
 
 int hvb_wire_pump(struct hvb_wire *w, uint32_t budget)

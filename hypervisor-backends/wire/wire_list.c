@@ -11,6 +11,7 @@
 static const struct hvb_wire_ops *const wires[] = {
 	&hvb_wire_gen_ops,
 	&hvb_wire_tap_ops,
+	&hvb_wire_netfront_ops,
 	NULL,
 };
 

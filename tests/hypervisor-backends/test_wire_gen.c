@@ -89,7 +89,8 @@ static void expect_create_error(const char *kind, const char *opts, int code, co
 
 static void test_wire_create_rejects_bad_kind_and_options(void)
 {
-	expect_create_error("fiber", NULL, -ENOENT, "wire 'fiber': unknown (known: gen, tap)");
+	expect_create_error("fiber", NULL, -ENOENT,
+			    "wire 'fiber': unknown (known: gen, tap, netfront)");
 	expect_create_error("gen", "size=59", -EINVAL, "option size=59: expected 60..1514");
 	expect_create_error("gen", "count=x", -EINVAL, "option count=x: not a number");
 	expect_create_error("gen", "dst=zz", -EINVAL, "option dst=zz: expected");

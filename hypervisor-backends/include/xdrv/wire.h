@@ -74,6 +74,9 @@ struct hvb_wire_ops {
 	uint64_t (*pending)(const void *priv);
 	/* A checking sink: add its own counters (tx_bad, digest) to *out and set out->sink. */
 	void (*stats)(const void *priv, struct hvb_wire_stats *out);
+	/* Optional: a descriptor that becomes readable (POLLIN) when the wire may have frames
+	 * for the receiver (a TAP's fd, netfront's event channel), or -1. */
+	int (*fd)(const void *priv);
 };
 
 struct hvb_wire_stats {
@@ -104,6 +107,17 @@ void hvb_wire_detach(struct hvb_wire *w); /* NULL-safe */
 int hvb_wire_pump(struct hvb_wire *w, uint32_t budget);
 void hvb_wire_get_stats(const struct hvb_wire *w, struct hvb_wire_stats *out);
 const char *hvb_wire_name(const struct hvb_wire *w); /* "gen.0" style; borrowed */
+/* The kind's pollable descriptor (hvb_wire_ops.fd), or -1 when it has none. */
+int hvb_wire_fd(const struct hvb_wire *w);
+
+/* ---- a wire without a NIC device (xdrv-backd serves a Xen frontend's rings from a wire) ------
+ * The caller stands where the NIC would: hvb_wire_put is a frame "the NIC transmitted" (counted
+ * in tx_*), hvb_wire_take offers the frame the wire has for "the receiver" in *frame (valid until
+ * the next call on the wire; 0 when none, or -errno) and hvb_wire_taken takes it (counted in
+ * rx_*; untaken, it is offered again). Not for a wire attached to a device (-EBUSY). */
+int hvb_wire_put(struct hvb_wire *w, const void *frame, size_t len);
+int hvb_wire_take(struct hvb_wire *w, const uint8_t **frame);
+void hvb_wire_taken(struct hvb_wire *w, size_t len);
 
 /* Model side: hand a transmitted frame to the device's wire. 0; -ENOTCONN no wire (the frame
  * is lost, as on an unplugged port); or the wire's error. */
