@@ -22,8 +22,10 @@
  *
  * Options: vif=N (0), mac=MAC (00:16:3e:00:HH:LL with HHLL = N + 1), transport=xen|loop,
  * socket=PATH, domid=N (backend domain), rx=N (RX buffers posted, 1..256, default 256),
- * tx=N (TX buffers, 1..256, default 256), timeout=MS (handshake); transport, socket, domid and
- * timeout default to xt_default_get().
+ * tx=N (TX buffers, 1..256, default 256), timeout=MS (handshake), batch=0|1 (default 1; 0: every
+ * request pushed at once and the backend notified after every push, whether it asked or not:
+ * the comparison for the benchmark); transport, socket, domid and timeout default to
+ * xt_default_get().
  */
 #define _GNU_SOURCE
 #include "netfront.h"
@@ -79,6 +81,7 @@ struct netfront {
 	RING_IDX rx_pushed;  /* our last published req_prod */
 	uint32_t rx_unpushed;
 	uint32_t rx_batch; /* push re-posted buffers this many at a time (or when idle) */
+	bool nobatch;	   /* batch=0: push every request at once and always notify */
 	bool held;
 	uint16_t held_id, held_off;
 	uint32_t held_len;
@@ -135,7 +138,7 @@ static void tx_push(struct netfront *nf)
 	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&nf->tx, notify);
 	nf->tx_pushed = nf->tx.req_prod_pvt;
 	nf->st.tx_pushes++;
-	if (notify)
+	if (notify || nf->nobatch)
 		nf_notify(nf);
 }
 
@@ -239,7 +242,7 @@ static int nf_tx(void *priv, const void *frame, size_t len)
 	}
 	nf->st.tx_frames++;
 	nf->st.tx_slots += slots;
-	if (nf->tx.req_prod_pvt - nf->tx_pushed >= NF_TX_PUSH_BATCH)
+	if (nf->nobatch || nf->tx.req_prod_pvt - nf->tx_pushed >= NF_TX_PUSH_BATCH)
 		tx_push(nf);
 	return 0;
 }
@@ -266,7 +269,7 @@ static void rx_push(struct netfront *nf)
 	nf->rx_pushed = nf->rx.req_prod_pvt;
 	nf->rx_unpushed = 0;
 	nf->st.rx_pushes++;
-	if (notify)
+	if (notify || nf->nobatch)
 		nf_notify(nf);
 }
 
@@ -465,10 +468,15 @@ static int parse_options(struct netfront *nf, struct xt_cfg *cfg, const char *op
 				return xdrv_err(err, -EINVAL,
 						"option timeout=%s: expected 1..3600000 (ms)", val);
 			cfg->timeout_ms = (uint32_t)n;
+		} else if (strcmp(key, "batch") == 0) {
+			if (hvb_config_u64(val, 0, 1, &n))
+				return xdrv_err(err, -EINVAL, "option batch=%s: expected 0 or 1",
+						val);
+			nf->nobatch = n == 0;
 		} else {
 			return xdrv_err(err, -EINVAL,
 					"option '%s': unknown (known: vif, mac, transport, socket, "
-					"domid, rx, tx, timeout)",
+					"domid, rx, tx, timeout, batch)",
 					key);
 		}
 	}
@@ -491,7 +499,7 @@ static int nf_alloc(struct netfront *nf)
 /* Lay out the rings and pools in nf->pages, post every RX buffer. */
 static void nf_layout(struct netfront *nf)
 {
-	nf->rx_batch = nf->nrx / 4 < 1			? 1
+	nf->rx_batch = nf->nobatch || nf->nrx / 4 < 1	? 1
 		       : nf->nrx / 4 > NF_RX_PUSH_BATCH ? NF_RX_PUSH_BATCH
 							: nf->nrx / 4;
 	netif_tx_sring_t *txs = (void *)(nf->pages + PG_TX_RING * XT_PAGE);

@@ -71,7 +71,7 @@ nic_run() { # variant size count batch rep
   else
     backd --vif "0=gen:$gen"
     "$X" run --trust "$ROOT" --eager --backend "xen:transport=loop,socket=$T/backd.sock" \
-      --device dp83820 "${PARAMS[@]}" --wire "netfront:batch=$batch" --echo "$NIC" > "$log" 2>&1
+      --device dp83820 "${PARAMS[@]}" --wire "netfront:batch=$batch" --echo --for 4000 "$NIC" > "$log" 2>&1
     stop_backd
   fi
   local got m n

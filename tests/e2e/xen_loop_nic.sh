@@ -23,10 +23,9 @@ T=$(mktemp -d)
 XPID="" BPID="" SPID=""
 fails=0
 
-# How `xdrv run` puts the model's cable on netfront over the loop transport at socket $1.
-# TODO(lead): once `--backend xen:transport=loop,socket=S` is wired in the CLI, use
-#   --backend "xen:transport=loop,socket=$1" --wire netfront
-xen_args() { printf '%s\n' --wire "netfront:transport=loop,socket=$1,timeout=10000"; }
+# How `xdrv run` puts the model's cable on netfront over the loop transport at socket $1: the
+# xen backend's options are the frontends' defaults.
+xen_args() { printf '%s\n' --backend "xen:transport=loop,socket=$1,timeout=10000" --wire netfront; }
 
 # stop PID with SIGTERM, SIGKILL after 10 s; its exit status in $stop_rc
 stop() {
