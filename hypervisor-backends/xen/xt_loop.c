@@ -346,7 +346,7 @@ static int loop_ctl_process(struct xt *t, char **err)
 	rx = malloc(sizeof *rx);
 	if (!rx)
 		return xdrv_err(err, -ENOMEM, "%s: out of memory", t->name);
-	for (;;) {
+	for (int taken = 0; taken < XT_CTL_BATCH; taken++) {
 		struct loop_hdr h;
 		r = recv_one(l, rx, err);
 		if (r <= 0)

@@ -15,6 +15,9 @@
 #include <stdint.h>
 
 #define XT_DEFAULT_TIMEOUT_MS 30000u
+/* Messages (loop) or watch events (xen) one xt_ctl_process takes at most: an end that floods
+ * its control channel cannot keep the other in there forever (the fd stays readable). */
+#define XT_CTL_BATCH 256
 
 struct xt_ops {
 	int (*notify)(struct xt *t);

@@ -202,7 +202,7 @@ static int xen_event_ack(struct xt *t)
 static int xen_ctl_process(struct xt *t, char **err)
 {
 	struct xen *x = X(t);
-	for (;;) {
+	for (int taken = 0; taken < XT_CTL_BATCH; taken++) {
 		char **w = xs_check_watch(x->xs);
 		if (!w) {
 			if (errno == EAGAIN)
@@ -212,6 +212,7 @@ static int xen_ctl_process(struct xt *t, char **err)
 		}
 		free(w); /* one allocation; we re-read the keys we need */
 	}
+	return 0; /* more later: libxenstore keeps its fd readable while events are queued */
 }
 
 static int xen_write(struct xt *t, const char *key, const char *val)
