@@ -21,6 +21,13 @@
 #define xen_rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
 #define xen_wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
 
+/* Without a version, xen-compat.h picks the legacy interface (0), for which ring.h redefines
+ * xen_mb() and friends as the kernel's mb(), rmb(), wmb(). Ask for 0x00040e00 (Xen 4.14, what
+ * Debian's libxen-dev calls the latest; ring.h leaves the barriers to us from 0x00030208 on).
+ * Xen's own tools get the same from __XEN_TOOLS__. */
+#ifndef __XEN_INTERFACE_VERSION__
+#define __XEN_INTERFACE_VERSION__ 0x00040e00
+#endif
 #include <xen/io/ring.h>
 #include <xen/io/netif.h>
 #include <xen/io/blkif.h>
