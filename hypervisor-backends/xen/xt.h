@@ -120,7 +120,13 @@ int xt_read_u64(struct xt *t, const char *key, uint64_t min, uint64_t max, uint6
 /* The other end's state: XT_UNKNOWN if absent, -EINVAL if not 0..6. */
 int xt_peer_state(struct xt *t);
 /* Wait (polling the control fd) until the other end's state is `want`; -ECONNRESET if it goes
- * to Closing/Closed first, -ETIMEDOUT, with *err naming the device and the state seen. */
+ * to Closing/Closed first, -ETIMEDOUT, with *err naming the device and the state seen.
+ * For InitWait..Connected, a later state before Closing also ends the wait (a backend waiting
+ * for Initialised may find the frontend Connected already); waiting for Closing, Closed ends
+ * it too. The -ECONNRESET message quotes the other end's "error" key if it wrote one.
+ * xen transport in toolstack mode: the first time it sees the backend in InitWait or later,
+ * it writes cfg->tool_keys_initwait into the backend directory (the hotplug scripts' part),
+ * so a frontend waits for InitWait with this call before it goes on. */
 int xt_wait_peer_state(struct xt *t, enum xt_state want, char **err);
 
 struct xt_stats {
@@ -163,5 +169,8 @@ void *xt_map(struct xt *t, const uint32_t *refs, uint32_t n, char **err);
 void xt_unmap(struct xt *t, void *addr, uint32_t n);
 /* Backend side close: our state Closed, the socket closed. NULL-safe. */
 void xt_disconnect(struct xt *t);
+/* Free this process's copy without a word to the other end (the parent after forking a child
+ * that serves the connection). NULL-safe. */
+void xt_forget(struct xt *t);
 
 #endif
