@@ -4,7 +4,8 @@
  * serving a disk opened with hvb_disk_open (file:, ram:, iscsi:). What Linux's xen-blkback does
  * for a frontend, in a process of its own:
  *
- *   start  writes sectors, sector-size (512), info, feature-flush-cache, feature-barrier; goes
+ *   start  writes sectors, sector-size (512), info, feature-flush-cache, feature-barrier,
+ *          feature-persistent; goes
  *          to InitWait; waits for the frontend's Initialised; reads and checks ring-ref,
  *          event-channel and protocol (one ring page: we advertise no max-ring-page-order; the
  *          native ABI only); maps the ring; Connected.
@@ -14,8 +15,9 @@
  *          (its rsp_event), then RING_FINAL_CHECK_FOR_REQUESTS before going back to sleep.
  *
  * A request's data pages are mapped through xt_map (which checks each reference) for the time
- * of the request; runs of segments that are contiguous on the disk and in the mapping (a
- * segment ending at sector 7 followed by one starting at 0) are one disk call.
+ * of the request, or for good when the frontend too offers feature-persistent (it then keeps
+ * its grants: our blkfront's pool does); runs of segments that are contiguous on the disk and in
+ * the mapping (a segment ending at sector 7 followed by one starting at 0) are one disk call.
  *
  * What the frontend gets wrong: a producer index beyond what the ring can hold, a READ/WRITE
  * with 0 or more than BLKIF_MAX_SEGMENTS_PER_REQUEST segments, a segment with first_sect >
@@ -42,6 +44,17 @@
 
 #define VBD_SECT      512u
 #define VBD_SECT_PAGE (XT_PAGE / VBD_SECT) /* 8 sectors per segment page */
+/* Persistent mappings kept (feature-persistent): a frontend with a fixed pool of RING_SIZE
+ * slots names at most a few dozen distinct segment lists per request size; 512 entries keep
+ * them all with few collisions, and bound what a frontend that varies its lists costs (64
+ * MiB of address space at most, no memory of our own). */
+#define VBD_CACHE 512u
+
+struct vbd_map {
+	uint8_t *addr; /* NULL: empty */
+	uint32_t n;
+	uint32_t refs[BLKIF_MAX_SEGMENTS_PER_REQUEST];
+};
 
 struct vbd {
 	char name[48]; /* "vbd 51712", for messages */
@@ -51,6 +64,8 @@ struct vbd {
 	blkif_back_ring_t ring;
 	void *sring;	 /* the mapped ring page */
 	unsigned logged; /* kinds of request error already logged (bits) */
+	bool persistent; /* both ends offered feature-persistent: mappings are kept */
+	struct vbd_map cache[VBD_CACHE];
 };
 
 enum { LOG_RANGE = 1, LOG_OP = 2, LOG_IO = 4 };
@@ -74,6 +89,8 @@ static int vbd_keys(struct vbd *v, char **err)
 		rc = xt_write(v->t, "feature-flush-cache", "1");
 	if (rc == 0)
 		rc = xt_write(v->t, "feature-barrier", "1");
+	if (rc == 0)
+		rc = xt_write(v->t, "feature-persistent", "1");
 	if (rc)
 		return xdrv_err(err, rc, "%s: writing the backend keys: %s", v->name,
 				strerror(-rc));
@@ -101,6 +118,11 @@ static int vbd_connect_ring(struct vbd *v, char **err)
 				v->name);
 	if (rc)
 		return rc;
+	uint64_t persistent = 0;
+	rc = xt_read_u64(v->t, "feature-persistent", 0, 1, 0, &persistent, err);
+	if (rc && rc != -ENOENT)
+		return rc;
+	v->persistent = persistent == 1;
 	rc = xt_read(v->t, "protocol", buf, sizeof buf);
 	if (rc == 0 && strcmp(buf, XEN_IO_PROTO_ABI_NATIVE) != 0) {
 		char esc[80];
@@ -170,6 +192,36 @@ static int vbd_bad(struct vbd *v, const blkif_request_t *req, char **err, const 
 }
 
 /*
+ * A request's data pages, mapped as one range. With feature-persistent the frontend keeps its
+ * grants for good, so the mapping is kept too, found again by the request's list of
+ * references: a fresh mapping costs an mmap, a page fault per page and, at munmap, a TLB
+ * shootdown, several times the cost of the I/O itself for 4 KiB.
+ */
+static uint8_t *vbd_map(struct vbd *v, const uint32_t *refs, uint32_t n, char **err)
+{
+	if (!v->persistent)
+		return xt_map(v->t, refs, n, err);
+	struct vbd_map *m = &v->cache[((refs[0] * 2654435761u) >> 8 ^ n * 40503u) % VBD_CACHE];
+	if (m->addr && m->n == n && memcmp(m->refs, refs, n * sizeof *refs) == 0)
+		return m->addr;
+	uint8_t *a = xt_map(v->t, refs, n, err);
+	if (!a)
+		return NULL;
+	if (m->addr)
+		xt_unmap(v->t, m->addr, m->n);
+	m->addr = a;
+	m->n = n;
+	memcpy(m->refs, refs, n * sizeof *refs);
+	return a;
+}
+
+static void vbd_unmap(struct vbd *v, uint8_t *addr, uint32_t n)
+{
+	if (!v->persistent)
+		xt_unmap(v->t, addr, n);
+}
+
+/*
  * The data segments of a READ/WRITE (or a flush carrying data): checked, mapped, and the disk
  * called once per run of contiguous segments. 0 / BLKIF_RSP_* in *status, or -EPROTO.
  */
@@ -201,7 +253,7 @@ static int vbd_rw(struct vbd *v, const blkif_request_t *req, bool write, int16_t
 		return 0;
 	}
 	char *e2 = NULL;
-	uint8_t *base = xt_map(v->t, refs, n, &e2);
+	uint8_t *base = vbd_map(v, refs, n, &e2);
 	if (!base) {
 		int rc = vbd_bad(v, req, err, "seg[].gref: %s", e2 ? e2 : "does not map");
 		free(e2);
@@ -224,7 +276,7 @@ static int vbd_rw(struct vbd *v, const blkif_request_t *req, bool write, int16_t
 		sector += bytes / VBD_SECT;
 		i = j + 1;
 	}
-	xt_unmap(v->t, base, n);
+	vbd_unmap(v, base, n);
 	if (rc) {
 		vbd_log_once(v, LOG_IO, e2 ? e2 : "disk I/O failed");
 		*status = BLKIF_RSP_ERROR;
@@ -340,6 +392,9 @@ static void vbd_stop(void *priv)
 		return;
 	if (v->sring)
 		xt_unmap(v->t, v->sring, 1);
+	for (uint32_t i = 0; i < VBD_CACHE; i++)
+		if (v->cache[i].addr)
+			xt_unmap(v->t, v->cache[i].addr, v->cache[i].n);
 	hvb_disk_close(v->disk);
 	free(v);
 }

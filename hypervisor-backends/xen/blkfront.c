@@ -15,9 +15,10 @@
  *
  * Set-up, as Linux's xen-blkfront: wait for the backend's InitWait; share one ring page and a
  * pool of data pages (RING_SIZE slots of BLKIF_MAX_SEGMENTS_PER_REQUEST pages each); publish
- * ring-ref, event-channel, protocol; Initialised; wait for Connected; read and check sectors,
- * sector-size (512 only: we do not advertise feature-large-sector-size, so a backend must use
- * 512), info, the flush features; Connected.
+ * ring-ref, event-channel, protocol, feature-persistent (the pool stays granted, the same
+ * pages for the same slot: a backend may keep them mapped); Initialised; wait for Connected; read
+ * and check sectors, sector-size (512 only: we do not advertise feature-large-sector-size, so a
+ * backend must use 512), info, the flush features; Connected.
  *
  * I/O: the disk layer's calls are synchronous; one call is split into requests of up to 11
  * pages, as many in flight as the ring has slots. Data is copied into and out of the granted
@@ -584,6 +585,9 @@ static int bf_open(const char *arg, bool read_only, void **priv, uint64_t *size,
 		rc = xt_write(bf->t, "event-channel", "%u", xt_evtchn_port(bf->t));
 	if (rc == 0)
 		rc = xt_write(bf->t, "protocol", "%s", XEN_IO_PROTO_ABI_NATIVE);
+	/* the pool's grants are never revoked while connected: a backend may keep them mapped */
+	if (rc == 0)
+		rc = xt_write(bf->t, "feature-persistent", "1");
 	if (rc) {
 		rc = xdrv_err(err, rc, "%s: writing ring-ref, event-channel, protocol: %s",
 			      bf->name, strerror(-rc));
