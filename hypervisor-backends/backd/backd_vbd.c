@@ -231,6 +231,9 @@ static int vbd_rw(struct vbd *v, const blkif_request_t *req, bool write, int16_t
 	unsigned n = req->nr_segments;
 	uint32_t refs[BLKIF_MAX_SEGMENTS_PER_REQUEST];
 	uint64_t nsect = 0;
+	if (n == 0 || n > BLKIF_MAX_SEGMENTS_PER_REQUEST) /* checked by the callers already */
+		return vbd_bad(v, req, err, "nr_segments %u (want 1..%u)", n,
+			       BLKIF_MAX_SEGMENTS_PER_REQUEST);
 	for (unsigned i = 0; i < n; i++) {
 		const struct blkif_request_segment *s = &req->seg[i];
 		if (s->first_sect > s->last_sect || s->last_sect >= VBD_SECT_PAGE)

@@ -235,7 +235,7 @@ static int has(const char *s, const char *want)
 
 static void good_requests(bool persistent)
 {
-	struct child c;
+	struct child c = {0};
 	child_start(&c, "ram:1M");
 	struct front f = {0};
 	CU_ASSERT_EQUAL_FATAL(front_open(&f, &c, XEN_IO_PROTO_ABI_NATIVE, persistent), 0);
@@ -300,7 +300,7 @@ enum bad { B_NSEG, B_NSEG0, B_LAST_SECT, B_FIRST_GT_LAST, B_GREF, B_PROD_JUMP };
 /* One broken request: the connection ends, the handler's message names the field. */
 static void bad_request(enum bad b, const char *want)
 {
-	struct child c;
+	struct child c = {0};
 	child_start(&c, "ram:1M");
 	struct front f = {0};
 	CU_ASSERT_EQUAL_FATAL(front_open(&f, &c, XEN_IO_PROTO_ABI_NATIVE, b == B_GREF), 0);
@@ -351,7 +351,7 @@ static void test_vbd_ends_the_connection_on_a_producer_index_jump(void)
 
 static void test_vbd_refuses_a_foreign_protocol(void)
 {
-	struct child c;
+	struct child c = {0};
 	child_start(&c, "ram:1M");
 	struct front f = {0};
 	CU_ASSERT_NOT_EQUAL(front_open(&f, &c, "x86_32-abi", false), 0);
@@ -364,7 +364,7 @@ static void test_vbd_refuses_a_foreign_protocol(void)
 
 static void test_vbd_refuses_a_disk_that_does_not_open(void)
 {
-	struct child c;
+	struct child c = {0};
 	child_start(&c, "file:/nonexistent/disk.img");
 	struct front f = {0};
 	CU_ASSERT_NOT_EQUAL(front_open(&f, &c, XEN_IO_PROTO_ABI_NATIVE, false), 0);

@@ -228,7 +228,7 @@ static void fill(uint8_t *p, size_t n, uint32_t seed)
 
 static void test_blkfront_round_trip_on_a_ram_disk(void)
 {
-	struct child c;
+	struct child c = {0};
 	child_start(&c, H_NONE, "ram:4M", 5000);
 	struct hvb_disk *d = NULL;
 	char *err = NULL;
@@ -288,7 +288,7 @@ static void test_blkfront_flushed_writes_reach_the_backend_file(void)
 	CU_ASSERT_EQUAL_FATAL(xtest_write(img, init, 1 << 20), 0);
 	char spec[512];
 	snprintf(spec, sizeof spec, "file:%s", img);
-	struct child c;
+	struct child c = {0};
 	child_start(&c, H_NONE, spec, 5000);
 	struct hvb_disk *d = NULL;
 	char *err = NULL;
@@ -348,7 +348,7 @@ static void test_blkfront_spec_errors(void)
  * too (the device is disconnected), and the process carries on. */
 static void hostile_read(enum hostile h, const char *field)
 {
-	struct child c;
+	struct child c = {0};
 	child_start(&c, h, NULL, h == H_SILENT ? 300 : 5000);
 	struct hvb_disk *d = NULL;
 	char *err = NULL;
@@ -397,7 +397,7 @@ static void test_blkfront_times_out_on_a_silent_backend(void)
 
 static void test_blkfront_error_status_fails_the_call_only(void)
 {
-	struct child c;
+	struct child c = {0};
 	child_start(&c, H_ERROR, NULL, 5000);
 	struct hvb_disk *d = NULL;
 	char *err = NULL;
@@ -419,7 +419,7 @@ static void test_blkfront_error_status_fails_the_call_only(void)
 
 static void hostile_keys(enum hostile h, int rc, const char *msg)
 {
-	struct child c;
+	struct child c = {0};
 	child_start(&c, h, NULL, 5000);
 	struct hvb_disk *d = NULL;
 	char *err = NULL;
