@@ -82,7 +82,8 @@ struct bf_slot {
 
 struct blkfront {
 	char name[BF_NAME_MAX]; /* "blkfront xvda", for messages */
-	struct xt *t;
+	struct xt *t;		/* NULL only in hvb_blkfront_fuzz_responses */
+	uint32_t handle;	/* the virtual-device number */
 	blkif_front_ring_t ring;
 	uint8_t *data; /* BF_SLOTS * BF_SEGS pages, slot i's pages first at i * BF_SEGS */
 	uint32_t data_refs[BF_SLOTS * BF_SEGS];
@@ -152,10 +153,12 @@ static int bf_break(struct blkfront *bf, char **err, const char *fmt, ...)
 		bf->broken = -EIO;
 		free(bf->broken_msg);
 		bf->broken_msg = strdup(msg);
-		hvb_log("%s: disconnected: %s", bf->name, msg);
+		if (bf->t)
+			hvb_log("%s: disconnected: %s", bf->name, msg);
 		/* tell the backend; it may be gone already, and nothing more is needed here */
 		char *e2 = NULL;
-		xt_set_state(bf->t, XT_CLOSING, &e2);
+		if (bf->t)
+			xt_set_state(bf->t, XT_CLOSING, &e2);
 		free(e2);
 	}
 	return xdrv_err(err, -EIO, "%s: %s", bf->name, msg);
@@ -198,7 +201,7 @@ static void bf_queue(struct blkfront *bf, uint8_t op, uint64_t off, uint8_t *buf
 	blkif_request_t req;
 	memset(&req, 0, sizeof req);
 	req.operation = op;
-	req.handle = (blkif_vdev_t)xt_peer_handle(bf->t);
+	req.handle = (blkif_vdev_t)bf->handle; /* as Linux's blkfront: the vdev, truncated */
 	req.id = sl->seq << BF_SLOT_BITS | s;
 	req.sector_number = off / BF_SECT;
 	uint32_t pages = (len + XT_PAGE - 1) / XT_PAGE;
@@ -276,9 +279,9 @@ static int bf_reap(struct blkfront *bf, int *io_rc, char **err)
 		bf->free_head = s + 1;
 		bf->outstanding--;
 		bf->stats.responses++;
+		bf->ring.rsp_cons = cons + 1; /* consumed, even if a later one breaks the device */
 		taken++;
 	}
-	bf->ring.rsp_cons = cons;
 	return taken;
 }
 
@@ -446,6 +449,7 @@ static int bf_config(struct blkfront *bf, const char *arg, bool read_only, struc
 				vdev);
 	snprintf(bf->name, sizeof bf->name, "blkfront %s", vdev);
 	snprintf(bf->vdev_str, sizeof bf->vdev_str, "%u", handle);
+	bf->handle = handle;
 	bf->phys = colon ? colon + 1 : NULL;
 
 	xt_default_get(cfg);
@@ -632,6 +636,98 @@ int hvb_blkfront_get_stats(const struct hvb_disk *disk, struct hvb_blkfront_stat
 	return 0;
 }
 
+/*
+ * The response handling alone, for tests/fuzz/fuzz_blkfront.c: a device with no transport
+ * whose ring is this process's memory. The input is operations, each a first byte and its
+ * arguments:
+ *   00 b            queue a READ (b & 0x80: WRITE) of (b % 11 + 1) pages, if a slot is free
+ *   01 s st         the right response to slot s % 32 if it is busy, status st % 3 - 2
+ *   02 id*8 op st*2 a raw response (id and status little-endian)
+ *   03 d            publish the responses written, rsp_prod moved by (int8_t)d more, and take
+ *                   them; stops at the first protocol violation (the device disconnected)
+ * Checks the bookkeeping after each take (busy slots == outstanding, the free list holds the
+ * rest); a mismatch (or no memory for the harness) returns -1, which the target turns into
+ * a crash.
+ */
+int hvb_blkfront_fuzz_responses(const uint8_t *data, size_t len)
+{
+	static struct blkfront *bf;
+	static void *sring;
+	static uint8_t *buf;
+	if (!bf) {
+		bf = calloc(1, sizeof *bf);
+		sring = aligned_alloc(XT_PAGE, XT_PAGE);
+		buf = malloc(BF_REQ_MAX);
+		if (bf)
+			bf->data = calloc(BF_SLOTS * BF_SEGS, XT_PAGE);
+		if (!bf || !sring || !buf || !bf->data) {
+			free(bf);
+			bf = NULL;
+			return -1; /* out of memory: the harness, not an input */
+		}
+	}
+	uint8_t *pool = bf->data;
+	memset(bf, 0, sizeof *bf);
+	bf->data = pool;
+	snprintf(bf->name, sizeof bf->name, "blkfront fuzz");
+	SHARED_RING_INIT((blkif_sring_t *)sring);
+	FRONT_RING_INIT(&bf->ring, (blkif_sring_t *)sring, XT_PAGE);
+	for (uint32_t i = 0; i < BF_SLOTS; i++)
+		bf->slot[i].next_free = i + 2 <= BF_SLOTS ? i + 2 : 0;
+	bf->free_head = 1;
+	RING_IDX prod = 0;
+	int ret = 0;
+	for (size_t i = 0; i < len && !bf->broken && ret == 0;) {
+		uint8_t op = data[i++];
+		if (op == 0 && i < len) {
+			uint8_t b = data[i++];
+			if (bf->free_head)
+				bf_queue(bf, b & 0x80 ? BLKIF_OP_WRITE : BLKIF_OP_READ, 4096, buf,
+					 (b % BF_SEGS + 1) * XT_PAGE);
+		} else if (op == 1 && i + 2 <= len) {
+			struct bf_slot *sl = &bf->slot[data[i] % BF_SLOTS];
+			if (sl->busy) {
+				blkif_response_t *r = RING_GET_RESPONSE(&bf->ring, prod++);
+				r->id = sl->seq << BF_SLOT_BITS | (data[i] % BF_SLOTS);
+				r->operation = sl->op;
+				r->status = (int16_t)(data[i + 1] % 3 - 2);
+			}
+			i += 2;
+		} else if (op == 2 && i + 11 <= len) {
+			blkif_response_t *r = RING_GET_RESPONSE(&bf->ring, prod++);
+			uint64_t id = 0;
+			for (int k = 7; k >= 0; k--)
+				id = id << 8 | data[i + (size_t)k];
+			r->id = id;
+			r->operation = data[i + 8];
+			r->status = (int16_t)(data[i + 9] | data[i + 10] << 8);
+			i += 11;
+		} else if (op == 3 && i < len) {
+			RING_IDX p = prod + (RING_IDX)(int8_t)data[i++];
+			__atomic_store_n(&bf->ring.sring->rsp_prod, p, __ATOMIC_RELEASE);
+			int io_rc = 0;
+			char *err = NULL;
+			bf_reap(bf, &io_rc, &err);
+			free(err);
+			prod = bf->ring.rsp_cons > prod ? bf->ring.rsp_cons : prod;
+			uint32_t busy = 0, nfree = 0;
+			for (uint32_t s = 0; s < BF_SLOTS; s++)
+				busy += bf->slot[s].busy;
+			for (uint32_t f = bf->free_head; f && nfree <= BF_SLOTS;
+			     f = bf->slot[f - 1].next_free)
+				nfree++;
+			if (busy != bf->outstanding || busy + nfree != BF_SLOTS ||
+			    bf->ring.req_prod_pvt - bf->ring.rsp_cons != bf->outstanding)
+				ret = -1;
+		} else {
+			break;
+		}
+	}
+	free(bf->broken_msg);
+	bf->broken_msg = NULL;
+	return ret;
+}
+
 #else /* no Xen headers: the backend is listed and refuses */
 
 static int bf_open(const char *arg, bool read_only, void **priv, uint64_t *size, char **err)
@@ -662,6 +758,11 @@ int hvb_blkfront_get_stats(const struct hvb_disk *disk, struct hvb_blkfront_stat
 {
 	(void)disk, (void)out;
 	return -EINVAL;
+}
+int hvb_blkfront_fuzz_responses(const uint8_t *data, size_t len)
+{
+	(void)data, (void)len;
+	return 0;
 }
 #endif
 
