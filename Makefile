@@ -71,6 +71,14 @@ SYSLIBS += -liscsi # issue 3 iSCSI disk backend (hypervisor-backends/disk/iscsi.
 SYSLIBS += -lmicrohttpd # issue 4 server (xdrv-repod)
 PQ_LIBS := -lpq
 SYSLIBS += $(PQ_LIBS) # issue 15: xdrv-repod on PostgreSQL (repo-server/repod_db_pg.c)
+# issue 11: the xen transport (hypervisor-backends/xen/xt_xen.c), native builds only (a cross
+# build has no target libxen: its xen transport fails with a message). Dynamic on purpose:
+# Debian's static libxenstore.a lacks its pthread symbols and fails reads after a watch.
+# --as-needed: only programs that use the xen transport depend on libxen (xdrv-repod does not).
+ifeq ($(ARCH),)
+SYSLIBS += -Wl,--push-state,--as-needed -lxenstore -lxenevtchn -lxengnttab -Wl,--pop-state
+CFLAGS += -DXDRV_HAVE_LIBXEN
+endif
 
 srcs_of = $(shell find $(1) -name '*.c' ! -name 'main_*.c' ! -path '*/include/*' 2>/dev/null | sort)
 objs_of = $(patsubst %.c,$(O)/obj/%.o,$(call srcs_of,$(1)))

@@ -44,18 +44,19 @@ void xt_init_common(struct xt *t, const struct xt_ops *ops, const char *transpor
 
 bool xt_key_valid(const char *key, size_t len)
 {
-	if (len == 0 || len > XT_KEY_MAX || key[0] == '/' || key[len - 1] == '/')
+	char prev = '/'; /* at the start of a component: neither '/' nor '.' */
+	if (len == 0 || len > XT_KEY_MAX)
 		return false;
 	for (size_t i = 0; i < len; i++) {
 		char c = key[i];
 		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 			  (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '@' ||
-			  (c == '.' && i > 0 && key[i - 1] != '/') ||
-			  (c == '/' && key[i + 1] != '/');
+			  ((c == '.' || c == '/') && prev != '/');
 		if (!ok)
 			return false;
+		prev = c;
 	}
-	return true;
+	return prev != '/';
 }
 
 bool xt_val_printable(const char *val, size_t len)
@@ -312,6 +313,18 @@ int xt_peer_state(struct xt *t)
 	return (int)v;
 }
 
+/* The other end's key, escaped for a message; "" if absent. */
+static const char *peer_escaped(struct xt *t, const char *key, char *out, size_t cap)
+{
+	char *raw = NULL;
+	size_t len = 0;
+	out[0] = '\0';
+	if (t->ops->read_raw(t, key, &raw, &len) == 0 && raw)
+		xt_escape(raw, len, out, cap);
+	free(raw);
+	return out;
+}
+
 /* `want` reached: that state, or for the set-up states a later one before Closing (a backend
  * waiting for Initialised may find the frontend already Connected). */
 static bool reached(int st, enum xt_state want)
@@ -331,11 +344,10 @@ int xt_wait_peer_state_ms(struct xt *t, enum xt_state want, uint32_t timeout_ms,
 		int r;
 		st = xt_peer_state(t);
 		if (st < 0) {
-			char v[XT_VAL_MAX + 1], esc[96];
-			r = xt_read(t, "state", v, sizeof v);
+			char esc[96];
 			return xdrv_err(err, -EPROTO, "%s: %s key state: '%s' is not a state 0..6",
 					t->name, xt_peer_word(t),
-					r == 0 ? xt_escape(v, strlen(v), esc, sizeof esc) : "?");
+					peer_escaped(t, "state", esc, sizeof esc));
 		}
 		if (t->ops->peer_state_seen) {
 			r = t->ops->peer_state_seen(t, st, err);
@@ -345,13 +357,12 @@ int xt_wait_peer_state_ms(struct xt *t, enum xt_state want, uint32_t timeout_ms,
 		if (reached(st, want))
 			return 0;
 		if ((st == XT_CLOSING && want < XT_CLOSING) || st == XT_CLOSED) {
-			char e[XT_VAL_MAX + 1], esc[300];
-			bool has = xt_read(t, "error", e, sizeof e) == 0;
+			char esc[300];
+			bool has = *peer_escaped(t, "error", esc, sizeof esc) != '\0';
 			return xdrv_err(err, -ECONNRESET,
 					"%s: %s went to %s while waiting for %s%s%s", t->name,
 					xt_peer_word(t), xt_state_name(st), xt_state_name(want),
-					has ? ": " : "",
-					has ? xt_escape(e, strlen(e), esc, sizeof esc) : "");
+					has ? ": " : "", esc);
 		}
 		now = xdrv_now_ns();
 		if (now >= deadline)

@@ -197,7 +197,7 @@ static int send_msg(struct loop *l, const void *msg, size_t len, const int *fds,
 
 static int send_range(struct loop *l, uint32_t type, uint32_t first, uint32_t count)
 {
-	struct loop_range m = {.h.type = type, .first = first, .count = count};
+	struct loop_range m = {.h = {.type = type}, .first = first, .count = count};
 	return send_msg(l, &m, sizeof m, NULL, 0);
 }
 
@@ -410,8 +410,8 @@ static int loop_write(struct xt *t, const char *key, const char *val)
 {
 	struct loop *l = L(t);
 	unsigned char buf[LOOP_MSG_MAX];
-	struct loop_write w = {.h.type = LOOP_WRITE};
-	size_t kl = strlen(key), vl = strlen(val);
+	struct loop_write w = {.h = {.type = LOOP_WRITE}};
+	size_t kl = strnlen(key, XT_KEY_MAX), vl = strnlen(val, XT_VAL_MAX);
 	w.klen = (uint16_t)kl;
 	w.vlen = (uint16_t)vl;
 	memcpy(buf, &w, sizeof w);
@@ -571,7 +571,7 @@ int xt_loop_open(const struct xt_cfg *cfg, struct xt **out, char **err)
 {
 	struct loop *l = loop_alloc(false);
 	struct sockaddr_un sa;
-	struct loop_hello h = {.h.type = LOOP_HELLO, .magic = LOOP_MAGIC};
+	struct loop_hello h = {.h = {.type = LOOP_HELLO}, .magic = LOOP_MAGIC};
 	int fds[3], r;
 	if (!l)
 		return xdrv_err(err, -ENOMEM, "out of memory");

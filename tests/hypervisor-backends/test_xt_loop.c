@@ -266,7 +266,7 @@ static int raw_write(int sock, const char *key, const void *val, size_t vlen)
 {
 	unsigned char buf[1024];
 	struct w_write w = {
-		.h.type = W_WRITE, .klen = (uint16_t)strlen(key), .vlen = (uint16_t)vlen};
+		.h = {.type = W_WRITE}, .klen = (uint16_t)strlen(key), .vlen = (uint16_t)vlen};
 	memcpy(buf, &w, sizeof w);
 	memcpy(buf + sizeof w, key, strlen(key));
 	memcpy(buf + sizeof w + strlen(key), val, vlen);
@@ -646,7 +646,7 @@ static void hello_fds(int kind, int fds[3])
 }
 
 static const struct w_hello good_hello = {
-	.h.type = W_HELLO, .magic = W_MAGIC, .handle = 4, .type = "vif"};
+	.h = {.type = W_HELLO}, .magic = W_MAGIC, .handle = 4, .type = "vif"};
 
 /* Hellos the backend must refuse: a part of each message. */
 static const char *const bad_hello_msgs[] = {
@@ -783,8 +783,8 @@ static void test_xt_loop_backend_refuses_bad_messages_without_crashing(void)
 	for (size_t i = 0; i < N_BAD_MSG; i++) {
 		int s = raw_connect(r.path), fds[3];
 		unsigned char buf[2000];
-		struct w_write w = {.h.type = W_WRITE};
-		struct w_range g = {.h.type = W_GRANT};
+		struct w_write w = {.h = {.type = W_WRITE}};
+		struct w_range g = {.h = {.type = W_GRANT}};
 		CU_ASSERT_FATAL(s >= 0);
 		hello_fds(0, fds);
 		CU_ASSERT_EQUAL(send_fds(s, &good_hello, sizeof good_hello, fds, 3), 0);
@@ -867,7 +867,7 @@ static void be_hostile(struct xt_listener *ls)
 {
 	struct xt *t = child_accept(ls);
 	int s = xt_ctl_fd(t);
-	struct w_range g = {.h.type = W_GRANT, .first = 1, .count = 1};
+	struct w_range g = {.h = {.type = W_GRANT}, .first = 1, .count = 1};
 	unsigned char big[1500];
 	int fd = eventfd(0, 0);
 	/* the frontend's xt_ctl_process stops at the first bad message: one per call */
