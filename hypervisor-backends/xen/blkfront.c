@@ -45,6 +45,7 @@
 #include "xt.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -426,7 +427,18 @@ static void bf_free(struct blkfront *bf)
 
 static void bf_close(void *priv)
 {
-	bf_free(priv);
+	struct blkfront *bf = priv;
+	if (bf && bf->t && bf->stats.requests) {
+		struct xt_stats xs;
+		xt_get_stats(bf->t, &xs);
+		hvb_log("%s: %" PRIu64 " calls, %" PRIu64 " requests (at most %" PRIu64
+			" in flight), %" PRIu64 " errors; notifications sent %" PRIu64
+			", events taken %" PRIu64 ", %.1f notifications per 1000 requests",
+			bf->name, bf->stats.calls, bf->stats.requests, bf->stats.max_in_flight,
+			bf->stats.errors, xs.notify_sent, xs.events_taken,
+			1000.0 * (double)xs.notify_sent / (double)bf->stats.requests);
+	}
+	bf_free(bf);
 }
 
 /* Parse the spec and fill the transport configuration. */
