@@ -780,8 +780,8 @@ int hvb_blkfront_fuzz_responses(const uint8_t *data, size_t len)
 
 const struct hvb_disk_ops hvb_blkfront_disk_ops = {
 	.name = "blkfront",
-	.description = "a Xen virtual block device through blkif (blkfront:VDEV[:PHYS], VDEV "
-		       "xvda..xvdz or a number; transport from --backend xen:...)",
+	.description = "a Xen virtual block device: blkif to blkback or xdrv-backd "
+		       "(blkfront:VDEV[:PHYS], VDEV xvda..xvdz)",
 	.open = bf_open,
 	.close = bf_close,
 	.read = bf_read,

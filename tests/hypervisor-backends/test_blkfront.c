@@ -335,6 +335,30 @@ static void test_blkfront_spec_errors(void)
 		free(err);
 		err = NULL;
 	}
+	/* the xen transport in toolstack mode: PHYS is needed, and must be a block device; all
+	 * checked before the transport is touched (this host has no Xen) */
+	CU_ASSERT_EQUAL(xt_default_set("transport=xen,toolstack=1", &err), 0);
+	static const struct {
+		const char *spec;
+		int rc;
+		const char *msg;
+	} phys[] = {
+		{"blkfront:xvda", -EINVAL,
+		 "blkfront xvda: the xen transport in toolstack mode "
+		 "needs the dom0 block device (blkfront:xvda:/dev/loop0)"},
+		{"blkfront:xvda:/dev/null", -EINVAL,
+		 "blkfront xvda: PHYS '/dev/null': not a block device"},
+		{"blkfront:xvda:/nonexistent/loop9", -ENOENT,
+		 "blkfront xvda: PHYS '/nonexistent/loop9': No such file or directory"},
+	};
+	for (size_t i = 0; i < sizeof phys / sizeof phys[0]; i++) {
+		CU_ASSERT_EQUAL(hvb_disk_open(phys[i].spec, false, &d, &err), phys[i].rc);
+		CU_ASSERT_PTR_NULL(d);
+		CU_ASSERT_TRUE(has(err, phys[i].msg));
+		free(err);
+		err = NULL;
+	}
+	CU_ASSERT_EQUAL(xt_default_set("transport=loop,socket=/nonexistent/backd.sock", &err), 0);
 	/* nothing listening: the transport's error, the device named */
 	CU_ASSERT_TRUE(hvb_disk_open("blkfront:xvdb", false, &d, &err) < 0);
 	CU_ASSERT_PTR_NULL(d);
