@@ -31,6 +31,11 @@
  * empty barrier is a flush), else nothing: a backend that advertises neither has no volatile
  * cache to flush (blkif.h; Linux's blkfront then runs the disk write-through too).
  *
+ * Not used: indirect requests (feature-max-indirect-segments is read and checked only: the
+ * SCSI model's calls are at most 256 KiB, 6 requests here, and a larger pool of granted pages
+ * would strain gntalloc's default limit of 1,024 pages on Xen) and multi-page rings
+ * (max-ring-page-order: 32 requests of 44 KiB already hold 1.4 MiB in flight).
+ *
  * Untrusted: every key of the backend's directory and every response. The producer index is
  * read once per pass and checked against what we have outstanding; each response is copied once
  * (RING_COPY_RESPONSE) and its copy checked: id (slot and sequence number of an outstanding
@@ -95,7 +100,7 @@ struct blkfront {
 	uint64_t sectors;
 	uint32_t info;
 	bool flush_cache, barrier;
-	uint64_t max_indirect; /* advertised; indirect requests are not used (see the header) */
+	uint64_t max_indirect; /* advertised; indirect requests are not used (see above) */
 	uint32_t timeout_ms;
 	int broken; /* 0, or the -errno every call now fails with */
 	char *broken_msg;
