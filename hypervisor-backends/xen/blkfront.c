@@ -178,14 +178,15 @@ static int bf_check_broken(struct blkfront *bf, char **err)
 			bf->broken_msg ? bf->broken_msg : "(no message)");
 }
 
-static void bf_push(struct blkfront *bf)
+static int bf_push(struct blkfront *bf, char **err)
 {
 	int notify = 0;
 	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&bf->ring, notify);
-	if (notify) {
-		xt_notify(bf->t);
-		bf->stats.notify_sent++;
-	}
+	if (!notify)
+		return 0;
+	bf->stats.notify_sent++;
+	int rc = xt_notify(bf->t);
+	return rc ? bf_break(bf, err, "event channel: notify: %s", strerror(-rc)) : 0;
 }
 
 /* Queue one request on a free slot (the caller checked there is one). */
@@ -382,8 +383,11 @@ static int bf_io(struct blkfront *bf, uint8_t op, uint64_t off, uint8_t *buf, ui
 		}
 		if (io_rc)
 			more = false; /* an error: finish what is in flight, queue no more */
-		if (pushed)
-			bf_push(bf);
+		if (pushed) {
+			rc = bf_push(bf, err);
+			if (rc)
+				return rc;
+		}
 		int n = bf_reap(bf, &io_rc, err);
 		if (n < 0)
 			return n;
