@@ -172,6 +172,7 @@ void *hvb_disk_backend_priv(const struct hvb_disk *disk, const struct hvb_disk_o
 struct hvb_blkfront_stats {
 	uint64_t calls;		/* read/write/flush calls of the disk layer */
 	uint64_t requests;	/* blkif requests pushed */
+	uint64_t indirect;	/* of which BLKIF_OP_INDIRECT */
 	uint64_t responses;	/* blkif responses taken */
 	uint64_t errors;	/* responses with status ERROR or EOPNOTSUPP */
 	uint64_t waits;		/* polls of the event channel */

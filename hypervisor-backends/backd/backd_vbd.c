@@ -5,7 +5,7 @@
  * for a frontend, in a process of its own:
  *
  *   start  writes sectors, sector-size (512), info, feature-flush-cache, feature-barrier,
- *          feature-persistent; goes
+ *          feature-persistent, feature-max-indirect-segments (64); goes
  *          to InitWait; waits for the frontend's Initialised; reads and checks ring-ref,
  *          event-channel and protocol (one ring page: we advertise no max-ring-page-order; the
  *          native ABI only); maps the ring; Connected.
@@ -19,11 +19,14 @@
  * its grants: our blkfront's pool does); runs of segments that are contiguous on the disk and in
  * the mapping (a segment ending at sector 7 followed by one starting at 0) are one disk call.
  *
+ * An INDIRECT request's segments are copied once out of its (mapped) indirect page.
+ *
  * What the frontend gets wrong: a producer index beyond what the ring can hold, a READ/WRITE
- * with 0 or more than BLKIF_MAX_SEGMENTS_PER_REQUEST segments, a segment with first_sect >
+ * with 0 or more than BLKIF_MAX_SEGMENTS_PER_REQUEST segments (INDIRECT: 0 or more than 64,
+ * an indirect_op other than READ/WRITE), a segment with first_sect >
  * last_sect or last_sect > 7, or a reference that does not map, break the protocol: run fails
  * with -EPROTO and a message naming the device and the field, and the connection ends. A range
- * beyond the disk gets the response ERROR and an operation we do not offer (DISCARD, INDIRECT)
+ * beyond the disk gets the response ERROR and an operation we do not offer (DISCARD)
  * EOPNOTSUPP, as from Linux's blkback; a failed disk call is ERROR. Each is logged once per
  * kind.
  */
@@ -49,11 +52,15 @@
  * them all with few collisions, and bound what a frontend that varies its lists costs (64
  * MiB of address space at most, no memory of our own). */
 #define VBD_CACHE 512u
+/* Segments of an indirect request we take (feature-max-indirect-segments): one indirect page
+ * holds 512; 64 (256 KiB) is what a request needs to carry the SCSI model's largest call. */
+#define VBD_IND_MAX	 64u
+#define VBD_IND_PER_PAGE (XT_PAGE / sizeof(struct blkif_request_segment))
 
 struct vbd_map {
 	uint8_t *addr; /* NULL: empty */
 	uint32_t n;
-	uint32_t refs[BLKIF_MAX_SEGMENTS_PER_REQUEST];
+	uint32_t refs[VBD_IND_MAX];
 };
 
 struct vbd {
@@ -91,6 +98,8 @@ static int vbd_keys(struct vbd *v, char **err)
 		rc = xt_write(v->t, "feature-barrier", "1");
 	if (rc == 0)
 		rc = xt_write(v->t, "feature-persistent", "1");
+	if (rc == 0)
+		rc = xt_write(v->t, "feature-max-indirect-segments", "%u", VBD_IND_MAX);
 	if (rc)
 		return xdrv_err(err, rc, "%s: writing the backend keys: %s", v->name,
 				strerror(-rc));
@@ -178,17 +187,17 @@ out:
 }
 
 /* A broken request: the connection ends. */
-static int vbd_bad(struct vbd *v, const blkif_request_t *req, char **err, const char *fmt, ...)
+static int vbd_bad(struct vbd *v, uint64_t id, char **err, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-static int vbd_bad(struct vbd *v, const blkif_request_t *req, char **err, const char *fmt, ...)
+static int vbd_bad(struct vbd *v, uint64_t id, char **err, const char *fmt, ...)
 {
 	char msg[200];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	return xdrv_err(err, -EPROTO, "%s: request id 0x%llx: %s", v->name,
-			(unsigned long long)req->id, msg);
+	return xdrv_err(err, -EPROTO, "%s: request id 0x%llx: %s", v->name, (unsigned long long)id,
+			msg);
 }
 
 /*
@@ -222,34 +231,34 @@ static void vbd_unmap(struct vbd *v, uint8_t *addr, uint32_t n)
 }
 
 /*
- * The data segments of a READ/WRITE (or a flush carrying data): checked, mapped, and the disk
- * called once per run of contiguous segments. 0 / BLKIF_RSP_* in *status, or -EPROTO.
+ * The data segments of a READ/WRITE (or a flush carrying data, or an indirect request's
+ * segments copied out of its indirect page): checked, mapped, and the disk called once per run
+ * of contiguous segments. 0 / BLKIF_RSP_* in *status, or -EPROTO.
  */
-static int vbd_rw(struct vbd *v, const blkif_request_t *req, bool write, int16_t *status,
+static int vbd_rw(struct vbd *v, uint64_t id, uint64_t sector_number,
+		  const struct blkif_request_segment *seg, unsigned n, bool write, int16_t *status,
 		  char **err)
 {
-	unsigned n = req->nr_segments;
-	uint32_t refs[BLKIF_MAX_SEGMENTS_PER_REQUEST];
+	uint32_t refs[VBD_IND_MAX];
 	uint64_t nsect = 0;
-	if (n == 0 || n > BLKIF_MAX_SEGMENTS_PER_REQUEST) /* checked by the callers already */
-		return vbd_bad(v, req, err, "nr_segments %u (want 1..%u)", n,
-			       BLKIF_MAX_SEGMENTS_PER_REQUEST);
+	if (n == 0 || n > VBD_IND_MAX) /* checked by the callers already */
+		return vbd_bad(v, id, err, "nr_segments %u (want 1..%u)", n, VBD_IND_MAX);
 	for (unsigned i = 0; i < n; i++) {
-		const struct blkif_request_segment *s = &req->seg[i];
+		const struct blkif_request_segment *s = &seg[i];
 		if (s->first_sect > s->last_sect || s->last_sect >= VBD_SECT_PAGE)
-			return vbd_bad(v, req, err,
+			return vbd_bad(v, id, err,
 				       "seg[%u]: first_sect %u, last_sect %u (want first <= last "
 				       "<= 7)",
 				       i, s->first_sect, s->last_sect);
 		refs[i] = s->gref;
 		nsect += (uint64_t)(s->last_sect - s->first_sect + 1);
 	}
-	if (req->sector_number > v->sectors || nsect > v->sectors - req->sector_number) {
+	if (sector_number > v->sectors || nsect > v->sectors - sector_number) {
 		char msg[160];
 		snprintf(msg, sizeof msg,
 			 "request id 0x%llx: sectors %llu+%llu beyond the %llu of "
 			 "the disk: ERROR",
-			 (unsigned long long)req->id, (unsigned long long)req->sector_number,
+			 (unsigned long long)id, (unsigned long long)sector_number,
 			 (unsigned long long)nsect, (unsigned long long)v->sectors);
 		vbd_log_once(v, LOG_RANGE, msg);
 		*status = BLKIF_RSP_ERROR;
@@ -258,21 +267,21 @@ static int vbd_rw(struct vbd *v, const blkif_request_t *req, bool write, int16_t
 	char *e2 = NULL;
 	uint8_t *base = vbd_map(v, refs, n, &e2);
 	if (!base) {
-		int rc = vbd_bad(v, req, err, "seg[].gref: %s", e2 ? e2 : "does not map");
+		int rc = vbd_bad(v, id, err, "seg[].gref: %s", e2 ? e2 : "does not map");
 		free(e2);
 		return rc;
 	}
-	uint64_t sector = req->sector_number;
+	uint64_t sector = sector_number;
 	int rc = 0;
 	for (unsigned i = 0; i < n && rc == 0;) {
 		/* a run: segments that follow each other both in the mapping and on the disk */
 		unsigned j = i;
-		while (j + 1 < n && req->seg[j].last_sect == VBD_SECT_PAGE - 1 &&
-		       req->seg[j + 1].first_sect == 0)
+		while (j + 1 < n && seg[j].last_sect == VBD_SECT_PAGE - 1 &&
+		       seg[j + 1].first_sect == 0)
 			j++;
-		uint8_t *p = base + (size_t)i * XT_PAGE + (size_t)req->seg[i].first_sect * VBD_SECT;
-		uint64_t bytes = ((uint64_t)(j - i) * VBD_SECT_PAGE + req->seg[j].last_sect + 1 -
-				  req->seg[i].first_sect) *
+		uint8_t *p = base + (size_t)i * XT_PAGE + (size_t)seg[i].first_sect * VBD_SECT;
+		uint64_t bytes = ((uint64_t)(j - i) * VBD_SECT_PAGE + seg[j].last_sect + 1 -
+				  seg[i].first_sect) *
 				 VBD_SECT;
 		rc = write ? hvb_disk_write(v->disk, sector * VBD_SECT, p, bytes, &e2)
 			   : hvb_disk_read(v->disk, sector * VBD_SECT, p, bytes, &e2);
@@ -288,28 +297,66 @@ static int vbd_rw(struct vbd *v, const blkif_request_t *req, bool write, int16_t
 	return 0;
 }
 
-/* One request (a copy): its status in *status, or -EPROTO. */
-static int vbd_do(struct vbd *v, const blkif_request_t *req, int16_t *status, char **err)
+/* An indirect request (a copy): its segments copied once out of its indirect page. */
+static int vbd_indirect(struct vbd *v, const blkif_request_t *req, uint8_t *rsp_op, int16_t *status,
+			char **err)
+{
+	blkif_request_indirect_t ind;
+	_Static_assert(sizeof ind <= sizeof *req, "an indirect request fits a ring entry");
+	memcpy(&ind, req, sizeof ind);
+	*rsp_op = ind.indirect_op; /* as Linux's blkback: the response names the data operation */
+	if (ind.indirect_op != BLKIF_OP_READ && ind.indirect_op != BLKIF_OP_WRITE)
+		return vbd_bad(v, ind.id, err, "indirect_op %u (want READ 0 or WRITE 1)",
+			       ind.indirect_op);
+	if (ind.nr_segments == 0 || ind.nr_segments > VBD_IND_MAX)
+		return vbd_bad(v, ind.id, err, "indirect nr_segments %u (want 1..%u)",
+			       ind.nr_segments, VBD_IND_MAX);
+	_Static_assert(VBD_IND_MAX <= VBD_IND_PER_PAGE, "one indirect page is enough");
+	struct blkif_request_segment seg[VBD_IND_MAX];
+	uint32_t ref = ind.indirect_grefs[0];
+	char *e2 = NULL;
+	uint8_t *page = vbd_map(v, &ref, 1, &e2);
+	if (!page) {
+		int rc = vbd_bad(v, ind.id, err, "indirect_grefs[0]: %s", e2 ? e2 : "does not map");
+		free(e2);
+		return rc;
+	}
+	/* copied once: the frontend can still write the page; only the copy is used */
+	memcpy(seg, page, ind.nr_segments * sizeof *seg);
+	vbd_unmap(v, page, 1);
+	return vbd_rw(v, ind.id, ind.sector_number, seg, ind.nr_segments,
+		      ind.indirect_op == BLKIF_OP_WRITE, status, err);
+}
+
+/* One request (a copy): its status in *status and the operation to answer with in *rsp_op,
+ * or -EPROTO. */
+static int vbd_do(struct vbd *v, const blkif_request_t *req, uint8_t *rsp_op, int16_t *status,
+		  char **err)
 {
 	*status = BLKIF_RSP_OKAY;
+	*rsp_op = req->operation;
 	char *e2 = NULL;
 	switch (req->operation) {
+	case BLKIF_OP_INDIRECT:
+		return vbd_indirect(v, req, rsp_op, status, err);
 	case BLKIF_OP_READ:
 	case BLKIF_OP_WRITE:
 		if (req->nr_segments == 0 || req->nr_segments > BLKIF_MAX_SEGMENTS_PER_REQUEST)
-			return vbd_bad(v, req, err, "nr_segments %u (want 1..%u)", req->nr_segments,
-				       BLKIF_MAX_SEGMENTS_PER_REQUEST);
-		return vbd_rw(v, req, req->operation == BLKIF_OP_WRITE, status, err);
+			return vbd_bad(v, req->id, err, "nr_segments %u (want 1..%u)",
+				       req->nr_segments, BLKIF_MAX_SEGMENTS_PER_REQUEST);
+		return vbd_rw(v, req->id, req->sector_number, req->seg, req->nr_segments,
+			      req->operation == BLKIF_OP_WRITE, status, err);
 	case BLKIF_OP_FLUSH_DISKCACHE:
 	case BLKIF_OP_WRITE_BARRIER:
 		/* Linux's blkfront sends a PREFLUSH/FUA write as this operation with its data:
 		 * flush what came before (all of it is done: requests run in order), write, and
 		 * flush again so that the data is durable when answered */
 		if (req->nr_segments > BLKIF_MAX_SEGMENTS_PER_REQUEST)
-			return vbd_bad(v, req, err, "nr_segments %u (want 0..%u)", req->nr_segments,
-				       BLKIF_MAX_SEGMENTS_PER_REQUEST);
+			return vbd_bad(v, req->id, err, "nr_segments %u (want 0..%u)",
+				       req->nr_segments, BLKIF_MAX_SEGMENTS_PER_REQUEST);
 		if (hvb_disk_flush(v->disk, &e2) == 0 && req->nr_segments) {
-			int rc = vbd_rw(v, req, true, status, err);
+			int rc = vbd_rw(v, req->id, req->sector_number, req->seg, req->nr_segments,
+					true, status, err);
 			if (rc || *status != BLKIF_RSP_OKAY)
 				return rc;
 			hvb_disk_flush(v->disk, &e2);
@@ -365,10 +412,11 @@ static int vbd_run(void *priv, char **err)
 			RING_COPY_REQUEST(&v->ring, cons, &req);
 			v->ring.req_cons = ++cons;
 			int16_t status = BLKIF_RSP_OKAY;
-			rc = vbd_do(v, &req, &status, err);
+			uint8_t op = req.operation;
+			rc = vbd_do(v, &req, &op, &status, err);
 			if (rc)
 				return rc;
-			rc = vbd_respond(v, req.id, req.operation, status);
+			rc = vbd_respond(v, req.id, op, status);
 			if (rc)
 				return xdrv_err(err, rc, "%s: notify: %s", v->name, strerror(-rc));
 		}

@@ -21,8 +21,8 @@
  * backend must use 512), info, the flush features; Connected.
  *
  * I/O: the disk layer's calls are synchronous; one call is split into requests of up to 11
- * pages, as many in flight as the ring has slots. Data is copied into and out of the granted
- * pool (the caller's buffer is not granted). Requests are pushed with
+ * pages (44 with indirect requests), as many in flight as there are slots. Data is copied into and
+ * out of the granted pool (the caller's buffer is not granted). Requests are pushed with
  * RING_PUSH_REQUESTS_AND_CHECK_NOTIFY (a notification only when the backend asked for one);
  * while waiting, rsp_event asks for an event only after half of what is in flight has completed
  * (all of it at the tail of a call), so a large call costs a few events, not one per request.
@@ -31,10 +31,12 @@
  * empty barrier is a flush), else nothing: a backend that advertises neither has no volatile
  * cache to flush (blkif.h; Linux's blkfront then runs the disk write-through too).
  *
- * Not used: indirect requests (feature-max-indirect-segments is read and checked only: the
- * SCSI model's calls are at most 256 KiB, 6 requests here, and a larger pool of granted pages
- * would strain gntalloc's default limit of 1,024 pages on Xen) and multi-page rings
- * (max-ring-page-order: 32 requests of 44 KiB already hold 1.4 MiB in flight).
+ * Indirect requests, when the backend offers feature-max-indirect-segments (Linux's blkback
+ * and xdrv-backd do): the same pool of 352 pages in 8 slots of up to 44 pages (176 KiB), each
+ * slot with an indirect page (shared after Connected, as Linux's blkfront does) listing its
+ * segments; a request of up to 11 pages stays a direct one. The pool does not grow: gntalloc's
+ * default limit on Xen is 1,024 pages for the whole process. Not used: multi-page rings
+ * (max-ring-page-order: 32 direct requests of 44 KiB already hold 1.4 MiB in flight).
  *
  * Untrusted: every key of the backend's directory and every response. The producer index is
  * read once per pass and checked against what we have outstanding; each response is copied once
@@ -64,15 +66,20 @@
 #ifdef XDRV_HAVE_XEN_HEADERS
 #include <xen/io/protocols.h>
 
-#define BF_SEGS	      BLKIF_MAX_SEGMENTS_PER_REQUEST	/* 11 pages per request */
-#define BF_SLOTS      __CONST_RING_SIZE(blkif, XT_PAGE) /* 32 with one ring page */
-#define BF_SLOT_BITS  8u /* id = seq << 8 | slot: a stale or repeated id does not match */
-#define BF_SECT	      512u
-#define BF_SECT_PAGE  (XT_PAGE / BF_SECT)
-#define BF_REQ_MAX    ((uint64_t)BF_SEGS * XT_PAGE) /* bytes per request: 44 KiB */
-#define BF_XVD_MAJOR  202u
-#define BF_NAME_MAX   48u
-#define BF_POLL_SLICE 1000 /* ms: the ring is looked at again at least this often */
+#define BF_SEGS	     BLKIF_MAX_SEGMENTS_PER_REQUEST    /* 11 pages per request */
+#define BF_SLOTS     __CONST_RING_SIZE(blkif, XT_PAGE) /* 32 with one ring page */
+#define BF_SLOT_BITS 8u /* id = seq << 8 | slot: a stale or repeated id does not match */
+#define BF_SECT	     512u
+#define BF_SECT_PAGE (XT_PAGE / BF_SECT)
+#define BF_REQ_MAX   ((uint64_t)BF_SEGS * XT_PAGE) /* bytes per direct request: 44 KiB */
+#define BF_POOL	     (BF_SLOTS * BF_SEGS)	   /* data pages shared: 352 */
+/* Indirect requests: the same pool in fewer, larger slots, each with an indirect page listing
+ * its segments; at most 44 segments (176 KiB), so that 8 slots still fill the pool */
+#define BF_IND_SEGS_MAX (BF_POOL / 8u)
+#define BF_IND_SLOTS	8u
+#define BF_XVD_MAJOR	202u
+#define BF_NAME_MAX	48u
+#define BF_POLL_SLICE	1000 /* ms: the ring is looked at again at least this often */
 
 _Static_assert(BF_SLOTS <= (1u << BF_SLOT_BITS), "slot index fits the id's low bits");
 
@@ -91,16 +98,21 @@ struct blkfront {
 	struct xt *t;		/* NULL only in hvb_blkfront_fuzz_responses */
 	uint32_t handle;	/* the virtual-device number */
 	blkif_front_ring_t ring;
-	uint8_t *data; /* BF_SLOTS * BF_SEGS pages, slot i's pages first at i * BF_SEGS */
-	uint32_t data_refs[BF_SLOTS * BF_SEGS];
+	uint8_t *data; /* BF_POOL pages, slot i's pages first at i * seg_per_slot */
+	uint32_t data_refs[BF_POOL];
 	struct bf_slot slot[BF_SLOTS];
+	uint32_t nslots;       /* BF_SLOTS, or fewer with indirect requests */
+	uint32_t seg_per_slot; /* BF_SEGS, or up to BF_IND_SEGS_MAX with indirect requests */
+	bool indirect;	       /* requests over BF_SEGS pages are BLKIF_OP_INDIRECT */
+	struct blkif_request_segment *ind; /* BF_IND_SLOTS indirect pages, one per slot */
+	uint32_t ind_refs[BF_IND_SLOTS];
 	uint32_t free_head; /* index + 1 */
 	uint32_t outstanding;
 	uint64_t seq;
 	uint64_t sectors;
 	uint32_t info;
 	bool flush_cache, barrier;
-	uint64_t max_indirect; /* advertised; indirect requests are not used (see above) */
+	uint64_t max_indirect; /* the backend's feature-max-indirect-segments (0: none) */
 	uint32_t timeout_ms;
 	int broken; /* 0, or the -errno every call now fails with */
 	char *broken_msg;
@@ -189,6 +201,16 @@ static int bf_push(struct blkfront *bf, char **err)
 	return rc ? bf_break(bf, err, "event channel: notify: %s", strerror(-rc)) : 0;
 }
 
+/* n slots of `segs` pool pages each, all free. */
+static void bf_slots_init(struct blkfront *bf, uint32_t n, uint32_t segs)
+{
+	bf->nslots = n;
+	bf->seg_per_slot = segs;
+	for (uint32_t i = 0; i < n; i++)
+		bf->slot[i].next_free = i + 2 <= n ? i + 2 : 0;
+	bf->free_head = 1;
+}
+
 /* Queue one request on a free slot (the caller checked there is one). */
 static void bf_queue(struct blkfront *bf, uint8_t op, uint64_t off, uint8_t *buf, uint32_t len)
 {
@@ -212,15 +234,36 @@ static void bf_queue(struct blkfront *bf, uint8_t op, uint64_t off, uint8_t *buf
 	req.id = sl->seq << BF_SLOT_BITS | s;
 	req.sector_number = off / BF_SECT;
 	uint32_t pages = (len + XT_PAGE - 1) / XT_PAGE;
-	uint8_t *pool = bf->data + (size_t)s * BF_SEGS * XT_PAGE;
+	uint8_t *pool = bf->data + (size_t)s * bf->seg_per_slot * XT_PAGE;
 	if (op == BLKIF_OP_WRITE)
 		memcpy(pool, buf, len);
-	req.nr_segments = (uint8_t)pages;
+	/* the segments: in the request, or in the slot's indirect page (shared, written by us) */
+	struct blkif_request_segment *seg =
+		pages > BF_SEGS ? bf->ind + (size_t)s * (XT_PAGE / sizeof *seg) : req.seg;
 	for (uint32_t i = 0; i < pages; i++) {
 		uint32_t bytes = len - i * XT_PAGE < XT_PAGE ? len - i * XT_PAGE : XT_PAGE;
-		req.seg[i].gref = bf->data_refs[s * BF_SEGS + i];
-		req.seg[i].first_sect = 0;
-		req.seg[i].last_sect = (uint8_t)(bytes / BF_SECT - 1);
+		seg[i] = (struct blkif_request_segment){
+			.gref = bf->data_refs[s * bf->seg_per_slot + i],
+			.first_sect = 0,
+			.last_sect = (uint8_t)(bytes / BF_SECT - 1),
+		};
+	}
+	if (pages > BF_SEGS) {
+		blkif_request_indirect_t ind;
+		memset(&ind, 0, sizeof ind);
+		ind.operation = BLKIF_OP_INDIRECT;
+		ind.indirect_op = op;
+		ind.nr_segments = (uint16_t)pages;
+		ind.id = req.id;
+		ind.sector_number = req.sector_number;
+		ind.handle = req.handle;
+		ind.indirect_grefs[0] = bf->ind_refs[s];
+		_Static_assert(sizeof ind <= sizeof req, "an indirect request fits a ring entry");
+		memset(&req, 0, sizeof req);
+		memcpy(&req, &ind, sizeof ind);
+		bf->stats.indirect++;
+	} else {
+		req.nr_segments = (uint8_t)pages;
 	}
 	*RING_GET_REQUEST(&bf->ring, bf->ring.req_prod_pvt) = req;
 	bf->ring.req_prod_pvt++;
@@ -247,7 +290,7 @@ static int bf_reap(struct blkfront *bf, int *io_rc, char **err)
 		RING_COPY_RESPONSE(&bf->ring, cons, &rsp);
 		uint32_t s = (uint32_t)(rsp.id & ((1u << BF_SLOT_BITS) - 1));
 		uint64_t seq = rsp.id >> BF_SLOT_BITS;
-		if (s >= BF_SLOTS || !bf->slot[s].busy || bf->slot[s].seq != seq)
+		if (s >= bf->nslots || !bf->slot[s].busy || bf->slot[s].seq != seq)
 			return bf_break(bf, err, "response id 0x%llx: not an outstanding request",
 					(unsigned long long)rsp.id);
 		struct bf_slot *sl = &bf->slot[s];
@@ -266,7 +309,8 @@ static int bf_reap(struct blkfront *bf, int *io_rc, char **err)
 				(unsigned long long)rsp.id, rsp.status);
 		if (rsp.status == BLKIF_RSP_OKAY) {
 			if (sl->op == BLKIF_OP_READ)
-				memcpy(sl->buf, bf->data + (size_t)s * BF_SEGS * XT_PAGE, sl->len);
+				memcpy(sl->buf, bf->data + (size_t)s * bf->seg_per_slot * XT_PAGE,
+				       sl->len);
 		} else {
 			bf->stats.errors++;
 			if (*io_rc == 0) {
@@ -374,7 +418,8 @@ static int bf_io(struct blkfront *bf, uint8_t op, uint64_t off, uint8_t *buf, ui
 				bf_queue(bf, op, 0, NULL, 0);
 				more = false;
 			} else {
-				uint64_t n = len - queued < BF_REQ_MAX ? len - queued : BF_REQ_MAX;
+				uint64_t max = (uint64_t)bf->seg_per_slot * XT_PAGE;
+				uint64_t n = len - queued < max ? len - queued : max;
 				bf_queue(bf, op, off + queued, buf + queued, (uint32_t)n);
 				queued += n;
 				more = queued < len;
@@ -440,11 +485,12 @@ static void bf_close(void *priv)
 	if (bf && bf->t && bf->stats.requests) {
 		struct xt_stats xs;
 		xt_get_stats(bf->t, &xs);
-		hvb_log("%s: %" PRIu64 " calls, %" PRIu64 " requests (at most %" PRIu64
-			" in flight), %" PRIu64 " errors; notifications sent %" PRIu64
-			", events taken %" PRIu64 ", %.1f notifications per 1000 requests",
-			bf->name, bf->stats.calls, bf->stats.requests, bf->stats.max_in_flight,
-			bf->stats.errors, xs.notify_sent, xs.events_taken,
+		hvb_log("%s: %" PRIu64 " calls, %" PRIu64 " requests (%" PRIu64
+			" indirect, at most %" PRIu64 " in flight), %" PRIu64
+			" errors; notifications sent %" PRIu64 ", events taken %" PRIu64
+			", %.1f notifications per 1000 requests",
+			bf->name, bf->stats.calls, bf->stats.requests, bf->stats.indirect,
+			bf->stats.max_in_flight, bf->stats.errors, xs.notify_sent, xs.events_taken,
 			1000.0 * (double)xs.notify_sent / (double)bf->stats.requests);
 	}
 	bf_free(bf);
@@ -596,14 +642,12 @@ static int bf_open(const char *arg, bool read_only, void **priv, uint64_t *size,
 	}
 	SHARED_RING_INIT(sring);
 	FRONT_RING_INIT(&bf->ring, sring, XT_PAGE);
-	bf->data = xt_share(bf->t, BF_SLOTS * BF_SEGS, bf->data_refs, err);
+	bf->data = xt_share(bf->t, BF_POOL, bf->data_refs, err);
 	if (!bf->data) {
 		rc = -ENOMEM;
 		goto out_free;
 	}
-	for (uint32_t i = 0; i < BF_SLOTS; i++)
-		bf->slot[i].next_free = i + 2 <= BF_SLOTS ? i + 2 : 0;
-	bf->free_head = 1;
+	bf_slots_init(bf, BF_SLOTS, BF_SEGS);
 
 	rc = xt_write(bf->t, "ring-ref", "%u", ring_ref);
 	if (rc == 0)
@@ -631,6 +675,20 @@ static int bf_open(const char *arg, bool read_only, void **priv, uint64_t *size,
 			      "read-only (ro=1)",
 			      bf->name, bf->info);
 		goto out_free;
+	}
+	if (bf->max_indirect > BF_SEGS) {
+		/* larger requests in fewer slots, over the same pool; the indirect pages are shared
+		 * now that the backend said it takes them (as Linux's blkfront, after Connected) */
+		uint32_t segs = bf->max_indirect < BF_IND_SEGS_MAX ? (uint32_t)bf->max_indirect
+								   : BF_IND_SEGS_MAX;
+		bf->ind = xt_share(bf->t, BF_IND_SLOTS, bf->ind_refs, err);
+		if (!bf->ind) {
+			rc = -ENOMEM;
+			goto out_free;
+		}
+		bf_slots_init(bf, BF_POOL / segs < BF_IND_SLOTS ? BF_POOL / segs : BF_IND_SLOTS,
+			      segs);
+		bf->indirect = true;
 	}
 	rc = xt_set_state(bf->t, XT_CONNECTED, err);
 	if (rc)
@@ -680,7 +738,7 @@ int hvb_blkfront_fuzz_responses(const uint8_t *data, size_t len)
 		sring = aligned_alloc(XT_PAGE, XT_PAGE);
 		buf = malloc(BF_REQ_MAX);
 		if (bf)
-			bf->data = calloc(BF_SLOTS * BF_SEGS, XT_PAGE);
+			bf->data = calloc(BF_POOL, XT_PAGE);
 		if (!bf || !sring || !buf || !bf->data) {
 			free(bf);
 			bf = NULL;
@@ -693,9 +751,7 @@ int hvb_blkfront_fuzz_responses(const uint8_t *data, size_t len)
 	snprintf(bf->name, sizeof bf->name, "blkfront fuzz");
 	SHARED_RING_INIT((blkif_sring_t *)sring);
 	FRONT_RING_INIT(&bf->ring, (blkif_sring_t *)sring, XT_PAGE);
-	for (uint32_t i = 0; i < BF_SLOTS; i++)
-		bf->slot[i].next_free = i + 2 <= BF_SLOTS ? i + 2 : 0;
-	bf->free_head = 1;
+	bf_slots_init(bf, BF_SLOTS, BF_SEGS);
 	RING_IDX prod = 0;
 	int ret = 0;
 	for (size_t i = 0; i < len && !bf->broken && ret == 0;) {
