@@ -23,6 +23,7 @@
 #include <string.h>
 #include <xdrv/abi.h>
 #include <xdrv/hvb.h>
+#include <xdrv/hvb_disk.h>
 #include <xdrv/loader.h>
 #include <xdrv/runtime.h>
 #include <xdrv/util.h>
@@ -106,6 +107,9 @@ static void usage(FILE *f)
 		"         --wire tap:xdrvB@nsB dp83820.xdrv\n"
 		"\n");
 	run_disk_usage(f);
+	fprintf(f, "disk backends (the models' disk=SPEC):\n");
+	for (const struct hvb_disk_ops *const *d = hvb_disk_backend_list(); d && *d; d++)
+		fprintf(f, "  %-12s %s\n", (*d)->name, (*d)->description ? (*d)->description : "");
 	fprintf(f, "backends:\n");
 	for (const struct hvb_backend_ops *const *b = hvb_backend_list(); b && *b; b++)
 		fprintf(f, "  %-12s %s\n", (*b)->name, (*b)->description ? (*b)->description : "");

@@ -171,6 +171,31 @@ struct hvb_disk_ops;
 extern const struct hvb_disk_ops hvb_ram_disk_ops;
 extern const struct hvb_disk_ops hvb_file_disk_ops;
 extern const struct hvb_disk_ops hvb_iscsi_disk_ops;
+extern const struct hvb_disk_ops hvb_blkfront_disk_ops;
 extern const struct hvb_model_ops hvb_dp83820_model_ops;
+
+/* ---- disk backends' own accessors --------------------------------------------------------------
+ * A disk backend's state behind an open disk, for the backend's own getters: its priv if `disk`
+ * was opened by `ops`, else NULL (disk/disk.c). */
+struct hvb_disk;
+void *hvb_disk_backend_priv(const struct hvb_disk *disk, const struct hvb_disk_ops *ops);
+
+/* Counters of a blkfront disk (xen/blkfront.c), since it was opened. */
+struct hvb_blkfront_stats {
+	uint64_t calls;		/* read/write/flush calls of the disk layer */
+	uint64_t requests;	/* blkif requests pushed */
+	uint64_t indirect;	/* of which BLKIF_OP_INDIRECT */
+	uint64_t responses;	/* blkif responses taken */
+	uint64_t errors;	/* responses with status ERROR or EOPNOTSUPP */
+	uint64_t waits;		/* polls of the event channel */
+	uint64_t max_in_flight; /* most requests outstanding at once */
+	uint64_t notify_sent;	/* notifications to the backend (the transport's count) */
+	uint64_t events;	/* notifications from the backend taken */
+};
+/* 0 with *out, or -EINVAL if `disk` is not a blkfront disk. */
+int hvb_blkfront_get_stats(const struct hvb_disk *disk, struct hvb_blkfront_stats *out);
+/* blkfront's response handling on a ring in this process's memory, driven by `data` (the
+ * format is in xen/blkfront.c): for the libFuzzer target. 0, or -1 if its bookkeeping broke. */
+int hvb_blkfront_fuzz_responses(const uint8_t *data, size_t len);
 
 #endif

@@ -35,7 +35,7 @@ int hvb_disk_open(const char *spec, bool read_only, struct hvb_disk **out, char 
 	name[n] = '\0';
 	const struct hvb_disk_ops *ops = hvb_disk_backend_find(name);
 	if (!ops)
-		return xdrv_err(err, -ENOENT, "disk '%s': unknown backend '%s' (ram, file, iscsi)",
+		return xdrv_err(err, -ENOENT, "disk '%s': unknown backend '%s' (ram, file, iscsi, blkfront)",
 				spec, name);
 	struct hvb_disk *d = calloc(1, sizeof *d);
 	char *copy = strdup(spec);
@@ -80,6 +80,11 @@ uint64_t hvb_disk_size(const struct hvb_disk *disk)
 bool hvb_disk_read_only(const struct hvb_disk *disk)
 {
 	return disk && disk->read_only;
+}
+
+void *hvb_disk_backend_priv(const struct hvb_disk *disk, const struct hvb_disk_ops *ops)
+{
+	return disk && disk->ops == ops ? disk->priv : NULL;
 }
 
 const char *hvb_disk_spec(const struct hvb_disk *disk)

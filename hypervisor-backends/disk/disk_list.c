@@ -13,6 +13,7 @@ static const struct hvb_disk_ops *const disks[] = {
 	&hvb_ram_disk_ops,
 	&hvb_file_disk_ops,
 	&hvb_iscsi_disk_ops,
+	&hvb_blkfront_disk_ops,
 	NULL,
 };
 

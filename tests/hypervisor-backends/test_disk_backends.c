@@ -88,7 +88,8 @@ static void test_ram_disk_and_generic_checks(void)
 	} bad[] = {
 		{"ram", -EINVAL, "disk 'ram': expected <backend>:<argument>"},
 		{":1M", -EINVAL, "disk ':1M': expected <backend>:<argument>"},
-		{"nvme:1", -ENOENT, "disk 'nvme:1': unknown backend 'nvme' (ram, file, iscsi)"},
+		{"nvme:1", -ENOENT,
+		 "disk 'nvme:1': unknown backend 'nvme' (ram, file, iscsi, blkfront)"},
 		{"ram:0", -EINVAL, "disk 'ram:0': ram size '0': expected a multiple of 512"},
 		{"ram:17G", -EINVAL, "ram size '17G'"},
 		{"ram:1x", -EINVAL, "ram size '1x'"},

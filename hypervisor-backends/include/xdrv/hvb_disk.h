@@ -11,9 +11,16 @@
  *   iscsi:URL     an iSCSI LUN through libiscsi (synchronous API), URL
  *                 iscsi://HOST[:PORT]/TARGET-IQN/LUN; 512-byte logical blocks only; flush =
  *                 SYNCHRONIZE CACHE(10) on the LUN
+ *   blkfront:VDEV[:PHYS]
+ *                 a Xen virtual block device through the blkif split-driver protocol
+ *                 (xen/blkfront.c): VDEV xvda..xvdz or a virtual-device number; PHYS, the
+ *                 dom0 block device, for the xen transport in toolstack mode; the transport is
+ *                 the `--backend xen:...` default (loop: xdrv-backd); flush = FLUSH_DISKCACHE or
+ *                 WRITE_BARRIER as the backend advertises
  *
  * Durability: a write that returned 0 followed by a flush that returned 0 survives a crash of
- * this process (file: fdatasync; iscsi: the target's SYNCHRONIZE CACHE; ram: not durable).
+ * this process (file: fdatasync; iscsi: the target's SYNCHRONIZE CACHE; blkfront: the backend's
+ * flush, or its word that it has no volatile cache; ram: not durable).
  * I/O is in bytes but must be 512-aligned in offset and length and inside the disk.
  * Single-threaded per disk.
  */

@@ -1,0 +1,503 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Tests for the blkfront disk backend (xen/blkfront.c) over the loop transport, with the
+ * backend in a forked child as on Xen (a separate process): xdrv-backd's vbd handler
+ * (backd/backd_vbd.c) serving a ram: or file: disk, and a hostile backend written here that
+ * answers the first request wrongly on purpose (unknown id, wrong operation, bad status, a
+ * producer index beyond what was asked, no answer at all, ERROR) or publishes bad keys. Each
+ * hostile case must fail the I/O with -EIO and a message naming the device and the field, and
+ * leave this process standing.
+ */
+#include "../xtest.h"
+#include "../../hypervisor-backends/backd/backd.h"
+#include "../../hypervisor-backends/hvb_priv.h"
+#include "../../hypervisor-backends/xen/xen_ring.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <xdrv/hvb_disk.h>
+
+#ifdef XDRV_HAVE_XEN_HEADERS
+
+static int has(const char *err, const char *want)
+{
+	int ok = err && strstr(err, want);
+	if (!ok)
+		fprintf(stderr, "expected '%s' in '%s'\n", want, err ? err : "(null)");
+	return ok;
+}
+
+/* ---- the backend child ----------------------------------------------------------------------- */
+
+enum hostile {
+	H_NONE,	      /* xdrv-backd's vbd handler */
+	H_UNKNOWN_ID, /* answers with an id never asked */
+	H_WRONG_OP,   /* answers a READ as a WRITE */
+	H_BAD_STATUS, /* status 7 */
+	H_PROD_JUMP,  /* rsp_prod 5 beyond the one answer */
+	H_SILENT,     /* never answers */
+	H_ERROR,      /* answers every request with ERROR */
+	H_PLAIN,      /* answers every request with OKAY, moves no data (no indirect offered) */
+	H_SECTOR_4K,  /* keys: sector-size 4096 */
+	H_SECTORS_BAD /* keys: sectors "12abc" */
+};
+
+/* The vbd handler, served as xdrv-backd's child would: until the frontend goes. */
+static int serve_vbd(struct xt *t, const char *spec)
+{
+	void *priv = NULL;
+	char *err = NULL;
+	if (backd_vbd_ops.start(t, spec, &priv, &err)) {
+		fprintf(stderr, "backend: start: %s\n", err);
+		return 4;
+	}
+	int rc = 0;
+	for (;;) {
+		struct pollfd p[2] = {{.fd = xt_event_fd(t), .events = POLLIN},
+				      {.fd = xt_ctl_fd(t), .events = POLLIN}};
+		if (poll(p, 2, 10000) <= 0) {
+			rc = 5; /* the test never idles this long */
+			break;
+		}
+		if (p[1].revents) {
+			int c = xt_ctl_process(t, &err);
+			if (c == -ENOTCONN)
+				break;
+			if (c) {
+				rc = 6;
+				break;
+			}
+			int st = xt_peer_state(t);
+			if (st == XT_CLOSING || st == XT_CLOSED)
+				break;
+		}
+		if (backd_vbd_ops.run(priv, &err)) {
+			fprintf(stderr, "backend: run: %s\n", err);
+			rc = 7;
+			break;
+		}
+	}
+	backd_vbd_ops.stop(priv);
+	free(err);
+	return rc;
+}
+
+/* A backend that completes the handshake and then answers the first request wrongly. */
+static int serve_hostile(struct xt *t, enum hostile h)
+{
+	char *err = NULL;
+	xt_write(t, "sectors", h == H_SECTORS_BAD ? "12abc" : "8192");
+	xt_write(t, "sector-size", "%u", h == H_SECTOR_4K ? 4096 : 512);
+	xt_write(t, "info", "0");
+	xt_write(t, "feature-flush-cache", "1");
+	if (xt_set_state(t, XT_INITWAIT, &err) || xt_wait_peer_state(t, XT_INITIALISED, &err))
+		return 10;
+	uint64_t ref = 0;
+	if (xt_read_u64(t, "ring-ref", 0, UINT32_MAX, 0, &ref, &err))
+		return 11;
+	uint32_t r = (uint32_t)ref;
+	blkif_sring_t *s = xt_map(t, &r, 1, &err);
+	if (!s)
+		return 12;
+	blkif_back_ring_t ring;
+	BACK_RING_INIT(&ring, s, XT_PAGE);
+	if (xt_set_state(t, XT_CONNECTED, &err))
+		return 13;
+	bool answered = false;
+	for (;;) {
+		struct pollfd p[2] = {{.fd = xt_event_fd(t), .events = POLLIN},
+				      {.fd = xt_ctl_fd(t), .events = POLLIN}};
+		if (poll(p, 2, 10000) <= 0)
+			return 14;
+		if (p[1].revents) {
+			if (xt_ctl_process(t, &err) == -ENOTCONN)
+				break;
+			int st = xt_peer_state(t);
+			if (st == XT_CLOSING || st == XT_CLOSED)
+				break;
+		}
+		xt_event_ack(t);
+		int more = 1;
+		while (more) {
+			RING_IDX prod = __atomic_load_n(&s->req_prod, __ATOMIC_ACQUIRE);
+			while (ring.req_cons != prod) {
+				blkif_request_t req;
+				RING_COPY_REQUEST(&ring, ring.req_cons, &req);
+				ring.req_cons++;
+				if (h == H_SILENT || (answered && h != H_ERROR && h != H_PLAIN))
+					continue;
+				blkif_response_t *rsp = RING_GET_RESPONSE(&ring, ring.rsp_prod_pvt);
+				rsp->id = h == H_UNKNOWN_ID ? req.id ^ 0x5a00 : req.id;
+				rsp->operation = h == H_WRONG_OP ? BLKIF_OP_WRITE : req.operation;
+				rsp->status = h == H_BAD_STATUS ? 7
+					      : h == H_ERROR	? BLKIF_RSP_ERROR
+								: BLKIF_RSP_OKAY;
+				ring.rsp_prod_pvt++;
+				if (h == H_PROD_JUMP)
+					ring.rsp_prod_pvt += 5;
+				RING_PUSH_RESPONSES(&ring);
+				xt_notify(t);
+				answered = true;
+			}
+			RING_FINAL_CHECK_FOR_REQUESTS(&ring, more);
+		}
+	}
+	free(err);
+	return 0;
+}
+
+struct child {
+	pid_t pid;
+	char sock[256];
+};
+
+/* Fork the backend; returns once it listens. The frontend then finds it through the process
+ * defaults (transport=loop, its socket). */
+static void child_start(struct child *c, enum hostile h, const char *spec, unsigned timeout_ms)
+{
+	static unsigned n;
+	snprintf(c->sock, sizeof c->sock, "%s/backd.%u.sock", xtest_tmpdir(), n++);
+	int p[2];
+	CU_ASSERT_FATAL(pipe(p) == 0);
+	c->pid = fork();
+	CU_ASSERT_FATAL(c->pid >= 0);
+	if (c->pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		close(p[0]);
+		struct xt_listener *l = NULL;
+		struct xt *t = NULL;
+		char *err = NULL;
+		if (xt_listen(c->sock, &l, &err)) {
+			fprintf(stderr, "backend: listen: %s\n", err);
+			_exit(2);
+		}
+		if (write(p[1], "x", 1) != 1)
+			_exit(2);
+		close(p[1]);
+		if (xt_accept(l, &t, &err)) {
+			fprintf(stderr, "backend: accept: %s\n", err);
+			_exit(3);
+		}
+		int rc = h == H_NONE ? serve_vbd(t, spec) : serve_hostile(t, h);
+		xt_disconnect(t);
+		xt_listener_close(l);
+		_exit(rc);
+	}
+	close(p[1]);
+	char b;
+	CU_ASSERT_EQUAL(read(p[0], &b, 1), 1);
+	close(p[0]);
+	char opts[512], *err = NULL;
+	snprintf(opts, sizeof opts, "transport=loop,socket=%s,timeout=%u", c->sock, timeout_ms);
+	CU_ASSERT_EQUAL(xt_default_set(opts, &err), 0);
+	free(err);
+}
+
+/* The child's exit status once the frontend has gone (killed after 10 s: a failure). */
+static int child_wait(struct child *c)
+{
+	int st = 0;
+	for (int i = 0; i < 1000; i++) {
+		pid_t r = waitpid(c->pid, &st, WNOHANG);
+		if (r == c->pid)
+			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+	}
+	kill(c->pid, SIGKILL);
+	waitpid(c->pid, &st, 0);
+	return -1;
+}
+
+static void fill(uint8_t *p, size_t n, uint32_t seed)
+{
+	for (size_t i = 0; i < n; i++) {
+		seed = seed * 1103515245u + 12345u;
+		p[i] = (uint8_t)(seed >> 16);
+	}
+}
+
+/* ---- through xdrv-backd's vbd handler -------------------------------------------------------- */
+
+static void test_blkfront_round_trip_on_a_ram_disk(void)
+{
+	struct child c = {0};
+	child_start(&c, H_NONE, "ram:4M", 5000);
+	struct hvb_disk *d = NULL;
+	char *err = NULL;
+	CU_ASSERT_EQUAL_FATAL(hvb_disk_open("blkfront:xvda", false, &d, &err), 0);
+	CU_ASSERT_EQUAL(hvb_disk_size(d), 4u << 20);
+
+	/* 1 MiB + 1 KiB at a 512-byte (not page) aligned offset: 24 requests, several in flight */
+	size_t n = (1u << 20) + 1024;
+	uint8_t *pat = malloc(n), *back = malloc(n);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pat);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(back);
+	fill(pat, n, 1);
+	CU_ASSERT_EQUAL(hvb_disk_write(d, 3 * 4096 + 512, pat, n, &err), 0);
+	CU_ASSERT_EQUAL(hvb_disk_flush(d, &err), 0);
+	memset(back, 0, n);
+	CU_ASSERT_EQUAL(hvb_disk_read(d, 3 * 4096 + 512, back, n, &err), 0);
+	CU_ASSERT_EQUAL(memcmp(pat, back, n), 0);
+	/* the last 512 bytes of the disk, and what was never written reads as zeros */
+	CU_ASSERT_EQUAL(hvb_disk_write(d, (4u << 20) - 512, pat, 512, &err), 0);
+	CU_ASSERT_EQUAL(hvb_disk_read(d, (4u << 20) - 1024, back, 1024, &err), 0);
+	CU_ASSERT_EQUAL(memcmp(back + 512, pat, 512), 0);
+	CU_ASSERT_EQUAL(back[0] | back[511], 0);
+	if (err)
+		fprintf(stderr, "unexpected: %s\n", err);
+
+	struct hvb_blkfront_stats st;
+	CU_ASSERT_EQUAL_FATAL(hvb_blkfront_get_stats(d, &st), 0);
+	/* xdrv-backd takes indirect requests: 2 x 6 of them (1 MiB + 1 KiB in 176 KiB pieces, 8
+	 * slots of 44 pages), 1 flush, 2 small direct ones */
+	CU_ASSERT_EQUAL(st.requests, 2 * 6 + 1 + 2);
+	CU_ASSERT_EQUAL(st.indirect, 2 * 6);
+	CU_ASSERT_EQUAL(st.responses, st.requests);
+	CU_ASSERT_EQUAL(st.errors, 0);
+	CU_ASSERT_EQUAL(st.max_in_flight, 6);
+	CU_ASSERT_TRUE(st.notify_sent <= st.requests);
+	fprintf(stderr,
+		"blkfront: %llu requests, %llu in flight at most, %llu notifications "
+		"sent, %llu events taken\n",
+		(unsigned long long)st.requests, (unsigned long long)st.max_in_flight,
+		(unsigned long long)st.notify_sent, (unsigned long long)st.events);
+	CU_ASSERT_EQUAL(hvb_blkfront_get_stats(NULL, &st), -EINVAL);
+
+	/* the disk layer refuses what lies beyond the disk before the backend sees it */
+	CU_ASSERT_EQUAL(hvb_disk_read(d, 4u << 20, back, 512, &err), -ERANGE);
+	free(err);
+	err = NULL;
+	hvb_disk_close(d);
+	CU_ASSERT_EQUAL(child_wait(&c), 0);
+	free(pat);
+	free(back);
+}
+
+static void test_blkfront_flushed_writes_reach_the_backend_file(void)
+{
+	const char *img = xtest_path("%s/blk.img", xtest_tmpdir());
+	uint8_t *init = calloc(1, 1 << 20);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(init);
+	fill(init, 1 << 20, 7);
+	CU_ASSERT_EQUAL_FATAL(xtest_write(img, init, 1 << 20), 0);
+	char spec[512];
+	snprintf(spec, sizeof spec, "file:%s", img);
+	struct child c = {0};
+	child_start(&c, H_NONE, spec, 5000);
+	struct hvb_disk *d = NULL;
+	char *err = NULL;
+	CU_ASSERT_EQUAL_FATAL(hvb_disk_open("blkfront:51712", false, &d, &err), 0);
+	uint8_t back[8192], pat[8192];
+	CU_ASSERT_EQUAL(hvb_disk_read(d, 65536, back, sizeof back, &err), 0);
+	CU_ASSERT_EQUAL(memcmp(back, init + 65536, sizeof back), 0);
+	fill(pat, sizeof pat, 9);
+	CU_ASSERT_EQUAL(hvb_disk_write(d, 512 * 77, pat, sizeof pat, &err), 0);
+	CU_ASSERT_EQUAL(hvb_disk_flush(d, &err), 0);
+	/* seen from outside, by another descriptor, while the device is still open */
+	int fd = open(img, O_RDONLY);
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL(pread(fd, back, sizeof back, 512 * 77), (ssize_t)sizeof back);
+	CU_ASSERT_EQUAL(memcmp(back, pat, sizeof pat), 0);
+	close(fd);
+	hvb_disk_close(d);
+	CU_ASSERT_EQUAL(child_wait(&c), 0);
+	free(err);
+	free(init);
+}
+
+static void test_blkfront_spec_errors(void)
+{
+	struct hvb_disk *d = NULL;
+	char *err = NULL;
+	static const struct {
+		const char *spec;
+		const char *msg;
+	} bad[] = {
+		{"blkfront:", "blkfront '': expected VDEV[:PHYS]"},
+		{"blkfront:sda", "VDEV 'sda': expected xvda..xvdz or a number"},
+		{"blkfront:xvdA", "VDEV 'xvdA'"},
+		{"blkfront:4294967296", "VDEV '4294967296'"},
+		{"blkfront:xvda:/dev/loop0",
+		 "PHYS '/dev/loop0' is for the xen transport in toolstack "
+		 "mode (this is loop"},
+	};
+	CU_ASSERT_EQUAL(xt_default_set("transport=loop,socket=/nonexistent/backd.sock", &err), 0);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		CU_ASSERT_EQUAL(hvb_disk_open(bad[i].spec, false, &d, &err), -EINVAL);
+		CU_ASSERT_PTR_NULL(d);
+		CU_ASSERT_TRUE(has(err, bad[i].msg));
+		free(err);
+		err = NULL;
+	}
+	/* the xen transport in toolstack mode: PHYS is needed, and must be a block device; all
+	 * checked before the transport is touched (this host has no Xen) */
+	CU_ASSERT_EQUAL(xt_default_set("transport=xen,toolstack=1", &err), 0);
+	static const struct {
+		const char *spec;
+		int rc;
+		const char *msg;
+	} phys[] = {
+		{"blkfront:xvda", -EINVAL,
+		 "blkfront xvda: the xen transport in toolstack mode "
+		 "needs the dom0 block device (blkfront:xvda:/dev/loop0)"},
+		{"blkfront:xvda:/dev/null", -EINVAL,
+		 "blkfront xvda: PHYS '/dev/null': not a block device"},
+		{"blkfront:xvda:/nonexistent/loop9", -ENOENT,
+		 "blkfront xvda: PHYS '/nonexistent/loop9': No such file or directory"},
+	};
+	for (size_t i = 0; i < sizeof phys / sizeof phys[0]; i++) {
+		CU_ASSERT_EQUAL(hvb_disk_open(phys[i].spec, false, &d, &err), phys[i].rc);
+		CU_ASSERT_PTR_NULL(d);
+		CU_ASSERT_TRUE(has(err, phys[i].msg));
+		free(err);
+		err = NULL;
+	}
+	CU_ASSERT_EQUAL(xt_default_set("transport=loop,socket=/nonexistent/backd.sock", &err), 0);
+	/* nothing listening: the transport's error, the device named */
+	CU_ASSERT_TRUE(hvb_disk_open("blkfront:xvdb", false, &d, &err) < 0);
+	CU_ASSERT_PTR_NULL(d);
+	CU_ASSERT_TRUE(has(err, "blkfront xvdb"));
+	free(err);
+}
+
+/* ---- hostile backends ------------------------------------------------------------------------ */
+
+/* A read that the backend answers wrongly fails with -EIO naming `field`; later calls fail
+ * too (the device is disconnected), and the process carries on. */
+static void hostile_read(enum hostile h, const char *field)
+{
+	struct child c = {0};
+	child_start(&c, h, NULL, h == H_SILENT ? 300 : 5000);
+	struct hvb_disk *d = NULL;
+	char *err = NULL;
+	CU_ASSERT_EQUAL_FATAL(hvb_disk_open("blkfront:xvdc", false, &d, &err), 0);
+	uint8_t buf[8192];
+	CU_ASSERT_EQUAL(hvb_disk_read(d, 0, buf, sizeof buf, &err), -EIO);
+	CU_ASSERT_TRUE(has(err, "blkfront xvdc: "));
+	CU_ASSERT_TRUE(has(err, field));
+	free(err);
+	err = NULL;
+	CU_ASSERT_EQUAL(hvb_disk_write(d, 0, buf, 512, &err), -EIO);
+	CU_ASSERT_TRUE(has(err, "blkfront xvdc: disconnected: "));
+	CU_ASSERT_TRUE(has(err, field));
+	free(err);
+	err = NULL;
+	CU_ASSERT_EQUAL(hvb_disk_flush(d, &err), -EIO);
+	free(err);
+	hvb_disk_close(d);
+	CU_ASSERT_EQUAL(child_wait(&c), 0);
+}
+
+static void test_blkfront_rejects_an_unknown_response_id(void)
+{
+	hostile_read(H_UNKNOWN_ID, ": not an outstanding request");
+}
+
+static void test_blkfront_rejects_a_response_with_the_wrong_operation(void)
+{
+	hostile_read(H_WRONG_OP, ": operation 1, but the request was READ (0)");
+}
+
+static void test_blkfront_rejects_a_bad_status(void)
+{
+	hostile_read(H_BAD_STATUS, ": status 7: not OKAY (0), ERROR (-1) or EOPNOTSUPP (-2)");
+}
+
+static void test_blkfront_rejects_a_producer_index_jump(void)
+{
+	hostile_read(H_PROD_JUMP, "rsp_prod 6: 6 new responses, but 1 requests are outstanding");
+}
+
+static void test_blkfront_times_out_on_a_silent_backend(void)
+{
+	hostile_read(H_SILENT, "no response to 1 outstanding requests in 300 ms");
+}
+
+static void test_blkfront_error_status_fails_the_call_only(void)
+{
+	struct child c = {0};
+	child_start(&c, H_ERROR, NULL, 5000);
+	struct hvb_disk *d = NULL;
+	char *err = NULL;
+	CU_ASSERT_EQUAL_FATAL(hvb_disk_open("blkfront:xvdd", false, &d, &err), 0);
+	uint8_t buf[4096];
+	for (int i = 0; i < 2; i++) { /* an I/O error, not a disconnection: twice the same */
+		CU_ASSERT_EQUAL(hvb_disk_read(d, 4096, buf, sizeof buf, &err), -EIO);
+		CU_ASSERT_TRUE(
+			has(err, "blkfront xvdd: READ of sectors 8+8: the backend answered ERROR"));
+		free(err);
+		err = NULL;
+	}
+	struct hvb_blkfront_stats st;
+	CU_ASSERT_EQUAL(hvb_blkfront_get_stats(d, &st), 0);
+	CU_ASSERT_EQUAL(st.errors, 2);
+	hvb_disk_close(d);
+	CU_ASSERT_EQUAL(child_wait(&c), 0);
+}
+
+static void test_blkfront_direct_requests_without_indirect(void)
+{
+	/* a backend that does not offer indirect requests: 44 KiB requests, 24 for 1 MiB, all of
+	 * them in flight at once (the ring's 32 slots) */
+	struct child c = {0};
+	child_start(&c, H_PLAIN, NULL, 5000);
+	struct hvb_disk *d = NULL;
+	char *err = NULL;
+	CU_ASSERT_EQUAL_FATAL(hvb_disk_open("blkfront:xvdf", false, &d, &err), 0);
+	uint8_t *buf = malloc(1 << 20);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+	memset(buf, 0x5a, 1 << 20);
+	CU_ASSERT_EQUAL(hvb_disk_read(d, 0, buf, 1 << 20, &err), 0);
+	CU_ASSERT_EQUAL(buf[0] | buf[(1 << 20) - 1], 0); /* the pool's zeros: no data moved */
+	struct hvb_blkfront_stats st;
+	CU_ASSERT_EQUAL(hvb_blkfront_get_stats(d, &st), 0);
+	CU_ASSERT_EQUAL(st.requests, 24);
+	CU_ASSERT_EQUAL(st.indirect, 0);
+	CU_ASSERT_EQUAL(st.max_in_flight, 24);
+	hvb_disk_close(d);
+	CU_ASSERT_EQUAL(child_wait(&c), 0);
+	free(buf);
+	free(err);
+}
+
+static void hostile_keys(enum hostile h, int rc, const char *msg)
+{
+	struct child c = {0};
+	child_start(&c, h, NULL, 5000);
+	struct hvb_disk *d = NULL;
+	char *err = NULL;
+	CU_ASSERT_EQUAL(hvb_disk_open("blkfront:xvde", false, &d, &err), rc);
+	CU_ASSERT_PTR_NULL(d);
+	CU_ASSERT_TRUE(has(err, msg));
+	free(err);
+	CU_ASSERT_EQUAL(child_wait(&c), 0);
+}
+
+static void test_blkfront_rejects_bad_backend_keys(void)
+{
+	hostile_keys(H_SECTOR_4K, -EINVAL,
+		     "blkfront xvde: backend key sector-size: 4096, but only 512 is supported");
+	hostile_keys(H_SECTORS_BAD, -EINVAL, "sectors");
+}
+
+XTEST_SUITE(blkfront, NULL, NULL, XTEST(test_blkfront_round_trip_on_a_ram_disk),
+	    XTEST(test_blkfront_flushed_writes_reach_the_backend_file),
+	    XTEST(test_blkfront_spec_errors), XTEST(test_blkfront_rejects_an_unknown_response_id),
+	    XTEST(test_blkfront_rejects_a_response_with_the_wrong_operation),
+	    XTEST(test_blkfront_rejects_a_bad_status),
+	    XTEST(test_blkfront_rejects_a_producer_index_jump),
+	    XTEST(test_blkfront_times_out_on_a_silent_backend),
+	    XTEST(test_blkfront_error_status_fails_the_call_only),
+	    XTEST(test_blkfront_direct_requests_without_indirect),
+	    XTEST(test_blkfront_rejects_bad_backend_keys))
+
+#endif
