@@ -100,8 +100,12 @@ disk_run() { # variant rep
       --image-disk blkfront:xvda > "$T/disk.$v.$rep.log" 2>&1
     stop_backd
   fi || { echo "70-xen: disk $v failed:" >&2; cat "$T/disk.$v.$rep.log" >&2; exit 1; }
+  # blkfront's closing line (one per connection; the last is the image disk's reps):
+  # "... notifications sent N, events taken M, X notifications per 1000 requests"
+  local n=""
+  [ "$v" = native ] || n=$(grep -o '[0-9.]* notifications per 1000 requests' "$T/disk.$v.$rep.log" | tail -1 | cut -d' ' -f1)
   for k in scsi.image.randread4k.kiops scsi.image.seqread1m.mb_s; do
-    echo "$k,$v,$rep,$(jq -r --arg k "$k" '.metrics[] | select(.key == $k) | .median["jit-eager"]' "$j")," >> "$CSV"
+    echo "$k,$v,$rep,$(jq -r --arg k "$k" '.metrics[] | select(.key == $k) | .median["jit-eager"]' "$j"),$n" >> "$CSV"
   done
 }
 
@@ -125,14 +129,14 @@ med() { # figure variant -> "median spread%" of the samples
   awk -F, -v f="$1" -v v="$2" '$1 == f && $2 == v { print $4 }' "$CSV" | sort -g |
     awk '{ a[NR] = $1 } END { if (!NR) { print "- -"; exit }
       m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
-      printf "%s %.0f\n", m, m > 0 ? (a[NR] - a[1]) / m * 100 : 0 }'
+      printf "%.4g %.0f\n", m, (m > 0 ? (a[NR] - a[1]) / m * 100 : 0) }'
 }
 nmed() { # figure variant -> median notifications per 1000
   awk -F, -v f="$1" -v v="$2" '$1 == f && $2 == v && $5 != "" { print $5 }' "$CSV" | sort -g |
     awk '{ a[NR] = $1 } END { if (!NR) { print "-"; exit } print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
 }
 row() { # label figure native-variant xen-variant unit
-  local n x
+  local nm ns xm xs
   read -r nm ns <<< "$(med "$2" "$3")"
   read -r xm xs <<< "$(med "$2" "$4")"
   printf '| %s | %s %s (±%s %%) | %s %s (±%s %%) | %s | %s |\n' "$1" "$nm" "$5" "$ns" "$xm" "$5" "$xs" \
