@@ -327,7 +327,12 @@ blk() {
 	else
 		res "name=xen-blk-dom0-to-driver ok=0$em msg=the driver read sha256 '$got' at LBA 2048, dom0 wrote $b"
 	fi
-	# teardown: no vbd backend or frontend directory left
+	# teardown: no vbd backend or frontend directory left (the blkback device goes asynchronously)
+	i=0
+	while [ -n "$(be_handles vbd)" ] && [ "$i" -lt 50 ]; do
+		sleep 0.2
+		i=$((i + 1))
+	done
 	left=""
 	[ -n "$(be_handles vbd)" ] && left="$left backend/vbd/0/$(be_handles vbd | tr '\n' ' ')"
 	xenstore-list /local/domain/0/xdrv/vbd >/dev/null 2>&1 &&

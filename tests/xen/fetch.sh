@@ -36,6 +36,8 @@ mkdir -p "$C"
 # ---- warm cache: every file of the manifest present with its digest -------------------------
 warm() {
 	[ -s "$C/MANIFEST" ] && [ -e "$C/root/.unpacked" ] || return 1
+	# a kernel asked for by name must be the one cached
+	[ -z "${XDRV_XEN_KERNEL:-}" ] || grep -q "^$XDRV_XEN_KERNEL " "$C/MANIFEST" || return 1
 	local sha file
 	while read -r _ _ sha file; do
 		[ -f "$C/debs/$file" ] || return 1
@@ -76,16 +78,20 @@ pick_kernel() {
 		awk '{print $1}' | sort -V | tail -1)
 	echo "$k"
 }
+# KPKG, and in MISSING the packages apt has no candidate for
 resolve() {
 	KPKG=$(pick_kernel)
+	MISSING=${KPKG:-"linux-image-6.1.0-N-amd64"}
 	[ -n "$KPKG" ] || return 1
+	MISSING=""
 	local p
 	for p in "${XEN_PKGS[@]}" "$KPKG"; do
-		[ -n "$(candidate "$p")" ] || return 1
+		[ -n "$(candidate "$p")" ] || MISSING="$MISSING $p"
 	done
+	[ -z "$MISSING" ]
 }
-resolve || apt_update "no candidate for the Xen packages or a linux-image-6.1.0-N-amd64" || true
-resolve || fail "apt-cache has no candidate for ${XEN_PKGS[*]} ${KPKG:-linux-image-6.1.0-N-amd64} (Debian 12 'bookworm' main, and bookworm-security for the current Xen, in the apt sources?)"
+resolve || apt_update "no candidate for:$MISSING" || true
+resolve || fail "apt-cache has no candidate for:$MISSING (Debian 12 'bookworm' main, and bookworm-security for the current Xen, in the apt sources?)"
 case $KPKG in
 linux-image-6.1.0-*-amd64) ;;
 *) fail "kernel package '$KPKG' is not a linux-image-6.1.0-N-amd64 (set XDRV_XEN_KERNEL to one)" ;;

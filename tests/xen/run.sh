@@ -68,6 +68,9 @@ skip() {
 	fi
 }
 now() { date +%s.%N; }
+# CPU seconds (user + system) of the waited-for children in the output of bash's `times`
+child_cpu() { awk 'NR == 2 { split($1, u, "m"); split($2, s, "m")
+	printf "%.1f", u[1] * 60 + u[2] + s[1] * 60 + s[2] }' "$1"; }
 secs() { awk -v a="$2" -v b="$1" 'BEGIN {printf "%.1f", a - b}'; }
 
 for t in qemu-system-x86_64 cpio gzip; do
@@ -118,6 +121,7 @@ t_initrd=$(secs "$t0" "$(now)")
 # dom0 gets 1536 MiB: the unpacked initramfs (about 400 MB) lives in its RAM, and xdrv's JIT
 # and the test build's ASan shadow need room besides. Serial console only, no NIC, no reboot.
 t0=$(now)
+times >"$T/times0"
 XEN_ARGS="console=com1 com1=115200,8n1 dom0_mem=1536M,max:1536M smap=0 smep=0"
 DOM0_ARGS="console=hvc0 loglevel=4"
 nice -n 10 timeout "$TMO" qemu-system-x86_64 -accel "${XDRV_XEN_ACCEL:-tcg}" -cpu "${XDRV_XEN_CPU:-max}" -machine pc -m 3072 -smp "${XDRV_XEN_SMP:-1}" \
@@ -125,8 +129,20 @@ nice -n 10 timeout "$TMO" qemu-system-x86_64 -accel "${XDRV_XEN_ACCEL:-tcg}" -cp
 	-serial "file:$T/serial.log" -kernel "$T/xen" -append "$XEN_ARGS" \
 	-initrd "$CR/boot/vmlinuz-$KV $DOM0_ARGS,$T/initrd.cpio" >"$T/qemu.log" 2>&1 &
 QPID=$!
+# when Xen started, when dom0's /init ran, when the checks were done (wall seconds from start)
+t_xen="" t_init="" t_done=""
+while kill -0 "$QPID" 2>/dev/null; do
+	[ -z "$t_xen" ] && grep -q '(XEN) Xen version' "$T/serial.log" 2>/dev/null && t_xen=$(secs "$t0" "$(now)")
+	[ -z "$t_init" ] && grep -q 'dom0 /init:' "$T/serial.log" 2>/dev/null && t_init=$(secs "$t0" "$(now)")
+	[ -z "$t_done" ] && grep -q '^XDRV-DONE' "$T/serial.log" 2>/dev/null && t_done=$(secs "$t0" "$(now)")
+	sleep 0.5
+done
 wait "$QPID"
 qrc=$?
+# the guest powers off right after XDRV-DONE, often before the next look
+[ -z "$t_done" ] && grep -q '^XDRV-DONE' "$T/serial.log" && t_done="<$(secs "$t0" "$(now)")"
+times >"$T/times1"
+cpu_qemu=$(awk -v a="$(child_cpu "$T/times1")" -v b="$(child_cpu "$T/times0")" 'BEGIN {printf "%.0f", a - b}')
 QPID=""
 t_boot=$(secs "$t0" "$(now)")
 [ "$qrc" = 124 ] && bad "QEMU was still running after ${TMO} s (XDRV_XEN_TIMEOUT): killed"
@@ -173,8 +189,9 @@ fi
 # ---- timings --------------------------------------------------------------------------------
 up_dom0=$(field uptime "$(grep -m1 '^XDRV-RESULT name=dom0 ' "$T/results")")
 echo "timings: fetch ${t_fetch} s, initramfs ${t_initrd} s ($(du -m "$T/initrd.cpio" | cut -f1) MB)," \
-	"QEMU ${t_boot} s (dom0 ready at ${up_dom0:-?} s of its uptime, checks done at" \
-	"$(field uptime "$done_line" | sed 's/^$/?/') s), total $(secs "$t_all" "$(now)") s"
+	"QEMU ${t_boot} s (Xen at ${t_xen:-?} s, dom0's /init at ${t_init:-?} s, checks done at ${t_done:-?} s;" \
+	"dom0 up ${up_dom0:-?} s, done at $(field uptime "$done_line" | sed 's/^$/?/') s of its uptime)," \
+	"total $(secs "$t_all" "$(now)") s; QEMU used ${cpu_qemu} s of CPU; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 for n in native-hello native-dp83820 xen-net-up xen-net-exit xen-blk-run; do
 	l=$(grep -m1 "^XDRV-RESULT name=$n ok=1 " "$T/results") || continue
 	w=$(field wall_s "$l") ms=$(field load_ms "$l")
