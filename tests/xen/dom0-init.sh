@@ -351,6 +351,10 @@ for c in $XDRV_XEN_CHECKS; do
 		t "check $c"
 		$c
 		;;
+	extra) # experiments: /xdrv/extra.sh, put there with run.sh's XDRV_XEN_EXTRA folder
+		t "check extra"
+		. /xdrv/extra.sh
+		;;
 	*) res "name=$c ok=0 msg=unknown check" ;;
 	esac
 done

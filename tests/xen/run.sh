@@ -32,7 +32,10 @@
 #   usage: tests/xen/run.sh BUILD_DIR
 #   environment: XDRV_XEN_CACHE (cache folder), XDRV_XEN_CHECKS, XDRV_XEN_REQUIRE=1,
 #     XDRV_XEN_PINGS (200), XDRV_XEN_TIMEOUT (QEMU's limit, s; default 420),
-#     XDRV_XEN_LOG=FILE (keep a copy of the serial log), XDRV_XEN_KERNEL (see fetch.sh)
+#     XDRV_XEN_LOG=FILE (keep a copy of the serial log), XDRV_XEN_KERNEL (see fetch.sh),
+#     XDRV_XEN_EMULATE=1 (the harness's self-test, see dom0-init.sh), XDRV_XEN_EXTRA=FOLDER
+#     (copied into the initramfs; with the check "extra", dom0 runs its xdrv/extra.sh),
+#     XDRV_XEN_NET_WIRE, XDRV_XEN_BLK_DISK (the CLI spelling), XDRV_XEN_CPU, XDRV_XEN_SMP
 # Needs: root (apt-get update, when the lists are stale), qemu-system-x86, busybox-static, cpio,
 # iproute2 (scripts/install-deps), network access to Debian's mirror on a cold cache.
 set -uo pipefail
@@ -99,6 +102,8 @@ KV=${kdirs[0]##*/}
 # ---- 2. the initramfs -------------------------------------------------------------------------
 t0=$(now)
 mkdir -p "$T/extra/etc"
+# files of one's own for the initramfs (XDRV_XEN_EXTRA=FOLDER, e.g. xdrv/extra.sh for the check "extra")
+[ -n "${XDRV_XEN_EXTRA:-}" ] && cp -a "$XDRV_XEN_EXTRA"/. "$T/extra/"
 {
 	echo "XDRV_XEN_CHECKS='$CHECKS'"
 	echo "XDRV_XEN_PINGS=${XDRV_XEN_PINGS:-200}"
