@@ -21,7 +21,7 @@
 #   net    dp83820 on --backend xen, --wire netfront, the driver's interface on a TAP in a
 #          namespace of dom0, netback's vif0.N in dom0's root namespace: first ping, 200 pings
 #          with no loss, 4 MiB over HTTP each way with matching SHA-256, exit 0 on SIGTERM, vif
-#          and xenstore directories gone;
+#          and xenstore directories gone; again after a second run is killed (SIGKILL);
 #   blk    virtio_scsi on --backend xen with disk=blkfront:xvda:/dev/loop0: a pattern written
 #          through the driver and flushed is what dom0's dd (O_DIRECT) reads from the loop
 #          device, and a pattern dom0 wrote is what the driver reads; vbd directories gone.
@@ -179,7 +179,7 @@ for c in $CHECKS; do
 		;;
 	net) grep -q '^XDRV-RESULT name=xen-net ' "$T/results" ||
 		for n in xen-net-up xen-net-first-ping xen-net-ping xen-net-tcp-from-driver \
-			xen-net-tcp-to-driver xen-net-exit xen-net-teardown; do need "$n"; done ;;
+			xen-net-tcp-to-driver xen-net-exit xen-net-teardown xen-net-kill-teardown; do need "$n"; done ;;
 	blk) grep -q '^XDRV-RESULT name=xen-blk ' "$T/results" ||
 		for n in xen-blk-run xen-blk-driver-to-dom0 xen-blk-dom0-to-driver xen-blk-teardown; do need "$n"; done ;;
 	esac
@@ -200,7 +200,8 @@ echo "timings: fetch ${t_fetch} s, initramfs ${t_initrd} s ($(du -m "$T/initrd.c
 for n in native-hello native-dp83820 xen-net-up xen-net-exit xen-blk-run; do
 	l=$(grep -m1 "^XDRV-RESULT name=$n ok=1 " "$T/results") || continue
 	w=$(field wall_s "$l") ms=$(field load_ms "$l")
-	echo "  $n:${w:+ wall $w s in dom0}${ms:+; xdrv load $ms ms (optimize $(field optimize_ms "$l"), JIT $(field jit_ms "$l"))}"
+	[ -n "$w$ms" ] || continue
+	echo "  $n:${w:+ wall $w s in dom0}${w:+${ms:+;}}${ms:+ xdrv load $ms ms (optimize $(field optimize_ms "$l"), JIT $(field jit_ms "$l"))}"
 done
 echo "xen-real: $passes ok, $fails failed, $skips skipped"
 [ "$fails" -eq 0 ]
