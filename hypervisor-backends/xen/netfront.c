@@ -581,11 +581,12 @@ static int nf_handshake(struct netfront *nf, char **err)
 		if (rc < 0)
 			return xdrv_err(err, rc, "%s: cannot write key %s", nf->name, keys[i].key);
 	}
-	rc = xt_set_state(t, XT_INITIALISED, err);
+	/* Straight to Connected once the rings are described, as Linux's netfront does: netback
+	 * ignores Initialised and connects only when it sees the frontend Connected (with
+	 * Initialised it stays in InitWait: seen in the real-Xen stage). */
+	rc = xt_set_state(t, XT_CONNECTED, err);
 	if (rc == 0)
 		rc = xt_wait_peer_state(t, XT_CONNECTED, err);
-	if (rc == 0)
-		rc = xt_set_state(t, XT_CONNECTED, err);
 	return rc;
 }
 
