@@ -35,7 +35,8 @@ int hvb_disk_open(const char *spec, bool read_only, struct hvb_disk **out, char 
 	name[n] = '\0';
 	const struct hvb_disk_ops *ops = hvb_disk_backend_find(name);
 	if (!ops)
-		return xdrv_err(err, -ENOENT, "disk '%s': unknown backend '%s' (ram, file, iscsi, blkfront)",
+		return xdrv_err(err, -ENOENT,
+				"disk '%s': unknown backend '%s' (ram, file, iscsi, blkfront)",
 				spec, name);
 	struct hvb_disk *d = calloc(1, sizeof *d);
 	char *copy = strdup(spec);

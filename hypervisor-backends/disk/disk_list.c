@@ -10,11 +10,7 @@
 #include <xdrv/hvb_disk.h>
 
 static const struct hvb_disk_ops *const disks[] = {
-	&hvb_ram_disk_ops,
-	&hvb_file_disk_ops,
-	&hvb_iscsi_disk_ops,
-	&hvb_blkfront_disk_ops,
-	NULL,
+	&hvb_ram_disk_ops, &hvb_file_disk_ops, &hvb_iscsi_disk_ops, &hvb_blkfront_disk_ops, NULL,
 };
 
 const struct hvb_disk_ops *hvb_disk_backend_find(const char *name)
