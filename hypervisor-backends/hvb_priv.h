@@ -194,6 +194,10 @@ struct hvb_blkfront_stats {
 };
 /* 0 with *out, or -EINVAL if `disk` is not a blkfront disk. */
 int hvb_blkfront_get_stats(const struct hvb_disk *disk, struct hvb_blkfront_stats *out);
+/* The same from the backend's own state (xen/blkfront.c); hvb_blkfront_get_stats
+ * (xen/blkfront_stats.c) finds that state through the disk layer, apart so that blkfront.c does
+ * not call the disk layer that lists it (no file circle). */
+int hvb_blkfront_stats_of(const void *priv, struct hvb_blkfront_stats *out);
 /* blkfront's response handling on a ring in this process's memory, driven by `data` (the
  * format is in xen/blkfront.c): for the libFuzzer target. 0, or -1 if its bookkeeping broke. */
 int hvb_blkfront_fuzz_responses(const uint8_t *data, size_t len);

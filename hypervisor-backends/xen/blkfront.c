@@ -702,11 +702,9 @@ out_free:
 	return rc;
 }
 
-int hvb_blkfront_get_stats(const struct hvb_disk *disk, struct hvb_blkfront_stats *out)
+int hvb_blkfront_stats_of(const void *priv, struct hvb_blkfront_stats *out)
 {
-	const struct blkfront *bf = hvb_disk_backend_priv(disk, &hvb_blkfront_disk_ops);
-	if (!bf)
-		return -EINVAL;
+	const struct blkfront *bf = priv;
 	*out = bf->stats;
 	struct xt_stats ts;
 	xt_get_stats(bf->t, &ts);
@@ -831,9 +829,9 @@ static int bf_flush(void *priv, char **err)
 	(void)priv;
 	return xdrv_err(err, -ENOTSUP, "blkfront: not built");
 }
-int hvb_blkfront_get_stats(const struct hvb_disk *disk, struct hvb_blkfront_stats *out)
+int hvb_blkfront_stats_of(const void *priv, struct hvb_blkfront_stats *out)
 {
-	(void)disk, (void)out;
+	(void)priv, (void)out;
 	return -EINVAL;
 }
 int hvb_blkfront_fuzz_responses(const uint8_t *data, size_t len)
