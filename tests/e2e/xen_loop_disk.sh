@@ -95,6 +95,22 @@ out=$("$X" run --trust "$ROOT" "${XEN_BACKEND[@]}" --device virtio-scsi:disk=blk
   ok "xen: a second run, a new connection to the same xdrv-backd, reads the pattern back" ||
   bad "xen: second run: exit $rc: $out"
 
+# ---- a measured boot takes the xen backend too ---------------------------------------------------
+mkdir -p "$T/boot"
+cat >"$T/boot/boot.json" <<EOF
+{"format": 1, "tpm": null, "event_log": "boot.log", "state_dir": "state", "cache": false,
+ "trust": {"root": "$(realpath "$ROOT")"},
+ "drivers": [{"package": "$(realpath "$PKG")", "device": "virtio-scsi:disk=blkfront:xvda",
+              "backend": "xen:transport=loop,socket=$S"}]}
+EOF
+out=$("$X" boot --config "$T/boot/boot.json" 2>&1); rc=$?
+if [ $rc -eq 0 ] && grep -q "1 driver(s) booted, 0 refused" <<<"$out" &&
+  LC_ALL=C grep -aq "xdrv.driver.probe name=virtio_scsi device=virtio-scsi.0 backend=xen:transport=loop,socket=$S status=ok" "$T/boot/boot.log"; then
+  ok "xdrv boot: virtio_scsi on blkfront through xdrv-backd, the backend and its options in the probe event"
+else
+  bad "xdrv boot on the xen backend: exit $rc: $out"
+fi
+
 # ---- the same package and commands on the native backend ---------------------------------------
 out=$(rw native --backend native -- "disk=file:$T/native.img"); rc=$?
 if [ $rc -eq 0 ] && cmp -s "$T/pattern" "$T/back.native"; then
