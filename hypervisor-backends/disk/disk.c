@@ -35,7 +35,8 @@ int hvb_disk_open(const char *spec, bool read_only, struct hvb_disk **out, char 
 	name[n] = '\0';
 	const struct hvb_disk_ops *ops = hvb_disk_backend_find(name);
 	if (!ops)
-		return xdrv_err(err, -ENOENT, "disk '%s': unknown backend '%s' (ram, file, iscsi, blkfront)",
+		return xdrv_err(err, -ENOENT,
+				"disk '%s': unknown backend '%s' (ram, file, iscsi, blkfront)",
 				spec, name);
 	struct hvb_disk *d = calloc(1, sizeof *d);
 	char *copy = strdup(spec);
@@ -129,6 +130,13 @@ int hvb_disk_write(struct hvb_disk *disk, uint64_t off, const void *buf, uint64_
 		xdrv_err_prefix(err, "disk '%s': write %llu+%llu", disk->spec,
 				(unsigned long long)off, (unsigned long long)len);
 	return rc;
+}
+
+void *hvb_disk_buffer(struct hvb_disk *disk, uint64_t len)
+{
+	if (!disk || len == 0 || !disk->ops->buffer)
+		return NULL;
+	return disk->ops->buffer(disk->priv, len);
 }
 
 int hvb_disk_flush(struct hvb_disk *disk, char **err)
