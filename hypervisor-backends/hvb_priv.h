@@ -182,15 +182,17 @@ void *hvb_disk_backend_priv(const struct hvb_disk *disk, const struct hvb_disk_o
 
 /* Counters of a blkfront disk (xen/blkfront.c), since it was opened. */
 struct hvb_blkfront_stats {
-	uint64_t calls;		/* read/write/flush calls of the disk layer */
-	uint64_t requests;	/* blkif requests pushed */
-	uint64_t indirect;	/* of which BLKIF_OP_INDIRECT */
-	uint64_t responses;	/* blkif responses taken */
-	uint64_t errors;	/* responses with status ERROR or EOPNOTSUPP */
-	uint64_t waits;		/* polls of the event channel */
-	uint64_t max_in_flight; /* most requests outstanding at once */
-	uint64_t notify_sent;	/* notifications to the backend (the transport's count) */
-	uint64_t events;	/* notifications from the backend taken */
+	uint64_t calls;		  /* read/write/flush calls of the disk layer */
+	uint64_t requests;	  /* blkif requests pushed */
+	uint64_t indirect;	  /* of which BLKIF_OP_INDIRECT */
+	uint64_t responses;	  /* blkif responses taken */
+	uint64_t errors;	  /* responses with status ERROR or EOPNOTSUPP */
+	uint64_t zero_copy_bytes; /* READ/WRITE bytes in hvb_disk_buffer's pages (no copy) */
+	uint64_t copied_bytes;	  /* READ/WRITE bytes copied through the slots' pages */
+	uint64_t waits;		  /* polls of the event channel */
+	uint64_t max_in_flight;	  /* most requests outstanding at once */
+	uint64_t notify_sent;	  /* notifications to the backend (the transport's count) */
+	uint64_t events;	  /* notifications from the backend taken */
 };
 /* 0 with *out, or -EINVAL if `disk` is not a blkfront disk. */
 int hvb_blkfront_get_stats(const struct hvb_disk *disk, struct hvb_blkfront_stats *out);

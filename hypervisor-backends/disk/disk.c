@@ -132,6 +132,13 @@ int hvb_disk_write(struct hvb_disk *disk, uint64_t off, const void *buf, uint64_
 	return rc;
 }
 
+void *hvb_disk_buffer(struct hvb_disk *disk, uint64_t len)
+{
+	if (!disk || len == 0 || !disk->ops->buffer)
+		return NULL;
+	return disk->ops->buffer(disk->priv, len);
+}
+
 int hvb_disk_flush(struct hvb_disk *disk, char **err)
 {
 	int rc = disk->ops->flush(disk->priv, err);

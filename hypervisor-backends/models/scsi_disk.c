@@ -42,6 +42,9 @@ struct scsi_lun {
 	uint64_t blocks;
 	bool ua; /* UNIT ATTENTION pending */
 	char serial[32];
+	/* SCSI_STAGE_SIZE bytes for READ/WRITE data: the disk's own (hvb_disk_buffer: blkfront's
+	 * granted pages, no copy in the backend), or the target's stage */
+	uint8_t *stage;
 };
 
 struct scsi_target {
@@ -49,7 +52,7 @@ struct scsi_target {
 	uint32_t nluns;
 	uint32_t max_xfer_blocks;
 	char serial[24];
-	uint8_t *stage; /* SCSI_STAGE_SIZE */
+	uint8_t *stage; /* SCSI_STAGE_SIZE, for the LUNs whose disk has no buffer of its own */
 	struct scsi_stats st;
 };
 
@@ -116,6 +119,9 @@ int scsi_target_add(struct scsi_target *t, struct hvb_disk *disk, char **err)
 	l->disk = disk;
 	l->blocks = hvb_disk_size(disk) / SCSI_BLOCK;
 	l->ua = true;
+	l->stage = hvb_disk_buffer(disk, SCSI_STAGE_SIZE);
+	if (!l->stage)
+		l->stage = t->stage;
 	snprintf(l->serial, sizeof l->serial, "%s-%u", t->serial, t->nluns);
 	t->nluns++;
 	return 0;
@@ -419,16 +425,16 @@ static int cmd_rw(struct scsi_target *t, struct scsi_lun *l, struct scsi_cmd *c,
 		uint64_t off = lba * SCSI_BLOCK + done;
 		int rc;
 		if (write) {
-			rc = x->get_out(x->ctx, done, t->stage, chunk);
+			rc = x->get_out(x->ctx, done, l->stage, chunk);
 			if (rc)
 				return rc;
-			if (hvb_disk_write(l->disk, off, t->stage, chunk, &msg))
+			if (hvb_disk_write(l->disk, off, l->stage, chunk, &msg))
 				return medium_error(t, c, true, &msg);
 			t->st.bytes_written += chunk;
 		} else {
-			if (hvb_disk_read(l->disk, off, t->stage, chunk, &msg))
+			if (hvb_disk_read(l->disk, off, l->stage, chunk, &msg))
 				return medium_error(t, c, false, &msg);
-			rc = x->put_in(x->ctx, done, t->stage, chunk);
+			rc = x->put_in(x->ctx, done, l->stage, chunk);
 			if (rc)
 				return rc;
 			t->st.bytes_read += chunk;

@@ -16,7 +16,7 @@ struct hvb_disk;
 #define SCSI_MAX_LUNS	8u
 #define SCSI_SENSE_LEN	18u /* fixed format, additional length 10 */
 #define SCSI_BLOCK	512u
-#define SCSI_STAGE_SIZE 262144u /* per-target bounce buffer for data transfers (256 KiB) */
+#define SCSI_STAGE_SIZE 262144u /* data bounce buffer, the LUN's disk's or the target's */
 
 #define SCSI_STATUS_GOOD	    0x00
 #define SCSI_STATUS_CHECK_CONDITION 0x02

@@ -22,7 +22,8 @@
  *
  * I/O: the disk layer's calls are synchronous; one call is split into requests of up to 11
  * pages (44 with indirect requests), as many in flight as there are slots. Data is copied into and
- * out of the granted pool (the caller's buffer is not granted). Requests are pushed with
+ * out of the slot's pages of the granted pool, unless the caller's buffer is itself granted
+ * (zero copy, below). Requests are pushed with
  * RING_PUSH_REQUESTS_AND_CHECK_NOTIFY (a notification only when the backend asked for one);
  * while waiting, rsp_event asks for an event only after half of what is in flight has completed
  * (all of it at the tail of a call), so a large call costs a few events, not one per request.
@@ -37,6 +38,17 @@
  * segments; a request of up to 11 pages stays a direct one. The pool does not grow: gntalloc's
  * default limit on Xen is 1,024 pages for the whole process. Not used: multi-page rings
  * (max-ring-page-order: 32 direct requests of 44 KiB already hold 1.4 MiB in flight).
+ *
+ * Zero copy (hvb_disk_buffer): bf_buffer hands out page ranges from the end of the pool, which
+ * then belong to the caller and to no slot: the copy path's slots shrink to the pages left (at
+ * least half the pool: 26 direct slots or 6 indirect ones with one 256 KiB buffer out). A read
+ * or write whose buffer starts on a page of such a range and lies inside it builds its
+ * segments from those pages' grant references, with no memcpy either way: the backend preads
+ * into, or pwrites from, the caller's buffer. Its requests carry up to 11 pages, or with
+ * indirect requests as many as the backend takes and one indirect page lists (512; xdrv-backd
+ * takes 64, so the SCSI target's 256 KiB piece is one request). With feature-persistent the
+ * same pages stay granted for good, so the backend may keep them mapped; they are never
+ * revoked while the device is open. Any other buffer takes the copy path.
  *
  * Untrusted: every key of the backend's directory and every response. The producer index is
  * read once per pass and checked against what we have outstanding; each response is copied once
@@ -80,6 +92,10 @@
 #define BF_XVD_MAJOR	202u
 #define BF_NAME_MAX	48u
 #define BF_POLL_SLICE	1000 /* ms: the ring is looked at again at least this often */
+/* zero copy: bf_buffer leaves at least this many pool pages to the copy path's slots */
+#define BF_ZC_KEEP (BF_POOL / 2u)
+/* segments of a zero-copy indirect request: what one indirect page lists */
+#define BF_ZC_SEGS_MAX (XT_PAGE / sizeof(struct blkif_request_segment))
 
 _Static_assert(BF_SLOTS <= (1u << BF_SLOT_BITS), "slot index fits the id's low bits");
 
@@ -87,6 +103,7 @@ struct bf_slot {
 	bool busy;
 	uint8_t op;
 	uint64_t seq;	    /* the id's high bits while busy */
+	bool zc;	    /* its segments are the caller's pages (zero copy) */
 	uint8_t *buf;	    /* read: where the data goes */
 	uint32_t len;	    /* bytes */
 	uint64_t sector;    /* for messages */
@@ -100,8 +117,11 @@ struct blkfront {
 	blkif_front_ring_t ring;
 	uint8_t *data; /* BF_POOL pages, slot i's pages first at i * seg_per_slot */
 	uint32_t data_refs[BF_POOL];
+	uint32_t zc_first; /* pool pages [zc_first, BF_POOL) are bf_buffer's, no slot's */
+	uint32_t zc_segs;  /* segments of a zero-copy request at most */
 	struct bf_slot slot[BF_SLOTS];
-	uint32_t nslots;       /* BF_SLOTS, or fewer with indirect requests */
+	uint32_t nslots;       /* BF_SLOTS, or fewer with indirect requests or zero-copy buffers */
+	uint32_t max_slots;    /* BF_SLOTS, or BF_IND_SLOTS with indirect requests */
 	uint32_t seg_per_slot; /* BF_SEGS, or up to BF_IND_SEGS_MAX with indirect requests */
 	bool indirect;	       /* requests over BF_SEGS pages are BLKIF_OP_INDIRECT */
 	struct blkif_request_segment *ind; /* BF_IND_SLOTS indirect pages, one per slot */
@@ -201,9 +221,12 @@ static int bf_push(struct blkfront *bf, char **err)
 	return rc ? bf_break(bf, err, "event channel: notify: %s", strerror(-rc)) : 0;
 }
 
-/* n slots of `segs` pool pages each, all free. */
-static void bf_slots_init(struct blkfront *bf, uint32_t n, uint32_t segs)
+/* Slots of `segs` pool pages each, all free: as many as the pages below zc_first hold, at most
+ * `max` (nothing may be outstanding). */
+static void bf_slots_init(struct blkfront *bf, uint32_t max, uint32_t segs)
 {
+	uint32_t n = bf->zc_first / segs < max ? bf->zc_first / segs : max;
+	bf->max_slots = max;
 	bf->nslots = n;
 	bf->seg_per_slot = segs;
 	for (uint32_t i = 0; i < n; i++)
@@ -211,14 +234,31 @@ static void bf_slots_init(struct blkfront *bf, uint32_t n, uint32_t segs)
 	bf->free_head = 1;
 }
 
-/* Queue one request on a free slot (the caller checked there is one). */
-static void bf_queue(struct blkfront *bf, uint8_t op, uint64_t off, uint8_t *buf, uint32_t len)
+/* Does [buf, buf + len) start on a page of bf_buffer's ranges and lie inside them? */
+static bool bf_zero_copy(const struct blkfront *bf, const uint8_t *buf, uint64_t len)
+{
+	if (bf->zc_first >= BF_POOL || !buf)
+		return false;
+	uintptr_t lo = (uintptr_t)(bf->data + (size_t)bf->zc_first * XT_PAGE);
+	uintptr_t hi = (uintptr_t)(bf->data + (size_t)BF_POOL * XT_PAGE);
+	uintptr_t b = (uintptr_t)buf;
+	return b >= lo && b < hi && len <= hi - b && (b - lo) % XT_PAGE == 0;
+}
+
+/*
+ * Queue one request on a free slot (the caller checked there is one). zc: buf is pool pages of
+ * bf_buffer's (bf_zero_copy), and the segments name them; else the data goes through the
+ * slot's own pages.
+ */
+static void bf_queue(struct blkfront *bf, uint8_t op, uint64_t off, uint8_t *buf, uint32_t len,
+		     bool zc)
 {
 	uint32_t s = bf->free_head - 1;
 	struct bf_slot *sl = &bf->slot[s];
 	bf->free_head = sl->next_free;
 	sl->busy = true;
 	sl->op = op;
+	sl->zc = zc;
 	sl->seq = ++bf->seq;
 	sl->buf = buf;
 	sl->len = len;
@@ -234,16 +274,23 @@ static void bf_queue(struct blkfront *bf, uint8_t op, uint64_t off, uint8_t *buf
 	req.id = sl->seq << BF_SLOT_BITS | s;
 	req.sector_number = off / BF_SECT;
 	uint32_t pages = (len + XT_PAGE - 1) / XT_PAGE;
-	uint8_t *pool = bf->data + (size_t)s * bf->seg_per_slot * XT_PAGE;
-	if (op == BLKIF_OP_WRITE)
-		memcpy(pool, buf, len);
+	/* the first pool page of the data: the caller's (zero copy), or the slot's */
+	uint32_t first = s * bf->seg_per_slot;
+	if (zc) {
+		first = (uint32_t)(((uintptr_t)buf - (uintptr_t)bf->data) / XT_PAGE);
+		bf->stats.zero_copy_bytes += len;
+	} else {
+		bf->stats.copied_bytes += len;
+		if (op == BLKIF_OP_WRITE)
+			memcpy(bf->data + (size_t)first * XT_PAGE, buf, len);
+	}
 	/* the segments: in the request, or in the slot's indirect page (shared, written by us) */
 	struct blkif_request_segment *seg =
 		pages > BF_SEGS ? bf->ind + (size_t)s * (XT_PAGE / sizeof *seg) : req.seg;
 	for (uint32_t i = 0; i < pages; i++) {
 		uint32_t bytes = len - i * XT_PAGE < XT_PAGE ? len - i * XT_PAGE : XT_PAGE;
 		seg[i] = (struct blkif_request_segment){
-			.gref = bf->data_refs[s * bf->seg_per_slot + i],
+			.gref = bf->data_refs[first + i],
 			.first_sect = 0,
 			.last_sect = (uint8_t)(bytes / BF_SECT - 1),
 		};
@@ -308,7 +355,7 @@ static int bf_reap(struct blkfront *bf, int *io_rc, char **err)
 				"EOPNOTSUPP (-2)",
 				(unsigned long long)rsp.id, rsp.status);
 		if (rsp.status == BLKIF_RSP_OKAY) {
-			if (sl->op == BLKIF_OP_READ)
+			if (sl->op == BLKIF_OP_READ && !sl->zc)
 				memcpy(sl->buf, bf->data + (size_t)s * bf->seg_per_slot * XT_PAGE,
 				       sl->len);
 		} else {
@@ -410,17 +457,18 @@ static int bf_io(struct blkfront *bf, uint8_t op, uint64_t off, uint8_t *buf, ui
 	uint64_t queued = 0;
 	bool flush = op == BLKIF_OP_FLUSH_DISKCACHE || op == BLKIF_OP_WRITE_BARRIER;
 	bool more = true; /* requests of this call still to queue */
+	bool zc = !flush && bf_zero_copy(bf, buf, len);
+	uint64_t max = (uint64_t)(zc ? bf->zc_segs : bf->seg_per_slot) * XT_PAGE;
 	int io_rc = 0;
 	while (more || bf->outstanding) {
 		bool pushed = false;
 		while (more && io_rc == 0 && bf->free_head) {
 			if (flush) {
-				bf_queue(bf, op, 0, NULL, 0);
+				bf_queue(bf, op, 0, NULL, 0, false);
 				more = false;
 			} else {
-				uint64_t max = (uint64_t)bf->seg_per_slot * XT_PAGE;
 				uint64_t n = len - queued < max ? len - queued : max;
-				bf_queue(bf, op, off + queued, buf + queued, (uint32_t)n);
+				bf_queue(bf, op, off + queued, buf + queued, (uint32_t)n, zc);
 				queued += n;
 				more = queued < len;
 			}
@@ -455,7 +503,8 @@ static int bf_read(void *priv, uint64_t off, void *buf, uint64_t len, char **err
 
 static int bf_write(void *priv, uint64_t off, const void *buf, uint64_t len, char **err)
 {
-	/* the buffer is only read from: bf_queue copies it into the granted pages */
+	/* the buffer is only read from: bf_queue copies it into the granted pages, or (zero
+	 * copy) the backend reads it where it is */
 	return bf_io(priv, BLKIF_OP_WRITE, off, (uint8_t *)(uintptr_t)buf, len, err);
 }
 
@@ -468,6 +517,24 @@ static int bf_flush(void *priv, char **err)
 		return bf_io(bf, BLKIF_OP_WRITE_BARRIER, 0, NULL, 0, err);
 	/* no volatile cache advertised: completed writes are durable (see the header) */
 	return bf_check_broken(bf, err);
+}
+
+/*
+ * hvb_disk_buffer: `len` bytes (rounded up to pages) from the end of the pool's free part, if
+ * the copy path keeps BF_ZC_KEEP pages; its slots are laid out again over what is left (the
+ * disk layer is synchronous: nothing is in flight between calls).
+ */
+static void *bf_buffer(void *priv, uint64_t len)
+{
+	struct blkfront *bf = priv;
+	if (bf->broken || bf->outstanding || len == 0 || len > (uint64_t)BF_POOL * XT_PAGE)
+		return NULL;
+	uint32_t pages = (uint32_t)((len + XT_PAGE - 1) / XT_PAGE);
+	if (bf->zc_first < BF_ZC_KEEP + pages)
+		return NULL;
+	bf->zc_first -= pages;
+	bf_slots_init(bf, bf->max_slots, bf->seg_per_slot);
+	return bf->data + (size_t)bf->zc_first * XT_PAGE;
 }
 
 static void bf_free(struct blkfront *bf)
@@ -487,10 +554,12 @@ static void bf_close(void *priv)
 		xt_get_stats(bf->t, &xs);
 		hvb_log("%s: %" PRIu64 " calls, %" PRIu64 " requests (%" PRIu64
 			" indirect, at most %" PRIu64 " in flight), %" PRIu64
-			" errors; notifications sent %" PRIu64 ", events taken %" PRIu64
+			" errors; bytes zero-copy %" PRIu64 ", copied %" PRIu64
+			"; notifications sent %" PRIu64 ", events taken %" PRIu64
 			", %.1f notifications per 1000 requests",
 			bf->name, bf->stats.calls, bf->stats.requests, bf->stats.indirect,
-			bf->stats.max_in_flight, bf->stats.errors, xs.notify_sent, xs.events_taken,
+			bf->stats.max_in_flight, bf->stats.errors, bf->stats.zero_copy_bytes,
+			bf->stats.copied_bytes, xs.notify_sent, xs.events_taken,
 			1000.0 * (double)xs.notify_sent / (double)bf->stats.requests);
 	}
 	bf_free(bf);
@@ -647,6 +716,8 @@ static int bf_open(const char *arg, bool read_only, void **priv, uint64_t *size,
 		rc = -ENOMEM;
 		goto out_free;
 	}
+	bf->zc_first = BF_POOL;
+	bf->zc_segs = BF_SEGS;
 	bf_slots_init(bf, BF_SLOTS, BF_SEGS);
 
 	rc = xt_write(bf->t, "ring-ref", "%u", ring_ref);
@@ -686,9 +757,11 @@ static int bf_open(const char *arg, bool read_only, void **priv, uint64_t *size,
 			rc = -ENOMEM;
 			goto out_free;
 		}
-		bf_slots_init(bf, BF_POOL / segs < BF_IND_SLOTS ? BF_POOL / segs : BF_IND_SLOTS,
-			      segs);
+		bf_slots_init(bf, BF_IND_SLOTS, segs);
 		bf->indirect = true;
+		/* a zero-copy request needs no slot pages: as many as the backend takes */
+		bf->zc_segs = bf->max_indirect < BF_ZC_SEGS_MAX ? (uint32_t)bf->max_indirect
+								: (uint32_t)BF_ZC_SEGS_MAX;
 	}
 	rc = xt_set_state(bf->t, XT_CONNECTED, err);
 	if (rc)
@@ -717,7 +790,8 @@ int hvb_blkfront_stats_of(const void *priv, struct hvb_blkfront_stats *out)
  * The response handling alone, for tests/fuzz/fuzz_blkfront.c: a device with no transport
  * whose ring is this process's memory. The input is operations, each a first byte and its
  * arguments:
- *   00 b            queue a READ (b & 0x80: WRITE) of (b % 11 + 1) pages, if a slot is free
+ *   00 b            queue a READ (b & 0x80: WRITE) of (b % 11 + 1) pages, if a slot is free;
+ *                   b & 0x40: from a zero-copy buffer (bf_buffer's 64 pages)
  *   01 s st         the right response to slot s % 32 if it is busy, status st % 3 - 2
  *   02 id*8 op st*2 a raw response (id and status little-endian)
  *   03 d            publish the responses written, rsp_prod moved by (int8_t)d more, and take
@@ -749,16 +823,22 @@ int hvb_blkfront_fuzz_responses(const uint8_t *data, size_t len)
 	snprintf(bf->name, sizeof bf->name, "blkfront fuzz");
 	SHARED_RING_INIT((blkif_sring_t *)sring);
 	FRONT_RING_INIT(&bf->ring, (blkif_sring_t *)sring, XT_PAGE);
+	bf->zc_first = BF_POOL;
+	bf->zc_segs = BF_SEGS;
 	bf_slots_init(bf, BF_SLOTS, BF_SEGS);
+	uint8_t *zcbuf = bf_buffer(bf, 64 * XT_PAGE);
+	if (!zcbuf)
+		return -1;
 	RING_IDX prod = 0;
 	int ret = 0;
 	for (size_t i = 0; i < len && !bf->broken && ret == 0;) {
 		uint8_t op = data[i++];
 		if (op == 0 && i < len) {
 			uint8_t b = data[i++];
+			bool zc = b & 0x40;
 			if (bf->free_head)
-				bf_queue(bf, b & 0x80 ? BLKIF_OP_WRITE : BLKIF_OP_READ, 4096, buf,
-					 (b % BF_SEGS + 1) * XT_PAGE);
+				bf_queue(bf, b & 0x80 ? BLKIF_OP_WRITE : BLKIF_OP_READ, 4096,
+					 zc ? zcbuf : buf, (b % BF_SEGS + 1) * XT_PAGE, zc);
 		} else if (op == 1 && i + 2 <= len) {
 			struct bf_slot *sl = &bf->slot[data[i] % BF_SLOTS];
 			if (sl->busy) {
@@ -791,7 +871,7 @@ int hvb_blkfront_fuzz_responses(const uint8_t *data, size_t len)
 			for (uint32_t f = bf->free_head; f && nfree <= BF_SLOTS;
 			     f = bf->slot[f - 1].next_free)
 				nfree++;
-			if (busy != bf->outstanding || busy + nfree != BF_SLOTS ||
+			if (busy != bf->outstanding || busy + nfree != bf->nslots ||
 			    bf->ring.req_prod_pvt - bf->ring.rsp_cons != bf->outstanding)
 				ret = -1;
 		} else {
@@ -839,6 +919,11 @@ int hvb_blkfront_fuzz_responses(const uint8_t *data, size_t len)
 	(void)data, (void)len;
 	return 0;
 }
+static void *bf_buffer(void *priv, uint64_t len)
+{
+	(void)priv, (void)len;
+	return NULL;
+}
 #endif
 
 const struct hvb_disk_ops hvb_blkfront_disk_ops = {
@@ -850,4 +935,5 @@ const struct hvb_disk_ops hvb_blkfront_disk_ops = {
 	.read = bf_read,
 	.write = bf_write,
 	.flush = bf_flush,
+	.buffer = bf_buffer,
 };

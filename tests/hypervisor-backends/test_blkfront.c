@@ -6,11 +6,13 @@
  * answers the first request wrongly on purpose (unknown id, wrong operation, bad status, a
  * producer index beyond what was asked, no answer at all, ERROR) or publishes bad keys. Each
  * hostile case must fail the I/O with -EIO and a message naming the device and the field, and
- * leave this process standing.
+ * leave this process standing. The zero-copy path (hvb_disk_buffer: I/O straight from the granted
+ * pool) gives the same bytes as the copy path, alone and under the SCSI target's staging.
  */
 #include "../xtest.h"
 #include "../../hypervisor-backends/backd/backd.h"
 #include "../../hypervisor-backends/hvb_priv.h"
+#include "../../hypervisor-backends/models/scsi_disk.h"
 #include "../../hypervisor-backends/xen/xen_ring.h"
 
 #include <errno.h>
@@ -314,6 +316,240 @@ static void test_blkfront_flushed_writes_reach_the_backend_file(void)
 	free(init);
 }
 
+/* ---- zero copy ------------------------------------------------------------------------------- */
+
+static struct hvb_blkfront_stats stats_of(const struct hvb_disk *d)
+{
+	struct hvb_blkfront_stats st;
+	memset(&st, 0, sizeof st);
+	CU_ASSERT_EQUAL(hvb_blkfront_get_stats(d, &st), 0);
+	return st;
+}
+
+/* A file image of `n` bytes of fill(seed), served by a forked xdrv-backd vbd handler. */
+static const char *image(struct child *c, const char *name, uint8_t *init, size_t n, uint32_t seed)
+{
+	static char img[512];
+	snprintf(img, sizeof img, "%s/%s", xtest_tmpdir(), name);
+	fill(init, n, seed);
+	CU_ASSERT_EQUAL_FATAL(xtest_write(img, init, n), 0);
+	char spec[600];
+	snprintf(spec, sizeof spec, "file:%s", img);
+	child_start(c, H_NONE, spec, 5000);
+	return img;
+}
+
+static bool file_has(const char *img, uint64_t off, const uint8_t *want, size_t n)
+{
+	uint8_t *got = malloc(n);
+	int fd = open(img, O_RDONLY);
+	bool ok = got && fd >= 0 && pread(fd, got, n, (off_t)off) == (ssize_t)n &&
+		  memcmp(got, want, n) == 0;
+	if (fd >= 0)
+		close(fd);
+	free(got);
+	return ok;
+}
+
+static void test_blkfront_zero_copy_matches_the_copy_path(void)
+{
+	const size_t isz = 2u << 20, z = 256u << 10;
+	uint8_t *init = malloc(isz), *cp = malloc(3 << 19), *keep = malloc(2 * z);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(init);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cp);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(keep);
+	struct child c = {0};
+	char img[512];
+	snprintf(img, sizeof img, "%s", image(&c, "zc.img", init, isz, 11));
+	struct hvb_disk *d = NULL;
+	char *err = NULL;
+	CU_ASSERT_EQUAL_FATAL(hvb_disk_open("blkfront:xvdg", false, &d, &err), 0);
+
+	/* two 256 KiB buffers, page-aligned and apart; a third would leave the copy path less
+	 * than half the pool */
+	uint8_t *zc = hvb_disk_buffer(d, z), *zc2 = hvb_disk_buffer(d, z);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(zc);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(zc2);
+	CU_ASSERT_EQUAL((uintptr_t)zc % 4096, 0);
+	CU_ASSERT_EQUAL((uintptr_t)zc2 % 4096, 0);
+	CU_ASSERT_TRUE(zc2 + z <= zc || zc + z <= zc2);
+	CU_ASSERT_PTR_NULL(hvb_disk_buffer(d, z));
+	CU_ASSERT_PTR_NULL(hvb_disk_buffer(d, 0));
+	struct hvb_blkfront_stats s0 = stats_of(d), s1, s2;
+
+	/* 256 KiB at a sector (not page) aligned offset into the pool: one indirect request of
+	 * 64 segments (xdrv-backd takes 64), no copy */
+	memset(zc, 0, z);
+	CU_ASSERT_EQUAL(hvb_disk_read(d, 3 * 512, zc, z, &err), 0);
+	CU_ASSERT_EQUAL(memcmp(zc, init + 3 * 512, z), 0);
+	s1 = stats_of(d);
+	CU_ASSERT_EQUAL(s1.zero_copy_bytes - s0.zero_copy_bytes, z);
+	CU_ASSERT_EQUAL(s1.copied_bytes, s0.copied_bytes);
+	CU_ASSERT_EQUAL(s1.requests - s0.requests, 1);
+	CU_ASSERT_EQUAL(s1.indirect - s0.indirect, 1);
+
+	/* the same range through the copy path: the same bytes, in 176 + 80 KiB requests */
+	memset(cp, 0, z);
+	CU_ASSERT_EQUAL(hvb_disk_read(d, 3 * 512, cp, z, &err), 0);
+	CU_ASSERT_EQUAL(memcmp(cp, zc, z), 0);
+	s2 = stats_of(d);
+	CU_ASSERT_EQUAL(s2.copied_bytes - s1.copied_bytes, z);
+	CU_ASSERT_EQUAL(s2.zero_copy_bytes, s1.zero_copy_bytes);
+	CU_ASSERT_EQUAL(s2.requests - s1.requests, 2);
+
+	/* a page-aligned part of a buffer, ending in a partial page (13 pages: indirect) */
+	size_t part = 12 * 4096 + 512;
+	CU_ASSERT_EQUAL(hvb_disk_read(d, 1 << 20, zc2 + 4096, part, &err), 0);
+	CU_ASSERT_EQUAL(memcmp(zc2 + 4096, init + (1 << 20), part), 0);
+	s1 = stats_of(d);
+	CU_ASSERT_EQUAL(s1.zero_copy_bytes - s2.zero_copy_bytes, part);
+	/* not on a page boundary of the pool: the copy path, still the right bytes */
+	CU_ASSERT_EQUAL(hvb_disk_read(d, 8192, zc + 512, 4096, &err), 0);
+	CU_ASSERT_EQUAL(memcmp(zc + 512, init + 8192, 4096), 0);
+	s2 = stats_of(d);
+	CU_ASSERT_EQUAL(s2.copied_bytes - s1.copied_bytes, 4096);
+	CU_ASSERT_EQUAL(s2.zero_copy_bytes, s1.zero_copy_bytes);
+
+	/* writes both ways, seen in the image file from outside after a flush */
+	size_t wz = 200 * 1024 + 512;
+	fill(zc2, wz, 12);
+	fill(cp, 64 << 10, 13);
+	CU_ASSERT_EQUAL(hvb_disk_write(d, 700 * 512, zc2, wz, &err), 0);
+	CU_ASSERT_EQUAL(hvb_disk_write(d, 3 << 19, cp, 64 << 10, &err), 0);
+	CU_ASSERT_EQUAL(hvb_disk_flush(d, &err), 0);
+	CU_ASSERT_TRUE(file_has(img, 700 * 512, zc2, wz));
+	CU_ASSERT_TRUE(file_has(img, 3 << 19, cp, 64 << 10));
+	s1 = stats_of(d);
+	CU_ASSERT_EQUAL(s1.zero_copy_bytes - s2.zero_copy_bytes, wz);
+	CU_ASSERT_EQUAL(s1.copied_bytes - s2.copied_bytes, 64 << 10);
+
+	/* the copy path never touches the pages handed out: 1.5 MiB through every slot */
+	memcpy(init + 700 * 512, zc2, wz);
+	memcpy(init + (3 << 19), cp, 64 << 10);
+	fill(zc, z, 14);
+	fill(zc2, z, 15);
+	memcpy(keep, zc, z);
+	memcpy(keep + z, zc2, z);
+	CU_ASSERT_EQUAL(hvb_disk_read(d, 512 * 512, cp, 3 << 19, &err), 0);
+	CU_ASSERT_EQUAL(memcmp(cp, init + 512 * 512, 3 << 19), 0);
+	CU_ASSERT_EQUAL(memcmp(zc, keep, z), 0);
+	CU_ASSERT_EQUAL(memcmp(zc2, keep + z, z), 0);
+	s2 = stats_of(d);
+	CU_ASSERT_EQUAL(s2.errors, 0);
+	/* the copy path keeps 224 pages with two buffers out: 5 slots of 44 pages */
+	CU_ASSERT_EQUAL(s2.max_in_flight, 5);
+	if (err)
+		fprintf(stderr, "unexpected: %s\n", err);
+	free(err);
+	hvb_disk_close(d);
+	CU_ASSERT_EQUAL(child_wait(&c), 0);
+	free(init);
+	free(cp);
+	free(keep);
+}
+
+/* the SCSI target's data phases, into and out of two 1 MiB buffers */
+static uint8_t scsi_out[1 << 20], scsi_in[1 << 20];
+
+static int scsi_get_out(void *ctx, uint64_t off, void *dst, uint64_t len)
+{
+	(void)ctx;
+	if (off + len > sizeof scsi_out)
+		return -EFAULT;
+	memcpy(dst, scsi_out + off, len);
+	return 0;
+}
+
+static int scsi_put_in(void *ctx, uint64_t off, const void *src, uint64_t len)
+{
+	(void)ctx;
+	if (off + len > sizeof scsi_in)
+		return -EFAULT;
+	memcpy(scsi_in + off, src, len);
+	return 0;
+}
+
+static struct scsi_cmd scsi_rw(struct scsi_target *t, uint32_t lun, uint8_t op, uint32_t lba,
+			       uint16_t blocks)
+{
+	static const struct scsi_xfer x = {scsi_get_out, scsi_put_in, NULL};
+	uint8_t cdb[10] = {
+		op,	      0, (uint8_t)(lba >> 24),	 (uint8_t)(lba >> 16), (uint8_t)(lba >> 8),
+		(uint8_t)lba, 0, (uint8_t)(blocks >> 8), (uint8_t)blocks,      0};
+	struct scsi_cmd c = {
+		.cdb = cdb, .cdb_len = 10, .out_len = sizeof scsi_out, .in_cap = sizeof scsi_in};
+	CU_ASSERT_EQUAL(scsi_target_exec(t, lun, &c, &x), 0);
+	return c;
+}
+
+static void test_blkfront_scsi_target_stages_in_the_granted_pool(void)
+{
+	/* LUN 0 and 1: blkfront disks, each with its own backend and its own staging pages in
+	 * its pool; LUN 2: a ram disk, staged in the target's own buffer */
+	const size_t isz = 1u << 20;
+	uint8_t *init0 = malloc(isz), *init1 = malloc(isz);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(init0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(init1);
+	struct child c0 = {0}, c1 = {0};
+	char img0[512];
+	struct scsi_target *t = NULL;
+	struct hvb_disk *d0 = NULL, *d1 = NULL, *r = NULL;
+	char *err = NULL;
+	CU_ASSERT_EQUAL_FATAL(scsi_target_create("zc", 0, &t, &err), 0);
+	snprintf(img0, sizeof img0, "%s", image(&c0, "lun0.img", init0, isz, 21));
+	CU_ASSERT_EQUAL_FATAL(hvb_disk_open("blkfront:xvdh", false, &d0, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(scsi_target_add(t, d0, &err), 0);
+	image(&c1, "lun1.img", init1, isz, 22);
+	CU_ASSERT_EQUAL_FATAL(hvb_disk_open("blkfront:xvdi", false, &d1, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(scsi_target_add(t, d1, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(hvb_disk_open("ram:1M", false, &r, &err), 0);
+	CU_ASSERT_PTR_NULL(hvb_disk_buffer(r, 4096)); /* ram: no buffer of its own */
+	CU_ASSERT_EQUAL_FATAL(scsi_target_add(t, r, &err), 0);
+	for (uint32_t l = 0; l < 3; l++) { /* the power-on unit attentions */
+		struct scsi_cmd c = {.cdb = (const uint8_t[6]){0}, .cdb_len = 6};
+		scsi_target_exec(t, l, &c, &(struct scsi_xfer){scsi_get_out, scsi_put_in, NULL});
+	}
+
+	/* 300 KiB from each blkfront LUN: two staging pieces (256 + 44 KiB) each */
+	struct scsi_cmd c = scsi_rw(t, 0, 0x28, 7, 600);
+	CU_ASSERT_EQUAL(c.status, SCSI_STATUS_GOOD);
+	CU_ASSERT_EQUAL(c.in_len, 600 * 512);
+	CU_ASSERT_EQUAL(memcmp(scsi_in, init0 + 7 * 512, 600 * 512), 0);
+	c = scsi_rw(t, 1, 0x28, 100, 600);
+	CU_ASSERT_EQUAL(c.status, SCSI_STATUS_GOOD);
+	CU_ASSERT_EQUAL(memcmp(scsi_in, init1 + 100 * 512, 600 * 512), 0);
+	/* a write through LUN 0's staging pages, flushed, in the image file */
+	fill(scsi_out, 520 * 512, 23);
+	c = scsi_rw(t, 0, 0x2a, 1000, 520);
+	CU_ASSERT_EQUAL(c.status, SCSI_STATUS_GOOD);
+	c = scsi_rw(t, 0, 0x35, 0, 0);
+	CU_ASSERT_EQUAL(c.status, SCSI_STATUS_GOOD);
+	CU_ASSERT_TRUE(file_has(img0, 1000 * 512, scsi_out, 520 * 512));
+	c = scsi_rw(t, 0, 0x28, 1000, 520);
+	CU_ASSERT_EQUAL(memcmp(scsi_in, scsi_out, 520 * 512), 0);
+	/* the ram LUN, through the target's own stage */
+	fill(scsi_out, 64 * 512, 24);
+	c = scsi_rw(t, 2, 0x2a, 5, 64);
+	CU_ASSERT_EQUAL(c.status, SCSI_STATUS_GOOD);
+	c = scsi_rw(t, 2, 0x28, 5, 64);
+	CU_ASSERT_EQUAL(memcmp(scsi_in, scsi_out, 64 * 512), 0);
+
+	/* every data byte of the blkfront LUNs went without blkfront's copy */
+	struct hvb_blkfront_stats s0 = stats_of(d0), s1 = stats_of(d1);
+	CU_ASSERT_EQUAL(s0.zero_copy_bytes, (600 + 520 + 520) * 512);
+	CU_ASSERT_EQUAL(s0.copied_bytes, 0);
+	CU_ASSERT_EQUAL(s1.zero_copy_bytes, 600 * 512);
+	CU_ASSERT_EQUAL(s1.copied_bytes, 0);
+	if (err)
+		fprintf(stderr, "unexpected: %s\n", err);
+	free(err);
+	scsi_target_destroy(t); /* closes the disks: both backends go */
+	CU_ASSERT_EQUAL(child_wait(&c0), 0);
+	CU_ASSERT_EQUAL(child_wait(&c1), 0);
+	free(init0);
+	free(init1);
+}
+
 static void test_blkfront_spec_errors(void)
 {
 	struct hvb_disk *d = NULL;
@@ -392,6 +628,8 @@ static void hostile_read(enum hostile h, const char *field)
 	free(err);
 	err = NULL;
 	CU_ASSERT_EQUAL(hvb_disk_flush(d, &err), -EIO);
+	/* a disconnected device hands out no more of its pool */
+	CU_ASSERT_PTR_NULL(hvb_disk_buffer(d, 4096));
 	free(err);
 	hvb_disk_close(d);
 	CU_ASSERT_EQUAL(child_wait(&c), 0);
@@ -463,6 +701,23 @@ static void test_blkfront_direct_requests_without_indirect(void)
 	CU_ASSERT_EQUAL(st.requests, 24);
 	CU_ASSERT_EQUAL(st.indirect, 0);
 	CU_ASSERT_EQUAL(st.max_in_flight, 24);
+	CU_ASSERT_EQUAL(st.zero_copy_bytes, 0);
+	CU_ASSERT_EQUAL(st.copied_bytes, 1 << 20);
+
+	/* zero copy without indirect requests: 256 KiB from the pool in 6 direct requests of up to
+	 * 11 pages; this backend moves no data, so the buffer keeps what it held (the copy path
+	 * would have copied the slot pages' zeros over it) */
+	uint8_t *zc = hvb_disk_buffer(d, 256 << 10);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(zc);
+	memset(zc, 0xa5, 256 << 10);
+	CU_ASSERT_EQUAL(hvb_disk_read(d, 0, zc, 256 << 10, &err), 0);
+	CU_ASSERT_EQUAL(zc[0] & zc[(256 << 10) - 1], 0xa5);
+	struct hvb_blkfront_stats st2;
+	CU_ASSERT_EQUAL(hvb_blkfront_get_stats(d, &st2), 0);
+	CU_ASSERT_EQUAL(st2.requests - st.requests, 6);
+	CU_ASSERT_EQUAL(st2.indirect, 0);
+	CU_ASSERT_EQUAL(st2.zero_copy_bytes, 256 << 10);
+	CU_ASSERT_EQUAL(st2.copied_bytes, st.copied_bytes);
 	hvb_disk_close(d);
 	CU_ASSERT_EQUAL(child_wait(&c), 0);
 	free(buf);
@@ -491,6 +746,8 @@ static void test_blkfront_rejects_bad_backend_keys(void)
 
 XTEST_SUITE(blkfront, NULL, NULL, XTEST(test_blkfront_round_trip_on_a_ram_disk),
 	    XTEST(test_blkfront_flushed_writes_reach_the_backend_file),
+	    XTEST(test_blkfront_zero_copy_matches_the_copy_path),
+	    XTEST(test_blkfront_scsi_target_stages_in_the_granted_pool),
 	    XTEST(test_blkfront_spec_errors), XTEST(test_blkfront_rejects_an_unknown_response_id),
 	    XTEST(test_blkfront_rejects_a_response_with_the_wrong_operation),
 	    XTEST(test_blkfront_rejects_a_bad_status),

@@ -46,6 +46,10 @@ struct hvb_disk_ops {
 	int (*read)(void *priv, uint64_t off, void *buf, uint64_t len, char **err);
 	int (*write)(void *priv, uint64_t off, const void *buf, uint64_t len, char **err);
 	int (*flush)(void *priv, char **err);
+	/* Optional (NULL: none). A page-aligned buffer of at least len bytes owned by the disk,
+	 * in which read and write need no copy, or NULL if it has none of that size (left); see
+	 * hvb_disk_buffer. */
+	void *(*buffer)(void *priv, uint64_t len);
 };
 
 /* By name ("ram", "file", "iscsi"); NULL if unknown. */
@@ -65,6 +69,16 @@ const char *hvb_disk_spec(const struct hvb_disk *disk); /* as opened; borrowed *
 int hvb_disk_read(struct hvb_disk *disk, uint64_t off, void *buf, uint64_t len, char **err);
 int hvb_disk_write(struct hvb_disk *disk, uint64_t off, const void *buf, uint64_t len, char **err);
 int hvb_disk_flush(struct hvb_disk *disk, char **err);
+/*
+ * A buffer of at least `len` bytes, page-aligned, owned by the disk, that I/O can use without
+ * the backend copying it: blkfront hands out a range of its granted pool, which the backend
+ * domain reads and writes directly (its content is then as much the backend's to see and
+ * change as the disk's blocks are). Reads and writes of page-aligned parts of it take the
+ * zero-copy path; any other buffer still works, with a copy. Valid until the disk is closed;
+ * every call returns a different buffer. NULL if the backend has none (ram, file, iscsi), none
+ * of that size left, or len is 0: the caller then uses its own memory.
+ */
+void *hvb_disk_buffer(struct hvb_disk *disk, uint64_t len);
 
 /* Parse a size "4096", "64K", "64M", "2G": 0 or -EINVAL. */
 int hvb_disk_parse_size(const char *s, uint64_t *out);
