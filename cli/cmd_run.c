@@ -67,7 +67,8 @@ static void usage(FILE *f)
 		"  --eager | --lazy    compile everything now (default) or each function on first "
 		"call\n" CLI_CACHE_USAGE
 		"  --backend NAME[:OPTIONS]  hypervisor backend (default native); xen takes\n"
-		"                      transport=xen|loop,socket=PATH,domid=N,toolstack=0|1\n"
+		"                      transport=xen|loop,socket=PATH,domid=N,toolstack=0|1,\n"
+		"                      timeout=MS,spin=US\n"
 		"  --device MODEL[:CONFIG]  device model and its \"key=value,...\" configuration\n"
 		"  --param NAME=VALUE  set a declared driver parameter (checked against its "
 		"range)\n"

@@ -190,6 +190,7 @@ struct hvb_blkfront_stats {
 	uint64_t zero_copy_bytes; /* READ/WRITE bytes in hvb_disk_buffer's pages (no copy) */
 	uint64_t copied_bytes;	  /* READ/WRITE bytes copied through the slots' pages */
 	uint64_t waits;		  /* polls of the event channel */
+	uint64_t spin_hits;	  /* waits that found responses while spinning (no sleep) */
 	uint64_t max_in_flight;	  /* most requests outstanding at once */
 	uint64_t notify_sent;	  /* notifications to the backend (the transport's count) */
 	uint64_t events;	  /* notifications from the backend taken */

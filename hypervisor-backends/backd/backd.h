@@ -36,6 +36,10 @@ struct backd_dev_ops {
 	void (*stop)(void *priv); /* unmap, close, free; NULL-safe priv */
 };
 
+/* How long a handler watches its ring for more work before it sleeps on the event channel
+ * (xdrv-backd --spin-us, default 50; 0: never). backd_serve.c. */
+extern unsigned backd_spin_us;
+
 extern const struct backd_dev_ops backd_vif_ops; /* backd_vif.c */
 extern const struct backd_dev_ops backd_vbd_ops; /* backd_vbd.c */
 

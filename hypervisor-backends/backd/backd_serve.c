@@ -26,6 +26,8 @@
 /* ---- configuration ----------------------------------------------------------------------------
  */
 
+unsigned backd_spin_us = 50;
+
 static bool parse_u32(const char *s, size_t len, uint32_t *out)
 {
 	uint64_t v = 0;

@@ -13,7 +13,7 @@
 
 static const char usage[] =
 	"usage: xdrv-backd --socket PATH [--vif N=WIRE-SPEC]... [--vbd VDEV=DISK-SPEC]...\n"
-	"                  [--foreground]\n"
+	"                  [--spin-us N] [--foreground]\n"
 	"\n"
 	"Serves Xen split-driver frontends of the loop transport (xdrv run --backend\n"
 	"xen:transport=loop,socket=PATH): each frontend that connects names its device, which\n"
@@ -23,6 +23,8 @@ static const char usage[] =
 	"  --vif N=WIRE-SPEC     netif rings of vif N <-> a wire: tap:IF@NS, gen:...\n"
 	"  --vbd VDEV=DISK-SPEC  blkif rings of disk VDEV (51712 or xvda..xvdp) <-> a disk\n"
 	"                        backend: file:PATH, ram:SIZE, iscsi:...\n"
+	"  --spin-us N           after serving, watch a disk's ring N microseconds for the\n"
+	"                        next request before sleeping (0..1000, default 50)\n"
 	"  --foreground          accepted for scripts; xdrv-backd always stays in the foreground\n"
 	"\n"
 	"Prints 'xdrv-backd: listening on PATH' when ready; logs go to stderr. SIGTERM or SIGINT\n"
@@ -50,7 +52,8 @@ static bool is_opt(const char *a, const char *name)
 
 int main(int argc, char **argv)
 {
-	static const char *const opts[] = {"--socket", "--vif", "--vbd", "--foreground", "--help"};
+	static const char *const opts[] = {"--socket",	"--vif",	"--vbd",
+					   "--spin-us", "--foreground", "--help"};
 	static struct backd_cfg cfg = {.find_ops = backd_dev_ops_find};
 	char *err = NULL;
 	int r;
@@ -62,6 +65,17 @@ int main(int argc, char **argv)
 		}
 		if (!strcmp(a, "--foreground"))
 			continue;
+		if (is_opt(a, "--spin-us")) {
+			v = opt_value(argc, argv, &i, "--spin-us");
+			char *end = NULL;
+			unsigned long n = v ? strtoul(v, &end, 10) : 0;
+			if (!v || !*v || *end || *v == '-' || n > 1000) {
+				fprintf(stderr, "xdrv-backd: --spin-us wants 0..1000\n%s", usage);
+				return 2;
+			}
+			backd_spin_us = (unsigned)n;
+			continue;
+		}
 		if (is_opt(a, "--socket") || is_opt(a, "--vif") || is_opt(a, "--vbd")) {
 			const char *name = is_opt(a, "--socket") ? "--socket"
 					   : is_opt(a, "--vif")	 ? "--vif"

@@ -134,7 +134,8 @@ struct blkfront {
 	bool flush_cache, barrier;
 	uint64_t max_indirect; /* the backend's feature-max-indirect-segments (0: none) */
 	uint32_t timeout_ms;
-	int broken; /* 0, or the -errno every call now fails with */
+	uint64_t spin_ns; /* look at the ring this long before sleeping (xt_cfg.spin_us) */
+	int broken;	  /* 0, or the -errno every call now fails with */
 	char *broken_msg;
 	struct hvb_blkfront_stats stats;
 	/* toolstack keys handed to xt_open: the strings live as long as the device */
@@ -412,6 +413,19 @@ static int bf_wait(struct blkfront *bf, RING_IDX want, char **err)
 {
 	if (want == 0 || want > bf->outstanding)
 		want = bf->outstanding;
+	/* a backend that is still awake answers within microseconds: watch the ring that long
+	 * before asking for an event and sleeping (a system call and a wake-up each way) */
+	if (bf->spin_ns) {
+		uint64_t until = xdrv_now_ns() + bf->spin_ns;
+		do {
+			if (__atomic_load_n(&bf->ring.sring->rsp_prod, __ATOMIC_RELAXED) !=
+			    bf->ring.rsp_cons) {
+				bf->stats.spin_hits++;
+				return 0;
+			}
+			xt_cpu_relax();
+		} while (xdrv_now_ns() < until);
+	}
 	__atomic_store_n(&bf->ring.sring->rsp_event, bf->ring.rsp_cons + want, __ATOMIC_RELAXED);
 	xen_mb();
 	if (__atomic_load_n(&bf->ring.sring->rsp_prod, __ATOMIC_RELAXED) != bf->ring.rsp_cons)
@@ -593,6 +607,7 @@ static int bf_config(struct blkfront *bf, const char *arg, bool read_only, struc
 	cfg->handle = handle;
 	cfg->name = bf->name;
 	bf->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : 30000;
+	bf->spin_ns = (uint64_t)cfg->spin_us * 1000u;
 	bool tool = cfg->transport && strcmp(cfg->transport, "xen") == 0 && cfg->toolstack;
 	if (bf->phys && !tool)
 		return xdrv_err(err, -EINVAL,

@@ -34,4 +34,17 @@
 #include <xen/io/xenbus.h>
 #endif
 
+/* A busy-wait hint for a loop that watches the other end's index for a few microseconds before
+ * sleeping on the event channel (both ends on their own CPUs: no system call either way). */
+static inline void xt_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield" ::: "memory");
+#else
+	__asm__ __volatile__("" ::: "memory");
+#endif
+}
+
 #endif

@@ -74,6 +74,8 @@ struct xt_cfg {
 	struct xt_kv tool_keys[XT_TOOL_KEYS_MAX];	   /* backend keys at creation */
 	struct xt_kv tool_keys_initwait[XT_TOOL_KEYS_MAX]; /* backend keys after InitWait */
 	uint32_t timeout_ms;				   /* handshake waits; 0: 30 s */
+	uint32_t spin_us; /* a frontend waiting for responses looks at the ring this long
+			     before it sleeps on the event channel (0: sleeps at once) */
 };
 
 struct xt;
@@ -87,8 +89,8 @@ struct xt;
  * (strings stay owned by the defaults).
  */
 void xt_default_get(struct xt_cfg *cfg);
-/* Parse "transport=xen|loop,socket=PATH,domid=N,toolstack=0|1,timeout=MS" (NULL/"" keeps the
- * defaults). 0 or -EINVAL with *err. */
+/* Parse "transport=xen|loop,socket=PATH,domid=N,toolstack=0|1,timeout=MS,spin=US" (NULL/""
+ * keeps the defaults; spin 0..1000, default 50). 0 or -EINVAL with *err. */
 int xt_default_set(const char *options, char **err);
 
 /* ---- both ends ------------------------------------------------------------------------------ */

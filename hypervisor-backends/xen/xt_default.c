@@ -23,6 +23,7 @@ static struct {
 	uint32_t domid;
 	bool toolstack;
 	uint32_t timeout_ms;
+	uint32_t spin_us;
 } dflt;
 
 void xt_default_get(struct xt_cfg *cfg)
@@ -35,6 +36,7 @@ void xt_default_get(struct xt_cfg *cfg)
 		dflt.domid = 0;
 		dflt.toolstack = true;
 		dflt.timeout_ms = 30000;
+		dflt.spin_us = 50;
 		dflt.set = true;
 	}
 	cfg->transport = dflt.transport;
@@ -42,6 +44,7 @@ void xt_default_get(struct xt_cfg *cfg)
 	cfg->backend_domid = dflt.domid;
 	cfg->toolstack = dflt.toolstack;
 	cfg->timeout_ms = dflt.timeout_ms;
+	cfg->spin_us = dflt.spin_us;
 }
 
 int xt_default_set(const char *options, char **err)
@@ -51,7 +54,7 @@ int xt_default_set(const char *options, char **err)
 	char transport[sizeof dflt.transport], sock[sizeof dflt.socket];
 	snprintf(transport, sizeof transport, "%s", dflt.transport);
 	snprintf(sock, sizeof sock, "%s", dflt.socket);
-	uint32_t domid = dflt.domid, timeout = dflt.timeout_ms;
+	uint32_t domid = dflt.domid, timeout = dflt.timeout_ms, spin = dflt.spin_us;
 	bool toolstack = dflt.toolstack;
 	char key[32], val[256];
 	size_t pos = 0;
@@ -84,10 +87,15 @@ int xt_default_set(const char *options, char **err)
 				return xdrv_err(err, -EINVAL, "timeout '%s': expected 1..600000 ms",
 						val);
 			timeout = (uint32_t)v;
+		} else if (strcmp(key, "spin") == 0) {
+			if (hvb_config_u64(val, 0, 1000, &v) < 0)
+				return xdrv_err(err, -EINVAL, "spin '%s': expected 0..1000 us",
+						val);
+			spin = (uint32_t)v;
 		} else {
 			return xdrv_err(err, -EINVAL,
 					"option '%s': unknown (transport, socket, domid, "
-					"toolstack, timeout)",
+					"toolstack, timeout, spin)",
 					key);
 		}
 	}
@@ -98,5 +106,6 @@ int xt_default_set(const char *options, char **err)
 	dflt.domid = domid;
 	dflt.toolstack = toolstack;
 	dflt.timeout_ms = timeout;
+	dflt.spin_us = spin;
 	return 0;
 }

@@ -75,12 +75,16 @@ static void test_xen_backend_options(void)
 	CU_ASSERT_PTR_NOT_NULL(err ? strstr(err, "option 'speed': unknown") : NULL);
 	free(err);
 	err = NULL;
+	CU_ASSERT_EQUAL(hvb_backend_create_spec("xen:spin=1001", &b, &err), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(err ? strstr(err, "spin '1001': expected 0..1000 us") : NULL);
+	free(err);
+	err = NULL;
 	CU_ASSERT_EQUAL(hvb_backend_create_spec(":x", &b, &err), -EINVAL);
 	free(err);
 	err = NULL;
 	/* good options become the frontends' defaults */
 	CU_ASSERT_EQUAL_FATAL(hvb_backend_create_spec("xen:transport=loop,socket=/tmp/x.sock,"
-						      "timeout=1234",
+						      "timeout=1234,spin=7",
 						      &b, &err),
 			      0);
 	CU_ASSERT_STRING_EQUAL(hvb_backend_name(b), "xen");
@@ -89,6 +93,7 @@ static void test_xen_backend_options(void)
 	CU_ASSERT_STRING_EQUAL(cfg.transport, "loop");
 	CU_ASSERT_STRING_EQUAL(cfg.socket, "/tmp/x.sock");
 	CU_ASSERT_EQUAL(cfg.timeout_ms, 1234);
+	CU_ASSERT_EQUAL(cfg.spin_us, 7);
 	hvb_backend_destroy(b);
 }
 
