@@ -32,7 +32,7 @@
 #
 #   usage: tests/xen/run.sh BUILD_DIR
 #   environment: XDRV_XEN_CACHE (cache folder), XDRV_XEN_CHECKS, XDRV_XEN_REQUIRE=1,
-#     XDRV_XEN_PINGS (200), XDRV_XEN_TIMEOUT (QEMU's limit, s; default 600),
+#     XDRV_XEN_PINGS (200), XDRV_XEN_TIMEOUT (QEMU's limit, s; default 900),
 #     XDRV_XEN_LOG=FILE (keep a copy of the serial log), XDRV_XEN_KERNEL (see fetch.sh),
 #     XDRV_XEN_EMULATE=1 (the harness's self-test, see dom0-init.sh), XDRV_XEN_EXTRA=FOLDER
 #     (copied into the initramfs; with the check "extra", dom0 runs its xdrv/extra.sh),
@@ -44,7 +44,7 @@ B=${1:?usage: tests/xen/run.sh BUILD_DIR}
 S=$(cd "$(dirname "$0")" && pwd)
 CACHE=${XDRV_XEN_CACHE:-$HOME/.cache/xdrv-xen}
 CHECKS=${XDRV_XEN_CHECKS:-smoke net blk}
-TMO=${XDRV_XEN_TIMEOUT:-600}
+TMO=${XDRV_XEN_TIMEOUT:-900}
 T=$(mktemp -d /tmp/xdrv-xen.XXXXXX)
 QPID=""
 cleanup() {
