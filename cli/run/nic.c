@@ -37,11 +37,21 @@ struct run_nic {
 	uint64_t tx_refused, tap_write_drops;
 	uint64_t csum_offloaded, csum_valid; /* TAP frames with NEEDS_CSUM / marked DATA_VALID */
 	uint64_t t_first, t_last;	     /* CLOCK_MONOTONIC ns of the first and last frame */
+	bool seen;			     /* frames moved since the round's clock reading */
 	uint8_t frame[FRAME_MAX];
 };
 
+/* Frames are timed per round of the run loop (tap_pump reads the clock), not per frame. */
 static void frame_seen(struct run_nic *n)
 {
+	n->seen = true;
+}
+
+static void stamp_round(struct run_nic *n)
+{
+	if (!n->seen)
+		return;
+	n->seen = false;
 	n->t_last = xdrv_now_ns();
 	if (!n->t_first)
 		n->t_first = n->t_last;
@@ -91,6 +101,7 @@ static bool tap_pump(void *ctx, bool busy)
 {
 	(void)busy;
 	struct run_nic *n = ctx;
+	stamp_round(n); /* the frames of the round that just ended */
 	int moved = 0;
 	while (n->tapfd >= 0 && moved < TAP_BATCH) {
 		struct hvb_tap_vnet h = {0};
@@ -215,8 +226,10 @@ void run_nic_summary(const struct run_nic *n, double secs)
 		       " sent frames left their TCP/UDP checksum to the NIC, "
 		       "%" PRIu64 " received frames passed the NIC's check\n",
 		       n->csum_offloaded, n->csum_valid);
-	if (n->t_last > n->t_first && n->rx + n->tx >= 2)
-		secs = (double)(n->t_last - n->t_first) / 1e9;
+	/* frames of the last round have no clock reading yet */
+	uint64_t last = n->seen ? xdrv_now_ns() : n->t_last, first = n->t_first ? n->t_first : last;
+	if (last > first && n->rx + n->tx >= 2)
+		secs = (double)(last - first) / 1e9;
 	if (secs > 0)
 		printf("  rate        %.3f Gbit/s received, %.3f Gbit/s sent\n",
 		       (double)n->rx_bytes * 8 / secs / 1e9, (double)n->tx_bytes * 8 / secs / 1e9);

@@ -392,22 +392,6 @@ static int vbd_respond(struct vbd *v, uint64_t id, uint8_t op, int16_t status)
 	return notify ? xt_notify(v->t) : 0;
 }
 
-/* Watch req_prod for backd_spin_us before going back to sleep: a frontend that is awake sends
- * its next request within microseconds, and then needs no notification (req_event is still
- * behind). True if a request came. */
-static bool vbd_spin(struct vbd *v, RING_IDX cons)
-{
-	if (!backd_spin_us)
-		return false;
-	uint64_t until = xdrv_now_ns() + (uint64_t)backd_spin_us * 1000u;
-	do {
-		if (__atomic_load_n(&v->ring.sring->req_prod, __ATOMIC_RELAXED) != cons)
-			return true;
-		xt_cpu_relax();
-	} while (xdrv_now_ns() < until);
-	return false;
-}
-
 static int vbd_run(void *priv, char **err)
 {
 	struct vbd *v = priv;
@@ -436,7 +420,9 @@ static int vbd_run(void *priv, char **err)
 			if (rc)
 				return xdrv_err(err, rc, "%s: notify: %s", v->name, strerror(-rc));
 		}
-		if (vbd_spin(v, cons))
+		/* the frontend, still awake, may send its next request within microseconds: then it
+		 * needs no notification (req_event is still behind) and we no wake-up */
+		if (xt_spin_for(&v->ring.sring->req_prod, cons, (uint64_t)backd_spin_us * 1000u))
 			continue;
 		int more = 0;
 		/* as RING_FINAL_CHECK_FOR_REQUESTS, reading req_prod once per look */

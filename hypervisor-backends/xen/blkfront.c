@@ -415,16 +415,9 @@ static int bf_wait(struct blkfront *bf, RING_IDX want, char **err)
 		want = bf->outstanding;
 	/* a backend that is still awake answers within microseconds: watch the ring that long
 	 * before asking for an event and sleeping (a system call and a wake-up each way) */
-	if (bf->spin_ns) {
-		uint64_t until = xdrv_now_ns() + bf->spin_ns;
-		do {
-			if (__atomic_load_n(&bf->ring.sring->rsp_prod, __ATOMIC_RELAXED) !=
-			    bf->ring.rsp_cons) {
-				bf->stats.spin_hits++;
-				return 0;
-			}
-			xt_cpu_relax();
-		} while (xdrv_now_ns() < until);
+	if (xt_spin_for(&bf->ring.sring->rsp_prod, bf->ring.rsp_cons, bf->spin_ns)) {
+		bf->stats.spin_hits++;
+		return 0;
 	}
 	__atomic_store_n(&bf->ring.sring->rsp_event, bf->ring.rsp_cons + want, __ATOMIC_RELAXED);
 	xen_mb();

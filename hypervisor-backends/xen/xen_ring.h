@@ -34,17 +34,31 @@
 #include <xen/io/xenbus.h>
 #endif
 
-/* A busy-wait hint for a loop that watches the other end's index for a few microseconds before
- * sleeping on the event channel (both ends on their own CPUs: no system call either way). */
-static inline void xt_cpu_relax(void)
+#ifdef XDRV_HAVE_XEN_HEADERS
+#include <stdbool.h>
+#include <xdrv/util.h>
+
+/* Watch the other end's producer index *idx for up to ns nanoseconds before sleeping on the
+ * event channel: true as soon as it differs from `seen`. With both ends awake on their own
+ * CPUs, a stream of synchronous requests then needs no system call either way. */
+static inline bool xt_spin_for(const RING_IDX *idx, RING_IDX seen, uint64_t ns)
 {
+	if (!ns)
+		return false;
+	uint64_t until = xdrv_now_ns() + ns;
+	do {
+		if (__atomic_load_n(idx, __ATOMIC_RELAXED) != seen)
+			return true;
 #if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
+		__builtin_ia32_pause();
 #elif defined(__aarch64__)
-	__asm__ __volatile__("yield" ::: "memory");
+		__asm__ __volatile__("yield" ::: "memory");
 #else
-	__asm__ __volatile__("" ::: "memory");
+		__asm__ __volatile__("" ::: "memory");
 #endif
+	} while (xdrv_now_ns() < until);
+	return false;
 }
+#endif
 
 #endif

@@ -26,7 +26,8 @@ static struct {
 	uint32_t spin_us;
 } dflt;
 
-void xt_default_get(struct xt_cfg *cfg)
+/* The guessed defaults, once. */
+static void dflt_init(void)
 {
 	if (!dflt.set) {
 		const char *s = getenv("XDRV_BACKD_SOCKET");
@@ -39,6 +40,11 @@ void xt_default_get(struct xt_cfg *cfg)
 		dflt.spin_us = 50;
 		dflt.set = true;
 	}
+}
+
+void xt_default_get(struct xt_cfg *cfg)
+{
+	dflt_init();
 	cfg->transport = dflt.transport;
 	cfg->socket = dflt.socket;
 	cfg->backend_domid = dflt.domid;
@@ -49,8 +55,7 @@ void xt_default_get(struct xt_cfg *cfg)
 
 int xt_default_set(const char *options, char **err)
 {
-	struct xt_cfg cur = {0};
-	xt_default_get(&cur); /* start from the guessed defaults */
+	dflt_init(); /* start from the guessed defaults */
 	char transport[sizeof dflt.transport], sock[sizeof dflt.socket];
 	snprintf(transport, sizeof transport, "%s", dflt.transport);
 	snprintf(sock, sizeof sock, "%s", dflt.socket);
