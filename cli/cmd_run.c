@@ -21,7 +21,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <xdrv/abi.h>
+#include <xdrv/domain.h>
 #include <xdrv/hvb.h>
 #include <xdrv/hvb_disk.h>
 #include <xdrv/loader.h>
@@ -82,6 +84,20 @@ static void usage(FILE *f)
 		"  --native LIB.so     instead of PKG: dlopen a natively compiled driver and use "
 		"its\n"
 		"                      `xdrv_driver` (no signature, no sandbox: benchmarks only)\n"
+		"\n"
+		"Driver domains: the driver runs in a driver host, a sandboxed process of its own\n"
+		"(seccomp allow-list, no new files, rlimits, namespaces where allowed) that this\n"
+		"process watches and restarts when it crashes or hangs; the bitcode is compiled in "
+		"a\n"
+		"compiler process of its own.\n"
+		"  --in-process        run the driver in this process instead (debugging; implied "
+		"by\n"
+		"                      --native and --lazy)\n"
+		"  --heartbeat MS      CPU time a running driver host may spend without "
+		"completing\n"
+		"                      a round of its loop before it is killed (default 100)\n"
+		"  --restarts N        driver hosts restarted after a crash or a missed deadline\n"
+		"                      before giving up (default 3)\n"
 		"\n"
 		"NIC drivers (a driver that registers a network interface, e.g. dp83820):\n"
 		"  --host-tap IFNAME[@NETNS]  the driver's interface on the host: a TAP created "
@@ -150,6 +166,8 @@ struct run_args {
 	char pkg_path[4096];	     /* the package file PKG names (itself, or an installed one) */
 	const char *host_tap, *wire; /* NIC: --host-tap, --wire */
 	bool echo;		     /* NIC: --echo */
+	bool in_process;	     /* --in-process: no driver host */
+	struct ldr_domain_cfg dom;   /* --heartbeat, --restarts */
 	const char *kv[MAX_PARAMS];
 	struct ldr_param_value pv[MAX_PARAMS];
 	char *pv_store[MAX_PARAMS];
@@ -188,6 +206,9 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		{"wire", required_argument, NULL, 'W'},
 		{"echo", no_argument, NULL, 'E'},
 		{"store", required_argument, NULL, 'S'},
+		{"in-process", no_argument, NULL, 'P'},
+		{"heartbeat", required_argument, NULL, 'B'},
+		{"restarts", required_argument, NULL, 'R'},
 		RUN_DISK_LONGOPTS,
 		CLI_CACHE_LONGOPTS,
 		{NULL, 0, NULL, 0},
@@ -196,6 +217,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 	a->cfg.jit_mode = LDR_JIT_EAGER;
 	a->cfg.opt_level = 2;
 	a->backend = "native";
+	a->dom.max_restarts = LDR_DOMAIN_RESTARTS;
 	opterr = 0;
 	optind = 0; /* glibc: full re-initialisation */
 	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
@@ -238,6 +260,26 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		case 'S':
 			a->store = optarg;
 			break;
+		case 'P':
+			a->in_process = true;
+			break;
+		case 'B': {
+			uint64_t v = 0;
+			if (parse_ms(optarg, 600000, &v) != 0 || !v)
+				return xdrv_cli_usage_error(
+					"run", "--heartbeat wants milliseconds (1..600000), not",
+					optarg);
+			a->dom.heartbeat_ms = (uint32_t)v;
+			break;
+		}
+		case 'R': {
+			uint64_t v = 0;
+			if (parse_ms(optarg, 100, &v) != 0)
+				return xdrv_cli_usage_error("run", "--restarts wants 0..100, not",
+							    optarg);
+			a->dom.max_restarts = (uint32_t)v;
+			break;
+		}
 		case 'p': {
 			const char *eq = strchr(optarg, '=');
 			if (!eq || eq == optarg)
@@ -398,10 +440,12 @@ static int create_device(struct run_args *a, struct run_state *st, char **err)
 }
 
 /* Dispatch until the run is over, pumping the console or the NIC end. */
-static void run(struct run_args *a, struct run_state *st)
+static void run(struct run_args *a, struct run_state *st, struct ldr_domain_host *host)
 {
-	struct run_loop_opts o = {
-		.for_ns = a->for_ms * 1000000u, .until_idle = true, .cap_ns = RUN_CAP_NS};
+	struct run_loop_opts o = {.for_ns = a->for_ms * 1000000u,
+				  .until_idle = true,
+				  .cap_ns = RUN_CAP_NS,
+				  .host = host};
 	if (st->console)
 		o.ends[o.nends++] = run_console_end(st->console);
 	if (st->nic) {
@@ -483,6 +527,126 @@ static int run_disk_ops(struct run_args *a, struct run_state *st)
 	return rc;
 }
 
+/* Everything after loading (st->desc set): the device and what needs files, sockets or
+ * namespaces; in a driver host, the sandbox; then bind (probe), the NIC, console and disk ends,
+ * the run and the summary. The exit status. */
+static int run_loaded(struct run_args *a, struct run_state *st, const uint8_t *input, size_t in_len,
+		      struct ldr_domain_host *host)
+{
+	char *err = NULL;
+	int rc = create_device(a, st, &err);
+	if (rc == 0 && (a->host_tap || a->wire))
+		rc = run_nic_prepare(a->host_tap, a->wire, a->echo, &st->nic, &err);
+	if (rc == 0)
+		rc = run_disk_open(&a->disk, &err);
+	if (rc == 0 && host) {
+		const char *how = NULL;
+		rc = ldr_domain_confine(host, NULL, 0, &how, &err);
+		if (rc == 0)
+			printf("domain: driver host %d: %s\n", (int)getpid(), how);
+	}
+	if (rc == 0) {
+		struct ldr_bind_opts o = {
+			.write_params = a->native != NULL,
+			.param_kv = a->native ? a->kv : NULL,
+			.nparams = a->native ? a->nparams : 0,
+			.io_timeout_ms = (uint32_t)a->io_timeout_ms,
+		};
+		/* device creation is not loading: keep it out of the time to first call */
+		uint64_t t_dev = xdrv_now_ns();
+		rc = ldr_driver_bind(st->desc, st->dev, &o, &st->drv, &err);
+		st->t_probed = xdrv_now_ns();
+		st->compiled_at_probe = st->img ? ldr_image_compiled_functions(st->img) : 0;
+		st->t0 += t_dev - st->t_loaded;
+		st->t_loaded = t_dev;
+	}
+	if (rc == 0 && st->nic) {
+		rc = run_nic_attach(st->nic, st->drv, st->dev,
+				    st->desc->name ? st->desc->name : "driver", &err);
+		if (rc != 0)
+			ldr_driver_unbind(st->drv);
+	}
+	if (rc == 0)
+		st->console = run_console_create(st->dev, input, in_len);
+	if (rc != 0) {
+		fflush(stdout);
+		fprintf(stderr, "xdrv run: %s\n", err ? err : "failed");
+		free(err);
+		run_nic_destroy(st->nic);
+		st->nic = NULL;
+		return 1;
+	}
+	int disk_rc = run_disk_ops(a, st);
+	run(a, st, host);
+	if (st->nic) {
+		printf("net:\n");
+		/* the driver's statistics: before unbind */
+		run_nic_summary(st->nic, (double)(st->t_end - st->t_probed) / 1e9);
+	}
+	struct ldr_unbind_report rep;
+	ldr_driver_unbind_report(st->drv, &rep);
+	run_nic_destroy(st->nic);
+	st->nic = NULL;
+	run_console_finish(st->console); /* what remove printed */
+	summary(a, st, &rep);
+	return disk_rc ? 1 : 0;
+}
+
+struct host_job {
+	struct run_args *a;
+	const uint8_t *input;
+	size_t in_len;
+};
+
+/* The driver host (a forked child of the supervisor, xdrv/domain.h). */
+static int host_body(void *arg, struct ldr_domain_host *h, uint32_t restarts)
+{
+	struct host_job *j = arg;
+	struct run_state st;
+	memset(&st, 0, sizeof st);
+	char *err = NULL;
+	if (restarts)
+		printf("domain: driver host restarted (%u)\n", restarts);
+	st.t0 = xdrv_now_ns();
+	int rc = load_driver(j->a, &st, &err);
+	st.t_loaded = xdrv_now_ns();
+	if (rc != 0) {
+		fflush(stdout);
+		fprintf(stderr, "xdrv run: %s\n", err ? err : "failed");
+		free(err);
+		return 1;
+	}
+	rc = run_loaded(j->a, &st, j->input, j->in_len, h);
+	/* the process ends here: what it holds goes with it (unbind released the driver's) */
+	return rc;
+}
+
+/* The supervisor: never runs driver code. */
+static int run_isolated(struct run_args *a, const uint8_t *input, size_t in_len)
+{
+	struct host_job j = {.a = a, .input = input, .in_len = in_len};
+	char label[128];
+	const char *base = strrchr(a->pkg, '/');
+	snprintf(label, sizeof label, "%s", base ? base + 1 : a->pkg);
+	a->dom.label = label;
+	a->dom.who = "xdrv run";
+	/* a TAP in a named namespace is opened from the host's own namespaces */
+	a->dom.no_namespaces = a->host_tap != NULL || a->wire != NULL;
+	struct ldr_domain_result res;
+	char *err = NULL;
+	int rc = ldr_domain_run(&a->dom, host_body, &j, &res, &err);
+	if (rc != 0) {
+		fprintf(stderr, "xdrv run: %s\n", err ? err : "no driver host");
+		free(err);
+		return 1;
+	}
+	if (res.restarts)
+		fprintf(stderr, "xdrv run: %s: %u driver host restart%s%s%s\n", label, res.restarts,
+			res.restarts == 1 ? "" : "s", res.gave_up ? "; gave up: " : "",
+			res.gave_up ? res.cause : "");
+	return res.status;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	if (xdrv_cli_wants_help(argc, argv)) {
@@ -512,36 +676,21 @@ int cmd_run(int argc, char **argv)
 		cleanup(&a, &st);
 		return rc;
 	}
-	char *err = NULL;
 	ldr_runtime_set_log(log_sink, NULL);
+	if (!a.in_process && !a.native && a.cfg.jit_mode == LDR_JIT_LAZY) {
+		fprintf(stderr, "xdrv run: --lazy compiles functions in the driver's own process, "
+				"which a driver host cannot: running in process\n");
+		a.in_process = true;
+	}
+	if (!a.in_process && !a.native) {
+		rc = run_isolated(&a, input, (size_t)in_len);
+		cleanup(&a, &st);
+		return rc;
+	}
+	char *err = NULL;
 	st.t0 = xdrv_now_ns();
 	rc = load_driver(&a, &st, &err);
 	st.t_loaded = xdrv_now_ns();
-	if (rc == 0)
-		rc = create_device(&a, &st, &err);
-	if (rc == 0) {
-		struct ldr_bind_opts o = {
-			.write_params = a.native != NULL,
-			.param_kv = a.native ? a.kv : NULL,
-			.nparams = a.native ? a.nparams : 0,
-			.io_timeout_ms = (uint32_t)a.io_timeout_ms,
-		};
-		/* device creation is not loading: keep it out of the time to first call */
-		uint64_t t_dev = xdrv_now_ns();
-		rc = ldr_driver_bind(st.desc, st.dev, &o, &st.drv, &err);
-		st.t_probed = xdrv_now_ns();
-		st.compiled_at_probe = st.img ? ldr_image_compiled_functions(st.img) : 0;
-		st.t0 += t_dev - st.t_loaded;
-		st.t_loaded = t_dev;
-	}
-	if (rc == 0 && (a.host_tap || a.wire)) {
-		rc = run_nic_create(st.drv, st.dev, st.desc->name ? st.desc->name : "driver",
-				    a.host_tap, a.wire, a.echo, &st.nic, &err);
-		if (rc != 0)
-			ldr_driver_unbind(st.drv);
-	}
-	if (rc == 0)
-		st.console = run_console_create(st.dev, input, (size_t)in_len);
 	if (rc != 0) {
 		fflush(stdout);
 		fprintf(stderr, "xdrv run: %s\n", err ? err : "failed");
@@ -549,19 +698,7 @@ int cmd_run(int argc, char **argv)
 		cleanup(&a, &st);
 		return 1;
 	}
-	int disk_rc = run_disk_ops(&a, &st);
-	run(&a, &st);
-	if (st.nic) {
-		printf("net:\n");
-		/* the driver's statistics: before unbind */
-		run_nic_summary(st.nic, (double)(st.t_end - st.t_probed) / 1e9);
-	}
-	struct ldr_unbind_report rep;
-	ldr_driver_unbind_report(st.drv, &rep);
-	run_nic_destroy(st.nic);
-	st.nic = NULL;
-	run_console_finish(st.console); /* what remove printed */
-	summary(&a, &st, &rep);
+	rc = run_loaded(&a, &st, input, (size_t)in_len, NULL);
 	cleanup(&a, &st);
-	return disk_rc ? 1 : 0;
+	return rc;
 }

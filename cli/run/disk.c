@@ -15,9 +15,11 @@
 #include "disk.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <xdrv/abi.h>
 #include <xdrv/runtime.h>
 #include <xdrv/util.h>
@@ -34,6 +36,7 @@ struct run_disk_op {
 	char disk[32];
 	uint64_t lba, count;
 	char *file;
+	FILE *f; /* the file, opened by run_disk_open (before a driver host confines itself) */
 	/* OP_SCSI */
 	uint8_t cdb[XDRV_SCSI_CDB_MAX];
 	uint32_t cdb_len, target, lun, in_len;
@@ -209,6 +212,8 @@ int run_disk_parse(struct run_disk *rd, int code, const char *arg, char **err)
 	}
 	if (rc) {
 		free(op->file);
+		if (op->f)
+			fclose(op->f);
 		free(op);
 		return rc;
 	}
@@ -218,6 +223,26 @@ int run_disk_parse(struct run_disk *rd, int code, const char *arg, char **err)
 		rd->head = op;
 	rd->tail = op;
 	rd->count++;
+	return 0;
+}
+
+int run_disk_open(struct run_disk *rd, char **err)
+{
+	for (struct run_disk_op *op = rd->head; op; op = op->next) {
+		if (!op->file || op->f)
+			continue;
+		bool in = op->kind == OP_WRITE; /* --blk-write reads the file */
+		/* --blk-read's file is truncated when the read runs, not now: an earlier
+		 * --blk-write may read the same file */
+		int fd = open(op->file, in ? O_RDONLY | O_CLOEXEC : O_WRONLY | O_CREAT | O_CLOEXEC,
+			      0666);
+		op->f = fd >= 0 ? fdopen(fd, in ? "rb" : "wb") : NULL;
+		if (fd >= 0 && !op->f)
+			close(fd);
+		if (!op->f)
+			return xdrv_err(err, -errno, "--blk-%s %s: %s: %s", in ? "write" : "read",
+					op->arg, op->file, strerror(errno));
+	}
 	return 0;
 }
 
@@ -261,10 +286,9 @@ static const char *rate(uint64_t bytes, uint64_t ns)
 static int do_write(const struct run_disk_op *op, struct ldr_blkdev *bd, FILE *out, char **err)
 {
 	uint32_t bs = ldr_blk_block_size(bd);
-	FILE *f = fopen(op->file, "rb");
+	FILE *f = op->f;
 	if (!f)
-		return xdrv_err(err, -errno, "--blk-write %s: %s: %s", op->arg, op->file,
-				strerror(errno));
+		return xdrv_err(err, -EBADF, "--blk-write %s: %s is not open", op->arg, op->file);
 	uint8_t *buf = malloc(CHUNK);
 	uint64_t lba = op->lba, bytes = 0, t0 = xdrv_now_ns();
 	int rc = buf ? 0 : xdrv_err(err, -ENOMEM, "out of memory");
@@ -289,7 +313,6 @@ static int do_write(const struct run_disk_op *op, struct ldr_blkdev *bd, FILE *o
 			ldr_blk_name(bd), bytes, lba - op->lba, op->file, op->lba,
 			rate(bytes, xdrv_now_ns() - t0));
 	free(buf);
-	fclose(f);
 	return rc;
 }
 
@@ -304,10 +327,10 @@ static int do_read(const struct run_disk_op *op, struct ldr_blkdev *bd, FILE *ou
 				" blocks); the host does not send such a request (use --scsi to "
 				"see what the device answers)",
 				op->arg, op->lba, op->lba + op->count - 1, ldr_blk_name(bd), nb);
-	FILE *f = fopen(op->file, "wb");
-	if (!f)
-		return xdrv_err(err, -errno, "--blk-read %s: %s: %s", op->arg, op->file,
-				strerror(errno));
+	FILE *f = op->f;
+	if (!f || ftruncate(fileno(f), 0) != 0)
+		return xdrv_err(err, f ? -errno : -EBADF, "--blk-read %s: %s: %s", op->arg,
+				op->file, f ? strerror(errno) : "not open");
 	uint8_t *buf = malloc(CHUNK);
 	int rc = buf ? 0 : xdrv_err(err, -ENOMEM, "out of memory");
 	uint32_t per = CHUNK / bs;
@@ -320,8 +343,8 @@ static int do_read(const struct run_disk_op *op, struct ldr_blkdev *bd, FILE *ou
 				      op->file);
 		done += n;
 	}
-	if (fclose(f) != 0 && rc == 0)
-		rc = xdrv_err(err, -EIO, "--blk-read %s: closing %s failed", op->arg, op->file);
+	if (fflush(f) != 0 && rc == 0)
+		rc = xdrv_err(err, -EIO, "--blk-read %s: writing %s failed", op->arg, op->file);
 	if (rc == 0)
 		fprintf(out,
 			"blk: %s: read %" PRIu64 " blocks (%" PRIu64 " bytes) at lba %" PRIu64

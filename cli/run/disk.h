@@ -40,6 +40,9 @@ int run_disk_parse(struct run_disk *rd, int code, const char *arg, char **err);
  * run the operations in order, printing one line per operation (and the decoded sense data of
  * a SCSI command that ends in CHECK CONDITION). 0 when all succeeded; otherwise -errno with
  * *err naming the operation, after the first failure. */
+/* Open the files of --blk-write and --blk-read now, before a driver host confines itself (no
+ * file can be opened after that). 0, or -errno with *err naming the option and the file. */
+int run_disk_open(struct run_disk *rd, char **err);
 int run_disk_exec(const struct run_disk *rd, struct ldr_driver *drv, FILE *out, char **err);
 void run_disk_free(struct run_disk *rd);
 void run_disk_usage(FILE *f);

@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <time.h>
+#include <xdrv/domain.h>
 #include <xdrv/runtime.h>
 #include <xdrv/util.h>
 
@@ -64,6 +65,7 @@ void run_loop(struct ldr_driver *drv, const struct run_loop_opts *o, struct run_
 	uint64_t end = o->for_ns ? start + o->for_ns : o->cap_ns ? start + o->cap_ns : UINT64_MAX;
 	bool until_idle = !o->for_ns && o->until_idle;
 	while (!stop_signal) {
+		ldr_domain_beat(o->host); /* the supervisor's watchdog: this round began */
 		uint64_t now = xdrv_now_ns();
 		if (now >= end)
 			break;

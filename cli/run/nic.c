@@ -30,7 +30,9 @@ struct run_nic {
 	struct ldr_netdev *nd;
 	struct hvb_wire *wire;
 	bool echo;			  /* no TAP, a traffic-source wire: send frames back */
+	bool echo_wanted;		  /* --echo */
 	int tapfd;			  /* host TAP, or -1 */
+	char tapname[32];		  /* its interface name */
 	bool vnet;			  /* its frames carry a struct hvb_tap_vnet */
 	uint64_t rx, rx_bytes, rx_digest; /* frames the driver delivered to the host */
 	uint64_t tx, tx_bytes;		  /* frames the host handed to the driver */
@@ -158,22 +160,21 @@ static int open_host_tap(struct run_nic *n, const char *spec, char **err)
 	int rc = hvb_tap_parse(spec, "--host-tap", true, true, &cfg, err);
 	if (rc)
 		return rc;
-	/* a frame larger than the driver takes is refused by it and counted (tx_refused) */
-	memcpy(cfg.mac, ldr_net_mac(n->nd), 6);
-	cfg.has_mac = true;
+	/* the driver's MAC address is set once it registered one (run_nic_attach) */
+	cfg.has_mac = false;
 	rc = hvb_tap_open(&cfg, err);
 	if (rc < 0)
 		return rc;
 	n->tapfd = rc;
 	n->vnet = cfg.offload;
+	snprintf(n->tapname, sizeof n->tapname, "%s", cfg.name);
 	printf("host: TAP %s%s%s stands for the driver's interface\n", cfg.name,
 	       cfg.netns[0] ? " in namespace " : "", cfg.netns);
 	return 0;
 }
 
-int run_nic_create(struct ldr_driver *drv, struct hvb_device *dev, const char *driver_name,
-		   const char *host_tap, const char *wire, bool echo, struct run_nic **out,
-		   char **err)
+int run_nic_prepare(const char *host_tap, const char *wire, bool echo, struct run_nic **out,
+		    char **err)
 {
 	*out = NULL;
 	struct run_nic *n = calloc(1, sizeof *n);
@@ -181,6 +182,24 @@ int run_nic_create(struct ldr_driver *drv, struct hvb_device *dev, const char *d
 		return xdrv_err(err, -ENOMEM, "out of memory");
 	n->tapfd = -1;
 	n->rx_digest = HVB_WIRE_DIGEST_INIT;
+	n->echo_wanted = echo;
+	int rc = 0;
+	if (host_tap)
+		rc = open_host_tap(n, host_tap, err);
+	if (rc == 0 && wire)
+		rc = wire_create(wire, &n->wire, err);
+	fflush(stdout);
+	if (rc) {
+		run_nic_destroy(n);
+		return rc;
+	}
+	*out = n;
+	return 0;
+}
+
+int run_nic_attach(struct run_nic *n, struct ldr_driver *drv, struct hvb_device *dev,
+		   const char *driver_name, char **err)
+{
 	int rc = 0;
 	n->nd = ldr_driver_netdev(drv, 0);
 	if (!n->nd)
@@ -192,22 +211,17 @@ int run_nic_create(struct ldr_driver *drv, struct hvb_device *dev, const char *d
 		ldr_net_set_rx(n->nd, on_rx, n);
 		rc = ldr_net_open(n->nd, err);
 	}
-	if (rc == 0 && host_tap)
-		rc = open_host_tap(n, host_tap, err);
-	if (rc == 0 && wire)
-		rc = wire_create(wire, &n->wire, err);
+	/* a frame larger than the driver takes is refused by it and counted (tx_refused) */
+	if (rc == 0 && n->tapfd >= 0)
+		rc = hvb_tap_set_mac(n->tapfd, n->tapname, ldr_net_mac(n->nd), err);
 	if (rc == 0 && n->wire)
 		rc = hvb_wire_attach(n->wire, dev, err);
 	if (rc == 0 && n->wire)
 		printf("wire: %s attached to %s\n", hvb_wire_name(n->wire), hvb_device_name(dev));
 	fflush(stdout);
-	if (rc) {
-		run_nic_destroy(n);
-		return rc;
-	}
-	n->echo = n->tapfd < 0 && (echo || hvb_wire_is_source(n->wire));
-	*out = n;
-	return 0;
+	if (rc == 0)
+		n->echo = n->tapfd < 0 && (n->echo_wanted || hvb_wire_is_source(n->wire));
+	return rc;
 }
 
 void run_nic_summary(const struct run_nic *n, double secs)

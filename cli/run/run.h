@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 struct hvb_device;
+struct ldr_domain_host;
 struct ldr_driver;
 struct run_console;
 struct run_nic;
@@ -37,6 +38,7 @@ struct run_loop_opts {
 	uint64_t cap_ns; /* without for_ns: end at the latest after this long; 0: never */
 	struct run_end ends[RUN_MAX_ENDS];
 	size_t nends;
+	struct ldr_domain_host *host; /* a driver host: beat once per round; NULL in process */
 };
 
 struct run_loop_result {
@@ -62,13 +64,16 @@ void run_console_destroy(struct run_console *c); /* NULL-safe */
 long run_console_unescape(const char *s, uint8_t *buf, size_t cap);
 
 /* ---- NIC end (nic.c) ---------------------------------------------------------------------- */
-/* Open the interface the driver registered and connect --host-tap (a TAP standing for the
- * driver's interface; without one, and with a traffic-source wire or `echo`, an echo that sends
- * every received frame back) and --wire (KIND[:OPTIONS], attached to the model's cable). 0 with
- * *out, or -errno with *err. */
-int run_nic_create(struct ldr_driver *drv, struct hvb_device *dev, const char *driver_name,
-		   const char *host_tap, const char *wire, bool echo, struct run_nic **out,
-		   char **err);
+/* Before bind (and before a driver host confines itself: this is what needs files, sockets and
+ * namespaces): open --host-tap (a TAP standing for the driver's interface; without one, and
+ * with a traffic-source wire or `echo`, an echo that sends every received frame back) and
+ * create --wire (KIND[:OPTIONS], the model's cable). 0 with *out, or -errno with *err. */
+int run_nic_prepare(const char *host_tap, const char *wire, bool echo, struct run_nic **out,
+		    char **err);
+/* After bind: connect the driver's interface (its MAC address onto the host TAP) and attach the
+ * wire to the model. No file is opened here. On failure the caller destroys `n`. */
+int run_nic_attach(struct run_nic *n, struct ldr_driver *drv, struct hvb_device *dev,
+		   const char *driver_name, char **err);
 struct run_end run_nic_end(struct run_nic *n);
 /* True when the run should go on until a signal (a host TAP is open: traffic comes from
  * outside); false when it ends once the wire's generator frames are through. */

@@ -265,3 +265,15 @@ out_self:
 	close(self);
 	return rc;
 }
+
+int hvb_tap_set_mac(int fd, const char *name, const uint8_t mac[6], char **err)
+{
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof ifr);
+	ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
+	memcpy(ifr.ifr_hwaddr.sa_data, mac, 6);
+	if (ioctl(fd, SIOCSIFHWADDR, &ifr) < 0)
+		return xdrv_err(err, -errno, "TAP %s: set MAC address (SIOCSIFHWADDR): %s", name,
+				strerror(errno));
+	return 0;
+}

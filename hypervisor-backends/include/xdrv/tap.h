@@ -58,4 +58,10 @@ struct hvb_tap_vnet {
  * namespace when this returns. */
 int hvb_tap_open(const struct hvb_tap_cfg *cfg, char **err);
 
+/* Give the TAP of `fd` (from hvb_tap_open) the MAC address `mac`, through an ioctl on the fd
+ * itself (SIOCSIFHWADDR, which the tun driver takes on its own descriptor, up or down): no
+ * socket, no namespace change, so a sandboxed driver host can do it after its driver registered
+ * its address. 0, or -errno with *err naming `name`. */
+int hvb_tap_set_mac(int fd, const char *name, const uint8_t mac[6], char **err);
+
 #endif

@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The supervisor's side of a driver domain (xdrv/domain.h): fork a driver host, watch it, say
+ * why it died, restart it. And the host's side: confine itself, beat.
+ *
+ * The watch is one ppoll on the host's pidfd with the stop signals unblocked only while waiting
+ * (as boot_child.c does), woken every WATCH_NS to compare the host's heartbeat counter with the
+ * CPU time it has used (clock_getcpuclockid): a host that burns LIMIT ms of CPU without a beat is
+ * stuck in driver code and is killed. CPU time, not wall time, because these machines are shared:
+ * a host that waits for frames, or that the scheduler did not run, spends none and is never
+ * killed for it; one that spins is, however busy the machine.
+ */
+#define _GNU_SOURCE 1
+#include "xdrv/domain.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "xdrv/fault_guard.h"
+#include "xdrv/sandbox.h"
+#include "xdrv/util.h"
+
+#define WATCH_NS 10000000l /* how often the supervisor looks at a quiet host */
+
+enum { PHASE_SETUP = 0, PHASE_CONFINED = 1 };
+
+/* Shared with the host (MAP_SHARED, made before fork). Written by the host: numbers only. */
+struct domain_page {
+	_Atomic uint64_t beats;
+	_Atomic uint32_t phase;
+	volatile int denied_nr; /* the sandbox's SIGSYS handler stores the call it denied */
+};
+
+struct ldr_domain_host {
+	struct domain_page *page;
+	const struct ldr_domain_cfg *cfg;
+};
+
+static const int stop_signals[] = {SIGINT, SIGTERM};
+#define NSTOP (sizeof stop_signals / sizeof stop_signals[0])
+static volatile sig_atomic_t stop_signo;
+
+static void on_stop(int signo)
+{
+	stop_signo = signo;
+}
+
+static uint32_t or_default(uint32_t v, uint32_t d)
+{
+	return v ? v : d;
+}
+
+static uint64_t cpu_ns(clockid_t clk)
+{
+	struct timespec ts;
+	if (clock_gettime(clk, &ts) != 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void ldr_domain_beat(struct ldr_domain_host *h)
+{
+	if (h)
+		atomic_fetch_add_explicit(&h->page->beats, 1, memory_order_relaxed);
+}
+
+int ldr_domain_confine(struct ldr_domain_host *h, const int *keep, size_t nkeep,
+		       const char **report, char **err)
+{
+	static struct xdrv_sandbox_report rep;
+	struct xdrv_sandbox_cfg sc = {
+		.profile = XDRV_SANDBOX_DRIVER_HOST,
+		.keep_fds = keep,
+		.nkeep = nkeep,
+		.as_bytes =
+			h->cfg->mem_bytes ? h->cfg->mem_bytes : (uint64_t)LDR_DOMAIN_MEM_MB << 20,
+		.cpu_secs = h->cfg->cpu_secs,
+		.namespaces = !h->cfg->no_namespaces,
+		.denied_nr = &h->page->denied_nr,
+	};
+	int rc = xdrv_sandbox_enter(&sc, &rep, err);
+	if (rc == 0) {
+		if (report)
+			*report = rep.text;
+		/* from here on the heartbeat deadline applies */
+		atomic_fetch_add_explicit(&h->page->beats, 1, memory_order_relaxed);
+		atomic_store_explicit(&h->page->phase, PHASE_CONFINED, memory_order_release);
+	}
+	return rc;
+}
+
+/* The host process: what the supervisor had is not the host's business. */
+static _Noreturn void host_main(const struct ldr_domain_cfg *cfg, struct domain_page *page,
+				pid_t parent, const sigset_t *mask, ldr_domain_body body, void *arg,
+				uint32_t restarts)
+{
+	/* dies with the supervisor; its own process group, so that a terminal's ^C reaches the
+	 * supervisor only, which passes it on once */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+		_exit(125);
+	(void)setpgid(0, 0);
+	for (size_t i = 0; i < NSTOP; i++)
+		signal(stop_signals[i], SIG_DFL);
+	sigprocmask(SIG_SETMASK, mask, NULL);
+	xdrv_sandbox_close_fds(NULL, 0);
+	struct ldr_domain_host h = {.page = page, .cfg = cfg};
+	int rc = body(arg, &h, restarts);
+	fflush(stdout);
+	fflush(stderr);
+	/* no atexit handlers: they belong to the supervisor (and a leak checker would need
+	 * system calls the sandbox denies) */
+	_exit(rc & 0xff);
+}
+
+struct watch {
+	pid_t pid;
+	int pidfd;
+	clockid_t clk;
+	uint64_t beats, cpu_at_beat;
+	uint32_t phase;
+	bool killed;	      /* by the supervisor, for a missed deadline */
+	uint64_t killed_cpu;  /* CPU ms without a beat when it was killed */
+	int status;	      /* waitpid status */
+	uint64_t confined_ns; /* when the host reported itself confined */
+};
+
+static void describe_death(const struct ldr_domain_cfg *cfg, const struct watch *w,
+			   const struct domain_page *page, char *out, size_t n)
+{
+	int sig = WTERMSIG(w->status);
+	if (w->killed) {
+		if (w->phase == PHASE_CONFINED)
+			snprintf(out, n,
+				 "missed its heartbeat deadline: %" PRIu64
+				 " ms of CPU without a heartbeat (limit %u ms); killed",
+				 w->killed_cpu,
+				 or_default(cfg->heartbeat_ms, LDR_DOMAIN_HEARTBEAT_MS));
+		else
+			snprintf(out, n,
+				 "setup and probe took %" PRIu64
+				 " ms of CPU without a heartbeat (limit %u ms); killed",
+				 w->killed_cpu, or_default(cfg->setup_ms, LDR_DOMAIN_SETUP_MS));
+		return;
+	}
+	if (sig == SIGSYS) {
+		int nr = page->denied_nr;
+		if (nr >= 0)
+			snprintf(out, n, "SIGSYS: the sandbox denied system call %s (%d)",
+				 xdrv_sandbox_syscall_name(nr), nr);
+		else
+			snprintf(out, n, "SIGSYS (a system call the sandbox denies)");
+		return;
+	}
+	if (sig == SIGXCPU || (sig == SIGKILL && cfg->cpu_secs)) {
+		snprintf(out, n, "%s: CPU-time limit (%" PRIu64 " s) reached",
+			 xdrv_guard_signame(sig), cfg->cpu_secs);
+		return;
+	}
+	snprintf(out, n, "%s%s", xdrv_guard_signame(sig),
+		 WCOREDUMP(w->status) ? " (core dumped)" : "");
+}
+
+static int fork_host(const struct ldr_domain_cfg *cfg, struct domain_page *page,
+		     const sigset_t *host_mask, ldr_domain_body body, void *arg, uint32_t restarts,
+		     struct watch *w, char **err)
+{
+	memset(w, 0, sizeof *w);
+	w->pidfd = -1;
+	atomic_store(&page->beats, 0);
+	atomic_store(&page->phase, PHASE_SETUP);
+	page->denied_nr = -1;
+	fflush(stdout);
+	fflush(stderr);
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	if (pid < 0)
+		return xdrv_err(err, -errno, "fork: %s", strerror(errno));
+	if (pid == 0)
+		host_main(cfg, page, parent, host_mask, body, arg, restarts);
+	w->pid = pid;
+	w->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (w->pidfd < 0 || clock_getcpuclockid(pid, &w->clk) != 0) {
+		int e = errno;
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		if (w->pidfd >= 0)
+			close(w->pidfd);
+		return xdrv_err(err, -e, "watching the driver host: %s", strerror(e));
+	}
+	w->cpu_at_beat = cpu_ns(w->clk);
+	return 0;
+}
+
+/* Wait for the host to end, killing it on a missed deadline, passing stop signals on. */
+static void watch_host(const struct ldr_domain_cfg *cfg, struct domain_page *page,
+		       const sigset_t *wait_mask, struct watch *w, int *stop_passed)
+{
+	for (;;) {
+		if (stop_signo && !*stop_passed) {
+			*stop_passed = stop_signo;
+			kill(w->pid, stop_signo);
+		}
+		struct pollfd pfd = {.fd = w->pidfd, .events = POLLIN};
+		struct timespec ts = {0, WATCH_NS};
+		int r = ppoll(&pfd, 1, &ts, wait_mask);
+		if (r > 0) {
+			while (waitpid(w->pid, &w->status, 0) < 0 && errno == EINTR)
+				;
+			close(w->pidfd);
+			w->pidfd = -1;
+			return;
+		}
+		if (w->killed)
+			continue;
+		uint64_t now = cpu_ns(w->clk);
+		uint64_t beats = atomic_load_explicit(&page->beats, memory_order_relaxed);
+		uint32_t phase = atomic_load_explicit(&page->phase, memory_order_acquire);
+		if (phase != w->phase) {
+			w->phase = phase;
+			w->confined_ns = xdrv_now_ns();
+		}
+		if (beats != w->beats) {
+			w->beats = beats;
+			w->cpu_at_beat = now;
+			continue;
+		}
+		uint64_t limit_ms = w->phase == PHASE_CONFINED
+					    ? or_default(cfg->heartbeat_ms, LDR_DOMAIN_HEARTBEAT_MS)
+					    : or_default(cfg->setup_ms, LDR_DOMAIN_SETUP_MS);
+		if (now > w->cpu_at_beat && now - w->cpu_at_beat > limit_ms * 1000000u) {
+			w->killed = true;
+			w->killed_cpu = (now - w->cpu_at_beat) / 1000000u;
+			kill(w->pid, SIGKILL);
+		}
+	}
+}
+
+int ldr_domain_run(const struct ldr_domain_cfg *cfg, ldr_domain_body body, void *arg,
+		   struct ldr_domain_result *res, char **err)
+{
+	memset(res, 0, sizeof *res);
+	const char *who = cfg->who ? cfg->who : "xdrv", *label = cfg->label ? cfg->label : "driver";
+	struct domain_page *page =
+		mmap(NULL, sizeof *page, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (page == MAP_FAILED)
+		return xdrv_err(err, -errno, "driver host page: %s", strerror(errno));
+
+	/* stop signals: a flag, seen by ppoll (unblocked only while waiting) */
+	struct sigaction saved[NSTOP];
+	sigset_t block, old_mask, wait_mask;
+	sigemptyset(&block);
+	stop_signo = 0;
+	for (size_t i = 0; i < NSTOP; i++) {
+		struct sigaction sa = {.sa_handler = on_stop};
+		sigemptyset(&sa.sa_mask);
+		sigaction(stop_signals[i], &sa, &saved[i]);
+		sigaddset(&block, stop_signals[i]);
+	}
+	sigprocmask(SIG_BLOCK, &block, &old_mask);
+	wait_mask = old_mask;
+	for (size_t i = 0; i < NSTOP; i++)
+		sigdelset(&wait_mask, stop_signals[i]);
+
+	int rc = 0, stop_passed = 0;
+	uint32_t backoff = or_default(cfg->backoff_ms, LDR_DOMAIN_BACKOFF_MS);
+	uint64_t died_ns = 0;
+	res->first_ns = xdrv_now_ns();
+	for (;;) {
+		struct watch w;
+		rc = fork_host(cfg, page, &old_mask, body, arg, res->restarts, &w, err);
+		if (rc)
+			break;
+		watch_host(cfg, page, &wait_mask, &w, &stop_passed);
+		if (died_ns && w.confined_ns)
+			res->restart_ns = w.confined_ns - died_ns;
+		res->stop_signal = stop_passed;
+		if (WIFEXITED(w.status) && !w.killed) {
+			res->status = WEXITSTATUS(w.status);
+			break;
+		}
+		describe_death(cfg, &w, page, res->cause, sizeof res->cause);
+		died_ns = xdrv_now_ns();
+		if (stop_passed) {
+			fprintf(stderr,
+				"%s: %s: driver host %d died: %s (after signal %d: no "
+				"restart)\n",
+				who, label, (int)w.pid, res->cause, stop_passed);
+			res->status = 1;
+			break;
+		}
+		if (res->restarts >= cfg->max_restarts) {
+			fprintf(stderr,
+				"%s: %s: driver host %d died: %s; gave up after %u restart%s\n",
+				who, label, (int)w.pid, res->cause, res->restarts,
+				res->restarts == 1 ? "" : "s");
+			res->gave_up = true;
+			res->status = 1;
+			break;
+		}
+		res->restarts++;
+		fprintf(stderr, "%s: %s: driver host %d died: %s; restart %u of %u in %u ms\n", who,
+			label, (int)w.pid, res->cause, res->restarts, cfg->max_restarts, backoff);
+		struct timespec ts = {backoff / 1000, (long)(backoff % 1000) * 1000000l};
+		ppoll(NULL, 0, &ts, &wait_mask); /* a stop signal ends the wait */
+		backoff = backoff > UINT32_MAX / 2 ? UINT32_MAX : backoff * 2;
+		if (stop_signo) {
+			res->stop_signal = stop_signo;
+			res->status = 1;
+			break;
+		}
+	}
+	sigprocmask(SIG_SETMASK, &old_mask, NULL);
+	for (size_t i = 0; i < NSTOP; i++)
+		sigaction(stop_signals[i], &saved[i], NULL);
+	munmap(page, sizeof *page);
+	return rc;
+}
