@@ -28,7 +28,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "xdrv/fault_guard.h"
 #include "xdrv/sandbox.h"
 #include "xdrv/util.h"
 
@@ -55,6 +54,18 @@ static volatile sig_atomic_t stop_signo;
 static void on_stop(int signo)
 {
 	stop_signo = signo;
+}
+
+/* "SIGSEGV", or "signal 99" (static storage for the latter: one use per message) */
+static const char *signame(int sig)
+{
+	static char buf[32];
+	const char *a = sigabbrev_np(sig);
+	if (a)
+		snprintf(buf, sizeof buf, "SIG%s", a);
+	else
+		snprintf(buf, sizeof buf, "signal %d", sig);
+	return buf;
 }
 
 static uint32_t or_default(uint32_t v, uint32_t d)
@@ -165,10 +176,10 @@ static void describe_death(const struct ldr_domain_cfg *cfg, const struct watch 
 	}
 	if (sig == SIGXCPU || (sig == SIGKILL && cfg->cpu_secs)) {
 		snprintf(out, n, "%s: CPU-time limit (%" PRIu64 " s) reached",
-			 xdrv_guard_signame(sig), cfg->cpu_secs);
+			 signame(sig), cfg->cpu_secs);
 		return;
 	}
-	snprintf(out, n, "%s%s", xdrv_guard_signame(sig),
+	snprintf(out, n, "%s%s", signame(sig),
 		 WCOREDUMP(w->status) ? " (core dumped)" : "");
 }
 
