@@ -37,6 +37,8 @@ struct run_disk_op {
 	uint64_t lba, count;
 	char *file;
 	FILE *f; /* the file, opened by run_disk_open (before a driver host confines itself) */
+	uint8_t *data; /* OP_SCSI out=FILE: its bytes, read by run_disk_open */
+	size_t data_len;
 	/* OP_SCSI */
 	uint8_t cdb[XDRV_SCSI_CDB_MAX];
 	uint32_t cdb_len, target, lun, in_len;
@@ -214,6 +216,7 @@ int run_disk_parse(struct run_disk *rd, int code, const char *arg, char **err)
 		free(op->file);
 		if (op->f)
 			fclose(op->f);
+		free(op->data);
 		free(op);
 		return rc;
 	}
@@ -229,8 +232,17 @@ int run_disk_parse(struct run_disk *rd, int code, const char *arg, char **err)
 int run_disk_open(struct run_disk *rd, char **err)
 {
 	for (struct run_disk_op *op = rd->head; op; op = op->next) {
-		if (!op->file || op->f)
+		if (!op->file || op->f || op->data)
 			continue;
+		if (op->kind == OP_SCSI) {
+			int rc = xdrv_read_file(op->file, SCSI_IO_MAX, &op->data, &op->data_len,
+						err);
+			if (rc)
+				return rc;
+			if (!op->data && !(op->data = malloc(1))) /* an empty file was read */
+				return xdrv_err(err, -ENOMEM, "out of memory");
+			continue;
+		}
 		bool in = op->kind == OP_WRITE; /* --blk-write reads the file */
 		/* --blk-read's file is truncated when the read runs, not now: an earlier
 		 * --blk-write may read the same file */
@@ -379,9 +391,14 @@ static int do_scsi(const struct run_disk_op *op, struct ldr_driver *drv, FILE *o
 	uint32_t dir = XDRV_SCSI_DIR_NONE;
 	int rc = 0;
 	if (op->file) {
-		rc = xdrv_read_file(op->file, SCSI_IO_MAX, &buf, &len, err);
-		if (rc)
-			return rc;
+		if (!op->data)
+			return xdrv_err(err, -EBADF, "--scsi %s: %s was not read", op->arg,
+					op->file);
+		len = op->data_len;
+		if (len && !(buf = malloc(len)))
+			return xdrv_err(err, -ENOMEM, "out of memory");
+		if (len)
+			memcpy(buf, op->data, len);
 		dir = len ? XDRV_SCSI_DIR_TO_DEVICE : XDRV_SCSI_DIR_NONE;
 	} else if (op->in_len) {
 		len = op->in_len;
