@@ -566,8 +566,10 @@ static int run_loaded(struct run_args *a, struct run_state *st, const uint8_t *i
 		if (rc != 0)
 			ldr_driver_unbind(st->drv);
 	}
-	if (rc == 0)
+	if (rc == 0) {
 		st->console = run_console_create(st->dev, input, in_len);
+		ldr_domain_ready(host);
+	}
 	if (rc != 0) {
 		fflush(stdout);
 		fprintf(stderr, "xdrv run: %s\n", err ? err : "failed");

@@ -33,7 +33,7 @@
 
 #define WATCH_NS 10000000l /* how often the supervisor looks at a quiet host */
 
-enum { PHASE_SETUP = 0, PHASE_CONFINED = 1 };
+enum { PHASE_SETUP = 0, PHASE_CONFINED = 1, PHASE_READY = 2 };
 
 /* Shared with the host (MAP_SHARED, made before fork). Written by the host: numbers only. */
 struct domain_page {
@@ -85,6 +85,12 @@ void ldr_domain_beat(struct ldr_domain_host *h)
 {
 	if (h)
 		atomic_fetch_add_explicit(&h->page->beats, 1, memory_order_relaxed);
+}
+
+void ldr_domain_ready(struct ldr_domain_host *h)
+{
+	if (h)
+		atomic_store_explicit(&h->page->phase, PHASE_READY, memory_order_release);
 }
 
 int ldr_domain_confine(struct ldr_domain_host *h, const int *keep, size_t nkeep,
@@ -141,10 +147,10 @@ struct watch {
 	clockid_t clk;
 	uint64_t beats, cpu_at_beat;
 	uint32_t phase;
-	bool killed;	      /* by the supervisor, for a missed deadline */
-	uint64_t killed_cpu;  /* CPU ms without a beat when it was killed */
-	int status;	      /* waitpid status */
-	uint64_t confined_ns; /* when the host reported itself confined */
+	bool killed;	     /* by the supervisor, for a missed deadline */
+	uint64_t killed_cpu; /* CPU ms without a beat when it was killed */
+	int status;	     /* waitpid status */
+	uint64_t ready_ns;   /* when the host reported itself ready (probed) */
 };
 
 static void describe_death(const struct ldr_domain_cfg *cfg, const struct watch *w,
@@ -152,7 +158,7 @@ static void describe_death(const struct ldr_domain_cfg *cfg, const struct watch 
 {
 	int sig = WTERMSIG(w->status);
 	if (w->killed) {
-		if (w->phase == PHASE_CONFINED)
+		if (w->phase != PHASE_SETUP)
 			snprintf(out, n,
 				 "missed its heartbeat deadline: %" PRIu64
 				 " ms of CPU without a heartbeat (limit %u ms); killed",
@@ -175,12 +181,11 @@ static void describe_death(const struct ldr_domain_cfg *cfg, const struct watch 
 		return;
 	}
 	if (sig == SIGXCPU || (sig == SIGKILL && cfg->cpu_secs)) {
-		snprintf(out, n, "%s: CPU-time limit (%" PRIu64 " s) reached",
-			 signame(sig), cfg->cpu_secs);
+		snprintf(out, n, "%s: CPU-time limit (%" PRIu64 " s) reached", signame(sig),
+			 cfg->cpu_secs);
 		return;
 	}
-	snprintf(out, n, "%s%s", signame(sig),
-		 WCOREDUMP(w->status) ? " (core dumped)" : "");
+	snprintf(out, n, "%s%s", signame(sig), WCOREDUMP(w->status) ? " (core dumped)" : "");
 }
 
 static int fork_host(const struct ldr_domain_cfg *cfg, struct domain_page *page,
@@ -216,8 +221,10 @@ static int fork_host(const struct ldr_domain_cfg *cfg, struct domain_page *page,
 
 /* Wait for the host to end, killing it on a missed deadline, passing stop signals on. */
 static void watch_host(const struct ldr_domain_cfg *cfg, struct domain_page *page,
-		       const sigset_t *wait_mask, struct watch *w, int *stop_passed)
+		       const sigset_t *wait_mask, struct watch *w, int *stop_passed,
+		       struct ldr_domain_result *res, const uint64_t *died_ns)
 {
+	const char *who = cfg->who ? cfg->who : "xdrv", *label = cfg->label ? cfg->label : "driver";
 	for (;;) {
 		if (stop_signo && !*stop_passed) {
 			*stop_passed = stop_signo;
@@ -240,14 +247,25 @@ static void watch_host(const struct ldr_domain_cfg *cfg, struct domain_page *pag
 		uint32_t phase = atomic_load_explicit(&page->phase, memory_order_acquire);
 		if (phase != w->phase) {
 			w->phase = phase;
-			w->confined_ns = xdrv_now_ns();
+			if (phase == PHASE_READY && !w->ready_ns) {
+				w->ready_ns = xdrv_now_ns();
+				if (*died_ns) {
+					res->restart_ns = w->ready_ns - *died_ns;
+					fprintf(stderr,
+						"%s: %s: driver host %d ready %.1f ms after the "
+						"last "
+						"one died\n",
+						who, label, (int)w->pid,
+						(double)res->restart_ns / 1e6);
+				}
+			}
 		}
 		if (beats != w->beats) {
 			w->beats = beats;
 			w->cpu_at_beat = now;
 			continue;
 		}
-		uint64_t limit_ms = w->phase == PHASE_CONFINED
+		uint64_t limit_ms = w->phase != PHASE_SETUP
 					    ? or_default(cfg->heartbeat_ms, LDR_DOMAIN_HEARTBEAT_MS)
 					    : or_default(cfg->setup_ms, LDR_DOMAIN_SETUP_MS);
 		if (now > w->cpu_at_beat && now - w->cpu_at_beat > limit_ms * 1000000u) {
@@ -293,9 +311,7 @@ int ldr_domain_run(const struct ldr_domain_cfg *cfg, ldr_domain_body body, void 
 		rc = fork_host(cfg, page, &old_mask, body, arg, res->restarts, &w, err);
 		if (rc)
 			break;
-		watch_host(cfg, page, &wait_mask, &w, &stop_passed);
-		if (died_ns && w.confined_ns)
-			res->restart_ns = w.confined_ns - died_ns;
+		watch_host(cfg, page, &wait_mask, &w, &stop_passed, res, &died_ns);
 		res->stop_signal = stop_passed;
 		if (WIFEXITED(w.status) && !w.killed) {
 			res->status = WEXITSTATUS(w.status);

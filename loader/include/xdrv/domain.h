@@ -54,7 +54,7 @@ struct ldr_domain_result {
 	bool gave_up;	     /* the restart limit was reached */
 	int stop_signal;     /* SIGINT/SIGTERM the supervisor received and passed on, else 0 */
 	uint64_t first_ns;   /* CLOCK_MONOTONIC when the first host was forked */
-	uint64_t restart_ns; /* the last restart: host dead -> the next one confined (0: none) */
+	uint64_t restart_ns; /* the last restart: host dead -> the next one ready (0: none) */
 	char cause[256];     /* why the last host that died died ("" if none died) */
 };
 
@@ -72,6 +72,10 @@ int ldr_domain_run(const struct ldr_domain_cfg *cfg, ldr_domain_body body, void 
  * *report (may be NULL) receives the sandbox's one-line description (static storage). */
 int ldr_domain_confine(struct ldr_domain_host *h, const int *keep, size_t nkeep,
 		       const char **report, char **err);
+
+/* In the host: probed and connected, ready to move frames (the supervisor times restarts to
+ * this point). NULL-safe. */
+void ldr_domain_ready(struct ldr_domain_host *h);
 
 /* In the host: alive (the run loop calls it every round). NULL-safe: in-process runs pass
  * NULL. */
