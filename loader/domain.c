@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "xdrv/runtime.h"
 #include "xdrv/sandbox.h"
 #include "xdrv/util.h"
 
@@ -111,7 +112,9 @@ int ldr_domain_confine(struct ldr_domain_host *h, const int *keep, size_t nkeep,
 	if (rc == 0) {
 		if (report)
 			*report = rep.text;
-		/* from here on the heartbeat deadline applies */
+		/* from here on the heartbeat deadline applies; every return from the driver to
+		 * the host beats (the run loop's rounds too) */
+		ldr_runtime_set_heartbeat(&h->page->beats);
 		atomic_fetch_add_explicit(&h->page->beats, 1, memory_order_relaxed);
 		atomic_store_explicit(&h->page->phase, PHASE_CONFINED, memory_order_release);
 	}

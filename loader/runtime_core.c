@@ -10,6 +10,8 @@
  */
 #include "runtime_priv.h"
 
+#include <stdatomic.h>
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -281,10 +283,23 @@ struct ldr_driver *ldr_enter(struct ldr_driver *drv)
 	return prev;
 }
 
+static _Atomic uint64_t *heartbeat; /* a driver host's beat counter (xdrv/domain.h), or NULL */
+
+void ldr_runtime_set_heartbeat(_Atomic uint64_t *counter)
+{
+	heartbeat = counter;
+}
+
 void ldr_leave(struct ldr_driver *drv, struct ldr_driver *prev)
 {
 	drv->in_entry--;
 	cur_drv = prev;
+	/* back in the host from the driver's outermost entry: alive. Only this thread writes the
+	 * counter, so a plain increment (no locked instruction) is enough. */
+	if (heartbeat && drv->in_entry == 0)
+		atomic_store_explicit(heartbeat,
+				      atomic_load_explicit(heartbeat, memory_order_relaxed) + 1,
+				      memory_order_relaxed);
 }
 
 /* ---- logging -------------------------------------------------------------------------------- */

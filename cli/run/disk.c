@@ -5,6 +5,8 @@
  *   --blk-write DISK:LBA:FILE          FILE's bytes at LBA (the last block padded with zeros)
  *   --blk-read  DISK:LBA:COUNT:FILE    COUNT blocks from LBA into FILE (created or truncated)
  *   --blk-flush DISK                   flush the disk's write cache
+ *   --blk-randread DISK:COUNT[:BYTES]  COUNT reads of BYTES (default 4096) at random aligned
+ *                                      places; IOPS and the latency's median and spread
  *   --scsi      CDB[,in=N][,out=FILE][,target=T][,lun=L]
  *                                      a CDB in hex (spaces allowed) to SCSI host 0; in=N reads N
  *                                      bytes and prints them in hex, out=FILE sends FILE's bytes
@@ -28,7 +30,7 @@
 #define SCSI_IO_MAX (16u << 20)
 #define HEXDUMP_MAX 512u
 
-enum { OP_WRITE, OP_READ, OP_FLUSH, OP_SCSI };
+enum { OP_WRITE, OP_READ, OP_FLUSH, OP_SCSI, OP_RANDREAD };
 
 struct run_disk_op {
 	struct run_disk_op *next;
@@ -55,6 +57,9 @@ void run_disk_usage(FILE *f)
 		"                                   last block is padded with zeros\n"
 		"  --blk-read DISK:LBA:COUNT:FILE   read COUNT blocks from LBA into FILE\n"
 		"  --blk-flush DISK                 flush DISK's write cache (SYNCHRONIZE CACHE)\n"
+		"  --blk-randread DISK:COUNT[:BYTES]  COUNT reads of BYTES (default 4096) at "
+		"random\n"
+		"                                   aligned offsets; prints IOPS and latencies\n"
 		"  --scsi CDB[,in=N][,out=FILE][,target=T][,lun=L]\n"
 		"                                   send a CDB (hex, spaces allowed) to SCSI host "
 		"0;\n"
@@ -67,7 +72,7 @@ void run_disk_usage(FILE *f)
 
 int run_disk_is_option(int code)
 {
-	return code >= RUN_DISK_OPT_WRITE && code <= RUN_DISK_OPT_SCSI;
+	return code >= RUN_DISK_OPT_WRITE && code <= RUN_DISK_OPT_RANDREAD;
 }
 
 static int parse_u64(const char *s, size_t n, uint64_t max, uint64_t *out)
@@ -209,6 +214,22 @@ int run_disk_parse(struct run_disk *rd, int code, const char *arg, char **err)
 		op->kind = OP_SCSI;
 		rc = parse_scsi(op, arg, err);
 		break;
+	case RUN_DISK_OPT_RANDREAD: {
+		op->kind = OP_RANDREAD;
+		int parts = split(arg, f, n, 3) == 0 ? 3 : split(arg, f, n, 2) == 0 ? 2 : 0;
+		op->in_len = 4096;
+		uint64_t bytes = 4096;
+		if (!parts || set_disk(op, f[0], n[0]) ||
+		    parse_u64(f[1], n[1], 100000000, &op->count) || !op->count ||
+		    (parts == 3 && (parse_u64(f[2], n[2], CHUNK, &bytes) || !bytes)))
+			rc = xdrv_err(
+				err, -EINVAL,
+				"--blk-randread wants DISK:COUNT[:BYTES] (COUNT 1..100000000, "
+				"BYTES up to %u), not %s",
+				CHUNK, arg);
+		op->in_len = (uint32_t)bytes;
+		break;
+	}
 	default:
 		rc = xdrv_err(err, -EINVAL, "not a disk option: %d", code);
 	}
@@ -440,6 +461,51 @@ static int do_scsi(const struct run_disk_op *op, struct ldr_driver *drv, FILE *o
 	return rc;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* COUNT reads of in_len bytes at random block-aligned places (xorshift, fixed seed: the same
+ * places every run), one at a time: IOPS over the whole, latency percentiles. */
+static int do_randread(const struct run_disk_op *op, struct ldr_blkdev *bd, FILE *out, char **err)
+{
+	uint32_t bs = ldr_blk_block_size(bd);
+	uint64_t nb = ldr_blk_num_blocks(bd);
+	uint32_t blocks = (op->in_len + bs - 1) / bs;
+	if (!blocks || nb < blocks)
+		return xdrv_err(err, -ERANGE, "--blk-randread %s: %s has %" PRIu64 " blocks",
+				op->arg, ldr_blk_name(bd), nb);
+	uint64_t places = nb / blocks, x = 0x9e3779b97f4a7c15ull;
+	uint8_t *buf = malloc((size_t)blocks * bs);
+	uint64_t *lat = calloc(op->count, sizeof *lat);
+	int rc = buf && lat ? 0 : xdrv_err(err, -ENOMEM, "out of memory");
+	uint64_t t0 = xdrv_now_ns();
+	for (uint64_t i = 0; rc == 0 && i < op->count; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		uint64_t t = xdrv_now_ns();
+		rc = ldr_blk_io(bd, XDRV_BLK_READ, (x % places) * blocks, blocks, buf, err);
+		lat[i] = xdrv_now_ns() - t;
+	}
+	uint64_t total = xdrv_now_ns() - t0;
+	if (rc == 0) {
+		qsort(lat, op->count, sizeof *lat, cmp_u64);
+		fprintf(out,
+			"blk: %s: %" PRIu64 " random reads of %u bytes in %.3f ms, %.0f IOPS; "
+			"latency us min %.1f median %.1f p99 %.1f max %.1f\n",
+			ldr_blk_name(bd), op->count, blocks * bs, (double)total / 1e6,
+			(double)op->count / ((double)total / 1e9), (double)lat[0] / 1e3,
+			(double)lat[op->count / 2] / 1e3, (double)lat[op->count * 99 / 100] / 1e3,
+			(double)lat[op->count - 1] / 1e3);
+	}
+	free(lat);
+	free(buf);
+	return rc;
+}
+
 int run_disk_exec(const struct run_disk *rd, struct ldr_driver *drv, FILE *out, char **err)
 {
 	for (uint32_t i = 0; i < 16; i++) {
@@ -465,6 +531,8 @@ int run_disk_exec(const struct run_disk *rd, struct ldr_driver *drv, FILE *out, 
 				rc = do_write(op, bd, out, err);
 			else if (op->kind == OP_READ)
 				rc = do_read(op, bd, out, err);
+			else if (op->kind == OP_RANDREAD)
+				rc = do_randread(op, bd, out, err);
 			else if ((rc = ldr_blk_io(bd, XDRV_BLK_FLUSH, 0, 0, NULL, err)) == 0)
 				fprintf(out, "blk: %s: flushed\n", op->disk);
 		}

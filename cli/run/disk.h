@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * `xdrv run`, disk side: the --blk-write, --blk-read, --blk-flush and --scsi options, parsed
- * into a list of operations and run in command-line order against the block devices and SCSI
- * hosts a bound driver registered. Private to the loader's front end (cmd_run.c).
+ * `xdrv run`, disk side: the --blk-write, --blk-read, --blk-flush, --blk-randread and --scsi
+ * options, parsed into a list of operations and run in command-line order against the block devices
+ * and SCSI hosts a bound driver registered. Private to the loader's front end (cmd_run.c).
  */
 #ifndef LDR_RUN_DISK_H
 #define LDR_RUN_DISK_H
@@ -14,14 +14,16 @@ struct ldr_driver;
 struct run_disk_op;
 
 /* getopt_long codes of the options, outside any short option's range */
-#define RUN_DISK_OPT_WRITE 0x1d01
-#define RUN_DISK_OPT_READ  0x1d02
-#define RUN_DISK_OPT_FLUSH 0x1d03
-#define RUN_DISK_OPT_SCSI  0x1d04
+#define RUN_DISK_OPT_WRITE    0x1d01
+#define RUN_DISK_OPT_READ     0x1d02
+#define RUN_DISK_OPT_FLUSH    0x1d03
+#define RUN_DISK_OPT_SCSI     0x1d04
+#define RUN_DISK_OPT_RANDREAD 0x1d05
 #define RUN_DISK_LONGOPTS                                                                          \
 	{"blk-write", required_argument, NULL, RUN_DISK_OPT_WRITE},                                \
 		{"blk-read", required_argument, NULL, RUN_DISK_OPT_READ},                          \
 		{"blk-flush", required_argument, NULL, RUN_DISK_OPT_FLUSH},                        \
+		{"blk-randread", required_argument, NULL, RUN_DISK_OPT_RANDREAD},                  \
 	{                                                                                          \
 		"scsi", required_argument, NULL, RUN_DISK_OPT_SCSI                                 \
 	}

@@ -48,6 +48,11 @@ const struct ldr_abi_binding *ldr_abi_bindings(size_t *count);
  * these names as imports, only code the back end generates reaches them. `since` is 0. */
 const struct ldr_abi_binding *ldr_rt_bindings(size_t *count);
 
+/* A driver host's heartbeat (xdrv/domain.h): the counter is incremented each time the driver's
+ * outermost entry point returns to the host, so a host that keeps calling its driver is alive
+ * and one stuck in driver code is not. NULL: none (in process). */
+void ldr_runtime_set_heartbeat(_Atomic uint64_t *counter);
+
 /* Log sink for driver messages and the runtime's own lines about a driver (bad handles, leaks):
  * `driver` is the binding's label ("xdrv" outside any driver), `msg` one message, at most 1023
  * bytes of what the driver wrote. Both are the driver's bytes, unescaped (control characters,
