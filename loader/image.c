@@ -148,7 +148,7 @@ static int load_module(struct ldr_ctx *ctx, LLVMOrcThreadSafeContextRef tsc, LLV
 	img->id = ++ctx->next_id;
 	img->mode = ctx->cfg.jit_mode;
 	img->cache_state = "off";
-	img->obj_capture = (flags & LDR_LOAD_CAPTURE) != 0;
+	img->obj_capture = (flags & LDR_LOAD_CAPTURE) != 0 || ctx->capture_objects;
 	img->abi_version = d ? d->abi_version : XDRV_ABI_VERSION;
 	img->label = strdup(label);
 	img->name = strdup(d && d->name ? d->name : label);
@@ -604,7 +604,7 @@ int ldr_image_load_buf(struct ldr_ctx *ctx, const uint8_t *buf, size_t len, cons
 	img->manifest = pkg.manifest; /* moved */
 	memset(&pkg.manifest, 0, sizeof pkg.manifest);
 	img->has_manifest = 1;
-	if (img->obj_capture) {
+	if (img->obj_capture && ck.text) {
 		uint64_t t4 = xdrv_now_ns();
 		cache_store(ctx, img, &ck);
 		img->t.cache_ns += xdrv_now_ns() - t4;

@@ -100,6 +100,12 @@ struct ldr_ctx {
 	char llvm_version[32];		  /* "19.1.7", for the cache key (tests change it) */
 	/* lazy mode: the loader's thunks even where ORC has lazy re-exports (tests set it) */
 	int lazy_thunks_always;
+	/* the compiler process (compile.c): eager loads keep a copy of their object even without
+	 * a cache (set in that process only); forks made (tests count them); a sleep before
+	 * compiling (tests only: a compiler process that hangs) */
+	int capture_objects;
+	uint32_t compile_forks;
+	uint32_t compile_test_sleep_ms;
 	char errmsg[LDR_ERRMSG_MAX];
 };
 /* Remember `err` (may be NULL) as the context's last error. Inline here because both ctx.c and

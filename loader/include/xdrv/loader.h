@@ -47,6 +47,11 @@ struct ldr_config {
 	const char *cache_dir;	  /* the object cache's folder (below); NULL: no cache */
 	uint64_t cache_max_bytes; /* the cache's size cap; 0: LDR_CACHE_MAX_DEFAULT */
 	const char *cache_policy; /* the safety policy, part of every cache key; NULL: "none" */
+	/* the compiler process (ldr_package_compile): its watchdog in ms (0: the default,
+	 * LDR_COMPILE_TIMEOUT_DEFAULT_MS) and the address space it may add to what it had when
+	 * forked (0: LDR_COMPILE_MEM_DEFAULT; not applied in sanitizer builds) */
+	uint32_t compile_timeout_ms;
+	uint64_t compile_mem_bytes;
 };
 
 /* Create a context: loads the trust root (if any), initializes the LLVM target of the
@@ -164,5 +169,54 @@ int ldr_cache_clear(struct ldr_cache *c, size_t *removed, char **err);
 /* Forget the context's cache (its key wiped from memory): `xdrv boot` does this in a driver's
  * process before the driver's code runs. Later loads of the context compile. */
 void ldr_ctx_drop_cache(struct ldr_ctx *ctx);
+
+/* ---- the compiler process (compile.c; loader/README.md "The compiler process") ---------------
+ * The supervisor (xdrv run, xdrv boot) never parses bitcode: LLVM's bitcode reader is not
+ * hardened against hostile input. ldr_package_compile does steps 1-2 (signature, archive and
+ * manifest; no bitcode) in this process and looks the object cache up (a hit: no compiler
+ * process at all); on a miss it forks a compiler process that parses, lints, specializes,
+ * optimizes and emits the relocatable object, and sends it back on a pipe (one framed message,
+ * sizes capped, parsed strictly) under a watchdog (cfg.compile_timeout_ms) and rlimits (CPU
+ * time, address space, no core dumps), with PR_SET_NO_NEW_PRIVS and every file closed but its
+ * pipe and 0-2. A crash or hang of LLVM on the package costs that process and becomes the
+ * error: "compiler process for PKG died: SIGSEGV (LLVM crashed on the package's bitcode);
+ * nothing of it was loaded", "... did not answer within N ms; killed". The object is stored in
+ * the cache, and its digest computed, here, from the bytes received.
+ * Eager mode only: lazy mode compiles each function on its first call, which would have to
+ * ask the compiler process each time (not done: -ENOTSUP). */
+#define LDR_COMPILE_TIMEOUT_DEFAULT_MS 120000u /* sanitizer builds under load need seconds */
+#define LDR_COMPILE_MEM_DEFAULT	       (2ull << 30)
+#define LDR_COMPILE_ERR_MAX	       4096u /* a failure message from the compiler process */
+struct ldr_compiled; /* a verified package turned into a relocatable object for this host */
+int ldr_package_compile(struct ldr_ctx *ctx, const char *path, const struct ldr_param_value *pv,
+			size_t npv, struct ldr_compiled **out, char **err);
+/* The same from bytes already read (xdrv boot reads each package once and measures those). */
+int ldr_package_compile_mem(struct ldr_ctx *ctx, const uint8_t *pkg, size_t len,
+			    const char *label, const struct ldr_param_value *pv, size_t npv,
+			    struct ldr_compiled **out, char **err);
+/* The object (borrowed). */
+const uint8_t *ldr_compiled_object(const struct ldr_compiled *c, size_t *len);
+/* The object's digest as ldr_image_object_digest gives it for an image of one object,
+ * SHA-256(0^32 || SHA-256(object)), computed by this process from the bytes it holds. */
+void ldr_compiled_sha256(const struct ldr_compiled *c, uint8_t out[32]);
+/* "hit" (from the object cache, no compiler process), "miss" (compiled and stored), "rejected"
+ * (an entry failed authentication: compiled, replaced), "off" (no cache). */
+const char *ldr_compiled_cache_state(const struct ldr_compiled *c);
+/* verify_ns, extract_ns and cache_ns (key, lookup, store) in this process; jit_ns: the compiler
+ * process's wall time (fork to answer; 0 on a hit); parse_ns and opt_ns as the compiler process
+ * reported them (information only); total_ns. */
+void ldr_compiled_timings(const struct ldr_compiled *c, struct ldr_timings *t);
+/* The manifest, the parameter values (manifest order), the function count (as the compiler
+ * process or the cache entry said: information), the verified signature or NULL. Borrowed. */
+const struct sdk_manifest *ldr_compiled_manifest(const struct ldr_compiled *c);
+const uint64_t *ldr_compiled_param_values(const struct ldr_compiled *c, size_t *n);
+uint32_t ldr_compiled_functions(const struct ldr_compiled *c);
+const struct sig_info *ldr_compiled_signature(const struct ldr_compiled *c);
+void ldr_compiled_free(struct ldr_compiled *c); /* NULL-safe */
+/* Driver-host side: link the object into a new image of ctx (as a cache hit is: no bitcode);
+ * manifest, signature, parameter values and function counts from the record. The image's
+ * ldr_image_object_digest equals ldr_compiled_sha256 (checked: -EIO otherwise). */
+int ldr_image_load_compiled(struct ldr_ctx *ctx, const struct ldr_compiled *c,
+			    struct ldr_image **out, char **err);
 
 #endif

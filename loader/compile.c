@@ -1,0 +1,842 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The compiler process (issue 12, "driver domains"): the supervisor never parses bitcode.
+ *
+ *   supervisor (this process)                 compiler process (fork, confined)
+ *   1. signature   2. archive + manifest
+ *   object cache: key, lookup ---- hit ----> (none: the cached object is the result)
+ *        | miss
+ *        +-- fork --------------------------> steps 1-6 of image.c, eager, on the same bytes:
+ *                                             parse, verify, lint, specialize, optimize, emit
+ *   read one framed answer  <----- pipe ----- the object (or rc + message), then _exit
+ *   (watchdog, caps)
+ *   SHA-256 of the object, store it in the cache
+ *
+ * The driver host later links the object (ldr_image_load_compiled): the cache-hit path of
+ * image.c, no bitcode. What the compiler process says is parsed as hostile: LLVM ran on bytes
+ * a vendor signed, and a bug of its reader may have let those bytes take it over. So the answer
+ * is one frame with fixed-size fields and a capped payload, nothing after it, and a process that
+ * dies, hangs, or answers anything else is an error naming what happened, never a crash here.
+ */
+#define _GNU_SOURCE 1
+#include "ldr_jit.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "xdrv/util.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define LDR_SANITIZER_BUILD 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer) ||                         \
+	__has_feature(thread_sanitizer)
+#define LDR_SANITIZER_BUILD 1
+#endif
+#endif
+#ifndef LDR_SANITIZER_BUILD
+#define LDR_SANITIZER_BUILD 0
+#endif
+
+struct ldr_compiled {
+	char *label;
+	struct sdk_manifest manifest;
+	int sig_checked;
+	struct sig_info sig;
+	uint64_t *param_values;
+	size_t nparams;
+	uint8_t *obj;
+	size_t obj_len;
+	uint8_t digest[32]; /* SHA-256(0^32 || SHA-256(obj)), as ldr_image_object_digest */
+	uint32_t functions;
+	const char *cache_state;
+	struct ldr_timings t;
+};
+
+/* ---- the answer on the pipe --------------------------------------------------------------------
+ * One frame, little-endian: magic "XDRVCOB1", kind (u32: 1 the object, 2 a failure), rc (i32, a
+ * failure's -errno), functions (u32), reserved (u32, 0), payload length (u64), parse_ns and
+ * opt_ns (u64, information), then the payload: the object (1 byte .. LDR_CACHE_ENTRY_MAX) or
+ * the failure's text (1 .. LDR_COMPILE_ERR_MAX bytes, no NUL). Nothing may follow it.
+ */
+#define ANS_MAGIC   "XDRVCOB1"
+#define ANS_HDR	    48u
+#define ANS_OBJECT  1u
+#define ANS_FAILURE 2u
+
+struct answer {
+	uint32_t kind;
+	int32_t rc;
+	uint32_t functions;
+	uint64_t len, parse_ns, opt_ns;
+};
+
+static void put_le(uint8_t *p, uint64_t v, int n)
+{
+	for (int i = 0; i < n; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t get_le(const uint8_t *p, int n)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < n; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+/* Parse a header; *err names the defect. */
+static int answer_parse(const uint8_t *h, struct answer *a, char **err)
+{
+	if (memcmp(h, ANS_MAGIC, 8) != 0)
+		return xdrv_err(err, -EBADMSG, "not an answer frame");
+	a->kind = (uint32_t)get_le(h + 8, 4);
+	a->rc = (int32_t)(uint32_t)get_le(h + 12, 4);
+	a->functions = (uint32_t)get_le(h + 16, 4);
+	a->len = get_le(h + 24, 8);
+	a->parse_ns = get_le(h + 32, 8);
+	a->opt_ns = get_le(h + 40, 8);
+	if (get_le(h + 20, 4) != 0)
+		return xdrv_err(err, -EBADMSG, "reserved field not zero");
+	if (a->kind == ANS_OBJECT) {
+		if (a->len == 0 || a->len > LDR_CACHE_ENTRY_MAX)
+			return xdrv_err(err, -EBADMSG, "an object of %llu bytes (1 to %u allowed)",
+					(unsigned long long)a->len, LDR_CACHE_ENTRY_MAX);
+		if (a->rc != 0)
+			return xdrv_err(err, -EBADMSG, "an object with rc %d", a->rc);
+	} else if (a->kind == ANS_FAILURE) {
+		if (a->len == 0 || a->len > LDR_COMPILE_ERR_MAX)
+			return xdrv_err(err, -EBADMSG, "a message of %llu bytes (1 to %u allowed)",
+					(unsigned long long)a->len, LDR_COMPILE_ERR_MAX);
+		if (a->rc >= 0 || a->rc < -4095)
+			return xdrv_err(err, -EBADMSG, "a failure with rc %d", a->rc);
+	} else {
+		return xdrv_err(err, -EBADMSG, "answer of kind %u", a->kind);
+	}
+	return 0;
+}
+
+static int write_all(int fd, const void *buf, size_t n)
+{
+	const uint8_t *p = buf;
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -EPIPE;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* ---- the compiler process ---------------------------------------------------------------------
+ */
+
+/* The compiler process confines itself, before it reads a byte of the package: it dies with the
+ * supervisor, gains no privileges, keeps no file but its pipe (moved to fd 3) and 0-2, dumps no
+ * core, and gets CPU-time, address-space and open-file limits. Crash signals get their default
+ * action (a sanitizer's handler would turn SIGSEGV into an exit status), stop signals too.
+ * The seccomp filter (XDRV_SANDBOX_COMPILER) belongs here, after the fds are closed.
+ * Returns the pipe's fd, or negative: the process cannot be confined and must not compile. */
+static int compiler_confine(const struct ldr_ctx *ctx, int fd, pid_t parent)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+		return -ESRCH;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		return -errno;
+	static const int dfl[] = {SIGSEGV, SIGBUS,  SIGILL, SIGFPE,  SIGABRT, SIGTRAP,
+				  SIGXCPU, SIGPIPE, SIGINT, SIGTERM, SIGHUP};
+	for (size_t i = 0; i < sizeof dfl / sizeof dfl[0]; i++) {
+		struct sigaction sa;
+		if (sigaction(dfl[i], NULL, &sa) == 0 && sa.sa_handler == SIG_IGN &&
+		    (dfl[i] == SIGINT || dfl[i] == SIGTERM || dfl[i] == SIGHUP))
+			continue; /* ignored by whoever started the supervisor: left so */
+		signal(dfl[i], SIG_DFL);
+	}
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (fd != 3) {
+		if (dup2(fd, 3) != 3)
+			return -errno;
+		fd = 3;
+	}
+	if (syscall(SYS_close_range, 4u, ~0u, 0u) != 0) {
+		long max = sysconf(_SC_OPEN_MAX);
+		for (long i = 4; i < (max > 0 && max < 65536 ? max : 65536); i++)
+			close((int)i);
+	}
+	struct rlimit core = {0, 0}, nofile = {64, 64};
+	if (setrlimit(RLIMIT_CORE, &core) != 0 || setrlimit(RLIMIT_NOFILE, &nofile) != 0)
+		return -errno;
+	uint32_t ms = ctx->cfg.compile_timeout_ms ? ctx->cfg.compile_timeout_ms
+						  : LDR_COMPILE_TIMEOUT_DEFAULT_MS;
+	struct rlimit cpu = {ms / 1000u + 2u, ms / 1000u + 4u};
+	if (setrlimit(RLIMIT_CPU, &cpu) != 0)
+		return -errno;
+	if (!LDR_SANITIZER_BUILD) {
+		/* a sanitizer reserves terabytes of shadow: no address-space limit there */
+		uint64_t add = ctx->cfg.compile_mem_bytes ? ctx->cfg.compile_mem_bytes
+							  : LDR_COMPILE_MEM_DEFAULT;
+		unsigned long pages = 0;
+		FILE *f = fopen("/proc/self/statm", "r");
+		if (f) {
+			if (fscanf(f, "%lu", &pages) != 1)
+				pages = 0;
+			fclose(f);
+		}
+		uint64_t now = (uint64_t)pages * (uint64_t)sysconf(_SC_PAGESIZE);
+		struct rlimit as = {(rlim_t)(now + add), (rlim_t)(now + add)};
+		if (setrlimit(RLIMIT_AS, &as) != 0)
+			return -errno;
+	}
+	/* XDRV_SANDBOX_COMPILER: the lead's seccomp allow-list goes here */
+	return fd;
+}
+
+static _Noreturn void compiler_answer_failure(int fd, int rc, const char *msg)
+{
+	uint8_t h[ANS_HDR] = {0};
+	size_t n = strlen(msg ? msg : "");
+	if (!n) {
+		msg = "failed";
+		n = strlen(msg);
+	}
+	if (n > LDR_COMPILE_ERR_MAX)
+		n = LDR_COMPILE_ERR_MAX;
+	if (rc >= 0 || rc < -4095)
+		rc = -EIO;
+	memcpy(h, ANS_MAGIC, 8);
+	put_le(h + 8, ANS_FAILURE, 4);
+	put_le(h + 12, (uint32_t)rc, 4);
+	put_le(h + 24, n, 8);
+	if (write_all(fd, h, sizeof h) == 0)
+		write_all(fd, msg, n);
+	_exit(0);
+}
+
+/* In the compiler process: compile the package as an eager in-process load would (the same
+ * bytes, the same pipeline, the same checks), send the object emitted, and end without running
+ * atexit handlers (nothing of the supervisor's may run twice, no leak check of a fork). */
+static _Noreturn void compiler_main(struct ldr_ctx *ctx, int fd, pid_t parent, const uint8_t *pkg,
+				    size_t len, const char *label, const struct ldr_param_value *pv,
+				    size_t npv)
+{
+	char *e = NULL;
+	struct ldr_image *img = NULL;
+	fd = compiler_confine(ctx, fd, parent);
+	if (fd < 0) {
+		if (fd == -ESRCH)
+			_exit(1); /* the supervisor is gone */
+		_exit(2);
+	}
+	if (ctx->compile_test_sleep_ms) {
+		struct timespec ts = {ctx->compile_test_sleep_ms / 1000u,
+				      (long)(ctx->compile_test_sleep_ms % 1000u) * 1000000L};
+		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+			;
+	}
+	/* the supervisor looked the cache up; the key is no business of this process */
+	ldr_ctx_drop_cache(ctx);
+	ctx->cfg.extract_dir = NULL; /* nothing written to disk */
+	ctx->capture_objects = 1;
+	int rc = ldr_image_load_buf(ctx, pkg, len, label, pv, npv, &img, &e);
+	if (rc)
+		compiler_answer_failure(fd, rc, e);
+	if (img->nobjects != 1 || !img->obj_copy || !img->obj_len)
+		compiler_answer_failure(fd, -ENOTSUP,
+					"package: the compiler emitted no single object");
+	if (img->obj_len > LDR_CACHE_ENTRY_MAX)
+		compiler_answer_failure(fd, -EFBIG, "package: the object is larger than 64 MiB");
+	uint8_t h[ANS_HDR] = {0};
+	memcpy(h, ANS_MAGIC, 8);
+	put_le(h + 8, ANS_OBJECT, 4);
+	put_le(h + 16, img->total, 4);
+	put_le(h + 24, img->obj_len, 8);
+	put_le(h + 32, img->t.parse_ns, 8);
+	put_le(h + 40, img->t.opt_ns, 8);
+	if (write_all(fd, h, sizeof h) || write_all(fd, img->obj_copy, img->obj_len))
+		_exit(1);
+	_exit(0);
+}
+
+/* ---- the supervisor's side --------------------------------------------------------------------
+ */
+static const char *signal_cause(int sig)
+{
+	switch (sig) {
+	case SIGSEGV:
+	case SIGBUS:
+	case SIGILL:
+	case SIGFPE:
+	case SIGABRT:
+	case SIGTRAP:
+		return "LLVM crashed on the package's bitcode";
+	case SIGXCPU:
+		return "over its CPU time limit";
+	case SIGKILL:
+		return "killed: out of memory, or its CPU time's hard limit";
+	default:
+		return "killed by a signal";
+	}
+}
+
+static const char *sig_name(int sig, char *buf, size_t n)
+{
+	const char *a = sigabbrev_np(sig);
+	if (a)
+		snprintf(buf, n, "SIG%s", a);
+	else
+		snprintf(buf, n, "signal %d", sig);
+	return buf;
+}
+
+static int left_ms(uint64_t deadline)
+{
+	uint64_t now = xdrv_now_ns();
+	if (now >= deadline)
+		return 0;
+	uint64_t ms = (deadline - now + 999999u) / 1000000u;
+	return ms > 1000000000u ? 1000000000 : (int)ms;
+}
+
+struct reply {
+	struct answer a;
+	uint8_t *payload; /* a.len bytes, malloc'd */
+};
+
+/* Run the compiler process on pkg and read its answer. 0 and *r (an object or a failure), or
+ * negative with *err saying what happened to the process. */
+static int run_compiler(struct ldr_ctx *ctx, const uint8_t *pkg, size_t len, const char *label,
+			const struct ldr_param_value *pv, size_t npv, struct reply *r, char **err)
+{
+	int p[2];
+	memset(r, 0, sizeof *r);
+	uint32_t timeout = ctx->cfg.compile_timeout_ms ? ctx->cfg.compile_timeout_ms
+						       : LDR_COMPILE_TIMEOUT_DEFAULT_MS;
+	if (pipe2(p, O_CLOEXEC) != 0)
+		return xdrv_err(err, -errno, "pipe: %s", strerror(errno));
+	pid_t parent = getpid();
+	fflush(NULL); /* nothing buffered may be written twice */
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(p[0]);
+		close(p[1]);
+		return xdrv_err(err, -e, "fork: %s", strerror(e));
+	}
+	if (pid == 0) {
+		close(p[0]);
+		compiler_main(ctx, p[1], parent, pkg, len, label, pv, npv);
+	}
+	ctx->compile_forks++;
+	close(p[1]);
+	int fd = p[0];
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	uint64_t deadline = xdrv_now_ns() + (uint64_t)timeout * 1000000u;
+	uint8_t hdr[ANS_HDR];
+	size_t have = 0; /* bytes of header + payload read */
+	int eof = 0, exited = 0, status = 0, rc = 0, timed_out = 0;
+	char *why = NULL;
+	sigset_t block, old;
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	while (!(eof && exited)) {
+		int ms = left_ms(deadline);
+		if (ms == 0) {
+			timed_out = 1;
+			break;
+		}
+		if (pidfd < 0 && ms > 10)
+			ms = 10; /* no pidfd: look at the process with waitpid every 10 ms */
+		struct pollfd pf[2] = {{.fd = eof ? -1 : fd, .events = POLLIN},
+				       {.fd = exited ? -1 : pidfd, .events = POLLIN}};
+		struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+		int n = ppoll(pf, 2, &ts, &old);
+		if (n < 0 && errno == EINTR) {
+			rc = xdrv_err(&why, -EINTR, "interrupted by a signal");
+			break;
+		}
+		if (n < 0) {
+			rc = xdrv_err(&why, -errno, "poll: %s", strerror(errno));
+			break;
+		}
+		if (!exited && (pidfd < 0 || pf[1].revents)) {
+			pid_t w;
+			while ((w = waitpid(pid, &status, WNOHANG)) < 0 && errno == EINTR)
+				;
+			exited = w == pid;
+		}
+		if (eof || !(pf[0].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		/* the header, then exactly the payload it announced, then the end */
+		uint8_t sink[256];
+		uint8_t *dst;
+		size_t want;
+		if (have < ANS_HDR) {
+			dst = hdr + have;
+			want = ANS_HDR - have;
+		} else if (have < ANS_HDR + r->a.len) {
+			dst = r->payload + (have - ANS_HDR);
+			want = (size_t)(ANS_HDR + r->a.len - have);
+		} else {
+			dst = sink; /* anything here is too much */
+			want = sizeof sink;
+		}
+		ssize_t got = read(fd, dst, want);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0) {
+			eof = 1;
+			continue;
+		}
+		if (dst == sink) {
+			rc = xdrv_err(&why, -EBADMSG, "bytes after its answer");
+			break;
+		}
+		have += (size_t)got;
+		if (have == ANS_HDR) {
+			rc = answer_parse(hdr, &r->a, &why);
+			if (rc)
+				break;
+			if (!(r->payload = malloc((size_t)r->a.len))) {
+				rc = xdrv_err(&why, -ENOMEM, "out of memory");
+				break;
+			}
+		}
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (!exited) {
+		/* hung, broke the protocol, or we were interrupted: it ends now */
+		kill(pid, SIGKILL);
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+	}
+	close(fd);
+	if (pidfd >= 0)
+		close(pidfd);
+	char sn[32];
+	if (timed_out) {
+		rc = xdrv_err(err, -ETIMEDOUT,
+			      "compiler process for %s did not answer within %u ms; killed", label,
+			      timeout);
+	} else if (rc == -EINTR) {
+		rc = xdrv_err(err, rc, "compiler process for %s: %s; killed", label, why);
+	} else if (rc) {
+		rc = xdrv_err(err, rc,
+			      "compiler process for %s sent a malformed answer (%s); killed, "
+			      "nothing of it was loaded",
+			      label, why ? why : "?");
+	} else if (WIFSIGNALED(status)) {
+		rc = xdrv_err(err, -ECHILD,
+			      "compiler process for %s died: %s (%s); nothing of it was loaded",
+			      label, sig_name(WTERMSIG(status), sn, sizeof sn),
+			      signal_cause(WTERMSIG(status)));
+	} else if (WEXITSTATUS(status) != 0) {
+		rc = xdrv_err(err, -ECHILD,
+			      "compiler process for %s ended with exit status %d%s; nothing of it "
+			      "was loaded",
+			      label, WEXITSTATUS(status),
+			      WEXITSTATUS(status) == 2 ? " (it could not confine itself)" : "");
+	} else if (have < ANS_HDR || have != ANS_HDR + r->a.len) {
+		rc = xdrv_err(
+			err, -EBADMSG,
+			"compiler process for %s ended after %zu bytes of its answer; nothing "
+			"of it was loaded",
+			label, have);
+	}
+	free(why);
+	if (rc) {
+		free(r->payload);
+		r->payload = NULL;
+	}
+	return rc;
+}
+
+/* ---- steps 1-2 and the cache, in the supervisor ----------------------------------------------
+ * As image.c's ldr_image_load_buf does them (the compiler process does them again on its copy
+ * of the same bytes, before it parses anything). */
+static void caps_from(const struct ldr_config *cfg, struct sdk_caps *caps)
+{
+	struct sdk_caps def = SDK_CAPS_DEFAULT;
+	*caps = def;
+	if (cfg->max_entries)
+		caps->max_entries = cfg->max_entries;
+	if (cfg->max_entry_size)
+		caps->max_entry_size = cfg->max_entry_size;
+	if (cfg->max_total_size)
+		caps->max_total_size = cfg->max_total_size;
+}
+
+static void object_digest(const uint8_t *obj, size_t len, uint8_t out[32])
+{
+	uint8_t cat[64];
+	unsigned int dl = 32;
+	memset(cat, 0, 32);
+	if (!EVP_Digest(obj, len, cat + 32, &dl, EVP_sha256(), NULL) ||
+	    !EVP_Digest(cat, sizeof cat, out, &dl, EVP_sha256(), NULL))
+		memset(out, 0, 32);
+}
+
+int ldr_package_compile_mem(struct ldr_ctx *ctx, const uint8_t *buf, size_t len, const char *label,
+			    const struct ldr_param_value *pv, size_t npv, struct ldr_compiled **out,
+			    char **err)
+{
+	struct sdk_package pkg;
+	struct ldr_cache_key ck = {0};
+	struct reply r = {0};
+	char *e = NULL;
+	size_t payload_len = 0;
+	int rc;
+	memset(&pkg, 0, sizeof pkg);
+	*out = NULL;
+	if (!label)
+		label = "(buffer)";
+	struct ldr_compiled *c = calloc(1, sizeof *c);
+	if (!c || !(c->label = strdup(label))) {
+		rc = xdrv_err(&e, -ENOMEM, "out of memory");
+		goto out;
+	}
+	c->cache_state = "off";
+	if (ctx->cfg.jit_mode != LDR_JIT_EAGER) {
+		rc = xdrv_err(&e, -ENOTSUP,
+			      "lazy mode cannot use the compiler process (each function would be "
+			      "compiled on its first call, asking that process each time: not "
+			      "done); use eager mode, or load in process");
+		goto out;
+	}
+	uint64_t t0 = xdrv_now_ns();
+	/* 1. the signature, before anything looks at the payload */
+	rc = sig_trailer_parse(buf, len, &payload_len, NULL, NULL, &e);
+	if (rc == -ENODATA) {
+		free(e);
+		e = NULL;
+		if (!ctx->cfg.allow_unsigned) {
+			rc = xdrv_err(&e, -EPERM, "unsigned, and this host requires signatures");
+			goto out;
+		}
+		payload_len = len;
+		rc = 0;
+	} else if (rc) {
+		xdrv_err_prefix(&e, "signature");
+		goto out;
+	} else if (ctx->trust) {
+		rc = sig_verify(ctx->trust, buf, len, &c->sig, &e);
+		if (rc) {
+			xdrv_err_prefix(&e, "signature");
+			goto out;
+		}
+		payload_len = c->sig.payload_len;
+		c->sig_checked = 1;
+	}
+	uint64_t t1 = xdrv_now_ns();
+	c->t.verify_ns = t1 - t0;
+	/* 2. archive and manifest (no bitcode parsed: its member is only hashed) */
+	struct sdk_caps caps;
+	caps_from(&ctx->cfg, &caps);
+	rc = sdk_package_read(buf, payload_len, &caps, NULL, &pkg, &e);
+	if (rc)
+		goto out;
+	uint64_t t2 = xdrv_now_ns();
+	c->t.extract_ns = t2 - t1;
+	const struct sdk_manifest *m = &pkg.manifest;
+	c->nparams = m->desc.nparams;
+	if (!(c->param_values = calloc(c->nparams ? c->nparams : 1, sizeof *c->param_values))) {
+		rc = xdrv_err(&e, -ENOMEM, "out of memory");
+		goto out;
+	}
+	rc = ldr_param_values(&m->desc, pv, npv, c->param_values, &e);
+	if (rc)
+		goto out;
+
+	/* the object cache: a hit needs no compiler process */
+	if (ctx->cache) {
+		char hex[65];
+		if (c->sig_checked) {
+			memcpy(hex, c->sig.digest_hex, sizeof hex);
+		} else {
+			uint8_t d[32];
+			unsigned int dl = 32;
+			if (!EVP_Digest(buf, payload_len, d, &dl, EVP_sha256(), NULL))
+				memset(d, 0, sizeof d);
+			xdrv_hex(d, 32, hex);
+		}
+		if (ldr_cache_key_make(ctx, hex, m, c->param_values, &ck, NULL) == 0) {
+			struct ldr_cache_hit hit;
+			char *why = NULL;
+			int gr = ldr_cache_get(ctx->cache, &ck, &hit, &why);
+			if (gr == 0) {
+				c->cache_state = "hit";
+				c->obj = hit.obj;
+				c->obj_len = hit.obj_len;
+				c->functions = hit.functions;
+				hit.obj = NULL;
+			} else if (gr == -EBADMSG) {
+				c->cache_state = "rejected";
+				fprintf(stderr,
+					"xdrv loader: object cache: entry %s.xoc (%s) failed "
+					"authentication: %s; recompiled\n",
+					ck.hex, label, why ? why : "?");
+			} else {
+				c->cache_state = "miss";
+				if (gr != -ENOENT)
+					fprintf(stderr,
+						"xdrv loader: object cache: entry %s.xoc: %s\n",
+						ck.hex, why ? why : "?");
+			}
+			ldr_cache_hit_free(&hit);
+			free(why);
+		}
+	}
+	uint64_t t3 = xdrv_now_ns();
+	c->t.cache_ns = t3 - t2;
+
+	if (!c->obj) {
+		/* 3-6 in the compiler process */
+		rc = run_compiler(ctx, buf, len, label, pv, npv, &r, &e);
+		uint64_t t4 = xdrv_now_ns();
+		c->t.jit_ns = t4 - t3;
+		if (rc)
+			goto out;
+		if (r.a.kind == ANS_FAILURE) {
+			/* its message, as text from outside: one line, escaped, bounded */
+			char raw[LDR_COMPILE_ERR_MAX + 1], shown[LDR_COMPILE_ERR_MAX + 16];
+			memcpy(raw, r.payload, (size_t)r.a.len);
+			raw[r.a.len] = 0;
+			const char *pfx = NULL;
+			size_t pl = strlen("package ") + strlen(label) + 2;
+			/* it says "package LABEL: ..." as an in-process load would: not twice */
+			if (strncmp(raw, "package ", 8) == 0 &&
+			    strncmp(raw + 8, label, strlen(label)) == 0 &&
+			    strncmp(raw + pl - 2, ": ", 2) == 0)
+				pfx = raw + pl;
+			xdrv_escape_text(pfx ? pfx : raw, shown, sizeof shown);
+			rc = xdrv_err(&e, r.a.rc, "%s", shown);
+			goto out;
+		}
+		c->obj = r.payload;
+		c->obj_len = (size_t)r.a.len;
+		r.payload = NULL;
+		c->functions = r.a.functions;
+		c->t.parse_ns = r.a.parse_ns < c->t.jit_ns ? r.a.parse_ns : c->t.jit_ns;
+		c->t.opt_ns = r.a.opt_ns < c->t.jit_ns ? r.a.opt_ns : c->t.jit_ns;
+		if (ck.text) {
+			char *se = NULL;
+			int pr = ldr_cache_put(ctx->cache, &ck, m->name, m->version, c->functions,
+					       c->obj, c->obj_len, &se);
+			if (pr)
+				fprintf(stderr, "xdrv loader: object cache: %s not stored: %s\n",
+					label, se ? se : "failed");
+			free(se);
+			c->t.cache_ns += xdrv_now_ns() - t4;
+		}
+	}
+	/* the digest of what this process holds, computed here */
+	object_digest(c->obj, c->obj_len, c->digest);
+	c->manifest = pkg.manifest; /* moved */
+	memset(&pkg.manifest, 0, sizeof pkg.manifest);
+	c->t.total_ns = xdrv_now_ns() - t0;
+	*out = c;
+	c = NULL;
+	rc = 0;
+out:
+	free(r.payload);
+	ldr_cache_key_free(&ck);
+	sdk_package_free(&pkg);
+	ldr_compiled_free(c);
+	if (rc) {
+		xdrv_err_prefix(&e, "package %s", label);
+		ldr_ctx_set_error(ctx, e);
+		xdrv_err(err, rc, "%s", e ? e : "failed");
+		free(e);
+		return rc;
+	}
+	ldr_ctx_set_error(ctx, NULL);
+	return 0;
+}
+
+int ldr_package_compile(struct ldr_ctx *ctx, const char *path, const struct ldr_param_value *pv,
+			size_t npv, struct ldr_compiled **out, char **err)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	char *e = NULL;
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	*out = NULL;
+	struct sdk_caps caps;
+	caps_from(&ctx->cfg, &caps);
+	size_t max = (size_t)caps.max_total_size + (size_t)caps.max_entries * 1024u + (64u << 10) +
+		     SIG_CMS_MAX + SIG_TRAILER_SIZE;
+	int rc = xdrv_read_file(path, max, &buf, &len, &e);
+	if (rc) {
+		xdrv_err_prefix(&e, "package %s", base);
+		ldr_ctx_set_error(ctx, e);
+		xdrv_err(err, rc, "%s", e ? e : "failed");
+		free(e);
+		return rc;
+	}
+	rc = ldr_package_compile_mem(ctx, buf, len, base, pv, npv, out, err);
+	free(buf);
+	return rc;
+}
+
+/* ---- the record -------------------------------------------------------------------------------
+ */
+const uint8_t *ldr_compiled_object(const struct ldr_compiled *c, size_t *len)
+{
+	*len = c ? c->obj_len : 0;
+	return c ? c->obj : NULL;
+}
+
+void ldr_compiled_sha256(const struct ldr_compiled *c, uint8_t out[32])
+{
+	if (c)
+		memcpy(out, c->digest, 32);
+	else
+		memset(out, 0, 32);
+}
+
+const char *ldr_compiled_cache_state(const struct ldr_compiled *c)
+{
+	return c && c->cache_state ? c->cache_state : "off";
+}
+
+void ldr_compiled_timings(const struct ldr_compiled *c, struct ldr_timings *t)
+{
+	if (c)
+		*t = c->t;
+	else
+		memset(t, 0, sizeof *t);
+}
+
+const struct sdk_manifest *ldr_compiled_manifest(const struct ldr_compiled *c)
+{
+	return c ? &c->manifest : NULL;
+}
+
+const uint64_t *ldr_compiled_param_values(const struct ldr_compiled *c, size_t *n)
+{
+	*n = c ? c->nparams : 0;
+	return c ? c->param_values : NULL;
+}
+
+uint32_t ldr_compiled_functions(const struct ldr_compiled *c)
+{
+	return c ? c->functions : 0;
+}
+
+const struct sig_info *ldr_compiled_signature(const struct ldr_compiled *c)
+{
+	return c && c->sig_checked ? &c->sig : NULL;
+}
+
+void ldr_compiled_free(struct ldr_compiled *c)
+{
+	if (!c)
+		return;
+	sdk_manifest_free(&c->manifest);
+	free(c->param_values);
+	free(c->obj);
+	free(c->label);
+	free(c);
+}
+
+/* ---- the driver host's side -------------------------------------------------------------------
+ */
+/* A deep copy of a manifest: written and parsed again (the parser validates what it copies). */
+static int manifest_copy(const struct sdk_manifest *from, struct sdk_manifest *to, char **err)
+{
+	char *json = NULL;
+	size_t n = 0;
+	int rc = sdk_manifest_write(from, &json, &n, err);
+	if (!rc)
+		rc = sdk_manifest_parse(json, n, to, err);
+	free(json);
+	return rc;
+}
+
+int ldr_image_load_compiled(struct ldr_ctx *ctx, const struct ldr_compiled *c,
+			    struct ldr_image **out, char **err)
+{
+	char *e = NULL;
+	int rc = 0;
+	*out = NULL;
+	struct ldr_image *img = calloc(1, sizeof *img);
+	if (!img) {
+		rc = xdrv_err(&e, -ENOMEM, "out of memory");
+		goto out;
+	}
+	uint64_t t0 = xdrv_now_ns();
+	img->ctx = ctx;
+	img->id = ++ctx->next_id;
+	img->mode = LDR_JIT_EAGER;
+	img->cache_state = c->cache_state;
+	img->abi_version = c->manifest.abi_version;
+	img->label = strdup(c->label);
+	img->name = strdup(c->manifest.name ? c->manifest.name : c->label);
+	img->nparams = c->nparams;
+	img->param_values = calloc(img->nparams ? img->nparams : 1, sizeof *img->param_values);
+	if (!img->label || !img->name || !img->param_values) {
+		rc = xdrv_err(&e, -ENOMEM, "out of memory");
+		goto out;
+	}
+	if (c->nparams)
+		memcpy(img->param_values, c->param_values, c->nparams * sizeof *c->param_values);
+	rc = manifest_copy(&c->manifest, &img->manifest, &e);
+	if (rc)
+		goto out;
+	img->has_manifest = 1;
+	img->sig = c->sig;
+	img->sig_checked = c->sig_checked;
+	rc = ldr_jit_image_begin(img, &e);
+	if (!rc)
+		rc = ldr_jit_add_object(img, c->obj, c->obj_len, &e);
+	if (!rc) {
+		/* one object, one materialization unit: the descriptor's lookup links all of it,
+		 * through the transform that hashes it */
+		const char *sym = "xdrv_driver";
+		uint64_t addr = 0;
+		ctx->obj_digest_img = img;
+		rc = ldr_jit_lookup(img, &sym, 1, 0, &addr, &e);
+		ctx->obj_digest_img = NULL;
+		img->desc = (const struct xdrv_driver *)(uintptr_t)addr;
+	}
+	if (!rc && (img->nobjects != 1 || memcmp(img->obj_digest, c->digest, 32) != 0))
+		rc = xdrv_err(&e, -EIO, "the object linked is not the one compiled");
+	if (rc)
+		goto out;
+	img->total = img->compiled = c->functions;
+	img->t = c->t;
+	img->t.jit_ns = xdrv_now_ns() - t0; /* the link */
+	img->t.total_ns = c->t.total_ns + img->t.jit_ns;
+	*out = img;
+	img = NULL;
+out:
+	ldr_image_unload(img);
+	if (rc) {
+		xdrv_err_prefix(&e, "package %s", c->label);
+		ldr_ctx_set_error(ctx, e);
+		xdrv_err(err, rc, "%s", e ? e : "failed");
+		free(e);
+		return rc;
+	}
+	ldr_ctx_set_error(ctx, NULL);
+	return 0;
+}

@@ -1,0 +1,442 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Tests for loader/compile.c, the compiler process (issue 12): the object it sends back has the
+ * digest of an in-process load of the same package, and linked in another context
+ * (ldr_image_load_compiled) it runs; a cache hit forks no compiler process; bitcode that
+ * crashes LLVM's reader (tests/hostile/bad_bitcode_*.bc, signed here) kills only the compiler
+ * process and comes back as an error naming the signal, with no file left open; a compiler
+ * process that hangs is killed at its watchdog; a lint failure comes back as the lint's
+ * message; an unsigned package is refused before any process is forked; lazy mode is refused.
+ */
+#include "jit_fixture.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <errno.h>
+#include <openssl/evp.h>
+#include <unistd.h>
+#include <xdrv/signer.h>
+
+#define DRV_SRC_FMT                                                                                \
+	"#include <xdrv/abi.h>\n"                                                                  \
+	"XDRV_PARAM(uint32_t, ring);\n"                                                            \
+	"static const struct xdrv_param params[] = {\n"                                            \
+	"  XDRV_PARAM_ENTRY(XDRV_PARAM_U32, ring, 64, 16, 4096, \"ring size\"), "                  \
+	"XDRV_PARAM_END};\n"                                                                       \
+	"static const struct xdrv_match match[] = {{.bus = XDRV_BUS_PLATFORM,\n"                   \
+	"  .compatible = \"test,compile\"}, {.bus = 0}};\n"                                        \
+	"static int32_t probe(xdrv_device_t *d) { (void)d; return (int32_t)xdrv_param_ring; }\n"   \
+	"static void rm(xdrv_device_t *d) { (void)d; }\n"                                          \
+	"uint32_t ring_twice(void) { return 2 * xdrv_param_ring; }\n"                              \
+	"%s\n"                                                                                     \
+	"XDRV_DRIVER(.name = \"compiletest\", .version = \"1.2.3\", .match = match, .params = "    \
+	"params,\n"                                                                                \
+	"  .probe = probe, .remove = rm);\n"
+
+static char dir[512], pki[600], root_pem[700], good[700], good_unsigned[700];
+
+/* Bitcode of the test driver with `extra` (the profile's flags + sdk_normalize, as sdk_build
+ * does without its lint) at `bc`. */
+static int driver_bc(const char *extra, const char *bc)
+{
+	char src[700], text[4096];
+	char *err = NULL;
+	snprintf(src, sizeof src, "%s.c", bc);
+	snprintf(text, sizeof text, DRV_SRC_FMT, extra);
+	int rc = xtest_write(src, text, strlen(text));
+	if (!rc)
+		rc = xtest_sh(SDK_CLANG
+			      " --target=" SDK_TRIPLE " -ffreestanding -nostdlibinc "
+			      "-isystem '%s/driver-abi/include' -fsigned-char -O2 -Xclang "
+			      "-disable-llvm-passes -emit-llvm -c '%s' -o '%s'",
+			      XDRV_SRCDIR, src, bc);
+	if (!rc) {
+		LLVMOrcThreadSafeContextRef tsc = LLVMOrcCreateNewThreadSafeContext();
+		LLVMModuleRef m = fx_parse(tsc, bc);
+		rc = m ? sdk_normalize(m, &err) : -1;
+		if (!rc)
+			rc = sdk_bitcode_write(m, bc, &err);
+		if (m)
+			LLVMDisposeModule(m);
+		LLVMOrcDisposeThreadSafeContext(tsc);
+	}
+	if (rc)
+		fprintf(stderr, "driver_bc: %s\n", err ? err : "?");
+	free(err);
+	return rc;
+}
+
+static int sign(const char *in, const char *out)
+{
+	char cert[700], key[700], chain[700];
+	char *err = NULL;
+	snprintf(cert, sizeof cert, "%s/signer.pem", pki);
+	snprintf(key, sizeof key, "%s/signer.key", pki);
+	snprintf(chain, sizeof chain, "%s/vendor.pem", pki);
+	int rc = sig_sign_file(in, out, cert, key, chain, &err);
+	if (rc)
+		fprintf(stderr, "sign: %s\n", err ? err : "?");
+	free(err);
+	return rc;
+}
+
+static int suite_init(void)
+{
+	char *err = NULL, bc[700];
+	snprintf(dir, sizeof dir, "%s", xtest_tmpdir());
+	snprintf(pki, sizeof pki, "%s/pki", dir);
+	snprintf(root_pem, sizeof root_pem, "%s/root.pem", pki);
+	snprintf(bc, sizeof bc, "%s/good.bc", dir);
+	snprintf(good_unsigned, sizeof good_unsigned, "%s/good.unsigned.xdrv", dir);
+	snprintf(good, sizeof good, "%s/good.xdrv", dir);
+	struct sig_pki_opts po = {.out_dir = pki};
+	struct sdk_pack_opts pk = {.bitcode = bc, .output = good_unsigned, .security_version = 1};
+	int rc = driver_bc("", bc);
+	if (!rc)
+		rc = sig_pki_create(&po, &err);
+	if (!rc)
+		rc = sdk_pack(&pk, &err);
+	if (!rc)
+		rc = sign(good_unsigned, good);
+	if (rc)
+		fprintf(stderr, "test_compile fixture: %s\n", err ? err : "?");
+	free(err);
+	return rc ? 1 : 0;
+}
+
+static int add_member(struct archive *a, const char *name, const void *data, size_t len)
+{
+	struct archive_entry *e = archive_entry_new();
+	archive_entry_set_pathname(e, name);
+	archive_entry_set_size(e, (la_int64_t)len);
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, 0644);
+	int ok = archive_write_header(a, e) == ARCHIVE_OK &&
+		 archive_write_data(a, data, len) == (la_ssize_t)len;
+	archive_entry_free(e);
+	return ok ? 0 : -1;
+}
+
+/* A signed package at DIR/NAME.xdrv: the good package's manifest, with the bitcode member
+ * `bcpath` (its size and digest put into the manifest): bytes the SDK would refuse to pack. */
+static const char *craft_signed(const char *name, const char *bcpath)
+{
+	static char out[800];
+	char un[800];
+	size_t len = 0, bclen = 0, jlen = 0;
+	unsigned char *gp = xtest_read(good_unsigned, &len);
+	unsigned char *bc = xtest_read(bcpath, &bclen);
+	struct sdk_package pkg;
+	char *err = NULL, *json = NULL;
+	memset(&pkg, 0, sizeof pkg);
+	int rc = gp && bc ? sdk_package_read(gp, len, NULL, NULL, &pkg, &err) : -1;
+	struct sdk_manifest *m = &pkg.manifest;
+	for (size_t i = 0; !rc && i < m->nfiles; i++) {
+		if (strcmp(m->files[i].path, m->bitcode) != 0)
+			continue;
+		uint8_t md[32];
+		unsigned mdlen = 0;
+		EVP_Digest(bc, bclen, md, &mdlen, EVP_sha256(), NULL);
+		xdrv_hex(md, 32, m->files[i].sha256);
+		m->files[i].size = bclen;
+	}
+	if (!rc)
+		rc = sdk_manifest_write(m, &json, &jlen, &err);
+	snprintf(un, sizeof un, "%s/%s.unsigned.xdrv", dir, name);
+	snprintf(out, sizeof out, "%s/%s.xdrv", dir, name);
+	if (!rc) {
+		struct archive *a = archive_write_new();
+		if (archive_write_set_format_ustar(a) != ARCHIVE_OK ||
+		    archive_write_open_filename(a, un) != ARCHIVE_OK ||
+		    add_member(a, SDK_MANIFEST_NAME, json, jlen) != 0 ||
+		    add_member(a, m->bitcode, bc, bclen) != 0)
+			rc = -1;
+		archive_write_close(a);
+		archive_write_free(a);
+	}
+	if (!rc)
+		rc = sign(un, out);
+	if (rc)
+		fprintf(stderr, "craft_signed: %s\n", err ? err : "?");
+	free(json);
+	free(err);
+	free(gp);
+	free(bc);
+	sdk_package_free(&pkg);
+	return rc ? NULL : out;
+}
+
+static struct ldr_ctx *ctx_with(uint32_t mode, const char *cache_dir)
+{
+	struct ldr_config cfg = {
+		.trust_root = root_pem, .jit_mode = mode, .opt_level = 2, .cache_dir = cache_dir};
+	struct ldr_ctx *ctx = NULL;
+	char *err = NULL;
+	if (ldr_ctx_create(&cfg, &ctx, &err) != 0)
+		fprintf(stderr, "ctx: %s\n", err);
+	free(err);
+	return ctx;
+}
+
+static int has(const char *msg, const char *needle)
+{
+	int ok = msg && strstr(msg, needle);
+	if (!ok)
+		fprintf(stderr, "\n  message: %s\n  wanted: %s\n", msg ? msg : "(none)", needle);
+	return ok;
+}
+
+static int open_fds(void)
+{
+	int n = 0;
+	DIR *d = opendir("/proc/self/fd");
+	if (!d)
+		return -1;
+	for (struct dirent *e; (e = readdir(d));)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* Link `c` into a fresh context and call ring_twice; returns its result (0 on failure). */
+static uint32_t link_and_call(const struct ldr_compiled *c, uint8_t digest[32])
+{
+	struct ldr_ctx *host = ctx_with(LDR_JIT_EAGER, NULL);
+	struct ldr_image *img = NULL;
+	char *e = NULL;
+	uint32_t v = 0;
+	uint64_t addr = 0;
+	if (!host)
+		return 0;
+	int rc = ldr_image_load_compiled(host, c, &img, &e);
+	if (rc)
+		fprintf(stderr, "load_compiled: %s\n", e ? e : "?");
+	CU_ASSERT_EQUAL(rc, 0);
+	if (!rc) {
+		CU_ASSERT_EQUAL(ldr_image_object_digest(img, digest), 0);
+		CU_ASSERT_PTR_NOT_NULL(ldr_image_descriptor(img));
+		CU_ASSERT_STRING_EQUAL(ldr_image_name(img), "compiletest");
+		CU_ASSERT_PTR_NOT_NULL(ldr_image_signature(img));
+		CU_ASSERT_PTR_NOT_NULL(ldr_image_manifest(img));
+		CU_ASSERT(ldr_image_total_functions(img) >= 3);
+		if (ldr_image_lookup(img, "ring_twice", &addr, &e) == 0)
+			v = ((uint32_t(*)(void))(uintptr_t)addr)();
+	}
+	ldr_image_unload(img);
+	ldr_ctx_destroy(host);
+	free(e);
+	return v;
+}
+
+static void test_compiled_object_has_the_digest_of_an_in_process_load_and_runs(void)
+{
+	struct ldr_ctx *ctx = ctx_with(LDR_JIT_EAGER, NULL);
+	struct ldr_ctx *inproc = ctx_with(LDR_JIT_EAGER, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(inproc);
+	struct ldr_compiled *c = NULL;
+	struct ldr_image *img = NULL;
+	char *e = NULL;
+	uint8_t dc[32], di[32], dl[32];
+	int rc = ldr_package_compile(ctx, good, NULL, 0, &c, &e);
+	if (rc)
+		fprintf(stderr, "compile: %s\n", e ? e : "?");
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	CU_ASSERT_EQUAL(ctx->compile_forks, 1u);
+	CU_ASSERT_EQUAL(ctx->images, NULL); /* nothing was linked in the supervisor */
+	CU_ASSERT_STRING_EQUAL(ldr_compiled_cache_state(c), "off");
+	size_t olen = 0;
+	const uint8_t *obj = ldr_compiled_object(c, &olen);
+	CU_ASSERT(obj && olen > 64 && memcmp(obj, "\177ELF", 4) == 0);
+	ldr_compiled_sha256(c, dc);
+	/* the digest is the supervisor's, of the bytes it holds */
+	uint8_t inner[64], want[32];
+	unsigned int l = 32;
+	memset(inner, 0, 32);
+	EVP_Digest(obj, olen, inner + 32, &l, EVP_sha256(), NULL);
+	EVP_Digest(inner, 64, want, &l, EVP_sha256(), NULL);
+	CU_ASSERT_EQUAL(memcmp(dc, want, 32), 0);
+	struct ldr_timings t;
+	ldr_compiled_timings(c, &t);
+	CU_ASSERT(t.verify_ns > 0 && t.extract_ns > 0 && t.jit_ns > 0 && t.total_ns >= t.jit_ns);
+	size_t np = 0;
+	const uint64_t *pv = ldr_compiled_param_values(c, &np);
+	CU_ASSERT_EQUAL_FATAL(np, 1u);
+	CU_ASSERT_EQUAL(pv[0], 64u);
+	CU_ASSERT_PTR_NOT_NULL(ldr_compiled_signature(c));
+
+	CU_ASSERT_EQUAL_FATAL(ldr_image_load_file(inproc, good, NULL, 0, &img, NULL), 0);
+	CU_ASSERT_EQUAL(ldr_image_object_digest(img, di), 0);
+	CU_ASSERT_EQUAL(memcmp(dc, di, 32), 0);
+	ldr_image_unload(img);
+
+	CU_ASSERT_EQUAL(link_and_call(c, dl), 128u);
+	CU_ASSERT_EQUAL(memcmp(dl, dc, 32), 0);
+	ldr_compiled_free(c);
+
+	/* a specialization value reaches the code */
+	struct ldr_param_value p = {"ring", "100"};
+	CU_ASSERT_EQUAL_FATAL(ldr_package_compile(ctx, good, &p, 1, &c, NULL), 0);
+	CU_ASSERT_EQUAL(link_and_call(c, dl), 200u);
+	ldr_compiled_free(c);
+	/* ... and a refused one is refused in the supervisor, before any fork */
+	p.value = "5";
+	CU_ASSERT_EQUAL(ldr_package_compile(ctx, good, &p, 1, &c, &e), -ERANGE);
+	CU_ASSERT_PTR_NULL(c);
+	CU_ASSERT_EQUAL(ctx->compile_forks, 2u);
+	ldr_ctx_destroy(ctx);
+	ldr_ctx_destroy(inproc);
+	free(e);
+}
+
+static void test_a_cache_hit_forks_no_compiler_process(void)
+{
+	char cache[700];
+	snprintf(cache, sizeof cache, "%s/cache", xtest_tmpdir());
+	struct ldr_ctx *ctx = ctx_with(LDR_JIT_EAGER, cache);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+	struct ldr_compiled *c = NULL;
+	uint8_t d1[32], d2[32], dl[32];
+	CU_ASSERT_EQUAL_FATAL(ldr_package_compile(ctx, good, NULL, 0, &c, NULL), 0);
+	CU_ASSERT_STRING_EQUAL(ldr_compiled_cache_state(c), "miss");
+	CU_ASSERT_EQUAL(ctx->compile_forks, 1u);
+	ldr_compiled_sha256(c, d1);
+	ldr_compiled_free(c);
+	CU_ASSERT_EQUAL_FATAL(ldr_package_compile(ctx, good, NULL, 0, &c, NULL), 0);
+	CU_ASSERT_STRING_EQUAL(ldr_compiled_cache_state(c), "hit");
+	CU_ASSERT_EQUAL(ctx->compile_forks, 1u); /* no compiler process */
+	ldr_compiled_sha256(c, d2);
+	CU_ASSERT_EQUAL(memcmp(d1, d2, 32), 0);
+	CU_ASSERT_EQUAL(link_and_call(c, dl), 128u);
+	CU_ASSERT_EQUAL(memcmp(dl, d1, 32), 0);
+	ldr_compiled_free(c);
+	/* an in-process load of the same context hits the entry the supervisor stored */
+	struct ldr_image *img = NULL;
+	CU_ASSERT_EQUAL_FATAL(ldr_image_load_file(ctx, good, NULL, 0, &img, NULL), 0);
+	CU_ASSERT_STRING_EQUAL(ldr_image_cache_state(img), "hit");
+	ldr_image_unload(img);
+	ldr_ctx_destroy(ctx);
+}
+
+/* The fixture `file` (tests/hostile) signed into a package: compiling it kills the compiler
+ * process with `sig`; the supervisor (this process) gets the error, keeps no file of it open,
+ * and compiles the good package right after. */
+static void expect_crash(const char *name, const char *file, const char *sig)
+{
+	char want[256];
+	const char *pkg = craft_signed(name, xtest_path("%s/tests/hostile/%s", XDRV_SRCDIR, file));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pkg);
+	char path[800];
+	snprintf(path, sizeof path, "%s", pkg);
+	struct ldr_ctx *ctx = ctx_with(LDR_JIT_EAGER, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+	struct ldr_compiled *c = NULL;
+	char *e = NULL;
+	int fds = open_fds();
+	CU_ASSERT_EQUAL(ldr_package_compile(ctx, path, NULL, 0, &c, &e), -ECHILD);
+	CU_ASSERT_PTR_NULL(c);
+	snprintf(want, sizeof want,
+		 "package %s.xdrv: compiler process for %s.xdrv died: %s (LLVM crashed on the "
+		 "package's bitcode); nothing of it was loaded",
+		 name, name, sig);
+	CU_ASSERT(has(e, want));
+	CU_ASSERT(has(ldr_errmsg(ctx), want));
+	CU_ASSERT_EQUAL(open_fds(), fds);
+	CU_ASSERT_EQUAL(ctx->compile_forks, 1u);
+	CU_ASSERT_EQUAL(ldr_package_compile(ctx, good, NULL, 0, &c, NULL), 0);
+	ldr_compiled_free(c);
+	ldr_ctx_destroy(ctx);
+	free(e);
+}
+
+static void test_bitcode_that_crashes_llvm_kills_only_the_compiler_process(void)
+{
+	expect_crash("crash", "bad_bitcode_crash.bc", "SIGSEGV");
+	expect_crash("abort", "bad_bitcode_abort.bc", "SIGABRT");
+}
+
+static void test_a_hung_compiler_process_is_killed_at_its_watchdog(void)
+{
+	struct ldr_config cfg = {.trust_root = root_pem, .opt_level = 2, .compile_timeout_ms = 300};
+	struct ldr_ctx *ctx = NULL;
+	CU_ASSERT_EQUAL_FATAL(ldr_ctx_create(&cfg, &ctx, NULL), 0);
+	ctx->compile_test_sleep_ms = 60000;
+	struct ldr_compiled *c = NULL;
+	char *e = NULL;
+	int fds = open_fds();
+	uint64_t t0 = xdrv_now_ns();
+	CU_ASSERT_EQUAL(ldr_package_compile(ctx, good, NULL, 0, &c, &e), -ETIMEDOUT);
+	uint64_t ms = (xdrv_now_ns() - t0) / 1000000u;
+	CU_ASSERT(ms >= 300 && ms < 10000);
+	CU_ASSERT(has(e, "package good.xdrv: compiler process for good.xdrv did not answer "
+			 "within 300 ms; killed"));
+	CU_ASSERT_EQUAL(open_fds(), fds);
+	ctx->compile_test_sleep_ms = 0;
+	CU_ASSERT_EQUAL(ldr_package_compile(ctx, good, NULL, 0, &c, NULL), 0);
+	ldr_compiled_free(c);
+	ldr_ctx_destroy(ctx);
+	free(e);
+}
+
+static void test_a_lint_failure_comes_back_as_the_lints_message(void)
+{
+	char bc[700];
+	snprintf(bc, sizeof bc, "%s/getpid.bc", xtest_tmpdir());
+	CU_ASSERT_EQUAL_FATAL(
+		driver_bc("int getpid(void);\nint pid(void) { return getpid(); }", bc), 0);
+	const char *pkg = craft_signed("getpid", bc);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pkg);
+	char path[800];
+	snprintf(path, sizeof path, "%s", pkg);
+	struct ldr_ctx *ctx = ctx_with(LDR_JIT_EAGER, NULL),
+		       *inproc = ctx_with(LDR_JIT_EAGER, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(inproc);
+	struct ldr_compiled *c = NULL;
+	struct ldr_image *img = NULL;
+	char *e = NULL, *ei = NULL;
+	CU_ASSERT_EQUAL(ldr_package_compile(ctx, path, NULL, 0, &c, &e), -EINVAL);
+	CU_ASSERT_EQUAL(ctx->compile_forks, 1u);
+	/* the same message as an in-process load's, said once */
+	CU_ASSERT_EQUAL(ldr_image_load_file(inproc, path, NULL, 0, &img, &ei), -EINVAL);
+	CU_ASSERT(has(e, "getpid"));
+	CU_ASSERT(e && ei && strcmp(e, ei) == 0);
+	if (e && ei && strcmp(e, ei) != 0)
+		fprintf(stderr, "\n  compiler process: %s\n  in process: %s\n", e, ei);
+	CU_ASSERT(e && strncmp(e, "package getpid.xdrv: ", 21) == 0 &&
+		  !strstr(e + 21, "package getpid.xdrv"));
+	ldr_ctx_destroy(ctx);
+	ldr_ctx_destroy(inproc);
+	free(e);
+	free(ei);
+}
+
+static void test_unsigned_and_lazy_are_refused_before_any_fork(void)
+{
+	struct ldr_ctx *ctx = ctx_with(LDR_JIT_EAGER, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+	struct ldr_compiled *c = NULL;
+	char *e = NULL;
+	CU_ASSERT_EQUAL(ldr_package_compile(ctx, good_unsigned, NULL, 0, &c, &e), -EPERM);
+	CU_ASSERT(has(e, "unsigned, and this host requires signatures"));
+	CU_ASSERT_EQUAL(ctx->compile_forks, 0u);
+	ldr_ctx_destroy(ctx);
+	free(e);
+	e = NULL;
+	ctx = ctx_with(LDR_JIT_LAZY, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+	CU_ASSERT_EQUAL(ldr_package_compile(ctx, good, NULL, 0, &c, &e), -ENOTSUP);
+	CU_ASSERT(has(e, "lazy mode cannot use the compiler process"));
+	CU_ASSERT_EQUAL(ctx->compile_forks, 0u);
+	ldr_ctx_destroy(ctx);
+	free(e);
+}
+
+XTEST_SUITE(loader_compile, suite_init, NULL,
+	    XTEST(test_compiled_object_has_the_digest_of_an_in_process_load_and_runs),
+	    XTEST(test_a_cache_hit_forks_no_compiler_process),
+	    XTEST(test_bitcode_that_crashes_llvm_kills_only_the_compiler_process),
+	    XTEST(test_a_hung_compiler_process_is_killed_at_its_watchdog),
+	    XTEST(test_a_lint_failure_comes_back_as_the_lints_message),
+	    XTEST(test_unsigned_and_lazy_are_refused_before_any_fork))
