@@ -12,9 +12,9 @@
  * conversions of integers wider than 64 bits, frem, atomics wider than 8 bytes or misaligned,
  * half/bfloat): the SDK must not accept a package that fails to link on a host of its profile.
  * And what would run native code the lint never saw, or reach the host's machine state: prologue
- * and prefix data, personality functions, patchable-function attributes, explicit sections,
- * aliases, calling conventions other than C (definitions, imports, calls), the register and
- * frame intrinsics, and llvm.stackrestore of anything but a saved stack pointer.
+ * and prefix data, personality functions, naked functions, patchable-function attributes,
+ * explicit sections, aliases, calling conventions other than C (definitions, imports, calls),
+ * the register and frame intrinsics, and llvm.stackrestore of anything but a saved stack pointer.
  * Every problem is one line naming the function (or global) and the construct, and saying what
  * to write instead; sdk/README.md lists the rules.
  *
@@ -218,6 +218,7 @@ struct lint {
 	unsigned long dropped; /* problems past LINT_MAX_PROBLEMS */
 	unsigned portable_ids[N_PORTABLE];
 	unsigned id_stacksave, id_stackrestore;
+	unsigned k_naked;
 	unsigned k_byval, k_sret, k_inalloca, k_prealloc;
 	unsigned abi_attr_kinds[N_ABI_ATTRS];
 	LLVMModuleRef protos; /* the ABI's prototypes (sdk_abi_prototypes), in m's context */
@@ -1503,7 +1504,7 @@ static bool fn_data_is_set(LLVMValueRef f, unsigned idx, const char *keyword)
 	return set;
 }
 
-/* Prologue data, prefix data, personality and an explicit section, on any function. */
+/* Prologue data, prefix data, personality, an explicit section and `naked`, on any function. */
 static void check_function_object(struct lint *l, const char *who, LLVMValueRef f)
 {
 	if (fn_data_is_set(f, 2, "prologue"))
@@ -1526,6 +1527,12 @@ static void check_function_object(struct lint *l, const char *who, LLVMValueRef 
 			"a negative XDRV_E* status",
 			who, p && LLVMIsAFunction(p) ? vname(l, p) : "(a constant expression)");
 	}
+	/* without a prologue, the back end puts the body's stack slots in the caller's frame */
+	if (l->k_naked && LLVMGetEnumAttributeAtIndex(f, LLVMAttributeFunctionIndex, l->k_naked))
+		problem(l,
+			"%s: naked function (no prologue or epilogue: its stack slots land in the "
+			"caller's frame, the host's): remove __attribute__((naked))",
+			who);
 	const char *sec = LLVMGetSection(f);
 	if (sec && *sec)
 		problem(l,
@@ -1592,10 +1599,10 @@ static void check_global(struct lint *l, LLVMValueRef g)
 			"%s: thread-local storage: keep per-device state behind "
 			"xdrv_dev_set_priv()/xdrv_dev_priv()",
 			who);
-	/* LLVM's own llvm.used/llvm.compiler.used/llvm.global.annotations live in llvm.metadata,
-	 * which no back end emits */
+	/* llvm.used, llvm.compiler.used, llvm.global.annotations and the strings of
+	 * __attribute__((annotate)) live in "llvm.metadata", which no back end emits */
 	const char *sec = LLVMGetSection(g);
-	if (sec && *sec && !(has_prefix(n, len, "llvm.") && strcmp(sec, "llvm.metadata") == 0))
+	if (sec && *sec && strcmp(sec, "llvm.metadata") != 0)
 		problem(l,
 			"%s: explicit section \"%s\" (__attribute__((section))): the loader places "
 			"data itself, and a section's name picks its memory's protection (data in "
@@ -1657,6 +1664,7 @@ int sdk_lint_diag(LLVMModuleRef m, uint32_t abi_version, const char *unit, char 
 							   strlen(portable_intrinsics[i]));
 	l->id_stacksave = LLVMLookupIntrinsicID("llvm.stacksave", 14);
 	l->id_stackrestore = LLVMLookupIntrinsicID("llvm.stackrestore", 17);
+	l->k_naked = LLVMGetEnumAttributeKindForName("naked", 5);
 	l->k_byval = LLVMGetEnumAttributeKindForName("byval", 5);
 	l->k_sret = LLVMGetEnumAttributeKindForName("sret", 4);
 	l->k_inalloca = LLVMGetEnumAttributeKindForName("inalloca", 8);

@@ -746,6 +746,16 @@ static void test_lint_rejects_patchable_function_attributes(void)
 	CU_ASSERT_FALSE(sdk_attr_is_target_specific("patchable-function-entry", 24));
 }
 
+static void test_lint_rejects_naked_function(void)
+{
+	/* x86-64: the alloca is 8(%rsp), in the caller's frame */
+	expect_lint_v("declare void @xdrv_mem_free(ptr)\n"
+		      "define void @bare() naked {\n  %a = alloca [64 x i8]\n"
+		      "  call void @xdrv_mem_free(ptr %a)\n  ret void\n}\n",
+		      "function bare: naked function (no prologue or epilogue: its stack slots "
+		      "land in the caller's frame, the host's): remove __attribute__((naked))");
+}
+
 static void test_lint_rejects_explicit_section(void)
 {
 	expect_lint_v("define void @in_sec() section \".text.hot\" {\n  ret void\n}\n",
@@ -757,10 +767,13 @@ static void test_lint_rejects_explicit_section(void)
 		      "global shell: explicit section \".text.x\" (__attribute__((section))): the "
 		      "loader places data itself, and a section's name picks its memory's "
 		      "protection (data in \".text.*\" would be executable): remove the attribute");
-	/* __attribute__((used)): LLVM's own list in llvm.metadata stays allowed */
-	expect_clean(
-		"@keep = internal global i32 0\n"
-		"@llvm.used = appending global [1 x ptr] [ptr @keep], section \"llvm.metadata\"\n");
+	/* __attribute__((used)) and ((annotate)): LLVM's own lists and strings in llvm.metadata,
+	 * which no back end emits, stay allowed */
+	expect_clean("@keep = internal global i32 0\n"
+		     "@llvm.used = appending global [1 x ptr] [ptr @keep], section "
+		     "\"llvm.metadata\"\n"
+		     "@.note = private unnamed_addr constant [2 x i8] c\"x\\00\", section "
+		     "\"llvm.metadata\"\n");
 }
 
 static void test_lint_rejects_global_alias(void)
@@ -1003,8 +1016,9 @@ XTEST_SUITE(sdk_lint, NULL, NULL, XTEST(test_lint_accepts_valid_driver),
 	    XTEST(test_lint_rejects_prologue_data), XTEST(test_lint_rejects_prefix_data),
 	    XTEST(test_lint_rejects_personality_function),
 	    XTEST(test_lint_rejects_patchable_function_attributes),
-	    XTEST(test_lint_rejects_explicit_section), XTEST(test_lint_rejects_global_alias),
-	    XTEST(test_lint_rejects_ifunc), XTEST(test_lint_rejects_calling_convention_everywhere),
+	    XTEST(test_lint_rejects_naked_function), XTEST(test_lint_rejects_explicit_section),
+	    XTEST(test_lint_rejects_global_alias), XTEST(test_lint_rejects_ifunc),
+	    XTEST(test_lint_rejects_calling_convention_everywhere),
 	    XTEST(test_lint_rejects_register_intrinsics), XTEST(test_lint_rejects_frame_intrinsics),
 	    XTEST(test_lint_rejects_eh_escape_and_cache_intrinsics),
 	    XTEST(test_lint_accepts_stackrestore_of_a_stacksave),
