@@ -11,6 +11,10 @@
  * lowers to a compiler runtime helper the driver ABI does not provide (division and float
  * conversions of integers wider than 64 bits, frem, atomics wider than 8 bytes or misaligned,
  * half/bfloat): the SDK must not accept a package that fails to link on a host of its profile.
+ * And what would run native code the lint never saw, or reach the host's machine state: prologue
+ * and prefix data, personality functions, naked functions, patchable-function attributes,
+ * explicit sections, aliases, calling conventions other than C (definitions, imports, calls),
+ * the register and frame intrinsics, and llvm.stackrestore of anything but a saved stack pointer.
  * Every problem is one line naming the function (or global) and the construct, and saying what
  * to write instead; sdk/README.md lists the rules.
  *
@@ -57,7 +61,8 @@ static const char *const abi_attrs[] = {"zeroext",   "signext",	   "inreg",	"nes
  * Intrinsics that every LLVM back end lowers without target help, to instructions or to the
  * memcpy/memset/memmove the ABI exports. Anything else named llvm.* is refused. Excluded on
  * purpose: va_* (variadic), readcyclecounter (use xdrv_time_ns), returnaddress/frameaddress
- * (machine frames), eh.* (exceptions), debugtrap/ubsantrap (breakpoints and sanitizer traps:
+ * (machine frames), read/write_register (the host's registers), localescape/localrecover,
+ * clear_cache, eh.* (exceptions), debugtrap/ubsantrap (breakpoints and sanitizer traps:
  * return an error status), thread-local and coroutine intrinsics, the element-wise
  * atomic mem* variants (they need runtime helpers the ABI does not have), canonicalize (LLVM 19
  * cannot select it on any host: the loader would stop), and every target's own llvm.<arch>.* set.
@@ -212,6 +217,8 @@ struct lint {
 	struct sdk_buf out;
 	unsigned long dropped; /* problems past LINT_MAX_PROBLEMS */
 	unsigned portable_ids[N_PORTABLE];
+	unsigned id_stacksave, id_stackrestore;
+	unsigned k_naked;
 	unsigned k_byval, k_sret, k_inalloca, k_prealloc;
 	unsigned abi_attr_kinds[N_ABI_ATTRS];
 	LLVMModuleRef protos; /* the ABI's prototypes (sdk_abi_prototypes), in m's context */
@@ -294,6 +301,21 @@ static const char *vname(struct lint *l, LLVMValueRef v)
 	for (size_t i = 0; i < len && o < LINT_NAME_MAX; i++)
 		b[o++] = (n[i] > 0x20 && n[i] < 0x7f) ? n[i] : '?';
 	if (len > LINT_NAME_MAX) {
+		memcpy(b + o, "...", 3);
+		o += 3;
+	}
+	b[o] = 0;
+	return b;
+}
+
+/* A C string from the module (a section name), printable and bounded like value names. */
+static const char *printable(struct lint *l, const char *s)
+{
+	char *b = l->names[l->next_name++ % 4];
+	size_t o = 0, i = 0;
+	for (; s[i] && o < LINT_NAME_MAX; i++)
+		b[o++] = (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '"') ? s[i] : '?';
+	if (s[i]) {
 		memcpy(b + o, "...", 3);
 		o += 3;
 	}
@@ -407,9 +429,10 @@ static void check_type(struct lint *l, const char *who, LLVMTypeRef t)
 
 /* ---- signatures ------------------------------------------------------------------------- */
 
-/* Aggregates, by-value attributes, variadic and calling convention of a signature that
- * crosses the driver's boundary. `fn` is the function (attributes read from it) or NULL; `call`
- * the call instruction (call-site attributes) or NULL. `where` says which boundary. */
+/* Aggregates and by-value attributes of a signature that crosses the driver's boundary (the
+ * calling convention of every function and call: check_cc). `fn` is the function (attributes read
+ * from it) or NULL; `call` the call instruction (call-site attributes) or NULL. `where` says which
+ * boundary. */
 static void check_signature(struct lint *l, const char *who, const char *where, LLVMTypeRef fty,
 			    LLVMValueRef fn, LLVMValueRef call)
 {
@@ -460,14 +483,71 @@ static void check_signature(struct lint *l, const char *who, const char *where, 
 					who, i + 1, by_names[j], where);
 		}
 	}
-	unsigned cc = call ? LLVMGetInstructionCallConv(call)
-		      : fn ? LLVMGetFunctionCallConv(fn)
-			   : 0;
-	if (cc != LLVMCCallConv)
-		problem(l,
-			"%s: calling convention %u (%s): use the default C calling convention "
-			"(no __attribute__((ms_abi/regparm/...)))",
-			who, cc, where);
+}
+
+/* ---- calling conventions ---------------------------------------------------------------- */
+
+/* The IR's name of a calling convention (llvm/IR/CallingConv.h), or NULL for one without. */
+static const char *cc_name(unsigned cc)
+{
+	static const struct {
+		unsigned cc;
+		const char *name;
+	} names[] = {
+		{8, "fastcc"},
+		{9, "coldcc"},
+		{10, "ghccc"},
+		{13, "anyregcc"},
+		{14, "preserve_mostcc"},
+		{15, "preserve_allcc"},
+		{16, "swiftcc"},
+		{17, "cxx_fast_tlscc"},
+		{18, "tailcc"},
+		{19, "cfguard_checkcc"},
+		{20, "swifttailcc"},
+		{21, "preserve_nonecc"},
+		{64, "x86_stdcallcc"},
+		{65, "x86_fastcallcc"},
+		{66, "arm_apcscc"},
+		{67, "arm_aapcscc"},
+		{68, "arm_aapcs_vfpcc"},
+		{70, "x86_thiscallcc"},
+		{78, "x86_64_sysvcc"},
+		{79, "win64cc"},
+		{80, "x86_vectorcallcc"},
+		{83, "x86_intrcc"},
+		{97, "aarch64_vector_pcs"},
+		{98, "aarch64_sve_vector_pcs"},
+	};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (names[i].cc == cc)
+			return names[i].name;
+	return NULL;
+}
+
+/*
+ * Every function, import and call uses the C calling convention. The others are target-specific
+ * (a back end that lacks one stops the loader's process with "LLVM ERROR"), change which
+ * registers survive a call (ghccc, anyregcc, preserve_*cc) or how a function returns
+ * (x86_intrcc returns with iretq), and none is reachable from the profile's C but by attributes
+ * the SDK refuses. fastcc and coldcc are what LLVM's optimizer gives internal functions itself,
+ * after this check (the SDK compiles with -disable-llvm-passes, the loader lints before it
+ * optimizes): bitcode that arrives with them was not written by `xdrv build`.
+ */
+static void check_cc(struct lint *l, const char *who, unsigned cc, const char *what)
+{
+	if (cc == LLVMCCallConv)
+		return;
+	const char *n = cc_name(cc);
+	char ccs[32];
+	if (n)
+		snprintf(ccs, sizeof ccs, "%s (%u)", n, cc);
+	else
+		snprintf(ccs, sizeof ccs, "cc %u", cc);
+	problem(l,
+		"%s: %s calling convention %s: use the default C calling convention (no "
+		"__attribute__((ms_abi/regparm/preserve_most/...)))",
+		who, what, ccs);
 }
 
 /* ---- prototypes ---------------------------------------------------------------------------- */
@@ -727,6 +807,7 @@ static void check_import(struct lint *l, LLVMValueRef f)
 			"(for logging: xdrv_msg_* helpers and xdrv_log())",
 			who);
 	check_signature(l, who, "ABI import", fty, f, NULL);
+	check_cc(l, who, LLVMGetFunctionCallConv(f), "declared with");
 	check_type(l, who, fty);
 }
 
@@ -776,6 +857,31 @@ static void check_intrinsic_call(struct lint *l, const char *who, LLVMValueRef c
 		problem(l,
 			"%s: %s (__builtin_canonicalize): LLVM 19 cannot compile it for any "
 			"host, the loader's compiler would stop: remove it",
+			who, name);
+		return;
+	}
+	if (has_prefix(n, len, "llvm.read_register") ||
+	    has_prefix(n, len, "llvm.read_volatile_register") ||
+	    has_prefix(n, len, "llvm.write_register")) {
+		/* named registers are the host's: its stack and frame pointers, a thread pointer */
+		problem(l,
+			"%s: %s a machine register by name (%s): the registers belong to the host "
+			"(writing the stack pointer moves the host's stack): remove it; keep "
+			"values in variables",
+			who, has_prefix(n, len, "llvm.write_") ? "writes" : "reads", name);
+		return;
+	}
+	if (has_prefix(n, len, "llvm.localescape") || has_prefix(n, len, "llvm.localrecover")) {
+		problem(l,
+			"%s: %s (Windows SEH frame escape): other functions would reach into this "
+			"function's stack frame: pass a pointer to the variable instead",
+			who, name);
+		return;
+	}
+	if (has_prefix(n, len, "llvm.clear_cache")) {
+		problem(l,
+			"%s: %s (__builtin___clear_cache): drivers do not write code, the loader "
+			"owns the code memory: remove it",
 			who, name);
 		return;
 	}
@@ -1042,6 +1148,141 @@ static void check_intrinsic_limits(struct lint *l, const char *who, LLVMValueRef
 			who, int_bits(arg), vname(l, callee));
 }
 
+/* ---- llvm.stackrestore ------------------------------------------------------------------- */
+/*
+ * llvm.stackrestore sets the stack pointer to its operand: with any other value than one that
+ * llvm.stacksave returned in the same call of the function, a driver moves the host's stack
+ * pointer where it likes (and the next `ret` jumps where that memory says). clang emits the pair
+ * for variable-length arrays: the saved value goes through a slot, a static alloca:
+ *   %saved_stack = alloca ptr              (entry block)
+ *   %0 = call ptr @llvm.stacksave.p0()     store ptr %0, ptr %saved_stack
+ *   %1 = load ptr, ptr %saved_stack        call void @llvm.stackrestore.p0(ptr %1)
+ * Accepted: the operand is a stacksave call, or a load from a slot in the entry block whose
+ * every use is a load from it or a store of a stacksave call into it, with a store on every path
+ * from the entry to that load (else the load reads whatever the stack held before).
+ */
+#define LINT_CFG_WORK_MAX (1u << 22) /* block visits of the dataflow before it gives up */
+
+static bool is_intrinsic_call(LLVMValueRef v, unsigned id)
+{
+	if (!id || !v || !LLVMIsACallInst(v))
+		return false;
+	LLVMValueRef c = LLVMGetCalledValue(v);
+	return c && LLVMIsAFunction(c) && LLVMGetIntrinsicID(c) == id;
+}
+
+/* Is every use of the alloca slot a plain load from it or a store of a stacksave into it? */
+static bool slot_only_holds_stacksaves(const struct lint *l, LLVMValueRef slot)
+{
+	for (LLVMUseRef u = LLVMGetFirstUse(slot); u; u = LLVMGetNextUse(u)) {
+		LLVMValueRef user = LLVMGetUser(u);
+		if (LLVMIsALoadInst(user) && LLVMGetOperand(user, 0) == slot)
+			continue;
+		if (LLVMIsAStoreInst(user) && LLVMGetOperand(user, 1) == slot &&
+		    LLVMGetOperand(user, 0) != slot &&
+		    is_intrinsic_call(LLVMGetOperand(user, 0), l->id_stacksave))
+			continue;
+		return false;
+	}
+	return true;
+}
+
+static bool stores_to(LLVMValueRef i, LLVMValueRef slot)
+{
+	return LLVMIsAStoreInst(i) && LLVMGetOperand(i, 1) == slot;
+}
+
+static int cmp_ptr(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t) * (void *const *)a, y = (uintptr_t) * (void *const *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Is there a store to slot on every path from f's entry to the instruction load? A must-
+ * dataflow over the blocks: in[B] = AND of out[P] over B's predecessors, in[entry] = false,
+ * out[B] = in[B] or B stores. 1: yes, 0: no, -1: out of memory or too large to tell. */
+static int stored_on_every_path(LLVMValueRef f, LLVMValueRef slot, LLVMValueRef load)
+{
+	unsigned nb = LLVMCountBasicBlocks(f);
+	if (nb == 0)
+		return 0;
+	LLVMBasicBlockRef *bbs = calloc(nb, sizeof *bbs), *sorted = calloc(nb, sizeof *sorted);
+	unsigned *idx = calloc(nb, sizeof *idx);
+	bool *in = calloc(nb, 1), *stores = calloc(nb, 1);
+	int rc = -1;
+	if (!bbs || !sorted || !idx || !in || !stores)
+		goto out;
+	LLVMGetBasicBlocks(f, bbs);
+	memcpy(sorted, bbs, nb * sizeof *bbs);
+	qsort(sorted, nb, sizeof *sorted, cmp_ptr);
+	for (unsigned b = 0; b < nb; b++) {
+		LLVMBasicBlockRef *p = bsearch(&bbs[b], sorted, nb, sizeof *sorted, cmp_ptr);
+		idx[p - sorted] = b; /* sorted position -> block number */
+		in[b] = b != 0;
+		for (LLVMValueRef i = LLVMGetFirstInstruction(bbs[b]); i && !stores[b];
+		     i = LLVMGetNextInstruction(i))
+			stores[b] = stores_to(i, slot);
+	}
+	unsigned long work = 0;
+	for (bool changed = true; changed;) {
+		changed = false;
+		for (unsigned b = 0; b < nb; b++) {
+			bool out = in[b] || stores[b];
+			LLVMValueRef t = LLVMGetBasicBlockTerminator(bbs[b]);
+			unsigned ns = t ? LLVMGetNumSuccessors(t) : 0;
+			if ((work += 1 + ns) > LINT_CFG_WORK_MAX)
+				goto out;
+			for (unsigned k = 0; k < ns && !out; k++) {
+				LLVMBasicBlockRef s = LLVMGetSuccessor(t, k);
+				LLVMBasicBlockRef *p =
+					bsearch(&s, sorted, nb, sizeof *sorted, cmp_ptr);
+				unsigned si = p ? idx[p - sorted] : 0;
+				if (si != 0 && in[si]) {
+					in[si] = false;
+					changed = true;
+				}
+			}
+		}
+	}
+	LLVMBasicBlockRef lb = LLVMGetInstructionParent(load);
+	LLVMBasicBlockRef *p = bsearch(&lb, sorted, nb, sizeof *sorted, cmp_ptr);
+	unsigned b = p ? idx[p - sorted] : 0;
+	rc = p && in[b];
+	for (LLVMValueRef i = LLVMGetFirstInstruction(lb); i && i != load && !rc;
+	     i = LLVMGetNextInstruction(i))
+		rc = stores_to(i, slot);
+out:
+	free(bbs);
+	free(sorted);
+	free(idx);
+	free(in);
+	free(stores);
+	return rc;
+}
+
+static void check_stackrestore(struct lint *l, const char *who, LLVMValueRef call)
+{
+	LLVMValueRef v = LLVMGetNumArgOperands(call) ? LLVMGetOperand(call, 0) : NULL;
+	if (is_intrinsic_call(v, l->id_stacksave))
+		return;
+	const char *why = "a value that no llvm.stacksave of this function returned";
+	LLVMValueRef slot =
+		v && LLVMIsALoadInst(v) ? LLVMIsAAllocaInst(LLVMGetOperand(v, 0)) : NULL;
+	LLVMValueRef f = LLVMGetBasicBlockParent(LLVMGetInstructionParent(call));
+	if (slot && LLVMGetInstructionParent(slot) == LLVMGetEntryBasicBlock(f) &&
+	    slot_only_holds_stacksaves(l, slot)) {
+		int rc = stored_on_every_path(f, slot, v);
+		if (rc == 1)
+			return;
+		why = rc == 0 ? "a slot that may not hold a llvm.stacksave yet"
+			      : "a slot the lint cannot follow (too many blocks)";
+	}
+	problem(l,
+		"%s: llvm.stackrestore of %s: it would set the host's stack pointer to any value: "
+		"leave stacksave/stackrestore to the compiler (variable-length arrays)",
+		who, why);
+}
+
 /* ---- function bodies ---------------------------------------------------------------------- */
 
 static bool is_call(LLVMValueRef i)
@@ -1077,9 +1318,17 @@ static void check_call(struct lint *l, const char *who, LLVMValueRef call)
 		return;
 	}
 	LLVMValueRef fn = callee ? LLVMIsAFunction(callee) : NULL;
+	char what[LINT_NAME_MAX + 32];
+	if (fn)
+		snprintf(what, sizeof what, "calls %s with", vname(l, fn));
+	else
+		snprintf(what, sizeof what, "indirect call with");
+	check_cc(l, who, LLVMGetInstructionCallConv(call), what);
 	if (fn && is_intrinsic_name(fn)) {
 		check_intrinsic_call(l, who, fn);
 		check_intrinsic_limits(l, who, call, fn);
+		if (l->id_stackrestore && LLVMGetIntrinsicID(fn) == l->id_stackrestore)
+			check_stackrestore(l, who, call);
 		return;
 	}
 	if (fn && LLVMIsDeclaration(fn))
@@ -1193,7 +1442,17 @@ static void check_function_attrs(struct lint *l, const char *who, LLVMValueRef f
 			continue;
 		unsigned len = 0;
 		const char *k = LLVMGetStringAttributeKind(attrs[i], &len);
-		if (sdk_attr_is_target_specific(k, len))
+		if (has_prefix(k, len, "patchable-function"))
+			/* patchable-function-entry/-prefix (clang's patchable_function_entry(N, M))
+			 * and patchable-function: NOPs in and before the entry for someone to
+			 * overwrite at run time, listed in a __patchable_function_entries section
+			 */
+			problem(l,
+				"%s: attribute \"%.*s\" (code patched at run time: NOPs at the "
+				"entry and a __patchable_function_entries section): remove "
+				"__attribute__((patchable_function_entry))",
+				who, (int)(len > 64 ? 64 : len), k);
+		else if (sdk_attr_is_target_specific(k, len))
 			problem(l,
 				"%s: target-specific attribute \"%.*s\": build with `xdrv build`, "
 				"which removes it",
@@ -1202,16 +1461,99 @@ static void check_function_attrs(struct lint *l, const char *who, LLVMValueRef f
 	free(attrs);
 }
 
+/*
+ * A function's personality, prefix data and prologue data are its hung-off operands 0, 1 and 2
+ * (llvm/IR/Function.h); LLVM allocates all three once one is set and fills the others with a
+ * `ptr null` placeholder. LLVM-C 19 has a getter for the personality only, so the other two are
+ * read as operands: anything but `ptr null` is set. A `ptr null` is either the placeholder or
+ * data that is itself `ptr null` (eight zero bytes, which as prologue data run as code): only
+ * the function's text can tell, and it is printed only then, when something is set anyway.
+ */
+static bool fn_data_is_set(LLVMValueRef f, unsigned idx, const char *keyword)
+{
+	if (LLVMGetNumOperands(f) <= (int)idx)
+		return false;
+	LLVMValueRef v = LLVMGetOperand(f, idx);
+	if (!v)
+		return false;
+	if (!LLVMIsAConstantPointerNull(v) || LLVMGetPointerAddressSpace(LLVMTypeOf(v)) != 0)
+		return true;
+	char *text = LLVMPrintValueToString(f);
+	if (!text)
+		return true; /* cannot tell: refuse rather than let eight bytes run */
+	/* the header is the line that starts with define/declare (a comment line may precede
+	 * it); the data are written after the closing parenthesis of the parameters as
+	 * "prefix ptr null" / "prologue ptr null" */
+	const char *h = strncmp(text, "define", 6) == 0 || strncmp(text, "declare", 7) == 0
+				? text
+				: strstr(text, "\ndefine");
+	if (!h)
+		h = strstr(text, "\ndeclare");
+	bool set = true;
+	if (h) {
+		const char *eol = strchr(h + 1, '\n');
+		size_t hl = eol ? (size_t)(eol - h) : strlen(h);
+		char pat[32];
+		snprintf(pat, sizeof pat, " %s ptr null", keyword);
+		size_t pl = strlen(pat);
+		set = false;
+		for (size_t i = 0; i + pl <= hl && !set; i++)
+			set = memcmp(h + i, pat, pl) == 0;
+	}
+	LLVMDisposeMessage(text);
+	return set;
+}
+
+/* Prologue data, prefix data, personality, an explicit section and `naked`, on any function. */
+static void check_function_object(struct lint *l, const char *who, LLVMValueRef f)
+{
+	if (fn_data_is_set(f, 2, "prologue"))
+		problem(l,
+			"%s: prologue data: bytes placed at the function's entry run as native "
+			"code, unchecked (a driver made raw system calls with them): remove the "
+			"prologue; write the function in C",
+			who);
+	if (fn_data_is_set(f, 1, "prefix"))
+		problem(l,
+			"%s: prefix data: bytes placed in the code right before the function's "
+			"entry, where a jump can run them as native code: remove the prefix; keep "
+			"data in globals",
+			who);
+	if (LLVMHasPersonalityFn(f)) {
+		LLVMValueRef p = LLVMGetPersonalityFn(f);
+		problem(l,
+			"%s: personality function %s: the host's unwinder would call it while "
+			"unwinding through the driver (exception handling): remove it and return "
+			"a negative XDRV_E* status",
+			who, p && LLVMIsAFunction(p) ? vname(l, p) : "(a constant expression)");
+	}
+	/* without a prologue, the back end puts the body's stack slots in the caller's frame */
+	if (l->k_naked && LLVMGetEnumAttributeAtIndex(f, LLVMAttributeFunctionIndex, l->k_naked))
+		problem(l,
+			"%s: naked function (no prologue or epilogue: its stack slots land in the "
+			"caller's frame, the host's): remove __attribute__((naked))",
+			who);
+	const char *sec = LLVMGetSection(f);
+	if (sec && *sec)
+		problem(l,
+			"%s: explicit section \"%s\" (__attribute__((section))): the loader places "
+			"code itself (a named section also picks the memory's protection): remove "
+			"the attribute",
+			who, printable(l, sec));
+}
+
 static void check_function(struct lint *l, LLVMValueRef f)
 {
+	char who[LINT_NAME_MAX + 32];
+	snprintf(who, sizeof who, "function %s", vname(l, f));
+	l->at = f;
+	check_function_object(l, who, f);
 	if (is_intrinsic_name(f))
 		return; /* judged where called */
 	if (LLVMIsDeclaration(f)) {
 		check_import(l, f);
 		return;
 	}
-	char who[LINT_NAME_MAX + 32];
-	snprintf(who, sizeof who, "function %s", vname(l, f));
 	l->at = f;
 	LLVMTypeRef fty = LLVMGlobalGetValueType(f);
 	LLVMLinkage lk = LLVMGetLinkage(f);
@@ -1225,6 +1567,7 @@ static void check_function(struct lint *l, LLVMValueRef f)
 		check_signature(l, who, "exported function", fty, f, NULL);
 	else if (address_taken(f))
 		check_signature(l, who, "callback: its address is taken", fty, f, NULL);
+	check_cc(l, who, LLVMGetFunctionCallConv(f), "defined with");
 	check_type(l, who, fty);
 	check_function_attrs(l, who, f);
 	check_body(l, f);
@@ -1256,7 +1599,35 @@ static void check_global(struct lint *l, LLVMValueRef g)
 			"%s: thread-local storage: keep per-device state behind "
 			"xdrv_dev_set_priv()/xdrv_dev_priv()",
 			who);
+	/* llvm.used, llvm.compiler.used, llvm.global.annotations and the strings of
+	 * __attribute__((annotate)) live in "llvm.metadata", which no back end emits */
+	const char *sec = LLVMGetSection(g);
+	if (sec && *sec && strcmp(sec, "llvm.metadata") != 0)
+		problem(l,
+			"%s: explicit section \"%s\" (__attribute__((section))): the loader places "
+			"data itself, and a section's name picks its memory's protection (data in "
+			"\".text.*\" would be executable): remove the attribute",
+			who, printable(l, sec));
 	check_type(l, who, LLVMGlobalGetValueType(g));
+}
+
+/* A second name for a function or global (__attribute__((alias))), or a symbol for any constant
+ * address (into the middle of a function, past a global's end): refused, the ABI's symbols and
+ * the descriptor name the driver's own functions and data. */
+static void check_alias(struct lint *l, LLVMValueRef a)
+{
+	LLVMValueRef target = LLVMAliasGetAliasee(a);
+	const char *what = "a constant expression";
+	char buf[LINT_NAME_MAX + 16];
+	if (target && (LLVMIsAFunction(target) || LLVMIsAGlobalVariable(target) ||
+		       LLVMIsAGlobalAlias(target))) {
+		snprintf(buf, sizeof buf, "@%s", vname(l, target));
+		what = buf;
+	}
+	problem(l,
+		"alias %s: global alias of %s (__attribute__((alias))): use the function or "
+		"global under its own name",
+		vname(l, a), what);
 }
 
 static void check_descriptor_present(struct lint *l)
@@ -1291,6 +1662,9 @@ int sdk_lint_diag(LLVMModuleRef m, uint32_t abi_version, const char *unit, char 
 	for (size_t i = 0; i < N_PORTABLE; i++)
 		l->portable_ids[i] = LLVMLookupIntrinsicID(portable_intrinsics[i],
 							   strlen(portable_intrinsics[i]));
+	l->id_stacksave = LLVMLookupIntrinsicID("llvm.stacksave", 14);
+	l->id_stackrestore = LLVMLookupIntrinsicID("llvm.stackrestore", 17);
+	l->k_naked = LLVMGetEnumAttributeKindForName("naked", 5);
 	l->k_byval = LLVMGetEnumAttributeKindForName("byval", 5);
 	l->k_sret = LLVMGetEnumAttributeKindForName("sret", 4);
 	l->k_inalloca = LLVMGetEnumAttributeKindForName("inalloca", 8);
@@ -1325,6 +1699,8 @@ int sdk_lint_diag(LLVMModuleRef m, uint32_t abi_version, const char *unit, char 
 			"ifunc %s: ifunc resolvers pick code per CPU at load time: write one "
 			"portable function",
 			vname(l, a));
+	for (LLVMValueRef a = LLVMGetFirstGlobalAlias(m); a; a = LLVMGetNextGlobalAlias(a))
+		check_alias(l, a);
 	for (LLVMValueRef f = LLVMGetFirstFunction(m); f; f = LLVMGetNextFunction(f))
 		check_function(l, f);
 	l->at = NULL;

@@ -337,7 +337,6 @@ static const char *const target_attrs[] = {
 	"branch-protection-pauth-lr",
 	"guarded-control-stack",
 	"indirect-tls-seg-refs",
-	"patchable-function-entry",
 	"fentry-call",
 	"instrument-function-entry",
 	"instrument-function-exit",

@@ -11,6 +11,8 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <llvm-c/BitWriter.h>
+#include <llvm-c/IRReader.h>
 #include <errno.h>
 #include <openssl/evp.h>
 #include <sys/stat.h>
@@ -426,6 +428,95 @@ static void test_debugtrap_is_refused_at_load(void)
 	free(bc);
 }
 
+/* The test driver's bitcode with prologue data on ring_size: bytes that would run as native
+ * code at its entry (a 0x90 NOP here; a hostile driver put a raw system call there). No C
+ * spelling and no LLVM-C setter exist: the IR text gets them. malloc'd. */
+static uint8_t *prologue_bitcode(size_t *len)
+{
+	size_t bclen = 0;
+	uint8_t *bc = driver_bitcode("", SDK_TRIPLE, &bclen);
+	const char *bcpath = xtest_path("%s/prologue.bc", xtest_tmpdir());
+	if (!bc || xtest_write(bcpath, bc, bclen) != 0) {
+		free(bc);
+		return NULL;
+	}
+	free(bc);
+	LLVMOrcThreadSafeContextRef tsc = LLVMOrcCreateNewThreadSafeContext();
+	LLVMModuleRef m = fx_parse(tsc, bcpath);
+	char *text = m ? LLVMPrintModuleToString(m) : NULL;
+	const char *fn = text ? strstr(text, "@ring_size()") : NULL;
+	const char *brace = fn ? strstr(fn, " {\n") : NULL;
+	uint8_t *out = NULL;
+	if (brace) {
+		static const char ins[] = " prologue i8 -112";
+		size_t at = (size_t)(brace - text), tl = strlen(text);
+		char *ir = malloc(tl + sizeof ins);
+		memcpy(ir, text, at);
+		memcpy(ir + at, ins, sizeof ins - 1);
+		memcpy(ir + at + sizeof ins - 1, text + at, tl - at + 1);
+		LLVMMemoryBufferRef mb =
+			LLVMCreateMemoryBufferWithMemoryRangeCopy(ir, strlen(ir), "prologue");
+		LLVMModuleRef m2 = NULL;
+		char *msg = NULL;
+		if (LLVMParseIRInContext(LLVMOrcThreadSafeContextGetContext(tsc), mb, &m2, &msg) ==
+		    0) {
+			LLVMMemoryBufferRef w = LLVMWriteBitcodeToMemoryBuffer(m2);
+			*len = LLVMGetBufferSize(w);
+			out = malloc(*len);
+			memcpy(out, LLVMGetBufferStart(w), *len);
+			LLVMDisposeMemoryBuffer(w);
+			LLVMDisposeModule(m2);
+		} else {
+			fprintf(stderr, "prologue IR: %s\n", msg ? msg : "?");
+		}
+		LLVMDisposeMessage(msg);
+		free(ir);
+	}
+	LLVMDisposeMessage(text);
+	if (m)
+		LLVMDisposeModule(m);
+	LLVMOrcDisposeThreadSafeContext(tsc);
+	return out;
+}
+
+/* Prologue data (issue 12): the loader's own lint refuses it by name, in an unsigned package
+ * (development mode) and in one signed by the trusted PKI: a signature vouches for who wrote
+ * a driver, not for what it does. */
+static void test_prologue_data_is_refused_at_load(void)
+{
+	static const char want[] =
+		"function ring_size: prologue data: bytes placed at the function's entry run as "
+		"native code, unchecked";
+	size_t len = 0;
+	uint8_t *bc = prologue_bitcode(&len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(bc);
+	const char *dir = xtest_tmpdir();
+	char unsigned_out[600], signed_out[600], cert[600], key[600], chain[600];
+	snprintf(unsigned_out, sizeof unsigned_out, "%s/prologue.unsigned.xdrv", dir);
+	snprintf(signed_out, sizeof signed_out, "%s/prologue.xdrv", dir);
+	snprintf(cert, sizeof cert, "%s/signer.pem", pki);
+	snprintf(key, sizeof key, "%s/signer.key", pki);
+	snprintf(chain, sizeof chain, "%s/vendor.pem", pki);
+	CU_ASSERT_EQUAL_FATAL(craft(unsigned_out, bc, len, NULL), 0);
+	free(bc);
+	expect_refused(unsigned_out, -EINVAL, want);
+
+	char *err = NULL;
+	CU_ASSERT_EQUAL_FATAL(sig_sign_file(unsigned_out, signed_out, cert, key, chain, &err), 0);
+	free(err);
+	err = NULL;
+	struct ldr_ctx *ctx = ctx_with(root_pem, 0, LDR_JIT_EAGER);
+	struct ldr_image *img = NULL;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+	CU_ASSERT_EQUAL(ldr_image_load_file(ctx, signed_out, NULL, 0, &img, &err), -EINVAL);
+	CU_ASSERT_PTR_NULL(img);
+	CU_ASSERT(fx_has(err, want));
+	if (!fx_has(err, want))
+		fprintf(stderr, "expected '%s' in: %s\n", want, err ? err : "(none)");
+	free(err);
+	ldr_ctx_destroy(ctx);
+}
+
 static void newer_abi(struct sdk_manifest *m)
 {
 	m->abi_version = XDRV_ABI_MKVER(1, 7, 0);
@@ -517,6 +608,6 @@ XTEST_SUITE(loader_image, suite_init, NULL, XTEST(test_signed_package_loads_eage
 	    XTEST(test_missing_package_file_is_named),
 	    XTEST(test_foreign_triple_bitcode_is_refused), XTEST(test_corrupt_bitcode_is_refused),
 	    XTEST(test_lint_runs_again_in_the_loader), XTEST(test_debugtrap_is_refused_at_load),
-	    XTEST(test_newer_abi_is_refused),
+	    XTEST(test_prologue_data_is_refused_at_load), XTEST(test_newer_abi_is_refused),
 	    XTEST(test_manifest_that_disagrees_with_the_bitcode_is_refused),
 	    XTEST(test_bad_param_is_refused_with_the_package_name))

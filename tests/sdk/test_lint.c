@@ -5,6 +5,7 @@
  * error code and the message; plus the constructs it must accept.
  */
 #include <errno.h>
+#include <llvm-c/Analysis.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -227,7 +228,8 @@ static void test_lint_rejects_target_attributes(void)
 static void test_lint_rejects_calling_convention(void)
 {
 	expect_lint("define x86_stdcallcc void @h() {\n  ret void\n}\n",
-		    "function h: calling convention 64 (exported function)");
+		    "function h: defined with calling convention x86_stdcallcc (64): use the "
+		    "default C calling convention");
 }
 
 static void test_lint_rejects_missing_descriptor(void)
@@ -645,6 +647,330 @@ static void test_lint_names_runtime_helpers_declared_by_hand(void)
 		"math library");
 }
 
+/* ---- constructs that run native code or reach the host's machine state (issue 12) ---------- */
+
+/* The module parses, passes LLVM's verifier (the loader verifies before it lints: a fixture the
+ * verifier refuses would test nothing) and the lint refuses it with `want`; returns the
+ * message (malloc'd) for further checks. */
+static char *expect_lint_verified(const char *body, const char *want)
+{
+	LLVMContextRef ctx = LLVMContextCreate();
+	LLVMModuleRef m = sdkfx_ir(ctx, sdkfx_ir_driver, body);
+	char *err = NULL, *vmsg = NULL;
+	int rc = -9999;
+	if (m) {
+		bool bad = LLVMVerifyModule(m, LLVMReturnStatusAction, &vmsg);
+		CU_ASSERT_FALSE(bad);
+		if (bad)
+			fprintf(stderr, "\nfixture fails the verifier: %s\n", vmsg);
+		LLVMDisposeMessage(vmsg);
+		rc = sdk_lint(m, 1000000, &err);
+		LLVMDisposeModule(m);
+	}
+	LLVMContextDispose(ctx);
+	CU_ASSERT_EQUAL(rc, -EINVAL);
+	bool found = err && strstr(err, want);
+	CU_ASSERT(found);
+	if (!found)
+		fprintf(stderr, "\nwanted '%s', lint said: %s\n", want, err ? err : "(nothing)");
+	return err;
+}
+
+static void expect_lint_v(const char *body, const char *want)
+{
+	free(expect_lint_verified(body, want));
+}
+
+static void test_lint_rejects_prologue_data(void)
+{
+	/* x86-64 "mov eax, 39; syscall" (getpid), which falls through into the body */
+	expect_lint_v("define i32 @escape(ptr %d) prologue <{ i8, i32, i8, i8 }> "
+		      "<{ i8 -72, i32 39, i8 15, i8 5 }> {\n  ret i32 0\n}\n",
+		      "function escape: prologue data: bytes placed at the function's entry run "
+		      "as native code, unchecked (a driver made raw system calls with them): "
+		      "remove the prologue; write the function in C");
+	/* internal functions and declarations too */
+	expect_lint_v("define internal void @i() prologue i8 -112 {\n  ret void\n}\n"
+		      "define void @use() {\n  call void @i()\n  ret void\n}\n",
+		      "function i: prologue data");
+	/* data that is itself `ptr null` looks like LLVM's placeholder: told apart by text */
+	expect_lint_v("define void @z() prologue ptr null {\n  ret void\n}\n",
+		      "function z: prologue data");
+}
+
+static void test_lint_rejects_prefix_data(void)
+{
+	expect_lint_v("define void @pre() prefix i64 360287970189639680 {\n  ret void\n}\n",
+		      "function pre: prefix data: bytes placed in the code right before the "
+		      "function's entry, where a jump can run them as native code: remove the "
+		      "prefix; keep data in globals");
+	expect_lint_v("define void @pn() prefix ptr null {\n  ret void\n}\n",
+		      "function pn: prefix data");
+}
+
+static void test_lint_rejects_personality_function(void)
+{
+	/* a personality the driver defines itself: the unwinder would call it */
+	char *e = expect_lint_verified(
+		"define internal i32 @pers(i32 %a) {\n  ret i32 0\n}\n"
+		"define void @unwinds() personality ptr @pers {\n  ret void\n}\n",
+		"function unwinds: personality function pers: the host's unwinder would call it "
+		"while unwinding through the driver (exception handling): remove it and return a "
+		"negative XDRV_E* status");
+	/* the other two hung-off operands are placeholders here: not reported */
+	CU_ASSERT_PTR_NULL(e ? strstr(e, "prologue data") : NULL);
+	CU_ASSERT_PTR_NULL(e ? strstr(e, "prefix data") : NULL);
+	CU_ASSERT_EQUAL(sdkfx_lines(e), 1);
+	free(e);
+	/* a null personality still is one */
+	expect_lint_v("define void @np() personality ptr null {\n  ret void\n}\n",
+		      "function np: personality function (a constant expression)");
+}
+
+static void test_lint_rejects_patchable_function_attributes(void)
+{
+	/* clang's __attribute__((patchable_function_entry(3, 1))) */
+	const char *ir = "define void @patch() #0 {\n  ret void\n}\n"
+			 "attributes #0 = { \"patchable-function-entry\"=\"2\" "
+			 "\"patchable-function-prefix\"=\"1\" }\n";
+	expect_lint_v(ir, "function patch: attribute \"patchable-function-entry\" (code "
+			  "patched at run time: NOPs at the entry and a "
+			  "__patchable_function_entries section): remove "
+			  "__attribute__((patchable_function_entry))");
+	expect_lint_v(ir, "function patch: attribute \"patchable-function-prefix\" (code "
+			  "patched at run time");
+	expect_lint_v("define void @hp() #0 {\n  ret void\n}\n"
+		      "attributes #0 = { \"patchable-function\"=\"prologue-short-redirect\" }\n",
+		      "function hp: attribute \"patchable-function\"");
+	/* no longer a "target-specific" attribute that xdrv build would strip silently */
+	CU_ASSERT_FALSE(sdk_attr_is_target_specific("patchable-function-entry", 24));
+}
+
+static void test_lint_rejects_naked_function(void)
+{
+	/* x86-64: the alloca is 8(%rsp), in the caller's frame */
+	expect_lint_v("declare void @xdrv_mem_free(ptr)\n"
+		      "define void @bare() naked {\n  %a = alloca [64 x i8]\n"
+		      "  call void @xdrv_mem_free(ptr %a)\n  ret void\n}\n",
+		      "function bare: naked function (no prologue or epilogue: its stack slots "
+		      "land in the caller's frame, the host's): remove __attribute__((naked))");
+}
+
+static void test_lint_rejects_explicit_section(void)
+{
+	expect_lint_v("define void @in_sec() section \".text.hot\" {\n  ret void\n}\n",
+		      "function in_sec: explicit section \".text.hot\" (__attribute__((section))): "
+		      "the loader places code itself");
+	/* data in a code section would be mapped executable */
+	expect_lint_v("@shell = internal constant [2 x i8] c\"\\0F\\05\", section \".text.x\"\n"
+		      "define ptr @get() {\n  ret ptr @shell\n}\n",
+		      "global shell: explicit section \".text.x\" (__attribute__((section))): the "
+		      "loader places data itself, and a section's name picks its memory's "
+		      "protection (data in \".text.*\" would be executable): remove the attribute");
+	/* __attribute__((used)) and ((annotate)): LLVM's own lists and strings in llvm.metadata,
+	 * which no back end emits, stay allowed */
+	expect_clean("@keep = internal global i32 0\n"
+		     "@llvm.used = appending global [1 x ptr] [ptr @keep], section "
+		     "\"llvm.metadata\"\n"
+		     "@.note = private unnamed_addr constant [2 x i8] c\"x\\00\", section "
+		     "\"llvm.metadata\"\n");
+}
+
+static void test_lint_rejects_global_alias(void)
+{
+	expect_lint_v("define void @real() {\n  ret void\n}\n"
+		      "@other = alias void (), ptr @real\n",
+		      "alias other: global alias of @real (__attribute__((alias))): use the "
+		      "function or global under its own name");
+	/* a symbol in the middle of a function's code */
+	expect_lint_v("define void @body() {\n  ret void\n}\n"
+		      "@mid = alias i8, getelementptr (i8, ptr @body, i64 3)\n",
+		      "alias mid: global alias of a constant expression");
+}
+
+static void test_lint_rejects_ifunc(void)
+{
+	expect_lint_v("define internal ptr @resolve() {\n  ret ptr @impl\n}\n"
+		      "define internal void @impl() {\n  ret void\n}\n"
+		      "@pick = ifunc void (), ptr @resolve\n",
+		      "ifunc pick: ifunc resolvers pick code per CPU at load time: write one "
+		      "portable function");
+}
+
+static void test_lint_rejects_calling_convention_everywhere(void)
+{
+	/* internal definitions too: fastcc is what LLVM's optimizer picks, later */
+	expect_lint_v("define internal fastcc void @fast() {\n  ret void\n}\n"
+		      "define void @caller() {\n  call fastcc void @fast()\n  ret void\n}\n",
+		      "function fast: defined with calling convention fastcc (8): use the default "
+		      "C calling convention");
+	expect_lint_v("define internal fastcc void @fast() {\n  ret void\n}\n"
+		      "define void @caller() {\n  call fastcc void @fast()\n  ret void\n}\n",
+		      "function caller: calls fast with calling convention fastcc (8)");
+	/* x86_intrcc returns with iretq */
+	expect_lint_v("define internal x86_intrcc void @isr(ptr byval(i64) %f) {\n  ret void\n}\n",
+		      "function isr: defined with calling convention x86_intrcc (83)");
+	/* an import declared with another convention, and an indirect call through one */
+	expect_lint_v("declare ghccc void @xdrv_delay_us(i32)\n"
+		      "define void @w(ptr %fp) {\n  call ghccc void @xdrv_delay_us(i32 5)\n"
+		      "  call preserve_allcc void %fp()\n  ret void\n}\n",
+		      "function xdrv_delay_us: declared with calling convention ghccc (10)");
+	expect_lint_v("declare ghccc void @xdrv_delay_us(i32)\n"
+		      "define void @w(ptr %fp) {\n  call ghccc void @xdrv_delay_us(i32 5)\n"
+		      "  call preserve_allcc void %fp()\n  ret void\n}\n",
+		      "function w: indirect call with calling convention preserve_allcc (15)");
+	/* one without a name in the table */
+	expect_lint_v("define internal cc 200 void @odd() {\n  ret void\n}\n",
+		      "function odd: defined with calling convention cc 200:");
+}
+
+static void test_lint_rejects_register_intrinsics(void)
+{
+	expect_lint_v("declare i64 @llvm.read_register.i64(metadata)\n"
+		      "define i64 @sp() {\n  %v = call i64 @llvm.read_register.i64(metadata !0)\n"
+		      "  ret i64 %v\n}\n!0 = !{!\"rsp\"}\n",
+		      "function sp: reads a machine register by name (llvm.read_register.i64): "
+		      "the registers belong to the host (writing the stack pointer moves the "
+		      "host's stack): remove it; keep values in variables");
+	expect_lint_v("declare i64 @llvm.read_volatile_register.i64(metadata)\n"
+		      "define i64 @vsp() {\n"
+		      "  %v = call i64 @llvm.read_volatile_register.i64(metadata !0)\n"
+		      "  ret i64 %v\n}\n!0 = !{!\"rsp\"}\n",
+		      "function vsp: reads a machine register by name "
+		      "(llvm.read_volatile_register.i64)");
+	expect_lint_v("declare void @llvm.write_register.i64(metadata, i64)\n"
+		      "define void @pivot(i64 %to) {\n"
+		      "  call void @llvm.write_register.i64(metadata !0, i64 %to)\n"
+		      "  ret void\n}\n!0 = !{!\"rsp\"}\n",
+		      "function pivot: writes a machine register by name "
+		      "(llvm.write_register.i64)");
+}
+
+static void test_lint_rejects_frame_intrinsics(void)
+{
+	static const char *const decl[][2] = {
+		{"declare ptr @llvm.frameaddress.p0(i32)", "llvm.frameaddress.p0(i32 0)"},
+		{"declare ptr @llvm.returnaddress(i32)", "llvm.returnaddress(i32 0)"},
+		{"declare ptr @llvm.addressofreturnaddress.p0()",
+		 "llvm.addressofreturnaddress.p0()"},
+		{"declare ptr @llvm.sponentry.p0()", "llvm.sponentry.p0()"},
+	};
+	for (size_t i = 0; i < sizeof decl / sizeof decl[0]; i++) {
+		char ir[512], want[160], name[64];
+		snprintf(name, sizeof name, "%.*s", (int)(strchr(decl[i][1], '(') - decl[i][1]),
+			 decl[i][1]);
+		snprintf(ir, sizeof ir,
+			 "%s\ndefine ptr @fr() {\n  %%v = call ptr @%s\n"
+			 "  ret ptr %%v\n}\n",
+			 decl[i][0], decl[i][1]);
+		snprintf(want, sizeof want,
+			 "function fr: reads the machine stack frame (%s): not portable; remove "
+			 "it",
+			 name);
+		expect_lint_v(ir, want);
+	}
+}
+
+static void test_lint_rejects_eh_escape_and_cache_intrinsics(void)
+{
+	expect_lint_v("declare ptr @llvm.eh.dwarf.cfa(i32)\n"
+		      "define ptr @cfa() {\n  %v = call ptr @llvm.eh.dwarf.cfa(i32 0)\n"
+		      "  ret ptr %v\n}\n",
+		      "function cfa: exception handling (llvm.eh.dwarf.cfa): return a negative "
+		      "XDRV_E* status");
+	const char *esc = "declare void @llvm.localescape(...)\n"
+			  "declare ptr @llvm.localrecover(ptr, ptr, i32)\n"
+			  "define void @owner() {\n  %a = alloca i32\n"
+			  "  call void (...) @llvm.localescape(ptr %a)\n  ret void\n}\n"
+			  "define ptr @thief(ptr %fp) {\n"
+			  "  %p = call ptr @llvm.localrecover(ptr @owner, ptr %fp, i32 0)\n"
+			  "  ret ptr %p\n}\n";
+	expect_lint_v(esc, "function owner: llvm.localescape (Windows SEH frame escape): other "
+			   "functions would reach into this function's stack frame: pass a "
+			   "pointer to the variable instead");
+	expect_lint_v(esc, "function thief: llvm.localrecover (Windows SEH frame escape)");
+	expect_lint_v("declare void @llvm.clear_cache(ptr, ptr)\n"
+		      "define void @cc(ptr %a, ptr %b) {\n"
+		      "  call void @llvm.clear_cache(ptr %a, ptr %b)\n  ret void\n}\n",
+		      "function cc: llvm.clear_cache (__builtin___clear_cache): drivers do not "
+		      "write code, the loader owns the code memory: remove it");
+}
+
+/* clang's code for a variable-length array in a loop (-O2 -disable-llvm-passes) */
+#define VLA_IR(BEFORE_LOOP)                                                                        \
+	"declare ptr @llvm.stacksave.p0()\n"                                                       \
+	"declare void @llvm.stackrestore.p0(ptr)\n"                                                \
+	"define void @vla(i64 %n, ptr %sink) {\n"                                                  \
+	"  %saved = alloca ptr\n" BEFORE_LOOP "  br label %loop\n"                                 \
+	"loop:\n"                                                                                  \
+	"  %s = call ptr @llvm.stacksave.p0()\n"                                                   \
+	"  store ptr %s, ptr %saved\n"                                                             \
+	"  %buf = alloca i8, i64 %n\n"                                                             \
+	"  store ptr %buf, ptr %sink\n"                                                            \
+	"  %r = load ptr, ptr %saved\n"                                                            \
+	"  call void @llvm.stackrestore.p0(ptr %r)\n"                                              \
+	"  %c = load volatile i1, ptr %sink\n"                                                     \
+	"  br i1 %c, label %loop, label %done\n"                                                   \
+	"done:\n"                                                                                  \
+	"  ret void\n}\n"
+
+static void test_lint_accepts_stackrestore_of_a_stacksave(void)
+{
+	expect_clean(VLA_IR(""));
+	/* the saved value straight from the call */
+	expect_clean("declare ptr @llvm.stacksave.p0()\n"
+		     "declare void @llvm.stackrestore.p0(ptr)\n"
+		     "define void @direct() {\n  %s = call ptr @llvm.stacksave.p0()\n"
+		     "  call void @llvm.stackrestore.p0(ptr %s)\n  ret void\n}\n");
+}
+
+static void test_lint_rejects_forged_stackrestore(void)
+{
+	/* a stack pivot: the stack pointer set to an argument */
+	expect_lint_v("declare void @llvm.stackrestore.p0(ptr)\n"
+		      "define void @pivot(ptr %to) {\n"
+		      "  call void @llvm.stackrestore.p0(ptr %to)\n  ret void\n}\n",
+		      "function pivot: llvm.stackrestore of a value that no llvm.stacksave of "
+		      "this function returned: it would set the host's stack pointer to any "
+		      "value: leave stacksave/stackrestore to the compiler (variable-length "
+		      "arrays)");
+	/* the slot also receives another value */
+	expect_lint_v(VLA_IR("  store ptr %sink, ptr %saved\n"),
+		      "function vla: llvm.stackrestore of a value that no llvm.stacksave");
+	/* the slot escapes: a callee could write it */
+	expect_lint_v(VLA_IR("  store ptr %saved, ptr %sink\n"),
+		      "function vla: llvm.stackrestore of a value that no llvm.stacksave");
+	/* read before any store on one path: the stack's old contents */
+	expect_lint_v("declare ptr @llvm.stacksave.p0()\n"
+		      "declare void @llvm.stackrestore.p0(ptr)\n"
+		      "define void @maybe(i1 %c) {\n  %saved = alloca ptr\n"
+		      "  br i1 %c, label %save, label %restore\n"
+		      "save:\n  %s = call ptr @llvm.stacksave.p0()\n"
+		      "  store ptr %s, ptr %saved\n  br label %restore\n"
+		      "restore:\n  %r = load ptr, ptr %saved\n"
+		      "  call void @llvm.stackrestore.p0(ptr %r)\n  ret void\n}\n",
+		      "function maybe: llvm.stackrestore of a slot that may not hold a "
+		      "llvm.stacksave yet");
+	/* in one block, the load before the store */
+	expect_lint_v("declare ptr @llvm.stacksave.p0()\n"
+		      "declare void @llvm.stackrestore.p0(ptr)\n"
+		      "define void @early() {\n  %saved = alloca ptr\n"
+		      "  %r = load ptr, ptr %saved\n"
+		      "  %s = call ptr @llvm.stacksave.p0()\n  store ptr %s, ptr %saved\n"
+		      "  call void @llvm.stackrestore.p0(ptr %r)\n  ret void\n}\n",
+		      "function early: llvm.stackrestore of a slot that may not hold");
+	/* a slot allocated in a loop is a new, unwritten one each time round */
+	expect_lint_v("declare ptr @llvm.stacksave.p0()\n"
+		      "declare void @llvm.stackrestore.p0(ptr)\n"
+		      "define void @loopslot(ptr %sink) {\n  br label %l\n"
+		      "l:\n  %saved = alloca ptr\n  %r = load ptr, ptr %saved\n"
+		      "  call void @llvm.stackrestore.p0(ptr %r)\n"
+		      "  %s = call ptr @llvm.stacksave.p0()\n  store ptr %s, ptr %saved\n"
+		      "  %c = load volatile i1, ptr %sink\n  br i1 %c, label %l, label %d\n"
+		      "d:\n  ret void\n}\n",
+		      "function loopslot: llvm.stackrestore of a value that no llvm.stacksave");
+}
+
 static void test_abi_symbol_allowed_by_version(void)
 {
 	CU_ASSERT_TRUE(sdk_abi_symbol_allowed("xdrv_log", 1000000));
@@ -686,4 +1012,14 @@ XTEST_SUITE(sdk_lint, NULL, NULL, XTEST(test_lint_accepts_valid_driver),
 	    XTEST(test_lint_rejects_wide_or_misaligned_atomics),
 	    XTEST(test_lint_accepts_aligned_atomics_up_to_8_bytes),
 	    XTEST(test_lint_rejects_half_and_bfloat), XTEST(test_lint_rejects_canonicalize),
-	    XTEST(test_lint_names_runtime_helpers_declared_by_hand))
+	    XTEST(test_lint_names_runtime_helpers_declared_by_hand),
+	    XTEST(test_lint_rejects_prologue_data), XTEST(test_lint_rejects_prefix_data),
+	    XTEST(test_lint_rejects_personality_function),
+	    XTEST(test_lint_rejects_patchable_function_attributes),
+	    XTEST(test_lint_rejects_naked_function), XTEST(test_lint_rejects_explicit_section),
+	    XTEST(test_lint_rejects_global_alias), XTEST(test_lint_rejects_ifunc),
+	    XTEST(test_lint_rejects_calling_convention_everywhere),
+	    XTEST(test_lint_rejects_register_intrinsics), XTEST(test_lint_rejects_frame_intrinsics),
+	    XTEST(test_lint_rejects_eh_escape_and_cache_intrinsics),
+	    XTEST(test_lint_accepts_stackrestore_of_a_stacksave),
+	    XTEST(test_lint_rejects_forged_stackrestore))
