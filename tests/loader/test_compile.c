@@ -8,10 +8,9 @@
  * process that hangs is killed at its watchdog; a lint failure comes back as the lint's
  * message; an unsigned package is refused before any process is forked; lazy mode is refused.
  */
+#include "craft_fixture.h"
 #include "jit_fixture.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <dirent.h>
 #include <errno.h>
 #include <openssl/evp.h>
@@ -105,66 +104,13 @@ static int suite_init(void)
 	return rc ? 1 : 0;
 }
 
-static int add_member(struct archive *a, const char *name, const void *data, size_t len)
-{
-	struct archive_entry *e = archive_entry_new();
-	archive_entry_set_pathname(e, name);
-	archive_entry_set_size(e, (la_int64_t)len);
-	archive_entry_set_filetype(e, AE_IFREG);
-	archive_entry_set_perm(e, 0644);
-	int ok = archive_write_header(a, e) == ARCHIVE_OK &&
-		 archive_write_data(a, data, len) == (la_ssize_t)len;
-	archive_entry_free(e);
-	return ok ? 0 : -1;
-}
-
 /* A signed package at DIR/NAME.xdrv: the good package's manifest, with the bitcode member
- * `bcpath` (its size and digest put into the manifest): bytes the SDK would refuse to pack. */
+ * `bcpath`: bytes the SDK would refuse to pack. */
 static const char *craft_signed(const char *name, const char *bcpath)
 {
 	static char out[800];
-	char un[800];
-	size_t len = 0, bclen = 0, jlen = 0;
-	unsigned char *gp = xtest_read(good_unsigned, &len);
-	unsigned char *bc = xtest_read(bcpath, &bclen);
-	struct sdk_package pkg;
-	char *err = NULL, *json = NULL;
-	memset(&pkg, 0, sizeof pkg);
-	int rc = gp && bc ? sdk_package_read(gp, len, NULL, NULL, &pkg, &err) : -1;
-	struct sdk_manifest *m = &pkg.manifest;
-	for (size_t i = 0; !rc && i < m->nfiles; i++) {
-		if (strcmp(m->files[i].path, m->bitcode) != 0)
-			continue;
-		uint8_t md[32];
-		unsigned mdlen = 0;
-		EVP_Digest(bc, bclen, md, &mdlen, EVP_sha256(), NULL);
-		xdrv_hex(md, 32, m->files[i].sha256);
-		m->files[i].size = bclen;
-	}
-	if (!rc)
-		rc = sdk_manifest_write(m, &json, &jlen, &err);
-	snprintf(un, sizeof un, "%s/%s.unsigned.xdrv", dir, name);
 	snprintf(out, sizeof out, "%s/%s.xdrv", dir, name);
-	if (!rc) {
-		struct archive *a = archive_write_new();
-		if (archive_write_set_format_ustar(a) != ARCHIVE_OK ||
-		    archive_write_open_filename(a, un) != ARCHIVE_OK ||
-		    add_member(a, SDK_MANIFEST_NAME, json, jlen) != 0 ||
-		    add_member(a, m->bitcode, bc, bclen) != 0)
-			rc = -1;
-		archive_write_close(a);
-		archive_write_free(a);
-	}
-	if (!rc)
-		rc = sign(un, out);
-	if (rc)
-		fprintf(stderr, "craft_signed: %s\n", err ? err : "?");
-	free(json);
-	free(err);
-	free(gp);
-	free(bc);
-	sdk_package_free(&pkg);
-	return rc ? NULL : out;
+	return craft_signed_package(good_unsigned, bcpath, pki, out) == 0 ? out : NULL;
 }
 
 static struct ldr_ctx *ctx_with(uint32_t mode, const char *cache_dir)
@@ -373,6 +319,7 @@ static void test_a_hung_compiler_process_is_killed_at_its_watchdog(void)
 			 "within 300 ms; killed"));
 	CU_ASSERT_EQUAL(open_fds(), fds);
 	ctx->compile_test_sleep_ms = 0;
+	ctx->cfg.compile_timeout_ms = 0; /* the default: a sanitizer build compiles for seconds */
 	CU_ASSERT_EQUAL(ldr_package_compile(ctx, good, NULL, 0, &c, NULL), 0);
 	ldr_compiled_free(c);
 	ldr_ctx_destroy(ctx);
