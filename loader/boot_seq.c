@@ -295,6 +295,16 @@ static _Noreturn void child_fail(const struct boot_child *ch, int rc, const char
 	_exit(0);
 }
 
+/* The driver host confines itself here: its code is linked, the JIT event measured, the go
+ * received and its device set up, and the driver's code runs next (probe). The place for the
+ * driver-host sandbox (common/sandbox.c). Nothing yet: the driver host is a plain fork. */
+static int driver_host_confine(struct drv_state *s, char **err)
+{
+	(void)s;
+	(void)err;
+	return 0;
+}
+
 /* In the child, after the go: bind (probe) on the configured device, let it run a little,
  * unbind (remove); *devname gets the device's name. */
 static int child_probe(struct drv_state *s, char *devname, size_t dn, char **err)
@@ -314,6 +324,8 @@ static int child_probe(struct drv_state *s, char *devname, size_t dn, char **err
 	if (!rc)
 		rc = hvb_device_create(s->be, model, colon ? colon + 1 : NULL, &dev, err);
 	if (!rc)
+		rc = driver_host_confine(s, err);
+	if (!rc)
 		rc = ldr_driver_bind(desc, dev, NULL, &s->drv, err);
 	if (rc)
 		return rc;
@@ -324,12 +336,23 @@ static int child_probe(struct drv_state *s, char *devname, size_t dn, char **err
 	return 0;
 }
 
+/* The driver host. Eager mode: it links the object the compiler process made (`comp`, compiled
+ * and measured by the parent; no bitcode here). Lazy mode (comp NULL): it compiles the package
+ * itself, function by function as they are first called: the compiler process does not serve
+ * lazy compilation (not done), so a lazy boot parses bitcode in the driver's process. */
 static _Noreturn void child_jit_and_probe(struct boot *b, struct drv_state *s,
-					  const struct boot_child *ch)
+					  const struct boot_child *ch,
+					  const struct ldr_compiled *comp)
 {
 	char *err = NULL, params[1024] = "", devname[128];
-	int rc = ldr_image_load_buf(b->ctx, s->buf, s->len, s->base, s->d->params, s->d->nparams,
-				    &s->img, &err);
+	/* the cache's key is no business of the driver's code, which runs in this process from
+	 * the go on: wiped from memory first (cache.c; the process is not sandboxed yet, so what
+	 * it can read on disk it still can) */
+	if (comp)
+		ldr_ctx_drop_cache(b->ctx);
+	int rc = comp ? ldr_image_load_compiled(b->ctx, comp, &s->img, &err)
+		      : ldr_image_load_buf(b->ctx, s->buf, s->len, s->base, s->d->params,
+					   s->d->nparams, &s->img, &err);
 	if (rc)
 		child_fail(ch, rc, err);
 	const struct sdk_manifest *m = ldr_image_manifest(s->img);
@@ -343,9 +366,6 @@ static _Noreturn void child_jit_and_probe(struct boot *b, struct drv_state *s,
 	if (ldr_image_object_digest(s->img, od) == 0)
 		xdrv_hex(od, 32, obj);
 	snprintf(nfun, sizeof nfun, "%u", ldr_image_total_functions(s->img));
-	/* the cache's key is no business of the driver's code, which runs in this process from
-	 * the go on: wiped from memory first (cache.c; the process is not sandboxed yet, so what
-	 * it can read on disk it still can) */
 	ldr_ctx_drop_cache(b->ctx);
 	const char *jf[4] = {params, obj, nfun, ldr_image_cache_state(s->img)};
 	if (boot_child_answer(ch, 'J', jf, 4) || boot_child_wait_go(ch))
@@ -399,7 +419,9 @@ static int child_answer(struct boot_child *ch, char want, size_t nf, uint32_t ti
 	} else if (rc == -EPIPE) {
 		boot_child_end(ch, how, sizeof how);
 		if (want == 'J')
-			rc = xdrv_err(err, rc, "the JIT's process ended (%s) while compiling", how);
+			rc = xdrv_err(err, rc,
+				      "the JIT's process ended (%s) while compiling or linking",
+				      how);
 		else
 			rc = xdrv_err(err, rc, "driver ended the process (%s)", how);
 	} else if (rc == -EINTR) {
@@ -429,21 +451,63 @@ static int jit_and_probe(struct boot *b, struct drv_state *s, char **err)
 	char qa[512], qb[512], qc[1024];
 	struct boot_answer *a = malloc(sizeof *a);
 	struct boot_child ch;
+	struct ldr_compiled *comp = NULL;
+	char params[1024] = "", obj[65] = "", nfun[16] = "", sig[32];
 	s->step = "jit";
 	if (!a)
 		return xdrv_err(err, -ENOMEM, "out of memory");
-	int rc = boot_child_fork(&ch, err);
+	int rc = 0;
+	if (c->jit_mode == LDR_JIT_EAGER) {
+		/* the compiler process (or the object cache): the bytes measured, no bitcode
+		 * parsed in this process; the object's digest is computed here */
+		rc = ldr_package_compile_mem(b->ctx, s->buf, s->len, s->base, s->d->params,
+					     s->d->nparams, &comp, err);
+		if (rc == -EINTR && boot_stop_signal()) {
+			free(*err);
+			*err = NULL;
+			rc = xdrv_err(err, rc, "boot interrupted by %s",
+				      boot_signal_name(boot_stop_signal(), sig, sizeof sig));
+		}
+		if (rc)
+			goto out_free;
+		const struct sdk_manifest *m = ldr_compiled_manifest(comp);
+		size_t nv = 0, o = 0;
+		const uint64_t *vals = ldr_compiled_param_values(comp, &nv);
+		for (size_t i = 0; i < nv && i < m->desc.nparams && o < sizeof params; i++)
+			o += (size_t)snprintf(params + o, sizeof params - o, "%s%s=%llu",
+					      i ? "," : "", m->desc.params[i].name,
+					      (unsigned long long)vals[i]);
+		uint8_t od[32];
+		ldr_compiled_sha256(comp, od);
+		xdrv_hex(od, 32, obj);
+		snprintf(nfun, sizeof nfun, "%u", ldr_compiled_functions(comp));
+	}
+	rc = boot_child_fork(&ch, err);
 	if (rc == 0)
-		child_jit_and_probe(b, s, &ch);
+		child_jit_and_probe(b, s, &ch, comp);
 	if (rc < 0)
 		goto out_free;
 	rc = child_answer(&ch, 'J', 4, c->jit_timeout_ms, a, err);
 	if (!rc && (!plain_token(a->field[1], 64) || !plain_token(a->field[2], 10) ||
 		    !cache_state_ok(a->field[3])))
 		rc = xdrv_err(err, -EBADMSG, "the JIT's process sent a malformed answer");
+	/* eager: what is measured is the parent's own (the compiler's object as received); the
+	 * driver host, which has run no driver code yet, must have linked exactly that */
+	if (!rc && comp && strcmp(a->field[1], obj) != 0)
+		rc = xdrv_err(err, -EIO,
+			      "the driver's process linked an object (%s) other than the one "
+			      "compiled (%s)",
+			      a->field[1], obj);
 	if (rc)
 		goto out_end;
-	snprintf(s->cache, sizeof s->cache, "%s", a->field[3]);
+	if (!comp) {
+		snprintf(params, sizeof params, "%s", a->field[0]);
+		snprintf(obj, sizeof obj, "%s", a->field[1]);
+		snprintf(nfun, sizeof nfun, "%s", a->field[2]);
+		snprintf(s->cache, sizeof s->cache, "%s", a->field[3]);
+	} else {
+		snprintf(s->cache, sizeof s->cache, "%s", ldr_compiled_cache_state(comp));
+	}
 	unsigned maj = 0, mi = 0, pat = 0;
 	LLVMGetVersion(&maj, &mi, &pat);
 	rc = measure(
@@ -452,8 +516,7 @@ static int jit_and_probe(struct boot *b, struct drv_state *s, char **err)
 		"params=%s safety=%s object_sha256=%s functions=%s cache=%s",
 		s->name, b->exe_hex, maj, mi, pat, q(ldr_host_description(b->ctx), qc, sizeof qc),
 		c->opt_level, c->jit_mode == LDR_JIT_LAZY ? "lazy" : "eager",
-		q(a->field[0], qa, sizeof qa), q(c->safety, qb, sizeof qb), a->field[1],
-		a->field[2], s->cache);
+		q(params, qa, sizeof qa), q(c->safety, qb, sizeof qb), obj, nfun, s->cache);
 	if (rc)
 		goto out_end;
 	s->step = "probe";  /* measured: the driver's code may run */
@@ -479,6 +542,7 @@ static int jit_and_probe(struct boot *b, struct drv_state *s, char **err)
 out_end:
 	boot_child_end(&ch, NULL, 0);
 out_free:
+	ldr_compiled_free(comp);
 	free(a);
 	return rc;
 }
@@ -743,6 +807,7 @@ static int start(struct boot *b, const char *cfg_path, const char *tpm_override,
 		.cache_dir = c->cache_dir,
 		.cache_max_bytes = c->cache_max_bytes,
 		.cache_policy = c->safety,
+		.compile_timeout_ms = c->jit_timeout_ms,
 	};
 	/* a cache that cannot be used (a folder others could write, say) costs compile time,
 	 * never the boot: said here, and every JIT event then says cache=off */

@@ -102,10 +102,13 @@ struct ldr_ctx {
 	int lazy_thunks_always;
 	/* the compiler process (compile.c): eager loads keep a copy of their object even without
 	 * a cache (set in that process only); forks made (tests count them); a sleep before
-	 * compiling (tests only: a compiler process that hangs) */
+	 * compiling (tests only: a compiler process that hangs), raw bytes it answers instead of
+	 * compiling (tests only: a compiler process taken over by the package) */
 	int capture_objects;
 	uint32_t compile_forks;
 	uint32_t compile_test_sleep_ms;
+	const uint8_t *compile_test_reply; /* tests only: the process sends these bytes instead */
+	size_t compile_test_reply_len;
 	char errmsg[LDR_ERRMSG_MAX];
 };
 /* Remember `err` (may be NULL) as the context's last error. Inline here because both ctx.c and

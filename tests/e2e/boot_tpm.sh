@@ -333,6 +333,32 @@ for pat in "^refused +hang\.xdrv at probe: hang\.xdrv: probe: hung: no answer wi
   grep -qE -- "$pat" <<<"$OUT" || bad "verify-boot output lacks /$pat/"
 done
 
+# bitcode that crashes LLVM's reader (issue 12; tests/hostile/README.md): packed by hand (the SDK
+# parses bitcode, so it cannot pack this), signed with the dev PKI. The compiler process dies of
+# SIGSEGV; the boot measures the refusal at step=jit and boots hello after it.
+mkdir -p "$T/crashpkg"
+if (cd "$T/crashpkg" && tar xf "$B/pkg/hello.unsigned.xdrv" && cp "$H/bad_bitcode_crash.bc" driver.bc &&
+    sha=$(sha256sum driver.bc | cut -d' ' -f1) && size=$(stat -c %s driver.bc) &&
+    jq --arg s "$sha" --argjson n "$size" \
+      '(.files[] | select(.path == "driver.bc")) |= (.sha256 = $s | .size = $n)' manifest.json >m.json &&
+    mv m.json manifest.json &&
+    tar --format=ustar --owner=0 --group=0 -cf "$T/crash.unsigned.xdrv" manifest.json driver.bc) &&
+  "$X" sign --cert "$B/pki/signer.pem" --key "$B/pki/signer.key" --chain "$B/pki/vendor.pem" \
+    -o "$T/crash.xdrv" "$T/crash.unsigned.xdrv" >"$T/crash.build.log" 2>&1; then
+  start_tpm "$T/tpm7"
+  C=$(config crash "\"$TCTI\"" "[$(hostile crash), $HELLO]" '{"continue_on_failure": true}')
+  CRASHED="compiler process for crash\.xdrv died: SIGSEGV \(LLVM crashed on the package's bitcode\); nothing of it was loaded"
+  expect 0 "refused: crash\.xdrv: jit: .*$CRASHED" \
+    "bitcode that crashes LLVM kills the compiler process, not the boot" -- "$X" boot --config "$C"
+  grep -q "1 driver(s) booted, 1 refused" <<<"$OUT" && ok "... and hello boots after it" \
+    || bad "no '1 driver(s) booted, 1 refused' in: $OUT"
+  grep -aqE "^xdrv\.driver\.refused package=\"crash\.xdrv\" .* step=jit reason=\".*$CRASHED" \
+    <(tr '\0' '\n' <"$T/crash/boot.log") && ok "the event log has the refusal at step=jit naming SIGSEGV" \
+    || bad "the event log lacks the crash refusal: $(tr '\0' '\n' <"$T/crash/boot.log" | grep -a refused)"
+else
+  bad "packing the crashing bitcode: $(cat "$T/crash.build.log" 2>/dev/null)"
+fi
+
 # the default policy stops at the first refused driver: the log still closes, with the reason,
 # and verify-boot shows the chain then refuses the log as not a complete boot
 start_tpm "$T/tpm7"

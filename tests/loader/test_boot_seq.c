@@ -5,9 +5,13 @@
  * starts with the no-TPM note and holds the platform and driver events in order; the eager
  * object digest is the same for two loads of one package and absent in lazy mode. A configured
  * CRL must be fresh: an older cRLNumber than the host has seen, or a nextUpdate before the time
- * floor, stops the boot unless revocation.crl_required is false.
+ * floor, stops the boot unless revocation.crl_required is false. Each driver is compiled in a
+ * compiler process (loader/compile.c): one whose bitcode crashes LLVM's reader is refused, naming
+ * the signal, and the boot goes on; the JIT event measures the digest of the object the boot
+ * received, the same as an in-process load's.
  */
 #include "../xtest.h"
+#include "craft_fixture.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -354,7 +358,83 @@ static void test_boot_takes_the_second_boots_code_from_the_object_cache(void)
 	CU_ASSERT_EQUAL(access(xtest_path("%s/state/cache", dir), F_OK), -1);
 }
 
-XTEST_SUITE(loader_boot_seq, NULL, NULL,
+/* Bitcode that crashes LLVM's reader (tests/hostile/bad_bitcode_crash.bc, signed with the build's
+ * PKI): the compiler process dies, the boot measures the refusal naming SIGSEGV and boots hello
+ * after it; hello's JIT event has the object digest of an in-process load of hello. */
+static void test_boot_survives_bitcode_that_crashes_llvm(void)
+{
+	char dir[512], cfg[600], crash[700], text[4096];
+	snprintf(dir, sizeof dir, "%s", xtest_tmpdir());
+	snprintf(crash, sizeof crash, "%s/crash.xdrv", dir);
+	CU_ASSERT_EQUAL_FATAL(
+		craft_signed_package(
+			xtest_path("%s/pkg/hello.unsigned.xdrv", abs_build()),
+			xtest_path("%s/tests/hostile/bad_bitcode_crash.bc", XDRV_SRCDIR),
+			xtest_path("%s/pki", abs_build()), crash),
+		0);
+	snprintf(cfg, sizeof cfg, "%s/boot.json", dir);
+	snprintf(text, sizeof text,
+		 "{\"format\": 1, \"event_log\": \"boot.log\", \"state_dir\": \"state\",\n"
+		 " \"trust\": {\"root\": \"%s/pki/root.pem\"}, \"policy\": "
+		 "{\"continue_on_failure\": "
+		 "true},\n"
+		 " \"drivers\": [{\"package\": \"%s\", \"device\": \"null\"},\n"
+		 "   {\"package\": \"%s/pkg/hello.xdrv\", \"device\": \"null\"}]}\n",
+		 abs_build(), crash, abs_build());
+	CU_ASSERT_EQUAL_FATAL(xtest_write(cfg, text, strlen(text)), 0);
+	struct boot_result r;
+	char *e = NULL;
+	int brc = boot_run(cfg, NULL, &r, &e);
+	if (brc)
+		fprintf(stderr, "boot: %s\n", e ? e : "?");
+	CU_ASSERT_EQUAL_FATAL(brc, 0);
+	CU_ASSERT_EQUAL(r.booted, 1u);
+	CU_ASSERT_EQUAL(r.refused, 1u);
+	size_t n = 0;
+	unsigned char *b = xtest_read(xtest_path("%s/boot.log", dir), &n);
+	struct evl l;
+	CU_ASSERT_EQUAL_FATAL(evl_parse(b, n, &l, &e), 0);
+	const char *refused = NULL, *jit = NULL;
+	for (size_t i = 0; i < l.n; i++) {
+		const char *t = (const char *)l.ev[i].data;
+		if (!strncmp(t, "xdrv.driver.refused ", 20))
+			refused = t;
+		if (!strncmp(t, "xdrv.driver.jit ", 16))
+			jit = t;
+	}
+	CU_ASSERT_PTR_NOT_NULL_FATAL(refused);
+	CU_ASSERT_PTR_NOT_NULL(strstr(refused, " step=jit "));
+	CU_ASSERT_PTR_NOT_NULL(strstr(refused,
+				      "compiler process for crash.xdrv died: SIGSEGV (LLVM "
+				      "crashed on the package's bitcode); nothing of it "
+				      "was loaded"));
+	if (!strstr(refused, "SIGSEGV"))
+		fprintf(stderr, "\n  refused: %s\n", refused);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(jit);
+	CU_ASSERT_PTR_NOT_NULL(strstr(jit, "name=hello "));
+	/* the digest the boot measured is the one an in-process load of hello links */
+	struct ldr_config c = {.trust_root = xtest_path("%s/pki/root.pem", abs_build()),
+			       .opt_level = 2};
+	struct ldr_ctx *ctx = NULL;
+	struct ldr_image *img = NULL;
+	uint8_t d[32];
+	char hex[65], want[80];
+	CU_ASSERT_EQUAL_FATAL(ldr_ctx_create(&c, &ctx, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(ldr_image_load_file(ctx, xtest_path("%s/pkg/hello.xdrv", abs_build()),
+						  NULL, 0, &img, NULL),
+			      0);
+	CU_ASSERT_EQUAL(ldr_image_object_digest(img, d), 0);
+	xdrv_hex(d, 32, hex);
+	snprintf(want, sizeof want, " object_sha256=%s ", hex);
+	CU_ASSERT_PTR_NOT_NULL(strstr(jit, want));
+	ldr_image_unload(img);
+	ldr_ctx_destroy(ctx);
+	evl_free(&l);
+	free(b);
+	free(e);
+}
+
+XTEST_SUITE(loader_boot_seq, NULL, NULL, XTEST(test_boot_survives_bitcode_that_crashes_llvm),
 	    XTEST(test_boot_takes_the_second_boots_code_from_the_object_cache),
 	    XTEST(test_boot_without_tpm_logs_note_platform_and_driver_events),
 	    XTEST(test_boot_stops_at_refused_driver_unless_policy_continues),

@@ -6,12 +6,13 @@
  * crashes LLVM's reader (tests/hostile/bad_bitcode_*.bc, signed here) kills only the compiler
  * process and comes back as an error naming the signal, with no file left open; a compiler
  * process that hangs is killed at its watchdog; a lint failure comes back as the lint's
- * message; an unsigned package is refused before any process is forked; lazy mode is refused.
+ * message; a malformed answer (a compiler process the package took over: test hook) is refused
+ * naming the defect, a failure's text shown escaped; an unsigned package is refused before any
+ * process is forked; lazy mode is refused.
  */
+#include "craft_fixture.h"
 #include "jit_fixture.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <dirent.h>
 #include <errno.h>
 #include <openssl/evp.h>
@@ -105,66 +106,13 @@ static int suite_init(void)
 	return rc ? 1 : 0;
 }
 
-static int add_member(struct archive *a, const char *name, const void *data, size_t len)
-{
-	struct archive_entry *e = archive_entry_new();
-	archive_entry_set_pathname(e, name);
-	archive_entry_set_size(e, (la_int64_t)len);
-	archive_entry_set_filetype(e, AE_IFREG);
-	archive_entry_set_perm(e, 0644);
-	int ok = archive_write_header(a, e) == ARCHIVE_OK &&
-		 archive_write_data(a, data, len) == (la_ssize_t)len;
-	archive_entry_free(e);
-	return ok ? 0 : -1;
-}
-
 /* A signed package at DIR/NAME.xdrv: the good package's manifest, with the bitcode member
- * `bcpath` (its size and digest put into the manifest): bytes the SDK would refuse to pack. */
+ * `bcpath`: bytes the SDK would refuse to pack. */
 static const char *craft_signed(const char *name, const char *bcpath)
 {
 	static char out[800];
-	char un[800];
-	size_t len = 0, bclen = 0, jlen = 0;
-	unsigned char *gp = xtest_read(good_unsigned, &len);
-	unsigned char *bc = xtest_read(bcpath, &bclen);
-	struct sdk_package pkg;
-	char *err = NULL, *json = NULL;
-	memset(&pkg, 0, sizeof pkg);
-	int rc = gp && bc ? sdk_package_read(gp, len, NULL, NULL, &pkg, &err) : -1;
-	struct sdk_manifest *m = &pkg.manifest;
-	for (size_t i = 0; !rc && i < m->nfiles; i++) {
-		if (strcmp(m->files[i].path, m->bitcode) != 0)
-			continue;
-		uint8_t md[32];
-		unsigned mdlen = 0;
-		EVP_Digest(bc, bclen, md, &mdlen, EVP_sha256(), NULL);
-		xdrv_hex(md, 32, m->files[i].sha256);
-		m->files[i].size = bclen;
-	}
-	if (!rc)
-		rc = sdk_manifest_write(m, &json, &jlen, &err);
-	snprintf(un, sizeof un, "%s/%s.unsigned.xdrv", dir, name);
 	snprintf(out, sizeof out, "%s/%s.xdrv", dir, name);
-	if (!rc) {
-		struct archive *a = archive_write_new();
-		if (archive_write_set_format_ustar(a) != ARCHIVE_OK ||
-		    archive_write_open_filename(a, un) != ARCHIVE_OK ||
-		    add_member(a, SDK_MANIFEST_NAME, json, jlen) != 0 ||
-		    add_member(a, m->bitcode, bc, bclen) != 0)
-			rc = -1;
-		archive_write_close(a);
-		archive_write_free(a);
-	}
-	if (!rc)
-		rc = sign(un, out);
-	if (rc)
-		fprintf(stderr, "craft_signed: %s\n", err ? err : "?");
-	free(json);
-	free(err);
-	free(gp);
-	free(bc);
-	sdk_package_free(&pkg);
-	return rc ? NULL : out;
+	return craft_signed_package(good_unsigned, bcpath, pki, out) == 0 ? out : NULL;
 }
 
 static struct ldr_ctx *ctx_with(uint32_t mode, const char *cache_dir)
@@ -373,6 +321,7 @@ static void test_a_hung_compiler_process_is_killed_at_its_watchdog(void)
 			 "within 300 ms; killed"));
 	CU_ASSERT_EQUAL(open_fds(), fds);
 	ctx->compile_test_sleep_ms = 0;
+	ctx->cfg.compile_timeout_ms = 0; /* the default: a sanitizer build compiles for seconds */
 	CU_ASSERT_EQUAL(ldr_package_compile(ctx, good, NULL, 0, &c, NULL), 0);
 	ldr_compiled_free(c);
 	ldr_ctx_destroy(ctx);
@@ -412,6 +361,76 @@ static void test_a_lint_failure_comes_back_as_the_lints_message(void)
 	free(ei);
 }
 
+/* A frame header as the compiler process writes it. */
+static size_t frame(uint8_t *h, const char *magic, uint32_t kind, int32_t rc, uint64_t len)
+{
+	memset(h, 0, 48);
+	memcpy(h, magic, 8);
+	for (int i = 0; i < 4; i++) {
+		h[8 + i] = (uint8_t)(kind >> (8 * i));
+		h[12 + i] = (uint8_t)((uint32_t)rc >> (8 * i));
+		h[16 + i] = (uint8_t)(3u >> (8 * i));
+	}
+	for (int i = 0; i < 8; i++)
+		h[24 + i] = (uint8_t)(len >> (8 * i));
+	return 48;
+}
+
+/* The compiler process runs LLVM on vendor bytes: a process those bytes took over may answer
+ * anything. Each malformed answer is an error naming the defect, never a crash or a load. */
+static void test_a_malformed_answer_is_refused_naming_the_defect(void)
+{
+	static uint8_t m[256];
+	static const struct {
+		const char *magic;
+		uint32_t kind;
+		int32_t rc;
+		uint64_t len;
+		const char *payload;
+		size_t plen;
+		int rc_want;
+		const char *msg;
+	} cases[] = {
+		{"XDRVCOBX", 1, 0, 4, "\177ELF", 4, -EBADMSG,
+		 "sent a malformed answer (not an answer frame)"},
+		{"XDRVCOB1", 1, 0, 0, "", 0, -EBADMSG,
+		 "(an object of 0 bytes (1 to 67108864 allowed))"},
+		{"XDRVCOB1", 1, 0, 1ull << 40, "", 0, -EBADMSG, "an object of 1099511627776 bytes"},
+		{"XDRVCOB1", 1, 5, 4, "\177ELF", 4, -EBADMSG, "an object with rc 5"},
+		{"XDRVCOB1", 7, 0, 4, "\177ELF", 4, -EBADMSG, "answer of kind 7"},
+		{"XDRVCOB1", 2, 3, 2, "no", 2, -EBADMSG, "a failure with rc 3"},
+		{"XDRVCOB1", 2, -22, 5000, "", 0, -EBADMSG, "a message of 5000 bytes (1 to 4096"},
+		{"XDRVCOB1", 1, 0, 4, "\177ELFx", 5, -EBADMSG, "(bytes after its answer)"},
+		{"XDRVCOB1", 1, 0, 8, "\177ELF", 4, -EBADMSG, "ended after 52 bytes of its answer"},
+		{NULL, 0, 0, 0, NULL, 0, -EBADMSG, "ended after 0 bytes of its answer"},
+		/* a failure's text is shown as one escaped line */
+		{"XDRVCOB1", 2, -22, 22, "bad\x1b[2J\nfake: line", 18, -EBADMSG,
+		 "ended after 66 bytes"},
+		{"XDRVCOB1", 2, -22, 18, "bad\x1b[2J\nfake: line", 18, -EINVAL,
+		 "package good.xdrv: bad\\x1b[2J\\nfake: line"},
+	};
+	struct ldr_ctx *ctx = ctx_with(LDR_JIT_EAGER, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		size_t n = 0;
+		if (cases[i].magic)
+			n = frame(m, cases[i].magic, cases[i].kind, cases[i].rc, cases[i].len);
+		memcpy(m + n, cases[i].payload ? cases[i].payload : "", cases[i].plen);
+		ctx->compile_test_reply = m;
+		ctx->compile_test_reply_len = n + cases[i].plen;
+		struct ldr_compiled *c = NULL;
+		char *e = NULL;
+		int rc = ldr_package_compile(ctx, good, NULL, 0, &c, &e);
+		CU_ASSERT_EQUAL(rc, cases[i].rc_want);
+		CU_ASSERT_PTR_NULL(c);
+		if (!has(e, cases[i].msg))
+			fprintf(stderr, "  (case %zu)\n", i);
+		CU_ASSERT(e && strstr(e, cases[i].msg));
+		free(e);
+	}
+	ldr_ctx_destroy(ctx);
+}
+
 static void test_unsigned_and_lazy_are_refused_before_any_fork(void)
 {
 	struct ldr_ctx *ctx = ctx_with(LDR_JIT_EAGER, NULL);
@@ -439,4 +458,5 @@ XTEST_SUITE(loader_compile, suite_init, NULL,
 	    XTEST(test_bitcode_that_crashes_llvm_kills_only_the_compiler_process),
 	    XTEST(test_a_hung_compiler_process_is_killed_at_its_watchdog),
 	    XTEST(test_a_lint_failure_comes_back_as_the_lints_message),
+	    XTEST(test_a_malformed_answer_is_refused_naming_the_defect),
 	    XTEST(test_unsigned_and_lazy_are_refused_before_any_fork))

@@ -191,9 +191,9 @@ struct ldr_compiled; /* a verified package turned into a relocatable object for 
 int ldr_package_compile(struct ldr_ctx *ctx, const char *path, const struct ldr_param_value *pv,
 			size_t npv, struct ldr_compiled **out, char **err);
 /* The same from bytes already read (xdrv boot reads each package once and measures those). */
-int ldr_package_compile_mem(struct ldr_ctx *ctx, const uint8_t *pkg, size_t len,
-			    const char *label, const struct ldr_param_value *pv, size_t npv,
-			    struct ldr_compiled **out, char **err);
+int ldr_package_compile_mem(struct ldr_ctx *ctx, const uint8_t *pkg, size_t len, const char *label,
+			    const struct ldr_param_value *pv, size_t npv, struct ldr_compiled **out,
+			    char **err);
 /* The object (borrowed). */
 const uint8_t *ldr_compiled_object(const struct ldr_compiled *c, size_t *len);
 /* The object's digest as ldr_image_object_digest gives it for an image of one object,
