@@ -79,6 +79,12 @@ ifeq ($(ARCH),)
 SYSLIBS += -Wl,--push-state,--as-needed -lxenstore -lxenevtchn -lxengnttab -Wl,--pop-state
 CFLAGS += -DXDRV_HAVE_LIBXEN
 endif
+# issue 12: the process sandbox's seccomp filter (common/sandbox.c), native builds only (the
+# cross sysroots have no target libseccomp: there xdrv_sandbox_enter fails with a message).
+ifeq ($(ARCH),)
+SYSLIBS += -Wl,--push-state,--as-needed -lseccomp -Wl,--pop-state
+CFLAGS += -DXDRV_HAVE_SECCOMP
+endif
 
 srcs_of = $(shell find $(1) -name '*.c' ! -name 'main_*.c' ! -path '*/include/*' 2>/dev/null | sort)
 objs_of = $(patsubst %.c,$(O)/obj/%.o,$(call srcs_of,$(1)))
