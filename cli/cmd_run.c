@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include <xdrv/abi.h>
 #include <xdrv/domain.h>
+#include <xdrv/sandbox.h>
 #include <xdrv/hvb.h>
 #include <xdrv/hvb_disk.h>
 #include <xdrv/loader.h>
@@ -557,8 +558,10 @@ static int run_loaded(struct run_args *a, struct run_state *st, const uint8_t *i
 	if (rc == 0 && host) {
 		const char *how = NULL;
 		rc = ldr_domain_confine(host, NULL, 0, &how, &err);
-		if (rc == 0)
+		if (rc == 0) {
 			printf("domain: driver host %d: %s\n", (int)getpid(), how);
+			fflush(stdout); /* a host killed in probe must not lose it */
+		}
 	}
 	if (rc == 0) {
 		struct ldr_bind_opts o = {
@@ -720,6 +723,11 @@ int cmd_run(int argc, char **argv)
 	if (!a.in_process && !a.native && a.cfg.jit_mode == LDR_JIT_LAZY) {
 		fprintf(stderr, "xdrv run: --lazy compiles functions in the driver's own process, "
 				"which a driver host cannot: running in process\n");
+		a.in_process = true;
+	}
+	if (!a.in_process && !a.native && !xdrv_sandbox_available()) {
+		fprintf(stderr, "xdrv run: this build has no sandbox (built without libseccomp): "
+				"running in process\n");
 		a.in_process = true;
 	}
 	if (!a.in_process && !a.native) {

@@ -30,9 +30,11 @@
 #include <unistd.h>
 
 #include "xdrv/abi.h"
+#include "xdrv/domain.h"
 #include "xdrv/hvb.h"
 #include "xdrv/revocation.h"
 #include "xdrv/runtime.h"
+#include "xdrv/sandbox.h"
 #include "xdrv/sdk.h"
 #include "xdrv/signer.h"
 #include "xdrv/util.h"
@@ -296,13 +298,20 @@ static _Noreturn void child_fail(const struct boot_child *ch, int rc, const char
 }
 
 /* The driver host confines itself here: its code is linked, the JIT event measured, the go
- * received and its device set up, and the driver's code runs next (probe). The place for the
- * driver-host sandbox (common/sandbox.c). Nothing yet: the driver host is a plain fork. */
+ * received and its device set up, and the driver's code runs next (probe). The driver-host
+ * sandbox (xdrv/domain.h, xdrv/sandbox.h): what it has open stays (its pipes to the boot, its
+ * device's files), nothing new can be opened, executed, forked or connected; a denied system
+ * call ends it with SIGSYS, which the boot measures as the driver's refusal. A build without
+ * libseccomp (a cross build) probes unconfined, and says so. */
 static int driver_host_confine(struct drv_state *s, char **err)
 {
 	(void)s;
-	(void)err;
-	return 0;
+	if (!xdrv_sandbox_available()) {
+		fprintf(stderr, "xdrv boot: this build has no sandbox (no libseccomp): the driver "
+				"host runs unconfined\n");
+		return 0;
+	}
+	return ldr_domain_sandbox(NULL, 0, 0, 0, true, NULL, NULL, err);
 }
 
 /* In the child, after the go: bind (probe) on the configured device, let it run a little,

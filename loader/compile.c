@@ -36,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "xdrv/sandbox.h"
 #include "xdrv/util.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -151,7 +152,9 @@ static int write_all(int fd, const void *buf, size_t n)
  * supervisor, gains no privileges, keeps no file but its pipe (moved to fd 3) and 0-2, dumps no
  * core, and gets CPU-time, address-space and open-file limits. Crash signals get their default
  * action (a sanitizer's handler would turn SIGSEGV into an exit status), stop signals too.
- * The seccomp filter (XDRV_SANDBOX_COMPILER) belongs here, after the fds are closed.
+ * Then the sandbox (xdrv/sandbox.h, profile XDRV_SANDBOX_COMPILER): namespaces and the seccomp
+ * allow-list, so LLVM, whatever the bitcode makes it do, can open, execute, fork or connect
+ * nothing.
  * Returns the pipe's fd, or negative: the process cannot be confined and must not compile. */
 static int compiler_confine(const struct ldr_ctx *ctx, int fd, pid_t parent)
 {
@@ -205,7 +208,17 @@ static int compiler_confine(const struct ldr_ctx *ctx, int fd, pid_t parent)
 		if (setrlimit(RLIMIT_AS, &as) != 0)
 			return -errno;
 	}
-	/* XDRV_SANDBOX_COMPILER: the lead's seccomp allow-list goes here */
+	/* last, the seccomp allow-list (and namespaces): LLVM needs nothing but memory from
+	 * here on. A build without libseccomp (a cross build) has only the limits above. */
+	if (xdrv_sandbox_available()) {
+		const int keep = fd;
+		struct xdrv_sandbox_cfg sc = {.profile = XDRV_SANDBOX_COMPILER,
+					      .keep_fds = &keep,
+					      .nkeep = 1,
+					      .namespaces = true};
+		if (xdrv_sandbox_enter(&sc, NULL, NULL) != 0)
+			return -EPERM;
+	}
 	return fd;
 }
 

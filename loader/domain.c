@@ -13,7 +13,9 @@
 #define _GNU_SOURCE 1
 #include "xdrv/domain.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
@@ -94,26 +96,73 @@ void ldr_domain_ready(struct ldr_domain_host *h)
 		atomic_store_explicit(&h->page->phase, PHASE_READY, memory_order_release);
 }
 
-int ldr_domain_confine(struct ldr_domain_host *h, const int *keep, size_t nkeep,
-		       const char **report, char **err)
+/* The fds open now (>= 3), at most `cap`: what the host opened itself since the fork. */
+static size_t open_fds(int *out, size_t cap)
+{
+	size_t n = 0;
+	DIR *d = opendir("/proc/self/fd");
+	if (!d)
+		return 0;
+	int self = dirfd(d);
+	for (struct dirent *e; (e = readdir(d)) != NULL && n < cap;) {
+		char *end = NULL;
+		long fd = strtol(e->d_name, &end, 10);
+		if (*e->d_name && !*end && fd >= 3 && fd != self && fd <= INT_MAX)
+			out[n++] = (int)fd;
+	}
+	closedir(d);
+	return n;
+}
+
+/* The address space mapped now (/proc/self/statm), 0 if unknown. */
+static uint64_t mapped_now(void)
+{
+	unsigned long pages = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+	if (f) {
+		if (fscanf(f, "%lu", &pages) != 1)
+			pages = 0;
+		fclose(f);
+	}
+	return (uint64_t)pages * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+int ldr_domain_sandbox(const int *keep, size_t nkeep, uint64_t mem_bytes, uint64_t cpu_secs,
+		       bool namespaces, volatile int *denied_nr, const char **report, char **err)
 {
 	static struct xdrv_sandbox_report rep;
+	static int mine[1024];
+	if (!keep) { /* everything the host opened since the fork stays */
+		nkeep = open_fds(mine, sizeof mine / sizeof mine[0]);
+		keep = mine;
+	}
+	/* the limit is on what the host adds: it starts as a copy of the supervisor, LLVM and
+	 * all */
+	uint64_t add = mem_bytes ? mem_bytes : (uint64_t)LDR_DOMAIN_MEM_MB << 20;
 	struct xdrv_sandbox_cfg sc = {
 		.profile = XDRV_SANDBOX_DRIVER_HOST,
 		.keep_fds = keep,
 		.nkeep = nkeep,
-		.as_bytes =
-			h->cfg->mem_bytes ? h->cfg->mem_bytes : (uint64_t)LDR_DOMAIN_MEM_MB << 20,
-		.cpu_secs = h->cfg->cpu_secs,
-		.namespaces = !h->cfg->no_namespaces,
-		.denied_nr = &h->page->denied_nr,
+		.as_bytes = mapped_now() + add,
+		.cpu_secs = cpu_secs,
+		.namespaces = namespaces,
+		.denied_nr = denied_nr,
 	};
 	int rc = xdrv_sandbox_enter(&sc, &rep, err);
+	if (rc == 0 && report)
+		*report = rep.text;
+	return rc;
+}
+
+int ldr_domain_confine(struct ldr_domain_host *h, const int *keep, size_t nkeep,
+		       const char **report, char **err)
+{
+	int rc = ldr_domain_sandbox(keep, nkeep, h->cfg->mem_bytes, h->cfg->cpu_secs,
+				    !h->cfg->no_namespaces, &h->page->denied_nr, report, err);
 	if (rc == 0) {
-		if (report)
-			*report = rep.text;
-		/* from here on the heartbeat deadline applies; every return from the driver to
-		 * the host beats (the run loop's rounds too) */
+		/* every return from the driver to the host beats (the run loop's rounds too);
+		 * the heartbeat deadline applies once the host is ready (probed), the setup
+		 * deadline until then */
 		ldr_runtime_set_heartbeat(&h->page->beats);
 		atomic_fetch_add_explicit(&h->page->beats, 1, memory_order_relaxed);
 		atomic_store_explicit(&h->page->phase, PHASE_CONFINED, memory_order_release);
@@ -161,7 +210,7 @@ static void describe_death(const struct ldr_domain_cfg *cfg, const struct watch 
 {
 	int sig = WTERMSIG(w->status);
 	if (w->killed) {
-		if (w->phase != PHASE_SETUP)
+		if (w->phase == PHASE_READY)
 			snprintf(out, n,
 				 "missed its heartbeat deadline: %" PRIu64
 				 " ms of CPU without a heartbeat (limit %u ms); killed",
@@ -169,9 +218,10 @@ static void describe_death(const struct ldr_domain_cfg *cfg, const struct watch 
 				 or_default(cfg->heartbeat_ms, LDR_DOMAIN_HEARTBEAT_MS));
 		else
 			snprintf(out, n,
-				 "setup and probe took %" PRIu64
+				 "%s took %" PRIu64
 				 " ms of CPU without a heartbeat (limit %u ms); killed",
-				 w->killed_cpu, or_default(cfg->setup_ms, LDR_DOMAIN_SETUP_MS));
+				 w->phase == PHASE_SETUP ? "setup" : "probe", w->killed_cpu,
+				 or_default(cfg->setup_ms, LDR_DOMAIN_SETUP_MS));
 		return;
 	}
 	if (sig == SIGSYS) {
@@ -180,7 +230,11 @@ static void describe_death(const struct ldr_domain_cfg *cfg, const struct watch 
 			snprintf(out, n, "SIGSYS: the sandbox denied system call %s (%d)",
 				 xdrv_sandbox_syscall_name(nr), nr);
 		else
-			snprintf(out, n, "SIGSYS (a system call the sandbox denies)");
+			snprintf(out, n,
+				 "SIGSYS: the sandbox denied a system call made with SIGSYS "
+				 "blocked, so it could not be named (glibc blocks every signal "
+				 "around "
+				 "the clone of posix_spawn, system and pthread_create)");
 		return;
 	}
 	if (sig == SIGXCPU || (sig == SIGKILL && cfg->cpu_secs)) {
@@ -222,6 +276,17 @@ static int fork_host(const struct ldr_domain_cfg *cfg, struct domain_page *page,
 	return 0;
 }
 
+static void host_ready(struct watch *w, struct ldr_domain_result *res, uint64_t died_ns,
+		       const char *who, const char *label)
+{
+	w->ready_ns = xdrv_now_ns();
+	if (!died_ns)
+		return;
+	res->restart_ns = w->ready_ns - died_ns;
+	fprintf(stderr, "%s: %s: driver host %d ready %.1f ms after the last one died\n", who,
+		label, (int)w->pid, (double)res->restart_ns / 1e6);
+}
+
 /* Wait for the host to end, killing it on a missed deadline, passing stop signals on. */
 static void watch_host(const struct ldr_domain_cfg *cfg, struct domain_page *page,
 		       const sigset_t *wait_mask, struct watch *w, int *stop_passed,
@@ -248,27 +313,18 @@ static void watch_host(const struct ldr_domain_cfg *cfg, struct domain_page *pag
 		uint64_t now = cpu_ns(w->clk);
 		uint64_t beats = atomic_load_explicit(&page->beats, memory_order_relaxed);
 		uint32_t phase = atomic_load_explicit(&page->phase, memory_order_acquire);
-		if (phase != w->phase) {
+		if (phase != w->phase) { /* a new phase is a sign of life, and a new deadline */
 			w->phase = phase;
-			if (phase == PHASE_READY && !w->ready_ns) {
-				w->ready_ns = xdrv_now_ns();
-				if (*died_ns) {
-					res->restart_ns = w->ready_ns - *died_ns;
-					fprintf(stderr,
-						"%s: %s: driver host %d ready %.1f ms after the "
-						"last "
-						"one died\n",
-						who, label, (int)w->pid,
-						(double)res->restart_ns / 1e6);
-				}
-			}
+			w->cpu_at_beat = now;
+			if (phase == PHASE_READY && !w->ready_ns)
+				host_ready(w, res, *died_ns, who, label);
 		}
 		if (beats != w->beats) {
 			w->beats = beats;
 			w->cpu_at_beat = now;
 			continue;
 		}
-		uint64_t limit_ms = w->phase != PHASE_SETUP
+		uint64_t limit_ms = w->phase == PHASE_READY
 					    ? or_default(cfg->heartbeat_ms, LDR_DOMAIN_HEARTBEAT_MS)
 					    : or_default(cfg->setup_ms, LDR_DOMAIN_SETUP_MS);
 		if (now > w->cpu_at_beat && now - w->cpu_at_beat > limit_ms * 1000000u) {

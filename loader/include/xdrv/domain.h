@@ -25,7 +25,7 @@
 #include <stdint.h>
 
 #define LDR_DOMAIN_HEARTBEAT_MS 100u   /* CPU ms a running host may spend between beats */
-#define LDR_DOMAIN_SETUP_MS	10000u /* CPU ms for link, device creation and probe */
+#define LDR_DOMAIN_SETUP_MS	10000u /* CPU ms for link, device creation and probe (until ready) */
 #define LDR_DOMAIN_RESTARTS	3u     /* restarts before the supervisor gives up */
 #define LDR_DOMAIN_BACKOFF_MS	10u    /* first wait before a restart; doubles each time */
 #define LDR_DOMAIN_MEM_MB	1024u /* the host's address-space limit (not in sanitizer builds) */
@@ -67,11 +67,19 @@ int ldr_domain_run(const struct ldr_domain_cfg *cfg, ldr_domain_body body, void 
 		   struct ldr_domain_result *res, char **err);
 
 /* In the host: the sandbox (xdrv_sandbox_enter, profile driver host) keeping `keep` fds open
- * besides 0-2, and the switch from the setup deadline to the heartbeat deadline. From here on no
- * file can be opened, nothing executed or forked. On failure the host must not run the driver.
- * *report (may be NULL) receives the sandbox's one-line description (static storage). */
+ * besides 0-2 (keep NULL: every fd open now, i.e. what the host opened since the fork), and the
+ * switch from the setup deadline to the heartbeat deadline. From here on no file can be opened,
+ * nothing executed or forked. On failure the host must not run the driver. *report (may be NULL)
+ * receives the sandbox's one-line description (static storage). */
 int ldr_domain_confine(struct ldr_domain_host *h, const int *keep, size_t nkeep,
 		       const char **report, char **err);
+
+/* The driver-host sandbox without a supervisor's page (xdrv boot's driver host, which its own
+ * watchdog watches): xdrv_sandbox_enter with the driver-host profile, keeping `keep` (NULL:
+ * every fd open now), an address-space limit of what is mapped now plus `mem_bytes` (0:
+ * LDR_DOMAIN_MEM_MB), a CPU-time limit (0: none), namespaces if asked. *report as above. */
+int ldr_domain_sandbox(const int *keep, size_t nkeep, uint64_t mem_bytes, uint64_t cpu_secs,
+		       bool namespaces, volatile int *denied_nr, const char **report, char **err);
 
 /* In the host: probed and connected, ready to move frames (the supervisor times restarts to
  * this point). NULL-safe. */
