@@ -522,10 +522,11 @@ static int jit_and_probe(struct boot *b, struct drv_state *s, char **err)
 	rc = measure(
 		b, BOOT_PCR_DRIVERS, err,
 		"xdrv.driver.jit name=%s loader_sha256=%s llvm=%u.%u.%u host=%s opt=%u mode=%s "
-		"params=%s safety=%s object_sha256=%s functions=%s cache=%s",
+		"params=%s safety=%s object_sha256=%s functions=%s cache=%s budget=%llu/%u",
 		s->name, b->exe_hex, maj, mi, pat, q(ldr_host_description(b->ctx), qc, sizeof qc),
 		c->opt_level, c->jit_mode == LDR_JIT_LAZY ? "lazy" : "eager",
-		q(params, qa, sizeof qa), q(c->safety, qb, sizeof qb), obj, nfun, s->cache);
+		q(params, qa, sizeof qa), q(c->safety, qb, sizeof qb), obj, nfun, s->cache,
+		(unsigned long long)LDR_BUDGET_EDGES_DEFAULT, LDR_BUDGET_DEPTH_DEFAULT);
 	if (rc)
 		goto out_end;
 	s->step = "probe";  /* measured: the driver's code may run */
@@ -817,6 +818,10 @@ static int start(struct boot *b, const char *cfg_path, const char *tpm_override,
 		.cache_max_bytes = c->cache_max_bytes,
 		.cache_policy = c->safety,
 		.compile_timeout_ms = c->jit_timeout_ms,
+		/* the budgets compiled into driver code (loader/README.md "Budgets"), measured in
+		 * each JIT event */
+		.budget_edges = LDR_BUDGET_EDGES_DEFAULT,
+		.budget_depth = LDR_BUDGET_DEPTH_DEFAULT,
 	};
 	/* a cache that cannot be used (a folder others could write, say) costs compile time,
 	 * never the boot: said here, and every JIT event then says cache=off */
