@@ -595,8 +595,9 @@ int xdrv_sandbox_enter(const struct xdrv_sandbox_cfg *cfg, struct xdrv_sandbox_r
 		if (cfg->keep_fds[i] < 0 || fcntl(cfg->keep_fds[i], F_GETFD) < 0)
 			return xdrv_err(err, -EBADF, "sandbox: keep_fds[%zu]: fd %d is not open", i,
 					cfg->keep_fds[i]);
-	/* before the filter: the names for the SIGSYS handler, and the sanitizers' caches of
-	 * /proc/self/maps and symbolizer state, which they could not read afterwards */
+	/* before the filter: the names for the SIGSYS handler, and the sanitizers' notice and
+	 * their symbolizer's module list, which an error report would otherwise read from
+	 * /proc/self/maps (xdrv/sandbox.h) */
 	pthread_once(&names_once, names_init);
 #ifdef SANDBOX_SANITIZER
 	__sanitizer_sandbox_arguments sargs = {0, -1, 0};
@@ -620,7 +621,11 @@ int xdrv_sandbox_enter(const struct xdrv_sandbox_cfg *cfg, struct xdrv_sandbox_r
 	sa.sa_sigaction = on_sigsys;
 	sa.sa_flags = SA_SIGINFO;
 	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGSYS, &sa, NULL) < 0)
+	sigset_t sys;
+	sigemptyset(&sys);
+	sigaddset(&sys, SIGSYS);
+	/* a blocked SIGSYS would make the kernel kill without running the handler */
+	if (sigaction(SIGSYS, &sa, NULL) < 0 || sigprocmask(SIG_UNBLOCK, &sys, NULL) < 0)
 		return xdrv_err(err, -errno, "sandbox: SIGSYS handler: %s", strerror(errno));
 	if ((rc = install_filter(cfg->profile, &nfilter, err)) < 0)
 		return rc;
