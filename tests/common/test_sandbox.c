@@ -82,6 +82,18 @@ static int suite_clean(void)
 
 /* Set by a test: the child blocks SIGSYS before it enters (xdrv_sandbox_enter unblocks it). */
 static bool block_sigsys;
+/* Set by the tests that read the child's stderr; the others send it to /dev/null (the denied
+ * calls' lines would fill the test log; the parent names the call from the shared page). */
+static bool child_stderr;
+
+static void quiet_stderr(void)
+{
+	int null = open("/dev/null", O_WRONLY);
+	if (null >= 0 && null != STDERR_FILENO) {
+		dup2(null, STDERR_FILENO);
+		close(null);
+	}
+}
 
 /* Fork; the child enters the sandbox with cfg and runs body(arg), then _exit(body's value).
  * Returns the child's pid (the caller waits), with the shared page reset. */
@@ -96,6 +108,8 @@ static pid_t start(const struct xdrv_sandbox_cfg *cfg, int (*body)(void *), void
 		return pid;
 	struct rlimit no_core = {0, 0};
 	setrlimit(RLIMIT_CORE, &no_core); /* a test child that dies of SIGSYS leaves no core */
+	if (!child_stderr)
+		quiet_stderr();
 	if (block_sigsys) {
 		sigset_t set;
 		sigemptyset(&set);
@@ -332,6 +346,7 @@ static void test_a_denied_call_writes_one_line_naming_it_to_stderr(void)
 		return;
 	/* even when the process had SIGSYS blocked: the kernel would kill without the line */
 	block_sigsys = true;
+	child_stderr = true;
 	int p[2];
 	CU_ASSERT_FATAL(pipe(p) == 0);
 	fflush(stderr);
@@ -340,6 +355,7 @@ static void test_a_denied_call_writes_one_line_naming_it_to_stderr(void)
 	dup2(p[1], STDERR_FILENO); /* the child inherits it as its stderr */
 	pid_t pid = start(&host_cfg, do_openat_with_stderr, NULL);
 	block_sigsys = false;
+	child_stderr = false;
 	dup2(saved, STDERR_FILENO);
 	close(saved);
 	close(p[1]);
@@ -406,6 +422,7 @@ static void test_threads_started_before_enter_are_filtered_too(void)
 	pid_t pid = fork();
 	if (pid == 0) {
 		pthread_t t;
+		quiet_stderr();
 		if (pthread_create(&t, NULL, late_opener, NULL) != 0)
 			_exit(20);
 		while (!__atomic_load_n(&thread_started, __ATOMIC_ACQUIRE))
@@ -894,7 +911,9 @@ static int run_capturing(int (*body)(void *), char *out, size_t cap)
 	int saved = dup(STDERR_FILENO);
 	CU_ASSERT_FATAL(saved >= 0);
 	dup2(p[1], STDERR_FILENO);
+	child_stderr = true;
 	pid_t pid = start(&host_cfg, body, NULL);
+	child_stderr = false;
 	dup2(saved, STDERR_FILENO);
 	close(saved);
 	close(p[1]);
