@@ -43,6 +43,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <xdrv/fault_guard.h>
 #include <xdrv/sandbox.h>
 
 #ifdef XDRV_HAVE_SECCOMP
@@ -509,6 +510,20 @@ static int do_allowed(void *a)
 		return 23;
 	if (fcntl(fds[0], F_GETFL) < 0)
 		return 24;
+	/* the loader's fault guards (an alternate stack, handlers, siglongjmp) work in here */
+	volatile uint8_t *none = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct xdrv_guard g;
+	volatile int caught = 0;
+	if (none == MAP_FAILED)
+		return 25;
+	xdrv_guard_push(&g);
+	if (sigsetjmp(g.jb, 0) == 0)
+		(void)none[8];
+	else
+		caught = 1;
+	xdrv_guard_pop(&g);
+	if (!caught || g.signo != SIGSEGV)
+		return 26;
 	return 0;
 }
 

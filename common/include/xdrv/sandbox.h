@@ -77,6 +77,13 @@
  *   So an ASan or UBSan report inside the sandbox is written whole and the process ends with
  *   the sanitizer's exit code 1, not SIGSYS. Nothing else is added: the allocator needs only
  *   mmap, munmap and madvise, and the report write and exit_group.
+ *   - A fault caught by a fault guard (xdrv/fault_guard.h) leaves the handler on the alternate
+ *     stack with siglongjmp, and ASan then asks pthread_getattr_np for the thread's stack;
+ *     glibc reads /proc/self/maps for that when the thread is the main one. common/sandbox.c
+ *     defines pthread_getattr_np in sanitizer builds (the executable's definition comes
+ *     first): the thread that entered gets the stack glibc reported before the filter, every
+ *     other call goes to glibc's. Without that, a driver fault caught on the main thread would
+ *     end the process with SIGSYS (openat) in a SAN=1 build.
  *   - LeakSanitizer's check at exit calls prctl, then clone and ptrace (StopTheWorld), which
  *     stay denied: a sandboxed process must leave with fflush + _exit (or die), never with
  *     exit() or a return from main, in a build with LeakSanitizer, or it dies of SIGSYS
