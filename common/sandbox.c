@@ -42,6 +42,7 @@
 #define SANDBOX_SANITIZER 1
 #endif
 #ifdef SANDBOX_SANITIZER
+#include <dlfcn.h>
 #include <sanitizer/common_interface_defs.h>
 #endif
 
@@ -231,6 +232,50 @@ static void on_sigsys(int sig, siginfo_t *si, void *uctx)
 	errno = saved; /* not reached: SIGSYS's default action ends the process */
 }
 
+#endif
+
+#ifdef SANDBOX_SANITIZER
+/* ---- sanitizer builds: the main thread's stack without /proc ------------------------------ */
+
+/* A siglongjmp out of a signal handler on the alternate stack (the fault guards') makes ASan
+ * unpoison the thread's normal stack, which it finds with pthread_getattr_np; for the main
+ * thread glibc answers that by reading /proc/self/maps (openat: SIGSYS). This definition
+ * takes the place of glibc's in a sanitizer build (the executable's symbols come first) and
+ * answers for the thread that entered the sandbox with the stack glibc gave before the
+ * filter; every other call goes to glibc's. */
+static int (*real_getattr)(pthread_t, pthread_attr_t *);
+static pthread_t entered_thread;
+static void *entered_stack;
+static size_t entered_stack_size;
+static volatile bool entered_stack_known;
+
+static void real_getattr_init(void)
+{
+	real_getattr = (int (*)(pthread_t, pthread_attr_t *))dlsym(RTLD_NEXT, "pthread_getattr_np");
+}
+
+int pthread_getattr_np(pthread_t th, pthread_attr_t *attr)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	if (entered_stack_known && pthread_equal(th, entered_thread)) {
+		int rc = pthread_attr_init(attr);
+		return rc ? rc : pthread_attr_setstack(attr, entered_stack, entered_stack_size);
+	}
+	pthread_once(&once, real_getattr_init);
+	return real_getattr ? real_getattr(th, attr) : ENOSYS;
+}
+
+static void remember_stack(void)
+{
+	pthread_attr_t attr;
+	if (pthread_getattr_np(pthread_self(), &attr) != 0)
+		return;
+	if (pthread_attr_getstack(&attr, &entered_stack, &entered_stack_size) == 0) {
+		entered_thread = pthread_self();
+		entered_stack_known = true;
+	}
+	pthread_attr_destroy(&attr);
+}
 #endif
 
 /* ---- 1. the fd table ---------------------------------------------------------------------- */
@@ -595,8 +640,9 @@ int xdrv_sandbox_enter(const struct xdrv_sandbox_cfg *cfg, struct xdrv_sandbox_r
 		if (cfg->keep_fds[i] < 0 || fcntl(cfg->keep_fds[i], F_GETFD) < 0)
 			return xdrv_err(err, -EBADF, "sandbox: keep_fds[%zu]: fd %d is not open", i,
 					cfg->keep_fds[i]);
-	/* before the filter: the names for the SIGSYS handler, and the sanitizers' caches of
-	 * /proc/self/maps and symbolizer state, which they could not read afterwards */
+	/* before the filter: the names for the SIGSYS handler, and the sanitizers' notice and
+	 * their symbolizer's module list, which an error report would otherwise read from
+	 * /proc/self/maps (xdrv/sandbox.h) */
 	pthread_once(&names_once, names_init);
 #ifdef SANDBOX_SANITIZER
 	__sanitizer_sandbox_arguments sargs = {0, -1, 0};
@@ -605,6 +651,7 @@ int xdrv_sandbox_enter(const struct xdrv_sandbox_cfg *cfg, struct xdrv_sandbox_r
 	void *off;
 	__sanitizer_get_module_and_offset_for_pc((void *)(uintptr_t)xdrv_sandbox_enter, mod,
 						 sizeof mod, &off);
+	remember_stack();
 #endif
 	int closed = xdrv_sandbox_close_fds(cfg->keep_fds, cfg->nkeep);
 	if (closed < 0)
@@ -620,7 +667,11 @@ int xdrv_sandbox_enter(const struct xdrv_sandbox_cfg *cfg, struct xdrv_sandbox_r
 	sa.sa_sigaction = on_sigsys;
 	sa.sa_flags = SA_SIGINFO;
 	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGSYS, &sa, NULL) < 0)
+	sigset_t sys;
+	sigemptyset(&sys);
+	sigaddset(&sys, SIGSYS);
+	/* a blocked SIGSYS would make the kernel kill without running the handler */
+	if (sigaction(SIGSYS, &sa, NULL) < 0 || sigprocmask(SIG_UNBLOCK, &sys, NULL) < 0)
 		return xdrv_err(err, -errno, "sandbox: SIGSYS handler: %s", strerror(errno));
 	if ((rc = install_filter(cfg->profile, &nfilter, err)) < 0)
 		return rc;

@@ -53,7 +53,7 @@
  *     pipe, ptrace, process_vm_*, setns, unshare, mount, bpf, userfaultfd, io_uring_*,
  *     memfd_create, and prctl: glibc and the sanitizer runtimes do not need it once running
  *     (LeakSanitizer's exit check does, see below), and it can change what the process is
- *     (PR_SET_DUMPABLE, PR_SET_MM, PR_SET_SECCOMP's mode 1 is harmless but useless).
+ *     (PR_SET_DUMPABLE, which reopens /proc/<pid>/mem to others of the same uid; PR_SET_MM).
  *   XDRV_SANDBOX_COMPILER: the driver host's list plus what LLVM needs to parse bitcode,
  *     optimize and emit an object into memory, which is measured to be nothing more (the
  *     compile of every sample driver makes brk, futex, mmap, munmap and sysinfo calls only).
@@ -66,7 +66,8 @@
  *   - RLIMIT_AS is not applied: ASan reserves terabytes of shadow address space; the report
  *     says "as=skipped (sanitizer build)".
  *   - Before the filter, xdrv_sandbox_enter calls __sanitizer_sandbox_on_notify (the
- *     sanitizers cache /proc/self/maps) and looks up one pc's module, which fills the
+ *     sanitizers' notice of a sandbox: it caches /proc/self/maps, but the symbolizer reads
+ *     the file again all the same) and looks up one pc's module, which fills the
  *     symbolizer's module list: an error report refreshes that list from /proc/self/maps
  *     (openat: SIGSYS in the middle of the report) only while it is empty.
  *   - pipe and pipe2 fail with EPERM instead of SIGSYS: a report starts llvm-symbolizer (a
@@ -76,10 +77,17 @@
  *   So an ASan or UBSan report inside the sandbox is written whole and the process ends with
  *   the sanitizer's exit code 1, not SIGSYS. Nothing else is added: the allocator needs only
  *   mmap, munmap and madvise, and the report write and exit_group.
+ *   - A fault caught by a fault guard (xdrv/fault_guard.h) leaves the handler on the alternate
+ *     stack with siglongjmp, and ASan then asks pthread_getattr_np for the thread's stack;
+ *     glibc reads /proc/self/maps for that when the thread is the main one. common/sandbox.c
+ *     defines pthread_getattr_np in sanitizer builds (the executable's definition comes
+ *     first): the thread that entered gets the stack glibc reported before the filter, every
+ *     other call goes to glibc's. Without that, a driver fault caught on the main thread would
+ *     end the process with SIGSYS (openat) in a SAN=1 build.
  *   - LeakSanitizer's check at exit calls prctl, then clone and ptrace (StopTheWorld), which
  *     stay denied: a sandboxed process must leave with fflush + _exit (or die), never with
  *     exit() or a return from main, in a build with LeakSanitizer, or it dies of SIGSYS
- *     (prctl) at exit. The tests of this file leave that way.
+ *     (prctl) at exit. tests/common/test_sandbox.c's children leave that way.
  *
  * Builds without libseccomp (cross builds, where the target's libseccomp is not installed:
  * XDRV_HAVE_SECCOMP unset) have no sandbox: xdrv_sandbox_enter fails with -ENOSYS and a
@@ -116,8 +124,11 @@ struct xdrv_sandbox_cfg {
 };
 
 /* What xdrv_sandbox_enter did, one line:
- * "seccomp allow-list (N system calls), no_new_privs, rlimits as=... cpu=... nofile=...,
- *  namespaces user,net,ipc,uts,mnt, fds closed: K" */
+ * "seccomp allow-list (59 system calls), no_new_privs, rlimits as=none cpu=2s nofile=6 core=0,
+ *  namespaces user,net,ipc,uts,mnt, fds closed: 4"; namespaces that could not be entered
+ *  follow in parentheses with their errno name: "namespaces net,ipc,uts (user: EINVAL, mnt:
+ *  EINVAL)", "namespaces not asked" without cfg->namespaces; in sanitizer builds with
+ *  cfg->as_bytes set: "as=skipped (sanitizer build)". */
 struct xdrv_sandbox_report {
 	char text[512];
 };
