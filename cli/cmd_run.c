@@ -49,6 +49,7 @@ static void usage(FILE *f)
 		"                [--param NAME=VALUE]...\n"
 		"                [--input TEXT] [--for MS] [--time-floor WHEN] [--io-timeout MS]\n"
 		"                [--host-tap IFNAME[@NETNS]] [--wire KIND[:OPTIONS]] [--echo]\n"
+		"                [--in-process] [--heartbeat MS] [--restarts N]\n"
 		"                (PKG | NAME[@VERSION] | --native LIB.so)\n"
 		"\n"
 		"Load a driver, bind it to a device model on a hypervisor backend, and run it: "
