@@ -7,7 +7,8 @@
  * page only, and leaves with _exit: LeakSanitizer's check at exit could not run in there.
  * What the parent can see from outside (/proc/<pid>/status, /proc/<pid>/ns/) is checked from
  * outside. The compiler profile is checked by parsing, optimizing and emitting a module with
- * LLVM inside it.
+ * LLVM inside it, the driver host's by linking an object with ORC's LLJIT inside it and
+ * calling the function.
  */
 #define _GNU_SOURCE 1
 #include "../xtest.h"
@@ -20,6 +21,7 @@
 #include <llvm-c/BitWriter.h>
 #include <llvm-c/Core.h>
 #include <llvm-c/IRReader.h>
+#include <llvm-c/LLJIT.h>
 #include <llvm-c/Target.h>
 #include <llvm-c/TargetMachine.h>
 #include <llvm-c/Transforms/PassBuilder.h>
@@ -1122,6 +1124,100 @@ static void test_compiler_profile_parses_optimizes_and_emits_an_object(void)
 	LLVMContextDispose(ctx);
 }
 
+/* ---- the driver host: ORC links an object and runs it ----------------------------------- */
+
+/* An object emitted before the fork (the supervisor receives it from the compiler process). */
+static int emit_object(const char *bc, size_t len, LLVMMemoryBufferRef *obj)
+{
+	LLVMContextRef ctx = LLVMContextCreate();
+	LLVMMemoryBufferRef buf = LLVMCreateMemoryBufferWithMemoryRange(bc, len, "driver.bc", 0);
+	LLVMModuleRef m = NULL;
+	char *triple = LLVMGetDefaultTargetTriple(), *msg = NULL;
+	LLVMTargetRef target;
+	int rc = -1;
+	if (LLVMParseBitcodeInContext2(ctx, buf, &m) == 0 &&
+	    LLVMGetTargetFromTriple(triple, &target, &msg) == 0) {
+		LLVMTargetMachineRef tm =
+			LLVMCreateTargetMachine(target, triple, "", "", LLVMCodeGenLevelDefault,
+						LLVMRelocPIC, LLVMCodeModelDefault);
+		LLVMSetTarget(m, triple);
+		if (tm &&
+		    LLVMTargetMachineEmitToMemoryBuffer(tm, m, LLVMObjectFile, &msg, obj) == 0)
+			rc = 0;
+		if (tm)
+			LLVMDisposeTargetMachine(tm);
+	}
+	LLVMDisposeMessage(msg);
+	LLVMDisposeMessage(triple);
+	if (m)
+		LLVMDisposeModule(m);
+	LLVMContextDispose(ctx);
+	return rc;
+}
+
+static int do_link_and_run(void *a)
+{
+	LLVMMemoryBufferRef obj = a;
+	LLVMOrcLLJITRef j = NULL;
+	LLVMOrcExecutorAddress addr = 0;
+	LLVMErrorRef e = LLVMOrcCreateLLJIT(&j, NULL);
+	if (e) {
+		LLVMConsumeError(e);
+		return 10;
+	}
+	e = LLVMOrcLLJITAddObjectFile(j, LLVMOrcLLJITGetMainJITDylib(j), obj);
+	if (e) {
+		LLVMConsumeError(e);
+		return 11;
+	}
+	e = LLVMOrcLLJITLookup(j, &addr, "sum");
+	if (e || !addr) {
+		if (e)
+			LLVMConsumeError(e);
+		return 12;
+	}
+	int32_t v[] = {1, 2, 3, 4};
+	int32_t (*sum)(const int32_t *, int32_t) = (int32_t(*)(const int32_t *, int32_t))addr;
+	if (sum(v, 4) != 10)
+		return 13;
+	e = LLVMOrcDisposeLLJIT(j);
+	if (e) {
+		LLVMConsumeError(e);
+		return 14;
+	}
+	return 0;
+}
+
+static void test_driver_host_profile_links_an_object_with_orc_and_runs_it(void)
+{
+	if (!have_sandbox())
+		return;
+	LLVMInitializeNativeTarget();
+	LLVMInitializeNativeAsmPrinter();
+	LLVMContextRef ctx = LLVMContextCreate();
+	LLVMMemoryBufferRef txt =
+		LLVMCreateMemoryBufferWithMemoryRangeCopy(ir_text, sizeof ir_text - 1, "driver.ll");
+	LLVMModuleRef m = NULL;
+	char *msg = NULL;
+	CU_ASSERT_FATAL(LLVMParseIRInContext(ctx, txt, &m, &msg) == 0);
+	LLVMMemoryBufferRef bcbuf = LLVMWriteBitcodeToMemoryBuffer(m);
+	LLVMMemoryBufferRef obj = NULL;
+	CU_ASSERT_FATAL(emit_object(LLVMGetBufferStart(bcbuf), LLVMGetBufferSize(bcbuf), &obj) ==
+			0);
+	struct xdrv_sandbox_cfg cfg = host_cfg;
+	cfg.namespaces = true;
+	int status = run(&cfg, do_link_and_run, obj); /* the child owns obj (LLJIT takes it) */
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fprintf(stderr, "sandbox: ORC in the driver host: status 0x%x, denied %d (%s)\n",
+			(unsigned)status, sh->denied, xdrv_sandbox_syscall_name(sh->denied));
+	CU_ASSERT(WIFEXITED(status));
+	CU_ASSERT_EQUAL(WEXITSTATUS(status), 0);
+	LLVMDisposeMemoryBuffer(obj);
+	LLVMDisposeMemoryBuffer(bcbuf);
+	LLVMDisposeModule(m);
+	LLVMContextDispose(ctx);
+}
+
 XTEST_SUITE(common_sandbox, suite_init, suite_clean,
 	    XTEST(test_driver_host_kills_each_forbidden_call_with_sigsys_and_names_it),
 	    XTEST(test_a_denied_call_writes_one_line_naming_it_to_stderr),
@@ -1136,4 +1232,5 @@ XTEST_SUITE(common_sandbox, suite_init, suite_clean,
 	    XTEST(test_namespaces_named_in_the_report_are_the_ones_entered),
 	    XTEST(test_sanitizer_reports_are_written_whole_inside_the_sandbox),
 	    XTEST(test_enter_refuses_a_kept_fd_that_is_not_open_and_an_unknown_profile),
-	    XTEST(test_compiler_profile_parses_optimizes_and_emits_an_object))
+	    XTEST(test_compiler_profile_parses_optimizes_and_emits_an_object),
+	    XTEST(test_driver_host_profile_links_an_object_with_orc_and_runs_it))

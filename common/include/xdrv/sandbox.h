@@ -47,7 +47,8 @@
  *     LLVM's code generator sorts); kill and tgkill with this process's pid only; ioctl with
  *     any request on the fds it holds (TAP and Xen devices) but TIOCSTI and TIOCLINUX, which
  *     push input into a terminal (denied whatever the upper 32 bits of the register say).
- *     Names an architecture lacks (poll, select, epoll_wait on arm64) are skipped.
+ *     Names an architecture lacks (poll, select, epoll_wait on arm64) are skipped. ORC's
+ *     LLJIT can be created, link an object and run it inside (tests/common/test_sandbox.c).
  *     Denied, among all the rest: open, openat, openat2, creat, execve, execveat, fork,
  *     vfork, clone, clone3 (so no threads either), socket, connect, bind, listen, accept,
  *     pipe, ptrace, process_vm_*, setns, unshare, mount, bpf, userfaultfd, io_uring_*,
