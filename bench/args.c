@@ -21,6 +21,7 @@ void bench_usage(FILE *f)
 		"                  [--latency N] [--disk-mb N] [--image FILE] [--modes LIST]\n"
 		"                  [--json FILE] [--csv FILE] [--quiet]\n"
 		"                  [--backend NAME[:OPTIONS]] [--image-disk SPEC]\n"
+		"                  [--budget N] [--max-depth N] [--no-budget]\n"
 		"\n"
 		"Throughput of the dp83820 and virtio_scsi sample drivers, JIT-compiled (eager, "
 		"lazy)\n"
@@ -51,6 +52,8 @@ void bench_usage(FILE *f)
 		"deleted)\n"
 		"  --modes LIST    comma-separated subset of jit-eager,jit-lazy,native-so,"
 		"native-static\n"
+		"                  (default all of them), or jit-nobudget: JIT eager compiled\n"
+		"                  without budgets (their cost: compare it with jit-eager)\n"
 		"  --json FILE     write the figures (medians, samples, min, max, spread, ratios) "
 		"as JSON\n"
 		"  --csv FILE      write every sample as CSV (metric,unit,mode,rep,value)\n"
@@ -61,7 +64,9 @@ void bench_usage(FILE *f)
 		"                  the pread/pwrite ceiling still reads IMAGE)\n"
 		"  --only PREFIX   run only the workloads whose figure names start with PREFIX\n"
 		"                  (e.g. nic.rx.1514, scsi.image: for profiling; others read "
-		"null)\n",
+		"null)\n"
+		"The JIT modes compile the budgets of xdrv run (loader/README.md "
+		"\"Budgets\"):\n" CLI_BUDGET_USAGE,
 		SPREAD_WARN * 100);
 }
 
@@ -105,7 +110,7 @@ static void set_defaults(struct bench_args *a)
 	a->lat = 5000;
 	a->disk_mb = 64;
 	for (int m = 0; m < NMODES; m++)
-		a->mode_on[m] = true;
+		a->mode_on[m] = m != MODE_JIT_NOBUDGET; /* only asked for by name */
 }
 
 /* A numeric option: which field (*u), and its range. false: not a numeric option. (A bool,
@@ -145,14 +150,23 @@ static bool numeric_option(int c, struct bench_args *a, uint32_t **u, uint32_t *
 /* Every option but the numeric ones; 0 or the usage error's status. */
 /* The options, for getopt_long and for the did-you-mean of an unknown one. */
 static const struct option longopts[] = {
-	{"build", required_argument, NULL, 'B'},      {"reps", required_argument, NULL, 'r'},
-	{"frames", required_argument, NULL, 'f'},     {"ios", required_argument, NULL, 'i'},
-	{"seq-ios", required_argument, NULL, 's'},    {"latency", required_argument, NULL, 'l'},
-	{"disk-mb", required_argument, NULL, 'd'},    {"image", required_argument, NULL, 'I'},
-	{"modes", required_argument, NULL, 'm'},      {"json", required_argument, NULL, 'j'},
-	{"csv", required_argument, NULL, 'c'},	      {"quiet", no_argument, NULL, 'q'},
-	{"only", required_argument, NULL, 'o'},	      {"backend", required_argument, NULL, 'k'},
-	{"image-disk", required_argument, NULL, 'D'}, {NULL, 0, NULL, 0},
+	{"build", required_argument, NULL, 'B'},
+	{"reps", required_argument, NULL, 'r'},
+	{"frames", required_argument, NULL, 'f'},
+	{"ios", required_argument, NULL, 'i'},
+	{"seq-ios", required_argument, NULL, 's'},
+	{"latency", required_argument, NULL, 'l'},
+	{"disk-mb", required_argument, NULL, 'd'},
+	{"image", required_argument, NULL, 'I'},
+	{"modes", required_argument, NULL, 'm'},
+	{"json", required_argument, NULL, 'j'},
+	{"csv", required_argument, NULL, 'c'},
+	{"quiet", no_argument, NULL, 'q'},
+	{"only", required_argument, NULL, 'o'},
+	{"backend", required_argument, NULL, 'k'},
+	{"image-disk", required_argument, NULL, 'D'},
+	CLI_BUDGET_LONGOPTS,
+	{NULL, 0, NULL, 0},
 };
 
 static int other_option(int c, char **argv, struct bench_args *a)
@@ -168,7 +182,7 @@ static int other_option(int c, char **argv, struct bench_args *a)
 		if (parse_modes(optarg, a->mode_on))
 			return xdrv_cli_usage_error("bench",
 						    "--modes wants a list of jit-eager, jit-lazy, "
-						    "native-so, native-static, not",
+						    "native-so, native-static, jit-nobudget, not",
 						    optarg);
 		return 0;
 	case 'j':
@@ -192,6 +206,8 @@ static int other_option(int c, char **argv, struct bench_args *a)
 	case ':':
 		return xdrv_cli_usage_error("bench", "missing value for", argv[optind - 1]);
 	default:
+		if (cli_budget_is_option(c))
+			return cli_budget_option("bench", c, optarg, &a->budget);
 		return xdrv_cli_option_error("bench", longopts, argv[optind - 1]);
 	}
 }

@@ -270,6 +270,7 @@ static int warm_up(struct run *R, int m, char **err)
 {
 	struct variant *v = &R->v[m];
 	v->mode = m;
+	v->budget = &R->a->budget;
 	int rc = bench_variant_load(v, R->build, err);
 	if (rc == 0)
 		rc = bench_variant_setup(v, R->a, R->image, err);

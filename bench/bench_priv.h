@@ -26,9 +26,20 @@
 #include <xdrv/hvb.h>
 #include <xdrv/loader.h>
 
+#include "../cli/budget_args.h"
+
 /* ---- metrics.c: variants and figures ------------------------------------------------------- */
 
-enum bench_mode { MODE_JIT_EAGER, MODE_JIT_LAZY, MODE_NATIVE_SO, MODE_NATIVE_STATIC, NMODES };
+/* MODE_JIT_NOBUDGET: JIT eager compiled without the budgets (loader/budget.c), to measure their
+ * cost beside jit-eager (scripts/bench.d/22-budget.sh); only when --modes names it. */
+enum bench_mode {
+	MODE_JIT_EAGER,
+	MODE_JIT_LAZY,
+	MODE_NATIVE_SO,
+	MODE_NATIVE_STATIC,
+	MODE_JIT_NOBUDGET,
+	NMODES
+};
 #define CEIL   NMODES /* index of the ceiling among the sample columns (modes, then ceiling) */
 #define NSIZES 3
 
@@ -109,6 +120,7 @@ struct bench_args {
 	uint32_t reps, frames, ios, seq_ios, lat, disk_mb;
 	bool mode_on[NMODES];
 	bool quiet;
+	struct cli_budget budget; /* the JIT modes' budgets: --budget, --max-depth, --no-budget */
 };
 
 void bench_usage(FILE *f);
@@ -137,7 +149,8 @@ struct disk {
 
 struct variant {
 	int mode;
-	struct ldr_ctx *ctx; /* JIT modes */
+	const struct cli_budget *budget; /* JIT modes: the budgets compiled in */
+	struct ldr_ctx *ctx;		 /* JIT modes */
 	struct ldr_image *nic_img, *scsi_img;
 	void *nic_lib, *scsi_lib; /* native-so */
 	const struct xdrv_driver *nic_desc, *scsi_desc;

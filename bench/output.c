@@ -184,6 +184,10 @@ static json_t *json_config(const struct bench_args *a)
 	json_object_set_new(cfg, "disk_mib", json_integer(a->disk_mb));
 	json_object_set_new(cfg, "nic_params", json_string("holdoff_us=0,rx_ring=256,tx_ring=256"));
 	json_object_set_new(cfg, "wire", json_string("gen:check=0,digest=0"));
+	struct ldr_config lc = {0};
+	cli_budget_apply(&a->budget, &lc);
+	json_object_set_new(cfg, "budget_edges", json_integer((json_int_t)lc.budget_edges));
+	json_object_set_new(cfg, "budget_depth", json_integer(lc.budget_depth));
 	return cfg;
 }
 

@@ -38,6 +38,11 @@ static int load_jit(struct variant *v, const char *build, char **err)
 				 .jit_mode =
 					 v->mode == MODE_JIT_LAZY ? LDR_JIT_LAZY : LDR_JIT_EAGER,
 				 .opt_level = 2};
+	struct cli_budget dflt = {0}, off = {.off = 1};
+	cli_budget_apply(v->mode == MODE_JIT_NOBUDGET ? &off
+			 : v->budget		      ? v->budget
+						      : &dflt,
+			 &cfg); /* as xdrv run compiles */
 	int rc = ldr_ctx_create(&cfg, &v->ctx, err);
 	snprintf(path, sizeof path, "%s/pkg/dp83820.xdrv", build);
 	if (rc == 0)
@@ -94,7 +99,7 @@ int bench_variant_load(struct variant *v, const char *build, char **err)
 {
 	uint64_t t0 = xdrv_now_ns();
 	int rc;
-	if (v->mode == MODE_JIT_EAGER || v->mode == MODE_JIT_LAZY)
+	if (v->mode == MODE_JIT_EAGER || v->mode == MODE_JIT_LAZY || v->mode == MODE_JIT_NOBUDGET)
 		rc = load_jit(v, build, err);
 	else if (v->mode == MODE_NATIVE_SO)
 		rc = load_so(v, build, err);

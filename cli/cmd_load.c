@@ -5,6 +5,7 @@
  * to a device (that is `xdrv run`). Argument handling and output only; the work is in image.c and
  * the files it calls.
  */
+#include "budget_args.h"
 #include "cache_args.h"
 #include "commands.h"
 #include "verify_args.h"
@@ -64,6 +65,7 @@ static void usage(FILE *f)
 		"                      seconds or YYYY-MM-DD (UTC); default: this build's source "
 		"date\n"
 		"  --O0 ... --O3       optimization level (default --O2)\n" CLI_CACHE_USAGE
+			CLI_BUDGET_USAGE
 		"  --json              print the report as one JSON object (with \"trust_root\" "
 		"and\n"
 		"                      \"trust_source\" instead of the line on stderr)\n");
@@ -218,10 +220,12 @@ int cmd_load(int argc, char **argv)
 		{"json", no_argument, NULL, 'j'},
 		{"store", required_argument, NULL, 's'},
 		CLI_CACHE_LONGOPTS,
+		CLI_BUDGET_LONGOPTS,
 		{NULL, 0, NULL, 0},
 	};
 	struct ldr_config cfg = {.jit_mode = LDR_JIT_EAGER, .opt_level = 2};
 	struct cli_cache cache = {0};
+	struct cli_budget budget = {0};
 	const char *store = NULL;
 	struct ldr_param_value params[MAX_PARAMS];
 	size_t nparams = 0;
@@ -289,6 +293,11 @@ int cmd_load(int argc, char **argv)
 					return 2;
 				break;
 			}
+			if (cli_budget_is_option(c)) {
+				if (cli_budget_option("load", c, optarg, &budget))
+					return 2;
+				break;
+			}
 			return xdrv_cli_option_error("load", longopts, argv[optind - 1]);
 		}
 	}
@@ -299,6 +308,7 @@ int cmd_load(int argc, char **argv)
 					    NULL);
 	cfg.cache_dir = cli_cache_dir(&cache);
 	cfg.cache_max_bytes = cache.max_bytes;
+	cli_budget_apply(&budget, &cfg);
 	if (argc - optind != 1)
 		return xdrv_cli_usage_error("load", "wants exactly one package", NULL);
 	/* the trust root as every verifying command finds it; --allow-unsigned makes it optional

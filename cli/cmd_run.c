@@ -8,6 +8,7 @@
  * NIC, disk) and the loop are in cli/run/; the work is in the loader (loader.h), the runtime
  * (runtime.h) and the backends (hvb.h, wire.h, tap.h).
  */
+#include "budget_args.h"
 #include "cache_args.h"
 #include "commands.h"
 #include "run/disk.h"
@@ -65,7 +66,7 @@ static void usage(FILE *f)
 		"                      root (default $XDRV_STORE, else /var/lib/xdrv; read only)\n"
 		"  --allow-unsigned    development: accept packages without a signature\n"
 		"  --eager | --lazy    compile everything now (default) or each function on first "
-		"call\n" CLI_CACHE_USAGE
+		"call\n" CLI_CACHE_USAGE CLI_BUDGET_USAGE
 		"  --backend NAME[:OPTIONS]  hypervisor backend (default native); xen takes\n"
 		"                      transport=xen|loop,socket=PATH,domid=N,toolstack=0|1,\n"
 		"                      timeout=MS,spin=US\n"
@@ -157,6 +158,7 @@ struct run_args {
 	uint64_t for_ms, io_timeout_ms;
 	struct run_disk disk; /* --blk-* and --scsi operations (run_disk.c) */
 	struct cli_cache cache;
+	struct cli_budget budget;
 };
 
 static int parse_disk_option(struct run_args *a, int c, const char *arg)
@@ -190,6 +192,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		{"store", required_argument, NULL, 'S'},
 		RUN_DISK_LONGOPTS,
 		CLI_CACHE_LONGOPTS,
+		CLI_BUDGET_LONGOPTS,
 		{NULL, 0, NULL, 0},
 	};
 	int c, modes = 0;
@@ -290,6 +293,11 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 					return 2;
 				break;
 			}
+			if (cli_budget_is_option(c)) {
+				if (cli_budget_option("run", c, optarg, &a->budget))
+					return 2;
+				break;
+			}
 			return xdrv_cli_option_error("run", longopts, argv[optind - 1]);
 		}
 	}
@@ -300,6 +308,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 					    NULL);
 	a->cfg.cache_dir = cli_cache_dir(&a->cache);
 	a->cfg.cache_max_bytes = a->cache.max_bytes;
+	cli_budget_apply(&a->budget, &a->cfg);
 	if (!a->device)
 		return xdrv_cli_usage_error("run", "--device MODEL is required", NULL);
 	if (a->native) {

@@ -125,9 +125,22 @@ void xdrv_guard_pop(struct xdrv_guard *g)
 	innermost = g->outer;
 }
 
+void xdrv_guard_jump(uintptr_t addr)
+{
+	struct xdrv_guard *g = innermost;
+	if (!g)
+		return;
+	g->signo = XDRV_GUARD_STOP;
+	g->addr = addr;
+	innermost = g->outer;
+	siglongjmp(g->jb, 1);
+}
+
 const char *xdrv_guard_signame(int signo)
 {
 	switch (signo) {
+	case XDRV_GUARD_STOP:
+		return "stop (requested by the host)";
 	case SIGSEGV:
 		return "SIGSEGV (invalid memory access)";
 	case SIGBUS:

@@ -26,7 +26,7 @@
  * payload's SHA-256, the loader (release, git commit, and the build-id of the program it is
  * linked into: a rebuilt loader never takes an older one's code), the driver ABI, LLVM (release
  * and the build-id of libLLVM), the host triple, CPU and the full feature string, JIT mode and
- * optimization level, every specialization value, the safety policy.
+ * optimization level, every specialization value, the safety policy, the budgets.
  *
  * Eviction: after each store, the least recently used entries (a hit sets its entry's mtime)
  * go until the folder is within its cap. Not sealed to a TPM (yet): who can read cache.key can
@@ -171,7 +171,9 @@ int ldr_cache_key_make(const struct ldr_ctx *ctx, const char *payload_hex,
 	}
 	fputs("\npolicy ", f);
 	put_token(f, ctx->cache_policy ? ctx->cache_policy : "none");
-	fputc('\n', f);
+	/* budget instrumentation (budget.c): instrumented and plain objects never mix */
+	fprintf(f, "\nbudget edges=%llu depth=%u\n", (unsigned long long)ctx->cfg.budget_edges,
+		ctx->cfg.budget_depth);
 	if (fclose(f) != 0 || !text) {
 		free(text);
 		return xdrv_err(err, -ENOMEM, "cache key: out of memory");

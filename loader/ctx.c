@@ -32,6 +32,12 @@ int ldr_ctx_create(const struct ldr_config *cfg, struct ldr_ctx **out, char **er
 	if (cfg->jit_mode != LDR_JIT_EAGER && cfg->jit_mode != LDR_JIT_LAZY)
 		return xdrv_err(err, -EINVAL, "loader: JIT mode %u: not eager (0) or lazy (1)",
 				cfg->jit_mode);
+	if (cfg->budget_edges > LDR_BUDGET_EDGES_MAX || cfg->budget_depth > LDR_BUDGET_DEPTH_MAX)
+		return xdrv_err(err, -EINVAL,
+				"loader: budget of %llu back edges / call depth %u: "
+				"at most %llu / %u (0: none)",
+				(unsigned long long)cfg->budget_edges, cfg->budget_depth,
+				(unsigned long long)LDR_BUDGET_EDGES_MAX, LDR_BUDGET_DEPTH_MAX);
 	if (cfg->opt_level > 3)
 		return xdrv_err(err, -EINVAL, "loader: optimization level %u: out of range 0..3",
 				cfg->opt_level);

@@ -6,7 +6,7 @@
  *   2. archive + manifest, with caps (sdk_package_read)
  *   3. bitcode: parse, LLVMVerifyModule, portable profile, ABI version, lint again, descriptor,
  *      descriptor == manifest
- *   4. specialize the declared parameters (specialize.c)
+ *   4. specialize the declared parameters (specialize.c); budgets into the code (budget.c)
  *   5. host triple + data layout, optimize for the host CPU (target.c)
  *   6. JIT, eager or lazy (jit.c, lazy.c)
  *
@@ -173,6 +173,11 @@ static int load_module(struct ldr_ctx *ctx, LLVMOrcThreadSafeContextRef tsc, LLV
 	img->t.parse_ns += t1 - t0;
 
 	rc = ldr_specialize(m, d, params, nparams, img->param_values, err);
+	/* budgets (budget.c): before the optimizer, so that it shapes the checks with the rest,
+	 * and before a lazy split, so that every function's module is counted */
+	if (!rc)
+		rc = ldr_budget_instrument(m, ctx->cfg.budget_edges, ctx->cfg.budget_depth, NULL,
+					   err);
 	if (!rc && !(tm = ldr_host_tm(&ctx->host, ctx->cfg.opt_level, err)))
 		rc = -ENOTSUP;
 	if (!rc)

@@ -191,9 +191,8 @@ static int define_abi(struct ldr_image *img, char **err)
 {
 	struct ldr_ctx *ctx = img->ctx;
 	size_t total = ctx->nbindings + ctx->nrt_bindings;
-	if (!total)
-		return 0;
-	LLVMOrcCSymbolMapPairs syms = calloc(total, sizeof *syms);
+	int budget = ctx->cfg.budget_edges || ctx->cfg.budget_depth;
+	LLVMOrcCSymbolMapPairs syms = calloc(total + 2, sizeof *syms);
 	if (!syms)
 		return xdrv_err(err, -ENOMEM, "ABI bindings: out of memory");
 	size_t n = 0;
@@ -208,6 +207,22 @@ static int define_abi(struct ldr_image *img, char **err)
 		syms[n].Sym.Flags.GenericFlags = LLVMJITSymbolGenericFlagsExported |
 						 LLVMJITSymbolGenericFlagsCallable |
 						 (rt ? LLVMJITSymbolGenericFlagsWeak : 0);
+		syms[n].Sym.Flags.TargetFlags = 0;
+		n++;
+	}
+	if (budget) {
+		/* the budget instrumentation's state and stop function (budget.c): no driver
+		 * can name them (the lint admits only the ABI's imports, and a module that
+		 * defines __xdrv_budget* is refused) */
+		syms[n].Name = LLVMOrcLLJITMangleAndIntern(ctx->jit, LDR_BUDGET_STATE_SYM);
+		syms[n].Sym.Address = (LLVMOrcExecutorAddress)(uintptr_t)ldr_budget_state_addr();
+		syms[n].Sym.Flags.GenericFlags = LLVMJITSymbolGenericFlagsExported;
+		syms[n].Sym.Flags.TargetFlags = 0;
+		n++;
+		syms[n].Name = LLVMOrcLLJITMangleAndIntern(ctx->jit, LDR_BUDGET_STOP_SYM);
+		syms[n].Sym.Address = (LLVMOrcExecutorAddress)(uintptr_t)ldr_budget_exhausted;
+		syms[n].Sym.Flags.GenericFlags =
+			LLVMJITSymbolGenericFlagsExported | LLVMJITSymbolGenericFlagsCallable;
 		syms[n].Sym.Flags.TargetFlags = 0;
 		n++;
 	}

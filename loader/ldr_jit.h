@@ -12,6 +12,7 @@
  *                 none (powerpc64le), IR thunks that call the loader (stubs)
  *   image.c       the load pipeline and the image accessors
  *   cache.c       the object cache: keys, authenticated entries, eviction
+ *   budget.c      the budget instrumentation: back edges and call depth counted, checked
  *   ctx.c         the context
  */
 #ifndef XDRV_LDR_JIT_H
@@ -225,6 +226,32 @@ void ldr_cache_hit_free(struct ldr_cache_hit *h);
 int ldr_cache_put(struct ldr_cache *c, const struct ldr_cache_key *k, const char *name,
 		  const char *version, uint32_t functions, const uint8_t *obj, size_t len,
 		  char **err);
+
+/* ---- budget.c ---------------------------------------------------------------------------------
+ */
+/* The absolute symbols of an image's JITDylib that instrumented code uses (jit.c defines them
+ * when the context's configuration instruments): the state (struct ldr_budget_state,
+ * runtime_budget.c) and the host function that stops the driver. */
+#define LDR_BUDGET_STATE_SYM "__xdrv_budget"
+#define LDR_BUDGET_STOP_SYM  "__xdrv_budget_exhausted"
+struct ldr_budget_stats {
+	uint32_t functions;	/* functions instrumented */
+	uint32_t back_edges;	/* edges (and musttail calls) counted */
+	uint32_t depth_checked; /* functions whose frames count: those that can recurse */
+};
+/* Count every backward edge (at most `edges` per outermost entry into driver code; 0: not
+ * counted) of every defined function of `m`, and the call depth of those that can recurse (at
+ * most `depth` of their frames at once; 0: not counted). Runs on the specialized module, before
+ * optimization. -EINVAL for a module that names __xdrv_budget* itself or has a loop it cannot
+ * count. st may be NULL. */
+int ldr_budget_instrument(LLVMModuleRef m, uint64_t edges, uint32_t depth,
+			  struct ldr_budget_stats *st, char **err);
+/* Calls of __xdrv_budget_exhausted in `m` (0: not instrumented). */
+uint32_t ldr_budget_stop_calls(LLVMModuleRef m);
+/* runtime_budget.c: the host side the two symbols above bind to */
+void *ldr_budget_state_addr(void);
+/* Jumps to the innermost fault guard (the call into the driver); aborts without one. */
+__attribute__((noreturn)) void ldr_budget_exhausted(uint32_t kind, uint64_t limit, const char *fn);
 
 /* ---- lazy.c -----------------------------------------------------------------------------------
  */

@@ -276,6 +276,11 @@ struct ldr_driver *ldr_current(void)
 struct ldr_driver *ldr_enter(struct ldr_driver *drv)
 {
 	struct ldr_driver *prev = cur_drv;
+	if (!prev) {
+		/* the outermost entry into driver code on this thread: a new budget */
+		ldr_budget_g.used = 0;
+		ldr_budget_g.depth = 0;
+	}
 	cur_drv = drv;
 	drv->in_entry++;
 	return prev;

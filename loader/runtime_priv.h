@@ -150,6 +150,8 @@ struct ldr_driver {
 	uint32_t in_entry;	/* > 0 while one of the driver's entry points runs */
 	bool faulted;		/* its code faulted: no entry point is called again */
 	int fault_signo;	/* the fault, for messages and the unbind report */
+	uint32_t stop_reason;	/* enum ldr_stop_reason, set with faulted */
+	char stop_msg[224];	/* ldr_driver_stop_reason's message */
 	bool probed;		/* probe returned OK: remove is due at unbind */
 	uint64_t io_timeout_ns; /* ldr_blk_io, ldr_scsi_exec */
 	/* the device classes dispatch and unbind walk: ldr_classes, set at bind (a table the
@@ -185,6 +187,20 @@ struct ldr_driver *ldr_current(void);
 struct ldr_driver *ldr_enter(struct ldr_driver *drv);
 void ldr_leave(struct ldr_driver *drv, struct ldr_driver *prev);
 
+/* ---- budgets (runtime_budget.c; the instrumentation is loader/budget.c) --------------------- */
+/* What instrumented driver code counts, in host memory: the absolute symbol __xdrv_budget of
+ * every image's JITDylib. Process-wide: driver code runs on one thread at a time (the runtime's
+ * contract above; one driver per process in the driver-host model of issue 12). */
+struct ldr_budget_state {
+	uint64_t used;	/* backward edges since the outermost entry into driver code */
+	uint32_t depth; /* frames of instrumented driver code on the stack */
+	uint32_t pad;
+};
+extern struct ldr_budget_state ldr_budget_g;
+/* After a stop (xdrv/fault_guard.h XDRV_GUARD_STOP): the message (kind, limit, function) of the
+ * last stop on this thread into buf; returns its enum ldr_stop_reason. */
+uint32_t ldr_budget_last_stop(char *buf, size_t len);
+
 /* runtime_fault.c: a hardware fault in drv's code (xdrv/fault_guard.h) stops the driver, never the
  * host: log it, mask its interrupt lines, and refuse every later entry. */
 void ldr_driver_fault(struct ldr_driver *drv, const struct xdrv_guard *g);
@@ -193,9 +209,11 @@ void ldr_driver_fault(struct ldr_driver *drv, const struct xdrv_guard *g);
  * Call into driver code: `call` runs as drv's entry point under a fault guard. If drv has
  * faulted before, or faults now, `on_fault` runs instead (give the result a failure value
  * there). The entry depth is restored by hand after a fault, because the longjmp skips the
- * leaves of any entries nested inside. The signal mask is not saved (sigsetjmp(.., 0)): that
- * would cost a system call on every call into a driver, and the handler never changes the mask
- * (SA_NODEFER, empty sa_mask), so there is nothing to restore.
+ * leaves of any entries nested inside; so is the call depth the budget counts (the frames the
+ * longjmp skipped never returned). A budget stop arrives here the same way (XDRV_GUARD_STOP). The
+ * signal mask is not saved (sigsetjmp(.., 0)): that would cost a system call on every call into a
+ * driver, and the handler never changes the mask (SA_NODEFER, empty sa_mask), so there is nothing
+ * to restore.
  */
 #define LDR_DRIVER_CALL(drv, call, on_fault)                                                       \
 	do {                                                                                       \
@@ -206,11 +224,13 @@ void ldr_driver_fault(struct ldr_driver *drv, const struct xdrv_guard *g);
 		struct xdrv_guard guard_;                                                          \
 		uint32_t depth_ = (drv)->in_entry;                                                 \
 		struct ldr_driver *prev_ = ldr_enter(drv);                                         \
+		uint32_t bdepth_ = ldr_budget_g.depth;                                             \
 		xdrv_guard_push(&guard_);                                                          \
 		if (sigsetjmp(guard_.jb, 0) == 0) {                                                \
 			call;                                                                      \
 		} else {                                                                           \
 			(drv)->in_entry = depth_ + 1;                                              \
+			ldr_budget_g.depth = bdepth_;                                              \
 			ldr_driver_fault((drv), &guard_);                                          \
 			on_fault;                                                                  \
 		}                                                                                  \

@@ -49,4 +49,11 @@ void xdrv_guard_pop(struct xdrv_guard *g);
 /* "SIGSEGV (invalid memory access)" etc. */
 const char *xdrv_guard_signame(int signo);
 
+/* A stop the host itself asks for from inside guarded code (the loader's budgets: a driver's
+ * code calls the host when it has used up its loop budget or call depth): the innermost guard
+ * returns as after a fault, with signo = XDRV_GUARD_STOP (no signal has that number) and addr =
+ * `addr`. Does not return while a guard is active; returns at once when none is. */
+#define XDRV_GUARD_STOP 0x10000
+void xdrv_guard_jump(uintptr_t addr);
+
 #endif

@@ -47,7 +47,18 @@ struct ldr_config {
 	const char *cache_dir;	  /* the object cache's folder (below); NULL: no cache */
 	uint64_t cache_max_bytes; /* the cache's size cap; 0: LDR_CACHE_MAX_DEFAULT */
 	const char *cache_policy; /* the safety policy, part of every cache key; NULL: "none" */
+	/* Budgets in the driver's code (loader/README.md "Budgets"), part of every cache key:
+	 * backward edges (loop iterations) one entry into driver code may take, and the depth of
+	 * driver calls; exhausting either stops the driver, naming the function. 0: that one is
+	 * not instrumented (a zeroed config instruments nothing; xdrv load/run/bench use the
+	 * defaults below). At most LDR_BUDGET_EDGES_MAX and LDR_BUDGET_DEPTH_MAX. */
+	uint64_t budget_edges;
+	uint32_t budget_depth;
 };
+#define LDR_BUDGET_EDGES_DEFAULT (2ull << 20) /* 2 Mi: 1-30 ms of CPU (loader/README.md) */
+#define LDR_BUDGET_DEPTH_DEFAULT 256u
+#define LDR_BUDGET_EDGES_MAX	 (1ull << 48)
+#define LDR_BUDGET_DEPTH_MAX	 (1u << 20)
 
 /* Create a context: loads the trust root (if any), initializes the LLVM target of the
  * architecture the loader was built for, describes the host CPU, creates the LLJIT, binds the

@@ -101,6 +101,20 @@ uint32_t ldr_driver_dma_in_use(const struct ldr_driver *drv);
  * A faulted driver is stopped: its interrupt lines are masked and none of its entry points is
  * called again (remove included); unbind still releases what it holds. The host carries on. */
 int ldr_driver_fault_signal(const struct ldr_driver *drv);
+/* Why a driver is stopped: LDR_STOP_NONE (it is not), LDR_STOP_FAULT (a hardware fault:
+ * ldr_driver_fault_signal), LDR_STOP_LOOP_BUDGET (its code took more backward edges in one
+ * entry than the loader's budget_edges), LDR_STOP_CALL_DEPTH (its calls nested deeper than
+ * budget_depth). *msg (if msg is not NULL) gets the message logged, e.g. "loop budget of
+ * 4194304 back edges exhausted in function poll_rx", "" for LDR_STOP_NONE; borrowed, valid
+ * until unbind. The function name is the driver's: escape it to show it. A stopped driver is
+ * stopped for good, as after a fault. */
+enum ldr_stop_reason {
+	LDR_STOP_NONE = 0,
+	LDR_STOP_FAULT = 1,
+	LDR_STOP_LOOP_BUDGET = 2,
+	LDR_STOP_CALL_DEPTH = 3,
+};
+enum ldr_stop_reason ldr_driver_stop_reason(const struct ldr_driver *drv, const char **msg);
 
 /* ---- network class, host side ---------------------------------------------------------------- */
 /* The interface the driver registered in slot `index` (0..3), NULL if none. The pointer stays
