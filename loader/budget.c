@@ -32,8 +32,8 @@
  *   a call through a pointer may call any function whose address is taken. Every recursion
  *   within the driver passes through such a function; a function outside any cycle adds at most
  *   a bounded number of frames and is left alone (most of a driver's hot path). Recursion
- *   through the host (driver -> ABI -> runtime -> driver) is bounded by the runtime, and a
- *   stack overflow is a fault the guard catches anyway. A new entry block holds the old entry
+ *   through the host (driver -> ABI -> runtime -> driver) is not counted: at the latest it
+ *   overflows the stack, a fault the guard catches. A new entry block holds the old entry
  *   block's static allocas (so they stay static) and
  *
  *       %d = load i32 @depth;  %d1 = add %d, 1;  store %d1, @depth

@@ -259,7 +259,8 @@ int ldr_budget_instrument(LLVMModuleRef m, uint64_t edges, uint32_t depth,
 uint32_t ldr_budget_stop_calls(LLVMModuleRef m);
 /* runtime_budget.c: the host side the two symbols above bind to */
 void *ldr_budget_state_addr(void);
-void ldr_budget_exhausted(uint32_t kind, uint64_t limit, const char *fn);
+/* Jumps to the innermost fault guard (the call into the driver); aborts without one. */
+__attribute__((noreturn)) void ldr_budget_exhausted(uint32_t kind, uint64_t limit, const char *fn);
 
 /* ---- lazy.c -----------------------------------------------------------------------------------
  */

@@ -28,7 +28,7 @@ for r in $(seq 1 "$RUNS"); do
     --json "$T/run$r.json" ${BENCH_ARGS:-} >/dev/null
 done
 secs=$(( $(date +%s) - start ))
-cfg=$(jq -c '.config | {budget_edges, budget_depth}' "$T/run1.json")
+cfg=$(jq -r '.config | "\(.budget_edges) back edges per entry, call depth \(.budget_depth)"' "$T/run1.json")
 # one line per sample: key unit side pair value (pair: run.rep)
 for f in "$T"/run*.json; do
   r=$(basename "$f" .json)
@@ -86,7 +86,9 @@ host=$(jq -r '.host' "$T/run1.json" | sed -E 's/ \+.*//')
   echo "| --- | --- | ---: | ---: | ---: | ---: |"
   echo "$table"
   echo
-  echo "Goal (issue 12): a cost of at most 5 %. Samples: \`$OUT/budget.csv\`."
+  echo "Goal (issue 12): a cost of at most 5 %. On a shared machine the two sides of one rep often"
+  echo "differ by 10-20 % either way (the p25-p75 of the ratios): read the medians of the ratios,"
+  echo "not single reps. Samples: \`$OUT/budget.csv\`."
   echo "Reproduce: \`scripts/bench.sh build 22-budget\` after \`make\` (\`RUNS=N REPS=N\`)."
 } > "$SECTION"
 cat "$SECTION" >&2

@@ -185,6 +185,29 @@ static void test_bench_modes_and_only_limit_what_runs(void)
 	free(o);
 }
 
+/* jit-nobudget (only by name) beside jit-eager: the budgets' cost (scripts/bench.d/22-budget.sh);
+ * the JSON says which budgets the JIT modes compiled. */
+static void test_bench_jit_nobudget_runs_beside_jit_eager(void)
+{
+	const char *json = xtest_path("%s/nb.json", xtest_tmpdir());
+	CU_ASSERT_EQUAL_FATAL(
+		BENCH("--reps 1 --frames 16 --disk-mb 2 --modes jit-eager,jit-nobudget "
+		      "--only nic.rx.64 --budget 5000000 --json %s --quiet >/dev/null",
+		      xtest_build_dir(), json),
+		0);
+	json_t *j = load_json(json);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+	const json_t *modes = json_object_get(j, "modes");
+	CU_ASSERT_EQUAL(json_array_size(modes), 2);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_array_get(modes, 1)), "jit-nobudget");
+	const char *const two[] = {"jit-eager", "jit-nobudget"};
+	check_metric(metric(j, "nic.rx.64.mpps"), two, 2, 1);
+	const json_t *cfg = json_object_get(j, "config");
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(cfg, "budget_edges")), 5000000);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(cfg, "budget_depth")), 256);
+	json_decref(j);
+}
+
 /* The table as printed: every line within 100 columns, medians with their spread; the JSON's
  * min <= median <= max and a verdict on each ratio that exists. Which ratios are marked noisy
  * depends on the machine: not asserted. */
@@ -278,6 +301,7 @@ static int need_xdrv(void)
 XTEST_SUITE(loader_cmd_bench, need_xdrv, NULL,
 	    XTEST(test_bench_tiny_run_writes_every_figure_for_every_mode),
 	    XTEST(test_bench_modes_and_only_limit_what_runs),
+	    XTEST(test_bench_jit_nobudget_runs_beside_jit_eager),
 	    XTEST(test_bench_table_fits_100_columns_and_shows_spread),
 	    XTEST(test_bench_usage_errors_exit_2_naming_the_problem),
 	    XTEST(test_bench_without_native_build_fails_naming_the_file))
