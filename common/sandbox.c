@@ -67,6 +67,11 @@ static const char *const driver_host_calls[] = {
 	"fstat",
 	"newfstatat",
 	"fcntl",
+	/* files it holds: a disk image's flush (fdatasync, fsync), a loop transport's memfd
+	 * growing, xdrv run's --blk-read output (ftruncate) */
+	"fdatasync",
+	"fsync",
+	"ftruncate",
 	/* sockets it was handed: messages, and their options; no socket/connect/accept */
 	"sendmsg",
 	"recvmsg",

@@ -197,18 +197,32 @@ struct watch {
 	pid_t pid;
 	int pidfd;
 	clockid_t clk;
-	uint64_t beats, cpu_at_beat;
+	uint64_t beats, cpu_at_beat, wall_at_beat;
 	uint32_t phase;
-	bool killed;	     /* by the supervisor, for a missed deadline */
-	uint64_t killed_cpu; /* CPU ms without a beat when it was killed */
-	int status;	     /* waitpid status */
-	uint64_t ready_ns;   /* when the host reported itself ready (probed) */
+	bool killed;	      /* by the supervisor, for a missed deadline */
+	uint64_t killed_cpu;  /* CPU ms without a beat when it was killed */
+	uint64_t killed_wall; /* or wall-clock ms without a beat (a host stuck in a wait) */
+	int status;	      /* waitpid status */
+	uint64_t ready_ns;    /* when the host reported itself ready (probed) */
 };
 
 static void describe_death(const struct ldr_domain_cfg *cfg, const struct watch *w,
 			   const struct domain_page *page, char *out, size_t n)
 {
 	int sig = WTERMSIG(w->status);
+	if (w->killed && w->killed_wall) {
+		snprintf(out, n,
+			 "%s: no heartbeat for %" PRIu64
+			 " ms of wall-clock time (limit %u ms): stuck in a wait; killed",
+			 w->phase == PHASE_READY   ? "running"
+			 : w->phase == PHASE_SETUP ? "setup"
+						   : "probe",
+			 w->killed_wall,
+			 w->phase == PHASE_READY
+				 ? or_default(cfg->stall_ms, LDR_DOMAIN_STALL_MS)
+				 : or_default(cfg->setup_wall_ms, LDR_DOMAIN_SETUP_WALL_MS));
+		return;
+	}
 	if (w->killed) {
 		if (w->phase == PHASE_READY)
 			snprintf(out, n,
@@ -273,6 +287,7 @@ static int fork_host(const struct ldr_domain_cfg *cfg, struct domain_page *page,
 		return xdrv_err(err, -e, "watching the driver host: %s", strerror(e));
 	}
 	w->cpu_at_beat = cpu_ns(w->clk);
+	w->wall_at_beat = xdrv_now_ns();
 	return 0;
 }
 
@@ -310,18 +325,20 @@ static void watch_host(const struct ldr_domain_cfg *cfg, struct domain_page *pag
 		}
 		if (w->killed)
 			continue;
-		uint64_t now = cpu_ns(w->clk);
+		uint64_t now = cpu_ns(w->clk), wall = xdrv_now_ns();
 		uint64_t beats = atomic_load_explicit(&page->beats, memory_order_relaxed);
 		uint32_t phase = atomic_load_explicit(&page->phase, memory_order_acquire);
 		if (phase != w->phase) { /* a new phase is a sign of life, and a new deadline */
 			w->phase = phase;
 			w->cpu_at_beat = now;
+			w->wall_at_beat = wall;
 			if (phase == PHASE_READY && !w->ready_ns)
 				host_ready(w, res, *died_ns, who, label);
 		}
 		if (beats != w->beats) {
 			w->beats = beats;
 			w->cpu_at_beat = now;
+			w->wall_at_beat = wall;
 			continue;
 		}
 		uint64_t limit_ms = w->phase == PHASE_READY
@@ -330,6 +347,18 @@ static void watch_host(const struct ldr_domain_cfg *cfg, struct domain_page *pag
 		if (now > w->cpu_at_beat && now - w->cpu_at_beat > limit_ms * 1000000u) {
 			w->killed = true;
 			w->killed_cpu = (now - w->cpu_at_beat) / 1000000u;
+			kill(w->pid, SIGKILL);
+			continue;
+		}
+		/* a host that uses no CPU but never comes back (a driver looping around a delay,
+		 * a wait that never ends): a wall-clock limit, far above any legitimate wait (the
+		 * event loop beats at least every few ms; a busy machine may not run it for a
+		 * while) */
+		uint64_t wall_ms =
+			w->phase == PHASE_READY ? LDR_DOMAIN_STALL_MS : LDR_DOMAIN_SETUP_WALL_MS;
+		if (wall > w->wall_at_beat && wall - w->wall_at_beat > wall_ms * 1000000u) {
+			w->killed = true;
+			w->killed_wall = (wall - w->wall_at_beat) / 1000000u;
 			kill(w->pid, SIGKILL);
 		}
 	}

@@ -295,6 +295,14 @@ void ldr_runtime_set_heartbeat(_Atomic uint64_t *counter)
 	heartbeat = counter;
 }
 
+void ldr_beat(void)
+{
+	if (heartbeat)
+		atomic_store_explicit(heartbeat,
+				      atomic_load_explicit(heartbeat, memory_order_relaxed) + 1,
+				      memory_order_relaxed);
+}
+
 void ldr_leave(struct ldr_driver *drv, struct ldr_driver *prev)
 {
 	drv->in_entry--;

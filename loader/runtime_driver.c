@@ -409,11 +409,17 @@ int ldr_driver_bind(const struct xdrv_driver *desc, struct hvb_device *dev,
 	int32_t st = XDRV_EFAULT;
 	LDR_DRIVER_CALL(drv, st = d.probe(ldr_h2p(drv->dev.handle)), st = XDRV_EFAULT);
 	if (st != XDRV_OK) {
+		/* a probe that faulted or ran out of its budget says so, not just EFAULT */
+		const char *why = "";
+		char stop[256] = "";
+		if (ldr_driver_stop_reason(drv, &why) != LDR_STOP_NONE && why && *why)
+			snprintf(stop, sizeof stop, " (%s)", why);
 		drv_free(drv, NULL);
 		if (st > 0)
 			return xdrv_err(err, -EINVAL, "%s: probe failed: returned %d, not a status",
 					who, st);
-		return xdrv_err(err, st, "%s: probe failed: %d (%s)", who, st, ldr_status_name(st));
+		return xdrv_err(err, st, "%s: probe failed: %d (%s)%s", who, st, ldr_status_name(st),
+				stop);
 	}
 	drv->probed = true;
 	drv->next = bound;

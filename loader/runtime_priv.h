@@ -186,6 +186,9 @@ struct ldr_driver *ldr_current(void);
 /* Enter/leave one of drv's entry points; returns the previous current driver to restore. */
 struct ldr_driver *ldr_enter(struct ldr_driver *drv);
 void ldr_leave(struct ldr_driver *drv, struct ldr_driver *prev);
+/* A driver host's heartbeat (ldr_runtime_set_heartbeat): the host is in its own code, not the
+ * driver's (the event loop, a wait for a request). No-op in process. */
+void ldr_beat(void);
 
 /* ---- budgets (runtime_budget.c; the instrumentation is loader/budget.c) --------------------- */
 /* What instrumented driver code counts, in host memory: the absolute symbol __xdrv_budget of

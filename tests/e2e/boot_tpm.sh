@@ -288,11 +288,13 @@ expect 1 "hello.xdrv: signature: .*expired .* before the time floor" \
   "a signer certificate expired relative to the time floor" -- "$X" boot --config "$C"
 
 # ---- 4. hostile drivers (issue 10): each is compiled and probed in a process of its own -------
-# tests/hostile/: a probe that spins forever, one that smashes the host's stack, one that
-# corrupts the heap. Before the boot ran drivers in a child, the first hung the boot and the two
-# others ended it, leaving a log with no refusal and no closing event.
+# tests/hostile/: a probe that spins forever (the loop budget compiled into it stops it, issue
+# 12), one that waits forever in xdrv_delay_us (the budget counts one back edge per wait: the
+# probe timeout ends it), one that smashes the host's stack, one that corrupts the heap. Before
+# the boot ran drivers in a child, the spin hung the boot and the last two ended it, leaving a
+# log with no refusal and no closing event.
 H=$(cd "$(dirname "$0")/../hostile" && pwd)
-for h in hang smash_stack smash_heap; do
+for h in hang sleep_forever smash_stack smash_heap; do
   { "$X" build -o "$T/$h.bc" "$H/$h.c" && "$X" pack -o "$T/$h.unsigned.xdrv" --version 1.0.0 \
       --security-version 1 "$T/$h.bc" &&
     "$X" sign --cert "$B/pki/signer.pem" --key "$B/pki/signer.key" --chain "$B/pki/vendor.pem" \
@@ -302,13 +304,15 @@ done
 hostile() { echo "{\"package\": \"$T/$1.xdrv\", \"device\": \"null\"}"; }
 ENDED='driver ended the process \((signal SIG[A-Z]+|exit status [0-9]+)\)'
 start_tpm "$T/tpm7"
-C=$(config hostile "\"$TCTI\"" "[$(hostile hang), $(hostile smash_stack), $(hostile smash_heap), $HELLO]" \
+C=$(config hostile "\"$TCTI\"" "[$(hostile hang), $(hostile sleep_forever), $(hostile smash_stack), $(hostile smash_heap), $HELLO]" \
   '{"continue_on_failure": true, "probe_timeout_ms": 3000}')
-expect 0 "1 driver\(s\) booted, 3 refused" "a boot survives a driver that hangs, one that smashes the stack, one that corrupts the heap" -- \
+expect 0 "1 driver\(s\) booted, 4 refused" "a boot survives a driver that spins, one that waits forever, one that smashes the stack, one that corrupts the heap" -- \
   "$X" boot --config "$C"
-for pat in "refused: hang.xdrv: probe: hung: no answer within 3000 ms \(policy.probe_timeout_ms\)" \
+BUDGET='loop budget of [0-9]+ back edges exhausted in function hostile_probe'
+for pat in "refused: hang.xdrv: probe: hang: probe failed: -14 \(EFAULT\) \($BUDGET" \
+  "refused: sleep_forever.xdrv: probe: hung: no answer within 3000 ms \(policy.probe_timeout_ms\)" \
   "refused: smash_stack.xdrv: probe: $ENDED" "refused: smash_heap.xdrv: probe: $ENDED" \
-  "^boot: \[4\] hello 1\.0\.0"; do
+  "^boot: \[5\] hello 1\.0\.0"; do
   grep -qE -- "$pat" <<<"$OUT" && ok "xdrv boot says /$pat/" || bad "xdrv boot output lacks /$pat/: $OUT"
 done
 # what the hanging driver logged reaches the terminal escaped: no escape byte, no fake line
@@ -316,18 +320,20 @@ if grep -qF '[hang] hang: \x1b[2J\nfake line: boot complete' <<<"$OUT" && ! grep
   ok "a driver's log line is shown escaped"
 else bad "the hang driver's log line is not escaped: $(grep -a hang: <<<"$OUT")"; fi
 LOGTXT=$(tr '\0' '\n' <"$T/hostile/boot.log" | grep -a '^xdrv\.')
-for pat in '^xdrv\.driver\.refused package="hang\.xdrv" sha256=[0-9a-f]{64} payload_sha256=[0-9a-f]{64} step=probe reason=".*hung: no answer within 3000 ms' \
+for pat in "^xdrv\\.driver\\.refused package=\"hang\\.xdrv\" sha256=[0-9a-f]{64} payload_sha256=[0-9a-f]{64} step=probe reason=\".*$BUDGET" \
+  '^xdrv\.driver\.refused package="sleep_forever\.xdrv" .* step=probe reason=".*hung: no answer within 3000 ms' \
   "^xdrv\\.driver\\.refused package=\"smash_stack\\.xdrv\" .* step=probe reason=\".*$ENDED\"" \
   "^xdrv\\.driver\\.refused package=\"smash_heap\\.xdrv\" .* step=probe reason=\".*$ENDED\"" \
   '^xdrv\.driver\.probe name=hello '; do
   grep -qE -- "$pat" <<<"$LOGTXT" && ok "the event log has /${pat:0:60}.../" || bad "the event log lacks /$pat/: $LOGTXT"
 done
-[ "$(tail -1 <<<"$LOGTXT")" = "xdrv.boot.done booted=1 refused=3" ] && ok "the event log ends with xdrv.boot.done" \
-  || bad "the event log does not end with xdrv.boot.done booted=1 refused=3: $(tail -1 <<<"$LOGTXT")"
+[ "$(tail -1 <<<"$LOGTXT")" = "xdrv.boot.done booted=1 refused=4" ] && ok "the event log ends with xdrv.boot.done" \
+  || bad "the event log does not end with xdrv.boot.done booted=1 refused=4: $(tail -1 <<<"$LOGTXT")"
 "$X" attest --config "$C" --nonce "$NONCE" -o "$T/hostile/bundle.json" >/dev/null || bad "attest after the hostile boot"
-expect 0 "^boot +complete: 1 drivers booted, 3 refused" "verify-boot accepts the boot that survived them and shows each refusal" -- \
+expect 0 "^boot +complete: 1 drivers booted, 4 refused" "verify-boot accepts the boot that survived them and shows each refusal" -- \
   "$X" verify-boot "$T/hostile/bundle.json" --nonce "$NONCE"
-for pat in "^refused +hang\.xdrv at probe: hang\.xdrv: probe: hung: no answer within 3000 ms" \
+for pat in "^refused +hang\.xdrv at probe: hang\.xdrv: probe: hang: probe failed: -14 \(EFAULT\) \($BUDGET" \
+  "^refused +sleep_forever\.xdrv at probe: sleep_forever\.xdrv: probe: hung: no answer within 3000 ms" \
   "^refused +smash_stack\.xdrv at probe: smash_stack\.xdrv: probe: $ENDED" \
   "^refused +smash_heap\.xdrv at probe: smash_heap\.xdrv: probe: $ENDED" "^ +payload sha256 [0-9a-f]{64}$"; do
   grep -qE -- "$pat" <<<"$OUT" || bad "verify-boot output lacks /$pat/"
@@ -377,18 +383,18 @@ grep -qE "^boot +STOPPED: 0 drivers booted, 1 refused: boot stopped \(policy" <<
 # SIGTERM to the boot while a driver hangs: the boot kills the driver's process, measures the
 # refusal and the stop, and exits; no process is left behind
 start_tpm "$T/tpm7"
-C=$(config hostile-term "\"$TCTI\"" "[$(hostile hang), $HELLO]" '{"continue_on_failure": true, "probe_timeout_ms": 600000}')
+C=$(config hostile-term "\"$TCTI\"" "[$(hostile sleep_forever), $HELLO]" '{"continue_on_failure": true, "probe_timeout_ms": 600000}')
 "$X" boot --config "$C" >"$T/term.out" 2>&1 &
 bpid=$!
-for _ in $(seq 600); do grep -aq 'xdrv.driver.jit name=hang' "$T/hostile-term/boot.log" 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 600); do grep -aq 'xdrv.driver.jit name=sleep_forever' "$T/hostile-term/boot.log" 2>/dev/null && break; sleep 0.1; done
 kill -TERM "$bpid"
 wait "$bpid"; brc=$?
-if [ "$brc" -eq 1 ] && grep -q "xdrv boot: hang.xdrv: probe: boot interrupted by SIGTERM" "$T/term.out"; then
+if [ "$brc" -eq 1 ] && grep -q "xdrv boot: sleep_forever.xdrv: probe: boot interrupted by SIGTERM" "$T/term.out"; then
   ok "SIGTERM during a hanging probe: the boot stops and says why"
 else bad "SIGTERM during a hanging probe: exit $brc: $(cat "$T/term.out")"; fi
 LOGTXT=$(tr '\0' '\n' <"$T/hostile-term/boot.log" | grep -a '^xdrv\.')
-grep -q '^xdrv.driver.refused package="hang.xdrv" .* step=probe reason="hang.xdrv: probe: boot interrupted by SIGTERM"$' <<<"$LOGTXT" &&
-  [ "$(tail -1 <<<"$LOGTXT")" = 'xdrv.boot.stopped booted=0 refused=1 reason="hang.xdrv: probe: boot interrupted by SIGTERM"' ] \
+grep -q '^xdrv.driver.refused package="sleep_forever.xdrv" .* step=probe reason="sleep_forever.xdrv: probe: boot interrupted by SIGTERM"$' <<<"$LOGTXT" &&
+  [ "$(tail -1 <<<"$LOGTXT")" = 'xdrv.boot.stopped booted=0 refused=1 reason="sleep_forever.xdrv: probe: boot interrupted by SIGTERM"' ] \
   && ok "the interrupted boot measured the refusal and its stop" || bad "interrupted boot's log: $(tail -2 <<<"$LOGTXT")"
 pgrep -f -- "--config $C" >/dev/null && bad "a process of the interrupted boot is still running" \
   || ok "no process of the interrupted boot is left"

@@ -58,9 +58,12 @@ if [ -f "$B/pkg/virtio_scsi.xdrv" ] && grep -q '^  virtio-scsi ' <<<"$models"; t
 fi
 
 # Keep what the driver and the device did; drop what depends on the machine or the clock.
+# The process model differs too: a native build runs the driver in a sandboxed driver host
+# ("domain: ..." and the supervisor's object line), a cross build (no libseccomp) in process.
 normalize() {
   sed -E \
-    -e '/^  (load|first call|ran|peak rss|rate) /d' \
+    -e '/^  (load|first call|ran|peak rss|rate|object) /d' \
+    -e '/^domain: driver host /d; /^xdrv run: this build has no sandbox/d' \
     -e 's/[0-9]+\.[0-9]+ ms/N ms/g' \
     -e 's/, [0-9.]+ MB\/s//g' \
     -e 's/[0-9]+ interrupts/N interrupts/g; s/[0-9]+ polls/N polls/g'

@@ -119,7 +119,7 @@ EOF
 # name, object digest and cache state of each JIT event of the log
 jit_events() {
   LC_ALL=C grep -aoE 'xdrv\.driver\.jit [ -~]*' "$T/boot/boot.log" |
-    sed -E 's/^xdrv\.driver\.jit name=([^ ]+).* object_sha256=([0-9a-f]+) .*cache=([a-z]+)$/\1 \2 \3/'
+    sed -E 's/^xdrv\.driver\.jit name=([^ ]+).* object_sha256=([0-9a-f]+) .*cache=([a-z]+)( .*)?$/\1 \2 \3/'
 }
 expect 0 "4 driver\(s\) booted, 0 refused" "the first boot of the four sample drivers" -- \
   "$X" boot --config "$T/boot/boot.json"

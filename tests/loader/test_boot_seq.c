@@ -412,9 +412,12 @@ static void test_boot_survives_bitcode_that_crashes_llvm(void)
 		fprintf(stderr, "\n  refused: %s\n", refused);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(jit);
 	CU_ASSERT_PTR_NOT_NULL(strstr(jit, "name=hello "));
-	/* the digest the boot measured is the one an in-process load of hello links */
+	/* the digest the boot measured is the one an in-process load of hello links (with the
+	 * boot's budgets) */
 	struct ldr_config c = {.trust_root = xtest_path("%s/pki/root.pem", abs_build()),
-			       .opt_level = 2};
+			       .opt_level = 2,
+			       .budget_edges = LDR_BUDGET_EDGES_DEFAULT,
+			       .budget_depth = LDR_BUDGET_DEPTH_DEFAULT};
 	struct ldr_ctx *ctx = NULL;
 	struct ldr_image *img = NULL;
 	uint8_t d[32];

@@ -153,6 +153,32 @@ static void test_a_host_spinning_before_it_is_confined_is_killed(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.cause, "setup took"));
 }
 
+/* A host that uses no CPU but never comes back (a driver looping around a delay) is stuck. */
+static int body_stuck(void *arg, struct ldr_domain_host *h, uint32_t restarts)
+{
+	(void)arg;
+	(void)restarts;
+	if (confine(h))
+		return 9;
+	ldr_domain_ready(h);
+	for (;;) {
+		struct timespec ts = {1, 0};
+		nanosleep(&ts, NULL);
+	}
+	return 0;
+}
+
+static void test_a_host_stuck_in_a_wait_is_killed(void)
+{
+	struct ldr_domain_cfg c = cfg(0);
+	c.stall_ms = 300;
+	struct ldr_domain_result r;
+	CU_ASSERT_EQUAL_FATAL(ldr_domain_run(&c, body_stuck, NULL, &r, NULL), 0);
+	CU_ASSERT_TRUE(r.gave_up);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.cause, "running: no heartbeat for"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.cause, "stuck in a wait"));
+}
+
 /* Probe (confined, not yet ready) has the setup deadline, not the heartbeat's. */
 static int body_slow_probe(void *arg, struct ldr_domain_host *h, uint32_t restarts)
 {
@@ -193,6 +219,7 @@ static int body_wait(void *arg, struct ldr_domain_host *h, uint32_t restarts)
 static void test_a_waiting_host_is_not_killed(void)
 {
 	struct ldr_domain_cfg c = cfg(0);
+	c.stall_ms = 5000; /* the wait is 400 ms */
 	struct ldr_domain_result r;
 	CU_ASSERT_EQUAL_FATAL(ldr_domain_run(&c, body_wait, NULL, &r, NULL), 0);
 	CU_ASSERT_EQUAL(r.status, 0);
@@ -269,7 +296,7 @@ XTEST_SUITE(loader_domain, NULL, NULL, XTEST(test_a_host_that_ends_gives_its_sta
 	    XTEST(test_a_crashed_host_is_restarted), XTEST(test_restarts_are_limited),
 	    XTEST(test_a_spinning_host_misses_its_heartbeat),
 	    XTEST(test_a_host_spinning_before_it_is_confined_is_killed),
-	    XTEST(test_probe_has_the_setup_deadline), XTEST(test_a_waiting_host_is_not_killed),
-	    XTEST(test_a_denied_system_call_is_named),
+	    XTEST(test_probe_has_the_setup_deadline), XTEST(test_a_host_stuck_in_a_wait_is_killed),
+	    XTEST(test_a_waiting_host_is_not_killed), XTEST(test_a_denied_system_call_is_named),
 	    XTEST(test_a_stop_signal_is_passed_on_and_not_restarted),
 	    XTEST(test_the_supervisors_fds_are_closed_in_the_host))

@@ -24,22 +24,26 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define LDR_DOMAIN_HEARTBEAT_MS 100u   /* CPU ms a running host may spend between beats */
-#define LDR_DOMAIN_SETUP_MS	10000u /* CPU ms for link, device creation and probe (until ready) */
-#define LDR_DOMAIN_RESTARTS	3u     /* restarts before the supervisor gives up */
-#define LDR_DOMAIN_BACKOFF_MS	10u    /* first wait before a restart; doubles each time */
-#define LDR_DOMAIN_MEM_MB	1024u /* the host's address-space limit (not in sanitizer builds) */
+#define LDR_DOMAIN_HEARTBEAT_MS	 100u	/* CPU ms a running host may spend between beats */
+#define LDR_DOMAIN_SETUP_MS	 10000u /* CPU ms for link, device creation and probe (until ready) */
+#define LDR_DOMAIN_STALL_MS	 10000u /* wall ms a ready host may go without a beat (a stuck wait) */
+#define LDR_DOMAIN_SETUP_WALL_MS 120000u /* wall ms for setup and probe without a beat */
+#define LDR_DOMAIN_RESTARTS	 3u	 /* restarts before the supervisor gives up */
+#define LDR_DOMAIN_BACKOFF_MS	 10u	 /* first wait before a restart; doubles each time */
+#define LDR_DOMAIN_MEM_MB	 1024u /* the host's address-space limit (not in sanitizer builds) */
 
 struct ldr_domain_cfg {
-	const char *label;     /* for messages: the driver's name */
-	const char *who;       /* the command reporting, "xdrv run" */
-	uint32_t heartbeat_ms; /* 0: LDR_DOMAIN_HEARTBEAT_MS */
-	uint32_t setup_ms;     /* 0: LDR_DOMAIN_SETUP_MS */
-	uint32_t max_restarts; /* restarts allowed (0 is a valid value: never restart) */
-	uint32_t backoff_ms;   /* 0: LDR_DOMAIN_BACKOFF_MS */
-	uint64_t mem_bytes;    /* address-space limit; 0: LDR_DOMAIN_MEM_MB */
-	uint64_t cpu_secs;     /* CPU-time limit of one host; 0: none */
-	bool no_namespaces;    /* do not unshare namespaces (a TAP in a named netns is fine) */
+	const char *label;	/* for messages: the driver's name */
+	const char *who;	/* the command reporting, "xdrv run" */
+	uint32_t heartbeat_ms;	/* 0: LDR_DOMAIN_HEARTBEAT_MS */
+	uint32_t setup_ms;	/* 0: LDR_DOMAIN_SETUP_MS */
+	uint32_t stall_ms;	/* 0: LDR_DOMAIN_STALL_MS */
+	uint32_t setup_wall_ms; /* 0: LDR_DOMAIN_SETUP_WALL_MS */
+	uint32_t max_restarts;	/* restarts allowed (0 is a valid value: never restart) */
+	uint32_t backoff_ms;	/* 0: LDR_DOMAIN_BACKOFF_MS */
+	uint64_t mem_bytes;	/* address-space limit; 0: LDR_DOMAIN_MEM_MB */
+	uint64_t cpu_secs;	/* CPU-time limit of one host; 0: none */
+	bool no_namespaces;	/* do not unshare namespaces (a TAP in a named netns is fine) */
 };
 
 struct ldr_domain_host; /* the driver host's view: in the child only */
