@@ -76,7 +76,7 @@ static const char *fmt_spread(char buf[16], double rel)
 static void print_medians(FILE *f, const struct results *r, const struct bench_args *a)
 {
 	char v[16], sp[16];
-	int on[NMODES], n = 0;
+	int on[NMODES] = {0}, n = 0;
 	for (int m = 0; m < NMODES; m++)
 		if (a->mode_on[m])
 			on[n++] = m;

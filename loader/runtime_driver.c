@@ -418,8 +418,8 @@ int ldr_driver_bind(const struct xdrv_driver *desc, struct hvb_device *dev,
 		if (st > 0)
 			return xdrv_err(err, -EINVAL, "%s: probe failed: returned %d, not a status",
 					who, st);
-		return xdrv_err(err, st, "%s: probe failed: %d (%s)%s", who, st, ldr_status_name(st),
-				stop);
+		return xdrv_err(err, st, "%s: probe failed: %d (%s)%s", who, st,
+				ldr_status_name(st), stop);
 	}
 	drv->probed = true;
 	drv->next = bound;
