@@ -608,6 +608,7 @@ static int run_loaded(struct run_args *a, struct run_state *st, const uint8_t *i
 	}
 	int disk_rc = run_disk_ops(a, st);
 	run(a, st, host);
+	ldr_domain_ending(host); /* unbind and teardown: no heartbeat from here */
 	if (st->nic) {
 		printf("net:\n");
 		/* the driver's statistics: before unbind */

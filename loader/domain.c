@@ -36,7 +36,7 @@
 
 #define WATCH_NS 10000000l /* how often the supervisor looks at a quiet host */
 
-enum { PHASE_SETUP = 0, PHASE_CONFINED = 1, PHASE_READY = 2 };
+enum { PHASE_SETUP = 0, PHASE_CONFINED = 1, PHASE_READY = 2, PHASE_ENDING = 3 };
 
 /* Shared with the host (MAP_SHARED, made before fork). Written by the host: numbers only. */
 struct domain_page {
@@ -88,6 +88,12 @@ void ldr_domain_beat(struct ldr_domain_host *h)
 {
 	if (h)
 		atomic_fetch_add_explicit(&h->page->beats, 1, memory_order_relaxed);
+}
+
+void ldr_domain_ending(struct ldr_domain_host *h)
+{
+	if (h)
+		atomic_store_explicit(&h->page->phase, PHASE_ENDING, memory_order_release);
 }
 
 void ldr_domain_ready(struct ldr_domain_host *h)
@@ -206,6 +212,14 @@ struct watch {
 	uint64_t ready_ns;    /* when the host reported itself ready (probed) */
 };
 
+static const char *phase_name(uint32_t phase)
+{
+	return phase == PHASE_SETUP	 ? "setup"
+	       : phase == PHASE_CONFINED ? "probe"
+	       : phase == PHASE_READY	 ? "running"
+					 : "teardown";
+}
+
 static void describe_death(const struct ldr_domain_cfg *cfg, const struct watch *w,
 			   const struct domain_page *page, char *out, size_t n)
 {
@@ -214,10 +228,7 @@ static void describe_death(const struct ldr_domain_cfg *cfg, const struct watch 
 		snprintf(out, n,
 			 "%s: no heartbeat for %" PRIu64
 			 " ms of wall-clock time (limit %u ms): stuck in a wait; killed",
-			 w->phase == PHASE_READY   ? "running"
-			 : w->phase == PHASE_SETUP ? "setup"
-						   : "probe",
-			 w->killed_wall,
+			 phase_name(w->phase), w->killed_wall,
 			 w->phase == PHASE_READY
 				 ? or_default(cfg->stall_ms, LDR_DOMAIN_STALL_MS)
 				 : or_default(cfg->setup_wall_ms, LDR_DOMAIN_SETUP_WALL_MS));
@@ -234,7 +245,7 @@ static void describe_death(const struct ldr_domain_cfg *cfg, const struct watch 
 			snprintf(out, n,
 				 "%s took %" PRIu64
 				 " ms of CPU without a heartbeat (limit %u ms); killed",
-				 w->phase == PHASE_SETUP ? "setup" : "probe", w->killed_cpu,
+				 phase_name(w->phase), w->killed_cpu,
 				 or_default(cfg->setup_ms, LDR_DOMAIN_SETUP_MS));
 		return;
 	}
@@ -355,7 +366,9 @@ static void watch_host(const struct ldr_domain_cfg *cfg, struct domain_page *pag
 		 * event loop beats at least every few ms; a busy machine may not run it for a
 		 * while) */
 		uint64_t wall_ms =
-			w->phase == PHASE_READY ? LDR_DOMAIN_STALL_MS : LDR_DOMAIN_SETUP_WALL_MS;
+			w->phase == PHASE_READY
+				? or_default(cfg->stall_ms, LDR_DOMAIN_STALL_MS)
+				: or_default(cfg->setup_wall_ms, LDR_DOMAIN_SETUP_WALL_MS);
 		if (wall > w->wall_at_beat && wall - w->wall_at_beat > wall_ms * 1000000u) {
 			w->killed = true;
 			w->killed_wall = (wall - w->wall_at_beat) / 1000000u;

@@ -493,13 +493,13 @@ static int do_randread(const struct run_disk_op *op, struct ldr_blkdev *bd, FILE
 	uint64_t total = xdrv_now_ns() - t0;
 	if (rc == 0) {
 		qsort(lat, op->count, sizeof *lat, cmp_u64);
+		uint64_t med = lat[op->count / 2], p99 = lat[op->count * 99 / 100];
 		fprintf(out,
 			"blk: %s: %" PRIu64 " random reads of %u bytes in %.3f ms, %.0f IOPS; "
 			"latency us min %.1f median %.1f p99 %.1f max %.1f\n",
 			ldr_blk_name(bd), op->count, blocks * bs, (double)total / 1e6,
 			(double)op->count / ((double)total / 1e9), (double)lat[0] / 1e3,
-			(double)lat[op->count / 2] / 1e3, (double)lat[op->count * 99 / 100] / 1e3,
-			(double)lat[op->count - 1] / 1e3);
+			(double)med / 1e3, (double)p99 / 1e3, (double)lat[op->count - 1] / 1e3);
 	}
 	free(lat);
 	free(buf);

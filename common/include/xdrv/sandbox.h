@@ -37,8 +37,9 @@
  * Profiles (the exact lists are in common/sandbox.c: driver_host_calls, compiler_calls):
  *   XDRV_SANDBOX_DRIVER_HOST: read, write, readv, writev, pread64, pwrite64, preadv, pwritev,
  *     close, lseek, fstat, newfstatat (stdio), fcntl; fdatasync, fsync, ftruncate on files it
- *     holds (a disk image's flush, a memfd that grows, an output file); sendmsg, recvmsg, sendto,
- *recvfrom, getsockopt, shutdown on sockets it holds; futex, poll, ppoll, select, pselect6,
+ *     holds (a disk image's flush, a memfd that grows, an output file); wait4, waitid (a child
+ *     made before entering, the xen transport's reaper, is reaped at the end); sendmsg, recvmsg,
+ *sendto, recvfrom, getsockopt, shutdown on sockets it holds; futex, poll, ppoll, select, pselect6,
  *     epoll_wait, epoll_pwait, epoll_pwait2, epoll_ctl, timerfd_settime, timerfd_gettime,
  *     pause, rt_sigsuspend;
  *     mmap, munmap, mprotect, madvise, mremap, brk, membarrier; clock_gettime, clock_getres,

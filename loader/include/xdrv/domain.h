@@ -89,6 +89,10 @@ int ldr_domain_sandbox(const int *keep, size_t nkeep, uint64_t mem_bytes, uint64
  * this point). NULL-safe. */
 void ldr_domain_ready(struct ldr_domain_host *h);
 
+/* In the host: the run is over, the host tears down (unbind, device, transport): the setup
+ * deadlines again, not the heartbeat's. NULL-safe. */
+void ldr_domain_ending(struct ldr_domain_host *h);
+
 /* In the host: alive (the run loop calls it every round). NULL-safe: in-process runs pass
  * NULL. */
 void ldr_domain_beat(struct ldr_domain_host *h);
