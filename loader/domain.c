@@ -352,6 +352,10 @@ static void watch_host(const struct ldr_domain_cfg *cfg, struct domain_page *pag
 			w->wall_at_beat = wall;
 			continue;
 		}
+		/* before the host confines itself it runs only its own code (linking, device
+		 * and transport set-up), which can take long under emulation: no deadline */
+		if (w->phase == PHASE_SETUP)
+			continue;
 		uint64_t limit_ms = w->phase == PHASE_READY
 					    ? or_default(cfg->heartbeat_ms, LDR_DOMAIN_HEARTBEAT_MS)
 					    : or_default(cfg->setup_ms, LDR_DOMAIN_SETUP_MS);

@@ -1151,6 +1151,7 @@ static int emit_object(const char *bc, size_t len, LLVMMemoryBufferRef *obj)
 	LLVMDisposeMessage(triple);
 	if (m)
 		LLVMDisposeModule(m);
+	LLVMDisposeMemoryBuffer(buf); /* the bitcode reader does not take it */
 	LLVMContextDispose(ctx);
 	return rc;
 }

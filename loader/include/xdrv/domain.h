@@ -25,9 +25,9 @@
 #include <stdint.h>
 
 #define LDR_DOMAIN_HEARTBEAT_MS	 100u	/* CPU ms a running host may spend between beats */
-#define LDR_DOMAIN_SETUP_MS	 10000u /* CPU ms for link, device creation and probe (until ready) */
+#define LDR_DOMAIN_SETUP_MS	 10000u /* CPU ms for probe (confined until ready) and teardown */
 #define LDR_DOMAIN_STALL_MS	 10000u /* wall ms a ready host may go without a beat (a stuck wait) */
-#define LDR_DOMAIN_SETUP_WALL_MS 120000u /* wall ms for setup and probe without a beat */
+#define LDR_DOMAIN_SETUP_WALL_MS 120000u /* wall ms for probe or teardown without a beat */
 #define LDR_DOMAIN_RESTARTS	 3u	 /* restarts before the supervisor gives up */
 #define LDR_DOMAIN_BACKOFF_MS	 10u	 /* first wait before a restart; doubles each time */
 #define LDR_DOMAIN_MEM_MB	 1024u /* the host's address-space limit (not in sanitizer builds) */
