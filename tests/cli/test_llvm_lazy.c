@@ -31,7 +31,8 @@ static int load_in_child(const char *soname, const char *const *names, size_t n,
 	if (pid == 0) {
 		if (!freopen(log, "w", stderr))
 			_exit(99);
-		setvbuf(stderr, NULL, _IONBF, 0); /* the line is in the file however the child ends */
+		/* the line is in the file however the child ends */
+		setvbuf(stderr, NULL, _IONBF, 0);
 		void (*fns[4])(void) = {0};
 		xdrv_llvm_lazy_load(soname, names, fns, n);
 		_exit(fns[0] ? 0 : 98);

@@ -195,10 +195,9 @@ void ldr_ctx_drop_cache(struct ldr_ctx *ctx);
  * the cache, and its digest computed, here, from the bytes received.
  * Eager mode only: lazy mode compiles each function on its first call, which would have to
  * ask the compiler process each time (not done: -ENOTSUP). */
-#define LDR_COMPILE_TIMEOUT_DEFAULT_MS 600000u /* a sanitizer build under QEMU TCG needs minutes   \
-						*/
-#define LDR_COMPILE_MEM_DEFAULT (2ull << 30)
-#define LDR_COMPILE_ERR_MAX	4096u /* a failure message from the compiler process */
+#define LDR_COMPILE_TIMEOUT_DEFAULT_MS 600000u /* minutes: sanitizer builds under QEMU */
+#define LDR_COMPILE_MEM_DEFAULT	       (2ull << 30)
+#define LDR_COMPILE_ERR_MAX	       4096u /* a failure message from the compiler process */
 struct ldr_compiled; /* a verified package turned into a relocatable object for this host */
 int ldr_package_compile(struct ldr_ctx *ctx, const char *path, const struct ldr_param_value *pv,
 			size_t npv, struct ldr_compiled **out, char **err);
