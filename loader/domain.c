@@ -212,6 +212,17 @@ struct watch {
 	uint64_t ready_ns;    /* when the host reported itself ready (probed) */
 };
 
+/* Wall-clock ms a ready host may go without a beat: cfg->stall_ms, else the default, or 100
+ * heartbeats where a slow machine (an emulator) was given a longer heartbeat. */
+static uint32_t stall_ms(const struct ldr_domain_cfg *cfg)
+{
+	if (cfg->stall_ms)
+		return cfg->stall_ms;
+	uint64_t hb = (uint64_t)or_default(cfg->heartbeat_ms, LDR_DOMAIN_HEARTBEAT_MS) * 100u;
+	return hb > LDR_DOMAIN_STALL_MS ? (uint32_t)(hb < UINT32_MAX ? hb : UINT32_MAX)
+					: LDR_DOMAIN_STALL_MS;
+}
+
 static const char *phase_name(uint32_t phase)
 {
 	return phase == PHASE_SETUP	 ? "setup"
@@ -230,7 +241,7 @@ static void describe_death(const struct ldr_domain_cfg *cfg, const struct watch 
 			 " ms of wall-clock time (limit %u ms): stuck in a wait; killed",
 			 phase_name(w->phase), w->killed_wall,
 			 w->phase == PHASE_READY
-				 ? or_default(cfg->stall_ms, LDR_DOMAIN_STALL_MS)
+				 ? stall_ms(cfg)
 				 : or_default(cfg->setup_wall_ms, LDR_DOMAIN_SETUP_WALL_MS));
 		return;
 	}
@@ -369,10 +380,9 @@ static void watch_host(const struct ldr_domain_cfg *cfg, struct domain_page *pag
 		 * a wait that never ends): a wall-clock limit, far above any legitimate wait (the
 		 * event loop beats at least every few ms; a busy machine may not run it for a
 		 * while) */
-		uint64_t wall_ms =
-			w->phase == PHASE_READY
-				? or_default(cfg->stall_ms, LDR_DOMAIN_STALL_MS)
-				: or_default(cfg->setup_wall_ms, LDR_DOMAIN_SETUP_WALL_MS);
+		uint64_t wall_ms = w->phase == PHASE_READY ? stall_ms(cfg)
+							   : or_default(cfg->setup_wall_ms,
+									LDR_DOMAIN_SETUP_WALL_MS);
 		if (wall > w->wall_at_beat && wall - w->wall_at_beat > wall_ms * 1000000u) {
 			w->killed = true;
 			w->killed_wall = (wall - w->wall_at_beat) / 1000000u;

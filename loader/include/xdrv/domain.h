@@ -37,7 +37,7 @@ struct ldr_domain_cfg {
 	const char *who;	/* the command reporting, "xdrv run" */
 	uint32_t heartbeat_ms;	/* 0: LDR_DOMAIN_HEARTBEAT_MS */
 	uint32_t setup_ms;	/* 0: LDR_DOMAIN_SETUP_MS */
-	uint32_t stall_ms;	/* 0: LDR_DOMAIN_STALL_MS */
+	uint32_t stall_ms;	/* 0: LDR_DOMAIN_STALL_MS, or 100 heartbeats if longer */
 	uint32_t setup_wall_ms; /* 0: LDR_DOMAIN_SETUP_WALL_MS */
 	uint32_t max_restarts;	/* restarts allowed (0 is a valid value: never restart) */
 	uint32_t backoff_ms;	/* 0: LDR_DOMAIN_BACKOFF_MS */
