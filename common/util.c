@@ -320,3 +320,18 @@ const char *xdrv_escape_text(const char *in, char *out, size_t cap)
 	out[o] = 0;
 	return out;
 }
+
+int xdrv_write_all(int fd, const void *buf, size_t n)
+{
+	const uint8_t *p = buf;
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -EPIPE;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}

@@ -152,20 +152,6 @@ int boot_child_fork(struct boot_child *c, char **err)
 
 /* ---- the child's side -------------------------------------------------------------------------
  */
-static int write_all(int fd, const void *buf, size_t n)
-{
-	const uint8_t *p = buf;
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -EPIPE;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
 
 int boot_child_answer(const struct boot_child *c, char kind, const char *const *fields, size_t n)
 {
@@ -189,7 +175,7 @@ int boot_child_answer(const struct boot_child *c, char kind, const char *const *
 	msg[3] = 0;
 	for (int i = 0; i < 4; i++)
 		msg[4 + i] = (uint8_t)(len >> (8 * i));
-	return write_all(c->answers, msg, HDR_LEN + len);
+	return xdrv_write_all(c->answers, msg, HDR_LEN + len);
 }
 
 int boot_child_wait_go(const struct boot_child *c)
@@ -211,7 +197,7 @@ int boot_child_go(const struct boot_child *c)
 	sigemptyset(&pipe_set);
 	sigaddset(&pipe_set, SIGPIPE);
 	sigprocmask(SIG_BLOCK, &pipe_set, &old);
-	int rc = write_all(c->go, "g", 1);
+	int rc = xdrv_write_all(c->go, "g", 1);
 	if (rc) {
 		const struct timespec zero = {0, 0};
 		sigtimedwait(&pipe_set, NULL, &zero);

@@ -130,21 +130,6 @@ static int answer_parse(const uint8_t *h, struct answer *a, char **err)
 	return 0;
 }
 
-static int write_all(int fd, const void *buf, size_t n)
-{
-	const uint8_t *p = buf;
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -EPIPE;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* ---- the compiler process ---------------------------------------------------------------------
  */
 
@@ -238,8 +223,8 @@ static _Noreturn void compiler_answer_failure(int fd, int rc, const char *msg)
 	put_le(h + 8, ANS_FAILURE, 4);
 	put_le(h + 12, (uint32_t)rc, 4);
 	put_le(h + 24, n, 8);
-	if (write_all(fd, h, sizeof h) == 0)
-		write_all(fd, msg, n);
+	if (xdrv_write_all(fd, h, sizeof h) == 0)
+		xdrv_write_all(fd, msg, n);
 	_exit(0);
 }
 
@@ -265,7 +250,7 @@ static _Noreturn void compiler_main(struct ldr_ctx *ctx, int fd, pid_t parent, c
 			;
 	}
 	if (ctx->compile_test_reply) {
-		write_all(fd, ctx->compile_test_reply, ctx->compile_test_reply_len);
+		xdrv_write_all(fd, ctx->compile_test_reply, ctx->compile_test_reply_len);
 		_exit(0);
 	}
 	/* the supervisor looked the cache up; the key is no business of this process */
@@ -287,7 +272,7 @@ static _Noreturn void compiler_main(struct ldr_ctx *ctx, int fd, pid_t parent, c
 	put_le(h + 24, img->obj_len, 8);
 	put_le(h + 32, img->t.parse_ns, 8);
 	put_le(h + 40, img->t.opt_ns, 8);
-	if (write_all(fd, h, sizeof h) || write_all(fd, img->obj_copy, img->obj_len))
+	if (xdrv_write_all(fd, h, sizeof h) || xdrv_write_all(fd, img->obj_copy, img->obj_len))
 		_exit(1);
 	_exit(0);
 }
@@ -490,18 +475,6 @@ static int run_compiler(struct ldr_ctx *ctx, const uint8_t *pkg, size_t len, con
 /* ---- steps 1-2 and the cache, in the supervisor ----------------------------------------------
  * As image.c's ldr_image_load_buf does them (the compiler process does them again on its copy
  * of the same bytes, before it parses anything). */
-static void caps_from(const struct ldr_config *cfg, struct sdk_caps *caps)
-{
-	struct sdk_caps def = SDK_CAPS_DEFAULT;
-	*caps = def;
-	if (cfg->max_entries)
-		caps->max_entries = cfg->max_entries;
-	if (cfg->max_entry_size)
-		caps->max_entry_size = cfg->max_entry_size;
-	if (cfg->max_total_size)
-		caps->max_total_size = cfg->max_total_size;
-}
-
 static void object_digest(const uint8_t *obj, size_t len, uint8_t out[32])
 {
 	uint8_t cat[64];
@@ -566,7 +539,7 @@ int ldr_package_compile_mem(struct ldr_ctx *ctx, const uint8_t *buf, size_t len,
 	c->t.verify_ns = t1 - t0;
 	/* 2. archive and manifest (no bitcode parsed: its member is only hashed) */
 	struct sdk_caps caps;
-	caps_from(&ctx->cfg, &caps);
+	ldr_caps_from(&ctx->cfg, &caps);
 	rc = sdk_package_read(buf, payload_len, &caps, NULL, &pkg, &e);
 	if (rc)
 		goto out;
@@ -679,10 +652,7 @@ out:
 	ldr_compiled_free(c);
 	if (rc) {
 		xdrv_err_prefix(&e, "package %s", label);
-		ldr_ctx_set_error(ctx, e);
-		xdrv_err(err, rc, "%s", e ? e : "failed");
-		free(e);
-		return rc;
+		return ldr_fail(ctx, rc, e, err);
 	}
 	ldr_ctx_set_error(ctx, NULL);
 	return 0;
@@ -693,23 +663,11 @@ int ldr_package_compile(struct ldr_ctx *ctx, const char *path, const struct ldr_
 {
 	uint8_t *buf = NULL;
 	size_t len = 0;
-	char *e = NULL;
-	const char *base = strrchr(path, '/');
-	base = base ? base + 1 : path;
 	*out = NULL;
-	struct sdk_caps caps;
-	caps_from(&ctx->cfg, &caps);
-	size_t max = (size_t)caps.max_total_size + (size_t)caps.max_entries * 1024u + (64u << 10) +
-		     SIG_CMS_MAX + SIG_TRAILER_SIZE;
-	int rc = xdrv_read_file(path, max, &buf, &len, &e);
-	if (rc) {
-		xdrv_err_prefix(&e, "package %s", base);
-		ldr_ctx_set_error(ctx, e);
-		xdrv_err(err, rc, "%s", e ? e : "failed");
-		free(e);
+	int rc = ldr_package_read(ctx, path, &buf, &len, err);
+	if (rc)
 		return rc;
-	}
-	rc = ldr_package_compile_mem(ctx, buf, len, base, pv, npv, out, err);
+	rc = ldr_package_compile_mem(ctx, buf, len, ldr_package_base(path), pv, npv, out, err);
 	free(buf);
 	return rc;
 }
@@ -849,10 +807,7 @@ out:
 	ldr_image_unload(img);
 	if (rc) {
 		xdrv_err_prefix(&e, "package %s", c->label);
-		ldr_ctx_set_error(ctx, e);
-		xdrv_err(err, rc, "%s", e ? e : "failed");
-		free(e);
-		return rc;
+		return ldr_fail(ctx, rc, e, err);
 	}
 	ldr_ctx_set_error(ctx, NULL);
 	return 0;

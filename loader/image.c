@@ -316,8 +316,7 @@ static void cache_store(struct ldr_ctx *ctx, struct ldr_image *img, const struct
 	img->obj_len = 0;
 }
 
-/* Hand a failure message to the context and the caller. */
-static int fail(struct ldr_ctx *ctx, int rc, char *e, char **err)
+int ldr_fail(struct ldr_ctx *ctx, int rc, char *e, char **err)
 {
 	ldr_ctx_set_error(ctx, e ? e : "failed");
 	xdrv_err(err, rc, "%s", e ? e : "failed");
@@ -334,7 +333,7 @@ int ldr_image_load_module(struct ldr_ctx *ctx, LLVMOrcThreadSafeContextRef tsc, 
 	int rc = load_module(ctx, tsc, m, label, d, flags, params, nparams, out, &e);
 	if (rc) {
 		xdrv_err_prefix(&e, "%s", label);
-		return fail(ctx, rc, e, err);
+		return ldr_fail(ctx, rc, e, err);
 	}
 	ldr_ctx_set_error(ctx, NULL);
 	return 0;
@@ -481,7 +480,7 @@ out_dispose:
 	return rc;
 }
 
-static void caps_from(const struct ldr_config *cfg, struct sdk_caps *caps)
+void ldr_caps_from(const struct ldr_config *cfg, struct sdk_caps *caps)
 {
 	struct sdk_caps def = SDK_CAPS_DEFAULT;
 	*caps = def;
@@ -545,7 +544,7 @@ int ldr_image_load_buf(struct ldr_ctx *ctx, const uint8_t *buf, size_t len, cons
 
 	/* 2. archive and manifest */
 	struct sdk_caps caps;
-	caps_from(&ctx->cfg, &caps);
+	ldr_caps_from(&ctx->cfg, &caps);
 	rc = sdk_package_read(buf, payload_len, &caps, ctx->cfg.extract_dir, &pkg, &e);
 	if (rc)
 		goto out;
@@ -627,9 +626,31 @@ out:
 	sdk_package_free(&pkg);
 	if (rc) {
 		xdrv_err_prefix(&e, "package %s", label);
-		return fail(ctx, rc, e, err);
+		return ldr_fail(ctx, rc, e, err);
 	}
 	ldr_ctx_set_error(ctx, NULL);
+	return 0;
+}
+
+const char *ldr_package_base(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	return base ? base + 1 : path;
+}
+
+int ldr_package_read(struct ldr_ctx *ctx, const char *path, uint8_t **buf, size_t *len, char **err)
+{
+	char *e = NULL;
+	/* the largest package the caps admit, plus tar headers, signature and trailer */
+	struct sdk_caps caps;
+	ldr_caps_from(&ctx->cfg, &caps);
+	size_t max = (size_t)caps.max_total_size + (size_t)caps.max_entries * 1024u + (64u << 10) +
+		     SIG_CMS_MAX + SIG_TRAILER_SIZE;
+	int rc = xdrv_read_file(path, max, buf, len, &e);
+	if (rc) {
+		xdrv_err_prefix(&e, "package %s", ldr_package_base(path));
+		return ldr_fail(ctx, rc, e, err);
+	}
 	return 0;
 }
 
@@ -638,20 +659,11 @@ int ldr_image_load_file(struct ldr_ctx *ctx, const char *path, const struct ldr_
 {
 	uint8_t *buf = NULL;
 	size_t len = 0;
-	char *e = NULL;
-	const char *base = strrchr(path, '/');
-	base = base ? base + 1 : path;
+	const char *base = ldr_package_base(path);
 	*out = NULL;
-	/* the largest package the caps admit, plus tar headers, signature and trailer */
-	struct sdk_caps caps;
-	caps_from(&ctx->cfg, &caps);
-	size_t max = (size_t)caps.max_total_size + (size_t)caps.max_entries * 1024u + (64u << 10) +
-		     SIG_CMS_MAX + SIG_TRAILER_SIZE;
-	int rc = xdrv_read_file(path, max, &buf, &len, &e);
-	if (rc) {
-		xdrv_err_prefix(&e, "package %s", base);
-		return fail(ctx, rc, e, err);
-	}
+	int rc = ldr_package_read(ctx, path, &buf, &len, err);
+	if (rc)
+		return rc;
 	rc = ldr_image_load_buf(ctx, buf, len, base, params, nparams, out, err);
 	free(buf);
 	return rc;
@@ -703,7 +715,7 @@ int ldr_image_lookup(struct ldr_image *img, const char *symbol, uint64_t *addr, 
 	int rc = ldr_jit_lookup(img, &symbol, 1, 1, addr, &e);
 	if (rc) {
 		xdrv_err_prefix(&e, "%s: symbol %s", img->label, symbol);
-		return fail(img->ctx, rc, e, err);
+		return ldr_fail(img->ctx, rc, e, err);
 	}
 	return 0;
 }

@@ -163,6 +163,15 @@ struct ldr_image {
 	const char *cache_state; /* ldr_image_cache_state: static string */
 };
 
+/* Shared by image.c and compile.c: a failure message to the context and the caller (takes e,
+ * returns rc); the loader's package caps from the configuration; a package file read whole
+ * under the largest size the caps admit (errors prefixed "package BASE"); a path's last
+ * component. */
+int ldr_fail(struct ldr_ctx *ctx, int rc, char *e, char **err);
+void ldr_caps_from(const struct ldr_config *cfg, struct sdk_caps *caps);
+int ldr_package_read(struct ldr_ctx *ctx, const char *path, uint8_t **buf, size_t *len, char **err);
+const char *ldr_package_base(const char *path);
+
 #define LDR_LOAD_NO_LINT 1u /* tests only: skip sdk_lint (to show that the JIT still refuses) */
 /* The pipeline from a parsed module on: [lint] -> [specialize] -> retarget -> optimize -> JIT.
  * `m` must live in `tsc`'s context; ownership of `m` passes to this function in all cases.

@@ -33,6 +33,8 @@ void xdrv_err_prefix(char **err, const char *fmt, ...) __attribute__((format(pri
 
 /* Read a whole file, at most `max` bytes (a larger file fails with -EFBIG). *buf is malloc'd,
  * NUL-terminated (not counted in *len). Returns 0 or a negative errno, with *err set. */
+/* Write all n bytes to fd (a pipe, a socket), retrying short writes and EINTR: 0, or -EPIPE. */
+int xdrv_write_all(int fd, const void *buf, size_t n);
 int xdrv_read_file(const char *path, size_t max, uint8_t **buf, size_t *len, char **err);
 /* Write `len` bytes to `path` atomically: temporary file in the same folder, fsync, rename,
  * fsync of the folder. A crash leaves either the old file or the new one. `mode` as for open. */
