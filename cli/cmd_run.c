@@ -28,6 +28,7 @@
 #include <xdrv/sandbox.h>
 #include <xdrv/hvb.h>
 #include <xdrv/hvb_disk.h>
+#include <xdrv/hvb_split.h>
 #include <xdrv/loader.h>
 #include <xdrv/runtime.h>
 #include <xdrv/util.h>
@@ -50,6 +51,7 @@ static void usage(FILE *f)
 		"                [--input TEXT] [--for MS] [--time-floor WHEN] [--io-timeout MS]\n"
 		"                [--host-tap IFNAME[@NETNS]] [--wire KIND[:OPTIONS]] [--echo]\n"
 		"                [--in-process] [--heartbeat MS] [--restarts N]\n"
+		"                [--backends auto|supervisor|host]\n"
 		"                (PKG | NAME[@VERSION] | --native LIB.so)\n"
 		"\n"
 		"Load a driver, bind it to a device model on a hypervisor backend, and run it: "
@@ -101,6 +103,12 @@ static void usage(FILE *f)
 		"                      a round of its loop before it is killed (default 100)\n"
 		"  --restarts N        driver hosts restarted after a crash or a missed deadline\n"
 		"                      before giving up (default 3)\n"
+		"  --backends WHERE    who serves the wire and the disks: auto (default): a TAP\n"
+		"                      wire and file/iSCSI disks this process, through netfront/\n"
+		"                      blkfront rings, a generator wire and RAM disks the driver\n"
+		"                      host; supervisor: every wire and disk this process; host:\n"
+		"                      all in the driver host. The host TAP is opened here and\n"
+		"                      handed over (not with host), so it outlives a restart\n"
 		"\n"
 		"NIC drivers (a driver that registers a network interface, e.g. dp83820):\n"
 		"  --host-tap IFNAME[@NETNS]  the driver's interface on the host: a TAP created "
@@ -170,6 +178,12 @@ struct run_args {
 	const char *host_tap, *wire; /* NIC: --host-tap, --wire */
 	bool echo;		     /* NIC: --echo */
 	bool in_process;	     /* --in-process: no driver host */
+	const char *backends;	     /* --backends, NULL: not given */
+	enum hvb_split_where where;  /* --backends */
+	struct hvb_split_plan split; /* what the supervisor serves (xdrv/hvb_split.h) */
+	struct hvb_split *server;    /* its backend server, while the run lasts */
+	const char *split_socket;    /* the server's socket, for the driver host */
+	struct run_host_tap htap;    /* the host TAP the supervisor opened, fd -1 if none */
 	struct ldr_domain_cfg dom;   /* --heartbeat, --restarts */
 	const char *kv[MAX_PARAMS];
 	struct ldr_param_value pv[MAX_PARAMS];
@@ -213,6 +227,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		{"in-process", no_argument, NULL, 'P'},
 		{"heartbeat", required_argument, NULL, 'B'},
 		{"restarts", required_argument, NULL, 'R'},
+		{"backends", required_argument, NULL, 'X'},
 		RUN_DISK_LONGOPTS,
 		CLI_CACHE_LONGOPTS,
 		CLI_BUDGET_LONGOPTS,
@@ -267,6 +282,13 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 			break;
 		case 'P':
 			a->in_process = true;
+			break;
+		case 'X':
+			if (hvb_split_where_parse(optarg, &a->where) != 0)
+				return xdrv_cli_usage_error(
+					"run", "--backends wants auto, supervisor or host, not",
+					optarg);
+			a->backends = optarg;
 			break;
 		case 'B': {
 			uint64_t v = 0;
@@ -355,6 +377,11 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 	cli_budget_apply(&a->budget, &a->cfg);
 	if (!a->device)
 		return xdrv_cli_usage_error("run", "--device MODEL is required", NULL);
+	if (a->backends && (a->in_process || a->native))
+		return xdrv_cli_usage_error("run",
+					    "--backends places backends beside a driver host: "
+					    "not with --in-process or --native",
+					    NULL);
 	if (a->native) {
 		if (argc - optind != 0)
 			return xdrv_cli_usage_error("run", "--native takes the place of PKG, not",
@@ -528,6 +555,9 @@ static void summary(struct run_args *a, struct run_state *st, const struct ldr_u
 
 static void cleanup(struct run_args *a, struct run_state *st)
 {
+	run_host_tap_close(&a->htap);
+	hvb_split_stop(a->server); /* after the driver host: its frontends close first */
+	hvb_split_plan_free(&a->split);
 	run_console_destroy(st->console);
 	ldr_image_unload(st->img);
 	ldr_ctx_destroy(st->ctx);
@@ -560,9 +590,17 @@ static int run_loaded(struct run_args *a, struct run_state *st, const uint8_t *i
 		      struct ldr_domain_host *host)
 {
 	char *err = NULL;
-	int rc = create_device(a, st, &err);
+	struct run_host_tap tap = a->htap; /* the supervisor's, handed over; or opened here */
+	int rc = 0;
+	if (a->split_socket)
+		rc = hvb_split_frontends(a->split_socket, &err);
+	if (rc == 0)
+		rc = create_device(a, st, &err);
+	if (rc == 0 && a->host_tap && tap.fd < 0)
+		rc = run_host_tap_open(a->host_tap, &tap, &err);
 	if (rc == 0 && (a->host_tap || a->wire))
-		rc = run_nic_prepare(a->host_tap, a->wire, a->echo, &st->nic, &err);
+		rc = run_nic_prepare(&tap, a->wire, a->echo || a->split.wire_source, &st->nic,
+				     &err);
 	if (rc == 0)
 		rc = run_disk_open(&a->disk, &err);
 	if (rc == 0 && host) {
@@ -659,6 +697,37 @@ static int host_body(void *arg, struct ldr_domain_host *h, uint32_t restarts)
 	return rc;
 }
 
+/* Before the first driver host: the backends that touch the outside world are the supervisor's
+ * (xdrv/hvb_split.h), on the native backend (with --backend xen the user has chosen the
+ * frontends already), and the host TAP is opened here and handed to each driver host. 0, or
+ * -errno with *err. */
+static int supervisor_backends(struct run_args *a, char **err)
+{
+	int rc = 0;
+	bool native = !strcmp(a->backend, "native") || !strncmp(a->backend, "native:", 7);
+	if (native)
+		rc = hvb_split_plan(a->where, a->device, a->wire, &a->split, err);
+	if (rc == 0 && a->split.ndevs)
+		rc = hvb_split_start(&a->split, "xdrv run: backend", false, &a->server, err);
+	if (rc == 0 && a->server) {
+		printf("supervisor: serves %s to the driver host over split-driver rings (backend "
+		       "server %d)\n",
+		       a->split.served, hvb_split_pid(a->server));
+		fflush(stdout);
+		a->split_socket = hvb_split_socket(a->server);
+		if (a->split.device)
+			a->device = a->split.device;
+		if (a->split.wire[0])
+			a->wire = a->split.wire;
+	}
+	if (rc == 0 && a->host_tap && a->where != HVB_SPLIT_HOST) {
+		rc = run_host_tap_open(a->host_tap, &a->htap, err);
+		a->dom.pass_fds = &a->htap.fd;
+		a->dom.npass = rc == 0 ? 1 : 0;
+	}
+	return rc;
+}
+
 /* The supervisor: never parses bitcode, never runs driver code. */
 static int run_isolated(struct run_args *a, const uint8_t *input, size_t in_len)
 {
@@ -677,16 +746,25 @@ static int run_isolated(struct run_args *a, const uint8_t *input, size_t in_len)
 	}
 	j.ctx = ctx;
 	j.compiled = compiled;
+	char *err = NULL;
+	int rc = supervisor_backends(a, &err);
+	if (rc != 0) {
+		fprintf(stderr, "xdrv run: %s\n", err ? err : "backends failed");
+		free(err);
+		ldr_compiled_free(compiled);
+		ldr_ctx_destroy(ctx);
+		return 1;
+	}
 	char label[128];
 	const char *base = strrchr(a->pkg, '/');
 	snprintf(label, sizeof label, "%s", base ? base + 1 : a->pkg);
 	a->dom.label = label;
 	a->dom.who = "xdrv run";
-	/* a TAP in a named namespace is opened from the host's own namespaces */
-	a->dom.no_namespaces = a->host_tap != NULL || a->wire != NULL;
+	/* a TAP in a named namespace is opened from the host's own namespaces, and setting the
+	 * host TAP's MAC address needs the namespace's privileges */
+	a->dom.no_namespaces = a->host_tap != NULL || (a->wire && !a->split.wire[0]);
 	struct ldr_domain_result res;
-	char *err = NULL;
-	int rc = ldr_domain_run(&a->dom, host_body, &j, &res, &err);
+	rc = ldr_domain_run(&a->dom, host_body, &j, &res, &err);
 	ldr_compiled_free(compiled);
 	ldr_ctx_destroy(ctx);
 	if (rc != 0) {
@@ -711,6 +789,7 @@ int cmd_run(int argc, char **argv)
 	struct run_state st;
 	memset(&a, 0, sizeof a);
 	memset(&st, 0, sizeof st);
+	a.htap.fd = -1;
 	int rc = parse_args(argc, argv, &a);
 	if (rc) {
 		for (size_t i = 0; i < a.nparams; i++)

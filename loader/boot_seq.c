@@ -32,6 +32,7 @@
 #include "xdrv/abi.h"
 #include "xdrv/domain.h"
 #include "xdrv/hvb.h"
+#include "xdrv/hvb_split.h"
 #include "xdrv/revocation.h"
 #include "xdrv/runtime.h"
 #include "xdrv/sandbox.h"
@@ -216,6 +217,10 @@ struct drv_state {
 	struct hvb_backend *be;
 	struct ldr_driver *drv;
 	const char *step;
+	/* the backends of its device that the boot serves (xdrv/hvb_split.h): the driver host
+	 * creates host_device, whose disks are blkfronts to split_socket; NULL: the configured
+	 * device, opened by the driver host itself */
+	const char *host_device, *split_socket;
 };
 
 static int check_package(struct boot *b, struct drv_state *s, char **err)
@@ -322,14 +327,17 @@ static int child_probe(struct drv_state *s, char *devname, size_t dn, char **err
 	if (!desc)
 		return xdrv_err(err, -EINVAL, "no driver descriptor");
 	char model[128];
-	const char *colon = strchr(s->d->device, ':');
-	size_t n = colon ? (size_t)(colon - s->d->device) : strlen(s->d->device);
+	const char *device = s->host_device ? s->host_device : s->d->device;
+	const char *colon = strchr(device, ':');
+	size_t n = colon ? (size_t)(colon - device) : strlen(device);
 	if (n == 0 || n >= sizeof model)
 		return xdrv_err(err, -EINVAL, "device %s: bad model name", s->d->device);
-	memcpy(model, s->d->device, n);
+	memcpy(model, device, n);
 	model[n] = 0;
 	struct hvb_device *dev = NULL;
-	int rc = hvb_backend_create_spec(s->d->backend, &s->be, err);
+	int rc = s->split_socket ? hvb_split_frontends(s->split_socket, err) : 0;
+	if (!rc)
+		rc = hvb_backend_create_spec(s->d->backend, &s->be, err);
 	if (!rc)
 		rc = hvb_device_create(s->be, model, colon ? colon + 1 : NULL, &dev, err);
 	if (!rc)
@@ -461,6 +469,8 @@ static int jit_and_probe(struct boot *b, struct drv_state *s, char **err)
 	struct boot_answer *a = malloc(sizeof *a);
 	struct boot_child ch;
 	struct ldr_compiled *comp = NULL;
+	struct hvb_split_plan plan = {0};
+	struct hvb_split *server = NULL;
 	char params[1024] = "", obj[65] = "", nfun[16] = "", sig[32];
 	s->step = "jit";
 	if (!a)
@@ -490,6 +500,27 @@ static int jit_and_probe(struct boot *b, struct drv_state *s, char **err)
 		ldr_compiled_sha256(comp, od);
 		xdrv_hex(od, 32, obj);
 		snprintf(nfun, sizeof nfun, "%u", ldr_compiled_functions(comp));
+	}
+	/* the disks that touch the outside world are served from here (a backend server of the
+	 * boot's), the driver host reaches them through blkfront rings */
+	if (!strcmp(s->d->backend, "native") || !strncmp(s->d->backend, "native:", 7))
+		rc = hvb_split_plan(HVB_SPLIT_AUTO, s->d->device, NULL, &plan, err);
+	if (!rc && plan.ndevs) {
+		rc = hvb_split_start(&plan, "xdrv boot: backend", false, &server, err);
+		if (rc)
+			xdrv_err_prefix(err, "device %s", s->d->device);
+	}
+	if (rc)
+		goto out_free;
+	if (server) {
+		char en[512];
+		printf("boot: %s: the boot serves %s to its driver host over split-driver rings "
+		       "(backend server %d)\n",
+		       xdrv_escape_text(s->name, en, sizeof en), plan.served,
+		       hvb_split_pid(server));
+		fflush(stdout);
+		s->host_device = plan.device;
+		s->split_socket = hvb_split_socket(server);
 	}
 	rc = boot_child_fork(&ch, err);
 	if (rc == 0)
@@ -552,6 +583,9 @@ static int jit_and_probe(struct boot *b, struct drv_state *s, char **err)
 out_end:
 	boot_child_end(&ch, NULL, 0);
 out_free:
+	hvb_split_stop(server); /* after the driver host: its frontends closed first */
+	hvb_split_plan_free(&plan);
+	s->host_device = s->split_socket = NULL;
 	ldr_compiled_free(comp);
 	free(a);
 	return rc;

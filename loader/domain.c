@@ -189,7 +189,8 @@ static _Noreturn void host_main(const struct ldr_domain_cfg *cfg, struct domain_
 	for (size_t i = 0; i < NSTOP; i++)
 		signal(stop_signals[i], SIG_DFL);
 	sigprocmask(SIG_SETMASK, mask, NULL);
-	xdrv_sandbox_close_fds(NULL, 0);
+	if (xdrv_sandbox_close_fds(cfg->pass_fds, cfg->npass) < 0)
+		_exit(125);
 	struct ldr_domain_host h = {.page = page, .cfg = cfg};
 	int rc = body(arg, &h, restarts);
 	fflush(stdout);

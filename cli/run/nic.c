@@ -154,9 +154,10 @@ static int wire_create(const char *spec, struct hvb_wire **out, char **err)
 	return hvb_wire_create(kind, colon && colon[1] ? colon + 1 : NULL, out, err);
 }
 
-static int open_host_tap(struct run_nic *n, const char *spec, char **err)
+int run_host_tap_open(const char *spec, struct run_host_tap *t, char **err)
 {
 	struct hvb_tap_cfg cfg;
+	t->fd = -1;
 	int rc = hvb_tap_parse(spec, "--host-tap", true, true, &cfg, err);
 	if (rc)
 		return rc;
@@ -165,28 +166,39 @@ static int open_host_tap(struct run_nic *n, const char *spec, char **err)
 	rc = hvb_tap_open(&cfg, err);
 	if (rc < 0)
 		return rc;
-	n->tapfd = rc;
-	n->vnet = cfg.offload;
-	snprintf(n->tapname, sizeof n->tapname, "%s", cfg.name);
+	t->fd = rc;
+	t->vnet = cfg.offload;
+	snprintf(t->name, sizeof t->name, "%s", cfg.name);
 	printf("host: TAP %s%s%s stands for the driver's interface\n", cfg.name,
 	       cfg.netns[0] ? " in namespace " : "", cfg.netns);
+	fflush(stdout);
 	return 0;
 }
 
-int run_nic_prepare(const char *host_tap, const char *wire, bool echo, struct run_nic **out,
-		    char **err)
+void run_host_tap_close(struct run_host_tap *t)
+{
+	if (t->fd >= 0)
+		close(t->fd);
+	t->fd = -1;
+}
+
+int run_nic_prepare(const struct run_host_tap *tap, const char *wire, bool echo,
+		    struct run_nic **out, char **err)
 {
 	*out = NULL;
 	struct run_nic *n = calloc(1, sizeof *n);
-	if (!n)
+	if (!n) {
+		if (tap->fd >= 0)
+			close(tap->fd);
 		return xdrv_err(err, -ENOMEM, "out of memory");
-	n->tapfd = -1;
+	}
+	n->tapfd = tap->fd;
+	n->vnet = tap->vnet;
+	snprintf(n->tapname, sizeof n->tapname, "%s", tap->name);
 	n->rx_digest = HVB_WIRE_DIGEST_INIT;
 	n->echo_wanted = echo;
 	int rc = 0;
-	if (host_tap)
-		rc = open_host_tap(n, host_tap, err);
-	if (rc == 0 && wire)
+	if (wire)
 		rc = wire_create(wire, &n->wire, err);
 	fflush(stdout);
 	if (rc) {

@@ -64,14 +64,25 @@ void run_console_destroy(struct run_console *c); /* NULL-safe */
 long run_console_unescape(const char *s, uint8_t *buf, size_t cap);
 
 /* ---- NIC end (nic.c) ---------------------------------------------------------------------- */
+/* The TAP that stands for the driver's interface (--host-tap): opened by `xdrv run` in process,
+ * or by the supervisor, which passes the descriptor to each driver host and keeps its own, so
+ * that the interface and its addresses outlive a driver host that is restarted. */
+struct run_host_tap {
+	int fd; /* -1: none */
+	char name[16];
+	bool vnet; /* frames carry a struct hvb_tap_vnet */
+};
+/* Open --host-tap SPEC (prints which TAP); 0, or -errno with *err. */
+int run_host_tap_open(const char *spec, struct run_host_tap *t, char **err);
+void run_host_tap_close(struct run_host_tap *t); /* fd -1 is fine */
+
 /* Before bind (and before a driver host confines itself: this is what needs files, sockets and
- * namespaces): open --host-tap (a TAP standing for the driver's interface; without one, and
- * with a traffic-source wire or `echo`, an echo that sends every received frame back) and
- * create --wire (KIND[:OPTIONS], the model's cable). 0 with *out, or -errno with *err. */
-int run_nic_prepare(const char *host_tap, const char *wire, bool echo, struct run_nic **out,
-		    char **err);
-/* After bind: connect the driver's interface (its MAC address onto the host TAP) and attach the
- * wire to the model. No file is opened here. On failure the caller destroys `n`. */
+ * namespaces): take the host TAP (tap->fd -1: none; without one, and with a traffic-source
+ * wire or `echo`, an echo that sends every received frame back; the run owns the descriptor
+ * from here, even on failure) and create --wire (KIND[:OPTIONS], the model's cable). 0 with
+ * *out, or -errno with *err. */
+int run_nic_prepare(const struct run_host_tap *tap, const char *wire, bool echo,
+		    struct run_nic **out, char **err);
 int run_nic_attach(struct run_nic *n, struct ldr_driver *drv, struct hvb_device *dev,
 		   const char *driver_name, char **err);
 struct run_end run_nic_end(struct run_nic *n);

@@ -23,11 +23,14 @@
 
 #define BACKD_MAX_FDS 4
 
+struct backd_dev_cfg;
+
 struct backd_dev_ops {
 	const char *type; /* "vif", "vbd" */
-	/* Handshake and set-up for the frontend on `t`, served from `spec`. 0 with *priv, or
-	 * -errno with *err (the connection is then closed). */
-	int (*start)(struct xt *t, const char *spec, void **priv, char **err);
+	/* Handshake and set-up for the frontend on `t`, served as `dev` says (its spec, and what
+	 * the server holds open for it: backd_serve.h). 0 with *priv, or -errno with *err (the
+	 * connection is then closed). */
+	int (*start)(struct xt *t, const struct backd_dev_cfg *dev, void **priv, char **err);
 	/* Extra fds to poll for POLLIN (a TAP); returns how many (<= cap). */
 	int (*fds)(void *priv, int *fds, int cap);
 	/* Do the work that is ready: requests from the rings, frames from the TAP. 0 to go on,
@@ -39,6 +42,11 @@ struct backd_dev_ops {
 /* How long a handler watches its ring for more work before it sleeps on the event channel
  * (xdrv-backd --spin-us, default 50; 0: never). backd_serve.c. */
 extern unsigned backd_spin_us;
+/* The name log lines start with ("xdrv-backd"; `xdrv run` names its own). backd_serve.c. */
+extern const char *backd_log_name;
+/* Log the lines of normal operation (serving, connected, ended, counters); errors are always
+ * logged. Default true. backd_serve.c. */
+extern bool backd_verbose;
 
 extern const struct backd_dev_ops backd_vif_ops; /* backd_vif.c */
 extern const struct backd_dev_ops backd_vbd_ops; /* backd_vbd.c */

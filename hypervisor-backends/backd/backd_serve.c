@@ -18,7 +18,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <xdrv/hvb_disk.h>
 #include <xdrv/util.h>
+#include <xdrv/wire.h>
 
 #define BACKD_MAX_CHILDREN 256
 #define BACKD_STOP_WAIT_MS 3000 /* children get this long to tear down after SIGTERM */
@@ -27,6 +29,8 @@
  */
 
 unsigned backd_spin_us = 50;
+const char *backd_log_name = "xdrv-backd";
+bool backd_verbose = true;
 
 static bool parse_u32(const char *s, size_t len, uint32_t *out)
 {
@@ -86,12 +90,56 @@ int backd_add_dev(struct backd_cfg *cfg, const char *type, const char *arg, char
 	return 0;
 }
 
-const char *backd_find_spec(const struct backd_cfg *cfg, const char *type, uint32_t handle)
+const struct backd_dev_cfg *backd_find_dev(const struct backd_cfg *cfg, const char *type,
+					   uint32_t handle)
 {
 	for (size_t i = 0; i < cfg->ndevs; i++)
 		if (cfg->devs[i].handle == handle && !strcmp(cfg->devs[i].type, type))
-			return cfg->devs[i].spec;
+			return &cfg->devs[i];
 	return NULL;
+}
+
+const char *backd_find_spec(const struct backd_cfg *cfg, const char *type, uint32_t handle)
+{
+	const struct backd_dev_cfg *d = backd_find_dev(cfg, type, handle);
+	return d ? d->spec : NULL;
+}
+
+int backd_hold_wires(struct backd_cfg *cfg, char **err)
+{
+	for (size_t i = 0; i < cfg->ndevs; i++) {
+		struct backd_dev_cfg *d = &cfg->devs[i];
+		const char *colon = strchr(d->spec, ':');
+		if (!strcmp(d->type, "vbd") && !strncmp(d->spec, "file:", 5)) {
+			/* a file that cannot be opened is said now, not to the first frontend */
+			struct hvb_disk *disk = NULL;
+			int rc = hvb_disk_open(d->spec, false, &disk, err);
+			hvb_disk_close(disk);
+			if (rc < 0) {
+				xdrv_err_prefix(err, "vbd %u", (unsigned)d->handle);
+				backd_release_wires(cfg);
+				return rc;
+			}
+			continue;
+		}
+		if (strcmp(d->type, "vif") != 0 || d->held || strncmp(d->spec, "tap:", 4) != 0)
+			continue;
+		int rc = hvb_wire_create("tap", colon[1] ? colon + 1 : NULL, &d->held, err);
+		if (rc < 0) {
+			xdrv_err_prefix(err, "vif %u", (unsigned)d->handle);
+			backd_release_wires(cfg);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+void backd_release_wires(struct backd_cfg *cfg)
+{
+	for (size_t i = 0; i < cfg->ndevs; i++) {
+		hvb_wire_destroy(cfg->devs[i].held);
+		cfg->devs[i].held = NULL;
+	}
 }
 
 /* ---- one frontend (in its child) --------------------------------------------------------------
@@ -113,7 +161,8 @@ int backd_serve_conn(const struct backd_cfg *cfg, struct xt *t, volatile sig_ato
 {
 	const char *type = xt_peer_type(t);
 	uint32_t handle = xt_peer_handle(t);
-	const char *spec = backd_find_spec(cfg, type, handle);
+	const struct backd_dev_cfg *dev = backd_find_dev(cfg, type, handle);
+	const char *spec = dev ? dev->spec : NULL;
 	const struct backd_dev_ops *ops = cfg->find_ops ? cfg->find_ops(type) : NULL;
 	char name[64], why[300];
 	char *err = NULL;
@@ -131,15 +180,18 @@ int backd_serve_conn(const struct backd_cfg *cfg, struct xt *t, volatile sig_ato
 		else
 			snprintf(why, sizeof why, "xdrv-backd: no handler for device type %s",
 				 type);
-		fprintf(stderr, "xdrv-backd: %s: refused: %s\n", name, why + 12);
+		fprintf(stderr, "%s: %s: refused: %s\n", backd_log_name, name, why + 12);
 		refuse(t, why);
 		return 1;
 	}
-	fprintf(stderr, "xdrv-backd: %s: serving from %s\n", name, spec);
-	r = ops->start(t, spec, &priv, &err);
+	if (backd_verbose)
+		fprintf(stderr, "%s: %s: serving from %s%s\n", backd_log_name, name, spec,
+			dev->held ? " (held open)" : "");
+	r = ops->start(t, dev, &priv, &err);
 	if (r < 0) {
 		snprintf(why, sizeof why, "xdrv-backd: %s: %s", spec, err ? err : strerror(-r));
-		fprintf(stderr, "xdrv-backd: %s: start: %s\n", name, err ? err : strerror(-r));
+		fprintf(stderr, "%s: %s: start: %s\n", backd_log_name, name,
+			err ? err : strerror(-r));
 		free(err);
 		refuse(t, why);
 		return 1;
@@ -195,7 +247,8 @@ int backd_serve_conn(const struct backd_cfg *cfg, struct xt *t, volatile sig_ato
 		refuse(t, why);
 	else
 		xt_disconnect(t);
-	fprintf(stderr, "xdrv-backd: %s: ended: %s\n", name, why);
+	if (backd_verbose || !clean)
+		fprintf(stderr, "%s: %s: ended: %s\n", backd_log_name, name, why);
 	free(err);
 	return clean ? 0 : 1;
 }
@@ -236,9 +289,8 @@ static void reap(struct kids *ks, bool log)
 			if (ks->k[i].pid != pid)
 				continue;
 			if (log && WIFSIGNALED(status))
-				fprintf(stderr,
-					"xdrv-backd: %s: its server process died (signal %d)\n",
-					ks->k[i].name, WTERMSIG(status));
+				fprintf(stderr, "%s: %s: its server process died (signal %d)\n",
+					backd_log_name, ks->k[i].name, WTERMSIG(status));
 			ks->k[i] = ks->k[--ks->n];
 			break;
 		}
@@ -257,8 +309,8 @@ static void stop_children(struct kids *ks)
 			nanosleep(&ts, NULL);
 	}
 	for (size_t i = 0; i < ks->n; i++) {
-		fprintf(stderr, "xdrv-backd: %s: did not stop in %d ms: killed\n", ks->k[i].name,
-			BACKD_STOP_WAIT_MS);
+		fprintf(stderr, "%s: %s: did not stop in %d ms: killed\n", backd_log_name,
+			ks->k[i].name, BACKD_STOP_WAIT_MS);
 		kill(ks->k[i].pid, SIGKILL);
 		waitpid(ks->k[i].pid, NULL, 0);
 	}
@@ -272,12 +324,12 @@ static void accept_one(const struct backd_cfg *cfg, struct xt_listener *ls, stru
 	char *err = NULL;
 	pid_t pid;
 	if (xt_accept(ls, &t, &err) < 0) {
-		fprintf(stderr, "xdrv-backd: %s\n", err ? err : "accept failed");
+		fprintf(stderr, "%s: %s\n", backd_log_name, err ? err : "accept failed");
 		free(err);
 		return;
 	}
 	if (ks->n == BACKD_MAX_CHILDREN) {
-		fprintf(stderr, "xdrv-backd: %s: refused: already serving %d frontends\n",
+		fprintf(stderr, "%s: %s: refused: already serving %d frontends\n", backd_log_name,
 			xt_name(t), BACKD_MAX_CHILDREN);
 		refuse(t, "xdrv-backd: too many frontends");
 		return;
@@ -295,7 +347,7 @@ static void accept_one(const struct backd_cfg *cfg, struct xt_listener *ls, stru
 		_exit(code);
 	}
 	if (pid < 0) {
-		fprintf(stderr, "xdrv-backd: %s: fork: %s\n", xt_name(t), strerror(errno));
+		fprintf(stderr, "%s: %s: fork: %s\n", backd_log_name, xt_name(t), strerror(errno));
 		refuse(t, "xdrv-backd: out of resources");
 		return;
 	}
@@ -330,8 +382,16 @@ int backd_serve(const struct backd_cfg *cfg, char **err)
 	r = xt_listen(cfg->socket, &ls, err);
 	if (r < 0)
 		goto out;
-	printf("xdrv-backd: listening on %s\n", cfg->socket);
-	fflush(stdout);
+	if (cfg->ready_fd > 0) {
+		if (write(cfg->ready_fd, "ok\n", 3) != 3) {
+			r = xdrv_err(err, -EPIPE, "cannot tell the supervisor it listens");
+			goto out;
+		}
+		close(cfg->ready_fd);
+	} else {
+		printf("xdrv-backd: listening on %s\n", cfg->socket);
+		fflush(stdout);
+	}
 	while (!stop_flag) {
 		struct pollfd p = {.fd = xt_listener_fd(ls), .events = POLLIN};
 		int n = ppoll(&p, 1, NULL, &orig);
@@ -342,7 +402,8 @@ int backd_serve(const struct backd_cfg *cfg, char **err)
 		if (n > 0 && (p.revents & POLLIN) && !stop_flag)
 			accept_one(cfg, ls, ks, &orig);
 	}
-	fprintf(stderr, "xdrv-backd: stopping (%zu frontends)\n", ks->n);
+	if (backd_verbose)
+		fprintf(stderr, "%s: stopping (%zu frontends)\n", backd_log_name, ks->n);
 	stop_children(ks);
 	xt_listener_close(ls);
 out:

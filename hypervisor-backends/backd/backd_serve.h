@@ -12,6 +12,8 @@
 #include <signal.h>
 #include <stddef.h>
 
+struct hvb_wire;
+
 #define BACKD_MAX_DEVS 64
 #define BACKD_POLL_MS  100 /* run() is called at least this often while connected */
 
@@ -19,6 +21,10 @@ struct backd_dev_cfg {
 	char type[8]; /* "vif", "vbd" */
 	uint32_t handle;
 	const char *spec; /* borrowed (argv) */
+	/* vif: a wire the server opened once and holds (backd_hold_wires), served to each
+	 * frontend in turn, so that a TAP and its addresses outlive a frontend that reconnects;
+	 * NULL: the handler opens spec for each frontend */
+	struct hvb_wire *held;
 };
 
 struct backd_cfg {
@@ -28,14 +34,26 @@ struct backd_cfg {
 	/* the handler for a device type, NULL if none: backd_dev_ops_find (backd_devs.c), or a
 	 * test's own */
 	const struct backd_dev_ops *(*find_ops)(const char *type);
+	/* > 0: once listening, write "ok\n" here and close it, instead of the "listening" line
+	 * on stdout (a supervisor that started the server waits for it); 0 (stdin): no */
+	int ready_fd;
 };
 
 /* Add "--vif N=SPEC" (type "vif") or "--vbd VDEV=SPEC" (type "vbd": VDEV a number such as
  * 51712, or xvdX / xvdXY: 202:16*index). `arg` must outlive cfg. 0, or -EINVAL with *err. */
 int backd_add_dev(struct backd_cfg *cfg, const char *type, const char *arg, char **err);
 
-/* The configured spec for (type, handle), NULL if none. */
+/* The configured device (type, handle), NULL if none. */
+const struct backd_dev_cfg *backd_find_dev(const struct backd_cfg *cfg, const char *type,
+					   uint32_t handle);
+/* Its spec, NULL if none. */
 const char *backd_find_spec(const struct backd_cfg *cfg, const char *type, uint32_t handle);
+
+/* Open the wire of every vif whose kind touches the outside world (tap) now, in this process,
+ * and hold it (backd_dev_cfg.held) until backd_release_wires; open and close every file disk,
+ * so that one that cannot be opened is said now. 0, or -errno with *err naming the device. */
+int backd_hold_wires(struct backd_cfg *cfg, char **err);
+void backd_release_wires(struct backd_cfg *cfg);
 
 /*
  * Listen on cfg->socket, print "xdrv-backd: listening on PATH" to stdout (flushed), and serve

@@ -32,7 +32,7 @@
  */
 #include "../hvb_priv.h"
 #include "../xen/xen_ring.h"
-#include "backd.h"
+#include "backd_serve.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -82,7 +82,8 @@ static void vbd_log_once(struct vbd *v, unsigned kind, const char *msg)
 	if (v->logged & kind)
 		return;
 	v->logged |= kind;
-	fprintf(stderr, "xdrv-backd: %s: %s (further such errors are not logged)\n", v->name, msg);
+	fprintf(stderr, "%s: %s: %s (further such errors are not logged)\n", backd_log_name,
+		v->name, msg);
 }
 
 static int vbd_keys(struct vbd *v, char **err)
@@ -152,8 +153,9 @@ static int vbd_connect_ring(struct vbd *v, char **err)
 	return 0;
 }
 
-static int vbd_start(struct xt *t, const char *spec, void **priv, char **err)
+static int vbd_start(struct xt *t, const struct backd_dev_cfg *dev, void **priv, char **err)
 {
+	const char *spec = dev->spec;
 	struct vbd *v = calloc(1, sizeof *v);
 	if (!v)
 		return xdrv_err(err, -ENOMEM, "vbd: out of memory");
@@ -456,9 +458,9 @@ static void vbd_stop(void *priv)
 
 #else /* no Xen headers */
 
-static int vbd_start(struct xt *t, const char *spec, void **priv, char **err)
+static int vbd_start(struct xt *t, const struct backd_dev_cfg *dev, void **priv, char **err)
 {
-	(void)t, (void)spec, (void)priv;
+	(void)t, (void)dev, (void)priv;
 	return xdrv_err(err, -ENOTSUP, "vbd: built without the Xen headers (libxen-dev)");
 }
 static int vbd_fds(void *priv, int *fds, int cap)

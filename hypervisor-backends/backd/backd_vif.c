@@ -23,7 +23,7 @@
  * connection with a message naming the device and the field.
  */
 #define _GNU_SOURCE
-#include "backd.h"
+#include "backd_serve.h"
 
 #include "../hvb_priv.h"
 #include "../xen/xen_ring.h"
@@ -48,7 +48,8 @@ struct vif {
 	struct xt *t;
 	char name[48]; /* "vif 0" */
 	struct hvb_wire *w;
-	int kick; /* eventfd: more work is ready without a notification */
+	bool held; /* w is the server's (backd_hold_wires): not ours to destroy */
+	int kick;  /* eventfd: more work is ready without a notification */
 	netif_tx_back_ring_t tx;
 	netif_rx_back_ring_t rx;
 	void *tx_ring, *rx_ring;
@@ -266,27 +267,28 @@ static void vif_stop(void *priv)
 	if (v->t)
 		xt_get_stats(v->t, &xs);
 	uint64_t frames = v->tx_frames + v->rx_frames;
-	if (v->connected)
+	if (v->connected && backd_verbose)
 		fprintf(stderr,
-			"xdrv-backd: %s: frontend->wire %" PRIu64 " frames %" PRIu64
-			" bytes (%" PRIu64 " runts, %" PRIu64
-			" wire errors), wire->frontend %" PRIu64 " frames %" PRIu64
-			" bytes (%" PRIu64 " too big); notifications sent %" PRIu64
-			", events taken %" PRIu64 ", %.1f notifications per 1000 frames; %" PRIu64
-			" rounds, %" PRIu32 " pages mapped\n",
-			v->name, v->tx_frames, v->tx_bytes, v->tx_runts, v->tx_wire_errors,
-			v->rx_frames, v->rx_bytes, v->rx_too_big, xs.notify_sent, xs.events_taken,
+			"%s: %s: frontend->wire %" PRIu64 " frames %" PRIu64 " bytes (%" PRIu64
+			" runts, %" PRIu64 " wire errors), wire->frontend %" PRIu64
+			" frames %" PRIu64 " bytes (%" PRIu64
+			" too big); notifications sent %" PRIu64 ", events taken %" PRIu64
+			", %.1f notifications per 1000 frames; %" PRIu64 " rounds, %" PRIu32
+			" pages mapped\n",
+			backd_log_name, v->name, v->tx_frames, v->tx_bytes, v->tx_runts,
+			v->tx_wire_errors, v->rx_frames, v->rx_bytes, v->rx_too_big, xs.notify_sent,
+			xs.events_taken,
 			frames ? 1000.0 * (double)xs.notify_sent / (double)frames : 0.0, v->rounds,
 			v->mapped);
-	if (v->w && v->connected) {
+	if (v->w && v->connected && backd_verbose) {
 		struct hvb_wire_stats ws;
 		hvb_wire_get_stats(v->w, &ws);
 		if (ws.sink)
 			fprintf(stderr,
-				"xdrv-backd: %s: wire %s sink %" PRIu64 " frames %" PRIu64
+				"%s: %s: wire %s sink %" PRIu64 " frames %" PRIu64
 				" bytes, %" PRIu64 " bad, digest %016" PRIx64 "\n",
-				v->name, hvb_wire_name(v->w), ws.tx_frames, ws.tx_bytes, ws.tx_bad,
-				ws.digest);
+				backd_log_name, v->name, hvb_wire_name(v->w), ws.tx_frames,
+				ws.tx_bytes, ws.tx_bad, ws.digest);
 	}
 	fflush(stderr);
 	if (v->page)
@@ -295,7 +297,8 @@ static void vif_stop(void *priv)
 				xt_unmap(v->t, v->page[i], 1);
 	xt_unmap(v->t, v->tx_ring, 1);
 	xt_unmap(v->t, v->rx_ring, 1);
-	hvb_wire_destroy(v->w);
+	if (!v->held)
+		hvb_wire_destroy(v->w);
 	if (v->kick >= 0)
 		close(v->kick);
 	free(v->page);
@@ -408,7 +411,7 @@ static int vif_connect(struct vif *v, char **err)
 	return xt_set_state(t, XT_CONNECTED, err);
 }
 
-static int vif_start(struct xt *t, const char *spec, void **priv, char **err)
+static int vif_start(struct xt *t, const struct backd_dev_cfg *dev, void **priv, char **err)
 {
 	struct vif *v = calloc(1, sizeof *v);
 	if (!v)
@@ -423,8 +426,12 @@ static int vif_start(struct xt *t, const char *spec, void **priv, char **err)
 		rc = xdrv_err(err, -ENOMEM, "%s: out of memory", v->name);
 	else if (v->kick < 0)
 		rc = xdrv_err(err, -errno, "%s: eventfd: %s", v->name, strerror(errno));
-	if (rc == 0)
-		rc = vif_wire(v, spec, err);
+	if (rc == 0 && dev->held) {
+		v->w = dev->held;
+		v->held = true;
+	} else if (rc == 0) {
+		rc = vif_wire(v, dev->spec, err);
+	}
 	if (rc == 0)
 		rc = vif_connect(v, err);
 	if (rc < 0) {
@@ -439,16 +446,18 @@ static int vif_start(struct xt *t, const char *spec, void **priv, char **err)
 		vif_stop(v);
 		return rc;
 	}
-	fprintf(stderr, "xdrv-backd: %s: connected to wire %s\n", v->name, hvb_wire_name(v->w));
+	if (backd_verbose)
+		fprintf(stderr, "%s: %s: connected to wire %s\n", backd_log_name, v->name,
+			hvb_wire_name(v->w));
 	*priv = v;
 	return 0;
 }
 
 #else /* no Xen headers */
 
-static int vif_start(struct xt *t, const char *spec, void **priv, char **err)
+static int vif_start(struct xt *t, const struct backd_dev_cfg *dev, void **priv, char **err)
 {
-	(void)t, (void)spec, (void)priv;
+	(void)t, (void)dev, (void)priv;
 	return xdrv_err(err, -ENOTSUP, "vif: built without the Xen headers (libxen-dev)");
 }
 static int vif_fds(void *priv, int *fds, int cap)

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Driver domains (issue 12): the same signed packages run by `xdrv run` in a sandboxed driver host
-# (the default) against `xdrv run --in-process`, interleaved in one run (the two alternate within
-# every repetition):
+# (the default) against `xdrv run --in-process`, interleaved in one run (the variants rotate
+# within every repetition). Isolated twice: `--backends host` (wire and disk opened in the driver
+# host) and `--backends supervisor` (served by the supervisor through netfront/blkfront rings over
+# the loop transport; the default for a TAP wire and a disk file):
 #   NIC: `--device dp83820 --wire gen:count=N,size=S`: every frame goes wire -> DP83820 model ->
 #        driver -> host, which echoes it back -> driver -> model -> wire; Mpps over the
 #        first-to-last-frame window, 64 and 1514 bytes;
@@ -37,7 +39,8 @@ truncate -s 256M "$IMG"
 # a warm page cache for both variants
 cat "$IMG" > /dev/null
 
-mode_args() { [ "$1" = isolated ] || echo --in-process; }
+VARIANTS=(in-process host supervisor)
+mode_args() { [ "$1" = in-process ] && echo --in-process || echo "--backends $1"; }
 mpps() { awk -v s="$2" '/^  rate /{ printf "%.4f", $2 * 1e9 / 8 / s / 1e6 }' "$1"; }
 frames() { awk '/^  host  /{ print $3; exit }' "$1"; }
 
@@ -84,15 +87,15 @@ restart_run() { # rep: kill the host while it moves frames; time until the next 
   wait "$xpid" || true
   ms=$(awk '/ready [0-9.]+ ms after the last one died/{ for (i = 1; i <= NF; i++) if ($i == "ready") { print $(i + 1); exit } }' "$log")
   [ -n "$ms" ] || { echo "80-domains: no restart in:" >&2; cat "$log" >&2; exit 1; }
-  echo "restart.ms,isolated,$rep,$ms" >> "$CSV"
+  echo "restart.ms,auto,$rep,$ms" >> "$CSV"
   echo "80-domains: rep $rep restart: $ms ms" >&2
 }
 
 start_s=$(date +%s)
 load0=$(cut -d" " -f1 /proc/loadavg)
 for rep in $(seq "$REPS"); do
-  order=(in-process isolated)
-  [ $((rep % 2)) -eq 0 ] && order=(isolated in-process)
+  # rotate which variant goes first
+  order=("${VARIANTS[@]:$((rep % 3))}" "${VARIANTS[@]:0:$((rep % 3))}")
   for v in "${order[@]}"; do
     nic_run "$v" 60 "$N64" "$rep"
     nic_run "$v" 1514 "$N1514" "$rep"
@@ -109,22 +112,28 @@ med() { # figure variant -> "median spread%" of the samples
       m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
       printf "%.4g %.0f\n", m, (m > 0 ? (a[NR] - a[1]) / m * 100 : 0) }'
 }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 row() { # label figure unit
-  local im is xm xs
+  local im is hm hs sm ss
   read -r im is <<< "$(med "$2" in-process)"
-  read -r xm xs <<< "$(med "$2" isolated)"
-  printf '| %s | %s %s (±%s %%) | %s %s (±%s %%) | %s |\n' "$1" "$im" "$3" "$is" "$xm" "$3" "$xs" \
-    "$(awk -v a="$xm" -v b="$im" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')"
+  read -r hm hs <<< "$(med "$2" host)"
+  read -r sm ss <<< "$(med "$2" supervisor)"
+  printf '| %s | %s %s (±%s %%) | %s (±%s %%) | %s (±%s %%) | %s | %s |\n' "$1" "$im" "$3" "$is" \
+    "$hm" "$hs" "$sm" "$ss" "$(ratio "$hm" "$im")" "$(ratio "$sm" "$im")"
 }
 {
   echo "## Driver domains: isolated against in-process (issue 12)"
   echo
   echo "\`scripts/bench.d/80-domains.sh\`, optimized build, $(nproc) cores, $(uname -sr), $(date -u +%Y-%m-%d);"
-  echo "$REPS repetitions, the two modes alternating first, ${secs} s in all; medians with the"
+  echo "$REPS repetitions, the three variants rotating first, ${secs} s in all; medians with the"
   echo "spread (max - min) / median. The same signed packages, JIT-compiled (eager). isolated: \`xdrv"
   echo "run\` (the default) compiles in a compiler process and runs the driver with its device model"
   echo "in a sandboxed driver host (seccomp allow-list, rlimits, closed descriptors), watched"
-  echo "through a heartbeat; in-process: \`xdrv run --in-process\`."
+  echo "through a heartbeat; in-process: \`xdrv run --in-process\`. *host*: \`--backends host\`, the"
+  echo "generator wire and the image file opened in the driver host; *supervisor*: \`--backends"
+  echo "supervisor\`, both served by the supervisor's backend server and reached through a netfront"
+  echo "and a blkfront over the loop transport (memfd rings, eventfds). The default, \`auto\`, is"
+  echo "*supervisor* for the image file (and a TAP wire) and *host* for the generator."
   echo
   echo "- NIC (dp83820, params holdoff_us=0 rx_ring=256 tx_ring=256): \`--wire gen:...\`, every"
   echo "  frame echoed by the host, $N64 frames of 64 B and $N1514 of 1514 B per run; Mpps received"
@@ -132,19 +141,21 @@ row() { # label figure unit
   echo "- SCSI (virtio_scsi): \`--device virtio-scsi:disk=file:IMAGE --blk-randread sda:$IOS\` on a"
   echo "  256 MiB image (page cache warm), one request at a time; kIOPS."
   echo
-  echo "| figure | in-process | isolated | isolated / in-process |"
-  echo "| --- | ---: | ---: | ---: |"
+  echo "| figure | in-process | isolated, host | isolated, supervisor | host / in-process | supervisor / in-process |"
+  echo "| --- | ---: | ---: | ---: | ---: | ---: |"
   row "NIC echo 64 B" nic.echo.60 Mpps
   row "NIC echo 1514 B" nic.echo.1514 Mpps
   row "SCSI 4 KiB random read" scsi.randread4k.kiops kIOPS
   echo
-  read -r rm rs <<< "$(med restart.ms isolated)"
+  read -r rm rs <<< "$(med restart.ms auto)"
   echo "Restart: a driver host moving 64-byte frames killed with SIGKILL; the supervisor sees it"
   echo "die, waits its first backoff (10 ms), forks the next host, which links the object (already"
   echo "compiled: no compiler process), creates the device, confines itself and probes: **$rm ms**"
   echo "(±$rs %) from death to the next host ready (probed and connected), median of $REPS."
   echo
   echo "Goals of issue 12: isolated / in-process >= 0.90 for 1514 B and SCSI; restart <= 100 ms."
+  echo "What the rings cost is the *supervisor* column: per frame or request, a copy into or out of"
+  echo "a granted page and, when the other side sleeps, an eventfd notification across processes."
   echo
   echo "1-minute load average $load0 before, $load1 after. Samples: \`$CSV\`. Reproduce: \`make O=$B all\`,"
   echo "then \`scripts/bench.d/80-domains.sh $B SECTION.md\` (\`REPS=N\`), or \`scripts/bench.sh $B 80-domains\`."

@@ -77,7 +77,9 @@ XPID=$!
 
 up=0
 for _ in $(seq 200); do
-  if ip -n "$NA" link show "$IA" >/dev/null 2>&1 && ip -n "$NB" link show "$IB" >/dev/null 2>&1; then
+  # the supervisor makes the host TAP before the driver host attaches its wire
+  if ip -n "$NA" link show "$IA" >/dev/null 2>&1 && ip -n "$NB" link show "$IB" >/dev/null 2>&1 &&
+     grep -q "^wire: " "$T/run.log"; then
     up=1; break
   fi
   kill -0 "$XPID" 2>/dev/null || break

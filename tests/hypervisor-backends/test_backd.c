@@ -33,8 +33,9 @@ struct echo {
 	volatile unsigned char *page;
 };
 
-static int echo_start(struct xt *t, const char *spec, void **priv, char **err)
+static int echo_start(struct xt *t, const struct backd_dev_cfg *dev, void **priv, char **err)
 {
+	const char *spec = dev->spec;
 	struct echo *e = calloc(1, sizeof *e);
 	uint64_t ref;
 	uint32_t r32;
@@ -96,11 +97,11 @@ static void echo_stop(void *priv)
 static const struct backd_dev_ops echo_ops = {
 	.type = "vif", .start = echo_start, .run = echo_run, .stop = echo_stop};
 
-static int failing_start(struct xt *t, const char *spec, void **priv, char **err)
+static int failing_start(struct xt *t, const struct backd_dev_cfg *dev, void **priv, char **err)
 {
 	(void)t;
 	(void)priv;
-	return xdrv_err(err, -EINVAL, "disk spec '%s': not a disk", spec);
+	return xdrv_err(err, -EINVAL, "disk spec '%s': not a disk", dev->spec);
 }
 
 static const struct backd_dev_ops failing_ops = {

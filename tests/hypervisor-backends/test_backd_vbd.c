@@ -9,7 +9,7 @@
  * index beyond the ring, a foreign protocol), with the message naming the field.
  */
 #include "../xtest.h"
-#include "../../hypervisor-backends/backd/backd.h"
+#include "../../hypervisor-backends/backd/backd_serve.h"
 #include "../../hypervisor-backends/xen/xen_ring.h"
 
 #include <errno.h>
@@ -38,7 +38,8 @@ static int serve(struct xt *t, const char *spec, const char *errfile)
 	void *priv = NULL;
 	char *err = NULL;
 	int rc = 0;
-	if (backd_vbd_ops.start(t, spec, &priv, &err)) {
+	struct backd_dev_cfg dev = {.type = "vbd", .spec = spec};
+	if (backd_vbd_ops.start(t, &dev, &priv, &err)) {
 		rc = 4;
 		goto out;
 	}

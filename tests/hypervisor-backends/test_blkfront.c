@@ -10,7 +10,7 @@
  * pool) gives the same bytes as the copy path, alone and under the SCSI target's staging.
  */
 #include "../xtest.h"
-#include "../../hypervisor-backends/backd/backd.h"
+#include "../../hypervisor-backends/backd/backd_serve.h"
 #include "../../hypervisor-backends/hvb_priv.h"
 #include "../../hypervisor-backends/models/scsi_disk.h"
 #include "../../hypervisor-backends/xen/xen_ring.h"
@@ -58,7 +58,8 @@ static int serve_vbd(struct xt *t, const char *spec)
 {
 	void *priv = NULL;
 	char *err = NULL;
-	if (backd_vbd_ops.start(t, spec, &priv, &err)) {
+	struct backd_dev_cfg dev = {.type = "vbd", .spec = spec};
+	if (backd_vbd_ops.start(t, &dev, &priv, &err)) {
 		fprintf(stderr, "backend: start: %s\n", err);
 		return 4;
 	}

@@ -44,6 +44,10 @@ struct ldr_domain_cfg {
 	uint64_t mem_bytes;	/* address-space limit; 0: LDR_DOMAIN_MEM_MB */
 	uint64_t cpu_secs;	/* CPU-time limit of one host; 0: none */
 	bool no_namespaces;	/* do not unshare namespaces (a TAP in a named netns is fine) */
+	/* descriptors the supervisor opened for the host (a host TAP): they stay open in it; every
+	 * other descriptor of the supervisor is closed before body runs */
+	const int *pass_fds;
+	size_t npass;
 };
 
 struct ldr_domain_host; /* the driver host's view: in the child only */
@@ -97,8 +101,7 @@ void ldr_domain_ending(struct ldr_domain_host *h);
  * NULL. */
 void ldr_domain_beat(struct ldr_domain_host *h);
 
-/* In the host: the fds opened before fork that must stay (stdin/out/err always do) are the
- * caller's business; everything else the supervisor had open is closed by ldr_domain_run before
- * body runs. */
+/* In the host: stdin/out/err and cfg->pass_fds stay open; everything else the supervisor had
+ * open is closed by ldr_domain_run before body runs. */
 
 #endif
