@@ -53,7 +53,10 @@ void bench_usage(FILE *f)
 		"  --modes LIST    comma-separated subset of jit-eager,jit-lazy,native-so,"
 		"native-static\n"
 		"                  (default all of them), or jit-nobudget: JIT eager compiled\n"
-		"                  without budgets (their cost: compare it with jit-eager)\n"
+		"                  without budgets (their cost: compare it with jit-eager), or\n"
+		"                  jit-isolated: JIT eager in a sandboxed driver host as xdrv run\n"
+		"                  runs it, the image disk served through a blkfront ring (the\n"
+		"                  cost of driver domains: compare it with jit-eager)\n"
 		"  --json FILE     write the figures (medians, samples, min, max, spread, ratios) "
 		"as JSON\n"
 		"  --csv FILE      write every sample as CSV (metric,unit,mode,rep,value)\n"
@@ -110,7 +113,7 @@ static void set_defaults(struct bench_args *a)
 	a->lat = 5000;
 	a->disk_mb = 64;
 	for (int m = 0; m < NMODES; m++)
-		a->mode_on[m] = m != MODE_JIT_NOBUDGET; /* only asked for by name */
+		a->mode_on[m] = m != MODE_JIT_NOBUDGET && m != MODE_JIT_ISOLATED; /* by name */
 }
 
 /* A numeric option: which field (*u), and its range. false: not a numeric option. (A bool,

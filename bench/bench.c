@@ -30,7 +30,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <xdrv/domain.h>
+#include <xdrv/hvb_split.h>
 #include <xdrv/runtime.h>
+#include <xdrv/sandbox.h>
 #include <xdrv/util.h>
 #include <xdrv/wire.h>
 
@@ -46,6 +52,9 @@ struct run {
 	char build[PATH_MAX], image[PATH_MAX];
 	bool temp_image;
 	char host[512];
+	/* jit-isolated: the image disk is served by a backend server, as xdrv run serves it */
+	struct hvb_split_plan split;
+	struct hvb_split *server;
 };
 
 static void log_sink(void *ctx, const char *driver, uint32_t level, const char *msg)
@@ -153,6 +162,124 @@ static int run_variant(struct run *R, int m, int rep, char **err)
 {
 	int rc = run_nic(R, m, rep, err);
 	return rc ? rc : run_disks(R, m, rep, err);
+}
+
+/* ---- jit-isolated: every pass in a driver host of its own ------------------------------------
+ * As xdrv run runs a driver (loader/README.md, "Driver domains"): the bench process is the
+ * supervisor, which compiled both packages in the compiler process; a forked driver host links
+ * the objects, creates its devices (the image disk a blkfront to the bench's backend server),
+ * confines itself (the driver-host sandbox) and only then runs the workloads, whose figures
+ * come back over a pipe. Devices, linking and the sandbox are outside every timed part. */
+
+struct iso_answer {
+	int32_t rc;
+	double x[M_COUNT]; /* this rep's sample of every figure (NaN: not measured) */
+	char msg[512];	   /* rc != 0 */
+};
+
+/* In the driver host. */
+static int isolated_pass(struct run *R, int m, int rep, char **err)
+{
+	struct variant *v = &R->v[m];
+	struct bench_args a = *R->a, *saved = R->a;
+	int rc = bench_variant_link(v, err);
+	if (rc == 0 && R->server) {
+		rc = hvb_split_frontends(hvb_split_socket(R->server), err);
+		a.image_disk = "blkfront:xvda";
+	}
+	R->a = &a;
+	if (rc == 0)
+		rc = bench_variant_setup(v, &a, R->image, err);
+	if (rc == 0)
+		rc = prefault(R, m, err);
+	if (R->c.fd >= 0) { /* the ceiling's image descriptor is the supervisor's */
+		close(R->c.fd);
+		R->c.fd = -1;
+	}
+	if (rc == 0)
+		rc = ldr_domain_sandbox(NULL, 0, 0, 0, true, NULL, NULL, err);
+	if (rc == 0)
+		rc = run_variant(R, m, rep, err);
+	R->a = saved;
+	return rc;
+}
+
+static _Noreturn void isolated_host(struct run *R, int m, int rep, int fd)
+{
+	static struct iso_answer ans;
+	char *err = NULL;
+	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+	ans.rc = isolated_pass(R, m, rep, &err);
+	for (int k = 0; k < M_COUNT; k++)
+		ans.x[k] = rep >= 0 ? R->r.s[k][m][rep] : 0.0 / 0.0;
+	if (ans.rc)
+		snprintf(ans.msg, sizeof ans.msg, "%s", err ? err : "failed");
+	ssize_t w = write(fd, &ans, sizeof ans);
+	fflush(NULL);
+	_exit(w == (ssize_t)sizeof ans ? 0 : 1); /* no atexit handler, no leak check of a fork */
+}
+
+static int run_isolated(struct run *R, int m, int rep, char **err)
+{
+	static struct iso_answer ans;
+	int p[2], st = 0;
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return xdrv_err(err, -errno, "jit-isolated: pipe: %s", strerror(errno));
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		isolated_host(R, m, rep, p[1]);
+	}
+	close(p[1]);
+	if (pid < 0) {
+		close(p[0]);
+		return xdrv_err(err, -errno, "jit-isolated: fork: %s", strerror(errno));
+	}
+	size_t got = 0;
+	while (got < sizeof ans) {
+		ssize_t n = read(p[0], (char *)&ans + got, sizeof ans - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(p[0]);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (got != sizeof ans && WIFSIGNALED(st))
+		return xdrv_err(err, -ECHILD, "jit-isolated: the driver host died: %s",
+				strsignal(WTERMSIG(st)));
+	if (got != sizeof ans)
+		return xdrv_err(err, -EPROTO,
+				"jit-isolated: the driver host ended without figures");
+	ans.msg[sizeof ans.msg - 1] = 0;
+	if (ans.rc)
+		return xdrv_err(err, ans.rc < 0 ? ans.rc : -EIO, "%s", ans.msg);
+	for (int k = 0; k < M_COUNT; k++)
+		record(R, k, m, rep, ans.x[k]);
+	return 0;
+}
+
+/* jit-isolated on the native backend with the image file: the supervisor's backend server. */
+static int start_backends(struct run *R, char **err)
+{
+	const struct bench_args *a = R->a;
+	char dev[PATH_MAX + 32];
+	if (!a->mode_on[MODE_JIT_ISOLATED])
+		return 0;
+	if (!xdrv_sandbox_available())
+		return xdrv_err(err, -ENOTSUP,
+				"jit-isolated: this build has no sandbox (built without "
+				"libseccomp)");
+	if (a->image_disk || (a->backend && strcmp(a->backend, "native") != 0))
+		return 0;
+	snprintf(dev, sizeof dev, "virtio-scsi:disk=file:%s", R->image);
+	int rc = hvb_split_plan(HVB_SPLIT_AUTO, dev, NULL, &R->split, err);
+	if (rc == 0)
+		rc = hvb_split_start(&R->split, "xdrv bench: backend", false, &R->server, err);
+	return rc;
 }
 
 /* The ceilings of one rep: memcpy of the frames, then per disk the same four I/O patterns. */
@@ -271,8 +398,9 @@ static int warm_up(struct run *R, int m, char **err)
 	struct variant *v = &R->v[m];
 	v->mode = m;
 	v->budget = &R->a->budget;
+	bool iso = m == MODE_JIT_ISOLATED; /* devices and the pass in a driver host */
 	int rc = bench_variant_load(v, R->build, err);
-	if (rc == 0)
+	if (rc == 0 && !iso)
 		rc = bench_variant_setup(v, R->a, R->image, err);
 	if (rc == 0 && v->ctx)
 		snprintf(R->host, sizeof R->host, "%s", ldr_host_description(v->ctx));
@@ -281,11 +409,11 @@ static int warm_up(struct run *R, int m, char **err)
 		v->total_funcs = ldr_image_total_functions(v->nic_img) +
 				 ldr_image_total_functions(v->scsi_img);
 	}
-	if (rc == 0)
+	if (rc == 0 && !iso)
 		rc = prefault(R, m, err);
 	uint64_t t0 = xdrv_now_ns();
 	if (rc == 0)
-		rc = run_variant(R, m, -1, err);
+		rc = iso ? run_isolated(R, m, -1, err) : run_variant(R, m, -1, err);
 	v->warm_ms = (double)(xdrv_now_ns() - t0) / 1e6;
 	bench_variant_teardown(v);
 	if (rc == 0)
@@ -308,6 +436,10 @@ static int run_reps(struct run *R, char **err)
 			int m = (int)((i + rep) % NMODES);
 			if (!a->mode_on[m])
 				continue;
+			if (m == MODE_JIT_ISOLATED) {
+				rc = run_isolated(R, m, (int)rep, err);
+				continue;
+			}
 			rc = fresh_devices(R, m, err);
 			if (rc == 0)
 				rc = run_variant(R, m, (int)rep, err);
@@ -331,6 +463,8 @@ static int bench(struct run *R, char **err)
 		rc = make_image(R, err);
 	if (rc == 0)
 		rc = bench_ceil_alloc(&R->c, (uint64_t)a->disk_mb << 20, err);
+	if (rc == 0)
+		rc = start_backends(R, err);
 	for (int m = 0; m < NMODES && rc == 0; m++)
 		if (a->mode_on[m])
 			rc = warm_up(R, m, err);
@@ -348,6 +482,8 @@ static int bench(struct run *R, char **err)
 /* Everything bench() made, whether it finished or not. */
 static void run_free(struct run *R)
 {
+	hvb_split_stop(R->server);
+	hvb_split_plan_free(&R->split);
 	for (int m = 0; m < NMODES; m++)
 		if (R->a->mode_on[m])
 			bench_variant_unload(&R->v[m]);

@@ -31,13 +31,17 @@
 /* ---- metrics.c: variants and figures ------------------------------------------------------- */
 
 /* MODE_JIT_NOBUDGET: JIT eager compiled without the budgets (loader/budget.c), to measure their
- * cost beside jit-eager (scripts/bench.d/22-budget.sh); only when --modes names it. */
+ * cost beside jit-eager (scripts/bench.d/22-budget.sh); MODE_JIT_ISOLATED: JIT eager as `xdrv
+ * run` runs it, compiled in a compiler process and run in a sandboxed driver host, the image
+ * disk served by a backend server through a blkfront (driver domains, loader/README.md); both
+ * only when --modes names them. */
 enum bench_mode {
 	MODE_JIT_EAGER,
 	MODE_JIT_LAZY,
 	MODE_NATIVE_SO,
 	MODE_NATIVE_STATIC,
 	MODE_JIT_NOBUDGET,
+	MODE_JIT_ISOLATED,
 	NMODES
 };
 #define CEIL   NMODES /* index of the ceiling among the sample columns (modes, then ceiling) */
@@ -108,7 +112,7 @@ struct ratio_pair {
 	const char *name;
 	int jit, native;
 };
-#define NRATIOS 4
+#define NRATIOS 5
 extern const struct ratio_pair bench_ratios[NRATIOS];
 
 /* ---- args.c: options ----------------------------------------------------------------------- */
@@ -152,7 +156,8 @@ struct variant {
 	const struct cli_budget *budget; /* JIT modes: the budgets compiled in */
 	struct ldr_ctx *ctx;		 /* JIT modes */
 	struct ldr_image *nic_img, *scsi_img;
-	void *nic_lib, *scsi_lib; /* native-so */
+	struct ldr_compiled *nic_comp, *scsi_comp; /* jit-isolated: what the driver host links */
+	void *nic_lib, *scsi_lib;		   /* native-so */
 	const struct xdrv_driver *nic_desc, *scsi_desc;
 	struct hvb_backend *be;
 	struct nic nic;
@@ -161,8 +166,12 @@ struct variant {
 	uint32_t compiled_before_warm, compiled_after_warm, compiled_end, total_funcs;
 };
 
-/* Load v->mode's two drivers from `build` (pkg/, pki/root.pem, native/); sets load_ms. */
+/* Load v->mode's two drivers from `build` (pkg/, pki/root.pem, native/); sets load_ms.
+ * jit-isolated: compiled in the compiler process, not linked (bench_variant_link does that, in
+ * the driver host). */
 int bench_variant_load(struct variant *v, const char *build, char **err);
+/* jit-isolated, in the driver host: link the compiled objects (no bitcode here). */
+int bench_variant_link(struct variant *v, char **err);
 /* A backend (a->backend, default native), a dp83820 on a generator wire, virtio-scsi on a RAM
  * disk of a->disk_mb MiB and on `image` (or a->image_disk), each bound to the variant's driver;
  * the first call sets bind_ms. */

@@ -2,8 +2,9 @@
 /*
  * The bench's outputs: the table on stdout, at most 100 columns (the host, the configuration,
  * per figure the median of every variant that ran with its spread and the ceiling, then the
- * four ratios JIT/native with a mark and a warning where a side spreads too wide to trust
- * them), every sample as CSV (--csv: metric,unit,mode,rep,value) and everything as JSON
+ * five ratios (four JIT/native, isolated/in-process) with a mark and a warning where a side spreads
+ * too wide to trust them), every sample as CSV (--csv: metric,unit,mode,rep,value) and everything
+ * as JSON
  * (--json: host, config, modes, warm-up per variant, and per figure medians, samples, min,
  * max, spread, ratios and which ratios are noise; keys are only ever added). It reads
  * the samples and the variants' warm-up figures; taking them is bench.c's, the arithmetic
@@ -109,13 +110,13 @@ static void print_medians(FILE *f, const struct results *r, const struct bench_a
 	}
 }
 
-/* The four ratios per figure, '!' after those whose sides spread more than SPREAD_WARN;
- * 27 + 7 + 4 * 13 = 86 columns. Returns how many were marked; *n counts those printed. */
+/* The five ratios per figure, '!' after those whose sides spread more than SPREAD_WARN;
+ * 27 + 7 + 5 * 13 = 99 columns. Returns how many were marked; *n counts those printed. */
 static int print_ratios(FILE *f, const struct results *r, int *n)
 {
 	char v[16];
 	int noisy = 0;
-	fprintf(f, "%-27s %-6s", "ratios JIT/native", "");
+	fprintf(f, "%-27s %-6s", "ratios", "");
 	for (int i = 0; i < NRATIOS; i++)
 		fprintf(f, " %11s%s", bench_ratios[i].name, i + 1 < NRATIOS ? " " : "");
 	fprintf(f, "\n");
@@ -155,7 +156,8 @@ void bench_print_table(FILE *f, const struct results *r, const struct bench_args
 	int n = 0, noisy = print_ratios(f, r, &n);
 	fprintf(f,
 		"ratio: JIT speed / native speed (latency: native / JIT); >= 1: the JIT-compiled\n"
-		"driver is at least as fast\n");
+		"driver is at least as fast; isol/eager: jit-isolated / jit-eager, a driver host\n"
+		"against one process\n");
 	if (noisy)
 		fprintf(f,
 			"! warning: %d of %d ratios compare medians whose reps spread more than "

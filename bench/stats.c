@@ -16,6 +16,7 @@ const struct ratio_pair bench_ratios[NRATIOS] = {
 	{"lazy/so", MODE_JIT_LAZY, MODE_NATIVE_SO},
 	{"eager/static", MODE_JIT_EAGER, MODE_NATIVE_STATIC},
 	{"lazy/static", MODE_JIT_LAZY, MODE_NATIVE_STATIC},
+	{"isol/eager", MODE_JIT_ISOLATED, MODE_JIT_EAGER}, /* driver domains: isolated/in process */
 };
 
 static int cmp_double(const void *a, const void *b)

@@ -95,11 +95,47 @@ static int load_static(struct variant *v, char **err)
 	return 0;
 }
 
+/* jit-isolated: both packages through the compiler process (or the object cache), as xdrv run
+ * does; nothing is linked in this process. */
+static int compile_isolated(struct variant *v, const char *build, char **err)
+{
+	char root[PATH_MAX], path[PATH_MAX];
+	snprintf(root, sizeof root, "%s/pki/root.pem", build);
+	struct ldr_config cfg = {.trust_root = root, .jit_mode = LDR_JIT_EAGER, .opt_level = 2};
+	struct cli_budget dflt = {0};
+	cli_budget_apply(v->budget ? v->budget : &dflt, &cfg);
+	int rc = ldr_ctx_create(&cfg, &v->ctx, err);
+	snprintf(path, sizeof path, "%s/pkg/dp83820.xdrv", build);
+	if (rc == 0)
+		rc = ldr_package_compile(v->ctx, path, nic_params, NIC_NPARAMS, &v->nic_comp, err);
+	snprintf(path, sizeof path, "%s/pkg/virtio_scsi.xdrv", build);
+	if (rc == 0)
+		rc = ldr_package_compile(v->ctx, path, NULL, 0, &v->scsi_comp, err);
+	return rc;
+}
+
+int bench_variant_link(struct variant *v, char **err)
+{
+	int rc = ldr_image_load_compiled(v->ctx, v->nic_comp, &v->nic_img, err);
+	if (rc == 0)
+		rc = ldr_image_load_compiled(v->ctx, v->scsi_comp, &v->scsi_img, err);
+	if (rc == 0) {
+		v->nic_desc = ldr_image_descriptor(v->nic_img);
+		v->scsi_desc = ldr_image_descriptor(v->scsi_img);
+		if (!v->nic_desc || !v->scsi_desc)
+			rc = xdrv_err(err, -EINVAL, "jit-isolated: a package has no descriptor");
+	}
+	return rc;
+}
+
 int bench_variant_load(struct variant *v, const char *build, char **err)
 {
 	uint64_t t0 = xdrv_now_ns();
 	int rc;
-	if (v->mode == MODE_JIT_EAGER || v->mode == MODE_JIT_LAZY || v->mode == MODE_JIT_NOBUDGET)
+	if (v->mode == MODE_JIT_ISOLATED)
+		rc = compile_isolated(v, build, err);
+	else if (v->mode == MODE_JIT_EAGER || v->mode == MODE_JIT_LAZY ||
+		 v->mode == MODE_JIT_NOBUDGET)
 		rc = load_jit(v, build, err);
 	else if (v->mode == MODE_NATIVE_SO)
 		rc = load_so(v, build, err);
@@ -211,6 +247,8 @@ void bench_variant_unload(struct variant *v)
 	bench_variant_teardown(v);
 	ldr_image_unload(v->nic_img);
 	ldr_image_unload(v->scsi_img);
+	ldr_compiled_free(v->nic_comp);
+	ldr_compiled_free(v->scsi_comp);
 	ldr_ctx_destroy(v->ctx);
 	if (v->nic_lib)
 		dlclose(v->nic_lib);

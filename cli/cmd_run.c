@@ -51,7 +51,7 @@ static void usage(FILE *f)
 		"                [--input TEXT] [--for MS] [--time-floor WHEN] [--io-timeout MS]\n"
 		"                [--host-tap IFNAME[@NETNS]] [--wire KIND[:OPTIONS]] [--echo]\n"
 		"                [--in-process] [--heartbeat MS] [--restarts N]\n"
-		"                [--backends auto|supervisor|host]\n"
+		"                [--cpu-limit SECONDS] [--backends auto|supervisor|host]\n"
 		"                (PKG | NAME[@VERSION] | --native LIB.so)\n"
 		"\n"
 		"Load a driver, bind it to a device model on a hypervisor backend, and run it: "
@@ -103,6 +103,9 @@ static void usage(FILE *f)
 		"                      a round of its loop before it is killed (default 100)\n"
 		"  --restarts N        driver hosts restarted after a crash or a missed deadline\n"
 		"                      before giving up (default 3)\n"
+		"  --cpu-limit SECONDS  CPU time a driver host may use in all (RLIMIT_CPU); then\n"
+		"                      it is killed (SIGXCPU) and restarted (default: no limit,\n"
+		"                      a NIC driver may run for days)\n"
 		"  --backends WHERE    who serves the wire and the disks: auto (default): a TAP\n"
 		"                      wire and file/iSCSI disks this process, through netfront/\n"
 		"                      blkfront rings, a generator wire and RAM disks the driver\n"
@@ -227,6 +230,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		{"in-process", no_argument, NULL, 'P'},
 		{"heartbeat", required_argument, NULL, 'B'},
 		{"restarts", required_argument, NULL, 'R'},
+		{"cpu-limit", required_argument, NULL, 'C'},
 		{"backends", required_argument, NULL, 'X'},
 		RUN_DISK_LONGOPTS,
 		CLI_CACHE_LONGOPTS,
@@ -297,6 +301,15 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 					"run", "--heartbeat wants milliseconds (1..600000), not",
 					optarg);
 			a->dom.heartbeat_ms = (uint32_t)v;
+			break;
+		}
+		case 'C': {
+			uint64_t v = 0;
+			if (parse_ms(optarg, 31ull * 24 * 3600, &v) != 0 || !v)
+				return xdrv_cli_usage_error(
+					"run", "--cpu-limit wants seconds (1..2678400), not",
+					optarg);
+			a->dom.cpu_secs = v;
 			break;
 		}
 		case 'R': {
@@ -760,9 +773,11 @@ static int run_isolated(struct run_args *a, const uint8_t *input, size_t in_len)
 	snprintf(label, sizeof label, "%s", base ? base + 1 : a->pkg);
 	a->dom.label = label;
 	a->dom.who = "xdrv run";
-	/* a TAP in a named namespace is opened from the host's own namespaces, and setting the
-	 * host TAP's MAC address needs the namespace's privileges */
-	a->dom.no_namespaces = a->host_tap != NULL || (a->wire && !a->split.wire[0]);
+	/* a TAP in a named namespace is opened from the host's own namespaces, setting the host
+	 * TAP's MAC address needs the namespace's privileges, and a netfront the user chose may be
+	 * on the xen transport; a generator wire and the supervisor's rings need nothing */
+	bool gen = a->wire && (!strcmp(a->wire, "gen") || !strncmp(a->wire, "gen:", 4));
+	a->dom.no_namespaces = a->host_tap != NULL || (a->wire && !a->split.wire[0] && !gen);
 	struct ldr_domain_result res;
 	rc = ldr_domain_run(&a->dom, host_body, &j, &res, &err);
 	ldr_compiled_free(compiled);

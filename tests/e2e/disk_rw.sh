@@ -122,6 +122,17 @@ PY
 if start_tgtd; then
   ok "tgtd serves $IQN LUN 1 on 127.0.0.1:$PORT"
   MODE=--lazy disk_rw iscsi "disk=iscsi:iscsi://127.0.0.1:$PORT/$IQN/1" "$T/lun.img"
+  # isolated (the default): the iSCSI session is the supervisor's backend server's, the driver
+  # host reaches the LUN through a blkfront ring
+  disk_rw iscsi-isolated "disk=iscsi:iscsi://127.0.0.1:$PORT/$IQN/1" "$T/lun.img"
+  out=$(run --device "virtio-scsi:disk=iscsi:iscsi://127.0.0.1:$PORT/$IQN/1" \
+    --blk-read "sda:$LBA:8:$T/iso.first" "$PKG" 2>&1)
+  if grep -q "supervisor: serves disk iscsi:iscsi://127.0.0.1:$PORT/$IQN/1 to the driver host" <<<"$out" &&
+     cmp -s -n 4096 "$T/pattern" "$T/iso.first"; then
+    ok "iscsi-isolated: the LUN is served by the supervisor, read through the driver host's blkfront"
+  else
+    bad "iscsi-isolated: $out"
+  fi
 else
   bad "could not start tgtd"
 fi

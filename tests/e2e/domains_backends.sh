@@ -13,6 +13,7 @@
 #   - --backends supervisor moves generator frames through the ring too; --backends host is the
 #     arrangement without rings; bad values and files that cannot be opened are named;
 #   - xdrv boot serves a booted driver's disk file the same way;
+#   - --cpu-limit stops a driver host at its CPU time, SIGXCPU named;
 #   - after each run no backend server is left and its directory is gone.
 #   usage: tests/e2e/domains_backends.sh BUILD_DIR
 set -uo pipefail
@@ -104,6 +105,17 @@ out=$("$X" run --trust "$TRUST" --device "virtio-scsi:disk=file:$T/missing.img" 
 if [ "$rc" -eq 1 ] && has "$out" "backend server: vbd 51712: .*missing.img.*No such file" && ! has "$out" "driver host"; then
   ok "a disk file that cannot be opened is named by the supervisor before any driver host runs"
 else bad "missing disk file: exit $rc: $out"; fi
+
+# ---- --cpu-limit: a driver host that uses up its CPU time is killed with SIGXCPU, named --------
+out=$("$X" run --trust "$TRUST" --cpu-limit 1 --restarts 0 --device dp83820 \
+  --wire gen:count=1000000000,size=60,check=0,digest=0 "$B/pkg/dp83820.xdrv" 2>&1); rc=$?
+if [ "$rc" -eq 1 ] && has "$out" "died: SIGXCPU: CPU-time limit \(1 s\) reached"; then
+  ok "--cpu-limit 1: the busy driver host was stopped at 1 s of CPU, SIGXCPU named"
+else bad "--cpu-limit: exit $rc: $(tail -5 <<<"$out")"; fi
+out=$("$X" run --trust "$TRUST" --cpu-limit 0 --device dp83820 "$B/pkg/dp83820.xdrv" 2>&1); rc=$?
+if [ "$rc" -eq 2 ] && has "$out" "--cpu-limit wants seconds"; then
+  ok "--cpu-limit 0 is a usage error"
+else bad "--cpu-limit 0: exit $rc: $out"; fi
 
 # ---- generator frames through the ring (--backends supervisor); --backends host --------------
 out=$("$X" run --trust "$TRUST" --backends supervisor --device dp83820 --wire gen:count=2000,size=60 \
