@@ -94,10 +94,11 @@ static void usage(FILE *f)
 		"(seccomp allow-list, no new files, rlimits, namespaces where allowed) that this\n"
 		"process watches and restarts when it crashes or hangs; the bitcode is compiled in "
 		"a\n"
-		"compiler process of its own.\n"
+		"compiler process of its own (with --lazy, that process stays and compiles each\n"
+		"function when the driver host first calls it).\n"
 		"  --in-process        run the driver in this process instead (debugging; implied "
 		"by\n"
-		"                      --native and --lazy)\n"
+		"                      --native)\n"
 		"  --heartbeat MS      CPU time a running driver host may spend without "
 		"completing\n"
 		"                      a round of its loop before it is killed (default 100)\n"
@@ -187,6 +188,8 @@ struct run_args {
 	struct hvb_split *server;    /* its backend server, while the run lasts */
 	const char *split_socket;    /* the server's socket, for the driver host */
 	struct run_host_tap htap;    /* the host TAP the supervisor opened, fd -1 if none */
+	int pass[2];		     /* descriptors handed to each driver host: the host TAP, the */
+	size_t npass;		     /* lazy compiler's session */
 	struct ldr_domain_cfg dom;   /* --heartbeat, --restarts */
 	const char *kv[MAX_PARAMS];
 	struct ldr_param_value pv[MAX_PARAMS];
@@ -540,8 +543,15 @@ static void summary(struct run_args *a, struct run_state *st, const struct ldr_u
 			       "%.3f, link in the driver host %.3f)\n",
 			       ms(st->t_loaded - st->t0), ms(c.verify_ns), ms(c.extract_ns),
 			       ms(c.jit_ns), ms(t.jit_ns));
-			printf("  object      sha256 %s (measured by the supervisor; cache %s)\n",
-			       hex, ldr_compiled_cache_state(st->compiled));
+			if (ldr_compiled_session_fd(st->compiled) >= 0)
+				printf("  object      sha256 %s of the globals object (measured by "
+				       "the supervisor); each function's object came from the "
+				       "compiler process on its first call\n",
+				       hex);
+			else
+				printf("  object      sha256 %s (measured by the supervisor; cache "
+				       "%s)\n",
+				       hex, ldr_compiled_cache_state(st->compiled));
 		} else {
 			printf("  load        %.3f ms (verify %.3f, extract %.3f, parse+lint %.3f, "
 			       "optimize %.3f, jit %.3f)\n",
@@ -735,9 +745,11 @@ static int supervisor_backends(struct run_args *a, char **err)
 	}
 	if (rc == 0 && a->host_tap && a->where != HVB_SPLIT_HOST) {
 		rc = run_host_tap_open(a->host_tap, &a->htap, err);
-		a->dom.pass_fds = &a->htap.fd;
-		a->dom.npass = rc == 0 ? 1 : 0;
+		if (rc == 0)
+			a->pass[a->npass++] = a->htap.fd;
 	}
+	a->dom.pass_fds = a->pass;
+	a->dom.npass = a->npass;
 	return rc;
 }
 
@@ -759,6 +771,9 @@ static int run_isolated(struct run_args *a, const uint8_t *input, size_t in_len)
 	}
 	j.ctx = ctx;
 	j.compiled = compiled;
+	/* lazy: the driver host asks the compiler process for each function */
+	if (ldr_compiled_session_fd(compiled) >= 0)
+		a->pass[a->npass++] = ldr_compiled_session_fd(compiled);
 	char *err = NULL;
 	int rc = supervisor_backends(a, &err);
 	if (rc != 0) {
@@ -825,11 +840,6 @@ int cmd_run(int argc, char **argv)
 		return rc;
 	}
 	ldr_runtime_set_log(log_sink, NULL);
-	if (!a.in_process && !a.native && a.cfg.jit_mode == LDR_JIT_LAZY) {
-		fprintf(stderr, "xdrv run: --lazy compiles functions in the driver's own process, "
-				"which a driver host cannot: running in process\n");
-		a.in_process = true;
-	}
 	if (!a.in_process && !a.native && !xdrv_sandbox_available()) {
 		fprintf(stderr, "xdrv run: this build has no sandbox (built without libseccomp): "
 				"running in process\n");

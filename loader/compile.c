@@ -31,6 +31,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -64,6 +65,11 @@ struct ldr_compiled {
 	uint32_t functions;
 	const char *cache_state;
 	struct ldr_timings t;
+	/* lazy mode: obj is the globals object; the compiler process stays, serving the driver
+	 * hosts' requests for functions on session_fd (lazy_remote.c) until freed */
+	int lazy;
+	pid_t lazy_pid;
+	int session_fd;
 };
 
 /* ---- the answer on the pipe --------------------------------------------------------------------
@@ -141,7 +147,7 @@ static int answer_parse(const uint8_t *h, struct answer *a, char **err)
  * allow-list, so LLVM, whatever the bitcode makes it do, can open, execute, fork or connect
  * nothing.
  * Returns the pipe's fd, or negative: the process cannot be confined and must not compile. */
-static int compiler_confine(const struct ldr_ctx *ctx, int fd, pid_t parent)
+static int compiler_confine(const struct ldr_ctx *ctx, int fd, int *sfd, pid_t parent)
 {
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
 		return -ESRCH;
@@ -164,9 +170,16 @@ static int compiler_confine(const struct ldr_ctx *ctx, int fd, pid_t parent)
 			return -errno;
 		fd = 3;
 	}
-	if (syscall(SYS_close_range, 4u, ~0u, 0u) != 0) {
+	/* lazy mode: the session to the driver hosts, as fd 4 */
+	if (*sfd >= 0 && *sfd != 4) {
+		if (dup2(*sfd, 4) != 4)
+			return -errno;
+		*sfd = 4;
+	}
+	unsigned first = *sfd >= 0 ? 5u : 4u;
+	if (syscall(SYS_close_range, first, ~0u, 0u) != 0) {
 		long max = sysconf(_SC_OPEN_MAX);
-		for (long i = 4; i < (max > 0 && max < 65536 ? max : 65536); i++)
+		for (long i = first; i < (max > 0 && max < 65536 ? max : 65536); i++)
 			close((int)i);
 	}
 	struct rlimit core = {0, 0}, nofile = {64, 64};
@@ -196,10 +209,10 @@ static int compiler_confine(const struct ldr_ctx *ctx, int fd, pid_t parent)
 	/* last, the seccomp allow-list (and namespaces): LLVM needs nothing but memory from
 	 * here on. A build without libseccomp (a cross build) has only the limits above. */
 	if (xdrv_sandbox_available()) {
-		const int keep = fd;
+		const int keep[2] = {fd, *sfd};
 		struct xdrv_sandbox_cfg sc = {.profile = XDRV_SANDBOX_COMPILER,
-					      .keep_fds = &keep,
-					      .nkeep = 1,
+					      .keep_fds = keep,
+					      .nkeep = *sfd >= 0 ? 2 : 1,
 					      .namespaces = true};
 		if (xdrv_sandbox_enter(&sc, NULL, NULL) != 0)
 			return -EPERM;
@@ -231,13 +244,14 @@ static _Noreturn void compiler_answer_failure(int fd, int rc, const char *msg)
 /* In the compiler process: compile the package as an eager in-process load would (the same
  * bytes, the same pipeline, the same checks), send the object emitted, and end without running
  * atexit handlers (nothing of the supervisor's may run twice, no leak check of a fork). */
-static _Noreturn void compiler_main(struct ldr_ctx *ctx, int fd, pid_t parent, const uint8_t *pkg,
-				    size_t len, const char *label, const struct ldr_param_value *pv,
-				    size_t npv)
+static _Noreturn void compiler_main(struct ldr_ctx *ctx, int fd, int sfd, pid_t parent,
+				    const uint8_t *pkg, size_t len, const char *label,
+				    const struct ldr_param_value *pv, size_t npv)
 {
 	char *e = NULL;
 	struct ldr_image *img = NULL;
-	fd = compiler_confine(ctx, fd, parent);
+	bool lazy = ctx->cfg.jit_mode == LDR_JIT_LAZY;
+	fd = compiler_confine(ctx, fd, &sfd, parent);
 	if (fd < 0) {
 		if (fd == -ESRCH)
 			_exit(1); /* the supervisor is gone */
@@ -257,9 +271,30 @@ static _Noreturn void compiler_main(struct ldr_ctx *ctx, int fd, pid_t parent, c
 	ldr_ctx_drop_cache(ctx);
 	ctx->cfg.extract_dir = NULL; /* nothing written to disk */
 	ctx->capture_objects = 1;
+	if (lazy) {
+		/* the loader's own thunks, whose resolver a driver host replaces with a request
+		 * to this process; every object emitted is kept for it */
+		ctx->lazy_thunks_always = 1;
+		ctx->capture_all = 1;
+	}
 	int rc = ldr_image_load_buf(ctx, pkg, len, label, pv, npv, &img, &e);
 	if (rc)
 		compiler_answer_failure(fd, rc, e);
+	if (lazy) {
+		/* the globals object (globals, thunks, descriptor) now; functions on request */
+		struct ldr_obj_buf *objs = NULL;
+		size_t n = 0;
+		ldr_jit_take_captured(ctx, &objs, &n);
+		if (n != 1)
+			compiler_answer_failure(
+				fd, -ENOTSUP,
+				"package: lazy mode emitted no single globals object");
+		free(img->obj_copy);
+		img->obj_copy = objs[0].p;
+		img->obj_len = objs[0].n;
+		img->nobjects = 1;
+		free(objs);
+	}
 	if (img->nobjects != 1 || !img->obj_copy || !img->obj_len)
 		compiler_answer_failure(fd, -ENOTSUP,
 					"package: the compiler emitted no single object");
@@ -274,6 +309,10 @@ static _Noreturn void compiler_main(struct ldr_ctx *ctx, int fd, pid_t parent, c
 	put_le(h + 40, img->t.opt_ns, 8);
 	if (xdrv_write_all(fd, h, sizeof h) || xdrv_write_all(fd, img->obj_copy, img->obj_len))
 		_exit(1);
+	if (lazy) {
+		close(fd); /* the supervisor has its answer; the driver hosts ask on the session */
+		_exit(ldr_lazy_serve(img, sfd) == 0 ? 0 : 1);
+	}
 	_exit(0);
 }
 
@@ -320,6 +359,8 @@ static int left_ms(uint64_t deadline)
 struct reply {
 	struct answer a;
 	uint8_t *payload; /* a.len bytes, malloc'd */
+	pid_t lazy_pid;	  /* lazy: the compiler process, serving session_fd */
+	int session_fd;	  /* -1: none */
 };
 
 /* Run the compiler process on pkg and read its answer. 0 and *r (an object or a failure), or
@@ -327,12 +368,22 @@ struct reply {
 static int run_compiler(struct ldr_ctx *ctx, const uint8_t *pkg, size_t len, const char *label,
 			const struct ldr_param_value *pv, size_t npv, struct reply *r, char **err)
 {
-	int p[2];
+	int p[2], s[2] = {-1, -1};
+	bool lazy = ctx->cfg.jit_mode == LDR_JIT_LAZY;
 	memset(r, 0, sizeof *r);
+	r->session_fd = -1;
+	if (lazy && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, s) != 0)
+		return xdrv_err(err, -errno, "socketpair: %s", strerror(errno));
 	uint32_t timeout = ctx->cfg.compile_timeout_ms ? ctx->cfg.compile_timeout_ms
 						       : LDR_COMPILE_TIMEOUT_DEFAULT_MS;
-	if (pipe2(p, O_CLOEXEC) != 0)
-		return xdrv_err(err, -errno, "pipe: %s", strerror(errno));
+	if (pipe2(p, O_CLOEXEC) != 0) {
+		int e = errno;
+		if (lazy) {
+			close(s[0]);
+			close(s[1]);
+		}
+		return xdrv_err(err, -e, "pipe: %s", strerror(e));
+	}
 	pid_t parent = getpid();
 	fflush(NULL); /* nothing buffered may be written twice */
 	pid_t pid = fork();
@@ -340,14 +391,22 @@ static int run_compiler(struct ldr_ctx *ctx, const uint8_t *pkg, size_t len, con
 		int e = errno;
 		close(p[0]);
 		close(p[1]);
+		if (lazy) {
+			close(s[0]);
+			close(s[1]);
+		}
 		return xdrv_err(err, -e, "fork: %s", strerror(e));
 	}
 	if (pid == 0) {
 		close(p[0]);
-		compiler_main(ctx, p[1], parent, pkg, len, label, pv, npv);
+		if (lazy)
+			close(s[0]);
+		compiler_main(ctx, p[1], s[1], parent, pkg, len, label, pv, npv);
 	}
 	ctx->compile_forks++;
 	close(p[1]);
+	if (lazy)
+		close(s[1]);
 	int fd = p[0];
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	uint64_t deadline = xdrv_now_ns() + (uint64_t)timeout * 1000000u;
@@ -360,7 +419,8 @@ static int run_compiler(struct ldr_ctx *ctx, const uint8_t *pkg, size_t len, con
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
 	sigprocmask(SIG_BLOCK, &block, &old);
-	while (!(eof && exited)) {
+	/* lazy: the process stays after its answer (it closes the pipe), serving the session */
+	while (!(eof && (exited || lazy))) {
 		int ms = left_ms(deadline);
 		if (ms == 0) {
 			timed_out = 1;
@@ -425,7 +485,9 @@ static int run_compiler(struct ldr_ctx *ctx, const uint8_t *pkg, size_t len, con
 		}
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	if (!exited) {
+	bool serving = lazy && !exited && !timed_out && rc == 0 && have >= ANS_HDR &&
+		       have == ANS_HDR + r->a.len && r->a.kind == ANS_OBJECT;
+	if (!exited && !serving) {
 		/* hung, broke the protocol, or we were interrupted: it ends now */
 		kill(pid, SIGKILL);
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
@@ -446,6 +508,10 @@ static int run_compiler(struct ldr_ctx *ctx, const uint8_t *pkg, size_t len, con
 			      "compiler process for %s sent a malformed answer (%s); killed, "
 			      "nothing of it was loaded",
 			      label, why ? why : "?");
+	} else if (serving) {
+		r->lazy_pid = pid; /* alive: the driver hosts' compiler from here on */
+		r->session_fd = s[0];
+		s[0] = -1;
 	} else if (WIFSIGNALED(status)) {
 		rc = xdrv_err(err, -ECHILD,
 			      "compiler process for %s died: %s (%s); nothing of it was loaded",
@@ -465,6 +531,8 @@ static int run_compiler(struct ldr_ctx *ctx, const uint8_t *pkg, size_t len, con
 			label, have);
 	}
 	free(why);
+	if (s[0] >= 0)
+		close(s[0]);
 	if (rc) {
 		free(r->payload);
 		r->payload = NULL;
@@ -491,7 +559,7 @@ int ldr_package_compile_mem(struct ldr_ctx *ctx, const uint8_t *buf, size_t len,
 {
 	struct sdk_package pkg;
 	struct ldr_cache_key ck = {0};
-	struct reply r = {0};
+	struct reply r = {.session_fd = -1};
 	char *e = NULL;
 	size_t payload_len = 0;
 	int rc;
@@ -505,13 +573,8 @@ int ldr_package_compile_mem(struct ldr_ctx *ctx, const uint8_t *buf, size_t len,
 		goto out;
 	}
 	c->cache_state = "off";
-	if (ctx->cfg.jit_mode != LDR_JIT_EAGER) {
-		rc = xdrv_err(&e, -ENOTSUP,
-			      "lazy mode cannot use the compiler process (each function would be "
-			      "compiled on its first call, asking that process each time: not "
-			      "done); use eager mode, or load in process");
-		goto out;
-	}
+	c->session_fd = -1;
+	c->lazy = ctx->cfg.jit_mode == LDR_JIT_LAZY;
 	uint64_t t0 = xdrv_now_ns();
 	/* 1. the signature, before anything looks at the payload */
 	rc = sig_trailer_parse(buf, len, &payload_len, NULL, NULL, &e);
@@ -555,8 +618,9 @@ int ldr_package_compile_mem(struct ldr_ctx *ctx, const uint8_t *buf, size_t len,
 	if (rc)
 		goto out;
 
-	/* the object cache: a hit needs no compiler process */
-	if (ctx->cache) {
+	/* the object cache: a hit needs no compiler process (lazy mode: not cached, each
+	 * function is compiled when a driver host first calls it) */
+	if (ctx->cache && !c->lazy) {
 		char hex[65];
 		if (c->sig_checked) {
 			memcpy(hex, c->sig.digest_hex, sizeof hex);
@@ -623,6 +687,10 @@ int ldr_package_compile_mem(struct ldr_ctx *ctx, const uint8_t *buf, size_t len,
 		c->obj = r.payload;
 		c->obj_len = (size_t)r.a.len;
 		r.payload = NULL;
+		c->lazy_pid = r.lazy_pid;
+		c->session_fd = r.session_fd;
+		r.lazy_pid = 0;
+		r.session_fd = -1;
 		c->functions = r.a.functions;
 		c->t.parse_ns = r.a.parse_ns < c->t.jit_ns ? r.a.parse_ns : c->t.jit_ns;
 		c->t.opt_ns = r.a.opt_ns < c->t.jit_ns ? r.a.opt_ns : c->t.jit_ns;
@@ -647,6 +715,13 @@ int ldr_package_compile_mem(struct ldr_ctx *ctx, const uint8_t *buf, size_t len,
 	rc = 0;
 out:
 	free(r.payload);
+	if (r.lazy_pid > 0) { /* a failure answer after all */
+		kill(r.lazy_pid, SIGKILL);
+		while (waitpid(r.lazy_pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	if (r.session_fd >= 0)
+		close(r.session_fd);
 	ldr_cache_key_free(&ck);
 	sdk_package_free(&pkg);
 	ldr_compiled_free(c);
@@ -722,10 +797,23 @@ const struct sig_info *ldr_compiled_signature(const struct ldr_compiled *c)
 	return c && c->sig_checked ? &c->sig : NULL;
 }
 
+int ldr_compiled_session_fd(const struct ldr_compiled *c)
+{
+	return c && c->lazy ? c->session_fd : -1;
+}
+
 void ldr_compiled_free(struct ldr_compiled *c)
 {
 	if (!c)
 		return;
+	if (c->lazy_pid > 0 && getpid() != c->lazy_pid) {
+		/* the lazy compiler process serves nobody after this */
+		kill(c->lazy_pid, SIGKILL);
+		while (waitpid(c->lazy_pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	if (c->session_fd >= 0)
+		close(c->session_fd);
 	sdk_manifest_free(&c->manifest);
 	free(c->param_values);
 	free(c->obj);
@@ -761,7 +849,7 @@ int ldr_image_load_compiled(struct ldr_ctx *ctx, const struct ldr_compiled *c,
 	uint64_t t0 = xdrv_now_ns();
 	img->ctx = ctx;
 	img->id = ++ctx->next_id;
-	img->mode = LDR_JIT_EAGER;
+	img->mode = c->lazy ? LDR_JIT_LAZY : LDR_JIT_EAGER;
 	img->cache_state = c->cache_state;
 	img->abi_version = c->manifest.abi_version;
 	img->label = strdup(c->label);
@@ -781,6 +869,8 @@ int ldr_image_load_compiled(struct ldr_ctx *ctx, const struct ldr_compiled *c,
 	img->sig = c->sig;
 	img->sig_checked = c->sig_checked;
 	rc = ldr_jit_image_begin(img, &e);
+	if (!rc && c->lazy) /* the thunks ask the compiler process (lazy_remote.c) */
+		rc = ldr_lazy_remote_attach(img, c->session_fd, &e);
 	if (!rc)
 		rc = ldr_jit_add_object(img, c->obj, c->obj_len, &e);
 	if (!rc) {
@@ -797,7 +887,8 @@ int ldr_image_load_compiled(struct ldr_ctx *ctx, const struct ldr_compiled *c,
 		rc = xdrv_err(&e, -EIO, "the object linked is not the one compiled");
 	if (rc)
 		goto out;
-	img->total = img->compiled = c->functions;
+	img->total = c->functions;
+	img->compiled = c->lazy ? 0 : c->functions; /* lazy: counted as the thunks resolve */
 	img->t = c->t;
 	img->t.jit_ns = xdrv_now_ns() - t0; /* the link */
 	img->t.total_ns = c->t.total_ns + img->t.jit_ns;

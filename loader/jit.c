@@ -123,6 +123,26 @@ static LLVMErrorRef object_digest_transform(void *c, LLVMMemoryBufferRef *obj)
 {
 	struct ldr_ctx *ctx = c;
 	struct ldr_image *img = ctx->obj_digest_img;
+	if (ctx->capture_all && obj && *obj && LLVMGetBufferSize(*obj)) {
+		/* the compiler process in lazy mode: every object, for a driver host */
+		size_t sz = LLVMGetBufferSize(*obj);
+		struct ldr_obj_buf *a =
+			realloc(ctx->captured, (ctx->ncaptured + 1) * sizeof *ctx->captured);
+		if (a)
+			ctx->captured = a;
+		uint8_t *copy = a ? malloc(sz) : NULL;
+		if (copy) {
+			memcpy(copy, LLVMGetBufferStart(*obj), sz);
+			ctx->captured[ctx->ncaptured].p = copy;
+			ctx->captured[ctx->ncaptured].n = sz;
+			ctx->ncaptured++;
+		} else {
+			/* lost: the taker sees none and fails */
+			for (size_t i = 0; i < ctx->ncaptured; i++)
+				free(ctx->captured[i].p);
+			ctx->ncaptured = 0;
+		}
+	}
 	if (!img || !obj || !*obj)
 		return LLVMErrorSuccess;
 	unsigned char cat[64];
@@ -169,6 +189,14 @@ int ldr_jit_create(struct ldr_ctx *ctx, uint32_t opt_level, char **err)
 	return 0;
 }
 
+void ldr_jit_take_captured(struct ldr_ctx *ctx, struct ldr_obj_buf **out, size_t *n)
+{
+	*out = ctx->captured;
+	*n = ctx->ncaptured;
+	ctx->captured = NULL;
+	ctx->ncaptured = 0;
+}
+
 void ldr_jit_destroy(struct ldr_ctx *ctx)
 {
 	if (!ctx || !ctx->jit)
@@ -183,6 +211,11 @@ void ldr_jit_destroy(struct ldr_ctx *ctx)
 	ctx->es = NULL;
 	free(ctx->jit_errors);
 	ctx->jit_errors = NULL;
+	for (size_t i = 0; i < ctx->ncaptured; i++)
+		free(ctx->captured[i].p);
+	free(ctx->captured);
+	ctx->captured = NULL;
+	ctx->ncaptured = 0;
 }
 
 /* ---- per image --------------------------------------------------------------------------------

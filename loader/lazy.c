@@ -65,7 +65,7 @@ uint64_t ldr_lazy_failures(void)
  * returns XDRV_EIO, sign-extended, so an int32 entry point (probe, open, xmit, ...) reports an
  * I/O error instead of success, and a void one simply returns.
  */
-static uint64_t lazy_error_handler(void)
+uint64_t ldr_lazy_error_handler(void)
 {
 	atomic_fetch_add(&lazy_failures, 1);
 	fprintf(stderr, "xdrv loader: LAZY COMPILATION FAILED: a driver function could not be "
@@ -505,7 +505,7 @@ static int orc_available(struct ldr_image *img)
 		return 0;
 	LLVMErrorRef e = LLVMOrcCreateLocalLazyCallThroughManager(
 		LLVMOrcLLJITGetTripleString(ctx->jit), ctx->es,
-		(LLVMOrcJITTargetAddress)(uintptr_t)lazy_error_handler, &img->lctm);
+		(LLVMOrcJITTargetAddress)(uintptr_t)ldr_lazy_error_handler, &img->lctm);
 	if (e) {
 		LLVMConsumeError(e);
 		img->lctm = NULL;
@@ -552,7 +552,7 @@ static void *lazy_resolve(struct ldr_image *img, void **slot, uint32_t id)
 			img->ctx->jit_errors = err;
 			err = NULL;
 		}
-		p = (void *)(uintptr_t)lazy_error_handler;
+		p = (void *)(uintptr_t)ldr_lazy_error_handler;
 	}
 	free(err);
 	pthread_mutex_unlock(&resolve_mu);
@@ -560,12 +560,12 @@ static void *lazy_resolve(struct ldr_image *img, void **slot, uint32_t id)
 }
 
 /* The two absolute symbols the thunks call with: the resolver and this image. */
-static int define_lazy_symbols(struct ldr_image *img, char **err)
+int ldr_lazy_define_symbols(struct ldr_image *img, ldr_lazy_resolver resolve, char **err)
 {
 	struct ldr_ctx *ctx = img->ctx;
 	LLVMOrcCSymbolMapPair syms[2];
 	syms[0].Name = LLVMOrcLLJITMangleAndIntern(ctx->jit, RESOLVE_SYM);
-	syms[0].Sym.Address = (LLVMOrcExecutorAddress)(uintptr_t)lazy_resolve;
+	syms[0].Sym.Address = (LLVMOrcExecutorAddress)(uintptr_t)resolve;
 	syms[0].Sym.Flags.GenericFlags = LLVMJITSymbolGenericFlagsCallable;
 	syms[0].Sym.Flags.TargetFlags = 0;
 	syms[1].Name = LLVMOrcLLJITMangleAndIntern(ctx->jit, IMAGE_SYM);
@@ -651,7 +651,7 @@ int ldr_lazy_add(struct ldr_image *img, LLVMOrcThreadSafeContextRef tsc, LLVMMod
 	int thunks = !orc_available(img);
 	rc = check_reserved(m, fns, nfns, thunks, err);
 	if (!rc && thunks)
-		rc = define_lazy_symbols(img, err);
+		rc = ldr_lazy_define_symbols(img, lazy_resolve, err);
 	if (rc)
 		goto out_dispose;
 

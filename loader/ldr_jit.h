@@ -106,6 +106,14 @@ struct ldr_ctx {
 	 * compiling (tests only: a compiler process that hangs), raw bytes it answers instead of
 	 * compiling (tests only: a compiler process taken over by the package) */
 	int capture_objects;
+	/* the compiler process in lazy mode (lazy_remote.c): every object emitted, in order,
+	 * until taken */
+	int capture_all;
+	struct ldr_obj_buf {
+		uint8_t *p;
+		size_t n;
+	} * captured;
+	size_t ncaptured;
 	uint32_t compile_forks;
 	uint32_t compile_test_sleep_ms;
 	const uint8_t *compile_test_reply; /* tests only: the process sends these bytes instead */
@@ -147,6 +155,8 @@ struct ldr_image {
 	LLVMOrcIndirectStubsManagerRef ism;    /* lazy mode with ORC's re-exports */
 	char **lazy_bodies; /* lazy mode: "F$body" of thunk i (lazy.c), malloc'd (jit.c frees) */
 	uint32_t nlazy;	    /* entries in lazy_bodies */
+	int lazy_fd;	    /* lazy mode in a driver host: the session to the compiler process
+			       (lazy_remote.c); -1 or 0 when unused (never closed by the image) */
 	uint32_t lazy_resolved; /* thunks resolved (slots filled) */
 	uint32_t compiled, total;
 	const struct xdrv_driver *desc;
@@ -284,5 +294,20 @@ int ldr_lazy_add(struct ldr_image *img, LLVMOrcThreadSafeContextRef tsc, LLVMMod
 #define LDR_LAZY_THUNK_ATTR "xdrv-lazy-thunk"
 /* Number of lazy call-through failures since process start (the error handler counts them). */
 uint64_t ldr_lazy_failures(void);
+
+/* ---- lazy mode across processes (lazy_remote.c) -------------------------------------------- */
+/* lazy.c: define the two absolute symbols the thunks call (the resolver `resolve`, this image);
+ * the error handler a failed resolution returns in place of the function. */
+typedef void *(*ldr_lazy_resolver)(struct ldr_image *img, void **slot, uint32_t id);
+int ldr_lazy_define_symbols(struct ldr_image *img, ldr_lazy_resolver resolve, char **err);
+uint64_t ldr_lazy_error_handler(void);
+/* The objects captured so far (ctx->capture_all), taken: *out and *n, the caller frees each
+ * p and the array. */
+void ldr_jit_take_captured(struct ldr_ctx *ctx, struct ldr_obj_buf **out, size_t *n);
+/* In the compiler process: answer the driver hosts' requests for function objects on the
+ * session `fd` until it reaches its end. 0, or -errno. */
+int ldr_lazy_serve(struct ldr_image *img, int fd);
+/* In the driver host: thunks resolve through the compiler process on session `fd`. */
+int ldr_lazy_remote_attach(struct ldr_image *img, int fd, char **err);
 
 #endif

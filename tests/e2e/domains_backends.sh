@@ -14,6 +14,8 @@
 #     arrangement without rings; bad values and files that cannot be opened are named;
 #   - xdrv boot serves a booted driver's disk file the same way;
 #   - --cpu-limit stops a driver host at its CPU time, SIGXCPU named;
+#   - --lazy runs in a driver host, each function compiled by the compiler process on its first
+#     call, again after a restart;
 #   - after each run no backend server is left and its directory is gone.
 #   usage: tests/e2e/domains_backends.sh BUILD_DIR
 set -uo pipefail
@@ -116,6 +118,27 @@ out=$("$X" run --trust "$TRUST" --cpu-limit 0 --device dp83820 "$B/pkg/dp83820.x
 if [ "$rc" -eq 2 ] && has "$out" "--cpu-limit wants seconds"; then
   ok "--cpu-limit 0 is a usage error"
 else bad "--cpu-limit 0: exit $rc: $out"; fi
+
+# ---- --lazy in a driver host: functions come from the compiler process on first call ---------
+"$X" run --trust "$TRUST" --lazy --device dp83820 --wire gen:count=100000000,size=60,check=0,digest=0 \
+  --for 4000 "$B/pkg/dp83820.xdrv" >"$T/lazy.log" 2>&1 &
+XPID=$!
+host=""
+for _ in $(seq 300); do
+  grep -q "^wire: gen.0 attached" "$T/lazy.log" && break
+  sleep 0.1
+done
+host=$(grep -oE "domain: driver host [0-9]+" "$T/lazy.log" | grep -oE "[0-9]+$" | head -1)
+sleep 0.5
+[ -n "$host" ] && kill -KILL "$host"
+wait "$XPID"; rc=$?; XPID=""
+out=$(cat "$T/lazy.log")
+n=$(grep -oE "jit +lazy, [0-9]+ of [0-9]+ functions compiled" <<<"$out" | grep -oE "[0-9]+" | head -1)
+if [ "$rc" -eq 0 ] && [ -n "$host" ] && has "$out" "domain: driver host [0-9]+: seccomp" &&
+   has "$out" "each function's object came from the compiler process" && [ "${n:-0}" -gt 0 ] &&
+   has "$out" "driver host $host died: SIGKILL; restart 1 of 3" && has "$out" "ready .* after the last one died"; then
+  ok "--lazy runs in a sandboxed driver host, $n functions compiled by the compiler process on first call, and again after a restart"
+else bad "--lazy in a driver host: exit $rc"; echo "$out" | grep -v '^\[dp83820\]'; fi
 
 # ---- generator frames through the ring (--backends supervisor); --backends host --------------
 out=$("$X" run --trust "$TRUST" --backends supervisor --device dp83820 --wire gen:count=2000,size=60 \

@@ -193,8 +193,11 @@ void ldr_ctx_drop_cache(struct ldr_ctx *ctx);
  * error: "compiler process for PKG died: SIGSEGV (LLVM crashed on the package's bitcode);
  * nothing of it was loaded", "... did not answer within N ms; killed". The object is stored in
  * the cache, and its digest computed, here, from the bytes received.
- * Eager mode only: lazy mode compiles each function on its first call, which would have to
- * ask the compiler process each time (not done: -ENOTSUP). */
+ * Lazy mode (cfg.jit_mode LDR_JIT_LAZY): the object is the globals object (globals, the
+ * loader's thunks, the descriptor), and the compiler process stays, compiling each function
+ * when a driver host first calls it and sending the object on a session
+ * (ldr_compiled_session_fd, which the driver host must have open); ldr_compiled_free ends it.
+ * Lazy loads are not cached. */
 #define LDR_COMPILE_TIMEOUT_DEFAULT_MS 600000u /* minutes: sanitizer builds under QEMU */
 #define LDR_COMPILE_MEM_DEFAULT	       (2ull << 30)
 #define LDR_COMPILE_ERR_MAX	       4096u /* a failure message from the compiler process */
@@ -223,7 +226,10 @@ const struct sdk_manifest *ldr_compiled_manifest(const struct ldr_compiled *c);
 const uint64_t *ldr_compiled_param_values(const struct ldr_compiled *c, size_t *n);
 uint32_t ldr_compiled_functions(const struct ldr_compiled *c);
 const struct sig_info *ldr_compiled_signature(const struct ldr_compiled *c);
-void ldr_compiled_free(struct ldr_compiled *c); /* NULL-safe */
+/* Lazy mode: the session to the compiler process, for the driver hosts (pass it to each);
+ * -1 in eager mode. */
+int ldr_compiled_session_fd(const struct ldr_compiled *c);
+void ldr_compiled_free(struct ldr_compiled *c); /* NULL-safe; lazy: ends the compiler process */
 /* Driver-host side: link the object into a new image of ctx (as a cache hit is: no bitcode);
  * manifest, signature, parameter values and function counts from the record. The image's
  * ldr_image_object_digest equals ldr_compiled_sha256 (checked: -EIO otherwise). */
