@@ -44,7 +44,7 @@
 #define LZ_ANS	    0x415a4c58u /* "XLZA" */
 #define LZ_DATA	    0x445a4c58u /* "XLZD" */
 #define LZ_CHUNK    (32u * 1024u)
-#define LZ_NAME_MAX 512u
+#define LZ_NAME_MAX LDR_LAZY_NAME_MAX
 #define LZ_OBJS_MAX 8u
 #define LZ_WAIT_MS  600000u /* a host waits this long for an answer at most (the watchdog) */
 #define BODY_SUFFIX "$body"
@@ -207,11 +207,9 @@ static ssize_t recv_msg(int fd, uint32_t seq, uint8_t *buf, size_t cap, char **e
 	}
 }
 
-/* Ask for function `id`: its body's name and objects (one blob), checked. */
-static int fetch(int fd, uint32_t id, char *name, uint8_t **blob, uint64_t *len, uint32_t *nobjs,
-		 char **err)
+int ldr_lazy_fetch(int fd, uint32_t seq, uint32_t id, char name[LDR_LAZY_NAME_MAX], uint8_t **blob,
+		   uint64_t *len, uint32_t *nobjs, char **err)
 {
-	uint32_t seq = ((uint32_t)getpid() << 12) + (++remote_seq & 0xfffu);
 	struct lz_req q = {LZ_REQ, seq, id, 0};
 	if (write(fd, &q, sizeof q) != (ssize_t)sizeof q)
 		return xdrv_err(err, -errno ? -errno : -EIO,
@@ -230,11 +228,14 @@ static int fetch(int fd, uint32_t id, char *name, uint8_t **blob, uint64_t *len,
 	}
 	if (rc == 0 && a.magic != LZ_ANS)
 		rc = xdrv_err(err, -EPROTO, "lazy: an answer with magic %08" PRIx32, a.magic);
-	if (rc == 0 && a.rc)
-		rc = xdrv_err(err, a.rc < 0 ? a.rc : -EIO,
+	if (rc == 0 && a.rc) {
+		/* an errno it names, or EIO for anything else it sent */
+		int code = a.rc < 0 && a.rc > -4096 ? -a.rc : EIO;
+		rc = xdrv_err(err, -code,
 			      "lazy: the compiler process could not compile function %" PRIu32
 			      ": %s",
-			      id, strerror(a.rc < 0 ? -a.rc : EIO));
+			      id, strerror(code));
+	}
 	if (rc == 0 && (a.name_len == 0 || a.name_len >= LZ_NAME_MAX || a.nobjs == 0 ||
 			a.nobjs > LZ_OBJS_MAX || a.total < a.name_len + 8ull * a.nobjs ||
 			a.total > a.name_len + (uint64_t)a.nobjs * (8 + LDR_CACHE_ENTRY_MAX)))
@@ -285,9 +286,9 @@ static int fetch(int fd, uint32_t id, char *name, uint8_t **blob, uint64_t *len,
 	return 0;
 }
 
-/* Link the objects of one answer; every length checked against what is left. */
-static int link_objects(struct ldr_image *img, const uint8_t *blob, uint64_t len, uint32_t nobjs,
-			char **err)
+int ldr_lazy_blob_walk(const uint8_t *blob, uint64_t len, uint32_t nobjs,
+		       int (*each)(void *arg, const uint8_t *obj, size_t n, char **err), void *arg,
+		       char **err)
 {
 	uint64_t off = 0;
 	for (uint32_t i = 0; i < nobjs; i++) {
@@ -301,12 +302,17 @@ static int link_objects(struct ldr_image *img, const uint8_t *blob, uint64_t len
 					"lazy: object %" PRIu32 " of %" PRIu64 " bytes, %" PRIu64
 					" left",
 					i, l, len - off);
-		int rc = ldr_jit_add_object(img, blob + off, (size_t)l, err);
+		int rc = each(arg, blob + off, (size_t)l, err);
 		if (rc)
 			return rc;
 		off += l;
 	}
 	return off == len ? 0 : xdrv_err(err, -EPROTO, "lazy: bytes after the objects");
+}
+
+static int add_one(void *arg, const uint8_t *obj, size_t n, char **err)
+{
+	return ldr_jit_add_object(arg, obj, n, err);
 }
 
 static void *remote_resolve(struct ldr_image *img, void **slot, uint32_t id)
@@ -317,14 +323,15 @@ static void *remote_resolve(struct ldr_image *img, void **slot, uint32_t id)
 		pthread_mutex_unlock(&remote_mu);
 		return p;
 	}
-	char name[LZ_NAME_MAX], *err = NULL;
+	char name[LDR_LAZY_NAME_MAX], *err = NULL;
 	const char *sym = name;
 	uint8_t *blob = NULL;
 	uint64_t len = 0, addr = 0;
 	uint32_t nobjs = 0;
-	int rc = fetch(img->lazy_fd, id, name, &blob, &len, &nobjs, &err);
+	uint32_t seq = ((uint32_t)getpid() << 12) + (++remote_seq & 0xfffu);
+	int rc = ldr_lazy_fetch(img->lazy_fd, seq, id, name, &blob, &len, &nobjs, &err);
 	if (!rc)
-		rc = link_objects(img, blob, len, nobjs, &err);
+		rc = ldr_lazy_blob_walk(blob, len, nobjs, add_one, img, &err);
 	if (!rc)
 		rc = ldr_jit_lookup(img, &sym, 1, 0, &addr, &err);
 	free(blob);

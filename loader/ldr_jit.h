@@ -309,5 +309,17 @@ void ldr_jit_take_captured(struct ldr_ctx *ctx, struct ldr_obj_buf **out, size_t
 int ldr_lazy_serve(struct ldr_image *img, int fd);
 /* In the driver host: thunks resolve through the compiler process on session `fd`. */
 int ldr_lazy_remote_attach(struct ldr_image *img, int fd, char **err);
+/* The host's side of one exchange (exported for the fuzz target): send the request for
+ * function `id` as exchange `seq`, read its answer (messages of other exchanges skipped), check
+ * it: the body's name (printable, ending "$body") and the objects as one blob of `nobjs`
+ * length-prefixed objects (*blob malloc'd). 0, or -errno with *err. */
+#define LDR_LAZY_NAME_MAX 512u
+int ldr_lazy_fetch(int fd, uint32_t seq, uint32_t id, char name[LDR_LAZY_NAME_MAX], uint8_t **blob,
+		   uint64_t *len, uint32_t *nobjs, char **err);
+/* Walk such a blob: each(arg, object, length) per object, every length checked against what
+ * is left, nothing after the last. 0, each's error, or -EPROTO with *err. */
+int ldr_lazy_blob_walk(const uint8_t *blob, uint64_t len, uint32_t nobjs,
+		       int (*each)(void *arg, const uint8_t *obj, size_t n, char **err), void *arg,
+		       char **err);
 
 #endif
