@@ -217,7 +217,7 @@ int ldr_lazy_fetch(int fd, uint32_t seq, uint32_t id, char name[LDR_LAZY_NAME_MA
 	uint8_t *msg = malloc(sizeof(struct lz_data_hdr) + LZ_CHUNK);
 	if (!msg)
 		return xdrv_err(err, -ENOMEM, "lazy: out of memory");
-	struct lz_ans a;
+	struct lz_ans a = {0};
 	ssize_t n = recv_msg(fd, seq, msg, sizeof(struct lz_data_hdr) + LZ_CHUNK, err);
 	int rc = n < 0 ? (int)n : 0;
 	if (rc == 0) {
