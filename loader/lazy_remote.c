@@ -272,7 +272,8 @@ int ldr_lazy_fetch(int fd, uint32_t seq, uint32_t id, char name[LDR_LAZY_NAME_MA
 				rc = xdrv_err(err, -EPROTO,
 					      "lazy: a function name with byte 0x%02x",
 					      (unsigned char)name[i]);
-		if (rc == 0 && (a.name_len <= sl || strcmp(name + a.name_len - sl, BODY_SUFFIX)))
+		if (rc == 0 &&
+		    (a.name_len <= sl || strcmp(name + a.name_len - sl, BODY_SUFFIX) != 0))
 			rc = xdrv_err(err, -EPROTO, "lazy: '%s' is not a function body", name);
 	}
 	if (rc) {
