@@ -273,7 +273,7 @@ static int start_backends(struct run *R, char **err)
 		return xdrv_err(err, -ENOTSUP,
 				"jit-isolated: this build has no sandbox (built without "
 				"libseccomp)");
-	if (a->image_disk || (a->backend && strcmp(a->backend, "native") != 0))
+	if (a->image_disk || !hvb_split_backend_applies(a->backend))
 		return 0;
 	snprintf(dev, sizeof dev, "virtio-scsi:disk=file:%s", R->image);
 	int rc = hvb_split_plan(HVB_SPLIT_AUTO, dev, NULL, &R->split, err);

@@ -30,6 +30,19 @@ static const struct ldr_param_value nic_params[] = {
 static const char *const nic_kv[] = {"holdoff_us=0", "rx_ring=256", "tx_ring=256"};
 #define NIC_NPARAMS 3
 
+/* The drivers' descriptors from the images loaded or linked. */
+static int take_descriptors(struct variant *v, char **err)
+{
+	v->nic_desc = ldr_image_descriptor(v->nic_img);
+	v->scsi_desc = ldr_image_descriptor(v->scsi_img);
+	if (!v->nic_desc || !v->scsi_desc)
+		return xdrv_err(err, -EINVAL, "%s: a package has no descriptor",
+				bench_mode_names[v->mode]);
+	return 0;
+}
+
+/* The JIT modes, as xdrv run compiles them; jit-isolated only through the compiler process
+ * (bench_variant_link links the objects in the driver host). */
 static int load_jit(struct variant *v, const char *build, char **err)
 {
 	char root[PATH_MAX], path[PATH_MAX];
@@ -44,20 +57,18 @@ static int load_jit(struct variant *v, const char *build, char **err)
 						      : &dflt,
 			 &cfg); /* as xdrv run compiles */
 	int rc = ldr_ctx_create(&cfg, &v->ctx, err);
+	bool iso = v->mode == MODE_JIT_ISOLATED;
 	snprintf(path, sizeof path, "%s/pkg/dp83820.xdrv", build);
-	if (rc == 0)
+	if (rc == 0 && iso) /* as xdrv run does: the compiler process, linked in the host */
+		rc = ldr_package_compile(v->ctx, path, nic_params, NIC_NPARAMS, &v->nic_comp, err);
+	else if (rc == 0)
 		rc = ldr_image_load_file(v->ctx, path, nic_params, NIC_NPARAMS, &v->nic_img, err);
 	snprintf(path, sizeof path, "%s/pkg/virtio_scsi.xdrv", build);
-	if (rc == 0)
+	if (rc == 0 && iso)
+		rc = ldr_package_compile(v->ctx, path, NULL, 0, &v->scsi_comp, err);
+	else if (rc == 0)
 		rc = ldr_image_load_file(v->ctx, path, NULL, 0, &v->scsi_img, err);
-	if (rc == 0) {
-		v->nic_desc = ldr_image_descriptor(v->nic_img);
-		v->scsi_desc = ldr_image_descriptor(v->scsi_img);
-		if (!v->nic_desc || !v->scsi_desc)
-			rc = xdrv_err(err, -EINVAL, "%s: a package has no descriptor",
-				      bench_mode_names[v->mode]);
-	}
-	return rc;
+	return rc == 0 && !iso ? take_descriptors(v, err) : rc;
 }
 
 static int load_so(struct variant *v, const char *build, char **err)
@@ -95,47 +106,20 @@ static int load_static(struct variant *v, char **err)
 	return 0;
 }
 
-/* jit-isolated: both packages through the compiler process (or the object cache), as xdrv run
- * does; nothing is linked in this process. */
-static int compile_isolated(struct variant *v, const char *build, char **err)
-{
-	char root[PATH_MAX], path[PATH_MAX];
-	snprintf(root, sizeof root, "%s/pki/root.pem", build);
-	struct ldr_config cfg = {.trust_root = root, .jit_mode = LDR_JIT_EAGER, .opt_level = 2};
-	struct cli_budget dflt = {0};
-	cli_budget_apply(v->budget ? v->budget : &dflt, &cfg);
-	int rc = ldr_ctx_create(&cfg, &v->ctx, err);
-	snprintf(path, sizeof path, "%s/pkg/dp83820.xdrv", build);
-	if (rc == 0)
-		rc = ldr_package_compile(v->ctx, path, nic_params, NIC_NPARAMS, &v->nic_comp, err);
-	snprintf(path, sizeof path, "%s/pkg/virtio_scsi.xdrv", build);
-	if (rc == 0)
-		rc = ldr_package_compile(v->ctx, path, NULL, 0, &v->scsi_comp, err);
-	return rc;
-}
-
 int bench_variant_link(struct variant *v, char **err)
 {
 	int rc = ldr_image_load_compiled(v->ctx, v->nic_comp, &v->nic_img, err);
 	if (rc == 0)
 		rc = ldr_image_load_compiled(v->ctx, v->scsi_comp, &v->scsi_img, err);
-	if (rc == 0) {
-		v->nic_desc = ldr_image_descriptor(v->nic_img);
-		v->scsi_desc = ldr_image_descriptor(v->scsi_img);
-		if (!v->nic_desc || !v->scsi_desc)
-			rc = xdrv_err(err, -EINVAL, "jit-isolated: a package has no descriptor");
-	}
-	return rc;
+	return rc ? rc : take_descriptors(v, err);
 }
 
 int bench_variant_load(struct variant *v, const char *build, char **err)
 {
 	uint64_t t0 = xdrv_now_ns();
 	int rc;
-	if (v->mode == MODE_JIT_ISOLATED)
-		rc = compile_isolated(v, build, err);
-	else if (v->mode == MODE_JIT_EAGER || v->mode == MODE_JIT_LAZY ||
-		 v->mode == MODE_JIT_NOBUDGET)
+	if (v->mode == MODE_JIT_EAGER || v->mode == MODE_JIT_ISOLATED || v->mode == MODE_JIT_LAZY ||
+	    v->mode == MODE_JIT_NOBUDGET)
 		rc = load_jit(v, build, err);
 	else if (v->mode == MODE_NATIVE_SO)
 		rc = load_so(v, build, err);

@@ -727,8 +727,7 @@ static int host_body(void *arg, struct ldr_domain_host *h, uint32_t restarts)
 static int supervisor_backends(struct run_args *a, char **err)
 {
 	int rc = 0;
-	bool native = !strcmp(a->backend, "native") || !strncmp(a->backend, "native:", 7);
-	if (native)
+	if (hvb_split_backend_applies(a->backend))
 		rc = hvb_split_plan(a->where, a->device, a->wire, &a->split, err);
 	if (rc == 0 && a->split.ndevs)
 		rc = hvb_split_start(&a->split, "xdrv run: backend", false, &a->server, err);

@@ -503,7 +503,7 @@ static int jit_and_probe(struct boot *b, struct drv_state *s, char **err)
 	}
 	/* the disks that touch the outside world are served from here (a backend server of the
 	 * boot's), the driver host reaches them through blkfront rings */
-	if (!strcmp(s->d->backend, "native") || !strncmp(s->d->backend, "native:", 7))
+	if (hvb_split_backend_applies(s->d->backend))
 		rc = hvb_split_plan(HVB_SPLIT_AUTO, s->d->device, NULL, &plan, err);
 	if (!rc && plan.ndevs) {
 		rc = hvb_split_start(&plan, "xdrv boot: backend", false, &server, err);

@@ -56,6 +56,11 @@ static bool kind_is(const char *spec, const char *kind)
 	return !strncmp(spec, kind, n) && (spec[n] == ':' || spec[n] == '\0');
 }
 
+bool hvb_split_backend_applies(const char *backend)
+{
+	return !backend || kind_is(backend, "native");
+}
+
 static bool serve_wire(enum hvb_split_where w, const char *spec)
 {
 	return kind_is(spec, "tap") || (w == HVB_SPLIT_SUPERVISOR && kind_is(spec, "gen"));

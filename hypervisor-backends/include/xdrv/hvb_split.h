@@ -30,6 +30,9 @@
 enum hvb_split_where { HVB_SPLIT_AUTO, HVB_SPLIT_SUPERVISOR, HVB_SPLIT_HOST };
 /* "auto", "supervisor", "host": 0, or -EINVAL. */
 int hvb_split_where_parse(const char *s, enum hvb_split_where *out);
+/* Does the split apply to devices on this backend spec (NAME[:OPTIONS], NULL: the default)?
+ * Only on native: with xen the user has chosen the frontends already. */
+bool hvb_split_backend_applies(const char *backend);
 
 struct hvb_split_plan {
 	char *device;			/* the driver host's device spec: each served disk=SPEC as
