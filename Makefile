@@ -218,6 +218,21 @@ $(O)/pkg/%.xdrv: $(O)/pkg/%.unsigned.xdrv $(PKI)/root.pem
 	$(if $(Q),@echo "  SIGN    $@")
 	$(Q)$(XDRV) sign --cert $(PKI)/signer.pem --key $(PKI)/signer.key --chain $(PKI)/vendor.pem -o $@ $<
 
+# The dp83820 driver built against ABI 1.0 as well (-D XDRV_ABI_WANT=1000000: no receive buffer
+# pool), so its 1.0 path stays tested (tests/sample-drivers). Not in pkg/: the same name and
+# version as the default build, which is what gets published and installed.
+PKG_ABI10 := $(O)/pkg-abi10/dp83820.xdrv
+drivers: $(PKG_ABI10)
+$(O)/pkg-abi10/dp83820.bc: $(XDRV) $(wildcard driver-abi/include/xdrv/*.h) $(wildcard sample-drivers/dp83820/*)
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  BUILD   $@")
+	$(Q)$(XDRV) build -D XDRV_ABI_WANT=1000000 -o $@ $(wildcard sample-drivers/dp83820/*.c)
+$(O)/pkg-abi10/dp83820.unsigned.xdrv: $(O)/pkg-abi10/dp83820.bc sample-drivers/dp83820/driver.mk
+	$(Q)$(XDRV) pack -o $@ --version $(dp83820_VERSION) --security-version $(dp83820_SECVER) --description "$(dp83820_DESC)" $<
+$(PKG_ABI10): $(O)/pkg-abi10/dp83820.unsigned.xdrv $(PKI)/root.pem
+	$(if $(Q),@echo "  SIGN    $@")
+	$(Q)$(XDRV) sign --cert $(PKI)/signer.pem --key $(PKI)/signer.key --chain $(PKI)/vendor.pem -o $@ $<
+
 # ---- tests -----------------------------------------------------------------------------------
 TEST_DIRS := $(foreach c,$(COMPONENTS) sample-drivers,$(if $(wildcard tests/$(c)/*.c),$(c)))
 TEST_MAIN := $(O)/obj/tests/cunit_main.o

@@ -171,7 +171,7 @@ static uint32_t htab_max(enum ldr_htype t)
 static const char *htype_name(enum ldr_htype t)
 {
 	static const char *const names[] = {"?",      "device",	   "region", "netdev",
-					    "packet", "scsi host", "blkdev"};
+					    "packet", "scsi host", "blkdev", "rx pool"};
 	return (unsigned)t < LDR_H_NTYPES ? names[t] : "?";
 }
 

@@ -533,7 +533,7 @@ void xdrv_dma_sync_for_device(xdrv_device_t *dev, uint64_t bus_addr, uint64_t le
 
 uint32_t ldr_driver_dma_in_use(const struct ldr_driver *drv)
 {
-	return drv ? drv->maps.live + drv->coherent.live : 0;
+	return drv ? drv->maps.live + drv->coherent.live + drv->rxpools : 0;
 }
 
 void ldr_device_release_all(struct ldr_driver *drv, struct ldr_unbind_report *rep)

@@ -8,10 +8,17 @@
  * host's call to xmit until xdrv_net_tx_complete, or from xdrv_pkt_alloc until xdrv_net_rx or
  * xdrv_pkt_free. A frame the host cannot hand over yet (queue stopped, or the driver is busy in
  * another entry point) waits in a host-side backlog, drained by ldr_driver_dispatch.
+ *
+ * Receive is batched: what a NAPI poll hands over with xdrv_net_rx waits in the netdev's rx
+ * batch and reaches the host's callback in one call after the poll returned (a per-frame
+ * callback gets one call each, still after the poll). ABI 1.1 receive buffer pools
+ * (xdrv_rxpool_*) go further: buffers mapped once, delivered a poll at a time straight from
+ * the pool to the callback, no packet object or mapping per frame.
  */
 #include "runtime_priv.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +30,8 @@
 #define NAPI_ROUNDS_MAX 64u
 /* Frames waiting for a stopped queue; more are dropped (as a qdisc would). */
 #define BACKLOG_MAX 1024u
+/* Frames per call of the host's receive callback (and packets an rx batch holds). */
+#define RX_BATCH 64u
 
 enum pkt_state { PKT_TX = 1, PKT_RX };
 
@@ -39,6 +48,19 @@ struct ldr_pkt {
 	struct ldr_pkt *next; /* backlog, or the driver's pool */
 	uint8_t *buf;
 	uint32_t bufcap; /* bytes at buf (cap is what was asked for) */
+	uint32_t rx_csum;
+	bool seen; /* the driver held it (its bytes are the driver's to see) */
+};
+
+/* An ABI 1.1 receive buffer pool: count buffers of stride bytes in one allocation, one
+ * FROM_DEVICE mapping of all of it for the pool's lifetime. */
+struct ldr_rxpool {
+	struct ldr_obj o;
+	struct ldr_netdev *nd;
+	struct ldr_rxpool *next; /* the netdev's pools */
+	uint8_t *mem;
+	uint64_t size, bus;
+	uint32_t count, buf_size, stride;
 };
 
 struct ldr_netdev {
@@ -51,9 +73,16 @@ struct ldr_netdev {
 	uint32_t link_up, speed, duplex;
 	uint32_t tx_frag;
 	void (*rx_cb)(void *ctx, const uint8_t *frame, size_t len, uint32_t csum_flags);
+	void (*rx_batch_cb)(void *ctx, const struct ldr_net_frame *frames, size_t n);
 	void *rx_ctx;
 	struct ldr_pkt *bl_head, *bl_tail;
 	uint32_t bl_len;
+	/* frames of the running poll (xdrv_net_rx), handed to the host when it returns */
+	bool in_poll;
+	uint32_t rxb_n;
+	struct ldr_pkt *rxb[RX_BATCH];
+	struct ldr_rxpool *pools;
+	uint32_t npools;
 };
 
 /* ---- packets -------------------------------------------------------------------------------- */
@@ -82,7 +111,7 @@ static struct ldr_pkt *pkt_new(struct ldr_netdev *nd, uint32_t size)
 		if (size <= LDR_PKT_POOL_BUF)
 			bufcap = LDR_PKT_POOL_BUF;
 		p = calloc(1, sizeof *p);
-		buf = p ? malloc(bufcap) : NULL;
+		buf = p ? calloc(1, bufcap) : NULL; /* zeroed once, at birth: see pkt_destroy */
 		if (!buf) {
 			free(p);
 			return NULL;
@@ -103,8 +132,10 @@ static int pkt_give(struct ldr_pkt *p)
 	if (drv->pkts >= LDR_PKTS_MAX)
 		return -ENOSPC;
 	int rc = ldr_handle_new(LDR_H_PKT, &p->o);
-	if (rc == 0)
+	if (rc == 0) {
 		drv->pkts++;
+		p->seen = true;
+	}
 	return rc;
 }
 
@@ -117,11 +148,23 @@ static void pkt_take(struct ldr_pkt *p)
 	}
 }
 
+/*
+ * What a pooled buffer may hold when xdrv_pkt_alloc hands it out again, unzeroed (zeroing each
+ * 1,536-byte receive buffer was 5 % of a 64-byte frame's time): every byte is zero (buffers are
+ * born zeroed) or was the driver's to see already, because the pool is the driver's own (never
+ * shared with another driver, freed at unbind) and every packet in it was either held by the
+ * driver (a receive buffer it filled, a frame it was given to transmit: `seen`) or is a host
+ * frame it never got (a backlog dropped at stop, a transmit refused before xmit), which is
+ * scrubbed here before it joins the pool. Host frames the driver did get were meant for its
+ * device anyway.
+ */
 static void pkt_destroy(struct ldr_pkt *p)
 {
 	pkt_take(p);
 	struct ldr_driver *drv = p->o.drv;
 	if (p->bufcap == LDR_PKT_POOL_BUF && drv->pkt_pool_n < LDR_PKT_POOL_MAX) {
+		if (!p->seen)
+			memset(p->buf, 0, p->len < p->bufcap ? p->len : p->bufcap);
 		p->next = drv->pkt_pool;
 		drv->pkt_pool = p;
 		drv->pkt_pool_n++;
@@ -154,7 +197,7 @@ xdrv_pkt_t *xdrv_pkt_alloc(xdrv_netdev_t *ndh, uint32_t size)
 	struct ldr_pkt *p = pkt_new(nd, size);
 	if (!p)
 		return NULL;
-	memset(p->buf, 0, size);
+	/* no memset: a recycled buffer holds only zeros or bytes the driver saw (pkt_destroy) */
 	p->state = PKT_RX;
 	p->len = size;
 	p->nfrags = 1;
@@ -231,6 +274,221 @@ int32_t xdrv_pkt_set_len(xdrv_pkt_t *pkt, uint32_t len)
 	return XDRV_OK;
 }
 
+/* ---- receive: batches to the host ------------------------------------------------------------ */
+
+/* Hand `n` frames to the host's callback: the batch one, or the per-frame one in a loop. */
+static void rx_to_host(struct ldr_netdev *nd, const struct ldr_net_frame *f, size_t n)
+{
+	if (!n)
+		return;
+	if (nd->rx_batch_cb) {
+		nd->rx_batch_cb(nd->rx_ctx, f, n);
+		return;
+	}
+	for (size_t i = 0; nd->rx_cb && i < n; i++)
+		nd->rx_cb(nd->rx_ctx, f[i].data, f[i].len, f[i].csum_flags);
+}
+
+/* Deliver the packets of the rx batch (the host owns them already) and recycle them. The
+ * batch is emptied before the callback runs, which may re-enter the runtime. */
+static void rx_flush(struct ldr_netdev *nd)
+{
+	uint32_t n = nd->rxb_n;
+	if (!n)
+		return;
+	struct ldr_pkt *pk[RX_BATCH];
+	struct ldr_net_frame f[RX_BATCH];
+	memcpy(pk, nd->rxb, n * sizeof pk[0]);
+	nd->rxb_n = 0;
+	uint32_t k = 0;
+	for (uint32_t i = 0; i < n; i++)
+		if (pk[i]->len)
+			f[k++] = (struct ldr_net_frame){.data = pk[i]->buf,
+							.len = pk[i]->len,
+							.csum_flags = pk[i]->rx_csum};
+	rx_to_host(nd, f, k);
+	for (uint32_t i = 0; i < n; i++)
+		pkt_destroy(pk[i]);
+}
+
+/* Drop what the rx batch holds (unregister, unbind). */
+static void rx_drop(struct ldr_netdev *nd)
+{
+	while (nd->rxb_n)
+		pkt_destroy(nd->rxb[--nd->rxb_n]);
+}
+
+/* ---- receive buffer pools (ABI 1.1) ------------------------------------------------------------
+ */
+
+static struct ldr_rxpool *pool_get(xdrv_rxpool_t *pool, const char *fn)
+{
+	return (struct ldr_rxpool *)ldr_resolve(LDR_H_RXPOOL, pool, fn);
+}
+
+/* Unmap (the device can no longer write there) before freeing. */
+static void pool_release(struct ldr_rxpool *rp, struct ldr_unbind_report *rep)
+{
+	struct ldr_driver *drv = rp->o.drv;
+	ldr_handle_drop(LDR_H_RXPOOL, &rp->o);
+	hvb_dma_unmap(drv->hdev, rp->bus, rp->size);
+	drv->dma_bytes -= rp->size;
+	drv->rxpools--;
+	if (rep) {
+		rep->dma_maps++;
+		rep->dma_bytes += rp->size;
+	}
+	free(rp->mem);
+	free(rp);
+}
+
+xdrv_rxpool_t *xdrv_rxpool_create(xdrv_netdev_t *ndh, uint32_t count, uint32_t buf_size)
+{
+	struct ldr_netdev *nd = nd_get(ndh, "xdrv_rxpool_create");
+	if (!nd)
+		return NULL;
+	struct ldr_driver *drv = nd->o.drv;
+	if (count == 0 || count > XDRV_RXPOOL_MAX_BUFS || buf_size == 0 ||
+	    buf_size > XDRV_RXPOOL_MAX_BUF) {
+		ldr_rt_log(drv, XDRV_LOG_WARN,
+			   "xdrv_rxpool_create: %u buffers of %u bytes (allowed: 1..%u of 1..%u)",
+			   count, buf_size, XDRV_RXPOOL_MAX_BUFS, XDRV_RXPOOL_MAX_BUF);
+		return NULL;
+	}
+	/* buffers on cache-line boundaries; the whole pool page-aligned */
+	uint32_t stride = (buf_size + 63u) & ~63u;
+	uint64_t size = ((uint64_t)count * stride + 4095u) & ~(uint64_t)4095u;
+	if (nd->npools >= LDR_RXPOOLS_MAX || size > LDR_DMA_CAP - drv->dma_bytes) {
+		ldr_rt_log(drv, XDRV_LOG_WARN,
+			   "xdrv_rxpool_create: over the driver's limits (%u pools per interface, "
+			   "%llu MiB of DMA)",
+			   LDR_RXPOOLS_MAX, LDR_DMA_CAP >> 20);
+		return NULL;
+	}
+	struct ldr_rxpool *rp = calloc(1, sizeof *rp);
+	uint8_t *mem = rp ? aligned_alloc(4096, (size_t)size) : NULL;
+	char *err = NULL;
+	if (!mem)
+		goto out_free;
+	memset(mem, 0, (size_t)size); /* the only time: see ABI.md, "ABI 1.1" */
+	/* HVB_DMA_STABLE: the runtime frees this memory only after the unmap */
+	if (hvb_dma_map(drv->hdev, mem, size, XDRV_DMA_FROM_DEVICE | HVB_DMA_STABLE, &rp->bus,
+			&err) != 0) {
+		ldr_rt_log(drv, XDRV_LOG_WARN, "xdrv_rxpool_create: %s",
+			   err ? err : "mapping failed");
+		goto out_free;
+	}
+	rp->o.drv = drv;
+	rp->nd = nd;
+	rp->mem = mem;
+	rp->size = size;
+	rp->count = count;
+	rp->buf_size = buf_size;
+	rp->stride = stride;
+	if (ldr_handle_new(LDR_H_RXPOOL, &rp->o) != 0) {
+		hvb_dma_unmap(drv->hdev, rp->bus, size);
+		goto out_free;
+	}
+	drv->dma_bytes += size;
+	drv->rxpools++;
+	rp->next = nd->pools;
+	nd->pools = rp;
+	nd->npools++;
+	return ldr_h2p(rp->o.handle);
+out_free:
+	free(err);
+	free(mem);
+	free(rp);
+	return NULL;
+}
+
+void *xdrv_rxpool_buf(xdrv_rxpool_t *pool, uint32_t index, uint64_t *bus_addr)
+{
+	struct ldr_rxpool *rp = pool_get(pool, "xdrv_rxpool_buf");
+	if (!rp)
+		return NULL;
+	if (index >= rp->count) {
+		ldr_rt_log(rp->o.drv, XDRV_LOG_WARN, "xdrv_rxpool_buf: no buffer %u (pool has %u)",
+			   index, rp->count);
+		return NULL;
+	}
+	if (bus_addr)
+		*bus_addr = rp->bus + (uint64_t)index * rp->stride;
+	return rp->mem + (size_t)index * rp->stride;
+}
+
+int32_t xdrv_rxpool_deliver(xdrv_rxpool_t *pool, const struct xdrv_rx_frame *frames, uint32_t n)
+{
+	struct ldr_rxpool *rp = pool_get(pool, "xdrv_rxpool_deliver");
+	if (!rp)
+		return XDRV_EINVAL;
+	struct ldr_driver *drv = rp->o.drv;
+	struct ldr_netdev *nd = rp->nd;
+	if (!frames || n > rp->count) {
+		ldr_rt_log(drv, XDRV_LOG_WARN,
+			   "xdrv_rxpool_deliver: %s (%u frames, the pool has %u buffers)",
+			   frames ? "more frames than buffers" : "NULL frames", n, rp->count);
+		return XDRV_EINVAL;
+	}
+	/* the device's writes before the CPU's reads, as xdrv_dma_sync_for_cpu (runtime_device.c)
+	 */
+	if (hvb_dma_in_process(drv->hdev))
+		atomic_signal_fence(memory_order_seq_cst);
+	else
+		atomic_thread_fence(memory_order_seq_cst);
+	rx_flush(nd); /* frames the driver handed over before, in order */
+	struct ldr_net_frame f[RX_BATCH];
+	uint32_t k = 0, done = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		struct xdrv_rx_frame fr;
+		memcpy(&fr, &frames[i], sizeof fr);
+		if (fr.buf >= rp->count || fr.len == 0 || fr.len > rp->buf_size || fr.reserved) {
+			ldr_rt_log(
+				drv, XDRV_LOG_WARN,
+				"xdrv_rxpool_deliver: frame %u refused (buffer %u of %u, len %u of "
+				"at most %u, reserved 0x%x)",
+				i, fr.buf, rp->count, fr.len, rp->buf_size, fr.reserved);
+			continue;
+		}
+		f[k++] = (struct ldr_net_frame){.data = rp->mem + (size_t)fr.buf * rp->stride,
+						.len = fr.len,
+						.csum_flags = fr.csum_flags};
+		if (k == RX_BATCH) {
+			rx_to_host(nd, f, k);
+			done += k;
+			k = 0;
+		}
+	}
+	rx_to_host(nd, f, k);
+	return (int32_t)(done + k);
+}
+
+void xdrv_rxpool_destroy(xdrv_rxpool_t *pool)
+{
+	struct ldr_rxpool *rp = pool_get(pool, "xdrv_rxpool_destroy");
+	if (!rp)
+		return;
+	struct ldr_netdev *nd = rp->nd;
+	for (struct ldr_rxpool **pp = &nd->pools; *pp; pp = &(*pp)->next) {
+		if (*pp == rp) {
+			*pp = rp->next;
+			nd->npools--;
+			break;
+		}
+	}
+	pool_release(rp, NULL);
+}
+
+static void pools_release(struct ldr_netdev *nd, struct ldr_unbind_report *rep)
+{
+	while (nd->pools) {
+		struct ldr_rxpool *rp = nd->pools;
+		nd->pools = rp->next;
+		pool_release(rp, rep);
+	}
+	nd->npools = 0;
+}
+
 /* ---- driver side of the class ---------------------------------------------------------------- */
 
 xdrv_netdev_t *xdrv_net_register(xdrv_device_t *dev, const struct xdrv_net_ops *ops,
@@ -272,10 +530,12 @@ xdrv_netdev_t *xdrv_net_register(xdrv_device_t *dev, const struct xdrv_net_ops *
 	/* what the host set on this slot (receive callback, fragmenting) survives re-registration
 	 */
 	void (*rx_cb)(void *, const uint8_t *, size_t, uint32_t) = nd->rx_cb;
+	void (*rx_batch_cb)(void *, const struct ldr_net_frame *, size_t) = nd->rx_batch_cb;
 	void *rx_ctx = nd->rx_ctx;
 	uint32_t tx_frag = nd->tx_frag;
 	memset(nd, 0, sizeof *nd);
 	nd->rx_cb = rx_cb;
+	nd->rx_batch_cb = rx_batch_cb;
 	nd->rx_ctx = rx_ctx;
 	nd->tx_frag = tx_frag;
 	nd->o.drv = drv;
@@ -316,13 +576,15 @@ static void release_pkt(struct ldr_obj *o, void *ctx)
 	pkt_destroy(p);
 }
 
-static void nd_shutdown(struct ldr_netdev *nd, uint32_t *pkts)
+static void nd_shutdown(struct ldr_netdev *nd, struct ldr_unbind_report *rep)
 {
 	struct pkt_release r = {.nd = nd};
 	ldr_handle_foreach(LDR_H_PKT, nd->o.drv, release_pkt, &r);
-	if (pkts)
-		*pkts += r.count;
+	if (rep)
+		rep->pkts += r.count;
 	backlog_flush(nd);
+	rx_drop(nd);
+	pools_release(nd, rep);
 	ldr_handle_drop(LDR_H_NETDEV, &nd->o);
 	nd->registered = nd->open = nd->napi = false;
 }
@@ -402,9 +664,12 @@ void xdrv_net_rx(xdrv_netdev_t *ndh, xdrv_pkt_t *pkt, uint32_t csum_flags)
 		return;
 	}
 	pkt_take(p); /* the host owns it now, even if the callback re-enters the runtime */
-	if (nd->rx_cb && p->len)
-		nd->rx_cb(nd->rx_ctx, p->buf, p->len, csum_flags);
-	pkt_destroy(p);
+	p->rx_csum = csum_flags;
+	if (nd->rxb_n == RX_BATCH)
+		rx_flush(nd);
+	nd->rxb[nd->rxb_n++] = p;
+	if (!nd->in_poll) /* from an interrupt handler or open: no poll to wait for */
+		rx_flush(nd);
 }
 
 /* ---- host side ------------------------------------------------------------------------------ */
@@ -559,6 +824,18 @@ void ldr_net_set_rx(struct ldr_netdev *nd,
 	if (!nd)
 		return;
 	nd->rx_cb = cb;
+	nd->rx_batch_cb = NULL;
+	nd->rx_ctx = ctx;
+}
+
+void ldr_net_set_rx_batch(struct ldr_netdev *nd,
+			  void (*cb)(void *ctx, const struct ldr_net_frame *frames, size_t n),
+			  void *ctx)
+{
+	if (!nd)
+		return;
+	nd->rx_batch_cb = cb;
+	nd->rx_cb = NULL;
 	nd->rx_ctx = ctx;
 }
 
@@ -610,9 +887,14 @@ static int net_dispatch(struct ldr_driver *drv)
 			if (!nd->ops.poll)
 				break;
 			int32_t done = XDRV_EFAULT;
+			nd->in_poll = true;
 			LDR_DRIVER_CALL(drv,
 					done = nd->ops.poll(ldr_h2p(nd->o.handle), NAPI_BUDGET),
 					done = XDRV_EFAULT);
+			nd->in_poll = false;
+			/* one call to the host for everything the poll received (also after a
+			 * fault: those frames were complete) */
+			rx_flush(nd);
 			n++;
 			if (done < 0) {
 				ldr_rt_log(drv, XDRV_LOG_WARN, "net%u: poll failed: %d (%s)", i,
@@ -643,7 +925,7 @@ static void net_release_all(struct ldr_driver *drv, struct ldr_unbind_report *re
 			continue;
 		if (nd->registered)
 			rep->netdevs++;
-		nd_shutdown(nd, &rep->pkts);
+		nd_shutdown(nd, rep);
 		free(nd);
 		drv->net[i] = NULL;
 	}

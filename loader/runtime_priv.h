@@ -37,6 +37,7 @@ _Static_assert(sizeof(void *) == 8, "the runtime encodes handles in 64-bit point
 #define LDR_PKT_SIZE_MAX   (64u << 10)	  /* xdrv_pkt_alloc and host frames: 64 KiB (TSO-sized) */
 #define LDR_PKT_POOL_BUF   2048u	  /* pooled packet buffer: any Ethernet frame */
 #define LDR_PKT_POOL_MAX   1024u	  /* free packets kept per driver: 2 MiB at most */
+#define LDR_RXPOOLS_MAX	   16u		  /* ABI 1.1 receive buffer pools per interface */
 #define LDR_IO_MAX	   (64ull << 20)  /* one block/SCSI transfer */
 #define LDR_MAX_NETDEVS	   4u
 #define LDR_MAX_BLKDEVS	   16u
@@ -80,6 +81,7 @@ enum ldr_htype {
 	LDR_H_PKT,
 	LDR_H_SCSI,
 	LDR_H_BLK,
+	LDR_H_RXPOOL, /* ABI 1.1 receive buffer pool (runtime_net.c) */
 	LDR_H_NTYPES
 };
 
@@ -178,6 +180,7 @@ struct ldr_driver {
 	 * LDR_PKT_POOL_BUF bytes, so a frame costs no malloc/free once the rings are full */
 	struct ldr_pkt *pkt_pool;
 	uint32_t pkt_pool_n;
+	uint32_t rxpools; /* ABI 1.1 receive buffer pools (runtime_net.c): one mapping each */
 };
 
 /* ---- the current driver -------------------------------------------------------------------- */

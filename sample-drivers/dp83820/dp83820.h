@@ -20,6 +20,11 @@ extern XDRV_PARAM(uint32_t, csum_offload);
 extern XDRV_PARAM(uint32_t, desc64);
 
 #define DP_RX_BUF 1536u /* a 1514-byte frame (CRC stripped) plus room */
+/* Built against ABI 1.1 or later (the default; -DXDRV_ABI_WANT=1000000 builds a 1.0 driver): the
+ * receive buffers come from an xdrv_rxpool, mapped once, and each poll hands its frames to the
+ * host in one call. DP_RX_BATCH frames at most per call. */
+#define DP_RXPOOL   XDRV_ABI_HAS(1, 1)
+#define DP_RX_BATCH 64u
 
 /* One transmit descriptor's bookkeeping: the mapping of its fragment, and on the last descriptor
  * of a packet the packet itself. */
@@ -47,6 +52,9 @@ struct dp {
 	uint64_t rxd_bus;
 	uint32_t rx_n, rx_next;
 	struct dp_rx_slot *rx;
+#if DP_RXPOOL
+	xdrv_rxpool_t *rxpool; /* NULL: packets per frame, as with ABI 1.0 */
+#endif
 
 	uint8_t *txd; /* transmit ring */
 	uint64_t txd_bus;

@@ -7,6 +7,12 @@
  * does not own. Processing hands each good frame to the host with its checksum status and puts
  * a fresh buffer in its place, so the ring stays full; when no buffer can be had, the frame is
  * dropped and its buffer reused. Bad frames are counted and their buffers reused.
+ *
+ * Built against ABI 1.1, the buffers come from a receive buffer pool instead (one per ring
+ * slot, mapped once at probe: xdrv_rxpool_create): a poll collects the frames of up to
+ * DP_RX_BATCH descriptors, hands them to the host in one xdrv_rxpool_deliver, and only then
+ * gives those descriptors back to the chip with the same buffers. No allocation, mapping or
+ * host call per frame. If the host has no pool to give, the driver works as with ABI 1.0.
  */
 #include "dp83820.h"
 
@@ -59,6 +65,27 @@ void dp_rx_ring_reset(struct dp *d)
 	d->rx_next = 0;
 }
 
+#if DP_RXPOOL
+/* One pool buffer per slot, for good. 0 if the host gave no pool (use packets then). */
+static int32_t rx_pool_attach(struct dp *d)
+{
+	d->rxpool = xdrv_rxpool_create(d->nd, d->rx_n, DP_RX_BUF);
+	if (!d->rxpool)
+		return XDRV_ENOMEM;
+	for (uint32_t i = 0; i < d->rx_n; i++) {
+		uint64_t bus = 0;
+		if (!xdrv_rxpool_buf(d->rxpool, i, &bus)) {
+			xdrv_rxpool_destroy(d->rxpool);
+			d->rxpool = NULL;
+			return XDRV_ENOMEM;
+		}
+		d->rx[i].pkt = NULL;
+		d->rx[i].bus = bus;
+	}
+	return XDRV_OK;
+}
+#endif
+
 int32_t dp_rx_ring_alloc(struct dp *d)
 {
 	d->rx_n = xdrv_param_rx_ring;
@@ -68,6 +95,13 @@ int32_t dp_rx_ring_alloc(struct dp *d)
 		xdrv_log(XDRV_LOG_ERROR, "dp83820: probe: cannot allocate the receive ring");
 		return XDRV_ENOMEM;
 	}
+#if DP_RXPOOL
+	if (rx_pool_attach(d) == XDRV_OK) {
+		dp_rx_ring_reset(d);
+		return XDRV_OK;
+	}
+	xdrv_log(XDRV_LOG_INFO, "dp83820: no receive buffer pool; one packet per frame");
+#endif
 	for (uint32_t i = 0; i < d->rx_n; i++) {
 		if (rx_buf_new(d, i) != XDRV_OK) {
 			dp_log_u(XDRV_LOG_ERROR, "dp83820: probe: cannot fill receive buffer ", i,
@@ -84,6 +118,11 @@ void dp_rx_ring_free(struct dp *d)
 	if (d->rx)
 		for (uint32_t i = 0; i < d->rx_n; i++)
 			rx_buf_drop(d, i);
+#if DP_RXPOOL
+	if (d->rxpool)
+		xdrv_rxpool_destroy(d->rxpool);
+	d->rxpool = NULL;
+#endif
 	if (d->rxd)
 		xdrv_dma_free_coherent(d->dev, d->rxd, (uint64_t)d->rx_n * d->desc_size,
 				       d->rxd_bus);
@@ -112,6 +151,19 @@ static void rx_count_error(struct dp *d, uint32_t cmdsts)
 		d->st.rx_fifo_errors++;
 }
 
+/* Count a good frame; its checksum flags for the host. */
+static uint32_t rx_account(struct dp *d, uint32_t cmdsts, uint32_t len, uint32_t ext)
+{
+	uint32_t flags = xdrv_param_csum_offload ? rx_csum_flags(ext) : XDRV_CSUM_NONE;
+	if (flags & (XDRV_CSUM_IP_BAD | XDRV_CSUM_L4_BAD))
+		d->st.rx_csum_errors++;
+	if (cmdsts & CMDSTS_DEST_MULTI)
+		d->st.multicast++;
+	d->st.rx_packets++;
+	d->st.rx_bytes += len;
+	return flags;
+}
+
 /* Deliver the frame in slot i (length len, status ext) and replace its buffer. */
 static void rx_deliver(struct dp *d, uint32_t i, uint32_t cmdsts, uint32_t len, uint32_t ext)
 {
@@ -128,15 +180,55 @@ static void rx_deliver(struct dp *d, uint32_t i, uint32_t cmdsts, uint32_t len, 
 		d->st.rx_dropped++;
 		return;
 	}
-	uint32_t flags = xdrv_param_csum_offload ? rx_csum_flags(ext) : XDRV_CSUM_NONE;
-	if (flags & (XDRV_CSUM_IP_BAD | XDRV_CSUM_L4_BAD))
-		d->st.rx_csum_errors++;
-	if (cmdsts & CMDSTS_DEST_MULTI)
-		d->st.multicast++;
-	d->st.rx_packets++;
-	d->st.rx_bytes += len;
-	xdrv_net_rx(d->nd, old.pkt, flags);
+	xdrv_net_rx(d->nd, old.pkt, rx_account(d, cmdsts, len, ext));
 }
+
+#if DP_RXPOOL
+/* The pool's way: up to DP_RX_BATCH completed descriptors at a time, their good frames to the
+ * host in one call, then the descriptors back to the chip (after the host read the buffers). */
+static uint32_t rx_process_pool(struct dp *d, uint32_t budget)
+{
+	struct xdrv_rx_frame f[DP_RX_BATCH];
+	uint32_t chunk = d->rx_n < DP_RX_BATCH ? d->rx_n : DP_RX_BATCH;
+	uint32_t done = 0;
+	while (done < budget) {
+		uint32_t first = d->rx_next, seen = 0, k = 0;
+		while (seen < chunk && done + seen < budget) {
+			uint32_t i = (first + seen) % d->rx_n;
+			const uint8_t *desc = dp_desc(d->rxd, d->desc_size, i);
+			uint32_t cmdsts = dp_desc_cmdsts(d, desc);
+			if (!(cmdsts & CMDSTS_OWN))
+				break;
+			uint32_t len = cmdsts & CMDSTS_LEN_MASK;
+			if ((cmdsts & CMDSTS_OK) && len >= 14 && len <= DP_RX_BUF) {
+				f[k].buf = i;
+				f[k].len = len;
+				f[k].csum_flags =
+					rx_account(d, cmdsts, len, dp_desc_extsts(d, desc));
+				f[k].reserved = 0;
+				k++;
+			} else {
+				rx_count_error(d, cmdsts);
+			}
+			seen++;
+		}
+		if (!seen)
+			break;
+		if (k) {
+			int32_t n = xdrv_rxpool_deliver(d->rxpool, f, k);
+			if (n < (int32_t)k)
+				d->st.rx_dropped += k - (n > 0 ? (uint32_t)n : 0);
+		}
+		for (uint32_t j = 0; j < seen; j++)
+			rx_desc_arm(d, (first + j) % d->rx_n);
+		d->rx_next = (first + seen) % d->rx_n;
+		done += seen;
+		if (seen < chunk)
+			break; /* the ring is empty */
+	}
+	return done;
+}
+#endif
 
 uint32_t dp_rx_pending(const struct dp *d)
 {
@@ -146,6 +238,10 @@ uint32_t dp_rx_pending(const struct dp *d)
 
 uint32_t dp_rx_process(struct dp *d, uint32_t budget)
 {
+#if DP_RXPOOL
+	if (d->rxpool)
+		return rx_process_pool(d, budget);
+#endif
 	uint32_t done = 0;
 	while (done < budget) {
 		uint32_t i = d->rx_next;

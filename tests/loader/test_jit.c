@@ -139,7 +139,7 @@ FX_JITCALL static void test_abi_symbol_newer_than_the_driver_is_not_bound(void)
 	struct ldr_image *img = NULL;
 	char *err = NULL;
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
-	fx_use_test_abi(ctx); /* xdrv_future_call: since 1.1.0; the module is a 1.0 driver */
+	fx_use_test_abi(ctx); /* xdrv_future_call: since 1.999.0, newer than the module */
 	int rc = fx_load(ctx,
 			 "void xdrv_future_call(unsigned, const char *);\n"
 			 "void f(void) { xdrv_future_call(1, \"x\"); }\n",

@@ -116,13 +116,13 @@ static void test_bind_rejects_a_wrong_magic(void)
 static void test_bind_rejects_a_newer_or_other_major_abi(void)
 {
 	struct xdrv_driver d = base();
-	d.abi_version = XDRV_ABI_MKVER(1, 1, 0);
+	d.abi_version = XDRV_ABI_MKVER(1, 2, 0);
 	EXPECT_REJECT(&d, "testdev", NULL, -ENOTSUP,
-		      "descriptor: ABI version 1.1.0 is newer than this host's 1.0.0");
+		      "descriptor: ABI version 1.2.0 is newer than this host's 1.1.0");
 	d.abi_version = XDRV_ABI_MKVER(2, 0, 0);
 	EXPECT_REJECT(&d, "testdev", NULL, -ENOTSUP,
 		      "descriptor: ABI version 2.0.0 not supported (this host runs ABI 1.x up to "
-		      "1.0.0)");
+		      "1.1.0)");
 	d.abi_version = 0;
 	EXPECT_REJECT(&d, "testdev", NULL, -ENOTSUP, "ABI version 0.0.0 not supported");
 	CU_ASSERT_EQUAL(probe_calls, 0);

@@ -4,7 +4,9 @@
  * testdev model: what the host transmits comes back through the driver's receive path, by an
  * interrupt, the NAPI poll and xdrv_net_rx. Covers scatter-gather fragments, NAPI budgets, flow
  * control with the host backlog, re-entrancy, statistics, link state, packet handle validation
- * and release at unbind.
+ * and release at unbind. Receive is batched (one host call per poll), and the fake NIC can
+ * also receive through an ABI 1.1 buffer pool (N.pool_count): the frame is copied into a pool
+ * buffer in xmit, as a device would write it, and each poll delivers its frames in one call.
  */
 #include "test_runtime_fixture.h"
 
@@ -33,7 +35,23 @@ static struct {
 	int misuse;	   /* run handle-misuse checks in the next poll */
 	int misuse_ok;
 	uint32_t hold_rx; /* packets allocated in probe and never delivered */
+	/* ABI 1.1: receive through a buffer pool of pool_count buffers of POOL_BUF bytes */
+	uint32_t pool_count;
+	xdrv_rxpool_t *pool;
+	uint32_t pool_len[QMAX];
+	uint64_t pool_bus0;
+	const uint8_t *pool_last;     /* the buffer of the last frame */
+	int pool_zeroed;	      /* every byte of the new pool read 0 */
+	int pool_keep;		      /* leave the pool to unbind (no destroy at remove) */
+	int pool_misuse, misuse_done; /* run pool misuse checks in the next poll */
+	int32_t misuse_rc[12];
+	uint32_t secret_scan; /* xmit allocates this many packets and looks for SECRET */
+	uint32_t secret_seen, scanned;
 } N;
+
+#define POOL_BUF 2048u
+#define SECRET	 0xa5u
+static xdrv_rxpool_t *foreign_pool; /* another driver's */
 
 static void enter(void)
 {
@@ -76,8 +94,35 @@ static int32_t nic_xmit(xdrv_netdev_t *nd, xdrv_pkt_t *pkt)
 	uint32_t len = xdrv_pkt_len(pkt), n = xdrv_pkt_frag_count(pkt), off = 0;
 	if (n > N.max_frags)
 		N.max_frags = n;
-	xdrv_pkt_t *rx = xdrv_pkt_alloc(nd, len);
-	uint8_t *dst = xdrv_pkt_frag(rx, 0, NULL);
+	/* hold them all (a freed packet would come straight back), then look for a run of
+	 * SECRET bytes (frame() patterns hold single ones) */
+	xdrv_pkt_t *held[64];
+	uint32_t nheld = N.secret_scan < 64 ? N.secret_scan : 64;
+	for (uint32_t i = 0; i < nheld; i++) {
+		held[i] = xdrv_pkt_alloc(nd, POOL_BUF);
+		const uint8_t *b = xdrv_pkt_frag(held[i], 0, NULL);
+		uint32_t run = 0;
+		for (uint32_t j = 0; b && j < POOL_BUF; j++) {
+			run = b[j] == SECRET ? run + 1 : 0;
+			if (run == 64)
+				N.secret_seen++;
+		}
+		N.scanned += b != NULL;
+	}
+	for (uint32_t i = 0; i < nheld; i++)
+		xdrv_pkt_free(held[i]);
+	N.secret_scan = 0;
+	xdrv_pkt_t *rx = NULL;
+	uint8_t *dst = NULL;
+	if (N.pool) { /* the "device" writes the frame into the next pool buffer */
+		uint32_t slot = N.rx_tail % N.pool_count;
+		dst = xdrv_rxpool_buf(N.pool, slot, NULL);
+		N.pool_len[slot] = len;
+		N.pool_last = dst;
+	} else {
+		rx = xdrv_pkt_alloc(nd, len);
+		dst = xdrv_pkt_frag(rx, 0, NULL);
+	}
 	for (uint32_t i = 0; dst && i < n; i++) {
 		uint32_t fl = 0;
 		const uint8_t *src = xdrv_pkt_frag(pkt, i, &fl);
@@ -125,6 +170,54 @@ static void poll_misuse(xdrv_netdev_t *nd)
 	N.misuse_ok &= rtf_log.lines == ++n;
 }
 
+static void pool_misuse(xdrv_netdev_t *nd)
+{
+	struct xdrv_rx_frame f[3] = {
+		{.buf = 0, .len = 60},
+		{.buf = N.pool_count, .len = 60}, /* no such buffer */
+		{.buf = 1, .len = POOL_BUF + 1},  /* longer than a buffer */
+	};
+	int32_t *rc = N.misuse_rc;
+	rc[0] = xdrv_rxpool_deliver(N.pool, f, 3); /* 1: the good one */
+	f[0].reserved = 1;
+	rc[1] = xdrv_rxpool_deliver(N.pool, f, 1); /* 0 */
+	f[0].reserved = 0;
+	f[0].len = 0;
+	rc[2] = xdrv_rxpool_deliver(N.pool, f, 1);		  /* 0 */
+	rc[3] = xdrv_rxpool_deliver(N.pool, f, N.pool_count + 1); /* EINVAL */
+	rc[4] = xdrv_rxpool_deliver(N.pool, NULL, 1);		  /* EINVAL */
+	rc[5] = xdrv_rxpool_deliver(foreign_pool, f, 1);	  /* another driver's */
+	rc[6] = xdrv_rxpool_deliver((xdrv_rxpool_t *)nd, f, 1);	  /* not a pool */
+	rc[7] = xdrv_rxpool_buf(N.pool, N.pool_count, NULL) == NULL;
+	xdrv_rxpool_t *tmp = xdrv_rxpool_create(nd, 2, 64);
+	xdrv_rxpool_destroy(tmp);
+	rc[8] = xdrv_rxpool_deliver(tmp, f, 1);	       /* stale */
+	rc[9] = xdrv_rxpool_buf(tmp, 0, NULL) == NULL; /* stale */
+	rc[10] = xdrv_rxpool_create(nd, 0, 64) == NULL &&
+		 xdrv_rxpool_create(nd, 4097, 64) == NULL && xdrv_rxpool_create(nd, 8, 0) == NULL &&
+		 xdrv_rxpool_create(nd, 8, 65537) == NULL;
+	N.misuse_done = 1;
+}
+
+/* Deliver the queued pool frames in batches of at most `budget` (one call each). */
+static uint32_t poll_pool(xdrv_netdev_t *nd, uint32_t budget)
+{
+	(void)nd;
+	struct xdrv_rx_frame f[64];
+	uint32_t done = 0;
+	while (done < budget && N.rx_head != N.rx_tail && done < 64) {
+		uint32_t slot = N.rx_head++ % N.pool_count;
+		f[done] = (struct xdrv_rx_frame){
+			.buf = slot, .len = N.pool_len[slot], .csum_flags = XDRV_CSUM_IP};
+		N.st.rx_packets++;
+		N.st.rx_bytes += N.pool_len[slot];
+		done++;
+	}
+	if (done && xdrv_rxpool_deliver(N.pool, f, done) != (int32_t)done)
+		N.st.rx_dropped++;
+	return done;
+}
+
 static int32_t nic_poll(xdrv_netdev_t *nd, uint32_t budget)
 {
 	enter();
@@ -133,8 +226,14 @@ static int32_t nic_poll(xdrv_netdev_t *nd, uint32_t budget)
 		N.misuse = 0;
 		poll_misuse(nd);
 	}
+	if (N.pool_misuse) {
+		N.pool_misuse = 0;
+		pool_misuse(nd);
+	}
 	uint32_t done = 0;
-	while (done < budget && N.rx_head != N.rx_tail) {
+	if (N.pool)
+		done = poll_pool(nd, budget);
+	while (!N.pool && done < budget && N.rx_head != N.rx_tail) {
 		xdrv_pkt_t *rx = N.rxq[N.rx_head++ % QMAX];
 		N.st.rx_packets++;
 		N.st.rx_bytes += xdrv_pkt_len(rx);
@@ -182,12 +281,29 @@ static int32_t nic_probe(xdrv_device_t *dev)
 	xdrv_net_link_set(N.nd, 1, 1000, 1);
 	for (uint32_t i = 0; i < N.hold_rx; i++)
 		xdrv_pkt_alloc(N.nd, 128);
+	if (N.pool_count) {
+		N.pool = xdrv_rxpool_create(N.nd, N.pool_count, POOL_BUF);
+		if (!N.pool)
+			return XDRV_ENOMEM;
+		N.pool_zeroed = 1;
+		for (uint32_t i = 0; i < N.pool_count; i++) {
+			uint64_t bus = 0;
+			const uint8_t *b = xdrv_rxpool_buf(N.pool, i, &bus);
+			if (i == 0)
+				N.pool_bus0 = bus;
+			for (uint32_t j = 0; b && j < POOL_BUF; j++)
+				N.pool_zeroed &= b[j] == 0;
+			N.pool_zeroed &= b != NULL && bus != 0;
+		}
+	}
 	return xdrv_irq_request(dev, 0, nic_irq, NULL);
 }
 
 static void nic_remove(xdrv_device_t *dev)
 {
 	xdrv_irq_free(dev, 0);
+	if (N.pool && !N.pool_keep)
+		xdrv_rxpool_destroy(N.pool);
 	if (N.hold_rx == 0)
 		xdrv_net_unregister(N.nd);
 }
@@ -223,6 +339,23 @@ static struct {
 	uint32_t corrupt; /* frames whose bytes are not frame()'s pattern for their seq */
 } R;
 
+static struct {
+	uint32_t calls, max_n, frames_at_poll_end;
+	uint32_t during_poll; /* batch calls while the driver's poll ran */
+} B;
+
+static void rx_cb(void *ctx, const uint8_t *frame, size_t len, uint32_t csum);
+
+static void rx_batch_cb(void *ctx, const struct ldr_net_frame *f, size_t n)
+{
+	B.calls++;
+	if (n > B.max_n)
+		B.max_n = (uint32_t)n;
+	B.during_poll += N.in_entry;
+	for (size_t i = 0; i < n; i++)
+		rx_cb(ctx, f[i].data, f[i].len, f[i].csum_flags);
+}
+
 static void rx_cb(void *ctx, const uint8_t *frame, size_t len, uint32_t csum)
 {
 	(void)ctx;
@@ -248,12 +381,15 @@ static void rx_cb(void *ctx, const uint8_t *frame, size_t len, uint32_t csum)
 
 static struct rtf_dev F;
 
-static struct ldr_netdev *setup(struct ldr_driver **drv, uint32_t ring_cap)
+static struct ldr_netdev *setup_pool(struct ldr_driver **drv, uint32_t ring_cap,
+				     uint32_t pool_count)
 {
 	memset(&N, 0, sizeof N);
 	memset(&R, 0, sizeof R);
+	memset(&B, 0, sizeof B);
 	R.in_order = 1;
 	N.ring_cap = ring_cap;
+	N.pool_count = pool_count;
 	F = rtf_dev_create("testdev");
 	rtf_log_reset();
 	*drv = rtf_bind(&fake_nic_driver, &F);
@@ -264,6 +400,11 @@ static struct ldr_netdev *setup(struct ldr_driver **drv, uint32_t ring_cap)
 	CU_ASSERT_EQUAL(ldr_net_open(nd, &err), 0);
 	free(err);
 	return nd;
+}
+
+static struct ldr_netdev *setup(struct ldr_driver **drv, uint32_t ring_cap)
+{
+	return setup_pool(drv, ring_cap, 0);
 }
 
 static void teardown(struct ldr_driver *drv)
@@ -509,6 +650,243 @@ static void test_packet_hoarder_is_cut_off_and_reported(void)
 	ldr_runtime_set_log(NULL, NULL);
 }
 
+/* ---- batched delivery ---------------------------------------------------------------------- */
+
+/* 150 frames: polls of 64, 64 and 22, each reaching the batch callback in one call after the
+ * poll returned, in order and intact. */
+static void test_rx_batch_callback_gets_one_call_per_poll(void)
+{
+	struct ldr_driver *drv;
+	struct ldr_netdev *nd = setup(&drv, 1024);
+	ldr_net_set_rx_batch(nd, rx_batch_cb, NULL);
+	uint8_t f[64];
+	for (uint32_t i = 0; i < 150; i++) {
+		frame(f, sizeof f, i);
+		CU_ASSERT_EQUAL(ldr_net_xmit(nd, f, sizeof f, 0, 0, 0), 0);
+	}
+	CU_ASSERT_EQUAL(ldr_driver_dispatch(drv), 4);
+	CU_ASSERT_EQUAL(N.poll_calls, 3);
+	CU_ASSERT_EQUAL(B.calls, 3);
+	CU_ASSERT_EQUAL(B.max_n, 64);
+	CU_ASSERT_EQUAL(B.during_poll, 0);
+	CU_ASSERT_EQUAL(R.frames, 150);
+	CU_ASSERT(R.in_order);
+	CU_ASSERT_EQUAL(R.corrupt, 0);
+	/* back to one call per frame */
+	ldr_net_set_rx(nd, rx_cb, NULL);
+	frame(f, sizeof f, 150);
+	CU_ASSERT_EQUAL(ldr_net_xmit(nd, f, sizeof f, 0, 0, 0), 0);
+	rtf_run(drv, 10);
+	CU_ASSERT_EQUAL(B.calls, 3);
+	CU_ASSERT_EQUAL(R.frames, 151);
+	teardown(drv);
+}
+
+/* Host frames the driver never got (a backlog dropped at stop) are scrubbed before their
+ * buffers are recycled: xdrv_pkt_alloc no longer zeroes, so a packet the driver allocates
+ * afterwards holds zeros or bytes it saw, never those frames. The pool runs out and is
+ * refilled on the way (more packets than it keeps). */
+static void test_recycled_packet_never_shows_a_frame_the_driver_did_not_get(void)
+{
+	struct ldr_driver *drv;
+	struct ldr_netdev *nd = setup(&drv, 1);
+	N.use_tx_stop = 1;
+	static uint8_t f[POOL_BUF];
+	memset(f, SECRET, sizeof f);
+	frame(f, 60, 0);
+	CU_ASSERT_EQUAL(ldr_net_xmit(nd, f, 60, 0, 0, 0), 0); /* the driver gets this one */
+	memset(f, SECRET, sizeof f);
+	for (uint32_t i = 0; i < 8; i++) /* queue stopped: these wait in the backlog */
+		CU_ASSERT_EQUAL(ldr_net_xmit(nd, f, sizeof f, 0, 0, 0), 0);
+	CU_ASSERT_EQUAL(ldr_net_stop(nd), 0); /* drops the backlog: 8 secret frames */
+	uint32_t pooled = drv->pkt_pool_n;
+	CU_ASSERT(pooled >= 8);
+	char *err = NULL;
+	CU_ASSERT_EQUAL(ldr_net_open(nd, &err), 0);
+	free(err);
+	/* the next frame reaches xmit once the poll completed the first one and woke the queue;
+	 * xmit then allocates more packets than the pool holds: it runs dry, new ones are zeroed */
+	N.secret_scan = pooled + 8;
+	frame(f, 60, 1);
+	CU_ASSERT_EQUAL(ldr_net_xmit(nd, f, 60, 0, 0, 0), 0);
+	rtf_run(drv, 10);
+	CU_ASSERT_EQUAL(N.scanned, pooled + 8);
+	CU_ASSERT_EQUAL(N.secret_seen, 0);
+	CU_ASSERT(drv->pkt_pool_n >= pooled); /* refilled */
+	CU_ASSERT_EQUAL(R.frames, 2);
+	CU_ASSERT_EQUAL(rtf_log.lines, 0);
+	teardown(drv);
+}
+
+/* ---- ABI 1.1 receive buffer pools ---------------------------------------------------------- */
+
+/* 3,000 frames of 60..1514 bytes through a pool of `ring` buffers (rings of 64 and 1,024):
+ * every frame arrives in order with its bytes, each poll's frames in one batch call made
+ * during the driver's deliver, and no packet or streaming mapping is used. */
+static void check_rxpool_ring(uint32_t ring)
+{
+	struct ldr_driver *drv;
+	struct ldr_netdev *nd = setup_pool(&drv, ring, ring);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(N.pool);
+	CU_ASSERT(N.pool_zeroed);
+	ldr_net_set_rx_batch(nd, rx_batch_cb, NULL);
+	uint32_t maps = ldr_driver_dma_in_use(drv);
+	static uint8_t f[1514];
+	uint32_t bad = 0;
+	size_t bytes = 0;
+	for (uint32_t seq = 0; seq < 3000; seq++) {
+		size_t len = 60 + (seq * 7919u) % (sizeof f - 59);
+		frame(f, len, seq);
+		bad += ldr_net_xmit(nd, f, len, 0, 0, 0) != 0;
+		bytes += len;
+		if ((seq + 1) % ring == 0 || seq == 2999)
+			rtf_run(drv, 10);
+		CU_ASSERT(ldr_driver_dma_in_use(drv) == maps);
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT_EQUAL(R.frames, 3000);
+	CU_ASSERT_EQUAL(R.bytes, bytes);
+	CU_ASSERT(R.in_order);
+	CU_ASSERT_EQUAL(R.corrupt, 0);
+	CU_ASSERT_EQUAL(R.csum, XDRV_CSUM_IP);
+	CU_ASSERT(B.calls > 0 && B.calls <= N.poll_calls);
+	CU_ASSERT(B.max_n <= 64);
+	CU_ASSERT_EQUAL(B.during_poll, B.calls); /* synchronous, inside the driver's deliver */
+	CU_ASSERT_EQUAL(drv->pkts, 0);
+	CU_ASSERT_EQUAL(N.st.rx_dropped, 0);
+	CU_ASSERT_EQUAL(rtf_log.lines, 0);
+	/* the host only read the buffers: the last frame is still where the device put it */
+	CU_ASSERT_EQUAL(N.pool_len[(N.rx_tail - 1) % ring], R.last_len);
+	CU_ASSERT(N.pool_last && memcmp(N.pool_last, R.last, R.last_len) == 0);
+	teardown(drv);
+}
+
+static void test_rxpool_delivers_each_poll_in_one_call_at_ring_64_and_1024(void)
+{
+	check_rxpool_ring(64);
+	check_rxpool_ring(1024);
+}
+
+/* The per-frame callback gets pool frames too, one call each. */
+static void test_rxpool_frames_reach_a_per_frame_callback(void)
+{
+	struct ldr_driver *drv;
+	struct ldr_netdev *nd = setup_pool(&drv, 64, 64);
+	uint8_t f[100];
+	for (uint32_t i = 0; i < 100; i++) {
+		frame(f, sizeof f, i);
+		CU_ASSERT_EQUAL(ldr_net_xmit(nd, f, sizeof f, 0, 0, 0), 0);
+		if (i % 50 == 49)
+			rtf_run(drv, 10);
+	}
+	CU_ASSERT_EQUAL(R.frames, 100);
+	CU_ASSERT(R.in_order);
+	CU_ASSERT_EQUAL(R.corrupt, 0);
+	teardown(drv);
+}
+
+static int32_t owner_probe(xdrv_device_t *dev)
+{
+	xdrv_netdev_t *nd = xdrv_net_register(dev, &nic_ops, nic_mac, NULL);
+	foreign_pool = nd ? xdrv_rxpool_create(nd, 4, 256) : NULL;
+	return foreign_pool ? XDRV_OK : XDRV_ENOMEM;
+}
+
+/* Bad frames are refused one by one, the rest of the batch is delivered; bad, stale, foreign
+ * and mistyped pool handles are refused whole, each with a log line. */
+static void test_rxpool_refuses_bad_frames_and_stale_or_foreign_pools(void)
+{
+	struct xdrv_driver od = fake_nic_driver;
+	od.name = "pool_owner";
+	od.probe = owner_probe;
+	od.remove = NULL;
+	struct rtf_dev of = rtf_dev_create("testdev");
+	struct ldr_driver *odrv = rtf_bind(&od, &of);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(foreign_pool);
+	struct ldr_driver *drv;
+	struct ldr_netdev *nd = setup_pool(&drv, 64, 16);
+	N.pool_misuse = 1;
+	uint8_t f[64];
+	frame(f, sizeof f, 0);
+	CU_ASSERT_EQUAL(ldr_net_xmit(nd, f, sizeof f, 0, 0, 0), 0);
+	rtf_run(drv, 10);
+	CU_ASSERT_FATAL(N.misuse_done);
+	int32_t *rc = N.misuse_rc;
+	CU_ASSERT_EQUAL(rc[0], 1);
+	CU_ASSERT_EQUAL(rc[1], 0);
+	CU_ASSERT_EQUAL(rc[2], 0);
+	CU_ASSERT_EQUAL(rc[3], XDRV_EINVAL);
+	CU_ASSERT_EQUAL(rc[4], XDRV_EINVAL);
+	CU_ASSERT_EQUAL(rc[5], XDRV_EINVAL);
+	CU_ASSERT_EQUAL(rc[6], XDRV_EINVAL);
+	CU_ASSERT_EQUAL(rc[7], 1);
+	CU_ASSERT_EQUAL(rc[8], XDRV_EINVAL);
+	CU_ASSERT_EQUAL(rc[9], 1);
+	CU_ASSERT_EQUAL(rc[10], 1);
+	CU_ASSERT(rtf_logged("xdrv_rxpool_deliver: frame 1 refused (buffer 16 of 16"));
+	CU_ASSERT(rtf_logged("xdrv_rxpool_deliver: frame 2 refused (buffer 1 of 16, len 2049"));
+	CU_ASSERT(rtf_logged("reserved 0x1"));
+	CU_ASSERT(rtf_logged("more frames than buffers"));
+	CU_ASSERT(rtf_logged("xdrv_rxpool_deliver: rx pool handle"));
+	CU_ASSERT(rtf_logged("belongs to another driver"));
+	CU_ASSERT(rtf_logged("xdrv_rxpool_deliver: invalid rx pool handle"));
+	CU_ASSERT(rtf_logged("xdrv_rxpool_buf: no buffer 16 (pool has 16)"));
+	CU_ASSERT(rtf_logged("xdrv_rxpool_create: 4097 buffers of 64 bytes"));
+	/* the good frame of the first batch and the frame itself (the host saw exactly those) */
+	CU_ASSERT_EQUAL(R.frames, 2);
+	CU_ASSERT_EQUAL(R.last_len, sizeof f);
+	teardown(drv);
+	ldr_driver_unbind(odrv);
+	rtf_dev_destroy(&of);
+	foreign_pool = NULL;
+}
+
+/* A pool the driver leaves behind is unmapped when its interface is unregistered, or at
+ * unbind (the device can no longer reach it), and counted in the unbind report; one more than
+ * LDR_RXPOOLS_MAX per interface is refused. */
+static int32_t greedy_probe(xdrv_device_t *dev)
+{
+	xdrv_netdev_t *nd = xdrv_net_register(dev, &nic_ops, nic_mac, NULL);
+	uint32_t n = 0;
+	for (uint32_t i = 0; nd && i <= LDR_RXPOOLS_MAX; i++)
+		n += xdrv_rxpool_create(nd, 8, 1536) != NULL;
+	return n == LDR_RXPOOLS_MAX ? XDRV_OK : XDRV_EIO;
+}
+
+static void test_rxpool_limits_and_mappings_reclaimed_at_unbind(void)
+{
+	/* the fake NIC keeps its pool and unregisters at remove: that unmaps it */
+	struct ldr_driver *drv;
+	struct ldr_netdev *nd = setup_pool(&drv, 64, 32);
+	(void)nd;
+	N.pool_keep = 1;
+	uint64_t bus = N.pool_bus0;
+	CU_ASSERT_EQUAL(hvb_dma_mapped(F.dev, bus, 32 * POOL_BUF), 1);
+	struct ldr_unbind_report rep;
+	ldr_driver_unbind_report(drv, &rep);
+	CU_ASSERT_EQUAL(rep.dma_maps, 0);
+	CU_ASSERT_EQUAL(hvb_dma_mapped(F.dev, bus, 1), 0);
+	rtf_dev_destroy(&F);
+	ldr_runtime_set_log(NULL, NULL);
+
+	struct xdrv_driver g = fake_nic_driver;
+	g.probe = greedy_probe;
+	g.remove = NULL;
+	F = rtf_dev_create("testdev");
+	rtf_log_reset();
+	drv = rtf_bind(&g, &F);
+	CU_ASSERT(
+		rtf_logged("xdrv_rxpool_create: over the driver's limits (16 pools per interface"));
+	CU_ASSERT_EQUAL(hvb_dma_mapping_count(F.dev), LDR_RXPOOLS_MAX);
+	/* no remove, no unregister: unbind finds the pools and reports them */
+	ldr_driver_unbind_report(drv, &rep);
+	CU_ASSERT_EQUAL(rep.dma_maps, LDR_RXPOOLS_MAX);
+	CU_ASSERT_EQUAL(rep.dma_bytes, LDR_RXPOOLS_MAX * 8ull * 1536);
+	CU_ASSERT_EQUAL(hvb_dma_mapping_count(F.dev), 0);
+	rtf_dev_destroy(&F);
+	ldr_runtime_set_log(NULL, NULL);
+}
+
 /* ---- registration limits ------------------------------------------------------------------- */
 
 static int reg_ok;
@@ -564,4 +942,10 @@ XTEST_SUITE(loader_runtime_net, NULL, NULL,
 	    XTEST(test_packets_and_netdev_held_at_unbind_are_released),
 	    XTEST(test_netdev_registration_is_limited_and_slots_are_reused),
 	    XTEST(test_pool_recycles_packets_at_ring_64_and_1024),
-	    XTEST(test_packet_hoarder_is_cut_off_and_reported))
+	    XTEST(test_packet_hoarder_is_cut_off_and_reported),
+	    XTEST(test_rx_batch_callback_gets_one_call_per_poll),
+	    XTEST(test_recycled_packet_never_shows_a_frame_the_driver_did_not_get),
+	    XTEST(test_rxpool_delivers_each_poll_in_one_call_at_ring_64_and_1024),
+	    XTEST(test_rxpool_frames_reach_a_per_frame_callback),
+	    XTEST(test_rxpool_refuses_bad_frames_and_stale_or_foreign_pools),
+	    XTEST(test_rxpool_limits_and_mappings_reclaimed_at_unbind))

@@ -7,7 +7,9 @@
  * the host transmits (split into fragments, checksums left for the chip to insert) leave on
  * the wire with correct checksums and the same digest as the correct frames; and the driver's
  * statistics agree with both ends. Also: MAC and link from the chip, the ring parameters,
- * and the software checksum fallback when offload is switched off.
+ * and the software checksum fallback when offload is switched off. The default package is
+ * built against ABI 1.1 (receive buffer pool, a batch per poll); <build>/pkg-abi10/dp83820.xdrv,
+ * the same source built with -DXDRV_ABI_WANT=1000000, must keep working the 1.0 way.
  */
 #include "jit_rig.h"
 
@@ -30,6 +32,9 @@ struct nic {
 	uint64_t rx_frames, rx_bytes, rx_bad, rx_csum_ok, next_seq;
 	uint32_t size;
 };
+
+/* the package under test, relative to <build>/pkg */
+static const char *pkg_file = "dp83820.xdrv";
 
 static void on_rx(void *ctx, const uint8_t *frame, size_t len, uint32_t csum_flags)
 {
@@ -63,7 +68,7 @@ static int nic_start(struct nic *n, uint32_t mode, const struct ldr_param_value 
 {
 	char *err = NULL;
 	memset(n, 0, sizeof *n);
-	int rc = rig_start(&n->r, "dp83820.xdrv", mode, "dp83820", "mac=02:00:00:00:00:01", params,
+	int rc = rig_start(&n->r, pkg_file, mode, "dp83820", "mac=02:00:00:00:00:01", params,
 			   nparams, attach_gen_wire, n);
 	if (rc == 0 && !(n->nd = ldr_driver_netdev(n->r.drv, 0)))
 		rc = -1;
@@ -328,7 +333,62 @@ static void test_dp83820_ring_param_out_of_range_is_refused(void)
 	ldr_ctx_destroy(ctx);
 }
 
+static uint64_t batch_calls;
+
+static void on_rx_batch(void *ctx, const struct ldr_net_frame *f, size_t n)
+{
+	batch_calls++;
+	for (size_t i = 0; i < n; i++)
+		on_rx(ctx, f[i].data, f[i].len, f[i].csum_flags);
+}
+
+/* Rings of 64 and 1,024 descriptors, ABI 1.1 build: every frame arrives byte-identical (60 and
+ * 1514 bytes, each checked against the generator's), in batches, and the receive buffers are
+ * one pool mapping instead of a streaming mapping per descriptor. */
+static void ring_with_pool(const char *ring)
+{
+	struct nic n;
+	const struct ldr_param_value p[] = {
+		{"rx_ring", ring}, {"tx_ring", ring}, {"holdoff_us", "0"}};
+	CU_ASSERT_EQUAL_FATAL(nic_start(&n, LDR_JIT_EAGER, p, 3), 0);
+	CU_ASSERT_EQUAL(ldr_image_abi_version(n.r.img), XDRV_ABI_MKVER(1, 1, 0));
+	CU_ASSERT_PTR_NULL(strstr(logbuf, "no receive buffer pool"));
+	/* rx ring, tx ring (coherent) and the pool: nothing per descriptor */
+	CU_ASSERT_EQUAL(ldr_driver_dma_in_use(n.r.drv), 3);
+	batch_calls = 0;
+	ldr_net_set_rx_batch(n.nd, on_rx_batch, &n);
+	rx_direction(&n, 60);
+	rx_direction(&n, 1514);
+	CU_ASSERT(batch_calls > 0 && batch_calls < 2 * NFRAMES);
+	CU_ASSERT_EQUAL(ldr_driver_dma_in_use(n.r.drv), 3);
+	check_stats(&n, 2ull * NFRAMES, (uint64_t)NFRAMES * (1514 + 60), 0, 0);
+	nic_stop(&n);
+}
+
+static void test_dp83820_abi11_pool_at_rings_of_64_and_1024(void)
+{
+	ring_with_pool("64");
+	ring_with_pool("1024");
+}
+
+/* The same source built against ABI 1.0: a 1.0 driver, a packet and a mapping per receive
+ * buffer, and everything still moves both ways, eager and lazy. */
+static void test_dp83820_abi10_build_moves_frames_both_ways(void)
+{
+	pkg_file = "../pkg-abi10/dp83820.xdrv";
+	struct nic n;
+	CU_ASSERT_EQUAL_FATAL(nic_start(&n, LDR_JIT_EAGER, NULL, 0), 0);
+	CU_ASSERT_EQUAL(ldr_image_abi_version(n.r.img), XDRV_ABI_MKVER(1, 0, 0));
+	CU_ASSERT_EQUAL(ldr_driver_dma_in_use(n.r.drv), 2 + 64); /* rings + rx_ring mappings */
+	nic_stop(&n);
+	both_ways(LDR_JIT_EAGER);
+	both_ways(LDR_JIT_LAZY);
+	pkg_file = "dp83820.xdrv";
+}
+
 XTEST_SUITE(dp83820_driver, NULL, NULL, XTEST(test_dp83820_eager_moves_frames_both_ways),
+	    XTEST(test_dp83820_abi11_pool_at_rings_of_64_and_1024),
+	    XTEST(test_dp83820_abi10_build_moves_frames_both_ways),
 	    XTEST(test_dp83820_lazy_moves_frames_both_ways),
 	    XTEST(test_dp83820_small_rings_and_64bit_descriptors_still_move_everything),
 	    XTEST(test_dp83820_without_offload_checksums_in_software),

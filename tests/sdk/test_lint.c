@@ -977,6 +977,11 @@ static void test_abi_symbol_allowed_by_version(void)
 	CU_ASSERT_TRUE(sdk_abi_symbol_allowed("memcpy", 1002003));
 	CU_ASSERT_FALSE(sdk_abi_symbol_allowed("xdrv_log", 999999));
 	CU_ASSERT_FALSE(sdk_abi_symbol_allowed("printf", 1000000));
+	/* ABI 1.1's receive pools: importable from 1.1 on, not by a driver that declares 1.0 */
+	CU_ASSERT_FALSE(sdk_abi_symbol_allowed("xdrv_rxpool_create", 1000000));
+	CU_ASSERT_TRUE(sdk_abi_symbol_allowed("xdrv_rxpool_create", 1001000));
+	CU_ASSERT_TRUE(sdk_abi_symbol_allowed("xdrv_rxpool_deliver", 1001000));
+	CU_ASSERT_EQUAL(sdk_abi_symbol_version("xdrv_rxpool_destroy"), 1001000);
 	CU_ASSERT_FALSE(sdk_abi_symbol_allowed(NULL, 1000000));
 }
 

@@ -72,7 +72,7 @@ XDRV_STATIC_ASSERT(sizeof(struct xdrv_param) == 56, "xdrv_param layout");
  */
 struct xdrv_driver {
 	uint32_t magic;	      /* XDRV_DRIVER_MAGIC */
-	uint32_t abi_version; /* XDRV_ABI_VERSION the driver was built against */
+	uint32_t abi_version; /* XDRV_ABI_TARGET: the ABI version the driver was built against */
 	uint32_t struct_size; /* sizeof(struct xdrv_driver) */
 	uint32_t flags;	      /* zero; reserved for future use */
 	const char *name;     /* [a-z0-9_-]{1,63} */
@@ -90,7 +90,7 @@ XDRV_STATIC_ASSERT(sizeof(struct xdrv_driver) == 128, "xdrv_driver layout");
 
 #define XDRV_DRIVER(...)                                                                           \
 	const struct xdrv_driver xdrv_driver = {.magic = XDRV_DRIVER_MAGIC,                        \
-						.abi_version = XDRV_ABI_VERSION,                   \
+						.abi_version = XDRV_ABI_TARGET,                    \
 						.struct_size = sizeof(struct xdrv_driver),         \
 						__VA_ARGS__}
 

@@ -8,6 +8,8 @@
  * Packets are host buffers with up to XDRV_PKT_MAX_FRAGS fragments. A transmitted packet
  * belongs to the driver until it calls xdrv_net_tx_complete; a received packet is allocated
  * with xdrv_pkt_alloc, filled (usually by DMA) and given to the host with xdrv_net_rx.
+ * ABI 1.1 adds receive buffer pools (xdrv_rxpool_*): buffers mapped once, frames handed to the
+ * host a whole poll at a time, no packet allocation or mapping per frame.
  */
 #ifndef XDRV_NET_H
 #define XDRV_NET_H
@@ -93,5 +95,55 @@ void *xdrv_pkt_frag(xdrv_pkt_t *pkt, uint32_t index, uint32_t *len);
 int32_t xdrv_pkt_csum(xdrv_pkt_t *pkt, struct xdrv_pkt_csum *csum);
 /* Set the length of a single-fragment packet from xdrv_pkt_alloc (<= its size). */
 int32_t xdrv_pkt_set_len(xdrv_pkt_t *pkt, uint32_t len);
+
+#if !defined(XDRV_ABI_TARGET) || XDRV_ABI_TARGET >= 1001000u /* XDRV_ABI_HAS(1, 1); all if alone   \
+							      */
+/*
+ * ABI 1.1: receive buffer pools, delivered a batch at a time.
+ *
+ * A pool is `count` receive buffers of `buf_size` bytes each that the host allocates zeroed and
+ * maps for the device (FROM_DEVICE) once, for the pool's lifetime: the driver writes their bus
+ * addresses into its receive descriptors at setup and then never allocates, maps or unmaps per
+ * frame. The buffers stay the driver's. xdrv_rxpool_deliver lends the host the frames a poll
+ * received, all in one call: the host makes them visible to the CPU (as xdrv_dma_sync_for_cpu
+ * would), reads or copies them during the call (it never writes them and never keeps a
+ * pointer), and when the call returns the driver re-arms its descriptors with the same buffers.
+ * So a driver must not give a buffer back to the device before the deliver call that carries
+ * its frame has returned. What a buffer can ever hold is zeros or what this driver's device
+ * wrote there: nothing of the host or of another driver (ABI.md, "ABI 1.1").
+ */
+
+#define XDRV_RXPOOL_MAX_BUFS 4096u  /* count of one pool */
+#define XDRV_RXPOOL_MAX_BUF  65536u /* buf_size */
+
+/*
+ * One received frame in a pool buffer.
+ *  0      4      8            12         16
+ *  | buf  | len  | csum_flags | reserved |
+ */
+struct xdrv_rx_frame {
+	uint32_t buf;	     /* buffer index, 0..count-1 */
+	uint32_t len;	     /* frame bytes from the start of the buffer, 1..buf_size */
+	uint32_t csum_flags; /* XDRV_CSUM_*, as for xdrv_net_rx */
+	uint32_t reserved;   /* 0 */
+};
+XDRV_STATIC_ASSERT(sizeof(struct xdrv_rx_frame) == 16, "xdrv_rx_frame layout");
+
+/* A pool of `count` (1..XDRV_RXPOOL_MAX_BUFS) zeroed buffers of `buf_size`
+ * (1..XDRV_RXPOOL_MAX_BUF) bytes for interface nd, mapped for the device. NULL when the
+ * arguments are out of range or the driver's DMA limits are reached (logged). */
+xdrv_rxpool_t *xdrv_rxpool_create(xdrv_netdev_t *nd, uint32_t count, uint32_t buf_size);
+/* Buffer `index` of the pool: its CPU address, and its bus address in *bus_addr. NULL for a bad
+ * pool or index. */
+void *xdrv_rxpool_buf(xdrv_rxpool_t *pool, uint32_t index, uint64_t *bus_addr);
+/* Hand `n` received frames (at most the pool's count) to the host in one call; each buffer is
+ * the driver's again when the call returns. Returns how many frames were delivered: a frame
+ * with a bad buffer index, a length of 0 or over buf_size, or a non-zero reserved field is
+ * refused (logged) and the rest are delivered. XDRV_EINVAL for a bad pool, frames or n. */
+int32_t xdrv_rxpool_deliver(xdrv_rxpool_t *pool, const struct xdrv_rx_frame *frames, uint32_t n);
+/* Unmap and free the pool (stop the device from writing there first). The host releases the
+ * pools an interface still has when it is unregistered or the driver unbound. */
+void xdrv_rxpool_destroy(xdrv_rxpool_t *pool);
+#endif
 
 #endif

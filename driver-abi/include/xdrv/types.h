@@ -39,6 +39,7 @@ typedef struct xdrv_netdev xdrv_netdev_t;	/* a registered network interface */
 typedef struct xdrv_pkt xdrv_pkt_t;		/* a network packet buffer */
 typedef struct xdrv_scsi_host xdrv_scsi_host_t; /* a registered SCSI host adapter */
 typedef struct xdrv_blkdev xdrv_blkdev_t;	/* a registered block device */
+typedef struct xdrv_rxpool xdrv_rxpool_t;	/* ABI 1.1: pre-mapped receive buffers */
 
 #define XDRV_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
 

@@ -99,7 +99,8 @@ void ldr_driver_unbind_report(struct ldr_driver *drv, struct ldr_unbind_report *
  * the transmit backlog of queues not stopped, and class polls while requests are outstanding.
  * Returns the events handled (0: idle). NULL-safe; 0 when called from inside the driver. */
 int ldr_driver_dispatch(struct ldr_driver *drv);
-/* Bytes of driver memory currently allocated, and DMA buffers + mappings held. */
+/* Bytes of driver memory currently allocated, and DMA buffers + mappings held (an ABI 1.1
+ * receive buffer pool counts as one mapping). */
 uint64_t ldr_driver_mem_in_use(const struct ldr_driver *drv);
 uint32_t ldr_driver_dma_in_use(const struct ldr_driver *drv);
 /* 0, or the signal (SIGSEGV, SIGBUS, SIGFPE, SIGILL) of a hardware fault in the driver's code.
@@ -138,11 +139,28 @@ int ldr_net_xmit(struct ldr_netdev *nd, const void *frame, size_t len, uint32_t 
  * XDRV_PKT_MAX_FRAGS; the last one takes the rest), to exercise a driver's scatter-gather.
  * 0 (default): one fragment. */
 void ldr_net_set_tx_frag(struct ldr_netdev *nd, uint32_t frag_len);
-/* Where received frames go; `frame` is valid during the call only. The callback may call
- * ldr_net_xmit (queued until the next dispatch). */
+/* Where received frames go, one call per frame; `frame` is valid during the call only. The
+ * frames of one NAPI poll arrive after the poll returned, one call each (ldr_net_set_rx_batch
+ * takes them in one call). The callback may call ldr_net_xmit (queued until the next dispatch
+ * when it runs inside the driver: ABI 1.1 pool delivery, or xdrv_net_rx outside a poll). */
 void ldr_net_set_rx(struct ldr_netdev *nd,
 		    void (*cb)(void *ctx, const uint8_t *frame, size_t len, uint32_t csum_flags),
 		    void *ctx);
+/* One received frame of a batch; `data` is valid during the callback only. */
+struct ldr_net_frame {
+	const uint8_t *data;
+	size_t len;
+	uint32_t csum_flags;
+};
+/* Where received frames go, a batch at a time: every frame one NAPI poll of the driver
+ * delivered, in one call after the poll returned (frames an ABI 1.0 driver hands over with
+ * xdrv_net_rx), or during the driver's xdrv_rxpool_deliver (ABI 1.1; at most 64 frames a call,
+ * so a bigger batch comes in several). Replaces a callback set with ldr_net_set_rx (NULL: back
+ * to that one, which then gets the frames one call each). The callback may call ldr_net_xmit;
+ * it must not keep `data` nor write to it. */
+void ldr_net_set_rx_batch(struct ldr_netdev *nd,
+			  void (*cb)(void *ctx, const struct ldr_net_frame *frames, size_t n),
+			  void *ctx);
 /* The driver's get_stats: 0, -EOPNOTSUPP, or its status. */
 int ldr_net_stats(struct ldr_netdev *nd, struct xdrv_net_stats *st);
 /* Link state as the driver last reported it (zeros before). Any output may be NULL. */
