@@ -42,7 +42,7 @@ static uint32_t map_hash(uint64_t k, uint32_t mask)
 
 static int map_grow(struct ldr_map *m)
 {
-	uint32_t ncap = m->cap ? m->cap * 2 : 16;
+	uint32_t ncap = m->cap ? m->cap * 2 : m->min_cap ? m->min_cap : 16;
 	if (m->cap >= (1u << 30))
 		return -ENOMEM;
 	struct ldr_map n = {.cap = ncap};

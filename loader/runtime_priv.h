@@ -59,6 +59,7 @@ struct ldr_map {
 	uint8_t *state; /* 0 empty, 1 live */
 	uint32_t cap;	/* power of two, or 0 */
 	uint32_t live;
+	uint32_t min_cap; /* 0 (16), or a power of two: the capacity of the first allocation */
 };
 /* 0, -ENOMEM, or -EEXIST if the key is present. */
 int ldr_map_put(struct ldr_map *m, uint64_t key, void *val);
