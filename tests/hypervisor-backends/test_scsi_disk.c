@@ -38,7 +38,7 @@ static int put_in(void *ctx, uint64_t off, const void *src, uint64_t len)
 	return 0;
 }
 
-static const struct scsi_xfer X = {get_out, put_in, NULL};
+static const struct scsi_xfer X = {get_out, put_in, NULL, NULL};
 
 /* Two LUNs: 0 = ram 1 MiB, 1 = ram 64 KiB; power-on unit attentions cleared. */
 static void up(bool ro)
