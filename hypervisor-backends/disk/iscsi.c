@@ -2,7 +2,7 @@
 /*
  * The `iscsi` disk backend: a LUN on an iSCSI target through libiscsi's synchronous API
  * ("iscsi:iscsi://127.0.0.1:3261/iqn.2026-11.org.example:disk/1"). One session per disk, logged
- * in at open; READ(16)/WRITE(16) in chunks of at most 1 MiB; flush = SYNCHRONIZE CACHE(10) on
+ * in at open; READ(16)/WRITE(16) in chunks of at most 512 KiB; flush = SYNCHRONIZE CACHE(10) on
  * the whole LUN. A UNIT ATTENTION from the target (it was reset, or this is the first command
  * of the session) is retried once; any other failure becomes -EIO with the target's sense in
  * the message. Only 512-byte logical blocks (the model's block size). Scatter/gather requests (a
@@ -21,7 +21,9 @@
 #include <xdrv/util.h>
 
 #define ISCSI_INITIATOR "iqn.2026-11.org.xdrv:initiator"
-#define ISCSI_CHUNK	(1u << 20)
+/* 512 KiB: tgtd (1.0.85, loopback) serves 1 MiB commands at a quarter of the rate of 512 KiB
+ * ones (iscsi-perf -b 2048: 209 MB/s, -b 1024: 759 MB/s) */
+#define ISCSI_CHUNK (512u << 10)
 
 struct iscsi_disk {
 	struct iscsi_context *ctx;
