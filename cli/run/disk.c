@@ -494,13 +494,13 @@ static int do_randread(const struct run_disk_op *op, struct ldr_blkdev *bd, unsi
 	uint32_t bs = ldr_blk_block_size(bd);
 	uint64_t nb = ldr_blk_num_blocks(bd);
 	uint32_t blocks = (op->in_len + bs - 1) / bs;
-	if (!blocks || nb < blocks)
+	if (!blocks || nb < blocks || !op->count)
 		return xdrv_err(err, -ERANGE, "%s %s: %s has %" PRIu64 " blocks", name, op->arg,
 				ldr_blk_name(bd), nb);
-	if (qd == 0)
-		qd = 1;
 	if (qd > op->count)
 		qd = (unsigned)op->count;
+	if (qd == 0)
+		qd = 1;
 	uint64_t places = nb / blocks, x = 0x9e3779b97f4a7c15ull, next = 0;
 	size_t bytes = (size_t)blocks * bs;
 	uint8_t *buf = malloc(bytes * qd);
