@@ -22,7 +22,7 @@
 # and the samples to $B/bench/peers.csv. Addresses (10.83.40.0/24) exist only in the
 # namespaces made here.
 #   usage: scripts/bench.d/27-peers.sh BUILD_DIR SECTION.md
-#          (REPS=5, IOS=100000, SEQ=2000, QD=8, IIOS=20000, SECS=3, BEFORE=DIR)
+#          (REPS=5, IOS=100000, SEQ=2000, QD=8, IIOS=20000, ISEQ=500, SECS=3, BEFORE=DIR)
 set -euo pipefail
 B=${1:?usage: 27-peers.sh BUILD_DIR SECTION.md}
 SECTION=${2:?usage: 27-peers.sh BUILD_DIR SECTION.md}
@@ -31,6 +31,7 @@ IOS=${IOS:-100000}
 SEQ=${SEQ:-2000}
 QD=${QD:-8}
 IIOS=${IIOS:-20000}
+ISEQ=${ISEQ:-500}
 SECS=${SECS:-3}
 BEFORE=${BEFORE:-}
 X="$B/bin/xdrv"
@@ -108,12 +109,14 @@ xdrv_disk() {
     scsi.randread4k.kiops) ops=(--blk-randread "sda:$IOS") ;;
     scsi.randread4k.qd.kiops) ops=(--blk-qd "$QD" --blk-randread "sda:$IOS") ;;
     scsi.seqread1m.mb_s | iscsi.seqread1m.mb_s)
+      local n=$SEQ
+      [ "$fig" = iscsi.seqread1m.mb_s ] && n=$ISEQ
       bytes=1048576
       # a build without --blk-seqread (BEFORE) reads 1 MiB at random places instead
       if "$b/bin/xdrv" run --help 2>&1 | grep -q -- --blk-seqread; then
-        ops=(--blk-seqread "sda:$SEQ:$bytes")
+        ops=(--blk-seqread "sda:$n:$bytes")
       else
-        ops=(--blk-randread "sda:$SEQ:$bytes")
+        ops=(--blk-randread "sda:$n:$bytes")
       fi ;;
     iscsi.randread4k.kiops) ops=(--blk-randread "sda:$IIOS") ;;
   esac
@@ -305,7 +308,7 @@ disk_rows() { # label-prefix figure unit peer [variants...]
   echo "- iSCSI, the same image as a LUN of tgtd on 127.0.0.1: iscsi-perf (libiscsi-bin, ${SECS} s;"
   echo "  \`-m 1 -b 8 -r\`: 4 KiB random reads one at a time; \`-m 1 -b 2048\`: 1 MiB sequential) against"
   echo "  \`--device virtio-scsi:disk=iscsi:URL\` with \`--blk-randread sda:$IIOS\` and"
-  echo "  \`--blk-seqread sda:$SEQ:1048576\`. Ratio: to iscsi-perf."
+  echo "  \`--blk-seqread sda:$ISEQ:1048576\`. Ratio: to iscsi-perf."
   if [ -n "$BEFORE" ]; then
     echo "- before: the same runs with the build in \`$BEFORE\` (interleaved with the others); a"
     echo "  build without \`--blk-seqread\` reads its 1 MiB blocks at random places instead."
@@ -334,6 +337,6 @@ disk_rows() { # label-prefix figure unit peer [variants...]
   echo
   echo "1-minute load average $load0 before, $load1 after. Samples: \`$CSV\`. Reproduce: \`make O=$B all\`,"
   echo "then (as root) \`scripts/bench.d/27-peers.sh $B SECTION.md\` (\`REPS=N IOS=N SEQ=N QD=N IIOS=N"
-  echo "SECS=S BEFORE=DIR\`), or \`scripts/bench.sh $B 27-peers\`."
+  echo "ISEQ=N SECS=S BEFORE=DIR\`), or \`scripts/bench.sh $B 27-peers\`."
 } > "$SECTION"
 cat "$SECTION" >&2
