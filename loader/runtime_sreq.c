@@ -20,13 +20,15 @@ static void sreq_destroy(struct ldr_sreq *r)
 void *ldr_sreq_alloc(struct ldr_sreq_list *l, size_t size, uint64_t len)
 {
 	struct ldr_sreq *r = NULL;
-	for (uint32_t i = 0; i < l->pool_n; i++) {
-		if (l->pool[i]->size == size && l->pool[i]->bounce_cap >= len) {
-			r = l->pool[i];
-			l->pool[i] = l->pool[--l->pool_n];
-			l->pool_bytes -= r->bounce_cap;
-			break;
-		}
+	uint32_t best = UINT32_MAX; /* the smallest pooled buffer that fits */
+	for (uint32_t i = 0; i < l->pool_n; i++)
+		if (l->pool[i]->size == size && l->pool[i]->bounce_cap >= len &&
+		    (best == UINT32_MAX || l->pool[i]->bounce_cap < l->pool[best]->bounce_cap))
+			best = i;
+	if (best != UINT32_MAX) {
+		r = l->pool[best];
+		l->pool[best] = l->pool[--l->pool_n];
+		l->pool_bytes -= r->bounce_cap;
 	}
 	if (r) {
 		uint8_t *bounce = r->bounce;

@@ -415,6 +415,8 @@ static int rw_direct(struct scsi_target *t, struct scsi_lun *l, struct scsi_cmd 
 	int n = x->iov(x->ctx, !write, 0, bytes, t->iov, HVB_DISK_IOV_MAX);
 	if (n < 0)
 		return n;
+	if (n == 0)
+		return -E2BIG; /* nothing to hand over: copy instead */
 	char *msg = NULL;
 	int rc = write ? hvb_disk_writev(l->disk, off, t->iov, (uint32_t)n, &msg)
 		       : hvb_disk_readv(l->disk, off, t->iov, (uint32_t)n, &msg);
