@@ -359,6 +359,13 @@ int hvb_dma_write(struct hvb_device *d, uint64_t bus, const void *src, uint64_t 
 	return dma_copy(d, bus, dst, src, len, true);
 }
 
+void *hvb_dma_host(struct hvb_device *d, uint64_t bus, uint64_t len, bool write)
+{
+	if (len == 0 || !d || !d->backend->ops->dma_translate)
+		return NULL;
+	return d->backend->ops->dma_translate(d, bus, len, write, NULL);
+}
+
 /* ---- timers -------------------------------------------------------------------------------- */
 
 static uint64_t mono_ns(void)

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * The block device class, both sides: a storage driver registers disks and completes requests
- * (ABI); the host submits one request at a time and waits for its completion (ldr_blk_io).
+ * (ABI); the host submits one request and waits for its completion (ldr_blk_io), or starts
+ * several (ldr_blk_start) and waits for whichever completes first (ldr_blk_wait).
  *
  * A request and its data live in host memory the driver may touch until it completes it, even
  * after the host gave up waiting (struct ldr_sreq, runtime_sreq.c).
@@ -19,6 +20,7 @@ struct blk_io {
 	struct ldr_sreq s;	 /* first: pending list, bounce buffer, done/abandoned */
 	struct xdrv_blk_req req; /* what the driver sees */
 	int32_t status;
+	void *buf; /* the host's buffer (ldr_blk_start), filled from the bounce at the end */
 };
 
 struct ldr_blkdev {
@@ -89,6 +91,7 @@ xdrv_blkdev_t *xdrv_blk_register(xdrv_device_t *dev, const struct xdrv_blk_ops *
 	struct ldr_blkdev *bd = drv->blk[i] ? drv->blk[i] : calloc(1, sizeof *bd);
 	if (!bd)
 		return NULL;
+	ldr_sreq_pool_drain(&bd->pending); /* a late free after the last shutdown */
 	memset(bd, 0, sizeof *bd);
 	bd->o.drv = drv;
 	bd->index = i;
@@ -118,6 +121,7 @@ static uint32_t bd_shutdown(struct ldr_blkdev *bd)
 		io_finish(bd, (struct blk_io *)bd->pending.head, XDRV_ENODEV);
 		n++;
 	}
+	ldr_sreq_pool_drain(&bd->pending);
 	ldr_handle_drop(LDR_H_BLK, &bd->o);
 	bd->registered = false;
 	return n;
@@ -186,9 +190,10 @@ static const char *op_name(uint32_t op)
 }
 
 LDR_CALLS_DRIVER
-int ldr_blk_io(struct ldr_blkdev *bd, uint32_t op, uint64_t lba, uint32_t count, void *buf,
-	       char **err)
+int ldr_blk_start(struct ldr_blkdev *bd, uint32_t op, uint64_t lba, uint32_t count, void *buf,
+		  uint32_t flags, struct ldr_blk_req **out, char **err)
 {
+	*out = NULL;
 	if (!bd || !bd->registered)
 		return xdrv_err(err, -ENODEV, "blkdev: not registered");
 	struct ldr_driver *drv = bd->o.drv;
@@ -211,47 +216,106 @@ int ldr_blk_io(struct ldr_blkdev *bd, uint32_t op, uint64_t lba, uint32_t count,
 					bd->name, op_name(op), (unsigned long long)len,
 					LDR_IO_MAX >> 20);
 	}
-	struct blk_io *io = ldr_sreq_alloc(sizeof *io, len);
+	bool nocopy = flags & LDR_BLK_NOCOPY;
+	struct blk_io *io = ldr_sreq_alloc(&bd->pending, sizeof *io, nocopy ? 0 : len);
 	if (!io)
 		return xdrv_err(err, -ENOMEM, "%s: out of memory", bd->name);
-	if (op == XDRV_BLK_WRITE && len)
+	if (op == XDRV_BLK_WRITE && len && !nocopy)
 		memcpy(io->s.bounce, buf, len);
+	io->buf = op == XDRV_BLK_READ && !nocopy ? buf : NULL;
 	io->req.tag = ++bd->next_tag;
 	io->req.op = op;
 	io->req.count = op == XDRV_BLK_FLUSH ? 0 : count;
 	io->req.lba = op == XDRV_BLK_FLUSH ? 0 : lba;
-	io->req.data = io->s.bounce;
+	io->req.data = nocopy ? (op == XDRV_BLK_FLUSH ? NULL : buf) : io->s.bounce;
 	io->req.data_len = len;
 	ldr_sreq_push(&bd->pending, &io->s);
 
 	int32_t rc = XDRV_EFAULT;
 	LDR_DRIVER_CALL(drv, rc = bd->ops.submit(ldr_h2p(bd->o.handle), &io->req),
 			rc = XDRV_EFAULT);
-	int ret;
 	if (rc != XDRV_OK && !io->s.done) {
 		ldr_sreq_unlink(&bd->pending, &io->s);
-		ret = xdrv_err(err, rc < 0 ? rc : -EIO, "%s: %s lba %llu: submit failed: %d (%s)",
-			       bd->name, op_name(op), (unsigned long long)lba, rc,
-			       ldr_status_name(rc));
-		goto out_free;
+		int ret = xdrv_err(err, rc < 0 ? rc : -EIO,
+				   "%s: %s lba %llu: submit failed: %d (%s)", bd->name, op_name(op),
+				   (unsigned long long)lba, rc, ldr_status_name(rc));
+		ldr_sreq_free(&bd->pending, &io->s);
+		return ret;
 	}
-	if (ldr_sreq_wait(drv, &io->s, drv->io_timeout_ns) != 0)
-		return xdrv_err(err, -ETIMEDOUT, "%s: %s lba %llu: no completion within %llu ms",
-				bd->name, op_name(op), (unsigned long long)lba,
-				(unsigned long long)(drv->io_timeout_ns / 1000000));
-	if (io->status != XDRV_OK) {
+	*out = (struct ldr_blk_req *)io;
+	return 0;
+}
+
+/* The end of a completed request: its status, the data to the host's buffer; freed. */
+static int blk_end(struct ldr_blkdev *bd, struct blk_io *io, char **err)
+{
+	int ret = 0;
+	if (io->status != XDRV_OK)
 		ret = xdrv_err(err, io->status < 0 ? io->status : -EIO,
 			       "%s: %s lba %llu count %u: driver status %d (%s)", bd->name,
-			       op_name(op), (unsigned long long)lba, count, io->status,
-			       ldr_status_name(io->status));
-		goto out_free;
-	}
-	if (op == XDRV_BLK_READ && len)
-		memcpy(buf, io->s.bounce, len);
-	ret = 0;
-out_free:
-	ldr_sreq_free(&io->s);
+			       op_name(io->req.op), (unsigned long long)io->req.lba, io->req.count,
+			       io->status, ldr_status_name(io->status));
+	else if (io->buf && io->req.data_len)
+		memcpy(io->buf, io->s.bounce, io->req.data_len);
+	ldr_sreq_free(&bd->pending, &io->s);
 	return ret;
+}
+
+LDR_CALLS_DRIVER
+int ldr_blk_wait(struct ldr_blkdev *bd, struct ldr_blk_req *const *reqs, uint32_t n,
+		 uint32_t *index, char **err)
+{
+	*index = UINT32_MAX;
+	if (!bd || !bd->registered || n == 0 || !reqs)
+		return xdrv_err(err, -EINVAL, "blkdev: wait without a disk or requests");
+	struct ldr_driver *drv = bd->o.drv;
+	if (drv->in_entry)
+		return xdrv_err(err, -EDEADLK, "%s: wait from inside the driver", bd->name);
+	uint64_t end = xdrv_time_ns() + drv->io_timeout_ns;
+	for (;;) {
+		for (uint32_t i = 0; i < n; i++) {
+			struct blk_io *io = (struct blk_io *)reqs[i];
+			if (io && io->s.done) {
+				*index = i;
+				return blk_end(bd, io, err);
+			}
+		}
+		uint64_t now = xdrv_time_ns();
+		bd->pending.any_done = false;
+		if (now >= end || ldr_wait_done(drv, &bd->pending.any_done, end - now) != 0 ||
+		    !bd->registered) {
+			/* look once more: a completion may have come with the deadline */
+			for (uint32_t i = 0; i < n; i++) {
+				struct blk_io *io = (struct blk_io *)reqs[i];
+				if (io && io->s.done) {
+					*index = i;
+					return blk_end(bd, io, err);
+				}
+			}
+			for (uint32_t i = 0; i < n; i++)
+				if (reqs[i])
+					((struct blk_io *)reqs[i])->s.abandoned = true;
+			return xdrv_err(
+				err, -ETIMEDOUT, "%s: %u request(s): none completed within %llu ms",
+				bd->name, n, (unsigned long long)(drv->io_timeout_ns / 1000000));
+		}
+	}
+}
+
+LDR_CALLS_DRIVER
+int ldr_blk_io(struct ldr_blkdev *bd, uint32_t op, uint64_t lba, uint32_t count, void *buf,
+	       char **err)
+{
+	struct ldr_blk_req *r = NULL;
+	int rc = ldr_blk_start(bd, op, lba, count, buf, 0, &r, err);
+	if (rc)
+		return rc;
+	struct blk_io *io = (struct blk_io *)r;
+	if (ldr_sreq_wait(bd->o.drv, &io->s, bd->o.drv->io_timeout_ns) != 0)
+		return xdrv_err(err, -ETIMEDOUT, "%s: %s lba %llu: no completion within %llu ms",
+				bd->name, op_name(op), (unsigned long long)lba,
+				(unsigned long long)(bd->o.drv->io_timeout_ns / 1000000));
+	return blk_end(bd, io, err);
 }
 
 /* ---- dispatch and release ---------------------------------------------------------------------

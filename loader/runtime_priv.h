@@ -294,16 +294,32 @@ int ldr_wait_done(struct ldr_driver *drv, const bool *done, uint64_t timeout_ns)
 struct ldr_sreq {
 	struct ldr_sreq *next;
 	uint8_t *bounce;
+	uint64_t bounce_cap; /* bytes allocated behind bounce (>= the request's length) */
+	size_t size;	     /* of the whole request struct */
 	bool done, abandoned;
 };
+/* Requests kept for reuse, each with its bounce buffer: a request costs no allocation, and no
+ * page faults on a fresh buffer, once the pool holds one as large. A buffer only ever held this
+ * list's own requests' data (one driver's), so it is handed out again without zeroing; a new
+ * one is zeroed. */
+#define LDR_SREQ_POOL	  8u
+#define LDR_SREQ_POOL_MAX (64ull << 20) /* bytes of bounce buffers kept per list */
 struct ldr_sreq_list {
 	struct ldr_sreq *head;
 	uint64_t completions;
+	bool any_done; /* set by ldr_sreq_finish: a waiter for several requests looks again */
+	struct ldr_sreq *pool[LDR_SREQ_POOL];
+	uint32_t pool_n;
+	uint64_t pool_bytes;
 };
-/* A zeroed request of `size` bytes (struct ldr_sreq first) with a zeroed `len`-byte bounce
- * buffer (none for 0). NULL when out of memory. */
-void *ldr_sreq_alloc(size_t size, uint64_t len);
-void ldr_sreq_free(struct ldr_sreq *r);
+/* A request of `size` bytes (struct ldr_sreq first; the rest zeroed) with a bounce buffer of at
+ * least `len` bytes (none for 0): from l's pool when one fits, else new and zeroed. NULL when
+ * out of memory. */
+void *ldr_sreq_alloc(struct ldr_sreq_list *l, size_t size, uint64_t len);
+/* Back to l's pool, or freed when the pool is full. */
+void ldr_sreq_free(struct ldr_sreq_list *l, struct ldr_sreq *r);
+/* Free the pool (at shutdown, after the last request finished). */
+void ldr_sreq_pool_drain(struct ldr_sreq_list *l);
 void ldr_sreq_push(struct ldr_sreq_list *l, struct ldr_sreq *r);
 void ldr_sreq_unlink(struct ldr_sreq_list *l, struct ldr_sreq *r);
 /* The outstanding request whose driver-visible part, `offset` bytes into it, is `view`. */

@@ -75,6 +75,7 @@ xdrv_scsi_host_t *xdrv_scsi_register(xdrv_device_t *dev, const struct xdrv_scsi_
 	struct ldr_scsi_host *h = drv->scsi[i] ? drv->scsi[i] : calloc(1, sizeof *h);
 	if (!h)
 		return NULL;
+	ldr_sreq_pool_drain(&h->pending); /* a late free after the last shutdown */
 	memset(h, 0, sizeof *h);
 	h->o.drv = drv;
 	h->index = i;
@@ -96,6 +97,7 @@ static void host_shutdown(struct ldr_scsi_host *h)
 		((struct scsi_io *)h->pending.head)->host_status = XDRV_SCSI_HOST_ABORTED;
 		ldr_sreq_finish(&h->pending, h->pending.head);
 	}
+	ldr_sreq_pool_drain(&h->pending);
 	ldr_handle_drop(LDR_H_SCSI, &h->o);
 	h->registered = false;
 }
@@ -197,7 +199,7 @@ int ldr_scsi_exec(struct ldr_scsi_host *h, uint32_t target, uint32_t lun, const 
 	if (len > LDR_IO_MAX)
 		return xdrv_err(err, -E2BIG, "scsi host %u: %llu bytes over the %llu MiB limit",
 				h->index, (unsigned long long)len, LDR_IO_MAX >> 20);
-	struct scsi_io *io = ldr_sreq_alloc(sizeof *io, len);
+	struct scsi_io *io = ldr_sreq_alloc(&h->pending, sizeof *io, len);
 	if (!io)
 		return xdrv_err(err, -ENOMEM, "scsi host %u: out of memory", h->index);
 	if (dir == XDRV_SCSI_DIR_TO_DEVICE && len)
@@ -259,7 +261,7 @@ int ldr_scsi_exec(struct ldr_scsi_host *h, uint32_t target, uint32_t lun, const 
 		memcpy(buf, io->s.bounce, len);
 	ret = 0;
 out_free:
-	ldr_sreq_free(&io->s);
+	ldr_sreq_free(&h->pending, &io->s);
 	return ret;
 }
 

@@ -7,6 +7,8 @@
  *   --blk-flush DISK                   flush the disk's write cache
  *   --blk-randread DISK:COUNT[:BYTES]  COUNT reads of BYTES (default 4096) at random aligned
  *                                      places; IOPS and the latency's median and spread
+ *   --blk-seqread DISK:COUNT[:BYTES]   the same, one place after the other (wrapping at the end)
+ *   --blk-qd N                         requests in flight for the two above (1..256, default 1)
  *   --scsi      CDB[,in=N][,out=FILE][,target=T][,lun=L]
  *                                      a CDB in hex (spaces allowed) to SCSI host 0; in=N reads N
  *                                      bytes and prints them in hex, out=FILE sends FILE's bytes
@@ -30,7 +32,9 @@
 #define SCSI_IO_MAX (16u << 20)
 #define HEXDUMP_MAX 512u
 
-enum { OP_WRITE, OP_READ, OP_FLUSH, OP_SCSI, OP_RANDREAD };
+#define QD_MAX 256u
+
+enum { OP_WRITE, OP_READ, OP_FLUSH, OP_SCSI, OP_RANDREAD, OP_SEQREAD };
 
 struct run_disk_op {
 	struct run_disk_op *next;
@@ -60,6 +64,9 @@ void run_disk_usage(FILE *f)
 		"  --blk-randread DISK:COUNT[:BYTES]  COUNT reads of BYTES (default 4096) at "
 		"random\n"
 		"                                   aligned offsets; prints IOPS and latencies\n"
+		"  --blk-seqread DISK:COUNT[:BYTES]  the same, one offset after the other\n"
+		"  --blk-qd N                       requests in flight for --blk-randread and\n"
+		"                                   --blk-seqread (1..256, default 1)\n"
 		"  --scsi CDB[,in=N][,out=FILE][,target=T][,lun=L]\n"
 		"                                   send a CDB (hex, spaces allowed) to SCSI host "
 		"0;\n"
@@ -72,7 +79,7 @@ void run_disk_usage(FILE *f)
 
 int run_disk_is_option(int code)
 {
-	return code >= RUN_DISK_OPT_WRITE && code <= RUN_DISK_OPT_RANDREAD;
+	return code >= RUN_DISK_OPT_WRITE && code <= RUN_DISK_OPT_QD;
 }
 
 static int parse_u64(const char *s, size_t n, uint64_t max, uint64_t *out)
@@ -181,6 +188,13 @@ static int parse_scsi(struct run_disk_op *op, const char *arg, char **err)
 
 int run_disk_parse(struct run_disk *rd, int code, const char *arg, char **err)
 {
+	if (code == RUN_DISK_OPT_QD) {
+		uint64_t qd = 0;
+		if (parse_u64(arg, strlen(arg), QD_MAX, &qd) || !qd)
+			return xdrv_err(err, -EINVAL, "--blk-qd wants 1..%u, not %s", QD_MAX, arg);
+		rd->qd = (unsigned)qd;
+		return 0;
+	}
 	struct run_disk_op *op = calloc(1, sizeof *op);
 	if (!op)
 		return xdrv_err(err, -ENOMEM, "out of memory");
@@ -214,19 +228,21 @@ int run_disk_parse(struct run_disk *rd, int code, const char *arg, char **err)
 		op->kind = OP_SCSI;
 		rc = parse_scsi(op, arg, err);
 		break;
-	case RUN_DISK_OPT_RANDREAD: {
-		op->kind = OP_RANDREAD;
+	case RUN_DISK_OPT_RANDREAD:
+	case RUN_DISK_OPT_SEQREAD: {
+		const char *name =
+			code == RUN_DISK_OPT_SEQREAD ? "--blk-seqread" : "--blk-randread";
+		op->kind = code == RUN_DISK_OPT_SEQREAD ? OP_SEQREAD : OP_RANDREAD;
 		int parts = split(arg, f, n, 3) == 0 ? 3 : split(arg, f, n, 2) == 0 ? 2 : 0;
 		op->in_len = 4096;
 		uint64_t bytes = 4096;
 		if (!parts || set_disk(op, f[0], n[0]) ||
 		    parse_u64(f[1], n[1], 100000000, &op->count) || !op->count ||
 		    (parts == 3 && (parse_u64(f[2], n[2], CHUNK, &bytes) || !bytes)))
-			rc = xdrv_err(
-				err, -EINVAL,
-				"--blk-randread wants DISK:COUNT[:BYTES] (COUNT 1..100000000, "
-				"BYTES up to %u), not %s",
-				CHUNK, arg);
+			rc = xdrv_err(err, -EINVAL,
+				      "%s wants DISK:COUNT[:BYTES] (COUNT 1..100000000, "
+				      "BYTES up to %u), not %s",
+				      name, CHUNK, arg);
 		op->in_len = (uint32_t)bytes;
 		break;
 	}
@@ -468,41 +484,92 @@ static int cmp_u64(const void *a, const void *b)
 }
 
 /* COUNT reads of in_len bytes at random block-aligned places (xorshift, fixed seed: the same
- * places every run), one at a time: IOPS over the whole, latency percentiles. */
-static int do_randread(const struct run_disk_op *op, struct ldr_blkdev *bd, FILE *out, char **err)
+ * places every run) or one place after the other, `qd` in flight (ldr_blk_start/ldr_blk_wait,
+ * one buffer each, which the driver reads into directly: LDR_BLK_NOCOPY): IOPS over the whole,
+ * latency (start to completion) percentiles. */
+static int do_randread(const struct run_disk_op *op, struct ldr_blkdev *bd, unsigned qd, FILE *out,
+		       char **err)
 {
+	const char *name = op->kind == OP_SEQREAD ? "--blk-seqread" : "--blk-randread";
 	uint32_t bs = ldr_blk_block_size(bd);
 	uint64_t nb = ldr_blk_num_blocks(bd);
 	uint32_t blocks = (op->in_len + bs - 1) / bs;
-	if (!blocks || nb < blocks)
-		return xdrv_err(err, -ERANGE, "--blk-randread %s: %s has %" PRIu64 " blocks",
-				op->arg, ldr_blk_name(bd), nb);
-	uint64_t places = nb / blocks, x = 0x9e3779b97f4a7c15ull;
-	uint8_t *buf = malloc((size_t)blocks * bs);
+	if (!blocks || nb < blocks || !op->count)
+		return xdrv_err(err, -ERANGE, "%s %s: %s has %" PRIu64 " blocks", name, op->arg,
+				ldr_blk_name(bd), nb);
+	if (qd > op->count)
+		qd = (unsigned)op->count;
+	if (qd == 0)
+		qd = 1;
+	uint64_t places = nb / blocks, x = 0x9e3779b97f4a7c15ull, next = 0;
+	size_t bytes = (size_t)blocks * bs;
+	uint8_t *buf = malloc(bytes * qd);
 	uint64_t *lat = calloc(op->count, sizeof *lat);
+	uint64_t t_start[QD_MAX];
+	struct ldr_blk_req *reqs[QD_MAX] = {0};
 	int rc = buf && lat ? 0 : xdrv_err(err, -ENOMEM, "out of memory");
-	uint64_t t0 = xdrv_now_ns();
-	for (uint64_t i = 0; rc == 0 && i < op->count; i++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		uint64_t t = xdrv_now_ns();
-		rc = ldr_blk_io(bd, XDRV_BLK_READ, (x % places) * blocks, blocks, buf, err);
-		lat[i] = xdrv_now_ns() - t;
+	uint64_t t0 = xdrv_now_ns(), issued = 0, done = 0;
+	while (rc == 0 && done < op->count) {
+		for (unsigned k = 0; rc == 0 && k < qd && issued < op->count; k++) {
+			if (reqs[k])
+				continue;
+			uint64_t place;
+			if (op->kind == OP_SEQREAD) {
+				place = next++ % places;
+			} else {
+				x ^= x << 13;
+				x ^= x >> 7;
+				x ^= x << 17;
+				place = x % places;
+			}
+			t_start[k] = xdrv_now_ns();
+			rc = ldr_blk_start(bd, XDRV_BLK_READ, place * blocks, blocks,
+					   buf + bytes * k, LDR_BLK_NOCOPY, &reqs[k], err);
+			issued++;
+		}
+		if (rc)
+			break;
+		uint32_t k = UINT32_MAX;
+		rc = ldr_blk_wait(bd, reqs, qd, &k, err);
+		if (k >= qd)
+			break; /* timed out: every request is abandoned */
+		lat[done++] = xdrv_now_ns() - t_start[k];
+		reqs[k] = NULL;
+	}
+	/* after a failure, the rest still in flight: wait for them (they own their buffers) */
+	for (uint32_t k = 0; rc && k != UINT32_MAX;) {
+		bool any = false;
+		for (unsigned i = 0; i < qd; i++)
+			any = any || reqs[i];
+		if (!any)
+			break;
+		char *e2 = NULL;
+		ldr_blk_wait(bd, reqs, qd, &k, &e2);
+		free(e2);
+		if (k < qd)
+			reqs[k] = NULL;
 	}
 	uint64_t total = xdrv_now_ns() - t0;
 	if (rc == 0) {
 		qsort(lat, op->count, sizeof *lat, cmp_u64);
 		uint64_t med = lat[op->count / 2], p99 = lat[op->count * 99 / 100];
 		fprintf(out,
-			"blk: %s: %" PRIu64 " random reads of %u bytes in %.3f ms, %.0f IOPS; "
-			"latency us min %.1f median %.1f p99 %.1f max %.1f\n",
-			ldr_blk_name(bd), op->count, blocks * bs, (double)total / 1e6,
-			(double)op->count / ((double)total / 1e9), (double)lat[0] / 1e3,
-			(double)med / 1e3, (double)p99 / 1e3, (double)lat[op->count - 1] / 1e3);
+			"blk: %s: %" PRIu64 " %s reads of %u bytes in %.3f ms, %.0f IOPS; latency "
+			"us min %.1f median %.1f p99 %.1f max %.1f; %.1f MB/s, %u in flight\n",
+			ldr_blk_name(bd), op->count,
+			op->kind == OP_SEQREAD ? "sequential" : "random", blocks * bs,
+			(double)total / 1e6, (double)op->count / ((double)total / 1e9),
+			(double)lat[0] / 1e3, (double)med / 1e3, (double)p99 / 1e3,
+			(double)lat[op->count - 1] / 1e3,
+			(double)op->count * blocks * bs / 1e6 / ((double)total / 1e9), qd);
 	}
 	free(lat);
-	free(buf);
+	/* a request abandoned at a timeout may still be written into later: keep its buffer */
+	bool abandoned = false;
+	for (unsigned i = 0; i < qd; i++)
+		abandoned = abandoned || reqs[i];
+	if (!abandoned)
+		free(buf);
 	return rc;
 }
 
@@ -531,8 +598,8 @@ int run_disk_exec(const struct run_disk *rd, struct ldr_driver *drv, FILE *out, 
 				rc = do_write(op, bd, out, err);
 			else if (op->kind == OP_READ)
 				rc = do_read(op, bd, out, err);
-			else if (op->kind == OP_RANDREAD)
-				rc = do_randread(op, bd, out, err);
+			else if (op->kind == OP_RANDREAD || op->kind == OP_SEQREAD)
+				rc = do_randread(op, bd, rd->qd, out, err);
 			else if ((rc = ldr_blk_io(bd, XDRV_BLK_FLUSH, 0, 0, NULL, err)) == 0)
 				fprintf(out, "blk: %s: flushed\n", op->disk);
 		}

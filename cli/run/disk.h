@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * `xdrv run`, disk side: the --blk-write, --blk-read, --blk-flush, --blk-randread and --scsi
+ * `xdrv run`, disk side: the --blk-write, --blk-read, --blk-flush, --blk-randread, --blk-seqread,
+ * --blk-qd and --scsi
  * options, parsed into a list of operations and run in command-line order against the block devices
  * and SCSI hosts a bound driver registered. Private to the loader's front end (cmd_run.c).
  */
@@ -19,11 +20,15 @@ struct run_disk_op;
 #define RUN_DISK_OPT_FLUSH    0x1d03
 #define RUN_DISK_OPT_SCSI     0x1d04
 #define RUN_DISK_OPT_RANDREAD 0x1d05
+#define RUN_DISK_OPT_SEQREAD  0x1d06
+#define RUN_DISK_OPT_QD	      0x1d07
 #define RUN_DISK_LONGOPTS                                                                          \
 	{"blk-write", required_argument, NULL, RUN_DISK_OPT_WRITE},                                \
 		{"blk-read", required_argument, NULL, RUN_DISK_OPT_READ},                          \
 		{"blk-flush", required_argument, NULL, RUN_DISK_OPT_FLUSH},                        \
 		{"blk-randread", required_argument, NULL, RUN_DISK_OPT_RANDREAD},                  \
+		{"blk-seqread", required_argument, NULL, RUN_DISK_OPT_SEQREAD},                    \
+		{"blk-qd", required_argument, NULL, RUN_DISK_OPT_QD},                              \
 	{                                                                                          \
 		"scsi", required_argument, NULL, RUN_DISK_OPT_SCSI                                 \
 	}
@@ -31,6 +36,7 @@ struct run_disk_op;
 struct run_disk {
 	struct run_disk_op *head, *tail;
 	unsigned count;
+	unsigned qd; /* --blk-qd: requests in flight for --blk-randread/--blk-seqread (0: 1) */
 };
 
 /* True for the option codes above. */

@@ -139,6 +139,62 @@ void *hvb_disk_buffer(struct hvb_disk *disk, uint64_t len)
 	return disk->ops->buffer(disk->priv, len);
 }
 
+bool hvb_disk_has_iov(const struct hvb_disk *disk, bool write)
+{
+	return disk && (write ? disk->ops->writev != NULL : disk->ops->readv != NULL);
+}
+
+static int iov_total(const struct hvb_disk *d, const struct iovec *iov, uint32_t n, uint64_t *len,
+		     char **err)
+{
+	uint64_t t = 0;
+	if (n > HVB_DISK_IOV_MAX || (n && !iov))
+		return xdrv_err(err, -EINVAL, "disk '%s': %u iovecs (at most %u)", d->spec, n,
+				HVB_DISK_IOV_MAX);
+	for (uint32_t i = 0; i < n; i++) {
+		if (iov[i].iov_len > d->size || (iov[i].iov_len && !iov[i].iov_base))
+			return xdrv_err(err, -EINVAL, "disk '%s': iovec %u: bad length or base",
+					d->spec, i);
+		t += iov[i].iov_len; /* each <= size: no overflow for n <= 1024 */
+	}
+	*len = t;
+	return 0;
+}
+
+static int xfer_v(struct hvb_disk *disk, uint64_t off, const struct iovec *iov, uint32_t n,
+		  bool write, char **err)
+{
+	if (!hvb_disk_has_iov(disk, write))
+		return -EOPNOTSUPP;
+	if (write && disk->read_only)
+		return xdrv_err(err, -EROFS, "disk '%s': write to a read-only disk", disk->spec);
+	uint64_t len = 0;
+	int rc = iov_total(disk, iov, n, &len, err);
+	if (rc == 0)
+		rc = check(disk, off, len, err);
+	if (rc || len == 0)
+		return rc;
+	rc = write ? disk->ops->writev(disk->priv, off, iov, n, len, err)
+		   : disk->ops->readv(disk->priv, off, iov, n, len, err);
+	if (rc)
+		xdrv_err_prefix(err, "disk '%s': %s %llu+%llu (%u iovecs)", disk->spec,
+				write ? "write" : "read", (unsigned long long)off,
+				(unsigned long long)len, n);
+	return rc;
+}
+
+int hvb_disk_readv(struct hvb_disk *disk, uint64_t off, const struct iovec *iov, uint32_t n,
+		   char **err)
+{
+	return xfer_v(disk, off, iov, n, false, err);
+}
+
+int hvb_disk_writev(struct hvb_disk *disk, uint64_t off, const struct iovec *iov, uint32_t n,
+		    char **err)
+{
+	return xfer_v(disk, off, iov, n, true, err);
+}
+
 int hvb_disk_flush(struct hvb_disk *disk, char **err)
 {
 	int rc = disk->ops->flush(disk->priv, err);

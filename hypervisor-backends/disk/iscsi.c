@@ -2,10 +2,13 @@
 /*
  * The `iscsi` disk backend: a LUN on an iSCSI target through libiscsi's synchronous API
  * ("iscsi:iscsi://127.0.0.1:3261/iqn.2026-11.org.example:disk/1"). One session per disk, logged
- * in at open; READ(16)/WRITE(16) in chunks of at most 1 MiB; flush = SYNCHRONIZE CACHE(10) on
+ * in at open; READ(16)/WRITE(16) in chunks of at most 512 KiB; flush = SYNCHRONIZE CACHE(10) on
  * the whole LUN. A UNIT ATTENTION from the target (it was reset, or this is the first command
  * of the session) is retried once; any other failure becomes -EIO with the target's sense in
- * the message. Only 512-byte logical blocks (the model's block size).
+ * the message. Only 512-byte logical blocks (the model's block size). Scatter/gather requests (a
+ * driver's DMA buffers, hvb_disk_readv) go as libiscsi's iovec commands: the data moves between
+ * the socket and that memory with readv/writev, no copy in between (memory that went away is the
+ * system call's EFAULT, a failed command here).
  */
 #include "../hvb_priv.h"
 
@@ -18,11 +21,14 @@
 #include <xdrv/util.h>
 
 #define ISCSI_INITIATOR "iqn.2026-11.org.xdrv:initiator"
-#define ISCSI_CHUNK	(1u << 20)
+/* 512 KiB: tgtd (1.0.85, loopback) serves 1 MiB commands at a quarter of the rate of 512 KiB
+ * ones (iscsi-perf -b 2048: 209 MB/s, -b 1024: 759 MB/s) */
+#define ISCSI_CHUNK (512u << 10)
 
 struct iscsi_disk {
 	struct iscsi_context *ctx;
 	int lun;
+	struct scsi_iovec iov[HVB_DISK_IOV_MAX + 1]; /* one command's part of a request */
 };
 
 /* 0 if the task completed GOOD; -EAGAIN for a UNIT ATTENTION (retry); -EIO otherwise, with
@@ -178,6 +184,72 @@ static int iscsi_disk_write(void *priv, uint64_t off, const void *buf, uint64_t 
 	return 0;
 }
 
+/* Fill d->iov with bytes [from, from + n) of the list; returns the element count. */
+static int iov_slice(struct iscsi_disk *d, const struct iovec *iov, uint32_t cnt, uint64_t from,
+		     uint64_t n)
+{
+	int k = 0;
+	for (uint32_t i = 0; i < cnt && n; i++) {
+		uint64_t l = iov[i].iov_len;
+		if (from >= l) {
+			from -= l;
+			continue;
+		}
+		uint64_t take = l - from < n ? l - from : n;
+		d->iov[k].iov_base = (uint8_t *)iov[i].iov_base + from;
+		d->iov[k].iov_len = (size_t)take;
+		k++;
+		n -= take;
+		from = 0;
+	}
+	return k;
+}
+
+static int iscsi_disk_xfer_v(void *priv, uint64_t off, const struct iovec *iov, uint32_t cnt,
+			     uint64_t len, bool write, char **err)
+{
+	struct iscsi_disk *d = priv;
+	const char *what = write ? "WRITE(16)" : "READ(16)";
+	for (uint64_t done = 0; done < len;) {
+		uint32_t n = len - done > ISCSI_CHUNK ? ISCSI_CHUNK : (uint32_t)(len - done);
+		int k = iov_slice(d, iov, cnt, done, n);
+		uint64_t lba = (off + done) / HVB_DISK_BLOCK;
+		struct scsi_task *t = NULL;
+		int rc = -EAGAIN;
+		for (int tries = 0; tries < 2 && rc == -EAGAIN; tries++) {
+			t = write ? iscsi_write16_iov_sync(d->ctx, d->lun, lba, NULL, n,
+							   HVB_DISK_BLOCK, 0, 0, 0, 0, 0, d->iov, k)
+				  : iscsi_read16_iov_sync(d->ctx, d->lun, lba, n, HVB_DISK_BLOCK, 0,
+							  0, 0, 0, 0, d->iov, k);
+			rc = task_result(d, t, what, err);
+		}
+		if (rc == -EAGAIN)
+			return xdrv_err(err, -EIO, "%s: UNIT ATTENTION twice", what);
+		if (rc)
+			return rc;
+		if (!write && t->residual_status == SCSI_RESIDUAL_UNDERFLOW && t->residual) {
+			scsi_free_scsi_task(t);
+			return xdrv_err(err, -EIO, "%s: target returned fewer than %u bytes", what,
+					n);
+		}
+		scsi_free_scsi_task(t);
+		done += n;
+	}
+	return 0;
+}
+
+static int iscsi_disk_readv(void *priv, uint64_t off, const struct iovec *iov, uint32_t n,
+			    uint64_t len, char **err)
+{
+	return iscsi_disk_xfer_v(priv, off, iov, n, len, false, err);
+}
+
+static int iscsi_disk_writev(void *priv, uint64_t off, const struct iovec *iov, uint32_t n,
+			     uint64_t len, char **err)
+{
+	return iscsi_disk_xfer_v(priv, off, iov, n, len, true, err);
+}
+
 static int iscsi_disk_flush(void *priv, char **err)
 {
 	struct iscsi_disk *d = priv;
@@ -202,4 +274,6 @@ const struct hvb_disk_ops hvb_iscsi_disk_ops = {
 	.read = iscsi_disk_read,
 	.write = iscsi_disk_write,
 	.flush = iscsi_disk_flush,
+	.readv = iscsi_disk_readv,
+	.writev = iscsi_disk_writev,
 };

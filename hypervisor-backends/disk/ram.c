@@ -2,13 +2,17 @@
 /*
  * The `ram` disk backend: a zero-filled buffer of SIZE bytes ("ram:64M"). Not durable: flush
  * succeeds and does nothing. Pages are allocated lazily by the kernel (calloc of a large size is
- * an anonymous mapping), so a large, mostly untouched disk costs little.
+ * an anonymous mapping), so a large, mostly untouched disk costs little. Scatter/gather requests
+ * (a driver's DMA buffers, hvb_disk_readv) copy straight to or from that memory, under a fault
+ * guard: memory the driver freed or protected is -EFAULT, not a fault of the process.
  */
 #include "../hvb_priv.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <xdrv/fault_guard.h>
 #include <xdrv/hvb_disk.h>
 #include <xdrv/util.h>
 
@@ -50,6 +54,44 @@ static int ram_write(void *priv, uint64_t off, const void *buf, uint64_t len, ch
 	return 0;
 }
 
+static int ram_xfer_v(void *priv, uint64_t off, const struct iovec *iov, uint32_t n, bool write,
+		      char **err)
+{
+	uint8_t *disk = (uint8_t *)priv + off;
+	struct xdrv_guard g;
+	volatile uint32_t i = 0;
+	int rc = 0;
+	xdrv_guard_push(&g);
+	if (sigsetjmp(g.jb, 0) == 0) {
+		for (; i < n; i++) {
+			if (write)
+				memcpy(disk, iov[i].iov_base, iov[i].iov_len);
+			else
+				memcpy(iov[i].iov_base, disk, iov[i].iov_len);
+			disk += iov[i].iov_len;
+		}
+	} else {
+		rc = xdrv_err(err, -EFAULT, "ram: iovec %u (%p): %s: the memory is not accessible",
+			      (unsigned)i, iov[i].iov_base, xdrv_guard_signame(g.signo));
+	}
+	xdrv_guard_pop(&g);
+	return rc;
+}
+
+static int ram_readv(void *priv, uint64_t off, const struct iovec *iov, uint32_t n, uint64_t len,
+		     char **err)
+{
+	(void)len;
+	return ram_xfer_v(priv, off, iov, n, false, err);
+}
+
+static int ram_writev(void *priv, uint64_t off, const struct iovec *iov, uint32_t n, uint64_t len,
+		      char **err)
+{
+	(void)len;
+	return ram_xfer_v(priv, off, iov, n, true, err);
+}
+
 static int ram_flush(void *priv, char **err)
 {
 	(void)priv;
@@ -65,4 +107,6 @@ const struct hvb_disk_ops hvb_ram_disk_ops = {
 	.read = ram_read,
 	.write = ram_write,
 	.flush = ram_flush,
+	.readv = ram_readv,
+	.writev = ram_writev,
 };

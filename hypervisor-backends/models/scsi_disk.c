@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <xdrv/hvb_disk.h>
 #include <xdrv/util.h>
 
@@ -53,6 +54,7 @@ struct scsi_target {
 	uint32_t max_xfer_blocks;
 	char serial[24];
 	uint8_t *stage; /* SCSI_STAGE_SIZE, for the LUNs whose disk has no buffer of its own */
+	struct iovec iov[HVB_DISK_IOV_MAX]; /* one command's data, for hvb_disk_readv/writev */
 	struct scsi_stats st;
 };
 
@@ -399,6 +401,43 @@ static int medium_error(struct scsi_target *t, struct scsi_cmd *c, bool write, c
 	return check(t, c, SENSE_MEDIUM_ERROR, write ? 0x0c : 0x11, 0x00);
 }
 
+/*
+ * READ/WRITE data straight between the disk backend and the transport's memory (the driver's
+ * DMA buffers): 0 done; 1 completed with CHECK CONDITION (the backend failed); -EOPNOTSUPP or
+ * -E2BIG (no direct path for this disk or this many pieces: the caller stages the data);
+ * another negative errno abandons the command (the memory is not mapped, or went away).
+ */
+static int rw_direct(struct scsi_target *t, struct scsi_lun *l, struct scsi_cmd *c,
+		     const struct scsi_xfer *x, bool write, uint64_t off, uint64_t bytes)
+{
+	if (!x->iov || !hvb_disk_has_iov(l->disk, write))
+		return -EOPNOTSUPP;
+	int n = x->iov(x->ctx, !write, 0, bytes, t->iov, HVB_DISK_IOV_MAX);
+	if (n < 0)
+		return n;
+	if (n == 0)
+		return -E2BIG; /* nothing to hand over: copy instead */
+	char *msg = NULL;
+	int rc = write ? hvb_disk_writev(l->disk, off, t->iov, (uint32_t)n, &msg)
+		       : hvb_disk_readv(l->disk, off, t->iov, (uint32_t)n, &msg);
+	if (rc == -EFAULT) {
+		/* the driver's memory, not the disk: a DMA fault, as a failed copy would be */
+		hvb_log("scsi target: %s", msg ? msg : "DMA memory not accessible");
+		free(msg);
+		return -EFAULT;
+	}
+	if (rc) {
+		medium_error(t, c, write, &msg);
+		return 1;
+	}
+	if (write)
+		t->st.bytes_written += bytes;
+	else
+		t->st.bytes_read += bytes;
+	t->st.direct_bytes += bytes;
+	return 0;
+}
+
 static int cmd_rw(struct scsi_target *t, struct scsi_lun *l, struct scsi_cmd *c,
 		  const struct scsi_xfer *x, bool write, bool sixteen)
 {
@@ -420,10 +459,14 @@ static int cmd_rw(struct scsi_target *t, struct scsi_lun *l, struct scsi_cmd *c,
 		return 0;
 	}
 	char *msg = NULL;
+	int rc = rw_direct(t, l, c, x, write, lba * SCSI_BLOCK, bytes);
+	if (rc == 0)
+		goto done;
+	if (rc != -E2BIG && rc != -EOPNOTSUPP)
+		return rc == 1 ? 0 : rc;
 	for (uint64_t done = 0; done < bytes;) {
 		uint64_t chunk = bytes - done > SCSI_STAGE_SIZE ? SCSI_STAGE_SIZE : bytes - done;
 		uint64_t off = lba * SCSI_BLOCK + done;
-		int rc;
 		if (write) {
 			rc = x->get_out(x->ctx, done, l->stage, chunk);
 			if (rc)
@@ -441,6 +484,7 @@ static int cmd_rw(struct scsi_target *t, struct scsi_lun *l, struct scsi_cmd *c,
 		}
 		done += chunk;
 	}
+done:
 	if (write)
 		t->st.writes++;
 	else

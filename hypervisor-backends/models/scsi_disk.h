@@ -31,10 +31,18 @@ struct hvb_disk;
 /* Data phase of one command: offsets are from the start of the command's data-out / data-in
  * bytes. Each returns 0 or a negative errno (the transport's DMA failed): the command is then
  * abandoned and scsi_target_exec returns that error. */
+struct iovec;
 struct scsi_xfer {
 	int (*get_out)(void *ctx, uint64_t off, void *dst, uint64_t len);
 	int (*put_in)(void *ctx, uint64_t off, const void *src, uint64_t len);
 	void *ctx;
+	/* Optional (NULL: the data is always copied through get_out/put_in). The host memory of
+	 * data-in (in) or data-out bytes [off, off+len) as at most `max` iovecs: their count,
+	 * -E2BIG if more are needed (the target then copies), or another negative errno (-EFAULT:
+	 * not mapped), which abandons the command as a failed data callback does. READ and WRITE
+	 * then move the data between the disk backend and that memory directly
+	 * (hvb_disk_readv/writev), without the target's stage. */
+	int (*iov)(void *ctx, bool in, uint64_t off, uint64_t len, struct iovec *iov, uint32_t max);
 };
 
 struct scsi_cmd {
@@ -53,6 +61,7 @@ struct scsi_cmd {
 struct scsi_stats {
 	uint64_t commands, check_conditions, reads, writes, flushes, bytes_read, bytes_written,
 		backend_errors;
+	uint64_t direct_bytes; /* READ/WRITE bytes the backend moved to/from the iovecs itself */
 };
 
 struct scsi_target;

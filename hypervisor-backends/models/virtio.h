@@ -58,6 +58,15 @@ int vq_copy_from(struct hvb_device *d, const struct vq_seg *s, uint32_t n, uint6
 int vq_copy_to(struct hvb_device *d, const struct vq_seg *s, uint32_t n, uint64_t off,
 	       const void *src, uint64_t len);
 
+/* The host memory of the segment list's bytes [off, off+len) as at most `max` iovecs (each
+ * segment translated through the IOMMU, adjacent host ranges merged), for a disk backend to
+ * read or write directly: the count, -E2BIG if more are needed (the caller copies instead),
+ * -EFAULT if a byte is not mapped for the access (write: the device writes it), -ERANGE past
+ * the list's end. */
+struct iovec;
+int vq_iov(struct hvb_device *d, const struct vq_seg *s, uint32_t n, uint64_t off, uint64_t len,
+	   bool write, struct iovec *iov, uint32_t max);
+
 struct virtio_mmio;
 
 /* What the device model supplies to the transport. */

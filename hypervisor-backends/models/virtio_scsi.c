@@ -4,8 +4,12 @@
  * with a control queue, an event queue and 1..8 request queues, in front of a SCSI target of
  * disks (scsi_disk.c) backed by disk backends (ram, file, iscsi). A platform device, compatible
  * "virtio,mmio"; one 0x200-byte MMIO region, one interrupt line. Requests complete
- * synchronously inside the QueueNotify write. The contract for drivers (registers, request
- * layout, LUN addressing, unit attentions, the config string) is xdrv/virtio_scsi.h.
+ * synchronously inside the QueueNotify write. READ and WRITE data moves between the disk
+ * backend and the driver's buffers directly (each descriptor translated through the IOMMU to a
+ * host iovec, hvb_disk_readv/writev) where the backend can (ram, file, iscsi); otherwise
+ * (blkfront, whose pages are its own) through the target's stage. The contract for drivers
+ * (registers, request layout, LUN addressing, unit attentions, the config string) is
+ * xdrv/virtio_scsi.h.
  */
 #include "../hvb_priv.h"
 
@@ -56,6 +60,17 @@ static int put_in(void *ctx, uint64_t off, const void *src, uint64_t len)
 	return vq_copy_to(x->s->dev, x->e->in, x->e->n_in, x->resp_hdr + off, src, len);
 }
 
+/* The data bytes as host iovecs (vq_iov), for the target to hand to the disk backend. */
+static int data_iov(void *ctx, bool in, uint64_t off, uint64_t len, struct iovec *iov, uint32_t max)
+{
+	struct xfer_ctx *x = ctx;
+	if (!in && off + len > x->out_used)
+		x->out_used = off + len;
+	return in ? vq_iov(x->s->dev, x->e->in, x->e->n_in, x->resp_hdr + off, len, true, iov, max)
+		  : vq_iov(x->s->dev, x->e->out, x->e->n_out, x->req_hdr + off, len, false, iov,
+			   max);
+}
+
 /* LUN field -> (ok target, lun index). Returns false for a target this host does not have. */
 static bool parse_lun(const uint8_t *lun, uint32_t *index)
 {
@@ -101,7 +116,8 @@ static int64_t handle_cmd(struct vscsi *s, const struct vq_elem *e)
 		response =
 			VIRTIO_SCSI_S_FAILURE; /* bidirectional: VIRTIO_SCSI_F_INOUT not offered */
 	} else {
-		const struct scsi_xfer x = {.get_out = get_out, .put_in = put_in, .ctx = &xc};
+		const struct scsi_xfer x = {
+			.get_out = get_out, .put_in = put_in, .ctx = &xc, .iov = data_iov};
 		if (scsi_target_exec(s->target, lun, &c, &x)) {
 			vmmio_fail(&s->mmio, "data-dma",
 				   "command data buffer not accessible (unmapped bus address)");
@@ -453,6 +469,7 @@ int hvb_vscsi_get_stats(const struct hvb_device *d, struct hvb_vscsi_stats *out)
 		.bytes_read = t->bytes_read,
 		.bytes_written = t->bytes_written,
 		.backend_errors = t->backend_errors,
+		.direct_bytes = t->direct_bytes,
 		.needs_reset = s->mmio.needs_reset_count,
 	};
 	return 0;

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <xdrv/endian.h>
 #include <xdrv/virtio_scsi.h>
 
@@ -183,4 +184,34 @@ int vq_copy_to(struct hvb_device *d, const struct vq_seg *s, uint32_t n, uint64_
 	       const void *src, uint64_t len)
 {
 	return copy(d, s, n, off, (uint8_t *)(uintptr_t)src, len, true);
+}
+
+int vq_iov(struct hvb_device *d, const struct vq_seg *s, uint32_t n, uint64_t off, uint64_t len,
+	   bool write, struct iovec *iov, uint32_t max)
+{
+	uint32_t k = 0;
+	for (uint32_t i = 0; i < n && len; i++) {
+		if (off >= s[i].len) {
+			off -= s[i].len;
+			continue;
+		}
+		uint64_t chunk = s[i].len - off;
+		if (chunk > len)
+			chunk = len;
+		uint8_t *p = hvb_dma_host(d, s[i].addr + off, chunk, write);
+		if (!p)
+			return -EFAULT;
+		if (k && (uint8_t *)iov[k - 1].iov_base + iov[k - 1].iov_len == p) {
+			iov[k - 1].iov_len += (size_t)chunk;
+		} else {
+			if (k == max)
+				return -E2BIG;
+			iov[k].iov_base = p;
+			iov[k].iov_len = (size_t)chunk;
+			k++;
+		}
+		len -= chunk;
+		off = 0;
+	}
+	return len ? -ERANGE : (int)k;
 }

@@ -62,6 +62,17 @@ disk_rw() {
     ok "$name: the pattern is in the backing file at byte $((LBA * 512)) after the flush" ||
     bad "$name: backing file does not hold the pattern"
 
+  # several requests in flight (issue 14): every one completes, counted and timed
+  out=$(run --device "virtio-scsi:$dev" --blk-qd 4 --blk-seqread sda:64:65536 \
+    --blk-randread sda:200 "$PKG" 2>&1)
+  rc=$?
+  if [ $rc -eq 0 ] && grep -q "blk: sda: 64 sequential reads of 65536 bytes in .*; .* MB/s, 4 in flight" <<<"$out" &&
+     grep -q "blk: sda: 200 random reads of 4096 bytes in .*, 4 in flight" <<<"$out"; then
+    ok "$name: --blk-qd 4: sequential and random reads with 4 in flight"
+  else
+    bad "$name: --blk-qd 4: exit $rc: $out"
+  fi
+
   out=$(run --device "virtio-scsi:$dev" --scsi "$END_CDB,in=512" "$PKG" 2>&1)
   rc=$?
   echo "$out" | sed "s/^/  [$name] /" | grep -E '^.{0,12}(scsi|xdrv run):'
@@ -75,6 +86,9 @@ disk_rw() {
 # ---- image file --------------------------------------------------------------------------------
 truncate -s $SIZE "$T/disk.img"
 disk_rw file "disk=file:$T/disk.img" "$T/disk.img"
+# in process: the model's preadv/pwritev go straight into the driver's DMA buffers (issue 14)
+truncate -s $SIZE "$T/disk2.img"
+MODE=--in-process disk_rw file-in-process "disk=file:$T/disk2.img" "$T/disk2.img"
 
 # ---- iSCSI LUN served by tgtd ------------------------------------------------------------------
 start_tgtd() {
@@ -141,6 +155,9 @@ fi
 out=$(run --device virtio-scsi:disk=ram:1M --blk-read sda:0:0:x "$PKG" 2>&1); rc=$?
 [ $rc -eq 2 ] && grep -q "blk-read wants DISK:LBA:COUNT:FILE" <<<"$out" &&
   ok "--blk-read with COUNT 0 is a usage error" || bad "--blk-read COUNT 0: exit $rc: $out"
+out=$(run --device virtio-scsi:disk=ram:1M --blk-qd 0 --blk-randread sda:1 "$PKG" 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q "blk-qd wants 1..256, not 0" <<<"$out" &&
+  ok "--blk-qd 0 is a usage error" || bad "--blk-qd 0: exit $rc: $out"
 out=$(run --device virtio-scsi:disk=ram:1M --blk-read sdq:0:1:$T/x "$PKG" 2>&1); rc=$?
 [ $rc -eq 1 ] && grep -q "the driver registered no disk sdq" <<<"$out" &&
   ok "an unknown disk fails with exit 1" || bad "unknown disk: exit $rc: $out"

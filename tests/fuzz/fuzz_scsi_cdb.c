@@ -68,7 +68,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    hvb_disk_open("ram:128K", false, &d0, &err) || scsi_target_add(t, d0, &err) ||
 	    hvb_disk_open("ram:4K", false, &d1, &err) || scsi_target_add(t, d1, &err))
 		__builtin_trap();
-	const struct scsi_xfer x = {get_out, put_in, &B};
+	const struct scsi_xfer x = {get_out, put_in, &B, NULL};
 	B.src = data;
 	B.src_len = size;
 	size_t i = 0;

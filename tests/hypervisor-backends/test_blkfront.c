@@ -473,7 +473,7 @@ static int scsi_put_in(void *ctx, uint64_t off, const void *src, uint64_t len)
 static struct scsi_cmd scsi_rw(struct scsi_target *t, uint32_t lun, uint8_t op, uint32_t lba,
 			       uint16_t blocks)
 {
-	static const struct scsi_xfer x = {scsi_get_out, scsi_put_in, NULL};
+	static const struct scsi_xfer x = {scsi_get_out, scsi_put_in, NULL, NULL};
 	uint8_t cdb[10] = {
 		op,	      0, (uint8_t)(lba >> 24),	 (uint8_t)(lba >> 16), (uint8_t)(lba >> 8),
 		(uint8_t)lba, 0, (uint8_t)(blocks >> 8), (uint8_t)blocks,      0};
@@ -508,7 +508,8 @@ static void test_blkfront_scsi_target_stages_in_the_granted_pool(void)
 	CU_ASSERT_EQUAL_FATAL(scsi_target_add(t, r, &err), 0);
 	for (uint32_t l = 0; l < 3; l++) { /* the power-on unit attentions */
 		struct scsi_cmd c = {.cdb = (const uint8_t[6]){0}, .cdb_len = 6};
-		scsi_target_exec(t, l, &c, &(struct scsi_xfer){scsi_get_out, scsi_put_in, NULL});
+		scsi_target_exec(t, l, &c,
+				 &(struct scsi_xfer){scsi_get_out, scsi_put_in, NULL, NULL});
 	}
 
 	/* 300 KiB from each blkfront LUN: two staging pieces (256 + 44 KiB) each */

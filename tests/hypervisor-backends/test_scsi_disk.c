@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include <xdrv/hvb.h>
 #include <xdrv/hvb_disk.h>
@@ -38,7 +39,7 @@ static int put_in(void *ctx, uint64_t off, const void *src, uint64_t len)
 	return 0;
 }
 
-static const struct scsi_xfer X = {get_out, put_in, NULL};
+static const struct scsi_xfer X = {get_out, put_in, NULL, NULL};
 
 /* Two LUNs: 0 = ram 1 MiB, 1 = ram 64 KiB; power-on unit attentions cleared. */
 static void up(bool ro)
@@ -402,10 +403,114 @@ static void test_backend_failure_is_medium_error(void)
 	down();
 }
 
+/* The direct path: the transport hands the data over as iovecs of `piece` bytes each (never
+ * merged), and the disk backend moves it itself. */
+static uint32_t piece = 700;
+static int iov_pieces(void *ctx, bool in, uint64_t off, uint64_t len, struct iovec *iov,
+		      uint32_t max)
+{
+	(void)ctx;
+	uint8_t *base = in ? in_buf : out_buf;
+	if (off + len > sizeof in_buf)
+		return -EFAULT;
+	uint32_t n = 0;
+	for (uint64_t at = 0; at < len; at += piece) {
+		if (n == max)
+			return -E2BIG;
+		iov[n].iov_base = base + off + at;
+		iov[n].iov_len = len - at < piece ? (size_t)(len - at) : piece;
+		n++;
+	}
+	return (int)n;
+}
+
+static const struct scsi_xfer XV = {get_out, put_in, NULL, iov_pieces};
+
+static int iov_far(void *ctx, bool in, uint64_t off, uint64_t len, struct iovec *iov, uint32_t max)
+{
+	(void)ctx, (void)in, (void)off, (void)len, (void)iov, (void)max;
+	return -EFAULT; /* not mapped */
+}
+
+static struct scsi_cmd run_v(uint32_t lun, const uint8_t *cdb, uint32_t len, uint64_t out_len,
+			     uint64_t in_cap)
+{
+	struct scsi_cmd c = {.cdb = cdb, .cdb_len = len, .out_len = out_len, .in_cap = in_cap};
+	CU_ASSERT_EQUAL(scsi_target_exec(T, lun, &c, &XV), 0);
+	return c;
+}
+
+static void test_direct_iovecs_and_the_copy_when_too_many(void)
+{
+	up(false);
+	/* 64 KiB in 700-byte pieces (94 iovecs): written and read back directly */
+	for (uint32_t i = 0; i < 65536; i++)
+		out_buf[i] = (uint8_t)(i * 7 + (i >> 11));
+	piece = 700;
+	const uint8_t w10[10] = {0x2a, 0, 0, 0, 0, 16, 0, 0, 128, 0};
+	struct scsi_cmd c = run_v(0, w10, 10, 65536, 0);
+	CU_ASSERT_EQUAL(c.status, SCSI_STATUS_GOOD);
+	memset(in_buf, 0, 65536);
+	const uint8_t r10[10] = {0x28, 0, 0, 0, 0, 16, 0, 0, 128, 0};
+	c = run_v(0, r10, 10, 0, 65536);
+	CU_ASSERT_EQUAL(c.status, SCSI_STATUS_GOOD);
+	CU_ASSERT_EQUAL(c.in_len, 65536u);
+	CU_ASSERT_EQUAL(memcmp(in_buf, out_buf, 65536), 0);
+	CU_ASSERT_EQUAL(scsi_target_stats(T)->direct_bytes, 2u * 65536u);
+	/* 64 KiB in 32-byte pieces: 2048 iovecs, more than a request may have: the target copies
+	 * through its stage instead, with the same result */
+	piece = 32;
+	memset(in_buf, 0, 65536);
+	const uint8_t r16[16] = {0x88, 0, 0, 0, 0, 0, 0, 0, 0, 16, 0, 0, 0, 128, 0, 0};
+	c = run_v(0, r16, 16, 0, 65536);
+	CU_ASSERT_EQUAL(c.status, SCSI_STATUS_GOOD);
+	CU_ASSERT_EQUAL(memcmp(in_buf, out_buf, 65536), 0);
+	CU_ASSERT_EQUAL(scsi_target_stats(T)->direct_bytes, 2u * 65536u); /* copied, not direct */
+	CU_ASSERT_EQUAL(scsi_target_stats(T)->bytes_read, 2u * 65536u);
+	/* memory the transport cannot hand over: the command is abandoned with its error */
+	piece = 700;
+	const uint8_t r10_far[10] = {0x28, 0, 0, 0, 0, 0, 0, 0, 1, 0};
+	struct scsi_cmd bad = {.cdb = r10_far, .cdb_len = 10, .in_cap = 512};
+	fail_dma = 1; /* the copy callbacks fail too: nothing may reach the buffer either way */
+	const struct scsi_xfer far = {get_out, put_in, NULL, iov_far};
+	CU_ASSERT_EQUAL(scsi_target_exec(T, 0, &bad, &far), -EFAULT);
+	fail_dma = 0;
+	down();
+}
+
+/* The backend failing on the direct path is a MEDIUM ERROR, as on the copy path. */
+static void test_direct_backend_failure_is_medium_error(void)
+{
+	const char *img = xtest_path("%s/shrinks2.img", xtest_tmpdir());
+	static uint8_t zero[8192];
+	CU_ASSERT_EQUAL_FATAL(xtest_write(img, zero, sizeof zero), 0);
+	char spec[512], *err = NULL;
+	snprintf(spec, sizeof spec, "file:%s", img);
+	struct hvb_disk *d = NULL;
+	CU_ASSERT_EQUAL_FATAL(scsi_target_create("sn", 256, &T, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(hvb_disk_open(spec, false, &d, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(scsi_target_add(T, d, &err), 0);
+	scsi_target_exec(T, 0, &(struct scsi_cmd){.cdb = (const uint8_t[6]){0}, .cdb_len = 6}, &XV);
+	CU_ASSERT_EQUAL(truncate(img, 4096), 0);
+	hvb_set_log(capture, NULL);
+	piece = 100;
+	const uint8_t r10[10] = {0x28, 0, 0, 0, 0, 6, 0, 0, 4, 0}; /* 3072..5120: past the end */
+	struct scsi_cmd c = run_v(0, r10, 10, 0, 2048);
+	hvb_set_log(NULL, NULL);
+	expect_sense(&c, 0x03, 0x11, 0x00);
+	CU_ASSERT_PTR_NOT_NULL(strstr(logged, "unexpected end of file"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(logged, "iovecs"));
+	CU_ASSERT_EQUAL(scsi_target_stats(T)->backend_errors, 1u);
+	CU_ASSERT_EQUAL(scsi_target_stats(T)->direct_bytes, 0u);
+	down();
+}
+
 XTEST_SUITE(scsi_disk, NULL, NULL, XTEST(test_unit_attention_once_after_power_on_and_reset),
 	    XTEST(test_inquiry_standard_and_vpd_pages), XTEST(test_read_capacity_10_and_16),
 	    XTEST(test_read_write_10_16_and_ranges),
 	    XTEST(test_write_to_read_only_disk_is_data_protect), XTEST(test_synchronize_cache),
 	    XTEST(test_mode_sense_6_and_10), XTEST(test_report_luns),
 	    XTEST(test_unsupported_opcodes_and_absent_luns),
-	    XTEST(test_backend_failure_is_medium_error))
+	    XTEST(test_backend_failure_is_medium_error),
+	    XTEST(test_direct_iovecs_and_the_copy_when_too_many),
+	    XTEST(test_direct_backend_failure_is_medium_error))

@@ -292,6 +292,67 @@ static void test_small_queue_still_moves_data(void)
 	rig_stop(&r, &rep);
 }
 
+/* 16 requests in flight (ldr_blk_start), half with the host's bounce buffer and half read
+ * into the caller's memory directly (LDR_BLK_NOCOPY), waited for in whatever order they
+ * complete: every one completes once, with its own data, also when the driver can have only one
+ * command on the device at a time and keeps the rest in its backlog. */
+static void in_flight(const char *queue_size)
+{
+	struct rig r;
+	struct ldr_param_value p = {"queue_size", queue_size};
+	CU_ASSERT_EQUAL_FATAL(start(&r, LDR_JIT_EAGER, "disk=ram:4M", &p, 1), 0);
+	struct ldr_blkdev *bd = ldr_driver_blkdev(r.drv, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(bd);
+	enum { N = 16, BLOCKS = 9 };
+	size_t len = BLOCKS * 512;
+	uint8_t *out = malloc(N * len), *in = calloc(N, len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(in);
+	struct ldr_blk_req *req[N] = {0};
+	char *err = NULL;
+	uint32_t k = 0;
+	for (uint32_t i = 0; i < N; i++) {
+		pattern(out + i * len, len, 100 + i);
+		CU_ASSERT_EQUAL(ldr_blk_start(bd, XDRV_BLK_WRITE, 31 * i, BLOCKS, out + i * len,
+					      i % 2 ? LDR_BLK_NOCOPY : 0, &req[i], &err),
+				0);
+	}
+	for (uint32_t n = 0; n < N; n++) {
+		CU_ASSERT_EQUAL(ldr_blk_wait(bd, req, N, &k, &err), 0);
+		CU_ASSERT_FATAL(k < N);
+		req[k] = NULL;
+	}
+	for (uint32_t i = 0; i < N; i++)
+		CU_ASSERT_EQUAL(ldr_blk_start(bd, XDRV_BLK_READ, 31 * (N - 1 - i), BLOCKS,
+					      in + (N - 1 - i) * len, i % 2 ? LDR_BLK_NOCOPY : 0,
+					      &req[i], &err),
+				0);
+	bool seen[N] = {false};
+	for (uint32_t n = 0; n < N; n++) {
+		CU_ASSERT_EQUAL(ldr_blk_wait(bd, req, N, &k, &err), 0);
+		CU_ASSERT_FATAL(k < N);
+		CU_ASSERT_FALSE(seen[k]);
+		seen[k] = true;
+		req[k] = NULL;
+	}
+	CU_ASSERT_EQUAL(memcmp(out, in, N * len), 0);
+	/* nothing left to wait for: a wait on no request times out at once, with a message */
+	CU_ASSERT_EQUAL(ldr_blk_wait(bd, req, 0, &k, &err), -EINVAL);
+	CU_ASSERT_EQUAL(k, UINT32_MAX);
+	free(err);
+	free(out);
+	free(in);
+	struct ldr_unbind_report rep;
+	rig_stop(&r, &rep);
+	CU_ASSERT_EQUAL(rep.mem_blocks, 0);
+}
+
+static void test_several_requests_in_flight_complete_with_their_data(void)
+{
+	in_flight("256");
+	in_flight("4"); /* one command on the device, the rest in the driver's backlog */
+}
+
 static void test_host_reset_then_unit_attention_is_retried(void)
 {
 	struct rig r;
@@ -327,4 +388,5 @@ XTEST_SUITE(virtio_scsi_driver, NULL, NULL, XTEST(test_ram_disk_eager_reads_back
 	    XTEST(test_raw_inquiry_and_absent_lun_through_scsi_host),
 	    XTEST(test_queue_size_param_out_of_range_is_refused),
 	    XTEST(test_small_queue_still_moves_data),
-	    XTEST(test_host_reset_then_unit_attention_is_retried))
+	    XTEST(test_host_reset_then_unit_attention_is_retried),
+	    XTEST(test_several_requests_in_flight_complete_with_their_data))

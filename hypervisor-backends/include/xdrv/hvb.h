@@ -181,6 +181,12 @@ void hvb_irq_set(struct hvb_device *d, uint32_t line, bool level);
  * copied when it fails. len 0 always succeeds. */
 int hvb_dma_read(struct hvb_device *d, uint64_t bus, void *dst, uint64_t len);
 int hvb_dma_write(struct hvb_device *d, uint64_t bus, const void *src, uint64_t len);
+/* The host memory behind [bus, bus+len) for a model that hands it to something that reports a
+ * bad address as an error instead of faulting (a system call: preadv into a driver's DMA
+ * buffer fails with EFAULT), or that copies under a fault guard of its own: a pointer, or NULL
+ * if the range is not wholly inside one mapping that allows the access (write: the device
+ * writes the memory). Never copies; len 0 is NULL. */
+void *hvb_dma_host(struct hvb_device *d, uint64_t bus, uint64_t len, bool write);
 /* Log a guest error once per (device, key): "<device>: guest error: <msg>". */
 void hvb_guest_error(struct hvb_device *d, const char *key, const char *msg);
 

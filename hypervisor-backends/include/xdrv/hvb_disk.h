@@ -29,6 +29,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #define HVB_DISK_BLOCK	 512u
 #define HVB_DISK_RAM_MAX (16ull << 30)
@@ -50,6 +51,16 @@ struct hvb_disk_ops {
 	 * in which read and write need no copy, or NULL if it has none of that size (left); see
 	 * hvb_disk_buffer. */
 	void *(*buffer)(void *priv, uint64_t len);
+	/* Optional (NULL: none; the caller then stages the data in a buffer of its own and uses
+	 * read/write). The same as read/write with the bytes scattered over `n` host iovecs
+	 * whose lengths add up to `len` (each element may have any length and alignment). The
+	 * memory is a driver's DMA buffer: it may have gone away, which must end as -EFAULT
+	 * with *err (a system call's EFAULT, or a copy under a fault guard), never a fault of
+	 * the process. */
+	int (*readv)(void *priv, uint64_t off, const struct iovec *iov, uint32_t n, uint64_t len,
+		     char **err);
+	int (*writev)(void *priv, uint64_t off, const struct iovec *iov, uint32_t n, uint64_t len,
+		      char **err);
 };
 
 /* By name ("ram", "file", "iscsi"); NULL if unknown. */
@@ -79,6 +90,21 @@ int hvb_disk_flush(struct hvb_disk *disk, char **err);
  * of that size left, or len is 0: the caller then uses its own memory.
  */
 void *hvb_disk_buffer(struct hvb_disk *disk, uint64_t len);
+
+/*
+ * Scatter/gather I/O straight between the disk and host memory (a driver's DMA buffers, which
+ * the model translated through the IOMMU): the same checks as hvb_disk_read/write on the whole
+ * range [off, off + sum of iov lengths); at most HVB_DISK_IOV_MAX elements. -EOPNOTSUPP (no
+ * message) if the backend has no such form for that direction (see hvb_disk_has_iov): the
+ * caller then copies through a buffer of its own. -EFAULT when the host memory was not
+ * accessible (part of the range may have been transferred).
+ */
+#define HVB_DISK_IOV_MAX 1024u
+bool hvb_disk_has_iov(const struct hvb_disk *disk, bool write);
+int hvb_disk_readv(struct hvb_disk *disk, uint64_t off, const struct iovec *iov, uint32_t n,
+		   char **err);
+int hvb_disk_writev(struct hvb_disk *disk, uint64_t off, const struct iovec *iov, uint32_t n,
+		    char **err);
 
 /* Parse a size "4096", "64K", "64M", "2G": 0 or -EINVAL. */
 int hvb_disk_parse_size(const char *s, uint64_t *out);

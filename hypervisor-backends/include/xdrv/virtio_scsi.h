@@ -241,6 +241,7 @@ struct hvb_vscsi_stats {
 	uint64_t bytes_read, bytes_written;
 	uint64_t backend_errors; /* disk backend I/O failures (answered MEDIUM ERROR) */
 	uint64_t needs_reset;	 /* times NEEDS_RESET was set */
+	uint64_t direct_bytes;	 /* READ/WRITE bytes moved by the backend into/out of DMA buffers */
 };
 
 /* Copy the counters of a virtio-scsi device: 0, or -EINVAL if `d` is not one. */

@@ -179,6 +179,22 @@ uint64_t ldr_blk_num_blocks(const struct ldr_blkdev *bd);
  * error, ...), -ETIMEDOUT, -EDEADLK from inside the driver; *err says which. */
 int ldr_blk_io(struct ldr_blkdev *bd, uint32_t op, uint64_t lba, uint32_t count, void *buf,
 	       char **err);
+/* Several requests in flight: start one without waiting (the same checks and errors as
+ * ldr_blk_io up to the driver's submit; a write's data is copied now), *out its handle for
+ * ldr_blk_wait; a read's data goes to buf when ldr_blk_wait returns it, so buf must stay valid
+ * until then. flags: 0 or LDR_BLK_NOCOPY: the driver works on buf itself, no bounce buffer and
+ * no copy; the caller then keeps buf valid until the request completes, and after a timeout
+ * (the request abandoned) until the driver is unbound, since the driver may still write it. */
+#define LDR_BLK_NOCOPY 1u
+struct ldr_blk_req;
+int ldr_blk_start(struct ldr_blkdev *bd, uint32_t op, uint64_t lba, uint32_t count, void *buf,
+		  uint32_t flags, struct ldr_blk_req **out, char **err);
+/* Dispatch the driver until one of reqs[0..n) (NULL entries skipped) completes, in whatever
+ * order the driver completes them: *index says which; it is then finished (freed, a read's data
+ * in its buf) and its status returned as ldr_blk_io's would be. After -ETIMEDOUT (none within
+ * the I/O timeout: *index UINT32_MAX) all of them are abandoned, as ldr_blk_io abandons one. */
+int ldr_blk_wait(struct ldr_blkdev *bd, struct ldr_blk_req *const *reqs, uint32_t n,
+		 uint32_t *index, char **err);
 
 /* ---- SCSI class, host side ------------------------------------------------------------------- */
 struct ldr_scsi_host *ldr_driver_scsi_host(struct ldr_driver *drv, uint32_t index); /* 0..3 */
