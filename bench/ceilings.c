@@ -50,7 +50,12 @@ double bench_ceil_frames(struct ceil_bufs *c, const uint8_t *frame, uint32_t siz
 double bench_ceil_disk(struct ceil_bufs *c, bool file, bool write, bool seq, uint32_t bytes,
 		       uint32_t count, uint8_t *buf, char **err, int *rc)
 {
-	uint64_t slots = c->ram_len / bytes, rng = BENCH_RNG_SEED;
+	uint64_t slots = (file ? c->file_len : c->ram_len) / bytes, rng = BENCH_RNG_SEED;
+	if (!slots) {
+		*rc = xdrv_err(err, -ERANGE, "ceiling: %s smaller than one I/O",
+			       file ? "the file" : "the RAM buffer");
+		return 0;
+	}
 	uint64_t t0 = xdrv_now_ns();
 	for (uint32_t i = 0; i < count; i++) {
 		uint64_t off = (seq ? i % slots : bench_rng_next(&rng) % slots) * bytes;

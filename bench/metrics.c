@@ -9,6 +9,7 @@
 
 const char *const bench_mode_names[NMODES] = {"jit-eager",     "jit-lazy",     "native-so",
 					      "native-static", "jit-nobudget", "jit-isolated"};
+const char *const bench_mode_short[NMODES] = {"eager", "lazy", "so", "static", "nobud", "isol"};
 const uint32_t bench_frame_sizes[NSIZES] = {60, 512, 1514}; /* without FCS */
 const uint32_t bench_wire_sizes[NSIZES] = {64, 512, 1514};  /* as named: 64 = 60 + FCS */
 
@@ -63,6 +64,10 @@ static void setup_others(void)
 		 "pread", false},
 		{M_IMG_SW, "scsi.image.seqwrite1m.mb_s", "SCSI image 1 MiB seq write", "MB/s",
 		 "pwrite", false},
+		{M_BLK_RR, "blk.randread4k.kiops", "Disk 4 KiB rand read", "kIOPS", NULL, false},
+		{M_BLK_RW, "blk.randwrite4k.kiops", "Disk 4 KiB rand write", "kIOPS", NULL, false},
+		{M_BLK_SR, "blk.seqread1m.mb_s", "Disk 1 MiB seq read", "MB/s", NULL, false},
+		{M_BLK_SW, "blk.seqwrite1m.mb_s", "Disk 1 MiB seq write", "MB/s", NULL, false},
 	};
 	for (size_t i = 0; i < sizeof o / sizeof o[0]; i++) {
 		struct metric_info *mi = &minfo[o[i].m];
@@ -74,13 +79,21 @@ static void setup_others(void)
 	}
 }
 
+static bool ready; /* the bench is single-threaded */
+
 const struct metric_info *bench_metric(int k)
 {
-	static bool ready; /* the bench is single-threaded */
 	if (!ready) {
 		setup_nic_rates();
 		setup_others();
 		ready = true;
 	}
 	return &minfo[k];
+}
+
+void bench_metric_blk_ceiling(const char *name, bool file)
+{
+	(void)bench_metric(0);
+	for (int j = 0; j < 4; j++)
+		minfo[M_BLK_RR + j].ceiling_name = file ? (j % 2 ? "pwrite" : "pread") : name;
 }

@@ -11,13 +11,48 @@
 
 #include <stdlib.h>
 
-const struct ratio_pair bench_ratios[NRATIOS] = {
+/* The JIT-vs-native comparison (and isolated against in process), modes of set 1. */
+static const struct {
+	const char *name;
+	int jit, native;
+} fixed[NRATIOS_FIXED] = {
 	{"eager/so", MODE_JIT_EAGER, MODE_NATIVE_SO},
 	{"lazy/so", MODE_JIT_LAZY, MODE_NATIVE_SO},
 	{"eager/static", MODE_JIT_EAGER, MODE_NATIVE_STATIC},
 	{"lazy/static", MODE_JIT_LAZY, MODE_NATIVE_STATIC},
 	{"isol/eager", MODE_JIT_ISOLATED, MODE_JIT_EAGER}, /* driver domains: isolated/in process */
 };
+
+int bench_ratio_list(const struct bench_args *a, struct ratio_pair *out)
+{
+	int n = 0;
+	for (int i = 0; i < NRATIOS_FIXED; i++) {
+		/* without --package all five, as ever (null where a side did not run) */
+		if (a->package && (!a->mode_on[fixed[i].jit] || !a->mode_on[fixed[i].native]))
+			continue;
+		snprintf(out[n].name, sizeof out[n].name, "%s", fixed[i].name);
+		out[n].jit = fixed[i].jit;
+		out[n].native = fixed[i].native;
+		n++;
+	}
+	if (a->package && a->mode_on[MODE_JIT_LAZY] && a->mode_on[MODE_JIT_EAGER]) {
+		snprintf(out[n].name, sizeof out[n].name, "lazy/eager"); /* no native to compare */
+		out[n].jit = MODE_JIT_LAZY;
+		out[n].native = MODE_JIT_EAGER;
+		n++;
+	}
+	for (uint32_t s = 1; s < a->nsets; s++)
+		for (int m = 0; m < NMODES; m++) {
+			if (!a->mode_on[m])
+				continue;
+			snprintf(out[n].name, sizeof out[n].name, "%s p%u/p1", bench_mode_short[m],
+				 s + 1);
+			out[n].jit = (int)s * NMODES + m;
+			out[n].native = m;
+			n++;
+		}
+	return n;
+}
 
 static int cmp_double(const void *a, const void *b)
 {

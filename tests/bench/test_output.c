@@ -30,7 +30,7 @@ static void fill(struct fixture *fx, double base, double wide)
 	for (int m = 0; m < NMODES; m++)
 		fx->a.mode_on[m] = true;
 	for (int k = 0; k < M_COUNT; k++)
-		for (int m = 0; m <= NMODES; m++) {
+		for (int m = 0; m <= NCOLS; m++) {
 			double *s = malloc(REPS * sizeof *s);
 			CU_ASSERT_FATAL(s != NULL);
 			s[0] = base;
@@ -43,7 +43,7 @@ static void fill(struct fixture *fx, double base, double wide)
 static void unfill(struct fixture *fx)
 {
 	for (int k = 0; k < M_COUNT; k++)
-		for (int m = 0; m <= NMODES; m++)
+		for (int m = 0; m <= NCOLS; m++)
 			free(fx->r.s[k][m]);
 }
 
@@ -144,7 +144,7 @@ static void test_json_adds_min_max_spread_and_ratio_noisy(void)
 		for (int i = 0; i < REPS; i++)
 			fx.r.s[k][MODE_NATIVE_SO][i] = 0.0 / 0.0;
 	fx.a.json = xtest_path("%s/o.json", xtest_tmpdir());
-	struct variant vs[NMODES];
+	static struct variant vs[NCOLS];
 	memset(vs, 0, sizeof vs);
 	char *err = NULL;
 	CU_ASSERT_EQUAL_FATAL(bench_write_outputs(&fx.r, &fx.a, vs, "h", &err), 0);
@@ -168,7 +168,46 @@ static void test_json_adds_min_max_spread_and_ratio_noisy(void)
 	unfill(&fx);
 }
 
-XTEST_SUITE(bench_output, NULL, NULL, XTEST(test_table_fits_100_columns_with_extreme_figures),
+/* --package with the most columns there can be (five modes, four parameter sets): still 100
+ * columns, the medians in blocks of four, the ratios of each set to the first named by mode;
+ * only the class's figures (a NIC: no disk rows). */
+static void test_package_table_of_four_sets_fits_100_columns(void)
+{
+	struct fixture fx;
+	fill(&fx, 3.0, 0.01);
+	fx.a.package = "some.xdrv";
+	fx.a.device = "dp83820";
+	fx.a.cls = CLASS_NIC;
+	fx.a.nsets = BENCH_MAX_SETS;
+	fx.a.mode_on[MODE_NATIVE_STATIC] = false;
+	for (uint32_t i = 0; i < BENCH_MAX_SETS; i++)
+		snprintf(fx.a.sets[i].text, sizeof fx.a.sets[i].text, "rx_ring=%u", 64u << i);
+	for (int i = 0; i < REPS; i++) /* set 4 of jit-lazy twice as fast */
+		fx.r.s[M_RX_PPS][3 * NMODES + MODE_JIT_LAZY][i] = 6.0;
+	char *t = table(&fx, "test-host");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	if (widest_line(t) > 100)
+		fprintf(stderr, "table wider than 100 columns:\n%s", t);
+	CU_ASSERT(widest_line(t) <= 100);
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "package: some.xdrv (NIC driver) on dp83820"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "params p4: rx_ring=512"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "isol.p4"));
+	CU_ASSERT_PTR_NULL(strstr(t, "static.p1"));
+	CU_ASSERT_PTR_NULL(strstr(t, "eager/static")); /* with --package: only pairs that ran */
+	CU_ASSERT_PTR_NULL(strstr(t, "Disk 4 KiB"));
+	CU_ASSERT_PTR_NULL(strstr(t, "SCSI"));
+	const char *hdr = strstr(t, "lazy p4/p1");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(hdr);
+	struct ratio_pair rl[BENCH_MAX_RATIOS];
+	int n = bench_ratio_list(&fx.a, rl);
+	CU_ASSERT_EQUAL(n, 4 + 3 * 5); /* eager/so, lazy/so, isol/eager, lazy/eager; 3 sets x 5 */
+	CU_ASSERT_STRING_EQUAL(rl[n - 1].name, "isol p4/p1");
+	free(t);
+	unfill(&fx);
+}
+
+XTEST_SUITE(bench_output, NULL, NULL, XTEST(test_package_table_of_four_sets_fits_100_columns),
+	    XTEST(test_table_fits_100_columns_with_extreme_figures),
 	    XTEST(test_table_marks_and_counts_ratios_of_wide_spread),
 	    XTEST(test_table_of_tight_samples_warns_of_nothing),
 	    XTEST(test_json_adds_min_max_spread_and_ratio_noisy))
