@@ -104,25 +104,34 @@ struct results {
 	double *s[M_COUNT][NCOLS + 1]; /* samples per rep, per column; NAN: not measured */
 };
 
-/* Beyond this spread ((max - min) / median) of either side a ratio is noise, not a finding.
- * 20 %: well above the few percent of run-to-run noise docs/BENCHMARKS.md reports on a quiet
- * machine; a wider spread says the machine was busy or the counts too small for the clock, and
- * a ratio of such medians can be off by as much. */
+/* The table shows each median with the spread of its reps, (max - min) / median. A ratio is
+ * judged on its own reps instead: every rep measures both columns a moment apart (variants
+ * interleaved, order rotated), so the ratio of rep i, x_i / y_i, cancels what the machine did
+ * across reps, and a load spike shows as one odd rep, not as a wide range. A ratio is noise,
+ * not a finding, when the middle half of its per-rep values spans more than SPREAD_WARN of
+ * their median: (p75 - p25) / median > 20 % (percentiles interpolated; two paired reps at
+ * least). On a shared machine max - min of either side passes 20 % in most runs of 7 reps or
+ * more, which said nothing; the interquartile range of the paired ratios does not move for
+ * one or two disturbed reps. */
 #define SPREAD_WARN 0.20
 
 struct spread {
 	double min, median, max;
-	double rel; /* (max - min) / median; NAN without samples or with a median <= 0 */
+	double rel;	 /* (max - min) / median; NAN without samples or with a median <= 0 */
+	double p25, p75; /* interpolated percentiles; NAN without samples */
 };
 
 double bench_median(const double *s, uint32_t n); /* of the samples that are not NaN; NaN: none */
 double bench_percentile(double *v, size_t n, double p); /* sorts v; n > 0, 0 <= p <= 1 */
 /* JIT speed over native speed: >= 1 means the JIT-compiled driver is at least as fast. */
 double bench_ratio(const struct metric_info *mi, double jit, double native);
-/* min, median, max and relative spread of the samples that are not NaN */
+/* min, median, max, relative spread and p25, p75 of the samples that are not NaN */
 struct spread bench_spread(const double *s, uint32_t n);
-/* Is the ratio of figure k between columns jit and native noise (a side's spread is more than
- * SPREAD_WARN)? False where either side has no samples (the ratio is NaN then). */
+/* The per-rep ratios of figure k, column jit over column native (reps where both were
+ * measured): their min, median, max, p25, p75; rel is (p75 - p25) / median. */
+struct spread bench_ratio_reps(const struct results *r, int k, int jit, int native);
+/* Is the ratio of figure k between columns jit and native noise (bench_ratio_reps' rel more than
+ * SPREAD_WARN)? False with fewer than two paired reps (nothing to judge; no ratio at all). */
 bool bench_ratio_noisy(const struct results *r, int k, int jit, int native);
 
 /* The ratios every figure reports, in this order everywhere (table, JSON): column jit's speed

@@ -132,9 +132,9 @@ static void print_medians(FILE *f, const struct results *r, const struct bench_a
 	}
 }
 
-/* The ratios per figure, five to a block, '!' after those whose sides spread more than
- * SPREAD_WARN; 27 + 7 + 5 * 13 = 99 columns. Returns how many were marked; *n counts those
- * printed. */
+/* The ratios of the medians per figure, five to a block, '!' after those that are noise
+ * (bench_ratio_noisy: their per-rep values spread more than SPREAD_WARN); 27 + 7 + 5 * 13 = 99
+ * columns. Returns how many were marked; *n counts those printed. */
 #define RATIO_COLS 5
 static int print_ratios(FILE *f, const struct results *r, const struct bench_args *a, int *n)
 {
@@ -221,13 +221,17 @@ void bench_print_table(FILE *f, const struct results *r, const struct bench_args
 		   "file\n\n");
 	int n = 0, noisy = print_ratios(f, r, a, &n);
 	fprintf(f,
-		"ratio: speed of one column / the other's (latency: the inverse); eager/so etc.:\n"
-		"JIT / native, >= 1: the JIT-compiled driver is at least as fast; isol/eager: a\n"
-		"driver host against one process; p2/p1: parameter set 2 against set 1\n");
+		"ratio: the medians' speed of one column / the other's (latency: the inverse);\n"
+		"eager/so etc.: JIT / native, >= 1: the JIT-compiled driver is at least as fast;\n"
+		"isol/eager: a driver host against one process; p2/p1: parameter set 2 against "
+		"1\n");
 	if (noisy)
 		fprintf(f,
-			"! warning: %d of %d ratios compare medians whose reps spread more than "
-			"%.0f %%:\n  noise, not a difference; more --reps or a quieter machine\n",
+			"! warning: %d of %d ratios are noise, not a difference: the middle half "
+			"of "
+			"their\n  per-rep values (p25-p75) spans more than %.0f %% of their "
+			"median; "
+			"more --reps or a\n  quieter machine\n",
 			noisy, n, SPREAD_WARN * 100);
 }
 
@@ -344,7 +348,8 @@ static void json_columns(const struct results *r, const struct bench_args *a, in
 static json_t *json_metric(const struct results *r, const struct bench_args *a, int k)
 {
 	const struct metric_info *mi = bench_metric(k);
-	json_t *o = json_object(), *rat = json_object(), *noisy = json_object();
+	json_t *o = json_object(), *rat = json_object(), *noisy = json_object(),
+	       *per_rep = json_object();
 	json_object_set_new(o, "key", json_string(mi->key));
 	json_object_set_new(o, "label", json_string(mi->label));
 	json_object_set_new(o, "unit", json_string(mi->unit));
@@ -359,12 +364,19 @@ static json_t *json_metric(const struct results *r, const struct bench_args *a, 
 		double x = bench_ratio(mi, bench_median(r->s[k][j], r->reps),
 				       bench_median(r->s[k][n], r->reps));
 		json_object_set_new(rat, rl[i].name, jnum(x));
+		struct spread pr = bench_ratio_reps(r, k, j, n);
+		json_t *o3 = json_object();
+		json_object_set_new(o3, "median", jnum(pr.median));
+		json_object_set_new(o3, "p25", jnum(pr.p25));
+		json_object_set_new(o3, "p75", jnum(pr.p75));
+		json_object_set_new(per_rep, rl[i].name, o3);
 		json_object_set_new(noisy, rl[i].name,
 				    x == x ? json_boolean(bench_ratio_noisy(r, k, j, n))
 					   : json_null());
 	}
 	json_object_set_new(o, "ratios", rat);
 	json_object_set_new(o, "ratio_noisy", noisy);
+	json_object_set_new(o, "ratio_per_rep", per_rep);
 	return o;
 }
 
