@@ -35,7 +35,7 @@ llvm_cpu=$(jq -r '.host' "$J" | grep -o 'cpu=[^ ]*' || true)
   echo "(a network interface or a block device) picks the workloads (bench/README.md \"Any driver\")."
   echo "\`--params\` given twice measures two parameter sets side by side, every mode of both in"
   echo "every rep, interleaved. Here the signed dp83820 package with rings of 64 and of 1,024"
-  echo "descriptors (the ring-size figure of \"NIC runtime bookkeeping\" above, which needed an edited"
+  echo "descriptors (the ring-size figure of section \"NIC runtime bookkeeping\", which needed an edited"
   echo "bench then), NIC RX 64 B, JIT eager, lazy and isolated (a sandboxed driver host);"
   echo "optimized build, $(nproc) cores (${cpu}, ${llvm_cpu#cpu=}), $(uname -sr), $(date -u +%Y-%m-%d),"
   echo "commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'); $REPS reps, ${secs} s in all; 1-minute load average"
