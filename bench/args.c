@@ -363,6 +363,11 @@ static int check_package(struct bench_args *a)
 					    "native-static links the sample drivers: not with "
 					    "--package",
 					    NULL);
+	if (a->native && !a->mode_on[MODE_NATIVE_SO])
+		return xdrv_cli_usage_error("bench",
+					    "--native is measured as native-so: add it to "
+					    "--modes",
+					    NULL);
 	if (a->mode_on[MODE_NATIVE_SO] && !a->native)
 		return xdrv_cli_usage_error("bench",
 					    "native-so with --package needs --native LIB.so", NULL);

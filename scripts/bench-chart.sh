@@ -20,9 +20,11 @@ trap 'rm -rf "$T"' EXIT
 
 # Figures: Gbit/s rows left out (the same ratios as Mpps). Tab-separated, the label first, so
 # that labels keep their spaces.
-jq -r '.metrics[] | select(.unit != "Gbit/s") | ["\(.label) (\(.unit))",
-  (.ratios["eager/so"] // "NaN"), (.ratios["lazy/so"] // "NaN"),
-  (.ratios["eager/static"] // "NaN"), (.ratios["lazy/static"] // "NaN")] | @tsv' "$J" > "$T/ratios.dat"
+# per ratio: the ratio of the medians, and the p25 and p75 of its per-rep values (error bars)
+jq -r '.metrics[] | select(.unit != "Gbit/s") | . as $m | ["\(.label) (\(.unit))"] +
+  ([("eager/so", "lazy/so", "eager/static", "lazy/static") as $r
+    | ($m.ratios[$r] // "NaN"), ($m.ratio_per_rep[$r].p25 // $m.ratios[$r] // "NaN"),
+      ($m.ratio_per_rep[$r].p75 // $m.ratios[$r] // "NaN")]) | @tsv' "$J" > "$T/ratios.dat"
 jq -r '.metrics[] | select(.unit != "Gbit/s") | ["\(.label) (\(.unit))",
   (.median["jit-eager"] // "NaN"), (.median["native-static"] // .median["native-so"] // "NaN"),
   (.median.ceiling // "NaN"), (.ceiling // "no ceiling")] | @tsv' "$J" > "$T/abs.dat"
@@ -78,12 +80,14 @@ set multiplot
 set size 1, 0.31
 set origin 0, 0.665
 set bmargin 15
-set title "JIT-compiled driver speed / natively compiled (>= 1: JIT at least as fast; latency: native / JIT)"
+set title "JIT-compiled driver speed / natively compiled (>= 1: JIT at least as fast; latency: native / JIT); bars: ratio of the medians, whiskers: p25-p75 of the per-rep ratios"
 set ylabel "ratio"
 set yrange [0:*]
-plot "$T/ratios.dat" using 2:xtic(1) title "eager/so", '' using 3 title "lazy/so", \
-     '' using 4 title "eager/static", '' using 5 title "lazy/static", \
+set style histogram errorbars gap 1 lw 1
+plot "$T/ratios.dat" using 2:3:4:xtic(1) title "eager/so", '' using 5:6:7 title "lazy/so", \
+     '' using 8:9:10 title "eager/static", '' using 11:12:13 title "lazy/static", \
      1 with lines lw 2 lc rgb "black" notitle
+set style histogram clustered gap 1
 # ---- absolute figures and ceilings
 set origin 0, 0.35
 set title "absolute medians in each figure's unit (log scale): JIT eager, native, and the ceiling (memcpy, pread/pwrite of the same bytes)"
@@ -91,7 +95,7 @@ set ylabel "value (unit in the label)"
 set logscale y
 set yrange [*:*]
 set offsets 0, 0, graph 0.12, 0
-set format y "%g"
+set ytics ("0.01" 0.01, "0.1" 0.1, "1" 1, "10" 10, "100" 100, "1k" 1e3, "10k" 1e4, "100k" 1e5, "1M" 1e6, "10M" 1e7)
 plot "$T/abs.dat" using 2:xtic(1) title "jit-eager" lc rgb "#4477aa", \
      '' using 3 title "native" lc rgb "#66ccee", \
      '' using 4 title "ceiling" lc rgb "#bbbbbb", \
@@ -99,6 +103,7 @@ plot "$T/abs.dat" using 2:xtic(1) title "jit-eager" lc rgb "#4477aa", \
      '' using (\$0 + 0.3):4:(fmt(\$4)) with labels rotate by 90 left offset 0,0.3 font ",8" notitle
 unset logscale y
 set offsets 0, 0, 0, 0
+set ytics auto
 # ---- peers
 set origin 0, 0.0
 set size 1, 0.35
@@ -109,6 +114,7 @@ set style fill solid 0.85 border -1
 set boxwidth 0.7
 set logscale y
 set yrange [*:*]
+set ytics ("0.1" 0.1, "1" 1, "10" 10, "100" 100, "1k" 1e3, "10k" 1e4, "100k" 1e5, "1M" 1e6)
 set xrange [-0.6:$npeers - 0.4]
 if ($npeers > 0) {
   plot "$T/peers.dat" using 0:2:(strcol(3) eq "xdrv" ? 0x4477aa : 0xee6677):xtic(1) with boxes lc rgb variable notitle, \

@@ -533,6 +533,7 @@ static void test_bench_package_errors_name_package_device_and_cause(void)
 		 "exclude each other"},
 		{"--package x.xdrv --device dp83820 --modes native-static", "native-static"},
 		{"--package x.xdrv --device dp83820 --modes native-so", "needs --native"},
+		{"--package x.xdrv --device dp83820 --modes jit-eager --native x.so", "add it to"},
 		{"--params rx_ring", "--params wants NAME=VALUE"},
 		{"--params rx_ring=8,rx_ring=16", "names a parameter twice"},
 		{"--params a=1 --params a=2 --params a=3 --params a=4 --params a=5",
