@@ -73,8 +73,9 @@ host=$(fmt '.host' | sed -E 's/ \+.*//')
   echo "  pread/pwrite on the same image."
   echo
   echo "The table as \`xdrv bench\` prints it (at most 100 columns): each median with the spread of its"
-  echo "reps, (max - min) / median; a ratio marked ! compares medians of which a side spreads more than"
-  echo "20 % (noise, not a difference)."
+  echo "reps, (max - min) / median; a ratio (of the medians) marked ! is noise, not a difference: its"
+  echo "per-rep values (both sides are measured in every rep) have a p25-p75 wider than 20 % of their"
+  echo "median. The chart's whiskers are those p25-p75."
   echo
   echo '```'
   sed -n '/^medians of/,$p' "$OUT/throughput.txt"
