@@ -478,17 +478,19 @@ static int warm_up(struct run *R, int m, char **err)
 }
 
 /* The measured reps: the ceilings, then every variant on fresh devices, the first variant
- * rotating from rep to rep. */
+ * rotating from rep to rep over the variants that run (each is first equally often). */
 static int run_reps(struct run *R, char **err)
 {
 	const struct bench_args *a = R->a;
-	int rc = 0;
+	int rc = 0, on[NCOLS], n = 0;
+	for (int c = 0; c < NCOLS; c++)
+		if (bench_col_on(a, c))
+			on[n++] = c;
 	for (uint32_t rep = 0; rep < a->reps && rc == 0; rep++) {
 		rc = run_ceilings(R, (int)rep, err);
-		for (int i = 0; i < NCOLS && rc == 0; i++) {
-			int m = (int)((i + rep) % NCOLS);
-			if (!bench_col_on(a, m))
-				continue;
+		for (int i = 0; i < n && rc == 0; i++) {
+			int m = on[(i + (int)(rep % (uint32_t)n)) %
+				   n]; /* each column first in turn */
 			if (m % NMODES == MODE_JIT_ISOLATED) {
 				rc = run_isolated(R, m, (int)rep, err);
 				continue;
