@@ -21,7 +21,7 @@ void bench_usage(FILE *f)
 	fprintf(f,
 		"usage: xdrv bench [--build DIR] [--reps N] [--frames N] [--ios N] [--seq-ios N]\n"
 		"                  [--latency N] [--disk-mb N] [--image FILE] [--modes LIST]\n"
-		"                  [--json FILE] [--csv FILE] [--quiet]\n"
+		"                  [--json FILE] [--csv FILE] [--quiet] [--cpu-time]\n"
 		"                  [--backend NAME[:OPTIONS]] [--image-disk SPEC]\n"
 		"                  [--budget N] [--max-depth N] [--no-budget]\n"
 		"                  [--package PKG --device MODEL[:CONFIG]\n"
@@ -71,6 +71,13 @@ void bench_usage(FILE *f)
 		"as JSON\n"
 		"  --csv FILE      write every sample as CSV (metric,unit,mode,rep,value)\n"
 		"  --quiet         no table on stdout\n"
+		"  --cpu-time      time every measurement on the bench thread's CPU clock, not "
+		"the\n"
+		"                  wall clock: time the bench was not running (a busy machine) "
+		"does\n"
+		"                  not count, nor work of other processes and threads "
+		"(jit-isolated's\n"
+		"                  backend server, kernel I/O workers): rates are per CPU second\n"
 		"  --backend NAME[:OPTIONS]  hypervisor backend of every device (default native)\n"
 		"  --image-disk SPEC  disk spec of the image disk instead of file:IMAGE (e.g.\n"
 		"                  blkfront:xvda, served by xdrv-backd from the same image;\n"
@@ -204,6 +211,7 @@ static const struct option longopts[] = {
 	{"disk", required_argument, NULL, 'K'},
 	{"native", required_argument, NULL, 'N'},
 	{"params", required_argument, NULL, 'A'},
+	{"cpu-time", no_argument, NULL, 'U'},
 	CLI_BUDGET_LONGOPTS,
 	{NULL, 0, NULL, 0},
 };
@@ -257,6 +265,9 @@ static int other_option(int c, char **argv, struct bench_args *a)
 		return 0;
 	case 'N':
 		a->native = optarg;
+		return 0;
+	case 'U':
+		a->cpu_time = true;
 		return 0;
 	case 'A':
 		if (a->nparams == BENCH_MAX_SETS)

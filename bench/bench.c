@@ -649,6 +649,7 @@ int bench_main(int argc, char **argv)
 	}
 	R.a = &a;
 	R.c.fd = -1;
+	bench_cpu_clock = a.cpu_time;
 	char *err = NULL;
 	ldr_runtime_set_log(log_sink, NULL);
 	rc = bench(&R, &err);

@@ -5,7 +5,8 @@
  * functions each file offers the ones above it. Layers, lowest first (a file calls only into
  * lower ones, never back up):
  *
- *   metrics.c   the four variants, the frame sizes, every figure's key, label, unit, ceiling
+ *   metrics.c   the six modes, the frame sizes, every figure's key, label, unit, ceiling;
+ *               the clock of the measurements
  *   stats.c     median, percentile, spread, ratio JIT/native and when a ratio is noise
  *   args.c      the options, --help, --only
  *   variants.c  a variant's drivers loaded (JIT eager/lazy, native .so, native static) and
@@ -94,6 +95,12 @@ const struct metric_info *bench_metric(int k);
 /* The ceiling of the block figures (M_BLK_*): "memcpy" (a RAM disk), "pread" for reads and
  * "pwrite" for writes (a file; `file` true), or none (NULL, file false: another backend). */
 void bench_metric_blk_ceiling(const char *name, bool file);
+/* The clock every measurement reads (nic.c, disk.c, ceilings.c): the wall clock, or with
+ * --cpu-time (bench_cpu_clock) the CPU time of the calling thread, which does not count the
+ * time the bench was not running on a busy machine, nor work done by other threads and
+ * processes (a backend server, the kernel's I/O workers). Timeouts stay on the wall clock. */
+extern bool bench_cpu_clock;
+uint64_t bench_clock_ns(void);
 /* Short names of the modes, for ratio and column names: "eager", "lazy", "so", ... */
 extern const char *const bench_mode_short[NMODES];
 
@@ -177,6 +184,7 @@ struct bench_args {
 	bool mode_on[NMODES];
 	bool modes_given; /* --modes */
 	bool quiet;
+	bool cpu_time;		  /* --cpu-time: bench_clock_ns on the thread's CPU clock */
 	struct cli_budget budget; /* the JIT modes' budgets: --budget, --max-depth, --no-budget */
 };
 

@@ -7,6 +7,9 @@
  */
 #include "bench_priv.h"
 
+#include <time.h>
+#include <xdrv/util.h>
+
 const char *const bench_mode_names[NMODES] = {"jit-eager",     "jit-lazy",     "native-so",
 					      "native-static", "jit-nobudget", "jit-isolated"};
 const char *const bench_mode_short[NMODES] = {"eager", "lazy", "so", "static", "nobud", "isol"};
@@ -96,4 +99,14 @@ void bench_metric_blk_ceiling(const char *name, bool file)
 	(void)bench_metric(0);
 	for (int j = 0; j < 4; j++)
 		minfo[M_BLK_RR + j].ceiling_name = file ? (j % 2 ? "pwrite" : "pread") : name;
+}
+
+bool bench_cpu_clock;
+
+uint64_t bench_clock_ns(void)
+{
+	struct timespec ts;
+	if (!bench_cpu_clock || clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+		return xdrv_now_ns();
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }

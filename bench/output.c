@@ -200,6 +200,8 @@ static void print_config(FILE *f, const struct bench_args *a)
 		fprintf(f, "medians of %u reps; spread: (max - min) / median of the reps\n",
 			a->reps);
 	}
+	if (a->cpu_time)
+		fprintf(f, "clock: the bench thread's CPU time (--cpu-time), not wall time\n");
 	for (uint32_t i = 0; i < a->nsets; i++) {
 		char prefix[32];
 		if (a->nsets == 1)
@@ -292,6 +294,7 @@ static json_t *json_config(const struct bench_args *a)
 				    a->native ? json_string(a->native) : json_null());
 	}
 	json_object_set_new(cfg, "params", sets);
+	json_object_set_new(cfg, "clock", json_string(a->cpu_time ? "thread-cpu" : "wall"));
 	struct ldr_config lc = {0};
 	cli_budget_apply(&a->budget, &lc);
 	json_object_set_new(cfg, "budget_edges", json_integer((json_int_t)lc.budget_edges));

@@ -6,9 +6,9 @@
  * and CSV with one row per sample; --modes and --only limit what runs; usage errors exit 2 and
  * a missing native build exits 1 naming the file; the table fits 100 columns and shows the
  * spread. --package with the signed dp83820 and virtio_scsi packages: the class the driver
- * registered picks the figures, --params sets run side by side, and each failure (a package
- * that does not verify, an unknown model, a driver of neither class, a failed probe) is named.
- * No timing assertions: figures only have to be present and positive.
+ * registered picks the figures, --params sets run side by side (--cpu-time: on the CPU clock), and
+ * each failure (a package that does not verify, an unknown model, a driver of neither class, a
+ * failed probe) is named. No timing assertions: figures only have to be present and positive.
  */
 #include "../xtest.h"
 
@@ -101,6 +101,7 @@ static void test_bench_tiny_run_writes_every_figure_for_every_mode(void)
 	CU_ASSERT_EQUAL(json_integer_value(json_object_get(cfg, "random_ios")), 8);
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(cfg, "wire")),
 			       "gen:check=0,digest=0");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(cfg, "clock")), "wall");
 	const json_t *modes = json_object_get(j, "modes");
 	CU_ASSERT_EQUAL_FATAL(json_array_size(modes), 4);
 	for (size_t i = 0; i < 4; i++) {
@@ -364,13 +365,15 @@ static void test_bench_package_nic_class_params_and_native(void)
 	CU_ASSERT_EQUAL_FATAL(
 		BENCH("--reps 2 --frames 64 --latency 8 --disk-mb 2 --package %s/pkg/dp83820.xdrv "
 		      "--device dp83820 --modes jit-eager,native-so --native %s/native/dp83820.so "
-		      "--params rx_ring=64,tx_ring=64 --params rx_ring=1024 --json %s >%s 2>&1",
+		      "--params rx_ring=64,tx_ring=64 --params rx_ring=1024 --cpu-time --json %s "
+		      ">%s 2>&1",
 		      b, b, b, json, out),
 		0);
 	json_t *j = load_json(json);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
 	const json_t *cfg = json_object_get(j, "config");
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(cfg, "class")), "NIC");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(cfg, "clock")), "thread-cpu");
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(cfg, "device")), "dp83820");
 	const json_t *ps = json_object_get(cfg, "params");
 	CU_ASSERT_EQUAL_FATAL(json_array_size(ps), 2);
@@ -402,6 +405,7 @@ static void test_bench_package_nic_class_params_and_native(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(o, "(NIC driver) on dp83820"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(o, "params p2: rx_ring=1024,holdoff_us=0,tx_ring=256"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(o, "eager p2/p1"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(o, "clock: the bench thread's CPU time"));
 	CU_ASSERT_PTR_NULL(strstr(o, "Disk 4 KiB"));
 	free(o);
 	/* the parameters reach the driver: a value out of its declared range is refused */
