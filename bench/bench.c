@@ -482,7 +482,7 @@ static int warm_up(struct run *R, int m, char **err)
 static int run_reps(struct run *R, char **err)
 {
 	const struct bench_args *a = R->a;
-	int rc = 0, on[NCOLS], n = 0;
+	int rc = 0, on[NCOLS] = {0}, n = 0;
 	for (int c = 0; c < NCOLS; c++)
 		if (bench_col_on(a, c))
 			on[n++] = c;
