@@ -4,7 +4,8 @@
 # driver package as it is (here the dp83820 sample, as any other NIC driver would be: its class
 # comes from what it registers), with two sets of driver parameters side by side in every rep:
 # rings of 64 and of 1,024 descriptors, NIC RX 64 B, JIT eager, lazy and isolated. Writes one
-# section of docs/BENCHMARKS.md (to SECTION) and the figures to $B/bench/any-driver.{json,txt}.
+# section of docs/BENCHMARKS.md (to SECTION), the figures to $B/bench/any-driver.{json,txt} and
+# their chart to $B/bench/any-driver.png (scripts/bench-chart.sh, with gnuplot).
 #   usage: scripts/bench.d/21-any-driver.sh BUILD_DIR SECTION.md   (REPS=21 by default)
 set -euo pipefail
 B=${1:?usage: 21-any-driver.sh BUILD_DIR SECTION.md}
@@ -24,6 +25,10 @@ start=$(date +%s)
 "${cmd[@]}" > "$TXT"
 secs=$(( $(date +%s) - start ))
 load1=$(cut -d' ' -f1 /proc/loadavg)
+chart=""
+if command -v gnuplot > /dev/null && scripts/bench-chart.sh "$J" "$OUT/any-driver.png"; then
+  chart=", chart: \`$OUT/any-driver.png\`"
+fi
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || echo "?")
 llvm_cpu=$(jq -r '.host' "$J" | grep -o 'cpu=[^ ]*' || true)
 
@@ -62,6 +67,7 @@ llvm_cpu=$(jq -r '.host' "$J" | grep -o 'cpu=[^ ]*' || true)
   sed -n '/^package:/,$p' "$TXT"
   echo '```'
   echo
-  echo "Reproduce: \`scripts/bench.sh $B 21-any-driver\` after \`make\` (\`REPS=N\`), or the command above."
+  echo "Figures: \`$J\`$chart. Reproduce: \`scripts/bench.sh $B 21-any-driver\` after \`make\`"
+  echo "(\`REPS=N\`), or the command above."
 } > "$SECTION"
 cat "$SECTION" >&2
