@@ -228,10 +228,11 @@ static int other_option(int c, char **argv, struct bench_args *a)
 	case 'm':
 		a->modes_given = true;
 		if (parse_modes(optarg, a->mode_on))
-			return xdrv_cli_usage_error("bench",
-						    "--modes wants a list of jit-eager, jit-lazy, "
-						    "native-so, native-static, jit-nobudget, not",
-						    optarg);
+			return xdrv_cli_usage_error(
+				"bench",
+				"--modes wants a list of jit-eager, jit-lazy, "
+				"native-so, native-static, jit-nobudget, jit-isolated, not",
+				optarg);
 		return 0;
 	case 'j':
 		a->json = optarg;
