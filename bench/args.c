@@ -9,6 +9,8 @@
 
 #include <xdrv/cli.h>
 
+#include "../cli/run/run.h"
+
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
@@ -19,9 +21,12 @@ void bench_usage(FILE *f)
 	fprintf(f,
 		"usage: xdrv bench [--build DIR] [--reps N] [--frames N] [--ios N] [--seq-ios N]\n"
 		"                  [--latency N] [--disk-mb N] [--image FILE] [--modes LIST]\n"
-		"                  [--json FILE] [--csv FILE] [--quiet]\n"
+		"                  [--json FILE] [--csv FILE] [--quiet] [--cpu-time]\n"
 		"                  [--backend NAME[:OPTIONS]] [--image-disk SPEC]\n"
 		"                  [--budget N] [--max-depth N] [--no-budget]\n"
+		"                  [--package PKG --device MODEL[:CONFIG]\n"
+		"                   [--wire KIND[:OPTIONS] | --disk SPEC] [--native LIB.so]]\n"
+		"                  [--params NAME=VALUE,...]...\n"
 		"\n"
 		"Throughput of the dp83820 and virtio_scsi sample drivers, JIT-compiled (eager, "
 		"lazy)\n"
@@ -34,9 +39,14 @@ void bench_usage(FILE *f)
 		"compiles)\n"
 		"is measured apart; the reps are steady state. The table shows each median with "
 		"the\n"
-		"spread of its reps, (max - min) / median, and marks with ! a ratio whose either "
-		"side\n"
-		"spreads more than %.0f %%: noise, not a difference.\n"
+		"spread of its reps, (max - min) / median, and marks with ! a ratio whose per-rep\n"
+		"values (both columns are measured in every rep) spread too wide to trust it: "
+		"their\n"
+		"p25-p75 spans more than %.0f %% of their median. Noise, not a difference.\n"
+		"\n"
+		"With --package, any signed NIC or block driver instead: it is bound to --device\n"
+		"and what it registers decides the workloads (a network interface: NIC RX, TX and\n"
+		"round trip; a block device: 4 KiB random and 1 MiB sequential reads and writes).\n"
 		"\n"
 		"  --build DIR     build folder with pkg/, pki/root.pem and native/ (default: the "
 		"one\n"
@@ -61,6 +71,13 @@ void bench_usage(FILE *f)
 		"as JSON\n"
 		"  --csv FILE      write every sample as CSV (metric,unit,mode,rep,value)\n"
 		"  --quiet         no table on stdout\n"
+		"  --cpu-time      time every measurement on the bench thread's CPU clock, not "
+		"the\n"
+		"                  wall clock: time the bench was not running (a busy machine) "
+		"does\n"
+		"                  not count, nor work of other processes and threads "
+		"(jit-isolated's\n"
+		"                  backend server, kernel I/O workers): rates are per CPU second\n"
 		"  --backend NAME[:OPTIONS]  hypervisor backend of every device (default native)\n"
 		"  --image-disk SPEC  disk spec of the image disk instead of file:IMAGE (e.g.\n"
 		"                  blkfront:xvda, served by xdrv-backd from the same image;\n"
@@ -68,9 +85,29 @@ void bench_usage(FILE *f)
 		"  --only PREFIX   run only the workloads whose figure names start with PREFIX\n"
 		"                  (e.g. nic.rx.1514, scsi.image: for profiling; others read "
 		"null)\n"
+		"  --package PKG   measure this signed driver package instead of the samples; "
+		"modes\n"
+		"                  jit-eager,jit-lazy,jit-isolated by default, native-so only "
+		"with\n"
+		"                  --native (native-static never: it links the samples)\n"
+		"  --device MODEL[:CONFIG]  the device model it is bound to, as for xdrv run\n"
+		"  --wire KIND[:OPTIONS]  a NIC's cable, as for xdrv run (default: a generator,\n"
+		"                  gen:check=0,digest=0 sending to the driver's MAC address; RX\n"
+		"                  and round trips need a generator, TX takes any wire)\n"
+		"  --disk SPEC     a block device's disk, added to the device as disk=SPEC "
+		"(default\n"
+		"                  for a model without a NIC: file:IMAGE); the bench writes to "
+		"it.\n"
+		"                  Ceiling: memcpy for ram:, pread/pwrite on the file for file:\n"
+		"  --native LIB.so the same driver compiled natively (xdrv run --native), for\n"
+		"                  native-so\n"
+		"  --params NAME=VALUE,...  driver parameters, over the defaults of the dp83820\n"
+		"                  (holdoff_us=0,rx_ring=256,tx_ring=256); given up to %d times,\n"
+		"                  each set is measured side by side in every rep (columns\n"
+		"                  eager.p1, eager.p2, ...; ratios \"eager p2/p1\")\n"
 		"The JIT modes compile the budgets of xdrv run (loader/README.md "
 		"\"Budgets\"):\n" CLI_BUDGET_USAGE,
-		SPREAD_WARN * 100);
+		SPREAD_WARN * 100, BENCH_MAX_SETS);
 }
 
 static int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
@@ -168,6 +205,13 @@ static const struct option longopts[] = {
 	{"only", required_argument, NULL, 'o'},
 	{"backend", required_argument, NULL, 'k'},
 	{"image-disk", required_argument, NULL, 'D'},
+	{"package", required_argument, NULL, 'P'},
+	{"device", required_argument, NULL, 'V'},
+	{"wire", required_argument, NULL, 'W'},
+	{"disk", required_argument, NULL, 'K'},
+	{"native", required_argument, NULL, 'N'},
+	{"params", required_argument, NULL, 'A'},
+	{"cpu-time", no_argument, NULL, 'U'},
 	CLI_BUDGET_LONGOPTS,
 	{NULL, 0, NULL, 0},
 };
@@ -182,11 +226,13 @@ static int other_option(int c, char **argv, struct bench_args *a)
 		a->image = optarg;
 		return 0;
 	case 'm':
+		a->modes_given = true;
 		if (parse_modes(optarg, a->mode_on))
-			return xdrv_cli_usage_error("bench",
-						    "--modes wants a list of jit-eager, jit-lazy, "
-						    "native-so, native-static, jit-nobudget, not",
-						    optarg);
+			return xdrv_cli_usage_error(
+				"bench",
+				"--modes wants a list of jit-eager, jit-lazy, "
+				"native-so, native-static, jit-nobudget, jit-isolated, not",
+				optarg);
 		return 0;
 	case 'j':
 		a->json = optarg;
@@ -206,6 +252,30 @@ static int other_option(int c, char **argv, struct bench_args *a)
 	case 'D':
 		a->image_disk = optarg;
 		return 0;
+	case 'P':
+		a->package = optarg;
+		return 0;
+	case 'V':
+		a->device = optarg;
+		return 0;
+	case 'W':
+		a->wire = optarg;
+		return 0;
+	case 'K':
+		a->disk = optarg;
+		return 0;
+	case 'N':
+		a->native = optarg;
+		return 0;
+	case 'U':
+		a->cpu_time = true;
+		return 0;
+	case 'A':
+		if (a->nparams == BENCH_MAX_SETS)
+			return xdrv_cli_usage_error("bench", "too many --params (at most 4 sets)",
+						    NULL);
+		a->params[a->nparams++] = optarg;
+		return 0;
 	case ':':
 		return xdrv_cli_usage_error("bench", "missing value for", argv[optind - 1]);
 	default:
@@ -213,6 +283,108 @@ static int other_option(int c, char **argv, struct bench_args *a)
 			return cli_budget_option("bench", c, optarg, &a->budget);
 		return xdrv_cli_option_error("bench", longopts, argv[optind - 1]);
 	}
+}
+
+/* The dp83820's defaults in every variant: no interrupt holdoff (it would cap the packet rate at
+ * one ring per 100 us whatever the driver costs) and larger rings. */
+static const char *const param_defaults[] = {"holdoff_us=0", "rx_ring=256", "tx_ring=256"};
+#define NDEFAULTS 3
+
+static int add_param(struct bench_paramset *ps, const char *kv)
+{
+	char *name = NULL;
+	const char *value = NULL;
+	int rc = run_param_split(kv, &name, &value);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < ps->n; i++)
+		if (strcmp(ps->names[i], name) == 0) {
+			free(name);
+			return -EEXIST;
+		}
+	if (ps->n == BENCH_MAX_PARAMS) {
+		free(name);
+		return -E2BIG;
+	}
+	ps->names[ps->n] = name;
+	ps->pv[ps->n].name = name;
+	ps->pv[ps->n].value = value;
+	ps->kv[ps->n] = kv;
+	ps->n++;
+	return 0;
+}
+
+/* Set ps from --params `text` (NULL: none), then the defaults it does not name. `defaults`:
+ * the dp83820's. 0, or the usage error's status. */
+static int parse_paramset(const char *text, bool defaults, struct bench_paramset *ps)
+{
+	if (text && !(ps->buf = strdup(text)))
+		return xdrv_cli_usage_error("bench", "out of memory", NULL);
+	for (char *save = NULL, *t = ps->buf ? strtok_r(ps->buf, ",", &save) : NULL; t;
+	     t = strtok_r(NULL, ",", &save)) {
+		int rc = add_param(ps, t);
+		if (rc == -ENOMEM)
+			return xdrv_cli_usage_error("bench", "out of memory", NULL);
+		if (rc == -EEXIST)
+			return xdrv_cli_usage_error("bench",
+						    "--params names a parameter twice:", t);
+		if (rc)
+			return xdrv_cli_usage_error("bench", "--params wants NAME=VALUE,..., not",
+						    text);
+	}
+	for (int i = 0; defaults && i < NDEFAULTS; i++) {
+		int rc = add_param(ps, param_defaults[i]);
+		if (rc && rc != -EEXIST)
+			return xdrv_cli_usage_error("bench", "too many --params", NULL);
+	}
+	size_t len = 0;
+	for (size_t i = 0; i < ps->n && len < sizeof ps->text; i++)
+		len += (size_t)snprintf(ps->text + len, sizeof ps->text - len, "%s%s=%s",
+					i ? "," : "", ps->pv[i].name, ps->pv[i].value);
+	return 0;
+}
+
+/* --package and its options; the modes it runs. 0, or the usage error's status. */
+static int check_package(struct bench_args *a)
+{
+	if (!a->package) {
+		const char *stray = a->device	? "--device"
+				    : a->wire	? "--wire"
+				    : a->disk	? "--disk"
+				    : a->native ? "--native"
+						: NULL;
+		return stray ? xdrv_cli_usage_error("bench", "needs --package:", stray) : 0;
+	}
+	if (!a->device)
+		return xdrv_cli_usage_error("bench", "--package needs --device MODEL[:CONFIG]",
+					    NULL);
+	if (a->wire && a->disk)
+		return xdrv_cli_usage_error("bench", "--wire and --disk exclude each other", NULL);
+	if (a->image_disk)
+		return xdrv_cli_usage_error("bench",
+					    "--image-disk is for the samples; with "
+					    "--package give --disk",
+					    NULL);
+	if (!a->modes_given)
+		for (int m = 0; m < NMODES; m++)
+			a->mode_on[m] = m == MODE_JIT_EAGER || m == MODE_JIT_LAZY ||
+					m == MODE_JIT_ISOLATED ||
+					(m == MODE_NATIVE_SO && a->native);
+	if (a->mode_on[MODE_NATIVE_STATIC])
+		return xdrv_cli_usage_error("bench",
+					    "native-static links the sample drivers: not with "
+					    "--package",
+					    NULL);
+	if (a->native && !a->mode_on[MODE_NATIVE_SO])
+		return xdrv_cli_usage_error("bench",
+					    "--native is measured as native-so: add it to "
+					    "--modes",
+					    NULL);
+	if (a->mode_on[MODE_NATIVE_SO] && !a->native)
+		return xdrv_cli_usage_error("bench",
+					    "native-so with --package needs --native LIB.so", NULL);
+	a->cls = CLASS_UNKNOWN;
+	return 0;
 }
 
 int bench_args_parse(int argc, char **argv, struct bench_args *a)
@@ -233,7 +405,54 @@ int bench_args_parse(int argc, char **argv, struct bench_args *a)
 		rc = xdrv_cli_usage_error("bench", "unexpected argument", argv[optind]);
 	if (rc == 0 && a->disk_mb < 2)
 		rc = xdrv_cli_usage_error("bench", "--disk-mb must be at least 2", NULL);
+	if (rc == 0)
+		rc = check_package(a);
+	/* the dp83820's defaults: the samples' NIC, or a package bound to a dp83820 */
+	bool defaults = !a->package || (a->device && strncmp(a->device, "dp83820", 7) == 0 &&
+					(a->device[7] == 0 || a->device[7] == ':'));
+	a->nsets = a->nparams ? a->nparams : 1;
+	for (uint32_t i = 0; rc == 0 && i < a->nsets; i++)
+		rc = parse_paramset(a->nparams ? a->params[i] : NULL, defaults, &a->sets[i]);
 	return rc;
+}
+
+void bench_args_free(struct bench_args *a)
+{
+	for (uint32_t i = 0; i < BENCH_MAX_SETS; i++) {
+		for (size_t j = 0; j < a->sets[i].n; j++)
+			free(a->sets[i].names[j]);
+		free(a->sets[i].buf);
+		memset(&a->sets[i], 0, sizeof a->sets[i]);
+	}
+}
+
+bool bench_col_on(const struct bench_args *a, int c)
+{
+	uint32_t nsets = a->nsets ? a->nsets : 1;
+	return c >= 0 && c < NCOLS && a->mode_on[c % NMODES] && (uint32_t)(c / NMODES) < nsets;
+}
+
+const char *bench_col_name(const struct bench_args *a, int c, char buf[32])
+{
+	if (a->nsets <= 1)
+		snprintf(buf, 32, "%s", bench_mode_names[c % NMODES]);
+	else
+		snprintf(buf, 32, "%s.p%d", bench_mode_short[c % NMODES], c / NMODES + 1);
+	return buf;
+}
+
+bool bench_figure_on(const struct bench_args *a, int k)
+{
+	switch (a->cls) {
+	case CLASS_SAMPLES:
+		return k < M_BLK_RR;
+	case CLASS_NIC:
+		return k < M_RAM_RR;
+	case CLASS_BLOCK:
+		return k >= M_BLK_RR;
+	default:
+		return false;
+	}
 }
 
 bool bench_wants(const struct bench_args *a, const char *key)

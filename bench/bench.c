@@ -32,19 +32,23 @@
 #include <unistd.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <xdrv/domain.h>
+#include <xdrv/hvb_disk.h>
 #include <xdrv/hvb_split.h>
 #include <xdrv/runtime.h>
 #include <xdrv/sandbox.h>
 #include <xdrv/util.h>
 #include <xdrv/wire.h>
 
+#include "../cli/run/run.h"
+
 #define IOBUF_LEN (1u << 20) /* the largest I/O: 1 MiB sequential */
 
 struct run {
 	struct bench_args *a;
-	struct variant v[NMODES];
+	struct variant v[NCOLS]; /* by column: mode and parameter set */
 	struct results r;
 	struct ceil_bufs c;
 	uint8_t frames[NSIZES][FRAME_BUF];
@@ -55,6 +59,9 @@ struct run {
 	/* jit-isolated: the image disk is served by a backend server, as xdrv run serves it */
 	struct hvb_split_plan split;
 	struct hvb_split *server;
+	/* --package: the device spec with its disk, the disk the block ceilings compare with */
+	char devspec[PATH_MAX + 512];
+	char disk[PATH_MAX + 16];
 };
 
 static void log_sink(void *ctx, const char *driver, uint32_t level, const char *msg)
@@ -81,21 +88,38 @@ static int prefault(struct run *R, int m, char **err)
 {
 	struct variant *v = &R->v[m];
 	int rc = 0;
-	struct disk *d[2] = {&v->ram, &v->img};
-	for (int i = 0; i < 2 && rc == 0; i++) {
+	bool pkg = R->a->package != NULL;
+	struct disk *d[2] = {pkg ? &v->blk : &v->ram, pkg ? NULL : &v->img};
+	for (int i = 0; i < 2 && rc == 0 && d[i] && d[i]->bd; i++) {
 		uint64_t mib = ldr_blk_num_blocks(d[i]->bd) * ldr_blk_block_size(d[i]->bd) >> 20;
 		double x;
-		if (bench_wants(R->a, i ? "scsi.image" : "scsi.ram") && mib)
+		if (bench_wants(R->a, pkg ? "blk" : i ? "scsi.image" : "scsi.ram") && mib)
 			rc = bench_disk_run(v, d[i], XDRV_BLK_WRITE, true, 1u << 20, (uint32_t)mib,
 					    R->iobuf, &x, err);
 	}
 	return rc;
 }
 
+/* The variant's devices: the samples', or --package's device (its class must be the one the
+ * first variant found: the same driver on the same device). */
+static int setup_devices(struct run *R, struct variant *v, const struct bench_args *a,
+			 const char *devspec, char **err)
+{
+	if (!a->package)
+		return bench_variant_setup(v, a, R->image, err);
+	int rc = bench_variant_setup_pkg(v, a, devspec, a->wire, err);
+	if (rc == 0 && R->a->cls == CLASS_UNKNOWN)
+		R->a->cls = v->cls;
+	else if (rc == 0 && v->cls != R->a->cls)
+		rc = xdrv_err(err, -EPROTO, "%s: %s registered another class of device than before",
+			      bench_mode_names[v->mode], a->package);
+	return rc;
+}
+
 static int fresh_devices(struct run *R, int m, char **err)
 {
 	bench_variant_teardown(&R->v[m]);
-	int rc = bench_variant_setup(&R->v[m], R->a, R->image, err);
+	int rc = setup_devices(R, &R->v[m], R->a, R->devspec, err);
 	return rc ? rc : prefault(R, m, err);
 }
 
@@ -104,14 +128,15 @@ static int run_nic(struct run *R, int m, int rep, char **err)
 {
 	struct variant *v = &R->v[m];
 	const struct bench_args *a = R->a;
-	bool warm = rep < 0;
+	bool warm = rep < 0, source = hvb_wire_is_source(v->nic.wire);
 	int rc = 0;
 	double x, y;
 	for (int s = 0; s < NSIZES && rc == 0; s++) {
 		uint32_t n = warm ? 64 : bench_frames_for(a, s), size = bench_frame_sizes[s];
 		char key[32];
 		snprintf(key, sizeof key, "nic.rx.%u", bench_wire_sizes[s]);
-		if (bench_wants(a, key) && (rc = bench_nic_rx(v, size, n, &x, err)) == 0) {
+		if (source && bench_wants(a, key) &&
+		    (rc = bench_nic_rx(v, size, n, &x, err)) == 0) {
 			record(R, M_RX_PPS + s, m, rep, x / 1e6);
 			record(R, M_RX_GBPS + s, m, rep, x * size * 8 / 1e9);
 		}
@@ -122,7 +147,7 @@ static int run_nic(struct run *R, int m, int rep, char **err)
 			record(R, M_TX_GBPS + s, m, rep, x * size * 8 / 1e9);
 		}
 	}
-	if (rc == 0 && bench_wants(a, "nic.rtt") &&
+	if (rc == 0 && source && bench_wants(a, "nic.rtt") &&
 	    (rc = bench_nic_latency(v, R->frames[0], warm ? 16 : a->lat, &x, &y, err)) == 0) {
 		record(R, M_LAT_P50, m, rep, x);
 		record(R, M_LAT_P99, m, rep, y);
@@ -135,13 +160,13 @@ static int run_nic(struct run *R, int m, int rep, char **err)
 static int run_disks(struct run *R, int m, int rep, char **err)
 {
 	struct variant *v = &R->v[m];
-	bool warm = rep < 0;
+	bool warm = rep < 0, pkg = R->a->package != NULL;
 	uint32_t nr = warm ? 8 : R->a->ios, ns = warm ? 2 : R->a->seq_ios;
-	struct disk *d[2] = {&R->v[m].ram, &R->v[m].img};
+	struct disk *d[2] = {pkg ? &v->blk : &v->ram, &v->img};
 	int rc = 0;
-	for (int i = 0; i < 2 && rc == 0; i++) {
-		int base = i ? M_IMG_RR : M_RAM_RR;
-		if (!bench_wants(R->a, i ? "scsi.image" : "scsi.ram"))
+	for (int i = 0; i < (pkg ? 1 : 2) && rc == 0; i++) {
+		int base = pkg ? M_BLK_RR : i ? M_IMG_RR : M_RAM_RR;
+		if (!bench_wants(R->a, pkg ? "blk" : i ? "scsi.image" : "scsi.ram"))
 			continue;
 		for (int j = 0; j < 4 && rc == 0; j++) {
 			bool seq = j >= 2;
@@ -160,6 +185,9 @@ static int run_disks(struct run *R, int m, int rep, char **err)
 /* Every workload of one variant; rep < 0: the warm-up pass (small, not recorded). */
 static int run_variant(struct run *R, int m, int rep, char **err)
 {
+	if (R->a->package)
+		return R->v[m].cls == CLASS_NIC ? run_nic(R, m, rep, err)
+						: run_disks(R, m, rep, err);
 	int rc = run_nic(R, m, rep, err);
 	return rc ? rc : run_disks(R, m, rep, err);
 }
@@ -173,6 +201,7 @@ static int run_variant(struct run *R, int m, int rep, char **err)
 
 struct iso_answer {
 	int32_t rc;
+	int32_t cls;	   /* --package: what the driver registered */
 	double x[M_COUNT]; /* this rep's sample of every figure (NaN: not measured) */
 	char msg[512];	   /* rc != 0 */
 };
@@ -183,13 +212,17 @@ static int isolated_pass(struct run *R, int m, int rep, char **err)
 	struct variant *v = &R->v[m];
 	struct bench_args a = *R->a, *saved = R->a;
 	int rc = bench_variant_link(v, err);
-	if (rc == 0 && R->server) {
+	if (rc == 0 && R->server)
 		rc = hvb_split_frontends(hvb_split_socket(R->server), err);
+	if (R->server && !a.package)
 		a.image_disk = "blkfront:xvda";
-	}
+	/* --package: the device and wire specs as the split plan rewrote them */
+	const char *devspec = R->split.device ? R->split.device : R->devspec;
+	if (a.package && R->split.wire[0])
+		a.wire = R->split.wire;
 	R->a = &a;
 	if (rc == 0)
-		rc = bench_variant_setup(v, &a, R->image, err);
+		rc = setup_devices(R, v, &a, devspec, err);
 	if (rc == 0)
 		rc = prefault(R, m, err);
 	if (R->c.fd >= 0) { /* the ceiling's image descriptor is the supervisor's */
@@ -210,6 +243,7 @@ static _Noreturn void isolated_host(struct run *R, int m, int rep, int fd)
 	char *err = NULL;
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
 	ans.rc = isolated_pass(R, m, rep, &err);
+	ans.cls = (int32_t)R->v[m].cls;
 	for (int k = 0; k < M_COUNT; k++)
 		ans.x[k] = rep >= 0 ? R->r.s[k][m][rep] : 0.0 / 0.0;
 	if (ans.rc)
@@ -257,6 +291,8 @@ static int run_isolated(struct run *R, int m, int rep, char **err)
 	ans.msg[sizeof ans.msg - 1] = 0;
 	if (ans.rc)
 		return xdrv_err(err, ans.rc < 0 ? ans.rc : -EIO, "%s", ans.msg);
+	if (R->a->package && R->a->cls == CLASS_UNKNOWN)
+		R->a->cls = (enum bench_class)ans.cls;
 	for (int k = 0; k < M_COUNT; k++)
 		record(R, k, m, rep, ans.x[k]);
 	return 0;
@@ -276,7 +312,10 @@ static int start_backends(struct run *R, char **err)
 	if (a->image_disk || !hvb_split_backend_applies(a->backend))
 		return 0;
 	snprintf(dev, sizeof dev, "virtio-scsi:disk=file:%s", R->image);
-	int rc = hvb_split_plan(HVB_SPLIT_AUTO, dev, NULL, &R->split, err);
+	int rc = a->package ? hvb_split_plan(HVB_SPLIT_AUTO, R->devspec, a->wire, &R->split, err)
+			    : hvb_split_plan(HVB_SPLIT_AUTO, dev, NULL, &R->split, err);
+	if (rc == 0 && a->package && !R->split.ndevs)
+		return 0; /* nothing to serve: a generator, a RAM disk */
 	if (rc == 0)
 		rc = hvb_split_start(&R->split, "xdrv bench: backend", false, &R->server, err);
 	return rc;
@@ -294,8 +333,14 @@ static int run_ceilings(struct run *R, int rep, char **err)
 			record(R, ms[i], CEIL, rep, i < 2 ? x / 1e6 : x * size * 8 / 1e9);
 	}
 	int rc = 0;
+	bool pkg = a->package != NULL;
+	const char *cname = bench_metric(M_BLK_RR)->ceiling_name;
+	if (pkg && (a->cls != CLASS_BLOCK || !cname))
+		return 0; /* a NIC, or a disk without a ceiling */
 	for (int file = 0; file < 2 && rc == 0; file++) {
-		int base = file ? M_IMG_RR : M_RAM_RR;
+		int base = pkg ? M_BLK_RR : file ? M_IMG_RR : M_RAM_RR;
+		if (pkg && file != (strcmp(cname, "memcpy") != 0))
+			continue; /* the one ceiling of the package's disk */
 		for (int j = 0; j < 4 && rc == 0; j++) {
 			bool seq = j >= 2;
 			uint32_t bytes = seq ? 1u << 20 : 4096;
@@ -364,7 +409,7 @@ static int alloc_run(struct run *R, char **err)
 	const struct bench_args *a = R->a;
 	R->r.reps = a->reps;
 	for (int k = 0; k < M_COUNT; k++)
-		for (int m = 0; m <= NMODES; m++) {
+		for (int m = 0; m <= NCOLS; m++) {
 			R->r.s[k][m] = malloc(a->reps * sizeof(double));
 			if (!R->r.s[k][m])
 				return xdrv_err(err, -ENOMEM, "out of memory");
@@ -386,6 +431,8 @@ static int alloc_run(struct run *R, char **err)
 
 static uint32_t compiled_functions(const struct variant *v)
 {
+	if (v->pkg_img)
+		return ldr_image_compiled_functions(v->pkg_img);
 	if (!v->nic_img)
 		return 0;
 	return ldr_image_compiled_functions(v->nic_img) + ldr_image_compiled_functions(v->scsi_img);
@@ -396,15 +443,20 @@ static uint32_t compiled_functions(const struct variant *v)
 static int warm_up(struct run *R, int m, char **err)
 {
 	struct variant *v = &R->v[m];
-	v->mode = m;
+	v->mode = m % NMODES;
+	v->set = m / NMODES;
+	v->a = R->a;
 	v->budget = &R->a->budget;
-	bool iso = m == MODE_JIT_ISOLATED; /* devices and the pass in a driver host */
+	bool iso = v->mode == MODE_JIT_ISOLATED; /* devices and the pass in a driver host */
 	int rc = bench_variant_load(v, R->build, err);
 	if (rc == 0 && !iso)
-		rc = bench_variant_setup(v, R->a, R->image, err);
+		rc = setup_devices(R, v, R->a, R->devspec, err);
 	if (rc == 0 && v->ctx)
 		snprintf(R->host, sizeof R->host, "%s", ldr_host_description(v->ctx));
-	if (rc == 0 && v->nic_img) {
+	if (rc == 0 && v->pkg_img) {
+		v->compiled_before_warm = compiled_functions(v);
+		v->total_funcs = ldr_image_total_functions(v->pkg_img);
+	} else if (rc == 0 && v->nic_img) {
 		v->compiled_before_warm = compiled_functions(v);
 		v->total_funcs = ldr_image_total_functions(v->nic_img) +
 				 ldr_image_total_functions(v->scsi_img);
@@ -418,25 +470,28 @@ static int warm_up(struct run *R, int m, char **err)
 	bench_variant_teardown(v);
 	if (rc == 0)
 		v->compiled_after_warm = compiled_functions(v);
+	char name[32];
 	if (rc == 0 && !R->a->quiet)
 		fprintf(stderr, "bench: %-13s load %.1f ms, bind %.1f ms, warm-up pass %.1f ms\n",
-			bench_mode_names[m], v->load_ms, v->bind_ms, v->warm_ms);
+			bench_col_name(R->a, m, name), v->load_ms, v->bind_ms, v->warm_ms);
 	return rc;
 }
 
 /* The measured reps: the ceilings, then every variant on fresh devices, the first variant
- * rotating from rep to rep. */
+ * rotating from rep to rep over the variants that run (each is first equally often). */
 static int run_reps(struct run *R, char **err)
 {
 	const struct bench_args *a = R->a;
-	int rc = 0;
+	int rc = 0, on[NCOLS] = {0}, n = 0;
+	for (int c = 0; c < NCOLS; c++)
+		if (bench_col_on(a, c))
+			on[n++] = c;
 	for (uint32_t rep = 0; rep < a->reps && rc == 0; rep++) {
 		rc = run_ceilings(R, (int)rep, err);
-		for (int i = 0; i < NMODES && rc == 0; i++) {
-			int m = (int)((i + rep) % NMODES);
-			if (!a->mode_on[m])
-				continue;
-			if (m == MODE_JIT_ISOLATED) {
+		for (int i = 0; i < n && rc == 0; i++) {
+			int m = on[(i + (int)(rep % (uint32_t)n)) %
+				   n]; /* each column first in turn */
+			if (m % NMODES == MODE_JIT_ISOLATED) {
 				rc = run_isolated(R, m, (int)rep, err);
 				continue;
 			}
@@ -450,6 +505,81 @@ static int run_reps(struct run *R, char **err)
 	return rc;
 }
 
+/* "disk=" in a "key=value,..." config: the value (up to the next ','), into out. */
+static bool config_disk(const char *config, char *out, size_t cap)
+{
+	for (const char *p = config; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+		if (strncmp(p, "disk=", 5) == 0) {
+			snprintf(out, cap, "%.*s", (int)strcspn(p + 5, ","), p + 5);
+			return true;
+		}
+	return false;
+}
+
+/* Does the model take a disk= in its config (a storage controller)? Asked of the model itself:
+ * a throwaway device with a small RAM disk. */
+static bool takes_disk(const char *model, const char *config)
+{
+	if (hvb_model_find(model)->nic)
+		return false;
+	char cfg[PATH_MAX + 512], *e = NULL;
+	struct hvb_backend *be = NULL;
+	struct hvb_device *dev = NULL;
+	snprintf(cfg, sizeof cfg, "%s%sdisk=ram:1M", config ? config : "", config ? "," : "");
+	bool ok = hvb_backend_create("native", NULL, &be, &e) == 0 &&
+		  hvb_device_create(be, model, cfg, &dev, &e) == 0;
+	hvb_backend_destroy(be);
+	free(e);
+	return ok;
+}
+
+/* --package's device spec: --device with --disk added as disk=SPEC (without one, a model that is
+ * not a NIC gets the image, unless its config names a disk); and the block ceiling of that disk:
+ * memcpy of a RAM buffer of its size (ram:), pread/pwrite on the file (file:), none. *ram_len:
+ * the RAM ceiling's bytes. */
+static int package_device(struct run *R, uint64_t *ram_len, char **err)
+{
+	const struct bench_args *a = R->a;
+	char model[128], disk[PATH_MAX + 16] = "";
+	int rc = run_device_model(a->device, model, sizeof model, err);
+	if (rc)
+		return rc;
+	const char *colon = strchr(a->device, ':');
+	const char *config = colon && colon[1] ? colon + 1 : NULL;
+	int base = colon ? (int)(colon - a->device) : (int)strlen(a->device);
+	if (a->disk)
+		snprintf(disk, sizeof disk, "%s", a->disk);
+	else if (!config_disk(config, R->disk, sizeof R->disk) && takes_disk(model, config))
+		snprintf(disk, sizeof disk, "file:%s", R->image);
+	if (disk[0]) {
+		snprintf(R->devspec, sizeof R->devspec, "%.*s:%s%sdisk=%s", base, a->device,
+			 config ? config : "", config ? "," : "", disk);
+		snprintf(R->disk, sizeof R->disk, "%s", disk);
+	} else {
+		snprintf(R->devspec, sizeof R->devspec, "%s", a->device);
+	}
+	uint64_t size = 0;
+	if (strncmp(R->disk, "ram:", 4) == 0 && hvb_disk_parse_size(R->disk + 4, &size) == 0 &&
+	    size >= (1u << 20) && size <= (4ull << 30)) {
+		bench_metric_blk_ceiling("memcpy", false);
+		*ram_len = size;
+	} else if (strncmp(R->disk, "file:", 5) == 0) {
+		bench_metric_blk_ceiling(NULL, true);
+		if (strcmp(R->disk + 5, R->image) != 0) { /* the user's file, not the image */
+			close(R->c.fd);
+			R->c.fd = open(R->disk + 5, O_RDWR | O_CLOEXEC);
+			struct stat st;
+			if (R->c.fd < 0 || fstat(R->c.fd, &st) != 0)
+				return xdrv_err(err, -errno, "--disk %s: %s", R->disk,
+						strerror(errno));
+			R->c.file_len = (uint64_t)st.st_size;
+		}
+	} else {
+		bench_metric_blk_ceiling(NULL, false);
+	}
+	return 0;
+}
+
 static int bench(struct run *R, char **err)
 {
 	const struct bench_args *a = R->a;
@@ -461,16 +591,20 @@ static int bench(struct run *R, char **err)
 	int rc = alloc_run(R, err);
 	if (rc == 0)
 		rc = make_image(R, err);
+	uint64_t ram_len = (uint64_t)a->disk_mb << 20;
+	R->c.file_len = ram_len;
+	if (rc == 0 && a->package)
+		rc = package_device(R, &ram_len, err);
 	if (rc == 0)
-		rc = bench_ceil_alloc(&R->c, (uint64_t)a->disk_mb << 20, err);
+		rc = bench_ceil_alloc(&R->c, ram_len, err);
 	if (rc == 0)
 		rc = start_backends(R, err);
-	for (int m = 0; m < NMODES && rc == 0; m++)
-		if (a->mode_on[m])
+	for (int m = 0; m < NCOLS && rc == 0; m++)
+		if (bench_col_on(a, m))
 			rc = warm_up(R, m, err);
 	if (rc == 0)
 		rc = run_reps(R, err);
-	for (int m = 0; m < NMODES; m++)
+	for (int m = 0; m < NCOLS; m++)
 		R->v[m].compiled_end = compiled_functions(&R->v[m]);
 	if (rc == 0 && !a->quiet)
 		bench_print_table(stdout, &R->r, a, R->host);
@@ -484,8 +618,8 @@ static void run_free(struct run *R)
 {
 	hvb_split_stop(R->server);
 	hvb_split_plan_free(&R->split);
-	for (int m = 0; m < NMODES; m++)
-		if (R->a->mode_on[m])
+	for (int m = 0; m < NCOLS; m++)
+		if (bench_col_on(R->a, m))
 			bench_variant_unload(&R->v[m]);
 	if (R->c.fd >= 0)
 		close(R->c.fd);
@@ -493,7 +627,7 @@ static void run_free(struct run *R)
 		unlink(R->image);
 	bench_ceil_free(&R->c);
 	for (int k = 0; k < M_COUNT; k++)
-		for (int m = 0; m <= NMODES; m++)
+		for (int m = 0; m <= NCOLS; m++)
 			free(R->r.s[k][m]);
 	free(R->iobuf);
 }
@@ -509,14 +643,18 @@ int bench_main(int argc, char **argv)
 	memset(&a, 0, sizeof a);
 	memset(&R, 0, sizeof R);
 	int rc = bench_args_parse(argc, argv, &a);
-	if (rc)
+	if (rc) {
+		bench_args_free(&a);
 		return rc;
+	}
 	R.a = &a;
 	R.c.fd = -1;
+	bench_cpu_clock = a.cpu_time;
 	char *err = NULL;
 	ldr_runtime_set_log(log_sink, NULL);
 	rc = bench(&R, &err);
 	run_free(&R);
+	bench_args_free(&a);
 	ldr_runtime_set_log(NULL, NULL);
 	if (rc) {
 		fflush(stdout);

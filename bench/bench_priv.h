@@ -5,7 +5,8 @@
  * functions each file offers the ones above it. Layers, lowest first (a file calls only into
  * lower ones, never back up):
  *
- *   metrics.c   the four variants, the frame sizes, every figure's key, label, unit, ceiling
+ *   metrics.c   the six modes, the frame sizes, every figure's key, label, unit, ceiling;
+ *               the clock of the measurements
  *   stats.c     median, percentile, spread, ratio JIT/native and when a ratio is noise
  *   args.c      the options, --help, --only
  *   variants.c  a variant's drivers loaded (JIT eager/lazy, native .so, native static) and
@@ -44,8 +45,13 @@ enum bench_mode {
 	MODE_JIT_ISOLATED,
 	NMODES
 };
-#define CEIL   NMODES /* index of the ceiling among the sample columns (modes, then ceiling) */
-#define NSIZES 3
+/* A column of samples is one variant: a mode with one set of driver parameters (--params may
+ * be given up to BENCH_MAX_SETS times, each set measured side by side in the same reps).
+ * Column c is mode c % NMODES with set c / NMODES; with one set, columns are the modes. */
+#define BENCH_MAX_SETS 4
+#define NCOLS	       (NMODES * BENCH_MAX_SETS)
+#define CEIL	       NCOLS /* index of the ceiling among the sample columns (variants, then it) */
+#define NSIZES	       3
 
 extern const char *const bench_mode_names[NMODES]; /* "jit-eager", ... as --modes spells them */
 extern const uint32_t bench_frame_sizes[NSIZES];   /* 60, 512, 1514: frame bytes without FCS */
@@ -66,8 +72,16 @@ enum metric {
 	M_IMG_RW,
 	M_IMG_SR,
 	M_IMG_SW,
+	M_BLK_RR, /* --package, a block driver: the same four on its disk */
+	M_BLK_RW,
+	M_BLK_SR,
+	M_BLK_SW,
 	M_COUNT
 };
+
+/* What the run measures: the two sample drivers (no --package), or the package's driver, whose
+ * class is known once it probed (what it registered: a network interface or a block device). */
+enum bench_class { CLASS_SAMPLES, CLASS_UNKNOWN, CLASS_NIC, CLASS_BLOCK };
 
 struct metric_info {
 	char key[40], label[48];
@@ -78,58 +92,113 @@ struct metric_info {
 
 /* Figure k (0 <= k < M_COUNT): borrowed, valid for the life of the program. */
 const struct metric_info *bench_metric(int k);
+/* The ceiling of the block figures (M_BLK_*): "memcpy" (a RAM disk), "pread" for reads and
+ * "pwrite" for writes (a file; `file` true), or none (NULL, file false: another backend). */
+void bench_metric_blk_ceiling(const char *name, bool file);
+/* The clock every measurement reads (nic.c, disk.c, ceilings.c): the wall clock, or with
+ * --cpu-time (bench_cpu_clock) the CPU time of the calling thread, which does not count the
+ * time the bench was not running on a busy machine, nor work done by other threads and
+ * processes (a backend server, the kernel's I/O workers). Timeouts stay on the wall clock. */
+extern bool bench_cpu_clock;
+uint64_t bench_clock_ns(void);
+/* Short names of the modes, for ratio and column names: "eager", "lazy", "so", ... */
+extern const char *const bench_mode_short[NMODES];
 
 /* ---- stats.c: samples and what they say ---------------------------------------------------- */
 
 struct results {
 	uint32_t reps;
-	double *s[M_COUNT][NMODES + 1]; /* samples per rep; NAN: not measured */
+	double *s[M_COUNT][NCOLS + 1]; /* samples per rep, per column; NAN: not measured */
 };
 
-/* Beyond this spread ((max - min) / median) of either side a ratio is noise, not a finding.
- * 20 %: well above the few percent of run-to-run noise docs/BENCHMARKS.md reports on a quiet
- * machine; a wider spread says the machine was busy or the counts too small for the clock, and
- * a ratio of such medians can be off by as much. */
+/* The table shows each median with the spread of its reps, (max - min) / median. A ratio is
+ * judged on its own reps instead: every rep measures both columns a moment apart (variants
+ * interleaved, order rotated), so the ratio of rep i, x_i / y_i, cancels what the machine did
+ * across reps, and a load spike shows as one odd rep, not as a wide range. A ratio is noise,
+ * not a finding, when the middle half of its per-rep values spans more than SPREAD_WARN of
+ * their median: (p75 - p25) / median > 20 % (percentiles interpolated; two paired reps at
+ * least). On a shared machine max - min of either side passes 20 % in most runs of 7 reps or
+ * more, which said nothing; the interquartile range of the paired ratios does not move for
+ * one or two disturbed reps. */
 #define SPREAD_WARN 0.20
 
 struct spread {
 	double min, median, max;
-	double rel; /* (max - min) / median; NAN without samples or with a median <= 0 */
+	double rel;	 /* (max - min) / median; NAN without samples or with a median <= 0 */
+	double p25, p75; /* interpolated percentiles; NAN without samples */
 };
 
 double bench_median(const double *s, uint32_t n); /* of the samples that are not NaN; NaN: none */
 double bench_percentile(double *v, size_t n, double p); /* sorts v; n > 0, 0 <= p <= 1 */
 /* JIT speed over native speed: >= 1 means the JIT-compiled driver is at least as fast. */
 double bench_ratio(const struct metric_info *mi, double jit, double native);
-/* min, median, max and relative spread of the samples that are not NaN */
+/* min, median, max, relative spread and p25, p75 of the samples that are not NaN */
 struct spread bench_spread(const double *s, uint32_t n);
-/* Is the ratio of figure k between columns jit and native noise (a side's spread is more than
- * SPREAD_WARN)? False where either side has no samples (the ratio is NaN then). */
+/* The per-rep ratios of figure k, column jit over column native (reps where both were
+ * measured): their min, median, max, p25, p75; rel is (p75 - p25) / median. */
+struct spread bench_ratio_reps(const struct results *r, int k, int jit, int native);
+/* Is the ratio of figure k between columns jit and native noise (bench_ratio_reps' rel more than
+ * SPREAD_WARN)? False with fewer than two paired reps (nothing to judge; no ratio at all). */
 bool bench_ratio_noisy(const struct results *r, int k, int jit, int native);
 
-/* The four ratios every figure reports, in this order everywhere (table, JSON). */
+/* The ratios every figure reports, in this order everywhere (table, JSON): column jit's speed
+ * over column native's. Without --package the five of the JIT-vs-native comparison (set 1);
+ * with it those whose two modes run; then, with more than one --params, each set over the
+ * first for every mode ("eager p2/p1"). With --package and no native mode, lazy/eager too. */
 struct ratio_pair {
-	const char *name;
-	int jit, native;
+	char name[24];
+	int jit, native; /* columns */
 };
-#define NRATIOS 5
-extern const struct ratio_pair bench_ratios[NRATIOS];
+#define NRATIOS_FIXED	 5
+#define BENCH_MAX_RATIOS (NRATIOS_FIXED + 1 + (BENCH_MAX_SETS - 1) * NMODES)
+struct bench_args;
+/* Fills out[] (BENCH_MAX_RATIOS); returns how many. */
+int bench_ratio_list(const struct bench_args *a, struct ratio_pair *out);
 
 /* ---- args.c: options ----------------------------------------------------------------------- */
+
+/* One set of driver parameters (--params K=V,...), merged over the bench's defaults for the
+ * dp83820 (holdoff_us=0, rx_ring=256, tx_ring=256, where the set does not name them). */
+#define BENCH_MAX_PARAMS 32
+struct bench_paramset {
+	struct ldr_param_value pv[BENCH_MAX_PARAMS]; /* JIT modes: at load */
+	const char *kv[BENCH_MAX_PARAMS];	     /* native modes: "NAME=VALUE" at bind */
+	char *names[BENCH_MAX_PARAMS];		     /* owned */
+	size_t n;
+	char *buf;	/* owned: the --params text, split */
+	char text[256]; /* every value, "holdoff_us=0,rx_ring=64,..." ("" none) */
+};
 
 struct bench_args {
 	const char *build, *json, *csv, *image, *only;
 	const char *backend;	/* --backend NAME[:OPTIONS], default native */
 	const char *image_disk; /* --image-disk SPEC instead of file:IMAGE, or NULL */
+	/* --package PKG --device MODEL[:CONFIG] [--wire SPEC | --disk SPEC] [--native SO] */
+	const char *package, *device, *wire, *disk, *native;
+	const char *params[BENCH_MAX_SETS]; /* --params as given */
+	uint32_t nparams;		    /* how many --params */
+	struct bench_paramset sets[BENCH_MAX_SETS];
+	uint32_t nsets; /* >= 1 after parsing: without --params, one set of the defaults */
+	enum bench_class cls;
 	uint32_t reps, frames, ios, seq_ios, lat, disk_mb;
 	bool mode_on[NMODES];
+	bool modes_given; /* --modes */
 	bool quiet;
+	bool cpu_time;		  /* --cpu-time: bench_clock_ns on the thread's CPU clock */
 	struct cli_budget budget; /* the JIT modes' budgets: --budget, --max-depth, --no-budget */
 };
 
 void bench_usage(FILE *f);
-/* Fills *a (defaults, then argv); 0, or 2 after a usage message on stderr. */
+/* Fills *a (defaults, then argv); 0, or 2 after a usage message on stderr. Free with
+ * bench_args_free (also after a failure). */
 int bench_args_parse(int argc, char **argv, struct bench_args *a);
+void bench_args_free(struct bench_args *a);
+/* Is column c (a mode and a set) measured? Its name in the outputs: the mode's ("jit-eager")
+ * with one set, else "eager.p2" (mode short name, set number from 1). */
+bool bench_col_on(const struct bench_args *a, int c);
+const char *bench_col_name(const struct bench_args *a, int c, char buf[32]);
+/* Does the run report figure k (the samples' figures, or the package driver's class)? */
+bool bench_figure_on(const struct bench_args *a, int k);
 /* --only: does the workload named `key` run? */
 bool bench_wants(const struct bench_args *a, const char *key);
 /* Frames per NIC figure of size index s: --frames at 64 B, half at 512 B, a quarter at 1514 B. */
@@ -152,9 +221,17 @@ struct disk {
 };
 
 struct variant {
-	int mode;
+	int mode, set;
+	const struct bench_args *a;
 	const struct cli_budget *budget; /* JIT modes: the budgets compiled in */
-	struct ldr_ctx *ctx;		 /* JIT modes */
+	/* --package: its driver (JIT image, compiled object for jit-isolated, --native library) */
+	struct ldr_image *pkg_img;
+	struct ldr_compiled *pkg_comp;
+	void *pkg_lib;
+	const struct xdrv_driver *pkg_desc;
+	struct disk blk;      /* --package, a block driver: its disk */
+	enum bench_class cls; /* --package: what the driver registered at the last setup */
+	struct ldr_ctx *ctx;  /* JIT modes */
 	struct ldr_image *nic_img, *scsi_img;
 	struct ldr_compiled *nic_comp, *scsi_comp; /* jit-isolated: what the driver host links */
 	void *nic_lib, *scsi_lib;		   /* native-so */
@@ -166,7 +243,8 @@ struct variant {
 	uint32_t compiled_before_warm, compiled_after_warm, compiled_end, total_funcs;
 };
 
-/* Load v->mode's two drivers from `build` (pkg/, pki/root.pem, native/); sets load_ms.
+/* Load v->mode's two drivers from `build` (pkg/, pki/root.pem, native/), or --package's (the
+ * JIT modes) or --native's (native-so), with the parameters of set v->set; sets load_ms.
  * jit-isolated: compiled in the compiler process, not linked (bench_variant_link does that, in
  * the driver host). */
 int bench_variant_load(struct variant *v, const char *build, char **err);
@@ -174,9 +252,14 @@ int bench_variant_load(struct variant *v, const char *build, char **err);
 int bench_variant_link(struct variant *v, char **err);
 /* A backend (a->backend, default native), a dp83820 on a generator wire, virtio-scsi on a RAM
  * disk of a->disk_mb MiB and on `image` (or a->image_disk), each bound to the variant's driver;
- * the first call sets bind_ms. */
+ * the first call sets bind_ms. --package: one device of spec `image` (MODEL[:CONFIG] with the
+ * disk), the driver bound, v->cls what it registered: a NIC gets `wire` (NULL: a generator
+ * sending to the driver's MAC address) and is opened, a block device must have a block size
+ * dividing 4096. */
 int bench_variant_setup(struct variant *v, const struct bench_args *a, const char *image,
 			char **err);
+int bench_variant_setup_pkg(struct variant *v, const struct bench_args *a, const char *devspec,
+			    const char *wire, char **err);
 /* Unbind the drivers and destroy the devices (the drivers stay loaded); again-safe. */
 void bench_variant_teardown(struct variant *v);
 /* Teardown, then unload the drivers; safe on a variant never loaded (all zero). */
@@ -191,7 +274,8 @@ struct ceil_bufs {
 	uint8_t *ring; /* CEIL_RING * FRAME_BUF */
 	uint8_t *ram;  /* ram_len bytes */
 	uint64_t ram_len;
-	int fd; /* the image; -1: none */
+	int fd;		   /* the image; -1: none */
+	uint64_t file_len; /* its bytes the ceiling visits */
 };
 
 /* Allocate and touch the ring and a RAM buffer of ram_len bytes (no page faults when timed). */
@@ -232,7 +316,8 @@ int bench_disk_run(struct variant *v, struct disk *d, uint32_t op, bool seq, uin
 /* ---- output.c ------------------------------------------------------------------------------ */
 
 /* The table, at most 100 columns: per figure the median of every variant with its spread, the
- * ceiling; then the ratios, marking and counting those whose sides spread too wide. */
+ * ceiling; then the ratios, marking and counting those whose sides spread too wide. Figures and
+ * columns: those bench_figure_on and bench_col_on say. */
 void bench_print_table(FILE *f, const struct results *r, const struct bench_args *a,
 		       const char *host);
 /* --csv and --json, where asked for; vs: the variants, indexed by mode. */

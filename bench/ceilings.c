@@ -38,20 +38,25 @@ void bench_ceil_free(struct ceil_bufs *c)
 
 double bench_ceil_frames(struct ceil_bufs *c, const uint8_t *frame, uint32_t size, uint32_t count)
 {
-	uint64_t t0 = xdrv_now_ns();
+	uint64_t t0 = bench_clock_ns();
 	for (uint32_t i = 0; i < count; i++) {
 		uint8_t *dst = c->ring + (size_t)(i % CEIL_RING) * FRAME_BUF;
 		memcpy(dst, frame, size);
 		__asm__ volatile("" : : "r"(dst) : "memory"); /* the copy may not be elided */
 	}
-	return count / ((double)(xdrv_now_ns() - t0) / 1e9);
+	return count / ((double)(bench_clock_ns() - t0) / 1e9);
 }
 
 double bench_ceil_disk(struct ceil_bufs *c, bool file, bool write, bool seq, uint32_t bytes,
 		       uint32_t count, uint8_t *buf, char **err, int *rc)
 {
-	uint64_t slots = c->ram_len / bytes, rng = BENCH_RNG_SEED;
-	uint64_t t0 = xdrv_now_ns();
+	uint64_t slots = (file ? c->file_len : c->ram_len) / bytes, rng = BENCH_RNG_SEED;
+	if (!slots) {
+		*rc = xdrv_err(err, -ERANGE, "ceiling: %s smaller than one I/O",
+			       file ? "the file" : "the RAM buffer");
+		return 0;
+	}
+	uint64_t t0 = bench_clock_ns();
 	for (uint32_t i = 0; i < count; i++) {
 		uint64_t off = (seq ? i % slots : bench_rng_next(&rng) % slots) * bytes;
 		if (!file) {
@@ -71,5 +76,5 @@ double bench_ceil_disk(struct ceil_bufs *c, bool file, bool write, bool seq, uin
 			return 0;
 		}
 	}
-	return count / ((double)(xdrv_now_ns() - t0) / 1e9);
+	return count / ((double)(bench_clock_ns() - t0) / 1e9);
 }

@@ -7,8 +7,12 @@
  */
 #include "bench_priv.h"
 
+#include <time.h>
+#include <xdrv/util.h>
+
 const char *const bench_mode_names[NMODES] = {"jit-eager",     "jit-lazy",     "native-so",
 					      "native-static", "jit-nobudget", "jit-isolated"};
+const char *const bench_mode_short[NMODES] = {"eager", "lazy", "so", "static", "nobud", "isol"};
 const uint32_t bench_frame_sizes[NSIZES] = {60, 512, 1514}; /* without FCS */
 const uint32_t bench_wire_sizes[NSIZES] = {64, 512, 1514};  /* as named: 64 = 60 + FCS */
 
@@ -63,6 +67,10 @@ static void setup_others(void)
 		 "pread", false},
 		{M_IMG_SW, "scsi.image.seqwrite1m.mb_s", "SCSI image 1 MiB seq write", "MB/s",
 		 "pwrite", false},
+		{M_BLK_RR, "blk.randread4k.kiops", "Disk 4 KiB rand read", "kIOPS", NULL, false},
+		{M_BLK_RW, "blk.randwrite4k.kiops", "Disk 4 KiB rand write", "kIOPS", NULL, false},
+		{M_BLK_SR, "blk.seqread1m.mb_s", "Disk 1 MiB seq read", "MB/s", NULL, false},
+		{M_BLK_SW, "blk.seqwrite1m.mb_s", "Disk 1 MiB seq write", "MB/s", NULL, false},
 	};
 	for (size_t i = 0; i < sizeof o / sizeof o[0]; i++) {
 		struct metric_info *mi = &minfo[o[i].m];
@@ -74,13 +82,31 @@ static void setup_others(void)
 	}
 }
 
+static bool ready; /* the bench is single-threaded */
+
 const struct metric_info *bench_metric(int k)
 {
-	static bool ready; /* the bench is single-threaded */
 	if (!ready) {
 		setup_nic_rates();
 		setup_others();
 		ready = true;
 	}
 	return &minfo[k];
+}
+
+void bench_metric_blk_ceiling(const char *name, bool file)
+{
+	(void)bench_metric(0);
+	for (int j = 0; j < 4; j++)
+		minfo[M_BLK_RR + j].ceiling_name = file ? (j % 2 ? "pwrite" : "pread") : name;
+}
+
+bool bench_cpu_clock;
+
+uint64_t bench_clock_ns(void)
+{
+	struct timespec ts;
+	if (!bench_cpu_clock || clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+		return xdrv_now_ns();
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }

@@ -70,17 +70,37 @@ static const char *fmt_spread(char buf[16], double rel)
 	return buf;
 }
 
+/* The columns that ran, in column order (modes of set 1, then of set 2, ...); how many. */
+static int columns_on(const struct bench_args *a, int on[NCOLS])
+{
+	int n = 0;
+	for (int c = 0; c < NCOLS; c++)
+		if (bench_col_on(a, c))
+			on[n++] = c;
+	return n;
+}
+
+/* A row of the table: a figure of the run that some column measured (--only leaves others out). */
+static bool row_on(const struct results *r, const struct bench_args *a, int k)
+{
+	if (!bench_figure_on(a, k))
+		return false;
+	for (int c = 0; c < NCOLS; c++)
+		if (bench_col_on(a, c) &&
+		    bench_median(r->s[k][c], r->reps) == bench_median(r->s[k][c], r->reps))
+			return true;
+	return false;
+}
+
 /* Medians and spreads per variant, the ceiling: 27 + 7 + 4 * 14 + 10 = 100 columns. More than
- * four variants (jit-nobudget beside the four of the JIT-vs-native comparison) continue in a
- * second block of the same rows, the ceiling in the last, so no line is wider. */
+ * four variants (jit-nobudget beside the four of the JIT-vs-native comparison, or several
+ * --params sets) continue in further blocks of the same rows, the ceiling in the last, so no
+ * line is wider. */
 #define MEDIAN_COLS 4
 static void print_medians(FILE *f, const struct results *r, const struct bench_args *a)
 {
-	char v[16], sp[16];
-	int on[NMODES] = {0}, n = 0;
-	for (int m = 0; m < NMODES; m++)
-		if (a->mode_on[m])
-			on[n++] = m;
+	char v[16], sp[16], name[32];
+	int on[NCOLS] = {0}, n = columns_on(a, on);
 	for (int g = 0; g == 0 || g < n; g += MEDIAN_COLS) {
 		int end = g + MEDIAN_COLS < n ? g + MEDIAN_COLS : n;
 		bool last = end == n;
@@ -88,11 +108,13 @@ static void print_medians(FILE *f, const struct results *r, const struct bench_a
 			fprintf(f, "\n");
 		fprintf(f, "%-27s %-6s", "figure: median, spread", "unit");
 		for (int i = g; i < end; i++)
-			fprintf(f, " %13s", bench_mode_names[on[i]]);
+			fprintf(f, " %13s", bench_col_name(a, on[i], name));
 		if (last)
 			fprintf(f, " %9s", "ceiling");
 		fprintf(f, "\n");
 		for (int k = 0; k < M_COUNT; k++) {
+			if (!row_on(r, a, k))
+				continue;
 			const struct metric_info *mi = bench_metric(k);
 			fprintf(f, "%-27s %-6s", mi->label, mi->unit);
 			for (int i = g; i < end; i++) {
@@ -110,74 +132,130 @@ static void print_medians(FILE *f, const struct results *r, const struct bench_a
 	}
 }
 
-/* The five ratios per figure, '!' after those whose sides spread more than SPREAD_WARN;
- * 27 + 7 + 5 * 13 = 99 columns. Returns how many were marked; *n counts those printed. */
-static int print_ratios(FILE *f, const struct results *r, int *n)
+/* The ratios of the medians per figure, five to a block, '!' after those that are noise
+ * (bench_ratio_noisy: their per-rep values spread more than SPREAD_WARN); 27 + 7 + 5 * 13 = 99
+ * columns. Returns how many were marked; *n counts those printed. */
+#define RATIO_COLS 5
+static int print_ratios(FILE *f, const struct results *r, const struct bench_args *a, int *n)
 {
+	struct ratio_pair rl[BENCH_MAX_RATIOS];
+	int nr = bench_ratio_list(a, rl), noisy = 0;
 	char v[16];
-	int noisy = 0;
-	fprintf(f, "%-27s %-6s", "ratios", "");
-	for (int i = 0; i < NRATIOS; i++)
-		fprintf(f, " %11s%s", bench_ratios[i].name, i + 1 < NRATIOS ? " " : "");
-	fprintf(f, "\n");
-	for (int k = 0; k < M_COUNT; k++) {
-		const struct metric_info *mi = bench_metric(k);
-		fprintf(f, "%-27s %-6s", mi->label, mi->unit);
-		for (int i = 0; i < NRATIOS; i++) {
-			int j = bench_ratios[i].jit, nat = bench_ratios[i].native;
-			double x = bench_ratio(mi, bench_median(r->s[k][j], r->reps),
-					       bench_median(r->s[k][nat], r->reps));
-			bool bad = x == x && bench_ratio_noisy(r, k, j, nat);
-			if (x == x)
-				snprintf(v, sizeof v, "%.2f", x);
-			else
-				snprintf(v, sizeof v, "-");
-			fprintf(f, " %11s%s", v, bad ? "!" : i + 1 < NRATIOS ? " " : "");
-			noisy += bad;
-			*n += x == x;
-		}
+	for (int g = 0; g < nr; g += RATIO_COLS) {
+		int end = g + RATIO_COLS < nr ? g + RATIO_COLS : nr;
+		if (g)
+			fprintf(f, "\n");
+		fprintf(f, "%-27s %-6s", "ratios", "");
+		for (int i = g; i < end; i++)
+			fprintf(f, " %11s%s", rl[i].name, i + 1 < end ? " " : "");
 		fprintf(f, "\n");
+		for (int k = 0; k < M_COUNT; k++) {
+			if (!row_on(r, a, k))
+				continue;
+			const struct metric_info *mi = bench_metric(k);
+			fprintf(f, "%-27s %-6s", mi->label, mi->unit);
+			for (int i = g; i < end; i++) {
+				int j = rl[i].jit, nat = rl[i].native;
+				double x = bench_ratio(mi, bench_median(r->s[k][j], r->reps),
+						       bench_median(r->s[k][nat], r->reps));
+				bool bad = x == x && bench_ratio_noisy(r, k, j, nat);
+				if (x == x)
+					snprintf(v, sizeof v, "%.2f", x);
+				else
+					snprintf(v, sizeof v, "-");
+				fprintf(f, " %11s%s", v, bad ? "!" : i + 1 < end ? " " : "");
+				noisy += bad;
+				*n += x == x;
+			}
+			fprintf(f, "\n");
+		}
 	}
 	return noisy;
+}
+
+static const char *class_name(enum bench_class c)
+{
+	return c == CLASS_NIC ? "NIC" : c == CLASS_BLOCK ? "block" : "?";
+}
+
+/* What ran: the drivers, their devices and parameters. */
+static void print_config(FILE *f, const struct bench_args *a)
+{
+	char line[1024];
+	if (!a->package) {
+		fprintf(f,
+			"medians of %u reps; spread: (max - min) / median of the reps; Gbit/s of "
+			"frame\nbytes without FCS; wire gen check=0 digest=0\n",
+			a->reps);
+	} else {
+		snprintf(line, sizeof line, "%s (%s driver) on %s%s%s%s", a->package,
+			 class_name(a->cls), a->device, a->disk ? ", disk " : "",
+			 a->disk ? a->disk : "",
+			 a->cls != CLASS_NIC ? ""
+			 : a->wire	     ? ", wire "
+					     : ", wire gen to the driver's MAC");
+		if (a->cls == CLASS_NIC && a->wire)
+			snprintf(line + strlen(line), sizeof line - strlen(line), "%s", a->wire);
+		print_wrapped(f, "package: ", line);
+		fprintf(f, "medians of %u reps; spread: (max - min) / median of the reps\n",
+			a->reps);
+	}
+	if (a->cpu_time)
+		fprintf(f, "clock: the bench thread's CPU time (--cpu-time), not wall time\n");
+	for (uint32_t i = 0; i < a->nsets; i++) {
+		char prefix[32];
+		if (a->nsets == 1)
+			snprintf(prefix, sizeof prefix, "params: ");
+		else
+			snprintf(prefix, sizeof prefix, "params p%u: ", i + 1);
+		print_wrapped(f, prefix, a->sets[i].text[0] ? a->sets[i].text : "(defaults)");
+	}
+	fprintf(f, "\n");
 }
 
 void bench_print_table(FILE *f, const struct results *r, const struct bench_args *a,
 		       const char *host)
 {
 	print_wrapped(f, "host: ", host);
-	fprintf(f,
-		"medians of %u reps; spread: (max - min) / median of the reps; Gbit/s of frame\n"
-		"bytes without FCS; NIC params holdoff_us=0 rx_ring=256 tx_ring=256, wire gen\n"
-		"check=0 digest=0\n\n",
-		a->reps);
+	print_config(f, a);
 	print_medians(f, r, a);
-	fprintf(f, "ceiling: memcpy of the same bytes (NIC, SCSI RAM), pread or pwrite on the same "
-		   "image\n\n");
-	int n = 0, noisy = print_ratios(f, r, &n);
+	fprintf(f, "ceiling: memcpy of the same bytes (NIC, RAM disk), pread or pwrite on the same "
+		   "file\n\n");
+	int n = 0, noisy = print_ratios(f, r, a, &n);
 	fprintf(f,
-		"ratio: JIT speed / native speed (latency: native / JIT); >= 1: the JIT-compiled\n"
-		"driver is at least as fast; isol/eager: jit-isolated / jit-eager, a driver host\n"
-		"against one process\n");
+		"ratio: the medians' speed of one column / the other's (latency: the inverse);\n"
+		"eager/so etc.: JIT / native, >= 1: the JIT-compiled driver is at least as fast;\n"
+		"isol/eager: a driver host against one process; p2/p1: parameter set 2 against "
+		"1\n");
 	if (noisy)
 		fprintf(f,
-			"! warning: %d of %d ratios compare medians whose reps spread more than "
-			"%.0f %%:\n  noise, not a difference; more --reps or a quieter machine\n",
+			"! warning: %d of %d ratios are noise, not a difference: the middle half "
+			"of "
+			"their\n  per-rep values (p25-p75) spans more than %.0f %% of their "
+			"median; "
+			"more --reps or a\n  quieter machine\n",
 			noisy, n, SPREAD_WARN * 100);
 }
 
-static int write_csv(const struct results *r, const char *path, char **err)
+static int write_csv(const struct results *r, const struct bench_args *a, const char *path,
+		     char **err)
 {
+	char name[32];
 	FILE *f = fopen(path, "w");
 	if (!f)
 		return xdrv_err(err, -errno, "%s: %s", path, strerror(errno));
 	fprintf(f, "metric,unit,mode,rep,value\n");
 	for (int k = 0; k < M_COUNT; k++) {
 		const struct metric_info *mi = bench_metric(k);
-		for (int m = 0; m <= NMODES; m++)
+		if (!bench_figure_on(a, k))
+			continue;
+		for (int m = 0; m <= NCOLS; m++)
 			for (uint32_t i = 0; i < r->reps; i++)
-				if (r->s[k][m][i] == r->s[k][m][i])
+				if ((m == CEIL ? mi->ceiling_name != NULL : bench_col_on(a, m)) &&
+				    r->s[k][m][i] == r->s[k][m][i])
 					fprintf(f, "%s,%s,%s,%u,%.6g\n", mi->key, mi->unit,
-						m == CEIL ? mi->ceiling_name : bench_mode_names[m],
+						m == CEIL ? mi->ceiling_name
+							  : bench_col_name(a, m, name),
 						i + 1, r->s[k][m][i]);
 	}
 	if (fclose(f) != 0)
@@ -200,8 +278,23 @@ static json_t *json_config(const struct bench_args *a)
 	json_object_set_new(cfg, "seq_ios", json_integer(a->seq_ios));
 	json_object_set_new(cfg, "round_trips", json_integer(a->lat));
 	json_object_set_new(cfg, "disk_mib", json_integer(a->disk_mb));
-	json_object_set_new(cfg, "nic_params", json_string("holdoff_us=0,rx_ring=256,tx_ring=256"));
-	json_object_set_new(cfg, "wire", json_string("gen:check=0,digest=0"));
+	json_t *sets = json_array();
+	for (uint32_t i = 0; i < a->nsets; i++)
+		json_array_append_new(sets, json_string(a->sets[i].text));
+	if (!a->package) {
+		json_object_set_new(cfg, "nic_params", json_string(a->sets[0].text));
+		json_object_set_new(cfg, "wire", json_string("gen:check=0,digest=0"));
+	} else {
+		json_object_set_new(cfg, "package", json_string(a->package));
+		json_object_set_new(cfg, "device", json_string(a->device));
+		json_object_set_new(cfg, "class", json_string(class_name(a->cls)));
+		json_object_set_new(cfg, "wire", a->wire ? json_string(a->wire) : json_null());
+		json_object_set_new(cfg, "disk", a->disk ? json_string(a->disk) : json_null());
+		json_object_set_new(cfg, "native",
+				    a->native ? json_string(a->native) : json_null());
+	}
+	json_object_set_new(cfg, "params", sets);
+	json_object_set_new(cfg, "clock", json_string(a->cpu_time ? "thread-cpu" : "wall"));
 	struct ldr_config lc = {0};
 	cli_budget_apply(&a->budget, &lc);
 	json_object_set_new(cfg, "budget_edges", json_integer((json_int_t)lc.budget_edges));
@@ -231,12 +324,14 @@ static void json_columns(const struct results *r, const struct bench_args *a, in
 {
 	static const char *const keys[5] = {"median", "samples", "min", "max", "spread"};
 	json_t *obj[5];
+	char buf[32];
 	for (int i = 0; i < 5; i++)
 		obj[i] = json_object();
-	for (int m = 0; m <= NMODES; m++) {
-		if ((m < NMODES && !a->mode_on[m]) || (m == CEIL && !bench_metric(k)->ceiling_name))
+	for (int m = 0; m <= NCOLS; m++) {
+		if ((m < NCOLS && !bench_col_on(a, m)) ||
+		    (m == CEIL && !bench_metric(k)->ceiling_name))
 			continue;
-		const char *name = m == CEIL ? "ceiling" : bench_mode_names[m];
+		const char *name = m == CEIL ? "ceiling" : bench_col_name(a, m, buf);
 		struct spread s = bench_spread(r->s[k][m], r->reps);
 		json_t *arr = json_array();
 		for (uint32_t i = 0; i < r->reps; i++)
@@ -256,7 +351,8 @@ static void json_columns(const struct results *r, const struct bench_args *a, in
 static json_t *json_metric(const struct results *r, const struct bench_args *a, int k)
 {
 	const struct metric_info *mi = bench_metric(k);
-	json_t *o = json_object(), *rat = json_object(), *noisy = json_object();
+	json_t *o = json_object(), *rat = json_object(), *noisy = json_object(),
+	       *per_rep = json_object();
 	json_object_set_new(o, "key", json_string(mi->key));
 	json_object_set_new(o, "label", json_string(mi->label));
 	json_object_set_new(o, "unit", json_string(mi->unit));
@@ -264,17 +360,26 @@ static json_t *json_metric(const struct results *r, const struct bench_args *a, 
 	json_object_set_new(o, "ceiling",
 			    mi->ceiling_name ? json_string(mi->ceiling_name) : json_null());
 	json_columns(r, a, k, o);
-	for (int i = 0; i < NRATIOS; i++) {
-		int j = bench_ratios[i].jit, n = bench_ratios[i].native;
+	struct ratio_pair rl[BENCH_MAX_RATIOS];
+	int nr = bench_ratio_list(a, rl);
+	for (int i = 0; i < nr; i++) {
+		int j = rl[i].jit, n = rl[i].native;
 		double x = bench_ratio(mi, bench_median(r->s[k][j], r->reps),
 				       bench_median(r->s[k][n], r->reps));
-		json_object_set_new(rat, bench_ratios[i].name, jnum(x));
-		json_object_set_new(noisy, bench_ratios[i].name,
+		json_object_set_new(rat, rl[i].name, jnum(x));
+		struct spread pr = bench_ratio_reps(r, k, j, n);
+		json_t *o3 = json_object();
+		json_object_set_new(o3, "median", jnum(pr.median));
+		json_object_set_new(o3, "p25", jnum(pr.p25));
+		json_object_set_new(o3, "p75", jnum(pr.p75));
+		json_object_set_new(per_rep, rl[i].name, o3);
+		json_object_set_new(noisy, rl[i].name,
 				    x == x ? json_boolean(bench_ratio_noisy(r, k, j, n))
 					   : json_null());
 	}
 	json_object_set_new(o, "ratios", rat);
 	json_object_set_new(o, "ratio_noisy", noisy);
+	json_object_set_new(o, "ratio_per_rep", per_rep);
 	return o;
 }
 
@@ -286,16 +391,23 @@ static int write_json(const struct results *r, const struct bench_args *a, const
 	json_object_set_new(root, "host", json_string(host));
 	json_object_set_new(root, "reps", json_integer(a->reps));
 	json_object_set_new(root, "config", json_config(a));
-	for (int m = 0; m < NMODES; m++) {
-		if (!a->mode_on[m])
+	json_t *cols = json_array();
+	char name[32];
+	for (int m = 0; m < NMODES; m++)
+		if (a->mode_on[m])
+			json_array_append_new(modes, json_string(bench_mode_names[m]));
+	for (int c = 0; c < NCOLS; c++) {
+		if (!bench_col_on(a, c))
 			continue;
-		json_array_append_new(modes, json_string(bench_mode_names[m]));
-		json_object_set_new(warm, bench_mode_names[m], json_warmup(&vs[m]));
+		json_array_append_new(cols, json_string(bench_col_name(a, c, name)));
+		json_object_set_new(warm, name, json_warmup(&vs[c]));
 	}
 	json_object_set_new(root, "modes", modes);
+	json_object_set_new(root, "columns", cols);
 	json_object_set_new(root, "warmup", warm);
 	for (int k = 0; k < M_COUNT; k++)
-		json_array_append_new(metrics, json_metric(r, a, k));
+		if (bench_figure_on(a, k))
+			json_array_append_new(metrics, json_metric(r, a, k));
 	json_object_set_new(root, "metrics", metrics);
 	int rc = json_dump_file(root, a->json, JSON_INDENT(1) | JSON_SORT_KEYS);
 	json_decref(root);
@@ -309,7 +421,7 @@ int bench_write_outputs(const struct results *r, const struct bench_args *a,
 {
 	int rc = 0;
 	if (a->csv)
-		rc = write_csv(r, a->csv, err);
+		rc = write_csv(r, a, a->csv, err);
 	if (rc == 0 && a->json)
 		rc = write_json(r, a, vs, host, err);
 	return rc;

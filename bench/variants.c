@@ -18,17 +18,19 @@
 #include <xdrv/util.h>
 #include <xdrv/wire.h>
 
+#include "../cli/run/run.h"
+
 /* The statically linked builds (Makefile: $(O)/native/<drv>.o); weak: absent in cross builds. */
 extern const struct xdrv_driver xdrv_driver_dp83820 __attribute__((weak));
 extern const struct xdrv_driver xdrv_driver_virtio_scsi __attribute__((weak));
 
-/* Every driver parameter is the same in every variant: no interrupt holdoff (it would cap the
- * packet rate at one ring per 100 us whatever the driver costs) and larger rings. The JIT
- * modes take them at load, the native ones at bind. */
-static const struct ldr_param_value nic_params[] = {
-	{"holdoff_us", "0"}, {"rx_ring", "256"}, {"tx_ring", "256"}};
-static const char *const nic_kv[] = {"holdoff_us=0", "rx_ring=256", "tx_ring=256"};
-#define NIC_NPARAMS 3
+/* The driver parameters of the variant's set (args.c: --params over the dp83820's defaults,
+ * the same in every mode of the set): the JIT modes take them at load, the native ones at
+ * bind. */
+static const struct bench_paramset *params(const struct variant *v)
+{
+	return &v->a->sets[v->set];
+}
 
 /* The drivers' descriptors from the images loaded or linked. */
 static int take_descriptors(struct variant *v, char **err)
@@ -58,11 +60,26 @@ static int load_jit(struct variant *v, const char *build, char **err)
 			 &cfg); /* as xdrv run compiles */
 	int rc = ldr_ctx_create(&cfg, &v->ctx, err);
 	bool iso = v->mode == MODE_JIT_ISOLATED;
+	const struct bench_paramset *ps = params(v);
+	if (v->a->package) {
+		if (rc == 0 && iso)
+			rc = ldr_package_compile(v->ctx, v->a->package, ps->pv, ps->n, &v->pkg_comp,
+						 err);
+		else if (rc == 0)
+			rc = ldr_image_load_file(v->ctx, v->a->package, ps->pv, ps->n, &v->pkg_img,
+						 err);
+		if (rc)
+			xdrv_err_prefix(err, "--package %s", v->a->package);
+		if (rc == 0 && !iso && !(v->pkg_desc = ldr_image_descriptor(v->pkg_img)))
+			rc = xdrv_err(err, -EINVAL, "--package %s: no driver descriptor",
+				      v->a->package);
+		return rc;
+	}
 	snprintf(path, sizeof path, "%s/pkg/dp83820.xdrv", build);
 	if (rc == 0 && iso) /* as xdrv run does: the compiler process, linked in the host */
-		rc = ldr_package_compile(v->ctx, path, nic_params, NIC_NPARAMS, &v->nic_comp, err);
+		rc = ldr_package_compile(v->ctx, path, ps->pv, ps->n, &v->nic_comp, err);
 	else if (rc == 0)
-		rc = ldr_image_load_file(v->ctx, path, nic_params, NIC_NPARAMS, &v->nic_img, err);
+		rc = ldr_image_load_file(v->ctx, path, ps->pv, ps->n, &v->nic_img, err);
 	snprintf(path, sizeof path, "%s/pkg/virtio_scsi.xdrv", build);
 	if (rc == 0 && iso)
 		rc = ldr_package_compile(v->ctx, path, NULL, 0, &v->scsi_comp, err);
@@ -77,6 +94,14 @@ static int load_so(struct variant *v, const char *build, char **err)
 	char path[PATH_MAX];
 	size_t nsyms = 0;
 	ldr_abi_bindings(&nsyms); /* every ABI function linked in, for the library */
+	if (v->a->package) {	  /* --native, as xdrv run --native opens it */
+		if (!(v->pkg_lib = dlopen(v->a->native, RTLD_NOW | RTLD_LOCAL)))
+			return xdrv_err(err, -ENOENT, "--native: %s", dlerror());
+		if (!(v->pkg_desc = dlsym(v->pkg_lib, "xdrv_driver")))
+			return xdrv_err(err, -ENOENT, "--native %s: no symbol xdrv_driver",
+					v->a->native);
+		return 0;
+	}
 	void **libs[2] = {&v->nic_lib, &v->scsi_lib};
 	const struct xdrv_driver **descs[2] = {&v->nic_desc, &v->scsi_desc};
 	const char *names[2] = {"dp83820", "virtio_scsi"};
@@ -108,6 +133,13 @@ static int load_static(struct variant *v, char **err)
 
 int bench_variant_link(struct variant *v, char **err)
 {
+	if (v->pkg_comp) {
+		int rc = ldr_image_load_compiled(v->ctx, v->pkg_comp, &v->pkg_img, err);
+		if (rc == 0 && !(v->pkg_desc = ldr_image_descriptor(v->pkg_img)))
+			rc = xdrv_err(err, -EINVAL, "--package %s: no driver descriptor",
+				      v->a->package);
+		return rc;
+	}
 	int rc = ldr_image_load_compiled(v->ctx, v->nic_comp, &v->nic_img, err);
 	if (rc == 0)
 		rc = ldr_image_load_compiled(v->ctx, v->scsi_comp, &v->scsi_img, err);
@@ -142,16 +174,20 @@ static int bind_one(struct variant *v, const struct xdrv_driver *desc, struct hv
 		    bool nic, struct ldr_driver **out, char **err)
 {
 	bool native = v->mode == MODE_NATIVE_SO || v->mode == MODE_NATIVE_STATIC;
+	const struct bench_paramset *ps = params(v);
 	struct ldr_bind_opts o = {
 		.label = NULL,
 		.write_params = native,
-		.param_kv = native && nic ? nic_kv : NULL,
-		.nparams = native && nic ? NIC_NPARAMS : 0,
+		.param_kv = native && nic ? ps->kv : NULL,
+		.nparams = native && nic ? ps->n : 0,
 		.io_timeout_ms = 10000,
 	};
 	int rc = ldr_driver_bind(desc, dev, &o, out, err);
+	if (rc && v->a->package)
+		xdrv_err_prefix(err, "%s failed probe on device %s", v->a->package,
+				hvb_device_name(dev));
 	if (rc)
-		xdrv_err_prefix(err, "%s: ", bench_mode_names[v->mode]);
+		xdrv_err_prefix(err, "%s", bench_mode_names[v->mode]);
 	return rc;
 }
 
@@ -211,6 +247,79 @@ int bench_variant_setup(struct variant *v, const struct bench_args *a, const cha
 	return rc;
 }
 
+/* --package, a NIC: the wire (NULL: a generator sending to the driver's address), the
+ * interface open. */
+static int setup_pkg_nic(struct variant *v, const char *wire, char **err)
+{
+	char spec[96];
+	if (!wire) {
+		const uint8_t *m = ldr_net_mac(v->nic.nd);
+		snprintf(spec, sizeof spec,
+			 "gen:check=0,digest=0,dst=%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2],
+			 m[3], m[4], m[5]);
+		wire = spec;
+	}
+	int rc = run_wire_create(wire, &v->nic.wire, err);
+	if (rc == 0)
+		rc = hvb_wire_attach(v->nic.wire, v->nic.dev, err);
+	if (rc == 0) {
+		ldr_net_set_rx(v->nic.nd, on_rx, &v->nic);
+		rc = ldr_net_open(v->nic.nd, err);
+	}
+	if (rc)
+		xdrv_err_prefix(err, "%s: %s", bench_mode_names[v->mode], v->a->package);
+	return rc;
+}
+
+int bench_variant_setup_pkg(struct variant *v, const struct bench_args *a, const char *devspec,
+			    const char *wire, char **err)
+{
+	const char *mname = bench_mode_names[v->mode];
+	struct hvb_device *dev = NULL;
+	struct ldr_driver *drv = NULL;
+	int rc = hvb_backend_create_spec(a->backend ? a->backend : "native", &v->be, err);
+	uint64_t t0 = xdrv_now_ns();
+	if (rc == 0)
+		rc = run_device_create(v->be, devspec, &dev, err);
+	if (rc == 0)
+		rc = bind_one(v, v->pkg_desc, dev, true, &drv, err);
+	if (v->bind_ms == 0)
+		v->bind_ms = (double)(xdrv_now_ns() - t0) / 1e6;
+	if (rc)
+		return rc;
+	struct ldr_netdev *nd = ldr_driver_netdev(drv, 0);
+	struct ldr_blkdev *bd = ldr_driver_blkdev(drv, 0);
+	v->cls = nd ? CLASS_NIC : bd ? CLASS_BLOCK : CLASS_UNKNOWN;
+	if (v->cls == CLASS_NIC) {
+		v->nic = (struct nic){.dev = dev, .drv = drv, .nd = nd};
+		if (a->disk)
+			return xdrv_err(err, -EINVAL,
+					"%s: %s registered a network interface on %s: --disk "
+					"does not apply (--wire does)",
+					mname, a->package, devspec);
+		return setup_pkg_nic(v, wire, err);
+	}
+	/* a block device, or nothing to measure: unbound at teardown */
+	v->blk = (struct disk){.dev = dev, .drv = drv, .bd = bd};
+	if (v->cls == CLASS_UNKNOWN)
+		return xdrv_err(err, -ENODEV,
+				"%s: %s registered neither a network interface nor a block device "
+				"on --device %s: the bench measures NIC and block drivers",
+				mname, a->package, devspec);
+	if (a->wire)
+		return xdrv_err(err, -EINVAL,
+				"%s: %s registered a block device on %s: --wire does not apply "
+				"(--disk does)",
+				mname, a->package, devspec);
+	uint32_t bs = ldr_blk_block_size(bd);
+	if (bs == 0 || 4096 % bs)
+		return xdrv_err(err, -ENODEV,
+				"%s: %s: block device %s has block size %u, which does not divide "
+				"4096",
+				mname, a->package, ldr_blk_name(bd), bs);
+	return 0;
+}
+
 void bench_variant_teardown(struct variant *v)
 {
 	if (v->nic.nd)
@@ -218,11 +327,13 @@ void bench_variant_teardown(struct variant *v)
 	ldr_driver_unbind(v->nic.drv);
 	ldr_driver_unbind(v->ram.drv);
 	ldr_driver_unbind(v->img.drv);
+	ldr_driver_unbind(v->blk.drv);
 	hvb_wire_destroy(v->nic.wire);
 	hvb_backend_destroy(v->be);
 	memset(&v->nic, 0, sizeof v->nic);
 	memset(&v->ram, 0, sizeof v->ram);
 	memset(&v->img, 0, sizeof v->img);
+	memset(&v->blk, 0, sizeof v->blk);
 	v->be = NULL;
 }
 
@@ -231,11 +342,15 @@ void bench_variant_unload(struct variant *v)
 	bench_variant_teardown(v);
 	ldr_image_unload(v->nic_img);
 	ldr_image_unload(v->scsi_img);
+	ldr_image_unload(v->pkg_img);
 	ldr_compiled_free(v->nic_comp);
 	ldr_compiled_free(v->scsi_comp);
+	ldr_compiled_free(v->pkg_comp);
 	ldr_ctx_destroy(v->ctx);
 	if (v->nic_lib)
 		dlclose(v->nic_lib);
 	if (v->scsi_lib)
 		dlclose(v->scsi_lib);
+	if (v->pkg_lib)
+		dlclose(v->pkg_lib);
 }

@@ -324,23 +324,24 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 			break;
 		}
 		case 'p': {
-			const char *eq = strchr(optarg, '=');
-			if (!eq || eq == optarg)
-				return xdrv_cli_usage_error("run", "--param wants NAME=VALUE, not",
-							    optarg);
 			if (a->nparams == MAX_PARAMS)
 				return xdrv_cli_usage_error("run", "too many --param options",
 							    NULL);
-			char *name = strndup(optarg, (size_t)(eq - optarg));
-			if (!name)
+			char *name = NULL;
+			const char *value = NULL;
+			int prc = run_param_split(optarg, &name, &value);
+			if (prc == -ENOMEM)
 				return xdrv_cli_usage_error("run", "out of memory", NULL);
+			if (prc)
+				return xdrv_cli_usage_error("run", "--param wants NAME=VALUE, not",
+							    optarg);
 			a->kv[a->nparams] = optarg;
 			a->pv_store[a->nparams] = name;
 			a->pv[a->nparams].name = name;
 			/* name is in pv_store, freed by cleanup(); the analyzer loses it at the
 			 * symbolic index */
 			/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc) */
-			a->pv[a->nparams].value = eq + 1;
+			a->pv[a->nparams].value = value;
 			a->nparams++;
 			break;
 		}
@@ -481,17 +482,8 @@ static int load_driver(struct run_args *a, struct run_state *st, char **err)
 
 static int create_device(struct run_args *a, struct run_state *st, char **err)
 {
-	char model[128];
-	const char *colon = strchr(a->device, ':');
-	size_t n = colon ? (size_t)(colon - a->device) : strlen(a->device);
-	if (n == 0 || n >= sizeof model)
-		return xdrv_err(err, -EINVAL, "--device %s: bad model name", a->device);
-	memcpy(model, a->device, n);
-	model[n] = 0;
 	int rc = hvb_backend_create_spec(a->backend, &st->be, err);
-	if (rc == 0)
-		rc = hvb_device_create(st->be, model, colon ? colon + 1 : NULL, &st->dev, err);
-	return rc;
+	return rc ? rc : run_device_create(st->be, a->device, &st->dev, err);
 }
 
 /* Dispatch until the run is over, pumping the console or the NIC end. */

@@ -13,6 +13,11 @@ for s in scripts/bench.d/*.sh; do
   echo "== bench: $name" >&2
   bash "$s" "$B" "$B/bench/$name.md"
 done
+# the throughput chart again, now with the peers of this run (scripts/bench-chart.sh)
+if [ -s "$B/bench/throughput.json" ] && command -v gnuplot > /dev/null; then
+  scripts/bench-chart.sh "$B/bench/throughput.json" "$B/bench/throughput.png" "$B/bench/peers.csv" &&
+    cp "$B/bench/throughput.png" docs/bench-throughput.png
+fi
 {
   echo "# Benchmarks"
   echo

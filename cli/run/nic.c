@@ -141,19 +141,6 @@ bool run_nic_until_signal(const struct run_nic *n)
 	return n->tapfd >= 0;
 }
 
-/* KIND[:OPTIONS], e.g. "gen:count=100", "tap:xdrvB@nsB". */
-static int wire_create(const char *spec, struct hvb_wire **out, char **err)
-{
-	char kind[32];
-	const char *colon = strchr(spec, ':');
-	size_t n = colon ? (size_t)(colon - spec) : strlen(spec);
-	if (n == 0 || n >= sizeof kind)
-		return xdrv_err(err, -EINVAL, "--wire %s: bad kind", spec);
-	memcpy(kind, spec, n);
-	kind[n] = 0;
-	return hvb_wire_create(kind, colon && colon[1] ? colon + 1 : NULL, out, err);
-}
-
 int run_host_tap_open(const char *spec, struct run_host_tap *t, char **err)
 {
 	struct hvb_tap_cfg cfg;
@@ -199,7 +186,7 @@ int run_nic_prepare(const struct run_host_tap *tap, const char *wire, bool echo,
 	n->echo_wanted = echo;
 	int rc = 0;
 	if (wire)
-		rc = wire_create(wire, &n->wire, err);
+		rc = run_wire_create(wire, &n->wire, err);
 	fflush(stdout);
 	if (rc) {
 		run_nic_destroy(n);

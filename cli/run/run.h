@@ -94,4 +94,19 @@ bool run_nic_until_signal(const struct run_nic *n);
 void run_nic_summary(const struct run_nic *n, double secs);
 void run_nic_destroy(struct run_nic *n); /* closes the TAP and the wire; NULL-safe */
 
+/* ---- specs (spec.c): --device, --wire and --param as xdrv run and xdrv bench take them ------ */
+struct hvb_backend;
+struct hvb_wire;
+/* --device MODEL[:CONFIG]: create it on `be`. 0 with *out; -EINVAL a malformed spec, or
+ * hvb_device_create's error (-ENOENT an unknown model, listing the known ones). */
+int run_device_create(struct hvb_backend *be, const char *spec, struct hvb_device **out,
+		      char **err);
+/* The MODEL of a --device spec into model (cap bytes), checked against the registry. */
+int run_device_model(const char *spec, char *model, size_t cap, char **err);
+/* --wire KIND[:OPTIONS], e.g. "gen:count=100", "tap:xdrvB@nsB". 0 with *out, or -errno. */
+int run_wire_create(const char *spec, struct hvb_wire **out, char **err);
+/* --param NAME=VALUE: *name malloc'd (the caller frees), *value points into kv. 0; -EINVAL
+ * without '=' or with an empty name; -ENOMEM. */
+int run_param_split(const char *kv, char **name, const char **value);
+
 #endif

@@ -4,8 +4,9 @@
 # dp83820 and virtio_scsi sample drivers JIT eager, JIT lazy, as a native shared object and
 # statically linked, interleaved in one process, with the memcpy / pread ceilings of the same
 # bytes. Writes one section of docs/BENCHMARKS.md (to SECTION), the figures to
-# $B/bench/throughput.{json,csv}, a chart of the ratios to $B/bench/throughput.png (gnuplot;
-# copied to docs/bench-throughput.png), and, where perf works, where the time of NIC RX at
+# $B/bench/throughput.{json,csv}, a chart (scripts/bench-chart.sh: the ratios, the absolute
+# figures with their ceilings, the peers) to $B/bench/throughput.png (gnuplot; copied to
+# docs/bench-throughput.png), and, where perf works, where the time of NIC RX at
 # 1514 bytes goes.
 #   usage: scripts/bench.d/20-throughput.sh BUILD_DIR SECTION.md   (REPS=7 by default;
 #          BENCH_ARGS adds `xdrv bench` options, e.g. BENCH_ARGS="--frames 50000")
@@ -26,34 +27,13 @@ start=$(date +%s)
 secs=$(( $(date +%s) - start ))
 cat "$OUT/throughput.txt" >&2
 
-# ---- chart: JIT / native ratios per figure (Gbit/s rows left out: same ratios as Mpps) --------------------------------------------------
-dat="$OUT/throughput-ratios.dat"
-jq -r '.metrics[] | select(.unit != "Gbit/s") | [(.label + " " + .unit | gsub(" "; "_")),
-  (.ratios["eager/so"] // "NaN"), (.ratios["lazy/so"] // "NaN"),
-  (.ratios["eager/static"] // "NaN"), (.ratios["lazy/static"] // "NaN")] | @tsv' "$J" > "$dat"
+# ---- chart: ratios, absolute figures with ceilings, peers (scripts/bench-chart.sh; scripts/bench.sh
+# draws it again at the end of `make bench`, with the peers of the same run)
 chart=""
 if command -v gnuplot > /dev/null; then
-  gnuplot <<EOF
-set terminal pngcairo size 1400,650 noenhanced font ",9"
-set output "$PNG"
-set title "xdrv bench: JIT-compiled driver speed / natively compiled (>= 1: JIT at least as fast); medians of $REPS reps"
-set style data histograms
-set style histogram clustered gap 1
-set style fill solid 0.8 border -1
-set boxwidth 0.9
-set yrange [0:1.35]
-set bmargin 10
-set rmargin 12
-set ylabel "ratio"
-set xtics rotate by -40 scale 0
-set grid ytics
-set key top center horizontal
-set datafile missing "NaN"
-plot "$dat" using 2:xtic(1) title "eager/so", '' using 3 title "lazy/so", \
-     '' using 4 title "eager/static", '' using 5 title "lazy/static", 1 with lines lw 2 lc rgb "black" notitle
-EOF
+  scripts/bench-chart.sh "$J" "$PNG" "$OUT/peers.csv"
   cp "$PNG" docs/bench-throughput.png
-  chart="![JIT/native ratios](bench-throughput.png)"
+  chart="![JIT/native ratios, absolute figures with ceilings, peers](bench-throughput.png)"
 else
   chart="(gnuplot is not installed: no chart; \`scripts/install-deps\` installs gnuplot-nox)"
 fi
@@ -92,12 +72,14 @@ host=$(fmt '.host' | sed -E 's/ \+.*//')
   echo "  $(fmt '.config.random_ios') random 4 KiB reads/writes, $(fmt '.config.seq_ios') sequential 1 MiB reads/writes. Ceilings: memcpy (RAM) and"
   echo "  pread/pwrite on the same image."
   echo
-  echo "| figure | unit | JIT eager | JIT lazy | native so | native static | ceiling | eager/so | lazy/so | eager/static | lazy/static |"
-  echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
-  jq -r 'def f: if . == null then "-" elif . >= 100 then (. * 10 | round / 10 | tostring)
-           elif . >= 1 then (. * 1000 | round / 1000 | tostring) else (. * 10000 | round / 10000 | tostring) end;
-         def r: if . == null then "-" else (. * 100 | round / 100 | tostring) end;
-         .metrics[] | "| \(.label) | \(.unit) | \(.median["jit-eager"] | f) | \(.median["jit-lazy"] | f) | \(.median["native-so"] | f) | \(.median["native-static"] | f) | \(if .ceiling then "\(.ceiling) \(.median.ceiling | f)" else "-" end) | \(.ratios["eager/so"] | r) | \(.ratios["lazy/so"] | r) | \(.ratios["eager/static"] | r) | \(.ratios["lazy/static"] | r) |"' "$J"
+  echo "The table as \`xdrv bench\` prints it (at most 100 columns): each median with the spread of its"
+  echo "reps, (max - min) / median; a ratio (of the medians) marked ! is noise, not a difference: its"
+  echo "per-rep values (both sides are measured in every rep) have a p25-p75 wider than 20 % of their"
+  echo "median. The chart's whiskers are those p25-p75."
+  echo
+  echo '```'
+  sed -n '/^medians of/,$p' "$OUT/throughput.txt"
+  echo '```'
   echo
   echo "Warm-up, kept out of the figures above (lazy mode compiles each function on its first call;"
   echo "the warm-up is one bind, one small pass of every workload and one unbind; each rep then binds"

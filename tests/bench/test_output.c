@@ -2,9 +2,9 @@
 /*
  * Tests for bench/output.c with made-up samples (no driver runs, no timing): every line of the
  * table fits 100 columns, even with extreme figures, missing ones and a long host string; the
- * table shows each median with its spread, marks ratios whose sides spread more than 20 % and
- * counts them in a warning, and says nothing of the kind for tight samples; the JSON keeps its
- * keys and adds min, max, spread and ratio_noisy per figure.
+ * table shows each median with its spread, marks ratios whose per-rep values spread more than
+ * 20 % and counts them in a warning, and says nothing of the kind for tight samples; the JSON keeps
+ * its keys and adds min, max, spread and ratio_noisy per figure.
  */
 #include "../xtest.h"
 
@@ -30,7 +30,7 @@ static void fill(struct fixture *fx, double base, double wide)
 	for (int m = 0; m < NMODES; m++)
 		fx->a.mode_on[m] = true;
 	for (int k = 0; k < M_COUNT; k++)
-		for (int m = 0; m <= NMODES; m++) {
+		for (int m = 0; m <= NCOLS; m++) {
 			double *s = malloc(REPS * sizeof *s);
 			CU_ASSERT_FATAL(s != NULL);
 			s[0] = base;
@@ -43,7 +43,7 @@ static void fill(struct fixture *fx, double base, double wide)
 static void unfill(struct fixture *fx)
 {
 	for (int k = 0; k < M_COUNT; k++)
-		for (int m = 0; m <= NMODES; m++)
+		for (int m = 0; m <= NCOLS; m++)
 			free(fx->r.s[k][m]);
 }
 
@@ -103,21 +103,22 @@ static void test_table_fits_100_columns_with_extreme_figures(void)
 static void test_table_marks_and_counts_ratios_of_wide_spread(void)
 {
 	struct fixture fx;
-	fill(&fx, 2.0, 0.01);	       /* 2 % spread: trusted */
-	for (int i = 0; i < REPS; i++) /* 50 %: native-static of NIC RX 64 B Mpps */
-		fx.r.s[M_RX_PPS][MODE_NATIVE_STATIC][i] = 1.0 + 0.25 * i;
+	fill(&fx, 2.0, 0.01);	       /* 2 % spread, every column in step: trusted */
+	for (int i = 0; i < REPS; i++) /* native-static of NIC RX 64 B Mpps: 1, 1.5, 2 */
+		fx.r.s[M_RX_PPS][MODE_NATIVE_STATIC][i] = 1.0 + 0.5 * i;
 	char *t = table(&fx, "test-host");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
 	CU_ASSERT(widest_line(t) <= 100);
 	CU_ASSERT_PTR_NOT_NULL(strstr(t, "figure: median, spread"));
-	/* medians with their spread: 2.000 2 % and 1.250 40 % */
+	/* medians with their spread: 2.000 2 % and 1.500 67 % */
 	CU_ASSERT_PTR_NOT_NULL(strstr(t, "NIC RX 64 B                 Mpps      2.000   2%"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(t, "1.250  40%"));
-	/* eager/static and lazy/static of that figure: 2 / 1.25 = 1.60, marked; isol/eager 1.00 */
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "1.500  67%"));
+	/* eager/static and lazy/static of that figure: 2 / 1.5 = 1.33, marked (per rep 2, 1.35,
+	 * 0.99: p25-p75 37 % of 1.35); isol/eager 1.00, in step */
 	const char *row = strstr(strstr(t, "\nratios "), "NIC RX 64 B");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(row);
 	CU_ASSERT_STRING_EQUAL(line_at(row + 34),
-			       "        1.00         1.00         1.60!        1.60!        1.00");
+			       "        1.00         1.00         1.33!        1.33!        1.00");
 	CU_ASSERT_PTR_NOT_NULL(strstr(t, "warning: 2 of 110 ratios"));
 	free(t);
 	unfill(&fx);
@@ -140,11 +141,14 @@ static void test_json_adds_min_max_spread_and_ratio_noisy(void)
 	struct fixture fx;
 	fill(&fx, 2.0, 0.5);
 	fx.a.mode_on[MODE_NATIVE_SO] = false;
+	/* native-static of figure 0 out of step with jit-eager: per rep 1, 3, 1/3 */
+	fx.r.s[0][MODE_NATIVE_STATIC][1] = 1.0;
+	fx.r.s[0][MODE_NATIVE_STATIC][2] = 3.0;
 	for (int k = 0; k < M_COUNT; k++)
 		for (int i = 0; i < REPS; i++)
 			fx.r.s[k][MODE_NATIVE_SO][i] = 0.0 / 0.0;
 	fx.a.json = xtest_path("%s/o.json", xtest_tmpdir());
-	struct variant vs[NMODES];
+	static struct variant vs[NCOLS];
 	memset(vs, 0, sizeof vs);
 	char *err = NULL;
 	CU_ASSERT_EQUAL_FATAL(bench_write_outputs(&fx.r, &fx.a, vs, "h", &err), 0);
@@ -163,12 +167,56 @@ static void test_json_adds_min_max_spread_and_ratio_noisy(void)
 	CU_ASSERT_DOUBLE_EQUAL(json_real_value(json_object_get(sp, "native-static")), 1.0, 1e-12);
 	CU_ASSERT_PTR_NULL(json_object_get(sp, "native-so")); /* not run: no column */
 	CU_ASSERT(json_is_true(json_object_get(rn, "eager/static")));
+	CU_ASSERT(json_is_false(json_object_get(rn, "isol/eager"))); /* in step: trusted */
+	const json_t *pr = json_object_get(json_object_get(m, "ratio_per_rep"), "eager/static");
+	CU_ASSERT_DOUBLE_EQUAL(json_real_value(json_object_get(pr, "median")), 1.0, 1e-12);
+	CU_ASSERT_DOUBLE_EQUAL(json_real_value(json_object_get(pr, "p25")), 2.0 / 3, 1e-12);
+	CU_ASSERT_DOUBLE_EQUAL(json_real_value(json_object_get(pr, "p75")), 2.0, 1e-12);
 	CU_ASSERT(json_is_null(json_object_get(rn, "eager/so"))); /* no ratio: no verdict */
 	json_decref(j);
 	unfill(&fx);
 }
 
-XTEST_SUITE(bench_output, NULL, NULL, XTEST(test_table_fits_100_columns_with_extreme_figures),
+/* --package with the most columns there can be (five modes, four parameter sets): still 100
+ * columns, the medians in blocks of four, the ratios of each set to the first named by mode;
+ * only the class's figures (a NIC: no disk rows). */
+static void test_package_table_of_four_sets_fits_100_columns(void)
+{
+	struct fixture fx;
+	fill(&fx, 3.0, 0.01);
+	fx.a.package = "some.xdrv";
+	fx.a.device = "dp83820";
+	fx.a.cls = CLASS_NIC;
+	fx.a.nsets = BENCH_MAX_SETS;
+	fx.a.mode_on[MODE_NATIVE_STATIC] = false;
+	for (uint32_t i = 0; i < BENCH_MAX_SETS; i++)
+		snprintf(fx.a.sets[i].text, sizeof fx.a.sets[i].text, "rx_ring=%u", 64u << i);
+	for (int i = 0; i < REPS; i++) /* set 4 of jit-lazy twice as fast */
+		fx.r.s[M_RX_PPS][3 * NMODES + MODE_JIT_LAZY][i] = 6.0;
+	char *t = table(&fx, "test-host");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	if (widest_line(t) > 100)
+		fprintf(stderr, "table wider than 100 columns:\n%s", t);
+	CU_ASSERT(widest_line(t) <= 100);
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "package: some.xdrv (NIC driver) on dp83820"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "params p4: rx_ring=512"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "isol.p4"));
+	CU_ASSERT_PTR_NULL(strstr(t, "static.p1"));
+	CU_ASSERT_PTR_NULL(strstr(t, "eager/static")); /* with --package: only pairs that ran */
+	CU_ASSERT_PTR_NULL(strstr(t, "Disk 4 KiB"));
+	CU_ASSERT_PTR_NULL(strstr(t, "SCSI"));
+	const char *hdr = strstr(t, "lazy p4/p1");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(hdr);
+	struct ratio_pair rl[BENCH_MAX_RATIOS];
+	int n = bench_ratio_list(&fx.a, rl);
+	CU_ASSERT_EQUAL(n, 4 + 3 * 5); /* eager/so, lazy/so, isol/eager, lazy/eager; 3 sets x 5 */
+	CU_ASSERT_STRING_EQUAL(rl[n - 1].name, "isol p4/p1");
+	free(t);
+	unfill(&fx);
+}
+
+XTEST_SUITE(bench_output, NULL, NULL, XTEST(test_package_table_of_four_sets_fits_100_columns),
+	    XTEST(test_table_fits_100_columns_with_extreme_figures),
 	    XTEST(test_table_marks_and_counts_ratios_of_wide_spread),
 	    XTEST(test_table_of_tight_samples_warns_of_nothing),
 	    XTEST(test_json_adds_min_max_spread_and_ratio_noisy))
