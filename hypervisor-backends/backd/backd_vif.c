@@ -230,6 +230,7 @@ static int vif_run(void *priv, char **err)
 	v->rounds++; /* (xdrv-backd acked the event channel: the rings are looked at after) */
 	bool notify = false, more = false;
 	int rc = vif_tx(v, &notify, &more, err);
+	hvb_wire_flush(v->w); /* a batching wire sends what vif_tx queued */
 	if (rc == 0)
 		rc = vif_rx(v, &notify, &more, err);
 	if (notify)
