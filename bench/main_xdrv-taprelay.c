@@ -261,8 +261,11 @@ int main(int argc, char **argv)
 			struct hvb_ring_stats rs;
 			hvb_ring_get_stats(s[i].ring, &rs);
 			printf("relay: %s ring: %" PRIu64 " sends (kicks), %" PRIu64
-			       " frames rejected (too long or short), %" PRIu64 " found it full\n",
-			       s[i].cfg.name, rs.kicks, rs.rx_oversize + rs.rx_runts, rs.tx_full);
+			       " frames rejected (too long or short), %" PRIu64
+			       " found it full, %" PRIu64
+			       " dropped by the kernel (receive ring full)\n",
+			       s[i].cfg.name, rs.kicks, rs.rx_oversize + rs.rx_runts, rs.tx_full,
+			       rs.rx_ring_full);
 		}
 		close_side(&s[i]);
 	}

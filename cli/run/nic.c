@@ -273,7 +273,8 @@ void run_nic_summary(const struct run_nic *n, double secs)
 		if (ws.sink)
 			printf(", %" PRIu64 " bad, digest %016" PRIx64, ws.tx_bad, ws.digest);
 		if (ws.io)
-			printf(", %s I/O, %" PRIu64 " rejected", ws.io, ws.rx_rejected);
+			printf(", %s I/O, %" PRIu64 " rejected, %" PRIu64 " lost", ws.io,
+			       ws.rx_rejected, ws.rx_lost);
 		printf(")\n");
 	}
 	struct xdrv_net_stats ns;

@@ -118,8 +118,8 @@ static int tap_peek(void *priv, uint8_t *buf, size_t cap)
 {
 	const uint8_t *f;
 	int len = tap_peek_ref(priv, &f);
-	if (len <= 0)
-		return len;
+	if (len <= 0 || !f)
+		return len < 0 ? len : 0;
 	if ((size_t)len > cap)
 		return -EMSGSIZE;
 	memcpy(buf, f, (size_t)len);
@@ -155,6 +155,7 @@ static void tap_stats(const void *priv, struct hvb_wire_stats *out)
 		struct hvb_ring_stats rs;
 		hvb_ring_get_stats(t->ring, &rs);
 		out->rx_rejected += rs.rx_oversize + rs.rx_runts;
+		out->rx_lost += rs.rx_ring_full;
 	}
 }
 

@@ -84,6 +84,7 @@ struct hvb_ring_stats {
 	uint64_t rx_frames, rx_bytes; /* taken by hvb_ring_next */
 	uint64_t rx_oversize;	      /* longer than the MTU allows (or truncated): skipped */
 	uint64_t rx_runts;	      /* shorter than an Ethernet header: skipped */
+	uint64_t rx_ring_full;	      /* dropped by the kernel: the receive ring was full */
 	uint64_t tx_frames, tx_bytes; /* queued by hvb_ring_put */
 	uint64_t tx_full;	      /* hvb_ring_put found no free slot (the frame was dropped) */
 	uint64_t kicks;		      /* send(2) calls that handed queued frames to the kernel */
@@ -103,7 +104,8 @@ int hvb_ring_put(struct hvb_ring *r, const void *frame, size_t len);
 void hvb_ring_flush(struct hvb_ring *r);
 /* Readable (POLLIN) when a receive block is ready. */
 int hvb_ring_fd(const struct hvb_ring *r);
-void hvb_ring_get_stats(const struct hvb_ring *r, struct hvb_ring_stats *out);
+/* Counters; reads the kernel's drop count (PACKET_STATISTICS) into rx_ring_full. */
+void hvb_ring_get_stats(struct hvb_ring *r, struct hvb_ring_stats *out);
 /* The largest frame the ring carries (MTU + 18). */
 size_t hvb_ring_max_frame(const struct hvb_ring *r);
 

@@ -98,6 +98,7 @@ struct hvb_wire_stats {
 	uint64_t digest;	      /* gen sink: FNV-1a 64 of the transmitted frames */
 	bool sink;		      /* the kind checks and digests (tx_bad, digest are valid) */
 	uint64_t rx_rejected;	      /* frames from the other side too long or short: skipped */
+	uint64_t rx_lost;	      /* frames the kernel dropped before the wire saw them */
 	const char *io;		      /* "ring" or "tap" for a "tap" wire, else NULL */
 };
 
