@@ -207,6 +207,7 @@ row() { # label variant
   echo "after); compare them within this table."
   echo
   echo "Samples: \`$CSV\`. Reproduce: \`make O=$B all\`, then (as root)"
-  echo "\`MTU=$MTU scripts/bench.d/25-tap.sh $B SECTION.md\` (\`REPS=N SECS=S VARIANTS=...\`), or \`scripts/bench.sh $B 25-tap\`."
+  echo "\`MTU=$MTU scripts/bench.d/25-tap.sh $B SECTION.md\` (\`REPS=N SECS=S VARIANTS=...\`),"
+  echo "or \`scripts/bench.sh $B 25-tap\`."
 } > "$SECTION"
 cat "$SECTION" >&2
