@@ -527,6 +527,7 @@ static int vif_start(struct xt *t, const struct backd_dev_cfg *dev, void **priv,
 	if (rc == 0 && dev->held) {
 		v->w = dev->held;
 		v->held = true;
+		hvb_wire_adopt(v->w); /* this child takes over from the last one */
 	} else if (rc == 0) {
 		rc = vif_wire(v, dev->spec, err);
 	}

@@ -3,8 +3,11 @@
  * The ring (xdrv/tap.h, io=ring): instead of a TAP, a veth pair in the interface's namespace. The
  * user's end carries the name, address and MTU a TAP would; the other end, the peer, carries two
  * packet sockets: one with a TPACKET_V3 receive ring (the kernel fills blocks of frames; we see a
- * block once it is full or 1 ms old: no system call per frame) and one with a TPACKET_V2 send
- * ring (frames are copied into slots and one send(2) hands every queued slot to the kernel).
+ * block once it is full or 1 ms old: no system call per frame) and one for sending (frames are
+ * copied into a batch and one sendmmsg(2) hands the batch to the kernel). The receive position is
+ * re-learnt from the blocks' sequence numbers when another process takes the ring over
+ * (hvb_ring_adopt: xdrv-backd serves a held wire from a forked child per frontend); sending
+ * keeps no state shared with the kernel, which is why it is not a TPACKET send ring.
  * Measured here (docs/BENCHMARKS.md, "Wire I/O"): 3.6x the frames per second of a TAP's
  * read/write per frame at 1500 bytes. Everything is made inside the namespace (hvb_in_netns),
  * so the sockets and the netlink socket that deletes the pair at close belong to it.
@@ -35,8 +38,8 @@
 #define RX_BLOCK     (256u * 1024) /* holds the largest frame (64 KiB) */
 #define RX_BLOCKS    32u	   /* 8 MiB: ~5000 frames of 1514 bytes, ~15 ms at 4 Gbit/s */
 #define RX_TOV_MS    1u		   /* a partly filled block is handed over after this long */
-#define TX_SLOTS     256u
-#define ETH_OVERHEAD 18u /* header and one VLAN tag */
+#define TX_BATCH     64u	   /* frames per sendmmsg */
+#define ETH_OVERHEAD 18u	   /* header and one VLAN tag */
 
 struct hvb_ring {
 	char name[16], peer[16];
@@ -44,20 +47,20 @@ struct hvb_ring {
 	int peer_ix; /* the peer's ifindex */
 	int rfd, tfd;
 	uint8_t *rx, *tx;
-	size_t rx_len, tx_len;
-	uint32_t tx_slot; /* bytes per send slot */
+	size_t rx_len;
+	uint32_t tx_slot; /* bytes per frame of the batch */
 	size_t max_frame;
 	/* receive position: block, frame within it */
 	uint32_t blk, left;
 	struct tpacket3_hdr *cur;
-	uint32_t txi, tx_queued;
+	uint32_t tx_queued;
+	struct mmsghdr msg[TX_BATCH];
+	struct iovec iov[TX_BATCH];
 	struct hvb_ring_stats st;
 	/* frames the kernel dropped because the receive ring was full, summed over readings
 	 * (PACKET_STATISTICS resets on read) */
 	uint64_t kernel_drops;
 };
-
-static uint32_t ring_count;
 
 /* ---- netlink: make and delete the pair ---------------------------------------------------- */
 
@@ -190,6 +193,24 @@ static int no_offloads(int sock, const char *ifname, const char **step)
 	return 0;
 }
 
+/* The peer's name exists: a pair a process made for this interface and could not delete (it was
+ * killed). Delete it (both ends go): true. The peer's name is derived from the interface's, so
+ * an interface of someone else's is never touched. */
+static bool stale_pair(struct hvb_ring *r, int sock)
+{
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof ifr);
+	snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", r->peer);
+	if (ioctl(sock, SIOCGIFINDEX, &ifr) < 0)
+		return false;
+	r->peer_ix = ifr.ifr_ifindex;
+	del_veth(r);
+	r->peer_ix = 0;
+	hvb_log("ring %s: deleted the veth pair a process that ended without closing left",
+		r->name);
+	return true;
+}
+
 static int rings_here(void *arg, char **err)
 {
 	struct open_arg *a = arg;
@@ -200,16 +221,18 @@ static int rings_here(void *arg, char **err)
 	r->nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 	if (r->nl < 0)
 		goto out_errno;
-	step = "veth (RTM_NEWLINK)";
-	rc = make_veth(r, mtu);
-	if (rc < 0) {
-		errno = -rc;
-		goto out_errno;
-	}
 	step = "socket";
 	sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (sock < 0)
 		goto out_errno;
+	step = "veth (RTM_NEWLINK)";
+	rc = make_veth(r, mtu);
+	if (rc == -EEXIST && stale_pair(r, sock)) /* a killed process's pair: ours to replace */
+		rc = make_veth(r, mtu);
+	if (rc < 0) {
+		errno = -rc;
+		goto out_errno;
+	}
 	struct ifreq ifr;
 	memset(&ifr, 0, sizeof ifr);
 	snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", r->peer);
@@ -267,36 +290,24 @@ static int rings_here(void *arg, char **err)
 	if (bind(r->rfd, (struct sockaddr *)&ll, sizeof ll) < 0)
 		goto out_errno;
 
-	/* send: TPACKET_V2 slots, the qdisc bypassed (a veth has no queue to manage) */
+	/* send: batches through sendmmsg, the qdisc bypassed (a veth has no queue to manage) */
 	step = "packet socket (CAP_NET_RAW)";
 	r->tfd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
 	if (r->tfd < 0)
 		goto out_errno;
-	v = TPACKET_V2;
-	step = "PACKET_VERSION TPACKET_V2";
-	if (setsockopt(r->tfd, SOL_PACKET, PACKET_VERSION, &v, sizeof v) < 0)
-		goto out_errno;
 	v = 1;
 	(void)setsockopt(r->tfd, SOL_PACKET, PACKET_QDISC_BYPASS, &v, sizeof v);
-	/* a slot the kernel cannot send is marked WRONG_FORMAT and skipped, not a stop */
-	(void)setsockopt(r->tfd, SOL_PACKET, PACKET_LOSS, &v, sizeof v);
-	uint32_t slot = 2048;
-	while (slot < r->max_frame + TPACKET2_HDRLEN)
-		slot *= 2;
-	r->tx_slot = slot;
-	struct tpacket_req tq = {.tp_block_size = slot * 16,
-				 .tp_block_nr = TX_SLOTS / 16,
-				 .tp_frame_size = slot,
-				 .tp_frame_nr = TX_SLOTS};
-	step = "PACKET_TX_RING";
-	if (setsockopt(r->tfd, SOL_PACKET, PACKET_TX_RING, &tq, sizeof tq) < 0)
+	r->tx_slot = (uint32_t)((r->max_frame + 63u) & ~(size_t)63u);
+	step = "send batch memory";
+	r->tx = malloc((size_t)r->tx_slot * TX_BATCH);
+	if (!r->tx) {
+		errno = ENOMEM;
 		goto out_errno;
-	r->tx_len = (size_t)slot * TX_SLOTS;
-	step = "mmap of the send ring";
-	r->tx = mmap(NULL, r->tx_len, PROT_READ | PROT_WRITE, MAP_SHARED, r->tfd, 0);
-	if (r->tx == MAP_FAILED) {
-		r->tx = NULL;
-		goto out_errno;
+	}
+	for (uint32_t i = 0; i < TX_BATCH; i++) {
+		r->iov[i].iov_base = r->tx + (size_t)i * r->tx_slot;
+		r->msg[i].msg_hdr.msg_iov = &r->iov[i];
+		r->msg[i].msg_hdr.msg_iovlen = 1;
 	}
 	ll.sll_protocol = 0;
 	step = "bind the send socket";
@@ -326,8 +337,11 @@ int hvb_ring_open(const struct hvb_tap_cfg *cfg, struct hvb_ring **out, char **e
 		return xdrv_err(err, -ENOMEM, "ring %s: out of memory", cfg->name);
 	r->nl = r->rfd = r->tfd = -1;
 	snprintf(r->name, sizeof r->name, "%s", cfg->name);
-	snprintf(r->peer, sizeof r->peer, "xw%u.%u", (unsigned)getpid() % 100000u,
-		 ring_count++ % 1000u);
+	/* "xw" and the FNV-1a hash of the interface's name: the same for a process made again */
+	uint32_t h = 2166136261u;
+	for (const char *c = cfg->name; *c; c++)
+		h = (h ^ (uint8_t)*c) * 16777619u;
+	snprintf(r->peer, sizeof r->peer, "xw%08x", h);
 	r->max_frame = (cfg->mtu ? cfg->mtu : 1500) + ETH_OVERHEAD;
 	struct open_arg a = {cfg, r};
 	char what[40];
@@ -347,8 +361,7 @@ void hvb_ring_close(struct hvb_ring *r)
 		return;
 	if (r->rx)
 		munmap(r->rx, r->rx_len);
-	if (r->tx)
-		munmap(r->tx, r->tx_len);
+	free(r->tx);
 	if (r->rfd >= 0)
 		close(r->rfd);
 	if (r->tfd >= 0)
@@ -432,45 +445,63 @@ void hvb_ring_next(struct hvb_ring *r)
 		r->cur = (struct tpacket3_hdr *)((uint8_t *)h + h->tp_next_offset);
 }
 
-static struct tpacket2_hdr *slot(struct hvb_ring *r, uint32_t i)
-{
-	return (struct tpacket2_hdr *)(r->tx + (size_t)i * r->tx_slot);
-}
-
 void hvb_ring_flush(struct hvb_ring *r)
 {
 	if (!r || !r->tx_queued)
 		return;
-	/* the kernel sends every slot marked SEND_REQUEST, in order */
-	(void)send(r->tfd, NULL, 0, MSG_DONTWAIT);
-	r->st.kicks++;
+	uint32_t done = 0;
+	for (int tries = 0; done < r->tx_queued && tries < 2; tries++) {
+		int n = sendmmsg(r->tfd, r->msg + done, r->tx_queued - done, MSG_DONTWAIT);
+		r->st.kicks++;
+		if (n <= 0)
+			continue;
+		done += (uint32_t)n;
+	}
+	/* what the kernel would not take is lost, as on a full link */
+	r->st.tx_full += r->tx_queued - done;
 	r->tx_queued = 0;
 }
 
 int hvb_ring_put(struct hvb_ring *r, const void *frame, size_t len)
 {
-	if (len > r->max_frame || len + TPACKET2_HDRLEN > r->tx_slot)
+	if (len > r->max_frame || len > r->tx_slot)
 		return -EMSGSIZE;
-	struct tpacket2_hdr *h = slot(r, r->txi);
-	uint32_t st = __atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE);
-	if (st != TP_STATUS_AVAILABLE && st != TP_STATUS_WRONG_FORMAT) {
+	if (r->tx_queued == TX_BATCH)
 		hvb_ring_flush(r);
-		st = __atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE);
-		if (st != TP_STATUS_AVAILABLE && st != TP_STATUS_WRONG_FORMAT) {
-			r->st.tx_full++;
-			return -ENOBUFS;
-		}
-	}
-	uint8_t *data = (uint8_t *)h + TPACKET2_HDRLEN - sizeof(struct sockaddr_ll);
-	memcpy(data, frame, len);
-	h->tp_len = (uint32_t)len;
-	__atomic_store_n(&h->tp_status, TP_STATUS_SEND_REQUEST, __ATOMIC_RELEASE);
-	r->txi = (r->txi + 1) % TX_SLOTS;
+	uint32_t i = r->tx_queued++;
+	memcpy(r->iov[i].iov_base, frame, len);
+	r->iov[i].iov_len = len;
 	r->st.tx_frames++;
 	r->st.tx_bytes += len;
-	if (++r->tx_queued >= TX_SLOTS / 4)
-		hvb_ring_flush(r);
 	return 0;
+}
+
+void hvb_ring_adopt(struct hvb_ring *r)
+{
+	if (!r)
+		return;
+	/* the oldest block handed to us; with none, the newest the kernel opened (it fills that
+	 * one next); the batch queued by the process we came from is not ours to send */
+	uint32_t best = RX_BLOCKS, newest = 0;
+	uint64_t best_seq = UINT64_MAX, newest_seq = 0;
+	for (uint32_t b = 0; b < RX_BLOCKS; b++) {
+		const struct tpacket_block_desc *d =
+			(const struct tpacket_block_desc *)(r->rx + (size_t)b * RX_BLOCK);
+		uint32_t st = __atomic_load_n(&d->hdr.bh1.block_status, __ATOMIC_ACQUIRE);
+		uint64_t seq = d->hdr.bh1.seq_num;
+		if ((st & TP_STATUS_USER) && seq < best_seq) {
+			best = b;
+			best_seq = seq;
+		}
+		if (seq >= newest_seq) {
+			newest = b;
+			newest_seq = seq;
+		}
+	}
+	r->blk = best < RX_BLOCKS ? best : newest;
+	r->cur = NULL;
+	r->left = 0;
+	r->tx_queued = 0;
 }
 
 int hvb_ring_fd(const struct hvb_ring *r)

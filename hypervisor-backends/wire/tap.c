@@ -2,8 +2,8 @@
 /*
  * The "tap" wire: a Linux interface in a namespace as the other end of a NIC model's cable, so
  * real kernel traffic reaches the driver. Two ways to move frames (xdrv/tap.h, io=):
- *   ring  a veth pair with PACKET_MMAP rings on the hidden end (ring_if.c): frames arrive in
- *         blocks without a system call each, and leave in batches, one send(2) per flush;
+ *   ring  a veth pair with a PACKET_MMAP ring on the hidden end (ring_if.c): frames arrive in
+ *         blocks without a system call each, and leave in batches, one sendmmsg(2) per flush;
  *   tap   a TAP (tap_if.c), one read(2) or write(2) per frame.
  * io=auto (the default) takes the ring and falls back to the TAP with one line naming why.
  * Frames move non-blocking: none waiting means none; a send that finds no room drops the frame
@@ -140,6 +140,11 @@ static void tap_flush(void *priv)
 	hvb_ring_flush(((struct tap *)priv)->ring);
 }
 
+static void tap_adopt(void *priv)
+{
+	hvb_ring_adopt(((struct tap *)priv)->ring);
+}
+
 static int tap_fd(const void *priv)
 {
 	const struct tap *t = priv;
@@ -170,6 +175,7 @@ const struct hvb_wire_ops hvb_wire_tap_ops = {
 	.peek_ref = tap_peek_ref,
 	.consumed = tap_consumed,
 	.flush = tap_flush,
+	.adopt = tap_adopt,
 	.stats = tap_stats,
 	.fd = tap_fd,
 };

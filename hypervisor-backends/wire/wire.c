@@ -142,6 +142,12 @@ void hvb_wire_flush(struct hvb_wire *w)
 		w->ops->flush(w->priv);
 }
 
+void hvb_wire_adopt(struct hvb_wire *w)
+{
+	if (w && w->ops->adopt)
+		w->ops->adopt(w->priv);
+}
+
 int hvb_wire_take(struct hvb_wire *w, const uint8_t **frame)
 {
 	*frame = NULL;

@@ -172,8 +172,8 @@ row() { # label variant
   echo "with the spread (max - min) / median. MTU $MTU on every interface (and the driver's \`mtu\`"
   echo "parameter). The forwarders have the same two ends: in A a TAP with checksum offload"
   echo "(virtio_net_hdr, as \`--host-tap\` makes it); in B the \"tap\" wire's interface, by default a"
-  echo "veth whose hidden peer carries PACKET_MMAP rings (TPACKET_V3 receive blocks, TPACKET_V2 send"
-  echo "slots: no system call per frame), no segmentation offload; each forwarder is one"
+  echo "veth whose hidden peer carries a PACKET_MMAP receive ring (TPACKET_V3 blocks) and sends in"
+  echo "sendmmsg batches: no system call per frame), no segmentation offload; each forwarder is one"
   echo "single-threaded process polling both."
   echo
   echo "- *relay*: \`bin/xdrv-taprelay\`: frames between the two ends, TCP checksums completed, no"

@@ -11,7 +11,8 @@
 #      a TAP, and the same bytes arrive with the same SHA-256;
 #   3. the wire in the driver host at MTU 1500 while the kernel side is raised to 4000 behind
 #      its back: frames too long for the ring are skipped and counted ("rejected"), the run goes
-#      on and stops cleanly.
+#      on; the driver host SIGKILLed (its veth pair left behind) is restarted, makes the wire
+#      again over the stale pair, and ping goes through; the run stops cleanly.
 # Addresses (10.83.50.0/24) exist only inside these namespaces; everything is removed on exit.
 #   usage: tests/e2e/wire_ring.sh BUILD_DIR
 set -uo pipefail
@@ -44,7 +45,7 @@ for t in ip ping python3 sha256sum; do
   command -v "$t" >/dev/null || { echo "FAIL - $t not installed (scripts/install-deps)"; exit 1; }
 done
 [ -r "$PKG" ] || { echo "FAIL - no $PKG (make drivers)"; exit 1; }
-ip netns add "$NA" && ip netns add "$NB" || { echo "FAIL - cannot create network namespaces"; exit 1; }
+if ! ip netns add "$NA" || ! ip netns add "$NB"; then echo "FAIL - cannot create network namespaces"; exit 1; fi
 ip -n "$NA" link set lo up
 ip -n "$NB" link set lo up
 head -c 4194304 /dev/urandom > "$T/data"
@@ -102,7 +103,7 @@ if ip -n "$NB" -d link show "$IB" 2>/dev/null | grep -q "veth"; then
 else
   bad "the wire's $IB is no veth: $(ip -n "$NB" -d link show "$IB" 2>&1 | tr '\n' ' ')"; cat "$T/ring.log"
 fi
-if out=$(ip netns exec "$NA" ping -c 3 -i 0.2 -W 3 -M do -s 8972 10.83.50.2 2>&1); then
+if out=$(ip netns exec "$NA" ping -c 3 -i 0.2 -W 3 -M "do" -s 8972 10.83.50.2 2>&1); then
   ok "ping of 9000-byte frames (DF) through the driver and the ring: $(grep -E 'transmitted' <<<"$out")"
 else
   bad "jumbo ping through the ring failed: $out"
@@ -123,7 +124,7 @@ if ip -n "$NB" -d link show "$IB" 2>/dev/null | grep -q "tun type tap"; then
 else
   bad "the wire's $IB is no TAP: $(ip -n "$NB" -d link show "$IB" 2>&1 | tr '\n' ' ')"
 fi
-if out=$(ip netns exec "$NA" ping -c 3 -i 0.2 -W 3 -M do -s 8972 10.83.50.2 2>&1); then
+if out=$(ip netns exec "$NA" ping -c 3 -i 0.2 -W 3 -M "do" -s 8972 10.83.50.2 2>&1); then
   ok "ping of 9000-byte frames through the TAP fallback"
 else
   bad "jumbo ping through the TAP fallback failed: $out"
@@ -132,10 +133,24 @@ got=$(tcp_sha)
 if [ "$got" = "$want" ]; then ok "4 MiB over TCP through the TAP: SHA-256 unchanged"; else bad "SHA-256 $got, sent $want"; fi
 run_down "$T/tap.log"
 
-# ---- 3. frames longer than the ring's MTU from the kernel side --------------------------------
+# ---- 3. a restarted driver host over its stale pair; frames longer than the ring's MTU ------
 run_up "$T/big.log" 1500 --backends host --wire "tap:name=$IB,netns=$NB,mtu=1500"
-ip netns exec "$NA" ping -c 1 -W 3 10.83.50.2 >/dev/null 2>&1 # neighbours known
-for i in $(ip -n "$NB" -o link | grep -oE "xw[0-9]+\.[0-9]+" | sort -u); do ip -n "$NB" link set "$i" mtu 4000; done
+host=$(grep -oE "^domain: driver host [0-9]+" "$T/big.log" | tail -1 | grep -oE "[0-9]+$")
+[ -n "$host" ] && kill -KILL "$host"
+for _ in $(seq 100); do
+  grep -q "ready .* after the last one died" "$T/big.log" && break
+  sleep 0.1
+done
+# the restarted host made both interfaces again (in this arrangement it holds them)
+ip -n "$NA" addr add 10.83.50.1/24 dev "$IA" 2>/dev/null; ip -n "$NA" link set "$IA" up
+ip -n "$NB" addr add 10.83.50.2/24 dev "$IB" 2>/dev/null; ip -n "$NB" link set "$IB" up
+if [ -n "$host" ] && grep -q "deleted the veth pair" "$T/big.log" &&
+   out=$(ip netns exec "$NA" ping -c 3 -i 0.2 -W 3 10.83.50.2 2>&1); then
+  ok "driver host $host SIGKILLed, restarted over its stale veth pair: $(grep -E 'transmitted' <<<"$out")"
+else
+  bad "after SIGKILL of the driver host ($host): ${out:-}"; cat "$T/big.log"
+fi
+for i in $(ip -n "$NB" -o link | grep -oE "xw[0-9a-f]{8}" | sort -u); do ip -n "$NB" link set "$i" mtu 4000; done
 ip -n "$NB" link set "$IB" mtu 4000
 ip netns exec "$NB" ping -c 3 -i 0.2 -W 1 -s 3000 10.83.50.1 >/dev/null 2>&1
 if out=$(ip netns exec "$NA" ping -c 2 -i 0.2 -W 3 10.83.50.2 2>&1); then
@@ -144,7 +159,7 @@ else
   bad "ping after long frames failed: $out"
 fi
 run_down "$T/big.log"
-n=$(grep -oE "ring I/O, [0-9]+ rejected" "$T/big.log" | grep -oE "[0-9]+")
+n=$(grep -oE "ring I/O, [0-9]+ rejected" "$T/big.log" | tail -1 | grep -oE "[0-9]+")
 if [ "${n:-0}" -ge 3 ]; then
   ok "$n frames longer than the ring's MTU skipped and counted"
 else

@@ -196,7 +196,7 @@ static void test_ring_skips_frames_longer_than_its_mtu(void)
 	char *err = NULL;
 	CU_ASSERT_EQUAL_FATAL(hvb_wire_create("tap", opts, &w, &err), 0);
 	CU_ASSERT_EQUAL(
-		xtest_sh("for i in $(ip -n %s -o link | grep -oE 'xw[0-9.]+'); do "
+		xtest_sh("for i in $(ip -n %s -o link | grep -oE 'xw[0-9a-f]{8}'); do "
 			 "ip -n %s link set $i mtu 4000; done; ip -n %s link set %s mtu 4000",
 			 ns, ns, ns, ifname),
 		0);

@@ -22,10 +22,11 @@
 #define HVB_TAP_MTU_MAX 9000u
 
 /* How frames are moved (io=): TAP: the interface is a TAP, one read(2)/write(2) per frame;
- * RING: the interface is one end of a veth pair whose other end (made here, named
- * "xw<pid>.<n>", in the same namespace) carries a PACKET_MMAP ring: TPACKET_V3 blocks for
- * receiving and a TPACKET_V2 ring for sending, one system call per batch (hvb_ring_*); AUTO:
- * RING where it can be set up, else TAP with a one-line message naming why. */
+ * RING: the interface is one end of a veth pair whose other end (made here, in the same
+ * namespace, named "xw" and 8 hex digits of a hash of the interface's name) carries a
+ * PACKET_MMAP TPACKET_V3 receive ring and sends in sendmmsg(2) batches: one system call per
+ * batch (hvb_ring_*); AUTO: RING where it can be set up, else TAP with a one-line message
+ * naming why. */
 enum hvb_tap_io { HVB_TAP_IO_AUTO, HVB_TAP_IO_RING, HVB_TAP_IO_TAP };
 
 struct hvb_tap_cfg {
@@ -86,8 +87,8 @@ struct hvb_ring_stats {
 	uint64_t rx_runts;	      /* shorter than an Ethernet header: skipped */
 	uint64_t rx_ring_full;	      /* dropped by the kernel: the receive ring was full */
 	uint64_t tx_frames, tx_bytes; /* queued by hvb_ring_put */
-	uint64_t tx_full;	      /* hvb_ring_put found no free slot (the frame was dropped) */
-	uint64_t kicks;		      /* send(2) calls that handed queued frames to the kernel */
+	uint64_t tx_full;	      /* queued, but the kernel refused them (dropped) */
+	uint64_t kicks;		      /* sendmmsg(2) calls that handed queued frames over */
 };
 /* Make the veth pair (cfg->name, configured as hvb_tap_open does, and its hidden peer), the
  * rings on the peer. 0 with *out, or -errno with *err naming the step ("ring xb: veth
@@ -98,10 +99,14 @@ void hvb_ring_close(struct hvb_ring *r);
 /* The next received frame, valid until hvb_ring_next: its length with *frame set, or 0. */
 int hvb_ring_peek(struct hvb_ring *r, const uint8_t **frame);
 void hvb_ring_next(struct hvb_ring *r);
-/* Queue a frame for sending: 0, -EMSGSIZE (longer than a slot), -ENOBUFS (ring full even after a
- * kick: dropped, counted). Queued frames leave at hvb_ring_flush (or when the ring fills). */
+/* Queue a frame for sending: 0, or -EMSGSIZE (longer than the MTU allows). Queued frames leave at
+ * hvb_ring_flush (or when 64 are queued); those the kernel refuses are counted in tx_full. */
 int hvb_ring_put(struct hvb_ring *r, const void *frame, size_t len);
 void hvb_ring_flush(struct hvb_ring *r);
+/* The caller is another process than the one that used the ring last (a fork child taking a
+ * held wire over): re-learn the receive position from the blocks' sequence numbers, forget
+ * what the other process had queued. */
+void hvb_ring_adopt(struct hvb_ring *r);
 /* Readable (POLLIN) when a receive block is ready. */
 int hvb_ring_fd(const struct hvb_ring *r);
 /* Counters; reads the kernel's drop count (PACKET_STATISTICS) into rx_ring_full. */

@@ -74,9 +74,10 @@ struct hvb_wire_ops {
 	/* Optional: the same without the copy, *frame valid until `consumed` or the next call. */
 	int (*peek_ref)(void *priv, const uint8_t **frame);
 	void (*consumed)(void *priv);
-	/* Optional: hand frames queued by `tx` to the other side now (a kind that batches sends).
-	 */
+	/* Optional: hand frames queued by `tx` to the other side now (a kind that batches). */
 	void (*flush)(void *priv);
+	/* Optional: another process took the wire over (hvb_wire_adopt). */
+	void (*adopt)(void *priv);
 	/* Optional (NULL when the kind has none). A traffic source: queue `count` more frames of
 	 * `size` bytes (0 or -EINVAL), and the frames it still has to offer. */
 	int (*start)(void *priv, uint64_t count, uint32_t size);
@@ -123,6 +124,10 @@ const char *hvb_wire_name(const struct hvb_wire *w); /* "gen.0" style; borrowed 
 /* Hand frames a batching kind queued to the other side now (hvb_wire_pump does it first; a
  * caller that transmits outside the pump calls it before it sleeps). NULL-safe. */
 void hvb_wire_flush(struct hvb_wire *w);
+/* The calling process took `w` over from the one that used it last (a fork child serving a wire
+ * its parent holds): a kind that keeps positions in memory it shares with the kernel re-learns
+ * them. NULL-safe. */
+void hvb_wire_adopt(struct hvb_wire *w);
 /* The kind's pollable descriptor (hvb_wire_ops.fd), or -1 when it has none. */
 int hvb_wire_fd(const struct hvb_wire *w);
 
