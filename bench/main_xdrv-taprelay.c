@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
  * xdrv-taprelay: the ceiling of the TAP path of `xdrv run --host-tap A --wire tap:B`, with no
- * driver and no device model: two TAP interfaces (each optionally in a network namespace),
- * created with the same code `xdrv run --host-tap` uses (host_tap.c), and every frame read from
- * one written to the other, both ways, in one thread with poll(2). A side with offload (the
+ * driver and no device model: two interfaces (each optionally in a network namespace), created
+ * with the same code `xdrv run --host-tap` and the "tap" wire use (xdrv/tap.h), and every frame
+ * read from one written to the other, both ways, in one thread with poll(2). A side without
+ * offload moves frames as the "tap" wire does (io=auto: a veth with PACKET_MMAP rings, batched,
+ * else a TAP; io=tap forces the TAP); a side with offload is a TAP. A side with offload (the
  * default, as --host-tap) exchanges a virtio_net_hdr with the kernel; a frame whose TCP/UDP
  * checksum the kernel left to us (NEEDS_CSUM) gets it completed in software when it goes to a
  * side without offload, as the DP83820 model's checksum offload does on the `xdrv run` path.
@@ -38,7 +40,8 @@
 
 struct side {
 	struct hvb_tap_cfg cfg;
-	int fd;
+	int fd;			/* a TAP, or -1 */
+	struct hvb_ring *ring;	/* a ring, or NULL */
 	uint64_t frames, bytes; /* read from this side and written to the other */
 	uint64_t drops;		/* read here, not written to the other side */
 	uint64_t csum_done;	/* checksums completed in software on the way out */
@@ -59,48 +62,111 @@ static int usage(const char *why)
 	fprintf(stderr,
 		"usage: xdrv-taprelay [--for SECONDS] A-SPEC B-SPEC\n"
 		"  SPEC: IFNAME[@NETNS] or "
-		"name=IFNAME[,netns=NETNS][,addr=A/N][,mtu=N][,offload=0|1]\n"
+		"name=IFNAME[,netns=NETNS][,addr=A/N][,mtu=N][,offload=0|1][,io=auto|ring|tap]\n"
 		"  Relays every frame between two TAP interfaces (no driver): the ceiling of\n"
 		"  `xdrv run --host-tap A --wire tap:B`. Runs until SIGINT/SIGTERM or --for.\n");
 	return 2;
+}
+
+/* One frame from `in`: its length (the vnet header in *h, zero for a ring) and *frame, or 0. */
+static size_t take(struct side *in, uint8_t *buf, struct hvb_tap_vnet *h, uint8_t **frame)
+{
+	memset(h, 0, sizeof *h);
+	if (in->ring) {
+		const uint8_t *f;
+		int len = hvb_ring_peek(in->ring, &f);
+		*frame = (uint8_t *)f; /* the ring's mapping is writable: a checksum may go in */
+		return len > 0 ? (size_t)len : 0;
+	}
+	size_t hin = in->cfg.offload ? sizeof(struct hvb_tap_vnet) : 0;
+	struct iovec iov[2] = {{h, sizeof *h}, {buf, FRAME_MAX}};
+	ssize_t got = readv(in->fd, iov + !hin, 2 - !hin);
+	*frame = buf;
+	return got > (ssize_t)hin ? (size_t)got - hin : 0;
+}
+
+static bool put(struct side *out, struct hvb_tap_vnet *h, const uint8_t *frame, size_t len)
+{
+	if (out->ring)
+		return hvb_ring_put(out->ring, frame, len) == 0;
+	size_t hout = out->cfg.offload ? sizeof(struct hvb_tap_vnet) : 0;
+	struct iovec ov[2] = {{h, sizeof *h}, {(void *)frame, len}};
+	return writev(out->fd, ov + !hout, 2 - !hout) == (ssize_t)(len + hout);
 }
 
 /* Move up to BATCH frames from `in` to `out`. Returns frames read. */
 static int relay(struct side *in, struct side *out, uint8_t *buf)
 {
 	int moved = 0;
-	size_t hin = in->cfg.offload ? sizeof(struct hvb_tap_vnet) : 0;
-	size_t hout = out->cfg.offload ? sizeof(struct hvb_tap_vnet) : 0;
+	bool hout = out->cfg.offload && !out->ring;
 	while (moved < BATCH) {
-		struct hvb_tap_vnet h = {0};
-		struct iovec iov[2] = {{&h, sizeof h}, {buf, FRAME_MAX}};
-		ssize_t got = readv(in->fd, iov + !hin, 2 - !hin);
-		if (got <= (ssize_t)hin)
+		struct hvb_tap_vnet h;
+		uint8_t *frame;
+		size_t len = take(in, buf, &h, &frame);
+		if (!len)
 			break;
-		size_t len = (size_t)got - hin;
 		moved++;
 		if ((h.flags & HVB_TAP_NEEDS_CSUM) && !hout) {
 			/* the kernel stored the pseudo-header sum in the field: finish it */
 			size_t start = h.csum_start, at = start + h.csum_offset;
 			if (start < len && at + 2 <= len) {
 				uint16_t c =
-					hvb_csum_fold(hvb_csum_add(0, buf + start, len - start));
+					hvb_csum_fold(hvb_csum_add(0, frame + start, len - start));
 				if (c == 0 && h.csum_offset == 6) /* UDP: 0 means "no checksum" */
 					c = 0xffff;
-				xdrv_put_be16(buf + at, c);
+				xdrv_put_be16(frame + at, c);
 				in->csum_done++;
 			}
 		}
-		struct iovec ov[2] = {{&h, sizeof h}, {buf, len}};
-		ssize_t put = writev(out->fd, ov + !hout, 2 - !hout);
-		if (put == (ssize_t)(len + hout)) {
+		if (put(out, &h, frame, len)) {
 			in->frames++;
 			in->bytes += len;
 		} else {
 			in->drops++;
 		}
+		if (in->ring)
+			hvb_ring_next(in->ring);
 	}
+	hvb_ring_flush(out->ring);
 	return moved;
+}
+
+static int side_fd(const struct side *s)
+{
+	return s->ring ? hvb_ring_fd(s->ring) : s->fd;
+}
+
+/* As the "tap" wire: a ring unless offload or io=tap; io=auto falls back to a TAP, saying why. */
+static int open_side(struct side *s, char **err)
+{
+	if (!s->cfg.offload && s->cfg.io != HVB_TAP_IO_TAP) {
+		char *why = NULL;
+		int rc = hvb_ring_open(&s->cfg, &s->ring, &why);
+		if (rc == 0)
+			return 0;
+		if (s->cfg.io == HVB_TAP_IO_RING) {
+			*err = why;
+			return rc;
+		}
+		printf("relay: %s: plain TAP I/O, one system call per frame (the ring is "
+		       "unavailable: %s)\n",
+		       s->cfg.name, why ? why : "?");
+		free(why);
+	}
+	int fd = hvb_tap_open(&s->cfg, err);
+	if (fd < 0)
+		return fd;
+	s->fd = fd;
+	return 0;
+}
+
+static void close_side(struct side *s)
+{
+	hvb_ring_close(s->ring);
+	s->ring = NULL;
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
 }
 
 int main(int argc, char **argv)
@@ -138,11 +204,7 @@ int main(int argc, char **argv)
 			const uint8_t mac[6] = {0x02, 0, 0, 0x83, 0x30, (uint8_t)(0x0a + i)};
 			memcpy(s[i].cfg.mac, mac, 6);
 			s[i].cfg.has_mac = true;
-			rc = hvb_tap_open(&s[i].cfg, &err);
-			if (rc >= 0) {
-				s[i].fd = rc;
-				rc = 0;
-			}
+			rc = open_side(&s[i], &err);
 		}
 	}
 	if (rc == 0 && !strcmp(s[0].cfg.name, s[1].cfg.name) &&
@@ -152,8 +214,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "xdrv-taprelay: %s\n", err ? err : strerror(-rc));
 		free(err);
 		for (int i = 0; i < 2; i++)
-			if (s[i].fd >= 0)
-				close(s[i].fd);
+			close_side(&s[i]);
 		return 1;
 	}
 
@@ -164,7 +225,9 @@ int main(int argc, char **argv)
 	for (int i = 0; i < 2; i++)
 		printf("relay: %s %s%s%s (%s)\n", i ? "B" : "A", s[i].cfg.name,
 		       s[i].cfg.netns[0] ? " in " : "", s[i].cfg.netns,
-		       s[i].cfg.offload ? "virtio_net_hdr, checksum offload" : "plain frames");
+		       s[i].ring	  ? "veth, PACKET_MMAP rings"
+		       : s[i].cfg.offload ? "TAP, virtio_net_hdr, checksum offload"
+					  : "TAP, plain frames");
 	printf("relay: up\n");
 	fflush(stdout);
 
@@ -177,8 +240,8 @@ int main(int argc, char **argv)
 		int busy = relay(&s[0], &s[1], frame_buf) + relay(&s[1], &s[0], frame_buf);
 		if (busy)
 			continue;
-		struct pollfd pfd[2] = {{.fd = s[0].fd, .events = POLLIN},
-					{.fd = s[1].fd, .events = POLLIN}};
+		struct pollfd pfd[2] = {{.fd = side_fd(&s[0]), .events = POLLIN},
+					{.fd = side_fd(&s[1]), .events = POLLIN}};
 		long long left_ms =
 			end == UINT64_MAX ? 1000 : (long long)((end - now) / 1000000u) + 1;
 		poll(pfd, 2, (int)(left_ms < 1000 ? left_ms : 1000));
@@ -193,7 +256,18 @@ int main(int argc, char **argv)
 		       s[i].cfg.name, s[!i].cfg.name, s[i].frames, s[i].bytes,
 		       secs > 0 ? (double)s[i].bytes * 8 / secs / 1e9 : 0.0, secs, s[i].drops,
 		       s[i].csum_done);
-	close(s[0].fd);
-	close(s[1].fd);
+	for (int i = 0; i < 2; i++) {
+		if (s[i].ring) {
+			struct hvb_ring_stats rs;
+			hvb_ring_get_stats(s[i].ring, &rs);
+			printf("relay: %s ring: %" PRIu64 " sends (kicks), %" PRIu64
+			       " frames rejected (too long or short), %" PRIu64
+			       " found it full, %" PRIu64
+			       " dropped by the kernel (receive ring full)\n",
+			       s[i].cfg.name, rs.kicks, rs.rx_oversize + rs.rx_runts, rs.tx_full,
+			       rs.rx_ring_full);
+		}
+		close_side(&s[i]);
+	}
 	return 0;
 }

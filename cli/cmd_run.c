@@ -125,6 +125,8 @@ static void usage(FILE *f)
 		"  --wire KIND[:OPTIONS]  what the device model's cable is plugged into:\n"
 		"                      tap:IFNAME@NETNS or "
 		"tap:name=IF,netns=NS[,addr=A/N][,mtu=N]\n"
+		"                      [,io=auto|ring|tap]  (auto: a veth with PACKET_MMAP rings,\n"
+		"                      else a TAP, saying why)\n"
 		"                      gen:count=N,size=S  in-process generator and sink; without\n"
 		"                      --host-tap the host echoes every frame it receives back\n"
 		"                      netfront[:vif=N,...]  a Xen netfront (--backend xen): to\n"

@@ -80,6 +80,7 @@ static const char *const driver_host_calls[] = {
 	"sendmsg",
 	"recvmsg",
 	"sendto",
+	"sendmmsg", /* the "tap" wire's ring sends its batches (wire/ring_if.c) */
 	"recvfrom",
 	"getsockopt",
 	"shutdown",

@@ -148,6 +148,9 @@ int run_host_tap_open(const char *spec, struct run_host_tap *t, char **err)
 	int rc = hvb_tap_parse(spec, "--host-tap", true, true, &cfg, err);
 	if (rc)
 		return rc;
+	if (cfg.io == HVB_TAP_IO_RING) /* the driver's interface is a TAP (virtio_net_hdr) */
+		return xdrv_err(err, -EINVAL, "--host-tap %s: io=ring is for a wire (--wire tap:)",
+				spec);
 	/* the driver's MAC address is set once it registered one (run_nic_attach) */
 	cfg.has_mac = false;
 	rc = hvb_tap_open(&cfg, err);
@@ -256,6 +259,9 @@ void run_nic_summary(const struct run_nic *n, double secs)
 		       ws.tx_errors);
 		if (ws.sink)
 			printf(", %" PRIu64 " bad, digest %016" PRIx64, ws.tx_bad, ws.digest);
+		if (ws.io)
+			printf(", %s I/O, %" PRIu64 " rejected, %" PRIu64 " lost", ws.io,
+			       ws.rx_rejected, ws.rx_lost);
 		printf(")\n");
 	}
 	struct xdrv_net_stats ns;

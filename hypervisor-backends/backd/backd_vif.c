@@ -6,9 +6,13 @@
  * frames the wire has fill the frontend's posted RX buffers (copying receive, as netback with
  * request-rx-copy=1).
  *
- * Handshake: our keys (feature-rx-copy=1, feature-sg=0, ...), InitWait, wait for the
+ * Handshake: our keys (feature-rx-copy=1, feature-sg=1, ...), InitWait, wait for the
  * frontend's Initialised (or Connected), read its tx-ring-ref, rx-ring-ref, event-channel,
- * request-rx-copy and feature-rx-notify, map both rings, Connected. Buffer pages are mapped
+ * request-rx-copy, feature-rx-notify and feature-sg, map both rings, Connected.
+ * With feature-sg a frame larger than a page (jumbo frames) spans several slots: a TX chain of
+ * requests with more_data (the first carries the total length) is gathered into one frame for
+ * the wire; a wire frame for a frontend that offered feature-sg fills as many RX buffers as it
+ * needs, all but the last response with more_data. Buffer pages are mapped
  * the first time a request names them, and kept.
  *
  * Each round takes every TX request (up to a budget), answers them with one response push, and
@@ -42,7 +46,9 @@
 
 #define VIF_BUDGET    256u /* requests or frames per direction per round */
 #define VIF_MAX_REF   XT_LOOP_PAGES
-#define VIF_MIN_FRAME 14u /* an Ethernet header */
+#define VIF_MIN_FRAME 14u		     /* an Ethernet header */
+#define VIF_MAX_SLOTS XEN_NETIF_NR_SLOTS_MIN /* slots per frame with feature-sg (18) */
+#define VIF_MAX_FRAME 65535u		     /* a TX chain's 16-bit total */
 
 struct vif {
 	struct xt *t;
@@ -58,6 +64,8 @@ struct vif {
 	/* counters */
 	uint64_t tx_frames, tx_bytes, tx_runts, tx_wire_errors;
 	uint64_t rx_frames, rx_bytes, rx_too_big;
+	bool front_sg;	  /* the frontend takes multi-slot RX frames */
+	uint8_t *txframe; /* VIF_MAX_FRAME: a TX chain gathered */
 	uint64_t rounds;
 	bool connected;
 	bool rx_blocked; /* a frame waits for an RX buffer: the frontend's notification wakes us */
@@ -87,6 +95,74 @@ static uint8_t *vif_page(struct vif *v, uint32_t ref, const char *field, char **
 
 /* ---- frontend -> wire ------------------------------------------------------------------------ */
 
+/* Answer the `n` requests of a chain with `status`. */
+static void tx_respond(struct vif *v, const netif_tx_request_t *q, uint32_t n, int16_t status)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		netif_tx_response_t *r = RING_GET_RESPONSE(&v->tx, v->tx.rsp_prod_pvt);
+		r->id = q[i].id;
+		r->status = status;
+		v->tx.rsp_prod_pvt++;
+	}
+}
+
+/* Copy the chain of requests that starts at `cons` (up to `prod`) into q: its length, 0 when the
+ * chain is not complete yet (more_data on the last request pushed), or -EPROTO. */
+static int tx_chain(struct vif *v, RING_IDX cons, RING_IDX prod, netif_tx_request_t *q, char **err)
+{
+	uint32_t n = 0;
+	do {
+		if (cons + n == prod)
+			return 0;
+		if (n == VIF_MAX_SLOTS)
+			return xdrv_err(err, -EPROTO,
+					"%s: frontend tx request chain (id %u) longer than %u "
+					"slots",
+					v->name, q[0].id, VIF_MAX_SLOTS);
+		RING_COPY_REQUEST(&v->tx, cons + n, &q[n]);
+		if (q[n].flags & NETTXF_extra_info)
+			return xdrv_err(err, -EPROTO,
+					"%s: frontend tx request flags 0x%x (id %u): extra_info "
+					"not negotiated",
+					v->name, q[n].flags, q[n].id);
+		/* (the first request of a chain carries the total: tx_gather checks its part) */
+		bool first_of_chain = n == 0 && (q[0].flags & NETTXF_more_data);
+		if ((uint32_t)q[n].offset + (first_of_chain ? 0u : q[n].size) > XT_PAGE)
+			return xdrv_err(err, -EPROTO,
+					"%s: frontend tx request offset %u + size %u (id %u) "
+					"leaves the %u-byte page",
+					v->name, q[n].offset, q[n].size, q[n].id, XT_PAGE);
+	} while (q[n++].flags & NETTXF_more_data);
+	return (int)n;
+}
+
+/* Gather a chain of n requests (the first carries the total) into v->txframe: the frame length,
+ * or -EPROTO when the sizes do not add up. */
+static int tx_gather(struct vif *v, const netif_tx_request_t *q, uint32_t n, char **err)
+{
+	uint32_t total = q[0].size, rest = 0;
+	for (uint32_t i = 1; i < n; i++)
+		rest += q[i].size;
+	uint32_t first = total - rest;
+	if (rest > total || (uint32_t)q[0].offset + first > XT_PAGE)
+		return xdrv_err(err, -EPROTO,
+				"%s: frontend tx request id %u: total size %u does not hold the "
+				"%u bytes of its %u further slots in its page (offset %u)",
+				v->name, q[0].id, total, rest, n - 1, q[0].offset);
+	uint32_t at = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t len = i ? q[i].size : first;
+		const uint8_t *pg = vif_page(v, q[i].gref, "tx request gref", err);
+		if (!pg)
+			return -EPROTO;
+		if (n == 1)
+			return (int)len; /* one slot: put straight from the page */
+		memcpy(v->txframe + at, pg + q[i].offset, len);
+		at += len;
+	}
+	return (int)at;
+}
+
 static int vif_tx(struct vif *v, bool *notify, bool *more, char **err)
 {
 	uint32_t budget = VIF_BUDGET;
@@ -100,38 +176,34 @@ static int vif_tx(struct vif *v, bool *notify, bool *more, char **err)
 					v->name, prod, RING_SIZE(&v->tx), v->tx.rsp_prod_pvt);
 		xen_rmb(); /* the requests after the index */
 		RING_IDX cons = v->tx.req_cons;
-		for (; cons != prod && budget; cons++, budget--) {
-			netif_tx_request_t q;
-			RING_COPY_REQUEST(&v->tx, cons, &q);
-			if (q.flags & (NETTXF_more_data | NETTXF_extra_info))
-				return xdrv_err(
-					err, -EPROTO,
-					"%s: frontend tx request flags 0x%x (id %u): more_data "
-					"and extra_info not negotiated (feature-sg=0)",
-					v->name, q.flags, q.id);
-			if ((uint32_t)q.offset + q.size > XT_PAGE)
-				return xdrv_err(
-					err, -EPROTO,
-					"%s: frontend tx request offset %u + size %u (id %u) "
-					"leaves the %u-byte page",
-					v->name, q.offset, q.size, q.id, XT_PAGE);
-			const uint8_t *pg = vif_page(v, q.gref, "tx request gref", err);
-			if (!pg)
-				return -EPROTO;
+		bool partial = false;
+		while (cons != prod && budget) {
+			netif_tx_request_t q[VIF_MAX_SLOTS];
+			int n = tx_chain(v, cons, prod, q, err);
+			if (n < 0)
+				return n;
+			if (n == 0) { /* the rest of the chain is not pushed yet */
+				partial = true;
+				break;
+			}
+			int len = tx_gather(v, q, (uint32_t)n, err);
+			if (len < 0)
+				return len;
 			int16_t status = NETIF_RSP_OKAY;
-			if (q.size < VIF_MIN_FRAME) {
+			const uint8_t *frame =
+				n == 1 ? v->page[q[0].gref] + q[0].offset : v->txframe;
+			if ((uint32_t)len < VIF_MIN_FRAME) {
 				v->tx_runts++;
 				status = NETIF_RSP_ERROR;
-			} else if (hvb_wire_put(v->w, pg + q.offset, q.size) == 0) {
+			} else if (hvb_wire_put(v->w, frame, (size_t)len) == 0) {
 				v->tx_frames++;
-				v->tx_bytes += q.size;
+				v->tx_bytes += (uint64_t)len;
 			} else {
 				v->tx_wire_errors++; /* the wire dropped it: so does a full link */
 			}
-			netif_tx_response_t *r = RING_GET_RESPONSE(&v->tx, v->tx.rsp_prod_pvt);
-			r->id = q.id;
-			r->status = status;
-			v->tx.rsp_prod_pvt++;
+			tx_respond(v, q, (uint32_t)n, status);
+			cons += (RING_IDX)n;
+			budget = budget > (uint32_t)n ? budget - (uint32_t)n : 0;
 		}
 		v->tx.req_cons = cons;
 		int n;
@@ -140,6 +212,14 @@ static int vif_tx(struct vif *v, bool *notify, bool *more, char **err)
 		if (!budget) {
 			*more = true;
 			return 0;
+		}
+		if (partial) {
+			/* be told when the frontend pushes past what we have seen */
+			v->tx.sring->req_event = prod + 1;
+			xen_mb();
+			if (__atomic_load_n(&v->tx.sring->req_prod, __ATOMIC_RELAXED) == prod)
+				return 0;
+			continue;
 		}
 		int again;
 		RING_FINAL_CHECK_FOR_REQUESTS(&v->tx, again);
@@ -150,8 +230,9 @@ static int vif_tx(struct vif *v, bool *notify, bool *more, char **err)
 
 /* ---- wire -> frontend ------------------------------------------------------------------------ */
 
-/* The next RX request index with a buffer, or false (then we asked to be notified). */
-static int rx_have_request(struct vif *v, char **err)
+/* Whether `need` RX requests with buffers are there: 1, or 0 (then we asked to be notified when
+ * they are), or -EPROTO. */
+static int rx_have_requests(struct vif *v, uint32_t need, char **err)
 {
 	for (;;) {
 		RING_IDX prod = __atomic_load_n(&v->rx.sring->req_prod, __ATOMIC_RELAXED);
@@ -161,13 +242,13 @@ static int rx_have_request(struct vif *v, char **err)
 					" is more than a ring (%u) ahead of our responses (%" PRIu32
 					")",
 					v->name, prod, RING_SIZE(&v->rx), v->rx.rsp_prod_pvt);
-		if (prod != v->rx.req_cons) {
+		if (prod - v->rx.req_cons >= need) {
 			xen_rmb();
 			return 1;
 		}
-		int again;
-		RING_FINAL_CHECK_FOR_REQUESTS(&v->rx, again);
-		if (!again)
+		v->rx.sring->req_event = v->rx.req_cons + need;
+		xen_mb();
+		if (__atomic_load_n(&v->rx.sring->req_prod, __ATOMIC_RELAXED) == prod)
 			return 0;
 	}
 }
@@ -185,32 +266,40 @@ static int vif_rx(struct vif *v, bool *notify, bool *more, char **err)
 		int len = hvb_wire_take(v->w, &frame);
 		if (len <= 0)
 			break; /* nothing waiting, or the wire failed: try again next round */
-		if ((uint32_t)len > XT_PAGE) { /* one slot per frame: the frontend has no sg */
+		/* a slot per page of the frame: more than one only if the frontend has sg */
+		uint32_t slots = ((uint32_t)len + XT_PAGE - 1) / XT_PAGE;
+		if (slots > 1 && (!v->front_sg || slots > VIF_MAX_SLOTS)) {
 			hvb_wire_taken(v->w, (size_t)len);
 			v->rx_too_big++;
 			continue;
 		}
-		rc = rx_have_request(v, err);
+		rc = rx_have_requests(v, slots, err);
 		if (rc <= 0) {
 			v->rx_blocked =
-				rc == 0; /* the frame stays on the wire until a buffer comes */
+				rc == 0; /* the frame stays on the wire until buffers come */
 			break;
 		}
-		netif_rx_request_t q;
-		RING_COPY_REQUEST(&v->rx, v->rx.req_cons, &q);
-		uint8_t *pg = vif_page(v, q.gref, "rx request gref", err);
-		if (!pg) {
-			rc = -EPROTO;
-			break;
+		for (uint32_t i = 0; rc > 0 && i < slots; i++) {
+			netif_rx_request_t q;
+			RING_COPY_REQUEST(&v->rx, v->rx.req_cons, &q);
+			uint8_t *pg = vif_page(v, q.gref, "rx request gref", err);
+			if (!pg) {
+				rc = -EPROTO;
+				break;
+			}
+			v->rx.req_cons++;
+			uint32_t at = i * XT_PAGE, chunk = (uint32_t)len - at;
+			chunk = chunk > XT_PAGE ? XT_PAGE : chunk;
+			memcpy(pg, frame + at, chunk);
+			netif_rx_response_t *r = RING_GET_RESPONSE(&v->rx, v->rx.rsp_prod_pvt);
+			r->id = q.id;
+			r->offset = 0;
+			r->flags = i + 1 < slots ? NETRXF_more_data : 0;
+			r->status = (int16_t)chunk;
+			v->rx.rsp_prod_pvt++;
 		}
-		v->rx.req_cons++;
-		memcpy(pg, frame, (size_t)len);
-		netif_rx_response_t *r = RING_GET_RESPONSE(&v->rx, v->rx.rsp_prod_pvt);
-		r->id = q.id;
-		r->offset = 0;
-		r->flags = 0;
-		r->status = (int16_t)len;
-		v->rx.rsp_prod_pvt++;
+		if (rc < 0)
+			break;
 		hvb_wire_taken(v->w, (size_t)len);
 		v->rx_frames++;
 		v->rx_bytes += (uint64_t)len;
@@ -230,6 +319,7 @@ static int vif_run(void *priv, char **err)
 	v->rounds++; /* (xdrv-backd acked the event channel: the rings are looked at after) */
 	bool notify = false, more = false;
 	int rc = vif_tx(v, &notify, &more, err);
+	hvb_wire_flush(v->w); /* a batching wire sends what vif_tx queued */
 	if (rc == 0)
 		rc = vif_rx(v, &notify, &more, err);
 	if (notify)
@@ -302,6 +392,7 @@ static void vif_stop(void *priv)
 	if (v->kick >= 0)
 		close(v->kick);
 	free(v->page);
+	free(v->txframe);
 	free(v);
 }
 
@@ -366,7 +457,7 @@ static int vif_connect(struct vif *v, char **err)
 	static const char *const keys[][2] = {
 		{"feature-rx-copy", "1"},
 		{"feature-rx-flip", "0"},
-		{"feature-sg", "0"},
+		{"feature-sg", "1"},
 		{"feature-gso-tcpv4", "0"},
 		{"feature-gso-tcpv6", "0"},
 		{"feature-ipv6-csum-offload", "0"},
@@ -388,6 +479,12 @@ static int vif_connect(struct vif *v, char **err)
 		rc = vif_require(v, "feature-rx-notify", 0, 1,
 				 "the frontend must take RX notifications", err);
 	uint64_t q;
+	if (rc == 0) {
+		rc = xt_read_u64(t, "feature-sg", 0, 1, 0, &q, err);
+		v->front_sg = rc == 0 && q == 1;
+		if (rc == -ENOENT)
+			rc = 0;
+	}
 	if (rc == 0) {
 		rc = xt_read_u64(t, "multi-queue-num-queues", 1, 1, 1, &q, err);
 		if (rc == -ENOENT)
@@ -420,15 +517,17 @@ static int vif_start(struct xt *t, const struct backd_dev_cfg *dev, void **priv,
 	v->kick = -1;
 	snprintf(v->name, sizeof v->name, "vif %" PRIu32, xt_peer_handle(t));
 	v->page = calloc(VIF_MAX_REF, sizeof *v->page);
+	v->txframe = malloc(VIF_MAX_FRAME);
 	v->kick = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	int rc = 0;
-	if (!v->page)
+	if (!v->page || !v->txframe)
 		rc = xdrv_err(err, -ENOMEM, "%s: out of memory", v->name);
 	else if (v->kick < 0)
 		rc = xdrv_err(err, -errno, "%s: eventfd: %s", v->name, strerror(errno));
 	if (rc == 0 && dev->held) {
 		v->w = dev->held;
 		v->held = true;
+		hvb_wire_adopt(v->w); /* this child takes over from the last one */
 	} else if (rc == 0) {
 		rc = vif_wire(v, dev->spec, err);
 	}

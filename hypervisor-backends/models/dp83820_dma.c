@@ -456,7 +456,8 @@ int dp_rx_frame(struct dp83820 *s, const uint8_t *frame, size_t len)
 	uint32_t cap = d.cmdsts & DP83820_CMDSTS_LEN;
 	uint32_t st = DP83820_CMDSTS_OWN | dest | (uint32_t)len;
 	bool buf_fault = false, wb_fault = false;
-	if (len > cap) {
+	/* a long frame (jumbo) is taken only with RXCFG.ALP, as on the chip, and must fit */
+	if (len > cap || (len > DP83820_MAX_STD_FRAME && !(s->rxcfg & DP83820_RXCFG_ALP))) {
 		st |= DP83820_CMDSTS_LONG;
 		s->cnt.rx_errors++;
 		s->mib[DP_MIB_RXLONG]++;

@@ -8,7 +8,7 @@
  * the caller's: the "tap" wire kind (tap.c), `xdrv run`'s host end, the bench's relay.
  */
 #define _GNU_SOURCE /* setns */
-#include "xdrv/tap.h"
+#include "wire_priv.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -95,10 +95,21 @@ static int set_field(struct hvb_tap_cfg *cfg, const char *key, size_t klen, cons
 					"model takes complete frames)",
 					what, spec);
 		cfg->offload = v[0] == '1';
+	} else if (klen == 2 && !memcmp(key, "io", 2)) {
+		if (!strcmp(v, "auto"))
+			cfg->io = HVB_TAP_IO_AUTO;
+		else if (!strcmp(v, "ring"))
+			cfg->io = HVB_TAP_IO_RING;
+		else if (!strcmp(v, "tap"))
+			cfg->io = HVB_TAP_IO_TAP;
+		else
+			return xdrv_err(err, -EINVAL,
+					"%s %s: io wants auto, ring or tap, not \"%s\"", what, spec,
+					v);
 	} else {
 		return xdrv_err(err, -EINVAL,
 				"%s %s: unknown key \"%.*s\" (known: name, netns, addr, mtu, "
-				"offload)",
+				"offload, io)",
 				what, spec, (int)klen, key);
 	}
 	return 0;
@@ -135,11 +146,15 @@ int hvb_tap_parse(const char *spec, const char *what, bool offload_default, bool
 	}
 	if (rc == 0 && !cfg->name[0])
 		rc = xdrv_err(err, -EINVAL, "%s %s: name= is required", what, spec);
+	if (rc == 0 && cfg->io == HVB_TAP_IO_RING && cfg->offload)
+		rc = xdrv_err(err, -EINVAL,
+			      "%s %s: io=ring carries plain frames: it does not go with offload=1",
+			      what, spec);
 	return rc;
 }
 
 /* MAC, MTU, address and IFF_UP through a socket of the current namespace. */
-static int configure(const struct hvb_tap_cfg *cfg, char **err)
+int hvb_tap_configure(const struct hvb_tap_cfg *cfg, char **err)
 {
 	struct ifreq ifr;
 	const char *step = "socket";
@@ -212,7 +227,7 @@ static int create_here(const struct hvb_tap_cfg *cfg, char **err)
 	step = "TUNSETOFFLOAD";
 	if (cfg->offload && ioctl(fd, TUNSETOFFLOAD, (unsigned long)TUN_F_CSUM) < 0)
 		goto out_errno;
-	rc = configure(cfg, err);
+	rc = hvb_tap_configure(cfg, err);
 	if (rc < 0) {
 		close(fd);
 		return rc;
@@ -225,45 +240,68 @@ out_errno:
 	return rc;
 }
 
-int hvb_tap_open(const struct hvb_tap_cfg *cfg, char **err)
+int hvb_in_netns(const char *netns, const char *ifname, int (*fn)(void *arg, char **err), void *arg,
+		 char **err)
 {
-	if (!cfg->netns[0])
-		return create_here(cfg, err);
+	if (!netns[0])
+		return fn(arg, err);
 	char path[96];
-	snprintf(path, sizeof path, "/run/netns/%s", cfg->netns); /* fits: the parser's cap */
+	snprintf(path, sizeof path, "/run/netns/%s", netns); /* fits: the parser's cap */
 	int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (self < 0)
-		return xdrv_err(err, -errno, "TAP %s: /proc/self/ns/net: %s", cfg->name,
-				strerror(errno));
+		return xdrv_err(err, -errno, "%s: /proc/self/ns/net: %s", ifname, strerror(errno));
 	int rc, target = open(path, O_RDONLY | O_CLOEXEC);
 	if (target < 0) {
-		rc = xdrv_err(err, -errno, "TAP %s: network namespace %s: %s", cfg->name, path,
+		rc = xdrv_err(err, -errno, "%s: network namespace %s: %s", ifname, path,
 			      strerror(errno));
 		goto out_self;
 	}
 	if (setns(target, CLONE_NEWNET) < 0) {
-		rc = xdrv_err(err, -errno, "TAP %s: setns %s: %s", cfg->name, path,
-			      strerror(errno));
+		rc = xdrv_err(err, -errno, "%s: setns %s: %s", ifname, path, strerror(errno));
 		goto out_target;
 	}
-	rc = create_here(cfg, err);
+	rc = fn(arg, err);
 	if (setns(self, CLONE_NEWNET) < 0) {
-		/* staying in the wrong namespace would be worse than failing loudly */
+		/* staying in the wrong namespace would be worse than failing loudly: the caller
+		 * undoes what fn made (rc < 0 tells it) */
 		int e = errno;
-		if (rc >= 0)
-			close(rc);
 		if (err) {
 			free(*err);
 			*err = NULL;
 		}
-		rc = xdrv_err(err, -e, "TAP %s: returning from %s: %s", cfg->name, path,
-			      strerror(e));
+		rc = xdrv_err(err, -e, "%s: returning from %s: %s", ifname, path, strerror(e));
 	}
 out_target:
 	close(target);
 out_self:
 	close(self);
 	return rc;
+}
+
+struct tap_open_arg {
+	const struct hvb_tap_cfg *cfg;
+	int fd;
+};
+
+static int tap_open_here(void *arg, char **err)
+{
+	struct tap_open_arg *a = arg;
+	a->fd = create_here(a->cfg, err);
+	return a->fd < 0 ? a->fd : 0;
+}
+
+int hvb_tap_open(const struct hvb_tap_cfg *cfg, char **err)
+{
+	struct tap_open_arg a = {cfg, -1};
+	char what[40];
+	snprintf(what, sizeof what, "TAP %s", cfg->name);
+	int rc = hvb_in_netns(cfg->netns, what, tap_open_here, &a, err);
+	if (rc < 0) {
+		if (a.fd >= 0)
+			close(a.fd);
+		return rc;
+	}
+	return a.fd;
 }
 
 int hvb_tap_set_mac(int fd, const char *name, const uint8_t mac[6], char **err)

@@ -126,6 +126,28 @@ int hvb_wire_put(struct hvb_wire *w, const void *frame, size_t len)
 	return wire_put(w, frame, len);
 }
 
+/* The next frame for the receiver, by reference where the kind can. */
+static int wire_peek(struct hvb_wire *w, const uint8_t **frame)
+{
+	if (w->ops->peek_ref)
+		return w->ops->peek_ref(w->priv, frame);
+	int len = w->ops->peek(w->priv, w->buf, HVB_WIRE_MAX_FRAME);
+	*frame = len > 0 ? w->buf : NULL;
+	return len;
+}
+
+void hvb_wire_flush(struct hvb_wire *w)
+{
+	if (w && w->ops->flush)
+		w->ops->flush(w->priv);
+}
+
+void hvb_wire_adopt(struct hvb_wire *w)
+{
+	if (w && w->ops->adopt)
+		w->ops->adopt(w->priv);
+}
+
 int hvb_wire_take(struct hvb_wire *w, const uint8_t **frame)
 {
 	*frame = NULL;
@@ -133,10 +155,7 @@ int hvb_wire_take(struct hvb_wire *w, const uint8_t **frame)
 		return -EINVAL;
 	if (w->nic)
 		return -EBUSY;
-	int len = w->ops->peek(w->priv, w->buf, HVB_WIRE_MAX_FRAME);
-	if (len > 0)
-		*frame = w->buf;
-	return len;
+	return wire_peek(w, frame);
 }
 
 void hvb_wire_taken(struct hvb_wire *w, size_t len)
@@ -161,14 +180,17 @@ int hvb_wire_pump(struct hvb_wire *w, uint32_t budget)
 		return -ENOTCONN;
 	const struct hvb_nic_ops *nic = hvb_device_model(w->nic)->nic;
 	int moved = 0;
+	/* what the NIC transmitted since the last pump leaves first (the driver ran in between) */
+	hvb_wire_flush(w);
 	while (budget-- > 0) {
-		int len = w->ops->peek(w->priv, w->buf, HVB_WIRE_MAX_FRAME);
+		const uint8_t *frame;
+		int len = wire_peek(w, &frame);
 		if (len < 0)
 			return moved ? moved : len;
 		if (len == 0)
 			break;
 		/* the NIC's receive may not detach or destroy the wire: models only DMA */
-		int rc = nic->receive(hvb_device_state(w->nic), w->buf, (size_t)len);
+		int rc = nic->receive(hvb_device_state(w->nic), frame, (size_t)len);
 		if (rc == -EAGAIN) {
 			w->stats.rx_deferred++;
 			break;

@@ -8,6 +8,11 @@
  * shared once at creation. A buffer's ring id is its index in its pool, so an id from the
  * backend names one buffer and can be checked against what is outstanding.
  *
+ * Frames larger than a page (jumbo frames) span slots both ways when the other side offers
+ * feature-sg: TX chains of up to NF_MAX_SLOTS requests (more_data, the first with the total),
+ * and RX responses with more_data, gathered into one frame as they arrive (we write
+ * feature-sg=1) while their buffers are posted again at once.
+ *
  * Batching: TX requests are pushed at the end of a round (the next pump, or every
  * NF_TX_PUSH_BATCH frames), RX buffers are re-posted in batches, and the backend is notified
  * only when the ring says it asked (RING_PUSH_REQUESTS_AND_CHECK_NOTIFY). We ask for RX
@@ -51,6 +56,7 @@
 #define NF_RX_PUSH_BATCH 64u  /* re-posted RX buffers pushed together (at most rx / 4) */
 #define NF_TX_WAIT_MS	 200u /* all TX buffers in flight: wait this long for one back */
 #define NF_MAX_SLOTS	 XEN_NETIF_NR_SLOTS_MIN /* slots per frame with feature-sg */
+#define NF_MAX_FRAME	 65535u			/* a multi-slot RX frame at most */
 
 _Static_assert(NF_TX_RING == 256 && NF_RX_RING == 256, "netif rings on a 4 KiB page");
 
@@ -81,8 +87,12 @@ struct netfront {
 	uint32_t rx_batch; /* push re-posted buffers this many at a time (or when idle) */
 	bool nobatch;	   /* batch=0: push every request at once and always notify */
 	bool held;
+	bool held_asm; /* the held frame came in several slots: it is in rxframe, buffers back */
 	uint16_t held_id, held_off;
 	uint32_t held_len;
+	uint8_t *rxframe;   /* NF_MAX_FRAME: a multi-slot frame gathered (feature-sg) */
+	uint32_t asm_len;   /* bytes gathered so far */
+	uint32_t asm_slots; /* slots gathered so far: 0 between frames */
 
 	/* TX: free buffer ids (a stack), which are in flight */
 	uint16_t *tx_free;
@@ -333,20 +343,47 @@ static int rx_take(struct netfront *nf)
 				return nf_fail(nf, "rx response status %d for id %u is unknown",
 					       r.status, r.id);
 			nf->st.rx_backend_errors++;
+			nf->asm_len = nf->asm_slots = 0; /* a frame cut short is dropped */
 			rx_post(nf, r.id);
 			continue;
 		}
-		/* we offered no feature-sg, no GSO, no extra info: one slot per frame */
-		if (r.flags & ~(uint16_t)(NETRXF_data_validated | NETRXF_csum_blank))
+		/* we offered feature-sg (frames over several slots), no GSO, no extra info */
+		if (r.flags &
+		    ~(uint16_t)(NETRXF_data_validated | NETRXF_csum_blank | NETRXF_more_data))
 			return nf_fail(nf,
 				       "rx response flags 0x%x for id %u: not negotiated "
-				       "(only data_validated, csum_blank)",
+				       "(only data_validated, csum_blank, more_data)",
 				       r.flags, r.id);
 		if (r.offset >= XT_PAGE || (uint32_t)r.offset + (uint32_t)r.status > XT_PAGE)
 			return nf_fail(nf,
 				       "rx response offset %u + status (length) %d for id %u "
 				       "leaves the %u-byte page",
 				       r.offset, r.status, r.id, XT_PAGE);
+		if ((r.flags & NETRXF_more_data) || nf->asm_slots) {
+			/* a slot of a multi-slot frame: gathered, the buffer goes back at once */
+			if (nf->asm_slots + 1 > NF_MAX_SLOTS ||
+			    nf->asm_len + (uint32_t)r.status > NF_MAX_FRAME)
+				return nf_fail(nf,
+					       "rx frame over more than %u slots or %u bytes "
+					       "(id %u)",
+					       NF_MAX_SLOTS, NF_MAX_FRAME, r.id);
+			memcpy(nf->rxframe + nf->asm_len,
+			       nf->rxbuf + (size_t)r.id * XT_PAGE + r.offset, (size_t)r.status);
+			nf->asm_len += (uint32_t)r.status;
+			nf->asm_slots++;
+			rx_post(nf, r.id);
+			if (r.flags & NETRXF_more_data)
+				continue;
+			uint32_t flen = nf->asm_len;
+			nf->asm_len = nf->asm_slots = 0;
+			if (flen == 0) {
+				nf->st.rx_backend_errors++;
+				continue;
+			}
+			nf->held = nf->held_asm = true;
+			nf->held_len = flen;
+			return 1;
+		}
 		if (r.status == 0) { /* nothing to deliver */
 			nf->st.rx_backend_errors++;
 			rx_post(nf, r.id);
@@ -387,7 +424,10 @@ static int nf_peek(void *priv, uint8_t *buf, size_t cap)
 	if (nf->held_len > cap)
 		return -EMSGSIZE;
 	/* the data (not the response) may be read again if the NIC refused it: only bytes */
-	memcpy(buf, nf->rxbuf + (size_t)nf->held_id * XT_PAGE + nf->held_off, nf->held_len);
+	if (nf->held_asm)
+		memcpy(buf, nf->rxframe, nf->held_len);
+	else
+		memcpy(buf, nf->rxbuf + (size_t)nf->held_id * XT_PAGE + nf->held_off, nf->held_len);
 	return (int)nf->held_len;
 }
 
@@ -398,6 +438,10 @@ static void nf_consumed(void *priv)
 		return;
 	nf->held = false;
 	nf->st.rx_frames++;
+	if (nf->held_asm) { /* its buffers went back as they were gathered */
+		nf->held_asm = false;
+		return;
+	}
 	rx_post(nf, nf->held_id);
 	if (nf->rx_unpushed >= nf->rx_batch)
 		rx_push(nf);
@@ -489,7 +533,9 @@ static int nf_alloc(struct netfront *nf)
 	nf->rx_queued = calloc(nf->nrx, sizeof *nf->rx_queued);
 	nf->tx_busy = calloc(nf->ntx, sizeof *nf->tx_busy);
 	nf->tx_free = calloc(nf->ntx, sizeof *nf->tx_free);
-	if (!nf->refs || !nf->rx_posted || !nf->rx_queued || !nf->tx_busy || !nf->tx_free)
+	nf->rxframe = malloc(NF_MAX_FRAME);
+	if (!nf->refs || !nf->rx_posted || !nf->rx_queued || !nf->tx_busy || !nf->tx_free ||
+	    !nf->rxframe)
 		return -ENOMEM;
 	return 0;
 }
@@ -570,7 +616,7 @@ static int nf_handshake(struct netfront *nf, char **err)
 		{"event-channel", xt_evtchn_port(t)},
 		{"request-rx-copy", 1},
 		{"feature-rx-notify", 1},
-		{"feature-sg", 0},
+		{"feature-sg", 1}, /* RX frames over several slots (jumbo frames) */
 		{"feature-gso-tcpv4", 0},
 		{"feature-gso-tcpv6", 0},
 		{"feature-no-csum-offload", 1}, /* full checksums in every frame we receive */
@@ -613,6 +659,7 @@ static void nf_destroy(void *priv)
 	free(nf->rx_queued);
 	free(nf->tx_busy);
 	free(nf->tx_free);
+	free(nf->rxframe);
 	free(nf);
 }
 
@@ -712,8 +759,9 @@ static int fuzz_check(const struct netfront *nf)
 		posted += nf->rx_posted[i];
 	if (busy + nf->tx_nfree != nf->ntx || nf->tx.req_prod_pvt - nf->tx.rsp_cons != busy)
 		return -1;
-	if (posted + nf->rx_unpushed + nf->held != nf->nrx ||
-	    nf->rx.req_prod_pvt - nf->rx.rsp_cons != nf->nrx - nf->held)
+	uint32_t held = nf->held && !nf->held_asm; /* a gathered frame holds no buffer */
+	if (posted + nf->rx_unpushed + held != nf->nrx ||
+	    nf->rx.req_prod_pvt - nf->rx.rsp_cons != nf->nrx - held)
 		return -1;
 	return 0;
 }
@@ -740,7 +788,8 @@ int hvb_netfront_fuzz_responses(const uint8_t *data, size_t len)
 	memset(nf->rx_posted, 0, nf->nrx * sizeof *nf->rx_posted);
 	memset(nf->tx_busy, 0, nf->ntx * sizeof *nf->tx_busy);
 	memset(&nf->st, 0, sizeof nf->st);
-	nf->broken = nf->held = false;
+	nf->broken = nf->held = nf->held_asm = false;
+	nf->asm_len = nf->asm_slots = 0;
 	nf->rx_unpushed = 0;
 	nf_layout(nf);
 	nf->tx_pushed = 0;

@@ -9,8 +9,8 @@
  *
  * Parameters (specialized into constants by the loader; defined in dp83820_params.c): rx_ring,
  * tx_ring (descriptors), holdoff_us (IHR, 100 us units), csum_offload (extsts checksum insertion
- * and checking), desc64 (the 64-bit descriptor format, CFG.M64ADDR). Every wait on the chip is
- * bounded.
+ * and checking), desc64 (the 64-bit descriptor format, CFG.M64ADDR), mtu (RX buffer size:
+ * jumbo frames up to 9000 bytes of payload, RXCFG.ALP). Every wait on the chip is bounded.
  */
 #include "dp83820.h"
 
@@ -245,7 +245,9 @@ static void dp_chip_setup(struct dp *d)
 		cfg &= ~(CFG_M64ADDR | CFG_T64ADDR);
 	dp_wr(d, DP_CFG, cfg);
 	dp_wr(d, DP_TXCFG, TXCFG_ATP | TXCFG_MXDMA512 | TXCFG_FLTH(1600) | TXCFG_DRTH(512));
-	dp_wr(d, DP_RXCFG, RXCFG_STRIPCRC | RXCFG_RX_FD | RXCFG_MXDMA512 | RXCFG_DRTH(64));
+	dp_wr(d, DP_RXCFG,
+	      RXCFG_STRIPCRC | RXCFG_RX_FD | RXCFG_MXDMA512 | RXCFG_DRTH(64) |
+		      (xdrv_param_mtu > 1500 ? RXCFG_ALP : 0));
 	dp_wr(d, DP_PQCR, 0);
 	dp_wr(d, DP_WCSR, 0);
 	dp_wr(d, DP_VRCR, xdrv_param_csum_offload ? VRCR_IPEN : 0);
@@ -383,6 +385,9 @@ static const struct xdrv_param dp_params[] = {
 			 "TCP/UDP/IP checksums by the chip on transmit and receive"),
 	XDRV_PARAM_ENTRY(XDRV_PARAM_BOOL, desc64, 0, 0, 1,
 			 "64-bit descriptor format (CFG.M64ADDR)"),
+	XDRV_PARAM_ENTRY(
+		XDRV_PARAM_U32, mtu, 1500, 68, 9000,
+		"largest frame payload received (RX buffer size; jumbo frames above 1500)"),
 	XDRV_PARAM_END,
 };
 

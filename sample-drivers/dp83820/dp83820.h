@@ -18,8 +18,11 @@ extern XDRV_PARAM(uint32_t, tx_ring);
 extern XDRV_PARAM(uint32_t, holdoff_us);
 extern XDRV_PARAM(uint32_t, csum_offload);
 extern XDRV_PARAM(uint32_t, desc64);
+extern XDRV_PARAM(uint32_t, mtu);
 
-#define DP_RX_BUF 1536u /* a 1514-byte frame (CRC stripped) plus room */
+/* One receive buffer: a frame of the MTU (CRC stripped) with its header and a VLAN tag, in
+ * 64-byte steps; 1536 at the default 1500. Jumbo frames (mtu > 1500) need RXCFG.ALP. */
+#define DP_RX_BUF ((xdrv_param_mtu + 18u + 63u) & ~63u)
 /* Built against ABI 1.1 or later (the default; -DXDRV_ABI_WANT=1000000 builds a 1.0 driver): the
  * receive buffers come from an xdrv_rxpool, mapped once, and each poll hands its frames to the
  * host in one call. DP_RX_BATCH frames at most per call. */

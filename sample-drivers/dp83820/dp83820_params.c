@@ -11,3 +11,4 @@ XDRV_PARAM(uint32_t, tx_ring) = 128;
 XDRV_PARAM(uint32_t, holdoff_us) = 100;
 XDRV_PARAM(uint32_t, csum_offload) = 1;
 XDRV_PARAM(uint32_t, desc64) = 0;
+XDRV_PARAM(uint32_t, mtu) = 1500;

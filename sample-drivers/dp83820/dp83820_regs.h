@@ -75,6 +75,7 @@
 
 #define RXCFG_STRIPCRC 0x20000000u
 #define RXCFG_RX_FD    0x10000000u
+#define RXCFG_ALP      0x08000000u /* accept long packets (> 1518 bytes) */
 #define RXCFG_MXDMA512 0x00700000u
 #define RXCFG_DRTH(x)  (((x) / 8u) << 1) /* drain threshold, 8-byte units */
 

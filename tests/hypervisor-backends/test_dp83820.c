@@ -603,6 +603,28 @@ static void test_rx_frame_longer_than_buffer_sets_long(void)
 	CU_ASSERT_EQUAL(R.mem[RIG_RXBUF + 100], 0); /* nothing past the buffer */
 }
 
+/* Jumbo frames: refused (LONG) while RXCFG.ALP is clear, taken whole once it is set. */
+static void test_rx_jumbo_frame_needs_alp(void)
+{
+	fresh(NULL);
+	rx_setup(4, 9024);
+	static uint8_t f[9014];
+	for (size_t i = 0; i < sizeof f; i++)
+		f[i] = (uint8_t)(i * 7);
+	memcpy(f, rig_mac, 6);
+	CU_ASSERT_EQUAL(dp83820_receive(R.d, f, sizeof f), 0);
+	CU_ASSERT_EQUAL(cmdsts32(RIG_RXRING) & (DP83820_CMDSTS_LONG | DP83820_CMDSTS_OK),
+			DP83820_CMDSTS_LONG);
+	wr(DP83820_RXCFG, DP83820_RXCFG_ALP);
+	CU_ASSERT_EQUAL(dp83820_receive(R.d, f, sizeof f), 0);
+	uint32_t st = cmdsts32(RIG_RXRING + 16);
+	CU_ASSERT_EQUAL(st & (DP83820_CMDSTS_LONG | DP83820_CMDSTS_OK), DP83820_CMDSTS_OK);
+	CU_ASSERT_EQUAL(st & DP83820_CMDSTS_LEN, sizeof f);
+	struct dp83820_counters c;
+	dp83820_get_counters(R.d, &c);
+	CU_ASSERT_EQUAL(c.rx_frames, 1);
+}
+
 static void test_rx_wild_buffer_pointer_is_master_abort(void)
 {
 	fresh(NULL);
@@ -721,6 +743,6 @@ XTEST_SUITE(hvb_dp83820, setup, teardown, XTEST(test_reset_values_and_identity),
 	    XTEST(test_rx_reports_bad_checksums_in_extsts), XTEST(test_rx_broadcast_and_filter),
 	    XTEST(test_rx_without_descriptor_is_overrun),
 	    XTEST(test_rx_with_flow_control_defers_instead_of_dropping),
-	    XTEST(test_rx_frame_longer_than_buffer_sets_long),
+	    XTEST(test_rx_frame_longer_than_buffer_sets_long), XTEST(test_rx_jumbo_frame_needs_alp),
 	    XTEST(test_rx_wild_buffer_pointer_is_master_abort),
 	    XTEST(test_holdoff_delays_interrupt_until_timer_fires), XTEST(test_desc64_tx_and_rx))

@@ -71,6 +71,7 @@ enum peer_mode {
 	TX_PROD_JUMP,
 	TX_SG,	  /* advertises feature-sg=1: a 6000-byte frame must come as two slots */
 	TX_QUIET, /* asks for a TX notification only at request 100, answers by polling */
+	RX_SG,	  /* one 6000-byte frame over two RX buffers (more_data on the first) */
 };
 
 /* The wire spec PEER_BACKD serves (set before the fork). */
@@ -178,8 +179,8 @@ static int hostile(struct peer *p, enum peer_mode m)
 	case RX_BAD_OFFSET:
 		rx_respond(p, 0, 4000, 0, 200);
 		break;
-	case RX_BAD_FLAGS:
-		rx_respond(p, 0, 0, NETRXF_more_data, 60);
+	case RX_BAD_FLAGS: /* extra_info: not negotiated (more_data is, with feature-sg) */
+		rx_respond(p, 0, 0, NETRXF_extra_info, 60);
 		break;
 	case RX_PROD_JUMP:
 		rx_respond(p, 0, 0, 0, 60);
@@ -216,6 +217,25 @@ static int hostile(struct peer *p, enum peer_mode m)
 		    b[1903] != (uint8_t)5999)
 			return -1;
 		return 0;
+	}
+	case RX_SG: {
+		/* the first two posted buffers, filled with bytes i & 0xff of the frame */
+		netif_rx_request_t q0, q1;
+		xen_rmb();
+		if (p->rx.sring->req_prod - p->rx.req_cons < 2)
+			return -1;
+		RING_COPY_REQUEST(&p->rx, p->rx.req_cons, &q0);
+		RING_COPY_REQUEST(&p->rx, p->rx.req_cons + 1, &q1);
+		p->rx.req_cons += 2;
+		uint8_t *a = xt_map(p->t, &q0.gref, 1, NULL);
+		uint8_t *b = xt_map(p->t, &q1.gref, 1, NULL);
+		if (!a || !b)
+			return -1;
+		for (uint32_t i = 0; i < 6000; i++)
+			(i < 4096 ? a : b)[i % 4096] = (uint8_t)(i * 13);
+		rx_respond(p, q0.id, 0, NETRXF_more_data, 4096);
+		rx_respond(p, q1.id, 0, 0, 1904);
+		break;
 	}
 	case TX_QUIET:
 		/* answer 100 requests without being told, by looking at the ring */
@@ -407,7 +427,7 @@ static void test_rx_bad_offset_len(void)
 
 static void test_rx_bad_flags(void)
 {
-	expect_disconnect(RX_BAD_FLAGS, false, "rx response flags 0x4");
+	expect_disconnect(RX_BAD_FLAGS, false, "rx response flags 0x8");
 }
 
 static void test_rx_prod_jump(void)
@@ -519,6 +539,65 @@ static void test_tx_multi_slot_with_feature_sg(void)
 	CU_ASSERT_EQUAL(st.tx_frames, 1);
 	CU_ASSERT_EQUAL(st.tx_slots, 2);
 	CU_ASSERT_EQUAL(fe_close(&f), 0); /* the peer checked both slots' sizes, flags, bytes */
+}
+
+/* A frame over two RX slots (we offer feature-sg) comes out whole, and both buffers are posted
+ * again at once. */
+static void test_rx_multi_slot_is_gathered(void)
+{
+	struct fe f;
+	CU_ASSERT_EQUAL_FATAL(fe_open(&f, RX_SG, NULL), 0);
+	const uint8_t *fr;
+	CU_ASSERT_EQUAL_FATAL(fe_take(&f, &fr), 6000);
+	bool same = true;
+	for (uint32_t i = 0; i < 6000; i++)
+		same &= fr[i] == (uint8_t)(i * 13);
+	CU_ASSERT_TRUE(same);
+	hvb_wire_taken(f.w, 6000);
+	struct hvb_netfront_stats st;
+	CU_ASSERT_EQUAL_FATAL(hvb_netfront_get_stats(f.w, &st), 0);
+	CU_ASSERT_EQUAL(st.rx_frames, 1);
+	CU_ASSERT_TRUE(st.connected);
+	CU_ASSERT_EQUAL(fe_close(&f), 0);
+}
+
+/* Jumbo frames through the real backend: a 9000-byte frame goes out as a chain of three
+ * slots, which xdrv-backd's vif gathers whole into its wire's checking sink. */
+static void test_backd_gathers_a_multi_slot_tx_frame(void)
+{
+	backd_spec = "gen:count=0";
+	struct fe f;
+	CU_ASSERT_EQUAL_FATAL(fe_open(&f, PEER_BACKD, "vif=0"), 0);
+	static uint8_t big[9000];
+	CU_ASSERT_EQUAL(hvb_wire_gen_frame(big, sizeof big, 5, 1514,
+					   (const uint8_t[6]){2, 0, 0, 0, 0, 1},
+					   (const uint8_t[6]){2, 0, 0, 0, 0, 2}),
+			1514);
+	for (size_t i = 1514; i < sizeof big; i++)
+		big[i] = (uint8_t)i;
+	CU_ASSERT_EQUAL(hvb_wire_put(f.w, big, sizeof big), 0);
+	const uint8_t *fr;
+	CU_ASSERT_EQUAL(hvb_wire_take(f.w, &fr), 0); /* pushes */
+	struct hvb_netfront_stats st;
+	uint64_t deadline = xdrv_now_ns() + 5000000000ull;
+	do {
+		CU_ASSERT_EQUAL(hvb_wire_take(f.w, &fr), 0);
+		CU_ASSERT_EQUAL_FATAL(hvb_netfront_get_stats(f.w, &st), 0);
+		if (st.tx_in_flight)
+			usleep(1000);
+	} while (st.tx_in_flight && xdrv_now_ns() < deadline);
+	CU_ASSERT_EQUAL(st.tx_slots, 3);
+	CU_ASSERT_EQUAL(st.tx_in_flight, 0);
+	CU_ASSERT_EQUAL(st.tx_backend_errors, 0);
+	CU_ASSERT_EQUAL(fe_close(&f), 0);
+	char *log = (char *)xtest_read(xtest_path("%s.log", f.path), NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(log);
+	CU_ASSERT_PTR_NOT_NULL(strstr(log, "frontend->wire 1 frames 9000 bytes (0 runts"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(log, "sink 1 frames 9000 bytes"));
+	if (!strstr(log, "sink 1 frames 9000 bytes"))
+		fprintf(stderr, "backend log: %s\n", log);
+	free(log);
+	backd_spec = "gen:count=300,size=60";
 }
 
 static void test_tx_too_big_without_feature_sg(void)
@@ -667,8 +746,12 @@ static void expect_backd_refuses(const char *spec, int how, const char *field)
 	case 2:
 		raw_tx(&r, r.refs[2], 4000, 0, 200);
 		break;
-	case 3:
+	case 3: /* more_data is negotiated (feature-sg), extra_info is not */
+		raw_tx(&r, r.refs[2], 0, NETTXF_extra_info, 60);
+		break;
+	case 5: /* a chain whose first request's total is less than the rest */
 		raw_tx(&r, r.refs[2], 0, NETTXF_more_data, 60);
+		raw_tx(&r, r.refs[3], 0, 0, 100);
 		break;
 	case 4: { /* an RX buffer that is not granted, and a frame for it */
 		netif_rx_request_t *q = RING_GET_REQUEST(&r.rx, r.rx.req_prod_pvt++);
@@ -707,7 +790,12 @@ static void test_backd_refuses_tx_offset_size(void)
 
 static void test_backd_refuses_tx_flags(void)
 {
-	expect_backd_refuses("gen:count=0", 3, "frontend tx request flags 0x4");
+	expect_backd_refuses("gen:count=0", 3, "frontend tx request flags 0x8");
+}
+
+static void test_backd_refuses_tx_chain_sizes(void)
+{
+	expect_backd_refuses("gen:count=0", 5, "total size 60 does not hold the 100 bytes");
 }
 
 static void test_backd_refuses_bad_rx_gref(void)
@@ -761,7 +849,9 @@ XTEST_SUITE(hvb_netfront, setup, teardown, XTEST(test_options_are_checked),
 	    XTEST(test_rx_bad_offset_len), XTEST(test_rx_bad_flags), XTEST(test_rx_prod_jump),
 	    XTEST(test_tx_bad_id), XTEST(test_tx_bad_status), XTEST(test_tx_prod_jump),
 	    XTEST(test_tx_multi_slot_with_feature_sg), XTEST(test_tx_too_big_without_feature_sg),
+	    XTEST(test_rx_multi_slot_is_gathered), XTEST(test_backd_gathers_a_multi_slot_tx_frame),
 	    XTEST(test_tx_notifies_only_when_asked), XTEST(test_backd_refuses_tx_prod_jump),
 	    XTEST(test_backd_refuses_bad_tx_gref), XTEST(test_backd_refuses_tx_offset_size),
-	    XTEST(test_backd_refuses_tx_flags), XTEST(test_backd_refuses_bad_rx_gref),
+	    XTEST(test_backd_refuses_tx_flags), XTEST(test_backd_refuses_tx_chain_sizes),
+	    XTEST(test_backd_refuses_bad_rx_gref),
 	    XTEST(test_backd_refuses_frontend_without_rx_copy))

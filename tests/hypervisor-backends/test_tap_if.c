@@ -46,6 +46,11 @@ static void test_tap_key_value_form_takes_mtu_addr_and_offload(void)
 	/* a wire's default: no virtio-net header */
 	CU_ASSERT_EQUAL_FATAL(hvb_tap_parse("t0", "tap", false, false, &c, &err), 0);
 	CU_ASSERT_FALSE(c.offload);
+	CU_ASSERT_EQUAL(c.io, HVB_TAP_IO_AUTO); /* a ring where it can be made */
+	CU_ASSERT_EQUAL_FATAL(hvb_tap_parse("name=t0,io=ring", "tap", false, false, &c, &err), 0);
+	CU_ASSERT_EQUAL(c.io, HVB_TAP_IO_RING);
+	CU_ASSERT_EQUAL_FATAL(hvb_tap_parse("name=t0,io=tap", "tap", false, false, &c, &err), 0);
+	CU_ASSERT_EQUAL(c.io, HVB_TAP_IO_TAP);
 }
 
 static void refused(const char *spec, bool allow_offload, const char *needle)
@@ -76,6 +81,8 @@ static void test_tap_refuses_bad_specs_with_a_reason(void)
 	refused("name=t0,addr=10.0.0.1", true, "addr wants A.B.C.D/N");
 	refused("name=t0,addr=10.0.0.300/24", true, "addr wants A.B.C.D/N");
 	refused("name=t0,addr=10.0.0.1/33", true, "addr wants A.B.C.D/N");
+	refused("name=t0,io=xdp", true, "io wants auto, ring or tap");
+	refused("name=t0,offload=1,io=ring", true, "io=ring carries plain frames");
 }
 
 /* The wire kind takes the same specs through the same parser: the same limits, so a spec that

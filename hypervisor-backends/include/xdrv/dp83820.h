@@ -36,8 +36,11 @@
  * clear and the buffer size in cmdsts[15:0]; the chip fills it and sets OWN, OK, the frame
  * length (no FCS), DEST bits, and extsts checksum status when CFG.EXTSTS_EN.
  * A frame that does not fit its one RX buffer is dropped with LONG set (frames are not split
- * over descriptors). TX gathers MORE fragments, up to DP83820_TX_MAX_FRAME bytes and
- * DP83820_TX_MAX_FRAGS descriptors per frame.
+ * over descriptors), and so is a frame longer than DP83820_MAX_STD_FRAME unless RXCFG.ALP
+ * (accept long packets) is set: jumbo frames. The chip's limit is its 16-bit buffer size field;
+ * Linux's ns83820 notes 8192-byte receive buffers for jumbo frames; xdrv's TAPs and wires cap
+ * the MTU at 9000 (xdrv/tap.h), which the sample driver's `mtu` parameter matches. TX gathers MORE
+ * fragments, up to DP83820_TX_MAX_FRAME bytes and DP83820_TX_MAX_FRAGS descriptors per frame.
  *
  * Guest errors (never crash the host; each logged once):
  *   descriptor or buffer at an unmapped bus address  -> ISR.RMABT (+ TXERR / RXERR), engine halts
@@ -228,6 +231,7 @@ struct hvb_device;
 
 /* Engine bounds (why: a guest must not make the host loop or allocate without limit) */
 #define DP83820_TX_MAX_FRAME	  65535 /* bytes gathered per frame (16-bit length field) */
+#define DP83820_MAX_STD_FRAME	  1518	/* longest frame (no FCS, one VLAN tag) without ALP */
 #define DP83820_TX_MAX_FRAGS	  256	/* descriptors per frame */
 #define DP83820_MAX_DESC_PER_KICK 1024	/* descriptors per engine run */
 

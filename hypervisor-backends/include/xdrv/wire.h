@@ -22,13 +22,17 @@
  *          The sink counts what the NIC transmits and folds every frame into a digest
  *          (FNV-1a 64 over each frame's 16-bit length and bytes, in order), and checks frames
  *          that look like generator frames (IPv4/UDP to port 9): bad ones count in tx_bad.
- *   "tap"  a Linux TAP interface (IFF_TAP | IFF_NO_PI), spec as in xdrv/tap.h:
+ *   "tap"  a Linux interface in a namespace, spec as in xdrv/tap.h (io=auto: a veth pair with
+ *          PACKET_MMAP rings, batched; else, or with io=tap, a TAP, IFF_TAP | IFF_NO_PI):
  *            IFNAME[@NETNS], or
  *            name=IFNAME   interface name (required, at most 15 bytes)
  *            netns=NAME    create it inside network namespace /run/netns/NAME (as `ip netns`
  *                          makes), entered with setns around the open; default: current one
  *            addr=A.B.C.D/N  IPv4 address set on the interface (optional)
- *            mtu=N         (optional, 68..9000)
+ *            mtu=N         (optional, 68..9000; frames from the kernel longer than it allows
+ *                          are skipped and counted in rx_rejected)
+ *            io=auto|ring|tap  how frames move (xdrv/tap.h); auto falls back to a TAP with one
+ *                          line (hvb_log) naming why the ring could not be made
  *          The interface is brought up. Frames are pumped non-blocking both ways; destroy
  *          closes the fd, which deletes the interface. Needs CAP_NET_ADMIN (and CAP_SYS_ADMIN
  *          for netns).
@@ -67,12 +71,19 @@ struct hvb_wire_ops {
 	 * length, 0 when none is waiting, or -errno. The wire keeps it until hvb_wire_pump calls
 	 * `consumed` (the NIC refused it with -EAGAIN: offered again next pump). */
 	int (*peek)(void *priv, uint8_t *buf, size_t cap);
+	/* Optional: the same without the copy, *frame valid until `consumed` or the next call. */
+	int (*peek_ref)(void *priv, const uint8_t **frame);
 	void (*consumed)(void *priv);
+	/* Optional: hand frames queued by `tx` to the other side now (a kind that batches). */
+	void (*flush)(void *priv);
+	/* Optional: another process took the wire over (hvb_wire_adopt). */
+	void (*adopt)(void *priv);
 	/* Optional (NULL when the kind has none). A traffic source: queue `count` more frames of
 	 * `size` bytes (0 or -EINVAL), and the frames it still has to offer. */
 	int (*start)(void *priv, uint64_t count, uint32_t size);
 	uint64_t (*pending)(const void *priv);
-	/* A checking sink: add its own counters (tx_bad, digest) to *out and set out->sink. */
+	/* Optional: add the kind's own counters to *out (a checking sink: tx_bad, digest, and set
+	 * out->sink; an interface: rx_rejected and io). */
 	void (*stats)(const void *priv, struct hvb_wire_stats *out);
 	/* Optional: a descriptor that becomes readable (POLLIN) when the wire may have frames
 	 * for the receiver (a TAP's fd, netfront's event channel), or -1. */
@@ -87,6 +98,9 @@ struct hvb_wire_stats {
 	uint64_t rx_deferred;	      /* pump stopped: the NIC had no room (flow control) */
 	uint64_t digest;	      /* gen sink: FNV-1a 64 of the transmitted frames */
 	bool sink;		      /* the kind checks and digests (tx_bad, digest are valid) */
+	uint64_t rx_rejected;	      /* frames from the other side too long or short: skipped */
+	uint64_t rx_lost;	      /* frames the kernel dropped before the wire saw them */
+	const char *io;		      /* "ring" or "tap" for a "tap" wire, else NULL */
 };
 
 /* The wire kind called `name`, or NULL; the NULL-terminated list of every kind. */
@@ -107,6 +121,13 @@ void hvb_wire_detach(struct hvb_wire *w); /* NULL-safe */
 int hvb_wire_pump(struct hvb_wire *w, uint32_t budget);
 void hvb_wire_get_stats(const struct hvb_wire *w, struct hvb_wire_stats *out);
 const char *hvb_wire_name(const struct hvb_wire *w); /* "gen.0" style; borrowed */
+/* Hand frames a batching kind queued to the other side now (hvb_wire_pump does it first; a
+ * caller that transmits outside the pump calls it before it sleeps). NULL-safe. */
+void hvb_wire_flush(struct hvb_wire *w);
+/* The calling process took `w` over from the one that used it last (a fork child serving a wire
+ * its parent holds): a kind that keeps positions in memory it shares with the kernel re-learns
+ * them. NULL-safe. */
+void hvb_wire_adopt(struct hvb_wire *w);
 /* The kind's pollable descriptor (hvb_wire_ops.fd), or -1 when it has none. */
 int hvb_wire_fd(const struct hvb_wire *w);
 
