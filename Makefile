@@ -209,6 +209,8 @@ $(O)/drivers/%.bc: $(XDRV) $(wildcard driver-abi/include/xdrv/*.h)
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  BUILD   $@")
 	$(Q)$(XDRV) build -o $@ $(wildcard sample-drivers/$*/*.c)
+# a driver's bitcode also depends on its own sources (a pattern rule cannot name them)
+$(foreach d,$(DRIVERS),$(eval $(O)/drivers/$(d).bc: $(wildcard sample-drivers/$(d)/*.c sample-drivers/$(d)/*.h)))
 
 $(O)/pkg/%.unsigned.xdrv: $(O)/drivers/%.bc sample-drivers/%/driver.mk
 	@mkdir -p $(dir $@)
