@@ -33,3 +33,10 @@ PROG_EXTRA_xdrv-bench := $(NATIVE_STATIC)
 all test-build: $(NATIVE_SOS)
 endif
 # ---- end of native driver builds -----------------------------------------------------------------
+# ---- xdrv-taprelay's io=xdp (issue 14, choosing the wire's I/O): AF_XDP through libxdp --------
+# Only the relay links libxdp/libbpf; without them (pkg-config finds none) io=xdp is refused.
+XDP_LIBS := $(shell pkg-config --libs libxdp libbpf 2>/dev/null)
+ifneq ($(XDP_LIBS),)
+$(O)/obj/bench/main_xdrv-taprelay.o: CFLAGS += -DXDRV_HAVE_LIBXDP $(shell pkg-config --cflags libxdp libbpf)
+$(O)/bin/xdrv-taprelay: SYSLIBS += $(XDP_LIBS)
+endif

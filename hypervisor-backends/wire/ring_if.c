@@ -528,3 +528,8 @@ size_t hvb_ring_max_frame(const struct hvb_ring *r)
 {
 	return r ? r->max_frame : 0;
 }
+
+const char *hvb_ring_peer(const struct hvb_ring *r)
+{
+	return r ? r->peer : "";
+}

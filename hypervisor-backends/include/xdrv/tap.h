@@ -113,5 +113,8 @@ int hvb_ring_fd(const struct hvb_ring *r);
 void hvb_ring_get_stats(struct hvb_ring *r, struct hvb_ring_stats *out);
 /* The largest frame the ring carries (MTU + 18). */
 size_t hvb_ring_max_frame(const struct hvb_ring *r);
+/* The name of the hidden peer (in the interface's namespace), "" for NULL: the end the bench's
+ * relay (bench/main_xdrv-taprelay.c, io=xdp) puts an AF_XDP socket on instead of the rings. */
+const char *hvb_ring_peer(const struct hvb_ring *r);
 
 #endif
