@@ -35,7 +35,9 @@ endif
 # ---- end of native driver builds -----------------------------------------------------------------
 # ---- xdrv-taprelay's io=xdp (issue 14, choosing the wire's I/O): AF_XDP through libxdp --------
 # Only the relay links libxdp/libbpf; without them (pkg-config finds none) io=xdp is refused.
-XDP_LIBS := $(shell pkg-config --libs libxdp libbpf 2>/dev/null)
+# Host builds only: pkg-config names the host's libraries, which a cross build (ARCH=...) cannot
+# link, so there the relay is built without io=xdp.
+XDP_LIBS := $(if $(CROSS_TRIPLE),,$(shell pkg-config --libs libxdp libbpf 2>/dev/null))
 ifneq ($(XDP_LIBS),)
 $(O)/obj/bench/main_xdrv-taprelay.o: CFLAGS += -DXDRV_HAVE_LIBXDP $(shell pkg-config --cflags libxdp libbpf)
 $(O)/bin/xdrv-taprelay: SYSLIBS += $(XDP_LIBS)
