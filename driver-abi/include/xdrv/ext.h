@@ -146,6 +146,12 @@ void xdrv_ext_st32(xdrv_ext_pkt_t *pkt, uint32_t off, uint32_t val);
 /* Metadata (XDRV_EXT_META_*); an unknown key reads 0. */
 uint64_t xdrv_ext_meta(xdrv_ext_pkt_t *pkt, uint32_t key);
 
+/* The extension's own copies and fills, of its stack and constant data only (the loader checks
+ * the ranges); the same declarations as <xdrv/mem.h>. */
+void *memcpy(void *dst, const void *src, unsigned long n);
+void *memmove(void *dst, const void *src, unsigned long n);
+void *memset(void *dst, int c, unsigned long n);
+
 /* ---- tables -------------------------------------------------------------------------------- */
 
 /* The value under `key` in table `table` (an index into the descriptor's list), 0 when a hash
