@@ -277,3 +277,8 @@ uint32_t hvb_disk_aio_pending(const struct hvb_disk *disk)
 {
 	return disk ? disk->aio_pending : 0;
 }
+
+int hvb_disk_aio_fd(const struct hvb_disk *disk)
+{
+	return disk && disk->ops->aio_fd ? disk->ops->aio_fd(disk->priv) : -1;
+}

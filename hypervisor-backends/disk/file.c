@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <xdrv/hvb_disk.h>
@@ -44,6 +45,7 @@ struct file_disk {
 #ifdef XDRV_HAVE_LIBURING
 	struct io_uring ring;
 	uint32_t queued, inflight; /* SQEs not yet submitted; submitted without a CQE */
+	int efd;		   /* eventfd registered with the ring (-1: none) */
 #endif
 };
 
@@ -102,6 +104,8 @@ static void file_close(void *priv)
 #ifdef XDRV_HAVE_LIBURING
 	if (f->aio == 1)
 		io_uring_queue_exit(&f->ring); /* the disk layer reaped everything in flight */
+	if (f->aio == 1 && f->efd >= 0)
+		close(f->efd);
 #endif
 	close(f->fd);
 	free(f->path);
@@ -217,7 +221,20 @@ static int aio_setup(struct file_disk *f)
 			f->path, strerror(-rc));
 		return -1;
 	}
+	/* for callers with an event loop of their own (xdrv-backd's vbd): readable when a
+	 * completion is posted; without it they poll the ring */
+	f->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (f->efd >= 0 && io_uring_register_eventfd(&f->ring, f->efd) < 0) {
+		close(f->efd);
+		f->efd = -1;
+	}
 	return 1;
+}
+
+static int file_aio_fd(void *priv)
+{
+	const struct file_disk *f = priv;
+	return f->aio == 1 ? f->efd : -1;
 }
 
 static void file_aio_kick(void *priv)
@@ -311,5 +328,6 @@ const struct hvb_disk_ops hvb_file_disk_ops = {
 	.aio_submit = file_aio_submit,
 	.aio_kick = file_aio_kick,
 	.aio_reap = file_aio_reap,
+	.aio_fd = file_aio_fd,
 #endif
 };

@@ -70,6 +70,8 @@ struct hvb_disk_ops {
 	int (*aio_submit)(void *priv, struct hvb_disk_aio *a);
 	void (*aio_kick)(void *priv);
 	struct hvb_disk_aio *(*aio_reap)(void *priv, bool wait);
+	/* Optional: an fd readable once a completion may be there (see hvb_disk_aio_fd), or -1. */
+	int (*aio_fd)(void *priv);
 };
 
 /* By name ("ram", "file", "iscsi"); NULL if unknown. */
@@ -151,6 +153,11 @@ struct hvb_disk_aio *hvb_disk_aio_reap(struct hvb_disk *disk);
 void hvb_disk_aio_wait(struct hvb_disk *disk, struct hvb_disk_aio *a);
 /* Requests submitted and not yet reaped. */
 uint32_t hvb_disk_aio_pending(const struct hvb_disk *disk);
+/* For a caller with an event loop of its own: an eventfd (non-blocking) that becomes readable
+ * when a request finishes, or -1 (none, or not yet: the file backend sets its io_uring up at
+ * the first hvb_disk_aio_submit; ask again after one). The caller reads it (8 bytes) before it
+ * reaps, so that a completion after the reap makes it readable again. */
+int hvb_disk_aio_fd(const struct hvb_disk *disk);
 
 /* Parse a size "4096", "64K", "64M", "2G": 0 or -EINVAL. */
 int hvb_disk_parse_size(const char *s, uint64_t *out);
