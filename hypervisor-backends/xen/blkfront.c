@@ -158,6 +158,7 @@ struct blkfront {
 	struct bf_aio aio[BF_AIO_MAX];
 	uint32_t aio_active;
 	uint64_t aio_ticket;
+	bool aio_err_logged; /* an asynchronous request's ERROR was logged (the first only) */
 	struct hvb_disk_aio *done_head, *done_tail;
 	/* toolstack keys handed to xt_open: the strings live as long as the device */
 	char vdev_str[16], phys_str[24], dev_str[16];
@@ -438,9 +439,13 @@ static int bf_reap(struct blkfront *bf, int *io_rc, char **err)
 				memcpy(sl->buf, pages, sl->len);
 		} else if (ba) {
 			bf->stats.errors++;
-			if (ba->result == 0) {
+			if (ba->result == 0)
 				ba->result = -EIO;
-				hvb_log("%s: %s of sectors %llu+%u: the backend answered %s",
+			if (!bf->aio_err_logged) {
+				bf->aio_err_logged = true; /* later ones: stats.errors */
+				hvb_log("%s: %s of sectors %llu+%u: the backend answered %s "
+					"(further "
+					"such errors of asynchronous requests are not logged)",
 					bf->name, op_name(sl->op), (unsigned long long)sl->sector,
 					sl->len / BF_SECT,
 					rsp.status == BLKIF_RSP_EOPNOTSUPP ? "EOPNOTSUPP"
