@@ -99,6 +99,9 @@
 
 /* asynchronous requests of the disk layer accepted at once (the SCSI target's SCSI_AIO_MAX) */
 #define BF_AIO_MAX 32u
+/* With indirect requests the pool's slots are 8: the ring's other 24 entries get slots of their
+ * own for asynchronous parts, 11 pages each (direct requests), shared at the first one */
+#define BF_APOOL ((BF_SLOTS - BF_IND_SLOTS) * BF_SEGS)
 
 _Static_assert(BF_SLOTS <= (1u << BF_SLOT_BITS), "slot index fits the id's low bits");
 
@@ -159,6 +162,12 @@ struct blkfront {
 	uint32_t aio_active;
 	uint64_t aio_ticket;
 	bool aio_err_logged; /* an asynchronous request's ERROR was logged (the first only) */
+	/* slots [afirst, BF_SLOTS) for asynchronous parts, BF_SEGS pages of adata each (with
+	 * indirect requests; adata NULL: the parts take the pool's slots) */
+	uint8_t *adata;
+	uint32_t arefs[BF_APOOL];
+	uint32_t afirst, afree_head; /* afree_head: index + 1 */
+	bool apool_tried;
 	struct hvb_disk_aio *done_head, *done_tail;
 	/* toolstack keys handed to xt_open: the strings live as long as the device */
 	char vdev_str[16], phys_str[24], dev_str[16];
@@ -268,17 +277,38 @@ static bool bf_zero_copy(const struct blkfront *bf, const uint8_t *buf, uint64_t
 	return b >= lo && b < hi && len <= hi - b && (b - lo) % XT_PAGE == 0;
 }
 
-/*
- * Queue one request on a free slot (the caller checked there is one). zc: buf is pool pages of
- * bf_buffer's (bf_zero_copy), and the segments name them; else the data goes through the
- * slot's own pages.
- */
-static void bf_queue(struct blkfront *bf, uint8_t op, uint64_t off, uint8_t *buf, uint32_t len,
-		     bool zc)
+/* Is slot s one of the asynchronous parts' own (adata)? */
+static bool bf_aslot(const struct blkfront *bf, uint32_t s)
 {
-	uint32_t s = bf->free_head - 1;
+	return bf->adata && s >= bf->afirst && s < BF_SLOTS;
+}
+
+/* Slot s's own pages, and their grant references. */
+static uint8_t *bf_slot_pages(const struct blkfront *bf, uint32_t s)
+{
+	if (bf_aslot(bf, s))
+		return bf->adata + (size_t)(s - bf->afirst) * BF_SEGS * XT_PAGE;
+	return bf->data + (size_t)s * bf->seg_per_slot * XT_PAGE;
+}
+
+static const uint32_t *bf_slot_refs(const struct blkfront *bf, uint32_t s)
+{
+	if (bf_aslot(bf, s))
+		return bf->arefs + (size_t)(s - bf->afirst) * BF_SEGS;
+	return bf->data_refs + (size_t)s * bf->seg_per_slot;
+}
+
+/*
+ * Queue one request on a free slot of the list at *head (the caller checked there is one):
+ * the slot. zc: buf is pool pages of bf_buffer's (bf_zero_copy), and the segments name them;
+ * else the data goes through the slot's own pages.
+ */
+static uint32_t bf_queue_on(struct blkfront *bf, uint32_t *head, uint8_t op, uint64_t off,
+			    uint8_t *buf, uint32_t len, bool zc)
+{
+	uint32_t s = *head - 1;
 	struct bf_slot *sl = &bf->slot[s];
-	bf->free_head = sl->next_free;
+	*head = sl->next_free;
 	sl->busy = true;
 	sl->op = op;
 	sl->zc = zc;
@@ -299,15 +329,15 @@ static void bf_queue(struct blkfront *bf, uint8_t op, uint64_t off, uint8_t *buf
 	req.id = sl->seq << BF_SLOT_BITS | s;
 	req.sector_number = off / BF_SECT;
 	uint32_t pages = (len + XT_PAGE - 1) / XT_PAGE;
-	/* the first pool page of the data: the caller's (zero copy), or the slot's */
-	uint32_t first = s * bf->seg_per_slot;
+	/* the pages of the data: the caller's pool pages (zero copy), or the slot's */
+	const uint32_t *refs = bf_slot_refs(bf, s);
 	if (zc) {
-		first = (uint32_t)(((uintptr_t)buf - (uintptr_t)bf->data) / XT_PAGE);
+		refs = bf->data_refs + ((uintptr_t)buf - (uintptr_t)bf->data) / XT_PAGE;
 		bf->stats.zero_copy_bytes += len;
 	} else {
 		bf->stats.copied_bytes += len;
 		if (op == BLKIF_OP_WRITE && buf) /* NULL: an asynchronous part, copied already */
-			memcpy(bf->data + (size_t)first * XT_PAGE, buf, len);
+			memcpy(bf_slot_pages(bf, s), buf, len);
 	}
 	/* the segments: in the request, or in the slot's indirect page (shared, written by us) */
 	struct blkif_request_segment *seg =
@@ -315,7 +345,7 @@ static void bf_queue(struct blkfront *bf, uint8_t op, uint64_t off, uint8_t *buf
 	for (uint32_t i = 0; i < pages; i++) {
 		uint32_t bytes = len - i * XT_PAGE < XT_PAGE ? len - i * XT_PAGE : XT_PAGE;
 		seg[i] = (struct blkif_request_segment){
-			.gref = bf->data_refs[first + i],
+			.gref = refs[i],
 			.first_sect = 0,
 			.last_sect = (uint8_t)(bytes / BF_SECT - 1),
 		};
@@ -340,6 +370,13 @@ static void bf_queue(struct blkfront *bf, uint8_t op, uint64_t off, uint8_t *buf
 	*RING_GET_REQUEST(&bf->ring, bf->ring.req_prod_pvt) = req;
 	bf->ring.req_prod_pvt++;
 	bf->stats.requests++;
+	return s;
+}
+
+static void bf_queue(struct blkfront *bf, uint8_t op, uint64_t off, uint8_t *buf, uint32_t len,
+		     bool zc)
+{
+	bf_queue_on(bf, &bf->free_head, op, off, buf, len, zc);
 }
 
 /* Copy between the data of asynchronous request `a`, from its byte `off` on, and buf (len
@@ -375,7 +412,7 @@ static void bf_aio_finish(struct blkfront *bf, struct bf_aio *ba, bool fail)
 	if (fail) {
 		/* its parts on the ring are never answered now: their slots stay busy for good
 		 * (the backend may still write them) and name no request */
-		for (uint32_t s = 0; s < bf->nslots; s++)
+		for (uint32_t s = 0; s < BF_SLOTS; s++)
 			if (bf->slot[s].busy && bf->slot[s].aio == (uint32_t)(ba - bf->aio) + 1)
 				bf->slot[s].aio = 0;
 		if (ba->result == 0)
@@ -413,7 +450,8 @@ static int bf_reap(struct blkfront *bf, int *io_rc, char **err)
 		RING_COPY_RESPONSE(&bf->ring, cons, &rsp);
 		uint32_t s = (uint32_t)(rsp.id & ((1u << BF_SLOT_BITS) - 1));
 		uint64_t seq = rsp.id >> BF_SLOT_BITS;
-		if (s >= bf->nslots || !bf->slot[s].busy || bf->slot[s].seq != seq)
+		if ((s >= bf->nslots && !bf_aslot(bf, s)) || !bf->slot[s].busy ||
+		    bf->slot[s].seq != seq)
 			return bf_break(bf, err, "response id 0x%llx: not an outstanding request",
 					(unsigned long long)rsp.id);
 		struct bf_slot *sl = &bf->slot[s];
@@ -432,7 +470,7 @@ static int bf_reap(struct blkfront *bf, int *io_rc, char **err)
 				(unsigned long long)rsp.id, rsp.status);
 		struct bf_aio *ba = sl->aio ? &bf->aio[sl->aio - 1] : NULL;
 		if (rsp.status == BLKIF_RSP_OKAY) {
-			uint8_t *pages = bf->data + (size_t)s * bf->seg_per_slot * XT_PAGE;
+			uint8_t *pages = bf_slot_pages(bf, s);
 			if (ba && sl->op == BLKIF_OP_READ)
 				bf_iov_copy(ba->a, sl->aoff, pages, sl->len, true);
 			else if (sl->op == BLKIF_OP_READ && !sl->zc)
@@ -467,8 +505,9 @@ static int bf_reap(struct blkfront *bf, int *io_rc, char **err)
 		}
 		sl->busy = false;
 		sl->aio = 0;
-		sl->next_free = bf->free_head;
-		bf->free_head = s + 1;
+		uint32_t *head = bf_aslot(bf, s) ? &bf->afree_head : &bf->free_head;
+		sl->next_free = *head;
+		*head = s + 1;
 		bf->outstanding--;
 		bf->stats.responses++;
 		if (ba) {
@@ -616,11 +655,36 @@ static int bf_io(struct blkfront *bf, uint8_t op, uint64_t off, uint8_t *buf, ui
  * request not finished. A synchronous call first finishes every asynchronous request.
  */
 
+/* With indirect requests (8 slots): the slots of the ring's other entries, with pages of their
+ * own, shared at the first asynchronous request; if that fails, the parts take the pool's. */
+static void bf_apool(struct blkfront *bf)
+{
+	bf->apool_tried = true;
+	if (bf->max_slots >= BF_SLOTS || !bf->t)
+		return;
+	char *err = NULL;
+	bf->adata = xt_share(bf->t, BF_APOOL, bf->arefs, &err);
+	if (!bf->adata) {
+		hvb_log("%s: %s: asynchronous requests share the pool's %u slots", bf->name,
+			err ? err : "no pages for their own slots", bf->max_slots);
+		free(err);
+		return;
+	}
+	bf->afirst = bf->max_slots;
+	for (uint32_t i = bf->afirst; i < BF_SLOTS; i++)
+		bf->slot[i].next_free = i + 2 <= BF_SLOTS ? i + 2 : 0;
+	bf->afree_head = bf->afirst + 1;
+}
+
 /* Put parts of the accepted requests on the free slots, oldest first, and push them. */
 static int bf_aio_fill(struct blkfront *bf, char **err)
 {
 	bool pushed = false;
-	while (bf->free_head && bf->aio_active && !bf->broken) {
+	if (!bf->apool_tried)
+		bf_apool(bf);
+	uint32_t *head = bf->adata ? &bf->afree_head : &bf->free_head;
+	uint64_t max = (uint64_t)(bf->adata ? BF_SEGS : bf->seg_per_slot) * XT_PAGE;
+	while (*head && bf->aio_active && !bf->broken) {
 		struct bf_aio *ba = NULL;
 		for (uint32_t i = 0; i < BF_AIO_MAX; i++) {
 			struct bf_aio *x = &bf->aio[i];
@@ -630,14 +694,12 @@ static int bf_aio_fill(struct blkfront *bf, char **err)
 		if (!ba)
 			break;
 		struct hvb_disk_aio *a = ba->a;
-		uint64_t max = (uint64_t)bf->seg_per_slot * XT_PAGE;
 		uint32_t n = (uint32_t)(a->len - ba->queued < max ? a->len - ba->queued : max);
-		uint32_t s = bf->free_head - 1;
+		uint32_t s = *head - 1;
 		uint8_t op = a->write ? BLKIF_OP_WRITE : BLKIF_OP_READ;
 		if (a->write) /* into the slot's own pages, where bf_queue would copy a buffer */
-			bf_iov_copy(a, ba->queued,
-				    bf->data + (size_t)s * bf->seg_per_slot * XT_PAGE, n, false);
-		bf_queue(bf, op, a->off + ba->queued, NULL, n, false);
+			bf_iov_copy(a, ba->queued, bf_slot_pages(bf, s), n, false);
+		bf_queue_on(bf, head, op, a->off + ba->queued, NULL, n, false);
 		bf->slot[s].aio = (uint32_t)(ba - bf->aio) + 1;
 		bf->slot[s].aoff = ba->queued;
 		ba->queued += n;

@@ -6,7 +6,11 @@
 # io_uring in one submit per poll, completed from the poll entry), beside fio's io_uring engine
 # at the same queue depth on the same image file: 4 KiB random reads and 1 MiB sequential reads,
 # QD requests in flight (`xdrv run --in-process --blk-qd QD`; fio `--iodepth=QD`). 256 MiB of
-# random data, page cache warm. Variants rotate within every repetition; medians with min-max.
+# random data, page cache warm. And the isolated arrangement (`xdrv run` without --in-process,
+# the default: the model in the sandboxed driver host, the disk a blkfront whose ring the
+# supervisor's backend server serves from the file through io_uring) at QD 1 and at QD, with
+# `aio=uring` (requests in flight on the blkif ring) and `aio=sync` (one at a time, what the
+# isolated path did before). Variants rotate within every repetition; medians with min-max.
 # Writes one section of docs/BENCHMARKS.md (to SECTION).
 #   usage: scripts/bench.d/29-disk-aio.sh BUILD_DIR SECTION.md   (REPS=5, IOS=100000, SEQ=2000, QD=8)
 set -euo pipefail
@@ -45,13 +49,18 @@ run() { # figure variant rep
       k=$(jq '.jobs[0].read.bw_bytes / 1e6' "$log")
     fi
   else
-    local ops=(--blk-randread "sda:$IOS") bytes=4096
+    local ops=(--blk-randread "sda:$IOS") bytes=4096 mode=(--in-process) qd=$QD aio=${v#xdrv-}
     if [ "$fig" = seq1m ]; then
       ops=(--blk-seqread "sda:$SEQ:1048576")
       bytes=1048576
     fi
-    "$X" run --in-process --trust "$B/pki/root.pem" --eager \
-      --device "virtio-scsi:disk=file:$IMG,aio=${v#xdrv-}" --blk-qd "$QD" "${ops[@]}" \
+    case $v in # iso-qd1, iso-sync (QD in flight, aio=sync), iso-qd (QD, aio=uring)
+      iso-*) mode=(); aio=uring ;;&
+      iso-qd1) qd=1 ;;
+      iso-sync) aio=sync ;;
+    esac
+    "$X" run "${mode[@]}" --trust "$B/pki/root.pem" --eager \
+      --device "virtio-scsi:disk=file:$IMG,aio=$aio" --blk-qd "$qd" "${ops[@]}" \
       "$B/pkg/virtio_scsi.xdrv" > "$log" 2>&1 ||
       { echo "29-disk-aio: $v $fig failed:" >&2; cat "$log" >&2; exit 1; }
     k=$(awk -v bytes="$bytes" -v fig="$fig" '/ reads of /{
@@ -64,12 +73,13 @@ run() { # figure variant rep
   echo "29-disk-aio: rep $3 $fig $v $k" >&2
 }
 
-variants=(xdrv-sync xdrv-uring fio)
+variants=(xdrv-sync xdrv-uring fio iso-qd1 iso-sync iso-qd)
+nv=${#variants[@]}
 for rep in $(seq "$REPS"); do
   for fig in rand4k seq1m; do
     # rotate the order: no variant always runs first (a warmer cache, a quieter machine)
-    for i in 0 1 2; do
-      run "$fig" "${variants[$(((i + rep) % 3))]}" "$rep"
+    for i in $(seq 0 $((nv - 1))); do
+      run "$fig" "${variants[$(((i + rep) % nv))]}" "$rep"
     done
   done
 done
@@ -102,9 +112,20 @@ ratio() { awk -v a="$(median "$1" "$2")" -v b="$(median "$1" "$3")" 'BEGIN { pri
   echo "| 4 KiB random reads, kIOPS ($IOS) | $(stats rand4k xdrv-sync) | $(stats rand4k xdrv-uring) | $(stats rand4k fio) | $(ratio rand4k xdrv-uring xdrv-sync) | $(ratio rand4k xdrv-uring fio) |"
   echo "| 1 MiB sequential reads, MB/s ($SEQ) | $(stats seq1m xdrv-sync) | $(stats seq1m xdrv-uring) | $(stats seq1m fio) | $(ratio seq1m xdrv-uring xdrv-sync) | $(ratio seq1m xdrv-uring fio) |"
   echo
-  echo "1-minute load average at the end $load. The isolated arrangement (the default without"
-  echo "\`--in-process\`: the file served by the supervisor through a blkfront ring) is not in this"
-  echo "table: its blkif path still does one request at a time. Reproduce: \`make O=$B all\`, then"
+  echo "The isolated arrangement (the default, without \`--in-process\`): the model in the sandboxed"
+  echo "driver host, its disk a blkfront whose ring the supervisor's backend server (xdrv-backd's vbd"
+  echo "handler, not sandboxed) serves from the same file. \`aio=uring\` (the default): the model's"
+  echo "requests go on the blkif ring together (blkfront's asynchronous requests, up to 24 ring"
+  echo "requests of 44 KiB in flight beside the pool's 8 slots) and the server hands all it finds"
+  echo "to io_uring, answering as they complete; \`aio=sync\`: one request at a time through the"
+  echo "ring, as the isolated path did before. Same image, same repetitions."
+  echo
+  echo "| workload | isolated QD 1 | isolated QD $QD aio=sync | isolated QD $QD aio=uring | in-process QD $QD aio=uring | fio io_uring QD $QD | isolated uring/sync | isolated QD $QD/QD 1 |"
+  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+  echo "| 4 KiB random reads, kIOPS ($IOS) | $(stats rand4k iso-qd1) | $(stats rand4k iso-sync) | $(stats rand4k iso-qd) | $(stats rand4k xdrv-uring) | $(stats rand4k fio) | $(ratio rand4k iso-qd iso-sync) | $(ratio rand4k iso-qd iso-qd1) |"
+  echo "| 1 MiB sequential reads, MB/s ($SEQ) | $(stats seq1m iso-qd1) | $(stats seq1m iso-sync) | $(stats seq1m iso-qd) | $(stats seq1m xdrv-uring) | $(stats seq1m fio) | $(ratio seq1m iso-qd iso-sync) | $(ratio seq1m iso-qd iso-qd1) |"
+  echo
+  echo "1-minute load average at the end $load. Reproduce: \`make O=$B all\`, then"
   echo "\`scripts/bench.d/29-disk-aio.sh $B SECTION.md\` (\`REPS=N IOS=N SEQ=N QD=N\`), or"
   echo "\`scripts/bench.sh $B 29-disk-aio\`."
 } > "$SECTION"
