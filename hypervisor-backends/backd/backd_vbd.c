@@ -9,15 +9,28 @@
  *          to InitWait; waits for the frontend's Initialised; reads and checks ring-ref,
  *          event-channel and protocol (one ring page: we advertise no max-ring-page-order; the
  *          native ABI only); maps the ring; Connected.
- *   run    takes the requests that are there, each copied once (RING_COPY_REQUEST) and checked,
- *          does them in order against the disk, and answers each with
+ *   run    takes every request that is there, each copied once (RING_COPY_REQUEST) and checked;
+ *          READ/WRITEs go to the disk's asynchronous I/O (hvb_disk_aio_submit: the file
+ *          backend's io_uring, iovecs into the mapped grants), handed to the kernel in one
+ *          submit per pass, and are answered as they complete, in any order (blkif orders
+ *          nothing; our blkfront and Linux's order dependent requests themselves); a flush or
+ *          barrier first waits for everything in flight. Responses of a pass go out with one
  *          RING_PUSH_RESPONSES_AND_CHECK_NOTIFY: an event only when the frontend asked for one
- *          (its rsp_event), then RING_FINAL_CHECK_FOR_REQUESTS before going back to sleep.
+ *          (its rsp_event); then RING_FINAL_CHECK_FOR_REQUESTS before going back to sleep on
+ *          the event channel and the io_uring's completion eventfd (vbd_fds). A disk without
+ *          asynchronous I/O (ram:, iscsi:, io_uring refused: the file backend says why once)
+ *          is served synchronously, in order. At most RING_SIZE (32) requests are in flight:
+ *          no more can be outstanding on the ring (a producer index beyond it is refused).
+ *   stop   waits for every request in flight before anything is unmapped: a frontend that
+ *          goes with requests in flight, or breaks the protocol, never leaves the kernel
+ *          reading or writing pages that are gone.
  *
  * A request's data pages are mapped through xt_map (which checks each reference) for the time
  * of the request, or for good when the frontend too offers feature-persistent (it then keeps
  * its grants: our blkfront's pool does); runs of segments that are contiguous on the disk and in
- * the mapping (a segment ending at sector 7 followed by one starting at 0) are one disk call.
+ * the mapping (a segment ending at sector 7 followed by one starting at 0) are one iovec (one
+ * disk call on the synchronous path). A kept mapping that a request in flight uses is never
+ * replaced: that request's new one is then its own, unmapped when it is answered.
  *
  * An INDIRECT request's segments are copied once out of its (mapped) indirect page.
  *
@@ -595,14 +608,14 @@ static int vbd_run(void *priv, char **err)
 	int rc = xt_event_ack(v->t);
 	if (rc < 0)
 		return xdrv_err(err, rc, "%s: event channel: %s", v->name, strerror(-rc));
+	/* read the completion eventfd before reaping: a completion after the reap makes it
+	 * readable again, and the server's poll wakes us (always: a count left from completions
+	 * reaped at once would wake the poll for nothing) */
+	int efd = hvb_disk_aio_fd(v->disk);
+	uint64_t cnt;
+	if (efd >= 0 && read(efd, &cnt, sizeof cnt) < 0 && errno != EAGAIN && errno != EINTR)
+		return xdrv_err(err, -errno, "%s: io_uring eventfd: %s", v->name, strerror(errno));
 	for (;;) {
-		/* read the completion eventfd before reaping: a completion after the reap makes it
-		 * readable again, and the server's poll wakes us */
-		int efd = hvb_disk_aio_fd(v->disk);
-		uint64_t cnt;
-		if (efd >= 0 && v->inflight && read(efd, &cnt, sizeof cnt) < 0 && errno != EAGAIN)
-			return xdrv_err(err, -errno, "%s: io_uring eventfd: %s", v->name,
-					strerror(errno));
 		unsigned done = vbd_reap(v);
 		int taken = vbd_take(v, err);
 		if (taken < 0)
@@ -639,7 +652,7 @@ static int vbd_run(void *priv, char **err)
 		xen_mb();
 		if (__atomic_load_n(&v->ring.sring->req_prod, __ATOMIC_RELAXED) != cons)
 			continue;
-		if (v->inflight && efd < 0) {
+		if (v->inflight && hvb_disk_aio_fd(v->disk) < 0) {
 			/* no completion fd to sleep on: finish here */
 			vbd_drain(v, true);
 			rc = vbd_push(v, err);
@@ -651,12 +664,12 @@ static int vbd_run(void *priv, char **err)
 	}
 }
 
-/* The io_uring's completion eventfd, once the disk has one: the server polls it with the event
- * channel, and run answers what finished. */
+/* The io_uring's completion eventfd while requests are in flight: the server polls it with the
+ * event channel, and run answers what finished. */
 static int vbd_fds(void *priv, int *fds, int cap)
 {
 	struct vbd *v = priv;
-	int efd = v ? hvb_disk_aio_fd(v->disk) : -1;
+	int efd = v && v->inflight ? hvb_disk_aio_fd(v->disk) : -1;
 	if (efd < 0 || cap < 1)
 		return 0;
 	fds[0] = efd;

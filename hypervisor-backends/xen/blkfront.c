@@ -20,10 +20,10 @@
  * and check sectors, sector-size (512 only: we do not advertise feature-large-sector-size, so a
  * backend must use 512), info, the flush features; Connected.
  *
- * I/O: the disk layer's calls are synchronous; one call is split into requests of up to 11
- * pages (44 with indirect requests), as many in flight as there are slots. Data is copied into and
- * out of the slot's pages of the granted pool, unless the caller's buffer is itself granted
- * (zero copy, below). Requests are pushed with
+ * I/O: the disk layer's synchronous calls, and its asynchronous requests (below); one call is split
+ * into requests of up to 11 pages (44 with indirect requests), as many in flight as there are
+ * slots. Data is copied into and out of the slot's pages of the granted pool, unless the caller's
+ * buffer is itself granted (zero copy, below). Requests are pushed with
  * RING_PUSH_REQUESTS_AND_CHECK_NOTIFY (a notification only when the backend asked for one);
  * while waiting, rsp_event asks for an event only after half of what is in flight has completed
  * (all of it at the tail of a call), so a large call costs a few events, not one per request.
@@ -648,9 +648,13 @@ static int bf_io(struct blkfront *bf, uint8_t op, uint64_t off, uint8_t *buf, ui
  * the driver's DMA buffers) are split into ring requests of one slot each, put on the ring as
  * slots are free (the oldest request first), and pushed with one notification at most per
  * kick. Each part goes through its slot's own pages (a copy each way, as the synchronous copy
- * path): the slots are the per-request stage buffers, so up to nslots parts are in flight. The
- * responses are taken without a system call when the model polls (aio_reap), or waited for on
- * the event channel as a synchronous call does (aio_reap with wait, a barrier of the model).
+ * path): the slots are the per-request stage buffers. Without indirect requests those are the
+ * pool's 32 slots; with them the pool has 8, and the ring's other 24 entries get slots of
+ * their own (BF_SEGS pages each, BF_APOOL pages shared at the first asynchronous request:
+ * 625 granted in all, under gntalloc's default 1,024 per process), so 24 parts of up to 44
+ * KiB are in flight. The responses are taken without a system call when the model polls
+ * (aio_reap), or waited for on the event channel as a synchronous call does (aio_reap with
+ * wait, a barrier of the model).
  * A failed part (ERROR, EOPNOTSUPP) fails its request with -EIO; a disconnect fails every
  * request not finished. A synchronous call first finishes every asynchronous request.
  */
