@@ -380,11 +380,14 @@ enum bad {
 	B_IND_GREF
 };
 
+/* The disk the broken requests go to: ram (synchronous), or a file (io_uring). */
+static const char *bad_spec = "ram:1M";
+
 /* One broken request: the connection ends, the handler's message names the field. */
 static void bad_request(enum bad b, const char *want)
 {
 	struct child c = {0};
-	child_start(&c, "ram:1M");
+	child_start(&c, bad_spec);
 	struct front f = {0};
 	CU_ASSERT_EQUAL_FATAL(front_open(&f, &c, XEN_IO_PROTO_ABI_NATIVE, b == B_GREF), 0);
 	blkif_request_t r = rq(BLKIF_OP_READ, 0, 1);
@@ -562,11 +565,12 @@ static void test_vbd_file_requests_in_flight(void)
 		CU_ASSERT_EQUAL(rsp[k].operation, BLKIF_OP_READ);
 		CU_ASSERT_EQUAL(rsp[k].status, i == 9 ? BLKIF_RSP_ERROR : BLKIF_RSP_OKAY);
 		uint64_t off = r[i].sector_number * 512;
-		if (i == 3)
+		if (i == 3) {
 			CU_ASSERT_EQUAL(memcmp(f.data + i * XT_PAGE + 2 * 512, init + off, 4 * 512),
-					0)
-		else if (i != 9)
+					0);
+		} else if (i != 9) {
 			CU_ASSERT_EQUAL(memcmp(f.data + i * XT_PAGE, init + off, XT_PAGE), 0);
+		}
 	}
 	/* 4 writes at once (pages 20..23 to sectors 1000 + 8k), a barrier flush after them, and
 	 * a read of all four: the file has them, the read sees them (the flush orders) */
@@ -629,6 +633,19 @@ static void test_vbd_file_broken_request_among_requests_in_flight(void)
 	xt_close(f.t);
 }
 
+static void test_vbd_file_ends_the_connection_on_broken_requests(void)
+{
+	/* the same broken requests to a disk served through io_uring */
+	static uint8_t init[1u << 20];
+	bad_spec = file_image("bad.img", init, 6);
+	test_vbd_ends_the_connection_on_nr_segments();
+	test_vbd_ends_the_connection_on_bad_sectors_in_a_segment();
+	test_vbd_ends_the_connection_on_a_gref_not_granted();
+	test_vbd_ends_the_connection_on_a_producer_index_jump();
+	test_vbd_ends_the_connection_on_bad_indirect_requests();
+	bad_spec = "ram:1M";
+}
+
 static void test_vbd_file_disconnect_with_requests_in_flight(void)
 {
 	/* the ring full of large reads and writes, and the frontend gone at once: the handler
@@ -671,6 +688,7 @@ XTEST_SUITE(backd_vbd, NULL, NULL, XTEST(test_vbd_serves_good_requests),
 	    XTEST(test_vbd_refuses_a_disk_that_does_not_open),
 	    XTEST(test_vbd_file_requests_in_flight),
 	    XTEST(test_vbd_file_broken_request_among_requests_in_flight),
+	    XTEST(test_vbd_file_ends_the_connection_on_broken_requests),
 	    XTEST(test_vbd_file_disconnect_with_requests_in_flight))
 
 #endif
