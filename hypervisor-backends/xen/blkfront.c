@@ -651,12 +651,12 @@ static int bf_io(struct blkfront *bf, uint8_t op, uint64_t off, uint8_t *buf, ui
  * path): the slots are the per-request stage buffers. Without indirect requests those are the
  * pool's 32 slots; with them the pool has 8, and the ring's other 24 entries get slots of
  * their own (BF_SEGS pages each, BF_APOOL pages shared at the first asynchronous request:
- * 625 granted in all, under gntalloc's default 1,024 per process), so 24 parts of up to 44
- * KiB are in flight. The responses are taken without a system call when the model polls
- * (aio_reap), or waited for on the event channel as a synchronous call does (aio_reap with
- * wait, a barrier of the model).
- * A failed part (ERROR, EOPNOTSUPP) fails its request with -EIO; a disconnect fails every
- * request not finished. A synchronous call first finishes every asynchronous request.
+ * 625 granted in all, under gntalloc's default 1,024 per process): 24 parts of up to 44 KiB
+ * in flight, and beside them up to 8 of up to 176 KiB in the pool's slots (bf_aio_fill). The
+ * responses are taken without a system call when the model polls (aio_reap), or waited for on the
+ * event channel as a synchronous call does (aio_reap with wait, a barrier of the model). A failed
+ * part (ERROR, EOPNOTSUPP) fails its request with -EIO; a disconnect fails every request not
+ * finished. A synchronous call first finishes every asynchronous request.
  */
 
 /* With indirect requests (8 slots): the slots of the ring's other entries, with pages of their
@@ -680,15 +680,16 @@ static void bf_apool(struct blkfront *bf)
 	bf->afree_head = bf->afirst + 1;
 }
 
-/* Put parts of the accepted requests on the free slots, oldest first, and push them. */
+/* Put parts of the accepted requests on the free slots, oldest first, and push them. With
+ * slots of their own (adata), a part of more than their 44 KiB takes one of the pool's larger
+ * slots if one is free (an indirect request: the pool is idle while requests are in flight, a
+ * synchronous call first finishing them), anything else one of their own, then the pool's. */
 static int bf_aio_fill(struct blkfront *bf, char **err)
 {
 	bool pushed = false;
 	if (!bf->apool_tried)
 		bf_apool(bf);
-	uint32_t *head = bf->adata ? &bf->afree_head : &bf->free_head;
-	uint64_t max = (uint64_t)(bf->adata ? BF_SEGS : bf->seg_per_slot) * XT_PAGE;
-	while (*head && bf->aio_active && !bf->broken) {
+	while ((bf->free_head || (bf->adata && bf->afree_head)) && bf->aio_active && !bf->broken) {
 		struct bf_aio *ba = NULL;
 		for (uint32_t i = 0; i < BF_AIO_MAX; i++) {
 			struct bf_aio *x = &bf->aio[i];
@@ -698,7 +699,12 @@ static int bf_aio_fill(struct blkfront *bf, char **err)
 		if (!ba)
 			break;
 		struct hvb_disk_aio *a = ba->a;
-		uint32_t n = (uint32_t)(a->len - ba->queued < max ? a->len - ba->queued : max);
+		uint64_t left = a->len - ba->queued;
+		bool own = bf->adata && bf->afree_head &&
+			   (left <= (uint64_t)BF_SEGS * XT_PAGE || !bf->free_head);
+		uint32_t *head = own ? &bf->afree_head : &bf->free_head;
+		uint64_t max = (uint64_t)(own ? BF_SEGS : bf->seg_per_slot) * XT_PAGE;
+		uint32_t n = (uint32_t)(left < max ? left : max);
 		uint32_t s = *head - 1;
 		uint8_t op = a->write ? BLKIF_OP_WRITE : BLKIF_OP_READ;
 		if (a->write) /* into the slot's own pages, where bf_queue would copy a buffer */
