@@ -481,9 +481,8 @@ static int bf_reap(struct blkfront *bf, int *io_rc, char **err)
 				ba->result = -EIO;
 			if (!bf->aio_err_logged) {
 				bf->aio_err_logged = true; /* later ones: stats.errors */
-				hvb_log("%s: %s of sectors %llu+%u: the backend answered %s "
-					"(further "
-					"such errors of asynchronous requests are not logged)",
+				hvb_log("%s: %s of sectors %llu+%u: the backend answered "
+					"%s (logged once)",
 					bf->name, op_name(sl->op), (unsigned long long)sl->sector,
 					sl->len / BF_SECT,
 					rsp.status == BLKIF_RSP_EOPNOTSUPP ? "EOPNOTSUPP"

@@ -96,7 +96,7 @@ median() {
 }
 ratio() { awk -v a="$(median "$1" "$2")" -v b="$(median "$1" "$3")" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 {
-  echo "## Disk requests in flight: aio=sync, aio=uring and fio io_uring (issue 14)"
+  echo "## Disk requests in flight: aio=sync, aio=uring and fio io_uring, in-process and isolated (issue 14)"
   echo
   echo "\`scripts/bench.d/29-disk-aio.sh\`, optimized build, $(nproc) cores, $(uname -sr), $(date -u +%Y-%m-%d);"
   echo "\`xdrv run --in-process --device virtio-scsi:disk=file:IMAGE,aio=MODE --blk-qd $QD\` with the signed"
@@ -115,8 +115,8 @@ ratio() { awk -v a="$(median "$1" "$2")" -v b="$(median "$1" "$3")" 'BEGIN { pri
   echo "The isolated arrangement (the default, without \`--in-process\`): the model in the sandboxed"
   echo "driver host, its disk a blkfront whose ring the supervisor's backend server (xdrv-backd's vbd"
   echo "handler, not sandboxed) serves from the same file. \`aio=uring\` (the default): the model's"
-  echo "requests go on the blkif ring together (blkfront's asynchronous requests, up to 24 ring"
-  echo "requests of 44 KiB in flight beside the pool's 8 slots) and the server hands all it finds"
+  echo "requests go on the blkif ring together (blkfront's asynchronous requests: up to 24 ring"
+  echo "requests of 44 KiB in slots of their own, and the pool's larger ones) and the server hands all it finds"
   echo "to io_uring, answering as they complete; \`aio=sync\`: one request at a time through the"
   echo "ring, as the isolated path did before. Same image, same repetitions."
   echo
