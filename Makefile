@@ -86,6 +86,16 @@ SYSLIBS += -Wl,--push-state,--as-needed -lseccomp -Wl,--pop-state
 CFLAGS += -DXDRV_HAVE_SECCOMP
 endif
 
+# issue 14: the file disk backend's io_uring (hypervisor-backends/disk/file.c), native builds with
+# liburing only (a cross build has no target liburing: there the backend stays synchronous).
+ifeq ($(ARCH),)
+URING_LIBS := $(shell pkg-config --libs liburing 2>/dev/null)
+ifneq ($(URING_LIBS),)
+SYSLIBS += -Wl,--push-state,--as-needed $(URING_LIBS) -Wl,--pop-state
+$(O)/obj/hypervisor-backends/disk/file.o: CFLAGS += -DXDRV_HAVE_LIBURING
+endif
+endif
+
 srcs_of = $(shell find $(1) -name '*.c' ! -name 'main_*.c' ! -path '*/include/*' 2>/dev/null | sort)
 objs_of = $(patsubst %.c,$(O)/obj/%.o,$(call srcs_of,$(1)))
 lib_of = $(O)/lib/libxdrv_$(call libname,$(1)).a

@@ -171,6 +171,14 @@ const char *xdrv_sandbox_syscall_name(int nr)
 	return buf;
 }
 
+/* Set once a seccomp filter is loaded: the process can never leave it. */
+static bool sandbox_filtered;
+
+bool xdrv_sandbox_entered(void)
+{
+	return sandbox_filtered;
+}
+
 bool xdrv_sandbox_available(void)
 {
 #ifdef XDRV_HAVE_SECCOMP
@@ -621,6 +629,8 @@ static int install_filter(enum xdrv_sandbox_profile profile, int *count, char **
 		goto out_release;
 	if ((rc = seccomp_load(ctx)) < 0)
 		rc = xdrv_err(err, rc, "sandbox: seccomp: load: %s", strerror(-rc));
+	else
+		sandbox_filtered = true;
 out_release:
 	seccomp_release(ctx);
 	return rc;

@@ -172,6 +172,8 @@ int hvb_device_poll(struct hvb_device *d)
 	if (!d)
 		return 0;
 	int n = hvb_timers_fire(d);
+	if (d->model->poll)
+		n += d->model->poll(d->opaque);
 	if (d->wire) {
 		int moved = hvb_wire_pump(d->wire, POLL_WIRE_BUDGET);
 		if (moved > 0)

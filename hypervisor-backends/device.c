@@ -257,6 +257,14 @@ int hvb_dma_unmap(struct hvb_device *d, uint64_t bus, uint64_t len)
 		return -EINVAL;
 	if (!d->backend->ops->dma_unmap)
 		return -ENOTSUP;
+	if (d->model->dma_unmapping && d->backend->ops->dma_translate && len) {
+		/* I/O the model started into this memory finishes before the mapping goes */
+		void *host = d->backend->ops->dma_translate(d, bus, len, false, NULL);
+		if (!host)
+			host = d->backend->ops->dma_translate(d, bus, len, true, NULL);
+		if (host)
+			d->model->dma_unmapping(d->opaque, host, len);
+	}
 	int rc = d->backend->ops->dma_unmap(d, bus, len);
 	if (rc == -ENOENT)
 		hvb_log("%s: dma unmap of bus 0x%" PRIx64 ": not mapped", d->name, bus);

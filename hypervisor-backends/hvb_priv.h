@@ -194,6 +194,7 @@ struct hvb_blkfront_stats {
 	uint64_t max_in_flight;	  /* most requests outstanding at once */
 	uint64_t notify_sent;	  /* notifications to the backend (the transport's count) */
 	uint64_t events;	  /* notifications from the backend taken */
+	uint64_t aio; /* asynchronous requests of the disk layer (hvb_disk_aio_submit) */
 };
 /* 0 with *out, or -EINVAL if `disk` is not a blkfront disk. */
 int hvb_blkfront_get_stats(const struct hvb_disk *disk, struct hvb_blkfront_stats *out);

@@ -9,15 +9,28 @@
  *          to InitWait; waits for the frontend's Initialised; reads and checks ring-ref,
  *          event-channel and protocol (one ring page: we advertise no max-ring-page-order; the
  *          native ABI only); maps the ring; Connected.
- *   run    takes the requests that are there, each copied once (RING_COPY_REQUEST) and checked,
- *          does them in order against the disk, and answers each with
+ *   run    takes every request that is there, each copied once (RING_COPY_REQUEST) and checked;
+ *          READ/WRITEs go to the disk's asynchronous I/O (hvb_disk_aio_submit: the file
+ *          backend's io_uring, iovecs into the mapped grants), handed to the kernel in one
+ *          submit per pass, and are answered as they complete, in any order (blkif orders
+ *          nothing; our blkfront and Linux's order dependent requests themselves); a flush or
+ *          barrier first waits for everything in flight. Responses of a pass go out with one
  *          RING_PUSH_RESPONSES_AND_CHECK_NOTIFY: an event only when the frontend asked for one
- *          (its rsp_event), then RING_FINAL_CHECK_FOR_REQUESTS before going back to sleep.
+ *          (its rsp_event); then RING_FINAL_CHECK_FOR_REQUESTS before going back to sleep on
+ *          the event channel and the io_uring's completion eventfd (vbd_fds). A disk without
+ *          asynchronous I/O (ram:, iscsi:, io_uring refused: the file backend says why once)
+ *          is served synchronously, in order. At most RING_SIZE (32) requests are in flight:
+ *          no more can be outstanding on the ring (a producer index beyond it is refused).
+ *   stop   waits for every request in flight before anything is unmapped: a frontend that
+ *          goes with requests in flight, or breaks the protocol, never leaves the kernel
+ *          reading or writing pages that are gone.
  *
  * A request's data pages are mapped through xt_map (which checks each reference) for the time
  * of the request, or for good when the frontend too offers feature-persistent (it then keeps
  * its grants: our blkfront's pool does); runs of segments that are contiguous on the disk and in
- * the mapping (a segment ending at sector 7 followed by one starting at 0) are one disk call.
+ * the mapping (a segment ending at sector 7 followed by one starting at 0) are one iovec (one
+ * disk call on the synchronous path). A kept mapping that a request in flight uses is never
+ * replaced: that request's new one is then its own, unmapped when it is answered.
  *
  * An INDIRECT request's segments are copied once out of its (mapped) indirect page.
  *
@@ -39,6 +52,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
 #include <xdrv/hvb_disk.h>
 #include <xdrv/util.h>
 
@@ -57,10 +72,27 @@
 #define VBD_IND_MAX	 64u
 #define VBD_IND_PER_PAGE (XT_PAGE / sizeof(struct blkif_request_segment))
 
+#define VBD_RING __CONST_RING_SIZE(blkif, XT_PAGE) /* 32 requests outstanding at most */
+
 struct vbd_map {
 	uint8_t *addr; /* NULL: empty */
 	uint32_t n;
+	uint32_t users; /* requests in flight using it: it stays */
 	uint32_t refs[VBD_IND_MAX];
+};
+
+/* One request taken off the ring and not yet answered: its data pages mapped, its I/O in
+ * flight on the disk's io_uring (hvb_disk_aio_submit). */
+struct vbd_req {
+	bool busy;
+	uint64_t id;
+	uint8_t op;    /* the operation to answer with */
+	uint8_t *base; /* the data pages' mapping (NULL: none) */
+	uint32_t npages;
+	struct vbd_map *cached; /* the kept mapping it uses, or NULL: its own, unmapped after */
+	uint32_t niov;
+	struct iovec iov[VBD_IND_MAX];
+	struct hvb_disk_aio a;
 };
 
 struct vbd {
@@ -73,6 +105,12 @@ struct vbd {
 	unsigned logged; /* kinds of request error already logged (bits) */
 	bool persistent; /* both ends offered feature-persistent: mappings are kept */
 	struct vbd_map cache[VBD_CACHE];
+	struct vbd_req req[VBD_RING];
+	uint32_t inflight;
+	struct {
+		unsigned long long requests, async, sync, responses, notifications;
+		uint32_t max_inflight;
+	} st;
 };
 
 enum { LOG_RANGE = 1, LOG_OP = 2, LOG_IO = 4 };
@@ -206,43 +244,163 @@ static int vbd_bad(struct vbd *v, uint64_t id, char **err, const char *fmt, ...)
  * A request's data pages, mapped as one range. With feature-persistent the frontend keeps its
  * grants for good, so the mapping is kept too, found again by the request's list of
  * references: a fresh mapping costs an mmap, a page fault per page and, at munmap, a TLB
- * shootdown, several times the cost of the I/O itself for 4 KiB.
+ * shootdown, several times the cost of the I/O itself for 4 KiB. A kept mapping that a request
+ * in flight uses (users) is never replaced: the new one is then the request's own (*entry
+ * NULL), unmapped when it is answered.
  */
-static uint8_t *vbd_map(struct vbd *v, const uint32_t *refs, uint32_t n, char **err)
+static uint8_t *vbd_map(struct vbd *v, const uint32_t *refs, uint32_t n, struct vbd_map **entry,
+			char **err)
 {
+	*entry = NULL;
 	if (!v->persistent)
 		return xt_map(v->t, refs, n, err);
 	struct vbd_map *m = &v->cache[((refs[0] * 2654435761u) >> 8 ^ n * 40503u) % VBD_CACHE];
-	if (m->addr && m->n == n && memcmp(m->refs, refs, n * sizeof *refs) == 0)
+	if (m->addr && m->n == n && memcmp(m->refs, refs, n * sizeof *refs) == 0) {
+		m->users++;
+		*entry = m;
 		return m->addr;
+	}
 	uint8_t *a = xt_map(v->t, refs, n, err);
-	if (!a)
-		return NULL;
+	if (!a || m->users)
+		return a;
 	if (m->addr)
 		xt_unmap(v->t, m->addr, m->n);
 	m->addr = a;
 	m->n = n;
 	memcpy(m->refs, refs, n * sizeof *refs);
+	m->users = 1;
+	*entry = m;
 	return a;
 }
 
-static void vbd_unmap(struct vbd *v, uint8_t *addr, uint32_t n)
+static void vbd_unmap(struct vbd *v, uint8_t *addr, uint32_t n, struct vbd_map *entry)
 {
-	if (!v->persistent)
+	if (entry)
+		entry->users--;
+	else
 		xt_unmap(v->t, addr, n);
+}
+
+/* A request's mapping goes (or its kept one is let go): its I/O is finished. */
+static void vbd_release(struct vbd *v, struct vbd_req *r)
+{
+	if (r->base)
+		vbd_unmap(v, r->base, r->npages, r->cached);
+	r->base = NULL;
+	r->cached = NULL;
+}
+
+/* A response written to the ring; pushed (one notification at most) by vbd_push. */
+static void vbd_put_response(struct vbd *v, uint64_t id, uint8_t op, int16_t status)
+{
+	blkif_response_t rsp;
+	memset(&rsp, 0, sizeof rsp);
+	rsp.id = id;
+	rsp.operation = op;
+	rsp.status = status;
+	*RING_GET_RESPONSE(&v->ring, v->ring.rsp_prod_pvt) = rsp;
+	v->ring.rsp_prod_pvt++;
+	v->st.responses++;
+}
+
+static int vbd_push(struct vbd *v, char **err)
+{
+	int notify = 0;
+	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&v->ring, notify);
+	if (!notify)
+		return 0;
+	v->st.notifications++;
+	int rc = xt_notify(v->t);
+	return rc ? xdrv_err(err, rc, "%s: notify: %s", v->name, strerror(-rc)) : 0;
+}
+
+/* A request whose asynchronous I/O finished: answered (not pushed yet), its record freed. */
+static void vbd_complete(struct vbd *v, struct vbd_req *r)
+{
+	int16_t status = BLKIF_RSP_OKAY;
+	if (r->a.result) {
+		char msg[200];
+		snprintf(msg, sizeof msg, "request id 0x%llx: %s of bytes %llu+%llu: %s: ERROR",
+			 (unsigned long long)r->id, r->a.write ? "write" : "read",
+			 (unsigned long long)r->a.off, (unsigned long long)r->a.len,
+			 strerror(-r->a.result));
+		vbd_log_once(v, LOG_IO, msg);
+		status = BLKIF_RSP_ERROR;
+	}
+	vbd_release(v, r);
+	vbd_put_response(v, r->id, r->op, status);
+	r->busy = false;
+	v->inflight--;
+}
+
+/* Answer the requests whose I/O finished (no system call): how many. */
+static unsigned vbd_reap(struct vbd *v)
+{
+	unsigned n = 0;
+	struct hvb_disk_aio *a;
+	while (v->inflight && (a = hvb_disk_aio_reap(v->disk)) != NULL) {
+		vbd_complete(v, a->user);
+		n++;
+	}
+	return n;
+}
+
+/* Wait for every request in flight; answer them (respond) or only let them go (the connection
+ * is ending: nothing may write into their pages once they are unmapped). */
+static void vbd_drain(struct vbd *v, bool respond)
+{
+	for (uint32_t i = 0; i < VBD_RING && v->inflight; i++) {
+		struct vbd_req *r = &v->req[i];
+		if (!r->busy)
+			continue;
+		hvb_disk_aio_wait(v->disk, &r->a);
+		if (!respond) {
+			vbd_release(v, r);
+			r->busy = false;
+			v->inflight--;
+		}
+	}
+	if (respond)
+		vbd_reap(v);
+	else
+		while (hvb_disk_aio_reap(v->disk))
+			;
+}
+
+/* The rest of a request synchronously: its runs (r->iov) one disk call each. */
+static int16_t vbd_rw_sync(struct vbd *v, struct vbd_req *r)
+{
+	char *e2 = NULL;
+	int rc = 0;
+	uint64_t off = r->a.off;
+	for (uint32_t i = 0; i < r->niov && rc == 0; i++) {
+		rc = r->a.write ? hvb_disk_write(v->disk, off, r->iov[i].iov_base,
+						 r->iov[i].iov_len, &e2)
+				: hvb_disk_read(v->disk, off, r->iov[i].iov_base, r->iov[i].iov_len,
+						&e2);
+		off += r->iov[i].iov_len;
+	}
+	vbd_release(v, r);
+	v->st.sync++;
+	if (rc)
+		vbd_log_once(v, LOG_IO, e2 ? e2 : "disk I/O failed");
+	free(e2);
+	return rc ? BLKIF_RSP_ERROR : BLKIF_RSP_OKAY;
 }
 
 /*
  * The data segments of a READ/WRITE (or a flush carrying data, or an indirect request's
- * segments copied out of its indirect page): checked, mapped, and the disk called once per run
- * of contiguous segments. 0 / BLKIF_RSP_* in *status, or -EPROTO.
+ * segments copied out of its indirect page): checked, mapped, one iovec per run of contiguous
+ * segments, then handed to the disk's asynchronous I/O (1: in flight, r busy) or, if it has
+ * none (or `sync`), done at once (0, *status BLKIF_RSP_*); -EPROTO.
  */
-static int vbd_rw(struct vbd *v, uint64_t id, uint64_t sector_number,
-		  const struct blkif_request_segment *seg, unsigned n, bool write, int16_t *status,
-		  char **err)
+static int vbd_rw(struct vbd *v, struct vbd_req *r, uint64_t sector_number,
+		  const struct blkif_request_segment *seg, unsigned n, bool write, bool sync,
+		  int16_t *status, char **err)
 {
 	uint32_t refs[VBD_IND_MAX];
 	uint64_t nsect = 0;
+	uint64_t id = r->id;
 	if (n == 0 || n > VBD_IND_MAX) /* checked by the callers already */
 		return vbd_bad(v, id, err, "nr_segments %u (want 1..%u)", n, VBD_IND_MAX);
 	for (unsigned i = 0; i < n; i++) {
@@ -267,46 +425,64 @@ static int vbd_rw(struct vbd *v, uint64_t id, uint64_t sector_number,
 		return 0;
 	}
 	char *e2 = NULL;
-	uint8_t *base = vbd_map(v, refs, n, &e2);
-	if (!base) {
+	r->base = vbd_map(v, refs, n, &r->cached, &e2);
+	if (!r->base) {
 		int rc = vbd_bad(v, id, err, "seg[].gref: %s", e2 ? e2 : "does not map");
 		free(e2);
 		return rc;
 	}
-	uint64_t sector = sector_number;
-	int rc = 0;
-	for (unsigned i = 0; i < n && rc == 0;) {
+	r->npages = n;
+	r->niov = 0;
+	for (unsigned i = 0; i < n;) {
 		/* a run: segments that follow each other both in the mapping and on the disk */
 		unsigned j = i;
 		while (j + 1 < n && seg[j].last_sect == VBD_SECT_PAGE - 1 &&
 		       seg[j + 1].first_sect == 0)
 			j++;
-		uint8_t *p = base + (size_t)i * XT_PAGE + (size_t)seg[i].first_sect * VBD_SECT;
+		uint8_t *p = r->base + (size_t)i * XT_PAGE + (size_t)seg[i].first_sect * VBD_SECT;
 		uint64_t bytes = ((uint64_t)(j - i) * VBD_SECT_PAGE + seg[j].last_sect + 1 -
 				  seg[i].first_sect) *
 				 VBD_SECT;
-		rc = write ? hvb_disk_write(v->disk, sector * VBD_SECT, p, bytes, &e2)
-			   : hvb_disk_read(v->disk, sector * VBD_SECT, p, bytes, &e2);
-		sector += bytes / VBD_SECT;
+		r->iov[r->niov++] = (struct iovec){.iov_base = p, .iov_len = bytes};
 		i = j + 1;
 	}
-	vbd_unmap(v, base, n);
-	if (rc) {
-		vbd_log_once(v, LOG_IO, e2 ? e2 : "disk I/O failed");
-		*status = BLKIF_RSP_ERROR;
+	r->a = (struct hvb_disk_aio){.off = sector_number * VBD_SECT,
+				     .iov = r->iov,
+				     .n = r->niov,
+				     .write = write,
+				     .user = r};
+	if (!sync) {
+		int rc = hvb_disk_aio_submit(v->disk, &r->a, &e2);
+		if (rc == 0) {
+			r->busy = true;
+			if (++v->inflight > v->st.max_inflight)
+				v->st.max_inflight = v->inflight;
+			v->st.async++;
+			return 1;
+		}
+		if (rc != -EOPNOTSUPP) { /* the disk layer's checks: as a failed disk call */
+			vbd_log_once(v, LOG_IO, e2 ? e2 : "disk I/O refused");
+			free(e2);
+			vbd_release(v, r);
+			*status = BLKIF_RSP_ERROR;
+			return 0;
+		}
 	}
-	free(e2);
+	/* synchronously: after what is in flight (a request done now must not pass an earlier
+	 * one still running on the same sectors) */
+	vbd_drain(v, true);
+	*status = vbd_rw_sync(v, r);
 	return 0;
 }
 
 /* An indirect request (a copy): its segments copied once out of its indirect page. */
-static int vbd_indirect(struct vbd *v, const blkif_request_t *req, uint8_t *rsp_op, int16_t *status,
-			char **err)
+static int vbd_indirect(struct vbd *v, struct vbd_req *r, const blkif_request_t *req,
+			int16_t *status, char **err)
 {
 	blkif_request_indirect_t ind;
 	_Static_assert(sizeof ind <= sizeof *req, "an indirect request fits a ring entry");
 	memcpy(&ind, req, sizeof ind);
-	*rsp_op = ind.indirect_op; /* as Linux's blkback: the response names the data operation */
+	r->op = ind.indirect_op; /* as Linux's blkback: the response names the data operation */
 	if (ind.indirect_op != BLKIF_OP_READ && ind.indirect_op != BLKIF_OP_WRITE)
 		return vbd_bad(v, ind.id, err, "indirect_op %u (want READ 0 or WRITE 1)",
 			       ind.indirect_op);
@@ -317,7 +493,8 @@ static int vbd_indirect(struct vbd *v, const blkif_request_t *req, uint8_t *rsp_
 	struct blkif_request_segment seg[VBD_IND_MAX];
 	uint32_t ref = ind.indirect_grefs[0];
 	char *e2 = NULL;
-	uint8_t *page = vbd_map(v, &ref, 1, &e2);
+	struct vbd_map *entry = NULL;
+	uint8_t *page = vbd_map(v, &ref, 1, &entry, &e2);
 	if (!page) {
 		int rc = vbd_bad(v, ind.id, err, "indirect_grefs[0]: %s", e2 ? e2 : "does not map");
 		free(e2);
@@ -325,39 +502,41 @@ static int vbd_indirect(struct vbd *v, const blkif_request_t *req, uint8_t *rsp_
 	}
 	/* copied once: the frontend can still write the page; only the copy is used */
 	memcpy(seg, page, ind.nr_segments * sizeof *seg);
-	vbd_unmap(v, page, 1);
-	return vbd_rw(v, ind.id, ind.sector_number, seg, ind.nr_segments,
-		      ind.indirect_op == BLKIF_OP_WRITE, status, err);
+	vbd_unmap(v, page, 1, entry);
+	return vbd_rw(v, r, ind.sector_number, seg, ind.nr_segments,
+		      ind.indirect_op == BLKIF_OP_WRITE, false, status, err);
 }
 
-/* One request (a copy): its status in *status and the operation to answer with in *rsp_op,
- * or -EPROTO. */
-static int vbd_do(struct vbd *v, const blkif_request_t *req, uint8_t *rsp_op, int16_t *status,
+/* One request (a copy) on the free record r: 1 in flight (answered when its I/O finishes), 0
+ * done with its status in *status (the operation to answer with in r->op), or -EPROTO. */
+static int vbd_do(struct vbd *v, struct vbd_req *r, const blkif_request_t *req, int16_t *status,
 		  char **err)
 {
 	*status = BLKIF_RSP_OKAY;
-	*rsp_op = req->operation;
+	r->op = req->operation;
+	r->id = req->id;
 	char *e2 = NULL;
 	switch (req->operation) {
 	case BLKIF_OP_INDIRECT:
-		return vbd_indirect(v, req, rsp_op, status, err);
+		return vbd_indirect(v, r, req, status, err);
 	case BLKIF_OP_READ:
 	case BLKIF_OP_WRITE:
 		if (req->nr_segments == 0 || req->nr_segments > BLKIF_MAX_SEGMENTS_PER_REQUEST)
 			return vbd_bad(v, req->id, err, "nr_segments %u (want 1..%u)",
 				       req->nr_segments, BLKIF_MAX_SEGMENTS_PER_REQUEST);
-		return vbd_rw(v, req->id, req->sector_number, req->seg, req->nr_segments,
-			      req->operation == BLKIF_OP_WRITE, status, err);
+		return vbd_rw(v, r, req->sector_number, req->seg, req->nr_segments,
+			      req->operation == BLKIF_OP_WRITE, false, status, err);
 	case BLKIF_OP_FLUSH_DISKCACHE:
 	case BLKIF_OP_WRITE_BARRIER:
 		/* Linux's blkfront sends a PREFLUSH/FUA write as this operation with its data:
-		 * flush what came before (all of it is done: requests run in order), write, and
-		 * flush again so that the data is durable when answered */
+		 * flush what came before (a barrier: every request in flight finishes first),
+		 * write, and flush again so that the data is durable when answered */
 		if (req->nr_segments > BLKIF_MAX_SEGMENTS_PER_REQUEST)
 			return vbd_bad(v, req->id, err, "nr_segments %u (want 0..%u)",
 				       req->nr_segments, BLKIF_MAX_SEGMENTS_PER_REQUEST);
+		vbd_drain(v, true);
 		if (hvb_disk_flush(v->disk, &e2) == 0 && req->nr_segments) {
-			int rc = vbd_rw(v, req->id, req->sector_number, req->seg, req->nr_segments,
+			int rc = vbd_rw(v, r, req->sector_number, req->seg, req->nr_segments, true,
 					true, status, err);
 			if (rc || *status != BLKIF_RSP_OKAY)
 				return rc;
@@ -380,18 +559,47 @@ static int vbd_do(struct vbd *v, const blkif_request_t *req, uint8_t *rsp_op, in
 	}
 }
 
-static int vbd_respond(struct vbd *v, uint64_t id, uint8_t op, int16_t status)
+static struct vbd_req *vbd_free_req(struct vbd *v)
 {
-	blkif_response_t rsp;
-	memset(&rsp, 0, sizeof rsp);
-	rsp.id = id;
-	rsp.operation = op;
-	rsp.status = status;
-	*RING_GET_RESPONSE(&v->ring, v->ring.rsp_prod_pvt) = rsp;
-	v->ring.rsp_prod_pvt++;
-	int notify = 0;
-	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&v->ring, notify);
-	return notify ? xt_notify(v->t) : 0;
+	for (uint32_t i = 0; i < VBD_RING; i++)
+		if (!v->req[i].busy)
+			return &v->req[i];
+	return NULL;
+}
+
+/* Take every request on the ring: how many, or -EPROTO. */
+static int vbd_take(struct vbd *v, char **err)
+{
+	RING_IDX cons = v->ring.req_cons;
+	RING_IDX prod = __atomic_load_n(&v->ring.sring->req_prod, __ATOMIC_ACQUIRE);
+	if (RING_REQUEST_PROD_OVERFLOW(&v->ring, prod))
+		return xdrv_err(err, -EPROTO,
+				"%s: req_prod %u: %u requests beyond the %u answered, more "
+				"than the ring's %u",
+				v->name, prod, prod - v->ring.rsp_prod_pvt, v->ring.rsp_prod_pvt,
+				RING_SIZE(&v->ring));
+	int taken = 0;
+	while (cons != prod) {
+		blkif_request_t req;
+		RING_COPY_REQUEST(&v->ring, cons, &req);
+		v->ring.req_cons = ++cons;
+		/* requests taken and not answered are fewer than the ring's size (the check
+		 * above): a record is free; wait for one all the same if not */
+		struct vbd_req *r = vbd_free_req(v);
+		if (!r) {
+			vbd_drain(v, true);
+			r = vbd_free_req(v);
+		}
+		int16_t status = BLKIF_RSP_OKAY;
+		v->st.requests++;
+		int rc = vbd_do(v, r, &req, &status, err);
+		if (rc < 0)
+			return rc;
+		if (rc == 0)
+			vbd_put_response(v, r->id, r->op, status);
+		taken++;
+	}
+	return taken;
 }
 
 static int vbd_run(void *priv, char **err)
@@ -400,46 +608,72 @@ static int vbd_run(void *priv, char **err)
 	int rc = xt_event_ack(v->t);
 	if (rc < 0)
 		return xdrv_err(err, rc, "%s: event channel: %s", v->name, strerror(-rc));
+	/* read the completion eventfd before reaping: a completion after the reap makes it
+	 * readable again, and the server's poll wakes us (always: a count left from completions
+	 * reaped at once would wake the poll for nothing) */
+	int efd = hvb_disk_aio_fd(v->disk);
+	uint64_t cnt;
+	if (efd >= 0 && read(efd, &cnt, sizeof cnt) < 0 && errno != EAGAIN && errno != EINTR)
+		return xdrv_err(err, -errno, "%s: io_uring eventfd: %s", v->name, strerror(errno));
 	for (;;) {
-		RING_IDX cons = v->ring.req_cons;
-		RING_IDX prod = __atomic_load_n(&v->ring.sring->req_prod, __ATOMIC_ACQUIRE);
-		if (RING_REQUEST_PROD_OVERFLOW(&v->ring, prod))
-			return xdrv_err(err, -EPROTO,
-					"%s: req_prod %u: %u requests beyond the %u answered, more "
-					"than the ring's %u",
-					v->name, prod, prod - v->ring.rsp_prod_pvt,
-					v->ring.rsp_prod_pvt, RING_SIZE(&v->ring));
-		while (cons != prod) {
-			blkif_request_t req;
-			RING_COPY_REQUEST(&v->ring, cons, &req);
-			v->ring.req_cons = ++cons;
-			int16_t status = BLKIF_RSP_OKAY;
-			uint8_t op = req.operation;
-			rc = vbd_do(v, &req, &op, &status, err);
-			if (rc)
-				return rc;
-			rc = vbd_respond(v, req.id, op, status);
-			if (rc)
-				return xdrv_err(err, rc, "%s: notify: %s", v->name, strerror(-rc));
-		}
-		/* the frontend, still awake, may send its next request within microseconds: then it
-		 * needs no notification (req_event is still behind) and we no wake-up */
-		if (xt_spin_for(&v->ring.sring->req_prod, cons, (uint64_t)backd_spin_us * 1000u))
+		unsigned done = vbd_reap(v);
+		int taken = vbd_take(v, err);
+		if (taken < 0)
+			return taken;
+		/* what was started goes to the kernel in one system call; reads from the page
+		 * cache often complete within it */
+		hvb_disk_aio_kick(v->disk);
+		done += vbd_reap(v);
+		rc = vbd_push(v, err);
+		if (rc)
+			return rc;
+		if (taken || done)
 			continue;
-		int more = 0;
+		/* the frontend, still awake, may send its next request within microseconds: then it
+		 * needs no notification (req_event is still behind) and we no wake-up; the same
+		 * for completions of what is in flight */
+		RING_IDX cons = v->ring.req_cons;
+		if (!v->inflight &&
+		    xt_spin_for(&v->ring.sring->req_prod, cons, (uint64_t)backd_spin_us * 1000u))
+			continue;
+		if (v->inflight && backd_spin_us) {
+			uint64_t end = xdrv_now_ns() + (uint64_t)backd_spin_us * 1000u;
+			bool more = false;
+			while (!more && xdrv_now_ns() < end) {
+				more = __atomic_load_n(&v->ring.sring->req_prod,
+						       __ATOMIC_ACQUIRE) != cons ||
+				       vbd_reap(v) > 0;
+			}
+			if (more)
+				continue;
+		}
 		/* as RING_FINAL_CHECK_FOR_REQUESTS, reading req_prod once per look */
 		__atomic_store_n(&v->ring.sring->req_event, cons + 1, __ATOMIC_RELAXED);
 		xen_mb();
-		more = __atomic_load_n(&v->ring.sring->req_prod, __ATOMIC_RELAXED) != cons;
-		if (!more)
-			return 0;
+		if (__atomic_load_n(&v->ring.sring->req_prod, __ATOMIC_RELAXED) != cons)
+			continue;
+		if (v->inflight && hvb_disk_aio_fd(v->disk) < 0) {
+			/* no completion fd to sleep on: finish here */
+			vbd_drain(v, true);
+			rc = vbd_push(v, err);
+			if (rc)
+				return rc;
+			continue;
+		}
+		return 0;
 	}
 }
 
+/* The io_uring's completion eventfd while requests are in flight: the server polls it with the
+ * event channel, and run answers what finished. */
 static int vbd_fds(void *priv, int *fds, int cap)
 {
-	(void)priv, (void)fds, (void)cap;
-	return 0;
+	struct vbd *v = priv;
+	int efd = v && v->inflight ? hvb_disk_aio_fd(v->disk) : -1;
+	if (efd < 0 || cap < 1)
+		return 0;
+	fds[0] = efd;
+	return 1;
 }
 
 static void vbd_stop(void *priv)
@@ -447,6 +681,20 @@ static void vbd_stop(void *priv)
 	struct vbd *v = priv;
 	if (!v)
 		return;
+	/* the kernel may still be reading or writing the frontend's pages: let it finish before
+	 * they are unmapped (a disconnect with requests in flight) */
+	if (v->inflight && backd_verbose)
+		fprintf(stderr, "%s: %s: waiting for %u requests in flight\n", backd_log_name,
+			v->name, v->inflight);
+	vbd_drain(v, false);
+	if (backd_verbose && v->st.requests)
+		fprintf(stderr,
+			"%s: %s: %llu requests (%llu asynchronous, %llu synchronous, at most %u "
+			"in flight), %llu responses, %llu notifications\n",
+			backd_log_name, v->name, (unsigned long long)v->st.requests,
+			(unsigned long long)v->st.async, (unsigned long long)v->st.sync,
+			v->st.max_inflight, (unsigned long long)v->st.responses,
+			(unsigned long long)v->st.notifications);
 	if (v->sring)
 		xt_unmap(v->t, v->sring, 1);
 	for (uint32_t i = 0; i < VBD_CACHE; i++)

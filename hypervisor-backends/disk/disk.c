@@ -18,6 +18,9 @@ struct hvb_disk {
 	uint64_t size;
 	bool read_only;
 	char *spec;
+	/* asynchronous requests: submitted and not reaped, and those finished by a wait */
+	uint32_t aio_pending;
+	struct hvb_disk_aio *done_head, *done_tail;
 };
 
 int hvb_disk_open(const char *spec, bool read_only, struct hvb_disk **out, char **err)
@@ -68,6 +71,9 @@ void hvb_disk_close(struct hvb_disk *disk)
 {
 	if (!disk)
 		return;
+	/* the kernel may still be writing into a caller's memory: let it finish first */
+	while (disk->aio_pending && disk->ops->aio_reap && disk->ops->aio_reap(disk->priv, true))
+		;
 	disk->ops->close(disk->priv);
 	free(disk->spec);
 	free(disk);
@@ -201,4 +207,78 @@ int hvb_disk_flush(struct hvb_disk *disk, char **err)
 	if (rc)
 		xdrv_err_prefix(err, "disk '%s': flush", disk->spec);
 	return rc;
+}
+
+/* ---- asynchronous I/O ---------------------------------------------------------------------- */
+
+int hvb_disk_aio_submit(struct hvb_disk *disk, struct hvb_disk_aio *a, char **err)
+{
+	if (!disk->ops->aio_submit)
+		return -EOPNOTSUPP;
+	if (a->write && disk->read_only)
+		return xdrv_err(err, -EROFS, "disk '%s': write to a read-only disk", disk->spec);
+	uint64_t len = 0;
+	int rc = iov_total(disk, a->iov, a->n, &len, err);
+	if (rc == 0)
+		rc = check(disk, a->off, len, err);
+	if (rc)
+		return rc;
+	if (len == 0)
+		return -EOPNOTSUPP; /* nothing to do: the synchronous call returns at once */
+	a->len = len;
+	a->result = 0;
+	a->done = false;
+	a->next = NULL;
+	rc = disk->ops->aio_submit(disk->priv, a);
+	if (rc == 0)
+		disk->aio_pending++;
+	return rc;
+}
+
+void hvb_disk_aio_kick(struct hvb_disk *disk)
+{
+	if (disk && disk->ops->aio_kick && disk->aio_pending)
+		disk->ops->aio_kick(disk->priv);
+}
+
+struct hvb_disk_aio *hvb_disk_aio_reap(struct hvb_disk *disk)
+{
+	struct hvb_disk_aio *a = disk->done_head;
+	if (a) {
+		disk->done_head = a->next;
+		if (!disk->done_head)
+			disk->done_tail = NULL;
+	} else if (disk->aio_pending && disk->ops->aio_reap) {
+		a = disk->ops->aio_reap(disk->priv, false);
+	}
+	if (a) {
+		a->next = NULL;
+		disk->aio_pending--;
+	}
+	return a;
+}
+
+void hvb_disk_aio_wait(struct hvb_disk *disk, struct hvb_disk_aio *a)
+{
+	while (!a->done) {
+		struct hvb_disk_aio *x = disk->ops->aio_reap(disk->priv, true);
+		if (!x)
+			break; /* nothing in flight: cannot happen for a submitted request */
+		x->next = NULL;
+		if (disk->done_tail)
+			disk->done_tail->next = x;
+		else
+			disk->done_head = x;
+		disk->done_tail = x;
+	}
+}
+
+uint32_t hvb_disk_aio_pending(const struct hvb_disk *disk)
+{
+	return disk ? disk->aio_pending : 0;
+}
+
+int hvb_disk_aio_fd(const struct hvb_disk *disk)
+{
+	return disk && disk->ops->aio_fd ? disk->ops->aio_fd(disk->priv) : -1;
 }

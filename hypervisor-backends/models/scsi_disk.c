@@ -48,8 +48,20 @@ struct scsi_lun {
 	uint8_t *stage;
 };
 
+/* One asynchronous READ/WRITE in flight. */
+struct scsi_aio {
+	struct hvb_disk_aio a;
+	struct iovec *iov; /* HVB_DISK_IOV_MAX, allocated at the first use of the slot */
+	void *tag;
+	uint32_t lun;
+	uint64_t lba, blocks;
+	bool busy;
+};
+
 struct scsi_target {
 	struct scsi_lun luns[SCSI_MAX_LUNS];
+	struct scsi_aio aio[SCSI_AIO_MAX];
+	uint32_t inflight;
 	uint32_t nluns;
 	uint32_t max_xfer_blocks;
 	char serial[24];
@@ -133,6 +145,9 @@ void scsi_target_destroy(struct scsi_target *t)
 {
 	if (!t)
 		return;
+	scsi_target_cancel(t);
+	for (uint32_t i = 0; i < SCSI_AIO_MAX; i++)
+		free(t->aio[i].iov);
 	for (uint32_t i = 0; i < t->nluns; i++)
 		hvb_disk_close(t->luns[i].disk);
 	free(t->stage);
@@ -587,4 +602,197 @@ int scsi_target_exec(struct scsi_target *t, uint32_t lun, struct scsi_cmd *c,
 	default:
 		return INVALID_OPCODE(t, c);
 	}
+}
+
+/* ---- asynchronous READ/WRITE ----------------------------------------------------------------- */
+
+uint32_t scsi_target_inflight(const struct scsi_target *t)
+{
+	return t ? t->inflight : 0;
+}
+
+static void wait_all(struct scsi_target *t)
+{
+	for (uint32_t i = 0; t->inflight && i < SCSI_AIO_MAX; i++)
+		if (t->aio[i].busy)
+			hvb_disk_aio_wait(t->luns[t->aio[i].lun].disk, &t->aio[i].a);
+}
+
+/* 1 started, 0 completed here (c filled), 2 not for the asynchronous path (the caller runs it
+ * synchronously), or a negative errno (the transport's memory). */
+static int rw_async(struct scsi_target *t, uint32_t lun, struct scsi_cmd *c,
+		    const struct scsi_xfer *x, void *tag)
+{
+	struct scsi_lun *l = &t->luns[lun];
+	const uint8_t *cdb = c->cdb;
+	uint8_t op = cdb[0];
+	bool write = op == 0x2a || op == 0x8a, sixteen = op == 0x88 || op == 0x8a;
+	if ((sixteen ? c->cdb_len < 16 : c->cdb_len < 10) || (cdb[1] & 0xe8))
+		return 2; /* short CDB, protection or FUA: the synchronous path answers */
+	uint64_t lba = sixteen ? be64(cdb + 2) : be32(cdb + 2);
+	uint64_t n = sixteen ? be32(cdb + 10) : be16(cdb + 7);
+	uint64_t bytes = n * SCSI_BLOCK;
+	if (n == 0 || lba > l->blocks || n > l->blocks - lba || n > t->max_xfer_blocks ||
+	    (write && hvb_disk_read_only(l->disk)) || bytes > (write ? c->out_len : c->in_cap))
+		return 2; /* the errors are answered by cmd_rw */
+	struct scsi_aio *s = NULL;
+	for (uint32_t i = 0; i < SCSI_AIO_MAX && !s; i++)
+		if (!t->aio[i].busy)
+			s = &t->aio[i];
+	if (!s)
+		return 2;
+	if (!s->iov && !(s->iov = malloc(HVB_DISK_IOV_MAX * sizeof *s->iov)))
+		return 2;
+	int k = x->iov(x->ctx, !write, 0, bytes, s->iov, HVB_DISK_IOV_MAX);
+	if (k == 0 || k == -E2BIG)
+		return 2;
+	if (k < 0)
+		return k;
+	/* a command in flight on these blocks where either writes finishes first */
+	for (uint32_t i = 0; i < SCSI_AIO_MAX; i++) {
+		struct scsi_aio *o = &t->aio[i];
+		if (o->busy && o->lun == lun && (write || o->a.write) && lba < o->lba + o->blocks &&
+		    o->lba < lba + n)
+			hvb_disk_aio_wait(l->disk, &o->a);
+	}
+	s->a = (struct hvb_disk_aio){.off = lba * SCSI_BLOCK,
+				     .iov = s->iov,
+				     .n = (uint32_t)k,
+				     .write = write,
+				     .user = s};
+	char *msg = NULL;
+	int rc = hvb_disk_aio_submit(l->disk, &s->a, &msg);
+	if (rc == -EOPNOTSUPP)
+		return 2;
+	t->st.commands++;
+	if (rc) {
+		medium_error(t, c, write, &msg);
+		return 0;
+	}
+	s->busy = true;
+	s->tag = tag;
+	s->lun = lun;
+	s->lba = lba;
+	s->blocks = n;
+	t->inflight++;
+	return 1;
+}
+
+int scsi_target_exec_async(struct scsi_target *t, uint32_t lun, struct scsi_cmd *c,
+			   const struct scsi_xfer *x, void *tag)
+{
+	if (tag && x->iov && lun < t->nluns && !t->luns[lun].ua && c->cdb_len >= 10 &&
+	    t->inflight < SCSI_AIO_MAX) {
+		uint8_t op = c->cdb[0];
+		if (op == 0x28 || op == 0x88 || op == 0x2a || op == 0x8a) {
+			c->status = SCSI_STATUS_GOOD;
+			c->overrun = false;
+			c->sense_len = 0;
+			c->in_len = 0;
+			int r = rw_async(t, lun, c, x, tag);
+			if (r != 2)
+				return r;
+		}
+	}
+	wait_all(t);
+	return scsi_target_exec(t, lun, c, x);
+}
+
+void scsi_target_kick(struct scsi_target *t)
+{
+	for (uint32_t i = 0; t->inflight && i < t->nluns; i++)
+		hvb_disk_aio_kick(t->luns[i].disk);
+}
+
+static struct hvb_disk_aio *reap_any(struct scsi_target *t, bool wait)
+{
+	for (uint32_t i = 0; i < t->nluns; i++) {
+		if (!hvb_disk_aio_pending(t->luns[i].disk))
+			continue;
+		struct hvb_disk_aio *a = hvb_disk_aio_reap(t->luns[i].disk);
+		if (a)
+			return a;
+	}
+	for (uint32_t i = 0; wait && i < SCSI_AIO_MAX; i++) {
+		if (!t->aio[i].busy)
+			continue;
+		struct hvb_disk *d = t->luns[t->aio[i].lun].disk;
+		hvb_disk_aio_wait(d, &t->aio[i].a);
+		return hvb_disk_aio_reap(d);
+	}
+	return NULL;
+}
+
+int scsi_target_reap(struct scsi_target *t, bool wait, void **tag, struct scsi_cmd *c)
+{
+	if (!t->inflight)
+		return 0;
+	struct hvb_disk_aio *a = reap_any(t, wait);
+	if (!a)
+		return 0;
+	struct scsi_aio *s = a->user;
+	struct scsi_lun *l = &t->luns[s->lun];
+	int rc = 1;
+	c->status = SCSI_STATUS_GOOD;
+	c->overrun = false;
+	c->sense_len = 0;
+	c->in_len = 0;
+	if (a->result == -EFAULT) {
+		hvb_log("scsi target: disk '%s': %s %llu+%llu: DMA memory not accessible",
+			hvb_disk_spec(l->disk), a->write ? "write" : "read",
+			(unsigned long long)a->off, (unsigned long long)a->len);
+		rc = -EFAULT;
+	} else if (a->result) {
+		char *msg = NULL;
+		xdrv_err(&msg, a->result, "disk '%s': %s %llu+%llu: %s", hvb_disk_spec(l->disk),
+			 a->write ? "write" : "read", (unsigned long long)a->off,
+			 (unsigned long long)a->len, strerror(-a->result));
+		medium_error(t, c, a->write, &msg);
+	} else {
+		if (a->write) {
+			t->st.writes++;
+			t->st.bytes_written += a->len;
+		} else {
+			t->st.reads++;
+			t->st.bytes_read += a->len;
+			c->in_len = a->len;
+		}
+		t->st.direct_bytes += a->len;
+	}
+	*tag = s->tag;
+	s->busy = false;
+	t->inflight--;
+	return rc;
+}
+
+static bool overlaps(const struct scsi_aio *s, const uint8_t *p, uint64_t len)
+{
+	for (uint32_t i = 0; i < s->a.n; i++) {
+		const uint8_t *b = s->iov[i].iov_base;
+		if (b < p + len && p < b + s->iov[i].iov_len)
+			return true;
+	}
+	return false;
+}
+
+void scsi_target_quiesce(struct scsi_target *t, const void *host, uint64_t len)
+{
+	for (uint32_t i = 0; t->inflight && i < SCSI_AIO_MAX; i++) {
+		struct scsi_aio *s = &t->aio[i];
+		if (s->busy && !s->a.done && (!host || overlaps(s, host, len)))
+			hvb_disk_aio_wait(t->luns[s->lun].disk, &s->a);
+	}
+}
+
+void scsi_target_cancel(struct scsi_target *t)
+{
+	if (!t)
+		return;
+	wait_all(t);
+	for (uint32_t i = 0; i < t->nluns; i++)
+		while (hvb_disk_aio_reap(t->luns[i].disk))
+			;
+	for (uint32_t i = 0; i < SCSI_AIO_MAX; i++)
+		t->aio[i].busy = false;
+	t->inflight = 0;
 }

@@ -82,4 +82,31 @@ int scsi_target_exec(struct scsi_target *t, uint32_t lun, struct scsi_cmd *c,
 		     const struct scsi_xfer *x);
 const struct scsi_stats *scsi_target_stats(const struct scsi_target *t);
 
+/*
+ * Asynchronous READ/WRITE (disks with hvb_disk_aio_submit: the file backend's io_uring). At
+ * most SCSI_AIO_MAX commands of a target are in flight. scsi_target_exec_async runs one
+ * command: a READ/WRITE whose data goes directly (x->iov) to a disk that takes asynchronous
+ * requests is started and answers 1 (in flight: its data buffers, and whatever `tag` names,
+ * must stay until scsi_target_reap returns it); anything else runs as scsi_target_exec does
+ * (0 or its negative errno), after every command in flight has finished (a barrier: a FLUSH,
+ * a staged READ or a reset sees the writes before it). A READ/WRITE that overlaps one in
+ * flight on the same LUN where either writes waits for that one first, so that a WRITE
+ * followed by a READ of the same blocks returns the written data. `tag` NULL: synchronous.
+ */
+#define SCSI_AIO_MAX 32u
+int scsi_target_exec_async(struct scsi_target *t, uint32_t lun, struct scsi_cmd *c,
+			   const struct scsi_xfer *x, void *tag);
+/* Hand the started commands to the kernel (one system call per disk). */
+void scsi_target_kick(struct scsi_target *t);
+/* A finished command: 1 with *tag and *c (status, sense, in_len as scsi_target_exec leaves
+ * them), -EFAULT with *tag (its data memory was not accessible: a DMA fault), or 0 if none is
+ * finished (wait: block for one while any is in flight). */
+int scsi_target_reap(struct scsi_target *t, bool wait, void **tag, struct scsi_cmd *c);
+uint32_t scsi_target_inflight(const struct scsi_target *t);
+/* Wait until no command in flight uses host memory [host, host+len) (before that memory is
+ * unmapped); their results stay for scsi_target_reap. */
+void scsi_target_quiesce(struct scsi_target *t, const void *host, uint64_t len);
+/* Wait for every command in flight and drop them (device reset, destroy). */
+void scsi_target_cancel(struct scsi_target *t);
+
 #endif

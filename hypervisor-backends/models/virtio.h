@@ -47,6 +47,8 @@ struct virtqueue {
 int vq_pop(struct hvb_device *d, struct virtqueue *q, bool indirect, const char **why);
 /* Put q->elem's head in the used ring with `len` bytes written: 0 or -EFAULT. */
 int vq_push(struct hvb_device *d, struct virtqueue *q, uint32_t len);
+/* The same for a buffer popped earlier (its head kept): completions out of order. */
+int vq_push_head(struct hvb_device *d, struct virtqueue *q, uint16_t head, uint32_t len);
 /* Whether the driver asked for no interrupts (VIRTQ_AVAIL_F_NO_INTERRUPT): 0/1, or -EFAULT. */
 int vq_no_interrupt(struct hvb_device *d, struct virtqueue *q);
 /* Check ring alignment/size when the queue becomes ready: NULL or a description. */

@@ -4,7 +4,11 @@
  * with a control queue, an event queue and 1..8 request queues, in front of a SCSI target of
  * disks (scsi_disk.c) backed by disk backends (ram, file, iscsi). A platform device, compatible
  * "virtio,mmio"; one 0x200-byte MMIO region, one interrupt line. Requests complete
- * synchronously inside the QueueNotify write. READ and WRITE data moves between the disk
+ * synchronously inside the QueueNotify write, except READ/WRITE on a disk that takes
+ * asynchronous requests (the file backend's io_uring, config aio=uring, the default): those are
+ * started in the QueueNotify write, handed to the kernel and completed (used ring, interrupt)
+ * from the model's poll entry (hvb_device_poll), up to SCSI_AIO_MAX at once, in any order.
+ * READ and WRITE data moves between the disk
  * backend and the driver's buffers directly (each descriptor translated through the IOMMU to a
  * host iovec, hvb_disk_readv/writev) where the backend can (ram, file, iscsi); otherwise
  * (blkfront, whose pages are its own) through the target's stage. The contract for drivers
@@ -36,6 +40,21 @@ struct vscsi {
 	uint32_t num_queues, seg_max, max_sectors;
 	uint32_t cdb_size, sense_size; /* driver-writable config */
 	uint64_t requests, tmfs, bad_target;
+	bool aio;		    /* config aio=uring (default): READ/WRITE may complete later */
+	uint64_t async_requests;    /* requests completed from the poll entry */
+	uint32_t signal_mask;	    /* queues with used buffers not yet signalled */
+	struct vs_pending *pending; /* SCSI_AIO_MAX; the requests in flight */
+};
+
+/* A request in flight: where its response and used element go when it completes. */
+#define VS_RESP_SEGS 4u
+struct vs_pending {
+	bool busy;
+	uint32_t qi;
+	uint16_t head;
+	uint32_t resp_hdr, nseg;
+	uint64_t in_data, out_data, out_used;
+	struct vq_seg seg[VS_RESP_SEGS]; /* the device-writable segments holding the response */
 };
 
 /* Data phase of one request: the byte streams after the request/response headers. */
@@ -86,12 +105,68 @@ static bool parse_lun(const uint8_t *lun, uint32_t *index)
 	return true;
 }
 
-/* Returns the used length, or -1 after NEEDS_RESET. */
-static int64_t handle_cmd(struct vscsi *s, const struct vq_elem *e)
+/* Write the response header of a finished command: the used length, or -1 after NEEDS_RESET. */
+static int64_t put_resp(struct vscsi *s, const struct vq_seg *in, uint32_t n_in, uint32_t resp_hdr,
+			uint8_t response, const struct scsi_cmd *c, uint64_t in_data,
+			uint64_t out_data, uint64_t out_used)
+{
+	uint8_t resp[RESP_HDR_FIXED + VIRTIO_SCSI_SENSE_DEFAULT] = {0};
+	uint32_t sense_len = c->sense_len < s->sense_size ? c->sense_len : s->sense_size;
+	uint64_t resid = 0;
+	if (response == VIRTIO_SCSI_S_OK)
+		resid = in_data ? in_data - c->in_len : out_data - out_used;
+	else
+		resid = in_data + out_data;
+	xdrv_put_le32(resp, sense_len);
+	xdrv_put_le32(resp + 4, resid > UINT32_MAX ? UINT32_MAX : (uint32_t)resid);
+	resp[10] = response == VIRTIO_SCSI_S_OK ? c->status : 0;
+	resp[11] = response;
+	memcpy(resp + RESP_HDR_FIXED, c->sense, sense_len);
+	if (vq_copy_to(s->dev, in, n_in, 0, resp, resp_hdr)) {
+		vmmio_fail(&s->mmio, "resp-dma",
+			   "command response not writable (unmapped bus address)");
+		return -1;
+	}
+	return (int64_t)(resp_hdr + c->in_len);
+}
+
+/* A free record for a request that may go in flight, its response segments copied from `e`;
+ * NULL (the request then completes synchronously) if none is free or the response header is
+ * spread over more than VS_RESP_SEGS segments. */
+static struct vs_pending *pending_get(struct vscsi *s, uint32_t qi, const struct vq_elem *e,
+				      uint32_t resp_hdr)
+{
+	if (!s->aio || !s->pending || qi < VIRTIO_SCSI_QUEUE_REQUEST)
+		return NULL;
+	struct vs_pending *p = NULL;
+	for (uint32_t i = 0; i < SCSI_AIO_MAX && !p; i++)
+		if (!s->pending[i].busy)
+			p = &s->pending[i];
+	if (!p)
+		return NULL;
+	uint64_t have = 0;
+	uint32_t n = 0;
+	while (have < resp_hdr && n < e->n_in && n < VS_RESP_SEGS) {
+		p->seg[n] = e->in[n];
+		have += e->in[n++].len;
+	}
+	if (have < resp_hdr)
+		return NULL;
+	p->nseg = n;
+	p->qi = qi;
+	p->head = e->head;
+	p->resp_hdr = resp_hdr;
+	return p;
+}
+
+/* Returned by handle_cmd for a request now in flight. */
+#define VS_IN_FLIGHT (-2)
+
+/* Returns the used length, -1 after NEEDS_RESET, or VS_IN_FLIGHT. */
+static int64_t handle_cmd(struct vscsi *s, uint32_t qi, const struct vq_elem *e)
 {
 	uint32_t req_hdr = REQ_HDR_FIXED + s->cdb_size, resp_hdr = RESP_HDR_FIXED + s->sense_size;
 	uint8_t req[REQ_HDR_FIXED + VIRTIO_SCSI_CDB_DEFAULT];
-	uint8_t resp[RESP_HDR_FIXED + VIRTIO_SCSI_SENSE_DEFAULT] = {0};
 	if (e->out_len < req_hdr || e->in_len < resp_hdr) {
 		vmmio_fail(&s->mmio, "req-short", "command request shorter than its headers");
 		return -1;
@@ -118,31 +193,24 @@ static int64_t handle_cmd(struct vscsi *s, const struct vq_elem *e)
 	} else {
 		const struct scsi_xfer x = {
 			.get_out = get_out, .put_in = put_in, .ctx = &xc, .iov = data_iov};
-		if (scsi_target_exec(s->target, lun, &c, &x)) {
+		struct vs_pending *p = pending_get(s, qi, e, resp_hdr);
+		int r = scsi_target_exec_async(s->target, lun, &c, &x, p);
+		if (r < 0) {
 			vmmio_fail(&s->mmio, "data-dma",
 				   "command data buffer not accessible (unmapped bus address)");
 			return -1;
 		}
+		if (r == 1) {
+			p->busy = true;
+			p->in_data = in_data;
+			p->out_data = out_data;
+			p->out_used = xc.out_used;
+			return VS_IN_FLIGHT;
+		}
 		if (c.overrun)
 			response = VIRTIO_SCSI_S_OVERRUN;
 	}
-	uint32_t sense_len = c.sense_len < s->sense_size ? c.sense_len : s->sense_size;
-	uint64_t resid = 0;
-	if (response == VIRTIO_SCSI_S_OK)
-		resid = in_data ? in_data - c.in_len : out_data - xc.out_used;
-	else
-		resid = in_data + out_data;
-	xdrv_put_le32(resp, sense_len);
-	xdrv_put_le32(resp + 4, resid > UINT32_MAX ? UINT32_MAX : (uint32_t)resid);
-	resp[10] = response == VIRTIO_SCSI_S_OK ? c.status : 0;
-	resp[11] = response;
-	memcpy(resp + RESP_HDR_FIXED, c.sense, sense_len);
-	if (vq_copy_to(s->dev, e->in, e->n_in, 0, resp, resp_hdr)) {
-		vmmio_fail(&s->mmio, "resp-dma",
-			   "command response not writable (unmapped bus address)");
-		return -1;
-	}
-	return (int64_t)(resp_hdr + c.in_len);
+	return put_resp(s, e->in, e->n_in, resp_hdr, response, &c, in_data, out_data, xc.out_used);
 }
 
 static int64_t handle_ctrl(struct vscsi *s, const struct vq_elem *e)
@@ -195,6 +263,67 @@ static int64_t handle_ctrl(struct vscsi *s, const struct vq_elem *e)
 	return rlen;
 }
 
+static void signal_queues(struct vscsi *s)
+{
+	uint32_t m = s->signal_mask;
+	s->signal_mask = 0;
+	for (uint32_t qi = 0; m && !vmmio_broken(&s->mmio); qi++, m >>= 1)
+		if (m & 1)
+			vmmio_signal_used(&s->mmio, qi);
+}
+
+/* Complete finished requests in flight (wait: block for one while any is): the count. */
+static int complete_pending(struct vscsi *s, bool wait)
+{
+	int n = 0;
+	void *tag;
+	struct scsi_cmd c;
+	int r;
+	while ((r = scsi_target_reap(s->target, wait, &tag, &c)) != 0) {
+		struct vs_pending *p = tag;
+		p->busy = false;
+		n++;
+		wait = false;
+		if (vmmio_broken(&s->mmio))
+			continue; /* the driver resets the device: nothing more goes to its rings */
+		if (r < 0) {
+			vmmio_fail(&s->mmio, "data-dma",
+				   "command data buffer not accessible (unmapped bus address)");
+			continue;
+		}
+		int64_t len = put_resp(s, p->seg, p->nseg, p->resp_hdr, VIRTIO_SCSI_S_OK, &c,
+				       p->in_data, p->out_data, p->out_used);
+		if (len < 0)
+			continue;
+		if (vq_push_head(s->dev, &s->mmio.q[p->qi], p->head, (uint32_t)len)) {
+			vmmio_fail(&s->mmio, "used-dma",
+				   "used ring not writable (unmapped bus address)");
+			continue;
+		}
+		s->requests++;
+		s->async_requests++;
+		s->signal_mask |= 1u << p->qi;
+	}
+	return n;
+}
+
+static int vs_poll(void *opaque)
+{
+	struct vscsi *s = opaque;
+	if (!scsi_target_inflight(s->target))
+		return 0;
+	scsi_target_kick(s->target);
+	int n = complete_pending(s, false);
+	signal_queues(s);
+	return n;
+}
+
+static void vs_dma_unmapping(void *opaque, const void *host, uint64_t len)
+{
+	struct vscsi *s = opaque;
+	scsi_target_quiesce(s->target, host, len);
+}
+
 static void vs_queue_notify(void *owner, uint32_t qi)
 {
 	struct vscsi *s = owner;
@@ -212,8 +341,13 @@ static void vs_queue_notify(void *owner, uint32_t qi)
 		}
 		if (r == 0)
 			break;
+		if (qi != VIRTIO_SCSI_QUEUE_CONTROL &&
+		    scsi_target_inflight(s->target) >= SCSI_AIO_MAX)
+			complete_pending(s, true); /* room for one more in flight */
 		int64_t len = qi == VIRTIO_SCSI_QUEUE_CONTROL ? handle_ctrl(s, &q->elem)
-							      : handle_cmd(s, &q->elem);
+							      : handle_cmd(s, qi, &q->elem);
+		if (len == VS_IN_FLIGHT)
+			continue;
 		if (len < 0)
 			break;
 		if (vq_push(s->dev, q, (uint32_t)len)) {
@@ -227,8 +361,9 @@ static void vs_queue_notify(void *owner, uint32_t qi)
 			s->requests++;
 		pushed = true;
 	}
-	if (pushed && !vmmio_broken(&s->mmio))
-		vmmio_signal_used(&s->mmio, qi);
+	if (pushed)
+		s->signal_mask |= 1u << qi;
+	signal_queues(s);
 }
 
 static uint32_t vs_config_read(void *owner, uint32_t off, uint32_t size)
@@ -271,6 +406,12 @@ static void vs_config_write(void *owner, uint32_t off, uint32_t size, uint32_t v
 static void vs_reset_dev(void *owner)
 {
 	struct vscsi *s = owner;
+	/* requests in flight finish (the kernel is done with the driver's buffers) and are
+	 * dropped: the rings they would complete into are gone */
+	scsi_target_cancel(s->target);
+	for (uint32_t i = 0; s->pending && i < SCSI_AIO_MAX; i++)
+		s->pending[i].busy = false;
+	s->signal_mask = 0;
 	s->cdb_size = VIRTIO_SCSI_CDB_DEFAULT;
 	s->sense_size = VIRTIO_SCSI_SENSE_DEFAULT;
 	scsi_target_reset(s->target);
@@ -313,8 +454,10 @@ static void vs_destroy(void *opaque)
 	struct vscsi *s = opaque;
 	if (!s)
 		return;
+	scsi_target_cancel(s->target);
 	vmmio_free(&s->mmio);
 	scsi_target_destroy(s->target);
+	free(s->pending);
 	free(s);
 }
 
@@ -338,6 +481,7 @@ static int vs_create(struct hvb_device *dev, const char *config, void **opaque, 
 	char *disks[HVB_VSCSI_MAX_LUNS] = {0};
 	uint32_t ndisks = 0;
 	uint64_t num_queues = 1, queue_size = 256, seg_max = 254, max_sectors = 4096, ro = 0;
+	bool aio = true;
 	size_t pos = 0;
 	int rc = 0, r;
 	struct vscsi *s = NULL;
@@ -365,6 +509,14 @@ static int vs_create(struct hvb_device *dev, const char *config, void **opaque, 
 			}
 			snprintf(serial, sizeof serial, "%s", val);
 			continue;
+		} else if (strcmp(key, "aio") == 0) {
+			if (strcmp(val, "uring") != 0 && strcmp(val, "sync") != 0) {
+				rc = xdrv_err(err, -EINVAL, "config aio=%s: expected uring or sync",
+					      val);
+				goto out;
+			}
+			aio = strcmp(val, "uring") == 0;
+			continue;
 		} else if (strcmp(key, "num_queues") == 0) {
 			num = &num_queues, lo = 1, hi = 8;
 		} else if (strcmp(key, "queue_size") == 0) {
@@ -378,7 +530,7 @@ static int vs_create(struct hvb_device *dev, const char *config, void **opaque, 
 		} else {
 			rc = xdrv_err(err, -EINVAL,
 				      "config key '%s': unknown (disk, ro, num_queues, "
-				      "queue_size, seg_max, max_sectors, serial)",
+				      "queue_size, seg_max, max_sectors, serial, aio)",
 				      key);
 			goto out;
 		}
@@ -412,6 +564,11 @@ static int vs_create(struct hvb_device *dev, const char *config, void **opaque, 
 	s->max_sectors = (uint32_t)max_sectors;
 	s->cdb_size = VIRTIO_SCSI_CDB_DEFAULT;
 	s->sense_size = VIRTIO_SCSI_SENSE_DEFAULT;
+	s->aio = aio;
+	if (aio && !(s->pending = calloc(SCSI_AIO_MAX, sizeof *s->pending))) {
+		rc = xdrv_err(err, -ENOMEM, "out of memory");
+		goto out;
+	}
 	rc = scsi_target_create(serial, (uint32_t)max_sectors, &s->target, err);
 	if (rc)
 		goto out;
@@ -470,6 +627,8 @@ int hvb_vscsi_get_stats(const struct hvb_device *d, struct hvb_vscsi_stats *out)
 		.bytes_written = t->bytes_written,
 		.backend_errors = t->backend_errors,
 		.direct_bytes = t->direct_bytes,
+		.async_requests = s->async_requests,
+		.in_flight = scsi_target_inflight(s->target),
 		.needs_reset = s->mmio.needs_reset_count,
 	};
 	return 0;
@@ -508,4 +667,6 @@ const struct hvb_model_ops hvb_virtio_scsi_model_ops = {
 	.reset = vs_reset,
 	.read = vs_read,
 	.write = vs_write,
+	.poll = vs_poll,
+	.dma_unmapping = vs_dma_unmapping,
 };

@@ -143,8 +143,13 @@ int vq_pop(struct hvb_device *d, struct virtqueue *q, bool indirect, const char 
 
 int vq_push(struct hvb_device *d, struct virtqueue *q, uint32_t len)
 {
+	return vq_push_head(d, q, q->elem.head, len);
+}
+
+int vq_push_head(struct hvb_device *d, struct virtqueue *q, uint16_t head, uint32_t len)
+{
 	uint8_t b[8];
-	xdrv_put_le32(b, q->elem.head);
+	xdrv_put_le32(b, head);
 	xdrv_put_le32(b + 4, len);
 	if (hvb_dma_write(d, q->used + 4 + 8ull * (q->used_idx % q->num), b, sizeof b))
 		return -EFAULT;

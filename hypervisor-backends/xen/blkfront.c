@@ -20,10 +20,10 @@
  * and check sectors, sector-size (512 only: we do not advertise feature-large-sector-size, so a
  * backend must use 512), info, the flush features; Connected.
  *
- * I/O: the disk layer's calls are synchronous; one call is split into requests of up to 11
- * pages (44 with indirect requests), as many in flight as there are slots. Data is copied into and
- * out of the slot's pages of the granted pool, unless the caller's buffer is itself granted
- * (zero copy, below). Requests are pushed with
+ * I/O: the disk layer's synchronous calls, and its asynchronous requests (below); one call is split
+ * into requests of up to 11 pages (44 with indirect requests), as many in flight as there are
+ * slots. Data is copied into and out of the slot's pages of the granted pool, unless the caller's
+ * buffer is itself granted (zero copy, below). Requests are pushed with
  * RING_PUSH_REQUESTS_AND_CHECK_NOTIFY (a notification only when the backend asked for one);
  * while waiting, rsp_event asks for an event only after half of what is in flight has completed
  * (all of it at the tail of a call), so a large call costs a few events, not one per request.
@@ -97,7 +97,23 @@
 /* segments of a zero-copy indirect request: what one indirect page lists */
 #define BF_ZC_SEGS_MAX (XT_PAGE / sizeof(struct blkif_request_segment))
 
+/* asynchronous requests of the disk layer accepted at once (the SCSI target's SCSI_AIO_MAX) */
+#define BF_AIO_MAX 32u
+/* With indirect requests the pool's slots are 8: the ring's other 24 entries get slots of their
+ * own for asynchronous parts, 11 pages each (direct requests), shared at the first one */
+#define BF_APOOL ((BF_SLOTS - BF_IND_SLOTS) * BF_SEGS)
+
 _Static_assert(BF_SLOTS <= (1u << BF_SLOT_BITS), "slot index fits the id's low bits");
+
+/* One asynchronous request (hvb_disk_aio_submit): split into ring requests of a slot each as
+ * slots free up, finished when the last of them is answered. */
+struct bf_aio {
+	struct hvb_disk_aio *a; /* NULL: free */
+	uint64_t ticket;	/* submission order: the oldest is put on the ring first */
+	uint64_t queued;	/* bytes put on the ring so far */
+	uint32_t parts;		/* its ring requests outstanding */
+	int result;		/* the first error */
+};
 
 struct bf_slot {
 	bool busy;
@@ -108,6 +124,8 @@ struct bf_slot {
 	uint32_t len;	    /* bytes */
 	uint64_t sector;    /* for messages */
 	uint32_t next_free; /* free list: index + 1, 0 = end */
+	uint32_t aio;  /* part of asynchronous request bf->aio[aio - 1]; 0: a synchronous call's */
+	uint64_t aoff; /* that request's bytes from here on are this slot's */
 };
 
 struct blkfront {
@@ -138,6 +156,19 @@ struct blkfront {
 	int broken;	  /* 0, or the -errno every call now fails with */
 	char *broken_msg;
 	struct hvb_blkfront_stats stats;
+	/* asynchronous requests: accepted and not finished; finished and not yet reaped (linked
+	 * through hvb_disk_aio.next, which is ours until aio_reap returns the request) */
+	struct bf_aio aio[BF_AIO_MAX];
+	uint32_t aio_active;
+	uint64_t aio_ticket;
+	bool aio_err_logged; /* an asynchronous request's ERROR was logged (the first only) */
+	/* slots [afirst, BF_SLOTS) for asynchronous parts, BF_SEGS pages of adata each (with
+	 * indirect requests; adata NULL: the parts take the pool's slots) */
+	uint8_t *adata;
+	uint32_t arefs[BF_APOOL];
+	uint32_t afirst, afree_head; /* afree_head: index + 1 */
+	bool apool_tried;
+	struct hvb_disk_aio *done_head, *done_tail;
 	/* toolstack keys handed to xt_open: the strings live as long as the device */
 	char vdev_str[16], phys_str[24], dev_str[16];
 	const char *phys;
@@ -246,17 +277,38 @@ static bool bf_zero_copy(const struct blkfront *bf, const uint8_t *buf, uint64_t
 	return b >= lo && b < hi && len <= hi - b && (b - lo) % XT_PAGE == 0;
 }
 
-/*
- * Queue one request on a free slot (the caller checked there is one). zc: buf is pool pages of
- * bf_buffer's (bf_zero_copy), and the segments name them; else the data goes through the
- * slot's own pages.
- */
-static void bf_queue(struct blkfront *bf, uint8_t op, uint64_t off, uint8_t *buf, uint32_t len,
-		     bool zc)
+/* Is slot s one of the asynchronous parts' own (adata)? */
+static bool bf_aslot(const struct blkfront *bf, uint32_t s)
 {
-	uint32_t s = bf->free_head - 1;
+	return bf->adata && s >= bf->afirst && s < BF_SLOTS;
+}
+
+/* Slot s's own pages, and their grant references. */
+static uint8_t *bf_slot_pages(const struct blkfront *bf, uint32_t s)
+{
+	if (bf_aslot(bf, s))
+		return bf->adata + (size_t)(s - bf->afirst) * BF_SEGS * XT_PAGE;
+	return bf->data + (size_t)s * bf->seg_per_slot * XT_PAGE;
+}
+
+static const uint32_t *bf_slot_refs(const struct blkfront *bf, uint32_t s)
+{
+	if (bf_aslot(bf, s))
+		return bf->arefs + (size_t)(s - bf->afirst) * BF_SEGS;
+	return bf->data_refs + (size_t)s * bf->seg_per_slot;
+}
+
+/*
+ * Queue one request on a free slot of the list at *head (the caller checked there is one):
+ * the slot. zc: buf is pool pages of bf_buffer's (bf_zero_copy), and the segments name them;
+ * else the data goes through the slot's own pages.
+ */
+static uint32_t bf_queue_on(struct blkfront *bf, uint32_t *head, uint8_t op, uint64_t off,
+			    uint8_t *buf, uint32_t len, bool zc)
+{
+	uint32_t s = *head - 1;
 	struct bf_slot *sl = &bf->slot[s];
-	bf->free_head = sl->next_free;
+	*head = sl->next_free;
 	sl->busy = true;
 	sl->op = op;
 	sl->zc = zc;
@@ -264,6 +316,8 @@ static void bf_queue(struct blkfront *bf, uint8_t op, uint64_t off, uint8_t *buf
 	sl->buf = buf;
 	sl->len = len;
 	sl->sector = off / BF_SECT;
+	sl->aio = 0;
+	sl->aoff = 0;
 	bf->outstanding++;
 	if (bf->outstanding > bf->stats.max_in_flight)
 		bf->stats.max_in_flight = bf->outstanding;
@@ -275,15 +329,15 @@ static void bf_queue(struct blkfront *bf, uint8_t op, uint64_t off, uint8_t *buf
 	req.id = sl->seq << BF_SLOT_BITS | s;
 	req.sector_number = off / BF_SECT;
 	uint32_t pages = (len + XT_PAGE - 1) / XT_PAGE;
-	/* the first pool page of the data: the caller's (zero copy), or the slot's */
-	uint32_t first = s * bf->seg_per_slot;
+	/* the pages of the data: the caller's pool pages (zero copy), or the slot's */
+	const uint32_t *refs = bf_slot_refs(bf, s);
 	if (zc) {
-		first = (uint32_t)(((uintptr_t)buf - (uintptr_t)bf->data) / XT_PAGE);
+		refs = bf->data_refs + ((uintptr_t)buf - (uintptr_t)bf->data) / XT_PAGE;
 		bf->stats.zero_copy_bytes += len;
 	} else {
 		bf->stats.copied_bytes += len;
-		if (op == BLKIF_OP_WRITE)
-			memcpy(bf->data + (size_t)first * XT_PAGE, buf, len);
+		if (op == BLKIF_OP_WRITE && buf) /* NULL: an asynchronous part, copied already */
+			memcpy(bf_slot_pages(bf, s), buf, len);
 	}
 	/* the segments: in the request, or in the slot's indirect page (shared, written by us) */
 	struct blkif_request_segment *seg =
@@ -291,7 +345,7 @@ static void bf_queue(struct blkfront *bf, uint8_t op, uint64_t off, uint8_t *buf
 	for (uint32_t i = 0; i < pages; i++) {
 		uint32_t bytes = len - i * XT_PAGE < XT_PAGE ? len - i * XT_PAGE : XT_PAGE;
 		seg[i] = (struct blkif_request_segment){
-			.gref = bf->data_refs[first + i],
+			.gref = refs[i],
 			.first_sect = 0,
 			.last_sect = (uint8_t)(bytes / BF_SECT - 1),
 		};
@@ -316,6 +370,64 @@ static void bf_queue(struct blkfront *bf, uint8_t op, uint64_t off, uint8_t *buf
 	*RING_GET_REQUEST(&bf->ring, bf->ring.req_prod_pvt) = req;
 	bf->ring.req_prod_pvt++;
 	bf->stats.requests++;
+	return s;
+}
+
+static void bf_queue(struct blkfront *bf, uint8_t op, uint64_t off, uint8_t *buf, uint32_t len,
+		     bool zc)
+{
+	bf_queue_on(bf, &bf->free_head, op, off, buf, len, zc);
+}
+
+/* Copy between the data of asynchronous request `a`, from its byte `off` on, and buf (len
+ * bytes): into its iovecs (to_iov, a read's data) or out of them. */
+static void bf_iov_copy(const struct hvb_disk_aio *a, uint64_t off, uint8_t *buf, uint64_t len,
+			bool to_iov)
+{
+	for (uint32_t i = 0; i < a->n && len; i++) {
+		uint64_t l = a->iov[i].iov_len;
+		if (off >= l) {
+			off -= l;
+			continue;
+		}
+		uint64_t k = l - off < len ? l - off : len;
+		uint8_t *p = (uint8_t *)a->iov[i].iov_base + off;
+		if (to_iov)
+			memcpy(p, buf, k);
+		else
+			memcpy(buf, p, k);
+		buf += k;
+		len -= k;
+		off = 0;
+	}
+}
+
+/* An asynchronous request whose parts are all answered (or, `fail`, that never will be: the
+ * device is disconnected) goes to the finished list, for aio_reap. */
+static void bf_aio_finish(struct blkfront *bf, struct bf_aio *ba, bool fail)
+{
+	struct hvb_disk_aio *a = ba->a;
+	if (!a || (!fail && (ba->parts || ba->queued < a->len)))
+		return;
+	if (fail) {
+		/* its parts on the ring are never answered now: their slots stay busy for good
+		 * (the backend may still write them) and name no request */
+		for (uint32_t s = 0; s < BF_SLOTS; s++)
+			if (bf->slot[s].busy && bf->slot[s].aio == (uint32_t)(ba - bf->aio) + 1)
+				bf->slot[s].aio = 0;
+		if (ba->result == 0)
+			ba->result = bf->broken ? bf->broken : -EIO;
+	}
+	a->result = ba->result;
+	a->done = true;
+	a->next = NULL;
+	if (bf->done_tail)
+		bf->done_tail->next = a;
+	else
+		bf->done_head = a;
+	bf->done_tail = a;
+	ba->a = NULL;
+	bf->aio_active--;
 }
 
 /*
@@ -338,7 +450,8 @@ static int bf_reap(struct blkfront *bf, int *io_rc, char **err)
 		RING_COPY_RESPONSE(&bf->ring, cons, &rsp);
 		uint32_t s = (uint32_t)(rsp.id & ((1u << BF_SLOT_BITS) - 1));
 		uint64_t seq = rsp.id >> BF_SLOT_BITS;
-		if (s >= bf->nslots || !bf->slot[s].busy || bf->slot[s].seq != seq)
+		if ((s >= bf->nslots && !bf_aslot(bf, s)) || !bf->slot[s].busy ||
+		    bf->slot[s].seq != seq)
 			return bf_break(bf, err, "response id 0x%llx: not an outstanding request",
 					(unsigned long long)rsp.id);
 		struct bf_slot *sl = &bf->slot[s];
@@ -355,10 +468,26 @@ static int bf_reap(struct blkfront *bf, int *io_rc, char **err)
 				"response id 0x%llx: status %d: not OKAY (0), ERROR (-1) or "
 				"EOPNOTSUPP (-2)",
 				(unsigned long long)rsp.id, rsp.status);
+		struct bf_aio *ba = sl->aio ? &bf->aio[sl->aio - 1] : NULL;
 		if (rsp.status == BLKIF_RSP_OKAY) {
-			if (sl->op == BLKIF_OP_READ && !sl->zc)
-				memcpy(sl->buf, bf->data + (size_t)s * bf->seg_per_slot * XT_PAGE,
-				       sl->len);
+			uint8_t *pages = bf_slot_pages(bf, s);
+			if (ba && sl->op == BLKIF_OP_READ)
+				bf_iov_copy(ba->a, sl->aoff, pages, sl->len, true);
+			else if (sl->op == BLKIF_OP_READ && !sl->zc)
+				memcpy(sl->buf, pages, sl->len);
+		} else if (ba) {
+			bf->stats.errors++;
+			if (ba->result == 0)
+				ba->result = -EIO;
+			if (!bf->aio_err_logged) {
+				bf->aio_err_logged = true; /* later ones: stats.errors */
+				hvb_log("%s: %s of sectors %llu+%u: the backend answered "
+					"%s (logged once)",
+					bf->name, op_name(sl->op), (unsigned long long)sl->sector,
+					sl->len / BF_SECT,
+					rsp.status == BLKIF_RSP_EOPNOTSUPP ? "EOPNOTSUPP"
+									   : "ERROR");
+			}
 		} else {
 			bf->stats.errors++;
 			if (*io_rc == 0) {
@@ -374,10 +503,16 @@ static int bf_reap(struct blkfront *bf, int *io_rc, char **err)
 			}
 		}
 		sl->busy = false;
-		sl->next_free = bf->free_head;
-		bf->free_head = s + 1;
+		sl->aio = 0;
+		uint32_t *head = bf_aslot(bf, s) ? &bf->afree_head : &bf->free_head;
+		sl->next_free = *head;
+		*head = s + 1;
 		bf->outstanding--;
 		bf->stats.responses++;
+		if (ba) {
+			ba->parts--;
+			bf_aio_finish(bf, ba, false);
+		}
 		bf->ring.rsp_cons = cons + 1; /* consumed, even if a later one breaks the device */
 		taken++;
 	}
@@ -453,10 +588,13 @@ static int bf_wait(struct blkfront *bf, RING_IDX want, char **err)
 	}
 }
 
+static void bf_aio_drain(struct blkfront *bf);
+
 /* One call of the disk layer: op on [off, off + len) with buf, or a flush (len 0). */
 static int bf_io(struct blkfront *bf, uint8_t op, uint64_t off, uint8_t *buf, uint64_t len,
 		 char **err)
 {
+	bf_aio_drain(bf); /* a synchronous call is a barrier: nothing asynchronous passes it */
 	int rc = bf_check_broken(bf, err);
 	if (rc)
 		return rc;
@@ -503,6 +641,171 @@ static int bf_io(struct blkfront *bf, uint8_t op, uint64_t off, uint8_t *buf, ui
 	return io_rc;
 }
 
+/* ---- asynchronous requests (hvb_disk_aio_submit) ---------------------------------------------
+ *
+ * The disk layer's asynchronous requests (the SCSI model's READ/WRITEs in flight, their data in
+ * the driver's DMA buffers) are split into ring requests of one slot each, put on the ring as
+ * slots are free (the oldest request first), and pushed with one notification at most per
+ * kick. Each part goes through its slot's own pages (a copy each way, as the synchronous copy
+ * path): the slots are the per-request stage buffers. Without indirect requests those are the
+ * pool's 32 slots; with them the pool has 8, and the ring's other 24 entries get slots of
+ * their own (BF_SEGS pages each, BF_APOOL pages shared at the first asynchronous request:
+ * 625 granted in all, under gntalloc's default 1,024 per process): 24 parts of up to 44 KiB
+ * in flight, and beside them up to 8 of up to 176 KiB in the pool's slots (bf_aio_fill). The
+ * responses are taken without a system call when the model polls (aio_reap), or waited for on the
+ * event channel as a synchronous call does (aio_reap with wait, a barrier of the model). A failed
+ * part (ERROR, EOPNOTSUPP) fails its request with -EIO; a disconnect fails every request not
+ * finished. A synchronous call first finishes every asynchronous request.
+ */
+
+/* With indirect requests (8 slots): the slots of the ring's other entries, with pages of their
+ * own, shared at the first asynchronous request; if that fails, the parts take the pool's. */
+static void bf_apool(struct blkfront *bf)
+{
+	bf->apool_tried = true;
+	if (bf->max_slots >= BF_SLOTS || !bf->t)
+		return;
+	char *err = NULL;
+	bf->adata = xt_share(bf->t, BF_APOOL, bf->arefs, &err);
+	if (!bf->adata) {
+		hvb_log("%s: %s: asynchronous requests share the pool's %u slots", bf->name,
+			err ? err : "no pages for their own slots", bf->max_slots);
+		free(err);
+		return;
+	}
+	bf->afirst = bf->max_slots;
+	for (uint32_t i = bf->afirst; i < BF_SLOTS; i++)
+		bf->slot[i].next_free = i + 2 <= BF_SLOTS ? i + 2 : 0;
+	bf->afree_head = bf->afirst + 1;
+}
+
+/* Put parts of the accepted requests on the free slots, oldest first, and push them. With
+ * slots of their own (adata), a part of more than their 44 KiB takes one of the pool's larger
+ * slots if one is free (an indirect request: the pool is idle while requests are in flight, a
+ * synchronous call first finishing them), anything else one of their own, then the pool's. */
+static int bf_aio_fill(struct blkfront *bf, char **err)
+{
+	bool pushed = false;
+	if (!bf->apool_tried)
+		bf_apool(bf);
+	while ((bf->free_head || (bf->adata && bf->afree_head)) && bf->aio_active && !bf->broken) {
+		struct bf_aio *ba = NULL;
+		for (uint32_t i = 0; i < BF_AIO_MAX; i++) {
+			struct bf_aio *x = &bf->aio[i];
+			if (x->a && x->queued < x->a->len && (!ba || x->ticket < ba->ticket))
+				ba = x;
+		}
+		if (!ba)
+			break;
+		struct hvb_disk_aio *a = ba->a;
+		uint64_t left = a->len - ba->queued;
+		bool own = bf->adata && bf->afree_head &&
+			   (left <= (uint64_t)BF_SEGS * XT_PAGE || !bf->free_head);
+		uint32_t *head = own ? &bf->afree_head : &bf->free_head;
+		uint64_t max = (uint64_t)(own ? BF_SEGS : bf->seg_per_slot) * XT_PAGE;
+		uint32_t n = (uint32_t)(left < max ? left : max);
+		uint32_t s = *head - 1;
+		uint8_t op = a->write ? BLKIF_OP_WRITE : BLKIF_OP_READ;
+		if (a->write) /* into the slot's own pages, where bf_queue would copy a buffer */
+			bf_iov_copy(a, ba->queued, bf_slot_pages(bf, s), n, false);
+		bf_queue_on(bf, head, op, a->off + ba->queued, NULL, n, false);
+		bf->slot[s].aio = (uint32_t)(ba - bf->aio) + 1;
+		bf->slot[s].aoff = ba->queued;
+		ba->queued += n;
+		ba->parts++;
+		pushed = true;
+	}
+	return pushed ? bf_push(bf, err) : 0;
+}
+
+/* After a disconnect: every request not finished fails. */
+static void bf_aio_fail_all(struct blkfront *bf)
+{
+	for (uint32_t i = 0; i < BF_AIO_MAX && bf->aio_active; i++)
+		bf_aio_finish(bf, &bf->aio[i], true);
+}
+
+static struct hvb_disk_aio *bf_aio_pop(struct blkfront *bf)
+{
+	struct hvb_disk_aio *a = bf->done_head;
+	if (a) {
+		bf->done_head = a->next;
+		if (!bf->done_head)
+			bf->done_tail = NULL;
+		a->next = NULL;
+	}
+	return a;
+}
+
+/* One pass: fill the ring, take the responses there; wait: then sleep until one is in, as long
+ * as an unfinished request has none. Finished requests are on the done list. */
+static void bf_aio_step(struct blkfront *bf, bool wait)
+{
+	char *err = NULL;
+	for (;;) {
+		int io_rc = 0;
+		if (bf_aio_fill(bf, &err) == 0 && bf_reap(bf, &io_rc, &err) >= 0 && wait &&
+		    !bf->done_head && bf->aio_active && bf->outstanding)
+			if (bf_wait(bf, 1, &err) == 0)
+				continue;
+		break;
+	}
+	free(err);
+	if (bf->broken)
+		bf_aio_fail_all(bf);
+}
+
+static int bf_aio_submit(void *priv, struct hvb_disk_aio *a)
+{
+	struct blkfront *bf = priv;
+	/* disconnected: the synchronous call says why; all slots taken by accepted requests:
+	 * the caller waits and goes on synchronously */
+	if (bf->broken || bf->aio_active >= BF_AIO_MAX)
+		return -EOPNOTSUPP;
+	struct bf_aio *ba = NULL;
+	for (uint32_t i = 0; i < BF_AIO_MAX && !ba; i++)
+		if (!bf->aio[i].a)
+			ba = &bf->aio[i];
+	*ba = (struct bf_aio){.a = a, .ticket = ++bf->aio_ticket};
+	bf->aio_active++;
+	bf->stats.aio++;
+	return 0;
+}
+
+static void bf_aio_kick(void *priv)
+{
+	struct blkfront *bf = priv;
+	char *err = NULL;
+	if (bf_aio_fill(bf, &err))
+		bf_aio_fail_all(bf);
+	free(err);
+}
+
+static struct hvb_disk_aio *bf_aio_reap(void *priv, bool wait)
+{
+	struct blkfront *bf = priv;
+	if (!bf->done_head && bf->aio_active)
+		bf_aio_step(bf, wait);
+	return bf_aio_pop(bf);
+}
+
+/* Before a synchronous call: every asynchronous request finished (kept for aio_reap). */
+static void bf_aio_drain(struct blkfront *bf)
+{
+	while (bf->aio_active) {
+		struct hvb_disk_aio *keep = bf->done_head, *keep_tail = bf->done_tail;
+		bf->done_head = bf->done_tail = NULL;
+		bf_aio_step(bf, true);
+		/* put the earlier finished ones back in front */
+		if (keep) {
+			keep_tail->next = bf->done_head;
+			if (!bf->done_head)
+				bf->done_tail = keep_tail;
+			bf->done_head = keep;
+		}
+	}
+}
+
 static int bf_read(void *priv, uint64_t off, void *buf, uint64_t len, char **err)
 {
 	return bf_io(priv, BLKIF_OP_READ, off, buf, len, err);
@@ -534,7 +837,8 @@ static int bf_flush(void *priv, char **err)
 static void *bf_buffer(void *priv, uint64_t len)
 {
 	struct blkfront *bf = priv;
-	if (bf->broken || bf->outstanding || len == 0 || len > (uint64_t)BF_POOL * XT_PAGE)
+	if (bf->broken || bf->outstanding || bf->aio_active || len == 0 ||
+	    len > (uint64_t)BF_POOL * XT_PAGE)
 		return NULL;
 	uint32_t pages = (uint32_t)((len + XT_PAGE - 1) / XT_PAGE);
 	if (bf->zc_first < BF_ZC_KEEP + pages)
@@ -944,4 +1248,9 @@ const struct hvb_disk_ops hvb_blkfront_disk_ops = {
 	.write = bf_write,
 	.flush = bf_flush,
 	.buffer = bf_buffer,
+#ifdef XDRV_HAVE_XEN_HEADERS
+	.aio_submit = bf_aio_submit,
+	.aio_kick = bf_aio_kick,
+	.aio_reap = bf_aio_reap,
+#endif
 };

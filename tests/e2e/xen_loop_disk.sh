@@ -5,7 +5,8 @@
 # -> an image file. A pattern written through the driver and flushed reads back byte-identical
 # (cmp), is in the image file at the right offset seen from outside (dd), and the same package
 # with the same commands on `--backend native` with `disk=file:` leaves an image with the same
-# digest. xdrv-backd serves a second frontend after the first left; with xdrv-backd gone, the
+# digest. xdrv-backd serves a second frontend after the first left, and a third with 8 requests in
+# flight (--blk-qd 8: its vbd handler says it had several at once); with xdrv-backd gone, the
 # run fails with exit 1 naming the device. Starts its own xdrv-backd on a socket in its
 # temporary folder and stops it, and removes the folder, on any exit.
 #   usage: tests/e2e/xen_loop_disk.sh BUILD_DIR
@@ -94,6 +95,22 @@ out=$("$X" run --trust "$ROOT" "${XEN_BACKEND[@]}" --device virtio-scsi:disk=blk
 [ $rc -eq 0 ] && cmp -s "$T/pattern" "$T/again" &&
   ok "xen: a second run, a new connection to the same xdrv-backd, reads the pattern back" ||
   bad "xen: second run: exit $rc: $out"
+
+# requests in flight (issue 14): the driver's 8 reach xdrv-backd's ring together, and its
+# vbd handler (io_uring on the image file) has several in flight at once; its closing line says
+served() { grep -c "vbd 51712: [0-9]* requests (" "$T/backd.log"; }
+before=$(served)
+out=$("$X" run --trust "$ROOT" "${XEN_BACKEND[@]}" --device virtio-scsi:disk=blkfront:xvda \
+  --blk-qd 8 --blk-seqread sda:64:65536 --blk-randread sda:2000 "$PKG" 2>&1); rc=$?
+# the handler's child writes its line when it sees the frontend go
+for _ in $(seq 50); do [ "$(served)" -gt "$before" ] && break; sleep 0.1; done
+inflight=$(grep -o "at most [0-9]* in flight" "$T/backd.log" | tail -1 | grep -o "[0-9]*")
+if [ $rc -eq 0 ] && grep -q "2000 random reads of 4096 bytes .* 8 in flight" <<<"$out" &&
+  [ "${inflight:-0}" -ge 2 ]; then
+  ok "xen: --blk-qd 8 through blkfront: xdrv-backd had $inflight requests in flight at most"
+else
+  bad "xen: --blk-qd 8: exit $rc, at most ${inflight:-?} in flight: $out"
+fi
 
 # ---- a measured boot takes the xen backend too ---------------------------------------------------
 mkdir -p "$T/boot"

@@ -44,9 +44,12 @@ static int serve(struct xt *t, const char *spec, const char *errfile)
 		goto out;
 	}
 	for (;;) {
-		struct pollfd p[2] = {{.fd = xt_event_fd(t), .events = POLLIN},
+		/* and the disk's completions (io_uring's eventfd), as xdrv-backd polls them */
+		struct pollfd p[3] = {{.fd = xt_event_fd(t), .events = POLLIN},
 				      {.fd = xt_ctl_fd(t), .events = POLLIN}};
-		if (poll(p, 2, 10000) <= 0) {
+		int nf = backd_vbd_ops.fds(priv, &p[2].fd, 1);
+		p[2].events = POLLIN;
+		if (poll(p, 2 + (nfds_t)nf, 10000) <= 0) {
 			rc = 5;
 			break;
 		}
@@ -377,11 +380,14 @@ enum bad {
 	B_IND_GREF
 };
 
+/* The disk the broken requests go to: ram (synchronous), or a file (io_uring). */
+static const char *bad_spec = "ram:1M";
+
 /* One broken request: the connection ends, the handler's message names the field. */
 static void bad_request(enum bad b, const char *want)
 {
 	struct child c = {0};
-	child_start(&c, "ram:1M");
+	child_start(&c, bad_spec);
 	struct front f = {0};
 	CU_ASSERT_EQUAL_FATAL(front_open(&f, &c, XEN_IO_PROTO_ABI_NATIVE, b == B_GREF), 0);
 	blkif_request_t r = rq(BLKIF_OP_READ, 0, 1);
@@ -470,6 +476,206 @@ static void test_vbd_refuses_a_disk_that_does_not_open(void)
 	xt_close(f.t);
 }
 
+/* ---- requests in flight (a file: disk, served through its io_uring) -------------------------- */
+
+static void fill(uint8_t *p, size_t n, uint32_t seed)
+{
+	for (size_t i = 0; i < n; i++) {
+		seed = seed * 1103515245u + 12345u;
+		p[i] = (uint8_t)(seed >> 16);
+	}
+}
+
+/* A 1 MiB image of fill(seed) in a test folder: its spec (static), its path in file_img, its
+ * contents in init. */
+static char file_img[512];
+static const char *file_image(const char *name, uint8_t *init, uint32_t seed)
+{
+	static char spec[600];
+	const char *img = file_img;
+	snprintf(file_img, sizeof file_img, "%s/%s", xtest_tmpdir(), name);
+	fill(init, 1u << 20, seed);
+	CU_ASSERT_EQUAL_FATAL(xtest_write(img, init, 1u << 20), 0);
+	snprintf(spec, sizeof spec, "file:%s", img);
+	return spec;
+}
+
+/* Queue one request; pushed (one notification at most) by front_push. */
+static void front_queue(struct front *f, const blkif_request_t *req)
+{
+	*RING_GET_REQUEST(&f->ring, f->ring.req_prod_pvt) = *req;
+	f->ring.req_prod_pvt++;
+}
+
+static void front_push(struct front *f)
+{
+	int notify = 0;
+	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&f->ring, notify);
+	if (notify)
+		xt_notify(f->t);
+}
+
+/* Up to n responses within 3 s: how many came. */
+static unsigned front_collect(struct front *f, blkif_response_t *rsp, unsigned n)
+{
+	unsigned got = 0;
+	for (int i = 0; i < 300 && got < n; i++) {
+		int more = 1;
+		while (more && got < n) {
+			RING_FINAL_CHECK_FOR_RESPONSES(&f->ring, more);
+			if (more)
+				RING_COPY_RESPONSE(&f->ring, f->ring.rsp_cons++, &rsp[got++]);
+		}
+		if (got < n) {
+			struct pollfd p = {.fd = xt_event_fd(f->t), .events = POLLIN};
+			poll(&p, 1, 10);
+			xt_event_ack(f->t);
+		}
+	}
+	return got;
+}
+
+static void test_vbd_file_requests_in_flight(void)
+{
+	static uint8_t init[1u << 20];
+	const char *spec = file_image("inflight.img", init, 3);
+	struct child c = {0};
+	child_start(&c, spec);
+	struct front f = {0};
+	CU_ASSERT_EQUAL_FATAL(front_open(&f, &c, XEN_IO_PROTO_ABI_NATIVE, true), 0);
+	/* 20 reads pushed at once, one page each from sector 8 * (37 * i % 200), one partial
+	 * (sectors 2..5 of its page), one over the end (ERROR), the rest answered in any order */
+	enum { N = 20 };
+	blkif_request_t r[N];
+	for (unsigned i = 0; i < N; i++) {
+		r[i] = rq(BLKIF_OP_READ, 8u * (37 * i % 200), 1);
+		seg(&r[i], 0, f.refs[i], i == 3 ? 2 : 0, i == 3 ? 5 : 7);
+		if (i == 9)
+			r[i].sector_number = 2047;
+		front_queue(&f, &r[i]);
+	}
+	front_push(&f);
+	blkif_response_t rsp[N];
+	CU_ASSERT_EQUAL_FATAL(front_collect(&f, rsp, N), N);
+	unsigned seen = 0;
+	for (unsigned k = 0; k < N; k++) {
+		unsigned i = (unsigned)(rsp[k].id - r[0].id);
+		CU_ASSERT_FATAL(i < N && !(seen & 1u << i));
+		seen |= 1u << i;
+		CU_ASSERT_EQUAL(rsp[k].operation, BLKIF_OP_READ);
+		CU_ASSERT_EQUAL(rsp[k].status, i == 9 ? BLKIF_RSP_ERROR : BLKIF_RSP_OKAY);
+		uint64_t off = r[i].sector_number * 512;
+		if (i == 3) {
+			CU_ASSERT_EQUAL(memcmp(f.data + i * XT_PAGE + 2 * 512, init + off, 4 * 512),
+					0);
+		} else if (i != 9) {
+			CU_ASSERT_EQUAL(memcmp(f.data + i * XT_PAGE, init + off, XT_PAGE), 0);
+		}
+	}
+	/* 4 writes at once (pages 20..23 to sectors 1000 + 8k), a barrier flush after them, and
+	 * a read of all four: the file has them, the read sees them (the flush orders) */
+	fill(f.data + 20 * XT_PAGE, 4 * XT_PAGE, 11);
+	for (unsigned i = 0; i < 4; i++) {
+		blkif_request_t w = rq(BLKIF_OP_WRITE, 1000 + 8 * i, 1);
+		seg(&w, 0, f.refs[20 + i], 0, 7);
+		front_queue(&f, &w);
+	}
+	blkif_request_t fl = rq(BLKIF_OP_FLUSH_DISKCACHE, 0, 0);
+	front_queue(&f, &fl);
+	blkif_request_t back = rq_ind(&f, BLKIF_OP_READ, 1000, 0, 4);
+	front_queue(&f, &back);
+	front_push(&f);
+	CU_ASSERT_EQUAL_FATAL(front_collect(&f, rsp, 6), 6);
+	for (unsigned k = 0; k < 6; k++)
+		CU_ASSERT_EQUAL(rsp[k].status, BLKIF_RSP_OKAY);
+	/* the flush answered after the writes, the read after the flush */
+	CU_ASSERT_EQUAL(rsp[4].id, fl.id);
+	CU_ASSERT_EQUAL(rsp[5].id, back.id);
+	CU_ASSERT_EQUAL(memcmp(f.data, f.data + 20 * XT_PAGE, 4 * XT_PAGE), 0);
+	uint8_t *img = xtest_read(file_img, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(img);
+	CU_ASSERT_EQUAL(memcmp(img + 1000 * 512, f.data + 20 * XT_PAGE, 4 * XT_PAGE), 0);
+	CU_ASSERT_EQUAL(memcmp(img, init, 1000 * 512), 0);
+	free(img);
+	xt_close(f.t);
+	char *msg = NULL;
+	CU_ASSERT_EQUAL(child_wait(&c, &msg), 0);
+	free(msg);
+}
+
+static void test_vbd_file_broken_request_among_requests_in_flight(void)
+{
+	/* good reads, then one with last_sect 8, in one push: the connection ends with the
+	 * message, after the reads in flight have finished (they are not answered) */
+	static uint8_t init[1u << 20];
+	const char *spec = file_image("broken.img", init, 4);
+	struct child c = {0};
+	child_start(&c, spec);
+	struct front f = {0};
+	CU_ASSERT_EQUAL_FATAL(front_open(&f, &c, XEN_IO_PROTO_ABI_NATIVE, false), 0);
+	for (unsigned i = 0; i < 8; i++) {
+		blkif_request_t r =
+			i == 6 ? rq(BLKIF_OP_WRITE, 8 * i, 1) : rq(BLKIF_OP_READ, 8 * i, 1);
+		seg(&r, 0, f.refs[i], 0, i == 6 ? 8 : 7);
+		front_queue(&f, &r);
+	}
+	front_push(&f);
+	char *msg = NULL;
+	CU_ASSERT_EQUAL(child_wait(&c, &msg), 7);
+	CU_ASSERT_TRUE(has(msg, "vbd 51712: request id "));
+	CU_ASSERT_TRUE(has(msg, "seg[0]: first_sect 0, last_sect 8 (want first <= last <= 7)"));
+	free(msg);
+	/* the image is untouched: the broken WRITE was never done */
+	uint8_t *img = xtest_read(file_img, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(img);
+	CU_ASSERT_EQUAL(memcmp(img, init, 1u << 20), 0);
+	free(img);
+	xt_close(f.t);
+}
+
+static void test_vbd_file_ends_the_connection_on_broken_requests(void)
+{
+	/* the same broken requests to a disk served through io_uring */
+	static uint8_t init[1u << 20];
+	bad_spec = file_image("bad.img", init, 6);
+	test_vbd_ends_the_connection_on_nr_segments();
+	test_vbd_ends_the_connection_on_bad_sectors_in_a_segment();
+	test_vbd_ends_the_connection_on_a_gref_not_granted();
+	test_vbd_ends_the_connection_on_a_producer_index_jump();
+	test_vbd_ends_the_connection_on_bad_indirect_requests();
+	bad_spec = "ram:1M";
+}
+
+static void test_vbd_file_disconnect_with_requests_in_flight(void)
+{
+	/* the ring full of large reads and writes, and the frontend gone at once: the handler
+	 * waits for its I/O before it unmaps the pages, and ends cleanly */
+	static uint8_t init[1u << 20];
+	const char *spec = file_image("gone.img", init, 5);
+	for (int round = 0; round < 3; round++) {
+		struct child c = {0};
+		child_start(&c, spec);
+		struct front f = {0};
+		CU_ASSERT_EQUAL_FATAL(front_open(&f, &c, XEN_IO_PROTO_ABI_NATIVE, round == 1), 0);
+		for (unsigned i = 0; i < 32; i++) {
+			uint8_t op = i % 4 == 3 ? BLKIF_OP_WRITE : BLKIF_OP_READ;
+			blkif_request_t r = rq(op, 24 * (i % 40), 11);
+			for (unsigned k = 0; k < 11; k++)
+				seg(&r, k, f.refs[(i + k) % DATA_PAGES], 0, 7);
+			front_queue(&f, &r);
+		}
+		front_push(&f);
+		if (round == 2)
+			nanosleep(&(struct timespec){0, 200 * 1000}, NULL);
+		xt_close(f.t);
+		char *msg = NULL;
+		CU_ASSERT_EQUAL(child_wait(&c, &msg), 0);
+		if (msg)
+			fprintf(stderr, "unexpected: %s\n", msg);
+		free(msg);
+	}
+}
+
 XTEST_SUITE(backd_vbd, NULL, NULL, XTEST(test_vbd_serves_good_requests),
 	    XTEST(test_vbd_serves_good_requests_with_persistent_mappings),
 	    XTEST(test_vbd_ends_the_connection_on_nr_segments),
@@ -479,6 +685,10 @@ XTEST_SUITE(backd_vbd, NULL, NULL, XTEST(test_vbd_serves_good_requests),
 	    XTEST(test_vbd_serves_indirect_requests),
 	    XTEST(test_vbd_ends_the_connection_on_bad_indirect_requests),
 	    XTEST(test_vbd_refuses_a_foreign_protocol),
-	    XTEST(test_vbd_refuses_a_disk_that_does_not_open))
+	    XTEST(test_vbd_refuses_a_disk_that_does_not_open),
+	    XTEST(test_vbd_file_requests_in_flight),
+	    XTEST(test_vbd_file_broken_request_among_requests_in_flight),
+	    XTEST(test_vbd_file_ends_the_connection_on_broken_requests),
+	    XTEST(test_vbd_file_disconnect_with_requests_in_flight))
 
 #endif

@@ -41,16 +41,17 @@ static int has(const char *err, const char *want)
 /* ---- the backend child ----------------------------------------------------------------------- */
 
 enum hostile {
-	H_NONE,	      /* xdrv-backd's vbd handler */
-	H_UNKNOWN_ID, /* answers with an id never asked */
-	H_WRONG_OP,   /* answers a READ as a WRITE */
-	H_BAD_STATUS, /* status 7 */
-	H_PROD_JUMP,  /* rsp_prod 5 beyond the one answer */
-	H_SILENT,     /* never answers */
-	H_ERROR,      /* answers every request with ERROR */
-	H_PLAIN,      /* answers every request with OKAY, moves no data (no indirect offered) */
-	H_SECTOR_4K,  /* keys: sector-size 4096 */
-	H_SECTORS_BAD /* keys: sectors "12abc" */
+	H_NONE,	       /* xdrv-backd's vbd handler */
+	H_UNKNOWN_ID,  /* answers with an id never asked */
+	H_WRONG_OP,    /* answers a READ as a WRITE */
+	H_BAD_STATUS,  /* status 7 */
+	H_PROD_JUMP,   /* rsp_prod 5 beyond the one answer */
+	H_SILENT,      /* never answers */
+	H_ERROR,       /* answers every request with ERROR */
+	H_PLAIN,       /* answers every request with OKAY, moves no data (no indirect offered) */
+	H_SECTOR_4K,   /* keys: sector-size 4096 */
+	H_SECTORS_BAD, /* keys: sectors "12abc" */
+	H_REVERSE      /* answers every 4 requests in reverse order, READ pages filled */
 };
 
 /* The vbd handler, served as xdrv-backd's child would: until the frontend goes. */
@@ -65,9 +66,12 @@ static int serve_vbd(struct xt *t, const char *spec)
 	}
 	int rc = 0;
 	for (;;) {
-		struct pollfd p[2] = {{.fd = xt_event_fd(t), .events = POLLIN},
+		/* and the disk's completions (io_uring's eventfd), as xdrv-backd polls them */
+		struct pollfd p[3] = {{.fd = xt_event_fd(t), .events = POLLIN},
 				      {.fd = xt_ctl_fd(t), .events = POLLIN}};
-		if (poll(p, 2, 10000) <= 0) {
+		int nf = backd_vbd_ops.fds(priv, &p[2].fd, 1);
+		p[2].events = POLLIN;
+		if (poll(p, 2 + (nfds_t)nf, 10000) <= 0) {
 			rc = 5; /* the test never idles this long */
 			break;
 		}
@@ -94,6 +98,27 @@ static int serve_vbd(struct xt *t, const char *spec)
 	return rc;
 }
 
+/* H_REVERSE's answer to `req`: OKAY, a READ's pages filled with its sector's low byte. */
+static void reverse_answer(struct xt *t, blkif_back_ring_t *ring, const blkif_request_t *req)
+{
+	for (unsigned i = 0; req->operation == BLKIF_OP_READ && i < req->nr_segments && i < 11;
+	     i++) {
+		uint32_t ref = req->seg[i].gref;
+		char *err = NULL;
+		uint8_t *pg = xt_map(t, &ref, 1, &err);
+		free(err);
+		if (pg) {
+			memset(pg, (uint8_t)req->sector_number, XT_PAGE);
+			xt_unmap(t, pg, 1);
+		}
+	}
+	blkif_response_t *rsp = RING_GET_RESPONSE(ring, ring->rsp_prod_pvt);
+	rsp->id = req->id;
+	rsp->operation = req->operation;
+	rsp->status = BLKIF_RSP_OKAY;
+	ring->rsp_prod_pvt++;
+}
+
 /* A backend that completes the handshake and then answers the first request wrongly. */
 static int serve_hostile(struct xt *t, enum hostile h)
 {
@@ -116,6 +141,8 @@ static int serve_hostile(struct xt *t, enum hostile h)
 	if (xt_set_state(t, XT_CONNECTED, &err))
 		return 13;
 	bool answered = false;
+	blkif_request_t held[4];
+	unsigned nheld = 0;
 	for (;;) {
 		struct pollfd p[2] = {{.fd = xt_event_fd(t), .events = POLLIN},
 				      {.fd = xt_ctl_fd(t), .events = POLLIN}};
@@ -136,6 +163,16 @@ static int serve_hostile(struct xt *t, enum hostile h)
 				blkif_request_t req;
 				RING_COPY_REQUEST(&ring, ring.req_cons, &req);
 				ring.req_cons++;
+				if (h == H_REVERSE) {
+					held[nheld++] = req;
+					if (nheld < 4)
+						continue;
+					while (nheld) /* the last one first */
+						reverse_answer(t, &ring, &held[--nheld]);
+					RING_PUSH_RESPONSES(&ring);
+					xt_notify(t);
+					continue;
+				}
 				if (h == H_SILENT || (answered && h != H_ERROR && h != H_PLAIN))
 					continue;
 				blkif_response_t *rsp = RING_GET_RESPONSE(&ring, ring.rsp_prod_pvt);
@@ -746,6 +783,225 @@ static void test_blkfront_rejects_bad_backend_keys(void)
 	hostile_keys(H_SECTORS_BAD, -EINVAL, "sectors");
 }
 
+/* ---- asynchronous requests (hvb_disk_aio_submit) --------------------------------------------- */
+
+/* Reap until every one of `n` requests submitted is back: non-blocking looks first (the
+ * model's poll), then waits (its barrier). The order they came back in goes to order[]. */
+static unsigned aio_reap_all(struct hvb_disk *d, unsigned n, struct hvb_disk_aio **order)
+{
+	unsigned got = 0;
+	uint64_t end = xdrv_now_ns() + 5000000000ull;
+	while (got < n && xdrv_now_ns() < end) {
+		struct hvb_disk_aio *a = hvb_disk_aio_reap(d);
+		if (a)
+			order[got++] = a;
+		else
+			nanosleep(&(struct timespec){0, 100 * 1000}, NULL);
+	}
+	return got;
+}
+
+static void test_blkfront_aio_in_flight_matches_the_synchronous_path(void)
+{
+	const size_t isz = 2u << 20;
+	uint8_t *init = malloc(isz), *sync = malloc(isz), *buf = malloc(isz);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(init);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sync);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+	struct child c = {0};
+	const char *img = image(&c, "aio.img", init, isz, 21);
+	struct hvb_disk *d = NULL;
+	char *err = NULL;
+	CU_ASSERT_EQUAL_FATAL(hvb_disk_open("blkfront:xvda", false, &d, &err), 0);
+
+	/* 24 reads at once: 4 KiB ones, odd iovec splits, and 200 KiB ones that take several
+	 * slots each (more than the ring holds in total: they go on as slots free up) */
+	enum { N = 24 };
+	static struct hvb_disk_aio a[N];
+	static struct iovec iov[N][3];
+	uint64_t off[N], len[N], at = 0;
+	for (unsigned i = 0; i < N; i++) {
+		len[i] = i % 6 == 5 ? 200u << 10 : i % 3 == 1 ? 8192 + 1536 : 4096;
+		off[i] = (uint64_t)((i * 37) % 200) * 8192 + (i % 2) * 512;
+		uint64_t l0 = i % 3 == 1 ? 700 : len[i], l1 = i % 3 == 1 ? 4000 : 0;
+		iov[i][0] = (struct iovec){buf + at, l0};
+		iov[i][1] = (struct iovec){buf + at + l0, l1};
+		iov[i][2] = (struct iovec){buf + at + l0 + l1, len[i] - l0 - l1};
+		a[i] = (struct hvb_disk_aio){.off = off[i], .iov = iov[i], .n = 3, .user = &a[i]};
+		CU_ASSERT_EQUAL_FATAL(hvb_disk_aio_submit(d, &a[i], &err), 0);
+		at += len[i];
+	}
+	CU_ASSERT_EQUAL(hvb_disk_aio_pending(d), N);
+	hvb_disk_aio_kick(d);
+	/* wait for the last one: the others finish on the way */
+	hvb_disk_aio_wait(d, &a[N - 1]);
+	CU_ASSERT_TRUE(a[N - 1].done);
+	struct hvb_disk_aio *order[N];
+	unsigned got = aio_reap_all(d, N, order);
+	CU_ASSERT_EQUAL_FATAL(got, N);
+	CU_ASSERT_EQUAL(hvb_disk_aio_pending(d), 0);
+	CU_ASSERT_PTR_NULL(hvb_disk_aio_reap(d));
+	struct hvb_blkfront_stats st = stats_of(d);
+	at = 0;
+	for (unsigned i = 0; i < N; i++) {
+		CU_ASSERT_EQUAL(a[i].result, 0);
+		CU_ASSERT_EQUAL(memcmp(buf + at, init + off[i], len[i]), 0);
+		/* the synchronous path reads the same bytes */
+		CU_ASSERT_EQUAL(hvb_disk_read(d, off[i], sync, len[i], &err), 0);
+		CU_ASSERT_EQUAL(memcmp(buf + at, sync, len[i]), 0);
+		at += len[i];
+	}
+	CU_ASSERT_EQUAL(st.aio, N);
+	/* all at once: 20 small requests and the last 24 KiB of each 200 KiB one in the 24 slots
+	 * of their own, the first 176 KiB of those 4 in the pool's (indirect) */
+	CU_ASSERT_EQUAL(st.max_in_flight, 28);
+	CU_ASSERT_EQUAL(st.indirect, 4);
+	CU_ASSERT_EQUAL(st.errors, 0);
+
+	/* 16 writes at once on ranges of their own, then one synchronous read of them all and the
+	 * image file seen from outside after a flush: the bytes the synchronous path writes */
+	fill(buf, 16 * 12288, 33);
+	for (unsigned i = 0; i < 16; i++) {
+		iov[i][0] = (struct iovec){buf + i * 12288, 12288};
+		a[i] = (struct hvb_disk_aio){
+			.off = (1u << 20) + i * 12288, .iov = iov[i], .n = 1, .write = true};
+		CU_ASSERT_EQUAL_FATAL(hvb_disk_aio_submit(d, &a[i], &err), 0);
+		if (i == 7)
+			hvb_disk_aio_kick(d); /* some on the ring while more are accepted */
+	}
+	hvb_disk_aio_kick(d);
+	for (unsigned i = 0; i < 16; i++)
+		hvb_disk_aio_wait(d, &a[i]);
+	CU_ASSERT_EQUAL(aio_reap_all(d, 16, order), 16);
+	for (unsigned i = 0; i < 16; i++)
+		CU_ASSERT_EQUAL(a[i].result, 0);
+	CU_ASSERT_EQUAL(hvb_disk_read(d, 1u << 20, sync, 16 * 12288, &err), 0);
+	CU_ASSERT_EQUAL(memcmp(sync, buf, 16 * 12288), 0);
+	CU_ASSERT_EQUAL(hvb_disk_flush(d, &err), 0);
+	CU_ASSERT_TRUE(file_has(img, 1u << 20, buf, 16 * 12288));
+	CU_ASSERT_TRUE(file_has(img, 0, init, 1u << 20)); /* the rest untouched */
+	if (err)
+		fprintf(stderr, "unexpected: %s\n", err);
+	free(err);
+	hvb_disk_close(d);
+	CU_ASSERT_EQUAL(child_wait(&c), 0);
+	free(init);
+	free(sync);
+	free(buf);
+}
+
+static void test_blkfront_aio_completes_out_of_order(void)
+{
+	/* a backend that answers every 4 requests in reverse order, each READ's pages filled with
+	 * its sector number's low byte */
+	struct child c = {0};
+	child_start(&c, H_REVERSE, NULL, 5000);
+	struct hvb_disk *d = NULL;
+	char *err = NULL;
+	CU_ASSERT_EQUAL_FATAL(hvb_disk_open("blkfront:xvdb", false, &d, &err), 0);
+	static uint8_t buf[4][4096];
+	struct iovec iov[4];
+	struct hvb_disk_aio a[4];
+	for (unsigned i = 0; i < 4; i++) {
+		iov[i] = (struct iovec){buf[i], sizeof buf[i]};
+		a[i] = (struct hvb_disk_aio){.off = (i + 1) * 4096u, .iov = &iov[i], .n = 1};
+		CU_ASSERT_EQUAL_FATAL(hvb_disk_aio_submit(d, &a[i], &err), 0);
+	}
+	hvb_disk_aio_kick(d);
+	hvb_disk_aio_wait(d, &a[0]); /* answered last */
+	struct hvb_disk_aio *order[4];
+	CU_ASSERT_EQUAL_FATAL(aio_reap_all(d, 4, order), 4);
+	for (unsigned i = 0; i < 4; i++) {
+		CU_ASSERT_PTR_EQUAL(order[i], &a[3 - i]);
+		CU_ASSERT_EQUAL(a[i].result, 0);
+		CU_ASSERT_EQUAL(buf[i][0], (uint8_t)((i + 1) * 8));
+		CU_ASSERT_EQUAL(buf[i][4095], (uint8_t)((i + 1) * 8));
+	}
+	free(err);
+	hvb_disk_close(d);
+	CU_ASSERT_EQUAL(child_wait(&c), 0);
+}
+
+static void test_blkfront_aio_fails_on_errors_and_disconnects(void)
+{
+	/* ERROR: that request fails with -EIO, the device goes on */
+	struct child c = {0};
+	child_start(&c, H_ERROR, NULL, 5000);
+	struct hvb_disk *d = NULL;
+	char *err = NULL;
+	CU_ASSERT_EQUAL_FATAL(hvb_disk_open("blkfront:xvdd", false, &d, &err), 0);
+	static uint8_t buf[3][8192];
+	struct iovec iov[3];
+	struct hvb_disk_aio a[3];
+	for (unsigned i = 0; i < 3; i++) {
+		iov[i] = (struct iovec){buf[i], sizeof buf[i]};
+		a[i] = (struct hvb_disk_aio){.off = i * 8192u, .iov = &iov[i], .n = 1};
+		CU_ASSERT_EQUAL_FATAL(hvb_disk_aio_submit(d, &a[i], &err), 0);
+	}
+	hvb_disk_aio_kick(d);
+	for (unsigned i = 0; i < 3; i++)
+		hvb_disk_aio_wait(d, &a[i]);
+	struct hvb_disk_aio *order[3];
+	CU_ASSERT_EQUAL(aio_reap_all(d, 3, order), 3);
+	for (unsigned i = 0; i < 3; i++)
+		CU_ASSERT_EQUAL(a[i].result, -EIO);
+	CU_ASSERT_EQUAL(hvb_disk_aio_submit(d, &a[0], &err), 0); /* still connected */
+	hvb_disk_aio_wait(d, &a[0]);
+	CU_ASSERT_PTR_EQUAL(hvb_disk_aio_reap(d), &a[0]);
+	hvb_disk_close(d);
+	CU_ASSERT_EQUAL(child_wait(&c), 0);
+
+	/* a backend that never answers: the wait times out, every request in flight fails, and
+	 * so does every later call (disconnected); nothing blocks, nothing is lost */
+	child_start(&c, H_SILENT, NULL, 300);
+	CU_ASSERT_EQUAL_FATAL(hvb_disk_open("blkfront:xvde", false, &d, &err), 0);
+	for (unsigned i = 0; i < 3; i++)
+		CU_ASSERT_EQUAL_FATAL(hvb_disk_aio_submit(d, &a[i], &err), 0);
+	hvb_disk_aio_kick(d);
+	CU_ASSERT_PTR_NULL(hvb_disk_aio_reap(d)); /* not answered yet */
+	hvb_disk_aio_wait(d, &a[1]);
+	CU_ASSERT_EQUAL(aio_reap_all(d, 3, order), 3);
+	for (unsigned i = 0; i < 3; i++)
+		CU_ASSERT_EQUAL(a[i].result, -EIO);
+	CU_ASSERT_EQUAL(hvb_disk_aio_submit(d, &a[0], &err), -EOPNOTSUPP);
+	CU_ASSERT_EQUAL(hvb_disk_read(d, 0, buf[0], 512, &err), -EIO);
+	CU_ASSERT_TRUE(has(err, "blkfront xvde: disconnected: no response to 3 outstanding"));
+	free(err);
+	err = NULL;
+	/* closed with requests the backend never answered: no wait, no crash */
+	hvb_disk_close(d);
+	CU_ASSERT_EQUAL(child_wait(&c), 0);
+	free(err);
+}
+
+static void test_blkfront_aio_synchronous_call_is_a_barrier(void)
+{
+	/* requests accepted but not kicked: a synchronous read first finishes them, and they are
+	 * still reaped afterwards */
+	uint8_t *init = malloc(1u << 20);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(init);
+	struct child c = {0};
+	image(&c, "aio-barrier.img", init, 1u << 20, 5);
+	struct hvb_disk *d = NULL;
+	char *err = NULL;
+	CU_ASSERT_EQUAL_FATAL(hvb_disk_open("blkfront:xvda", false, &d, &err), 0);
+	static uint8_t w[8192], r[8192];
+	fill(w, sizeof w, 77);
+	struct iovec iov = {w, sizeof w};
+	struct hvb_disk_aio a = {.off = 40960, .iov = &iov, .n = 1, .write = true};
+	CU_ASSERT_EQUAL_FATAL(hvb_disk_aio_submit(d, &a, &err), 0);
+	CU_ASSERT_EQUAL(hvb_disk_read(d, 40960, r, sizeof r, &err), 0);
+	CU_ASSERT_EQUAL(memcmp(r, w, sizeof r), 0);
+	CU_ASSERT_TRUE(a.done);
+	CU_ASSERT_PTR_EQUAL(hvb_disk_aio_reap(d), &a);
+	CU_ASSERT_EQUAL(a.result, 0);
+	CU_ASSERT_EQUAL(hvb_disk_aio_pending(d), 0);
+	free(err);
+	hvb_disk_close(d);
+	CU_ASSERT_EQUAL(child_wait(&c), 0);
+	free(init);
+}
+
 XTEST_SUITE(blkfront, NULL, NULL, XTEST(test_blkfront_round_trip_on_a_ram_disk),
 	    XTEST(test_blkfront_flushed_writes_reach_the_backend_file),
 	    XTEST(test_blkfront_zero_copy_matches_the_copy_path),
@@ -757,6 +1013,10 @@ XTEST_SUITE(blkfront, NULL, NULL, XTEST(test_blkfront_round_trip_on_a_ram_disk),
 	    XTEST(test_blkfront_times_out_on_a_silent_backend),
 	    XTEST(test_blkfront_error_status_fails_the_call_only),
 	    XTEST(test_blkfront_direct_requests_without_indirect),
-	    XTEST(test_blkfront_rejects_bad_backend_keys))
+	    XTEST(test_blkfront_rejects_bad_backend_keys),
+	    XTEST(test_blkfront_aio_in_flight_matches_the_synchronous_path),
+	    XTEST(test_blkfront_aio_completes_out_of_order),
+	    XTEST(test_blkfront_aio_fails_on_errors_and_disconnects),
+	    XTEST(test_blkfront_aio_synchronous_call_is_a_barrier))
 
 #endif

@@ -78,7 +78,7 @@ static uint32_t rw_pieces(uint32_t lba, bool write, const struct gseg *pieces)
 	uint16_t before = guest_used_idx(&G, 2);
 	guest_submit(&G, 2, s, n);
 	uint32_t id = 0, len = 0;
-	if (guest_used_idx(&G, 2) == (uint16_t)(before + 1))
+	if (guest_wait_used(&G, 2, (uint16_t)(before + 1)))
 		guest_used(&G, 2, before, &id, &len);
 	return len;
 }
@@ -136,6 +136,9 @@ static void test_scattered_data_on_an_image_file_moves_directly(void)
 	static uint8_t zero[1 << 20];
 	CU_ASSERT_EQUAL_FATAL(xtest_write(img, zero, sizeof zero), 0);
 	char config[600];
+	snprintf(config, sizeof config, "disk=file:%s,aio=sync", img);
+	roundtrip(config, img);
+	/* the same through io_uring (aio=uring, the default): completed from the poll entry */
 	snprintf(config, sizeof config, "disk=file:%s", img);
 	roundtrip(config, img);
 }
@@ -287,9 +290,47 @@ static void test_host_memory_gone_on_a_file_is_refused(void)
 	static uint8_t zero[65536];
 	CU_ASSERT_EQUAL_FATAL(xtest_write(img, zero, sizeof zero), 0);
 	char config[600];
-	snprintf(config, sizeof config, "disk=file:%s", img);
+	snprintf(config, sizeof config, "disk=file:%s,aio=sync", img);
 	memory_gone(config);
 	CU_ASSERT_PTR_NOT_NULL(strstr(G.log, "Bad address")); /* preadv's or pread's EFAULT */
+}
+
+/* The same through io_uring: the EFAULT comes back in the completion, and the request is
+ * refused from the poll entry. */
+static void test_host_memory_gone_on_a_file_through_io_uring_is_refused(void)
+{
+	const char *img = xtest_path("%s/gone-uring.img", xtest_tmpdir());
+	static uint8_t zero[65536];
+	CU_ASSERT_EQUAL_FATAL(xtest_write(img, zero, sizeof zero), 0);
+	char config[600];
+	snprintf(config, sizeof config, "disk=file:%s,aio=uring", img);
+	up(config);
+	uint8_t *buf = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CU_ASSERT_FATAL(buf != MAP_FAILED);
+	uint64_t bus = 0;
+	char *err = NULL;
+	CU_ASSERT_EQUAL_FATAL(hvb_dma_map(G.dev, buf, 8192, XDRV_DMA_FROM_DEVICE, &bus, &err), 0);
+	CU_ASSERT_EQUAL(mprotect(buf + 4096, 4096, PROT_NONE), 0);
+	uint8_t *req = G.mem + REQ_OFF;
+	memset(req, 0, REQ_SIZE);
+	req[0] = 1;
+	req[2] = 0x40;
+	const uint8_t r10[10] = {0x28, 0, 0, 0, 0, 0, 0, 0, 16, 0};
+	memcpy(req + 19, r10, 10);
+	guest_desc(&G, 2, 0, G.bus + REQ_OFF, REQ_SIZE, VIRTQ_DESC_F_NEXT, 1);
+	guest_desc(&G, 2, 1, G.bus + RESP_OFF, RESP_SIZE, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT,
+		   2);
+	guest_desc(&G, 2, 2, bus, 8192, VIRTQ_DESC_F_WRITE, 0);
+	guest_avail(&G, 2, 0);
+	g_wr(&G, VIRTIO_MMIO_QUEUE_NOTIFY, 2);
+	for (int i = 0; i < 100000 && !(g_rd(&G, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET);
+	     i++)
+		hvb_device_poll(G.dev);
+	expect_refused("command data buffer not accessible");
+	CU_ASSERT_PTR_NOT_NULL(strstr(G.log, "DMA memory not accessible"));
+	CU_ASSERT_EQUAL(guest_used_idx(&G, 2), 1); /* only the TEST UNIT READY of up() */
+	down();
+	munmap(buf, 8192);
 }
 
 XTEST_SUITE(vscsi_direct, NULL, NULL, XTEST(test_scattered_data_on_ram_moves_directly),
@@ -297,4 +338,5 @@ XTEST_SUITE(vscsi_direct, NULL, NULL, XTEST(test_scattered_data_on_ram_moves_dir
 	    XTEST(test_several_requests_in_one_notify),
 	    XTEST(test_unmapped_or_read_only_data_is_refused),
 	    XTEST(test_host_memory_gone_on_ram_is_refused),
-	    XTEST(test_host_memory_gone_on_a_file_is_refused))
+	    XTEST(test_host_memory_gone_on_a_file_is_refused),
+	    XTEST(test_host_memory_gone_on_a_file_through_io_uring_is_refused))

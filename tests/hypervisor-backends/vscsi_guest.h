@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <xdrv/dma.h>
 #include <xdrv/endian.h>
 #include <xdrv/hvb.h>
@@ -175,6 +176,24 @@ static inline uint16_t guest_used_idx(struct guest *g, uint32_t q)
 	return xdrv_get_le16(g->mem + g_qbase(q) + 0x200 + 2);
 }
 
+/* Poll the device while it has requests in flight (they complete from hvb_device_poll with
+ * aio=uring) until used->idx of queue q is `idx`: true if it got there. */
+static inline bool guest_wait_used(struct guest *g, uint32_t q, uint16_t idx)
+{
+	struct hvb_vscsi_stats st;
+	for (uint32_t i = 0; i < 1000000; i++) {
+		if (xdrv_get_le16(g->mem + g_qbase(q) + 0x200 + 2) == idx)
+			return true;
+		if (hvb_vscsi_get_stats(g->dev, &st) || st.in_flight == 0)
+			return false;
+		if (hvb_device_poll(g->dev) == 0 && i > 1000) {
+			struct timespec ts = {0, 10000};
+			nanosleep(&ts, NULL);
+		}
+	}
+	return false;
+}
+
 /* Used element i: id and len. */
 static inline void guest_used(struct guest *g, uint32_t q, uint16_t i, uint32_t *id, uint32_t *len)
 {
@@ -214,7 +233,7 @@ static inline uint32_t guest_scsi(struct guest *g, uint8_t target, uint16_t lun,
 	uint16_t before = guest_used_idx(g, 2);
 	guest_submit(g, 2, s, n);
 	uint32_t id = 0, len = 0;
-	if (guest_used_idx(g, 2) == (uint16_t)(before + 1))
+	if (guest_wait_used(g, 2, (uint16_t)(before + 1)))
 		guest_used(g, 2, before, &id, &len);
 	return len;
 }

@@ -156,6 +156,10 @@ int xdrv_sandbox_enter(const struct xdrv_sandbox_cfg *cfg, struct xdrv_sandbox_r
  * does not know, and in builds without libseccomp. */
 const char *xdrv_sandbox_syscall_name(int nr);
 
+/* True once xdrv_sandbox_enter installed the seccomp filter in this process (for code that
+ * would otherwise make a call the filter denies, io_uring_setup say, and can do without). */
+bool xdrv_sandbox_entered(void);
+
 /* True when xdrv_sandbox_enter can install the seccomp filter in this build. */
 bool xdrv_sandbox_available(void);
 

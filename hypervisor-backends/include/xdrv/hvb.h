@@ -66,6 +66,12 @@ struct hvb_model_ops {
 	const struct hvb_nic_ops *nic;
 	/* Models with a serial port (UARTs): the host console's end; NULL for other models. */
 	const struct hvb_serial_ops *serial;
+	/* Optional: models with work that finishes later (virtio-scsi's asynchronous disk I/O).
+	 * poll runs from hvb_device_poll and returns the events it handled (requests completed),
+	 * >= 0. dma_unmapping runs before a DMA mapping of host memory [host, host+len) goes away
+	 * (hvb_dma_unmap): the model finishes whatever I/O still uses that memory. */
+	int (*poll)(void *opaque);
+	void (*dma_unmapping)(void *opaque, const void *host, uint64_t len);
 };
 
 struct hvb_backend_ops {
@@ -200,8 +206,10 @@ int hvb_timer_arm(struct hvb_device *d, uint32_t id, uint64_t delay_ns,
 		  void (*cb)(void *ctx, uint32_t id), void *ctx);
 void hvb_timer_cancel(struct hvb_device *d, uint32_t id);
 bool hvb_timer_armed(const struct hvb_device *d, uint32_t id);
-/* Host side: run `d`'s expired timers, then pump its attached wire (xdrv/wire.h) by up to 64
- * frames. Returns the number of events handled (timers run + frames moved), >= 0; NULL-safe.
+/* Host side: run `d`'s expired timers, then the model's poll entry (completions of its
+ * asynchronous work: virtio-scsi's disk requests), then pump its attached wire (xdrv/wire.h)
+ * by up to 64 frames. Returns the number of events handled (timers run + completions + frames
+ * moved), >= 0; NULL-safe.
  * The loader's dispatch loop calls it for each bound device. */
 int hvb_device_poll(struct hvb_device *d);
 

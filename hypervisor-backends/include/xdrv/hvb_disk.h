@@ -35,6 +35,7 @@
 #define HVB_DISK_RAM_MAX (16ull << 30)
 
 struct hvb_disk;
+struct hvb_disk_aio;
 
 struct hvb_disk_ops {
 	const char *name; /* "ram" */
@@ -61,6 +62,16 @@ struct hvb_disk_ops {
 		     char **err);
 	int (*writev)(void *priv, uint64_t off, const struct iovec *iov, uint32_t n, uint64_t len,
 		      char **err);
+	/* Optional (NULL: none), see hvb_disk_aio_submit. aio_submit queues a readv/writev
+	 * (already checked, a->len set): 0, or -EOPNOTSUPP (no asynchronous I/O here, now or any
+	 * more: the caller uses readv/writev); aio_kick hands what is queued to the kernel;
+	 * aio_reap returns the next finished request (a->result set), NULL if none (wait: block
+	 * while any is in flight). */
+	int (*aio_submit)(void *priv, struct hvb_disk_aio *a);
+	void (*aio_kick)(void *priv);
+	struct hvb_disk_aio *(*aio_reap)(void *priv, bool wait);
+	/* Optional: an fd readable once a completion may be there (see hvb_disk_aio_fd), or -1. */
+	int (*aio_fd)(void *priv);
 };
 
 /* By name ("ram", "file", "iscsi"); NULL if unknown. */
@@ -105,6 +116,48 @@ int hvb_disk_readv(struct hvb_disk *disk, uint64_t off, const struct iovec *iov,
 		   char **err);
 int hvb_disk_writev(struct hvb_disk *disk, uint64_t off, const struct iovec *iov, uint32_t n,
 		    char **err);
+
+/*
+ * Asynchronous scatter/gather I/O (the file backend: io_uring), so that several requests of a
+ * driver are in flight at once. The caller owns the request and its iovecs (host memory: a
+ * driver's DMA buffers) and keeps both untouched until the request comes back from
+ * hvb_disk_aio_reap. hvb_disk_aio_submit checks the request as hvb_disk_readv/writev do and
+ * queues it: 0; -EOPNOTSUPP (no message) if the disk has no asynchronous form (ram, iscsi,
+ * blkfront, or io_uring not usable here: the backend said why once on the log), the caller
+ * then uses hvb_disk_readv/writev; another -errno with *err if the request is bad (as
+ * readv/writev). Queued requests reach the kernel at hvb_disk_aio_kick (one system call for a
+ * batch). A finished request has a->result 0, -EFAULT (the memory was not accessible), or
+ * another -errno (the backend's failure: the caller reports a medium error); a short transfer
+ * is finished synchronously before the request is returned. Completion order is free: the
+ * caller orders dependent requests (overlapping ranges where one writes) by waiting
+ * (hvb_disk_aio_wait) before it submits the second. Single-threaded like the rest.
+ */
+struct hvb_disk_aio {
+	uint64_t off;		 /* bytes, 512-aligned */
+	const struct iovec *iov; /* n elements, lengths adding up to a multiple of 512 */
+	uint32_t n;
+	bool write;
+	void *user; /* the caller's */
+	/* set by the disk layer */
+	uint64_t len;
+	int result;
+	bool done;
+	struct hvb_disk_aio *next; /* the disk layer's lists */
+};
+int hvb_disk_aio_submit(struct hvb_disk *disk, struct hvb_disk_aio *a, char **err);
+void hvb_disk_aio_kick(struct hvb_disk *disk);
+/* The next finished request, or NULL (non-blocking). */
+struct hvb_disk_aio *hvb_disk_aio_reap(struct hvb_disk *disk);
+/* Block until `a` (submitted, not yet reaped) is finished: it then still comes back from
+ * hvb_disk_aio_reap. */
+void hvb_disk_aio_wait(struct hvb_disk *disk, struct hvb_disk_aio *a);
+/* Requests submitted and not yet reaped. */
+uint32_t hvb_disk_aio_pending(const struct hvb_disk *disk);
+/* For a caller with an event loop of its own: an eventfd (non-blocking) that becomes readable
+ * when a request finishes, or -1 (none, or not yet: the file backend sets its io_uring up at
+ * the first hvb_disk_aio_submit; ask again after one). The caller reads it (8 bytes) before it
+ * reaps, so that a completion after the reap makes it readable again. */
+int hvb_disk_aio_fd(const struct hvb_disk *disk);
 
 /* Parse a size "4096", "64K", "64M", "2G": 0 or -EINVAL. */
 int hvb_disk_parse_size(const char *s, uint64_t *out);

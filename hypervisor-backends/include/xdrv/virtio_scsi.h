@@ -58,19 +58,21 @@
  *
  * ---- processing -------------------------------------------------------------------------------
  *  A QueueNotify write processes, synchronously before the write returns, every available
- *  buffer of that queue: each request is completed, written to the used ring (len = bytes the
- *  device wrote into device-writable descriptors), used->idx advanced, InterruptStatus bit 0
- *  set and line 0 raised, unless the driver set VIRTQ_AVAIL_F_NO_INTERRUPT. The layout of
- *  a request across descriptors is free (VERSION_1 implies ANY_LAYOUT): device-readable bytes
- *  are struct virtio_scsi_cmd_req (lun[8], id le64, task_attr, prio, crn, cdb[cdb_size]) then
- *  data-out; device-writable bytes are struct virtio_scsi_cmd_resp (sense_len le32, resid le32,
- *  status_qualifier le16, status, response, sense[sense_size]) then data-in. A request with both
- *  data-out and data-in (bidirectional) is answered response VIRTIO_SCSI_S_FAILURE. A transfer
- *  larger than max_sectors * 512 gets CHECK CONDITION, INVALID FIELD IN CDB. A READ/WRITE that
- *  needs more bytes than its data buffers hold is answered VIRTIO_SCSI_S_OVERRUN and transfers
- *  nothing; other commands return at most the buffer (and their allocation length). resid =
- *  data buffer bytes not used (all of them unless response is OK). sense_len = bytes of sense
- *  (0 or 18) written, at most sense_size.
+ *  buffer of that queue (with aio=uring, READ/WRITE to a file disk are only started there and
+ *  complete from hvb_device_poll, in any order; a WRITE and a later READ of the same blocks
+ *  are ordered, and any other command waits for those in flight): each request is completed,
+ * written to the used ring (len = bytes the device wrote into device-writable descriptors),
+ * used->idx advanced, InterruptStatus bit 0 set and line 0 raised, unless the driver set
+ * VIRTQ_AVAIL_F_NO_INTERRUPT. The layout of a request across descriptors is free (VERSION_1 implies
+ * ANY_LAYOUT): device-readable bytes are struct virtio_scsi_cmd_req (lun[8], id le64, task_attr,
+ * prio, crn, cdb[cdb_size]) then data-out; device-writable bytes are struct virtio_scsi_cmd_resp
+ * (sense_len le32, resid le32, status_qualifier le16, status, response, sense[sense_size]) then
+ * data-in. A request with both data-out and data-in (bidirectional) is answered response
+ * VIRTIO_SCSI_S_FAILURE. A transfer larger than max_sectors * 512 gets CHECK CONDITION, INVALID
+ * FIELD IN CDB. A READ/WRITE that needs more bytes than its data buffers hold is answered
+ * VIRTIO_SCSI_S_OVERRUN and transfers nothing; other commands return at most the buffer (and their
+ * allocation length). resid = data buffer bytes not used (all of them unless response is OK).
+ * sense_len = bytes of sense (0 or 18) written, at most sense_size.
  *
  *  LUN addressing: lun[0] = 1, lun[1] = target, lun[2..3] = LUN as SAM flat space (0x40 | lun >>
  *  8, lun & 0xff) or peripheral (0, lun). Bytes 4..7 must be 0. lun[0] != 1 or a target other
@@ -110,6 +112,11 @@
  *   max_sectors=N             advertised and enforced, 8..65535 (default 4096 = 2 MiB)
  *   serial=STRING             unit serial number base for VPD page 80h (default "xdrv"), LUN i
  *                              reports "<serial>-<i>"; at most 16 characters [A-Za-z0-9._-]
+ *   aio=uring|sync            uring (default): READ/WRITE to a disk that takes asynchronous
+ *                              requests (file: through io_uring, where the process may use it)
+ *                              are started in the QueueNotify write and completed from
+ *                              hvb_device_poll, up to 32 in flight, in any order; sync: every
+ *                              request completes inside the QueueNotify write
  *  A bad item fails hvb_device_create with -EINVAL and a message naming the item.
  */
 #ifndef XDRV_VIRTIO_SCSI_H
@@ -242,6 +249,8 @@ struct hvb_vscsi_stats {
 	uint64_t backend_errors; /* disk backend I/O failures (answered MEDIUM ERROR) */
 	uint64_t needs_reset;	 /* times NEEDS_RESET was set */
 	uint64_t direct_bytes;	 /* READ/WRITE bytes moved by the backend into/out of DMA buffers */
+	uint64_t async_requests; /* of `requests`, completed later from hvb_device_poll (aio) */
+	uint64_t in_flight;	 /* requests started and not yet completed (now, not a total) */
 };
 
 /* Copy the counters of a virtio-scsi device: 0, or -EINVAL if `d` is not one. */
