@@ -96,7 +96,7 @@ $(O)/obj/hypervisor-backends/disk/file.o: CFLAGS += -DXDRV_HAVE_LIBURING
 endif
 endif
 
-srcs_of = $(shell find $(1) -name '*.c' ! -name 'main_*.c' ! -path '*/include/*' 2>/dev/null | sort)
+srcs_of = $(shell find $(1) -name '*.c' ! -name 'main_*.c' ! -name '*.bpf.c' ! -path '*/include/*' 2>/dev/null | sort)
 objs_of = $(patsubst %.c,$(O)/obj/%.o,$(call srcs_of,$(1)))
 lib_of = $(O)/lib/libxdrv_$(call libname,$(1)).a
 
@@ -337,7 +337,7 @@ check-circles: $(patsubst %.c,$(O)/obj/%.o,$(CIRCLE_SRCS))
 # portability), clang-tidy (.clang-tidy: the checks kept are errors; the ones switched off say
 # why). Each runs its files $(JOBS) at a time; `make -j2 check` also runs the four side by side.
 # CI (.ci/run) runs it before `make test`, with the test build's objects (O=build/test SAN=1).
-TIDY_SRCS = $(filter-out tests/%,$(filter %.c,$(C_SOURCES)))
+TIDY_SRCS = $(filter-out tests/% %.bpf.c,$(filter %.c,$(C_SOURCES)))
 check: format-check check-circles check-cppcheck check-tidy
 # sdk/abi_protos.c includes a generated file
 check-cppcheck check-tidy: $(O)/gen/abi_protos.inc

@@ -42,3 +42,15 @@ ifneq ($(XDP_LIBS),)
 $(O)/obj/bench/main_xdrv-taprelay.o: CFLAGS += -DXDRV_HAVE_LIBXDP $(shell pkg-config --cflags libxdp libbpf)
 $(O)/bin/xdrv-taprelay: SYSLIBS += $(XDP_LIBS)
 endif
+# ---- the eBPF/XDP peer of the filter extension (issue 16): xdrv-xdppeer + its BPF object -------
+# Host builds with libbpf only; elsewhere xdrv-xdppeer says the peer is not available.
+BPF_LIBS := $(if $(CROSS_TRIPLE),,$(shell pkg-config --libs libbpf 2>/dev/null))
+ifneq ($(BPF_LIBS),)
+$(O)/obj/bench/main_xdrv-xdppeer.o: CFLAGS += -DXDRV_HAVE_LIBBPF $(shell pkg-config --cflags libbpf)
+$(O)/bin/xdrv-xdppeer: SYSLIBS += $(BPF_LIBS)
+$(O)/bench/xdp_filter.bpf.o: bench/xdp_filter.bpf.c
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  BPF     $@")
+	$(Q)clang-19 -O2 -g -target bpf -I/usr/include/$(shell gcc -dumpmachine) -c $< -o $@
+all: $(O)/bench/xdp_filter.bpf.o
+endif

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <string.h>
 #include <xdrv/endian.h>
+#include <xdrv/util.h>
 #include <xdrv/wire.h>
 
 struct desc {
@@ -188,6 +189,40 @@ static void tx_resume(void *ctx, uint32_t id)
 	dp_tx_run(ctx);
 }
 
+/*
+ * rate=: the transmitter paced to a link slower than the host can move frames, so that the
+ * driver's ring fills and what queues in front of it (the runtime's transmit backlog, a packet
+ * extension's priority classes) is what a real slow link would queue. Credit is wire time: it
+ * grows with the clock up to DP_RATE_BURST_NS and each frame costs its bits, preamble, FCS and
+ * inter-frame gap included; with no credit left the engine stops and a timer resumes it.
+ */
+#define DP_RATE_BURST_NS 1000000 /* 1 ms of line time may be sent back to back */
+#define DP_RATE_OVERHEAD 24u	 /* preamble 8 + FCS 4 + inter-frame gap 12 bytes */
+
+static bool tx_paced_out(struct dp83820 *s)
+{
+	if (!s->rate_mbit)
+		return false;
+	uint64_t now = xdrv_now_ns();
+	int64_t grown = (int64_t)(now - s->tx_credit_at);
+	s->tx_credit_at = now;
+	if (grown > DP_RATE_BURST_NS || s->tx_credit_ns + grown > DP_RATE_BURST_NS)
+		s->tx_credit_ns = DP_RATE_BURST_NS;
+	else
+		s->tx_credit_ns += grown;
+	if (s->tx_credit_ns > 0)
+		return false;
+	hvb_timer_arm(s->dev, DP_TIMER_TX_RESUME, (uint64_t)-s->tx_credit_ns, tx_resume, s);
+	return true;
+}
+
+static void tx_pace(struct dp83820 *s, size_t len)
+{
+	if (s->rate_mbit)
+		s->tx_credit_ns -=
+			(int64_t)(((uint64_t)len + DP_RATE_OVERHEAD) * 8000u / s->rate_mbit);
+}
+
 static void tx_idle(struct dp83820 *s)
 {
 	s->tx_on = false;
@@ -297,6 +332,7 @@ static int tx_frame(struct dp83820 *s, const struct desc *first)
 	s->in_tx = true;
 	hvb_wire_tx(s->dev, s->txbuf, total); /* no wire: lost, as on an unplugged port */
 	s->in_tx = false;
+	tx_pace(s, total);
 	s->cnt.tx_frames++;
 	s->cnt.tx_bytes += total;
 	for (uint32_t i = 0; i < n; i++) {
@@ -329,6 +365,8 @@ void dp_tx_run(struct dp83820 *s)
 			hvb_timer_arm(s->dev, DP_TIMER_TX_RESUME, 0, tx_resume, s);
 			break;
 		}
+		if (tx_paced_out(s))
+			break; /* rate=: the timer resumes when the line is free */
 		struct desc d;
 		if (s->tx_refetch) {
 			if (desc_read(s, s->txdp, &d)) {

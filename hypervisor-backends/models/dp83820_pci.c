@@ -40,9 +40,17 @@ static int dp_parse_config(struct dp83820 *s, const char *config, char **err)
 				s->link_up = n;
 			else
 				s->flow = n;
+		} else if (strcmp(key, "rate") == 0) {
+			if (hvb_config_u64(val, 0, 100000, &n))
+				return xdrv_err(
+					err, -EINVAL,
+					"config rate=%s: expected Mbit/s, 0 (unpaced) to 100000",
+					val);
+			s->rate_mbit = (uint32_t)n;
 		} else {
 			return xdrv_err(err, -EINVAL,
-					"config key '%s': unknown (known: mac, link, flow)", key);
+					"config key '%s': unknown (known: mac, link, flow, rate)",
+					key);
 		}
 	}
 	return rc;

@@ -30,6 +30,7 @@ struct dp83820 {
 	/* EEPROM contents and board options (config string) */
 	uint8_t mac[6];
 	bool link_up, flow;
+	uint32_t rate_mbit; /* rate=: transmit paced to this many Mbit/s on the wire, 0 unpaced */
 
 	/* registers as stored */
 	uint32_t cfg, mear, ptscr, isr, imr, ier, ihr, txcfg, gpior, rxcfg, pqcr, wcsr, pcr;
@@ -45,6 +46,8 @@ struct dp83820 {
 	bool in_tx;		     /* TX runs (a wire's tx callback must not restart it) */
 	uint8_t *txbuf;		     /* DP83820_TX_MAX_FRAME bytes: the frame being gathered */
 	uint8_t *rxbuf;		     /* a copy of the frame being received (the wire's may move) */
+	int64_t tx_credit_ns;	     /* rate=: wire time the transmitter may still use */
+	uint64_t tx_credit_at;	     /* when tx_credit_ns was last topped up */
 
 	/* interrupt line */
 	bool line;

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <time.h>
+#include <xdrv/util.h>
 
 static int setup(void)
 {
@@ -382,6 +383,45 @@ static void test_tx_ring_is_bounded_per_kick_and_resumes_at_poll(void)
 	hvb_wire_destroy(w);
 }
 
+/* rate=: the transmitter never goes faster than the line allows (1 ms burst), and resumes by
+ * itself from the poll. Only lower bounds on time are asserted: a busy machine may be slower. */
+static void test_tx_rate_paces_the_line(void)
+{
+	fresh("rate=10");
+	struct hvb_wire *w = attach_gen(NULL);
+	hvb_wire_gen_frame(R.mem + RIG_TXBUF, 2048, 0, 1514, rig_mac, rig_mac);
+	const uint32_t n = 8;
+	const uint64_t frame_ns = (1514u + 24u) * 8000u / 10u; /* 1.23 ms at 10 Mbit/s */
+	for (uint32_t i = 0; i < n; i++)
+		desc32(RIG_TXRING + 16 * i, i + 1 < n ? busof(RIG_TXRING + 16 * (i + 1)) : 0,
+		       busof(RIG_TXBUF), DP83820_CMDSTS_OWN | 1514, 0);
+	uint64_t t0 = xdrv_now_ns();
+	wr(DP83820_TXDP, (uint32_t)busof(RIG_TXRING));
+	wr(DP83820_CR, DP83820_CR_TXE);
+	struct hvb_wire_stats ws;
+	hvb_wire_get_stats(w, &ws);
+	uint64_t t1 = xdrv_now_ns();
+	CU_ASSERT(ws.tx_frames >= 1);
+	CU_ASSERT(ws.tx_frames <= 2 + (t1 - t0) / frame_ns);	 /* the burst, then the line */
+	CU_ASSERT_NOT_EQUAL(rd(DP83820_CR) & DP83820_CR_TXE, 0); /* still active, paced */
+	for (int i = 0; i < 2000 && ws.tx_frames < n; i++) {
+		struct timespec ts = {0, 1000000};
+		nanosleep(&ts, NULL);
+		hvb_device_poll(R.d);
+		hvb_wire_get_stats(w, &ws);
+	}
+	uint64_t t2 = xdrv_now_ns();
+	CU_ASSERT_EQUAL(ws.tx_frames, n);
+	CU_ASSERT(t2 - t0 >= (n - 1) * frame_ns - 1000000u);
+	CU_ASSERT_EQUAL(rd(DP83820_CR) & DP83820_CR_TXE, 0);
+	hvb_wire_destroy(w);
+	struct hvb_device *d = NULL;
+	char *err = NULL;
+	CU_ASSERT_EQUAL(hvb_device_create(R.be, "dp83820", "rate=100001", &d, &err), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(err ? strstr(err, "config rate=100001: expected Mbit/s") : NULL);
+	free(err);
+}
+
 /* ---- malformed TX descriptors ---------------------------------------------------------------- */
 
 static void kick_tx_expect_abort(uint32_t last_desc, const char *msg)
@@ -734,7 +774,7 @@ XTEST_SUITE(hvb_dp83820, setup, teardown, XTEST(test_reset_values_and_identity),
 	    XTEST(test_tx_inserts_tcp_checksum),
 	    XTEST(test_tx_without_offload_enable_leaves_checksums),
 	    XTEST(test_tx_ring_is_bounded_per_kick_and_resumes_at_poll),
-	    XTEST(test_tx_wild_buffer_pointer_is_master_abort),
+	    XTEST(test_tx_rate_paces_the_line), XTEST(test_tx_wild_buffer_pointer_is_master_abort),
 	    XTEST(test_tx_buffer_running_off_its_mapping_faults),
 	    XTEST(test_tx_zero_length_fragment_aborts), XTEST(test_tx_frame_over_64k_aborts),
 	    XTEST(test_tx_looping_fragment_chain_aborts),

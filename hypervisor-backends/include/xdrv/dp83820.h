@@ -20,6 +20,10 @@
  *   flow=1|0                wire flow control (default 1): a wire offers a frame only while a
  *                           receive descriptor is free (802.3x pause, as PCR allows), instead of
  *                           the receiver dropping it with RXORN
+ *   rate=MBIT               transmit paced to MBIT Mbit/s of line time (preamble, FCS and
+ *                           inter-frame gap counted; 1 ms may go back to back), 0..100000,
+ *                           default 0 (unpaced): a slow link, so the driver's ring fills and
+ *                           the host's transmit backlog is what queues
  *
  * Link status in CFG (read-only bits): LNKSTS is 1 while the link is up; SPDSTS and DUPSTS
  * reflect the PHY pins, which are active low on the reference boards, so 1000 Mb/s full duplex
