@@ -470,11 +470,12 @@ static void *tier2_main(void *arg)
 	t->err = rc ? (err ? err : strdup("tier 2 failed")) : NULL;
 	if (!rc)
 		free(err);
+	/* counted first: whoever sees the state (ldr_image_tier_wait) then sees the count */
+	atomic_fetch_add(&tiers_pending, 1);
 	atomic_store_explicit(&t->state, rc ? LDR_TIER_FAILED : LDR_TIER_READY,
 			      memory_order_release);
 	pthread_cond_broadcast(&t->cv);
 	pthread_mutex_unlock(&t->mu);
-	atomic_fetch_add(&tiers_pending, 1);
 	return NULL;
 }
 
