@@ -84,6 +84,17 @@ struct ldr_tier {
 static pthread_mutex_t tiers_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct ldr_tier *tiers;
 static _Atomic uint32_t tiers_pending; /* tier 2s compiled or failed, not yet handled */
+/* Tests only (tests/e2e/tiers.sh): XDRV_TEST_TIER_SWAP_AT=N makes the N-th poll of the process
+ * wait for every tier 2 still compiling, so that the swap happens at that dispatch, under
+ * traffic, however busy the machine is. */
+static uint64_t swap_at, polls;
+static pthread_once_t swap_at_once = PTHREAD_ONCE_INIT;
+static void swap_at_init(void)
+{
+	const char *v = getenv("XDRV_TEST_TIER_SWAP_AT");
+	swap_at = v ? strtoull(v, NULL, 10) : 0;
+}
+
 static ldr_tier_observer observer;
 static void *observer_arg;
 
@@ -484,6 +495,7 @@ int ldr_tier_start(struct ldr_image *img, char **err)
 	struct ldr_tier *t = img->tier;
 	if (!t)
 		return 0;
+	pthread_once(&swap_at_once, swap_at_init);
 	t->loaded_ns = xdrv_now_ns();
 	t->info.opt_level = t->opt_level;
 	t->info.functions = t->nfns;
@@ -597,8 +609,22 @@ static int handle(struct ldr_tier *t)
 	return 1;
 }
 
+static void wait_compiling(void)
+{
+	pthread_mutex_lock(&tiers_mu);
+	for (struct ldr_tier *t = tiers; t; t = t->next) {
+		pthread_mutex_lock(&t->mu);
+		while (atomic_load(&t->state) == LDR_TIER_COMPILING)
+			pthread_cond_wait(&t->cv, &t->mu);
+		pthread_mutex_unlock(&t->mu);
+	}
+	pthread_mutex_unlock(&tiers_mu);
+}
+
 int ldr_tier_poll(void)
 {
+	if (swap_at && ++polls == swap_at)
+		wait_compiling();
 	if (!atomic_load_explicit(&tiers_pending, memory_order_relaxed))
 		return 0;
 	int n = 0;
