@@ -5,7 +5,8 @@
 # dispatches, under traffic (XDRV_TEST_TIER_SWAP_AT makes the swap wait at a fixed dispatch, so
 # it lands mid-run however busy the machine is): every slot swapped, the log line printed, and
 # the frames each way have the same digests as a --tier full and a --tier fast run. The
-# options are checked (auto is in-process only), and the object cache keeps tiers apart.
+# options are checked (auto is in-process only; fast also runs in a driver host), and the object
+# cache keeps tiers apart.
 #   usage: tests/e2e/tiers.sh BUILD_DIR
 set -uo pipefail
 B=${1:?usage: tiers.sh BUILD_DIR}
@@ -58,6 +59,15 @@ if [ "$(digests "$fast")" = "$d_full" ] && grep -q "^  tier        fast: O0 thro
   ok "--tier fast: O0 throughout, the same frames"
 else
   bad "--tier fast: $fast"
+fi
+
+# fast in a driver host (the compiler process compiles at O0; no swap is needed there)
+out=$("$X" run --allow-unsigned --tier fast --device dp83820 --wire "$GEN" "$P" 2>&1)
+if [ "$(digests "$out")" = "$d_full" ] && grep -q "^  tier        fast: O0 throughout" <<<"$out" \
+   && grep -q "compiler process" <<<"$out"; then
+  ok "--tier fast in a driver host: the same frames"
+else
+  bad "--tier fast in a driver host: $out"
 fi
 
 # ---- options -------------------------------------------------------------------------------
