@@ -23,7 +23,12 @@ static const char *tier_src =
 	"int fact(int n) { return n <= 1 ? 1 : n * fact(n - 1); }\n"
 	/* variadic (no va_start: the lint refuses it), so it keeps one body, tier 1's */
 	"__attribute__((noinline)) int twice_n(int n, ...) { return 2 * n; }\n"
-	"int call_vsum(void) { return twice_n(3, 1, 2, 3); }\n";
+	"int call_vsum(void) { return twice_n(3, 1, 2, 3); }\n"
+	/* which code runs: the address `who` returns to from `where` (the store keeps the call from
+	 * being a tail call) */
+	"__attribute__((noinline)) void *where(void) { return __builtin_return_address(0); }\n"
+	"static volatile int sink;\n"
+	"void *who(void) { void *p = where(); sink = 1; return p; }\n";
 
 static struct ldr_ctx *tier_ctx(uint32_t tier)
 {
@@ -74,16 +79,21 @@ FX_JITCALL static void test_tier_swap_keeps_state_and_changes_slots(void)
 	struct ldr_tier_info ti;
 	ldr_image_tier_info(img, &ti);
 	CU_ASSERT(ti.state == LDR_TIER_COMPILING || ti.state == LDR_TIER_READY);
-	/* step get addr_of_step fact call_vsum bump; twice_n is variadic: no slot */
-	CU_ASSERT_EQUAL(ti.functions, 6);
+	/* step get addr_of_step fact call_vsum where who bump; twice_n is variadic: no slot */
+	CU_ASSERT_EQUAL(ti.functions, 8);
 	CU_ASSERT_EQUAL(ti.opt_level, 2);
-	CU_ASSERT_EQUAL(ldr_image_total_functions(img), 7); /* thunks are not counted */
+	CU_ASSERT_EQUAL(ldr_image_total_functions(img), 9); /* thunks are not counted */
 
 	int (*step)(int) = FX_FN(img, int (*)(int), "step");
 	int (*get)(void) = FX_FN(img, int (*)(void), "get");
 	int (*fact)(int) = FX_FN(img, int (*)(int), "fact");
 	int (*vs)(void) = FX_FN(img, int (*)(void), "call_vsum");
 	void *(*addr_of_step)(void) = FX_FN(img, void *(*)(void), "addr_of_step");
+	void *(*who)(void) = FX_FN(img, void *(*)(void), "who");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(who);
+	uint64_t who_body = sym(img, "who$body");
+	uint64_t ra = (uint64_t)(uintptr_t)who();
+	CU_ASSERT(ra > who_body && ra < who_body + 512); /* tier 1's body runs */
 	CU_ASSERT_PTR_NOT_NULL_FATAL(step);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(get);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(fact);
@@ -111,7 +121,7 @@ FX_JITCALL static void test_tier_swap_keeps_state_and_changes_slots(void)
 	CU_ASSERT_EQUAL(ldr_tier_poll(), 0); /* once */
 	ldr_image_tier_info(img, &ti);
 	CU_ASSERT_EQUAL(ti.state, LDR_TIER_LIVE);
-	CU_ASSERT_EQUAL(ti.swapped, 6);
+	CU_ASSERT_EQUAL(ti.swapped, 8);
 	CU_ASSERT(ti.obj_len > 0);
 	CU_ASSERT(ti.compile_ns > 0 && ti.swap_ns > 0 && ti.live_after_ns >= ti.swap_ns);
 	CU_ASSERT_EQUAL(observed, 1);
@@ -121,8 +131,12 @@ FX_JITCALL static void test_tier_swap_keeps_state_and_changes_slots(void)
 	CU_ASSERT_NOT_EQUAL(o2, 0);
 	CU_ASSERT_NOT_EQUAL(o2, body);
 	CU_ASSERT_EQUAL((uint64_t)(uintptr_t)*slot, o2); /* the thunk calls tier 2 now */
-	static const char *const fns[] = {"step", "get",       "addr_of_step",
-					  "fact", "call_vsum", "bump"};
+	uint64_t who_o2 = sym(img, "who$o2");
+	ra = (uint64_t)(uintptr_t)who();
+	CU_ASSERT(ra > who_o2 && ra < who_o2 + 512); /* and tier 2's code is what runs */
+	CU_ASSERT(!(ra > who_body && ra < who_body + 512));
+	static const char *const fns[] = {"step",      "get",	"addr_of_step", "fact",
+					  "call_vsum", "where", "who",		"bump"};
 	for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
 		char n[64];
 		snprintf(n, sizeof n, "%s$slot", fns[i]);
