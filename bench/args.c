@@ -66,7 +66,9 @@ void bench_usage(FILE *f)
 		"                  without budgets (their cost: compare it with jit-eager), or\n"
 		"                  jit-isolated: JIT eager in a sandboxed driver host as xdrv run\n"
 		"                  runs it, the image disk served through a blkfront ring (the\n"
-		"                  cost of driver domains: compare it with jit-eager)\n"
+		"                  cost of driver domains: compare it with jit-eager), or\n"
+		"                  jit-fast: JIT eager at the fast tier, O0 (xdrv run --tier\n"
+		"                  fast; what --tier auto runs before O2 is live)\n"
 		"  --json FILE     write the figures (medians, samples, min, max, spread, ratios) "
 		"as JSON\n"
 		"  --csv FILE      write every sample as CSV (metric,unit,mode,rep,value)\n"
@@ -150,7 +152,8 @@ static void set_defaults(struct bench_args *a)
 	a->lat = 5000;
 	a->disk_mb = 64;
 	for (int m = 0; m < NMODES; m++)
-		a->mode_on[m] = m != MODE_JIT_NOBUDGET && m != MODE_JIT_ISOLATED; /* by name */
+		a->mode_on[m] = m != MODE_JIT_NOBUDGET && m != MODE_JIT_ISOLATED &&
+				m != MODE_JIT_FAST; /* by name */
 }
 
 /* A numeric option: which field (*u), and its range. false: not a numeric option. (A bool,
@@ -231,7 +234,8 @@ static int other_option(int c, char **argv, struct bench_args *a)
 			return xdrv_cli_usage_error(
 				"bench",
 				"--modes wants a list of jit-eager, jit-lazy, "
-				"native-so, native-static, jit-nobudget, jit-isolated, not",
+				"native-so, native-static, jit-nobudget, jit-isolated, "
+				"jit-fast, not",
 				optarg);
 		return 0;
 	case 'j':

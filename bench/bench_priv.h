@@ -43,6 +43,7 @@ enum bench_mode {
 	MODE_NATIVE_STATIC,
 	MODE_JIT_NOBUDGET,
 	MODE_JIT_ISOLATED,
+	MODE_JIT_FAST, /* JIT eager at the fast tier (O0, fast instruction selection), by name */
 	NMODES
 };
 /* A column of samples is one variant: a mode with one set of driver parameters (--params may
@@ -150,7 +151,7 @@ struct ratio_pair {
 	int jit, native; /* columns */
 };
 #define NRATIOS_FIXED	 5
-#define BENCH_MAX_RATIOS (NRATIOS_FIXED + 1 + (BENCH_MAX_SETS - 1) * NMODES)
+#define BENCH_MAX_RATIOS (NRATIOS_FIXED + 2 + (BENCH_MAX_SETS - 1) * NMODES)
 struct bench_args;
 /* Fills out[] (BENCH_MAX_RATIOS); returns how many. */
 int bench_ratio_list(const struct bench_args *a, struct ratio_pair *out);

@@ -11,8 +11,10 @@
 #include <xdrv/util.h>
 
 const char *const bench_mode_names[NMODES] = {"jit-eager",     "jit-lazy",     "native-so",
-					      "native-static", "jit-nobudget", "jit-isolated"};
-const char *const bench_mode_short[NMODES] = {"eager", "lazy", "so", "static", "nobud", "isol"};
+					      "native-static", "jit-nobudget", "jit-isolated",
+					      "jit-fast"};
+const char *const bench_mode_short[NMODES] = {"eager", "lazy", "so",  "static",
+					      "nobud", "isol", "fast"};
 const uint32_t bench_frame_sizes[NSIZES] = {60, 512, 1514}; /* without FCS */
 const uint32_t bench_wire_sizes[NSIZES] = {64, 512, 1514};  /* as named: 64 = 60 + FCS */
 

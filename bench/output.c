@@ -225,8 +225,8 @@ void bench_print_table(FILE *f, const struct results *r, const struct bench_args
 	fprintf(f,
 		"ratio: the medians' speed of one column / the other's (latency: the inverse);\n"
 		"eager/so etc.: JIT / native, >= 1: the JIT-compiled driver is at least as fast;\n"
-		"isol/eager: a driver host against one process; p2/p1: parameter set 2 against "
-		"1\n");
+		"isol/eager: a driver host against one process; fast/eager: O0 against O2;\n"
+		"p2/p1: parameter set 2 against 1\n");
 	if (noisy)
 		fprintf(f,
 			"! warning: %d of %d ratios are noise, not a difference: the middle half "

@@ -41,6 +41,12 @@ int bench_ratio_list(const struct bench_args *a, struct ratio_pair *out)
 		out[n].native = MODE_JIT_EAGER;
 		n++;
 	}
+	if (a->mode_on[MODE_JIT_FAST] && a->mode_on[MODE_JIT_EAGER]) {
+		snprintf(out[n].name, sizeof out[n].name, "fast/eager"); /* tiers: O0 against O2 */
+		out[n].jit = MODE_JIT_FAST;
+		out[n].native = MODE_JIT_EAGER;
+		n++;
+	}
 	for (uint32_t s = 1; s < a->nsets; s++)
 		for (int m = 0; m < NMODES; m++) {
 			if (!a->mode_on[m])

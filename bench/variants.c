@@ -52,7 +52,8 @@ static int load_jit(struct variant *v, const char *build, char **err)
 	struct ldr_config cfg = {.trust_root = root,
 				 .jit_mode =
 					 v->mode == MODE_JIT_LAZY ? LDR_JIT_LAZY : LDR_JIT_EAGER,
-				 .opt_level = 2};
+				 .opt_level = 2,
+				 .tier = v->mode == MODE_JIT_FAST ? LDR_TIER_FAST : LDR_TIER_FULL};
 	struct cli_budget dflt = {0}, off = {.off = 1};
 	cli_budget_apply(v->mode == MODE_JIT_NOBUDGET ? &off
 			 : v->budget		      ? v->budget
@@ -151,7 +152,7 @@ int bench_variant_load(struct variant *v, const char *build, char **err)
 	uint64_t t0 = xdrv_now_ns();
 	int rc;
 	if (v->mode == MODE_JIT_EAGER || v->mode == MODE_JIT_ISOLATED || v->mode == MODE_JIT_LAZY ||
-	    v->mode == MODE_JIT_NOBUDGET)
+	    v->mode == MODE_JIT_NOBUDGET || v->mode == MODE_JIT_FAST)
 		rc = load_jit(v, build, err);
 	else if (v->mode == MODE_NATIVE_SO)
 		rc = load_so(v, build, err);

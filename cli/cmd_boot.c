@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <xdrv/boot.h>
+#include <xdrv/loader.h>
 #include <xdrv/repo_client.h>
 #include <xdrv/util.h>
 
@@ -43,6 +44,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: xdrv boot --config FILE [--tpm TCTI|none] [--reinit-floors] [--json]\n"
+		"                 [--tier full|fast]\n"
 		"\n"
 		"Measured boot: measure the loader, the configuration, the trust anchor, the "
 		"policy\n"
@@ -72,6 +74,10 @@ static void usage(FILE *f)
 		"                  indices (TPM), and start again from what is there; measured\n"
 		"                  as an xdrv.floors.reinit event (without it such a store\n"
 		"                  stops the boot)\n"
+		"  --tier full|fast  over the policy's \"tier\": full (default) optimizes (the\n"
+		"                  policy's opt_level), fast compiles at O0 with fast instruction\n"
+		"                  selection (measured as opt=0); auto (O0, then O2 swapped in)\n"
+		"                  runs in process only (xdrv run --in-process), not in a boot\n"
 		"  --json          progress lines to stderr; on stdout one JSON object:\n"
 		"                  {\"ok\": true, \"ms\", \"booted\", \"refused\", \"events\",\n"
 		"                  \"tpm_used\"} or {\"ok\": false, \"error\"} (exit 1)\n"
@@ -84,11 +90,9 @@ static void usage(FILE *f)
 int cmd_boot(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"tpm", required_argument, NULL, 't'},
-		{"json", no_argument, NULL, 'j'},
-		{"reinit-floors", no_argument, NULL, 'r'},
-		{NULL, 0, NULL, 0},
+		{"config", required_argument, NULL, 'c'}, {"tpm", required_argument, NULL, 't'},
+		{"json", no_argument, NULL, 'j'},	  {"reinit-floors", no_argument, NULL, 'r'},
+		{"tier", required_argument, NULL, 'T'},	  {NULL, 0, NULL, 0},
 	};
 	bool json = false;
 	unsigned flags = 0;
@@ -114,6 +118,21 @@ int cmd_boot(int argc, char **argv)
 		case 'r':
 			flags |= BOOT_RUN_REINIT_FLOORS;
 			break;
+		case 'T': {
+			uint32_t tier = 0;
+			if (ldr_tier_parse(optarg, &tier) != 0 || tier == LDR_TIER_AUTO) {
+				fprintf(stderr,
+					"xdrv boot: --tier wants full or fast, not %s (auto runs "
+					"in "
+					"process only: xdrv run --in-process); try 'xdrv boot "
+					"--help'\n",
+					optarg);
+				return 2;
+			}
+			flags &= ~(BOOT_RUN_TIER_FAST | BOOT_RUN_TIER_FULL);
+			flags |= tier == LDR_TIER_FAST ? BOOT_RUN_TIER_FAST : BOOT_RUN_TIER_FULL;
+			break;
+		}
 		case ':':
 			fprintf(stderr, "xdrv boot: missing value for %s; try 'xdrv boot --help'\n",
 				argv[optind - 1]);

@@ -41,11 +41,14 @@
 #define RUN_CAP_NS     (10ull * 1000000000u)
 #define NIC_RUN_CAP_NS (60ull * 1000000000u)
 
+#define RUN_OPT_TIER 0x1301 /* --tier: no short option */
+
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: xdrv run [--trust root.pem | --allow-unsigned] [--store DIR]\n"
 		"                [--eager | --lazy] [--cache DIR | --no-cache] [--cache-max MIB]\n"
+		"                [--tier full|fast|auto]\n"
 		"                [--backend NAME] --device MODEL[:CONFIG]\n"
 		"                [--param NAME=VALUE]...\n"
 		"                [--input TEXT] [--for MS] [--time-floor WHEN] [--io-timeout MS]\n"
@@ -72,7 +75,13 @@ static void usage(FILE *f)
 		"                      root (default $XDRV_STORE, else /var/lib/xdrv; read only)\n"
 		"  --allow-unsigned    development: accept packages without a signature\n"
 		"  --eager | --lazy    compile everything now (default) or each function on first "
-		"call\n" CLI_CACHE_USAGE CLI_BUDGET_USAGE
+		"call\n"
+		"  --tier full|fast|auto  full (default): optimize (O2) before running; fast: O0\n"
+		"                      with fast instruction selection, and stay there; auto: "
+		"start\n"
+		"                      at O0, compile O2 in the background and swap it in between\n"
+		"                      two dispatches (eager, --in-process only)\n" CLI_CACHE_USAGE
+			CLI_BUDGET_USAGE
 		"  --backend NAME[:OPTIONS]  hypervisor backend (default native); xen takes\n"
 		"                      transport=xen|loop,socket=PATH,domid=N,toolstack=0|1,\n"
 		"                      timeout=MS,spin=US\n"
@@ -184,6 +193,7 @@ struct run_args {
 	const char *host_tap, *wire; /* NIC: --host-tap, --wire */
 	bool echo;		     /* NIC: --echo */
 	bool in_process;	     /* --in-process: no driver host */
+	bool tier_set;		     /* --tier given */
 	const char *backends;	     /* --backends, NULL: not given */
 	enum hvb_split_where where;  /* --backends */
 	struct hvb_split_plan split; /* what the supervisor serves (xdrv/hvb_split.h) */
@@ -237,6 +247,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		{"restarts", required_argument, NULL, 'R'},
 		{"cpu-limit", required_argument, NULL, 'C'},
 		{"backends", required_argument, NULL, 'X'},
+		{"tier", required_argument, NULL, RUN_OPT_TIER},
 		RUN_DISK_LONGOPTS,
 		CLI_CACHE_LONGOPTS,
 		CLI_BUDGET_LONGOPTS,
@@ -291,6 +302,12 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 			break;
 		case 'P':
 			a->in_process = true;
+			break;
+		case RUN_OPT_TIER:
+			if (ldr_tier_parse(optarg, &a->cfg.tier) != 0)
+				return xdrv_cli_usage_error(
+					"run", "--tier wants full, fast or auto, not", optarg);
+			a->tier_set = true;
 			break;
 		case 'X':
 			if (hvb_split_where_parse(optarg, &a->where) != 0)
@@ -396,6 +413,18 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 	cli_budget_apply(&a->budget, &a->cfg);
 	if (!a->device)
 		return xdrv_cli_usage_error("run", "--device MODEL is required", NULL);
+	if (a->cfg.tier == LDR_TIER_AUTO && a->cfg.jit_mode == LDR_JIT_LAZY)
+		return xdrv_cli_usage_error("run", "--tier auto compiles eagerly: not with --lazy",
+					    NULL);
+	if (a->cfg.tier == LDR_TIER_AUTO && !a->in_process && !a->native)
+		return xdrv_cli_usage_error(
+			"run",
+			"--tier auto runs in process only (add --in-process): the swap to tier 2 "
+			"is not done across a compiler process and a driver host yet",
+			NULL);
+	if (a->native && a->tier_set)
+		return xdrv_cli_usage_error(
+			"run", "--native runs native code: --tier does not apply", NULL);
 	if (a->backends && (a->in_process || a->native))
 		return xdrv_cli_usage_error("run",
 					    "--backends places backends beside a driver host: "
@@ -509,6 +538,36 @@ static void run(struct run_args *a, struct run_state *st, struct ldr_domain_host
 	st->t_end = xdrv_now_ns();
 }
 
+/* --tier fast|auto: what ran, and for auto when tier 2 went live (or why not). */
+static void tier_summary(const struct run_args *a, const struct run_state *st)
+{
+	struct ldr_tier_info ti;
+	ldr_image_tier_info(st->img, &ti);
+	if (a->cfg.tier == LDR_TIER_FAST || ti.state == LDR_TIER_NONE) {
+		printf("  tier        %s: O%u throughout%s\n", ldr_tier_name(a->cfg.tier),
+		       ldr_ctx_opt_level(st->ctx),
+		       a->cfg.tier == LDR_TIER_AUTO ? " (the full tier's object from the cache)"
+						    : "");
+		return;
+	}
+	char hex[65];
+	xdrv_hex(ti.obj_sha256, sizeof ti.obj_sha256, hex);
+	if (ti.state == LDR_TIER_LIVE)
+		printf("  tier        auto: tier 1 O0, tier 2 O%u live after %.3f ms (compiled in "
+		       "%.3f ms in the background, swap %.3f ms, %u of %u slots; object "
+		       "sha256 %s)\n",
+		       ti.opt_level, ms(ti.live_after_ns), ms(ti.compile_ns), ms(ti.swap_ns),
+		       ti.swapped, ti.functions, hex);
+	else if (ti.state == LDR_TIER_FAILED)
+		printf("  tier        auto: tier 1 O0 throughout; tier 2 O%u failed: %s\n",
+		       ti.opt_level, ti.error);
+	else
+		printf("  tier        auto: tier 1 O0 throughout; tier 2 O%u was still %s when the "
+		       "run ended\n",
+		       ti.opt_level,
+		       ti.state == LDR_TIER_READY ? "waiting for a dispatch" : "compiling");
+}
+
 static void summary(struct run_args *a, struct run_state *st, const struct ldr_unbind_report *r)
 {
 	const char *name = st->desc->name, *ver = st->desc->version;
@@ -556,6 +615,8 @@ static void summary(struct run_args *a, struct run_state *st, const struct ldr_u
 		printf("  native      %s, loaded in %.3f ms\n", a->native,
 		       ms(st->t_loaded - st->t0));
 	}
+	if (st->img && a->cfg.tier != LDR_TIER_FULL)
+		tier_summary(a, st);
 	printf("  first call  %.3f ms from start of load until probe returned (probe %.3f ms)\n",
 	       ms(st->t_probed - st->t0), ms(st->t_probed - st->t_loaded));
 	printf("  ran         %.3f ms, %" PRIu64 " events dispatched\n",

@@ -157,7 +157,7 @@ static int parse_policy(struct boot_config *c, json_t *p, char **err)
 	static const char *const keys[] = {
 		"require_signatures",  "allowed_vendors",  "safety", "min_security_versions",
 		"continue_on_failure", "raise_floors",	   "jit",    "opt_level",
-		"jit_timeout_ms",      "probe_timeout_ms", NULL,
+		"jit_timeout_ms",      "probe_timeout_ms", "tier",   NULL,
 	};
 	if (p && !json_is_object(p))
 		return xdrv_err(err, -EINVAL, "policy: not an object");
@@ -194,6 +194,19 @@ static int parse_policy(struct boot_config *c, json_t *p, char **err)
 			rc = xdrv_err(err, -EINVAL, "policy.opt_level: not 0..3");
 		else
 			c->opt_level = (uint32_t)json_integer_value(v);
+	}
+	if (!rc)
+		rc = get_str(p, "tier", "policy", 0, &s, err);
+	if (!rc && s) {
+		/* tiers (loader/tier.c): auto swaps code in the driver's process, which a boot's
+		 * driver host does not do yet */
+		if (ldr_tier_parse(s, &c->tier) != 0 || c->tier == LDR_TIER_AUTO)
+			rc = xdrv_err(err, -EINVAL,
+				      "policy.tier: \"%s\" is not full or fast (auto runs in "
+				      "process only: xdrv run --in-process)",
+				      s);
+		else if (c->tier == LDR_TIER_FAST)
+			c->opt_level = 0; /* measured as opt=0 */
 	}
 	if (!rc)
 		rc = get_ms(p, "jit_timeout_ms", BOOT_JIT_TIMEOUT_MS, &c->jit_timeout_ms, err);

@@ -53,6 +53,7 @@ struct boot_config {
 	size_t nvendors;
 	char *safety;
 	uint32_t jit_mode, opt_level;
+	uint32_t tier; /* LDR_TIER_FULL or LDR_TIER_FAST (policy.tier; fast: opt_level 0) */
 	struct boot_minsv *minsv;
 	size_t nminsv;
 	char *crl, *deny_list;

@@ -798,6 +798,13 @@ static int start(struct boot *b, const char *cfg_path, const char *tpm_override,
 	if (rc)
 		return rc;
 	struct boot_config *c = b->cfg;
+	if (flags & BOOT_RUN_TIER_FAST) { /* xdrv boot --tier: over the policy, measured */
+		c->tier = LDR_TIER_FAST;
+		c->opt_level = 0;
+	} else if ((flags & BOOT_RUN_TIER_FULL) && c->tier == LDR_TIER_FAST) {
+		c->tier = LDR_TIER_FULL;
+		c->opt_level = 2;
+	}
 	const char *tcti = c->tpm;
 	if (tpm_override)
 		tcti = strcmp(tpm_override, "none") == 0 ? NULL : tpm_override;
@@ -848,6 +855,7 @@ static int start(struct boot *b, const char *cfg_path, const char *tpm_override,
 		.time_floor = c->time_floor,
 		.jit_mode = c->jit_mode,
 		.opt_level = c->opt_level,
+		.tier = c->tier,
 		.cache_dir = c->cache_dir,
 		.cache_max_bytes = c->cache_max_bytes,
 		.cache_policy = c->safety,

@@ -174,6 +174,9 @@ int ldr_cache_key_make(const struct ldr_ctx *ctx, const char *payload_hex,
 	/* budget instrumentation (budget.c): instrumented and plain objects never mix */
 	fprintf(f, "\nbudget edges=%llu depth=%u\n", (unsigned long long)ctx->cfg.budget_edges,
 		ctx->cfg.budget_depth);
+	/* tiers (tier.c): a fast tier's O0 object and a full one never mix; tier auto looks up
+	 * (and never stores) the full tier's object, which is what it ends up running */
+	fprintf(f, "tier %s\n", ctx->cfg.tier == LDR_TIER_FAST ? "fast" : "full");
 	if (fclose(f) != 0 || !text) {
 		free(text);
 		return xdrv_err(err, -ENOMEM, "cache key: out of memory");

@@ -567,6 +567,11 @@ int ldr_package_compile_mem(struct ldr_ctx *ctx, const uint8_t *buf, size_t len,
 	*out = NULL;
 	if (!label)
 		label = "(buffer)";
+	if (ctx->cfg.tier == LDR_TIER_AUTO)
+		return xdrv_err(err, -ENOTSUP,
+				"package %s: tier auto runs in process only (the swap to tier 2 "
+				"is not done across the compiler process and a driver host)",
+				label);
 	struct ldr_compiled *c = calloc(1, sizeof *c);
 	if (!c || !(c->label = strdup(label))) {
 		rc = xdrv_err(&e, -ENOMEM, "out of memory");

@@ -38,6 +38,11 @@ int ldr_ctx_create(const struct ldr_config *cfg, struct ldr_ctx **out, char **er
 				"at most %llu / %u (0: none)",
 				(unsigned long long)cfg->budget_edges, cfg->budget_depth,
 				(unsigned long long)LDR_BUDGET_EDGES_MAX, LDR_BUDGET_DEPTH_MAX);
+	if (cfg->tier > LDR_TIER_AUTO)
+		return xdrv_err(err, -EINVAL, "loader: tier %u: not full (0), fast (1) or auto (2)",
+				cfg->tier);
+	if (cfg->tier == LDR_TIER_AUTO && cfg->jit_mode != LDR_JIT_EAGER)
+		return xdrv_err(err, -EINVAL, "loader: tier auto needs eager mode (not lazy)");
 	if (cfg->opt_level > 3)
 		return xdrv_err(err, -EINVAL, "loader: optimization level %u: out of range 0..3",
 				cfg->opt_level);
@@ -55,6 +60,8 @@ int ldr_ctx_create(const struct ldr_config *cfg, struct ldr_ctx **out, char **er
 	ctx->cfg.extract_dir = ctx->extract_dir;
 	ctx->cfg.cache_dir = NULL; /* the cache keeps its own copy */
 	ctx->cfg.cache_policy = ctx->cache_policy;
+	if (cfg->tier == LDR_TIER_FAST)
+		ctx->cfg.opt_level = 0; /* O0, fast instruction selection: the cache key says so */
 	if (ctx->trust_root) {
 		rc = sig_trust_create(ctx->trust_root, cfg->time_floor, &ctx->trust, err);
 		if (rc) {
@@ -65,7 +72,8 @@ int ldr_ctx_create(const struct ldr_config *cfg, struct ldr_ctx **out, char **er
 	rc = ldr_host_init(&ctx->host, err);
 	if (rc)
 		goto out_destroy;
-	rc = ldr_jit_create(ctx, cfg->opt_level, err);
+	/* tier auto: the session compiles tier 1 (O0); tier 2 is compiled aside (tier.c) */
+	rc = ldr_jit_create(ctx, cfg->tier == LDR_TIER_AUTO ? 0 : ctx->cfg.opt_level, err);
 	if (rc)
 		goto out_destroy;
 	unsigned maj = 0, min = 0, pat = 0;

@@ -182,8 +182,13 @@ static int load_module(struct ldr_ctx *ctx, LLVMOrcThreadSafeContextRef tsc, LLV
 		rc = -ENOTSUP;
 	if (!rc)
 		rc = ldr_module_retarget(m, tm, ctx->host.triple, err);
+	/* tier auto (tier.c): tier 1 is this module at O0, through slots; tier 2 compiles at
+	 * opt_level in the background */
+	int tiered = !rc && img->mode == LDR_JIT_EAGER && ldr_tier_wanted(ctx);
+	if (tiered)
+		rc = ldr_tier_split(img, m, err);
 	if (!rc)
-		rc = ldr_module_optimize(m, tm, ctx->cfg.opt_level, err);
+		rc = ldr_module_optimize(m, tm, tiered ? 0 : ctx->cfg.opt_level, err);
 	if (tm)
 		LLVMDisposeTargetMachine(tm);
 	if (rc) {
@@ -195,6 +200,8 @@ static int load_module(struct ldr_ctx *ctx, LLVMOrcThreadSafeContextRef tsc, LLV
 	img->t.opt_ns = t2 - t1;
 
 	rc = jit_image(img, tsc, m, err); /* takes m */
+	if (!rc && tiered)
+		rc = ldr_tier_start(img, err);
 	if (rc)
 		goto out_unload;
 	img->t.jit_ns = xdrv_now_ns() - t2;
@@ -592,7 +599,9 @@ int ldr_image_load_buf(struct ldr_ctx *ctx, const uint8_t *buf, size_t len, cons
 		t.parse_ns = xdrv_now_ns() - t3;
 
 		/* 4-6 */
-		uint32_t lf = LDR_LOAD_NO_LINT | (ck.text ? LDR_LOAD_CAPTURE : 0u);
+		/* a tiered load's first object is tier 1's, not the full tier's: not stored */
+		uint32_t lf = LDR_LOAD_NO_LINT |
+			      (ck.text && ctx->cfg.tier != LDR_TIER_AUTO ? LDR_LOAD_CAPTURE : 0u);
 		rc = load_module(ctx, tsc, m, label, &d, lf, params, nparams, &img, &e);
 		m = NULL;
 		if (rc)
@@ -753,6 +762,7 @@ void ldr_image_unload(struct ldr_image *img)
 {
 	if (!img)
 		return;
+	ldr_tier_end(img); /* tier 2's thread first: it reads the image */
 	if (img->ctx)
 		ldr_jit_image_end(img);
 	if (img->has_manifest)

@@ -33,8 +33,11 @@ uint32_t ldr_module_defined_functions(LLVMModuleRef m)
 {
 	uint32_t n = 0;
 	for (LLVMValueRef f = LLVMGetFirstFunction(m); f; f = LLVMGetNextFunction(f))
-		if (!LLVMIsDeclaration(f))
-			n++;
+		if (!LLVMIsDeclaration(f) &&
+		    !LLVMGetStringAttributeAtIndex(f, LLVMAttributeFunctionIndex,
+						   LDR_LAZY_THUNK_ATTR,
+						   (unsigned)strlen(LDR_LAZY_THUNK_ATTR)))
+			n++; /* a thunk (lazy.c, tier.c) is the loader's, not the driver's */
 	return n;
 }
 

@@ -114,7 +114,7 @@ static void externalize(LLVMValueRef g, unsigned *anon)
 		LLVMSetComdat(g, NULL);
 }
 
-static int prepare(LLVMModuleRef m, char **err)
+int ldr_lazy_prepare(LLVMModuleRef m, char **err)
 {
 	unsigned anon = 0;
 	LLVMValueRef a = LLVMGetFirstGlobalAlias(m);
@@ -230,7 +230,7 @@ struct lazy_fn {
 
 /* Remove the function-level attributes a thunk must not inherit from F's body (memory effects,
  * noreturn, willreturn, ...: the thunk calls the loader); string ones (target-cpu, ...) stay. */
-static void strip_fn_enum_attrs(LLVMValueRef f)
+void ldr_lazy_strip_fn_attrs(LLVMValueRef f)
 {
 	unsigned n = LLVMGetAttributeCountAtIndex(f, LLVMAttributeFunctionIndex);
 	if (!n)
@@ -249,7 +249,7 @@ static void strip_fn_enum_attrs(LLVMValueRef f)
 /* Copy the return and parameter attributes of `f` (ABI: signext, zeroext, byval, sret, ...) to
  * the call site `call`; whether a tail call is safe (no byval/inalloca/preallocated argument,
  * which would point into the thunk's own incoming frame). */
-static int copy_call_attrs(LLVMValueRef f, LLVMValueRef call)
+int ldr_lazy_copy_call_attrs(LLVMValueRef f, LLVMValueRef call)
 {
 	static const char *const frame_args[] = {"byval", "inalloca", "preallocated"};
 	int tail_ok = 1;
@@ -307,7 +307,7 @@ static int build_thunk(LLVMModuleRef g, LLVMValueRef f, const struct lazy_fn *fn
 
 	LLVMSetLinkage(f, LLVMExternalLinkage);
 	LLVMSetVisibility(f, fn->exported ? LLVMDefaultVisibility : LLVMHiddenVisibility);
-	strip_fn_enum_attrs(f);
+	ldr_lazy_strip_fn_attrs(f);
 	/* not a body: jit.c's compile counter skips functions marked so */
 	LLVMAddAttributeAtIndex(f, LLVMAttributeFunctionIndex,
 				LLVMCreateStringAttribute(c, LDR_LAZY_THUNK_ATTR,
@@ -339,7 +339,7 @@ static int build_thunk(LLVMModuleRef g, LLVMValueRef f, const struct lazy_fn *fn
 	int void_ret = LLVMGetTypeKind(LLVMGetReturnType(fty)) == LLVMVoidTypeKind;
 	LLVMValueRef r = LLVMBuildCall2(b, fty, t, args, nparams, void_ret ? "" : "r");
 	LLVMSetInstructionCallConv(r, LLVMGetFunctionCallConv(f));
-	int tail_ok = copy_call_attrs(f, r);
+	int tail_ok = ldr_lazy_copy_call_attrs(f, r);
 	if (tail_ok > 0)
 		LLVMSetTailCall(r, 1);
 	if (void_ret)
@@ -614,7 +614,7 @@ int ldr_lazy_add(struct ldr_image *img, LLVMOrcThreadSafeContextRef tsc, LLVMMod
 {
 	struct lazy_fn *fns = NULL;
 	size_t nfns = 0;
-	int rc = prepare(m, err);
+	int rc = ldr_lazy_prepare(m, err);
 	if (rc)
 		goto out_dispose;
 	for (LLVMValueRef f = LLVMGetFirstFunction(m); f; f = LLVMGetNextFunction(f))

@@ -101,6 +101,8 @@ struct ldr_ctx {
 	char llvm_version[32];		  /* "19.1.7", for the cache key (tests change it) */
 	/* lazy mode: the loader's thunks even where ORC has lazy re-exports (tests set it) */
 	int lazy_thunks_always;
+	/* tier auto: tier 2 gets a damaged copy of tier 1's bitcode (tests: a tier 2 that fails) */
+	int tier_test_corrupt;
 	/* the compiler process (compile.c): eager loads keep a copy of their object even without
 	 * a cache (set in that process only); forks made (tests count them); a sleep before
 	 * compiling (tests only: a compiler process that hangs), raw bytes it answers instead of
@@ -171,6 +173,7 @@ struct ldr_image {
 	uint8_t *obj_copy;
 	size_t obj_len;
 	const char *cache_state; /* ldr_image_cache_state: static string */
+	struct ldr_tier *tier;	 /* tier auto (tier.c), else NULL */
 };
 
 /* Shared by image.c and compile.c: a failure message to the context and the caller (takes e,
@@ -294,6 +297,26 @@ int ldr_lazy_add(struct ldr_image *img, LLVMOrcThreadSafeContextRef tsc, LLVMMod
 #define LDR_LAZY_THUNK_ATTR "xdrv-lazy-thunk"
 /* Number of lazy call-through failures since process start (the error handler counts them). */
 uint64_t ldr_lazy_failures(void);
+
+/* lazy.c, shared with tier.c: make internal symbols linkable from another module (hidden,
+ * named); a thunk's function attributes; a call's attributes copied from the callee (1: a
+ * tail call is safe, 0: not, -ENOMEM). */
+int ldr_lazy_prepare(LLVMModuleRef m, char **err);
+void ldr_lazy_strip_fn_attrs(LLVMValueRef f);
+int ldr_lazy_copy_call_attrs(LLVMValueRef f, LLVMValueRef call);
+
+/* ---- tier.c ------------------------------------------------------------------------------- */
+struct ldr_tier;
+/* Whether a load of this context is tiered (tier auto, eager, in process). */
+int ldr_tier_wanted(const struct ldr_ctx *ctx);
+/* Tier 1 of the retargeted, specialized, instrumented module `m` (not yet optimized): keep its
+ * bitcode for tier 2, then make every function F a thunk through F$slot to F$body (in place).
+ * img->tier is set. */
+int ldr_tier_split(struct ldr_image *img, LLVMModuleRef m, char **err);
+/* After tier 1 is linked: start tier 2's thread. */
+int ldr_tier_start(struct ldr_image *img, char **err);
+/* At unload: stop waiting for the thread, free (idempotent). */
+void ldr_tier_end(struct ldr_image *img);
 
 /* ---- lazy mode across processes (lazy_remote.c) -------------------------------------------- */
 /* lazy.c: define the two absolute symbols the thunks call (the resolver `resolve`, this image);

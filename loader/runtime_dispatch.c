@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <time.h>
+#include <xdrv/loader.h>
 #include <xdrv/util.h>
 
 int ldr_driver_dispatch(struct ldr_driver *drv)
@@ -21,7 +22,8 @@ int ldr_driver_dispatch(struct ldr_driver *drv)
 	 * xdrv_net_rx, say): that would run two entry points of one driver at once */
 	if (!drv || drv->in_entry)
 		return 0;
-	ldr_beat();			    /* a driver host waiting for its device is alive */
+	ldr_beat();	 /* a driver host waiting for its device is alive */
+	ldr_tier_poll(); /* a quiescent point: tier 2 of a tiered image is swapped in here */
 	int n = hvb_device_poll(drv->hdev); /* model timers, wire frames: may raise the line */
 	n += ldr_irq_dispatch(drv);
 	for (const struct ldr_class_ops *const *c = drv->classes; c && *c; c++)

@@ -28,7 +28,7 @@ static void fill(struct fixture *fx, double base, double wide)
 	fx->r.reps = REPS;
 	fx->a.reps = REPS;
 	for (int m = 0; m < NMODES; m++)
-		fx->a.mode_on[m] = true;
+		fx->a.mode_on[m] = m != MODE_JIT_FAST; /* by name only; its own test below */
 	for (int k = 0; k < M_COUNT; k++)
 		for (int m = 0; m <= NCOLS; m++) {
 			double *s = malloc(REPS * sizeof *s);
@@ -215,7 +215,30 @@ static void test_package_table_of_four_sets_fits_100_columns(void)
 	unfill(&fx);
 }
 
-XTEST_SUITE(bench_output, NULL, NULL, XTEST(test_package_table_of_four_sets_fits_100_columns),
+/* jit-fast (tiers): a column, and the ratio fast/eager when both ran. */
+static void test_fast_mode_column_and_ratio(void)
+{
+	struct fixture fx;
+	fill(&fx, 2.0, 0.01);
+	struct ratio_pair rl[BENCH_MAX_RATIOS];
+	int n0 = bench_ratio_list(&fx.a, rl);
+	fx.a.mode_on[MODE_JIT_FAST] = true;
+	int n = bench_ratio_list(&fx.a, rl);
+	CU_ASSERT_EQUAL(n, n0 + 1);
+	CU_ASSERT_STRING_EQUAL(rl[n - 1].name, "fast/eager");
+	CU_ASSERT_EQUAL(rl[n - 1].jit, MODE_JIT_FAST);
+	CU_ASSERT_EQUAL(rl[n - 1].native, MODE_JIT_EAGER);
+	char *t = table(&fx, "test-host");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT(widest_line(t) <= 100);
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "jit-fast"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "fast/eager"));
+	free(t);
+	unfill(&fx);
+}
+
+XTEST_SUITE(bench_output, NULL, NULL, XTEST(test_fast_mode_column_and_ratio),
+	    XTEST(test_package_table_of_four_sets_fits_100_columns),
 	    XTEST(test_table_fits_100_columns_with_extreme_figures),
 	    XTEST(test_table_marks_and_counts_ratios_of_wide_spread),
 	    XTEST(test_table_of_tight_samples_warns_of_nothing),

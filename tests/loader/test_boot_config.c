@@ -61,6 +61,42 @@ static void test_boot_config_fills_defaults_and_resolves_paths(void)
 	boot_config_free(c);
 }
 
+/* policy.tier (loader/tier.c): full (default) or fast, which is O0 (measured as opt=0); auto is
+ * refused in a boot, saying why. */
+static void test_boot_config_takes_the_tier(void)
+{
+	static const char head[] =
+		"{\"format\":1,\"event_log\":\"l\",\"state_dir\":\"s\",\"trust\":{\"root\":\"r\"},"
+		"\"drivers\":[],\"policy\":{\"opt_level\":3";
+	char j[512];
+	struct boot_config *c = NULL;
+	char *e = NULL;
+	snprintf(j, sizeof j, "%s}}", head);
+	CU_ASSERT_EQUAL_FATAL(parse(j, &c, NULL), 0);
+	CU_ASSERT_EQUAL(c->tier, LDR_TIER_FULL);
+	CU_ASSERT_EQUAL(c->opt_level, 3u);
+	boot_config_free(c);
+	snprintf(j, sizeof j, "%s,\"tier\":\"fast\"}}", head);
+	CU_ASSERT_EQUAL_FATAL(parse(j, &c, NULL), 0);
+	CU_ASSERT_EQUAL(c->tier, LDR_TIER_FAST);
+	CU_ASSERT_EQUAL(c->opt_level, 0u);
+	boot_config_free(c);
+	snprintf(j, sizeof j, "%s,\"tier\":\"full\"}}", head);
+	CU_ASSERT_EQUAL_FATAL(parse(j, &c, NULL), 0);
+	CU_ASSERT_EQUAL(c->tier, LDR_TIER_FULL);
+	CU_ASSERT_EQUAL(c->opt_level, 3u);
+	boot_config_free(c);
+	snprintf(j, sizeof j, "%s,\"tier\":\"auto\"}}", head);
+	CU_ASSERT_EQUAL(parse(j, &c, &e), -EINVAL);
+	CU_ASSERT(has(e, "policy.tier: \"auto\" is not full or fast (auto runs in process only"));
+	free(e);
+	e = NULL;
+	snprintf(j, sizeof j, "%s,\"tier\":\"O0\"}}", head);
+	CU_ASSERT_EQUAL(parse(j, &c, &e), -EINVAL);
+	CU_ASSERT(has(e, "policy.tier: \"O0\""));
+	free(e);
+}
+
 static void test_boot_config_takes_the_object_cache(void)
 {
 	static const char head[] =
@@ -428,7 +464,7 @@ static void test_boot_floors_take_a_state_file_from_before_generations(void)
 }
 
 XTEST_SUITE(loader_boot_config, NULL, NULL, XTEST(test_boot_config_takes_the_watchdogs),
-	    XTEST(test_boot_config_takes_the_object_cache),
+	    XTEST(test_boot_config_takes_the_object_cache), XTEST(test_boot_config_takes_the_tier),
 	    XTEST(test_boot_config_fills_defaults_and_resolves_paths),
 	    XTEST(test_boot_config_rejects_unknown_keys_and_bad_values),
 	    XTEST(test_boot_floors_state_file_only_goes_up_and_survives_reopen),

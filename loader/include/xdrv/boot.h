@@ -155,6 +155,10 @@ int boot_run(const char *config_path, const char *tpm_override, struct boot_resu
  * older than its record, or (TPM) whose directory lists deleted indices, starting again from what
  * is there; the boot measures that as an xdrv.floors.reinit event (PCR 11). */
 #define BOOT_RUN_REINIT_FLOORS 1u
+/* xdrv boot --tier fast|full over the policy's "tier": fast compiles at O0 (measured opt=0);
+ * full at the policy's opt_level (2 where the policy said fast). */
+#define BOOT_RUN_TIER_FAST 2u
+#define BOOT_RUN_TIER_FULL 4u
 int boot_run_flags(const char *config_path, const char *tpm_override, unsigned flags,
 		   struct boot_result *res, char **err);
 

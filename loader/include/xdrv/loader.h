@@ -33,6 +33,15 @@ struct ldr_image;
 #define LDR_JIT_EAGER 0u
 #define LDR_JIT_LAZY  1u
 
+/* Tiers (loader/README.md, "Tiers"): full compiles at opt_level (today's behaviour, a zeroed
+ * config); fast compiles at O0 with fast instruction selection and stays there; auto links an
+ * O0 first tier whose functions are called through slots, compiles opt_level in a background
+ * thread and swaps it in between two dispatches (ldr_driver_dispatch). Eager mode, in process
+ * only (a compiler process or driver host refuses auto). */
+#define LDR_TIER_FULL 0u
+#define LDR_TIER_FAST 1u
+#define LDR_TIER_AUTO 2u
+
 struct ldr_config {
 	const char *trust_root;	 /* path of the pinned root's PEM; NULL only with allow_unsigned */
 	int allow_unsigned;	 /* development: accept packages without a signature trailer. With
@@ -59,6 +68,7 @@ struct ldr_config {
 	 * defaults below). At most LDR_BUDGET_EDGES_MAX and LDR_BUDGET_DEPTH_MAX. */
 	uint64_t budget_edges;
 	uint32_t budget_depth;
+	uint32_t tier; /* LDR_TIER_FULL (0), LDR_TIER_FAST or LDR_TIER_AUTO */
 };
 #define LDR_BUDGET_EDGES_DEFAULT (2ull << 20) /* 2 Mi: 1-30 ms of CPU (loader/README.md) */
 #define LDR_BUDGET_DEPTH_DEFAULT 256u
@@ -235,5 +245,41 @@ void ldr_compiled_free(struct ldr_compiled *c); /* NULL-safe; lazy: ends the com
  * ldr_image_object_digest equals ldr_compiled_sha256 (checked: -EIO otherwise). */
 int ldr_image_load_compiled(struct ldr_ctx *ctx, const struct ldr_compiled *c,
 			    struct ldr_image **out, char **err);
+
+/* ---- tiers (tier.c; loader/README.md, "Tiers") ---------------------------------------------- */
+#define LDR_TIER_NONE	   0u /* the image is not tiered (full, fast, lazy, a cache hit) */
+#define LDR_TIER_COMPILING 1u /* tier 1 runs; tier 2 compiles in the background */
+#define LDR_TIER_READY	   2u /* tier 2 compiled, swapped in at the next dispatch */
+#define LDR_TIER_LIVE	   3u /* tier 2 runs: every slot points at its code */
+#define LDR_TIER_FAILED	   4u /* tier 2 failed (error says why): tier 1 keeps running */
+struct ldr_tier_info {
+	uint32_t state;		/* LDR_TIER_* above */
+	uint32_t opt_level;	/* of tier 2 */
+	uint32_t functions;	/* functions called through a slot */
+	uint32_t swapped;	/* slots that point at tier-2 code */
+	uint64_t compile_ns;	/* tier 2's compile, in the background thread */
+	uint64_t live_after_ns; /* from the end of the tier-1 load to the end of the swap */
+	uint64_t swap_ns;	/* at the swap point: tier 2's object linked, the slots stored */
+	uint8_t obj_sha256[32]; /* tier 2's object (state LIVE) */
+	size_t obj_len;
+	char error[512];
+};
+/* The tiering state of an image (state LDR_TIER_NONE for one that is not tiered). */
+void ldr_image_tier_info(const struct ldr_image *img, struct ldr_tier_info *out);
+/* Swap in every tier 2 of this process that is ready (or report one that failed, once): the
+ * driver runtime calls it from ldr_driver_dispatch, between two dispatches, with no driver
+ * entry point running. A check of one atomic counter when nothing is ready. Returns the number
+ * of images that changed state. */
+int ldr_tier_poll(void);
+/* Wait up to timeout_ms for tier 2 of `img` to be compiled or to fail (then poll swaps it).
+ * 0, -ETIMEDOUT, or -ENODATA for an image that is not tiered. */
+int ldr_image_tier_wait(struct ldr_image *img, uint32_t timeout_ms);
+/* Called after each swap and each tier-2 failure, on the thread that polled (a supervisor
+ * measures the swap there: the event log's JIT event with tier 2's object digest). */
+typedef void (*ldr_tier_observer)(void *arg, struct ldr_image *img, const struct ldr_tier_info *ti);
+void ldr_tier_set_observer(ldr_tier_observer fn, void *arg);
+/* "full", "fast", "auto"; and the reverse (-EINVAL for another word). */
+const char *ldr_tier_name(uint32_t tier);
+int ldr_tier_parse(const char *s, uint32_t *tier);
 
 #endif

@@ -1,0 +1,693 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Tiers (issue 13): a fast first tier gets the driver probed and moving packets; the optimized
+ * tier of the same specialized module compiles in the background and is swapped in between two
+ * dispatches, with the driver's globals shared, so no state is lost.
+ *
+ * Tier 1 (ldr_tier_split, on the load's thread): the module as the load made it (retargeted,
+ * specialized, budget-instrumented, not optimized) is made linkable across modules (lazy.c's
+ * prepare: internal symbols hidden and named) and kept as bitcode for tier 2. Then, in place,
+ * every defined function F (not variadic) becomes
+ *
+ *   F$body  the body (hidden)
+ *   F$slot  a pointer, initialized to F$body (hidden)
+ *   F       a thunk: load F$slot, call it with F's arguments (a tail call where allowed)
+ *
+ * and every use of F (calls, the descriptor's and the ops tables' function pointers) names the
+ * thunk, so F has one address for the image's life. The module is then compiled like an eager
+ * load, by the session, at O0 (its codegen level in this mode: fast instruction selection).
+ *
+ * Tier 2 (a thread of its own, its own LLVMContext, no ORC: nothing it touches is shared): the
+ * bitcode is parsed again; each F's body becomes F$o2 (hidden), F a declaration (the thunk of
+ * tier 1); calls of F inside tier 2 call F$o2 directly (so the optimizer inlines across
+ * functions) while any other use of F (an address stored, compared, handed to the host) stays
+ * the thunk. Global variables become declarations (tier 1's definitions: the state is one),
+ * constant ones available_externally (the optimizer still sees the specialized parameters and
+ * tables). Optimized at the context's opt_level, emitted by a TargetMachine of the same level to
+ * an object in memory.
+ *
+ * The swap (ldr_tier_poll, from ldr_driver_dispatch: between two dispatches, no entry point of
+ * the driver running): tier 2's object is linked into the image's JITDylib (its declarations
+ * resolve to tier 1's symbols), every F$o2 is looked up and stored into F$slot, one release
+ * store each. A function still running in tier-1 code (none can be at that point, but another
+ * driver of the same image could be nested) finishes there and calls on through the slots.
+ * Tier 1's code stays mapped until the image is unloaded: it is small (O0, a few tens of KiB),
+ * and nothing proves that no return address points into it.
+ */
+#include "ldr_jit.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <llvm-c/Analysis.h>
+#include <llvm-c/BitReader.h>
+#include <llvm-c/BitWriter.h>
+#include <openssl/evp.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "xdrv/util.h"
+
+#define BODY_SUFFIX "$body"
+#define SLOT_SUFFIX "$slot"
+#define O2_SUFFIX   "$o2"
+
+struct ldr_tier {
+	struct ldr_image *img;
+	struct ldr_tier *next; /* tiers, the process's list */
+	/* set before the thread starts, read-only after */
+	uint8_t *bc; /* tier 1's input, for tier 2 */
+	size_t bclen;
+	char **fns; /* functions with a slot */
+	uint32_t nfns;
+	uint32_t opt_level;
+	char *label;
+	/* the thread's results, published by `state` (release) */
+	pthread_t th;
+	int started;
+	_Atomic uint32_t state; /* LDR_TIER_* */
+	uint8_t *obj;
+	size_t obj_len;
+	char *err;
+	uint64_t compile_ns;
+	/* the swap's (the polling thread's) */
+	uint64_t loaded_ns; /* tier 1 linked */
+	uint32_t reported;  /* the swap or the failure was handled */
+	struct ldr_tier_info info;
+	pthread_mutex_t mu; /* state changes vs ldr_image_tier_wait */
+	pthread_cond_t cv;
+};
+
+static pthread_mutex_t tiers_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct ldr_tier *tiers;
+static _Atomic uint32_t tiers_pending; /* tier 2s compiled or failed, not yet handled */
+/* Tests only (tests/e2e/tiers.sh): XDRV_TEST_TIER_SWAP_AT=N makes the N-th poll of the process
+ * wait for every tier 2 still compiling, so that the swap happens at that dispatch, under
+ * traffic, however busy the machine is. */
+static uint64_t swap_at, polls;
+static pthread_once_t swap_at_once = PTHREAD_ONCE_INIT;
+static void swap_at_init(void)
+{
+	const char *v = getenv("XDRV_TEST_TIER_SWAP_AT");
+	swap_at = v ? strtoull(v, NULL, 10) : 0;
+}
+
+static ldr_tier_observer observer;
+static void *observer_arg;
+
+const char *ldr_tier_name(uint32_t tier)
+{
+	switch (tier) {
+	case LDR_TIER_FULL:
+		return "full";
+	case LDR_TIER_FAST:
+		return "fast";
+	case LDR_TIER_AUTO:
+		return "auto";
+	default:
+		return "?";
+	}
+}
+
+int ldr_tier_parse(const char *s, uint32_t *tier)
+{
+	for (uint32_t t = LDR_TIER_FULL; t <= LDR_TIER_AUTO; t++)
+		if (s && strcmp(s, ldr_tier_name(t)) == 0) {
+			*tier = t;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+void ldr_tier_set_observer(ldr_tier_observer fn, void *arg)
+{
+	pthread_mutex_lock(&tiers_mu);
+	observer = fn;
+	observer_arg = arg;
+	pthread_mutex_unlock(&tiers_mu);
+}
+
+int ldr_tier_wanted(const struct ldr_ctx *ctx)
+{
+	return ctx->cfg.tier == LDR_TIER_AUTO && ctx->cfg.jit_mode == LDR_JIT_EAGER &&
+	       !ctx->capture_objects && !ctx->capture_all;
+}
+
+static char *suffixed(const char *name, const char *suffix)
+{
+	size_t n = strlen(name) + strlen(suffix) + 1;
+	char *s = malloc(n);
+	if (s)
+		snprintf(s, n, "%s%s", name, suffix);
+	return s;
+}
+
+static char *value_name(LLVMValueRef v)
+{
+	size_t len = 0;
+	const char *n = LLVMGetValueName2(v, &len);
+	return strndup(n ? n : "", len);
+}
+
+static int is_llvm_special(LLVMValueRef g)
+{
+	size_t len = 0;
+	const char *n = LLVMGetValueName2(g, &len);
+	return len >= 5 && memcmp(n, "llvm.", 5) == 0;
+}
+
+static int tiered_function(LLVMValueRef f)
+{
+	return !LLVMIsDeclaration(f) && !is_llvm_special(f) &&
+	       !LLVMIsFunctionVarArg(LLVMGlobalGetValueType(f));
+}
+
+static void tier_free(struct ldr_tier *t)
+{
+	for (uint32_t i = 0; t->fns && i < t->nfns; i++)
+		free(t->fns[i]);
+	free(t->fns);
+	free(t->bc);
+	free(t->obj);
+	free(t->err);
+	free(t->label);
+	pthread_cond_destroy(&t->cv);
+	pthread_mutex_destroy(&t->mu);
+	free(t);
+}
+
+/* ---- tier 1 ---------------------------------------------------------------------------------
+ */
+/* F (a declaration with F's type and attributes) becomes the thunk through `slot`. */
+static int build_thunk(LLVMValueRef f, LLVMValueRef slot, int exported)
+{
+	LLVMContextRef c = LLVMGetModuleContext(LLVMGetGlobalParent(f));
+	LLVMTypeRef ptr = LLVMPointerTypeInContext(c, 0);
+	LLVMTypeRef fty = LLVMGlobalGetValueType(f);
+	unsigned nparams = LLVMCountParams(f);
+	LLVMValueRef *args = calloc(nparams ? nparams : 1, sizeof *args);
+	if (!args)
+		return -ENOMEM;
+	LLVMSetLinkage(f, LLVMExternalLinkage);
+	LLVMSetVisibility(f, exported ? LLVMDefaultVisibility : LLVMHiddenVisibility);
+	ldr_lazy_strip_fn_attrs(f);
+	/* not a body: jit.c's compile counter skips it */
+	LLVMAddAttributeAtIndex(f, LLVMAttributeFunctionIndex,
+				LLVMCreateStringAttribute(c, LDR_LAZY_THUNK_ATTR,
+							  (unsigned)strlen(LDR_LAZY_THUNK_ATTR), "",
+							  0));
+	LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(c, f, "entry");
+	LLVMBuilderRef b = LLVMCreateBuilderInContext(c);
+	LLVMPositionBuilderAtEnd(b, entry);
+	LLVMValueRef p = LLVMBuildLoad2(b, ptr, slot, "target");
+	LLVMSetAlignment(p, 8);
+	LLVMSetOrdering(p, LLVMAtomicOrderingMonotonic); /* the swap stores it, releasing */
+	for (unsigned i = 0; i < nparams; i++)
+		args[i] = LLVMGetParam(f, i);
+	int void_ret = LLVMGetTypeKind(LLVMGetReturnType(fty)) == LLVMVoidTypeKind;
+	LLVMValueRef r = LLVMBuildCall2(b, fty, p, args, nparams, void_ret ? "" : "r");
+	LLVMSetInstructionCallConv(r, LLVMGetFunctionCallConv(f));
+	int tail_ok = ldr_lazy_copy_call_attrs(f, r);
+	if (tail_ok > 0)
+		LLVMSetTailCall(r, 1);
+	if (void_ret)
+		LLVMBuildRetVoid(b);
+	else
+		LLVMBuildRet(b, r);
+	LLVMDisposeBuilder(b);
+	free(args);
+	return tail_ok < 0 ? -ENOMEM : 0;
+}
+
+static int check_reserved(LLVMModuleRef m, const char *name, char **err)
+{
+	static const char *const sfx[] = {BODY_SUFFIX, SLOT_SUFFIX, O2_SUFFIX};
+	for (size_t i = 0; i < sizeof sfx / sizeof sfx[0]; i++) {
+		char *n = suffixed(name, sfx[i]);
+		if (!n)
+			return xdrv_err(err, -ENOMEM, "tiers: out of memory");
+		int clash = LLVMGetNamedFunction(m, n) || LLVMGetNamedGlobal(m, n);
+		if (clash) {
+			int rc = xdrv_err(err, -EINVAL,
+					  "tiers: the driver defines %s, a name the loader needs "
+					  "for %s; load it with --tier full",
+					  n, name);
+			free(n);
+			return rc;
+		}
+		free(n);
+	}
+	return 0;
+}
+
+int ldr_tier_split(struct ldr_image *img, LLVMModuleRef m, char **err)
+{
+	struct ldr_ctx *ctx = img->ctx;
+	struct ldr_tier *t = calloc(1, sizeof *t);
+	if (!t)
+		return xdrv_err(err, -ENOMEM, "tiers: out of memory");
+	pthread_mutex_init(&t->mu, NULL);
+	pthread_cond_init(&t->cv, NULL);
+	t->img = img;
+	t->opt_level = ctx->cfg.opt_level;
+	atomic_store(&t->state, LDR_TIER_COMPILING);
+	img->tier = t;
+	if (!(t->label = strdup(img->name ? img->name : "?")))
+		return xdrv_err(err, -ENOMEM, "tiers: out of memory");
+	int rc = ldr_lazy_prepare(m, err);
+	if (rc)
+		return rc;
+	uint32_t n = 0;
+	for (LLVMValueRef f = LLVMGetFirstFunction(m); f; f = LLVMGetNextFunction(f))
+		if (tiered_function(f))
+			n++;
+	t->fns = calloc(n ? n : 1, sizeof *t->fns);
+	if (!t->fns)
+		return xdrv_err(err, -ENOMEM, "tiers: out of memory");
+	for (LLVMValueRef f = LLVMGetFirstFunction(m); f; f = LLVMGetNextFunction(f)) {
+		if (!tiered_function(f))
+			continue;
+		if (!(t->fns[t->nfns] = value_name(f)))
+			return xdrv_err(err, -ENOMEM, "tiers: out of memory");
+		if ((rc = check_reserved(m, t->fns[t->nfns++], err)))
+			return rc;
+	}
+	/* tier 2's input: the module as it is now (prepared, no thunks) */
+	LLVMMemoryBufferRef mb = LLVMWriteBitcodeToMemoryBuffer(m);
+	if (!mb)
+		return xdrv_err(err, -ENOMEM, "tiers: writing the bitcode failed");
+	t->bclen = LLVMGetBufferSize(mb);
+	t->bc = malloc(t->bclen ? t->bclen : 1);
+	if (t->bc)
+		memcpy(t->bc, LLVMGetBufferStart(mb), t->bclen);
+	LLVMDisposeMemoryBuffer(mb);
+	if (!t->bc)
+		return xdrv_err(err, -ENOMEM, "tiers: out of memory");
+	if (ctx->tier_test_corrupt && t->bclen > 64)
+		memset(t->bc + t->bclen / 2, 0xa5, 32); /* tests: tier 2 fails to parse it */
+
+	LLVMContextRef c = LLVMGetModuleContext(m);
+	LLVMTypeRef ptr = LLVMPointerTypeInContext(c, 0);
+	for (uint32_t i = 0; i < t->nfns; i++) {
+		LLVMValueRef f = LLVMGetNamedFunction(m, t->fns[i]);
+		char *bname = suffixed(t->fns[i], BODY_SUFFIX);
+		char *sname = suffixed(t->fns[i], SLOT_SUFFIX);
+		if (!f || !bname || !sname) {
+			free(bname);
+			free(sname);
+			return xdrv_err(err, -ENOMEM, "tiers: out of memory");
+		}
+		int exported = LLVMGetVisibility(f) == LLVMDefaultVisibility;
+		LLVMSetValueName2(f, bname, strlen(bname));
+		LLVMValueRef thunk = ldr_function_redeclare(f);
+		LLVMReplaceAllUsesWith(f, thunk);
+		LLVMSetValueName2(thunk, t->fns[i], strlen(t->fns[i]));
+		LLVMSetVisibility(f, LLVMHiddenVisibility); /* only its thunk calls it */
+		LLVMValueRef slot = LLVMAddGlobal(m, ptr, sname);
+		LLVMSetLinkage(slot, LLVMExternalLinkage);
+		LLVMSetVisibility(slot, LLVMHiddenVisibility);
+		LLVMSetInitializer(slot, f);
+		LLVMSetAlignment(slot, 8);
+		free(bname);
+		free(sname);
+		if (build_thunk(thunk, slot, exported))
+			return xdrv_err(err, -ENOMEM, "tiers: out of memory");
+	}
+	char *msg = NULL;
+	if (LLVMVerifyModule(m, LLVMReturnStatusAction, &msg)) {
+		rc = xdrv_err(err, -EINVAL, "tiers: tier 1 is invalid: %s", msg ? msg : "?");
+		LLVMDisposeMessage(msg);
+		return rc;
+	}
+	LLVMDisposeMessage(msg);
+	return 0;
+}
+
+/* ---- tier 2 (its own thread) ----------------------------------------------------------------
+ */
+static void diag_quiet(LLVMDiagnosticInfoRef di, void *opaque)
+{
+	(void)di;
+	(void)opaque; /* errors surface as the failure of a step below */
+}
+
+/* The users of `v`, collected (the use list changes while they are rewritten). */
+static LLVMValueRef *users_of(LLVMValueRef v, size_t *n)
+{
+	size_t cnt = 0;
+	for (LLVMUseRef u = LLVMGetFirstUse(v); u; u = LLVMGetNextUse(u))
+		cnt++;
+	LLVMValueRef *a = calloc(cnt ? cnt : 1, sizeof *a);
+	if (!a)
+		return NULL;
+	cnt = 0;
+	for (LLVMUseRef u = LLVMGetFirstUse(v); u; u = LLVMGetNextUse(u))
+		a[cnt++] = LLVMGetUser(u);
+	*n = cnt;
+	return a;
+}
+
+static int tier2_module(struct ldr_tier *t, LLVMModuleRef m, char **err)
+{
+	for (uint32_t i = 0; i < t->nfns; i++) {
+		LLVMValueRef f = LLVMGetNamedFunction(m, t->fns[i]);
+		char *oname = suffixed(t->fns[i], O2_SUFFIX);
+		if (!f || !oname) {
+			free(oname);
+			return xdrv_err(err, -EINVAL, "tier 2: function %s is missing", t->fns[i]);
+		}
+		LLVMSetValueName2(f, oname, strlen(oname));
+		free(oname);
+		LLVMValueRef decl = ldr_function_redeclare(f);
+		LLVMReplaceAllUsesWith(f, decl);
+		LLVMSetValueName2(decl, t->fns[i], strlen(t->fns[i]));
+		LLVMSetLinkage(f, LLVMExternalLinkage);
+		LLVMSetVisibility(f, LLVMHiddenVisibility);
+		/* direct calls go to the tier-2 body; addresses stay the thunk's */
+		size_t nu = 0;
+		LLVMValueRef *us = users_of(decl, &nu);
+		if (!us)
+			return xdrv_err(err, -ENOMEM, "tier 2: out of memory");
+		for (size_t k = 0; k < nu; k++)
+			if (LLVMIsACallInst(us[k]) && LLVMGetCalledValue(us[k]) == decl)
+				LLVMSetOperand(us[k], (unsigned)LLVMGetNumOperands(us[k]) - 1, f);
+		free(us);
+	}
+	/* variadic functions keep tier 1's body */
+	LLVMValueRef nextf;
+	for (LLVMValueRef f = LLVMGetFirstFunction(m); f; f = nextf) {
+		nextf = LLVMGetNextFunction(f);
+		if (LLVMIsDeclaration(f) || !LLVMIsFunctionVarArg(LLVMGlobalGetValueType(f)))
+			continue;
+		char *name = value_name(f);
+		if (!name)
+			return xdrv_err(err, -ENOMEM, "tier 2: out of memory");
+		LLVMValueRef d = ldr_function_redeclare(f); /* added last: seen again, skipped */
+		LLVMReplaceAllUsesWith(f, d);
+		LLVMDeleteFunction(f);
+		LLVMSetValueName2(d, name, strlen(name));
+		free(name);
+	}
+	/* the state is tier 1's: declarations; constants stay visible to the optimizer */
+	LLVMValueRef next;
+	for (LLVMValueRef g = LLVMGetFirstGlobal(m); g; g = next) {
+		next = LLVMGetNextGlobal(g);
+		if (is_llvm_special(g)) {
+			LLVMDeleteGlobal(g); /* llvm.used & co: tier 1 has them */
+			continue;
+		}
+		if (LLVMIsDeclaration(g))
+			continue;
+		if (LLVMIsGlobalConstant(g) && !LLVMIsThreadLocal(g)) {
+			LLVMSetLinkage(g, LLVMAvailableExternallyLinkage);
+		} else {
+			LLVMSetInitializer(g, NULL);
+			LLVMSetLinkage(g, LLVMExternalLinkage);
+		}
+		/* not dso_local: tier 1's data may lie far from tier 2's code (the GOT) */
+		LLVMSetVisibility(g, LLVMDefaultVisibility);
+		LLVMSetUnnamedAddr(g, 0);
+	}
+	char *msg = NULL;
+	if (LLVMVerifyModule(m, LLVMReturnStatusAction, &msg)) {
+		int rc = xdrv_err(err, -EINVAL, "tier 2: module invalid: %s", msg ? msg : "?");
+		LLVMDisposeMessage(msg);
+		return rc;
+	}
+	LLVMDisposeMessage(msg);
+	return 0;
+}
+
+static int tier2_compile(struct ldr_tier *t, char **err)
+{
+	struct ldr_ctx *ctx = t->img->ctx;
+	LLVMContextRef c = LLVMContextCreate();
+	LLVMContextSetDiagnosticHandler(c, diag_quiet, NULL);
+	LLVMModuleRef m = NULL;
+	LLVMTargetMachineRef tm = NULL;
+	LLVMMemoryBufferRef out = NULL;
+	int rc = 0;
+	LLVMMemoryBufferRef mb = LLVMCreateMemoryBufferWithMemoryRange((const char *)t->bc,
+								       t->bclen, "xdrv-tier2", 0);
+	if (!mb || LLVMParseBitcodeInContext2(c, mb, &m) || !m) {
+		rc = xdrv_err(err, -EINVAL, "tier 2: the bitcode of tier 1 did not parse");
+		m = NULL;
+	}
+	if (mb)
+		LLVMDisposeMemoryBuffer(mb);
+	if (!rc)
+		rc = tier2_module(t, m, err);
+	if (!rc && !(tm = ldr_host_tm(&ctx->host, t->opt_level, err)))
+		rc = -ENOTSUP;
+	if (!rc)
+		rc = ldr_module_optimize(m, tm, t->opt_level, err);
+	if (!rc) {
+		char *msg = NULL;
+		if (LLVMTargetMachineEmitToMemoryBuffer(tm, m, LLVMObjectFile, &msg, &out)) {
+			rc = xdrv_err(err, -EINVAL, "tier 2: code generation: %s", msg ? msg : "?");
+			out = NULL;
+		}
+		LLVMDisposeMessage(msg);
+	}
+	if (!rc) {
+		t->obj_len = LLVMGetBufferSize(out);
+		t->obj = malloc(t->obj_len ? t->obj_len : 1);
+		if (t->obj)
+			memcpy(t->obj, LLVMGetBufferStart(out), t->obj_len);
+		else
+			rc = xdrv_err(err, -ENOMEM, "tier 2: out of memory");
+	}
+	if (out)
+		LLVMDisposeMemoryBuffer(out);
+	if (tm)
+		LLVMDisposeTargetMachine(tm);
+	if (m)
+		LLVMDisposeModule(m);
+	LLVMContextDispose(c);
+	return rc;
+}
+
+static void *tier2_main(void *arg)
+{
+	struct ldr_tier *t = arg;
+	uint64_t t0 = xdrv_now_ns();
+	char *err = NULL;
+	int rc = tier2_compile(t, &err);
+	t->compile_ns = xdrv_now_ns() - t0;
+	pthread_mutex_lock(&t->mu);
+	t->err = rc ? (err ? err : strdup("tier 2 failed")) : NULL;
+	if (!rc)
+		free(err);
+	/* counted first: whoever sees the state (ldr_image_tier_wait) then sees the count */
+	atomic_fetch_add(&tiers_pending, 1);
+	atomic_store_explicit(&t->state, rc ? LDR_TIER_FAILED : LDR_TIER_READY,
+			      memory_order_release);
+	pthread_cond_broadcast(&t->cv);
+	pthread_mutex_unlock(&t->mu);
+	return NULL;
+}
+
+int ldr_tier_start(struct ldr_image *img, char **err)
+{
+	struct ldr_tier *t = img->tier;
+	if (!t)
+		return 0;
+	pthread_once(&swap_at_once, swap_at_init);
+	t->loaded_ns = xdrv_now_ns();
+	t->info.opt_level = t->opt_level;
+	t->info.functions = t->nfns;
+	pthread_mutex_lock(&tiers_mu);
+	t->next = tiers;
+	tiers = t;
+	pthread_mutex_unlock(&tiers_mu);
+	int rc = pthread_create(&t->th, NULL, tier2_main, t);
+	if (rc)
+		return xdrv_err(err, -rc, "tiers: starting tier 2's thread: %s", strerror(rc));
+	t->started = 1;
+	return 0;
+}
+
+/* ---- the swap -------------------------------------------------------------------------------
+ */
+static void fill_info(const struct ldr_tier *t, struct ldr_tier_info *ti)
+{
+	*ti = t->info;
+	ti->state = atomic_load_explicit(&((struct ldr_tier *)t)->state, memory_order_acquire);
+	if (ti->state != LDR_TIER_COMPILING)
+		ti->compile_ns = t->compile_ns;
+}
+
+static int swap_in(struct ldr_tier *t, char **err)
+{
+	struct ldr_image *img = t->img;
+	uint64_t t0 = xdrv_now_ns();
+	int rc = ldr_jit_add_object(img, t->obj, t->obj_len, err);
+	if (rc)
+		return rc;
+	size_t n = (size_t)t->nfns * 2;
+	char **names = calloc(n ? n : 1, sizeof *names);
+	uint64_t *addrs = calloc(n ? n : 1, sizeof *addrs);
+	if (!names || !addrs) {
+		free(names);
+		free(addrs);
+		return xdrv_err(err, -ENOMEM, "tier 2: out of memory");
+	}
+	for (uint32_t i = 0; i < t->nfns && !rc; i++)
+		if (!(names[2 * i] = suffixed(t->fns[i], O2_SUFFIX)) ||
+		    !(names[2 * i + 1] = suffixed(t->fns[i], SLOT_SUFFIX)))
+			rc = xdrv_err(err, -ENOMEM, "tier 2: out of memory");
+	if (!rc)
+		rc = ldr_jit_lookup(img, (const char *const *)names, n, 0, addrs, err);
+	uint32_t swapped = 0;
+	if (!rc) {
+		/* every address is known before the first store: the swap is all or nothing */
+		for (uint32_t i = 0; i < t->nfns; i++)
+			if (!addrs[2 * i] || !addrs[2 * i + 1])
+				rc = xdrv_err(err, -ENOENT, "tier 2: %s has no address",
+					      names[2 * i + !addrs[2 * i]]);
+	}
+	if (!rc) {
+		for (uint32_t i = 0; i < t->nfns; i++) {
+			void **slot = (void **)(uintptr_t)addrs[2 * i + 1];
+			__atomic_store_n(slot, (void *)(uintptr_t)addrs[2 * i], __ATOMIC_RELEASE);
+			swapped++;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	free(addrs);
+	uint64_t t1 = xdrv_now_ns();
+	t->info.swapped = swapped;
+	t->info.swap_ns = t1 - t0;
+	t->info.live_after_ns = t1 - t->loaded_ns;
+	unsigned int dl = 32;
+	EVP_Digest(t->obj, t->obj_len, t->info.obj_sha256, &dl, EVP_sha256(), NULL);
+	t->info.obj_len = t->obj_len;
+	return rc;
+}
+
+static int handle(struct ldr_tier *t)
+{
+	uint32_t st = atomic_load_explicit(&t->state, memory_order_acquire);
+	if (t->reported || (st != LDR_TIER_READY && st != LDR_TIER_FAILED))
+		return 0;
+	t->reported = 1;
+	atomic_fetch_sub(&tiers_pending, 1);
+	char *err = NULL;
+	if (st == LDR_TIER_READY && swap_in(t, &err) == 0) {
+		atomic_store(&t->state, LDR_TIER_LIVE);
+		fprintf(stderr,
+			"xdrv loader: driver %s: tier 2 (O%u) live after %" PRIu64
+			" ms (compiled in %" PRIu64 " ms in the background; swap %" PRIu64
+			" us: %u slots)\n",
+			t->label, t->opt_level, t->info.live_after_ns / 1000000u,
+			t->compile_ns / 1000000u, t->info.swap_ns / 1000u, t->info.swapped);
+	} else {
+		if (st == LDR_TIER_READY) {
+			free(t->err);
+			t->err = err ? err : strdup("the swap failed");
+			err = NULL;
+		}
+		atomic_store(&t->state, LDR_TIER_FAILED);
+		char esc[400];
+		fprintf(stderr,
+			"xdrv loader: driver %s: tier 2 (O%u) FAILED, tier 1 (O0) keeps running: "
+			"%s\n",
+			t->label, t->opt_level,
+			xdrv_escape_text(t->err ? t->err : "?", esc, sizeof esc));
+		snprintf(t->info.error, sizeof t->info.error, "%s", t->err ? t->err : "?");
+	}
+	free(err);
+	free(t->obj); /* linked (copied) or refused: not needed again */
+	t->obj = NULL;
+	free(t->bc);
+	t->bc = NULL;
+	return 1;
+}
+
+static void wait_compiling(void)
+{
+	pthread_mutex_lock(&tiers_mu);
+	for (struct ldr_tier *t = tiers; t; t = t->next) {
+		pthread_mutex_lock(&t->mu);
+		while (atomic_load(&t->state) == LDR_TIER_COMPILING)
+			pthread_cond_wait(&t->cv, &t->mu);
+		pthread_mutex_unlock(&t->mu);
+	}
+	pthread_mutex_unlock(&tiers_mu);
+}
+
+int ldr_tier_poll(void)
+{
+	if (swap_at && ++polls == swap_at)
+		wait_compiling();
+	if (!atomic_load_explicit(&tiers_pending, memory_order_relaxed))
+		return 0;
+	int n = 0;
+	pthread_mutex_lock(&tiers_mu);
+	for (struct ldr_tier *t = tiers; t; t = t->next) {
+		if (!handle(t))
+			continue;
+		n++;
+		if (observer) {
+			struct ldr_tier_info ti;
+			fill_info(t, &ti);
+			observer(observer_arg, t->img, &ti);
+		}
+	}
+	pthread_mutex_unlock(&tiers_mu);
+	return n;
+}
+
+int ldr_image_tier_wait(struct ldr_image *img, uint32_t timeout_ms)
+{
+	struct ldr_tier *t = img ? img->tier : NULL;
+	if (!t || !t->started)
+		return -ENODATA;
+	struct timespec end;
+	clock_gettime(CLOCK_REALTIME, &end);
+	end.tv_sec += timeout_ms / 1000u;
+	end.tv_nsec += (long)(timeout_ms % 1000u) * 1000000L;
+	if (end.tv_nsec >= 1000000000L) {
+		end.tv_sec++;
+		end.tv_nsec -= 1000000000L;
+	}
+	int rc = 0;
+	pthread_mutex_lock(&t->mu);
+	while (atomic_load(&t->state) == LDR_TIER_COMPILING && rc == 0)
+		rc = pthread_cond_timedwait(&t->cv, &t->mu, &end);
+	pthread_mutex_unlock(&t->mu);
+	return atomic_load(&t->state) == LDR_TIER_COMPILING ? -ETIMEDOUT : 0;
+}
+
+void ldr_image_tier_info(const struct ldr_image *img, struct ldr_tier_info *out)
+{
+	memset(out, 0, sizeof *out);
+	if (img && img->tier)
+		fill_info(img->tier, out);
+}
+
+void ldr_tier_end(struct ldr_image *img)
+{
+	struct ldr_tier *t = img ? img->tier : NULL;
+	if (!t)
+		return;
+	img->tier = NULL;
+	if (t->started)
+		pthread_join(t->th, NULL); /* the compile is not interruptible: wait for it */
+	pthread_mutex_lock(&tiers_mu);
+	for (struct ldr_tier **pp = &tiers; *pp; pp = &(*pp)->next)
+		if (*pp == t) {
+			*pp = t->next;
+			break;
+		}
+	uint32_t st = atomic_load(&t->state);
+	if (t->started && !t->reported && (st == LDR_TIER_READY || st == LDR_TIER_FAILED))
+		atomic_fetch_sub(&tiers_pending, 1);
+	pthread_mutex_unlock(&tiers_mu);
+	tier_free(t);
+}
