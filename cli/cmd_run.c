@@ -11,7 +11,9 @@
 #include "budget_args.h"
 #include "cache_args.h"
 #include "commands.h"
+#include "run/ctl.h"
 #include "run/disk.h"
+#include "run/ext.h"
 #include "run/run.h"
 #include "verify_args.h"
 
@@ -50,6 +52,8 @@ static void usage(FILE *f)
 		"                [--param NAME=VALUE]...\n"
 		"                [--input TEXT] [--for MS] [--time-floor WHEN] [--io-timeout MS]\n"
 		"                [--host-tap IFNAME[@NETNS]] [--wire KIND[:OPTIONS]] [--echo]\n"
+		"                [--ext HOOK:PKG[:policy=pass|drop][:table=NAME=FILE]]...\n"
+		"                [--control[=PATH]]\n"
 		"                [--in-process] [--heartbeat MS] [--restarts N]\n"
 		"                [--cpu-limit SECONDS] [--backends auto|supervisor|host]\n"
 		"                (PKG | NAME[@VERSION] | --native LIB.so)\n"
@@ -133,6 +137,19 @@ static void usage(FILE *f)
 		"                      the backend domain's netback, or to xdrv-backd\n"
 		"  --echo              without --host-tap: the host sends every frame it receives\n"
 		"                      back, addresses swapped (on by default with a generator)\n"
+		"  --ext HOOK:PKG[:policy=pass|drop][:table=NAME=FILE]  attach a packet extension\n"
+		"                      (a signed package of kind extension, verified like the\n"
+		"                      driver) to the interface's rx hook (each received frame,\n"
+		"                      before the host) or tx hook (each frame sent, before the\n"
+		"                      driver); repeatable, in chain order. policy: what a frame\n"
+		"                      gets when the extension fails and is detached (default\n"
+		"                      pass); table=NAME=FILE fills its table NAME, one \"KEY\n"
+		"                      [VALUE]\" a line (numbers, 0x-hex or IPv4 addresses). In a\n"
+		"                      driver domain the extension runs in the driver host\n"
+		"  --control[=PATH]    a control socket for `xdrv ext attach|detach|list|stats`\n"
+		"                      while the run lasts (default $XDRV_RUN_DIR, else\n"
+		"                      $XDG_RUNTIME_DIR, else /tmp, /xdrv-run.sock; this user or\n"
+		"                      root only); with --in-process\n"
 		"  With --host-tap the run lasts until SIGINT/SIGTERM (or --for); with the "
 		"generator\n"
 		"  until its frames are through. Prints frames each way, the wire's counters and\n"
@@ -201,6 +218,10 @@ struct run_args {
 	struct run_disk disk; /* --blk-* and --scsi operations (run_disk.c) */
 	struct cli_cache cache;
 	struct cli_budget budget;
+	struct run_ext_spec ext[RUN_EXT_MAX]; /* --ext, in chain order */
+	size_t next;
+	bool control;		/* --control */
+	char control_path[108]; /* its socket */
 };
 
 static int parse_disk_option(struct run_args *a, int c, const char *arg)
@@ -237,6 +258,8 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		{"restarts", required_argument, NULL, 'R'},
 		{"cpu-limit", required_argument, NULL, 'C'},
 		{"backends", required_argument, NULL, 'X'},
+		{"ext", required_argument, NULL, 'x'},
+		{"control", optional_argument, NULL, 'K'},
 		RUN_DISK_LONGOPTS,
 		CLI_CACHE_LONGOPTS,
 		CLI_BUDGET_LONGOPTS,
@@ -292,6 +315,31 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		case 'P':
 			a->in_process = true;
 			break;
+		case 'K':
+			a->control = true;
+			if (optarg && strlen(optarg) >= sizeof a->control_path)
+				return xdrv_cli_usage_error("run", "--control: path too long",
+							    optarg);
+			if (optarg)
+				snprintf(a->control_path, sizeof a->control_path, "%s", optarg);
+			else if (run_ctl_default_path(a->control_path, sizeof a->control_path))
+				return xdrv_cli_usage_error(
+					"run", "--control: the default path is too long", NULL);
+			break;
+		case 'x': {
+			if (a->next == RUN_EXT_MAX)
+				return xdrv_cli_usage_error("run", "too many --ext options", NULL);
+			char *err = NULL;
+			int erc = run_ext_parse(optarg, &a->ext[a->next], &err);
+			a->next++; /* its table files are freed with the others */
+			if (erc) {
+				fprintf(stderr, "xdrv run: %s; try 'xdrv run --help'\n",
+					err ? err : "bad --ext");
+				free(err);
+				return 2;
+			}
+			break;
+		}
 		case 'X':
 			if (hvb_split_where_parse(optarg, &a->where) != 0)
 				return xdrv_cli_usage_error(
@@ -401,6 +449,22 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 					    "--backends places backends beside a driver host: "
 					    "not with --in-process or --native",
 					    NULL);
+	if (a->next && !a->host_tap && !a->wire)
+		return xdrv_cli_usage_error("run",
+					    "--ext attaches to a NIC's interface: it needs --wire "
+					    "or --host-tap",
+					    NULL);
+	if (a->control && !a->host_tap && !a->wire)
+		return xdrv_cli_usage_error(
+			"run",
+			"--control attaches extensions to a NIC's interface: it "
+			"needs --wire or --host-tap",
+			NULL);
+	if ((a->next || a->control) && a->native)
+		return xdrv_cli_usage_error("run",
+					    "--ext loads signed extension packages: not with "
+					    "--native",
+					    NULL);
 	if (a->native) {
 		if (argc - optind != 0)
 			return xdrv_cli_usage_error("run", "--native takes the place of PKG, not",
@@ -457,6 +521,7 @@ struct run_state {
 	struct run_loop_result loop;
 	struct run_console *console; /* a model with a serial port, else NULL */
 	struct run_nic *nic;	     /* NIC mode, else NULL */
+	struct run_ctl *ctl;	     /* --control, else NULL */
 };
 
 /* Load the driver: the JIT path or the native path. Sets st->desc. */
@@ -497,6 +562,8 @@ static void run(struct run_args *a, struct run_state *st, struct ldr_domain_host
 				  .host = host};
 	if (st->console)
 		o.ends[o.nends++] = run_console_end(st->console);
+	if (st->ctl)
+		o.ends[o.nends++] = run_ctl_end(st->ctl);
 	if (st->nic) {
 		o.ends[o.nends++] = run_nic_end(st->nic);
 		o.until_idle = !run_nic_until_signal(st->nic);
@@ -584,6 +651,7 @@ static void cleanup(struct run_args *a, struct run_state *st)
 	for (size_t i = 0; i < a->nparams; i++)
 		free(a->pv_store[i]);
 	run_disk_free(&a->disk);
+	run_ext_free(a->ext, a->next);
 	ldr_runtime_set_log(NULL, NULL);
 }
 
@@ -646,6 +714,13 @@ static int run_loaded(struct run_args *a, struct run_state *st, const uint8_t *i
 	if (rc == 0 && st->nic) {
 		rc = run_nic_attach(st->nic, st->drv, st->dev,
 				    st->desc->name ? st->desc->name : "driver", &err);
+		/* the extensions run here, next to the runtime: in the driver host in a domain */
+		if (rc == 0 && a->next)
+			rc = run_ext_attach(st->ctx, run_nic_netdev(st->nic), a->ext, a->next,
+					    &err);
+		if (rc == 0 && a->control)
+			rc = run_ctl_open(a->control_path, &st->ctl, &err);
+		run_ctl_set(st->ctl, st->ctx, run_nic_netdev(st->nic));
 		if (rc != 0)
 			ldr_driver_unbind(st->drv);
 	}
@@ -663,11 +738,15 @@ static int run_loaded(struct run_args *a, struct run_state *st, const uint8_t *i
 	}
 	int disk_rc = run_disk_ops(a, st);
 	run(a, st, host);
+	run_ctl_close(st->ctl); /* no request after the run */
+	st->ctl = NULL;
 	ldr_domain_ending(host); /* unbind and teardown: no heartbeat from here */
 	if (st->nic) {
 		printf("net:\n");
 		/* the driver's statistics: before unbind */
 		run_nic_summary(st->nic, (double)(st->t_end - st->t_probed) / 1e9);
+		if (a->next || a->control)
+			run_ext_summary(run_nic_netdev(st->nic), stdout);
 	}
 	struct ldr_unbind_report rep;
 	ldr_driver_unbind_report(st->drv, &rep);
@@ -756,9 +835,15 @@ static int run_isolated(struct run_args *a, const uint8_t *input, size_t in_len)
 	int crc = ldr_ctx_create(&a->cfg, &ctx, &cerr);
 	if (crc == 0)
 		crc = ldr_package_compile(ctx, a->pkg, a->pv, a->nparams, &compiled, &cerr);
+	/* the extensions too: verified and compiled here and in the compiler process, linked
+	 * and run in the driver host */
+	if (crc == 0)
+		crc = run_ext_compile(ctx, a->ext, a->next, &cerr);
 	if (crc != 0) {
 		fprintf(stderr, "xdrv run: %s\n", cerr ? cerr : "the package was not compiled");
 		free(cerr);
+		ldr_compiled_free(compiled);
+		run_ext_free(a->ext, a->next);
 		ldr_ctx_destroy(ctx);
 		return 1;
 	}
@@ -773,6 +858,7 @@ static int run_isolated(struct run_args *a, const uint8_t *input, size_t in_len)
 		fprintf(stderr, "xdrv run: %s\n", err ? err : "backends failed");
 		free(err);
 		ldr_compiled_free(compiled);
+		run_ext_free(a->ext, a->next);
 		ldr_ctx_destroy(ctx);
 		return 1;
 	}
@@ -789,6 +875,7 @@ static int run_isolated(struct run_args *a, const uint8_t *input, size_t in_len)
 	struct ldr_domain_result res;
 	rc = ldr_domain_run(&a->dom, host_body, &j, &res, &err);
 	ldr_compiled_free(compiled);
+	run_ext_free(a->ext, a->next);
 	ldr_ctx_destroy(ctx);
 	if (rc != 0) {
 		fprintf(stderr, "xdrv run: %s\n", err ? err : "no driver host");
@@ -818,6 +905,7 @@ int cmd_run(int argc, char **argv)
 		for (size_t i = 0; i < a.nparams; i++)
 			free(a.pv_store[i]);
 		run_disk_free(&a.disk);
+		run_ext_free(a.ext, a.next);
 		return rc;
 	}
 	static uint8_t input[INPUT_MAX];
@@ -837,6 +925,17 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "xdrv run: this build has no sandbox (built without libseccomp): "
 				"running in process\n");
 		a.in_process = true;
+	}
+	if (a.control && !a.in_process && !a.native) {
+		/* the driver host may not accept connections (its seccomp list), and an attach
+		 * needs an extension the supervisor verified and compiled handed to the running
+		 * host, for which there is no channel yet */
+		cleanup(&a, &st);
+		return xdrv_cli_usage_error("run",
+					    "--control works with --in-process only: live attach "
+					    "into a driver domain is not implemented (--ext at "
+					    "start works in a domain)",
+					    NULL);
 	}
 	if (!a.in_process && !a.native) {
 		rc = run_isolated(&a, input, (size_t)in_len);
