@@ -148,6 +148,18 @@ $(O)/gen/abi_protos.inc: $(O)/gen/abi_protos.ll
 	$(Q)sed -n -e '/^target /p' -e 's/ #[0-9][0-9]*$$//' -e '/^declare /p' $< \
 		| sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/.*/"&\\n"/' > $@.tmp && mv $@.tmp $@
 $(O)/obj/sdk/abi_protos.o: $(O)/gen/abi_protos.inc
+# The same for the extension ABI (issue 16): sdk/ext_protos.c.in through <xdrv/ext.h>.
+$(O)/gen/ext_protos.ll: sdk/ext_protos.c.in sdk/include/xdrv/sdk.h $(wildcard driver-abi/include/xdrv/*.h) \
+		driver-abi/include/xdrv/ext_symbols.def
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  PROTOS  $@")
+	$(Q)$(PROFILE_CC) --target=$(PROFILE_TRIPLE) -std=gnu11 -ffreestanding -nostdlibinc -fsigned-char \
+		-fno-common -O2 -Xclang -disable-llvm-passes -isystem driver-abi/include -emit-llvm -S \
+		-o $@ -x c $<
+$(O)/gen/ext_protos.inc: $(O)/gen/ext_protos.ll
+	$(Q)sed -n -e '/^target /p' -e 's/ #[0-9][0-9]*$$//' -e '/^declare /p' $< \
+		| sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/.*/"&\\n"/' > $@.tmp && mv $@.tmp $@
+$(O)/obj/sdk/ext_protos.o: $(O)/gen/ext_protos.inc
 
 define LIB_RULE
 $(call lib_of,$(1)): $(call objs_of,$(1))
@@ -329,8 +341,8 @@ check-circles: $(patsubst %.c,$(O)/obj/%.o,$(CIRCLE_SRCS))
 # CI (.ci/run) runs it before `make test`, with the test build's objects (O=build/test SAN=1).
 TIDY_SRCS = $(filter-out tests/%,$(filter %.c,$(C_SOURCES)))
 check: format-check check-circles check-cppcheck check-tidy
-# sdk/abi_protos.c includes a generated file
-check-cppcheck check-tidy: $(O)/gen/abi_protos.inc
+# sdk/abi_protos.c and sdk/ext_protos.c include a generated file
+check-cppcheck check-tidy: $(O)/gen/abi_protos.inc $(O)/gen/ext_protos.inc
 check-cppcheck:
 	$(Q)cppcheck -j$(JOBS) --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
 		--suppress=missingIncludeSystem $(INCLUDES) $(filter %.c,$(C_SOURCES))
