@@ -247,6 +247,41 @@ $(PKG_ABI10): $(O)/pkg-abi10/dp83820.unsigned.xdrv $(PKI)/root.pem
 	$(if $(Q),@echo "  SIGN    $@")
 	$(Q)$(XDRV) sign --cert $(PKI)/signer.pem --key $(PKI)/signer.key --chain $(PKI)/vendor.pem -o $@ $<
 
+# ---- packet extensions (issue 16): samples in extensions/, hostile ones in tests/data/ext/ -----
+# Built with `xdrv build --extension`, packed and signed like the sample drivers: samples into
+# $(O)/ext/NAME.xdrv, the hostile test extensions into $(O)/ext-test/NAME.xdrv. recurse.c fails
+# the extension lint on purpose: it is built and packed with --no-lint (testing loaders only), so
+# the loader's own lint of received bitcode is tested to refuse it.
+EXTS := $(notdir $(patsubst %/,%,$(dir $(wildcard extensions/*/*.c))))
+EXT_PKGS := $(foreach e,$(sort $(EXTS)),$(O)/ext/$(e).xdrv)
+EXT_TESTS := $(basename $(notdir $(wildcard tests/data/ext/*.c)))
+EXT_TEST_PKGS := $(foreach e,$(EXT_TESTS),$(O)/ext-test/$(e).xdrv)
+EXT_NO_LINT := recurse
+include extensions/extensions.mk
+.PHONY: extensions
+extensions: $(EXT_PKGS) $(EXT_TEST_PKGS)
+all: extensions
+$(O)/ext/%.bc: $(XDRV) $(wildcard driver-abi/include/xdrv/*.h) $(wildcard extensions/include/*.h)
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  BUILD   $@")
+	$(Q)$(XDRV) build --extension -I extensions/include -o $@ $(wildcard extensions/$*/*.c)
+$(foreach e,$(EXTS),$(eval $(O)/ext/$(e).bc: $(wildcard extensions/$(e)/*.c extensions/$(e)/*.h)))
+$(O)/ext/%.unsigned.xdrv: $(O)/ext/%.bc extensions/extensions.mk
+	$(Q)$(XDRV) pack -o $@ --security-version $(ext_$*_SECVER) --description "$(ext_$*_DESC)" $<
+$(O)/ext-test/%.bc: tests/data/ext/%.c $(XDRV) $(wildcard driver-abi/include/xdrv/*.h)
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  BUILD   $@")
+	$(Q)$(XDRV) build --extension $(if $(filter $*,$(EXT_NO_LINT)),--no-lint) -o $@ $< \
+		$(if $(filter $*,$(EXT_NO_LINT)),2>/dev/null)
+$(O)/ext-test/%.unsigned.xdrv: $(O)/ext-test/%.bc
+	$(Q)$(XDRV) pack $(if $(filter $*,$(EXT_NO_LINT)),--no-lint) -o $@ $<
+$(O)/ext/%.xdrv: $(O)/ext/%.unsigned.xdrv $(PKI)/root.pem
+	$(if $(Q),@echo "  SIGN    $@")
+	$(Q)$(XDRV) sign --cert $(PKI)/signer.pem --key $(PKI)/signer.key --chain $(PKI)/vendor.pem -o $@ $<
+$(O)/ext-test/%.xdrv: $(O)/ext-test/%.unsigned.xdrv $(PKI)/root.pem
+	$(if $(Q),@echo "  SIGN    $@")
+	$(Q)$(XDRV) sign --cert $(PKI)/signer.pem --key $(PKI)/signer.key --chain $(PKI)/vendor.pem -o $@ $<
+
 # ---- tests -----------------------------------------------------------------------------------
 TEST_DIRS := $(foreach c,$(COMPONENTS) sample-drivers,$(if $(wildcard tests/$(c)/*.c),$(c)))
 TEST_MAIN := $(O)/obj/tests/cunit_main.o
