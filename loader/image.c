@@ -15,6 +15,7 @@
  * runtime's (runtime.h).
  */
 #include "ldr_jit.h"
+#include "ext_priv.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -44,8 +45,9 @@ static void diag_log(LLVMDiagnosticInfoRef di, void *opaque)
 	LLVMDisposeMessage(d);
 }
 
-/* Names of the functions code generation will emit (those with a symbol). */
-static char **defined_symbols(LLVMModuleRef m, size_t *n)
+/* Names of the functions code generation will emit (those with a symbol), and the descriptor
+ * `dsym` last. */
+static char **defined_symbols(LLVMModuleRef m, const char *dsym, size_t *n)
 {
 	size_t cnt = 0;
 	for (LLVMValueRef f = LLVMGetFirstFunction(m); f; f = LLVMGetNextFunction(f))
@@ -63,8 +65,8 @@ static char **defined_symbols(LLVMModuleRef m, size_t *n)
 		if (!(names[cnt++] = strndup(nm, len)))
 			goto out_nomem;
 	}
-	LLVMValueRef d = LLVMGetNamedGlobal(m, "xdrv_driver");
-	if (d && !LLVMIsDeclaration(d) && !(names[cnt++] = strdup("xdrv_driver")))
+	LLVMValueRef d = LLVMGetNamedGlobal(m, dsym);
+	if (d && !LLVMIsDeclaration(d) && !(names[cnt++] = strdup(dsym)))
 		goto out_nomem;
 	*n = cnt;
 	return names;
@@ -87,9 +89,10 @@ static int jit_image(struct ldr_image *img, LLVMOrcThreadSafeContextRef tsc, LLV
 {
 	size_t n = 0;
 	int rc;
-	LLVMValueRef dv = LLVMGetNamedGlobal(m, "xdrv_driver");
+	const char *dsym = img->is_ext ? LDR_EXT_DESC_SYM : "xdrv_driver";
+	LLVMValueRef dv = LLVMGetNamedGlobal(m, dsym);
 	int has_desc = dv && !LLVMIsDeclaration(dv); /* then it is names[n - 1] */
-	char **names = defined_symbols(m, &n);
+	char **names = defined_symbols(m, dsym, &n);
 	if (!names) {
 		LLVMDisposeModule(m);
 		return xdrv_err(err, -ENOMEM, "out of memory");
@@ -122,7 +125,9 @@ static int jit_image(struct ldr_image *img, LLVMOrcThreadSafeContextRef tsc, LLV
 		rc = ldr_jit_lookup(img, (const char *const *)names, n, 0, addrs, err);
 		img->ctx->obj_digest_img = NULL;
 	}
-	if (!rc && has_desc)
+	if (!rc && has_desc && img->is_ext)
+		img->ext_desc = (const void *)(uintptr_t)addrs[n - 1];
+	else if (!rc && has_desc)
 		img->desc = (const struct xdrv_driver *)(uintptr_t)addrs[n - 1];
 	free(addrs);
 out_names:
@@ -149,6 +154,9 @@ static int load_module(struct ldr_ctx *ctx, LLVMOrcThreadSafeContextRef tsc, LLV
 	img->mode = ctx->cfg.jit_mode;
 	img->cache_state = "off";
 	img->obj_capture = (flags & LDR_LOAD_CAPTURE) != 0 || ctx->capture_objects;
+	img->is_ext = (flags & LDR_LOAD_EXT) != 0;
+	if (img->is_ext)
+		img->mode = LDR_JIT_EAGER; /* an extension is small and runs at once: all of it */
 	img->abi_version = d ? d->abi_version : XDRV_ABI_VERSION;
 	img->label = strdup(label);
 	img->name = strdup(d && d->name ? d->name : label);
@@ -163,7 +171,7 @@ static int load_module(struct ldr_ctx *ctx, LLVMOrcThreadSafeContextRef tsc, LLV
 
 	uint64_t t0 = xdrv_now_ns();
 	if (!(flags & LDR_LOAD_NO_LINT)) {
-		rc = sdk_lint(m, img->abi_version, err);
+		rc = img->is_ext ? ldr_ext_lint(m, err) : sdk_lint(m, img->abi_version, err);
 		if (rc) {
 			LLVMDisposeModule(m);
 			goto out_unload;
@@ -175,13 +183,20 @@ static int load_module(struct ldr_ctx *ctx, LLVMOrcThreadSafeContextRef tsc, LLV
 	rc = ldr_specialize(m, d, params, nparams, img->param_values, err);
 	/* budgets (budget.c): before the optimizer, so that it shapes the checks with the rest,
 	 * and before a lazy split, so that every function's module is counted */
-	if (!rc)
+	if (!rc && !img->is_ext)
 		rc = ldr_budget_instrument(m, ctx->cfg.budget_edges, ctx->cfg.budget_depth, NULL,
 					   err);
 	if (!rc && !(tm = ldr_host_tm(&ctx->host, ctx->cfg.opt_level, err)))
 		rc = -ENOTSUP;
 	if (!rc)
 		rc = ldr_module_retarget(m, tm, ctx->host.triple, err);
+	/* an extension: the memory check in the host's data layout (ext_guard.c), then its
+	 * per-packet budget, compiled with the largest limit (ldr_ext_run starts the counter
+	 * where the extension's budget leaves that much) and its own call depth */
+	if (!rc && img->is_ext)
+		rc = ldr_ext_guard(m, NULL, err);
+	if (!rc && img->is_ext)
+		rc = ldr_budget_instrument(m, LDR_EXT_BUDGET_MAX, LDR_EXT_DEPTH_MAX, NULL, err);
 	if (!rc)
 		rc = ldr_module_optimize(m, tm, ctx->cfg.opt_level, err);
 	if (tm)
@@ -416,9 +431,31 @@ static int compare_descriptor(const struct sdk_manifest *m, const struct sdk_des
 	return 0;
 }
 
+/* An extension's descriptor as far as the load needs it here: name, version, ABI, parameters.
+ * From the SDK's reader where it knows `xdrv_extension` (then compared with the manifest like a
+ * driver's), else from the manifest, without parameters. */
+static int ext_descriptor(const struct sdk_manifest *man, LLVMModuleRef m, struct sdk_descriptor *d,
+			  char **err)
+{
+	char *e = NULL;
+	if (sdk_descriptor_read(m, d, &e) == 0) {
+		free(e);
+		return compare_descriptor(man, d, err);
+	}
+	free(e);
+	sdk_descriptor_free(d);
+	memset(d, 0, sizeof *d);
+	d->abi_version = man->abi_version;
+	d->name = strdup(man->name ? man->name : "");
+	d->version = strdup(man->version ? man->version : "");
+	if (!d->name || !d->version)
+		return xdrv_err(err, -ENOMEM, "out of memory");
+	return 0;
+}
+
 /* Bitcode -> checked module, descriptor read. *m is NULL on failure. */
 static int parse_bitcode(struct ldr_ctx *ctx, LLVMContextRef lctx, const struct sdk_package *pkg,
-			 LLVMModuleRef *mout, struct sdk_descriptor *d, char **err)
+			 LLVMModuleRef *mout, struct sdk_descriptor *d, int *is_ext, char **err)
 {
 	const struct sdk_manifest *man = &pkg->manifest;
 	const struct sdk_entry *bc = pkg->bitcode;
@@ -462,6 +499,18 @@ static int parse_bitcode(struct ldr_ctx *ctx, LLVMContextRef lctx, const struct 
 		goto out_dispose;
 	}
 	rc = sdk_profile_check(m, err);
+	/* a packet extension (issue 16): its own lint (ext_lint.c); its descriptor is checked
+	 * where it is linked (ext.c) */
+	*is_ext = LLVMGetNamedGlobal(m, LDR_EXT_DESC_SYM) != NULL;
+	if (!rc && *is_ext) {
+		rc = ldr_ext_lint(m, err);
+		if (!rc && LLVMGetNamedGlobal(m, "xdrv_driver"))
+			rc = xdrv_err(err, -EINVAL,
+				      "defines both xdrv_driver and " LDR_EXT_DESC_SYM);
+		if (!rc)
+			rc = ext_descriptor(man, m, d, err);
+		goto ext_done;
+	}
 	if (!rc)
 		rc = sdk_lint(m, man->abi_version, err);
 	if (!rc)
@@ -469,6 +518,7 @@ static int parse_bitcode(struct ldr_ctx *ctx, LLVMContextRef lctx, const struct 
 	if (rc)
 		goto out_dispose;
 	rc = compare_descriptor(man, d, err);
+ext_done:
 	if (rc)
 		goto out_dispose;
 	*mout = m;
@@ -586,13 +636,16 @@ int ldr_image_load_buf(struct ldr_ctx *ctx, const uint8_t *buf, size_t len, cons
 		/* 3. bitcode, in a context of its own */
 		uint64_t t3 = xdrv_now_ns();
 		tsc = LLVMOrcCreateNewThreadSafeContext();
-		rc = parse_bitcode(ctx, LLVMOrcThreadSafeContextGetContext(tsc), &pkg, &m, &d, &e);
+		int is_ext = 0;
+		rc = parse_bitcode(ctx, LLVMOrcThreadSafeContextGetContext(tsc), &pkg, &m, &d,
+				   &is_ext, &e);
 		if (rc)
 			goto out;
 		t.parse_ns = xdrv_now_ns() - t3;
 
 		/* 4-6 */
-		uint32_t lf = LDR_LOAD_NO_LINT | (ck.text ? LDR_LOAD_CAPTURE : 0u);
+		uint32_t lf = LDR_LOAD_NO_LINT | (ck.text ? LDR_LOAD_CAPTURE : 0u) |
+			      (is_ext ? LDR_LOAD_EXT : 0u);
 		rc = load_module(ctx, tsc, m, label, &d, lf, params, nparams, &img, &e);
 		m = NULL;
 		if (rc)
@@ -758,6 +811,7 @@ void ldr_image_unload(struct ldr_image *img)
 	if (img->has_manifest)
 		sdk_manifest_free(&img->manifest);
 	free(img->obj_copy);
+	free(img->ext_budget);
 	free(img->param_values);
 	free(img->label);
 	free(img->name);
