@@ -27,6 +27,7 @@ struct att {
 	struct ldr_ext *e;
 	uint32_t id, hook, policy;
 	bool failed;
+	uint32_t hist_no; /* 1 + its history entry's number, 0 if none */
 	struct att *next; /* retired list */
 };
 
@@ -43,7 +44,7 @@ struct ldr_net_ext {
 	uint32_t running;	     /* chain runs under way (a run may nest in a callback) */
 	uint32_t next_id;
 	uint64_t rx_dropped, rx_bounced, rx_bounce_lost, tx_dropped, failures, policy_dropped;
-	struct ldr_net_ext_info hist[LDR_NET_EXT_HISTORY]; /* failed ones, a ring */
+	struct ldr_net_ext_info hist[LDR_NET_EXT_HISTORY]; /* detached ones, a ring */
 	uint32_t nhist;
 };
 
@@ -105,6 +106,15 @@ static void quiesce(struct ldr_net_ext *x)
 	while (x->old_atts) {
 		struct att *a = x->old_atts;
 		x->old_atts = a->next;
+		/* the history gets its figures as they are now, runs that were under way included
+		 */
+		if (a->hist_no && x->nhist - (a->hist_no - 1) <= LDR_NET_EXT_HISTORY) {
+			struct ldr_ext_stats *st =
+				&x->hist[(a->hist_no - 1) % LDR_NET_EXT_HISTORY].st;
+			uint64_t failed = st->failed;
+			calls->stats(a->e, st);
+			st->failed |= failed;
+		}
 		calls->unload(a->e);
 		free(a);
 	}
@@ -167,6 +177,16 @@ static void fill_info(const struct att *a, uint32_t pos, struct ldr_net_ext_info
 	calls->stats(a->e, &o->st);
 }
 
+/* Keep a's last figures in the history, with why it was detached. */
+static struct ldr_net_ext_info *remember(struct ldr_net_ext *x, struct att *a, const char *why)
+{
+	a->hist_no = x->nhist + 1;
+	struct ldr_net_ext_info *hi = &x->hist[x->nhist++ % LDR_NET_EXT_HISTORY];
+	fill_info(a, UINT32_MAX, hi);
+	snprintf(hi->failure, sizeof hi->failure, "%s", why);
+	return hi;
+}
+
 /* Extension `a` at position i of chain h failed with status st (or returned a verdict the hook
  * does not take): detach it, count it, one log line, and remember it. */
 static void ext_failed(struct ldr_netdev *nd, struct ldr_net_ext *x, int h, struct att *a,
@@ -186,10 +206,7 @@ static void ext_failed(struct ldr_netdev *nd, struct ldr_net_ext *x, int h, stru
 		   "net%u: extension %s detached from the %s hook: %s (its frames now %s)",
 		   ldr_netdev_index(nd), ext_name(a), hook_name(a->hook), reason,
 		   a->policy == LDR_NET_EXT_DROP ? "dropped" : "passed on");
-	struct ldr_net_ext_info *hi = &x->hist[x->nhist++ % LDR_NET_EXT_HISTORY];
-	fill_info(a, UINT32_MAX, hi);
-	hi->st.failed = 1;
-	snprintf(hi->failure, sizeof hi->failure, "%s", reason);
+	remember(x, a, reason)->st.failed = 1;
 	/* the running chain keeps its entry (marked failed); later frames get a chain without */
 	const struct chain *c = x->chain[h];
 	uint32_t at = UINT32_MAX;
@@ -420,6 +437,7 @@ int ldr_net_ext_replace(struct ldr_netdev *nd, uint32_t id, struct ldr_ext *ext,
 		return rc;
 	}
 	chain_swap(x, h, r);
+	remember(x, old, "replaced");
 	retire_att(x, old);
 	quiesce(x);
 	return (int)a->id;
@@ -438,6 +456,7 @@ int ldr_net_ext_detach(struct ldr_netdev *nd, uint32_t id, char **err)
 	if (oom)
 		return xdrv_err(err, -ENOMEM, "extension: out of memory");
 	chain_swap(x, h, r);
+	remember(x, a, "detached on request");
 	retire_att(x, a);
 	quiesce(x);
 	return 0;

@@ -518,8 +518,10 @@ int32_t xdrv_rxpool_deliver(xdrv_rxpool_t *pool, const struct xdrv_rx_frame *fra
 			int v = ldr_net_ext_rx(nd, data, fr.len, now);
 			if (v == XDRV_EXT_TX)
 				rx_bounce_copy(nd, data, fr.len);
-			if (v != XDRV_EXT_PASS)
+			if (v != XDRV_EXT_PASS) {
+				done++; /* taken: the host's verdict, not the driver's drop */
 				continue;
+			}
 		}
 		f[k++] = (struct ldr_net_frame){
 			.data = data, .len = fr.len, .csum_flags = fr.csum_flags};

@@ -247,8 +247,6 @@ void run_ext_summary(struct ldr_netdev *nd, FILE *f)
 			fprintf(f, "; detached: %s", x->failure);
 		fprintf(f, "\n");
 	}
-	if (!n && !c.class_dropped[0])
-		return;
 	fprintf(f,
 		"  ext frames  rx dropped %" PRIu64 ", sent back %" PRIu64 " (%" PRIu64
 		" lost); tx dropped %" PRIu64 "; %" PRIu64 " extension failure%s (%" PRIu64

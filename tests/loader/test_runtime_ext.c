@@ -461,8 +461,11 @@ static void test_replace_is_atomic_for_the_frame_in_the_chain(void)
 	CU_ASSERT_EQUAL(bad, 0);
 	CU_ASSERT(old_unloaded); /* once the frame was through */
 	struct ldr_net_ext_info info[4];
-	CU_ASSERT_EQUAL(ldr_net_ext_list(nd, info, 4), 3);
+	CU_ASSERT_EQUAL(ldr_net_ext_list(nd, info, 4), 4);
 	CU_ASSERT_STRING_EQUAL(info[1].name, "c");
+	/* the replaced one's last figures: frames 0..40 */
+	CU_ASSERT(!info[3].attached && info[3].st.runs == 41 && info[3].st.failed == 0);
+	CU_ASSERT_STRING_EQUAL(info[3].failure, "replaced");
 	CU_ASSERT_EQUAL(info[1].id, (uint32_t)X.replace_rc);
 	/* from outside a run, too; and a replacement that does not fit is refused and unloaded */
 	char *err = NULL;

@@ -47,7 +47,7 @@ struct ldr_netdev;
 
 #define LDR_NET_EXT_END	      UINT32_MAX /* attach position: after the last */
 #define LDR_NET_EXT_CHAIN_MAX 16u	 /* extensions per chain */
-#define LDR_NET_EXT_HISTORY   16u	 /* failed (detached) extensions remembered per interface */
+#define LDR_NET_EXT_HISTORY   16u	 /* detached extensions remembered per interface */
 #define LDR_NET_CLASS_BACKLOG 1024u	 /* frames waiting per transmit class */
 
 /*
@@ -74,15 +74,17 @@ struct ldr_net_ext_info {
 	uint32_t hook;	   /* XDRV_EXT_HOOK_RX or _TX */
 	uint32_t pos;	   /* in its chain; UINT32_MAX once detached */
 	uint32_t policy;   /* LDR_NET_EXT_PASS or _DROP */
-	bool attached;	   /* false: detached after a failure (the history) */
+	bool attached;	   /* false: detached (the history) */
 	char name[64];	   /* ldr_ext_name */
 	char version[32];  /* ldr_ext_version */
-	char failure[192]; /* why it was detached, "" while attached */
+	char failure[192]; /* why it was detached (a failure, "replaced", "detached on
+			      request"), "" while attached */
 	struct ldr_ext_stats st;
 };
 /* The attachments of nd: the RX chain in order, then the TX chain, then the extensions that
- * failed and were detached (latest LDR_NET_EXT_HISTORY). Fills up to `cap` entries; returns how
- * many there are (which may exceed cap). */
+ * were detached (failed, replaced or detached on request; the latest LDR_NET_EXT_HISTORY, oldest
+ * first) with their last figures. Fills up to `cap` entries; returns how many there are (which
+ * may exceed cap). */
 size_t ldr_net_ext_list(struct ldr_netdev *nd, struct ldr_net_ext_info *out, size_t cap);
 
 /* What the attach points did on nd since it was registered. */
