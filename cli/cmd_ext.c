@@ -43,7 +43,7 @@ static void usage(FILE *f)
 		"                     [--out OUT.pcap] [--verdicts FILE|-] [--dump-tables] "
 		"[--json]\n"
 		"                     --pcap IN.pcap EXT.xdrv\n"
-		"       xdrv ext attach|detach|list|stats ...   (see xdrv ext attach --help)\n"
+		"       xdrv ext attach|detach|list|stats ...   (xdrv-ext(1))\n"
 		"\n"
 		"Run a packet extension over a capture, like BPF_PROG_TEST_RUN: the package is\n"
 		"verified, linted for the extension profile, checked by the loader's memory-check\n"
