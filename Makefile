@@ -261,6 +261,7 @@ include extensions/extensions.mk
 .PHONY: extensions
 extensions: $(EXT_PKGS) $(EXT_TEST_PKGS)
 all: extensions
+test-build: extensions
 $(O)/ext/%.bc: $(XDRV) $(wildcard driver-abi/include/xdrv/*.h) $(wildcard extensions/include/*.h)
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  BUILD   $@")

@@ -875,6 +875,12 @@ int ldr_compiled_link(struct ldr_ctx *ctx, const struct ldr_compiled *c, int is_
 	img->sig = c->sig;
 	img->sig_checked = c->sig_checked;
 	img->is_ext = is_ext;
+	if (is_ext != (c->manifest.desc.kind == SDK_KIND_EXTENSION)) {
+		rc = xdrv_err(&e, -EINVAL,
+			      is_ext ? "is a driver, not an extension"
+				     : "is an extension, not a driver");
+		goto out;
+	}
 	if (is_ext && c->lazy) {
 		rc = xdrv_err(&e, -EINVAL, "an extension is compiled eagerly, not lazily");
 		goto out;

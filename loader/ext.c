@@ -22,7 +22,6 @@
 #include "ext_priv.h"
 
 #include <errno.h>
-#include <llvm-c/Object.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -182,34 +181,6 @@ int ldr_ext_load_module(struct ldr_ctx *ctx, LLVMOrcThreadSafeContextRef tsc, LL
 	return 0;
 }
 
-/* Does the object define `sym`? (the object the compiler process sent, before it is linked) */
-static int object_defines(const uint8_t *obj, size_t len, const char *sym)
-{
-	LLVMMemoryBufferRef mb =
-		LLVMCreateMemoryBufferWithMemoryRange((const char *)obj, len, "ext-object", 0);
-	char *msg = NULL;
-	LLVMBinaryRef bin = mb ? LLVMCreateBinary(mb, NULL, &msg) : NULL;
-	int found = 0;
-	LLVMDisposeMessage(msg);
-	if (bin) {
-		LLVMSymbolIteratorRef si = LLVMObjectFileCopySymbolIterator(bin);
-		for (; si && !LLVMObjectFileIsSymbolIteratorAtEnd(bin, si);
-		     LLVMMoveToNextSymbol(si)) {
-			const char *n = LLVMGetSymbolName(si);
-			if (n && strcmp(n, sym) == 0) {
-				found = 1;
-				break;
-			}
-		}
-		if (si)
-			LLVMDisposeSymbolIterator(si);
-		LLVMDisposeBinary(bin);
-	}
-	if (mb)
-		LLVMDisposeMemoryBuffer(mb);
-	return found;
-}
-
 int ldr_ext_load_compiled(struct ldr_ctx *ctx, const struct ldr_compiled *c,
 			  const struct ldr_ext_opts *opts, struct ldr_ext **out, char **err)
 {
@@ -221,13 +192,6 @@ int ldr_ext_load_compiled(struct ldr_ctx *ctx, const struct ldr_compiled *c,
 	int rc = opts_budget(opts, &budget, &e);
 	if (rc)
 		return ext_fail_load(ctx, rc, e, label, err);
-	size_t olen = 0;
-	const uint8_t *obj = ldr_compiled_object(c, &olen);
-	if (!obj || !object_defines(obj, olen, LDR_EXT_DESC_SYM)) {
-		rc = xdrv_err(&e, -EINVAL,
-			      "is a driver, not an extension (no " LDR_EXT_DESC_SYM ")");
-		return ext_fail_load(ctx, rc, e, label, err);
-	}
 	struct ldr_image *img = NULL;
 	rc = ldr_compiled_link(ctx, c, 1, &img, err);
 	if (rc)

@@ -7,7 +7,8 @@
  *     memory is ext_guard.c's); a driver-ABI import (xdrv_log, xdrv_dma_alloc, ...) is refused
  *     here with its name, and would not link anyway: an extension's JITDylib defines nothing
  *     else (ext_bind.c);
- *   - globals: defined in the module and constant (no writable, external or thread-local data),
+ *   - globals: defined in the module and constant (no writable, external or thread-local data;
+ *     parameters, xdrv_param_NAME, become constants when they are specialized),
  *     no aliases or ifuncs, no module-level assembly; initializers hold no integer-to-pointer
  *     constants (a pointer in constant data names the module's own globals or functions);
  *   - `xdrv_extension`: defined, constant;
@@ -89,7 +90,11 @@ int ldr_ext_lint(LLVMModuleRef m, char **err)
 					"extension: global %.*s is external (an extension has only "
 					"its own constant data)",
 					ln, n);
-		if (!LLVMIsGlobalConstant(g))
+		/* parameters (XDRV_PARAM) are variables until specialization makes each
+		 * declared one a constant; the memory check (after it) refuses any access to a
+		 * global that is still writable */
+		int param = len > 11 && memcmp(n, "xdrv_param_", 11) == 0;
+		if (!LLVMIsGlobalConstant(g) && !param)
 			return xdrv_err(err, -EINVAL,
 					"extension: global %.*s is writable (the extension profile "
 					"has no writable globals: state lives in tables)",

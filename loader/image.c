@@ -418,6 +418,21 @@ static int compare_descriptor(const struct sdk_manifest *m, const struct sdk_des
 			return num_mismatch(err, field, va, vb);
 		}
 	}
+	if (m->desc.kind != d->kind)
+		return num_mismatch(err, "kind", m->desc.kind, d->kind);
+	if (m->desc.hooks != d->hooks)
+		return num_mismatch(err, "hooks", m->desc.hooks, d->hooks);
+	if (str_differs(m->desc.run, d->run))
+		return mismatch(err, "entry point run", m->desc.run, d->run);
+	if (m->desc.ntables != d->ntables)
+		return num_mismatch(err, "number of tables", m->desc.ntables, d->ntables);
+	for (size_t i = 0; i < d->ntables; i++) {
+		const struct sdk_ext_table *a = &m->desc.tables[i], *b = &d->tables[i];
+		snprintf(field, sizeof field, "tables[%zu]", i);
+		if (str_differs(a->name, b->name) || a->kind != b->kind ||
+		    a->max_entries != b->max_entries)
+			return mismatch(err, field, a->name, b->name);
+	}
 	if (m->desc.nmatch != d->nmatch)
 		return num_mismatch(err, "number of match entries", m->desc.nmatch, d->nmatch);
 	for (size_t i = 0; i < d->nmatch; i++) {
@@ -428,28 +443,6 @@ static int compare_descriptor(const struct sdk_manifest *m, const struct sdk_des
 		    str_differs(a->compatible, b->compatible))
 			return mismatch(err, field, "one device", "another");
 	}
-	return 0;
-}
-
-/* An extension's descriptor as far as the load needs it here: name, version, ABI, parameters.
- * From the SDK's reader where it knows `xdrv_extension` (then compared with the manifest like a
- * driver's), else from the manifest, without parameters. */
-static int ext_descriptor(const struct sdk_manifest *man, LLVMModuleRef m, struct sdk_descriptor *d,
-			  char **err)
-{
-	char *e = NULL;
-	if (sdk_descriptor_read(m, d, &e) == 0) {
-		free(e);
-		return compare_descriptor(man, d, err);
-	}
-	free(e);
-	sdk_descriptor_free(d);
-	memset(d, 0, sizeof *d);
-	d->abi_version = man->abi_version;
-	d->name = strdup(man->name ? man->name : "");
-	d->version = strdup(man->version ? man->version : "");
-	if (!d->name || !d->version)
-		return xdrv_err(err, -ENOMEM, "out of memory");
 	return 0;
 }
 
@@ -465,10 +458,16 @@ static int parse_bitcode(struct ldr_ctx *ctx, LLVMContextRef lctx, const struct 
 	*mout = NULL;
 	if (!bc)
 		return xdrv_err(err, -EINVAL, "no bitcode member");
-	if (man->abi_version > XDRV_ABI_VERSION)
+	bool ext_pkg = man->desc.kind == SDK_KIND_EXTENSION;
+	if (!ext_pkg && man->abi_version > XDRV_ABI_VERSION)
 		return xdrv_err(err, -ENOTSUP,
 				"built for driver ABI " VER_FMT ", newer than this host's " VER_FMT,
 				VER_ARGS(man->abi_version), VER_ARGS(XDRV_ABI_VERSION));
+	if (ext_pkg && man->abi_version > XDRV_EXT_ABI_VERSION)
+		return xdrv_err(err, -ENOTSUP,
+				"built for extension ABI " VER_FMT
+				", newer than this host's " VER_FMT,
+				VER_ARGS(man->abi_version), VER_ARGS(XDRV_EXT_ABI_VERSION));
 	if (!man->profile || strcmp(man->profile, SDK_PROFILE) != 0)
 		return xdrv_err(err, -EINVAL, "manifest: profile '%s' is not '%s'",
 				man->profile ? man->profile : "", SDK_PROFILE);
@@ -499,26 +498,26 @@ static int parse_bitcode(struct ldr_ctx *ctx, LLVMContextRef lctx, const struct 
 		goto out_dispose;
 	}
 	rc = sdk_profile_check(m, err);
-	/* a packet extension (issue 16): its own lint (ext_lint.c); its descriptor is checked
-	 * where it is linked (ext.c) */
-	*is_ext = LLVMGetNamedGlobal(m, LDR_EXT_DESC_SYM) != NULL;
-	if (!rc && *is_ext) {
-		rc = ldr_ext_lint(m, err);
-		if (!rc && LLVMGetNamedGlobal(m, "xdrv_driver"))
-			rc = xdrv_err(err, -EINVAL,
-				      "defines both xdrv_driver and " LDR_EXT_DESC_SYM);
-		if (!rc)
-			rc = ext_descriptor(man, m, d, err);
-		goto ext_done;
-	}
+	/* a packet extension (issue 16): the manifest's kind and the module's agree; the SDK's
+	 * lint checks the extension profile, and the loader's own (ext_lint.c) what it relies
+	 * on, whatever the SDK said */
+	*is_ext = sdk_module_kind(m) == SDK_KIND_EXTENSION;
+	if (!rc && *is_ext != ext_pkg)
+		rc = xdrv_err(
+			err, -EINVAL,
+			"manifest and bitcode disagree: kind: manifest says '%s', the bitcode "
+			"defines %s",
+			ext_pkg ? "extension" : "driver",
+			*is_ext ? LDR_EXT_DESC_SYM : "xdrv_driver");
 	if (!rc)
 		rc = sdk_lint(m, man->abi_version, err);
+	if (!rc && *is_ext)
+		rc = ldr_ext_lint(m, err);
 	if (!rc)
 		rc = sdk_descriptor_read(m, d, err);
 	if (rc)
 		goto out_dispose;
 	rc = compare_descriptor(man, d, err);
-ext_done:
 	if (rc)
 		goto out_dispose;
 	*mout = m;
@@ -598,6 +597,10 @@ int ldr_image_load_buf(struct ldr_ctx *ctx, const uint8_t *buf, size_t len, cons
 	rc = sdk_package_read(buf, payload_len, &caps, ctx->cfg.extract_dir, &pkg, &e);
 	if (rc)
 		goto out;
+	if (pkg.manifest.desc.kind == SDK_KIND_EXTENSION && !ctx->capture_objects) {
+		rc = xdrv_err(&e, -EINVAL, "is an extension, not a driver");
+		goto out;
+	}
 	uint64_t t2 = xdrv_now_ns();
 	t.extract_ns = t2 - t1;
 
@@ -641,6 +644,12 @@ int ldr_image_load_buf(struct ldr_ctx *ctx, const uint8_t *buf, size_t len, cons
 				   &is_ext, &e);
 		if (rc)
 			goto out;
+		/* an extension is loaded with ldr_ext_* (in the compiler process, which compiles
+		 * either kind, it is) */
+		if (is_ext && !ctx->capture_objects) {
+			rc = xdrv_err(&e, -EINVAL, "is an extension, not a driver");
+			goto out;
+		}
 		t.parse_ns = xdrv_now_ns() - t3;
 
 		/* 4-6 */
