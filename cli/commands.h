@@ -44,10 +44,6 @@ int cmd_attest(int argc, char **argv);	    /* cli/cmd_attest.c */
 int cmd_verify_boot(int argc, char **argv); /* cli/cmd_verify_boot.c */
 int cmd_revoke(int argc, char **argv);	    /* cli/cmd_revoke.c */
 
-/* packet extensions (issue 16): `xdrv ext attach|detach|list|stats` against a running
- * `xdrv run --control` (argv[0] is the subcommand; `xdrv ext` dispatches them here) */
-int cmd_ext_ctl(int argc, char **argv); /* cli/cmd_ext_ctl.c */
-
 int cmd_version(int argc, char **argv); /* cli/cmd_version.c: also `xdrv --version` */
 
 #endif
