@@ -220,8 +220,9 @@ struct run_args {
 	struct cli_budget budget;
 	struct run_ext_spec ext[RUN_EXT_MAX]; /* --ext, in chain order */
 	size_t next;
-	bool control;		/* --control */
-	char control_path[108]; /* its socket */
+	struct ldr_ctx *ext_ctx; /* --lazy in a domain: the extensions' (eager) context */
+	bool control;		 /* --control */
+	char control_path[108];	 /* its socket */
 };
 
 static int parse_disk_option(struct run_args *a, int c, const char *arg)
@@ -652,6 +653,8 @@ static void cleanup(struct run_args *a, struct run_state *st)
 		free(a->pv_store[i]);
 	run_disk_free(&a->disk);
 	run_ext_free(a->ext, a->next);
+	ldr_ctx_destroy(a->ext_ctx);
+	a->ext_ctx = NULL;
 	ldr_runtime_set_log(NULL, NULL);
 }
 
@@ -837,8 +840,13 @@ static int run_isolated(struct run_args *a, const uint8_t *input, size_t in_len)
 		crc = ldr_package_compile(ctx, a->pkg, a->pv, a->nparams, &compiled, &cerr);
 	/* the extensions too: verified and compiled here and in the compiler process, linked
 	 * and run in the driver host */
+	if (crc == 0 && a->next && a->cfg.jit_mode == LDR_JIT_LAZY) {
+		struct ldr_config ec = a->cfg; /* extensions are compiled eagerly, never lazily */
+		ec.jit_mode = LDR_JIT_EAGER;
+		crc = ldr_ctx_create(&ec, &a->ext_ctx, &cerr);
+	}
 	if (crc == 0)
-		crc = run_ext_compile(ctx, a->ext, a->next, &cerr);
+		crc = run_ext_compile(a->ext_ctx ? a->ext_ctx : ctx, a->ext, a->next, &cerr);
 	if (crc != 0) {
 		fprintf(stderr, "xdrv run: %s\n", cerr ? cerr : "the package was not compiled");
 		free(cerr);
