@@ -5,10 +5,12 @@
  * reaches the driver's ring, comes back through the driver's receive path and runs the RX chain
  * before the host's callback.
  *
- * The extensions here are a test double of xdrv/ext_host.h (struct ldr_ext defined below, put in
- * place with ldr_net_ext_set_calls): C functions standing for extensions, so that a test can
- * make one fail at a given frame, or change the chain while a frame is in it. The real loader
- * runs real extensions in the e2e test (tests/e2e/ext_run.sh).
+ * Most extensions here are a test double of xdrv/ext_host.h (struct ldr_ext defined below, put
+ * in place with ldr_net_ext_set_calls): C functions standing for extensions, so that a test can
+ * make one fail at a given frame, or change the chain while a frame is in it. The last tests
+ * run the real loader's signed sample and hostile extensions (<build>/ext, <build>/ext-test:
+ * make test-build makes them) through the same chains; tests/e2e/ext_run.sh runs them in
+ * `xdrv run`.
  */
 #include "test_runtime_fixture.h"
 
@@ -16,7 +18,9 @@
 
 #include <errno.h>
 #include <xdrv/ext.h>
+#include <xdrv/loader.h>
 #include <xdrv/net_ext.h>
+#include <xdrv/wire.h>
 
 #define TD_IRQ 0x800u
 #define QMAX   8192u
@@ -646,6 +650,108 @@ static void test_unregister_and_unbind_detach_everything(void)
 	ldr_net_ext_set_calls(NULL);
 }
 
+/* ---- the real loader ----------------------------------------------------------------------------
+ */
+
+static struct ldr_ctx *real_ctx(void)
+{
+	struct ldr_config cfg = {.trust_root = xtest_path("%s/pki/root.pem", xtest_build_dir()),
+				 .jit_mode = LDR_JIT_EAGER,
+				 .opt_level = 2};
+	struct ldr_ctx *ctx = NULL;
+	char *err = NULL;
+	if (ldr_ctx_create(&cfg, &ctx, &err) != 0)
+		fprintf(stderr, "ctx: %s\n", err ? err : "?");
+	free(err);
+	return ctx;
+}
+
+static struct ldr_ext *real_ext(struct ldr_ctx *ctx, const char *rel)
+{
+	struct ldr_ext *e = NULL;
+	char *err = NULL;
+	const char *path = xtest_path("%s/%s", xtest_build_dir(), rel);
+	if (ldr_ext_load_file(ctx, path, NULL, 0, NULL, &e, &err) != 0)
+		fprintf(stderr, "%s: %s (make test-build builds the extensions)\n", path,
+			err ? err : "?");
+	free(err);
+	return e;
+}
+
+/* A generator frame (Ethernet/IPv4/UDP from port 9) to UDP port `dport`, with a sequence
+ * number in the first two bytes and `tag` in the third (of the destination MAC, which the
+ * extensions do not read). */
+static int send_udp(struct ldr_netdev *nd, uint32_t seq, uint16_t dport, uint8_t tag)
+{
+	static const uint8_t dst[6] = {0x02, 0, 0, 0, 0, 0x02}, src[6] = {0x02, 0, 0, 0, 0, 0x09};
+	uint8_t f[FLEN];
+	CU_ASSERT_EQUAL_FATAL(hvb_wire_gen_frame(f, sizeof f, seq, FLEN, dst, src), (int)FLEN);
+	f[0] = (uint8_t)(seq >> 8);
+	f[1] = (uint8_t)seq;
+	f[2] = tag;
+	f[36] = (uint8_t)(dport >> 8);
+	f[37] = (uint8_t)dport;
+	return ldr_net_xmit(nd, f, sizeof f, 0, 0, 0);
+}
+
+static void test_real_hostile_loop_is_detached_while_frames_go_on(void)
+{
+	struct ldr_netdev *nd = setup(64);
+	ldr_net_ext_set_calls(NULL); /* the real loader from here */
+	struct ldr_ctx *ctx = real_ctx();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+	struct ldr_ext *loop = real_ext(ctx, "ext-test/loop.xdrv");
+	struct ldr_ext *empty = real_ext(ctx, "ext/empty.xdrv");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(loop);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(empty);
+	CU_ASSERT(attach(nd, XDRV_EXT_HOOK_RX, 0, loop, LDR_NET_EXT_PASS) > 0);
+	CU_ASSERT(attach(nd, XDRV_EXT_HOOK_RX, 1, empty, LDR_NET_EXT_PASS) > 0);
+	for (uint32_t s = 0; s < 50; s++)
+		CU_ASSERT_EQUAL(send_udp(nd, s, 7000, 0), 0);
+	rtf_run(D, 20);
+	CU_ASSERT_EQUAL(R.frames, 50);
+	CU_ASSERT(rtf_logged("net0: extension loop detached from the rx hook: "));
+	CU_ASSERT(rtf_logged("budget"));
+	struct ldr_net_ext_info info[4];
+	CU_ASSERT_EQUAL(ldr_net_ext_list(nd, info, 4), 2);
+	CU_ASSERT_STRING_EQUAL(info[0].name, "empty");
+	CU_ASSERT(info[0].st.runs == 50 && info[0].st.pass == 50);
+	CU_ASSERT_STRING_EQUAL(info[1].name, "loop");
+	CU_ASSERT(!info[1].attached && info[1].st.failed == 1 && info[1].st.runs == 1);
+	teardown();
+	ldr_ctx_destroy(ctx);
+}
+
+static void test_real_prio_serves_the_high_port_first_with_a_full_ring(void)
+{
+	struct ldr_netdev *nd = setup(4);
+	ldr_net_ext_set_calls(NULL);
+	struct ldr_ctx *ctx = real_ctx();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+	struct ldr_ext *prio = real_ext(ctx, "ext/prio.xdrv"); /* port 5201: high */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(prio);
+	CU_ASSERT(attach(nd, XDRV_EXT_HOOK_TX, 0, prio, LDR_NET_EXT_PASS) > 0);
+	N.hold = 1;
+	for (uint32_t s = 0; s < 4; s++) /* fill the ring */
+		CU_ASSERT_EQUAL(send_udp(nd, s, 7000, 9), 0);
+	rtf_run(D, 2);
+	for (uint32_t s = 4; s < 104; s++) /* low and high interleaved, all waiting */
+		CU_ASSERT_EQUAL(send_udp(nd, s, s & 1 ? 5201 : 7000, s & 1 ? 0 : 1), 0);
+	struct ldr_net_ext_counts c;
+	ldr_net_ext_counts(nd, &c);
+	CU_ASSERT(c.class_waiting[0] == 50 && c.class_waiting[1] == 50);
+	N.hold = 0;
+	rtf_run(D, 400);
+	CU_ASSERT_EQUAL(N.sent, 104);
+	int order_ok = 1;
+	for (uint32_t i = 4; i < N.sent; i++)
+		order_ok &= N.sent_cls[i] == (i < 54 ? 0 : 1);
+	CU_ASSERT(order_ok);
+	CU_ASSERT_EQUAL(R.frames, 104);
+	teardown();
+	ldr_ctx_destroy(ctx);
+}
+
 XTEST_SUITE(loader_runtime_ext, NULL, NULL,
 	    XTEST(test_chain_runs_in_order_and_attach_takes_a_position),
 	    XTEST(test_drops_are_exact_and_counted_on_both_hooks),
@@ -654,4 +760,6 @@ XTEST_SUITE(loader_runtime_ext, NULL, NULL,
 	    XTEST(test_tx_verdict_sends_the_rewritten_frame_back_out),
 	    XTEST(test_class_backlogs_are_served_by_strict_priority_with_a_full_ring),
 	    XTEST(test_attach_checks_hooks_policy_and_chain_length),
-	    XTEST(test_unregister_and_unbind_detach_everything))
+	    XTEST(test_unregister_and_unbind_detach_everything),
+	    XTEST(test_real_hostile_loop_is_detached_while_frames_go_on),
+	    XTEST(test_real_prio_serves_the_high_port_first_with_a_full_ring))
