@@ -265,6 +265,12 @@ static int chain_run(struct ldr_netdev *nd, struct ldr_net_ext *x, int h, uint8_
 	return verdict;
 }
 
+bool ldr_net_ext_rx_active(struct ldr_netdev *nd)
+{
+	struct ldr_net_ext *x = state(nd, false);
+	return x && x->chain[HOOK_RX];
+}
+
 int ldr_net_ext_rx(struct ldr_netdev *nd, uint8_t *frame, uint32_t len, uint64_t now_ns)
 {
 	struct ldr_net_ext *x = state(nd, false);

@@ -92,6 +92,8 @@ struct ldr_netdev {
 	uint32_t bl_total;
 	uint64_t cls_sent[XDRV_EXT_CLASSES], cls_dropped[XDRV_EXT_CLASSES];
 	struct ldr_net_ext *ext; /* extension chains (runtime_ext.c); NULL: none ever attached */
+	uint8_t *ext_copy;	 /* pool frames copied for the RX chain (a pool buffer is never */
+	size_t ext_copy_cap;	 /* written by the host: ABI 1.1) */
 	/* frames of the running poll (xdrv_net_rx), handed to the host when it returns */
 	bool in_poll;
 	uint32_t rxb_n;
@@ -502,6 +504,23 @@ int32_t xdrv_rxpool_deliver(xdrv_rxpool_t *pool, const struct xdrv_rx_frame *fra
 	struct ldr_net_frame f[RX_BATCH];
 	uint32_t k = 0, done = 0;
 	uint64_t now = nd->ext ? xdrv_now_ns() : 0;
+	/* an RX chain may rewrite frames, and the host never writes a pool buffer: the chain and
+	 * the host get a copy (one batch of buffers, kept for the interface) */
+	bool copy = nd->ext && ldr_net_ext_rx_active(nd);
+	if (copy && nd->ext_copy_cap < (size_t)RX_BATCH * rp->stride) {
+		uint8_t *b = realloc(nd->ext_copy, (size_t)RX_BATCH * rp->stride);
+		if (b) {
+			nd->ext_copy = b;
+			nd->ext_copy_cap = (size_t)RX_BATCH * rp->stride;
+		}
+	}
+	if (copy && nd->ext_copy_cap < (size_t)RX_BATCH * rp->stride) {
+		ldr_rt_log(drv, XDRV_LOG_WARN,
+			   "net%u: no memory to copy pool frames for the "
+			   "extensions: %u frames dropped",
+			   nd->index, n);
+		return 0;
+	}
 	for (uint32_t i = 0; i < n; i++) {
 		struct xdrv_rx_frame fr;
 		memcpy(&fr, &frames[i], sizeof fr);
@@ -514,6 +533,10 @@ int32_t xdrv_rxpool_deliver(xdrv_rxpool_t *pool, const struct xdrv_rx_frame *fra
 			continue;
 		}
 		uint8_t *data = rp->mem + (size_t)fr.buf * rp->stride;
+		if (copy) {
+			memcpy(nd->ext_copy + (size_t)k * rp->stride, data, fr.len);
+			data = nd->ext_copy + (size_t)k * rp->stride;
+		}
 		if (nd->ext) {
 			int v = ldr_net_ext_rx(nd, data, fr.len, now);
 			if (v == XDRV_EXT_TX)
@@ -662,6 +685,9 @@ static void nd_shutdown(struct ldr_netdev *nd, struct ldr_unbind_report *rep)
 	pools_release(nd, rep);
 	if (nd->ext)
 		ldr_net_ext_release(nd); /* unregister and unbind detach every extension */
+	free(nd->ext_copy);
+	nd->ext_copy = NULL;
+	nd->ext_copy_cap = 0;
 	ldr_handle_drop(LDR_H_NETDEV, &nd->o);
 	nd->registered = nd->open = nd->napi = false;
 }

@@ -347,6 +347,7 @@ void ldr_netdev_class_counts(const struct ldr_netdev *nd, uint64_t *sent, uint64
  * send (XDRV_EXT_PASS with *cls, or _DROP); count a bounced frame the transmit path lost;
  * detach everything at unregister and unbind. */
 int ldr_net_ext_rx(struct ldr_netdev *nd, uint8_t *frame, uint32_t len, uint64_t now_ns);
+bool ldr_net_ext_rx_active(struct ldr_netdev *nd); /* the RX chain is not empty */
 int ldr_net_ext_tx(struct ldr_netdev *nd, uint8_t *frame, uint32_t len, uint32_t *cls);
 void ldr_net_ext_bounce_lost(struct ldr_netdev *nd);
 void ldr_net_ext_release(struct ldr_netdev *nd);

@@ -217,6 +217,14 @@ static struct {
 	uint32_t rx_head, rx_tail;
 	uint8_t sent_cls[QMAX]; /* byte 2 of each frame the driver was given, in order */
 	uint32_t sent;
+	/* ABI 1.1: receive into a pool of pool_count buffers, delivered a poll at a time */
+	uint32_t pool_count;
+	xdrv_rxpool_t *pool;
+	uint32_t pool_len[QMAX];
+	int32_t delivered; /* what the last xdrv_rxpool_deliver returned */
+	uint32_t short_delivers;
+	uint8_t pool_w2[QMAX]; /* byte 2 of each pool buffer as the "device" wrote it */
+	uint8_t pool_b2[QMAX]; /* ... and after its deliver call */
 } N;
 
 static int32_t nic_xmit(xdrv_netdev_t *nd, xdrv_pkt_t *pkt)
@@ -225,11 +233,20 @@ static int32_t nic_xmit(xdrv_netdev_t *nd, xdrv_pkt_t *pkt)
 		return XDRV_EBUSY;
 	uint32_t len = xdrv_pkt_len(pkt), fl = 0;
 	const uint8_t *src = xdrv_pkt_frag(pkt, 0, &fl);
-	xdrv_pkt_t *rx = xdrv_pkt_alloc(nd, len);
-	uint8_t *dst = xdrv_pkt_frag(rx, 0, NULL);
+	xdrv_pkt_t *rx = NULL;
+	uint8_t *dst = NULL;
+	if (N.pool) { /* the "device" writes the frame into the next pool buffer */
+		uint32_t slot = N.rx_tail % N.pool_count;
+		dst = xdrv_rxpool_buf(N.pool, slot, NULL);
+		N.pool_len[slot] = len;
+	} else {
+		rx = xdrv_pkt_alloc(nd, len);
+		dst = xdrv_pkt_frag(rx, 0, NULL);
+	}
 	if (dst && src && fl == len)
 		memcpy(dst, src, len);
 	N.sent_cls[N.sent++ % QMAX] = src ? src[2] : 0xff;
+	N.pool_w2[N.rx_tail % QMAX] = src ? src[2] : 0xff;
 	N.rxq[N.rx_tail++ % QMAX] = rx;
 	N.ring[N.ring_used++] = pkt;
 	if (N.ring_used == N.ring_cap)
@@ -249,9 +266,24 @@ static uint32_t nic_irq(void *ctx)
 static int32_t nic_poll(xdrv_netdev_t *nd, uint32_t budget)
 {
 	uint32_t done = 0;
-	while (done < budget && N.rx_head != N.rx_tail) {
-		xdrv_net_rx(nd, N.rxq[N.rx_head++ % QMAX], 0);
+	struct xdrv_rx_frame f[64];
+	uint32_t first = N.rx_head;
+	while (done < budget && done < 64 && N.rx_head != N.rx_tail) {
+		if (N.pool) {
+			uint32_t slot = N.rx_head++ % N.pool_count;
+			f[done] = (struct xdrv_rx_frame){.buf = slot, .len = N.pool_len[slot]};
+		} else {
+			xdrv_net_rx(nd, N.rxq[N.rx_head++ % QMAX], 0);
+		}
 		done++;
+	}
+	if (N.pool && done) {
+		N.delivered = xdrv_rxpool_deliver(N.pool, f, done);
+		N.short_delivers += N.delivered != (int32_t)done;
+		for (uint32_t i = 0; i < done; i++) {
+			const uint8_t *b = xdrv_rxpool_buf(N.pool, f[i].buf, NULL);
+			N.pool_b2[(first + i) % QMAX] = b ? b[2] : 0xff;
+		}
 	}
 	if (N.hold) /* look again later */
 		return (int32_t)budget;
@@ -275,6 +307,8 @@ static int32_t nic_probe(xdrv_device_t *dev)
 	static const uint8_t mac[6] = {0x02, 0, 0, 0, 0, 0x02};
 	N.mmio = xdrv_dev_region(dev, 0);
 	N.nd = xdrv_net_register(dev, &nic_ops, mac, NULL);
+	if (N.nd && N.pool_count && !(N.pool = xdrv_rxpool_create(N.nd, N.pool_count, 2048)))
+		return XDRV_ENOMEM;
 	return N.nd ? xdrv_irq_request(dev, 0, nic_irq, NULL) : XDRV_ENOMEM;
 }
 
@@ -321,12 +355,13 @@ static void rx_cb(void *ctx, const uint8_t *frame, size_t len, uint32_t csum)
 static struct rtf_dev F;
 static struct ldr_driver *D;
 
-static struct ldr_netdev *setup(uint32_t ring_cap)
+static struct ldr_netdev *setup_pool(uint32_t ring_cap, uint32_t pool_count)
 {
 	memset(&N, 0, sizeof N);
 	memset(&R, 0, sizeof R);
 	memset(&X, 0, sizeof X);
 	N.ring_cap = ring_cap;
+	N.pool_count = pool_count;
 	ldr_net_ext_set_calls(&dbl_calls);
 	F = rtf_dev_create("testdev");
 	rtf_log_reset();
@@ -339,6 +374,11 @@ static struct ldr_netdev *setup(uint32_t ring_cap)
 	free(err);
 	X.nd = nd;
 	return nd;
+}
+
+static struct ldr_netdev *setup(uint32_t ring_cap)
+{
+	return setup_pool(ring_cap, 0);
 }
 
 static void teardown(void)
@@ -544,6 +584,40 @@ static void test_tx_verdict_sends_the_rewritten_frame_back_out(void)
 	struct ldr_net_ext_counts c;
 	ldr_net_ext_counts(nd, &c);
 	CU_ASSERT(c.rx_bounced == 1 && c.rx_bounce_lost == 0 && b->st.tx == 1);
+	teardown();
+}
+
+static void test_pool_frames_are_copied_for_the_chain_and_counted_as_delivered(void)
+{
+	struct ldr_netdev *nd = setup_pool(256, 512);
+	struct ldr_ext *f = ext("filter", 'F', 1, fn_drop_odd);
+	attach(nd, XDRV_EXT_HOOK_RX, 0, f, 0);
+	attach(nd, XDRV_EXT_HOOK_RX, 1, ext("bounce", 'X', 1, fn_bounce), 0);
+	for (uint32_t s = 0; s < 200; s++)
+		CU_ASSERT_EQUAL(send(nd, s, (s % 10) == 4 ? 'B' : 0), 0);
+	rtf_run(D, 50);
+	/* odd ones dropped; the even ones marked B bounced once (rewritten to b) and came back */
+	uint32_t bounced = 0, bad = 0;
+	for (uint32_t s = 0; s < 200; s++) {
+		bounced += (s % 10) == 4;
+		bad += R.got[s] != ((s & 1) ? 0 : 1);
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT_EQUAL(R.frames, 100);
+	CU_ASSERT_EQUAL(N.sent, 200 + bounced);
+	struct ldr_net_ext_counts c;
+	ldr_net_ext_counts(nd, &c);
+	CU_ASSERT(c.rx_dropped == 100 && c.rx_bounced == bounced && c.rx_bounce_lost == 0);
+	/* the driver's buffers were never written (the chain rewrote a copy), and frames the
+	 * chain took count as delivered */
+	uint32_t written = 0, marked = 0;
+	for (uint32_t i = 0; i < N.sent; i++) {
+		written += N.pool_b2[i] != N.pool_w2[i];
+		marked += N.pool_w2[i] == 'B';
+	}
+	CU_ASSERT_EQUAL(marked, bounced);
+	CU_ASSERT_EQUAL(written, 0);
+	CU_ASSERT_EQUAL(N.short_delivers, 0);
 	teardown();
 }
 
@@ -758,6 +832,7 @@ XTEST_SUITE(loader_runtime_ext, NULL, NULL,
 	    XTEST(test_replace_is_atomic_for_the_frame_in_the_chain),
 	    XTEST(test_failing_extension_is_detached_and_traffic_continues),
 	    XTEST(test_tx_verdict_sends_the_rewritten_frame_back_out),
+	    XTEST(test_pool_frames_are_copied_for_the_chain_and_counted_as_delivered),
 	    XTEST(test_class_backlogs_are_served_by_strict_priority_with_a_full_ring),
 	    XTEST(test_attach_checks_hooks_policy_and_chain_length),
 	    XTEST(test_unregister_and_unbind_detach_everything),

@@ -33,9 +33,9 @@
  * Unregistering the interface or unbinding the driver detaches (and unloads) everything.
  *
  * Where an RX extension rewrites a frame: an ABI 1.0 driver's frame is a host packet already;
- * an ABI 1.1 pool frame (xdrv_rxpool_deliver) is rewritten in the driver's pool buffer, during
- * the deliver call (the rewritten bytes derive from the frame, the extension's constants and its
- * tables). A pool frame an extension dropped or sent back counts as delivered in the deliver
+ * an ABI 1.1 pool frame (xdrv_rxpool_deliver) is copied first while the RX chain is not empty
+ * (the host never writes a pool buffer, ABI.md "ABI 1.1"), and the host's callback gets the
+ * copy. A pool frame an extension dropped or sent back counts as delivered in the deliver
  * call's result: the host's verdict, not the driver's drop.
  */
 #ifndef XDRV_NET_EXT_H
