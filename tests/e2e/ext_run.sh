@@ -115,7 +115,7 @@ SOCK="$T/ctl.sock"
   --param tx_ring=256 --wire "gen:count=$L,size=60,check=0,digest=0" --control="$SOCK" "$PKG" \
   >"$T/live.log" 2>&1 &
 XPID=$!
-for _ in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.05; done
+for _ in $(seq 1200); do [ -S "$SOCK" ] && break; kill -0 "$XPID" 2>/dev/null || break; sleep 0.05; done
 live_ok=1
 a1=$("$X" ext attach --control "$SOCK" "rx:$E/empty.xdrv" 2>&1) || live_ok=0
 a2=$("$X" ext attach --control "$SOCK" --pos 0 "rx:$E/filter.xdrv:table=deny=$T/deny-gen" 2>&1) || live_ok=0
