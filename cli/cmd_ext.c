@@ -26,17 +26,20 @@
 #include <string.h>
 #include <xdrv/ext_host.h>
 #include <xdrv/loader.h>
+#include <xdrv/revocation.h>
 #include <xdrv/sdk.h>
 #include <xdrv/util.h>
 
 #define CMD	       "ext test"
 #define MAX_PARAMS     SDK_MAX_PARAMS
 #define MAX_TABLE_ARGS 64
+#define PKG_MAX	       (512u << 20) /* bytes of a package file read (the loader caps more) */
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: xdrv ext test [--trust root.pem | --allow-unsigned] [--store DIR]\n"
+		"                     [--crl FILE] [--deny-list FILE]\n"
 		"                     [--param NAME=VALUE]... [--budget N] [--hook rx|tx]\n"
 		"                     [--table NAME=KEY[:VALUE][,KEY[:VALUE]]...]...\n"
 		"                     [--table-file NAME=FILE]... [--on-fail pass|drop]\n"
@@ -83,6 +86,9 @@ static void usage(FILE *f)
 		"STORE/trust-root.pem)\n"
 		"  --store DIR         the store whose trust root to use\n"
 		"  --allow-unsigned    development: accept an unsigned package\n"
+		"  --crl FILE          the root's CRL: refuse a package signed by a revoked "
+		"certificate\n"
+		"  --deny-list FILE    refuse a package whose payload digest it lists\n"
 		"\n"
 		"An extension that faults, exceeds its budget, accesses out of bounds or returns\n"
 		"something that is no verdict is stopped: the summary names the frame and what\n"
@@ -285,7 +291,7 @@ static json_t *tables_dump(const struct ldr_ext *e, FILE *f)
 }
 
 struct opts {
-	const char *pcap, *out, *verdicts, *pkg, *store, *trust;
+	const char *pcap, *out, *verdicts, *pkg, *store, *trust, *crl, *deny;
 	uint32_t hook;
 	int on_fail_drop, dump, json, allow_unsigned;
 	uint64_t budget;
@@ -323,7 +329,8 @@ static int run_capture(const struct opts *o, struct ldr_ext *e, const struct xpc
 			if (v >= 0) {
 				vname = verdict_name(v, vb, sizeof vb);
 				out = v != XDRV_EXT_DROP;
-				counts[v < 0x100 ? v : 3 + (v & 0xff)]++;
+				/* ldr_ext_run returns 0..2 or CLASS(0..3), nothing else */
+				counts[v >= 0x100 ? 3u + ((uint32_t)v & 3u) : (uint32_t)v % 3u]++;
 			} else {
 				fail_at = (long)i;
 				fail_rc = v;
@@ -417,6 +424,8 @@ static int cmd_ext_test(int argc, char **argv)
 		{"trust", required_argument, NULL, 't'},
 		{"store", required_argument, NULL, 's'},
 		{"allow-unsigned", no_argument, NULL, 'u'},
+		{"crl", required_argument, NULL, 'C'},
+		{"deny-list", required_argument, NULL, 'D'},
 		{NULL, 0, NULL, 0},
 	};
 	static struct opts o;
@@ -512,6 +521,12 @@ static int cmd_ext_test(int argc, char **argv)
 		case 'u':
 			o.allow_unsigned = 1;
 			break;
+		case 'C':
+			o.crl = optarg;
+			break;
+		case 'D':
+			o.deny = optarg;
+			break;
 		case ':':
 			return xdrv_cli_usage_error(CMD, "missing value for", argv[optind - 1]);
 		default:
@@ -548,11 +563,29 @@ static int cmd_ext_test(int argc, char **argv)
 	}
 	struct ldr_ctx *ctx = NULL;
 	struct ldr_ext *e = NULL;
+	struct sig_revocation *rev = NULL;
 	struct ldr_ext_opts eo = {.budget = o.budget};
 	int rc = 1;
 	FILE *vf = NULL, *of = NULL;
-	if (ldr_ctx_create(&cfg, &ctx, &err) != 0 ||
-	    ldr_ext_load_file(ctx, o.pkg, o.params, o.nparams, &eo, &e, &err) != 0) {
+	uint8_t *kbuf = NULL;
+	size_t klen = 0;
+	const char *base = strrchr(o.pkg, '/') ? strrchr(o.pkg, '/') + 1 : o.pkg;
+	if ((o.crl || o.deny) && !cfg.trust_root) {
+		fprintf(stderr, "xdrv " CMD ": --crl and --deny-list need a trust root\n");
+		goto out;
+	}
+	/* the package read once: what is verified, checked for revocation and compiled is the
+	 * same bytes */
+	if ((o.crl || o.deny) &&
+	    sig_revocation_load(cfg.trust_root, o.crl, o.deny, &rev, &err) != 0) {
+		fprintf(stderr, "xdrv " CMD ": %s\n", err ? err : "revocation inputs refused");
+		free(err);
+		goto out;
+	}
+	if (xdrv_read_file(o.pkg, PKG_MAX, &kbuf, &klen, &err) != 0 ||
+	    ldr_ctx_create(&cfg, &ctx, &err) != 0 ||
+	    ldr_ext_load_buf(ctx, kbuf, klen, base, o.params, o.nparams, &eo, &e, &err) != 0 ||
+	    (rev && sig_revocation_check(rev, kbuf, klen, &err) != 0)) {
 		fprintf(stderr, "xdrv " CMD ": %s\n", err ? err : "failed");
 		free(err);
 		goto out;
@@ -591,6 +624,8 @@ out:
 		fclose(of);
 	ldr_ext_unload(e);
 	ldr_ctx_destroy(ctx);
+	sig_revocation_free(rev);
+	free(kbuf);
 	xpcap_free(&cap);
 	free(pbuf);
 	return rc;

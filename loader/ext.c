@@ -214,22 +214,16 @@ int ldr_ext_load_compiled(struct ldr_ctx *ctx, const struct ldr_compiled *c,
 	return 0;
 }
 
-int ldr_ext_load_file(struct ldr_ctx *ctx, const char *path, const struct ldr_param_value *params,
-		      size_t nparams, const struct ldr_ext_opts *opts, struct ldr_ext **out,
-		      char **err)
+int ldr_ext_load_buf(struct ldr_ctx *ctx, const uint8_t *buf, size_t len, const char *label,
+		     const struct ldr_param_value *params, size_t nparams,
+		     const struct ldr_ext_opts *opts, struct ldr_ext **out, char **err)
 {
 	struct ldr_compiled *c = NULL;
-	uint8_t *buf = NULL;
-	size_t len = 0;
 	*out = NULL;
-	int rc = ldr_package_read(ctx, path, &buf, &len, err);
-	if (rc)
-		return rc;
 	/* an extension is compiled whole, whatever the context's mode for drivers */
 	uint32_t mode = ctx->cfg.jit_mode;
 	ctx->cfg.jit_mode = LDR_JIT_EAGER;
-	rc = ldr_package_compile_mem(ctx, buf, len, ldr_package_base(path), params, nparams, &c,
-				     err);
+	int rc = ldr_package_compile_mem(ctx, buf, len, label, params, nparams, &c, err);
 	ctx->cfg.jit_mode = mode;
 	if (!rc)
 		rc = ldr_ext_load_compiled(ctx, c, opts, out, err);
@@ -240,6 +234,20 @@ int ldr_ext_load_file(struct ldr_ctx *ctx, const char *path, const struct ldr_pa
 			memset((*out)->digest, 0, 32);
 	}
 	ldr_compiled_free(c);
+	return rc;
+}
+
+int ldr_ext_load_file(struct ldr_ctx *ctx, const char *path, const struct ldr_param_value *params,
+		      size_t nparams, const struct ldr_ext_opts *opts, struct ldr_ext **out,
+		      char **err)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	*out = NULL;
+	int rc = ldr_package_read(ctx, path, &buf, &len, err);
+	if (!rc)
+		rc = ldr_ext_load_buf(ctx, buf, len, ldr_package_base(path), params, nparams, opts,
+				      out, err);
 	free(buf);
 	return rc;
 }

@@ -195,6 +195,19 @@ out=$("$X" ext test --pcap "$T/in.pcap" --trust "$PKI/root.pem" "$T/rw.unsigned.
 if [ $rc = 1 ] && grep -q "unsigned" <<<"$out"; then ok "an unsigned package is refused"
 else bad "unsigned package: rc $rc: $out"; fi
 
+# revocation: a deny-list naming the package, and a CRL revoking its signer
+if "$X" revoke --deny-list "$T/deny.txt" --package "$T/rw.xdrv" > /dev/null 2>&1; then
+  out=$("$X" ext test --trust "$PKI/root.pem" --deny-list "$T/deny.txt" --pcap "$T/in.pcap" "$T/rw.xdrv" 2>&1); rc=$?
+  if [ $rc = 1 ] && grep -q "deny-list" <<<"$out"; then ok "a package on the deny-list is refused"
+  else bad "deny-list: rc $rc: $out"; fi
+else bad "xdrv revoke --deny-list failed"; fi
+if "$X" revoke --root-cert "$PKI/root.pem" --root-key "$PKI/root.key" --crl "$T/crl.pem" \
+  --cert "$PKI/signer.pem" > /dev/null 2>&1; then
+  out=$("$X" ext test --trust "$PKI/root.pem" --crl "$T/crl.pem" --pcap "$T/in.pcap" "$T/rw.xdrv" 2>&1); rc=$?
+  if [ $rc = 1 ] && grep -q "revoked" <<<"$out"; then ok "a package signed by a revoked certificate is refused"
+  else bad "CRL: rc $rc: $out"; fi
+else bad "xdrv revoke --crl failed"; fi
+
 # ---- 5. the sample filter (built by make): drops what its table lists ----
 if [ -f "$B/ext/filter.xdrv" ]; then
   out=$("$X" ext test --trust "$PKI/root.pem" --pcap "$T/in.pcap" --json --dump-tables \
