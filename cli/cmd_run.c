@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <xdrv/abi.h>
 #include <xdrv/domain.h>
@@ -149,7 +150,9 @@ static void usage(FILE *f)
 		"  --control[=PATH]    a control socket for `xdrv ext attach|detach|list|stats`\n"
 		"                      while the run lasts (default $XDRV_RUN_DIR, else\n"
 		"                      $XDG_RUNTIME_DIR, else /tmp, /xdrv-run.sock; this user or\n"
-		"                      root only); with --in-process\n"
+		"                      root only); in a driver domain the supervisor relays\n"
+		"                      detach, list and stats to the driver host; attach there\n"
+		"                      is not implemented (--ext at the start, or --in-process)\n"
 		"  With --host-tap the run lasts until SIGINT/SIGTERM (or --for); with the "
 		"generator\n"
 		"  until its frames are through. Prints frames each way, the wire's counters and\n"
@@ -207,7 +210,7 @@ struct run_args {
 	struct hvb_split *server;    /* its backend server, while the run lasts */
 	const char *split_socket;    /* the server's socket, for the driver host */
 	struct run_host_tap htap;    /* the host TAP the supervisor opened, fd -1 if none */
-	int pass[2];		     /* descriptors handed to each driver host: the host TAP, the */
+	int pass[4];		     /* descriptors handed to each driver host: the host TAP, the */
 	size_t npass;		     /* lazy compiler's session */
 	struct ldr_domain_cfg dom;   /* --heartbeat, --restarts */
 	const char *kv[MAX_PARAMS];
@@ -223,6 +226,7 @@ struct run_args {
 	struct ldr_ctx *ext_ctx; /* --lazy in a domain: the extensions' (eager) context */
 	bool control;		 /* --control */
 	char control_path[108];	 /* its socket */
+	int ctl_pair[2];	 /* driver domain: the supervisor's relay to the host (ctl.h) */
 };
 
 static int parse_disk_option(struct run_args *a, int c, const char *arg)
@@ -641,6 +645,9 @@ static void summary(struct run_args *a, struct run_state *st, const struct ldr_u
 static void cleanup(struct run_args *a, struct run_state *st)
 {
 	run_host_tap_close(&a->htap);
+	for (int i = 0; i < 2; i++)
+		if (a->ctl_pair[i] >= 0)
+			close(a->ctl_pair[i]);
 	hvb_split_stop(a->server); /* after the driver host: its frontends close first */
 	hvb_split_plan_free(&a->split);
 	run_console_destroy(st->console);
@@ -721,8 +728,13 @@ static int run_loaded(struct run_args *a, struct run_state *st, const uint8_t *i
 		if (rc == 0 && a->next)
 			rc = run_ext_attach(st->ctx, run_nic_netdev(st->nic), a->ext, a->next,
 					    &err);
-		if (rc == 0 && a->control)
+		if (rc == 0 && a->control && host) { /* the supervisor relays to us */
+			st->ctl = run_ctl_host(a->ctl_pair[1]);
+			if (!st->ctl)
+				rc = xdrv_err(&err, -ENOMEM, "out of memory");
+		} else if (rc == 0 && a->control) {
 			rc = run_ctl_open(a->control_path, &st->ctl, &err);
+		}
 		run_ctl_set(st->ctl, st->ctx, run_nic_netdev(st->nic));
 		if (rc != 0)
 			ldr_driver_unbind(st->drv);
@@ -870,6 +882,30 @@ static int run_isolated(struct run_args *a, const uint8_t *input, size_t in_len)
 		ldr_ctx_destroy(ctx);
 		return 1;
 	}
+	/* --control: the socket is the supervisor's (a driver host may not accept connections);
+	 * a thread relays list, stats and detach to the driver host over a socket pair */
+	struct run_ctl *ctl = NULL;
+	if (rc == 0 && a->control) {
+		rc = run_ctl_open(a->control_path, &ctl, &err);
+		if (rc == 0 &&
+		    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, a->ctl_pair) != 0)
+			rc = xdrv_err(&err, -errno, "--control: socketpair: %s", strerror(errno));
+		if (rc == 0)
+			rc = run_ctl_relay_start(ctl, a->ctl_pair[0], &err);
+		if (rc == 0) {
+			a->pass[a->npass++] = a->ctl_pair[1];
+			a->dom.npass = a->npass;
+		}
+	}
+	if (rc != 0) {
+		fprintf(stderr, "xdrv run: %s\n", err ? err : "--control failed");
+		free(err);
+		run_ctl_close(ctl);
+		ldr_compiled_free(compiled);
+		run_ext_free(a->ext, a->next);
+		ldr_ctx_destroy(ctx);
+		return 1;
+	}
 	char label[128];
 	const char *base = strrchr(a->pkg, '/');
 	snprintf(label, sizeof label, "%s", base ? base + 1 : a->pkg);
@@ -882,6 +918,7 @@ static int run_isolated(struct run_args *a, const uint8_t *input, size_t in_len)
 	a->dom.no_namespaces = a->host_tap != NULL || (a->wire && !a->split.wire[0] && !gen);
 	struct ldr_domain_result res;
 	rc = ldr_domain_run(&a->dom, host_body, &j, &res, &err);
+	run_ctl_close(ctl);
 	ldr_compiled_free(compiled);
 	run_ext_free(a->ext, a->next);
 	ldr_ctx_destroy(ctx);
@@ -908,6 +945,7 @@ int cmd_run(int argc, char **argv)
 	memset(&a, 0, sizeof a);
 	memset(&st, 0, sizeof st);
 	a.htap.fd = -1;
+	a.ctl_pair[0] = a.ctl_pair[1] = -1;
 	int rc = parse_args(argc, argv, &a);
 	if (rc) {
 		for (size_t i = 0; i < a.nparams; i++)
@@ -933,17 +971,6 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "xdrv run: this build has no sandbox (built without libseccomp): "
 				"running in process\n");
 		a.in_process = true;
-	}
-	if (a.control && !a.in_process && !a.native) {
-		/* the driver host may not accept connections (its seccomp list), and an attach
-		 * needs an extension the supervisor verified and compiled handed to the running
-		 * host, for which there is no channel yet */
-		cleanup(&a, &st);
-		return xdrv_cli_usage_error("run",
-					    "--control works with --in-process only: live attach "
-					    "into a driver domain is not implemented (--ext at "
-					    "start works in a domain)",
-					    NULL);
 	}
 	if (!a.in_process && !a.native) {
 		rc = run_isolated(&a, input, (size_t)in_len);

@@ -13,6 +13,13 @@
  * Protocol: one request a connection, one line: "list", "stats", "detach ID", or
  * "attach POS SPEC" (POS a number or "end"; SPEC as --ext takes it, its paths absolute). The
  * answer: lines of text, the last "ok" or "error: MESSAGE".
+ *
+ * In a driver domain the supervisor owns the socket (the driver host may not accept
+ * connections) and a thread of its relays each request over a SEQPACKET socket pair to the
+ * driver host, where the run loop serves it the same way and answers in one message; requests
+ * carry a number so that an answer that came too late (a host that was restarted) is never
+ * taken for the next one's. Attach is refused there: the extension would have to be verified
+ * and compiled by the supervisor and handed to the running host, for which there is no channel.
  */
 #define _GNU_SOURCE /* accept4, struct ucred */
 #include "ctl.h"
@@ -21,6 +28,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -38,8 +47,16 @@
 
 #define REQ_MAX 8192
 
+#define MSG_MAX 65536
+
 struct run_ctl {
-	int fd;
+	int fd;	   /* the listening socket, or (driver host) its end of the pair */
+	bool host; /* a driver host's end: requests come from the supervisor's relay */
+	int pair;  /* supervisor: its end of the pair to the driver host, -1 if none */
+	pthread_t relay;
+	bool relaying;
+	volatile int stop;
+	uint32_t seq;
 	char path[108];
 	struct ldr_ctx *ctx;
 	struct ldr_netdev *nd;
@@ -98,6 +115,7 @@ int run_ctl_open(const char *path, struct run_ctl **out, char **err)
 		return xdrv_err(err, -ENOMEM, "out of memory");
 	}
 	c->fd = fd;
+	c->pair = -1;
 	snprintf(c->path, sizeof c->path, "%s", path);
 	printf("control: %s (xdrv ext attach|detach|list|stats --control %s)\n", path, path);
 	fflush(stdout);
@@ -229,27 +247,46 @@ static void do_detach(struct run_ctl *c, FILE *f, const char *arg)
 	free(err);
 }
 
-static void serve(struct run_ctl *c, int cfd)
+/* One request line (without its newline) answered into f. */
+static void serve_line(struct run_ctl *c, char *req, FILE *f)
+{
+	c->served++;
+	if (!c->nd)
+		reply(f, "error: the run has no network interface yet\n");
+	else if (!strcmp(req, "list"))
+		do_list(c, f, false);
+	else if (!strcmp(req, "stats"))
+		do_list(c, f, true);
+	else if (!strncmp(req, "detach ", 7))
+		do_detach(c, f, req + 7);
+	else if (!strncmp(req, "attach ", 7) && c->host)
+		reply(f, "error: attach into a driver domain is not implemented (the extension "
+			 "would have to be compiled by the supervisor and handed to the running "
+			 "driver host): attach with --ext at the start, or run --in-process\n");
+	else if (!strncmp(req, "attach ", 7))
+		do_attach(c, f, req + 7);
+	else
+		reply(f, "error: unknown request (list, stats, detach ID, attach POS SPEC)\n");
+}
+
+/* A client: its peer credentials checked, its line read (a short deadline keeps a silent peer
+ * from holding anyone). 1 with the line (no newline) in req, 0 after answering it an error. */
+static int read_request(struct run_ctl *c, int cfd, char *req, size_t cap)
 {
 	struct ucred cr;
 	socklen_t crl = sizeof cr;
+	const char *m = NULL;
 	if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cr, &crl) != 0 ||
 	    (cr.uid != geteuid() && cr.uid != 0)) {
 		c->refused++;
-		const char *m = "error: not this run's user\n";
-		ssize_t w = write(cfd, m, strlen(m));
-		(void)w;
-		return;
+		m = "error: not this run's user\n";
 	}
-	/* the client sends its line at once: a short deadline keeps a silent peer from holding
-	 * the driver */
 	struct timeval tv = {.tv_sec = 1};
 	setsockopt(cfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	setsockopt(cfd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-	char req[REQ_MAX];
 	size_t n = 0;
-	while (n < sizeof req - 1) {
-		ssize_t r = read(cfd, req + n, sizeof req - 1 - n);
+	while (!m && n < cap - 1) {
+		ssize_t r = read(cfd, req + n, cap - 1 - n);
 		if (r <= 0)
 			break;
 		n += (size_t)r;
@@ -258,29 +295,135 @@ static void serve(struct run_ctl *c, int cfd)
 	}
 	req[n] = 0;
 	char *nl = strchr(req, '\n');
+	if (!m && !nl)
+		m = "error: a request is one line\n";
+	if (m) {
+		ssize_t w = write(cfd, m, strlen(m));
+		(void)w;
+		return 0;
+	}
+	*nl = 0;
+	return 1;
+}
+
+static void serve(struct run_ctl *c, int cfd)
+{
+	char req[REQ_MAX];
+	if (!read_request(c, cfd, req, sizeof req))
+		return;
 	FILE *f = fdopen(dup(cfd), "w");
 	if (!f)
 		return;
-	c->served++;
-	if (!nl) {
-		reply(f, "error: a request is one line\n");
+	serve_line(c, req, f);
+	fclose(f);
+}
+
+/* Driver host: one request from the supervisor's relay, "#SEQ LINE", answered in one message
+ * "#SEQ\nANSWER". */
+static bool host_pump(struct run_ctl *c)
+{
+	char req[REQ_MAX + 16];
+	ssize_t n = recv(c->fd, req, sizeof req - 1, MSG_DONTWAIT);
+	if (n <= 0)
+		return false;
+	req[n] = 0;
+	char *sp = strchr(req, ' ');
+	char *ans = NULL;
+	size_t alen = 0;
+	FILE *f = open_memstream(&ans, &alen);
+	if (!f)
+		return true;
+	if (req[0] != '#' || !sp) {
+		fprintf(f, "#0\nerror: bad relay message\n");
 	} else {
-		*nl = 0;
-		if (!c->nd)
-			reply(f, "error: the run has no network interface yet\n");
-		else if (!strcmp(req, "list"))
-			do_list(c, f, false);
-		else if (!strcmp(req, "stats"))
-			do_list(c, f, true);
-		else if (!strncmp(req, "detach ", 7))
-			do_detach(c, f, req + 7);
-		else if (!strncmp(req, "attach ", 7))
-			do_attach(c, f, req + 7);
-		else
-			reply(f,
-			      "error: unknown request (list, stats, detach ID, attach POS SPEC)\n");
+		*sp = 0;
+		fprintf(f, "%s\n", req);
+		serve_line(c, sp + 1, f);
 	}
 	fclose(f);
+	if (ans && send(c->fd, ans, alen < MSG_MAX ? alen : MSG_MAX, MSG_DONTWAIT) < 0)
+		c->refused++;
+	free(ans);
+	return true;
+}
+
+/* Supervisor: relay one client's request to the driver host and its answer back. */
+static void relay_one(struct run_ctl *c, int cfd)
+{
+	char req[REQ_MAX];
+	if (!read_request(c, cfd, req, sizeof req))
+		return;
+	char msg[REQ_MAX + 16];
+	uint32_t seq = ++c->seq;
+	int n = snprintf(msg, sizeof msg, "#%u %s", seq, req);
+	const char *err = NULL;
+	if (!strncmp(req, "attach ", 7))
+		err = "error: attach into a driver domain is not implemented (the extension would "
+		      "have to be compiled by the supervisor and handed to the running driver "
+		      "host): attach with --ext at the start, or run --in-process\n";
+	else if (n < 0 || (size_t)n >= sizeof msg || send(c->pair, msg, (size_t)n, 0) < 0)
+		err = "error: the driver host cannot be reached\n";
+	static char ans[MSG_MAX + 1];
+	char tag[16];
+	snprintf(tag, sizeof tag, "#%u\n", seq);
+	uint64_t until = xdrv_now_ns() + 3000000000ull;
+	while (!err) {
+		uint64_t now = xdrv_now_ns();
+		struct pollfd p = {.fd = c->pair, .events = POLLIN};
+		if (now >= until || poll(&p, 1, (int)((until - now) / 1000000u) + 1) <= 0) {
+			err = "error: the driver host did not answer (restarting?)\n";
+			break;
+		}
+		ssize_t r = recv(c->pair, ans, MSG_MAX, MSG_DONTWAIT);
+		if (r <= 0)
+			continue;
+		ans[r] = 0;
+		if (strncmp(ans, tag, strlen(tag)) != 0)
+			continue; /* a late answer to an earlier request */
+		const char *body = ans + strlen(tag);
+		ssize_t w = write(cfd, body, strlen(body));
+		(void)w;
+		return;
+	}
+	ssize_t w = write(cfd, err, strlen(err));
+	(void)w;
+}
+
+static void *relay_main(void *arg)
+{
+	struct run_ctl *c = arg;
+	while (!c->stop) {
+		struct pollfd p = {.fd = c->fd, .events = POLLIN};
+		if (poll(&p, 1, 200) <= 0)
+			continue;
+		int cfd = accept4(c->fd, NULL, NULL, SOCK_CLOEXEC);
+		if (cfd < 0)
+			continue;
+		relay_one(c, cfd);
+		close(cfd);
+	}
+	return NULL;
+}
+
+int run_ctl_relay_start(struct run_ctl *c, int pair, char **err)
+{
+	c->pair = pair;
+	int rc = pthread_create(&c->relay, NULL, relay_main, c);
+	if (rc)
+		return xdrv_err(err, -rc, "--control: relay thread: %s", strerror(rc));
+	c->relaying = true;
+	return 0;
+}
+
+struct run_ctl *run_ctl_host(int pair)
+{
+	struct run_ctl *c = calloc(1, sizeof *c);
+	if (c) {
+		c->fd = pair;
+		c->host = true;
+		c->pair = -1;
+	}
+	return c;
 }
 
 static bool ctl_pump(void *ctx, bool busy)
@@ -288,6 +431,8 @@ static bool ctl_pump(void *ctx, bool busy)
 	struct run_ctl *c = ctx;
 	if (busy && (++c->rounds & 255u))
 		return false;
+	if (c->host)
+		return host_pump(c);
 	int cfd = accept4(c->fd, NULL, NULL, SOCK_CLOEXEC);
 	if (cfd < 0)
 		return false;
@@ -305,7 +450,13 @@ void run_ctl_close(struct run_ctl *c)
 {
 	if (!c)
 		return;
-	close(c->fd);
-	unlink(c->path);
+	if (c->relaying) {
+		c->stop = 1;
+		pthread_join(c->relay, NULL);
+	}
+	if (!c->host) { /* a driver host's end of the pair is the supervisor's to close */
+		close(c->fd);
+		unlink(c->path);
+	}
 	free(c);
 }

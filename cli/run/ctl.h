@@ -21,6 +21,13 @@ int run_ctl_open(const char *path, struct run_ctl **out, char **err);
 /* What requests act on: the loader context (to load extensions) and the interface. */
 void run_ctl_set(struct run_ctl *c, struct ldr_ctx *ctx, struct ldr_netdev *nd);
 struct run_end run_ctl_end(struct run_ctl *c);
-void run_ctl_close(struct run_ctl *c); /* removes the socket file; NULL-safe */
+/* Driver domain. Supervisor: relay each request of the socket run_ctl_open made to the driver
+ * host over `pair` (a SEQPACKET socket) from a thread of its own (attach is refused there); 0
+ * or -errno. Driver host: serve what comes on `pair` in the run loop (run_ctl_end); NULL when
+ * out of memory. */
+int run_ctl_relay_start(struct run_ctl *c, int pair, char **err);
+struct run_ctl *run_ctl_host(int pair);
+/* Stops the relay, removes the socket file (not in a driver host); NULL-safe. */
+void run_ctl_close(struct run_ctl *c);
 
 #endif
