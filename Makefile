@@ -158,6 +158,18 @@ $(O)/gen/abi_protos.inc: $(O)/gen/abi_protos.ll
 	$(Q)sed -n -e '/^target /p' -e 's/ #[0-9][0-9]*$$//' -e '/^declare /p' $< \
 		| sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/.*/"&\\n"/' > $@.tmp && mv $@.tmp $@
 $(O)/obj/sdk/abi_protos.o: $(O)/gen/abi_protos.inc
+# The same for the extension ABI (issue 16): sdk/ext_protos.c.in through <xdrv/ext.h>.
+$(O)/gen/ext_protos.ll: sdk/ext_protos.c.in sdk/include/xdrv/sdk.h $(wildcard driver-abi/include/xdrv/*.h) \
+		driver-abi/include/xdrv/ext_symbols.def
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  PROTOS  $@")
+	$(Q)$(PROFILE_CC) --target=$(PROFILE_TRIPLE) -std=gnu11 -ffreestanding -nostdlibinc -fsigned-char \
+		-fno-common -O2 -Xclang -disable-llvm-passes -isystem driver-abi/include -emit-llvm -S \
+		-o $@ -x c $<
+$(O)/gen/ext_protos.inc: $(O)/gen/ext_protos.ll
+	$(Q)sed -n -e '/^target /p' -e 's/ #[0-9][0-9]*$$//' -e '/^declare /p' $< \
+		| sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/.*/"&\\n"/' > $@.tmp && mv $@.tmp $@
+$(O)/obj/sdk/ext_protos.o: $(O)/gen/ext_protos.inc
 
 define LIB_RULE
 $(call lib_of,$(1)): $(call objs_of,$(1))
@@ -242,6 +254,42 @@ $(O)/pkg-abi10/dp83820.bc: $(XDRV) $(wildcard driver-abi/include/xdrv/*.h) $(wil
 $(O)/pkg-abi10/dp83820.unsigned.xdrv: $(O)/pkg-abi10/dp83820.bc sample-drivers/dp83820/driver.mk
 	$(Q)$(XDRV) pack -o $@ --version $(dp83820_VERSION) --security-version $(dp83820_SECVER) --description "$(dp83820_DESC)" $<
 $(PKG_ABI10): $(O)/pkg-abi10/dp83820.unsigned.xdrv $(PKI)/root.pem
+	$(if $(Q),@echo "  SIGN    $@")
+	$(Q)$(XDRV) sign --cert $(PKI)/signer.pem --key $(PKI)/signer.key --chain $(PKI)/vendor.pem -o $@ $<
+
+# ---- packet extensions (issue 16): samples in extensions/, hostile ones in tests/data/ext/ -----
+# Built with `xdrv build --extension`, packed and signed like the sample drivers: samples into
+# $(O)/ext/NAME.xdrv, the hostile test extensions into $(O)/ext-test/NAME.xdrv. recurse.c fails
+# the extension lint on purpose: it is built and packed with --no-lint (testing loaders only), so
+# the loader's own lint of received bitcode is tested to refuse it.
+EXTS := $(notdir $(patsubst %/,%,$(dir $(wildcard extensions/*/*.c))))
+EXT_PKGS := $(foreach e,$(sort $(EXTS)),$(O)/ext/$(e).xdrv)
+EXT_TESTS := $(basename $(notdir $(wildcard tests/data/ext/*.c)))
+EXT_TEST_PKGS := $(foreach e,$(EXT_TESTS),$(O)/ext-test/$(e).xdrv)
+EXT_NO_LINT := recurse
+include extensions/extensions.mk
+.PHONY: extensions
+extensions: $(EXT_PKGS) $(EXT_TEST_PKGS)
+all: extensions
+test-build: extensions
+$(O)/ext/%.bc: $(XDRV) $(wildcard driver-abi/include/xdrv/*.h) $(wildcard extensions/include/*.h)
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  BUILD   $@")
+	$(Q)$(XDRV) build --extension -I extensions/include -o $@ $(wildcard extensions/$*/*.c)
+$(foreach e,$(EXTS),$(eval $(O)/ext/$(e).bc: $(wildcard extensions/$(e)/*.c extensions/$(e)/*.h)))
+$(O)/ext/%.unsigned.xdrv: $(O)/ext/%.bc extensions/extensions.mk
+	$(Q)$(XDRV) pack -o $@ --security-version $(ext_$*_SECVER) --description "$(ext_$*_DESC)" $<
+$(O)/ext-test/%.bc: tests/data/ext/%.c $(XDRV) $(wildcard driver-abi/include/xdrv/*.h)
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  BUILD   $@")
+	$(Q)$(XDRV) build --extension $(if $(filter $*,$(EXT_NO_LINT)),--no-lint) -o $@ $< \
+		$(if $(filter $*,$(EXT_NO_LINT)),2>/dev/null)
+$(O)/ext-test/%.unsigned.xdrv: $(O)/ext-test/%.bc
+	$(Q)$(XDRV) pack $(if $(filter $*,$(EXT_NO_LINT)),--no-lint) -o $@ $<
+$(O)/ext/%.xdrv: $(O)/ext/%.unsigned.xdrv $(PKI)/root.pem
+	$(if $(Q),@echo "  SIGN    $@")
+	$(Q)$(XDRV) sign --cert $(PKI)/signer.pem --key $(PKI)/signer.key --chain $(PKI)/vendor.pem -o $@ $<
+$(O)/ext-test/%.xdrv: $(O)/ext-test/%.unsigned.xdrv $(PKI)/root.pem
 	$(if $(Q),@echo "  SIGN    $@")
 	$(Q)$(XDRV) sign --cert $(PKI)/signer.pem --key $(PKI)/signer.key --chain $(PKI)/vendor.pem -o $@ $<
 
@@ -339,8 +387,8 @@ check-circles: $(patsubst %.c,$(O)/obj/%.o,$(CIRCLE_SRCS))
 # CI (.ci/run) runs it before `make test`, with the test build's objects (O=build/test SAN=1).
 TIDY_SRCS = $(filter-out tests/% %.bpf.c,$(filter %.c,$(C_SOURCES)))
 check: format-check check-circles check-cppcheck check-tidy
-# sdk/abi_protos.c includes a generated file
-check-cppcheck check-tidy: $(O)/gen/abi_protos.inc
+# sdk/abi_protos.c and sdk/ext_protos.c include a generated file
+check-cppcheck check-tidy: $(O)/gen/abi_protos.inc $(O)/gen/ext_protos.inc
 check-cppcheck:
 	$(Q)cppcheck -j$(JOBS) --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
 		--suppress=missingIncludeSystem $(INCLUDES) $(filter %.c,$(C_SOURCES))

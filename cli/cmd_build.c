@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * `xdrv build`: compile a driver's C sources into one portable, ABI-checked bitcode module
- * (sdk_build). Option parsing and messages only; the work is in sdk/build.c. Compiler and lint
- * diagnostics are printed in the compiler's "file:line:col: error:" form, unprefixed; only
- * xdrv's one-line summary says "xdrv build:".
+ * `xdrv build`: compile a driver's (or with --extension, a packet extension's) C sources into
+ * one portable, ABI-checked bitcode module (sdk_build). Option parsing and messages only; the work
+ * is in sdk/build.c. Compiler and lint diagnostics are printed in the compiler's "file:line:col:
+ * error:" form, unprefixed; only xdrv's one-line summary says "xdrv build:".
  */
 #include <errno.h>
 #include <getopt.h>
@@ -16,7 +16,8 @@
 #include "cmd_util.h"
 
 static const char usage[] =
-	"usage: xdrv build [-o OUT.bc] [-I DIR]... [-D NAME[=VALUE]]... [-v] [--no-lint] SRC.c...\n"
+	"usage: xdrv build [-o OUT.bc] [-I DIR]... [-D NAME[=VALUE]]... [-v] [--extension]\n"
+	"                  [--no-lint] SRC.c...\n"
 	"\n"
 	"Compile driver sources with " SDK_CLANG " for the portable profile " SDK_PROFILE
 	" (triple " SDK_TRIPLE ",\n"
@@ -34,6 +35,10 @@ static const char usage[] =
 	"  -I DIR           also search DIR for the driver's own headers\n"
 	"  -D NAME[=VALUE]  define a macro\n"
 	"  -v               print the compiler command lines\n"
+	"  --extension      build a packet extension (<xdrv/ext.h>, XDRV_EXTENSION) instead\n"
+	"                   of a driver: same profile, static helpers with pointer\n"
+	"                   parameters inlined, checked with the extension profile's lint\n"
+	"                   (sdk/README.md); pack and sign it like a driver\n"
 	"  --no-lint        testing loaders only: write the bitcode even if the descriptor\n"
 	"                   or lint check fails (the problems are printed as warnings)\n"
 	"\n"
@@ -78,6 +83,7 @@ int cmd_build(int argc, char **argv)
 	static const struct option longopts[] = {{"output", required_argument, NULL, 'o'},
 						 {"verbose", no_argument, NULL, 'v'},
 						 {"no-lint", no_argument, NULL, 'L'},
+						 {"extension", no_argument, NULL, 'X'},
 						 {NULL, 0, NULL, 0}};
 	const char **defs = calloc((size_t)argc, sizeof *defs);
 	const char **incs = calloc((size_t)argc, sizeof *incs);
@@ -106,6 +112,9 @@ int cmd_build(int argc, char **argv)
 			break;
 		case 'L':
 			o.no_lint = 1;
+			break;
+		case 'X':
+			o.extension = 1;
 			break;
 		default:
 			ret = xdrv_cli_option_error("build", longopts, argv[optind - 1]);

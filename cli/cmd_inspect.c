@@ -27,6 +27,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <xdrv/abi.h>
+#include <xdrv/ext.h>
 #include <xdrv/sdk.h>
 #include <xdrv/signer.h>
 #include <xdrv/util.h>
@@ -43,6 +44,7 @@ static const char usage[] =
 	"\n"
 	"Show a driver package or bitcode file: signature (signer, issuer, payload digest), name,\n"
 	"version, security and ABI versions, entry points, match table, parameters, files,\n"
+	"(for a packet extension: kind, extension ABI, run, hooks, tables),\n"
 	"imports with the ABI version that introduced each, functions with instruction counts,\n"
 	"sizes, and whether the bitcode passes the portability and ABI lint.\n"
 	"\n"
@@ -216,7 +218,8 @@ static void inspect_bitcode(json_t *doc, const uint8_t *bc, size_t len, const ch
 		err = NULL;
 	}
 	struct sdk_descriptor d;
-	uint32_t abi = XDRV_ABI_VERSION;
+	uint32_t abi =
+		sdk_module_kind(m) == SDK_KIND_EXTENSION ? XDRV_EXT_ABI_VERSION : XDRV_ABI_VERSION;
 	if (sdk_descriptor_read(m, &d, &err) == 0) {
 		abi = d.abi_version;
 		if (want_descriptor)
@@ -241,7 +244,10 @@ static void inspect_bitcode(json_t *doc, const uint8_t *bc, size_t len, const ch
 			}
 			json_t *imp = json_object();
 			json_object_set_new(imp, "name", str_n(name, nlen));
-			uint32_t v = strlen(name) == nlen ? sdk_abi_symbol_version(name) : 0;
+			uint32_t v = strlen(name) != nlen ? 0
+				     : sdk_module_kind(m) == SDK_KIND_EXTENSION
+					     ? sdk_ext_symbol_version(name)
+					     : sdk_abi_symbol_version(name);
 			char vs[16];
 			sdk_abi_version_str(v, vs, sizeof vs);
 			json_object_set_new(imp, "abi", v ? json_string(vs) : json_null());
@@ -573,20 +579,39 @@ static void print_driver(json_t *d)
 {
 	char abi[16];
 	sdk_abi_version_str((uint32_t)jint(d, "abi_version"), abi, sizeof abi);
-	printf("%-11s %s %s\n", "driver", jstr(d, "name"), jstr(d, "version"));
+	const char *kind = json_string_value(json_object_get(d, "kind"));
+	bool ext = kind && strcmp(kind, "extension") == 0;
+	printf("%-11s %s %s\n", ext ? "extension" : "driver", jstr(d, "name"), jstr(d, "version"));
 	if (json_is_string(
 		    json_object_get(d, "description"))) /* printable ASCII: the manifest's rule */
 		printf("%-11s %s\n", "about", jstr(d, "description"));
 	if (json_object_get(d, "security_version"))
 		printf("%-11s %lld\n", "security", jint(d, "security_version"));
-	printf("%-11s %s (%lld)\n", "abi", abi, jint(d, "abi_version"));
+	printf("%-11s %s%s (%lld)\n", "abi", ext ? "extension ABI " : "", abi,
+	       jint(d, "abi_version"));
 	if (json_object_get(d, "profile"))
 		printf("%-11s %s\n", "profile", jstr(d, "profile"));
 	json_t *e = json_object_get(d, "entry");
-	printf("%-11s probe %s, remove %s\n", "entry", jstr(e, "probe"), jstr(e, "remove"));
 	bool first = true;
 	size_t i;
 	json_t *v;
+	if (ext) {
+		printf("%-11s run %s\n", "entry", jstr(e, "run"));
+		printf("%-11s", "hooks");
+		for (i = 0; (v = json_array_get(json_object_get(d, "hooks"), i)) != NULL; i++)
+			printf(" %s", shown(json_string_value(v)));
+		printf("\n");
+		for (i = 0; (v = json_array_get(json_object_get(d, "tables"), i)) != NULL; i++) {
+			label("tables", &first);
+			printf("%zu %s %s, %lld entries\n", i, jstr(v, "name"), jstr(v, "kind"),
+			       jint(v, "max_entries"));
+		}
+		if (first)
+			printf("%-11s none\n", "tables");
+		first = true;
+	} else {
+		printf("%-11s probe %s, remove %s\n", "entry", jstr(e, "probe"), jstr(e, "remove"));
+	}
 	for (i = 0; (v = json_array_get(json_object_get(d, "match"), i)) != NULL; i++) {
 		label("match", &first);
 		if (strcmp(jstr(v, "bus"), "platform") == 0) {

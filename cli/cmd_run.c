@@ -11,7 +11,9 @@
 #include "budget_args.h"
 #include "cache_args.h"
 #include "commands.h"
+#include "run/ctl.h"
 #include "run/disk.h"
+#include "run/ext.h"
 #include "run/run.h"
 #include "verify_args.h"
 
@@ -22,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <xdrv/abi.h>
 #include <xdrv/domain.h>
@@ -53,6 +56,8 @@ static void usage(FILE *f)
 		"                [--param NAME=VALUE]...\n"
 		"                [--input TEXT] [--for MS] [--time-floor WHEN] [--io-timeout MS]\n"
 		"                [--host-tap IFNAME[@NETNS]] [--wire KIND[:OPTIONS]] [--echo]\n"
+		"                [--ext HOOK:PKG[:policy=pass|drop][:table=NAME=FILE]]...\n"
+		"                [--control[=PATH]]\n"
 		"                [--in-process] [--heartbeat MS] [--restarts N]\n"
 		"                [--cpu-limit SECONDS] [--backends auto|supervisor|host]\n"
 		"                (PKG | NAME[@VERSION] | --native LIB.so)\n"
@@ -142,6 +147,21 @@ static void usage(FILE *f)
 		"                      the backend domain's netback, or to xdrv-backd\n"
 		"  --echo              without --host-tap: the host sends every frame it receives\n"
 		"                      back, addresses swapped (on by default with a generator)\n"
+		"  --ext HOOK:PKG[:policy=pass|drop][:table=NAME=FILE]  attach a packet extension\n"
+		"                      (a signed package of kind extension, verified like the\n"
+		"                      driver) to the interface's rx hook (each received frame,\n"
+		"                      before the host) or tx hook (each frame sent, before the\n"
+		"                      driver); repeatable, in chain order. policy: what a frame\n"
+		"                      gets when the extension fails and is detached (default\n"
+		"                      pass); table=NAME=FILE fills its table NAME, one \"KEY\n"
+		"                      [VALUE]\" a line (numbers, 0x-hex or IPv4 addresses). In a\n"
+		"                      driver domain the extension runs in the driver host\n"
+		"  --control[=PATH]    a control socket for `xdrv ext attach|detach|list|stats`\n"
+		"                      while the run lasts (default $XDRV_RUN_DIR, else\n"
+		"                      $XDG_RUNTIME_DIR, else /tmp, /xdrv-run.sock; this user or\n"
+		"                      root only); in a driver domain the supervisor relays\n"
+		"                      detach, list and stats to the driver host; attach there\n"
+		"                      is not implemented (--ext at the start, or --in-process)\n"
 		"  With --host-tap the run lasts until SIGINT/SIGTERM (or --for); with the "
 		"generator\n"
 		"  until its frames are through. Prints frames each way, the wire's counters and\n"
@@ -200,7 +220,7 @@ struct run_args {
 	struct hvb_split *server;    /* its backend server, while the run lasts */
 	const char *split_socket;    /* the server's socket, for the driver host */
 	struct run_host_tap htap;    /* the host TAP the supervisor opened, fd -1 if none */
-	int pass[2];		     /* descriptors handed to each driver host: the host TAP, the */
+	int pass[4];		     /* descriptors handed to each driver host: the host TAP, the */
 	size_t npass;		     /* lazy compiler's session */
 	struct ldr_domain_cfg dom;   /* --heartbeat, --restarts */
 	const char *kv[MAX_PARAMS];
@@ -211,6 +231,12 @@ struct run_args {
 	struct run_disk disk; /* --blk-* and --scsi operations (run_disk.c) */
 	struct cli_cache cache;
 	struct cli_budget budget;
+	struct run_ext_spec ext[RUN_EXT_MAX]; /* --ext, in chain order */
+	size_t next;
+	struct ldr_ctx *ext_ctx; /* --lazy in a domain: the extensions' (eager) context */
+	bool control;		 /* --control */
+	char control_path[108];	 /* its socket */
+	int ctl_pair[2];	 /* driver domain: the supervisor's relay to the host (ctl.h) */
 };
 
 static int parse_disk_option(struct run_args *a, int c, const char *arg)
@@ -248,6 +274,8 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		{"cpu-limit", required_argument, NULL, 'C'},
 		{"backends", required_argument, NULL, 'X'},
 		{"tier", required_argument, NULL, RUN_OPT_TIER},
+		{"ext", required_argument, NULL, 'x'},
+		{"control", optional_argument, NULL, 'K'},
 		RUN_DISK_LONGOPTS,
 		CLI_CACHE_LONGOPTS,
 		CLI_BUDGET_LONGOPTS,
@@ -309,6 +337,31 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 					"run", "--tier wants full, fast or auto, not", optarg);
 			a->tier_set = true;
 			break;
+		case 'K':
+			a->control = true;
+			if (optarg && strlen(optarg) >= sizeof a->control_path)
+				return xdrv_cli_usage_error("run", "--control: path too long",
+							    optarg);
+			if (optarg)
+				snprintf(a->control_path, sizeof a->control_path, "%s", optarg);
+			else if (run_ctl_default_path(a->control_path, sizeof a->control_path))
+				return xdrv_cli_usage_error(
+					"run", "--control: the default path is too long", NULL);
+			break;
+		case 'x': {
+			if (a->next == RUN_EXT_MAX)
+				return xdrv_cli_usage_error("run", "too many --ext options", NULL);
+			char *err = NULL;
+			int erc = run_ext_parse(optarg, &a->ext[a->next], &err);
+			a->next++; /* its table files are freed with the others */
+			if (erc) {
+				fprintf(stderr, "xdrv run: %s; try 'xdrv run --help'\n",
+					err ? err : "bad --ext");
+				free(err);
+				return 2;
+			}
+			break;
+		}
 		case 'X':
 			if (hvb_split_where_parse(optarg, &a->where) != 0)
 				return xdrv_cli_usage_error(
@@ -430,6 +483,22 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 					    "--backends places backends beside a driver host: "
 					    "not with --in-process or --native",
 					    NULL);
+	if (a->next && !a->host_tap && !a->wire)
+		return xdrv_cli_usage_error("run",
+					    "--ext attaches to a NIC's interface: it needs --wire "
+					    "or --host-tap",
+					    NULL);
+	if (a->control && !a->host_tap && !a->wire)
+		return xdrv_cli_usage_error(
+			"run",
+			"--control attaches extensions to a NIC's interface: it "
+			"needs --wire or --host-tap",
+			NULL);
+	if ((a->next || a->control) && a->native)
+		return xdrv_cli_usage_error("run",
+					    "--ext loads signed extension packages: not with "
+					    "--native",
+					    NULL);
 	if (a->native) {
 		if (argc - optind != 0)
 			return xdrv_cli_usage_error("run", "--native takes the place of PKG, not",
@@ -486,6 +555,7 @@ struct run_state {
 	struct run_loop_result loop;
 	struct run_console *console; /* a model with a serial port, else NULL */
 	struct run_nic *nic;	     /* NIC mode, else NULL */
+	struct run_ctl *ctl;	     /* --control, else NULL */
 };
 
 /* Load the driver: the JIT path or the native path. Sets st->desc. */
@@ -526,6 +596,8 @@ static void run(struct run_args *a, struct run_state *st, struct ldr_domain_host
 				  .host = host};
 	if (st->console)
 		o.ends[o.nends++] = run_console_end(st->console);
+	if (st->ctl)
+		o.ends[o.nends++] = run_ctl_end(st->ctl);
 	if (st->nic) {
 		o.ends[o.nends++] = run_nic_end(st->nic);
 		o.until_idle = !run_nic_until_signal(st->nic);
@@ -634,6 +706,9 @@ static void summary(struct run_args *a, struct run_state *st, const struct ldr_u
 static void cleanup(struct run_args *a, struct run_state *st)
 {
 	run_host_tap_close(&a->htap);
+	for (int i = 0; i < 2; i++)
+		if (a->ctl_pair[i] >= 0)
+			close(a->ctl_pair[i]);
 	hvb_split_stop(a->server); /* after the driver host: its frontends close first */
 	hvb_split_plan_free(&a->split);
 	run_console_destroy(st->console);
@@ -645,6 +720,9 @@ static void cleanup(struct run_args *a, struct run_state *st)
 	for (size_t i = 0; i < a->nparams; i++)
 		free(a->pv_store[i]);
 	run_disk_free(&a->disk);
+	run_ext_free(a->ext, a->next);
+	ldr_ctx_destroy(a->ext_ctx);
+	a->ext_ctx = NULL;
 	ldr_runtime_set_log(NULL, NULL);
 }
 
@@ -707,6 +785,18 @@ static int run_loaded(struct run_args *a, struct run_state *st, const uint8_t *i
 	if (rc == 0 && st->nic) {
 		rc = run_nic_attach(st->nic, st->drv, st->dev,
 				    st->desc->name ? st->desc->name : "driver", &err);
+		/* the extensions run here, next to the runtime: in the driver host in a domain */
+		if (rc == 0 && a->next)
+			rc = run_ext_attach(st->ctx, run_nic_netdev(st->nic), a->ext, a->next,
+					    &err);
+		if (rc == 0 && a->control && host) { /* the supervisor relays to us */
+			st->ctl = run_ctl_host(a->ctl_pair[1]);
+			if (!st->ctl)
+				rc = xdrv_err(&err, -ENOMEM, "out of memory");
+		} else if (rc == 0 && a->control) {
+			rc = run_ctl_open(a->control_path, &st->ctl, &err);
+		}
+		run_ctl_set(st->ctl, st->ctx, run_nic_netdev(st->nic));
 		if (rc != 0)
 			ldr_driver_unbind(st->drv);
 	}
@@ -724,11 +814,15 @@ static int run_loaded(struct run_args *a, struct run_state *st, const uint8_t *i
 	}
 	int disk_rc = run_disk_ops(a, st);
 	run(a, st, host);
+	run_ctl_close(st->ctl); /* no request after the run */
+	st->ctl = NULL;
 	ldr_domain_ending(host); /* unbind and teardown: no heartbeat from here */
 	if (st->nic) {
 		printf("net:\n");
 		/* the driver's statistics: before unbind */
 		run_nic_summary(st->nic, (double)(st->t_end - st->t_probed) / 1e9);
+		if (a->next || a->control)
+			run_ext_summary(run_nic_netdev(st->nic), stdout);
 	}
 	struct ldr_unbind_report rep;
 	ldr_driver_unbind_report(st->drv, &rep);
@@ -817,9 +911,20 @@ static int run_isolated(struct run_args *a, const uint8_t *input, size_t in_len)
 	int crc = ldr_ctx_create(&a->cfg, &ctx, &cerr);
 	if (crc == 0)
 		crc = ldr_package_compile(ctx, a->pkg, a->pv, a->nparams, &compiled, &cerr);
+	/* the extensions too: verified and compiled here and in the compiler process, linked
+	 * and run in the driver host */
+	if (crc == 0 && a->next && a->cfg.jit_mode == LDR_JIT_LAZY) {
+		struct ldr_config ec = a->cfg; /* extensions are compiled eagerly, never lazily */
+		ec.jit_mode = LDR_JIT_EAGER;
+		crc = ldr_ctx_create(&ec, &a->ext_ctx, &cerr);
+	}
+	if (crc == 0)
+		crc = run_ext_compile(a->ext_ctx ? a->ext_ctx : ctx, a->ext, a->next, &cerr);
 	if (crc != 0) {
 		fprintf(stderr, "xdrv run: %s\n", cerr ? cerr : "the package was not compiled");
 		free(cerr);
+		ldr_compiled_free(compiled);
+		run_ext_free(a->ext, a->next);
 		ldr_ctx_destroy(ctx);
 		return 1;
 	}
@@ -834,6 +939,31 @@ static int run_isolated(struct run_args *a, const uint8_t *input, size_t in_len)
 		fprintf(stderr, "xdrv run: %s\n", err ? err : "backends failed");
 		free(err);
 		ldr_compiled_free(compiled);
+		run_ext_free(a->ext, a->next);
+		ldr_ctx_destroy(ctx);
+		return 1;
+	}
+	/* --control: the socket is the supervisor's (a driver host may not accept connections);
+	 * a thread relays list, stats and detach to the driver host over a socket pair */
+	struct run_ctl *ctl = NULL;
+	if (rc == 0 && a->control) {
+		rc = run_ctl_open(a->control_path, &ctl, &err);
+		if (rc == 0 &&
+		    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, a->ctl_pair) != 0)
+			rc = xdrv_err(&err, -errno, "--control: socketpair: %s", strerror(errno));
+		if (rc == 0)
+			rc = run_ctl_relay_start(ctl, a->ctl_pair[0], &err);
+		if (rc == 0) {
+			a->pass[a->npass++] = a->ctl_pair[1];
+			a->dom.npass = a->npass;
+		}
+	}
+	if (rc != 0) {
+		fprintf(stderr, "xdrv run: %s\n", err ? err : "--control failed");
+		free(err);
+		run_ctl_close(ctl);
+		ldr_compiled_free(compiled);
+		run_ext_free(a->ext, a->next);
 		ldr_ctx_destroy(ctx);
 		return 1;
 	}
@@ -849,7 +979,9 @@ static int run_isolated(struct run_args *a, const uint8_t *input, size_t in_len)
 	a->dom.no_namespaces = a->host_tap != NULL || (a->wire && !a->split.wire[0] && !gen);
 	struct ldr_domain_result res;
 	rc = ldr_domain_run(&a->dom, host_body, &j, &res, &err);
+	run_ctl_close(ctl);
 	ldr_compiled_free(compiled);
+	run_ext_free(a->ext, a->next);
 	ldr_ctx_destroy(ctx);
 	if (rc != 0) {
 		fprintf(stderr, "xdrv run: %s\n", err ? err : "no driver host");
@@ -874,11 +1006,13 @@ int cmd_run(int argc, char **argv)
 	memset(&a, 0, sizeof a);
 	memset(&st, 0, sizeof st);
 	a.htap.fd = -1;
+	a.ctl_pair[0] = a.ctl_pair[1] = -1;
 	int rc = parse_args(argc, argv, &a);
 	if (rc) {
 		for (size_t i = 0; i < a.nparams; i++)
 			free(a.pv_store[i]);
 		run_disk_free(&a.disk);
+		run_ext_free(a.ext, a.next);
 		return rc;
 	}
 	static uint8_t input[INPUT_MAX];

@@ -33,6 +33,11 @@ int cmd_install(int argc, char **argv); /* cli/cmd_install.c */
 int cmd_list(int argc, char **argv);	/* cli/cmd_list.c */
 int cmd_remove(int argc, char **argv);	/* cli/cmd_remove.c */
 
+/* packet extensions (issue 16): `xdrv ext test` (cli/cmd_ext.c), which hands attach, detach,
+ * list and stats to cmd_ext_ctl (cli/cmd_ext_ctl.c) with argv[0] = the subcommand */
+int cmd_ext(int argc, char **argv);
+int cmd_ext_ctl(int argc, char **argv);
+
 /* measured boot (issue 5) */
 int cmd_boot(int argc, char **argv);	    /* cli/cmd_boot.c */
 int cmd_attest(int argc, char **argv);	    /* cli/cmd_attest.c */

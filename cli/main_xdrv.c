@@ -40,6 +40,7 @@ static const struct command commands[] = {
 	{"install", cmd_install, "download, verify and install a driver from a repository"},
 	{"list", cmd_list, "list the installed drivers (or the package path of one)"},
 	{"remove", cmd_remove, "uninstall a driver from the local store"},
+	{"ext", cmd_ext, "packet extensions: test one over a pcap capture; attach, list, ..."},
 	{"version", cmd_version, "print the xdrv, driver ABI and LLVM versions and the git commit"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

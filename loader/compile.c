@@ -843,6 +843,12 @@ static int manifest_copy(const struct sdk_manifest *from, struct sdk_manifest *t
 int ldr_image_load_compiled(struct ldr_ctx *ctx, const struct ldr_compiled *c,
 			    struct ldr_image **out, char **err)
 {
+	return ldr_compiled_link(ctx, c, 0, out, err);
+}
+
+int ldr_compiled_link(struct ldr_ctx *ctx, const struct ldr_compiled *c, int is_ext,
+		      struct ldr_image **out, char **err)
+{
 	char *e = NULL;
 	int rc = 0;
 	*out = NULL;
@@ -873,6 +879,17 @@ int ldr_image_load_compiled(struct ldr_ctx *ctx, const struct ldr_compiled *c,
 	img->has_manifest = 1;
 	img->sig = c->sig;
 	img->sig_checked = c->sig_checked;
+	img->is_ext = is_ext;
+	if (is_ext != (c->manifest.desc.kind == SDK_KIND_EXTENSION)) {
+		rc = xdrv_err(&e, -EINVAL,
+			      is_ext ? "is a driver, not an extension"
+				     : "is an extension, not a driver");
+		goto out;
+	}
+	if (is_ext && c->lazy) {
+		rc = xdrv_err(&e, -EINVAL, "an extension is compiled eagerly, not lazily");
+		goto out;
+	}
 	rc = ldr_jit_image_begin(img, &e);
 	if (!rc && c->lazy) /* the thunks ask the compiler process (lazy_remote.c) */
 		rc = ldr_lazy_remote_attach(img, c->session_fd, &e);
@@ -881,12 +898,15 @@ int ldr_image_load_compiled(struct ldr_ctx *ctx, const struct ldr_compiled *c,
 	if (!rc) {
 		/* one object, one materialization unit: the descriptor's lookup links all of it,
 		 * through the transform that hashes it */
-		const char *sym = "xdrv_driver";
+		const char *sym = is_ext ? "xdrv_extension" : "xdrv_driver";
 		uint64_t addr = 0;
 		ctx->obj_digest_img = img;
 		rc = ldr_jit_lookup(img, &sym, 1, 0, &addr, &e);
 		ctx->obj_digest_img = NULL;
-		img->desc = (const struct xdrv_driver *)(uintptr_t)addr;
+		if (is_ext)
+			img->ext_desc = (const void *)(uintptr_t)addr;
+		else
+			img->desc = (const struct xdrv_driver *)(uintptr_t)addr;
 	}
 	if (!rc && (img->nobjects != 1 || memcmp(img->obj_digest, c->digest, 32) != 0))
 		rc = xdrv_err(&e, -EIO, "the object linked is not the one compiled");

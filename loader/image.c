@@ -15,6 +15,7 @@
  * runtime's (runtime.h).
  */
 #include "ldr_jit.h"
+#include "ext_priv.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -44,8 +45,9 @@ static void diag_log(LLVMDiagnosticInfoRef di, void *opaque)
 	LLVMDisposeMessage(d);
 }
 
-/* Names of the functions code generation will emit (those with a symbol). */
-static char **defined_symbols(LLVMModuleRef m, size_t *n)
+/* Names of the functions code generation will emit (those with a symbol), and the descriptor
+ * `dsym` last. */
+static char **defined_symbols(LLVMModuleRef m, const char *dsym, size_t *n)
 {
 	size_t cnt = 0;
 	for (LLVMValueRef f = LLVMGetFirstFunction(m); f; f = LLVMGetNextFunction(f))
@@ -63,8 +65,8 @@ static char **defined_symbols(LLVMModuleRef m, size_t *n)
 		if (!(names[cnt++] = strndup(nm, len)))
 			goto out_nomem;
 	}
-	LLVMValueRef d = LLVMGetNamedGlobal(m, "xdrv_driver");
-	if (d && !LLVMIsDeclaration(d) && !(names[cnt++] = strdup("xdrv_driver")))
+	LLVMValueRef d = LLVMGetNamedGlobal(m, dsym);
+	if (d && !LLVMIsDeclaration(d) && !(names[cnt++] = strdup(dsym)))
 		goto out_nomem;
 	*n = cnt;
 	return names;
@@ -87,9 +89,10 @@ static int jit_image(struct ldr_image *img, LLVMOrcThreadSafeContextRef tsc, LLV
 {
 	size_t n = 0;
 	int rc;
-	LLVMValueRef dv = LLVMGetNamedGlobal(m, "xdrv_driver");
+	const char *dsym = img->is_ext ? LDR_EXT_DESC_SYM : "xdrv_driver";
+	LLVMValueRef dv = LLVMGetNamedGlobal(m, dsym);
 	int has_desc = dv && !LLVMIsDeclaration(dv); /* then it is names[n - 1] */
-	char **names = defined_symbols(m, &n);
+	char **names = defined_symbols(m, dsym, &n);
 	if (!names) {
 		LLVMDisposeModule(m);
 		return xdrv_err(err, -ENOMEM, "out of memory");
@@ -122,7 +125,9 @@ static int jit_image(struct ldr_image *img, LLVMOrcThreadSafeContextRef tsc, LLV
 		rc = ldr_jit_lookup(img, (const char *const *)names, n, 0, addrs, err);
 		img->ctx->obj_digest_img = NULL;
 	}
-	if (!rc && has_desc)
+	if (!rc && has_desc && img->is_ext)
+		img->ext_desc = (const void *)(uintptr_t)addrs[n - 1];
+	else if (!rc && has_desc)
 		img->desc = (const struct xdrv_driver *)(uintptr_t)addrs[n - 1];
 	free(addrs);
 out_names:
@@ -149,6 +154,9 @@ static int load_module(struct ldr_ctx *ctx, LLVMOrcThreadSafeContextRef tsc, LLV
 	img->mode = ctx->cfg.jit_mode;
 	img->cache_state = "off";
 	img->obj_capture = (flags & LDR_LOAD_CAPTURE) != 0 || ctx->capture_objects;
+	img->is_ext = (flags & LDR_LOAD_EXT) != 0;
+	if (img->is_ext)
+		img->mode = LDR_JIT_EAGER; /* an extension is small and runs at once: all of it */
 	img->abi_version = d ? d->abi_version : XDRV_ABI_VERSION;
 	img->label = strdup(label);
 	img->name = strdup(d && d->name ? d->name : label);
@@ -163,7 +171,7 @@ static int load_module(struct ldr_ctx *ctx, LLVMOrcThreadSafeContextRef tsc, LLV
 
 	uint64_t t0 = xdrv_now_ns();
 	if (!(flags & LDR_LOAD_NO_LINT)) {
-		rc = sdk_lint(m, img->abi_version, err);
+		rc = img->is_ext ? ldr_ext_lint(m, err) : sdk_lint(m, img->abi_version, err);
 		if (rc) {
 			LLVMDisposeModule(m);
 			goto out_unload;
@@ -175,16 +183,23 @@ static int load_module(struct ldr_ctx *ctx, LLVMOrcThreadSafeContextRef tsc, LLV
 	rc = ldr_specialize(m, d, params, nparams, img->param_values, err);
 	/* budgets (budget.c): before the optimizer, so that it shapes the checks with the rest,
 	 * and before a lazy split, so that every function's module is counted */
-	if (!rc)
+	if (!rc && !img->is_ext)
 		rc = ldr_budget_instrument(m, ctx->cfg.budget_edges, ctx->cfg.budget_depth, NULL,
 					   err);
 	if (!rc && !(tm = ldr_host_tm(&ctx->host, ctx->cfg.opt_level, err)))
 		rc = -ENOTSUP;
 	if (!rc)
 		rc = ldr_module_retarget(m, tm, ctx->host.triple, err);
+	/* an extension: the memory check in the host's data layout (ext_guard.c), then its
+	 * per-packet budget, compiled with the largest limit (ldr_ext_run starts the counter
+	 * where the extension's budget leaves that much) and its own call depth */
+	if (!rc && img->is_ext)
+		rc = ldr_ext_guard(m, NULL, err);
+	if (!rc && img->is_ext)
+		rc = ldr_budget_instrument(m, LDR_EXT_BUDGET_MAX, LDR_EXT_DEPTH_MAX, NULL, err);
 	/* tier auto (tier.c): tier 1 is this module at O0, through slots; tier 2 compiles at
-	 * opt_level in the background */
-	int tiered = !rc && img->mode == LDR_JIT_EAGER && ldr_tier_wanted(ctx);
+	 * opt_level in the background (drivers only: an extension is compiled once, at O2) */
+	int tiered = !rc && !img->is_ext && img->mode == LDR_JIT_EAGER && ldr_tier_wanted(ctx);
 	if (tiered)
 		rc = ldr_tier_split(img, m, err);
 	if (!rc)
@@ -410,6 +425,21 @@ static int compare_descriptor(const struct sdk_manifest *m, const struct sdk_des
 			return num_mismatch(err, field, va, vb);
 		}
 	}
+	if (m->desc.kind != d->kind)
+		return num_mismatch(err, "kind", m->desc.kind, d->kind);
+	if (m->desc.hooks != d->hooks)
+		return num_mismatch(err, "hooks", m->desc.hooks, d->hooks);
+	if (str_differs(m->desc.run, d->run))
+		return mismatch(err, "entry point run", m->desc.run, d->run);
+	if (m->desc.ntables != d->ntables)
+		return num_mismatch(err, "number of tables", m->desc.ntables, d->ntables);
+	for (size_t i = 0; i < d->ntables; i++) {
+		const struct sdk_ext_table *a = &m->desc.tables[i], *b = &d->tables[i];
+		snprintf(field, sizeof field, "tables[%zu]", i);
+		if (str_differs(a->name, b->name) || a->kind != b->kind ||
+		    a->max_entries != b->max_entries)
+			return mismatch(err, field, a->name, b->name);
+	}
 	if (m->desc.nmatch != d->nmatch)
 		return num_mismatch(err, "number of match entries", m->desc.nmatch, d->nmatch);
 	for (size_t i = 0; i < d->nmatch; i++) {
@@ -425,7 +455,7 @@ static int compare_descriptor(const struct sdk_manifest *m, const struct sdk_des
 
 /* Bitcode -> checked module, descriptor read. *m is NULL on failure. */
 static int parse_bitcode(struct ldr_ctx *ctx, LLVMContextRef lctx, const struct sdk_package *pkg,
-			 LLVMModuleRef *mout, struct sdk_descriptor *d, char **err)
+			 LLVMModuleRef *mout, struct sdk_descriptor *d, int *is_ext, char **err)
 {
 	const struct sdk_manifest *man = &pkg->manifest;
 	const struct sdk_entry *bc = pkg->bitcode;
@@ -435,10 +465,16 @@ static int parse_bitcode(struct ldr_ctx *ctx, LLVMContextRef lctx, const struct 
 	*mout = NULL;
 	if (!bc)
 		return xdrv_err(err, -EINVAL, "no bitcode member");
-	if (man->abi_version > XDRV_ABI_VERSION)
+	bool ext_pkg = man->desc.kind == SDK_KIND_EXTENSION;
+	if (!ext_pkg && man->abi_version > XDRV_ABI_VERSION)
 		return xdrv_err(err, -ENOTSUP,
 				"built for driver ABI " VER_FMT ", newer than this host's " VER_FMT,
 				VER_ARGS(man->abi_version), VER_ARGS(XDRV_ABI_VERSION));
+	if (ext_pkg && man->abi_version > XDRV_EXT_ABI_VERSION)
+		return xdrv_err(err, -ENOTSUP,
+				"built for extension ABI " VER_FMT
+				", newer than this host's " VER_FMT,
+				VER_ARGS(man->abi_version), VER_ARGS(XDRV_EXT_ABI_VERSION));
 	if (!man->profile || strcmp(man->profile, SDK_PROFILE) != 0)
 		return xdrv_err(err, -EINVAL, "manifest: profile '%s' is not '%s'",
 				man->profile ? man->profile : "", SDK_PROFILE);
@@ -469,8 +505,21 @@ static int parse_bitcode(struct ldr_ctx *ctx, LLVMContextRef lctx, const struct 
 		goto out_dispose;
 	}
 	rc = sdk_profile_check(m, err);
+	/* a packet extension (issue 16): the manifest's kind and the module's agree; the SDK's
+	 * lint checks the extension profile, and the loader's own (ext_lint.c) what it relies
+	 * on, whatever the SDK said */
+	*is_ext = sdk_module_kind(m) == SDK_KIND_EXTENSION;
+	if (!rc && *is_ext != ext_pkg)
+		rc = xdrv_err(
+			err, -EINVAL,
+			"manifest and bitcode disagree: kind: manifest says '%s', the bitcode "
+			"defines %s",
+			ext_pkg ? "extension" : "driver",
+			*is_ext ? LDR_EXT_DESC_SYM : "xdrv_driver");
 	if (!rc)
 		rc = sdk_lint(m, man->abi_version, err);
+	if (!rc && *is_ext)
+		rc = ldr_ext_lint(m, err);
 	if (!rc)
 		rc = sdk_descriptor_read(m, d, err);
 	if (rc)
@@ -555,6 +604,10 @@ int ldr_image_load_buf(struct ldr_ctx *ctx, const uint8_t *buf, size_t len, cons
 	rc = sdk_package_read(buf, payload_len, &caps, ctx->cfg.extract_dir, &pkg, &e);
 	if (rc)
 		goto out;
+	if (pkg.manifest.desc.kind == SDK_KIND_EXTENSION && !ctx->capture_objects) {
+		rc = xdrv_err(&e, -EINVAL, "is an extension, not a driver");
+		goto out;
+	}
 	uint64_t t2 = xdrv_now_ns();
 	t.extract_ns = t2 - t1;
 
@@ -593,15 +646,24 @@ int ldr_image_load_buf(struct ldr_ctx *ctx, const uint8_t *buf, size_t len, cons
 		/* 3. bitcode, in a context of its own */
 		uint64_t t3 = xdrv_now_ns();
 		tsc = LLVMOrcCreateNewThreadSafeContext();
-		rc = parse_bitcode(ctx, LLVMOrcThreadSafeContextGetContext(tsc), &pkg, &m, &d, &e);
+		int is_ext = 0;
+		rc = parse_bitcode(ctx, LLVMOrcThreadSafeContextGetContext(tsc), &pkg, &m, &d,
+				   &is_ext, &e);
 		if (rc)
 			goto out;
+		/* an extension is loaded with ldr_ext_* (in the compiler process, which compiles
+		 * either kind, it is) */
+		if (is_ext && !ctx->capture_objects) {
+			rc = xdrv_err(&e, -EINVAL, "is an extension, not a driver");
+			goto out;
+		}
 		t.parse_ns = xdrv_now_ns() - t3;
 
 		/* 4-6 */
 		/* a tiered load's first object is tier 1's, not the full tier's: not stored */
-		uint32_t lf = LDR_LOAD_NO_LINT |
-			      (ck.text && ctx->cfg.tier != LDR_TIER_AUTO ? LDR_LOAD_CAPTURE : 0u);
+		bool tiered = !is_ext && ctx->cfg.tier == LDR_TIER_AUTO;
+		uint32_t lf = LDR_LOAD_NO_LINT | (ck.text && !tiered ? LDR_LOAD_CAPTURE : 0u) |
+			      (is_ext ? LDR_LOAD_EXT : 0u);
 		rc = load_module(ctx, tsc, m, label, &d, lf, params, nparams, &img, &e);
 		m = NULL;
 		if (rc)
@@ -768,6 +830,7 @@ void ldr_image_unload(struct ldr_image *img)
 	if (img->has_manifest)
 		sdk_manifest_free(&img->manifest);
 	free(img->obj_copy);
+	free(img->ext_budget);
 	free(img->param_values);
 	free(img->label);
 	free(img->name);

@@ -16,6 +16,7 @@
  * right before it is compiled. Splitting a module for lazy compilation is lazy.c's job.
  */
 #include "ldr_jit.h"
+#include "ext_priv.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -225,6 +226,8 @@ void ldr_jit_destroy(struct ldr_ctx *ctx)
  */
 static int define_abi(struct ldr_image *img, char **err)
 {
+	if (img->is_ext) /* a packet extension: its own, smaller ABI (ext_bind.c) */
+		return ldr_ext_define_abi(img, err);
 	struct ldr_ctx *ctx = img->ctx;
 	size_t total = ctx->nbindings + ctx->nrt_bindings;
 	int budget = ctx->cfg.budget_edges || ctx->cfg.budget_depth;

@@ -174,6 +174,12 @@ struct ldr_image {
 	size_t obj_len;
 	const char *cache_state; /* ldr_image_cache_state: static string */
 	struct ldr_tier *tier;	 /* tier auto (tier.c), else NULL */
+	/* a packet extension (issue 16, ext_priv.h): its JITDylib binds ext_symbols.def only
+	 * (ext_bind.c), its budget counter is its own (allocated there, freed at unload), and
+	 * its descriptor is `xdrv_extension` (ext_desc, in JIT memory) */
+	int is_ext;
+	struct ldr_budget_state *ext_budget;
+	const void *ext_desc;
 };
 
 /* Shared by image.c and compile.c: a failure message to the context and the caller (takes e,
@@ -186,6 +192,7 @@ int ldr_package_read(struct ldr_ctx *ctx, const char *path, uint8_t **buf, size_
 const char *ldr_package_base(const char *path);
 
 #define LDR_LOAD_NO_LINT 1u /* tests only: skip sdk_lint (to show that the JIT still refuses) */
+#define LDR_LOAD_EXT	 4u /* a packet extension (ext_priv.h): its lint, memory check, budget */
 /* The pipeline from a parsed module on: [lint] -> [specialize] -> retarget -> optimize -> JIT.
  * `m` must live in `tsc`'s context; ownership of `m` passes to this function in all cases.
  * `d` (may be NULL: no descriptor, no parameters) declares the parameters. The image takes
@@ -194,6 +201,12 @@ int ldr_image_load_module(struct ldr_ctx *ctx, LLVMOrcThreadSafeContextRef tsc, 
 			  const char *label, const struct sdk_descriptor *d, uint32_t flags,
 			  const struct ldr_param_value *params, size_t nparams,
 			  struct ldr_image **out, char **err);
+
+/* compile.c: link a compiled object as ldr_image_load_compiled does; is_ext: a packet
+ * extension (its ABI, its descriptor `xdrv_extension` in img->ext_desc). */
+struct ldr_compiled;
+int ldr_compiled_link(struct ldr_ctx *ctx, const struct ldr_compiled *c, int is_ext,
+		      struct ldr_image **out, char **err);
 
 /* ---- jit.c ------------------------------------------------------------------------------------
  */

@@ -14,6 +14,12 @@
  * callback gets one call each, still after the poll). ABI 1.1 receive buffer pools
  * (xdrv_rxpool_*) go further: buffers mapped once, delivered a poll at a time straight from
  * the pool to the callback, no packet object or mapping per frame.
+ *
+ * Packet extensions (xdrv/net_ext.h, runtime_ext.c) run at two points: the RX chain over each
+ * received frame before the host's callback (rx_flush, xdrv_rxpool_deliver), the TX chain over
+ * each frame the host sends before the driver's xmit (ldr_net_xmit). The transmit backlog has
+ * one queue per class, served by strict priority; without extensions every frame is class 0
+ * and it is the single FIFO it always was.
  */
 #include "runtime_priv.h"
 
@@ -22,14 +28,16 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <xdrv/ext.h>
+#include <xdrv/net_ext.h>
 #include <xdrv/util.h>
 
 #define NAPI_BUDGET 64u
 /* Polls per netdev per dispatch round: bounds how long one busy interface holds the host
  * before interrupts and other interfaces get their turn. */
 #define NAPI_ROUNDS_MAX 64u
-/* Frames waiting for a stopped queue; more are dropped (as a qdisc would). */
-#define BACKLOG_MAX 1024u
+/* Frames waiting for a stopped queue, per class; more are dropped (as a qdisc would). */
+#define BACKLOG_MAX LDR_NET_CLASS_BACKLOG
 /* Frames per call of the host's receive callback (and packets an rx batch holds). */
 #define RX_BATCH 64u
 
@@ -49,7 +57,8 @@ struct ldr_pkt {
 	uint8_t *buf;
 	uint32_t bufcap; /* bytes at buf (cap is what was asked for) */
 	uint32_t rx_csum;
-	bool seen; /* the driver held it (its bytes are the driver's to see) */
+	bool seen;   /* the driver held it (its bytes are the driver's to see) */
+	uint8_t cls; /* transmit class (XDRV_EXT_CLASS), 0 unless an extension set one */
 };
 
 /* An ABI 1.1 receive buffer pool: count buffers of stride bytes in one allocation, one
@@ -75,8 +84,16 @@ struct ldr_netdev {
 	void (*rx_cb)(void *ctx, const uint8_t *frame, size_t len, uint32_t csum_flags);
 	void (*rx_batch_cb)(void *ctx, const struct ldr_net_frame *frames, size_t n);
 	void *rx_ctx;
-	struct ldr_pkt *bl_head, *bl_tail;
-	uint32_t bl_len;
+	/* the transmit backlog: one FIFO per class, strict priority (class 0 first) */
+	struct {
+		struct ldr_pkt *head, *tail;
+		uint32_t len;
+	} bl[XDRV_EXT_CLASSES];
+	uint32_t bl_total;
+	uint64_t cls_sent[XDRV_EXT_CLASSES], cls_dropped[XDRV_EXT_CLASSES];
+	struct ldr_net_ext *ext; /* extension chains (runtime_ext.c); NULL: none ever attached */
+	uint8_t *ext_copy;	 /* pool frames copied for the RX chain (a pool buffer is never */
+	size_t ext_copy_cap;	 /* written by the host: ABI 1.1) */
 	/* frames of the running poll (xdrv_net_rx), handed to the host when it returns */
 	bool in_poll;
 	uint32_t rxb_n;
@@ -276,6 +293,41 @@ int32_t xdrv_pkt_set_len(xdrv_pkt_t *pkt, uint32_t len)
 
 /* ---- receive: batches to the host ------------------------------------------------------------ */
 
+static int tx_queue(struct ldr_netdev *nd, struct ldr_pkt *p);
+
+/* An RX extension's TX verdict: the received packet (the host's) is sent back out of the same
+ * interface, class 0, without the TX chain (net_ext.h). */
+static void rx_bounce(struct ldr_netdev *nd, struct ldr_pkt *p)
+{
+	if (!nd->open) {
+		ldr_net_ext_bounce_lost(nd);
+		pkt_destroy(p);
+		return;
+	}
+	p->state = PKT_TX;
+	p->nfrags = 1;
+	p->frag[0].p = p->buf;
+	p->frag[0].len = p->len;
+	memset(&p->csum, 0, sizeof p->csum);
+	p->cls = 0;
+	p->next = NULL;
+	if (tx_queue(nd, p) != 0)
+		ldr_net_ext_bounce_lost(nd);
+}
+
+/* A bounced frame that lives in a receive pool's buffer: copied into a packet first. */
+static void rx_bounce_copy(struct ldr_netdev *nd, const uint8_t *data, uint32_t len)
+{
+	struct ldr_pkt *p = nd->open ? pkt_new(nd, len) : NULL;
+	if (!p) {
+		ldr_net_ext_bounce_lost(nd);
+		return;
+	}
+	memcpy(p->buf, data, len);
+	p->len = len;
+	rx_bounce(nd, p);
+}
+
 /* Hand `n` frames to the host's callback: the batch one, or the per-frame one in a loop. */
 static void rx_to_host(struct ldr_netdev *nd, const struct ldr_net_frame *f, size_t n)
 {
@@ -301,14 +353,26 @@ static void rx_flush(struct ldr_netdev *nd)
 	memcpy(pk, nd->rxb, n * sizeof pk[0]);
 	nd->rxb_n = 0;
 	uint32_t k = 0;
-	for (uint32_t i = 0; i < n; i++)
-		if (pk[i]->len)
-			f[k++] = (struct ldr_net_frame){.data = pk[i]->buf,
-							.len = pk[i]->len,
-							.csum_flags = pk[i]->rx_csum};
+	uint64_t now = nd->ext ? xdrv_now_ns() : 0; /* one reading for the batch */
+	for (uint32_t i = 0; i < n; i++) {
+		if (!pk[i]->len)
+			continue;
+		if (nd->ext) {
+			int v = ldr_net_ext_rx(nd, pk[i]->buf, pk[i]->len, now);
+			if (v == XDRV_EXT_TX) {
+				rx_bounce(nd, pk[i]); /* the packet goes to the transmit path */
+				pk[i] = NULL;
+			}
+			if (v != XDRV_EXT_PASS)
+				continue;
+		}
+		f[k++] = (struct ldr_net_frame){
+			.data = pk[i]->buf, .len = pk[i]->len, .csum_flags = pk[i]->rx_csum};
+	}
 	rx_to_host(nd, f, k);
 	for (uint32_t i = 0; i < n; i++)
-		pkt_destroy(pk[i]);
+		if (pk[i])
+			pkt_destroy(pk[i]);
 }
 
 /* Drop what the rx batch holds (unregister, unbind). */
@@ -439,6 +503,24 @@ int32_t xdrv_rxpool_deliver(xdrv_rxpool_t *pool, const struct xdrv_rx_frame *fra
 	rx_flush(nd); /* frames the driver handed over before, in order */
 	struct ldr_net_frame f[RX_BATCH];
 	uint32_t k = 0, done = 0;
+	uint64_t now = nd->ext ? xdrv_now_ns() : 0;
+	/* an RX chain may rewrite frames, and the host never writes a pool buffer: the chain and
+	 * the host get a copy (one batch of buffers, kept for the interface) */
+	bool copy = nd->ext && ldr_net_ext_rx_active(nd);
+	if (copy && nd->ext_copy_cap < (size_t)RX_BATCH * rp->stride) {
+		uint8_t *b = realloc(nd->ext_copy, (size_t)RX_BATCH * rp->stride);
+		if (b) {
+			nd->ext_copy = b;
+			nd->ext_copy_cap = (size_t)RX_BATCH * rp->stride;
+		}
+	}
+	if (copy && nd->ext_copy_cap < (size_t)RX_BATCH * rp->stride) {
+		ldr_rt_log(drv, XDRV_LOG_WARN,
+			   "net%u: no memory to copy pool frames for the "
+			   "extensions: %u frames dropped",
+			   nd->index, n);
+		return 0;
+	}
 	for (uint32_t i = 0; i < n; i++) {
 		struct xdrv_rx_frame fr;
 		memcpy(&fr, &frames[i], sizeof fr);
@@ -450,9 +532,22 @@ int32_t xdrv_rxpool_deliver(xdrv_rxpool_t *pool, const struct xdrv_rx_frame *fra
 				i, fr.buf, rp->count, fr.len, rp->buf_size, fr.reserved);
 			continue;
 		}
-		f[k++] = (struct ldr_net_frame){.data = rp->mem + (size_t)fr.buf * rp->stride,
-						.len = fr.len,
-						.csum_flags = fr.csum_flags};
+		uint8_t *data = rp->mem + (size_t)fr.buf * rp->stride;
+		if (copy) {
+			memcpy(nd->ext_copy + (size_t)k * rp->stride, data, fr.len);
+			data = nd->ext_copy + (size_t)k * rp->stride;
+		}
+		if (nd->ext) {
+			int v = ldr_net_ext_rx(nd, data, fr.len, now);
+			if (v == XDRV_EXT_TX)
+				rx_bounce_copy(nd, data, fr.len);
+			if (v != XDRV_EXT_PASS) {
+				done++; /* taken: the host's verdict, not the driver's drop */
+				continue;
+			}
+		}
+		f[k++] = (struct ldr_net_frame){
+			.data = data, .len = fr.len, .csum_flags = fr.csum_flags};
 		if (k == RX_BATCH) {
 			rx_to_host(nd, f, k);
 			done += k;
@@ -552,13 +647,16 @@ xdrv_netdev_t *xdrv_net_register(xdrv_device_t *dev, const struct xdrv_net_ops *
 
 static void backlog_flush(struct ldr_netdev *nd)
 {
-	while (nd->bl_head) {
-		struct ldr_pkt *p = nd->bl_head;
-		nd->bl_head = p->next;
-		pkt_destroy(p);
+	for (uint32_t c = 0; c < XDRV_EXT_CLASSES; c++) {
+		while (nd->bl[c].head) {
+			struct ldr_pkt *p = nd->bl[c].head;
+			nd->bl[c].head = p->next;
+			pkt_destroy(p);
+		}
+		nd->bl[c].tail = NULL;
+		nd->bl[c].len = 0;
 	}
-	nd->bl_tail = NULL;
-	nd->bl_len = 0;
+	nd->bl_total = 0;
 }
 
 struct pkt_release {
@@ -585,6 +683,11 @@ static void nd_shutdown(struct ldr_netdev *nd, struct ldr_unbind_report *rep)
 	backlog_flush(nd);
 	rx_drop(nd);
 	pools_release(nd, rep);
+	if (nd->ext)
+		ldr_net_ext_release(nd); /* unregister and unbind detach every extension */
+	free(nd->ext_copy);
+	nd->ext_copy = NULL;
+	nd->ext_copy_cap = 0;
 	ldr_handle_drop(LDR_H_NETDEV, &nd->o);
 	nd->registered = nd->open = nd->napi = false;
 }
@@ -724,20 +827,40 @@ int ldr_net_stop(struct ldr_netdev *nd)
 
 static void backlog_push(struct ldr_netdev *nd, struct ldr_pkt *p, bool front)
 {
+	__typeof__(nd->bl[0]) *q = &nd->bl[p->cls];
 	if (front) {
-		p->next = nd->bl_head;
-		nd->bl_head = p;
-		if (!nd->bl_tail)
-			nd->bl_tail = p;
+		p->next = q->head;
+		q->head = p;
+		if (!q->tail)
+			q->tail = p;
 	} else {
 		p->next = NULL;
-		if (nd->bl_tail)
-			nd->bl_tail->next = p;
+		if (q->tail)
+			q->tail->next = p;
 		else
-			nd->bl_head = p;
-		nd->bl_tail = p;
+			q->head = p;
+		q->tail = p;
 	}
-	nd->bl_len++;
+	q->len++;
+	nd->bl_total++;
+}
+
+/* The next frame to send: the head of the highest class that has one (strict priority). */
+static struct ldr_pkt *backlog_pop(struct ldr_netdev *nd)
+{
+	for (uint32_t c = 0; c < XDRV_EXT_CLASSES; c++) {
+		struct ldr_pkt *p = nd->bl[c].head;
+		if (!p)
+			continue;
+		nd->bl[c].head = p->next;
+		if (!p->next)
+			nd->bl[c].tail = NULL;
+		nd->bl[c].len--;
+		nd->bl_total--;
+		p->next = NULL;
+		return p;
+	}
+	return NULL;
 }
 
 /* Hand one packet to the driver's xmit. 0 when the driver took it (or asked to retry later:
@@ -751,14 +874,19 @@ static int tx_one(struct ldr_netdev *nd, struct ldr_pkt *p)
 		return -ENOBUFS;
 	}
 	uint64_t h = p->o.handle;
+	uint32_t cls = p->cls;
 	int32_t rc = XDRV_EFAULT;
 	LDR_DRIVER_CALL(drv, rc = nd->ops.xmit(ldr_h2p(nd->o.handle), ldr_h2p(h)),
 			rc = XDRV_EFAULT);
-	if (rc == XDRV_OK)
+	if (rc == XDRV_OK) {
+		nd->cls_sent[cls]++;
 		return 0;
+	}
 	/* still the driver's? (it may have completed the packet before refusing it) */
-	if (ldr_handle_lookup(LDR_H_PKT, h) != &p->o)
+	if (ldr_handle_lookup(LDR_H_PKT, h) != &p->o) {
+		nd->cls_sent[cls] += rc == XDRV_EBUSY;
 		return rc == XDRV_EBUSY ? 0 : rc;
+	}
 	pkt_take(p);
 	if (rc == XDRV_EBUSY && nd->registered) {
 		nd->tx_stopped = true;
@@ -799,9 +927,24 @@ int ldr_net_xmit(struct ldr_netdev *nd, const void *frame, size_t len, uint32_t 
 		p->nfrags++;
 		off += n;
 	}
-	/* keep order: nothing overtakes the backlog; and never re-enter a busy driver */
-	if (nd->tx_stopped || nd->bl_head || nd->o.drv->in_entry) {
-		if (nd->bl_len >= BACKLOG_MAX) {
+	if (nd->ext) { /* the TX chain, over the packet's copy of the frame */
+		uint32_t cls = 0;
+		if (ldr_net_ext_tx(nd, p->buf, p->len, &cls) != XDRV_EXT_PASS) {
+			pkt_destroy(p); /* dropped by an extension: counted there, not an error */
+			return 0;
+		}
+		p->cls = (uint8_t)cls;
+	}
+	return tx_queue(nd, p);
+}
+
+/* To the driver, or into its class's backlog: keep order (nothing overtakes the backlog) and
+ * never re-enter a busy driver. */
+static int tx_queue(struct ldr_netdev *nd, struct ldr_pkt *p)
+{
+	if (nd->tx_stopped || nd->bl_total || nd->o.drv->in_entry) {
+		if (nd->bl[p->cls].len >= BACKLOG_MAX) {
+			nd->cls_dropped[p->cls]++;
 			pkt_destroy(p);
 			return -ENOBUFS;
 		}
@@ -873,6 +1016,38 @@ const uint8_t *ldr_net_mac(const struct ldr_netdev *nd)
 	return nd ? nd->mac : NULL;
 }
 
+/* ---- for the extension chains (runtime_ext.c) ----------------------------------------------- */
+
+struct ldr_net_ext **ldr_netdev_ext(struct ldr_netdev *nd)
+{
+	return &nd->ext;
+}
+
+struct ldr_driver *ldr_netdev_driver(const struct ldr_netdev *nd)
+{
+	return nd->o.drv;
+}
+
+uint32_t ldr_netdev_index(const struct ldr_netdev *nd)
+{
+	return nd->index;
+}
+
+bool ldr_netdev_registered(const struct ldr_netdev *nd)
+{
+	return nd && nd->registered;
+}
+
+void ldr_netdev_class_counts(const struct ldr_netdev *nd, uint64_t *sent, uint64_t *dropped,
+			     uint32_t *waiting)
+{
+	for (uint32_t c = 0; c < XDRV_EXT_CLASSES; c++) {
+		sent[c] = nd->cls_sent[c];
+		dropped[c] = nd->cls_dropped[c];
+		waiting[c] = nd->bl[c].len;
+	}
+}
+
 /* ---- dispatch and release ---------------------------------------------------------------------
  */
 
@@ -903,14 +1078,8 @@ static int net_dispatch(struct ldr_driver *drv)
 				nd->napi = nd->registered; /* more work: poll again */
 			}
 		}
-		while (nd && nd->registered && nd->open && !nd->tx_stopped && nd->bl_head) {
-			struct ldr_pkt *p = nd->bl_head;
-			nd->bl_head = p->next;
-			if (!nd->bl_head)
-				nd->bl_tail = NULL;
-			nd->bl_len--;
-			p->next = NULL;
-			tx_one(nd, p);
+		while (nd && nd->registered && nd->open && !nd->tx_stopped && nd->bl_total) {
+			tx_one(nd, backlog_pop(nd));
 			n++;
 		}
 	}

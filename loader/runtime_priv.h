@@ -329,4 +329,40 @@ void ldr_sreq_finish(struct ldr_sreq_list *l, struct ldr_sreq *r);
 /* Wait until r is done; on timeout mark it abandoned and return -ETIMEDOUT. */
 int ldr_sreq_wait(struct ldr_driver *drv, struct ldr_sreq *r, uint64_t timeout_ns);
 
+/* ---- packet extensions on network interfaces (runtime_ext.c, xdrv/net_ext.h) --------------- */
+struct ldr_ext;
+struct ldr_ext_meta;
+struct ldr_ext_stats;
+struct ldr_net_ext; /* an interface's chains */
+/* runtime_net.c, for runtime_ext.c: the interface's chains slot, driver and index, and the
+ * counters of its transmit classes. */
+struct ldr_net_ext **ldr_netdev_ext(struct ldr_netdev *nd);
+struct ldr_driver *ldr_netdev_driver(const struct ldr_netdev *nd);
+uint32_t ldr_netdev_index(const struct ldr_netdev *nd);
+bool ldr_netdev_registered(const struct ldr_netdev *nd);
+void ldr_netdev_class_counts(const struct ldr_netdev *nd, uint64_t *sent, uint64_t *dropped,
+			     uint32_t *waiting);
+/* runtime_ext.c, for runtime_net.c (only while *ldr_netdev_ext(nd) is not NULL): run the RX
+ * chain over a received frame (XDRV_EXT_PASS, _DROP or _TX) or the TX chain over a frame to
+ * send (XDRV_EXT_PASS with *cls, or _DROP); count a bounced frame the transmit path lost;
+ * detach everything at unregister and unbind. */
+int ldr_net_ext_rx(struct ldr_netdev *nd, uint8_t *frame, uint32_t len, uint64_t now_ns);
+bool ldr_net_ext_rx_active(struct ldr_netdev *nd); /* the RX chain is not empty */
+int ldr_net_ext_tx(struct ldr_netdev *nd, uint8_t *frame, uint32_t len, uint32_t *cls);
+void ldr_net_ext_bounce_lost(struct ldr_netdev *nd);
+void ldr_net_ext_release(struct ldr_netdev *nd);
+/* The extension functions the chains call (xdrv/ext_host.h). A unit test may put a double in
+ * their place; returns the previous table (NULL restores the real one). */
+struct ldr_ext_calls {
+	int32_t (*run)(struct ldr_ext *e, uint8_t *frame, uint32_t len,
+		       const struct ldr_ext_meta *m);
+	const char *(*failure)(const struct ldr_ext *e);
+	const char *(*name)(const struct ldr_ext *e);
+	const char *(*version)(const struct ldr_ext *e);
+	uint32_t (*hooks)(const struct ldr_ext *e);
+	void (*stats)(const struct ldr_ext *e, struct ldr_ext_stats *st);
+	void (*unload)(struct ldr_ext *e);
+};
+const struct ldr_ext_calls *ldr_net_ext_set_calls(const struct ldr_ext_calls *calls);
+
 #endif

@@ -39,3 +39,26 @@ int sdk_abi_symbol_allowed(const char *name, uint32_t abi_version)
 	 */
 	return v != 0 && v <= abi_version;
 }
+
+/* The extension ABI's list (ext_symbols.def): what a packet extension may import. */
+static const struct abi_sym ext_syms[] = {
+#define XDRV_SYM(n, a, b, c) {#n, (a)*1000000u + (b)*1000u + (c)},
+#include <xdrv/ext_symbols.def>
+#undef XDRV_SYM
+};
+
+uint32_t sdk_ext_symbol_version(const char *name)
+{
+	if (!name)
+		return 0;
+	for (size_t i = 0; i < sizeof ext_syms / sizeof ext_syms[0]; i++)
+		if (strcmp(ext_syms[i].name, name) == 0)
+			return ext_syms[i].version;
+	return 0;
+}
+
+int sdk_ext_symbol_allowed(const char *name, uint32_t ext_abi_version)
+{
+	uint32_t v = sdk_ext_symbol_version(name);
+	return v != 0 && v <= ext_abi_version;
+}

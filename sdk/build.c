@@ -31,6 +31,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <xdrv/abi.h>
+#include <xdrv/ext.h>
 #include <xdrv/sdk.h>
 #include <xdrv/util.h>
 
@@ -473,7 +474,9 @@ static int check_module(LLVMModuleRef m, const char *output, char **err)
 	char *derr = NULL, *lerr = NULL;
 	int drc = sdk_descriptor_read(m, &d, &derr);
 	/* lint even with a broken descriptor, against this SDK's ABI, to report everything */
-	int lrc = sdk_lint_diag(m, drc == 0 ? d.abi_version : XDRV_ABI_VERSION, output, &lerr);
+	uint32_t newest =
+		sdk_module_kind(m) == SDK_KIND_EXTENSION ? XDRV_EXT_ABI_VERSION : XDRV_ABI_VERSION;
+	int lrc = sdk_lint_diag(m, drc == 0 ? d.abi_version : newest, output, &lerr);
 	int rc = drc ? drc : lrc;
 	if (rc) {
 		/* summary line, then one "place: error: ..." line per problem */
@@ -496,6 +499,27 @@ static int check_module(LLVMModuleRef m, const char *output, char **err)
 	if (drc == 0)
 		sdk_descriptor_free(&d);
 	return rc;
+}
+
+/* --extension builds an extension, and only that; without it, a driver. */
+static int check_kind(LLVMModuleRef m, const struct sdk_build_opts *opts, char **err)
+{
+	bool ext = sdk_module_kind(m) == SDK_KIND_EXTENSION;
+	if (opts->extension && !ext)
+		return xdrv_err(
+			err, -EINVAL,
+			LLVMGetNamedGlobal(m, "xdrv_driver")
+				? "%s: --extension, but the sources define a driver "
+				  "(xdrv_driver): build a driver without --extension"
+				: "%s: --extension, but the sources define no xdrv_extension: "
+				  "define one with XDRV_EXTENSION(...) (<xdrv/ext.h>)",
+			opts->output);
+	if (!opts->extension && ext)
+		return xdrv_err(err, -EINVAL,
+				"%s: the sources define a packet extension (xdrv_extension): build "
+				"it with `xdrv build --extension`",
+				opts->output);
+	return 0;
 }
 
 /* --no-lint: the check's message with its problems turned into warnings, on stderr. */
@@ -559,6 +583,9 @@ int sdk_build(const struct sdk_build_opts *opts, char **err)
 	LLVMSetSourceFileName(m, base, strlen(base));
 	LLVMSetModuleIdentifier(m, base, strlen(base));
 	if ((rc = sdk_normalize(m, err)))
+		goto out_mod;
+	if ((rc = check_kind(m, opts, err)) ||
+	    (opts->extension && (rc = sdk_build_ext_prepare(m, err))))
 		goto out_mod;
 	if ((rc = check_module(m, opts->output, err)) && opts->no_lint && rc != -ENOMEM) {
 		print_as_warnings(err && *err ? *err : "");

@@ -9,6 +9,9 @@
  * non-constant, missing fields, pointers into the middle of things) is an error, never a crash.
  *
  * Validation of what was read follows driver.h; the same name rules apply in the manifest.
+ *
+ * A packet extension (xdrv/ext.h) has `const struct xdrv_ext xdrv_extension` instead, read the
+ * same way (read_ext): header, hooks, tables, params (as a driver's), run.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -17,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <xdrv/abi.h>
+#include <xdrv/ext.h>
 #include <xdrv/sdk.h>
 #include <xdrv/util.h>
 
@@ -53,7 +57,27 @@ enum {
 	P_VAR = 40,
 	P_DESC = 48,
 	P_SIZE = 56,
+	/* struct xdrv_ext and xdrv_ext_table (see the diagrams in ext.h) */
+	EXT_MAGIC = 0,
+	EXT_ABI = 4,
+	EXT_SIZE = 8,
+	EXT_HOOKS = 12,
+	EXT_NAME = 16,
+	EXT_VERSION = 24,
+	EXT_TABLES = 32,
+	EXT_PARAMS = 40,
+	EXT_RUN = 48,
+	EXT_RESERVED = 56,
+	EXT_NRESERVED = 9,
+	EXT_STRUCT_SIZE = 128,
+	T_NAME = 0,
+	T_KIND = 8,
+	T_MAX = 12,
+	T_RSVD = 16,
+	T_SIZE = 24,
 };
+_Static_assert(EXT_PARAMS == DRV_PARAMS, "read_params reads both descriptors' params");
+_Static_assert(SDK_MAX_TABLES == XDRV_EXT_TABLES_MAX, "sdk.h's table cap is the ABI's");
 
 #define MAX_DEPTH 16
 
@@ -561,10 +585,194 @@ static int read_header(struct rd *r, LLVMValueRef drv, struct sdk_descriptor *d)
 	return 0;
 }
 
+/* ---- packet extensions (xdrv/ext.h) ---------------------------------------------------- */
+
+static int read_ext_tables(struct rd *r, LLVMValueRef ext, struct sdk_descriptor *d)
+{
+	LLVMValueRef t;
+	uint64_t size;
+	int rc = read_table(r, ext, EXT_TABLES, "tables", "a const struct xdrv_ext_table array", &t,
+			    &size);
+	if (rc || !t)
+		return rc; /* tables may be NULL */
+	d->tables = calloc(SDK_MAX_TABLES, sizeof *d->tables);
+	if (!d->tables)
+		return xdrv_err(r->err, -ENOMEM, "descriptor: out of memory");
+	for (size_t i = 0;; i++) {
+		char f[64], ff[80];
+		uint64_t base = (uint64_t)i * T_SIZE, kind, max, rsvd;
+		snprintf(f, sizeof f, "tables[%zu]", i);
+		if (base + T_SIZE > size)
+			return xdrv_err(r->err, -EINVAL,
+					"descriptor: tables: the list does not end with an entry "
+					"whose name is NULL");
+		struct cval namep;
+		if ((rc = cread(r, t, base + T_NAME, 8, true, f, &namep)))
+			return rc;
+		if (namep.kind == CV_NULL)
+			break;
+		if (i == SDK_MAX_TABLES)
+			return xdrv_err(
+				r->err, -EINVAL,
+				"descriptor: tables: more than %d tables (XDRV_EXT_TABLES_MAX)",
+				SDK_MAX_TABLES);
+		struct sdk_ext_table *tb = &d->tables[i];
+		d->ntables = i + 1;
+		snprintf(ff, sizeof ff, "%s.name", f);
+		if ((rc = read_str(r, t, base + T_NAME, ff, SDK_PARAM_NAME_MAX + 1, false,
+				   &tb->name)))
+			return rc;
+		if (!tb->name || !sdk_valid_param_name(tb->name)) {
+			char shown[48];
+			return xdrv_err(r->err, -EINVAL,
+					"descriptor: %s: '%s' is not a table name [a-z0-9_]{1,31}",
+					ff, sdk_printable(tb->name, shown, sizeof shown));
+		}
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(d->tables[j].name, tb->name) == 0)
+				return xdrv_err(r->err, -EINVAL,
+						"descriptor: %s: table '%s' declared twice", ff,
+						tb->name);
+		if ((rc = read_u(r, t, base + T_KIND, 4, f, &kind)) ||
+		    (rc = read_u(r, t, base + T_MAX, 4, f, &max)) ||
+		    (rc = read_u(r, t, base + T_RSVD, 8, f, &rsvd)))
+			return rc;
+		if (kind != XDRV_EXT_TABLE_ARRAY && kind != XDRV_EXT_TABLE_HASH)
+			return xdrv_err(
+				r->err, -EINVAL,
+				"descriptor: %s.kind: %" PRIu64
+				" is not XDRV_EXT_TABLE_ARRAY (1) or XDRV_EXT_TABLE_HASH (2)",
+				f, kind);
+		if (max < 1 || max > XDRV_EXT_TABLE_MAX_ENTRIES)
+			return xdrv_err(r->err, -EINVAL,
+					"descriptor: %s.max_entries: %" PRIu64
+					" out of range 1..%u (XDRV_EXT_TABLE_MAX_ENTRIES)",
+					f, max, XDRV_EXT_TABLE_MAX_ENTRIES);
+		if (rsvd)
+			return xdrv_err(r->err, -EINVAL, "descriptor: %s.reserved: must be zero",
+					f);
+		tb->kind = (uint32_t)kind;
+		tb->max_entries = (uint32_t)max;
+	}
+	return 0;
+}
+
+static int read_ext_header(struct rd *r, LLVMValueRef ext, struct sdk_descriptor *d)
+{
+	uint64_t magic, abi, size, hooks;
+	int rc;
+	if ((rc = read_u(r, ext, EXT_MAGIC, 4, "magic", &magic)) ||
+	    (rc = read_u(r, ext, EXT_ABI, 4, "abi_version", &abi)) ||
+	    (rc = read_u(r, ext, EXT_SIZE, 4, "struct_size", &size)) ||
+	    (rc = read_u(r, ext, EXT_HOOKS, 4, "hooks", &hooks)))
+		return rc;
+	if (magic != XDRV_EXT_MAGIC)
+		return xdrv_err(r->err, -EINVAL,
+				"descriptor: magic: 0x%08" PRIx64
+				" is not XDRV_EXT_MAGIC: define the descriptor with "
+				"XDRV_EXTENSION(...)",
+				magic);
+	if (size != EXT_STRUCT_SIZE)
+		return xdrv_err(r->err, -EINVAL,
+				"descriptor: struct_size: %" PRIu64 ", expected %d", size,
+				EXT_STRUCT_SIZE);
+	if (abi < XDRV_ABI_MKVER(1, 0, 0) || abi > XDRV_EXT_ABI_VERSION) {
+		char v[16], known[16];
+		sdk_abi_version_str((uint32_t)abi, v, sizeof v);
+		sdk_abi_version_str(XDRV_EXT_ABI_VERSION, known, sizeof known);
+		return xdrv_err(r->err, -EINVAL,
+				"descriptor: abi_version: extension ABI %s (%" PRIu64
+				") is not between 1.0.0 and %s, the newest this SDK knows",
+				v, abi, known);
+	}
+	d->abi_version = (uint32_t)abi;
+	if (hooks == 0 || (hooks & ~(uint64_t)(XDRV_EXT_HOOK_RX | XDRV_EXT_HOOK_TX)))
+		return xdrv_err(r->err, -EINVAL,
+				"descriptor: hooks: 0x%" PRIx64
+				" must be XDRV_EXT_HOOK_RX, XDRV_EXT_HOOK_TX or both",
+				hooks);
+	d->hooks = (uint32_t)hooks;
+	for (int i = 0; i < EXT_NRESERVED; i++) {
+		struct cval cv;
+		char f[32];
+		snprintf(f, sizeof f, "reserved[%d]", i);
+		if ((rc = cread(r, ext, EXT_RESERVED + 8u * (unsigned)i, 8, true, f, &cv)))
+			return rc;
+		if (cv.kind != CV_NULL)
+			return xdrv_err(r->err, -EINVAL, "descriptor: %s: must be NULL", f);
+	}
+	if ((rc = read_str(r, ext, EXT_NAME, "name", SDK_NAME_MAX + 1, false, &d->name)))
+		return rc;
+	char shown[80];
+	if (!sdk_valid_driver_name(d->name))
+		return xdrv_err(r->err, -EINVAL,
+				"descriptor: name: '%s' is not an extension name [a-z0-9_-]{1,63}",
+				sdk_printable(d->name, shown, sizeof shown));
+	if ((rc = read_str(r, ext, EXT_VERSION, "version", SDK_VERSION_MAX + 1, false,
+			   &d->version)))
+		return rc;
+	if (!sdk_valid_version(d->version))
+		return xdrv_err(r->err, -EINVAL,
+				"descriptor: version: '%s' is not MAJOR.MINOR.PATCH",
+				sdk_printable(d->version, shown, sizeof shown));
+	return read_fn(r, ext, EXT_RUN, "run", &d->run);
+}
+
+uint32_t sdk_module_kind(LLVMModuleRef m)
+{
+	return !LLVMGetNamedGlobal(m, "xdrv_driver") && LLVMGetNamedGlobal(m, "xdrv_extension")
+		       ? SDK_KIND_EXTENSION
+		       : SDK_KIND_DRIVER;
+}
+
+/* The descriptor global `name`: defined, const, a struct of `size` bytes. */
+static int descriptor_global(struct rd *r, const char *name, const char *macro, unsigned size,
+			     LLVMValueRef *init)
+{
+	LLVMValueRef g = LLVMGetNamedGlobal(r->m, name);
+	if (!g)
+		return xdrv_err(r->err, -EINVAL, "descriptor: no %s global: define one with %s",
+				name, macro);
+	if (LLVMIsDeclaration(g) || !LLVMGetInitializer(g))
+		return xdrv_err(r->err, -EINVAL,
+				"descriptor: %s is declared but not defined in the module", name);
+	if (!LLVMIsGlobalConstant(g))
+		return xdrv_err(r->err, -EINVAL, "descriptor: %s must be const (use %s)", name,
+				macro);
+	*init = LLVMGetInitializer(g);
+	LLVMTypeRef t = LLVMTypeOf(*init);
+	if (LLVMGetTypeKind(t) != LLVMStructTypeKind || !plain_type(t, 0) ||
+	    LLVMABISizeOfType(r->td, t) != size)
+		return xdrv_err(r->err, -EINVAL, "descriptor: %s is not a %u-byte struct %s", name,
+				size,
+				strcmp(name, "xdrv_driver") == 0 ? "xdrv_driver" : "xdrv_ext");
+	return 0;
+}
+
 int sdk_descriptor_read(LLVMModuleRef m, struct sdk_descriptor *out, char **err)
 {
 	struct rd r = {.m = m, .td = LLVMGetModuleDataLayout(m), .err = err};
 	memset(out, 0, sizeof *out);
+	LLVMValueRef init = NULL;
+	int rc;
+	if (sdk_module_kind(m) == SDK_KIND_EXTENSION) {
+		out->kind = SDK_KIND_EXTENSION;
+		rc = descriptor_global(&r, "xdrv_extension", "XDRV_EXTENSION(...)", EXT_STRUCT_SIZE,
+				       &init);
+		if (rc == 0)
+			rc = read_ext_header(&r, init, out);
+		if (rc == 0)
+			rc = read_ext_tables(&r, init, out);
+		if (rc == 0)
+			rc = read_params(&r, init, out);
+		if (rc != 0)
+			sdk_descriptor_free(out);
+		return rc;
+	}
+	if (LLVMGetNamedGlobal(m, "xdrv_extension"))
+		return xdrv_err(err, -EINVAL,
+				"descriptor: both xdrv_driver and xdrv_extension: a module is a "
+				"driver or an extension, define one descriptor");
 	LLVMValueRef g = LLVMGetNamedGlobal(m, "xdrv_driver");
 	if (!g)
 		return xdrv_err(
@@ -576,14 +784,14 @@ int sdk_descriptor_read(LLVMModuleRef m, struct sdk_descriptor *out, char **err)
 			"descriptor: xdrv_driver is declared but not defined in the driver");
 	if (!LLVMIsGlobalConstant(g))
 		return xdrv_err(err, -EINVAL, "descriptor: xdrv_driver must be const");
-	LLVMValueRef init = LLVMGetInitializer(g);
+	init = LLVMGetInitializer(g);
 	LLVMTypeRef t = LLVMTypeOf(init);
 	if (LLVMGetTypeKind(t) != LLVMStructTypeKind || !plain_type(t, 0) ||
 	    LLVMABISizeOfType(r.td, t) != DRV_STRUCT_SIZE)
 		return xdrv_err(err, -EINVAL,
 				"descriptor: xdrv_driver is not a %d-byte struct xdrv_driver",
 				DRV_STRUCT_SIZE);
-	int rc = read_header(&r, init, out);
+	rc = read_header(&r, init, out);
 	if (rc == 0)
 		rc = read_match(&r, init, out);
 	if (rc == 0)
@@ -609,5 +817,9 @@ void sdk_descriptor_free(struct sdk_descriptor *d)
 		free(d->params[i].desc);
 	}
 	free(d->params);
+	free(d->run);
+	for (size_t i = 0; d->tables && i < d->ntables; i++)
+		free(d->tables[i].name);
+	free(d->tables);
 	memset(d, 0, sizeof *d);
 }

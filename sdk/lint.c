@@ -34,6 +34,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <xdrv/abi.h>
+#include <xdrv/ext.h>
 #include <xdrv/sdk.h>
 #include <xdrv/util.h>
 
@@ -212,7 +213,8 @@ static const char *const math_names[] = {
 
 struct lint {
 	LLVMModuleRef m;
-	uint32_t abi;
+	bool ext;     /* a packet extension: extension ABI and profile (sdk/lint_ext.c) */
+	uint32_t abi; /* the driver ABI version, or the extension ABI's when ext */
 	char abi_str[16];
 	struct sdk_buf out;
 	unsigned long dropped; /* problems past LINT_MAX_PROBLEMS */
@@ -285,6 +287,12 @@ __attribute__((format(printf, 2, 3))) static void problem(struct lint *l, const 
 	if (l->unit)
 		place(l, where, sizeof where);
 	sdk_buf_line(&l->out, "%s%s", where, line);
+}
+
+/* The kind's symbol list: the driver ABI's or the extension ABI's. */
+static uint32_t symbol_version(const struct lint *l, const char *name)
+{
+	return l->ext ? sdk_ext_symbol_version(name) : sdk_abi_symbol_version(name);
 }
 
 /* A value's name, printable and bounded (names in bitcode are arbitrary bytes). */
@@ -572,7 +580,7 @@ static LLVMValueRef abi_proto(const struct lint *l, LLVMValueRef f)
 	size_t len = 0;
 	const char *n = LLVMGetValueName2(f, &len);
 	/* an embedded NUL would make the lookup see another name */
-	if (!l->protos || !n || strlen(n) != len || sdk_abi_symbol_version(n) == 0)
+	if (!l->protos || !n || strlen(n) != len || symbol_version(l, n) == 0)
 		return NULL;
 	return LLVMGetNamedFunction(l->protos, n);
 }
@@ -785,8 +793,15 @@ static void check_import(struct lint *l, LLVMValueRef f)
 		snprintf(used, sizeof used, " (used by %s)", users);
 
 	/* an embedded NUL would make strcmp see another name: such a name is never in the list */
-	uint32_t introduced = (raw && strlen(raw) == len) ? sdk_abi_symbol_version(raw) : 0;
-	if (introduced == 0) {
+	uint32_t introduced = (raw && strlen(raw) == len) ? symbol_version(l, raw) : 0;
+	if (introduced == 0 && l->ext) {
+		problem(l,
+			"%s: import not in the xdrv extension ABI %s symbol list%s: an extension "
+			"calls only what <xdrv/ext.h> declares (ext_symbols.def: the packet "
+			"accessors, the table functions, memcpy/memmove/memset); write anything "
+			"else in the extension",
+			who, l->abi_str, used);
+	} else if (introduced == 0) {
 		problem(l, "%s: import not in the xdrv ABI %s symbol list%s: %s", who, l->abi_str,
 			used, advice_for(name));
 	} else if (introduced > l->abi) {
@@ -1632,6 +1647,13 @@ static void check_alias(struct lint *l, LLVMValueRef a)
 
 static void check_descriptor_present(struct lint *l)
 {
+	if (l->ext) {
+		LLVMValueRef e = LLVMGetNamedGlobal(l->m, "xdrv_extension");
+		if (e && !LLVMIsDeclaration(e) && LLVMGetLinkage(e) != LLVMExternalLinkage)
+			problem(l, "global xdrv_extension: the descriptor must be a non-static, "
+				   "non-weak definition: use XDRV_EXTENSION(...) at file scope");
+		return;
+	}
 	LLVMValueRef d = LLVMGetNamedGlobal(l->m, "xdrv_driver");
 	if (!d) {
 		problem(l, "module: no xdrv_driver descriptor: define one with XDRV_DRIVER(...)");
@@ -1643,6 +1665,26 @@ static void check_descriptor_present(struct lint *l)
 	if (lk != LLVMExternalLinkage)
 		problem(l, "global xdrv_driver: the descriptor must be a non-static, non-weak "
 			   "definition: use XDRV_DRIVER(...) at file scope");
+}
+
+void sdk_lint_report(struct lint *l, LLVMValueRef at, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized) */
+	va_end(ap);
+	unsigned dl = 0;
+	/* an instruction without a location (clang's own) keeps the function's */
+	if (at && LLVMIsAInstruction(at) && !(LLVMGetDebugLocFilename(at, &dl) && dl))
+		at = LLVMGetBasicBlockParent(LLVMGetInstructionParent(at));
+	l->at = at;
+	problem(l, "%s", line);
+}
+
+const char *sdk_lint_name(struct lint *l, LLVMValueRef v)
+{
+	return vname(l, v);
 }
 
 int sdk_lint(LLVMModuleRef m, uint32_t abi_version, char **err)
@@ -1658,6 +1700,7 @@ int sdk_lint_diag(LLVMModuleRef m, uint32_t abi_version, const char *unit, char 
 	l->m = m;
 	l->unit = unit;
 	l->abi = abi_version;
+	l->ext = sdk_module_kind(m) == SDK_KIND_EXTENSION;
 	sdk_abi_version_str(abi_version, l->abi_str, sizeof l->abi_str);
 	for (size_t i = 0; i < N_PORTABLE; i++)
 		l->portable_ids[i] = LLVMLookupIntrinsicID(portable_intrinsics[i],
@@ -1672,13 +1715,23 @@ int sdk_lint_diag(LLVMModuleRef m, uint32_t abi_version, const char *unit, char 
 	for (size_t i = 0; i < N_ABI_ATTRS; i++)
 		l->abi_attr_kinds[i] =
 			LLVMGetEnumAttributeKindForName(abi_attrs[i], strlen(abi_attrs[i]));
-	int prc = sdk_abi_prototypes(LLVMGetModuleContext(m), &l->protos, err);
+	int prc = l->ext ? sdk_ext_prototypes(LLVMGetModuleContext(m), &l->protos, err)
+			 : sdk_abi_prototypes(LLVMGetModuleContext(m), &l->protos, err);
 	if (prc) {
 		free(l);
 		return prc;
 	}
 
-	if (abi_version < XDRV_ABI_MKVER(1, 0, 0) || abi_version > XDRV_ABI_VERSION) {
+	if (l->ext &&
+	    (abi_version < XDRV_ABI_MKVER(1, 0, 0) || abi_version > XDRV_EXT_ABI_VERSION)) {
+		char known[16];
+		sdk_abi_version_str(XDRV_EXT_ABI_VERSION, known, sizeof known);
+		problem(l,
+			"module: declares extension ABI %s (%u), this SDK knows extension ABI "
+			"1.0.0 to %s: build against these headers",
+			l->abi_str, abi_version, known);
+	} else if (!l->ext &&
+		   (abi_version < XDRV_ABI_MKVER(1, 0, 0) || abi_version > XDRV_ABI_VERSION)) {
 		char known[16];
 		sdk_abi_version_str(XDRV_ABI_VERSION, known, sizeof known);
 		problem(l,
@@ -1705,6 +1758,8 @@ int sdk_lint_diag(LLVMModuleRef m, uint32_t abi_version, const char *unit, char 
 		check_function(l, f);
 	l->at = NULL;
 	check_descriptor_present(l);
+	if (l->ext)
+		sdk_lint_ext(l, m);
 
 	int rc = 0;
 	if (l->out.lines || l->out.oom) {

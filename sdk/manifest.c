@@ -10,6 +10,11 @@
  * 64-bit parameter values (types u64 and i64) are written as decimal strings, because a JSON
  * number beyond 2^53 is not exact in most JSON readers; 32-bit and bool values are numbers.
  * The field list is documented in sdk/README.md.
+ *
+ * A packet extension's manifest has "kind": "extension" (a driver's has no "kind", so the
+ * manifests of drivers stay byte for byte what they were; "kind": "driver" is read too),
+ * "abi_version" is then the extension ABI version, "entry" is {"run": ...}, "hooks" lists
+ * "rx"/"tx" and "tables" the tables; it has no "match".
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -18,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <xdrv/abi.h>
+#include <xdrv/ext.h>
 #include <xdrv/sdk.h>
 #include <xdrv/util.h>
 
@@ -56,6 +62,38 @@ static json_t *str_or_null(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
+/* An extension's "hooks" and "tables". */
+static void put_ext(json_t *root, const struct sdk_descriptor *d, int *bad)
+{
+	json_t *hooks = json_array(), *tables = json_array();
+	if (!hooks || !tables) {
+		json_decref(hooks);
+		json_decref(tables);
+		*bad = 1;
+		return;
+	}
+	if ((d->hooks & XDRV_EXT_HOOK_RX) && json_array_append_new(hooks, json_string("rx")) != 0)
+		*bad = 1;
+	if ((d->hooks & XDRV_EXT_HOOK_TX) && json_array_append_new(hooks, json_string("tx")) != 0)
+		*bad = 1;
+	put(root, "hooks", hooks, bad);
+	for (size_t i = 0; i < d->ntables; i++) {
+		const struct sdk_ext_table *t = &d->tables[i];
+		json_t *o = json_object();
+		if (!o) {
+			*bad = 1;
+			break;
+		}
+		put(o, "name", str_or_null(t->name), bad);
+		put(o, "kind", json_string(t->kind == XDRV_EXT_TABLE_ARRAY ? "array" : "hash"),
+		    bad);
+		put(o, "max_entries", json_integer(t->max_entries), bad);
+		if (json_array_append_new(tables, o) != 0)
+			*bad = 1;
+	}
+	put(root, "tables", tables, bad);
+}
+
 int sdk_manifest_write(const struct sdk_manifest *m, char **json, size_t *len, char **err)
 {
 	int bad = 0;
@@ -81,10 +119,19 @@ int sdk_manifest_write(const struct sdk_manifest *m, char **json, size_t *len, c
 	if (m->description) /* optional: absent rather than null, so older manifests read the same
 			     */
 		put(root, "description", json_string(m->description), &bad);
-	put(entry, "probe", str_or_null(m->desc.probe), &bad);
-	put(entry, "remove", str_or_null(m->desc.remove), &bad);
+	bool ext = m->desc.kind == SDK_KIND_EXTENSION;
+	if (ext) {
+		put(root, "kind", json_string("extension"), &bad);
+		put(entry, "run", str_or_null(m->desc.run), &bad);
+		put_ext(root, &m->desc, &bad);
+		json_decref(match);
+		match = NULL;
+	} else {
+		put(entry, "probe", str_or_null(m->desc.probe), &bad);
+		put(entry, "remove", str_or_null(m->desc.remove), &bad);
+	}
 	put(root, "entry", entry, &bad);
-	for (size_t i = 0; i < m->desc.nmatch; i++) {
+	for (size_t i = 0; match && i < m->desc.nmatch; i++) {
 		const struct sdk_match *mt = &m->desc.match[i];
 		json_t *o = json_object();
 		if (!o) {
@@ -100,7 +147,8 @@ int sdk_manifest_write(const struct sdk_manifest *m, char **json, size_t *len, c
 		if (json_array_append_new(match, o) != 0)
 			bad = 1;
 	}
-	put(root, "match", match, &bad);
+	if (match)
+		put(root, "match", match, &bad);
 	for (size_t i = 0; i < m->desc.nparams; i++) {
 		const struct sdk_param *p = &m->desc.params[i];
 		json_t *o = json_object();
@@ -486,17 +534,100 @@ static int parse_files(struct ps *ps, json_t *arr, struct sdk_manifest *m)
 	return 0;
 }
 
+static int parse_hooks(struct ps *ps, json_t *arr, struct sdk_descriptor *d)
+{
+	if (!json_is_array(arr) || json_array_size(arr) < 1 || json_array_size(arr) > 2)
+		return xdrv_err(ps->err, -EINVAL,
+				"manifest: hooks: must be an array of \"rx\" and/or \"tx\"");
+	for (size_t i = 0; i < json_array_size(arr); i++) {
+		const char *h = json_string_value(json_array_get(arr, i));
+		uint32_t bit = !h		      ? 0
+			       : strcmp(h, "rx") == 0 ? XDRV_EXT_HOOK_RX
+			       : strcmp(h, "tx") == 0 ? XDRV_EXT_HOOK_TX
+						      : 0;
+		if (!bit || (d->hooks & bit))
+			return xdrv_err(ps->err, -EINVAL,
+					"manifest: hooks[%zu]: must be \"rx\" or \"tx\", each once",
+					i);
+		d->hooks |= bit;
+	}
+	return 0;
+}
+
+static int parse_tables(struct ps *ps, json_t *arr, struct sdk_descriptor *d)
+{
+	static const char *const keys[] = {"name", "kind", "max_entries", NULL};
+	if (!json_is_array(arr))
+		return xdrv_err(ps->err, -EINVAL, "manifest: tables: must be an array");
+	size_t n = json_array_size(arr);
+	if (n > SDK_MAX_TABLES)
+		return xdrv_err(ps->err, -EINVAL,
+				"manifest: tables: %zu entries, over the limit of %d", n,
+				SDK_MAX_TABLES);
+	if (n == 0)
+		return 0;
+	d->tables = calloc(n, sizeof *d->tables);
+	if (!d->tables)
+		return xdrv_err(ps->err, -ENOMEM, "manifest: out of memory");
+	for (size_t i = 0; i < n; i++) {
+		char path[PATH_LEN], pb[PATH_LEN];
+		snprintf(path, sizeof path, "tables[%zu]", i);
+		json_t *o = json_array_get(arr, i);
+		struct sdk_ext_table *t = &d->tables[i];
+		uint64_t max = 0;
+		int rc;
+		if ((rc = want_object(ps, o, path)) || (rc = check_keys(ps, o, path, keys)))
+			return rc;
+		d->ntables = i + 1;
+		if ((rc = get_str(ps, o, path, "name", SDK_PARAM_NAME_MAX, false,
+				  sdk_valid_param_name, "[a-z0-9_]{1,31}", &t->name)))
+			return rc;
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(d->tables[j].name, t->name) == 0)
+				return xdrv_err(ps->err, -EINVAL,
+						"manifest: %s: table '%s' listed twice",
+						join(pb, path, "name"), t->name);
+		const char *k = json_string_value(json_object_get(o, "kind"));
+		t->kind = !k			    ? 0
+			  : strcmp(k, "array") == 0 ? XDRV_EXT_TABLE_ARRAY
+			  : strcmp(k, "hash") == 0  ? XDRV_EXT_TABLE_HASH
+						    : 0;
+		if (!t->kind)
+			return xdrv_err(ps->err, -EINVAL,
+					"manifest: %s: must be \"array\" or \"hash\"",
+					join(pb, path, "kind"));
+		if ((rc = get_uint(ps, o, path, "max_entries", 1, XDRV_EXT_TABLE_MAX_ENTRIES,
+				   &max)))
+			return rc;
+		t->max_entries = (uint32_t)max;
+	}
+	return 0;
+}
+
 static int parse_root(struct ps *ps, json_t *root, struct sdk_manifest *m)
 {
 	static const char *const keys[] = {"format",	  "name",    "version", "security_version",
 					   "abi_version", "profile", "bitcode", "entry",
 					   "match",	  "params",  "files",	NULL};
-	static const char *const optional_keys[] = {"description", NULL};
+	static const char *const ext_keys[] = {
+		"format",  "name",  "version", "security_version", "abi_version", "profile",
+		"bitcode", "entry", "hooks",   "tables",	   "params",	  "files",
+		"kind",	   NULL};
+	static const char *const optional_keys[] = {"description", "kind", NULL};
 	static const char *const entry_keys[] = {"probe", "remove", NULL};
+	static const char *const ext_entry_keys[] = {"run", NULL};
 	uint64_t v = 0;
 	int rc;
-	if ((rc = want_object(ps, root, "")) ||
-	    (rc = check_keys_opt(ps, root, "", keys, optional_keys)))
+	if ((rc = want_object(ps, root, "")))
+		return rc;
+	json_t *kind = json_object_get(root, "kind");
+	const char *ks = json_string_value(kind);
+	bool ext = ks && strcmp(ks, "extension") == 0;
+	if (kind && !(ks && (ext || strcmp(ks, "driver") == 0)))
+		return xdrv_err(ps->err, -EINVAL,
+				"manifest: kind: must be \"driver\" or \"extension\"");
+	m->desc.kind = ext ? SDK_KIND_EXTENSION : SDK_KIND_DRIVER;
+	if ((rc = check_keys_opt(ps, root, "", ext ? ext_keys : keys, optional_keys)))
 		return rc;
 	if ((rc = get_uint(ps, root, "", "format", MANIFEST_FORMAT, MANIFEST_FORMAT, &v)))
 		return rc;
@@ -522,15 +653,27 @@ static int parse_root(struct ps *ps, json_t *root, struct sdk_manifest *m)
 			  "printable ASCII (one line)", &m->description)))
 		return rc;
 	json_t *entry = json_object_get(root, "entry");
-	if ((rc = want_object(ps, entry, "entry")) ||
-	    (rc = check_keys(ps, entry, "entry", entry_keys)) ||
-	    (rc = get_str(ps, entry, "entry", "probe", SDK_SYMBOL_MAX, false, sdk_valid_symbol,
-			  "a function name [A-Za-z0-9_.$]", &m->desc.probe)) ||
-	    (rc = get_str(ps, entry, "entry", "remove", SDK_SYMBOL_MAX, false, sdk_valid_symbol,
-			  "a function name [A-Za-z0-9_.$]", &m->desc.remove)))
+	if (ext) {
+		if ((rc = want_object(ps, entry, "entry")) ||
+		    (rc = check_keys(ps, entry, "entry", ext_entry_keys)) ||
+		    (rc = get_str(ps, entry, "entry", "run", SDK_SYMBOL_MAX, false,
+				  sdk_valid_symbol, "a function name [A-Za-z0-9_.$]",
+				  &m->desc.run)) ||
+		    (rc = parse_hooks(ps, json_object_get(root, "hooks"), &m->desc)) ||
+		    (rc = parse_tables(ps, json_object_get(root, "tables"), &m->desc)))
+			return rc;
+	} else if ((rc = want_object(ps, entry, "entry")) ||
+		   (rc = check_keys(ps, entry, "entry", entry_keys)) ||
+		   (rc = get_str(ps, entry, "entry", "probe", SDK_SYMBOL_MAX, false,
+				 sdk_valid_symbol, "a function name [A-Za-z0-9_.$]",
+				 &m->desc.probe)) ||
+		   (rc = get_str(ps, entry, "entry", "remove", SDK_SYMBOL_MAX, false,
+				 sdk_valid_symbol, "a function name [A-Za-z0-9_.$]",
+				 &m->desc.remove)) ||
+		   (rc = parse_match(ps, json_object_get(root, "match"), &m->desc))) {
 		return rc;
-	if ((rc = parse_match(ps, json_object_get(root, "match"), &m->desc)) ||
-	    (rc = parse_params(ps, json_object_get(root, "params"), &m->desc)) ||
+	}
+	if ((rc = parse_params(ps, json_object_get(root, "params"), &m->desc)) ||
 	    (rc = parse_files(ps, json_object_get(root, "files"), m)))
 		return rc;
 	bool listed = false;

@@ -74,6 +74,24 @@ bool sdk_attr_is_target_specific(const char *kind, size_t len);
  * 0, or a negative errno (out of memory) with *err. */
 int sdk_abi_prototypes(LLVMContextRef ctx, LLVMModuleRef *out, char **err);
 
+/* The same for the extension ABI: driver-abi/include/xdrv/ext_symbols.def through <xdrv/ext.h>
+ * (sdk/ext_protos.c). */
+int sdk_ext_prototypes(LLVMContextRef ctx, LLVMModuleRef *out, char **err);
+
+/* ---- the extension profile's lint (sdk/lint_ext.c) ------------------------------------ */
+struct lint; /* sdk/lint.c's state */
+/* One problem line, placed at `at` (an instruction or function with debug info, may be NULL),
+ * with the lint's caps and de-duplication. */
+void sdk_lint_report(struct lint *l, LLVMValueRef at, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* A value's name, printable and bounded (rotating buffers: at most four in use at once). */
+const char *sdk_lint_name(struct lint *l, LLVMValueRef v);
+/* `xdrv build --extension`'s step before the lint (sdk/build_ext.c): static functions with
+ * pointer parameters inlined, locals promoted to registers. 0 or -EINVAL with *err. */
+int sdk_build_ext_prepare(LLVMModuleRef m, char **err);
+/* The extension rules, on a module of kind SDK_KIND_EXTENSION, after the portability lint. */
+void sdk_lint_ext(struct lint *l, LLVMModuleRef m);
+
 /* ---- LLVM diagnostics ------------------------------------------------------------------- */
 /* While active, errors LLVM reports through `ctx` are kept (the first one, in msg) instead of
  * being printed and ending the process. end restores the caller's handler and frees msg. */

@@ -136,6 +136,11 @@ struct run_end run_nic_end(struct run_nic *n)
 	return (struct run_end){.pump = tap_pump, .more = nic_more, .fd = n->tapfd, .ctx = n};
 }
 
+struct ldr_netdev *run_nic_netdev(const struct run_nic *n)
+{
+	return n ? n->nd : NULL;
+}
+
 bool run_nic_until_signal(const struct run_nic *n)
 {
 	return n->tapfd >= 0;

@@ -86,6 +86,8 @@ int run_nic_prepare(const struct run_host_tap *tap, const char *wire, bool echo,
 int run_nic_attach(struct run_nic *n, struct ldr_driver *drv, struct hvb_device *dev,
 		   const char *driver_name, char **err);
 struct run_end run_nic_end(struct run_nic *n);
+/* The driver's interface once attached (packet extensions attach there), else NULL. */
+struct ldr_netdev *run_nic_netdev(const struct run_nic *n);
 /* True when the run should go on until a signal (a host TAP is open: traffic comes from
  * outside); false when it ends once the wire's generator frames are through. */
 bool run_nic_until_signal(const struct run_nic *n);

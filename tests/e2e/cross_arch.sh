@@ -5,7 +5,8 @@
 # ppc64el (make ARCH=...), under qemu user-mode emulation, and the results are compared byte
 # for byte with this machine's: driver logs, UART output, the driver's own summary lines
 # (functions compiled, driver memory, DMA released) and, when those drivers and device models
-# exist, the NIC's packet digests and the disk's content digest. Timings, rates, RSS and the
+# exist, the NIC's packet digests and the disk's content digest; and `xdrv ext test` of the
+# signed sample packet extensions over one capture: verdicts, frame digests, output capture. Timings, rates, RSS and the
 # interrupt/poll counts (which follow timing: interrupt holdoff, NAPI) are stripped;
 # everything else must match.
 #   usage: tests/e2e/cross_arch.sh BUILD_DIR
@@ -57,6 +58,39 @@ if [ -f "$B/pkg/virtio_scsi.xdrv" ] && grep -q '^  virtio-scsi ' <<<"$models"; t
   cases+=("disk-virtio_scsi|run --trust $PKI/root.pem --device virtio-scsi:disk=ram:2M --blk-write sda:8:pattern.bin --blk-flush sda --blk-read sda:8:48:back.bin $B/pkg/virtio_scsi.xdrv")
 fi
 
+# Packet extensions (issue 16): one capture made here through the signed sample extensions
+# (make builds them into BUILD_DIR/ext) and a hostile one (BUILD_DIR/ext-test), with
+# `xdrv ext test`: the summary, every frame's verdict and digest (the verdict file, appended
+# whole) and the output capture's digest must be byte-identical on every architecture. The
+# capture: IPv4 TCP and UDP of several flows and ports, ARP, a few sizes.
+if command -v python3 >/dev/null && [ -f "$B/ext/filter.xdrv" ]; then
+  python3 - "$T/ext-in.pcap" <<'PY'
+import struct, sys
+with open(sys.argv[1], 'wb') as f:
+    f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+    for i in range(120):
+        if i % 11 == 10:
+            fr = b'\xff' * 6 + bytes([2, 0, 0, 0, i, 1]) + b'\x08\x06' + bytes(28)
+        else:
+            proto = 17 if i % 3 == 0 else 6
+            dport = [22, 53, 80, 5201, 443][i % 5]
+            pay = bytes((i * 7 + k) & 0xff for k in range(i % 40))
+            l4 = (struct.pack('>HHHH', 1024 + i % 9, dport, 8 + len(pay), 0) if proto == 17 else
+                  struct.pack('>HHIIHHHH', 1024 + i % 9, dport, i, 0, 0x5018, 512, 0, 0)) + pay
+            ip = struct.pack('>BBHHHBBH4s4s', 0x45, 0, 20 + len(l4), i, 0, 64, proto, 0,
+                             bytes([10, 0, 0, 1 + i % 4]), bytes([10, 0, 1, 1 + i % 3]))
+            fr = bytes([2, 0, 0, 0, 0, 0xaa, 2, 0, 0, 0, i, 1]) + b'\x08\x00' + ip + l4
+        f.write(struct.pack('<IIII', 1700000000 + i, 1000 * i, len(fr), len(fr)) + fr)
+PY
+  X_EXT="ext test --trust $PKI/root.pem --pcap ext-in.pcap --out ext-out.pcap --verdicts ext-verdicts.txt --dump-tables"
+  cases+=("ext-filter|$X_EXT --table deny=10.0.0.2,0x0006001600000000 $B/ext/filter.xdrv")
+  [ -f "$B/ext/prio.xdrv" ] && cases+=("ext-prio|$X_EXT --param port=80 --table ports=443 $B/ext/prio.xdrv")
+  [ -f "$B/ext/flowcount.xdrv" ] && cases+=("ext-flowcount|$X_EXT $B/ext/flowcount.xdrv")
+  [ -f "$B/ext-test/oob.xdrv" ] && cases+=("ext-oob|$X_EXT --on-fail drop $B/ext-test/oob.xdrv")
+else
+  echo "# no python3 or no $B/ext/filter.xdrv: the packet extension cases are skipped"
+fi
+
 # Keep what the driver and the device did; drop what depends on the machine or the clock.
 # The process model differs too: a native build runs the driver in a sandboxed driver host
 # ("domain: ..." and the supervisor's object line), a cross build (no libseccomp) in process.
@@ -66,7 +100,8 @@ normalize() {
     -e '/^domain: driver host /d; /^xdrv run: this build has no sandbox/d' \
     -e 's/[0-9]+\.[0-9]+ ms/N ms/g' \
     -e 's/, [0-9.]+ MB\/s//g' \
-    -e 's/[0-9]+ interrupts/N interrupts/g; s/[0-9]+ polls/N polls/g'
+    -e 's/[0-9]+ interrupts/N interrupts/g; s/[0-9]+ polls/N polls/g' \
+    -e 's/mean run time [0-9]+ ns/mean run time N ns/'
 }
 
 # run_all OUT_DIR COMMAND...: every case, normalized, into OUT_DIR/<case>.txt (+ exit status),
@@ -75,6 +110,7 @@ run_all() {
   local out=$1; shift
   mkdir -p "$out/run"
   cp "$T/pattern.bin" "$out/run/"
+  [ -f "$T/ext-in.pcap" ] && cp "$T/ext-in.pcap" "$out/run/"
   local c name args t0
   for c in "${cases[@]}"; do
     name=${c%%|*} args=${c#*|} t0=$(date +%s%N)
@@ -82,6 +118,12 @@ run_all() {
     { (cd "$out/run" && "$@" $args 2>&1); echo "exit $?"; } | normalize > "$out/$name.txt"
     if [ "${name#disk-}" != "$name" ]; then
       echo "read back: $(sha256sum < "$out/run/back.bin" 2>&1 | cut -c1-64) (pattern $(sha256sum < "$T/pattern.bin" | cut -c1-64))" >> "$out/$name.txt"
+    fi
+    if [ "${name#ext-}" != "$name" ]; then
+      # every frame's verdict and digest, and the output capture's digest
+      { cat "$out/run/ext-verdicts.txt" 2>&1
+        echo "output capture: $(sha256sum < "$out/run/ext-out.pcap" 2>&1 | cut -c1-64)"; } >> "$out/$name.txt"
+      rm -f "$out/run/ext-verdicts.txt" "$out/run/ext-out.pcap"
     fi
     echo "$name $((($(date +%s%N) - t0) / 1000000)) ms" >> "$out/times"
   done

@@ -44,6 +44,11 @@ struct ldr_ext_meta {
 int ldr_ext_load_file(struct ldr_ctx *ctx, const char *path, const struct ldr_param_value *params,
 		      size_t nparams, const struct ldr_ext_opts *opts, struct ldr_ext **out,
 		      char **err);
+/* The same from the package's bytes, read once (a caller that measures or checks revocation on
+ * them loads exactly what it checked); `label` names it in messages. */
+int ldr_ext_load_buf(struct ldr_ctx *ctx, const uint8_t *buf, size_t len, const char *label,
+		     const struct ldr_param_value *params, size_t nparams,
+		     const struct ldr_ext_opts *opts, struct ldr_ext **out, char **err);
 /* Link an extension the compiler process produced (ldr_package_compile of an extension). */
 int ldr_ext_load_compiled(struct ldr_ctx *ctx, const struct ldr_compiled *c,
 			  const struct ldr_ext_opts *opts, struct ldr_ext **out, char **err);

@@ -38,8 +38,12 @@ struct sdk_build_opts {
 	size_t ninclude_dirs;
 	const char *abi_include_dir; /* driver-abi/include; NULL: sdk_abi_include_find */
 	int verbose;		     /* print the clang command lines */
-	int no_lint; /* testing loaders only: write the module even if the descriptor or lint
-			check fails (the problems go to stderr as warnings) */
+	int no_lint;   /* testing loaders only: write the module even if the descriptor or lint
+			  check fails (the problems go to stderr as warnings) */
+	int extension; /* a packet extension (`xdrv build --extension`): the module must define
+			  xdrv_extension; after linking, static functions with pointer parameters
+			  are inlined and locals promoted to registers (sdk/README.md, "The
+			  extension profile"), then it is linted with the extension profile */
 };
 /* Compile each source with clang for the profile (run with posix_spawnp, never a shell;
  * freestanding, ABI headers only, -O2 -Xclang -disable-llvm-passes, -fsigned-char; the full
@@ -88,7 +92,13 @@ int sdk_bitcode_write(LLVMModuleRef m, const char *path, char **err);
  * import declared or called with another prototype than <xdrv/abi.h> gives it (types,
  * signext/zeroext), no x86_fp80 / fp128 / ppc_fp128, exactly one `xdrv_driver` descriptor. Returns
  * 0 or -EINVAL; *err lists every problem, one per line, each "function NAME: CONSTRUCT: what to
- * write instead". */
+ * write instead".
+ * A module of kind SDK_KIND_EXTENSION (sdk_module_kind) is checked against the extension profile
+ * instead, `abi_version` being the extension ABI version: the same portability rules, imports
+ * from ext_symbols.def with <xdrv/ext.h>'s prototypes, and the extension rules (sdk/lint_ext.c,
+ * sdk/README.md: no writable globals, no pointer loads/stores, no inttoptr/ptrtoint, no indirect
+ * calls, no recursion, no dynamic alloca, a stack of at most SDK_EXT_STACK_MAX bytes, pointers
+ * only to the packet handle, the stack and constants). */
 int sdk_lint(LLVMModuleRef m, uint32_t abi_version, char **err);
 /* sdk_lint with each line in the form editors and CI parse: "FILE:LINE:COL: error: ..." where
  * the module has debug info for the place (the instruction, else the function, else an
@@ -98,6 +108,12 @@ int sdk_lint_diag(LLVMModuleRef m, uint32_t abi_version, const char *unit, char 
  * version
  * <= abi_version), else 0. */
 int sdk_abi_symbol_allowed(const char *name, uint32_t abi_version);
+/* The same for the extension ABI: driver-abi/include/xdrv/ext_symbols.def. */
+int sdk_ext_symbol_allowed(const char *name, uint32_t ext_abi_version);
+uint32_t sdk_ext_symbol_version(const char *name); /* 0 if not listed */
+/* The extension profile's stack limit: the bytes of every alloca along the deepest call chain
+ * from run() (see sdk/README.md, "The extension profile"). */
+#define SDK_EXT_STACK_MAX 512u
 
 /* ---- descriptor ----------------------------------------------------------------------------- */
 #define SDK_MAX_PARAMS 64
@@ -112,17 +128,40 @@ struct sdk_match {
 	uint32_t bus, vendor, device, class_code, class_mask;
 	char *compatible; /* may be NULL */
 };
+/* What a package holds (struct sdk_descriptor.kind, the manifest's "kind"): a driver
+ * (`xdrv_driver`, driver ABI) or a packet extension (`xdrv_extension`, extension ABI,
+ * driver-abi/include/xdrv/ext.h). The zero value is a driver, so older code that fills a
+ * descriptor by hand keeps meaning one. */
+#define SDK_KIND_DRIVER	   0u
+#define SDK_KIND_EXTENSION 1u
+#define SDK_MAX_TABLES	   16 /* XDRV_EXT_TABLES_MAX */
+/* A table an extension declares (struct xdrv_ext_table), by its index in `tables`. */
+struct sdk_ext_table {
+	char *name;	      /* [a-z0-9_]{1,31}, unique in the extension */
+	uint32_t kind;	      /* XDRV_EXT_TABLE_ARRAY or XDRV_EXT_TABLE_HASH */
+	uint32_t max_entries; /* 1..XDRV_EXT_TABLE_MAX_ENTRIES */
+};
 struct sdk_descriptor {
-	uint32_t abi_version;
+	uint32_t abi_version; /* of the kind's ABI: driver ABI, or extension ABI (ext.h) */
 	char *name;
 	char *version;
-	char *probe; /* function names */
+	char *probe; /* function names; drivers only (NULL for an extension) */
 	char *remove;
-	struct sdk_match *match;
+	struct sdk_match *match; /* drivers only (NULL, 0 for an extension) */
 	size_t nmatch;
 	struct sdk_param *params;
 	size_t nparams;
+	/* ---- packet extensions (kind SDK_KIND_EXTENSION); zero for a driver ---- */
+	uint32_t kind;		      /* SDK_KIND_* */
+	uint32_t hooks;		      /* XDRV_EXT_HOOK_* mask, not 0 */
+	char *run;		      /* the run() function's name */
+	struct sdk_ext_table *tables; /* in descriptor order: index = table number */
+	size_t ntables;		      /* 0..SDK_MAX_TABLES */
 };
+/* A module's kind by its descriptor global: SDK_KIND_DRIVER if it has `xdrv_driver` (or
+ * neither), SDK_KIND_EXTENSION if it has `xdrv_extension` and no `xdrv_driver`. The descriptor
+ * reader and the lint decide the same way (and refuse a module that has both). */
+uint32_t sdk_module_kind(LLVMModuleRef m);
 /* Read the `xdrv_driver` global's constant initializer from the IR (no code is run) and
  * validate it: magic, struct size, flags and reserved fields zero, ABI version between 1.0.0
  * and the one these headers define, name/version syntax, probe/remove defined in the driver,
@@ -131,6 +170,13 @@ struct sdk_descriptor {
  * pointing at xdrv_param_<name> of the right size). A malformed initializer is -EINVAL, never a
  * crash. On failure *out is empty; on success free it with sdk_descriptor_free. */
 int sdk_descriptor_read(LLVMModuleRef m, struct sdk_descriptor *out, char **err);
+/* For a module of kind SDK_KIND_EXTENSION, sdk_descriptor_read reads `xdrv_extension` (struct
+ * xdrv_ext, ext.h) instead, into kind, abi_version (the extension ABI's, 1.0.0 up to
+ * XDRV_EXT_ABI_VERSION), name, version, hooks (RX and/or TX, not 0), tables (at most
+ * SDK_MAX_TABLES, names [a-z0-9_]{1,31} and unique, kind ARRAY or HASH, max_entries
+ * 1..XDRV_EXT_TABLE_MAX_ENTRIES, reserved 0, ended by a NULL name), params (the driver rules),
+ * run (defined in the module) and reserved[] (NULL). A module defining both descriptors is
+ * refused. */
 void sdk_descriptor_free(struct sdk_descriptor *d); /* frees members; NULL-safe */
 
 /* ---- manifest ------------------------------------------------------------------------------- */

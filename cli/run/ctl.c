@@ -1,0 +1,462 @@
+// SPDX-License-Identifier: MIT
+/*
+ * `xdrv run --control[=PATH]`: a unix socket through which `xdrv ext attach|detach|list|stats`
+ * (cli/cmd_ext_ctl.c) changes and reads the NIC's extension chains while traffic flows.
+ *
+ * The socket is one more end of the run loop (loop.c): it is looked at between dispatches
+ * (every round while idle, every 256th round while busy, so that a busy NIC pays one accept
+ * call per 256 rounds), and a request is served there, on the driver's thread, between two
+ * dispatches: the chain swap is the runtime's atomic one (xdrv/net_ext.h), and traffic waits
+ * while an attach loads its extension. The peer must be this user or root (SO_PEERCRED); the
+ * socket file is 0600.
+ *
+ * Protocol: one request a connection, one line: "list", "stats", "detach ID", or
+ * "attach POS SPEC" (POS a number or "end"; SPEC as --ext takes it, its paths absolute). The
+ * answer: lines of text, the last "ok" or "error: MESSAGE".
+ *
+ * In a driver domain the supervisor owns the socket (the driver host may not accept
+ * connections) and a thread of its relays each request over a SEQPACKET socket pair to the
+ * driver host, where the run loop serves it the same way and answers in one message; requests
+ * carry a number so that an answer that came too late (a host that was restarted) is never
+ * taken for the next one's. Attach is refused there: the extension would have to be verified
+ * and compiled by the supervisor and handed to the running host, for which there is no channel.
+ */
+#define _GNU_SOURCE /* accept4, struct ucred */
+#include "ctl.h"
+
+#include "ext.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <xdrv/ext.h>
+#include <xdrv/ext_host.h>
+#include <xdrv/net_ext.h>
+#include <xdrv/util.h>
+
+#define REQ_MAX 8192
+
+#define MSG_MAX 65536
+
+struct run_ctl {
+	int fd;	   /* the listening socket, or (driver host) its end of the pair */
+	bool host; /* a driver host's end: requests come from the supervisor's relay */
+	int pair;  /* supervisor: its end of the pair to the driver host, -1 if none */
+	pthread_t relay;
+	bool relaying;
+	volatile int stop;
+	uint32_t seq;
+	char path[108];
+	struct ldr_ctx *ctx;
+	struct ldr_netdev *nd;
+	uint32_t rounds;
+	uint64_t served, refused;
+};
+
+int run_ctl_default_path(char *buf, size_t cap)
+{
+	const char *dir = getenv("XDRV_RUN_DIR");
+	if (!dir || !*dir)
+		dir = getenv("XDG_RUNTIME_DIR");
+	if (!dir || !*dir)
+		dir = "/tmp";
+	int n = snprintf(buf, cap, "%s/xdrv-run.sock", dir);
+	return n > 0 && (size_t)n < cap ? 0 : -ENAMETOOLONG;
+}
+
+int run_ctl_open(const char *path, struct run_ctl **out, char **err)
+{
+	*out = NULL;
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof sa.sun_path)
+		return xdrv_err(err, -ENAMETOOLONG, "--control %s: path too long for a socket",
+				path);
+	strcpy(sa.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return xdrv_err(err, -errno, "--control %s: socket: %s", path, strerror(errno));
+	/* a socket file nobody answers on is stale: take its place; a live one is another run's */
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) {
+		close(fd);
+		return xdrv_err(err, -EADDRINUSE,
+				"--control %s: another run answers there (give another path)",
+				path);
+	}
+	close(fd);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return xdrv_err(err, -errno, "--control %s: socket: %s", path, strerror(errno));
+	unlink(path);
+	mode_t old = umask(0177);
+	int rc = bind(fd, (struct sockaddr *)&sa, sizeof sa);
+	umask(old);
+	if (rc == 0)
+		rc = listen(fd, 8);
+	if (rc != 0) {
+		rc = -errno;
+		close(fd);
+		return xdrv_err(err, rc, "--control %s: %s", path, strerror(-rc));
+	}
+	struct run_ctl *c = calloc(1, sizeof *c);
+	if (!c) {
+		close(fd);
+		unlink(path);
+		return xdrv_err(err, -ENOMEM, "out of memory");
+	}
+	c->fd = fd;
+	c->pair = -1;
+	snprintf(c->path, sizeof c->path, "%s", path);
+	printf("control: %s (xdrv ext attach|detach|list|stats --control %s)\n", path, path);
+	fflush(stdout);
+	*out = c;
+	return 0;
+}
+
+void run_ctl_set(struct run_ctl *c, struct ldr_ctx *ctx, struct ldr_netdev *nd)
+{
+	if (c) {
+		c->ctx = ctx;
+		c->nd = nd;
+	}
+}
+
+static void reply(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void reply(FILE *f, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+}
+
+static void do_list(struct run_ctl *c, FILE *f, bool stats)
+{
+	struct ldr_net_ext_info info[LDR_NET_EXT_CHAIN_MAX * 2 + LDR_NET_EXT_HISTORY];
+	size_t n = ldr_net_ext_list(c->nd, info, sizeof info / sizeof info[0]);
+	if (n > sizeof info / sizeof info[0])
+		n = sizeof info / sizeof info[0];
+	for (size_t i = 0; i < n; i++) {
+		const struct ldr_net_ext_info *x = &info[i];
+		const char *hook = x->hook == XDRV_EXT_HOOK_RX ? "rx" : "tx";
+		if (!stats) {
+			if (x->attached)
+				reply(f, "%u %s %u %s %s policy=%s\n", x->id, hook, x->pos, x->name,
+				      x->version, x->policy == LDR_NET_EXT_DROP ? "drop" : "pass");
+			else
+				reply(f, "%u %s - %s %s detached: %s\n", x->id, hook, x->name,
+				      x->version, x->failure);
+			continue;
+		}
+		reply(f,
+		      "%u %s %s runs=%" PRIu64 " pass=%" PRIu64 " drop=%" PRIu64 " tx=%" PRIu64
+		      " class=%" PRIu64 " failed=%" PRIu64 " table_full=%" PRIu64 " run_ns=%" PRIu64
+		      "\n",
+		      x->id, hook, x->name, x->st.runs, x->st.pass, x->st.drop, x->st.tx,
+		      x->st.classed, x->st.failed, x->st.table_full, x->st.run_ns);
+	}
+	if (stats) {
+		struct ldr_net_ext_counts k;
+		ldr_net_ext_counts(c->nd, &k);
+		reply(f,
+		      "frames rx_dropped=%" PRIu64 " rx_bounced=%" PRIu64 " tx_dropped=%" PRIu64
+		      " failures=%" PRIu64 " policy_dropped=%" PRIu64,
+		      k.rx_dropped, k.rx_bounced, k.tx_dropped, k.failures, k.policy_dropped);
+		for (unsigned i = 0; i < XDRV_EXT_CLASSES; i++)
+			reply(f, " class%u_sent=%" PRIu64 " class%u_dropped=%" PRIu64, i,
+			      k.class_sent[i], i, k.class_dropped[i]);
+		reply(f, "\n");
+	}
+	reply(f, "ok\n");
+}
+
+static void do_attach(struct run_ctl *c, FILE *f, char *args)
+{
+	char *sp = strchr(args, ' ');
+	if (!sp) {
+		reply(f, "error: attach wants POS SPEC\n");
+		return;
+	}
+	*sp = 0;
+	uint32_t pos = LDR_NET_EXT_END;
+	if (strcmp(args, "end") != 0) {
+		char *end = NULL;
+		unsigned long v = strtoul(args, &end, 10);
+		if (!*args || *end || v > LDR_NET_EXT_CHAIN_MAX) {
+			reply(f, "error: attach: position '%s' is not a number or 'end'\n", args);
+			return;
+		}
+		pos = (uint32_t)v;
+	}
+	struct run_ext_spec *s = calloc(1, sizeof *s);
+	char *err = NULL;
+	int rc = s ? run_ext_parse(sp + 1, s, &err) : -ENOMEM;
+	struct ldr_ext *e = NULL;
+	if (rc == 0)
+		rc = ldr_ext_load_file(c->ctx, s->pkg, NULL, 0, NULL, &e, &err);
+	if (rc == 0)
+		rc = run_ext_fill_tables(e, s, &err);
+	if (rc == 0) {
+		char name[64];
+		snprintf(name, sizeof name, "%s", ldr_ext_name(e));
+		rc = ldr_net_ext_attach(c->nd, s->hook, pos, e, s->policy, &err);
+		e = NULL; /* the runtime's now */
+		if (rc > 0) {
+			reply(f, "%d %s attached to the %s hook\nok\n", rc, name,
+			      s->hook == XDRV_EXT_HOOK_RX ? "rx" : "tx");
+			printf("control: extension %s attached to the %s hook (id %d)\n", name,
+			       s->hook == XDRV_EXT_HOOK_RX ? "rx" : "tx", rc);
+			fflush(stdout);
+		}
+	}
+	ldr_ext_unload(e);
+	if (rc < 0)
+		reply(f, "error: %s\n", err ? err : strerror(-rc));
+	free(err);
+	if (s)
+		run_ext_free(s, 1);
+	free(s);
+}
+
+static void do_detach(struct run_ctl *c, FILE *f, const char *arg)
+{
+	char *end = NULL;
+	unsigned long id = strtoul(arg, &end, 10);
+	if (!*arg || *end || id == 0 || id > UINT32_MAX) {
+		reply(f, "error: detach wants an attachment id (xdrv ext list), not '%s'\n", arg);
+		return;
+	}
+	char *err = NULL;
+	if (ldr_net_ext_detach(c->nd, (uint32_t)id, &err) == 0) {
+		reply(f, "ok\n");
+		printf("control: extension %lu detached\n", id);
+		fflush(stdout);
+	} else {
+		reply(f, "error: %s\n", err ? err : "detach failed");
+	}
+	free(err);
+}
+
+/* One request line (without its newline) answered into f. */
+static void serve_line(struct run_ctl *c, char *req, FILE *f)
+{
+	c->served++;
+	if (!c->nd)
+		reply(f, "error: the run has no network interface yet\n");
+	else if (!strcmp(req, "list"))
+		do_list(c, f, false);
+	else if (!strcmp(req, "stats"))
+		do_list(c, f, true);
+	else if (!strncmp(req, "detach ", 7))
+		do_detach(c, f, req + 7);
+	else if (!strncmp(req, "attach ", 7) && c->host)
+		reply(f, "error: attach into a driver domain is not implemented (the extension "
+			 "would have to be compiled by the supervisor and handed to the running "
+			 "driver host): attach with --ext at the start, or run --in-process\n");
+	else if (!strncmp(req, "attach ", 7))
+		do_attach(c, f, req + 7);
+	else
+		reply(f, "error: unknown request (list, stats, detach ID, attach POS SPEC)\n");
+}
+
+/* A client: its peer credentials checked, its line read (a short deadline keeps a silent peer
+ * from holding anyone). 1 with the line (no newline) in req, 0 after answering it an error. */
+static int read_request(struct run_ctl *c, int cfd, char *req, size_t cap)
+{
+	struct ucred cr;
+	socklen_t crl = sizeof cr;
+	const char *m = NULL;
+	if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cr, &crl) != 0 ||
+	    (cr.uid != geteuid() && cr.uid != 0)) {
+		c->refused++;
+		m = "error: not this run's user\n";
+	}
+	struct timeval tv = {.tv_sec = 1};
+	setsockopt(cfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	setsockopt(cfd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+	size_t n = 0;
+	while (!m && n < cap - 1) {
+		ssize_t r = read(cfd, req + n, cap - 1 - n);
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+		if (memchr(req, '\n', n))
+			break;
+	}
+	req[n] = 0;
+	char *nl = strchr(req, '\n');
+	if (!m && !nl)
+		m = "error: a request is one line\n";
+	if (m) {
+		ssize_t w = write(cfd, m, strlen(m));
+		(void)w;
+		return 0;
+	}
+	*nl = 0;
+	return 1;
+}
+
+static void serve(struct run_ctl *c, int cfd)
+{
+	char req[REQ_MAX];
+	if (!read_request(c, cfd, req, sizeof req))
+		return;
+	FILE *f = fdopen(dup(cfd), "w");
+	if (!f)
+		return;
+	serve_line(c, req, f);
+	fclose(f);
+}
+
+/* Driver host: one request from the supervisor's relay, "#SEQ LINE", answered in one message
+ * "#SEQ\nANSWER". */
+static bool host_pump(struct run_ctl *c)
+{
+	char req[REQ_MAX + 16];
+	ssize_t n = recv(c->fd, req, sizeof req - 1, MSG_DONTWAIT);
+	if (n <= 0)
+		return false;
+	req[n] = 0;
+	char *sp = strchr(req, ' ');
+	char *ans = NULL;
+	size_t alen = 0;
+	FILE *f = open_memstream(&ans, &alen);
+	if (!f)
+		return true;
+	if (req[0] != '#' || !sp) {
+		fprintf(f, "#0\nerror: bad relay message\n");
+	} else {
+		*sp = 0;
+		fprintf(f, "%s\n", req);
+		serve_line(c, sp + 1, f);
+	}
+	fclose(f);
+	if (ans && send(c->fd, ans, alen < MSG_MAX ? alen : MSG_MAX, MSG_DONTWAIT) < 0)
+		c->refused++;
+	free(ans);
+	return true;
+}
+
+/* Supervisor: relay one client's request to the driver host and its answer back. */
+static void relay_one(struct run_ctl *c, int cfd)
+{
+	char req[REQ_MAX];
+	if (!read_request(c, cfd, req, sizeof req))
+		return;
+	char msg[REQ_MAX + 16];
+	uint32_t seq = ++c->seq;
+	int n = snprintf(msg, sizeof msg, "#%u %s", seq, req);
+	const char *err = NULL;
+	if (!strncmp(req, "attach ", 7))
+		err = "error: attach into a driver domain is not implemented (the extension would "
+		      "have to be compiled by the supervisor and handed to the running driver "
+		      "host): attach with --ext at the start, or run --in-process\n";
+	else if (n < 0 || (size_t)n >= sizeof msg || send(c->pair, msg, (size_t)n, 0) < 0)
+		err = "error: the driver host cannot be reached\n";
+	static char ans[MSG_MAX + 1];
+	char tag[16];
+	snprintf(tag, sizeof tag, "#%u\n", seq);
+	uint64_t until = xdrv_now_ns() + 3000000000ull;
+	while (!err) {
+		uint64_t now = xdrv_now_ns();
+		struct pollfd p = {.fd = c->pair, .events = POLLIN};
+		if (now >= until || poll(&p, 1, (int)((until - now) / 1000000u) + 1) <= 0) {
+			err = "error: the driver host did not answer (restarting?)\n";
+			break;
+		}
+		ssize_t r = recv(c->pair, ans, MSG_MAX, MSG_DONTWAIT);
+		if (r <= 0)
+			continue;
+		ans[r] = 0;
+		if (strncmp(ans, tag, strlen(tag)) != 0)
+			continue; /* a late answer to an earlier request */
+		const char *body = ans + strlen(tag);
+		ssize_t w = write(cfd, body, strlen(body));
+		(void)w;
+		return;
+	}
+	ssize_t w = write(cfd, err, strlen(err));
+	(void)w;
+}
+
+static void *relay_main(void *arg)
+{
+	struct run_ctl *c = arg;
+	while (!c->stop) {
+		struct pollfd p = {.fd = c->fd, .events = POLLIN};
+		if (poll(&p, 1, 200) <= 0)
+			continue;
+		int cfd = accept4(c->fd, NULL, NULL, SOCK_CLOEXEC);
+		if (cfd < 0)
+			continue;
+		relay_one(c, cfd);
+		close(cfd);
+	}
+	return NULL;
+}
+
+int run_ctl_relay_start(struct run_ctl *c, int pair, char **err)
+{
+	c->pair = pair;
+	int rc = pthread_create(&c->relay, NULL, relay_main, c);
+	if (rc)
+		return xdrv_err(err, -rc, "--control: relay thread: %s", strerror(rc));
+	c->relaying = true;
+	return 0;
+}
+
+struct run_ctl *run_ctl_host(int pair)
+{
+	struct run_ctl *c = calloc(1, sizeof *c);
+	if (c) {
+		c->fd = pair;
+		c->host = true;
+		c->pair = -1;
+	}
+	return c;
+}
+
+static bool ctl_pump(void *ctx, bool busy)
+{
+	struct run_ctl *c = ctx;
+	if (busy && (++c->rounds & 255u))
+		return false;
+	if (c->host)
+		return host_pump(c);
+	int cfd = accept4(c->fd, NULL, NULL, SOCK_CLOEXEC);
+	if (cfd < 0)
+		return false;
+	serve(c, cfd);
+	close(cfd);
+	return true;
+}
+
+struct run_end run_ctl_end(struct run_ctl *c)
+{
+	return (struct run_end){.pump = ctl_pump, .more = NULL, .fd = c->fd, .ctx = c};
+}
+
+void run_ctl_close(struct run_ctl *c)
+{
+	if (!c)
+		return;
+	if (c->relaying) {
+		c->stop = 1;
+		pthread_join(c->relay, NULL);
+	}
+	if (!c->host) { /* a driver host's end of the pair is the supervisor's to close */
+		close(c->fd);
+		unlink(c->path);
+	}
+	free(c);
+}

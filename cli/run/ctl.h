@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `xdrv run --control[=PATH]`: the run's control socket for `xdrv ext attach|detach|list|stats`
+ * (cli/run/ctl.c has the protocol), private to cli/.
+ */
+#ifndef XDRV_CLI_RUN_CTL_H
+#define XDRV_CLI_RUN_CTL_H
+
+#include "run.h"
+
+#include <stddef.h>
+
+struct ldr_ctx;
+struct ldr_netdev;
+struct run_ctl;
+
+/* $XDRV_RUN_DIR, else $XDG_RUNTIME_DIR, else /tmp, and "/xdrv-run.sock". 0 or -ENAMETOOLONG. */
+int run_ctl_default_path(char *buf, size_t cap);
+/* Create and listen (a stale socket file is replaced, a live one refused). 0 or -errno. */
+int run_ctl_open(const char *path, struct run_ctl **out, char **err);
+/* What requests act on: the loader context (to load extensions) and the interface. */
+void run_ctl_set(struct run_ctl *c, struct ldr_ctx *ctx, struct ldr_netdev *nd);
+struct run_end run_ctl_end(struct run_ctl *c);
+/* Driver domain. Supervisor: relay each request of the socket run_ctl_open made to the driver
+ * host over `pair` (a SEQPACKET socket) from a thread of its own (attach is refused there); 0
+ * or -errno. Driver host: serve what comes on `pair` in the run loop (run_ctl_end); NULL when
+ * out of memory. */
+int run_ctl_relay_start(struct run_ctl *c, int pair, char **err);
+struct run_ctl *run_ctl_host(int pair);
+/* Stops the relay, removes the socket file (not in a driver host); NULL-safe. */
+void run_ctl_close(struct run_ctl *c);
+
+#endif

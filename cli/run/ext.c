@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: MIT
+/*
+ * `xdrv run --ext`: parse the option, read the table files, compile (supervisor) or load
+ * (driver host, or in process) each extension, fill its tables, attach it to the NIC's chain,
+ * and print the counters at the end. See ext.h.
+ */
+#include "ext.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xdrv/ext.h>
+#include <xdrv/ext_host.h>
+#include <xdrv/loader.h>
+#include <xdrv/net_ext.h>
+#include <xdrv/util.h>
+
+#define TABLE_ENTRIES_MAX XDRV_EXT_TABLE_MAX_ENTRIES
+
+static int parse_u64(const char *s, uint64_t *v)
+{
+	struct in_addr a;
+	if (strchr(s, '.') && inet_pton(AF_INET, s, &a) == 1) {
+		*v = ntohl(a.s_addr);
+		return 0;
+	}
+	char *end = NULL;
+	errno = 0;
+	unsigned long long x = strtoull(s, &end, 0);
+	if (errno || !*s || *end || s[0] == '-')
+		return -1;
+	*v = x;
+	return 0;
+}
+
+int run_ext_table_read(const char *path, struct run_ext_table *t, char **err)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return xdrv_err(err, -errno, "--ext table file %s: %s", path, strerror(errno));
+	char line[512];
+	size_t cap = 0, lineno = 0;
+	int rc = 0;
+	while (rc == 0 && fgets(line, sizeof line, f)) {
+		lineno++;
+		char *hash = strchr(line, '#');
+		if (hash)
+			*hash = 0;
+		char *save = NULL;
+		char *k = strtok_r(line, " \t\r\n", &save);
+		if (!k)
+			continue;
+		char *v = strtok_r(NULL, " \t\r\n", &save);
+		char *extra = strtok_r(NULL, " \t\r\n", &save);
+		uint64_t key = 0, val = 1;
+		if (extra || parse_u64(k, &key) != 0 || (v && parse_u64(v, &val) != 0)) {
+			rc = xdrv_err(err, -EINVAL,
+				      "--ext table file %s line %zu: want KEY [VALUE] (numbers or "
+				      "IPv4 addresses)",
+				      path, lineno);
+			break;
+		}
+		if (t->n == TABLE_ENTRIES_MAX) {
+			rc = xdrv_err(err, -E2BIG, "--ext table file %s: more than %u entries",
+				      path, TABLE_ENTRIES_MAX);
+			break;
+		}
+		if (t->n == cap) {
+			cap = cap ? cap * 2 : 64;
+			uint64_t *nk = realloc(t->keys, cap * sizeof *nk);
+			if (nk)
+				t->keys = nk;
+			uint64_t *nv = nk ? realloc(t->vals, cap * sizeof *nv) : NULL;
+			if (nv)
+				t->vals = nv;
+			if (!nk || !nv) {
+				rc = xdrv_err(err, -ENOMEM, "out of memory");
+				break;
+			}
+		}
+		t->keys[t->n] = key;
+		t->vals[t->n] = val;
+		t->n++;
+	}
+	fclose(f);
+	return rc;
+}
+
+int run_ext_parse(const char *arg, struct run_ext_spec *s, char **err)
+{
+	memset(s, 0, sizeof *s);
+	s->arg = arg;
+	char *copy = strdup(arg);
+	if (!copy)
+		return xdrv_err(err, -ENOMEM, "out of memory");
+	int rc = 0;
+	char *save = NULL;
+	char *hook = strtok_r(copy, ":", &save);
+	char *pkg = hook ? strtok_r(NULL, ":", &save) : NULL;
+	if (!hook || !pkg) {
+		rc = xdrv_err(err, -EINVAL,
+			      "--ext %s: want HOOK:PKG[:policy=pass|drop][:table=NAME=FILE]", arg);
+		goto out;
+	}
+	if (!strcmp(hook, "rx")) {
+		s->hook = XDRV_EXT_HOOK_RX;
+	} else if (!strcmp(hook, "tx")) {
+		s->hook = XDRV_EXT_HOOK_TX;
+	} else {
+		rc = xdrv_err(err, -EINVAL, "--ext %s: hook '%s' is neither rx nor tx", arg, hook);
+		goto out;
+	}
+	if (strlen(pkg) >= sizeof s->pkg) {
+		rc = xdrv_err(err, -ENAMETOOLONG, "--ext %s: package path too long", arg);
+		goto out;
+	}
+	strcpy(s->pkg, pkg);
+	for (char *o; rc == 0 && (o = strtok_r(NULL, ":", &save));) {
+		if (!strcmp(o, "policy=pass")) {
+			s->policy = LDR_NET_EXT_PASS;
+		} else if (!strcmp(o, "policy=drop")) {
+			s->policy = LDR_NET_EXT_DROP;
+		} else if (!strncmp(o, "table=", 6)) {
+			char *name = o + 6, *eq = strchr(name, '=');
+			if (!eq || eq == name || !eq[1] || (size_t)(eq - name) >= 32) {
+				rc = xdrv_err(err, -EINVAL,
+					      "--ext %s: want table=NAME=FILE, not %s", arg, o);
+				break;
+			}
+			if (s->ntables == RUN_EXT_TABLES_MAX) {
+				rc = xdrv_err(err, -E2BIG, "--ext %s: more than %d tables", arg,
+					      RUN_EXT_TABLES_MAX);
+				break;
+			}
+			struct run_ext_table *t = &s->tables[s->ntables++];
+			memcpy(t->name, name, (size_t)(eq - name));
+			t->name[eq - name] = 0;
+			rc = run_ext_table_read(eq + 1, t, err);
+		} else {
+			rc = xdrv_err(err, -EINVAL,
+				      "--ext %s: unknown option '%s' (policy=pass|drop, "
+				      "table=NAME=FILE)",
+				      arg, o);
+		}
+	}
+out:
+	free(copy);
+	return rc;
+}
+
+void run_ext_free(struct run_ext_spec *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		for (size_t t = 0; t < s[i].ntables; t++) {
+			free(s[i].tables[t].keys);
+			free(s[i].tables[t].vals);
+		}
+		ldr_compiled_free(s[i].compiled);
+		s[i].compiled = NULL;
+		s[i].ntables = 0;
+	}
+}
+
+int run_ext_compile(struct ldr_ctx *ctx, struct run_ext_spec *s, size_t n, char **err)
+{
+	for (size_t i = 0; i < n; i++) {
+		int rc = ldr_package_compile(ctx, s[i].pkg, NULL, 0, &s[i].compiled, err);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int run_ext_fill_tables(struct ldr_ext *e, const struct run_ext_spec *s, char **err)
+{
+	for (size_t t = 0; t < s->ntables; t++) {
+		const struct run_ext_table *tb = &s->tables[t];
+		int idx = ldr_ext_table_find(e, tb->name);
+		if (idx < 0)
+			return xdrv_err(err, -ENOENT, "--ext %s: extension %s has no table '%s'",
+					s->arg, ldr_ext_name(e), tb->name);
+		for (size_t k = 0; k < tb->n; k++) {
+			int rc = ldr_ext_table_set(e, (uint32_t)idx, tb->keys[k], tb->vals[k]);
+			if (rc)
+				return xdrv_err(err, rc,
+						"--ext %s: table %s: key %" PRIu64 " refused (%s)",
+						s->arg, tb->name, tb->keys[k],
+						rc == -ENOSPC ? "table full" : "out of range");
+		}
+	}
+	return 0;
+}
+
+int run_ext_attach(struct ldr_ctx *ctx, struct ldr_netdev *nd, struct run_ext_spec *s, size_t n,
+		   char **err)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct ldr_ext *e = NULL;
+		int rc = s[i].compiled ? ldr_ext_load_compiled(ctx, s[i].compiled, NULL, &e, err)
+				       : ldr_ext_load_file(ctx, s[i].pkg, NULL, 0, NULL, &e, err);
+		if (rc == 0)
+			rc = run_ext_fill_tables(e, &s[i], err);
+		if (rc) {
+			ldr_ext_unload(e);
+			return rc;
+		}
+		char name[64], ver[32];
+		snprintf(name, sizeof name, "%s", ldr_ext_name(e));
+		snprintf(ver, sizeof ver, "%s", ldr_ext_version(e));
+		/* the runtime owns e from here */
+		rc = ldr_net_ext_attach(nd, s[i].hook, LDR_NET_EXT_END, e, s[i].policy, err);
+		if (rc < 0)
+			return rc;
+		s[i].id = rc;
+		printf("ext: %s %s attached to the %s hook (id %d, policy %s", name, ver,
+		       s[i].hook == XDRV_EXT_HOOK_RX ? "rx" : "tx", rc,
+		       s[i].policy == LDR_NET_EXT_DROP ? "drop" : "pass");
+		for (size_t t = 0; t < s[i].ntables; t++)
+			printf(", table %s: %zu entries", s[i].tables[t].name, s[i].tables[t].n);
+		printf(")\n");
+	}
+	fflush(stdout);
+	return 0;
+}
+
+void run_ext_summary(struct ldr_netdev *nd, FILE *f)
+{
+	struct ldr_net_ext_info info[LDR_NET_EXT_CHAIN_MAX * 2 + LDR_NET_EXT_HISTORY];
+	size_t n = ldr_net_ext_list(nd, info, sizeof info / sizeof info[0]);
+	if (n > sizeof info / sizeof info[0])
+		n = sizeof info / sizeof info[0];
+	struct ldr_net_ext_counts c;
+	ldr_net_ext_counts(nd, &c);
+	for (size_t i = 0; i < n; i++) {
+		const struct ldr_net_ext_info *x = &info[i];
+		double per = x->st.runs ? (double)x->st.run_ns / (double)x->st.runs : 0;
+		fprintf(f,
+			"  ext         %s %s %s (id %u): %" PRIu64 " runs, pass %" PRIu64
+			", drop %" PRIu64 ", tx %" PRIu64 ", class %" PRIu64 ", %.1f ns/run",
+			x->hook == XDRV_EXT_HOOK_RX ? "rx" : "tx", x->name, x->version, x->id,
+			x->st.runs, x->st.pass, x->st.drop, x->st.tx, x->st.classed, per);
+		if (x->st.table_full)
+			fprintf(f, ", %" PRIu64 " table inserts refused", x->st.table_full);
+		if (!x->attached)
+			fprintf(f, "; detached: %s", x->failure);
+		fprintf(f, "\n");
+	}
+	fprintf(f,
+		"  ext frames  rx dropped %" PRIu64 ", sent back %" PRIu64 " (%" PRIu64
+		" lost); tx dropped %" PRIu64 "; %" PRIu64 " extension failure%s (%" PRIu64
+		" frames dropped by policy)\n",
+		c.rx_dropped, c.rx_bounced, c.rx_bounce_lost, c.tx_dropped, c.failures,
+		c.failures == 1 ? "" : "s", c.policy_dropped);
+	fprintf(f, "  classes     sent");
+	for (unsigned k = 0; k < XDRV_EXT_CLASSES; k++)
+		fprintf(f, " %u:%" PRIu64, k, c.class_sent[k]);
+	fprintf(f, "; backlog full, dropped");
+	for (unsigned k = 0; k < XDRV_EXT_CLASSES; k++)
+		fprintf(f, " %u:%" PRIu64, k, c.class_dropped[k]);
+	fprintf(f, "\n");
+	fflush(f);
+}

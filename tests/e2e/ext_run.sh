@@ -1,0 +1,232 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Packet extensions on a NIC (issue 16) through `xdrv run --ext` and `xdrv ext`: the signed sample
+# extensions (build/ext/*.xdrv) and a hostile one (build/ext-test/loop.xdrv) on the dp83820
+# driver's receive and transmit hooks.
+#  - generator wire, in process and in a driver domain (where the extension runs in the driver
+#    host): the filter drops exactly the frames its deny table names (all of them when it lists
+#    the generator's source address, none when it lists another), on either hook, with counts;
+#    the endless loop is stopped by its budget, detached and reported, and every frame still
+#    arrives (policy pass) or all but the one it failed on (policy drop);
+#  - live: `xdrv ext attach|detach|list|stats` against a running `xdrv run --control` while the
+#    generator's frames flow: no frame is lost except those the attached filter dropped;
+#  - TAP: UDP datagrams from a network namespace to two ports through the driver; the filter,
+#    with the second port in its table, drops exactly those and nothing else.
+# Addresses (10.83.21.0/24) exist only inside the namespaces made here; removed on exit.
+#   usage: tests/e2e/ext_run.sh BUILD_DIR
+set -uo pipefail
+B=${1:?usage: ext_run.sh BUILD_DIR}
+X="$B/bin/xdrv"
+PKG="$B/pkg/dp83820.xdrv"
+E="$B/ext"
+tag=$$
+NA="xextA$tag" NB="xextB$tag" IA="xeA$tag" IB="xeB$tag"
+T=$(mktemp -d)
+XPID="" RPID=""
+fails=0
+stop() {
+  kill -TERM "$1" 2>/dev/null
+  for _ in $(seq 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$1" 2>/dev/null
+  wait "$1" 2>/dev/null; stop_rc=$?
+}
+cleanup() {
+  [ -n "$RPID" ] && kill "$RPID" 2>/dev/null
+  [ -n "$XPID" ] && stop "$XPID"
+  ip netns del "$NA" 2>/dev/null
+  ip netns del "$NB" 2>/dev/null
+  rm -rf "$T"
+}
+trap cleanup EXIT
+ok()  { echo "ok   - $*"; }
+bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
+
+for f in "$PKG" "$E/filter.xdrv" "$E/empty.xdrv" "$B/ext-test/loop.xdrv"; do
+  [ -r "$f" ] || { echo "FAIL - no $f (make all)"; exit 1; }
+done
+TRUST=(--trust "$B/pki/root.pem")
+N=2000
+GEN="gen:count=$N,size=60"
+echo "10.0.0.2" > "$T/deny-gen"     # the generator's source address
+echo "10.0.0.77" > "$T/deny-other"  # nobody's
+
+has() { grep -qF -- "$2" <<<"$1"; }
+
+# ---- generator wire, in process and in a driver domain ----------------------------------------
+for mode in in-process domain; do
+  M=()
+  [ "$mode" = in-process ] && M=(--in-process)
+  out=$("$X" run "${TRUST[@]}" "${M[@]}" --device dp83820 --wire "$GEN" \
+    --ext "rx:$E/filter.xdrv:table=deny=$T/deny-gen" "$PKG" 2>&1)
+  if has "$out" "host        received 0 frames" && has "$out" "from the NIC 0 frames" &&
+     has "$out" "ext         rx filter 1.0.0 (id 1): $N runs, pass 0, drop $N," &&
+     has "$out" "ext frames  rx dropped $N,"; then
+    ok "$mode: rx filter denying 10.0.0.2 drops all $N generator frames, counted"
+  else bad "$mode: rx filter deny 10.0.0.2: $out"; fi
+  if [ "$mode" = domain ] && ! has "$out" "domain: driver host"; then
+    bad "domain: the run had no driver host: $out"
+  fi
+
+  out=$("$X" run "${TRUST[@]}" "${M[@]}" --device dp83820 --wire "$GEN" \
+    --ext "rx:$E/filter.xdrv:table=deny=$T/deny-other" "$PKG" 2>&1)
+  if has "$out" "host        received $N frames" && has "$out" "from the NIC $N frames" &&
+     has "$out" "rx filter 1.0.0 (id 1): $N runs, pass $N, drop 0,"; then
+    ok "$mode: rx filter denying another address drops nothing"
+  else bad "$mode: rx filter deny 10.0.0.77: $out"; fi
+
+  out=$("$X" run "${TRUST[@]}" "${M[@]}" --device dp83820 --wire "$GEN" \
+    --ext "tx:$E/filter.xdrv:table=deny=$T/deny-gen" "$PKG" 2>&1)
+  if has "$out" "host        received $N frames" && has "$out" "from the NIC 0 frames" &&
+     has "$out" "tx dropped $N;"; then
+    ok "$mode: tx filter drops the $N echoed frames before the driver"
+  else bad "$mode: tx filter: $out"; fi
+
+  out=$("$X" run "${TRUST[@]}" "${M[@]}" --device dp83820 --wire "$GEN" \
+    --ext "rx:$B/ext-test/loop.xdrv" --ext "rx:$E/empty.xdrv" "$PKG" 2>&1)
+  if has "$out" "host        received $N frames" && has "$out" "from the NIC $N frames" &&
+     grep -qE "warning: net0: extension loop detached from the rx hook: .*budget" <<<"$out" &&
+     grep -qE "ext         rx loop 1.0.0 \(id 1\): 1 runs.*; detached: " <<<"$out" &&
+     has "$out" "rx empty 1.0.0 (id 2): $N runs, pass $N" &&
+     has "$out" "1 extension failure (0 frames dropped by policy)"; then
+    ok "$mode: the endless loop is stopped by its budget and detached; all $N frames pass"
+  else bad "$mode: hostile loop: $out"; fi
+
+  out=$("$X" run "${TRUST[@]}" "${M[@]}" --device dp83820 --wire "$GEN" \
+    --ext "rx:$B/ext-test/loop.xdrv:policy=drop" "$PKG" 2>&1)
+  if has "$out" "host        received $((N - 1)) frames" &&
+     has "$out" "1 extension failure (1 frames dropped by policy)"; then
+    ok "$mode: policy=drop: the frame the loop failed on is dropped, the rest pass"
+  else bad "$mode: hostile loop, policy drop: $out"; fi
+done
+
+out=$("$X" run "${TRUST[@]}" --device dp83820 --wire "$GEN" --ext "rx:$E/filter.xdrv:table=nope=$T/deny-gen" "$PKG" 2>&1); rc=$?
+if [ "$rc" -ne 0 ] && has "$out" "extension filter has no table 'nope'"; then
+  ok "an unknown table is refused, naming it"
+else bad "unknown table: exit $rc: $out"; fi
+out=$("$X" run "${TRUST[@]}" --device dp83820 --wire "$GEN" --ext "up:$E/filter.xdrv" "$PKG" 2>&1); rc=$?
+if [ "$rc" -eq 2 ] && has "$out" "hook 'up' is neither rx nor tx"; then
+  ok "a bad hook is a usage error"
+else bad "bad hook: exit $rc: $out"; fi
+
+# ---- live attach and detach while traffic flows ------------------------------------------------
+L=8000000
+SOCK="$T/ctl.sock"
+"$X" run "${TRUST[@]}" --in-process --device dp83820 --param holdoff_us=0 --param rx_ring=256 \
+  --param tx_ring=256 --wire "gen:count=$L,size=60,check=0,digest=0" --control="$SOCK" "$PKG" \
+  >"$T/live.log" 2>&1 &
+XPID=$!
+for _ in $(seq 1200); do [ -S "$SOCK" ] && break; kill -0 "$XPID" 2>/dev/null || break; sleep 0.05; done
+live_ok=1
+a1=$("$X" ext attach --control "$SOCK" "rx:$E/empty.xdrv" 2>&1) || live_ok=0
+a2=$("$X" ext attach --control "$SOCK" --pos 0 "rx:$E/filter.xdrv:table=deny=$T/deny-gen" 2>&1) || live_ok=0
+sleep 0.2
+lst=$("$X" ext list --control "$SOCK" 2>&1) || live_ok=0
+id2=$(awk '{print $1; exit}' <<<"$a2")
+"$X" ext detach --control "$SOCK" "$id2" >/dev/null 2>&1 || live_ok=0
+id1=$(awk '{print $1; exit}' <<<"$a1")
+st=$("$X" ext stats --control "$SOCK" 2>&1) || live_ok=0
+"$X" ext detach --control "$SOCK" "$id1" >/dev/null 2>&1 || live_ok=0
+"$X" ext detach --control "$SOCK" "$id1" >"$T/again" 2>&1 && live_ok=0
+running=0
+kill -0 "$XPID" 2>/dev/null && running=1
+wait "$XPID"; rc=$?; XPID=""
+out=$(cat "$T/live.log")
+if [ "$live_ok" = 1 ] && grep -qE "^$id2 rx 0 filter 1.0.0 policy=pass$" <<<"$lst" &&
+   grep -qE "^$id1 rx 1 empty 1.0.0 policy=pass$" <<<"$lst" && has "$st" "frames rx_dropped=" &&
+   grep -q "not attached" "$T/again" && [ "$running" = 1 ]; then
+  ok "live: attach (at a position), list, stats and detach while traffic flowed"
+else bad "live control: ok=$live_ok running=$running a1=$a1 a2=$a2 list=$lst stats=$st $(cat "$T/again")"; fi
+dropped=$(grep -oE "rx dropped [0-9]+" <<<"$out" | grep -oE "[0-9]+$")
+recv=$(grep -oE "host        received [0-9]+" <<<"$out" | grep -oE "[0-9]+$")
+if [ "$rc" -eq 0 ] && [ -n "$dropped" ] && [ "$dropped" -gt 0 ] && [ -n "$recv" ] &&
+   [ $((recv + dropped)) -eq "$L" ] && has "$out" "to the NIC $L frames"; then
+  ok "live: $recv frames delivered + $dropped dropped by the filter while attached = $L: none lost"
+else bad "live: exit $rc, received ${recv:-?} + dropped ${dropped:-?} != $L: $out"; fi
+# in a driver domain: the supervisor relays detach, list and stats to the driver host
+DS="$T/dom.sock"
+"$X" run "${TRUST[@]}" --device dp83820 --param holdoff_us=0 --wire "gen:count=$L,size=60,check=0,digest=0" \
+  --ext "rx:$E/empty.xdrv" --ext "tx:$E/empty.xdrv" --control="$DS" "$PKG" >"$T/dom.log" 2>&1 &
+XPID=$!
+for _ in $(seq 1200); do [ -S "$DS" ] && break; kill -0 "$XPID" 2>/dev/null || break; sleep 0.05; done
+for _ in $(seq 600); do grep -q "^domain: driver host" "$T/dom.log" && break; sleep 0.05; done
+dl=$("$X" ext list --control "$DS" 2>&1); r1=$?
+ds=$("$X" ext detach --control "$DS" 2 2>&1); r2=$?
+da=$("$X" ext attach --control "$DS" "rx:$E/empty.xdrv" 2>&1); r3=$?
+dl2=$("$X" ext list --control "$DS" 2>&1)
+running=0
+kill -0 "$XPID" 2>/dev/null && running=1
+wait "$XPID"; rc=$?; XPID=""
+if [ "$r1" = 0 ] && grep -qE "^1 rx 0 empty 1.0.0 policy=pass$" <<<"$dl" && grep -qE "^2 tx 0 empty" <<<"$dl" &&
+   [ "$r2" = 0 ] && [ "$r3" = 1 ] && has "$da" "attach into a driver domain is not implemented" &&
+   grep -qE "^2 tx - empty 1.0.0 detached: detached on request$" <<<"$dl2" && [ "$running" = 1 ] &&
+   [ "$rc" = 0 ] && grep -q "domain: driver host" "$T/dom.log" &&
+   grep -q "host        received $L frames" "$T/dom.log"; then
+  ok "driver domain: list and detach relayed to the driver host under traffic, attach refused saying why"
+else bad "driver domain control: list=$dl ($r1) detach=$ds ($r2) attach=$da ($r3) list2=$dl2 running=$running exit $rc: $(cat "$T/dom.log")"; fi
+
+# ---- TAP: UDP to two ports, the second denied -----------------------------------------------------
+for t in ip python3; do
+  command -v "$t" >/dev/null || { echo "FAIL - $t not installed"; exit 1; }
+done
+if ! ip netns add "$NA" || ! ip netns add "$NB"; then echo "FAIL - cannot create network namespaces"; exit 1; fi
+ip -n "$NA" link set lo up
+ip -n "$NB" link set lo up
+# TCP/UDP port rule: ((proto << 16) | port) << 32, UDP port 7001
+printf '0x%016x\n' $(( ((17 << 16) | 7001) << 32 )) > "$T/deny-7001"
+"$X" run "${TRUST[@]}" --device dp83820 --host-tap "$IA@$NA" --wire "tap:$IB@$NB" \
+  --ext "rx:$E/filter.xdrv:table=deny=$T/deny-7001" "$PKG" >"$T/tap.log" 2>&1 &
+XPID=$!
+up=0
+for _ in $(seq 100); do
+  if ip -n "$NA" link show "$IA" >/dev/null 2>&1 && ip -n "$NB" link show "$IB" >/dev/null 2>&1 &&
+     grep -q "^wire: " "$T/tap.log"; then up=1; break; fi
+  kill -0 "$XPID" 2>/dev/null || break
+  sleep 0.1
+done
+[ "$up" = 1 ] || { bad "xdrv run did not create both TAPs: $(cat "$T/tap.log")"; exit 1; }
+ip -n "$NA" addr add 10.83.21.1/24 dev "$IA"
+ip -n "$NB" addr add 10.83.21.2/24 dev "$IB"
+ip -n "$NA" link set "$IA" up
+ip -n "$NB" link set "$IB" up
+cat > "$T/recv.py" <<'EOF'
+import select, socket, sys, time
+socks = {}
+for p in (7000, 7001):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("10.83.21.1", p))
+    socks[s] = p
+got = {7000: 0, 7001: 0}
+open(sys.argv[1], "w").close()  # ready
+end = time.time() + float(sys.argv[2])
+while time.time() < end:
+    r, _, _ = select.select(list(socks), [], [], 0.1)
+    for s in r:
+        s.recv(2048)
+        got[socks[s]] += 1
+print(got[7000], got[7001])
+EOF
+cat > "$T/send.py" <<'EOF'
+import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(200):
+    for p in (7000, 7001):
+        s.sendto(b"x" * 32, ("10.83.21.1", p))
+    time.sleep(0.002)
+EOF
+# ARP first, so that no datagram waits for a neighbour
+ip netns exec "$NB" ping -c 1 -W 2 10.83.21.1 >/dev/null 2>&1
+ip netns exec "$NA" python3 "$T/recv.py" "$T/ready" 4 >"$T/recv.out" 2>&1 &
+RPID=$!
+for _ in $(seq 50); do [ -e "$T/ready" ] && break; sleep 0.05; done
+ip netns exec "$NB" python3 "$T/send.py"
+wait "$RPID"; RPID=""
+read -r g7000 g7001 < "$T/recv.out"
+stop "$XPID"; XPID=""
+out=$(cat "$T/tap.log")
+drop=$(grep -oE "rx filter 1.0.0 \(id 1\): [0-9]+ runs, pass [0-9]+, drop [0-9]+" <<<"$out" | grep -oE "[0-9]+$")
+if [ "${g7000:-x}" = 200 ] && [ "${g7001:-x}" = 0 ] && [ "${drop:-x}" = 200 ] && [ "$stop_rc" -eq 0 ]; then
+  ok "TAP: 200 datagrams to port 7000 arrive, the 200 to the denied port 7001 are dropped (filter drop 200)"
+else bad "TAP: port 7000 got ${g7000:-?}, 7001 got ${g7001:-?}, filter dropped ${drop:-?}, exit $stop_rc: $(cat "$T/recv.out") $out"; fi
+
+echo "ext_run.sh: $fails failure(s)"
+[ "$fails" -eq 0 ]
