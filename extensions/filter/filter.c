@@ -13,7 +13,7 @@
  * Table `hits` (hash, 1024 entries): the same keys; the value counts the frames each rule
  * dropped. Frames that match no rule, and frames that are not IPv4, pass.
  */
-#include <ext_parse.h>
+#include "../include/ext_parse.h"
 #include <xdrv/ext.h>
 
 #define TAB_DENY 0u
