@@ -52,5 +52,5 @@ static int32_t filter_run(xdrv_ext_pkt_t *pkt)
 	return XDRV_EXT_PASS;
 }
 
-XDRV_EXTENSION(.name = "filter", .version = "1.0.0",
-	       .hooks = XDRV_EXT_HOOK_RX | XDRV_EXT_HOOK_TX, .tables = tables, .run = filter_run);
+XDRV_EXTENSION(.name = "filter", .version = "1.0.0", .hooks = XDRV_EXT_HOOK_RX | XDRV_EXT_HOOK_TX,
+	       .tables = tables, .run = filter_run);

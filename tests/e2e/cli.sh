@@ -301,7 +301,7 @@ n=$(llvm_inits "$X" inspect --trust "$PKI/root.pem" "$HELLO")
 # packet extensions (issue 16): xdrv build --extension, pack and sign unchanged, inspect's view
 S=$(cd "$(dirname "$0")/../.." && pwd)
 expect 0 "" "build --extension of the prio sample" -- \
-  "$X" build --extension -I "$S/extensions/include" -o "$T/prio.bc" "$S/extensions/prio/prio.c"
+  "$X" build --extension -o "$T/prio.bc" "$S/extensions/prio/prio.c"
 expect 0 "" "pack an extension" -- "$X" pack --security-version 1 -o "$T/prio.unsigned.xdrv" "$T/prio.bc"
 expect 0 "" "sign an extension" -- "$X" sign --cert "$PKI/signer.pem" --key "$PKI/signer.key" \
   --chain "$PKI/vendor.pem" -o "$T/prio.xdrv" "$T/prio.unsigned.xdrv"
@@ -317,7 +317,7 @@ fi
 out=$("$X" inspect --trust "$PKI/root.pem" --json "$T/prio.xdrv" 2>&1)
 grep -q '"kind": "extension"' <<<"$out" && ok "inspect --json: \"kind\": \"extension\"" || bad "inspect --json: $out"
 expect 1 "build it with .xdrv build --extension." "build of an extension without --extension" -- \
-  "$X" build -I "$S/extensions/include" -o "$T/x.bc" "$S/extensions/prio/prio.c"
+  "$X" build -o "$T/x.bc" "$S/extensions/prio/prio.c"
 expect 1 "--extension, but the sources define a driver" "build --extension of a driver" -- \
   "$X" build --extension -o "$T/x.bc" "$S/sample-drivers/hello/hello.c"
 expect 1 "recurse.c:[0-9]+:[0-9]+: error: function depth: recursion \(depth -> depth\)" \

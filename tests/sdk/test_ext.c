@@ -180,7 +180,8 @@ static void test_ext_descriptor_read(void)
 		CU_ASSERT_EQUAL(sdk_manifest_parse(t, strlen(t), &back, &e), -EINVAL);
 		CU_ASSERT(e && strstr(e, bad[i][2]));
 		if (!(e && strstr(e, bad[i][2])))
-			fprintf(stderr, "\ncase %zu: wanted '%s', got %s\n", i, bad[i][2], e);
+			fprintf(stderr, "\ncase %zu: wanted '%s', got %s\n", i, bad[i][2],
+				e ? e : "(nothing)");
 		free(e);
 		free(t);
 	}
