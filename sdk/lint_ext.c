@@ -547,13 +547,36 @@ static void check_body(struct ext *x, struct fn *fn)
 
 /* ---- call graph: recursion and the stack --------------------------------------------------- */
 
+static bool has_scalable(LLVMTypeRef t, int depth)
+{
+	if (depth > 16)
+		return true;
+	switch (LLVMGetTypeKind(t)) {
+	case LLVMScalableVectorTypeKind:
+		return true;
+	case LLVMArrayTypeKind:
+	case LLVMVectorTypeKind:
+		return has_scalable(LLVMGetElementType(t), depth + 1);
+	case LLVMStructTypeKind: {
+		unsigned n = LLVMCountStructElementTypes(t);
+		for (unsigned k = 0; k < n; k++)
+			if (has_scalable(LLVMStructGetTypeAtIndex(t, k), depth + 1))
+				return true;
+		return false;
+	}
+	default:
+		return false;
+	}
+}
+
 static uint64_t alloca_bytes(struct ext *x, LLVMValueRef i)
 {
 	LLVMValueRef n = LLVMGetOperand(i, 0);
 	uint64_t count = n && LLVMIsAConstantInt(n) ? LLVMConstIntGetZExtValue(n) : 0;
 	LLVMTypeRef t = LLVMGetAllocatedType(i);
-	if (!LLVMTypeIsSized(t))
-		return 0;
+	/* a scalable vector has no size known when built (refused by the portability lint too) */
+	if (!LLVMTypeIsSized(t) || has_scalable(t, 0))
+		return (uint64_t)SDK_EXT_STACK_MAX + 1;
 	uint64_t sz = LLVMABISizeOfType(x->td, t);
 	if (count && sz > UINT64_MAX / count)
 		return UINT64_MAX / 2;
