@@ -275,7 +275,7 @@ test-build: extensions
 $(O)/ext/%.bc: $(XDRV) $(wildcard driver-abi/include/xdrv/*.h) $(wildcard extensions/include/*.h)
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  BUILD   $@")
-	$(Q)$(XDRV) build --extension -I extensions/include -o $@ $(wildcard extensions/$*/*.c)
+	$(Q)$(XDRV) build --extension -o $@ $(wildcard extensions/$*/*.c)
 $(foreach e,$(EXTS),$(eval $(O)/ext/$(e).bc: $(wildcard extensions/$(e)/*.c extensions/$(e)/*.h)))
 $(O)/ext/%.unsigned.xdrv: $(O)/ext/%.bc extensions/extensions.mk
 	$(Q)$(XDRV) pack -o $@ --security-version $(ext_$*_SECVER) --description "$(ext_$*_DESC)" $<

@@ -43,7 +43,10 @@ enum {
 	P_PARAM = 8, /* a parameter's variable (read-only) */
 	P_NULL = 16, /* null, undef, poison */
 	P_FUNC = 32, /* a function (as a callee only) */
-	P_BAD = 64,  /* anything else: reported where it arises */
+	P_BAD = 64,  /* reported where it arises (a parameter that is not the handle, a loaded
+			pointer, inttoptr, a writable global): not again where it is used */
+	P_ODD = 128, /* anything else (into the middle of a function or of the handle, a
+			constant expression): reported where it is used */
 };
 
 #define MAX_FUNCS   1024 /* defined functions looked at; more is refused */
@@ -63,6 +66,7 @@ struct fn {
 	int next_deep;	   /* callee on the deepest chain, -1 if none */
 	int state;	   /* DFS: 0 new, 1 on the stack, 2 done */
 	bool called;	   /* some function calls it */
+	bool unsettled;	   /* infer() did not reach a fixed point: refused */
 };
 
 struct ext {
@@ -139,7 +143,8 @@ static bool is_param_var(LLVMValueRef g)
 
 /* ---- pointer classes ----------------------------------------------------------------------- */
 
-static unsigned *slot(struct ext *x, LLVMValueRef v)
+/* v's entry in the table; inserted (class 0) when `add`, else NULL when missing. */
+static unsigned *slot(struct ext *x, LLVMValueRef v, bool add)
 {
 	size_t h = ((uintptr_t)v >> 4) * 2654435761u;
 	for (size_t k = 0; k < x->used; k++) {
@@ -147,6 +152,8 @@ static unsigned *slot(struct ext *x, LLVMValueRef v)
 		if (x->keys[i] == v)
 			return &x->vals[i];
 		if (!x->keys[i]) {
+			if (!add)
+				return NULL;
 			x->keys[i] = v;
 			x->vals[i] = 0;
 			return &x->vals[i];
@@ -156,6 +163,13 @@ static unsigned *slot(struct ext *x, LLVMValueRef v)
 }
 
 static unsigned class_of(struct ext *x, const struct fn *fn, LLVMValueRef v, int depth);
+
+/* A pointer computed from one of class c (getelementptr): still into the same stack slot or
+ * constant; from the handle, a function or null, into nothing the extension may touch. */
+static unsigned derived(unsigned c)
+{
+	return (c & (P_PKT | P_FUNC | P_NULL)) ? (c & ~(P_PKT | P_FUNC | P_NULL)) | P_ODD : c;
+}
 
 static unsigned class_const(struct ext *x, const struct fn *fn, LLVMValueRef v, int depth)
 {
@@ -170,12 +184,14 @@ static unsigned class_const(struct ext *x, const struct fn *fn, LLVMValueRef v, 
 	}
 	if (LLVMIsAConstantExpr(v) && depth < MAX_CEXPR) {
 		LLVMOpcode op = LLVMGetConstOpcode(v);
-		if (op == LLVMGetElementPtr || op == LLVMBitCast || op == LLVMAddrSpaceCast) {
-			unsigned c = class_of(x, fn, LLVMGetOperand(v, 0), depth + 1);
-			return (c & (P_PKT | P_FUNC)) ? P_BAD : c;
-		}
+		if (op == LLVMIntToPtr)
+			return P_BAD; /* reported by the walk of the operands */
+		if (op == LLVMBitCast || op == LLVMAddrSpaceCast)
+			return class_of(x, fn, LLVMGetOperand(v, 0), depth + 1);
+		if (op == LLVMGetElementPtr)
+			return derived(class_of(x, fn, LLVMGetOperand(v, 0), depth + 1));
 	}
-	return P_BAD; /* inttoptr and other constant expressions: reported by the walk */
+	return P_ODD;
 }
 
 /* The class of pointer value v in function fn (instructions from the table, kept up to date
@@ -190,8 +206,8 @@ static unsigned class_of(struct ext *x, const struct fn *fn, LLVMValueRef v, int
 		return P_BAD;
 	}
 	if (LLVMIsAInstruction(v)) {
-		unsigned *s = slot(x, v);
-		return s ? *s : P_BAD;
+		unsigned *s = slot(x, v, false);
+		return s ? *s : P_ODD; /* not a pointer infer() saw (a vector of pointers) */
 	}
 	if (LLVMIsAConstant(v))
 		return class_const(x, fn, v, depth);
@@ -205,12 +221,11 @@ static unsigned class_from(struct ext *x, const struct fn *fn, LLVMValueRef i)
 	case LLVMAlloca:
 		return P_STACK;
 	case LLVMGetElementPtr:
+		return derived(class_of(x, fn, LLVMGetOperand(i, 0), 0));
 	case LLVMBitCast:
 	case LLVMAddrSpaceCast:
-	case LLVMFreeze: {
-		unsigned c = class_of(x, fn, LLVMGetOperand(i, 0), 0);
-		return (c & (P_PKT | P_FUNC)) ? P_BAD : c;
-	}
+	case LLVMFreeze:
+		return class_of(x, fn, LLVMGetOperand(i, 0), 0);
 	case LLVMPHI: {
 		unsigned c = 0, n = LLVMCountIncoming(i);
 		for (unsigned k = 0; k < n; k++)
@@ -233,9 +248,9 @@ static unsigned class_from(struct ext *x, const struct fn *fn, LLVMValueRef i)
 		     strncmp(n, "llvm.strip.invariant.group", 26) == 0 ||
 		     (len == 6 && (strcmp(n, "memcpy") == 0 || strcmp(n, "memset") == 0)) ||
 		     (len == 7 && strcmp(n, "memmove") == 0))) {
-			unsigned c = class_of(x, fn, LLVMGetOperand(i, 0), 0);
-			return (c & P_PKT) ? P_BAD : c;
+			return derived(class_of(x, fn, LLVMGetOperand(i, 0), 0));
 		}
+		/* stacksave (reported), a defined function returning a pointer (reported) */
 		return P_BAD;
 	}
 	default:
@@ -244,7 +259,7 @@ static unsigned class_from(struct ext *x, const struct fn *fn, LLVMValueRef i)
 }
 
 /* Classes of every pointer-typed instruction of fn, to a fixed point (phis are monotone). */
-static void infer(struct ext *x, const struct fn *fn)
+static void infer(struct ext *x, struct fn *fn)
 {
 	size_t ninst = 0;
 	for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn->f); bb;
@@ -255,6 +270,15 @@ static void infer(struct ext *x, const struct fn *fn)
 	while (x->used < 2 * ninst + 2 && x->used < x->cap)
 		x->used *= 2;
 	memset(x->keys, 0, x->used * sizeof *x->keys);
+	for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn->f); bb;
+	     bb = LLVMGetNextBasicBlock(bb))
+		for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i))
+			if (is_ptr(LLVMTypeOf(i)) && !slot(x, i, true)) {
+				fn->unsettled =
+					true; /* cannot happen: the table has room for all */
+				return;
+			}
+	fn->unsettled = false;
 	for (int round = 0; round < MAX_ITER; round++) {
 		bool changed = false;
 		for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn->f); bb;
@@ -263,9 +287,9 @@ static void infer(struct ext *x, const struct fn *fn)
 			     i = LLVMGetNextInstruction(i)) {
 				if (!is_ptr(LLVMTypeOf(i)))
 					continue;
-				unsigned *s = slot(x, i);
+				unsigned *s = slot(x, i, false);
 				if (!s)
-					return;
+					continue;
 				unsigned c = *s | class_from(x, fn, i);
 				if (c != *s) {
 					*s = c;
@@ -275,6 +299,7 @@ static void infer(struct ext *x, const struct fn *fn)
 		if (!changed)
 			return;
 	}
+	fn->unsettled = true;
 }
 
 /* ---- the checks of one function's body ------------------------------------------------- */
@@ -285,13 +310,15 @@ static const char *class_words(unsigned c)
 		return "the packet handle";
 	if (c & P_NULL)
 		return "a null or undefined pointer";
+	if (c & P_STACK)
+		return "a pointer to the stack";
 	if (c & P_PARAM)
 		return "a parameter's variable";
 	if (c & P_CONST)
 		return "constant data";
 	if (c & P_FUNC)
 		return "a function";
-	return "a pointer of unknown origin";
+	return "a pointer of unknown origin (into a function, the packet handle or null)";
 }
 
 /* The memory a call's pointer arguments may point to. */
@@ -330,12 +357,12 @@ static void check_call_args(struct ext *x, const struct fn *fn, const char *who,
 		LLVMValueRef a = LLVMGetOperand(call, k);
 		if (!a || !is_ptr(LLVMTypeOf(a)))
 			continue;
-		unsigned c = class_of(x, fn, a, 0);
-		if (c & P_BAD)
+		unsigned all = class_of(x, fn, a, 0), c = all & ~P_BAD;
+		if (c == 0)
 			continue; /* reported where it arose */
 		if (memfn) {
 			bool dst = k == 0;
-			unsigned ok = dst ? P_STACK : (P_STACK | P_CONST);
+			unsigned ok = dst ? P_STACK : (P_STACK | P_CONST | P_PARAM);
 			if (c & ~ok)
 				sdk_lint_report(
 					x->l, call,
@@ -343,7 +370,7 @@ static void check_call_args(struct ext *x, const struct fn *fn, const char *who,
 					"the extension's own stack (and read its constants); "
 					"copy packet bytes with xdrv_ext_ld*/st*",
 					who, sdk_lint_name(x->l, f),
-					dst ? "writes to" : "reads from", class_words(c));
+					dst ? "writes to" : "reads from", class_words(c & ~ok));
 			continue;
 		}
 		if (id) {
@@ -358,20 +385,21 @@ static void check_call_args(struct ext *x, const struct fn *fn, const char *who,
 		}
 		if (LLVMIsDeclaration(f)) {
 			/* an import of ext_symbols.def: its pointer parameter is the handle */
-			if (c != P_PKT)
+			if (all != P_PKT)
 				sdk_lint_report(x->l, call,
 						"%s: passes %s to %s where the packet handle is "
 						"expected: pass the handle run() was given",
-						who, class_words(c), sdk_lint_name(x->l, f));
+						who, class_words(c & ~P_PKT),
+						sdk_lint_name(x->l, f));
 			continue;
 		}
 		if (callee_fn >= 0 && k < 32 && ((x->fns[callee_fn].pkt_mask >> k) & 1u) &&
-		    c != P_PKT)
+		    all != P_PKT)
 			sdk_lint_report(
 				x->l, call,
 				"%s: passes %s to %s's parameter %u, which takes the packet "
 				"handle elsewhere: pass values, not pointers",
-				who, class_words(c), sdk_lint_name(x->l, f), k + 1);
+				who, class_words(c & ~P_PKT), sdk_lint_name(x->l, f), k + 1);
 	}
 }
 
@@ -394,14 +422,15 @@ static void check_body(struct ext *x, struct fn *fn)
 						"pointers in memory; keep offsets and indexes "
 						"(integers) instead",
 						who);
-				unsigned c = class_of(x, fn, LLVMGetOperand(i, 0), 0);
-				if (!(c & P_BAD) && (c & ~(P_STACK | P_CONST | P_PARAM)))
+				unsigned c = class_of(x, fn, LLVMGetOperand(i, 0), 0) & ~P_BAD;
+				if (c & ~(P_STACK | P_CONST | P_PARAM))
 					sdk_lint_report(
 						x->l, i,
 						"%s: load through %s: read the packet with "
 						"xdrv_ext_ld8/16/32, and memory only on the "
 						"stack or in constants",
-						who, class_words(c & ~(P_STACK | P_CONST)));
+						who,
+						class_words(c & ~(P_STACK | P_CONST | P_PARAM)));
 				break;
 			}
 			case LLVMStore: {
@@ -412,8 +441,8 @@ static void check_body(struct ext *x, struct fn *fn)
 						"pointers in memory; keep offsets and indexes "
 						"(integers) instead",
 						who);
-				unsigned c = class_of(x, fn, LLVMGetOperand(i, 1), 0);
-				if (!(c & P_BAD) && (c & ~P_STACK))
+				unsigned c = class_of(x, fn, LLVMGetOperand(i, 1), 0) & ~P_BAD;
+				if (c & ~P_STACK)
 					sdk_lint_report(
 						x->l, i,
 						"%s: store through %s: write the packet with "
@@ -518,13 +547,36 @@ static void check_body(struct ext *x, struct fn *fn)
 
 /* ---- call graph: recursion and the stack --------------------------------------------------- */
 
+static bool has_scalable(LLVMTypeRef t, int depth)
+{
+	if (depth > 16)
+		return true;
+	switch (LLVMGetTypeKind(t)) {
+	case LLVMScalableVectorTypeKind:
+		return true;
+	case LLVMArrayTypeKind:
+	case LLVMVectorTypeKind:
+		return has_scalable(LLVMGetElementType(t), depth + 1);
+	case LLVMStructTypeKind: {
+		unsigned n = LLVMCountStructElementTypes(t);
+		for (unsigned k = 0; k < n; k++)
+			if (has_scalable(LLVMStructGetTypeAtIndex(t, k), depth + 1))
+				return true;
+		return false;
+	}
+	default:
+		return false;
+	}
+}
+
 static uint64_t alloca_bytes(struct ext *x, LLVMValueRef i)
 {
 	LLVMValueRef n = LLVMGetOperand(i, 0);
 	uint64_t count = n && LLVMIsAConstantInt(n) ? LLVMConstIntGetZExtValue(n) : 0;
 	LLVMTypeRef t = LLVMGetAllocatedType(i);
-	if (!LLVMTypeIsSized(t))
-		return 0;
+	/* a scalable vector has no size known when built (refused by the portability lint too) */
+	if (!LLVMTypeIsSized(t) || has_scalable(t, 0))
+		return (uint64_t)SDK_EXT_STACK_MAX + 1;
 	uint64_t sz = LLVMABISizeOfType(x->td, t);
 	if (count && sz > UINT64_MAX / count)
 		return UINT64_MAX / 2;
@@ -669,8 +721,8 @@ static void infer_pkt_params(struct ext *x)
 					int j = callee && LLVMIsAFunction(callee)
 							? fn_index(x, callee)
 							: -1;
-					if (j < 0 || x->fns[j].root)
-						continue;
+					if (j < 0)
+						continue; /* run too: called with the handle only */
 					unsigned na = LLVMGetNumArgOperands(in);
 					for (unsigned k = 0; k < na && k < 32; k++) {
 						if (!((x->fns[j].pkt_mask >> k) & 1u))
@@ -684,8 +736,12 @@ static void infer_pkt_params(struct ext *x)
 				}
 		}
 		if (!changed)
-			break;
+			return;
 	}
+	/* no fixed point in MAX_ITER rounds (a hostile call graph): no helper's parameter is
+	 * taken for the handle, which refuses them rather than trusting a guess */
+	for (size_t i = 0; i < x->nfns; i++)
+		x->fns[i].pkt_mask = 0;
 }
 
 static bool address_taken_outside_descriptor(LLVMValueRef f)
@@ -721,6 +777,14 @@ static void check_function(struct ext *x, struct fn *fn)
 	char who[LINT_WHO];
 	who_fn(x, fn->f, who, sizeof who);
 	LLVMTypeRef fty = LLVMGlobalGetValueType(fn->f);
+	if (fn->unsettled) {
+		sdk_lint_report(
+			x->l, fn->f,
+			"%s: too complex for the extension lint (where its pointers point did "
+			"not settle in %d rounds): split it into smaller functions",
+			who, MAX_ITER);
+		return;
+	}
 	if (fn->root) {
 		LLVMTypeRef ret = LLVMGetReturnType(fty);
 		if (LLVMCountParamTypes(fty) != 1 || !is_ptr(LLVMTypeOf(LLVMGetParam(fn->f, 0))) ||

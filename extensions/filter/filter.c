@@ -13,7 +13,7 @@
  * Table `hits` (hash, 1024 entries): the same keys; the value counts the frames each rule
  * dropped. Frames that match no rule, and frames that are not IPv4, pass.
  */
-#include <ext_parse.h>
+#include "../include/ext_parse.h"
 #include <xdrv/ext.h>
 
 #define TAB_DENY 0u
@@ -52,5 +52,5 @@ static int32_t filter_run(xdrv_ext_pkt_t *pkt)
 	return XDRV_EXT_PASS;
 }
 
-XDRV_EXTENSION(.name = "filter", .version = "1.0.0",
-	       .hooks = XDRV_EXT_HOOK_RX | XDRV_EXT_HOOK_TX, .tables = tables, .run = filter_run);
+XDRV_EXTENSION(.name = "filter", .version = "1.0.0", .hooks = XDRV_EXT_HOOK_RX | XDRV_EXT_HOOK_TX,
+	       .tables = tables, .run = filter_run);

@@ -13,7 +13,7 @@
  * The hash is FNV-1a over the 13 bytes of the 5-tuple, in a fixed order and byte order, so the
  * same flow has the same key on every host (the host can recompute it to look a flow up).
  */
-#include <ext_parse.h>
+#include "../include/ext_parse.h"
 #include <xdrv/ext.h>
 
 #define TAB_PACKETS 0u

@@ -12,7 +12,7 @@
  * Table `ports` (hash, 64 entries): key = a port number (0..65535), value non-zero = high
  * priority. The host fills it (`xdrv ext` table commands); the extension only reads it.
  */
-#include <ext_parse.h>
+#include "../include/ext_parse.h"
 #include <xdrv/ext.h>
 
 #define CLASS_HIGH XDRV_EXT_CLASS(0)

@@ -298,5 +298,31 @@ n=$(llvm_inits "$X" inspect --trust "$PKI/root.pem" "$HELLO")
 [ "$n" = 1 ] && ok "xdrv inspect of a verified package loads libLLVM (in the child that parses the bitcode)" \
   || bad "xdrv inspect --trust: libLLVM loaded $n times"
 
+# packet extensions (issue 16): xdrv build --extension, pack and sign unchanged, inspect's view
+S=$(cd "$(dirname "$0")/../.." && pwd)
+expect 0 "" "build --extension of the prio sample" -- \
+  "$X" build --extension -o "$T/prio.bc" "$S/extensions/prio/prio.c"
+expect 0 "" "pack an extension" -- "$X" pack --security-version 1 -o "$T/prio.unsigned.xdrv" "$T/prio.bc"
+expect 0 "" "sign an extension" -- "$X" sign --cert "$PKI/signer.pem" --key "$PKI/signer.key" \
+  --chain "$PKI/vendor.pem" -o "$T/prio.xdrv" "$T/prio.unsigned.xdrv"
+expect 0 "OK" "verify a signed extension" -- "$X" verify --trust "$PKI/root.pem" "$T/prio.xdrv"
+out=$("$X" inspect --trust "$PKI/root.pem" "$T/prio.xdrv" 2>&1); rc=$?
+if [ "$rc" = 0 ] && grep -qE '^extension +prio 1\.0\.0' <<<"$out" && grep -qE '^abi +extension ABI 1\.0\.0' <<<"$out" \
+  && grep -qE '^hooks +rx tx$' <<<"$out" && grep -qE '^tables +0 ports hash, 64 entries$' <<<"$out" \
+  && grep -qE '^entry +run prio_run$' <<<"$out" && grep -qE '^lint +ok' <<<"$out"; then
+  ok "inspect shows an extension's kind, ABI, run, hooks and tables"
+else
+  bad "inspect of an extension (exit $rc): $out"
+fi
+out=$("$X" inspect --trust "$PKI/root.pem" --json "$T/prio.xdrv" 2>&1)
+grep -q '"kind": "extension"' <<<"$out" && ok "inspect --json: \"kind\": \"extension\"" || bad "inspect --json: $out"
+expect 1 "build it with .xdrv build --extension." "build of an extension without --extension" -- \
+  "$X" build -o "$T/x.bc" "$S/extensions/prio/prio.c"
+expect 1 "--extension, but the sources define a driver" "build --extension of a driver" -- \
+  "$X" build --extension -o "$T/x.bc" "$S/sample-drivers/hello/hello.c"
+expect 1 "recurse.c:[0-9]+:[0-9]+: error: function depth: recursion \(depth -> depth\)" \
+  "build --extension refuses recursion with the source place" -- \
+  "$X" build --extension -o "$T/x.bc" "$S/tests/data/ext/recurse.c"
+
 echo "cli.sh: $fails failure(s)"
 [ "$fails" -eq 0 ]

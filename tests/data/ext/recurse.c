@@ -17,5 +17,5 @@ static int32_t recurse_run(xdrv_ext_pkt_t *pkt)
 	return depth(xdrv_ext_len(pkt)) == 0 ? XDRV_EXT_DROP : XDRV_EXT_PASS;
 }
 
-XDRV_EXTENSION(.name = "recurse", .version = "1.0.0",
-	       .hooks = XDRV_EXT_HOOK_RX | XDRV_EXT_HOOK_TX, .run = recurse_run);
+XDRV_EXTENSION(.name = "recurse", .version = "1.0.0", .hooks = XDRV_EXT_HOOK_RX | XDRV_EXT_HOOK_TX,
+	       .run = recurse_run);

@@ -18,5 +18,5 @@ static int32_t tabidx_run(xdrv_ext_pkt_t *pkt)
 	return XDRV_EXT_PASS;
 }
 
-XDRV_EXTENSION(.name = "tabidx", .version = "1.0.0",
-	       .hooks = XDRV_EXT_HOOK_RX | XDRV_EXT_HOOK_TX, .tables = tables, .run = tabidx_run);
+XDRV_EXTENSION(.name = "tabidx", .version = "1.0.0", .hooks = XDRV_EXT_HOOK_RX | XDRV_EXT_HOOK_TX,
+	       .tables = tables, .run = tabidx_run);
