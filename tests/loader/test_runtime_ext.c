@@ -943,6 +943,42 @@ static void test_batched_chain_copies_pool_frames_only_for_writers(void)
 	dbl = &dbl_calls;
 }
 
+/* The real loader on a receive pool: a reader (the empty sample) runs over the pool's
+ * buffers, a signed writer (ext-test/swapmac.xdrv, which imports xdrv_ext_st8) over a copy;
+ * the host gets the rewritten copy and the pool's buffers stay as the device wrote them. */
+static void test_real_writer_gets_a_copy_of_pool_frames(void)
+{
+	struct ldr_netdev *nd = setup_pool(256, 512);
+	ldr_net_ext_set_calls(NULL);
+	struct ldr_ctx *ctx = real_ctx();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+	struct ldr_ext *empty = real_ext(ctx, "ext/empty.xdrv");
+	struct ldr_ext *swap = real_ext(ctx, "ext-test/swapmac.xdrv");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(empty);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(swap);
+	CU_ASSERT_EQUAL(ldr_ext_writes(empty), 0);
+	CU_ASSERT_EQUAL(ldr_ext_writes(swap), 1);
+	CU_ASSERT(attach(nd, XDRV_EXT_HOOK_RX, 0, empty, LDR_NET_EXT_PASS) > 0);
+	CU_ASSERT(attach(nd, XDRV_EXT_HOOK_RX, 1, swap, LDR_NET_EXT_PASS) > 0);
+	for (uint32_t s = 0; s < 50; s++)
+		CU_ASSERT_EQUAL(send_udp(nd, s, 7000, 0x5a), 0);
+	rtf_run(D, 20);
+	/* every frame rewritten: its first bytes are the source MAC 02:00:00:... now */
+	CU_ASSERT_EQUAL(R.frames, 50);
+	CU_ASSERT_EQUAL(R.got[0x0200], 50);
+	CU_ASSERT_EQUAL(R.last2, 0);
+	uint32_t written = 0;
+	for (uint32_t i = 0; i < N.sent; i++)
+		written += N.pool_b2[i] != 0x5a || N.pool_w2[i] != 0x5a;
+	CU_ASSERT_EQUAL(N.sent, 50);
+	CU_ASSERT_EQUAL(written, 0);
+	struct ldr_net_ext_info info[4];
+	CU_ASSERT_EQUAL(ldr_net_ext_list(nd, info, 4), 2);
+	CU_ASSERT(info[0].st.runs == 50 && info[1].st.runs == 50 && info[1].st.pass == 50);
+	teardown();
+	ldr_ctx_destroy(ctx);
+}
+
 XTEST_SUITE(loader_runtime_ext, NULL, NULL,
 	    XTEST(test_chain_runs_in_order_and_attach_takes_a_position),
 	    XTEST(test_drops_are_exact_and_counted_on_both_hooks),
@@ -956,4 +992,5 @@ XTEST_SUITE(loader_runtime_ext, NULL, NULL,
 	    XTEST(test_real_hostile_loop_is_detached_while_frames_go_on),
 	    XTEST(test_real_prio_serves_the_high_port_first_with_a_full_ring),
 	    XTEST(test_batched_chain_fails_like_the_per_frame_chain),
-	    XTEST(test_batched_chain_copies_pool_frames_only_for_writers))
+	    XTEST(test_batched_chain_copies_pool_frames_only_for_writers),
+	    XTEST(test_real_writer_gets_a_copy_of_pool_frames))
