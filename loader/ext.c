@@ -14,9 +14,10 @@
  * and measured like a driver where the caller measures (xdrv boot measures the package bytes it
  * reads and the object digest, ldr_compiled_sha256, the same way for both).
  *
- * ldr_ext_run: the budget counter set for one packet, the run made current (the host functions
- * act on it), run() called inside a fault guard, the verdict checked. A fault, a stop (budget,
- * out of bounds) or a verdict that is not one fails the extension for good.
+ * ldr_ext_run_batch (ldr_ext_run is a batch of one): the run made current (the host functions
+ * act on it) and the fault guard set once for the batch, the budget counter set for each packet,
+ * run() called, the verdict checked. A fault, a stop (budget, out of bounds) or a verdict that
+ * is not one fails the extension for good.
  */
 #define _GNU_SOURCE 1
 #include "ext_priv.h"
@@ -125,6 +126,28 @@ static int read_descriptor(struct ldr_ext *e, char **err)
 	return rc;
 }
 
+/* Whether an extension may rewrite frames: the packet's bytes are written only through the
+ * imported xdrv_ext_st* (the frame is never addressable from its code: the handle is opaque and
+ * every other access is checked against its own objects), and calls through pointers are
+ * refused by the lint, so code without such a name cannot write a frame. Conservative: any
+ * occurrence of the prefix in the object (symbol table or not) counts as a writer. */
+#define EXT_STORE_PREFIX "xdrv_ext_st"
+static int object_writes(const uint8_t *obj, size_t len)
+{
+	return !obj || memmem(obj, len, EXT_STORE_PREFIX, sizeof EXT_STORE_PREFIX - 1) != NULL;
+}
+
+static int module_writes(LLVMModuleRef m)
+{
+	for (LLVMValueRef f = LLVMGetFirstFunction(m); f; f = LLVMGetNextFunction(f)) {
+		size_t n = 0;
+		const char *name = LLVMGetValueName2(f, &n);
+		if (name && memmem(name, n, EXT_STORE_PREFIX, sizeof EXT_STORE_PREFIX - 1))
+			return 1;
+	}
+	return 0;
+}
+
 /* An extension around a linked image (taken: unloaded on failure). */
 static int wrap(struct ldr_ctx *ctx, struct ldr_image *img, uint64_t budget, struct ldr_ext **out,
 		char **err)
@@ -170,10 +193,13 @@ int ldr_ext_load_module(struct ldr_ctx *ctx, LLVMOrcThreadSafeContextRef tsc, LL
 		LLVMDisposeModule(m);
 		return ext_fail_load(ctx, rc, e, NULL, err);
 	}
+	int writes = module_writes(m);
 	rc = ldr_image_load_module(ctx, tsc, m, label, NULL, LDR_LOAD_EXT, NULL, 0, &img, err);
 	if (rc)
 		return rc;
 	rc = wrap(ctx, img, budget, out, &e);
+	if (!rc)
+		(*out)->writes = writes;
 	if (rc) {
 		xdrv_err_prefix(&e, "%s", label);
 		return ext_fail_load(ctx, rc, e, NULL, err);
@@ -209,6 +235,9 @@ int ldr_ext_load_compiled(struct ldr_ctx *ctx, const struct ldr_compiled *c,
 	}
 	if (!ldr_compiled_signature(c))
 		ldr_compiled_sha256(c, x->digest); /* unsigned: the object's digest stands in */
+	size_t olen = 0;
+	const uint8_t *obj = ldr_compiled_object(c, &olen);
+	x->writes = object_writes(obj, olen);
 	*out = x;
 	ldr_ctx_set_error(ctx, NULL);
 	return 0;
@@ -319,48 +348,75 @@ static int32_t verdict_check(struct ldr_ext *e, int32_t v, uint32_t hook)
 	return -EPROTO;
 }
 
-LDR_CALLS_DRIVER int32_t ldr_ext_run(struct ldr_ext *e, uint8_t *frame, uint32_t len,
-				     const struct ldr_ext_meta *m)
+/* The batch: one fault guard, one current run and one pair of clock readings for all n frames;
+ * the budget counter and the depth are reset before each frame, so the budget stays per packet.
+ * A stop or a fault in frame k fails the extension: frames before k keep their verdicts (and
+ * their counts), k and the frames after it get the status (they are not run). */
+LDR_CALLS_DRIVER uint32_t ldr_ext_run_batch(struct ldr_ext *e, uint8_t *const *frames,
+					    const uint32_t *lens, uint32_t n,
+					    const struct ldr_ext_meta *m, int32_t *out)
 {
-	if (!e)
-		return -EINVAL;
-	if (e->failed)
-		return e->fail_rc;
-	struct ldr_ext_run r = {.e = e, .frame = frame, .len = frame ? len : 0, .meta = m};
+	if (!e || e->failed) {
+		for (uint32_t i = 0; i < n; i++)
+			out[i] = e ? e->fail_rc : -EINVAL;
+		return 0;
+	}
+	if (!n)
+		return 0;
+	struct ldr_ext_run r = {.e = e, .meta = m};
 	struct ldr_ext_run *prev;
 	struct xdrv_guard g;
-	volatile int32_t v = 0;
-	volatile int stopped = 0;
+	volatile uint32_t i = 0; /* read after a jump out of run() */
 	uint32_t hook = m ? m->hook : XDRV_EXT_HOOK_RX;
-	e->bstate->used = LDR_EXT_BUDGET_MAX - e->budget;
-	e->bstate->depth = 0;
-	e->st.runs++;
+	struct ldr_budget_state *bs = e->bstate;
+	const uint64_t start = LDR_EXT_BUDGET_MAX - e->budget;
 	ldr_ext_run_begin(&r, &prev);
 	uint64_t t0 = xdrv_now_ns();
 	xdrv_guard_push(&g);
 	if (sigsetjmp(g.jb, 0) == 0) {
-		v = e->run(ldr_ext_handle(&r));
-	} else {
-		stopped = 1;
-		if (g.signo != XDRV_GUARD_STOP || !e->failed) {
-			/* a hardware fault in its code */
-			snprintf(e->failure, sizeof e->failure, "faulted: %s at address %#lx",
-				 xdrv_guard_signame(g.signo), (unsigned long)g.addr);
-			e->failed = 1;
-			e->fail_rc = -EFAULT;
+		for (uint32_t k = 0; k < n; k++) {
+			i = k;
+			r.frame = frames[k];
+			r.len = frames[k] ? lens[k] : 0;
+			bs->used = start;
+			bs->depth = 0;
+			e->st.runs++;
+			int32_t v = verdict_check(e, e->run(ldr_ext_handle(&r)), hook);
+			out[k] = v;
+			if (v < 0)
+				break;
 		}
+		if (!e->failed)
+			i = n;
+	} else if (g.signo != XDRV_GUARD_STOP || !e->failed) {
+		/* a hardware fault in its code */
+		snprintf(e->failure, sizeof e->failure, "faulted: %s at address %#lx",
+			 xdrv_guard_signame(g.signo), (unsigned long)g.addr);
+		e->failed = 1;
+		e->fail_rc = -EFAULT;
 	}
 	xdrv_guard_pop(&g);
 	e->st.run_ns += xdrv_now_ns() - t0;
 	ldr_ext_run_end(prev);
-	if (stopped || e->failed) {
+	uint32_t done = i;
+	if (e->failed) {
 		e->st.failed = 1;
-		return e->fail_rc;
+		for (uint32_t k = done; k < n; k++)
+			out[k] = e->fail_rc;
 	}
-	int32_t out = verdict_check(e, v, hook);
-	if (out < 0)
-		e->st.failed = 1;
-	return out;
+	return done;
+}
+
+int32_t ldr_ext_run(struct ldr_ext *e, uint8_t *frame, uint32_t len, const struct ldr_ext_meta *m)
+{
+	int32_t v = -EINVAL;
+	ldr_ext_run_batch(e, &frame, &len, 1, m, &v);
+	return v;
+}
+
+int ldr_ext_writes(const struct ldr_ext *e)
+{
+	return !e || e->writes;
 }
 
 const char *ldr_ext_failure(const struct ldr_ext *e)

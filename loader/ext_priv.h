@@ -70,6 +70,7 @@ struct ldr_ext {
 	uint8_t digest[32];
 	int32_t (*run)(xdrv_ext_pkt_t *pkt);
 	uint64_t budget;
+	int writes;			 /* may rewrite frames (imports xdrv_ext_st*) */
 	struct ldr_budget_state *bstate; /* the image's */
 	struct ldr_ext_table tables[XDRV_EXT_TABLES_MAX];
 	uint32_t ntables;

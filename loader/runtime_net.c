@@ -40,6 +40,7 @@
 #define BACKLOG_MAX LDR_NET_CLASS_BACKLOG
 /* Frames per call of the host's receive callback (and packets an rx batch holds). */
 #define RX_BATCH 64u
+_Static_assert(RX_BATCH <= LDR_NET_EXT_BATCH, "a poll's batch fits the extension chain's");
 
 enum pkt_state { PKT_TX = 1, PKT_RX };
 
@@ -353,12 +354,28 @@ static void rx_flush(struct ldr_netdev *nd)
 	memcpy(pk, nd->rxb, n * sizeof pk[0]);
 	nd->rxb_n = 0;
 	uint32_t k = 0;
-	uint64_t now = nd->ext ? xdrv_now_ns() : 0; /* one reading for the batch */
+	int vd[RX_BATCH];
+	if (nd->ext) { /* the RX chain over the batch, one clock reading for it */
+		uint8_t *fp[RX_BATCH];
+		uint32_t fl[RX_BATCH], at[RX_BATCH], m = 0;
+		int v[RX_BATCH];
+		for (uint32_t i = 0; i < n; i++) {
+			vd[i] = XDRV_EXT_DROP; /* empty frames: not delivered */
+			if (pk[i]->len) {
+				at[m] = i;
+				fp[m] = pk[i]->buf;
+				fl[m++] = pk[i]->len;
+			}
+		}
+		ldr_net_ext_rx_batch(nd, fp, fl, m, xdrv_now_ns(), NULL, 0, v);
+		for (uint32_t j = 0; j < m; j++)
+			vd[at[j]] = v[j];
+	}
 	for (uint32_t i = 0; i < n; i++) {
 		if (!pk[i]->len)
 			continue;
 		if (nd->ext) {
-			int v = ldr_net_ext_rx(nd, pk[i]->buf, pk[i]->len, now);
+			int v = vd[i];
 			if (v == XDRV_EXT_TX) {
 				rx_bounce(nd, pk[i]); /* the packet goes to the transmit path */
 				pk[i] = NULL;
@@ -502,60 +519,65 @@ int32_t xdrv_rxpool_deliver(xdrv_rxpool_t *pool, const struct xdrv_rx_frame *fra
 		atomic_thread_fence(memory_order_seq_cst);
 	rx_flush(nd); /* frames the driver handed over before, in order */
 	struct ldr_net_frame f[RX_BATCH];
-	uint32_t k = 0, done = 0;
-	uint64_t now = nd->ext ? xdrv_now_ns() : 0;
-	/* an RX chain may rewrite frames, and the host never writes a pool buffer: the chain and
-	 * the host get a copy (one batch of buffers, kept for the interface) */
-	bool copy = nd->ext && ldr_net_ext_rx_active(nd);
-	if (copy && nd->ext_copy_cap < (size_t)RX_BATCH * rp->stride) {
-		uint8_t *b = realloc(nd->ext_copy, (size_t)RX_BATCH * rp->stride);
-		if (b) {
+	uint32_t done = 0;
+	for (uint32_t i = 0; i < n;) {
+		/* the next batch of valid frames */
+		uint8_t *data[RX_BATCH];
+		uint32_t len[RX_BATCH], csum[RX_BATCH], m = 0;
+		int vd[RX_BATCH];
+		for (; i < n && m < RX_BATCH; i++) {
+			struct xdrv_rx_frame fr;
+			memcpy(&fr, &frames[i], sizeof fr);
+			if (fr.buf >= rp->count || fr.len == 0 || fr.len > rp->buf_size ||
+			    fr.reserved) {
+				ldr_rt_log(
+					drv, XDRV_LOG_WARN,
+					"xdrv_rxpool_deliver: frame %u refused (buffer %u of %u, "
+					"len %u of at most %u, reserved 0x%x)",
+					i, fr.buf, rp->count, fr.len, rp->buf_size, fr.reserved);
+				continue;
+			}
+			data[m] = rp->mem + (size_t)fr.buf * rp->stride;
+			len[m] = fr.len;
+			csum[m++] = fr.csum_flags;
+		}
+		/* an RX chain may rewrite frames, and the host never writes a pool buffer: an
+		 * extension that may write (and whatever follows it in the chain) gets a copy, in
+		 * one batch of buffers kept for the interface; extensions before the first writer
+		 * run over the pool's buffers. Checked for each batch: the host's callback may
+		 * attach one. */
+		bool chain = m && nd->ext && ldr_net_ext_rx_active(nd);
+		size_t need = (size_t)RX_BATCH * rp->stride;
+		if (chain && nd->ext_copy_cap < need) {
+			uint8_t *b = realloc(nd->ext_copy, need);
+			if (!b) {
+				ldr_rt_log(drv, XDRV_LOG_WARN,
+					   "net%u: no memory to copy pool frames for the "
+					   "extensions: %u frames dropped",
+					   nd->index, n - done);
+				return (int32_t)done;
+			}
 			nd->ext_copy = b;
-			nd->ext_copy_cap = (size_t)RX_BATCH * rp->stride;
+			nd->ext_copy_cap = need;
 		}
-	}
-	if (copy && nd->ext_copy_cap < (size_t)RX_BATCH * rp->stride) {
-		ldr_rt_log(drv, XDRV_LOG_WARN,
-			   "net%u: no memory to copy pool frames for the "
-			   "extensions: %u frames dropped",
-			   nd->index, n);
-		return 0;
-	}
-	for (uint32_t i = 0; i < n; i++) {
-		struct xdrv_rx_frame fr;
-		memcpy(&fr, &frames[i], sizeof fr);
-		if (fr.buf >= rp->count || fr.len == 0 || fr.len > rp->buf_size || fr.reserved) {
-			ldr_rt_log(
-				drv, XDRV_LOG_WARN,
-				"xdrv_rxpool_deliver: frame %u refused (buffer %u of %u, len %u of "
-				"at most %u, reserved 0x%x)",
-				i, fr.buf, rp->count, fr.len, rp->buf_size, fr.reserved);
-			continue;
-		}
-		uint8_t *data = rp->mem + (size_t)fr.buf * rp->stride;
-		if (copy) {
-			memcpy(nd->ext_copy + (size_t)k * rp->stride, data, fr.len);
-			data = nd->ext_copy + (size_t)k * rp->stride;
-		}
-		if (nd->ext) {
-			int v = ldr_net_ext_rx(nd, data, fr.len, now);
-			if (v == XDRV_EXT_TX)
-				rx_bounce_copy(nd, data, fr.len);
-			if (v != XDRV_EXT_PASS) {
+		if (chain)
+			ldr_net_ext_rx_batch(nd, data, len, m, xdrv_now_ns(), nd->ext_copy,
+					     rp->stride, vd);
+		uint32_t k = 0;
+		for (uint32_t j = 0; j < m; j++) {
+			if (chain && vd[j] != XDRV_EXT_PASS) {
+				if (vd[j] == XDRV_EXT_TX)
+					rx_bounce_copy(nd, data[j], len[j]);
 				done++; /* taken: the host's verdict, not the driver's drop */
 				continue;
 			}
+			f[k++] = (struct ldr_net_frame){
+				.data = data[j], .len = len[j], .csum_flags = csum[j]};
 		}
-		f[k++] = (struct ldr_net_frame){
-			.data = data, .len = fr.len, .csum_flags = fr.csum_flags};
-		if (k == RX_BATCH) {
-			rx_to_host(nd, f, k);
-			done += k;
-			k = 0;
-		}
+		rx_to_host(nd, f, k);
+		done += k;
 	}
-	rx_to_host(nd, f, k);
-	return (int32_t)(done + k);
+	return (int32_t)done;
 }
 
 void xdrv_rxpool_destroy(xdrv_rxpool_t *pool)

@@ -347,6 +347,14 @@ void ldr_netdev_class_counts(const struct ldr_netdev *nd, uint64_t *sent, uint64
  * send (XDRV_EXT_PASS with *cls, or _DROP); count a bounced frame the transmit path lost;
  * detach everything at unregister and unbind. */
 int ldr_net_ext_rx(struct ldr_netdev *nd, uint8_t *frame, uint32_t len, uint64_t now_ns);
+/* The RX chain over a poll's batch of n (<= LDR_NET_EXT_BATCH) frames: verdicts[i] gets frame
+ * i's (XDRV_EXT_PASS, _DROP or _TX), the same as n calls of ldr_net_ext_rx would give. When
+ * `copy` is not NULL the frames are a receive pool's, which the host never writes: before the
+ * first extension that may rewrite frames (ldr_ext_writes), the frames still in the chain are
+ * copied to copy + i * stride and frames[i] points there; the caller uses frames[i] after. */
+#define LDR_NET_EXT_BATCH 64u
+void ldr_net_ext_rx_batch(struct ldr_netdev *nd, uint8_t **frames, const uint32_t *lens, uint32_t n,
+			  uint64_t now_ns, uint8_t *copy, size_t stride, int *verdicts);
 bool ldr_net_ext_rx_active(struct ldr_netdev *nd); /* the RX chain is not empty */
 int ldr_net_ext_tx(struct ldr_netdev *nd, uint8_t *frame, uint32_t len, uint32_t *cls);
 void ldr_net_ext_bounce_lost(struct ldr_netdev *nd);
@@ -362,6 +370,11 @@ struct ldr_ext_calls {
 	uint32_t (*hooks)(const struct ldr_ext *e);
 	void (*stats)(const struct ldr_ext *e, struct ldr_ext_stats *st);
 	void (*unload)(struct ldr_ext *e);
+	/* optional (NULL: the chain runs frame by frame with run, and copies pool frames for
+	 * every extension) */
+	uint32_t (*run_batch)(struct ldr_ext *e, uint8_t *const *frames, const uint32_t *lens,
+			      uint32_t n, const struct ldr_ext_meta *m, int32_t *out);
+	int (*writes)(const struct ldr_ext *e);
 };
 const struct ldr_ext_calls *ldr_net_ext_set_calls(const struct ldr_ext_calls *calls);
 

@@ -12,14 +12,23 @@
 # frame with the same extensions, objects from an object cache): the second holds up better on
 # a machine other work shares. Writes one section of docs/BENCHMARKS.md to SECTION and the
 # samples to $B/bench/ext.csv.
+# BEFORE=/path/to/an/older/xdrv adds a twin VARIANT@before of every variant run with that binary
+# (same packages, same cache), interleaved with the others: a before/after comparison in one run.
 #   usage: scripts/bench.d/85-ext.sh BUILD_DIR SECTION.md   (REPS=5, FRAMES=2000000,
-#          VARIANTS="none empty-rx empty-rxtx filter-rx flowcount-rx prio-tx")
+#          VARIANTS="none empty-rx empty-rxtx filter-rx flowcount-rx prio-tx", BEFORE=)
 set -euo pipefail
 B=${1:?usage: 85-ext.sh BUILD_DIR SECTION.md}
 SECTION=${2:?usage: 85-ext.sh BUILD_DIR SECTION.md}
 REPS=${REPS:-5}
 FRAMES=${FRAMES:-2000000}
 VARIANTS=${VARIANTS:-none empty-rx empty-rxtx filter-rx flowcount-rx prio-tx}
+BEFORE=${BEFORE:-}
+if [ -n "$BEFORE" ]; then
+  [ -x "$BEFORE" ] || { echo "85-ext: BEFORE=$BEFORE is not an executable" >&2; exit 1; }
+  twins=""
+  for v in $VARIANTS; do twins="$twins $v $v@before"; done
+  VARIANTS=${twins# }
+fi
 X="$B/bin/xdrv"
 E="$B/ext"
 OUT="$B/bench"
@@ -35,8 +44,10 @@ TIMEFORMAT='%U %S'
 # one run of `xdrv run` over COUNT generator frames with variant V; its output in $T/out, the
 # process's CPU seconds in $cpu
 run_variant() { # V COUNT
+  local bin=$X
+  [[ $1 == *@before ]] && bin=$BEFORE
   # shellcheck disable=SC2046 # ext_args is split on purpose
-  { time "$X" run --in-process --cache "$T/cache" --trust "$B/pki/root.pem" --device dp83820 \
+  { time "$bin" run --in-process --cache "$T/cache" --trust "$B/pki/root.pem" --device dp83820 \
       --param holdoff_us=0 --param rx_ring=256 --param tx_ring=256 \
       --wire "gen:count=$2,size=60,check=0,digest=0" $(ext_args "$1") "$B/pkg/dp83820.xdrv" \
       > "$T/out" 2>&1 || true; } 2> "$T/time"
@@ -44,7 +55,7 @@ run_variant() { # V COUNT
 }
 
 ext_args() {
-  case $1 in
+  case ${1%@before} in
     none) ;;
     empty-rx) echo "--ext rx:$E/empty.xdrv" ;;
     empty-rxtx) echo "--ext rx:$E/empty.xdrv --ext tx:$E/empty.xdrv" ;;
@@ -98,6 +109,8 @@ stats() { # VARIANT COLUMN -> "median spread"
 }
 read -r base_w _ <<<"$(stats none 3)"
 read -r base_c _ <<<"$(stats none 5)"
+read -r base_wb _ <<<"$(stats none@before 3)"
+read -r base_cb _ <<<"$(stats none@before 5)"
 {
   echo "## Packet extensions on the NIC path"
   echo
@@ -124,9 +137,11 @@ read -r base_c _ <<<"$(stats none 5)"
     read -r m s <<<"$(stats "$v" 3)"
     read -r n _ <<<"$(stats "$v" 4)"
     read -r mc sc <<<"$(stats "$v" 5)"
-    cost=$(awk -v m="$m" -v b="$base_w" 'BEGIN { printf "%+.1f %%", (1 - m / b) * 100 }')
-    costc=$(awk -v m="$mc" -v b="$base_c" 'BEGIN { printf "%+.1f %%", (1 - m / b) * 100 }')
-    dash() { if [ "$v" = none ]; then echo -; else echo "$1"; fi; }
+    bw=$base_w bc=$base_c
+    [[ $v == *@before ]] && bw=$base_wb bc=$base_cb
+    cost=$(awk -v m="$m" -v b="$bw" 'BEGIN { printf "%+.1f %%", (b > 0 ? (1 - m / b) * 100 : 0) }')
+    costc=$(awk -v m="$mc" -v b="$bc" 'BEGIN { printf "%+.1f %%", (b > 0 ? (1 - m / b) * 100 : 0) }')
+    dash() { if [ "${v%@before}" = none ]; then echo -; else echo "$1"; fi; }
     printf '| %s | %.3f | %.0f %% | %s | %.3f | %.0f %% | %s | %s |\n' "$v" "$m" \
       "$(awk -v s="$s" 'BEGIN { print s * 100 }')" "$(dash "$cost")" "$mc" \
       "$(awk -v s="$sc" 'BEGIN { print s * 100 }')" "$(dash "$costc")" "$(dash "$n")"
@@ -138,5 +153,8 @@ read -r base_c _ <<<"$(stats none 5)"
   echo "*prio-tx* the priority classifier on TX (a CLASS verdict per frame; the driver's ring never fills"
   echo "here, so the class backlogs stay empty). Goal of issue 16: the empty extension costs <= 5 % at"
   echo "64 B. Samples: \`$CSV\`."
+  if [ -n "$BEFORE" ]; then
+    echo "*VARIANT@before*: the same variant run by \`$BEFORE\` (costs against none@before)."
+  fi
 } > "$SECTION"
 cat "$SECTION" >&2

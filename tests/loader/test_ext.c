@@ -600,9 +600,157 @@ static void test_guard_proves_and_checks(void)
 	CU_ASSERT_EQUAL(st.checked, 1);
 }
 
+/* ---- the batch entry point (ldr_ext_run_batch) ------------------------------------------ */
+
+/* byte 0: 0 pass, 1 drop, 0xEE reads past the end (a stop in the middle of a batch); byte 1
+ * counted into table 0 so a test can tell which frames ran */
+static const char *batch_src = EXT_HEAD
+	"static const struct xdrv_ext_table t[] = {\n"
+	"  {.name = \"seen\", .kind = XDRV_EXT_TABLE_ARRAY, .max_entries = 256}, {0}};\n"
+	"static int32_t run(P) {\n"
+	"  uint32_t b = xdrv_ext_ld8(pkt, 0);\n"
+	"  xdrv_ext_tab_add(pkt, 0, xdrv_ext_ld8(pkt, 1), 1);\n"
+	"  if (b == 0xEE) return (int32_t)xdrv_ext_ld32(pkt, xdrv_ext_len(pkt));\n"
+	"  return b == 1 ? XDRV_EXT_DROP : XDRV_EXT_PASS;\n"
+	"}\n"
+	"XDRV_EXTENSION(.hooks = 1, .name = \"batch\", .version = \"1.0.0\", .tables = t,\n"
+	"  .run = run);\n";
+
+static void test_batch_stop_in_the_middle(void)
+{
+	struct ldr_ctx *ctx = fx_ctx(LDR_JIT_EAGER);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+	struct ldr_ext *e = ext_load(ctx, batch_src);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	CU_ASSERT_EQUAL(ldr_ext_writes(e), 0);
+	enum { N = 8 };
+	uint8_t buf[N][60], *fr[N];
+	uint32_t len[N];
+	int32_t out[N];
+	for (int i = 0; i < N; i++) {
+		frame_make(buf[i], 60, (uint8_t)(i & 1)); /* even pass, odd drop */
+		buf[i][1] = (uint8_t)i;
+		fr[i] = buf[i];
+		len[i] = 60;
+		out[i] = 12345;
+	}
+	struct ldr_ext_meta m = {.hook = XDRV_EXT_HOOK_RX};
+	/* a clean batch: every frame its own verdict */
+	CU_ASSERT_EQUAL(ldr_ext_run_batch(e, fr, len, N, &m, out), N);
+	for (int i = 0; i < N; i++)
+		CU_ASSERT_EQUAL(out[i], (i & 1) ? XDRV_EXT_DROP : XDRV_EXT_PASS);
+	/* frame 3 stops it: 0..2 keep their verdicts, 3..7 get the status and do not run */
+	buf[3][0] = 0xEE;
+	for (int i = 0; i < N; i++)
+		out[i] = 12345;
+	CU_ASSERT_EQUAL(ldr_ext_run_batch(e, fr, len, N, &m, out), 3);
+	CU_ASSERT_EQUAL(out[0], XDRV_EXT_PASS);
+	CU_ASSERT_EQUAL(out[1], XDRV_EXT_DROP);
+	CU_ASSERT_EQUAL(out[2], XDRV_EXT_PASS);
+	for (int i = 3; i < N; i++)
+		CU_ASSERT_EQUAL(out[i], -ERANGE);
+	CU_ASSERT_PTR_NOT_NULL(
+		strstr(ldr_ext_failure(e) ? ldr_ext_failure(e) : "", "xdrv_ext_ld32 at offset 60"));
+	uint64_t v = 0;
+	for (int i = 0; i < N; i++) {
+		ldr_ext_table_get(e, 0, (uint64_t)i, &v);
+		CU_ASSERT_EQUAL(v, i <= 3 ? 2u : 1u); /* 4..7 ran in the first batch only */
+	}
+	struct ldr_ext_stats st;
+	ldr_ext_stats(e, &st);
+	CU_ASSERT_EQUAL(st.runs, N + 4);
+	CU_ASSERT_EQUAL(st.pass, 4 + 2);
+	CU_ASSERT_EQUAL(st.drop, 4 + 1);
+	CU_ASSERT_EQUAL(st.failed, 1);
+	CU_ASSERT(st.run_ns > 0);
+	/* failed for good: nothing runs, every frame gets the status */
+	buf[3][0] = 0;
+	CU_ASSERT_EQUAL(ldr_ext_run_batch(e, fr, len, N, &m, out), 0);
+	for (int i = 0; i < N; i++)
+		CU_ASSERT_EQUAL(out[i], -ERANGE);
+	CU_ASSERT_EQUAL(ldr_ext_run(e, buf[0], 60, &m), -ERANGE);
+	ldr_ext_stats(e, &st);
+	CU_ASSERT_EQUAL(st.runs, N + 4);
+	ldr_ext_unload(e);
+
+	/* a verdict that is none, in the middle: the same */
+	e = ext_load(ctx, verdict_src);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	for (int i = 0; i < N; i++)
+		frame_make(buf[i], 60, i == 5 ? 9 : 1);
+	CU_ASSERT_EQUAL(ldr_ext_run_batch(e, fr, len, N, &m, out), 5);
+	for (int i = 0; i < N; i++)
+		CU_ASSERT_EQUAL(out[i], i < 5 ? XDRV_EXT_DROP : -EPROTO);
+	ldr_ext_unload(e);
+	ldr_ctx_destroy(ctx);
+}
+
+static void test_batch_budget_is_per_packet(void)
+{
+	struct ldr_ctx *ctx = fx_ctx(LDR_JIT_EAGER);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+	struct ldr_ext *e = ext_load_opts(ctx, loop_src, 1000, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	enum { N = 64 };
+	static uint8_t buf[N][60];
+	uint8_t *fr[N];
+	uint32_t len[N];
+	int32_t out[N];
+	for (int i = 0; i < N; i++) {
+		frame_make(buf[i], 60, 9); /* 900 back edges each: 57600 for the batch */
+		fr[i] = buf[i];
+		len[i] = 60;
+	}
+	struct ldr_ext_meta m = {.hook = XDRV_EXT_HOOK_RX};
+	for (int round = 0; round < 3; round++) {
+		CU_ASSERT_EQUAL(ldr_ext_run_batch(e, fr, len, N, &m, out), N);
+		for (int i = 0; i < N; i++)
+			CU_ASSERT_EQUAL(out[i], XDRV_EXT_PASS);
+	}
+	CU_ASSERT_PTR_NULL(ldr_ext_failure(e));
+	/* one frame over its own budget stops it there */
+	buf[40][0] = 11; /* 1100 */
+	CU_ASSERT_EQUAL(ldr_ext_run_batch(e, fr, len, N, &m, out), 40);
+	CU_ASSERT_EQUAL(out[39], XDRV_EXT_PASS);
+	CU_ASSERT_EQUAL(out[40], -ELOOP);
+	CU_ASSERT_EQUAL(out[63], -ELOOP);
+	ldr_ext_unload(e);
+	ldr_ctx_destroy(ctx);
+}
+
+static void test_batch_rewrites_each_frame_and_writers_are_known(void)
+{
+	struct ldr_ctx *ctx = fx_ctx(LDR_JIT_EAGER);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+	struct ldr_ext *w = ext_load(ctx, rewrite_src);
+	struct ldr_ext *r = ext_load(ctx, verdict_src);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_EQUAL(ldr_ext_writes(w), 1);
+	CU_ASSERT_EQUAL(ldr_ext_writes(r), 0);
+	CU_ASSERT_EQUAL(ldr_ext_writes(NULL), 1);
+	uint8_t a[64], b[48];
+	frame_make(a, 64, 0);
+	frame_make(b, 48, 0);
+	uint8_t *fr[2] = {a, b};
+	uint32_t len[2] = {64, 48};
+	int32_t out[2];
+	struct ldr_ext_meta m = {.hook = XDRV_EXT_HOOK_RX, .queue = 7};
+	CU_ASSERT_EQUAL(ldr_ext_run_batch(w, fr, len, 2, &m, out), 2);
+	CU_ASSERT(out[0] == XDRV_EXT_TX && out[1] == XDRV_EXT_TX);
+	/* each frame rewritten, with its own length */
+	CU_ASSERT(a[0] == 6 && a[6] == 0 && a[31] == 64 && a[27] == 7);
+	CU_ASSERT(b[0] == 6 && b[6] == 0 && b[31] == 48 && b[27] == 7);
+	ldr_ext_unload(w);
+	ldr_ext_unload(r);
+	ldr_ctx_destroy(ctx);
+}
+
 XTEST_SUITE(loader_ext, NULL, NULL, XTEST(test_verdicts), XTEST(test_rewrite_in_place),
 	    XTEST(test_tables_from_both_sides), XTEST(test_read_out_of_bounds),
 	    XTEST(test_write_out_of_bounds), XTEST(test_table_index_out_of_range),
 	    XTEST(test_endless_loop_stopped_by_budget), XTEST(test_recursion_stopped),
 	    XTEST(test_stack_array_out_of_bounds), XTEST(test_driver_import_refused),
-	    XTEST(test_guard_refuses_pointer_tricks), XTEST(test_guard_proves_and_checks))
+	    XTEST(test_guard_refuses_pointer_tricks), XTEST(test_guard_proves_and_checks),
+	    XTEST(test_batch_stop_in_the_middle), XTEST(test_batch_budget_is_per_packet),
+	    XTEST(test_batch_rewrites_each_frame_and_writers_are_known))

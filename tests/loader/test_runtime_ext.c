@@ -39,6 +39,8 @@ struct ldr_ext {
 	int32_t fail_at;
 	int *unloaded;
 	int arg;
+	int writes;		  /* what ldr_ext_writes says (ext(): 1) */
+	uint32_t in_pool, copied; /* frames seen in a receive pool's buffer, in a copy */
 };
 
 static struct {
@@ -48,7 +50,13 @@ static struct {
 	uint32_t replace_at, replace_id;
 	struct ldr_ext *replacement;
 	int replace_rc;
+	const uint8_t *pool_lo, *pool_hi; /* the receive pool's buffers */
 } X;
+
+/* The batch double's figures (not reset by setup). */
+static struct {
+	uint32_t calls, max_n;
+} B;
 
 static uint32_t seq_of(const uint8_t *f)
 {
@@ -132,6 +140,10 @@ static int32_t dbl_run(struct ldr_ext *e, uint8_t *frame, uint32_t len,
 	if (e->st.failed)
 		return -EPROTO;
 	e->st.runs++;
+	if (X.pool_lo && frame >= X.pool_lo && frame < X.pool_hi)
+		e->in_pool++;
+	else if (X.pool_lo)
+		e->copied++;
 	int32_t v = e->fn(e, frame, len);
 	if (v < 0)
 		e->st.failed = 1;
@@ -192,6 +204,43 @@ static const struct ldr_ext_calls dbl_calls = {
 	.unload = dbl_unload,
 };
 
+/* The batch entry, as ldr_ext_run_batch: frames in order, the status from the first that fails
+ * on. */
+static uint32_t dbl_run_batch(struct ldr_ext *e, uint8_t *const *frames, const uint32_t *lens,
+			      uint32_t n, const struct ldr_ext_meta *m, int32_t *out)
+{
+	B.calls++;
+	if (n > B.max_n)
+		B.max_n = n;
+	uint32_t k = 0;
+	for (; k < n; k++) {
+		out[k] = dbl_run(e, frames[k], lens[k], m);
+		if (out[k] < 0)
+			break;
+	}
+	for (uint32_t j = k + 1; j < n; j++)
+		out[j] = out[k]; /* k < n here: the status */
+	return k;
+}
+
+static int dbl_writes(const struct ldr_ext *e)
+{
+	return e->writes;
+}
+
+static const struct ldr_ext_calls dbl_batch_calls = {
+	.run = dbl_run,
+	.failure = dbl_failure,
+	.name = dbl_name,
+	.version = dbl_version,
+	.hooks = dbl_hooks,
+	.stats = dbl_stats,
+	.unload = dbl_unload,
+	.run_batch = dbl_run_batch,
+	.writes = dbl_writes,
+};
+static const struct ldr_ext_calls *dbl = &dbl_calls; /* what setup puts in place */
+
 static struct ldr_ext *ext(const char *name, char tag, uint32_t hooks,
 			   int32_t (*fn)(struct ldr_ext *, uint8_t *, uint32_t))
 {
@@ -202,6 +251,7 @@ static struct ldr_ext *ext(const char *name, char tag, uint32_t hooks,
 	e->hooks = hooks;
 	e->fn = fn;
 	e->fail_at = -1;
+	e->writes = 1;
 	return e;
 }
 
@@ -276,6 +326,10 @@ static int32_t nic_poll(xdrv_netdev_t *nd, uint32_t budget)
 			xdrv_net_rx(nd, N.rxq[N.rx_head++ % QMAX], 0);
 		}
 		done++;
+	}
+	if (N.pool && !X.pool_lo) {
+		X.pool_lo = xdrv_rxpool_buf(N.pool, 0, NULL);
+		X.pool_hi = xdrv_rxpool_buf(N.pool, N.pool_count - 1, NULL) + 2048;
 	}
 	if (N.pool && done) {
 		N.delivered = xdrv_rxpool_deliver(N.pool, f, done);
@@ -362,7 +416,7 @@ static struct ldr_netdev *setup_pool(uint32_t ring_cap, uint32_t pool_count)
 	memset(&X, 0, sizeof X);
 	N.ring_cap = ring_cap;
 	N.pool_count = pool_count;
-	ldr_net_ext_set_calls(&dbl_calls);
+	ldr_net_ext_set_calls(dbl);
 	F = rtf_dev_create("testdev");
 	rtf_log_reset();
 	D = rtf_bind(&loop_nic, &F);
@@ -826,6 +880,105 @@ static void test_real_prio_serves_the_high_port_first_with_a_full_ring(void)
 	ldr_ctx_destroy(ctx);
 }
 
+/* ---- the batched chain (ldr_ext_run_batch through the double) ---------------------------- */
+
+/* The same results through the batched chain: a poll's frames go through extension 1, then the
+ * survivors through extension 2; a failure in the middle of a batch detaches the extension,
+ * the frame it failed on gets the policy and the rest of the batch goes on without it. */
+static void test_batched_chain_fails_like_the_per_frame_chain(void)
+{
+	dbl = &dbl_batch_calls;
+	memset(&B, 0, sizeof B);
+	test_failing_extension_is_detached_and_traffic_continues();
+	CU_ASSERT(B.max_n > 5); /* frames 0..5 at least in one batch: the failure mid-batch */
+	memset(&B, 0, sizeof B);
+	test_drops_are_exact_and_counted_on_both_hooks();
+	CU_ASSERT(B.max_n > 1);
+	dbl = &dbl_calls;
+}
+
+static void test_batched_chain_copies_pool_frames_only_for_writers(void)
+{
+	dbl = &dbl_batch_calls;
+	memset(&B, 0, sizeof B);
+	/* the per-frame test's results, with every double a writer */
+	test_pool_frames_are_copied_for_the_chain_and_counted_as_delivered();
+	CU_ASSERT(B.max_n > 1);
+
+	/* a reader before a writer: the reader sees the pool's buffers, the writer copies */
+	struct ldr_netdev *nd = setup_pool(256, 512);
+	struct ldr_ext *f = ext("filter", 'F', 1, fn_drop_odd);
+	f->writes = 0;
+	struct ldr_ext *b = ext("bounce", 'X', 1, fn_bounce);
+	attach(nd, XDRV_EXT_HOOK_RX, 0, f, 0);
+	attach(nd, XDRV_EXT_HOOK_RX, 1, b, 0);
+	for (uint32_t s = 0; s < 200; s++)
+		CU_ASSERT_EQUAL(send(nd, s, (s % 10) == 4 ? 'B' : 0), 0);
+	rtf_run(D, 50);
+	CU_ASSERT_PTR_NOT_NULL(X.pool_lo);
+	CU_ASSERT_EQUAL(R.frames, 100);
+	CU_ASSERT(f->st.runs >= 200 && f->in_pool == f->st.runs && f->copied == 0);
+	CU_ASSERT(b->st.runs >= 100 && b->copied == b->st.runs && b->in_pool == 0);
+	uint32_t written = 0;
+	for (uint32_t i = 0; i < N.sent; i++)
+		written += N.pool_b2[i] != N.pool_w2[i];
+	CU_ASSERT_EQUAL(written, 0);
+	teardown();
+
+	/* readers only: no copy at all */
+	nd = setup_pool(256, 512);
+	f = ext("filter", 'F', 1, fn_drop_odd);
+	f->writes = 0;
+	struct ldr_ext *p = ext("pass", 'P', 1, fn_pass);
+	p->writes = 0;
+	attach(nd, XDRV_EXT_HOOK_RX, 0, f, 0);
+	attach(nd, XDRV_EXT_HOOK_RX, 1, p, 0);
+	for (uint32_t s = 0; s < 100; s++)
+		CU_ASSERT_EQUAL(send(nd, s, 0), 0);
+	rtf_run(D, 50);
+	CU_ASSERT_EQUAL(R.frames, 50);
+	CU_ASSERT(f->st.runs == 100 && f->in_pool == 100 && f->copied == 0);
+	CU_ASSERT(p->st.runs == 50 && p->in_pool == 50 && p->copied == 0);
+	teardown();
+	dbl = &dbl_calls;
+}
+
+/* The real loader on a receive pool: a reader (the empty sample) runs over the pool's
+ * buffers, a signed writer (ext-test/swapmac.xdrv, which imports xdrv_ext_st8) over a copy;
+ * the host gets the rewritten copy and the pool's buffers stay as the device wrote them. */
+static void test_real_writer_gets_a_copy_of_pool_frames(void)
+{
+	struct ldr_netdev *nd = setup_pool(256, 512);
+	ldr_net_ext_set_calls(NULL);
+	struct ldr_ctx *ctx = real_ctx();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+	struct ldr_ext *empty = real_ext(ctx, "ext/empty.xdrv");
+	struct ldr_ext *swap = real_ext(ctx, "ext-test/swapmac.xdrv");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(empty);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(swap);
+	CU_ASSERT_EQUAL(ldr_ext_writes(empty), 0);
+	CU_ASSERT_EQUAL(ldr_ext_writes(swap), 1);
+	CU_ASSERT(attach(nd, XDRV_EXT_HOOK_RX, 0, empty, LDR_NET_EXT_PASS) > 0);
+	CU_ASSERT(attach(nd, XDRV_EXT_HOOK_RX, 1, swap, LDR_NET_EXT_PASS) > 0);
+	for (uint32_t s = 0; s < 50; s++)
+		CU_ASSERT_EQUAL(send_udp(nd, s, 7000, 0x5a), 0);
+	rtf_run(D, 20);
+	/* every frame rewritten: its first bytes are the source MAC 02:00:00:... now */
+	CU_ASSERT_EQUAL(R.frames, 50);
+	CU_ASSERT_EQUAL(R.got[0x0200], 50);
+	CU_ASSERT_EQUAL(R.last2, 0);
+	uint32_t written = 0;
+	for (uint32_t i = 0; i < N.sent; i++)
+		written += N.pool_b2[i] != 0x5a || N.pool_w2[i] != 0x5a;
+	CU_ASSERT_EQUAL(N.sent, 50);
+	CU_ASSERT_EQUAL(written, 0);
+	struct ldr_net_ext_info info[4];
+	CU_ASSERT_EQUAL(ldr_net_ext_list(nd, info, 4), 2);
+	CU_ASSERT(info[0].st.runs == 50 && info[1].st.runs == 50 && info[1].st.pass == 50);
+	teardown();
+	ldr_ctx_destroy(ctx);
+}
+
 XTEST_SUITE(loader_runtime_ext, NULL, NULL,
 	    XTEST(test_chain_runs_in_order_and_attach_takes_a_position),
 	    XTEST(test_drops_are_exact_and_counted_on_both_hooks),
@@ -837,4 +990,7 @@ XTEST_SUITE(loader_runtime_ext, NULL, NULL,
 	    XTEST(test_attach_checks_hooks_policy_and_chain_length),
 	    XTEST(test_unregister_and_unbind_detach_everything),
 	    XTEST(test_real_hostile_loop_is_detached_while_frames_go_on),
-	    XTEST(test_real_prio_serves_the_high_port_first_with_a_full_ring))
+	    XTEST(test_real_prio_serves_the_high_port_first_with_a_full_ring),
+	    XTEST(test_batched_chain_fails_like_the_per_frame_chain),
+	    XTEST(test_batched_chain_copies_pool_frames_only_for_writers),
+	    XTEST(test_real_writer_gets_a_copy_of_pool_frames))

@@ -67,6 +67,18 @@ void ldr_ext_digest(const struct ldr_ext *e, uint8_t out[32]);
  * negative status (-EFAULT, -ELOOP, -ERANGE, -EPROTO); it is then failed for good.
  */
 int32_t ldr_ext_run(struct ldr_ext *e, uint8_t *frame, uint32_t len, const struct ldr_ext_meta *m);
+/*
+ * The same over n frames (frames[i] of lens[i] bytes; NULL frames are empty), in order, with one
+ * fault guard and one pair of clock readings for the batch; the budget is still reset for each
+ * frame (per packet). out[i] gets frame i's verdict. When frame k fails the extension, frames
+ * before k keep their verdicts, out[k..n-1] get the negative status (k and later are not run).
+ * Returns k (n when none failed; 0 when it was failed already).
+ */
+uint32_t ldr_ext_run_batch(struct ldr_ext *e, uint8_t *const *frames, const uint32_t *lens,
+			   uint32_t n, const struct ldr_ext_meta *m, int32_t *out);
+/* 1 if the extension may rewrite frames (it imports a store, xdrv_ext_st*; 1 for NULL), 0 if it
+ * cannot: the host may then run it over a buffer it must not write (a receive pool's). */
+int ldr_ext_writes(const struct ldr_ext *e);
 /* NULL while healthy, else one line saying what stopped it (borrowed). */
 const char *ldr_ext_failure(const struct ldr_ext *e);
 
