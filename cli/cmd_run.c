@@ -951,6 +951,7 @@ static int run_isolated(struct run_args *a, const uint8_t *input, size_t in_len)
 		if (rc == 0 &&
 		    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, a->ctl_pair) != 0)
 			rc = xdrv_err(&err, -errno, "--control: socketpair: %s", strerror(errno));
+		run_ctl_set_compile(ctl, &a->cfg); /* live attach: compiled as --ext is */
 		if (rc == 0)
 			rc = run_ctl_relay_start(ctl, a->ctl_pair[0], &err);
 		if (rc == 0) {
