@@ -20,15 +20,15 @@
  * carry a number so that an answer that came too late (a host that was restarted) is never
  * taken for the next one's. Attach and replace there: the supervisor's relay thread parses the
  * spec, reads the table files, has the package verified (signature and chain with the run's
- * trust root, as --ext at the start) and compiled by the compiler process (ldr_package_compile,
- * eager, in a loader context of its own), refuses what is not an extension, and sends the
- * driver host one binary message (ctl_msg.h: hook, position or id, policy, tables, the compiled
- * record of ldr_compiled_wire_write); the host parses it strictly, links the object
- * (ldr_ext_load_compiled), fills the tables and swaps the chain between dispatches, or answers
- * the error and leaves the chain as it was. The supervisor logs each attach with the package's
- * payload digest and the object's digest (what it measured; the host linked exactly that object
- * or refused it). An extension attached live is the host's: a restarted driver host starts
- * with the --ext extensions only.
+ * trust root, revocation with --ext-crl / --ext-deny-list, as --ext at the start) and compiled by
+ * the compiler process (ldr_package_compile, eager, in a loader context of its own), refuses what
+ * is not an extension, and sends the driver host one binary message (ctl_msg.h: hook, position or
+ * id, policy, tables, the compiled record of ldr_compiled_wire_write); the host parses it strictly,
+ * links the object (ldr_ext_load_compiled), fills the tables and swaps the chain between
+ * dispatches, or answers the error and leaves the chain as it was. The supervisor logs each attach
+ * with the package's payload digest and the object's digest (what it measured; the host linked
+ * exactly that object or refused it). An extension attached live is the host's: a restarted driver
+ * host starts with the --ext extensions only.
  */
 #define _GNU_SOURCE /* accept4, struct ucred */
 #include "ctl.h"
@@ -244,7 +244,7 @@ static void do_attach(struct run_ctl *c, FILE *f, char *args, bool replace)
 	int rc = s ? run_ext_parse(spec, s, &err) : -ENOMEM;
 	struct ldr_ext *e = NULL;
 	if (rc == 0)
-		rc = ldr_ext_load_file(c->ctx, s->pkg, NULL, 0, NULL, &e, &err);
+		rc = run_ext_load(c->ctx, s->pkg, &e, &err);
 	if (rc == 0)
 		rc = run_ext_fill_tables(e, s, &err);
 	if (rc == 0) {
@@ -510,7 +510,7 @@ static int relay_attach_msg(struct run_ctl *c, int cfd, char *req, uint32_t seq,
 		rc = ldr_ctx_create(&cfg, &c->cctx, &err);
 	}
 	if (rc == 0)
-		rc = ldr_package_compile(c->cctx, s->pkg, NULL, 0, &rec, &err);
+		rc = run_ext_compile_one(c->cctx, s->pkg, &rec, &err);
 	const struct sdk_manifest *m = rc == 0 ? ldr_compiled_manifest(rec) : NULL;
 	if (rc == 0 && (!m || m->desc.kind != SDK_KIND_EXTENSION))
 		rc = xdrv_err(&err, -EINVAL, "%s is a driver, not an extension", s->pkg);

@@ -44,7 +44,7 @@ trap cleanup EXIT
 ok()  { echo "ok   - $*"; }
 bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
 
-for f in "$PKG" "$E/filter.xdrv" "$E/empty.xdrv" "$B/ext-test/loop.xdrv"; do
+for f in "$PKG" "$E/filter.xdrv" "$E/empty.xdrv" "$E/flowcount.xdrv" "$B/ext-test/loop.xdrv"; do
   [ -r "$f" ] || { echo "FAIL - no $f (make all)"; exit 1; }
 done
 TRUST=(--trust "$B/pki/root.pem")
@@ -151,8 +151,15 @@ else bad "live: exit $rc, received ${recv:-?} + dropped ${dropped:-?} != $L: $ou
 # of an attachment that is not there) leaves the chain and the traffic as they were
 DS="$T/dom.sock"
 LD=20000000
+# flowcount's payload digest on the deny-list: refused at the start and for a live attach
+"$X" revoke --deny-list "$T/deny.txt" --package "$E/flowcount.xdrv" >/dev/null 2>&1
+out=$("$X" run "${TRUST[@]}" --device dp83820 --wire "$GEN" --ext-deny-list "$T/deny.txt" \
+  --ext "rx:$E/flowcount.xdrv" "$PKG" 2>&1); rc=$?
+if [ "$rc" = 1 ] && has "$out" "is on the deny-list" && ! has "$out" "wire: "; then
+  ok "an extension whose payload digest is on --ext-deny-list is refused at the start"
+else bad "deny-list at start: exit $rc: $out"; fi
 "$X" run "${TRUST[@]}" --device dp83820 --param holdoff_us=0 --param rx_ring=256 --param tx_ring=256 \
-  --wire "gen:count=$LD,size=60,check=0,digest=0" \
+  --wire "gen:count=$LD,size=60,check=0,digest=0" --ext-deny-list "$T/deny.txt" \
   --ext "rx:$E/empty.xdrv" --ext "tx:$E/empty.xdrv" --control="$DS" "$PKG" >"$T/dom.log" 2>&1 &
 XPID=$!
 for _ in $(seq 1200); do [ -S "$DS" ] && break; kill -0 "$XPID" 2>/dev/null || break; sleep 0.05; done
@@ -164,6 +171,7 @@ ru=$("$X" ext attach --control "$DS" "rx:$E/empty.unsigned.xdrv" 2>&1); q1=$?
 rd=$("$X" ext attach --control "$DS" "rx:$PKG" 2>&1); q2=$?
 rh=$("$X" ext attach --control "$DS" "up:$E/filter.xdrv" 2>&1); q3=$?
 rr=$("$X" ext attach --control "$DS" --replace 99 "rx:$E/filter.xdrv" 2>&1); q4=$?
+rv=$("$X" ext attach --control "$DS" "rx:$E/flowcount.xdrv" 2>&1); q5=$?
 la=$("$X" ext list --control "$DS" 2>&1)
 da=$("$X" ext attach --control "$DS" --pos 0 "rx:$E/filter.xdrv:table=deny=$T/deny-gen" 2>&1); r3=$?
 idf=$(awk '{print $1; exit}' <<<"$da")
@@ -187,10 +195,11 @@ else bad "driver domain control: list=$dl ($r1) detach=$ds ($r2) list=$lb runnin
 if [ "$q1" = 1 ] && has "$ru" "unsigned, and this host requires signatures" &&
    [ "$q2" = 1 ] && has "$rd" "is a driver, not an extension" &&
    [ "$q3" = 1 ] && has "$rh" "hook 'up' is neither rx nor tx" &&
-   [ "$q4" = 1 ] && has "$rr" "99" && [ -n "$lb" ] && [ "$lb" = "$la" ] &&
+   [ "$q4" = 1 ] && has "$rr" "99" && [ "$q5" = 1 ] && has "$rv" "is on the deny-list" &&
+   [ -n "$lb" ] && [ "$lb" = "$la" ] &&
    has "$dom" "control: attach refused: " && has "$dom" "control: attach refused by the driver host: "; then
-  ok "driver domain: unsigned, a driver package, a bad hook and a replace of no attachment refused saying why; the chain unchanged"
-else bad "driver domain refusals: unsigned=$ru ($q1) driver=$rd ($q2) hook=$rh ($q3) replace=$rr ($q4) before=$lb after=$la"; fi
+  ok "driver domain: unsigned, revoked (deny-list), a driver package, a bad hook and a replace of no attachment refused saying why; the chain unchanged"
+else bad "driver domain refusals: unsigned=$ru ($q1) driver=$rd ($q2) hook=$rh ($q3) replace=$rr ($q4) revoked=$rv ($q5) before=$lb after=$la"; fi
 if [ "$r3" = 0 ] && has "$da" "filter 1.0.0 attached to the rx hook" &&
    grep -qE "^$idf rx 0 filter 1.0.0 policy=pass$" <<<"$dl2" && grep -qE "^1 rx 1 empty 1.0.0 policy=pass$" <<<"$dl2" &&
    grep -qE "^$idf rx filter runs=[1-9][0-9]* pass=0 drop=[1-9]" <<<"$dst" &&
