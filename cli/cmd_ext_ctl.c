@@ -20,18 +20,21 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: xdrv ext attach [--control PATH] [--pos N] HOOK:PKG[:policy=pass|drop]"
-		"[:table=NAME=FILE]...\n"
+		"usage: xdrv ext attach [--control PATH] [--pos N | --replace ID] "
+		"HOOK:PKG[:policy=pass|drop][:table=NAME=FILE]...\n"
 		"       xdrv ext detach [--control PATH] ID\n"
 		"       xdrv ext list [--control PATH]\n"
 		"       xdrv ext stats [--control PATH]\n"
 		"\n"
 		"Attach a packet extension to, or detach one from, the NIC of a running\n"
 		"`xdrv run --control`, while traffic flows (each frame runs wholly under the old\n"
-		"chain or wholly under the new), or list the chains and their counters.\n"
+		"chain or wholly under the new), or list the chains and their counters. In a\n"
+		"driver domain the run's supervisor verifies and compiles the package and hands\n"
+		"it to the running driver host, which links and attaches it.\n"
 		"  --control PATH  the run's control socket (default $XDRV_RUN_DIR, else\n"
 		"                  $XDG_RUNTIME_DIR, else /tmp, /xdrv-run.sock)\n"
 		"  --pos N         attach at position N of the chain (0: first; default: last)\n"
+		"  --replace ID    put the extension in the place of attachment ID, atomically\n"
 		"  HOOK:PKG...     as `xdrv run --ext` takes it: rx or tx, a signed extension\n"
 		"                  package (verified by the run with its trust root), what a "
 		"frame\n"
@@ -140,10 +143,11 @@ int cmd_ext_ctl(int argc, char **argv)
 	static const struct option longopts[] = {
 		{"control", required_argument, NULL, 'c'},
 		{"pos", required_argument, NULL, 'p'},
+		{"replace", required_argument, NULL, 'r'},
 		{NULL, 0, NULL, 0},
 	};
 	char path[108] = "";
-	const char *pos = "end";
+	const char *pos = "end", *replace = NULL;
 	int c;
 	opterr = 0;
 	optind = 0;
@@ -162,6 +166,15 @@ int cmd_ext_ctl(int argc, char **argv)
 				return xdrv_cli_usage_error("ext", "--pos wants a position, not",
 							    optarg);
 			pos = optarg;
+			break;
+		}
+		case 'r': {
+			char *end = NULL;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (!*optarg || *end || v == 0 || v > INT32_MAX)
+				return xdrv_cli_usage_error(
+					"ext", "--replace wants an attachment id, not", optarg);
+			replace = optarg;
 			break;
 		}
 		case ':':
@@ -188,7 +201,13 @@ int cmd_ext_ctl(int argc, char **argv)
 		char spec[8192];
 		if (absolute_spec(argv[optind], spec, sizeof spec) != 0)
 			return xdrv_cli_usage_error("ext", "attach: spec too long", NULL);
-		snprintf(line, sizeof line, "attach %s %s\n", pos, spec);
+		if (replace && strcmp(pos, "end") != 0)
+			return xdrv_cli_usage_error("ext", "--pos and --replace exclude each other",
+						    NULL);
+		if (replace)
+			snprintf(line, sizeof line, "replace %s %s\n", replace, spec);
+		else
+			snprintf(line, sizeof line, "attach %s %s\n", pos, spec);
 	} else {
 		return xdrv_cli_usage_error("ext", "wants attach, detach, list or stats, not", cmd);
 	}

@@ -28,6 +28,7 @@
 #include <unistd.h>
 #include <xdrv/abi.h>
 #include <xdrv/domain.h>
+#include <xdrv/revocation.h>
 #include <xdrv/sandbox.h>
 #include <xdrv/hvb.h>
 #include <xdrv/hvb_disk.h>
@@ -44,7 +45,9 @@
 #define RUN_CAP_NS     (10ull * 1000000000u)
 #define NIC_RUN_CAP_NS (60ull * 1000000000u)
 
-#define RUN_OPT_TIER 0x1301 /* --tier: no short option */
+#define RUN_OPT_TIER	 0x1301 /* --tier: no short option */
+#define RUN_OPT_EXT_CRL	 0x1302 /* --ext-crl */
+#define RUN_OPT_EXT_DENY 0x1303 /* --ext-deny-list */
 
 static void usage(FILE *f)
 {
@@ -57,7 +60,7 @@ static void usage(FILE *f)
 		"                [--input TEXT] [--for MS] [--time-floor WHEN] [--io-timeout MS]\n"
 		"                [--host-tap IFNAME[@NETNS]] [--wire KIND[:OPTIONS]] [--echo]\n"
 		"                [--ext HOOK:PKG[:policy=pass|drop][:table=NAME=FILE]]...\n"
-		"                [--control[=PATH]]\n"
+		"                [--ext-crl FILE] [--ext-deny-list FILE] [--control[=PATH]]\n"
 		"                [--in-process] [--heartbeat MS] [--restarts N]\n"
 		"                [--cpu-limit SECONDS] [--backends auto|supervisor|host]\n"
 		"                (PKG | NAME[@VERSION] | --native LIB.so)\n"
@@ -156,12 +159,17 @@ static void usage(FILE *f)
 		"                      pass); table=NAME=FILE fills its table NAME, one \"KEY\n"
 		"                      [VALUE]\" a line (numbers, 0x-hex or IPv4 addresses). In a\n"
 		"                      driver domain the extension runs in the driver host\n"
+		"  --ext-crl FILE, --ext-deny-list FILE  refuse an extension (at the start and\n"
+		"                      for `xdrv ext attach`) whose signer the root's CRL\n"
+		"                      revokes, or whose payload digest the deny-list holds\n"
+		"                      (`xdrv revoke`); they need a trust root\n"
 		"  --control[=PATH]    a control socket for `xdrv ext attach|detach|list|stats`\n"
 		"                      while the run lasts (default $XDRV_RUN_DIR, else\n"
 		"                      $XDG_RUNTIME_DIR, else /tmp, /xdrv-run.sock; this user or\n"
 		"                      root only); in a driver domain the supervisor relays\n"
-		"                      detach, list and stats to the driver host; attach there\n"
-		"                      is not implemented (--ext at the start, or --in-process)\n"
+		"                      detach, list and stats to the driver host, and for\n"
+		"                      attach verifies and compiles the package and hands it\n"
+		"                      to the running driver host\n"
 		"  With --host-tap the run lasts until SIGINT/SIGTERM (or --for); with the "
 		"generator\n"
 		"  until its frames are through. Prints frames each way, the wire's counters and\n"
@@ -237,6 +245,8 @@ struct run_args {
 	bool control;		 /* --control */
 	char control_path[108];	 /* its socket */
 	int ctl_pair[2];	 /* driver domain: the supervisor's relay to the host (ctl.h) */
+	const char *ext_crl, *ext_deny; /* --ext-crl, --ext-deny-list */
+	struct sig_revocation *ext_rev; /* what they load */
 };
 
 static int parse_disk_option(struct run_args *a, int c, const char *arg)
@@ -276,6 +286,8 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		{"tier", required_argument, NULL, RUN_OPT_TIER},
 		{"ext", required_argument, NULL, 'x'},
 		{"control", optional_argument, NULL, 'K'},
+		{"ext-crl", required_argument, NULL, RUN_OPT_EXT_CRL},
+		{"ext-deny-list", required_argument, NULL, RUN_OPT_EXT_DENY},
 		RUN_DISK_LONGOPTS,
 		CLI_CACHE_LONGOPTS,
 		CLI_BUDGET_LONGOPTS,
@@ -336,6 +348,12 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 				return xdrv_cli_usage_error(
 					"run", "--tier wants full, fast or auto, not", optarg);
 			a->tier_set = true;
+			break;
+		case RUN_OPT_EXT_CRL:
+			a->ext_crl = optarg;
+			break;
+		case RUN_OPT_EXT_DENY:
+			a->ext_deny = optarg;
 			break;
 		case 'K':
 			a->control = true;
@@ -723,6 +741,9 @@ static void cleanup(struct run_args *a, struct run_state *st)
 	run_ext_free(a->ext, a->next);
 	ldr_ctx_destroy(a->ext_ctx);
 	a->ext_ctx = NULL;
+	run_ext_set_revocation(NULL);
+	sig_revocation_free(a->ext_rev);
+	a->ext_rev = NULL;
 	ldr_runtime_set_log(NULL, NULL);
 }
 
@@ -951,6 +972,7 @@ static int run_isolated(struct run_args *a, const uint8_t *input, size_t in_len)
 		if (rc == 0 &&
 		    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, a->ctl_pair) != 0)
 			rc = xdrv_err(&err, -errno, "--control: socketpair: %s", strerror(errno));
+		run_ctl_set_compile(ctl, &a->cfg); /* live attach: compiled as --ext is */
 		if (rc == 0)
 			rc = run_ctl_relay_start(ctl, a->ctl_pair[0], &err);
 		if (rc == 0) {
@@ -1026,6 +1048,23 @@ int cmd_run(int argc, char **argv)
 	if (rc) {
 		cleanup(&a, &st);
 		return rc;
+	}
+	if (a.ext_crl || a.ext_deny) {
+		char *rerr = NULL;
+		if (!a.cfg.trust_root) {
+			cleanup(&a, &st);
+			return xdrv_cli_usage_error(
+				"run", "--ext-crl and --ext-deny-list need a trust root", NULL);
+		}
+		if (sig_revocation_load(a.cfg.trust_root, a.ext_crl, a.ext_deny, &a.ext_rev,
+					&rerr) != 0) {
+			fprintf(stderr, "xdrv run: %s\n",
+				rerr ? rerr : "revocation inputs refused");
+			free(rerr);
+			cleanup(&a, &st);
+			return 1;
+		}
+		run_ext_set_revocation(a.ext_rev);
 	}
 	ldr_runtime_set_log(log_sink, NULL);
 	if (!a.in_process && !a.native && !xdrv_sandbox_available()) {

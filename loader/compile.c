@@ -928,3 +928,195 @@ out:
 	ldr_ctx_set_error(ctx, NULL);
 	return 0;
 }
+
+/* ---- a compiled record handed to a running driver host ------------------------------------------
+ * One buffer, little-endian: magic "XDRVCRW1", label length (u32, 1..255), manifest length (u32,
+ * 1..SDK_MANIFEST_MAX), parameter count (u32, the manifest's), functions (u32), signed (u32, 0 or
+ * 1), reserved (u32, 0), signing time (i64), payload length (u64), object length (u64,
+ * 1..LDR_CACHE_ENTRY_MAX), the object's digest (32), then the signature's signer (256), issuer
+ * (256) and digest_hex (65) fields, each NUL-terminated within its field (all zero when
+ * unsigned), then the label, the manifest's JSON, the parameter values (u64 each) and the
+ * object. Nothing may follow. The reader parses the manifest with the SDK's strict parser and
+ * computes the object's digest itself: a digest that differs from the sender's is -EBADMSG.
+ */
+#define WIRE_HDR (8u + 6u * 4u + 3u * 8u + 32u + 256u + 256u + 65u)
+
+static const uint8_t wire_magic[8] = {'X', 'D', 'R', 'V', 'C', 'R', 'W', '1'};
+
+int ldr_compiled_wire_write(const struct ldr_compiled *c, uint8_t **out, size_t *len, char **err)
+{
+	*out = NULL;
+	*len = 0;
+	if (c->lazy)
+		return xdrv_err(err, -EINVAL, "%s: a lazy record cannot be handed over", c->label);
+	char *json = NULL;
+	size_t jlen = 0;
+	int rc = sdk_manifest_write(&c->manifest, &json, &jlen, err);
+	if (rc)
+		return rc;
+	size_t llen = strlen(c->label);
+	if (llen == 0 || llen > 255 || jlen == 0 || jlen > SDK_MANIFEST_MAX || c->obj_len == 0 ||
+	    c->obj_len > LDR_CACHE_ENTRY_MAX || c->nparams > SDK_MAX_PARAMS) {
+		free(json);
+		return xdrv_err(err, -E2BIG, "%s: the record is too large to hand over", c->label);
+	}
+	size_t n = WIRE_HDR + llen + jlen + c->nparams * 8u + c->obj_len;
+	uint8_t *b = calloc(1, n);
+	if (!b) {
+		free(json);
+		return xdrv_err(err, -ENOMEM, "out of memory");
+	}
+	memcpy(b, wire_magic, 8);
+	put_le(b + 8, llen, 4);
+	put_le(b + 12, jlen, 4);
+	put_le(b + 16, c->nparams, 4);
+	put_le(b + 20, c->functions, 4);
+	put_le(b + 24, c->sig_checked ? 1 : 0, 4);
+	put_le(b + 28, 0, 4);
+	put_le(b + 32, (uint64_t)c->sig.signing_time, 8);
+	put_le(b + 40, c->sig.payload_len, 8);
+	put_le(b + 48, c->obj_len, 8);
+	memcpy(b + 56, c->digest, 32);
+	if (c->sig_checked) {
+		snprintf((char *)b + 88, 256, "%s", c->sig.signer);
+		snprintf((char *)b + 344, 256, "%s", c->sig.issuer);
+		snprintf((char *)b + 600, 65, "%s", c->sig.digest_hex);
+	}
+	size_t off = WIRE_HDR;
+	memcpy(b + off, c->label, llen);
+	off += llen;
+	memcpy(b + off, json, jlen);
+	off += jlen;
+	for (size_t i = 0; i < c->nparams; i++, off += 8)
+		put_le(b + off, c->param_values[i], 8);
+	memcpy(b + off, c->obj, c->obj_len);
+	free(json);
+	*out = b;
+	*len = n;
+	return 0;
+}
+
+/* A field of `cap` bytes holding a NUL-terminated printable string. */
+static int wire_str(const uint8_t *p, size_t cap, char *out, const char *what, char **err)
+{
+	const uint8_t *nul = memchr(p, 0, cap);
+	if (!nul)
+		return xdrv_err(err, -EBADMSG, "record: %s is not terminated", what);
+	for (const uint8_t *q = p; q < nul; q++)
+		if (*q < 0x20 || *q > 0x7e)
+			return xdrv_err(err, -EBADMSG, "record: %s holds byte %#x", what, *q);
+	for (const uint8_t *q = nul; q < p + cap; q++)
+		if (*q)
+			return xdrv_err(err, -EBADMSG, "record: %s has bytes after its end", what);
+	memcpy(out, p, (size_t)(nul - p) + 1);
+	return 0;
+}
+
+int ldr_compiled_wire_read(const uint8_t *b, size_t n, struct ldr_compiled **out, char **err)
+{
+	*out = NULL;
+	if (n < WIRE_HDR)
+		return xdrv_err(err, -EBADMSG, "record: %zu bytes, shorter than its header", n);
+	if (memcmp(b, wire_magic, 8) != 0)
+		return xdrv_err(err, -EBADMSG, "record: bad magic");
+	uint64_t llen = get_le(b + 8, 4), jlen = get_le(b + 12, 4), np = get_le(b + 16, 4);
+	uint64_t fn = get_le(b + 20, 4), sig = get_le(b + 24, 4), olen = get_le(b + 48, 8);
+	if (get_le(b + 28, 4) != 0)
+		return xdrv_err(err, -EBADMSG, "record: reserved field not zero");
+	if (llen == 0 || llen > 255)
+		return xdrv_err(err, -EBADMSG, "record: label of %llu bytes (1 to 255)",
+				(unsigned long long)llen);
+	if (jlen == 0 || jlen > SDK_MANIFEST_MAX)
+		return xdrv_err(err, -EBADMSG, "record: manifest of %llu bytes (1 to %u)",
+				(unsigned long long)jlen, SDK_MANIFEST_MAX);
+	if (np > SDK_MAX_PARAMS)
+		return xdrv_err(err, -EBADMSG, "record: %llu parameters (at most %u)",
+				(unsigned long long)np, SDK_MAX_PARAMS);
+	if (olen == 0 || olen > LDR_CACHE_ENTRY_MAX)
+		return xdrv_err(err, -EBADMSG, "record: object of %llu bytes (1 to %u)",
+				(unsigned long long)olen, LDR_CACHE_ENTRY_MAX);
+	if (sig > 1)
+		return xdrv_err(err, -EBADMSG, "record: signed flag %llu", (unsigned long long)sig);
+	if (n != WIRE_HDR + llen + jlen + np * 8u + olen)
+		return xdrv_err(err, -EBADMSG, "record: %zu bytes, its fields say %llu", n,
+				(unsigned long long)(WIRE_HDR + llen + jlen + np * 8u + olen));
+	struct ldr_compiled *c = calloc(1, sizeof *c);
+	if (!c)
+		return xdrv_err(err, -ENOMEM, "out of memory");
+	c->session_fd = -1;
+	c->cache_state = "off";
+	c->functions = (uint32_t)fn;
+	int rc = 0;
+	if (sig) {
+		c->sig_checked = 1;
+		c->sig.signing_time = (int64_t)get_le(b + 32, 8);
+		c->sig.payload_len = (size_t)get_le(b + 40, 8);
+		rc = wire_str(b + 88, 256, c->sig.signer, "signer", err);
+		if (!rc)
+			rc = wire_str(b + 344, 256, c->sig.issuer, "issuer", err);
+		if (!rc)
+			rc = wire_str(b + 600, 65, c->sig.digest_hex, "digest", err);
+		if (!rc && strlen(c->sig.digest_hex) != 64)
+			rc = xdrv_err(err, -EBADMSG, "record: digest is not 64 hex digits");
+		for (size_t i = 0; !rc && i < 64; i++)
+			if (!strchr("0123456789abcdef", c->sig.digest_hex[i]))
+				rc = xdrv_err(err, -EBADMSG, "record: digest is not 64 hex digits");
+	} else {
+		for (size_t i = 32; !rc && i < 56; i++)
+			if (b[i])
+				rc = xdrv_err(err, -EBADMSG,
+					      "record: signature fields of an "
+					      "unsigned record are not zero");
+		for (size_t i = 88; !rc && i < WIRE_HDR; i++)
+			if (b[i])
+				rc = xdrv_err(err, -EBADMSG,
+					      "record: signature fields of an "
+					      "unsigned record are not zero");
+	}
+	size_t off = WIRE_HDR;
+	if (!rc) {
+		c->label = calloc(1, llen + 1);
+		if (!c->label)
+			rc = xdrv_err(err, -ENOMEM, "out of memory");
+	}
+	if (!rc) {
+		memcpy(c->label, b + off, llen);
+		for (size_t i = 0; !rc && i < llen; i++)
+			if (b[off + i] < 0x20 || b[off + i] > 0x7e)
+				rc = xdrv_err(err, -EBADMSG, "record: label holds byte %#x",
+					      b[off + i]);
+		off += llen;
+	}
+	if (!rc) {
+		rc = sdk_manifest_parse((const char *)b + off, jlen, &c->manifest, err);
+		if (rc)
+			xdrv_err_prefix(err, "record");
+		off += jlen;
+	}
+	if (!rc && np != c->manifest.desc.nparams)
+		rc = xdrv_err(err, -EBADMSG, "record: %llu parameter values, the manifest has %u",
+			      (unsigned long long)np, (unsigned)c->manifest.desc.nparams);
+	if (!rc) {
+		c->nparams = (size_t)np;
+		c->param_values = calloc(np ? np : 1, sizeof *c->param_values);
+		c->obj = malloc(olen);
+		if (!c->param_values || !c->obj)
+			rc = xdrv_err(err, -ENOMEM, "out of memory");
+	}
+	if (!rc) {
+		for (size_t i = 0; i < np; i++, off += 8)
+			c->param_values[i] = get_le(b + off, 8);
+		memcpy(c->obj, b + off, olen);
+		c->obj_len = (size_t)olen;
+		object_digest(c->obj, c->obj_len, c->digest);
+		if (memcmp(c->digest, b + 56, 32) != 0)
+			rc = xdrv_err(err, -EBADMSG,
+				      "record: the object's digest is not the one sent");
+	}
+	if (rc) {
+		ldr_compiled_free(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}

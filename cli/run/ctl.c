@@ -18,12 +18,22 @@
  * connections) and a thread of its relays each request over a SEQPACKET socket pair to the
  * driver host, where the run loop serves it the same way and answers in one message; requests
  * carry a number so that an answer that came too late (a host that was restarted) is never
- * taken for the next one's. Attach is refused there: the extension would have to be verified
- * and compiled by the supervisor and handed to the running host, for which there is no channel.
+ * taken for the next one's. Attach and replace there: the supervisor's relay thread parses the
+ * spec, reads the table files, has the package verified (signature and chain with the run's
+ * trust root, revocation with --ext-crl / --ext-deny-list, as --ext at the start) and compiled by
+ * the compiler process (ldr_package_compile, eager, in a loader context of its own), refuses what
+ * is not an extension, and sends the driver host one binary message (ctl_msg.h: hook, position or
+ * id, policy, tables, the compiled record of ldr_compiled_wire_write); the host parses it strictly,
+ * links the object (ldr_ext_load_compiled), fills the tables and swaps the chain between
+ * dispatches, or answers the error and leaves the chain as it was. The supervisor logs each attach
+ * with the package's payload digest and the object's digest (what it measured; the host linked
+ * exactly that object or refused it). An extension attached live is the host's: a restarted driver
+ * host starts with the --ext extensions only.
  */
 #define _GNU_SOURCE /* accept4, struct ucred */
 #include "ctl.h"
 
+#include "ctl_msg.h"
 #include "ext.h"
 
 #include <errno.h>
@@ -42,7 +52,10 @@
 #include <unistd.h>
 #include <xdrv/ext.h>
 #include <xdrv/ext_host.h>
+#include <xdrv/loader.h>
 #include <xdrv/net_ext.h>
+#include <xdrv/sdk.h>
+#include <xdrv/signer.h>
 #include <xdrv/util.h>
 
 #define REQ_MAX 8192
@@ -60,6 +73,9 @@ struct run_ctl {
 	char path[108];
 	struct ldr_ctx *ctx;
 	struct ldr_netdev *nd;
+	struct ldr_config ccfg; /* supervisor: the loader configuration to compile with */
+	bool has_ccfg;
+	struct ldr_ctx *cctx; /* supervisor: the relay thread's context, made at the first attach */
 	uint32_t rounds;
 	uint64_t served, refused;
 };
@@ -123,6 +139,14 @@ int run_ctl_open(const char *path, struct run_ctl **out, char **err)
 	return 0;
 }
 
+void run_ctl_set_compile(struct run_ctl *c, const struct ldr_config *cfg)
+{
+	if (c && cfg) {
+		c->ccfg = *cfg;
+		c->has_ccfg = true;
+	}
+}
+
 void run_ctl_set(struct run_ctl *c, struct ldr_ctx *ctx, struct ldr_netdev *nd)
 {
 	if (c) {
@@ -180,41 +204,61 @@ static void do_list(struct run_ctl *c, FILE *f, bool stats)
 	reply(f, "ok\n");
 }
 
-static void do_attach(struct run_ctl *c, FILE *f, char *args)
+/* "POS SPEC" (attach) or "ID SPEC" (replace): POS or ID into *where, SPEC returned; NULL after
+ * answering an error. */
+static char *where_spec(FILE *f, char *args, bool replace, uint32_t *where)
 {
 	char *sp = strchr(args, ' ');
 	if (!sp) {
-		reply(f, "error: attach wants POS SPEC\n");
-		return;
+		reply(f, "error: %s\n",
+		      replace ? "replace wants ID SPEC" : "attach wants POS SPEC");
+		return NULL;
 	}
 	*sp = 0;
-	uint32_t pos = LDR_NET_EXT_END;
-	if (strcmp(args, "end") != 0) {
+	*where = LDR_NET_EXT_END;
+	if (replace || strcmp(args, "end") != 0) {
 		char *end = NULL;
 		unsigned long v = strtoul(args, &end, 10);
-		if (!*args || *end || v > LDR_NET_EXT_CHAIN_MAX) {
-			reply(f, "error: attach: position '%s' is not a number or 'end'\n", args);
-			return;
+		if (replace && (!*args || *end || v == 0 || v > INT32_MAX)) {
+			reply(f, "error: replace: '%s' is not an attachment id (xdrv ext list)\n",
+			      args);
+			return NULL;
 		}
-		pos = (uint32_t)v;
+		if (!replace && (!*args || *end || v > LDR_NET_EXT_CHAIN_MAX)) {
+			reply(f, "error: attach: position '%s' is not a number or 'end'\n", args);
+			return NULL;
+		}
+		*where = (uint32_t)v;
 	}
+	return sp + 1;
+}
+
+static void do_attach(struct run_ctl *c, FILE *f, char *args, bool replace)
+{
+	uint32_t pos = LDR_NET_EXT_END;
+	char *spec = where_spec(f, args, replace, &pos);
+	if (!spec)
+		return;
 	struct run_ext_spec *s = calloc(1, sizeof *s);
 	char *err = NULL;
-	int rc = s ? run_ext_parse(sp + 1, s, &err) : -ENOMEM;
+	int rc = s ? run_ext_parse(spec, s, &err) : -ENOMEM;
 	struct ldr_ext *e = NULL;
 	if (rc == 0)
-		rc = ldr_ext_load_file(c->ctx, s->pkg, NULL, 0, NULL, &e, &err);
+		rc = run_ext_load(c->ctx, s->pkg, &e, &err);
 	if (rc == 0)
 		rc = run_ext_fill_tables(e, s, &err);
 	if (rc == 0) {
 		char name[64];
 		snprintf(name, sizeof name, "%s", ldr_ext_name(e));
-		rc = ldr_net_ext_attach(c->nd, s->hook, pos, e, s->policy, &err);
+		rc = replace ? ldr_net_ext_replace(c->nd, pos, e, s->policy, &err)
+			     : ldr_net_ext_attach(c->nd, s->hook, pos, e, s->policy, &err);
 		e = NULL; /* the runtime's now */
 		if (rc > 0) {
-			reply(f, "%d %s attached to the %s hook\nok\n", rc, name,
+			reply(f, "%d %s %s the %s hook\nok\n", rc, name,
+			      replace ? "replaced its attachment on" : "attached to",
 			      s->hook == XDRV_EXT_HOOK_RX ? "rx" : "tx");
-			printf("control: extension %s attached to the %s hook (id %d)\n", name,
+			printf("control: extension %s %s the %s hook (id %d)\n", name,
+			       replace ? "replaced its attachment on" : "attached to",
 			       s->hook == XDRV_EXT_HOOK_RX ? "rx" : "tx", rc);
 			fflush(stdout);
 		}
@@ -259,14 +303,16 @@ static void serve_line(struct run_ctl *c, char *req, FILE *f)
 		do_list(c, f, true);
 	else if (!strncmp(req, "detach ", 7))
 		do_detach(c, f, req + 7);
-	else if (!strncmp(req, "attach ", 7) && c->host)
-		reply(f, "error: attach into a driver domain is not implemented (the extension "
-			 "would have to be compiled by the supervisor and handed to the running "
-			 "driver host): attach with --ext at the start, or run --in-process\n");
+	else if ((!strncmp(req, "attach ", 7) || !strncmp(req, "replace ", 8)) && c->host)
+		reply(f, "error: a driver host takes an extension only from its supervisor's "
+			 "attach message\n");
 	else if (!strncmp(req, "attach ", 7))
-		do_attach(c, f, req + 7);
+		do_attach(c, f, req + 7, false);
+	else if (!strncmp(req, "replace ", 8))
+		do_attach(c, f, req + 8, true);
 	else
-		reply(f, "error: unknown request (list, stats, detach ID, attach POS SPEC)\n");
+		reply(f, "error: unknown request (list, stats, detach ID, attach POS SPEC, "
+			 "replace ID SPEC)\n");
 }
 
 /* A client: its peer credentials checked, its line read (a short deadline keeps a silent peer
@@ -318,21 +364,96 @@ static void serve(struct run_ctl *c, int cfd)
 	fclose(f);
 }
 
-/* Driver host: one request from the supervisor's relay, "#SEQ LINE", answered in one message
- * "#SEQ\nANSWER". */
+/* Driver host: the supervisor's attach message (ctl_msg.h), answered "#SEQ\nANSWER" into f.
+ * Anything that fails leaves the chain as it was. */
+static void host_attach(struct run_ctl *c, const uint8_t *msg, size_t n, FILE *f)
+{
+	struct run_ctl_attach a;
+	struct ldr_compiled *rec = NULL;
+	struct ldr_ext *e = NULL;
+	char *err = NULL;
+	c->served++;
+	int rc = run_ctl_attach_parse(msg, n, &a, &err);
+	fprintf(f, "#%u\n", a.seq);
+	if (rc == 0 && !c->nd)
+		rc = xdrv_err(&err, -ENODEV, "the run has no network interface yet");
+	if (rc == 0)
+		rc = ldr_compiled_wire_read(a.record, a.record_len, &rec, &err);
+	if (rc == 0)
+		rc = ldr_ext_load_compiled(c->ctx, rec, NULL, &e, &err);
+	if (rc == 0)
+		rc = run_ext_fill_tables(e, &a.spec, &err);
+	if (rc == 0) {
+		char name[64], ver[32];
+		snprintf(name, sizeof name, "%s", ldr_ext_name(e));
+		snprintf(ver, sizeof ver, "%s", ldr_ext_version(e));
+		bool replace = a.op == RUN_CTL_OP_REPLACE;
+		/* the runtime owns e from here, also on failure */
+		rc = replace ? ldr_net_ext_replace(c->nd, a.where, e, a.policy, &err)
+			     : ldr_net_ext_attach(c->nd, a.hook, a.where, e, a.policy, &err);
+		e = NULL;
+		if (rc > 0) {
+			const char *hook = a.hook == XDRV_EXT_HOOK_RX ? "rx" : "tx";
+			reply(f, "%d %s %s %s the %s hook\nok\n", rc, name, ver,
+			      replace ? "replaced its attachment on" : "attached to", hook);
+			printf("control: extension %s %s %s the %s hook in the driver host (id "
+			       "%d)\n",
+			       name, ver, replace ? "replaced its attachment on" : "attached to",
+			       hook, rc);
+			fflush(stdout);
+		}
+	}
+	ldr_ext_unload(e);
+	ldr_compiled_free(rec);
+	if (rc < 0) {
+		c->refused++;
+		reply(f, "error: %s\n", err ? err : strerror(-rc));
+	}
+	free(err);
+	run_ctl_attach_free(&a);
+}
+
+/* Driver host: one request from the supervisor's relay, "#SEQ LINE" or an attach message,
+ * answered in one message "#SEQ\nANSWER". */
 static bool host_pump(struct run_ctl *c)
 {
 	char req[REQ_MAX + 16];
-	ssize_t n = recv(c->fd, req, sizeof req - 1, MSG_DONTWAIT);
+	uint8_t peek[16];
+	ssize_t n = recv(c->fd, peek, sizeof peek, MSG_DONTWAIT | MSG_PEEK | MSG_TRUNC);
 	if (n <= 0)
 		return false;
-	req[n] = 0;
-	char *sp = strchr(req, ' ');
+	uint8_t *big = NULL;
+	if (run_ctl_attach_is(peek, (size_t)n < sizeof peek ? (size_t)n : sizeof peek)) {
+		/* at most RUN_CTL_ATTACH_MAX is taken; a longer message is cut, and refused */
+		size_t cap =
+			(size_t)n < RUN_CTL_ATTACH_MAX + 1 ? (size_t)n : RUN_CTL_ATTACH_MAX + 1;
+		big = malloc(cap);
+		n = big ? recv(c->fd, big, cap, MSG_DONTWAIT) : recv(c->fd, req, 1, MSG_DONTWAIT);
+	} else {
+		n = recv(c->fd, req, sizeof req - 1, MSG_DONTWAIT);
+	}
+	if (n <= 0) {
+		free(big);
+		return false;
+	}
 	char *ans = NULL;
 	size_t alen = 0;
 	FILE *f = open_memstream(&ans, &alen);
-	if (!f)
+	if (!f) {
+		free(big);
 		return true;
+	}
+	if (big) {
+		host_attach(c, big, (size_t)n, f);
+		free(big);
+		fclose(f);
+		if (ans && send(c->fd, ans, alen < MSG_MAX ? alen : MSG_MAX, MSG_DONTWAIT) < 0)
+			c->refused++;
+		free(ans);
+		return true;
+	}
+	req[n] = 0;
+	char *sp = strchr(req, ' ');
 	if (req[0] != '#' || !sp) {
 		fprintf(f, "#0\nerror: bad relay message\n");
 	} else {
@@ -347,6 +468,87 @@ static bool host_pump(struct run_ctl *c)
 	return true;
 }
 
+/* Supervisor: what the log says of an attached package. */
+struct relay_note {
+	char name[64], version[32], pkg[72], obj[65];
+	const char *hook;
+	bool replace;
+};
+
+/* Supervisor: "attach POS SPEC" or "replace ID SPEC" turned into the attach message for the
+ * driver host: the spec parsed, its table files read, the package verified and compiled (as
+ * --ext at the start), only an extension taken. 0 with *msg (malloc'd), or -errno after
+ * writing the error to the client. */
+static int relay_attach_msg(struct run_ctl *c, int cfd, char *req, uint32_t seq, uint8_t **msg,
+			    size_t *len, struct relay_note *note)
+{
+	bool replace = !strncmp(req, "replace ", 8);
+	char *args = req + (replace ? 8 : 7);
+	char *ebuf = NULL;
+	size_t elen = 0;
+	FILE *ef = open_memstream(&ebuf, &elen);
+	if (!ef)
+		return -ENOMEM;
+	uint32_t where = LDR_NET_EXT_END;
+	char *spec = where_spec(ef, args, replace, &where);
+	int rc = spec ? 0 : -EINVAL;
+	struct run_ext_spec *s = spec ? calloc(1, sizeof *s) : NULL;
+	struct ldr_compiled *rec = NULL;
+	uint8_t *wire = NULL;
+	size_t wlen = 0;
+	char *err = NULL;
+	if (rc == 0 && !s)
+		rc = xdrv_err(&err, -ENOMEM, "out of memory");
+	if (rc == 0)
+		rc = run_ext_parse(spec, s, &err);
+	if (rc == 0 && !c->has_ccfg)
+		rc = xdrv_err(&err, -ENOTSUP,
+			      "the run has no loader configuration to compile with");
+	if (rc == 0 && !c->cctx) {
+		struct ldr_config cfg = c->ccfg; /* an extension is compiled whole */
+		cfg.jit_mode = LDR_JIT_EAGER;
+		rc = ldr_ctx_create(&cfg, &c->cctx, &err);
+	}
+	if (rc == 0)
+		rc = run_ext_compile_one(c->cctx, s->pkg, &rec, &err);
+	const struct sdk_manifest *m = rc == 0 ? ldr_compiled_manifest(rec) : NULL;
+	if (rc == 0 && (!m || m->desc.kind != SDK_KIND_EXTENSION))
+		rc = xdrv_err(&err, -EINVAL, "%s is a driver, not an extension", s->pkg);
+	if (rc == 0)
+		rc = ldr_compiled_wire_write(rec, &wire, &wlen, &err);
+	if (rc == 0)
+		rc = run_ctl_attach_write(seq, replace ? RUN_CTL_OP_REPLACE : RUN_CTL_OP_ATTACH,
+					  where, s, wire, wlen, msg, len, &err);
+	if (rc == 0) {
+		const struct sig_info *si = ldr_compiled_signature(rec);
+		uint8_t d[32];
+		ldr_compiled_sha256(rec, d);
+		xdrv_hex(d, sizeof d, note->obj);
+		snprintf(note->name, sizeof note->name, "%s", m->name ? m->name : "?");
+		snprintf(note->version, sizeof note->version, "%s", m->version ? m->version : "?");
+		snprintf(note->pkg, sizeof note->pkg, "%s", si ? si->digest_hex : "unsigned");
+		note->hook = s->hook == XDRV_EXT_HOOK_RX ? "rx" : "tx";
+		note->replace = replace;
+	} else if (spec) {
+		fprintf(ef, "error: %s\n", err ? err : strerror(-rc));
+	}
+	fclose(ef);
+	if (rc != 0 && ebuf) {
+		ssize_t w = write(cfd, ebuf, elen);
+		(void)w;
+		printf("control: attach refused: %s", ebuf + (elen > 7 ? 7 : 0));
+		fflush(stdout);
+	}
+	free(ebuf);
+	free(err);
+	free(wire);
+	ldr_compiled_free(rec);
+	if (s)
+		run_ext_free(s, 1);
+	free(s);
+	return rc;
+}
+
 /* Supervisor: relay one client's request to the driver host and its answer back. */
 static void relay_one(struct run_ctl *c, int cfd)
 {
@@ -355,18 +557,25 @@ static void relay_one(struct run_ctl *c, int cfd)
 		return;
 	char msg[REQ_MAX + 16];
 	uint32_t seq = ++c->seq;
-	int n = snprintf(msg, sizeof msg, "#%u %s", seq, req);
 	const char *err = NULL;
-	if (!strncmp(req, "attach ", 7))
-		err = "error: attach into a driver domain is not implemented (the extension would "
-		      "have to be compiled by the supervisor and handed to the running driver "
-		      "host): attach with --ext at the start, or run --in-process\n";
-	else if (n < 0 || (size_t)n >= sizeof msg || send(c->pair, msg, (size_t)n, 0) < 0)
-		err = "error: the driver host cannot be reached\n";
+	uint8_t *bin = NULL;
+	size_t blen = 0;
+	struct relay_note note = {.hook = NULL};
+	bool attach = !strncmp(req, "attach ", 7) || !strncmp(req, "replace ", 8);
+	if (attach && relay_attach_msg(c, cfd, req, seq, &bin, &blen, &note) != 0)
+		return; /* answered */
+	int n = attach ? 0 : snprintf(msg, sizeof msg, "#%u %s", seq, req);
+	if (attach ? send(c->pair, bin, blen, 0) < 0
+		   : n < 0 || (size_t)n >= sizeof msg || send(c->pair, msg, (size_t)n, 0) < 0)
+		err = attach && errno == EMSGSIZE
+			      ? "error: the extension is too large to hand to the driver host\n"
+			      : "error: the driver host cannot be reached\n";
+	free(bin);
 	static char ans[MSG_MAX + 1];
 	char tag[16];
 	snprintf(tag, sizeof tag, "#%u\n", seq);
-	uint64_t until = xdrv_now_ns() + 3000000000ull;
+	/* an attach links in the host: give a loaded machine time */
+	uint64_t until = xdrv_now_ns() + (attach ? 60000000000ull : 3000000000ull);
 	while (!err) {
 		uint64_t now = xdrv_now_ns();
 		struct pollfd p = {.fd = c->pair, .events = POLLIN};
@@ -383,15 +592,40 @@ static void relay_one(struct run_ctl *c, int cfd)
 		const char *body = ans + strlen(tag);
 		ssize_t w = write(cfd, body, strlen(body));
 		(void)w;
+		if (attach && strncmp(body, "error: ", 7) != 0)
+			printf("control: extension %s %s (package sha256 %s, object sha256 %s, "
+			       "compiled by the supervisor) %s the %s hook in the driver host "
+			       "(id %d)\n",
+			       note.name, note.version, note.pkg, note.obj,
+			       note.replace ? "replaced its attachment on" : "attached to",
+			       note.hook, atoi(body));
+		else if (attach)
+			printf("control: attach refused by the driver host: %s", body + 7);
+		fflush(stdout);
 		return;
 	}
 	ssize_t w = write(cfd, err, strlen(err));
 	(void)w;
 }
 
+/* glibc reads /proc/sys/vm/overcommit_memory the first time it shrinks the heap of a thread's
+ * arena, and keeps the answer. A compiler process forked from this thread (which has such an
+ * arena) would read it under its sandbox, which denies the open: have glibc read it here,
+ * where the answer is cached before any fork. */
+static void prime_arena_trim(void)
+{
+	enum { N = 64 };
+	void *p[N];
+	for (int i = 0; i < N; i++)
+		p[i] = malloc(32 * 1024); /* below the mmap threshold: from this thread's heap */
+	for (int i = N - 1; i >= 0; i--)
+		free(p[i]);
+}
+
 static void *relay_main(void *arg)
 {
 	struct run_ctl *c = arg;
+	prime_arena_trim();
 	while (!c->stop) {
 		struct pollfd p = {.fd = c->fd, .events = POLLIN};
 		if (poll(&p, 1, 200) <= 0)
@@ -454,6 +688,7 @@ void run_ctl_close(struct run_ctl *c)
 		c->stop = 1;
 		pthread_join(c->relay, NULL);
 	}
+	ldr_ctx_destroy(c->cctx);
 	if (!c->host) { /* a driver host's end of the pair is the supervisor's to close */
 		close(c->fd);
 		unlink(c->path);

@@ -21,8 +21,14 @@ int run_ctl_open(const char *path, struct run_ctl **out, char **err);
 /* What requests act on: the loader context (to load extensions) and the interface. */
 void run_ctl_set(struct run_ctl *c, struct ldr_ctx *ctx, struct ldr_netdev *nd);
 struct run_end run_ctl_end(struct run_ctl *c);
+/* Supervisor of a driver domain: the loader configuration (trust root and all) with which the
+ * relay verifies and compiles an extension to attach live (copied; strings borrowed for the
+ * run). */
+struct ldr_config;
+void run_ctl_set_compile(struct run_ctl *c, const struct ldr_config *cfg);
 /* Driver domain. Supervisor: relay each request of the socket run_ctl_open made to the driver
- * host over `pair` (a SEQPACKET socket) from a thread of its own (attach is refused there); 0
+ * host over `pair` (a SEQPACKET socket) from a thread of its own (attach and replace: verified
+ * and compiled there, handed over in one message, ctl_msg.h); 0
  * or -errno. Driver host: serve what comes on `pair` in the run loop (run_ctl_end); NULL when
  * out of memory. */
 int run_ctl_relay_start(struct run_ctl *c, int pair, char **err);

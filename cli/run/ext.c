@@ -15,6 +15,7 @@
 #include <xdrv/ext_host.h>
 #include <xdrv/loader.h>
 #include <xdrv/net_ext.h>
+#include <xdrv/revocation.h>
 #include <xdrv/util.h>
 
 #define TABLE_ENTRIES_MAX XDRV_EXT_TABLE_MAX_ENTRIES
@@ -163,14 +164,77 @@ void run_ext_free(struct run_ext_spec *s, size_t n)
 	}
 }
 
+#define PKG_MAX (512u << 20) /* bytes of a package file read (the loader caps more) */
+
+static const struct sig_revocation *revocation;
+
+void run_ext_set_revocation(const struct sig_revocation *r)
+{
+	revocation = r;
+}
+
+int run_ext_read(const char *pkg, uint8_t **buf, size_t *len, char **err)
+{
+	return xdrv_read_file(pkg, PKG_MAX, buf, len, err);
+}
+
+int run_ext_revoked(const uint8_t *buf, size_t len, char **err)
+{
+	return revocation ? sig_revocation_check(revocation, buf, len, err) : 0;
+}
+
+int run_ext_compile_one(struct ldr_ctx *ctx, const char *pkg, struct ldr_compiled **out, char **err)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	const char *base = strrchr(pkg, '/') ? strrchr(pkg, '/') + 1 : pkg;
+	*out = NULL;
+	int rc = run_ext_read(pkg, &buf, &len, err);
+	if (rc == 0)
+		rc = ldr_package_compile_mem(ctx, buf, len, base, NULL, 0, out, err);
+	if (rc == 0) /* after the signature's verification, on the same bytes */
+		rc = run_ext_revoked(buf, len, err);
+	if (rc) {
+		ldr_compiled_free(*out);
+		*out = NULL;
+	}
+	free(buf);
+	return rc;
+}
+
 int run_ext_compile(struct ldr_ctx *ctx, struct run_ext_spec *s, size_t n, char **err)
 {
 	for (size_t i = 0; i < n; i++) {
-		int rc = ldr_package_compile(ctx, s[i].pkg, NULL, 0, &s[i].compiled, err);
+		int rc = run_ext_compile_one(ctx, s[i].pkg, &s[i].compiled, err);
 		if (rc)
 			return rc;
 	}
 	return 0;
+}
+
+/* In process: load the package file's bytes, checked for revocation. */
+static int load_checked(struct ldr_ctx *ctx, const char *pkg, struct ldr_ext **e, char **err)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	const char *base = strrchr(pkg, '/') ? strrchr(pkg, '/') + 1 : pkg;
+	int rc = run_ext_read(pkg, &buf, &len, err);
+	if (rc == 0)
+		rc = ldr_ext_load_buf(ctx, buf, len, base, NULL, 0, NULL, e, err);
+	if (rc == 0)
+		rc = run_ext_revoked(buf, len, err);
+	if (rc) {
+		ldr_ext_unload(*e);
+		*e = NULL;
+	}
+	free(buf);
+	return rc;
+}
+
+int run_ext_load(struct ldr_ctx *ctx, const char *pkg, struct ldr_ext **e, char **err)
+{
+	*e = NULL;
+	return load_checked(ctx, pkg, e, err);
 }
 
 int run_ext_fill_tables(struct ldr_ext *e, const struct run_ext_spec *s, char **err)
@@ -199,7 +263,7 @@ int run_ext_attach(struct ldr_ctx *ctx, struct ldr_netdev *nd, struct run_ext_sp
 	for (size_t i = 0; i < n; i++) {
 		struct ldr_ext *e = NULL;
 		int rc = s[i].compiled ? ldr_ext_load_compiled(ctx, s[i].compiled, NULL, &e, err)
-				       : ldr_ext_load_file(ctx, s[i].pkg, NULL, 0, NULL, &e, err);
+				       : run_ext_load(ctx, s[i].pkg, &e, err);
 		if (rc == 0)
 			rc = run_ext_fill_tables(e, &s[i], err);
 		if (rc) {

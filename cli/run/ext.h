@@ -53,6 +53,25 @@ int run_ext_table_read(const char *path, struct run_ext_table *t, char **err);
 struct ldr_ext;
 int run_ext_fill_tables(struct ldr_ext *e, const struct run_ext_spec *s, char **err);
 
+/* Revocation for every extension package the run loads (--ext-crl, --ext-deny-list): set once
+ * before anything is loaded, borrowed for the run; NULL: none. An extension whose signer's
+ * certificate the CRL revokes, or whose payload digest the deny-list holds, is refused, at the
+ * start and for `xdrv ext attach` alike. */
+struct sig_revocation;
+void run_ext_set_revocation(const struct sig_revocation *r);
+/* The package file read once (what is verified, checked for revocation and compiled are the
+ * same bytes). 0 or -errno with *err. */
+int run_ext_read(const char *pkg, uint8_t **buf, size_t *len, char **err);
+/* 0, or -EKEYREVOKED with *err when the revocation set refuses the package's bytes. */
+int run_ext_revoked(const uint8_t *buf, size_t len, char **err);
+/* Verify and compile one package's bytes in the compiler process, checked for revocation. */
+int run_ext_compile_one(struct ldr_ctx *ctx, const char *pkg, struct ldr_compiled **out,
+			char **err);
+
+/* In process: load one package file's bytes (ldr_ext_load_buf), checked for revocation. */
+struct ldr_ext;
+int run_ext_load(struct ldr_ctx *ctx, const char *pkg, struct ldr_ext **e, char **err);
+
 /* Supervisor: verify and compile each package in the compiler process. */
 int run_ext_compile(struct ldr_ctx *ctx, struct run_ext_spec *s, size_t n, char **err);
 /* Load (in process: from the file; driver host: the compiled object), fill the tables, attach

@@ -9,7 +9,10 @@
 #    the endless loop is stopped by its budget, detached and reported, and every frame still
 #    arrives (policy pass) or all but the one it failed on (policy drop);
 #  - live: `xdrv ext attach|detach|list|stats` against a running `xdrv run --control` while the
-#    generator's frames flow: no frame is lost except those the attached filter dropped;
+#    generator's frames flow, in process and in a driver domain (the supervisor verifies and
+#    compiles, the driver host links and attaches): no frame is lost except those the attached
+#    filter dropped; refused attaches (unsigned, a driver package, a bad hook, a replace of no
+#    attachment) leave the chain as it was;
 #  - TAP: UDP datagrams from a network namespace to two ports through the driver; the filter,
 #    with the second port in its table, drops exactly those and nothing else.
 # Addresses (10.83.21.0/24) exist only inside the namespaces made here; removed on exit.
@@ -41,7 +44,7 @@ trap cleanup EXIT
 ok()  { echo "ok   - $*"; }
 bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
 
-for f in "$PKG" "$E/filter.xdrv" "$E/empty.xdrv" "$B/ext-test/loop.xdrv"; do
+for f in "$PKG" "$E/filter.xdrv" "$E/empty.xdrv" "$E/flowcount.xdrv" "$B/ext-test/loop.xdrv"; do
   [ -r "$f" ] || { echo "FAIL - no $f (make all)"; exit 1; }
 done
 TRUST=(--trust "$B/pki/root.pem")
@@ -142,27 +145,76 @@ if [ "$rc" -eq 0 ] && [ -n "$dropped" ] && [ "$dropped" -gt 0 ] && [ -n "$recv" 
    [ $((recv + dropped)) -eq "$L" ] && has "$out" "to the NIC $L frames"; then
   ok "live: $recv frames delivered + $dropped dropped by the filter while attached = $L: none lost"
 else bad "live: exit $rc, received ${recv:-?} + dropped ${dropped:-?} != $L: $out"; fi
-# in a driver domain: the supervisor relays detach, list and stats to the driver host
+# in a driver domain: the supervisor relays detach, list and stats to the driver host, and for
+# attach verifies and compiles the package and hands it to the running host, which links it and
+# swaps the chain between dispatches; what is refused (unsigned, a driver, a bad hook, a replace
+# of an attachment that is not there) leaves the chain and the traffic as they were
 DS="$T/dom.sock"
-"$X" run "${TRUST[@]}" --device dp83820 --param holdoff_us=0 --wire "gen:count=$L,size=60,check=0,digest=0" \
+LD=20000000
+# flowcount's payload digest on the deny-list: refused at the start and for a live attach
+"$X" revoke --deny-list "$T/deny.txt" --package "$E/flowcount.xdrv" >/dev/null 2>&1
+out=$("$X" run "${TRUST[@]}" --device dp83820 --wire "$GEN" --ext-deny-list "$T/deny.txt" \
+  --ext "rx:$E/flowcount.xdrv" "$PKG" 2>&1); rc=$?
+if [ "$rc" = 1 ] && has "$out" "is on the deny-list" && ! has "$out" "wire: "; then
+  ok "an extension whose payload digest is on --ext-deny-list is refused at the start"
+else bad "deny-list at start: exit $rc: $out"; fi
+"$X" run "${TRUST[@]}" --device dp83820 --param holdoff_us=0 --param rx_ring=256 --param tx_ring=256 \
+  --wire "gen:count=$LD,size=60,check=0,digest=0" --ext-deny-list "$T/deny.txt" \
   --ext "rx:$E/empty.xdrv" --ext "tx:$E/empty.xdrv" --control="$DS" "$PKG" >"$T/dom.log" 2>&1 &
 XPID=$!
 for _ in $(seq 1200); do [ -S "$DS" ] && break; kill -0 "$XPID" 2>/dev/null || break; sleep 0.05; done
 for _ in $(seq 600); do grep -q "^domain: driver host" "$T/dom.log" && break; sleep 0.05; done
 dl=$("$X" ext list --control "$DS" 2>&1); r1=$?
 ds=$("$X" ext detach --control "$DS" 2 2>&1); r2=$?
-da=$("$X" ext attach --control "$DS" "rx:$E/empty.xdrv" 2>&1); r3=$?
+lb=$("$X" ext list --control "$DS" 2>&1)
+ru=$("$X" ext attach --control "$DS" "rx:$E/empty.unsigned.xdrv" 2>&1); q1=$?
+rd=$("$X" ext attach --control "$DS" "rx:$PKG" 2>&1); q2=$?
+rh=$("$X" ext attach --control "$DS" "up:$E/filter.xdrv" 2>&1); q3=$?
+rr=$("$X" ext attach --control "$DS" --replace 99 "rx:$E/filter.xdrv" 2>&1); q4=$?
+rv=$("$X" ext attach --control "$DS" "rx:$E/flowcount.xdrv" 2>&1); q5=$?
+la=$("$X" ext list --control "$DS" 2>&1)
+da=$("$X" ext attach --control "$DS" --pos 0 "rx:$E/filter.xdrv:table=deny=$T/deny-gen" 2>&1); r3=$?
+idf=$(awk '{print $1; exit}' <<<"$da")
+sleep 0.3
 dl2=$("$X" ext list --control "$DS" 2>&1)
+dst=$("$X" ext stats --control "$DS" 2>&1)
+dr=$("$X" ext attach --control "$DS" --replace "${idf:-0}" "rx:$E/empty.xdrv" 2>&1); r4=$?
+idr=$(awk '{print $1; exit}' <<<"$dr")
+sleep 0.1
+dd=$("$X" ext detach --control "$DS" "${idr:-0}" 2>&1); r5=$?
+dl3=$("$X" ext list --control "$DS" 2>&1)
 running=0
 kill -0 "$XPID" 2>/dev/null && running=1
 wait "$XPID"; rc=$?; XPID=""
+dom=$(cat "$T/dom.log")
 if [ "$r1" = 0 ] && grep -qE "^1 rx 0 empty 1.0.0 policy=pass$" <<<"$dl" && grep -qE "^2 tx 0 empty" <<<"$dl" &&
-   [ "$r2" = 0 ] && [ "$r3" = 1 ] && has "$da" "attach into a driver domain is not implemented" &&
-   grep -qE "^2 tx - empty 1.0.0 detached: detached on request$" <<<"$dl2" && [ "$running" = 1 ] &&
-   [ "$rc" = 0 ] && grep -q "domain: driver host" "$T/dom.log" &&
-   grep -q "host        received $L frames" "$T/dom.log"; then
-  ok "driver domain: list and detach relayed to the driver host under traffic, attach refused saying why"
-else bad "driver domain control: list=$dl ($r1) detach=$ds ($r2) attach=$da ($r3) list2=$dl2 running=$running exit $rc: $(cat "$T/dom.log")"; fi
+   [ "$r2" = 0 ] && grep -qE "^2 tx - empty 1.0.0 detached: detached on request$" <<<"$lb" &&
+   [ "$running" = 1 ] && [ "$rc" = 0 ] && grep -q "domain: driver host" "$T/dom.log"; then
+  ok "driver domain: list and detach relayed to the driver host under traffic"
+else bad "driver domain control: list=$dl ($r1) detach=$ds ($r2) list=$lb running=$running exit $rc: $dom"; fi
+if [ "$q1" = 1 ] && has "$ru" "unsigned, and this host requires signatures" &&
+   [ "$q2" = 1 ] && has "$rd" "is a driver, not an extension" &&
+   [ "$q3" = 1 ] && has "$rh" "hook 'up' is neither rx nor tx" &&
+   [ "$q4" = 1 ] && has "$rr" "99" && [ "$q5" = 1 ] && has "$rv" "is on the deny-list" &&
+   [ -n "$lb" ] && [ "$lb" = "$la" ] &&
+   has "$dom" "control: attach refused: " && has "$dom" "control: attach refused by the driver host: "; then
+  ok "driver domain: unsigned, revoked (deny-list), a driver package, a bad hook and a replace of no attachment refused saying why; the chain unchanged"
+else bad "driver domain refusals: unsigned=$ru ($q1) driver=$rd ($q2) hook=$rh ($q3) replace=$rr ($q4) revoked=$rv ($q5) before=$lb after=$la"; fi
+if [ "$r3" = 0 ] && has "$da" "filter 1.0.0 attached to the rx hook" &&
+   grep -qE "^$idf rx 0 filter 1.0.0 policy=pass$" <<<"$dl2" && grep -qE "^1 rx 1 empty 1.0.0 policy=pass$" <<<"$dl2" &&
+   grep -qE "^$idf rx filter runs=[1-9][0-9]* pass=0 drop=[1-9]" <<<"$dst" &&
+   [ "$r4" = 0 ] && has "$dr" "empty 1.0.0 replaced its attachment on the rx hook" && [ "$r5" = 0 ] &&
+   grep -qE "^$idf rx - filter 1.0.0 detached: replaced$" <<<"$dl3" &&
+   grep -qE "^$idr rx - empty 1.0.0 detached: detached on request$" <<<"$dl3" &&
+   grep -qE "^control: extension filter 1.0.0 \(package sha256 [0-9a-f]{64}, object sha256 [0-9a-f]{64}, compiled by the supervisor\) attached to the rx hook in the driver host \(id $idf\)$" <<<"$dom"; then
+  ok "driver domain: filter attached live (compiled by the supervisor, linked by the host, logged with its digests), listed, replaced and detached under traffic"
+else bad "driver domain live attach: attach=$da ($r3) list=$dl2 stats=$dst replace=$dr ($r4) detach=$dd ($r5) list=$dl3: $dom"; fi
+dropped=$(grep -oE "rx dropped [0-9]+" <<<"$dom" | grep -oE "[0-9]+$")
+recv=$(grep -oE "host        received [0-9]+" <<<"$dom" | grep -oE "[0-9]+$")
+if [ "$rc" -eq 0 ] && [ -n "$dropped" ] && [ "$dropped" -gt 0 ] && [ -n "$recv" ] &&
+   [ $((recv + dropped)) -eq "$LD" ] && has "$dom" "to the NIC $LD frames"; then
+  ok "driver domain: $recv frames delivered + $dropped dropped by the filter attached live = $LD: none lost"
+else bad "driver domain: exit $rc, received ${recv:-?} + dropped ${dropped:-?} != $LD: $dom"; fi
 
 # ---- TAP: UDP to two ports, the second denied -----------------------------------------------------
 for t in ip python3; do

@@ -485,7 +485,72 @@ static void test_unsigned_is_refused_before_any_fork(void)
 	free(e);
 }
 
+/* A record handed over (ldr_compiled_wire_*): read back it links and runs as the original; every
+ * truncation, a byte more, and a flipped byte anywhere are refused or (a flipped byte of a
+ * signature string or parameter, which nothing checks) read without harm; the object is checked
+ * by its digest. */
+static void test_a_record_handed_over_is_read_back_strictly(void)
+{
+	struct ldr_ctx *ctx = ctx_with(LDR_JIT_EAGER, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+	struct ldr_compiled *c = NULL, *r = NULL;
+	char *e = NULL;
+	uint8_t *w = NULL, d[32];
+	size_t n = 0;
+	CU_ASSERT_EQUAL_FATAL(ldr_package_compile(ctx, good, NULL, 0, &c, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(ldr_compiled_wire_write(c, &w, &n, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(ldr_compiled_wire_read(w, n, &r, &e), 0);
+	uint8_t d1[32], d2[32];
+	ldr_compiled_sha256(c, d1);
+	ldr_compiled_sha256(r, d2);
+	CU_ASSERT_EQUAL(memcmp(d1, d2, 32), 0);
+	CU_ASSERT_EQUAL(link_and_call(r, d), 2 * 64);
+	CU_ASSERT_STRING_EQUAL(ldr_compiled_signature(r)->digest_hex,
+			       ldr_compiled_signature(c)->digest_hex);
+	ldr_compiled_free(r);
+	r = NULL;
+	for (size_t k = 0; k < n; k++) { /* every truncation */
+		CU_ASSERT_EQUAL(ldr_compiled_wire_read(w, k, &r, NULL), -EBADMSG);
+		CU_ASSERT_PTR_NULL(r);
+	}
+	uint8_t *more = malloc(n + 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(more);
+	memcpy(more, w, n);
+	more[n] = 0;
+	CU_ASSERT_EQUAL(ldr_compiled_wire_read(more, n + 1, &r, &e), -EBADMSG);
+	CU_ASSERT(has(e, "its fields say"));
+	free(more);
+	size_t refused = 0;
+	for (size_t k = 0; k < n; k++) { /* a flipped byte */
+		w[k] ^= 0x5a;
+		int rc = ldr_compiled_wire_read(w, n, &r, NULL);
+		w[k] ^= 0x5a;
+		CU_ASSERT(rc == 0 || rc == -EBADMSG || rc == -EINVAL || rc == -E2BIG);
+		if (rc == 0) {
+			CU_ASSERT_PTR_NOT_NULL(r);
+			ldr_compiled_free(r);
+			r = NULL;
+		} else {
+			refused++;
+		}
+	}
+	CU_ASSERT(refused > n / 2); /* the object and the manifest are all checked */
+	/* the object's last byte: its digest no longer matches */
+	w[n - 1] ^= 1;
+	CU_ASSERT_EQUAL(ldr_compiled_wire_read(w, n, &r, &e), -EBADMSG);
+	CU_ASSERT(has(e, "the object's digest is not the one sent"));
+	w[n - 1] ^= 1;
+	w[0] = 'Y';
+	CU_ASSERT_EQUAL(ldr_compiled_wire_read(w, n, &r, &e), -EBADMSG);
+	CU_ASSERT(has(e, "bad magic"));
+	free(w);
+	ldr_compiled_free(c);
+	ldr_ctx_destroy(ctx);
+	free(e);
+}
+
 XTEST_SUITE(loader_compile, suite_init, NULL,
+	    XTEST(test_a_record_handed_over_is_read_back_strictly),
 	    XTEST(test_compiled_object_has_the_digest_of_an_in_process_load_and_runs),
 	    XTEST(test_a_cache_hit_forks_no_compiler_process),
 	    XTEST(test_bitcode_that_crashes_llvm_kills_only_the_compiler_process),

@@ -240,6 +240,12 @@ const struct sig_info *ldr_compiled_signature(const struct ldr_compiled *c);
  * -1 in eager mode. */
 int ldr_compiled_session_fd(const struct ldr_compiled *c);
 void ldr_compiled_free(struct ldr_compiled *c); /* NULL-safe; lazy: ends the compiler process */
+/* A record handed to a running driver host (an extension attached live, cli/run/ctl.c): written
+ * into one malloc'd buffer (eager records only), and read back from bytes that came over a
+ * socket, parsed strictly (sizes, counts, strings, the manifest with the SDK's parser, the
+ * object's digest recomputed and compared). 0, or -EBADMSG / -E2BIG / -ENOMEM with *err. */
+int ldr_compiled_wire_write(const struct ldr_compiled *c, uint8_t **out, size_t *len, char **err);
+int ldr_compiled_wire_read(const uint8_t *buf, size_t len, struct ldr_compiled **out, char **err);
 /* Driver-host side: link the object into a new image of ctx (as a cache hit is: no bitcode);
  * manifest, signature, parameter values and function counts from the record. The image's
  * ldr_image_object_digest equals ldr_compiled_sha256 (checked: -EIO otherwise). */

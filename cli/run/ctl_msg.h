@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The message by which the supervisor of a driver domain hands the running driver host an
+ * extension it verified and compiled for `xdrv ext attach` (cli/run/ctl.c), private to cli/.
+ *
+ * One SEQPACKET message, little-endian: magic "XDRVEXA1", seq (u32, the relay's request number,
+ * echoed in the answer), op (u32: RUN_CTL_OP_ATTACH or _REPLACE), where (u32: the position,
+ * 0..LDR_NET_EXT_CHAIN_MAX or LDR_NET_EXT_END, for attach; the attachment id, > 0, for replace),
+ * hook (u32, XDRV_EXT_HOOK_RX or _TX), policy (u32, LDR_NET_EXT_PASS or _DROP), table count (u32,
+ * at most RUN_EXT_TABLES_MAX), record length (u32), reserved (u32, 0); then each table: its name
+ * (32 bytes, printable, NUL-terminated, NUL-padded, not empty), entry count (u32, at most
+ * XDRV_EXT_TABLE_MAX_ENTRIES), reserved (u32, 0), the entries (key u64, value u64); then the
+ * compiled record (ldr_compiled_wire_write, parsed by ldr_compiled_wire_read). Nothing may
+ * follow; the whole is at most RUN_CTL_ATTACH_MAX bytes. The answer is the relay's text one.
+ */
+#ifndef XDRV_CLI_RUN_CTL_MSG_H
+#define XDRV_CLI_RUN_CTL_MSG_H
+
+#include "ext.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define RUN_CTL_ATTACH_MAX (192u * 1024u) /* fits a unix socket's default send buffer */
+#define RUN_CTL_OP_ATTACH  1u
+#define RUN_CTL_OP_REPLACE 2u
+
+struct run_ctl_attach {
+	uint32_t seq, op, where, hook, policy;
+	struct run_ext_spec spec; /* hook, policy and the tables (malloc'd; run_ext_free) */
+	const uint8_t *record;	  /* borrowed from the message */
+	size_t record_len;
+};
+
+/* Whether a message of n bytes is one of these (by its magic). */
+bool run_ctl_attach_is(const uint8_t *b, size_t n);
+/* Build the message for spec s (its hook, policy and tables) and record rec. 0, or -E2BIG
+ * (larger than RUN_CTL_ATTACH_MAX) / -ENOMEM with *err. */
+int run_ctl_attach_write(uint32_t seq, uint32_t op, uint32_t where, const struct run_ext_spec *s,
+			 const uint8_t *rec, size_t rlen, uint8_t **out, size_t *len, char **err);
+/* Parse one from the other side: every field checked. 0, or -EBADMSG (naming the field) /
+ * -ENOMEM with *err; a->seq is set whenever the header was long enough to hold it. */
+int run_ctl_attach_parse(const uint8_t *b, size_t n, struct run_ctl_attach *a, char **err);
+void run_ctl_attach_free(struct run_ctl_attach *a);
+
+#endif
