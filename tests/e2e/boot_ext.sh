@@ -156,6 +156,16 @@ else bad "building the tx-only extension"; fi
 refused cont "1 driver\(s\) booted, 1 refused" revocation \
   "continue_on_failure: the other drivers boot" "[$(nic "$FILTER"), $HELLO]" \
   '{"continue_on_failure": true}' "{\"deny_list\": \"$T/deny.txt\"}"
+# ... into swtpm: verify-boot shows the extension's refusal and the driver's
+start_tpm "$T/tpm2"
+C=$(config contq "\"$TCTI\"" "[$(nic "$FILTER"), $HELLO]" '{"continue_on_failure": true}' "{\"deny_list\": \"$T/deny.txt\"}")
+"$X" boot --config "$C" >/dev/null 2>&1 || bad "boot with a revoked extension under continue_on_failure"
+"$X" attest --config "$C" --nonce "$NONCE" -o "$T/contq/bundle.json" >/dev/null 2>&1 || bad "attest of the boot with a refusal"
+expect 0 "refused +extension filter\.xdrv of dp83820 at revocation: .*is on the deny-list" \
+  "verify-boot shows the refused extension" -- "$X" verify-boot "$T/contq/bundle.json" --nonce "$NONCE"
+grep -qE "^refused +dp83820\.xdrv at extension: dp83820\.xdrv: extension: filter\.xdrv: revocation" <<<"$OUT" \
+  && ok "verify-boot shows the driver refused with it" || bad "verify-boot lacks the driver's refusal: $OUT"
+stop_tpm
 
 # ---- 4. the loader refuses the wrong kind from the manifest ------------------------------------
 expect 1 "is an extension, not a driver" "xdrv load refuses an extension package" -- \
