@@ -289,6 +289,16 @@ static int check_package(struct boot *b, struct drv_state *s, char **err)
 		 pkg.manifest.version ? pkg.manifest.version : "?");
 	s->secver = pkg.manifest.security_version;
 	uint32_t kind = pkg.manifest.desc.kind, hooks = pkg.manifest.desc.hooks;
+	/* an extension's configured tables must be ones it declares */
+	const char *missing = NULL;
+	for (size_t t = 0; s->ext && kind == SDK_KIND_EXTENSION && t < s->ext->ntables; t++) {
+		size_t k = 0;
+		while (k < pkg.manifest.desc.ntables &&
+		       strcmp(pkg.manifest.desc.tables[k].name, s->ext->tables[t].name) != 0)
+			k++;
+		if (k == pkg.manifest.desc.ntables && !missing)
+			missing = s->ext->tables[t].name; /* the configuration's string */
+	}
 	sdk_package_free(&pkg);
 	/* from the manifest, before anything compiles the package */
 	if (s->ext && kind != SDK_KIND_EXTENSION)
@@ -302,6 +312,11 @@ static int check_package(struct boot *b, struct drv_state *s, char **err)
 				s->ext->hook == XDRV_EXT_HOOK_RX ? "rx" : "tx",
 				hooks & XDRV_EXT_HOOK_RX ? " rx" : "",
 				hooks & XDRV_EXT_HOOK_TX ? " tx" : "");
+	if (missing) {
+		char em[128];
+		return xdrv_err(err, -ENOENT, "declares no table \"%s\"",
+				xdrv_escape_text(missing, em, sizeof em));
+	}
 	s->step = "rollback";
 	uint64_t stored = 0, min = boot_config_min_secver(c, s->name);
 	rc = boot_floors_get(b->floors, s->name, &stored, err);

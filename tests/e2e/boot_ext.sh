@@ -152,6 +152,12 @@ if "$X" build --extension -o "$T/txonly.bc" "$T/txonly.c" >/dev/null 2>&1 &&
     "an extension without the configured hook is refused" \
     "[$(nic "{\"package\": \"$T/txonly.xdrv\", \"hook\": \"rx\"}")]"
 else bad "building the tx-only extension"; fi
+refused tabname 'filter\.xdrv: manifest: declares no table "dney"' manifest \
+  "a table the extension does not declare is refused" \
+  "[$(nic "{\"package\": \"$B/ext/filter.xdrv\", \"hook\": \"rx\", \"tables\": {\"dney\": \"$T/deny.tab\"}}")]"
+refused tabfile "filter\.xdrv: tables: table file $T/none\.tab: No such file" tables \
+  "a missing table file is refused" \
+  "[$(nic "{\"package\": \"$B/ext/filter.xdrv\", \"hook\": \"rx\", \"tables\": {\"deny\": \"$T/none.tab\"}}")]"
 # continue_on_failure: the NIC entry is refused, the next driver boots
 refused cont "1 driver\(s\) booted, 1 refused" revocation \
   "continue_on_failure: the other drivers boot" "[$(nic "$FILTER"), $HELLO]" \
