@@ -438,6 +438,46 @@ int attest_check_chain(const struct evl *l, json_t *ref, FILE *o, char **err)
 				kv(t, "step", b2, sizeof b2), kv(t, "reason", c, sizeof c));
 			if (*kv(t, "payload_sha256", a, sizeof a) && strcmp(a, "unknown") != 0)
 				fprintf(o, "           payload sha256 %s\n", a);
+		} else if (starts(e, "xdrv.ext.package") && e->pcr == BOOT_PCR_DRIVERS) {
+			/* a packet extension of the driver before it (docs/BOOT.md): identity
+			 * by payload digest, listed under the reference's "extensions" */
+			char name[256], pay[80];
+			kv(t, "name", name, sizeof name);
+			kv(t, "payload_sha256", pay, sizeof pay);
+			char ver[64], sv[32], fl[32];
+			fprintf(o,
+				"extension  %s %s on %s's %s hook (policy %s), security_version %s "
+				"(floor %s), payload sha256 %s\n",
+				name, kv(t, "version", ver, sizeof ver),
+				kv(t, "driver", b2, sizeof b2), kv(t, "hook", c, sizeof c),
+				kv(t, "policy", d, sizeof d),
+				kv(t, "security_version", sv, sizeof sv),
+				kv(t, "floor", fl, sizeof fl), pay);
+			fprintf(o, "           signed by %s (issuer %s)\n",
+				kv(t, "signer", a, sizeof a), kv(t, "issuer", b2, sizeof b2));
+			fprintf(o, "           file sha256 %s\n", kv(t, "sha256", a, sizeof a));
+			json_t *xr = ref ? json_object_get(json_object_get(ref, "extensions"), name)
+					 : NULL;
+			if (ref && !in_list(xr, pay))
+				return xdrv_err(err, -EPERM,
+						"extension %s: payload sha256 %s is not in the "
+						"reference allow-list (\"extensions\")",
+						name, pay);
+		} else if (starts(e, "xdrv.ext.jit") && e->pcr == BOOT_PCR_DRIVERS) {
+			char cs[32];
+			fprintf(o,
+				"           extension %s: JIT eager at O%s, budget %s back edges "
+				"per "
+				"packet, object code sha256 %s (object cache: %s)\n",
+				kv(t, "name", a, sizeof a), kv(t, "opt", b2, sizeof b2),
+				kv(t, "budget", c, sizeof c), kv(t, "object_sha256", d, sizeof d),
+				kv(t, "cache", cs, sizeof cs));
+		} else if (starts(e, "xdrv.ext.refused") && e->pcr == BOOT_PCR_DRIVERS) {
+			fprintf(o, "refused    extension %s of %s at %s: %s\n",
+				kv(t, "package", a, sizeof a), kv(t, "driver", d, sizeof d),
+				kv(t, "step", b2, sizeof b2), kv(t, "reason", c, sizeof c));
+			if (*kv(t, "payload_sha256", a, sizeof a) && strcmp(a, "unknown") != 0)
+				fprintf(o, "           payload sha256 %s\n", a);
 		} else if (starts(e, "xdrv.floors.reinit") && e->pcr == BOOT_PCR_PLATFORM) {
 			fprintf(o, "floors     RE-INITIALIZED (%s): %s\n",
 				kv(t, "store", a, sizeof a), kv(t, "found", b2, sizeof b2));

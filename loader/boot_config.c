@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "xdrv/ext.h"
 #include "xdrv/util.h"
 
 /* Installed drivers by name (boot_set_package_resolver): set by the front end, process-wide. */
@@ -256,48 +257,17 @@ static int parse_policy(struct boot_config *c, json_t *p, char **err)
 	return rc;
 }
 
-static int parse_driver(struct boot_config *c, json_t *d, size_t i, const char *dir, char **err)
+/* "params": {NAME: string | integer | boolean}, at most BOOT_MAX_PARAMS. */
+static int parse_params(json_t *p, const char *where, struct ldr_param_value **out, size_t *n,
+			char **err)
 {
-	static const char *const keys[] = {"package", "device", "backend", "params", NULL};
-	char where[32];
-	snprintf(where, sizeof where, "drivers[%zu]", i);
-	struct boot_driver *bd = &c->drivers[i];
-	if (!json_is_object(d))
-		return xdrv_err(err, -EINVAL, "%s: not an object", where);
-	const char *pkg, *dev, *be;
-	int rc = only_keys(d, where, keys, err);
-	if (!rc)
-		rc = get_str(d, "package", where, 1, &pkg, err);
-	if (!rc)
-		rc = get_str(d, "device", where, 1, &dev, err);
-	if (!rc)
-		rc = get_str(d, "backend", where, 0, &be, err);
-	if (rc)
-		return rc;
-	/* A package file, or an installed driver's NAME[@VERSION] that the front end's resolver
-	 * turns into its package file now; the boot reads and measures that file once, as any
-	 * other. A name that resolves to nothing stops here, before anything is measured. */
-	char *named = NULL;
-	if (pkg_resolver) {
-		rc = pkg_resolver(pkg_resolver_ctx, c->store, pkg, dir, &named, err);
-		if (rc) {
-			xdrv_err_prefix(err, "%s.package", where);
-			return rc;
-		}
-	}
-	bd->package = named ? named : resolve(dir, pkg);
-	bd->device = strdup(dev);
-	bd->backend = strdup(be ? be : "native");
-	if (!bd->package || !bd->device || !bd->backend)
-		return xdrv_err(err, -ENOMEM, "out of memory");
-	json_t *p = json_object_get(d, "params");
 	if (!p)
 		return 0;
 	if (!json_is_object(p) || json_object_size(p) > BOOT_MAX_PARAMS)
 		return xdrv_err(err, -EINVAL, "%s.params: not an object of at most %u entries",
 				where, BOOT_MAX_PARAMS);
-	bd->params = calloc(json_object_size(p) + 1, sizeof *bd->params);
-	if (!bd->params)
+	*out = calloc(json_object_size(p) + 1, sizeof **out);
+	if (!*out)
 		return xdrv_err(err, -ENOMEM, "out of memory");
 	const char *k;
 	json_t *v;
@@ -315,14 +285,154 @@ static int parse_driver(struct boot_config *c, json_t *d, size_t i, const char *
 		else
 			return xdrv_err(err, -EINVAL,
 					"%s.params.%s: not a string, integer or boolean", where, k);
-		struct ldr_param_value *pv = &bd->params[bd->nparams];
+		struct ldr_param_value *pv = &(*out)[*n];
 		pv->name = strdup(k);
 		pv->value = strdup(val);
-		bd->nparams++;
+		(*n)++;
 		if (!pv->name || !pv->value)
 			return xdrv_err(err, -ENOMEM, "out of memory");
 	}
 	return 0;
+}
+
+/* A package: a file, or an installed NAME[@VERSION] the front end's resolver turns into its
+ * package file now; a name that resolves to nothing stops here, before anything is measured. */
+static int parse_package(struct boot_config *c, const char *pkg, const char *where, const char *dir,
+			 char **out, char **err)
+{
+	char *named = NULL;
+	if (pkg_resolver) {
+		int rc = pkg_resolver(pkg_resolver_ctx, c->store, pkg, dir, &named, err);
+		if (rc) {
+			xdrv_err_prefix(err, "%s.package", where);
+			return rc;
+		}
+	}
+	*out = named ? named : resolve(dir, pkg);
+	return *out ? 0 : xdrv_err(err, -ENOMEM, "out of memory");
+}
+
+/* One extension of a driver entry: {"package", "hook": "rx"|"tx", "policy": "pass"|"drop",
+ * "tables": {NAME: FILE}, "params": {...}}. Whether the package is an extension, and declares
+ * the hook, the boot checks on the bytes it measures (boot_seq.c). */
+static int parse_ext(struct boot_config *c, json_t *x, const char *where, const char *dir,
+		     struct boot_ext *be, char **err)
+{
+	static const char *const keys[] = {"package", "hook", "policy", "tables", "params", NULL};
+	if (!json_is_object(x))
+		return xdrv_err(err, -EINVAL, "%s: not an object", where);
+	const char *pkg, *hook, *pol;
+	int rc = only_keys(x, where, keys, err);
+	if (!rc)
+		rc = get_str(x, "package", where, 1, &pkg, err);
+	if (!rc)
+		rc = get_str(x, "hook", where, 1, &hook, err);
+	if (!rc)
+		rc = get_str(x, "policy", where, 0, &pol, err);
+	if (rc)
+		return rc;
+	if (!strcmp(hook, "rx"))
+		be->hook = XDRV_EXT_HOOK_RX;
+	else if (!strcmp(hook, "tx"))
+		be->hook = XDRV_EXT_HOOK_TX;
+	else
+		return xdrv_err(err, -EINVAL, "%s.hook: \"%s\" is neither rx nor tx", where, hook);
+	if (!pol || !strcmp(pol, "pass"))
+		be->policy = 0;
+	else if (!strcmp(pol, "drop"))
+		be->policy = 1;
+	else
+		return xdrv_err(err, -EINVAL, "%s.policy: \"%s\" is neither pass nor drop", where,
+				pol);
+	json_t *t = json_object_get(x, "tables");
+	if (t && (!json_is_object(t) || json_object_size(t) > BOOT_MAX_TABLES))
+		return xdrv_err(err, -EINVAL,
+				"%s.tables: not an object of at most %u NAME: FILE entries", where,
+				BOOT_MAX_TABLES);
+	if (t) {
+		be->tables = calloc(json_object_size(t) + 1, sizeof *be->tables);
+		if (!be->tables)
+			return xdrv_err(err, -ENOMEM, "out of memory");
+		const char *k;
+		json_t *v;
+		json_object_foreach(t, k, v)
+		{
+			if (!*k || strlen(k) > 31)
+				return xdrv_err(err, -EINVAL,
+						"%s.tables: a table name of 1..31 bytes", where);
+			if (!json_is_string(v) || !*json_string_value(v))
+				return xdrv_err(err, -EINVAL, "%s.tables.%s: not a file name",
+						where, k);
+			struct boot_ext_table *bt = &be->tables[be->ntables++];
+			bt->name = strdup(k);
+			bt->file = resolve(dir, json_string_value(v));
+			if (!bt->name || !bt->file)
+				return xdrv_err(err, -ENOMEM, "out of memory");
+		}
+	}
+	rc = parse_params(json_object_get(x, "params"), where, &be->params, &be->nparams, err);
+	if (!rc)
+		rc = parse_package(c, pkg, where, dir, &be->package, err);
+	return rc;
+}
+
+static int parse_exts(struct boot_config *c, json_t *l, const char *where, const char *dir,
+		      struct boot_driver *bd, char **err)
+{
+	if (!l)
+		return 0;
+	if (!json_is_array(l) || json_array_size(l) > BOOT_MAX_EXTS)
+		return xdrv_err(err, -EINVAL, "%s.extensions: not a list of at most %u extensions",
+				where, BOOT_MAX_EXTS);
+	bd->exts = calloc(json_array_size(l) + 1, sizeof *bd->exts);
+	if (!bd->exts)
+		return xdrv_err(err, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < json_array_size(l); i++) {
+		char w[64];
+		snprintf(w, sizeof w, "%s.extensions[%zu]", where, i);
+		bd->nexts = i + 1;
+		int rc = parse_ext(c, json_array_get(l, i), w, dir, &bd->exts[i], err);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int parse_driver(struct boot_config *c, json_t *d, size_t i, const char *dir, char **err)
+{
+	static const char *const keys[] = {"package",	 "device", "backend", "params",
+					   "extensions", "wire",   NULL};
+	char where[32];
+	snprintf(where, sizeof where, "drivers[%zu]", i);
+	struct boot_driver *bd = &c->drivers[i];
+	if (!json_is_object(d))
+		return xdrv_err(err, -EINVAL, "%s: not an object", where);
+	const char *pkg, *dev, *be, *wire;
+	int rc = only_keys(d, where, keys, err);
+	if (!rc)
+		rc = get_str(d, "package", where, 1, &pkg, err);
+	if (!rc)
+		rc = get_str(d, "device", where, 1, &dev, err);
+	if (!rc)
+		rc = get_str(d, "backend", where, 0, &be, err);
+	if (!rc)
+		rc = get_str(d, "wire", where, 0, &wire, err);
+	if (rc)
+		return rc;
+	if (wire && !(bd->wire = strdup(wire)))
+		return xdrv_err(err, -ENOMEM, "out of memory");
+	/* the boot reads and measures that file once, as any other */
+	rc = parse_package(c, pkg, where, dir, &bd->package, err);
+	if (rc)
+		return rc;
+	bd->device = strdup(dev);
+	bd->backend = strdup(be ? be : "native");
+	if (!bd->package || !bd->device || !bd->backend)
+		return xdrv_err(err, -ENOMEM, "out of memory");
+	int prc = parse_params(json_object_get(d, "params"), where, &bd->params, &bd->nparams, err);
+	if (prc)
+		return prc;
+	return parse_exts(c, json_object_get(d, "extensions"), where, dir, bd, err);
 }
 
 static int parse(struct boot_config *c, json_t *root, const char *dir, char **err)
@@ -458,11 +568,27 @@ void boot_config_free(struct boot_config *c)
 		free(d->package);
 		free(d->device);
 		free(d->backend);
+		free(d->wire);
 		for (size_t k = 0; k < d->nparams; k++) {
 			free((char *)d->params[k].name);
 			free((char *)d->params[k].value);
 		}
 		free(d->params);
+		for (size_t x = 0; x < d->nexts; x++) {
+			struct boot_ext *e = &d->exts[x];
+			free(e->package);
+			for (size_t k = 0; k < e->ntables; k++) {
+				free(e->tables[k].name);
+				free(e->tables[k].file);
+			}
+			free(e->tables);
+			for (size_t k = 0; k < e->nparams; k++) {
+				free((char *)e->params[k].name);
+				free((char *)e->params[k].value);
+			}
+			free(e->params);
+		}
+		free(d->exts);
 	}
 	free(c->drivers);
 	for (size_t i = 0; i < c->nvendors; i++)

@@ -24,13 +24,37 @@
 #define BOOT_PROBE_TIMEOUT_MS 10000u
 #define BOOT_TIMEOUT_MAX_MS   3600000u
 
+#define BOOT_MAX_EXTS	16u /* extensions per driver (LDR_NET_EXT_CHAIN_MAX) */
+#define BOOT_MAX_TABLES 16u /* table files per extension (XDRV_EXT_TABLES_MAX) */
+
+/* A table of an extension: its name in the extension and the file of "KEY [VALUE]" lines
+ * (ldr_ext_table_file_read), read at boot, not when the configuration is parsed. */
+struct boot_ext_table {
+	char *name;
+	char *file; /* resolved */
+};
+
+/* A packet extension attached to a NIC driver's interface ("extensions" of a driver entry). */
+struct boot_ext {
+	char *package;	 /* as a driver's: a file, or an installed NAME[@VERSION]'s file */
+	uint32_t hook;	 /* XDRV_EXT_HOOK_RX or _TX */
+	uint32_t policy; /* 0: pass, 1: drop (LDR_NET_EXT_PASS / _DROP) */
+	struct boot_ext_table *tables;
+	size_t ntables;
+	struct ldr_param_value *params; /* names and values malloc'd */
+	size_t nparams;
+};
+
 struct boot_driver {
 	char *package; /* absolute or relative to the config's folder, resolved; for a driver
 			* named NAME[@VERSION], its installed package file */
 	char *device;  /* model[:config] */
 	char *backend;
+	char *wire; /* a NIC's cable, KIND[:OPTIONS] as `xdrv run --wire`; NULL: none */
 	struct ldr_param_value *params; /* names and values malloc'd */
 	size_t nparams;
+	struct boot_ext *exts; /* in chain order per hook */
+	size_t nexts;
 };
 
 struct boot_minsv {
@@ -63,6 +87,39 @@ struct boot_config {
 	struct boot_driver *drivers;
 	size_t ndrivers;
 };
+
+/* ---- packet extensions of a driver (boot_ext.c; docs/BOOT.md "Packet extensions") ---- */
+struct ldr_compiled;
+struct ldr_driver;
+struct ldr_ext;
+struct hvb_wire;
+/* One extension as the driver host gets it: its configuration, the object the compiler process
+ * made (measured by the boot), its table files' entries (read by the boot). */
+struct boot_ext_load {
+	const struct boot_ext *x;
+	const char *label;	   /* the package file's base name */
+	struct ldr_compiled *comp; /* the boot's; the driver host links it */
+	struct {
+		uint64_t *keys, *vals;
+		size_t n;
+	} tab[BOOT_MAX_TABLES];
+	struct ldr_ext *ext; /* driver host: linked, not attached yet */
+};
+/* Boot process: compile one extension's package (read once, checked) in the compiler process,
+ * eagerly whatever policy.jit says. */
+int boot_ext_compile(struct ldr_ctx *ctx, const uint8_t *buf, size_t len, const char *label,
+		     const struct boot_ext *x, struct ldr_compiled **out, char **err);
+/* Driver host: link each object and fill its tables (before the driver's code runs); then,
+ * once the driver probed, attach them in order to its interface 0 (the runtime owns them from
+ * there); unlink what was not attached. */
+int boot_ext_link(struct ldr_ctx *ctx, struct boot_ext_load *l, size_t n, char **err);
+int boot_ext_attach(struct ldr_driver *drv, struct boot_ext_load *l, size_t n, char **err);
+void boot_ext_unlink(struct boot_ext_load *l, size_t n);
+/* Driver host: open interface 0, dispatch until the generator wire `w` is through and the
+ * driver idle, print the wire's and the attach points' figures ("boot: WHO: ..."), stop. */
+int boot_ext_traffic(struct ldr_driver *drv, struct hvb_wire *w, const char *who, char **err);
+/* Each attached (and detached) extension's figures, one line each. */
+void boot_ext_figures(struct ldr_driver *drv, const char *who, FILE *f);
 
 /* Minimum security version the policy demands for a driver name (0 if none). */
 uint64_t boot_config_min_secver(const struct boot_config *c, const char *name);

@@ -31,6 +31,8 @@
 
 #include "xdrv/abi.h"
 #include "xdrv/domain.h"
+#include "xdrv/ext.h"
+#include "xdrv/ext_host.h"
 #include "xdrv/hvb.h"
 #include "xdrv/hvb_split.h"
 #include "xdrv/revocation.h"
@@ -39,6 +41,7 @@
 #include "xdrv/sdk.h"
 #include "xdrv/signer.h"
 #include "xdrv/util.h"
+#include "xdrv/wire.h"
 
 #define PKG_MAX	 (64u << 20)  /* a driver package; SDK caps admit 32 MiB of members */
 #define EXE_MAX	 (1u << 30)   /* the loader binary (a sanitizer build is ~100 MiB) */
@@ -221,6 +224,19 @@ struct drv_state {
 	 * creates host_device, whose disks are blkfronts to split_socket; NULL: the configured
 	 * device, opened by the driver host itself */
 	const char *host_device, *split_socket;
+	/* packet extensions: an extension's own state has `ext` set (checked as an extension);
+	 * a driver's has its extensions (es, loads: nexts each) and, for a NIC, its wire */
+	const struct boot_ext *ext;
+	struct ext_state *es;
+	struct boot_ext_load *loads;
+	size_t nexts;
+	struct hvb_wire *wire; /* driver host */
+};
+
+/* An extension's package, checked by the boot process as a driver's is (check_package). */
+struct ext_state {
+	struct drv_state s;
+	struct boot_driver d; /* its package and params, for check_package */
 };
 
 static int check_package(struct boot *b, struct drv_state *s, char **err)
@@ -272,7 +288,35 @@ static int check_package(struct boot *b, struct drv_state *s, char **err)
 	snprintf(s->version, sizeof s->version, "%s",
 		 pkg.manifest.version ? pkg.manifest.version : "?");
 	s->secver = pkg.manifest.security_version;
+	uint32_t kind = pkg.manifest.desc.kind, hooks = pkg.manifest.desc.hooks;
+	/* an extension's configured tables must be ones it declares */
+	const char *missing = NULL;
+	for (size_t t = 0; s->ext && kind == SDK_KIND_EXTENSION && t < s->ext->ntables; t++) {
+		size_t k = 0;
+		while (k < pkg.manifest.desc.ntables &&
+		       strcmp(pkg.manifest.desc.tables[k].name, s->ext->tables[t].name) != 0)
+			k++;
+		if (k == pkg.manifest.desc.ntables && !missing)
+			missing = s->ext->tables[t].name; /* the configuration's string */
+	}
 	sdk_package_free(&pkg);
+	/* from the manifest, before anything compiles the package */
+	if (s->ext && kind != SDK_KIND_EXTENSION)
+		return xdrv_err(err, -EINVAL, "is a driver, not an extension");
+	if (!s->ext && kind == SDK_KIND_EXTENSION)
+		return xdrv_err(err, -EINVAL,
+				"is an extension, not a driver (a driver entry's \"extensions\" "
+				"lists it)");
+	if (s->ext && !(hooks & s->ext->hook))
+		return xdrv_err(err, -EINVAL, "does not declare the %s hook (it declares%s%s)",
+				s->ext->hook == XDRV_EXT_HOOK_RX ? "rx" : "tx",
+				hooks & XDRV_EXT_HOOK_RX ? " rx" : "",
+				hooks & XDRV_EXT_HOOK_TX ? " tx" : "");
+	if (missing) {
+		char em[128];
+		return xdrv_err(err, -ENOENT, "declares no table \"%s\"",
+				xdrv_escape_text(missing, em, sizeof em));
+	}
 	s->step = "rollback";
 	uint64_t stored = 0, min = boot_config_min_secver(c, s->name);
 	rc = boot_floors_get(b->floors, s->name, &stored, err);
@@ -340,14 +384,39 @@ static int child_probe(struct drv_state *s, char *devname, size_t dn, char **err
 		rc = hvb_backend_create_spec(s->d->backend, &s->be, err);
 	if (!rc)
 		rc = hvb_device_create(s->be, model, colon ? colon + 1 : NULL, &dev, err);
+	if (!rc && s->d->wire) { /* the NIC's cable: KIND[:OPTIONS] */
+		char kind[32];
+		const char *wc = strchr(s->d->wire, ':');
+		size_t wn = wc ? (size_t)(wc - s->d->wire) : strlen(s->d->wire);
+		if (wn == 0 || wn >= sizeof kind)
+			return xdrv_err(err, -EINVAL, "wire %s: bad kind", s->d->wire);
+		memcpy(kind, s->d->wire, wn);
+		kind[wn] = 0;
+		rc = hvb_wire_create(kind, wc ? wc + 1 : NULL, &s->wire, err);
+		if (!rc)
+			rc = hvb_wire_attach(s->wire, dev, err);
+		if (rc)
+			xdrv_err_prefix(err, "wire %s", s->d->wire);
+	}
 	if (!rc)
 		rc = driver_host_confine(s, err);
 	if (!rc)
 		rc = ldr_driver_bind(desc, dev, NULL, &s->drv, err);
 	if (rc)
 		return rc;
-	for (int i = 0; i < 64 && ldr_driver_dispatch(s->drv) > 0; i++)
+	/* the extensions join the interface the driver registered in its probe, before the first
+	 * frame; then the wire's traffic runs through them (as xdrv run: open, dispatch) */
+	rc = boot_ext_attach(s->drv, s->loads, s->nexts, err);
+	if (!rc && s->wire)
+		rc = boot_ext_traffic(s->drv, s->wire, s->name, err);
+	for (int i = 0; !rc && !s->wire && i < 64 && ldr_driver_dispatch(s->drv) > 0; i++)
 		; /* let probe's first interrupts and polls run */
+	if (!rc && s->nexts)
+		boot_ext_figures(s->drv, s->name, stdout);
+	if (rc) {
+		ldr_driver_unbind(s->drv);
+		return rc;
+	}
 	snprintf(devname, dn, "%s", hvb_device_name(dev) ? hvb_device_name(dev) : "?");
 	ldr_driver_unbind(s->drv); /* remove: the boot only probes */
 	return 0;
@@ -370,6 +439,8 @@ static _Noreturn void child_jit_and_probe(struct boot *b, struct drv_state *s,
 	int rc = comp ? ldr_image_load_compiled(b->ctx, comp, &s->img, &err)
 		      : ldr_image_load_buf(b->ctx, s->buf, s->len, s->base, s->d->params,
 					   s->d->nparams, &s->img, &err);
+	if (!rc)
+		rc = boot_ext_link(b->ctx, s->loads, s->nexts, &err);
 	if (rc)
 		child_fail(ch, rc, err);
 	const struct sdk_manifest *m = ldr_image_manifest(s->img);
@@ -462,6 +533,68 @@ static int child_answer(struct boot_child *ch, char want, size_t nf, uint32_t ti
 	return rc;
 }
 
+/* An extension of s refused: measured (PCR 12) with its step and reason; *err becomes
+ * "FILE: STEP: reason" and the driver's step "extension" (the driver is refused with it: a NIC
+ * does not come up without the extensions its configuration attaches). */
+static void ext_refused(struct boot *b, struct drv_state *s, struct ext_state *e, char **err)
+{
+	char qa[512], qb[512];
+	s->step = "extension";
+	if (b->fatal)
+		return;
+	int mr = measure(b, BOOT_PCR_DRIVERS, NULL,
+			 "xdrv.ext.refused package=%s sha256=%s payload_sha256=%s driver=%s "
+			 "step=%s reason=%s",
+			 q(e->s.base, qa, sizeof qa), e->s.hex[0] ? e->s.hex : "unread",
+			 e->s.payload[0] ? e->s.payload : "unknown", s->name, e->s.step,
+			 q(err && *err ? *err : "?", qb, sizeof qb));
+	xdrv_err_prefix(err, "%s: %s", e->s.base, e->s.step);
+	if (mr)
+		xdrv_err_prefix(err, "measuring the refusal failed too");
+}
+
+/* Extension j of s (its driver's package checked and measured): the same checks as a driver's
+ * package (signature, vendor, revocation, manifest, rollback floor), that it is an extension
+ * declaring its hook, its table files read; then its event xdrv.ext.package. */
+static int check_ext(struct boot *b, struct drv_state *s, size_t j, char **err)
+{
+	struct ext_state *e = &s->es[j];
+	const struct boot_ext *x = &s->d->exts[j];
+	struct boot_ext_load *l = &s->loads[j];
+	char qa[512], qb[512];
+	e->d.package = x->package;
+	e->d.device = s->d->device;
+	e->d.backend = s->d->backend;
+	e->d.params = x->params;
+	e->d.nparams = x->nparams;
+	e->s.d = &e->d;
+	e->s.ext = x;
+	const char *base = strrchr(x->package, '/');
+	e->s.base = base ? base + 1 : x->package;
+	l->x = x;
+	l->label = e->s.base;
+	int rc = check_package(b, &e->s, err);
+	for (size_t t = 0; !rc && t < x->ntables; t++) {
+		e->s.step = "tables";
+		rc = ldr_ext_table_file_read(x->tables[t].file, &l->tab[t].keys, &l->tab[t].vals,
+					     &l->tab[t].n, err);
+	}
+	if (!rc)
+		rc = measure(b, BOOT_PCR_DRIVERS, err,
+			     "xdrv.ext.package name=%s version=%s security_version=%llu floor=%llu "
+			     "sha256=%s payload_sha256=%s signer=%s issuer=%s driver=%s hook=%s "
+			     "policy=%s",
+			     e->s.name, e->s.version, (unsigned long long)e->s.secver,
+			     (unsigned long long)e->s.floor, e->s.hex, e->s.payload,
+			     q(e->s.signed_ok ? e->s.sig.signer : "unsigned", qa, sizeof qa),
+			     q(e->s.signed_ok ? e->s.sig.issuer : "", qb, sizeof qb), s->name,
+			     x->hook == XDRV_EXT_HOOK_RX ? "rx" : "tx",
+			     x->policy ? "drop" : "pass");
+	if (rc)
+		ext_refused(b, s, e, err);
+	return rc;
+}
+
 static int jit_and_probe(struct boot *b, struct drv_state *s, char **err)
 {
 	struct boot_config *c = b->cfg;
@@ -501,6 +634,18 @@ static int jit_and_probe(struct boot *b, struct drv_state *s, char **err)
 		xdrv_hex(od, 32, obj);
 		snprintf(nfun, sizeof nfun, "%u", ldr_compiled_functions(comp));
 	}
+	/* the extensions: compiled by the compiler process too, eagerly in any mode */
+	for (size_t j = 0; !rc && j < s->nexts; j++) {
+		s->es[j].s.step = "jit";
+		rc = boot_ext_compile(b->ctx, s->es[j].s.buf, s->es[j].s.len, s->es[j].s.base,
+				      s->loads[j].x, &s->loads[j].comp, err);
+		if (rc == -EINTR && boot_stop_signal())
+			goto out_free;
+		if (rc)
+			ext_refused(b, s, &s->es[j], err);
+	}
+	if (rc)
+		goto out_free;
 	/* the disks that touch the outside world are served from here (a backend server of the
 	 * boot's), the driver host reaches them through blkfront rings */
 	if (hvb_split_backend_applies(s->d->backend))
@@ -558,6 +703,18 @@ static int jit_and_probe(struct boot *b, struct drv_state *s, char **err)
 		c->opt_level, c->jit_mode == LDR_JIT_LAZY ? "lazy" : "eager",
 		q(params, qa, sizeof qa), q(c->safety, qb, sizeof qb), obj, nfun, s->cache,
 		(unsigned long long)LDR_BUDGET_EDGES_DEFAULT, LDR_BUDGET_DEPTH_DEFAULT);
+	for (size_t j = 0; !rc && j < s->nexts; j++) {
+		const struct ldr_compiled *ec = s->loads[j].comp;
+		uint8_t od[32];
+		char eo[65];
+		ldr_compiled_sha256(ec, od);
+		xdrv_hex(od, 32, eo);
+		rc = measure(b, BOOT_PCR_DRIVERS, err,
+			     "xdrv.ext.jit name=%s driver=%s opt=%u object_sha256=%s functions=%u "
+			     "cache=%s budget=%u",
+			     s->es[j].s.name, s->name, c->opt_level, eo, ldr_compiled_functions(ec),
+			     ldr_compiled_cache_state(ec), LDR_EXT_BUDGET_DEFAULT);
+	}
 	if (rc)
 		goto out_end;
 	s->step = "probe";  /* measured: the driver's code may run */
@@ -578,6 +735,17 @@ static int jit_and_probe(struct boot *b, struct drv_state *s, char **err)
 		if (rc) {
 			b->fatal = b->tpm != NULL;
 			xdrv_err_prefix(err, "raising the rollback floor");
+		}
+	}
+	for (size_t j = 0; !rc && c->raise_floors && j < s->nexts; j++) {
+		struct drv_state *es = &s->es[j].s;
+		if (es->secver <= es->floor)
+			continue;
+		rc = boot_floors_raise(b->floors, es->name, es->secver, err);
+		if (rc) {
+			b->fatal = b->tpm != NULL;
+			xdrv_err_prefix(err, "raising the rollback floor of extension %s",
+					es->base);
 		}
 	}
 out_end:
@@ -612,6 +780,16 @@ static int boot_driver(struct boot *b, size_t i, char **err)
 			     q(s.signed_ok ? s.sig.signer : "unsigned", qa, sizeof qa),
 			     q(s.signed_ok ? s.sig.issuer : "", qb, sizeof qb));
 	}
+	if (!rc && s.d->nexts) {
+		s.es = calloc(s.d->nexts, sizeof *s.es);
+		s.loads = calloc(s.d->nexts, sizeof *s.loads);
+		if (!s.es || !s.loads)
+			rc = xdrv_err(err, -ENOMEM, "out of memory");
+		else
+			s.nexts = s.d->nexts;
+	}
+	for (size_t j = 0; !rc && j < s.nexts; j++)
+		rc = check_ext(b, &s, j, err);
 	if (!rc)
 		rc = jit_and_probe(b, &s, err);
 	if (rc && !b->fatal) {
@@ -642,8 +820,28 @@ static int boot_driver(struct boot *b, size_t i, char **err)
 		       strcmp(s.cache, "off") ? " (object cache " : "",
 		       strcmp(s.cache, "off") ? s.cache : "", strcmp(s.cache, "off") ? ")" : "",
 		       s.d->device, (double)(xdrv_now_ns() - t0) / 1e6);
+		for (size_t j = 0; j < s.nexts; j++)
+			printf("boot: [%zu] %s: extension %s %s (%s, policy %s) signed by %s: "
+			       "measured, compiled, attached\n",
+			       i + 1, xdrv_escape_text(s.name, en, sizeof en),
+			       xdrv_escape_text(s.es[j].s.name, ev, sizeof ev), s.es[j].s.version,
+			       s.d->exts[j].hook == XDRV_EXT_HOOK_RX ? "rx" : "tx",
+			       s.d->exts[j].policy ? "drop" : "pass",
+			       s.es[j].s.signed_ok
+				       ? xdrv_escape_text(s.es[j].s.sig.signer, es, sizeof es)
+				       : "nobody (unsigned)");
 		fflush(stdout);
 	}
+	for (size_t j = 0; j < s.nexts; j++) {
+		free(s.es[j].s.buf);
+		ldr_compiled_free(s.loads[j].comp);
+		for (size_t t = 0; t < BOOT_MAX_TABLES; t++) {
+			free(s.loads[j].tab[t].keys);
+			free(s.loads[j].tab[t].vals);
+		}
+	}
+	free(s.es);
+	free(s.loads);
 	free(s.buf); /* the image, device and binding lived and died in the driver's process */
 	return rc;
 }

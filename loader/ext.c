@@ -28,6 +28,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <xdrv/fault_guard.h>
+#include <xdrv/sdk.h>
+#include <xdrv/signer.h>
 
 #include "runtime_priv.h"
 
@@ -243,12 +245,44 @@ int ldr_ext_load_compiled(struct ldr_ctx *ctx, const struct ldr_compiled *c,
 	return 0;
 }
 
+/* A driver package is refused from its manifest's kind before anything compiles it. The manifest
+ * is read unverified here, only to refuse: a package that passes goes through the whole path
+ * (signature first), and one whose manifest does not read gets that path's message. */
+static int refuse_driver(struct ldr_ctx *ctx, const uint8_t *buf, size_t len, const char *label,
+			 char **err)
+{
+	size_t plen = 0;
+	int rc = sig_trailer_parse(buf, len, &plen, NULL, NULL, NULL);
+	if (rc == -ENODATA)
+		plen = len;
+	else if (rc)
+		return 0;
+	struct sdk_package pkg;
+	struct sdk_caps caps = SDK_CAPS_DEFAULT;
+	char *e = NULL;
+	memset(&pkg, 0, sizeof pkg);
+	rc = sdk_package_read(buf, plen, &caps, NULL, &pkg, &e);
+	free(e);
+	if (rc)
+		return 0;
+	uint32_t kind = pkg.manifest.desc.kind;
+	sdk_package_free(&pkg);
+	if (kind == SDK_KIND_EXTENSION)
+		return 0;
+	e = NULL;
+	rc = xdrv_err(&e, -EINVAL, "is a driver, not an extension");
+	return ext_fail_load(ctx, rc, e, label, err);
+}
+
 int ldr_ext_load_buf(struct ldr_ctx *ctx, const uint8_t *buf, size_t len, const char *label,
 		     const struct ldr_param_value *params, size_t nparams,
 		     const struct ldr_ext_opts *opts, struct ldr_ext **out, char **err)
 {
 	struct ldr_compiled *c = NULL;
 	*out = NULL;
+	int rc0 = refuse_driver(ctx, buf, len, label, err);
+	if (rc0)
+		return rc0;
 	/* an extension is compiled whole, whatever the context's mode for drivers */
 	uint32_t mode = ctx->cfg.jit_mode;
 	ctx->cfg.jit_mode = LDR_JIT_EAGER;

@@ -18,74 +18,12 @@
 #include <xdrv/revocation.h>
 #include <xdrv/util.h>
 
-#define TABLE_ENTRIES_MAX XDRV_EXT_TABLE_MAX_ENTRIES
-
-static int parse_u64(const char *s, uint64_t *v)
-{
-	struct in_addr a;
-	if (strchr(s, '.') && inet_pton(AF_INET, s, &a) == 1) {
-		*v = ntohl(a.s_addr);
-		return 0;
-	}
-	char *end = NULL;
-	errno = 0;
-	unsigned long long x = strtoull(s, &end, 0);
-	if (errno || !*s || *end || s[0] == '-')
-		return -1;
-	*v = x;
-	return 0;
-}
-
+/* the format and its parser are the loader's (boot configurations read the same files) */
 int run_ext_table_read(const char *path, struct run_ext_table *t, char **err)
 {
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return xdrv_err(err, -errno, "--ext table file %s: %s", path, strerror(errno));
-	char line[512];
-	size_t cap = 0, lineno = 0;
-	int rc = 0;
-	while (rc == 0 && fgets(line, sizeof line, f)) {
-		lineno++;
-		char *hash = strchr(line, '#');
-		if (hash)
-			*hash = 0;
-		char *save = NULL;
-		char *k = strtok_r(line, " \t\r\n", &save);
-		if (!k)
-			continue;
-		char *v = strtok_r(NULL, " \t\r\n", &save);
-		char *extra = strtok_r(NULL, " \t\r\n", &save);
-		uint64_t key = 0, val = 1;
-		if (extra || parse_u64(k, &key) != 0 || (v && parse_u64(v, &val) != 0)) {
-			rc = xdrv_err(err, -EINVAL,
-				      "--ext table file %s line %zu: want KEY [VALUE] (numbers or "
-				      "IPv4 addresses)",
-				      path, lineno);
-			break;
-		}
-		if (t->n == TABLE_ENTRIES_MAX) {
-			rc = xdrv_err(err, -E2BIG, "--ext table file %s: more than %u entries",
-				      path, TABLE_ENTRIES_MAX);
-			break;
-		}
-		if (t->n == cap) {
-			cap = cap ? cap * 2 : 64;
-			uint64_t *nk = realloc(t->keys, cap * sizeof *nk);
-			if (nk)
-				t->keys = nk;
-			uint64_t *nv = nk ? realloc(t->vals, cap * sizeof *nv) : NULL;
-			if (nv)
-				t->vals = nv;
-			if (!nk || !nv) {
-				rc = xdrv_err(err, -ENOMEM, "out of memory");
-				break;
-			}
-		}
-		t->keys[t->n] = key;
-		t->vals[t->n] = val;
-		t->n++;
-	}
-	fclose(f);
+	int rc = ldr_ext_table_file_read(path, &t->keys, &t->vals, &t->n, err);
+	if (rc)
+		xdrv_err_prefix(err, "--ext");
 	return rc;
 }
 

@@ -105,4 +105,13 @@ int ldr_ext_table_get(const struct ldr_ext *e, uint32_t table, uint64_t key, uin
 int ldr_ext_table_scan(const struct ldr_ext *e, uint32_t table,
 		       int (*fn)(void *arg, uint64_t key, uint64_t value), void *arg);
 
+/* A table file: one entry a line, "KEY [VALUE]" (VALUE 1 when left out); KEY and VALUE decimal,
+ * 0x-hex, or an IPv4 address a.b.c.d (its 32-bit value in network order read as a number,
+ * 10.0.0.1 = 0x0a000001); '#' starts a comment; at most XDRV_EXT_TABLE_MAX_ENTRIES entries.
+ * Appends to *keys / *vals (malloc'd, *n entries so far; start with NULL, NULL, 0; the caller
+ * frees them, also on failure). 0 or -errno with *err naming the file and line. Read by
+ * `xdrv run --ext ...:table=` and the boot configuration's extension tables. */
+int ldr_ext_table_file_read(const char *path, uint64_t **keys, uint64_t **vals, size_t *n,
+			    char **err);
+
 #endif /* XDRV_EXT_HOST_H */
