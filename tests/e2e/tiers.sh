@@ -3,7 +3,8 @@
 # Tiers (issue 13; loader/tier.c): `xdrv run --tier auto --in-process` of the dp83820 under the
 # frame generator starts at O0, compiles O2 in the background and swaps it in between two
 # dispatches, under traffic (XDRV_TEST_TIER_SWAP_AT makes the swap wait at a fixed dispatch, so
-# it lands mid-run however busy the machine is): every slot swapped, the log line printed, and
+# it lands mid-run however busy the machine is; dispatch 200: 60,000 frames take at least ~940
+# dispatches of at most 64 frames, so it is always reached): every slot swapped, the log line printed, and
 # the frames each way have the same digests as a --tier full and a --tier fast run. The
 # options are checked (auto is in-process only; fast also runs in a driver host), and the object
 # cache keeps tiers apart.
@@ -30,7 +31,7 @@ else
 fi
 if ! grep -q "^  tier " <<<"$full"; then ok "--tier full (the default) prints no tier line"; else bad "tier line in a full run"; fi
 
-auto=$(XDRV_TEST_TIER_SWAP_AT=2000 run --tier auto)
+auto=$(XDRV_TEST_TIER_SWAP_AT=200 run --tier auto)
 if grep -qE "^xdrv loader: driver dp83820: tier 2 \(O2\) live after [0-9]+ ms \(compiled in [0-9]+ ms in the background; swap [0-9]+ us: [0-9]+ slots\)" <<<"$auto"; then
   ok "--tier auto: the swap is logged: $(grep -o 'tier 2 (O2) live.*' <<<"$auto")"
 else
@@ -97,7 +98,7 @@ if grep -q "^  cache       hit" <<<"$hit" && grep -q "^  tier        auto: O2 th
 else
   bad "auto with a cached full object: $hit"
 fi
-XDRV_TEST_TIER_SWAP_AT=2000 run --cache "$T/c2" --tier auto >"$T/auto-miss.log"
+XDRV_TEST_TIER_SWAP_AT=200 run --cache "$T/c2" --tier auto >"$T/auto-miss.log"
 n=$("$X" cache list --dir "$T/c2" | grep -oE "^[0-9]+ entries")
 if [ "$n" = "0 entries" ] && grep -q "tier 2 (O2) live" "$T/auto-miss.log"; then
   ok "a tiered load (a miss) stores nothing: tier 1's object is not the full tier's"
