@@ -226,7 +226,8 @@ ip -n "$NB" link set lo up
 # TCP/UDP port rule: ((proto << 16) | port) << 32, UDP port 7001
 printf '0x%016x\n' $(( ((17 << 16) | 7001) << 32 )) > "$T/deny-7001"
 "$X" run "${TRUST[@]}" --device dp83820 --host-tap "$IA@$NA" --wire "tap:$IB@$NB" \
-  --ext "rx:$E/filter.xdrv:table=deny=$T/deny-7001" "$PKG" >"$T/tap.log" 2>&1 &
+  --ext "rx:$E/filter.xdrv:table=deny=$T/deny-7001" --ext "rx:$E/flowcount.xdrv" \
+  --ext "tx:$E/flowcount.xdrv" "$PKG" >"$T/tap.log" 2>&1 &
 XPID=$!
 up=0
 for _ in $(seq 100); do
@@ -279,6 +280,18 @@ drop=$(grep -oE "rx filter 1.0.0 \(id 1\): [0-9]+ runs, pass [0-9]+, drop [0-9]+
 if [ "${g7000:-x}" = 200 ] && [ "${g7001:-x}" = 0 ] && [ "${drop:-x}" = 200 ] && [ "$stop_rc" -eq 0 ]; then
   ok "TAP: 200 datagrams to port 7000 arrive, the 200 to the denied port 7001 are dropped (filter drop 200)"
 else bad "TAP: port 7000 got ${g7000:-?}, 7001 got ${g7001:-?}, filter dropped ${drop:-?}, exit $stop_rc: $(cat "$T/recv.out") $out"; fi
+
+# flowcount behind the filter on rx (sees only what the filter passed) and alone on tx: every
+# frame runs through it and passes
+fc_rx=$(grep -oE "rx flowcount 1.0.0 \(id [0-9]+\): [0-9]+ runs, pass [0-9]+, drop [0-9]+" <<<"$out" || true)
+fc_tx=$(grep -oE "tx flowcount 1.0.0 \(id [0-9]+\): [0-9]+ runs, pass [0-9]+, drop [0-9]+" <<<"$out" || true)
+read -r fr_runs fr_pass fr_drop < <(grep -oE "[0-9]+ runs, pass [0-9]+, drop [0-9]+" <<<"$fc_rx" | tr -dc '0-9 \n' | awk '{ print $1, $2, $3 }')
+read -r ft_runs ft_pass ft_drop < <(grep -oE "[0-9]+ runs, pass [0-9]+, drop [0-9]+" <<<"$fc_tx" | tr -dc '0-9 \n' | awk '{ print $1, $2, $3 }')
+fpass=$(grep -oE "rx filter 1.0.0 \(id 1\): [0-9]+ runs, pass [0-9]+" <<<"$out" | grep -oE "[0-9]+$")
+if [ -n "${fr_runs:-}" ] && [ "$fr_runs" = "${fpass:-x}" ] && [ "$fr_pass" = "$fr_runs" ] && [ "$fr_drop" = 0 ] &&
+   [ "${fr_runs:-0}" -ge 200 ] && [ -n "${ft_runs:-}" ] && [ "${ft_runs:-0}" -ge 1 ] && [ "$ft_pass" = "$ft_runs" ]; then
+  ok "TAP: flowcount behind the filter saw exactly the $fr_runs frames the filter passed, and $ft_runs on tx, all passed"
+else bad "TAP: flowcount rx '$fc_rx' (filter passed ${fpass:-?}), tx '$fc_tx'"; fi
 
 echo "ext_run.sh: $fails failure(s)"
 [ "$fails" -eq 0 ]
