@@ -391,7 +391,7 @@ check: format-check check-circles check-cppcheck check-tidy
 check-cppcheck check-tidy: $(O)/gen/abi_protos.inc $(O)/gen/ext_protos.inc
 check-cppcheck:
 	$(Q)cppcheck -j$(JOBS) --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
-		--suppress=missingIncludeSystem $(INCLUDES) $(filter %.c,$(C_SOURCES))
+		--suppress=missingIncludeSystem $(INCLUDES) $(filter-out %.bpf.c,$(filter %.c,$(C_SOURCES)))
 check-tidy:
 	$(Q)scripts/check-tidy $(JOBS) $(TIDY_SRCS) -- \
 		$(filter-out -fsanitize% -fno-sanitize%,$(CFLAGS))

@@ -13,7 +13,7 @@
 #include "commands.h"
 #include "run/ctl.h"
 #include "run/disk.h"
-#include "run/ext.h"
+#include "run/run_ext.h"
 #include "run/run.h"
 #include "verify_args.h"
 
@@ -192,6 +192,8 @@ static void usage(FILE *f)
 static int parse_ms(const char *s, uint64_t max, uint64_t *out)
 {
 	char *end = NULL;
+	if (!s)
+		return -1;
 	errno = 0;
 	unsigned long long v = strtoull(s, &end, 10);
 	if (errno || !*s || *end || s[0] == '-' || v > max)

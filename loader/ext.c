@@ -290,10 +290,10 @@ int ldr_ext_load_buf(struct ldr_ctx *ctx, const uint8_t *buf, size_t len, const 
 	ctx->cfg.jit_mode = mode;
 	if (!rc)
 		rc = ldr_ext_load_compiled(ctx, c, opts, out, err);
-	if (!rc && !ldr_compiled_signature(c)) {
+	if (!rc && *out && !ldr_compiled_signature(c)) {
 		/* unsigned (development): the package's bytes are its identity */
 		unsigned int dl = 32;
-		if (!EVP_Digest(buf, len, (*out)->digest, &dl, EVP_sha256(), NULL))
+		if (!buf || !EVP_Digest(buf, len, (*out)->digest, &dl, EVP_sha256(), NULL))
 			memset((*out)->digest, 0, 32);
 	}
 	ldr_compiled_free(c);

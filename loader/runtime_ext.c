@@ -84,10 +84,19 @@ static const char *ext_name(const struct att *a)
 	return n ? n : "?";
 }
 
+static const struct ldr_net_ext_hooks net_hooks = {
+	.rx_batch = ldr_net_ext_rx_batch,
+	.rx_active = ldr_net_ext_rx_active,
+	.tx = ldr_net_ext_tx,
+	.bounce_lost = ldr_net_ext_bounce_lost,
+	.release = ldr_net_ext_release,
+};
+
 static struct ldr_net_ext *state(struct ldr_netdev *nd, bool create)
 {
 	struct ldr_net_ext **x = ldr_netdev_ext(nd);
 	if (!*x && create) {
+		ldr_netdev_set_ext_hooks(&net_hooks);
 		*x = calloc(1, sizeof **x);
 		if (*x)
 			(*x)->next_id = 1;
@@ -469,7 +478,7 @@ static int check_new(struct ldr_netdev *nd, uint32_t hook, struct ldr_ext *ext, 
 static struct att *att_new(struct ldr_net_ext *x, uint32_t hook, struct ldr_ext *ext,
 			   uint32_t policy)
 {
-	struct att *a = calloc(1, sizeof *a);
+	struct att *a = x ? calloc(1, sizeof *a) : NULL;
 	if (!a)
 		return NULL;
 	a->e = ext;
@@ -566,8 +575,8 @@ int ldr_net_ext_detach(struct ldr_netdev *nd, uint32_t id, char **err)
 	struct ldr_net_ext *x = ldr_netdev_registered(nd) ? state(nd, false) : NULL;
 	int h = 0;
 	uint32_t pos = 0;
-	struct att *a = find(x, id, &h, &pos);
-	if (!a)
+	struct att *a = x ? find(x, id, &h, &pos) : NULL;
+	if (!x || !a)
 		return xdrv_err(err, -ENOENT, "extension %u: not attached", id);
 	bool oom = false;
 	struct chain *r = chain_edit(x->chain[h], pos, NULL, 0, &oom);

@@ -112,6 +112,15 @@ struct ldr_netdev {
  * It holds only packets nobody owns: a driver that keeps packets does not drain it but runs
  * into LDR_PKTS_MAX (pkt_give), which refuses the packet and logs why.
  */
+/* The packet-extension chains' entry points (runtime_ext.c), handed over when an interface's
+ * chains are first made; used only while nd->ext is set. */
+static const struct ldr_net_ext_hooks *ext_hooks;
+
+void ldr_netdev_set_ext_hooks(const struct ldr_net_ext_hooks *hooks)
+{
+	ext_hooks = hooks;
+}
+
 static struct ldr_pkt *pkt_new(struct ldr_netdev *nd, uint32_t size)
 {
 	struct ldr_driver *drv = nd->o.drv;
@@ -301,7 +310,7 @@ static int tx_queue(struct ldr_netdev *nd, struct ldr_pkt *p);
 static void rx_bounce(struct ldr_netdev *nd, struct ldr_pkt *p)
 {
 	if (!nd->open) {
-		ldr_net_ext_bounce_lost(nd);
+		ext_hooks->bounce_lost(nd);
 		pkt_destroy(p);
 		return;
 	}
@@ -313,7 +322,7 @@ static void rx_bounce(struct ldr_netdev *nd, struct ldr_pkt *p)
 	p->cls = 0;
 	p->next = NULL;
 	if (tx_queue(nd, p) != 0)
-		ldr_net_ext_bounce_lost(nd);
+		ext_hooks->bounce_lost(nd);
 }
 
 /* A bounced frame that lives in a receive pool's buffer: copied into a packet first. */
@@ -321,7 +330,7 @@ static void rx_bounce_copy(struct ldr_netdev *nd, const uint8_t *data, uint32_t 
 {
 	struct ldr_pkt *p = nd->open ? pkt_new(nd, len) : NULL;
 	if (!p) {
-		ldr_net_ext_bounce_lost(nd);
+		ext_hooks->bounce_lost(nd);
 		return;
 	}
 	memcpy(p->buf, data, len);
@@ -367,9 +376,12 @@ static void rx_flush(struct ldr_netdev *nd)
 				fl[m++] = pk[i]->len;
 			}
 		}
-		ldr_net_ext_rx_batch(nd, fp, fl, m, xdrv_now_ns(), NULL, 0, v);
-		for (uint32_t j = 0; j < m; j++)
+		ext_hooks->rx_batch(nd, fp, fl, m, xdrv_now_ns(), NULL, 0, v);
+		for (uint32_t j = 0; j < m; j++) {
+			/* at[0..m) was set above */
+			// cppcheck-suppress uninitvar
 			vd[at[j]] = v[j];
+		}
 	}
 	for (uint32_t i = 0; i < n; i++) {
 		if (!pk[i]->len)
@@ -546,7 +558,7 @@ int32_t xdrv_rxpool_deliver(xdrv_rxpool_t *pool, const struct xdrv_rx_frame *fra
 		 * one batch of buffers kept for the interface; extensions before the first writer
 		 * run over the pool's buffers. Checked for each batch: the host's callback may
 		 * attach one. */
-		bool chain = m && nd->ext && ldr_net_ext_rx_active(nd);
+		bool chain = m && nd->ext && ext_hooks->rx_active(nd);
 		size_t need = (size_t)RX_BATCH * rp->stride;
 		if (chain && nd->ext_copy_cap < need) {
 			uint8_t *b = realloc(nd->ext_copy, need);
@@ -561,8 +573,8 @@ int32_t xdrv_rxpool_deliver(xdrv_rxpool_t *pool, const struct xdrv_rx_frame *fra
 			nd->ext_copy_cap = need;
 		}
 		if (chain)
-			ldr_net_ext_rx_batch(nd, data, len, m, xdrv_now_ns(), nd->ext_copy,
-					     rp->stride, vd);
+			ext_hooks->rx_batch(nd, data, len, m, xdrv_now_ns(), nd->ext_copy,
+					    rp->stride, vd);
 		uint32_t k = 0;
 		for (uint32_t j = 0; j < m; j++) {
 			if (chain && vd[j] != XDRV_EXT_PASS) {
@@ -706,7 +718,7 @@ static void nd_shutdown(struct ldr_netdev *nd, struct ldr_unbind_report *rep)
 	rx_drop(nd);
 	pools_release(nd, rep);
 	if (nd->ext)
-		ldr_net_ext_release(nd); /* unregister and unbind detach every extension */
+		ext_hooks->release(nd); /* unregister and unbind detach every extension */
 	free(nd->ext_copy);
 	nd->ext_copy = NULL;
 	nd->ext_copy_cap = 0;
@@ -951,7 +963,7 @@ int ldr_net_xmit(struct ldr_netdev *nd, const void *frame, size_t len, uint32_t 
 	}
 	if (nd->ext) { /* the TX chain, over the packet's copy of the frame */
 		uint32_t cls = 0;
-		if (ldr_net_ext_tx(nd, p->buf, p->len, &cls) != XDRV_EXT_PASS) {
+		if (ext_hooks->tx(nd, p->buf, p->len, &cls) != XDRV_EXT_PASS) {
 			pkt_destroy(p); /* dropped by an extension: counted there, not an error */
 			return 0;
 		}

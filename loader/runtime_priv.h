@@ -359,6 +359,19 @@ bool ldr_net_ext_rx_active(struct ldr_netdev *nd); /* the RX chain is not empty 
 int ldr_net_ext_tx(struct ldr_netdev *nd, uint8_t *frame, uint32_t len, uint32_t *cls);
 void ldr_net_ext_bounce_lost(struct ldr_netdev *nd);
 void ldr_net_ext_release(struct ldr_netdev *nd);
+/* runtime_net.c reaches the functions above only through this table, which runtime_ext.c
+ * hands it when it creates an interface's chains (so runtime_net.c names nothing of
+ * runtime_ext.c, and the loader's files make no circle); it calls them only while the
+ * interface has chains. */
+struct ldr_net_ext_hooks {
+	void (*rx_batch)(struct ldr_netdev *nd, uint8_t **frames, const uint32_t *lens, uint32_t n,
+			 uint64_t now_ns, uint8_t *copy, size_t stride, int *verdicts);
+	bool (*rx_active)(struct ldr_netdev *nd);
+	int (*tx)(struct ldr_netdev *nd, uint8_t *frame, uint32_t len, uint32_t *cls);
+	void (*bounce_lost)(struct ldr_netdev *nd);
+	void (*release)(struct ldr_netdev *nd);
+};
+void ldr_netdev_set_ext_hooks(const struct ldr_net_ext_hooks *hooks);
 /* The extension functions the chains call (xdrv/ext_host.h). A unit test may put a double in
  * their place; returns the previous table (NULL restores the real one). */
 struct ldr_ext_calls {

@@ -138,6 +138,8 @@ int ldr_tier_wanted(const struct ldr_ctx *ctx)
 
 static char *suffixed(const char *name, const char *suffix)
 {
+	if (!name || !suffix)
+		return NULL;
 	size_t n = strlen(name) + strlen(suffix) + 1;
 	char *s = malloc(n);
 	if (s)

@@ -1667,7 +1667,8 @@ static void check_descriptor_present(struct lint *l)
 			   "definition: use XDRV_DRIVER(...) at file scope");
 }
 
-void sdk_lint_report(struct lint *l, LLVMValueRef at, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void lint_report(struct lint *l, LLVMValueRef at,
+							      const char *fmt, ...)
 {
 	char line[1024];
 	va_list ap;
@@ -1682,10 +1683,12 @@ void sdk_lint_report(struct lint *l, LLVMValueRef at, const char *fmt, ...)
 	problem(l, "%s", line);
 }
 
-const char *sdk_lint_name(struct lint *l, LLVMValueRef v)
+static const char *lint_name(struct lint *l, LLVMValueRef v)
 {
 	return vname(l, v);
 }
+
+static const struct sdk_lint_io lint_io = {lint_report, lint_name};
 
 int sdk_lint(LLVMModuleRef m, uint32_t abi_version, char **err)
 {
@@ -1759,7 +1762,7 @@ int sdk_lint_diag(LLVMModuleRef m, uint32_t abi_version, const char *unit, char 
 	l->at = NULL;
 	check_descriptor_present(l);
 	if (l->ext)
-		sdk_lint_ext(l, m);
+		sdk_lint_ext(l, &lint_io, m);
 
 	int rc = 0;
 	if (l->out.lines || l->out.oom) {

@@ -55,6 +55,11 @@ enum {
 #define CHAIN_SHOWN 6	 /* functions named in a stack-limit message */
 #define LINT_WHO    160
 
+/* sdk/lint.c's reporting, for the duration of one sdk_lint_ext call on this thread */
+static _Thread_local const struct sdk_lint_io *lint_io;
+#define sdk_lint_report(...) lint_io->report(__VA_ARGS__)
+#define sdk_lint_name(l, v)  lint_io->name((l), (v))
+
 struct fn {
 	LLVMValueRef f;
 	bool root;	   /* an entry the host calls: run (param 0 is the packet handle) */
@@ -856,8 +861,9 @@ static void check_globals(struct ext *x)
 	}
 }
 
-void sdk_lint_ext(struct lint *l, LLVMModuleRef m)
+void sdk_lint_ext(struct lint *l, const struct sdk_lint_io *io, LLVMModuleRef m)
 {
+	lint_io = io;
 	struct ext x = {.l = l, .m = m, .td = LLVMGetModuleDataLayout(m)};
 	x.have_desc = sdk_descriptor_read(m, &x.d, NULL) == 0;
 	static const struct {

@@ -80,17 +80,21 @@ int sdk_ext_prototypes(LLVMContextRef ctx, LLVMModuleRef *out, char **err);
 
 /* ---- the extension profile's lint (sdk/lint_ext.c) ------------------------------------ */
 struct lint; /* sdk/lint.c's state */
-/* One problem line, placed at `at` (an instruction or function with debug info, may be NULL),
- * with the lint's caps and de-duplication. */
-void sdk_lint_report(struct lint *l, LLVMValueRef at, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-/* A value's name, printable and bounded (rotating buffers: at most four in use at once). */
-const char *sdk_lint_name(struct lint *l, LLVMValueRef v);
+/* What the extension rules call back in sdk/lint.c, passed in by it (so lint_ext.c names
+ * nothing of lint.c and the two files make no circle): report one problem line, placed at `at`
+ * (an instruction or function with debug info, may be NULL), with the lint's caps and
+ * de-duplication; a value's name, printable and bounded (rotating buffers: at most four in use
+ * at once). */
+struct sdk_lint_io {
+	void (*report)(struct lint *l, LLVMValueRef at, const char *fmt, ...)
+		__attribute__((format(printf, 3, 4)));
+	const char *(*name)(struct lint *l, LLVMValueRef v);
+};
 /* `xdrv build --extension`'s step before the lint (sdk/build_ext.c): static functions with
  * pointer parameters inlined, locals promoted to registers. 0 or -EINVAL with *err. */
 int sdk_build_ext_prepare(LLVMModuleRef m, char **err);
 /* The extension rules, on a module of kind SDK_KIND_EXTENSION, after the portability lint. */
-void sdk_lint_ext(struct lint *l, LLVMModuleRef m);
+void sdk_lint_ext(struct lint *l, const struct sdk_lint_io *io, LLVMModuleRef m);
 
 /* ---- LLVM diagnostics ------------------------------------------------------------------- */
 /* While active, errors LLVM reports through `ctx` are kept (the first one, in msg) instead of

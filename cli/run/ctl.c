@@ -34,7 +34,7 @@
 #include "ctl.h"
 
 #include "ctl_msg.h"
-#include "ext.h"
+#include "run_ext.h"
 
 #include <errno.h>
 #include <fcntl.h>

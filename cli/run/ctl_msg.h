@@ -16,7 +16,7 @@
 #ifndef XDRV_CLI_RUN_CTL_MSG_H
 #define XDRV_CLI_RUN_CTL_MSG_H
 
-#include "ext.h"
+#include "run_ext.h"
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -4,7 +4,7 @@
  * (driver host, or in process) each extension, fill its tables, attach it to the NIC's chain,
  * and print the counters at the end. See ext.h.
  */
-#include "ext.h"
+#include "run_ext.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -329,7 +329,7 @@ static int32_t nic_poll(xdrv_netdev_t *nd, uint32_t budget)
 	}
 	if (N.pool && !X.pool_lo) {
 		X.pool_lo = xdrv_rxpool_buf(N.pool, 0, NULL);
-		X.pool_hi = xdrv_rxpool_buf(N.pool, N.pool_count - 1, NULL) + 2048;
+		X.pool_hi = (uint8_t *)xdrv_rxpool_buf(N.pool, N.pool_count - 1, NULL) + 2048;
 	}
 	if (N.pool && done) {
 		N.delivered = xdrv_rxpool_deliver(N.pool, f, done);
