@@ -81,56 +81,13 @@ static int absolute_spec(const char *spec, char *out, size_t cap)
 /* Send one request line, print the answer; 0 when it ended in "ok". */
 static int request(const char *cmd, const char *path, const char *line)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (strlen(path) >= sizeof sa.sun_path) {
-		fprintf(stderr, "xdrv ext %s: --control %s: path too long\n", cmd, path);
-		return 1;
-	}
-	strcpy(sa.sun_path, path);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
-		fprintf(stderr,
-			"xdrv ext %s: %s: %s (is an `xdrv run --control` running? see --control)\n",
-			cmd, path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return 1;
-	}
-	size_t len = strlen(line), off = 0;
-	while (off < len) {
-		ssize_t w = write(fd, line + off, len - off);
-		if (w <= 0) {
-			fprintf(stderr, "xdrv ext %s: %s: %s\n", cmd, path, strerror(errno));
-			close(fd);
-			return 1;
-		}
-		off += (size_t)w;
-	}
-	shutdown(fd, SHUT_WR);
-	FILE *f = fdopen(fd, "r");
-	if (!f) {
-		close(fd);
-		return 1;
-	}
-	char buf[1024];
-	int rc = 1;
-	bool any = false;
-	while (fgets(buf, sizeof buf, f)) {
-		any = true;
-		if (!strcmp(buf, "ok\n")) {
-			rc = 0;
-			continue;
-		}
-		if (!strncmp(buf, "error: ", 7)) {
-			fprintf(stderr, "xdrv ext %s: %s", cmd, buf + 7);
-			continue;
-		}
-		fputs(buf, stdout);
-	}
-	fclose(f);
-	if (!any)
-		fprintf(stderr, "xdrv ext %s: %s: no answer\n", cmd, path);
-	return rc;
+	char who[32], *answer = NULL;
+	snprintf(who, sizeof who, "xdrv ext %s", cmd);
+	int rc = run_ctl_request(who, path, line, &answer);
+	if (rc >= 0)
+		rc = run_ctl_print(who, answer);
+	free(answer);
+	return rc ? 1 : 0;
 }
 
 int cmd_ext_ctl(int argc, char **argv)

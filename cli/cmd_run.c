@@ -709,6 +709,20 @@ static void summary(struct run_args *a, struct run_state *st, const struct ldr_u
 	}
 	if (st->img && a->cfg.tier != LDR_TIER_FULL)
 		tier_summary(a, st);
+	struct ldr_tier_info ti;
+	ldr_image_tier_info(st->img, &ti);
+	if (st->img && ti.what == LDR_SWAP_PARAM) { /* `xdrv param set` while it ran */
+		char hex[65] = "-";
+		if (ti.state == LDR_TIER_LIVE)
+			xdrv_hex(ti.obj_sha256, sizeof ti.obj_sha256, hex);
+		printf("  code        generation %u runs; the last swap, %s, %s (object sha256 "
+		       "%s)\n",
+		       ti.generation, ti.change,
+		       ti.state == LDR_TIER_LIVE     ? "live"
+		       : ti.state == LDR_TIER_FAILED ? "failed"
+						     : "not swapped in before the end",
+		       hex);
+	}
 	printf("  first call  %.3f ms from start of load until probe returned (probe %.3f ms)\n",
 	       ms(st->t_probed - st->t0), ms(st->t_probed - st->t_loaded));
 	printf("  ran         %.3f ms, %" PRIu64 " events dispatched\n",
@@ -820,6 +834,8 @@ static int run_loaded(struct run_args *a, struct run_state *st, const uint8_t *i
 			rc = run_ctl_open(a->control_path, &st->ctl, &err);
 		}
 		run_ctl_set(st->ctl, st->ctx, run_nic_netdev(st->nic));
+		if (!host)
+			run_ctl_set_image(st->ctl, st->img);
 		if (rc != 0)
 			ldr_driver_unbind(st->drv);
 	}
@@ -1079,6 +1095,9 @@ int cmd_run(int argc, char **argv)
 		cleanup(&a, &st);
 		return rc;
 	}
+	/* in process with a control socket, the code stays swappable: `xdrv param set` */
+	if (a.control && a.cfg.jit_mode == LDR_JIT_EAGER)
+		a.cfg.swappable = 1;
 	char *err = NULL;
 	st.t0 = xdrv_now_ns();
 	rc = load_driver(&a, &st, &err);

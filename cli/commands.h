@@ -38,6 +38,9 @@ int cmd_remove(int argc, char **argv);	/* cli/cmd_remove.c */
 int cmd_ext(int argc, char **argv);
 int cmd_ext_ctl(int argc, char **argv);
 
+/* the JIT's lifecycle (issue 13): re-specialize a running driver (cli/cmd_param.c) */
+int cmd_param(int argc, char **argv);
+
 /* measured boot (issue 5) */
 int cmd_boot(int argc, char **argv);	    /* cli/cmd_boot.c */
 int cmd_attest(int argc, char **argv);	    /* cli/cmd_attest.c */

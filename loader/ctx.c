@@ -41,6 +41,8 @@ int ldr_ctx_create(const struct ldr_config *cfg, struct ldr_ctx **out, char **er
 	if (cfg->tier > LDR_TIER_AUTO)
 		return xdrv_err(err, -EINVAL, "loader: tier %u: not full (0), fast (1) or auto (2)",
 				cfg->tier);
+	if (cfg->swappable && cfg->jit_mode != LDR_JIT_EAGER)
+		return xdrv_err(err, -EINVAL, "loader: swappable code needs eager mode (not lazy)");
 	if (cfg->tier == LDR_TIER_AUTO && cfg->jit_mode != LDR_JIT_EAGER)
 		return xdrv_err(err, -EINVAL, "loader: tier auto needs eager mode (not lazy)");
 	if (cfg->opt_level > 3)

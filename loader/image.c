@@ -200,8 +200,10 @@ static int load_module(struct ldr_ctx *ctx, LLVMOrcThreadSafeContextRef tsc, LLV
 	/* tier auto (tier.c): tier 1 is this module at O0, through slots; tier 2 compiles at
 	 * opt_level in the background (drivers only: an extension is compiled once, at O2) */
 	int tiered = !rc && !img->is_ext && img->mode == LDR_JIT_EAGER && ldr_tier_wanted(ctx);
-	if (tiered)
-		rc = ldr_tier_split(img, m, err);
+	int swappable = !rc && !img->is_ext && img->mode == LDR_JIT_EAGER &&
+			(tiered || ldr_tier_swappable(ctx));
+	if (swappable)
+		rc = ldr_tier_split(img, m, d, !tiered, err);
 	if (!rc)
 		rc = ldr_module_optimize(m, tm, tiered ? 0 : ctx->cfg.opt_level, err);
 	if (tm)
@@ -215,7 +217,7 @@ static int load_module(struct ldr_ctx *ctx, LLVMOrcThreadSafeContextRef tsc, LLV
 	img->t.opt_ns = t2 - t1;
 
 	rc = jit_image(img, tsc, m, err); /* takes m */
-	if (!rc && tiered)
+	if (!rc && swappable)
 		rc = ldr_tier_start(img, err);
 	if (rc)
 		goto out_unload;
@@ -407,21 +409,24 @@ static int compare_descriptor(const struct sdk_manifest *m, const struct sdk_des
 		snprintf(field, sizeof field, "params[%zu].name", i);
 		if (str_differs(a->name, b->name))
 			return mismatch(err, field, a->name, b->name);
-		const char *what = a->type != b->type ? "type"
-				   : a->def != b->def ? "default"
-				   : a->min != b->min ? "min"
-				   : a->max != b->max ? "max"
-						      : NULL;
+		const char *what = a->type != b->type	  ? "type"
+				   : a->def != b->def	  ? "default"
+				   : a->min != b->min	  ? "min"
+				   : a->max != b->max	  ? "max"
+				   : a->flags != b->flags ? "flags"
+							  : NULL;
 		if (what) {
 			snprintf(field, sizeof field, "params[%zu] (%s).%s", i, b->name, what);
 			uint64_t va = a->type != b->type ? a->type
 				      : a->def != b->def ? a->def
 				      : a->min != b->min ? a->min
-							 : a->max;
+				      : a->max != b->max ? a->max
+							 : a->flags;
 			uint64_t vb = a->type != b->type ? b->type
 				      : a->def != b->def ? b->def
 				      : a->min != b->min ? b->min
-							 : b->max;
+				      : a->max != b->max ? b->max
+							 : b->flags;
 			return num_mismatch(err, field, va, vb);
 		}
 	}
@@ -614,7 +619,8 @@ int ldr_image_load_buf(struct ldr_ctx *ctx, const uint8_t *buf, size_t len, cons
 	/* the object cache: a hit skips steps 3-5 */
 	struct ldr_image *img = NULL;
 	const char *cache_state = "off";
-	if (ctx->cache && ctx->cfg.jit_mode == LDR_JIT_EAGER &&
+	/* swappable code has slots and keeps its bitcode: a cached object has neither */
+	if (ctx->cache && ctx->cfg.jit_mode == LDR_JIT_EAGER && !ctx->cfg.swappable &&
 	    cache_key(ctx, buf, payload_len, sig_checked ? &sig : NULL, &pkg.manifest, params,
 		      nparams, &ck) == 0) {
 		struct ldr_cache_hit hit;
@@ -661,7 +667,7 @@ int ldr_image_load_buf(struct ldr_ctx *ctx, const uint8_t *buf, size_t len, cons
 
 		/* 4-6 */
 		/* a tiered load's first object is tier 1's, not the full tier's: not stored */
-		bool tiered = !is_ext && ctx->cfg.tier == LDR_TIER_AUTO;
+		bool tiered = !is_ext && (ctx->cfg.tier == LDR_TIER_AUTO || ctx->cfg.swappable);
 		uint32_t lf = LDR_LOAD_NO_LINT | (ck.text && !tiered ? LDR_LOAD_CAPTURE : 0u) |
 			      (is_ext ? LDR_LOAD_EXT : 0u);
 		rc = load_module(ctx, tsc, m, label, &d, lf, params, nparams, &img, &e);

@@ -325,7 +325,12 @@ int ldr_tier_wanted(const struct ldr_ctx *ctx);
 /* Tier 1 of the retargeted, specialized, instrumented module `m` (not yet optimized): keep its
  * bitcode for tier 2, then make every function F a thunk through F$slot to F$body (in place).
  * img->tier is set. */
-int ldr_tier_split(struct ldr_image *img, LLVMModuleRef m, char **err);
+int ldr_tier_split(struct ldr_image *img, LLVMModuleRef m, const struct sdk_descriptor *d,
+		   int direct, char **err);
+/* Whether a load of this context keeps its code swappable (cfg.swappable, eager, in process).
+ * A swappable full or fast load is split with `direct` set: the bodies call each other
+ * directly (the optimizer inlines across them), only entries from outside go through slots. */
+int ldr_tier_swappable(const struct ldr_ctx *ctx);
 /* After tier 1 is linked: start tier 2's thread. */
 int ldr_tier_start(struct ldr_image *img, char **err);
 /* At unload: stop waiting for the thread, free (idempotent). */

@@ -215,11 +215,12 @@ static int write_params(const struct xdrv_driver *d, const struct ldr_bind_opts 
 			return xdrv_err(err, -EINVAL,
 					"%s: descriptor: params[%u].name: not [a-z0-9_]{1,31}", who,
 					i);
-		if (p->type < XDRV_PARAM_U32 || p->type > XDRV_PARAM_BOOL || p->reserved || !p->var)
-			return xdrv_err(
-				err, -EINVAL,
-				"%s: descriptor: params[%u] (%s): bad type, reserved or var", who,
-				i, p->name);
+		if (p->type < XDRV_PARAM_U32 || p->type > XDRV_PARAM_BOOL ||
+		    (p->flags & ~XDRV_PARAM_F_ALL) ||
+		    (p->flags && d->abi_version < XDRV_ABI_MKVER(1, 2, 0)) || !p->var)
+			return xdrv_err(err, -EINVAL,
+					"%s: descriptor: params[%u] (%s): bad type, flags or var",
+					who, i, p->name);
 		if (p->type == XDRV_PARAM_BOOL) {
 			p->min = p->min ? 1 : 0;
 			p->max = p->max > 1 ? 1 : p->max;

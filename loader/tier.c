@@ -50,6 +50,7 @@
 #include <time.h>
 
 #include "xdrv/util.h"
+#include <xdrv/driver.h>
 
 #define BODY_SUFFIX "$body"
 #define SLOT_SUFFIX "$slot"
@@ -73,8 +74,22 @@ struct ldr_tier {
 	size_t obj_len;
 	char *err;
 	uint64_t compile_ns;
+	/* code swaps (re-specialization): the job being compiled, or the last one handled */
+	int direct;		  /* swappable full/fast: bodies call each other directly */
+	int joined;		  /* the job's thread joined */
+	uint32_t next_gen;	  /* generations are never reused: a failed one may have linked */
+	uint32_t gen;		  /* the job's */
+	uint32_t live_gen;	  /* of the code that runs */
+	uint32_t what;		  /* LDR_SWAP_* of the job */
+	char suffix[16];	  /* of the job's bodies: "$o2" (tier 2), "$g<N>" */
+	char change[160];	  /* the job's change, for messages */
+	struct sdk_param *params; /* the descriptor's (names copied), for ldr_image_param_set */
+	size_t nparams;
+	uint64_t *bc_vals;   /* the values in t->bc (the load's) */
+	uint64_t *live_vals; /* of the code that runs */
+	uint64_t *job_vals;  /* of the job's code */
 	/* the swap's (the polling thread's) */
-	uint64_t loaded_ns; /* tier 1 linked */
+	uint64_t loaded_ns; /* tier 1 linked; for a re-specialization: asked for */
 	uint32_t reported;  /* the swap or the failure was handled */
 	struct ldr_tier_info info;
 	pthread_mutex_t mu; /* state changes vs ldr_image_tier_wait */
@@ -172,6 +187,12 @@ static void tier_free(struct ldr_tier *t)
 	for (uint32_t i = 0; t->fns && i < t->nfns; i++)
 		free(t->fns[i]);
 	free(t->fns);
+	for (size_t i = 0; t->params && i < t->nparams; i++)
+		free(t->params[i].name);
+	free(t->params);
+	free(t->bc_vals);
+	free(t->live_vals);
+	free(t->job_vals);
 	free(t->bc);
 	free(t->obj);
 	free(t->err);
@@ -179,6 +200,36 @@ static void tier_free(struct ldr_tier *t)
 	pthread_cond_destroy(&t->cv);
 	pthread_mutex_destroy(&t->mu);
 	free(t);
+}
+
+/* The users of `v`, collected (the use list changes while they are rewritten). */
+static LLVMValueRef *users_of(LLVMValueRef v, size_t *n)
+{
+	size_t cnt = 0;
+	for (LLVMUseRef u = LLVMGetFirstUse(v); u; u = LLVMGetNextUse(u))
+		cnt++;
+	LLVMValueRef *a = calloc(cnt ? cnt : 1, sizeof *a);
+	if (!a)
+		return NULL;
+	cnt = 0;
+	for (LLVMUseRef u = LLVMGetFirstUse(v); u; u = LLVMGetNextUse(u))
+		a[cnt++] = LLVMGetUser(u);
+	*n = cnt;
+	return a;
+}
+
+/* Calls of `callee` by name become calls of `to` (its body): addresses stay the callee's. */
+static int redirect_calls(LLVMValueRef callee, LLVMValueRef to)
+{
+	size_t nu = 0;
+	LLVMValueRef *us = users_of(callee, &nu);
+	if (!us)
+		return -ENOMEM;
+	for (size_t k = 0; k < nu; k++)
+		if (LLVMIsACallInst(us[k]) && LLVMGetCalledValue(us[k]) == callee)
+			LLVMSetOperand(us[k], (unsigned)LLVMGetNumOperands(us[k]) - 1, to);
+	free(us);
+	return 0;
 }
 
 /* ---- tier 1 ---------------------------------------------------------------------------------
@@ -245,7 +296,30 @@ static int check_reserved(LLVMModuleRef m, const char *name, char **err)
 	return 0;
 }
 
-int ldr_tier_split(struct ldr_image *img, LLVMModuleRef m, char **err)
+/* The descriptor's parameters and the values the module was specialized with. */
+static int keep_params(struct ldr_tier *t, const struct sdk_descriptor *d, const uint64_t *vals)
+{
+	size_t n = d ? d->nparams : 0;
+	t->params = calloc(n ? n : 1, sizeof *t->params);
+	t->bc_vals = calloc(n ? n : 1, sizeof *t->bc_vals);
+	t->live_vals = calloc(n ? n : 1, sizeof *t->live_vals);
+	t->job_vals = calloc(n ? n : 1, sizeof *t->job_vals);
+	if (!t->params || !t->bc_vals || !t->live_vals || !t->job_vals)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		t->params[i] = d->params[i];
+		t->params[i].desc = NULL;
+		if (!(t->params[i].name = strdup(d->params[i].name ? d->params[i].name : "")))
+			return -ENOMEM;
+		t->nparams = i + 1;
+		t->bc_vals[i] = t->live_vals[i] = t->job_vals[i] =
+			vals ? vals[i] : d->params[i].def;
+	}
+	return 0;
+}
+
+int ldr_tier_split(struct ldr_image *img, LLVMModuleRef m, const struct sdk_descriptor *d,
+		   int direct, char **err)
 {
 	struct ldr_ctx *ctx = img->ctx;
 	struct ldr_tier *t = calloc(1, sizeof *t);
@@ -255,9 +329,14 @@ int ldr_tier_split(struct ldr_image *img, LLVMModuleRef m, char **err)
 	pthread_cond_init(&t->cv, NULL);
 	t->img = img;
 	t->opt_level = ctx->cfg.opt_level;
-	atomic_store(&t->state, LDR_TIER_COMPILING);
+	t->direct = direct;
+	t->joined = 1;
+	t->next_gen = 1;
+	/* tier auto: tier 2 compiles from the start; swappable: the load's code is the newest */
+	atomic_store(&t->state, direct ? LDR_TIER_LIVE : LDR_TIER_COMPILING);
 	img->tier = t;
-	if (!(t->label = strdup(img->name ? img->name : "?")))
+	if (!(t->label = strdup(img->name ? img->name : "?")) ||
+	    keep_params(t, d, img->param_values))
 		return xdrv_err(err, -ENOMEM, "tiers: out of memory");
 	int rc = ldr_lazy_prepare(m, err);
 	if (rc)
@@ -317,6 +396,9 @@ int ldr_tier_split(struct ldr_image *img, LLVMModuleRef m, char **err)
 		free(sname);
 		if (build_thunk(thunk, slot, exported))
 			return xdrv_err(err, -ENOMEM, "tiers: out of memory");
+		/* swappable, optimized now: the bodies call each other directly, as tier 2's do */
+		if (direct && redirect_calls(thunk, f))
+			return xdrv_err(err, -ENOMEM, "tiers: out of memory");
 	}
 	char *msg = NULL;
 	if (LLVMVerifyModule(m, LLVMReturnStatusAction, &msg)) {
@@ -336,30 +418,56 @@ static void diag_quiet(LLVMDiagnosticInfoRef di, void *opaque)
 	(void)opaque; /* errors surface as the failure of a step below */
 }
 
-/* The users of `v`, collected (the use list changes while they are rewritten). */
-static LLVMValueRef *users_of(LLVMValueRef v, size_t *n)
+/*
+ * Re-specialization: parameter k's global gets a private twin holding the job's value, and
+ * every use of the global becomes a use of the twin. The global itself (tier 1's, with the old
+ * value, which the descriptor's table points at) turns into a declaration below like every
+ * other: this generation's code folds the new value, nothing of it reads the old.
+ */
+static int respecialize(struct ldr_tier *t, LLVMModuleRef m, size_t k, char **err)
 {
-	size_t cnt = 0;
-	for (LLVMUseRef u = LLVMGetFirstUse(v); u; u = LLVMGetNextUse(u))
-		cnt++;
-	LLVMValueRef *a = calloc(cnt ? cnt : 1, sizeof *a);
-	if (!a)
-		return NULL;
-	cnt = 0;
-	for (LLVMUseRef u = LLVMGetFirstUse(v); u; u = LLVMGetNextUse(u))
-		a[cnt++] = LLVMGetUser(u);
-	*n = cnt;
-	return a;
+	const struct sdk_param *p = &t->params[k];
+	char gname[64], tname[80];
+	snprintf(gname, sizeof gname, "xdrv_param_%s", p->name);
+	snprintf(tname, sizeof tname, "%s%s", gname, t->suffix);
+	LLVMValueRef g = LLVMGetNamedGlobal(m, gname);
+	if (!g || LLVMIsDeclaration(g) || !LLVMIsGlobalConstant(g))
+		return xdrv_err(err, -EINVAL, "%s: the module has no specialized %s", t->change,
+				gname);
+	LLVMTypeRef ty = LLVMGlobalGetValueType(g);
+	if (LLVMGetTypeKind(ty) != LLVMIntegerTypeKind)
+		return xdrv_err(err, -EINVAL, "%s: %s is not an integer", t->change, gname);
+	LLVMValueRef twin = LLVMAddGlobal(m, ty, tname);
+	LLVMSetInitializer(twin, LLVMConstInt(ty, t->job_vals[k], 0));
+	LLVMSetGlobalConstant(twin, 1);
+	LLVMSetLinkage(twin, LLVMPrivateLinkage);
+	LLVMSetAlignment(twin, LLVMGetAlignment(g));
+	LLVMReplaceAllUsesWith(g, twin);
+	return 0;
 }
 
 static int tier2_module(struct ldr_tier *t, LLVMModuleRef m, char **err)
 {
+	for (size_t k = 0; k < t->nparams; k++) {
+		int rc = t->job_vals[k] != t->bc_vals[k] ? respecialize(t, m, k, err) : 0;
+		if (rc)
+			return rc;
+	}
 	for (uint32_t i = 0; i < t->nfns; i++) {
 		LLVMValueRef f = LLVMGetNamedFunction(m, t->fns[i]);
-		char *oname = suffixed(t->fns[i], O2_SUFFIX);
+		char *oname = suffixed(t->fns[i], t->suffix);
 		if (!f || !oname) {
 			free(oname);
-			return xdrv_err(err, -EINVAL, "tier 2: function %s is missing", t->fns[i]);
+			return xdrv_err(err, -EINVAL, "%s: function %s is missing", t->change,
+					t->fns[i]);
+		}
+		if (LLVMGetNamedFunction(m, oname) || LLVMGetNamedGlobal(m, oname)) {
+			int rc = xdrv_err(err, -EINVAL,
+					  "%s: the driver defines %s, a name the loader needs for "
+					  "%s",
+					  t->change, oname, t->fns[i]);
+			free(oname);
+			return rc;
 		}
 		LLVMSetValueName2(f, oname, strlen(oname));
 		free(oname);
@@ -368,15 +476,9 @@ static int tier2_module(struct ldr_tier *t, LLVMModuleRef m, char **err)
 		LLVMSetValueName2(decl, t->fns[i], strlen(t->fns[i]));
 		LLVMSetLinkage(f, LLVMExternalLinkage);
 		LLVMSetVisibility(f, LLVMHiddenVisibility);
-		/* direct calls go to the tier-2 body; addresses stay the thunk's */
-		size_t nu = 0;
-		LLVMValueRef *us = users_of(decl, &nu);
-		if (!us)
-			return xdrv_err(err, -ENOMEM, "tier 2: out of memory");
-		for (size_t k = 0; k < nu; k++)
-			if (LLVMIsACallInst(us[k]) && LLVMGetCalledValue(us[k]) == decl)
-				LLVMSetOperand(us[k], (unsigned)LLVMGetNumOperands(us[k]) - 1, f);
-		free(us);
+		/* direct calls go to this generation's body; addresses stay the thunk's */
+		if (redirect_calls(decl, f))
+			return xdrv_err(err, -ENOMEM, "%s: out of memory", t->change);
 	}
 	/* variadic functions keep tier 1's body */
 	LLVMValueRef nextf;
@@ -386,7 +488,7 @@ static int tier2_module(struct ldr_tier *t, LLVMModuleRef m, char **err)
 			continue;
 		char *name = value_name(f);
 		if (!name)
-			return xdrv_err(err, -ENOMEM, "tier 2: out of memory");
+			return xdrv_err(err, -ENOMEM, "%s: out of memory", t->change);
 		LLVMValueRef d = ldr_function_redeclare(f); /* added last: seen again, skipped */
 		LLVMReplaceAllUsesWith(f, d);
 		LLVMDeleteFunction(f);
@@ -415,7 +517,8 @@ static int tier2_module(struct ldr_tier *t, LLVMModuleRef m, char **err)
 	}
 	char *msg = NULL;
 	if (LLVMVerifyModule(m, LLVMReturnStatusAction, &msg)) {
-		int rc = xdrv_err(err, -EINVAL, "tier 2: module invalid: %s", msg ? msg : "?");
+		int rc = xdrv_err(err, -EINVAL, "%s: module invalid: %s", t->change,
+				  msg ? msg : "?");
 		LLVMDisposeMessage(msg);
 		return rc;
 	}
@@ -435,7 +538,7 @@ static int tier2_compile(struct ldr_tier *t, char **err)
 	LLVMMemoryBufferRef mb = LLVMCreateMemoryBufferWithMemoryRange((const char *)t->bc,
 								       t->bclen, "xdrv-tier2", 0);
 	if (!mb || LLVMParseBitcodeInContext2(c, mb, &m) || !m) {
-		rc = xdrv_err(err, -EINVAL, "tier 2: the bitcode of tier 1 did not parse");
+		rc = xdrv_err(err, -EINVAL, "%s: the bitcode of tier 1 did not parse", t->change);
 		m = NULL;
 	}
 	if (mb)
@@ -449,7 +552,8 @@ static int tier2_compile(struct ldr_tier *t, char **err)
 	if (!rc) {
 		char *msg = NULL;
 		if (LLVMTargetMachineEmitToMemoryBuffer(tm, m, LLVMObjectFile, &msg, &out)) {
-			rc = xdrv_err(err, -EINVAL, "tier 2: code generation: %s", msg ? msg : "?");
+			rc = xdrv_err(err, -EINVAL, "%s: code generation: %s", t->change,
+				      msg ? msg : "?");
 			out = NULL;
 		}
 		LLVMDisposeMessage(msg);
@@ -460,7 +564,7 @@ static int tier2_compile(struct ldr_tier *t, char **err)
 		if (t->obj)
 			memcpy(t->obj, LLVMGetBufferStart(out), t->obj_len);
 		else
-			rc = xdrv_err(err, -ENOMEM, "tier 2: out of memory");
+			rc = xdrv_err(err, -ENOMEM, "%s: out of memory", t->change);
 	}
 	if (out)
 		LLVMDisposeMemoryBuffer(out);
@@ -492,6 +596,36 @@ static void *tier2_main(void *arg)
 	return NULL;
 }
 
+/* A job: generation next_gen of the whole module, compiled by a thread of its own (the
+ * previous job's has ended: its state was handled). */
+static int start_job(struct ldr_tier *t, uint32_t what, char **err)
+{
+	if (t->started && !t->joined)
+		pthread_join(t->th, NULL);
+	t->joined = 1;
+	t->gen = t->next_gen++;
+	t->what = what;
+	if (what == LDR_SWAP_TIER2)
+		snprintf(t->suffix, sizeof t->suffix, "%s", O2_SUFFIX);
+	else
+		snprintf(t->suffix, sizeof t->suffix, "$g%u", t->gen);
+	free(t->err);
+	t->err = NULL;
+	t->info.error[0] = 0;
+	t->reported = 0;
+	atomic_store(&t->state, LDR_TIER_COMPILING);
+	int rc = pthread_create(&t->th, NULL, tier2_main, t);
+	if (rc) {
+		t->reported = 1;
+		atomic_store(&t->state, t->live_gen || t->direct ? LDR_TIER_LIVE : LDR_TIER_FAILED);
+		return xdrv_err(err, -rc, "%s: starting the compile thread: %s", t->change,
+				strerror(rc));
+	}
+	t->started = 1;
+	t->joined = 0;
+	return 0;
+}
+
 int ldr_tier_start(struct ldr_image *img, char **err)
 {
 	struct ldr_tier *t = img->tier;
@@ -504,12 +638,98 @@ int ldr_tier_start(struct ldr_image *img, char **err)
 	pthread_mutex_lock(&tiers_mu);
 	t->next = tiers;
 	tiers = t;
+	int rc = 0;
+	if (!t->direct) {
+		snprintf(t->change, sizeof t->change, "tier 2");
+		rc = start_job(t, LDR_SWAP_TIER2, err);
+	}
 	pthread_mutex_unlock(&tiers_mu);
-	int rc = pthread_create(&t->th, NULL, tier2_main, t);
-	if (rc)
-		return xdrv_err(err, -rc, "tiers: starting tier 2's thread: %s", strerror(rc));
-	t->started = 1;
-	return 0;
+	return rc;
+}
+
+int ldr_tier_swappable(const struct ldr_ctx *ctx)
+{
+	return ctx->cfg.swappable && ctx->cfg.jit_mode == LDR_JIT_EAGER && !ctx->capture_objects &&
+	       !ctx->capture_all;
+}
+
+const char *ldr_swap_name(uint32_t what)
+{
+	switch (what) {
+	case LDR_SWAP_TIER2:
+		return "tier 2";
+	case LDR_SWAP_PARAM:
+		return "re-specialization";
+	default:
+		return "none";
+	}
+}
+
+int ldr_image_param_set(struct ldr_image *img, const char *name, const char *value, char **err)
+{
+	struct ldr_tier *t = img ? img->tier : NULL;
+	const char *who = img && img->name ? img->name : "?";
+	if (!t)
+		return xdrv_err(
+			err, -ENOTSUP,
+			"driver %s: its code is not swappable (load it with swappable code: "
+			"xdrv run --in-process --control, or --tier auto)",
+			who);
+	size_t k = 0;
+	while (k < t->nparams && strcmp(t->params[k].name, name ? name : "") != 0)
+		k++;
+	if (k == t->nparams) {
+		char declared[512] = "";
+		size_t off = 0;
+		for (size_t j = 0; j < t->nparams && off < sizeof declared; j++) {
+			int w = snprintf(declared + off, sizeof declared - off, "%s%s%s",
+					 j ? ", " : "", t->params[j].name,
+					 (t->params[j].flags & XDRV_PARAM_F_LIVE) ? " (live)" : "");
+			if (w < 0)
+				break;
+			off += (size_t)w;
+		}
+		return xdrv_err(err, -ENOENT, "driver %s: param %s: not declared (declared: %s)",
+				who, name ? name : "", t->nparams ? declared : "none");
+	}
+	const struct sdk_param *p = &t->params[k];
+	/* the value's checks are the load's: parse, then the declared range */
+	struct sdk_descriptor one = {.nparams = 1, .params = (struct sdk_param *)p};
+	struct ldr_param_value pv = {.name = p->name, .value = value};
+	uint64_t v = 0;
+	int rc = ldr_param_values(&one, &pv, 1, &v, err);
+	if (rc) {
+		xdrv_err_prefix(err, "driver %s", who);
+		return rc;
+	}
+	if (!(p->flags & XDRV_PARAM_F_LIVE))
+		return xdrv_err(
+			err, -EPERM,
+			"driver %s: param %s is fixed from probe to remove (the driver does "
+			"not declare it XDRV_PARAM_F_LIVE): give it at load instead",
+			who, p->name);
+	pthread_mutex_lock(&tiers_mu);
+	uint32_t st = atomic_load(&t->state);
+	if (st == LDR_TIER_COMPILING || (st == LDR_TIER_READY && !t->reported)) {
+		pthread_mutex_unlock(&tiers_mu);
+		return xdrv_err(err, -EBUSY,
+				"driver %s: %s is compiling; set %s when it is live (or failed)",
+				who, t->change, p->name);
+	}
+	if (t->live_vals[k] == v) {
+		pthread_mutex_unlock(&tiers_mu);
+		return xdrv_err(err, -EALREADY, "driver %s: param %s is %s already", who, p->name,
+				value);
+	}
+	memcpy(t->job_vals, t->live_vals, t->nparams * sizeof *t->job_vals);
+	t->job_vals[k] = v;
+	snprintf(t->change, sizeof t->change, "re-specialization (%s=%s)", p->name, value);
+	t->opt_level = img->ctx->cfg.opt_level;
+	t->info.opt_level = t->opt_level;
+	t->loaded_ns = xdrv_now_ns();
+	rc = start_job(t, LDR_SWAP_PARAM, err);
+	pthread_mutex_unlock(&tiers_mu);
+	return rc;
 }
 
 /* ---- the swap -------------------------------------------------------------------------------
@@ -517,6 +737,10 @@ int ldr_tier_start(struct ldr_image *img, char **err)
 static void fill_info(const struct ldr_tier *t, struct ldr_tier_info *ti)
 {
 	*ti = t->info;
+	ti->what = t->what;
+	ti->generation = t->live_gen;
+	ti->swappable = 1;
+	snprintf(ti->change, sizeof ti->change, "%s", t->what ? t->change : "");
 	ti->state = atomic_load_explicit(&((struct ldr_tier *)t)->state, memory_order_acquire);
 	if (ti->state != LDR_TIER_COMPILING)
 		ti->compile_ns = t->compile_ns;
@@ -535,12 +759,12 @@ static int swap_in(struct ldr_tier *t, char **err)
 	if (!names || !addrs) {
 		free(names);
 		free(addrs);
-		return xdrv_err(err, -ENOMEM, "tier 2: out of memory");
+		return xdrv_err(err, -ENOMEM, "%s: out of memory", t->change);
 	}
 	for (uint32_t i = 0; i < t->nfns && !rc; i++)
-		if (!(names[2 * i] = suffixed(t->fns[i], O2_SUFFIX)) ||
+		if (!(names[2 * i] = suffixed(t->fns[i], t->suffix)) ||
 		    !(names[2 * i + 1] = suffixed(t->fns[i], SLOT_SUFFIX)))
-			rc = xdrv_err(err, -ENOMEM, "tier 2: out of memory");
+			rc = xdrv_err(err, -ENOMEM, "%s: out of memory", t->change);
 	if (!rc)
 		rc = ldr_jit_lookup(img, (const char *const *)names, n, 0, addrs, err);
 	uint32_t swapped = 0;
@@ -548,7 +772,7 @@ static int swap_in(struct ldr_tier *t, char **err)
 		/* every address is known before the first store: the swap is all or nothing */
 		for (uint32_t i = 0; i < t->nfns; i++)
 			if (!addrs[2 * i] || !addrs[2 * i + 1])
-				rc = xdrv_err(err, -ENOENT, "tier 2: %s has no address",
+				rc = xdrv_err(err, -ENOENT, "%s: %s has no address", t->change,
 					      names[2 * i + !addrs[2 * i]]);
 	}
 	if (!rc) {
@@ -572,6 +796,38 @@ static int swap_in(struct ldr_tier *t, char **err)
 	return rc;
 }
 
+static void report(struct ldr_tier *t, int ok)
+{
+	char esc[400], dig[17];
+	for (int i = 0; i < 8; i++)
+		snprintf(dig + 2 * i, 3, "%02x", t->info.obj_sha256[i]);
+	if (ok && t->what == LDR_SWAP_TIER2)
+		fprintf(stderr,
+			"xdrv loader: driver %s: tier 2 (O%u) live after %" PRIu64
+			" ms (compiled in %" PRIu64 " ms in the background; swap %" PRIu64
+			" us: %u slots)\n",
+			t->label, t->opt_level, t->info.live_after_ns / 1000000u,
+			t->compile_ns / 1000000u, t->info.swap_ns / 1000u, t->info.swapped);
+	else if (ok)
+		fprintf(stderr,
+			"xdrv loader: driver %s: %s: generation %u (O%u) live after %" PRIu64
+			" ms (compiled in %" PRIu64 " ms in the background; swap %" PRIu64
+			" us: %u slots; object sha256 %s...)\n",
+			t->label, t->change, t->gen, t->opt_level, t->info.live_after_ns / 1000000u,
+			t->compile_ns / 1000000u, t->info.swap_ns / 1000u, t->info.swapped, dig);
+	else if (t->what == LDR_SWAP_TIER2)
+		fprintf(stderr,
+			"xdrv loader: driver %s: tier 2 (O%u) FAILED, tier 1 (O0) keeps running: "
+			"%s\n",
+			t->label, t->opt_level,
+			xdrv_escape_text(t->err ? t->err : "?", esc, sizeof esc));
+	else
+		fprintf(stderr,
+			"xdrv loader: driver %s: %s FAILED, generation %u keeps running: %s\n",
+			t->label, t->change, t->live_gen,
+			xdrv_escape_text(t->err ? t->err : "?", esc, sizeof esc));
+}
+
 static int handle(struct ldr_tier *t)
 {
 	uint32_t st = atomic_load_explicit(&t->state, memory_order_acquire);
@@ -582,12 +838,11 @@ static int handle(struct ldr_tier *t)
 	char *err = NULL;
 	if (st == LDR_TIER_READY && swap_in(t, &err) == 0) {
 		atomic_store(&t->state, LDR_TIER_LIVE);
-		fprintf(stderr,
-			"xdrv loader: driver %s: tier 2 (O%u) live after %" PRIu64
-			" ms (compiled in %" PRIu64 " ms in the background; swap %" PRIu64
-			" us: %u slots)\n",
-			t->label, t->opt_level, t->info.live_after_ns / 1000000u,
-			t->compile_ns / 1000000u, t->info.swap_ns / 1000u, t->info.swapped);
+		t->live_gen = t->gen;
+		memcpy(t->live_vals, t->job_vals, t->nparams * sizeof *t->live_vals);
+		for (size_t k = 0; k < t->nparams && k < t->img->nparams; k++)
+			t->img->param_values[k] = t->live_vals[k];
+		report(t, 1);
 	} else {
 		if (st == LDR_TIER_READY) {
 			free(t->err);
@@ -595,20 +850,14 @@ static int handle(struct ldr_tier *t)
 			err = NULL;
 		}
 		atomic_store(&t->state, LDR_TIER_FAILED);
-		char esc[400];
-		fprintf(stderr,
-			"xdrv loader: driver %s: tier 2 (O%u) FAILED, tier 1 (O0) keeps running: "
-			"%s\n",
-			t->label, t->opt_level,
-			xdrv_escape_text(t->err ? t->err : "?", esc, sizeof esc));
+		memcpy(t->job_vals, t->live_vals, t->nparams * sizeof *t->job_vals);
+		report(t, 0);
 		snprintf(t->info.error, sizeof t->info.error, "%s", t->err ? t->err : "?");
 	}
 	free(err);
 	free(t->obj); /* linked (copied) or refused: not needed again */
 	t->obj = NULL;
-	free(t->bc);
-	t->bc = NULL;
-	return 1;
+	return 1; /* t->bc stays: the next generation starts from it */
 }
 
 static void wait_compiling(void)
@@ -679,7 +928,7 @@ void ldr_tier_end(struct ldr_image *img)
 	if (!t)
 		return;
 	img->tier = NULL;
-	if (t->started)
+	if (t->started && !t->joined)
 		pthread_join(t->th, NULL); /* the compile is not interruptible: wait for it */
 	pthread_mutex_lock(&tiers_mu);
 	for (struct ldr_tier **pp = &tiers; *pp; pp = &(*pp)->next)

@@ -457,7 +457,7 @@ static int read_params(struct rd *r, LLVMValueRef drv, struct sdk_descriptor *d)
 		return xdrv_err(r->err, -ENOMEM, "descriptor: out of memory");
 	for (size_t i = 0;; i++) {
 		char f[64];
-		uint64_t base = (uint64_t)i * P_SIZE, type, rsvd;
+		uint64_t base = (uint64_t)i * P_SIZE, type, rsvd; /* rsvd: flags */
 		snprintf(f, sizeof f, "params[%zu]", i);
 		if (base + P_SIZE > size)
 			return xdrv_err(r->err, -EINVAL,
@@ -502,9 +502,22 @@ static int read_params(struct rd *r, LLVMValueRef drv, struct sdk_descriptor *d)
 					"descriptor: %s.type: %" PRIu64
 					" is not an XDRV_PARAM_* type",
 					f, type);
-		if (rsvd)
-			return xdrv_err(r->err, -EINVAL, "descriptor: %s.reserved: must be zero",
+		if (rsvd & ~(uint64_t)XDRV_PARAM_F_ALL)
+			return xdrv_err(r->err, -EINVAL,
+					"descriptor: %s.flags: 0x%" PRIx64
+					" has bits that are not XDRV_PARAM_F_*",
+					f, rsvd);
+		if (rsvd && d->kind == SDK_KIND_EXTENSION)
+			return xdrv_err(r->err, -EINVAL,
+					"descriptor: %s.flags: an extension's parameters take no "
+					"flags",
 					f);
+		if (rsvd && d->abi_version < XDRV_ABI_MKVER(1, 2, 0))
+			return xdrv_err(r->err, -EINVAL,
+					"descriptor: %s.flags: parameter flags need driver ABI 1.2 "
+					"(the driver declares an older one)",
+					f);
+		p->flags = (uint32_t)rsvd;
 		char why[160];
 		const char *bad;
 		if (!sdk_param_range_ok(p->type, p->def, p->min, p->max, &bad, why, sizeof why))

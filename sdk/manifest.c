@@ -164,6 +164,8 @@ int sdk_manifest_write(const struct sdk_manifest *m, char **json, size_t *len, c
 		put(o, "min", param_value(p->type, p->min), &bad);
 		put(o, "max", param_value(p->type, p->max), &bad);
 		put(o, "desc", str_or_null(p->desc), &bad);
+		if (p->flags & XDRV_PARAM_F_LIVE) /* only when set: older manifests stay the same */
+			put(o, "live", json_true(), &bad);
 		if (json_array_append_new(params, o) != 0)
 			bad = 1;
 	}
@@ -445,6 +447,7 @@ static int parse_match(struct ps *ps, json_t *arr, struct sdk_descriptor *d)
 static int parse_params(struct ps *ps, json_t *arr, struct sdk_descriptor *d)
 {
 	static const char *const keys[] = {"name", "type", "default", "min", "max", "desc", NULL};
+	static const char *const optional[] = {"live", NULL}; /* ABI 1.2 */
 	if (!json_is_array(arr))
 		return xdrv_err(ps->err, -EINVAL, "manifest: params: must be an array");
 	size_t n = json_array_size(arr);
@@ -463,7 +466,8 @@ static int parse_params(struct ps *ps, json_t *arr, struct sdk_descriptor *d)
 		json_t *o = json_array_get(arr, i);
 		struct sdk_param *p = &d->params[i];
 		int rc;
-		if ((rc = want_object(ps, o, path)) || (rc = check_keys(ps, o, path, keys)))
+		if ((rc = want_object(ps, o, path)) ||
+		    (rc = check_keys_opt(ps, o, path, keys, optional)))
 			return rc;
 		d->nparams = i + 1;
 		if ((rc = get_str(ps, o, path, "name", SDK_PARAM_NAME_MAX, false,
@@ -486,6 +490,11 @@ static int parse_params(struct ps *ps, json_t *arr, struct sdk_descriptor *d)
 		    (rc = get_str(ps, o, path, "desc", SDK_DESC_MAX, true, sdk_valid_desc,
 				  "printable ASCII on one line", &p->desc)))
 			return rc;
+		json_t *live = json_object_get(o, "live");
+		if (live && !json_is_true(live))
+			return xdrv_err(ps->err, -EINVAL, "manifest: %s: must be true or absent",
+					join(pb, path, "live"));
+		p->flags = live ? XDRV_PARAM_F_LIVE : 0;
 		char why[160];
 		const char *bad;
 		if (!sdk_param_range_ok(p->type, p->def, p->min, p->max, &bad, why, sizeof why))

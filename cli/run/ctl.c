@@ -11,8 +11,9 @@
  * socket file is 0600.
  *
  * Protocol: one request a connection, one line: "list", "stats", "detach ID", or
- * "attach POS SPEC" (POS a number or "end"; SPEC as --ext takes it, its paths absolute). The
- * answer: lines of text, the last "ok" or "error: MESSAGE".
+ * "attach POS SPEC" (POS a number or "end"; SPEC as --ext takes it, its paths absolute), or
+ * "param list|status|set ..." (ctl_param.c: re-specialization, in process). The answer: lines of
+ * text, the last "ok" or "error: MESSAGE".
  *
  * In a driver domain the supervisor owns the socket (the driver host may not accept
  * connections) and a thread of its relays each request over a SEQPACKET socket pair to the
@@ -73,6 +74,7 @@ struct run_ctl {
 	char path[108];
 	struct ldr_ctx *ctx;
 	struct ldr_netdev *nd;
+	struct ldr_image *img;	/* in process: the driver's image (param requests) */
 	struct ldr_config ccfg; /* supervisor: the loader configuration to compile with */
 	bool has_ccfg;
 	struct ldr_ctx *cctx; /* supervisor: the relay thread's context, made at the first attach */
@@ -153,6 +155,12 @@ void run_ctl_set(struct run_ctl *c, struct ldr_ctx *ctx, struct ldr_netdev *nd)
 		c->ctx = ctx;
 		c->nd = nd;
 	}
+}
+
+void run_ctl_set_image(struct run_ctl *c, struct ldr_image *img)
+{
+	if (c)
+		c->img = img;
 }
 
 static void reply(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -295,7 +303,9 @@ static void do_detach(struct run_ctl *c, FILE *f, const char *arg)
 static void serve_line(struct run_ctl *c, char *req, FILE *f)
 {
 	c->served++;
-	if (!c->nd)
+	if (!strncmp(req, "param ", 6))
+		run_ctl_param(c->img, f, req + 6);
+	else if (!c->nd)
 		reply(f, "error: the run has no network interface yet\n");
 	else if (!strcmp(req, "list"))
 		do_list(c, f, false);
@@ -312,7 +322,7 @@ static void serve_line(struct run_ctl *c, char *req, FILE *f)
 		do_attach(c, f, req + 8, true);
 	else
 		reply(f, "error: unknown request (list, stats, detach ID, attach POS SPEC, "
-			 "replace ID SPEC)\n");
+			 "replace ID SPEC, param list|status|set)\n");
 }
 
 /* A client: its peer credentials checked, its line read (a short deadline keeps a silent peer

@@ -9,6 +9,7 @@
 #include "run.h"
 
 #include <stddef.h>
+#include <stdio.h>
 
 struct ldr_ctx;
 struct ldr_netdev;
@@ -33,6 +34,23 @@ void run_ctl_set_compile(struct run_ctl *c, const struct ldr_config *cfg);
  * out of memory. */
 int run_ctl_relay_start(struct run_ctl *c, int pair, char **err);
 struct run_ctl *run_ctl_host(int pair);
+/* The image requests about the driver act on (`param list|status|set`): in process, the
+ * run's image; NULL in a driver host or a native run (those requests are then refused). */
+struct ldr_image;
+void run_ctl_set_image(struct run_ctl *c, struct ldr_image *img);
+
+/* Serve "param list", "param status" or "param set DRIVER NAME VALUE" (args: after "param ")
+ * for `img` (NULL: refused, naming why) into f (ctl_param.c). */
+void run_ctl_param(struct ldr_image *img, FILE *f, char *args);
+
+/* Client (ctl_client.c): send `line` to the socket at `path`, read the whole answer into
+ * *answer (malloc'd, NUL-ended; the caller frees). 0: it ended in "ok"; 1: it did not (an
+ * "error: ..." line says why); -1: no answer (said on stderr, prefixed by `who`). */
+int run_ctl_request(const char *who, const char *path, const char *line, char **answer);
+/* Print an answer: "error: " lines to stderr prefixed by `who`, "ok" dropped, the rest to
+ * stdout. 0 when it held "ok". */
+int run_ctl_print(const char *who, const char *answer);
+
 /* Stops the relay, removes the socket file (not in a driver host); NULL-safe. */
 void run_ctl_close(struct run_ctl *c);
 

@@ -250,8 +250,16 @@ static void dp_chip_setup(struct dp *d)
 		      (xdrv_param_mtu > 1500 ? RXCFG_ALP : 0));
 	dp_wr(d, DP_PQCR, 0);
 	dp_wr(d, DP_WCSR, 0);
+#if XDRV_ABI_HAS(1, 2)
+	/* csum_offload is live (XDRV_PARAM_F_LIVE): the chip checks every frame and inserts on
+	 * request per packet, and the data path decides with the parameter (rx_csum_flags,
+	 * tx_csum), so a re-specialized value takes effect at the next frame */
+	dp_wr(d, DP_VRCR, VRCR_IPEN);
+	dp_wr(d, DP_VTCR, VTCR_PPCHK);
+#else
 	dp_wr(d, DP_VRCR, xdrv_param_csum_offload ? VRCR_IPEN : 0);
 	dp_wr(d, DP_VTCR, xdrv_param_csum_offload ? VTCR_PPCHK : 0);
+#endif
 	dp_wr(d, DP_IHR, 0);
 	dp_wr(d, DP_MIBC, MIBC_ACLR);
 }
@@ -381,8 +389,8 @@ static const struct xdrv_param dp_params[] = {
 	XDRV_PARAM_ENTRY(XDRV_PARAM_U32, tx_ring, 128, 32, 1024, "transmit descriptors"),
 	XDRV_PARAM_ENTRY(XDRV_PARAM_U32, holdoff_us, 100, 0, 25500,
 			 "interrupt holdoff in microseconds (IHR, 100 us steps)"),
-	XDRV_PARAM_ENTRY(XDRV_PARAM_BOOL, csum_offload, 1, 0, 1,
-			 "TCP/UDP/IP checksums by the chip on transmit and receive"),
+	XDRV_PARAM_ENTRY_F(XDRV_PARAM_BOOL, csum_offload, 1, 0, 1, XDRV_PARAM_F_LIVE,
+			   "TCP/UDP/IP checksums by the chip on transmit and receive"),
 	XDRV_PARAM_ENTRY(XDRV_PARAM_BOOL, desc64, 0, 0, 1,
 			 "64-bit descriptor format (CFG.M64ADDR)"),
 	XDRV_PARAM_ENTRY(

@@ -352,7 +352,8 @@ static const struct xdrv_match uart_match[] = {
 
 static const struct xdrv_param uart_params[] = {
 	XDRV_PARAM_ENTRY(XDRV_PARAM_U32, baud, 115200, 50, 115200, "line speed in baud"),
-	XDRV_PARAM_ENTRY(XDRV_PARAM_BOOL, echo, 1, 0, 1, "echo received bytes back"),
+	XDRV_PARAM_ENTRY_F(XDRV_PARAM_BOOL, echo, 1, 0, 1, XDRV_PARAM_F_LIVE,
+			   "echo received bytes back"),
 	XDRV_PARAM_END,
 };
 

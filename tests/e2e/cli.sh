@@ -84,7 +84,7 @@ expect 0 "^xdrv [0-9]+\.[0-9]+\.[0-9]+ \(driver ABI 1\.1\.0, LLVM [0-9]+\.[0-9]+
   "xdrv --version names version, ABI, LLVM and git commit" -- "$X" --version
 expect 0 "^xdrv [0-9]" "xdrv version" -- "$X" version
 j=$("$X" --version --json)
-jq -e '.program == "xdrv" and .abi == "1.1.0" and (.llvm | test("^[0-9]+\\.")) and (.git_commit | length) > 0' <<<"$j" >/dev/null \
+jq -e '.program == "xdrv" and .abi == "1.2.0" and (.llvm | test("^[0-9]+\\.")) and (.git_commit | length) > 0' <<<"$j" >/dev/null \
   && ok "xdrv --version --json parses" || bad "xdrv --version --json: $j"
 
 # did-you-mean: commands and every command's long options
@@ -103,7 +103,7 @@ expect 2 "did you mean 'list'" "xdrv repo lsit" -- "$X" repo lsit
 
 # --json documents parse: abi, verify (accepted and rejected), list, search, repo list
 j=$("$X" abi --json)
-jq -e '.abi == "1.1.0" and (.symbols | length) > 10 and (.symbols | map(.name) | index("xdrv_log")) != null
+jq -e '.abi == "1.2.0" and (.symbols | length) > 10 and (.symbols | map(.name) | index("xdrv_log")) != null
   and (.symbols[] | select(.name == "xdrv_log") | .since) == "1.0.0"
   and (.symbols[] | select(.name == "xdrv_rxpool_create") | .since) == "1.1.0"' <<<"$j" >/dev/null \
   && ok "abi --json" || bad "abi --json: $(head -c 300 <<<"$j")"

@@ -530,7 +530,7 @@ static void test_newer_abi_is_refused(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(bc);
 	const char *out = xtest_path("%s/newabi.xdrv", xtest_tmpdir());
 	CU_ASSERT_EQUAL_FATAL(craft(out, bc, len, newer_abi), 0);
-	expect_refused(out, -ENOTSUP, "built for driver ABI 1.7.0, newer than this host's 1.1.0");
+	expect_refused(out, -ENOTSUP, "built for driver ABI 1.7.0, newer than this host's 1.2.0");
 	free(bc);
 }
 

@@ -116,13 +116,13 @@ static void test_bind_rejects_a_wrong_magic(void)
 static void test_bind_rejects_a_newer_or_other_major_abi(void)
 {
 	struct xdrv_driver d = base();
-	d.abi_version = XDRV_ABI_MKVER(1, 2, 0);
+	d.abi_version = XDRV_ABI_MKVER(1, 3, 0);
 	EXPECT_REJECT(&d, "testdev", NULL, -ENOTSUP,
-		      "descriptor: ABI version 1.2.0 is newer than this host's 1.1.0");
+		      "descriptor: ABI version 1.3.0 is newer than this host's 1.2.0");
 	d.abi_version = XDRV_ABI_MKVER(2, 0, 0);
 	EXPECT_REJECT(&d, "testdev", NULL, -ENOTSUP,
 		      "descriptor: ABI version 2.0.0 not supported (this host runs ABI 1.x up to "
-		      "1.1.0)");
+		      "1.2.0)");
 	d.abi_version = 0;
 	EXPECT_REJECT(&d, "testdev", NULL, -ENOTSUP, "ABI version 0.0.0 not supported");
 	CU_ASSERT_EQUAL(probe_calls, 0);
@@ -342,7 +342,7 @@ static void test_params_with_a_bad_declaration_are_rejected(void)
 	params[0] = saved;
 	params[1].type = 9;
 	CU_ASSERT_EQUAL(bind_params(NULL, 0, 1, &m), -EINVAL);
-	CU_ASSERT_PTR_NOT_NULL(m ? strstr(m, "params[1] (offset): bad type, reserved or var")
+	CU_ASSERT_PTR_NOT_NULL(m ? strstr(m, "params[1] (offset): bad type, flags or var")
 				 : NULL);
 	free(m);
 	params[1].type = XDRV_PARAM_I32;

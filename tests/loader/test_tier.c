@@ -5,7 +5,9 @@
  * the driver's state are the same before and after the swap, every slot then holds the tier-2
  * body's address (another than tier 1's), function addresses stay the thunks', a tier 2 that
  * fails leaves tier 1 running and says why, an image unloaded while tier 2 compiles is fine,
- * and the object cache's key names the tier.
+ * and the object cache's key names the tier. Re-specialization (ldr_image_param_set) of
+ * swappable code: the new value runs with the old state, refusals change nothing, one swap at
+ * a time, a failed compile leaves the running generation.
  */
 #include "jit_fixture.h"
 
@@ -277,7 +279,188 @@ static void test_tier_cache_key(void)
 		ldr_cache_key_free(&k[i]);
 }
 
+/* ---- re-specialization ----------------------------------------------------------------------
+ */
+static const char *respec_src = "unsigned int xdrv_param_gain = 2;\n"
+				"unsigned int xdrv_param_fixed = 5;\n"
+				"static int total;\n"
+				"__attribute__((noinline)) static int mul(int x) "
+				"{ return x * (int)xdrv_param_gain; }\n"
+				"int apply(int x) { total += mul(x); return total; }\n"
+				"int fixed(void) { return (int)xdrv_param_fixed; }\n";
+
+static struct sdk_param respec_params[] = {
+	{.name = "gain",
+	 .type = XDRV_PARAM_U32,
+	 .flags = XDRV_PARAM_F_LIVE,
+	 .def = 2,
+	 .min = 1,
+	 .max = 10},
+	{.name = "fixed", .type = XDRV_PARAM_U32, .def = 5, .min = 0, .max = 9},
+};
+static const struct sdk_descriptor respec_desc = {.nparams = 2, .params = respec_params};
+
+static struct ldr_ctx *swap_ctx(uint32_t tier, int corrupt)
+{
+	struct ldr_config cfg = {.allow_unsigned = 1,
+				 .jit_mode = LDR_JIT_EAGER,
+				 .opt_level = 2,
+				 .tier = tier,
+				 .swappable = 1};
+	struct ldr_ctx *ctx = NULL;
+	char *err = NULL;
+	if (ldr_ctx_create(&cfg, &ctx, &err) != 0) {
+		fprintf(stderr, "swap_ctx: %s\n", err);
+		free(err);
+		return NULL;
+	}
+	ctx->tier_test_corrupt = corrupt;
+	return ctx;
+}
+
+static int set(struct ldr_image *img, const char *name, const char *value, const char *want)
+{
+	char *err = NULL;
+	int rc = ldr_image_param_set(img, name, value, &err);
+	if (want && (!err || !strstr(err, want))) {
+		fprintf(stderr, "\n  param_set %s=%s: %d %s (wanted '%s')\n", name, value, rc,
+			err ? err : "(no message)", want);
+		rc = 12345;
+	}
+	free(err);
+	return rc;
+}
+
+FX_JITCALL static void test_respecialize_under_state(void)
+{
+	struct ldr_ctx *ctx = swap_ctx(LDR_TIER_FULL, 0);
+	struct ldr_image *img = NULL;
+	char *err = NULL;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+	CU_ASSERT_EQUAL_FATAL(
+		fx_load(ctx, respec_src, &respec_desc, LDR_LOAD_NO_LINT, NULL, 0, &img, &err), 0);
+	struct ldr_tier_info ti;
+	ldr_image_tier_info(img, &ti);
+	CU_ASSERT_EQUAL(ti.state, LDR_TIER_LIVE); /* the load's code, optimized, through slots */
+	CU_ASSERT_EQUAL(ti.swappable, 1);
+	CU_ASSERT_EQUAL(ti.generation, 0);
+	CU_ASSERT_EQUAL(ti.what, LDR_SWAP_NONE);
+	int (*apply)(int) = FX_FN(img, int (*)(int), "apply");
+	int (*fixed)(void) = FX_FN(img, int (*)(void), "fixed");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(apply);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fixed);
+	CU_ASSERT_EQUAL(apply(1), 2);
+	CU_ASSERT_EQUAL(fixed(), 5);
+
+	/* refusals: nothing compiles, nothing changes */
+	CU_ASSERT_EQUAL(set(img, "gain", "11", "out of range 1..10"), -ERANGE);
+	CU_ASSERT_EQUAL(set(img, "gain", "x", "is not a number"), -EINVAL);
+	CU_ASSERT_EQUAL(set(img, "fixed", "1", "fixed from probe to remove"), -EPERM);
+	CU_ASSERT_EQUAL(set(img, "nope", "1", "not declared (declared: gain (live), fixed)"),
+			-ENOENT);
+	CU_ASSERT_EQUAL(set(img, "gain", "2", "is 2 already"), -EALREADY);
+	CU_ASSERT_EQUAL(ldr_image_tier_wait(img, 10), -ENODATA); /* no compile was started */
+	CU_ASSERT_EQUAL(ldr_tier_poll(), 0);
+	CU_ASSERT_EQUAL(apply(1), 4);
+
+	observed = 0;
+	ldr_tier_set_observer(observe, &observed);
+	CU_ASSERT_EQUAL_FATAL(set(img, "gain", "3", NULL), 0);
+	CU_ASSERT_EQUAL(set(img, "gain", "4", "is compiling"), -EBUSY); /* one at a time */
+	CU_ASSERT_EQUAL_FATAL(ldr_image_tier_wait(img, 120000), 0);
+	CU_ASSERT_EQUAL(apply(1), 6); /* not swapped before the poll */
+	size_t nv = 0;
+	CU_ASSERT_EQUAL(ldr_image_param_values(img, &nv)[0], 2);
+	CU_ASSERT_EQUAL(ldr_tier_poll(), 1);
+	ldr_image_tier_info(img, &ti);
+	CU_ASSERT_EQUAL(ti.state, LDR_TIER_LIVE);
+	CU_ASSERT_EQUAL(ti.what, LDR_SWAP_PARAM);
+	CU_ASSERT_EQUAL(ti.generation, 1);
+	CU_ASSERT_EQUAL(ti.swapped, ti.functions);
+	CU_ASSERT_PTR_NOT_NULL(strstr(ti.change, "gain=3"));
+	CU_ASSERT_EQUAL(observed, 1);
+	CU_ASSERT_EQUAL(observed_info.what, LDR_SWAP_PARAM);
+	CU_ASSERT_EQUAL(ldr_image_param_values(img, &nv)[0], 3);
+	CU_ASSERT_EQUAL(nv, 2);
+	void **slot = (void **)(uintptr_t)sym(img, "apply$slot");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(slot);
+	CU_ASSERT_EQUAL((uint64_t)(uintptr_t)*slot, sym(img, "apply$g1"));
+	CU_ASSERT_EQUAL(apply(1), 9); /* the state kept (6), the new value (3) */
+	CU_ASSERT_EQUAL(fixed(), 5);
+	CU_ASSERT_EQUAL(FX_FN(img, int (*)(int), "apply"), apply); /* one address */
+
+	/* and again: generation 2 from the same bitcode, the first value back */
+	CU_ASSERT_EQUAL_FATAL(set(img, "gain", "2", NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(ldr_image_tier_wait(img, 120000), 0);
+	CU_ASSERT_EQUAL(ldr_tier_poll(), 1);
+	ldr_image_tier_info(img, &ti);
+	CU_ASSERT_EQUAL(ti.generation, 2);
+	CU_ASSERT_EQUAL(apply(1), 11);
+	ldr_tier_set_observer(NULL, NULL);
+	ldr_image_unload(img);
+	ldr_ctx_destroy(ctx);
+	free(err);
+}
+
+FX_JITCALL static void test_respecialize_failure_and_refusals(void)
+{
+	/* a compile that fails: the running generation and its values stay */
+	struct ldr_ctx *ctx = swap_ctx(LDR_TIER_FULL, 1);
+	struct ldr_image *img = NULL;
+	char *err = NULL;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+	CU_ASSERT_EQUAL_FATAL(
+		fx_load(ctx, respec_src, &respec_desc, LDR_LOAD_NO_LINT, NULL, 0, &img, &err), 0);
+	int (*apply)(int) = FX_FN(img, int (*)(int), "apply");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(apply);
+	CU_ASSERT_EQUAL_FATAL(set(img, "gain", "7", NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(ldr_image_tier_wait(img, 120000), 0);
+	CU_ASSERT_EQUAL(ldr_tier_poll(), 1);
+	struct ldr_tier_info ti;
+	ldr_image_tier_info(img, &ti);
+	CU_ASSERT_EQUAL(ti.state, LDR_TIER_FAILED);
+	CU_ASSERT_EQUAL(ti.generation, 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(ti.error, "re-specialization (gain=7)"));
+	size_t nv = 0;
+	CU_ASSERT_EQUAL(ldr_image_param_values(img, &nv)[0], 2);
+	CU_ASSERT_EQUAL(apply(1), 2);
+	ldr_image_unload(img);
+	ldr_ctx_destroy(ctx);
+
+	/* tier auto: swappable too, but not while tier 2 is on its way */
+	ctx = swap_ctx(LDR_TIER_AUTO, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+	CU_ASSERT_EQUAL_FATAL(
+		fx_load(ctx, respec_src, &respec_desc, LDR_LOAD_NO_LINT, NULL, 0, &img, &err), 0);
+	CU_ASSERT_EQUAL(set(img, "gain", "5", "tier 2 is compiling"), -EBUSY);
+	CU_ASSERT_EQUAL_FATAL(ldr_image_tier_wait(img, 120000), 0);
+	CU_ASSERT_EQUAL(ldr_tier_poll(), 1);
+	CU_ASSERT_EQUAL_FATAL(set(img, "gain", "5", NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(ldr_image_tier_wait(img, 120000), 0);
+	CU_ASSERT_EQUAL(ldr_tier_poll(), 1);
+	apply = FX_FN(img, int (*)(int), "apply");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(apply);
+	CU_ASSERT_EQUAL(apply(2), 10);
+	ldr_image_unload(img);
+	ldr_ctx_destroy(ctx);
+
+	/* not swappable: refused, saying how to load it */
+	struct ldr_config cfg = {.allow_unsigned = 1, .jit_mode = LDR_JIT_EAGER, .opt_level = 2};
+	CU_ASSERT_EQUAL_FATAL(ldr_ctx_create(&cfg, &ctx, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(
+		fx_load(ctx, respec_src, &respec_desc, LDR_LOAD_NO_LINT, NULL, 0, &img, &err), 0);
+	CU_ASSERT_EQUAL(set(img, "gain", "5", "not swappable"), -ENOTSUP);
+	ldr_image_unload(img);
+	ldr_ctx_destroy(ctx);
+	cfg.swappable = 1;
+	cfg.jit_mode = LDR_JIT_LAZY;
+	CU_ASSERT_EQUAL(ldr_ctx_create(&cfg, &ctx, &err), -EINVAL);
+	CU_ASSERT(err && strstr(err, "swappable code needs eager mode"));
+	free(err);
+}
+
 XTEST_SUITE(loader_tier, NULL, NULL, XTEST(test_tier_swap_keeps_state_and_changes_slots),
 	    XTEST(test_tier_failure_leaves_tier1_running), XTEST(test_tier_unload_while_compiling),
 	    XTEST(test_tier_fast_and_full_are_not_tiered), XTEST(test_tier_config_and_names),
-	    XTEST(test_tier_cache_key))
+	    XTEST(test_tier_cache_key), XTEST(test_respecialize_under_state),
+	    XTEST(test_respecialize_failure_and_refusals))

@@ -154,7 +154,7 @@ static void test_build_rejects_non_abi_import(void)
 		".compatible = \"x\"}, {.bus = 0}};\n"
 		"XDRV_DRIVER(.name = \"pr\", .version = \"1.0.0\", .match = m, .probe = "
 		"p, .remove = r);\n",
-		"function printf: import not in the xdrv ABI 1.1.0 symbol list (used by p)");
+		"function printf: import not in the xdrv ABI 1.2.0 symbol list (used by p)");
 }
 
 static void test_build_reports_descriptor_and_lint_together(void)

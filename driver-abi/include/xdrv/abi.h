@@ -14,7 +14,7 @@
 #define XDRV_ABI_H
 
 #define XDRV_ABI_VERSION_MAJOR	      1u
-#define XDRV_ABI_VERSION_MINOR	      1u
+#define XDRV_ABI_VERSION_MINOR	      2u
 #define XDRV_ABI_VERSION_PATCH	      0u
 #define XDRV_ABI_MKVER(maj, min, pat) ((maj)*1000000u + (min)*1000u + (pat))
 #define XDRV_ABI_VERSION                                                                           \

@@ -43,17 +43,26 @@ XDRV_STATIC_ASSERT(sizeof(struct xdrv_match) == 32, "xdrv_match layout");
 #define XDRV_PARAM_BOOL 5u /* stored as uint32_t, 0 or 1 */
 
 /*
+ * Parameter flags (ABI 1.2). XDRV_PARAM_F_LIVE: the driver reads the parameter only where a new
+ * value takes effect at once (its data path), never to size or set up state at probe, so a host
+ * may re-specialize it while the driver runs (`xdrv param set`) and swap the code between two
+ * dispatches. Without it a parameter is fixed from probe to remove: a new value needs a reload.
+ */
+#define XDRV_PARAM_F_LIVE 1u
+#define XDRV_PARAM_F_ALL  XDRV_PARAM_F_LIVE
+
+/*
  * A declared parameter; a table ends with an entry whose name is NULL. Signed defaults and
  * bounds are stored as their two's-complement bit patterns.
  *
  *  0             8      12     16            24            32            40            48
- *  | name        | type | rsvd | def         | min         | max         | var         |
+ *  | name        | type | flags| def         | min         | max         | var         |
  *  | desc        |                                                                   56 bytes
  */
 struct xdrv_param {
-	const char *name;  /* [a-z0-9_]{1,31}; the global is xdrv_param_<name> */
-	uint32_t type;	   /* XDRV_PARAM_* */
-	uint32_t reserved; /* zero */
+	const char *name; /* [a-z0-9_]{1,31}; the global is xdrv_param_<name> */
+	uint32_t type;	  /* XDRV_PARAM_* */
+	uint32_t flags;	  /* XDRV_PARAM_F_* (ABI 1.2; was reserved, zero) */
 	uint64_t def;
 	uint64_t min;
 	uint64_t max;
@@ -98,9 +107,19 @@ XDRV_STATIC_ASSERT(sizeof(struct xdrv_driver) == 128, "xdrv_driver layout");
 #define XDRV_PARAM(ctype, pname) ctype xdrv_param_##pname
 
 #define XDRV_PARAM_ENTRY(ptype, pname, pdef, pmin, pmax, pdesc)                                    \
+	XDRV_PARAM_ENTRY_F(ptype, pname, pdef, pmin, pmax, 0u, pdesc)
+/* With flags: XDRV_PARAM_F_LIVE. A driver built for an ABI before 1.2 (XDRV_ABI_WANT) declares
+ * none, so the same source builds for older hosts. */
+#if defined(XDRV_ABI_TARGET) && XDRV_ABI_TARGET < 1002000u
+#define XDRV_PARAM_FLAGS_(f) 0u
+#else
+#define XDRV_PARAM_FLAGS_(f) (f)
+#endif
+#define XDRV_PARAM_ENTRY_F(ptype, pname, pdef, pmin, pmax, pflags, pdesc)                          \
 	{                                                                                          \
-		.name = #pname, .type = (ptype), .def = (uint64_t)(pdef), .min = (uint64_t)(pmin), \
-		.max = (uint64_t)(pmax), .var = &xdrv_param_##pname, .desc = (pdesc)               \
+		.name = #pname, .type = (ptype), .flags = XDRV_PARAM_FLAGS_(pflags),               \
+		.def = (uint64_t)(pdef), .min = (uint64_t)(pmin), .max = (uint64_t)(pmax),         \
+		.var = &xdrv_param_##pname, .desc = (pdesc)                                        \
 	}
 #define XDRV_PARAM_END                                                                             \
 	{                                                                                          \

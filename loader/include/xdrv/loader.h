@@ -69,6 +69,12 @@ struct ldr_config {
 	uint64_t budget_edges;
 	uint32_t budget_depth;
 	uint32_t tier; /* LDR_TIER_FULL (0), LDR_TIER_FAST or LDR_TIER_AUTO */
+	/* Keep a driver's code swappable for its life (tier.c, loader/README.md "Code swaps"):
+	 * every function called through a slot, the specialized bitcode kept, so that
+	 * ldr_image_param_set can re-specialize it while it runs. Eager, in process (a driver host
+	 * or a boot refuses it); no object cache (the object would have no slots). Tier auto is
+	 * swappable by nature. */
+	uint32_t swappable;
 };
 #define LDR_BUDGET_EDGES_DEFAULT (2ull << 20) /* 2 Mi: 1-30 ms of CPU (loader/README.md) */
 #define LDR_BUDGET_DEPTH_DEFAULT 256u
@@ -258,8 +264,17 @@ int ldr_image_load_compiled(struct ldr_ctx *ctx, const struct ldr_compiled *c,
 #define LDR_TIER_READY	   2u /* tier 2 compiled, swapped in at the next dispatch */
 #define LDR_TIER_LIVE	   3u /* tier 2 runs: every slot points at its code */
 #define LDR_TIER_FAILED	   4u /* tier 2 failed (error says why): tier 1 keeps running */
+/* What the newest code swap was (struct ldr_tier_info.what). Generation 0 is the load's code;
+ * each swap compiles generation N+1 of the whole module and stores every slot. */
+#define LDR_SWAP_NONE  0u /* nothing swapped yet */
+#define LDR_SWAP_TIER2 1u /* tier auto's optimized tier */
+#define LDR_SWAP_PARAM 2u /* re-specialization (ldr_image_param_set) */
 struct ldr_tier_info {
-	uint32_t state;		/* LDR_TIER_* above */
+	uint32_t state;		/* LDR_TIER_* above: of the newest swap (LIVE: its code runs) */
+	uint32_t what;		/* LDR_SWAP_* of the newest swap */
+	uint32_t generation;	/* of the code that runs (0: the load's) */
+	uint32_t swappable;	/* the image can be re-specialized (slots, bitcode kept) */
+	char change[160];	/* the newest swap's change, e.g. "csum_offload=0" */
 	uint32_t opt_level;	/* of tier 2 */
 	uint32_t functions;	/* functions called through a slot */
 	uint32_t swapped;	/* slots that point at tier-2 code */
@@ -284,6 +299,20 @@ int ldr_image_tier_wait(struct ldr_image *img, uint32_t timeout_ms);
  * measures the swap there: the event log's JIT event with tier 2's object digest). */
 typedef void (*ldr_tier_observer)(void *arg, struct ldr_image *img, const struct ldr_tier_info *ti);
 void ldr_tier_set_observer(ldr_tier_observer fn, void *arg);
+/*
+ * Re-specialize a running driver (loader/README.md, "Code swaps"): give parameter `name` the
+ * value `value` (text as --param takes it). The image must be swappable (cfg.swappable or tier
+ * auto), the parameter declared XDRV_PARAM_F_LIVE, the value in its declared range, and no
+ * swap compiling; otherwise nothing changes and the error says why (-ENOENT unknown name,
+ * -EINVAL/-ERANGE bad value, -EPERM not live, -ENOTSUP not swappable, -EBUSY a swap
+ * compiling). On 0 the whole module is compiled again in the background with the new value
+ * folded in (generation N+1) and swapped in at the next dispatch like tier 2 (ldr_tier_poll;
+ * ldr_image_tier_wait waits for the compile); ldr_image_param_values then shows the value. A
+ * value equal to the running one is -EALREADY.
+ */
+int ldr_image_param_set(struct ldr_image *img, const char *name, const char *value, char **err);
+/* "tier 2", "re-specialization", ... for LDR_SWAP_*. */
+const char *ldr_swap_name(uint32_t what);
 /* "full", "fast", "auto"; and the reverse (-EINVAL for another word). */
 const char *ldr_tier_name(uint32_t tier);
 int ldr_tier_parse(const char *s, uint32_t *tier);

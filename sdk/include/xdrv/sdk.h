@@ -120,7 +120,8 @@ uint32_t sdk_ext_symbol_version(const char *name); /* 0 if not listed */
 #define SDK_MAX_MATCH  64
 struct sdk_param {
 	char *name;
-	uint32_t type; /* XDRV_PARAM_* */
+	uint32_t type;	/* XDRV_PARAM_* */
+	uint32_t flags; /* XDRV_PARAM_F_* (the manifest's "live": true) */
 	uint64_t def, min, max;
 	char *desc; /* may be NULL */
 };

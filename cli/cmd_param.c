@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: MIT
+/*
+ * `xdrv param list|status|set`: read and re-specialize the declared parameters of a driver
+ * running in `xdrv run --in-process --control` (cli/run/ctl_param.c serves the requests; the
+ * loader's ldr_image_param_set compiles the new code and swaps it in between two dispatches).
+ */
+#include "commands.h"
+#include "run/ctl.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: xdrv param list [--control PATH]\n"
+		"       xdrv param status [--control PATH]\n"
+		"       xdrv param set [--control PATH] [--no-wait] [--timeout SECS] DRIVER NAME "
+		"VALUE\n"
+		"\n"
+		"Read or change the declared parameters of the driver of a running\n"
+		"`xdrv run --in-process --control`. set re-specializes: the driver's module is\n"
+		"compiled again with the new value folded in as a constant (in the background,\n"
+		"while the old code keeps running) and swapped in between two dispatches, with\n"
+		"the driver's state kept. Only parameters the driver declares live\n"
+		"(XDRV_PARAM_F_LIVE) change while it runs; a value outside the declared range, an\n"
+		"unknown name or a fixed parameter is refused and nothing changes.\n"
+		"  --control PATH  the run's control socket (default $XDRV_RUN_DIR, else\n"
+		"                  $XDG_RUNTIME_DIR, else /tmp, /xdrv-run.sock)\n"
+		"  --no-wait       return once the compile has started\n"
+		"  --timeout SECS  how long set waits for the swap (default 600)\n"
+		"list: NAME VALUE live|fixed MIN..MAX TYPE, one a line;\n"
+		"status: the code's generation (0: the load's), the newest swap and its state,\n"
+		"its object's SHA-256, compile and swap times.\n");
+}
+
+/* The status line's "generation N" and "state S" (S copied into state). */
+static int parse_status(const char *answer, unsigned *gen, char *state, size_t cap)
+{
+	const char *g = strstr(answer, " generation ");
+	const char *s = strstr(answer, " state ");
+	if (!g || !s || sscanf(g, " generation %u", gen) != 1)
+		return -1;
+	size_t n = strcspn(s + 7, " \n");
+	snprintf(state, cap, "%.*s", (int)(n < cap ? n : cap - 1), s + 7);
+	return 0;
+}
+
+static int status(const char *path, unsigned *gen, char *state, size_t cap, char **answer)
+{
+	int rc = run_ctl_request("xdrv param", path, "param status\n", answer);
+	if (rc != 0) {
+		if (rc > 0)
+			run_ctl_print("xdrv param", *answer);
+		return -1;
+	}
+	if (parse_status(*answer, gen, state, cap) != 0) {
+		fprintf(stderr, "xdrv param: %s: an answer without generation and state: %s\n",
+			path, *answer);
+		return -1;
+	}
+	return 0;
+}
+
+static int do_set(const char *path, char **ops, bool wait, unsigned timeout_s)
+{
+	unsigned gen0 = 0, gen = 0;
+	char state[32], line[512], *answer = NULL;
+	if (status(path, &gen0, state, sizeof state, &answer) != 0) {
+		free(answer);
+		return 1;
+	}
+	free(answer);
+	answer = NULL;
+	if (snprintf(line, sizeof line, "param set %s %s %s\n", ops[0], ops[1], ops[2]) >=
+	    (int)sizeof line)
+		return xdrv_cli_usage_error("param", "set: operands too long", NULL);
+	int rc = run_ctl_request("xdrv param", path, line, &answer);
+	if (rc >= 0)
+		rc = run_ctl_print("xdrv param", answer);
+	free(answer);
+	if (rc != 0 || !wait)
+		return rc ? 1 : 0;
+	struct timespec t0, now;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		answer = NULL;
+		if (status(path, &gen, state, sizeof state, &answer) != 0) {
+			free(answer);
+			return 1;
+		}
+		if (!strcmp(state, "failed") || (!strcmp(state, "live") && gen > gen0)) {
+			int ok = !strcmp(state, "live");
+			if (ok)
+				fputs(answer, stdout); /* the status, "ok" last */
+			else
+				fprintf(stderr,
+					"xdrv param: set %s=%s failed, generation %u keeps "
+					"running:\n%s",
+					ops[1], ops[2], gen, answer);
+			free(answer);
+			return ok ? 0 : 1;
+		}
+		free(answer);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((unsigned)(now.tv_sec - t0.tv_sec) >= timeout_s) {
+			fprintf(stderr,
+				"xdrv param: set %s=%s: still %s after %u s (it goes live at a "
+				"later dispatch; see `xdrv param status`)\n",
+				ops[1], ops[2], state, timeout_s);
+			return 1;
+		}
+		struct timespec d = {0, 50 * 1000 * 1000};
+		nanosleep(&d, NULL);
+	}
+}
+
+int cmd_param(int argc, char **argv)
+{
+	if (xdrv_cli_wants_help(argc, argv)) {
+		usage(stdout);
+		return 0;
+	}
+	static const struct option longopts[] = {
+		{"control", required_argument, NULL, 'c'},
+		{"no-wait", no_argument, NULL, 'n'},
+		{"timeout", required_argument, NULL, 't'},
+		{NULL, 0, NULL, 0},
+	};
+	char path[108] = "";
+	bool wait = true;
+	unsigned timeout_s = 600;
+	int c;
+	opterr = 0;
+	optind = 0; /* glibc: full re-initialisation */
+	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			if (strlen(optarg) >= sizeof path)
+				return xdrv_cli_usage_error("param", "--control: path too long",
+							    optarg);
+			snprintf(path, sizeof path, "%s", optarg);
+			break;
+		case 'n':
+			wait = false;
+			break;
+		case 't': {
+			char *end = NULL;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (!*optarg || *end || v == 0 || v > 86400)
+				return xdrv_cli_usage_error(
+					"param", "--timeout wants seconds (1..86400), not", optarg);
+			timeout_s = (unsigned)v;
+			break;
+		}
+		case ':':
+			return xdrv_cli_usage_error("param", "missing value for", argv[optind - 1]);
+		default:
+			return xdrv_cli_option_error("param", longopts, argv[optind - 1]);
+		}
+	}
+	if (!path[0] && run_ctl_default_path(path, sizeof path) != 0)
+		return xdrv_cli_usage_error("param", "the default control path is too long", NULL);
+	if (optind >= argc)
+		return xdrv_cli_usage_error("param", "wants list, status or set", NULL);
+	const char *sub = argv[optind++];
+	int rest = argc - optind;
+	if (!strcmp(sub, "list") || !strcmp(sub, "status")) {
+		if (rest)
+			return xdrv_cli_usage_error("param", "takes no operand:", argv[optind]);
+		char line[32], *answer = NULL;
+		snprintf(line, sizeof line, "param %s\n", sub);
+		int rc = run_ctl_request("xdrv param", path, line, &answer);
+		if (rc >= 0)
+			rc = run_ctl_print("xdrv param", answer);
+		free(answer);
+		return rc ? 1 : 0;
+	}
+	if (!strcmp(sub, "set")) {
+		if (rest != 3)
+			return xdrv_cli_usage_error("param", "set wants DRIVER NAME VALUE", NULL);
+		for (int i = 0; i < 3; i++)
+			if (!argv[optind + i][0] || strpbrk(argv[optind + i], " \t\r\n"))
+				return xdrv_cli_usage_error(
+					"param", "set: an operand is empty or has blanks:",
+					argv[optind + i]);
+		return do_set(path, argv + optind, wait, timeout_s);
+	}
+	return xdrv_cli_usage_error("param", "wants list, status or set, not", sub);
+}

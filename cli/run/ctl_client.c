@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The client side of a run's control socket (cli/run/ctl.c has the protocol): one request line
+ * sent, the answer read to its end. `xdrv ext attach|...` and `xdrv param` use it.
+ */
+#include "ctl.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define ANSWER_MAX (1u << 20)
+
+int run_ctl_request(const char *who, const char *path, const char *line, char **answer)
+{
+	*answer = NULL;
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof sa.sun_path) {
+		fprintf(stderr, "%s: --control %s: path too long\n", who, path);
+		return -1;
+	}
+	strcpy(sa.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+		fprintf(stderr, "%s: %s: %s (is an `xdrv run --control` running? see --control)\n",
+			who, path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	size_t len = strlen(line), off = 0;
+	while (off < len) {
+		ssize_t w = write(fd, line + off, len - off);
+		if (w <= 0) {
+			fprintf(stderr, "%s: %s: %s\n", who, path, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		off += (size_t)w;
+	}
+	shutdown(fd, SHUT_WR);
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap);
+	if (!buf) {
+		close(fd);
+		return -1;
+	}
+	for (;;) {
+		if (n + 1 == cap) {
+			char *nb = cap < ANSWER_MAX ? realloc(buf, cap * 2) : NULL;
+			if (!nb)
+				break; /* longer than any answer: keep what came */
+			buf = nb;
+			cap *= 2;
+		}
+		ssize_t r = read(fd, buf + n, cap - 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	buf[n] = 0;
+	*answer = buf;
+	if (n == 0) {
+		fprintf(stderr, "%s: %s: no answer\n", who, path);
+		return -1;
+	}
+	/* "ok" on a line of its own ends a successful answer */
+	return (n >= 3 && !strcmp(buf + n - 3, "ok\n") && (n == 3 || buf[n - 4] == '\n')) ? 0 : 1;
+}
+
+int run_ctl_print(const char *who, const char *answer)
+{
+	bool ok = false;
+	for (const char *p = answer; p && *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t l = nl ? (size_t)(nl - p) : strlen(p);
+		if (l == 2 && !strncmp(p, "ok", 2))
+			ok = true;
+		else if (l >= 7 && !strncmp(p, "error: ", 7))
+			fprintf(stderr, "%s: %.*s\n", who, (int)(l - 7), p + 7);
+		else
+			printf("%.*s\n", (int)l, p);
+		p = nl ? nl + 1 : p + l;
+	}
+	return ok ? 0 : 1;
+}

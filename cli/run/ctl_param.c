@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: MIT
+/*
+ * `xdrv param list|status|set` against a running `xdrv run --in-process --control`: the
+ * requests "param list", "param status" and "param set DRIVER NAME VALUE" of the control socket
+ * (ctl.c), served on the driver's thread between two dispatches.
+ *
+ * set re-specializes (ldr_image_param_set: the value checked against the declared range and the
+ * XDRV_PARAM_F_LIVE flag, the whole module compiled again in the background with the value
+ * folded in) and answers at once; the swap happens at the next dispatch or the next "param
+ * status", whichever comes first (status polls the loader's swaps: it is served between two
+ * dispatches, so a driver with nothing to do still gets its new code). The client
+ * (cli/cmd_param.c) asks for status until the swap is live or failed.
+ */
+#include "ctl.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xdrv/driver.h>
+#include <xdrv/loader.h>
+#include <xdrv/sdk.h>
+
+static const char *state_name(uint32_t s)
+{
+	static const char *const names[] = {"none", "compiling", "ready", "live", "failed"};
+	return s < sizeof names / sizeof names[0] ? names[s] : "?";
+}
+
+static const char *type_name(uint32_t t)
+{
+	static const char *const names[] = {"?", "u32", "u64", "i32", "i64", "bool"};
+	return t < sizeof names / sizeof names[0] ? names[t] : "?";
+}
+
+static void value_text(const struct sdk_param *p, uint64_t v, char *buf, size_t n)
+{
+	if (p->type == XDRV_PARAM_I32 || p->type == XDRV_PARAM_I64)
+		snprintf(buf, n, "%" PRId64, (int64_t)v);
+	else
+		snprintf(buf, n, "%" PRIu64, v);
+}
+
+static void do_list(struct ldr_image *img, FILE *f)
+{
+	const struct sdk_manifest *m = ldr_image_manifest(img);
+	size_t nv = 0;
+	const uint64_t *vals = ldr_image_param_values(img, &nv);
+	for (size_t i = 0; m && i < m->desc.nparams; i++) {
+		const struct sdk_param *p = &m->desc.params[i];
+		char v[32], lo[32], hi[32];
+		value_text(p, i < nv ? vals[i] : p->def, v, sizeof v);
+		value_text(p, p->min, lo, sizeof lo);
+		value_text(p, p->max, hi, sizeof hi);
+		fprintf(f, "%s %s %s %s..%s %s\n", p->name, v,
+			(p->flags & XDRV_PARAM_F_LIVE) ? "live" : "fixed", lo, hi,
+			type_name(p->type));
+	}
+	fprintf(f, "ok\n");
+}
+
+static void do_status(struct ldr_image *img, FILE *f)
+{
+	ldr_tier_poll(); /* between two dispatches: a swap that is ready goes live now */
+	struct ldr_tier_info ti;
+	ldr_image_tier_info(img, &ti);
+	char dig[65] = "-";
+	if (ti.state == LDR_TIER_LIVE && ti.generation > 0)
+		for (int i = 0; i < 32; i++)
+			snprintf(dig + 2 * i, 3, "%02x", ti.obj_sha256[i]);
+	fprintf(f,
+		"driver %s swappable %s generation %u state %s swap %s object %s compile_ms "
+		"%.1f swap_us %.1f\n",
+		ldr_image_name(img), ti.swappable ? "yes" : "no", ti.generation,
+		state_name(ti.state), ldr_swap_name(ti.what), dig, (double)ti.compile_ns / 1e6,
+		(double)ti.swap_ns / 1e3);
+	if (ti.what)
+		fprintf(f, "change %s\n", ti.change);
+	if (ti.state == LDR_TIER_FAILED)
+		fprintf(f, "failed %s\n", ti.error);
+	fprintf(f, "ok\n");
+}
+
+static void do_set(struct ldr_image *img, FILE *f, char *args)
+{
+	char *save = NULL;
+	char *drv = strtok_r(args, " ", &save);
+	char *name = strtok_r(NULL, " ", &save);
+	char *value = strtok_r(NULL, " ", &save);
+	if (!drv || !name || !value || strtok_r(NULL, " ", &save)) {
+		fprintf(f, "error: param set wants DRIVER NAME VALUE\n");
+		return;
+	}
+	const char *running = ldr_image_name(img);
+	if (strcmp(drv, running) != 0) {
+		fprintf(f, "error: this run drives %s, not %s\n", running, drv);
+		return;
+	}
+	char *err = NULL;
+	int rc = ldr_image_param_set(img, name, value, &err);
+	if (rc)
+		fprintf(f, "error: %s\n", err ? err : "param set failed");
+	else
+		fprintf(f, "compiling %s=%s\nok\n", name, value);
+	free(err);
+}
+
+void run_ctl_param(struct ldr_image *img, FILE *f, char *args)
+{
+	if (!img) {
+		fprintf(f, "error: re-specialization needs `xdrv run --in-process --control`: "
+			   "this run's driver runs in a driver host (or natively), where code is "
+			   "not swapped\n");
+		return;
+	}
+	if (!strcmp(args, "list"))
+		do_list(img, f);
+	else if (!strcmp(args, "status"))
+		do_status(img, f);
+	else if (!strncmp(args, "set ", 4))
+		do_set(img, f, args + 4);
+	else
+		fprintf(f, "error: unknown param request (list, status, set DRIVER NAME VALUE)\n");
+}
