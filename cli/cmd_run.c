@@ -164,6 +164,8 @@ static void usage(FILE *f)
 		"                      revokes, or whose payload digest the deny-list holds\n"
 		"                      (`xdrv revoke`); they need a trust root\n"
 		"  --control[=PATH]    a control socket for `xdrv ext attach|detach|list|stats`\n"
+		"                      and, with --in-process, `xdrv param` (the code is then\n"
+		"                      loaded swappable, to be re-specialized live)\n"
 		"                      while the run lasts (default $XDRV_RUN_DIR, else\n"
 		"                      $XDG_RUNTIME_DIR, else /tmp, /xdrv-run.sock; this user or\n"
 		"                      root only); in a driver domain the supervisor relays\n"

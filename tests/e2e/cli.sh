@@ -80,7 +80,7 @@ expect 1 "driver faulted: SIGSEGV.*host carries on" "a JIT-compiled driver's fau
 # ---- CLI conventions (issue 9) ----------------------------------------------------------------
 X=$(readlink -f "$X") PKI=$(readlink -f "$PKI") HELLO=$(readlink -f "$HELLO") # some steps cd
 # --version: xdrv, ABI, LLVM, git commit; also as a command and as JSON
-expect 0 "^xdrv [0-9]+\.[0-9]+\.[0-9]+ \(driver ABI 1\.1\.0, LLVM [0-9]+\.[0-9]+\.[0-9]+, git ([0-9a-f]{12}(-dirty)?|unknown)\)$" \
+expect 0 "^xdrv [0-9]+\.[0-9]+\.[0-9]+ \(driver ABI 1\.2\.0, LLVM [0-9]+\.[0-9]+\.[0-9]+, git ([0-9a-f]{12}(-dirty)?|unknown)\)$" \
   "xdrv --version names version, ABI, LLVM and git commit" -- "$X" --version
 expect 0 "^xdrv [0-9]" "xdrv version" -- "$X" version
 j=$("$X" --version --json)

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Re-specialization (issue 13; loader/tier.c, cli/cmd_param.c): `xdrv param set` against a
+# running `xdrv run --in-process --control` of the dp83820 under the frame generator. The
+# driver's csum_offload parameter is live (XDRV_PARAM_F_LIVE): turning it off compiles
+# generation 1 of the driver with the new constant in the background and swaps every slot
+# between two dispatches, under traffic. Checked: the swap line and the summary, every frame
+# through with the same digests each way as a run without the change (the chip's checksums and
+# the driver's software ones are the same bytes), `xdrv param list` before and after, and the
+# refusals (a fixed parameter, a bad value, another driver, no such parameter, a run in a driver
+# domain) that change nothing. XDRV_TEST_TIER_SWAP_AT pins the swap to a dispatch in the middle
+# of the run (that dispatch waits for the compile), so it lands under traffic however busy the
+# machine is.
+#   usage: tests/e2e/respec.sh BUILD_DIR
+set -uo pipefail
+B=${1:?usage: respec.sh BUILD_DIR}
+X="$B/bin/xdrv"
+P="$B/pkg/dp83820.xdrv"
+TRUST=(--trust "$B/pki/root.pem")
+T=$(mktemp -d)
+XPID=""
+cleanup() {
+  [ -n "$XPID" ] && kill -TERM "$XPID" 2>/dev/null && wait "$XPID" 2>/dev/null
+  rm -rf "$T"
+}
+trap cleanup EXIT
+fails=0
+ok()  { echo "ok   - $*"; }
+bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
+has() { grep -qF -- "$2" <<<"$1"; }
+digests() { grep -oE "digest [0-9a-f]{16}" <<<"$1" | tr '\n' ' '; }
+wait_sock() { # SOCK PID
+  for _ in $(seq 1200); do [ -S "$1" ] && return 0; kill -0 "$2" 2>/dev/null || return 1; sleep 0.05; done
+  return 1
+}
+
+N=2000000
+GEN="gen:count=$N,size=64"
+base=$("$X" run "${TRUST[@]}" --in-process --device dp83820 --wire "$GEN" "$P" 2>&1)
+d_base=$(digests "$base")
+if [ "$(wc -w <<<"$d_base")" -eq 4 ] && has "$base" "received $N frames"; then
+  ok "a run without a change: $N frames each way ($d_base)"
+else
+  bad "base run: $base"
+fi
+
+# ---- the live change -------------------------------------------------------------------------
+# a dispatch per frame and direction at least: dispatch N is mid-run
+SOCK="$T/ctl.sock"
+XDRV_TEST_TIER_SWAP_AT=$N "$X" run "${TRUST[@]}" --in-process --device dp83820 --wire "$GEN" \
+  --control="$SOCK" "$P" >"$T/live.log" 2>&1 &
+XPID=$!
+if ! wait_sock "$SOCK" "$XPID"; then bad "no control socket: $(cat "$T/live.log")"; exit 1; fi
+l1=$("$X" param list --control "$SOCK" 2>&1)
+if grep -qx "csum_offload 1 live 0..1 bool" <<<"$l1" && grep -qx "rx_ring 64 fixed 8..1024 u32" <<<"$l1"; then
+  ok "param list: values, live or fixed, ranges, types"
+else
+  bad "param list: $l1"
+fi
+# refusals first: nothing may change
+r1=$("$X" param set --control "$SOCK" dp83820 rx_ring 128 2>&1); q1=$?
+r2=$("$X" param set --control "$SOCK" dp83820 csum_offload 7 2>&1); q2=$?
+r3=$("$X" param set --control "$SOCK" e1000 csum_offload 0 2>&1); q3=$?
+r4=$("$X" param set --control "$SOCK" dp83820 nosuch 1 2>&1); q4=$?
+r5=$("$X" param set --control "$SOCK" dp83820 csum_offload 1 2>&1); q5=$?
+st0=$("$X" param status --control "$SOCK" 2>&1)
+if [ "$q1$q2$q3$q4$q5" = 11111 ] &&
+   has "$r1" "param rx_ring is fixed from probe to remove" &&
+   has "$r2" "'7' is not a bool" && has "$r3" "this run drives dp83820, not e1000" &&
+   has "$r4" "param nosuch: not declared (declared: rx_ring, tx_ring, holdoff_us, csum_offload (live), desc64, mtu)" &&
+   has "$r5" "param csum_offload is 1 already" && has "$st0" "generation 0 state live swap none"; then
+  ok "refused with the reason, generation 0 still runs: fixed, bad value, other driver, unknown, unchanged"
+else
+  bad "refusals: $q1$q2$q3$q4$q5 / $r1 / $r2 / $r3 / $r4 / $r5 / $st0"
+fi
+set_out=$("$X" param set --control "$SOCK" dp83820 csum_offload 0 2>&1); sq=$?
+l2=$("$X" param list --control "$SOCK" 2>&1)
+wait "$XPID"; xrc=$?; XPID=""
+live=$(cat "$T/live.log")
+if [ "$sq" -eq 0 ] && has "$set_out" "compiling csum_offload=0" &&
+   grep -qE "generation 1 state live swap re-specialization object [0-9a-f]{64}" <<<"$set_out" &&
+   grep -qx "csum_offload 0 live 0..1 bool" <<<"$l2"; then
+  ok "param set csum_offload 0: generation 1 live ($(grep -oE 'compile_ms [0-9.]+ swap_us [0-9.]+' <<<"$set_out"))"
+else
+  bad "param set: exit $sq: $set_out / $l2"
+fi
+if [ "$xrc" -eq 0 ] &&
+   grep -qE "^xdrv loader: driver dp83820: re-specialization \(csum_offload=0\): generation 1 \(O2\) live after [0-9]+ ms \(compiled in [0-9]+ ms in the background; swap [0-9]+ us: [0-9]+ slots; object sha256 [0-9a-f]{16}\.\.\.\)$" <<<"$live" &&
+   grep -qE "^  code        generation 1 runs; the last swap, re-specialization \(csum_offload=0\), live \(object sha256 [0-9a-f]{64}\)$" <<<"$live"; then
+  ok "the run logs the swap and its summary names generation 1's object"
+else
+  bad "live run: exit $xrc: $live"
+fi
+d_live=$(digests "$live")
+if [ "$d_live" = "$d_base" ] && has "$live" "received $N frames" && has "$live" "0 errors, 0 bad"; then
+  ok "every frame through, before and after the swap, identical to the run without it"
+else
+  bad "digests $d_live != $d_base: $live"
+fi
+
+# ---- a driver domain: code is not swapped there ---------------------------------------------
+DS="$T/dom.sock"
+"$X" run "${TRUST[@]}" --device dp83820 --wire "gen:count=200000000,size=60,check=0,digest=0" \
+  --control="$DS" "$P" >"$T/dom.log" 2>&1 &
+XPID=$!
+if wait_sock "$DS" "$XPID"; then
+  dr=$("$X" param set --control "$DS" dp83820 csum_offload 0 2>&1); dq=$?
+  if [ "$dq" -eq 1 ] && has "$dr" "re-specialization needs \`xdrv run --in-process --control\`"; then
+    ok "a run in a driver domain refuses param set, saying why"
+  else
+    bad "domain: exit $dq: $dr"
+  fi
+else
+  bad "domain run: no socket: $(cat "$T/dom.log")"
+fi
+kill -TERM "$XPID" 2>/dev/null; wait "$XPID" 2>/dev/null; XPID=""
+
+# ---- usage ------------------------------------------------------------------------------------
+u=$("$X" param set dp83820 csum_offload 2>&1); uq=$?
+n=$("$X" param status --control "$T/none.sock" 2>&1); nq=$?
+if [ "$uq" -eq 2 ] && has "$u" "set wants DRIVER NAME VALUE" && [ "$nq" -eq 1 ] &&
+   has "$n" "is an \`xdrv run --control\` running?"; then
+  ok "usage errors and a missing run are said"
+else
+  bad "usage: $uq $u / $nq $n"
+fi
+
+[ "$fails" -eq 0 ] && echo "respec: all passed" || echo "respec: $fails failed"
+[ "$fails" -eq 0 ]
