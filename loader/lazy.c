@@ -275,6 +275,29 @@ int ldr_lazy_copy_call_attrs(LLVMValueRef f, LLVMValueRef call)
 	return tail_ok;
 }
 
+int ldr_thunk_forward(LLVMBuilderRef b, LLVMValueRef f, LLVMValueRef target)
+{
+	LLVMTypeRef fty = LLVMGlobalGetValueType(f);
+	unsigned nparams = LLVMCountParams(f);
+	LLVMValueRef *args = calloc(nparams ? nparams : 1, sizeof *args);
+	if (!args)
+		return -ENOMEM;
+	for (unsigned i = 0; i < nparams; i++)
+		args[i] = LLVMGetParam(f, i);
+	int void_ret = LLVMGetTypeKind(LLVMGetReturnType(fty)) == LLVMVoidTypeKind;
+	LLVMValueRef r = LLVMBuildCall2(b, fty, target, args, nparams, void_ret ? "" : "r");
+	free(args);
+	LLVMSetInstructionCallConv(r, LLVMGetFunctionCallConv(f));
+	int tail_ok = ldr_lazy_copy_call_attrs(f, r);
+	if (tail_ok > 0)
+		LLVMSetTailCall(r, 1);
+	if (void_ret)
+		LLVMBuildRetVoid(b);
+	else
+		LLVMBuildRet(b, r);
+	return tail_ok < 0 ? -ENOMEM : 0;
+}
+
 /*
  * Give the declaration `f` (in the globals module) the body of F's thunk:
  *
@@ -288,16 +311,10 @@ static int build_thunk(LLVMModuleRef g, LLVMValueRef f, const struct lazy_fn *fn
 	LLVMContextRef c = LLVMGetModuleContext(g);
 	LLVMTypeRef ptr = LLVMPointerTypeInContext(c, 0);
 	LLVMTypeRef i32 = LLVMInt32TypeInContext(c);
-	LLVMTypeRef fty = LLVMGlobalGetValueType(f);
 	size_t slen = strlen(fn->name) + sizeof "$slot";
 	char *sname = malloc(slen);
-	unsigned nparams = LLVMCountParams(f);
-	LLVMValueRef *args = calloc(nparams ? nparams : 1, sizeof *args);
-	if (!sname || !args) {
-		free(sname);
-		free(args);
+	if (!sname)
 		return xdrv_err(err, -ENOMEM, "lazy split: out of memory");
-	}
 	snprintf(sname, slen, "%s$slot", fn->name);
 	LLVMValueRef slot = LLVMAddGlobal(g, ptr, sname); /* private: LLVM renames on a clash */
 	free(sname);
@@ -334,21 +351,9 @@ static int build_thunk(LLVMModuleRef g, LLVMValueRef f, const struct lazy_fn *fn
 	LLVMValueRef in_vals[2] = {p, q};
 	LLVMBasicBlockRef in_bbs[2] = {entry, slow};
 	LLVMAddIncoming(t, in_vals, in_bbs, 2);
-	for (unsigned i = 0; i < nparams; i++)
-		args[i] = LLVMGetParam(f, i);
-	int void_ret = LLVMGetTypeKind(LLVMGetReturnType(fty)) == LLVMVoidTypeKind;
-	LLVMValueRef r = LLVMBuildCall2(b, fty, t, args, nparams, void_ret ? "" : "r");
-	LLVMSetInstructionCallConv(r, LLVMGetFunctionCallConv(f));
-	int tail_ok = ldr_lazy_copy_call_attrs(f, r);
-	if (tail_ok > 0)
-		LLVMSetTailCall(r, 1);
-	if (void_ret)
-		LLVMBuildRetVoid(b);
-	else
-		LLVMBuildRet(b, r);
+	int rc = ldr_thunk_forward(b, f, t);
 	LLVMDisposeBuilder(b);
-	free(args);
-	return tail_ok < 0 ? xdrv_err(err, -ENOMEM, "lazy split: out of memory") : 0;
+	return rc ? xdrv_err(err, -ENOMEM, "lazy split: out of memory") : 0;
 }
 
 /* The globals partition: every function with a partition becomes a declaration and, with

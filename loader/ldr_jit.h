@@ -317,6 +317,10 @@ uint64_t ldr_lazy_failures(void);
 int ldr_lazy_prepare(LLVMModuleRef m, char **err);
 void ldr_lazy_strip_fn_attrs(LLVMValueRef f);
 int ldr_lazy_copy_call_attrs(LLVMValueRef f, LLVMValueRef call);
+/* At the builder's place: call `target` (of f's type) with f's own arguments, calling
+ * convention and parameter attributes (a tail call where they allow it), and return what it
+ * returns: the body of a thunk (lazy.c's and tier.c's). 0 or -ENOMEM. */
+int ldr_thunk_forward(LLVMBuilderRef b, LLVMValueRef f, LLVMValueRef target);
 
 /* ---- tier.c ------------------------------------------------------------------------------- */
 struct ldr_tier;

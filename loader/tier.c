@@ -239,11 +239,6 @@ static int build_thunk(LLVMValueRef f, LLVMValueRef slot, int exported)
 {
 	LLVMContextRef c = LLVMGetModuleContext(LLVMGetGlobalParent(f));
 	LLVMTypeRef ptr = LLVMPointerTypeInContext(c, 0);
-	LLVMTypeRef fty = LLVMGlobalGetValueType(f);
-	unsigned nparams = LLVMCountParams(f);
-	LLVMValueRef *args = calloc(nparams ? nparams : 1, sizeof *args);
-	if (!args)
-		return -ENOMEM;
 	LLVMSetLinkage(f, LLVMExternalLinkage);
 	LLVMSetVisibility(f, exported ? LLVMDefaultVisibility : LLVMHiddenVisibility);
 	ldr_lazy_strip_fn_attrs(f);
@@ -258,21 +253,9 @@ static int build_thunk(LLVMValueRef f, LLVMValueRef slot, int exported)
 	LLVMValueRef p = LLVMBuildLoad2(b, ptr, slot, "target");
 	LLVMSetAlignment(p, 8);
 	LLVMSetOrdering(p, LLVMAtomicOrderingMonotonic); /* the swap stores it, releasing */
-	for (unsigned i = 0; i < nparams; i++)
-		args[i] = LLVMGetParam(f, i);
-	int void_ret = LLVMGetTypeKind(LLVMGetReturnType(fty)) == LLVMVoidTypeKind;
-	LLVMValueRef r = LLVMBuildCall2(b, fty, p, args, nparams, void_ret ? "" : "r");
-	LLVMSetInstructionCallConv(r, LLVMGetFunctionCallConv(f));
-	int tail_ok = ldr_lazy_copy_call_attrs(f, r);
-	if (tail_ok > 0)
-		LLVMSetTailCall(r, 1);
-	if (void_ret)
-		LLVMBuildRetVoid(b);
-	else
-		LLVMBuildRet(b, r);
+	int rc = ldr_thunk_forward(b, f, p);
 	LLVMDisposeBuilder(b);
-	free(args);
-	return tail_ok < 0 ? -ENOMEM : 0;
+	return rc;
 }
 
 static int check_reserved(LLVMModuleRef m, const char *name, char **err)
