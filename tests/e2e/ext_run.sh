@@ -111,6 +111,18 @@ if [ "$rc" -eq 2 ] && has "$out" "hook 'up' is neither rx nor tx"; then
   ok "a bad hook is a usage error"
 else bad "bad hook: exit $rc: $out"; fi
 
+# a driver package offered as an extension: refused from its manifest, in a driver domain by the
+# supervisor before it compiles it (no driver host starts), in process before the loader does
+for mode in in-process domain; do
+  M=()
+  [ "$mode" = in-process ] && M=(--in-process)
+  out=$("$X" run "${TRUST[@]}" "${M[@]}" --device dp83820 --wire "$GEN" --ext "rx:$PKG" "$PKG" 2>&1); rc=$?
+  if [ "$rc" = 1 ] && has "$out" "xdrv run: package dp83820.xdrv: is a driver, not an extension" &&
+     ! has "$out" "domain: driver host"; then
+    ok "$mode: a driver package given to --ext is refused from its manifest"
+  else bad "$mode: --ext with a driver package: exit $rc: $out"; fi
+done
+
 # ---- live attach and detach while traffic flows ------------------------------------------------
 L=8000000
 SOCK="$T/ctl.sock"
