@@ -11,41 +11,17 @@
  *
  *   usage: xdrv-extcompile --trust ROOT.pem [-n 1..64] EXT.xdrv...
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 
 #include "xdrv/ext_host.h"
 #include "xdrv/loader.h"
 #include "xdrv/util.h"
 
-#define MAX_ROUNDS 64
-
-static double cpu_ms(void)
-{
-	struct rusage s, c;
-	getrusage(RUSAGE_SELF, &s);
-	getrusage(RUSAGE_CHILDREN, &c);
-	return (double)(s.ru_utime.tv_sec + s.ru_stime.tv_sec + c.ru_utime.tv_sec +
-			c.ru_stime.tv_sec) *
-		       1e3 +
-	       (double)(s.ru_utime.tv_usec + s.ru_stime.tv_usec + c.ru_utime.tv_usec +
-			c.ru_stime.tv_usec) /
-		       1e3;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof *v, cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
+#include "bench_priv.h"
+#include "rounds.h"
 
 /* One load at `fast` (O0 fast tier) or O2: 0, or -1 with the message printed. */
 static int once(const char *root, const char *pkg, int fast, double *wall, double *cpu)
@@ -56,13 +32,13 @@ static int once(const char *root, const char *pkg, int fast, double *wall, doubl
 	struct ldr_ctx *ctx = NULL;
 	struct ldr_ext *ext = NULL;
 	char *e = NULL;
-	double c0 = cpu_ms();
+	double c0 = rounds_cpu_ms();
 	uint64_t t0 = xdrv_now_ns();
 	int rc = ldr_ctx_create(&cfg, &ctx, &e);
 	if (!rc)
 		rc = ldr_ext_load_file(ctx, pkg, NULL, 0, NULL, &ext, &e);
 	*wall = (double)(xdrv_now_ns() - t0) / 1e6;
-	*cpu = cpu_ms() - c0;
+	*cpu = rounds_cpu_ms() - c0;
 	if (rc)
 		fprintf(stderr, "xdrv-extcompile: %s\n", e ? e : "failed");
 	ldr_ext_unload(ext);
@@ -73,27 +49,15 @@ static int once(const char *root, const char *pkg, int fast, double *wall, doubl
 
 int main(int argc, char **argv)
 {
-	const char *root = NULL;
-	int n = 5, first = argc;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--trust") && i + 1 < argc) {
-			root = argv[++i];
-		} else if (!strcmp(argv[i], "-n") && i + 1 < argc) {
-			n = atoi(argv[++i]);
-		} else {
-			first = i;
-			break;
-		}
-	}
-	if (!root || first >= argc || n < 1 || n > MAX_ROUNDS) {
-		fprintf(stderr, "usage: xdrv-extcompile --trust ROOT.pem [-n 1..%d] EXT.xdrv...\n",
-			MAX_ROUNDS);
+	const char *root;
+	int n;
+	int first = rounds_args(argc, argv, "xdrv-extcompile", "EXT.xdrv", &root, &n);
+	if (first < 0)
 		return 2;
-	}
 	printf("%-16s %21s %21s  (medians of %d, ms)\n", "extension", "fast (O0): wall/cpu",
 	       "O2: wall/cpu", n);
 	for (int i = first; i < argc; i++) {
-		double wf[MAX_ROUNDS], cf[MAX_ROUNDS], wo[MAX_ROUNDS], co[MAX_ROUNDS];
+		double wf[ROUNDS_MAX], cf[ROUNDS_MAX], wo[ROUNDS_MAX], co[ROUNDS_MAX];
 		for (int k = 0; k < n; k++)
 			for (int w = 0; w < 2; w++) {
 				int fast = (k + w) % 2;
@@ -103,7 +67,8 @@ int main(int argc, char **argv)
 			}
 		const char *base = strrchr(argv[i], '/');
 		printf("%-16s %10.1f/%10.1f %10.1f/%10.1f\n", base ? base + 1 : argv[i],
-		       median(wf, n), median(cf, n), median(wo, n), median(co, n));
+		       bench_median(wf, (uint32_t)n), bench_median(cf, (uint32_t)n),
+		       bench_median(wo, (uint32_t)n), bench_median(co, (uint32_t)n));
 		fflush(stdout);
 	}
 	return 0;

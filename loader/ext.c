@@ -245,11 +245,12 @@ int ldr_ext_load_compiled(struct ldr_ctx *ctx, const struct ldr_compiled *c,
 	return 0;
 }
 
-/* A driver package is refused from its manifest's kind before anything compiles it. The manifest
- * is read unverified here, only to refuse: a package that passes goes through the whole path
- * (signature first), and one whose manifest does not read gets that path's message. */
-static int refuse_driver(struct ldr_ctx *ctx, const uint8_t *buf, size_t len, const char *label,
-			 char **err)
+/* A driver package is refused from its manifest's kind before anything compiles it (here and
+ * for the driver domain's supervisor, ext_host.h). The manifest is read unverified, only to
+ * refuse: a package that passes goes through the whole path (signature first), and one whose
+ * manifest does not read gets that path's message. */
+int ldr_ext_refuse_driver(struct ldr_ctx *ctx, const uint8_t *buf, size_t len, const char *label,
+			  char **err)
 {
 	size_t plen = 0;
 	int rc = sig_trailer_parse(buf, len, &plen, NULL, NULL, NULL);
@@ -280,7 +281,7 @@ int ldr_ext_load_buf(struct ldr_ctx *ctx, const uint8_t *buf, size_t len, const 
 {
 	struct ldr_compiled *c = NULL;
 	*out = NULL;
-	int rc0 = refuse_driver(ctx, buf, len, label, err);
+	int rc0 = ldr_ext_refuse_driver(ctx, buf, len, label, err);
 	if (rc0)
 		return rc0;
 	/* an extension is compiled whole, whatever the context's mode for drivers */

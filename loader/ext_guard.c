@@ -411,44 +411,34 @@ static int name_is(const char *n, size_t len, const char *want)
 	return len >= wl && memcmp(n, want, wl) == 0 && (len == wl || n[wl] == '.');
 }
 
+/* The access of a load, store or atomic that moves a value of type ty through its operand op
+ * (write: it writes memory), or refused as `why` if the value holds a pointer. */
+static int value_access(struct gctx *g, LLVMValueRef i, LLVMTypeRef ty, unsigned op, int write,
+			const char *why, struct access *acc, unsigned *nacc, char **err)
+{
+	if (has_pointer(ty, 0))
+		return refuse(g, err, why);
+	acc[(*nacc)++] = (struct access){
+		i, op, LLVMConstInt(g->i64, LLVMStoreSizeOfType(g->td, ty), 0), write};
+	return 0;
+}
+
 /* Collect the accesses of an instruction (0..2), or refuse it. */
 static int classify(struct gctx *g, LLVMValueRef i, struct access *acc, unsigned *nacc, char **err)
 {
 	LLVMOpcode op = LLVMGetInstructionOpcode(i);
 	*nacc = 0;
 	switch (op) {
-	case LLVMLoad: {
-		LLVMTypeRef ty = LLVMTypeOf(i);
-		if (has_pointer(ty, 0))
-			return refuse(g, err, "loads a pointer from memory");
-		acc[(*nacc)++] = (struct access){
-			i, 0, LLVMConstInt(g->i64, LLVMStoreSizeOfType(g->td, ty), 0), 0};
-		return 0;
-	}
-	case LLVMStore: {
-		LLVMTypeRef ty = LLVMTypeOf(LLVMGetOperand(i, 0));
-		if (has_pointer(ty, 0))
-			return refuse(g, err, "stores a pointer to memory");
-		acc[(*nacc)++] = (struct access){
-			i, 1, LLVMConstInt(g->i64, LLVMStoreSizeOfType(g->td, ty), 0), 1};
-		return 0;
-	}
-	case LLVMAtomicRMW: {
-		LLVMTypeRef ty = LLVMTypeOf(LLVMGetOperand(i, 1));
-		if (has_pointer(ty, 0))
-			return refuse(g, err, "an atomic operation on a pointer");
-		acc[(*nacc)++] = (struct access){
-			i, 0, LLVMConstInt(g->i64, LLVMStoreSizeOfType(g->td, ty), 0), 1};
-		return 0;
-	}
-	case LLVMAtomicCmpXchg: {
-		LLVMTypeRef ty = LLVMTypeOf(LLVMGetOperand(i, 1));
-		if (has_pointer(ty, 0))
-			return refuse(g, err, "an atomic operation on a pointer");
-		acc[(*nacc)++] = (struct access){
-			i, 0, LLVMConstInt(g->i64, LLVMStoreSizeOfType(g->td, ty), 0), 1};
-		return 0;
-	}
+	case LLVMLoad:
+		return value_access(g, i, LLVMTypeOf(i), 0, 0, "loads a pointer from memory", acc,
+				    nacc, err);
+	case LLVMStore:
+		return value_access(g, i, LLVMTypeOf(LLVMGetOperand(i, 0)), 1, 1,
+				    "stores a pointer to memory", acc, nacc, err);
+	case LLVMAtomicRMW:
+	case LLVMAtomicCmpXchg:
+		return value_access(g, i, LLVMTypeOf(LLVMGetOperand(i, 1)), 0, 1,
+				    "an atomic operation on a pointer", acc, nacc, err);
 	case LLVMVAArg:
 		return refuse(g, err, "va_arg");
 	case LLVMIntToPtr:

@@ -538,61 +538,125 @@ static int read_params(struct rd *r, LLVMValueRef drv, struct sdk_descriptor *d)
 	return 0;
 }
 
-static int read_header(struct rd *r, LLVMValueRef drv, struct sdk_descriptor *d)
+/* What a driver's and an extension's descriptor differ in at their heads (xdrv/driver.h,
+ * xdrv/ext.h): both start with magic, abi_version, struct_size, a 32-bit word, name and version
+ * at the same offsets, and end with reserved pointers that must be NULL. */
+struct head {
+	uint64_t magic;
+	const char *magic_name, *macro; /* "XDRV_DRIVER_MAGIC", "XDRV_DRIVER(...)" */
+	unsigned struct_size;
+	const char *word;  /* the word at offset 12: "flags", "hooks" */
+	bool word_zero;	   /* it must be zero (checked before abi_version, as ever) */
+	uint32_t newest;   /* the newest abi_version this SDK knows */
+	const char *abi;   /* before the version in messages: "", "extension ABI " */
+	unsigned reserved; /* offset of the reserved pointers */
+	int nreserved;
+	const char *a_name; /* "a driver name" */
+};
+
+_Static_assert(EXT_MAGIC == DRV_MAGIC && EXT_ABI == DRV_ABI && EXT_SIZE == DRV_SIZE &&
+		       EXT_HOOKS == DRV_FLAGS && EXT_NAME == DRV_NAME && EXT_VERSION == DRV_VERSION,
+	       "struct xdrv_driver and struct xdrv_ext share the layout of their heads");
+
+static const struct head drv_head = {
+	.magic = XDRV_DRIVER_MAGIC,
+	.magic_name = "XDRV_DRIVER_MAGIC",
+	.macro = "XDRV_DRIVER(...)",
+	.struct_size = DRV_STRUCT_SIZE,
+	.word = "flags",
+	.word_zero = true,
+	.newest = XDRV_ABI_VERSION,
+	.abi = "",
+	.reserved = DRV_RESERVED,
+	.nreserved = 8,
+	.a_name = "a driver name",
+};
+
+static const struct head ext_head = {
+	.magic = XDRV_EXT_MAGIC,
+	.magic_name = "XDRV_EXT_MAGIC",
+	.macro = "XDRV_EXTENSION(...)",
+	.struct_size = EXT_STRUCT_SIZE,
+	.word = "hooks",
+	.newest = XDRV_EXT_ABI_VERSION,
+	.abi = "extension ABI ",
+	.reserved = EXT_RESERVED,
+	.nreserved = EXT_NRESERVED,
+	.a_name = "an extension name",
+};
+
+/* magic, struct_size, (a driver's flags,) abi_version into d; *word: the word at offset 12. */
+static int read_head(struct rd *r, LLVMValueRef v, const struct head *h, struct sdk_descriptor *d,
+		     uint64_t *word)
 {
-	uint64_t magic, abi, size, flags;
+	uint64_t magic, abi, size;
 	int rc;
-	if ((rc = read_u(r, drv, DRV_MAGIC, 4, "magic", &magic)) ||
-	    (rc = read_u(r, drv, DRV_ABI, 4, "abi_version", &abi)) ||
-	    (rc = read_u(r, drv, DRV_SIZE, 4, "struct_size", &size)) ||
-	    (rc = read_u(r, drv, DRV_FLAGS, 4, "flags", &flags)))
+	if ((rc = read_u(r, v, DRV_MAGIC, 4, "magic", &magic)) ||
+	    (rc = read_u(r, v, DRV_ABI, 4, "abi_version", &abi)) ||
+	    (rc = read_u(r, v, DRV_SIZE, 4, "struct_size", &size)) ||
+	    (rc = read_u(r, v, DRV_FLAGS, 4, h->word, word)))
 		return rc;
-	if (magic != XDRV_DRIVER_MAGIC)
+	if (magic != h->magic)
 		return xdrv_err(r->err, -EINVAL,
 				"descriptor: magic: 0x%08" PRIx64
-				" is not XDRV_DRIVER_MAGIC: define "
-				"the descriptor with XDRV_DRIVER(...)",
-				magic);
-	if (size != DRV_STRUCT_SIZE)
+				" is not %s: define the descriptor with %s",
+				magic, h->magic_name, h->macro);
+	if (size != h->struct_size)
 		return xdrv_err(r->err, -EINVAL,
-				"descriptor: struct_size: %" PRIu64 ", expected %d", size,
-				DRV_STRUCT_SIZE);
-	if (flags != 0)
-		return xdrv_err(r->err, -EINVAL, "descriptor: flags: must be zero");
-	if (abi < XDRV_ABI_MKVER(1, 0, 0) || abi > XDRV_ABI_VERSION) {
-		char v[16], known[16];
-		sdk_abi_version_str((uint32_t)abi, v, sizeof v);
-		sdk_abi_version_str(XDRV_ABI_VERSION, known, sizeof known);
+				"descriptor: struct_size: %" PRIu64 ", expected %u", size,
+				h->struct_size);
+	if (h->word_zero && *word != 0)
+		return xdrv_err(r->err, -EINVAL, "descriptor: %s: must be zero", h->word);
+	if (abi < XDRV_ABI_MKVER(1, 0, 0) || abi > h->newest) {
+		char ver[16], known[16];
+		sdk_abi_version_str((uint32_t)abi, ver, sizeof ver);
+		sdk_abi_version_str(h->newest, known, sizeof known);
 		return xdrv_err(r->err, -EINVAL,
-				"descriptor: abi_version: %s (%" PRIu64
+				"descriptor: abi_version: %s%s (%" PRIu64
 				") is not between 1.0.0 and %s, the newest this SDK knows",
-				v, abi, known);
+				h->abi, ver, abi, known);
 	}
 	d->abi_version = (uint32_t)abi;
-	for (int i = 0; i < 8; i++) {
+	return 0;
+}
+
+/* The reserved pointers (NULL), name and version into d. */
+static int read_reserved_name_version(struct rd *r, LLVMValueRef v, const struct head *h,
+				      struct sdk_descriptor *d)
+{
+	int rc;
+	for (int i = 0; i < h->nreserved; i++) {
 		struct cval cv;
 		char f[32];
 		snprintf(f, sizeof f, "reserved[%d]", i);
-		if ((rc = cread(r, drv, DRV_RESERVED + 8u * (unsigned)i, 8, true, f, &cv)))
+		if ((rc = cread(r, v, h->reserved + 8u * (unsigned)i, 8, true, f, &cv)))
 			return rc;
 		if (cv.kind != CV_NULL)
 			return xdrv_err(r->err, -EINVAL, "descriptor: %s: must be NULL", f);
 	}
-	if ((rc = read_str(r, drv, DRV_NAME, "name", SDK_NAME_MAX + 1, false, &d->name)))
+	if ((rc = read_str(r, v, DRV_NAME, "name", SDK_NAME_MAX + 1, false, &d->name)))
 		return rc;
 	char shown[80];
 	if (!sdk_valid_driver_name(d->name))
 		return xdrv_err(r->err, -EINVAL,
-				"descriptor: name: '%s' is not a driver name [a-z0-9_-]{1,63}",
-				sdk_printable(d->name, shown, sizeof shown));
-	if ((rc = read_str(r, drv, DRV_VERSION, "version", SDK_VERSION_MAX + 1, false,
-			   &d->version)))
+				"descriptor: name: '%s' is not %s [a-z0-9_-]{1,63}",
+				sdk_printable(d->name, shown, sizeof shown), h->a_name);
+	if ((rc = read_str(r, v, DRV_VERSION, "version", SDK_VERSION_MAX + 1, false, &d->version)))
 		return rc;
 	if (!sdk_valid_version(d->version))
 		return xdrv_err(r->err, -EINVAL,
 				"descriptor: version: '%s' is not MAJOR.MINOR.PATCH",
 				sdk_printable(d->version, shown, sizeof shown));
-	if ((rc = read_fn(r, drv, DRV_PROBE, "probe", &d->probe)) ||
+	return 0;
+}
+
+static int read_header(struct rd *r, LLVMValueRef drv, struct sdk_descriptor *d)
+{
+	uint64_t flags;
+	int rc;
+	if ((rc = read_head(r, drv, &drv_head, d, &flags)) ||
+	    (rc = read_reserved_name_version(r, drv, &drv_head, d)) ||
+	    (rc = read_fn(r, drv, DRV_PROBE, "probe", &d->probe)) ||
 	    (rc = read_fn(r, drv, DRV_REMOVE, "remove", &d->remove)))
 		return rc;
 	return 0;
@@ -672,62 +736,18 @@ static int read_ext_tables(struct rd *r, LLVMValueRef ext, struct sdk_descriptor
 
 static int read_ext_header(struct rd *r, LLVMValueRef ext, struct sdk_descriptor *d)
 {
-	uint64_t magic, abi, size, hooks;
-	int rc;
-	if ((rc = read_u(r, ext, EXT_MAGIC, 4, "magic", &magic)) ||
-	    (rc = read_u(r, ext, EXT_ABI, 4, "abi_version", &abi)) ||
-	    (rc = read_u(r, ext, EXT_SIZE, 4, "struct_size", &size)) ||
-	    (rc = read_u(r, ext, EXT_HOOKS, 4, "hooks", &hooks)))
+	uint64_t hooks;
+	int rc = read_head(r, ext, &ext_head, d, &hooks);
+	if (rc)
 		return rc;
-	if (magic != XDRV_EXT_MAGIC)
-		return xdrv_err(r->err, -EINVAL,
-				"descriptor: magic: 0x%08" PRIx64
-				" is not XDRV_EXT_MAGIC: define the descriptor with "
-				"XDRV_EXTENSION(...)",
-				magic);
-	if (size != EXT_STRUCT_SIZE)
-		return xdrv_err(r->err, -EINVAL,
-				"descriptor: struct_size: %" PRIu64 ", expected %d", size,
-				EXT_STRUCT_SIZE);
-	if (abi < XDRV_ABI_MKVER(1, 0, 0) || abi > XDRV_EXT_ABI_VERSION) {
-		char v[16], known[16];
-		sdk_abi_version_str((uint32_t)abi, v, sizeof v);
-		sdk_abi_version_str(XDRV_EXT_ABI_VERSION, known, sizeof known);
-		return xdrv_err(r->err, -EINVAL,
-				"descriptor: abi_version: extension ABI %s (%" PRIu64
-				") is not between 1.0.0 and %s, the newest this SDK knows",
-				v, abi, known);
-	}
-	d->abi_version = (uint32_t)abi;
 	if (hooks == 0 || (hooks & ~(uint64_t)(XDRV_EXT_HOOK_RX | XDRV_EXT_HOOK_TX)))
 		return xdrv_err(r->err, -EINVAL,
 				"descriptor: hooks: 0x%" PRIx64
 				" must be XDRV_EXT_HOOK_RX, XDRV_EXT_HOOK_TX or both",
 				hooks);
 	d->hooks = (uint32_t)hooks;
-	for (int i = 0; i < EXT_NRESERVED; i++) {
-		struct cval cv;
-		char f[32];
-		snprintf(f, sizeof f, "reserved[%d]", i);
-		if ((rc = cread(r, ext, EXT_RESERVED + 8u * (unsigned)i, 8, true, f, &cv)))
-			return rc;
-		if (cv.kind != CV_NULL)
-			return xdrv_err(r->err, -EINVAL, "descriptor: %s: must be NULL", f);
-	}
-	if ((rc = read_str(r, ext, EXT_NAME, "name", SDK_NAME_MAX + 1, false, &d->name)))
+	if ((rc = read_reserved_name_version(r, ext, &ext_head, d)))
 		return rc;
-	char shown[80];
-	if (!sdk_valid_driver_name(d->name))
-		return xdrv_err(r->err, -EINVAL,
-				"descriptor: name: '%s' is not an extension name [a-z0-9_-]{1,63}",
-				sdk_printable(d->name, shown, sizeof shown));
-	if ((rc = read_str(r, ext, EXT_VERSION, "version", SDK_VERSION_MAX + 1, false,
-			   &d->version)))
-		return rc;
-	if (!sdk_valid_version(d->version))
-		return xdrv_err(r->err, -EINVAL,
-				"descriptor: version: '%s' is not MAJOR.MINOR.PATCH",
-				sdk_printable(d->version, shown, sizeof shown));
 	return read_fn(r, ext, EXT_RUN, "run", &d->run);
 }
 

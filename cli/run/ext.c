@@ -128,6 +128,8 @@ int run_ext_compile_one(struct ldr_ctx *ctx, const char *pkg, struct ldr_compile
 	const char *base = strrchr(pkg, '/') ? strrchr(pkg, '/') + 1 : pkg;
 	*out = NULL;
 	int rc = run_ext_read(pkg, &buf, &len, err);
+	if (rc == 0) /* from the manifest, before a driver is compiled as an extension */
+		rc = ldr_ext_refuse_driver(ctx, buf, len, base, err);
 	if (rc == 0)
 		rc = ldr_package_compile_mem(ctx, buf, len, base, NULL, 0, out, err);
 	if (rc == 0) /* after the signature's verification, on the same bytes */

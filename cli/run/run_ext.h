@@ -64,7 +64,8 @@ void run_ext_set_revocation(const struct sig_revocation *r);
 int run_ext_read(const char *pkg, uint8_t **buf, size_t *len, char **err);
 /* 0, or -EKEYREVOKED with *err when the revocation set refuses the package's bytes. */
 int run_ext_revoked(const uint8_t *buf, size_t len, char **err);
-/* Verify and compile one package's bytes in the compiler process, checked for revocation. */
+/* Verify and compile one package's bytes in the compiler process, checked for revocation; a
+ * driver package is refused from its manifest before it is compiled. */
 int run_ext_compile_one(struct ldr_ctx *ctx, const char *pkg, struct ldr_compiled **out,
 			char **err);
 

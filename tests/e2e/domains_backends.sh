@@ -26,16 +26,8 @@ tag=$$
 NA="xdbA$tag" NB="xdbB$tag" IA="xbA$tag" IB="xbB$tag"
 T=$(mktemp -d /tmp/xdrv-domains-backends.XXXXXX)
 XPID=""
-fails=0
-cleanup() {
-  [ -n "$XPID" ] && kill -KILL "$XPID" 2>/dev/null && wait "$XPID" 2>/dev/null
-  ip netns del "$NA" 2>/dev/null
-  ip netns del "$NB" 2>/dev/null
-  rm -rf "$T"
-}
-trap cleanup EXIT
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
+cleanup_procs() { [ -n "$XPID" ] && kill -KILL "$XPID" 2>/dev/null && wait "$XPID" 2>/dev/null; }
+. "$(dirname "$0")/lib/netns.sh"
 has() { grep -qE -- "$2" <<<"$1"; }
 
 # the backend server named in a run's output is gone, and so is its directory
@@ -187,8 +179,7 @@ for _ in $(seq 300); do
   kill -0 "$XPID" 2>/dev/null || break
   sleep 0.1
 done
-ip -n "$NA" addr add 10.83.21.1/24 dev "$IA" && ip -n "$NB" addr add 10.83.21.2/24 dev "$IB" &&
-  ip -n "$NA" link set "$IA" up && ip -n "$NB" link set "$IB" up || bad "could not configure the TAPs"
+netns_addr 10.83.21 || bad "could not configure the TAPs"
 if out=$(ip netns exec "$NA" ping -c 3 -i 0.2 -W 2 10.83.21.2 2>&1); then
   ok "ping through the driver, the wire served by the supervisor: $(grep transmitted <<<"$out")"
 else bad "ping before the kill: $out"; cat "$T/nic.log"; fi

@@ -25,23 +25,11 @@ tag=$$
 NA="xprA$tag" NB="xprB$tag" IA="xpA$tag" IB="xpB$tag"
 T=$(mktemp -d)
 XPID="" SPIDS=()
-fails=0
-stop() {
-  kill -TERM "$1" 2>/dev/null
-  for _ in $(seq 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$1" 2>/dev/null
-  wait "$1" 2>/dev/null; stop_rc=$?
-}
-cleanup() {
+cleanup_procs() {
   for p in "${SPIDS[@]}"; do kill "$p" 2>/dev/null; done
   [ -n "$XPID" ] && stop "$XPID"
-  ip netns del "$NA" 2>/dev/null
-  ip netns del "$NB" 2>/dev/null
-  rm -rf "$T"
 }
-trap cleanup EXIT
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
+. "$(dirname "$0")/lib/netns.sh"
 
 for t in ip iperf3 jq; do
   command -v "$t" >/dev/null || { echo "FAIL - $t not installed (scripts/install-deps)"; exit 1; }
@@ -51,24 +39,12 @@ for f in "$PKG" "$EXT"; do [ -r "$f" ] || { echo "FAIL - no $f (make all)"; exit
 # one run: xdrv run with the given extra options, two iperf3 UDP flows at once; prints
 # "HIGH LOW" in Mbit/s the servers received
 flows() {
-  ip netns add "$NA" && ip netns add "$NB" || { echo "cannot create namespaces"; return 1; }
-  ip -n "$NA" link set lo up
-  ip -n "$NB" link set lo up
+  netns_add || { echo "cannot create namespaces"; return 1; }
   "$X" run --trust "$B/pki/root.pem" --device "dp83820:rate=$RATE" --host-tap "$IA@$NA" \
     --wire "tap:$IB@$NB" --param tx_ring=32 "$@" "$PKG" >"$T/run.log" 2>&1 &
   XPID=$!
-  local up=0
-  for _ in $(seq 150); do
-    if ip -n "$NA" link show "$IA" >/dev/null 2>&1 && ip -n "$NB" link show "$IB" >/dev/null 2>&1 &&
-       grep -q "^wire: " "$T/run.log"; then up=1; break; fi
-    kill -0 "$XPID" 2>/dev/null || break
-    sleep 0.1
-  done
-  [ "$up" = 1 ] || { echo "xdrv run did not come up: $(cat "$T/run.log")"; return 1; }
-  ip -n "$NA" addr add 10.83.22.1/24 dev "$IA"
-  ip -n "$NB" addr add 10.83.22.2/24 dev "$IB"
-  ip -n "$NA" link set "$IA" up
-  ip -n "$NB" link set "$IB" up
+  netns_wait_wire "$T/run.log" 150 "$XPID" || { echo "xdrv run did not come up: $(cat "$T/run.log")"; return 1; }
+  netns_addr 10.83.22
   ip netns exec "$NA" ping -c 1 -W 3 10.83.22.2 >/dev/null 2>&1
   SPIDS=()
   for p in 5201 5202; do

@@ -26,23 +26,11 @@ tag=$$
 NA="xextA$tag" NB="xextB$tag" IA="xeA$tag" IB="xeB$tag"
 T=$(mktemp -d)
 XPID="" RPID=""
-fails=0
-stop() {
-  kill -TERM "$1" 2>/dev/null
-  for _ in $(seq 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$1" 2>/dev/null
-  wait "$1" 2>/dev/null; stop_rc=$?
-}
-cleanup() {
+cleanup_procs() {
   [ -n "$RPID" ] && kill "$RPID" 2>/dev/null
   [ -n "$XPID" ] && stop "$XPID"
-  ip netns del "$NA" 2>/dev/null
-  ip netns del "$NB" 2>/dev/null
-  rm -rf "$T"
 }
-trap cleanup EXIT
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
+. "$(dirname "$0")/lib/netns.sh"
 
 for f in "$PKG" "$E/filter.xdrv" "$E/empty.xdrv" "$E/flowcount.xdrv" "$B/ext-test/loop.xdrv"; do
   [ -r "$f" ] || { echo "FAIL - no $f (make all)"; exit 1; }
@@ -110,6 +98,18 @@ out=$("$X" run "${TRUST[@]}" --device dp83820 --wire "$GEN" --ext "up:$E/filter.
 if [ "$rc" -eq 2 ] && has "$out" "hook 'up' is neither rx nor tx"; then
   ok "a bad hook is a usage error"
 else bad "bad hook: exit $rc: $out"; fi
+
+# a driver package offered as an extension: refused from its manifest, in a driver domain by the
+# supervisor before it compiles it (no driver host starts), in process before the loader does
+for mode in in-process domain; do
+  M=()
+  [ "$mode" = in-process ] && M=(--in-process)
+  out=$("$X" run "${TRUST[@]}" "${M[@]}" --device dp83820 --wire "$GEN" --ext "rx:$PKG" "$PKG" 2>&1); rc=$?
+  if [ "$rc" = 1 ] && has "$out" "xdrv run: package dp83820.xdrv: is a driver, not an extension" &&
+     ! has "$out" "domain: driver host"; then
+    ok "$mode: a driver package given to --ext is refused from its manifest"
+  else bad "$mode: --ext with a driver package: exit $rc: $out"; fi
+done
 
 # ---- live attach and detach while traffic flows ------------------------------------------------
 L=8000000
@@ -224,27 +224,15 @@ else bad "driver domain: exit $rc, received ${recv:-?} + dropped ${dropped:-?} !
 for t in ip python3; do
   command -v "$t" >/dev/null || { echo "FAIL - $t not installed"; exit 1; }
 done
-if ! ip netns add "$NA" || ! ip netns add "$NB"; then echo "FAIL - cannot create network namespaces"; exit 1; fi
-ip -n "$NA" link set lo up
-ip -n "$NB" link set lo up
+netns_add || { echo "FAIL - cannot create network namespaces"; exit 1; }
 # TCP/UDP port rule: ((proto << 16) | port) << 32, UDP port 7001
 printf '0x%016x\n' $(( ((17 << 16) | 7001) << 32 )) > "$T/deny-7001"
 "$X" run "${TRUST[@]}" --device dp83820 --host-tap "$IA@$NA" --wire "tap:$IB@$NB" \
   --ext "rx:$E/filter.xdrv:table=deny=$T/deny-7001" --ext "rx:$E/flowcount.xdrv" \
   --ext "tx:$E/flowcount.xdrv" "$PKG" >"$T/tap.log" 2>&1 &
 XPID=$!
-up=0
-for _ in $(seq 100); do
-  if ip -n "$NA" link show "$IA" >/dev/null 2>&1 && ip -n "$NB" link show "$IB" >/dev/null 2>&1 &&
-     grep -q "^wire: " "$T/tap.log"; then up=1; break; fi
-  kill -0 "$XPID" 2>/dev/null || break
-  sleep 0.1
-done
-[ "$up" = 1 ] || { bad "xdrv run did not create both TAPs: $(cat "$T/tap.log")"; exit 1; }
-ip -n "$NA" addr add 10.83.21.1/24 dev "$IA"
-ip -n "$NB" addr add 10.83.21.2/24 dev "$IB"
-ip -n "$NA" link set "$IA" up
-ip -n "$NB" link set "$IB" up
+netns_wait_wire "$T/tap.log" 100 "$XPID" || { bad "xdrv run did not create both TAPs: $(cat "$T/tap.log")"; exit 1; }
+netns_addr 10.83.21
 cat > "$T/recv.py" <<'EOF'
 import select, socket, sys, time
 socks = {}

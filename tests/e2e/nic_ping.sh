@@ -14,25 +14,12 @@ tag=$$
 NA="xnicA$tag" NB="xnicB$tag" IA="xnA$tag" IB="xnB$tag"
 T=$(mktemp -d)
 XPID="" SPID=""
-fails=0
 
-# stop PID with SIGTERM, SIGKILL after 10 s; its exit status in $stop_rc
-stop() {
-  kill -TERM "$1" 2>/dev/null
-  for _ in $(seq 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$1" 2>/dev/null
-  wait "$1" 2>/dev/null; stop_rc=$?
-}
-cleanup() {
+cleanup_procs() {
   [ -n "$SPID" ] && kill "$SPID" 2>/dev/null
   [ -n "$XPID" ] && stop "$XPID"
-  ip netns del "$NA" 2>/dev/null
-  ip netns del "$NB" 2>/dev/null
-  rm -rf "$T"
 }
-trap cleanup EXIT
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
+. "$(dirname "$0")/lib/netns.sh"
 
 for t in ip ping iperf3; do
   command -v "$t" >/dev/null || { echo "FAIL - $t not installed (scripts/install-deps)"; exit 1; }
@@ -54,32 +41,17 @@ else
   bad "xdrv run --wire on uart16550: exit $rc: $out"
 fi
 
-ip netns add "$NA" && ip netns add "$NB" || { echo "FAIL - cannot create network namespaces"; exit 1; }
-ip -n "$NA" link set lo up
-ip -n "$NB" link set lo up
+netns_add || { echo "FAIL - cannot create network namespaces"; exit 1; }
 
 "$X" run --trust "$B/pki/root.pem" --device dp83820 --host-tap "$IA@$NA" \
   --wire "tap:$IB@$NB" "$PKG" >"$T/run.log" 2>&1 &
 XPID=$!
 
-up=0
-for _ in $(seq 100); do
-  # the supervisor makes both TAPs before the driver host attaches its wire
-  if ip -n "$NA" link show "$IA" >/dev/null 2>&1 && ip -n "$NB" link show "$IB" >/dev/null 2>&1 &&
-     grep -q "^wire: " "$T/run.log"; then
-    up=1; break
-  fi
-  kill -0 "$XPID" 2>/dev/null || break
-  sleep 0.1
-done
-if [ "$up" -ne 1 ]; then
+if ! netns_wait_wire "$T/run.log" 100 "$XPID"; then
   bad "xdrv run did not create both TAP interfaces"; cat "$T/run.log"; exit 1
 fi
 ok "xdrv run: $IA in $NA (driver side), $IB in $NB (wire side)"
-ip -n "$NA" addr add 10.83.20.1/24 dev "$IA"
-ip -n "$NB" addr add 10.83.20.2/24 dev "$IB"
-ip -n "$NA" link set "$IA" up
-ip -n "$NB" link set "$IB" up
+netns_addr 10.83.20
 
 if out=$(ip netns exec "$NA" ping -c 3 -i 0.2 -W 2 10.83.20.2 2>&1); then
   ok "ping -c 3 through the driver: $(grep -E 'packets transmitted|rtt' <<<"$out" | tr '\n' ' ')"

@@ -18,24 +18,13 @@ tag=$$
 NA="xrlA$tag" NB="xrlB$tag" IA="xrA$tag" IB="xrB$tag"
 T=$(mktemp -d)
 RPID="" LPID=""
-fails=0
 
-stop() {
-  kill -TERM "$1" 2>/dev/null
-  for _ in $(seq 50); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$1" 2>/dev/null
-  wait "$1" 2>/dev/null; stop_rc=$?
-}
-cleanup() {
+STOP_WAIT=50 # stop waits 5 s before SIGKILL
+cleanup_procs() {
   [ -n "$LPID" ] && kill "$LPID" 2>/dev/null
   [ -n "$RPID" ] && stop "$RPID"
-  ip netns del "$NA" 2>/dev/null
-  ip netns del "$NB" 2>/dev/null
-  rm -rf "$T"
 }
-trap cleanup EXIT
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
+. "$(dirname "$0")/lib/netns.sh"
 
 for t in ip ping iperf3; do
   command -v "$t" >/dev/null || { echo "FAIL - $t not installed (scripts/install-deps)"; exit 1; }
@@ -55,9 +44,7 @@ else
   bad "missing netns: exit $rc: $out"
 fi
 
-if ! ip netns add "$NA" || ! ip netns add "$NB"; then echo "FAIL - cannot create network namespaces"; exit 1; fi
-ip -n "$NA" link set lo up
-ip -n "$NB" link set lo up
+netns_add || { echo "FAIL - cannot create network namespaces"; exit 1; }
 "$R" "$IA@$NA" "name=$IB,netns=$NB,offload=0" >"$T/relay.log" 2>&1 &
 RPID=$!
 for _ in $(seq 50); do

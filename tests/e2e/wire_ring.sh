@@ -23,31 +23,15 @@ tag=$$
 NA="xwrA$tag" NB="xwrB$tag" IA="xwA$tag" IB="xwB$tag"
 T=$(mktemp -d)
 XPID=""
-fails=0
 
-stop() { # PID: SIGTERM, SIGKILL after 10 s; its exit status in $stop_rc
-  kill -TERM "$1" 2>/dev/null
-  for _ in $(seq 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$1" 2>/dev/null
-  wait "$1" 2>/dev/null; stop_rc=$?
-}
-cleanup() {
-  [ -n "$XPID" ] && stop "$XPID"
-  ip netns del "$NA" 2>/dev/null
-  ip netns del "$NB" 2>/dev/null
-  rm -rf "$T"
-}
-trap cleanup EXIT
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
+cleanup_procs() { [ -n "$XPID" ] && stop "$XPID"; }
+. "$(dirname "$0")/lib/netns.sh"
 
 for t in ip ping python3 sha256sum; do
   command -v "$t" >/dev/null || { echo "FAIL - $t not installed (scripts/install-deps)"; exit 1; }
 done
 [ -r "$PKG" ] || { echo "FAIL - no $PKG (make drivers)"; exit 1; }
-if ! ip netns add "$NA" || ! ip netns add "$NB"; then echo "FAIL - cannot create network namespaces"; exit 1; fi
-ip -n "$NA" link set lo up
-ip -n "$NB" link set lo up
+netns_add || { echo "FAIL - cannot create network namespaces"; exit 1; }
 head -c 4194304 /dev/urandom > "$T/data"
 want=$(sha256sum < "$T/data" | cut -d' ' -f1)
 
@@ -62,8 +46,7 @@ run_up() { # LOG MTU ARGS...
     kill -0 "$XPID" 2>/dev/null || break
     sleep 0.1
   done
-  ip -n "$NA" addr add 10.83.50.1/24 dev "$IA" && ip -n "$NB" addr add 10.83.50.2/24 dev "$IB" &&
-    ip -n "$NA" link set "$IA" up && ip -n "$NB" link set "$IB" up
+  netns_addr 10.83.50
 }
 run_down() { # LOG: stop, check a clean stop
   stop "$XPID"; XPID=""

@@ -21,30 +21,17 @@ tag=$$
 NA="xxlA$tag" NB="xxlB$tag" IA="xlA$tag" IB="xlB$tag"
 T=$(mktemp -d)
 XPID="" BPID="" SPID=""
-fails=0
 
 # How `xdrv run` puts the model's cable on netfront over the loop transport at socket $1: the
 # xen backend's options are the frontends' defaults.
 xen_args() { printf '%s\n' --backend "xen:transport=loop,socket=$1,timeout=10000" --wire netfront; }
 
-# stop PID with SIGTERM, SIGKILL after 10 s; its exit status in $stop_rc
-stop() {
-  kill -TERM "$1" 2>/dev/null
-  for _ in $(seq 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$1" 2>/dev/null
-  wait "$1" 2>/dev/null; stop_rc=$?
-}
-cleanup() {
+cleanup_procs() {
   [ -n "$SPID" ] && kill "$SPID" 2>/dev/null
   [ -n "$XPID" ] && stop "$XPID"
   [ -n "$BPID" ] && stop "$BPID"
-  ip netns del "$NA" 2>/dev/null
-  ip netns del "$NB" 2>/dev/null
-  rm -rf "$T"
 }
-trap cleanup EXIT
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
+. "$(dirname "$0")/lib/netns.sh"
 
 for t in ip ping iperf3 ss; do
   command -v "$t" >/dev/null || { echo "FAIL - $t not installed (scripts/install-deps)"; exit 1; }
@@ -65,9 +52,7 @@ start_backd() {
 }
 
 # ---- 1. ping and iperf3 through netfront -> xdrv-backd -> TAP ---------------------------------
-ip netns add "$NA" && ip netns add "$NB" || { echo "FAIL - cannot create network namespaces"; exit 1; }
-ip -n "$NA" link set lo up
-ip -n "$NB" link set lo up
+netns_add || { echo "FAIL - cannot create network namespaces"; exit 1; }
 
 S="$T/backd.sock"
 start_backd "$S" "tap:$IB@$NB" "$T/backd.log" || exit 1
@@ -75,26 +60,13 @@ mapfile -t XA < <(xen_args "$S")
 "$X" run "${TRUST[@]}" --device dp83820 --host-tap "$IA@$NA" "${XA[@]}" "$PKG" >"$T/run.log" 2>&1 &
 XPID=$!
 
-up=0
-for _ in $(seq 200); do
-  # the supervisor makes the host TAP before the driver host attaches its wire
-  if ip -n "$NA" link show "$IA" >/dev/null 2>&1 && ip -n "$NB" link show "$IB" >/dev/null 2>&1 &&
-     grep -q "^wire: " "$T/run.log"; then
-    up=1; break
-  fi
-  kill -0 "$XPID" 2>/dev/null || break
-  sleep 0.1
-done
-if [ "$up" -ne 1 ]; then
+if ! netns_wait_wire "$T/run.log" 200 "$XPID"; then
   bad "xdrv run and xdrv-backd did not create both TAP interfaces"; cat "$T/run.log" "$T/backd.log"; exit 1
 fi
 ok "xdrv run: $IA in $NA (driver side); xdrv-backd: $IB in $NB (backend side)"
 if grep -q "wire: netfront" "$T/run.log"; then ok "the model's cable is a netfront wire"
 else bad "no netfront wire in the run log"; fi
-ip -n "$NA" addr add 10.83.21.1/24 dev "$IA"
-ip -n "$NB" addr add 10.83.21.2/24 dev "$IB"
-ip -n "$NA" link set "$IA" up
-ip -n "$NB" link set "$IB" up
+netns_addr 10.83.21
 
 if out=$(ip netns exec "$NA" ping -c 200 -i 0.01 -W 2 10.83.21.2 2>&1) &&
    grep -q "200 packets transmitted, 200 received, 0% packet loss" <<<"$out"; then

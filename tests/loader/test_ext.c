@@ -528,6 +528,19 @@ static void test_guard_refuses_pointer_tricks(void)
 	refused("define i32 @f(ptr %p) {\n  %s = alloca [2 x ptr]\n  %t = alloca i32\n"
 		"  store ptr %t, ptr %s\n  ret i32 0\n}\n",
 		"stores a pointer");
+	/* atomics on a pointer, and an atomic is a write (operand 0, its pointer) */
+	refused("define i32 @f(ptr %p) {\n  %s = alloca ptr\n"
+		"  %o = atomicrmw xchg ptr %s, ptr null seq_cst\n  ret i32 0\n}\n",
+		"an atomic operation on a pointer");
+	refused("define i32 @f(ptr %p) {\n  %s = alloca ptr\n"
+		"  %o = cmpxchg ptr %s, ptr null, ptr %s seq_cst seq_cst\n  ret i32 0\n}\n",
+		"an atomic operation on a pointer");
+	refused("define i32 @f(ptr %p) {\n  %o = atomicrmw add ptr %p, i32 1 seq_cst\n"
+		"  ret i32 %o\n}\n",
+		"a write through a pointer argument");
+	refused("define i32 @f(ptr %p) {\n  %o = cmpxchg ptr %p, i32 0, i32 1 seq_cst seq_cst\n"
+		"  ret i32 0\n}\n",
+		"a write through a pointer argument");
 	/* inttoptr */
 	refused("define i32 @f(ptr %p) {\n  %q = inttoptr i64 4096 to ptr\n"
 		"  %v = load i32, ptr %q\n  ret i32 %v\n}\n",

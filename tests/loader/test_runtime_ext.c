@@ -20,6 +20,7 @@
 #include <xdrv/ext.h>
 #include <xdrv/loader.h>
 #include <xdrv/net_ext.h>
+#include <xdrv/util.h>
 #include <xdrv/wire.h>
 
 #define TD_IRQ 0x800u
@@ -979,6 +980,42 @@ static void test_real_writer_gets_a_copy_of_pool_frames(void)
 	ldr_ctx_destroy(ctx);
 }
 
+/* The manifest check ldr_ext_load_* and `xdrv run`'s supervisor share: a driver package is
+ * refused before it is compiled, an extension and bytes that are no package pass it. */
+static void test_real_driver_package_is_refused_from_its_manifest(void)
+{
+	struct ldr_ctx *ctx = real_ctx();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+	uint8_t *drv = NULL, *ext = NULL;
+	size_t dlen = 0, elen = 0;
+	char *err = NULL;
+	CU_ASSERT_EQUAL_FATAL(xdrv_read_file(xtest_path("%s/pkg/hello.xdrv", xtest_build_dir()),
+					     1u << 26, &drv, &dlen, &err),
+			      0);
+	CU_ASSERT_EQUAL_FATAL(xdrv_read_file(xtest_path("%s/ext/empty.xdrv", xtest_build_dir()),
+					     1u << 26, &ext, &elen, &err),
+			      0);
+	CU_ASSERT_EQUAL(ldr_ext_refuse_driver(ctx, drv, dlen, "hello.xdrv", &err), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err ? err : "", "package hello.xdrv: is a driver, not an extension");
+	free(err);
+	err = NULL;
+	CU_ASSERT_EQUAL(ldr_ext_refuse_driver(ctx, ext, elen, "empty.xdrv", &err), 0);
+	CU_ASSERT_PTR_NULL(err);
+	static const uint8_t junk[] = "not a package";
+	CU_ASSERT_EQUAL(ldr_ext_refuse_driver(ctx, junk, sizeof junk, "junk", &err), 0);
+	CU_ASSERT_PTR_NULL(err);
+	/* the load refuses with the same words */
+	struct ldr_ext *e = NULL;
+	CU_ASSERT_EQUAL(ldr_ext_load_buf(ctx, drv, dlen, "hello.xdrv", NULL, 0, NULL, &e, &err),
+			-EINVAL);
+	CU_ASSERT_PTR_NULL(e);
+	CU_ASSERT_STRING_EQUAL(err ? err : "", "package hello.xdrv: is a driver, not an extension");
+	free(err);
+	free(drv);
+	free(ext);
+	ldr_ctx_destroy(ctx);
+}
+
 XTEST_SUITE(loader_runtime_ext, NULL, NULL,
 	    XTEST(test_chain_runs_in_order_and_attach_takes_a_position),
 	    XTEST(test_drops_are_exact_and_counted_on_both_hooks),
@@ -993,4 +1030,5 @@ XTEST_SUITE(loader_runtime_ext, NULL, NULL,
 	    XTEST(test_real_prio_serves_the_high_port_first_with_a_full_ring),
 	    XTEST(test_batched_chain_fails_like_the_per_frame_chain),
 	    XTEST(test_batched_chain_copies_pool_frames_only_for_writers),
-	    XTEST(test_real_writer_gets_a_copy_of_pool_frames))
+	    XTEST(test_real_writer_gets_a_copy_of_pool_frames),
+	    XTEST(test_real_driver_package_is_refused_from_its_manifest))

@@ -181,6 +181,19 @@ static void test_descriptor_rejects_future_abi(void)
 		   "descriptor: abi_version: 7.0.0 (7000000) is not between 1.0.0 and");
 }
 
+/* struct_size and flags: their messages, and flags named before a bad abi_version */
+static void test_descriptor_rejects_size_and_flags(void)
+{
+	expect_bad("@xdrv_driver = constant %struct.xdrv_driver { i32 1480872534, i32 1000000, "
+		   "i32 120, i32 0, ptr null, ptr null, ptr null, ptr null, ptr null, ptr null, "
+		   "[8 x ptr] zeroinitializer }\n",
+		   "descriptor: struct_size: 120, expected 128");
+	expect_bad("@xdrv_driver = constant %struct.xdrv_driver { i32 1480872534, i32 7000000, "
+		   "i32 128, i32 4, ptr null, ptr null, ptr null, ptr null, ptr null, ptr null, "
+		   "[8 x ptr] zeroinitializer }\n",
+		   "descriptor: flags: must be zero");
+}
+
 static void test_descriptor_rejects_wrong_type(void)
 {
 	expect_bad("@xdrv_driver = constant [128 x i8] zeroinitializer\n",
@@ -310,6 +323,7 @@ XTEST_SUITE(sdk_descriptor, NULL, NULL, XTEST(test_descriptor_reads_all_fields),
 	    XTEST(test_descriptor_accepts_null_params),
 	    XTEST(test_descriptor_rejects_pointer_into_middle),
 	    XTEST(test_descriptor_rejects_bad_magic), XTEST(test_descriptor_rejects_future_abi),
+	    XTEST(test_descriptor_rejects_size_and_flags),
 	    XTEST(test_descriptor_rejects_wrong_type), XTEST(test_descriptor_rejects_non_constant),
 	    XTEST(test_descriptor_rejects_non_constant_integer),
 	    XTEST(test_descriptor_rejects_unterminated_tables),

@@ -49,6 +49,12 @@ int ldr_ext_load_file(struct ldr_ctx *ctx, const char *path, const struct ldr_pa
 int ldr_ext_load_buf(struct ldr_ctx *ctx, const uint8_t *buf, size_t len, const char *label,
 		     const struct ldr_param_value *params, size_t nparams,
 		     const struct ldr_ext_opts *opts, struct ldr_ext **out, char **err);
+/* 0, or -EINVAL "package LABEL: is a driver, not an extension" when the package's manifest (read
+ * unverified, only to refuse) says it is a driver: what ldr_ext_load_buf checks first, for a
+ * caller that compiles an extension itself (ldr_package_compile_mem) to refuse a driver before
+ * compiling it. A package whose manifest does not read passes (the full path says why). */
+int ldr_ext_refuse_driver(struct ldr_ctx *ctx, const uint8_t *buf, size_t len, const char *label,
+			  char **err);
 /* Link an extension the compiler process produced (ldr_package_compile of an extension). */
 int ldr_ext_load_compiled(struct ldr_ctx *ctx, const struct ldr_compiled *c,
 			  const struct ldr_ext_opts *opts, struct ldr_ext **out, char **err);
