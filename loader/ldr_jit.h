@@ -190,6 +190,23 @@ int ldr_fail(struct ldr_ctx *ctx, int rc, char *e, char **err);
 void ldr_caps_from(const struct ldr_config *cfg, struct sdk_caps *caps);
 int ldr_package_read(struct ldr_ctx *ctx, const char *path, uint8_t **buf, size_t *len, char **err);
 const char *ldr_package_base(const char *path);
+/* Steps 1-2 of a load, shared by image.c and patch.c: the signature before anything reads the
+ * payload (trailer; sig_verify against ctx->trust: CMS, chain, time floor, digest; an unsigned
+ * package only with allow_unsigned, -EPERM otherwise; a signed one without a trust root is
+ * loaded unchecked, *sig_checked 0), then the archive and manifest under the context's caps
+ * (sdk_package_read, extracted to cfg.extract_dir if set). On success *pkg is the caller's to
+ * free (sdk_package_free); *sig is filled when *sig_checked; *payload_len is what the
+ * signature covers (the whole buffer when unsigned); *verify_ns (may be NULL) the time of the
+ * signature step. Messages without the package's name ("signature: ...", "archive: ..."). */
+int ldr_package_open(struct ldr_ctx *ctx, const uint8_t *buf, size_t len, struct sdk_package *pkg,
+		     struct sig_info *sig, int *sig_checked, size_t *payload_len,
+		     uint64_t *verify_ns, char **err);
+/* Steps 4-5 short of optimization, shared by image.c and patch.c: the budget instrumentation of
+ * the context's configuration (when `budget`: drivers and patches, not extensions), a host
+ * TargetMachine at the context's opt level, and ldr_module_retarget. *tm_out (may be NULL: the
+ * machine is disposed) gets the machine on success, for the caller to dispose. */
+int ldr_module_for_host(struct ldr_ctx *ctx, LLVMModuleRef m, int budget,
+			LLVMTargetMachineRef *tm_out, char **err);
 
 #define LDR_LOAD_NO_LINT 1u /* tests only: skip sdk_lint (to show that the JIT still refuses) */
 #define LDR_LOAD_EXT	 4u /* a packet extension (ext_priv.h): its lint, memory check, budget */
