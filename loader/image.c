@@ -142,7 +142,10 @@ int ldr_module_for_host(struct ldr_ctx *ctx, LLVMModuleRef m, int budget,
 	LLVMTargetMachineRef tm = NULL;
 	/* budgets (budget.c): before the optimizer, so that it shapes the checks with the rest,
 	 * and before a lazy split, so that every function's module is counted */
-	if (budget)
+	if (budget == LDR_HOST_BUDGET_PATCH)
+		rc = ldr_budget_instrument_patch(m, ctx->cfg.budget_edges, ctx->cfg.budget_depth,
+						 NULL, err);
+	else if (budget)
 		rc = ldr_budget_instrument(m, ctx->cfg.budget_edges, ctx->cfg.budget_depth, NULL,
 					   err);
 	if (!rc && !(tm = ldr_host_tm(&ctx->host, ctx->cfg.opt_level, err)))
@@ -203,7 +206,8 @@ static int load_module(struct ldr_ctx *ctx, LLVMOrcThreadSafeContextRef tsc, LLV
 
 	rc = ldr_specialize(m, d, params, nparams, img->param_values, err);
 	if (!rc)
-		rc = ldr_module_for_host(ctx, m, !img->is_ext, &tm, err);
+		rc = ldr_module_for_host(ctx, m, img->is_ext ? LDR_HOST_NO_BUDGET : LDR_HOST_BUDGET,
+					 &tm, err);
 	/* an extension: the memory check in the host's data layout (ext_guard.c), then its
 	 * per-packet budget, compiled with the largest limit (ldr_ext_run starts the counter
 	 * where the extension's budget leaves that much) and its own call depth */

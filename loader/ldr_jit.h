@@ -202,9 +202,14 @@ int ldr_package_open(struct ldr_ctx *ctx, const uint8_t *buf, size_t len, struct
 		     struct sig_info *sig, int *sig_checked, size_t *payload_len,
 		     uint64_t *verify_ns, char **err);
 /* Steps 4-5 short of optimization, shared by image.c and patch.c: the budget instrumentation of
- * the context's configuration (when `budget`: drivers and patches, not extensions), a host
- * TargetMachine at the context's opt level, and ldr_module_retarget. *tm_out (may be NULL: the
- * machine is disposed) gets the machine on success, for the caller to dispose. */
+ * the context's configuration (`budget`: LDR_HOST_NO_BUDGET for an extension, whose budget is
+ * its own; LDR_HOST_BUDGET for a driver; LDR_HOST_BUDGET_PATCH for a live patch:
+ * ldr_budget_instrument_patch), a host TargetMachine at the context's opt level, and
+ * ldr_module_retarget. *tm_out (may be NULL: the machine is disposed) gets the machine on
+ * success, for the caller to dispose. */
+#define LDR_HOST_NO_BUDGET    0
+#define LDR_HOST_BUDGET	      1
+#define LDR_HOST_BUDGET_PATCH 2
 int ldr_module_for_host(struct ldr_ctx *ctx, LLVMModuleRef m, int budget,
 			LLVMTargetMachineRef *tm_out, char **err);
 
@@ -307,6 +312,11 @@ struct ldr_budget_stats {
  * count. st may be NULL. */
 int ldr_budget_instrument(LLVMModuleRef m, uint64_t edges, uint32_t depth,
 			  struct ldr_budget_stats *st, char **err);
+/* The same for a live patch (patch.c), before it is linked into its base: a function that calls
+ * a declared non-ABI function (its base's) or through a pointer counts its depth as well, since
+ * it may be in a cycle through the base that the patch's own call graph cannot show. */
+int ldr_budget_instrument_patch(LLVMModuleRef m, uint64_t edges, uint32_t depth,
+				struct ldr_budget_stats *st, char **err);
 /* Calls of __xdrv_budget_exhausted in `m` (0: not instrumented). */
 uint32_t ldr_budget_stop_calls(LLVMModuleRef m);
 /* runtime_budget.c: the host side the two symbols above bind to */

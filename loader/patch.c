@@ -435,7 +435,7 @@ static int merge(LLVMModuleRef base, const struct ldr_patch *p, char **err)
 	int rc = parse_checked(base, p, &pm, &names, &n, err);
 	/* budgets and the host's layout, as a driver gets them (image.c) */
 	if (!rc)
-		rc = ldr_module_for_host(p->ctx, pm, 1, NULL, err);
+		rc = ldr_module_for_host(p->ctx, pm, LDR_HOST_BUDGET_PATCH, NULL, err);
 	if (!rc && rename_patch(pm, base, hex8) != 0)
 		rc = xdrv_err(err, -ENAMETOOLONG, "a symbol name is too long");
 	/* the merge on copies first: nothing of base changes unless it succeeds */
