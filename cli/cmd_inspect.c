@@ -255,6 +255,8 @@ static void inspect_bitcode(json_t *doc, const uint8_t *bc, size_t len, const ch
 			char vs[16];
 			sdk_abi_version_str(v, vs, sizeof vs);
 			json_object_set_new(imp, "abi", v ? json_string(vs) : json_null());
+			if (!v && patch) /* a patch's reference to its base (sdk_patch_check) */
+				json_object_set_new(imp, "from", json_string("base"));
 			json_array_append_new(imports, imp);
 			continue;
 		}
@@ -715,7 +717,11 @@ static void print_text(json_t *doc)
 		for (i = 0; (v = json_array_get(json_object_get(b, "imports"), i)) != NULL; i++) {
 			label("imports", &first);
 			const char *abi = json_string_value(json_object_get(v, "abi"));
-			printf("%s (%s%s)\n", jstr(v, "name"), abi ? "ABI " : "NOT IN THE ABI",
+			bool base = json_is_string(json_object_get(v, "from"));
+			printf("%s (%s%s)\n", jstr(v, "name"),
+			       abi    ? "ABI "
+			       : base ? "the base's"
+				      : "NOT IN THE ABI",
 			       abi ? abi : "");
 		}
 		first = true;
