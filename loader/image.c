@@ -606,6 +606,22 @@ int ldr_package_open(struct ldr_ctx *ctx, const uint8_t *buf, size_t len, struct
 	return sdk_package_read(buf, *payload_len, &caps, ctx->cfg.extract_dir, pkg, err);
 }
 
+/* The payload's SHA-256: the signer's (already computed) when it verified, else computed. */
+static int payload_digest(const uint8_t *buf, size_t plen, const struct sig_info *sig,
+			  uint8_t out[32])
+{
+	unsigned int dl = 32;
+	if (!sig)
+		return EVP_Digest(buf, plen, out, &dl, EVP_sha256(), NULL) == 1 ? 0 : -EIO;
+	for (size_t i = 0; i < 32; i++) {
+		unsigned v = 0;
+		if (sscanf(sig->digest_hex + 2 * i, "%2x", &v) != 1)
+			return -EINVAL;
+		out[i] = (uint8_t)v;
+	}
+	return 0;
+}
+
 int ldr_image_load_buf(struct ldr_ctx *ctx, const uint8_t *buf, size_t len, const char *label,
 		       const struct ldr_param_value *params, size_t nparams, struct ldr_image **out,
 		       char **err)
@@ -714,6 +730,8 @@ int ldr_image_load_buf(struct ldr_ctx *ctx, const uint8_t *buf, size_t len, cons
 	img->t.cache_ns = t.cache_ns;
 	img->sig = sig;
 	img->sig_checked = sig_checked;
+	img->has_payload_digest = payload_digest(buf, payload_len, sig_checked ? &sig : NULL,
+						 img->payload_digest) == 0;
 	img->manifest = pkg.manifest; /* moved */
 	memset(&pkg.manifest, 0, sizeof pkg.manifest);
 	img->has_manifest = 1;
@@ -839,6 +857,14 @@ int ldr_image_object_digest(const struct ldr_image *img, uint8_t out[32])
 	if (!img || img->mode != LDR_JIT_EAGER || !img->nobjects)
 		return -ENODATA;
 	memcpy(out, img->obj_digest, 32);
+	return 0;
+}
+
+int ldr_image_payload_digest(const struct ldr_image *img, uint8_t out[32])
+{
+	if (!img || !img->has_payload_digest)
+		return -ENODATA;
+	memcpy(out, img->payload_digest, 32);
 	return 0;
 }
 

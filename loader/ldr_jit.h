@@ -180,6 +180,10 @@ struct ldr_image {
 	int is_ext;
 	struct ldr_budget_state *ext_budget;
 	const void *ext_desc;
+	/* loaded from a package (ldr_image_load_buf): the SHA-256 of its payload, the identity a
+	 * live patch names (patch.h); signed or not */
+	int has_payload_digest;
+	uint8_t payload_digest[32];
 };
 
 /* Shared by image.c and compile.c: a failure message to the context and the caller (takes e,

@@ -247,6 +247,27 @@ static void test_read_refuses_unsigned_where_signatures_are_required(void)
 	ldr_ctx_destroy(ctx);
 }
 
+/* The running base's identity, as the lead's `xdrv patch apply` reads it: the digest a patch
+ * for it names. */
+static void test_image_payload_digest_is_the_one_a_patch_names(void)
+{
+	struct ldr_ctx *ctx = ctx_with(root_pem, 0, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+	struct ldr_image *img = NULL;
+	struct ldr_patch *p = NULL;
+	char *err = NULL;
+	uint8_t d[32];
+	CU_ASSERT_EQUAL(ldr_image_payload_digest(NULL, d), -ENODATA);
+	CU_ASSERT_EQUAL_FATAL(ldr_image_load_file(ctx, base_pkg, NULL, 0, &img, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(ldr_image_payload_digest(img, d), 0);
+	CU_ASSERT_EQUAL(memcmp(d, base_digest, 32), 0);
+	CU_ASSERT_EQUAL(ldr_patch_read(ctx, patch_pkg, d, &p, &err), 0);
+	ldr_patch_free(p);
+	ldr_image_unload(img);
+	free(err);
+	ldr_ctx_destroy(ctx);
+}
+
 static void test_a_patch_is_not_loaded_as_a_driver(void)
 {
 	struct ldr_ctx *ctx = ctx_with(root_pem, 0, 0);
@@ -492,6 +513,7 @@ XTEST_SUITE(loader_patch, suite_init, NULL, XTEST(test_read_accepts_the_patch_fo
 	    XTEST(test_read_refuses_an_unknown_signer),
 	    XTEST(test_read_refuses_unsigned_where_signatures_are_required),
 	    XTEST(test_a_patch_is_not_loaded_as_a_driver),
+	    XTEST(test_image_payload_digest_is_the_one_a_patch_names),
 	    XTEST(test_merge_replaces_the_body_and_keeps_the_base_function),
 	    XTEST(test_merged_module_links_in_the_jit),
 	    XTEST(test_merge_refuses_a_type_change_and_leaves_the_base),
