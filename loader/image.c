@@ -566,9 +566,9 @@ void ldr_caps_from(const struct ldr_config *cfg, struct sdk_caps *caps)
 		caps->max_total_size = cfg->max_total_size;
 }
 
-int ldr_package_open(struct ldr_ctx *ctx, const uint8_t *buf, size_t len, struct sdk_package *pkg,
-		     struct sig_info *sig, int *sig_checked, size_t *payload_len,
-		     uint64_t *verify_ns, char **err)
+int ldr_package_open(struct ldr_ctx *ctx, const uint8_t *buf, size_t len, int extract,
+		     struct sdk_package *pkg, struct sig_info *sig, int *sig_checked,
+		     size_t *payload_len, uint64_t *verify_ns, char **err)
 {
 	size_t cms_off = 0, cms_len = 0;
 	uint64_t t0 = xdrv_now_ns();
@@ -603,7 +603,8 @@ int ldr_package_open(struct ldr_ctx *ctx, const uint8_t *buf, size_t len, struct
 		*verify_ns = xdrv_now_ns() - t0;
 	struct sdk_caps caps;
 	ldr_caps_from(&ctx->cfg, &caps);
-	return sdk_package_read(buf, *payload_len, &caps, ctx->cfg.extract_dir, pkg, err);
+	return sdk_package_read(buf, *payload_len, &caps, extract ? ctx->cfg.extract_dir : NULL,
+				pkg, err);
 }
 
 /* The payload's SHA-256: the signer's (already computed) when it verified, else computed. */
@@ -646,8 +647,8 @@ int ldr_image_load_buf(struct ldr_ctx *ctx, const uint8_t *buf, size_t len, cons
 	uint64_t t0 = xdrv_now_ns();
 
 	/* 1-2. the signature, before anything looks at the payload; archive and manifest */
-	rc = ldr_package_open(ctx, buf, len, &pkg, &sig, &sig_checked, &payload_len, &t.verify_ns,
-			      &e);
+	rc = ldr_package_open(ctx, buf, len, 1, &pkg, &sig, &sig_checked, &payload_len,
+			      &t.verify_ns, &e);
 	if (rc)
 		goto out;
 	uint64_t t1 = t0 + t.verify_ns;

@@ -198,13 +198,14 @@ const char *ldr_package_base(const char *path);
  * payload (trailer; sig_verify against ctx->trust: CMS, chain, time floor, digest; an unsigned
  * package only with allow_unsigned, -EPERM otherwise; a signed one without a trust root is
  * loaded unchecked, *sig_checked 0), then the archive and manifest under the context's caps
- * (sdk_package_read, extracted to cfg.extract_dir if set). On success *pkg is the caller's to
+ * (sdk_package_read, extracted to cfg.extract_dir if set and `extract`: a driver's load, not a
+ * patch's, whose members would collide with its base's there). On success *pkg is the caller's to
  * free (sdk_package_free); *sig is filled when *sig_checked; *payload_len is what the
  * signature covers (the whole buffer when unsigned); *verify_ns (may be NULL) the time of the
  * signature step. Messages without the package's name ("signature: ...", "archive: ..."). */
-int ldr_package_open(struct ldr_ctx *ctx, const uint8_t *buf, size_t len, struct sdk_package *pkg,
-		     struct sig_info *sig, int *sig_checked, size_t *payload_len,
-		     uint64_t *verify_ns, char **err);
+int ldr_package_open(struct ldr_ctx *ctx, const uint8_t *buf, size_t len, int extract,
+		     struct sdk_package *pkg, struct sig_info *sig, int *sig_checked,
+		     size_t *payload_len, uint64_t *verify_ns, char **err);
 /* Steps 4-5 short of optimization, shared by image.c and patch.c: the budget instrumentation of
  * the context's configuration (`budget`: LDR_HOST_NO_BUDGET for an extension, whose budget is
  * its own; LDR_HOST_BUDGET for a driver; LDR_HOST_BUDGET_PATCH for a live patch:

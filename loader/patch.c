@@ -117,7 +117,8 @@ int ldr_patch_read_buf(struct ldr_ctx *ctx, const uint8_t *buf, size_t len, cons
 		return read_fail(ctx, -ENOMEM, e, label, err);
 	}
 	p->ctx = ctx;
-	int rc = ldr_package_open(ctx, buf, len, &pkg, &p->sig, &p->sig_checked, &plen, NULL, &e);
+	int rc =
+		ldr_package_open(ctx, buf, len, 0, &pkg, &p->sig, &p->sig_checked, &plen, NULL, &e);
 	if (rc)
 		goto out_free;
 	if (rev && p->sig_checked && (rc = sig_revocation_check(rev, buf, len, &e)) != 0) {
