@@ -302,6 +302,7 @@ PATCH_BAD := hello_badtype
 PATCH_NAMES := $(filter-out $(PATCH_BAD),$(basename $(notdir $(PATCH_SRCS))))
 PATCH_PKGS := $(foreach p,$(PATCH_NAMES),$(O)/patch/$(p).xdrv) $(foreach p,$(PATCH_BAD),$(O)/patch/$(p).bc)
 PATCH_VERSION := 1.0.1
+patch_base = $(firstword $(foreach d,$(DRIVERS),$(if $(filter $(d)_%,$(1)),$(d))))
 .PHONY: patches
 patches: $(PATCH_PKGS)
 all: patches
@@ -311,7 +312,7 @@ $(O)/patch/%.bc: tests/data/patch/%.c $(XDRV) $(wildcard driver-abi/include/xdrv
 	$(if $(Q),@echo "  BUILD   $@")
 	$(Q)$(XDRV) build --patch -o $@ $<
 $(O)/patch/%.unsigned.xdrv: $(O)/patch/%.bc $(PKGS)
-	$(Q)$(XDRV) pack --patch-for $(O)/pkg/$(firstword $(subst _, ,$*)).xdrv --version $(PATCH_VERSION) -o $@ $<
+	$(Q)$(XDRV) pack --patch-for $(O)/pkg/$(call patch_base,$*).xdrv --version $(PATCH_VERSION) -o $@ $<
 $(O)/patch/%.xdrv: $(O)/patch/%.unsigned.xdrv $(PKI)/root.pem
 	$(if $(Q),@echo "  SIGN    $@")
 	$(Q)$(XDRV) sign --cert $(PKI)/signer.pem --key $(PKI)/signer.key --chain $(PKI)/vendor.pem -o $@ $<
