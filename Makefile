@@ -293,6 +293,30 @@ $(O)/ext-test/%.xdrv: $(O)/ext-test/%.unsigned.xdrv $(PKI)/root.pem
 	$(if $(Q),@echo "  SIGN    $@")
 	$(Q)$(XDRV) sign --cert $(PKI)/signer.pem --key $(PKI)/signer.key --chain $(PKI)/vendor.pem -o $@ $<
 
+# ---- live patches (issue 13): samples in tests/data/patch/, built with `xdrv build --patch` ----
+# A patch NAME.c for the sample driver BASE is named BASE_*.c and packed against $(O)/pkg/BASE.xdrv
+# as $(O)/patch/NAME.xdrv (signed like the drivers). PATCH_BAD ones are refused by pack on purpose
+# (tests/loader/test_patch.c packs them to see the refusal): only their bitcode is built.
+PATCH_SRCS := $(wildcard tests/data/patch/*.c)
+PATCH_BAD := hello_badtype
+PATCH_NAMES := $(filter-out $(PATCH_BAD),$(basename $(notdir $(PATCH_SRCS))))
+PATCH_PKGS := $(foreach p,$(PATCH_NAMES),$(O)/patch/$(p).xdrv) $(foreach p,$(PATCH_BAD),$(O)/patch/$(p).bc)
+PATCH_VERSION := 1.0.1
+patch_base = $(firstword $(foreach d,$(DRIVERS),$(if $(filter $(d)_%,$(1)),$(d))))
+.PHONY: patches
+patches: $(PATCH_PKGS)
+all: patches
+test-build: patches
+$(O)/patch/%.bc: tests/data/patch/%.c $(XDRV) $(wildcard driver-abi/include/xdrv/*.h)
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  BUILD   $@")
+	$(Q)$(XDRV) build --patch -o $@ $<
+$(O)/patch/%.unsigned.xdrv: $(O)/patch/%.bc $(PKGS)
+	$(Q)$(XDRV) pack --patch-for $(O)/pkg/$(call patch_base,$*).xdrv --version $(PATCH_VERSION) -o $@ $<
+$(O)/patch/%.xdrv: $(O)/patch/%.unsigned.xdrv $(PKI)/root.pem
+	$(if $(Q),@echo "  SIGN    $@")
+	$(Q)$(XDRV) sign --cert $(PKI)/signer.pem --key $(PKI)/signer.key --chain $(PKI)/vendor.pem -o $@ $<
+
 # ---- tests -----------------------------------------------------------------------------------
 TEST_DIRS := $(foreach c,$(COMPONENTS) sample-drivers,$(if $(wildcard tests/$(c)/*.c),$(c)))
 TEST_MAIN := $(O)/obj/tests/cunit_main.o

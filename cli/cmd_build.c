@@ -17,7 +17,7 @@
 
 static const char usage[] =
 	"usage: xdrv build [-o OUT.bc] [-I DIR]... [-D NAME[=VALUE]]... [-v] [--extension]\n"
-	"                  [--no-lint] SRC.c...\n"
+	"                  [--patch] [--no-lint] SRC.c...\n"
 	"\n"
 	"Compile driver sources with " SDK_CLANG " for the portable profile " SDK_PROFILE
 	" (triple " SDK_TRIPLE ",\n"
@@ -39,6 +39,11 @@ static const char usage[] =
 	"                   of a driver: same profile, static helpers with pointer\n"
 	"                   parameters inlined, checked with the extension profile's lint\n"
 	"                   (sdk/README.md); pack and sign it like a driver\n"
+	"  --patch          build a live patch: replacement functions for a driver (same\n"
+	"                   names and types), static helpers and static const data, no\n"
+	"                   descriptor; the driver's functions and globals it uses are\n"
+	"                   declared extern. Pack it with xdrv pack --patch-for BASE.xdrv\n"
+	"                   (sdk/README.md, \"Patch packages\")\n"
 	"  --no-lint        testing loaders only: write the bitcode even if the descriptor\n"
 	"                   or lint check fails (the problems are printed as warnings)\n"
 	"\n"
@@ -80,11 +85,10 @@ int cmd_build(int argc, char **argv)
 		fputs(usage, stdout);
 		return 0;
 	}
-	static const struct option longopts[] = {{"output", required_argument, NULL, 'o'},
-						 {"verbose", no_argument, NULL, 'v'},
-						 {"no-lint", no_argument, NULL, 'L'},
-						 {"extension", no_argument, NULL, 'X'},
-						 {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {
+		{"output", required_argument, NULL, 'o'}, {"verbose", no_argument, NULL, 'v'},
+		{"no-lint", no_argument, NULL, 'L'},	  {"extension", no_argument, NULL, 'X'},
+		{"patch", no_argument, NULL, 'P'},	  {NULL, 0, NULL, 0}};
 	const char **defs = calloc((size_t)argc, sizeof *defs);
 	const char **incs = calloc((size_t)argc, sizeof *incs);
 	struct sdk_build_opts o = {.defines = defs, .include_dirs = incs};
@@ -115,6 +119,9 @@ int cmd_build(int argc, char **argv)
 			break;
 		case 'X':
 			o.extension = 1;
+			break;
+		case 'P':
+			o.patch = 1;
 			break;
 		default:
 			ret = xdrv_cli_option_error("build", longopts, argv[optind - 1]);

@@ -190,8 +190,10 @@ static void print_runs_on(json_t *ro)
 
 /* Imports, intrinsics, functions, lint, profile and (for bare bitcode) the descriptor. */
 static void inspect_bitcode(json_t *doc, const uint8_t *bc, size_t len, const char *member,
-			    bool want_descriptor)
+			    bool want_descriptor, const struct sdk_manifest *man)
 {
+	/* a live patch: no descriptor, its lint at the base's ABI (from its manifest) */
+	bool patch = man && man->desc.kind == SDK_KIND_PATCH;
 	json_t *b = json_object();
 	json_object_set_new(doc, "bitcode", b);
 	if (member)
@@ -220,7 +222,9 @@ static void inspect_bitcode(json_t *doc, const uint8_t *bc, size_t len, const ch
 	struct sdk_descriptor d;
 	uint32_t abi =
 		sdk_module_kind(m) == SDK_KIND_EXTENSION ? XDRV_EXT_ABI_VERSION : XDRV_ABI_VERSION;
-	if (sdk_descriptor_read(m, &d, &err) == 0) {
+	if (patch) {
+		abi = man->abi_version;
+	} else if (sdk_descriptor_read(m, &d, &err) == 0) {
 		abi = d.abi_version;
 		if (want_descriptor)
 			json_object_set_new(doc, "descriptor", descriptor_json(&d));
@@ -251,6 +255,8 @@ static void inspect_bitcode(json_t *doc, const uint8_t *bc, size_t len, const ch
 			char vs[16];
 			sdk_abi_version_str(v, vs, sizeof vs);
 			json_object_set_new(imp, "abi", v ? json_string(vs) : json_null());
+			if (!v && patch) /* a patch's reference to its base (sdk_patch_check) */
+				json_object_set_new(imp, "from", json_string("base"));
 			json_array_append_new(imports, imp);
 			continue;
 		}
@@ -266,7 +272,7 @@ static void inspect_bitcode(json_t *doc, const uint8_t *bc, size_t len, const ch
 		json_object_set_new(fn, "instructions", json_integer((json_int_t)ninst));
 		json_array_append_new(funcs, fn);
 	}
-	if (sdk_lint(m, abi, &err) == 0) {
+	if ((patch ? sdk_lint_patch(m, abi, NULL, &err) : sdk_lint(m, abi, &err)) == 0) {
 		json_object_set_new(b, "lint", json_array());
 		if (json_is_string(json_object_get(b, "profile")))
 			json_object_set_new(b, "runs_on", runs_on_json());
@@ -352,7 +358,7 @@ static void parse_payload(json_t *doc, const uint8_t *buf, size_t payload)
 	char *err = NULL;
 	if (is_bitcode(buf, payload)) {
 		json_object_set_new(doc, "kind", json_string("bitcode"));
-		inspect_bitcode(doc, buf, payload, NULL, true);
+		inspect_bitcode(doc, buf, payload, NULL, true, NULL);
 		return;
 	}
 	json_object_set_new(doc, "kind", json_string("package"));
@@ -364,7 +370,8 @@ static void parse_payload(json_t *doc, const uint8_t *buf, size_t payload)
 		return;
 	}
 	json_object_set_new(doc, "manifest", manifest_json(&p.manifest));
-	inspect_bitcode(doc, p.bitcode->data, (size_t)p.bitcode->size, p.bitcode->path, false);
+	inspect_bitcode(doc, p.bitcode->data, (size_t)p.bitcode->size, p.bitcode->path, false,
+			&p.manifest);
 	sdk_package_free(&p);
 }
 
@@ -581,7 +588,12 @@ static void print_driver(json_t *d)
 	sdk_abi_version_str((uint32_t)jint(d, "abi_version"), abi, sizeof abi);
 	const char *kind = json_string_value(json_object_get(d, "kind"));
 	bool ext = kind && strcmp(kind, "extension") == 0;
-	printf("%-11s %s %s\n", ext ? "extension" : "driver", jstr(d, "name"), jstr(d, "version"));
+	bool patch = kind && strcmp(kind, "patch") == 0;
+	printf("%-11s %s %s\n",
+	       ext     ? "extension"
+	       : patch ? "patch"
+		       : "driver",
+	       jstr(d, "name"), jstr(d, "version"));
 	if (json_is_string(
 		    json_object_get(d, "description"))) /* printable ASCII: the manifest's rule */
 		printf("%-11s %s\n", "about", jstr(d, "description"));
@@ -595,7 +607,15 @@ static void print_driver(json_t *d)
 	bool first = true;
 	size_t i;
 	json_t *v;
-	if (ext) {
+	if (patch) {
+		printf("%-11s sha256 %s (the base package's payload)\n", "patch for",
+		       jstr(d, "patch_for"));
+		for (i = 0; (v = json_array_get(json_object_get(d, "functions"), i)) != NULL; i++) {
+			label("replaces", &first);
+			printf("%s\n", shown(json_string_value(v)));
+		}
+		first = true;
+	} else if (ext) {
 		printf("%-11s run %s\n", "entry", jstr(e, "run"));
 		printf("%-11s", "hooks");
 		for (i = 0; (v = json_array_get(json_object_get(d, "hooks"), i)) != NULL; i++)
@@ -612,6 +632,8 @@ static void print_driver(json_t *d)
 	} else {
 		printf("%-11s probe %s, remove %s\n", "entry", jstr(e, "probe"), jstr(e, "remove"));
 	}
+	if (patch)
+		goto files;
 	for (i = 0; (v = json_array_get(json_object_get(d, "match"), i)) != NULL; i++) {
 		label("match", &first);
 		if (strcmp(jstr(v, "bus"), "platform") == 0) {
@@ -641,6 +663,7 @@ static void print_driver(json_t *d)
 	}
 	if (first)
 		printf("%-11s none\n", "params");
+files:
 	first = true;
 	for (i = 0; (v = json_array_get(json_object_get(d, "files"), i)) != NULL; i++) {
 		label("files", &first);
@@ -694,7 +717,11 @@ static void print_text(json_t *doc)
 		for (i = 0; (v = json_array_get(json_object_get(b, "imports"), i)) != NULL; i++) {
 			label("imports", &first);
 			const char *abi = json_string_value(json_object_get(v, "abi"));
-			printf("%s (%s%s)\n", jstr(v, "name"), abi ? "ABI " : "NOT IN THE ABI",
+			bool base = json_is_string(json_object_get(v, "from"));
+			printf("%s (%s%s)\n", jstr(v, "name"),
+			       abi    ? "ABI "
+			       : base ? "the base's"
+				      : "NOT IN THE ABI",
 			       abi ? abi : "");
 		}
 		first = true;

@@ -46,6 +46,13 @@
  *   unreachable. The callee is noreturn and cold, so the optimizer keeps the stop paths out of
  *   the hot code (and may keep the counter in a register through a loop without calls).
  *
+ * A live patch (ldr_budget_instrument_patch, patch.c) is instrumented before it is linked into
+ * its base, where the base's functions are declarations: a cycle through patch and base (patch
+ * F calls base G, which calls F) is not in the patch's call graph. So each patch function that
+ * calls a declared function outside the ABI, or calls through a pointer, counts its depth too:
+ * every new cycle the patch makes passes through one (a cycle of the base alone was counted
+ * when the base was instrumented, and one of the patch alone is in its own graph).
+ *
  * Names starting with __xdrv_budget are the loader's: a module that defines one is refused (the
  * lint already keeps drivers from importing anything outside symbols.def, and this pass runs
  * after it).
@@ -521,8 +528,48 @@ static void instrument_depth(struct bctx *x, LLVMValueRef f, LLVMValueRef name)
 	LLVMBuildCondBr(x->b, over, stop, old);
 }
 
+/* A live patch's function that may be part of a cycle through its base (patch.c): it calls a
+ * function the patch only declares and the ABI does not list (a base function, which may call
+ * back into the patch), or calls through a pointer. */
+static int calls_outside(LLVMValueRef f)
+{
+	for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(f); bb; bb = LLVMGetNextBasicBlock(bb))
+		for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i;
+		     i = LLVMGetNextInstruction(i)) {
+			if (!LLVMIsACallInst(i) && !LLVMIsAInvokeInst(i) && !LLVMIsACallBrInst(i))
+				continue;
+			LLVMValueRef c = LLVMGetCalledValue(i);
+			if (!c || !LLVMIsAFunction(c))
+				return 1;
+			if (!LLVMIsDeclaration(c))
+				continue;
+			size_t len = 0;
+			const char *nm = LLVMGetValueName2(c, &len);
+			if (len > 5 && memcmp(nm, "llvm.", 5) == 0)
+				continue;
+			if (strlen(nm) != len || !sdk_abi_symbol_version(nm))
+				return 1;
+		}
+	return 0;
+}
+
+static int instrument(LLVMModuleRef m, uint64_t edges, uint32_t depth, int open,
+		      struct ldr_budget_stats *st, char **err);
+
 int ldr_budget_instrument(LLVMModuleRef m, uint64_t edges, uint32_t depth,
 			  struct ldr_budget_stats *st, char **err)
+{
+	return instrument(m, edges, depth, 0, st, err);
+}
+
+int ldr_budget_instrument_patch(LLVMModuleRef m, uint64_t edges, uint32_t depth,
+				struct ldr_budget_stats *st, char **err)
+{
+	return instrument(m, edges, depth, 1, st, err);
+}
+
+static int instrument(LLVMModuleRef m, uint64_t edges, uint32_t depth, int open,
+		      struct ldr_budget_stats *st, char **err)
 {
 	struct bctx x = {.m = m, .edges = edges, .depth = depth};
 	if (st)
@@ -567,6 +614,8 @@ int ldr_budget_instrument(LLVMModuleRef m, uint64_t edges, uint32_t depth,
 		rc = xdrv_err(err, -ENOMEM, "budget instrumentation: out of memory");
 	if (!rc && depth) /* before any change: the pass adds calls of its own */
 		rc = recursive_functions(fns, nf, cyc, err);
+	for (k = 0; !rc && depth && open && k < nf; k++)
+		cyc[k] = cyc[k] || calls_outside(fns[k]);
 	for (k = 0; k < nf && !rc; k++) {
 		LLVMValueRef name = name_string(&x, fns[k]);
 		if (edges)

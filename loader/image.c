@@ -135,6 +135,30 @@ out_names:
 	return rc;
 }
 
+int ldr_module_for_host(struct ldr_ctx *ctx, LLVMModuleRef m, int budget,
+			LLVMTargetMachineRef *tm_out, char **err)
+{
+	int rc = 0;
+	LLVMTargetMachineRef tm = NULL;
+	/* budgets (budget.c): before the optimizer, so that it shapes the checks with the rest,
+	 * and before a lazy split, so that every function's module is counted */
+	if (budget == LDR_HOST_BUDGET_PATCH)
+		rc = ldr_budget_instrument_patch(m, ctx->cfg.budget_edges, ctx->cfg.budget_depth,
+						 NULL, err);
+	else if (budget)
+		rc = ldr_budget_instrument(m, ctx->cfg.budget_edges, ctx->cfg.budget_depth, NULL,
+					   err);
+	if (!rc && !(tm = ldr_host_tm(&ctx->host, ctx->cfg.opt_level, err)))
+		rc = -ENOTSUP;
+	if (!rc)
+		rc = ldr_module_retarget(m, tm, ctx->host.triple, err);
+	if (tm && (rc || !tm_out))
+		LLVMDisposeTargetMachine(tm);
+	else if (tm_out)
+		*tm_out = tm;
+	return rc;
+}
+
 /* Steps 4-6 (and the lint unless LDR_LOAD_NO_LINT); messages without the label prefix. */
 static int load_module(struct ldr_ctx *ctx, LLVMOrcThreadSafeContextRef tsc, LLVMModuleRef m,
 		       const char *label, const struct sdk_descriptor *d, uint32_t flags,
@@ -181,15 +205,9 @@ static int load_module(struct ldr_ctx *ctx, LLVMOrcThreadSafeContextRef tsc, LLV
 	img->t.parse_ns += t1 - t0;
 
 	rc = ldr_specialize(m, d, params, nparams, img->param_values, err);
-	/* budgets (budget.c): before the optimizer, so that it shapes the checks with the rest,
-	 * and before a lazy split, so that every function's module is counted */
-	if (!rc && !img->is_ext)
-		rc = ldr_budget_instrument(m, ctx->cfg.budget_edges, ctx->cfg.budget_depth, NULL,
-					   err);
-	if (!rc && !(tm = ldr_host_tm(&ctx->host, ctx->cfg.opt_level, err)))
-		rc = -ENOTSUP;
 	if (!rc)
-		rc = ldr_module_retarget(m, tm, ctx->host.triple, err);
+		rc = ldr_module_for_host(ctx, m, img->is_ext ? LDR_HOST_NO_BUDGET : LDR_HOST_BUDGET,
+					 &tm, err);
 	/* an extension: the memory check in the host's data layout (ext_guard.c), then its
 	 * per-packet budget, compiled with the largest limit (ldr_ext_run starts the counter
 	 * where the extension's budget leaves that much) and its own call depth */
@@ -553,6 +571,63 @@ void ldr_caps_from(const struct ldr_config *cfg, struct sdk_caps *caps)
 		caps->max_total_size = cfg->max_total_size;
 }
 
+int ldr_package_open(struct ldr_ctx *ctx, const uint8_t *buf, size_t len, int extract,
+		     struct sdk_package *pkg, struct sig_info *sig, int *sig_checked,
+		     size_t *payload_len, uint64_t *verify_ns, char **err)
+{
+	size_t cms_off = 0, cms_len = 0;
+	uint64_t t0 = xdrv_now_ns();
+	memset(pkg, 0, sizeof *pkg);
+	memset(sig, 0, sizeof *sig);
+	*sig_checked = 0;
+	*payload_len = 0;
+	int rc = sig_trailer_parse(buf, len, payload_len, &cms_off, &cms_len, err);
+	if (rc == -ENODATA) {
+		if (err) {
+			free(*err);
+			*err = NULL;
+		}
+		if (!ctx->cfg.allow_unsigned)
+			return xdrv_err(err, -EPERM, "unsigned, and this host requires signatures");
+		*payload_len = len;
+	} else if (rc) {
+		xdrv_err_prefix(err, "signature");
+		return rc;
+	} else if (ctx->trust) {
+		rc = sig_verify(ctx->trust, buf, len, sig, err);
+		if (rc) {
+			xdrv_err_prefix(err, "signature");
+			return rc;
+		}
+		*payload_len = sig->payload_len;
+		*sig_checked = 1;
+	}
+	/* else: signed, but this host pins no root (allow_unsigned without --trust): the
+	 * payload is loaded exactly as an unsigned one would be, and reported as unchecked */
+	if (verify_ns)
+		*verify_ns = xdrv_now_ns() - t0;
+	struct sdk_caps caps;
+	ldr_caps_from(&ctx->cfg, &caps);
+	return sdk_package_read(buf, *payload_len, &caps, extract ? ctx->cfg.extract_dir : NULL,
+				pkg, err);
+}
+
+/* The payload's SHA-256: the signer's (already computed) when it verified, else computed. */
+static int payload_digest(const uint8_t *buf, size_t plen, const struct sig_info *sig,
+			  uint8_t out[32])
+{
+	unsigned int dl = 32;
+	if (!sig)
+		return EVP_Digest(buf, plen, out, &dl, EVP_sha256(), NULL) == 1 ? 0 : -EIO;
+	for (size_t i = 0; i < 32; i++) {
+		unsigned v = 0;
+		if (sscanf(sig->digest_hex + 2 * i, "%2x", &v) != 1)
+			return -EINVAL;
+		out[i] = (uint8_t)v;
+	}
+	return 0;
+}
+
 int ldr_image_load_buf(struct ldr_ctx *ctx, const uint8_t *buf, size_t len, const char *label,
 		       const struct ldr_param_value *params, size_t nparams, struct ldr_image **out,
 		       char **err)
@@ -566,7 +641,7 @@ int ldr_image_load_buf(struct ldr_ctx *ctx, const uint8_t *buf, size_t len, cons
 	struct ldr_timings t = {0};
 	struct ldr_cache_key ck = {0};
 	char *e = NULL;
-	size_t payload_len = 0, cms_off = 0, cms_len = 0;
+	size_t payload_len = 0;
 
 	memset(&pkg, 0, sizeof pkg);
 	memset(&d, 0, sizeof d);
@@ -576,41 +651,21 @@ int ldr_image_load_buf(struct ldr_ctx *ctx, const uint8_t *buf, size_t len, cons
 		label = "(buffer)";
 	uint64_t t0 = xdrv_now_ns();
 
-	/* 1. the signature, before anything looks at the payload */
-	rc = sig_trailer_parse(buf, len, &payload_len, &cms_off, &cms_len, &e);
-	if (rc == -ENODATA) {
-		free(e);
-		e = NULL;
-		if (!ctx->cfg.allow_unsigned) {
-			rc = xdrv_err(&e, -EPERM, "unsigned, and this host requires signatures");
-			goto out;
-		}
-		payload_len = len;
-	} else if (rc) {
-		xdrv_err_prefix(&e, "signature");
-		goto out;
-	} else if (ctx->trust) {
-		rc = sig_verify(ctx->trust, buf, len, &sig, &e);
-		if (rc) {
-			xdrv_err_prefix(&e, "signature");
-			goto out;
-		}
-		payload_len = sig.payload_len;
-		sig_checked = 1;
-	}
-	/* else: signed, but this host pins no root (allow_unsigned without --trust): the
-	 * payload is loaded exactly as an unsigned one would be, and reported as unchecked */
-	uint64_t t1 = xdrv_now_ns();
-	t.verify_ns = t1 - t0;
-
-	/* 2. archive and manifest */
-	struct sdk_caps caps;
-	ldr_caps_from(&ctx->cfg, &caps);
-	rc = sdk_package_read(buf, payload_len, &caps, ctx->cfg.extract_dir, &pkg, &e);
+	/* 1-2. the signature, before anything looks at the payload; archive and manifest */
+	rc = ldr_package_open(ctx, buf, len, 1, &pkg, &sig, &sig_checked, &payload_len,
+			      &t.verify_ns, &e);
 	if (rc)
 		goto out;
+	uint64_t t1 = t0 + t.verify_ns;
 	if (pkg.manifest.desc.kind == SDK_KIND_EXTENSION && !ctx->capture_objects) {
 		rc = xdrv_err(&e, -EINVAL, "is an extension, not a driver");
+		goto out;
+	}
+	if (pkg.manifest.desc.kind == SDK_KIND_PATCH) {
+		rc = xdrv_err(&e, -EINVAL,
+			      "is a live patch (for the package whose payload has SHA-256 %s), not "
+			      "a driver: apply it to that driver",
+			      pkg.manifest.patch_for);
 		goto out;
 	}
 	uint64_t t2 = xdrv_now_ns();
@@ -682,6 +737,8 @@ int ldr_image_load_buf(struct ldr_ctx *ctx, const uint8_t *buf, size_t len, cons
 	img->t.cache_ns = t.cache_ns;
 	img->sig = sig;
 	img->sig_checked = sig_checked;
+	img->has_payload_digest = payload_digest(buf, payload_len, sig_checked ? &sig : NULL,
+						 img->payload_digest) == 0;
 	img->manifest = pkg.manifest; /* moved */
 	memset(&pkg.manifest, 0, sizeof pkg.manifest);
 	img->has_manifest = 1;
@@ -807,6 +864,14 @@ int ldr_image_object_digest(const struct ldr_image *img, uint8_t out[32])
 	if (!img || img->mode != LDR_JIT_EAGER || !img->nobjects)
 		return -ENODATA;
 	memcpy(out, img->obj_digest, 32);
+	return 0;
+}
+
+int ldr_image_payload_digest(const struct ldr_image *img, uint8_t out[32])
+{
+	if (!img || !img->has_payload_digest)
+		return -ENODATA;
+	memcpy(out, img->payload_digest, 32);
 	return 0;
 }
 

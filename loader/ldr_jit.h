@@ -180,6 +180,10 @@ struct ldr_image {
 	int is_ext;
 	struct ldr_budget_state *ext_budget;
 	const void *ext_desc;
+	/* loaded from a package (ldr_image_load_buf): the SHA-256 of its payload, the identity a
+	 * live patch names (patch.h); signed or not */
+	int has_payload_digest;
+	uint8_t payload_digest[32];
 };
 
 /* Shared by image.c and compile.c: a failure message to the context and the caller (takes e,
@@ -190,6 +194,29 @@ int ldr_fail(struct ldr_ctx *ctx, int rc, char *e, char **err);
 void ldr_caps_from(const struct ldr_config *cfg, struct sdk_caps *caps);
 int ldr_package_read(struct ldr_ctx *ctx, const char *path, uint8_t **buf, size_t *len, char **err);
 const char *ldr_package_base(const char *path);
+/* Steps 1-2 of a load, shared by image.c and patch.c: the signature before anything reads the
+ * payload (trailer; sig_verify against ctx->trust: CMS, chain, time floor, digest; an unsigned
+ * package only with allow_unsigned, -EPERM otherwise; a signed one without a trust root is
+ * loaded unchecked, *sig_checked 0), then the archive and manifest under the context's caps
+ * (sdk_package_read, extracted to cfg.extract_dir if set and `extract`: a driver's load, not a
+ * patch's, whose members would collide with its base's there). On success *pkg is the caller's to
+ * free (sdk_package_free); *sig is filled when *sig_checked; *payload_len is what the
+ * signature covers (the whole buffer when unsigned); *verify_ns (may be NULL) the time of the
+ * signature step. Messages without the package's name ("signature: ...", "archive: ..."). */
+int ldr_package_open(struct ldr_ctx *ctx, const uint8_t *buf, size_t len, int extract,
+		     struct sdk_package *pkg, struct sig_info *sig, int *sig_checked,
+		     size_t *payload_len, uint64_t *verify_ns, char **err);
+/* Steps 4-5 short of optimization, shared by image.c and patch.c: the budget instrumentation of
+ * the context's configuration (`budget`: LDR_HOST_NO_BUDGET for an extension, whose budget is
+ * its own; LDR_HOST_BUDGET for a driver; LDR_HOST_BUDGET_PATCH for a live patch:
+ * ldr_budget_instrument_patch), a host TargetMachine at the context's opt level, and
+ * ldr_module_retarget. *tm_out (may be NULL: the machine is disposed) gets the machine on
+ * success, for the caller to dispose. */
+#define LDR_HOST_NO_BUDGET    0
+#define LDR_HOST_BUDGET	      1
+#define LDR_HOST_BUDGET_PATCH 2
+int ldr_module_for_host(struct ldr_ctx *ctx, LLVMModuleRef m, int budget,
+			LLVMTargetMachineRef *tm_out, char **err);
 
 #define LDR_LOAD_NO_LINT 1u /* tests only: skip sdk_lint (to show that the JIT still refuses) */
 #define LDR_LOAD_EXT	 4u /* a packet extension (ext_priv.h): its lint, memory check, budget */
@@ -290,6 +317,11 @@ struct ldr_budget_stats {
  * count. st may be NULL. */
 int ldr_budget_instrument(LLVMModuleRef m, uint64_t edges, uint32_t depth,
 			  struct ldr_budget_stats *st, char **err);
+/* The same for a live patch (patch.c), before it is linked into its base: a function that calls
+ * a declared non-ABI function (its base's) or through a pointer counts its depth as well, since
+ * it may be in a cycle through the base that the patch's own call graph cannot show. */
+int ldr_budget_instrument_patch(LLVMModuleRef m, uint64_t edges, uint32_t depth,
+				struct ldr_budget_stats *st, char **err);
 /* Calls of __xdrv_budget_exhausted in `m` (0: not instrumented). */
 uint32_t ldr_budget_stop_calls(LLVMModuleRef m);
 /* runtime_budget.c: the host side the two symbols above bind to */

@@ -460,7 +460,7 @@ static char *append_lines(char *msg, const char *prefix, const char *text)
 
 /* Verify, read the descriptor and lint; all problems go into one message: a summary line,
  * then one line per problem in the compiler's form. */
-static int check_module(LLVMModuleRef m, const char *output, char **err)
+static int check_module(LLVMModuleRef m, const char *output, int patch, char **err)
 {
 	char *msg = NULL;
 	if (LLVMVerifyModule(m, LLVMReturnStatusAction, &msg)) {
@@ -471,12 +471,18 @@ static int check_module(LLVMModuleRef m, const char *output, char **err)
 	}
 	LLVMDisposeMessage(msg);
 	struct sdk_descriptor d;
+	memset(&d, 0, sizeof d);
 	char *derr = NULL, *lerr = NULL;
-	int drc = sdk_descriptor_read(m, &d, &derr);
+	/* a patch has no descriptor; it is linted at this SDK's ABI here, and at its base's by
+	 * xdrv pack --patch-for */
+	int drc = patch ? -ENOENT : sdk_descriptor_read(m, &d, &derr);
 	/* lint even with a broken descriptor, against this SDK's ABI, to report everything */
 	uint32_t newest =
 		sdk_module_kind(m) == SDK_KIND_EXTENSION ? XDRV_EXT_ABI_VERSION : XDRV_ABI_VERSION;
-	int lrc = sdk_lint_diag(m, drc == 0 ? d.abi_version : newest, output, &lerr);
+	int lrc = patch ? sdk_lint_patch(m, XDRV_ABI_VERSION, output, &lerr)
+			: sdk_lint_diag(m, drc == 0 ? d.abi_version : newest, output, &lerr);
+	if (patch)
+		drc = 0;
 	int rc = drc ? drc : lrc;
 	if (rc) {
 		/* summary line, then one "place: error: ..." line per problem */
@@ -505,6 +511,10 @@ static int check_module(LLVMModuleRef m, const char *output, char **err)
 static int check_kind(LLVMModuleRef m, const struct sdk_build_opts *opts, char **err)
 {
 	bool ext = sdk_module_kind(m) == SDK_KIND_EXTENSION;
+	if (opts->patch && opts->extension)
+		return xdrv_err(err, -EINVAL, "build: --patch and --extension exclude each other");
+	if (opts->patch)
+		return 0; /* the patch lint refuses a descriptor, with the others' problems */
 	if (opts->extension && !ext)
 		return xdrv_err(
 			err, -EINVAL,
@@ -587,7 +597,8 @@ int sdk_build(const struct sdk_build_opts *opts, char **err)
 	if ((rc = check_kind(m, opts, err)) ||
 	    (opts->extension && (rc = sdk_build_ext_prepare(m, err))))
 		goto out_mod;
-	if ((rc = check_module(m, opts->output, err)) && opts->no_lint && rc != -ENOMEM) {
+	if ((rc = check_module(m, opts->output, opts->patch, err)) && opts->no_lint &&
+	    rc != -ENOMEM) {
 		print_as_warnings(err && *err ? *err : "");
 		if (err) {
 			free(*err);

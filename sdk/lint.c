@@ -214,6 +214,7 @@ static const char *const math_names[] = {
 struct lint {
 	LLVMModuleRef m;
 	bool ext;     /* a packet extension: extension ABI and profile (sdk/lint_ext.c) */
+	bool patch;   /* a live patch (sdk_lint_patch): no descriptor, base references allowed */
 	uint32_t abi; /* the driver ABI version, or the extension ABI's when ext */
 	char abi_str[16];
 	struct sdk_buf out;
@@ -801,6 +802,8 @@ static void check_import(struct lint *l, LLVMValueRef f)
 			"accessors, the table functions, memcpy/memmove/memset); write anything "
 			"else in the extension",
 			who, l->abi_str, used);
+	} else if (introduced == 0 && l->patch) {
+		/* a patch's reference to a function of its base: sdk_patch_check resolves it */
 	} else if (introduced == 0) {
 		problem(l, "%s: import not in the xdrv ABI %s symbol list%s: %s", who, l->abi_str,
 			used, advice_for(name));
@@ -1604,7 +1607,7 @@ static void check_global(struct lint *l, LLVMValueRef g)
 			who);
 		return;
 	}
-	if (LLVMIsDeclaration(g))
+	if (LLVMIsDeclaration(g) && !l->patch) /* a patch's: the base's data (sdk_patch_check) */
 		problem(l,
 			"%s: data import: the ABI exports functions only; keep the data in the "
 			"driver or use an accessor that `xdrv abi` lists",
@@ -1647,6 +1650,18 @@ static void check_alias(struct lint *l, LLVMValueRef a)
 
 static void check_descriptor_present(struct lint *l)
 {
+	if (l->patch) {
+		static const char *const descs[] = {"xdrv_driver", "xdrv_extension"};
+		for (size_t i = 0; i < 2; i++) {
+			LLVMValueRef d = LLVMGetNamedGlobal(l->m, descs[i]);
+			if (d && !LLVMIsDeclaration(d))
+				problem(l,
+					"global %s: a patch has no descriptor (it runs in its "
+					"base's image): remove the XDRV_DRIVER/XDRV_EXTENSION",
+					descs[i]);
+		}
+		return;
+	}
 	if (l->ext) {
 		LLVMValueRef e = LLVMGetNamedGlobal(l->m, "xdrv_extension");
 		if (e && !LLVMIsDeclaration(e) && LLVMGetLinkage(e) != LLVMExternalLinkage)
@@ -1690,12 +1705,25 @@ static const char *lint_name(struct lint *l, LLVMValueRef v)
 
 static const struct sdk_lint_io lint_io = {lint_report, lint_name};
 
+static int lint_run(LLVMModuleRef m, uint32_t abi_version, const char *unit, bool patch,
+		    char **err);
+
 int sdk_lint(LLVMModuleRef m, uint32_t abi_version, char **err)
 {
-	return sdk_lint_diag(m, abi_version, NULL, err);
+	return lint_run(m, abi_version, NULL, false, err);
 }
 
 int sdk_lint_diag(LLVMModuleRef m, uint32_t abi_version, const char *unit, char **err)
+{
+	return lint_run(m, abi_version, unit, false, err);
+}
+
+int sdk_lint_patch(LLVMModuleRef m, uint32_t abi_version, const char *unit, char **err)
+{
+	return lint_run(m, abi_version, unit, true, err);
+}
+
+static int lint_run(LLVMModuleRef m, uint32_t abi_version, const char *unit, bool patch, char **err)
 {
 	struct lint *l = calloc(1, sizeof *l);
 	if (!l)
@@ -1703,7 +1731,9 @@ int sdk_lint_diag(LLVMModuleRef m, uint32_t abi_version, const char *unit, char 
 	l->m = m;
 	l->unit = unit;
 	l->abi = abi_version;
-	l->ext = sdk_module_kind(m) == SDK_KIND_EXTENSION;
+	l->patch = patch;
+	/* a patch is driver code: the driver profile, whatever descriptor it (wrongly) holds */
+	l->ext = !patch && sdk_module_kind(m) == SDK_KIND_EXTENSION;
 	sdk_abi_version_str(abi_version, l->abi_str, sizeof l->abi_str);
 	for (size_t i = 0; i < N_PORTABLE; i++)
 		l->portable_ids[i] = LLVMLookupIntrinsicID(portable_intrinsics[i],

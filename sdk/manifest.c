@@ -15,6 +15,10 @@
  * manifests of drivers stay byte for byte what they were; "kind": "driver" is read too),
  * "abi_version" is then the extension ABI version, "entry" is {"run": ...}, "hooks" lists
  * "rx"/"tx" and "tables" the tables; it has no "match".
+ *
+ * A live patch's manifest has "kind": "patch", "patch_for" (the hex SHA-256 of its base
+ * package's payload) and "functions" (the base functions it replaces); it has no "entry",
+ * "match" or "params" (a patch has no descriptor: it runs in its base's image).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -94,6 +98,22 @@ static void put_ext(json_t *root, const struct sdk_descriptor *d, int *bad)
 	put(root, "tables", tables, bad);
 }
 
+/* A patch's "kind", "patch_for" and "functions". */
+static void put_patch(json_t *root, const struct sdk_manifest *m, int *bad)
+{
+	json_t *fns = json_array();
+	if (!fns) {
+		*bad = 1;
+		return;
+	}
+	put(root, "kind", json_string("patch"), bad);
+	put(root, "patch_for", json_string(m->patch_for), bad);
+	for (size_t i = 0; i < m->npatch_functions; i++)
+		if (json_array_append_new(fns, str_or_null(m->patch_functions[i])) != 0)
+			*bad = 1;
+	put(root, "functions", fns, bad);
+}
+
 int sdk_manifest_write(const struct sdk_manifest *m, char **json, size_t *len, char **err)
 {
 	int bad = 0;
@@ -120,7 +140,13 @@ int sdk_manifest_write(const struct sdk_manifest *m, char **json, size_t *len, c
 			     */
 		put(root, "description", json_string(m->description), &bad);
 	bool ext = m->desc.kind == SDK_KIND_EXTENSION;
-	if (ext) {
+	if (m->desc.kind == SDK_KIND_PATCH) {
+		put_patch(root, m, &bad);
+		json_decref(entry);
+		json_decref(match);
+		json_decref(params);
+		entry = match = params = NULL;
+	} else if (ext) {
 		put(root, "kind", json_string("extension"), &bad);
 		put(entry, "run", str_or_null(m->desc.run), &bad);
 		put_ext(root, &m->desc, &bad);
@@ -130,7 +156,8 @@ int sdk_manifest_write(const struct sdk_manifest *m, char **json, size_t *len, c
 		put(entry, "probe", str_or_null(m->desc.probe), &bad);
 		put(entry, "remove", str_or_null(m->desc.remove), &bad);
 	}
-	put(root, "entry", entry, &bad);
+	if (entry)
+		put(root, "entry", entry, &bad);
 	for (size_t i = 0; match && i < m->desc.nmatch; i++) {
 		const struct sdk_match *mt = &m->desc.match[i];
 		json_t *o = json_object();
@@ -149,7 +176,7 @@ int sdk_manifest_write(const struct sdk_manifest *m, char **json, size_t *len, c
 	}
 	if (match)
 		put(root, "match", match, &bad);
-	for (size_t i = 0; i < m->desc.nparams; i++) {
+	for (size_t i = 0; params && i < m->desc.nparams; i++) {
 		const struct sdk_param *p = &m->desc.params[i];
 		json_t *o = json_object();
 		const char *tn = sdk_param_type_name(p->type);
@@ -169,7 +196,8 @@ int sdk_manifest_write(const struct sdk_manifest *m, char **json, size_t *len, c
 		if (json_array_append_new(params, o) != 0)
 			bad = 1;
 	}
-	put(root, "params", params, &bad);
+	if (params)
+		put(root, "params", params, &bad);
 	for (size_t i = 0; i < m->nfiles && i < SDK_MAX_FILES; i++) {
 		json_t *o = json_object();
 		if (!o) {
@@ -613,6 +641,46 @@ static int parse_tables(struct ps *ps, json_t *arr, struct sdk_descriptor *d)
 	return 0;
 }
 
+/* A patch's "patch_for" and "functions". */
+static int parse_patch(struct ps *ps, json_t *root, struct sdk_manifest *m)
+{
+	char *sha = NULL;
+	int rc = get_str(ps, root, "", "patch_for", 64, false, valid_sha,
+			 "64 lower-case hex digits (the SHA-256 of the base package's payload)",
+			 &sha);
+	if (rc)
+		return rc;
+	memcpy(m->patch_for, sha, 65);
+	free(sha);
+	json_t *arr = json_object_get(root, "functions");
+	size_t n = json_is_array(arr) ? json_array_size(arr) : 0;
+	if (!json_is_array(arr) || n == 0 || n > SDK_MAX_PATCH_FUNCTIONS)
+		return xdrv_err(ps->err, -EINVAL,
+				"manifest: functions: must be an array of 1..%d function names",
+				SDK_MAX_PATCH_FUNCTIONS);
+	m->patch_functions = calloc(n, sizeof *m->patch_functions);
+	if (!m->patch_functions)
+		return xdrv_err(ps->err, -ENOMEM, "manifest: out of memory");
+	for (size_t i = 0; i < n; i++) {
+		json_t *v = json_array_get(arr, i);
+		const char *s = json_string_value(v);
+		if (!s || json_string_length(v) != strlen(s) || !sdk_valid_symbol(s))
+			return xdrv_err(ps->err, -EINVAL,
+					"manifest: functions[%zu]: must be a function name "
+					"[A-Za-z0-9_.$]{1,255}",
+					i);
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(m->patch_functions[j], s) == 0)
+				return xdrv_err(ps->err, -EINVAL,
+						"manifest: functions[%zu]: '%s' listed twice", i,
+						s);
+		if (!(m->patch_functions[i] = strdup(s)))
+			return xdrv_err(ps->err, -ENOMEM, "manifest: out of memory");
+		m->npatch_functions = i + 1;
+	}
+	return 0;
+}
+
 static int parse_root(struct ps *ps, json_t *root, struct sdk_manifest *m)
 {
 	static const char *const keys[] = {"format",	  "name",    "version", "security_version",
@@ -622,6 +690,9 @@ static int parse_root(struct ps *ps, json_t *root, struct sdk_manifest *m)
 		"format",  "name",  "version", "security_version", "abi_version", "profile",
 		"bitcode", "entry", "hooks",   "tables",	   "params",	  "files",
 		"kind",	   NULL};
+	static const char *const patch_keys[] = {
+		"format",  "name",  "version", "security_version", "abi_version", "profile",
+		"bitcode", "files", "kind",    "patch_for",	   "functions",	  NULL};
 	static const char *const optional_keys[] = {"description", "kind", NULL};
 	static const char *const entry_keys[] = {"probe", "remove", NULL};
 	static const char *const ext_entry_keys[] = {"run", NULL};
@@ -632,11 +703,16 @@ static int parse_root(struct ps *ps, json_t *root, struct sdk_manifest *m)
 	json_t *kind = json_object_get(root, "kind");
 	const char *ks = json_string_value(kind);
 	bool ext = ks && strcmp(ks, "extension") == 0;
-	if (kind && !(ks && (ext || strcmp(ks, "driver") == 0)))
+	bool patch = ks && strcmp(ks, "patch") == 0;
+	if (kind && !(ks && (ext || patch || strcmp(ks, "driver") == 0)))
 		return xdrv_err(ps->err, -EINVAL,
-				"manifest: kind: must be \"driver\" or \"extension\"");
-	m->desc.kind = ext ? SDK_KIND_EXTENSION : SDK_KIND_DRIVER;
-	if ((rc = check_keys_opt(ps, root, "", ext ? ext_keys : keys, optional_keys)))
+				"manifest: kind: must be \"driver\", \"extension\" or \"patch\"");
+	m->desc.kind = ext ? SDK_KIND_EXTENSION : patch ? SDK_KIND_PATCH : SDK_KIND_DRIVER;
+	if ((rc = check_keys_opt(ps, root, "",
+				 ext	 ? ext_keys
+				 : patch ? patch_keys
+					 : keys,
+				 optional_keys)))
 		return rc;
 	if ((rc = get_uint(ps, root, "", "format", MANIFEST_FORMAT, MANIFEST_FORMAT, &v)))
 		return rc;
@@ -662,7 +738,10 @@ static int parse_root(struct ps *ps, json_t *root, struct sdk_manifest *m)
 			  "printable ASCII (one line)", &m->description)))
 		return rc;
 	json_t *entry = json_object_get(root, "entry");
-	if (ext) {
+	if (patch) {
+		if ((rc = parse_patch(ps, root, m)))
+			return rc;
+	} else if (ext) {
 		if ((rc = want_object(ps, entry, "entry")) ||
 		    (rc = check_keys(ps, entry, "entry", ext_entry_keys)) ||
 		    (rc = get_str(ps, entry, "entry", "run", SDK_SYMBOL_MAX, false,
@@ -682,7 +761,7 @@ static int parse_root(struct ps *ps, json_t *root, struct sdk_manifest *m)
 		   (rc = parse_match(ps, json_object_get(root, "match"), &m->desc))) {
 		return rc;
 	}
-	if ((rc = parse_params(ps, json_object_get(root, "params"), &m->desc)) ||
+	if ((!patch && (rc = parse_params(ps, json_object_get(root, "params"), &m->desc))) ||
 	    (rc = parse_files(ps, json_object_get(root, "files"), m)))
 		return rc;
 	bool listed = false;
@@ -722,6 +801,13 @@ int sdk_manifest_parse(const char *json, size_t len, struct sdk_manifest *out, c
 	return rc;
 }
 
+void sdk_patch_names_free(char **names, size_t n)
+{
+	for (size_t i = 0; names && i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
 void sdk_manifest_free(struct sdk_manifest *m)
 {
 	if (!m)
@@ -734,5 +820,6 @@ void sdk_manifest_free(struct sdk_manifest *m)
 	sdk_descriptor_free(&m->desc);
 	for (size_t i = 0; i < m->nfiles && i < SDK_MAX_FILES; i++)
 		free(m->files[i].path);
+	sdk_patch_names_free(m->patch_functions, m->npatch_functions);
 	memset(m, 0, sizeof *m);
 }

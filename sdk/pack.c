@@ -119,6 +119,45 @@ out_ctx:
 	return rc;
 }
 
+/* A driver's or extension's manifest: from its descriptor. */
+static int driver_manifest(const struct sdk_pack_opts *opts, const uint8_t *bc, size_t bclen,
+			   struct sdk_manifest *man, char **err)
+{
+	int rc = check_bitcode(opts->bitcode, bc, bclen, &man->desc, opts->no_lint, err);
+	if (rc)
+		return rc;
+	if (!man->desc.name || !man->desc.version)
+		return xdrv_err(err, -EINVAL, "pack: %s: no descriptor", opts->bitcode);
+	if (opts->version && strcmp(opts->version, man->desc.version) != 0)
+		return xdrv_err(err, -EINVAL,
+				"pack: --version %.40s differs from the version in the driver's "
+				"descriptor, %s: rebuild the driver or leave out --version",
+				opts->version, man->desc.version);
+	man->name = strdup(man->desc.name);
+	man->version = strdup(man->desc.version);
+	man->abi_version = man->desc.abi_version;
+	return 0;
+}
+
+/* A live patch's manifest: from its base (sdk/patch.c) and the options. */
+static int patch_manifest(const struct sdk_pack_opts *opts, const uint8_t *bc, size_t bclen,
+			  struct sdk_manifest *man, char **err)
+{
+	if (!opts->version || !sdk_valid_version(opts->version))
+		return xdrv_err(err, -EINVAL,
+				"pack: a patch needs --version MAJOR.MINOR.PATCH (its own "
+				"version: a patch has no descriptor)");
+	int rc = sdk_patch_manifest(bc, bclen, opts->bitcode, opts->patch_for, opts->patch_for_len,
+				    opts->patch_for_label, opts->no_lint, man, err);
+	if (rc) {
+		xdrv_err_prefix(err, "pack");
+		return rc;
+	}
+	if (!(man->version = strdup(opts->version)))
+		return xdrv_err(err, -ENOMEM, "pack: out of memory");
+	return 0;
+}
+
 int sdk_pack(const struct sdk_pack_opts *opts, char **err)
 {
 	const struct sdk_caps caps = SDK_CAPS_DEFAULT;
@@ -136,24 +175,14 @@ int sdk_pack(const struct sdk_pack_opts *opts, char **err)
 				(unsigned long long)opts->security_version);
 	if ((rc = xdrv_read_file(opts->bitcode, (size_t)caps.max_entry_size, &bc, &bclen, err)))
 		return rc;
-	if ((rc = check_bitcode(opts->bitcode, bc, bclen, &man.desc, opts->no_lint, err)))
+	if (opts->patch_for)
+		rc = patch_manifest(opts, bc, bclen, &man, err);
+	else
+		rc = driver_manifest(opts, bc, bclen, &man, err);
+	if (rc)
 		goto out;
-	if (!man.desc.name || !man.desc.version) {
-		rc = xdrv_err(err, -EINVAL, "pack: %s: no descriptor", opts->bitcode);
-		goto out;
-	}
-	if (opts->version && strcmp(opts->version, man.desc.version) != 0) {
-		rc = xdrv_err(err, -EINVAL,
-			      "pack: --version %.40s differs from the version in the driver's "
-			      "descriptor, %s: rebuild the driver or leave out --version",
-			      opts->version, man.desc.version);
-		goto out;
-	}
 	man.format = 1;
-	man.name = strdup(man.desc.name);
-	man.version = strdup(man.desc.version);
 	man.security_version = opts->security_version;
-	man.abi_version = man.desc.abi_version;
 	man.profile = strdup(SDK_PROFILE);
 	man.bitcode = strdup(BITCODE_MEMBER);
 	if (opts->description && !sdk_valid_desc(opts->description)) {

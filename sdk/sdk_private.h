@@ -108,6 +108,16 @@ struct sdk_diag {
 void sdk_diag_begin(LLVMContextRef ctx, struct sdk_diag *d);
 void sdk_diag_end(struct sdk_diag *d);
 
+/* ---- live patches (sdk/patch.c) --------------------------------------------------------- */
+/* sdk_pack's part for a patch: read the base payload (a driver package), parse the patch
+ * bitcode `bc` (named `what`) and the base's bitcode into one context, verify, profile-check
+ * and (unless no_lint) lint the patch with sdk_lint_patch at the base's ABI version, check it
+ * against the base (sdk_patch_check), and fill man's name, abi_version, desc.kind, patch_for
+ * and patch_functions. 0 or a negative errno with *err. */
+int sdk_patch_manifest(const uint8_t *bc, size_t len, const char *what, const uint8_t *base,
+		       size_t base_len, const char *base_label, int no_lint,
+		       struct sdk_manifest *man, char **err);
+
 /* Lower-case hex SHA-256 of data (OpenSSL EVP). 0 or -EIO. */
 int sdk_sha256_hex(const uint8_t *data, size_t len, char out[65]);
 

@@ -142,6 +142,10 @@ int ldr_image_lookup(struct ldr_image *img, const char *symbol, uint64_t *addr, 
  * SHA-256 chained once, d = SHA-256(0^32 || SHA-256(object)); several: chained in emission
  * order). -ENODATA in lazy mode (code is emitted later, per function) or if nothing was seen. */
 int ldr_image_object_digest(const struct ldr_image *img, uint8_t out[32]);
+/* The SHA-256 of the payload of the package the image was loaded from (what its signature
+ * covers, sig_info.digest_hex; an unsigned package's whole file): the identity a live patch
+ * names in its manifest's "patch_for". -ENODATA for an image not loaded from a package. */
+int ldr_image_payload_digest(const struct ldr_image *img, uint8_t out[32]);
 /* The parameter values the image was specialized with, in the manifest's params order;
  * borrowed. */
 const uint64_t *ldr_image_param_values(const struct ldr_image *img, size_t *n);

@@ -44,6 +44,8 @@ struct sdk_build_opts {
 			  xdrv_extension; after linking, static functions with pointer parameters
 			  are inlined and locals promoted to registers (sdk/README.md, "The
 			  extension profile"), then it is linted with the extension profile */
+	int patch;     /* a live patch's sources (`xdrv build --patch`, sdk/README.md "Patch
+			  packages"): no descriptor; linted with sdk_lint_patch at this SDK's ABI */
 };
 /* Compile each source with clang for the profile (run with posix_spawnp, never a shell;
  * freestanding, ABI headers only, -O2 -Xclang -disable-llvm-passes, -fsigned-char; the full
@@ -100,6 +102,12 @@ int sdk_bitcode_write(LLVMModuleRef m, const char *path, char **err);
  * calls, no recursion, no dynamic alloca, a stack of at most SDK_EXT_STACK_MAX bytes, pointers
  * only to the packet handle, the stack and constants). */
 int sdk_lint(LLVMModuleRef m, uint32_t abi_version, char **err);
+/* The lint of a live patch's bitcode (sdk/README.md, "Patch packages"): the driver rules of
+ * sdk_lint at `abi_version` (the base driver's), except that the module has no descriptor (and
+ * must not define one), and that function and data declarations outside the ABI are allowed:
+ * they name the base driver's own functions and globals, which sdk_patch_check resolves. `unit`
+ * as for sdk_lint_diag (NULL: no place prefix). 0 or -EINVAL with every problem, one a line. */
+int sdk_lint_patch(LLVMModuleRef m, uint32_t abi_version, const char *unit, char **err);
 /* sdk_lint with each line in the form editors and CI parse: "FILE:LINE:COL: error: ..." where
  * the module has debug info for the place (the instruction, else the function, else an
  * import's first call), else "UNIT: error: ..." (unit names the module, e.g. "driver.bc"). */
@@ -135,6 +143,7 @@ struct sdk_match {
  * descriptor by hand keeps meaning one. */
 #define SDK_KIND_DRIVER	   0u
 #define SDK_KIND_EXTENSION 1u
+#define SDK_KIND_PATCH	   2u /* a live patch (manifest "kind": "patch"); no descriptor */
 #define SDK_MAX_TABLES	   16 /* XDRV_EXT_TABLES_MAX */
 /* A table an extension declares (struct xdrv_ext_table), by its index in `tables`. */
 struct sdk_ext_table {
@@ -202,7 +211,12 @@ struct sdk_manifest {
 	struct sdk_descriptor desc; /* entry points, match table, params (name/version copied) */
 	struct sdk_file files[SDK_MAX_FILES];
 	size_t nfiles;
+	/* ---- a live patch (desc.kind SDK_KIND_PATCH; empty otherwise) ---- */
+	char patch_for[65];	 /* hex SHA-256 of the base package's payload */
+	char **patch_functions;	 /* the base functions the patch replaces, bitcode order */
+	size_t npatch_functions; /* 1..SDK_MAX_PATCH_FUNCTIONS */
 };
+#define SDK_MAX_PATCH_FUNCTIONS 1024
 /* Serialize with jansson, keys sorted, 2-space indent, final newline. *json is malloc'd, *len
  * (may be NULL) its length. 64-bit parameter values are written as decimal strings. */
 int sdk_manifest_write(const struct sdk_manifest *m, char **json, size_t *len, char **err);
@@ -224,8 +238,21 @@ struct sdk_pack_opts {
 	const char *description; /* NULL: none; printable ASCII, at most 255 bytes */
 	int no_lint;		 /* testing loaders only: skip the profile check and the lint (the
 				    descriptor must still be readable) */
+	/* A live patch (`xdrv pack --patch-for BASE`): the base driver package's payload (the
+	 * bytes its signature covers: the file without its signature trailer, which the caller
+	 * strips), and its name for messages. `bitcode` is then the patch's (xdrv build --patch)
+	 * and `version` is required (the patch's own). NULL: a driver or extension package. */
+	const uint8_t *patch_for;
+	size_t patch_for_len;
+	const char *patch_for_label;
 };
-/* Read the bitcode (verify, sdk_profile_check, descriptor, lint), derive the manifest, write
+/* With opts->patch_for: a patch package (sdk/README.md, "Patch packages"). The base must be a
+ * driver package (not an extension or a patch); the patch bitcode is verified, profile-checked,
+ * linted with sdk_lint_patch at the base's ABI version and checked against the base's bitcode
+ * with sdk_patch_check; the manifest gets "kind": "patch", the base's name and ABI version,
+ * `version`, "patch_for" (SHA-256 of the base payload) and "functions" (those replaced).
+ *
+ * Read the bitcode (verify, sdk_profile_check, descriptor, lint), derive the manifest, write
  * manifest.json + driver.bc into a ustar archive with libarchive (fixed mtime 0, uid/gid 0, mode
  * 0644, 512-byte blocking: the same bitcode gives the same bytes), read it back with
  * sdk_package_read as a self-check, and write `output` atomically. `version`, if given, must
@@ -269,6 +296,20 @@ struct sdk_package {
 int sdk_package_read(const uint8_t *payload, size_t len, const struct sdk_caps *caps,
 		     const char *extract_dir, struct sdk_package *out, char **err);
 void sdk_package_free(struct sdk_package *p); /* NULL-safe */
+
+/* ---- live patches (sdk/patch.c) ------------------------------------------------------------ */
+/* Check a patch module against its base module (both in one LLVMContext, neither changed):
+ * every function the patch defines with external linkage is a replacement and must be defined
+ * by the base under that name with the identical function type; every function or global the
+ * patch declares that is neither an intrinsic nor an ABI symbol must be defined by the base
+ * with the identical type (function type, or value type for data); the patch defines no global
+ * variable with writable storage, and its constant data is static (internal or private).
+ * Returns 0 with *names (may be NULL: not wanted) a malloc'd array of the replaced functions'
+ * names (each malloc'd; free with sdk_patch_names_free) and *n their number (at least 1), or
+ * -EINVAL with every problem, one a line, each naming the symbol and both types:
+ * "function uart_tx: type i32 (ptr) in the patch, i32 (ptr, i32) in the base: ...". */
+int sdk_patch_check(LLVMModuleRef patch, LLVMModuleRef base, char ***names, size_t *n, char **err);
+void sdk_patch_names_free(char **names, size_t n);
 
 /* ---- small helpers the front end shares ---------------------------------------------------- */
 /* Copy s into out (n bytes) for a message: bytes outside printable ASCII become '?', and a
