@@ -37,85 +37,24 @@ static void usage(FILE *f)
 		"its object's SHA-256, compile and swap times.\n");
 }
 
-/* The status line's "generation N" and "state S" (S copied into state). */
-static int parse_status(const char *answer, unsigned *gen, char *state, size_t cap)
-{
-	const char *g = strstr(answer, " generation ");
-	const char *s = strstr(answer, " state ");
-	if (!g || !s || sscanf(g, " generation %u", gen) != 1)
-		return -1;
-	size_t n = strcspn(s + 7, " \n");
-	snprintf(state, cap, "%.*s", (int)(n < cap ? n : cap - 1), s + 7);
-	return 0;
-}
-
-static int status(const char *path, unsigned *gen, char *state, size_t cap, char **answer)
-{
-	int rc = run_ctl_request("xdrv param", path, "param status\n", answer);
-	if (rc != 0) {
-		if (rc > 0)
-			run_ctl_print("xdrv param", *answer);
-		return -1;
-	}
-	if (parse_status(*answer, gen, state, cap) != 0) {
-		fprintf(stderr, "xdrv param: %s: an answer without generation and state: %s\n",
-			path, *answer);
-		return -1;
-	}
-	return 0;
-}
-
 static int do_set(const char *path, char **ops, bool wait, unsigned timeout_s)
 {
-	unsigned gen0 = 0, gen = 0;
-	char state[32], line[512], *answer = NULL;
-	if (status(path, &gen0, state, sizeof state, &answer) != 0) {
-		free(answer);
+	unsigned gen0 = 0;
+	char line[512], what[300];
+	if (run_ctl_swap_status("xdrv param", path, &gen0, NULL, 0, NULL) != 0)
 		return 1;
-	}
-	free(answer);
-	answer = NULL;
 	if (snprintf(line, sizeof line, "param set %s %s %s\n", ops[0], ops[1], ops[2]) >=
 	    (int)sizeof line)
 		return xdrv_cli_usage_error("param", "set: operands too long", NULL);
+	char *answer = NULL;
 	int rc = run_ctl_request("xdrv param", path, line, &answer);
 	if (rc >= 0)
 		rc = run_ctl_print("xdrv param", answer);
 	free(answer);
 	if (rc != 0 || !wait)
 		return rc ? 1 : 0;
-	struct timespec t0, now;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (;;) {
-		answer = NULL;
-		if (status(path, &gen, state, sizeof state, &answer) != 0) {
-			free(answer);
-			return 1;
-		}
-		if (!strcmp(state, "failed") || (!strcmp(state, "live") && gen > gen0)) {
-			int ok = !strcmp(state, "live");
-			if (ok)
-				fputs(answer, stdout); /* the status, "ok" last */
-			else
-				fprintf(stderr,
-					"xdrv param: set %s=%s failed, generation %u keeps "
-					"running:\n%s",
-					ops[1], ops[2], gen, answer);
-			free(answer);
-			return ok ? 0 : 1;
-		}
-		free(answer);
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if ((unsigned)(now.tv_sec - t0.tv_sec) >= timeout_s) {
-			fprintf(stderr,
-				"xdrv param: set %s=%s: still %s after %u s (it goes live at a "
-				"later dispatch; see `xdrv param status`)\n",
-				ops[1], ops[2], state, timeout_s);
-			return 1;
-		}
-		struct timespec d = {0, 50 * 1000 * 1000};
-		nanosleep(&d, NULL);
-	}
+	snprintf(what, sizeof what, "set %s=%s", ops[1], ops[2]);
+	return run_ctl_swap_wait("xdrv param", path, gen0, timeout_s, what) ? 1 : 0;
 }
 
 int cmd_param(int argc, char **argv)

@@ -713,7 +713,7 @@ static void summary(struct run_args *a, struct run_state *st, const struct ldr_u
 		tier_summary(a, st);
 	struct ldr_tier_info ti;
 	ldr_image_tier_info(st->img, &ti);
-	if (st->img && ti.what == LDR_SWAP_PARAM) { /* `xdrv param set` while it ran */
+	if (st->img && ti.what >= LDR_SWAP_PARAM) { /* `xdrv param set`, `xdrv patch` */
 		char hex[65] = "-";
 		if (ti.state == LDR_TIER_LIVE)
 			xdrv_hex(ti.obj_sha256, sizeof ti.obj_sha256, hex);

@@ -42,6 +42,7 @@ static const struct command commands[] = {
 	{"remove", cmd_remove, "uninstall a driver from the local store"},
 	{"ext", cmd_ext, "packet extensions: test one over a pcap capture; attach, list, ..."},
 	{"param", cmd_param, "list or re-specialize the parameters of a running driver"},
+	{"patch", cmd_patch, "apply, revert or list live patches of a running driver"},
 	{"version", cmd_version, "print the xdrv, driver ABI and LLVM versions and the git commit"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

@@ -35,6 +35,7 @@
  * and nothing proves that no return address points into it.
  */
 #include "ldr_jit.h"
+#include "patch.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -88,6 +89,12 @@ struct ldr_tier {
 	uint64_t *bc_vals;   /* the values in t->bc (the load's) */
 	uint64_t *live_vals; /* of the code that runs */
 	uint64_t *job_vals;  /* of the job's code */
+	/* live patches (patch.h), oldest first: those in the running code, those of the job's */
+	struct ldr_patch **live_patches, **job_patches;
+	size_t nlive_patches, njob_patches;
+	struct ldr_patch *applying; /* the job's new patch (owned until it goes live) */
+	char **gnames; /* the global variables t->bc defines, sorted: the rest came with a patch */
+	size_t ngnames;
 	/* the swap's (the polling thread's) */
 	uint64_t loaded_ns; /* tier 1 linked; for a re-specialization: asked for */
 	uint32_t reported;  /* the swap or the failure was handled */
@@ -193,6 +200,14 @@ static void tier_free(struct ldr_tier *t)
 	free(t->bc_vals);
 	free(t->live_vals);
 	free(t->job_vals);
+	for (size_t i = 0; i < t->nlive_patches; i++)
+		ldr_patch_free(t->live_patches[i]);
+	free(t->live_patches);
+	free(t->job_patches);
+	ldr_patch_free(t->applying);
+	for (size_t i = 0; i < t->ngnames; i++)
+		free(t->gnames[i]);
+	free(t->gnames);
 	free(t->bc);
 	free(t->obj);
 	free(t->err);
@@ -279,6 +294,19 @@ static int check_reserved(LLVMModuleRef m, const char *name, char **err)
 	return 0;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int base_global(const struct ldr_tier *t, LLVMValueRef g)
+{
+	char *n = value_name(g);
+	int found = n && bsearch(&n, t->gnames, t->ngnames, sizeof *t->gnames, cmp_str) != NULL;
+	free(n);
+	return found;
+}
+
 /* The descriptor's parameters and the values the module was specialized with. */
 static int keep_params(struct ldr_tier *t, const struct sdk_descriptor *d, const uint64_t *vals)
 {
@@ -339,6 +367,17 @@ int ldr_tier_split(struct ldr_image *img, LLVMModuleRef m, const struct sdk_desc
 		if ((rc = check_reserved(m, t->fns[t->nfns++], err)))
 			return rc;
 	}
+	/* the globals it defines (a patch's own data is told from them in later generations) */
+	size_t ng = 0;
+	for (LLVMValueRef g = LLVMGetFirstGlobal(m); g; g = LLVMGetNextGlobal(g))
+		ng++;
+	t->gnames = calloc(ng ? ng : 1, sizeof *t->gnames);
+	if (!t->gnames)
+		return xdrv_err(err, -ENOMEM, "tiers: out of memory");
+	for (LLVMValueRef g = LLVMGetFirstGlobal(m); g; g = LLVMGetNextGlobal(g))
+		if (!LLVMIsDeclaration(g) && !(t->gnames[t->ngnames++] = value_name(g)))
+			return xdrv_err(err, -ENOMEM, "tiers: out of memory");
+	qsort(t->gnames, t->ngnames, sizeof *t->gnames, cmp_str);
 	/* tier 2's input: the module as it is now (prepared, no thunks) */
 	LLVMMemoryBufferRef mb = LLVMWriteBitcodeToMemoryBuffer(m);
 	if (!mb)
@@ -478,6 +517,15 @@ static int tier2_module(struct ldr_tier *t, LLVMModuleRef m, char **err)
 		LLVMSetValueName2(d, name, strlen(name));
 		free(name);
 	}
+	/* what else is defined came with a patch (its statics): this generation's alone */
+	size_t sl = strlen(t->suffix);
+	for (LLVMValueRef f = LLVMGetFirstFunction(m); f; f = LLVMGetNextFunction(f)) {
+		size_t len = 0;
+		const char *n = LLVMGetValueName2(f, &len);
+		if (!LLVMIsDeclaration(f) && !is_llvm_special(f) &&
+		    !(len > sl && !memcmp(n + len - sl, t->suffix, sl)))
+			LLVMSetLinkage(f, LLVMInternalLinkage);
+	}
 	/* the state is tier 1's: declarations; constants stay visible to the optimizer */
 	LLVMValueRef next;
 	for (LLVMValueRef g = LLVMGetFirstGlobal(m); g; g = next) {
@@ -488,6 +536,10 @@ static int tier2_module(struct ldr_tier *t, LLVMModuleRef m, char **err)
 		}
 		if (LLVMIsDeclaration(g))
 			continue;
+		if (!base_global(t, g)) { /* a patch's own data: this generation's, defined here */
+			LLVMSetLinkage(g, LLVMInternalLinkage);
+			continue;
+		}
 		if (LLVMIsGlobalConstant(g) && !LLVMIsThreadLocal(g)) {
 			LLVMSetLinkage(g, LLVMAvailableExternallyLinkage);
 		} else {
@@ -509,6 +561,30 @@ static int tier2_module(struct ldr_tier *t, LLVMModuleRef m, char **err)
 	return 0;
 }
 
+/* The kept bitcode parsed into `c`, with `patches` merged in order (patch.c). */
+static int base_module(struct ldr_tier *t, LLVMContextRef c, struct ldr_patch *const *patches,
+		       size_t npatches, LLVMModuleRef *out, char **err)
+{
+	LLVMModuleRef m = NULL;
+	*out = NULL;
+	LLVMMemoryBufferRef mb = LLVMCreateMemoryBufferWithMemoryRange((const char *)t->bc,
+								       t->bclen, "xdrv-tier2", 0);
+	int bad = !mb || LLVMParseBitcodeInContext2(c, mb, &m) || !m;
+	if (mb)
+		LLVMDisposeMemoryBuffer(mb);
+	if (bad)
+		return xdrv_err(err, -EINVAL, "%s: the bitcode of tier 1 did not parse", t->change);
+	for (size_t i = 0; i < npatches; i++) {
+		int rc = ldr_patch_merge(m, patches[i], err);
+		if (rc) {
+			LLVMDisposeModule(m);
+			return rc;
+		}
+	}
+	*out = m;
+	return 0;
+}
+
 static int tier2_compile(struct ldr_tier *t, char **err)
 {
 	struct ldr_ctx *ctx = t->img->ctx;
@@ -517,15 +593,7 @@ static int tier2_compile(struct ldr_tier *t, char **err)
 	LLVMModuleRef m = NULL;
 	LLVMTargetMachineRef tm = NULL;
 	LLVMMemoryBufferRef out = NULL;
-	int rc = 0;
-	LLVMMemoryBufferRef mb = LLVMCreateMemoryBufferWithMemoryRange((const char *)t->bc,
-								       t->bclen, "xdrv-tier2", 0);
-	if (!mb || LLVMParseBitcodeInContext2(c, mb, &m) || !m) {
-		rc = xdrv_err(err, -EINVAL, "%s: the bitcode of tier 1 did not parse", t->change);
-		m = NULL;
-	}
-	if (mb)
-		LLVMDisposeMemoryBuffer(mb);
+	int rc = base_module(t, c, t->job_patches, t->njob_patches, &m, err);
 	if (!rc)
 		rc = tier2_module(t, m, err);
 	if (!rc && !(tm = ldr_host_tm(&ctx->host, t->opt_level, err)))
@@ -579,6 +647,51 @@ static void *tier2_main(void *arg)
 	return NULL;
 }
 
+/* The job went live: its patch list is the running one; a patch it left out (a revert) goes. */
+static void commit_patches(struct ldr_tier *t)
+{
+	for (size_t i = 0; i < t->nlive_patches; i++) {
+		int kept = 0;
+		for (size_t j = 0; j < t->njob_patches && !kept; j++)
+			kept = t->job_patches[j] == t->live_patches[i];
+		if (!kept)
+			ldr_patch_free(t->live_patches[i]);
+	}
+	free(t->live_patches);
+	t->live_patches = t->job_patches;
+	t->nlive_patches = t->njob_patches;
+	t->job_patches = NULL;
+	t->njob_patches = 0;
+	t->applying = NULL; /* in the live list now */
+}
+
+/* The job failed: the running list stays; a patch being applied goes. */
+static void drop_job_patches(struct ldr_tier *t)
+{
+	free(t->job_patches);
+	t->job_patches = NULL;
+	t->njob_patches = 0;
+	ldr_patch_free(t->applying);
+	t->applying = NULL;
+}
+
+/* The job's patches: the running ones, then `add` (NULL: none), less the newest if `drop`. */
+static int job_patches(struct ldr_tier *t, struct ldr_patch *add, int drop)
+{
+	size_t n = t->nlive_patches - (drop && t->nlive_patches ? 1 : 0);
+	struct ldr_patch **a = calloc(n + 2, sizeof *a);
+	if (!a)
+		return -ENOMEM;
+	if (n)
+		memcpy(a, t->live_patches, n * sizeof *a);
+	if (add)
+		a[n++] = add;
+	free(t->job_patches);
+	t->job_patches = a;
+	t->njob_patches = n;
+	return 0;
+}
+
 /* A job: generation next_gen of the whole module, compiled by a thread of its own (the
  * previous job's has ended: its state was handled). */
 static int start_job(struct ldr_tier *t, uint32_t what, char **err)
@@ -624,7 +737,8 @@ int ldr_tier_start(struct ldr_image *img, char **err)
 	int rc = 0;
 	if (!t->direct) {
 		snprintf(t->change, sizeof t->change, "tier 2");
-		rc = start_job(t, LDR_SWAP_TIER2, err);
+		rc = job_patches(t, NULL, 0) ? xdrv_err(err, -ENOMEM, "tiers: out of memory")
+					     : start_job(t, LDR_SWAP_TIER2, err);
 	}
 	pthread_mutex_unlock(&tiers_mu);
 	return rc;
@@ -643,6 +757,10 @@ const char *ldr_swap_name(uint32_t what)
 		return "tier 2";
 	case LDR_SWAP_PARAM:
 		return "re-specialization";
+	case LDR_SWAP_PATCH:
+		return "live-patch";
+	case LDR_SWAP_REVERT:
+		return "revert";
 	default:
 		return "none";
 	}
@@ -710,9 +828,147 @@ int ldr_image_param_set(struct ldr_image *img, const char *name, const char *val
 	t->opt_level = img->ctx->cfg.opt_level;
 	t->info.opt_level = t->opt_level;
 	t->loaded_ns = xdrv_now_ns();
-	rc = start_job(t, LDR_SWAP_PARAM, err);
+	rc = job_patches(t, NULL, 0) ? xdrv_err(err, -ENOMEM, "driver %s: out of memory", who)
+				     : start_job(t, LDR_SWAP_PARAM, err);
 	pthread_mutex_unlock(&tiers_mu);
 	return rc;
+}
+
+/* Whether a swap can start now (under tiers_mu); -EBUSY said otherwise. */
+static int idle_for(struct ldr_tier *t, const char *who, const char *what, char **err)
+{
+	uint32_t st = atomic_load(&t->state);
+	if (st == LDR_TIER_COMPILING || (st == LDR_TIER_READY && !t->reported))
+		return xdrv_err(err, -EBUSY,
+				"driver %s: %s is compiling; %s when it is live (or failed)", who,
+				t->change, what);
+	return 0;
+}
+
+static struct ldr_tier *swappable_tier(struct ldr_image *img, char **err)
+{
+	struct ldr_tier *t = img ? img->tier : NULL;
+	if (!t)
+		xdrv_err(err, -ENOTSUP,
+			 "driver %s: its code is not swappable (load it with swappable code: xdrv "
+			 "run "
+			 "--in-process --control, or --tier auto)",
+			 img && img->name ? img->name : "?");
+	return t;
+}
+
+int ldr_image_patch_apply(struct ldr_image *img, const char *path, char **err)
+{
+	struct ldr_tier *t = swappable_tier(img, err);
+	if (!t)
+		return -ENOTSUP;
+	const char *who = img->name ? img->name : "?";
+	uint8_t base[32];
+	int rc = ldr_image_payload_digest(img, base);
+	if (rc)
+		return xdrv_err(err, rc, "driver %s: the running package's digest is unknown", who);
+	struct ldr_patch *p = NULL;
+	if ((rc = ldr_patch_read(img->ctx, path, base, &p, err)))
+		return rc;
+	if (strcmp(ldr_patch_name(p), who) != 0) {
+		rc = xdrv_err(err, -EINVAL, "patch %s is for driver %s, this is %s", path,
+			      ldr_patch_name(p), who);
+		ldr_patch_free(p);
+		return rc;
+	}
+	pthread_mutex_lock(&tiers_mu);
+	for (size_t i = 0; i < t->nlive_patches && !rc; i++)
+		if (!memcmp(ldr_patch_digest(t->live_patches[i]), ldr_patch_digest(p), 32))
+			rc = xdrv_err(err, -EALREADY,
+				      "driver %s: patch %s (sha256 %.16s...) is applied "
+				      "already",
+				      who, path, ldr_patch_digest_hex(p));
+	if (!rc)
+		rc = idle_for(t, who, "apply the patch", err);
+	/* the merge's refusals (a function missing or of another type) answered now, not by the
+	 * background compile: the whole merge tried on the kept bitcode */
+	char saved[sizeof t->change];
+	memcpy(saved, t->change, sizeof saved);
+	if (!rc) {
+		LLVMContextRef c = LLVMContextCreate();
+		LLVMContextSetDiagnosticHandler(c, diag_quiet, NULL);
+		LLVMModuleRef m = NULL;
+		snprintf(t->change, sizeof t->change, "live patch %s %s", ldr_patch_name(p),
+			 ldr_patch_version(p));
+		if (!(rc = job_patches(t, p, 0)))
+			rc = base_module(t, c, t->job_patches, t->njob_patches, &m, err);
+		if (m)
+			LLVMDisposeModule(m);
+		LLVMContextDispose(c);
+	}
+	if (!rc) {
+		snprintf(t->change, sizeof t->change, "live patch %s %s (sha256 %.16s...)",
+			 ldr_patch_name(p), ldr_patch_version(p), ldr_patch_digest_hex(p));
+		t->applying = p;
+		t->opt_level = img->ctx->cfg.opt_level;
+		t->info.opt_level = t->opt_level;
+		t->loaded_ns = xdrv_now_ns();
+		memcpy(t->job_vals, t->live_vals, t->nparams * sizeof *t->job_vals);
+		rc = start_job(t, LDR_SWAP_PATCH, err);
+		if (rc)
+			drop_job_patches(t);
+	} else {
+		memcpy(t->change, saved, sizeof saved);
+		free(t->job_patches);
+		t->job_patches = NULL;
+		t->njob_patches = 0;
+		ldr_patch_free(p);
+	}
+	pthread_mutex_unlock(&tiers_mu);
+	return rc;
+}
+
+int ldr_image_patch_revert(struct ldr_image *img, char **err)
+{
+	struct ldr_tier *t = swappable_tier(img, err);
+	if (!t)
+		return -ENOTSUP;
+	const char *who = img->name ? img->name : "?";
+	pthread_mutex_lock(&tiers_mu);
+	int rc = t->nlive_patches
+			 ? idle_for(t, who, "revert", err)
+			 : xdrv_err(err, -ENOENT, "driver %s: no live patch is applied", who);
+	if (!rc) {
+		const struct ldr_patch *p = t->live_patches[t->nlive_patches - 1];
+		snprintf(t->change, sizeof t->change,
+			 "revert of live patch %s %s (sha256 %.16s...)", ldr_patch_name(p),
+			 ldr_patch_version(p), ldr_patch_digest_hex(p));
+		t->opt_level = img->ctx->cfg.opt_level;
+		t->info.opt_level = t->opt_level;
+		t->loaded_ns = xdrv_now_ns();
+		memcpy(t->job_vals, t->live_vals, t->nparams * sizeof *t->job_vals);
+		rc = job_patches(t, NULL, 1) ? xdrv_err(err, -ENOMEM, "out of memory")
+					     : start_job(t, LDR_SWAP_REVERT, err);
+		if (rc)
+			drop_job_patches(t);
+	}
+	pthread_mutex_unlock(&tiers_mu);
+	return rc;
+}
+
+size_t ldr_image_patches(const struct ldr_image *img, struct ldr_patch_info *out, size_t cap)
+{
+	struct ldr_tier *t = img ? img->tier : NULL;
+	if (!t)
+		return 0;
+	pthread_mutex_lock(&tiers_mu);
+	size_t n = t->nlive_patches;
+	for (size_t i = 0; i < n && i < cap; i++) {
+		const struct ldr_patch *p = t->live_patches[i];
+		memset(&out[i], 0, sizeof out[i]);
+		snprintf(out[i].version, sizeof out[i].version, "%s", ldr_patch_version(p));
+		memcpy(out[i].sha256, ldr_patch_digest(p), 32);
+		size_t nf = 0;
+		ldr_patch_functions(p, &nf);
+		out[i].functions = (uint32_t)nf;
+	}
+	pthread_mutex_unlock(&tiers_mu);
+	return n;
 }
 
 /* ---- the swap -------------------------------------------------------------------------------
@@ -823,6 +1079,7 @@ static int handle(struct ldr_tier *t)
 		atomic_store(&t->state, LDR_TIER_LIVE);
 		t->live_gen = t->gen;
 		memcpy(t->live_vals, t->job_vals, t->nparams * sizeof *t->live_vals);
+		commit_patches(t);
 		for (size_t k = 0; k < t->nparams && k < t->img->nparams; k++)
 			t->img->param_values[k] = t->live_vals[k];
 		report(t, 1);
@@ -834,6 +1091,7 @@ static int handle(struct ldr_tier *t)
 		}
 		atomic_store(&t->state, LDR_TIER_FAILED);
 		memcpy(t->job_vals, t->live_vals, t->nparams * sizeof *t->job_vals);
+		drop_job_patches(t);
 		report(t, 0);
 		snprintf(t->info.error, sizeof t->info.error, "%s", t->err ? t->err : "?");
 	}

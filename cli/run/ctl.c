@@ -305,6 +305,8 @@ static void serve_line(struct run_ctl *c, char *req, FILE *f)
 	c->served++;
 	if (!strncmp(req, "param ", 6))
 		run_ctl_param(c->img, f, req + 6);
+	else if (!strncmp(req, "patch ", 6))
+		run_ctl_patch(c->img, f, req + 6);
 	else if (!c->nd)
 		reply(f, "error: the run has no network interface yet\n");
 	else if (!strcmp(req, "list"))
@@ -322,7 +324,7 @@ static void serve_line(struct run_ctl *c, char *req, FILE *f)
 		do_attach(c, f, req + 8, true);
 	else
 		reply(f, "error: unknown request (list, stats, detach ID, attach POS SPEC, "
-			 "replace ID SPEC, param list|status|set)\n");
+			 "replace ID SPEC, param list|status|set, patch list|apply|revert)\n");
 }
 
 /* A client: its peer credentials checked, its line read (a short deadline keeps a silent peer

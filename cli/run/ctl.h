@@ -42,6 +42,8 @@ void run_ctl_set_image(struct run_ctl *c, struct ldr_image *img);
 /* Serve "param list", "param status" or "param set DRIVER NAME VALUE" (args: after "param ")
  * for `img` (NULL: refused, naming why) into f (ctl_param.c). */
 void run_ctl_param(struct ldr_image *img, FILE *f, char *args);
+/* "patch list", "patch apply PATH" (absolute) or "patch revert" (ctl_param.c). */
+void run_ctl_patch(struct ldr_image *img, FILE *f, char *args);
 
 /* Client (ctl_client.c): send `line` to the socket at `path`, read the whole answer into
  * *answer (malloc'd, NUL-ended; the caller frees). 0: it ended in "ok"; 1: it did not (an
@@ -50,6 +52,16 @@ int run_ctl_request(const char *who, const char *path, const char *line, char **
 /* Print an answer: "error: " lines to stderr prefixed by `who`, "ok" dropped, the rest to
  * stdout. 0 when it held "ok". */
 int run_ctl_print(const char *who, const char *answer);
+
+/* The run's code swaps (`param status`): the generation that runs and the newest swap's
+ * state into *gen and state (may be NULL), the whole answer into *answer if not NULL (the
+ * caller frees). 0, or -1 said on stderr. */
+int run_ctl_swap_status(const char *who, const char *path, unsigned *gen, char *state, size_t cap,
+			char **answer);
+/* Ask for the status every 50 ms until a generation after gen0 is live (its status printed:
+ * 0) or the swap failed (said: -1), at most timeout_s seconds (-1). `what` names the change. */
+int run_ctl_swap_wait(const char *who, const char *path, unsigned gen0, unsigned timeout_s,
+		      const char *what);
 
 /* Stops the relay, removes the socket file (not in a driver host); NULL-safe. */
 void run_ctl_close(struct run_ctl *c);

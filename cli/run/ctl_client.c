@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #define ANSWER_MAX (1u << 20)
@@ -91,4 +92,70 @@ int run_ctl_print(const char *who, const char *answer)
 		p = nl ? nl + 1 : p + l;
 	}
 	return ok ? 0 : 1;
+}
+
+/* The status line's "generation N" and "state S" (S copied into state). */
+static int parse_status(const char *answer, unsigned *gen, char *state, size_t cap)
+{
+	const char *g = strstr(answer, " generation ");
+	const char *s = strstr(answer, " state ");
+	if (!g || !s || sscanf(g, " generation %u", gen) != 1)
+		return -1;
+	size_t n = strcspn(s + 7, " \n");
+	snprintf(state, cap, "%.*s", (int)(n < cap ? n : cap - 1), s + 7);
+	return 0;
+}
+
+int run_ctl_swap_status(const char *who, const char *path, unsigned *gen, char *state, size_t cap,
+			char **answer)
+{
+	char *a = NULL, st[32];
+	int rc = run_ctl_request(who, path, "param status\n", &a);
+	if (rc > 0)
+		run_ctl_print(who, a);
+	if (rc == 0 && parse_status(a, gen, state ? state : st, state ? cap : sizeof st) != 0) {
+		fprintf(stderr, "%s: %s: an answer without generation and state: %s\n", who, path,
+			a);
+		rc = -1;
+	}
+	if (rc == 0 && answer)
+		*answer = a;
+	else
+		free(a);
+	return rc ? -1 : 0;
+}
+
+int run_ctl_swap_wait(const char *who, const char *path, unsigned gen0, unsigned timeout_s,
+		      const char *what)
+{
+	struct timespec t0, now;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		unsigned gen = 0;
+		char state[32], *answer = NULL;
+		if (run_ctl_swap_status(who, path, &gen, state, sizeof state, &answer) != 0)
+			return -1;
+		if (!strcmp(state, "failed") || (!strcmp(state, "live") && gen > gen0)) {
+			int ok = !strcmp(state, "live");
+			if (ok)
+				fputs(answer, stdout); /* the status, "ok" last */
+			else
+				fprintf(stderr, "%s: %s failed, generation %u keeps running:\n%s",
+					who, what, gen, answer);
+			free(answer);
+			return ok ? 0 : -1;
+		}
+		free(answer);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((unsigned)(now.tv_sec - t0.tv_sec) >= timeout_s) {
+			fprintf(stderr,
+				"%s: %s: still %s after %u s (it goes live at a later dispatch; "
+				"see "
+				"`xdrv param status`)\n",
+				who, what, state, timeout_s);
+			return -1;
+		}
+		struct timespec d = {0, 50 * 1000 * 1000};
+		nanosleep(&d, NULL);
+	}
 }

@@ -105,12 +105,57 @@ static void do_set(struct ldr_image *img, FILE *f, char *args)
 	free(err);
 }
 
+static void patch_list(struct ldr_image *img, FILE *f)
+{
+	struct ldr_patch_info info[64];
+	size_t n = ldr_image_patches(img, info, sizeof info / sizeof info[0]);
+	for (size_t i = 0; i < n && i < sizeof info / sizeof info[0]; i++) {
+		char hex[65];
+		for (int k = 0; k < 32; k++)
+			snprintf(hex + 2 * k, 3, "%02x", info[i].sha256[k]);
+		fprintf(f, "%zu %s %s %s functions=%u\n", i + 1, ldr_image_name(img),
+			info[i].version, hex, info[i].functions);
+	}
+	fprintf(f, "ok\n");
+}
+
+void run_ctl_patch(struct ldr_image *img, FILE *f, char *args)
+{
+	if (!img) {
+		fprintf(f, "error: code swaps (live patches, re-specialization) need `xdrv run "
+			   "--in-process --control`: this run's driver runs in a driver host (or "
+			   "natively), where code is not swapped\n");
+		return;
+	}
+	char *err = NULL;
+	int rc = 0;
+	if (!strcmp(args, "list")) {
+		patch_list(img, f);
+		return;
+	} else if (!strncmp(args, "apply ", 6) && args[6] == '/') {
+		rc = ldr_image_patch_apply(img, args + 6, &err);
+	} else if (!strncmp(args, "apply ", 6)) {
+		fprintf(f, "error: patch apply wants an absolute path\n");
+		return;
+	} else if (!strcmp(args, "revert")) {
+		rc = ldr_image_patch_revert(img, &err);
+	} else {
+		fprintf(f, "error: unknown patch request (list, apply PATH, revert)\n");
+		return;
+	}
+	if (rc)
+		fprintf(f, "error: %s\n", err ? err : "patch failed");
+	else
+		fprintf(f, "compiling\nok\n");
+	free(err);
+}
+
 void run_ctl_param(struct ldr_image *img, FILE *f, char *args)
 {
 	if (!img) {
-		fprintf(f, "error: re-specialization needs `xdrv run --in-process --control`: "
-			   "this run's driver runs in a driver host (or natively), where code is "
-			   "not swapped\n");
+		fprintf(f, "error: code swaps (re-specialization, live patches) need `xdrv run "
+			   "--in-process --control`: this run's driver runs in a driver host (or "
+			   "natively), where code is not swapped\n");
 		return;
 	}
 	if (!strcmp(args, "list"))

@@ -105,7 +105,7 @@ DS="$T/dom.sock"
 XPID=$!
 if wait_sock "$DS" "$XPID"; then
   dr=$("$X" param set --control "$DS" dp83820 csum_offload 0 2>&1); dq=$?
-  if [ "$dq" -eq 1 ] && has "$dr" "re-specialization needs \`xdrv run --in-process --control\`"; then
+  if [ "$dq" -eq 1 ] && has "$dr" "need \`xdrv run --in-process --control\`"; then
     ok "a run in a driver domain refuses param set, saying why"
   else
     bad "domain: exit $dq: $dr"

@@ -270,9 +270,11 @@ int ldr_image_load_compiled(struct ldr_ctx *ctx, const struct ldr_compiled *c,
 #define LDR_TIER_FAILED	   4u /* tier 2 failed (error says why): tier 1 keeps running */
 /* What the newest code swap was (struct ldr_tier_info.what). Generation 0 is the load's code;
  * each swap compiles generation N+1 of the whole module and stores every slot. */
-#define LDR_SWAP_NONE  0u /* nothing swapped yet */
-#define LDR_SWAP_TIER2 1u /* tier auto's optimized tier */
-#define LDR_SWAP_PARAM 2u /* re-specialization (ldr_image_param_set) */
+#define LDR_SWAP_NONE	0u /* nothing swapped yet */
+#define LDR_SWAP_TIER2	1u /* tier auto's optimized tier */
+#define LDR_SWAP_PARAM	2u /* re-specialization (ldr_image_param_set) */
+#define LDR_SWAP_PATCH	3u /* a live patch applied (ldr_image_patch_apply) */
+#define LDR_SWAP_REVERT 4u /* the newest live patch reverted (ldr_image_patch_revert) */
 struct ldr_tier_info {
 	uint32_t state;		/* LDR_TIER_* above: of the newest swap (LIVE: its code runs) */
 	uint32_t what;		/* LDR_SWAP_* of the newest swap */
@@ -315,6 +317,26 @@ void ldr_tier_set_observer(ldr_tier_observer fn, void *arg);
  * value equal to the running one is -EALREADY.
  */
 int ldr_image_param_set(struct ldr_image *img, const char *name, const char *value, char **err);
+/*
+ * Live patches (loader/README.md, "Code swaps"; the package: patch.h): apply the signed patch
+ * package at `path` to the running swappable image. It must name this image's payload digest
+ * (patch_for) and driver, verify like a driver package with the context's trust root, and merge
+ * (each function it replaces defined here with the identical type; tried at once on the kept
+ * bitcode, so a refusal is answered here and nothing changes). Then generation N+1 (the base,
+ * the patches already live, this one, the running parameter values) compiles in the background
+ * and is swapped in like a re-specialization. -EALREADY for a patch applied already, -EBUSY,
+ * -ENOTSUP as ldr_image_param_set; the reader's and the merge's codes otherwise.
+ * ldr_image_patch_revert compiles the code without the newest live patch (-ENOENT: none).
+ */
+int ldr_image_patch_apply(struct ldr_image *img, const char *path, char **err);
+int ldr_image_patch_revert(struct ldr_image *img, char **err);
+struct ldr_patch_info {
+	char version[64];
+	uint8_t sha256[32]; /* the patch package's payload digest */
+	uint32_t functions; /* replaced */
+};
+/* The live patches of the running code, oldest first: their count (cap of them into out). */
+size_t ldr_image_patches(const struct ldr_image *img, struct ldr_patch_info *out, size_t cap);
 /* "tier 2", "re-specialization", ... for LDR_SWAP_*. */
 const char *ldr_swap_name(uint32_t what);
 /* "full", "fast", "auto"; and the reverse (-EINVAL for another word). */
