@@ -342,8 +342,7 @@ static void test_params_with_a_bad_declaration_are_rejected(void)
 	params[0] = saved;
 	params[1].type = 9;
 	CU_ASSERT_EQUAL(bind_params(NULL, 0, 1, &m), -EINVAL);
-	CU_ASSERT_PTR_NOT_NULL(m ? strstr(m, "params[1] (offset): bad type, flags or var")
-				 : NULL);
+	CU_ASSERT_PTR_NOT_NULL(m ? strstr(m, "params[1] (offset): bad type, flags or var") : NULL);
 	free(m);
 	params[1].type = XDRV_PARAM_I32;
 	params[2].name = "Big";
