@@ -15,6 +15,7 @@
 #include "run/disk.h"
 #include "run/run_ext.h"
 #include "run/run.h"
+#include "run/update.h"
 #include "verify_args.h"
 
 #include <dlfcn.h>
@@ -169,7 +170,9 @@ static void usage(FILE *f)
 		"                      root only); in a driver domain the supervisor relays\n"
 		"                      detach, list and stats to the driver host, and for\n"
 		"                      attach verifies and compiles the package and hands it\n"
-		"                      to the running driver host\n"
+		"                      to the running driver host; with --in-process also\n"
+		"                      for `xdrv update` (a newer version of the driver, same\n"
+		"                      interface)\n"
 		"  With --host-tap the run lasts until SIGINT/SIGTERM (or --for); with the "
 		"generator\n"
 		"  until its frames are through. Prints frames each way, the wire's counters and\n"
@@ -576,6 +579,7 @@ struct run_state {
 	struct run_console *console; /* a model with a serial port, else NULL */
 	struct run_nic *nic;	     /* NIC mode, else NULL */
 	struct run_ctl *ctl;	     /* --control, else NULL */
+	struct run_update upd;	     /* in process with --control: what `xdrv update` replaces */
 };
 
 /* Load the driver: the JIT path or the native path. Sets st->desc. */
@@ -623,6 +627,7 @@ static void run(struct run_args *a, struct run_state *st, struct ldr_domain_host
 		o.until_idle = !run_nic_until_signal(st->nic);
 		o.cap_ns = o.until_idle ? NIC_RUN_CAP_NS : 0;
 	}
+	o.drvp = &st->drv; /* `xdrv update` may replace it between two rounds */
 	run_loop(st->drv, &o, &st->loop);
 	if (st->loop.signal)
 		printf("stopping on signal %d\n", st->loop.signal);
@@ -709,6 +714,10 @@ static void summary(struct run_args *a, struct run_state *st, const struct ldr_u
 	}
 	if (st->img && a->cfg.tier != LDR_TIER_FULL)
 		tier_summary(a, st);
+	if (st->upd.updates) /* the load and probe figures are of the first version */
+		printf("  update      %u live update(s) to the version above, %" PRIu64
+		       " frame(s) in flight dropped\n",
+		       st->upd.updates, st->upd.frames_dropped);
 	printf("  first call  %.3f ms from start of load until probe returned (probe %.3f ms)\n",
 	       ms(st->t_probed - st->t0), ms(st->t_probed - st->t_loaded));
 	printf("  ran         %.3f ms, %" PRIu64 " events dispatched\n",
@@ -818,6 +827,16 @@ static int run_loaded(struct run_args *a, struct run_state *st, const uint8_t *i
 				rc = xdrv_err(&err, -ENOMEM, "out of memory");
 		} else if (rc == 0 && a->control) {
 			rc = run_ctl_open(a->control_path, &st->ctl, &err);
+			st->upd = (struct run_update){
+				.ctx = st->ctx,
+				.img = &st->img,
+				.drv = &st->drv,
+				.desc = &st->desc,
+				.params = a->pv,
+				.nparams = a->nparams,
+				.bind = {.io_timeout_ms = (uint32_t)a->io_timeout_ms},
+				.rev = a->ext_rev};
+			run_ctl_set_update(st->ctl, &st->upd);
 		}
 		run_ctl_set(st->ctl, st->ctx, run_nic_netdev(st->nic));
 		if (rc != 0)

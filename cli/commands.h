@@ -38,6 +38,9 @@ int cmd_remove(int argc, char **argv);	/* cli/cmd_remove.c */
 int cmd_ext(int argc, char **argv);
 int cmd_ext_ctl(int argc, char **argv);
 
+/* live update (issue 13): `xdrv update` against a running `xdrv run --in-process --control` */
+int cmd_update(int argc, char **argv); /* cli/cmd_update.c */
+
 /* measured boot (issue 5) */
 int cmd_boot(int argc, char **argv);	    /* cli/cmd_boot.c */
 int cmd_attest(int argc, char **argv);	    /* cli/cmd_attest.c */

@@ -41,6 +41,7 @@ static const struct command commands[] = {
 	{"list", cmd_list, "list the installed drivers (or the package path of one)"},
 	{"remove", cmd_remove, "uninstall a driver from the local store"},
 	{"ext", cmd_ext, "packet extensions: test one over a pcap capture; attach, list, ..."},
+	{"update", cmd_update, "replace a running driver by a newer version, interface kept"},
 	{"version", cmd_version, "print the xdrv, driver ABI and LLVM versions and the git commit"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

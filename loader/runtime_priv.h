@@ -139,6 +139,7 @@ struct ldr_mapping {
 struct ldr_netdev;
 struct ldr_blkdev;
 struct ldr_scsi_host;
+struct ldr_hold;
 
 struct ldr_driver {
 	struct ldr_obj dev;	 /* the xdrv_device_t handle */
@@ -182,7 +183,36 @@ struct ldr_driver {
 	struct ldr_pkt *pkt_pool;
 	uint32_t pkt_pool_n;
 	uint32_t rxpools; /* ABI 1.1 receive buffer pools (runtime_net.c): one mapping each */
+	/* live update (runtime_update.c): set while this instance is removed for one, or probed
+	 * by one; its interfaces' unregister and release detach them into the hold instead of
+	 * destroying them, and its xdrv_net_register takes the held one of the same slot */
+	struct ldr_hold *hold;
 };
+
+/* ---- live update (runtime_update.c) ------------------------------------------------------- */
+/* What a device's host side keeps while no driver is bound to it during a live update: the
+ * interfaces (their host pointers, receive callback, extension chains and counters), each
+ * detached from the removed driver (handle dropped, packets, backlog and pools released). */
+struct ldr_hold {
+	struct hvb_device *hdev;
+	struct ldr_netdev *net[LDR_MAX_NETDEVS];
+	bool was_open[LDR_MAX_NETDEVS];
+	uint64_t frames_dropped; /* host frames lost at the detach: backlog, rx batch, tx ring */
+};
+/* runtime_driver.c: bind with drv->hold set during probe (NULL: ldr_driver_bind); unbind with
+ * drv->hold set (remove, then release: the registered interfaces go to the hold). */
+int ldr_driver_bind_hold(const struct xdrv_driver *desc, struct hvb_device *dev,
+			 const struct ldr_bind_opts *opts, struct ldr_hold *hold,
+			 struct ldr_driver **out, char **err);
+void ldr_driver_unbind_hold(struct ldr_driver *drv, struct ldr_hold *hold,
+			    struct ldr_unbind_report *rep);
+/* runtime_net.c: close the driver's open interfaces to the host for the update (ldr_net_xmit
+ * refuses and counts; the driver's own transmits go on); frames the driver has not finished
+ * sending (its transmit ring, an undelivered rx batch); destroy what a hold still keeps (its
+ * chains detached). */
+void ldr_net_quiesce(struct ldr_driver *drv);
+uint32_t ldr_net_in_flight(struct ldr_driver *drv);
+void ldr_net_hold_release(struct ldr_hold *hold);
 
 /* ---- the current driver -------------------------------------------------------------------- */
 /* The driver instance whose entry point runs on this thread, or NULL. */

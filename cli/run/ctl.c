@@ -35,6 +35,7 @@
 
 #include "ctl_msg.h"
 #include "run_ext.h"
+#include "update.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -78,6 +79,7 @@ struct run_ctl {
 	struct ldr_ctx *cctx; /* supervisor: the relay thread's context, made at the first attach */
 	uint32_t rounds;
 	uint64_t served, refused;
+	struct run_update *upd; /* in process: what "update PATH" acts on; NULL: not offered */
 };
 
 int run_ctl_default_path(char *buf, size_t cap)
@@ -291,6 +293,22 @@ static void do_detach(struct run_ctl *c, FILE *f, const char *arg)
 	free(err);
 }
 
+void run_ctl_set_update(struct run_ctl *c, struct run_update *u)
+{
+	if (c)
+		c->upd = u;
+}
+
+/* "update PATH": the running driver replaced by a newer version of itself (update.c). */
+static void do_update(struct run_ctl *c, FILE *f, const char *path)
+{
+	if (!c->upd) {
+		reply(f, "error: live update needs --in-process (not built for driver domains)\n");
+		return;
+	}
+	run_update_serve(c->upd, path, f);
+}
+
 /* One request line (without its newline) answered into f. */
 static void serve_line(struct run_ctl *c, char *req, FILE *f)
 {
@@ -310,6 +328,8 @@ static void serve_line(struct run_ctl *c, char *req, FILE *f)
 		do_attach(c, f, req + 7, false);
 	else if (!strncmp(req, "replace ", 8))
 		do_attach(c, f, req + 8, true);
+	else if (!strncmp(req, "update ", 7))
+		do_update(c, f, req + 7);
 	else
 		reply(f, "error: unknown request (list, stats, detach ID, attach POS SPEC, "
 			 "replace ID SPEC)\n");
