@@ -146,7 +146,11 @@ void run_update_serve(struct run_update *u, const char *path, FILE *f)
 	}
 	ldr_image_unload(img);
 	u->frames_dropped += rep.frames_dropped;
-	fprintf(f, "error: %s\n", err ? err : strerror(-rc));
+	if (rep.rolled_back) /* the old version went through a remove and a probe too */
+		fprintf(f, "error: %s; %" PRIu64 " frame(s) in flight dropped\n",
+			err ? err : strerror(-rc), rep.frames_dropped);
+	else
+		fprintf(f, "error: %s\n", err ? err : strerror(-rc));
 	printf("control: update of %s to %s failed: %s\n", name, to, err ? err : strerror(-rc));
 	fflush(stdout);
 	free(err);
