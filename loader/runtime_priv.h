@@ -198,6 +198,16 @@ struct ldr_hold {
 	struct ldr_netdev *net[LDR_MAX_NETDEVS];
 	bool was_open[LDR_MAX_NETDEVS];
 	uint64_t frames_dropped; /* host frames lost at the detach: backlog, rx batch, tx ring */
+	/* disks, with the requests the driver had not completed (re-issued to the next driver),
+	 * and what the next driver must register them as */
+	struct ldr_blkdev *blk[LDR_MAX_BLKDEVS];
+	struct {
+		char name[32];
+		uint32_t block_size;
+		uint64_t num_blocks;
+	} blk_as[LDR_MAX_BLKDEVS];
+	struct ldr_scsi_host *scsi[LDR_MAX_SCSI_HOSTS];
+	uint32_t scsi_aborted; /* commands the host had abandoned, finished as aborted */
 };
 /* runtime_driver.c: bind with drv->hold set during probe (NULL: ldr_driver_bind); unbind with
  * drv->hold set (remove, then release: the registered interfaces go to the hold). */
@@ -213,6 +223,15 @@ void ldr_driver_unbind_hold(struct ldr_driver *drv, struct ldr_hold *hold,
 void ldr_net_quiesce(struct ldr_driver *drv);
 uint32_t ldr_net_in_flight(struct ldr_driver *drv);
 void ldr_net_hold_release(struct ldr_hold *hold);
+/* runtime_block.c: requests the driver has not completed; re-issue a held disk's requests to
+ * the driver that registered it again (a refused one completes with the refusal; returns the
+ * number re-issued); destroy what a hold still keeps (its requests finished with ENODEV). */
+uint32_t ldr_blk_in_flight(const struct ldr_driver *drv);
+uint32_t ldr_blk_reissue(struct ldr_blkdev *bd);
+void ldr_blk_hold_release(struct ldr_hold *hold);
+/* runtime_scsi.c: commands not completed; destroy what a hold still keeps. */
+uint32_t ldr_scsi_in_flight(const struct ldr_driver *drv);
+void ldr_scsi_hold_release(struct ldr_hold *hold);
 
 /* ---- the current driver -------------------------------------------------------------------- */
 /* The driver instance whose entry point runs on this thread, or NULL. */

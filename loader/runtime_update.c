@@ -45,29 +45,89 @@ static void keep_orphan(struct ldr_hold *h)
 	orphans = o;
 }
 
-/* The new instance took every interface the old one had? Then open those that were open. */
-static int adopt(struct ldr_driver *drv, struct ldr_hold *h, struct ldr_netdev *const *kept,
-		 uint32_t *n, char **err)
+/* What the hold had when the old driver was gone: the objects the next driver must take. */
+struct kept {
+	struct ldr_netdev *net[LDR_MAX_NETDEVS];
+	struct ldr_blkdev *blk[LDR_MAX_BLKDEVS];
+	struct ldr_scsi_host *scsi[LDR_MAX_SCSI_HOSTS];
+};
+
+/* The new instance took every interface, disk and SCSI host the old one had (a disk under the
+ * same name and geometry)? Then re-issue the kept disk requests and open the interfaces that
+ * were open. */
+static int adopt(struct ldr_driver *drv, struct ldr_hold *h, const struct kept *k,
+		 struct ldr_update_report *rep, char **err)
 {
-	*n = 0;
+	uint32_t nn = 0, nb = 0, ns = 0;
 	for (uint32_t i = 0; i < LDR_MAX_NETDEVS; i++) {
-		if (!kept[i])
+		if (!k->net[i])
 			continue;
-		if (ldr_driver_netdev(drv, i) != kept[i])
+		if (ldr_driver_netdev(drv, i) != k->net[i])
 			return xdrv_err(err, -ENODEV,
 					"%s: the new version did not register interface net%u "
 					"again in probe",
 					drv->label, i);
-		(*n)++;
+		nn++;
 	}
-	for (uint32_t i = 0; i < LDR_MAX_NETDEVS; i++) {
-		if (!kept[i] || !h->was_open[i])
+	for (uint32_t i = 0; i < LDR_MAX_BLKDEVS; i++) {
+		if (!k->blk[i])
 			continue;
-		int rc = ldr_net_open(kept[i], err);
+		struct ldr_blkdev *bd = ldr_driver_blkdev(drv, i);
+		if (bd != k->blk[i])
+			return xdrv_err(err, -ENODEV,
+					"%s: the new version did not register disk %s again in "
+					"probe",
+					drv->label, h->blk_as[i].name);
+		if (strcmp(ldr_blk_name(bd), h->blk_as[i].name) != 0 ||
+		    ldr_blk_block_size(bd) != h->blk_as[i].block_size ||
+		    ldr_blk_num_blocks(bd) != h->blk_as[i].num_blocks)
+			return xdrv_err(err, -EINVAL,
+					"%s: the new version registered disk %s as %s, %u-byte "
+					"blocks x %llu (was %u x %llu)",
+					drv->label, h->blk_as[i].name, ldr_blk_name(bd),
+					ldr_blk_block_size(bd),
+					(unsigned long long)ldr_blk_num_blocks(bd),
+					h->blk_as[i].block_size,
+					(unsigned long long)h->blk_as[i].num_blocks);
+		nb++;
+	}
+	for (uint32_t i = 0; i < LDR_MAX_SCSI_HOSTS; i++) {
+		if (!k->scsi[i])
+			continue;
+		if (ldr_driver_scsi_host(drv, i) != k->scsi[i])
+			return xdrv_err(err, -ENODEV,
+					"%s: the new version did not register SCSI host %u again "
+					"in probe",
+					drv->label, i);
+		ns++;
+	}
+	rep->netdevs_kept = nn;
+	rep->blkdevs_kept = nb;
+	rep->scsi_kept = ns;
+	for (uint32_t i = 0; i < LDR_MAX_NETDEVS; i++) {
+		if (!k->net[i] || !h->was_open[i])
+			continue;
+		int rc = ldr_net_open(k->net[i], err);
 		if (rc)
 			return rc;
 	}
+	rep->reqs_reissued = 0;
+	for (uint32_t i = 0; i < LDR_MAX_BLKDEVS; i++)
+		rep->reqs_reissued += ldr_blk_reissue(k->blk[i]);
 	return 0;
+}
+
+static void hold_release(struct ldr_hold *h)
+{
+	ldr_net_hold_release(h);
+	ldr_blk_hold_release(h);
+	ldr_scsi_hold_release(h);
+	free(h);
+}
+
+static uint32_t in_flight(struct ldr_driver *drv)
+{
+	return ldr_net_in_flight(drv) + ldr_blk_in_flight(drv) + ldr_scsi_in_flight(drv);
 }
 
 int ldr_driver_update(struct ldr_driver **drvp, const struct xdrv_driver *desc,
@@ -90,25 +150,13 @@ int ldr_driver_update(struct ldr_driver **drvp, const struct xdrv_driver *desc,
 		return xdrv_err(err, -EINVAL,
 				"%s: update: the new package's driver is \"%s\", not \"%s\"",
 				old->label, newname, oldname);
-	for (uint32_t i = 0; i < LDR_MAX_BLKDEVS; i++)
-		if (ldr_driver_blkdev(old, i))
-			return xdrv_err(err, -EOPNOTSUPP,
-					"%s: update: the driver has block device %s, and holding "
-					"block devices across an update is not built yet",
-					old->label, ldr_blk_name(ldr_driver_blkdev(old, i)));
-	for (uint32_t i = 0; i < LDR_MAX_SCSI_HOSTS; i++)
-		if (ldr_driver_scsi_host(old, i))
-			return xdrv_err(err, -EOPNOTSUPP,
-					"%s: update: the driver has SCSI host %u, and holding SCSI "
-					"hosts across an update is not built yet",
-					old->label, i);
 	uint64_t t0 = xdrv_now_ns();
 	/* quiesce: no new frame from the host; what it handed the driver goes out first */
 	ldr_net_quiesce(old);
 	uint64_t until = t0 + (uint64_t)(quiesce_ms ? quiesce_ms : QUIESCE_MS_DEFAULT) * 1000000u;
-	while (!old->faulted && ldr_net_in_flight(old) && xdrv_now_ns() < until)
+	while (!old->faulted && in_flight(old) && xdrv_now_ns() < until)
 		ldr_driver_dispatch(old);
-	rep->in_flight_left = old->faulted ? 0 : ldr_net_in_flight(old);
+	rep->in_flight_left = old->faulted ? 0 : in_flight(old);
 	uint64_t t1 = xdrv_now_ns();
 	rep->quiesce_ns = t1 - t0;
 
@@ -122,8 +170,10 @@ int ldr_driver_update(struct ldr_driver **drvp, const struct xdrv_driver *desc,
 	h->hdev = dev;
 	ldr_driver_unbind_hold(old, h, &rep->removed);
 	*drvp = NULL;
-	struct ldr_netdev *kept[LDR_MAX_NETDEVS];
-	memcpy(kept, h->net, sizeof kept);
+	struct kept kept;
+	memcpy(kept.net, h->net, sizeof kept.net);
+	memcpy(kept.blk, h->blk, sizeof kept.blk);
+	memcpy(kept.scsi, h->scsi, sizeof kept.scsi);
 	uint64_t t2 = xdrv_now_ns();
 	rep->remove_ns = t2 - t1;
 
@@ -134,15 +184,14 @@ int ldr_driver_update(struct ldr_driver **drvp, const struct xdrv_driver *desc,
 	char *e = NULL;
 	int rc = ldr_driver_bind_hold(desc, dev, &o, h, &drv, &e);
 	if (rc == 0) {
-		rc = adopt(drv, h, kept, &rep->netdevs_kept, &e);
+		rc = adopt(drv, h, &kept, rep, &e);
 		if (rc)
 			ldr_driver_unbind_hold(drv, h, NULL); /* its interfaces back to the hold */
 	}
 	rep->probe_ns = xdrv_now_ns() - t2;
 	rep->frames_dropped = h->frames_dropped;
 	if (rc == 0) {
-		ldr_net_hold_release(h); /* what the new version registered anew is its own */
-		free(h);
+		hold_release(h); /* what the new version registered anew is its own */
 		*drvp = drv;
 		free(e);
 		return 0;
@@ -151,19 +200,16 @@ int ldr_driver_update(struct ldr_driver **drvp, const struct xdrv_driver *desc,
 	struct ldr_driver *back = NULL;
 	char *e2 = NULL;
 	int rc2 = ldr_driver_bind_hold(old_desc, dev, &o, h, &back, &e2);
-	uint32_t n = 0;
 	if (rc2 == 0) {
-		rc2 = adopt(back, h, kept, &n, &e2);
+		rc2 = adopt(back, h, &kept, rep, &e2);
 		if (rc2)
 			ldr_driver_unbind_hold(back, h, NULL);
 	}
 	rep->frames_dropped = h->frames_dropped;
 	if (rc2 == 0) {
-		ldr_net_hold_release(h);
-		free(h);
+		hold_release(h);
 		*drvp = back;
 		rep->rolled_back = 1;
-		rep->netdevs_kept = n;
 		xdrv_err(err, rc, "%s; the old version was probed again and runs",
 			 e ? e : "probe failed");
 	} else {

@@ -130,13 +130,19 @@ void run_update_serve(struct run_update *u, const char *path, FILE *f)
 		*u->desc = desc;
 		u->updates++;
 		u->frames_dropped += rep.frames_dropped;
-		char line[512];
+		char disks[160] = "";
+		if (rep.blkdevs_kept || rep.scsi_kept)
+			snprintf(disks, sizeof disks,
+				 ", %u disk(s) and %u SCSI host(s) kept, %u disk request(s) "
+				 "re-issued",
+				 rep.blkdevs_kept, rep.scsi_kept, rep.reqs_reissued);
+		char line[768];
 		snprintf(
 			line, sizeof line,
 			"%s %s -> %s (package sha256 %s): %u interface(s) kept registered, %" PRIu64
-			" frame(s) in flight dropped; load %.3f ms, quiesce %.3f ms, remove %.3f "
-			"ms, probe %.3f ms",
-			name, from, to, digest, rep.netdevs_kept, rep.frames_dropped,
+			" frame(s) in flight dropped%s; load %.3f ms, quiesce %.3f ms, remove "
+			"%.3f ms, probe %.3f ms",
+			name, from, to, digest, rep.netdevs_kept, rep.frames_dropped, disks,
 			ms(t_loaded - t0), ms(rep.quiesce_ns), ms(rep.remove_ns), ms(rep.probe_ns));
 		fprintf(f, "%s\nok\n", line);
 		printf("control: updated %s\n", line);

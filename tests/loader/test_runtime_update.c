@@ -385,6 +385,170 @@ static void test_extension_stays_attached(void)
 	rig_down(&r);
 }
 
+/* ---- disks: the real virtio_scsi package on the virtio-scsi model -----------------------------
+ */
+
+#define NREQ 16u
+
+/* Write NREQ requests in flight, update the driver under them, wait for all of them, read the
+ * data back: every request completed, the data identical, the disk the same host object. */
+static void test_disk_requests_survive_the_update_and_data_is_identical(void)
+{
+	rtf_log_reset();
+	struct ldr_ctx *ctx = ctx_create();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+	struct ldr_image *a = image(ctx, "virtio_scsi.xdrv"), *b = image(ctx, "virtio_scsi.xdrv");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	struct rtf_dev f = {0};
+	char *err = NULL;
+	CU_ASSERT_EQUAL_FATAL(hvb_backend_create("native", NULL, &f.be, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(hvb_device_create(f.be, "virtio-scsi", "disk=ram:4M", &f.dev, &err),
+			      0);
+	struct ldr_driver *drv = rtf_bind(ldr_image_descriptor(a), &f);
+	struct ldr_blkdev *bd = ldr_driver_blkdev(drv, 0);
+	struct ldr_scsi_host *sh = ldr_driver_scsi_host(drv, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(bd);
+	uint32_t bs = ldr_blk_block_size(bd);
+	CU_ASSERT_FATAL(bs >= 512 && bs <= 4096);
+	static uint8_t wr[NREQ][8 * 4096], rd[8 * 4096];
+	struct ldr_blk_req *req[NREQ];
+	for (uint32_t i = 0; i < NREQ; i++) {
+		for (uint32_t j = 0; j < 8 * bs; j++)
+			wr[i][j] = (uint8_t)(i * 37 + j * 11 + (j >> 8));
+		CU_ASSERT_EQUAL_FATAL(ldr_blk_start(bd, XDRV_BLK_WRITE, (uint64_t)i * 8, 8, wr[i],
+						    0, &req[i], &err),
+				      0);
+	}
+	struct ldr_update_report rep;
+	int rc = ldr_driver_update(&drv, ldr_image_descriptor(b), NULL, 0, &rep, &err);
+	if (rc)
+		fprintf(stderr, "update: %s\n", err);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	CU_ASSERT_PTR_EQUAL(ldr_driver_blkdev(drv, 0), bd);
+	CU_ASSERT_PTR_EQUAL(ldr_driver_scsi_host(drv, 0), sh);
+	CU_ASSERT_EQUAL(rep.blkdevs_kept, 1);
+	CU_ASSERT_EQUAL(rep.scsi_kept, 1);
+	CU_ASSERT_EQUAL(rep.removed.blkdevs, 0);
+	CU_ASSERT(rtf_logged("virtio_scsi: removed"));
+	/* every request completes, drained before the remove or re-issued after the probe */
+	for (uint32_t k = 0; k < NREQ; k++) {
+		uint32_t idx = UINT32_MAX;
+		rc = ldr_blk_wait(bd, req, NREQ, &idx, &err);
+		CU_ASSERT_EQUAL(rc, 0);
+		if (rc || idx >= NREQ) {
+			fprintf(stderr, "wait: %s\n", err ? err : "?");
+			break;
+		}
+		req[idx] = NULL;
+	}
+	for (uint32_t i = 0; i < NREQ; i++) {
+		CU_ASSERT_EQUAL(ldr_blk_io(bd, XDRV_BLK_READ, (uint64_t)i * 8, 8, rd, &err), 0);
+		CU_ASSERT_EQUAL(memcmp(rd, wr[i], 8 * bs), 0);
+	}
+	free(err);
+	ldr_driver_unbind(drv);
+	rtf_dev_destroy(&f);
+	ldr_image_unload(a);
+	ldr_image_unload(b);
+	ldr_ctx_destroy(ctx);
+	ldr_runtime_set_log(NULL, NULL);
+}
+
+/* A disk whose driver never completes (version 1) and one that completes at submit (version
+ * 2): what version 1 had outstanding is re-issued to version 2, none lost, none twice. */
+static uint8_t ram[64 * 512];
+static int32_t stuck_submit(xdrv_blkdev_t *b, const struct xdrv_blk_req *r)
+{
+	(void)b;
+	(void)r;
+	return XDRV_OK;
+}
+static uint32_t submits2;
+static int32_t ram_submit(xdrv_blkdev_t *b, const struct xdrv_blk_req *r)
+{
+	submits2++;
+	if (r->op == XDRV_BLK_WRITE)
+		memcpy(ram + r->lba * 512, r->data, (size_t)r->count * 512);
+	else if (r->op == XDRV_BLK_READ)
+		memcpy(r->data, ram + r->lba * 512, (size_t)r->count * 512);
+	xdrv_blk_complete(b, r, XDRV_OK);
+	return XDRV_OK;
+}
+static const struct xdrv_blk_ops stuck_ops = {.struct_size = sizeof stuck_ops,
+					      .submit = stuck_submit};
+static const struct xdrv_blk_ops ram_ops = {.struct_size = sizeof ram_ops, .submit = ram_submit};
+static int disk_blocks = 64;
+static int32_t stuck_probe(xdrv_device_t *dev)
+{
+	return xdrv_blk_register(dev, &stuck_ops, "rd0", 512, 64, NULL) ? XDRV_OK : XDRV_ENOMEM;
+}
+static int32_t ram_probe(xdrv_device_t *dev)
+{
+	return xdrv_blk_register(dev, &ram_ops, "rd0", 512, (uint64_t)disk_blocks, NULL)
+		       ? XDRV_OK
+		       : XDRV_ENOMEM;
+}
+
+static void test_outstanding_disk_requests_are_reissued_once(void)
+{
+	rtf_log_reset();
+	struct rtf_dev f = rtf_dev_create("dp83820");
+	struct xdrv_driver v1 = {.magic = XDRV_DRIVER_MAGIC,
+				 .abi_version = XDRV_ABI_VERSION,
+				 .struct_size = sizeof v1,
+				 .name = "ramdisk",
+				 .version = "1.0.0",
+				 .match = dp_match,
+				 .probe = stuck_probe};
+	struct xdrv_driver v2 = v1;
+	v2.version = "1.0.1";
+	v2.probe = ram_probe;
+	struct ldr_driver *drv = rtf_bind(&v1, &f);
+	struct ldr_blkdev *bd = ldr_driver_blkdev(drv, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(bd);
+	static uint8_t wr[8][512];
+	struct ldr_blk_req *req[8];
+	char *err = NULL;
+	for (uint32_t i = 0; i < 8; i++) {
+		memset(wr[i], (int)(0x40 + i), sizeof wr[i]);
+		CU_ASSERT_EQUAL_FATAL(
+			ldr_blk_start(bd, XDRV_BLK_WRITE, i, 1, wr[i], 0, &req[i], &err), 0);
+	}
+	/* a new version that registers the disk with another geometry: refused, back to v1 */
+	disk_blocks = 32;
+	submits2 = 0;
+	struct ldr_update_report rep;
+	CU_ASSERT(ldr_driver_update(&drv, &v2, NULL, 10, &rep, &err) < 0);
+	CU_ASSERT(err && strstr(err, "registered disk rd0 as rd0, 512-byte blocks x 32 (was 512 x "
+				     "64)"));
+	CU_ASSERT(err && strstr(err, "the old version was probed again"));
+	free(err);
+	err = NULL;
+	CU_ASSERT_EQUAL(rep.rolled_back, 1);
+	CU_ASSERT_EQUAL(rep.reqs_reissued, 8); /* to version 1 again, still stuck */
+	CU_ASSERT_EQUAL(submits2, 0);
+	CU_ASSERT_PTR_EQUAL(ldr_driver_blkdev(drv, 0), bd);
+	/* the right geometry: the 8 requests go to version 2, once each */
+	disk_blocks = 64;
+	CU_ASSERT_EQUAL_FATAL(ldr_driver_update(&drv, &v2, NULL, 10, &rep, &err), 0);
+	CU_ASSERT_EQUAL(rep.in_flight_left, 8);
+	CU_ASSERT_EQUAL(rep.reqs_reissued, 8);
+	CU_ASSERT_EQUAL(rep.blkdevs_kept, 1);
+	CU_ASSERT_EQUAL(submits2, 8);
+	for (uint32_t k = 0; k < 8; k++) {
+		uint32_t idx = UINT32_MAX;
+		CU_ASSERT_EQUAL_FATAL(ldr_blk_wait(bd, req, 8, &idx, &err), 0);
+		req[idx] = NULL;
+	}
+	for (uint32_t i = 0; i < 8; i++)
+		CU_ASSERT_EQUAL(memcmp(ram + i * 512, wr[i], 512), 0);
+	free(err);
+	ldr_driver_unbind(drv);
+	rtf_dev_destroy(&f);
+	ldr_runtime_set_log(NULL, NULL);
+}
+
 XTEST_SUITE(loader_runtime_update, NULL, NULL,
 	    XTEST(test_update_keeps_the_interface_and_frames_flow),
 	    XTEST(test_another_driver_is_refused_and_nothing_changes),
@@ -393,4 +557,6 @@ XTEST_SUITE(loader_runtime_update, NULL, NULL,
 	    XTEST(test_new_version_without_the_interface_rolls_back),
 	    XTEST(test_queued_frames_go_out_or_are_counted),
 	    XTEST(test_stuck_transmits_and_backlog_are_counted_exactly),
-	    XTEST(test_extension_stays_attached));
+	    XTEST(test_extension_stays_attached),
+	    XTEST(test_disk_requests_survive_the_update_and_data_is_identical),
+	    XTEST(test_outstanding_disk_requests_are_reissued_once));
