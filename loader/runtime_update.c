@@ -150,6 +150,9 @@ int ldr_driver_update(struct ldr_driver **drvp, const struct xdrv_driver *desc,
 		return xdrv_err(err, -EINVAL,
 				"%s: update: the new package's driver is \"%s\", not \"%s\"",
 				old->label, newname, oldname);
+	struct ldr_hold *h = calloc(1, sizeof *h); /* before anything changes */
+	if (!h)
+		return xdrv_err(err, -ENOMEM, "%s: update: out of memory", old->label);
 	uint64_t t0 = xdrv_now_ns();
 	/* quiesce: no new frame from the host; what it handed the driver goes out first */
 	ldr_net_quiesce(old);
@@ -160,9 +163,6 @@ int ldr_driver_update(struct ldr_driver **drvp, const struct xdrv_driver *desc,
 	uint64_t t1 = xdrv_now_ns();
 	rep->quiesce_ns = t1 - t0;
 
-	struct ldr_hold *h = calloc(1, sizeof *h);
-	if (!h)
-		return xdrv_err(err, -ENOMEM, "%s: update: out of memory", old->label);
 	struct hvb_device *dev = old->hdev;
 	const struct xdrv_driver *old_desc = old->desc;
 	char label[64];
@@ -170,7 +170,7 @@ int ldr_driver_update(struct ldr_driver **drvp, const struct xdrv_driver *desc,
 	h->hdev = dev;
 	ldr_driver_unbind_hold(old, h, &rep->removed);
 	*drvp = NULL;
-	struct kept kept;
+	struct kept kept = {.net = {NULL}};
 	memcpy(kept.net, h->net, sizeof kept.net);
 	memcpy(kept.blk, h->blk, sizeof kept.blk);
 	memcpy(kept.scsi, h->scsi, sizeof kept.scsi);
