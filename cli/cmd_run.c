@@ -511,11 +511,13 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 					    "--ext attaches to a NIC's interface: it needs --wire "
 					    "or --host-tap",
 					    NULL);
-	if (a->control && !a->host_tap && !a->wire)
+	/* in process, a disk run's control socket takes `xdrv update` */
+	if (a->control && !a->host_tap && !a->wire && !(a->in_process && a->disk.count))
 		return xdrv_cli_usage_error(
 			"run",
 			"--control attaches extensions to a NIC's interface: it "
-			"needs --wire or --host-tap",
+			"needs --wire or --host-tap (or --in-process with disk operations, "
+			"for xdrv update)",
 			NULL);
 	if ((a->next || a->control) && a->native)
 		return xdrv_cli_usage_error("run",
@@ -758,11 +760,30 @@ static void cleanup(struct run_args *a, struct run_state *st)
 	ldr_runtime_set_log(NULL, NULL);
 }
 
-/* The --blk-* and --scsi operations, once the driver is bound; a failure is printed. */
+/* In process with --control: `xdrv update` replaces the driver (cli/run/update.c). */
+static void offer_update(struct run_args *a, struct run_state *st)
+{
+	if (!st->ctl)
+		return;
+	st->upd = (struct run_update){.ctx = st->ctx,
+				      .img = &st->img,
+				      .drv = &st->drv,
+				      .desc = &st->desc,
+				      .params = a->pv,
+				      .nparams = a->nparams,
+				      .bind = {.io_timeout_ms = (uint32_t)a->io_timeout_ms},
+				      .rev = a->ext_rev};
+	run_ctl_set_update(st->ctl, &st->upd);
+}
+
+/* The --blk-* and --scsi operations, once the driver is bound; a failure is printed. With a
+ * control socket, it is served between two requests (`xdrv update` under the disk's load). */
 static int run_disk_ops(struct run_args *a, struct run_state *st)
 {
 	char *err = NULL;
-	int rc = run_disk_exec(&a->disk, st->drv, stdout, &err);
+	struct run_end ce = st->ctl ? run_ctl_end(st->ctl) : (struct run_end){.fd = -1};
+	const struct run_disk_live live = {.pump = ce.pump, .ctx = ce.ctx, .drvp = &st->drv};
+	int rc = run_disk_exec_live(&a->disk, &live, stdout, &err);
 	if (rc) {
 		fflush(stdout);
 		fprintf(stderr, "xdrv run: %s\n", err ? err : "disk operation failed");
@@ -827,20 +848,22 @@ static int run_loaded(struct run_args *a, struct run_state *st, const uint8_t *i
 				rc = xdrv_err(&err, -ENOMEM, "out of memory");
 		} else if (rc == 0 && a->control) {
 			rc = run_ctl_open(a->control_path, &st->ctl, &err);
-			st->upd = (struct run_update){
-				.ctx = st->ctx,
-				.img = &st->img,
-				.drv = &st->drv,
-				.desc = &st->desc,
-				.params = a->pv,
-				.nparams = a->nparams,
-				.bind = {.io_timeout_ms = (uint32_t)a->io_timeout_ms},
-				.rev = a->ext_rev};
-			run_ctl_set_update(st->ctl, &st->upd);
+			offer_update(a, st);
 		}
 		run_ctl_set(st->ctl, st->ctx, run_nic_netdev(st->nic));
 		if (rc != 0)
 			ldr_driver_unbind(st->drv);
+	}
+	/* a disk run in process: its control socket takes `xdrv update`, between two requests of
+	 * the disk operations and in the loop after them */
+	if (rc == 0 && !st->nic && a->control && !host) {
+		rc = run_ctl_open(a->control_path, &st->ctl, &err);
+		if (rc == 0) {
+			run_ctl_set(st->ctl, st->ctx, NULL);
+			offer_update(a, st);
+		} else {
+			ldr_driver_unbind(st->drv);
+		}
 	}
 	if (rc == 0) {
 		st->console = run_console_create(st->dev, input, in_len);

@@ -32,6 +32,8 @@ static void usage(FILE *f)
 		"the new one on the same device. The interface, its address, its extensions and\n"
 		"the host's view of it stay; frames in flight may drop, and the answer counts "
 		"them.\n"
+		"A disk run's disks stay too: requests not completed are re-issued to the new "
+		"one.\n"
 		"A refused update leaves the old driver running; a new version that fails to "
 		"probe\n"
 		"is replaced by the old one again, and the answer says so.\n"

@@ -313,7 +313,9 @@ static void do_update(struct run_ctl *c, FILE *f, const char *path)
 static void serve_line(struct run_ctl *c, char *req, FILE *f)
 {
 	c->served++;
-	if (!c->nd)
+	if (!strncmp(req, "update ", 7)) /* a disk run has no interface */
+		do_update(c, f, req + 7);
+	else if (!c->nd)
 		reply(f, "error: the run has no network interface yet\n");
 	else if (!strcmp(req, "list"))
 		do_list(c, f, false);
@@ -328,8 +330,6 @@ static void serve_line(struct run_ctl *c, char *req, FILE *f)
 		do_attach(c, f, req + 7, false);
 	else if (!strncmp(req, "replace ", 8))
 		do_attach(c, f, req + 8, true);
-	else if (!strncmp(req, "update ", 7))
-		do_update(c, f, req + 7);
 	else
 		reply(f, "error: unknown request (list, stats, detach ID, attach POS SPEC, "
 			 "replace ID SPEC)\n");
