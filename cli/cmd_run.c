@@ -49,6 +49,7 @@
 #define RUN_OPT_TIER	 0x1301 /* --tier: no short option */
 #define RUN_OPT_EXT_CRL	 0x1302 /* --ext-crl */
 #define RUN_OPT_EXT_DENY 0x1303 /* --ext-deny-list */
+#define RUN_OPT_FLOORS	 0x1304 /* --floors: xdrv update's rollback floors */
 
 static void usage(FILE *f)
 {
@@ -62,6 +63,7 @@ static void usage(FILE *f)
 		"                [--host-tap IFNAME[@NETNS]] [--wire KIND[:OPTIONS]] [--echo]\n"
 		"                [--ext HOOK:PKG[:policy=pass|drop][:table=NAME=FILE]]...\n"
 		"                [--ext-crl FILE] [--ext-deny-list FILE] [--control[=PATH]]\n"
+		"                [--floors DIR]\n"
 		"                [--in-process] [--heartbeat MS] [--restarts N]\n"
 		"                [--cpu-limit SECONDS] [--backends auto|supervisor|host]\n"
 		"                (PKG | NAME[@VERSION] | --native LIB.so)\n"
@@ -161,9 +163,10 @@ static void usage(FILE *f)
 		"                      [VALUE]\" a line (numbers, 0x-hex or IPv4 addresses). In a\n"
 		"                      driver domain the extension runs in the driver host\n"
 		"  --ext-crl FILE, --ext-deny-list FILE  refuse an extension (at the start and\n"
-		"                      for `xdrv ext attach`) whose signer the root's CRL\n"
-		"                      revokes, or whose payload digest the deny-list holds\n"
-		"                      (`xdrv revoke`); they need a trust root\n"
+		"                      for `xdrv ext attach`), or a new version for `xdrv\n"
+		"                      update`, whose signer the root's CRL revokes, or whose\n"
+		"                      payload digest the deny-list holds (`xdrv revoke`); they\n"
+		"                      need a trust root\n"
 		"  --control[=PATH]    a control socket for `xdrv ext attach|detach|list|stats`\n"
 		"                      while the run lasts (default $XDRV_RUN_DIR, else\n"
 		"                      $XDG_RUNTIME_DIR, else /tmp, /xdrv-run.sock; this user or\n"
@@ -173,6 +176,9 @@ static void usage(FILE *f)
 		"                      to the running driver host; with --in-process also\n"
 		"                      for `xdrv update` (a newer version of the driver, same\n"
 		"                      interface)\n"
+		"  --floors DIR        `xdrv update` also refuses a version below the rollback\n"
+		"                      floor that the boot state folder DIR (a boot's\n"
+		"                      \"state_dir\", no TPM) holds for the driver\n"
 		"  With --host-tap the run lasts until SIGINT/SIGTERM (or --for); with the "
 		"generator\n"
 		"  until its frames are through. Prints frames each way, the wire's counters and\n"
@@ -251,6 +257,7 @@ struct run_args {
 	char control_path[108];	 /* its socket */
 	int ctl_pair[2];	 /* driver domain: the supervisor's relay to the host (ctl.h) */
 	const char *ext_crl, *ext_deny; /* --ext-crl, --ext-deny-list */
+	const char *floors;		/* --floors: a boot's state folder, for xdrv update */
 	struct sig_revocation *ext_rev; /* what they load */
 };
 
@@ -293,6 +300,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		{"control", optional_argument, NULL, 'K'},
 		{"ext-crl", required_argument, NULL, RUN_OPT_EXT_CRL},
 		{"ext-deny-list", required_argument, NULL, RUN_OPT_EXT_DENY},
+		{"floors", required_argument, NULL, RUN_OPT_FLOORS},
 		RUN_DISK_LONGOPTS,
 		CLI_CACHE_LONGOPTS,
 		CLI_BUDGET_LONGOPTS,
@@ -359,6 +367,9 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 			break;
 		case RUN_OPT_EXT_DENY:
 			a->ext_deny = optarg;
+			break;
+		case RUN_OPT_FLOORS:
+			a->floors = optarg;
 			break;
 		case 'K':
 			a->control = true;
@@ -772,7 +783,8 @@ static void offer_update(struct run_args *a, struct run_state *st)
 				      .params = a->pv,
 				      .nparams = a->nparams,
 				      .bind = {.io_timeout_ms = (uint32_t)a->io_timeout_ms},
-				      .rev = a->ext_rev};
+				      .rev = a->ext_rev,
+				      .floors = a->floors};
 	run_ctl_set_update(st->ctl, &st->upd);
 }
 

@@ -3,16 +3,16 @@
  * `xdrv update` against `xdrv run --in-process --control`: the control socket's "update PATH"
  * (ctl.c), served on the run loop's thread between two dispatches.
  *
- * The new package is checked as a boot checks one before anything changes: its signature and
- * certificate chain with the run's trust root (the loader's verification, as at the start of
- * the run; an unsigned package, or a run without a trust root, is refused), revocation with the
- * run's --ext-crl / --ext-deny-list (sig_revocation_check, the boot's check), the same driver
- * name as the running one, and a security_version not below the running one's. Then it is
- * compiled and linked (the old driver keeps running meanwhile: traffic waits) and the runtime
- * swaps the drivers on the same device without unregistering its interface
- * (ldr_driver_update): quiesce, remove, probe, open. The old image is unloaded only once the
- * new driver runs; if the new one fails to probe, the old one is probed again and the reply
- * says so.
+ * The new package is checked as a boot checks one, before the running driver is touched: its
+ * signature and certificate chain with the run's trust root (the loader verifies before it
+ * parses; an unsigned package, or a run without a trust root, is refused), revocation with the
+ * run's --ext-crl / --ext-deny-list (sig_revocation_check, the boot's check), then, once it is
+ * compiled and linked (the old driver keeps its state; traffic waits), the same driver name as
+ * the running one, a security_version not below the running one's, nor (--floors DIR) below the
+ * rollback floor a boot's state folder holds (boot_floor_check, the boot's store). Then the
+ * runtime swaps the drivers on the same device without unregistering its interface or disks
+ * (ldr_driver_update): quiesce, remove, probe, open. The old image is unloaded only once the new
+ * driver runs; if the new one fails to probe, the old one is probed again and the reply says so.
  */
 #include "update.h"
 
@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <xdrv/boot.h>
 #include <xdrv/loader.h>
 #include <xdrv/revocation.h>
 #include <xdrv/runtime.h>
@@ -84,6 +85,19 @@ static int check_versions(const struct ldr_image *old, const struct ldr_image *i
 	return 0;
 }
 
+/* --floors: the boot's rollback floor for the driver (boot_floor_check, as a boot checks it). */
+static int check_floor(const struct run_update *u, const struct ldr_image *img, const char *path,
+		       char **err)
+{
+	const struct sdk_manifest *m = ldr_image_manifest(img);
+	if (!u->floors)
+		return 0;
+	int rc = boot_floor_check(u->floors, m->name, m->security_version, NULL, err);
+	if (rc)
+		xdrv_err_prefix(err, "%s: rollback", path);
+	return rc;
+}
+
 void run_update_serve(struct run_update *u, const char *path, FILE *f)
 {
 	char *err = NULL;
@@ -99,6 +113,8 @@ void run_update_serve(struct run_update *u, const char *path, FILE *f)
 		rc = load_new(u, path, &img, &err);
 	if (rc == 0)
 		rc = check_versions(*u->img, img, path, &err);
+	if (rc == 0)
+		rc = check_floor(u, img, path, &err);
 	if (rc != 0) {
 		fprintf(f, "error: %s; the running driver is unchanged\n",
 			err ? err : strerror(-rc));

@@ -29,6 +29,7 @@ struct run_update {
 	size_t nparams;
 	struct ldr_bind_opts bind;	  /* as the run bound the driver */
 	const struct sig_revocation *rev; /* the run's --ext-crl / --ext-deny-list, or NULL */
+	const char *floors;		  /* --floors: a boot's state folder, or NULL */
 	uint32_t updates;		  /* updates done */
 	uint64_t frames_dropped;	  /* over all of them */
 };

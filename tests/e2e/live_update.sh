@@ -9,6 +9,7 @@
 #    dropped by the update, or was still in the transmit ring when the run stopped;
 #  - refused, the running version unchanged: a lower security_version (the original 1.0.0), another
 #    driver (uart16550), a tampered signature, an unsigned package, a relative path;
+#  - --floors DIR: a version below the rollback floor a boot stored there is refused;
 #  - a 1.0.2 whose probe fails after registering its interface: the old version is probed again
 #    on the same interface, the answer says so, and frames flow on;
 #  - TAP (two network namespaces, addresses 10.83.23.0/24 that exist only there): an iperf3 TCP
@@ -217,6 +218,31 @@ if command -v iperf3 >/dev/null && command -v jq >/dev/null && ip netns add "$NA
 else
   bad "TAP: needs iperf3, jq and network namespaces (scripts/install-deps; root)"
 fi
+
+# ---- --floors: the boot's rollback floor is checked too ------------------------------------------
+# a boot of dp83820 with security_version 3 raises its floor to 3 in the boot's state folder; a run
+# given that folder refuses 1.0.1 (security_version 2) as the boot would, and 1.0.0 runs on
+"$X" pack -o "$T/dp3.u.xdrv" --security-version 3 "$B/drivers/dp83820.bc" >/dev/null &&
+"$X" sign --cert "$B/pki/signer.pem" --key "$B/pki/signer.key" --chain "$B/pki/vendor.pem" \
+  -o "$T/dp3.xdrv" "$T/dp3.u.xdrv" >/dev/null || bad "making dp83820 with security_version 3"
+mkdir -p "$T/boot"
+printf '{"format": 1, "tpm": null, "event_log": "boot.log", "state_dir": "state",\n "trust": {"root": "%s"}, "policy": {},\n "drivers": [{"package": "%s", "device": "dp83820"}]}\n' \
+  "$(cd "$B" && pwd)/pki/root.pem" "$T/dp3.xdrv" >"$T/boot/boot.json"
+"$X" boot --config "$T/boot/boot.json" >"$T/boot.out" 2>&1 || bad "boot of dp83820 security_version 3: $(cat "$T/boot.out")"
+FS="$T/fl.sock"
+"$X" run "${TRUST[@]}" --in-process --device dp83820 --floors "$T/boot/state" \
+  --wire "gen:count=20000000,size=60,check=0,digest=0" --control="$FS" "$PKG" >"$T/fl.log" 2>&1 &
+XPID=$!
+for _ in $(seq 1200); do [ -S "$FS" ] && break; kill -0 "$XPID" 2>/dev/null || break; sleep 0.05; done
+fl=$("$X" update --control "$FS" "$T/v2.xdrv" 2>&1); fr=$?
+running=0
+kill -0 "$XPID" 2>/dev/null && running=1
+stop "$XPID"; XPID=""
+if [ "$fr" -eq 1 ] && has "$fl" "rollback: security_version 2 is below the floor 3 (stored in $T/boot/state/floors.state)" &&
+   has "$fl" "the running driver is unchanged" && [ "$running" = 1 ] &&
+   has "$(cat "$T/fl.log")" "driver      dp83820 1.0.0 on dp83820.0"; then
+  ok "--floors: 1.0.1 (security_version 2) refused below the boot's floor 3, 1.0.0 runs on"
+else bad "--floors: exit $fr: $fl running=$running: $(cat "$T/fl.log")"; fi
 
 # ---- disk: virtio_scsi replaced under a write/verify load ----------------------------------------
 # 4 x 32 MiB of random data written, then read back and compared; the update is asked for as soon
