@@ -10,7 +10,11 @@
  */
 #include "test_runtime_fixture.h"
 
+#include "../../loader/boot_priv.h"
+
 #include <errno.h>
+#include <unistd.h>
+#include <xdrv/boot.h>
 #include <xdrv/ext_host.h>
 #include <xdrv/loader.h>
 #include <xdrv/net.h>
@@ -549,6 +553,49 @@ static void test_outstanding_disk_requests_are_reissued_once(void)
 	ldr_runtime_set_log(NULL, NULL);
 }
 
+/* ---- the boot's rollback floor for `xdrv run --floors` --------------------------------------- */
+
+static void test_floor_check_reads_the_boots_store_and_never_makes_one(void)
+{
+	const char *dir = xtest_path("%s/state", xtest_tmpdir());
+	char *err = NULL;
+	uint64_t floor = 99;
+	/* no store: an error, and none made */
+	CU_ASSERT_EQUAL(boot_floor_check(dir, "dp83820", 5, &floor, &err), -ENOENT);
+	CU_ASSERT(err && strstr(err, "has no store"));
+	free(err);
+	err = NULL;
+	CU_ASSERT_NOT_EQUAL(access(xtest_path("%s/floors.key", dir), F_OK), 0);
+	/* a boot's store with dp83820 at 3 */
+	struct boot_floors *f = NULL;
+	CU_ASSERT_EQUAL_FATAL(boot_floors_open(NULL, dir, 0, &f, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(boot_floors_raise(f, "dp83820", 3, &err), 0);
+	boot_floors_close(f);
+	CU_ASSERT_EQUAL(boot_floor_check(dir, "dp83820", 2, &floor, &err), -EKEYREVOKED);
+	CU_ASSERT(err && strstr(err, "security_version 2 is below the floor 3 (stored in "));
+	CU_ASSERT_EQUAL(floor, 3);
+	free(err);
+	err = NULL;
+	CU_ASSERT_EQUAL(boot_floor_check(dir, "dp83820", 3, &floor, &err), 0);
+	CU_ASSERT_EQUAL(boot_floor_check(dir, "uart16550", 0, &floor, &err), 0);
+	CU_ASSERT_EQUAL(floor, 0);
+	/* an edited store fails closed, as for a boot */
+	const char *state = xtest_path("%s/floors.state", dir);
+	size_t n = 0;
+	unsigned char *buf = xtest_read(state, &n);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+	char *p = strstr((char *)buf, "dp83820 3");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	p[8] = '1';
+	FILE *w = fopen(state, "wb");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	fwrite(buf, 1, n, w);
+	fclose(w);
+	free(buf);
+	CU_ASSERT(boot_floor_check(dir, "dp83820", 2, &floor, &err) < 0);
+	free(err);
+}
+
 XTEST_SUITE(loader_runtime_update, NULL, NULL,
 	    XTEST(test_update_keeps_the_interface_and_frames_flow),
 	    XTEST(test_another_driver_is_refused_and_nothing_changes),
@@ -559,4 +606,5 @@ XTEST_SUITE(loader_runtime_update, NULL, NULL,
 	    XTEST(test_stuck_transmits_and_backlog_are_counted_exactly),
 	    XTEST(test_extension_stays_attached),
 	    XTEST(test_disk_requests_survive_the_update_and_data_is_identical),
-	    XTEST(test_outstanding_disk_requests_are_reissued_once));
+	    XTEST(test_outstanding_disk_requests_are_reissued_once),
+	    XTEST(test_floor_check_reads_the_boots_store_and_never_makes_one));
