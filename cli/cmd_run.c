@@ -15,6 +15,7 @@
 #include "run/disk.h"
 #include "run/run_ext.h"
 #include "run/run.h"
+#include "run/update.h"
 #include "verify_args.h"
 
 #include <dlfcn.h>
@@ -48,6 +49,7 @@
 #define RUN_OPT_TIER	 0x1301 /* --tier: no short option */
 #define RUN_OPT_EXT_CRL	 0x1302 /* --ext-crl */
 #define RUN_OPT_EXT_DENY 0x1303 /* --ext-deny-list */
+#define RUN_OPT_FLOORS	 0x1304 /* --floors: xdrv update's rollback floors */
 
 static void usage(FILE *f)
 {
@@ -61,6 +63,7 @@ static void usage(FILE *f)
 		"                [--host-tap IFNAME[@NETNS]] [--wire KIND[:OPTIONS]] [--echo]\n"
 		"                [--ext HOOK:PKG[:policy=pass|drop][:table=NAME=FILE]]...\n"
 		"                [--ext-crl FILE] [--ext-deny-list FILE] [--control[=PATH]]\n"
+		"                [--floors DIR]\n"
 		"                [--in-process] [--heartbeat MS] [--restarts N]\n"
 		"                [--cpu-limit SECONDS] [--backends auto|supervisor|host]\n"
 		"                (PKG | NAME[@VERSION] | --native LIB.so)\n"
@@ -160,9 +163,10 @@ static void usage(FILE *f)
 		"                      [VALUE]\" a line (numbers, 0x-hex or IPv4 addresses). In a\n"
 		"                      driver domain the extension runs in the driver host\n"
 		"  --ext-crl FILE, --ext-deny-list FILE  refuse an extension (at the start and\n"
-		"                      for `xdrv ext attach`) whose signer the root's CRL\n"
-		"                      revokes, or whose payload digest the deny-list holds\n"
-		"                      (`xdrv revoke`); they need a trust root\n"
+		"                      for `xdrv ext attach`), or a new version for `xdrv\n"
+		"                      update`, whose signer the root's CRL revokes, or whose\n"
+		"                      payload digest the deny-list holds (`xdrv revoke`); they\n"
+		"                      need a trust root\n"
 		"  --control[=PATH]    a control socket for `xdrv ext attach|detach|list|stats`\n"
 		"                      and, with --in-process, `xdrv param` (the code is then\n"
 		"                      loaded swappable, to be re-specialized live)\n"
@@ -171,7 +175,12 @@ static void usage(FILE *f)
 		"                      root only); in a driver domain the supervisor relays\n"
 		"                      detach, list and stats to the driver host, and for\n"
 		"                      attach verifies and compiles the package and hands it\n"
-		"                      to the running driver host\n"
+		"                      to the running driver host; with --in-process also\n"
+		"                      for `xdrv update` (a newer version of the driver, same\n"
+		"                      interface)\n"
+		"  --floors DIR        `xdrv update` also refuses a version below the rollback\n"
+		"                      floor that the boot state folder DIR (a boot's\n"
+		"                      \"state_dir\", no TPM) holds for the driver\n"
 		"  With --host-tap the run lasts until SIGINT/SIGTERM (or --for); with the "
 		"generator\n"
 		"  until its frames are through. Prints frames each way, the wire's counters and\n"
@@ -250,6 +259,7 @@ struct run_args {
 	char control_path[108];	 /* its socket */
 	int ctl_pair[2];	 /* driver domain: the supervisor's relay to the host (ctl.h) */
 	const char *ext_crl, *ext_deny; /* --ext-crl, --ext-deny-list */
+	const char *floors;		/* --floors: a boot's state folder, for xdrv update */
 	struct sig_revocation *ext_rev; /* what they load */
 };
 
@@ -292,6 +302,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		{"control", optional_argument, NULL, 'K'},
 		{"ext-crl", required_argument, NULL, RUN_OPT_EXT_CRL},
 		{"ext-deny-list", required_argument, NULL, RUN_OPT_EXT_DENY},
+		{"floors", required_argument, NULL, RUN_OPT_FLOORS},
 		RUN_DISK_LONGOPTS,
 		CLI_CACHE_LONGOPTS,
 		CLI_BUDGET_LONGOPTS,
@@ -358,6 +369,9 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 			break;
 		case RUN_OPT_EXT_DENY:
 			a->ext_deny = optarg;
+			break;
+		case RUN_OPT_FLOORS:
+			a->floors = optarg;
 			break;
 		case 'K':
 			a->control = true;
@@ -510,11 +524,13 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 					    "--ext attaches to a NIC's interface: it needs --wire "
 					    "or --host-tap",
 					    NULL);
-	if (a->control && !a->host_tap && !a->wire)
+	/* in process, a disk run's control socket takes `xdrv update` */
+	if (a->control && !a->host_tap && !a->wire && !(a->in_process && a->disk.count))
 		return xdrv_cli_usage_error(
 			"run",
 			"--control attaches extensions to a NIC's interface: it "
-			"needs --wire or --host-tap",
+			"needs --wire or --host-tap (or --in-process with disk operations, "
+			"for xdrv update)",
 			NULL);
 	if ((a->next || a->control) && a->native)
 		return xdrv_cli_usage_error("run",
@@ -578,6 +594,7 @@ struct run_state {
 	struct run_console *console; /* a model with a serial port, else NULL */
 	struct run_nic *nic;	     /* NIC mode, else NULL */
 	struct run_ctl *ctl;	     /* --control, else NULL */
+	struct run_update upd;	     /* in process with --control: what `xdrv update` replaces */
 };
 
 /* Load the driver: the JIT path or the native path. Sets st->desc. */
@@ -625,6 +642,7 @@ static void run(struct run_args *a, struct run_state *st, struct ldr_domain_host
 		o.until_idle = !run_nic_until_signal(st->nic);
 		o.cap_ns = o.until_idle ? NIC_RUN_CAP_NS : 0;
 	}
+	o.drvp = &st->drv; /* `xdrv update` may replace it between two rounds */
 	run_loop(st->drv, &o, &st->loop);
 	if (st->loop.signal)
 		printf("stopping on signal %d\n", st->loop.signal);
@@ -725,6 +743,10 @@ static void summary(struct run_args *a, struct run_state *st, const struct ldr_u
 						     : "not swapped in before the end",
 		       hex);
 	}
+	if (st->upd.updates) /* the load and probe figures are of the first version */
+		printf("  update      %u live update(s) to the version above, %" PRIu64
+		       " frame(s) in flight dropped\n",
+		       st->upd.updates, st->upd.frames_dropped);
 	printf("  first call  %.3f ms from start of load until probe returned (probe %.3f ms)\n",
 	       ms(st->t_probed - st->t0), ms(st->t_probed - st->t_loaded));
 	printf("  ran         %.3f ms, %" PRIu64 " events dispatched\n",
@@ -765,11 +787,31 @@ static void cleanup(struct run_args *a, struct run_state *st)
 	ldr_runtime_set_log(NULL, NULL);
 }
 
-/* The --blk-* and --scsi operations, once the driver is bound; a failure is printed. */
+/* In process with --control: `xdrv update` replaces the driver (cli/run/update.c). */
+static void offer_update(struct run_args *a, struct run_state *st)
+{
+	if (!st->ctl)
+		return;
+	st->upd = (struct run_update){.ctx = st->ctx,
+				      .img = &st->img,
+				      .drv = &st->drv,
+				      .desc = &st->desc,
+				      .params = a->pv,
+				      .nparams = a->nparams,
+				      .bind = {.io_timeout_ms = (uint32_t)a->io_timeout_ms},
+				      .rev = a->ext_rev,
+				      .floors = a->floors};
+	run_ctl_set_update(st->ctl, &st->upd);
+}
+
+/* The --blk-* and --scsi operations, once the driver is bound; a failure is printed. With a
+ * control socket, it is served between two requests (`xdrv update` under the disk's load). */
 static int run_disk_ops(struct run_args *a, struct run_state *st)
 {
 	char *err = NULL;
-	int rc = run_disk_exec(&a->disk, st->drv, stdout, &err);
+	struct run_end ce = st->ctl ? run_ctl_end(st->ctl) : (struct run_end){.fd = -1};
+	const struct run_disk_live live = {.pump = ce.pump, .ctx = ce.ctx, .drvp = &st->drv};
+	int rc = run_disk_exec_live(&a->disk, &live, stdout, &err);
 	if (rc) {
 		fflush(stdout);
 		fprintf(stderr, "xdrv run: %s\n", err ? err : "disk operation failed");
@@ -834,12 +876,24 @@ static int run_loaded(struct run_args *a, struct run_state *st, const uint8_t *i
 				rc = xdrv_err(&err, -ENOMEM, "out of memory");
 		} else if (rc == 0 && a->control) {
 			rc = run_ctl_open(a->control_path, &st->ctl, &err);
+			offer_update(a, st);
 		}
 		run_ctl_set(st->ctl, st->ctx, run_nic_netdev(st->nic));
 		if (!host)
 			run_ctl_set_image(st->ctl, st->img);
 		if (rc != 0)
 			ldr_driver_unbind(st->drv);
+	}
+	/* a disk run in process: its control socket takes `xdrv update`, between two requests of
+	 * the disk operations and in the loop after them */
+	if (rc == 0 && !st->nic && a->control && !host) {
+		rc = run_ctl_open(a->control_path, &st->ctl, &err);
+		if (rc == 0) {
+			run_ctl_set(st->ctl, st->ctx, NULL);
+			offer_update(a, st);
+		} else {
+			ldr_driver_unbind(st->drv);
+		}
 	}
 	if (rc == 0) {
 		st->console = run_console_create(st->dev, input, in_len);

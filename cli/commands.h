@@ -41,6 +41,8 @@ int cmd_ext_ctl(int argc, char **argv);
 /* the JIT's lifecycle (issue 13): re-specialize a running driver (cli/cmd_param.c) */
 int cmd_param(int argc, char **argv);
 int cmd_patch(int argc, char **argv); /* cli/cmd_patch.c: live patches */
+/* live update (issue 13): `xdrv update` against a running `xdrv run --in-process --control` */
+int cmd_update(int argc, char **argv); /* cli/cmd_update.c */
 
 /* measured boot (issue 5) */
 int cmd_boot(int argc, char **argv);	    /* cli/cmd_boot.c */

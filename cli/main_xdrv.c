@@ -43,6 +43,7 @@ static const struct command commands[] = {
 	{"ext", cmd_ext, "packet extensions: test one over a pcap capture; attach, list, ..."},
 	{"param", cmd_param, "list or re-specialize the parameters of a running driver"},
 	{"patch", cmd_patch, "apply, revert or list live patches of a running driver"},
+	{"update", cmd_update, "replace a running driver by a newer version, interface kept"},
 	{"version", cmd_version, "print the xdrv, driver ABI and LLVM versions and the git commit"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

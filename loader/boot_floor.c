@@ -442,3 +442,31 @@ int boot_floors_crl_raise(struct boot_floors *f, uint64_t number, char **err)
 		return ldr_tpm_crl_number_raise(f->tpm, number, err);
 	return raise_in_file(f, CRL_NUMBER_NAME, number, err);
 }
+
+int boot_floor_check(const char *state_dir, const char *name, uint64_t secver, uint64_t *floor,
+		     char **err)
+{
+	if (floor)
+		*floor = 0;
+	char key[4096];
+	if (!state_dir || !name ||
+	    (size_t)snprintf(key, sizeof key, "%s/floors.key", state_dir) >= sizeof key)
+		return xdrv_err(err, -EINVAL, "rollback state: no state folder or driver name");
+	if (access(key, F_OK) != 0)
+		return xdrv_err(err, -ENOENT, "rollback state: %s has no store (no %s)", state_dir,
+				key);
+	struct boot_floors *f = NULL;
+	int rc = boot_floors_open(NULL, state_dir, 0, &f, err);
+	uint64_t stored = 0;
+	if (rc == 0)
+		rc = boot_floors_get(f, name, &stored, err);
+	if (rc == 0 && secver < stored)
+		rc = xdrv_err(err, -EKEYREVOKED,
+			      "security_version %llu is below the floor %llu (stored in %s)",
+			      (unsigned long long)secver, (unsigned long long)stored,
+			      boot_floors_where(f));
+	if (floor)
+		*floor = stored;
+	boot_floors_close(f);
+	return rc;
+}

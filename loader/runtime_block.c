@@ -87,12 +87,27 @@ xdrv_blkdev_t *xdrv_blk_register(xdrv_device_t *dev, const struct xdrv_blk_ops *
 			   LDR_MAX_BLKDEVS);
 		return NULL;
 	}
-	/* slots are reused, never freed before unbind: the host may hold the pointer */
-	struct ldr_blkdev *bd = drv->blk[i] ? drv->blk[i] : calloc(1, sizeof *bd);
+	/* slots are reused, never freed before unbind: the host may hold the pointer; during a
+	 * live update the slot's disk is the one the removed driver had, with its requests */
+	struct ldr_blkdev *bd = drv->blk[i];
+	bool held = !bd && drv->hold && drv->hold->blk[i];
+	if (held) {
+		bd = drv->hold->blk[i];
+		drv->hold->blk[i] = NULL;
+	} else if (!bd) {
+		bd = calloc(1, sizeof *bd);
+	}
 	if (!bd)
 		return NULL;
-	ldr_sreq_pool_drain(&bd->pending); /* a late free after the last shutdown */
+	struct ldr_sreq_list pending = bd->pending;
+	uint64_t next_tag = bd->next_tag;
+	if (!held)
+		ldr_sreq_pool_drain(&bd->pending); /* a late free after the last shutdown */
 	memset(bd, 0, sizeof *bd);
+	if (held) { /* re-issued once the probe is through (ldr_blk_reissue) */
+		bd->pending = pending;
+		bd->next_tag = next_tag;
+	}
 	bd->o.drv = drv;
 	bd->index = i;
 	bd->ops = o;
@@ -127,11 +142,92 @@ static uint32_t bd_shutdown(struct ldr_blkdev *bd)
 	return n;
 }
 
+/* Live update: detach a registered disk into the driver's hold, its outstanding requests kept
+ * for the next driver (the host's view of them does not change). */
+static void bd_hold(struct ldr_blkdev *bd)
+{
+	struct ldr_driver *drv = bd->o.drv;
+	struct ldr_hold *h = drv->hold;
+	ldr_handle_drop(LDR_H_BLK, &bd->o);
+	bd->registered = false;
+	bd->o.drv = NULL;
+	bd->ops = (struct xdrv_blk_ops){0};
+	bd->priv = NULL;
+	if (!h->blk_as[bd->index].name[0]) { /* the old driver's, not a failed new one's */
+		snprintf(h->blk_as[bd->index].name, sizeof h->blk_as[bd->index].name, "%s",
+			 bd->name);
+		h->blk_as[bd->index].block_size = bd->block_size;
+		h->blk_as[bd->index].num_blocks = bd->num_blocks;
+	}
+	drv->blk[bd->index] = NULL;
+	h->blk[bd->index] = bd;
+}
+
 void xdrv_blk_unregister(xdrv_blkdev_t *blk)
 {
 	struct ldr_blkdev *bd = bd_get(blk, "xdrv_blk_unregister");
-	if (bd)
+	if (bd && bd->o.drv->hold)
+		bd_hold(bd); /* removed for a live update: the host keeps the disk */
+	else if (bd)
 		bd_shutdown(bd);
+}
+
+uint32_t ldr_blk_in_flight(const struct ldr_driver *drv)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < LDR_MAX_BLKDEVS; i++) {
+		const struct ldr_blkdev *bd = drv->blk[i];
+		for (const struct ldr_sreq *r = bd && bd->registered ? bd->pending.head : NULL; r;
+		     r = r->next)
+			n++;
+	}
+	return n;
+}
+
+LDR_CALLS_DRIVER
+uint32_t ldr_blk_reissue(struct ldr_blkdev *bd)
+{
+	if (!bd || !bd->registered)
+		return 0;
+	struct ldr_driver *drv = bd->o.drv;
+	/* the list as it is now: a submit may complete its request (and unlink it) at once */
+	uint32_t n = 0, done = 0;
+	for (struct ldr_sreq *r = bd->pending.head; r; r = r->next)
+		n++;
+	struct ldr_sreq **todo = n ? calloc(n, sizeof *todo) : NULL;
+	if (n && !todo) { /* out of memory: they cannot go to the driver, they fail */
+		while (bd->pending.head)
+			io_finish(bd, (struct blk_io *)bd->pending.head, XDRV_ENOMEM);
+		return 0;
+	}
+	n = 0;
+	for (struct ldr_sreq *r = bd->pending.head; r; r = r->next)
+		todo[n++] = r;
+	for (uint32_t k = 0; k < n; k++) {
+		struct blk_io *io = (struct blk_io *)todo[k];
+		int32_t rc = XDRV_EFAULT;
+		LDR_DRIVER_CALL(drv, rc = bd->ops.submit(ldr_h2p(bd->o.handle), &io->req),
+				rc = XDRV_EFAULT);
+		if (rc != XDRV_OK && !io->s.done)
+			io_finish(bd, io, rc < 0 ? rc : XDRV_EIO);
+		done++;
+	}
+	free(todo);
+	return done;
+}
+
+void ldr_blk_hold_release(struct ldr_hold *hold)
+{
+	for (uint32_t i = 0; hold && i < LDR_MAX_BLKDEVS; i++) {
+		struct ldr_blkdev *bd = hold->blk[i];
+		if (!bd)
+			continue;
+		while (bd->pending.head)
+			io_finish(bd, (struct blk_io *)bd->pending.head, XDRV_ENODEV);
+		ldr_sreq_pool_drain(&bd->pending);
+		free(bd);
+		hold->blk[i] = NULL;
+	}
 }
 
 void *xdrv_blk_priv(xdrv_blkdev_t *blk)
@@ -342,6 +438,10 @@ static void blk_release_all(struct ldr_driver *drv, struct ldr_unbind_report *re
 		struct ldr_blkdev *bd = drv->blk[i];
 		if (!bd)
 			continue;
+		if (bd->registered && drv->hold) {
+			bd_hold(bd); /* a live update: kept for the next driver */
+			continue;
+		}
 		if (bd->registered)
 			rep->blkdevs++;
 		bd_shutdown(bd);

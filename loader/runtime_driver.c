@@ -337,9 +337,16 @@ static void drv_free(struct ldr_driver *drv, struct ldr_unbind_report *rep)
 	free(drv);
 }
 
-LDR_CALLS_DRIVER
 int ldr_driver_bind(const struct xdrv_driver *desc, struct hvb_device *dev,
 		    const struct ldr_bind_opts *opts, struct ldr_driver **out, char **err)
+{
+	return ldr_driver_bind_hold(desc, dev, opts, NULL, out, err);
+}
+
+LDR_CALLS_DRIVER
+int ldr_driver_bind_hold(const struct xdrv_driver *desc, struct hvb_device *dev,
+			 const struct ldr_bind_opts *opts, struct ldr_hold *hold,
+			 struct ldr_driver **out, char **err)
 {
 	static const struct ldr_bind_opts no_opts;
 	const struct ldr_bind_opts *o = opts ? opts : &no_opts;
@@ -385,6 +392,7 @@ int ldr_driver_bind(const struct xdrv_driver *desc, struct hvb_device *dev,
 	drv->hdev = dev;
 	drv->model = m;
 	drv->classes = ldr_classes;
+	drv->hold = hold; /* probe takes the held interfaces; a failed one gives them back */
 	/* streaming mappings churn (a put and a delete per transmitted frame, bus addresses
 	 * handed out next-fit): a sparse table keeps the probe runs short. A few dozen live
 	 * keys in a 64-slot table cost 50-70 ns per delete+put, in 1,024 slots about 20 ns
@@ -428,6 +436,7 @@ int ldr_driver_bind(const struct xdrv_driver *desc, struct hvb_device *dev,
 				ldr_status_name(st), stop);
 	}
 	drv->probed = true;
+	drv->hold = NULL;
 	drv->next = bound;
 	bound = drv;
 	*out = drv;
@@ -453,4 +462,12 @@ void ldr_driver_unbind_report(struct ldr_driver *drv, struct ldr_unbind_report *
 void ldr_driver_unbind(struct ldr_driver *drv)
 {
 	ldr_driver_unbind_report(drv, NULL);
+}
+
+void ldr_driver_unbind_hold(struct ldr_driver *drv, struct ldr_hold *hold,
+			    struct ldr_unbind_report *rep)
+{
+	if (drv)
+		drv->hold = hold;
+	ldr_driver_unbind_report(drv, rep);
 }

@@ -101,6 +101,10 @@ struct ldr_netdev {
 	struct ldr_pkt *rxb[RX_BATCH];
 	struct ldr_rxpool *pools;
 	uint32_t npools;
+	/* live update: closed to the host while the driver's transmits finish (was open), and
+	 * the host frames refused meanwhile */
+	bool quiesced;
+	uint32_t quiesce_refused;
 };
 
 /* ---- packets -------------------------------------------------------------------------------- */
@@ -652,8 +656,16 @@ xdrv_netdev_t *xdrv_net_register(xdrv_device_t *dev, const struct xdrv_net_ops *
 			   "xdrv_net_register: at most %u interfaces per device", LDR_MAX_NETDEVS);
 		return NULL;
 	}
-	/* a slot's object is reused, never freed before unbind: the host may hold its pointer */
-	struct ldr_netdev *nd = drv->net[i] ? drv->net[i] : calloc(1, sizeof *nd);
+	/* a slot's object is reused, never freed before unbind: the host may hold its pointer;
+	 * during a live update the slot's interface is the one the removed driver had */
+	struct ldr_netdev *nd = drv->net[i];
+	bool held = !nd && drv->hold && drv->hold->net[i];
+	if (held) {
+		nd = drv->hold->net[i];
+		drv->hold->net[i] = NULL;
+	} else if (!nd) {
+		nd = calloc(1, sizeof *nd);
+	}
 	if (!nd)
 		return NULL;
 	/* what the host set on this slot (receive callback, fragmenting) survives re-registration
@@ -662,11 +674,25 @@ xdrv_netdev_t *xdrv_net_register(xdrv_device_t *dev, const struct xdrv_net_ops *
 	void (*rx_batch_cb)(void *, const struct ldr_net_frame *, size_t) = nd->rx_batch_cb;
 	void *rx_ctx = nd->rx_ctx;
 	uint32_t tx_frag = nd->tx_frag;
+	/* and a held interface keeps its extension chains and class counters */
+	struct ldr_net_ext *ext = held ? nd->ext : NULL;
+	uint8_t *ext_copy = held ? nd->ext_copy : NULL;
+	size_t ext_copy_cap = held ? nd->ext_copy_cap : 0;
+	uint64_t cls_sent[XDRV_EXT_CLASSES], cls_dropped[XDRV_EXT_CLASSES];
+	memcpy(cls_sent, nd->cls_sent, sizeof cls_sent);
+	memcpy(cls_dropped, nd->cls_dropped, sizeof cls_dropped);
 	memset(nd, 0, sizeof *nd);
 	nd->rx_cb = rx_cb;
 	nd->rx_batch_cb = rx_batch_cb;
 	nd->rx_ctx = rx_ctx;
 	nd->tx_frag = tx_frag;
+	if (held) {
+		nd->ext = ext;
+		nd->ext_copy = ext_copy;
+		nd->ext_copy_cap = ext_copy_cap;
+		memcpy(nd->cls_sent, cls_sent, sizeof cls_sent);
+		memcpy(nd->cls_dropped, cls_dropped, sizeof cls_dropped);
+	}
 	nd->o.drv = drv;
 	nd->index = i;
 	nd->ops = o;
@@ -696,6 +722,7 @@ static void backlog_flush(struct ldr_netdev *nd)
 struct pkt_release {
 	struct ldr_netdev *nd; /* NULL: every packet of the driver */
 	uint32_t count;
+	uint32_t tx; /* of which host frames given to the driver's xmit */
 };
 
 static void release_pkt(struct ldr_obj *o, void *ctx)
@@ -705,7 +732,76 @@ static void release_pkt(struct ldr_obj *o, void *ctx)
 	if (r->nd && p->nd != r->nd)
 		return;
 	r->count++;
+	r->tx += p->state == PKT_TX;
 	pkt_destroy(p);
+}
+
+/* Live update: detach a registered interface from its removed (or failed) driver into the
+ * driver's hold. What the driver held of it is released and the frames that were still on
+ * their way out are counted as dropped; what the host set (receive callback, fragmenting),
+ * the extension chains and the class counters stay with the object for the next driver. */
+static void nd_hold(struct ldr_netdev *nd, struct ldr_unbind_report *rep)
+{
+	struct ldr_driver *drv = nd->o.drv;
+	struct ldr_hold *h = drv->hold;
+	struct pkt_release r = {.nd = nd};
+	ldr_handle_foreach(LDR_H_PKT, drv, release_pkt, &r);
+	h->frames_dropped += r.tx + nd->bl_total + nd->rxb_n + nd->quiesce_refused;
+	backlog_flush(nd);
+	rx_drop(nd);
+	pools_release(nd, rep);
+	ldr_handle_drop(LDR_H_NETDEV, &nd->o);
+	h->was_open[nd->index] |= nd->open || nd->quiesced;
+	nd->registered = nd->open = nd->napi = nd->tx_stopped = nd->in_poll = false;
+	nd->o.drv = NULL;
+	nd->ops = (struct xdrv_net_ops){0};
+	nd->priv = NULL;
+	drv->net[nd->index] = NULL;
+	h->net[nd->index] = nd;
+}
+
+static void count_tx(struct ldr_obj *o, void *ctx)
+{
+	*(uint32_t *)ctx += ((struct ldr_pkt *)o)->state == PKT_TX;
+}
+
+uint32_t ldr_net_in_flight(struct ldr_driver *drv)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < LDR_MAX_NETDEVS; i++) {
+		const struct ldr_netdev *nd = drv->net[i];
+		if (nd && nd->registered)
+			n += nd->rxb_n;
+	}
+	ldr_handle_foreach(LDR_H_PKT, drv, count_tx, &n); /* frames in its transmit ring */
+	return n;
+}
+
+void ldr_net_quiesce(struct ldr_driver *drv)
+{
+	for (uint32_t i = 0; i < LDR_MAX_NETDEVS; i++) {
+		struct ldr_netdev *nd = drv->net[i];
+		if (!nd || !nd->registered || !nd->open)
+			continue;
+		/* no new frame from the host (ldr_net_xmit refuses, and counts); what the driver
+		 * has goes on; the backlog waits (dropped and counted at the detach) */
+		nd->open = false;
+		nd->quiesced = true;
+	}
+}
+
+void ldr_net_hold_release(struct ldr_hold *hold)
+{
+	for (uint32_t i = 0; hold && i < LDR_MAX_NETDEVS; i++) {
+		struct ldr_netdev *nd = hold->net[i];
+		if (!nd)
+			continue;
+		if (nd->ext)
+			ext_hooks->release(nd);
+		free(nd->ext_copy);
+		free(nd);
+		hold->net[i] = NULL;
+	}
 }
 
 static void nd_shutdown(struct ldr_netdev *nd, struct ldr_unbind_report *rep)
@@ -729,7 +825,9 @@ static void nd_shutdown(struct ldr_netdev *nd, struct ldr_unbind_report *rep)
 void xdrv_net_unregister(xdrv_netdev_t *ndh)
 {
 	struct ldr_netdev *nd = nd_get(ndh, "xdrv_net_unregister");
-	if (nd)
+	if (nd && nd->o.drv->hold)
+		nd_hold(nd, NULL); /* removed for a live update: the host keeps the interface */
+	else if (nd)
 		nd_shutdown(nd, NULL);
 }
 
@@ -937,8 +1035,10 @@ int ldr_net_xmit(struct ldr_netdev *nd, const void *frame, size_t len, uint32_t 
 {
 	if (!nd || !nd->registered)
 		return -ENODEV;
-	if (!nd->open)
+	if (!nd->open) {
+		nd->quiesce_refused += nd->quiesced; /* a live update's loss, counted there */
 		return -ENETDOWN;
+	}
 	if (!frame || len == 0 || len > LDR_PKT_SIZE_MAX)
 		return -EMSGSIZE;
 	struct ldr_pkt *p = pkt_new(nd, (uint32_t)len);
@@ -1126,6 +1226,10 @@ static void net_release_all(struct ldr_driver *drv, struct ldr_unbind_report *re
 		struct ldr_netdev *nd = drv->net[i];
 		if (!nd)
 			continue;
+		if (nd->registered && drv->hold) {
+			nd_hold(nd, rep); /* a live update: kept for the next driver */
+			continue;
+		}
 		if (nd->registered)
 			rep->netdevs++;
 		nd_shutdown(nd, rep);

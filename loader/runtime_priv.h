@@ -139,6 +139,7 @@ struct ldr_mapping {
 struct ldr_netdev;
 struct ldr_blkdev;
 struct ldr_scsi_host;
+struct ldr_hold;
 
 struct ldr_driver {
 	struct ldr_obj dev;	 /* the xdrv_device_t handle */
@@ -182,7 +183,55 @@ struct ldr_driver {
 	struct ldr_pkt *pkt_pool;
 	uint32_t pkt_pool_n;
 	uint32_t rxpools; /* ABI 1.1 receive buffer pools (runtime_net.c): one mapping each */
+	/* live update (runtime_update.c): set while this instance is removed for one, or probed
+	 * by one; its interfaces' unregister and release detach them into the hold instead of
+	 * destroying them, and its xdrv_net_register takes the held one of the same slot */
+	struct ldr_hold *hold;
 };
+
+/* ---- live update (runtime_update.c) ------------------------------------------------------- */
+/* What a device's host side keeps while no driver is bound to it during a live update: the
+ * interfaces (their host pointers, receive callback, extension chains and counters), each
+ * detached from the removed driver (handle dropped, packets, backlog and pools released). */
+struct ldr_hold {
+	struct hvb_device *hdev;
+	struct ldr_netdev *net[LDR_MAX_NETDEVS];
+	bool was_open[LDR_MAX_NETDEVS];
+	uint64_t frames_dropped; /* host frames lost at the detach: backlog, rx batch, tx ring */
+	/* disks, with the requests the driver had not completed (re-issued to the next driver),
+	 * and what the next driver must register them as */
+	struct ldr_blkdev *blk[LDR_MAX_BLKDEVS];
+	struct {
+		char name[32];
+		uint32_t block_size;
+		uint64_t num_blocks;
+	} blk_as[LDR_MAX_BLKDEVS];
+	struct ldr_scsi_host *scsi[LDR_MAX_SCSI_HOSTS];
+	uint32_t scsi_aborted; /* commands the host had abandoned, finished as aborted */
+};
+/* runtime_driver.c: bind with drv->hold set during probe (NULL: ldr_driver_bind); unbind with
+ * drv->hold set (remove, then release: the registered interfaces go to the hold). */
+int ldr_driver_bind_hold(const struct xdrv_driver *desc, struct hvb_device *dev,
+			 const struct ldr_bind_opts *opts, struct ldr_hold *hold,
+			 struct ldr_driver **out, char **err);
+void ldr_driver_unbind_hold(struct ldr_driver *drv, struct ldr_hold *hold,
+			    struct ldr_unbind_report *rep);
+/* runtime_net.c: close the driver's open interfaces to the host for the update (ldr_net_xmit
+ * refuses and counts; the driver's own transmits go on); frames the driver has not finished
+ * sending (its transmit ring, an undelivered rx batch); destroy what a hold still keeps (its
+ * chains detached). */
+void ldr_net_quiesce(struct ldr_driver *drv);
+uint32_t ldr_net_in_flight(struct ldr_driver *drv);
+void ldr_net_hold_release(struct ldr_hold *hold);
+/* runtime_block.c: requests the driver has not completed; re-issue a held disk's requests to
+ * the driver that registered it again (a refused one completes with the refusal; returns the
+ * number re-issued); destroy what a hold still keeps (its requests finished with ENODEV). */
+uint32_t ldr_blk_in_flight(const struct ldr_driver *drv);
+uint32_t ldr_blk_reissue(struct ldr_blkdev *bd);
+void ldr_blk_hold_release(struct ldr_hold *hold);
+/* runtime_scsi.c: commands not completed; destroy what a hold still keeps. */
+uint32_t ldr_scsi_in_flight(const struct ldr_driver *drv);
+void ldr_scsi_hold_release(struct ldr_hold *hold);
 
 /* ---- the current driver -------------------------------------------------------------------- */
 /* The driver instance whose entry point runs on this thread, or NULL. */

@@ -71,8 +71,15 @@ xdrv_scsi_host_t *xdrv_scsi_register(xdrv_device_t *dev, const struct xdrv_scsi_
 			   LDR_MAX_SCSI_HOSTS);
 		return NULL;
 	}
-	/* slots are reused, never freed before unbind: the host may hold the pointer */
-	struct ldr_scsi_host *h = drv->scsi[i] ? drv->scsi[i] : calloc(1, sizeof *h);
+	/* slots are reused, never freed before unbind: the host may hold the pointer; during a
+	 * live update the slot's host is the one the removed driver had */
+	struct ldr_scsi_host *h = drv->scsi[i];
+	if (!h && drv->hold && drv->hold->scsi[i]) {
+		h = drv->hold->scsi[i];
+		drv->hold->scsi[i] = NULL;
+	} else if (!h) {
+		h = calloc(1, sizeof *h);
+	}
 	if (!h)
 		return NULL;
 	ldr_sreq_pool_drain(&h->pending); /* a late free after the last shutdown */
@@ -102,11 +109,51 @@ static void host_shutdown(struct ldr_scsi_host *h)
 	h->registered = false;
 }
 
+/* Live update: detach a registered host into the driver's hold. Commands are synchronous
+ * (ldr_scsi_exec), so only ones the host gave up on can be outstanding: finished as aborted. */
+static void host_hold(struct ldr_scsi_host *h)
+{
+	struct ldr_driver *drv = h->o.drv;
+	for (const struct ldr_sreq *r = h->pending.head; r; r = r->next)
+		drv->hold->scsi_aborted++;
+	host_shutdown(h);
+	h->o.drv = NULL;
+	h->ops = (struct xdrv_scsi_ops){0};
+	h->priv = NULL;
+	drv->scsi[h->index] = NULL;
+	drv->hold->scsi[h->index] = h;
+}
+
 void xdrv_scsi_unregister(xdrv_scsi_host_t *host)
 {
 	struct ldr_scsi_host *h = host_get(host, "xdrv_scsi_unregister");
-	if (h)
+	if (h && h->o.drv->hold)
+		host_hold(h); /* removed for a live update: the host keeps it */
+	else if (h)
 		host_shutdown(h);
+}
+
+uint32_t ldr_scsi_in_flight(const struct ldr_driver *drv)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < LDR_MAX_SCSI_HOSTS; i++) {
+		const struct ldr_scsi_host *h = drv->scsi[i];
+		for (const struct ldr_sreq *r = h && h->registered ? h->pending.head : NULL; r;
+		     r = r->next)
+			n++;
+	}
+	return n;
+}
+
+void ldr_scsi_hold_release(struct ldr_hold *hold)
+{
+	for (uint32_t i = 0; hold && i < LDR_MAX_SCSI_HOSTS; i++) {
+		if (hold->scsi[i]) {
+			ldr_sreq_pool_drain(&hold->scsi[i]->pending);
+			free(hold->scsi[i]);
+			hold->scsi[i] = NULL;
+		}
+	}
 }
 
 void *xdrv_scsi_priv(xdrv_scsi_host_t *host)
@@ -309,6 +356,10 @@ static void scsi_release_all(struct ldr_driver *drv, struct ldr_unbind_report *r
 		struct ldr_scsi_host *h = drv->scsi[i];
 		if (!h)
 			continue;
+		if (h->registered && drv->hold) {
+			host_hold(h); /* a live update: kept for the next driver */
+			continue;
+		}
 		if (h->registered)
 			rep->scsi_hosts++;
 		host_shutdown(h);

@@ -36,6 +36,7 @@
 
 #include "ctl_msg.h"
 #include "run_ext.h"
+#include "update.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -80,6 +81,7 @@ struct run_ctl {
 	struct ldr_ctx *cctx; /* supervisor: the relay thread's context, made at the first attach */
 	uint32_t rounds;
 	uint64_t served, refused;
+	struct run_update *upd; /* in process: what "update PATH" acts on; NULL: not offered */
 };
 
 int run_ctl_default_path(char *buf, size_t cap)
@@ -299,6 +301,24 @@ static void do_detach(struct run_ctl *c, FILE *f, const char *arg)
 	free(err);
 }
 
+void run_ctl_set_update(struct run_ctl *c, struct run_update *u)
+{
+	if (c)
+		c->upd = u;
+}
+
+/* "update PATH": the running driver replaced by a newer version of itself (update.c). */
+static void do_update(struct run_ctl *c, FILE *f, const char *path)
+{
+	if (!c->upd) {
+		reply(f, "error: live update needs --in-process (not built for driver domains)\n");
+		return;
+	}
+	run_update_serve(c->upd, path, f);
+	if (c->upd->img)
+		c->img = *c->upd->img; /* the new version's (the old image is gone) */
+}
+
 /* One request line (without its newline) answered into f. */
 static void serve_line(struct run_ctl *c, char *req, FILE *f)
 {
@@ -307,6 +327,8 @@ static void serve_line(struct run_ctl *c, char *req, FILE *f)
 		run_ctl_param(c->img, f, req + 6);
 	else if (!strncmp(req, "patch ", 6))
 		run_ctl_patch(c->img, f, req + 6);
+	else if (!strncmp(req, "update ", 7)) /* a disk run has no interface */
+		do_update(c, f, req + 7);
 	else if (!c->nd)
 		reply(f, "error: the run has no network interface yet\n");
 	else if (!strcmp(req, "list"))

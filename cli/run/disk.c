@@ -332,6 +332,15 @@ static const char *rate(uint64_t bytes, uint64_t ns)
 	return buf;
 }
 
+/* run_disk_exec_live's hook, for the operation running (NULL: none) */
+static const struct run_disk_live *live_now;
+
+static void between_requests(void)
+{
+	if (live_now && live_now->pump)
+		live_now->pump(live_now->ctx, false);
+}
+
 static int do_write(const struct run_disk_op *op, struct ldr_blkdev *bd, FILE *out, char **err)
 {
 	uint32_t bs = ldr_blk_block_size(bd);
@@ -354,6 +363,7 @@ static int do_write(const struct run_disk_op *op, struct ldr_blkdev *bd, FILE *o
 		rc = ldr_blk_io(bd, XDRV_BLK_WRITE, lba, blocks, buf, err);
 		lba += blocks;
 		bytes += got;
+		between_requests();
 	}
 	if (rc == 0)
 		fprintf(out,
@@ -391,6 +401,7 @@ static int do_read(const struct run_disk_op *op, struct ldr_blkdev *bd, FILE *ou
 			rc = xdrv_err(err, -EIO, "--blk-read %s: writing %s failed", op->arg,
 				      op->file);
 		done += n;
+		between_requests();
 	}
 	if (fflush(f) != 0 && rc == 0)
 		rc = xdrv_err(err, -EIO, "--blk-read %s: writing %s failed", op->arg, op->file);
@@ -535,6 +546,7 @@ static int do_randread(const struct run_disk_op *op, struct ldr_blkdev *bd, unsi
 			break; /* timed out: every request is abandoned */
 		lat[done++] = xdrv_now_ns() - t_start[k];
 		reqs[k] = NULL;
+		between_requests(); /* the others still in flight */
 	}
 	/* after a failure, the rest still in flight: wait for them (they own their buffers) */
 	for (uint32_t k = 0; rc && k != UINT32_MAX;) {
@@ -575,6 +587,14 @@ static int do_randread(const struct run_disk_op *op, struct ldr_blkdev *bd, unsi
 
 int run_disk_exec(const struct run_disk *rd, struct ldr_driver *drv, FILE *out, char **err)
 {
+	const struct run_disk_live live = {.drvp = &drv};
+	return run_disk_exec_live(rd, &live, out, err);
+}
+
+static int exec_ops(const struct run_disk *rd, const struct run_disk_live *live, FILE *out,
+		    char **err)
+{
+	struct ldr_driver *drv = *live->drvp;
 	for (uint32_t i = 0; i < 16; i++) {
 		struct ldr_blkdev *bd = ldr_driver_blkdev(drv, i);
 		if (!bd)
@@ -586,6 +606,7 @@ int run_disk_exec(const struct run_disk *rd, struct ldr_driver *drv, FILE *out, 
 	}
 	for (const struct run_disk_op *op = rd->head; op; op = op->next) {
 		int rc;
+		drv = *live->drvp; /* a live update between two operations replaced it */
 		if (op->kind == OP_SCSI) {
 			rc = do_scsi(op, drv, out, err);
 		} else {
@@ -608,4 +629,13 @@ int run_disk_exec(const struct run_disk *rd, struct ldr_driver *drv, FILE *out, 
 			return rc;
 	}
 	return 0;
+}
+
+int run_disk_exec_live(const struct run_disk *rd, const struct run_disk_live *live, FILE *out,
+		       char **err)
+{
+	live_now = live;
+	int rc = exec_ops(rd, live, out, err);
+	live_now = NULL;
+	return rc;
 }

@@ -9,6 +9,7 @@
 #define LDR_RUN_DISK_H
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 struct ldr_driver;
@@ -52,6 +53,16 @@ int run_disk_parse(struct run_disk *rd, int code, const char *arg, char **err);
  * file can be opened after that). 0, or -errno with *err naming the option and the file. */
 int run_disk_open(struct run_disk *rd, char **err);
 int run_disk_exec(const struct run_disk *rd, struct ldr_driver *drv, FILE *out, char **err);
+/* The same, with something to do between two requests (`xdrv update` through the control socket:
+ * pump, as a run_end's): the driver is *drvp, read again before each operation (an update
+ * replaces it; the disks stay the same objects), requests may be in flight when pump runs. */
+struct run_disk_live {
+	bool (*pump)(void *ctx, bool busy);
+	void *ctx;
+	struct ldr_driver *const *drvp;
+};
+int run_disk_exec_live(const struct run_disk *rd, const struct run_disk_live *live, FILE *out,
+		       char **err);
 void run_disk_free(struct run_disk *rd);
 void run_disk_usage(FILE *f);
 

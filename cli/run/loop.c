@@ -69,7 +69,7 @@ void run_loop(struct ldr_driver *drv, const struct run_loop_opts *o, struct run_
 		uint64_t now = xdrv_now_ns();
 		if (now >= end)
 			break;
-		int ev = ldr_driver_dispatch(drv);
+		int ev = ldr_driver_dispatch(o->drvp ? *o->drvp : drv);
 		r->events += ev > 0 ? (uint64_t)ev : 0;
 		bool busy = ev > 0;
 		for (size_t i = 0; i < o->nends; i++)

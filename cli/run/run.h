@@ -39,6 +39,8 @@ struct run_loop_opts {
 	struct run_end ends[RUN_MAX_ENDS];
 	size_t nends;
 	struct ldr_domain_host *host; /* a driver host: beat once per round; NULL in process */
+	/* not NULL: the driver is *drvp, read each round (an end may replace it: live update) */
+	struct ldr_driver *const *drvp;
 };
 
 struct run_loop_result {

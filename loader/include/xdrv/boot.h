@@ -151,6 +151,13 @@ struct boot_result {
  * continue), negative otherwise. The event log is written after every event. */
 int boot_run(const char *config_path, const char *tpm_override, struct boot_result *res,
 	     char **err);
+/* The rollback floor that the state-file store of a boot's state_dir (no TPM) holds for driver
+ * `name`, read as a boot reads it (the key, the HMAC, the generation record: fail closed), and
+ * checked as a boot checks a package: 0 (and *floor, if not NULL) when security_version `secver`
+ * is not below it; -EKEYREVOKED "security_version N is below the floor F (stored in PATH)"; or
+ * the store's error. Never creates a store: -ENOENT when state_dir has none. For `xdrv update`. */
+int boot_floor_check(const char *state_dir, const char *name, uint64_t secver, uint64_t *floor,
+		     char **err);
 /* boot_run with flags: BOOT_RUN_REINIT_FLOORS accepts a rollback-floor store that is missing,
  * older than its record, or (TPM) whose directory lists deleted indices, starting again from what
  * is there; the boot measures that as an xdrv.floors.reinit event (PCR 11). */

@@ -122,6 +122,43 @@ enum ldr_stop_reason {
 };
 enum ldr_stop_reason ldr_driver_stop_reason(const struct ldr_driver *drv, const char **msg);
 
+/* ---- live update (runtime_update.c) ------------------------------------------------------ */
+/* What a live update did. */
+struct ldr_update_report {
+	uint64_t frames_dropped; /* host frames lost: backlog, rx batch, the old transmit ring */
+	uint32_t netdevs_kept;	 /* interfaces that stayed registered on the host side */
+	uint32_t in_flight_left; /* frames still on their way when quiescing gave up */
+	uint64_t quiesce_ns;	 /* dispatching the old driver until its transmits were done */
+	uint64_t remove_ns;	 /* its remove and release */
+	uint64_t probe_ns;	 /* the new driver's probe and the interfaces' open */
+	int rolled_back; /* the new one failed after the old was removed: old probed again */
+	uint32_t blkdevs_kept, scsi_kept; /* disks and SCSI hosts kept registered */
+	uint32_t reqs_reissued;		  /* disk requests the old driver had not completed,
+					     submitted again to the driver that runs now */
+	struct ldr_unbind_report removed; /* what the old driver's unbind released */
+};
+/* Replace the driver bound to a device by another descriptor (a newer version of the same
+ * driver, already loaded and checked by the caller) without unregistering the device's network
+ * interfaces, disks or SCSI hosts: the host's struct ldr_netdev / ldr_blkdev / ldr_scsi_host
+ * pointers, receive callbacks, packet extension chains and class counters stay as they are.
+ * Between two dispatches (not from inside the driver): quiesce (the interfaces closed to the
+ * host; dispatch until the frames in the driver's transmit ring and its outstanding disk
+ * requests are done, at most quiesce_ms, 0: 100), remove the old driver (its registrations
+ * detached, not destroyed; frames still queued are dropped and counted; disk requests it has
+ * not completed are kept), probe `desc` on the same device (its registrations take the held
+ * objects, slot by slot, a disk under the same name and geometry), re-issue the kept disk
+ * requests to it, open again the interfaces that were open. Refused before anything changes
+ * (-EINVAL, -EDEADLK, with *err): another driver name, a call from inside the driver. If the new
+ * driver's probe fails, or it does not register every interface, disk and SCSI host the old one
+ * had, it is unbound and the old descriptor (which must still be loaded) probed again (the kept
+ * requests re-issued to it): *drvp is that instance, rep->rolled_back 1, the new one's error
+ * returned, *err saying both. If even that fails, *drvp is NULL and the objects stay
+ * unregistered (their pointers valid; waits on kept requests time out). 0 with *drvp the new
+ * instance. rep may be NULL. */
+int ldr_driver_update(struct ldr_driver **drvp, const struct xdrv_driver *desc,
+		      const struct ldr_bind_opts *opts, uint32_t quiesce_ms,
+		      struct ldr_update_report *rep, char **err);
+
 /* ---- network class, host side ---------------------------------------------------------------- */
 /* The interface the driver registered in slot `index` (0..3), NULL if none. The pointer stays
  * valid until unbind (a slot the driver unregisters and registers again is the same object). */
