@@ -567,12 +567,6 @@ int ldr_package_compile_mem(struct ldr_ctx *ctx, const uint8_t *buf, size_t len,
 	*out = NULL;
 	if (!label)
 		label = "(buffer)";
-	if (ctx->cfg.swappable)
-		return xdrv_err(err, -ENOTSUP,
-				"package %s: swappable code (re-specialization) runs in process "
-				"only (a swap is not done across the compiler process and a driver "
-				"host)",
-				label);
 	if (ctx->cfg.tier == LDR_TIER_AUTO)
 		return xdrv_err(err, -ENOTSUP,
 				"package %s: tier auto runs in process only (the swap to tier 2 "
