@@ -71,9 +71,9 @@ struct ldr_config {
 	uint32_t tier; /* LDR_TIER_FULL (0), LDR_TIER_FAST or LDR_TIER_AUTO */
 	/* Keep a driver's code swappable for its life (tier.c, loader/README.md "Code swaps"):
 	 * every function called through a slot, the specialized bitcode kept, so that
-	 * ldr_image_param_set can re-specialize it while it runs. Eager, in process (a driver host
-	 * or a boot refuses it); no object cache (the object would have no slots). Tier auto is
-	 * swappable by nature. */
+	 * ldr_image_param_set and ldr_image_patch_apply can change it while it runs. Eager, in
+	 * process (the compiler process ignores it; a boot does not offer it); no object cache (the
+	 * object would have no slots). Tier auto is swappable by nature. */
 	uint32_t swappable;
 };
 #define LDR_BUDGET_EDGES_DEFAULT (2ull << 20) /* 2 Mi: 1-30 ms of CPU (loader/README.md) */
