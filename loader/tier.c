@@ -863,10 +863,13 @@ int ldr_image_patch_apply(struct ldr_image *img, const char *path, char **err)
 	if (!t)
 		return -ENOTSUP;
 	const char *who = img->name ? img->name : "?";
-	uint8_t base[32];
-	int rc = ldr_image_payload_digest(img, base);
-	if (rc)
-		return xdrv_err(err, rc, "driver %s: the running package's digest is unknown", who);
+	/* the running package's payload digest (ldr_image_payload_digest's, read here: image.c
+	 * calls this file) */
+	if (!img->has_payload_digest)
+		return xdrv_err(err, -ENODATA, "driver %s: the running package's digest is unknown",
+				who);
+	int rc = 0;
+	const uint8_t *base = img->payload_digest;
 	struct ldr_patch *p = NULL;
 	if ((rc = ldr_patch_read(img->ctx, path, base, &p, err)))
 		return rc;
