@@ -109,7 +109,7 @@ static int parse_status(const char *answer, unsigned *gen, char *state, size_t c
 int run_ctl_swap_status(const char *who, const char *path, unsigned *gen, char *state, size_t cap,
 			char **answer)
 {
-	char *a = NULL, st[32];
+	char *a = NULL, st[32] = "";
 	int rc = run_ctl_request(who, path, "param status\n", &a);
 	if (rc > 0)
 		run_ctl_print(who, a);
