@@ -838,6 +838,8 @@ static int run_loaded(struct run_args *a, struct run_state *st, const uint8_t *i
 	if (rc == 0 && (a->host_tap || a->wire))
 		rc = run_nic_prepare(&tap, a->wire, a->echo || a->split.wire_source, &st->nic,
 				     &err);
+	if (rc == 0 && st->nic && a->split.wire_source)
+		run_nic_expect(st->nic, a->split.source_frames);
 	if (rc == 0)
 		rc = run_disk_open(&a->disk, &err);
 	if (rc == 0 && host) {

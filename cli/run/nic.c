@@ -29,11 +29,12 @@
 struct run_nic {
 	struct ldr_netdev *nd;
 	struct hvb_wire *wire;
-	bool echo;			  /* no TAP, a traffic-source wire: send frames back */
-	bool echo_wanted;		  /* --echo */
-	int tapfd;			  /* host TAP, or -1 */
-	char tapname[32];		  /* its interface name */
-	bool vnet;			  /* its frames carry a struct hvb_tap_vnet */
+	bool echo;	  /* no TAP, a traffic-source wire: send frames back */
+	uint64_t expect;  /* frames a generator behind the wire sends (0: unknown) */
+	bool echo_wanted; /* --echo */
+	int tapfd;	  /* host TAP, or -1 */
+	char tapname[32]; /* its interface name */
+	bool vnet;	  /* its frames carry a struct hvb_tap_vnet */
 	uint64_t rx, rx_bytes, rx_digest; /* frames the driver delivered to the host */
 	uint64_t tx, tx_bytes;		  /* frames the host handed to the driver */
 	uint64_t tx_refused, tap_write_drops;
@@ -128,7 +129,20 @@ static bool tap_pump(void *ctx, bool busy)
 static bool nic_more(const void *ctx)
 {
 	const struct run_nic *n = ctx;
-	return hvb_wire_gen_pending(n->wire) > 0;
+	if (hvb_wire_gen_pending(n->wire) > 0)
+		return true;
+	if (!n->expect)
+		return false;
+	/* a generator the supervisor's backend runs: more to come until its frames came in */
+	struct hvb_wire_stats ws;
+	hvb_wire_get_stats(n->wire, &ws);
+	return ws.rx_frames < n->expect;
+}
+
+void run_nic_expect(struct run_nic *n, uint64_t frames)
+{
+	if (n)
+		n->expect = frames;
 }
 
 struct run_end run_nic_end(struct run_nic *n)

@@ -93,6 +93,9 @@ struct ldr_netdev *run_nic_netdev(const struct run_nic *n);
 /* True when the run should go on until a signal (a host TAP is open: traffic comes from
  * outside); false when it ends once the wire's generator frames are through. */
 bool run_nic_until_signal(const struct run_nic *n);
+/* The wire is fed by a generator this process cannot see (--backends supervisor): an idle run
+ * ends only once `frames` came in from it (or at the run's cap). */
+void run_nic_expect(struct run_nic *n, uint64_t frames);
 /* Host, offload, rate, wire, driver and link lines; call before unbind. secs: run time (the
  * rate is over the time from the first to the last frame where there were two or more). */
 void run_nic_summary(const struct run_nic *n, double secs);

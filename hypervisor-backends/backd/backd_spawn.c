@@ -6,6 +6,7 @@
  * that says when it listens or why it could not.
  */
 #define _GNU_SOURCE
+#include "../hvb_priv.h"
 #include "../xen/xt.h"
 #include "backd_serve.h"
 
@@ -54,6 +55,20 @@ static bool kind_is(const char *spec, const char *kind)
 {
 	size_t n = strlen(kind);
 	return !strncmp(spec, kind, n) && (spec[n] == ':' || spec[n] == '\0');
+}
+
+/* A generator's count= (0 when not given or not a number: the plan's checks are the wire's). */
+static uint64_t gen_count(const char *options)
+{
+	char key[16], val[64];
+	size_t pos = 0;
+	uint64_t n = 0;
+	char *err = NULL;
+	while (hvb_config_next(options, &pos, key, sizeof key, val, sizeof val, &err) == 1)
+		if (!strcmp(key, "count") && hvb_config_u64(val, 0, UINT64_MAX >> 1, &n) != 0)
+			n = 0;
+	free(err);
+	return n;
 }
 
 bool hvb_split_backend_applies(const char *backend)
@@ -154,6 +169,8 @@ int hvb_split_plan(enum hvb_split_where where, const char *device, const char *w
 		if (rc == 0) {
 			snprintf(p->wire, sizeof p->wire, "netfront");
 			p->wire_source = kind_is(wire, "gen");
+			if (p->wire_source && wire[3] == ':')
+				p->source_frames = gen_count(wire + 4);
 		}
 	}
 	if (rc == 0 && device)

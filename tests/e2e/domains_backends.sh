@@ -140,6 +140,21 @@ if [ "$rc" -eq 0 ] && has "$out" "serves wire gen:count=2000,size=60" &&
    has "$out" "driver      rx 2000 packets 120000 bytes, tx 2000 packets 120000 bytes; errors rx 0 tx 0"; then
   ok "--backends supervisor: 2000 generator frames in through the netfront ring and echoed out"
 else bad "--backends supervisor with a generator: exit $rc"; echo "$out"; fi
+# the generator is the backend server's: a backend that stalls (here stopped for 300 ms as soon
+# as it serves, longer than the run's 20 ms idle end) must not end the driver host's run early
+"$X" run --trust "$TRUST" --backends supervisor --device dp83820 --wire gen:count=2000,size=60 \
+  "$B/pkg/dp83820.xdrv" >"$T/stall.log" 2>&1 &
+spid=$! bpid=""
+for _ in $(seq 400); do
+  bpid=$(sed -n 's/.*(backend server \([0-9]*\)).*/\1/p' "$T/stall.log")
+  [ -n "$bpid" ] && break; kill -0 "$spid" 2>/dev/null || break; sleep 0.01
+done
+[ -n "$bpid" ] && kill -STOP "$bpid" 2>/dev/null && sleep 0.3 && kill -CONT "$bpid"
+wait "$spid"; rc=$?; out=$(cat "$T/stall.log")
+if [ -n "$bpid" ] && [ "$rc" -eq 0 ] &&
+   has "$out" "netfront.0: to the NIC 2000 frames \(120000 bytes\), from the NIC 2000 frames"; then
+  ok "--backends supervisor: a backend stalled for 300 ms, still all 2000 frames (the host waits for the generator's count)"
+else bad "--backends supervisor with a stalled backend: exit $rc"; echo "$out"; fi
 out=$("$X" run --trust "$TRUST" --backends host --device "virtio-scsi:disk=file:$T/disk.img" \
   --blk-read "sda:0:128:$T/back2" "$B/pkg/virtio_scsi.xdrv" 2>&1); rc=$?
 if [ "$rc" -eq 0 ] && ! has "$out" "supervisor: serves" && cmp -s "$T/pat" "$T/back2"; then

@@ -20,6 +20,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define HVB_SPLIT_MAX_DEVS 9 /* a wire and up to 8 disks */
 
@@ -39,6 +40,9 @@ struct hvb_split_plan {
 					   disk=blkfront:xvdX; NULL: unchanged */
 	char wire[16];			/* the driver host's wire ("netfront"); "": unchanged */
 	bool wire_source;		/* the served wire generates traffic (gen:) */
+	uint64_t source_frames;		/* and its count= (0: not given): the driver host cannot
+					   see the generator, so it waits for that many frames
+					   before an idle run may end */
 	char *args[HVB_SPLIT_MAX_DEVS]; /* "0=tap:IF@NS", "xvda=file:IMG" */
 	const char *types[HVB_SPLIT_MAX_DEVS]; /* "vif", "vbd" */
 	size_t ndevs;			       /* 0: nothing to serve */
