@@ -63,6 +63,7 @@ struct ldr_compiled {
 	size_t obj_len;
 	uint8_t digest[32]; /* SHA-256(0^32 || SHA-256(obj)), as ldr_image_object_digest */
 	uint32_t functions;
+	uint32_t generation; /* of swappable code: 0 the load's, N a later one (gen.c) */
 	const char *cache_state;
 	struct ldr_timings t;
 	/* lazy mode: obj is the globals object; the compiler process stays, serving the driver
@@ -557,6 +558,13 @@ int ldr_package_compile_mem(struct ldr_ctx *ctx, const uint8_t *buf, size_t len,
 			    const struct ldr_param_value *pv, size_t npv, struct ldr_compiled **out,
 			    char **err)
 {
+	return ldr_package_compile_gen(ctx, buf, len, label, pv, npv, NULL, out, err);
+}
+
+int ldr_package_compile_gen(struct ldr_ctx *ctx, const uint8_t *buf, size_t len, const char *label,
+			    const struct ldr_param_value *pv, size_t npv,
+			    const struct ldr_gen_job *job, struct ldr_compiled **out, char **err)
+{
 	struct sdk_package pkg;
 	struct ldr_cache_key ck = {0};
 	struct reply r = {.session_fd = -1};
@@ -580,6 +588,10 @@ int ldr_package_compile_mem(struct ldr_ctx *ctx, const uint8_t *buf, size_t len,
 	c->cache_state = "off";
 	c->session_fd = -1;
 	c->lazy = ctx->cfg.jit_mode == LDR_JIT_LAZY;
+	if ((job || ctx->cfg.swappable) && c->lazy) {
+		rc = xdrv_err(&e, -ENOTSUP, "swappable code is compiled eagerly, not lazily");
+		goto out;
+	}
 	uint64_t t0 = xdrv_now_ns();
 	/* 1. the signature, before anything looks at the payload */
 	rc = sig_trailer_parse(buf, len, &payload_len, NULL, NULL, &e);
@@ -622,10 +634,21 @@ int ldr_package_compile_mem(struct ldr_ctx *ctx, const uint8_t *buf, size_t len,
 	rc = ldr_param_values(&m->desc, pv, npv, c->param_values, &e);
 	if (rc)
 		goto out;
+	if (job) { /* the generation's values (the load's specialize the split's bitcode) */
+		if (job->generation == 0 || job->nvalues != c->nparams) {
+			rc = xdrv_err(&e, -EINVAL, "generation %u: %zu values for %zu parameters",
+				      job->generation, job->nvalues, c->nparams);
+			goto out;
+		}
+		if (c->nparams)
+			memcpy(c->param_values, job->values, c->nparams * sizeof *c->param_values);
+		c->generation = job->generation;
+	}
 
 	/* the object cache: a hit needs no compiler process (lazy mode: not cached, each
 	 * function is compiled when a driver host first calls it) */
-	if (ctx->cache && !c->lazy) {
+	/* swappable code has slots and a generation: not the cached object of a plain load */
+	if (ctx->cache && !c->lazy && !job && !ctx->cfg.swappable) {
 		char hex[65];
 		if (c->sig_checked) {
 			memcpy(hex, c->sig.digest_hex, sizeof hex);
@@ -668,7 +691,9 @@ int ldr_package_compile_mem(struct ldr_ctx *ctx, const uint8_t *buf, size_t len,
 
 	if (!c->obj) {
 		/* 3-6 in the compiler process */
+		ctx->gen_job = job; /* seen by the fork */
 		rc = run_compiler(ctx, buf, len, label, pv, npv, &r, &e);
+		ctx->gen_job = NULL;
 		uint64_t t4 = xdrv_now_ns();
 		c->t.jit_ns = t4 - t3;
 		if (rc)
@@ -912,6 +937,16 @@ int ldr_compiled_link(struct ldr_ctx *ctx, const struct ldr_compiled *c, int is_
 		rc = xdrv_err(&e, -EIO, "the object linked is not the one compiled");
 	if (rc)
 		goto out;
+	if (!is_ext && !c->lazy) {
+		/* generation 0 of swappable code: its slots make the image swappable here */
+		rc = c->generation ? xdrv_err(&e, -EINVAL,
+					      "generation %u is a swap, not a load: "
+					      "ldr_image_swap_generation",
+					      c->generation)
+				   : ldr_tier_adopt(img, c->obj, c->obj_len, &e);
+		if (rc)
+			goto out;
+	}
 	img->total = c->functions;
 	img->compiled = c->lazy ? 0 : c->functions; /* lazy: counted as the thunks resolve */
 	img->t = c->t;
@@ -932,12 +967,13 @@ out:
 /* ---- a compiled record handed to a running driver host ------------------------------------------
  * One buffer, little-endian: magic "XDRVCRW1", label length (u32, 1..255), manifest length (u32,
  * 1..SDK_MANIFEST_MAX), parameter count (u32, the manifest's), functions (u32), signed (u32, 0 or
- * 1), reserved (u32, 0), signing time (i64), payload length (u64), object length (u64,
- * 1..LDR_CACHE_ENTRY_MAX), the object's digest (32), then the signature's signer (256), issuer
- * (256) and digest_hex (65) fields, each NUL-terminated within its field (all zero when
- * unsigned), then the label, the manifest's JSON, the parameter values (u64 each) and the
- * object. Nothing may follow. The reader parses the manifest with the SDK's strict parser and
- * computes the object's digest itself: a digest that differs from the sender's is -EBADMSG.
+ * 1), generation (u32: 0 the load's code, N a later generation of swappable code), signing time
+ * (i64), payload length (u64), object length (u64, 1..LDR_CACHE_ENTRY_MAX), the object's digest
+ * (32), then the signature's signer (256), issuer (256) and digest_hex (65) fields, each
+ * NUL-terminated within its field (all zero when unsigned), then the label, the manifest's JSON,
+ * the parameter values (u64 each) and the object. Nothing may follow. The reader parses the
+ * manifest with the SDK's strict parser and computes the object's digest itself: a digest that
+ * differs from the sender's is -EBADMSG.
  */
 #define WIRE_HDR (8u + 6u * 4u + 3u * 8u + 32u + 256u + 256u + 65u)
 
@@ -972,7 +1008,7 @@ int ldr_compiled_wire_write(const struct ldr_compiled *c, uint8_t **out, size_t 
 	put_le(b + 16, c->nparams, 4);
 	put_le(b + 20, c->functions, 4);
 	put_le(b + 24, c->sig_checked ? 1 : 0, 4);
-	put_le(b + 28, 0, 4);
+	put_le(b + 28, c->generation, 4);
 	put_le(b + 32, (uint64_t)c->sig.signing_time, 8);
 	put_le(b + 40, c->sig.payload_len, 8);
 	put_le(b + 48, c->obj_len, 8);
@@ -1021,8 +1057,6 @@ int ldr_compiled_wire_read(const uint8_t *b, size_t n, struct ldr_compiled **out
 		return xdrv_err(err, -EBADMSG, "record: bad magic");
 	uint64_t llen = get_le(b + 8, 4), jlen = get_le(b + 12, 4), np = get_le(b + 16, 4);
 	uint64_t fn = get_le(b + 20, 4), sig = get_le(b + 24, 4), olen = get_le(b + 48, 8);
-	if (get_le(b + 28, 4) != 0)
-		return xdrv_err(err, -EBADMSG, "record: reserved field not zero");
 	if (llen == 0 || llen > 255)
 		return xdrv_err(err, -EBADMSG, "record: label of %llu bytes (1 to 255)",
 				(unsigned long long)llen);
@@ -1046,6 +1080,7 @@ int ldr_compiled_wire_read(const uint8_t *b, size_t n, struct ldr_compiled **out
 	c->session_fd = -1;
 	c->cache_state = "off";
 	c->functions = (uint32_t)fn;
+	c->generation = (uint32_t)get_le(b + 28, 4);
 	int rc = 0;
 	if (sig) {
 		c->sig_checked = 1;
@@ -1119,4 +1154,29 @@ int ldr_compiled_wire_read(const uint8_t *b, size_t n, struct ldr_compiled **out
 	}
 	*out = c;
 	return 0;
+}
+
+uint32_t ldr_compiled_generation(const struct ldr_compiled *c)
+{
+	return c ? c->generation : 0;
+}
+
+int ldr_image_swap_generation(struct ldr_image *img, const struct ldr_compiled *c, uint32_t what,
+			      const char *change, struct ldr_tier_info *ti, char **err)
+{
+	if (c->lazy || c->generation == 0)
+		return xdrv_err(err, -EINVAL, "%s: not a later generation of swappable code",
+				c->label);
+	struct ldr_compiled_gen g = {
+		.name = c->manifest.name ? c->manifest.name : "?",
+		.generation = c->generation,
+		.what = what,
+		.change = change ? change : "",
+		.values = c->param_values,
+		.nvalues = c->nparams,
+		.obj = c->obj,
+		.obj_len = c->obj_len,
+		.compile_ns = c->t.jit_ns,
+	};
+	return ldr_image_swap_compiled(img, &g, ti, err);
 }

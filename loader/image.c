@@ -198,6 +198,20 @@ static int load_module(struct ldr_ctx *ctx, LLVMOrcThreadSafeContextRef tsc, LLV
 			(tiered || ldr_tier_swappable(ctx));
 	if (swappable)
 		rc = ldr_tier_split(img, m, d, !tiered, err);
+	/* the compiler process asked for a later generation (driver domains, the boot): compiled
+	 * from the split's bitcode, nothing linked here */
+	if (!rc && swappable && ctx->gen_job) {
+		if (tm)
+			LLVMDisposeTargetMachine(tm);
+		img->total = ldr_module_defined_functions(m);
+		LLVMDisposeModule(m);
+		rc = ldr_tier_gen_object(img, ctx->gen_job, err);
+		if (rc)
+			goto out_unload;
+		img->t.opt_ns = xdrv_now_ns() - t1;
+		*out = img;
+		return 0;
+	}
 	if (!rc)
 		rc = ldr_module_optimize(m, tm, tiered ? 0 : ctx->cfg.opt_level, err);
 	if (tm)

@@ -111,6 +111,8 @@ struct ldr_ctx {
 	/* the compiler process in lazy mode (lazy_remote.c): every object emitted, in order,
 	 * until taken */
 	int capture_all;
+	/* the compiler process: compile this generation of a swappable load (tier.c) */
+	const struct ldr_gen_job *gen_job;
 	struct ldr_obj_buf {
 		uint8_t *p;
 		size_t n;
@@ -369,6 +371,49 @@ int ldr_tier_split(struct ldr_image *img, LLVMModuleRef m, const struct sdk_desc
 int ldr_tier_swappable(const struct ldr_ctx *ctx);
 /* After tier 1 is linked: start tier 2's thread. */
 int ldr_tier_start(struct ldr_image *img, char **err);
+
+/* Code swaps across processes (gen.c, the supervisor's; loader/README.md "Code swaps in a driver
+ * domain and in a boot"). A generation the compiler process is asked for: set in the context
+ * (ctx->gen_job) across the fork, read by the load. */
+struct ldr_patch;
+struct ldr_gen_job {
+	uint32_t generation; /* >= 1: bodies F$g<N> */
+	const uint64_t *values;
+	size_t nvalues;			  /* the descriptor's parameters, all of them */
+	struct ldr_patch *const *patches; /* live patches, oldest first, checked by the caller */
+	size_t npatches;
+};
+/* The compiler process, after ldr_tier_split (direct) of the load: generation job->generation
+ * compiled at once; it becomes img->obj_copy (nothing is linked). */
+int ldr_tier_gen_object(struct ldr_image *img, const struct ldr_gen_job *job, char **err);
+/* The supervisor: ldr_package_compile_mem of generation job->generation (job NULL: the
+ * load's), by the compiler process, never from the object cache. */
+int ldr_package_compile_gen(struct ldr_ctx *ctx, const uint8_t *buf, size_t len, const char *label,
+			    const struct ldr_param_value *pv, size_t npv,
+			    const struct ldr_gen_job *job, struct ldr_compiled **out, char **err);
+/* The driver host, after linking generation 0 compiled by a compiler process: an object with
+ * slots (F$slot) makes the image swappable by ldr_image_swap_compiled; one without is left as
+ * it is (0). */
+int ldr_tier_adopt(struct ldr_image *img, const uint8_t *obj, size_t len, char **err);
+/* A generation as the driver host received it (from a struct ldr_compiled, compile.c). */
+struct ldr_compiled_gen {
+	const char *name; /* the driver's, from the record's manifest */
+	uint32_t generation, what;
+	const char *change;
+	const uint64_t *values;
+	size_t nvalues;
+	const uint8_t *obj;
+	size_t obj_len;
+	uint64_t compile_ns;
+};
+int ldr_image_swap_compiled(struct ldr_image *img, const struct ldr_compiled_gen *g,
+			    struct ldr_tier_info *ti, char **err);
+/* The checks of a live parameter change (ldr_image_param_set's, and gen.c's): declared, a
+ * valid value in range, declared XDRV_PARAM_F_LIVE, not the running value. *k its index, *v the
+ * value. */
+int ldr_param_live_check(const char *who, const struct sdk_param *params, size_t nparams,
+			 const uint64_t *live_vals, const char *name, const char *value, size_t *k,
+			 uint64_t *v, char **err);
 /* At unload: stop waiting for the thread, free (idempotent). */
 void ldr_tier_end(struct ldr_image *img);
 

@@ -42,6 +42,7 @@
 #include <llvm-c/Analysis.h>
 #include <llvm-c/BitReader.h>
 #include <llvm-c/BitWriter.h>
+#include <llvm-c/Object.h>
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -746,8 +747,9 @@ int ldr_tier_start(struct ldr_image *img, char **err)
 
 int ldr_tier_swappable(const struct ldr_ctx *ctx)
 {
-	return ctx->cfg.swappable && ctx->cfg.jit_mode == LDR_JIT_EAGER && !ctx->capture_objects &&
-	       !ctx->capture_all;
+	/* the compiler process too (capture_objects): it compiles swappable code for a driver host
+	 */
+	return ctx->cfg.swappable && ctx->cfg.jit_mode == LDR_JIT_EAGER && !ctx->capture_all;
 }
 
 const char *ldr_swap_name(uint32_t what)
@@ -766,34 +768,28 @@ const char *ldr_swap_name(uint32_t what)
 	}
 }
 
-int ldr_image_param_set(struct ldr_image *img, const char *name, const char *value, char **err)
+int ldr_param_live_check(const char *who, const struct sdk_param *params, size_t nparams,
+			 const uint64_t *live_vals, const char *name, const char *value,
+			 size_t *kout, uint64_t *vout, char **err)
 {
-	struct ldr_tier *t = img ? img->tier : NULL;
-	const char *who = img && img->name ? img->name : "?";
-	if (!t)
-		return xdrv_err(
-			err, -ENOTSUP,
-			"driver %s: its code is not swappable (load it with swappable code: "
-			"xdrv run --in-process --control, or --tier auto)",
-			who);
 	size_t k = 0;
-	while (k < t->nparams && strcmp(t->params[k].name, name ? name : "") != 0)
+	while (k < nparams && strcmp(params[k].name, name ? name : "") != 0)
 		k++;
-	if (k == t->nparams) {
+	if (k == nparams) {
 		char declared[512] = "";
 		size_t off = 0;
-		for (size_t j = 0; j < t->nparams && off < sizeof declared; j++) {
+		for (size_t j = 0; j < nparams && off < sizeof declared; j++) {
 			int w = snprintf(declared + off, sizeof declared - off, "%s%s%s",
-					 j ? ", " : "", t->params[j].name,
-					 (t->params[j].flags & XDRV_PARAM_F_LIVE) ? " (live)" : "");
+					 j ? ", " : "", params[j].name,
+					 (params[j].flags & XDRV_PARAM_F_LIVE) ? " (live)" : "");
 			if (w < 0)
 				break;
 			off += (size_t)w;
 		}
 		return xdrv_err(err, -ENOENT, "driver %s: param %s: not declared (declared: %s)",
-				who, name ? name : "", t->nparams ? declared : "none");
+				who, name ? name : "", nparams ? declared : "none");
 	}
-	const struct sdk_param *p = &t->params[k];
+	const struct sdk_param *p = &params[k];
 	/* the value's checks are the load's: parse, then the declared range */
 	struct sdk_descriptor one = {.nparams = 1, .params = (struct sdk_param *)p};
 	struct ldr_param_value pv = {.name = p->name, .value = value};
@@ -809,18 +805,40 @@ int ldr_image_param_set(struct ldr_image *img, const char *name, const char *val
 			"driver %s: param %s is fixed from probe to remove (the driver does "
 			"not declare it XDRV_PARAM_F_LIVE): give it at load instead",
 			who, p->name);
+	if (live_vals[k] == v)
+		return xdrv_err(err, -EALREADY, "driver %s: param %s is %s already", who, p->name,
+				value);
+	*kout = k;
+	*vout = v;
+	return 0;
+}
+
+int ldr_image_param_set(struct ldr_image *img, const char *name, const char *value, char **err)
+{
+	struct ldr_tier *t = img ? img->tier : NULL;
+	const char *who = img && img->name ? img->name : "?";
+	if (!t || !t->bc)
+		return xdrv_err(
+			err, -ENOTSUP,
+			"driver %s: its code is not swappable (load it with swappable code: "
+			"xdrv run --in-process --control, or --tier auto)",
+			who);
+	size_t k = 0;
+	uint64_t v = 0;
 	pthread_mutex_lock(&tiers_mu);
+	int rc = ldr_param_live_check(who, t->params, t->nparams, t->live_vals, name, value, &k, &v,
+				      err);
+	if (rc) {
+		pthread_mutex_unlock(&tiers_mu);
+		return rc;
+	}
+	const struct sdk_param *p = &t->params[k];
 	uint32_t st = atomic_load(&t->state);
 	if (st == LDR_TIER_COMPILING || (st == LDR_TIER_READY && !t->reported)) {
 		pthread_mutex_unlock(&tiers_mu);
 		return xdrv_err(err, -EBUSY,
 				"driver %s: %s is compiling; set %s when it is live (or failed)",
 				who, t->change, p->name);
-	}
-	if (t->live_vals[k] == v) {
-		pthread_mutex_unlock(&tiers_mu);
-		return xdrv_err(err, -EALREADY, "driver %s: param %s is %s already", who, p->name,
-				value);
 	}
 	memcpy(t->job_vals, t->live_vals, t->nparams * sizeof *t->job_vals);
 	t->job_vals[k] = v;
@@ -847,7 +865,7 @@ static int idle_for(struct ldr_tier *t, const char *who, const char *what, char 
 
 static struct ldr_tier *swappable_tier(struct ldr_image *img, char **err)
 {
-	struct ldr_tier *t = img ? img->tier : NULL;
+	struct ldr_tier *t = img && img->tier && img->tier->bc ? img->tier : NULL;
 	if (!t)
 		xdrv_err(err, -ENOTSUP,
 			 "driver %s: its code is not swappable (load it with swappable code: xdrv "
@@ -1185,4 +1203,211 @@ void ldr_tier_end(struct ldr_image *img)
 		atomic_fetch_sub(&tiers_pending, 1);
 	pthread_mutex_unlock(&tiers_mu);
 	tier_free(t);
+}
+
+/* ---- code swaps across processes (driver domains, the boot; gen.c is the supervisor's) ------
+ * The compiler process: the load made tier 1's module and kept its bitcode (ldr_tier_split,
+ * direct); generation job->generation of it is compiled here, synchronously, exactly as a
+ * background job of an in-process image would be, and becomes the image's one object. */
+int ldr_tier_gen_object(struct ldr_image *img, const struct ldr_gen_job *job, char **err)
+{
+	struct ldr_tier *t = img->tier;
+	if (!t || !t->bc)
+		return xdrv_err(err, -EINVAL, "generation %u: the module was not split",
+				job->generation);
+	if (job->generation == 0 || job->nvalues != t->nparams)
+		return xdrv_err(err, -EINVAL,
+				"generation %u: %zu parameter values for %zu parameters",
+				job->generation, job->nvalues, t->nparams);
+	t->gen = job->generation;
+	t->what = LDR_SWAP_PARAM;
+	snprintf(t->suffix, sizeof t->suffix, "$g%u", t->gen);
+	snprintf(t->change, sizeof t->change, "generation %u", t->gen);
+	if (t->nparams)
+		memcpy(t->job_vals, job->values, t->nparams * sizeof *t->job_vals);
+	free(t->job_patches);
+	t->njob_patches = 0;
+	t->job_patches = calloc(job->npatches + 1, sizeof *t->job_patches);
+	if (!t->job_patches)
+		return xdrv_err(err, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < job->npatches; i++)
+		t->job_patches[t->njob_patches++] = job->patches[i];
+	int rc = tier2_compile(t, err);
+	free(t->job_patches); /* borrowed patches: the job's */
+	t->job_patches = NULL;
+	t->njob_patches = 0;
+	if (rc)
+		return rc;
+	free(img->obj_copy);
+	img->obj_copy = t->obj;
+	img->obj_len = t->obj_len;
+	img->nobjects = 1;
+	t->obj = NULL;
+	t->obj_len = 0;
+	return 0;
+}
+
+/* An object's defined symbols ending in `suffix`, the suffix cut off, sorted. */
+static int object_names(const uint8_t *obj, size_t len, const char *suffix, char ***out,
+			uint32_t *nout, char **err)
+{
+	char *msg = NULL;
+	*out = NULL;
+	*nout = 0;
+	LLVMMemoryBufferRef mb =
+		LLVMCreateMemoryBufferWithMemoryRange((const char *)obj, len, "xdrv-object", 0);
+	LLVMBinaryRef bin = mb ? LLVMCreateBinary(mb, NULL, &msg) : NULL;
+	if (!bin) {
+		int rc = xdrv_err(err, -EBADMSG, "the object does not parse: %s",
+				  msg ? msg : "out of memory");
+		LLVMDisposeMessage(msg);
+		if (mb)
+			LLVMDisposeMemoryBuffer(mb);
+		return rc;
+	}
+	LLVMSymbolIteratorRef it = LLVMObjectFileCopySymbolIterator(bin);
+	size_t sl = strlen(suffix), cap = 0;
+	char **a = NULL;
+	uint32_t n = 0;
+	int rc = it ? 0 : xdrv_err(err, -EBADMSG, "the object has no symbol table");
+	while (!rc && !LLVMObjectFileIsSymbolIteratorAtEnd(bin, it)) {
+		const char *name = LLVMGetSymbolName(it);
+		size_t nl = name ? strlen(name) : 0;
+		if (nl > sl && !memcmp(name + nl - sl, suffix, sl) &&
+		    LLVMGetSymbolAddress(it) + LLVMGetSymbolSize(it) > 0) {
+			if (n == cap) {
+				cap = cap ? 2 * cap : 64;
+				char **b = realloc(a, cap * sizeof *a);
+				if (!b) {
+					rc = xdrv_err(err, -ENOMEM, "out of memory");
+					break;
+				}
+				a = b;
+			}
+			if (!(a[n] = strndup(name, nl - sl))) {
+				rc = xdrv_err(err, -ENOMEM, "out of memory");
+				break;
+			}
+			n++;
+		}
+		LLVMMoveToNextSymbol(it);
+	}
+	if (it)
+		LLVMDisposeSymbolIterator(it);
+	LLVMDisposeBinary(bin);
+	LLVMDisposeMemoryBuffer(mb);
+	if (rc) {
+		for (uint32_t i = 0; i < n; i++)
+			free(a[i]);
+		free(a);
+		return rc;
+	}
+	if (n)
+		qsort(a, n, sizeof *a, cmp_str);
+	*out = a;
+	*nout = n;
+	return 0;
+}
+
+int ldr_tier_adopt(struct ldr_image *img, const uint8_t *obj, size_t len, char **err)
+{
+	char **fns = NULL;
+	uint32_t n = 0;
+	int rc = object_names(obj, len, SLOT_SUFFIX, &fns, &n, err);
+	if (rc || n == 0)
+		return rc; /* no slots: code that is not swappable */
+	struct ldr_tier *t = calloc(1, sizeof *t);
+	if (!t) {
+		for (uint32_t i = 0; i < n; i++)
+			free(fns[i]);
+		free(fns);
+		return xdrv_err(err, -ENOMEM, "out of memory");
+	}
+	pthread_mutex_init(&t->mu, NULL);
+	pthread_cond_init(&t->cv, NULL);
+	t->img = img;
+	t->fns = fns;
+	t->nfns = n;
+	t->direct = 1;
+	t->joined = 1;
+	t->next_gen = 1;
+	t->reported = 1;
+	atomic_store(&t->state, LDR_TIER_LIVE);
+	img->tier = t;
+	if (!(t->label = strdup(img->name ? img->name : "?")))
+		return xdrv_err(err, -ENOMEM, "out of memory");
+	t->info.functions = n;
+	pthread_mutex_lock(&tiers_mu);
+	t->next = tiers;
+	tiers = t;
+	pthread_mutex_unlock(&tiers_mu);
+	return 0;
+}
+
+int ldr_image_swap_compiled(struct ldr_image *img, const struct ldr_compiled_gen *g,
+			    struct ldr_tier_info *ti, char **err)
+{
+	struct ldr_tier *t = img ? img->tier : NULL;
+	const char *who = img && img->name ? img->name : "?";
+	if (ti)
+		memset(ti, 0, sizeof *ti);
+	if (!t || t->bc)
+		return xdrv_err(err, -ENOTSUP,
+				"driver %s: its code was not compiled swappable by a compiler "
+				"process",
+				who);
+	if (strcmp(g->name, who) != 0)
+		return xdrv_err(err, -EINVAL, "generation %u is for driver %s, this is %s",
+				g->generation, g->name, who);
+	if (g->generation <= t->live_gen)
+		return xdrv_err(err, -ESTALE,
+				"driver %s: generation %u is not newer than the running %u", who,
+				g->generation, t->live_gen);
+	if (g->nvalues != img->nparams)
+		return xdrv_err(err, -EINVAL, "driver %s: %zu parameter values for %zu", who,
+				g->nvalues, img->nparams);
+	/* every slot of generation 0 gets this generation's body, or none does */
+	char **bodies = NULL;
+	uint32_t nb = 0;
+	char suffix[16];
+	snprintf(suffix, sizeof suffix, "$g%u", g->generation);
+	int rc = object_names(g->obj, g->obj_len, suffix, &bodies, &nb, err);
+	for (uint32_t i = 0; !rc && i < t->nfns; i++)
+		if (!bsearch(&t->fns[i], bodies, nb, sizeof *bodies, cmp_str))
+			rc = xdrv_err(err, -EINVAL,
+				      "driver %s: generation %u has no body for %s (%u bodies, %u "
+				      "slots)",
+				      who, g->generation, t->fns[i], nb, t->nfns);
+	for (uint32_t i = 0; i < nb; i++)
+		free(bodies[i]);
+	free(bodies);
+	if (rc)
+		return rc;
+	pthread_mutex_lock(&tiers_mu);
+	t->gen = g->generation;
+	t->what = g->what;
+	snprintf(t->suffix, sizeof t->suffix, "%s", suffix);
+	snprintf(t->change, sizeof t->change, "%s", g->change);
+	t->loaded_ns = xdrv_now_ns();
+	t->obj = (uint8_t *)(uintptr_t)g->obj; /* borrowed for swap_in */
+	t->obj_len = g->obj_len;
+	t->compile_ns = g->compile_ns;
+	rc = swap_in(t, err);
+	t->obj = NULL;
+	t->obj_len = 0;
+	if (!rc) {
+		t->live_gen = t->gen;
+		t->next_gen = t->gen + 1;
+		for (size_t k = 0; k < img->nparams; k++)
+			img->param_values[k] = g->values[k];
+		atomic_store(&t->state, LDR_TIER_LIVE);
+		t->info.error[0] = 0;
+	} else {
+		xdrv_err_prefix(err, "driver %s: generation %u", who, g->generation);
+		snprintf(t->info.error, sizeof t->info.error, "%s", *err ? *err : "?");
+	}
+	if (ti)
+		fill_info(t, ti);
+	pthread_mutex_unlock(&tiers_mu);
+	return rc;
 }

@@ -26,7 +26,7 @@
 	"#include <xdrv/abi.h>\n"                                                                  \
 	"XDRV_PARAM(uint32_t, ring);\n"                                                            \
 	"static const struct xdrv_param params[] = {\n"                                            \
-	"  XDRV_PARAM_ENTRY(XDRV_PARAM_U32, ring, 64, 16, 4096, \"ring size\"), "                  \
+	"  XDRV_PARAM_ENTRY_F(XDRV_PARAM_U32, ring, 64, 16, 4096, XDRV_PARAM_F_LIVE, \"ring\"), "  \
 	"XDRV_PARAM_END};\n"                                                                       \
 	"static const struct xdrv_match match[] = {{.bus = XDRV_BUS_PLATFORM,\n"                   \
 	"  .compatible = \"test,compile\"}, {.bus = 0}};\n"                                        \
@@ -549,7 +549,122 @@ static void test_a_record_handed_over_is_read_back_strictly(void)
 	free(e);
 }
 
+/* Code swaps across processes (gen.c): the supervisor asks the compiler process for generation 1
+ * of swappable code, the "driver host" (another context here) links it into its running image
+ * and stores every slot; the state and the one address of each function are kept. */
+static void test_a_generation_from_the_compiler_process_is_swapped_into_the_host(void)
+{
+	struct ldr_config cfg = {
+		.trust_root = root_pem, .jit_mode = LDR_JIT_EAGER, .opt_level = 2, .swappable = 1};
+	struct ldr_ctx *sup = NULL, *host = NULL;
+	struct ldr_compiled *c0 = NULL, *c1 = NULL, *c2 = NULL, *r = NULL;
+	struct ldr_image *img = NULL;
+	struct ldr_gen *g = NULL;
+	char *e = NULL;
+	uint8_t *pkg = NULL, *w = NULL;
+	size_t len = 0, wl = 0;
+	CU_ASSERT_EQUAL_FATAL(ldr_ctx_create(&cfg, &sup, NULL), 0);
+	cfg.swappable = 0; /* the host links what it is sent */
+	CU_ASSERT_EQUAL_FATAL(ldr_ctx_create(&cfg, &host, NULL), 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pkg = xtest_read(good, &len));
+	CU_ASSERT_EQUAL_FATAL(ldr_package_compile_mem(sup, pkg, len, "good.xdrv", NULL, 0, &c0, &e),
+			      0);
+	CU_ASSERT_EQUAL(ldr_compiled_generation(c0), 0u);
+	CU_ASSERT_EQUAL_FATAL(ldr_image_load_compiled(host, c0, &img, &e), 0);
+	struct ldr_tier_info ti;
+	ldr_image_tier_info(img, &ti);
+	CU_ASSERT_EQUAL(ti.swappable, 1);
+	CU_ASSERT_EQUAL(ti.generation, 0u);
+	uint64_t a0 = 0, slot = 0;
+	CU_ASSERT_EQUAL_FATAL(ldr_image_lookup(img, "ring_twice", &a0, NULL), 0);
+	uint32_t (*twice)(void) = (uint32_t(*)(void))(uintptr_t)a0;
+	CU_ASSERT_EQUAL(twice(), 128u);
+
+	CU_ASSERT_EQUAL_FATAL(ldr_gen_new(sup, pkg, len, "good.xdrv", NULL, 0, c0, &g, &e), 0);
+	/* refused in the supervisor: nothing forked, nothing changes */
+	uint32_t forks = sup->compile_forks;
+	CU_ASSERT_EQUAL(ldr_gen_param(g, "ring", "5", &c1, &e), -ERANGE);
+	CU_ASSERT(has(e, "out of range 16..4096"));
+	CU_ASSERT_EQUAL(ldr_gen_param(g, "ring", "64", &c1, &e), -EALREADY);
+	CU_ASSERT_EQUAL(ldr_gen_param(g, "rings", "64", &c1, &e), -ENOENT);
+	CU_ASSERT(has(e, "not declared (declared: ring (live))"));
+	CU_ASSERT_EQUAL(ldr_gen_patch_revert(g, &c1, &e), -ENOENT);
+	CU_ASSERT_EQUAL(sup->compile_forks, forks);
+
+	/* generation 1, handed over as the wire record, swapped in */
+	CU_ASSERT_EQUAL_FATAL(ldr_gen_param(g, "ring", "100", &c1, &e), 0);
+	CU_ASSERT_EQUAL(ldr_compiled_generation(c1), 1u);
+	CU_ASSERT_EQUAL(ldr_gen_param(g, "ring", "200", &c2, &e), -EBUSY); /* one at a time */
+	CU_ASSERT_EQUAL_FATAL(ldr_compiled_wire_write(c1, &w, &wl, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(ldr_compiled_wire_read(w, wl, &r, &e), 0);
+	CU_ASSERT_EQUAL(ldr_compiled_generation(r), 1u);
+	int rc = ldr_image_swap_generation(img, r, LDR_SWAP_PARAM, ldr_gen_change(g), &ti, &e);
+	if (rc)
+		fprintf(stderr, "\n  swap: %s\n", e ? e : "?");
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	ldr_gen_done(g, 1);
+	CU_ASSERT_EQUAL(ti.generation, 1u);
+	CU_ASSERT_EQUAL(ti.what, LDR_SWAP_PARAM);
+	CU_ASSERT(ti.swapped > 0 && ti.swapped == ti.functions);
+	CU_ASSERT_PTR_NOT_NULL(strstr(ti.change, "ring=100"));
+	CU_ASSERT_EQUAL(twice(), 200u); /* the same address, the new code */
+	const char *names[2] = {"ring_twice$slot", "ring_twice$g1"}; /* hidden symbols */
+	uint64_t addrs[2] = {0, 0};
+	CU_ASSERT_EQUAL(ldr_jit_lookup(img, names, 2, 0, addrs, NULL), 0);
+	slot = addrs[0];
+	uint64_t body = addrs[1];
+	CU_ASSERT(slot && body && *(uint64_t *)(uintptr_t)slot == body);
+	size_t nv = 0;
+	CU_ASSERT_EQUAL(ldr_image_param_values(img, &nv)[0], 100u);
+	CU_ASSERT_EQUAL(ldr_gen_live(g), 1u);
+	/* the same record again: not newer than what runs */
+	CU_ASSERT_EQUAL(ldr_image_swap_generation(img, r, LDR_SWAP_PARAM, "", NULL, &e), -ESTALE);
+	CU_ASSERT(has(e, "generation 1 is not newer than the running 1"));
+	/* generation 0's record is a load, not a swap */
+	CU_ASSERT_EQUAL(ldr_image_swap_generation(img, c0, LDR_SWAP_PARAM, "", NULL, &e), -EINVAL);
+
+	/* a generation the host refuses (here: not made live) changes nothing in the supervisor;
+	 * the next is generation 3, never 2 again */
+	CU_ASSERT_EQUAL_FATAL(ldr_gen_param(g, "ring", "300", &c2, &e), 0);
+	CU_ASSERT_EQUAL(ldr_compiled_generation(c2), 2u);
+	ldr_gen_done(g, 0);
+	ldr_compiled_free(c2);
+	c2 = NULL;
+	CU_ASSERT_EQUAL(ldr_gen_param(g, "ring", "100", &c2, &e), -EALREADY);
+	CU_ASSERT_EQUAL_FATAL(ldr_gen_param(g, "ring", "64", &c2, &e), 0);
+	CU_ASSERT_EQUAL(ldr_compiled_generation(c2), 3u);
+	CU_ASSERT_EQUAL_FATAL(
+		ldr_image_swap_generation(img, c2, LDR_SWAP_PARAM, ldr_gen_change(g), &ti, &e), 0);
+	ldr_gen_done(g, 1);
+	CU_ASSERT_EQUAL(twice(), 128u);
+	CU_ASSERT_EQUAL(ti.generation, 3u);
+
+	/* an image that is not swappable (compiled without slots) refuses any generation */
+	struct ldr_compiled *plain = NULL;
+	struct ldr_image *pimg = NULL;
+	CU_ASSERT_EQUAL_FATAL(
+		ldr_package_compile_mem(host, pkg, len, "good.xdrv", NULL, 0, &plain, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(ldr_image_load_compiled(host, plain, &pimg, &e), 0);
+	CU_ASSERT_EQUAL(ldr_image_swap_generation(pimg, r, LDR_SWAP_PARAM, "", NULL, &e), -ENOTSUP);
+	CU_ASSERT(has(e, "not compiled swappable"));
+	ldr_image_unload(pimg);
+	ldr_compiled_free(plain);
+
+	ldr_gen_free(g);
+	ldr_image_unload(img);
+	ldr_compiled_free(c0);
+	ldr_compiled_free(c1);
+	ldr_compiled_free(c2);
+	ldr_compiled_free(r);
+	free(w);
+	free(pkg);
+	free(e);
+	ldr_ctx_destroy(sup);
+	ldr_ctx_destroy(host);
+}
+
 XTEST_SUITE(loader_compile, suite_init, NULL,
+	    XTEST(test_a_generation_from_the_compiler_process_is_swapped_into_the_host),
 	    XTEST(test_a_record_handed_over_is_read_back_strictly),
 	    XTEST(test_compiled_object_has_the_digest_of_an_in_process_load_and_runs),
 	    XTEST(test_a_cache_hit_forks_no_compiler_process),

@@ -291,6 +291,49 @@ struct ldr_tier_info {
 	size_t obj_len;
 	char error[512];
 };
+/* Code swaps across processes (driver domains, the boot; loader/README.md "Code swaps in a driver
+ * domain and in a boot"). With cfg.swappable, ldr_package_compile* compile generation 0 with
+ * slots, and the driver host's ldr_image_load_compiled makes that image swappable; a later
+ * generation (struct ldr_gen, below, asks the compiler process for it) is linked into the
+ * running image and every slot stored at once by ldr_image_swap_generation, between two
+ * dispatches. `what` (LDR_SWAP_*) and `change` are for reports; *ti (may be NULL) gets the
+ * swap's figures. -ENOTSUP an image without slots, -EINVAL a record of another driver or one
+ * without a body for every slot, -ESTALE a generation not newer than the running one; on any
+ * error the running code is unchanged. */
+uint32_t ldr_compiled_generation(const struct ldr_compiled *c);
+int ldr_image_swap_generation(struct ldr_image *img, const struct ldr_compiled *c, uint32_t what,
+			      const char *change, struct ldr_tier_info *ti, char **err);
+
+/* The supervisor's side of those swaps (gen.c): one swappable driver that runs in a driver host.
+ * ldr_gen_new takes the package bytes and load parameters the host's generation 0 was compiled
+ * from, and that record. Each change is checked as in process (ldr_image_param_set,
+ * ldr_image_patch_apply, ldr_image_patch_revert: the same refusals and messages; a patch's
+ * signature, chain, revocation with `rev` (may be NULL) and base digest here) and its generation
+ * compiled by the compiler process: *out is the record to hand the driver host
+ * (ldr_compiled_wire_write), whose answer the caller reports with ldr_gen_done(g, live). One
+ * change at a time (-EBUSY until then); a change that fails or is not made live changes nothing
+ * here. */
+struct ldr_gen;
+struct sig_revocation;
+struct ldr_patch_info;
+struct sdk_param;
+int ldr_gen_new(struct ldr_ctx *ctx, const uint8_t *pkg, size_t len, const char *label,
+		const struct ldr_param_value *pv, size_t npv, const struct ldr_compiled *gen0,
+		struct ldr_gen **out, char **err);
+void ldr_gen_free(struct ldr_gen *g); /* NULL-safe */
+int ldr_gen_param(struct ldr_gen *g, const char *name, const char *value, struct ldr_compiled **out,
+		  char **err);
+int ldr_gen_patch_apply(struct ldr_gen *g, const uint8_t *buf, size_t len, const char *label,
+			const struct sig_revocation *rev, struct ldr_compiled **out, char **err);
+int ldr_gen_patch_revert(struct ldr_gen *g, struct ldr_compiled **out, char **err);
+void ldr_gen_done(struct ldr_gen *g, int live);
+uint32_t ldr_gen_what(const struct ldr_gen *g);	     /* LDR_SWAP_* of the newest change */
+const char *ldr_gen_change(const struct ldr_gen *g); /* e.g. "re-specialization (x=1)" */
+uint32_t ldr_gen_live(const struct ldr_gen *g);	     /* the generation that runs */
+const char *ldr_gen_name(const struct ldr_gen *g);
+const struct sdk_param *ldr_gen_params(const struct ldr_gen *g, const uint64_t **vals, size_t *n);
+size_t ldr_gen_patches(const struct ldr_gen *g, struct ldr_patch_info *out, size_t cap);
+
 /* The tiering state of an image (state LDR_TIER_NONE for one that is not tiered). */
 void ldr_image_tier_info(const struct ldr_image *img, struct ldr_tier_info *out);
 /* Swap in every tier 2 of this process that is ready (or report one that failed, once): the

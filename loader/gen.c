@@ -1,0 +1,321 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Code swaps across processes, the supervisor's side (issue 13; loader/README.md "Code swaps in
+ * a driver domain and in a boot"). In process, an image keeps its bitcode and a thread compiles
+ * generation N+1 (tier.c). Across processes the roles split as DESIGN.md's driver domains have
+ * them:
+ *
+ *   supervisor (struct ldr_gen)         compiler process (fork)          driver host
+ *   checks the change, keeps the        the package loaded again: the    links the object into the
+ *   running values and live patches,    split's bitcode, generation N    running image, stores
+ *   measures the object it receives --> compiled from it (tier.c)   -->  every slot at once
+ *                                                                        (ldr_image_swap_generation)
+ *
+ * The supervisor parses no bitcode here either: a patch is read (signature, chain, revocation,
+ * the base it names: ldr_patch_read_buf looks at its archive and manifest only) and handed to
+ * the compiler process, which merges it. One change at a time, synchronously: the caller asks,
+ * the compiler answers, the caller sends the record to the driver host and reports back with
+ * ldr_gen_done. A change the host refused, or that failed to compile, changes nothing here.
+ */
+#include "ldr_jit.h"
+#include "patch.h"
+
+#include <errno.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xdrv/signer.h"
+#include "xdrv/util.h"
+
+struct ldr_gen {
+	struct ldr_ctx *ctx;
+	uint8_t *pkg; /* the package as loaded (copied) */
+	size_t len;
+	char *label, *name;
+	struct ldr_param_value *pv; /* the load's parameters (copied): the split is specialized */
+	size_t npv;		    /* with them, a generation's values are applied on top */
+	struct sdk_param *params;   /* the descriptor's (names copied) */
+	size_t nparams;
+	uint64_t *live_vals, *job_vals;
+	uint8_t payload[32]; /* SHA-256 of the package's payload: what a patch names */
+	struct ldr_patch **live, **job;
+	size_t nlive, njob;
+	struct ldr_patch *applying; /* the job's new patch, owned until it goes live */
+	uint32_t live_gen, next_gen, job_gen, what;
+	int pending; /* a job compiled, not yet done */
+	char change[160];
+};
+
+void ldr_gen_free(struct ldr_gen *g)
+{
+	if (!g)
+		return;
+	free(g->pkg);
+	free(g->label);
+	free(g->name);
+	for (size_t i = 0; i < g->npv; i++) {
+		free((char *)g->pv[i].name);
+		free((char *)g->pv[i].value);
+	}
+	free(g->pv);
+	for (size_t i = 0; i < g->nparams; i++)
+		free(g->params[i].name);
+	free(g->params);
+	free(g->live_vals);
+	free(g->job_vals);
+	for (size_t i = 0; i < g->nlive; i++)
+		ldr_patch_free(g->live[i]);
+	free(g->live);
+	free(g->job);
+	ldr_patch_free(g->applying);
+	free(g);
+}
+
+int ldr_gen_new(struct ldr_ctx *ctx, const uint8_t *pkg, size_t len, const char *label,
+		const struct ldr_param_value *pv, size_t npv, const struct ldr_compiled *gen0,
+		struct ldr_gen **out, char **err)
+{
+	*out = NULL;
+	const struct sdk_manifest *m = ldr_compiled_manifest(gen0);
+	size_t nv = 0;
+	const uint64_t *vals = ldr_compiled_param_values(gen0, &nv);
+	if (ldr_compiled_generation(gen0) != 0 || !m || nv != m->desc.nparams)
+		return xdrv_err(err, -EINVAL, "%s: not the record of a load", label);
+	struct ldr_gen *g = calloc(1, sizeof *g);
+	if (!g)
+		return xdrv_err(err, -ENOMEM, "out of memory");
+	g->ctx = ctx;
+	g->len = len;
+	g->next_gen = 1;
+	g->npv = npv;
+	g->nparams = nv;
+	int bad = !(g->pkg = malloc(len ? len : 1)) || !(g->label = strdup(label)) ||
+		  !(g->name = strdup(m->name ? m->name : label)) ||
+		  !(g->pv = calloc(npv ? npv : 1, sizeof *g->pv)) ||
+		  !(g->params = calloc(nv ? nv : 1, sizeof *g->params)) ||
+		  !(g->live_vals = calloc(nv ? nv : 1, sizeof *g->live_vals)) ||
+		  !(g->job_vals = calloc(nv ? nv : 1, sizeof *g->job_vals));
+	for (size_t i = 0; !bad && i < npv; i++)
+		bad = !(g->pv[i].name = strdup(pv[i].name)) ||
+		      !(g->pv[i].value = strdup(pv[i].value));
+	for (size_t i = 0; !bad && i < nv; i++) {
+		g->params[i] = m->desc.params[i];
+		g->params[i].desc = NULL;
+		bad = !(g->params[i].name = strdup(m->desc.params[i].name));
+		g->live_vals[i] = g->job_vals[i] = vals[i];
+	}
+	if (bad) {
+		for (size_t i = 0; i < nv && g->params; i++) /* names not copied are NULL */
+			if (!g->params[i].name)
+				g->params[i].name = NULL;
+		ldr_gen_free(g);
+		return xdrv_err(err, -ENOMEM, "out of memory");
+	}
+	memcpy(g->pkg, pkg, len);
+	/* the payload: what the signature covers (the whole file of an unsigned package) */
+	size_t plen = len;
+	if (sig_trailer_parse(pkg, len, &plen, NULL, NULL, NULL) != 0)
+		plen = len;
+	unsigned int dl = 32;
+	if (!EVP_Digest(pkg, plen, g->payload, &dl, EVP_sha256(), NULL)) {
+		ldr_gen_free(g);
+		return xdrv_err(err, -EIO, "%s: SHA-256 failed", label);
+	}
+	*out = g;
+	return 0;
+}
+
+/* The job's patches: the live ones, then `add` (NULL: none), less the newest if `drop`. */
+static int job_patches(struct ldr_gen *g, struct ldr_patch *add, int drop)
+{
+	size_t n = g->nlive - (drop && g->nlive ? 1 : 0);
+	struct ldr_patch **a = calloc(n + 2, sizeof *a);
+	if (!a)
+		return -ENOMEM;
+	if (n)
+		memcpy(a, g->live, n * sizeof *a);
+	if (add)
+		a[n++] = add;
+	free(g->job);
+	g->job = a;
+	g->njob = n;
+	return 0;
+}
+
+static void drop_job(struct ldr_gen *g)
+{
+	free(g->job);
+	g->job = NULL;
+	g->njob = 0;
+	ldr_patch_free(g->applying);
+	g->applying = NULL;
+	memcpy(g->job_vals, g->live_vals, g->nparams * sizeof *g->job_vals);
+	g->pending = 0;
+}
+
+/* The job set up in g (values, patches, change): its generation compiled. */
+static int compile_job(struct ldr_gen *g, uint32_t what, struct ldr_compiled **out, char **err)
+{
+	struct ldr_gen_job job = {
+		.generation = g->next_gen,
+		.values = g->job_vals,
+		.nvalues = g->nparams,
+		.patches = g->job,
+		.npatches = g->njob,
+	};
+	int rc = ldr_package_compile_gen(g->ctx, g->pkg, g->len, g->label, g->pv, g->npv, &job, out,
+					 err);
+	if (rc) {
+		drop_job(g);
+		return rc;
+	}
+	g->job_gen = g->next_gen++; /* never reused: a host may have linked a failed one */
+	g->what = what;
+	g->pending = 1;
+	return 0;
+}
+
+static int busy(const struct ldr_gen *g, char **err)
+{
+	return g->pending ? xdrv_err(err, -EBUSY, "driver %s: %s is not finished yet", g->name,
+				     g->change)
+			  : 0;
+}
+
+int ldr_gen_param(struct ldr_gen *g, const char *name, const char *value, struct ldr_compiled **out,
+		  char **err)
+{
+	size_t k = 0;
+	uint64_t v = 0;
+	*out = NULL;
+	int rc = busy(g, err);
+	if (!rc)
+		rc = ldr_param_live_check(g->name, g->params, g->nparams, g->live_vals, name, value,
+					  &k, &v, err);
+	if (rc)
+		return rc;
+	memcpy(g->job_vals, g->live_vals, g->nparams * sizeof *g->job_vals);
+	g->job_vals[k] = v;
+	if (job_patches(g, NULL, 0))
+		return xdrv_err(err, -ENOMEM, "out of memory");
+	snprintf(g->change, sizeof g->change, "re-specialization (%s=%s)", g->params[k].name,
+		 value);
+	return compile_job(g, LDR_SWAP_PARAM, out, err);
+}
+
+int ldr_gen_patch_apply(struct ldr_gen *g, const uint8_t *buf, size_t len, const char *label,
+			const struct sig_revocation *rev, struct ldr_compiled **out, char **err)
+{
+	struct ldr_patch *p = NULL;
+	*out = NULL;
+	int rc = busy(g, err);
+	if (!rc)
+		rc = ldr_patch_read_buf(g->ctx, buf, len, label, g->payload, rev, &p, err);
+	if (rc)
+		return rc;
+	if (strcmp(ldr_patch_name(p), g->name) != 0)
+		rc = xdrv_err(err, -EINVAL, "patch %s is for driver %s, this is %s", label,
+			      ldr_patch_name(p), g->name);
+	for (size_t i = 0; i < g->nlive && !rc; i++)
+		if (!memcmp(ldr_patch_digest(g->live[i]), ldr_patch_digest(p), 32))
+			rc = xdrv_err(err, -EALREADY,
+				      "driver %s: patch %s (sha256 %.16s...) is applied already",
+				      g->name, label, ldr_patch_digest_hex(p));
+	if (!rc && job_patches(g, p, 0))
+		rc = xdrv_err(err, -ENOMEM, "out of memory");
+	if (rc) {
+		ldr_patch_free(p);
+		return rc;
+	}
+	g->applying = p;
+	memcpy(g->job_vals, g->live_vals, g->nparams * sizeof *g->job_vals);
+	snprintf(g->change, sizeof g->change, "live patch %s %s (sha256 %.16s...)",
+		 ldr_patch_name(p), ldr_patch_version(p), ldr_patch_digest_hex(p));
+	return compile_job(g, LDR_SWAP_PATCH, out, err);
+}
+
+int ldr_gen_patch_revert(struct ldr_gen *g, struct ldr_compiled **out, char **err)
+{
+	*out = NULL;
+	int rc = busy(g, err);
+	if (!rc && !g->nlive)
+		rc = xdrv_err(err, -ENOENT, "driver %s: no live patch is applied", g->name);
+	if (rc)
+		return rc;
+	const struct ldr_patch *p = g->live[g->nlive - 1];
+	if (job_patches(g, NULL, 1))
+		return xdrv_err(err, -ENOMEM, "out of memory");
+	memcpy(g->job_vals, g->live_vals, g->nparams * sizeof *g->job_vals);
+	snprintf(g->change, sizeof g->change, "revert of live patch %s %s (sha256 %.16s...)",
+		 ldr_patch_name(p), ldr_patch_version(p), ldr_patch_digest_hex(p));
+	return compile_job(g, LDR_SWAP_REVERT, out, err);
+}
+
+void ldr_gen_done(struct ldr_gen *g, int live)
+{
+	if (!g || !g->pending)
+		return;
+	if (!live) {
+		drop_job(g);
+		return;
+	}
+	memcpy(g->live_vals, g->job_vals, g->nparams * sizeof *g->live_vals);
+	for (size_t i = 0; i < g->nlive; i++) { /* a patch the job left out (a revert) goes */
+		int kept = 0;
+		for (size_t j = 0; j < g->njob && !kept; j++)
+			kept = g->job[j] == g->live[i];
+		if (!kept)
+			ldr_patch_free(g->live[i]);
+	}
+	free(g->live);
+	g->live = g->job;
+	g->nlive = g->njob;
+	g->job = NULL;
+	g->njob = 0;
+	g->applying = NULL; /* in the live list now */
+	g->live_gen = g->job_gen;
+	g->pending = 0;
+}
+
+uint32_t ldr_gen_what(const struct ldr_gen *g)
+{
+	return g->what;
+}
+
+const char *ldr_gen_change(const struct ldr_gen *g)
+{
+	return g->change;
+}
+
+uint32_t ldr_gen_live(const struct ldr_gen *g)
+{
+	return g->live_gen;
+}
+
+const char *ldr_gen_name(const struct ldr_gen *g)
+{
+	return g->name;
+}
+
+const struct sdk_param *ldr_gen_params(const struct ldr_gen *g, const uint64_t **vals, size_t *n)
+{
+	*vals = g->live_vals;
+	*n = g->nparams;
+	return g->params;
+}
+
+size_t ldr_gen_patches(const struct ldr_gen *g, struct ldr_patch_info *out, size_t cap)
+{
+	for (size_t i = 0; i < g->nlive && i < cap; i++) {
+		const struct ldr_patch *p = g->live[i];
+		memset(&out[i], 0, sizeof out[i]);
+		snprintf(out[i].version, sizeof out[i].version, "%s", ldr_patch_version(p));
+		memcpy(out[i].sha256, ldr_patch_digest(p), 32);
+		size_t nf = 0;
+		ldr_patch_functions(p, &nf);
+		out[i].functions = (uint32_t)nf;
+	}
+	return g->nlive;
+}
