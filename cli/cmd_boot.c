@@ -7,6 +7,7 @@
  */
 #include "cmd_json.h"
 #include "commands.h"
+#include "run/ctl.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -44,7 +45,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: xdrv boot --config FILE [--tpm TCTI|none] [--reinit-floors] [--json]\n"
-		"                 [--tier full|fast]\n"
+		"                 [--tier full|fast] [--serve [--control PATH]]\n"
 		"\n"
 		"Measured boot: measure the loader, the configuration, the trust anchor, the "
 		"policy\n"
@@ -78,6 +79,17 @@ static void usage(FILE *f)
 		"                  policy's opt_level), fast compiles at O0 with fast instruction\n"
 		"                  selection (measured as opt=0); auto (O0, then O2 swapped in)\n"
 		"                  runs in process only (xdrv run --in-process), not in a boot\n"
+		"  --serve         keep the booted drivers running after the boot, each in its\n"
+		"                  process, and change their code while they run: `xdrv param\n"
+		"                  set`, `xdrv patch apply|revert` through the control socket,\n"
+		"                  and SIGHUP reloads the configuration (changed parameters are\n"
+		"                  re-specialized); every swap is compiled by the compiler\n"
+		"                  process and measured into PCR 12 (xdrv.driver.swap) before it\n"
+		"                  runs. SIGINT or SIGTERM ends the drivers and the boot. Needs\n"
+		"                  the policy's eager JIT\n"
+		"  --control PATH  the control socket of --serve (default: as `xdrv run\n"
+		"                  --control`, $XDRV_RUN_DIR, else $XDG_RUNTIME_DIR, else /tmp,\n"
+		"                  /xdrv-run.sock)\n"
 		"  --json          progress lines to stderr; on stdout one JSON object:\n"
 		"                  {\"ok\": true, \"ms\", \"booted\", \"refused\", \"events\",\n"
 		"                  \"tpm_used\"} or {\"ok\": false, \"error\"} (exit 1)\n"
@@ -90,9 +102,14 @@ static void usage(FILE *f)
 int cmd_boot(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"config", required_argument, NULL, 'c'}, {"tpm", required_argument, NULL, 't'},
-		{"json", no_argument, NULL, 'j'},	  {"reinit-floors", no_argument, NULL, 'r'},
-		{"tier", required_argument, NULL, 'T'},	  {NULL, 0, NULL, 0},
+		{"config", required_argument, NULL, 'c'},
+		{"tpm", required_argument, NULL, 't'},
+		{"json", no_argument, NULL, 'j'},
+		{"reinit-floors", no_argument, NULL, 'r'},
+		{"tier", required_argument, NULL, 'T'},
+		{"serve", no_argument, NULL, 's'},
+		{"control", required_argument, NULL, 'K'},
+		{NULL, 0, NULL, 0},
 	};
 	bool json = false;
 	unsigned flags = 0;
@@ -101,6 +118,7 @@ int cmd_boot(int argc, char **argv)
 		return 0;
 	}
 	const char *config = NULL, *tpm = NULL;
+	char control[108] = "";
 	int c;
 	opterr = 0;
 	optind = 0;
@@ -117,6 +135,17 @@ int cmd_boot(int argc, char **argv)
 			break;
 		case 'r':
 			flags |= BOOT_RUN_REINIT_FLOORS;
+			break;
+		case 's':
+			flags |= BOOT_RUN_SERVE;
+			break;
+		case 'K':
+			if (!*optarg || strlen(optarg) >= sizeof control)
+				return xdrv_cli_usage_error("boot",
+							    "--control: a path of 1 to 107 "
+							    "bytes, not",
+							    optarg);
+			snprintf(control, sizeof control, "%s", optarg);
 			break;
 		case 'T': {
 			uint32_t tier = 0;
@@ -146,6 +175,11 @@ int cmd_boot(int argc, char **argv)
 				"boot --help'\n");
 		return 2;
 	}
+	if (control[0] && !(flags & BOOT_RUN_SERVE))
+		return xdrv_cli_usage_error("boot", "--control goes with --serve", NULL);
+	if ((flags & BOOT_RUN_SERVE) && !control[0] &&
+	    run_ctl_default_path(control, sizeof control) != 0)
+		return xdrv_cli_usage_error("boot", "the default control path is too long", NULL);
 	signal(SIGPIPE, SIG_IGN); /* a TPM socket that closes must be an error, not a signal */
 	struct boot_result r;
 	char *err = NULL;
@@ -156,7 +190,7 @@ int cmd_boot(int argc, char **argv)
 	if (json && (saved = dup(1)) >= 0)
 		dup2(2, 1);
 	boot_set_package_resolver(resolve_package, NULL);
-	int rc = boot_run_flags(config, tpm, flags, &r, &err);
+	int rc = boot_run_serve(config, tpm, flags, control[0] ? control : NULL, &r, &err);
 	boot_set_package_resolver(NULL, NULL);
 	double ms = (double)(xdrv_now_ns() - t0) / 1e6;
 	fflush(stdout);

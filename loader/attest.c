@@ -380,9 +380,18 @@ int attest_check_chain(const struct evl *l, json_t *ref, FILE *o, char **err)
 		t = (const char *)e->data;
 		if (e->type == EVL_EV_NO_ACTION)
 			continue;
-		if (done)
+		/* after xdrv.boot.done, a served boot (xdrv boot --serve) appends its code swaps,
+		 * reloads and drivers that ended; nothing else */
+		int served = starts(e, "xdrv.driver.swap") ||
+			     starts(e, "xdrv.driver.swap_refused") ||
+			     starts(e, "xdrv.driver.ended") || starts(e, "xdrv.boot.reload");
+		if (done && !(done == 1 && served))
 			return xdrv_err(err, -EBADMSG, "event log: event %zu after %s", i + 1,
 					done == 2 ? "xdrv.boot.stopped" : "xdrv.boot.done");
+		if (!done && served)
+			return xdrv_err(err, -EBADMSG,
+					"event log: event %zu (%.24s) before xdrv.boot.done", i + 1,
+					t);
 		if (starts(e, "xdrv.driver.package") && e->pcr == BOOT_PCR_DRIVERS) {
 			char name[256], sha[80], pay[80];
 			kv(t, "name", name, sizeof name);
@@ -478,6 +487,43 @@ int attest_check_chain(const struct evl *l, json_t *ref, FILE *o, char **err)
 				kv(t, "step", b2, sizeof b2), kv(t, "reason", c, sizeof c));
 			if (*kv(t, "payload_sha256", a, sizeof a) && strcmp(a, "unknown") != 0)
 				fprintf(o, "           payload sha256 %s\n", a);
+		} else if (starts(e, "xdrv.driver.swap_refused") && e->pcr == BOOT_PCR_DRIVERS) {
+			fprintf(o,
+				"           swap of %s to generation %s REFUSED (the code before "
+				"it runs on): %s\n",
+				kv(t, "name", a, sizeof a), kv(t, "generation", b2, sizeof b2),
+				kv(t, "reason", c, sizeof c));
+		} else if (starts(e, "xdrv.driver.swap") && e->pcr == BOOT_PCR_DRIVERS) {
+			/* a code swap while served: what runs from here on is this object; a
+			 * live patch is new code, held to the reference's "patches" */
+			char name[256], patch[80];
+			kv(t, "name", name, sizeof name);
+			kv(t, "patch", patch, sizeof patch);
+			fprintf(o, "swap       %s generation %s (%s: %s)\n", name,
+				kv(t, "generation", a, sizeof a), kv(t, "what", b2, sizeof b2),
+				kv(t, "change", c, sizeof c));
+			fprintf(o, "           params %s, object code sha256 %s\n",
+				*kv(t, "params", a, sizeof a) ? a : "(none)",
+				kv(t, "object_sha256", b2, sizeof b2));
+			kv(t, "what", c, sizeof c);
+			if (ref && !strcmp(c, "live-patch") &&
+			    !in_list(json_object_get(ref, "patches"), patch))
+				return xdrv_err(err, -EPERM,
+						"driver %s: live patch %s is not in the reference "
+						"allow-list (\"patches\")",
+						name, patch);
+		} else if (starts(e, "xdrv.driver.ended") && e->pcr == BOOT_PCR_DRIVERS) {
+			fprintf(o, "ended      %s (process %s): %s\n", kv(t, "name", a, sizeof a),
+				kv(t, "process", b2, sizeof b2), kv(t, "reason", c, sizeof c));
+		} else if (starts(e, "xdrv.boot.reload") && e->pcr == BOOT_PCR_PLATFORM) {
+			fprintf(o, "reload     configuration sha256 %s (%s)\n",
+				kv(t, "config_sha256", a, sizeof a), kv(t, "path", b2, sizeof b2));
+			if (ref && json_object_get(ref, "config_sha256") &&
+			    !in_list(json_object_get(ref, "config_sha256"), a))
+				return xdrv_err(err, -EPERM,
+						"reloaded configuration sha256 %s is not in the "
+						"reference",
+						a);
 		} else if (starts(e, "xdrv.floors.reinit") && e->pcr == BOOT_PCR_PLATFORM) {
 			fprintf(o, "floors     RE-INITIALIZED (%s): %s\n",
 				kv(t, "store", a, sizeof a), kv(t, "found", b2, sizeof b2));

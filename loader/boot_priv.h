@@ -198,6 +198,73 @@ int boot_answer_parse(const uint8_t *msg, size_t len, struct boot_answer *a, cha
  * dispositions the boot found. */
 int boot_stop_install(void);
 void boot_stop_restore(void);
+
+/* ---- the boot's state and its measurements (boot_measure.c) ---------------------------------- */
+struct sig_trust;
+struct sig_revocation;
+struct ldr_tpm;
+struct boot_floors;
+struct boot_served;
+struct boot {
+	struct boot_config *cfg;
+	struct evl log;
+	struct ldr_tpm *tpm;
+	struct boot_floors *floors;
+	struct sig_trust *trust;
+	struct sig_revocation *rev;
+	struct ldr_ctx *ctx;
+	char exe_hex[65];
+	struct boot_result *res;
+	int fatal;	       /* a measurement or the TPM failed: the boot cannot go on */
+	const char *tpm_auth;  /* the TPM's owner authorization: "set", "empty"; "none": no TPM */
+	int platform_measured; /* so a boot that stops from here on measures why */
+	uint64_t crl_number;   /* the configured CRL's cRLNumber, 0 without one */
+	const char *crl_state; /* "none", "fresh", or "stale" (accepted by crl_required false) */
+	/* xdrv boot --serve (boot_serve.c): the driver hosts stay, their code swappable */
+	int serve;
+	const char *control; /* the control socket's path, NULL: none */
+	const char *cfg_path;
+	struct boot_served *served;
+	size_t nserved;
+};
+
+/* Append one event (text of key=value pairs; values with spaces quoted by boot_q) to the log,
+ * write the log file, extend the TPM's PCR; a failure sets b->fatal. */
+__attribute__((format(printf, 4, 5))) int boot_measure(struct boot *b, uint32_t pcr, char **err,
+						       const char *fmt, ...);
+/* "value" made safe for a space-separated event line: quotes and backslashes escaped. */
+const char *boot_q(const char *s, char *buf, size_t n);
+
+/* ---- xdrv boot --serve (boot_serve.c) ---------------------------------------------------------
+ * A served boot keeps each driver's process after its probe: the driver stays bound and runs,
+ * and the boot process changes its code (re-specialization, live patches) through a control
+ * socket and on a reload of the configuration (SIGHUP), each generation compiled by the
+ * compiler process, measured into PCR 12 before the driver host links it. */
+struct hvb_split;
+struct hvb_split_plan;
+struct ldr_gen;
+struct boot_served {
+	char name[128];
+	size_t index; /* in cfg->drivers */
+	struct boot_child ch;
+	struct ldr_gen *gen;
+	struct hvb_split *server; /* its backend server, if the boot serves its disks */
+	struct hvb_split_plan *plan;
+	char device[128];
+	uint64_t swaps;
+	char object[65];   /* the newest swap's object digest (hex) */
+	double compile_ms; /* its compile, by the compiler process */
+	char swap_us[32];  /* its swap, in the driver's process */
+};
+/* The driver's process, after its probe: serve the boot's messages between dispatches until the
+ * boot ends it. Never returns. */
+_Noreturn void boot_serve_host(struct ldr_image *img, struct ldr_driver *drv,
+			       const struct boot_child *ch);
+/* The boot process, after xdrv.boot.done: serve until a stop signal; then end every driver
+ * process. 0, or the error that ended the serving (a measurement that failed). */
+int boot_serve(struct boot *b, char **err);
+/* End the served drivers' processes (at the end, or when the boot stops). */
+void boot_serve_end(struct boot *b);
 int boot_stop_signal(void);
 const char *boot_signal_name(int signo, char *buf, size_t n); /* "SIGSEGV" */
 

@@ -22,6 +22,7 @@
 #include <llvm-c/Core.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,23 +48,6 @@
 #define EXE_MAX	 (1u << 30)   /* the loader binary (a sanitizer build is ~100 MiB) */
 #define TEXT_MAX EVL_MAX_DATA /* one event's text */
 
-struct boot {
-	struct boot_config *cfg;
-	struct evl log;
-	struct ldr_tpm *tpm;
-	struct boot_floors *floors;
-	struct sig_trust *trust;
-	struct sig_revocation *rev;
-	struct ldr_ctx *ctx;
-	char exe_hex[65];
-	struct boot_result *res;
-	int fatal;	       /* a measurement or the TPM failed: the boot cannot go on */
-	const char *tpm_auth;  /* the TPM's owner authorization: "set", "empty"; "none": no TPM */
-	int platform_measured; /* so a boot that stops from here on measures why */
-	uint64_t crl_number;   /* the configured CRL's cRLNumber, 0 without one */
-	const char *crl_state; /* "none", "fresh", or "stale" (accepted by crl_required false) */
-};
-
 static void sha256_hex(const void *d, size_t n, char hex[65])
 {
 	uint8_t m[32];
@@ -84,50 +68,6 @@ static int file_hex(const char *path, size_t max, char hex[65], char **err)
 	return rc;
 }
 
-/* Text of one event, key=value pairs; values with spaces are quoted by the caller. */
-__attribute__((format(printf, 4, 5))) static int measure(struct boot *b, uint32_t pcr, char **err,
-							 const char *fmt, ...)
-{
-	char text[TEXT_MAX];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(text, sizeof text, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof text)
-		return xdrv_err(err, -E2BIG, "event %zu: text longer than %u bytes", b->log.n + 1,
-				TEXT_MAX);
-	int rc = evl_append_text(&b->log, pcr, EVL_EV_IPL, text, err);
-	if (!rc)
-		rc = evl_write_file(&b->log, b->cfg->event_log, err);
-	if (!rc && b->tpm) {
-		rc = ldr_tpm_extend(b->tpm, pcr, b->log.ev[b->log.n - 1].digest, err);
-		if (rc)
-			xdrv_err_prefix(err, "measuring event %zu (%.40s...)", b->log.n, text);
-	}
-	if (!rc)
-		b->res->events++;
-	else
-		b->fatal = 1;
-	return rc;
-}
-
-/* "value" made safe for a space-separated event line: quotes and backslashes escaped. */
-static const char *q(const char *s, char *buf, size_t n)
-{
-	size_t o = 0;
-	if (n < 3)
-		return "";
-	buf[o++] = '"';
-	for (; s && *s && o + 3 < n; s++) {
-		if (*s == '"' || *s == '\\')
-			buf[o++] = '\\';
-		buf[o++] = (unsigned char)*s < 0x20 ? '?' : *s;
-	}
-	buf[o++] = '"';
-	buf[o] = 0;
-	return buf;
-}
-
 /* ---- platform -------------------------------------------------------------------------------- */
 static int measure_platform(struct boot *b, const char *cfg_path, const char *cfg_hex, char **err)
 {
@@ -140,19 +80,20 @@ static int measure_platform(struct boot *b, const char *cfg_path, const char *cf
 		return rc;
 	}
 	char qa[512], qb[512], qc[512];
-	rc = measure(b, BOOT_PCR_PLATFORM, err,
-		     "xdrv.loader sha256=%s abi=%u.%u.%u llvm=%u.%u.%u source_date=%lld",
-		     b->exe_hex, XDRV_ABI_VERSION / 1000000u, XDRV_ABI_VERSION / 1000u % 1000u,
-		     XDRV_ABI_VERSION % 1000u, maj, min, pat, (long long)XDRV_SOURCE_DATE);
+	rc = boot_measure(b, BOOT_PCR_PLATFORM, err,
+			  "xdrv.loader sha256=%s abi=%u.%u.%u llvm=%u.%u.%u source_date=%lld",
+			  b->exe_hex, XDRV_ABI_VERSION / 1000000u, XDRV_ABI_VERSION / 1000u % 1000u,
+			  XDRV_ABI_VERSION % 1000u, maj, min, pat, (long long)XDRV_SOURCE_DATE);
 	if (!rc)
-		rc = measure(b, BOOT_PCR_PLATFORM, err, "xdrv.config sha256=%s path=%s", cfg_hex,
-			     q(cfg_path, qa, sizeof qa));
+		rc = boot_measure(b, BOOT_PCR_PLATFORM, err, "xdrv.config sha256=%s path=%s",
+				  cfg_hex, boot_q(cfg_path, qa, sizeof qa));
 	char root_hex[65] = "none";
 	if (!rc && c->trust_root && (rc = file_hex(c->trust_root, 1u << 20, root_hex, err)))
 		xdrv_err_prefix(err, "trust root");
 	if (!rc)
-		rc = measure(b, BOOT_PCR_PLATFORM, err, "xdrv.trust root_sha256=%s time_floor=%lld",
-			     root_hex, (long long)c->time_floor);
+		rc = boot_measure(b, BOOT_PCR_PLATFORM, err,
+				  "xdrv.trust root_sha256=%s time_floor=%lld", root_hex,
+				  (long long)c->time_floor);
 	char vendors[1024] = "", mins[1024] = "";
 	size_t o = 0;
 	for (size_t i = 0; i < c->nvendors && o < sizeof vendors; i++)
@@ -163,17 +104,18 @@ static int measure_platform(struct boot *b, const char *cfg_path, const char *cf
 		o += (size_t)snprintf(mins + o, sizeof mins - o, "%s%s:%llu", i ? "," : "",
 				      c->minsv[i].name, (unsigned long long)c->minsv[i].min);
 	if (!rc)
-		rc = measure(b, BOOT_PCR_PLATFORM, err,
-			     "xdrv.policy require_signatures=%d allowed_vendors=%s safety=%s "
-			     "min_security_versions=%s continue_on_failure=%d raise_floors=%d "
-			     "jit=%s opt=%u floors=%s floors_state=%s tpm_owner_auth=%s "
-			     "jit_timeout_ms=%u probe_timeout_ms=%u",
-			     c->require_signatures, q(c->nvendors ? vendors : "*", qa, sizeof qa),
-			     q(c->safety, qb, sizeof qb), q(mins, qc, sizeof qc),
-			     c->continue_on_failure, c->raise_floors,
-			     c->jit_mode == LDR_JIT_LAZY ? "lazy" : "eager", c->opt_level,
-			     boot_floors_store(b->floors), boot_floors_state(b->floors),
-			     b->tpm_auth, c->jit_timeout_ms, c->probe_timeout_ms);
+		rc = boot_measure(b, BOOT_PCR_PLATFORM, err,
+				  "xdrv.policy require_signatures=%d allowed_vendors=%s safety=%s "
+				  "min_security_versions=%s continue_on_failure=%d raise_floors=%d "
+				  "jit=%s opt=%u floors=%s floors_state=%s tpm_owner_auth=%s "
+				  "jit_timeout_ms=%u probe_timeout_ms=%u",
+				  c->require_signatures,
+				  boot_q(c->nvendors ? vendors : "*", qa, sizeof qa),
+				  boot_q(c->safety, qb, sizeof qb), boot_q(mins, qc, sizeof qc),
+				  c->continue_on_failure, c->raise_floors,
+				  c->jit_mode == LDR_JIT_LAZY ? "lazy" : "eager", c->opt_level,
+				  boot_floors_store(b->floors), boot_floors_state(b->floors),
+				  b->tpm_auth, c->jit_timeout_ms, c->probe_timeout_ms);
 	char crl_hex[65] = "none", deny_hex[65] = "none";
 	size_t nser = 0, ndig = 0;
 	sig_revocation_counts(b->rev, &nser, &ndig);
@@ -182,11 +124,12 @@ static int measure_platform(struct boot *b, const char *cfg_path, const char *cf
 	if (!rc && c->deny_list)
 		rc = file_hex(c->deny_list, 16u << 20, deny_hex, err);
 	if (!rc)
-		rc = measure(b, BOOT_PCR_PLATFORM, err,
-			     "xdrv.revocation crl_sha256=%s revoked_serials=%zu deny_sha256=%s "
-			     "denied_digests=%zu crl_number=%llu crl_state=%s",
-			     crl_hex, nser, deny_hex, ndig, (unsigned long long)b->crl_number,
-			     b->crl_state ? b->crl_state : "none");
+		rc = boot_measure(
+			b, BOOT_PCR_PLATFORM, err,
+			"xdrv.revocation crl_sha256=%s revoked_serials=%zu deny_sha256=%s "
+			"denied_digests=%zu crl_number=%llu crl_state=%s",
+			crl_hex, nser, deny_hex, ndig, (unsigned long long)b->crl_number,
+			b->crl_state ? b->crl_state : "none");
 	return rc;
 }
 
@@ -365,7 +308,7 @@ static int driver_host_confine(struct drv_state *s, char **err)
 
 /* In the child, after the go: bind (probe) on the configured device, let it run a little,
  * unbind (remove); *devname gets the device's name. */
-static int child_probe(struct drv_state *s, char *devname, size_t dn, char **err)
+static int child_probe(struct drv_state *s, int stay, char *devname, size_t dn, char **err)
 {
 	const struct xdrv_driver *desc = ldr_image_descriptor(s->img);
 	if (!desc)
@@ -418,7 +361,8 @@ static int child_probe(struct drv_state *s, char *devname, size_t dn, char **err
 		return rc;
 	}
 	snprintf(devname, dn, "%s", hvb_device_name(dev) ? hvb_device_name(dev) : "?");
-	ldr_driver_unbind(s->drv); /* remove: the boot only probes */
+	if (!stay)
+		ldr_driver_unbind(s->drv); /* remove: the boot only probes */
 	return 0;
 }
 
@@ -431,6 +375,13 @@ static _Noreturn void child_jit_and_probe(struct boot *b, struct drv_state *s,
 					  const struct ldr_compiled *comp)
 {
 	char *err = NULL, params[1024] = "", devname[128];
+	if (b->serve) {
+		/* served: the boot ends this process (the frame 'E', else SIGKILL), and its own
+		 * death takes it; the terminal's and the operator's signals are the boot's */
+		signal(SIGHUP, SIG_IGN);
+		signal(SIGINT, SIG_IGN);
+		signal(SIGTERM, SIG_IGN);
+	}
 	/* the cache's key is no business of the driver's code, which runs in this process from
 	 * the go on: wiped from memory first (cache.c; the process is not sandboxed yet, so what
 	 * it can read on disk it still can) */
@@ -459,12 +410,14 @@ static _Noreturn void child_jit_and_probe(struct boot *b, struct drv_state *s,
 	if (boot_child_answer(ch, 'J', jf, 4) || boot_child_wait_go(ch))
 		_exit(1); /* the parent is gone */
 	/* measured: now the driver's code may run */
-	rc = child_probe(s, devname, sizeof devname, &err);
+	rc = child_probe(s, b->serve, devname, sizeof devname, &err);
 	if (rc)
 		child_fail(ch, rc, err);
 	fflush(NULL);
 	const char *pf[1] = {devname};
 	boot_child_answer(ch, 'P', pf, 1);
+	if (b->serve) /* xdrv boot --serve: the driver stays bound and runs */
+		boot_serve_host(s->img, s->drv, ch);
 	_exit(0);
 }
 
@@ -542,12 +495,12 @@ static void ext_refused(struct boot *b, struct drv_state *s, struct ext_state *e
 	s->step = "extension";
 	if (b->fatal)
 		return;
-	int mr = measure(b, BOOT_PCR_DRIVERS, NULL,
-			 "xdrv.ext.refused package=%s sha256=%s payload_sha256=%s driver=%s "
-			 "step=%s reason=%s",
-			 q(e->s.base, qa, sizeof qa), e->s.hex[0] ? e->s.hex : "unread",
-			 e->s.payload[0] ? e->s.payload : "unknown", s->name, e->s.step,
-			 q(err && *err ? *err : "?", qb, sizeof qb));
+	int mr = boot_measure(b, BOOT_PCR_DRIVERS, NULL,
+			      "xdrv.ext.refused package=%s sha256=%s payload_sha256=%s driver=%s "
+			      "step=%s reason=%s",
+			      boot_q(e->s.base, qa, sizeof qa), e->s.hex[0] ? e->s.hex : "unread",
+			      e->s.payload[0] ? e->s.payload : "unknown", s->name, e->s.step,
+			      boot_q(err && *err ? *err : "?", qb, sizeof qb));
 	xdrv_err_prefix(err, "%s: %s", e->s.base, e->s.step);
 	if (mr)
 		xdrv_err_prefix(err, "measuring the refusal failed too");
@@ -580,19 +533,51 @@ static int check_ext(struct boot *b, struct drv_state *s, size_t j, char **err)
 					     &l->tab[t].n, err);
 	}
 	if (!rc)
-		rc = measure(b, BOOT_PCR_DRIVERS, err,
-			     "xdrv.ext.package name=%s version=%s security_version=%llu floor=%llu "
-			     "sha256=%s payload_sha256=%s signer=%s issuer=%s driver=%s hook=%s "
-			     "policy=%s",
-			     e->s.name, e->s.version, (unsigned long long)e->s.secver,
-			     (unsigned long long)e->s.floor, e->s.hex, e->s.payload,
-			     q(e->s.signed_ok ? e->s.sig.signer : "unsigned", qa, sizeof qa),
-			     q(e->s.signed_ok ? e->s.sig.issuer : "", qb, sizeof qb), s->name,
-			     x->hook == XDRV_EXT_HOOK_RX ? "rx" : "tx",
-			     x->policy ? "drop" : "pass");
+		rc = boot_measure(
+			b, BOOT_PCR_DRIVERS, err,
+			"xdrv.ext.package name=%s version=%s security_version=%llu floor=%llu "
+			"sha256=%s payload_sha256=%s signer=%s issuer=%s driver=%s hook=%s "
+			"policy=%s",
+			e->s.name, e->s.version, (unsigned long long)e->s.secver,
+			(unsigned long long)e->s.floor, e->s.hex, e->s.payload,
+			boot_q(e->s.signed_ok ? e->s.sig.signer : "unsigned", qa, sizeof qa),
+			boot_q(e->s.signed_ok ? e->s.sig.issuer : "", qb, sizeof qb), s->name,
+			x->hook == XDRV_EXT_HOOK_RX ? "rx" : "tx", x->policy ? "drop" : "pass");
 	if (rc)
 		ext_refused(b, s, e, err);
 	return rc;
+}
+
+/* xdrv boot --serve: the driver's process stays, with what its code swaps need (struct ldr_gen:
+ * the package bytes, its parameters, generation 0's record) and its backend server. */
+static int keep_served(struct boot *b, struct drv_state *s, struct boot_child *ch,
+		       const struct ldr_compiled *comp, struct hvb_split **server,
+		       struct hvb_split_plan *plan, const char *device, char **err)
+{
+	struct boot_served *a = realloc(b->served, (b->nserved + 1) * sizeof *a);
+	if (!a)
+		return xdrv_err(err, -ENOMEM, "out of memory");
+	b->served = a;
+	struct boot_served *v = &a[b->nserved];
+	memset(v, 0, sizeof *v);
+	int rc = ldr_gen_new(b->ctx, s->buf, s->len, s->base, s->d->params, s->d->nparams, comp,
+			     &v->gen, err);
+	if (!rc && !(v->plan = calloc(1, sizeof *v->plan)))
+		rc = xdrv_err(err, -ENOMEM, "out of memory");
+	if (rc) {
+		ldr_gen_free(v->gen);
+		return rc;
+	}
+	snprintf(v->name, sizeof v->name, "%s", s->name);
+	snprintf(v->device, sizeof v->device, "%s", device);
+	v->index = (size_t)(s->d - b->cfg->drivers);
+	v->ch = *ch;
+	v->server = *server;
+	*v->plan = *plan;
+	*server = NULL;
+	memset(plan, 0, sizeof *plan);
+	b->nserved++;
+	return 0;
 }
 
 static int jit_and_probe(struct boot *b, struct drv_state *s, char **err)
@@ -695,13 +680,14 @@ static int jit_and_probe(struct boot *b, struct drv_state *s, char **err)
 	}
 	unsigned maj = 0, mi = 0, pat = 0;
 	LLVMGetVersion(&maj, &mi, &pat);
-	rc = measure(
+	rc = boot_measure(
 		b, BOOT_PCR_DRIVERS, err,
 		"xdrv.driver.jit name=%s loader_sha256=%s llvm=%u.%u.%u host=%s opt=%u mode=%s "
 		"params=%s safety=%s object_sha256=%s functions=%s cache=%s budget=%llu/%u",
-		s->name, b->exe_hex, maj, mi, pat, q(ldr_host_description(b->ctx), qc, sizeof qc),
-		c->opt_level, c->jit_mode == LDR_JIT_LAZY ? "lazy" : "eager",
-		q(params, qa, sizeof qa), q(c->safety, qb, sizeof qb), obj, nfun, s->cache,
+		s->name, b->exe_hex, maj, mi, pat,
+		boot_q(ldr_host_description(b->ctx), qc, sizeof qc), c->opt_level,
+		c->jit_mode == LDR_JIT_LAZY ? "lazy" : "eager", boot_q(params, qa, sizeof qa),
+		boot_q(c->safety, qb, sizeof qb), obj, nfun, s->cache,
 		(unsigned long long)LDR_BUDGET_EDGES_DEFAULT, LDR_BUDGET_DEPTH_DEFAULT);
 	for (size_t j = 0; !rc && j < s->nexts; j++) {
 		const struct ldr_compiled *ec = s->loads[j].comp;
@@ -709,11 +695,12 @@ static int jit_and_probe(struct boot *b, struct drv_state *s, char **err)
 		char eo[65];
 		ldr_compiled_sha256(ec, od);
 		xdrv_hex(od, 32, eo);
-		rc = measure(b, BOOT_PCR_DRIVERS, err,
-			     "xdrv.ext.jit name=%s driver=%s opt=%u object_sha256=%s functions=%u "
-			     "cache=%s budget=%u",
-			     s->es[j].s.name, s->name, c->opt_level, eo, ldr_compiled_functions(ec),
-			     ldr_compiled_cache_state(ec), LDR_EXT_BUDGET_DEFAULT);
+		rc = boot_measure(
+			b, BOOT_PCR_DRIVERS, err,
+			"xdrv.ext.jit name=%s driver=%s opt=%u object_sha256=%s functions=%u "
+			"cache=%s budget=%u",
+			s->es[j].s.name, s->name, c->opt_level, eo, ldr_compiled_functions(ec),
+			ldr_compiled_cache_state(ec), LDR_EXT_BUDGET_DEFAULT);
 	}
 	if (rc)
 		goto out_end;
@@ -724,9 +711,9 @@ static int jit_and_probe(struct boot *b, struct drv_state *s, char **err)
 		rc = xdrv_err(err, -EBADMSG, "the driver's process sent a malformed answer");
 	if (rc)
 		goto out_end;
-	rc = measure(b, BOOT_PCR_DRIVERS, err,
-		     "xdrv.driver.probe name=%s device=%s backend=%s status=ok", s->name,
-		     a->field[0], s->d->backend);
+	rc = boot_measure(b, BOOT_PCR_DRIVERS, err,
+			  "xdrv.driver.probe name=%s device=%s backend=%s status=ok", s->name,
+			  a->field[0], s->d->backend);
 	if (rc)
 		goto out_end;
 	if (c->raise_floors && s->secver > s->floor) {
@@ -747,6 +734,11 @@ static int jit_and_probe(struct boot *b, struct drv_state *s, char **err)
 			xdrv_err_prefix(err, "raising the rollback floor of extension %s",
 					es->base);
 		}
+	}
+	if (!rc && b->serve) {
+		rc = keep_served(b, s, &ch, comp, &server, &plan, a->field[0], err);
+		if (!rc)
+			goto out_free; /* the driver host, its backend server and plan are kept */
 	}
 out_end:
 	boot_child_end(&ch, NULL, 0);
@@ -772,13 +764,13 @@ static int boot_driver(struct boot *b, size_t i, char **err)
 	uint64_t t0 = xdrv_now_ns();
 	int rc = check_package(b, &s, err);
 	if (!rc) {
-		rc = measure(b, BOOT_PCR_DRIVERS, err,
-			     "xdrv.driver.package name=%s version=%s security_version=%llu "
-			     "floor=%llu sha256=%s payload_sha256=%s signer=%s issuer=%s",
-			     s.name, s.version, (unsigned long long)s.secver,
-			     (unsigned long long)s.floor, s.hex, s.payload,
-			     q(s.signed_ok ? s.sig.signer : "unsigned", qa, sizeof qa),
-			     q(s.signed_ok ? s.sig.issuer : "", qb, sizeof qb));
+		rc = boot_measure(b, BOOT_PCR_DRIVERS, err,
+				  "xdrv.driver.package name=%s version=%s security_version=%llu "
+				  "floor=%llu sha256=%s payload_sha256=%s signer=%s issuer=%s",
+				  s.name, s.version, (unsigned long long)s.secver,
+				  (unsigned long long)s.floor, s.hex, s.payload,
+				  boot_q(s.signed_ok ? s.sig.signer : "unsigned", qa, sizeof qa),
+				  boot_q(s.signed_ok ? s.sig.issuer : "", qb, sizeof qb));
 	}
 	if (!rc && s.d->nexts) {
 		s.es = calloc(s.d->nexts, sizeof *s.es);
@@ -794,13 +786,13 @@ static int boot_driver(struct boot *b, size_t i, char **err)
 		rc = jit_and_probe(b, &s, err);
 	if (rc && !b->fatal) {
 		xdrv_err_prefix(err, "%s: %s", s.base, s.step);
-		int mr = measure(
+		int mr = boot_measure(
 			b, BOOT_PCR_DRIVERS, NULL,
 			"xdrv.driver.refused package=%s sha256=%s payload_sha256=%s step=%s "
 			"reason=%s",
-			q(s.base, qa, sizeof qa), s.hex[0] ? s.hex : "unread",
+			boot_q(s.base, qa, sizeof qa), s.hex[0] ? s.hex : "unread",
 			s.payload[0] ? s.payload : "unknown", s.step,
-			q(err && *err ? *err : "?", qb, sizeof qb));
+			boot_q(err && *err ? *err : "?", qb, sizeof qb));
 		if (mr)
 			xdrv_err_prefix(err, "measuring the refusal failed too");
 	} else if (rc) {
@@ -996,6 +988,11 @@ static int start(struct boot *b, const char *cfg_path, const char *tpm_override,
 	if (rc)
 		return rc;
 	struct boot_config *c = b->cfg;
+	if (b->serve && c->jit_mode != LDR_JIT_EAGER)
+		return xdrv_err(
+			err, -EINVAL,
+			"xdrv boot --serve swaps code, which lazy mode cannot: the policy's "
+			"\"jit\" must be \"eager\"");
 	if (flags & BOOT_RUN_TIER_FAST) { /* xdrv boot --tier: over the policy, measured */
 		c->tier = LDR_TIER_FAST;
 		c->opt_level = 0;
@@ -1035,8 +1032,8 @@ static int start(struct boot *b, const char *cfg_path, const char *tpm_override,
 	const char *reinit = boot_floors_reinit_note(b->floors);
 	char qa[600];
 	if (!rc && reinit) { /* the floors were started again: a verifier must see it */
-		rc = measure(b, BOOT_PCR_PLATFORM, err, "xdrv.floors.reinit store=%s found=%s",
-			     boot_floors_store(b->floors), q(reinit, qa, sizeof qa));
+		rc = boot_measure(b, BOOT_PCR_PLATFORM, err, "xdrv.floors.reinit store=%s found=%s",
+				  boot_floors_store(b->floors), boot_q(reinit, qa, sizeof qa));
 		if (!rc)
 			printf("boot: rollback floors re-initialized (%s): %s\n",
 			       boot_floors_store(b->floors), reinit);
@@ -1048,6 +1045,7 @@ static int start(struct boot *b, const char *cfg_path, const char *tpm_override,
 	       "%.2f ms\n",
 	       (double)(xdrv_now_ns() - t0) / 1e6);
 	struct ldr_config lc = {
+		.swappable = b->serve != 0, /* generation 0 with slots (loader/README.md) */
 		.trust_root = c->trust_root,
 		.allow_unsigned = !c->require_signatures,
 		.time_floor = c->time_floor,
@@ -1079,11 +1077,20 @@ static int start(struct boot *b, const char *cfg_path, const char *tpm_override,
 int boot_run_flags(const char *config_path, const char *tpm_override, unsigned flags,
 		   struct boot_result *res, char **err)
 {
+	return boot_run_serve(config_path, tpm_override, flags & ~BOOT_RUN_SERVE, NULL, res, err);
+}
+
+int boot_run_serve(const char *config_path, const char *tpm_override, unsigned flags,
+		   const char *control, struct boot_result *res, char **err)
+{
 	struct boot b;
 	char sig[32];
 	memset(&b, 0, sizeof b);
 	memset(res, 0, sizeof *res);
 	b.res = res;
+	b.serve = (flags & BOOT_RUN_SERVE) != 0;
+	b.control = b.serve ? control : NULL;
+	b.cfg_path = config_path;
 	int stop_rc = boot_stop_install(); /* SIGINT, SIGTERM: measured, then the boot stops */
 	int rc = stop_rc ? xdrv_err(err, stop_rc, "installing the stop signal handlers")
 			 : start(&b, config_path, tpm_override, flags, err);
@@ -1116,15 +1123,18 @@ int boot_run_flags(const char *config_path, const char *tpm_override, unsigned f
 		free(e);
 	}
 	if (!rc) {
-		rc = measure(&b, BOOT_PCR_PLATFORM, err, "xdrv.boot.done booted=%u refused=%u",
-			     res->booted, res->refused);
+		rc = boot_measure(&b, BOOT_PCR_PLATFORM, err, "xdrv.boot.done booted=%u refused=%u",
+				  res->booted, res->refused);
+		if (!rc && b.serve) /* the drivers run on; their code swaps are measured after */
+			rc = boot_serve(&b, err);
 	} else if (b.platform_measured && !b.fatal) {
 		/* a boot that stops still closes its log, saying why: a verifier tells a stopped
 		 * boot from one cut short (a crash of the loader, a TPM gone) */
 		char qa[1024];
-		int mr = measure(&b, BOOT_PCR_PLATFORM, NULL,
-				 "xdrv.boot.stopped booted=%u refused=%u reason=%s", res->booted,
-				 res->refused, q(err && *err ? *err : "?", qa, sizeof qa));
+		int mr = boot_measure(&b, BOOT_PCR_PLATFORM, NULL,
+				      "xdrv.boot.stopped booted=%u refused=%u reason=%s",
+				      res->booted, res->refused,
+				      boot_q(err && *err ? *err : "?", qa, sizeof qa));
 		if (mr)
 			xdrv_err_prefix(err, "(measuring the stop failed too)");
 	}
@@ -1135,6 +1145,7 @@ int boot_run_flags(const char *config_path, const char *tpm_override, unsigned f
 				e2 ? e2 : "writing the event log failed");
 		free(e2);
 	}
+	boot_serve_end(&b);
 	if (!stop_rc)
 		boot_stop_restore();
 	ldr_ctx_destroy(b.ctx);

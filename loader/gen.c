@@ -46,6 +46,7 @@ struct ldr_gen {
 	uint32_t live_gen, next_gen, job_gen, what;
 	int pending; /* a job compiled, not yet done */
 	char change[160];
+	char subject[65]; /* the digest of the patch the job applies or reverts, "" */
 };
 
 void ldr_gen_free(struct ldr_gen *g)
@@ -202,6 +203,7 @@ int ldr_gen_param(struct ldr_gen *g, const char *name, const char *value, struct
 		return xdrv_err(err, -ENOMEM, "out of memory");
 	snprintf(g->change, sizeof g->change, "re-specialization (%s=%s)", g->params[k].name,
 		 value);
+	g->subject[0] = 0;
 	return compile_job(g, LDR_SWAP_PARAM, out, err);
 }
 
@@ -230,6 +232,7 @@ int ldr_gen_patch_apply(struct ldr_gen *g, const uint8_t *buf, size_t len, const
 		return rc;
 	}
 	g->applying = p;
+	snprintf(g->subject, sizeof g->subject, "%s", ldr_patch_digest_hex(p));
 	memcpy(g->job_vals, g->live_vals, g->nparams * sizeof *g->job_vals);
 	snprintf(g->change, sizeof g->change, "live patch %s %s (sha256 %.16s...)",
 		 ldr_patch_name(p), ldr_patch_version(p), ldr_patch_digest_hex(p));
@@ -248,6 +251,7 @@ int ldr_gen_patch_revert(struct ldr_gen *g, struct ldr_compiled **out, char **er
 	if (job_patches(g, NULL, 1))
 		return xdrv_err(err, -ENOMEM, "out of memory");
 	memcpy(g->job_vals, g->live_vals, g->nparams * sizeof *g->job_vals);
+	snprintf(g->subject, sizeof g->subject, "%s", ldr_patch_digest_hex(p));
 	snprintf(g->change, sizeof g->change, "revert of live patch %s %s (sha256 %.16s...)",
 		 ldr_patch_name(p), ldr_patch_version(p), ldr_patch_digest_hex(p));
 	return compile_job(g, LDR_SWAP_REVERT, out, err);
@@ -318,4 +322,15 @@ size_t ldr_gen_patches(const struct ldr_gen *g, struct ldr_patch_info *out, size
 		out[i].functions = (uint32_t)nf;
 	}
 	return g->nlive;
+}
+
+const uint64_t *ldr_gen_job_values(const struct ldr_gen *g, size_t *n)
+{
+	*n = g->nparams;
+	return g->pending ? g->job_vals : g->live_vals;
+}
+
+const char *ldr_gen_subject(const struct ldr_gen *g)
+{
+	return g->subject;
 }

@@ -799,15 +799,15 @@ int ldr_param_live_check(const char *who, const struct sdk_param *params, size_t
 		xdrv_err_prefix(err, "driver %s", who);
 		return rc;
 	}
+	if (live_vals[k] == v)
+		return xdrv_err(err, -EALREADY, "driver %s: param %s is %s already", who, p->name,
+				value);
 	if (!(p->flags & XDRV_PARAM_F_LIVE))
 		return xdrv_err(
 			err, -EPERM,
 			"driver %s: param %s is fixed from probe to remove (the driver does "
 			"not declare it XDRV_PARAM_F_LIVE): give it at load instead",
 			who, p->name);
-	if (live_vals[k] == v)
-		return xdrv_err(err, -EALREADY, "driver %s: param %s is %s already", who, p->name,
-				value);
 	*kout = k;
 	*vout = v;
 	return 0;

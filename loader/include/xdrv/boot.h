@@ -168,6 +168,13 @@ int boot_floor_check(const char *state_dir, const char *name, uint64_t secver, u
 #define BOOT_RUN_TIER_FULL 4u
 int boot_run_flags(const char *config_path, const char *tpm_override, unsigned flags,
 		   struct boot_result *res, char **err);
+/* xdrv boot --serve (docs/BOOT.md "Serving: code swaps after the boot"): BOOT_RUN_SERVE keeps
+ * every booted driver running in its process after xdrv.boot.done; the boot then serves
+ * `control` (a unix socket path, NULL: none) and reloads the configuration on SIGHUP, each code
+ * swap measured into PCR 12, until SIGINT or SIGTERM (which ends the drivers: 0). */
+#define BOOT_RUN_SERVE 8u
+int boot_run_serve(const char *config_path, const char *tpm_override, unsigned flags,
+		   const char *control, struct boot_result *res, char **err);
 
 /* ---- attestation (attest.c) -------------------------------------------------------------------
  */

@@ -333,6 +333,10 @@ uint32_t ldr_gen_live(const struct ldr_gen *g);	     /* the generation that runs
 const char *ldr_gen_name(const struct ldr_gen *g);
 const struct sdk_param *ldr_gen_params(const struct ldr_gen *g, const uint64_t **vals, size_t *n);
 size_t ldr_gen_patches(const struct ldr_gen *g, struct ldr_patch_info *out, size_t cap);
+/* The values of the change compiled and not yet done (else the running ones); the digest (hex)
+ * of the patch it applies or reverts ("" for a re-specialization). */
+const uint64_t *ldr_gen_job_values(const struct ldr_gen *g, size_t *n);
+const char *ldr_gen_subject(const struct ldr_gen *g);
 
 /* The tiering state of an image (state LDR_TIER_NONE for one that is not tiered). */
 void ldr_image_tier_info(const struct ldr_image *img, struct ldr_tier_info *out);
