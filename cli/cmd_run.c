@@ -163,8 +163,9 @@ static void usage(FILE *f)
 		"                      [VALUE]\" a line (numbers, 0x-hex or IPv4 addresses). In a\n"
 		"                      driver domain the extension runs in the driver host\n"
 		"  --ext-crl FILE, --ext-deny-list FILE  refuse an extension (at the start and\n"
-		"                      for `xdrv ext attach`), or a new version for `xdrv\n"
-		"                      update`, whose signer the root's CRL revokes, or whose\n"
+		"                      for `xdrv ext attach`), a new version for `xdrv\n"
+		"                      update` or a live patch for `xdrv patch apply`, whose\n"
+		"                      signer the root's CRL revokes, or whose\n"
 		"                      payload digest the deny-list holds (`xdrv revoke`); they\n"
 		"                      need a trust root\n"
 		"  --control[=PATH]    a control socket for `xdrv ext attach|detach|list|stats`\n"
@@ -613,6 +614,8 @@ static int load_driver(struct run_args *a, struct run_state *st, char **err)
 		return 0;
 	}
 	int rc = ldr_ctx_create(&a->cfg, &st->ctx, err);
+	if (rc == 0) /* live patches are checked against the run's revocation inputs too */
+		ldr_ctx_set_revocation(st->ctx, a->ext_rev);
 	if (rc == 0)
 		rc = ldr_image_load_file(st->ctx, a->pkg, a->pv, a->nparams, &st->img, err);
 	if (rc == 0 && !(st->desc = ldr_image_descriptor(st->img)))

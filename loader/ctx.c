@@ -144,3 +144,9 @@ uint32_t ldr_ctx_opt_level(const struct ldr_ctx *ctx)
 {
 	return ctx ? ctx->cfg.opt_level : 0;
 }
+
+void ldr_ctx_set_revocation(struct ldr_ctx *ctx, const struct sig_revocation *rev)
+{
+	if (ctx)
+		ctx->revocation = rev;
+}

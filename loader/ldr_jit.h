@@ -111,6 +111,8 @@ struct ldr_ctx {
 	/* the compiler process in lazy mode (lazy_remote.c): every object emitted, in order,
 	 * until taken */
 	int capture_all;
+	/* revocation of live patches (ldr_ctx_set_revocation; borrowed), NULL: none */
+	const struct sig_revocation *revocation;
 	/* the compiler process: compile this generation of a swappable load (tier.c) */
 	const struct ldr_gen_job *gen_job;
 	struct ldr_obj_buf {

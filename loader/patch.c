@@ -151,7 +151,9 @@ int ldr_patch_read(struct ldr_ctx *ctx, const char *path, const uint8_t base_dig
 	int rc = ldr_package_read(ctx, path, &buf, &len, err);
 	if (rc)
 		return rc;
-	rc = ldr_patch_read_buf(ctx, buf, len, ldr_package_base(path), base_digest, NULL, out, err);
+	/* the revocation inputs the context was given (ldr_ctx_set_revocation), as for a driver */
+	rc = ldr_patch_read_buf(ctx, buf, len, ldr_package_base(path), base_digest, ctx->revocation,
+				out, err);
 	free(buf);
 	return rc;
 }

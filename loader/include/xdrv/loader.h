@@ -87,6 +87,11 @@ struct ldr_config {
  * its errors are the context's). Strings in cfg are copied. -EINVAL for a bad configuration. */
 int ldr_ctx_create(const struct ldr_config *cfg, struct ldr_ctx **out, char **err);
 void ldr_ctx_destroy(struct ldr_ctx *ctx);	   /* unloads remaining images; NULL-safe */
+/* The revocation inputs (CRL, deny-list: signer/revocation.h) a live patch applied in this
+ * context is checked against (ldr_image_patch_apply), as a driver's package is at boot; borrowed,
+ * NULL: none. */
+struct sig_revocation;
+void ldr_ctx_set_revocation(struct ldr_ctx *ctx, const struct sig_revocation *rev);
 const char *ldr_errmsg(const struct ldr_ctx *ctx); /* last error, "" if none; borrowed */
 /* Host target description, e.g. "x86_64-pc-linux-gnu cpu=znver3 +avx2,...": borrowed. */
 const char *ldr_host_description(const struct ldr_ctx *ctx);
