@@ -473,17 +473,20 @@ static int patch_apply(struct boot *b, const char *path, FILE *f)
 		char *e = NULL;
 		rc = ldr_gen_patch_apply(b->served[i].gen, buf, len, label, b->rev, &rec, &e);
 		int other = rc == -ESRCH || (rc == -EINVAL && e && strstr(e, " is for driver "));
-		if (!other || b->nserved == 1) {
+		if (!other) {
 			v = &b->served[i];
 			free(err);
 			err = e;
+		} else if (!err) {
+			err = e; /* said if no served driver is its base */
 		} else {
 			free(e);
 		}
 	}
 	free(buf);
 	if (!v) {
-		fprintf(f, "error: patch %s applies to none of the drivers served\n", path);
+		fprintf(f, "error: %s (it applies to none of the %zu driver(s) served)\n",
+			err ? err : "refused", b->nserved);
 		free(err);
 		return 0;
 	}
