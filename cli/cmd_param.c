@@ -6,6 +6,7 @@
  */
 #include "commands.h"
 #include "run/ctl.h"
+#include "swap_args.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -59,50 +60,10 @@ static int do_set(const char *path, char **ops, bool wait, unsigned timeout_s)
 
 int cmd_param(int argc, char **argv)
 {
-	if (xdrv_cli_wants_help(argc, argv)) {
-		usage(stdout);
-		return 0;
-	}
-	static const struct option longopts[] = {
-		{"control", required_argument, NULL, 'c'},
-		{"no-wait", no_argument, NULL, 'n'},
-		{"timeout", required_argument, NULL, 't'},
-		{NULL, 0, NULL, 0},
-	};
-	char path[108] = "";
-	bool wait = true;
-	unsigned timeout_s = 600;
-	int c;
-	opterr = 0;
-	optind = 0; /* glibc: full re-initialisation */
-	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			if (strlen(optarg) >= sizeof path)
-				return xdrv_cli_usage_error("param", "--control: path too long",
-							    optarg);
-			snprintf(path, sizeof path, "%s", optarg);
-			break;
-		case 'n':
-			wait = false;
-			break;
-		case 't': {
-			char *end = NULL;
-			unsigned long v = strtoul(optarg, &end, 10);
-			if (!*optarg || *end || v == 0 || v > 86400)
-				return xdrv_cli_usage_error(
-					"param", "--timeout wants seconds (1..86400), not", optarg);
-			timeout_s = (unsigned)v;
-			break;
-		}
-		case ':':
-			return xdrv_cli_usage_error("param", "missing value for", argv[optind - 1]);
-		default:
-			return xdrv_cli_option_error("param", longopts, argv[optind - 1]);
-		}
-	}
-	if (!path[0] && run_ctl_default_path(path, sizeof path) != 0)
-		return xdrv_cli_usage_error("param", "the default control path is too long", NULL);
+	struct cli_swap_args o;
+	int st = cli_swap_args("param", argc, argv, usage, &o);
+	if (st >= 0)
+		return st;
 	if (optind >= argc)
 		return xdrv_cli_usage_error("param", "wants list, status or set", NULL);
 	const char *sub = argv[optind++];
@@ -112,7 +73,7 @@ int cmd_param(int argc, char **argv)
 			return xdrv_cli_usage_error("param", "takes no operand:", argv[optind]);
 		char line[32], *answer = NULL;
 		snprintf(line, sizeof line, "param %s\n", sub);
-		int rc = run_ctl_request("xdrv param", path, line, &answer);
+		int rc = run_ctl_request("xdrv param", o.path, line, &answer);
 		if (rc >= 0)
 			rc = run_ctl_print("xdrv param", answer);
 		free(answer);
@@ -126,7 +87,7 @@ int cmd_param(int argc, char **argv)
 				return xdrv_cli_usage_error(
 					"param", "set: an operand is empty or has blanks:",
 					argv[optind + i]);
-		return do_set(path, argv + optind, wait, timeout_s);
+		return do_set(o.path, argv + optind, o.wait, o.timeout_s);
 	}
 	return xdrv_cli_usage_error("param", "wants list, status or set, not", sub);
 }

@@ -7,6 +7,7 @@
  */
 #include "commands.h"
 #include "run/ctl.h"
+#include "swap_args.h"
 
 #include <getopt.h>
 #include <limits.h>
@@ -39,50 +40,10 @@ static void usage(FILE *f)
 
 int cmd_patch(int argc, char **argv)
 {
-	if (xdrv_cli_wants_help(argc, argv)) {
-		usage(stdout);
-		return 0;
-	}
-	static const struct option longopts[] = {
-		{"control", required_argument, NULL, 'c'},
-		{"no-wait", no_argument, NULL, 'n'},
-		{"timeout", required_argument, NULL, 't'},
-		{NULL, 0, NULL, 0},
-	};
-	char path[108] = "";
-	bool wait = true;
-	unsigned timeout_s = 600;
-	int c;
-	opterr = 0;
-	optind = 0; /* glibc: full re-initialisation */
-	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			if (strlen(optarg) >= sizeof path)
-				return xdrv_cli_usage_error("patch", "--control: path too long",
-							    optarg);
-			snprintf(path, sizeof path, "%s", optarg);
-			break;
-		case 'n':
-			wait = false;
-			break;
-		case 't': {
-			char *end = NULL;
-			unsigned long v = strtoul(optarg, &end, 10);
-			if (!*optarg || *end || v == 0 || v > 86400)
-				return xdrv_cli_usage_error(
-					"patch", "--timeout wants seconds (1..86400), not", optarg);
-			timeout_s = (unsigned)v;
-			break;
-		}
-		case ':':
-			return xdrv_cli_usage_error("patch", "missing value for", argv[optind - 1]);
-		default:
-			return xdrv_cli_option_error("patch", longopts, argv[optind - 1]);
-		}
-	}
-	if (!path[0] && run_ctl_default_path(path, sizeof path) != 0)
-		return xdrv_cli_usage_error("patch", "the default control path is too long", NULL);
+	struct cli_swap_args o;
+	int st = cli_swap_args("patch", argc, argv, usage, &o);
+	if (st >= 0)
+		return st;
 	if (optind >= argc)
 		return xdrv_cli_usage_error("patch", "wants apply, revert or list", NULL);
 	const char *sub = argv[optind++];
@@ -114,14 +75,14 @@ int cmd_patch(int argc, char **argv)
 	}
 	unsigned gen0 = 0;
 	if (strcmp(sub, "list") != 0 &&
-	    run_ctl_swap_status("xdrv patch", path, &gen0, NULL, 0, NULL) != 0)
+	    run_ctl_swap_status("xdrv patch", o.path, &gen0, NULL, 0, NULL) != 0)
 		return 1;
 	char *answer = NULL;
-	int rc = run_ctl_request("xdrv patch", path, line, &answer);
+	int rc = run_ctl_request("xdrv patch", o.path, line, &answer);
 	if (rc >= 0)
 		rc = run_ctl_print("xdrv patch", answer);
 	free(answer);
-	if (rc != 0 || !wait || !strcmp(sub, "list"))
+	if (rc != 0 || !o.wait || !strcmp(sub, "list"))
 		return rc ? 1 : 0;
-	return run_ctl_swap_wait("xdrv patch", path, gen0, timeout_s, what) ? 1 : 0;
+	return run_ctl_swap_wait("xdrv patch", o.path, gen0, o.timeout_s, what) ? 1 : 0;
 }

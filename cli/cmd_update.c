@@ -14,9 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 static void usage(FILE *f)
 {
@@ -42,63 +39,6 @@ static void usage(FILE *f)
 		"  NEWPKG          the new version's package file\n"
 		"Driver domains (xdrv run without --in-process) answer that live update needs\n"
 		"--in-process.\n");
-}
-
-/* Send the line, print the answer: lines to stdout, "error: ..." to stderr. 0 on "ok". */
-static int request(const char *path, const char *line)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (strlen(path) >= sizeof sa.sun_path) {
-		fprintf(stderr, "xdrv update: --control %s: path too long\n", path);
-		return 1;
-	}
-	strcpy(sa.sun_path, path);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
-		fprintf(stderr,
-			"xdrv update: %s: %s (is an `xdrv run --in-process --control` running? see "
-			"--control)\n",
-			path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return 1;
-	}
-	size_t len = strlen(line), off = 0;
-	while (off < len) {
-		ssize_t w = write(fd, line + off, len - off);
-		if (w <= 0) {
-			fprintf(stderr, "xdrv update: %s: %s\n", path, strerror(errno));
-			close(fd);
-			return 1;
-		}
-		off += (size_t)w;
-	}
-	shutdown(fd, SHUT_WR);
-	FILE *f = fdopen(fd, "r");
-	if (!f) {
-		close(fd);
-		return 1;
-	}
-	char buf[2048];
-	int rc = 1;
-	bool any = false;
-	while (fgets(buf, sizeof buf, f)) {
-		any = true;
-		if (!strcmp(buf, "ok\n")) {
-			rc = 0;
-			continue;
-		}
-		if (!strncmp(buf, "error: ", 7)) {
-			fprintf(stderr, "xdrv update: %s", buf + 7);
-			rc = 1;
-			continue;
-		}
-		fputs(buf, stdout);
-	}
-	fclose(f);
-	if (!any)
-		fprintf(stderr, "xdrv update: %s: no answer\n", path);
-	return rc;
 }
 
 int cmd_update(int argc, char **argv)
@@ -144,5 +84,11 @@ int cmd_update(int argc, char **argv)
 		return xdrv_cli_usage_error("update", "a package path with a newline:", abs);
 	char line[PATH_MAX + 16];
 	snprintf(line, sizeof line, "update %s\n", abs);
-	return request(path, line);
+	char *answer = NULL;
+	int rc = run_ctl_request_to("xdrv update", path, line, "xdrv run --in-process --control",
+				    &answer);
+	if (rc >= 0)
+		rc = run_ctl_print("xdrv update", answer);
+	free(answer);
+	return rc ? 1 : 0;
 }

@@ -53,6 +53,10 @@ void run_ctl_patch(struct ldr_image *img, FILE *f, char *args);
  * *answer (malloc'd, NUL-ended; the caller frees). 0: it ended in "ok"; 1: it did not (an
  * "error: ..." line says why); -1: no answer (said on stderr, prefixed by `who`). */
 int run_ctl_request(const char *who, const char *path, const char *line, char **answer);
+/* The same; `run` names the run that serves the request in the message when nothing answers
+ * at `path` ("is an `RUN` running?"; run_ctl_request: "xdrv run --control"). */
+int run_ctl_request_to(const char *who, const char *path, const char *line, const char *run,
+		       char **answer);
 /* Print an answer: "error: " lines to stderr prefixed by `who`, "ok" dropped, the rest to
  * stdout. 0 when it held "ok". */
 int run_ctl_print(const char *who, const char *answer);

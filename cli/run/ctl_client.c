@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * The client side of a run's control socket (cli/run/ctl.c has the protocol): one request line
- * sent, the answer read to its end. `xdrv ext attach|...` and `xdrv param` use it.
+ * sent, the answer read to its end. `xdrv ext attach|...`, `xdrv param`, `xdrv patch` and
+ * `xdrv update` use it.
  */
 #include "ctl.h"
 
@@ -17,7 +18,8 @@
 
 #define ANSWER_MAX (1u << 20)
 
-int run_ctl_request(const char *who, const char *path, const char *line, char **answer)
+int run_ctl_request_to(const char *who, const char *path, const char *line, const char *run,
+		       char **answer)
 {
 	*answer = NULL;
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -28,8 +30,8 @@ int run_ctl_request(const char *who, const char *path, const char *line, char **
 	strcpy(sa.sun_path, path);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
-		fprintf(stderr, "%s: %s: %s (is an `xdrv run --control` running? see --control)\n",
-			who, path, strerror(errno));
+		fprintf(stderr, "%s: %s: %s (is an `%s` running? see --control)\n", who, path,
+			strerror(errno), run);
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -75,6 +77,11 @@ int run_ctl_request(const char *who, const char *path, const char *line, char **
 	}
 	/* "ok" on a line of its own ends a successful answer */
 	return (n >= 3 && !strcmp(buf + n - 3, "ok\n") && (n == 3 || buf[n - 4] == '\n')) ? 0 : 1;
+}
+
+int run_ctl_request(const char *who, const char *path, const char *line, char **answer)
+{
+	return run_ctl_request_to(who, path, line, "xdrv run --control", answer);
 }
 
 int run_ctl_print(const char *who, const char *answer)

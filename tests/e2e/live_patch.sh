@@ -12,25 +12,9 @@
 #   usage: tests/e2e/live_patch.sh BUILD_DIR
 set -uo pipefail
 B=${1:?usage: live_patch.sh BUILD_DIR}
-X="$B/bin/xdrv"
-P="$B/pkg/dp83820.xdrv"
+# shellcheck source=tests/e2e/lib/ctl_run.sh
+source "$(dirname "$0")/lib/ctl_run.sh"
 PATCH="$B/patch/dp83820_goodbye.xdrv"
-TRUST=(--trust "$B/pki/root.pem")
-T=$(mktemp -d)
-XPID=""
-cleanup() {
-  [ -n "$XPID" ] && kill -TERM "$XPID" 2>/dev/null && wait "$XPID" 2>/dev/null
-  rm -rf "$T"
-}
-trap cleanup EXIT
-fails=0
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
-has() { grep -qF -- "$2" <<<"$1"; }
-wait_sock() { # SOCK PID
-  for _ in $(seq 1200); do [ -S "$1" ] && return 0; kill -0 "$2" 2>/dev/null || return 1; sleep 0.05; done
-  return 1
-}
 for f in "$P" "$PATCH" "$B/patch/hello_goodbye.xdrv" "$B/patch/dp83820_goodbye.unsigned.xdrv"; do
   [ -r "$f" ] || { echo "FAIL - no $f (make all)"; exit 1; }
 done
@@ -38,10 +22,7 @@ cp "$PATCH" "$T/tampered.xdrv"
 printf '\x5a' | dd of="$T/tampered.xdrv" bs=1 seek=700 conv=notrunc 2>/dev/null
 
 SOCK="$T/ctl.sock"
-"$X" run "${TRUST[@]}" --in-process --device dp83820 \
-  --wire "gen:count=4000000000,size=60,check=0,digest=0" --control="$SOCK" "$P" >"$T/run.log" 2>&1 &
-XPID=$!
-if ! wait_sock "$SOCK" "$XPID"; then bad "no control socket: $(cat "$T/run.log")"; exit 1; fi
+ctl_run_start "$SOCK" "$T/run.log" "gen:count=4000000000,size=60,check=0,digest=0"
 
 l0=$("$X" patch list --control "$SOCK" 2>&1); q0=$?
 r1=$("$X" patch apply --control "$SOCK" "$B/patch/hello_goodbye.xdrv" 2>&1); q1=$?
@@ -93,21 +74,7 @@ else
 fi
 
 # ---- a driver domain: not swapped there -----------------------------------------------------------
-DS="$T/dom.sock"
-"$X" run "${TRUST[@]}" --device dp83820 --wire "gen:count=4000000000,size=60,check=0,digest=0" \
-  --control="$DS" "$P" >"$T/dom.log" 2>&1 &
-XPID=$!
-if wait_sock "$DS" "$XPID"; then
-  dr=$("$X" patch apply --control "$DS" "$PATCH" 2>&1); dq=$?
-  if [ "$dq" -eq 1 ] && has "$dr" "need \`xdrv run --in-process --control\`"; then
-    ok "a run in a driver domain refuses a patch, saying why"
-  else
-    bad "domain: exit $dq: $dr"
-  fi
-else
-  bad "domain run: no socket: $(cat "$T/dom.log")"
-fi
-kill -TERM "$XPID" 2>/dev/null; wait "$XPID" 2>/dev/null; XPID=""
+ctl_domain_refuses "a patch" patch apply --control "$T/dom.sock" "$PATCH"
 
 u=$("$X" patch apply 2>&1); uq=$?
 if [ "$uq" -eq 2 ] && has "$u" "apply wants one PATCH.xdrv"; then ok "usage error"; else bad "usage: $uq $u"; fi

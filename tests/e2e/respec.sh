@@ -14,25 +14,9 @@
 #   usage: tests/e2e/respec.sh BUILD_DIR
 set -uo pipefail
 B=${1:?usage: respec.sh BUILD_DIR}
-X="$B/bin/xdrv"
-P="$B/pkg/dp83820.xdrv"
-TRUST=(--trust "$B/pki/root.pem")
-T=$(mktemp -d)
-XPID=""
-cleanup() {
-  [ -n "$XPID" ] && kill -TERM "$XPID" 2>/dev/null && wait "$XPID" 2>/dev/null
-  rm -rf "$T"
-}
-trap cleanup EXIT
-fails=0
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
-has() { grep -qF -- "$2" <<<"$1"; }
+# shellcheck source=tests/e2e/lib/ctl_run.sh
+source "$(dirname "$0")/lib/ctl_run.sh"
 digests() { grep -oE "digest [0-9a-f]{16}" <<<"$1" | tr '\n' ' '; }
-wait_sock() { # SOCK PID
-  for _ in $(seq 1200); do [ -S "$1" ] && return 0; kill -0 "$2" 2>/dev/null || return 1; sleep 0.05; done
-  return 1
-}
 
 N=2000000
 GEN="gen:count=$N,size=64"
@@ -47,10 +31,7 @@ fi
 # ---- the live change -------------------------------------------------------------------------
 # a dispatch per frame and direction at least: dispatch N is mid-run
 SOCK="$T/ctl.sock"
-XDRV_TEST_TIER_SWAP_AT=$N "$X" run "${TRUST[@]}" --in-process --device dp83820 --wire "$GEN" \
-  --control="$SOCK" "$P" >"$T/live.log" 2>&1 &
-XPID=$!
-if ! wait_sock "$SOCK" "$XPID"; then bad "no control socket: $(cat "$T/live.log")"; exit 1; fi
+XDRV_TEST_TIER_SWAP_AT=$N ctl_run_start "$SOCK" "$T/live.log" "$GEN"
 l1=$("$X" param list --control "$SOCK" 2>&1)
 if grep -qx "csum_offload 1 live 0..1 bool" <<<"$l1" && grep -qx "rx_ring 64 fixed 8..1024 u32" <<<"$l1"; then
   ok "param list: values, live or fixed, ranges, types"
@@ -99,21 +80,7 @@ else
 fi
 
 # ---- a driver domain: code is not swapped there ---------------------------------------------
-DS="$T/dom.sock"
-"$X" run "${TRUST[@]}" --device dp83820 --wire "gen:count=200000000,size=60,check=0,digest=0" \
-  --control="$DS" "$P" >"$T/dom.log" 2>&1 &
-XPID=$!
-if wait_sock "$DS" "$XPID"; then
-  dr=$("$X" param set --control "$DS" dp83820 csum_offload 0 2>&1); dq=$?
-  if [ "$dq" -eq 1 ] && has "$dr" "need \`xdrv run --in-process --control\`"; then
-    ok "a run in a driver domain refuses param set, saying why"
-  else
-    bad "domain: exit $dq: $dr"
-  fi
-else
-  bad "domain run: no socket: $(cat "$T/dom.log")"
-fi
-kill -TERM "$XPID" 2>/dev/null; wait "$XPID" 2>/dev/null; XPID=""
+ctl_domain_refuses "param set" param set --control "$T/dom.sock" dp83820 csum_offload 0
 
 # ---- usage ------------------------------------------------------------------------------------
 u=$("$X" param set dp83820 csum_offload 2>&1); uq=$?
