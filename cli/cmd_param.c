@@ -17,13 +17,15 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: xdrv param list [--control PATH]\n"
-		"       xdrv param status [--control PATH]\n"
+		"usage: xdrv param list [--control PATH] [DRIVER]\n"
+		"       xdrv param status [--control PATH] [DRIVER]\n"
 		"       xdrv param set [--control PATH] [--no-wait] [--timeout SECS] DRIVER NAME "
 		"VALUE\n"
 		"\n"
 		"Read or change the declared parameters of the driver of a running\n"
-		"`xdrv run --in-process --control`. set re-specializes: the driver's module is\n"
+		"`xdrv run --control`, or of a driver of a served boot (`xdrv boot --serve`,\n"
+		"which needs DRIVER when it serves several). set re-specializes: the driver's "
+		"module is\n"
 		"compiled again with the new value folded in as a constant (in the background,\n"
 		"while the old code keeps running) and swapped in between two dispatches, with\n"
 		"the driver's state kept. Only parameters the driver declares live\n"
@@ -42,7 +44,7 @@ static int do_set(const char *path, char **ops, bool wait, unsigned timeout_s)
 {
 	unsigned gen0 = 0;
 	char line[512], what[300];
-	if (run_ctl_swap_status("xdrv param", path, &gen0, NULL, 0, NULL) != 0)
+	if (run_ctl_swap_status("xdrv param", path, ops[0], &gen0, NULL, 0, NULL) != 0)
 		return 1;
 	if (snprintf(line, sizeof line, "param set %s %s %s\n", ops[0], ops[1], ops[2]) >=
 	    (int)sizeof line)
@@ -51,11 +53,12 @@ static int do_set(const char *path, char **ops, bool wait, unsigned timeout_s)
 	int rc = run_ctl_request("xdrv param", path, line, &answer);
 	if (rc >= 0)
 		rc = run_ctl_print("xdrv param", answer);
+	int done = rc == 0 && run_ctl_swap_done(answer, gen0); /* a served boot's answer */
 	free(answer);
-	if (rc != 0 || !wait)
+	if (rc != 0 || !wait || done)
 		return rc ? 1 : 0;
 	snprintf(what, sizeof what, "set %s=%s", ops[1], ops[2]);
-	return run_ctl_swap_wait("xdrv param", path, gen0, timeout_s, what) ? 1 : 0;
+	return run_ctl_swap_wait("xdrv param", path, ops[0], gen0, timeout_s, what) ? 1 : 0;
 }
 
 int cmd_param(int argc, char **argv)
@@ -69,10 +72,15 @@ int cmd_param(int argc, char **argv)
 	const char *sub = argv[optind++];
 	int rest = argc - optind;
 	if (!strcmp(sub, "list") || !strcmp(sub, "status")) {
-		if (rest)
-			return xdrv_cli_usage_error("param", "takes no operand:", argv[optind]);
-		char line[32], *answer = NULL;
-		snprintf(line, sizeof line, "param %s\n", sub);
+		if (rest > 1)
+			return xdrv_cli_usage_error("param", "takes at most one DRIVER, not",
+						    argv[optind + 1]);
+		if (rest && (!argv[optind][0] || strpbrk(argv[optind], " \t\r\n")))
+			return xdrv_cli_usage_error("param", "a DRIVER is one word, not",
+						    argv[optind]);
+		char line[160], *answer = NULL;
+		snprintf(line, sizeof line, "param %s%s%.128s\n", sub, rest ? " " : "",
+			 rest ? argv[optind] : "");
 		int rc = run_ctl_request("xdrv param", o.path, line, &answer);
 		if (rc >= 0)
 			rc = run_ctl_print("xdrv param", answer);

@@ -54,22 +54,28 @@ void run_ctl_patch(struct ldr_image *img, FILE *f, char *args);
  * "error: ..." line says why); -1: no answer (said on stderr, prefixed by `who`). */
 int run_ctl_request(const char *who, const char *path, const char *line, char **answer);
 /* The same; `run` names the run that serves the request in the message when nothing answers
- * at `path` ("is an `RUN` running?"; run_ctl_request: "xdrv run --control"). */
+ * at `path` ("is an `RUN` running?"; run_ctl_request: "xdrv run --control"); `who` NULL says
+ * nothing on stderr. */
 int run_ctl_request_to(const char *who, const char *path, const char *line, const char *run,
 		       char **answer);
 /* Print an answer: "error: " lines to stderr prefixed by `who`, "ok" dropped, the rest to
  * stdout. 0 when it held "ok". */
 int run_ctl_print(const char *who, const char *answer);
 
-/* The run's code swaps (`param status`): the generation that runs and the newest swap's
- * state into *gen and state (may be NULL), the whole answer into *answer if not NULL (the
- * caller frees). 0, or -1 said on stderr. */
-int run_ctl_swap_status(const char *who, const char *path, unsigned *gen, char *state, size_t cap,
-			char **answer);
+/* The run's code swaps (`param status [DRIVER]`; `driver` NULL: the run's one driver): the
+ * generation that runs and the newest swap's state into *gen and state (may be NULL), the whole
+ * answer into *answer if not NULL (the caller frees). 0, or -1 said on stderr. */
+int run_ctl_swap_status(const char *who, const char *path, const char *driver, unsigned *gen,
+			char *state, size_t cap, char **answer);
+/* The same, saying nothing when it fails (-1). */
+int run_ctl_swap_status_quiet(const char *path, const char *driver, unsigned *gen);
+/* Whether a change's answer says it is live already: a served boot answers when the swap is
+ * done, with the status line (a generation after gen0, state live). */
+int run_ctl_swap_done(const char *answer, unsigned gen0);
 /* Ask for the status every 50 ms until a generation after gen0 is live (its status printed:
  * 0) or the swap failed (said: -1), at most timeout_s seconds (-1). `what` names the change. */
-int run_ctl_swap_wait(const char *who, const char *path, unsigned gen0, unsigned timeout_s,
-		      const char *what);
+int run_ctl_swap_wait(const char *who, const char *path, const char *driver, unsigned gen0,
+		      unsigned timeout_s, const char *what);
 
 /* Stops the relay, removes the socket file (not in a driver host); NULL-safe. */
 void run_ctl_close(struct run_ctl *c);

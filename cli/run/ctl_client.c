@@ -24,14 +24,16 @@ int run_ctl_request_to(const char *who, const char *path, const char *line, cons
 	*answer = NULL;
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	if (strlen(path) >= sizeof sa.sun_path) {
-		fprintf(stderr, "%s: --control %s: path too long\n", who, path);
+		if (who)
+			fprintf(stderr, "%s: --control %s: path too long\n", who, path);
 		return -1;
 	}
 	strcpy(sa.sun_path, path);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
-		fprintf(stderr, "%s: %s: %s (is an `%s` running? see --control)\n", who, path,
-			strerror(errno), run);
+		if (who)
+			fprintf(stderr, "%s: %s: %s (is an `%s` running? see --control)\n", who,
+				path, strerror(errno), run);
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -40,7 +42,8 @@ int run_ctl_request_to(const char *who, const char *path, const char *line, cons
 	while (off < len) {
 		ssize_t w = write(fd, line + off, len - off);
 		if (w <= 0) {
-			fprintf(stderr, "%s: %s: %s\n", who, path, strerror(errno));
+			if (who)
+				fprintf(stderr, "%s: %s: %s\n", who, path, strerror(errno));
 			close(fd);
 			return -1;
 		}
@@ -72,7 +75,8 @@ int run_ctl_request_to(const char *who, const char *path, const char *line, cons
 	buf[n] = 0;
 	*answer = buf;
 	if (n == 0) {
-		fprintf(stderr, "%s: %s: no answer\n", who, path);
+		if (who)
+			fprintf(stderr, "%s: %s: no answer\n", who, path);
 		return -1;
 	}
 	/* "ok" on a line of its own ends a successful answer */
@@ -113,11 +117,13 @@ static int parse_status(const char *answer, unsigned *gen, char *state, size_t c
 	return 0;
 }
 
-int run_ctl_swap_status(const char *who, const char *path, unsigned *gen, char *state, size_t cap,
-			char **answer)
+int run_ctl_swap_status(const char *who, const char *path, const char *driver, unsigned *gen,
+			char *state, size_t cap, char **answer)
 {
-	char *a = NULL, st[32] = "";
-	int rc = run_ctl_request(who, path, "param status\n", &a);
+	char *a = NULL, st[32] = "", line[160];
+	snprintf(line, sizeof line, "param status%s%.128s\n", driver ? " " : "",
+		 driver ? driver : "");
+	int rc = run_ctl_request(who, path, line, &a);
 	if (rc > 0)
 		run_ctl_print(who, a);
 	if (rc == 0 && parse_status(a, gen, state ? state : st, state ? cap : sizeof st) != 0) {
@@ -132,15 +138,35 @@ int run_ctl_swap_status(const char *who, const char *path, unsigned *gen, char *
 	return rc ? -1 : 0;
 }
 
-int run_ctl_swap_wait(const char *who, const char *path, unsigned gen0, unsigned timeout_s,
-		      const char *what)
+int run_ctl_swap_status_quiet(const char *path, const char *driver, unsigned *gen)
+{
+	char *a = NULL, st[32], line[160];
+	snprintf(line, sizeof line, "param status%s%.128s\n", driver ? " " : "",
+		 driver ? driver : "");
+	int rc = run_ctl_request_to(NULL, path, line, NULL, &a);
+	if (rc == 0)
+		rc = parse_status(a, gen, st, sizeof st);
+	free(a);
+	return rc ? -1 : 0;
+}
+
+int run_ctl_swap_done(const char *answer, unsigned gen0)
+{
+	unsigned gen = 0;
+	char st[32];
+	return answer && parse_status(answer, &gen, st, sizeof st) == 0 && gen > gen0 &&
+	       !strcmp(st, "live");
+}
+
+int run_ctl_swap_wait(const char *who, const char *path, const char *driver, unsigned gen0,
+		      unsigned timeout_s, const char *what)
 {
 	struct timespec t0, now;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		unsigned gen = 0;
 		char state[32], *answer = NULL;
-		if (run_ctl_swap_status(who, path, &gen, state, sizeof state, &answer) != 0)
+		if (run_ctl_swap_status(who, path, driver, &gen, state, sizeof state, &answer) != 0)
 			return -1;
 		if (!strcmp(state, "failed") || (!strcmp(state, "live") && gen > gen0)) {
 			int ok = !strcmp(state, "live");

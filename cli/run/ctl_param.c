@@ -105,6 +105,21 @@ static void do_set(struct ldr_image *img, FILE *f, char *args)
 	free(err);
 }
 
+/* "REQUEST" or "REQUEST DRIVER": 1 when it asks for this run's driver (or none), else the error
+ * said into f and 0. */
+static int is_request(struct ldr_image *img, FILE *f, const char *args, const char *req)
+{
+	size_t n = strlen(req);
+	if (strncmp(args, req, n) != 0 || (args[n] && args[n] != ' '))
+		return 0;
+	if (args[n] && strcmp(args + n + 1, ldr_image_name(img)) != 0) {
+		fprintf(f, "error: this run drives %s, not %s\n", ldr_image_name(img),
+			args + n + 1);
+		return -1;
+	}
+	return 1;
+}
+
 static void patch_list(struct ldr_image *img, FILE *f)
 {
 	struct ldr_patch_info info[64];
@@ -128,8 +143,10 @@ void run_ctl_patch(struct ldr_image *img, FILE *f, char *args)
 		return;
 	}
 	char *err = NULL;
-	int rc = 0;
-	if (!strcmp(args, "list")) {
+	int rc = 0, list = is_request(img, f, args, "list"), rev = 0;
+	if (list < 0 || (!list && (rev = is_request(img, f, args, "revert")) < 0))
+		return;
+	if (list) {
 		patch_list(img, f);
 		return;
 	} else if (!strncmp(args, "apply ", 6) && args[6] == '/') {
@@ -137,10 +154,11 @@ void run_ctl_patch(struct ldr_image *img, FILE *f, char *args)
 	} else if (!strncmp(args, "apply ", 6)) {
 		fprintf(f, "error: patch apply wants an absolute path\n");
 		return;
-	} else if (!strcmp(args, "revert")) {
+	} else if (rev) {
 		rc = ldr_image_patch_revert(img, &err);
 	} else {
-		fprintf(f, "error: unknown patch request (list, apply PATH, revert)\n");
+		fprintf(f, "error: unknown patch request (list [DRIVER], apply PATH, revert "
+			   "[DRIVER])\n");
 		return;
 	}
 	if (rc)
@@ -158,12 +176,17 @@ void run_ctl_param(struct ldr_image *img, FILE *f, char *args)
 			   "natively), where code is not swapped\n");
 		return;
 	}
-	if (!strcmp(args, "list"))
+	int list = is_request(img, f, args, "list"), status = 0;
+	if (list < 0 || (!list && (status = is_request(img, f, args, "status")) < 0))
+		return;
+	if (list)
 		do_list(img, f);
-	else if (!strcmp(args, "status"))
+	else if (status)
 		do_status(img, f);
 	else if (!strncmp(args, "set ", 4))
 		do_set(img, f, args + 4);
 	else
-		fprintf(f, "error: unknown param request (list, status, set DRIVER NAME VALUE)\n");
+		fprintf(f,
+			"error: unknown param request (list [DRIVER], status [DRIVER], set DRIVER "
+			"NAME VALUE)\n");
 }
