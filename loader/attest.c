@@ -384,6 +384,8 @@ int attest_check_chain(const struct evl *l, json_t *ref, FILE *o, char **err)
 		 * reloads and drivers that ended; nothing else */
 		int served = starts(e, "xdrv.driver.swap") ||
 			     starts(e, "xdrv.driver.swap_refused") ||
+			     starts(e, "xdrv.driver.update") ||
+			     starts(e, "xdrv.driver.update_refused") ||
 			     starts(e, "xdrv.driver.ended") || starts(e, "xdrv.boot.reload");
 		if (done && !(done == 1 && served))
 			return xdrv_err(err, -EBADMSG, "event log: event %zu after %s", i + 1,
@@ -512,6 +514,35 @@ int attest_check_chain(const struct evl *l, json_t *ref, FILE *o, char **err)
 						"driver %s: live patch %s is not in the reference "
 						"allow-list (\"patches\")",
 						name, patch);
+		} else if (starts(e, "xdrv.driver.update") && e->pcr == BOOT_PCR_DRIVERS) {
+			/* a live update while served: a new package, held to the reference as a
+			 * booted driver's */
+			char name[256], pay[80];
+			kv(t, "name", name, sizeof name);
+			kv(t, "payload_sha256", pay, sizeof pay);
+			fprintf(o,
+				"update     %s %s -> %s, security_version %s (floor %s), payload "
+				"sha256 %s\n",
+				name, kv(t, "from", a, sizeof a), kv(t, "version", b2, sizeof b2),
+				kv(t, "security_version", c, sizeof c), kv(t, "floor", d, sizeof d),
+				pay);
+			fprintf(o, "           signed by %s, object code sha256 %s\n",
+				kv(t, "signer", a, sizeof a),
+				kv(t, "object_sha256", b2, sizeof b2));
+			json_t *dr =
+				ref ? json_object_get(json_object_get(ref, "drivers"), name) : NULL;
+			if (ref && !in_list(dr, pay))
+				return xdrv_err(
+					err, -EPERM,
+					"driver %s: the update's payload sha256 %s is not in the "
+					"reference allow-list",
+					name, pay);
+		} else if (starts(e, "xdrv.driver.update_refused") && e->pcr == BOOT_PCR_DRIVERS) {
+			fprintf(o,
+				"           update of %s to %s REFUSED (the version before it "
+				"runs on): %s\n",
+				kv(t, "name", a, sizeof a), kv(t, "version", b2, sizeof b2),
+				kv(t, "reason", c, sizeof c));
 		} else if (starts(e, "xdrv.driver.ended") && e->pcr == BOOT_PCR_DRIVERS) {
 			fprintf(o, "ended      %s (process %s): %s\n", kv(t, "name", a, sizeof a),
 				kv(t, "process", b2, sizeof b2), kv(t, "reason", c, sizeof c));

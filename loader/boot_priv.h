@@ -13,6 +13,7 @@
 
 #include "xdrv/boot.h"
 #include "xdrv/loader.h"
+#include "xdrv/signer.h"
 
 #define BOOT_CONFIG_MAX	 (1u << 20) /* a boot configuration is a page of JSON; 1 MiB bounds it */
 #define BOOT_MAX_DRIVERS 64u
@@ -228,6 +229,46 @@ struct boot {
 	size_t nserved;
 };
 
+/* A package (a driver's, an extension's) as the boot checks it (boot_check.c): steps 1-3 of
+ * docs/BOOT.md "Order and what is measured". s->d and s->base (and s->ext for an extension)
+ * set by the caller; on return s->buf/len (the caller frees buf), the digests, signature,
+ * name, version, security_version and floor as far as the checks went, s->step the step that
+ * refused it. */
+struct ext_state;
+struct hvb_backend;
+struct hvb_wire;
+struct boot_ext_load;
+struct drv_state {
+	const struct boot_driver *d;
+	const char *base;
+	uint8_t *buf;
+	size_t len;
+	char hex[65];	  /* the file's SHA-256 (information: not an identity) */
+	char payload[65]; /* the payload's: the package's identity, once known */
+	struct sig_info sig;
+	int signed_ok;
+	char name[128], version[64];
+	uint64_t secver, floor;
+	char cache[16];	       /* the object cache: "hit", "miss", "rejected", "off" */
+	struct ldr_image *img; /* these three only in the driver's process */
+	struct hvb_backend *be;
+	struct ldr_driver *drv;
+	const char *step;
+	/* the backends of its device that the boot serves (xdrv/hvb_split.h): the driver host
+	 * creates host_device, whose disks are blkfronts to split_socket; NULL: the configured
+	 * device, opened by the driver host itself */
+	const char *host_device, *split_socket;
+	/* packet extensions: an extension's own state has `ext` set (checked as an extension);
+	 * a driver's has its extensions (es, loads: nexts each) and, for a NIC, its wire */
+	const struct boot_ext *ext;
+	struct ext_state *es;
+	struct boot_ext_load *loads;
+	size_t nexts;
+	struct hvb_wire *wire; /* driver host */
+};
+int boot_check_package(struct boot *b, struct drv_state *s, char **err);
+void boot_sha256_hex(const void *d, size_t n, char hex[65]);
+
 /* Append one event (text of key=value pairs; values with spaces quoted by boot_q) to the log,
  * write the log file, extend the TPM's PCR; a failure sets b->fatal. */
 __attribute__((format(printf, 4, 5))) int boot_measure(struct boot *b, uint32_t pcr, char **err,
@@ -255,11 +296,14 @@ struct boot_served {
 	char object[65];   /* the newest swap's object digest (hex) */
 	double compile_ms; /* its compile, by the compiler process */
 	char swap_us[32];  /* its swap, in the driver's process */
+	char version[64];  /* the package that runs (a live update changes it) */
+	uint64_t secver;
+	uint32_t updates;
 };
 /* The driver's process, after its probe: serve the boot's messages between dispatches until the
  * boot ends it. Never returns. */
-_Noreturn void boot_serve_host(struct ldr_image *img, struct ldr_driver *drv,
-			       const struct boot_child *ch);
+_Noreturn void boot_serve_host(struct ldr_ctx *ctx, struct ldr_image *img,
+			       struct ldr_driver *drv, const struct boot_child *ch);
 /* The boot process, after xdrv.boot.done: serve until a stop signal; then end every driver
  * process. 0, or the error that ended the serving (a measurement that failed). */
 int boot_serve(struct boot *b, char **err);

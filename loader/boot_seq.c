@@ -48,14 +48,6 @@
 #define EXE_MAX	 (1u << 30)   /* the loader binary (a sanitizer build is ~100 MiB) */
 #define TEXT_MAX EVL_MAX_DATA /* one event's text */
 
-static void sha256_hex(const void *d, size_t n, char hex[65])
-{
-	uint8_t m[32];
-	unsigned int ml = 32;
-	if (!EVP_Digest(d, n, m, &ml, EVP_sha256(), NULL))
-		memset(m, 0, sizeof m);
-	xdrv_hex(m, 32, hex);
-}
 
 static int file_hex(const char *path, size_t max, char hex[65], char **err)
 {
@@ -63,7 +55,7 @@ static int file_hex(const char *path, size_t max, char hex[65], char **err)
 	size_t n = 0;
 	int rc = xdrv_read_file(path, max, &b, &n, err);
 	if (!rc)
-		sha256_hex(b, n, hex);
+		boot_sha256_hex(b, n, hex);
 	free(b);
 	return rc;
 }
@@ -134,47 +126,7 @@ static int measure_platform(struct boot *b, const char *cfg_path, const char *cf
 }
 
 /* ---- one driver ------------------------------------------------------------------------------ */
-static int vendor_allowed(const struct boot_config *c, const char *signer)
-{
-	if (!c->nvendors)
-		return 1;
-	for (size_t i = 0; i < c->nvendors; i++) {
-		char want[320];
-		snprintf(want, sizeof want, "O = %s, ", c->vendors[i]);
-		if (strncmp(signer, want, strlen(want)) == 0) /* "O = vendor, CN = ..." */
-			return 1;
-	}
-	return 0;
-}
 
-struct drv_state {
-	const struct boot_driver *d;
-	const char *base;
-	uint8_t *buf;
-	size_t len;
-	char hex[65];	  /* the file's SHA-256 (information: not an identity) */
-	char payload[65]; /* the payload's: the package's identity, once known */
-	struct sig_info sig;
-	int signed_ok;
-	char name[128], version[64];
-	uint64_t secver, floor;
-	char cache[16];	       /* the object cache: "hit", "miss", "rejected", "off" */
-	struct ldr_image *img; /* these three only in the driver's process */
-	struct hvb_backend *be;
-	struct ldr_driver *drv;
-	const char *step;
-	/* the backends of its device that the boot serves (xdrv/hvb_split.h): the driver host
-	 * creates host_device, whose disks are blkfronts to split_socket; NULL: the configured
-	 * device, opened by the driver host itself */
-	const char *host_device, *split_socket;
-	/* packet extensions: an extension's own state has `ext` set (checked as an extension);
-	 * a driver's has its extensions (es, loads: nexts each) and, for a NIC, its wire */
-	const struct boot_ext *ext;
-	struct ext_state *es;
-	struct boot_ext_load *loads;
-	size_t nexts;
-	struct hvb_wire *wire; /* driver host */
-};
 
 /* An extension's package, checked by the boot process as a driver's is (check_package). */
 struct ext_state {
@@ -182,100 +134,6 @@ struct ext_state {
 	struct boot_driver d; /* its package and params, for check_package */
 };
 
-static int check_package(struct boot *b, struct drv_state *s, char **err)
-{
-	struct boot_config *c = b->cfg;
-	int rc;
-	s->step = "read";
-	rc = xdrv_read_file(s->d->package, PKG_MAX, &s->buf, &s->len, err);
-	if (rc)
-		return rc;
-	sha256_hex(s->buf, s->len, s->hex);
-	s->step = "signature";
-	size_t plen = 0;
-	rc = sig_trailer_parse(s->buf, s->len, &plen, NULL, NULL, NULL);
-	if (rc == -ENODATA && !c->require_signatures) {
-		plen = s->len;
-		memcpy(s->payload, s->hex,
-		       sizeof s->payload); /* unsigned: the file is the payload */
-	} else if (!b->trust) {
-		return xdrv_err(err, -EPERM, "signature: no trust root configured");
-	} else {
-		rc = sig_verify(b->trust, s->buf, s->len, &s->sig, err);
-		if (rc) {
-			xdrv_err_prefix(err, "signature");
-			return rc;
-		}
-		plen = s->sig.payload_len;
-		s->signed_ok = 1;
-		snprintf(s->payload, sizeof s->payload, "%s", s->sig.digest_hex);
-		s->step = "vendor";
-		if (!vendor_allowed(c, s->sig.signer))
-			return xdrv_err(err, -EPERM,
-					"signer \"%s\" is not of an allowed vendor (policy)",
-					s->sig.signer);
-	}
-	s->step = "revocation";
-	if (s->signed_ok && (rc = sig_revocation_check(b->rev, s->buf, s->len, err)))
-		return rc;
-	/* the manifest, for the name and security_version (after the signature: verify before
-	 * parse) */
-	struct sdk_package pkg;
-	struct sdk_caps caps = SDK_CAPS_DEFAULT;
-	memset(&pkg, 0, sizeof pkg);
-	s->step = "manifest";
-	rc = sdk_package_read(s->buf, plen, &caps, NULL, &pkg, err);
-	if (rc)
-		return rc;
-	snprintf(s->name, sizeof s->name, "%s", pkg.manifest.name ? pkg.manifest.name : "?");
-	snprintf(s->version, sizeof s->version, "%s",
-		 pkg.manifest.version ? pkg.manifest.version : "?");
-	s->secver = pkg.manifest.security_version;
-	uint32_t kind = pkg.manifest.desc.kind, hooks = pkg.manifest.desc.hooks;
-	/* an extension's configured tables must be ones it declares */
-	const char *missing = NULL;
-	for (size_t t = 0; s->ext && kind == SDK_KIND_EXTENSION && t < s->ext->ntables; t++) {
-		size_t k = 0;
-		while (k < pkg.manifest.desc.ntables &&
-		       strcmp(pkg.manifest.desc.tables[k].name, s->ext->tables[t].name) != 0)
-			k++;
-		if (k == pkg.manifest.desc.ntables && !missing)
-			missing = s->ext->tables[t].name; /* the configuration's string */
-	}
-	sdk_package_free(&pkg);
-	/* from the manifest, before anything compiles the package */
-	if (s->ext && kind != SDK_KIND_EXTENSION)
-		return xdrv_err(err, -EINVAL, "is a driver, not an extension");
-	if (!s->ext && kind == SDK_KIND_EXTENSION)
-		return xdrv_err(err, -EINVAL,
-				"is an extension, not a driver (a driver entry's \"extensions\" "
-				"lists it)");
-	if (s->ext && !(hooks & s->ext->hook))
-		return xdrv_err(err, -EINVAL, "does not declare the %s hook (it declares%s%s)",
-				s->ext->hook == XDRV_EXT_HOOK_RX ? "rx" : "tx",
-				hooks & XDRV_EXT_HOOK_RX ? " rx" : "",
-				hooks & XDRV_EXT_HOOK_TX ? " tx" : "");
-	if (missing) {
-		char em[128];
-		return xdrv_err(err, -ENOENT, "declares no table \"%s\"",
-				xdrv_escape_text(missing, em, sizeof em));
-	}
-	s->step = "rollback";
-	uint64_t stored = 0, min = boot_config_min_secver(c, s->name);
-	rc = boot_floors_get(b->floors, s->name, &stored, err);
-	if (rc) {
-		b->fatal = b->tpm != NULL; /* the TPM stopped answering */
-		return rc;
-	}
-	s->floor = stored > min ? stored : min;
-	if (s->secver < s->floor)
-		return xdrv_err(err, -EKEYREVOKED,
-				"security_version %llu is below the floor %llu (%s %s)",
-				(unsigned long long)s->secver, (unsigned long long)s->floor,
-				stored >= min ? "stored in" : "policy minimum; stored floor in",
-				boot_floors_where(b->floors));
-	return 0;
-}
 
 /* ---- the driver's process (boot_child.c) ------------------------------------------------------
  * The child compiles, answers 'J' (what the JIT event needs) or 'F' (rc, message), waits for the
@@ -417,7 +275,7 @@ static _Noreturn void child_jit_and_probe(struct boot *b, struct drv_state *s,
 	const char *pf[1] = {devname};
 	boot_child_answer(ch, 'P', pf, 1);
 	if (b->serve) /* xdrv boot --serve: the driver stays bound and runs */
-		boot_serve_host(s->img, s->drv, ch);
+		boot_serve_host(b->ctx, s->img, s->drv, ch);
 	_exit(0);
 }
 
@@ -526,7 +384,7 @@ static int check_ext(struct boot *b, struct drv_state *s, size_t j, char **err)
 	e->s.base = base ? base + 1 : x->package;
 	l->x = x;
 	l->label = e->s.base;
-	int rc = check_package(b, &e->s, err);
+	int rc = boot_check_package(b, &e->s, err);
 	for (size_t t = 0; !rc && t < x->ntables; t++) {
 		e->s.step = "tables";
 		rc = ldr_ext_table_file_read(x->tables[t].file, &l->tab[t].keys, &l->tab[t].vals,
@@ -569,6 +427,8 @@ static int keep_served(struct boot *b, struct drv_state *s, struct boot_child *c
 		return rc;
 	}
 	snprintf(v->name, sizeof v->name, "%s", s->name);
+	snprintf(v->version, sizeof v->version, "%s", s->version);
+	v->secver = s->secver;
 	snprintf(v->device, sizeof v->device, "%s", device);
 	v->index = (size_t)(s->d - b->cfg->drivers);
 	v->ch = *ch;
@@ -762,7 +622,7 @@ static int boot_driver(struct boot *b, size_t i, char **err)
 	s.base = base ? base + 1 : s.d->package;
 	char qa[512], qb[512];
 	uint64_t t0 = xdrv_now_ns();
-	int rc = check_package(b, &s, err);
+	int rc = boot_check_package(b, &s, err);
 	if (!rc) {
 		rc = boot_measure(b, BOOT_PCR_DRIVERS, err,
 				  "xdrv.driver.package name=%s version=%s security_version=%llu "
@@ -977,7 +837,7 @@ static int start(struct boot *b, const char *cfg_path, const char *tpm_override,
 	if (rc)
 		return rc;
 	char cfg_hex[65];
-	sha256_hex(cbuf, clen, cfg_hex);
+	boot_sha256_hex(cbuf, clen, cfg_hex);
 	char *dir = strdup(cfg_path);
 	char *slash = dir ? strrchr(dir, '/') : NULL;
 	if (slash)

@@ -22,7 +22,8 @@
  * line a connection, answered with lines, the last "ok" or "error: MESSAGE"; the peer must be
  * this user or root, the socket is 0600. Requests: "status", "param list|status [DRIVER]",
  * "param set DRIVER NAME VALUE", "patch list [DRIVER]", "patch apply PATH", "patch revert
- * [DRIVER]", "reload", "update ..." (refused: not built for a boot). DRIVER may be left out
+ * [DRIVER]", "reload", "update PATH" (a live update: a newer version of a served driver).
+ * DRIVER may be left out
  * when the boot serves one driver. A swap is done when its answer comes: the request waits for
  * the compile (the drivers keep running meanwhile) and the driver's answer.
  *
@@ -130,7 +131,52 @@ static void host_swap(struct ldr_image *img, const struct boot_child *ch, const 
 	free(err);
 }
 
-_Noreturn void boot_serve_host(struct ldr_image *img, struct ldr_driver *drv,
+/* A live update: the new version's record (generation 0 of its swappable code) linked, then
+ * the driver on the device replaced by it, its interfaces and disks kept (ldr_driver_update). */
+static void host_update(struct ldr_ctx *ctx, struct ldr_image **img, struct ldr_driver **drv,
+			const struct boot_child *ch, const uint8_t *p, size_t n)
+{
+	char *err = NULL;
+	struct ldr_compiled *rec = NULL;
+	struct ldr_image *nimg = NULL;
+	struct ldr_update_report rep;
+	memset(&rep, 0, sizeof rep);
+	int rc = ldr_compiled_wire_read(p, n, &rec, &err);
+	if (!rc)
+		rc = ldr_image_load_compiled(ctx, rec, &nimg, &err);
+	const struct xdrv_driver *desc = nimg ? ldr_image_descriptor(nimg) : NULL;
+	if (!rc && !desc)
+		rc = xdrv_err(&err, -EINVAL, "no driver descriptor");
+	if (!rc)
+		rc = ldr_driver_update(drv, desc, NULL, 0, &rep, &err);
+	if (rc) {
+		char msg[1400];
+		snprintf(msg, sizeof msg, "%s%s", err ? err : "update failed",
+			 rep.rolled_back ? " (the old version was probed again and runs)" : "");
+		host_fail(ch, rc, msg);
+		ldr_image_unload(nimg);
+		if (!*drv)
+			_exit(1); /* neither version is bound: nothing left to serve */
+	} else {
+		ldr_image_unload(*img); /* its driver is unbound: the new image's runs */
+		*img = nimg;
+		uint8_t d[32];
+		char hex[65], kept[16], dropped[32], q[32], r[32], pr[32];
+		ldr_compiled_sha256(rec, d);
+		xdrv_hex(d, 32, hex);
+		snprintf(kept, sizeof kept, "%u", rep.netdevs_kept + rep.blkdevs_kept);
+		snprintf(dropped, sizeof dropped, "%llu", (unsigned long long)rep.frames_dropped);
+		snprintf(q, sizeof q, "%.3f", (double)rep.quiesce_ns / 1e6);
+		snprintf(r, sizeof r, "%.3f", (double)rep.remove_ns / 1e6);
+		snprintf(pr, sizeof pr, "%.3f", (double)rep.probe_ns / 1e6);
+		const char *f[6] = {hex, kept, dropped, q, r, pr};
+		boot_child_answer(ch, 'U', f, 6);
+	}
+	ldr_compiled_free(rec);
+	free(err);
+}
+
+_Noreturn void boot_serve_host(struct ldr_ctx *ctx, struct ldr_image *img, struct ldr_driver *drv,
 			       const struct boot_child *ch)
 {
 	for (;;) {
@@ -160,6 +206,8 @@ _Noreturn void boot_serve_host(struct ldr_image *img, struct ldr_driver *drv,
 		}
 		if (h[2] == 'S')
 			host_swap(img, ch, pl, len);
+		else if (h[2] == 'U')
+			host_update(ctx, &img, &drv, ch, pl, len);
 		else
 			host_fail(ch, -EBADMSG, "an unknown frame");
 		free(pl);
@@ -631,6 +679,156 @@ static int reload(struct boot *b, FILE *f)
 	return 0;
 }
 
+/* A live update of a served driver: the new package checked as the boot checks a driver's
+ * (signature, vendor, revocation, floor) and its security_version not below the running one's,
+ * compiled by the compiler process, measured (xdrv.driver.update, PCR 12), then sent to the
+ * driver's process, which replaces the driver on the same device with its interfaces and disks
+ * kept. The floor is raised as at boot. */
+static int do_update(struct boot *b, const char *path, FILE *f)
+{
+	struct drv_state s;
+	struct boot_driver d;
+	char *err = NULL, qa[1024], qb[512], hex[65];
+	struct ldr_compiled *rec = NULL;
+	struct ldr_gen *g = NULL;
+	uint8_t *w = NULL;
+	size_t wl = 0;
+	memset(&s, 0, sizeof s);
+	memset(&d, 0, sizeof d);
+	if (path[0] != '/') {
+		fprintf(f, "error: update wants the absolute path of a package, not '%s'\n", path);
+		return 0;
+	}
+	d.package = (char *)path;
+	s.d = &d;
+	s.base = strrchr(path, '/') + 1;
+	int rc = boot_check_package(b, &s, &err);
+	struct boot_served *v = NULL;
+	for (size_t i = 0; !rc && i < b->nserved && !v; i++)
+		if (!strcmp(b->served[i].name, s.name))
+			v = &b->served[i];
+	if (!rc && !v)
+		rc = xdrv_err(&err, -ENOENT, "is driver %s, which the boot does not serve", s.name);
+	if (!rc && s.secver < v->secver)
+		rc = xdrv_err(&err, -EKEYREVOKED,
+			      "security_version %llu is below the running %s %s's %llu "
+			      "(security_version only goes up)",
+			      (unsigned long long)s.secver, v->name, v->version,
+			      (unsigned long long)v->secver);
+	/* compiled with the parameters the driver was booted with */
+	const struct boot_driver *od = v ? &b->cfg->drivers[v->index] : NULL;
+	if (!rc) {
+		s.step = "jit";
+		rc = ldr_package_compile_mem(b->ctx, s.buf, s.len, s.base, od->params, od->nparams,
+					     &rec, &err);
+	}
+	if (!rc)
+		rc = ldr_gen_new(b->ctx, s.buf, s.len, s.base, od->params, od->nparams, rec, &g,
+				 &err);
+	if (!rc)
+		rc = ldr_compiled_wire_write(rec, &w, &wl, &err);
+	if (rc) {
+		if (b->fatal) { /* the floors' TPM stopped answering */
+			fprintf(f, "error: %s\n", err ? err : "the TPM failed");
+		} else {
+			fprintf(f, "error: update %s: %s: %s; the running driver is unchanged\n",
+				s.base, s.step ? s.step : "check", err ? err : "refused");
+			printf("boot: serving: update %s refused: %s\n", s.base, err ? err : "?");
+			fflush(stdout);
+		}
+		free(s.buf);
+		free(err);
+		ldr_gen_free(g);
+		ldr_compiled_free(rec);
+		return b->fatal ? -EIO : 0;
+	}
+	uint8_t dg[32];
+	ldr_compiled_sha256(rec, dg);
+	xdrv_hex(dg, 32, hex);
+	/* measured before the driver's process links it */
+	rc = boot_measure(b, BOOT_PCR_DRIVERS, &err,
+			  "xdrv.driver.update name=%s from=%s version=%s security_version=%llu "
+			  "floor=%llu sha256=%s payload_sha256=%s signer=%s issuer=%s "
+			  "object_sha256=%s functions=%u",
+			  s.name, v->version, s.version, (unsigned long long)s.secver,
+			  (unsigned long long)s.floor, s.hex, s.payload,
+			  boot_q(s.signed_ok ? s.sig.signer : "unsigned", qa, sizeof qa),
+			  boot_q(s.signed_ok ? s.sig.issuer : "", qb, sizeof qb), hex,
+			  ldr_compiled_functions(rec));
+	if (!rc)
+		rc = send_frame(v, 'U', w, wl, NULL, 0, b->cfg->probe_timeout_ms, &err);
+	free(w);
+	struct boot_answer *a = rc ? NULL : malloc(sizeof *a);
+	int gone = rc != 0 && !b->fatal;
+	if (!rc && !a) {
+		rc = xdrv_err(&err, -ENOMEM, "out of memory");
+		gone = 1;
+	}
+	if (!rc) {
+		rc = boot_child_recv(&v->ch, b->cfg->probe_timeout_ms, a, &err);
+		gone = rc != 0;
+	}
+	if (!rc && a->kind == 'F' && a->nfields == 2) {
+		char esc[1400];
+		rc = (int)strtol(a->field[0], NULL, 10);
+		rc = rc < 0 && rc > -4096 ? rc : -EIO;
+		xdrv_err(&err, rc, "its process refused it: %s",
+			 xdrv_escape_text(a->field[1], esc, sizeof esc));
+	} else if (!rc && (a->kind != 'U' || a->nfields != 6 || strcmp(a->field[0], hex) != 0)) {
+		gone = 1;
+		rc = xdrv_err(&err, -EBADMSG, "its process answered an update it was not sent");
+	}
+	if (!rc) {
+		printf("boot: serving: driver %s updated %s -> %s (object sha256 %.16s...): %s "
+		       "interface(s)/disk(s) kept, %s frame(s) dropped; quiesce %s ms, remove %s "
+		       "ms, probe %s ms\n",
+		       v->name, v->version, s.version, hex, a->field[1], a->field[2], a->field[3],
+		       a->field[4], a->field[5]);
+		fflush(stdout);
+		fprintf(f,
+			"%s %s -> %s (package sha256 %s): %s interface(s)/disk(s) kept, %s "
+			"frame(s) in flight dropped; quiesce %s ms, remove %s ms, probe %s "
+			"ms\nok\n",
+			v->name, v->version, s.version, s.payload, a->field[1], a->field[2],
+			a->field[3], a->field[4], a->field[5]);
+		ldr_gen_free(v->gen);
+		v->gen = g;
+		g = NULL;
+		snprintf(v->version, sizeof v->version, "%s", s.version);
+		v->secver = s.secver;
+		v->updates++;
+		v->swaps = 0;
+		if (b->cfg->raise_floors && s.secver > s.floor &&
+		    boot_floors_raise(b->floors, s.name, s.secver, &err) != 0) {
+			b->fatal = b->tpm != NULL;
+			fprintf(f, "warning: raising the rollback floor: %s\n", err ? err : "?");
+		}
+	} else if (!b->fatal) {
+		char *merr = NULL;
+		int mr = boot_measure(b, BOOT_PCR_DRIVERS, &merr,
+				      "xdrv.driver.update_refused name=%s version=%s reason=%s",
+				      v->name, s.version, boot_q(err ? err : "?", qa, sizeof qa));
+		fprintf(f, "error: update of %s to %s: %s%s\n", v->name, s.version, err ? err : "?",
+			gone ? "; its process is ended" : "");
+		printf("boot: serving: update of %s to %s failed: %s\n", v->name, s.version,
+		       err ? err : "?");
+		fflush(stdout);
+		if (gone)
+			drop_served(b, v, err ? err : "update failed", NULL);
+		free(merr);
+		if (mr)
+			rc = -EIO;
+	} else {
+		fprintf(f, "error: %s\n", err ? err : "measuring failed");
+	}
+	free(a);
+	ldr_gen_free(g);
+	ldr_compiled_free(rec);
+	free(s.buf);
+	free(err);
+	return b->fatal ? -EIO : 0;
+}
+
 /* One request line, answered into f. Negative only when the boot cannot go on. */
 static int serve_line(struct boot *b, char *req, FILE *f)
 {
@@ -648,10 +846,8 @@ static int serve_line(struct boot *b, char *req, FILE *f)
 		do_status(b, f);
 	} else if (!strcmp(w0, "reload") && !w1) {
 		return reload(b, f);
-	} else if (!strcmp(w0, "update")) {
-		fprintf(f,
-			"error: live update of a booted driver is not built: boot again with "
-			"the new package (xdrv update serves `xdrv run --in-process --control`)\n");
+	} else if (!strcmp(w0, "update") && w1 && !w2) {
+		return do_update(b, w1, f);
 	} else if (!strcmp(w0, "param") && w1 && (!strcmp(w1, "list") || !strcmp(w1, "status")) &&
 		   !w3) {
 		if ((v = served_named(b, w2, f)))
@@ -668,7 +864,8 @@ static int serve_line(struct boot *b, char *req, FILE *f)
 		if ((v = served_named(b, w2, f)))
 			return change(b, v, ldr_gen_patch_revert(v->gen, &rec, &err), rec, err, f);
 	} else {
-		fprintf(f, "error: unknown request (status, reload, param list|status [DRIVER], "
+		fprintf(f, "error: unknown request (status, reload, update PATH, param list|status "
+			   "[DRIVER], "
 			   "param set DRIVER NAME VALUE, patch list [DRIVER], patch apply PATH, "
 			   "patch revert [DRIVER])\n");
 	}

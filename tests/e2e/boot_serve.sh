@@ -7,9 +7,11 @@
 # that measure and change nothing (a fixed parameter, a bad value, a driver not served, a patch
 # for another package, a patch on the configuration's deny-list, a revert of nothing); a
 # re-specialization (generation 1) and a live patch (generation 2) with their events; a reload
-# by SIGHUP that re-specializes both drivers (the configuration measured first); the live-patched
-# remove running when SIGTERM ends the boot, every driver process gone; then the quote and the log
-# verified with the swaps shown, and a reference without the patch refused.
+# by SIGHUP that re-specializes both drivers (the configuration measured first); a live update
+# of dp83820 to 1.0.1 (the live-patched remove runs as the old version goes), a lower
+# security_version refused, a 1.0.2 whose probe fails rolled back and measured; SIGTERM ends the
+# boot with every driver process gone; then the quote and the log verified with the swaps and the
+# update shown, and references without the patch or the update refused.
 #   usage: tests/e2e/boot_serve.sh BUILD_DIR
 set -uo pipefail
 B=$(cd "${1:?usage: boot_serve.sh BUILD_DIR}" && pwd)
@@ -55,6 +57,22 @@ wait_log() {
   "$X" sign --cert "$PKI/signer.pem" --key "$PKI/signer.key" --chain "$PKI/vendor.pem" \
     -o "$T/denied.xdrv" "$T/p2.unsigned.xdrv" >/dev/null &&
   "$X" revoke --deny-list "$T/deny.txt" "$T/denied.xdrv" >/dev/null || bad "making the denied patch"
+
+# dp83820 1.0.1 (security_version 2) for a live update, and a 1.0.2 whose probe fails after it
+# registered the interface (the old version is probed again)
+version() { # VERSION NAME [SED]
+  mkdir -p "$T/$2"
+  cp "$SRC"/sample-drivers/dp83820/*.[ch] "$T/$2/"
+  sed -i "s/\.version = \"1\.0\.0\"/.version = \"$1\"/" "$T/$2/dp83820.c"
+  [ -n "${3:-}" ] && sed -i "$3" "$T/$2/dp83820.c"
+  "$X" build -o "$T/$2.bc" "$T/$2"/*.c >/dev/null &&
+    "$X" pack -o "$T/$2.u.xdrv" --security-version 2 "$T/$2.bc" >/dev/null &&
+    "$X" sign --cert "$PKI/signer.pem" --key "$PKI/signer.key" --chain "$PKI/vendor.pem" \
+      -o "$T/$2.xdrv" "$T/$2.u.xdrv" >/dev/null
+}
+version 1.0.1 v2 || bad "building dp83820 1.0.1"
+version 1.0.2 broken 's/rc = xdrv_irq_request(dev, 0, dp_irq, d);/rc = d->regs ? XDRV_EIO : xdrv_irq_request(dev, 0, dp_irq, d);/' ||
+  bad "building the broken dp83820 1.0.2"
 
 start_tpm "$T/tpm"
 C="$T/boot.json"
@@ -143,13 +161,35 @@ sst=$("$X" param status "${CTL[@]}" 2>&1); sq=$?
 [ "$sq" -ne 0 ] && has "$sst" "the boot serves 2 drivers: name one" && ok "a request without DRIVER names the choice" ||
   bad "status without a driver: $sq $sst"
 
-# ---- the end: SIGTERM, the patched remove, no process left ------------------------------------
+# ---- a live update of the booted dp83820 --------------------------------------------------------
+v2_sha=$(payload_of "$T/v2.xdrv")
+u1=$("$X" update "${CTL[@]}" "$T/v2.xdrv" 2>&1); uq1=$?
+ust=$("$X" param status "${CTL[@]}" dp83820 2>&1)
+if [ "$uq1" -eq 0 ] && has "$u1" "dp83820 1.0.0 -> 1.0.1" &&
+   grep -q "removed by the live-patched remove" "$T/boot.out" &&
+   has "$ust" "generation 0 state live swap none" &&
+   grep -aqE "xdrv\.driver\.update name=dp83820 from=1\.0\.0 version=1\.0\.1 security_version=2 floor=[0-9]+ sha256=[0-9a-f]{64} payload_sha256=$v2_sha .* object_sha256=[0-9a-f]{64}" "$T/boot.log"; then
+  ok "xdrv update: 1.0.0 -> 1.0.1 measured and live (the live-patched remove ran), the new version's generation 0"
+else
+  bad "update: $uq1: $u1 / $ust"
+fi
+u2=$("$X" update "${CTL[@]}" "$B/pkg/dp83820.xdrv" 2>&1); uq2=$?
+u3=$("$X" update "${CTL[@]}" "$T/broken.xdrv" 2>&1); uq3=$?
+ust=$("$X" param status "${CTL[@]}" dp83820 2>&1); usq=$?
+if [ "$uq2" -eq 1 ] && has "$u2" "security_version 1 is below" && [ "$uq3" -eq 1 ] &&
+   has "$u3" "the old version was probed again and runs" && [ "$usq" -eq 0 ] &&
+   grep -aq "xdrv.driver.update_refused name=dp83820 version=1.0.2" "$T/boot.log"; then
+  ok "refused: a lower security_version; a 1.0.2 whose probe fails, rolled back and measured"
+else
+  bad "update refusals: $uq2 $uq3 $usq: $u2 / $u3 / $ust"
+fi
+
+# ---- the end: SIGTERM, no process left -------------------------------------------------------------
 kill -TERM "$BPID"
 wait "$BPID"; brc=$?; BPID=
 left=$(pgrep -f -- "--config $C" || true)
-if [ "$brc" -eq 0 ] && grep -q "removed by the live-patched remove" "$T/boot.out" &&
-   grep -q "^boot: serving ended by SIGTERM" "$T/boot.out" && [ -z "$left" ]; then
-  ok "SIGTERM: the live-patched remove ran, exit 0, no driver process left"
+if [ "$brc" -eq 0 ] && grep -q "^boot: serving ended by SIGTERM" "$T/boot.out" && [ -z "$left" ]; then
+  ok "SIGTERM: exit 0, no driver process left"
 else
   bad "end: exit $brc, left [$left]: $(tail -8 "$T/boot.out")"
 fi
@@ -159,16 +199,22 @@ NONCE=$(openssl rand -hex 20)
 "$X" attest --config "$C" --nonce "$NONCE" -o "$T/bundle.json" >/dev/null 2>&1 || bad "attest"
 dp_sha=$(payload_of "$B/pkg/dp83820.xdrv")
 uart_sha=$(payload_of "$B/pkg/uart16550.xdrv")
+broken_sha=$(payload_of "$T/broken.xdrv")
 cat >"$T/ref.json" <<EOF
-{"drivers": {"dp83820": ["$dp_sha"], "uart16550": ["$uart_sha"]}, "patches": ["$patch_sha"]}
+{"drivers": {"dp83820": ["$dp_sha", "$v2_sha", "$broken_sha"], "uart16550": ["$uart_sha"]},
+ "patches": ["$patch_sha"]}
 EOF
 cat >"$T/ref-nopatch.json" <<EOF
-{"drivers": {"dp83820": ["$dp_sha"], "uart16550": ["$uart_sha"]}}
+{"drivers": {"dp83820": ["$dp_sha", "$v2_sha", "$broken_sha"], "uart16550": ["$uart_sha"]}}
+EOF
+cat >"$T/ref-noupdate.json" <<EOF
+{"drivers": {"dp83820": ["$dp_sha"], "uart16550": ["$uart_sha"]}, "patches": ["$patch_sha"]}
 EOF
 v1=$("$X" verify-boot "$T/bundle.json" --nonce "$NONCE" --expect "$T/ref.json" 2>&1); vq1=$?
 if [ "$vq1" -eq 0 ] && grep -qE "^swap +dp83820 generation 1 \(re-specialization" <<<"$v1" &&
    grep -qE "^swap +dp83820 generation 2 \(live-patch" <<<"$v1" && grep -qE "^reload +configuration sha256" <<<"$v1" &&
-   grep -qE "^swap +uart16550 generation 1 " <<<"$v1"; then
+   grep -qE "^swap +uart16550 generation 1 " <<<"$v1" &&
+   grep -qE "^update +dp83820 1\.0\.0 -> 1\.0\.1, security_version 2" <<<"$v1"; then
   ok "verify-boot: the quote and log hold, the swaps and the reload shown after the boot's end"
 else
   bad "verify-boot: exit $vq1: $v1"
@@ -176,6 +222,9 @@ fi
 v2=$("$X" verify-boot "$T/bundle.json" --nonce "$NONCE" --expect "$T/ref-nopatch.json" 2>&1); vq2=$?
 [ "$vq2" -ne 0 ] && has "$v2" "live patch $patch_sha is not in the reference allow-list (\"patches\")" &&
   ok "verify-boot refuses a live patch the reference does not list" || bad "ref without the patch: $vq2 $v2"
+v3=$("$X" verify-boot "$T/bundle.json" --nonce "$NONCE" --expect "$T/ref-noupdate.json" 2>&1); vq3=$?
+[ "$vq3" -ne 0 ] && has "$v3" "driver dp83820: the update's payload sha256 $v2_sha is not in the reference allow-list" &&
+  ok "verify-boot refuses an update the reference does not list" || bad "ref without the update: $vq3 $v3"
 
 # ---- usage ----------------------------------------------------------------------------------------
 u1=$("$X" boot --config "$C" --control "$SOCK" 2>&1); uq1=$?
