@@ -302,8 +302,8 @@ struct boot_served {
 };
 /* The driver's process, after its probe: serve the boot's messages between dispatches until the
  * boot ends it. Never returns. */
-_Noreturn void boot_serve_host(struct ldr_ctx *ctx, struct ldr_image *img,
-			       struct ldr_driver *drv, const struct boot_child *ch);
+_Noreturn void boot_serve_host(struct ldr_ctx *ctx, struct ldr_image *img, struct ldr_driver *drv,
+			       const struct boot_child *ch);
 /* The boot process, after xdrv.boot.done: serve until a stop signal; then end every driver
  * process. 0, or the error that ended the serving (a measurement that failed). */
 int boot_serve(struct boot *b, char **err);

@@ -48,7 +48,6 @@
 #define EXE_MAX	 (1u << 30)   /* the loader binary (a sanitizer build is ~100 MiB) */
 #define TEXT_MAX EVL_MAX_DATA /* one event's text */
 
-
 static int file_hex(const char *path, size_t max, char hex[65], char **err)
 {
 	uint8_t *b = NULL;
@@ -127,13 +126,11 @@ static int measure_platform(struct boot *b, const char *cfg_path, const char *cf
 
 /* ---- one driver ------------------------------------------------------------------------------ */
 
-
 /* An extension's package, checked by the boot process as a driver's is (check_package). */
 struct ext_state {
 	struct drv_state s;
 	struct boot_driver d; /* its package and params, for check_package */
 };
-
 
 /* ---- the driver's process (boot_child.c) ------------------------------------------------------
  * The child compiles, answers 'J' (what the JIT event needs) or 'F' (rc, message), waits for the
@@ -684,7 +681,7 @@ static int boot_driver(struct boot *b, size_t i, char **err)
 				       : "nobody (unsigned)");
 		fflush(stdout);
 	}
-	for (size_t j = 0; j < s.nexts; j++) {
+	for (size_t j = 0; s.es && s.loads && j < s.nexts; j++) {
 		free(s.es[j].s.buf);
 		ldr_compiled_free(s.loads[j].comp);
 		for (size_t t = 0; t < BOOT_MAX_TABLES; t++) {

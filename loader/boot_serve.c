@@ -343,12 +343,12 @@ static int swap(struct boot *b, struct boot_served *v, struct ldr_compiled *rec,
 	if (!rc)
 		rc = ldr_compiled_wire_write(rec, &w, &wl, &err);
 	size_t cl = strlen(change);
-	if (!rc && !(msg = malloc(8 + cl)))
+	if (!rc && !(msg = malloc(8 + cl + 1)))
 		rc = xdrv_err(&err, -ENOMEM, "out of memory");
 	if (!rc) {
 		put32(msg, what);
 		put32(msg + 4, (uint32_t)cl);
-		memcpy(msg + 8, change, cl);
+		memcpy(msg + 8, change, cl + 1); /* its NUL is not sent */
 		rc = send_frame(v, 'S', msg, 8 + cl, w, wl, b->cfg->probe_timeout_ms, &err);
 	}
 	free(msg);
@@ -605,8 +605,8 @@ static int reload(struct boot *b, FILE *f)
 		const struct boot_driver *od = &b->cfg->drivers[v->index];
 		const struct boot_driver *nd =
 			v->index < nc->ndrivers ? &nc->drivers[v->index] : NULL;
-		if (!nd || strcmp(nd->package, od->package) || strcmp(nd->device, od->device) ||
-		    strcmp(nd->backend, od->backend)) {
+		if (!nd || strcmp(nd->package, od->package) != 0 ||
+		    strcmp(nd->device, od->device) != 0 || strcmp(nd->backend, od->backend) != 0) {
 			note(f,
 			     "note: driver %s: its package, device or backend changed: that "
 			     "takes effect at the next boot\n",
@@ -816,8 +816,7 @@ static int do_update(struct boot *b, const char *path, FILE *f)
 		if (gone)
 			drop_served(b, v, err ? err : "update failed", NULL);
 		free(merr);
-		if (mr)
-			rc = -EIO;
+		(void)mr; /* a measurement that failed set b->fatal */
 	} else {
 		fprintf(f, "error: %s\n", err ? err : "measuring failed");
 	}

@@ -1373,7 +1373,7 @@ int ldr_image_swap_compiled(struct ldr_image *img, const struct ldr_compiled_gen
 	snprintf(suffix, sizeof suffix, "$g%u", g->generation);
 	int rc = object_names(g->obj, g->obj_len, suffix, &bodies, &nb, err);
 	for (uint32_t i = 0; !rc && i < t->nfns; i++)
-		if (!bsearch(&t->fns[i], bodies, nb, sizeof *bodies, cmp_str))
+		if (!nb || !bsearch(&t->fns[i], bodies, nb, sizeof *bodies, cmp_str))
 			rc = xdrv_err(err, -EINVAL,
 				      "driver %s: generation %u has no body for %s (%u bodies, %u "
 				      "slots)",

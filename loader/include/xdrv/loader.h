@@ -86,7 +86,7 @@ struct ldr_config {
  * ABI to ldr_abi_bindings(), opens the object cache if cfg->cache_dir is set (ldr_cache_open:
  * its errors are the context's). Strings in cfg are copied. -EINVAL for a bad configuration. */
 int ldr_ctx_create(const struct ldr_config *cfg, struct ldr_ctx **out, char **err);
-void ldr_ctx_destroy(struct ldr_ctx *ctx);	   /* unloads remaining images; NULL-safe */
+void ldr_ctx_destroy(struct ldr_ctx *ctx); /* unloads remaining images; NULL-safe */
 /* The revocation inputs (CRL, deny-list: signer/revocation.h) a live patch applied in this
  * context is checked against (ldr_image_patch_apply), as a driver's package is at boot; borrowed,
  * NULL: none. */
