@@ -545,9 +545,8 @@ static int relay_attach_msg(struct run_ctl *c, int cfd, char *req, uint32_t seq,
 	}
 	if (rc == 0)
 		rc = run_ext_compile_one(c->cctx, s->pkg, &rec, &err);
+	/* a driver was refused from its manifest before the compile (run_ext_compile_one) */
 	const struct sdk_manifest *m = rc == 0 ? ldr_compiled_manifest(rec) : NULL;
-	if (rc == 0 && (!m || m->desc.kind != SDK_KIND_EXTENSION))
-		rc = xdrv_err(&err, -EINVAL, "%s is a driver, not an extension", s->pkg);
 	if (rc == 0)
 		rc = ldr_compiled_wire_write(rec, &wire, &wlen, &err);
 	if (rc == 0)
@@ -558,8 +557,9 @@ static int relay_attach_msg(struct run_ctl *c, int cfd, char *req, uint32_t seq,
 		uint8_t d[32];
 		ldr_compiled_sha256(rec, d);
 		xdrv_hex(d, sizeof d, note->obj);
-		snprintf(note->name, sizeof note->name, "%s", m->name ? m->name : "?");
-		snprintf(note->version, sizeof note->version, "%s", m->version ? m->version : "?");
+		snprintf(note->name, sizeof note->name, "%s", m && m->name ? m->name : "?");
+		snprintf(note->version, sizeof note->version, "%s",
+			 m && m->version ? m->version : "?");
 		snprintf(note->pkg, sizeof note->pkg, "%s", si ? si->digest_hex : "unsigned");
 		note->hook = s->hook == XDRV_EXT_HOOK_RX ? "rx" : "tx";
 		note->replace = replace;
