@@ -56,6 +56,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -70,7 +71,9 @@
 #include <xdrv/domain.h>
 #include <xdrv/ext_host.h>
 #include <xdrv/loader.h>
+#include <xdrv/net.h>
 #include <xdrv/net_ext.h>
+#include <xdrv/runtime.h>
 #include <xdrv/sdk.h>
 #include <xdrv/signer.h>
 #include <xdrv/util.h>
@@ -100,7 +103,7 @@ struct run_ctl {
 	uint64_t served, refused;
 	struct run_update *upd;	    /* in process: what "update PATH" acts on; NULL: not offered */
 	struct ldr_domain_host *dh; /* driver host: its heartbeat (the test hold below beats) */
-	uint64_t looks, swap_at, swaps; /* driver host: pair looked at, test hold, swaps served */
+	uint64_t swap_at, swaps;    /* driver host: the test hold below, swaps served */
 };
 
 int run_ctl_default_path(char *buf, size_t cap)
@@ -474,15 +477,21 @@ static void host_attach(struct run_ctl *c, const uint8_t *msg, size_t n, FILE *f
 }
 
 /* Tests only (tests/e2e/domain_swaps.sh): XDRV_TEST_DOMAIN_SWAP_AT=N makes a driver host leave
- * the supervisor's swap messages waiting before its N-th look at the pair, and wait there (no
- * dispatch, its heartbeat beaten) until one came and was served: the swap happens at that
- * point of the run, under traffic, however busy the machine is. 1 once the hold is over (or
- * there is none) and a message may be read. */
+ * the supervisor's swap messages waiting until its driver has received N frames (its
+ * get_stats: a count of the work done, not of time or rounds, which batching makes depend on
+ * the machine's speed), and wait at its first look at the pair after them (no dispatch, its
+ * heartbeat beaten) until one came and was served: the swap happens at that point of the run,
+ * under traffic, however busy the machine is. 1 once the hold is over (or there is none) and a
+ * message may be read. */
 static int test_hold(struct run_ctl *c, uint8_t *peek, ssize_t n)
 {
 	if (!c->swap_at || c->swaps)
 		return 1;
-	if (++c->looks < c->swap_at) /* before the point: a swap message waits */
+	struct xdrv_net_stats st;
+	memset(&st, 0, sizeof st);
+	if (!c->nd || ldr_net_stats(c->nd, &st) != 0)
+		return 1;		/* nothing to count: no hold */
+	if (st.rx_packets < c->swap_at) /* before the point: a swap message waits */
 		return n <= 0 || !run_ctl_swap_is(peek, (size_t)n < 16 ? (size_t)n : 16);
 	while (n <= 0) {
 		struct pollfd p = {.fd = c->fd, .events = POLLIN};
@@ -718,6 +727,12 @@ static void *relay_main(void *arg)
 {
 	struct run_ctl *c = arg;
 	prime_arena_trim();
+	/* a client gone before its answer (a swap compiles for seconds) is an EPIPE on this
+	 * thread, not the supervisor's death */
+	sigset_t pipe;
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe, NULL);
 	while (!c->stop) {
 		struct pollfd p = {.fd = c->fd, .events = POLLIN};
 		if (poll(&p, 1, 200) <= 0)

@@ -8,7 +8,7 @@
 #  - param set under generator traffic: every frame through with the same digests each way as a
 #    run without the change; the refusals (fixed, bad value, other driver, unknown, unchanged)
 #    change nothing; list, status and the logs (the supervisor's digest = the host's = the
-#    summary's). XDRV_TEST_DOMAIN_SWAP_AT pins the swap to a point in the middle of the run (the
+#    summary's). XDRV_TEST_DOMAIN_SWAP_AT pins the swap to a frame count early in the run (the
 #    driver host waits there for it), so it lands under traffic however busy the machine is.
 #  - live patches (endless generator, the run ends with SIGTERM): another package's patch and a
 #    tampered one refused with generation 0 still running; apply, revert, apply: generations 1,
@@ -58,8 +58,8 @@ else
 fi
 
 SOCK="$T/ctl.sock"
-# about 16 frames a look while busy: look 3000 is early in the run, well before its end
-XDRV_TEST_DOMAIN_SWAP_AT=3000 "$X" run "${TRUST[@]}" --device dp83820 --wire "$GEN" \
+# the driver host takes the swap once its driver has received 100000 of the N frames
+XDRV_TEST_DOMAIN_SWAP_AT=100000 "$X" run "${TRUST[@]}" --device dp83820 --wire "$GEN" \
   --control="$SOCK" "$P" >"$T/live.log" 2>&1 &
 XPID=$!
 if ! wait_sock "$SOCK" "$XPID"; then bad "no control socket: $(cat "$T/live.log")"; exit 1; fi
