@@ -235,7 +235,7 @@ int run_ctl_swap_write(uint32_t seq, uint32_t what, const char *change, const ui
 	put32(b + 12, what);
 	put32(b + 16, (uint32_t)cl);
 	put32(b + 20, (uint32_t)rlen);
-	memcpy(b + SWP_HDR, change, cl);
+	memcpy(b + SWP_HDR, change, strnlen(change, RUN_CTL_CHANGE_MAX - 1)); /* cl bytes */
 	memcpy(b + SWP_HDR + cl, rec, rlen);
 	*out = b;
 	*len = (size_t)n;

@@ -175,9 +175,10 @@ static int hand_over(struct run_swap *s, int pair, uint32_t seq, struct ldr_comp
 	unsigned hgen = 0;
 	double swap_us = 0;
 	if (rc == 0 && !strncmp(ans, "error: ", 7)) {
+		char esc[400]; /* the host's text: one line, escaped */
 		ans[strcspn(ans, "\n")] = 0;
 		rc = xdrv_err(&err, -EIO, "the driver host refused generation %u: %s", gen,
-			      ans + 7);
+			      xdrv_escape_text(ans + 7, esc, sizeof esc));
 	} else if (rc == 0 && (sscanf(ans, "generation %u object %64s swap_us %lf", &hgen, got,
 				      &swap_us) != 3 ||
 			       hgen != gen || strcmp(got, hex) != 0)) {
@@ -199,6 +200,8 @@ static int hand_over(struct run_swap *s, int pair, uint32_t seq, struct ldr_comp
 		s->state = LDR_TIER_LIVE;
 		s->error[0] = 0;
 		memcpy(s->obj, d, 32);
+		if (!(swap_us >= 0 && swap_us < 1e12)) /* the host's number: not trusted */
+			swap_us = 0;
 		s->swap_ns = (uint64_t)(swap_us * 1000.0);
 		printf("control: driver %s: %s: generation %u live in the driver host (compiled by "
 		       "the supervisor's compiler process in %" PRIu64 " ms; swap %.1f us; object "
@@ -210,8 +213,8 @@ static int hand_over(struct run_swap *s, int pair, uint32_t seq, struct ldr_comp
 		s->state = LDR_TIER_FAILED;
 		snprintf(s->error, sizeof s->error, "%s", err ? err : "?");
 		printf("control: driver %s: %s: generation %u (object sha256 %s) FAILED, "
-		       "generation "
-		       "%u keeps running: %s\n",
+		       "generation %u "
+		       "keeps running: %s\n",
 		       name, s->change, gen, hex, ldr_gen_live(s->g), s->error);
 	}
 	fflush(stdout);
