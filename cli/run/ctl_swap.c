@@ -239,9 +239,26 @@ static void change(struct run_swap *s, int pair, uint32_t seq, int rc, struct ld
 	free(err);
 }
 
+/* "REQUEST" or "REQUEST DRIVER" (as main's ctl_param.c takes them): 1 when it asks for this
+ * run's driver (or none), -1 after saying another driver's into f, 0 another request. */
+static int is_request(struct run_swap *s, FILE *f, const char *args, const char *req)
+{
+	size_t n = strlen(req);
+	if (strncmp(args, req, n) != 0 || (args[n] && args[n] != ' '))
+		return 0;
+	if (args[n] && strcmp(args + n + 1, ldr_gen_name(s->g)) != 0) {
+		fprintf(f, "error: this run drives %s, not %s\n", ldr_gen_name(s->g), args + n + 1);
+		return -1;
+	}
+	return 1;
+}
+
 static void param(struct run_swap *s, int pair, uint32_t seq, char *args, FILE *f)
 {
-	if (!strcmp(args, "list")) {
+	int list = is_request(s, f, args, "list"), st = 0;
+	if (list < 0 || (!list && (st = is_request(s, f, args, "status")) < 0))
+		return;
+	if (list) {
 		const uint64_t *vals = NULL;
 		size_t n = 0;
 		const struct sdk_param *p = ldr_gen_params(s->g, &vals, &n);
@@ -249,7 +266,7 @@ static void param(struct run_swap *s, int pair, uint32_t seq, char *args, FILE *
 		fprintf(f, "ok\n");
 		return;
 	}
-	if (!strcmp(args, "status")) {
+	if (st) {
 		status(s, f);
 		return;
 	}
@@ -282,8 +299,10 @@ static void patch(struct run_swap *s, int pair, uint32_t seq, char *args, FILE *
 	char *err = NULL;
 	struct ldr_compiled *rec = NULL;
 	uint64_t t0 = xdrv_now_ns();
-	int rc;
-	if (!strcmp(args, "list")) {
+	int rc, list = is_request(s, f, args, "list"), rev = 0;
+	if (list < 0 || (!list && (rev = is_request(s, f, args, "revert")) < 0))
+		return;
+	if (list) {
 		struct ldr_patch_info info[64];
 		size_t n = ldr_gen_patches(s->g, info, sizeof info / sizeof info[0]);
 		run_ctl_patches_print(
@@ -305,7 +324,7 @@ static void patch(struct run_swap *s, int pair, uint32_t seq, char *args, FILE *
 	} else if (!strncmp(args, "apply ", 6)) {
 		fprintf(f, "error: patch apply wants an absolute path\n");
 		return;
-	} else if (!strcmp(args, "revert")) {
+	} else if (rev) {
 		rc = ldr_gen_patch_revert(s->g, &rec, &err);
 	} else {
 		fprintf(f, "error: unknown patch request (list, apply PATH, revert)\n");
