@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * `xdrv param list|status|set`: read and re-specialize the declared parameters of a driver
- * running in `xdrv run --in-process --control` (cli/run/ctl_param.c serves the requests; the
- * loader's ldr_image_param_set compiles the new code and swaps it in between two dispatches).
+ * running in `xdrv run --control` (cli/run/ctl_param.c serves the requests in process, the
+ * loader's ldr_image_param_set compiles the new code and swaps it in between two dispatches; in a
+ * driver domain the supervisor serves them, cli/run/ctl_swap.c).
  */
 #include "commands.h"
 #include "run/ctl.h"
@@ -23,12 +24,12 @@ static void usage(FILE *f)
 		"VALUE\n"
 		"\n"
 		"Read or change the declared parameters of the driver of a running\n"
-		"`xdrv run --control`, or of a driver of a served boot (`xdrv boot --serve`,\n"
-		"which needs DRIVER when it serves several). set re-specializes: the driver's "
-		"module is\n"
-		"compiled again with the new value folded in as a constant (in the background,\n"
-		"while the old code keeps running) and swapped in between two dispatches, with\n"
-		"the driver's state kept. Only parameters the driver declares live\n"
+		"`xdrv run --control` (in process or in a driver domain), or of a driver of a\n"
+		"served boot (`xdrv boot --serve`, which needs DRIVER when it serves several).\n"
+		"set re-specializes: the driver's module is compiled again with the new value\n"
+		"folded in as a constant (in the background, while the old code keeps running)\n"
+		"and swapped in between two dispatches, with the driver's state kept. Only\n"
+		"parameters the driver declares live\n"
 		"(XDRV_PARAM_F_LIVE) change while it runs; a value outside the declared range, an\n"
 		"unknown name or a fixed parameter is refused and nothing changes.\n"
 		"  --control PATH  the run's control socket (default $XDRV_RUN_DIR, else\n"

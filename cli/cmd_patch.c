@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * `xdrv patch apply|revert|list`: live patches of the driver of a running `xdrv run
- * --in-process --control` (cli/run/ctl_param.c serves the requests; the loader verifies the
- * patch package, merges it into the running code's bitcode and swaps the new generation in
- * between two dispatches, ldr_image_patch_apply).
+ * `xdrv patch apply|revert|list`: live patches of the driver of a running `xdrv run --control`
+ * (cli/run/ctl_param.c serves the requests in process, cli/run/ctl_swap.c in a driver domain;
+ * the loader verifies the patch package, merges it into the running code's bitcode and swaps the
+ * new generation in between two dispatches, ldr_image_patch_apply / struct ldr_gen).
  */
 #include "commands.h"
 #include "run/ctl.h"
@@ -26,15 +26,13 @@ static void usage(FILE *f)
 		"       xdrv patch list [--control PATH] [DRIVER]\n"
 		"\n"
 		"Apply a signed live patch (`xdrv pack --patch-for BASE.xdrv`) to the driver of a\n"
-		"running `xdrv run --control`, or of a served boot (`xdrv boot --serve`: the\n"
-		"driver the patch names; DRIVER for revert and list when it serves several), or\n"
-		"take the newest one back. The patch\n"
-		"must name the running package's payload digest; it is verified with the run's\n"
-		"trust root and merged into the running code (each function it replaces must\n"
-		"exist with the same type: refused here otherwise, nothing changes); the driver "
-		"is\n"
-		"compiled again with it in the background and swapped in between two dispatches,\n"
-		"its state kept.\n"
+		"running `xdrv run --control` (in process or in a driver domain), or of a served\n"
+		"boot (`xdrv boot --serve`: the driver the patch names; DRIVER for revert and\n"
+		"list when it serves several), or take the newest one back. The patch must name\n"
+		"the running package's payload digest; it is verified with the run's trust root\n"
+		"and merged into the running code (each function it replaces must exist with the\n"
+		"same type: refused here otherwise, nothing changes); the driver is compiled again\n"
+		"with it in the background and swapped in between two dispatches, its state kept.\n"
 		"  --control PATH  the run's control socket (default $XDRV_RUN_DIR, else\n"
 		"                  $XDG_RUNTIME_DIR, else /tmp, /xdrv-run.sock)\n"
 		"  --no-wait       return once the compile has started\n"

@@ -169,8 +169,8 @@ static void usage(FILE *f)
 		"                      payload digest the deny-list holds (`xdrv revoke`); they\n"
 		"                      need a trust root\n"
 		"  --control[=PATH]    a control socket for `xdrv ext attach|detach|list|stats`\n"
-		"                      and, with --in-process, `xdrv param` (the code is then\n"
-		"                      loaded swappable, to be re-specialized live)\n"
+		"                      and `xdrv param`, `xdrv patch` (the code is then loaded\n"
+		"                      swappable, to be re-specialized and patched live)\n"
 		"                      while the run lasts (default $XDRV_RUN_DIR, else\n"
 		"                      $XDG_RUNTIME_DIR, else /tmp, /xdrv-run.sock; this user or\n"
 		"                      root only); in a driver domain the supervisor relays\n"
@@ -876,7 +876,7 @@ static int run_loaded(struct run_args *a, struct run_state *st, const uint8_t *i
 			rc = run_ext_attach(st->ctx, run_nic_netdev(st->nic), a->ext, a->next,
 					    &err);
 		if (rc == 0 && a->control && host) { /* the supervisor relays to us */
-			st->ctl = run_ctl_host(a->ctl_pair[1]);
+			st->ctl = run_ctl_host(a->ctl_pair[1], host);
 			if (!st->ctl)
 				rc = xdrv_err(&err, -ENOMEM, "out of memory");
 		} else if (rc == 0 && a->control) {
@@ -884,8 +884,8 @@ static int run_loaded(struct run_args *a, struct run_state *st, const uint8_t *i
 			offer_update(a, st);
 		}
 		run_ctl_set(st->ctl, st->ctx, run_nic_netdev(st->nic));
-		if (!host)
-			run_ctl_set_image(st->ctl, st->img);
+		/* in a driver host: what the supervisor's swap messages swap code in */
+		run_ctl_set_image(st->ctl, st->img);
 		if (rc != 0)
 			ldr_driver_unbind(st->drv);
 	}
@@ -939,7 +939,8 @@ struct host_job {
 	size_t in_len;
 	struct ldr_ctx *ctx;
 	const struct ldr_compiled *compiled;
-	uint64_t t0; /* the supervisor's start of load */
+	const struct run_swap *swap; /* --control: the supervisor's code swaps, else NULL */
+	uint64_t t0;		     /* the supervisor's start of load */
 };
 
 /* The driver host (a forked child of the supervisor, xdrv/domain.h). */
@@ -957,6 +958,9 @@ static int host_body(void *arg, struct ldr_domain_host *h, uint32_t restarts)
 	int rc = ldr_image_load_compiled(j->ctx, j->compiled, &st.img, &err);
 	if (rc == 0 && !(st.desc = ldr_image_descriptor(st.img)))
 		rc = xdrv_err(&err, -EINVAL, "%s: no driver descriptor", j->a->pkg);
+	/* a restarted host runs the generation that was live (xdrv param set, xdrv patch) */
+	if (rc == 0)
+		rc = run_swap_catch_up(j->swap, st.img, &err);
 	st.t_loaded = xdrv_now_ns();
 	if (rc != 0) {
 		fflush(stdout);
@@ -1007,10 +1011,27 @@ static int run_isolated(struct run_args *a, const uint8_t *input, size_t in_len)
 	struct host_job j = {.a = a, .input = input, .in_len = in_len, .t0 = xdrv_now_ns()};
 	struct ldr_ctx *ctx = NULL;
 	struct ldr_compiled *compiled = NULL;
+	struct run_swap *swap = NULL;
 	char *cerr = NULL;
+	char label[128];
+	const char *base = strrchr(a->pkg, '/');
+	snprintf(label, sizeof label, "%s", base ? base + 1 : a->pkg);
+	/* with a control socket the code stays swappable (xdrv param set, xdrv patch): the
+	 * package is read once, and what a change compiles later is these bytes */
+	if (a->control && a->cfg.jit_mode == LDR_JIT_EAGER)
+		a->cfg.swappable = 1;
+	uint8_t *pkg = NULL;
+	size_t pkg_len = 0;
 	int crc = ldr_ctx_create(&a->cfg, &ctx, &cerr);
+	if (crc == 0 && (crc = run_ext_read(a->pkg, &pkg, &pkg_len, &cerr)) != 0)
+		xdrv_err_prefix(&cerr, "package %s", label);
 	if (crc == 0)
-		crc = ldr_package_compile(ctx, a->pkg, a->pv, a->nparams, &compiled, &cerr);
+		crc = ldr_package_compile_mem(ctx, pkg, pkg_len, label, a->pv, a->nparams,
+					      &compiled, &cerr);
+	if (crc == 0 && a->cfg.swappable)
+		crc = run_swap_new(&a->cfg, pkg, pkg_len, label, a->pv, a->nparams, compiled,
+				   a->ext_rev, &swap, &cerr);
+	free(pkg);
 	/* the extensions too: verified and compiled here and in the compiler process, linked
 	 * and run in the driver host */
 	if (crc == 0 && a->next && a->cfg.jit_mode == LDR_JIT_LAZY) {
@@ -1023,6 +1044,7 @@ static int run_isolated(struct run_args *a, const uint8_t *input, size_t in_len)
 	if (crc != 0) {
 		fprintf(stderr, "xdrv run: %s\n", cerr ? cerr : "the package was not compiled");
 		free(cerr);
+		run_swap_free(swap);
 		ldr_compiled_free(compiled);
 		run_ext_free(a->ext, a->next);
 		ldr_ctx_destroy(ctx);
@@ -1030,6 +1052,7 @@ static int run_isolated(struct run_args *a, const uint8_t *input, size_t in_len)
 	}
 	j.ctx = ctx;
 	j.compiled = compiled;
+	j.swap = swap;
 	/* lazy: the driver host asks the compiler process for each function */
 	if (ldr_compiled_session_fd(compiled) >= 0)
 		a->pass[a->npass++] = ldr_compiled_session_fd(compiled);
@@ -1038,6 +1061,7 @@ static int run_isolated(struct run_args *a, const uint8_t *input, size_t in_len)
 	if (rc != 0) {
 		fprintf(stderr, "xdrv run: %s\n", err ? err : "backends failed");
 		free(err);
+		run_swap_free(swap);
 		ldr_compiled_free(compiled);
 		run_ext_free(a->ext, a->next);
 		ldr_ctx_destroy(ctx);
@@ -1052,6 +1076,7 @@ static int run_isolated(struct run_args *a, const uint8_t *input, size_t in_len)
 		    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, a->ctl_pair) != 0)
 			rc = xdrv_err(&err, -errno, "--control: socketpair: %s", strerror(errno));
 		run_ctl_set_compile(ctl, &a->cfg); /* live attach: compiled as --ext is */
+		run_ctl_set_swap(ctl, swap);	   /* param and patch: served by the relay */
 		if (rc == 0)
 			rc = run_ctl_relay_start(ctl, a->ctl_pair[0], &err);
 		if (rc == 0) {
@@ -1063,14 +1088,12 @@ static int run_isolated(struct run_args *a, const uint8_t *input, size_t in_len)
 		fprintf(stderr, "xdrv run: %s\n", err ? err : "--control failed");
 		free(err);
 		run_ctl_close(ctl);
+		run_swap_free(swap);
 		ldr_compiled_free(compiled);
 		run_ext_free(a->ext, a->next);
 		ldr_ctx_destroy(ctx);
 		return 1;
 	}
-	char label[128];
-	const char *base = strrchr(a->pkg, '/');
-	snprintf(label, sizeof label, "%s", base ? base + 1 : a->pkg);
 	a->dom.label = label;
 	a->dom.who = "xdrv run";
 	/* a TAP in a named namespace is opened from the host's own namespaces, setting the host
@@ -1081,6 +1104,7 @@ static int run_isolated(struct run_args *a, const uint8_t *input, size_t in_len)
 	struct ldr_domain_result res;
 	rc = ldr_domain_run(&a->dom, host_body, &j, &res, &err);
 	run_ctl_close(ctl);
+	run_swap_free(swap);
 	ldr_compiled_free(compiled);
 	run_ext_free(a->ext, a->next);
 	ldr_ctx_destroy(ctx);

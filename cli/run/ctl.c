@@ -11,8 +11,9 @@
  * socket file is 0600.
  *
  * Protocol: one request a connection, one line: "list", "stats", "detach ID", or
- * "attach POS SPEC" (POS a number or "end"; SPEC as --ext takes it, its paths absolute), or
- * "param list|status|set ..." (ctl_param.c: re-specialization, in process). The answer: lines of
+ * "attach POS SPEC" (POS a number or "end"; SPEC as --ext takes it, its paths absolute),
+ * "param list|status|set ..." or "patch list|apply PATH|revert" (code swaps: ctl_param.c in
+ * process, ctl_swap.c in a driver domain), or "update PATH" (in process). The answer: lines of
  * text, the last "ok" or "error: MESSAGE".
  *
  * In a driver domain the supervisor owns the socket (the driver host may not accept
@@ -30,6 +31,19 @@
  * with the package's payload digest and the object's digest (what it measured; the host linked
  * exactly that object or refused it). An extension attached live is the host's: a restarted driver
  * host starts with the --ext extensions only.
+ *
+ * Code swaps there (`xdrv param set`, `xdrv patch apply|revert`; ctl_swap.c): the relay serves
+ * them itself. It checks the change against what runs and has the compiler process compile the
+ * new generation (the loader's struct ldr_gen, made from the package bytes the run loaded; a
+ * patch file is read and verified here, with --ext-crl / --ext-deny-list when given), then sends
+ * the driver host one swap message (ctl_msg.h: seq, kind, change, the compiled record); the host
+ * parses it strictly, links the object and stores every slot between dispatches
+ * (ldr_image_swap_generation), and answers the generation and the object's SHA-256, or the error.
+ * The supervisor takes the change as live only on that answer, logs it with the digest of the
+ * object it handed over, and answers the client as the in-process path does; `param list|status`
+ * and `patch list` are its own answers. A restarted driver host swaps in the generation that was
+ * live before its first dispatch (run_swap_catch_up): live changes survive a restart. `update`
+ * stays in-process only.
  */
 #define _GNU_SOURCE /* accept4, struct ucred */
 #include "ctl.h"
@@ -42,6 +56,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -53,9 +68,12 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include <xdrv/ext.h>
+#include <xdrv/domain.h>
 #include <xdrv/ext_host.h>
 #include <xdrv/loader.h>
+#include <xdrv/net.h>
 #include <xdrv/net_ext.h>
+#include <xdrv/runtime.h>
 #include <xdrv/sdk.h>
 #include <xdrv/signer.h>
 #include <xdrv/util.h>
@@ -75,13 +93,17 @@ struct run_ctl {
 	char path[108];
 	struct ldr_ctx *ctx;
 	struct ldr_netdev *nd;
-	struct ldr_image *img;	/* in process: the driver's image (param requests) */
+	struct ldr_image *img;	/* the driver's image: in process (param requests), in a driver
+				 * host (the supervisor's swap messages) */
+	struct run_swap *swap;	/* supervisor: code swaps served by the relay; NULL: none */
 	struct ldr_config ccfg; /* supervisor: the loader configuration to compile with */
 	bool has_ccfg;
 	struct ldr_ctx *cctx; /* supervisor: the relay thread's context, made at the first attach */
 	uint32_t rounds;
 	uint64_t served, refused;
-	struct run_update *upd; /* in process: what "update PATH" acts on; NULL: not offered */
+	struct run_update *upd;	    /* in process: what "update PATH" acts on; NULL: not offered */
+	struct ldr_domain_host *dh; /* driver host: its heartbeat (the test hold below beats) */
+	uint64_t swap_at, swaps;    /* driver host: the test hold below, swaps served */
 };
 
 int run_ctl_default_path(char *buf, size_t cap)
@@ -163,6 +185,12 @@ void run_ctl_set_image(struct run_ctl *c, struct ldr_image *img)
 {
 	if (c)
 		c->img = img;
+}
+
+void run_ctl_set_swap(struct run_ctl *c, struct run_swap *s)
+{
+	if (c)
+		c->swap = s;
 }
 
 static void reply(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -323,10 +351,11 @@ static void do_update(struct run_ctl *c, FILE *f, const char *path)
 static void serve_line(struct run_ctl *c, char *req, FILE *f)
 {
 	c->served++;
+	/* a driver host swaps code only from its supervisor's swap message */
 	if (!strncmp(req, "param ", 6))
-		run_ctl_param(c->img, f, req + 6);
+		run_ctl_param(c->host ? NULL : c->img, f, req + 6);
 	else if (!strncmp(req, "patch ", 6))
-		run_ctl_patch(c->img, f, req + 6);
+		run_ctl_patch(c->host ? NULL : c->img, f, req + 6);
 	else if (!strncmp(req, "update ", 7)) /* a disk run has no interface */
 		do_update(c, f, req + 7);
 	else if (!c->nd)
@@ -447,17 +476,49 @@ static void host_attach(struct run_ctl *c, const uint8_t *msg, size_t n, FILE *f
 	run_ctl_attach_free(&a);
 }
 
-/* Driver host: one request from the supervisor's relay, "#SEQ LINE" or an attach message,
- * answered in one message "#SEQ\nANSWER". */
+/* Tests only (tests/e2e/domain_swaps.sh): XDRV_TEST_DOMAIN_SWAP_AT=N makes a driver host leave
+ * the supervisor's swap messages waiting until its driver has received N frames (its
+ * get_stats: a count of the work done, not of time or rounds, which batching makes depend on
+ * the machine's speed), and wait at its first look at the pair after them (no dispatch, its
+ * heartbeat beaten) until one came and was served: the swap happens at that point of the run,
+ * under traffic, however busy the machine is. 1 once the hold is over (or there is none) and a
+ * message may be read. */
+static int test_hold(struct run_ctl *c, uint8_t *peek, ssize_t n)
+{
+	if (!c->swap_at || c->swaps)
+		return 1;
+	struct xdrv_net_stats st;
+	memset(&st, 0, sizeof st);
+	if (!c->nd || ldr_net_stats(c->nd, &st) != 0)
+		return 1;		/* nothing to count: no hold */
+	if (st.rx_packets < c->swap_at) /* before the point: a swap message waits */
+		return n <= 0 || !run_ctl_swap_is(peek, (size_t)n < 16 ? (size_t)n : 16);
+	while (n <= 0) {
+		struct pollfd p = {.fd = c->fd, .events = POLLIN};
+		poll(&p, 1, 50);
+		ldr_domain_beat(c->dh);
+		n = recv(c->fd, peek, 16, MSG_DONTWAIT | MSG_PEEK | MSG_TRUNC);
+	}
+	return 1;
+}
+
+/* Driver host: one request from the supervisor's relay, "#SEQ LINE", an attach or a swap
+ * message, answered in one message "#SEQ\nANSWER". */
 static bool host_pump(struct run_ctl *c)
 {
 	char req[REQ_MAX + 16];
 	uint8_t peek[16];
 	ssize_t n = recv(c->fd, peek, sizeof peek, MSG_DONTWAIT | MSG_PEEK | MSG_TRUNC);
+	if (!test_hold(c, peek, n))
+		return false;
+	if (n <= 0)
+		n = recv(c->fd, peek, sizeof peek, MSG_DONTWAIT | MSG_PEEK | MSG_TRUNC);
 	if (n <= 0)
 		return false;
 	uint8_t *big = NULL;
-	if (run_ctl_attach_is(peek, (size_t)n < sizeof peek ? (size_t)n : sizeof peek)) {
+	size_t pn = (size_t)n < sizeof peek ? (size_t)n : sizeof peek;
+	bool swap = run_ctl_swap_is(peek, pn);
+	if (swap || run_ctl_attach_is(peek, pn)) {
 		/* at most RUN_CTL_ATTACH_MAX is taken; a longer message is cut, and refused */
 		size_t cap =
 			(size_t)n < RUN_CTL_ATTACH_MAX + 1 ? (size_t)n : RUN_CTL_ATTACH_MAX + 1;
@@ -478,7 +539,14 @@ static bool host_pump(struct run_ctl *c)
 		return true;
 	}
 	if (big) {
-		host_attach(c, big, (size_t)n, f);
+		if (swap) {
+			c->served++;
+			c->swaps++;
+			if (run_swap_host(c->img, big, (size_t)n, f) != 0)
+				c->refused++;
+		} else {
+			host_attach(c, big, (size_t)n, f);
+		}
 		free(big);
 		fclose(f);
 		if (ans && send(c->fd, ans, alen < MSG_MAX ? alen : MSG_MAX, MSG_DONTWAIT) < 0)
@@ -545,9 +613,8 @@ static int relay_attach_msg(struct run_ctl *c, int cfd, char *req, uint32_t seq,
 	}
 	if (rc == 0)
 		rc = run_ext_compile_one(c->cctx, s->pkg, &rec, &err);
+	/* a driver was refused from its manifest before the compile (run_ext_compile_one) */
 	const struct sdk_manifest *m = rc == 0 ? ldr_compiled_manifest(rec) : NULL;
-	if (rc == 0 && (!m || m->desc.kind != SDK_KIND_EXTENSION))
-		rc = xdrv_err(&err, -EINVAL, "%s is a driver, not an extension", s->pkg);
 	if (rc == 0)
 		rc = ldr_compiled_wire_write(rec, &wire, &wlen, &err);
 	if (rc == 0)
@@ -558,8 +625,9 @@ static int relay_attach_msg(struct run_ctl *c, int cfd, char *req, uint32_t seq,
 		uint8_t d[32];
 		ldr_compiled_sha256(rec, d);
 		xdrv_hex(d, sizeof d, note->obj);
-		snprintf(note->name, sizeof note->name, "%s", m->name ? m->name : "?");
-		snprintf(note->version, sizeof note->version, "%s", m->version ? m->version : "?");
+		snprintf(note->name, sizeof note->name, "%s", m && m->name ? m->name : "?");
+		snprintf(note->version, sizeof note->version, "%s",
+			 m && m->version ? m->version : "?");
 		snprintf(note->pkg, sizeof note->pkg, "%s", si ? si->digest_hex : "unsigned");
 		note->hook = s->hook == XDRV_EXT_HOOK_RX ? "rx" : "tx";
 		note->replace = replace;
@@ -591,7 +659,15 @@ static void relay_one(struct run_ctl *c, int cfd)
 		return;
 	char msg[REQ_MAX + 16];
 	uint32_t seq = ++c->seq;
-	const char *err = NULL;
+	if (c->swap && (!strncmp(req, "param ", 6) || !strncmp(req, "patch ", 6))) {
+		FILE *f = fdopen(dup(cfd), "w");
+		if (f) { /* served here: checked, compiled, handed over (ctl_swap.c) */
+			run_swap_serve(c->swap, c->pair, seq, req, f);
+			fclose(f);
+		}
+		return;
+	}
+	const char *xerr = NULL;
 	uint8_t *bin = NULL;
 	size_t blen = 0;
 	struct relay_note note = {.hook = NULL};
@@ -599,47 +675,38 @@ static void relay_one(struct run_ctl *c, int cfd)
 	if (attach && relay_attach_msg(c, cfd, req, seq, &bin, &blen, &note) != 0)
 		return; /* answered */
 	int n = attach ? 0 : snprintf(msg, sizeof msg, "#%u %s", seq, req);
-	if (attach ? send(c->pair, bin, blen, 0) < 0
-		   : n < 0 || (size_t)n >= sizeof msg || send(c->pair, msg, (size_t)n, 0) < 0)
-		err = attach && errno == EMSGSIZE
-			      ? "error: the extension is too large to hand to the driver host\n"
-			      : "error: the driver host cannot be reached\n";
-	free(bin);
 	static char ans[MSG_MAX + 1];
-	char tag[16];
-	snprintf(tag, sizeof tag, "#%u\n", seq);
-	/* an attach links in the host: give a loaded machine time */
-	uint64_t until = xdrv_now_ns() + (attach ? 60000000000ull : 3000000000ull);
-	while (!err) {
-		uint64_t now = xdrv_now_ns();
-		struct pollfd p = {.fd = c->pair, .events = POLLIN};
-		if (now >= until || poll(&p, 1, (int)((until - now) / 1000000u) + 1) <= 0) {
-			err = "error: the driver host did not answer (restarting?)\n";
-			break;
-		}
-		ssize_t r = recv(c->pair, ans, MSG_MAX, MSG_DONTWAIT);
-		if (r <= 0)
-			continue;
-		ans[r] = 0;
-		if (strncmp(ans, tag, strlen(tag)) != 0)
-			continue; /* a late answer to an earlier request */
-		const char *body = ans + strlen(tag);
-		ssize_t w = write(cfd, body, strlen(body));
+	int rc = -1;
+	if (attach || (n > 0 && (size_t)n < sizeof msg))
+		/* an attach links in the host: give a loaded machine time */
+		rc = run_ctl_exchange(
+			c->pair, seq, attach ? (const void *)bin : msg, attach ? blen : (size_t)n,
+			attach ? 60000000000ull : 3000000000ull, ans, sizeof ans, &xerr);
+	free(bin);
+	if (rc != 0) {
+		char e[160];
+		snprintf(e, sizeof e, "error: %s\n",
+			 !xerr ? "the request is too long"
+			 : attach && strstr(xerr, "too large")
+				 ? "the extension is too large to hand to the driver host"
+				 : xerr);
+		ssize_t w = write(cfd, e, strlen(e));
 		(void)w;
-		if (attach && strncmp(body, "error: ", 7) != 0)
-			printf("control: extension %s %s (package sha256 %s, object sha256 %s, "
-			       "compiled by the supervisor) %s the %s hook in the driver host "
-			       "(id %d)\n",
-			       note.name, note.version, note.pkg, note.obj,
-			       note.replace ? "replaced its attachment on" : "attached to",
-			       note.hook, atoi(body));
-		else if (attach)
-			printf("control: attach refused by the driver host: %s", body + 7);
-		fflush(stdout);
 		return;
 	}
-	ssize_t w = write(cfd, err, strlen(err));
+	const char *body = ans;
+	ssize_t w = write(cfd, body, strlen(body));
 	(void)w;
+	if (attach && strncmp(body, "error: ", 7) != 0)
+		printf("control: extension %s %s (package sha256 %s, object sha256 %s, "
+		       "compiled by the supervisor) %s the %s hook in the driver host "
+		       "(id %d)\n",
+		       note.name, note.version, note.pkg, note.obj,
+		       note.replace ? "replaced its attachment on" : "attached to", note.hook,
+		       atoi(body));
+	else if (attach)
+		printf("control: attach refused by the driver host: %s", body + 7);
+	fflush(stdout);
 }
 
 /* glibc reads /proc/sys/vm/overcommit_memory the first time it shrinks the heap of a thread's
@@ -660,6 +727,12 @@ static void *relay_main(void *arg)
 {
 	struct run_ctl *c = arg;
 	prime_arena_trim();
+	/* a client gone before its answer (a swap compiles for seconds) is an EPIPE on this
+	 * thread, not the supervisor's death */
+	sigset_t pipe;
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe, NULL);
 	while (!c->stop) {
 		struct pollfd p = {.fd = c->fd, .events = POLLIN};
 		if (poll(&p, 1, 200) <= 0)
@@ -683,13 +756,16 @@ int run_ctl_relay_start(struct run_ctl *c, int pair, char **err)
 	return 0;
 }
 
-struct run_ctl *run_ctl_host(int pair)
+struct run_ctl *run_ctl_host(int pair, struct ldr_domain_host *h)
 {
 	struct run_ctl *c = calloc(1, sizeof *c);
 	if (c) {
 		c->fd = pair;
 		c->host = true;
 		c->pair = -1;
+		c->dh = h;
+		const char *at = getenv("XDRV_TEST_DOMAIN_SWAP_AT");
+		c->swap_at = at ? strtoull(at, NULL, 10) : 0;
 	}
 	return c;
 }

@@ -9,6 +9,7 @@
 #include "run.h"
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 struct ldr_ctx;
@@ -33,21 +34,63 @@ struct ldr_config;
 void run_ctl_set_compile(struct run_ctl *c, const struct ldr_config *cfg);
 /* Driver domain. Supervisor: relay each request of the socket run_ctl_open made to the driver
  * host over `pair` (a SEQPACKET socket) from a thread of its own (attach and replace: verified
- * and compiled there, handed over in one message, ctl_msg.h); 0
- * or -errno. Driver host: serve what comes on `pair` in the run loop (run_ctl_end); NULL when
- * out of memory. */
+ * and compiled there, handed over in one message, ctl_msg.h; param and patch: run_ctl_set_swap);
+ * 0 or -errno. Driver host h: serve what comes on `pair` in the run loop (run_ctl_end; swap
+ * messages act on the image of run_ctl_set_image); NULL when out of memory. */
 int run_ctl_relay_start(struct run_ctl *c, int pair, char **err);
-struct run_ctl *run_ctl_host(int pair);
+struct ldr_domain_host;
+struct run_ctl *run_ctl_host(int pair, struct ldr_domain_host *h);
 /* The image requests about the driver act on (`param list|status|set`): in process, the
  * run's image; NULL in a driver host or a native run (those requests are then refused). */
 struct ldr_image;
 void run_ctl_set_image(struct run_ctl *c, struct ldr_image *img);
+
+/* Driver domain, supervisor: code swaps (ctl_swap.c). The loader's struct ldr_gen for the
+ * driver the host was forked with: pkg, label, pv and gen0 as that load had them (gen0 compiled
+ * with cfg.swappable), cfg the run's loader configuration (a context of the relay thread's own
+ * is made with it), rev the revocation inputs a live patch is checked against (NULL: none;
+ * borrowed for the run). 0 or -errno with *err. */
+struct ldr_config;
+struct ldr_param_value;
+struct ldr_compiled;
+struct sig_revocation;
+struct run_swap;
+int run_swap_new(const struct ldr_config *cfg, const uint8_t *pkg, size_t len, const char *label,
+		 const struct ldr_param_value *pv, size_t npv, const struct ldr_compiled *gen0,
+		 const struct sig_revocation *rev, struct run_swap **out, char **err);
+void run_swap_free(struct run_swap *s); /* NULL-safe */
+/* The relay serves "param ..." and "patch ..." from s (borrowed for the run) instead of relaying
+ * them as text. */
+void run_ctl_set_swap(struct run_ctl *c, struct run_swap *s);
+/* Supervisor's relay: one request line "param ..." or "patch ..." served (a change checked,
+ * compiled, handed to the driver host over `pair` as swap message `seq` and its answer waited
+ * for), answered into f as the in-process path answers. */
+void run_swap_serve(struct run_swap *s, int pair, uint32_t seq, char *req, FILE *f);
+/* Driver host: a swap message (ctl_msg.h) applied to img between two dispatches, answered
+ * "#SEQ\nANSWER" into f. 0 or -errno. */
+int run_swap_host(struct ldr_image *img, const uint8_t *msg, size_t n, FILE *f);
+/* A driver host just forked from the supervisor that owns s: the generation that was live when
+ * it was forked (if not generation 0) swapped into img. 0 or -errno with *err. */
+int run_swap_catch_up(const struct run_swap *s, struct ldr_image *img, char **err);
+/* Supervisor's relay: msg sent over pair, the answer tagged "#SEQ\n" waited for (others are
+ * late answers, skipped) up to timeout_ns: 0 with the answer's body in ans (NUL-ended), or -1
+ * with *err (static text). */
+int run_ctl_exchange(int pair, uint32_t seq, const void *msg, size_t len, uint64_t timeout_ns,
+		     char *ans, size_t cap, const char **err);
 
 /* Serve "param list", "param status" or "param set DRIVER NAME VALUE" (args: after "param ")
  * for `img` (NULL: refused, naming why) into f (ctl_param.c). */
 void run_ctl_param(struct ldr_image *img, FILE *f, char *args);
 /* "patch list", "patch apply PATH" (absolute) or "patch revert" (ctl_param.c). */
 void run_ctl_patch(struct ldr_image *img, FILE *f, char *args);
+/* The answers' lines (ctl_param.c), shared by both paths: `param list`'s (vals NULL: the
+ * defaults), `param status`'s (with "ok"), `patch list`'s. */
+struct sdk_param;
+struct ldr_tier_info;
+struct ldr_patch_info;
+void run_ctl_params_print(FILE *f, const struct sdk_param *params, size_t n, const uint64_t *vals);
+void run_ctl_status_print(FILE *f, const char *name, const struct ldr_tier_info *ti);
+void run_ctl_patches_print(FILE *f, const char *name, const struct ldr_patch_info *info, size_t n);
 
 /* Client (ctl_client.c): send `line` to the socket at `path`, read the whole answer into
  * *answer (malloc'd, NUL-ended; the caller frees). 0: it ended in "ok"; 1: it did not (an

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * The attach message from a driver domain's supervisor to its driver host (ctl_msg.h): written
- * by the supervisor, parsed strictly by the host (what comes from the other end never crashes
- * it: every length, count and string is checked before use).
+ * The attach and swap messages from a driver domain's supervisor to its driver host (ctl_msg.h):
+ * written by the supervisor, parsed strictly by the host (what comes from the other end never
+ * crashes it: every length, count and string is checked before use).
  */
 #include "ctl_msg.h"
 
@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <xdrv/ext.h>
+#include <xdrv/loader.h>
 #include <xdrv/net_ext.h>
 #include <xdrv/util.h>
 
@@ -185,4 +186,93 @@ int run_ctl_attach_parse(const uint8_t *b, size_t n, struct run_ctl_attach *a, c
 fail:
 	run_ctl_attach_free(a);
 	return rc;
+}
+
+/* ---- the swap message ------------------------------------------------------------------------ */
+
+#define SWP_HDR 28u
+
+static const uint8_t swp_magic[8] = {'X', 'D', 'R', 'V', 'S', 'W', 'P', '1'};
+
+bool run_ctl_swap_is(const uint8_t *b, size_t n)
+{
+	return n >= sizeof swp_magic && memcmp(b, swp_magic, sizeof swp_magic) == 0;
+}
+
+static bool swap_what_ok(uint32_t what)
+{
+	return what == LDR_SWAP_PARAM || what == LDR_SWAP_PATCH || what == LDR_SWAP_REVERT;
+}
+
+static bool printable(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] < 0x20 || p[i] > 0x7e)
+			return false;
+	return true;
+}
+
+int run_ctl_swap_write(uint32_t seq, uint32_t what, const char *change, const uint8_t *rec,
+		       size_t rlen, uint8_t **out, size_t *len, char **err)
+{
+	*out = NULL;
+	*len = 0;
+	size_t cl = strlen(change);
+	if (!swap_what_ok(what) || !cl || cl >= RUN_CTL_CHANGE_MAX ||
+	    !printable((const uint8_t *)change, cl) || !rlen)
+		return xdrv_err(err, -EINVAL, "swap message: a bad change, kind or record");
+	uint64_t n = (uint64_t)SWP_HDR + cl + rlen;
+	if (n > RUN_CTL_ATTACH_MAX)
+		return xdrv_err(err, -E2BIG,
+				"the driver's new code takes %llu bytes, more than the %u bytes "
+				"that can be handed to a running driver host",
+				(unsigned long long)n, RUN_CTL_ATTACH_MAX);
+	uint8_t *b = calloc(1, (size_t)n);
+	if (!b)
+		return xdrv_err(err, -ENOMEM, "out of memory");
+	memcpy(b, swp_magic, sizeof swp_magic);
+	put32(b + 8, seq);
+	put32(b + 12, what);
+	put32(b + 16, (uint32_t)cl);
+	put32(b + 20, (uint32_t)rlen);
+	memcpy(b + SWP_HDR, change, strnlen(change, RUN_CTL_CHANGE_MAX - 1)); /* cl bytes */
+	memcpy(b + SWP_HDR + cl, rec, rlen);
+	*out = b;
+	*len = (size_t)n;
+	return 0;
+}
+
+static int swp_bad(char **err, const char *what)
+{
+	return xdrv_err(err, -EBADMSG, "swap message: %s", what);
+}
+
+int run_ctl_swap_parse(const uint8_t *b, size_t n, struct run_ctl_swap *s, char **err)
+{
+	memset(s, 0, sizeof *s);
+	if (!run_ctl_swap_is(b, n))
+		return swp_bad(err, "bad magic");
+	if (n >= 12)
+		s->seq = get32(b + 8);
+	if (n < SWP_HDR)
+		return swp_bad(err, "shorter than its header");
+	if (n > RUN_CTL_ATTACH_MAX)
+		return swp_bad(err, "longer than allowed");
+	s->what = get32(b + 12);
+	uint32_t cl = get32(b + 16), rlen = get32(b + 20);
+	if (get32(b + 24) != 0)
+		return swp_bad(err, "reserved field not zero");
+	if (!swap_what_ok(s->what))
+		return swp_bad(err, "unknown kind of swap");
+	if (cl == 0 || cl >= RUN_CTL_CHANGE_MAX || cl > n - SWP_HDR)
+		return swp_bad(err, "change length out of range");
+	if (!printable(b + SWP_HDR, cl))
+		return swp_bad(err, "change holds a byte that is not printable");
+	if (rlen == 0 || n - SWP_HDR - cl != rlen)
+		return swp_bad(err, "record length disagrees with the message");
+	memcpy(s->change, b + SWP_HDR, cl);
+	s->change[cl] = 0;
+	s->record = b + SWP_HDR + cl;
+	s->record_len = rlen;
+	return 0;
 }

@@ -12,6 +12,13 @@
  * XDRV_EXT_TABLE_MAX_ENTRIES), reserved (u32, 0), the entries (key u64, value u64); then the
  * compiled record (ldr_compiled_wire_write, parsed by ldr_compiled_wire_read). Nothing may
  * follow; the whole is at most RUN_CTL_ATTACH_MAX bytes. The answer is the relay's text one.
+ *
+ * The swap message hands the driver host a generation of its driver's code that the supervisor
+ * checked and had compiled for `xdrv param set` or `xdrv patch apply|revert` (loader's struct
+ * ldr_gen): magic "XDRVSWP1", seq (u32), what (u32, LDR_SWAP_PARAM, _PATCH or _REVERT), change
+ * length (u32, 1..RUN_CTL_CHANGE_MAX-1), record length (u32, not 0), reserved (u32, 0); then the
+ * change (printable ASCII, no NUL: what the host reports), then the compiled record. Nothing may
+ * follow; at most RUN_CTL_ATTACH_MAX bytes in all.
  */
 #ifndef XDRV_CLI_RUN_CTL_MSG_H
 #define XDRV_CLI_RUN_CTL_MSG_H
@@ -43,5 +50,24 @@ int run_ctl_attach_write(uint32_t seq, uint32_t op, uint32_t where, const struct
  * -ENOMEM with *err; a->seq is set whenever the header was long enough to hold it. */
 int run_ctl_attach_parse(const uint8_t *b, size_t n, struct run_ctl_attach *a, char **err);
 void run_ctl_attach_free(struct run_ctl_attach *a);
+
+#define RUN_CTL_CHANGE_MAX 160u /* struct ldr_tier_info.change's size */
+
+struct run_ctl_swap {
+	uint32_t seq, what;
+	char change[RUN_CTL_CHANGE_MAX];
+	const uint8_t *record; /* borrowed from the message */
+	size_t record_len;
+};
+
+/* Whether a message of n bytes is a swap message (by its magic). */
+bool run_ctl_swap_is(const uint8_t *b, size_t n);
+/* Build one. 0, or -E2BIG (larger than RUN_CTL_ATTACH_MAX) / -EINVAL (a change that is empty,
+ * too long or not printable; an unknown what) / -ENOMEM with *err. */
+int run_ctl_swap_write(uint32_t seq, uint32_t what, const char *change, const uint8_t *rec,
+		       size_t rlen, uint8_t **out, size_t *len, char **err);
+/* Parse one from the other side: every field checked. 0, or -EBADMSG naming the field; s->seq
+ * is set whenever the header was long enough to hold it. */
+int run_ctl_swap_parse(const uint8_t *b, size_t n, struct run_ctl_swap *s, char **err);
 
 #endif

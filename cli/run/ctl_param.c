@@ -2,7 +2,8 @@
 /*
  * `xdrv param list|status|set` against a running `xdrv run --in-process --control`: the
  * requests "param list", "param status" and "param set DRIVER NAME VALUE" of the control socket
- * (ctl.c), served on the driver's thread between two dispatches.
+ * (ctl.c), served on the driver's thread between two dispatches. In a driver domain the
+ * supervisor serves them (ctl_swap.c) and prints its answers with the same functions here.
  *
  * set re-specializes (ldr_image_param_set: the value checked against the declared range and the
  * XDRV_PARAM_F_LIVE flag, the whole module compiled again in the background with the value
@@ -20,6 +21,11 @@
 #include <xdrv/driver.h>
 #include <xdrv/loader.h>
 #include <xdrv/sdk.h>
+
+static const char *const no_swaps =
+	"code swaps (re-specialization, live patches) need the driver compiled by xdrv, eagerly "
+	"(--jit eager, the default): this run's driver runs natively or is compiled lazily, where "
+	"code is not swapped";
 
 static const char *state_name(uint32_t s)
 {
@@ -41,21 +47,47 @@ static void value_text(const struct sdk_param *p, uint64_t v, char *buf, size_t 
 		snprintf(buf, n, "%" PRIu64, v);
 }
 
-static void do_list(struct ldr_image *img, FILE *f)
+void run_ctl_params_print(FILE *f, const struct sdk_param *params, size_t n, const uint64_t *vals)
 {
-	const struct sdk_manifest *m = ldr_image_manifest(img);
-	size_t nv = 0;
-	const uint64_t *vals = ldr_image_param_values(img, &nv);
-	for (size_t i = 0; m && i < m->desc.nparams; i++) {
-		const struct sdk_param *p = &m->desc.params[i];
+	for (size_t i = 0; i < n; i++) {
+		const struct sdk_param *p = &params[i];
 		char v[32], lo[32], hi[32];
-		value_text(p, i < nv ? vals[i] : p->def, v, sizeof v);
+		value_text(p, vals ? vals[i] : p->def, v, sizeof v);
 		value_text(p, p->min, lo, sizeof lo);
 		value_text(p, p->max, hi, sizeof hi);
 		fprintf(f, "%s %s %s %s..%s %s\n", p->name, v,
 			(p->flags & XDRV_PARAM_F_LIVE) ? "live" : "fixed", lo, hi,
 			type_name(p->type));
 	}
+}
+
+static void do_list(struct ldr_image *img, FILE *f)
+{
+	const struct sdk_manifest *m = ldr_image_manifest(img);
+	size_t nv = 0;
+	const uint64_t *vals = ldr_image_param_values(img, &nv);
+	if (m)
+		run_ctl_params_print(f, m->desc.params, m->desc.nparams,
+				     nv >= m->desc.nparams ? vals : NULL);
+	fprintf(f, "ok\n");
+}
+
+void run_ctl_status_print(FILE *f, const char *name, const struct ldr_tier_info *ti)
+{
+	char dig[65] = "-";
+	if (ti->state == LDR_TIER_LIVE && ti->generation > 0)
+		for (int i = 0; i < 32; i++)
+			snprintf(dig + 2 * i, 3, "%02x", ti->obj_sha256[i]);
+	fprintf(f,
+		"driver %s swappable %s generation %u state %s swap %s object %s compile_ms "
+		"%.1f swap_us %.1f\n",
+		name, ti->swappable ? "yes" : "no", ti->generation, state_name(ti->state),
+		ldr_swap_name(ti->what), dig, (double)ti->compile_ns / 1e6,
+		(double)ti->swap_ns / 1e3);
+	if (ti->what)
+		fprintf(f, "change %s\n", ti->change);
+	if (ti->state == LDR_TIER_FAILED)
+		fprintf(f, "failed %s\n", ti->error);
 	fprintf(f, "ok\n");
 }
 
@@ -64,21 +96,7 @@ static void do_status(struct ldr_image *img, FILE *f)
 	ldr_tier_poll(); /* between two dispatches: a swap that is ready goes live now */
 	struct ldr_tier_info ti;
 	ldr_image_tier_info(img, &ti);
-	char dig[65] = "-";
-	if (ti.state == LDR_TIER_LIVE && ti.generation > 0)
-		for (int i = 0; i < 32; i++)
-			snprintf(dig + 2 * i, 3, "%02x", ti.obj_sha256[i]);
-	fprintf(f,
-		"driver %s swappable %s generation %u state %s swap %s object %s compile_ms "
-		"%.1f swap_us %.1f\n",
-		ldr_image_name(img), ti.swappable ? "yes" : "no", ti.generation,
-		state_name(ti.state), ldr_swap_name(ti.what), dig, (double)ti.compile_ns / 1e6,
-		(double)ti.swap_ns / 1e3);
-	if (ti.what)
-		fprintf(f, "change %s\n", ti.change);
-	if (ti.state == LDR_TIER_FAILED)
-		fprintf(f, "failed %s\n", ti.error);
-	fprintf(f, "ok\n");
+	run_ctl_status_print(f, ldr_image_name(img), &ti);
 }
 
 static void do_set(struct ldr_image *img, FILE *f, char *args)
@@ -120,26 +138,30 @@ static int is_request(struct ldr_image *img, FILE *f, const char *args, const ch
 	return 1;
 }
 
+void run_ctl_patches_print(FILE *f, const char *name, const struct ldr_patch_info *info, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char hex[65];
+		for (int k = 0; k < 32; k++)
+			snprintf(hex + 2 * k, 3, "%02x", info[i].sha256[k]);
+		fprintf(f, "%zu %s %s %s functions=%u\n", i + 1, name, info[i].version, hex,
+			info[i].functions);
+	}
+}
+
 static void patch_list(struct ldr_image *img, FILE *f)
 {
 	struct ldr_patch_info info[64];
 	size_t n = ldr_image_patches(img, info, sizeof info / sizeof info[0]);
-	for (size_t i = 0; i < n && i < sizeof info / sizeof info[0]; i++) {
-		char hex[65];
-		for (int k = 0; k < 32; k++)
-			snprintf(hex + 2 * k, 3, "%02x", info[i].sha256[k]);
-		fprintf(f, "%zu %s %s %s functions=%u\n", i + 1, ldr_image_name(img),
-			info[i].version, hex, info[i].functions);
-	}
+	run_ctl_patches_print(f, ldr_image_name(img), info,
+			      n < sizeof info / sizeof info[0] ? n : sizeof info / sizeof info[0]);
 	fprintf(f, "ok\n");
 }
 
 void run_ctl_patch(struct ldr_image *img, FILE *f, char *args)
 {
 	if (!img) {
-		fprintf(f, "error: code swaps (live patches, re-specialization) need `xdrv run "
-			   "--in-process --control`: this run's driver runs in a driver host (or "
-			   "natively), where code is not swapped\n");
+		fprintf(f, "error: %s\n", no_swaps);
 		return;
 	}
 	char *err = NULL;
@@ -171,9 +193,7 @@ void run_ctl_patch(struct ldr_image *img, FILE *f, char *args)
 void run_ctl_param(struct ldr_image *img, FILE *f, char *args)
 {
 	if (!img) {
-		fprintf(f, "error: code swaps (re-specialization, live patches) need `xdrv run "
-			   "--in-process --control`: this run's driver runs in a driver host (or "
-			   "natively), where code is not swapped\n");
+		fprintf(f, "error: %s\n", no_swaps);
 		return;
 	}
 	int list = is_request(img, f, args, "list"), status = 0;

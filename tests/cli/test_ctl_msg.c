@@ -5,7 +5,9 @@
  * every truncation, a byte more, and each malformed field (operation, position, hook, policy,
  * table count, a table name that is empty, unterminated or holds a bad byte, an entry count
  * beyond the message, a record length that disagrees) is refused with -EBADMSG naming it, and
- * nothing is left allocated.
+ * nothing is left allocated. The same for the swap message (`xdrv param set`, `xdrv patch` into
+ * a driver domain): kind, change length and bytes, record length, reserved field, every
+ * truncation, a byte more, any byte flipped.
  */
 #include "../xtest.h"
 
@@ -15,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <xdrv/ext.h>
+#include <xdrv/loader.h>
 #include <xdrv/net_ext.h>
 
 static const uint8_t rec[] = "RECORD-BYTES";
@@ -177,7 +180,104 @@ static void test_a_message_too_large_is_not_written(void)
 	free(err);
 }
 
+static uint8_t *good_swap(size_t *n)
+{
+	uint8_t *m = NULL;
+	char *err = NULL;
+	CU_ASSERT_EQUAL(run_ctl_swap_write(7, LDR_SWAP_PATCH, "live patch x 1.0", rec, sizeof rec,
+					   &m, n, &err),
+			0);
+	free(err);
+	return m;
+}
+
+static void swap_refused(const uint8_t *m, size_t n, const char *what)
+{
+	struct run_ctl_swap sw;
+	char *err = NULL;
+	CU_ASSERT_EQUAL(run_ctl_swap_parse(m, n, &sw, &err), -EBADMSG);
+	CU_ASSERT_PTR_NOT_NULL(err ? strstr(err, what) : NULL);
+	if (!err || !strstr(err, what))
+		fprintf(stderr, "got '%s', wanted '%s'\n", err ? err : "(none)", what);
+	CU_ASSERT_PTR_NULL(sw.record);
+	free(err);
+}
+
+static void swap_field(size_t off, uint32_t v, const char *what)
+{
+	size_t n = 0;
+	uint8_t *m = good_swap(&n);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	put32(m + off, v);
+	swap_refused(m, n, what);
+	free(m);
+}
+
+static void test_a_swap_message_is_read_back_and_garbled_ones_refused(void)
+{
+	size_t n = 0;
+	uint8_t *m = good_swap(&n);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT(run_ctl_swap_is(m, n));
+	CU_ASSERT(!run_ctl_attach_is(m, n));
+	struct run_ctl_swap sw;
+	CU_ASSERT_EQUAL_FATAL(run_ctl_swap_parse(m, n, &sw, NULL), 0);
+	CU_ASSERT_EQUAL(sw.seq, 7u);
+	CU_ASSERT_EQUAL(sw.what, LDR_SWAP_PATCH);
+	CU_ASSERT_STRING_EQUAL(sw.change, "live patch x 1.0");
+	CU_ASSERT_EQUAL(sw.record_len, sizeof rec);
+	CU_ASSERT_EQUAL(memcmp(sw.record, rec, sizeof rec), 0);
+	/* every truncation, and a byte more */
+	for (size_t k = 0; k < n; k++) {
+		CU_ASSERT_EQUAL(run_ctl_swap_parse(m, k, &sw, NULL), -EBADMSG);
+		CU_ASSERT_PTR_NULL(sw.record);
+	}
+	uint8_t *more = calloc(1, n + 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(more);
+	memcpy(more, m, n);
+	swap_refused(more, n + 1, "record length disagrees");
+	free(more);
+	/* each field */
+	swap_field(0, 0x4e524458, "bad magic");
+	swap_field(12, LDR_SWAP_TIER2, "unknown kind of swap");
+	swap_field(12, 99, "unknown kind of swap");
+	swap_field(16, 0, "change length out of range");
+	swap_field(16, RUN_CTL_CHANGE_MAX, "change length out of range");
+	swap_field(16, 0xffffffffu, "change length out of range");
+	swap_field(16, 15, "record length disagrees"); /* a byte of the change to the record */
+	swap_field(20, 0, "record length disagrees");
+	swap_field(20, sizeof rec + 1, "record length disagrees");
+	swap_field(20, 0xffffffffu, "record length disagrees");
+	swap_field(24, 1, "reserved field not zero");
+	swap_field(28, 0x0a697665, "not printable"); /* "live" -> "evi\n" */
+	/* a flipped byte anywhere: refused or read, never more */
+	for (size_t k = 0; k < n; k++) {
+		m[k] ^= 0xa5;
+		int rc = run_ctl_swap_parse(m, n, &sw, NULL);
+		m[k] ^= 0xa5;
+		CU_ASSERT(rc == 0 || rc == -EBADMSG);
+	}
+	free(m);
+	/* what the writer will not write */
+	char *err = NULL, longc[RUN_CTL_CHANGE_MAX + 1];
+	memset(longc, 'x', RUN_CTL_CHANGE_MAX);
+	longc[RUN_CTL_CHANGE_MAX] = 0;
+	CU_ASSERT_EQUAL(run_ctl_swap_write(1, LDR_SWAP_PARAM, longc, rec, sizeof rec, &m, &n, &err),
+			-EINVAL);
+	CU_ASSERT_EQUAL(
+		run_ctl_swap_write(1, LDR_SWAP_PARAM, "a\nb", rec, sizeof rec, &m, &n, &err),
+		-EINVAL);
+	CU_ASSERT_EQUAL(run_ctl_swap_write(1, LDR_SWAP_TIER2, "x", rec, sizeof rec, &m, &n, &err),
+			-EINVAL);
+	static uint8_t big[RUN_CTL_ATTACH_MAX];
+	CU_ASSERT_EQUAL(run_ctl_swap_write(1, LDR_SWAP_PARAM, "x", big, sizeof big, &m, &n, &err),
+			-E2BIG);
+	CU_ASSERT_PTR_NULL(m);
+	free(err);
+}
+
 XTEST_SUITE(cli_ctl_msg, NULL, NULL, XTEST(test_a_good_message_is_read_back),
 	    XTEST(test_truncated_or_longer_messages_are_refused),
 	    XTEST(test_each_malformed_field_is_refused_naming_it),
-	    XTEST(test_a_message_too_large_is_not_written))
+	    XTEST(test_a_message_too_large_is_not_written),
+	    XTEST(test_a_swap_message_is_read_back_and_garbled_ones_refused))

@@ -6,7 +6,8 @@
 # called): applied, the running code becomes generation 1 with it; reverted, generation 2
 # without it; applied again, and the driver's remove at the end of the run is the patched one.
 # Refused, with the running code unchanged: a patch for another package (hello's), an unsigned
-# or tampered patch, a patch applied twice, a revert with none applied, a run in a driver domain.
+# or tampered patch, a patch applied twice, a revert with none applied. A run in a driver domain
+# takes a patch too.
 # The generator is endless: the run ends with SIGTERM, so no step depends on how fast the machine
 # is.
 #   usage: tests/e2e/live_patch.sh BUILD_DIR
@@ -73,8 +74,8 @@ else
   bad "run: exit $xrc: $log"
 fi
 
-# ---- a driver domain: not swapped there -----------------------------------------------------------
-ctl_domain_refuses "a patch" patch apply --control "$T/dom.sock" "$PATCH"
+# ---- a driver domain: swapped there too ---------------------------------------------------------
+ctl_domain_swaps "a patch" "generation 1 state live swap live-patch" patch apply --control "$T/dom.sock" "$PATCH"
 
 u=$("$X" patch apply 2>&1); uq=$?
 if [ "$uq" -eq 2 ] && has "$u" "apply wants one PATCH.xdrv"; then ok "usage error"; else bad "usage: $uq $u"; fi

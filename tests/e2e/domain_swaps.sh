@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Code swaps in a driver domain (cli/run/ctl_swap.c, loader/gen.c): `xdrv param set` and `xdrv
+# patch apply|revert` against `xdrv run --control` without --in-process. The supervisor checks
+# each change, has the compiler process compile the new generation, logs its object's digest and
+# hands the record to the driver host, which links it and stores every slot between two
+# dispatches. Checked:
+#  - param set under generator traffic: every frame through with the same digests each way as a
+#    run without the change; the refusals (fixed, bad value, other driver, unknown, unchanged)
+#    change nothing; list, status and the logs (the supervisor's digest = the host's = the
+#    summary's). XDRV_TEST_DOMAIN_SWAP_AT pins the swap to a frame count early in the run (the
+#    driver host waits there for it), so it lands under traffic however busy the machine is.
+#  - live patches (endless generator, the run ends with SIGTERM): another package's patch and a
+#    tampered one refused with generation 0 still running; apply, revert, apply: generations 1,
+#    2, 3; then the driver host killed: the restarted host runs generation 3 again (the patch
+#    live, the driver's remove at the end the patched one), and a param set after the restart
+#    is generation 4.
+#   usage: tests/e2e/domain_swaps.sh BUILD_DIR
+set -uo pipefail
+B=${1:?usage: domain_swaps.sh BUILD_DIR}
+X="$B/bin/xdrv"
+P="$B/pkg/dp83820.xdrv"
+PATCH="$B/patch/dp83820_goodbye.xdrv"
+TRUST=(--trust "$B/pki/root.pem")
+T=$(mktemp -d)
+XPID=""
+cleanup() {
+  [ -n "$XPID" ] && kill -TERM "$XPID" 2>/dev/null && wait "$XPID" 2>/dev/null
+  rm -rf "$T"
+}
+trap cleanup EXIT
+fails=0
+ok()  { echo "ok   - $*"; }
+bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
+has() { grep -qF -- "$2" <<<"$1"; }
+digests() { grep -oE "digest [0-9a-f]{16}" <<<"$1" | tr '\n' ' '; }
+wait_sock() { # SOCK PID
+  for _ in $(seq 1200); do [ -S "$1" ] && return 0; kill -0 "$2" 2>/dev/null || return 1; sleep 0.05; done
+  return 1
+}
+wait_log() { # FILE TEXT PID
+  for _ in $(seq 1200); do grep -qF -- "$2" "$1" && return 0; kill -0 "$3" 2>/dev/null || return 1; sleep 0.05; done
+  return 1
+}
+for f in "$P" "$PATCH" "$B/patch/hello_goodbye.xdrv"; do
+  [ -r "$f" ] || { echo "FAIL - no $f (make all)"; exit 1; }
+done
+
+# ---- param set under traffic ------------------------------------------------------------------
+N=1000000
+GEN="gen:count=$N,size=64"
+base=$("$X" run "${TRUST[@]}" --device dp83820 --wire "$GEN" "$P" 2>&1)
+d_base=$(digests "$base")
+if [ "$(wc -w <<<"$d_base")" -eq 4 ] && has "$base" "received $N frames"; then
+  ok "a run in a driver domain without a change: $N frames each way ($d_base)"
+else
+  bad "base run: $base"
+fi
+
+SOCK="$T/ctl.sock"
+# the driver host takes the swap once its driver has received 100000 of the N frames
+XDRV_TEST_DOMAIN_SWAP_AT=100000 "$X" run "${TRUST[@]}" --device dp83820 --wire "$GEN" \
+  --control="$SOCK" "$P" >"$T/live.log" 2>&1 &
+XPID=$!
+if ! wait_sock "$SOCK" "$XPID"; then bad "no control socket: $(cat "$T/live.log")"; exit 1; fi
+l1=$("$X" param list --control "$SOCK" 2>&1)
+if grep -qx "csum_offload 1 live 0..1 bool" <<<"$l1" && grep -qx "rx_ring 64 fixed 8..1024 u32" <<<"$l1"; then
+  ok "param list from the supervisor: values, live or fixed, ranges, types"
+else
+  bad "param list: $l1"
+fi
+r1=$("$X" param set --control "$SOCK" dp83820 rx_ring 128 2>&1); q1=$?
+r2=$("$X" param set --control "$SOCK" dp83820 csum_offload 7 2>&1); q2=$?
+r3=$("$X" param set --control "$SOCK" e1000 csum_offload 0 2>&1); q3=$?
+r4=$("$X" param set --control "$SOCK" dp83820 nosuch 1 2>&1); q4=$?
+r5=$("$X" param set --control "$SOCK" dp83820 csum_offload 1 2>&1); q5=$?
+st0=$("$X" param status --control "$SOCK" 2>&1)
+if [ "$q1$q2$q3$q4$q5" = 11111 ] &&
+   has "$r1" "param rx_ring is fixed from probe to remove" &&
+   has "$r2" "'7' is not a bool" && has "$r3" "this run drives dp83820, not e1000" &&
+   has "$r4" "param nosuch: not declared (declared: rx_ring, tx_ring, holdoff_us, csum_offload (live), desc64, mtu)" &&
+   has "$r5" "param csum_offload is 1 already" &&
+   has "$st0" "driver dp83820 swappable yes generation 0 state live swap none"; then
+  ok "refused with the reason, generation 0 still runs: fixed, bad value, other driver, unknown, unchanged"
+else
+  bad "refusals: $q1$q2$q3$q4$q5 / $r1 / $r2 / $r3 / $r4 / $r5 / $st0"
+fi
+set_out=$("$X" param set --control "$SOCK" dp83820 csum_offload 0 2>&1); sq=$?
+l2=$("$X" param list --control "$SOCK" 2>&1)
+wait "$XPID"; xrc=$?; XPID=""
+live=$(cat "$T/live.log")
+obj=$(grep -oE "generation 1 state live swap re-specialization object [0-9a-f]{64}" <<<"$set_out" | grep -oE "[0-9a-f]{64}$")
+if [ "$sq" -eq 0 ] && has "$set_out" "compiling csum_offload=0" && [ -n "$obj" ] &&
+   has "$set_out" "change re-specialization (csum_offload=0)" &&
+   grep -qx "csum_offload 0 live 0..1 bool" <<<"$l2"; then
+  ok "param set csum_offload 0: generation 1 live in the driver host ($(grep -oE 'compile_ms [0-9.]+ swap_us [0-9.]+' <<<"$set_out"))"
+else
+  bad "param set: exit $sq: $set_out / $l2"
+fi
+if [ "$xrc" -eq 0 ] && [ -n "$obj" ] &&
+   grep -qE "^control: driver dp83820: re-specialization \(csum_offload=0\): generation 1 live in the driver host \(compiled by the supervisor's compiler process in [0-9]+ ms; swap [0-9.]+ us; object sha256 $obj\)$" <<<"$live" &&
+   grep -qE "^control: driver dp83820: re-specialization \(csum_offload=0\): generation 1 swapped in the driver host \([0-9]+ slots\)$" <<<"$live" &&
+   grep -qE "^  code        generation 1 runs; the last swap, re-specialization \(csum_offload=0\), live \(object sha256 $obj\)$" <<<"$live"; then
+  ok "the supervisor logs the object it measured, the host's summary names the same"
+else
+  bad "live run: exit $xrc [$obj]: $live"
+fi
+d_live=$(digests "$live")
+if [ "$d_live" = "$d_base" ] && has "$live" "received $N frames" && has "$live" "0 errors, 0 bad"; then
+  ok "every frame through, before and after the swap, identical to the run without it"
+else
+  bad "digests $d_live != $d_base: $live"
+fi
+
+# ---- live patches, and a driver host restarted ------------------------------------------------
+cp "$PATCH" "$T/tampered.xdrv"
+printf '\x5a' | dd of="$T/tampered.xdrv" bs=1 seek=700 conv=notrunc 2>/dev/null
+DS="$T/dom.sock"
+"$X" run "${TRUST[@]}" --device dp83820 --wire "gen:count=4000000000,size=60,check=0,digest=0" \
+  --control="$DS" "$P" >"$T/dom.log" 2>&1 &
+XPID=$!
+if ! wait_sock "$DS" "$XPID"; then bad "domain run: no socket: $(cat "$T/dom.log")"; exit 1; fi
+p0=$("$X" patch list --control "$DS" 2>&1); pq0=$?
+w1=$("$X" patch apply --control "$DS" "$B/patch/hello_goodbye.xdrv" 2>&1); wq1=$?
+w2=$("$X" patch apply --control "$DS" "$T/tampered.xdrv" 2>&1); wq2=$?
+w3=$("$X" patch revert --control "$DS" 2>&1); wq3=$?
+st=$("$X" param status --control "$DS" 2>&1)
+if [ "$pq0" -eq 0 ] && [ -z "$p0" ] && [ "$wq1$wq2$wq3" = 111 ] &&
+   has "$w1" "is a patch for the package whose payload has SHA-256" &&
+   has "$w2" "signature: payload digest mismatch: package modified after signing" &&
+   has "$w3" "no live patch is applied" && has "$st" "generation 0 state live swap none" &&
+   ! grep -q "^control: driver dp83820: .*generation" "$T/dom.log"; then
+  ok "refused by the supervisor, nothing sent to the host: another package's patch, tampered, a revert of nothing"
+else
+  bad "refusals: $pq0 [$p0] $wq1$wq2$wq3 / $w1 / $w2 / $w3 / $st"
+fi
+a1=$("$X" patch apply --control "$DS" "$PATCH" 2>&1); aq1=$?
+pl1=$("$X" patch list --control "$DS" 2>&1)
+a2=$("$X" patch apply --control "$DS" "$PATCH" 2>&1); aq2=$?
+v1=$("$X" patch revert --control "$DS" 2>&1); vq1=$?
+pl2=$("$X" patch list --control "$DS" 2>&1)
+a3=$("$X" patch apply --control "$DS" "$PATCH" 2>&1); aq3=$?
+if [ "$aq1" -eq 0 ] && grep -qE "generation 1 state live swap live-patch object [0-9a-f]{64}" <<<"$a1" &&
+   grep -qE "^1 dp83820 [0-9.]+ [0-9a-f]{64} functions=1$" <<<"$pl1" &&
+   [ "$aq2" -eq 1 ] && has "$a2" "is applied already" &&
+   [ "$vq1" -eq 0 ] && grep -qE "generation 2 state live swap revert" <<<"$v1" && [ -z "$pl2" ] &&
+   [ "$aq3" -eq 0 ] && has "$a3" "generation 3 state live swap live-patch"; then
+  ok "apply, twice refused, revert, apply: generations 1, 2, 3 in the driver host"
+else
+  bad "patches: $aq1 $a1 / $pl1 / $aq2 $a2 / $vq1 $v1 / [$pl2] / $aq3 $a3"
+fi
+hpid=$(grep -oE "^domain: driver host [0-9]+:" "$T/dom.log" | head -1 | grep -oE "[0-9]+")
+if [ -n "$hpid" ] && kill -KILL "$hpid" &&
+   wait_log "$T/dom.log" "domain: the restarted driver host runs generation 3 again (live patch dp83820" "$XPID" &&
+   wait_log "$T/dom.log" "ms after the last one died" "$XPID"; then
+  st3=$("$X" param status --control "$DS" 2>&1)
+  pl3=$("$X" patch list --control "$DS" 2>&1)
+  s4=$("$X" param set --control "$DS" dp83820 csum_offload 0 2>&1); sq4=$?
+  if has "$st3" "generation 3 state live swap live-patch" && [ "$pl3" = "$pl1" ] &&
+     [ "$sq4" -eq 0 ] && has "$s4" "generation 4 state live swap re-specialization"; then
+    ok "the driver host killed: the restarted one runs generation 3 again, and takes generation 4"
+  else
+    bad "after the restart: $st3 / $pl3 / $sq4 $s4"
+  fi
+else
+  bad "no restart at generation 3 (host $hpid): $(cat "$T/dom.log")"
+fi
+kill -TERM "$XPID"; wait "$XPID"; xrc=$?; XPID=""
+log=$(cat "$T/dom.log")
+if [ "$xrc" -eq 0 ] && has "$log" "dp83820: removed by the live-patched remove; rx " &&
+   ! has "$log" "dp83820: removed; rx" &&
+   grep -qE "^control: driver dp83820: revert of live patch dp83820 .*: generation 2 live in the driver host" <<<"$log" &&
+   grep -qE "^  code        generation 4 runs; the last swap, re-specialization \(csum_offload=0\), live \(object sha256 [0-9a-f]{64}\)$" <<<"$log"; then
+  ok "each swap logged by the supervisor; the restarted host's remove is the patched one; it ran generation 4"
+else
+  bad "run: exit $xrc: $log"
+fi
+
+[ "$fails" -eq 0 ] && echo "domain_swaps: all passed" || echo "domain_swaps: $fails failed"
+[ "$fails" -eq 0 ]
