@@ -45,7 +45,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: xdrv boot --config FILE [--tpm TCTI|none] [--reinit-floors] [--json]\n"
-		"                 [--tier full|fast] [--serve [--control PATH]]\n"
+		"                 [--tier full|fast|auto] [--serve [--control PATH]]\n"
 		"\n"
 		"Measured boot: measure the loader, the configuration, the trust anchor, the "
 		"policy\n"
@@ -75,10 +75,14 @@ static void usage(FILE *f)
 		"                  indices (TPM), and start again from what is there; measured\n"
 		"                  as an xdrv.floors.reinit event (without it such a store\n"
 		"                  stops the boot)\n"
-		"  --tier full|fast  over the policy's \"tier\": full (default) optimizes (the\n"
+		"  --tier full|fast|auto  over the policy's \"tier\": full (default) optimizes "
+		"(the\n"
 		"                  policy's opt_level), fast compiles at O0 with fast instruction\n"
-		"                  selection (measured as opt=0); auto (O0, then O2 swapped in)\n"
-		"                  runs in process only (xdrv run --in-process), not in a boot\n"
+		"                  selection (measured as opt=0); auto (with --serve): O0 first,\n"
+		"                  then the policy's opt_level (2 if it said fast) compiled by "
+		"the\n"
+		"                  compiler process and swapped in once the boot serves\n"
+		"                  (measured: xdrv.driver.swap what=tier2)\n"
 		"  --serve         keep the booted drivers running after the boot, each in its\n"
 		"                  process, and change their code while they run: `xdrv param\n"
 		"                  set`, `xdrv patch apply|revert` through the control socket,\n"
@@ -149,17 +153,18 @@ int cmd_boot(int argc, char **argv)
 			break;
 		case 'T': {
 			uint32_t tier = 0;
-			if (ldr_tier_parse(optarg, &tier) != 0 || tier == LDR_TIER_AUTO) {
+			if (ldr_tier_parse(optarg, &tier) != 0) {
 				fprintf(stderr,
-					"xdrv boot: --tier wants full or fast, not %s (auto runs "
-					"in "
-					"process only: xdrv run --in-process); try 'xdrv boot "
-					"--help'\n",
+					"xdrv boot: --tier wants full, fast or auto (with "
+					"--serve), "
+					"not %s; try 'xdrv boot --help'\n",
 					optarg);
 				return 2;
 			}
-			flags &= ~(BOOT_RUN_TIER_FAST | BOOT_RUN_TIER_FULL);
-			flags |= tier == LDR_TIER_FAST ? BOOT_RUN_TIER_FAST : BOOT_RUN_TIER_FULL;
+			flags &= ~(BOOT_RUN_TIER_FAST | BOOT_RUN_TIER_FULL | BOOT_RUN_TIER_AUTO);
+			flags |= tier == LDR_TIER_FAST	 ? BOOT_RUN_TIER_FAST
+				 : tier == LDR_TIER_AUTO ? BOOT_RUN_TIER_AUTO
+							 : BOOT_RUN_TIER_FULL;
 			break;
 		}
 		case ':':
@@ -177,6 +182,12 @@ int cmd_boot(int argc, char **argv)
 	}
 	if (control[0] && !(flags & BOOT_RUN_SERVE))
 		return xdrv_cli_usage_error("boot", "--control goes with --serve", NULL);
+	if ((flags & BOOT_RUN_TIER_AUTO) && !(flags & BOOT_RUN_SERVE))
+		return xdrv_cli_usage_error(
+			"boot",
+			"--tier auto needs --serve (the optimized tier is swapped "
+			"in while the boot serves its drivers)",
+			NULL);
 	if ((flags & BOOT_RUN_SERVE) && !control[0] &&
 	    run_ctl_default_path(control, sizeof control) != 0)
 		return xdrv_cli_usage_error("boot", "the default control path is too long", NULL);

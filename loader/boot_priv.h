@@ -227,6 +227,7 @@ struct boot {
 	const char *cfg_path;
 	struct boot_served *served;
 	size_t nserved;
+	uint32_t tier2_opt; /* tier auto: the level of the served drivers' tier 2, 0: none */
 };
 
 /* A package (a driver's, an extension's) as the boot checks it (boot_check.c): steps 1-3 of

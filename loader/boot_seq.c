@@ -850,7 +850,16 @@ static int start(struct boot *b, const char *cfg_path, const char *tpm_override,
 			err, -EINVAL,
 			"xdrv boot --serve swaps code, which lazy mode cannot: the policy's "
 			"\"jit\" must be \"eager\"");
-	if (flags & BOOT_RUN_TIER_FAST) { /* xdrv boot --tier: over the policy, measured */
+	if (flags & BOOT_RUN_TIER_AUTO) { /* O0 now, tier 2 swapped in once served */
+		if (!b->serve)
+			return xdrv_err(
+				err, -EINVAL,
+				"tier auto needs xdrv boot --serve (the swap to the optimized "
+				"tier happens while the boot serves its drivers)");
+		b->tier2_opt = c->tier == LDR_TIER_FAST || c->opt_level == 0 ? 2u : c->opt_level;
+		c->tier = LDR_TIER_FAST;
+		c->opt_level = 0;
+	} else if (flags & BOOT_RUN_TIER_FAST) { /* xdrv boot --tier: over the policy, measured */
 		c->tier = LDR_TIER_FAST;
 		c->opt_level = 0;
 	} else if ((flags & BOOT_RUN_TIER_FULL) && c->tier == LDR_TIER_FAST) {

@@ -337,9 +337,9 @@ static int swap(struct boot *b, struct boot_served *v, struct ldr_compiled *rec,
 	int rc = boot_measure(b, BOOT_PCR_DRIVERS, &err,
 			      "xdrv.driver.swap name=%s generation=%u what=%s change=%s params=%s "
 			      "patch=%s object_sha256=%s functions=%u",
-			      v->name, gen, ldr_swap_name(what), boot_q(change, qa, sizeof qa),
-			      boot_q(params, qb, sizeof qb), *subject ? subject : "none", hex,
-			      ldr_compiled_functions(rec));
+			      v->name, gen, what == LDR_SWAP_TIER2 ? "tier2" : ldr_swap_name(what),
+			      boot_q(change, qa, sizeof qa), boot_q(params, qb, sizeof qb),
+			      *subject ? subject : "none", hex, ldr_compiled_functions(rec));
 	if (!rc)
 		rc = ldr_compiled_wire_write(rec, &w, &wl, &err);
 	size_t cl = strlen(change);
@@ -965,6 +965,36 @@ int boot_serve(struct boot *b, char **err)
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGHUP);
 	sigprocmask(SIG_BLOCK, &block, &old);
+	/* tier auto: each driver's code compiled again at the optimized level and swapped in,
+	 * measured as any swap */
+	for (size_t i = 0; b->tier2_opt && i < b->nserved && !rc; i++) {
+		struct ldr_compiled *rec = NULL;
+		char *e = NULL;
+		FILE *sink = fopen("/dev/null", "w");
+		size_t before = b->nserved;
+		int r = ldr_gen_tier2(b->served[i].gen, b->tier2_opt, &rec, &e);
+		if (r)
+			printf("boot: serving: driver %s: tier 2 (O%u) not compiled, O0 runs on: "
+			       "%s\n",
+			       b->served[i].name, b->tier2_opt, e ? e : "?");
+		else if (swap(b, &b->served[i], rec, sink ? sink : stderr) != 0 && b->fatal)
+			rc = xdrv_err(err, -EIO, "measuring tier 2 failed");
+		if (b->nserved != before)
+			i--; /* the driver's process was ended: the next one moved here */
+		if (sink)
+			fclose(sink);
+		ldr_compiled_free(rec);
+		free(e);
+	}
+	if (rc) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		sigaction(SIGHUP, &old_hup, NULL);
+		if (lfd >= 0) {
+			close(lfd);
+			unlink(b->control);
+		}
+		return rc;
+	}
 	printf("boot: serving %zu driver(s)%s%s: code swaps measured into PCR 12; SIGHUP reloads "
 	       "the configuration, SIGINT or SIGTERM ends the boot\n",
 	       b->nserved, b->control ? "; control socket " : "", b->control ? b->control : "");

@@ -47,6 +47,8 @@ struct ldr_gen {
 	int pending; /* a job compiled, not yet done */
 	char change[160];
 	char subject[65]; /* the digest of the patch the job applies or reverts, "" */
+	int opt,
+		job_opt; /* the opt level of the code that runs / of the job's; -1: the context's */
 };
 
 void ldr_gen_free(struct ldr_gen *g)
@@ -88,6 +90,7 @@ int ldr_gen_new(struct ldr_ctx *ctx, const uint8_t *pkg, size_t len, const char 
 	if (!g)
 		return xdrv_err(err, -ENOMEM, "out of memory");
 	g->ctx = ctx;
+	g->opt = g->job_opt = -1;
 	g->len = len;
 	g->next_gen = 1;
 	g->npv = npv;
@@ -147,6 +150,7 @@ static int job_patches(struct ldr_gen *g, struct ldr_patch *add, int drop)
 
 static void drop_job(struct ldr_gen *g)
 {
+	g->job_opt = -1;
 	free(g->job);
 	g->job = NULL;
 	g->njob = 0;
@@ -166,8 +170,16 @@ static int compile_job(struct ldr_gen *g, uint32_t what, struct ldr_compiled **o
 		.patches = g->job,
 		.npatches = g->njob,
 	};
+	/* the level the running code has (tier 2 raised it), or the job's own */
+	struct ldr_config saved = g->ctx->cfg;
+	int opt = g->job_opt >= 0 ? g->job_opt : g->opt;
+	if (opt >= 0) {
+		g->ctx->cfg.opt_level = (uint32_t)opt;
+		g->ctx->cfg.tier = LDR_TIER_FULL;
+	}
 	int rc = ldr_package_compile_gen(g->ctx, g->pkg, g->len, g->label, g->pv, g->npv, &job, out,
 					 err);
+	g->ctx->cfg = saved;
 	if (rc) {
 		drop_job(g);
 		return rc;
@@ -257,6 +269,26 @@ int ldr_gen_patch_revert(struct ldr_gen *g, struct ldr_compiled **out, char **er
 	return compile_job(g, LDR_SWAP_REVERT, out, err);
 }
 
+int ldr_gen_tier2(struct ldr_gen *g, uint32_t opt_level, struct ldr_compiled **out, char **err)
+{
+	*out = NULL;
+	int rc = busy(g, err);
+	if (rc)
+		return rc;
+	if (opt_level > 3)
+		return xdrv_err(err, -EINVAL, "driver %s: opt level %u (0..3)", g->name, opt_level);
+	if (g->opt >= 0 && (uint32_t)g->opt == opt_level)
+		return xdrv_err(err, -EALREADY, "driver %s: its code is at O%u already", g->name,
+				opt_level);
+	memcpy(g->job_vals, g->live_vals, g->nparams * sizeof *g->job_vals);
+	if (job_patches(g, NULL, 0))
+		return xdrv_err(err, -ENOMEM, "out of memory");
+	snprintf(g->change, sizeof g->change, "tier 2 (O%u)", opt_level);
+	g->subject[0] = 0;
+	g->job_opt = (int)opt_level;
+	return compile_job(g, LDR_SWAP_TIER2, out, err);
+}
+
 void ldr_gen_done(struct ldr_gen *g, int live)
 {
 	if (!g || !g->pending)
@@ -280,6 +312,9 @@ void ldr_gen_done(struct ldr_gen *g, int live)
 	g->njob = 0;
 	g->applying = NULL; /* in the live list now */
 	g->live_gen = g->job_gen;
+	if (g->job_opt >= 0)
+		g->opt = g->job_opt;
+	g->job_opt = -1;
 	g->pending = 0;
 }
 

@@ -11,7 +11,8 @@
 # of dp83820 to 1.0.1 (the live-patched remove runs as the old version goes), a lower
 # security_version refused, a 1.0.2 whose probe fails rolled back and measured; SIGTERM ends the
 # boot with every driver process gone; then the quote and the log verified with the swaps and the
-# update shown, and references without the patch or the update refused.
+# update shown, and references without the patch or the update refused. Last, `--tier auto`: a
+# driver booted at O0 and its optimized tier swapped in and measured once the boot serves.
 #   usage: tests/e2e/boot_serve.sh BUILD_DIR
 set -uo pipefail
 B=$(cd "${1:?usage: boot_serve.sh BUILD_DIR}" && pwd)
@@ -226,7 +227,34 @@ v3=$("$X" verify-boot "$T/bundle.json" --nonce "$NONCE" --expect "$T/ref-noupdat
 [ "$vq3" -ne 0 ] && has "$v3" "driver dp83820: the update's payload sha256 $v2_sha is not in the reference allow-list" &&
   ok "verify-boot refuses an update the reference does not list" || bad "ref without the update: $vq3 $v3"
 
+# ---- tier auto: O0 at boot, the optimized tier swapped in once served (no TPM: the log only) ------
+mkdir -p "$T/auto"
+cat >"$T/auto/boot.json" <<EOF
+{"format": 1, "event_log": "boot.log", "state_dir": "state", "trust": {"root": "$PKI/root.pem"},
+ "drivers": [{"package": "$B/pkg/uart16550.xdrv", "device": "uart16550"}]}
+EOF
+: >"$T/boot.out"
+"$X" boot --config "$T/auto/boot.json" --serve --tier auto --control "$T/auto.sock" >"$T/boot.out" 2>&1 &
+BPID=$!
+if wait_log "^boot: serving 1 driver"; then
+  as=$("$X" param status --control "$T/auto.sock" 2>&1)
+  if grep -q "driver uart16550: tier 2 (O2): generation 1 live" "$T/boot.out" &&
+     has "$as" "generation 1 state live swap tier 2" &&
+     grep -aq "xdrv.driver.jit name=uart16550 .* opt=0 mode=eager" "$T/auto/boot.log" &&
+     grep -aq "xdrv.driver.swap name=uart16550 generation=1 what=tier2 change=\"tier 2 (O2)\"" "$T/auto/boot.log"; then
+    ok "--serve --tier auto: booted at O0, tier 2 (O2) compiled by the compiler process, measured and live"
+  else
+    bad "tier auto: $as / $(cat "$T/boot.out")"
+  fi
+else
+  bad "no served boot with --tier auto: $(cat "$T/boot.out")"
+fi
+kill -TERM "$BPID"; wait "$BPID"; BPID=
+
 # ---- usage ----------------------------------------------------------------------------------------
+u2=$("$X" boot --config "$C" --tier auto 2>&1); uq2=$?
+[ "$uq2" -eq 2 ] && has "$u2" "--tier auto needs --serve" && ok "--tier auto without --serve is a usage error" ||
+  bad "usage: $uq2 $u2"
 u1=$("$X" boot --config "$C" --control "$SOCK" 2>&1); uq1=$?
 [ "$uq1" -eq 2 ] && has "$u1" "--control goes with --serve" && ok "--control without --serve is a usage error" ||
   bad "usage: $uq1 $u1"

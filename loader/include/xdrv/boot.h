@@ -173,6 +173,10 @@ int boot_run_flags(const char *config_path, const char *tpm_override, unsigned f
  * `control` (a unix socket path, NULL: none) and reloads the configuration on SIGHUP, each code
  * swap measured into PCR 12, until SIGINT or SIGTERM (which ends the drivers: 0). */
 #define BOOT_RUN_SERVE 8u
+/* With BOOT_RUN_SERVE: tier auto across processes. Each driver boots at O0 (measured opt=0),
+ * then, once the boot serves, its code is compiled again at the policy's opt_level (2 where the
+ * policy said fast) and swapped in, measured as an xdrv.driver.swap of what "tier 2". */
+#define BOOT_RUN_TIER_AUTO 16u
 int boot_run_serve(const char *config_path, const char *tpm_override, unsigned flags,
 		   const char *control, struct boot_result *res, char **err);
 

@@ -331,6 +331,10 @@ int ldr_gen_param(struct ldr_gen *g, const char *name, const char *value, struct
 int ldr_gen_patch_apply(struct ldr_gen *g, const uint8_t *buf, size_t len, const char *label,
 			const struct sig_revocation *rev, struct ldr_compiled **out, char **err);
 int ldr_gen_patch_revert(struct ldr_gen *g, struct ldr_compiled **out, char **err);
+/* Tier auto across processes: the running code (its values and patches) compiled again at
+ * opt_level (generation N, what LDR_SWAP_TIER2); once live, later changes compile at that level
+ * too. -EALREADY when the code is at that level. */
+int ldr_gen_tier2(struct ldr_gen *g, uint32_t opt_level, struct ldr_compiled **out, char **err);
 void ldr_gen_done(struct ldr_gen *g, int live);
 uint32_t ldr_gen_what(const struct ldr_gen *g);	     /* LDR_SWAP_* of the newest change */
 const char *ldr_gen_change(const struct ldr_gen *g); /* e.g. "re-specialization (x=1)" */
