@@ -40,9 +40,7 @@ struct ldr_gen {
 	size_t nparams;
 	uint64_t *live_vals, *job_vals;
 	uint8_t payload[32]; /* SHA-256 of the package's payload: what a patch names */
-	struct ldr_patch **live, **job;
-	size_t nlive, njob;
-	struct ldr_patch *applying; /* the job's new patch, owned until it goes live */
+	struct ldr_patch_set ps;
 	uint32_t live_gen, next_gen, job_gen, what;
 	int pending; /* a job compiled, not yet done */
 	char change[160];
@@ -68,11 +66,7 @@ void ldr_gen_free(struct ldr_gen *g)
 	free(g->params);
 	free(g->live_vals);
 	free(g->job_vals);
-	for (size_t i = 0; i < g->nlive; i++)
-		ldr_patch_free(g->live[i]);
-	free(g->live);
-	free(g->job);
-	ldr_patch_free(g->applying);
+	ldr_patch_set_free(&g->ps);
 	free(g);
 }
 
@@ -131,31 +125,10 @@ int ldr_gen_new(struct ldr_ctx *ctx, const uint8_t *pkg, size_t len, const char 
 	return 0;
 }
 
-/* The job's patches: the live ones, then `add` (NULL: none), less the newest if `drop`. */
-static int job_patches(struct ldr_gen *g, struct ldr_patch *add, int drop)
-{
-	size_t n = g->nlive - (drop && g->nlive ? 1 : 0);
-	struct ldr_patch **a = calloc(n + 2, sizeof *a);
-	if (!a)
-		return -ENOMEM;
-	if (n)
-		memcpy(a, g->live, n * sizeof *a);
-	if (add)
-		a[n++] = add;
-	free(g->job);
-	g->job = a;
-	g->njob = n;
-	return 0;
-}
-
 static void drop_job(struct ldr_gen *g)
 {
 	g->job_opt = -1;
-	free(g->job);
-	g->job = NULL;
-	g->njob = 0;
-	ldr_patch_free(g->applying);
-	g->applying = NULL;
+	ldr_patch_set_drop(&g->ps);
 	memcpy(g->job_vals, g->live_vals, g->nparams * sizeof *g->job_vals);
 	g->pending = 0;
 }
@@ -167,8 +140,8 @@ static int compile_job(struct ldr_gen *g, uint32_t what, struct ldr_compiled **o
 		.generation = g->next_gen,
 		.values = g->job_vals,
 		.nvalues = g->nparams,
-		.patches = g->job,
-		.npatches = g->njob,
+		.patches = g->ps.job,
+		.npatches = g->ps.njob,
 	};
 	/* the level the running code has (tier 2 raised it), or the job's own */
 	struct ldr_config saved = g->ctx->cfg;
@@ -211,7 +184,7 @@ int ldr_gen_param(struct ldr_gen *g, const char *name, const char *value, struct
 		return rc;
 	memcpy(g->job_vals, g->live_vals, g->nparams * sizeof *g->job_vals);
 	g->job_vals[k] = v;
-	if (job_patches(g, NULL, 0))
+	if (ldr_patch_set_job(&g->ps, NULL, 0))
 		return xdrv_err(err, -ENOMEM, "out of memory");
 	snprintf(g->change, sizeof g->change, "re-specialization (%s=%s)", g->params[k].name,
 		 value);
@@ -232,18 +205,16 @@ int ldr_gen_patch_apply(struct ldr_gen *g, const uint8_t *buf, size_t len, const
 	if (strcmp(ldr_patch_name(p), g->name) != 0)
 		rc = xdrv_err(err, -EINVAL, "patch %s is for driver %s, this is %s", label,
 			      ldr_patch_name(p), g->name);
-	for (size_t i = 0; i < g->nlive && !rc; i++)
-		if (!memcmp(ldr_patch_digest(g->live[i]), ldr_patch_digest(p), 32))
-			rc = xdrv_err(err, -EALREADY,
-				      "driver %s: patch %s (sha256 %.16s...) is applied already",
-				      g->name, label, ldr_patch_digest_hex(p));
-	if (!rc && job_patches(g, p, 0))
+	if (!rc && ldr_patch_set_has(&g->ps, p))
+		rc = xdrv_err(err, -EALREADY,
+			      "driver %s: patch %s (sha256 %.16s...) is applied already", g->name,
+			      label, ldr_patch_digest_hex(p));
+	if (!rc && ldr_patch_set_job(&g->ps, p, 0))
 		rc = xdrv_err(err, -ENOMEM, "out of memory");
 	if (rc) {
 		ldr_patch_free(p);
 		return rc;
 	}
-	g->applying = p;
 	snprintf(g->subject, sizeof g->subject, "%s", ldr_patch_digest_hex(p));
 	memcpy(g->job_vals, g->live_vals, g->nparams * sizeof *g->job_vals);
 	snprintf(g->change, sizeof g->change, "live patch %s %s (sha256 %.16s...)",
@@ -255,12 +226,12 @@ int ldr_gen_patch_revert(struct ldr_gen *g, struct ldr_compiled **out, char **er
 {
 	*out = NULL;
 	int rc = busy(g, err);
-	if (!rc && !g->nlive)
+	if (!rc && !g->ps.nlive)
 		rc = xdrv_err(err, -ENOENT, "driver %s: no live patch is applied", g->name);
 	if (rc)
 		return rc;
-	const struct ldr_patch *p = g->live[g->nlive - 1];
-	if (job_patches(g, NULL, 1))
+	const struct ldr_patch *p = g->ps.live[g->ps.nlive - 1];
+	if (ldr_patch_set_job(&g->ps, NULL, 1))
 		return xdrv_err(err, -ENOMEM, "out of memory");
 	memcpy(g->job_vals, g->live_vals, g->nparams * sizeof *g->job_vals);
 	snprintf(g->subject, sizeof g->subject, "%s", ldr_patch_digest_hex(p));
@@ -281,7 +252,7 @@ int ldr_gen_tier2(struct ldr_gen *g, uint32_t opt_level, struct ldr_compiled **o
 		return xdrv_err(err, -EALREADY, "driver %s: its code is at O%u already", g->name,
 				opt_level);
 	memcpy(g->job_vals, g->live_vals, g->nparams * sizeof *g->job_vals);
-	if (job_patches(g, NULL, 0))
+	if (ldr_patch_set_job(&g->ps, NULL, 0))
 		return xdrv_err(err, -ENOMEM, "out of memory");
 	snprintf(g->change, sizeof g->change, "tier 2 (O%u)", opt_level);
 	g->subject[0] = 0;
@@ -298,19 +269,7 @@ void ldr_gen_done(struct ldr_gen *g, int live)
 		return;
 	}
 	memcpy(g->live_vals, g->job_vals, g->nparams * sizeof *g->live_vals);
-	for (size_t i = 0; i < g->nlive; i++) { /* a patch the job left out (a revert) goes */
-		int kept = 0;
-		for (size_t j = 0; j < g->njob && !kept; j++)
-			kept = g->job[j] == g->live[i];
-		if (!kept)
-			ldr_patch_free(g->live[i]);
-	}
-	free(g->live);
-	g->live = g->job;
-	g->nlive = g->njob;
-	g->job = NULL;
-	g->njob = 0;
-	g->applying = NULL; /* in the live list now */
+	ldr_patch_set_commit(&g->ps);
 	g->live_gen = g->job_gen;
 	if (g->job_opt >= 0)
 		g->opt = g->job_opt;
@@ -347,16 +306,7 @@ const struct sdk_param *ldr_gen_params(const struct ldr_gen *g, const uint64_t *
 
 size_t ldr_gen_patches(const struct ldr_gen *g, struct ldr_patch_info *out, size_t cap)
 {
-	for (size_t i = 0; i < g->nlive && i < cap; i++) {
-		const struct ldr_patch *p = g->live[i];
-		memset(&out[i], 0, sizeof out[i]);
-		snprintf(out[i].version, sizeof out[i].version, "%s", ldr_patch_version(p));
-		memcpy(out[i].sha256, ldr_patch_digest(p), 32);
-		size_t nf = 0;
-		ldr_patch_functions(p, &nf);
-		out[i].functions = (uint32_t)nf;
-	}
-	return g->nlive;
+	return ldr_patch_set_info(&g->ps, out, cap);
 }
 
 const uint64_t *ldr_gen_job_values(const struct ldr_gen *g, size_t *n)

@@ -519,3 +519,77 @@ const struct sig_info *ldr_patch_signature(const struct ldr_patch *p)
 {
 	return p && p->sig_checked ? &p->sig : NULL;
 }
+
+/* ---- patch lists (struct ldr_patch_set) -------------------------------------------------- */
+int ldr_patch_set_job(struct ldr_patch_set *s, struct ldr_patch *add, int drop)
+{
+	size_t n = s->nlive - (drop && s->nlive ? 1 : 0);
+	struct ldr_patch **a = calloc(n + 2, sizeof *a);
+	if (!a)
+		return -ENOMEM;
+	if (n)
+		memcpy(a, s->live, n * sizeof *a);
+	if (add)
+		a[n++] = add;
+	free(s->job);
+	s->job = a;
+	s->njob = n;
+	s->applying = add;
+	return 0;
+}
+
+void ldr_patch_set_commit(struct ldr_patch_set *s)
+{
+	for (size_t i = 0; i < s->nlive; i++) {
+		int kept = 0;
+		for (size_t j = 0; j < s->njob && !kept; j++)
+			kept = s->job[j] == s->live[i];
+		if (!kept)
+			ldr_patch_free(s->live[i]);
+	}
+	free(s->live);
+	s->live = s->job;
+	s->nlive = s->njob;
+	s->job = NULL;
+	s->njob = 0;
+	s->applying = NULL; /* in the live list now */
+}
+
+void ldr_patch_set_drop(struct ldr_patch_set *s)
+{
+	free(s->job);
+	s->job = NULL;
+	s->njob = 0;
+	ldr_patch_free(s->applying);
+	s->applying = NULL;
+}
+
+void ldr_patch_set_free(struct ldr_patch_set *s)
+{
+	ldr_patch_set_drop(s);
+	for (size_t i = 0; i < s->nlive; i++)
+		ldr_patch_free(s->live[i]);
+	free(s->live);
+	s->live = NULL;
+	s->nlive = 0;
+}
+
+int ldr_patch_set_has(const struct ldr_patch_set *s, const struct ldr_patch *p)
+{
+	for (size_t i = 0; i < s->nlive; i++)
+		if (!memcmp(s->live[i]->digest, p->digest, 32))
+			return 1;
+	return 0;
+}
+
+size_t ldr_patch_set_info(const struct ldr_patch_set *s, struct ldr_patch_info *out, size_t cap)
+{
+	for (size_t i = 0; i < s->nlive && i < cap; i++) {
+		const struct ldr_patch *p = s->live[i];
+		memset(&out[i], 0, sizeof out[i]);
+		snprintf(out[i].version, sizeof out[i].version, "%s", p->version ? p->version : "");
+		memcpy(out[i].sha256, p->digest, 32);
+		out[i].functions = (uint32_t)p->nfunctions;
+	}
+	return s->nlive;
+}

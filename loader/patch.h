@@ -75,6 +75,27 @@ void ldr_patch_free(struct ldr_patch *p); /* NULL-safe */
  * of base's context. */
 int ldr_patch_merge(LLVMModuleRef base, const struct ldr_patch *p, char **err);
 
+/* The live patches of running code and those of a change being compiled: an in-process image's
+ * (tier.c) and a driver's in another process (gen.c) keep the same lists the same way. */
+struct ldr_patch_info;
+struct ldr_patch_set {
+	struct ldr_patch **live, **job; /* oldest first; job borrows live's and adds `applying` */
+	size_t nlive, njob;
+	struct ldr_patch *applying; /* the job's new patch, owned until it goes live */
+};
+/* The job's list: the live ones, then `add` (NULL: none; it becomes `applying`), less the
+ * newest if `drop`. -ENOMEM (nothing changed). */
+int ldr_patch_set_job(struct ldr_patch_set *s, struct ldr_patch *add, int drop);
+/* The job went live: its list is the running one; a patch it left out (a revert) is freed. */
+void ldr_patch_set_commit(struct ldr_patch_set *s);
+/* The job failed or was refused: the running list stays; a patch being applied is freed. */
+void ldr_patch_set_drop(struct ldr_patch_set *s);
+void ldr_patch_set_free(struct ldr_patch_set *s);
+/* Whether a patch with p's payload digest is live. */
+int ldr_patch_set_has(const struct ldr_patch_set *s, const struct ldr_patch *p);
+/* The live patches, oldest first: their count (cap of them into out). */
+size_t ldr_patch_set_info(const struct ldr_patch_set *s, struct ldr_patch_info *out, size_t cap);
+
 /* Accessors; strings and arrays borrowed from p. */
 const uint8_t *ldr_patch_digest(const struct ldr_patch *p); /* 32 bytes */
 const char *ldr_patch_digest_hex(const struct ldr_patch *p);

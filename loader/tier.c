@@ -91,9 +91,7 @@ struct ldr_tier {
 	uint64_t *live_vals; /* of the code that runs */
 	uint64_t *job_vals;  /* of the job's code */
 	/* live patches (patch.h), oldest first: those in the running code, those of the job's */
-	struct ldr_patch **live_patches, **job_patches;
-	size_t nlive_patches, njob_patches;
-	struct ldr_patch *applying; /* the job's new patch (owned until it goes live) */
+	struct ldr_patch_set ps;
 	char **gnames; /* the global variables t->bc defines, sorted: the rest came with a patch */
 	size_t ngnames;
 	/* the swap's (the polling thread's) */
@@ -201,11 +199,7 @@ static void tier_free(struct ldr_tier *t)
 	free(t->bc_vals);
 	free(t->live_vals);
 	free(t->job_vals);
-	for (size_t i = 0; i < t->nlive_patches; i++)
-		ldr_patch_free(t->live_patches[i]);
-	free(t->live_patches);
-	free(t->job_patches);
-	ldr_patch_free(t->applying);
+	ldr_patch_set_free(&t->ps);
 	for (size_t i = 0; i < t->ngnames; i++)
 		free(t->gnames[i]);
 	free(t->gnames);
@@ -594,7 +588,7 @@ static int tier2_compile(struct ldr_tier *t, char **err)
 	LLVMModuleRef m = NULL;
 	LLVMTargetMachineRef tm = NULL;
 	LLVMMemoryBufferRef out = NULL;
-	int rc = base_module(t, c, t->job_patches, t->njob_patches, &m, err);
+	int rc = base_module(t, c, t->ps.job, t->ps.njob, &m, err);
 	if (!rc)
 		rc = tier2_module(t, m, err);
 	if (!rc && !(tm = ldr_host_tm(&ctx->host, t->opt_level, err)))
@@ -648,51 +642,6 @@ static void *tier2_main(void *arg)
 	return NULL;
 }
 
-/* The job went live: its patch list is the running one; a patch it left out (a revert) goes. */
-static void commit_patches(struct ldr_tier *t)
-{
-	for (size_t i = 0; i < t->nlive_patches; i++) {
-		int kept = 0;
-		for (size_t j = 0; j < t->njob_patches && !kept; j++)
-			kept = t->job_patches[j] == t->live_patches[i];
-		if (!kept)
-			ldr_patch_free(t->live_patches[i]);
-	}
-	free(t->live_patches);
-	t->live_patches = t->job_patches;
-	t->nlive_patches = t->njob_patches;
-	t->job_patches = NULL;
-	t->njob_patches = 0;
-	t->applying = NULL; /* in the live list now */
-}
-
-/* The job failed: the running list stays; a patch being applied goes. */
-static void drop_job_patches(struct ldr_tier *t)
-{
-	free(t->job_patches);
-	t->job_patches = NULL;
-	t->njob_patches = 0;
-	ldr_patch_free(t->applying);
-	t->applying = NULL;
-}
-
-/* The job's patches: the running ones, then `add` (NULL: none), less the newest if `drop`. */
-static int job_patches(struct ldr_tier *t, struct ldr_patch *add, int drop)
-{
-	size_t n = t->nlive_patches - (drop && t->nlive_patches ? 1 : 0);
-	struct ldr_patch **a = calloc(n + 2, sizeof *a);
-	if (!a)
-		return -ENOMEM;
-	if (n)
-		memcpy(a, t->live_patches, n * sizeof *a);
-	if (add)
-		a[n++] = add;
-	free(t->job_patches);
-	t->job_patches = a;
-	t->njob_patches = n;
-	return 0;
-}
-
 /* A job: generation next_gen of the whole module, compiled by a thread of its own (the
  * previous job's has ended: its state was handled). */
 static int start_job(struct ldr_tier *t, uint32_t what, char **err)
@@ -738,8 +687,9 @@ int ldr_tier_start(struct ldr_image *img, char **err)
 	int rc = 0;
 	if (!t->direct) {
 		snprintf(t->change, sizeof t->change, "tier 2");
-		rc = job_patches(t, NULL, 0) ? xdrv_err(err, -ENOMEM, "tiers: out of memory")
-					     : start_job(t, LDR_SWAP_TIER2, err);
+		rc = ldr_patch_set_job(&t->ps, NULL, 0)
+			     ? xdrv_err(err, -ENOMEM, "tiers: out of memory")
+			     : start_job(t, LDR_SWAP_TIER2, err);
 	}
 	pthread_mutex_unlock(&tiers_mu);
 	return rc;
@@ -846,8 +796,9 @@ int ldr_image_param_set(struct ldr_image *img, const char *name, const char *val
 	t->opt_level = img->ctx->cfg.opt_level;
 	t->info.opt_level = t->opt_level;
 	t->loaded_ns = xdrv_now_ns();
-	rc = job_patches(t, NULL, 0) ? xdrv_err(err, -ENOMEM, "driver %s: out of memory", who)
-				     : start_job(t, LDR_SWAP_PARAM, err);
+	rc = ldr_patch_set_job(&t->ps, NULL, 0)
+		     ? xdrv_err(err, -ENOMEM, "driver %s: out of memory", who)
+		     : start_job(t, LDR_SWAP_PARAM, err);
 	pthread_mutex_unlock(&tiers_mu);
 	return rc;
 }
@@ -898,12 +849,10 @@ int ldr_image_patch_apply(struct ldr_image *img, const char *path, char **err)
 		return rc;
 	}
 	pthread_mutex_lock(&tiers_mu);
-	for (size_t i = 0; i < t->nlive_patches && !rc; i++)
-		if (!memcmp(ldr_patch_digest(t->live_patches[i]), ldr_patch_digest(p), 32))
-			rc = xdrv_err(err, -EALREADY,
-				      "driver %s: patch %s (sha256 %.16s...) is applied "
-				      "already",
-				      who, path, ldr_patch_digest_hex(p));
+	if (ldr_patch_set_has(&t->ps, p))
+		rc = xdrv_err(err, -EALREADY,
+			      "driver %s: patch %s (sha256 %.16s...) is applied already", who, path,
+			      ldr_patch_digest_hex(p));
 	if (!rc)
 		rc = idle_for(t, who, "apply the patch", err);
 	/* the merge's refusals (a function missing or of another type) answered now, not by the
@@ -916,8 +865,8 @@ int ldr_image_patch_apply(struct ldr_image *img, const char *path, char **err)
 		LLVMModuleRef m = NULL;
 		snprintf(t->change, sizeof t->change, "live patch %s %s", ldr_patch_name(p),
 			 ldr_patch_version(p));
-		if (!(rc = job_patches(t, p, 0)))
-			rc = base_module(t, c, t->job_patches, t->njob_patches, &m, err);
+		if (!(rc = ldr_patch_set_job(&t->ps, p, 0)))
+			rc = base_module(t, c, t->ps.job, t->ps.njob, &m, err);
 		if (m)
 			LLVMDisposeModule(m);
 		LLVMContextDispose(c);
@@ -925,20 +874,19 @@ int ldr_image_patch_apply(struct ldr_image *img, const char *path, char **err)
 	if (!rc) {
 		snprintf(t->change, sizeof t->change, "live patch %s %s (sha256 %.16s...)",
 			 ldr_patch_name(p), ldr_patch_version(p), ldr_patch_digest_hex(p));
-		t->applying = p;
 		t->opt_level = img->ctx->cfg.opt_level;
 		t->info.opt_level = t->opt_level;
 		t->loaded_ns = xdrv_now_ns();
 		memcpy(t->job_vals, t->live_vals, t->nparams * sizeof *t->job_vals);
 		rc = start_job(t, LDR_SWAP_PATCH, err);
 		if (rc)
-			drop_job_patches(t);
+			ldr_patch_set_drop(&t->ps);
 	} else {
 		memcpy(t->change, saved, sizeof saved);
-		free(t->job_patches);
-		t->job_patches = NULL;
-		t->njob_patches = 0;
-		ldr_patch_free(p);
+		if (t->ps.applying == p)
+			ldr_patch_set_drop(&t->ps); /* p with it */
+		else
+			ldr_patch_free(p);
 	}
 	pthread_mutex_unlock(&tiers_mu);
 	return rc;
@@ -951,11 +899,10 @@ int ldr_image_patch_revert(struct ldr_image *img, char **err)
 		return -ENOTSUP;
 	const char *who = img->name ? img->name : "?";
 	pthread_mutex_lock(&tiers_mu);
-	int rc = t->nlive_patches
-			 ? idle_for(t, who, "revert", err)
-			 : xdrv_err(err, -ENOENT, "driver %s: no live patch is applied", who);
+	int rc = t->ps.nlive ? idle_for(t, who, "revert", err)
+			     : xdrv_err(err, -ENOENT, "driver %s: no live patch is applied", who);
 	if (!rc) {
-		const struct ldr_patch *p = t->live_patches[t->nlive_patches - 1];
+		const struct ldr_patch *p = t->ps.live[t->ps.nlive - 1];
 		snprintf(t->change, sizeof t->change,
 			 "revert of live patch %s %s (sha256 %.16s...)", ldr_patch_name(p),
 			 ldr_patch_version(p), ldr_patch_digest_hex(p));
@@ -963,10 +910,10 @@ int ldr_image_patch_revert(struct ldr_image *img, char **err)
 		t->info.opt_level = t->opt_level;
 		t->loaded_ns = xdrv_now_ns();
 		memcpy(t->job_vals, t->live_vals, t->nparams * sizeof *t->job_vals);
-		rc = job_patches(t, NULL, 1) ? xdrv_err(err, -ENOMEM, "out of memory")
-					     : start_job(t, LDR_SWAP_REVERT, err);
+		rc = ldr_patch_set_job(&t->ps, NULL, 1) ? xdrv_err(err, -ENOMEM, "out of memory")
+							: start_job(t, LDR_SWAP_REVERT, err);
 		if (rc)
-			drop_job_patches(t);
+			ldr_patch_set_drop(&t->ps);
 	}
 	pthread_mutex_unlock(&tiers_mu);
 	return rc;
@@ -978,16 +925,7 @@ size_t ldr_image_patches(const struct ldr_image *img, struct ldr_patch_info *out
 	if (!t)
 		return 0;
 	pthread_mutex_lock(&tiers_mu);
-	size_t n = t->nlive_patches;
-	for (size_t i = 0; i < n && i < cap; i++) {
-		const struct ldr_patch *p = t->live_patches[i];
-		memset(&out[i], 0, sizeof out[i]);
-		snprintf(out[i].version, sizeof out[i].version, "%s", ldr_patch_version(p));
-		memcpy(out[i].sha256, ldr_patch_digest(p), 32);
-		size_t nf = 0;
-		ldr_patch_functions(p, &nf);
-		out[i].functions = (uint32_t)nf;
-	}
+	size_t n = ldr_patch_set_info(&t->ps, out, cap);
 	pthread_mutex_unlock(&tiers_mu);
 	return n;
 }
@@ -1100,7 +1038,7 @@ static int handle(struct ldr_tier *t)
 		atomic_store(&t->state, LDR_TIER_LIVE);
 		t->live_gen = t->gen;
 		memcpy(t->live_vals, t->job_vals, t->nparams * sizeof *t->live_vals);
-		commit_patches(t);
+		ldr_patch_set_commit(&t->ps);
 		for (size_t k = 0; k < t->nparams && k < t->img->nparams; k++)
 			t->img->param_values[k] = t->live_vals[k];
 		report(t, 1);
@@ -1112,7 +1050,7 @@ static int handle(struct ldr_tier *t)
 		}
 		atomic_store(&t->state, LDR_TIER_FAILED);
 		memcpy(t->job_vals, t->live_vals, t->nparams * sizeof *t->job_vals);
-		drop_job_patches(t);
+		ldr_patch_set_drop(&t->ps);
 		report(t, 0);
 		snprintf(t->info.error, sizeof t->info.error, "%s", t->err ? t->err : "?");
 	}
@@ -1225,17 +1163,17 @@ int ldr_tier_gen_object(struct ldr_image *img, const struct ldr_gen_job *job, ch
 	snprintf(t->change, sizeof t->change, "generation %u", t->gen);
 	if (t->nparams)
 		memcpy(t->job_vals, job->values, t->nparams * sizeof *t->job_vals);
-	free(t->job_patches);
-	t->njob_patches = 0;
-	t->job_patches = calloc(job->npatches + 1, sizeof *t->job_patches);
-	if (!t->job_patches)
+	free(t->ps.job);
+	t->ps.njob = 0;
+	t->ps.job = calloc(job->npatches + 1, sizeof *t->ps.job);
+	if (!t->ps.job)
 		return xdrv_err(err, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < job->npatches; i++)
-		t->job_patches[t->njob_patches++] = job->patches[i];
+		t->ps.job[t->ps.njob++] = job->patches[i];
 	int rc = tier2_compile(t, err);
-	free(t->job_patches); /* borrowed patches: the job's */
-	t->job_patches = NULL;
-	t->njob_patches = 0;
+	free(t->ps.job); /* borrowed patches: the job's */
+	t->ps.job = NULL;
+	t->ps.njob = 0;
 	if (rc)
 		return rc;
 	free(img->obj_copy);
