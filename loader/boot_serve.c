@@ -298,6 +298,18 @@ static void params_text(const struct ldr_gen *g, const uint64_t *vals, char *out
 				      (unsigned long long)vals[i]);
 }
 
+/* Whether the n fields from `first` of a driver process's answer are numbers ("123", "4.5"):
+ * what it says is shown to the operator, so nothing else passes (an escape sequence, say). */
+static int numeric(const struct boot_answer *a, size_t first, size_t n)
+{
+	for (size_t i = first; i < first + n && i < a->nfields; i++) {
+		const char *f = a->field[i];
+		if (!*f || strlen(f) > 24 || strspn(f, "0123456789.") != strlen(f))
+			return 0;
+	}
+	return 1;
+}
+
 /* A driver's process that can no longer be served: measured, ended, taken off the list. */
 static int drop_served(struct boot *b, struct boot_served *v, const char *why, char **err)
 {
@@ -371,7 +383,7 @@ static int swap(struct boot *b, struct boot_served *v, struct ldr_compiled *rec,
 			char esc[1024];
 			xdrv_err(&err, rc, "its process refused it: %s",
 				 xdrv_escape_text(a->field[1], esc, sizeof esc));
-		} else if (a->kind != 'S' || a->nfields != 4 ||
+		} else if (a->kind != 'S' || a->nfields != 4 || !numeric(a, 2, 2) ||
 			   strtoul(a->field[0], NULL, 10) != gen || strcmp(a->field[1], hex) != 0) {
 			gone = 1;
 			rc = xdrv_err(&err, -EBADMSG,
@@ -774,7 +786,8 @@ static int do_update(struct boot *b, const char *path, FILE *f)
 		rc = rc < 0 && rc > -4096 ? rc : -EIO;
 		xdrv_err(&err, rc, "its process refused it: %s",
 			 xdrv_escape_text(a->field[1], esc, sizeof esc));
-	} else if (!rc && (a->kind != 'U' || a->nfields != 6 || strcmp(a->field[0], hex) != 0)) {
+	} else if (!rc && (a->kind != 'U' || a->nfields != 6 || !numeric(a, 1, 5) ||
+			   strcmp(a->field[0], hex) != 0)) {
 		gone = 1;
 		rc = xdrv_err(&err, -EBADMSG, "its process answered an update it was not sent");
 	}
@@ -871,76 +884,12 @@ static int serve_line(struct boot *b, char *req, FILE *f)
 	return 0;
 }
 
-static int open_socket(const char *path, char **err)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (strlen(path) >= sizeof sa.sun_path)
-		return xdrv_err(err, -ENAMETOOLONG, "control socket %s: path too long", path);
-	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return xdrv_err(err, -errno, "control socket: %s", strerror(errno));
-	struct stat st;
-	if (lstat(path, &st) == 0) {
-		/* a socket left by a boot that is gone is replaced; a live one or another file
-		 * is not */
-		int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		int live = probe >= 0 && connect(probe, (struct sockaddr *)&sa, sizeof sa) == 0;
-		if (probe >= 0)
-			close(probe);
-		if (!S_ISSOCK(st.st_mode) || live) {
-			close(fd);
-			return xdrv_err(err, -EEXIST, "control socket %s: %s", path,
-					live ? "another process serves it"
-					     : "exists and is not a socket");
-		}
-		unlink(path);
-	}
-	mode_t old = umask(0177);
-	int rc = bind(fd, (struct sockaddr *)&sa, sizeof sa);
-	umask(old);
-	if (rc == 0)
-		rc = listen(fd, 8);
-	if (rc != 0) {
-		rc = xdrv_err(err, -errno, "control socket %s: %s", path, strerror(errno));
-		close(fd);
-		return rc;
-	}
-	return fd;
-}
-
 /* A client: its credentials checked, its line read (a short deadline), answered. */
 static int serve_client(struct boot *b, int cfd)
 {
-	struct ucred cr;
-	socklen_t crl = sizeof cr;
 	char req[REQ_MAX];
-	size_t n = 0;
-	const char *m = NULL;
-	if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cr, &crl) != 0 ||
-	    (cr.uid != geteuid() && cr.uid != 0))
-		m = "error: not this boot's user\n";
-	struct timeval tv = {.tv_sec = 1};
-	setsockopt(cfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-	setsockopt(cfd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-	while (!m && n < sizeof req - 1) {
-		ssize_t r = read(cfd, req + n, sizeof req - 1 - n);
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-		if (memchr(req, '\n', n))
-			break;
-	}
-	req[n] = 0;
-	char *nl = strchr(req, '\n');
-	if (!m && !nl)
-		m = "error: a request is one line\n";
-	if (m) {
-		ssize_t w = write(cfd, m, strlen(m));
-		(void)w;
-		return 0;
-	}
-	*nl = 0;
+	if (xdrv_ctl_read_line(cfd, "boot", req, sizeof req) != 0)
+		return 0; /* answered */
 	FILE *f = fdopen(dup(cfd), "w");
 	if (!f)
 		return 0;
@@ -953,8 +902,10 @@ int boot_serve(struct boot *b, char **err)
 {
 	int lfd = -1, rc = 0;
 	char sig[32];
-	if (b->control && (lfd = open_socket(b->control, err)) < 0)
+	if (b->control && (lfd = xdrv_ctl_listen(b->control, 0, err)) < 0) {
+		xdrv_err_prefix(err, "control socket %s", b->control);
 		return lfd;
+	}
 	struct sigaction sa = {.sa_handler = on_hup}, old_hup;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGHUP, &sa, &old_hup);

@@ -120,35 +120,10 @@ int run_ctl_default_path(char *buf, size_t cap)
 int run_ctl_open(const char *path, struct run_ctl **out, char **err)
 {
 	*out = NULL;
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (strlen(path) >= sizeof sa.sun_path)
-		return xdrv_err(err, -ENAMETOOLONG, "--control %s: path too long for a socket",
-				path);
-	strcpy(sa.sun_path, path);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return xdrv_err(err, -errno, "--control %s: socket: %s", path, strerror(errno));
-	/* a socket file nobody answers on is stale: take its place; a live one is another run's */
-	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) {
-		close(fd);
-		return xdrv_err(err, -EADDRINUSE,
-				"--control %s: another run answers there (give another path)",
-				path);
-	}
-	close(fd);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return xdrv_err(err, -errno, "--control %s: socket: %s", path, strerror(errno));
-	unlink(path);
-	mode_t old = umask(0177);
-	int rc = bind(fd, (struct sockaddr *)&sa, sizeof sa);
-	umask(old);
-	if (rc == 0)
-		rc = listen(fd, 8);
-	if (rc != 0) {
-		rc = -errno;
-		close(fd);
-		return xdrv_err(err, rc, "--control %s: %s", path, strerror(-rc));
+	int fd = xdrv_ctl_listen(path, SOCK_NONBLOCK, err);
+	if (fd < 0) {
+		xdrv_err_prefix(err, "--control %s", path);
+		return fd;
 	}
 	struct run_ctl *c = calloc(1, sizeof *c);
 	if (!c) {
@@ -382,37 +357,10 @@ static void serve_line(struct run_ctl *c, char *req, FILE *f)
  * from holding anyone). 1 with the line (no newline) in req, 0 after answering it an error. */
 static int read_request(struct run_ctl *c, int cfd, char *req, size_t cap)
 {
-	struct ucred cr;
-	socklen_t crl = sizeof cr;
-	const char *m = NULL;
-	if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cr, &crl) != 0 ||
-	    (cr.uid != geteuid() && cr.uid != 0)) {
+	int rc = xdrv_ctl_read_line(cfd, "run", req, cap);
+	if (rc == -EPERM)
 		c->refused++;
-		m = "error: not this run's user\n";
-	}
-	struct timeval tv = {.tv_sec = 1};
-	setsockopt(cfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-	setsockopt(cfd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-	size_t n = 0;
-	while (!m && n < cap - 1) {
-		ssize_t r = read(cfd, req + n, cap - 1 - n);
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-		if (memchr(req, '\n', n))
-			break;
-	}
-	req[n] = 0;
-	char *nl = strchr(req, '\n');
-	if (!m && !nl)
-		m = "error: a request is one line\n";
-	if (m) {
-		ssize_t w = write(cfd, m, strlen(m));
-		(void)w;
-		return 0;
-	}
-	*nl = 0;
-	return 1;
+	return rc == 0;
 }
 
 static void serve(struct run_ctl *c, int cfd)

@@ -35,6 +35,16 @@ void xdrv_err_prefix(char **err, const char *fmt, ...) __attribute__((format(pri
  * NUL-terminated (not counted in *len). Returns 0 or a negative errno, with *err set. */
 /* Write all n bytes to fd (a pipe, a socket), retrying short writes and EINTR: 0, or -EPIPE. */
 int xdrv_write_all(int fd, const void *buf, size_t n);
+
+/* Control sockets (common/ctl_socket.c): `xdrv run --control`, `xdrv boot --serve`.
+ * xdrv_ctl_listen: a unix stream socket listening at `path`, mode 0600 (`flags`: e.g.
+ * SOCK_NONBLOCK); a socket file nobody answers on is replaced, one that answers is -EADDRINUSE,
+ * another file -EEXIST. The fd, or -errno with *err (without the path: the caller names it).
+ * xdrv_ctl_read_line: a client's one request line (its newline cut) into req; the peer must be
+ * this user or root (else "error: not this WHOSE's user" is answered: -EPERM), the line must come
+ * within a second and fit (else "error: a request is one line": -EBADMSG). 0 when req holds it. */
+int xdrv_ctl_listen(const char *path, int flags, char **err);
+int xdrv_ctl_read_line(int cfd, const char *whose, char *req, size_t cap);
 int xdrv_read_file(const char *path, size_t max, uint8_t **buf, size_t *len, char **err);
 /* Write `len` bytes to `path` atomically: temporary file in the same folder, fsync, rename,
  * fsync of the folder. A crash leaves either the old file or the new one. `mode` as for open. */
