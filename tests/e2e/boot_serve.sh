@@ -61,18 +61,10 @@ wait_log() {
 
 # dp83820 1.0.1 (security_version 2) for a live update, and a 1.0.2 whose probe fails after it
 # registered the interface (the old version is probed again)
-version() { # VERSION NAME [SED]
-  mkdir -p "$T/$2"
-  cp "$SRC"/sample-drivers/dp83820/*.[ch] "$T/$2/"
-  sed -i "s/\.version = \"1\.0\.0\"/.version = \"$1\"/" "$T/$2/dp83820.c"
-  [ -n "${3:-}" ] && sed -i "$3" "$T/$2/dp83820.c"
-  "$X" build -o "$T/$2.bc" "$T/$2"/*.c >/dev/null &&
-    "$X" pack -o "$T/$2.u.xdrv" --security-version 2 "$T/$2.bc" >/dev/null &&
-    "$X" sign --cert "$PKI/signer.pem" --key "$PKI/signer.key" --chain "$PKI/vendor.pem" \
-      -o "$T/$2.xdrv" "$T/$2.u.xdrv" >/dev/null
-}
-version 1.0.1 v2 || bad "building dp83820 1.0.1"
-version 1.0.2 broken 's/rc = xdrv_irq_request(dev, 0, dp_irq, d);/rc = d->regs ? XDRV_EIO : xdrv_irq_request(dev, 0, dp_irq, d);/' ||
+# shellcheck source=tests/e2e/lib/driver_version.sh
+source "$(dirname "$0")/lib/driver_version.sh"
+driver_version 1.0.1 v2 || bad "building dp83820 1.0.1"
+driver_version 1.0.2 broken 's/rc = xdrv_irq_request(dev, 0, dp_irq, d);/rc = d->regs ? XDRV_EIO : xdrv_irq_request(dev, 0, dp_irq, d);/' ||
   bad "building the broken dp83820 1.0.2"
 
 start_tpm "$T/tpm"

@@ -18,26 +18,9 @@
 #   usage: tests/e2e/domain_swaps.sh BUILD_DIR
 set -uo pipefail
 B=${1:?usage: domain_swaps.sh BUILD_DIR}
-X="$B/bin/xdrv"
-P="$B/pkg/dp83820.xdrv"
+# shellcheck source=tests/e2e/lib/ctl_run.sh
+source "$(dirname "$0")/lib/ctl_run.sh"
 PATCH="$B/patch/dp83820_goodbye.xdrv"
-TRUST=(--trust "$B/pki/root.pem")
-T=$(mktemp -d)
-XPID=""
-cleanup() {
-  [ -n "$XPID" ] && kill -TERM "$XPID" 2>/dev/null && wait "$XPID" 2>/dev/null
-  rm -rf "$T"
-}
-trap cleanup EXIT
-fails=0
-ok()  { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
-has() { grep -qF -- "$2" <<<"$1"; }
-digests() { grep -oE "digest [0-9a-f]{16}" <<<"$1" | tr '\n' ' '; }
-wait_sock() { # SOCK PID
-  for _ in $(seq 1200); do [ -S "$1" ] && return 0; kill -0 "$2" 2>/dev/null || return 1; sleep 0.05; done
-  return 1
-}
 wait_log() { # FILE TEXT PID
   for _ in $(seq 1200); do grep -qF -- "$2" "$1" && return 0; kill -0 "$3" 2>/dev/null || return 1; sleep 0.05; done
   return 1
@@ -63,28 +46,8 @@ XDRV_TEST_DOMAIN_SWAP_AT=100000 "$X" run "${TRUST[@]}" --device dp83820 --wire "
   --control="$SOCK" "$P" >"$T/live.log" 2>&1 &
 XPID=$!
 if ! wait_sock "$SOCK" "$XPID"; then bad "no control socket: $(cat "$T/live.log")"; exit 1; fi
-l1=$("$X" param list --control "$SOCK" 2>&1)
-if grep -qx "csum_offload 1 live 0..1 bool" <<<"$l1" && grep -qx "rx_ring 64 fixed 8..1024 u32" <<<"$l1"; then
-  ok "param list from the supervisor: values, live or fixed, ranges, types"
-else
-  bad "param list: $l1"
-fi
-r1=$("$X" param set --control "$SOCK" dp83820 rx_ring 128 2>&1); q1=$?
-r2=$("$X" param set --control "$SOCK" dp83820 csum_offload 7 2>&1); q2=$?
-r3=$("$X" param set --control "$SOCK" e1000 csum_offload 0 2>&1); q3=$?
-r4=$("$X" param set --control "$SOCK" dp83820 nosuch 1 2>&1); q4=$?
-r5=$("$X" param set --control "$SOCK" dp83820 csum_offload 1 2>&1); q5=$?
-st0=$("$X" param status --control "$SOCK" 2>&1)
-if [ "$q1$q2$q3$q4$q5" = 11111 ] &&
-   has "$r1" "param rx_ring is fixed from probe to remove" &&
-   has "$r2" "'7' is not a bool" && has "$r3" "this run drives dp83820, not e1000" &&
-   has "$r4" "param nosuch: not declared (declared: rx_ring, tx_ring, holdoff_us, csum_offload (live), desc64, mtu)" &&
-   has "$r5" "param csum_offload is 1 already" &&
-   has "$st0" "driver dp83820 swappable yes generation 0 state live swap none"; then
-  ok "refused with the reason, generation 0 still runs: fixed, bad value, other driver, unknown, unchanged"
-else
-  bad "refusals: $q1$q2$q3$q4$q5 / $r1 / $r2 / $r3 / $r4 / $r5 / $st0"
-fi
+ctl_param_refusals "$SOCK" "driver dp83820 swappable yes generation 0 state live swap none" \
+  " from the supervisor"
 set_out=$("$X" param set --control "$SOCK" dp83820 csum_offload 0 2>&1); sq=$?
 l2=$("$X" param list --control "$SOCK" 2>&1)
 wait "$XPID"; xrc=$?; XPID=""

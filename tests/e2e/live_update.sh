@@ -55,23 +55,11 @@ done
 TRUST=(--trust "$B/pki/root.pem")
 
 # ---- the versions: 1.0.1 (security_version 2) and a 1.0.2 whose probe fails --------------------
-# version VERSION NAME [SED [DRIVER]]: DRIVER's sources (dp83820) with another version (and a
-# change), built, packed with security_version 2 and signed into $T/NAME.xdrv (unsigned:
-# $T/NAME.u.xdrv)
-version() {
-  local v=$1 name=$2 extra=${3:-} drv=${4:-dp83820}
-  mkdir -p "$T/$name"
-  cp sample-drivers/"$drv"/*.[ch] "$T/$name/"
-  sed -i "s/\.version = \"1\.0\.0\"/.version = \"$v\"/" "$T/$name/$drv.c"
-  [ -n "$extra" ] && sed -i "$extra" "$T/$name/$drv.c"
-  "$X" build -o "$T/$name.bc" "$T/$name"/*.c >/dev/null &&
-  "$X" pack -o "$T/$name.u.xdrv" --security-version 2 "$T/$name.bc" >/dev/null &&
-  "$X" sign --cert "$B/pki/signer.pem" --key "$B/pki/signer.key" --chain "$B/pki/vendor.pem" \
-    -o "$T/$name.xdrv" "$T/$name.u.xdrv" >/dev/null
-}
-version 1.0.1 v2 || bad "building dp83820 1.0.1"
+# shellcheck source=tests/e2e/lib/driver_version.sh
+source "$(dirname "$0")/lib/driver_version.sh"
+driver_version 1.0.1 v2 || bad "building dp83820 1.0.1"
 # the broken one fails its probe after it registered the interface (the teardown unregisters it)
-version 1.0.2 broken 's/rc = xdrv_irq_request(dev, 0, dp_irq, d);/rc = d->regs ? XDRV_EIO : xdrv_irq_request(dev, 0, dp_irq, d);/' ||
+driver_version 1.0.2 broken 's/rc = xdrv_irq_request(dev, 0, dp_irq, d);/rc = d->regs ? XDRV_EIO : xdrv_irq_request(dev, 0, dp_irq, d);/' ||
   bad "building the broken dp83820 1.0.2"
 grep -q "d->regs ? XDRV_EIO" "$T/broken/dp83820.c" || bad "the broken version's edit did not apply"
 # a tampered signature: one byte of the CMS at the end flipped
@@ -248,7 +236,7 @@ else bad "--floors: exit $fr: $fl running=$running: $(cat "$T/fl.log")"; fi
 # 4 x 32 MiB of random data written, then read back and compared; the update is asked for as soon
 # as the run's socket is there and served between two requests of the disk operations (its
 # compile included); the disk and SCSI host stay the same objects, no request lost.
-version 1.0.1 vs2 "" virtio_scsi || bad "building virtio_scsi 1.0.1"
+driver_version 1.0.1 vs2 "" virtio_scsi || bad "building virtio_scsi 1.0.1"
 head -c $((32 << 20)) /dev/urandom >"$T/data.bin"
 truncate -s 256M "$T/disk.img"
 DKS="$T/disk.sock"

@@ -16,7 +16,6 @@ set -uo pipefail
 B=${1:?usage: respec.sh BUILD_DIR}
 # shellcheck source=tests/e2e/lib/ctl_run.sh
 source "$(dirname "$0")/lib/ctl_run.sh"
-digests() { grep -oE "digest [0-9a-f]{16}" <<<"$1" | tr '\n' ' '; }
 
 N=2000000
 GEN="gen:count=$N,size=64"
@@ -32,28 +31,8 @@ fi
 # a dispatch per frame and direction at least: dispatch N is mid-run
 SOCK="$T/ctl.sock"
 XDRV_TEST_TIER_SWAP_AT=$N ctl_run_start "$SOCK" "$T/live.log" "$GEN"
-l1=$("$X" param list --control "$SOCK" 2>&1)
-if grep -qx "csum_offload 1 live 0..1 bool" <<<"$l1" && grep -qx "rx_ring 64 fixed 8..1024 u32" <<<"$l1"; then
-  ok "param list: values, live or fixed, ranges, types"
-else
-  bad "param list: $l1"
-fi
 # refusals first: nothing may change
-r1=$("$X" param set --control "$SOCK" dp83820 rx_ring 128 2>&1); q1=$?
-r2=$("$X" param set --control "$SOCK" dp83820 csum_offload 7 2>&1); q2=$?
-r3=$("$X" param set --control "$SOCK" e1000 csum_offload 0 2>&1); q3=$?
-r4=$("$X" param set --control "$SOCK" dp83820 nosuch 1 2>&1); q4=$?
-r5=$("$X" param set --control "$SOCK" dp83820 csum_offload 1 2>&1); q5=$?
-st0=$("$X" param status --control "$SOCK" 2>&1)
-if [ "$q1$q2$q3$q4$q5" = 11111 ] &&
-   has "$r1" "param rx_ring is fixed from probe to remove" &&
-   has "$r2" "'7' is not a bool" && has "$r3" "this run drives dp83820, not e1000" &&
-   has "$r4" "param nosuch: not declared (declared: rx_ring, tx_ring, holdoff_us, csum_offload (live), desc64, mtu)" &&
-   has "$r5" "param csum_offload is 1 already" && has "$st0" "generation 0 state live swap none"; then
-  ok "refused with the reason, generation 0 still runs: fixed, bad value, other driver, unknown, unchanged"
-else
-  bad "refusals: $q1$q2$q3$q4$q5 / $r1 / $r2 / $r3 / $r4 / $r5 / $st0"
-fi
+ctl_param_refusals "$SOCK" "generation 0 state live swap none" ""
 set_out=$("$X" param set --control "$SOCK" dp83820 csum_offload 0 2>&1); sq=$?
 l2=$("$X" param list --control "$SOCK" 2>&1)
 wait "$XPID"; xrc=$?; XPID=""

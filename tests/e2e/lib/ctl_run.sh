@@ -3,7 +3,7 @@
 # of the signed dp83820 share (respec.sh, live_patch.sh; sourced, not a test of its own:
 # tests/run-all runs tests/e2e/*.sh only): the build's xdrv, package and trust root (X, P,
 # TRUST), a scratch folder T removed on exit with the run still going (XPID), ok and bad with the
-# count of failures in $fails, has, wait_sock, ctl_run_start and ctl_domain_swaps. Needs B (the
+# count of failures in $fails, has, wait_sock, digests, ctl_run_start, ctl_param_refusals and ctl_domain_swaps. Needs B (the
 # build folder).
 
 X="$B/bin/xdrv"
@@ -23,6 +23,36 @@ has() { grep -qF -- "$2" <<<"$1"; }
 wait_sock() { # SOCK PID
   for _ in $(seq 1200); do [ -S "$1" ] && return 0; kill -0 "$2" 2>/dev/null || return 1; sleep 0.05; done
   return 1
+}
+# the generator's digests in a run's output, one line
+digests() { grep -oE "digest [0-9a-f]{16}" <<<"$1" | tr '\n' ' '; }
+
+# SOCK STATUS WHERE: the dp83820 run at SOCK lists its parameters, and refuses (exit 1, the reason
+# said) a fixed parameter, a bad value, another driver, an unknown name and the running value,
+# its status then still STATUS (generation 0). WHERE names the run in the ok lines.
+ctl_param_refusals() {
+  local sock=$1 st_want=$2 where=$3 l1 r1 r2 r3 r4 r5 q1 q2 q3 q4 q5 st0
+  l1=$("$X" param list --control "$sock" 2>&1)
+  if grep -qx "csum_offload 1 live 0..1 bool" <<<"$l1" && grep -qx "rx_ring 64 fixed 8..1024 u32" <<<"$l1"; then
+    ok "param list$where: values, live or fixed, ranges, types"
+  else
+    bad "param list: $l1"
+  fi
+  r1=$("$X" param set --control "$sock" dp83820 rx_ring 128 2>&1); q1=$?
+  r2=$("$X" param set --control "$sock" dp83820 csum_offload 7 2>&1); q2=$?
+  r3=$("$X" param set --control "$sock" e1000 csum_offload 0 2>&1); q3=$?
+  r4=$("$X" param set --control "$sock" dp83820 nosuch 1 2>&1); q4=$?
+  r5=$("$X" param set --control "$sock" dp83820 csum_offload 1 2>&1); q5=$?
+  st0=$("$X" param status --control "$sock" 2>&1)
+  if [ "$q1$q2$q3$q4$q5" = 11111 ] &&
+     has "$r1" "param rx_ring is fixed from probe to remove" &&
+     has "$r2" "'7' is not a bool" && has "$r3" "this run drives dp83820, not e1000" &&
+     has "$r4" "param nosuch: not declared (declared: rx_ring, tx_ring, holdoff_us, csum_offload (live), desc64, mtu)" &&
+     has "$r5" "param csum_offload is 1 already" && has "$st0" "$st_want"; then
+    ok "refused with the reason, generation 0 still runs: fixed, bad value, other driver, unknown, unchanged"
+  else
+    bad "refusals: $q1$q2$q3$q4$q5 / $r1 / $r2 / $r3 / $r4 / $r5 / $st0"
+  fi
 }
 
 # SOCK LOG WIRE: start `xdrv run --in-process` of $P on the wire WIRE with its control socket at
