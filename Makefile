@@ -185,19 +185,53 @@ $(foreach c,$(COMPONENTS),$(eval $(call LIB_RULE,$(c))))
 ifeq ($(ARCH),)
 LLVM_LAZY_PROGS := xdrv
 endif
-LLVM_SONAME = $(shell readelf -d $(shell $(LLVM_CONFIG) --libdir)/libLLVM-19.so | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+# What the stubs load. Native builds with LLVM's static archives (llvm-19-dev has them): a private
+# library, $(O)/lib/xdrv/libxdrv-llvm.so.19, linked from the archives of only the components xdrv
+# uses and exporting only the LLVM-C functions the stubs name (the rest hidden and bound inside):
+# Debian's libLLVM has every target, some 380 000 relocations, 170 000 of them looked up by name in
+# every library loaded before it, and 660 static constructors; this one has the host's target,
+# no lookups but its own C API, packed relative relocations and half the constructors, and loads
+# in less than half the time (docs/BENCHMARKS.md "Tiers"). cli/llvm_lazy.c finds it beside the
+# program (../lib/xdrv/, as installed) and falls back to Debian's libLLVM by soname when it is
+# not there. LLVM_PRIVATE=0, or no static archives: Debian's libLLVM, as before.
+LLVM_PRIVATE ?= 1
+LLVM_PRIVATE_COMPONENTS := native orcjit passes bitreader bitwriter irreader linker object
+ifeq ($(ARCH)$(filter-out 1,$(LLVM_PRIVATE)),)
+LLVM_PRIVATE_ARCHIVES := $(shell $(LLVM_CONFIG) --link-static --libs $(LLVM_PRIVATE_COMPONENTS) 2>/dev/null)
+endif
+LLVM_SYSTEM_SONAME = $(shell readelf -d $(shell $(LLVM_CONFIG) --libdir)/libLLVM-19.so | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+ifneq ($(LLVM_PRIVATE_ARCHIVES),)
+LLVM_PRIVATE_LIB := $(O)/lib/xdrv/libxdrv-llvm.so.19
+# the private library, then Debian's (the same C API: slower to load, but it works)
+LLVM_SONAME = libxdrv-llvm.so.19 $(LLVM_SYSTEM_SONAME)
+$(XDRV): | $(LLVM_PRIVATE_LIB)
+# -u pulls in each stubbed function's object, the version script exports exactly those,
+# --no-undefined and lld's default --no-undefined-version make a missing one a link error
+$(LLVM_PRIVATE_LIB): $(O)/gen/llvm_lazy.syms
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q){ echo '{ global:'; sed 's/$$/;/' $(O)/gen/llvm_lazy.syms; echo 'local: *; };'; } > $(O)/gen/llvm_private.map
+	$(Q)$(CC) -shared -fuse-ld=lld -o $@.tmp -Wl,-soname,$(notdir $@) \
+		-Wl,--version-script=$(O)/gen/llvm_private.map $(addprefix -Wl$(comma)-u$(comma),$(shell cat $(O)/gen/llvm_lazy.syms)) \
+		-Wl,--no-undefined -Wl,-Bsymbolic -Wl,--gc-sections -Wl,-O2 -Wl,-z,pack-relative-relocs \
+		-Wl,--as-needed $(shell $(LLVM_CONFIG) --link-static --ldflags) \
+		$(LLVM_PRIVATE_ARCHIVES) $(shell $(LLVM_CONFIG) --link-static --system-libs) -lstdc++
+	$(Q)mv $@.tmp $@
+else
+LLVM_SONAME = $(LLVM_SYSTEM_SONAME)
+endif
 SYSLIBS_LLVM_LAZY := $(filter-out -lLLVM-19,$(SYSLIBS))
 prog_syslibs = $(if $(filter $(1),$(LLVM_LAZY_PROGS)),$(SYSLIBS_LLVM_LAZY),$(SYSLIBS))
 $(foreach p,$(LLVM_LAZY_PROGS),$(eval PROG_EXTRA_$(p) += $(O)/obj/gen/llvm_lazy.o))
 # the stubs follow the libraries (a stamp, so that an unchanged list recompiles nothing)
 GEN_LLVM_LAZY = scripts/gen-llvm-lazy $(O)/gen/llvm_lazy.c "$(LLVM_SONAME)" \
 	"$(shell $(LLVM_CONFIG) --includedir)" $(LIBS_ALL)
-$(O)/gen/llvm_lazy.stamp: $(LIBS_ALL) scripts/gen-llvm-lazy
+$(O)/gen/llvm_lazy.stamp: $(LIBS_ALL) scripts/gen-llvm-lazy Makefile
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  GEN     $(O)/gen/llvm_lazy.c")
 	$(Q)$(GEN_LLVM_LAZY)
 	@touch $@
-$(O)/gen/llvm_lazy.c: $(O)/gen/llvm_lazy.stamp
+$(O)/gen/llvm_lazy.c $(O)/gen/llvm_lazy.syms: $(O)/gen/llvm_lazy.stamp
 	$(Q)[ -f $@ ] || $(GEN_LLVM_LAZY)
 # hidden: not exported by -rdynamic, so libLLVM's own calls never bind to a stub
 $(O)/obj/gen/llvm_lazy.o: $(O)/gen/llvm_lazy.c cli/llvm_lazy.h

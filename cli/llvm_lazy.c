@@ -19,11 +19,18 @@
  * with LD_DEBUG. The other programs (xdrv-bench, xdrv-repod, the test binaries) link libLLVM as
  * before; a cross build (make ARCH=...) too.
  *
- * The price, for the commands that do compile: loaded after start-up, libLLVM comes last in the
- * global scope, so each of its symbol relocations is looked up in every library loaded before it
- * (some 60) and loading takes a few ms longer than at start-up (docs/BENCHMARKS.md). RTLD_DEEPBIND
- * would look in libLLVM's own scope first and remove that, but the sanitizers refuse it (the test
- * build would differ) and it would bypass an LD_PRELOADed allocator or tool: not worth it.
+ * Which library: a native build links its own, lib/xdrv/libxdrv-llvm.so.19 (the Makefile's
+ * LLVM_PRIVATE), from LLVM's static archives of only the components xdrv uses, exporting only the
+ * functions stubbed here and binding everything else inside itself. It is looked for first beside
+ * the program, DIR/bin/xdrv -> DIR/lib/xdrv/ (the build folder and an installed tree alike, moved
+ * or not), then by soname on the library path, then Debian's libLLVM by its soname (the same
+ * LLVM version and C API, only slower to load). For the commands that compile this is most of
+ * their start-up: Debian's libLLVM, loaded after start-up, comes last in the global scope, so each
+ * of its 170 000 symbol relocations was looked up in every library loaded before it (some 60),
+ * and its every target's relocations and constructors ran; dlopen took 75-120 ms here, the
+ * private library 30-45 ms, and the dp83820's first call at the fast tier went from 134-162 ms
+ * to 48-64 ms (docs/BENCHMARKS.md "Tiers"). A build without static archives (or LLVM_PRIVATE=0,
+ * or a cross build's stubs) loads Debian's libLLVM by its soname, as before.
  */
 #include "llvm_lazy.h"
 
@@ -31,15 +38,49 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-void xdrv_llvm_lazy_load(const char *soname, const char *const *names, void (**fns)(void), size_t n)
+/* The private library as installed beside the program: DIR/bin/xdrv, DIR/lib/xdrv/SONAME. */
+static void *open_beside(const char *soname)
 {
-	/* lazy binding and the global scope, as for the DT_NEEDED library before */
-	void *h = dlopen(soname, RTLD_LAZY | RTLD_GLOBAL);
+	char exe[4096], path[4096 + 64];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n <= 0)
+		return NULL;
+	exe[n] = '\0';
+	char *slash = strrchr(exe, '/');
+	if (!slash)
+		return NULL;
+	*slash = '\0';
+	int len = snprintf(path, sizeof path, "%s/../lib/xdrv/%s", exe, soname);
+	if (len < 0 || (size_t)len >= sizeof path || access(path, R_OK) != 0)
+		return NULL;
+	return dlopen(path, RTLD_LAZY | RTLD_GLOBAL);
+}
+
+void xdrv_llvm_lazy_load(const char *sonames, const char *const *names, void (**fns)(void),
+			 size_t n)
+{
+	/* lazy binding and the global scope, as for the DT_NEEDED library before; each soname of
+	 * the list in turn: beside the program, then on the library path */
+	char list[512], errs[1024] = "";
+	snprintf(list, sizeof list, "%s", sonames);
+	void *h = NULL;
+	const char *soname = sonames;
+	char *save = NULL;
+	for (char *s = strtok_r(list, " ", &save); s && !h; s = strtok_r(NULL, " ", &save)) {
+		soname = s;
+		h = open_beside(s);
+		if (!h)
+			h = dlopen(s, RTLD_LAZY | RTLD_GLOBAL);
+		if (!h) {
+			const char *e = dlerror();
+			size_t len = strlen(errs);
+			snprintf(errs + len, sizeof errs - len, "%s%s", len ? "; " : "", e ? e : s);
+		}
+	}
 	if (!h) {
-		const char *e = dlerror();
-		fprintf(stderr, "xdrv: cannot load LLVM, which this command needs: %s\n",
-			e ? e : soname);
+		fprintf(stderr, "xdrv: cannot load LLVM, which this command needs: %s\n", errs);
 		exit(1);
 	}
 	size_t missing = 0;

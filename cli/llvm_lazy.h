@@ -8,10 +8,12 @@
 
 #include <stddef.h>
 
-/* Load the library `soname` and resolve names[0..n) into fns. Called once, by the first stub
- * called. On failure it prints what is missing and ends the process with status 1: the stub's
- * caller cannot be given an error (an LLVM-C function has no way to say "LLVM is missing"). */
-void xdrv_llvm_lazy_load(const char *soname, const char *const *names, void (**fns)(void),
+/* Load the first library of `sonames` (space-separated; each looked for beside the program in
+ * ../lib/xdrv/, then on the library path) that loads, and resolve names[0..n) into fns. Called
+ * once, by the first stub called. On failure it prints what is missing and ends the process with
+ * status 1: the stub's caller cannot be given an error (an LLVM-C function has no way to say "LLVM
+ * is missing"). */
+void xdrv_llvm_lazy_load(const char *sonames, const char *const *names, void (**fns)(void),
 			 size_t n);
 
 #endif

@@ -25,8 +25,9 @@
  * The key text (ldr_cache_key_make) is one line per input of the compilation: the package
  * payload's SHA-256, the loader (release, git commit, and the build-id of the program it is
  * linked into: a rebuilt loader never takes an older one's code), the driver ABI, LLVM (release
- * and the build-id of libLLVM), the host triple, CPU and the full feature string, JIT mode and
- * optimization level, every specialization value, the safety policy, the budgets.
+ * and the build-id of libLLVM, or of xdrv's private LLVM library where it is the one loaded), the
+ * host triple, CPU and the full feature string, JIT mode and optimization level, every
+ * specialization value, the safety policy, the budgets.
  *
  * Eviction: after each store, the least recently used entries (a hit sets its entry's mtime)
  * go until the folder is within its cap. Not sealed to a TPM (yet): who can read cache.key can
@@ -113,7 +114,8 @@ static int phdr_visit(struct dl_phdr_info *info, size_t size, void *arg)
 	if (*first) { /* the program itself comes first */
 		*first = 0;
 		note_build_id(info, exe_build_id);
-	} else if (info->dlpi_name && strstr(info->dlpi_name, "libLLVM")) {
+	} else if (info->dlpi_name && (strstr(info->dlpi_name, "libLLVM") ||
+				       strstr(info->dlpi_name, "libxdrv-llvm"))) {
 		note_build_id(info, llvm_build_id);
 	}
 	return 0;

@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: MIT
 # Packaging for Debian users (issue 9), included by the top Makefile:
 #
-#   make install [PREFIX=/usr/local] [DESTDIR=]   xdrv, xdrv-repod, the driver ABI headers,
-#        xdrv-driver.pc, driver.mk for driver authors, man pages, bash completion, systemd unit
+#   make install [PREFIX=/usr/local] [DESTDIR=]   xdrv, xdrv-repod, xdrv's private LLVM library,
+#        the driver ABI headers, xdrv-driver.pc, driver.mk for driver authors, man pages, bash
+#        completion, systemd unit
 #   make uninstall [PREFIX=...] [DESTDIR=]        remove exactly what install put there
 #   make deb                                      build/deb/*.deb (xdrv, xdrv-repod, xdrv-driver-dev)
 #   make deb-test                                 install the .debs in a clean bookworm chroot
@@ -21,6 +22,9 @@ DOCDIR ?= $(DATADIR)/doc
 PKGCONFIGDIR ?= $(DATADIR)/pkgconfig
 BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+# xdrv's private LLVM library (Makefile: LLVM_PRIVATE): where xdrv looks, ../lib/xdrv from its own
+# folder (cli/llvm_lazy.c), so it follows BINDIR
+XDRV_LIBDIR = $(patsubst %/,%,$(dir $(BINDIR)))/lib/xdrv
 # the one version number: common/include/xdrv/version.h (what --version prints)
 XDRV_VERSION ?= $(shell sed -n 's/^\#define XDRV_VERSION "\(.*\)"/\1/p' common/include/xdrv/version.h)
 
@@ -43,12 +47,14 @@ XDRV_INSTALL_PROGS := xdrv xdrv-repod
 pkg_rel = $(shell realpath -m --relative-to=$(1) $(2))
 
 .PHONY: install uninstall deb deb-test
-install: $(XDRV) $(O)/bin/xdrv-repod
+install: $(XDRV) $(O)/bin/xdrv-repod $(LLVM_PRIVATE_LIB)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCLUDEDIR)/xdrv-driver/xdrv \
 		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(DATADIR)/xdrv $(DESTDIR)$(BASHCOMPDIR) \
 		$(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(DOCDIR)/xdrv-repod/examples \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 $(addprefix $(O)/bin/,$(XDRV_INSTALL_PROGS)) $(DESTDIR)$(BINDIR)/
+	$(if $(LLVM_PRIVATE_LIB),install -d $(DESTDIR)$(XDRV_LIBDIR) && \
+		install -m 0644 $(LLVM_PRIVATE_LIB) $(DESTDIR)$(XDRV_LIBDIR)/)
 	install -m 0644 $(XDRV_ABI_FILES) $(DESTDIR)$(INCLUDEDIR)/xdrv-driver/xdrv/
 	sed -e 's|@PC_PREFIX_REL@|$(call pkg_rel,$(PKGCONFIGDIR),$(PREFIX))|' \
 	    -e 's|@PC_BINDIR_REL@|$(call pkg_rel,$(PREFIX),$(BINDIR))|' \
@@ -71,6 +77,8 @@ install: $(XDRV) $(O)/bin/xdrv-repod
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(XDRV_INSTALL_PROGS))
+	rm -f $(DESTDIR)$(XDRV_LIBDIR)/libxdrv-llvm.so.19
+	-rmdir $(DESTDIR)$(XDRV_LIBDIR) 2>/dev/null
 	rm -rf $(DESTDIR)$(INCLUDEDIR)/xdrv-driver $(DESTDIR)$(DATADIR)/xdrv
 	rm -f $(DESTDIR)$(PKGCONFIGDIR)/xdrv-driver.pc $(DESTDIR)$(BASHCOMPDIR)/xdrv \
 		$(DESTDIR)$(BASHCOMPDIR)/xdrv-repod $(DESTDIR)$(SYSTEMDUNITDIR)/xdrv-repod.service
@@ -89,7 +97,7 @@ deb: $(XDRV) $(O)/bin/xdrv-repod
 	rm -rf $(DEB_DIR)/stage $(DEB_DIR)/*.deb
 	$(MAKE) --no-print-directory -o $(XDRV) -o $(O)/bin/xdrv-repod install \
 		DESTDIR=$(DEB_DIR)/stage PREFIX=/usr SYSTEMDUNITDIR=/lib/systemd/system >/dev/null
-	XDRV_DLOPEN_SONAMES="$(if $(LLVM_LAZY_PROGS),$(LLVM_SONAME))" \
+	XDRV_DLOPEN_SONAMES="$(if $(LLVM_PRIVATE_LIB),,$(if $(LLVM_LAZY_PROGS),$(LLVM_SONAME)))" \
 		packaging/deb/build-debs.sh $(DEB_DIR)/stage $(DEB_DIR) $(DEB_VERSION)
 
 # the .debs installed into a clean Debian bookworm chroot (debootstrap, cached under

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # make deb: split a `make install DESTDIR=STAGE PREFIX=/usr` tree into three Debian binary
 # packages and build them with dpkg-deb (no debhelper):
-#   xdrv             the command line (amd64): /usr/bin/xdrv, its man pages, bash completion
+#   xdrv             the command line (amd64): /usr/bin/xdrv, its private LLVM library
+#                    (/usr/lib/xdrv/, when the build has one), man pages, bash completion
 #   xdrv-repod       the repository server (amd64): /usr/bin/xdrv-repod, xdrv-repod(8), the
 #                    hardened systemd unit, an example configuration
 #   xdrv-driver-dev  what a driver author builds against (all): the ABI headers, xdrv-driver.pc,
@@ -35,6 +36,7 @@ take() {
 }
 
 take xdrv usr/bin/xdrv usr/share/man/man1 usr/share/bash-completion/completions/xdrv
+[ -d "$STAGE/usr/lib/xdrv" ] && take xdrv usr/lib/xdrv
 take xdrv-repod usr/bin/xdrv-repod usr/share/man/man8 usr/share/bash-completion/completions/xdrv-repod \
   lib/systemd/system/xdrv-repod.service usr/share/doc/xdrv-repod/examples
 take xdrv-driver-dev usr/include/xdrv-driver usr/share/pkgconfig/xdrv-driver.pc usr/share/xdrv/driver.mk
@@ -126,6 +128,10 @@ for pkg in xdrv xdrv-repod xdrv-driver-dev; do
       strip --strip-unneeded --remove-section=.comment --remove-section=.note "$b"
     done
   fi
+  if [ -d "$R/usr/lib/xdrv" ]; then # the private LLVM library: its exported C API stays
+    find "$R/usr/lib/xdrv" -type f -name '*.so*' \
+      -exec strip --strip-unneeded --remove-section=.comment --remove-section=.note {} +
+  fi
 done
 # the RUNPATH of the link (llvm-config's libdir) points into /usr/lib/llvm-19; Debian's
 # libllvm19 puts libLLVM.so.19.1 on the default search path, so it goes (lintian: an error)
@@ -134,8 +140,13 @@ patchelf --remove-rpath "$WORK/xdrv/usr/bin/xdrv" "$WORK/xdrv-repod/usr/bin/xdrv
 
 # XDRV_DLOPEN_SONAMES: what xdrv dlopen()s (make deb passes it); a build that links libLLVM
 # directly (a cross build) has it as DT_NEEDED instead
-xdrv_deps=$(shlibdeps "$WORK/xdrv/usr/bin/xdrv")
-if [ -n "${XDRV_DLOPEN_SONAMES:-}" ]; then
+# the private LLVM library (in the package, dlopen()ed from beside xdrv): its own Depends
+priv=$(find "$WORK/xdrv/usr/lib/xdrv" -type f -name 'libxdrv-llvm.so*' 2>/dev/null || true)
+# shellcheck disable=SC2086 # one path or none
+xdrv_deps=$(shlibdeps "$WORK/xdrv/usr/bin/xdrv" $priv)
+if [ -n "$priv" ]; then
+  : # xdrv dlopen()s its own library, which the package holds
+elif [ -n "${XDRV_DLOPEN_SONAMES:-}" ]; then
   # shellcheck disable=SC2086 # a list of sonames
   xdrv_deps="$xdrv_deps, $(dlopen_deps $XDRV_DLOPEN_SONAMES)"
 elif ! readelf -d "$WORK/xdrv/usr/bin/xdrv" | grep 'NEEDED.*libLLVM' >/dev/null; then

@@ -68,6 +68,21 @@ static void test_missing_library_is_named_and_exits_1(void)
 	free(msg);
 }
 
+/* A list: the first that loads is used; none: each one's error, in order. */
+static void test_sonames_are_tried_in_order(void)
+{
+	const char *names[] = {"LLVMGetVersion"};
+	void (*fns[1])(void) = {0};
+	xdrv_llvm_lazy_load("libLLVM.so.0.0-missing " SONAME, names, fns, 1);
+	CU_ASSERT_PTR_NOT_NULL(fns[0]);
+	char *msg = NULL;
+	CU_ASSERT_EQUAL(load_in_child("libA.so.0-missing libB.so.0-missing", names, 1, &msg), 1);
+	const char *a = msg ? strstr(msg, "libA.so.0-missing") : NULL;
+	const char *b = msg ? strstr(msg, "libB.so.0-missing") : NULL;
+	CU_ASSERT(a && b && a < b);
+	free(msg);
+}
+
 static void test_missing_symbol_is_named_and_exits_1(void)
 {
 	const char *names[] = {"LLVMGetVersion", "LLVMNoSuchFunction"};
@@ -80,4 +95,4 @@ static void test_missing_symbol_is_named_and_exits_1(void)
 
 XTEST_SUITE(cli_llvm_lazy, NULL, NULL, XTEST(test_resolves_the_named_functions),
 	    XTEST(test_missing_library_is_named_and_exits_1),
-	    XTEST(test_missing_symbol_is_named_and_exits_1))
+	    XTEST(test_sonames_are_tried_in_order), XTEST(test_missing_symbol_is_named_and_exits_1))

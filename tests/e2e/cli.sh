@@ -284,7 +284,9 @@ else ok "# skip malformed-bitcode packages: no python3"; fi
 # library's constructors, whether the library was a dependency or dlopen'ed later, in any process
 # of the command (inspect's forked child included). `version` must load it: the control that
 # shows the message is still what the dynamic linker prints.
-llvm_inits() { LD_DEBUG=libs "$@" 2>&1 >/dev/null | grep -c "calling init: .*libLLVM"; }
+# The library is the build's private one (Makefile: LLVM_PRIVATE, lib/xdrv/libxdrv-llvm.so.19 beside
+# bin/) or, in a build without it, Debian's libLLVM.
+llvm_inits() { LD_DEBUG=libs "$@" 2>&1 >/dev/null | grep -Ec "calling init: .*(libLLVM|libxdrv-llvm)"; }
 mkdir -p "$T/store"
 for c in "--help" "abi" "verify --trust $PKI/root.pem $HELLO" "list" "search" "inspect $HELLO" "inspect --json $HELLO" \
   "cache list --dir $T/store"; do
@@ -294,6 +296,22 @@ for c in "--help" "abi" "verify --trust $PKI/root.pem $HELLO" "list" "search" "i
 done
 n=$(llvm_inits "$X" version)
 [ "$n" = 1 ] && ok "xdrv version loads libLLVM once (its version is asked at run time)" || bad "xdrv version: libLLVM loaded $n times"
+# a build with the private library loads it from beside the program, never Debian's libLLVM too
+priv=$(dirname "$X")/../lib/xdrv/libxdrv-llvm.so.19
+if [ -f "$priv" ]; then
+  inits=$(LD_DEBUG=libs "$X" version 2>&1 >/dev/null | grep "calling init: ")
+  if grep -q "calling init: .*/lib/xdrv/libxdrv-llvm.so.19$" <<<"$inits" && ! grep -q "libLLVM" <<<"$inits"; then
+    ok "xdrv version loads the private LLVM library beside it, not Debian's libLLVM"
+  else bad "xdrv version: not (only) the private LLVM library: $(grep -i llvm <<<"$inits")"; fi
+  # the private library not beside it: Debian's libLLVM instead (the same C API), and it compiles
+  mkdir -p "$T/nollvm/bin" && cp "$X" "$T/nollvm/bin/xdrv"
+  inits=$(LD_DEBUG=libs "$T/nollvm/bin/xdrv" version 2>&1 >/dev/null | grep "calling init: ")
+  grep -q "calling init: .*/libLLVM" <<<"$inits" && ! grep -q "libxdrv-llvm" <<<"$inits" &&
+    ok "xdrv without its private LLVM library beside it loads Debian's libLLVM" ||
+    bad "xdrv without its private LLVM library: $(grep -i llvm <<<"$inits")"
+  "$T/nollvm/bin/xdrv" load --allow-unsigned "$(dirname "$HELLO")/hello.unsigned.xdrv" > "$T/nollvm.out" 2>&1 &&
+    ok "... and JIT-compiles a driver with it" || bad "xdrv load with Debian's libLLVM: $(tail -3 "$T/nollvm.out")"
+fi
 n=$(llvm_inits "$X" inspect --trust "$PKI/root.pem" "$HELLO")
 [ "$n" = 1 ] && ok "xdrv inspect of a verified package loads libLLVM (in the child that parses the bitcode)" \
   || bad "xdrv inspect --trust: libLLVM loaded $n times"

@@ -31,6 +31,12 @@ for f in bin/xdrv bin/xdrv-repod include/xdrv-driver/xdrv/abi.h include/xdrv-dri
   lib/systemd/system/xdrv-repod.service share/doc/xdrv-repod/examples/repod.conf; do
   [ -e "$S/$f" ] || bad "not installed: /usr/$f"
 done
+# xdrv's private LLVM library, where the build has one (Makefile: LLVM_PRIVATE)
+PRIV=$(readlink -f "$B")/lib/xdrv/libxdrv-llvm.so.19 # absolute: the steps below cd
+if [ -f "$PRIV" ]; then
+  [ -f "$S/lib/xdrv/libxdrv-llvm.so.19" ] && ok "the private LLVM library is installed in /usr/lib/xdrv" ||
+    bad "not installed: /usr/lib/xdrv/libxdrv-llvm.so.19"
+fi
 n_hdr=$(ls "$SRC"/driver-abi/include/xdrv/*.h | wc -l)
 [ "$(ls "$S"/include/xdrv-driver/xdrv/*.h | wc -l)" -eq "$n_hdr" ] && ok "all $n_hdr ABI headers installed" ||
   bad "ABI headers: $(ls "$S"/include/xdrv-driver/xdrv/ | tr '\n' ' ')"
@@ -72,6 +78,13 @@ grep -q "^$M/share/xdrv/../../bin/xdrv build\|^$M/bin/xdrv build" "$T/drv.log" &
   bad "driver.mk ran: $(grep ' build ' "$T/drv.log")"
 "$M/bin/xdrv" verify --trust "$T/pki/root.pem" build/hello-1.0.0.signed.xdrv > "$T/v.log" 2>&1 &&
   ok "signed package verifies" || bad "verify: $(cat "$T/v.log")"
+
+# the moved xdrv loads the moved tree's private LLVM library (pack above parsed the bitcode)
+if [ -f "$PRIV" ]; then
+  l=$(LD_DEBUG=libs "$M/bin/xdrv" version 2>&1 >/dev/null | grep "calling init: .*llvm" -i)
+  [[ $l == *"calling init: $M/bin/../lib/xdrv/libxdrv-llvm.so.19"* ]] && ok "the moved xdrv loads $M/lib/xdrv/libxdrv-llvm.so.19" ||
+    bad "the moved xdrv loaded: $l"
+fi
 
 # xdrv build -v: the ABI folder it uses is the moved tree's, and the .pc's flags are its flags
 v=$("$M/bin/xdrv" build -v -o v.bc hello.c 2>&1) || bad "xdrv build -v: $v"
