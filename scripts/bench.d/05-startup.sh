@@ -4,7 +4,8 @@
 # LLVM; cli/llvm_lazy.c). Each command is timed over REPS fresh processes of the optimized build,
 # as it runs (libLLVM loaded on first use, if at all) and with libLLVM preloaded (LD_PRELOAD):
 # the second column is what every command paid when libLLVM was a start-up dependency, measured
-# in the same run. Wall time from bash's EPOCHREALTIME around each process. Writes one section
+# in the same run; the third is the program loading Debian's libLLVM on first use instead of its
+# private LLVM library (a copy of it with no lib/xdrv/ beside it; only with a build that has one). Wall time from bash's EPOCHREALTIME around each process. Writes one section
 # of docs/BENCHMARKS.md (to SECTION) and the raw samples to $B/bench/startup.csv.
 #   usage: scripts/bench.d/05-startup.sh BUILD_DIR SECTION.md   (REPS=31 by default)
 set -euo pipefail
@@ -25,6 +26,12 @@ libdir=$(llvm-config-19 --libdir)
 llvm=$libdir/$(readelf -d "$libdir/libLLVM-19.so" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
 [ -f "$llvm" ] || { echo "05-startup: $llvm: not found" >&2; exit 1; }
 
+# the program without its private LLVM library beside it (cli/llvm_lazy.c falls back to Debian's)
+XDEB=""
+if [ -f "$B/lib/xdrv/libxdrv-llvm.so.19" ]; then
+  XDEB="$T/debian-llvm/bin/xdrv"
+  mkdir -p "$(dirname "$XDEB")" && cp "$X" "$XDEB"
+fi
 # name|arguments (split on spaces)
 cmds=("--help|--help" "verify|verify --trust $ROOT $PKG" "list|list" "inspect|inspect $PKG"
   "abi|abi" "version|version")
@@ -33,12 +40,15 @@ for rep in $(seq 1 "$REPS"); do
   for c in "${cmds[@]}"; do
     name=${c%%|*} args=${c#*|}
     # alternate the order, so that neither column always runs on a warmer cache
-    for how in $( ((rep % 2)) && echo "lazy preloaded" || echo "preloaded lazy"); do
-      pre=""
+    hows="lazy preloaded${XDEB:+ debian}"
+    ((rep % 2)) || hows=$(tr ' ' '\n' <<<"$hows" | tac | tr '\n' ' ')
+    for how in $hows; do
+      pre="" x=$X
       [ "$how" = preloaded ] && pre=$llvm
+      [ "$how" = debian ] && x=$XDEB
       t0=$EPOCHREALTIME
       # shellcheck disable=SC2086 # args are words
-      LD_PRELOAD=$pre "$X" $args >/dev/null 2>&1 || { echo "05-startup: xdrv $args failed" >&2; exit 1; }
+      LD_PRELOAD=$pre "$x" $args >/dev/null 2>&1 || { echo "05-startup: xdrv $args failed" >&2; exit 1; }
       t1=$EPOCHREALTIME
       awk -v a="$t0" -v b="$t1" -v n="$name" -v h="$how" -v r="$rep" \
         'BEGIN { printf "%s,%s,%d,%.3f\n", n, h, r, (b - a) * 1000 }' >> "$csv"
@@ -63,12 +73,20 @@ cell() {
   echo "dependency. \`version\` asks LLVM its version, so it loads it in both columns: loading it"
   echo "with dlopen after start-up costs a few ms more (each of its symbol lookups searches every"
   echo "library already loaded first), once per process of a command that compiles."
-  echo
-  echo "| command | as built ms | LLVM at start-up ms |"
-  echo "| --- | ---: | ---: |"
+  if [ -n "$XDEB" ]; then
+    echo "*As built* loads xdrv's private LLVM library (cli/README.md); *Debian's libLLVM on first"
+    echo "use*: the same program without it beside it, which falls back to Debian's libLLVM."
+    echo
+    echo "| command | as built ms | Debian's libLLVM on first use ms | Debian's libLLVM at start-up ms |"
+    echo "| --- | ---: | ---: | ---: |"
+  else
+    echo
+    echo "| command | as built ms | LLVM at start-up ms |"
+    echo "| --- | ---: | ---: |"
+  fi
   for c in "${cmds[@]}"; do
     name=${c%%|*}
-    echo "| \`xdrv $name\` | $(cell "$name" lazy) | $(cell "$name" preloaded) |"
+    echo "| \`xdrv $name\` | $(cell "$name" lazy) |${XDEB:+ $(cell "$name" debian) |} $(cell "$name" preloaded) |"
   done
   echo
   echo "Raw samples: \`$csv\`. Reproduce: \`make bench\` (or \`scripts/bench.sh build 05-startup\`"
