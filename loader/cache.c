@@ -27,7 +27,8 @@
  * linked into: a rebuilt loader never takes an older one's code), the driver ABI, LLVM (release
  * and the build-id of libLLVM, or of xdrv's private LLVM library where it is the one loaded), the
  * host triple, CPU and the full feature string, JIT mode and optimization level, every
- * specialization value, the safety policy, the budgets.
+ * specialization value, the safety policy, the budgets, the tier, and whether the code is
+ * swappable (generation 0 of a served boot or a driver domain: reached through slots).
  *
  * Eviction: after each store, the least recently used entries (a hit sets its entry's mtime)
  * go until the folder is within its cap. Not sealed to a TPM (yet): who can read cache.key can
@@ -179,6 +180,10 @@ int ldr_cache_key_make(const struct ldr_ctx *ctx, const char *payload_hex,
 	/* tiers (tier.c): a fast tier's O0 object and a full one never mix; tier auto looks up
 	 * (and never stores) the full tier's object, which is what it ends up running */
 	fprintf(f, "tier %s\n", ctx->cfg.tier == LDR_TIER_FAST ? "fast" : "full");
+	/* swappable generation 0 (compile.c): entries reached through slots, never a plain load's
+	 * object; a plain key has no such line (its entries from before stay valid) */
+	if (ctx->cfg.swappable)
+		fprintf(f, "code swappable\n");
 	if (fclose(f) != 0 || !text) {
 		free(text);
 		return xdrv_err(err, -ENOMEM, "cache key: out of memory");

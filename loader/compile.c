@@ -647,8 +647,11 @@ int ldr_package_compile_gen(struct ldr_ctx *ctx, const uint8_t *buf, size_t len,
 
 	/* the object cache: a hit needs no compiler process (lazy mode: not cached, each
 	 * function is compiled when a driver host first calls it) */
-	/* swappable code has slots and a generation: not the cached object of a plain load */
-	if (ctx->cache && !c->lazy && !job && !ctx->cfg.swappable) {
+	/* generation 0 of swappable code (a served boot, a driver domain with a control socket)
+	 * is cached under a key of its own (cache.c: "code swappable"): its object carries the
+	 * slots, which the driver's process finds in it (ldr_tier_adopt), and nothing else; a
+	 * later generation is never cached (its values and patches are the moment's) */
+	if (ctx->cache && !c->lazy && !job) {
 		char hex[65];
 		if (c->sig_checked) {
 			memcpy(hex, c->sig.digest_hex, sizeof hex);

@@ -83,12 +83,13 @@ CTL=(--control "$SOCK")
 "$X" boot --config "$C" --serve --control "$SOCK" >"$T/boot.out" 2>&1 &
 BPID=$!
 if wait_log "^boot: serving 2 driver\(s\); control socket"; then
-  ok "both drivers booted and served ($(grep -c "measured, JIT eager" "$T/boot.out") JIT lines, cache=off)"
+  ok "both drivers booted and served ($(grep -c "measured, JIT eager" "$T/boot.out") JIT lines)"
 else
   bad "no served boot: $(cat "$T/boot.out")"; exit 1
 fi
-grep -aq "xdrv.driver.jit name=dp83820 .* cache=off" "$T/boot.log" && ok "swappable code is not taken from the object cache" ||
-  bad "JIT event without cache=off"
+grep -aq "xdrv.driver.jit name=dp83820 .* cache=miss" "$T/boot.log" &&
+  ok "swappable generation 0 compiled and stored in the object cache (cache=miss)" ||
+  bad "JIT event without cache=miss: $(grep -a "xdrv.driver.jit name=dp83820" "$T/boot.log")"
 
 l1=$("$X" param list "${CTL[@]}" dp83820 2>&1)
 grep -qx "csum_offload 1 live 0..1 bool" <<<"$l1" && grep -qx "rx_ring 64 fixed 8..1024 u32" <<<"$l1" &&
@@ -240,6 +241,22 @@ if wait_log "^boot: serving 1 driver"; then
   fi
 else
   bad "no served boot with --tier auto: $(cat "$T/boot.out")"
+fi
+kill -TERM "$BPID"; wait "$BPID"; BPID=
+# the same boot again: generation 0 (O0, with slots) from the object cache, and tier 2 swapped
+# into the cached object's slots as into a compiled one
+: >"$T/boot.out"
+"$X" boot --config "$T/auto/boot.json" --serve --tier auto --control "$T/auto.sock" >"$T/boot.out" 2>&1 &
+BPID=$!
+if wait_log "^boot: serving 1 driver"; then
+  if grep -aq "xdrv.driver.jit name=uart16550 .* opt=0 mode=eager .*cache=hit" "$T/auto/boot.log" &&
+     grep -q "driver uart16550: tier 2 (O2): generation 1 live" "$T/boot.out"; then
+    ok "--serve --tier auto again: generation 0 from the object cache (cache=hit), tier 2 live in its slots"
+  else
+    bad "second tier auto boot: $(grep -a "xdrv.driver.jit" "$T/auto/boot.log") / $(cat "$T/boot.out")"
+  fi
+else
+  bad "no second served boot with --tier auto: $(cat "$T/boot.out")"
 fi
 kill -TERM "$BPID"; wait "$BPID"; BPID=
 
