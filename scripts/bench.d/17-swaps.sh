@@ -68,6 +68,15 @@ for rep in $(seq 1 "$REPS"); do
   echo "bpatch,$rep,nan,$(sed -n 's/.* compile_ms \([0-9.]*\) swap_us \([0-9.]*\).*/\1,\2/p' <<<"$s" | tail -1),nan" >> "$csv"
   kill -TERM "$pid"; wait "$pid" || true
   echo "bfull,$rep,nan,nan,nan,$(sed -n 's/.* probed on dp83820 in \([0-9.]*\) ms.*/\1/p' "$OUT/serve/out")" >> "$csv"
+  # the same served boot again: generation 0 (O2, with slots) from the object cache the first
+  # one filled (state/cache)
+  "$X" boot --config "$OUT/serve/boot.json" --serve --control "$OUT/serve/ctl.sock" \
+    >"$OUT/serve/out" 2>&1 </dev/null &
+  pid=$!
+  for _ in $(seq 1200); do grep -q "^boot: serving" "$OUT/serve/out" && break; sleep 0.05; done
+  kill -TERM "$pid"; wait "$pid" || true
+  grep -q "object cache hit" "$OUT/serve/out" || echo "17-swaps: the second served boot missed the cache" >&2
+  echo "bwarm,$rep,nan,nan,nan,$(sed -n 's/.* probed on dp83820 in \([0-9.]*\) ms.*/\1/p' "$OUT/serve/out")" >> "$csv"
   # tier auto: probed at O0, tier 2 swapped in before the boot serves
   rm -rf "$OUT/serve/state" "$OUT/serve/boot.log"
   "$X" boot --config "$OUT/serve/boot.json" --serve --tier auto --control "$OUT/serve/ctl.sock" \
@@ -83,6 +92,7 @@ vals() { awk -F, -v w="$1" -v c="$2" 'NR>1 && $1==w && $c!="nan" {print $c}' "$c
 ratios=$(paste -d, <(vals swappable 3) <(vals plain 3) | awk -F, '{printf "%.4f\n", $1 / $2}')
 rratios=$(paste -d, <(vals swappable 6) <(vals plain 6) | awk -F, '{printf "%.4f\n", $1 / $2}')
 pratios=$(paste -d, <(vals bfull 6) <(vals bauto 6) | awk -F, '$2 > 0 {printf "%.4f\n", $1 / $2}')
+wratios=$(paste -d, <(vals bfull 6) <(vals bwarm 6) | awk -F, '$2 > 0 {printf "%.4f\n", $1 / $2}')
 {
   echo "### Code swaps: swappable code and the time of a swap"
   echo
@@ -118,6 +128,8 @@ pratios=$(paste -d, <(vals bfull 6) <(vals bauto 6) | awk -F, '$2 > 0 {printf "%
   echo "| served boot, dp83820 from its package read to probed, full (O2) (ms) | $(vals bfull 6 | median) | $(vals bfull 6 | range) |"
   echo "| served boot, the same with \`--tier auto\` (O0) (ms) | $(vals bauto 6 | median) | $(vals bauto 6 | range) |"
   echo "| full / auto, to probed, same round | $(median <<<"$pratios") | $(range <<<"$pratios") |"
+  echo "| served boot again, generation 0 from the object cache (O2) (ms) | $(vals bwarm 6 | median) | $(vals bwarm 6 | range) |"
+  echo "| full cold / full from the cache, to probed, same round | $(median <<<"$wratios") | $(range <<<"$wratios") |"
   echo "| \`--tier auto\`: tier 2 (O2) compile by the compiler process (ms) | $(vals bauto 4 | median) | $(vals bauto 4 | range) |"
   echo "| \`--tier auto\`: tier 2 swap in the driver's process (us) | $(vals bauto 5 | median) | $(vals bauto 5 | range) |"
   echo
