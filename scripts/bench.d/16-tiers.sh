@@ -18,7 +18,7 @@ X="$B/bin/xdrv"
 OUT="$B/bench"
 mkdir -p "$OUT"
 csv="$OUT/tiers.csv"
-echo "driver,tier,rep,first_call_ms,live_after_ms,compile_ms,swap_ms,ran_ms,gbps,cpu_ms,wall_ms" > "$csv"
+echo "driver,tier,rep,first_call_ms,live_after_ms,compile_ms,swap_ms,ran_ms,gbps,cpu_ms,wall_ms,llvm_ms" > "$csv"
 TIMEFORMAT='%U %S %R' # bash's time: user and system CPU of the run, then its wall time
 # the same program without its private LLVM library beside it: Debian's libLLVM (tier "fast-deb")
 XDEB="$OUT/tiers-debian-llvm/bin/xdrv"
@@ -45,10 +45,11 @@ for rep in $(seq 1 "$REPS"); do
       cpu=$(awk '{printf "%.1f", ($1 + $2) * 1000}' "$OUT/tiers.time")
       wall=$(awk '{printf "%.1f", $3 * 1000}' "$OUT/tiers.time")
       first=$(num 's/^ *first call *\([0-9.]*\) ms.*/\1/p' "$out")
+      llvm=$(num 's/^ *of which *\([0-9.]*\) ms LLVM loaded.*/\1/p' "$out")
       live=$(num 's/.*tier 2 O2 live after \([0-9.]*\) ms.*/\1/p' "$out")
       comp=$(num 's/.*compiled in \([0-9.]*\) ms in the background, .*/\1/p' "$out")
       swap=$(num 's/.*, swap \([0-9.]*\) ms, .*/\1/p' "$out")
-      echo "$drv,$tier,$rep,${first:-nan},${live:-nan},${comp:-nan},${swap:-nan},nan,nan,${cpu:-nan},${wall:-nan}" >> "$csv"
+      echo "$drv,$tier,$rep,${first:-nan},${live:-nan},${comp:-nan},${swap:-nan},nan,nan,${cpu:-nan},${wall:-nan},${llvm:-nan}" >> "$csv"
     done
   done
   # steady state: the dp83820, 200000 frames of 64 B each way
@@ -57,7 +58,7 @@ for rep in $(seq 1 "$REPS"); do
             --wire gen:count=200000,size=64 "$B/pkg/dp83820.unsigned.xdrv" 2>&1 </dev/null || true)
     ran=$(num 's/^ *ran *\([0-9.]*\) ms.*/\1/p' "$out")
     gbps=$(num 's/^ *rate *\([0-9.]*\) Gbit\/s received.*/\1/p' "$out")
-    echo "dp83820-steady,$tier,$rep,nan,nan,nan,nan,${ran:-nan},${gbps:-nan},nan,nan" >> "$csv"
+    echo "dp83820-steady,$tier,$rep,nan,nan,nan,nan,${ran:-nan},${gbps:-nan},nan,nan,nan" >> "$csv"
   done
 done
 # steady state per figure: the bench's own workloads, the bench thread's CPU time
@@ -124,6 +125,17 @@ host=$("$X" load --allow-unsigned --json "$B/pkg/hello.unsigned.xdrv" | jq -r '.
     done
     echo
   fi
+  echo "Of the fast tier's first call, LLVM loaded and the JIT set up (once per process; a boot"
+  echo "or a second driver does not pay it again) and the driver's own part (signature to probe):"
+  echo
+  echo "| driver | fast: first call | LLVM and JIT set-up | the driver |"
+  echo "| --- | ---: | ---: | ---: |"
+  for drv in $DRIVERS; do
+    paste -d, <(vals $drv fast 4) <(vals $drv fast 12) | awk -F, '{printf "%.3f\n", $1 - $2}' > "$OUT/tiers.own"
+    printf '| %s | %s | %s | %s |\n' "$drv" "$(cell $drv fast 4)" "$(cell $drv fast 12)" \
+      "$(median < "$OUT/tiers.own") ($(range < "$OUT/tiers.own"))"
+  done
+  echo
   echo "Goals (issue 13, dp83820): to first call at the fast tier $(vals dp83820 fast 4 | median) ms"
   echo "(goal 30 ms), auto $(vals dp83820 auto 4 | median) ms, O2 live after $(vals dp83820 auto 5 | median) ms (goal 1000 ms)."
   echo
