@@ -24,8 +24,9 @@ int run_ctl_open(const char *path, struct run_ctl **out, char **err);
 /* What requests act on: the loader context (to load extensions) and the interface. */
 void run_ctl_set(struct run_ctl *c, struct ldr_ctx *ctx, struct ldr_netdev *nd);
 struct run_end run_ctl_end(struct run_ctl *c);
-/* In process: offer "update PATH" (xdrv update, update.c) acting on u (borrowed for the run).
- * Without it (a driver domain) the request is answered with an error. */
+/* What `xdrv update` acts on (update.c; u borrowed for the run): in process "update PATH" is
+ * served with it; in a driver host the supervisor's update message (ctl_swap.c), the text
+ * request being refused there. Without it both are answered with an error. */
 struct run_update;
 void run_ctl_set_update(struct run_ctl *c, struct run_update *u);
 /* Supervisor of a driver domain: the loader configuration (trust root and all) with which the
