@@ -171,9 +171,10 @@ if ! { "$X" pack -o "$T/v0.u.xdrv" --security-version 0 "$T/v2.bc" >/dev/null &&
          -o "$T/v0.xdrv" "$T/v0.u.xdrv" >/dev/null; }; then
   bad "packing a dp83820 with security_version 0"
 fi
-# COUNT TEXT: wait until the run's log holds TEXT COUNT times
+# COUNT TEXT: wait until the run's log holds TEXT COUNT times (at most 2 minutes: a tier 2 compile
+# under the sanitizers on a loaded machine takes a good part of one)
 wait_nth() {
-  for _ in $(seq 1200); do
+  for _ in $(seq 2400); do
     [ "$(grep -cF -- "$2" "$T/autod.log")" -ge "$1" ] && return 0
     kill -0 "$XPID" 2>/dev/null || return 1; sleep 0.05
   done
