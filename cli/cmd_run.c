@@ -1072,7 +1072,7 @@ static int run_isolated(struct run_args *a, const uint8_t *input, size_t in_len)
 	if (crc == 0 && a->cfg.swappable)
 		crc = run_swap_new(&a->cfg, pkg, pkg_len, label, a->pv, a->nparams, compiled,
 				   a->ext_rev, &swap, &cerr);
-	run_swap_set_tier2(swap, a->tier2_opt, a->floors);
+	run_swap_set_run(swap, a->tier2_opt, a->floors);
 	if (crc == 0 && a->tier2_opt) {
 		printf("domain: --tier auto: %s compiled at O%u (swappable, generation 0) by the "
 		       "compiler process; tier 2 (O%u) follows, swapped into the driver host\n",

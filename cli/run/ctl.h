@@ -68,9 +68,9 @@ void run_ctl_set_swap(struct run_ctl *c, struct run_swap *s);
  * change checked, compiled, handed to the driver host over `pair` as swap message `seq` and its
  * answer waited for), answered into f as the in-process path answers. */
 void run_swap_serve(struct run_swap *s, int pair, uint32_t seq, char *req, FILE *f);
-/* --tier auto: tier 2 at opt_level (0: none) is the relay's first job (run_swap_tier2); floors:
- * --floors for `xdrv update`, or NULL (borrowed for the run). */
-void run_swap_set_tier2(struct run_swap *s, uint32_t opt_level, const char *floors);
+/* The run's options for s: --tier auto's tier 2 level (opt_level; 0: none), the relay's first
+ * job (run_swap_tier2); --floors for `xdrv update` (floors, or NULL; borrowed for the run). */
+void run_swap_set_run(struct run_swap *s, uint32_t opt_level, const char *floors);
 /* Supervisor's relay, between two requests: tier 2 compiled and handed over if it is due (at the
  * start, and after an update), logged as the in-process tier 2 is; `stop` set: the run ends (a
  * failure then says so). */

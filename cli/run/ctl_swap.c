@@ -23,7 +23,7 @@
  * be restarted with the generation before; the next change compiles from the supervisor's
  * state and brings it level.
  *
- * `--tier auto` (run_swap_set_tier2): generation 0 is compiled at O0; before its first request
+ * `--tier auto` (run_swap_set_run): generation 0 is compiled at O0; before its first request
  * the relay has tier 2 compiled at the optimized level (ldr_gen_tier2) and handed over as any
  * generation, logged as the in-process tier 2 is; later changes compile at that level.
  *
@@ -154,7 +154,7 @@ int run_swap_new(const struct ldr_config *cfg, const uint8_t *pkg, size_t len, c
 	return 0;
 }
 
-void run_swap_set_tier2(struct run_swap *s, uint32_t opt_level, const char *floors)
+void run_swap_set_run(struct run_swap *s, uint32_t opt_level, const char *floors)
 {
 	if (s) {
 		s->tier2_opt = opt_level;
