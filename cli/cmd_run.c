@@ -91,8 +91,9 @@ static void usage(FILE *f)
 		"                      with fast instruction selection, and stay there; auto: "
 		"start\n"
 		"                      at O0, compile O2 in the background and swap it in between\n"
-		"                      two dispatches (eager, --in-process only)\n" CLI_CACHE_USAGE
-			CLI_BUDGET_USAGE
+		"                      two dispatches (eager; in a driver domain the\n"
+		"                      supervisor's compiler process compiles tier 2 and the\n"
+		"                      driver host swaps it in)\n" CLI_CACHE_USAGE CLI_BUDGET_USAGE
 		"  --backend NAME[:OPTIONS]  hypervisor backend (default native); xen takes\n"
 		"                      transport=xen|loop,socket=PATH,domid=N,toolstack=0|1,\n"
 		"                      timeout=MS,spin=US\n"
@@ -176,9 +177,9 @@ static void usage(FILE *f)
 		"                      root only); in a driver domain the supervisor relays\n"
 		"                      detach, list and stats to the driver host, and for\n"
 		"                      attach verifies and compiles the package and hands it\n"
-		"                      to the running driver host; with --in-process also\n"
-		"                      for `xdrv update` (a newer version of the driver, same\n"
-		"                      interface)\n"
+		"                      to the running driver host; also for `xdrv update` (a\n"
+		"                      newer version of the driver, same interface; in a\n"
+		"                      driver domain checked and compiled by the supervisor)\n"
 		"  --floors DIR        `xdrv update` also refuses a version below the rollback\n"
 		"                      floor that the boot state folder DIR (a boot's\n"
 		"                      \"state_dir\", no TPM) holds for the driver\n"
@@ -236,6 +237,7 @@ struct run_args {
 	bool echo;		     /* NIC: --echo */
 	bool in_process;	     /* --in-process: no driver host */
 	bool tier_set;		     /* --tier given */
+	uint32_t tier2_opt;	     /* --tier auto in a driver domain: tier 2's level, else 0 */
 	const char *backends;	     /* --backends, NULL: not given */
 	enum hvb_split_where where;  /* --backends */
 	struct hvb_split_plan split; /* what the supervisor serves (xdrv/hvb_split.h) */
@@ -506,12 +508,6 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 	if (a->cfg.tier == LDR_TIER_AUTO && a->cfg.jit_mode == LDR_JIT_LAZY)
 		return xdrv_cli_usage_error("run", "--tier auto compiles eagerly: not with --lazy",
 					    NULL);
-	if (a->cfg.tier == LDR_TIER_AUTO && !a->in_process && !a->native)
-		return xdrv_cli_usage_error(
-			"run",
-			"--tier auto runs in process only (add --in-process): the swap to tier 2 "
-			"is not done across a compiler process and a driver host yet",
-			NULL);
 	if (a->native && a->tier_set)
 		return xdrv_cli_usage_error(
 			"run", "--native runs native code: --tier does not apply", NULL);
@@ -655,11 +651,36 @@ static void run(struct run_args *a, struct run_state *st, struct ldr_domain_host
 	st->t_end = xdrv_now_ns();
 }
 
+/* --tier auto in a driver host: tier 2 is the supervisor's swap (cli/run/ctl_swap.c). */
+static void tier_summary_host(const struct run_args *a, const struct ldr_tier_info *ti)
+{
+	char hex[65];
+	xdrv_hex(ti->obj_sha256, sizeof ti->obj_sha256, hex);
+	if (ti->what == LDR_SWAP_TIER2 && ti->state == LDR_TIER_LIVE)
+		printf("  tier        auto: tier 1 O0, tier 2 O%u live after %.3f ms (compiled by "
+		       "the supervisor's compiler process, swap %.3f ms, %u of %u slots; object "
+		       "sha256 %s)\n",
+		       a->tier2_opt, ms(ti->live_after_ns), ms(ti->swap_ns), ti->swapped,
+		       ti->functions, hex);
+	else if (ti->what == LDR_SWAP_NONE)
+		printf("  tier        auto: tier 1 O0 throughout; tier 2 O%u was not swapped into "
+		       "the driver host before the run ended\n",
+		       a->tier2_opt);
+	else /* a change after tier 2 (or after it failed): the code line says which runs */
+		printf("  tier        auto: tier 1 O0, tier 2 O%u asked of the supervisor; "
+		       "generation %u runs (below)\n",
+		       a->tier2_opt, ti->generation);
+}
+
 /* --tier fast|auto: what ran, and for auto when tier 2 went live (or why not). */
 static void tier_summary(const struct run_args *a, const struct run_state *st)
 {
 	struct ldr_tier_info ti;
 	ldr_image_tier_info(st->img, &ti);
+	if (a->tier2_opt) {
+		tier_summary_host(a, &ti);
+		return;
+	}
 	if (a->cfg.tier == LDR_TIER_FAST || ti.state == LDR_TIER_NONE) {
 		printf("  tier        %s: O%u throughout%s\n", ldr_tier_name(a->cfg.tier),
 		       ldr_ctx_opt_level(st->ctx),
@@ -732,7 +753,7 @@ static void summary(struct run_args *a, struct run_state *st, const struct ldr_u
 		printf("  native      %s, loaded in %.3f ms\n", a->native,
 		       ms(st->t_loaded - st->t0));
 	}
-	if (st->img && a->cfg.tier != LDR_TIER_FULL)
+	if (st->img && (a->cfg.tier != LDR_TIER_FULL || a->tier2_opt))
 		tier_summary(a, st);
 	struct ldr_tier_info ti;
 	ldr_image_tier_info(st->img, &ti);
@@ -881,19 +902,25 @@ static int run_loaded(struct run_args *a, struct run_state *st, const uint8_t *i
 		if (rc == 0 && a->next)
 			rc = run_ext_attach(st->ctx, run_nic_netdev(st->nic), a->ext, a->next,
 					    &err);
-		if (rc == 0 && a->control && host) { /* the supervisor relays to us */
-			st->ctl = run_ctl_host(a->ctl_pair[1], host);
-			if (!st->ctl)
-				rc = xdrv_err(&err, -ENOMEM, "out of memory");
-		} else if (rc == 0 && a->control) {
+		if (rc == 0 && a->control && !host) {
 			rc = run_ctl_open(a->control_path, &st->ctl, &err);
 			offer_update(a, st);
 		}
 		run_ctl_set(st->ctl, st->ctx, run_nic_netdev(st->nic));
-		/* in a driver host: what the supervisor's swap messages swap code in */
 		run_ctl_set_image(st->ctl, st->img);
 		if (rc != 0)
 			ldr_driver_unbind(st->drv);
+	}
+	/* a driver host: the supervisor relays requests, swaps (tier 2 too) and updates to us */
+	if (rc == 0 && host && (a->control || a->tier2_opt)) {
+		st->ctl = run_ctl_host(a->ctl_pair[1], host);
+		if (!st->ctl) {
+			rc = xdrv_err(&err, -ENOMEM, "out of memory");
+			ldr_driver_unbind(st->drv);
+		}
+		run_ctl_set(st->ctl, st->ctx, st->nic ? run_nic_netdev(st->nic) : NULL);
+		run_ctl_set_image(st->ctl, st->img); /* what the swap messages swap code in */
+		offer_update(a, st);
 	}
 	/* a disk run in process: its control socket takes `xdrv update`, between two requests of
 	 * the disk operations and in the loop after them */
@@ -960,8 +987,12 @@ static int host_body(void *arg, struct ldr_domain_host *h, uint32_t restarts)
 		printf("domain: driver host restarted (%u)\n", restarts);
 	st.t0 = restarts ? xdrv_now_ns() : j->t0;
 	st.ctx = j->ctx;
-	st.compiled = j->compiled;
-	int rc = ldr_image_load_compiled(j->ctx, j->compiled, &st.img, &err);
+	/* a restarted host links the version `xdrv update` made live, if any */
+	struct ldr_compiled *upd = NULL;
+	int rc = run_swap_base(j->swap, &upd, &err);
+	st.compiled = upd ? upd : j->compiled;
+	if (rc == 0)
+		rc = ldr_image_load_compiled(j->ctx, st.compiled, &st.img, &err);
 	if (rc == 0 && !(st.desc = ldr_image_descriptor(st.img)))
 		rc = xdrv_err(&err, -EINVAL, "%s: no driver descriptor", j->a->pkg);
 	/* a restarted host runs the generation that was live (xdrv param set, xdrv patch) */
@@ -972,9 +1003,11 @@ static int host_body(void *arg, struct ldr_domain_host *h, uint32_t restarts)
 		fflush(stdout);
 		fprintf(stderr, "xdrv run: %s\n", err ? err : "failed");
 		free(err);
+		ldr_compiled_free(upd);
 		return 1;
 	}
 	rc = run_loaded(j->a, &st, j->input, j->in_len, h);
+	ldr_compiled_free(upd);
 	/* the process ends here: what it holds goes with it (unbind released the driver's) */
 	return rc;
 }
@@ -1026,6 +1059,14 @@ static int run_isolated(struct run_args *a, const uint8_t *input, size_t in_len)
 	 * package is read once, and what a change compiles later is these bytes */
 	if (a->control && a->cfg.jit_mode == LDR_JIT_EAGER)
 		a->cfg.swappable = 1;
+	/* --tier auto: generation 0 at O0, swappable; the relay has tier 2 compiled at the
+	 * optimized level and swapped in, as a served boot does (loader/boot_seq.c) */
+	if (a->cfg.tier == LDR_TIER_AUTO) {
+		a->tier2_opt = a->cfg.opt_level ? a->cfg.opt_level : 2;
+		a->cfg.tier = LDR_TIER_FAST;
+		a->cfg.opt_level = 0;
+		a->cfg.swappable = 1;
+	}
 	uint8_t *pkg = NULL;
 	size_t pkg_len = 0;
 	int crc = ldr_ctx_create(&a->cfg, &ctx, &cerr);
@@ -1037,6 +1078,13 @@ static int run_isolated(struct run_args *a, const uint8_t *input, size_t in_len)
 	if (crc == 0 && a->cfg.swappable)
 		crc = run_swap_new(&a->cfg, pkg, pkg_len, label, a->pv, a->nparams, compiled,
 				   a->ext_rev, &swap, &cerr);
+	run_swap_set_run(swap, a->tier2_opt, a->floors);
+	if (crc == 0 && a->tier2_opt) {
+		printf("domain: --tier auto: %s compiled at O%u (swappable, generation 0) by the "
+		       "compiler process; tier 2 (O%u) follows, swapped into the driver host\n",
+		       label, a->cfg.opt_level, a->tier2_opt);
+		fflush(stdout);
+	}
 	free(pkg);
 	/* the extensions too: verified and compiled here and in the compiler process, linked
 	 * and run in the driver host */
@@ -1076,8 +1124,8 @@ static int run_isolated(struct run_args *a, const uint8_t *input, size_t in_len)
 	/* --control: the socket is the supervisor's (a driver host may not accept connections);
 	 * a thread relays list, stats and detach to the driver host over a socket pair */
 	struct run_ctl *ctl = NULL;
-	if (rc == 0 && a->control) {
-		rc = run_ctl_open(a->control_path, &ctl, &err);
+	if (rc == 0 && (a->control || a->tier2_opt)) { /* without --control: tier 2's relay */
+		rc = run_ctl_open(a->control ? a->control_path : NULL, &ctl, &err);
 		if (rc == 0 &&
 		    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, a->ctl_pair) != 0)
 			rc = xdrv_err(&err, -errno, "--control: socketpair: %s", strerror(errno));

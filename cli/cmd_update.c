@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * `xdrv update [--control PATH] NEWPKG`: replace the driver of a running
- * `xdrv run --in-process --control` by a newer signed version of itself, without unregistering
- * its network interface (cli/run/update.c serves the request, loader/runtime_update.c swaps the
+ * `xdrv update [--control PATH] NEWPKG`: replace the driver of a running `xdrv run --control`
+ * by a newer signed version of itself, without unregistering its network interface
+ * (cli/run/update.c serves the request, in process or in a driver domain's driver host after the
+ * supervisor checked and compiled it, cli/run/ctl_swap.c; loader/runtime_update.c swaps the
  * drivers). Prints the run's answer; exits 1 on an "error:" answer.
  */
 #include "commands.h"
@@ -20,8 +21,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: xdrv update [--control PATH] NEWPKG\n"
 		"\n"
-		"Replace the driver of a running `xdrv run --in-process --control` by a newer\n"
-		"signed version of the same driver, without unregistering its network interface:\n"
+		"Replace the driver of a running `xdrv run --control` by a newer signed version\n"
+		"of the same driver, without unregistering its network interface:\n"
 		"the run checks NEWPKG as a boot would (signature and chain with the run's trust\n"
 		"root, revocation with its --ext-crl/--ext-deny-list, the same driver name, a\n"
 		"security_version not below the running one's), compiles it while the old driver\n"
@@ -37,8 +38,10 @@ static void usage(FILE *f)
 		"  --control PATH  the run's control socket (default $XDRV_RUN_DIR, else\n"
 		"                  $XDG_RUNTIME_DIR, else /tmp, /xdrv-run.sock)\n"
 		"  NEWPKG          the new version's package file\n"
-		"Driver domains (xdrv run without --in-process) answer that live update needs\n"
-		"--in-process.\n");
+		"In a driver domain (xdrv run without --in-process) the supervisor checks NEWPKG\n"
+		"and has its compiler process compile it with the run's parameters; the driver\n"
+		"host links it and replaces the driver; a driver host restarted later starts\n"
+		"from the new version (not with --lazy).\n");
 }
 
 int cmd_update(int argc, char **argv)
@@ -85,8 +88,7 @@ int cmd_update(int argc, char **argv)
 	char line[PATH_MAX + 16];
 	snprintf(line, sizeof line, "update %s\n", abs);
 	char *answer = NULL;
-	int rc = run_ctl_request_to("xdrv update", path, line, "xdrv run --in-process --control",
-				    &answer);
+	int rc = run_ctl_request_to("xdrv update", path, line, "xdrv run --control", &answer);
 	if (rc >= 0)
 		rc = run_ctl_print("xdrv update", answer);
 	free(answer);

@@ -202,11 +202,12 @@ static int parse_policy(struct boot_config *c, json_t *p, char **err)
 		/* tiers (loader/tier.c): auto needs the drivers to stay (xdrv boot --serve), which
 		 * a configuration does not say */
 		if (ldr_tier_parse(s, &c->tier) != 0 || c->tier == LDR_TIER_AUTO)
-			rc = xdrv_err(err, -EINVAL,
-				      "policy.tier: \"%s\" is not full or fast (auto runs in "
-				      "process only: xdrv run --in-process, or in a served boot: "
-				      "xdrv boot --serve --tier auto)",
-				      s);
+			rc = xdrv_err(
+				err, -EINVAL,
+				"policy.tier: \"%s\" is not full or fast (auto is chosen "
+				"where the drivers stay: xdrv run --tier auto, or in a served "
+				"boot: xdrv boot --serve --tier auto)",
+				s);
 		else if (c->tier == LDR_TIER_FAST)
 			c->opt_level = 0; /* measured as opt=0 */
 	}

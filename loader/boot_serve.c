@@ -138,28 +138,19 @@ static void host_update(struct ldr_ctx *ctx, struct ldr_image **img, struct ldr_
 {
 	char *err = NULL;
 	struct ldr_compiled *rec = NULL;
-	struct ldr_image *nimg = NULL;
 	struct ldr_update_report rep;
 	memset(&rep, 0, sizeof rep);
 	int rc = ldr_compiled_wire_read(p, n, &rec, &err);
 	if (!rc)
-		rc = ldr_image_load_compiled(ctx, rec, &nimg, &err);
-	const struct xdrv_driver *desc = nimg ? ldr_image_descriptor(nimg) : NULL;
-	if (!rc && !desc)
-		rc = xdrv_err(&err, -EINVAL, "no driver descriptor");
-	if (!rc)
-		rc = ldr_driver_update(drv, desc, NULL, 0, &rep, &err);
+		rc = ldr_image_update_compiled(ctx, rec, img, drv, NULL, &rep, &err);
 	if (rc) {
 		char msg[1400];
 		snprintf(msg, sizeof msg, "%s%s", err ? err : "update failed",
 			 rep.rolled_back ? " (the old version was probed again and runs)" : "");
 		host_fail(ch, rc, msg);
-		ldr_image_unload(nimg);
 		if (!*drv)
 			_exit(1); /* neither version is bound: nothing left to serve */
 	} else {
-		ldr_image_unload(*img); /* its driver is unbound: the new image's runs */
-		*img = nimg;
 		uint8_t d[32];
 		char hex[65], kept[16], dropped[32], q[32], r[32], pr[32];
 		ldr_compiled_sha256(rec, d);

@@ -37,6 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "xdrv/runtime.h"
 #include "xdrv/sandbox.h"
 #include "xdrv/util.h"
 
@@ -577,8 +578,9 @@ int ldr_package_compile_gen(struct ldr_ctx *ctx, const uint8_t *buf, size_t len,
 		label = "(buffer)";
 	if (ctx->cfg.tier == LDR_TIER_AUTO)
 		return xdrv_err(err, -ENOTSUP,
-				"package %s: tier auto runs in process only (the swap to tier 2 "
-				"is not done across the compiler process and a driver host)",
+				"package %s: a context in tier auto compiles in process only "
+				"(across processes: generation 0 at O0, swappable, then "
+				"ldr_gen_tier2)",
 				label);
 	struct ldr_compiled *c = calloc(1, sizeof *c);
 	if (!c || !(c->label = strdup(label))) {
@@ -1182,4 +1184,32 @@ int ldr_image_swap_generation(struct ldr_image *img, const struct ldr_compiled *
 		.compile_ns = c->t.jit_ns,
 	};
 	return ldr_image_swap_compiled(img, &g, ti, err);
+}
+
+int ldr_image_update(struct ldr_image **img, struct ldr_image *nimg, struct ldr_driver **drvp,
+		     const struct ldr_bind_opts *opts, struct ldr_update_report *rep, char **err)
+{
+	const struct xdrv_driver *desc = nimg ? ldr_image_descriptor(nimg) : NULL;
+	int rc = desc ? ldr_driver_update(drvp, desc, opts, 0, rep, err)
+		      : xdrv_err(err, -EINVAL, "%s: no driver descriptor",
+				 nimg && nimg->name ? nimg->name : "the new version");
+	if (rc) {
+		ldr_image_unload(nimg);
+		return rc;
+	}
+	ldr_image_unload(*img); /* its driver is unbound: the new image's runs */
+	*img = nimg;
+	return 0;
+}
+
+int ldr_image_update_compiled(struct ldr_ctx *ctx, const struct ldr_compiled *c,
+			      struct ldr_image **img, struct ldr_driver **drvp,
+			      const struct ldr_bind_opts *opts, struct ldr_update_report *rep,
+			      char **err)
+{
+	struct ldr_image *nimg = NULL;
+	if (rep)
+		memset(rep, 0, sizeof *rep);
+	int rc = ldr_image_load_compiled(ctx, c, &nimg, err);
+	return rc ? rc : ldr_image_update(img, nimg, drvp, opts, rep, err);
 }

@@ -1270,6 +1270,7 @@ int ldr_tier_adopt(struct ldr_image *img, const uint8_t *obj, size_t len, char *
 	t->joined = 1;
 	t->next_gen = 1;
 	t->reported = 1;
+	t->loaded_ns = xdrv_now_ns(); /* tier 2's "live after" counts from here */
 	atomic_store(&t->state, LDR_TIER_LIVE);
 	img->tier = t;
 	if (!(t->label = strdup(img->name ? img->name : "?")))
@@ -1326,7 +1327,8 @@ int ldr_image_swap_compiled(struct ldr_image *img, const struct ldr_compiled_gen
 	t->what = g->what;
 	snprintf(t->suffix, sizeof t->suffix, "%s", suffix);
 	snprintf(t->change, sizeof t->change, "%s", g->change);
-	t->loaded_ns = xdrv_now_ns();
+	if (g->what != LDR_SWAP_TIER2) /* tier 2: live after the load, as in process */
+		t->loaded_ns = xdrv_now_ns();
 	t->obj = (uint8_t *)(uintptr_t)g->obj; /* borrowed for swap_in */
 	t->obj_len = g->obj_len;
 	t->compile_ns = g->compile_ns;

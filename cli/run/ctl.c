@@ -13,7 +13,8 @@
  * Protocol: one request a connection, one line: "list", "stats", "detach ID", or
  * "attach POS SPEC" (POS a number or "end"; SPEC as --ext takes it, its paths absolute),
  * "param list|status|set ..." or "patch list|apply PATH|revert" (code swaps: ctl_param.c in
- * process, ctl_swap.c in a driver domain), or "update PATH" (in process). The answer: lines of
+ * process, ctl_swap.c in a driver domain), or "update PATH" (update.c; in a driver domain checked
+ * and compiled by the supervisor, ctl_swap.c). The answer: lines of
  * text, the last "ok" or "error: MESSAGE".
  *
  * In a driver domain the supervisor owns the socket (the driver host may not accept
@@ -43,7 +44,10 @@
  * object it handed over, and answers the client as the in-process path does; `param list|status`
  * and `patch list` are its own answers. A restarted driver host swaps in the generation that was
  * live before its first dispatch (run_swap_catch_up): live changes survive a restart. `update`
- * stays in-process only.
+ * is served by the relay the same way (ctl_swap.c): checked and compiled there, sent in a swap
+ * message of its own kind, the driver replaced by the host (update.c's run_update_host). With
+ * `--tier auto` the relay's first job is tier 2 (run_swap_tier2); without --control the relay
+ * then has no socket (run_ctl_open(NULL)) and ends after it.
  */
 #define _GNU_SOURCE /* accept4, struct ucred */
 #include "ctl.h"
@@ -120,6 +124,14 @@ int run_ctl_default_path(char *buf, size_t cap)
 int run_ctl_open(const char *path, struct run_ctl **out, char **err)
 {
 	*out = NULL;
+	if (!path) { /* a relay for tier 2 alone */
+		struct run_ctl *c = calloc(1, sizeof *c);
+		if (!c)
+			return xdrv_err(err, -ENOMEM, "out of memory");
+		c->fd = c->pair = -1;
+		*out = c;
+		return 0;
+	}
 	int fd = xdrv_ctl_listen(path, SOCK_NONBLOCK, err);
 	if (fd < 0) {
 		xdrv_err_prefix(err, "--control %s", path);
@@ -313,8 +325,10 @@ void run_ctl_set_update(struct run_ctl *c, struct run_update *u)
 /* "update PATH": the running driver replaced by a newer version of itself (update.c). */
 static void do_update(struct run_ctl *c, FILE *f, const char *path)
 {
-	if (!c->upd) {
-		reply(f, "error: live update needs --in-process (not built for driver domains)\n");
+	if (!c->upd || c->host) { /* a driver host: only from its supervisor's message */
+		reply(f, "error: %s\n",
+		      c->host ? "a driver host takes an update only from its supervisor"
+			      : "this run takes no live update");
 		return;
 	}
 	run_update_serve(c->upd, path, f);
@@ -490,8 +504,10 @@ static bool host_pump(struct run_ctl *c)
 		if (swap) {
 			c->served++;
 			c->swaps++;
-			if (run_swap_host(c->img, big, (size_t)n, f) != 0)
+			if (run_swap_host(c->img, c->upd, big, (size_t)n, f) != 0)
 				c->refused++;
+			if (c->upd && *c->upd->img)
+				c->img = *c->upd->img; /* an update's (the old image is gone) */
 		} else {
 			host_attach(c, big, (size_t)n, f);
 		}
@@ -500,6 +516,13 @@ static bool host_pump(struct run_ctl *c)
 		if (ans && send(c->fd, ans, alen < MSG_MAX ? alen : MSG_MAX, MSG_DONTWAIT) < 0)
 			c->refused++;
 		free(ans);
+		if (c->upd && !*c->upd->drv) { /* an update that failed and could not roll back */
+			printf("domain: driver host %d: neither version of the driver is bound: it "
+			       "ends\n",
+			       (int)getpid());
+			fflush(stdout);
+			_exit(1); /* the supervisor restarts it from the version it knows runs */
+		}
 		return true;
 	}
 	req[n] = 0;
@@ -607,7 +630,15 @@ static void relay_one(struct run_ctl *c, int cfd)
 		return;
 	char msg[REQ_MAX + 16];
 	uint32_t seq = ++c->seq;
-	if (c->swap && (!strncmp(req, "param ", 6) || !strncmp(req, "patch ", 6))) {
+	if (!c->swap && !strncmp(req, "update ", 7)) {
+		static const char e[] = "error: live update in a driver domain needs the driver "
+					"compiled eagerly (not --lazy)\n";
+		ssize_t w = write(cfd, e, sizeof e - 1);
+		(void)w;
+		return;
+	}
+	if (c->swap && (!strncmp(req, "param ", 6) || !strncmp(req, "patch ", 6) ||
+			!strncmp(req, "update ", 7))) {
 		FILE *f = fdopen(dup(cfd), "w");
 		if (f) { /* served here: checked, compiled, handed over (ctl_swap.c) */
 			run_swap_serve(c->swap, c->pair, seq, req, f);
@@ -681,7 +712,9 @@ static void *relay_main(void *arg)
 	sigemptyset(&pipe);
 	sigaddset(&pipe, SIGPIPE);
 	pthread_sigmask(SIG_BLOCK, &pipe, NULL);
-	while (!c->stop) {
+	/* --tier auto: tier 2 first (requests wait for it), again after an update */
+	run_swap_tier2(c->swap, c->pair, ++c->seq, &c->stop);
+	while (!c->stop && c->fd >= 0) {
 		struct pollfd p = {.fd = c->fd, .events = POLLIN};
 		if (poll(&p, 1, 200) <= 0)
 			continue;
@@ -690,6 +723,7 @@ static void *relay_main(void *arg)
 			continue;
 		relay_one(c, cfd);
 		close(cfd);
+		run_swap_tier2(c->swap, c->pair, ++c->seq, &c->stop);
 	}
 	return NULL;
 }
@@ -744,10 +778,12 @@ void run_ctl_close(struct run_ctl *c)
 		return;
 	if (c->relaying) {
 		c->stop = 1;
+		/* the driver host is gone: a relay waiting for its answer stops at once */
+		shutdown(c->pair, SHUT_RDWR);
 		pthread_join(c->relay, NULL);
 	}
 	ldr_ctx_destroy(c->cctx);
-	if (!c->host) { /* a driver host's end of the pair is the supervisor's to close */
+	if (!c->host && c->fd >= 0) { /* a driver host's end of the pair is the supervisor's */
 		close(c->fd);
 		unlink(c->path);
 	}

@@ -18,13 +18,15 @@ struct run_ctl;
 
 /* $XDRV_RUN_DIR, else $XDG_RUNTIME_DIR, else /tmp, and "/xdrv-run.sock". 0 or -ENAMETOOLONG. */
 int run_ctl_default_path(char *buf, size_t cap);
-/* Create and listen (a stale socket file is replaced, a live one refused). 0 or -errno. */
+/* Create and listen (a stale socket file is replaced, a live one refused). 0 or -errno. path
+ * NULL: no socket (a driver domain's relay for --tier auto alone: its tier 2 swap). */
 int run_ctl_open(const char *path, struct run_ctl **out, char **err);
 /* What requests act on: the loader context (to load extensions) and the interface. */
 void run_ctl_set(struct run_ctl *c, struct ldr_ctx *ctx, struct ldr_netdev *nd);
 struct run_end run_ctl_end(struct run_ctl *c);
-/* In process: offer "update PATH" (xdrv update, update.c) acting on u (borrowed for the run).
- * Without it (a driver domain) the request is answered with an error. */
+/* What `xdrv update` acts on (update.c; u borrowed for the run): in process "update PATH" is
+ * served with it; in a driver host the supervisor's update message (ctl_swap.c), the text
+ * request being refused there. Without it both are answered with an error. */
 struct run_update;
 void run_ctl_set_update(struct run_ctl *c, struct run_update *u);
 /* Supervisor of a driver domain: the loader configuration (trust root and all) with which the
@@ -59,18 +61,31 @@ int run_swap_new(const struct ldr_config *cfg, const uint8_t *pkg, size_t len, c
 		 const struct ldr_param_value *pv, size_t npv, const struct ldr_compiled *gen0,
 		 const struct sig_revocation *rev, struct run_swap **out, char **err);
 void run_swap_free(struct run_swap *s); /* NULL-safe */
-/* The relay serves "param ..." and "patch ..." from s (borrowed for the run) instead of relaying
- * them as text. */
+/* The relay serves "param ...", "patch ..." and "update PATH" from s (borrowed for the run)
+ * instead of relaying them as text, and does its tier 2 first (run_swap_tier2). */
 void run_ctl_set_swap(struct run_ctl *c, struct run_swap *s);
-/* Supervisor's relay: one request line "param ..." or "patch ..." served (a change checked,
- * compiled, handed to the driver host over `pair` as swap message `seq` and its answer waited
- * for), answered into f as the in-process path answers. */
+/* Supervisor's relay: one request line "param ...", "patch ..." or "update PATH" served (a
+ * change checked, compiled, handed to the driver host over `pair` as swap message `seq` and its
+ * answer waited for), answered into f as the in-process path answers. */
 void run_swap_serve(struct run_swap *s, int pair, uint32_t seq, char *req, FILE *f);
-/* Driver host: a swap message (ctl_msg.h) applied to img between two dispatches, answered
- * "#SEQ\nANSWER" into f. 0 or -errno. */
-int run_swap_host(struct ldr_image *img, const uint8_t *msg, size_t n, FILE *f);
-/* A driver host just forked from the supervisor that owns s: the generation that was live when
- * it was forked (if not generation 0) swapped into img. 0 or -errno with *err. */
+/* The run's options for s: --tier auto's tier 2 level (opt_level; 0: none), the relay's first
+ * job (run_swap_tier2); --floors for `xdrv update` (floors, or NULL; borrowed for the run). */
+void run_swap_set_run(struct run_swap *s, uint32_t opt_level, const char *floors);
+/* Supervisor's relay, between two requests: tier 2 compiled and handed over if it is due (at the
+ * start, and after an update), logged as the in-process tier 2 is; `stop` set: the run ends (a
+ * failure then says so). */
+void run_swap_tier2(struct run_swap *s, int pair, uint32_t seq, const volatile int *stop);
+/* Driver host: a swap message (ctl_msg.h) applied to img between two dispatches, or an update
+ * (RUN_CTL_SWAP_UPDATE) made with u (NULL: refused), answered "#SEQ\nANSWER" into f. 0 or
+ * -errno. */
+struct run_update;
+int run_swap_host(struct ldr_image *img, struct run_update *u, const uint8_t *msg, size_t n,
+		  FILE *f);
+/* A driver host just forked from the supervisor that owns s: the record of the version `xdrv
+ * update` made live, to link instead of the run's first (*out NULL: none; the caller frees);
+ * then the generation that was live when it was forked (if not generation 0) swapped into img.
+ * 0 or -errno with *err. */
+int run_swap_base(const struct run_swap *s, struct ldr_compiled **out, char **err);
 int run_swap_catch_up(const struct run_swap *s, struct ldr_image *img, char **err);
 /* Supervisor's relay: msg sent over pair, the answer tagged "#SEQ\n" waited for (others are
  * late answers, skipped) up to timeout_ns: 0 with the answer's body in ans (NUL-ended), or -1

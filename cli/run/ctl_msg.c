@@ -201,7 +201,8 @@ bool run_ctl_swap_is(const uint8_t *b, size_t n)
 
 static bool swap_what_ok(uint32_t what)
 {
-	return what == LDR_SWAP_PARAM || what == LDR_SWAP_PATCH || what == LDR_SWAP_REVERT;
+	return what == LDR_SWAP_PARAM || what == LDR_SWAP_PATCH || what == LDR_SWAP_REVERT ||
+	       what == LDR_SWAP_TIER2 || what == RUN_CTL_SWAP_UPDATE;
 }
 
 static bool printable(const uint8_t *p, size_t n)

@@ -14,8 +14,10 @@
  * follow; the whole is at most RUN_CTL_ATTACH_MAX bytes. The answer is the relay's text one.
  *
  * The swap message hands the driver host a generation of its driver's code that the supervisor
- * checked and had compiled for `xdrv param set` or `xdrv patch apply|revert` (loader's struct
- * ldr_gen): magic "XDRVSWP1", seq (u32), what (u32, LDR_SWAP_PARAM, _PATCH or _REVERT), change
+ * checked and had compiled for `xdrv param set`, `xdrv patch apply|revert` or `--tier auto`'s
+ * tier 2 (loader's struct ldr_gen), or for `xdrv update` the new version's generation 0: magic
+ * "XDRVSWP1", seq (u32), what (u32, LDR_SWAP_PARAM, _PATCH, _REVERT, _TIER2, or
+ * RUN_CTL_SWAP_UPDATE: the driver replaced, cli/run/update.c), change
  * length (u32, 1..RUN_CTL_CHANGE_MAX-1), record length (u32, not 0), reserved (u32, 0); then the
  * change (printable ASCII, no NUL: what the host reports), then the compiled record. Nothing may
  * follow; at most RUN_CTL_ATTACH_MAX bytes in all.
@@ -51,7 +53,8 @@ int run_ctl_attach_write(uint32_t seq, uint32_t op, uint32_t where, const struct
 int run_ctl_attach_parse(const uint8_t *b, size_t n, struct run_ctl_attach *a, char **err);
 void run_ctl_attach_free(struct run_ctl_attach *a);
 
-#define RUN_CTL_CHANGE_MAX 160u /* struct ldr_tier_info.change's size */
+#define RUN_CTL_CHANGE_MAX  160u /* struct ldr_tier_info.change's size */
+#define RUN_CTL_SWAP_UPDATE 16u	 /* what: `xdrv update` (not an LDR_SWAP_* kind) */
 
 struct run_ctl_swap {
 	uint32_t seq, what;

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * `xdrv update` against `xdrv run --in-process --control`: the control socket's "update PATH"
- * (ctl.c), served on the run loop's thread between two dispatches.
+ * `xdrv update` against `xdrv run --control`: the control socket's "update PATH" (ctl.c), served
+ * on the run loop's thread between two dispatches. In a driver domain the supervisor reads the
+ * package, has the compiler process compile it and makes the same checks (run_update_check, from
+ * ctl_swap.c); the driver host links the record and swaps the drivers (run_update_host).
  *
  * The new package is checked as a boot checks one, before the running driver is touched: its
  * signature and certificate chain with the run's trust root (the loader verifies before it
@@ -36,36 +38,33 @@ static double ms(uint64_t ns)
 	return (double)ns / 1e6;
 }
 
-/* Read, check revocation, load (verify, compile, link). 0 with *img, or -errno with *err. */
+/* Read and load (verify, compile, link). 0 with *img and the bytes in *buf, or -errno. */
 static int load_new(const struct run_update *u, const char *path, struct ldr_image **img,
-		    char **err)
+		    uint8_t **buf, size_t *len, char **err)
 {
-	uint8_t *buf = NULL;
-	size_t len = 0;
-	int rc = xdrv_read_file(path, UPDATE_PKG_MAX, &buf, &len, err);
+	int rc = xdrv_read_file(path, UPDATE_PKG_MAX, buf, len, err);
 	if (rc == 0)
-		rc = ldr_image_load_buf(u->ctx, buf, len, path, u->params, u->nparams, img, err);
-	if (rc == 0 && !ldr_image_signature(*img))
-		rc = xdrv_err(err, -EPERM,
-			      "%s: not verified: live update takes a signed package checked with "
-			      "the run's trust root (the run has none, or the package is unsigned)",
-			      path);
-	/* revocation of a verified package, as a boot checks it */
-	if (rc == 0 && u->rev && (rc = sig_revocation_check(u->rev, buf, len, err)) != 0)
-		xdrv_err_prefix(err, "%s: revocation", path);
-	free(buf);
-	if (rc != 0 && *img) {
-		ldr_image_unload(*img);
-		*img = NULL;
-	}
+		rc = ldr_image_load_buf(u->ctx, *buf, *len, path, u->params, u->nparams, img, err);
 	return rc;
 }
 
-/* The manifest checks against the running image. 0, or -errno with *err. */
-static int check_versions(const struct ldr_image *old, const struct ldr_image *img,
-			  const char *path, char **err)
+int run_update_check(const struct sig_revocation *rev, const char *floors,
+		     const struct sdk_manifest *mo, const struct sdk_manifest *mn,
+		     const struct sig_info *si, const uint8_t *buf, size_t len, const char *path,
+		     char **err)
 {
-	const struct sdk_manifest *mo = ldr_image_manifest(old), *mn = ldr_image_manifest(img);
+	int rc;
+	if (!si)
+		return xdrv_err(err, -EPERM,
+				"%s: not verified: live update takes a signed package checked with "
+				"the run's trust root (the run has none, or the package is "
+				"unsigned)",
+				path);
+	/* revocation of a verified package, as a boot checks it */
+	if (rev && (rc = sig_revocation_check(rev, buf, len, err)) != 0) {
+		xdrv_err_prefix(err, "%s: revocation", path);
+		return rc;
+	}
 	if (!mo || !mn || !mn->name || !mo->name)
 		return xdrv_err(err, -EINVAL, "%s: no manifest to compare", path);
 	if (strcmp(mo->name, mn->name) != 0)
@@ -80,72 +79,49 @@ static int check_versions(const struct ldr_image *old, const struct ldr_image *i
 				" (security_version only goes up)",
 				path, mn->security_version, mo->name,
 				mo->version ? mo->version : "?", mo->security_version);
-	if (!ldr_image_descriptor((struct ldr_image *)img))
-		return xdrv_err(err, -EINVAL, "%s: no driver descriptor", path);
+	/* --floors: the boot's rollback floor for the driver (boot_floor_check, as a boot checks
+	 * it) */
+	if (floors && (rc = boot_floor_check(floors, mn->name, mn->security_version, NULL, err))) {
+		xdrv_err_prefix(err, "%s: rollback", path);
+		return rc;
+	}
 	return 0;
 }
 
-/* --floors: the boot's rollback floor for the driver (boot_floor_check, as a boot checks it). */
-static int check_floor(const struct run_update *u, const struct ldr_image *img, const char *path,
-		       char **err)
+void run_update_refused(FILE *f, const char *msg)
 {
-	const struct sdk_manifest *m = ldr_image_manifest(img);
-	if (!u->floors)
-		return 0;
-	int rc = boot_floor_check(u->floors, m->name, m->security_version, NULL, err);
-	if (rc)
-		xdrv_err_prefix(err, "%s: rollback", path);
-	return rc;
+	fprintf(f, "error: %s; the running driver is unchanged\n", msg);
+	printf("control: update refused: %s\n", msg);
+	fflush(stdout);
 }
 
-void run_update_serve(struct run_update *u, const char *path, FILE *f)
+/* "VERSION (security_version N)" */
+static void version_text(const struct sdk_manifest *m, char *buf, size_t n)
 {
-	char *err = NULL;
-	struct ldr_image *img = NULL;
-	int rc = 0;
-	uint64_t t0 = xdrv_now_ns();
-	if (path[0] != '/')
-		rc = xdrv_err(&err, -EINVAL,
-			      "update wants the absolute path of a package, not '%s'", path);
-	else if (!*u->img || !*u->drv)
-		rc = xdrv_err(&err, -ENODEV, "the run has no driver image to update");
-	if (rc == 0)
-		rc = load_new(u, path, &img, &err);
-	if (rc == 0)
-		rc = check_versions(*u->img, img, path, &err);
-	if (rc == 0)
-		rc = check_floor(u, img, path, &err);
-	if (rc != 0) {
-		fprintf(f, "error: %s; the running driver is unchanged\n",
-			err ? err : strerror(-rc));
-		printf("control: update refused: %s\n", err ? err : strerror(-rc));
-		fflush(stdout);
-		ldr_image_unload(img);
-		free(err);
-		return;
-	}
-	const struct sdk_manifest *mo = ldr_image_manifest(*u->img), *mn = ldr_image_manifest(img);
-	char from[96], to[96];
-	snprintf(from, sizeof from, "%s (security_version %" PRIu64 ")",
-		 mo->version ? mo->version : "?", mo->security_version);
-	snprintf(to, sizeof to, "%s (security_version %" PRIu64 ")",
-		 mn->version ? mn->version : "?", mn->security_version);
-	char name[64];
-	snprintf(name, sizeof name, "%s", mn->name);
-	const struct sig_info *si = ldr_image_signature(img);
-	char digest[65];
-	snprintf(digest, sizeof digest, "%s", si->digest_hex);
-	uint64_t t_loaded = xdrv_now_ns();
+	snprintf(buf, n, "%s (security_version %" PRIu64 ")", m && m->version ? m->version : "?",
+		 m ? m->security_version : 0);
+}
 
+/* The update of *u->img's driver to nimg (owned from here) done and said into f and on stdout
+ * (load_ns: the new version's read and load, or in a driver host its link). */
+static void update_to(struct run_update *u, struct ldr_image *nimg, uint64_t load_ns, FILE *f)
+{
+	const struct sdk_manifest *mo = ldr_image_manifest(*u->img);
+	const struct sdk_manifest *mn = ldr_image_manifest(nimg);
+	const struct sig_info *si = ldr_image_signature(nimg);
+	char from[96], to[96], name[64], digest[65];
+	version_text(mo, from, sizeof from); /* copied: the old image goes on success */
+	version_text(mn, to, sizeof to);
+	snprintf(name, sizeof name, "%s", mn && mn->name ? mn->name : "?");
+	snprintf(digest, sizeof digest, "%s", si ? si->digest_hex : "unsigned");
 	struct ldr_update_report rep;
-	const struct xdrv_driver *desc = ldr_image_descriptor(img);
-	rc = ldr_driver_update(u->drv, desc, &u->bind, 0, &rep, &err);
+	memset(&rep, 0, sizeof rep);
+	char *err = NULL;
+	int rc = ldr_image_update(u->img, nimg, u->drv, &u->bind, &rep, &err);
+	u->frames_dropped += rep.frames_dropped;
 	if (rc == 0) {
-		ldr_image_unload(*u->img);
-		*u->img = img;
-		*u->desc = desc;
+		*u->desc = ldr_image_descriptor(*u->img);
 		u->updates++;
-		u->frames_dropped += rep.frames_dropped;
 		char disks[160] = "";
 		if (rep.blkdevs_kept || rep.scsi_kept)
 			snprintf(disks, sizeof disks,
@@ -159,15 +135,13 @@ void run_update_serve(struct run_update *u, const char *path, FILE *f)
 			" frame(s) in flight dropped%s; load %.3f ms, quiesce %.3f ms, remove "
 			"%.3f ms, probe %.3f ms",
 			name, from, to, digest, rep.netdevs_kept, rep.frames_dropped, disks,
-			ms(t_loaded - t0), ms(rep.quiesce_ns), ms(rep.remove_ns), ms(rep.probe_ns));
+			ms(load_ns), ms(rep.quiesce_ns), ms(rep.remove_ns), ms(rep.probe_ns));
 		fprintf(f, "%s\nok\n", line);
 		printf("control: updated %s\n", line);
 		fflush(stdout);
 		free(err);
 		return;
 	}
-	ldr_image_unload(img);
-	u->frames_dropped += rep.frames_dropped;
 	if (rep.rolled_back) /* the old version went through a remove and a probe too */
 		fprintf(f, "error: %s; %" PRIu64 " frame(s) in flight dropped\n",
 			err ? err : strerror(-rc), rep.frames_dropped);
@@ -176,4 +150,48 @@ void run_update_serve(struct run_update *u, const char *path, FILE *f)
 	printf("control: update of %s to %s failed: %s\n", name, to, err ? err : strerror(-rc));
 	fflush(stdout);
 	free(err);
+}
+
+void run_update_host(struct run_update *u, const struct ldr_compiled *rec, FILE *f)
+{
+	struct ldr_image *nimg = NULL;
+	char *err = NULL;
+	uint64_t t0 = xdrv_now_ns();
+	int rc = !*u->img || !*u->drv
+			 ? xdrv_err(&err, -ENODEV, "the run has no driver image to update")
+			 : ldr_image_load_compiled(u->ctx, rec, &nimg, &err);
+	if (rc)
+		run_update_refused(f, err ? err : strerror(-rc));
+	else
+		update_to(u, nimg, xdrv_now_ns() - t0, f);
+	free(err);
+}
+
+void run_update_serve(struct run_update *u, const char *path, FILE *f)
+{
+	char *err = NULL;
+	struct ldr_image *img = NULL;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int rc = 0;
+	uint64_t t0 = xdrv_now_ns();
+	if (path[0] != '/')
+		rc = xdrv_err(&err, -EINVAL,
+			      "update wants the absolute path of a package, not '%s'", path);
+	else if (!*u->img || !*u->drv)
+		rc = xdrv_err(&err, -ENODEV, "the run has no driver image to update");
+	if (rc == 0)
+		rc = load_new(u, path, &img, &buf, &len, &err);
+	if (rc == 0)
+		rc = run_update_check(u->rev, u->floors, ldr_image_manifest(*u->img),
+				      ldr_image_manifest(img), ldr_image_signature(img), buf, len,
+				      path, &err);
+	free(buf);
+	if (rc != 0) {
+		run_update_refused(f, err ? err : strerror(-rc));
+		ldr_image_unload(img);
+		free(err);
+		return;
+	}
+	update_to(u, img, xdrv_now_ns() - t0, f);
 }

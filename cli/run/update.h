@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * `xdrv update` against `xdrv run --in-process --control` (cli/run/update.c): replace the
- * running driver by a newer signed version of itself without unregistering its interface.
+ * `xdrv update` against `xdrv run --control` (cli/run/update.c): replace the running driver by
+ * a newer signed version of itself without unregistering its interface; in process, or in a
+ * driver domain's driver host (checked and compiled by the supervisor, ctl_swap.c).
  * Private to cli/.
  */
 #ifndef XDRV_CLI_RUN_UPDATE_H
@@ -37,5 +38,26 @@ struct run_update {
 /* Serve "update PATH": check and load the package, swap the drivers, answer into f (lines, the
  * last "ok" or "error: MESSAGE") and log one line on stdout. Between two dispatches only. */
 void run_update_serve(struct run_update *u, const char *path, FILE *f);
+
+/* The checks of a new version against the running one, the same in both places (in process
+ * after the load, a driver domain's supervisor after its compiler process compiled the package,
+ * ctl_swap.c): signed (si, the verified signature: not NULL), not revoked (rev, may be NULL: on
+ * the package's bytes buf), the same driver name, a security_version not below the running one's
+ * (mo) nor, with `floors` (a boot's state folder), below the rollback floor there. 0, or -errno
+ * with *err naming path. */
+struct sdk_manifest;
+struct sig_info;
+int run_update_check(const struct sig_revocation *rev, const char *floors,
+		     const struct sdk_manifest *mo, const struct sdk_manifest *mn,
+		     const struct sig_info *si, const uint8_t *buf, size_t len, const char *path,
+		     char **err);
+/* A refused update answered into f ("error: MSG; the running driver is unchanged") and logged. */
+void run_update_refused(FILE *f, const char *msg);
+/* Driver host: the update the supervisor checked and had compiled (rec, generation 0 of the new
+ * version, compiled with the run's parameters) linked and made the driver on the device
+ * (ldr_image_update: interfaces and disks kept; a failed probe rolls back), answered into f as
+ * run_update_serve answers. Between two dispatches only. */
+struct ldr_compiled;
+void run_update_host(struct run_update *u, const struct ldr_compiled *rec, FILE *f);
 
 #endif

@@ -227,6 +227,19 @@ static void test_a_swap_message_is_read_back_and_garbled_ones_refused(void)
 	CU_ASSERT_STRING_EQUAL(sw.change, "live patch x 1.0");
 	CU_ASSERT_EQUAL(sw.record_len, sizeof rec);
 	CU_ASSERT_EQUAL(memcmp(sw.record, rec, sizeof rec), 0);
+	/* tier 2 (--tier auto) and an update (xdrv update) are read back with their kind */
+	const uint32_t kinds[] = {LDR_SWAP_TIER2, RUN_CTL_SWAP_UPDATE};
+	for (size_t k = 0; k < 2; k++) {
+		uint8_t *km = NULL;
+		size_t kn = 0;
+		CU_ASSERT_EQUAL_FATAL(run_ctl_swap_write(9, kinds[k], "tier 2 (O2)", rec,
+							 sizeof rec, &km, &kn, NULL),
+				      0);
+		CU_ASSERT_EQUAL(run_ctl_swap_parse(km, kn, &sw, NULL), 0);
+		CU_ASSERT_EQUAL(sw.what, kinds[k]);
+		CU_ASSERT_EQUAL(sw.seq, 9u);
+		free(km);
+	}
 	/* every truncation, and a byte more */
 	for (size_t k = 0; k < n; k++) {
 		CU_ASSERT_EQUAL(run_ctl_swap_parse(m, k, &sw, NULL), -EBADMSG);
@@ -239,8 +252,9 @@ static void test_a_swap_message_is_read_back_and_garbled_ones_refused(void)
 	free(more);
 	/* each field */
 	swap_field(0, 0x4e524458, "bad magic");
-	swap_field(12, LDR_SWAP_TIER2, "unknown kind of swap");
+	swap_field(12, LDR_SWAP_NONE, "unknown kind of swap");
 	swap_field(12, 99, "unknown kind of swap");
+	swap_field(12, RUN_CTL_SWAP_UPDATE + 1, "unknown kind of swap");
 	swap_field(16, 0, "change length out of range");
 	swap_field(16, RUN_CTL_CHANGE_MAX, "change length out of range");
 	swap_field(16, 0xffffffffu, "change length out of range");
@@ -267,7 +281,7 @@ static void test_a_swap_message_is_read_back_and_garbled_ones_refused(void)
 	CU_ASSERT_EQUAL(
 		run_ctl_swap_write(1, LDR_SWAP_PARAM, "a\nb", rec, sizeof rec, &m, &n, &err),
 		-EINVAL);
-	CU_ASSERT_EQUAL(run_ctl_swap_write(1, LDR_SWAP_TIER2, "x", rec, sizeof rec, &m, &n, &err),
+	CU_ASSERT_EQUAL(run_ctl_swap_write(1, LDR_SWAP_NONE, "x", rec, sizeof rec, &m, &n, &err),
 			-EINVAL);
 	static uint8_t big[RUN_CTL_ATTACH_MAX];
 	CU_ASSERT_EQUAL(run_ctl_swap_write(1, LDR_SWAP_PARAM, "x", big, sizeof big, &m, &n, &err),

@@ -15,6 +15,14 @@
 #    2, 3; then the driver host killed: the restarted host runs generation 3 again (the patch
 #    live, the driver's remove at the end the patched one), and a param set after the restart
 #    is generation 4.
+#  - --tier auto (cli/run/ctl_swap.c's tier 2): generation 0 compiled at O0, tier 2 (O2) compiled
+#    by the supervisor's compiler process and swapped into the driver host under traffic (pinned
+#    as above), logged as the in-process tier 2 is, the frames' digests those of the plain run.
+#  - --tier auto with --control (endless generator): tier 2 live, the driver host killed: the
+#    restarted one runs tier 2 again; `xdrv update` (cli/run/update.c's checks, made by the
+#    supervisor): a security_version going down refused, a version whose probe fails rolled back
+#    (the old one runs on), 1.0.1 made live with its interface kept, then its own tier 2; the
+#    driver host killed again: the restarted one links 1.0.1 and runs its tier 2 again.
 #   usage: tests/e2e/domain_swaps.sh BUILD_DIR
 set -uo pipefail
 B=${1:?usage: domain_swaps.sh BUILD_DIR}
@@ -68,12 +76,7 @@ if [ "$xrc" -eq 0 ] && [ -n "$obj" ] &&
 else
   bad "live run: exit $xrc [$obj]: $live"
 fi
-d_live=$(digests "$live")
-if [ "$d_live" = "$d_base" ] && has "$live" "received $N frames" && has "$live" "0 errors, 0 bad"; then
-  ok "every frame through, before and after the swap, identical to the run without it"
-else
-  bad "digests $d_live != $d_base: $live"
-fi
+same_frames "$live" "every frame through, before and after the swap, identical to the run without it"
 
 # ---- live patches, and a driver host restarted ------------------------------------------------
 cp "$PATCH" "$T/tampered.xdrv"
@@ -137,6 +140,100 @@ if [ "$xrc" -eq 0 ] && has "$log" "dp83820: removed by the live-patched remove; 
   ok "each swap logged by the supervisor; the restarted host's remove is the patched one; it ran generation 4"
 else
   bad "run: exit $xrc: $log"
+fi
+
+# ---- --tier auto in a driver domain --------------------------------------------------------------
+# the frames of the plain run above; the driver host waits at frame 100000 for tier 2
+XDRV_TEST_DOMAIN_SWAP_AT=100000 "$X" run "${TRUST[@]}" --tier auto --device dp83820 --wire "$GEN" \
+  "$P" >"$T/auto.log" 2>&1; arc=$?
+auto=$(cat "$T/auto.log")
+aobj=$(grep -oE "^domain: driver dp83820: tier 2 \(O2\): generation 1 live in the driver host \(compiled by the supervisor's compiler process in [0-9]+ ms; swap [0-9.]+ us; object sha256 [0-9a-f]{64}\)$" <<<"$auto" | grep -oE "[0-9a-f]{64}")
+slots=$(grep -oE "^domain: driver dp83820: tier 2 \(O2\): generation 1 swapped in the driver host \([0-9]+ slots\)$" <<<"$auto" | grep -oE "[0-9]+ slots")
+if [ "$arc" -eq 0 ] && [ -n "$aobj" ] && [ -n "$slots" ] &&
+   has "$auto" "domain: --tier auto: dp83820.xdrv compiled at O0 (swappable, generation 0)" &&
+   grep -qE "^xdrv loader: driver dp83820: tier 2 \(O2\) live after [0-9]+ ms \(compiled in [0-9]+ ms in the background; swap [0-9]+ us: $slots\)$" <<<"$auto" &&
+   grep -qE "^  tier        auto: tier 1 O0, tier 2 O2 live after [0-9.]+ ms \(compiled by the supervisor's compiler process, swap [0-9.]+ ms, ${slots% slots} of ${slots% slots} slots; object sha256 $aobj\)$" <<<"$auto"; then
+  ok "--tier auto in a driver domain: O0 first, tier 2 (O2) live in the driver host, $slots, logged as in process"
+else
+  bad "--tier auto in a driver domain: exit $arc [$aobj] [$slots]: $auto"
+fi
+same_frames "$auto" "--tier auto in a driver domain: every frame through, the digests of the plain run"
+
+# ---- --tier auto with xdrv update, and driver hosts restarted ---------------------------------------
+# shellcheck source=tests/e2e/lib/driver_version.sh
+source "$(dirname "$0")/lib/driver_version.sh"
+driver_version 1.0.1 v2 || bad "building dp83820 1.0.1"
+# the broken one fails its probe after it registered the interface (as live_update.sh's)
+driver_version 1.0.2 broken 's/rc = xdrv_irq_request(dev, 0, dp_irq, d);/rc = d->regs ? XDRV_EIO : xdrv_irq_request(dev, 0, dp_irq, d);/' ||
+  bad "building a dp83820 whose probe fails"
+if ! { "$X" pack -o "$T/v0.u.xdrv" --security-version 0 "$T/v2.bc" >/dev/null &&
+       "$X" sign --cert "$B/pki/signer.pem" --key "$B/pki/signer.key" --chain "$B/pki/vendor.pem" \
+         -o "$T/v0.xdrv" "$T/v0.u.xdrv" >/dev/null; }; then
+  bad "packing a dp83820 with security_version 0"
+fi
+# COUNT TEXT: wait until the run's log holds TEXT COUNT times (at most 2 minutes: a tier 2 compile
+# under the sanitizers on a loaded machine takes a good part of one)
+wait_nth() {
+  for _ in $(seq 2400); do
+    [ "$(grep -cF -- "$2" "$T/autod.log")" -ge "$1" ] && return 0
+    kill -0 "$XPID" 2>/dev/null || return 1; sleep 0.05
+  done
+  return 1
+}
+host_pid() { grep -oE "^domain: driver host [0-9]+:" "$T/autod.log" | tail -1 | grep -oE "[0-9]+"; }
+AS="$T/auto.sock"
+T2="tier 2 (O2): generation 1 live in the driver host"
+"$X" run "${TRUST[@]}" --tier auto --device dp83820 --wire "gen:count=4000000000,size=60,check=0,digest=0" \
+  --control="$AS" "$P" >"$T/autod.log" 2>&1 &
+XPID=$!
+if ! wait_sock "$AS" "$XPID"; then bad "tier auto run: no socket: $(cat "$T/autod.log")"; exit 1; fi
+if wait_nth 1 "$T2" && h1=$(host_pid) && kill -KILL "$h1" &&
+   wait_nth 1 "domain: the restarted driver host runs generation 1 again (tier 2 (O2))" &&
+   wait_nth 1 "ms after the last one died"; then
+  st=$("$X" param status --control "$AS" 2>&1)
+  if has "$st" "driver dp83820 swappable yes generation 1 state live swap tier 2 object"; then
+    ok "--tier auto: tier 2 live; the driver host killed, the restarted one runs tier 2 again"
+  else
+    bad "after the restart: $st"
+  fi
+else
+  bad "no tier 2, or no restart with it: $(cat "$T/autod.log")"
+fi
+u0=$("$X" update --control "$AS" "$T/v0.xdrv" 2>&1); uq0=$?
+ub=$("$X" update --control "$AS" "$T/broken.xdrv" 2>&1); uqb=$?
+st=$("$X" param status --control "$AS" 2>&1)
+if [ "$uq0" -eq 1 ] && has "$u0" "$T/v0.xdrv: security_version 0 is below the running dp83820 1.0.0's 1 (security_version only goes up); the running driver is unchanged" &&
+   [ "$uqb" -eq 1 ] && has "$ub" "probe failed" && has "$ub" "the old version was probed again and runs" &&
+   has "$st" "generation 1 state live swap tier 2"; then
+  ok "xdrv update in a driver domain: a lower security_version refused, a failed probe rolled back; tier 2 of 1.0.0 runs on"
+else
+  bad "update refusals: $uq0 $u0 / $uqb $ub / $st"
+fi
+u2=$("$X" update --control "$AS" "$T/v2.xdrv" 2>&1); uq2=$?
+if [ "$uq2" -eq 0 ] &&
+   grep -qE "^dp83820 1\.0\.0 \(security_version 1\) -> 1\.0\.1 \(security_version 2\) \(package sha256 [0-9a-f]{64}\): 1 interface\(s\) kept registered, [0-9]+ frame\(s\) in flight dropped" <<<"$u2" &&
+   grep -qE "^control: driver dp83820: update to dp83820 1\.0\.1 \(package sha256 [0-9a-f]{64}, object sha256 [0-9a-f]{64}, compiled by the supervisor's compiler process in [0-9]+ ms\) live in the driver host$" "$T/autod.log" &&
+   wait_nth 2 "$T2"; then
+  ok "xdrv update in a driver domain: 1.0.1 live, its interface kept, then its own tier 2"
+else
+  bad "update to 1.0.1: exit $uq2: $u2: $(cat "$T/autod.log")"
+fi
+if h2=$(host_pid) && [ "$h2" != "$h1" ] && kill -KILL "$h2" &&
+   wait_nth 1 "domain: the restarted driver host links the version it was updated to (update to dp83820 1.0.1)" &&
+   wait_nth 2 "domain: the restarted driver host runs generation 1 again (tier 2 (O2))" &&
+   wait_nth 2 "ms after the last one died"; then
+  ok "the driver host killed after the update: the restarted one links 1.0.1 and runs its tier 2"
+else
+  bad "no restart with 1.0.1: $(cat "$T/autod.log")"
+fi
+kill -TERM "$XPID"; wait "$XPID"; xrc=$?; XPID=""
+log=$(cat "$T/autod.log")
+if [ "$xrc" -eq 0 ] && has "$log" "  driver      dp83820 1.0.1 on dp83820.0" &&
+   grep -qE "^  tier        auto: tier 1 O0, tier 2 O2 live after" <<<"$log" &&
+   grep -qE "^  host        received [1-9][0-9]* frames" <<<"$log"; then
+  ok "the run ends with 1.0.1 at tier 2, frames flowing"
+else
+  bad "tier auto run: exit $xrc: $log"
 fi
 
 [ "$fails" -eq 0 ] && echo "domain_swaps: all passed" || echo "domain_swaps: $fails failed"

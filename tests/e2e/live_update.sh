@@ -17,7 +17,8 @@
 #  - disk: virtio_scsi 1.0.0 -> 1.0.1 (built here) while `xdrv run --in-process` writes, reads at
 #    random (8 in flight) and reads back 4 x 32 MiB: the update is served between two requests,
 #    the disk stays, every request completes and the data read back is identical;
-#  - a driver-domain run answers that live update needs --in-process.
+#  - a driver-domain run with --lazy answers that live update needs the driver compiled eagerly
+#    (the update in a driver domain: tests/e2e/domain_swaps.sh).
 #   usage: tests/e2e/live_update.sh BUILD_DIR
 set -uo pipefail
 B=${1:?usage: live_update.sh BUILD_DIR}
@@ -263,9 +264,9 @@ if [ "$dr" -eq 0 ] && [ "$drc" -eq 0 ] && [ "$same" = 1 ] &&
   ok "virtio_scsi 1.0.0 -> 1.0.1 under a write/verify load: the disk kept, every request done, 4 x 32 MiB read back identical"
 else bad "disk update: update exit $dr ($du), run exit $drc, data same=$same, update at line ${upd_line:-?} last read ${last_blk:-?}: $dlog"; fi
 
-# ---- a driver domain: refused, clearly --------------------------------------------------------
+# ---- a lazy driver domain: refused, clearly ---------------------------------------------------
 DS="$T/dom.sock"
-"$X" run "${TRUST[@]}" --device dp83820 --wire "gen:count=20000000,size=60,check=0,digest=0" \
+"$X" run "${TRUST[@]}" --lazy --device dp83820 --wire "gen:count=20000000,size=60,check=0,digest=0" \
   --control="$DS" "$PKG" >"$T/dom.log" 2>&1 &
 XPID=$!
 for _ in $(seq 1200); do [ -S "$DS" ] && break; kill -0 "$XPID" 2>/dev/null || break; sleep 0.05; done
@@ -273,15 +274,15 @@ dom=$(timeout 60 "$X" update --control "$DS" "$T/v2.xdrv" 2>&1); r3=$?
 running=0
 kill -0 "$XPID" 2>/dev/null && running=1
 stop "$XPID"; XPID=""
-if [ "$r3" -eq 1 ] && has "$dom" "live update needs --in-process (not built for driver domains)" &&
+if [ "$r3" -eq 1 ] && has "$dom" "live update in a driver domain needs the driver compiled eagerly (not --lazy)" &&
    [ "$running" = 1 ]; then
-  ok "a driver-domain run answers that live update needs --in-process, and runs on"
+  ok "a lazy driver-domain run answers that live update needs eager code, and runs on"
 else bad "driver domain: exit $r3: $dom running=$running: $(cat "$T/dom.log")"; fi
 
 # ---- usage ----------------------------------------------------------------------------------
 "$X" update >/dev/null 2>&1; [ $? -eq 2 ] && ok "no package: a usage error" || bad "update without a package"
 out=$("$X" update --control "$T/nobody.sock" "$T/v2.xdrv" 2>&1); rc=$?
-[ "$rc" -eq 1 ] && has "$out" "is an \`xdrv run --in-process --control\` running?" &&
+[ "$rc" -eq 1 ] && has "$out" "is an \`xdrv run --control\` running?" &&
   ok "no run: says so" || bad "no run: exit $rc: $out"
 
 [ "$fails" -eq 0 ] && echo "live_update: all passed" || echo "live_update: $fails failed"

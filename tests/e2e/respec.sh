@@ -51,12 +51,7 @@ if [ "$xrc" -eq 0 ] &&
 else
   bad "live run: exit $xrc: $live"
 fi
-d_live=$(digests "$live")
-if [ "$d_live" = "$d_base" ] && has "$live" "received $N frames" && has "$live" "0 errors, 0 bad"; then
-  ok "every frame through, before and after the swap, identical to the run without it"
-else
-  bad "digests $d_live != $d_base: $live"
-fi
+same_frames "$live" "every frame through, before and after the swap, identical to the run without it"
 
 # ---- a driver domain: swapped there too ------------------------------------------------------
 ctl_domain_swaps "param set" "generation 1 state live swap re-specialization" param set --control "$T/dom.sock" dp83820 csum_offload 0

@@ -88,7 +88,8 @@ static void test_boot_config_takes_the_tier(void)
 	boot_config_free(c);
 	snprintf(j, sizeof j, "%s,\"tier\":\"auto\"}}", head);
 	CU_ASSERT_EQUAL(parse(j, &c, &e), -EINVAL);
-	CU_ASSERT(has(e, "policy.tier: \"auto\" is not full or fast (auto runs in process only"));
+	CU_ASSERT(has(e, "policy.tier: \"auto\" is not full or fast (auto is chosen where the "
+			 "drivers stay"));
 	free(e);
 	e = NULL;
 	snprintf(j, sizeof j, "%s,\"tier\":\"O0\"}}", head);

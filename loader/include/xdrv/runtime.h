@@ -158,6 +158,20 @@ struct ldr_update_report {
 int ldr_driver_update(struct ldr_driver **drvp, const struct xdrv_driver *desc,
 		      const struct ldr_bind_opts *opts, uint32_t quiesce_ms,
 		      struct ldr_update_report *rep, char **err);
+/* ldr_driver_update to the driver of an image: *img's driver on the device replaced by nimg's
+ * (loaded by the caller; ldr_image_update owns it from here). 0: *img unloaded and replaced by
+ * nimg; else nimg unloaded, *img kept (its driver runs again when rep->rolled_back; *drvp is NULL
+ * when neither version is bound). ldr_image_update_compiled: nimg linked from a record the
+ * compiler process made (a driver host's live update; -EINVAL a record without a descriptor). */
+struct ldr_ctx;
+struct ldr_image;
+struct ldr_compiled;
+int ldr_image_update(struct ldr_image **img, struct ldr_image *nimg, struct ldr_driver **drvp,
+		     const struct ldr_bind_opts *opts, struct ldr_update_report *rep, char **err);
+int ldr_image_update_compiled(struct ldr_ctx *ctx, const struct ldr_compiled *c,
+			      struct ldr_image **img, struct ldr_driver **drvp,
+			      const struct ldr_bind_opts *opts, struct ldr_update_report *rep,
+			      char **err);
 
 /* ---- network class, host side ---------------------------------------------------------------- */
 /* The interface the driver registered in slot `index` (0..3), NULL if none. The pointer stays

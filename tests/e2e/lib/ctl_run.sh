@@ -3,7 +3,7 @@
 # of the signed dp83820 share (respec.sh, live_patch.sh; sourced, not a test of its own:
 # tests/run-all runs tests/e2e/*.sh only): the build's xdrv, package and trust root (X, P,
 # TRUST), a scratch folder T removed on exit with the run still going (XPID), ok and bad with the
-# count of failures in $fails, has, wait_sock, digests, ctl_run_start, ctl_param_refusals and ctl_domain_swaps. Needs B (the
+# count of failures in $fails, has, wait_sock, digests, same_frames, ctl_run_start, ctl_param_refusals and ctl_domain_swaps. Needs B (the
 # build folder).
 
 X="$B/bin/xdrv"
@@ -26,6 +26,18 @@ wait_sock() { # SOCK PID
 }
 # the generator's digests in a run's output, one line
 digests() { grep -oE "digest [0-9a-f]{16}" <<<"$1" | tr '\n' ' '; }
+# OUT WHAT: the run whose output is OUT moved all $N generator frames each way, with $d_base's
+# digests (the run without a change): ok naming WHAT, else bad
+same_frames() {
+  local d
+  d=$(digests "$1")
+  # shellcheck disable=SC2154 # d_base and N are the caller's, as said above
+  if [ "$d" = "$d_base" ] && has "$1" "received $N frames" && has "$1" "0 errors, 0 bad"; then
+    ok "$2"
+  else
+    bad "$2: digests $d != $d_base: $1"
+  fi
+}
 
 # SOCK STATUS WHERE: the dp83820 run at SOCK lists its parameters, and refuses (exit 1, the reason
 # said) a fixed parameter, a bad value, another driver, an unknown name and the running value,
