@@ -9,8 +9,6 @@
  * registered picks the figures, --params sets run side by side (--cpu-time: on the CPU clock), and
  * each failure (a package that does not verify, an unknown model, a driver of neither class, a
  * failed probe) is named. No timing assertions: figures only have to be present and positive.
- * Loading a JIT mode's drivers is most of a run's time under the sanitizers, so the table, the
- * jit-nobudget and the jit-isolated tests share one run (shared_run) with all three modes in it.
  */
 #include "../xtest.h"
 
@@ -199,58 +197,23 @@ static void test_bench_modes_and_only_limit_what_runs(void)
 	free(o);
 }
 
-/* One run serves three tests (each test's assertions on it, as if it were its own): jit-eager,
- * native-static and, only by name, jit-nobudget and jit-isolated, every figure, 3 reps, a budget.
- * Run once, by the first of them; each JIT mode's load (the bulk of a run's time under the
- * sanitizers) is paid once instead of once per test. */
-static const char *const shared_modes[] = {"jit-eager", "native-static", "jit-nobudget",
-					   "jit-isolated"};
-static struct {
-	bool ran;
-	int rc;
-	char json[512], out[512];
-} shared;
-
-/* The shared run's exit status (0 for a run that succeeded); its JSON and table (stdout) in
- * shared.json and shared.out. */
-static int shared_run(void)
-{
-	if (shared.ran)
-		return shared.rc;
-	const char *dir = xtest_tmpdir();
-	snprintf(shared.json, sizeof shared.json, "%s/s.json", dir);
-	snprintf(shared.out, sizeof shared.out, "%s/s.out", dir);
-	shared.rc = BENCH("--reps 3 --frames 16 --ios 8 --seq-ios 2 --latency 8 --disk-mb 2 "
-			  "--modes jit-isolated,jit-eager,jit-nobudget,native-static "
-			  "--budget 5000000 --json %s >%s 2>%s.err",
-			  xtest_build_dir(), shared.json, shared.out, shared.out);
-	shared.ran = true;
-	return shared.rc;
-}
-
-/* The shared run's JSON; the modes that ran are the four asked for, in the bench's order. */
-static json_t *shared_json(void)
-{
-	if (shared_run() != 0)
-		return NULL;
-	json_t *j = load_json(shared.json);
-	const json_t *modes = json_object_get(j, "modes");
-	CU_ASSERT_EQUAL(json_array_size(modes), 4);
-	for (size_t i = 0; i < 4; i++)
-		CU_ASSERT_STRING_EQUAL(json_string_value(json_array_get(modes, i)),
-				       shared_modes[i]);
-	return j;
-}
-
 /* jit-nobudget (only by name) beside jit-eager: the budgets' cost (scripts/bench.d/22-budget.sh);
  * the JSON says which budgets the JIT modes compiled. */
 static void test_bench_jit_nobudget_runs_beside_jit_eager(void)
 {
-	CU_ASSERT_EQUAL_FATAL(shared_run(), 0);
-	json_t *j = shared_json();
+	const char *json = xtest_path("%s/nb.json", xtest_tmpdir());
+	CU_ASSERT_EQUAL_FATAL(
+		BENCH("--reps 1 --frames 16 --disk-mb 2 --modes jit-eager,jit-nobudget "
+		      "--only nic.rx.64 --budget 5000000 --json %s --quiet >/dev/null",
+		      xtest_build_dir(), json),
+		0);
+	json_t *j = load_json(json);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+	const json_t *modes = json_object_get(j, "modes");
+	CU_ASSERT_EQUAL(json_array_size(modes), 2);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_array_get(modes, 1)), "jit-nobudget");
 	const char *const two[] = {"jit-eager", "jit-nobudget"};
-	check_metric(metric(j, "nic.rx.64.mpps"), two, 2, 3);
+	check_metric(metric(j, "nic.rx.64.mpps"), two, 2, 1);
 	const json_t *cfg = json_object_get(j, "config");
 	CU_ASSERT_EQUAL(json_integer_value(json_object_get(cfg, "budget_edges")), 5000000);
 	CU_ASSERT_EQUAL(json_integer_value(json_object_get(cfg, "budget_depth")), 256);
@@ -262,15 +225,24 @@ static void test_bench_jit_nobudget_runs_beside_jit_eager(void)
  * back for both, and the isol/eager ratio exists. */
 static void test_bench_jit_isolated_runs_in_a_driver_host(void)
 {
-	CU_ASSERT_EQUAL_FATAL(shared_run(), 0);
-	json_t *j = shared_json();
+	const char *json = xtest_path("%s/iso.json", xtest_tmpdir());
+	const char *out = xtest_path("%s/iso.out", xtest_tmpdir());
+	CU_ASSERT_EQUAL_FATAL(
+		BENCH("--reps 1 --frames 16 --ios 8 --seq-ios 2 --disk-mb 2 "
+		      "--modes jit-eager,jit-isolated --only scsi.image --json %s >%s 2>&1",
+		      xtest_build_dir(), json, out),
+		0);
+	json_t *j = load_json(json);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+	const json_t *modes = json_object_get(j, "modes");
+	CU_ASSERT_EQUAL(json_array_size(modes), 2);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_array_get(modes, 1)), "jit-isolated");
 	const char *const two[] = {"jit-eager", "jit-isolated"};
-	check_metric(metric(j, "scsi.image.randread4k.kiops"), two, 2, 3);
+	check_metric(metric(j, "scsi.image.randread4k.kiops"), two, 2, 1);
 	const json_t *rr = json_object_get(metric(j, "scsi.image.randread4k.kiops"), "ratios");
 	CU_ASSERT(json_is_real(json_object_get(rr, "isol/eager")));
 	json_decref(j);
-	char *o = (char *)xtest_read(shared.out, NULL);
+	char *o = (char *)xtest_read(out, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
 	CU_ASSERT_PTR_NOT_NULL(strstr(o, "isol/eager"));
 	free(o);
@@ -281,8 +253,14 @@ static void test_bench_jit_isolated_runs_in_a_driver_host(void)
  * depends on the machine: not asserted. */
 static void test_bench_table_fits_100_columns_and_shows_spread(void)
 {
-	CU_ASSERT_EQUAL_FATAL(shared_run(), 0);
-	char *o = (char *)xtest_read(shared.out, NULL);
+	const char *json = xtest_path("%s/w.json", xtest_tmpdir());
+	const char *out = xtest_path("%s/w.out", xtest_tmpdir());
+	CU_ASSERT_EQUAL_FATAL(
+		BENCH("--reps 3 --frames 16 --ios 8 --seq-ios 2 --latency 8 "
+		      "--disk-mb 2 --modes jit-eager,native-static --json %s >%s 2>%s.err",
+		      xtest_build_dir(), json, out, out),
+		0);
+	char *o = (char *)xtest_read(out, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
 	size_t lines = 0;
 	for (char *p = o; *p; lines++) {
@@ -296,7 +274,7 @@ static void test_bench_table_fits_100_columns_and_shows_spread(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(o, "figure: median, spread"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(o, "\nratios "));
 	free(o);
-	json_t *j = shared_json();
+	json_t *j = load_json(json);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
 	const json_t *m = metric(j, "nic.rx.64.mpps");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
