@@ -7,8 +7,9 @@
 #     /run/netns/NAME files that `xdrv run --host-tap IF@NAME` enters);
 #   - from the Xen cache (tests/xen/fetch.sh): xenstored, xen-init-dom0, xenstore-*, their
 #     libraries, and the kernel modules the checks load (in /mod, /mod/order is the load order);
-#   - xdrv: BUILD_DIR/bin/xdrv with its whole ldd closure, and the libLLVM it dlopens on first
-#     use (cli/llvm_lazy.c) from its RUNPATH with that library's closure, each library at the
+#   - xdrv: BUILD_DIR/bin/xdrv with its whole ldd closure, and the LLVM it dlopens on first use
+#     (cli/llvm_lazy.c): the build's private library in /xdrv/lib/xdrv/ (beside /xdrv/bin), else
+#     libLLVM from its RUNPATH, with that library's closure, each library at the
 #     path the host's dynamic linker found it (so the RUNPATH and the default paths work as on
 #     the host); the signed packages of BUILD_DIR/pkg and BUILD_DIR/pki/root.pem in /xdrv;
 #   - /init = tests/xen/dom0-init.sh.
@@ -100,10 +101,20 @@ for m in $MODS; do
 done
 echo "$KV" >"$R/etc/dom0-kernel"
 
-# ---- xdrv, its libraries, libLLVM from its RUNPATH ------------------------------------------
+# ---- xdrv, its libraries, its LLVM library beside it or libLLVM from its RUNPATH -------------
 cp -L "$B/bin/xdrv" "$R/xdrv/bin/xdrv"
 copy_closure "$B/bin/xdrv"
-llvm=$(strings -a "$B/bin/xdrv" | grep -m1 -E '^libLLVM[-.0-9A-Za-z]*\.so[.0-9]*$' || true)
+# the build's private LLVM library goes where xdrv looks first, bin/../lib/xdrv/ (cli/llvm_lazy.c)
+priv=$B/lib/xdrv/libxdrv-llvm.so.19
+llvm=
+if [ -f "$priv" ]; then
+	mkdir -p "$R/xdrv/lib/xdrv"
+	cp -L "$priv" "$R/xdrv/lib/xdrv/"
+	copy_closure "$priv"
+else
+	# the stubs' list of sonames is one string: its libLLVM word
+	llvm=$(strings -a "$B/bin/xdrv" | grep -oE '(^| )libLLVM[-.0-9A-Za-z]*\.so[.0-9]*$' | tr -d ' ' | head -1 || true)
+fi
 if [ -n "$llvm" ]; then
 	found=
 	runpath=$(readelf -d "$B/bin/xdrv" | sed -n 's/.*(\(RUNPATH\|RPATH\)).*\[\(.*\)\]/\2/p')
