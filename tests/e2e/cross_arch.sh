@@ -96,7 +96,7 @@ fi
 # ("domain: ..." and the supervisor's object line), a cross build (no libseccomp) in process.
 normalize() {
   sed -E \
-    -e '/^  (load|first call|ran|peak rss|rate|object) /d' \
+    -e '/^  (load|first call|of which|ran|peak rss|rate|object) /d' \
     -e '/^domain: driver host /d; /^xdrv run: this build has no sandbox/d' \
     -e 's/[0-9]+\.[0-9]+ ms/N ms/g' \
     -e 's/, [0-9.]+ MB\/s//g' \
