@@ -188,9 +188,9 @@ endif
 # What the stubs load. Native builds with LLVM's static archives (llvm-19-dev has them): a private
 # library, $(O)/lib/xdrv/libxdrv-llvm.so.19, linked from the archives of only the components xdrv
 # uses and exporting only the LLVM-C functions the stubs name (the rest hidden and bound inside):
-# Debian's libLLVM has every target, some 380 000 relocations, 170 000 of them looked up by name in
-# every library loaded before it, and 660 static constructors; this one has the host's target,
-# no lookups but its own C API, packed relative relocations and half the constructors, and loads
+# Debian's libLLVM has every target, 311 000 relative relocations, 22 000 symbol ones looked up by
+# name in every library loaded before it, and 664 static constructors; this one has the host's
+# target, 3 800 symbol relocations, packed relative ones and 378 constructors, and loads
 # in less than half the time (docs/BENCHMARKS.md "Tiers"). cli/llvm_lazy.c finds it beside the
 # program (../lib/xdrv/, as installed) and falls back to Debian's libLLVM by soname when it is
 # not there. LLVM_PRIVATE=0, or no static archives: Debian's libLLVM, as before.
