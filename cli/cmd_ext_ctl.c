@@ -42,7 +42,9 @@ static void usage(FILE *f)
 		"  ID              the attachment's id, as `xdrv ext list` shows it\n"
 		"list: ID HOOK POSITION NAME VERSION policy=P (detached ones: why);\n"
 		"stats: each extension's runs, verdicts, failure and time, and the frames the\n"
-		"chains dropped, sent back and queued per class.\n");
+		"chains dropped and sent back, and per transmit class the frames sent to the\n"
+		"driver, dropped with the class's backlog full and waiting in it now\n"
+		"(classN_sent=, classN_dropped=, classN_waiting=).\n");
 }
 
 /* The spec with its package and table files made absolute: the run's working directory is

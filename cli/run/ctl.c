@@ -222,8 +222,10 @@ static void do_list(struct run_ctl *c, FILE *f, bool stats)
 		      " failures=%" PRIu64 " policy_dropped=%" PRIu64,
 		      k.rx_dropped, k.rx_bounced, k.tx_dropped, k.failures, k.policy_dropped);
 		for (unsigned i = 0; i < XDRV_EXT_CLASSES; i++)
-			reply(f, " class%u_sent=%" PRIu64 " class%u_dropped=%" PRIu64, i,
-			      k.class_sent[i], i, k.class_dropped[i]);
+			reply(f,
+			      " class%u_sent=%" PRIu64 " class%u_dropped=%" PRIu64
+			      " class%u_waiting=%" PRIu32,
+			      i, k.class_sent[i], i, k.class_dropped[i], i, k.class_waiting[i]);
 		reply(f, "\n");
 	}
 	reply(f, "ok\n");
