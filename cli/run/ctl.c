@@ -107,7 +107,8 @@ struct run_ctl {
 	uint64_t served, refused;
 	struct run_update *upd;	    /* in process: what "update PATH" acts on; NULL: not offered */
 	struct ldr_domain_host *dh; /* driver host: its heartbeat (the test hold below beats) */
-	uint64_t swap_at, swaps;    /* driver host: the test hold below, swaps served */
+	uint64_t swap_at, swaps;    /* the test holds below; driver host: swaps served */
+	bool held;		    /* in process: the test hold is over */
 };
 
 int run_ctl_default_path(char *buf, size_t cap)
@@ -145,6 +146,8 @@ int run_ctl_open(const char *path, struct run_ctl **out, char **err)
 	}
 	c->fd = fd;
 	c->pair = -1;
+	const char *at = getenv("XDRV_TEST_SWAP_AT"); /* the in-process test hold, below */
+	c->swap_at = at ? strtoull(at, NULL, 10) : 0;
 	snprintf(c->path, sizeof c->path, "%s", path);
 	printf("control: %s (xdrv ext attach|detach|list|stats --control %s)\n", path, path);
 	fflush(stdout);
@@ -440,7 +443,7 @@ static void host_attach(struct run_ctl *c, const uint8_t *msg, size_t n, FILE *f
 	run_ctl_attach_free(&a);
 }
 
-/* Tests only (tests/e2e/domain_swaps.sh): XDRV_TEST_DOMAIN_SWAP_AT=N makes a driver host leave
+/* Tests only (tests/e2e/domain_swaps.sh): XDRV_TEST_SWAP_AT=N makes a driver host leave
  * the supervisor's swap messages waiting until its driver has received N frames (its
  * get_stats: a count of the work done, not of time or rounds, which batching makes depend on
  * the machine's speed), and wait at its first look at the pair after them (no dispatch, its
@@ -748,10 +751,53 @@ struct run_ctl *run_ctl_host(int pair, struct ldr_domain_host *h)
 		c->host = true;
 		c->pair = -1;
 		c->dh = h;
-		const char *at = getenv("XDRV_TEST_DOMAIN_SWAP_AT");
+		const char *at = getenv("XDRV_TEST_SWAP_AT");
 		c->swap_at = at ? strtoull(at, NULL, 10) : 0;
 	}
 	return c;
+}
+
+#define HOLD_MAX_NS (120ull * 1000000000u) /* a test hold that sees no swap ends after this */
+
+/* Tests only (tests/e2e/respec.sh): XDRV_TEST_SWAP_AT=N in process. Once the driver has received
+ * N frames while its code is still the load's (generation 0), the run loop stays here: no
+ * dispatch, the control socket served, until a swap is live or has failed (a signal, or 120 s
+ * without one, ends the hold too, said on stderr). A `param set` or `patch apply` then lands at
+ * that point of a finite run, with frames before and after it, however fast or busy the
+ * machine is; as in the driver host's hold above, the point is a count of work, not a time. */
+static void test_hold_in_process(struct run_ctl *c)
+{
+	if (!c->swap_at || c->held || !c->nd || !c->img || c->swap)
+		return;
+	struct xdrv_net_stats st;
+	memset(&st, 0, sizeof st);
+	if (ldr_net_stats(c->nd, &st) != 0 || st.rx_packets < c->swap_at)
+		return;
+	c->held = true;
+	fprintf(stderr, "xdrv run: XDRV_TEST_SWAP_AT: held at %" PRIu64 " frames received\n",
+		st.rx_packets);
+	uint64_t end = xdrv_now_ns() + HOLD_MAX_NS;
+	for (;;) {
+		struct ldr_tier_info ti;
+		ldr_image_tier_info(c->img, &ti);
+		if (ti.generation > 0 || ti.state == LDR_TIER_FAILED) {
+			fprintf(stderr, "xdrv run: XDRV_TEST_SWAP_AT: released at generation %u\n",
+				ti.generation);
+			return;
+		}
+		if (xdrv_now_ns() >= end)
+			break;
+		struct pollfd p = {.fd = c->fd, .events = POLLIN};
+		if (poll(&p, 1, 50) < 0 && errno == EINTR)
+			break;
+		int cfd = accept4(c->fd, NULL, NULL, SOCK_CLOEXEC);
+		if (cfd >= 0) {
+			serve(c, cfd);
+			close(cfd);
+		}
+	}
+	fprintf(stderr, "xdrv run: XDRV_TEST_SWAP_AT=%" PRIu64 ": the hold ended without a swap\n",
+		c->swap_at);
 }
 
 static bool ctl_pump(void *ctx, bool busy)
@@ -761,6 +807,7 @@ static bool ctl_pump(void *ctx, bool busy)
 		return false;
 	if (c->host)
 		return host_pump(c);
+	test_hold_in_process(c);
 	int cfd = accept4(c->fd, NULL, NULL, SOCK_CLOEXEC);
 	if (cfd < 0)
 		return false;

@@ -8,7 +8,7 @@
 #  - param set under generator traffic: every frame through with the same digests each way as a
 #    run without the change; the refusals (fixed, bad value, other driver, unknown, unchanged)
 #    change nothing; list, status and the logs (the supervisor's digest = the host's = the
-#    summary's). XDRV_TEST_DOMAIN_SWAP_AT pins the swap to a frame count early in the run (the
+#    summary's). XDRV_TEST_SWAP_AT pins the swap to a frame count early in the run (the
 #    driver host waits there for it), so it lands under traffic however busy the machine is.
 #  - live patches (endless generator, the run ends with SIGTERM): another package's patch and a
 #    tampered one refused with generation 0 still running; apply, revert, apply: generations 1,
@@ -52,7 +52,7 @@ fi
 
 SOCK="$T/ctl.sock"
 # the driver host takes the swap once its driver has received 100000 of the N frames
-XDRV_TEST_DOMAIN_SWAP_AT=100000 "$X" run "${TRUST[@]}" --device dp83820 --wire "$GEN" \
+XDRV_TEST_SWAP_AT=100000 "$X" run "${TRUST[@]}" --device dp83820 --wire "$GEN" \
   --control="$SOCK" "$P" >"$T/live.log" 2>&1 &
 XPID=$!
 if ! wait_sock "$SOCK" "$XPID"; then bad "no control socket: $(cat "$T/live.log")"; exit 1; fi
@@ -146,7 +146,7 @@ fi
 
 # ---- --tier auto in a driver domain --------------------------------------------------------------
 # the frames of the plain run above; the driver host waits at frame 100000 for tier 2
-XDRV_TEST_DOMAIN_SWAP_AT=100000 "$X" run "${TRUST[@]}" --tier auto --device dp83820 --wire "$GEN" \
+XDRV_TEST_SWAP_AT=100000 "$X" run "${TRUST[@]}" --tier auto --device dp83820 --wire "$GEN" \
   "$P" >"$T/auto.log" 2>&1; arc=$?
 auto=$(cat "$T/auto.log")
 aobj=$(grep -oE "^domain: driver dp83820: tier 2 \(O2\): generation 1 live in the driver host \(compiled by the supervisor's compiler process in [0-9]+ ms; swap [0-9.]+ us; object sha256 [0-9a-f]{64}\)$" <<<"$auto" | grep -oE "[0-9a-f]{64}")

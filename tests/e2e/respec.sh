@@ -8,16 +8,17 @@
 # through with the same digests each way as a run without the change (the chip's checksums and
 # the driver's software ones are the same bytes), `xdrv param list` before and after, and the
 # refusals (a fixed parameter, a bad value, another driver, no such parameter) that change
-# nothing; a run in a driver domain takes the change too. XDRV_TEST_TIER_SWAP_AT pins the swap to a dispatch in the middle
-# of the run (that dispatch waits for the compile), so it lands under traffic however busy the
-# machine is.
+# nothing; a run in a driver domain takes the change too. XDRV_TEST_SWAP_AT holds the run at
+# the 100 000th of 200 000 frames received (no dispatch, the control socket served: cli/run/ctl.c)
+# until the swap is live, so the change lands mid-run, with frames before and after it, however
+# fast or busy the machine is.
 #   usage: tests/e2e/respec.sh BUILD_DIR
 set -uo pipefail
 B=${1:?usage: respec.sh BUILD_DIR}
 # shellcheck source=tests/e2e/lib/ctl_run.sh
 source "$(dirname "$0")/lib/ctl_run.sh"
 
-N=2000000
+N=200000
 GEN="gen:count=$N,size=64"
 base=$("$X" run "${TRUST[@]}" --in-process --device dp83820 --wire "$GEN" "$P" 2>&1)
 d_base=$(digests "$base")
@@ -28,9 +29,8 @@ else
 fi
 
 # ---- the live change -------------------------------------------------------------------------
-# a dispatch per frame and direction at least: dispatch N is mid-run
 SOCK="$T/ctl.sock"
-XDRV_TEST_TIER_SWAP_AT=$N ctl_run_start "$SOCK" "$T/live.log" "$GEN"
+XDRV_TEST_SWAP_AT=$((N / 2)) ctl_run_start "$SOCK" "$T/live.log" "$GEN"
 # refusals first: nothing may change
 ctl_param_refusals "$SOCK" "generation 0 state live swap none" ""
 set_out=$("$X" param set --control "$SOCK" dp83820 csum_offload 0 2>&1); sq=$?
@@ -45,9 +45,11 @@ else
   bad "param set: exit $sq: $set_out / $l2"
 fi
 if [ "$xrc" -eq 0 ] &&
+   grep -qE "^xdrv run: XDRV_TEST_SWAP_AT: held at [0-9]+ frames received$" <<<"$live" &&
+   grep -qx "xdrv run: XDRV_TEST_SWAP_AT: released at generation 1" <<<"$live" &&
    grep -qE "^xdrv loader: driver dp83820: re-specialization \(csum_offload=0\): generation 1 \(O2\) live after [0-9]+ ms \(compiled in [0-9]+ ms in the background; swap [0-9]+ us: [0-9]+ slots; object sha256 [0-9a-f]{16}\.\.\.\)$" <<<"$live" &&
    grep -qE "^  code        generation 1 runs; the last swap, re-specialization \(csum_offload=0\), live \(object sha256 [0-9a-f]{64}\)$" <<<"$live"; then
-  ok "the run logs the swap and its summary names generation 1's object"
+  ok "the run, held mid-run ($(grep -oE "held at [0-9]+ frames" <<<"$live")), logs the swap and its summary names generation 1's object"
 else
   bad "live run: exit $xrc: $live"
 fi
