@@ -201,13 +201,10 @@ static void inspect_bitcode(json_t *doc, const uint8_t *bc, size_t len, const ch
 	json_object_set_new(b, "size", json_integer((json_int_t)len));
 	LLVMContextRef ctx = LLVMContextCreate();
 	LLVMModuleRef m = NULL;
-	char *err = NULL, *msg = NULL;
+	char *err = NULL;
 	if (sdk_bitcode_parse(ctx, bc, len, member ? member : "bitcode", &m, &err) != 0) {
-		problem(doc, "bitcode", err);
-		goto out;
-	}
-	if (LLVMVerifyModule(m, LLVMReturnStatusAction, &msg)) {
-		problem(doc, "bitcode: invalid module", msg);
+		/* unreadable or invalid (parsed and verified); err names the member, or "bitcode" */
+		problem(doc, member ? "bitcode" : NULL, err);
 		goto out;
 	}
 	json_object_set_new(b, "triple", json_string(LLVMGetTarget(m)));
@@ -282,7 +279,6 @@ static void inspect_bitcode(json_t *doc, const uint8_t *bc, size_t len, const ch
 	}
 out:
 	free(err);
-	LLVMDisposeMessage(msg);
 	if (m)
 		LLVMDisposeModule(m);
 	LLVMContextDispose(ctx);

@@ -4,10 +4,22 @@
  * bitcode and link errors through the context's diagnostic handler, and with no handler set it
  * prints the message and calls exit(1); a malformed package must never end the process, so every
  * parse here runs under a handler of ours that keeps the first error as the message.
+ *
+ * The reader also verifies, by itself, every module whose flags name the current debug info
+ * version (LLVM's UpgradeDebugInfo), and an invalid one ends the process there with
+ * report_fatal_error ("Broken module found, compilation aborted!"): a package's bitcode that
+ * is well formed but invalid (an instruction that does not dominate its uses) with that flag
+ * aborted `xdrv pack` and an in-process load. That check is turned off once per process
+ * (-disable-auto-upgrade-debug-info) and sdk_bitcode_parse verifies the module itself instead,
+ * returning the verifier's message: one verification per parse instead of two, and none that
+ * can abort.
  */
 #include <errno.h>
+#include <llvm-c/Analysis.h>
 #include <llvm-c/BitReader.h>
 #include <llvm-c/BitWriter.h>
+#include <llvm-c/Support.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <xdrv/sdk.h>
@@ -43,6 +55,13 @@ void sdk_diag_end(struct sdk_diag *d)
 	d->msg = NULL;
 }
 
+static pthread_once_t reader_once = PTHREAD_ONCE_INIT;
+static void reader_init(void)
+{
+	const char *const args[] = {"xdrv", "-disable-auto-upgrade-debug-info"};
+	LLVMParseCommandLineOptions(2, args, NULL);
+}
+
 int sdk_bitcode_parse(LLVMContextRef ctx, const uint8_t *buf, size_t len, const char *what,
 		      LLVMModuleRef *out, char **err)
 {
@@ -53,6 +72,7 @@ int sdk_bitcode_parse(LLVMContextRef ctx, const uint8_t *buf, size_t len, const 
 		what = "bitcode";
 	if (!buf || len == 0)
 		return xdrv_err(err, -EINVAL, "%s: empty", what);
+	pthread_once(&reader_once, reader_init);
 	/* a private copy: LLVM's buffers are aligned and the caller's stays theirs */
 	LLVMMemoryBufferRef mb =
 		LLVMCreateMemoryBufferWithMemoryRangeCopy((const char *)buf, len, what);
@@ -68,6 +88,14 @@ int sdk_bitcode_parse(LLVMContextRef ctx, const uint8_t *buf, size_t len, const 
 	}
 	sdk_diag_end(&d);
 	LLVMDisposeMemoryBuffer(mb);
+	char *msg = NULL;
+	if (rc == 0 && LLVMVerifyModule(*out, LLVMReturnStatusAction, &msg)) {
+		rc = xdrv_err(err, -EINVAL, "%s: invalid module: %.500s", what,
+			      msg ? msg : "(no message)");
+		LLVMDisposeModule(*out);
+		*out = NULL;
+	}
+	LLVMDisposeMessage(msg);
 	return rc;
 }
 

@@ -197,16 +197,11 @@ int sdk_patch_check(LLVMModuleRef patch, LLVMModuleRef base, char ***names, size
 	return rc;
 }
 
-/* Parse and verify one module of the pair. */
+/* Parse and verify one module of the pair (sdk_bitcode_parse verifies). */
 static int parse_verified(LLVMContextRef ctx, const uint8_t *bc, size_t len, const char *what,
 			  LLVMModuleRef *m, char **err)
 {
-	char *msg = NULL;
-	int rc = sdk_bitcode_parse(ctx, bc, len, what, m, err);
-	if (rc == 0 && LLVMVerifyModule(*m, LLVMReturnStatusAction, &msg))
-		rc = xdrv_err(err, -EINVAL, "%s: invalid module: %.500s", what, msg ? msg : "");
-	LLVMDisposeMessage(msg);
-	return rc;
+	return sdk_bitcode_parse(ctx, bc, len, what, m, err);
 }
 
 int sdk_patch_manifest(const uint8_t *bc, size_t len, const char *what, const uint8_t *base,

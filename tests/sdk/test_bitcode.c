@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
  * Tests for sdk/bitcode.c: malformed bitcode gives an error message instead of LLVM printing
- * and exiting, the caller's diagnostic handler is restored, and a write/parse round trip works.
+ * and exiting, well-formed but invalid bitcode (with the debug info version flag, which made
+ * LLVM's reader verify it itself and abort) the verifier's message, the caller's diagnostic
+ * handler is restored, and a write/parse round trip works.
  */
 #include <errno.h>
 #include <llvm-c/BitWriter.h>
+#include <llvm-c/Core.h>
 #include <stdlib.h>
 #include <string.h>
 #include <xdrv/sdk.h>
@@ -41,6 +44,50 @@ static void test_bitcode_parse_rejects_garbage_without_exiting(void)
 	LLVMContextDispose(ctx);
 }
 
+/* i32 f(i32 x) { a = add b, 1; b = add a, x; ret a }: well formed, invalid (a use before its
+ * definition), written as bitcode (the writer does not verify) with the module flag
+ * "Debug Info Version" 3 that a clang -g module has */
+static uint8_t *invalid_bitcode(LLVMContextRef ctx, size_t *len)
+{
+	LLVMModuleRef m = LLVMModuleCreateWithNameInContext("bad", ctx);
+	LLVMTypeRef i32 = LLVMInt32TypeInContext(ctx);
+	LLVMValueRef f = LLVMAddFunction(m, "f", LLVMFunctionType(i32, &i32, 1, 0));
+	LLVMBuilderRef b = LLVMCreateBuilderInContext(ctx);
+	LLVMPositionBuilderAtEnd(b, LLVMAppendBasicBlockInContext(ctx, f, "entry"));
+	LLVMValueRef one = LLVMConstInt(i32, 1, 0);
+	LLVMValueRef a = LLVMBuildAdd(b, LLVMGetParam(f, 0), one, "a");
+	LLVMValueRef c = LLVMBuildAdd(b, a, LLVMGetParam(f, 0), "b");
+	LLVMSetOperand(a, 0, c);
+	LLVMBuildRet(b, a);
+	LLVMDisposeBuilder(b);
+	LLVMAddModuleFlag(m, LLVMModuleFlagBehaviorWarning, "Debug Info Version", 18,
+			  LLVMValueAsMetadata(LLVMConstInt(i32, 3, 0)));
+	LLVMMemoryBufferRef mb = LLVMWriteBitcodeToMemoryBuffer(m);
+	*len = LLVMGetBufferSize(mb);
+	uint8_t *buf = malloc(*len);
+	memcpy(buf, LLVMGetBufferStart(mb), *len);
+	LLVMDisposeMemoryBuffer(mb);
+	LLVMDisposeModule(m);
+	return buf;
+}
+
+static void test_bitcode_parse_rejects_invalid_module_without_aborting(void)
+{
+	LLVMContextRef ctx = LLVMContextCreate();
+	size_t len = 0;
+	uint8_t *buf = invalid_bitcode(ctx, &len);
+	LLVMModuleRef m = NULL;
+	char *err = NULL;
+	CU_ASSERT_EQUAL(sdk_bitcode_parse(ctx, buf, len, "bad.bc", &m, &err), -EINVAL);
+	CU_ASSERT_PTR_NULL(m);
+	CU_ASSERT_PTR_NOT_NULL(
+		err ? strstr(err, "bad.bc: invalid module: Instruction does not dominate all uses")
+		    : NULL);
+	free(err);
+	free(buf);
+	LLVMContextDispose(ctx);
+}
+
 static void test_bitcode_write_then_parse_round_trips(void)
 {
 	LLVMContextRef ctx = LLVMContextCreate();
@@ -62,4 +109,5 @@ static void test_bitcode_write_then_parse_round_trips(void)
 }
 
 XTEST_SUITE(sdk_bitcode, NULL, NULL, XTEST(test_bitcode_parse_rejects_garbage_without_exiting),
+	    XTEST(test_bitcode_parse_rejects_invalid_module_without_aborting),
 	    XTEST(test_bitcode_write_then_parse_round_trips))

@@ -80,7 +80,9 @@ int sdk_profile_check(LLVMModuleRef m, char **err);
 /* Parse bitcode from memory (copied; `buf` may be freed afterwards) into `ctx`. A diagnostic
  * handler is installed for the duration of the call, so a malformed file yields -EINVAL and a
  * message instead of LLVM printing and exiting; the caller's handler is restored. `what` names
- * the input in messages. Does not verify: call LLVMVerifyModule next. */
+ * the input in messages. The module is verified too (LLVMVerifyModule; an invalid one is
+ * -EINVAL, "WHAT: invalid module: ..."), and LLVM's own verification at read time, which aborts
+ * the process on an invalid module, is turned off (bitcode.c). */
 int sdk_bitcode_parse(LLVMContextRef ctx, const uint8_t *buf, size_t len, const char *what,
 		      LLVMModuleRef *out, char **err);
 /* Write the module's bitcode to `path` atomically (mode 0644). */
