@@ -203,7 +203,7 @@ static void inspect_bitcode(json_t *doc, const uint8_t *bc, size_t len, const ch
 	LLVMModuleRef m = NULL;
 	char *err = NULL;
 	if (sdk_bitcode_parse(ctx, bc, len, member ? member : "bitcode", &m, &err) != 0) {
-		/* unreadable or invalid (parsed and verified); err names the member, or "bitcode" */
+		/* unreadable or invalid (parsed, verified); err names the member */
 		problem(doc, member ? "bitcode" : NULL, err);
 		goto out;
 	}
