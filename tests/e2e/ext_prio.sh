@@ -54,6 +54,23 @@ came() {
   read -r s1 d1 w1 <<<"$(cls "$2" "$3")"
   echo $(((s1 + d1 + w1) - (s0 + d0 + w0)))
 }
+# CLASS MIN: poll the stats every 0.1 s until MIN frames came to CLASS since the poll before;
+# prints the last stats line; 1 if that did not happen in 10 s
+flowing() {
+  local a b
+  a=$(stats)
+  for _ in $(seq 100); do
+    sleep 0.1
+    b=$(stats)
+    if [ -n "$a" ] && [ -n "$b" ] && [ "$(came "$a" "$b" "$1")" -ge "$2" ]; then
+      echo "$b"
+      return 0
+    fi
+    a=$b
+  done
+  echo "$b"
+  return 1
+}
 
 # one run: xdrv run with the given extra options and the two flows; prints "HIGH LOW" in Mbit/s
 # the servers received, then the stats lines at the window's start and end (with an extension)
@@ -79,30 +96,16 @@ flows() {
   ip netns exec "$NA" iperf3 -c 10.83.22.2 -p 5202 -t $((SECS + 3)) -u -b ${RATE}M -l 1400 -J \
     >"$T/low.json" 2>&1 &
   CPIDS+=($!)
-  local a b i
+  local b
   if [ "$prio" = 1 ]; then # until the low class's frames come
-    a=$(stats)
-    for i in $(seq 100); do
-      sleep 0.1
-      b=$(stats)
-      [ -n "$a" ] && [ -n "$b" ] && [ "$(came "$a" "$b" 1)" -ge 20 ] && break
-      a=$b
-    done
-    [ "$i" -lt 100 ] || { echo "the low flow did not start: $b"; return 1; }
+    b=$(flowing 1 20) || { echo "the low flow did not start: $b"; return 1; }
   else sleep 1; fi
   ip netns exec "$NA" iperf3 -c 10.83.22.2 -p 5201 -t "$SECS" -u -b $((2 * RATE))M -l 1400 -J \
     >"$T/high.json" 2>&1 &
   CPIDS+=($!)
   local w0="" w1=""
-  if [ "$prio" = 1 ]; then # the window: once the high class's frames come
-    a=$(stats)
-    for i in $(seq 100); do
-      sleep 0.1
-      b=$(stats)
-      [ -n "$a" ] && [ -n "$b" ] && [ "$(came "$a" "$b" 0)" -ge 100 ] && break
-      a=$b
-    done
-    w0=$b
+  if [ "$prio" = 1 ]; then # the window: once the high class's frames come (or 10 s)
+    w0=$(flowing 0 100)
     sleep "$WIN"
     w1=$(stats)
   fi

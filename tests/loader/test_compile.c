@@ -273,30 +273,32 @@ static void test_a_cache_hit_forks_no_compiler_process(void)
 	ldr_ctx_destroy(ctx);
 }
 
-/* The fixture `file` (tests/hostile) signed into a package: compiling it kills the compiler
- * process with `sig`; the supervisor (this process) gets the error, keeps no file of it open,
- * and compiles the good package right after. */
-static void expect_crash(const char *name, const char *file, const char *sig)
+/* The fixture `file` (tests/hostile) signed into the package NAME.xdrv and compiled in a new
+ * context (*ctxp; the compiler process's error in *e, the supervisor's open files before it in
+ * *fds): the compile's status. Nothing may come of it. */
+static int compile_fixture(const char *name, const char *file, struct ldr_ctx **ctxp, char **e,
+			   int *fds)
 {
-	char want[256];
 	const char *pkg = craft_signed(name, xtest_path("%s/tests/hostile/%s", XDRV_SRCDIR, file));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(pkg);
 	char path[800];
 	snprintf(path, sizeof path, "%s", pkg);
-	struct ldr_ctx *ctx = ctx_with(LDR_JIT_EAGER, NULL);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+	*ctxp = ctx_with(LDR_JIT_EAGER, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(*ctxp);
 	struct ldr_compiled *c = NULL;
-	char *e = NULL;
-	int fds = open_fds();
-	CU_ASSERT_EQUAL(ldr_package_compile(ctx, path, NULL, 0, &c, &e), -ECHILD);
+	*e = NULL;
+	*fds = open_fds();
+	int rc = ldr_package_compile(*ctxp, path, NULL, 0, &c, e);
 	CU_ASSERT_PTR_NULL(c);
-	snprintf(want, sizeof want,
-		 "package %s.xdrv: compiler process for %s.xdrv died: %s (LLVM crashed on the "
-		 "package's bitcode); nothing of it was loaded",
-		 name, name, sig);
-	CU_ASSERT(has(e, want));
-	CU_ASSERT(has(ldr_errmsg(ctx), want));
-	CU_ASSERT_EQUAL(open_fds(), fds);
+	ldr_compiled_free(c);
+	return rc;
+}
+
+/* After compile_fixture: one compiler process was forked, and the good package compiles right
+ * after; ctx and e are freed. */
+static void good_after(struct ldr_ctx *ctx, char *e)
+{
+	struct ldr_compiled *c = NULL;
 	CU_ASSERT_EQUAL(ctx->compile_forks, 1u);
 	CU_ASSERT_EQUAL(ldr_package_compile(ctx, good, NULL, 0, &c, NULL), 0);
 	ldr_compiled_free(c);
@@ -304,30 +306,39 @@ static void expect_crash(const char *name, const char *file, const char *sig)
 	free(e);
 }
 
+/* The fixture `file` (tests/hostile) signed into a package: compiling it kills the compiler
+ * process with `sig`; the supervisor (this process) gets the error, keeps no file of it open,
+ * and compiles the good package right after. */
+static void expect_crash(const char *name, const char *file, const char *sig)
+{
+	char want[256];
+	struct ldr_ctx *ctx = NULL;
+	char *e = NULL;
+	int fds = 0;
+	CU_ASSERT_EQUAL(compile_fixture(name, file, &ctx, &e, &fds), -ECHILD);
+	snprintf(want, sizeof want,
+		 "package %s.xdrv: compiler process for %s.xdrv died: %s (LLVM crashed on the "
+		 "package's bitcode); nothing of it was loaded",
+		 name, name, sig);
+	CU_ASSERT(has(e, want));
+	CU_ASSERT(has(ldr_errmsg(ctx), want));
+	CU_ASSERT_EQUAL(open_fds(), fds);
+	good_after(ctx, e);
+}
+
 /* tests/hostile/bad_bitcode_abort.bc made LLVM's reader verify it and abort (its upgrade path,
  * report_fatal_error); sdk_bitcode_parse turns that off and verifies the module itself, so the
  * compiler process now refuses it with the verifier's message, and no signal. */
 static void expect_refused_without_a_crash(void)
 {
-	const char *pkg = craft_signed(
-		"abort", xtest_path("%s/tests/hostile/bad_bitcode_abort.bc", XDRV_SRCDIR));
-	CU_ASSERT_PTR_NOT_NULL_FATAL(pkg);
-	char path[800];
-	snprintf(path, sizeof path, "%s", pkg);
-	struct ldr_ctx *ctx = ctx_with(LDR_JIT_EAGER, NULL);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
-	struct ldr_compiled *c = NULL;
+	struct ldr_ctx *ctx = NULL;
 	char *e = NULL;
-	CU_ASSERT_EQUAL(ldr_package_compile(ctx, path, NULL, 0, &c, &e), -EINVAL);
-	CU_ASSERT_PTR_NULL(c);
+	int fds = 0;
+	CU_ASSERT_EQUAL(compile_fixture("abort", "bad_bitcode_abort.bc", &ctx, &e, &fds), -EINVAL);
 	CU_ASSERT(has(e, "package abort.xdrv: driver.bc: invalid module: invalid value for "
 			 "'frame-pointer' attribute"));
 	CU_ASSERT(!has(e, "died"));
-	CU_ASSERT_EQUAL(ctx->compile_forks, 1u);
-	CU_ASSERT_EQUAL(ldr_package_compile(ctx, good, NULL, 0, &c, NULL), 0);
-	ldr_compiled_free(c);
-	ldr_ctx_destroy(ctx);
-	free(e);
+	good_after(ctx, e);
 }
 
 static void test_bitcode_that_crashes_llvm_kills_only_the_compiler_process(void)
